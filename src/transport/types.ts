@@ -1,0 +1,104 @@
+/**
+ * The seams between the portable protocol code and a JavaScript runtime.
+ * Everything above src/transport imports only these types, never node:*, Deno or Bun.
+ */
+
+/** Options for a TLS stream. Client side: `ca`/`verifyHostname`/`serverName`; server side: `cert`/`key`. */
+export interface TLSOptions {
+  /** PEM certificate chain (server). */
+  cert?: string;
+  /** PEM private key (server). */
+  key?: string;
+  /** PEM CA certificates the client trusts instead of the system store. */
+  ca?: string | string[];
+  /** Check the certificate's common name / SAN against the host (default true). Godot: `TLSOptions.client(trusted, common_name_override)` / `client_unsafe`. */
+  verifyHostname?: boolean;
+  /** Name to check the certificate against instead of the connect host. */
+  serverName?: string;
+  /** Skip certificate verification entirely (Godot's `TLSOptions.client_unsafe()`). Default false. */
+  unsafe?: boolean;
+}
+
+export interface BoundAddress {
+  address: string;
+  port: number;
+}
+
+/** One bound UDP socket. */
+export interface DatagramTransport {
+  bind(address: string, port: number): Promise<BoundAddress>;
+  /** Queue one datagram. Throws RangeError above the UDP maximum (65507 IPv4 / 65527 IPv6 payload) and NetError when not bound/closed. */
+  send(data: Uint8Array, address: string, port: number): void;
+  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void;
+  close(): void;
+}
+
+export type StreamConnectOptions =
+  | { host: string; port: number; tls?: TLSOptions }
+  | { path: string };
+
+export type StreamListenOptions =
+  | { host: string; port: number; tls?: TLSOptions }
+  | { path: string };
+
+/** One connected byte stream (TCP, TLS or unix socket). */
+export interface Stream {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  /** Bytes accepted by `write` and not yet handed to the OS. */
+  readonly bufferedAmount: number;
+  /** Incoming bytes. The chunk is owned by the callee (adapters never reuse it). */
+  onData(cb: (chunk: Uint8Array) => void): void;
+  /** The other side half-closed (FIN). Writing may continue. */
+  onEnd(cb: () => void): void;
+  /** Fully closed. `error` is set when it ended by a reset or failure instead of a clean close. */
+  onClose(cb: (error?: Error) => void): void;
+  /** The write buffer drained below the high-water mark after `write` returned false. */
+  onDrain(cb: () => void): void;
+  /** Queue bytes. Returns false when the caller should wait for `onDrain`. Throws NetError on a closed stream. */
+  write(data: Uint8Array): boolean;
+  /** Stop / restart delivering `onData` (read-side backpressure). */
+  pause(): void;
+  resume(): void;
+  /** Half-close: send FIN after queued data. */
+  end(): void;
+  /** Close at once, dropping queued data. */
+  close(): void;
+  setNoDelay(enabled: boolean): void;
+}
+
+export interface Listener {
+  readonly address: string;
+  readonly port: number;
+  /** Unix socket path when listening on one. */
+  readonly path?: string;
+  close(): Promise<void>;
+}
+
+export interface StreamTransport {
+  connect(opts: StreamConnectOptions): Promise<Stream>;
+  listen(opts: StreamListenOptions, onStream: (s: Stream) => void): Promise<Listener>;
+}
+
+/** Milliseconds. Real clocks use a monotonic source; the memory network's clock is virtual. */
+export interface Clock {
+  now(): number;
+  setTimeout(cb: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Everything runtime-specific, bundled. `detectRuntime()` picks one; an explicit choice always wins. */
+export interface RuntimeAdapter {
+  readonly name: "node" | "deno" | "bun" | "memory";
+  createDatagramTransport(): DatagramTransport;
+  readonly streams: StreamTransport;
+  readonly clock: Clock;
+}
+
+/** What every Godot-shaped class accepts to override the detected runtime. */
+export interface IoOptions {
+  runtime?: RuntimeAdapter;
+  clock?: Clock;
+}
