@@ -1,0 +1,2 @@
+// Public surface of src/compress: re-exports only. Filled in as the area lands.
+export {};

@@ -1,0 +1,2 @@
+// Public surface of src/tcp: re-exports only. Filled in as the area lands.
+export {};
