@@ -1,0 +1,24 @@
+/** ENetConnection.CompressionMode: Godot's names and values. */
+export enum CompressionMode {
+  NONE = 0,
+  RANGE_CODER = 1,
+  FASTLZ = 2,
+  ZLIB = 3,
+  ZSTD = 4,
+}
+
+/**
+ * ENet's compressor contract (ENetCompressor in enet.h), used per datagram on the
+ * command bytes after the header.
+ */
+export interface Compressor {
+  readonly mode: CompressionMode;
+  /**
+   * Compress the concatenation of `input` into at most `outLimit` bytes.
+   * Returns null when the result would not fit, i.e. "no gain" when `outLimit`
+   * is the input size.
+   */
+  compress(input: Uint8Array | readonly Uint8Array[], outLimit: number): Uint8Array | null;
+  /** Decompress into at most `outLimit` bytes; null when corrupt or larger than `outLimit`. Never throws. */
+  decompress(input: Uint8Array, outLimit: number): Uint8Array | null;
+}
