@@ -1,0 +1,15 @@
+import type { RuntimeAdapter } from "./types.ts";
+import { NetError, GodotError } from "../errors.ts";
+import { realClock } from "./real-clock.ts";
+
+// Work in progress: replaced by the real adapter in the next commits.
+function unavailable(): never {
+  throw new NetError(GodotError.ERR_UNAVAILABLE, "the node adapter is not implemented yet");
+}
+
+export const nodeRuntime: RuntimeAdapter = {
+  name: "node",
+  createDatagramTransport: unavailable,
+  streams: { connect: async () => unavailable(), listen: async () => unavailable() },
+  clock: realClock,
+};
