@@ -1,0 +1,76 @@
+// Collects benchmark rows and writes bench/RESULTS.md. Every figure in that file
+// comes from a measurement made in the same `npm run bench` invocation.
+import { cpus, totalmem } from "node:os";
+import { writeFileSync } from "node:fs";
+
+export interface Row {
+  group: string;
+  name: string;
+  unit: string;
+  ours: number;
+  /** The peer's figure; null when the row has no peer (e.g. a memory-only figure). */
+  peer: number | null;
+  peerName: string;
+  /** true when a larger number is better (throughput); false for sizes and memory. */
+  higherIsBetter: boolean;
+  goal: string;
+  runtime: string;
+  note?: string;
+}
+
+export const RUNS_PER_FIGURE = 3;
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** ours/peer for throughput, peer/ours for costs, so that > 1 always means "ours is better". */
+export function ratio(row: Row): number | null {
+  if (row.peer === null || row.peer === 0 || row.ours === 0) return null;
+  return row.higherIsBetter ? row.ours / row.peer : row.peer / row.ours;
+}
+
+export function machineDescription(): string {
+  const cpu = cpus();
+  const model = cpu[0]?.model?.trim() ?? "unknown CPU";
+  return `${model}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${process.platform}-${process.arch}`;
+}
+
+function format(n: number | null): string {
+  if (n === null) return "—";
+  if (!Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  if (abs >= 1000) return Math.round(n).toLocaleString("en-US");
+  if (abs >= 10) return n.toFixed(1);
+  return n.toFixed(3);
+}
+
+export function writeResults(path: string, rows: Row[], meta: { started: Date; seconds: number; command: string; versions: Record<string, string> }): void {
+  const lines: string[] = [];
+  lines.push("# Benchmark results");
+  lines.push("");
+  lines.push(`Produced by \`${meta.command}\` on ${meta.started.toISOString()} in ${meta.seconds.toFixed(0)} s. Do not edit by hand.`);
+  lines.push("");
+  lines.push(`Machine: ${machineDescription()}.`);
+  lines.push("");
+  lines.push(`Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(", ")}.`);
+  lines.push("");
+  lines.push(`Each figure is the median of ${RUNS_PER_FIGURE} runs. Ratio > 1 means packetpeer is better (faster, or smaller for sizes and memory).`);
+  const groups = [...new Set(rows.map((r) => r.group))];
+  for (const group of groups) {
+    lines.push("");
+    lines.push(`## ${group}`);
+    lines.push("");
+    lines.push("| figure | unit | packetpeer | peer | peer figure | ratio | goal | runtime | date |");
+    lines.push("|---|---|---:|---|---:|---:|---|---|---|");
+    for (const r of rows.filter((x) => x.group === group)) {
+      const q = ratio(r);
+      const name = r.note ? `${r.name} (${r.note})` : r.name;
+      lines.push(`| ${name} | ${r.unit} | ${format(r.ours)} | ${r.peerName || "—"} | ${format(r.peer)} | ${q === null ? "—" : q.toFixed(2) + "x"} | ${r.goal} | ${r.runtime} | ${meta.started.toISOString().slice(0, 10)} |`);
+    }
+  }
+  lines.push("");
+  writeFileSync(path, lines.join("\n"));
+}

@@ -1,0 +1,71 @@
+// The ENet loopback macro-benchmark scenario on the npm package enet@0.2.9
+// (C ENet compiled to JavaScript with emscripten). Same rules as enet_loopback.c:
+// one process, server + client host on 127.0.0.1, at most WINDOW packets sent but
+// not yet received, timed until the server has received all (unreliable: until all
+// are sent and nothing arrived for 250 ms).
+// usage: node emscripten-enet.cjs reliable|unreliable SIZE COUNT [window]
+"use strict";
+const enet = require("enet");
+
+const [mode, sizeArg, countArg, windowArg] = process.argv.slice(2);
+const reliable = mode === "reliable";
+const size = Number(sizeArg);
+const count = Number(countArg);
+const window = Number(windowArg ?? 512);
+const payload = Buffer.alloc(size);
+for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
+
+function fail(message) {
+  console.error(message);
+  process.exit(1);
+}
+
+enet.createServer({ address: { address: "127.0.0.1", port: 0 }, peers: 4, channels: 2, down: 0, up: 0 }, (err, server) => {
+  if (err) fail(String(err));
+  let received = 0;
+  let lastProgress = 0;
+  server.on("message", () => {
+    received++;
+    lastProgress = performance.now();
+  });
+  enet.createClient({ peers: 1, channels: 2, down: 0, up: 0 }, (err2, client) => {
+    if (err2) fail(String(err2));
+    const port = server.address().port;
+    const peer = client.connect({ address: "127.0.0.1", port }, 2, 0);
+    let connected = false;
+    peer.on("connect", () => {
+      connected = true;
+    });
+    let sent = 0;
+    let start = 0;
+    const deadline = performance.now() + 120_000;
+    const flags = reliable ? enet.PACKET_FLAG.RELIABLE : 0;
+    const loop = () => {
+      server._service();
+      client._service();
+      if (!connected) {
+        if (performance.now() > deadline) fail("connect timed out");
+        return setImmediate(loop);
+      }
+      if (start === 0) start = performance.now();
+      while (sent < count && sent - received < window) {
+        peer.send(0, new enet.Packet(payload, flags));
+        sent++;
+      }
+      client.flush();
+      const now = performance.now();
+      const done = received >= count || (!reliable && sent >= count && lastProgress > 0 && now - lastProgress > 250);
+      if (done) {
+        const end = received >= count ? now : lastProgress;
+        const seconds = (end - start) / 1000;
+        console.log(JSON.stringify({ received, seconds, packetsPerSecond: received / seconds, megabytesPerSecond: (received * size) / seconds / 1e6 }));
+        client.destroy();
+        server.destroy();
+        process.exit(0);
+      }
+      if (now > deadline) fail(`timed out at ${received}/${count}`);
+      setImmediate(loop);
+    };
+    loop();
+  });
+});
