@@ -1,15 +1,403 @@
-import type { RuntimeAdapter } from "./types.ts";
-import { NetError, GodotError } from "../errors.ts";
+/**
+ * Node adapter: node:dgram for UDP, node:net for TCP and unix sockets, node:tls for TLS.
+ * Deno and Bun implement these node: modules too, which is what lets this file be
+ * imported everywhere; its functions only open sockets when called.
+ */
+import * as dgram from "node:dgram";
+import * as dns from "node:dns";
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { GodotError, NetError } from "../errors.ts";
+import {
+  checkAddressType,
+  checkDatagramSize,
+  checkHostSyntax,
+  checkPort,
+  formatEndpoint,
+  ipFamily,
+  isWildcardAll,
+  unmapIPv4,
+} from "./addresses.ts";
+import { closeErrorOf, deliver, toNetError } from "./os-errors.ts";
 import { realClock } from "./real-clock.ts";
+import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
+import type {
+  BoundAddress,
+  DatagramTransport,
+  Listener,
+  RuntimeAdapter,
+  Stream,
+  StreamConnectOptions,
+  StreamListenOptions,
+  StreamTransport,
+  TLSOptions,
+} from "./types.ts";
 
-// Work in progress: replaced by the real adapter in the next commits.
-function unavailable(): never {
-  throw new NetError(GodotError.ERR_UNAVAILABLE, "the node adapter is not implemented yet");
+function asBytes(buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
+
+/** Resolve a host name to one address (IP literals pass through), as NetError(ERR_CANT_RESOLVE) on failure. */
+export async function lookupHost(host: string, what: string): Promise<{ address: string; family: 4 | 6 }> {
+  const fam = ipFamily(host);
+  if (fam !== 0) return { address: host, family: fam };
+  checkHostSyntax(host, what);
+  try {
+    const r = await dns.promises.lookup(host);
+    return { address: r.address, family: r.family === 6 ? 6 : 4 };
+  } catch (err) {
+    throw toNetError(err, `${what}: cannot resolve "${host}"`, GodotError.ERR_CANT_RESOLVE);
+  }
+}
+
+type SocketState = "new" | "binding" | "bound" | "closed";
+
+/** One UDP socket on node:dgram. A socket is udp4 or udp6 depending on the bound address. */
+export class NodeDatagramTransport implements DatagramTransport {
+  private socket: dgram.Socket | null = null;
+  private state: SocketState = "new";
+  private family: 4 | 6 = 4;
+  /** udp6 socket that also carries IPv4 (bound to "::" with IPV6_V6ONLY off). */
+  private dualStack = false;
+  private receiver: ((data: Uint8Array, address: string, port: number) => void) | undefined;
+  /** Datagrams the OS refused after `send` returned (e.g. ICMP unreachable). UDP gives no delivery guarantee; these are counted, not thrown. */
+  sendErrors = 0;
+  lastSendError: Error | undefined;
+  /** Socket-level errors reported after bind (counted; the socket stays usable). */
+  socketErrors = 0;
+
+  async bind(address: string, port: number): Promise<BoundAddress> {
+    checkAddressType(address);
+    checkPort(port);
+    if (this.state !== "new") {
+      throw new NetError(
+        this.state === "closed" ? GodotError.ERR_UNCONFIGURED : GodotError.ERR_ALREADY_IN_USE,
+        `bind ${formatEndpoint(address, port)}: this socket is already ${this.state}`,
+      );
+    }
+    this.state = "binding";
+    try {
+      if (isWildcardAll(address)) {
+        try {
+          await this.open("::", 6, port, true);
+        } catch (err) {
+          // No IPv6 on this machine: fall back to IPv4 only.
+          if (err instanceof NetError && err.code === GodotError.ERR_ALREADY_IN_USE) throw err;
+          await this.open("0.0.0.0", 4, port, false);
+        }
+      } else {
+        const target = await lookupHost(address, `bind ${formatEndpoint(address, port)}`);
+        const wildcard6 = target.address === "::" || target.address === "0:0:0:0:0:0:0:0";
+        await this.open(target.address, target.family, port, wildcard6);
+      }
+    } catch (err) {
+      if ((this.state as SocketState) !== "closed") this.state = "new";
+      throw err;
+    }
+    if ((this.state as SocketState) === "closed") {
+      // close() was called while binding.
+      this.socket?.close();
+      throw new NetError(GodotError.ERR_UNCONFIGURED, `bind ${formatEndpoint(address, port)}: closed while binding`);
+    }
+    this.state = "bound";
+    const a = this.socket!.address();
+    return { address: unmapIPv4(a.address), port: a.port };
+  }
+
+  private open(address: string, family: 4 | 6, port: number, dualStack: boolean): Promise<void> {
+    const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", ipv6Only: false });
+    return new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        socket.removeListener("listening", onListening);
+        try {
+          socket.close();
+        } catch {
+          // never opened
+        }
+        reject(toNetError(err, `bind UDP ${formatEndpoint(address, port)}`, GodotError.ERR_CANT_CREATE));
+      };
+      const onListening = (): void => {
+        socket.removeListener("error", onError);
+        socket.on("error", () => {
+          this.socketErrors++;
+        });
+        socket.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+          deliver(this.receiver, asBytes(msg), unmapIPv4(rinfo.address), rinfo.port);
+        });
+        this.socket = socket;
+        this.family = family;
+        this.dualStack = dualStack;
+        resolve();
+      };
+      socket.once("error", onError);
+      socket.once("listening", onListening);
+      socket.bind({ address, port, exclusive: true });
+    });
+  }
+
+  send(data: Uint8Array, address: string, port: number): void {
+    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
+    checkAddressType(address);
+    checkPort(port, "port", 1);
+    if (this.state !== "bound" || !this.socket) {
+      throw new NetError(GodotError.ERR_UNCONFIGURED, `send to ${formatEndpoint(address, port)}: socket is ${this.state === "closed" ? "closed" : "not bound"}`);
+    }
+    const destFamily = ipFamily(address);
+    if (destFamily === 0) {
+      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `send: "${address}" is not an IP address (resolve host names before sending)`);
+    }
+    checkDatagramSize(data.byteLength, destFamily);
+    let dest = address;
+    if (destFamily !== this.family) {
+      if (this.family === 6 && this.dualStack) dest = "::ffff:" + address;
+      else {
+        throw new NetError(
+          GodotError.ERR_INVALID_PARAMETER,
+          `send to ${formatEndpoint(address, port)}: socket is bound to an IPv${this.family} address and cannot reach IPv${destFamily}`,
+        );
+      }
+    }
+    // Buffer.from copies: dgram keeps the buffer until the OS has taken it, and callers may reuse theirs.
+    this.socket.send(Buffer.from(data), port, dest, (err) => {
+      if (err) {
+        this.sendErrors++;
+        this.lastSendError = err;
+      }
+    });
+  }
+
+  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
+    this.receiver = cb;
+  }
+
+  close(): void {
+    const prev = this.state;
+    this.state = "closed";
+    this.receiver = undefined;
+    if (prev === "bound" && this.socket) {
+      try {
+        this.socket.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.socket = null;
+  }
+}
+
+/** A net.Socket or tls.TLSSocket seen through the Stream interface. */
+export class NodeStream implements Stream {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  private dataCb: ((chunk: Uint8Array) => void) | undefined;
+  private endCb: (() => void) | undefined;
+  private closeCb: ((error?: Error) => void) | undefined;
+  private drainCb: (() => void) | undefined;
+  private lastError: Error | undefined;
+  private closed = false;
+  private ended = false;
+  private readonly label: string;
+
+  constructor(private readonly socket: net.Socket, label: string) {
+    this.remoteAddress = unmapIPv4(socket.remoteAddress ?? "");
+    this.remotePort = socket.remotePort ?? 0;
+    this.localAddress = unmapIPv4(socket.localAddress ?? "");
+    this.localPort = socket.localPort ?? 0;
+    this.label = label;
+    socket.on("error", (err: Error) => {
+      this.lastError ??= err;
+    });
+    socket.on("end", () => deliver(this.endCb));
+    socket.on("drain", () => deliver(this.drainCb));
+    socket.on("close", (hadError: boolean) => {
+      this.closed = true;
+      const err = hadError || this.lastError ? closeErrorOf(this.lastError ?? new Error("socket error"), this.label) : undefined;
+      deliver(this.closeCb, err);
+    });
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.writableLength;
+  }
+
+  onData(cb: (chunk: Uint8Array) => void): void {
+    const first = this.dataCb === undefined;
+    this.dataCb = cb;
+    // Attaching the 'data' listener starts the flow (unless pause() was called), so it
+    // waits until someone can receive the bytes.
+    if (first) this.socket.on("data", (chunk: Buffer) => deliver(this.dataCb, asBytes(chunk)));
+  }
+  onEnd(cb: () => void): void {
+    this.endCb = cb;
+  }
+  onClose(cb: (error?: Error) => void): void {
+    this.closeCb = cb;
+  }
+  onDrain(cb: () => void): void {
+    this.drainCb = cb;
+  }
+
+  write(data: Uint8Array): boolean {
+    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
+    if (this.closed || this.socket.destroyed) throw closedStreamError(this.label);
+    if (this.ended) throw new NetError(GodotError.ERR_UNCONFIGURED, `write after end() (${this.label})`);
+    // Copy: the socket holds on to the buffer until the OS accepts it, and callers may reuse theirs.
+    return this.socket.write(Buffer.from(data));
+  }
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
+  }
+  end(): void {
+    if (this.ended || this.closed) return;
+    this.ended = true;
+    this.socket.end();
+  }
+  close(): void {
+    this.ended = true;
+    this.socket.destroy();
+  }
+  setNoDelay(enabled: boolean): void {
+    if (!this.closed) this.socket.setNoDelay(enabled);
+  }
+}
+
+function tlsClientOptions(host: string, port: number, o: TLSOptions): tls.ConnectionOptions {
+  // allowHalfOpen is honoured by tls.connect (it is passed on to the TLSSocket) but missing from its typings.
+  const options: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+    host,
+    port,
+    allowHalfOpen: true,
+    rejectUnauthorized: o.unsafe !== true,
+  };
+  // SNI must be a host name (RFC 6066 forbids IP literals there).
+  const name = o.serverName ?? host;
+  if (ipFamily(name) === 0) options.servername = name;
+  if (o.ca !== undefined) options.ca = o.ca;
+  if (o.verifyHostname === false) options.checkServerIdentity = () => undefined;
+  else if (o.serverName !== undefined) {
+    const expected = o.serverName;
+    options.checkServerIdentity = (_host, cert) => tls.checkServerIdentity(expected, cert);
+  }
+  return options;
+}
+
+/** Wait for a freshly created client socket to connect, then wrap it. */
+function awaitConnect(socket: net.Socket, readyEvent: "connect" | "secureConnect", label: string, what: string): Promise<Stream> {
+  return new Promise<Stream>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      socket.removeListener(readyEvent, onReady);
+      socket.destroy();
+      reject(toNetError(err, what, GodotError.ERR_CANT_CONNECT));
+    };
+    const onReady = (): void => {
+      socket.removeListener("error", onError);
+      resolve(new NodeStream(socket, label));
+    };
+    socket.once("error", onError);
+    socket.once(readyEvent, onReady);
+  });
+}
+
+async function nodeConnect(opts: StreamConnectOptions): Promise<Stream> {
+  const target = checkConnectOptions(opts);
+  if (target.kind === "unix") {
+    const socket = net.connect({ path: target.path, allowHalfOpen: true });
+    return awaitConnect(socket, "connect", target.label, `connect to ${target.label}`);
+  }
+  const what = `connect to ${target.label}`;
+  const resolved = await lookupHost(target.host, what);
+  if (target.tls) {
+    const options = tlsClientOptions(target.host, target.port, target.tls);
+    options.host = resolved.address;
+    const socket = tls.connect(options);
+    return awaitConnect(socket, "secureConnect", target.label, `TLS ${what}`);
+  }
+  const socket = net.connect({ host: resolved.address, port: target.port, allowHalfOpen: true });
+  return awaitConnect(socket, "connect", target.label, what);
+}
+
+class NodeListener implements Listener {
+  readonly address: string;
+  readonly port: number;
+  readonly path?: string;
+  /** Accept/handshake errors (counted: one bad client must not stop the server). */
+  acceptErrors = 0;
+  private closed = false;
+
+  constructor(private readonly server: net.Server, target: StreamTarget) {
+    if (target.kind === "unix") {
+      this.address = "";
+      this.port = 0;
+      this.path = target.path;
+    } else {
+      const a = server.address() as net.AddressInfo;
+      this.address = unmapIPv4(a.address);
+      this.port = a.port;
+    }
+    server.on("error", () => {
+      this.acceptErrors++;
+    });
+    server.on("tlsClientError", () => {
+      this.acceptErrors++;
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    // server.close() stops accepting at once; its callback would wait for accepted
+    // streams too, which stay open (as with Godot's TCPServer.stop()).
+    this.server.close();
+    return Promise.resolve();
+  }
+}
+
+async function nodeListen(opts: StreamListenOptions, onStream: (s: Stream) => void): Promise<Listener> {
+  const target = checkListenOptions(opts);
+  if (typeof onStream !== "function") throw new TypeError("onStream must be a function");
+  const what = `listen on ${target.label}`;
+  let server: net.Server;
+  if (target.kind === "tcp" && target.tls) {
+    server = tls.createServer({ cert: target.tls.cert, key: target.tls.key, allowHalfOpen: true });
+    server.on("secureConnection", (socket: tls.TLSSocket) => {
+      deliver(onStream, new NodeStream(socket, `${formatEndpoint(unmapIPv4(socket.remoteAddress ?? ""), socket.remotePort ?? 0)} (TLS)`));
+    });
+  } else {
+    server = net.createServer({ allowHalfOpen: true });
+    server.on("connection", (socket: net.Socket) => {
+      const label = target.kind === "unix" ? target.label : formatEndpoint(unmapIPv4(socket.remoteAddress ?? ""), socket.remotePort ?? 0);
+      deliver(onStream, new NodeStream(socket, label));
+    });
+  }
+  let host: string | undefined;
+  if (target.kind === "tcp" && target.host !== "") host = (await lookupHost(target.host, what)).address;
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => {
+      server.removeListener("listening", onListening);
+      reject(toNetError(err, what, GodotError.ERR_CANT_CREATE));
+    };
+    const onListening = (): void => {
+      server.removeListener("error", onError);
+      resolve();
+    };
+    server.once("error", onError);
+    server.once("listening", onListening);
+    if (target.kind === "unix") server.listen({ path: target.path, exclusive: true });
+    else server.listen({ host, port: target.port, exclusive: true });
+  });
+  return new NodeListener(server, target);
+}
+
+export const nodeStreams: StreamTransport = { connect: nodeConnect, listen: nodeListen };
 
 export const nodeRuntime: RuntimeAdapter = {
   name: "node",
-  createDatagramTransport: unavailable,
-  streams: { connect: async () => unavailable(), listen: async () => unavailable() },
+  createDatagramTransport: () => new NodeDatagramTransport(),
+  streams: nodeStreams,
   clock: realClock,
 };

@@ -1,0 +1,105 @@
+/**
+ * Translate OS / runtime socket errors into NetError with Godot's codes.
+ * Node and Bun put the errno name in `error.code`; Deno throws classes of
+ * `Deno.errors` whose `name` says what happened ("AddrInUse", "PermissionDenied"...).
+ */
+import { GodotError, NetError } from "../errors.ts";
+
+const BY_ERRNO: Record<string, GodotError> = {
+  EADDRINUSE: GodotError.ERR_ALREADY_IN_USE,
+  EACCES: GodotError.ERR_UNAUTHORIZED,
+  EPERM: GodotError.ERR_UNAUTHORIZED,
+  EADDRNOTAVAIL: GodotError.ERR_INVALID_PARAMETER,
+  EINVAL: GodotError.ERR_INVALID_PARAMETER,
+  EAFNOSUPPORT: GodotError.ERR_UNAVAILABLE,
+  EPROTONOSUPPORT: GodotError.ERR_UNAVAILABLE,
+  ENOTFOUND: GodotError.ERR_CANT_RESOLVE,
+  EAI_AGAIN: GodotError.ERR_CANT_RESOLVE,
+  EAI_NONAME: GodotError.ERR_CANT_RESOLVE,
+  EAI_FAIL: GodotError.ERR_CANT_RESOLVE,
+  ECONNREFUSED: GodotError.ERR_CANT_CONNECT,
+  EHOSTUNREACH: GodotError.ERR_CANT_CONNECT,
+  ENETUNREACH: GodotError.ERR_CANT_CONNECT,
+  ENOENT: GodotError.ERR_CANT_CONNECT,
+  ETIMEDOUT: GodotError.ERR_TIMEOUT,
+  ECONNRESET: GodotError.ERR_CONNECTION_ERROR,
+  EPIPE: GodotError.ERR_CONNECTION_ERROR,
+  ECONNABORTED: GodotError.ERR_CONNECTION_ERROR,
+  EMFILE: GodotError.ERR_CANT_ACQUIRE_RESOURCE,
+  ENFILE: GodotError.ERR_CANT_ACQUIRE_RESOURCE,
+  ENOBUFS: GodotError.ERR_OUT_OF_MEMORY,
+  ENOMEM: GodotError.ERR_OUT_OF_MEMORY,
+  ENAMETOOLONG: GodotError.ERR_INVALID_PARAMETER,
+};
+
+const BY_DENO_NAME: Record<string, GodotError> = {
+  AddrInUse: GodotError.ERR_ALREADY_IN_USE,
+  AddrNotAvailable: GodotError.ERR_INVALID_PARAMETER,
+  PermissionDenied: GodotError.ERR_UNAUTHORIZED,
+  NotCapable: GodotError.ERR_UNAUTHORIZED,
+  ConnectionRefused: GodotError.ERR_CANT_CONNECT,
+  ConnectionReset: GodotError.ERR_CONNECTION_ERROR,
+  ConnectionAborted: GodotError.ERR_CONNECTION_ERROR,
+  BrokenPipe: GodotError.ERR_CONNECTION_ERROR,
+  NotConnected: GodotError.ERR_CONNECTION_ERROR,
+  TimedOut: GodotError.ERR_TIMEOUT,
+  NotFound: GodotError.ERR_CANT_CONNECT,
+  InvalidData: GodotError.ERR_INVALID_DATA,
+  NetworkUnreachable: GodotError.ERR_CANT_CONNECT,
+  HostUnreachable: GodotError.ERR_CANT_CONNECT,
+};
+
+/** Godot code for an arbitrary thrown value, `fallback` when unknown. */
+export function godotCodeOf(err: unknown, fallback: GodotError): GodotError {
+  if (err instanceof NetError) return err.code;
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  if (e && typeof e.code === "string" && e.code in BY_ERRNO) return BY_ERRNO[e.code];
+  if (e && typeof e.name === "string" && e.name in BY_DENO_NAME) return BY_DENO_NAME[e.name];
+  // Some runtimes only put the errno in the message ("... (os error 98)").
+  const msg = e && typeof e.message === "string" ? e.message : "";
+  const m = /\b(E[A-Z]{3,15})\b/.exec(msg);
+  if (m && m[1] in BY_ERRNO) return BY_ERRNO[m[1]];
+  if (/address already in use|os error 98\b/i.test(msg)) return GodotError.ERR_ALREADY_IN_USE;
+  if (/connection refused|os error 111\b/i.test(msg)) return GodotError.ERR_CANT_CONNECT;
+  if (/permission denied|os error 13\b/i.test(msg)) return GodotError.ERR_UNAUTHORIZED;
+  if (/cannot assign requested address|os error 99\b/i.test(msg)) return GodotError.ERR_INVALID_PARAMETER;
+  if (/connection reset|os error 104\b/i.test(msg)) return GodotError.ERR_CONNECTION_ERROR;
+  if (/certificate|unknownissuer|handshake|tls|ssl/i.test(msg)) return GodotError.ERR_UNAUTHORIZED;
+  return fallback;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === "string" && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}
+
+/** Wrap `err` as a NetError whose message starts with `what` (which should name the address/port). */
+export function toNetError(err: unknown, what: string, fallback: GodotError = GodotError.FAILED): NetError {
+  if (err instanceof NetError) return err;
+  const code = godotCodeOf(err, fallback);
+  return new NetError(code, `${what}: ${GodotError[code]} (${describe(err)})`, { cause: err });
+}
+
+/** An Error suitable for `onClose(error)` (keeps NetError, wraps the rest). */
+export function closeErrorOf(err: unknown, what: string): Error {
+  return toNetError(err, what, GodotError.ERR_CONNECTION_ERROR);
+}
+
+/**
+ * Call a user callback from inside a socket event without letting its exception
+ * break the adapter's own loop: the exception is re-thrown on a fresh task, where
+ * it surfaces as the runtime's usual uncaught-exception report.
+ */
+export function deliver<A extends unknown[]>(cb: ((...args: A) => void) | undefined, ...args: A): void {
+  if (!cb) return;
+  try {
+    cb(...args);
+  } catch (err) {
+    queueMicrotask(() => {
+      throw err;
+    });
+  }
+}
