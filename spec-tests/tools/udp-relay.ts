@@ -1,0 +1,193 @@
+/**
+ * A recording loopback UDP relay: it sits between ENet peers and records every
+ * datagram with its direction and time, so a real session can be stored as a
+ * reference capture. Each client address gets its own upstream socket, so the
+ * server sees one distinct peer per client, exactly as without the relay.
+ *
+ * Library use: `const relay = new UdpCaptureRelay({ targetPort }); const port = await relay.start();`
+ * then point the client at `port`. CLI: `node --import tsx spec-tests/tools/udp-relay.ts
+ * --target 127.0.0.1:7777 [--listen 0] [--out capture.json]` (writes on SIGINT/SIGTERM).
+ */
+import { createSocket, type Socket } from "node:dgram";
+
+export type Direction = "c2s" | "s2c";
+
+export interface RecordedDatagram {
+  /** Milliseconds since the relay started. */
+  t: number;
+  dir: Direction;
+  /** Which client connection (0-based, in order of first datagram). */
+  client: number;
+  hex: string;
+}
+
+export interface RelayOptions {
+  targetAddress?: string;
+  targetPort: number;
+  listenAddress?: string;
+  listenPort?: number;
+  /** Return false to drop a datagram instead of forwarding it (it is still recorded, with `dropped`). */
+  filter?: (dir: Direction, data: Uint8Array, client: number) => boolean;
+}
+
+interface ClientLink {
+  index: number;
+  address: string;
+  port: number;
+  upstream: Socket;
+}
+
+export function toHex(data: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < data.length; i++) s += data[i]!.toString(16).padStart(2, "0");
+  return s;
+}
+
+export function fromHex(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function bindSocket(sock: Socket, address: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    sock.once("error", reject);
+    sock.bind(port, address, () => {
+      sock.off("error", reject);
+      resolve(sock.address().port);
+    });
+  });
+}
+
+export class UdpCaptureRelay {
+  readonly records: (RecordedDatagram & { dropped?: boolean })[] = [];
+  private readonly opts: Required<Omit<RelayOptions, "filter">> & Pick<RelayOptions, "filter">;
+  private listener: Socket | undefined;
+  private readonly links = new Map<string, ClientLink>();
+  private started = 0;
+  private closed = false;
+
+  constructor(opts: RelayOptions) {
+    this.opts = {
+      targetAddress: opts.targetAddress ?? "127.0.0.1",
+      targetPort: opts.targetPort,
+      listenAddress: opts.listenAddress ?? "127.0.0.1",
+      listenPort: opts.listenPort ?? 0,
+      filter: opts.filter,
+    };
+  }
+
+  /** Bind the listening socket; resolves with its port. */
+  async start(): Promise<number> {
+    this.started = performance.now();
+    const listener = createSocket("udp4");
+    this.listener = listener;
+    listener.on("message", (msg, rinfo) => this.fromClient(new Uint8Array(msg), rinfo.address, rinfo.port));
+    listener.on("error", () => {});
+    const port = await bindSocket(listener, this.opts.listenAddress, this.opts.listenPort);
+    listener.unref();
+    return port;
+  }
+
+  /** Stop forwarding and close every socket. Records stay readable. */
+  stop(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.listener?.close();
+    } catch {
+      // already closed
+    }
+    for (const link of this.links.values()) {
+      try {
+        link.upstream.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  /** Records as stored in a capture file (drops the `dropped` marker when unused). */
+  datagrams(): RecordedDatagram[] {
+    return this.records.map((r) => ({ ...r, t: Math.round(r.t * 1000) / 1000 }));
+  }
+
+  private record(dir: Direction, client: number, data: Uint8Array): boolean {
+    const pass = this.opts.filter ? this.opts.filter(dir, data, client) : true;
+    const rec: RecordedDatagram & { dropped?: boolean } = { t: performance.now() - this.started, dir, client, hex: toHex(data) };
+    if (!pass) rec.dropped = true;
+    this.records.push(rec);
+    return pass;
+  }
+
+  private fromClient(data: Uint8Array, address: string, port: number): void {
+    if (this.closed) return;
+    const key = `${address}:${port}`;
+    let link = this.links.get(key);
+    if (!link) {
+      const upstream = createSocket("udp4");
+      const created: ClientLink = { index: this.links.size, address, port, upstream };
+      link = created;
+      this.links.set(key, created);
+      upstream.on("error", () => {});
+      upstream.on("message", (msg) => {
+        if (this.closed) return;
+        const bytes = new Uint8Array(msg);
+        if (this.record("s2c", created.index, bytes)) this.listener?.send(bytes, created.port, created.address);
+      });
+      // Bind before the first send so the reply path exists; the send below waits for it.
+      upstream.bind(0, this.opts.listenAddress);
+      upstream.unref();
+    }
+    if (this.record("c2s", link.index, data)) {
+      link.upstream.send(data, this.opts.targetPort, this.opts.targetAddress);
+    }
+  }
+}
+
+// CLI entry: run as a standalone relay that writes its records on exit.
+const isMain = (() => {
+  try {
+    const argv1 = (globalThis as { process?: { argv?: string[] } }).process?.argv?.[1] ?? "";
+    return argv1.endsWith("udp-relay.ts");
+  } catch {
+    return false;
+  }
+})();
+
+if (isMain) {
+  const args = process.argv.slice(2);
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const target = arg("--target");
+  if (!target) {
+    console.error("usage: udp-relay.ts --target HOST:PORT [--listen PORT] [--out FILE]");
+    process.exit(2);
+  }
+  const colon = target.lastIndexOf(":");
+  const relay = new UdpCaptureRelay({
+    targetAddress: target.slice(0, colon),
+    targetPort: Number(target.slice(colon + 1)),
+    listenPort: Number(arg("--listen") ?? 0),
+  });
+  const port = await relay.start();
+  console.log(JSON.stringify({ ev: "relay", port }));
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  const finish = async () => {
+    clearInterval(keepAlive);
+    relay.stop();
+    const out = arg("--out");
+    const text = JSON.stringify({ datagrams: relay.datagrams() }, null, 1);
+    if (out) {
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(out, text);
+    } else {
+      console.log(text);
+    }
+    process.exit(0);
+  };
+  process.on("SIGINT", finish);
+  process.on("SIGTERM", finish);
+}
