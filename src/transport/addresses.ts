@@ -93,8 +93,11 @@ const HOST_LABEL = /^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?$/;
 export function isHostName(name: string): boolean {
   if (name.length === 0 || name.length > 253) return false;
   const trimmed = name.endsWith(".") ? name.slice(0, -1) : name;
-  for (const label of trimmed.split(".")) if (!HOST_LABEL.test(label)) return false;
-  return true;
+  const labels = trimmed.split(".");
+  for (const label of labels) if (!HOST_LABEL.test(label)) return false;
+  // An all-numeric last label is a malformed IPv4 address ("256.1.1.1"), not a name:
+  // top-level domains are never numeric (RFC 1123 section 2.1).
+  return !/^\d+$/.test(labels[labels.length - 1]);
 }
 
 /**

@@ -1,0 +1,226 @@
+// Transport contract, datagram half: runs on each runtime against that runtime's
+// default adapter (detectRuntime()), over real loopback sockets.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { GodotError, NetError } from "../../src/errors.ts";
+import { detectRuntime, resolveIo } from "../../src/transport/detect.ts";
+import type { Clock, DatagramTransport, RuntimeAdapter } from "../../src/transport/types.ts";
+import { currentRuntime, deferred, within } from "./support/bounded.ts";
+import { ipv6LoopbackMissing } from "./support/ipv6.ts";
+
+const runtime = detectRuntime();
+const WAIT = 5000;
+
+/** Collects datagrams and lets a test await the next one. */
+class Inbox {
+  readonly items: { data: Uint8Array; address: string; port: number }[] = [];
+  private waiter: (() => void) | undefined;
+  constructor(t: DatagramTransport) {
+    t.onDatagram((data, address, port) => {
+      this.items.push({ data, address, port });
+      this.waiter?.();
+    });
+  }
+  async next(what: string): Promise<{ data: Uint8Array; address: string; port: number }> {
+    if (this.items.length === 0) {
+      const d = deferred();
+      this.waiter = d.resolve;
+      await within(d.promise, WAIT, what);
+      this.waiter = undefined;
+    }
+    return this.items.shift()!;
+  }
+}
+
+async function assertNetError(p: Promise<unknown> | (() => unknown), code: GodotError, mentions: string[]): Promise<NetError> {
+  let thrown: unknown;
+  try {
+    await within(Promise.resolve(typeof p === "function" ? p() : p), WAIT, "the expected error");
+  } catch (err) {
+    thrown = err;
+  }
+  assert.ok(thrown instanceof NetError, `expected NetError(${GodotError[code]}), got ${String(thrown)}`);
+  assert.equal(thrown.codeName, GodotError[code], thrown.message);
+  for (const m of mentions) assert.ok(thrown.message.includes(m), `message "${thrown.message}" should mention ${m}`);
+  return thrown;
+}
+
+async function exchange(family: 4 | 6): Promise<void> {
+  const loop = family === 4 ? "127.0.0.1" : "::1";
+  const a = runtime.createDatagramTransport();
+  const b = runtime.createDatagramTransport();
+  try {
+    const ba = await within(a.bind(loop, 0), WAIT, "bind a");
+    const bb = await within(b.bind(loop, 0), WAIT, "bind b");
+    assert.equal(ba.address, loop);
+    assert.ok(ba.port > 0 && ba.port <= 65535, `ephemeral port ${ba.port}`);
+    assert.notEqual(ba.port, bb.port);
+    const inA = new Inbox(a);
+    const inB = new Inbox(b);
+    const max = family === 4 ? 65507 : 65527;
+    // Sizes from empty to the UDP maximum: the largest checks nothing truncates datagrams.
+    for (const size of [0, 1, 1200, 9000, max]) {
+      const payload = new Uint8Array(size);
+      for (let i = 0; i < size; i++) payload[i] = (i * 31 + size) & 0xff;
+      a.send(payload, loop, bb.port);
+      const got = await inB.next(`${size}-byte datagram a->b over IPv${family}`);
+      assert.deepEqual(got.data, payload, `${size}-byte datagram arrives intact`);
+      assert.equal(got.address, loop);
+      assert.equal(got.port, ba.port);
+      // Reply to whoever sent it, as a server would.
+      b.send(got.data, got.address, got.port);
+      const back = await inA.next(`${size}-byte reply b->a over IPv${family}`);
+      assert.deepEqual(back.data, payload);
+      assert.equal(back.port, bb.port);
+    }
+    // The sender may reuse its buffer as soon as send() returns.
+    const reused = new Uint8Array([1, 2, 3, 4]);
+    a.send(reused, loop, bb.port);
+    reused.fill(9);
+    assert.deepEqual((await inB.next("datagram from a reused buffer")).data, new Uint8Array([1, 2, 3, 4]));
+  } finally {
+    a.close();
+    b.close();
+  }
+}
+
+describe(`datagram transport contract (${runtime.name})`, () => {
+  test("detectRuntime picks this runtime's adapter; explicit choices win", () => {
+    assert.equal(runtime.name, currentRuntime());
+    assert.equal(detectRuntime(), runtime, "cached");
+    const io = resolveIo();
+    assert.equal(io.runtime, runtime);
+    assert.equal(io.clock, runtime.clock);
+    const clock: Clock = { now: () => 42, setTimeout: () => 0, clearTimeout: () => {} };
+    const other = { ...runtime, name: "memory" } as RuntimeAdapter;
+    const explicit = resolveIo({ runtime: other, clock });
+    assert.equal(explicit.runtime, other);
+    assert.equal(explicit.clock, clock);
+    assert.equal(resolveIo({ runtime: other }).clock, other.clock);
+  });
+
+  test("the real clock is monotonic milliseconds and its timers fire", async () => {
+    const c = runtime.clock;
+    const t0 = c.now();
+    const fired = deferred<number>();
+    c.setTimeout(() => fired.resolve(c.now()), 20);
+    const cancelled = c.setTimeout(() => fired.reject(new Error("cleared timer fired")), 5);
+    c.clearTimeout(cancelled);
+    const t1 = await within(fired.promise, WAIT, "clock timer");
+    assert.ok(t1 - t0 >= 15 && t1 - t0 < 2000, `elapsed ${t1 - t0} ms`);
+  });
+
+  test("datagrams both ways over IPv4 127.0.0.1, empty to 65507 bytes", () => exchange(4));
+
+  const no6 = ipv6LoopbackMissing();
+  if (no6) console.log(`skipping IPv6 datagram test: ${no6}`);
+  test("datagrams both ways over IPv6 ::1, empty to 65527 bytes", { skip: no6 ?? false }, () => exchange(6));
+
+  test('wildcard "*" binds every interface and reports IPv4 peers unmapped', async () => {
+    const server = runtime.createDatagramTransport();
+    const client = runtime.createDatagramTransport();
+    try {
+      const bs = await within(server.bind("*", 0), WAIT, "bind *");
+      const bc = await within(client.bind("127.0.0.1", 0), WAIT, "bind client");
+      const inS = new Inbox(server);
+      const inC = new Inbox(client);
+      client.send(new Uint8Array([7]), "127.0.0.1", bs.port);
+      const got = await inS.next("datagram to wildcard socket");
+      assert.equal(got.address, "127.0.0.1", "IPv4 peer seen as a plain IPv4 address");
+      assert.equal(got.port, bc.port);
+      server.send(new Uint8Array([8]), got.address, got.port);
+      assert.deepEqual((await inC.next("reply from wildcard socket")).data, new Uint8Array([8]));
+    } finally {
+      server.close();
+      client.close();
+    }
+  });
+
+  test("binding a port in use is NetError(ERR_ALREADY_IN_USE) naming the port", async () => {
+    const a = runtime.createDatagramTransport();
+    const b = runtime.createDatagramTransport();
+    try {
+      const { port } = await within(a.bind("127.0.0.1", 0), WAIT, "bind");
+      await assertNetError(b.bind("127.0.0.1", port), GodotError.ERR_ALREADY_IN_USE, [String(port)]);
+      // The failed socket is reusable for another bind.
+      const ok = await within(b.bind("127.0.0.1", 0), WAIT, "rebind after failure");
+      assert.ok(ok.port > 0);
+      await assertNetError(b.bind("127.0.0.1", 0), GodotError.ERR_ALREADY_IN_USE, ["already"]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  test("bad addresses: invalid syntax, unresolvable name, not on this machine", async () => {
+    const t = runtime.createDatagramTransport();
+    try {
+      await assertNetError(t.bind("not an address!", 0), GodotError.ERR_INVALID_PARAMETER, ["not an address!"]);
+      await assertNetError(t.bind("256.1.1.1", 0), GodotError.ERR_INVALID_PARAMETER, ["256.1.1.1"]);
+      await assertNetError(t.bind("no-such-host.invalid", 0), GodotError.ERR_CANT_RESOLVE, ["no-such-host.invalid"]);
+      // 192.0.2.0/24 is TEST-NET-1: never assigned to a local interface.
+      await assertNetError(t.bind("192.0.2.1", 0), GodotError.ERR_INVALID_PARAMETER, ["192.0.2.1"]);
+      await assert.rejects(() => t.bind(42 as unknown as string, 0), TypeError);
+    } finally {
+      t.close();
+    }
+  });
+
+  test("ports outside 0..65535 are RangeErrors naming the value", async () => {
+    const t = runtime.createDatagramTransport();
+    try {
+      for (const bad of [-1, 65536, 1.5, Number.NaN]) {
+        await assert.rejects(() => t.bind("127.0.0.1", bad), (e: unknown) => e instanceof RangeError && e.message.includes(String(bad)));
+      }
+      const { port } = await within(t.bind("127.0.0.1", 0), WAIT, "bind");
+      assert.ok(port > 0);
+      for (const bad of [0, -1, 65536, 2.5]) {
+        assert.throws(() => t.send(new Uint8Array(1), "127.0.0.1", bad), (e: unknown) => e instanceof RangeError && e.message.includes(String(bad)));
+      }
+    } finally {
+      t.close();
+    }
+  });
+
+  test("oversize datagrams are RangeErrors; bad destinations and closed sockets are NetErrors", async () => {
+    const t = runtime.createDatagramTransport();
+    assert.throws(() => t.send(new Uint8Array(1), "127.0.0.1", 9), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
+    try {
+      await within(t.bind("127.0.0.1", 0), WAIT, "bind");
+      assert.throws(() => t.send(new Uint8Array(65508), "127.0.0.1", 9), (e: unknown) => e instanceof RangeError && /65508/.test(e.message) && /65507/.test(e.message));
+      assert.throws(() => t.send(new Uint8Array(65528), "::1", 9), (e: unknown) => e instanceof RangeError && /65528/.test(e.message));
+      assert.throws(() => t.send(new Uint8Array(1), "localhost", 9), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER && e.message.includes("localhost"));
+      // An IPv4-bound socket cannot reach an IPv6 address: said, not silently dropped.
+      assert.throws(() => t.send(new Uint8Array(1), "::1", 9), (e: unknown) => e instanceof NetError && e.message.includes("::1"));
+      assert.throws(() => t.send("text" as unknown as Uint8Array, "127.0.0.1", 9), TypeError);
+    } finally {
+      t.close();
+    }
+    assert.throws(() => t.send(new Uint8Array(1), "127.0.0.1", 9), (e: unknown) => e instanceof NetError && /closed/.test(e.message));
+    t.close(); // idempotent
+  });
+
+  test("after close() no datagram is delivered and the port is free again", async () => {
+    const a = runtime.createDatagramTransport();
+    const b = runtime.createDatagramTransport();
+    let delivered = 0;
+    try {
+      const { port } = await within(a.bind("127.0.0.1", 0), WAIT, "bind");
+      a.onDatagram(() => delivered++);
+      a.close();
+      await within(b.bind("127.0.0.1", 0), WAIT, "bind sender");
+      b.send(new Uint8Array([1]), "127.0.0.1", port);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(delivered, 0);
+      const again = runtime.createDatagramTransport();
+      try {
+        assert.equal((await within(again.bind("127.0.0.1", port), WAIT, "rebind freed port")).port, port);
+      } finally {
+        again.close();
+      }
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
