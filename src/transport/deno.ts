@@ -1,15 +1,486 @@
-import type { RuntimeAdapter } from "./types.ts";
-import { NetError, GodotError } from "../errors.ts";
+/**
+ * Deno adapter: Deno.listenDatagram (needs `--unstable-net`), Deno.connect/listen
+ * (TCP and unix), Deno.startTls/listenTls. `Deno` is only looked up when a
+ * function is called, so this module imports fine on Node and Bun.
+ *
+ * One fallback: Deno's native TLS client cannot skip certificate or host-name
+ * checks, so `tls.unsafe` and `tls.verifyHostname: false` connect through
+ * Deno's node:tls instead.
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { checkAddressType, checkDatagramSize, checkPort, formatEndpoint, ipFamily, isWildcardAll, unmapIPv4 } from "./addresses.ts";
+import { nodeStreams } from "./node.ts";
+import { closeErrorOf, deliver, toNetError } from "./os-errors.ts";
+import { QueuedStream } from "./queued-stream.ts";
 import { realClock } from "./real-clock.ts";
+import { lookupHost } from "./resolve-host.ts";
+import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
+import type {
+  BoundAddress,
+  DatagramTransport,
+  Listener,
+  RuntimeAdapter,
+  Stream,
+  StreamConnectOptions,
+  StreamListenOptions,
+  StreamTransport,
+} from "./types.ts";
 
-// Work in progress: replaced by the real adapter in the next commits.
-function unavailable(): never {
-  throw new NetError(GodotError.ERR_UNAVAILABLE, "the deno adapter is not implemented yet");
+// The slice of the Deno namespace used here (the project type-checks against @types/node only).
+interface DenoNetAddr {
+  transport: "tcp" | "udp";
+  hostname: string;
+  port: number;
 }
+interface DenoUnixAddr {
+  transport: "unix" | "unixpacket";
+  path: string;
+}
+type DenoAddr = DenoNetAddr | DenoUnixAddr;
+interface DenoConn {
+  readonly localAddr: DenoAddr;
+  readonly remoteAddr: DenoAddr;
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay?(enable?: boolean): void;
+  handshake?(): Promise<unknown>;
+}
+interface DenoListener {
+  readonly addr: DenoAddr;
+  accept(): Promise<DenoConn>;
+  close(): void;
+}
+interface DenoDatagramConn {
+  readonly addr: DenoAddr;
+  receive(p?: Uint8Array): Promise<[Uint8Array, DenoAddr]>;
+  send(p: Uint8Array, addr: DenoNetAddr): Promise<number>;
+  close(): void;
+}
+interface DenoNamespace {
+  build: { os: string };
+  listenDatagram?(opts: { transport: "udp"; hostname: string; port: number }): DenoDatagramConn;
+  connect(opts: { transport?: "tcp"; hostname: string; port: number } | { transport: "unix"; path: string }): Promise<DenoConn>;
+  listen(opts: { transport?: "tcp"; hostname: string; port: number } | { transport: "unix"; path: string }): DenoListener;
+  startTls(conn: DenoConn, opts: { hostname: string; caCerts?: string[] }): Promise<DenoConn>;
+  listenTls(opts: { hostname: string; port: number; cert: string; key: string }): DenoListener;
+  removeSync(path: string): void;
+}
+
+function denoApi(): DenoNamespace {
+  const d = (globalThis as { Deno?: DenoNamespace }).Deno;
+  if (!d) throw new NetError(GodotError.ERR_UNAVAILABLE, "the deno adapter only runs on Deno (use detectRuntime() or the node adapter)");
+  return d;
+}
+
+/** Errors Deno raises for an operation on a resource this side already closed. */
+function isLocalCloseError(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === "BadResource" || name === "Interrupted";
+}
+
+/** Largest datagram either family can carry; receive buffers of this size never truncate. */
+const RECEIVE_BUFFER_SIZE = 65536;
+
+type SocketState = "new" | "binding" | "bound" | "closed";
+
+export class DenoDatagramTransport implements DatagramTransport {
+  private conn: DenoDatagramConn | null = null;
+  private state: SocketState = "new";
+  private family: 4 | 6 = 4;
+  private dualStack = false;
+  private receiver: ((data: Uint8Array, address: string, port: number) => void) | undefined;
+  /** Sends the OS refused after `send` returned (counted, as UDP gives no delivery guarantee). */
+  sendErrors = 0;
+  lastSendError: unknown;
+  /** Receive errors (counted; the loop continues). */
+  socketErrors = 0;
+
+  async bind(address: string, port: number): Promise<BoundAddress> {
+    checkAddressType(address);
+    checkPort(port);
+    if (this.state !== "new") {
+      throw new NetError(
+        this.state === "closed" ? GodotError.ERR_UNCONFIGURED : GodotError.ERR_ALREADY_IN_USE,
+        `bind ${formatEndpoint(address, port)}: this socket is already ${this.state}`,
+      );
+    }
+    const deno = denoApi();
+    if (typeof deno.listenDatagram !== "function") {
+      throw new NetError(
+        GodotError.ERR_UNAVAILABLE,
+        "UDP on Deno needs the --unstable-net flag (Deno.listenDatagram is unstable): run `deno run --unstable-net ...` or add \"unstable\": [\"net\"] to deno.json",
+      );
+    }
+    this.state = "binding";
+    try {
+      if (isWildcardAll(address)) {
+        try {
+          this.open(deno, "::", 6, port, true);
+        } catch (err) {
+          if (err instanceof NetError && err.code === GodotError.ERR_ALREADY_IN_USE) throw err;
+          this.open(deno, "0.0.0.0", 4, port, false);
+        }
+      } else {
+        const target = await lookupHost(address, `bind ${formatEndpoint(address, port)}`);
+        if ((this.state as SocketState) === "closed") {
+          throw new NetError(GodotError.ERR_UNCONFIGURED, `bind ${formatEndpoint(address, port)}: closed while binding`);
+        }
+        this.open(deno, target.address, target.family, port, target.address === "::");
+      }
+    } catch (err) {
+      if ((this.state as SocketState) !== "closed") this.state = "new";
+      throw err;
+    }
+    this.state = "bound";
+    void this.receiveLoop(this.conn!);
+    const a = this.conn!.addr as DenoNetAddr;
+    return { address: unmapIPv4(a.hostname), port: a.port };
+  }
+
+  private open(deno: DenoNamespace, hostname: string, family: 4 | 6, port: number, dualStack: boolean): void {
+    try {
+      this.conn = deno.listenDatagram!({ transport: "udp", hostname, port });
+    } catch (err) {
+      throw toNetError(err, `bind UDP ${formatEndpoint(hostname, port)}`, GodotError.ERR_CANT_CREATE);
+    }
+    this.family = family;
+    this.dualStack = dualStack;
+  }
+
+  private async receiveLoop(conn: DenoDatagramConn): Promise<void> {
+    const buf = new Uint8Array(RECEIVE_BUFFER_SIZE);
+    while (this.state === "bound") {
+      let data: Uint8Array;
+      let from: DenoAddr;
+      try {
+        [data, from] = await conn.receive(buf);
+      } catch (err) {
+        if (this.state !== "bound" || isLocalCloseError(err)) return;
+        this.socketErrors++;
+        // Do not spin on a persistent error.
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
+      if (this.state !== "bound") return;
+      const addr = from as DenoNetAddr;
+      deliver(this.receiver, data.slice(), unmapIPv4(addr.hostname), addr.port);
+    }
+  }
+
+  send(data: Uint8Array, address: string, port: number): void {
+    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
+    checkAddressType(address);
+    checkPort(port, "port", 1);
+    if (this.state !== "bound" || !this.conn) {
+      throw new NetError(GodotError.ERR_UNCONFIGURED, `send to ${formatEndpoint(address, port)}: socket is ${this.state === "closed" ? "closed" : "not bound"}`);
+    }
+    const destFamily = ipFamily(address);
+    if (destFamily === 0) {
+      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `send: "${address}" is not an IP address (resolve host names before sending)`);
+    }
+    checkDatagramSize(data.byteLength, destFamily);
+    let dest = address;
+    if (destFamily !== this.family) {
+      if (this.family === 6 && this.dualStack) dest = "::ffff:" + address;
+      else {
+        throw new NetError(
+          GodotError.ERR_INVALID_PARAMETER,
+          `send to ${formatEndpoint(address, port)}: socket is bound to an IPv${this.family} address and cannot reach IPv${destFamily}`,
+        );
+      }
+    }
+    // Copied: the send completes asynchronously and callers may reuse their buffer.
+    this.conn.send(data.slice(), { transport: "udp", hostname: dest, port }).catch((err: unknown) => {
+      this.sendErrors++;
+      this.lastSendError = err;
+    });
+  }
+
+  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
+    this.receiver = cb;
+  }
+
+  close(): void {
+    const conn = this.conn;
+    this.state = "closed";
+    this.receiver = undefined;
+    this.conn = null;
+    if (conn) {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
+
+function addrParts(a: DenoAddr): { address: string; port: number } {
+  return a.transport === "tcp" || a.transport === "udp" ? { address: unmapIPv4(a.hostname), port: a.port } : { address: "", port: 0 };
+}
+
+/** Size of each read from the socket. */
+const READ_CHUNK = 64 * 1024;
+
+export class DenoStream extends QueuedStream {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  private reading = false;
+  private writing = false;
+
+  constructor(private readonly conn: DenoConn, label: string) {
+    super(label);
+    const r = addrParts(conn.remoteAddr);
+    const l = addrParts(conn.localAddr);
+    this.remoteAddress = r.address;
+    this.remotePort = r.port;
+    this.localAddress = l.address;
+    this.localPort = l.port;
+  }
+
+  setNoDelay(enabled: boolean): void {
+    if (this.closed) return;
+    try {
+      this.conn.setNoDelay?.(enabled);
+    } catch {
+      // unix sockets have no Nagle
+    }
+  }
+
+  protected override readResumed(): void {
+    if (!this.reading && !this.readEnded && !this.closed) void this.readLoop();
+  }
+
+  private async readLoop(): Promise<void> {
+    this.reading = true;
+    try {
+      while (!this.closed && !this.readEnded && !this.holding) {
+        const buf = new Uint8Array(READ_CHUNK);
+        let n: number | null;
+        try {
+          n = await this.conn.read(buf);
+        } catch (err) {
+          if (!this.closed) this.finish(isLocalCloseError(err) ? undefined : closeErrorOf(err, this.label));
+          return;
+        }
+        if (n === null) {
+          this.receivedEnd();
+          return;
+        }
+        // A fresh buffer per read, handed over without a copy; trimmed only when mostly empty.
+        this.received(n < READ_CHUNK / 2 ? buf.slice(0, n) : buf.subarray(0, n));
+      }
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  protected startWriting(): void {
+    if (!this.writing) void this.writeLoop();
+  }
+
+  private async writeLoop(): Promise<void> {
+    this.writing = true;
+    try {
+      while (!this.closed) {
+        const chunk = this.peekQueued();
+        if (!chunk) {
+          if (this.finPending) {
+            await this.conn.closeWrite();
+            this.writeEnded();
+          }
+          return;
+        }
+        const n = await this.conn.write(chunk);
+        if (!this.closed) this.tookBytes(n);
+      }
+    } catch (err) {
+      if (!this.closed) this.finish(isLocalCloseError(err) ? undefined : closeErrorOf(err, this.label));
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  protected destroy(): void {
+    this.conn.close();
+  }
+}
+
+function caList(ca: string | string[] | undefined): string[] | undefined {
+  if (ca === undefined) return undefined;
+  return Array.isArray(ca) ? ca : [ca];
+}
+
+function unixUnavailable(deno: DenoNamespace, target: StreamTarget): void {
+  if (target.kind === "unix" && deno.build.os === "windows") {
+    throw new NetError(GodotError.ERR_UNAVAILABLE, `${target.label}: unix domain sockets are not supported by Deno on Windows`);
+  }
+}
+
+async function denoConnect(opts: StreamConnectOptions): Promise<Stream> {
+  const target = checkConnectOptions(opts);
+  const deno = denoApi();
+  unixUnavailable(deno, target);
+  const what = `connect to ${target.label}`;
+  if (target.kind === "unix") {
+    try {
+      return new DenoStream(await deno.connect({ transport: "unix", path: target.path }), target.label);
+    } catch (err) {
+      throw toNetError(err, what, GodotError.ERR_CANT_CONNECT);
+    }
+  }
+  const tls = target.tls;
+  if (tls && (tls.unsafe === true || tls.verifyHostname === false)) return nodeStreams.connect(opts);
+  const resolved = await lookupHost(target.host, what);
+  let tcp: DenoConn;
+  try {
+    tcp = await deno.connect({ transport: "tcp", hostname: resolved.address, port: target.port });
+  } catch (err) {
+    throw toNetError(err, what, GodotError.ERR_CANT_CONNECT);
+  }
+  if (!tls) return new DenoStream(tcp, target.label);
+  try {
+    const conn = await deno.startTls(tcp, { hostname: tls.serverName ?? target.host, caCerts: caList(tls.ca) });
+    await conn.handshake?.();
+    return new DenoStream(conn, `${target.label} (TLS)`);
+  } catch (err) {
+    try {
+      tcp.close();
+    } catch {
+      // startTls took ownership and already closed it
+    }
+    throw toNetError(err, `TLS ${what}`, GodotError.ERR_UNAUTHORIZED);
+  }
+}
+
+class DenoStreamListener implements Listener {
+  readonly address: string;
+  readonly port: number;
+  readonly path?: string;
+  /** Failed accepts and TLS handshakes (counted: one bad client must not stop the server). */
+  acceptErrors = 0;
+  private closed = false;
+
+  constructor(
+    private readonly listener: DenoListener,
+    target: StreamTarget,
+    private readonly onStream: (s: Stream) => void,
+    private readonly tls: boolean,
+  ) {
+    if (target.kind === "unix") {
+      this.address = "";
+      this.port = 0;
+      this.path = target.path;
+    } else {
+      const a = addrParts(listener.addr);
+      this.address = a.address;
+      this.port = a.port;
+    }
+    void this.acceptLoop();
+  }
+
+  private async acceptLoop(): Promise<void> {
+    while (!this.closed) {
+      let conn: DenoConn;
+      try {
+        conn = await this.listener.accept();
+      } catch (err) {
+        if (this.closed || isLocalCloseError(err)) return;
+        this.acceptErrors++;
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
+      if (this.closed) {
+        conn.close();
+        return;
+      }
+      const r = addrParts(conn.remoteAddr);
+      const label = this.path !== undefined ? `unix socket "${this.path}"` : formatEndpoint(r.address, r.port);
+      if (this.tls) void this.handshakeThenDeliver(conn, `${label} (TLS)`);
+      else deliver(this.onStream, new DenoStream(conn, label));
+    }
+  }
+
+  private async handshakeThenDeliver(conn: DenoConn, label: string): Promise<void> {
+    try {
+      await conn.handshake?.();
+    } catch {
+      this.acceptErrors++;
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+      return;
+    }
+    if (this.closed) conn.close();
+    else deliver(this.onStream, new DenoStream(conn, label));
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    try {
+      this.listener.close();
+    } catch {
+      // already closed
+    }
+    // Deno leaves the socket file behind; remove it like Node does so the path can be reused.
+    if (this.path !== undefined) {
+      try {
+        denoApi().removeSync(this.path);
+      } catch {
+        // already gone
+      }
+    }
+    return Promise.resolve();
+  }
+}
+
+async function denoListen(opts: StreamListenOptions, onStream: (s: Stream) => void): Promise<Listener> {
+  const target = checkListenOptions(opts);
+  if (typeof onStream !== "function") throw new TypeError("onStream must be a function");
+  const deno = denoApi();
+  unixUnavailable(deno, target);
+  const what = `listen on ${target.label}`;
+  if (target.kind === "unix") {
+    try {
+      return new DenoStreamListener(deno.listen({ transport: "unix", path: target.path }), target, onStream, false);
+    } catch (err) {
+      throw toNetError(err, what, GodotError.ERR_CANT_CREATE);
+    }
+  }
+  const open = (hostname: string): DenoListener =>
+    target.tls
+      ? deno.listenTls({ hostname, port: target.port, cert: target.tls.cert!, key: target.tls.key! })
+      : deno.listen({ transport: "tcp", hostname, port: target.port });
+  let listener: DenoListener;
+  try {
+    if (target.host === "") {
+      try {
+        listener = open("::");
+      } catch (err) {
+        if (toNetError(err, what).code === GodotError.ERR_ALREADY_IN_USE) throw err;
+        listener = open("0.0.0.0");
+      }
+    } else {
+      listener = open((await lookupHost(target.host, what)).address);
+    }
+  } catch (err) {
+    throw toNetError(err, what, GodotError.ERR_CANT_CREATE);
+  }
+  return new DenoStreamListener(listener, target, onStream, target.tls !== undefined);
+}
+
+export const denoStreams: StreamTransport = { connect: denoConnect, listen: denoListen };
 
 export const denoRuntime: RuntimeAdapter = {
   name: "deno",
-  createDatagramTransport: unavailable,
-  streams: { connect: async () => unavailable(), listen: async () => unavailable() },
+  createDatagramTransport: () => new DenoDatagramTransport(),
+  streams: denoStreams,
   clock: realClock,
 };

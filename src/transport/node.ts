@@ -4,14 +4,12 @@
  * imported everywhere; its functions only open sockets when called.
  */
 import * as dgram from "node:dgram";
-import * as dns from "node:dns";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { GodotError, NetError } from "../errors.ts";
 import {
   checkAddressType,
   checkDatagramSize,
-  checkHostSyntax,
   checkPort,
   formatEndpoint,
   ipFamily,
@@ -20,6 +18,7 @@ import {
 } from "./addresses.ts";
 import { closeErrorOf, deliver, toNetError } from "./os-errors.ts";
 import { realClock } from "./real-clock.ts";
+import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
 import type {
   BoundAddress,
@@ -35,19 +34,6 @@ import type {
 
 function asBytes(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
-/** Resolve a host name to one address (IP literals pass through), as NetError(ERR_CANT_RESOLVE) on failure. */
-export async function lookupHost(host: string, what: string): Promise<{ address: string; family: 4 | 6 }> {
-  const fam = ipFamily(host);
-  if (fam !== 0) return { address: host, family: fam };
-  checkHostSyntax(host, what);
-  try {
-    const r = await dns.promises.lookup(host);
-    return { address: r.address, family: r.family === 6 ? 6 : 4 };
-  } catch (err) {
-    throw toNetError(err, `${what}: cannot resolve "${host}"`, GodotError.ERR_CANT_RESOLVE);
-  }
 }
 
 type SocketState = "new" | "binding" | "bound" | "closed";

@@ -1,0 +1,22 @@
+/**
+ * Host name resolution for bind/connect/listen. Uses node:dns `lookup` (the OS
+ * resolver, getaddrinfo) on every runtime: Deno's own Deno.resolveDns queries DNS
+ * servers directly and ignores /etc/hosts, so "localhost" would not resolve.
+ */
+import * as dns from "node:dns";
+import { GodotError } from "../errors.ts";
+import { checkHostSyntax, ipFamily } from "./addresses.ts";
+import { toNetError } from "./os-errors.ts";
+
+/** Resolve a host name to one address (IP literals pass through); NetError(ERR_CANT_RESOLVE) on failure. */
+export async function lookupHost(host: string, what: string): Promise<{ address: string; family: 4 | 6 }> {
+  const fam = ipFamily(host);
+  if (fam !== 0) return { address: host, family: fam };
+  checkHostSyntax(host, what);
+  try {
+    const r = await dns.promises.lookup(host);
+    return { address: r.address, family: r.family === 6 ? 6 : 4 };
+  } catch (err) {
+    throw toNetError(err, `${what}: cannot resolve "${host}"`, GodotError.ERR_CANT_RESOLVE);
+  }
+}
