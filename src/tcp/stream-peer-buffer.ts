@@ -1,0 +1,141 @@
+/**
+ * Godot's StreamPeerBuffer: the StreamPeer API over an in-memory byte array
+ * with a read/write cursor. Writes overwrite from the cursor and grow the
+ * array; reads consume from the cursor. Useful to build or parse messages
+ * without a socket, byte-for-byte as a socket peer would send them.
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { STREAM_PEER_MAX_LENGTH, StreamPeer } from "./stream-peer.ts";
+
+export class StreamPeerBuffer extends StreamPeer {
+  private storage = new Uint8Array(64);
+  private size = 0;
+  private pointer = 0;
+
+  /** The bytes from 0 to getSize() (a copy). */
+  get dataArray(): Uint8Array {
+    return this.storage.slice(0, this.size);
+  }
+
+  set dataArray(data: Uint8Array) {
+    this.setDataArray(data);
+  }
+
+  getDataArray(): Uint8Array {
+    return this.dataArray;
+  }
+
+  /** Replace the contents with a copy of `data` and move the cursor to 0. */
+  setDataArray(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) throw new TypeError("setDataArray: data must be a Uint8Array");
+    this.storage = new Uint8Array(Math.max(64, data.length));
+    this.storage.set(data);
+    this.size = data.length;
+    this.pointer = 0;
+  }
+
+  getSize(): number {
+    return this.size;
+  }
+
+  getPosition(): number {
+    return this.pointer;
+  }
+
+  seek(position: number): void {
+    if (!Number.isInteger(position) || position < 0 || position > this.size) {
+      throw new RangeError(`seek: position must be an integer in 0..${this.size}, got ${position}`);
+    }
+    this.pointer = position;
+  }
+
+  /** Grow (zero-filled) or shrink the contents; the cursor is clamped to the new size. */
+  resize(size: number): void {
+    if (!Number.isInteger(size) || size < 0 || size > STREAM_PEER_MAX_LENGTH) {
+      throw new RangeError(`resize: size must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${size}`);
+    }
+    this.ensureCapacity(size);
+    if (size > this.size) this.storage.fill(0, this.size, size);
+    this.size = size;
+    if (this.pointer > size) this.pointer = size;
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.pointer = 0;
+  }
+
+  /** A new buffer with a copy of the contents and the cursor at 0 (as Godot's duplicate()). */
+  duplicate(): StreamPeerBuffer {
+    const copy = new StreamPeerBuffer();
+    copy.setDataArray(this.storage.subarray(0, this.size));
+    copy.bigEndian = this.bigEndian;
+    return copy;
+  }
+
+  putData(data: Uint8Array): GodotError {
+    if (!(data instanceof Uint8Array)) throw new TypeError("putData: data must be a Uint8Array");
+    const end = this.pointer + data.length;
+    if (end > STREAM_PEER_MAX_LENGTH) return GodotError.ERR_OUT_OF_MEMORY;
+    this.ensureCapacity(end);
+    this.storage.set(data, this.pointer);
+    this.pointer = end;
+    if (end > this.size) this.size = end;
+    return GodotError.OK;
+  }
+
+  putPartialData(data: Uint8Array): [GodotError, number] {
+    const err = this.putData(data);
+    return [err, err === GodotError.OK ? data.length : 0];
+  }
+
+  /** Resolves at once with `bytes` bytes from the cursor, or rejects with ERR_FILE_EOF if fewer remain (consuming nothing). */
+  getData(bytes: number): Promise<Uint8Array> {
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes > STREAM_PEER_MAX_LENGTH) {
+      return Promise.reject(new RangeError(`getData: bytes must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${bytes}`));
+    }
+    if (this.getAvailableBytes() < bytes) {
+      return Promise.reject(
+        new NetError(GodotError.ERR_FILE_EOF, `getData: ${bytes} bytes requested, ${this.getAvailableBytes()} left in the buffer`),
+      );
+    }
+    return Promise.resolve(this.takeReceived(bytes));
+  }
+
+  /** Up to `bytes` bytes from the cursor; ERR_FILE_EOF when the cursor is at the end (and bytes > 0). */
+  getPartialData(bytes: number): [GodotError, Uint8Array] {
+    if (!Number.isInteger(bytes) || bytes < 0 || bytes > STREAM_PEER_MAX_LENGTH) {
+      throw new RangeError(`getPartialData: bytes must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${bytes}`);
+    }
+    if (bytes === 0) return [GodotError.OK, new Uint8Array(0)];
+    if (this.pointer >= this.size) return [GodotError.ERR_FILE_EOF, new Uint8Array(0)];
+    return [GodotError.OK, this.takeReceived(Math.min(bytes, this.size - this.pointer))];
+  }
+
+  getAvailableBytes(): number {
+    return this.size - this.pointer;
+  }
+
+  protected override peekReceived(dst: Uint8Array, n: number): void {
+    dst.set(this.storage.subarray(this.pointer, this.pointer + n));
+  }
+
+  protected override takeReceived(n: number): Uint8Array {
+    const out = this.storage.slice(this.pointer, this.pointer + n);
+    this.pointer += n;
+    return out;
+  }
+
+  protected override shortReadError(): GodotError {
+    return GodotError.ERR_FILE_EOF;
+  }
+
+  private ensureCapacity(needed: number): void {
+    if (needed <= this.storage.length) return;
+    let cap = this.storage.length;
+    while (cap < needed) cap *= 2;
+    const grown = new Uint8Array(Math.min(cap, STREAM_PEER_MAX_LENGTH));
+    grown.set(this.storage.subarray(0, this.size));
+    this.storage = grown;
+  }
+}

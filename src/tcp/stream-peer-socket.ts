@@ -1,0 +1,505 @@
+/**
+ * Godot's StreamPeerSocket: the status machine and buffering shared by
+ * StreamPeerTCP and StreamPeerUDS, over one runtime Stream.
+ *
+ * Status follows Godot (core/io/stream_peer_socket.cpp):
+ * - NONE -> CONNECTING on connectToHost; CONNECTING -> CONNECTED or ERROR when
+ *   the connect completes, fails or times out (applied when it happens, so that
+ *   `await connectToHost()` leaves the peer CONNECTED);
+ * - CONNECTED -> NONE on poll() once the other side has closed cleanly (FIN) and
+ *   every received byte has been read, or when a read finds the stream ended;
+ * - CONNECTED -> ERROR on poll() after a reset or socket error (unread bytes are
+ *   dropped, as the OS would);
+ * - disconnectFromHost() -> NONE from anywhere.
+ *
+ * Memory is bounded both ways: received bytes stop being read from the OS
+ * (stream.pause) above `inboundBufferLimit` (or the size of a pending getData),
+ * and `putPartialData` takes only what fits under `outboundBufferLimit`.
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { resolveIo } from "../transport/detect.ts";
+import type { Clock, IoOptions, RuntimeAdapter, Stream, StreamConnectOptions } from "../transport/types.ts";
+import { ByteQueue } from "../util/byte-queue.ts";
+import { STREAM_PEER_MAX_LENGTH, StreamPeer } from "./stream-peer.ts";
+
+/** Godot's StreamPeerSocket.Status (formerly StreamPeerTCP.Status), same names and values. */
+export enum StreamPeerSocketStatus {
+  STATUS_NONE = 0,
+  STATUS_CONNECTING = 1,
+  STATUS_CONNECTED = 2,
+  STATUS_ERROR = 3,
+}
+
+/** Godot's project setting network/limits/tcp/connect_timeout_seconds defaults to 30. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+/** Default bound on bytes queued for sending and not yet taken by the OS. */
+export const DEFAULT_OUTBOUND_BUFFER_LIMIT = 4 * 1024 * 1024;
+/** Default bound on bytes received and not yet read by the application. */
+export const DEFAULT_INBOUND_BUFFER_LIMIT = 4 * 1024 * 1024;
+/** How often `waitWritable` re-checks the send queue when no drain event is due. */
+const WRITABLE_RECHECK_MS = 5;
+
+export interface StreamPeerSocketOptions extends IoOptions {
+  /** Give up a pending connect after this many milliseconds (default 30 000, Godot's default). */
+  connectTimeoutMs?: number;
+  /** Most bytes queued for sending before putPartialData takes less / putData refuses (default 4 MiB). */
+  outboundBufferLimit?: number;
+  /** Most received bytes buffered before reading from the OS pauses (default 4 MiB). */
+  inboundBufferLimit?: number;
+}
+
+function checkPositiveInt(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > STREAM_PEER_MAX_LENGTH) {
+    throw new RangeError(`${name} must be an integer in 1..${STREAM_PEER_MAX_LENGTH}, got ${String(value)}`);
+  }
+  return value;
+}
+
+interface PendingRead {
+  bytes: number;
+  resolve: (data: Uint8Array) => void;
+  reject: (err: Error) => void;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export abstract class StreamPeerSocket extends StreamPeer {
+  static readonly Status = StreamPeerSocketStatus;
+
+  protected readonly runtime: RuntimeAdapter;
+  protected readonly clock: Clock;
+  protected readonly connectTimeoutMs: number;
+  protected readonly outboundBufferLimit: number;
+  protected readonly inboundBufferLimit: number;
+
+  protected stream: Stream | null = null;
+  protected status = StreamPeerSocketStatus.STATUS_NONE;
+  /** Bumped whenever the current stream is abandoned, so late events from it are ignored. */
+  private generation = 0;
+  private readonly received = new ByteQueue();
+  private remoteEnded = false;
+  private failure: Error | null = null;
+  private readPaused = false;
+  private pendingReads: PendingRead[] = [];
+  private writableWaiters: Waiter[] = [];
+  private writableTimer: unknown = null;
+  private connectTimer: unknown = null;
+  private connectDeadline = 0;
+  private noDelay: boolean | null = null;
+
+  constructor(opts: StreamPeerSocketOptions = {}) {
+    super();
+    const { runtime, clock } = resolveIo(opts);
+    this.runtime = runtime;
+    this.clock = clock;
+    this.connectTimeoutMs = checkPositiveInt(opts.connectTimeoutMs, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS);
+    this.outboundBufferLimit = checkPositiveInt(opts.outboundBufferLimit, "outboundBufferLimit", DEFAULT_OUTBOUND_BUFFER_LIMIT);
+    this.inboundBufferLimit = checkPositiveInt(opts.inboundBufferLimit, "inboundBufferLimit", DEFAULT_INBOUND_BUFFER_LIMIT);
+  }
+
+  getStatus(): StreamPeerSocketStatus {
+    return this.status;
+  }
+
+  /**
+   * Advance the status machine: a pending connect past its timeout fails; an
+   * established connection whose peer closed cleanly (and whose received bytes
+   * have all been read) returns to NONE; one that was reset goes to ERROR.
+   * Returns OK, or ERR_CONNECTION_ERROR when this call moved the peer to ERROR.
+   */
+  poll(): GodotError {
+    if (this.status === StreamPeerSocketStatus.STATUS_CONNECTING) {
+      if (this.clock.now() > this.connectDeadline) {
+        this.failConnect(new NetError(GodotError.ERR_CONNECTION_ERROR, `${this.describeTarget()}: connect timed out after ${this.connectTimeoutMs} ms`));
+        return GodotError.ERR_CONNECTION_ERROR;
+      }
+      return GodotError.OK;
+    }
+    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) return GodotError.OK;
+    if (this.failure) {
+      this.disconnectFromHost();
+      this.status = StreamPeerSocketStatus.STATUS_ERROR;
+      return GodotError.ERR_CONNECTION_ERROR;
+    }
+    if (this.remoteEnded && this.received.length === 0) this.disconnectFromHost();
+    return GodotError.OK;
+  }
+
+  /** Close the connection (or abandon a pending connect) and return to NONE. Pending reads reject. */
+  disconnectFromHost(): void {
+    this.generation++;
+    const stream = this.stream;
+    this.stream = null;
+    if (stream) {
+      try {
+        stream.close();
+      } catch {
+        // already closed by the other side
+      }
+    }
+    this.clearConnectTimer();
+    const settle = this.connectSettle;
+    this.connectSettle = null;
+    settle?.reject(new NetError(GodotError.FAILED, "connect abandoned by disconnectFromHost()"));
+    this.received.clear();
+    this.remoteEnded = false;
+    this.failure = null;
+    this.readPaused = false;
+    this.status = StreamPeerSocketStatus.STATUS_NONE;
+    this.rejectPendingReads(new NetError(GodotError.FAILED, "disconnected while waiting for data"));
+    this.rejectWritableWaiters(new NetError(GodotError.FAILED, "disconnected while waiting to write"));
+    this.onDisconnected();
+  }
+
+  /** Subclass hook: forget per-connection details (peer address, path). */
+  protected onDisconnected(): void {}
+
+  /** What the current connect is to, for error messages. */
+  protected abstract describeTarget(): string;
+
+  // ---- connection setup (used by subclasses) ----
+
+  /** Begin connecting; the returned promise settles when the connect completes. */
+  protected startConnect(target: StreamConnectOptions, verify?: (s: Stream) => NetError | null): Promise<void> {
+    if (this.status !== StreamPeerSocketStatus.STATUS_NONE) {
+      return Promise.reject(
+        new NetError(GodotError.ERR_ALREADY_IN_USE, `connectToHost: the peer is ${StreamPeerSocketStatus[this.status]}, call disconnectFromHost() first`),
+      );
+    }
+    const generation = ++this.generation;
+    this.status = StreamPeerSocketStatus.STATUS_CONNECTING;
+    this.connectDeadline = this.clock.now() + this.connectTimeoutMs;
+    const settled = new Promise<void>((resolve, reject) => {
+      this.connectSettle = { resolve, reject };
+    });
+    // Poll-driven callers may never await this; a rejection they do not handle must not crash them.
+    settled.catch(() => {});
+    this.connectTimer = this.clock.setTimeout(() => {
+      this.connectTimer = null;
+      if (generation === this.generation && this.status === StreamPeerSocketStatus.STATUS_CONNECTING) {
+        this.failConnect(new NetError(GodotError.ERR_CONNECTION_ERROR, `${this.describeTarget()}: connect timed out after ${this.connectTimeoutMs} ms`));
+      }
+    }, this.connectTimeoutMs);
+    let connecting: Promise<Stream>;
+    try {
+      connecting = this.runtime.streams.connect(target);
+    } catch (err) {
+      connecting = Promise.reject(err);
+    }
+    connecting.then(
+      (stream) => {
+        if (generation !== this.generation) {
+          stream.close();
+          return;
+        }
+        const problem = verify ? verify(stream) : null;
+        if (problem) {
+          stream.close();
+          this.failConnect(problem);
+          return;
+        }
+        this.clearConnectTimer();
+        this.attach(stream);
+        const settle = this.connectSettle;
+        this.connectSettle = null;
+        settle?.resolve();
+      },
+      (err: unknown) => {
+        if (generation !== this.generation) return;
+        const code = err instanceof NetError ? err.code : GodotError.ERR_CONNECTION_ERROR;
+        const message = err instanceof Error ? err.message : String(err);
+        // Godot reports an unresolvable name from connect_to_host itself, leaving the status NONE.
+        if (code === GodotError.ERR_CANT_RESOLVE || code === GodotError.ERR_INVALID_PARAMETER || code === GodotError.ERR_UNAVAILABLE) {
+          this.clearConnectTimer();
+          this.status = StreamPeerSocketStatus.STATUS_NONE;
+          this.generation++;
+          const settle = this.connectSettle;
+          this.connectSettle = null;
+          settle?.reject(new NetError(code, message, { cause: err }));
+          return;
+        }
+        this.failConnect(new NetError(GodotError.ERR_CONNECTION_ERROR, message, { cause: err }));
+      },
+    );
+    return settled;
+  }
+
+  private connectSettle: { resolve: () => void; reject: (err: Error) => void } | null = null;
+
+  private failConnect(err: NetError): void {
+    const settle = this.connectSettle;
+    this.connectSettle = null;
+    this.disconnectFromHost();
+    this.status = StreamPeerSocketStatus.STATUS_ERROR;
+    settle?.reject(err);
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== null) {
+      this.clock.clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+    }
+  }
+
+  /** Adopt a connected stream (a finished connect, or one a server accepted). */
+  protected attach(stream: Stream): void {
+    const generation = this.generation;
+    this.stream = stream;
+    this.status = StreamPeerSocketStatus.STATUS_CONNECTED;
+    this.received.clear();
+    this.remoteEnded = false;
+    this.failure = null;
+    const current = (): boolean => generation === this.generation;
+    stream.onData((chunk) => {
+      if (!current()) return;
+      this.received.push(chunk);
+      this.servePendingReads();
+      this.updateReadFlow();
+    });
+    stream.onEnd(() => {
+      if (!current()) return;
+      this.remoteEnded = true;
+      this.servePendingReads();
+    });
+    stream.onClose((error) => {
+      if (!current()) return;
+      if (error) this.failure = error;
+      else this.remoteEnded = true;
+      this.servePendingReads();
+      this.rejectWritableWaiters(new NetError(GodotError.ERR_CONNECTION_ERROR, "the connection closed while waiting to write"));
+    });
+    stream.onDrain(() => {
+      if (current()) this.checkWritable();
+    });
+    if (this.noDelay !== null) stream.setNoDelay(this.noDelay);
+  }
+
+  // ---- options ----
+
+  /** Disable (true) or enable (false) Nagle's algorithm. Remembered and applied once connected. */
+  protected applyNoDelay(enabled: boolean): void {
+    if (typeof enabled !== "boolean") throw new TypeError(`setNoDelay: enabled must be a boolean, got ${typeof enabled}`);
+    this.noDelay = enabled;
+    this.stream?.setNoDelay(enabled);
+  }
+
+  // ---- writing ----
+
+  /**
+   * Queue all of `data`, or nothing: FAILED when not connected, ERR_BUSY when it
+   * would take the send queue past `outboundBufferLimit` (a write larger than the
+   * limit is accepted when the queue is empty, so one big message can always go).
+   */
+  putData(data: Uint8Array): GodotError {
+    if (!(data instanceof Uint8Array)) throw new TypeError("putData: data must be a Uint8Array");
+    const stream = this.writableStream();
+    if (!stream) return GodotError.FAILED;
+    if (data.length === 0) return GodotError.OK;
+    const queued = stream.bufferedAmount;
+    if (queued > 0 && queued + data.length > this.outboundBufferLimit) return GodotError.ERR_BUSY;
+    return this.writeTo(stream, data) ? GodotError.OK : GodotError.FAILED;
+  }
+
+  /** Queue as much of `data` as fits under `outboundBufferLimit`: `[OK, taken]`, or `[FAILED, 0]` when not connected. */
+  putPartialData(data: Uint8Array): [GodotError, number] {
+    if (!(data instanceof Uint8Array)) throw new TypeError("putPartialData: data must be a Uint8Array");
+    const stream = this.writableStream();
+    if (!stream) return [GodotError.FAILED, 0];
+    const room = this.outboundBufferLimit - stream.bufferedAmount;
+    const take = Math.min(room, data.length);
+    if (take <= 0) return [GodotError.OK, 0];
+    if (!this.writeTo(stream, take === data.length ? data : data.subarray(0, take))) return [GodotError.FAILED, 0];
+    return [GodotError.OK, take];
+  }
+
+  /** Bytes queued for sending that the OS has not taken yet. */
+  getOutboundBufferedBytes(): number {
+    return this.stream?.bufferedAmount ?? 0;
+  }
+
+  /**
+   * Resolve once the send queue is below half of `outboundBufferLimit` (at once
+   * if it already is), so a sender can loop putPartialData / await waitWritable().
+   * Rejects if the connection ends first.
+   */
+  waitWritable(): Promise<void> {
+    if (!this.writableStream()) return Promise.reject(new NetError(GodotError.FAILED, "waitWritable: not connected"));
+    if (this.hasWriteRoom()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.writableWaiters.push({ resolve, reject });
+      this.scheduleWritableCheck();
+    });
+  }
+
+  private hasWriteRoom(): boolean {
+    return (this.stream?.bufferedAmount ?? 0) <= this.outboundBufferLimit / 2;
+  }
+
+  // Drain events only follow a write the adapter refused, so a timer re-checks too.
+  private scheduleWritableCheck(): void {
+    if (this.writableTimer !== null) return;
+    this.writableTimer = this.clock.setTimeout(() => {
+      this.writableTimer = null;
+      this.checkWritable();
+    }, WRITABLE_RECHECK_MS);
+  }
+
+  private checkWritable(): void {
+    if (this.writableWaiters.length === 0) return;
+    if (!this.hasWriteRoom()) {
+      this.scheduleWritableCheck();
+      return;
+    }
+    const waiters = this.writableWaiters;
+    this.writableWaiters = [];
+    for (const w of waiters) w.resolve();
+  }
+
+  private rejectWritableWaiters(err: Error): void {
+    if (this.writableTimer !== null) {
+      this.clock.clearTimeout(this.writableTimer);
+      this.writableTimer = null;
+    }
+    const waiters = this.writableWaiters;
+    this.writableWaiters = [];
+    for (const w of waiters) w.reject(err);
+  }
+
+  private writableStream(): Stream | null {
+    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED || !this.stream || this.failure) return null;
+    return this.stream;
+  }
+
+  private writeTo(stream: Stream, data: Uint8Array): boolean {
+    try {
+      stream.write(data);
+      return true;
+    } catch (err) {
+      // The stream closed under us: treat it like Godot's failed send (disconnect).
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      return false;
+    }
+  }
+
+  // ---- reading ----
+
+  getAvailableBytes(): number {
+    return this.received.length;
+  }
+
+  /**
+   * Take up to `bytes` received bytes. `[OK, data]` (possibly empty while more is
+   * on the way); `[ERR_FILE_EOF, empty]` when the other side has closed and
+   * everything was read (the peer returns to NONE, as in Godot); `[FAILED, empty]`
+   * when not connected.
+   */
+  getPartialData(bytes: number): [GodotError, Uint8Array] {
+    checkReadLength(bytes, "getPartialData");
+    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) return [GodotError.FAILED, EMPTY];
+    if (this.received.length === 0) {
+      if (this.failure) {
+        this.disconnectFromHost();
+        this.status = StreamPeerSocketStatus.STATUS_ERROR;
+        return [GodotError.FAILED, EMPTY];
+      }
+      if (this.remoteEnded && bytes > 0) {
+        this.disconnectFromHost();
+        return [GodotError.ERR_FILE_EOF, EMPTY];
+      }
+      return [GodotError.OK, EMPTY];
+    }
+    const data = this.takeReceived(Math.min(bytes, this.received.length));
+    return [GodotError.OK, data];
+  }
+
+  /**
+   * Resolve with exactly `bytes` bytes (Godot's blocking get_data). Rejects with
+   * a NetError, consuming nothing, if the stream ends first: ERR_FILE_EOF after a
+   * clean close, ERR_CONNECTION_ERROR after a reset, FAILED on disconnectFromHost
+   * or when not connected. Concurrent calls are served in order.
+   */
+  getData(bytes: number): Promise<Uint8Array> {
+    try {
+      checkReadLength(bytes, "getData");
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) {
+      return Promise.reject(new NetError(GodotError.FAILED, `getData: not connected (${StreamPeerSocketStatus[this.status]})`));
+    }
+    if (this.pendingReads.length === 0 && this.received.length >= bytes) return Promise.resolve(this.takeReceived(bytes));
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.pendingReads.push({ bytes, resolve, reject });
+      this.servePendingReads();
+      this.updateReadFlow();
+    });
+  }
+
+  protected override peekReceived(dst: Uint8Array, n: number): void {
+    this.received.peekInto(dst, n);
+  }
+
+  protected override takeReceived(n: number): Uint8Array {
+    const data = this.received.read(n);
+    this.updateReadFlow();
+    return data;
+  }
+
+  protected override shortReadError(): GodotError {
+    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) return GodotError.FAILED;
+    if (this.failure) return GodotError.ERR_CONNECTION_ERROR;
+    return this.remoteEnded ? GodotError.ERR_FILE_EOF : GodotError.ERR_BUSY;
+  }
+
+  protected override maxTypedRead(): number {
+    return this.inboundBufferLimit;
+  }
+
+  private servePendingReads(): void {
+    while (this.pendingReads.length > 0 && this.received.length >= this.pendingReads[0].bytes) {
+      const read = this.pendingReads.shift()!;
+      read.resolve(this.received.read(read.bytes));
+    }
+    if (this.pendingReads.length > 0 && (this.remoteEnded || this.failure)) {
+      const err = this.failure
+        ? new NetError(GodotError.ERR_CONNECTION_ERROR, `getData: connection lost (${this.failure.message})`, { cause: this.failure })
+        : new NetError(GodotError.ERR_FILE_EOF, `getData: the other side closed the stream with ${this.received.length} bytes unread`);
+      this.rejectPendingReads(err);
+    }
+  }
+
+  private rejectPendingReads(err: Error): void {
+    const reads = this.pendingReads;
+    this.pendingReads = [];
+    for (const r of reads) r.reject(err);
+  }
+
+  /** Pause the OS reads above the inbound bound (raised to the largest pending getData). */
+  private updateReadFlow(): void {
+    const stream = this.stream;
+    if (!stream) return;
+    let bound = this.inboundBufferLimit;
+    for (const r of this.pendingReads) if (r.bytes > bound) bound = r.bytes;
+    const full = this.received.length >= bound;
+    if (full && !this.readPaused) {
+      this.readPaused = true;
+      stream.pause();
+    } else if (!full && this.readPaused) {
+      this.readPaused = false;
+      stream.resume();
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function checkReadLength(bytes: number, name: string): void {
+  if (typeof bytes !== "number") throw new TypeError(`${name}: bytes must be a number, got ${typeof bytes}`);
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > STREAM_PEER_MAX_LENGTH) {
+    throw new RangeError(`${name}: bytes must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${bytes}`);
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * Godot's StreamPeer: the typed put/get API over a byte stream.
+ *
+ * Subclasses supply the raw byte operations; this class adds the fixed-size
+ * integers, floats and strings with Godot's exact byte layouts:
+ * - integers and floats are little-endian unless `bigEndian` is set;
+ * - put_string writes ASCII, put_utf8_string UTF-8, both as a u32 byte length
+ *   (in the current endianness) followed by the bytes, no terminator;
+ * - get_string/get_utf8_string with a negative length read that u32 prefix.
+ *
+ * Typed getters are synchronous and atomic: they read from bytes already
+ * received and either consume the whole value or nothing, throwing a NetError
+ * (ERR_BUSY while the value has not fully arrived) so callers can check
+ * `getAvailableBytes()` in a game loop, or `await getData(n)` where Godot blocks.
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { halfBitsFromNumber, numberFromHalfBits } from "./half-float.ts";
+
+/** Godot passes lengths as `int`: a prefix or length above this is refused. */
+export const STREAM_PEER_MAX_LENGTH = 0x7fffffff;
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+const U64_MAX = 2n ** 64n - 1n;
+
+const utf8Decoder = new TextDecoder("utf-8");
+const utf8Encoder = new TextEncoder();
+
+/**
+ * Bytes as ISO-8859-1 code points. TextDecoder("latin1") is not usable: the
+ * Encoding Standard maps that label to windows-1252, which differs in 0x80..0x9F.
+ */
+function latin1(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+  }
+  return out;
+}
+
+function checkInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
+  if (typeof value !== "number") throw new TypeError(`${name}: value must be a number, got ${typeof value}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name}: value must be an integer in ${min}..${max}, got ${value}`);
+  }
+}
+
+function toBigInt64(value: unknown, name: string, min: bigint, max: bigint): bigint {
+  let v: bigint;
+  if (typeof value === "bigint") v = value;
+  else if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) {
+      throw new RangeError(`${name}: a number value must be a safe integer (pass a bigint for larger values), got ${value}`);
+    }
+    v = BigInt(value);
+  } else throw new TypeError(`${name}: value must be a bigint or a safe integer number, got ${typeof value}`);
+  if (v < min || v > max) throw new RangeError(`${name}: value must be in ${min}..${max}, got ${v}`);
+  return v;
+}
+
+function checkFloat(value: unknown, name: string): asserts value is number {
+  if (typeof value !== "number") throw new TypeError(`${name}: value must be a number, got ${typeof value}`);
+}
+
+function checkLength(bytes: unknown, name: string): asserts bytes is number {
+  if (typeof bytes !== "number") throw new TypeError(`${name}: bytes must be a number, got ${typeof bytes}`);
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > STREAM_PEER_MAX_LENGTH) {
+    throw new RangeError(`${name}: bytes must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${bytes}`);
+  }
+}
+
+export abstract class StreamPeer {
+  /** Byte order of the typed put/get methods (Godot's `big_endian` property). */
+  bigEndian = false;
+
+  setBigEndian(enable: boolean): void {
+    this.bigEndian = enable;
+  }
+
+  isBigEndianEnabled(): boolean {
+    return this.bigEndian;
+  }
+
+  // ---- raw bytes: supplied by the concrete peer ----
+
+  /** Queue all of `data` (copied), or nothing. Returns OK or the reason nothing was queued. */
+  abstract putData(data: Uint8Array): GodotError;
+  /** Queue as much of `data` as the peer takes now: `[error, bytesTaken]`. */
+  abstract putPartialData(data: Uint8Array): [GodotError, number];
+  /** Resolve with exactly `bytes` bytes; rejects with a NetError if the stream ends first. */
+  abstract getData(bytes: number): Promise<Uint8Array>;
+  /** Take up to `bytes` bytes that have already arrived: `[error, data]`. */
+  abstract getPartialData(bytes: number): [GodotError, Uint8Array];
+  /** Bytes received and not yet read. */
+  abstract getAvailableBytes(): number;
+
+  /** Copy the first `n` received bytes into `dst` without consuming them (n <= available). */
+  protected abstract peekReceived(dst: Uint8Array, n: number): void;
+  /** Consume and return the first `n` received bytes (n <= available). */
+  protected abstract takeReceived(n: number): Uint8Array;
+  /** Error for a typed read that needs more bytes than have arrived. */
+  protected shortReadError(): GodotError {
+    return GodotError.ERR_BUSY;
+  }
+  /** Most bytes a typed read can ever wait for (the receive buffer bound). */
+  protected maxTypedRead(): number {
+    return STREAM_PEER_MAX_LENGTH;
+  }
+
+  // ---- typed puts ----
+
+  put8(value: number): void {
+    checkInteger(value, "put8", -0x80, 0x7f);
+    this.putBytes(Uint8Array.of(value & 0xff), "put8");
+  }
+
+  putU8(value: number): void {
+    checkInteger(value, "putU8", 0, 0xff);
+    this.putBytes(Uint8Array.of(value), "putU8");
+  }
+
+  put16(value: number): void {
+    checkInteger(value, "put16", -0x8000, 0x7fff);
+    const out = new Uint8Array(2);
+    new DataView(out.buffer).setInt16(0, value, !this.bigEndian);
+    this.putBytes(out, "put16");
+  }
+
+  putU16(value: number): void {
+    checkInteger(value, "putU16", 0, 0xffff);
+    const out = new Uint8Array(2);
+    new DataView(out.buffer).setUint16(0, value, !this.bigEndian);
+    this.putBytes(out, "putU16");
+  }
+
+  put32(value: number): void {
+    checkInteger(value, "put32", -0x80000000, 0x7fffffff);
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setInt32(0, value, !this.bigEndian);
+    this.putBytes(out, "put32");
+  }
+
+  putU32(value: number): void {
+    checkInteger(value, "putU32", 0, 0xffffffff);
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setUint32(0, value, !this.bigEndian);
+    this.putBytes(out, "putU32");
+  }
+
+  /** Signed 64-bit; a bigint, or a number that is a safe integer. */
+  put64(value: bigint | number): void {
+    const v = toBigInt64(value, "put64", I64_MIN, I64_MAX);
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigInt64(0, v, !this.bigEndian);
+    this.putBytes(out, "put64");
+  }
+
+  /** Unsigned 64-bit; a bigint, or a number that is a safe integer. */
+  putU64(value: bigint | number): void {
+    const v = toBigInt64(value, "putU64", 0n, U64_MAX);
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setBigUint64(0, v, !this.bigEndian);
+    this.putBytes(out, "putU64");
+  }
+
+  /** IEEE half precision with Godot's conversion rules (see half-float.ts). */
+  putHalf(value: number): void {
+    checkFloat(value, "putHalf");
+    const out = new Uint8Array(2);
+    new DataView(out.buffer).setUint16(0, halfBitsFromNumber(value), !this.bigEndian);
+    this.putBytes(out, "putHalf");
+  }
+
+  putFloat(value: number): void {
+    checkFloat(value, "putFloat");
+    const out = new Uint8Array(4);
+    new DataView(out.buffer).setFloat32(0, value, !this.bigEndian);
+    this.putBytes(out, "putFloat");
+  }
+
+  putDouble(value: number): void {
+    checkFloat(value, "putDouble");
+    const out = new Uint8Array(8);
+    new DataView(out.buffer).setFloat64(0, value, !this.bigEndian);
+    this.putBytes(out, "putDouble");
+  }
+
+  /**
+   * ASCII string: u32 byte length, then one byte per character, no terminator.
+   * Godot replaces characters above U+007F with a space and logs an error; here
+   * they throw a RangeError instead (use putUtf8String for text that is not ASCII).
+   */
+  putString(value: string): void {
+    if (typeof value !== "string") throw new TypeError(`putString: value must be a string, got ${typeof value}`);
+    const out = new Uint8Array(4 + value.length);
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0x7f) {
+        throw new RangeError(
+          `putString: character U+${c.toString(16).toUpperCase().padStart(4, "0")} at index ${i} is not ASCII (0..0x7F); use putUtf8String`,
+        );
+      }
+      out[4 + i] = c;
+    }
+    this.writeLengthPrefix(out, value.length);
+    this.putBytes(out, "putString");
+  }
+
+  /** UTF-8 string: u32 byte length, then the UTF-8 bytes, no terminator. Lone surrogates become U+FFFD. */
+  putUtf8String(value: string): void {
+    if (typeof value !== "string") throw new TypeError(`putUtf8String: value must be a string, got ${typeof value}`);
+    const encoded = utf8Encoder.encode(value);
+    if (encoded.length > STREAM_PEER_MAX_LENGTH) {
+      throw new RangeError(`putUtf8String: encoded length ${encoded.length} exceeds ${STREAM_PEER_MAX_LENGTH} bytes`);
+    }
+    const out = new Uint8Array(4 + encoded.length);
+    out.set(encoded, 4);
+    this.writeLengthPrefix(out, encoded.length);
+    this.putBytes(out, "putUtf8String");
+  }
+
+  private writeLengthPrefix(out: Uint8Array, length: number): void {
+    new DataView(out.buffer, out.byteOffset).setUint32(0, length, !this.bigEndian);
+  }
+
+  private putBytes(bytes: Uint8Array, what: string): void {
+    const err = this.putData(bytes);
+    if (err !== GodotError.OK) {
+      throw new NetError(err, `${what}: could not queue ${bytes.length} bytes (${GodotError[err]})`);
+    }
+  }
+
+  // ---- typed gets (synchronous, atomic) ----
+
+  get8(): number {
+    return this.readView(1, "get8").getInt8(0);
+  }
+
+  getU8(): number {
+    return this.readView(1, "getU8").getUint8(0);
+  }
+
+  get16(): number {
+    return this.readView(2, "get16").getInt16(0, !this.bigEndian);
+  }
+
+  getU16(): number {
+    return this.readView(2, "getU16").getUint16(0, !this.bigEndian);
+  }
+
+  get32(): number {
+    return this.readView(4, "get32").getInt32(0, !this.bigEndian);
+  }
+
+  getU32(): number {
+    return this.readView(4, "getU32").getUint32(0, !this.bigEndian);
+  }
+
+  get64(): bigint {
+    return this.readView(8, "get64").getBigInt64(0, !this.bigEndian);
+  }
+
+  getU64(): bigint {
+    return this.readView(8, "getU64").getBigUint64(0, !this.bigEndian);
+  }
+
+  getHalf(): number {
+    return numberFromHalfBits(this.readView(2, "getHalf").getUint16(0, !this.bigEndian));
+  }
+
+  getFloat(): number {
+    return this.readView(4, "getFloat").getFloat32(0, !this.bigEndian);
+  }
+
+  getDouble(): number {
+    return this.readView(8, "getDouble").getFloat64(0, !this.bigEndian);
+  }
+
+  /**
+   * `bytes` bytes (or, when negative, a u32 length prefix and that many bytes)
+   * decoded the way Godot builds a String from a C string: each byte is one
+   * Latin-1 character and the text ends at the first NUL byte. All the bytes are
+   * consumed either way.
+   */
+  getString(bytes = -1): string {
+    const body = this.readStringBody(bytes, "getString");
+    const nul = body.indexOf(0);
+    return latin1(nul === -1 ? body : body.subarray(0, nul));
+  }
+
+  /**
+   * `bytes` bytes (or, when negative, a u32 length prefix and that many bytes)
+   * decoded as UTF-8; a leading byte-order mark is dropped and malformed
+   * sequences become U+FFFD, as in Godot's String::utf8.
+   */
+  getUtf8String(bytes = -1): string {
+    return utf8Decoder.decode(this.readStringBody(bytes, "getUtf8String"));
+  }
+
+  private readStringBody(bytes: number, what: string): Uint8Array {
+    if (typeof bytes !== "number" || !Number.isInteger(bytes)) {
+      throw new TypeError(`${what}: bytes must be an integer (negative reads the u32 length prefix), got ${String(bytes)}`);
+    }
+    if (bytes >= 0) {
+      checkLength(bytes, what);
+      this.requireReceived(bytes, what);
+      return this.takeReceived(bytes);
+    }
+    this.requireReceived(4, what);
+    const prefix = new Uint8Array(4);
+    this.peekReceived(prefix, 4);
+    const length = new DataView(prefix.buffer).getUint32(0, !this.bigEndian);
+    if (length > STREAM_PEER_MAX_LENGTH) {
+      throw new NetError(GodotError.ERR_INVALID_DATA, `${what}: length prefix ${length} exceeds ${STREAM_PEER_MAX_LENGTH}`);
+    }
+    this.requireReceived(4 + length, what);
+    this.takeReceived(4);
+    return this.takeReceived(length);
+  }
+
+  private readView(n: number, what: string): DataView {
+    this.requireReceived(n, what);
+    const bytes = this.takeReceived(n);
+    return new DataView(bytes.buffer, bytes.byteOffset, n);
+  }
+
+  private requireReceived(n: number, what: string): void {
+    const available = this.getAvailableBytes();
+    if (available >= n) return;
+    if (n > this.maxTypedRead()) {
+      throw new NetError(
+        GodotError.ERR_OUT_OF_MEMORY,
+        `${what}: needs ${n} bytes, more than the receive buffer holds (${this.maxTypedRead()}); raise it or use getData`,
+      );
+    }
+    const err = this.shortReadError();
+    throw new NetError(err, `${what}: needs ${n} bytes, ${available} received so far (${GodotError[err]})`);
+  }
+}
