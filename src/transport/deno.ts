@@ -232,10 +232,11 @@ export class DenoStream extends QueuedStream {
   private reading = false;
   private writing = false;
 
-  constructor(private readonly conn: DenoConn, label: string) {
+  /** `addressesFrom`: the TCP connection under a TLS one (Deno's TlsConn from startTls reports port 0). */
+  constructor(private readonly conn: DenoConn, label: string, addressesFrom: DenoConn = conn) {
     super(label);
-    const r = addrParts(conn.remoteAddr);
-    const l = addrParts(conn.localAddr);
+    const r = addrParts(addressesFrom.remoteAddr);
+    const l = addrParts(addressesFrom.localAddr);
     this.remoteAddress = r.address;
     this.remotePort = r.port;
     this.localAddress = l.address;
@@ -346,14 +347,19 @@ async function denoConnect(opts: StreamConnectOptions): Promise<Stream> {
   try {
     const conn = await deno.startTls(tcp, { hostname: tls.serverName ?? target.host, caCerts: caList(tls.ca) });
     await conn.handshake?.();
-    return new DenoStream(conn, `${target.label} (TLS)`);
+    return new DenoStream(conn, `${target.label} (TLS)`, tcp);
   } catch (err) {
     try {
       tcp.close();
     } catch {
       // startTls took ownership and already closed it
     }
-    throw toNetError(err, `TLS ${what}`, GodotError.ERR_UNAUTHORIZED);
+    const msg = err instanceof Error ? err.message : String(err);
+    // Certificate failures arrive as Deno.errors.InvalidData; say what they are.
+    if (/certificate|UnknownIssuer|NotValidForName|BadSignature|Expired/i.test(msg)) {
+      throw new NetError(GodotError.ERR_UNAUTHORIZED, `TLS ${what}: certificate rejected (${msg})`, { cause: err });
+    }
+    throw toNetError(err, `TLS ${what}`, GodotError.ERR_CANT_CONNECT);
   }
 }
 
@@ -364,6 +370,7 @@ class DenoStreamListener implements Listener {
   /** Failed accepts and TLS handshakes (counted: one bad client must not stop the server). */
   acceptErrors = 0;
   private closed = false;
+  private readonly acceptLoopDone: Promise<void>;
 
   constructor(
     private readonly listener: DenoListener,
@@ -380,7 +387,7 @@ class DenoStreamListener implements Listener {
       this.address = a.address;
       this.port = a.port;
     }
-    void this.acceptLoop();
+    this.acceptLoopDone = this.acceptLoop();
   }
 
   private async acceptLoop(): Promise<void> {
@@ -421,14 +428,17 @@ class DenoStreamListener implements Listener {
     else deliver(this.onStream, new DenoStream(conn, label));
   }
 
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
+  async close(): Promise<void> {
+    if (this.closed) return this.acceptLoopDone;
     this.closed = true;
     try {
       this.listener.close();
     } catch {
       // already closed
     }
+    // The pending accept() holds the socket open until it is cancelled; wait for
+    // that, so the port is really free when close() resolves.
+    await this.acceptLoopDone;
     // Deno leaves the socket file behind; remove it like Node does so the path can be reused.
     if (this.path !== undefined) {
       try {
@@ -437,7 +447,6 @@ class DenoStreamListener implements Listener {
         // already gone
       }
     }
-    return Promise.resolve();
   }
 }
 

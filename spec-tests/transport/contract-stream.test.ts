@@ -1,0 +1,368 @@
+// Transport contract, stream half (TCP, TLS, unix sockets): runs on each runtime
+// against that runtime's default adapter (detectRuntime()), over real loopback sockets.
+import { describe, test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GodotError, NetError } from "../../src/errors.ts";
+import { detectRuntime } from "../../src/transport/detect.ts";
+import type { Listener, Stream, StreamConnectOptions, StreamListenOptions, TLSOptions } from "../../src/transport/types.ts";
+import { deferred, sleep, within } from "./support/bounded.ts";
+import { RunningChecksum, patternBytes } from "./support/checksum.ts";
+import { ipv6LoopbackMissing } from "./support/ipv6.ts";
+import { makeTestCertificate, type TestCertificate } from "./support/tls-cert.ts";
+
+const runtime = detectRuntime();
+const streams = runtime.streams;
+const WAIT = 5000;
+const BIG_WAIT = 20000;
+
+/** Reads everything a stream delivers until it ends or closes. */
+class Collector {
+  readonly sum = new RunningChecksum();
+  readonly chunks: Uint8Array[] = [];
+  readonly ended = deferred();
+  readonly closed = deferred<Error | undefined>();
+  endSeen = false;
+  closeSeen = false;
+  constructor(readonly stream: Stream, keepChunks = true) {
+    stream.onData((c) => {
+      this.sum.update(c);
+      if (keepChunks) this.chunks.push(c);
+    });
+    stream.onEnd(() => {
+      this.endSeen = true;
+      this.ended.resolve();
+    });
+    stream.onClose((e) => {
+      this.closeSeen = true;
+      this.closed.resolve(e);
+    });
+  }
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.sum.length);
+    let off = 0;
+    for (const c of this.chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  }
+  async waitForBytes(n: number, what: string): Promise<void> {
+    const deadline = Date.now() + WAIT;
+    while (this.sum.length < n) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: have ${this.sum.length} of ${n} bytes`);
+      await sleep(2);
+    }
+  }
+}
+
+/** A server that echoes with backpressure: it stops reading while its own writes are backed up, and FINs after the client does. */
+function echoHandler(accepted: Stream[]): (s: Stream) => void {
+  return (s) => {
+    accepted.push(s);
+    s.onData((chunk) => {
+      if (!s.write(chunk)) s.pause();
+    });
+    s.onDrain(() => s.resume());
+    s.onEnd(() => s.end());
+    s.onClose(() => {});
+  };
+}
+
+async function listenEcho(opts: StreamListenOptions): Promise<{ listener: Listener; accepted: Stream[] }> {
+  const accepted: Stream[] = [];
+  const listener = await within(streams.listen(opts, echoHandler(accepted)), WAIT, "listen");
+  return { listener, accepted };
+}
+
+/**
+ * Send `total` bytes in 64 KiB writes, honouring backpressure, while collecting the echo.
+ * Returns how often write() asked us to wait.
+ */
+async function pumpAndVerify(client: Stream, total: number, seed: number): Promise<{ waits: number; maxBuffered: number }> {
+  const sent = new RunningChecksum();
+  const got = new Collector(client, false);
+  const pattern = patternBytes(1 << 20, seed);
+  const CHUNK = 64 * 1024;
+  let waits = 0;
+  let maxBuffered = 0;
+  let drain = deferred();
+  client.onDrain(() => drain.resolve());
+  for (let off = 0; off < total; off += CHUNK) {
+    const n = Math.min(CHUNK, total - off);
+    const start = off % pattern.length;
+    const chunk = pattern.subarray(start, start + n);
+    sent.update(chunk);
+    const ok = client.write(chunk);
+    maxBuffered = Math.max(maxBuffered, client.bufferedAmount);
+    if (!ok) {
+      waits++;
+      await within(drain.promise, BIG_WAIT, `drain after ${off + n} bytes`);
+      drain = deferred();
+    }
+  }
+  client.end();
+  await within(got.ended.promise, BIG_WAIT, "echo to finish");
+  assert.equal(got.sum.length, total, "byte count echoed");
+  assert.equal(got.sum.value, sent.value, "checksum of echoed bytes");
+  await within(got.closed.promise, WAIT, "client close after both FINs");
+  return { waits, maxBuffered };
+}
+
+async function expectNetError(p: Promise<unknown>, codes: GodotError[], mentions: string[]): Promise<NetError> {
+  let thrown: unknown;
+  try {
+    await within(p, WAIT, "the expected error");
+  } catch (err) {
+    thrown = err;
+  }
+  assert.ok(thrown instanceof NetError, `expected NetError, got ${String(thrown)}`);
+  assert.ok(codes.includes(thrown.code), `got ${thrown.codeName} (${thrown.message}), expected one of ${codes.map((c) => GodotError[c]).join(", ")}`);
+  for (const m of mentions) assert.ok(thrown.message.includes(m), `message "${thrown.message}" should mention ${m}`);
+  return thrown;
+}
+
+describe(`stream transport contract (${runtime.name})`, () => {
+  let tmp = "";
+  before(() => {
+    tmp = mkdtempSync(join(tmpdir(), "packetpeer-streams-"));
+  });
+  after(() => {
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  test("10 MiB echo over TCP with backpressure honoured, checksum intact", async () => {
+    const { listener, accepted } = await listenEcho({ host: "127.0.0.1", port: 0 });
+    try {
+      assert.equal(listener.address, "127.0.0.1");
+      assert.ok(listener.port > 0);
+      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
+      client.setNoDelay(true);
+      assert.equal(client.remoteAddress, "127.0.0.1");
+      assert.equal(client.remotePort, listener.port);
+      assert.equal(client.localAddress, "127.0.0.1");
+      assert.ok(client.localPort > 0);
+      await within((async () => { while (accepted.length === 0) await sleep(1); })(), WAIT, "accept");
+      assert.equal(accepted[0].remotePort, client.localPort, "server sees the client's port");
+      assert.equal(accepted[0].localPort, listener.port);
+      const { waits, maxBuffered } = await pumpAndVerify(client, 10 * 1024 * 1024, 1);
+      assert.ok(waits > 0, "write() returned false at least once: the echo cannot keep up with 10 MiB instantly");
+      assert.ok(maxBuffered <= 1024 * 1024, `buffered bytes stayed bounded (max ${maxBuffered})`);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  const no6 = ipv6LoopbackMissing();
+  if (no6) console.log(`skipping IPv6 stream test: ${no6}`);
+  test("echo over IPv6 ::1", { skip: no6 ?? false }, async () => {
+    const { listener } = await listenEcho({ host: "::1", port: 0 });
+    try {
+      assert.equal(listener.address, "::1");
+      const client = await within(streams.connect({ host: "::1", port: listener.port }), WAIT, "connect ::1");
+      assert.equal(client.remoteAddress, "::1");
+      await pumpAndVerify(client, 256 * 1024, 2);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  test("paused reading delivers nothing until resume, then everything in order", async () => {
+    const accepted = deferred<Stream>();
+    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
+    try {
+      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
+      const server = await within(accepted.promise, WAIT, "accept");
+      client.pause();
+      const got = new Collector(client);
+      const payload = patternBytes(100_000, 3);
+      server.write(payload);
+      await sleep(100);
+      assert.equal(got.sum.length, 0, "no data while paused");
+      client.resume();
+      await got.waitForBytes(payload.length, "data after resume");
+      assert.deepEqual(got.bytes(), payload);
+      client.close();
+      server.close();
+    } finally {
+      await listener.close();
+    }
+  });
+
+  test("half-close, client first: server still writes after the client's FIN", async () => {
+    const accepted = deferred<Stream>();
+    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
+    try {
+      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
+      const server = await within(accepted.promise, WAIT, "accept");
+      const atServer = new Collector(server);
+      const atClient = new Collector(client);
+      client.write(new TextEncoder().encode("request"));
+      client.end();
+      await within(atServer.ended.promise, WAIT, "server sees client FIN");
+      assert.equal(new TextDecoder().decode(atServer.bytes()), "request");
+      assert.throws(() => client.write(new Uint8Array(1)), NetError, "writing after end() is an error");
+      assert.equal(atServer.closeSeen, false, "half-closed, not closed");
+      // The direction still open keeps working.
+      for (let i = 0; i < 3; i++) server.write(new TextEncoder().encode(`reply${i};`));
+      await atClient.waitForBytes(21, "replies after FIN");
+      assert.equal(atClient.endSeen, false);
+      server.end();
+      await within(atClient.ended.promise, WAIT, "client sees server FIN");
+      assert.equal(new TextDecoder().decode(atClient.bytes()), "reply0;reply1;reply2;");
+      assert.equal(await within(atClient.closed.promise, WAIT, "client close"), undefined, "clean close has no error");
+      assert.equal(await within(atServer.closed.promise, WAIT, "server close"), undefined);
+      assert.throws(() => client.write(new Uint8Array(1)), NetError);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  test("half-close, server first: client still writes after the server's FIN", async () => {
+    const accepted = deferred<Stream>();
+    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
+    try {
+      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
+      const server = await within(accepted.promise, WAIT, "accept");
+      const atServer = new Collector(server);
+      const atClient = new Collector(client);
+      server.write(new TextEncoder().encode("banner"));
+      server.end();
+      await within(atClient.ended.promise, WAIT, "client sees server FIN");
+      assert.equal(new TextDecoder().decode(atClient.bytes()), "banner");
+      client.write(new TextEncoder().encode("late"));
+      await atServer.waitForBytes(4, "client data after server FIN");
+      assert.equal(new TextDecoder().decode(atServer.bytes()), "late");
+      client.end();
+      assert.equal(await within(atServer.closed.promise, WAIT, "server close"), undefined);
+      assert.equal(await within(atClient.closed.promise, WAIT, "client close"), undefined);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  test("a reset reaches onClose with an error; writing to a closed stream is a NetError", async () => {
+    const accepted = deferred<Stream>();
+    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
+    try {
+      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
+      const server = await within(accepted.promise, WAIT, "accept");
+      const atServer = new Collector(server);
+      // The client never reads: closing a socket with unread received bytes makes the OS send RST.
+      client.pause();
+      const clientClosed = deferred<Error | undefined>();
+      client.onClose((e) => clientClosed.resolve(e));
+      server.write(patternBytes(4096, 4));
+      await sleep(50);
+      client.close();
+      assert.equal(await within(clientClosed.promise, WAIT, "local close"), undefined, "a local close() is not an error");
+      assert.throws(() => client.write(new Uint8Array(1)), (e: unknown) => e instanceof NetError && /closed/.test(e.message));
+      // Keep writing until the reset surfaces (the first write may still be accepted locally).
+      const deadline = Date.now() + WAIT;
+      while (!atServer.closeSeen && Date.now() < deadline) {
+        try {
+          server.write(new Uint8Array(1024));
+        } catch {
+          break;
+        }
+        await sleep(10);
+      }
+      const err = await within(atServer.closed.promise, WAIT, "server onClose after reset");
+      assert.ok(err instanceof Error, "reset is reported as an error");
+      assert.ok(err instanceof NetError && err.code === GodotError.ERR_CONNECTION_ERROR, `got ${String(err)}`);
+      assert.throws(() => server.write(new Uint8Array(1)), NetError);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  test("listening on a port in use is NetError(ERR_ALREADY_IN_USE) naming the port", async () => {
+    const first = await within(streams.listen({ host: "127.0.0.1", port: 0 }, () => {}), WAIT, "listen");
+    try {
+      await expectNetError(streams.listen({ host: "127.0.0.1", port: first.port }, () => {}), [GodotError.ERR_ALREADY_IN_USE], [String(first.port)]);
+    } finally {
+      await first.close();
+    }
+  });
+
+  test("bad ports, bad addresses and refused connections", async () => {
+    for (const bad of [-1, 65536, 0.5, Number.NaN]) {
+      await assert.rejects(() => streams.listen({ host: "127.0.0.1", port: bad }, () => {}), (e: unknown) => e instanceof RangeError && e.message.includes(String(bad)));
+    }
+    for (const bad of [0, 65536, -3]) {
+      await assert.rejects(() => streams.connect({ host: "127.0.0.1", port: bad }), (e: unknown) => e instanceof RangeError && e.message.includes(String(bad)));
+    }
+    await expectNetError(streams.connect({ host: "bad host!", port: 80 }), [GodotError.ERR_INVALID_PARAMETER], ["bad host!"]);
+    await expectNetError(streams.connect({ host: "no-such-host.invalid", port: 80 }), [GodotError.ERR_CANT_RESOLVE], ["no-such-host.invalid"]);
+    await expectNetError(streams.listen({ host: "192.0.2.1", port: 0 }, () => {}), [GodotError.ERR_INVALID_PARAMETER], ["192.0.2.1"]);
+    // A port nobody listens on: take one, then free it.
+    const probe = await within(streams.listen({ host: "127.0.0.1", port: 0 }, () => {}), WAIT, "listen");
+    const freePort = probe.port;
+    await probe.close();
+    await expectNetError(streams.connect({ host: "127.0.0.1", port: freePort }), [GodotError.ERR_CANT_CONNECT], [String(freePort)]);
+    await assert.rejects(() => streams.listen({ host: "127.0.0.1", port: 0, tls: {} }, () => {}), TypeError);
+  });
+
+  test("unix domain socket echo; the path is reusable after close", async () => {
+    const path = join(tmp, "echo.sock");
+    const { listener } = await listenEcho({ path });
+    try {
+      assert.equal(listener.path, path);
+      const client = await within(streams.connect({ path }), WAIT, "connect unix");
+      await pumpAndVerify(client, 1024 * 1024, 5);
+      await expectNetError(streams.listen({ path }, () => {}), [GodotError.ERR_ALREADY_IN_USE], [path]);
+    } finally {
+      await listener.close();
+    }
+    assert.equal(existsSync(path), false, "socket file removed on close");
+    const again = await within(streams.listen({ path }, () => {}), WAIT, "listen again on the same path");
+    await again.close();
+    await expectNetError(streams.connect({ path: join(tmp, "missing.sock") }), [GodotError.ERR_CANT_CONNECT], ["missing.sock"]);
+  });
+
+  describe("TLS", () => {
+    const made = makeTestCertificate();
+    const reason = "unavailable" in made ? made.unavailable : null;
+    if (reason) console.log(`skipping TLS tests: ${reason}`);
+    const cert = made as TestCertificate;
+
+    async function tlsServer(): Promise<{ listener: Listener; accepted: Stream[] }> {
+      return listenEcho({ host: "127.0.0.1", port: 0, tls: { cert: cert.cert, key: cert.key } });
+    }
+    function at(port: number, host: string, tls: TLSOptions): StreamConnectOptions {
+      return { host, port, tls };
+    }
+
+    test("TLS echo of 1 MiB with a CA generated at test time", { skip: reason ?? false }, async () => {
+      const { listener } = await tlsServer();
+      try {
+        const byName = await within(streams.connect(at(listener.port, "localhost", { ca: cert.ca })), WAIT, "TLS connect by name");
+        await pumpAndVerify(byName, 1024 * 1024, 6);
+        const byIp = await within(streams.connect(at(listener.port, "127.0.0.1", { ca: [cert.ca] })), WAIT, "TLS connect by IP");
+        assert.equal(byIp.remotePort, listener.port);
+        await pumpAndVerify(byIp, 64 * 1024, 7);
+      } finally {
+        await listener.close();
+      }
+    });
+
+    test("TLS verification: unknown CA and wrong name fail; serverName, verifyHostname:false and unsafe are honoured", { skip: reason ?? false }, async () => {
+      const { listener } = await tlsServer();
+      try {
+        const p = listener.port;
+        await expectNetError(streams.connect(at(p, "127.0.0.1", {})), [GodotError.ERR_UNAUTHORIZED, GodotError.ERR_CANT_CONNECT], [String(p)]);
+        await expectNetError(streams.connect(at(p, "127.0.0.1", { ca: cert.ca, serverName: "wrong.example" })), [GodotError.ERR_UNAUTHORIZED, GodotError.ERR_CANT_CONNECT], [String(p)]);
+        const named = await within(streams.connect(at(p, "127.0.0.1", { ca: cert.ca, serverName: "localhost" })), WAIT, "serverName override");
+        await pumpAndVerify(named, 1000, 8);
+        const noName = await within(streams.connect(at(p, "127.0.0.1", { ca: cert.ca, serverName: "wrong.example", verifyHostname: false })), WAIT, "verifyHostname false");
+        await pumpAndVerify(noName, 1000, 9);
+        const unsafe = await within(streams.connect(at(p, "127.0.0.1", { unsafe: true })), WAIT, "unsafe");
+        await pumpAndVerify(unsafe, 1000, 10);
+      } finally {
+        await listener.close();
+      }
+    });
+  });
+});
