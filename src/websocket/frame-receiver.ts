@@ -1,0 +1,309 @@
+/**
+ * Incremental frame decoder and message assembler (RFC 6455 sections 5.2-5.5).
+ *
+ * Bytes arrive in arbitrary chunks. A frame header is gathered in a 14-byte
+ * scratch buffer; payload bytes are copied straight into the message's final
+ * buffer (an unfragmented message gets an exactly sized array that becomes the
+ * delivered packet, so the only allocation per message is its payload) and
+ * unmasked there. Text is validated as it arrives, so invalid UTF-8 fails at
+ * the first bad byte even mid-fragment. Every violation is reported once
+ * through `onFail` with the close code to send, and the receiver then ignores
+ * further input.
+ */
+import { CloseCode, isValidCloseCode } from "./close-codes.ts";
+import {
+  FIN_BIT,
+  LENGTH_16,
+  LENGTH_64,
+  LENGTH_MASK,
+  MASK_BIT,
+  MAX_CONTROL_PAYLOAD,
+  MAX_HEADER_SIZE,
+  OPCODE_MASK,
+  Opcode,
+  RSV_BITS,
+  isControlOpcode,
+  isKnownOpcode,
+} from "./frame.ts";
+import { applyMask } from "./mask.ts";
+import { Utf8Validator } from "./utf8.ts";
+
+export interface FrameReceiverHandler {
+  /** A complete data message. `data` is owned by the callee. */
+  onMessage(data: Uint8Array, isText: boolean): void;
+  /** `payload` is a view of a scratch buffer, valid only during the call. */
+  onPing(payload: Uint8Array): void;
+  onPong(payload: Uint8Array): void;
+  /** A valid close frame. `code` is 1005 when the frame had no payload; `reason` is valid UTF-8. */
+  onClose(code: number, reason: Uint8Array): void;
+  /** The peer broke the protocol; the connection must be failed with `code`. */
+  onFail(code: number, reason: string): void;
+}
+
+enum ReceiverPhase {
+  HEADER,
+  PAYLOAD,
+  FAILED,
+}
+
+/** Above this, the reusable fragment buffer is released after each message instead of kept. */
+const KEEP_FRAGMENT_BUFFER_MAX = 256 * 1024;
+
+export class FrameReceiver {
+  /** Largest message (sum of its fragments) accepted; larger closes with 1009. */
+  maxMessageSize: number;
+
+  private readonly expectMasked: boolean;
+  private readonly handler: FrameReceiverHandler;
+  private phase = ReceiverPhase.HEADER;
+
+  private readonly header = new Uint8Array(MAX_HEADER_SIZE);
+  private headerFill = 0;
+  private headerNeed = 2;
+
+  // Current frame.
+  private fin = false;
+  private opcode = 0;
+  private masked = false;
+  private readonly maskKey = new Uint8Array(4);
+  private payloadLength = 0;
+  private payloadDone = 0;
+
+  // Current data message (possibly spanning several frames).
+  private messageActive = false;
+  private messageIsText = false;
+  private message: Uint8Array = EMPTY;
+  private messageFill = 0;
+  /** True when `message` is the reusable fragment buffer (copy out at the end). */
+  private messageShared = false;
+  private fragmentBuffer: Uint8Array = EMPTY;
+  private readonly utf8 = new Utf8Validator();
+
+  private readonly control = new Uint8Array(MAX_CONTROL_PAYLOAD);
+
+  /** Frames decoded so far (for statistics). */
+  framesReceived = 0;
+
+  constructor(expectMasked: boolean, maxMessageSize: number, handler: FrameReceiverHandler) {
+    this.expectMasked = expectMasked;
+    this.maxMessageSize = maxMessageSize;
+    this.handler = handler;
+  }
+
+  get failed(): boolean {
+    return this.phase === ReceiverPhase.FAILED;
+  }
+
+  /** Bytes held for a message still being assembled (for memory accounting). */
+  get bufferedMessageBytes(): number {
+    return this.messageFill;
+  }
+
+  /** Decode `chunk[start..end)`. Handlers run synchronously; after a failure the rest is ignored. */
+  receive(chunk: Uint8Array, start = 0, end = chunk.length): void {
+    let pos = start;
+    while (pos < end) {
+      const phase = this.phase;
+      if (phase === ReceiverPhase.HEADER) {
+        // Gather header bytes; the needed count grows once the length byte is known.
+        while (this.headerFill < this.headerNeed && pos < end) this.header[this.headerFill++] = chunk[pos++];
+        if (this.headerFill < this.headerNeed) return;
+        if (this.headerNeed === 2) {
+          const lenCode = this.header[1] & LENGTH_MASK;
+          let need = 2 + (lenCode === LENGTH_16 ? 2 : lenCode === LENGTH_64 ? 8 : 0);
+          if (this.header[1] & MASK_BIT) need += 4;
+          if (need > 2) {
+            // Validate the first two bytes before waiting for the rest (fail fast).
+            if (!this.checkBaseHeader()) return;
+            this.headerNeed = need;
+            continue;
+          }
+        }
+        if (!this.startFrame()) return;
+      } else if (phase === ReceiverPhase.PAYLOAD) {
+        const n = Math.min(this.payloadLength - this.payloadDone, end - pos);
+        if (isControlOpcode(this.opcode)) {
+          this.copyIn(chunk, pos, n, this.control, this.payloadDone);
+          if (this.masked) applyMask(this.control, this.payloadDone, this.payloadDone + n, this.maskKey, this.payloadDone);
+        } else {
+          const at = this.messageFill;
+          this.copyIn(chunk, pos, n, this.message, at);
+          if (this.masked) applyMask(this.message, at, at + n, this.maskKey, this.payloadDone);
+          this.messageFill = at + n;
+          if (this.messageIsText && !this.utf8.update(this.message, at, at + n)) {
+            this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Invalid UTF-8 in text message");
+            return;
+          }
+        }
+        pos += n;
+        this.payloadDone += n;
+        if (this.payloadDone === this.payloadLength) this.endFrame();
+      } else {
+        return;
+      }
+    }
+  }
+
+  private copyIn(src: Uint8Array, from: number, n: number, dst: Uint8Array, to: number): void {
+    if (n < 32) {
+      for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+    } else {
+      dst.set(src.subarray(from, from + n), to);
+    }
+  }
+
+  /** Checks that need only the first two header bytes. */
+  private checkBaseHeader(): boolean {
+    const b0 = this.header[0];
+    const b1 = this.header[1];
+    if (b0 & RSV_BITS) return this.fail(CloseCode.PROTOCOL_ERROR, "Reserved bits set");
+    const op = b0 & OPCODE_MASK;
+    if (!isKnownOpcode(op)) return this.fail(CloseCode.PROTOCOL_ERROR, "Unknown opcode");
+    const masked = (b1 & MASK_BIT) !== 0;
+    if (masked !== this.expectMasked) {
+      return this.fail(CloseCode.PROTOCOL_ERROR, masked ? "Masked frame from server" : "Unmasked frame from client");
+    }
+    if (isControlOpcode(op)) {
+      if (!(b0 & FIN_BIT)) return this.fail(CloseCode.PROTOCOL_ERROR, "Fragmented control frame");
+      if ((b1 & LENGTH_MASK) > MAX_CONTROL_PAYLOAD) return this.fail(CloseCode.PROTOCOL_ERROR, "Control frame too long");
+    } else if (op === Opcode.CONTINUATION) {
+      if (!this.messageActive) return this.fail(CloseCode.PROTOCOL_ERROR, "Continuation without a message");
+    } else if (this.messageActive) {
+      return this.fail(CloseCode.PROTOCOL_ERROR, "New message inside a fragmented message");
+    }
+    return true;
+  }
+
+  private startFrame(): boolean {
+    if (!this.checkBaseHeader()) return false;
+    const h = this.header;
+    const b0 = h[0];
+    const lenCode = h[1] & LENGTH_MASK;
+    let at = 2;
+    let length: number;
+    if (lenCode === LENGTH_16) {
+      length = (h[2] << 8) | h[3];
+      at = 4;
+    } else if (lenCode === LENGTH_64) {
+      if (h[2] & 0x80) return this.fail(CloseCode.PROTOCOL_ERROR, "64-bit length with the high bit set");
+      const hi = ((h[2] << 24) | (h[3] << 16) | (h[4] << 8) | h[5]) >>> 0;
+      const lo = ((h[6] << 24) | (h[7] << 16) | (h[8] << 8) | h[9]) >>> 0;
+      // Anything needing more than 53 bits is over every limit anyway.
+      length = hi > 0x1fffff ? Number.MAX_SAFE_INTEGER : hi * 0x100000000 + lo;
+      at = 10;
+    } else {
+      length = lenCode;
+    }
+    this.masked = (h[1] & MASK_BIT) !== 0;
+    if (this.masked) {
+      this.maskKey[0] = h[at];
+      this.maskKey[1] = h[at + 1];
+      this.maskKey[2] = h[at + 2];
+      this.maskKey[3] = h[at + 3];
+    }
+    this.fin = (b0 & FIN_BIT) !== 0;
+    this.opcode = b0 & OPCODE_MASK;
+    this.payloadLength = length;
+    this.payloadDone = 0;
+    this.headerFill = 0;
+    this.headerNeed = 2;
+    this.framesReceived++;
+
+    if (!isControlOpcode(this.opcode)) {
+      const total = (this.messageActive ? this.messageFill : 0) + length;
+      // Refuse before reading a single payload byte.
+      if (total > this.maxMessageSize) return this.fail(CloseCode.MESSAGE_TOO_BIG, "Message too big");
+      if (!this.messageActive) {
+        this.messageActive = true;
+        this.messageIsText = this.opcode === Opcode.TEXT;
+        this.utf8.reset();
+        this.messageFill = 0;
+        if (this.fin) {
+          this.message = length === 0 ? new Uint8Array(0) : new Uint8Array(length);
+          this.messageShared = false;
+        } else {
+          this.useFragmentBuffer(length);
+        }
+      } else if (this.message.length < total) {
+        this.useFragmentBuffer(total);
+      }
+    }
+    this.phase = ReceiverPhase.PAYLOAD;
+    if (length === 0) this.endFrame();
+    return true;
+  }
+
+  /** Make `message` the shared fragment buffer with room for `needed` bytes, keeping what is there. */
+  private useFragmentBuffer(needed: number): void {
+    if (this.fragmentBuffer.length < needed) {
+      let size = Math.max(1024, this.fragmentBuffer.length * 2);
+      while (size < needed) size *= 2;
+      size = Math.min(size, Math.max(needed, this.maxMessageSize));
+      const grown = new Uint8Array(size);
+      if (this.messageFill > 0) grown.set(this.message.subarray(0, this.messageFill));
+      this.fragmentBuffer = grown;
+    } else if (this.message !== this.fragmentBuffer && this.messageFill > 0) {
+      this.fragmentBuffer.set(this.message.subarray(0, this.messageFill));
+    }
+    this.message = this.fragmentBuffer;
+    this.messageShared = true;
+  }
+
+  private endFrame(): void {
+    this.phase = ReceiverPhase.HEADER;
+    const op = this.opcode;
+    if (isControlOpcode(op)) {
+      const payload = this.control.subarray(0, this.payloadLength);
+      if (op === Opcode.PING) this.handler.onPing(payload);
+      else if (op === Opcode.PONG) this.handler.onPong(payload);
+      else this.endCloseFrame(payload);
+      return;
+    }
+    if (!this.fin) return;
+    if (this.messageIsText && !this.utf8.complete) {
+      this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Truncated UTF-8 in text message");
+      return;
+    }
+    const data = this.messageShared ? this.message.slice(0, this.messageFill) : this.message;
+    const isText = this.messageIsText;
+    this.messageActive = false;
+    this.message = EMPTY;
+    this.messageFill = 0;
+    this.messageShared = false;
+    if (this.fragmentBuffer.length > KEEP_FRAGMENT_BUFFER_MAX) this.fragmentBuffer = EMPTY;
+    this.handler.onMessage(data, isText);
+  }
+
+  private endCloseFrame(payload: Uint8Array): void {
+    if (payload.length === 0) {
+      this.handler.onClose(CloseCode.NO_STATUS_RECEIVED, payload);
+      return;
+    }
+    if (payload.length === 1) {
+      this.fail(CloseCode.PROTOCOL_ERROR, "Close frame with a 1-byte payload");
+      return;
+    }
+    const code = (payload[0] << 8) | payload[1];
+    if (!isValidCloseCode(code)) {
+      this.fail(CloseCode.PROTOCOL_ERROR, "Invalid close code");
+      return;
+    }
+    const v = new Utf8Validator();
+    if (!v.update(payload, 2, payload.length) || !v.complete) {
+      this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Invalid UTF-8 in close reason");
+      return;
+    }
+    this.handler.onClose(code, payload.subarray(2));
+  }
+
+  private fail(code: number, reason: string): false {
+    this.phase = ReceiverPhase.FAILED;
+    this.message = EMPTY;
+    this.messageFill = 0;
+    this.fragmentBuffer = EMPTY;
+    this.handler.onFail(code, reason);
+    return false;
+  }
+}
+
+const EMPTY = new Uint8Array(0);

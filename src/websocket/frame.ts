@@ -1,0 +1,105 @@
+/**
+ * The RFC 6455 base framing (section 5.2): opcodes, header layout and frame encoding.
+ * Decoding is incremental and lives in frame-receiver.ts.
+ */
+import { applyMask, nextMaskKey } from "./mask.ts";
+
+export enum Opcode {
+  CONTINUATION = 0x0,
+  TEXT = 0x1,
+  BINARY = 0x2,
+  CLOSE = 0x8,
+  PING = 0x9,
+  PONG = 0xa,
+}
+
+export const FIN_BIT = 0x80;
+export const RSV_BITS = 0x70;
+export const OPCODE_MASK = 0x0f;
+export const MASK_BIT = 0x80;
+export const LENGTH_MASK = 0x7f;
+/** 7-bit length values that mean "a 16-bit / 64-bit extended length follows". */
+export const LENGTH_16 = 126;
+export const LENGTH_64 = 127;
+export const MAX_CONTROL_PAYLOAD = 125;
+/** 2 base bytes + 8 extended length bytes + 4 mask key bytes. */
+export const MAX_HEADER_SIZE = 14;
+
+export function isControlOpcode(op: number): boolean {
+  return (op & 0x8) !== 0;
+}
+
+export function isKnownOpcode(op: number): boolean {
+  return op <= Opcode.BINARY || (op >= Opcode.CLOSE && op <= Opcode.PONG);
+}
+
+/** Header bytes for a payload of `length`, with or without a mask key. */
+export function frameHeaderSize(length: number, masked: boolean): number {
+  const base = length < LENGTH_16 ? 2 : length <= 0xffff ? 4 : 10;
+  return masked ? base + 4 : base;
+}
+
+/**
+ * Write a frame header at `out[offset]` and return its size. `maskKey` (4 bytes)
+ * is written when given; the payload itself is not touched.
+ */
+export function writeFrameHeader(
+  out: Uint8Array,
+  offset: number,
+  fin: boolean,
+  opcode: Opcode,
+  length: number,
+  maskKey: Uint8Array | null,
+): number {
+  let o = offset;
+  out[o++] = (fin ? FIN_BIT : 0) | opcode;
+  const maskBit = maskKey ? MASK_BIT : 0;
+  if (length < LENGTH_16) {
+    out[o++] = maskBit | length;
+  } else if (length <= 0xffff) {
+    out[o++] = maskBit | LENGTH_16;
+    out[o++] = length >>> 8;
+    out[o++] = length & 0xff;
+  } else {
+    out[o++] = maskBit | LENGTH_64;
+    const hi = Math.floor(length / 0x100000000);
+    const lo = length >>> 0;
+    out[o++] = hi >>> 24;
+    out[o++] = (hi >>> 16) & 0xff;
+    out[o++] = (hi >>> 8) & 0xff;
+    out[o++] = hi & 0xff;
+    out[o++] = lo >>> 24;
+    out[o++] = (lo >>> 16) & 0xff;
+    out[o++] = (lo >>> 8) & 0xff;
+    out[o++] = lo & 0xff;
+  }
+  if (maskKey) {
+    out[o++] = maskKey[0];
+    out[o++] = maskKey[1];
+    out[o++] = maskKey[2];
+    out[o++] = maskKey[3];
+  }
+  return o - offset;
+}
+
+const scratchKey = new Uint8Array(4);
+
+/**
+ * One complete frame (header + payload) in a single new buffer. `mask` is true for
+ * client-to-server frames (a fresh random key per frame, RFC 6455 section 5.3).
+ * `payload` may be a subarray; it is copied, never modified.
+ */
+export function encodeFrame(opcode: Opcode, payload: Uint8Array, fin: boolean, mask: boolean): Uint8Array {
+  const length = payload.length;
+  const headerSize = frameHeaderSize(length, mask);
+  const out = new Uint8Array(headerSize + length);
+  let key: Uint8Array | null = null;
+  if (mask) {
+    nextMaskKey(scratchKey);
+    key = scratchKey;
+  }
+  writeFrameHeader(out, 0, fin, opcode, length, key);
+  out.set(payload, headerSize);
+  if (key) applyMask(out, headerSize, headerSize + length, key, 0);
+  return out;
+}

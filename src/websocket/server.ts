@@ -1,0 +1,152 @@
+/**
+ * WebSocketServer: a small listening helper of ours (Godot 4 has no such class;
+ * there a server is a TCPServer plus WebSocketPeer.acceptStream). It listens
+ * through the runtime's stream transport, runs each accepted connection's
+ * handshake (with the handshake timeout, so slowloris clients are dropped
+ * even if nobody polls), and hands out peers that are OPEN through
+ * `takeConnection()` or the "connection" event.
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { resolveIo } from "../transport/detect.ts";
+import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
+import { WebSocketState } from "./connection.ts";
+import { WebSocketPeer } from "./peer.ts";
+
+export class WebSocketConnectionEvent extends Event {
+  readonly peer: WebSocketPeer;
+  constructor(peer: WebSocketPeer) {
+    super("connection");
+    this.peer = peer;
+  }
+}
+
+/** Settings copied onto every accepted peer. */
+export interface WebSocketServerPeerOptions {
+  supportedProtocols?: string[];
+  handshakeHeaders?: string[];
+  inboundBufferSize?: number;
+  outboundBufferSize?: number;
+  maxQueuedPackets?: number;
+  heartbeatInterval?: number;
+  handshakeTimeout?: number;
+}
+
+/** Most connections allowed to be mid-handshake at once; more are refused by closing them. */
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 256;
+
+export class WebSocketServer extends EventTarget {
+  /** Applied to each accepted peer before its handshake starts. */
+  peerOptions: WebSocketServerPeerOptions;
+  maxPendingHandshakes = DEFAULT_MAX_PENDING_HANDSHAKES;
+
+  private readonly runtime: RuntimeAdapter;
+  private readonly clock: Clock;
+  private readonly io: IoOptions;
+  private listener: Listener | null = null;
+  private readonly pendingPeers = new Set<WebSocketPeer>();
+  private ready: WebSocketPeer[] = [];
+  /** Connections dropped before or during the handshake (refused, timed out, over the pending limit). */
+  refusedCount = 0;
+
+  constructor(peerOptions: WebSocketServerPeerOptions = {}, io?: IoOptions) {
+    super();
+    const r = resolveIo(io);
+    this.runtime = r.runtime;
+    this.clock = r.clock;
+    this.io = { runtime: this.runtime, clock: this.clock };
+    this.peerOptions = peerOptions;
+  }
+
+  /** Start listening. `port` 0 picks a free port (see getLocalPort()). `tls` (cert + key) serves wss://. */
+  async listen(port: number, bindAddress = "127.0.0.1", tls?: TLSOptions): Promise<void> {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be 0..65535, got ${port}`);
+    if (this.listener) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "WebSocketServer is already listening");
+    const opts = tls ? { host: bindAddress, port, tls } : { host: bindAddress, port };
+    this.listener = await this.runtime.streams.listen(opts, (stream) => this.onStream(stream));
+  }
+
+  isListening(): boolean {
+    return this.listener !== null;
+  }
+
+  getLocalPort(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  isConnectionAvailable(): boolean {
+    return this.ready.length > 0;
+  }
+
+  /** The next peer whose handshake completed, or null. The caller polls it from then on. */
+  takeConnection(): WebSocketPeer | null {
+    const peer = this.ready.shift() ?? null;
+    if (peer && !peer.hasListeners) peer.autoPoll = false;
+    return peer;
+  }
+
+  /** Peers still in their handshake. */
+  getPendingCount(): number {
+    return this.pendingPeers.size;
+  }
+
+  /** Stop listening and drop connections still in their handshake or not yet taken. */
+  async stop(): Promise<void> {
+    const l = this.listener;
+    this.listener = null;
+    for (const p of this.pendingPeers) p.close(-1);
+    this.pendingPeers.clear();
+    for (const p of this.ready) p.close(-1);
+    this.ready = [];
+    if (l) await l.close();
+  }
+
+  private onStream(stream: Stream): void {
+    if (this.pendingPeers.size >= this.maxPendingHandshakes) {
+      this.refusedCount++;
+      stream.close();
+      return;
+    }
+    const peer = new WebSocketPeer(this.io);
+    const o = this.peerOptions;
+    try {
+      if (o.supportedProtocols) peer.supportedProtocols = o.supportedProtocols;
+      if (o.handshakeHeaders) peer.handshakeHeaders = o.handshakeHeaders;
+      if (o.inboundBufferSize !== undefined) peer.inboundBufferSize = o.inboundBufferSize;
+      if (o.outboundBufferSize !== undefined) peer.outboundBufferSize = o.outboundBufferSize;
+      if (o.maxQueuedPackets !== undefined) peer.maxQueuedPackets = o.maxQueuedPackets;
+      if (o.heartbeatInterval !== undefined) peer.heartbeatInterval = o.heartbeatInterval;
+      if (o.handshakeTimeout !== undefined) peer.handshakeTimeout = o.handshakeTimeout;
+    } catch (err) {
+      // Bad peerOptions are a programming error, but this runs in a socket callback: refuse and report.
+      stream.close();
+      this.dispatchEvent(new ErrorEventLike(err instanceof Error ? err.message : String(err)));
+      return;
+    }
+    this.pendingPeers.add(peer);
+    // Pending handshakes run by themselves; the peer switches to the caller's polling once taken.
+    peer.autoPoll = true;
+    const settle = (): void => {
+      if (!this.pendingPeers.has(peer)) return;
+      const state = peer.getReadyState();
+      if (state === WebSocketState.STATE_OPEN) {
+        this.pendingPeers.delete(peer);
+        this.ready.push(peer);
+        this.dispatchEvent(new WebSocketConnectionEvent(peer));
+      } else if (state === WebSocketState.STATE_CLOSED) {
+        this.pendingPeers.delete(peer);
+        this.refusedCount++;
+      }
+    };
+    peer.onStateChange = settle;
+    peer.acceptStream(stream);
+    settle();
+  }
+}
+
+class ErrorEventLike extends Event {
+  readonly message: string;
+  constructor(message: string) {
+    super("error");
+    this.message = message;
+  }
+}
