@@ -398,7 +398,11 @@ int main(int argc, char **argv) {
   }
   if (opt.checksum) host->checksum = enet_crc32;
   if (opt.range_coder) enet_host_compress_with_range_coder(host);
-  if (opt.mtu > 0) host->mtu = (enet_uint32)opt.mtu;
+  if (opt.mtu > 0) {
+    /* Peers copy host->mtu only when reset, so reset the (still idle) peers after changing it. */
+    host->mtu = (enet_uint32)opt.mtu;
+    for (size_t i = 0; i < host->peerCount; i++) enet_peer_reset(&host->peers[i]);
+  }
 
   ENetAddress local;
   enet_socket_get_address(host->socket, &local);
