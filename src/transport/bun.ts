@@ -1,15 +1,444 @@
-import type { RuntimeAdapter } from "./types.ts";
-import { NetError, GodotError } from "../errors.ts";
+/**
+ * Bun adapter: Bun.udpSocket for UDP, Bun.connect/Bun.listen for TCP, TLS and unix
+ * sockets. `Bun` is only looked up when a function is called, so this module
+ * imports fine on Node and Deno.
+ */
+import { unlinkSync } from "node:fs";
+import { GodotError, NetError } from "../errors.ts";
+import { checkAddressType, checkDatagramSize, checkPort, formatEndpoint, ipFamily, isWildcardAll, unmapIPv4 } from "./addresses.ts";
+import { nodeStreams } from "./node.ts";
+import { closeErrorOf, deliver, toNetError } from "./os-errors.ts";
+import { QueuedStream } from "./queued-stream.ts";
 import { realClock } from "./real-clock.ts";
+import { lookupHost } from "./resolve-host.ts";
+import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
+import type {
+  BoundAddress,
+  DatagramTransport,
+  Listener,
+  RuntimeAdapter,
+  Stream,
+  StreamConnectOptions,
+  StreamListenOptions,
+  StreamTransport,
+} from "./types.ts";
 
-// Work in progress: replaced by the real adapter in the next commits.
-function unavailable(): never {
-  throw new NetError(GodotError.ERR_UNAVAILABLE, "the bun adapter is not implemented yet");
+// The slice of Bun's API used here (the project type-checks against @types/node only).
+interface BunUdpSocket {
+  readonly port: number;
+  readonly address: { address: string; port: number };
+  send(data: Uint8Array, port: number, address: string): boolean;
+  close(): void;
 }
+interface BunUdpOptions {
+  hostname: string;
+  port: number;
+  socket: {
+    data(socket: BunUdpSocket, data: Uint8Array, port: number, address: string): void;
+    drain?(socket: BunUdpSocket): void;
+    error?(socket: BunUdpSocket, error: Error): void;
+  };
+}
+interface BunSocket {
+  data: BunStream | undefined;
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  write(data: Uint8Array): number;
+  shutdown(halfClose?: boolean): void;
+  end(): void;
+  terminate(): void;
+  pause?(): void;
+  resume?(): void;
+  setNoDelay?(enabled?: boolean): boolean;
+}
+interface BunSocketHandler {
+  open?(socket: BunSocket): void;
+  data?(socket: BunSocket, data: Uint8Array): void;
+  drain?(socket: BunSocket): void;
+  end?(socket: BunSocket): void;
+  close?(socket: BunSocket, error?: Error): void;
+  error?(socket: BunSocket, error: Error): void;
+  connectError?(socket: BunSocket, error: Error): void;
+  handshake?(socket: BunSocket, success: boolean, authorizationError: Error | null): void;
+}
+interface BunTlsOptions {
+  cert?: string;
+  key?: string;
+  ca?: string | string[];
+  serverName?: string;
+  rejectUnauthorized?: boolean;
+}
+type BunConnectOptions =
+  | { hostname: string; port: number; tls?: BunTlsOptions; allowHalfOpen: boolean; socket: BunSocketHandler }
+  | { unix: string; allowHalfOpen: boolean; socket: BunSocketHandler };
+interface BunTcpListener {
+  readonly port: number;
+  readonly hostname: string;
+  stop(closeActiveConnections?: boolean): void;
+}
+interface BunNamespace {
+  udpSocket(opts: BunUdpOptions): Promise<BunUdpSocket>;
+  connect(opts: BunConnectOptions): Promise<BunSocket>;
+  listen(opts: BunConnectOptions): BunTcpListener;
+}
+
+function bunApi(): BunNamespace {
+  const b = (globalThis as { Bun?: BunNamespace }).Bun;
+  if (!b) throw new NetError(GodotError.ERR_UNAVAILABLE, "the bun adapter only runs on Bun (use detectRuntime() or the node adapter)");
+  return b;
+}
+
+/**
+ * Datagrams Bun refused with backpressure (send() === false) wait here until its
+ * drain event; past this many bytes further sends are dropped and counted.
+ */
+const UDP_BACKLOG_LIMIT = 1024 * 1024;
+
+type SocketState = "new" | "binding" | "bound" | "closed";
+
+export class BunDatagramTransport implements DatagramTransport {
+  private socket: BunUdpSocket | null = null;
+  private state: SocketState = "new";
+  private family: 4 | 6 = 4;
+  private dualStack = false;
+  private receiver: ((data: Uint8Array, address: string, port: number) => void) | undefined;
+  private readonly backlog: { data: Uint8Array; port: number; address: string }[] = [];
+  private backlogBytes = 0;
+  /** Datagrams dropped because Bun's send buffer and our backlog were both full. */
+  droppedSends = 0;
+  /** Socket errors reported after bind (counted). */
+  socketErrors = 0;
+
+  async bind(address: string, port: number): Promise<BoundAddress> {
+    checkAddressType(address);
+    checkPort(port);
+    if (this.state !== "new") {
+      throw new NetError(
+        this.state === "closed" ? GodotError.ERR_UNCONFIGURED : GodotError.ERR_ALREADY_IN_USE,
+        `bind ${formatEndpoint(address, port)}: this socket is already ${this.state}`,
+      );
+    }
+    const bun = bunApi();
+    this.state = "binding";
+    try {
+      if (isWildcardAll(address)) {
+        try {
+          await this.open(bun, "::", 6, port, true);
+        } catch (err) {
+          if (err instanceof NetError && err.code === GodotError.ERR_ALREADY_IN_USE) throw err;
+          await this.open(bun, "0.0.0.0", 4, port, false);
+        }
+      } else {
+        const target = await lookupHost(address, `bind ${formatEndpoint(address, port)}`);
+        await this.open(bun, target.address, target.family, port, target.address === "::");
+      }
+    } catch (err) {
+      if ((this.state as SocketState) !== "closed") this.state = "new";
+      throw err;
+    }
+    if ((this.state as SocketState) === "closed") {
+      this.socket?.close();
+      this.socket = null;
+      throw new NetError(GodotError.ERR_UNCONFIGURED, `bind ${formatEndpoint(address, port)}: closed while binding`);
+    }
+    this.state = "bound";
+    const a = this.socket!.address;
+    return { address: unmapIPv4(a.address), port: a.port };
+  }
+
+  private async open(bun: BunNamespace, hostname: string, family: 4 | 6, port: number, dualStack: boolean): Promise<void> {
+    try {
+      this.socket = await bun.udpSocket({
+        hostname,
+        port,
+        socket: {
+          data: (_s, data, fromPort, fromAddress) => {
+            if (this.state !== "bound") return;
+            // Copied: the chunk must stay valid after this callback returns.
+            deliver(this.receiver, new Uint8Array(data), unmapIPv4(fromAddress), fromPort);
+          },
+          drain: () => this.flushBacklog(),
+          error: () => {
+            this.socketErrors++;
+          },
+        },
+      });
+    } catch (err) {
+      throw toNetError(err, `bind UDP ${formatEndpoint(hostname, port)}`, GodotError.ERR_CANT_CREATE);
+    }
+    this.family = family;
+    this.dualStack = dualStack;
+  }
+
+  send(data: Uint8Array, address: string, port: number): void {
+    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
+    checkAddressType(address);
+    checkPort(port, "port", 1);
+    if (this.state !== "bound" || !this.socket) {
+      throw new NetError(GodotError.ERR_UNCONFIGURED, `send to ${formatEndpoint(address, port)}: socket is ${this.state === "closed" ? "closed" : "not bound"}`);
+    }
+    const destFamily = ipFamily(address);
+    if (destFamily === 0) {
+      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `send: "${address}" is not an IP address (resolve host names before sending)`);
+    }
+    checkDatagramSize(data.byteLength, destFamily);
+    let dest = address;
+    if (destFamily !== this.family) {
+      if (this.family === 6 && this.dualStack) dest = "::ffff:" + address;
+      else {
+        throw new NetError(
+          GodotError.ERR_INVALID_PARAMETER,
+          `send to ${formatEndpoint(address, port)}: socket is bound to an IPv${this.family} address and cannot reach IPv${destFamily}`,
+        );
+      }
+    }
+    if (this.backlog.length === 0 && this.socket.send(data, port, dest)) return;
+    // Bun sends synchronously when it returns true; otherwise keep a copy for drain.
+    if (this.backlogBytes + data.byteLength > UDP_BACKLOG_LIMIT) {
+      this.droppedSends++;
+      return;
+    }
+    this.backlog.push({ data: data.slice(), port, address: dest });
+    this.backlogBytes += data.byteLength;
+  }
+
+  private flushBacklog(): void {
+    while (this.backlog.length > 0 && this.socket && this.state === "bound") {
+      const head = this.backlog[0];
+      if (!this.socket.send(head.data, head.port, head.address)) return;
+      this.backlog.shift();
+      this.backlogBytes -= head.data.byteLength;
+    }
+  }
+
+  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
+    this.receiver = cb;
+  }
+
+  close(): void {
+    const socket = this.socket;
+    this.state = "closed";
+    this.receiver = undefined;
+    this.socket = null;
+    this.backlog.length = 0;
+    this.backlogBytes = 0;
+    if (socket) {
+      try {
+        socket.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
+
+export class BunStream extends QueuedStream {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  private flushing = false;
+
+  constructor(private readonly socket: BunSocket, label: string, unix: boolean) {
+    super(label);
+    this.remoteAddress = unix ? "" : unmapIPv4(socket.remoteAddress ?? "");
+    this.remotePort = unix ? 0 : (socket.remotePort ?? 0);
+    this.localAddress = unix ? "" : unmapIPv4(socket.localAddress ?? "");
+    this.localPort = unix ? 0 : (socket.localPort ?? 0);
+  }
+
+  setNoDelay(enabled: boolean): void {
+    if (!this.closed) this.socket.setNoDelay?.(enabled);
+  }
+
+  protected override readPaused(): void {
+    this.socket.pause?.();
+  }
+  protected override readResumed(): void {
+    this.socket.resume?.();
+  }
+
+  /** Bun writes what the OS takes and reports the count; the rest waits for drain. */
+  protected startWriting(): void {
+    if (this.flushing || this.closed) return;
+    this.flushing = true;
+    try {
+      for (;;) {
+        const chunk = this.peekQueued();
+        if (!chunk) break;
+        const n = this.socket.write(chunk);
+        if (n < 0) {
+          this.finish(closeErrorOf(new Error("socket closed during write"), this.label));
+          return;
+        }
+        if (n > 0) this.tookBytes(n);
+        if (n < chunk.byteLength || this.closed) break;
+      }
+      if (this.finPending) {
+        this.socket.shutdown(); // no argument: SHUT_WR (Bun's `true` means something else)
+        this.writeEnded();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  protected destroy(): void {
+    this.socket.data = undefined;
+    this.socket.end();
+  }
+
+  // ---- driven by the Bun socket handler ----
+  onBunData(data: Uint8Array): void {
+    // Copied: Bun may reuse its receive buffer after the callback.
+    this.received(new Uint8Array(data));
+    // Nobody is reading (paused, or no onData yet): stop Bun reading from the OS so
+    // held-back bytes stay bounded and TCP flow control pushes back on the sender.
+    if (this.holding) this.socket.pause?.();
+  }
+  onBunDrain(): void {
+    this.startWriting();
+  }
+  onBunEnd(): void {
+    this.receivedEnd();
+  }
+  onBunClose(error: Error | undefined): void {
+    if (error) this.finish(closeErrorOf(error, this.label));
+    // Bun reports the peer's FIN as a clean close (without `end`) once our side has shut down.
+    else this.finishAfterInput();
+  }
+}
+
+/** One handler object for all sockets of a connect/listen; per-socket state lives in `socket.data`. */
+function streamHandler(onOpen: (socket: BunSocket) => void, onFail?: (err: Error) => void): BunSocketHandler {
+  const lastErrors = new WeakMap<BunSocket, Error>();
+  return {
+    open: onOpen,
+    data: (s, data) => s.data?.onBunData(data),
+    drain: (s) => s.data?.onBunDrain(),
+    end: (s) => s.data?.onBunEnd(),
+    error: (s, err) => {
+      lastErrors.set(s, err);
+    },
+    close: (s, err) => s.data?.onBunClose(err ?? lastErrors.get(s)),
+    connectError: (_s, err) => onFail?.(err),
+  };
+}
+
+function bunUnixCheck(target: StreamTarget): void {
+  if (target.kind === "unix" && (globalThis as { process?: { platform?: string } }).process?.platform === "win32") {
+    throw new NetError(GodotError.ERR_UNAVAILABLE, `${target.label}: unix domain sockets are not supported by this adapter on Windows`);
+  }
+}
+
+async function bunConnect(opts: StreamConnectOptions): Promise<Stream> {
+  const target = checkConnectOptions(opts);
+  bunUnixCheck(target);
+  // Bun's native TLS client has no host-name-check hook we can rely on across versions;
+  // node:tls (implemented by Bun) honours every TLSOptions field, so TLS clients use it.
+  if (target.kind === "tcp" && target.tls) return nodeStreams.connect(opts);
+  const bun = bunApi();
+  const what = `connect to ${target.label}`;
+  let created: BunStream | undefined;
+  const handler = streamHandler((socket) => {
+    created = new BunStream(socket, target.label, target.kind === "unix");
+    socket.data = created;
+  });
+  try {
+    if (target.kind === "unix") {
+      await bun.connect({ unix: target.path, allowHalfOpen: true, socket: handler });
+    } else {
+      const resolved = await lookupHost(target.host, what);
+      await bun.connect({ hostname: resolved.address, port: target.port, allowHalfOpen: true, socket: handler });
+    }
+  } catch (err) {
+    throw toNetError(err, what, GodotError.ERR_CANT_CONNECT);
+  }
+  if (!created) throw new NetError(GodotError.ERR_CANT_CONNECT, `${what}: socket did not open`);
+  return created;
+}
+
+class BunStreamListener implements Listener {
+  readonly address: string;
+  readonly port: number;
+  readonly path?: string;
+  private closed = false;
+
+  constructor(private readonly listener: BunTcpListener, target: StreamTarget) {
+    if (target.kind === "unix") {
+      this.address = "";
+      this.port = 0;
+      this.path = target.path;
+    } else {
+      this.address = unmapIPv4(listener.hostname);
+      this.port = listener.port;
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    // false: stop accepting, leave accepted streams open (Godot's TCPServer.stop()).
+    this.listener.stop(false);
+    if (this.path !== undefined) {
+      try {
+        unlinkSync(this.path);
+      } catch {
+        // already gone
+      }
+    }
+    return Promise.resolve();
+  }
+}
+
+async function bunListen(opts: StreamListenOptions, onStream: (s: Stream) => void): Promise<Listener> {
+  const target = checkListenOptions(opts);
+  if (typeof onStream !== "function") throw new TypeError("onStream must be a function");
+  bunUnixCheck(target);
+  const bun = bunApi();
+  const what = `listen on ${target.label}`;
+  const handler = streamHandler((socket) => {
+    const unix = target.kind === "unix";
+    const label = unix ? target.label : formatEndpoint(unmapIPv4(socket.remoteAddress ?? ""), socket.remotePort ?? 0);
+    const stream = new BunStream(socket, label, unix);
+    socket.data = stream;
+    deliver(onStream, stream);
+  });
+  if (target.kind === "unix") {
+    try {
+      return new BunStreamListener(bun.listen({ unix: target.path, allowHalfOpen: true, socket: handler }), target);
+    } catch (err) {
+      throw toNetError(err, what, GodotError.ERR_CANT_CREATE);
+    }
+  }
+  const tls = target.tls ? { cert: target.tls.cert, key: target.tls.key } : undefined;
+  const open = (hostname: string): BunTcpListener =>
+    bun.listen({ hostname, port: target.port, tls, allowHalfOpen: true, socket: handler });
+  let listener: BunTcpListener;
+  try {
+    if (target.host === "") {
+      try {
+        listener = open("::");
+      } catch (err) {
+        if (toNetError(err, what).code === GodotError.ERR_ALREADY_IN_USE) throw err;
+        listener = open("0.0.0.0");
+      }
+    } else {
+      listener = open((await lookupHost(target.host, what)).address);
+    }
+  } catch (err) {
+    throw toNetError(err, what, GodotError.ERR_CANT_CREATE);
+  }
+  return new BunStreamListener(listener, target);
+}
+
+export const bunStreams: StreamTransport = { connect: bunConnect, listen: bunListen };
 
 export const bunRuntime: RuntimeAdapter = {
   name: "bun",
-  createDatagramTransport: unavailable,
-  streams: { connect: async () => unavailable(), listen: async () => unavailable() },
+  createDatagramTransport: () => new BunDatagramTransport(),
+  streams: bunStreams,
   clock: realClock,
 };

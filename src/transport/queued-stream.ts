@@ -34,6 +34,8 @@ export abstract class QueuedStream implements Stream {
   protected writeEndRequested = false;
   protected writeEndDone = false;
   protected closed = false;
+  /** The native socket is gone cleanly: finish once held input has been handed over. */
+  private finishWhenInputDone = false;
 
   private dataCb: ((chunk: Uint8Array) => void) | undefined;
   private endCb: (() => void) | undefined;
@@ -185,6 +187,14 @@ export abstract class QueuedStream implements Stream {
     }
   }
 
+  /** The native socket closed cleanly: report end of input (after any held data), then close. */
+  protected finishAfterInput(): void {
+    if (this.closed) return;
+    this.finishWhenInputDone = true;
+    if (!this.readEnded) this.receivedEnd();
+    this.maybeFinished();
+  }
+
   /** The stream ended: cleanly when `error` is undefined, by reset/failure otherwise. */
   protected finish(error: Error | undefined): void {
     if (this.closed) return;
@@ -213,6 +223,6 @@ export abstract class QueuedStream implements Stream {
 
   /** Both directions finished: the stream is fully closed. */
   private maybeFinished(): void {
-    if (this.readEnded && this.writeEndDone && !this.heldEnd) this.finish(undefined);
+    if (this.readEnded && (this.writeEndDone || this.finishWhenInputDone) && !this.heldEnd) this.finish(undefined);
   }
 }
