@@ -1,16 +1,13 @@
 /**
  * zstd encoder entry point: one complete RFC 8878 frame per call.
+ *
  * The frame carries Frame_Content_Size, no dictionary and no checksum (Godot's
- * default); blocks are at most 128 KiB.
+ * default); blocks are at most 128 KiB and each is the smallest of compressed,
+ * RLE and raw, so output never exceeds the raw-block size plus headers.
  */
-import {
-  ZSTD_BLOCKSIZE_MAX,
-  isSingleByteRun,
-  writeFrameHeader,
-  writeRawBlock,
-  writeRleBlock,
-  zstdCompressBound,
-} from "./encoder/frame.ts";
+import { BlockCompressor } from "./encoder/block.ts";
+import { ZSTD_BLOCKSIZE_MAX, writeFrameHeader, writeRawBlock, zstdCompressBound } from "./encoder/frame.ts";
+import type { MatchParams } from "./encoder/match-finder.ts";
 
 /** Default level, as Godot's compression/formats/zstd/compression_level. */
 export const ZSTD_DEFAULT_LEVEL = 3;
@@ -19,7 +16,46 @@ export const ZSTD_MAX_LEVEL = 22;
 
 /** Largest window this encoder uses (2 MiB, zstd's level-3 windowLog 21). */
 const MAX_WINDOW_LOG = 21;
+const MIN_WINDOW_LOG = 10;
 
+/** Search effort per level: [searchDepth, lazyDepth, niceLength]. */
+const LEVEL_EFFORT: ReadonlyArray<readonly [number, number, number]> = [
+  [0, 0, 0], // unused (level 0)
+  [2, 0, 16],
+  [4, 0, 24],
+  [8, 1, 32],
+  [16, 1, 48],
+  [24, 1, 64],
+  [32, 2, 64],
+  [48, 2, 96],
+  [64, 2, 128],
+  [96, 2, 128],
+  [128, 2, 192],
+];
+
+/** One encoder state for the whole process: zstdCompress is synchronous, so it is never shared concurrently. */
+let sharedCompressor: BlockCompressor | null = null;
+
+export function zstdParamsForLevel(level: number, inputSize: number): MatchParams {
+  const effort = LEVEL_EFFORT[Math.min(level, LEVEL_EFFORT.length - 1)];
+  const extra = Math.max(0, level - (LEVEL_EFFORT.length - 1));
+  // Tables no larger than the input needs: small inputs (one ENet datagram) stay cheap.
+  const sizeLog = Math.max(MIN_WINDOW_LOG, 32 - Math.clz32(Math.max(1, inputSize - 1)));
+  return {
+    searchDepth: effort[0] << Math.min(extra, 3),
+    lazyDepth: effort[1],
+    niceLength: Math.min(effort[2] + 16 * extra, 273),
+    minMatch: 4,
+    hashLog: Math.min(17, sizeLog + 1),
+    chainLog: Math.min(17, sizeLog),
+    windowLog: MAX_WINDOW_LOG,
+  };
+}
+
+/**
+ * Compresses `input` into one zstd frame. `level` follows zstd's scale (1..22,
+ * default 3); higher levels search harder.
+ */
 export function zstdCompress(input: Uint8Array, level: number = ZSTD_DEFAULT_LEVEL): Uint8Array {
   if (!(input instanceof Uint8Array)) throw new TypeError("input must be a Uint8Array");
   if (!Number.isInteger(level) || level < ZSTD_MIN_LEVEL || level > ZSTD_MAX_LEVEL) {
@@ -29,16 +65,20 @@ export function zstdCompress(input: Uint8Array, level: number = ZSTD_DEFAULT_LEV
   const out = new Uint8Array(zstdCompressBound(size));
   const singleSegment = size <= 1 << MAX_WINDOW_LOG;
   let pos = writeFrameHeader(out, 0, size, singleSegment, MAX_WINDOW_LOG);
-
   if (size === 0) {
     pos = writeRawBlock(out, pos, input, 0, 0, true);
     return out.slice(0, pos);
   }
-  for (let start = 0; start < size; start += ZSTD_BLOCKSIZE_MAX) {
-    const end = Math.min(size, start + ZSTD_BLOCKSIZE_MAX);
-    const last = end === size;
-    if (end - start > 1 && isSingleByteRun(input, start, end)) pos = writeRleBlock(out, pos, input[start], end - start, last);
-    else pos = writeRawBlock(out, pos, input, start, end, last);
+
+  const compressor = (sharedCompressor ??= new BlockCompressor());
+  compressor.startFrame(input, zstdParamsForLevel(level, size));
+  try {
+    for (let start = 0; start < size; start += ZSTD_BLOCKSIZE_MAX) {
+      const end = Math.min(size, start + ZSTD_BLOCKSIZE_MAX);
+      pos = compressor.writeBlock(start, end, end === size, out, pos);
+    }
+  } finally {
+    compressor.endFrame();
   }
   return out.slice(0, pos);
 }

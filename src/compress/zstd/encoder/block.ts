@@ -1,0 +1,65 @@
+/**
+ * Compressed_Block assembly: literals section followed by sequences section,
+ * with the entropy and repeat-offset state that carries from block to block
+ * inside one frame. A block that would not come out smaller than its raw form
+ * is undone and stored raw.
+ */
+import { BlockType, ZSTD_BLOCKSIZE_MAX, isSingleByteRun, writeBlockHeader, writeRawBlock, writeRleBlock } from "./frame.ts";
+import { LiteralsEncoder } from "./literals.ts";
+import type { MatchParams } from "./match-finder.ts";
+import { MatchFinder } from "./match-finder.ts";
+import { SequenceStore, SequencesEncoder } from "./sequences.ts";
+
+/** Room for the worst case of a compressed block body before it is compared with raw. */
+const BODY_SCRATCH_SIZE = 1024 * 1024;
+
+/** All per-frame state and scratch buffers; one instance is reused across calls. */
+export class BlockCompressor {
+  private readonly finder = new MatchFinder();
+  private readonly store = new SequenceStore();
+  private readonly literals = new LiteralsEncoder();
+  private readonly sequences = new SequencesEncoder();
+  private readonly body = new Uint8Array(BODY_SCRATCH_SIZE);
+  private input: Uint8Array = new Uint8Array(0);
+
+  startFrame(input: Uint8Array, params: MatchParams): void {
+    this.input = input;
+    this.finder.startFrame(input, params);
+    this.literals.resetFrame();
+    this.sequences.resetFrame();
+  }
+
+  /** Releases the reference to the caller's input so it can be collected. */
+  endFrame(): void {
+    this.input = new Uint8Array(0);
+    this.finder.startFrame(this.input, { searchDepth: 0, lazyDepth: 0, niceLength: 0, minMatch: 4, hashLog: 8, chainLog: 8, windowLog: 10 });
+  }
+
+  /** Writes the block covering input[start..end) (at most 128 KiB) at out[pos]; returns the end position. */
+  writeBlock(start: number, end: number, last: boolean, out: Uint8Array, pos: number): number {
+    const size = end - start;
+    if (size > ZSTD_BLOCKSIZE_MAX) throw new RangeError("block larger than Block_Maximum_Size");
+    const input = this.input;
+    if (size > 1 && isSingleByteRun(input, start, end)) return writeRleBlock(out, pos, input[start], size, last);
+
+    this.finder.saveState();
+    this.sequences.saveState();
+    this.store.reset();
+    this.finder.parseBlock(start, end, this.store);
+
+    const body = this.body;
+    let bodyEnd = this.literals.write(this.store.literals, this.store.literalCount, body, 0);
+    bodyEnd = this.sequences.write(this.store, body, bodyEnd);
+
+    if (bodyEnd < size) {
+      this.literals.commit();
+      pos = writeBlockHeader(out, pos, last, BlockType.Compressed, bodyEnd);
+      out.set(body.subarray(0, bodyEnd), pos);
+      return pos + bodyEnd;
+    }
+    // Not smaller: the decoder will never see this block's tables or offsets.
+    this.finder.restoreState();
+    this.sequences.restoreState();
+    return writeRawBlock(out, pos, input, start, end, last);
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * LZ77 parsing for one frame: a hash-chain match finder with lazy evaluation
+ * and repeat-offset candidates, producing zstd sequences block by block.
+ *
+ * Positions are absolute indexes into the frame's input. Matches may reach back
+ * into earlier blocks (up to the window) but never run past the current block,
+ * since a block regenerates exactly its own bytes.
+ */
+import { highBit } from "./constants.ts";
+import type { SequenceStore } from "./sequences.ts";
+
+export interface MatchParams {
+  /** Chain candidates examined per position. */
+  searchDepth: number;
+  /** 0 = greedy; 1 or 2 = also try that many following positions before committing. */
+  lazyDepth: number;
+  /** A match this long is taken without further search. */
+  niceLength: number;
+  /** Shortest match searched through the hash chain (bytes hashed). */
+  minMatch: number;
+  hashLog: number;
+  chainLog: number;
+  /** Offsets never exceed 2^windowLog. */
+  windowLog: number;
+}
+
+const HASH_LOG_MAX = 17;
+const CHAIN_LOG_MAX = 17;
+/** Literal runs longer than 2^SKIP_STRENGTH start skipping positions (incompressible data). */
+const SKIP_STRENGTH = 8;
+const PRIME32 = 0x9e3779b1;
+
+export class MatchFinder {
+  private readonly head = new Int32Array(1 << HASH_LOG_MAX);
+  private readonly chain = new Int32Array(1 << CHAIN_LOG_MAX);
+  private input: Uint8Array = new Uint8Array(0);
+  private params!: MatchParams;
+  private hashShift = 0;
+  private chainMask = 0;
+  private nextToInsert = 0;
+  /** Repeat offsets as the decoder tracks them, with a copy for undoing a block. */
+  readonly rep = new Int32Array(3);
+  private readonly savedRep = new Int32Array(3);
+  // Result of the last search, kept in fields to avoid allocating per position.
+  private foundLength = 0;
+  private foundOffset = 0;
+
+  startFrame(input: Uint8Array, params: MatchParams): void {
+    this.input = input;
+    this.params = params;
+    this.hashShift = 32 - params.hashLog;
+    this.chainMask = (1 << params.chainLog) - 1;
+    this.head.fill(-1, 0, 1 << params.hashLog);
+    this.nextToInsert = 0;
+    this.rep[0] = 1;
+    this.rep[1] = 4;
+    this.rep[2] = 8;
+  }
+
+  saveState(): void {
+    this.savedRep.set(this.rep);
+  }
+
+  restoreState(): void {
+    this.rep.set(this.savedRep);
+  }
+
+  private hashAt(p: number): number {
+    const src = this.input;
+    let v = src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] << 24);
+    if (this.params.minMatch >= 5) v = Math.imul(v, PRIME32) ^ src[p + 4];
+    return Math.imul(v, PRIME32) >>> this.hashShift;
+  }
+
+  private insertUpTo(target: number): void {
+    const lastHashable = this.input.length - 8;
+    const head = this.head;
+    const chain = this.chain;
+    const mask = this.chainMask;
+    let p = this.nextToInsert;
+    const end = Math.min(target, lastHashable);
+    for (; p <= end; p++) {
+      const h = this.hashAt(p);
+      chain[p & mask] = head[h];
+      head[h] = p;
+    }
+    if (p > this.nextToInsert) this.nextToInsert = p;
+  }
+
+  private matchLength(a: number, b: number, limit: number): number {
+    const src = this.input;
+    let len = 0;
+    while (b + len < limit && src[a + len] === src[b + len]) len++;
+    return len;
+  }
+
+  /**
+   * Best match at p (not beyond `limit`), scored by length against offset cost;
+   * `litLength` selects which repeat offsets are expressible. Returns its score
+   * (0 if none) and leaves length/offset in foundLength/foundOffset.
+   */
+  private search(p: number, limit: number, litLength: number): number {
+    const src = this.input;
+    const params = this.params;
+    const maxDistance = Math.min(p, (1 << params.windowLog) - 1);
+    let bestLen = 0;
+    let bestOff = 0;
+    let bestScore = 0;
+
+    // Repeat offsets first: they cost almost nothing to code.
+    const rep = this.rep;
+    for (let k = 0; k < 3; k++) {
+      let off: number;
+      if (litLength > 0) off = rep[k];
+      else off = k < 2 ? rep[k + 1] : rep[0] - 1;
+      if (off <= 0 || off > maxDistance) continue;
+      if (src[p] !== src[p - off] || src[p + 1] !== src[p - off + 1] || src[p + 2] !== src[p - off + 2]) continue;
+      const len = this.matchLength(p - off, p, limit);
+      if (len < 3) continue;
+      const score = 4 * len - k;
+      if (score > bestScore) {
+        bestScore = score;
+        bestLen = len;
+        bestOff = off;
+      }
+    }
+
+    if (p + 8 <= src.length) {
+      this.insertUpTo(p);
+      const chain = this.chain;
+      const mask = this.chainMask;
+      const chainSize = mask + 1;
+      const minPos = p - maxDistance;
+      const minChainPos = p - chainSize;
+      let cand = chain[p & mask];
+      let depth = params.searchDepth;
+      let lenToBeat = Math.max(bestLen, params.minMatch - 1);
+      while (cand >= minPos && depth-- > 0) {
+        if (p + lenToBeat < limit && src[cand + lenToBeat] === src[p + lenToBeat] && src[cand] === src[p]) {
+          const len = this.matchLength(cand, p, limit);
+          if (len > lenToBeat) {
+            const off = p - cand;
+            const score = 4 * len - highBit(off + 3);
+            if (score > bestScore) {
+              bestScore = score;
+              bestLen = len;
+              bestOff = off;
+              lenToBeat = len;
+              if (len >= params.niceLength) break;
+            }
+          }
+        }
+        if (cand <= minChainPos) break; // its chain slot has been reused
+        const next = chain[cand & mask];
+        if (next >= cand) break;
+        cand = next;
+      }
+    }
+    this.foundLength = bestLen;
+    this.foundOffset = bestOff;
+    return bestScore;
+  }
+
+  /** Parses [start, end) into sequences and trailing literals in `store`. */
+  parseBlock(start: number, end: number, store: SequenceStore): void {
+    const src = this.input;
+    const params = this.params;
+    let anchor = start;
+    let p = start;
+    // A match needs a few bytes of room; the tail is emitted as literals.
+    const lastStart = end - 4;
+    while (p < lastStart) {
+      let score = this.search(p, end, p - anchor);
+      if (score === 0 || this.foundLength < 3) {
+        p += ((p - anchor) >> SKIP_STRENGTH) + 1;
+        continue;
+      }
+      let len = this.foundLength;
+      let off = this.foundOffset;
+
+      // Lazy evaluation: a better match one byte later is worth a literal.
+      for (let step = 0; step < params.lazyDepth && p + 1 < lastStart; step++) {
+        const nextScore = this.search(p + 1, end, p + 1 - anchor);
+        if (nextScore > score + 4) {
+          p++;
+          score = nextScore;
+          len = this.foundLength;
+          off = this.foundOffset;
+        } else {
+          break;
+        }
+      }
+
+      // Extend backwards over literals the match also covers.
+      while (p > anchor && p - off > 0 && src[p - 1] === src[p - 1 - off]) {
+        p--;
+        len++;
+      }
+      this.emit(store, anchor, p, off, len);
+      p += len;
+      anchor = p;
+    }
+    const tail = end - anchor;
+    if (tail > 0) {
+      store.literals.set(src.subarray(anchor, end), store.literalCount);
+      store.literalCount += tail;
+    }
+  }
+
+  /** Appends one sequence, converting the offset to its Offset_Value and updating the repeat offsets. */
+  private emit(store: SequenceStore, anchor: number, p: number, off: number, len: number): void {
+    const litLength = p - anchor;
+    if (litLength > 0) {
+      store.literals.set(this.input.subarray(anchor, p), store.literalCount);
+      store.literalCount += litLength;
+    }
+    const rep = this.rep;
+    let offsetValue: number;
+    if (litLength > 0 && off === rep[0]) {
+      offsetValue = 1;
+    } else if (litLength > 0 && off === rep[1]) {
+      offsetValue = 2;
+      rep[1] = rep[0];
+      rep[0] = off;
+    } else if (litLength > 0 && off === rep[2]) {
+      offsetValue = 3;
+      rep[2] = rep[1];
+      rep[1] = rep[0];
+      rep[0] = off;
+    } else if (litLength === 0 && off === rep[1]) {
+      offsetValue = 1;
+      rep[1] = rep[0];
+      rep[0] = off;
+    } else if (litLength === 0 && off === rep[2]) {
+      offsetValue = 2;
+      rep[2] = rep[1];
+      rep[1] = rep[0];
+      rep[0] = off;
+    } else if (litLength === 0 && off === rep[0] - 1) {
+      offsetValue = 3;
+      rep[2] = rep[1];
+      rep[1] = rep[0];
+      rep[0] = off;
+    } else {
+      offsetValue = off + 3;
+      rep[2] = rep[1];
+      rep[1] = rep[0];
+      rep[0] = off;
+    }
+    const i = store.count++;
+    store.litLength[i] = litLength;
+    store.matchLength[i] = len;
+    store.offsetValue[i] = offsetValue;
+  }
+}
