@@ -2,7 +2,9 @@
 """A real TCP peer for packetpeer's StreamPeerTCP tests, using only the socket module.
 
 usage: stream_peer.py server MODE [ipv4|ipv6]      (prints "PORT n", serves one connection)
+       stream_peer.py server MODE unix PATH        (prints "READY", serves one connection)
        stream_peer.py client MODE HOST PORT
+       stream_peer.py client MODE unix PATH
 
 MODE:
   layout  expect Godot put_* bytes for VALUES (little endian block, then big endian
@@ -132,7 +134,17 @@ MODES = {"layout": mode_layout, "sink": mode_sink, "source": mode_source,
 def main():
     role, mode = sys.argv[1], sys.argv[2]
     run = MODES[mode]
-    if role == "server":
+    unix = len(sys.argv) > 4 and sys.argv[3] == "unix"
+    if role == "server" and unix:
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(sys.argv[4])
+        srv.listen(1)
+        print("READY", flush=True)
+        conn, _ = srv.accept()
+    elif role == "client" and unix:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(sys.argv[4])
+    elif role == "server":
         family = socket.AF_INET6 if len(sys.argv) > 3 and sys.argv[3] == "ipv6" else socket.AF_INET
         srv = socket.socket(family, socket.SOCK_STREAM)
         if mode == "stall":
