@@ -1,2 +1,25 @@
-// Public surface of src/compress: re-exports only. Filled in as the area lands.
-export {};
+// Public surface of src/compress: re-exports only.
+export { CompressionMode, type Compressor } from "./types.ts";
+export { createCompressor, FastlzCompressor, ZlibCompressor, ZstdCompressor, GODOT_ZSTD_DEFAULT_LEVEL } from "./compressors.ts";
+export { RangeCoderCompressor } from "./range-coder-compressor.ts";
+export { RangeCoder, ENET_RANGE_CODER_SYMBOL_POOL } from "./range-coder.ts";
+export {
+  FileCompressionMode,
+  compress,
+  decompress,
+  decompressDynamic,
+  DECOMPRESS_DYNAMIC_HARD_CAP,
+  type CompressOptions,
+} from "./standalone.ts";
+export { fastlzCompressInto, fastlzDecompressInto, fastlzCompressBound, fastlzDecodedLength } from "./fastlz.ts";
+export { godotFastlzCompress, godotFastlzCompressInto, godotFastlzDecompressInto } from "./fastlz-godot.ts";
+export {
+  zlibCompress,
+  deflateRawCompress,
+  gzipCompress,
+  zlibDecompressBounded,
+  inflateRawBounded,
+  gzipDecompressBounded,
+} from "./deflate.ts";
+export { zstdDecompressBounded } from "./zstd/decoder.ts";
+export { zstdCompress } from "./zstd/encoder.ts";

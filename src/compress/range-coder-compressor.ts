@@ -1,0 +1,33 @@
+import { CompressionMode, type Compressor } from "./types.ts";
+import { RangeCoder } from "./range-coder.ts";
+import { GrowableScratch, checkedLimit, totalLength } from "./scratch.ts";
+
+/**
+ * Worst-case expansion of the range coder: a byte that escapes two subcontexts
+ * and lands in a crowded root context costs at most a few 16-bit codes.
+ */
+const RANGE_CODER_MAX_EXPANSION = 8;
+
+/** ENet's built-in range coder as an ENet Compressor (what enet_host_compress_with_range_coder installs). */
+export class RangeCoderCompressor implements Compressor {
+  readonly mode = CompressionMode.RANGE_CODER;
+  private readonly coder = new RangeCoder();
+  private readonly scratch = new GrowableScratch();
+
+  compress(input: Uint8Array | readonly Uint8Array[], outLimit: number): Uint8Array | null {
+    const limit = checkedLimit(outLimit);
+    if (limit <= 0) return null;
+    const bound = Math.min(limit, RANGE_CODER_MAX_EXPANSION * totalLength(input) + 16);
+    const out = this.scratch.get(bound);
+    const n = this.coder.compressInto(input, out, bound);
+    return n > 0 ? out.slice(0, n) : null;
+  }
+
+  decompress(input: Uint8Array, outLimit: number): Uint8Array | null {
+    const limit = checkedLimit(outLimit);
+    if (limit <= 0 || !(input instanceof Uint8Array)) return null;
+    const out = this.scratch.get(limit);
+    const n = this.coder.decompressInto(input, out, limit);
+    return n > 0 ? out.slice(0, n) : null;
+  }
+}

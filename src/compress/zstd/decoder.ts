@@ -1,0 +1,185 @@
+/**
+ * Bounded zstd decoding (RFC 8878) on fzstd. fzstd decodes; this module decides
+ * beforehand, from the frame and block headers alone, whether a frame may be
+ * decoded within the output limit, so hostile input cannot make it allocate or
+ * work beyond that limit:
+ *
+ * - a frame with a declared content size larger than the remaining limit, a
+ *   dictionary, a reserved bit, a reserved block type, or a block larger than
+ *   the frame's maximum block size is rejected before decoding;
+ * - a frame with a declared content size is decoded straight into a buffer of
+ *   exactly that size;
+ * - a frame without one must have a window no larger than the remaining limit
+ *   (fzstd allocates the window) and is decoded block by block, abandoned as
+ *   soon as its output passes the limit.
+ *
+ * Concatenated frames and skippable frames are accepted, as libzstd's
+ * ZSTD_decompressDCtx (which Godot calls) accepts them.
+ */
+import { Decompress as ZstdStream, decompress as zstdDecodeFrame } from "fzstd";
+
+export const ZSTD_MAGIC = 0xfd2fb528;
+/** Skippable frames use magics 0x184D2A50..0x184D2A5F. */
+export const ZSTD_SKIPPABLE_MAGIC_MASK = 0xfffffff0;
+export const ZSTD_SKIPPABLE_MAGIC = 0x184d2a50;
+/** libzstd's default decoder window limit (ZSTD_WINDOWLOG_LIMIT_DEFAULT), which Godot keeps. */
+export const ZSTD_WINDOWLOG_LIMIT_DEFAULT = 27;
+export const ZSTD_BLOCKSIZE_MAX = 128 * 1024;
+
+const BLOCK_RAW = 0;
+const BLOCK_RLE = 1;
+const BLOCK_COMPRESSED = 2;
+
+interface FrameInfo {
+  /** Offset just past this frame (including its checksum). */
+  end: number;
+  /** Declared Frame_Content_Size, or -1 when absent. */
+  contentSize: number;
+  windowSize: number;
+  /** Largest output the blocks can produce (exact for raw/RLE blocks, the block maximum for compressed ones). */
+  maxOutput: number;
+}
+
+function readLE(input: Uint8Array, pos: number, bytes: number): number {
+  let v = 0;
+  for (let i = bytes - 1; i >= 0; i--) v = v * 256 + input[pos + i]!;
+  return v;
+}
+
+/** Parse and validate one zstd frame's headers starting at `pos`; null when malformed or unsupported. */
+function inspectFrame(input: Uint8Array, pos: number): FrameInfo | null {
+  const n = input.length;
+  let p = pos + 4;
+  if (p >= n) return null;
+  const descriptor = input[p++]!;
+  const contentSizeFlag = descriptor >>> 6;
+  const singleSegment = (descriptor >>> 5) & 1;
+  const reserved = (descriptor >>> 3) & 1;
+  const hasChecksum = (descriptor >>> 2) & 1;
+  const dictionaryIdFlag = descriptor & 3;
+  if (reserved) return null;
+  let windowSize = 0;
+  if (!singleSegment) {
+    if (p >= n) return null;
+    const wd = input[p++]!;
+    const exponent = wd >>> 3;
+    const windowLog = 10 + exponent;
+    if (windowLog > ZSTD_WINDOWLOG_LIMIT_DEFAULT) return null;
+    const base = 2 ** windowLog;
+    windowSize = base + (base / 8) * (wd & 7);
+  }
+  const dictionaryIdBytes = dictionaryIdFlag === 3 ? 4 : dictionaryIdFlag;
+  if (p + dictionaryIdBytes > n) return null;
+  if (readLE(input, p, dictionaryIdBytes) !== 0) return null; // no dictionaries
+  p += dictionaryIdBytes;
+  const contentSizeBytes = contentSizeFlag === 0 ? singleSegment : 1 << contentSizeFlag;
+  let contentSize = -1;
+  if (contentSizeBytes > 0) {
+    if (p + contentSizeBytes > n) return null;
+    contentSize = readLE(input, p, contentSizeBytes) + (contentSizeBytes === 2 ? 256 : 0);
+    p += contentSizeBytes;
+  }
+  if (singleSegment) windowSize = contentSize;
+  const blockMax = Math.min(windowSize, ZSTD_BLOCKSIZE_MAX);
+  let maxOutput = 0;
+  for (;;) {
+    if (p + 3 > n) return null;
+    const header = input[p]! | (input[p + 1]! << 8) | (input[p + 2]! << 16);
+    p += 3;
+    const last = header & 1;
+    const type = (header >>> 1) & 3;
+    const size = header >>> 3;
+    if (size > blockMax) return null;
+    if (type === BLOCK_RAW) {
+      p += size;
+      maxOutput += size;
+    } else if (type === BLOCK_RLE) {
+      p += 1;
+      maxOutput += size;
+    } else if (type === BLOCK_COMPRESSED) {
+      p += size;
+      maxOutput += blockMax;
+    } else {
+      return null;
+    }
+    if (p > n) return null;
+    if (last) break;
+  }
+  if (hasChecksum) p += 4;
+  if (p > n) return null;
+  return { end: p, contentSize, windowSize, maxOutput };
+}
+
+class OutputLimitExceeded extends Error {}
+
+/**
+ * Decode all frames of `input` into at most `limit` bytes.
+ * Returns null when the input is empty, malformed, uses a dictionary, needs a
+ * window beyond the limits above, or decodes to more than `limit` bytes.
+ */
+export function zstdDecompressBounded(input: Uint8Array, limit: number): Uint8Array | null {
+  if (!(input instanceof Uint8Array) || input.length === 0 || !(limit >= 0)) return null;
+  const parts: Uint8Array[] = [];
+  let produced = 0;
+  let pos = 0;
+  try {
+    while (pos < input.length) {
+      if (pos + 4 > input.length) return null;
+      const magic = readLE(input, pos, 4);
+      if ((magic & ZSTD_SKIPPABLE_MAGIC_MASK) >>> 0 === ZSTD_SKIPPABLE_MAGIC) {
+        if (pos + 8 > input.length) return null;
+        const skip = readLE(input, pos + 4, 4);
+        pos += 8 + skip;
+        if (pos > input.length) return null;
+        continue;
+      }
+      if (magic !== ZSTD_MAGIC) return null;
+      const frame = inspectFrame(input, pos);
+      if (frame === null) return null;
+      const remaining = limit - produced;
+      const bytes = input.subarray(pos, frame.end);
+      let out: Uint8Array;
+      if (frame.contentSize > 0) {
+        if (frame.contentSize > remaining || frame.maxOutput < frame.contentSize) return null;
+        out = zstdDecodeFrame(bytes);
+        if (out.length !== frame.contentSize) return null;
+      } else {
+        if (frame.windowSize > remaining) return null;
+        out = decodeUnsizedFrame(bytes, Math.min(remaining, frame.maxOutput));
+        if (frame.contentSize === 0 && out.length !== 0) return null;
+      }
+      parts.push(out);
+      produced += out.length;
+      pos = frame.end;
+    }
+  } catch {
+    return null;
+  }
+  if (parts.length === 1) return parts[0]!;
+  const result = new Uint8Array(produced);
+  let offset = 0;
+  for (const part of parts) {
+    result.set(part, offset);
+    offset += part.length;
+  }
+  return result;
+}
+
+/** Decode one frame without a declared size block by block; throws when it passes `limit`. */
+function decodeUnsizedFrame(frame: Uint8Array, limit: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const stream = new ZstdStream((chunk: Uint8Array) => {
+    size += chunk.length;
+    if (size > limit) throw new OutputLimitExceeded();
+    if (chunk.length > 0) chunks.push(chunk.slice());
+  });
+  stream.push(frame, true);
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
