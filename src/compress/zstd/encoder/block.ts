@@ -13,6 +13,8 @@ import { SequenceStore, SequencesEncoder } from "./sequences.ts";
 /** Room for the worst case of a compressed block body before it is compared with raw. */
 const BODY_SCRATCH_SIZE = 1024 * 1024;
 
+const EMPTY = new Uint8Array(0);
+
 /** All per-frame state and scratch buffers; one instance is reused across calls. */
 export class BlockCompressor {
   private readonly finder = new MatchFinder();
@@ -31,8 +33,8 @@ export class BlockCompressor {
 
   /** Releases the reference to the caller's input so it can be collected. */
   endFrame(): void {
-    this.input = new Uint8Array(0);
-    this.finder.startFrame(this.input, { searchDepth: 0, lazyDepth: 0, niceLength: 0, minMatch: 4, hashLog: 8, chainLog: 8, windowLog: 10 });
+    this.input = EMPTY;
+    this.finder.release();
   }
 
   /** Writes the block covering input[start..end) (at most 128 KiB) at out[pos]; returns the end position. */

@@ -63,13 +63,22 @@ export class HuffmanBuilder {
    */
   build(counts: Uint32Array, maxSymbol: number, table: HuffmanTable): void {
     const lengths = table.lengths;
-    lengths.fill(0);
-    table.codes.fill(0);
+    lengths.fill(0, 0, Math.max(table.maxSymbol, maxSymbol) + 1);
     // Leaves sorted by ascending count (ties by symbol, for determinism).
     let n = 0;
     for (let s = 0; s <= maxSymbol; s++) if (counts[s] !== 0) this.order[n++] = s;
-    const order = this.order.subarray(0, n);
-    order.sort((a, b) => counts[a] - counts[b] || a - b);
+    // Insertion sort: n <= 256 and no comparator closure to allocate per call.
+    const order = this.order;
+    for (let i = 1; i < n; i++) {
+      const s = order[i];
+      const c = counts[s];
+      let j = i - 1;
+      while (j >= 0 && counts[order[j]] > c) {
+        order[j + 1] = order[j];
+        j--;
+      }
+      order[j + 1] = s;
+    }
 
     // Two-queue construction: leaves in `order`, internal nodes appended in
     // non-decreasing weight order, so the two lightest are always at a queue head.
@@ -220,12 +229,22 @@ export class HuffmanBuilder {
 
     const w = this.streamWriter;
     w.reset(this.bitScratch, 0);
-    const states = [0, 0];
-    states[(count - 2) & 1] = table.initialState(weights[count - 2]);
-    states[(count - 1) & 1] = table.initialState(weights[count - 1]);
-    for (let k = count - 3; k >= 0; k--) states[k & 1] = table.encode(w, states[k & 1], weights[k]);
-    w.addBits(states[1], log);
-    w.addBits(states[0], log);
+    // evenState decodes weights 0, 2, 4...; oddState weights 1, 3, 5...
+    let evenState = 0;
+    let oddState = 0;
+    if ((count & 1) === 0) {
+      evenState = table.initialState(weights[count - 2]);
+      oddState = table.initialState(weights[count - 1]);
+    } else {
+      oddState = table.initialState(weights[count - 2]);
+      evenState = table.initialState(weights[count - 1]);
+    }
+    for (let k = count - 3; k >= 0; k--) {
+      if ((k & 1) === 0) evenState = table.encode(w, evenState, weights[k]);
+      else oddState = table.encode(w, oddState, weights[k]);
+    }
+    w.addBits(oddState, log);
+    w.addBits(evenState, log);
     const streamSize = w.closeWithMarker();
     if (pos - start + streamSize > 127) return -1;
     out.set(this.bitScratch.subarray(0, streamSize), pos);

@@ -29,6 +29,7 @@ const CHAIN_LOG_MAX = 17;
 /** Literal runs longer than 2^SKIP_STRENGTH start skipping positions (incompressible data). */
 const SKIP_STRENGTH = 8;
 const PRIME32 = 0x9e3779b1;
+const EMPTY = new Uint8Array(0);
 
 export class MatchFinder {
   private readonly head = new Int32Array(1 << HASH_LOG_MAX);
@@ -55,6 +56,11 @@ export class MatchFinder {
     this.rep[0] = 1;
     this.rep[1] = 4;
     this.rep[2] = 8;
+  }
+
+  /** Drops the reference to the frame's input. */
+  release(): void {
+    this.input = EMPTY;
   }
 
   saveState(): void {
@@ -211,8 +217,12 @@ export class MatchFinder {
   private emit(store: SequenceStore, anchor: number, p: number, off: number, len: number): void {
     const litLength = p - anchor;
     if (litLength > 0) {
-      store.literals.set(this.input.subarray(anchor, p), store.literalCount);
-      store.literalCount += litLength;
+      // A plain loop: subarray() would allocate a view per sequence.
+      const src = this.input;
+      const lits = store.literals;
+      let o = store.literalCount;
+      for (let i = anchor; i < p; i++) lits[o++] = src[i];
+      store.literalCount = o;
     }
     const rep = this.rep;
     let offsetValue: number;

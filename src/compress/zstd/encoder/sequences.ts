@@ -196,7 +196,7 @@ export class SequencesEncoder {
     const oc = this.ofCode[i];
     if (LL_BITS[lc] !== 0) w.addBits(store.litLength[i] - LL_BASE[lc], LL_BITS[lc]);
     if (ML_BITS[mc] !== 0) w.addBits(store.matchLength[i] - ML_BASE[mc], ML_BITS[mc]);
-    if (oc !== 0) w.addWideBits(store.offsetValue[i] - 2 ** oc, oc);
+    if (oc !== 0) w.addWideBits(store.offsetValue[i] - (1 << oc), oc);
   }
 
   private readonly choice = { mode: SymbolMode.Predefined, table: null as FseTable | null, end: 0 };

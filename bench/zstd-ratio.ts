@@ -1,0 +1,75 @@
+/**
+ * Output size of our zstd encoder against the reference `zstd` CLI on the same
+ * inputs, plus our compression speed. Not a test: it prints a table.
+ *
+ *   node --import tsx bench/zstd-ratio.ts [level] [--files]
+ *
+ * The reference is `zstd -<level> --no-check` (no checksum, like our frames).
+ * With --files, a few real files present on most machines are added
+ * (typescript.js, lib.dom.d.ts, a license text, the zstd binary itself).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { decompress } from "fzstd";
+import { zstdCompress } from "../src/compress/zstd/encoder.ts";
+import { zstdTestCorpus } from "../spec-tests/compress/zstd-encoder-corpus.ts";
+
+const level = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 3);
+const withFiles = process.argv.includes("--files");
+
+const inputs = zstdTestCorpus().filter((e) => e.data.length > 0);
+if (withFiles) {
+  const files = [
+    "node_modules/typescript/lib/typescript.js",
+    "node_modules/typescript/lib/lib.dom.d.ts",
+    "node_modules/fflate/lib/index.cjs",
+    "/usr/share/common-licenses/GPL-3",
+    "/usr/bin/zstd",
+  ];
+  for (const f of files) if (existsSync(f)) inputs.push({ name: f.split("/").pop()!, data: new Uint8Array(readFileSync(f)) });
+}
+
+function reference(data: Uint8Array): number {
+  const r = spawnSync("zstd", [`-${level}`, "--no-check", "-q", "-c"], { input: data, maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`zstd failed: ${String(r.stderr)}`);
+  return r.stdout.length;
+}
+
+let ours = 0;
+let theirs = 0;
+let bytes = 0;
+let ms = 0;
+console.log(`level ${level}; sizes in bytes; ratio = ours / zstd CLI`);
+console.log("input".padEnd(30) + "size".padStart(10) + "ours".padStart(10) + "zstd".padStart(10) + "ratio".padStart(8) + "MB/s".padStart(8));
+for (const { name, data } of inputs) {
+  zstdCompress(data, level); // warm-up
+  const runs = data.length < 1 << 20 ? 5 : 2;
+  const t0 = performance.now();
+  let frame = new Uint8Array(0);
+  for (let i = 0; i < runs; i++) frame = zstdCompress(data, level);
+  const elapsed = (performance.now() - t0) / runs;
+  const back = decompress(frame);
+  if (back.length !== data.length || back.some((b, i) => b !== data[i])) throw new Error(`${name}: round trip failed`);
+  const ref = reference(data);
+  ours += frame.length;
+  theirs += ref;
+  bytes += data.length;
+  ms += elapsed;
+  const mbps = data.length / 1e6 / (elapsed / 1000);
+  console.log(
+    name.padEnd(30) +
+      String(data.length).padStart(10) +
+      String(frame.length).padStart(10) +
+      String(ref).padStart(10) +
+      (frame.length / ref).toFixed(3).padStart(8) +
+      mbps.toFixed(1).padStart(8),
+  );
+}
+console.log(
+  "TOTAL".padEnd(30) +
+    String(bytes).padStart(10) +
+    String(ours).padStart(10) +
+    String(theirs).padStart(10) +
+    (ours / theirs).toFixed(3).padStart(8) +
+    (bytes / 1e6 / (ms / 1000)).toFixed(1).padStart(8),
+);
