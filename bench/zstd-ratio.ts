@@ -45,7 +45,7 @@ for (const { name, data } of inputs) {
   zstdCompress(data, level); // warm-up
   const runs = data.length < 1 << 20 ? 5 : 2;
   const t0 = performance.now();
-  let frame = new Uint8Array(0);
+  let frame: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < runs; i++) frame = zstdCompress(data, level);
   const elapsed = (performance.now() - t0) / runs;
   const back = decompress(frame);
