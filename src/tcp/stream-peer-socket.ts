@@ -212,14 +212,16 @@ export abstract class StreamPeerSocket extends StreamPeer {
         if (generation !== this.generation) return;
         const code = err instanceof NetError ? err.code : GodotError.ERR_CONNECTION_ERROR;
         const message = err instanceof Error ? err.message : String(err);
-        // Godot reports an unresolvable name from connect_to_host itself, leaving the status NONE.
-        if (code === GodotError.ERR_CANT_RESOLVE || code === GodotError.ERR_INVALID_PARAMETER || code === GodotError.ERR_UNAVAILABLE) {
+        // Argument errors, and what Godot reports from connect_to_host itself (an
+        // unresolvable name, no such socket family), leave the status NONE.
+        const argumentError = err instanceof TypeError || err instanceof RangeError;
+        if (argumentError || code === GodotError.ERR_CANT_RESOLVE || code === GodotError.ERR_INVALID_PARAMETER || code === GodotError.ERR_UNAVAILABLE) {
           this.clearConnectTimer();
           this.status = StreamPeerSocketStatus.STATUS_NONE;
           this.generation++;
           const settle = this.connectSettle;
           this.connectSettle = null;
-          settle?.reject(new NetError(code, message, { cause: err }));
+          settle?.reject(argumentError ? err : new NetError(code, message, { cause: err }));
           return;
         }
         this.failConnect(new NetError(GodotError.ERR_CONNECTION_ERROR, message, { cause: err }));
