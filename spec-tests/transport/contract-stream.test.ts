@@ -169,6 +169,25 @@ describe(`stream transport contract (${runtime.name})`, () => {
     }
   });
 
+  test('listening on "*" accepts IPv4 (reported unmapped) and IPv6 clients', async () => {
+    const { listener, accepted } = await listenEcho({ host: "*", port: 0 });
+    try {
+      assert.ok(listener.port > 0);
+      const v4 = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect 127.0.0.1 to *");
+      await pumpAndVerify(v4, 4096, 11);
+      assert.equal(accepted[0].remoteAddress, "127.0.0.1");
+      if (!no6) {
+        const v6 = await within(streams.connect({ host: "::1", port: listener.port }), WAIT, "connect ::1 to *");
+        await pumpAndVerify(v6, 4096, 12);
+        assert.equal(accepted[1].remoteAddress, "::1");
+      }
+      const byName = await within(streams.connect({ host: "localhost", port: listener.port }), WAIT, "connect localhost to *");
+      await pumpAndVerify(byName, 4096, 13);
+    } finally {
+      await listener.close();
+    }
+  });
+
   test("paused reading delivers nothing until resume, then everything in order", async () => {
     const accepted = deferred<Stream>();
     const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");

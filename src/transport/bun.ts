@@ -399,13 +399,23 @@ async function bunListen(opts: StreamListenOptions, onStream: (s: Stream) => voi
   bunUnixCheck(target);
   const bun = bunApi();
   const what = `listen on ${target.label}`;
+  const unix = target.kind === "unix";
+  const isTls = target.kind === "tcp" && target.tls !== undefined;
   const handler = streamHandler((socket) => {
-    const unix = target.kind === "unix";
     const label = unix ? target.label : formatEndpoint(unmapIPv4(socket.remoteAddress ?? ""), socket.remotePort ?? 0);
-    const stream = new BunStream(socket, label, unix);
+    const stream = new BunStream(socket, isTls ? `${label} (TLS)` : label, unix);
     socket.data = stream;
-    deliver(onStream, stream);
+    // TLS streams are handed over once the handshake succeeded, as on Node and Deno.
+    if (!isTls) deliver(onStream, stream);
   });
+  if (isTls) {
+    handler.handshake = (socket, success) => {
+      const stream = socket.data;
+      if (!stream) return;
+      if (success) deliver(onStream, stream);
+      else stream.close();
+    };
+  }
   if (target.kind === "unix") {
     try {
       return new BunStreamListener(bun.listen({ unix: target.path, allowHalfOpen: true, socket: handler }), target);

@@ -289,8 +289,19 @@ function awaitConnect(socket: net.Socket, readyEvent: "connect" | "secureConnect
   });
 }
 
+/**
+ * On Windows node:net treats `path` as a named pipe, which is not a unix domain
+ * socket; only `\\.\pipe\...` names are passed through there.
+ */
+function checkUnixSupported(target: StreamTarget): void {
+  if (target.kind === "unix" && process.platform === "win32" && !target.path.startsWith("\\\\.\\pipe\\")) {
+    throw new NetError(GodotError.ERR_UNAVAILABLE, `${target.label}: unix domain sockets are not available on Windows (named pipes \\\\.\\pipe\\NAME are)`);
+  }
+}
+
 async function nodeConnect(opts: StreamConnectOptions): Promise<Stream> {
   const target = checkConnectOptions(opts);
+  checkUnixSupported(target);
   if (target.kind === "unix") {
     const socket = net.connect({ path: target.path, allowHalfOpen: true });
     return awaitConnect(socket, "connect", target.label, `connect to ${target.label}`);
@@ -346,6 +357,7 @@ class NodeListener implements Listener {
 async function nodeListen(opts: StreamListenOptions, onStream: (s: Stream) => void): Promise<Listener> {
   const target = checkListenOptions(opts);
   if (typeof onStream !== "function") throw new TypeError("onStream must be a function");
+  checkUnixSupported(target);
   const what = `listen on ${target.label}`;
   let server: net.Server;
   if (target.kind === "tcp" && target.tls) {
