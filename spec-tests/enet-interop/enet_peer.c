@@ -20,7 +20,7 @@
 #define MAX_QUEUE 4096
 /* Wrap-safe comparison of ENet millisecond times. */
 #define TIME_BEFORE(a, b) ((int32_t)((a) - (b)) < 0)
-#define MAX_LINE 65536
+#define MAX_LINE (4 << 20)
 
 typedef struct {
   int is_server;
@@ -40,6 +40,7 @@ typedef struct {
   size_t hex_limit;
   int echo;
   long max_runtime_ms;
+  int sockbuf;
 } Options;
 
 static Options opt;
@@ -330,7 +331,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: enet_peer (--server [--port N] | --client --connect HOST:PORT) [--bind ADDR] [--peers N]\n"
           "       [--channels N] [--data N] [--checksum] [--range-coder] [--mtu N] [--timeout L,MIN,MAX]\n"
-          "       [--ping-interval MS] [--hex-limit N] [--echo] [--max-runtime MS] [--script 'cmd; cmd']\n");
+          "       [--ping-interval MS] [--hex-limit N] [--echo] [--max-runtime MS] [--sockbuf BYTES] [--script 'cmd; cmd']\n");
   exit(2);
 }
 
@@ -361,6 +362,7 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--ping-interval") == 0) { NEED_VALUE opt.ping_interval = atoi(v); }
     else if (strcmp(a, "--hex-limit") == 0) { NEED_VALUE opt.hex_limit = (size_t)atol(v); }
     else if (strcmp(a, "--max-runtime") == 0) { NEED_VALUE opt.max_runtime_ms = atol(v); }
+    else if (strcmp(a, "--sockbuf") == 0) { NEED_VALUE opt.sockbuf = atoi(v); }
     else if (strcmp(a, "--script") == 0) { NEED_VALUE script = v; }
     else if (strcmp(a, "--timeout") == 0) {
       NEED_VALUE
@@ -395,6 +397,11 @@ int main(int argc, char **argv) {
   if (!host) {
     out("{\"ev\":\"error\",\"msg\":\"enet_host_create failed\"}");
     return 1;
+  }
+  if (opt.sockbuf > 0) {
+    /* Larger kernel buffers so a burst of unreliable fragments is not lost before we read it. */
+    enet_socket_set_option(host->socket, ENET_SOCKOPT_RCVBUF, opt.sockbuf);
+    enet_socket_set_option(host->socket, ENET_SOCKOPT_SNDBUF, opt.sockbuf);
   }
   if (opt.checksum) host->checksum = enet_crc32;
   if (opt.range_coder) enet_host_compress_with_range_coder(host);

@@ -219,6 +219,8 @@ export interface CPeerOptions {
   echo?: boolean;
   script?: string;
   maxRuntimeMs?: number;
+  /** Kernel socket buffer size (SO_RCVBUF/SO_SNDBUF) in bytes. */
+  sockbuf?: number;
 }
 
 export function cPeerArgs(o: CPeerOptions): string[] {
@@ -235,6 +237,7 @@ export function cPeerArgs(o: CPeerOptions): string[] {
   if (o.pingInterval !== undefined) a.push("--ping-interval", String(o.pingInterval));
   if (o.hexLimit !== undefined) a.push("--hex-limit", String(o.hexLimit));
   if (o.echo) a.push("--echo");
+  if (o.sockbuf !== undefined) a.push("--sockbuf", String(o.sockbuf));
   if (o.script) a.push("--script", o.script);
   a.push("--max-runtime", String(o.maxRuntimeMs ?? 30000));
   return a;
