@@ -1,0 +1,93 @@
+// StreamPeerTCP and TCPServer on the simulated network (virtual clock, link
+// latency and bandwidth): connect timing and timeouts, FIN propagation and the
+// outbound bound under a slow link, all in virtual time and reproducible.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { GodotError, NetError, StreamPeerSocketStatus as S, StreamPeerTCP, TCPServer } from "../../src/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
+
+function world(latencyMs: number, bandwidthBytesPerSec?: number) {
+  const net = new MemoryNetwork({ seed: 7 });
+  net.setLink("10.0.0.1", "10.0.0.2", { latencyMs, bandwidthBytesPerSec });
+  const client = net.createRuntime("10.0.0.1");
+  const server = net.createRuntime("10.0.0.2");
+  return { net, client, server };
+}
+
+describe("StreamPeerTCP on the simulated network", () => {
+  test("connect takes one round trip of virtual time; a shorter connect timeout fails it", async () => {
+    const { net, client, server } = world(100);
+    const srv = new TCPServer({ runtime: server });
+    await srv.listen(7000);
+    const t0 = net.clock.now();
+    const ok = new StreamPeerTCP({ runtime: client });
+    await ok.connectToHost("10.0.0.2", 7000);
+    assert.equal(net.clock.now() - t0, 200);
+    assert.equal(ok.getStatus(), S.STATUS_CONNECTED);
+    assert.equal(ok.getConnectedHost(), "10.0.0.2");
+
+    const late = new StreamPeerTCP({ runtime: client, connectTimeoutMs: 150 });
+    const t1 = net.clock.now();
+    await assert.rejects(late.connectToHost("10.0.0.2", 7000), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_CONNECTION_ERROR);
+    assert.equal(net.clock.now() - t1, 150);
+    assert.equal(late.getStatus(), S.STATUS_ERROR);
+    ok.disconnectFromHost();
+    srv.stop();
+    net.close();
+  });
+
+  test("a disconnect reaches the other side one latency later, and only poll() reports it", async () => {
+    const { net, client, server } = world(50);
+    const srv = new TCPServer({ runtime: server });
+    await srv.listen(7001);
+    const c = new StreamPeerTCP({ runtime: client });
+    await c.connectToHost("10.0.0.2", 7001);
+    await net.runUntil(() => srv.isConnectionAvailable(), 1000);
+    const s = srv.takeConnection()!;
+    c.putU32(7);
+    await net.runUntil(() => s.getAvailableBytes() === 4, 1000);
+    assert.equal(s.getU32(), 7);
+    c.disconnectFromHost();
+    await net.runFor(40); // the FIN is still on the wire
+    assert.equal(s.poll(), GodotError.OK);
+    assert.equal(s.getStatus(), S.STATUS_CONNECTED);
+    await net.runFor(20); // now it has arrived, but only poll() applies it
+    assert.equal(s.getStatus(), S.STATUS_CONNECTED);
+    assert.equal(s.poll(), GodotError.OK);
+    assert.equal(s.getStatus(), S.STATUS_NONE);
+    srv.stop();
+    net.close();
+  });
+
+  test("a slow link: putPartialData is bounded and 2 MiB arrive intact after the expected virtual time", async () => {
+    const { net, client, server } = world(20, 1_000_000); // 1 MB/s
+    const srv = new TCPServer({ runtime: server });
+    await srv.listen(7002);
+    const c = new StreamPeerTCP({ runtime: client, outboundBufferLimit: 64 * 1024 });
+    await c.connectToHost("10.0.0.2", 7002);
+    await net.runUntil(() => srv.isConnectionAvailable(), 1000);
+    const s = srv.takeConnection()!;
+    const total = 2 * 1024 * 1024;
+    const data = new Uint8Array(total);
+    for (let i = 0; i < total; i++) data[i] = (i * 7 + (i >> 10)) & 255;
+    const start = net.clock.now();
+    const receiving = s.getData(total);
+    let off = 0;
+    let maxQueued = 0;
+    while (off < total) {
+      const [err, sent] = c.putPartialData(data.subarray(off));
+      assert.equal(err, GodotError.OK);
+      off += sent;
+      maxQueued = Math.max(maxQueued, c.getOutboundBufferedBytes());
+      if (off < total) await c.waitWritable();
+    }
+    const got = await receiving;
+    const elapsed = net.clock.now() - start;
+    assert.deepEqual(got, data);
+    assert.ok(maxQueued <= 64 * 1024, `queued ${maxQueued}`);
+    assert.ok(elapsed >= 2000 && elapsed < 4000, `2 MiB at 1 MB/s took ${elapsed} virtual ms`);
+    c.disconnectFromHost();
+    srv.stop();
+    net.close();
+  });
+});
