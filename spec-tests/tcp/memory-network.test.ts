@@ -90,4 +90,27 @@ describe("StreamPeerTCP on the simulated network", () => {
     srv.stop();
     net.close();
   });
+
+  test("untaken connections: queue bounded by maxPendingConnections, their bytes left unread until taken", async () => {
+    const { net, client, server } = world(5);
+    const srv = new TCPServer({ runtime: server, maxPendingConnections: 1 });
+    await srv.listen(7003);
+    const first = new StreamPeerTCP({ runtime: client });
+    await first.connectToHost("10.0.0.2", 7003);
+    const payload = new Uint8Array(200 * 1024).fill(9);
+    assert.equal(first.putData(payload), GodotError.OK);
+    const second = new StreamPeerTCP({ runtime: client });
+    await second.connectToHost("10.0.0.2", 7003);
+    await net.runFor(1000);
+    assert.equal(srv.droppedConnections, 1);
+    second.poll();
+    assert.notEqual(second.getStatus(), S.STATUS_CONNECTED, "the connection over the bound was closed");
+    const taken = srv.takeConnection()!;
+    assert.ok(taken.getAvailableBytes() < payload.length, `${taken.getAvailableBytes()} bytes were buffered before take`);
+    assert.deepEqual(await taken.getData(payload.length), payload);
+    assert.equal(srv.takeConnection(), null);
+    first.disconnectFromHost();
+    srv.stop();
+    net.close();
+  });
 });

@@ -113,6 +113,8 @@ describe("StreamPeerTCP status machine", () => {
     await assert.rejects(peer.connectToHost(7 as unknown as string, 80), TypeError);
     await assert.rejects(peer.connectToHost("*", 80), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
     assert.throws(() => peer.bind(70000), RangeError);
+    assert.equal(peer.bind(0, "localhost"), GodotError.ERR_INVALID_PARAMETER);
+    assert.equal(peer.bind(0, "::1"), GodotError.OK);
     assert.throws(() => new StreamPeerTCP({ connectTimeoutMs: 0 }), RangeError);
     assert.equal(peer.getStatus(), S.STATUS_NONE);
   });

@@ -1,7 +1,8 @@
 /**
  * Godot's SocketServer: the accept queue shared by TCPServer and UDSServer.
- * Accepted streams are wrapped at once (so their bytes are buffered, within the
- * peer's inbound bound) and wait in a bounded queue until takeConnection().
+ * Accepted streams wait in a bounded queue until takeConnection(), with reading
+ * paused so their bytes stay in the OS (as they do for Godot) instead of filling
+ * one receive buffer per untaken connection.
  */
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
@@ -22,7 +23,7 @@ export abstract class SocketServer<P extends StreamPeerSocket> {
   private readonly maxPending: number;
   private listener: Listener | null = null;
   private starting = false;
-  private pending: P[] = [];
+  private pending: { peer: P; stream: Stream }[] = [];
   private generation = 0;
   /** Connections closed on arrival because the pending queue was full. */
   droppedConnections = 0;
@@ -64,7 +65,9 @@ export abstract class SocketServer<P extends StreamPeerSocket> {
       stream.close();
       return;
     }
-    this.pending.push(this.wrap(stream));
+    const peer = this.wrap(stream);
+    stream.pause();
+    this.pending.push({ peer, stream });
   }
 
   protected get currentListener(): Listener | null {
@@ -82,7 +85,10 @@ export abstract class SocketServer<P extends StreamPeerSocket> {
 
   /** The oldest waiting connection, or null when none is waiting. It was CONNECTED when accepted; poll() it to see later closes. */
   takeConnection(): P | null {
-    return this.pending.shift() ?? null;
+    const next = this.pending.shift();
+    if (!next) return null;
+    next.stream.resume();
+    return next.peer;
   }
 
   /** Stop listening and close connections not yet taken (taken ones stay open, as in Godot). */
@@ -92,7 +98,7 @@ export abstract class SocketServer<P extends StreamPeerSocket> {
     const listener = this.listener;
     this.listener = null;
     if (listener) void listener.close().catch(() => {});
-    for (const p of this.pending) p.disconnectFromHost();
+    for (const p of this.pending) p.peer.disconnectFromHost();
     this.pending = [];
     this.onStopped();
   }

@@ -88,6 +88,8 @@ export abstract class StreamPeerSocket extends StreamPeer {
   private writableWaiters: Waiter[] = [];
   private writableTimer: unknown = null;
   private connectTimer: unknown = null;
+  /** The promise connectToHost returned, while the connect is pending. */
+  private connectSettle: { resolve: () => void; reject: (err: Error) => void } | null = null;
   private connectDeadline = 0;
   private noDelay: boolean | null = null;
 
@@ -229,8 +231,6 @@ export abstract class StreamPeerSocket extends StreamPeer {
     );
     return settled;
   }
-
-  private connectSettle: { resolve: () => void; reject: (err: Error) => void } | null = null;
 
   private failConnect(err: NetError): void {
     const settle = this.connectSettle;

@@ -4,7 +4,7 @@
  * adapter; IPv4 and IPv6 literals and names all work.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { checkAddressType, checkPort, formatEndpoint, isWildcardAll } from "../transport/addresses.ts";
+import { checkAddressType, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "../transport/addresses.ts";
 import type { Stream } from "../transport/types.ts";
 import { StreamPeerSocket, type StreamPeerSocketOptions } from "./stream-peer-socket.ts";
 
@@ -29,8 +29,9 @@ export class StreamPeerTCP extends StreamPeerSocket {
 
   /**
    * Choose the local address and port of the next connectToHost (Godot's bind;
-   * `host` "*" means any address). Port 0 lets the OS pick. Returns
-   * ERR_ALREADY_IN_USE when the peer is connecting or connected.
+   * `host` "*" means any address, otherwise an IP literal). Port 0 lets the OS
+   * pick. Returns ERR_ALREADY_IN_USE when the peer is connecting or connected,
+   * ERR_INVALID_PARAMETER when `host` is not "*" or an IP address.
    *
    * The runtime adapters cannot yet pass a local address to connect, so a
    * connect whose stream does not come out on the requested port/address fails
@@ -40,6 +41,8 @@ export class StreamPeerTCP extends StreamPeerSocket {
     checkPort(port, "bind: port", 0);
     checkAddressType(host, "bind: host");
     if (this.status !== StreamPeerTCP.Status.STATUS_NONE || this.stream) return GodotError.ERR_ALREADY_IN_USE;
+    // Godot's bind takes an IPAddress: "*" or a literal, never a name.
+    if (!isWildcardAll(host) && ipFamily(host) === 0) return GodotError.ERR_INVALID_PARAMETER;
     this.bindHost = host;
     this.bindPort = port;
     return GodotError.OK;
