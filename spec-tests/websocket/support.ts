@@ -90,7 +90,8 @@ export function spawnChild(cmd: string, args: string[], opts: { cwd?: string; en
     if (err.length < 20000) err += d;
   });
   const exited = new Promise<number | null>((resolve) => {
-    proc.on("exit", (code) => resolve(code));
+    // "close", not "exit": it fires after stdout/stderr are drained.
+    proc.on("close", (code) => resolve(code));
     proc.on("error", () => resolve(-1));
   });
   return {
