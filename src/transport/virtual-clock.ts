@@ -64,7 +64,8 @@ export class VirtualClock implements Clock {
   /** runFor/runUntil holds: they drive time even when autoAdvance is off. */
   private driveHolds = 0;
   private readonly scheduleMacrotask: MacrotaskScheduler = pickMacrotaskScheduler();
-  private readonly idleHooks = new Set<() => void>();
+  /** Called whenever the program is idle; a hook returns true when it has settled its waiter. */
+  private readonly idleHooks = new Set<() => boolean>();
   private fired = 0;
 
   constructor(opts: VirtualClockOptions = {}) {
@@ -198,14 +199,16 @@ export class VirtualClock implements Clock {
           this.clearTimeout(deadline);
           resolve(value);
         };
-        const hook = (): void => {
+        const hook = (): boolean => {
           try {
-            if (pred()) finish(true);
+            if (!pred()) return false;
+            finish(true);
           } catch (err) {
             this.idleHooks.delete(hook);
             this.clearTimeout(deadline);
             reject(err);
           }
+          return true;
         };
         deadline = this.setTimeout(() => {
           this.idleHooks.delete(hook);
@@ -266,7 +269,15 @@ export class VirtualClock implements Clock {
     this.macrotaskScheduled = false;
     if (!this.autoAdvanceEnabled && this.driveHolds === 0) return;
     // The program is idle here (all microtasks drained): let waiting predicates look first.
-    if (this.idleHooks.size > 0) for (const hook of [...this.idleHooks]) hook();
+    // If one settled, its continuation must run before time moves: fire nothing this turn.
+    if (this.idleHooks.size > 0) {
+      let settled = false;
+      for (const hook of [...this.idleHooks]) if (hook()) settled = true;
+      if (settled) {
+        this.ensureDriven();
+        return;
+      }
+    }
     const timer = this.peekLive();
     if (timer === undefined || this.firing) return;
     this.firing = true;
