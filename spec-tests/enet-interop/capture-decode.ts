@@ -54,6 +54,8 @@ export interface DecodedDatagram {
   index: number;
   dir: "c2s" | "s2c";
   client: number;
+  /** The relay dropped it: it was sent but never arrived. */
+  dropped: boolean;
   bytes: Uint8Array;
   peerID: number;
   sessionID: number;
@@ -115,6 +117,7 @@ export function decodeDatagram(rec: RecordedDatagram, index: number, checksum: b
     index,
     dir: rec.dir,
     client: rec.client,
+    dropped: rec.dropped === true,
     bytes,
     peerID: header.peerID,
     sessionID: header.sessionID,
@@ -164,14 +167,15 @@ export interface DeliveredPacket {
 export const receivedFlags: Record<DeliveryKind, number> = { reliable: 1, unreliable: 0, unsequenced: 2, "unreliable-fragment": 8 };
 
 /**
- * Packets each direction delivered, in arrival order: reliable duplicates (retransmissions)
- * dropped, fragments reassembled.
+ * Packets each direction delivered, in arrival order: datagrams the relay dropped skipped,
+ * reliable duplicates (retransmissions) dropped, fragments reassembled.
  */
 export function deliveredPackets(datagrams: DecodedDatagram[]): DeliveredPacket[] {
   const out: DeliveredPacket[] = [];
   const seenReliable = new Set<string>();
   const fragments = new Map<string, { kind: DeliveryKind; total: Uint8Array; got: Set<number>; count: number; channel: number }>();
   for (const d of datagrams) {
+    if (d.dropped) continue;
     for (const { cmd, payload } of d.commands) {
       const base = `${d.dir}/${d.client}/${cmd.channelID}`;
       switch (cmd.command) {

@@ -63,10 +63,37 @@ const captures = loadCaptures();
 describe("reference captures", () => {
   test("the capture set covers C ENet and Godot 3.2.3 in every compression mode", () => {
     const names = captures.map((c) => c.name);
-    for (const n of ["c-basic", "c-checksum", "c-range-coder", "c-mtu", "godot-server-c-clients"]) assert.ok(names.includes(n), n);
+    for (const n of ["c-basic", "c-checksum", "c-range-coder", "c-mtu", "c-commands", "c-loss", "godot-server-c-clients"]) {
+      assert.ok(names.includes(n), n);
+    }
     for (const mode of ["none", "range-coder", "fastlz", "zlib", "zstd"]) {
       assert.ok(captures.some((c) => c.name.startsWith("godot-") && c.compression === mode), `godot capture with ${mode}`);
     }
+  });
+  test("together they hold every ENet command, retransmissions and dropped datagrams", () => {
+    const seen = new Set<number>();
+    let retransmitted = 0;
+    let dropped = 0;
+    for (const cap of captures) {
+      const compressor = cap.compression === "none" ? undefined : ourCompressor(cap.compression);
+      if (typeof compressor === "string") continue;
+      const ds = decodeAll(cap, compressor ? (b, l) => compressor.decompress(b, l) : undefined);
+      const reliable = new Set<string>();
+      for (const d of ds) {
+        if (d.dropped) dropped++;
+        for (const { cmd } of d.commands) {
+          seen.add(cmd.command);
+          if (cmd.flags & 0x80) {
+            const key = `${d.dir}/${d.client}/${cmd.channelID}/${cmd.reliableSequenceNumber}`;
+            if (reliable.has(key)) retransmitted++;
+            reliable.add(key);
+          }
+        }
+      }
+    }
+    assert.deepEqual([...seen].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], "commands 1..12 all captured");
+    assert.ok(retransmitted > 0, "some reliable commands were retransmitted");
+    assert.ok(dropped > 0);
   });
 });
 

@@ -41,6 +41,7 @@ typedef struct {
   int echo;
   long max_runtime_ms;
   int sockbuf;
+  enet_uint32 in_bandwidth, out_bandwidth;
 } Options;
 
 static Options opt;
@@ -236,6 +237,8 @@ static int run_command(char *line) {
     enet_peer_ping_interval(peer, (enet_uint32)atol(argv[2]));
   } else if (strcmp(cmd, "throttle") == 0 && peer && argc == 5) {
     enet_peer_throttle_configure(peer, (enet_uint32)atol(argv[2]), (enet_uint32)atol(argv[3]), (enet_uint32)atol(argv[4]));
+  } else if (strcmp(cmd, "bandwidth_limit") == 0 && argc == 3) {
+    enet_host_bandwidth_limit(host, (enet_uint32)atol(argv[1]), (enet_uint32)atol(argv[2]));
   } else if (strcmp(cmd, "echo") == 0 && argc == 2) {
     opt.echo = strcmp(argv[1], "on") == 0;
   } else if (strcmp(cmd, "stats") == 0 && peer) {
@@ -331,7 +334,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: enet_peer (--server [--port N] | --client --connect HOST:PORT) [--bind ADDR] [--peers N]\n"
           "       [--channels N] [--data N] [--checksum] [--range-coder] [--mtu N] [--timeout L,MIN,MAX]\n"
-          "       [--ping-interval MS] [--hex-limit N] [--echo] [--max-runtime MS] [--sockbuf BYTES] [--script 'cmd; cmd']\n");
+          "       [--ping-interval MS] [--hex-limit N] [--echo] [--max-runtime MS] [--sockbuf BYTES] [--bandwidth IN,OUT] [--script 'cmd; cmd']\n");
   exit(2);
 }
 
@@ -363,6 +366,13 @@ int main(int argc, char **argv) {
     else if (strcmp(a, "--hex-limit") == 0) { NEED_VALUE opt.hex_limit = (size_t)atol(v); }
     else if (strcmp(a, "--max-runtime") == 0) { NEED_VALUE opt.max_runtime_ms = atol(v); }
     else if (strcmp(a, "--sockbuf") == 0) { NEED_VALUE opt.sockbuf = atoi(v); }
+    else if (strcmp(a, "--bandwidth") == 0) {
+      NEED_VALUE
+      unsigned long in_bw, out_bw;
+      if (sscanf(v, "%lu,%lu", &in_bw, &out_bw) != 2) usage();
+      opt.in_bandwidth = (enet_uint32)in_bw;
+      opt.out_bandwidth = (enet_uint32)out_bw;
+    }
     else if (strcmp(a, "--script") == 0) { NEED_VALUE script = v; }
     else if (strcmp(a, "--timeout") == 0) {
       NEED_VALUE
@@ -393,7 +403,7 @@ int main(int argc, char **argv) {
   ENetAddress bind_addr;
   if (enet_address_set_host_ip(&bind_addr, opt.bind_addr) != 0) usage();
   bind_addr.port = (enet_uint16)(opt.is_server ? opt.port : 0);
-  host = enet_host_create(&bind_addr, opt.peers, opt.channels, 0, 0);
+  host = enet_host_create(&bind_addr, opt.peers, opt.channels, opt.in_bandwidth, opt.out_bandwidth);
   if (!host) {
     out("{\"ev\":\"error\",\"msg\":\"enet_host_create failed\"}");
     return 1;

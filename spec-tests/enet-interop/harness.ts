@@ -221,6 +221,8 @@ export interface CPeerOptions {
   maxRuntimeMs?: number;
   /** Kernel socket buffer size (SO_RCVBUF/SO_SNDBUF) in bytes. */
   sockbuf?: number;
+  /** Host bandwidth limits in bytes/second (0 = unlimited). */
+  bandwidth?: [number, number];
 }
 
 export function cPeerArgs(o: CPeerOptions): string[] {
@@ -238,6 +240,7 @@ export function cPeerArgs(o: CPeerOptions): string[] {
   if (o.hexLimit !== undefined) a.push("--hex-limit", String(o.hexLimit));
   if (o.echo) a.push("--echo");
   if (o.sockbuf !== undefined) a.push("--sockbuf", String(o.sockbuf));
+  if (o.bandwidth) a.push("--bandwidth", o.bandwidth.join(","));
   if (o.script) a.push("--script", o.script);
   a.push("--max-runtime", String(o.maxRuntimeMs ?? 30000));
   return a;

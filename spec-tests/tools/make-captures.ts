@@ -14,7 +14,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildEnetPeer, cPeerArgs, repoRoot, startCPeer, type CPeerOptions, type JsonLineProcess, type PeerEvent } from "../enet-interop/harness.ts";
 import { freeUdpPort, startGodotPeer } from "../enet-interop/godot.ts";
-import { UdpCaptureRelay, type RecordedDatagram } from "./udp-relay.ts";
+import { UdpCaptureRelay, type RecordedDatagram, type RelayOptions } from "./udp-relay.ts";
 
 const captureDir = join(repoRoot, "spec-tests", "captures");
 const compressionNames = ["none", "range-coder", "fastlz", "zlib", "zstd"] as const;
@@ -51,6 +51,7 @@ async function cSession(
   server: CPeerOptions,
   client: CPeerOptions,
   done: { server: (p: JsonLineProcess) => Promise<unknown>; client: (p: JsonLineProcess) => Promise<unknown> },
+  filter?: RelayOptions["filter"],
 ): Promise<Capture> {
   const bin = cBinary();
   const procs: JsonLineProcess[] = [];
@@ -58,7 +59,7 @@ async function cSession(
   try {
     const s = await startCPeer(bin, { ...server, server: true, port: 0 });
     procs.push(s.proc);
-    relay = new UdpCaptureRelay({ targetPort: s.port });
+    relay = new UdpCaptureRelay({ targetPort: s.port, filter });
     const relayPort = await relay.start();
     const clientOpts = { ...client, connect: `127.0.0.1:${relayPort}` };
     const c = await startCPeer(bin, clientOpts);
@@ -146,6 +147,55 @@ const sessions: Record<string, () => Promise<Capture>> = {
       { data: 3, mtu: 1392, script: ["wait connect", "send 0 0 1 pat:3000:5", "wait receive 1", "disconnect 0 0", "wait disconnect"].join(";") },
       { server: disconnected, client: disconnected },
     ),
+  "c-commands": () =>
+    cSession(
+      "c-commands",
+      "The rarer commands: both hosts bandwidth-limited (server in 100000 / out 50000 B/s, client 200000 / 80000), so CONNECT carries " +
+        "bandwidths and the hosts send BANDWIDTH_LIMIT; the client sends THROTTLE_CONFIGURE (interval 2000, acceleration 3, deceleration 5), " +
+        "idles 1.2 s (PINGs), calls enet_host_bandwidth_limit(150000, 60000), sends two more reliable packets (one fragmented) and " +
+        "disconnects with disconnect_later (data 9), which waits for them to be acknowledged.",
+      // No echo: packets reaching a peer after its disconnect_later turned into DISCONNECTING are dropped by ENet.
+      { bandwidth: [100000, 50000] },
+      {
+        data: 11,
+        bandwidth: [200000, 80000],
+        script: [
+          "wait connect",
+          "throttle 0 2000 3 5",
+          "send 0 0 1 str:one",
+          "sleep 1200",
+          "bandwidth_limit 150000 60000",
+          "sleep 1100",
+          "send 0 1 1 pat:2000:1",
+          "send 0 2 1 str:two",
+          "disconnect_later 0 9",
+          "wait disconnect",
+        ].join(";"),
+      },
+      { server: disconnected, client: disconnected },
+    ),
+  "c-loss": () => {
+    // Drop a few datagrams (by position) so the capture holds retransmissions and late acknowledgements.
+    const seen = { c2s: 0, s2c: 0 };
+    const dropC2s = new Set([2, 4, 7]);
+    const dropS2c = new Set([3, 6]);
+    return cSession(
+      "c-loss",
+      "As c-basic's first four sends plus a 6000 B reliable packet, echoed, through a relay that drops the 3rd, 5th and 8th " +
+        "client->server and the 4th and 7th server->client datagrams (marked \"dropped\": true; they never arrived), so reliable " +
+        "commands are retransmitted after ENet's retransmission timeout; the client disconnects with data 2.",
+      { echo: true },
+      {
+        data: 2,
+        script: ["wait connect", ...clientSends.slice(0, 4), "send 0 1 1 pat:6000:6", "wait receive 5 8000", "disconnect 0 2", "wait disconnect"].join(";"),
+      },
+      { server: disconnected, client: disconnected },
+      (dir) => {
+        const n = seen[dir]++;
+        return !(dir === "c2s" ? dropC2s : dropS2c).has(n);
+      },
+    );
+  },
 };
 
 /** Godot client <-> relay <-> Godot server, both NetworkedMultiplayerENet with the same compression mode. */

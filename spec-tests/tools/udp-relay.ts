@@ -19,6 +19,8 @@ export interface RecordedDatagram {
   /** Which client connection (0-based, in order of first datagram). */
   client: number;
   hex: string;
+  /** Set when the relay's filter dropped it: recorded, never forwarded. */
+  dropped?: boolean;
 }
 
 export interface RelayOptions {
@@ -60,7 +62,7 @@ function bindSocket(sock: Socket, address: string, port: number): Promise<number
 }
 
 export class UdpCaptureRelay {
-  readonly records: (RecordedDatagram & { dropped?: boolean })[] = [];
+  readonly records: RecordedDatagram[] = [];
   private readonly opts: Required<Omit<RelayOptions, "filter">> & Pick<RelayOptions, "filter">;
   private listener: Socket | undefined;
   private readonly links = new Map<string, ClientLink>();
@@ -107,14 +109,14 @@ export class UdpCaptureRelay {
     }
   }
 
-  /** Records as stored in a capture file (drops the `dropped` marker when unused). */
+  /** Records as stored in a capture file (times rounded to microseconds). */
   datagrams(): RecordedDatagram[] {
     return this.records.map((r) => ({ ...r, t: Math.round(r.t * 1000) / 1000 }));
   }
 
   private record(dir: Direction, client: number, data: Uint8Array): boolean {
     const pass = this.opts.filter ? this.opts.filter(dir, data, client) : true;
-    const rec: RecordedDatagram & { dropped?: boolean } = { t: performance.now() - this.started, dir, client, hex: toHex(data) };
+    const rec: RecordedDatagram = { t: performance.now() - this.started, dir, client, hex: toHex(data) };
     if (!pass) rec.dropped = true;
     this.records.push(rec);
     return pass;
