@@ -1,0 +1,141 @@
+/**
+ * A deterministic simulated link between sans-IO ENet hosts for tests: seeded loss,
+ * duplication, reordering (via jitter) and fixed latency, driven by a virtual clock.
+ */
+import { HostCore, type HostCoreOptions } from "../../src/enet/host-core.ts";
+import { SeededRandom } from "../../src/util/prng.ts";
+
+export interface LinkOptions {
+  loss?: number;
+  duplicate?: number;
+  latency?: number;
+  jitter?: number;
+  seed?: number;
+  /** Bytes per millisecond the link carries in each direction; 0 = unlimited. */
+  bytesPerMs?: number;
+}
+
+interface InFlight {
+  at: number;
+  seq: number;
+  to: SimHost;
+  data: Uint8Array;
+  fromAddress: string;
+  fromPort: number;
+}
+
+export class SimHost {
+  readonly core: HostCore;
+  readonly address: string;
+  readonly port: number;
+  constructor(core: HostCore, address: string, port: number) {
+    this.core = core;
+    this.address = address;
+    this.port = port;
+  }
+}
+
+export class SimNetwork {
+  now = 0;
+  readonly hosts: SimHost[] = [];
+  private queue: InFlight[] = [];
+  private seq = 0;
+  private readonly rng: SeededRandom;
+  readonly opts: Required<LinkOptions>;
+  delivered = 0;
+  lost = 0;
+  /** Optional tap on every datagram put on the wire. */
+  tap: ((data: Uint8Array, from: SimHost, to: SimHost) => void) | null = null;
+  private linkBusyUntil = new Map<SimHost, number>();
+
+  constructor(opts: LinkOptions = {}) {
+    this.opts = { loss: 0, duplicate: 0, latency: 10, jitter: 0, seed: 1, bytesPerMs: 0, ...opts };
+    this.rng = new SeededRandom(this.opts.seed);
+  }
+
+  addHost(options: HostCoreOptions = {}, address = "10.0.0." + (this.hosts.length + 1), port = 7000 + this.hosts.length): SimHost {
+    let seed = this.hosts.length * 7919 + 17;
+    const core = new HostCore({
+      randomU32: () => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed;
+      },
+      ...options,
+    });
+    const h = new SimHost(core, address, port);
+    this.hosts.push(h);
+    return h;
+  }
+
+  private hostAt(address: string, port: number): SimHost | undefined {
+    return this.hosts.find((h) => h.address === address && h.port === port);
+  }
+
+  /** Collect and put on the wire everything the hosts want to send. */
+  pump(): void {
+    for (const h of this.hosts) {
+      for (let t = h.core.pollTransmit(); t !== null; t = h.core.pollTransmit()) {
+        const to = this.hostAt(t.address, t.port);
+        if (to === undefined) continue;
+        this.tap?.(t.data, h, to);
+        this.enqueue(h, to, t.data);
+      }
+    }
+  }
+
+  inject(to: SimHost, data: Uint8Array, fromAddress: string, fromPort: number): void {
+    this.queue.push({ at: this.now, seq: this.seq++, to, data, fromAddress, fromPort });
+  }
+
+  private enqueue(from: SimHost, to: SimHost, data: Uint8Array): void {
+    const o = this.opts;
+    if (o.loss > 0 && this.rng.nextFloat() < o.loss) {
+      this.lost++;
+      return;
+    }
+    let departure = this.now;
+    if (o.bytesPerMs > 0) {
+      const busy = Math.max(this.linkBusyUntil.get(from) ?? 0, this.now);
+      departure = busy + data.length / o.bytesPerMs;
+      this.linkBusyUntil.set(from, departure);
+    }
+    const copies = o.duplicate > 0 && this.rng.nextFloat() < o.duplicate ? 2 : 1;
+    for (let c = 0; c < copies; c++) {
+      const at = departure + o.latency + (o.jitter > 0 ? this.rng.nextFloat() * o.jitter : 0);
+      this.queue.push({ at, seq: this.seq++, to, data, fromAddress: from.address, fromPort: from.port });
+    }
+  }
+
+  /** Advance virtual time to `until`, delivering datagrams and servicing hosts at their deadlines. */
+  runUntil(until: number, onStep?: () => void): void {
+    for (let guard = 0; guard < 10_000_000; guard++) {
+      for (const h of this.hosts) h.core.service(this.now);
+      this.pump();
+      onStep?.();
+      this.pump();
+      let next = until;
+      for (const f of this.queue) if (f.at < next) next = f.at;
+      for (const h of this.hosts) {
+        const t = h.core.pollTimeout();
+        if (t !== null && t < next) next = Math.max(t, this.now);
+      }
+      if (next <= this.now) next = this.now + 1;
+      if (next > until) {
+        this.now = until;
+        for (const h of this.hosts) h.core.service(this.now);
+        this.pump();
+        return;
+      }
+      this.now = next;
+      const due = this.queue.filter((f) => f.at <= this.now).sort((a, b) => a.at - b.at || a.seq - b.seq);
+      if (due.length > 0) {
+        this.queue = this.queue.filter((f) => f.at > this.now);
+        for (const f of due) {
+          this.delivered++;
+          f.to.core.handleDatagram(this.now, f.data, f.fromAddress, f.fromPort);
+        }
+      }
+    }
+    throw new Error("simulation did not reach its end time");
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The in-memory forms of queued commands: what a peer has to send (OutgoingCommand)
+ * and what it received but has not delivered yet (IncomingCommand). Plain mutable
+ * records with fixed shapes, so the engine keeps them monomorphic.
+ */
+import { ProtocolCommand } from "./wire.ts";
+
+export class OutgoingCommand {
+  /** Command byte including ACKNOWLEDGE/UNSEQUENCED flags. */
+  commandByte: number;
+  channelID: number;
+  reliableSequenceNumber = 0;
+  unreliableSequenceNumber = 0;
+  /** SEND_UNSEQUENCED: the group; DISCONNECT: data; BANDWIDTH_LIMIT: incoming; THROTTLE_CONFIGURE: interval. */
+  field1 = 0;
+  /** BANDWIDTH_LIMIT: outgoing; THROTTLE_CONFIGURE: acceleration. */
+  field2 = 0;
+  /** THROTTLE_CONFIGURE: deceleration. */
+  field3 = 0;
+  /** Fragments: start sequence number, count, number, total length. */
+  startSequenceNumber = 0;
+  fragmentCount = 0;
+  fragmentNumber = 0;
+  totalLength = 0;
+  fragmentOffset = 0;
+  fragmentLength = 0;
+  /** CONNECT / VERIFY_CONNECT parameters (12 u32 fields in wire order, plus CONNECT's data). */
+  connect: Uint32Array | null = null;
+  sentTime = 0;
+  roundTripTimeout = 0;
+  roundTripTimeoutLimit = 0;
+  sendAttempts = 0;
+  /** The whole packet; this command carries [fragmentOffset, fragmentOffset + fragmentLength). */
+  packet: Uint8Array | null;
+  /** In the sent-reliable list, counted in reliableDataInTransit (false while queued for (re)transmission). */
+  inFlight = false;
+  /** Acknowledged (or dropped) while still referenced from a queue; queues skip and discard it. */
+  done = false;
+
+  constructor(commandByte: number, channelID: number, packet: Uint8Array | null, fragmentOffset: number, fragmentLength: number) {
+    this.commandByte = commandByte;
+    this.channelID = channelID;
+    this.packet = packet;
+    this.fragmentOffset = fragmentOffset;
+    this.fragmentLength = fragmentLength;
+  }
+
+  get command(): ProtocolCommand {
+    return (this.commandByte & 0x0f) as ProtocolCommand;
+  }
+}
+
+export class IncomingCommand {
+  command: ProtocolCommand;
+  channelID: number;
+  reliableSequenceNumber: number;
+  unreliableSequenceNumber: number;
+  fragmentCount: number;
+  fragmentsRemaining: number;
+  /** One bit per received fragment; null for unfragmented packets. */
+  fragments: Uint32Array | null;
+  packet: Uint8Array;
+  /** PacketFlags of the delivered packet. */
+  flags: number;
+
+  constructor(
+    command: ProtocolCommand,
+    channelID: number,
+    reliableSequenceNumber: number,
+    unreliableSequenceNumber: number,
+    packet: Uint8Array,
+    flags: number,
+    fragmentCount: number,
+  ) {
+    this.command = command;
+    this.channelID = channelID;
+    this.reliableSequenceNumber = reliableSequenceNumber;
+    this.unreliableSequenceNumber = unreliableSequenceNumber;
+    this.packet = packet;
+    this.flags = flags;
+    this.fragmentCount = fragmentCount;
+    this.fragmentsRemaining = fragmentCount;
+    this.fragments = fragmentCount > 0 ? new Uint32Array((fragmentCount + 31) >>> 5) : null;
+  }
+}

@@ -1,0 +1,394 @@
+/**
+ * ENetConnection: Godot's ENet host, bound to a UDP transport and a clock. The protocol
+ * lives in the sans-IO HostCore; this class feeds it datagrams, runs it when service()
+ * or poll() is called (as enet_host_service does) and turns its events into Godot's
+ * [type, peer, data, channel] shape.
+ */
+import { createCompressor } from "../compress/compressors.ts";
+import { CompressionMode } from "../compress/types.ts";
+import { GodotError, NetError } from "../errors.ts";
+import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
+import { resolveIo } from "../transport/detect.ts";
+import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
+import { ENET_HOST_DEFAULT_MTU } from "./constants.ts";
+import { EventType, HostStatistic, PeerState } from "./enums.ts";
+import { HostCore, type DropCounters, type HostEvent } from "./host-core.ts";
+import { ENetPacketPeer, type PeerOwner } from "./packet-peer.ts";
+import type { PeerCore } from "./peer-core.ts";
+import { checkBytes, checkInt, U32_MAX } from "./validate.ts";
+import { ENET_PROTOCOL_MAXIMUM_MTU, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MINIMUM_MTU } from "./wire.ts";
+
+export interface ENetHostOptions {
+  /** 1..4095, default 32. */
+  maxPeers?: number;
+  /** 0..255; 0 = 255 (the maximum). */
+  maxChannels?: number;
+  /** Bytes/second; 0 = unlimited. */
+  inBandwidth?: number;
+  outBandwidth?: number;
+  /** 576..4096, default 1392 (C ENet 1.3.18's default; 1.3.17 uses 1400, and the smaller side wins). */
+  mtu?: number;
+  /** ENet's CRC32 checksum on every datagram (default false, as in Godot). Both sides must agree. */
+  checksum?: boolean;
+  /** Largest packet accepted or sent, default 32 MiB (ENet's). */
+  maxPacketSize?: number;
+  /** Bytes of received-but-undelivered packets one peer may hold, default 32 MiB (ENet's). */
+  maxWaitingData?: number;
+}
+
+export interface ENetConnectOptions {
+  /** 0..255; 0 = 255 channels (Godot's default). */
+  channels?: number;
+  /** 32-bit value the server sees in its CONNECT event. */
+  data?: number;
+}
+
+/** Godot's service() result [type, peer, data, channel], as an object. `packet` is set for RECEIVE. */
+export interface ENetEvent {
+  type: EventType;
+  peer: ENetPacketPeer | null;
+  data: number;
+  channel: number;
+  packet?: Uint8Array;
+}
+
+const NONE_EVENT: ENetEvent = Object.freeze({ type: EventType.NONE, peer: null, data: 0, channel: 0 }) as ENetEvent;
+
+export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
+  private readonly runtime: RuntimeAdapter;
+  private readonly clock: Clock;
+  private transport: DatagramTransport | null = null;
+  private host: HostCore | null = null;
+  private localPort = 0;
+  private compressionMode = CompressionMode.NONE;
+  private waiters = new Set<() => void>();
+  private creating = false;
+  /** Datagrams the transport refused to send (counted; ENet retransmits reliable data). */
+  sendErrors = 0;
+
+  constructor(io?: IoOptions) {
+    const r = resolveIo(io);
+    this.runtime = r.runtime;
+    this.clock = r.clock;
+  }
+
+  /** @internal The protocol core (for tests and tools). Throws when the host is not created. */
+  get core(): HostCore {
+    if (this.host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, "the ENetConnection has no host (call createHost first)");
+    return this.host;
+  }
+
+  /** Create a host bound to any address and a random port (for clients). */
+  async createHost(opts: ENetHostOptions = {}): Promise<void> {
+    await this.createHostBound("*", 0, opts);
+  }
+
+  /** Create a host bound to `address` ("*" = all) and `port` (0 = random). */
+  async createHostBound(address: string, port: number, opts: ENetHostOptions = {}): Promise<void> {
+    if (typeof address !== "string" || address.length === 0) throw new TypeError("address must be a non-empty string (\"*\" for all addresses)");
+    checkInt(port, "port", 0, 65535);
+    const maxPeers = opts.maxPeers ?? 32;
+    checkInt(maxPeers, "maxPeers", 1, ENET_PROTOCOL_MAXIMUM_PEER_ID);
+    const maxChannels = opts.maxChannels ?? 0;
+    checkInt(maxChannels, "maxChannels", 0, 255);
+    const inBandwidth = opts.inBandwidth ?? 0;
+    const outBandwidth = opts.outBandwidth ?? 0;
+    checkInt(inBandwidth, "inBandwidth", 0, U32_MAX);
+    checkInt(outBandwidth, "outBandwidth", 0, U32_MAX);
+    const mtu = opts.mtu ?? ENET_HOST_DEFAULT_MTU;
+    checkInt(mtu, "mtu", ENET_PROTOCOL_MINIMUM_MTU, ENET_PROTOCOL_MAXIMUM_MTU);
+    if (opts.checksum !== undefined && typeof opts.checksum !== "boolean") throw new TypeError("checksum must be a boolean");
+    if (opts.maxPacketSize !== undefined) checkInt(opts.maxPacketSize, "maxPacketSize", 1, 0x7fffffff);
+    if (opts.maxWaitingData !== undefined) checkInt(opts.maxWaitingData, "maxWaitingData", 1, 0x7fffffff);
+    if (this.host !== null || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "the ENetConnection instance is already active");
+    this.creating = true;
+    const transport = this.runtime.createDatagramTransport();
+    try {
+      const bound = await transport.bind(isWildcardAll(address) ? "*" : address, port);
+      this.localPort = bound.port;
+    } catch (err) {
+      transport.close();
+      if (err instanceof NetError) throw err;
+      throw new NetError(GodotError.ERR_CANT_CREATE, `createHostBound: cannot bind ${address}:${port}`, { cause: err });
+    } finally {
+      this.creating = false;
+    }
+    const host = new HostCore({
+      peerCount: maxPeers,
+      channelLimit: maxChannels,
+      incomingBandwidth: inBandwidth,
+      outgoingBandwidth: outBandwidth,
+      mtu,
+      checksum: opts.checksum ?? false,
+      maximumPacketSize: opts.maxPacketSize,
+      maximumWaitingData: opts.maxWaitingData,
+    });
+    host.compressor = createCompressor(this.compressionMode);
+    this.host = host;
+    this.transport = transport;
+    transport.onDatagram((data, addr, p) => {
+      if (this.host !== host) return;
+      host.handleDatagram(this.clock.now(), data, addr, p);
+      this.wake();
+    });
+  }
+
+  /** Start connecting; the returned peer reaches STATE_CONNECTED when service() reports CONNECT. */
+  async connectToHost(address: string, port: number, opts: ENetConnectOptions = {}): Promise<ENetPacketPeer> {
+    if (typeof address !== "string" || address.length === 0) throw new TypeError("address must be a non-empty string");
+    checkInt(port, "port", 1, 65535);
+    const channels = opts.channels ?? 0;
+    checkInt(channels, "channels", 0, 255);
+    const data = opts.data ?? 0;
+    checkInt(data, "data", 0, U32_MAX);
+    const host = this.core;
+    const ip = address.toLowerCase() === "localhost" ? "127.0.0.1" : address;
+    if (ipFamily(ip) === 0) {
+      throw new NetError(GodotError.ERR_CANT_RESOLVE, `connectToHost: "${address}" is not an IP address (host names other than localhost are not resolved)`);
+    }
+    const slot = host.connect(ip, port, channels === 0 ? 255 : channels, data);
+    if (slot === null) throw new NetError(GodotError.ERR_CANT_CREATE, "connectToHost: every peer slot is in use (raise maxPeers)");
+    const peer = this.handleFor(slot, slot.generation);
+    this.drainTransmits();
+    this.wake();
+    return peer;
+  }
+
+  /**
+   * Run the host for up to `timeoutMs` milliseconds and return the first event
+   * (type NONE when none happened). Like enet_host_service.
+   */
+  async service(timeoutMs = 0): Promise<ENetEvent> {
+    checkInt(timeoutMs, "timeoutMs", 0, 0x7fffffff);
+    const deadline = this.clock.now() + timeoutMs;
+    let immediateWaits = 0;
+    for (;;) {
+      const host = this.host;
+      if (host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, "service: the ENetConnection has no host (destroyed or not created)");
+      const ev = this.step(host);
+      if (ev !== null) return ev;
+      const now = this.clock.now();
+      if (now >= deadline) return NONE_EVENT;
+      const next = host.pollTimeout();
+      let wait = Math.min(deadline, next ?? Infinity) - now;
+      if (wait <= 0) wait = ++immediateWaits > 16 ? 1 : 0;
+      else immediateWaits = 0;
+      await this.sleep(wait);
+    }
+  }
+
+  /** One non-blocking service pass (service(0) without awaiting), for game loops. */
+  poll(): ENetEvent {
+    const host = this.host;
+    if (host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, "poll: the ENetConnection has no host (destroyed or not created)");
+    return this.step(host) ?? NONE_EVENT;
+  }
+
+  /** Events until destroy(): `for await (const ev of connection)`. NONE events are skipped. */
+  async *[Symbol.asyncIterator](): AsyncIterator<ENetEvent> {
+    while (this.host !== null) {
+      let ev: ENetEvent;
+      try {
+        ev = await this.service(1000);
+      } catch (err) {
+        if (this.host === null) return;
+        throw err;
+      }
+      if (ev.type !== EventType.NONE) yield ev;
+    }
+  }
+
+  /** Queue a packet to every connected peer. */
+  broadcast(channel: number, packet: Uint8Array, flags: number): void {
+    checkInt(channel, "channel", 0, 254);
+    checkBytes(packet, "packet");
+    checkInt(flags, "flags", 0, 0xff);
+    const host = this.core;
+    const copy = packet.slice();
+    for (const slot of host.peers) {
+      if (slot.state !== PeerState.STATE_CONNECTED || channel >= slot.channelCount) continue;
+      host.send(slot, channel, copy, flags);
+    }
+  }
+
+  /** Send everything queued now, without waiting for service(). */
+  flush(): void {
+    const host = this.core;
+    host.flush(this.clock.now());
+    this.drainTransmits();
+  }
+
+  /** Limit this host's bandwidth (bytes/second, 0 = unlimited); peers are told at the next throttle interval. */
+  bandwidthLimit(inBandwidth = 0, outBandwidth = 0): void {
+    checkInt(inBandwidth, "inBandwidth", 0, U32_MAX);
+    checkInt(outBandwidth, "outBandwidth", 0, U32_MAX);
+    this.core.bandwidthLimit(inBandwidth, outBandwidth);
+  }
+
+  /** Channels future incoming connections may use (0 = 255). */
+  channelLimit(limit: number): void {
+    checkInt(limit, "limit", 0, 255);
+    this.core.channelLimit = HostCore.clampChannelLimit(limit);
+  }
+
+  /** Per-datagram compression. Both sides must use the same mode. */
+  compress(mode: CompressionMode): void {
+    checkInt(mode, "mode", CompressionMode.NONE, CompressionMode.ZSTD);
+    this.compressionMode = mode;
+    if (this.host !== null) this.host.compressor = createCompressor(mode);
+  }
+
+  /** Reset every peer (nothing is sent, like Godot) and close the socket. */
+  destroy(): void {
+    const host = this.host;
+    if (host === null) return;
+    host.destroy();
+    this.host = null;
+    this.transport?.close();
+    this.transport = null;
+    this.wake();
+  }
+
+  getLocalPort(): number {
+    this.core;
+    return this.localPort;
+  }
+
+  getMaxChannels(): number {
+    return this.core.channelLimit;
+  }
+
+  /** Handles of every peer that is connecting, connected or disconnecting. */
+  getPeers(): ENetPacketPeer[] {
+    const host = this.core;
+    const out: ENetPacketPeer[] = [];
+    for (const slot of host.peers) {
+      if (slot.state === PeerState.STATE_DISCONNECTED) continue;
+      out.push(this.handleFor(slot, slot.generation));
+    }
+    return out;
+  }
+
+  /** Read and reset one of the host's traffic counters. */
+  popStatistic(statistic: HostStatistic): number {
+    checkInt(statistic, "statistic", 0, 3);
+    const host = this.core;
+    let value = 0;
+    switch (statistic) {
+      case HostStatistic.HOST_TOTAL_SENT_DATA:
+        value = host.totalSentData;
+        host.totalSentData = 0;
+        break;
+      case HostStatistic.HOST_TOTAL_SENT_PACKETS:
+        value = host.totalSentPackets;
+        host.totalSentPackets = 0;
+        break;
+      case HostStatistic.HOST_TOTAL_RECEIVED_DATA:
+        value = host.totalReceivedData;
+        host.totalReceivedData = 0;
+        break;
+      case HostStatistic.HOST_TOTAL_RECEIVED_PACKETS:
+        value = host.totalReceivedPackets;
+        host.totalReceivedPackets = 0;
+        break;
+    }
+    return value;
+  }
+
+  /** Send a raw UDP datagram from the host's socket (e.g. for NAT punch-through). */
+  socketSend(destinationAddress: string, destinationPort: number, packet: Uint8Array): void {
+    if (typeof destinationAddress !== "string" || ipFamily(destinationAddress) === 0) {
+      throw new TypeError("destinationAddress must be an IP address");
+    }
+    checkInt(destinationPort, "destinationPort", 1, 65535);
+    checkBytes(packet, "packet");
+    this.core;
+    this.transport!.send(packet, destinationAddress, destinationPort);
+  }
+
+  /** Ignore new incoming connection requests (existing peers are unaffected). */
+  refuseNewConnections(refuse: boolean): void {
+    if (typeof refuse !== "boolean") throw new TypeError("refuse must be a boolean");
+    this.core.refuseConnections = refuse;
+  }
+
+  /** Not implemented: rejects with NetError(ERR_UNAVAILABLE). */
+  async dtlsServerSetup(_serverOptions?: unknown): Promise<void> {
+    throw new NetError(GodotError.ERR_UNAVAILABLE, "dtlsServerSetup: DTLS is not implemented in packetpeer");
+  }
+
+  /** Not implemented: rejects with NetError(ERR_UNAVAILABLE). */
+  async dtlsClientSetup(_hostname?: string, _clientOptions?: unknown): Promise<void> {
+    throw new NetError(GodotError.ERR_UNAVAILABLE, "dtlsClientSetup: DTLS is not implemented in packetpeer");
+  }
+
+  /** What the host dropped (malformed datagrams, bad commands, limits); see docs/enet.md. */
+  getDropCounters(): Readonly<DropCounters> {
+    return { ...this.core.drops };
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  /** @internal */
+  drainTransmits(): void {
+    const host = this.host;
+    const transport = this.transport;
+    if (host === null || transport === null) return;
+    for (let t = host.pollTransmit(); t !== null; t = host.pollTransmit()) {
+      try {
+        transport.send(t.data, t.address, t.port);
+      } catch {
+        // UDP gives no delivery guarantee; a refused send is a lost datagram, which ENet recovers from.
+        this.sendErrors++;
+      }
+    }
+  }
+
+  private step(host: HostCore): ENetEvent | null {
+    let ev = host.pollEvent();
+    if (ev === null) {
+      host.service(this.clock.now());
+      ev = host.pollEvent();
+    }
+    this.drainTransmits();
+    return ev === null ? null : this.wrap(ev);
+  }
+
+  private wrap(ev: HostEvent): ENetEvent {
+    const peer = this.handleFor(ev.peer, ev.generation);
+    if (ev.type === EventType.RECEIVE) {
+      const packet = ev.packet!;
+      peer.queuePacket(packet, ev.flags, ev.channelID);
+      return { type: ev.type, peer, data: ev.data, channel: ev.channelID, packet };
+    }
+    return { type: ev.type, peer, data: ev.data, channel: ev.channelID };
+  }
+
+  private handleFor(slot: PeerCore, generation: number): ENetPacketPeer {
+    const existing = slot.userData;
+    if (existing instanceof ENetPacketPeer && existing.generation === generation) return existing;
+    const handle = new ENetPacketPeer(this, slot, generation);
+    if (generation === slot.generation) slot.userData = handle;
+    return handle;
+  }
+
+  private wake(): void {
+    if (this.waiters.size === 0) return;
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let handle: unknown;
+      const done = (): void => {
+        this.waiters.delete(done);
+        this.clock.clearTimeout(handle);
+        resolve();
+      };
+      this.waiters.add(done);
+      handle = this.clock.setTimeout(done, ms);
+    });
+  }
+}

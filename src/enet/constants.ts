@@ -1,0 +1,33 @@
+/** Host and peer defaults from C ENet's enet.h (1.3.17), named as there. */
+
+export const ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL = 1000;
+/** 1.3.18's default; 1.3.17 used 1400. The smaller side wins during the handshake, so both interoperate. */
+export const ENET_HOST_DEFAULT_MTU = 1392;
+export const ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE = 32 * 1024 * 1024;
+export const ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA = 32 * 1024 * 1024;
+
+export const ENET_PEER_DEFAULT_ROUND_TRIP_TIME = 500;
+export const ENET_PEER_DEFAULT_PACKET_THROTTLE = 32;
+export const ENET_PEER_PACKET_THROTTLE_SCALE = 32;
+export const ENET_PEER_PACKET_THROTTLE_COUNTER = 7;
+export const ENET_PEER_PACKET_THROTTLE_ACCELERATION = 2;
+export const ENET_PEER_PACKET_THROTTLE_DECELERATION = 2;
+export const ENET_PEER_PACKET_THROTTLE_INTERVAL = 5000;
+export const ENET_PEER_PACKET_LOSS_SCALE = 1 << 16;
+export const ENET_PEER_PACKET_LOSS_INTERVAL = 10000;
+export const ENET_PEER_WINDOW_SIZE_SCALE = 64 * 1024;
+export const ENET_PEER_TIMEOUT_LIMIT = 32;
+export const ENET_PEER_TIMEOUT_MINIMUM = 5000;
+export const ENET_PEER_TIMEOUT_MAXIMUM = 30000;
+export const ENET_PEER_PING_INTERVAL = 500;
+export const ENET_PEER_UNSEQUENCED_WINDOWS = 64;
+export const ENET_PEER_UNSEQUENCED_WINDOW_SIZE = 1024;
+export const ENET_PEER_FREE_UNSEQUENCED_WINDOWS = 32;
+export const ENET_PEER_RELIABLE_WINDOWS = 16;
+export const ENET_PEER_RELIABLE_WINDOW_SIZE = 0x1000;
+export const ENET_PEER_FREE_RELIABLE_WINDOWS = 8;
+
+/** Not from ENet: how many undelivered unreliable commands one channel may hold while waiting for their reliable predecessor. */
+export const MAX_PENDING_UNRELIABLE_PER_CHANNEL = 4096;
+/** Not from ENet: datagrams the host keeps queued for sending before it reports backpressure by dropping the oldest. */
+export const MAX_QUEUED_TRANSMITS = 65536;

@@ -1,0 +1,328 @@
+/**
+ * Received data commands: window checks, duplicate suppression, reliable ordering,
+ * sequenced-unreliable ordering, the unsequenced window and fragment reassembly
+ * (enet_peer_queue_incoming_command, the dispatch functions and the send handlers
+ * of protocol.c). Results are handed to the host through `IncomingSink`.
+ *
+ * Handler results follow protocol.c: OK (process the next command and acknowledge
+ * this one, also when it was a harmless duplicate) or ERROR (stop reading the datagram).
+ */
+import type { Channel } from "./channel.ts";
+import { IncomingCommand } from "./commands.ts";
+import {
+  ENET_PEER_FREE_RELIABLE_WINDOWS,
+  ENET_PEER_FREE_UNSEQUENCED_WINDOWS,
+  ENET_PEER_RELIABLE_WINDOW_SIZE,
+  ENET_PEER_RELIABLE_WINDOWS,
+  ENET_PEER_UNSEQUENCED_WINDOW_SIZE,
+  MAX_PENDING_UNRELIABLE_PER_CHANNEL,
+} from "./constants.ts";
+import { PacketFlags } from "./enums.ts";
+import type { PeerCore } from "./peer-core.ts";
+import { ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT, ProtocolCommand } from "./wire.ts";
+
+export const HANDLER_OK = 0;
+export const HANDLER_ERROR = -1;
+
+export interface IncomingSink {
+  readonly maximumPacketSize: number;
+  readonly maximumWaitingData: number;
+  /** A packet is ready for the application, in delivery order. */
+  deliver(peer: PeerCore, channelID: number, packet: Uint8Array, flags: number): void;
+  /** A packet or command was discarded because a limit was reached. */
+  countLimitDrop(): void;
+}
+
+/** True when `seq` lies in the free reliable windows ahead of the channel's position (protocol.c's window test). */
+export function inReceiveWindow(channel: Channel, seq: number): boolean {
+  let reliableWindow = (seq / ENET_PEER_RELIABLE_WINDOW_SIZE) | 0;
+  const currentWindow = (channel.incomingReliableSequenceNumber / ENET_PEER_RELIABLE_WINDOW_SIZE) | 0;
+  if (seq < channel.incomingReliableSequenceNumber) reliableWindow += ENET_PEER_RELIABLE_WINDOWS;
+  return reliableWindow >= currentWindow && reliableWindow < currentWindow + ENET_PEER_FREE_RELIABLE_WINDOWS - 1;
+}
+
+/** Distance of a reliable sequence number ahead of the channel's position, modulo 2^16. */
+function reliableDistance(channel: Channel, seq: number): number {
+  return (seq - channel.incomingReliableSequenceNumber) & 0xffff;
+}
+
+function copyPayload(data: Uint8Array, offset: number, length: number): Uint8Array {
+  return data.slice(offset, offset + length);
+}
+
+// ---------------------------------------------------------------- reliable
+
+export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID: number, seq: number, data: Uint8Array, offset: number, length: number): number {
+  const channel = peer.channels[channelID]!;
+  if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
+  if (seq === channel.incomingReliableSequenceNumber || channel.incomingReliable.has(seq)) return HANDLER_OK;
+  if (peer.totalWaitingData >= sink.maximumWaitingData) {
+    sink.countLimitDrop();
+    return HANDLER_ERROR;
+  }
+  const cmd = new IncomingCommand(ProtocolCommand.SEND_RELIABLE, channelID, seq, 0, copyPayload(data, offset, length), PacketFlags.RELIABLE, 0);
+  peer.totalWaitingData += length;
+  channel.incomingReliable.set(seq, cmd);
+  dispatchIncomingReliable(sink, peer, channel);
+  return HANDLER_OK;
+}
+
+export function dispatchIncomingReliable(sink: IncomingSink, peer: PeerCore, channel: Channel): void {
+  let advanced = false;
+  for (;;) {
+    const next = (channel.incomingReliableSequenceNumber + 1) & 0xffff;
+    const cmd = channel.incomingReliable.get(next);
+    if (cmd === undefined || cmd.fragmentsRemaining > 0) break;
+    channel.incomingReliable.delete(next);
+    channel.incomingReliableSequenceNumber = next;
+    if (cmd.fragmentCount > 0) channel.incomingReliableSequenceNumber = (next + cmd.fragmentCount - 1) & 0xffff;
+    advanced = true;
+    sink.deliver(peer, cmd.channelID, cmd.packet, cmd.flags);
+  }
+  if (!advanced) return;
+  channel.incomingUnreliableSequenceNumber = 0;
+  if (channel.incomingUnreliable.length > 0) dispatchIncomingUnreliable(sink, peer, channel);
+}
+
+export function handleSendFragment(
+  sink: IncomingSink,
+  peer: PeerCore,
+  channelID: number,
+  startSequenceNumber: number,
+  fragmentCount: number,
+  fragmentNumber: number,
+  totalLength: number,
+  fragmentOffset: number,
+  data: Uint8Array,
+  offset: number,
+  fragmentLength: number,
+): number {
+  if (fragmentLength <= 0) return HANDLER_ERROR;
+  const channel = peer.channels[channelID]!;
+  if (!inReceiveWindow(channel, startSequenceNumber)) return HANDLER_OK;
+  if (
+    fragmentCount > ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT ||
+    fragmentNumber >= fragmentCount ||
+    totalLength > sink.maximumPacketSize ||
+    totalLength < fragmentCount ||
+    fragmentOffset >= totalLength ||
+    fragmentLength > totalLength - fragmentOffset
+  ) {
+    return HANDLER_ERROR;
+  }
+  // Already delivered (a late duplicate of a one-fragment packet).
+  if (startSequenceNumber === channel.incomingReliableSequenceNumber) return HANDLER_OK;
+  let start = channel.incomingReliable.get(startSequenceNumber);
+  if (start !== undefined) {
+    if (start.command !== ProtocolCommand.SEND_FRAGMENT || start.packet.length !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
+  } else {
+    if (peer.totalWaitingData >= sink.maximumWaitingData) {
+      sink.countLimitDrop();
+      return HANDLER_ERROR;
+    }
+    start = new IncomingCommand(ProtocolCommand.SEND_FRAGMENT, channelID, startSequenceNumber, 0, new Uint8Array(totalLength), PacketFlags.RELIABLE, fragmentCount);
+    peer.totalWaitingData += totalLength;
+    channel.incomingReliable.set(startSequenceNumber, start);
+  }
+  if (addFragment(start, fragmentNumber, fragmentOffset, data, offset, fragmentLength)) {
+    dispatchIncomingReliable(sink, peer, channel);
+  }
+  return HANDLER_OK;
+}
+
+/** Record one fragment; true when this completed the packet. */
+function addFragment(start: IncomingCommand, fragmentNumber: number, fragmentOffset: number, data: Uint8Array, offset: number, fragmentLength: number): boolean {
+  const bits = start.fragments!;
+  const word = fragmentNumber >>> 5;
+  const bit = 1 << (fragmentNumber & 31);
+  if ((bits[word]! & bit) !== 0) return false;
+  bits[word] = bits[word]! | bit;
+  start.fragmentsRemaining--;
+  let length = fragmentLength;
+  if (fragmentOffset + length > start.packet.length) length = start.packet.length - fragmentOffset;
+  start.packet.set(data.subarray(offset, offset + length), fragmentOffset);
+  if (start.fragmentsRemaining > 0) return false;
+  start.fragments = null;
+  return true;
+}
+
+// ---------------------------------------------------------------- unreliable
+
+function insertUnreliable(channel: Channel, cmd: IncomingCommand): void {
+  const list = channel.incomingUnreliable;
+  const d = reliableDistance(channel, cmd.reliableSequenceNumber);
+  let i = list.length;
+  while (i > 0) {
+    const prev = list[i - 1]!;
+    const pd = reliableDistance(channel, prev.reliableSequenceNumber);
+    if (pd < d || (pd === d && prev.unreliableSequenceNumber < cmd.unreliableSequenceNumber)) break;
+    i--;
+  }
+  if (i === list.length) list.push(cmd);
+  else list.splice(i, 0, cmd);
+}
+
+function findUnreliable(channel: Channel, seq: number, unreliableSeq: number): IncomingCommand | undefined {
+  const list = channel.incomingUnreliable;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const c = list[i]!;
+    if (c.reliableSequenceNumber === seq && c.unreliableSequenceNumber === unreliableSeq) return c;
+  }
+  return undefined;
+}
+
+export function handleSendUnreliable(
+  sink: IncomingSink,
+  peer: PeerCore,
+  channelID: number,
+  seq: number,
+  unreliableSeq: number,
+  data: Uint8Array,
+  offset: number,
+  length: number,
+): number {
+  const channel = peer.channels[channelID]!;
+  if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
+  if (seq === channel.incomingReliableSequenceNumber) {
+    if (unreliableSeq <= channel.incomingUnreliableSequenceNumber) return HANDLER_OK;
+    if (peer.totalWaitingData >= sink.maximumWaitingData) {
+      sink.countLimitDrop();
+      return HANDLER_ERROR;
+    }
+    // Nothing older can still be waiting with this reliable position except
+    // incomplete fragments, which stay queued; deliver in place.
+    channel.incomingUnreliableSequenceNumber = unreliableSeq;
+    peer.totalWaitingData += length;
+    sink.deliver(peer, channelID, copyPayload(data, offset, length), 0);
+    return HANDLER_OK;
+  }
+  if (findUnreliable(channel, seq, unreliableSeq) !== undefined) return HANDLER_OK;
+  if (peer.totalWaitingData >= sink.maximumWaitingData || channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL) {
+    sink.countLimitDrop();
+    return HANDLER_ERROR;
+  }
+  const cmd = new IncomingCommand(ProtocolCommand.SEND_UNRELIABLE, channelID, seq, unreliableSeq, copyPayload(data, offset, length), 0, 0);
+  peer.totalWaitingData += length;
+  insertUnreliable(channel, cmd);
+  return HANDLER_OK;
+}
+
+export function handleSendUnreliableFragment(
+  sink: IncomingSink,
+  peer: PeerCore,
+  channelID: number,
+  seq: number,
+  startSequenceNumber: number,
+  fragmentCount: number,
+  fragmentNumber: number,
+  totalLength: number,
+  fragmentOffset: number,
+  data: Uint8Array,
+  offset: number,
+  fragmentLength: number,
+): number {
+  const channel = peer.channels[channelID]!;
+  if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
+  if (seq === channel.incomingReliableSequenceNumber && startSequenceNumber <= channel.incomingUnreliableSequenceNumber) return HANDLER_OK;
+  if (
+    fragmentCount > ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT ||
+    fragmentNumber >= fragmentCount ||
+    totalLength > sink.maximumPacketSize ||
+    fragmentOffset >= totalLength ||
+    fragmentLength > totalLength - fragmentOffset
+  ) {
+    return HANDLER_ERROR;
+  }
+  let start = findUnreliable(channel, seq, startSequenceNumber);
+  if (start !== undefined) {
+    if (start.command !== ProtocolCommand.SEND_UNRELIABLE_FRAGMENT || start.packet.length !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
+  } else {
+    if (peer.totalWaitingData >= sink.maximumWaitingData || channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL) {
+      sink.countLimitDrop();
+      return HANDLER_ERROR;
+    }
+    start = new IncomingCommand(
+      ProtocolCommand.SEND_UNRELIABLE_FRAGMENT,
+      channelID,
+      seq,
+      startSequenceNumber,
+      new Uint8Array(totalLength),
+      PacketFlags.UNRELIABLE_FRAGMENT,
+      fragmentCount,
+    );
+    peer.totalWaitingData += totalLength;
+    insertUnreliable(channel, start);
+  }
+  if (addFragment(start, fragmentNumber, fragmentOffset, data, offset, fragmentLength)) {
+    dispatchIncomingUnreliable(sink, peer, channel);
+  }
+  return HANDLER_OK;
+}
+
+/**
+ * Deliver queued unreliable commands whose reliable predecessor has been delivered,
+ * in unreliable-sequence order; drop those that are now behind; keep incomplete
+ * fragments of the current position and everything ahead.
+ */
+export function dispatchIncomingUnreliable(sink: IncomingSink, peer: PeerCore, channel: Channel): void {
+  const list = channel.incomingUnreliable;
+  let write = 0;
+  let i = 0;
+  for (; i < list.length; i++) {
+    const cmd = list[i]!;
+    if (cmd.reliableSequenceNumber === channel.incomingReliableSequenceNumber) {
+      if (cmd.fragmentsRemaining > 0) {
+        list[write++] = cmd;
+        continue;
+      }
+      if (cmd.unreliableSequenceNumber > channel.incomingUnreliableSequenceNumber) {
+        channel.incomingUnreliableSequenceNumber = cmd.unreliableSequenceNumber;
+        sink.deliver(peer, cmd.channelID, cmd.packet, cmd.flags);
+      } else {
+        peer.totalWaitingData -= cmd.packet.length;
+      }
+      continue;
+    }
+    if (inReceiveWindow(channel, cmd.reliableSequenceNumber)) break;
+    // Behind the reliable position: too late to deliver in order.
+    peer.totalWaitingData -= cmd.packet.length;
+  }
+  if (write === i) {
+    if (i > 0) list.splice(0, i);
+  } else {
+    for (; i < list.length; i++) list[write++] = list[i]!;
+    list.length = write;
+  }
+}
+
+// ---------------------------------------------------------------- unsequenced
+
+export function handleSendUnsequenced(
+  sink: IncomingSink,
+  peer: PeerCore,
+  channelID: number,
+  unsequencedGroupIn: number,
+  data: Uint8Array,
+  offset: number,
+  length: number,
+): number {
+  let unsequencedGroup = unsequencedGroupIn;
+  const index = unsequencedGroup % ENET_PEER_UNSEQUENCED_WINDOW_SIZE;
+  if (unsequencedGroup < peer.incomingUnsequencedGroup) unsequencedGroup += 0x10000;
+  if (unsequencedGroup >= peer.incomingUnsequencedGroup + ENET_PEER_FREE_UNSEQUENCED_WINDOWS * ENET_PEER_UNSEQUENCED_WINDOW_SIZE) return HANDLER_OK;
+  unsequencedGroup &= 0xffff;
+  if (unsequencedGroup - index !== peer.incomingUnsequencedGroup) {
+    peer.incomingUnsequencedGroup = unsequencedGroup - index;
+    peer.unsequencedWindow.fill(0);
+  } else if ((peer.unsequencedWindow[index >>> 5]! & (1 << (index & 31))) !== 0) {
+    return HANDLER_OK;
+  }
+  if (peer.totalWaitingData >= sink.maximumWaitingData) {
+    sink.countLimitDrop();
+    return HANDLER_ERROR;
+  }
+  peer.totalWaitingData += length;
+  sink.deliver(peer, channelID, copyPayload(data, offset, length), PacketFlags.UNSEQUENCED);
+  peer.unsequencedWindow[index >>> 5] = peer.unsequencedWindow[index >>> 5]! | (1 << (index & 31));
+  return HANDLER_OK;
+}

@@ -1,0 +1,240 @@
+/**
+ * ENetPacketPeer: Godot's handle on one remote peer of an ENetConnection. A handle
+ * belongs to one connection of a peer slot; once that connection ends it is inactive
+ * and a later connection on the same slot gets a new handle (as in Godot).
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { ENET_PEER_PACKET_LOSS_SCALE, ENET_PEER_PACKET_THROTTLE_SCALE } from "./constants.ts";
+import { PacketFlags, PeerState, PeerStatistic } from "./enums.ts";
+import type { HostCore } from "./host-core.ts";
+import type { PeerCore } from "./peer-core.ts";
+import { checkBytes, checkInt, U32_MAX } from "./validate.ts";
+
+/** What the connection exposes to its peer handles. */
+export interface PeerOwner {
+  readonly core: HostCore;
+  /** Send datagrams the core queued outside service() (disconnect_now). */
+  drainTransmits(): void;
+}
+
+interface QueuedPacket {
+  data: Uint8Array;
+  flags: number;
+  channel: number;
+}
+
+/** Received packets kept on a handle for getPacket(): at most this many bytes (oldest dropped first, counted). */
+export const PEER_PACKET_QUEUE_LIMIT_BYTES = 32 * 1024 * 1024;
+
+export class ENetPacketPeer {
+  static readonly PACKET_LOSS_SCALE = ENET_PEER_PACKET_LOSS_SCALE;
+  static readonly PACKET_THROTTLE_SCALE = ENET_PEER_PACKET_THROTTLE_SCALE;
+  static readonly FLAG_RELIABLE = PacketFlags.RELIABLE;
+  static readonly FLAG_UNSEQUENCED = PacketFlags.UNSEQUENCED;
+  static readonly FLAG_UNRELIABLE_FRAGMENT = PacketFlags.UNRELIABLE_FRAGMENT;
+
+  /** @internal */
+  readonly owner: PeerOwner;
+  /** @internal */
+  readonly slot: PeerCore;
+  /** @internal */
+  readonly generation: number;
+  private readonly remoteAddress: string;
+  private readonly remotePort: number;
+  private readonly packets: QueuedPacket[] = [];
+  private packetHead = 0;
+  private queuedBytes = 0;
+  /** Packets dropped from this handle's getPacket() queue because it exceeded its byte limit. */
+  droppedQueuedPackets = 0;
+
+  /** @internal Created by ENetConnection. */
+  constructor(owner: PeerOwner, slot: PeerCore, generation: number) {
+    this.owner = owner;
+    this.slot = slot;
+    this.generation = generation;
+    this.remoteAddress = slot.address;
+    this.remotePort = slot.port;
+  }
+
+  private get live(): boolean {
+    return this.slot.generation === this.generation;
+  }
+
+  private requireActive(what: string): PeerCore {
+    if (!this.live || this.slot.state === PeerState.STATE_DISCONNECTED) {
+      throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the peer is not active (disconnected or reset)`);
+    }
+    return this.slot;
+  }
+
+  /** @internal Queue a received packet for getPacket(). */
+  queuePacket(data: Uint8Array, flags: number, channel: number): void {
+    this.packets.push({ data, flags, channel });
+    this.queuedBytes += data.length;
+    while (this.queuedBytes > PEER_PACKET_QUEUE_LIMIT_BYTES && this.packetHead < this.packets.length - 1) {
+      const old = this.packets[this.packetHead]!;
+      this.packets[this.packetHead++] = undefined as unknown as QueuedPacket;
+      this.queuedBytes -= old.data.length;
+      this.droppedQueuedPackets++;
+    }
+  }
+
+  /** Queue a packet to the peer on `channel` with PacketFlags (copied, so the caller may reuse `packet`). */
+  send(channel: number, packet: Uint8Array, flags: number): void {
+    checkInt(channel, "channel", 0, 254);
+    checkBytes(packet, "packet");
+    checkInt(flags, "flags", 0, 0xff);
+    const slot = this.requireActive("send");
+    if (channel >= slot.channelCount) throw new RangeError(`channel must be in 0..${slot.channelCount - 1} (the peer's channel count), got ${channel}`);
+    const err = this.owner.core.send(slot, channel, packet.slice(), flags);
+    if (err !== null) throw new NetError(GodotError.FAILED, `send: ${err}`);
+  }
+
+  /** PacketPeer.put_packet: reliable, channel 0. */
+  putPacket(packet: Uint8Array): void {
+    this.send(0, packet, PacketFlags.RELIABLE);
+  }
+
+  /** Pop the oldest received packet. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
+  getPacket(): Uint8Array {
+    if (this.packetHead >= this.packets.length) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
+    const p = this.packets[this.packetHead]!;
+    this.packets[this.packetHead++] = undefined as unknown as QueuedPacket;
+    this.queuedBytes -= p.data.length;
+    if (this.packetHead === this.packets.length) {
+      this.packets.length = 0;
+      this.packetHead = 0;
+    }
+    return p.data;
+  }
+
+  getAvailablePacketCount(): number {
+    return this.packets.length - this.packetHead;
+  }
+
+  /** PacketFlags of the packet getPacket() returns next. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
+  getPacketFlags(): number {
+    if (this.packetHead >= this.packets.length) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacketFlags: no packet available");
+    return this.packets[this.packetHead]!.flags;
+  }
+
+  /** Channel of the packet getPacket() returns next (not in Godot's API; -1 when none). */
+  getPacketChannel(): number {
+    return this.packetHead < this.packets.length ? this.packets[this.packetHead]!.channel : -1;
+  }
+
+  /** Graceful disconnect; a DISCONNECT event follows. No-op on an inactive peer. */
+  peerDisconnect(data = 0): void {
+    checkInt(data, "data", 0, U32_MAX);
+    if (!this.live) return;
+    this.owner.core.disconnect(this.slot, data);
+    this.owner.drainTransmits();
+  }
+
+  /** Disconnect after all queued outgoing packets are acknowledged. No-op on an inactive peer. */
+  peerDisconnectLater(data = 0): void {
+    checkInt(data, "data", 0, U32_MAX);
+    if (!this.live) return;
+    this.owner.core.disconnectLater(this.slot, data);
+  }
+
+  /** Send one unacknowledged DISCONNECT and forget the peer at once; no DISCONNECT event. No-op on an inactive peer. */
+  peerDisconnectNow(data = 0): void {
+    checkInt(data, "data", 0, U32_MAX);
+    if (!this.live) return;
+    this.owner.core.disconnectNow(this.slot, data);
+    this.owner.drainTransmits();
+  }
+
+  /** Queue a ping (they are also sent automatically every pingInterval ms). */
+  ping(): void {
+    this.owner.core.ping(this.requireActive("ping"));
+  }
+
+  /** Interval between automatic pings in ms; 0 restores ENet's default (500). */
+  pingInterval(pingInterval: number): void {
+    checkInt(pingInterval, "pingInterval", 0, U32_MAX);
+    this.owner.core.setPingInterval(this.requireActive("pingInterval"), pingInterval);
+  }
+
+  /** Forget the peer without telling it (it will time out). No-op on an inactive peer. */
+  reset(): void {
+    if (!this.live) return;
+    this.owner.core.resetPeer(this.slot);
+  }
+
+  /** ENet's timeout parameters (0 = ENet default): limit 32, minimum 5000 ms, maximum 30000 ms. */
+  setTimeout(timeout: number, timeoutMin: number, timeoutMax: number): void {
+    checkInt(timeout, "timeout", 0, U32_MAX);
+    checkInt(timeoutMin, "timeoutMin", 0, U32_MAX);
+    checkInt(timeoutMax, "timeoutMax", 0, U32_MAX);
+    if (timeout > timeoutMin || timeoutMin > timeoutMax) {
+      throw new RangeError(`timeout (${timeout}) must be <= timeoutMin (${timeoutMin}), which must be <= timeoutMax (${timeoutMax})`);
+    }
+    this.owner.core.setTimeout(this.requireActive("setTimeout"), timeout, timeoutMin, timeoutMax);
+  }
+
+  /** Packet throttle parameters; also sent to the peer (THROTTLE_CONFIGURE). */
+  throttleConfigure(interval: number, acceleration: number, deceleration: number): void {
+    checkInt(interval, "interval", 0, U32_MAX);
+    checkInt(acceleration, "acceleration", 0, ENET_PEER_PACKET_THROTTLE_SCALE);
+    checkInt(deceleration, "deceleration", 0, ENET_PEER_PACKET_THROTTLE_SCALE);
+    this.owner.core.throttleConfigure(this.requireActive("throttleConfigure"), interval, acceleration, deceleration);
+  }
+
+  getStatistic(statistic: PeerStatistic): number {
+    checkInt(statistic, "statistic", 0, 13);
+    const p = this.slot;
+    switch (statistic) {
+      case PeerStatistic.PEER_PACKET_LOSS:
+        return p.packetLoss;
+      case PeerStatistic.PEER_PACKET_LOSS_VARIANCE:
+        return p.packetLossVariance;
+      case PeerStatistic.PEER_PACKET_LOSS_EPOCH:
+        return p.packetLossEpoch;
+      case PeerStatistic.PEER_ROUND_TRIP_TIME:
+        return p.roundTripTime;
+      case PeerStatistic.PEER_ROUND_TRIP_TIME_VARIANCE:
+        return p.roundTripTimeVariance;
+      case PeerStatistic.PEER_LAST_ROUND_TRIP_TIME:
+        return p.lastRoundTripTime;
+      case PeerStatistic.PEER_LAST_ROUND_TRIP_TIME_VARIANCE:
+        return p.lastRoundTripTimeVariance;
+      case PeerStatistic.PEER_PACKET_THROTTLE:
+        return p.packetThrottle;
+      case PeerStatistic.PEER_PACKET_THROTTLE_LIMIT:
+        return p.packetThrottleLimit;
+      case PeerStatistic.PEER_PACKET_THROTTLE_COUNTER:
+        return p.packetThrottleCounter;
+      case PeerStatistic.PEER_PACKET_THROTTLE_EPOCH:
+        return p.packetThrottleEpoch;
+      case PeerStatistic.PEER_PACKET_THROTTLE_ACCELERATION:
+        return p.packetThrottleAcceleration;
+      case PeerStatistic.PEER_PACKET_THROTTLE_DECELERATION:
+        return p.packetThrottleDeceleration;
+      case PeerStatistic.PEER_PACKET_THROTTLE_INTERVAL:
+        return p.packetThrottleInterval;
+    }
+    return 0;
+  }
+
+  getState(): PeerState {
+    return this.live ? this.slot.state : PeerState.STATE_DISCONNECTED;
+  }
+
+  getChannels(): number {
+    return this.live ? this.slot.channelCount : 0;
+  }
+
+  getRemoteAddress(): string {
+    return this.remoteAddress;
+  }
+
+  getRemotePort(): number {
+    return this.remotePort;
+  }
+
+  isActive(): boolean {
+    return this.live && this.slot.state !== PeerState.STATE_DISCONNECTED;
+  }
+}

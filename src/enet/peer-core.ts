@@ -1,0 +1,276 @@
+/**
+ * One peer slot of a host (ENetPeer): connection state, RTT and throttle figures,
+ * and the command queues. Sans-IO: the host core drives it with its service time.
+ */
+import { Channel } from "./channel.ts";
+import { OutgoingCommand } from "./commands.ts";
+import {
+  ENET_PEER_DEFAULT_PACKET_THROTTLE,
+  ENET_PEER_DEFAULT_ROUND_TRIP_TIME,
+  ENET_PEER_PACKET_THROTTLE_ACCELERATION,
+  ENET_PEER_PACKET_THROTTLE_DECELERATION,
+  ENET_PEER_PACKET_THROTTLE_INTERVAL,
+  ENET_PEER_PACKET_THROTTLE_SCALE,
+  ENET_PEER_PING_INTERVAL,
+  ENET_PEER_RELIABLE_WINDOW_SIZE,
+  ENET_PEER_TIMEOUT_LIMIT,
+  ENET_PEER_TIMEOUT_MAXIMUM,
+  ENET_PEER_TIMEOUT_MINIMUM,
+  ENET_PEER_UNSEQUENCED_WINDOW_SIZE,
+} from "./constants.ts";
+import { PeerState } from "./enums.ts";
+import { COMMAND_SIZES, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, ENET_PROTOCOL_COMMAND_FLAG_UNSEQUENCED, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE, ProtocolCommand } from "./wire.ts";
+
+/** Numbers per pending acknowledgement in `PeerCore.acknowledgements`: channelID, reliable sequence number, command number, sent time. */
+export const ACK_STRIDE = 4;
+
+export class PeerCore {
+  /** Index in the host's peer table; the peer ID the remote side puts in its headers. */
+  readonly incomingPeerID: number;
+  /** Bumped whenever the slot is reset, so stale events for an earlier connection are recognised. */
+  generation = 0;
+  /** Opaque slot for the binding layer (ENetPacketPeer). */
+  userData: unknown = undefined;
+
+  state: PeerState = PeerState.STATE_DISCONNECTED;
+  outgoingPeerID = ENET_PROTOCOL_MAXIMUM_PEER_ID;
+  connectID = 0;
+  outgoingSessionID = 0xff;
+  incomingSessionID = 0xff;
+  address = "";
+  port = 0;
+  channels: Channel[] = [];
+  channelCount = 0;
+  incomingBandwidth = 0;
+  outgoingBandwidth = 0;
+  incomingBandwidthThrottleEpoch = 0;
+  outgoingBandwidthThrottleEpoch = 0;
+  incomingDataTotal = 0;
+  outgoingDataTotal = 0;
+  lastSendTime = 0;
+  lastReceiveTime = 0;
+  nextTimeout = 0;
+  earliestTimeout = 0;
+  packetLossEpoch = 0;
+  packetsSent = 0;
+  packetsLost = 0;
+  packetLoss = 0;
+  packetLossVariance = 0;
+  packetThrottle = ENET_PEER_DEFAULT_PACKET_THROTTLE;
+  packetThrottleLimit = ENET_PEER_PACKET_THROTTLE_SCALE;
+  packetThrottleCounter = 0;
+  packetThrottleEpoch = 0;
+  packetThrottleAcceleration = ENET_PEER_PACKET_THROTTLE_ACCELERATION;
+  packetThrottleDeceleration = ENET_PEER_PACKET_THROTTLE_DECELERATION;
+  packetThrottleInterval = ENET_PEER_PACKET_THROTTLE_INTERVAL;
+  pingInterval = ENET_PEER_PING_INTERVAL;
+  timeoutLimit = ENET_PEER_TIMEOUT_LIMIT;
+  timeoutMinimum = ENET_PEER_TIMEOUT_MINIMUM;
+  timeoutMaximum = ENET_PEER_TIMEOUT_MAXIMUM;
+  lastRoundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
+  lowestRoundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
+  lastRoundTripTimeVariance = 0;
+  highestRoundTripTimeVariance = 0;
+  roundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
+  roundTripTimeVariance = 0;
+  mtu: number;
+  windowSize = ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE;
+  reliableDataInTransit = 0;
+  outgoingReliableSequenceNumber = 0;
+  incomingUnsequencedGroup = 0;
+  outgoingUnsequencedGroup = 0;
+  readonly unsequencedWindow = new Uint32Array(ENET_PEER_UNSEQUENCED_WINDOW_SIZE / 32);
+  eventData = 0;
+  /** Bytes of received packets not yet handed to the application (bounded by the host's maximumWaitingData). */
+  totalWaitingData = 0;
+  /** The last datagram to this peer stopped at the MTU or command limit; send another. */
+  continueSending = false;
+
+  /** Pending acknowledgements, ACK_STRIDE numbers each (flat, so queueing one allocates nothing). */
+  acknowledgements: number[] = [];
+  /** The outgoing queue holds only commands the reliable window or throttle holds back; nothing to send until an ack or timeout. */
+  outgoingBlocked = false;
+  /** Commands waiting to be (re)sent, in order. Entries with `done` set are skipped. */
+  outgoingCommands: OutgoingCommand[] = [];
+  /** Reliable commands sent and not yet acknowledged, oldest first from `sentHead`. */
+  sentReliableCommands: OutgoingCommand[] = [];
+  sentHead = 0;
+  /** Reliable commands sent at least once and not acknowledged, by channelID * 65536 + sequence number. */
+  readonly unacknowledged = new Map<number, OutgoingCommand>();
+
+  constructor(incomingPeerID: number, mtu: number) {
+    this.incomingPeerID = incomingPeerID;
+    this.mtu = mtu;
+  }
+
+  get isConnectedState(): boolean {
+    return this.state === PeerState.STATE_CONNECTED || this.state === PeerState.STATE_DISCONNECT_LATER;
+  }
+
+  get sentReliableCount(): number {
+    return this.sentReliableCommands.length - this.sentHead;
+  }
+
+  /** The oldest unacknowledged sent reliable command, dropping acknowledged ones off the front. */
+  firstSentReliable(): OutgoingCommand | undefined {
+    const list = this.sentReliableCommands;
+    while (this.sentHead < list.length && list[this.sentHead]!.done) this.sentHead++;
+    if (this.sentHead === list.length) {
+      list.length = 0;
+      this.sentHead = 0;
+      return undefined;
+    }
+    if (this.sentHead > 256 && this.sentHead * 2 > list.length) {
+      this.sentReliableCommands = list.slice(this.sentHead);
+      this.sentHead = 0;
+    }
+    return this.sentReliableCommands[this.sentHead];
+  }
+
+  hasOutgoingCommands(): boolean {
+    if (this.firstSentReliable() !== undefined) return true;
+    for (const c of this.outgoingCommands) if (!c.done) return true;
+    return false;
+  }
+
+  /** enet_peer_reset_queues: forget every queued command and the channels. */
+  resetQueues(): void {
+    this.acknowledgements.length = 0;
+    for (const c of this.outgoingCommands) c.done = true;
+    for (const c of this.sentReliableCommands) c.done = true;
+    this.outgoingCommands = [];
+    this.sentReliableCommands = [];
+    this.sentHead = 0;
+    this.unacknowledged.clear();
+    this.channels = [];
+    this.channelCount = 0;
+  }
+
+  /** enet_peer_reset's field resets (the host adjusts its connected-peer counters first). */
+  resetFields(hostMtu: number): void {
+    this.generation++;
+    this.outgoingPeerID = ENET_PROTOCOL_MAXIMUM_PEER_ID;
+    this.connectID = 0;
+    this.state = PeerState.STATE_DISCONNECTED;
+    this.incomingBandwidth = 0;
+    this.outgoingBandwidth = 0;
+    this.incomingBandwidthThrottleEpoch = 0;
+    this.outgoingBandwidthThrottleEpoch = 0;
+    this.incomingDataTotal = 0;
+    this.outgoingDataTotal = 0;
+    this.lastSendTime = 0;
+    this.lastReceiveTime = 0;
+    this.nextTimeout = 0;
+    this.earliestTimeout = 0;
+    this.packetLossEpoch = 0;
+    this.packetsSent = 0;
+    this.packetsLost = 0;
+    this.packetLoss = 0;
+    this.packetLossVariance = 0;
+    this.packetThrottle = ENET_PEER_DEFAULT_PACKET_THROTTLE;
+    this.packetThrottleLimit = ENET_PEER_PACKET_THROTTLE_SCALE;
+    this.packetThrottleCounter = 0;
+    this.packetThrottleEpoch = 0;
+    this.packetThrottleAcceleration = ENET_PEER_PACKET_THROTTLE_ACCELERATION;
+    this.packetThrottleDeceleration = ENET_PEER_PACKET_THROTTLE_DECELERATION;
+    this.packetThrottleInterval = ENET_PEER_PACKET_THROTTLE_INTERVAL;
+    this.pingInterval = ENET_PEER_PING_INTERVAL;
+    this.timeoutLimit = ENET_PEER_TIMEOUT_LIMIT;
+    this.timeoutMinimum = ENET_PEER_TIMEOUT_MINIMUM;
+    this.timeoutMaximum = ENET_PEER_TIMEOUT_MAXIMUM;
+    this.lastRoundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
+    this.lowestRoundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
+    this.lastRoundTripTimeVariance = 0;
+    this.highestRoundTripTimeVariance = 0;
+    this.roundTripTime = ENET_PEER_DEFAULT_ROUND_TRIP_TIME;
+    this.roundTripTimeVariance = 0;
+    this.mtu = hostMtu;
+    this.reliableDataInTransit = 0;
+    this.outgoingReliableSequenceNumber = 0;
+    this.windowSize = ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE;
+    this.incomingUnsequencedGroup = 0;
+    this.outgoingUnsequencedGroup = 0;
+    this.eventData = 0;
+    this.totalWaitingData = 0;
+    this.continueSending = false;
+    this.unsequencedWindow.fill(0);
+    this.resetQueues();
+  }
+
+  allocateChannels(count: number): void {
+    this.channels = new Array<Channel>(count);
+    for (let i = 0; i < count; i++) this.channels[i] = new Channel();
+    this.channelCount = count;
+  }
+
+  /** enet_peer_setup_outgoing_command: assign sequence numbers and queue. */
+  setupOutgoingCommand(cmd: OutgoingCommand): void {
+    this.outgoingDataTotal += COMMAND_SIZES[cmd.commandByte & 0x0f]! + cmd.fragmentLength;
+    if (cmd.channelID === 0xff) {
+      this.outgoingReliableSequenceNumber = (this.outgoingReliableSequenceNumber + 1) & 0xffff;
+      cmd.reliableSequenceNumber = this.outgoingReliableSequenceNumber;
+      cmd.unreliableSequenceNumber = 0;
+    } else {
+      const channel = this.channels[cmd.channelID]!;
+      if (cmd.commandByte & ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) {
+        channel.outgoingReliableSequenceNumber = (channel.outgoingReliableSequenceNumber + 1) & 0xffff;
+        channel.outgoingUnreliableSequenceNumber = 0;
+        cmd.reliableSequenceNumber = channel.outgoingReliableSequenceNumber;
+        cmd.unreliableSequenceNumber = 0;
+      } else if (cmd.commandByte & ENET_PROTOCOL_COMMAND_FLAG_UNSEQUENCED) {
+        this.outgoingUnsequencedGroup = (this.outgoingUnsequencedGroup + 1) & 0xffff;
+        cmd.reliableSequenceNumber = 0;
+        cmd.unreliableSequenceNumber = 0;
+      } else {
+        if (cmd.fragmentOffset === 0) channel.outgoingUnreliableSequenceNumber = (channel.outgoingUnreliableSequenceNumber + 1) & 0xffff;
+        cmd.reliableSequenceNumber = channel.outgoingReliableSequenceNumber;
+        cmd.unreliableSequenceNumber = channel.outgoingUnreliableSequenceNumber;
+      }
+    }
+    cmd.sendAttempts = 0;
+    cmd.sentTime = 0;
+    cmd.roundTripTimeout = 0;
+    cmd.roundTripTimeoutLimit = 0;
+    if ((cmd.commandByte & 0x0f) === ProtocolCommand.SEND_UNSEQUENCED) cmd.field1 = this.outgoingUnsequencedGroup;
+    this.outgoingCommands.push(cmd);
+    this.outgoingBlocked = false;
+  }
+
+  /** Queue a control command on channel 0xFF. */
+  queueControl(commandByte: number, field1 = 0, field2 = 0, field3 = 0, connect: Uint32Array | null = null): OutgoingCommand {
+    const cmd = new OutgoingCommand(commandByte, 0xff, null, 0, 0);
+    cmd.field1 = field1;
+    cmd.field2 = field2;
+    cmd.field3 = field3;
+    cmd.connect = connect;
+    this.setupOutgoingCommand(cmd);
+    return cmd;
+  }
+
+  /**
+   * Forget an acknowledged reliable command (enet_protocol_remove_sent_reliable_command).
+   * Returns its command number, or NONE when it is unknown.
+   */
+  removeSentReliableCommand(reliableSequenceNumber: number, channelID: number): ProtocolCommand {
+    const key = channelID * 65536 + reliableSequenceNumber;
+    const cmd = this.unacknowledged.get(key);
+    if (cmd === undefined) return ProtocolCommand.NONE;
+    this.unacknowledged.delete(key);
+    const wasInFlight = cmd.inFlight;
+    cmd.inFlight = false;
+    if (channelID < this.channelCount) {
+      const channel = this.channels[channelID]!;
+      const w = (reliableSequenceNumber / ENET_PEER_RELIABLE_WINDOW_SIZE) | 0;
+      if (channel.reliableWindows[w]! > 0) {
+        channel.reliableWindows[w]!--;
+        if (channel.reliableWindows[w] === 0) channel.usedReliableWindows &= ~(1 << w);
+      }
+    }
+    if (wasInFlight && cmd.packet !== null) this.reliableDataInTransit -= cmd.fragmentLength;
+    cmd.done = true;
+    const head = this.firstSentReliable();
+    if (head !== undefined) this.nextTimeout = head.sentTime + head.roundTripTimeout;
+    return cmd.command;
+  }
+}
+
