@@ -530,7 +530,7 @@ export class WebSocketPeer extends EventTarget {
         case "close":
           this.readyState = WebSocketState.STATE_CLOSED;
           this.closeCode = e.wasClean ? e.code : -1;
-          this.closeReason = e.wasClean ? e.reason : "";
+          this.closeReason = e.wasClean ? withoutGodot3Nul(e.reason) : "";
           this.disarm();
           this.dispatchEvent(new WebSocketCloseEvent(e.code, e.reason, e.wasClean));
           this.onStateChange?.();
@@ -773,6 +773,15 @@ export class WebSocketPeer extends EventTarget {
     super.removeEventListener(type, listener, options);
     if (type === "message" && listener !== null) this.messageListeners.delete(listener);
   }
+}
+
+/**
+ * Godot 3's WebSocket (wslay) sends close reasons with the C string's terminating NUL
+ * (it passes `CharString::size()`, which counts it). One trailing NUL is dropped so
+ * getCloseReason() gives what the Godot 3 game passed; the close event keeps the exact bytes.
+ */
+function withoutGodot3Nul(reason: string): string {
+  return reason.endsWith("\0") ? reason.slice(0, -1) : reason;
 }
 
 const EMPTY = new Uint8Array(0);
