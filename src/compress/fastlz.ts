@@ -83,11 +83,16 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
       matchEnd++;
       ref++;
     }
-    const matchLength = matchEnd - ip;
-    if (level === 2 && distance > FASTLZ_MAX_L2_DISTANCE && matchLength < MIN_FAR_MATCH) {
-      ip++;
-      continue;
+    if (level === 2 && distance > FASTLZ_MAX_L2_DISTANCE) {
+      // FastLZ 0.5.0's decoder (Godot's) wants a byte after a far match's offset, so
+      // a far match must not end the stream.
+      if (matchEnd === length) matchEnd--;
+      if (matchEnd - ip < MIN_FAR_MATCH) {
+        ip++;
+        continue;
+      }
     }
+    const matchLength = matchEnd - ip;
     op = writeLiterals(input, literalStart, ip, out, op);
     op = level === 1 ? writeMatchL1(out, op, matchLength, distance) : writeMatchL2(out, op, matchLength, distance);
     // Index the last positions of the match so the next search can find them.
