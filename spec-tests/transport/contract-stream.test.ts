@@ -124,6 +124,60 @@ async function expectNetError(p: Promise<unknown>, codes: GodotError[], mentions
   return thrown;
 }
 
+async function halfCloseClientFirst(listenOpts: StreamListenOptions, connectOpts: (port: number) => StreamConnectOptions): Promise<void> {
+  const accepted = deferred<Stream>();
+  const listener = await within(streams.listen(listenOpts, (s) => accepted.resolve(s)), WAIT, "listen");
+  try {
+    const client = await within(streams.connect(connectOpts(listener.port)), WAIT, "connect");
+    const server = await within(accepted.promise, WAIT, "accept");
+    const atServer = new Collector(server);
+    const atClient = new Collector(client);
+    client.write(new TextEncoder().encode("request"));
+    client.end();
+    await within(atServer.ended.promise, WAIT, "server sees client FIN");
+    assert.equal(new TextDecoder().decode(atServer.bytes()), "request");
+    assert.throws(() => client.write(new Uint8Array(1)), NetError, "writing after end() is an error");
+    assert.equal(atServer.closeSeen, false, "half-closed, not closed");
+    // The direction still open keeps working.
+    for (let i = 0; i < 3; i++) server.write(new TextEncoder().encode(`reply${i};`));
+    await atClient.waitForBytes(21, "replies after FIN");
+    assert.equal(atClient.endSeen, false);
+    server.end();
+    await within(atClient.ended.promise, WAIT, "client sees server FIN");
+    assert.equal(new TextDecoder().decode(atClient.bytes()), "reply0;reply1;reply2;");
+    assert.equal(await within(atClient.closed.promise, WAIT, "client close"), undefined, "clean close has no error");
+    assert.equal(await within(atServer.closed.promise, WAIT, "server close"), undefined);
+    assert.throws(() => client.write(new Uint8Array(1)), NetError);
+  } finally {
+    await listener.close();
+  }
+}
+
+
+async function halfCloseServerFirst(listenOpts: StreamListenOptions, connectOpts: (port: number) => StreamConnectOptions): Promise<void> {
+  const accepted = deferred<Stream>();
+  const listener = await within(streams.listen(listenOpts, (s) => accepted.resolve(s)), WAIT, "listen");
+  try {
+    const client = await within(streams.connect(connectOpts(listener.port)), WAIT, "connect");
+    const server = await within(accepted.promise, WAIT, "accept");
+    const atServer = new Collector(server);
+    const atClient = new Collector(client);
+    server.write(new TextEncoder().encode("banner"));
+    server.end();
+    await within(atClient.ended.promise, WAIT, "client sees server FIN");
+    assert.equal(new TextDecoder().decode(atClient.bytes()), "banner");
+    client.write(new TextEncoder().encode("late"));
+    await atServer.waitForBytes(4, "client data after server FIN");
+    assert.equal(new TextDecoder().decode(atServer.bytes()), "late");
+    client.end();
+    assert.equal(await within(atServer.closed.promise, WAIT, "server close"), undefined);
+    assert.equal(await within(atClient.closed.promise, WAIT, "client close"), undefined);
+  } finally {
+    await listener.close();
+  }
+}
+
+
 describe(`stream transport contract (${runtime.name})`, () => {
   let tmp = "";
   before(() => {
@@ -210,56 +264,14 @@ describe(`stream transport contract (${runtime.name})`, () => {
     }
   });
 
-  test("half-close, client first: server still writes after the client's FIN", async () => {
-    const accepted = deferred<Stream>();
-    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
-    try {
-      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
-      const server = await within(accepted.promise, WAIT, "accept");
-      const atServer = new Collector(server);
-      const atClient = new Collector(client);
-      client.write(new TextEncoder().encode("request"));
-      client.end();
-      await within(atServer.ended.promise, WAIT, "server sees client FIN");
-      assert.equal(new TextDecoder().decode(atServer.bytes()), "request");
-      assert.throws(() => client.write(new Uint8Array(1)), NetError, "writing after end() is an error");
-      assert.equal(atServer.closeSeen, false, "half-closed, not closed");
-      // The direction still open keeps working.
-      for (let i = 0; i < 3; i++) server.write(new TextEncoder().encode(`reply${i};`));
-      await atClient.waitForBytes(21, "replies after FIN");
-      assert.equal(atClient.endSeen, false);
-      server.end();
-      await within(atClient.ended.promise, WAIT, "client sees server FIN");
-      assert.equal(new TextDecoder().decode(atClient.bytes()), "reply0;reply1;reply2;");
-      assert.equal(await within(atClient.closed.promise, WAIT, "client close"), undefined, "clean close has no error");
-      assert.equal(await within(atServer.closed.promise, WAIT, "server close"), undefined);
-      assert.throws(() => client.write(new Uint8Array(1)), NetError);
-    } finally {
-      await listener.close();
-    }
-  });
-
-  test("half-close, server first: client still writes after the server's FIN", async () => {
-    const accepted = deferred<Stream>();
-    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
-    try {
-      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
-      const server = await within(accepted.promise, WAIT, "accept");
-      const atServer = new Collector(server);
-      const atClient = new Collector(client);
-      server.write(new TextEncoder().encode("banner"));
-      server.end();
-      await within(atClient.ended.promise, WAIT, "client sees server FIN");
-      assert.equal(new TextDecoder().decode(atClient.bytes()), "banner");
-      client.write(new TextEncoder().encode("late"));
-      await atServer.waitForBytes(4, "client data after server FIN");
-      assert.equal(new TextDecoder().decode(atServer.bytes()), "late");
-      client.end();
-      assert.equal(await within(atServer.closed.promise, WAIT, "server close"), undefined);
-      assert.equal(await within(atClient.closed.promise, WAIT, "client close"), undefined);
-    } finally {
-      await listener.close();
-    }
+  const tcp4: StreamListenOptions = { host: "127.0.0.1", port: 0 };
+  const tcp4At = (port: number): StreamConnectOptions => ({ host: "127.0.0.1", port });
+  test("half-close over TCP, client first: server still writes after the client's FIN", () => halfCloseClientFirst(tcp4, tcp4At));
+  test("half-close over TCP, server first: client still writes after the server's FIN", () => halfCloseServerFirst(tcp4, tcp4At));
+  test("half-close over a unix socket, both directions", async () => {
+    const path = join(tmp, "half.sock");
+    await halfCloseClientFirst({ path }, () => ({ path }));
+    await halfCloseServerFirst({ path }, () => ({ path }));
   });
 
   test("a reset reaches onClose with an error; writing to a closed stream is a NetError", async () => {
@@ -365,6 +377,12 @@ describe(`stream transport contract (${runtime.name})`, () => {
       } finally {
         await listener.close();
       }
+    });
+
+    test("TLS half-close in both directions", { skip: reason ?? false }, async () => {
+      const listenOpts: StreamListenOptions = { host: "127.0.0.1", port: 0, tls: { cert: cert.cert, key: cert.key } };
+      await halfCloseClientFirst(listenOpts, (port) => at(port, "localhost", { ca: cert.ca }));
+      await halfCloseServerFirst(listenOpts, (port) => at(port, "localhost", { ca: cert.ca }));
     });
 
     test("TLS verification: unknown CA and wrong name fail; serverName, verifyHostname:false and unsafe are honoured", { skip: reason ?? false }, async () => {

@@ -1,12 +1,12 @@
 /**
  * Bun adapter: Bun.udpSocket for UDP, Bun.connect/Bun.listen for TCP, TLS and unix
  * sockets. `Bun` is only looked up when a function is called, so this module
- * imports fine on Node and Deno.
+ * imports fine on Node and Deno. Everything is native; TLS certificate checks are
+ * evaluated here from what Bun reports (see bunConnectTls).
  */
 import { unlinkSync } from "node:fs";
 import { GodotError, NetError } from "../errors.ts";
 import { checkAddressType, checkDatagramSize, checkPort, formatEndpoint, ipFamily, isWildcardAll, unmapIPv4 } from "./addresses.ts";
-import { nodeStreams } from "./node.ts";
 import { closeErrorOf, deliver, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
 import { realClock } from "./real-clock.ts";
@@ -21,6 +21,7 @@ import type {
   StreamConnectOptions,
   StreamListenOptions,
   StreamTransport,
+  TLSOptions,
 } from "./types.ts";
 
 // The slice of Bun's API used here (the project type-checks against @types/node only).
@@ -66,7 +67,7 @@ interface BunSocketHandler {
 interface BunTlsOptions {
   cert?: string;
   key?: string;
-  ca?: string | string[];
+  ca?: string[];
   serverName?: string;
   rejectUnauthorized?: boolean;
 }
@@ -333,14 +334,15 @@ function bunUnixCheck(target: StreamTarget): void {
   }
 }
 
+/** A TLS handshake that has neither succeeded nor failed by now is abandoned. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
+
 async function bunConnect(opts: StreamConnectOptions): Promise<Stream> {
   const target = checkConnectOptions(opts);
   bunUnixCheck(target);
-  // Bun's native TLS client has no host-name-check hook we can rely on across versions;
-  // node:tls (implemented by Bun) honours every TLSOptions field, so TLS clients use it.
-  if (target.kind === "tcp" && target.tls) return nodeStreams.connect(opts);
   const bun = bunApi();
   const what = `connect to ${target.label}`;
+  if (target.kind === "tcp" && target.tls) return bunConnectTls(bun, target.host, target.port, target.tls, target.label);
   let created: BunStream | undefined;
   const handler = streamHandler((socket) => {
     created = new BunStream(socket, target.label, target.kind === "unix");
@@ -358,6 +360,65 @@ async function bunConnect(opts: StreamConnectOptions): Promise<Stream> {
   }
   if (!created) throw new NetError(GodotError.ERR_CANT_CONNECT, `${what}: socket did not open`);
   return created;
+}
+
+/**
+ * Native TLS client. Bun's own rejection path is not used: with an untrusted chain
+ * and `rejectUnauthorized: true`, Bun 1.4 was seen to neither finish nor report the
+ * handshake. So verification runs with `rejectUnauthorized: false` and the result
+ * Bun hands to the `handshake` callback is judged here against TLSOptions.
+ */
+async function bunConnectTls(bun: BunNamespace, host: string, port: number, tls: TLSOptions, label: string): Promise<Stream> {
+  const what = `TLS connect to ${label}`;
+  const resolved = await lookupHost(host, what);
+  let stream: BunStream | undefined;
+  let settle: ((err?: NetError) => void) | undefined;
+  const outcome = new Promise<void>((resolve, reject) => {
+    settle = (err) => {
+      settle = undefined;
+      if (err) reject(err);
+      else resolve();
+    };
+  });
+  const handler = streamHandler((socket) => {
+    stream = new BunStream(socket, `${label} (TLS)`, false);
+    socket.data = stream;
+  });
+  const onClose = handler.close!;
+  handler.close = (socket, err) => {
+    settle?.(toNetError(err ?? new Error("closed during the TLS handshake"), what, GodotError.ERR_CANT_CONNECT));
+    onClose(socket, err);
+  };
+  handler.handshake = (_socket, nameOk, authorizationError) => {
+    const code = (authorizationError as { code?: unknown } | null)?.code;
+    const nameFailed = !nameOk || code === "ERR_TLS_CERT_ALTNAME_INVALID";
+    const chainFailed = authorizationError !== null && code !== "ERR_TLS_CERT_ALTNAME_INVALID";
+    if (tls.unsafe !== true && (chainFailed || (nameFailed && tls.verifyHostname !== false))) {
+      const reason = authorizationError ? String(code ?? authorizationError.message) : "certificate does not match the host name";
+      settle?.(new NetError(GodotError.ERR_UNAUTHORIZED, `${what}: certificate rejected (${reason})`, { cause: authorizationError }));
+    } else settle?.();
+  };
+  const timer = setTimeout(() => {
+    settle?.(new NetError(GodotError.ERR_TIMEOUT, `${what}: no TLS handshake within ${TLS_HANDSHAKE_TIMEOUT_MS} ms`));
+  }, TLS_HANDSHAKE_TIMEOUT_MS);
+  try {
+    const ca = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
+    await bun.connect({
+      hostname: resolved.address,
+      port,
+      allowHalfOpen: true,
+      tls: { ca, serverName: tls.serverName ?? host, rejectUnauthorized: false },
+      socket: handler,
+    });
+    await outcome;
+  } catch (err) {
+    stream?.close();
+    throw toNetError(err, what, GodotError.ERR_CANT_CONNECT);
+  } finally {
+    clearTimeout(timer);
+  }
+  if (!stream) throw new NetError(GodotError.ERR_CANT_CONNECT, `${what}: socket did not open`);
+  return stream;
 }
 
 class BunStreamListener implements Listener {
