@@ -87,7 +87,7 @@ describe("ENet range coder vs libenet", { skip: unavailable ?? false }, () => {
     assert.ok(compressor instanceof RangeCoderCompressor);
     for (let i = 0; i < corpus.length; i += 3) {
       const c = corpus[i]!;
-      const ours = compressor.compress(c.pieces, c.outLimit);
+      const ours: Uint8Array | null = compressor.compress(c.pieces, c.outLimit);
       if (theirs[i]!.length === 0) assert.equal(ours, null, `case ${i}`);
       else assert.deepEqual(ours, theirs[i], `case ${i}`);
     }
