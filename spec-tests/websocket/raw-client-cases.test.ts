@@ -78,8 +78,8 @@ interface RawServer {
 
 function rawServer(c: ClientCase): Promise<RawServer> {
   return new Promise((resolve) => {
-    let buf = new Uint8Array(0);
-    let afterHead: Bytes[] = [];
+    let buf: Bytes = new Uint8Array(0);
+    const afterHead: Bytes[] = [];
     let resolveRequest!: (s: string) => void;
     const request = new Promise<string>((r) => (resolveRequest = r));
     const sockets: net.Socket[] = [];

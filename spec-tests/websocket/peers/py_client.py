@@ -2,6 +2,7 @@
 # text and binary messages of the listed sizes, fragmented messages, a ping, and both close directions.
 # Prints one "OK ..." line per check; any failure raises (non-zero exit).
 import asyncio
+import ssl
 import sys
 
 import websockets
@@ -19,9 +20,12 @@ def binary_payload(n, seed):
 
 async def main():
     url = sys.argv[1]
+    # Optional second argument: a CA file to trust for wss://.
+    tls = ssl.create_default_context(cafile=sys.argv[2]) if len(sys.argv) > 2 else None
+    extra = {"ssl": tls} if tls else {}
     # Built before connecting: generating 1 MiB in Python takes long enough to miss a heartbeat.
     payloads = [(n, text_payload(n, n), binary_payload(n, n)) for n in SIZES]
-    async with websockets.connect(url, max_size=4 * 1024 * 1024, subprotocols=["p1", "p2"], compression=None) as ws:
+    async with websockets.connect(url, max_size=4 * 1024 * 1024, subprotocols=["p1", "p2"], compression=None, **extra) as ws:
         assert ws.subprotocol == "p2", ws.subprotocol
         print("OK subprotocol", ws.subprotocol, flush=True)
         for n, t, b in payloads:
@@ -44,7 +48,7 @@ async def main():
         print("OK ping", flush=True)
         await ws.close(4001, "done")
         print("OK client-close", ws.close_code, ws.close_reason, flush=True)
-    async with websockets.connect(url, compression=None) as ws:
+    async with websockets.connect(url, compression=None, **extra) as ws:
         await ws.send("cmd:close")
         try:
             await asyncio.wait_for(ws.recv(), 5)

@@ -1,7 +1,9 @@
 # python3-websockets 10.4 echo server for the interop tests (run with Debian's /usr/bin/python3).
 # Echoes every message; a few text commands exercise fragmentation, pings and server-side close.
+# Optional arguments: max_size, then certificate and key files for wss://.
 # Prints "READY <port>" once listening and "CLOSED <code> <reason>" when a connection ends.
 import asyncio
+import ssl
 import sys
 
 import websockets
@@ -37,7 +39,11 @@ async def handler(ws, path=None):
 
 async def main():
     max_size = int(sys.argv[1]) if len(sys.argv) > 1 else 4 * 1024 * 1024
-    async with websockets.serve(handler, "127.0.0.1", 0, max_size=max_size, subprotocols=["p2", "p1"]) as server:
+    tls = None
+    if len(sys.argv) > 3:  # certificate and key files: serve wss://
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(sys.argv[2], sys.argv[3])
+    async with websockets.serve(handler, "127.0.0.1", 0, max_size=max_size, subprotocols=["p2", "p1"], ssl=tls) as server:
         port = server.sockets[0].getsockname()[1]
         print("READY", port, flush=True)
         await asyncio.Future()
