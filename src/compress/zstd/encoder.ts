@@ -45,7 +45,6 @@ export function zstdParamsForLevel(level: number, inputSize: number): MatchParam
     searchDepth: effort[0] << Math.min(extra, 3),
     lazyDepth: effort[1],
     niceLength: Math.min(effort[2] + 16 * extra, 273),
-    minMatch: 4,
     hashLog: Math.min(17, sizeLog + 1),
     chainLog: Math.min(17, sizeLog),
     windowLog: MAX_WINDOW_LOG,

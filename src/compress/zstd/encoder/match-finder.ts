@@ -6,7 +6,6 @@
  * into earlier blocks (up to the window) but never run past the current block,
  * since a block regenerates exactly its own bytes.
  */
-import { highBit } from "./constants.ts";
 import type { SequenceStore } from "./sequences.ts";
 
 export interface MatchParams {
@@ -16,8 +15,6 @@ export interface MatchParams {
   lazyDepth: number;
   /** A match this long is taken without further search. */
   niceLength: number;
-  /** Shortest match searched through the hash chain (bytes hashed). */
-  minMatch: number;
   hashLog: number;
   chainLog: number;
   /** Offsets never exceed 2^windowLog. */
@@ -29,13 +26,18 @@ const CHAIN_LOG_MAX = 17;
 /** Literal runs longer than 2^SKIP_STRENGTH start skipping positions (incompressible data). */
 const SKIP_STRENGTH = 8;
 const PRIME32 = 0x9e3779b1;
+/** Chain matches are found through a 4-byte hash, so they are at least this long. */
+const MIN_HASHED_MATCH = 4;
 const EMPTY = new Uint8Array(0);
 
 export class MatchFinder {
   private readonly head = new Int32Array(1 << HASH_LOG_MAX);
   private readonly chain = new Int32Array(1 << CHAIN_LOG_MAX);
   private input: Uint8Array = new Uint8Array(0);
-  private params!: MatchParams;
+  private searchDepth = 0;
+  private lazyDepth = 0;
+  private niceLength = 0;
+  private windowMax = 0;
   private hashShift = 0;
   private chainMask = 0;
   private nextToInsert = 0;
@@ -48,7 +50,10 @@ export class MatchFinder {
 
   startFrame(input: Uint8Array, params: MatchParams): void {
     this.input = input;
-    this.params = params;
+    this.searchDepth = params.searchDepth;
+    this.lazyDepth = params.lazyDepth;
+    this.niceLength = params.niceLength;
+    this.windowMax = (1 << params.windowLog) - 1;
     this.hashShift = 32 - params.hashLog;
     this.chainMask = (1 << params.chainLog) - 1;
     this.head.fill(-1, 0, 1 << params.hashLog);
@@ -71,33 +76,22 @@ export class MatchFinder {
     this.rep.set(this.savedRep);
   }
 
-  private hashAt(p: number): number {
-    const src = this.input;
-    let v = src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] << 24);
-    if (this.params.minMatch >= 5) v = Math.imul(v, PRIME32) ^ src[p + 4];
-    return Math.imul(v, PRIME32) >>> this.hashShift;
-  }
-
+  /** Links every position up to `target` into its hash chain (4-byte hash). */
   private insertUpTo(target: number): void {
-    const lastHashable = this.input.length - 8;
+    const src = this.input;
     const head = this.head;
     const chain = this.chain;
     const mask = this.chainMask;
+    const shift = this.hashShift;
     let p = this.nextToInsert;
-    const end = Math.min(target, lastHashable);
+    const end = Math.min(target, src.length - 8);
     for (; p <= end; p++) {
-      const h = this.hashAt(p);
+      const v = src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] << 24);
+      const h = Math.imul(v, PRIME32) >>> shift;
       chain[p & mask] = head[h];
       head[h] = p;
     }
     if (p > this.nextToInsert) this.nextToInsert = p;
-  }
-
-  private matchLength(a: number, b: number, limit: number): number {
-    const src = this.input;
-    let len = 0;
-    while (b + len < limit && src[a + len] === src[b + len]) len++;
-    return len;
   }
 
   /**
@@ -107,22 +101,23 @@ export class MatchFinder {
    */
   private search(p: number, limit: number, litLength: number): number {
     const src = this.input;
-    const params = this.params;
-    const maxDistance = Math.min(p, (1 << params.windowLog) - 1);
+    const maxDistance = Math.min(p, this.windowMax);
     let bestLen = 0;
     let bestOff = 0;
     let bestScore = 0;
 
     // Repeat offsets first: they cost almost nothing to code.
     const rep = this.rep;
+    const b0 = src[p];
+    const b1 = src[p + 1];
+    const b2 = src[p + 2];
     for (let k = 0; k < 3; k++) {
-      let off: number;
-      if (litLength > 0) off = rep[k];
-      else off = k < 2 ? rep[k + 1] : rep[0] - 1;
+      const off = litLength > 0 ? rep[k] : k < 2 ? rep[k + 1] : rep[0] - 1;
       if (off <= 0 || off > maxDistance) continue;
-      if (src[p] !== src[p - off] || src[p + 1] !== src[p - off + 1] || src[p + 2] !== src[p - off + 2]) continue;
-      const len = this.matchLength(p - off, p, limit);
-      if (len < 3) continue;
+      const q = p - off;
+      if (src[q] !== b0 || src[q + 1] !== b1 || src[q + 2] !== b2) continue;
+      let len = 3;
+      while (p + len < limit && src[q + len] === src[p + len]) len++;
       const score = 4 * len - k;
       if (score > bestScore) {
         bestScore = score;
@@ -135,24 +130,25 @@ export class MatchFinder {
       this.insertUpTo(p);
       const chain = this.chain;
       const mask = this.chainMask;
-      const chainSize = mask + 1;
       const minPos = p - maxDistance;
-      const minChainPos = p - chainSize;
+      const minChainPos = p - (mask + 1);
+      const nice = this.niceLength;
       let cand = chain[p & mask];
-      let depth = params.searchDepth;
-      let lenToBeat = Math.max(bestLen, params.minMatch - 1);
+      let depth = this.searchDepth;
+      let lenToBeat = bestLen > MIN_HASHED_MATCH - 1 ? bestLen : MIN_HASHED_MATCH - 1;
       while (cand >= minPos && depth-- > 0) {
-        if (p + lenToBeat < limit && src[cand + lenToBeat] === src[p + lenToBeat] && src[cand] === src[p]) {
-          const len = this.matchLength(cand, p, limit);
+        if (p + lenToBeat < limit && src[cand + lenToBeat] === src[p + lenToBeat] && src[cand] === b0) {
+          let len = 0;
+          while (p + len < limit && src[cand + len] === src[p + len]) len++;
           if (len > lenToBeat) {
             const off = p - cand;
-            const score = 4 * len - highBit(off + 3);
+            const score = 4 * len - (31 - Math.clz32(off + 3));
             if (score > bestScore) {
               bestScore = score;
               bestLen = len;
               bestOff = off;
               lenToBeat = len;
-              if (len >= params.niceLength) break;
+              if (len >= nice) break;
             }
           }
         }
@@ -170,7 +166,7 @@ export class MatchFinder {
   /** Parses [start, end) into sequences and trailing literals in `store`. */
   parseBlock(start: number, end: number, store: SequenceStore): void {
     const src = this.input;
-    const params = this.params;
+    const lazyDepth = this.lazyDepth;
     let anchor = start;
     let p = start;
     // A match needs a few bytes of room; the tail is emitted as literals.
@@ -185,7 +181,7 @@ export class MatchFinder {
       let off = this.foundOffset;
 
       // Lazy evaluation: a better match one byte later is worth a literal.
-      for (let step = 0; step < params.lazyDepth && p + 1 < lastStart; step++) {
+      for (let step = 0; step < lazyDepth && p + 1 < lastStart; step++) {
         const nextScore = this.search(p + 1, end, p + 1 - anchor);
         if (nextScore > score + 4) {
           p++;
