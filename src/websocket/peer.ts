@@ -576,7 +576,11 @@ export class WebSocketPeer extends EventTarget {
     if (conn.state === WebSocketState.STATE_CONNECTING) {
       if (!this.stream) {
         if (now >= this.connectDeadline) conn.transportClosed(new Error("connect timed out"));
-      } else conn.handleTimeout(now);
+      } else {
+        // Judge the peer, not our polling: bytes it already sent count before the deadline.
+        this.feed(conn, now);
+        conn.handleTimeout(now);
+      }
     }
     this.rearm();
   }

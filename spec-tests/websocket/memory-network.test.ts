@@ -1,0 +1,144 @@
+// WebSocketPeer on the simulated network with a virtual clock: heartbeat and handshake
+// timeouts measured in virtual time, so they are exact and take no real seconds.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
+import type { VirtualClock } from "../../src/transport/virtual-clock.ts";
+import { WebSocketPeer } from "../../src/websocket/peer.ts";
+import { WebSocketServer } from "../../src/websocket/server.ts";
+import { WebSocketState } from "../../src/websocket/connection.ts";
+import type { WebSocketCloseEvent } from "../../src/websocket/events.ts";
+import { computeAcceptKey } from "../../src/websocket/handshake.ts";
+import { GodotError, NetError } from "../../src/errors.ts";
+
+function setup(): { net: MemoryNetwork; clock: VirtualClock; server: WebSocketServer; clientRt: ReturnType<MemoryNetwork["createRuntime"]> } {
+  const net = new MemoryNetwork({ seed: 7 });
+  const serverRt = net.createRuntime("127.0.0.1");
+  const clientRt = net.createRuntime("127.0.0.2");
+  const server = new WebSocketServer({}, { runtime: serverRt });
+  return { net, clock: serverRt.clock as VirtualClock, server, clientRt };
+}
+
+describe("WebSocketPeer on the memory network (virtual time)", () => {
+  test("heartbeat: pings every interval answered by a polled peer; an unpolled peer is closed after two intervals with 1001", async () => {
+    const { clock, server, clientRt } = setup();
+    await server.listen(8080);
+    const client = new WebSocketPeer({ runtime: clientRt });
+    client.heartbeatInterval = 5;
+    const closed = new Promise<{ ev: WebSocketCloseEvent; at: number }>((resolve) =>
+      client.addEventListener("close", (e) => resolve({ ev: e as WebSocketCloseEvent, at: clock.now() })));
+    client.connectToUrl("ws://127.0.0.1:8080/");
+    assert.ok(await clock.runUntil(() => server.isConnectionAvailable(), 10_000));
+    const srv = server.takeConnection()!;
+    const openedAt = clock.now();
+    // Polled (autoPoll): it answers every ping for a virtual minute.
+    srv.autoPoll = true;
+    await clock.runFor(62_500);
+    assert.equal(client.getReadyState(), WebSocketState.STATE_OPEN);
+    assert.equal(client.getStats().pongsReceived, 12, "pings at 5, 10, ... 60 s, all answered");
+    // Stop polling the server side: pings go unanswered (Godot semantics: nothing happens without poll()).
+    srv.autoPoll = false;
+    const stoppedAt = clock.now();
+    const { ev, at } = await closed;
+    assert.equal(ev.code, 1001);
+    assert.equal(ev.reason, "Heartbeat timeout");
+    assert.equal(ev.wasClean, false);
+    assert.equal(client.getCloseCode(), -1);
+    // Ping at 65 s goes unanswered; the heartbeat at 70 s finds it so and closes.
+    assert.equal(at - openedAt, 70_000);
+    assert.equal(at - stoppedAt, 7_500);
+    srv.close(-1);
+    await server.stop();
+  });
+
+  test("slowloris: a handshake that never completes is dropped at exactly the 3 s default handshake timeout", async () => {
+    const { clock, server, clientRt } = setup();
+    await server.listen(8081);
+    const raw = await clientRt.streams.connect({ host: "127.0.0.1", port: 8081 });
+    const start = clock.now();
+    let closedAt = -1;
+    raw.onClose(() => (closedAt = clock.now()));
+    raw.onData(() => {});
+    raw.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n"));
+    // Keep trickling bytes every second: the deadline counts from the connection, not the last byte.
+    for (let i = 0; i < 10 && closedAt < 0; i++) {
+      await clock.runFor(1000);
+      if (closedAt < 0) raw.write(new TextEncoder().encode("X-A: b\r\n"));
+    }
+    assert.ok(closedAt >= 0, "the server dropped the connection");
+    assert.ok(closedAt - start >= 3000 && closedAt - start < 3100, `dropped after ${closedAt - start} ms`);
+    assert.equal(server.getPendingCount(), 0);
+    assert.equal(server.refusedCount, 1);
+    await server.stop();
+  });
+
+  test("a client that does not poll during its handshake still opens: the handshake timeout judges the peer, not our polling", async () => {
+    const { clock, server, clientRt } = setup();
+    await server.listen(8082);
+    const client = new WebSocketPeer({ runtime: clientRt });
+    client.connectToUrl("ws://127.0.0.1:8082/");
+    // Not polled for 5 s, past its own 3 s handshake timeout; the server answered in time.
+    await clock.runFor(5000);
+    assert.equal(client.getReadyState(), WebSocketState.STATE_CONNECTING, "not polled: no visible change");
+    client.poll();
+    assert.equal(server.isConnectionAvailable(), true);
+    assert.equal(client.getReadyState(), WebSocketState.STATE_OPEN);
+    client.close(-1);
+    await server.stop();
+  });
+});
+
+describe("outbound limits on the memory network", () => {
+  /** Connect to a raw server that completes the handshake and then never reads; send 1000-byte messages until refused. */
+  async function fillUntilRefused(setup: (p: WebSocketPeer) => void): Promise<{ sent: number; refused: unknown; maxBuffered: number }> {
+    const net = new MemoryNetwork({ seed: 3, streamWindowBytes: 32 * 1024, streamHighWaterMark: 8 * 1024 });
+    const serverRt = net.createRuntime("127.0.0.1");
+    const clientRt = net.createRuntime("127.0.0.2");
+    const clock = serverRt.clock as VirtualClock;
+    const listener = await serverRt.streams.listen({ host: "127.0.0.1", port: 9000 }, (s) => {
+      s.onData((chunk) => {
+        const key = /Sec-WebSocket-Key: (\S+)/i.exec(new TextDecoder().decode(chunk))?.[1] ?? "";
+        s.write(new TextEncoder().encode(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${computeAcceptKey(key)}\r\n\r\n`));
+        s.pause();
+      });
+    });
+    const client = new WebSocketPeer({ runtime: clientRt });
+    setup(client);
+    client.connectToUrl("ws://127.0.0.1:9000/");
+    assert.ok(await clock.runUntil(() => (client.poll(), client.getReadyState() === WebSocketState.STATE_OPEN), 5000));
+    let sent = 0;
+    let refused: unknown = null;
+    let maxBuffered = 0;
+    for (let i = 0; i < 2000 && !refused; i++) {
+      try {
+        client.send(new Uint8Array(1000));
+        sent++;
+        maxBuffered = Math.max(maxBuffered, client.getCurrentOutboundBufferedAmount());
+      } catch (e) {
+        refused = e;
+      }
+      await clock.runFor(1);
+    }
+    client.close(-1);
+    await listener.close();
+    return { sent, refused, maxBuffered };
+  }
+
+  test("a peer that stops reading: sends fail with ERR_OUT_OF_MEMORY once outboundBufferSize is used, never buffering more", async () => {
+    const r = await fillUntilRefused((p) => (p.outboundBufferSize = 20000));
+    assert.ok(r.refused instanceof NetError && r.refused.code === GodotError.ERR_OUT_OF_MEMORY, String(r.refused));
+    assert.ok(r.maxBuffered <= 20000, `buffered up to ${r.maxBuffered}`);
+    // The network's 32 KiB window plus our 20000-byte budget, in 1006-byte frames.
+    assert.ok(r.sent > 20 && r.sent < 60, `sent ${r.sent} messages before the refusal`);
+  });
+
+  test("maxQueuedPackets bounds the number of queued messages the same way", async () => {
+    const r = await fillUntilRefused((p) => {
+      p.outboundBufferSize = 1 << 20;
+      p.maxQueuedPackets = 10;
+    });
+    assert.ok(r.refused instanceof NetError && r.refused.code === GodotError.ERR_OUT_OF_MEMORY, String(r.refused));
+    assert.ok(r.maxBuffered <= 11 * 1006, `buffered up to ${r.maxBuffered}`);
+    assert.ok(r.sent > 10 && r.sent < 60, `sent ${r.sent} messages before the refusal`);
+  });
+});
