@@ -3,7 +3,10 @@
 // the default adapter, uses and closes them, and must then exit by itself.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { currentRuntime } from "./support/bounded.ts";
 
@@ -27,9 +30,9 @@ interface ChildResult {
   killed: boolean;
 }
 
-function runChild(cmd: [string, string[]], limitMs: number): Promise<ChildResult> {
+function runChild(cmd: [string, string[]], limitMs: number, extraEnv: Record<string, string> = {}): Promise<ChildResult> {
   return new Promise((resolve) => {
-    const child = spawn(cmd[0], cmd[1], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(cmd[0], cmd[1], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", ...extraEnv } });
     let stdout = "";
     let stderr = "";
     let doneAt: number | null = null;
@@ -52,6 +55,28 @@ function runChild(cmd: [string, string[]], limitMs: number): Promise<ChildResult
   });
 }
 
+const NOBODY = "65534";
+
+/**
+ * Why the permission test cannot run here, or null. It needs root (to drop to an
+ * unprivileged user with setpriv), privileged ports below 1024, and a checkout
+ * that user can read.
+ */
+function permissionTestBlocked(): string | null {
+  if (process.platform !== "linux") return "needs Linux";
+  if (process.getuid?.() !== 0) return "needs root to run a child as an unprivileged user";
+  try {
+    const start = Number(readFileSync("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8").trim());
+    if (start <= 1) return `ports from ${start} up are unprivileged on this machine`;
+  } catch {
+    // assume the classic 1024
+  }
+  const probe = spawnSync("setpriv", ["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", "test", "-r", CHILD], { encoding: "utf8" });
+  if (probe.error) return "setpriv (util-linux) not found";
+  if (probe.status !== 0) return `user ${NOBODY} cannot read ${CHILD}`;
+  return null;
+}
+
 describe(`transport lifecycle (${currentRuntime()})`, () => {
   test("after closing UDP, TCP, unix and TLS sockets the process exits by itself", async () => {
     const r = await runChild(childCommand(["all"]), 12000);
@@ -65,5 +90,34 @@ describe(`transport lifecycle (${currentRuntime()})`, () => {
     const r = await runChild(childCommand(["udp-probe"], false), 12000);
     assert.equal(r.killed, false);
     assert.match(r.stdout, /^ERR_UNAVAILABLE .*--unstable-net/m, r.stdout + r.stderr);
+  });
+
+  const blocked = permissionTestBlocked();
+  if (blocked) console.log(`skipping permission test: ${blocked}`);
+  test("permission denied (privileged port, unwritable unix path) is NetError(ERR_UNAUTHORIZED)", { skip: blocked ?? false }, async () => {
+    const scratch = mkdtempSync(join(tmpdir(), "packetpeer-nobody-"));
+    // Writable by the unprivileged child for runtime caches; the unix path goes in a directory it may not write.
+    chmodSync(scratch, 0o777);
+    const forbidden = mkdtempSync(join(tmpdir(), "packetpeer-forbidden-"));
+    chmodSync(forbidden, 0o755);
+    try {
+      const [cmd, args] = childCommand(["privileged", forbidden]);
+      const r = await runChild(["setpriv", ["--reuid", NOBODY, "--regid", NOBODY, "--clear-groups", cmd, ...args]], 12000, {
+        HOME: scratch,
+        DENO_DIR: join(scratch, "deno"),
+        TMPDIR: scratch,
+      });
+      assert.equal(r.killed, false);
+      for (const kind of ["UDP", "TCP", "UNIX"]) {
+        const line = r.stdout.split("\n").find((l) => l.startsWith(`${kind} `));
+        assert.ok(line, `${kind} result missing (stdout: ${r.stdout} stderr: ${r.stderr})`);
+        assert.match(line, /^\w+ ERR_UNAUTHORIZED /, line);
+      }
+      assert.match(r.stdout, /UDP .*127\.0\.0\.1:1\b/, "message names the address and port");
+      assert.ok(r.stdout.includes(join(forbidden, "forbidden.sock")), "message names the path");
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+      rmSync(forbidden, { recursive: true, force: true });
+    }
   });
 });

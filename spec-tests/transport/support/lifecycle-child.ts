@@ -3,6 +3,8 @@
 // on its own. Prints "done" when everything is closed.
 //   mode "all"       : UDP (IPv4 + wildcard), TCP echo, unix echo, TLS echo, mid-transfer close
 //   mode "udp-probe" : bind UDP once and print the error code (Deno without --unstable-net)
+//   mode "privileged": as an unprivileged user, bind/listen on port 1 and on a unix path
+//                      in a directory it may not write; print each error code
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,7 +62,23 @@ async function echoRoundTrip(connectOpts: Parameters<typeof rt.streams.connect>[
   void accepted;
 }
 
-if (mode === "udp-probe") {
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "OK";
+  } catch (err) {
+    return err instanceof NetError ? `${err.codeName} ${err.message}` : `OTHER ${String(err)}`;
+  }
+}
+
+if (mode === "privileged") {
+  const t = rt.createDatagramTransport();
+  console.log(`UDP ${await codeOf(t.bind("127.0.0.1", 1))}`);
+  t.close();
+  console.log(`TCP ${await codeOf(rt.streams.listen({ host: "127.0.0.1", port: 1 }, () => {}).then((l) => l.close()))}`);
+  const dir = (globalThis as { Deno?: { args: string[] } }).Deno?.args[1] ?? process.argv[3];
+  console.log(`UNIX ${await codeOf(rt.streams.listen({ path: join(dir, "forbidden.sock") }, () => {}).then((l) => l.close()))}`);
+} else if (mode === "udp-probe") {
   const t = rt.createDatagramTransport();
   try {
     await t.bind("127.0.0.1", 0);
