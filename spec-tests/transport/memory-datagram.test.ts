@@ -76,6 +76,43 @@ describe("MemoryNetwork datagrams: binding and errors", () => {
     net.close();
   });
 
+  test('a wildcard bind on the loopback host answers on 127.0.0.1 and ::1, replying from the address that was used', async () => {
+    const net = new MemoryNetwork();
+    const server = net.createRuntime().createDatagramTransport();
+    const client = net.createRuntime().createDatagramTransport();
+    assert.deepEqual(await server.bind("*", 7777), { address: "127.0.0.1", port: 7777 });
+    const c = await client.bind("::", 0);
+    const seenByServer: string[] = [];
+    server.onDatagram((d, addr, port) => {
+      seenByServer.push(addr);
+      server.send(d, addr, port);
+    });
+    const replies: string[] = [];
+    client.onDatagram((_d, addr, port) => replies.push(`${addr}:${port}`));
+    client.send(new Uint8Array([1]), "::1", 7777);
+    client.send(new Uint8Array([2]), "127.0.0.1", 7777);
+    await net.runFor(1);
+    assert.deepEqual(seenByServer, ["::1", "127.0.0.1"]);
+    assert.deepEqual(replies, ["::1:7777", "127.0.0.1:7777"]);
+    assert.equal(c.address, "127.0.0.1");
+    // A specific bind is single-stack; a twin port taken by someone else leaves the wildcard IPv4-only.
+    const only4 = net.createRuntime().createDatagramTransport();
+    await only4.bind("127.0.0.1", 8000);
+    const v6user = net.createRuntime("::1").createDatagramTransport();
+    await v6user.bind("::1", 8001);
+    const wild = net.createRuntime().createDatagramTransport();
+    await wild.bind("*", 8001);
+    let v6got = 0;
+    v6user.onDatagram(() => v6got++);
+    client.send(new Uint8Array([3]), "::1", 8000);
+    client.send(new Uint8Array([4]), "::1", 8001);
+    await net.runFor(1);
+    assert.equal(v6got, 1);
+    assert.equal(net.stats().unreachable, 1);
+    for (const s of [server, client, only4, v6user, wild]) s.close();
+    net.close();
+  });
+
   test("bad arguments: RangeError for ports and sizes, NetError for addresses and closed sockets", async () => {
     const net = new MemoryNetwork();
     const rt = net.createRuntime();

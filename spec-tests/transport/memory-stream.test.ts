@@ -225,6 +225,22 @@ describe("MemoryNetwork streams", () => {
     net.close();
   });
 
+  test('listening on "*" on the loopback host accepts 127.0.0.1 and ::1 clients', async () => {
+    const net = new MemoryNetwork();
+    const rt = net.createRuntime();
+    const peers: string[] = [];
+    const l = await rt.streams.listen({ host: "*", port: 6000 }, (s) => peers.push(`${s.localAddress}<-${s.remoteAddress}`));
+    const c4 = await rt.streams.connect({ host: "127.0.0.1", port: 6000 });
+    const c6 = await rt.streams.connect({ host: "::1", port: 6000 });
+    assert.deepEqual(peers, ["127.0.0.1<-127.0.0.1", "::1<-::1"]);
+    assert.equal(c6.remoteAddress, "::1");
+    c4.close();
+    c6.close();
+    await l.close();
+    await assert.rejects(rt.streams.connect({ host: "::1", port: 6000 }), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_CANT_CONNECT);
+    net.close();
+  });
+
   test("unix-style paths and TLS options (accepted, ignored)", async () => {
     const net = new MemoryNetwork();
     const rt = net.createRuntime();

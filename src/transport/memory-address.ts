@@ -101,6 +101,16 @@ export function isCanonicalIPv6(address: string): boolean {
   return address.includes(":");
 }
 
+/**
+ * The other-family loopback address: a wildcard bind on a 127.0.0.1 host also gets ::1 and
+ * the reverse, as a dual-stack socket on a real machine does.
+ */
+export function loopbackTwin(address: string): string | undefined {
+  if (address === "127.0.0.1") return "::1";
+  if (address === "::1") return "127.0.0.1";
+  return undefined;
+}
+
 /** "*", "", "0.0.0.0" and "::" mean "any address of this host". */
 export function isWildcardAddress(text: string): boolean {
   return text === "*" || text === "" || text === "0.0.0.0" || canonicalIp(text) === "::";

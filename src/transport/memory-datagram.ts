@@ -19,6 +19,8 @@ export class MemoryDatagramSocket implements DatagramTransport {
   /** Canonical bound address and port (valid once bound). */
   localAddress = "";
   localPort = 0;
+  /** Set by a wildcard bind on a loopback host: the other-family loopback address this socket also owns. */
+  twinAddress: string | undefined;
 
   constructor(
     private readonly fabric: DatagramFabric,

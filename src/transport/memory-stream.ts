@@ -8,7 +8,7 @@ import type { Listener, Stream, StreamConnectOptions, StreamListenOptions, Strea
 import type { VirtualClock } from "./virtual-clock.ts";
 import type { LinkState } from "./memory-link.ts";
 import { GodotError, NetError } from "../errors.ts";
-import { checkMemoryPort, formatMemoryEndpoint } from "./memory-address.ts";
+import { checkMemoryPort, formatMemoryEndpoint, loopbackTwin } from "./memory-address.ts";
 
 export interface StreamTuning {
   /** write() returns false once this many bytes wait unsent. */
@@ -35,6 +35,7 @@ export interface StreamFabric {
   linkFor(from: string, to: string): LinkState;
   resolve(text: unknown, what: string): string;
   localBindAddress(hostAddress: string, address: unknown, what: string): string;
+  twinFor(requested: unknown, local: string, port: number, table: StreamPortRegistry): string | undefined;
   ensureOpen(what: string): void;
   onClose(hook: () => void): () => void;
 }
@@ -343,10 +344,13 @@ export class MemoryStreamTransport implements StreamTransport {
     const placeholder = {};
     const port = fabric.streamPorts.claim(address, opts.port, placeholder, what);
     fabric.streamPorts.release(address, port, placeholder);
-    const listener: MemoryListener = new MemoryListener(address, port, undefined, this.host, onStream, () =>
-      fabric.streamPorts.release(address, port, listener),
-    );
+    const twin = fabric.twinFor(opts.host, address, port, fabric.streamPorts);
+    const listener: MemoryListener = new MemoryListener(address, port, undefined, this.host, onStream, () => {
+      fabric.streamPorts.release(address, port, listener);
+      if (twin !== undefined) fabric.streamPorts.release(twin, port, listener);
+    });
     fabric.streamPorts.claim(address, port, listener, what);
+    if (twin !== undefined) fabric.streamPorts.claim(twin, port, listener, what);
     listener.unhook = fabric.onClose(() => listener.shutdown());
     return listener;
   }
@@ -396,7 +400,9 @@ export class MemoryStreamTransport implements StreamTransport {
           return;
         }
         const serverAddress = isPath ? found.address : destHost;
-        const clientAddress = isPath ? found.address : clientHost;
+        // A loopback client reaching the other-family loopback uses that family's address, as a real stack does.
+        const twin = loopbackTwin(clientHost);
+        const clientAddress = isPath ? found.address : twin !== undefined && twin.includes(":") === destHost.includes(":") ? twin : clientHost;
         const client = new MemoryStreamEndpoint(fabric, clientAddress, localPort, serverAddress, destPort, clientHost, destHost, releasePort);
         const server = new MemoryStreamEndpoint(fabric, serverAddress, destPort, clientAddress, localPort, destHost, clientHost, undefined);
         client.peer = server;

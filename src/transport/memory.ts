@@ -15,6 +15,7 @@ import {
   formatMemoryEndpoint,
   isCanonicalIPv6,
   isWildcardAddress,
+  loopbackTwin,
   resolveMemoryAddress,
 } from "./memory-address.ts";
 import { LinkState, resolveLinkOptions, type LinkOptions, type ResolvedLink } from "./memory-link.ts";
@@ -285,11 +286,25 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
     this.ensureOpen(what);
     const local = this.localBindAddress(hostAddress, address, what);
     const bound = this.udpPorts.claim(local, port, socket, what);
+    const twin = this.twinFor(address, local, bound, this.udpPorts);
+    if (twin !== undefined) {
+      this.udpPorts.claim(twin, bound, socket, what);
+      socket.twinAddress = twin;
+    }
     return { address: local, port: bound };
+  }
+
+  /** For a wildcard bind on a loopback host: the twin loopback address, if its port is free there. */
+  twinFor(requested: unknown, local: string, port: number, table: { get(a: string, p: number): unknown }): string | undefined {
+    if (typeof requested !== "string" || !isWildcardAddress(requested)) return undefined;
+    const twin = loopbackTwin(local);
+    // Taken on the twin address: stay single-stack, as a socket with IPV6_V6ONLY would.
+    return twin !== undefined && table.get(twin, port) === undefined ? twin : undefined;
   }
 
   unbindDatagram(socket: MemoryDatagramSocket): void {
     this.udpPorts.release(socket.localAddress, socket.localPort, socket);
+    if (socket.twinAddress !== undefined) this.udpPorts.release(socket.twinAddress, socket.localPort, socket);
   }
 
   sendDatagram(socket: MemoryDatagramSocket, data: Uint8Array, address: string, port: number): void {
@@ -306,7 +321,9 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
     }
     if (this.closed) throw new NetError(GodotError.ERR_UNAVAILABLE, "send: the memory network is closed");
     const now = this.clock.now();
-    const fromAddress = socket.localAddress;
+    // A dual-stack wildcard socket answers from the address of the destination's family.
+    const twin = socket.twinAddress;
+    const fromAddress = twin !== undefined && isCanonicalIPv6(twin) === isCanonicalIPv6(dest) ? twin : socket.localAddress;
     const fromPort = socket.localPort;
     const from = formatMemoryEndpoint(fromAddress, fromPort);
     const to = formatMemoryEndpoint(dest, port);
