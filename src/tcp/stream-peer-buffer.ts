@@ -126,6 +126,10 @@ export class StreamPeerBuffer extends StreamPeer {
     return out;
   }
 
+  protected override skipReceived(n: number): void {
+    this.pointer += n;
+  }
+
   protected override shortReadError(): GodotError {
     return GodotError.ERR_FILE_EOF;
   }

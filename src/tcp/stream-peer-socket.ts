@@ -451,6 +451,11 @@ export abstract class StreamPeerSocket extends StreamPeer {
     return data;
   }
 
+  protected override skipReceived(n: number): void {
+    this.received.discard(n);
+    this.updateReadFlow();
+  }
+
   protected override shortReadError(): GodotError {
     if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) return GodotError.FAILED;
     if (this.failure) return GodotError.ERR_CONNECTION_ERROR;

@@ -73,6 +73,11 @@ export abstract class StreamPeer {
   /** Byte order of the typed put/get methods (Godot's `big_endian` property). */
   bigEndian = false;
 
+  // Fixed-size values go through one scratch buffer: putData copies (every
+  // Stream.write adapter copies, StreamPeerBuffer copies into its storage).
+  private readonly scratch = new Uint8Array(8);
+  private readonly scratchView = new DataView(this.scratch.buffer);
+
   setBigEndian(enable: boolean): void {
     this.bigEndian = enable;
   }
@@ -98,6 +103,8 @@ export abstract class StreamPeer {
   protected abstract peekReceived(dst: Uint8Array, n: number): void;
   /** Consume and return the first `n` received bytes (n <= available). */
   protected abstract takeReceived(n: number): Uint8Array;
+  /** Consume the first `n` received bytes (n <= available). */
+  protected abstract skipReceived(n: number): void;
   /** Error for a typed read that needs more bytes than have arrived. */
   protected shortReadError(): GodotError {
     return GodotError.ERR_BUSY;
@@ -111,78 +118,71 @@ export abstract class StreamPeer {
 
   put8(value: number): void {
     checkInteger(value, "put8", -0x80, 0x7f);
-    this.putBytes(Uint8Array.of(value & 0xff), "put8");
+    this.scratch[0] = value & 0xff;
+    this.putBytes(this.scratch.subarray(0, 1), "put8");
   }
 
   putU8(value: number): void {
     checkInteger(value, "putU8", 0, 0xff);
-    this.putBytes(Uint8Array.of(value), "putU8");
+    this.scratch[0] = value;
+    this.putBytes(this.scratch.subarray(0, 1), "putU8");
   }
 
   put16(value: number): void {
     checkInteger(value, "put16", -0x8000, 0x7fff);
-    const out = new Uint8Array(2);
-    new DataView(out.buffer).setInt16(0, value, !this.bigEndian);
-    this.putBytes(out, "put16");
+    this.scratchView.setInt16(0, value, !this.bigEndian);
+    this.putBytes(this.scratch.subarray(0, 2), "put16");
   }
 
   putU16(value: number): void {
     checkInteger(value, "putU16", 0, 0xffff);
-    const out = new Uint8Array(2);
-    new DataView(out.buffer).setUint16(0, value, !this.bigEndian);
-    this.putBytes(out, "putU16");
+    this.scratchView.setUint16(0, value, !this.bigEndian);
+    this.putBytes(this.scratch.subarray(0, 2), "putU16");
   }
 
   put32(value: number): void {
     checkInteger(value, "put32", -0x80000000, 0x7fffffff);
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setInt32(0, value, !this.bigEndian);
-    this.putBytes(out, "put32");
+    this.scratchView.setInt32(0, value, !this.bigEndian);
+    this.putBytes(this.scratch.subarray(0, 4), "put32");
   }
 
   putU32(value: number): void {
     checkInteger(value, "putU32", 0, 0xffffffff);
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setUint32(0, value, !this.bigEndian);
-    this.putBytes(out, "putU32");
+    this.scratchView.setUint32(0, value, !this.bigEndian);
+    this.putBytes(this.scratch.subarray(0, 4), "putU32");
   }
 
   /** Signed 64-bit; a bigint, or a number that is a safe integer. */
   put64(value: bigint | number): void {
     const v = toBigInt64(value, "put64", I64_MIN, I64_MAX);
-    const out = new Uint8Array(8);
-    new DataView(out.buffer).setBigInt64(0, v, !this.bigEndian);
-    this.putBytes(out, "put64");
+    this.scratchView.setBigInt64(0, v, !this.bigEndian);
+    this.putBytes(this.scratch.subarray(0, 8), "put64");
   }
 
   /** Unsigned 64-bit; a bigint, or a number that is a safe integer. */
   putU64(value: bigint | number): void {
     const v = toBigInt64(value, "putU64", 0n, U64_MAX);
-    const out = new Uint8Array(8);
-    new DataView(out.buffer).setBigUint64(0, v, !this.bigEndian);
-    this.putBytes(out, "putU64");
+    this.scratchView.setBigUint64(0, v, !this.bigEndian);
+    this.putBytes(this.scratch.subarray(0, 8), "putU64");
   }
 
   /** IEEE half precision with Godot's conversion rules (see half-float.ts). */
   putHalf(value: number): void {
     checkFloat(value, "putHalf");
-    const out = new Uint8Array(2);
-    new DataView(out.buffer).setUint16(0, halfBitsFromNumber(value), !this.bigEndian);
-    this.putBytes(out, "putHalf");
+    this.scratchView.setUint16(0, halfBitsFromNumber(value), !this.bigEndian);
+    this.putBytes(this.scratch.subarray(0, 2), "putHalf");
   }
 
   putFloat(value: number): void {
     checkFloat(value, "putFloat");
-    const out = new Uint8Array(4);
-    new DataView(out.buffer).setFloat32(0, value, !this.bigEndian);
-    this.putBytes(out, "putFloat");
+    this.scratchView.setFloat32(0, value, !this.bigEndian);
+    this.putBytes(this.scratch.subarray(0, 4), "putFloat");
   }
 
   putDouble(value: number): void {
     checkFloat(value, "putDouble");
-    const out = new Uint8Array(8);
-    new DataView(out.buffer).setFloat64(0, value, !this.bigEndian);
-    this.putBytes(out, "putDouble");
+    this.scratchView.setFloat64(0, value, !this.bigEndian);
+    this.putBytes(this.scratch.subarray(0, 8), "putDouble");
   }
 
   /**
@@ -307,21 +307,21 @@ export abstract class StreamPeer {
       return this.takeReceived(bytes);
     }
     this.requireReceived(4, what);
-    const prefix = new Uint8Array(4);
-    this.peekReceived(prefix, 4);
-    const length = new DataView(prefix.buffer).getUint32(0, !this.bigEndian);
+    this.peekReceived(this.scratch, 4);
+    const length = this.scratchView.getUint32(0, !this.bigEndian);
     if (length > STREAM_PEER_MAX_LENGTH) {
       throw new NetError(GodotError.ERR_INVALID_DATA, `${what}: length prefix ${length} exceeds ${STREAM_PEER_MAX_LENGTH}`);
     }
     this.requireReceived(4 + length, what);
-    this.takeReceived(4);
+    this.skipReceived(4);
     return this.takeReceived(length);
   }
 
   private readView(n: number, what: string): DataView {
     this.requireReceived(n, what);
-    const bytes = this.takeReceived(n);
-    return new DataView(bytes.buffer, bytes.byteOffset, n);
+    this.peekReceived(this.scratch, n);
+    this.skipReceived(n);
+    return this.scratchView;
   }
 
   private requireReceived(n: number, what: string): void {
