@@ -1,0 +1,65 @@
+// The ENet loopback macro-benchmark scenario on packetpeer (same rules as
+// bench/peers/enet_loopback.c and bench/peers/emscripten-enet.cjs).
+// usage: enet-loopback.ts reliable|unreliable SIZE COUNT [rangecoder] [window]
+import { CompressionMode, ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
+
+const [mode, sizeArg, countArg, coderArg, windowArg] = process.argv.slice(2);
+const reliable = mode === "reliable";
+const size = Number(sizeArg);
+const count = Number(countArg);
+const rangeCoder = coderArg === "rangecoder";
+const window = Number(windowArg ?? 512);
+
+const payload = new Uint8Array(size);
+for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
+const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const server = new ENetConnection();
+await server.createHostBound("127.0.0.1", 0, { maxPeers: 4, maxChannels: 2 });
+const client = new ENetConnection();
+await client.createHost({ maxPeers: 1, maxChannels: 2 });
+if (rangeCoder) {
+  server.compress(CompressionMode.RANGE_CODER);
+  client.compress(CompressionMode.RANGE_CODER);
+}
+const peer = await client.connectToHost("127.0.0.1", server.getLocalPort(), { channels: 2 });
+let connected = 0;
+const connectDeadline = performance.now() + 5000;
+while (connected < 2) {
+  if ((await server.service(5)).type === EventType.CONNECT) connected++;
+  if ((await client.service(5)).type === EventType.CONNECT) connected++;
+  if (performance.now() > connectDeadline) throw new Error("connect timed out");
+}
+
+const flags = reliable ? PacketFlags.RELIABLE : 0;
+let sent = 0;
+let received = 0;
+let lastProgress = 0;
+const start = performance.now();
+for (;;) {
+  while (sent < count && sent - received < window) {
+    peer.send(0, payload, flags);
+    sent++;
+  }
+  client.flush();
+  for (let ev = server.poll(); ev.type !== EventType.NONE; ev = server.poll()) {
+    if (ev.type === EventType.RECEIVE) {
+      ev.peer.getPacket();
+      received++;
+      lastProgress = performance.now();
+    }
+  }
+  for (let ev = client.poll(); ev.type !== EventType.NONE; ev = client.poll()) {
+    if (ev.type === EventType.RECEIVE) ev.peer.getPacket();
+  }
+  if (received >= count) break;
+  const now = performance.now();
+  if (!reliable && sent >= count && lastProgress > 0 && now - lastProgress > 250) break;
+  if (now - start > 120_000) throw new Error(`timed out at ${received}/${count}`);
+  await macrotask();
+}
+const end = received >= count ? performance.now() : lastProgress;
+const seconds = (end - start) / 1000;
+console.log(JSON.stringify({ received, seconds, packetsPerSecond: received / seconds, megabytesPerSecond: (received * size) / seconds / 1e6 }));
+client.destroy();
+server.destroy();
