@@ -351,6 +351,8 @@ describe(`stream transport contract (${runtime.name})`, () => {
     const again = await within(streams.listen({ path }, () => {}), WAIT, "listen again on the same path");
     await again.close();
     await expectNetError(streams.connect({ path: join(tmp, "missing.sock") }), [GodotError.ERR_CANT_CONNECT], ["missing.sock"]);
+    await expectNetError(streams.listen({ path: join(tmp, "no-such-dir", "x.sock") }, () => {}), [GodotError.ERR_FILE_BAD_PATH], ["no-such-dir"]);
+    await assert.rejects(() => streams.listen({ path: join(tmp, "x".repeat(120)) }, () => {}), RangeError);
   });
 
   describe("TLS", () => {

@@ -7,7 +7,7 @@
 import { unlinkSync } from "node:fs";
 import { GodotError, NetError } from "../errors.ts";
 import { checkAddressType, checkDatagramSize, checkPort, formatEndpoint, ipFamily, isWildcardAll, unmapIPv4 } from "./addresses.ts";
-import { closeErrorOf, deliver, toNetError } from "./os-errors.ts";
+import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
@@ -481,7 +481,7 @@ async function bunListen(opts: StreamListenOptions, onStream: (s: Stream) => voi
     try {
       return new BunStreamListener(bun.listen({ unix: target.path, allowHalfOpen: true, socket: handler }), target);
     } catch (err) {
-      throw toNetError(err, what, GodotError.ERR_CANT_CREATE);
+      throw toBindError(err, what, target.path);
     }
   }
   const tls = target.tls ? { cert: target.tls.cert, key: target.tls.key } : undefined;
@@ -500,7 +500,7 @@ async function bunListen(opts: StreamListenOptions, onStream: (s: Stream) => voi
       listener = open((await lookupHost(target.host, what)).address);
     }
   } catch (err) {
-    throw toNetError(err, what, GodotError.ERR_CANT_CREATE);
+    throw toBindError(err, what);
   }
   return new BunStreamListener(listener, target);
 }

@@ -10,7 +10,7 @@
 import { GodotError, NetError } from "../errors.ts";
 import { checkAddressType, checkDatagramSize, checkPort, formatEndpoint, ipFamily, isWildcardAll, unmapIPv4 } from "./addresses.ts";
 import { nodeStreams } from "./node.ts";
-import { closeErrorOf, deliver, toNetError } from "./os-errors.ts";
+import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
@@ -460,7 +460,7 @@ async function denoListen(opts: StreamListenOptions, onStream: (s: Stream) => vo
     try {
       return new DenoStreamListener(deno.listen({ transport: "unix", path: target.path }), target, onStream, false);
     } catch (err) {
-      throw toNetError(err, what, GodotError.ERR_CANT_CREATE);
+      throw toBindError(err, what, target.path);
     }
   }
   const open = (hostname: string): DenoListener =>
@@ -480,7 +480,7 @@ async function denoListen(opts: StreamListenOptions, onStream: (s: Stream) => vo
       listener = open((await lookupHost(target.host, what)).address);
     }
   } catch (err) {
-    throw toNetError(err, what, GodotError.ERR_CANT_CREATE);
+    throw toBindError(err, what);
   }
   return new DenoStreamListener(listener, target, onStream, target.tls !== undefined);
 }

@@ -16,7 +16,7 @@ import {
   isWildcardAll,
   unmapIPv4,
 } from "./addresses.ts";
-import { closeErrorOf, deliver, toNetError } from "./os-errors.ts";
+import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
@@ -377,7 +377,7 @@ async function nodeListen(opts: StreamListenOptions, onStream: (s: Stream) => vo
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => {
       server.removeListener("listening", onListening);
-      reject(toNetError(err, what, GodotError.ERR_CANT_CREATE));
+      reject(toBindError(err, what, target.kind === "unix" ? target.path : undefined));
     };
     const onListening = (): void => {
       server.removeListener("error", onError);

@@ -3,6 +3,8 @@
  * Node and Bun put the errno name in `error.code`; Deno throws classes of
  * `Deno.errors` whose `name` says what happened ("AddrInUse", "PermissionDenied"...).
  */
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { GodotError, NetError } from "../errors.ts";
 
 const BY_ERRNO: Record<string, GodotError> = {
@@ -92,6 +94,21 @@ export function toNetError(err: unknown, what: string, fallback: GodotError = Go
   if (err instanceof NetError) return err;
   const code = godotCodeOf(err, fallback);
   return new NetError(code, `${what}: ${GodotError[code]} (${describe(err)})`, { cause: err });
+}
+
+/**
+ * Like toNetError, for bind/listen: there a missing file means the directory of a
+ * unix socket path does not exist, which is a bad path, not a refused connection.
+ */
+export function toBindError(err: unknown, what: string, unixPath?: string): NetError {
+  if (err instanceof NetError) return err;
+  const e = err as { code?: unknown; name?: unknown } | null;
+  // libuv reports a missing directory as EACCES, so look for ourselves.
+  const missingDir = unixPath !== undefined && !existsSync(dirname(unixPath));
+  if (missingDir || (e && (e.code === "ENOENT" || e.name === "NotFound"))) {
+    return new NetError(GodotError.ERR_FILE_BAD_PATH, `${what}: ERR_FILE_BAD_PATH (${describe(err)})`, { cause: err });
+  }
+  return toNetError(err, what, GodotError.ERR_CANT_CREATE);
 }
 
 /** An Error suitable for `onClose(error)` (keeps NetError, wraps the rest). */
