@@ -44,6 +44,8 @@ export class SimNetwork {
   readonly opts: Required<LinkOptions>;
   delivered = 0;
   lost = 0;
+  /** Called after every delivered datagram (e.g. to adjust freshly created peers). */
+  afterDeliver: ((to: SimHost) => void) | null = null;
   /** Optional tap on every datagram put on the wire. */
   tap: ((data: Uint8Array, from: SimHost, to: SimHost) => void) | null = null;
   private linkBusyUntil = new Map<SimHost, number>();
@@ -87,8 +89,15 @@ export class SimNetwork {
     this.queue.push({ at: this.now, seq: this.seq++, to, data, fromAddress, fromPort });
   }
 
+  /** Drop everything between two hosts from now on (both directions) when true. */
+  cut = false;
+
   private enqueue(from: SimHost, to: SimHost, data: Uint8Array): void {
     const o = this.opts;
+    if (this.cut) {
+      this.lost++;
+      return;
+    }
     if (o.loss > 0 && this.rng.nextFloat() < o.loss) {
       this.lost++;
       return;
@@ -133,6 +142,7 @@ export class SimNetwork {
         for (const f of due) {
           this.delivered++;
           f.to.core.handleDatagram(this.now, f.data, f.fromAddress, f.fromPort);
+          this.afterDeliver?.(f.to);
         }
       }
     }

@@ -32,6 +32,8 @@ export class OutgoingCommand {
   sendAttempts = 0;
   /** The whole packet; this command carries [fragmentOffset, fragmentOffset + fragmentLength). */
   packet: Uint8Array | null;
+  /** Position in the peer's queueing order, so the two outgoing queues can be merged in the order commands were queued. */
+  queueOrder = 0;
   /** In the sent-reliable list, counted in reliableDataInTransit (false while queued for (re)transmission). */
   inFlight = false;
   /** Acknowledged (or dropped) while still referenced from a queue; queues skip and discard it. */

@@ -273,7 +273,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
       const state = peer.state;
       if (state === PeerState.STATE_DISCONNECTED || state === PeerState.STATE_ZOMBIE) continue;
       if (peer.acknowledgements.length > 0) return this.now;
-      if (peer.outgoingCommands.length > 0 && !peer.outgoingBlocked) return this.now;
+      if (peer.hasQueuedUnblocked) return this.now;
       if (peer.sentReliableCount > 0) {
         if (peer.firstSentReliable() !== undefined) next = Math.min(next, peer.nextTimeout);
       }
@@ -923,7 +923,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
           break;
         }
         let canPing = true;
-        if (peer.outgoingCommands.length > 0) canPing = this.checkOutgoingCommands(peer);
+        if (peer.outgoingHead < peer.outgoingCommands.length || peer.outgoingReliableHead < peer.outgoingReliable.length) canPing = this.checkOutgoingCommands(peer);
         if (
           canPing &&
           peer.firstSentReliable() === undefined &&
@@ -1048,8 +1048,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
     list.length = write;
     peer.sentHead = 0;
     if (retransmit.length > 0) {
-      peer.outgoingCommands = retransmit.concat(peer.outgoingCommands);
-      peer.outgoingBlocked = false;
+      peer.requeueFront(retransmit);
       retransmit.length = 0;
     }
     if (timedOut) {
@@ -1061,25 +1060,39 @@ export class HostCore implements IncomingSink, BandwidthHost {
     return false;
   }
 
-  /** enet_protocol_check_outgoing_commands: move queued commands into the datagram. Returns "can ping". */
+  /**
+   * enet_protocol_check_outgoing_commands: move queued commands into the datagram, merging
+   * the two queues in queueing order. Returns "can ping" (no reliable command was sent).
+   */
   private checkOutgoingCommands(peer: PeerCore): boolean {
-    const list = peer.outgoingCommands;
+    const A = peer.outgoingCommands;
+    const B = peer.outgoingReliable;
     const buf = this.sendBuffer;
-    let windowExceeded = false;
-    let windowWrap = false;
+    let a = peer.outgoingHead;
+    let b = peer.outgoingReliableHead;
+    let stopReliable = false;
     let canPing = true;
     let droppingReliable = -1;
     let droppingUnreliable = -1;
-    let heldBack = false;
-    let write = 0;
-    let i = 0;
-    for (; i < list.length; i++) {
-      const cmd = list[i]!;
-      if (cmd.done) continue;
+    for (;;) {
+      while (a < A.length && A[a]!.done) a++;
+      while (b < B.length && B[b]!.done) b++;
+      let cmd: OutgoingCommand;
+      let fromReliable: boolean;
+      if (a < A.length && (stopReliable || b >= B.length || A[a]!.queueOrder < B[b]!.queueOrder)) {
+        cmd = A[a]!;
+        fromReliable = false;
+      } else if (!stopReliable && b < B.length) {
+        cmd = B[b]!;
+        fromReliable = true;
+      } else {
+        break;
+      }
       const reliable = (cmd.commandByte & ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) !== 0;
       if (droppingReliable >= 0) {
         if (!reliable && cmd.packet !== null && cmd.reliableSequenceNumber === droppingReliable && cmd.unreliableSequenceNumber === droppingUnreliable) {
           cmd.done = true;
+          a++;
           continue;
         }
         droppingReliable = -1;
@@ -1092,7 +1105,6 @@ export class HostCore implements IncomingSink, BandwidthHost {
           channelIndex = cmd.channelID;
           const channel = peer.channels[channelIndex]!;
           if (
-            !windowWrap &&
             cmd.sendAttempts < 1 &&
             cmd.reliableSequenceNumber % ENET_PEER_RELIABLE_WINDOW_SIZE === 0 &&
             (channel.reliableWindows[(reliableWindow + ENET_PEER_RELIABLE_WINDOWS - 1) % ENET_PEER_RELIABLE_WINDOWS]! >= ENET_PEER_RELIABLE_WINDOW_SIZE ||
@@ -1101,22 +1113,17 @@ export class HostCore implements IncomingSink, BandwidthHost {
                   (((1 << (ENET_PEER_FREE_RELIABLE_WINDOWS + 2)) - 1) >> (ENET_PEER_RELIABLE_WINDOWS - reliableWindow)))) !==
                 0)
           ) {
-            windowWrap = true;
-          }
-          if (windowWrap) {
-            heldBack = true;
-            list[write++] = cmd;
+            // The receiver's window would wrap: hold every later reliable command back.
+            stopReliable = true;
+            peer.outgoingBlocked = true;
             continue;
           }
         }
         if (cmd.packet !== null) {
-          if (!windowExceeded) {
-            const windowSize = Math.floor((peer.packetThrottle * peer.windowSize) / ENET_PEER_PACKET_THROTTLE_SCALE);
-            if (peer.reliableDataInTransit + cmd.fragmentLength > Math.max(windowSize, peer.mtu)) windowExceeded = true;
-          }
-          if (windowExceeded) {
-            heldBack = true;
-            list[write++] = cmd;
+          const windowSize = Math.floor((peer.packetThrottle * peer.windowSize) / ENET_PEER_PACKET_THROTTLE_SCALE);
+          if (peer.reliableDataInTransit + cmd.fragmentLength > Math.max(windowSize, peer.mtu)) {
+            stopReliable = true;
+            peer.outgoingBlocked = true;
             continue;
           }
         }
@@ -1128,6 +1135,8 @@ export class HostCore implements IncomingSink, BandwidthHost {
         peer.continueSending = true;
         break;
       }
+      if (fromReliable) b++;
+      else a++;
       if (reliable) {
         if (channelIndex >= 0 && cmd.sendAttempts < 1) {
           const channel = peer.channels[channelIndex]!;
@@ -1146,13 +1155,15 @@ export class HostCore implements IncomingSink, BandwidthHost {
         cmd.sentTime = this.serviceTime;
         this.needsSentTime = true;
         peer.reliableDataInTransit += cmd.fragmentLength;
-      } else if (cmd.packet !== null && cmd.fragmentOffset === 0) {
-        peer.packetThrottleCounter = (peer.packetThrottleCounter + ENET_PEER_PACKET_THROTTLE_COUNTER) % ENET_PEER_PACKET_THROTTLE_SCALE;
-        if (peer.packetThrottleCounter > peer.packetThrottle) {
-          cmd.done = true;
-          droppingReliable = cmd.reliableSequenceNumber;
-          droppingUnreliable = cmd.unreliableSequenceNumber;
-          continue;
+      } else {
+        cmd.done = true;
+        if (cmd.packet !== null && cmd.fragmentOffset === 0) {
+          peer.packetThrottleCounter = (peer.packetThrottleCounter + ENET_PEER_PACKET_THROTTLE_COUNTER) % ENET_PEER_PACKET_THROTTLE_SCALE;
+          if (peer.packetThrottleCounter > peer.packetThrottle) {
+            droppingReliable = cmd.reliableSequenceNumber;
+            droppingUnreliable = cmd.unreliableSequenceNumber;
+            continue;
+          }
         }
       }
       const written = writeOutgoingCommand(cmd, buf, this.writePos);
@@ -1160,14 +1171,10 @@ export class HostCore implements IncomingSink, BandwidthHost {
       this.packetSize += written;
       this.commandCount++;
       peer.packetsSent++;
-      if (!reliable) cmd.done = true;
     }
-    for (; i < list.length; i++) {
-      const cmd = list[i]!;
-      if (!cmd.done) list[write++] = cmd;
-    }
-    list.length = write;
-    peer.outgoingBlocked = write > 0 && heldBack && !peer.continueSending;
+    peer.outgoingHead = a;
+    peer.outgoingReliableHead = b;
+    peer.trimQueues();
     if (peer.state === PeerState.STATE_DISCONNECT_LATER && !peer.hasOutgoingCommands()) this.disconnect(peer, peer.eventData);
     return canPing;
   }

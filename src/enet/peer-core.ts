@@ -88,10 +88,19 @@ export class PeerCore {
 
   /** Pending acknowledgements, ACK_STRIDE numbers each (flat, so queueing one allocates nothing). */
   acknowledgements: number[] = [];
-  /** The outgoing queue holds only commands the reliable window or throttle holds back; nothing to send until an ack or timeout. */
+  /** The reliable data queue is held back by the reliable window; nothing there to send until an ack or timeout. */
   outgoingBlocked = false;
-  /** Commands waiting to be (re)sent, in order. Entries with `done` set are skipped. */
+  /**
+   * Commands waiting to be (re)sent, in two queues merged by queueOrder when sending (as in
+   * ENet 1.3.18): reliable commands carrying data, which the reliable window can hold back,
+   * and everything else (unreliable data and control commands), which is never held back.
+   * Both are consumed from their head index; entries with `done` set are skipped.
+   */
   outgoingCommands: OutgoingCommand[] = [];
+  outgoingHead = 0;
+  outgoingReliable: OutgoingCommand[] = [];
+  outgoingReliableHead = 0;
+  private queueCounter = 0;
   /** Reliable commands sent and not yet acknowledged, oldest first from `sentHead`. */
   sentReliableCommands: OutgoingCommand[] = [];
   sentHead = 0;
@@ -129,16 +138,62 @@ export class PeerCore {
 
   hasOutgoingCommands(): boolean {
     if (this.firstSentReliable() !== undefined) return true;
-    for (const c of this.outgoingCommands) if (!c.done) return true;
+    const a = this.outgoingCommands;
+    for (let i = this.outgoingHead; i < a.length; i++) if (!a[i]!.done) return true;
+    const b = this.outgoingReliable;
+    for (let i = this.outgoingReliableHead; i < b.length; i++) if (!b[i]!.done) return true;
     return false;
+  }
+
+  get hasQueuedUnblocked(): boolean {
+    return this.outgoingHead < this.outgoingCommands.length || (!this.outgoingBlocked && this.outgoingReliableHead < this.outgoingReliable.length);
+  }
+
+  /** Put commands back at the front of the queues (retransmission), keeping their order. */
+  requeueFront(commands: readonly OutgoingCommand[]): void {
+    const data: OutgoingCommand[] = [];
+    const other: OutgoingCommand[] = [];
+    for (const c of commands) (c.packet !== null ? data : other).push(c);
+    if (data.length > 0) {
+      this.outgoingReliable = data.concat(this.outgoingReliable.slice(this.outgoingReliableHead));
+      this.outgoingReliableHead = 0;
+      this.outgoingBlocked = false;
+    }
+    if (other.length > 0) {
+      this.outgoingCommands = other.concat(this.outgoingCommands.slice(this.outgoingHead));
+      this.outgoingHead = 0;
+    }
+  }
+
+  /** Drop consumed entries off the front of the queues. */
+  trimQueues(): void {
+    if (this.outgoingHead >= this.outgoingCommands.length) {
+      this.outgoingCommands.length = 0;
+      this.outgoingHead = 0;
+    } else if (this.outgoingHead > 1024 && this.outgoingHead * 2 > this.outgoingCommands.length) {
+      this.outgoingCommands = this.outgoingCommands.slice(this.outgoingHead);
+      this.outgoingHead = 0;
+    }
+    if (this.outgoingReliableHead >= this.outgoingReliable.length) {
+      this.outgoingReliable.length = 0;
+      this.outgoingReliableHead = 0;
+    } else if (this.outgoingReliableHead > 1024 && this.outgoingReliableHead * 2 > this.outgoingReliable.length) {
+      this.outgoingReliable = this.outgoingReliable.slice(this.outgoingReliableHead);
+      this.outgoingReliableHead = 0;
+    }
   }
 
   /** enet_peer_reset_queues: forget every queued command and the channels. */
   resetQueues(): void {
     this.acknowledgements.length = 0;
     for (const c of this.outgoingCommands) c.done = true;
+    for (const c of this.outgoingReliable) c.done = true;
     for (const c of this.sentReliableCommands) c.done = true;
     this.outgoingCommands = [];
+    this.outgoingHead = 0;
+    this.outgoingReliable = [];
+    this.outgoingReliableHead = 0;
+    this.outgoingBlocked = false;
     this.sentReliableCommands = [];
     this.sentHead = 0;
     this.unacknowledged.clear();
@@ -232,8 +287,13 @@ export class PeerCore {
     cmd.roundTripTimeout = 0;
     cmd.roundTripTimeoutLimit = 0;
     if ((cmd.commandByte & 0x0f) === ProtocolCommand.SEND_UNSEQUENCED) cmd.field1 = this.outgoingUnsequencedGroup;
-    this.outgoingCommands.push(cmd);
-    this.outgoingBlocked = false;
+    cmd.queueOrder = ++this.queueCounter;
+    if (cmd.packet !== null && (cmd.commandByte & ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) !== 0) {
+      if (this.outgoingReliableHead >= this.outgoingReliable.length) this.outgoingBlocked = false;
+      this.outgoingReliable.push(cmd);
+    } else {
+      this.outgoingCommands.push(cmd);
+    }
   }
 
   /** Queue a control command on channel 0xFF. */
@@ -268,6 +328,7 @@ export class PeerCore {
     }
     if (wasInFlight && cmd.packet !== null) this.reliableDataInTransit -= cmd.fragmentLength;
     cmd.done = true;
+    this.outgoingBlocked = false;
     const head = this.firstSentReliable();
     if (head !== undefined) this.nextTimeout = head.sentTime + head.roundTripTimeout;
     return cmd.command;

@@ -1,0 +1,108 @@
+/** Test workload: numbered, self-checking messages over 4 channels in every delivery mode. */
+import { EventType, PacketFlags } from "../../src/enet/enums.ts";
+import type { PeerCore } from "../../src/enet/peer-core.ts";
+import { PeerState } from "../../src/enet/enums.ts";
+import { SimNetwork, type LinkOptions, type SimHost } from "./sim.ts";
+
+export const MODES = [PacketFlags.RELIABLE, 0, PacketFlags.UNSEQUENCED] as const;
+
+export function makeMessage(channel: number, index: number): Uint8Array {
+  const len = 6 + ((index * 37) % 200);
+  const m = new Uint8Array(len);
+  m[0] = channel;
+  m[1] = index % 3;
+  m[2] = (index >>> 16) & 0xff;
+  m[3] = (index >>> 8) & 0xff;
+  m[4] = index & 0xff;
+  for (let j = 5; j < len; j++) m[j] = (index + j * 7 + channel) & 0xff;
+  return m;
+}
+
+/** Returns [channel, index] or null when the message is corrupt. */
+export function checkMessage(m: Uint8Array): [number, number] | null {
+  if (m.length < 6) return null;
+  const channel = m[0]!;
+  const index = (m[2]! << 16) | (m[3]! << 8) | m[4]!;
+  if (m.length !== 6 + ((index * 37) % 200) || m[1] !== index % 3) return null;
+  for (let j = 5; j < m.length; j++) if (m[j] !== ((index + j * 7 + channel) & 0xff)) return null;
+  return [channel, index];
+}
+
+export interface WorkloadResult {
+  reliable: number[][];
+  unreliable: number[][];
+  unsequenced: number[][];
+  corrupt: number;
+  wrongChannel: number;
+  endTime: number;
+  clientPeer: PeerCore;
+  net: SimNetwork;
+  disconnected: boolean;
+}
+
+export function runWorkload(link: LinkOptions, perChannel: number, deadlineMs: number, generousTimeouts: boolean): WorkloadResult {
+  const net = new SimNetwork(link);
+  const server = net.addHost({ peerCount: 4, channelLimit: 4 });
+  const client = net.addHost({ peerCount: 1 });
+  const peer = client.core.connect(server.address, server.port, 4, 0)!;
+  const relaxed = new WeakSet<PeerCore>();
+  const relax = (h: SimHost): void => {
+    if (!generousTimeouts) return;
+    for (const p of h.core.peers) {
+      if (p.state !== PeerState.STATE_DISCONNECTED && !relaxed.has(p)) {
+        relaxed.add(p);
+        h.core.setTimeout(p, 1 << 30, 86_400_000, 86_400_000);
+      }
+    }
+  };
+  relax(client);
+  net.afterDeliver = relax;
+  const res: WorkloadResult = {
+    reliable: [[], [], [], []],
+    unreliable: [[], [], [], []],
+    unsequenced: [[], [], [], []],
+    corrupt: 0,
+    wrongChannel: 0,
+    endTime: 0,
+    clientPeer: peer,
+    net,
+    disconnected: false,
+  };
+  const expectedReliable = Math.ceil(perChannel / 3);
+  let connected = false;
+  let nextIndex = 0;
+  let lastTick = -1;
+  const done = (): boolean => res.reliable.every((r) => r.length >= expectedReliable) || res.disconnected;
+  let t = 0;
+  while (!done() && t < deadlineMs) {
+    t = Math.min(deadlineMs, t + (nextIndex < perChannel ? 10 : 1000));
+    net.runUntil(t, () => {
+      for (let e = client.core.pollEvent(); e; e = client.core.pollEvent()) {
+        if (e.type === EventType.CONNECT) connected = true;
+        if (e.type === EventType.DISCONNECT) res.disconnected = true;
+      }
+      for (let e = server.core.pollEvent(); e; e = server.core.pollEvent()) {
+        if (e.type === EventType.DISCONNECT) res.disconnected = true;
+        if (e.type !== EventType.RECEIVE) continue;
+        const ok = checkMessage(e.packet!);
+        if (ok === null) {
+          res.corrupt++;
+          continue;
+        }
+        const [ch, index] = ok;
+        if (ch !== e.channelID) res.wrongChannel++;
+        const mode = index % 3;
+        (mode === 0 ? res.reliable : mode === 1 ? res.unreliable : res.unsequenced)[ch]!.push(index);
+      }
+      const tick = Math.floor(net.now / 10);
+      if (connected && tick !== lastTick && nextIndex < perChannel && peer.outgoingReliable.length - peer.outgoingReliableHead < 2000) {
+        lastTick = tick;
+        for (let k = 0; k < 20 && nextIndex < perChannel; k++, nextIndex++) {
+          for (let ch = 0; ch < 4; ch++) client.core.send(peer, ch, makeMessage(ch, nextIndex), MODES[nextIndex % 3]!);
+        }
+      }
+    });
+  }
+  res.endTime = net.now;
+  return res;
+}
