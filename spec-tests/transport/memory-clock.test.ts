@@ -152,21 +152,22 @@ describe("VirtualClock (auto-advance)", () => {
     assert.equal(clock.pendingTimers(), 0);
   });
 
-  test("a virtual hour of 1 ms ticks runs in well under a second of real time", async () => {
+  test("ten virtual minutes of 10 ms ticks (60,000 timers) run in well under a second of real time", async () => {
     const clock = new VirtualClock({ autoAdvance: true });
     let ticks = 0;
     const started = performance.now();
     await new Promise<void>((resolve) => {
       const tick = (): void => {
         ticks++;
-        if (clock.now() >= 3_600_000) resolve();
+        if (clock.now() >= 600_000) resolve();
         else clock.setTimeout(tick, 10);
       };
       clock.setTimeout(tick, 10);
     });
     const realMs = performance.now() - started;
-    assert.equal(ticks, 360_000);
-    assert.ok(realMs < 5000, `took ${realMs} ms`);
+    assert.equal(ticks, 60_000);
+    // Typically ~50 ms; the bound leaves room for a loaded CI machine.
+    assert.ok(realMs < 2000, `took ${realMs} ms`);
   });
 
   test("runUntil resolves when the predicate holds, or false at the virtual deadline", async () => {

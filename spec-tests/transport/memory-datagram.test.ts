@@ -408,7 +408,7 @@ describe("MemoryNetwork: speed, manual mode and shutdown", () => {
     net.close();
   });
 
-  test("runUntil waits for a condition in virtual time; close() cancels the network's timers", async () => {
+  test("runUntil waits for a condition in virtual time; close() stops the clock and settles waiters", async () => {
     const { net, a, b } = await pair(1, { latencyMs: 100 });
     let got = 0;
     a.onDatagram(() => got++);
@@ -418,9 +418,19 @@ describe("MemoryNetwork: speed, manual mode and shutdown", () => {
     assert.equal(await net.runUntil(() => got === 2, 500), false);
     assert.equal(net.clock.now(), 600);
     b.send(new Uint8Array(1), "127.0.0.1", 7000);
-    assert.equal(net.clock.pendingTimers(), 1);
+    // A forgotten periodic timer of code under test: close() must stop it too.
+    const forever = (): void => void net.clock.setTimeout(forever, 10);
+    forever();
+    assert.equal(net.clock.pendingTimers(), 2);
+    const waiting = net.runUntil(() => false, 60_000);
+    const sleeping = net.runFor(60_000);
     net.close();
     assert.equal(net.clock.pendingTimers(), 0);
+    assert.equal(await waiting, false);
+    await sleeping;
+    assert.ok(net.clock.now() < 60_000);
+    net.clock.setTimeout(() => assert.fail("a stopped clock must not fire by itself"), 0);
+    await new Promise((r) => setTimeout(r, 5));
     await assert.rejects(net.createRuntime().createDatagramTransport().bind("127.0.0.1", 0), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE);
   });
 });

@@ -121,7 +121,6 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
   readonly streamPorts = new PortTable<object>();
   readonly streamPaths = new Map<string, object>();
   private readonly names = new Map<string, string>([["localhost", "127.0.0.1"]]);
-  private readonly networkTimers = new Set<unknown>();
   private readonly closeHooks = new Set<() => void>();
   private closed = false;
   readonly streamTuning: StreamTuning;
@@ -221,15 +220,19 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
     return this.clock.runUntil(pred, maxVirtualMs);
   }
 
-  /** Close every socket, listener and stream, and cancel the network's own timers (user timers on the clock stay). */
+  /**
+   * End the simulation: close every socket, listener and stream (no further callbacks), reject
+   * pending connects, and stop the clock — every timer on it is cancelled, including those of
+   * code still using it (a forgotten service loop would otherwise keep the process busy), and
+   * pending runFor/runUntil settle. Close your hosts first if they should say goodbye.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (const socket of [...this.udpPorts.owners()]) socket.close();
     for (const hook of [...this.closeHooks]) hook();
     this.closeHooks.clear();
-    for (const t of this.networkTimers) this.clock.clearTimeout(t);
-    this.networkTimers.clear();
+    this.clock.stop();
   }
 
   get isClosed(): boolean {
@@ -238,14 +241,10 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
 
   // --- fabric: shared by datagram sockets and streams ----------------------------------
 
-  /** Run `fn` at virtual time `at` (now if in the past); cancelled by close(). */
+  /** Run `fn` at virtual time `at` (now if in the past); nothing runs after close(). */
   schedule(at: number, fn: () => void): void {
     if (this.closed) return;
-    const handle: unknown = this.clock.setTimeout(() => {
-      this.networkTimers.delete(handle);
-      fn();
-    }, at - this.clock.now());
-    this.networkTimers.add(handle);
+    this.clock.setTimeout(fn, at - this.clock.now());
   }
 
   onClose(hook: () => void): () => void {

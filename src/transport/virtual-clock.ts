@@ -67,6 +67,9 @@ export class VirtualClock implements Clock {
   /** Called whenever the program is idle; a hook returns true when it has settled its waiter. */
   private readonly idleHooks = new Set<() => boolean>();
   private fired = 0;
+  private stopped = false;
+  /** Settles every pending runFor/runUntil when the clock is stopped. */
+  private readonly stopWaiters = new Set<() => void>();
 
   constructor(opts: VirtualClockOptions = {}) {
     const start = opts.startTime ?? 0;
@@ -121,7 +124,7 @@ export class VirtualClock implements Clock {
   }
 
   set autoAdvance(on: boolean) {
-    this.autoAdvanceEnabled = on;
+    this.autoAdvanceEnabled = on && !this.stopped;
     this.ensureDriven();
   }
 
@@ -172,9 +175,17 @@ export class VirtualClock implements Clock {
     if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new RangeError(`runFor(ms): ms must be a finite number >= 0, got ${String(ms)}`);
     }
+    if (this.stopped) return;
     this.driveHolds++;
     try {
-      await new Promise<void>((resolve) => this.setTimeout(resolve, ms));
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.stopWaiters.delete(done);
+          resolve();
+        };
+        this.stopWaiters.add(done);
+        this.setTimeout(done, ms);
+      });
     } finally {
       this.driveHolds--;
     }
@@ -189,22 +200,34 @@ export class VirtualClock implements Clock {
     if (typeof maxVirtualMs !== "number" || !(maxVirtualMs >= 0) || !Number.isFinite(maxVirtualMs)) {
       throw new RangeError(`runUntil: maxVirtualMs must be a finite number >= 0, got ${String(maxVirtualMs)}`);
     }
-    if (pred()) return true;
+    if (pred() || this.stopped) return pred();
     this.driveHolds++;
     try {
       return await new Promise<boolean>((resolve, reject) => {
         let deadline: unknown;
         const finish = (value: boolean): void => {
           this.idleHooks.delete(hook);
+          this.stopWaiters.delete(onStop);
           this.clearTimeout(deadline);
           resolve(value);
         };
+        const onStop = (): void => {
+          let value = false;
+          try {
+            value = pred();
+          } catch {
+            // stopping must not throw; the caller just sees "not reached"
+          }
+          finish(value);
+        };
+        this.stopWaiters.add(onStop);
         const hook = (): boolean => {
           try {
             if (!pred()) return false;
             finish(true);
           } catch (err) {
             this.idleHooks.delete(hook);
+            this.stopWaiters.delete(onStop);
             this.clearTimeout(deadline);
             reject(err);
           }
@@ -212,6 +235,7 @@ export class VirtualClock implements Clock {
         };
         deadline = this.setTimeout(() => {
           this.idleHooks.delete(hook);
+          this.stopWaiters.delete(onStop);
           let value = false;
           try {
             value = pred();
@@ -226,6 +250,25 @@ export class VirtualClock implements Clock {
     } finally {
       this.driveHolds--;
     }
+  }
+
+  /**
+   * End the simulation: cancel every pending timer, turn auto-advance off for good and settle
+   * pending runFor/runUntil at once (runUntil with the predicate's current value). Timers set
+   * afterwards only fire through advance()/runUntilIdle(). Nothing real stays scheduled, so a
+   * forgotten periodic timer cannot keep the process busy.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.autoAdvanceEnabled = false;
+    for (const t of this.heap) t.callback = undefined;
+    this.heap = [];
+    this.live = 0;
+    for (const settle of [...this.stopWaiters]) settle();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   // --- internals -------------------------------------------------------------------
@@ -259,7 +302,7 @@ export class VirtualClock implements Clock {
   }
 
   private ensureDriven(): void {
-    if (this.macrotaskScheduled || this.live === 0) return;
+    if (this.macrotaskScheduled || this.live === 0 || this.stopped) return;
     if (!this.autoAdvanceEnabled && this.driveHolds === 0) return;
     this.macrotaskScheduled = true;
     this.scheduleMacrotask(this.onMacrotask);
@@ -267,7 +310,7 @@ export class VirtualClock implements Clock {
 
   private readonly onMacrotask = (): void => {
     this.macrotaskScheduled = false;
-    if (!this.autoAdvanceEnabled && this.driveHolds === 0) return;
+    if (this.stopped || (!this.autoAdvanceEnabled && this.driveHolds === 0)) return;
     // The program is idle here (all microtasks drained): let waiting predicates look first.
     // If one settled, its continuation must run before time moves: fire nothing this turn.
     if (this.idleHooks.size > 0) {
