@@ -12,8 +12,9 @@ let available: true | { skip: string } | undefined;
 export function godotAvailable(): true | { skip: string } {
   if (available) return available;
   const r = spawnSync("godot3-server", ["--version"], { encoding: "utf8", timeout: 10000 });
-  if (r.error || r.status !== 0) available = { skip: `godot3-server is not installed (${r.error?.message ?? `exit ${r.status}`})` };
-  else if (!/^3\./m.test(r.stdout)) available = { skip: `godot3-server is not Godot 3: ${r.stdout.trim()}` };
+  // Godot 3.2.3 prints its version and exits with status 255, so only the output counts.
+  if (r.error) available = { skip: `godot3-server is not installed (${r.error.message})` };
+  else if (!/^3\./m.test(r.stdout)) available = { skip: `godot3-server is not Godot 3: ${(r.stdout + r.stderr).trim().slice(0, 200)}` };
   else available = true;
   return available;
 }

@@ -1,0 +1,396 @@
+// Live interop against real C ENet 1.3.17 (the enet_peer.c harness, built at test time):
+// our client -> C server and C client -> our server, every delivery mode, 0 B to 1 MiB,
+// 4 channels with per-channel order, connect/disconnect data both ways, CRC32 checksum,
+// MTU 1400 vs 1392, timeouts when either side vanishes, and the range coder on both sides.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { CompressionMode, ENetConnection, EventType, PacketFlags, type ENetPacketPeer } from "../../src/index.ts";
+import { buildEnetPeer, fnv1a, pattern, startCPeer, type JsonLineProcess, type PeerEvent } from "./harness.ts";
+import { freeUdpPort } from "./godot.ts";
+import { ConnectionPump, type OurEvent } from "./pump.ts";
+import { UdpCaptureRelay } from "../tools/udp-relay.ts";
+
+const built = buildEnetPeer();
+const skip = "skip" in built ? built.skip : false;
+if (skip) console.log(`live-c: skipped: ${skip}`);
+const bin = () => (built as { path: string }).path;
+
+const CHANNELS = 4;
+const SOCKBUF = 4 << 20;
+
+/** One planned send: what goes on which channel with which flags. */
+interface Planned {
+  channel: number;
+  flags: number;
+  data: Uint8Array;
+  /** The flags the receiver reports (oversized unreliable packets become reliable fragments). */
+  receivedFlags: number;
+  /** The same payload in the harness's send grammar. */
+  spec: string;
+}
+
+function plan(channel: number, flags: number, len: number, seed: number, receivedFlags = flags): Planned {
+  return { channel, flags, data: pattern(len, seed), receivedFlags, spec: len === 0 ? "empty" : `pat:${len}:${seed}` };
+}
+
+/** Small packets in every delivery mode on every channel, including 0 bytes (unless the range coder is on). */
+function smallPlan(allowEmpty: boolean): Planned[] {
+  const out: Planned[] = [];
+  const reliableLens = [allowEmpty ? 0 : 3, 1, 2, 7, 100, 500, 1000, 1300, 1400, 2000];
+  for (let ch = 0; ch < CHANNELS; ch++) {
+    reliableLens.forEach((len, i) => out.push(plan(ch, PacketFlags.RELIABLE, len, ch * 32 + i)));
+    for (let i = 0; i < 3; i++) out.push(plan(ch, 0, 40 + i, ch * 32 + 16 + i));
+    for (let i = 0; i < 3; i++) out.push(plan(ch, PacketFlags.UNSEQUENCED, 60 + i, ch * 32 + 24 + i));
+  }
+  return out;
+}
+
+/**
+ * Fragmented packets, in two rounds: first unreliable beyond the MTU (becomes reliable fragments),
+ * UNRELIABLE_FRAGMENT and a 64 KiB reliable; then 1 MiB reliable on its own, so the
+ * unreliable fragments never compete with a bulk transfer for the packet throttle.
+ */
+function bigPlans(): Planned[][] {
+  return [
+    [plan(0, PacketFlags.UNRELIABLE_FRAGMENT, 64 * 1024, 104), plan(3, 0, 5000, 103, PacketFlags.RELIABLE), plan(1, PacketFlags.RELIABLE, 65536, 101)],
+    [plan(2, PacketFlags.RELIABLE, 1 << 20, 102)],
+  ];
+}
+
+/**
+ * ENet's packet throttle drops unreliable packets when the RTT rises; deceleration 0 keeps the
+ * throttle at its maximum so every unreliable packet on loopback is sent. THROTTLE_CONFIGURE
+ * carries the setting to the other side too.
+ */
+const NO_THROTTLE_DECELERATION = [5000, 2, 0] as const;
+
+/** Group by channel and received flags, keeping order: ENet orders per channel and per delivery mode. */
+function streams<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    if (!m.has(k)) m.set(k, []);
+    m.get(k)!.push(it);
+  }
+  return m;
+}
+
+function expectedStreams(p: Planned[]): Map<string, string[]> {
+  const m = streams(p, (x) => `ch${x.channel}/flags${x.receivedFlags}`);
+  return new Map([...m].map(([k, v]) => [k, v.map((x) => `${x.data.length}:${fnv1a(x.data)}`)]));
+}
+
+/** Compare what the C peer reported (receive events) with the plan, per channel and mode, in order. */
+function assertCReceived(events: PeerEvent[], p: Planned[], what: string): void {
+  const got = streams(
+    events.filter((e) => e.ev === "receive"),
+    (e) => `ch${e.ch}/flags${e.flags}`,
+  );
+  const want = expectedStreams(p);
+  for (const [k, list] of want) {
+    const g = (got.get(k) ?? []).map((e) => `${e.len}:${e.fnv}`);
+    if (k.endsWith("/flags2")) assert.deepEqual([...g].sort(), [...list].sort(), `${what} ${k} (unsequenced: any order)`);
+    else assert.deepEqual(g, list, `${what} ${k}`);
+  }
+  assert.equal(events.filter((e) => e.ev === "receive").length, p.length, `${what}: packet count`);
+}
+
+function assertOursReceived(events: OurEvent[], p: Planned[], what: string): void {
+  const got = streams(
+    events.filter((e) => e.type === EventType.RECEIVE),
+    (e) => `ch${e.channel}/flags${e.flags}`,
+  );
+  const want = expectedStreams(p);
+  for (const [k, list] of want) {
+    const g = (got.get(k) ?? []).map((e) => `${e.packet!.length}:${fnv1a(e.packet!)}`);
+    if (k.endsWith("/flags2")) assert.deepEqual([...g].sort(), [...list].sort(), `${what} ${k} (unsequenced: any order)`);
+    else assert.deepEqual(g, list, `${what} ${k}`);
+  }
+  assert.equal(events.filter((e) => e.type === EventType.RECEIVE).length, p.length, `${what}: packet count`);
+}
+
+/** The harness command that sends a planned packet to its peer 0. */
+const cSend = (p: Planned) => `send 0 ${p.channel} ${p.flags} ${p.spec}`;
+
+const isCompressed = (hex: string) => (parseInt(hex.slice(0, 4), 16) & 0x4000) !== 0;
+
+describe("live: C ENet 1.3.17", { skip }, () => {
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch {
+        // best effort
+      }
+    }
+  });
+
+  function track(proc: JsonLineProcess): JsonLineProcess {
+    cleanups.push(() => proc.kill());
+    return proc;
+  }
+
+  async function ourHost(opts: { server?: boolean; port?: number; mtu?: number; checksum?: boolean; compress?: CompressionMode } = {}) {
+    const conn = new ENetConnection();
+    const hostOpts = { maxPeers: opts.server ? 4 : 1, maxChannels: CHANNELS, mtu: opts.mtu, checksum: opts.checksum };
+    if (opts.server) await conn.createHostBound("127.0.0.1", opts.port!, hostOpts);
+    else await conn.createHost(hostOpts);
+    if (opts.compress !== undefined) conn.compress(opts.compress);
+    const pump = new ConnectionPump(conn);
+    cleanups.push(async () => {
+      await pump.stop();
+      conn.destroy();
+    });
+    return { conn, pump };
+  }
+
+  /** Echo every packet back on its channel with the flags it arrived with. */
+  function echo(pump: ConnectionPump): void {
+    pump.onEvent = (e) => {
+      if (e.type === EventType.RECEIVE && e.peer) e.peer.send(e.channel, e.packet!, e.flags!);
+    };
+  }
+
+  async function relayTo(port: number): Promise<{ relay: UdpCaptureRelay; port: number }> {
+    const relay = new UdpCaptureRelay({ targetPort: port });
+    cleanups.push(() => relay.stop());
+    return { relay, port: await relay.start() };
+  }
+
+  test("our client -> C server: connect data, every mode on 4 channels, 0 B to 1 MiB, echoes in order, disconnect data", async () => {
+    const server = await startCPeer(bin(), { server: true, port: 0, echo: true, channels: CHANNELS, sockbuf: SOCKBUF });
+    track(server.proc);
+    const { conn, pump } = await ourHost();
+    const peer = await conn.connectToHost("127.0.0.1", server.port, { channels: CHANNELS, data: 42 });
+    await pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    const cConnect = await server.proc.waitFor((e) => e.ev === "connect");
+    assert.equal(cConnect.data, 42, "C saw our connect data");
+    assert.equal(cConnect.channels, CHANNELS);
+
+    peer.throttleConfigure(...NO_THROTTLE_DECELERATION);
+    const small = smallPlan(true);
+    for (const p of small) peer.send(p.channel, p.data, p.flags);
+    await server.proc.waitForCount((e) => e.ev === "receive", small.length, 5000);
+    assertCReceived(server.proc.events, small, "C server received");
+    await pump.waitForCount((e) => e.type === EventType.RECEIVE, small.length, 5000, "echoes");
+    assertOursReceived(pump.events, small, "our client got the echoes");
+
+    let sent = small.length;
+    for (const big of bigPlans()) {
+      const before = server.proc.events.length;
+      const oursBefore = pump.events.length;
+      for (const p of big) peer.send(p.channel, p.data, p.flags);
+      sent += big.length;
+      await server.proc.waitForCount((e) => e.ev === "receive", sent, 10000);
+      assertCReceived(server.proc.events.slice(before), big, "C server received (fragmented)");
+      await pump.waitForCount((e) => e.type === EventType.RECEIVE, sent, 10000, "big echoes");
+      assertOursReceived(pump.events.slice(oursBefore), big, "our client got the fragmented echoes");
+    }
+
+    peer.peerDisconnect(777);
+    const cDisc = await server.proc.waitFor((e) => e.ev === "disconnect");
+    assert.equal(cDisc.data, 777, "C saw our disconnect data");
+    await pump.waitFor((e) => e.type === EventType.DISCONNECT, 3000, "our DISCONNECT after peerDisconnect");
+  });
+
+  test("C client -> our server: connect data, every mode, fragments, our echoes, C's disconnect data", async () => {
+    const port = await freeUdpPort();
+    const { pump } = await ourHost({ server: true, port });
+    echo(pump);
+    const small = smallPlan(true);
+    const client = await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 99, channels: CHANNELS, sockbuf: SOCKBUF });
+    track(client.proc);
+    const ours = await pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    assert.equal(ours.data, 99, "we saw C's connect data");
+    assert.equal(ours.channels, CHANNELS);
+    await client.proc.waitFor((e) => e.ev === "connect");
+
+    client.proc.command(`throttle 0 ${NO_THROTTLE_DECELERATION.join(" ")}`, ...small.map((p) => cSend(p)));
+    await client.proc.waitForCount((e) => e.ev === "receive", small.length, 5000);
+    assertOursReceived(pump.events, small, "our server received");
+    assertCReceived(client.proc.events, small, "C client got our echoes");
+
+    let sent = small.length;
+    for (const big of bigPlans()) {
+      const before = client.proc.events.length;
+      const oursBefore = pump.events.length;
+      client.proc.command(...big.map((p) => cSend(p)));
+      sent += big.length;
+      await client.proc.waitForCount((e) => e.ev === "receive", sent, 10000);
+      assertOursReceived(pump.events.slice(oursBefore), big, "our server received (fragmented)");
+      assertCReceived(client.proc.events.slice(before), big, "C client got our fragmented echoes");
+    }
+
+    client.proc.command("disconnect 0 4321");
+    const disc = await pump.waitFor((e) => e.type === EventType.DISCONNECT, 3000, "DISCONNECT");
+    assert.equal(disc.data, 4321, "we saw C's disconnect data");
+    await client.proc.waitFor((e) => e.ev === "disconnect");
+  });
+
+  test("CRC32 checksum on both sides, both directions; disconnect data from each server", async () => {
+    // Our client -> C server; the C server disconnects us with data.
+    const server = await startCPeer(bin(), { server: true, port: 0, echo: true, checksum: true, channels: CHANNELS });
+    track(server.proc);
+    const { relay, port: relayPort } = await relayTo(server.port);
+    const a = await ourHost({ checksum: true });
+    const peer = await a.conn.connectToHost("127.0.0.1", relayPort, { channels: CHANNELS, data: 5 });
+    await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    const p1 = [plan(0, PacketFlags.RELIABLE, 10, 1), plan(1, 0, 20, 2), plan(2, PacketFlags.UNSEQUENCED, 30, 3), plan(3, PacketFlags.RELIABLE, 4000, 4)];
+    for (const p of p1) peer.send(p.channel, p.data, p.flags);
+    await a.pump.waitForCount((e) => e.type === EventType.RECEIVE, p1.length, 5000, "echoes");
+    assertCReceived(server.proc.events, p1, "C server (checksum) received");
+    assertOursReceived(a.pump.events, p1, "our client (checksum) got echoes");
+    server.proc.command("disconnect 0 555");
+    const disc = await a.pump.waitFor((e) => e.type === EventType.DISCONNECT, 3000, "DISCONNECT");
+    assert.equal(disc.data, 555);
+    // Every datagram both ways had room for the checksum and C accepted them all: a corrupt one would be dropped
+    // and the exchange above would have stalled. The relay saw both directions.
+    assert.ok(relay.records.some((r) => r.dir === "c2s") && relay.records.some((r) => r.dir === "s2c"));
+
+    // C client -> our server; we disconnect it with data.
+    const port = await freeUdpPort();
+    const b = await ourHost({ server: true, port, checksum: true });
+    echo(b.pump);
+    const client = await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 6, checksum: true, channels: CHANNELS });
+    track(client.proc);
+    const conn = await b.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    client.proc.command(...p1.map((p) => cSend(p)));
+    await client.proc.waitForCount((e) => e.ev === "receive", p1.length, 5000);
+    assertCReceived(client.proc.events, p1, "C client (checksum) got our echoes");
+    conn.peer!.peerDisconnect(888);
+    const cDisc = await client.proc.waitFor((e) => e.ev === "disconnect");
+    assert.equal(cDisc.data, 888);
+  });
+
+  test("MTU: 1392 (ours, as 1.3.18) against C ENet 1.3.17's 1400, both ways; no datagram exceeds what was agreed", async () => {
+    // A 1.3.17 server adopts the MTU the client announces (clamped to 576..4096), whatever its own;
+    // a client keeps the smaller of its own and the server's answer.
+    const cases = [
+      { ours: undefined, theirs: 1400, agreed: 1392 },
+      { ours: 1400, theirs: 1392, agreed: 1400 },
+    ];
+    for (const { ours, theirs, agreed } of cases) {
+      const server = await startCPeer(bin(), { server: true, port: 0, echo: true, mtu: theirs, channels: CHANNELS });
+      track(server.proc);
+      const { relay, port: relayPort } = await relayTo(server.port);
+      const { conn, pump } = await ourHost({ mtu: ours });
+      const peer = await conn.connectToHost("127.0.0.1", relayPort, { channels: CHANNELS, data: 1 });
+      await pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+      const cConnect = await server.proc.waitFor((e) => e.ev === "connect");
+      assert.equal(cConnect.mtu, agreed, `C's peer MTU (ours ${ours ?? "default"}, C ${theirs})`);
+      const p = [plan(0, PacketFlags.RELIABLE, 5000, 7), plan(1, PacketFlags.UNRELIABLE_FRAGMENT, 5000, 8)];
+      for (const x of p) peer.send(x.channel, x.data, x.flags);
+      await pump.waitForCount((e) => e.type === EventType.RECEIVE, p.length, 5000, "echoes");
+      assertOursReceived(pump.events, p, `echo through MTU ${agreed}`);
+      for (const dir of ["c2s", "s2c"] as const) {
+        const sizes = relay.records.filter((r) => r.dir === dir).map((r) => r.hex.length / 2);
+        assert.ok(Math.max(...sizes) <= agreed, `${dir}: largest datagram ${Math.max(...sizes)} <= ${agreed}`);
+        assert.ok(sizes.includes(agreed), `${dir}: fragments fill the ${agreed}-byte MTU exactly, as C ENet's do`);
+      }
+      peer.peerDisconnectNow(0);
+    }
+
+    // C ENet 1.3.17 client (1400) -> our server (1392): both keep to one agreed MTU <= 1400.
+    const port = await freeUdpPort();
+    const b = await ourHost({ server: true, port });
+    echo(b.pump);
+    const { relay, port: relayPort } = await relayTo(port);
+    const client = await startCPeer(bin(), { connect: `127.0.0.1:${relayPort}`, data: 2, channels: CHANNELS });
+    track(client.proc);
+    const cConnect = await client.proc.waitFor((e) => e.ev === "connect");
+    const agreed = cConnect.mtu as number;
+    assert.ok(agreed === 1392 || agreed === 1400, `agreed MTU ${agreed}`);
+    client.proc.command("send 0 0 1 pat:5000:9", "send 0 1 8 pat:5000:10");
+    await client.proc.waitForCount((e) => e.ev === "receive", 2, 5000);
+    for (const dir of ["c2s", "s2c"] as const) {
+      const sizes = relay.records.filter((r) => r.dir === dir).map((r) => r.hex.length / 2);
+      assert.ok(Math.max(...sizes) <= agreed, `${dir}: largest datagram ${Math.max(...sizes)} <= ${agreed}`);
+    }
+  });
+
+  test("timeouts: C times out our vanished client; we time out a vanished C client", async () => {
+    // Our client vanishes (destroy sends nothing): C's short peer timeout fires.
+    const server = await startCPeer(bin(), { server: true, port: 0, timeout: [4, 300, 600], pingInterval: 100, channels: CHANNELS });
+    track(server.proc);
+    const a = await ourHost();
+    await a.conn.connectToHost("127.0.0.1", server.port, { channels: CHANNELS, data: 3 });
+    await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    await server.proc.waitFor((e) => e.ev === "connect");
+    await a.pump.stop();
+    let t0 = performance.now();
+    a.conn.destroy();
+    await server.proc.waitFor((e) => e.ev === "disconnect", 4000);
+    const cElapsed = performance.now() - t0;
+    assert.ok(cElapsed < 3000, `C noticed in ${cElapsed.toFixed(0)} ms`);
+
+    // A C client vanishes: our short timeout fires as a DISCONNECT event.
+    const port = await freeUdpPort();
+    const b = await ourHost({ server: true, port });
+    const client = await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 4, channels: CHANNELS });
+    track(client.proc);
+    const conn = await b.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    const ourPeer = conn.peer as ENetPacketPeer;
+    ourPeer.setTimeout(4, 300, 600);
+    ourPeer.pingInterval(100);
+    t0 = performance.now();
+    client.proc.command("vanish");
+    await client.proc.exitPromise;
+    const disc = await b.pump.waitFor((e) => e.type === EventType.DISCONNECT, 4000, "timeout DISCONNECT");
+    assert.equal(disc.peer, ourPeer);
+    const ourElapsed = performance.now() - t0;
+    assert.ok(ourElapsed < 3000, `we noticed in ${ourElapsed.toFixed(0)} ms`);
+    assert.ok(ourElapsed > 250, `not before the minimum timeout (${ourElapsed.toFixed(0)} ms)`);
+  });
+
+  test("range coder on both sides, both directions; datagrams really are compressed", async () => {
+    const text = (n: number, seed: number) => {
+      const words = ["alpha", "beta", "gamma", "delta", "packet", "peer", "enet", "godot"];
+      let s = "";
+      for (let i = 0; s.length < n; i++) s += words[(i * 7 + seed) % words.length] + " ";
+      return new TextEncoder().encode(s.slice(0, n));
+    };
+    const mk = (channel: number, flags: number, data: Uint8Array): Planned => ({
+      channel,
+      flags,
+      data,
+      receivedFlags: flags,
+      spec: `hex:${Buffer.from(data).toString("hex")}`,
+    });
+    const p = [
+      mk(0, PacketFlags.RELIABLE, text(200, 1)),
+      mk(1, 0, text(300, 2)),
+      mk(2, PacketFlags.UNSEQUENCED, text(120, 3)),
+      mk(3, PacketFlags.RELIABLE, text(100_000, 4)),
+      mk(1, PacketFlags.RELIABLE, pattern(3000, 5)),
+      mk(0, PacketFlags.RELIABLE, new Uint8Array([1])),
+    ];
+
+    const server = await startCPeer(bin(), { server: true, port: 0, echo: true, rangeCoder: true, channels: CHANNELS });
+    track(server.proc);
+    const { relay, port: relayPort } = await relayTo(server.port);
+    const a = await ourHost({ compress: CompressionMode.RANGE_CODER });
+    const peer = await a.conn.connectToHost("127.0.0.1", relayPort, { channels: CHANNELS, data: 8 });
+    await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    for (const x of p) peer.send(x.channel, x.data, x.flags);
+    await a.pump.waitForCount((e) => e.type === EventType.RECEIVE, p.length, 8000, "echoes");
+    assertCReceived(server.proc.events, p, "C server (range coder) received");
+    assertOursReceived(a.pump.events, p, "our client (range coder) got echoes");
+    assert.ok(relay.records.some((r) => r.dir === "c2s" && isCompressed(r.hex)), "we sent range-coded datagrams");
+    assert.ok(relay.records.some((r) => r.dir === "s2c" && isCompressed(r.hex)), "C sent range-coded datagrams");
+    peer.peerDisconnect(0);
+    await server.proc.waitFor((e) => e.ev === "disconnect");
+
+    // C client with the range coder -> our server with it.
+    const port = await freeUdpPort();
+    const b = await ourHost({ server: true, port, compress: CompressionMode.RANGE_CODER });
+    echo(b.pump);
+    const client = await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 9, rangeCoder: true, channels: CHANNELS });
+    track(client.proc);
+    await client.proc.waitFor((e) => e.ev === "connect");
+    client.proc.command(...p.map(cSend));
+    await client.proc.waitForCount((e) => e.ev === "receive", p.length, 8000);
+    assertOursReceived(b.pump.events, p, "our server (range coder) received");
+    assertCReceived(client.proc.events, p, "C client (range coder) got our echoes");
+  });
+});
