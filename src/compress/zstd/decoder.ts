@@ -7,16 +7,16 @@
  * - a frame with a declared content size larger than the remaining limit, a
  *   dictionary, a reserved bit, a reserved block type, or a block larger than
  *   the frame's maximum block size is rejected before decoding;
- * - a frame with a declared content size is decoded straight into a buffer of
- *   exactly that size;
- * - a frame without one must have a window no larger than the remaining limit
- *   (fzstd allocates the window) and is decoded block by block, abandoned as
- *   soon as its output passes the limit.
+ * - every frame must have a window no larger than the remaining limit (fzstd
+ *   allocates the window; for single-segment frames it is the content size);
+ * - frames are decoded block by block: with a declared content size straight
+ *   into a buffer of exactly that size, which the blocks must fill exactly;
+ *   without one, abandoned as soon as the output passes the limit.
  *
  * Concatenated frames and skippable frames are accepted, as libzstd's
  * ZSTD_decompressDCtx (which Godot calls) accepts them.
  */
-import { Decompress as ZstdStream, decompress as zstdDecodeFrame } from "fzstd";
+import { Decompress as ZstdStream } from "fzstd";
 
 export const ZSTD_MAGIC = 0xfd2fb528;
 /** Skippable frames use magics 0x184D2A50..0x184D2A5F. */
@@ -137,17 +137,10 @@ export function zstdDecompressBounded(input: Uint8Array, limit: number): Uint8Ar
       const frame = inspectFrame(input, pos);
       if (frame === null) return null;
       const remaining = limit - produced;
-      const bytes = input.subarray(pos, frame.end);
-      let out: Uint8Array;
-      if (frame.contentSize > 0) {
-        if (frame.contentSize > remaining || frame.maxOutput < frame.contentSize) return null;
-        out = zstdDecodeFrame(bytes);
-        if (out.length !== frame.contentSize) return null;
-      } else {
-        if (frame.windowSize > remaining) return null;
-        out = decodeUnsizedFrame(bytes, Math.min(remaining, frame.maxOutput));
-        if (frame.contentSize === 0 && out.length !== 0) return null;
-      }
+      if (frame.contentSize > remaining || frame.maxOutput < frame.contentSize) return null;
+      // fzstd allocates the window (the content size for single-segment frames).
+      if (frame.windowSize > remaining) return null;
+      const out = decodeFrame(input.subarray(pos, frame.end), frame.contentSize, Math.min(remaining, frame.maxOutput));
       parts.push(out);
       produced += out.length;
       pos = frame.end;
@@ -165,8 +158,24 @@ export function zstdDecompressBounded(input: Uint8Array, limit: number): Uint8Ar
   return result;
 }
 
-/** Decode one frame without a declared size block by block; throws when it passes `limit`. */
-function decodeUnsizedFrame(frame: Uint8Array, limit: number): Uint8Array {
+/**
+ * Decode one frame block by block, throwing once its output passes `limit`.
+ * With a declared content size the output goes straight into a buffer of that
+ * size and must fill it exactly (fzstd itself does not check the size).
+ */
+function decodeFrame(frame: Uint8Array, contentSize: number, limit: number): Uint8Array {
+  if (contentSize >= 0) {
+    const out = new Uint8Array(contentSize);
+    let size = 0;
+    const stream = new ZstdStream((chunk: Uint8Array) => {
+      if (size + chunk.length > contentSize) throw new OutputLimitExceeded();
+      out.set(chunk, size);
+      size += chunk.length;
+    });
+    stream.push(frame, true);
+    if (size !== contentSize) throw new OutputLimitExceeded();
+    return out;
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   const stream = new ZstdStream((chunk: Uint8Array) => {
