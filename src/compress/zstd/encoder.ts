@@ -14,6 +14,9 @@ export const ZSTD_DEFAULT_LEVEL = 3;
 export const ZSTD_MIN_LEVEL = 1;
 export const ZSTD_MAX_LEVEL = 22;
 
+/** Match positions live in Int32Arrays, so one frame covers at most 2 GiB - 1. */
+export const ZSTD_MAX_INPUT = 0x7fffffff;
+
 /** Largest window this encoder uses (2 MiB, zstd's level-3 windowLog 21). */
 const MAX_WINDOW_LOG = 21;
 const MIN_WINDOW_LOG = 10;
@@ -35,6 +38,17 @@ const LEVEL_EFFORT: ReadonlyArray<readonly [number, number, number]> = [
 
 /** One encoder state for the whole process: zstdCompress is synchronous, so it is never shared concurrently. */
 let sharedCompressor: BlockCompressor | null = null;
+/** Output scratch reused by calls up to this worst-case size; bigger outputs get their own buffer. */
+const SHARED_OUTPUT_MAX = 1 << 20;
+let sharedOutput: Uint8Array | null = null;
+
+function outputBuffer(bound: number): Uint8Array {
+  if (bound > SHARED_OUTPUT_MAX) return new Uint8Array(bound);
+  if (sharedOutput === null || sharedOutput.length < bound) {
+    sharedOutput = new Uint8Array(Math.min(SHARED_OUTPUT_MAX, Math.max(bound, 4096)));
+  }
+  return sharedOutput;
+}
 
 export function zstdParamsForLevel(level: number, inputSize: number): MatchParams {
   const effort = LEVEL_EFFORT[Math.min(level, LEVEL_EFFORT.length - 1)];
@@ -61,7 +75,10 @@ export function zstdCompress(input: Uint8Array, level: number = ZSTD_DEFAULT_LEV
     throw new RangeError(`level must be an integer in ${ZSTD_MIN_LEVEL}..${ZSTD_MAX_LEVEL}, got ${String(level)}`);
   }
   const size = input.length;
-  const out = new Uint8Array(zstdCompressBound(size));
+  if (size > ZSTD_MAX_INPUT) {
+    throw new RangeError(`input must be at most ${ZSTD_MAX_INPUT} bytes (positions are 32-bit), got ${size}`);
+  }
+  const out = outputBuffer(zstdCompressBound(size));
   const singleSegment = size <= 1 << MAX_WINDOW_LOG;
   let pos = writeFrameHeader(out, 0, size, singleSegment, MAX_WINDOW_LOG);
   if (size === 0) {

@@ -181,7 +181,8 @@ export class MatchFinder {
       let off = this.foundOffset;
 
       // Lazy evaluation: a better match one byte later is worth a literal.
-      for (let step = 0; step < lazyDepth && p + 1 < lastStart; step++) {
+      // (A match already at the "nice" length is taken as is.)
+      for (let step = 0; step < lazyDepth && len < this.niceLength && p + 1 < lastStart; step++) {
         const nextScore = this.search(p + 1, end, p + 1 - anchor);
         if (nextScore > score + 4) {
           p++;
