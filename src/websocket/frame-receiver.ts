@@ -145,7 +145,7 @@ export class FrameReceiver {
   }
 
   private copyIn(src: Uint8Array, from: number, n: number, dst: Uint8Array, to: number): void {
-    if (n < 32) {
+    if (n < 64) {
       for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
     } else {
       dst.set(src.subarray(from, from + n), to);

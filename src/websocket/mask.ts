@@ -6,7 +6,7 @@
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Below this many bytes the word loop's setup (a typed-array view) costs more than it saves. */
-const WORD_LOOP_MIN = 16;
+const WORD_LOOP_MIN = 128;
 
 /**
  * XOR `data[start..end)` in place with `key` (4 bytes), where `data[start]` is

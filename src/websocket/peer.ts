@@ -496,7 +496,7 @@ export class WebSocketPeer extends EventTarget {
     for (let i = 0; i < p.length; i++) {
       const e = p[i];
       if (e.kind === "message") {
-        this.packets.push({ data: e.data, isText: e.isText });
+        this.packets.push(e);
         this.packetBytes += e.data.length;
       } else {
         p[w++] = e;
@@ -520,7 +520,7 @@ export class WebSocketPeer extends EventTarget {
         case "message":
           if (this.messageListeners.size > 0) this.dispatchEvent(new WebSocketMessageEvent(e.data, e.isText));
           else {
-            this.packets.push({ data: e.data, isText: e.isText });
+            this.packets.push(e);
             this.packetBytes += e.data.length;
           }
           break;
