@@ -50,12 +50,14 @@ interface PendingConnect {
 export class ScriptedRuntime implements RuntimeAdapter {
   readonly name = "memory" as const;
   connects: PendingConnect[] = [];
+  /** What listen() rejects with (the scripted runtime never listens). */
+  listenError: unknown = new Error("not used");
   constructor(readonly clock: Clock) {}
   createDatagramTransport(): never { throw new Error("not used"); }
   readonly streams = {
     connect: (opts: StreamConnectOptions): Promise<Stream> =>
       new Promise<Stream>((resolve, reject) => this.connects.push({ opts, resolve, reject })),
-    listen: (_opts: StreamListenOptions, _cb: (s: Stream) => void): Promise<Listener> => Promise.reject(new Error("not used")),
+    listen: (_opts: StreamListenOptions, _cb: (s: Stream) => void): Promise<Listener> => Promise.reject(this.listenError),
   };
 }
 

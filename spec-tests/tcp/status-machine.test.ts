@@ -3,7 +3,7 @@
 // Real-socket behaviour of the same transitions is in python-status.test.ts.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { GodotError, NetError, StreamPeerTCP, StreamPeerSocketStatus as S } from "../../src/index.ts";
+import { GodotError, NetError, StreamPeerTCP, StreamPeerSocketStatus as S, StreamPeerUDS, UDSServer } from "../../src/index.ts";
 import { VirtualClock } from "../../src/transport/virtual-clock.ts";
 import { ScriptedRuntime, ScriptedStream, settle } from "./fake-stream.ts";
 
@@ -96,6 +96,7 @@ describe("StreamPeerTCP status machine", () => {
     b.runtime.connects[0].reject(new NetError(GodotError.ERR_CANT_RESOLVE, "nope"));
     await assert.rejects(pb, (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_CANT_RESOLVE);
     assert.equal(b.peer.getStatus(), S.STATUS_NONE);
+    assert.equal(b.peer.getConnectedHost(), "");
   });
 
   test("connectToHost while not NONE rejects ERR_ALREADY_IN_USE and keeps the connection", async () => {
@@ -247,5 +248,24 @@ describe("buffer bounds", () => {
     assert.deepEqual(peer.putPartialData(Uint8Array.of(1)), [GodotError.FAILED, 0]);
     assert.deepEqual(peer.getPartialData(1), [GodotError.FAILED, new Uint8Array(0)]);
     assert.throws(() => peer.putU32(1), (e: unknown) => e instanceof NetError && e.code === GodotError.FAILED);
+  });
+});
+
+describe("unix sockets where the runtime has none", () => {
+  test("StreamPeerUDS.connectToHost and UDSServer.listen reject ERR_UNAVAILABLE, status stays NONE", async () => {
+    const clock = new VirtualClock();
+    const runtime = new ScriptedRuntime(clock);
+    const unavailable = new NetError(GodotError.ERR_UNAVAILABLE, "unix sockets are not supported here");
+    runtime.listenError = unavailable;
+    const peer = new StreamPeerUDS({ runtime, clock });
+    const p = peer.connectToHost("/tmp/x.sock");
+    assert.equal(peer.getStatus(), S.STATUS_CONNECTING);
+    runtime.connects[0].reject(unavailable);
+    await assert.rejects(p, (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE);
+    assert.equal(peer.getStatus(), S.STATUS_NONE);
+    assert.equal(peer.getConnectedPath(), "");
+    const server = new UDSServer({ runtime, clock });
+    await assert.rejects(server.listen("/tmp/x.sock"), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE);
+    assert.equal(server.isListening(), false);
   });
 });

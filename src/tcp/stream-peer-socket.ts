@@ -221,6 +221,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
           this.clearConnectTimer();
           this.status = StreamPeerSocketStatus.STATUS_NONE;
           this.generation++;
+          this.onDisconnected();
           const settle = this.connectSettle;
           this.connectSettle = null;
           settle?.reject(argumentError ? err : new NetError(code, message, { cause: err }));
