@@ -6,7 +6,7 @@ import { zstdCompress } from "../../src/compress/zstd/encoder.ts";
 import { BlockType, writeBlockHeader, writeFrameHeader, zstdCompressBound } from "../../src/compress/zstd/encoder/frame.ts";
 import { LiteralsEncoder } from "../../src/compress/zstd/encoder/literals.ts";
 import { SequenceStore, SequencesEncoder } from "../../src/compress/zstd/encoder/sequences.ts";
-import { jsonCorpus, mixedCorpus, randomBytes, textCorpus, zstdTestCorpus } from "./zstd-encoder-corpus.ts";
+import { gameStateCorpus, jsonCorpus, mixedCorpus, randomBytes, textCorpus, zstdTestCorpus } from "./zstd-encoder-corpus.ts";
 
 const corpus = zstdTestCorpus();
 
@@ -127,6 +127,16 @@ function cliDecompress(frame: Uint8Array): Uint8Array {
   return new Uint8Array(r.stdout);
 }
 
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 function assertSameBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
@@ -173,6 +183,22 @@ describe("zstd encoder: the zstd CLI decodes our frames", { skip: !hasZstdCli() 
   for (const { name, data } of corpus) {
     test(name, () => assertSameBytes(cliDecompress(zstdCompress(data)), data, name));
   }
+  test("600 small and medium inputs of every kind, as concatenated frames in one zstd -d run", () => {
+    // The CLI decodes a concatenation of frames into the concatenation of their contents,
+    // so one process checks hundreds of frames with zstd's strict decoder.
+    const makers = [textCorpus, jsonCorpus, randomBytes, mixedCorpus, gameStateCorpus];
+    const frames: Uint8Array[] = [];
+    const inputs: Uint8Array[] = [];
+    for (let i = 0; i < 600; i++) {
+      const size = i < 500 ? (i * 7919) % 4097 : 4096 + ((i * 104729) % 300_000);
+      const data = makers[i % makers.length](size, 500 + i);
+      if (i % 7 === 0) for (let j = 0; j < size; j++) data[j] = data[j] & (i % 3 === 0 ? 3 : 0x61);
+      inputs.push(data);
+      frames.push(zstdCompress(data, 1 + (i % 12)));
+    }
+    assertSameBytes(cliDecompress(concat(frames)), concat(inputs), "concatenated frames");
+  });
+
   test("levels 1, 9 and 19 on mixed data", () => {
     const data = mixedCorpus(300 * 1024, 31);
     for (const level of [1, 9, 19]) assertSameBytes(cliDecompress(zstdCompress(data, level)), data, `level ${level}`);
