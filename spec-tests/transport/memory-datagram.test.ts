@@ -148,6 +148,31 @@ describe("MemoryNetwork datagrams: binding and errors", () => {
     net.close();
   });
 
+  test("a send loop without pacing is bounded by maxInFlightBytes; formatTrace explains what happened", async () => {
+    const net = new MemoryNetwork({ maxInFlightBytes: 10_000, defaultLink: { latencyMs: 100 } });
+    const rt = net.createRuntime();
+    const a = rt.createDatagramTransport();
+    const b = rt.createDatagramTransport();
+    await a.bind("127.0.0.1", 1);
+    await b.bind("127.0.0.1", 2);
+    let got = 0;
+    a.onDatagram(() => got++);
+    for (let i = 0; i < 1000; i++) b.send(new Uint8Array(1000), "127.0.0.1", 1);
+    assert.equal(net.stats().queueDropped, 990);
+    await net.runFor(100);
+    assert.equal(got, 10);
+    // Once the first ten have landed there is room again.
+    b.send(new Uint8Array(1000), "127.0.0.1", 1);
+    await net.runFor(100);
+    assert.equal(got, 11);
+    const text = net.formatTrace(net.trace.slice(0, 1));
+    assert.equal(text, "#0 t=0.000 127.0.0.1:2 -> 127.0.0.1:1 1000B delivered@100.000 fnv=" + fnv1a32(new Uint8Array(1000)).toString(16).padStart(8, "0"));
+    assert.match(net.formatTrace(), /queue-dropped/);
+    a.close();
+    b.close();
+    net.close();
+  });
+
   test("datagrams to a port nobody bound are dropped and traced as unreachable", async () => {
     const { net, a, b } = await pair(1, { latencyMs: 5 });
     b.send(new Uint8Array([9]), "127.0.0.1", 7001);

@@ -38,6 +38,11 @@ export interface MemoryNetworkOptions {
   traceLimit?: number;
   /** Initial virtual time in ms (default 0). */
   startTime?: number;
+  /**
+   * Bytes of datagrams in flight on the whole network before further sends are dropped as
+   * "queue-dropped" (default 64 MiB): a send loop without pacing cannot exhaust memory.
+   */
+  maxInFlightBytes?: number;
   /** In-memory stream write buffer high-water mark in bytes (default 64 KiB). */
   streamHighWaterMark?: number;
   /** In-memory stream receive window: bytes in flight or unread before the sender stops (default 256 KiB). */
@@ -123,6 +128,10 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
   private readonly names = new Map<string, string>([["localhost", "127.0.0.1"]]);
   private readonly closeHooks = new Set<() => void>();
   private closed = false;
+  private inFlightBytes = 0;
+  private readonly maxInFlightBytes: number;
+  /** Send address text -> canonical address (null: not an IP); bounded, cleared when full. */
+  private readonly destCache = new Map<string, string | null>();
   readonly streamTuning: StreamTuning;
   private readonly counters: MemoryNetworkStats = {
     sent: 0,
@@ -146,6 +155,9 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
     const window = opts.streamWindowBytes ?? 256 * 1024;
     if (!Number.isInteger(hwm) || hwm < 1) throw new RangeError(`streamHighWaterMark must be an integer >= 1, got ${String(hwm)}`);
     if (!Number.isInteger(window) || window < 1) throw new RangeError(`streamWindowBytes must be an integer >= 1, got ${String(window)}`);
+    const maxInFlight = opts.maxInFlightBytes ?? 64 * 1024 * 1024;
+    if (typeof maxInFlight !== "number" || !(maxInFlight >= 0)) throw new RangeError(`maxInFlightBytes must be a number >= 0, got ${String(maxInFlight)}`);
+    this.maxInFlightBytes = maxInFlight;
     this.streamTuning = { highWaterMark: hwm, windowBytes: window, segmentBytes: Math.min(16 * 1024, window) };
   }
 
@@ -194,6 +206,7 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
     if (typeof name !== "string" || name.length === 0) throw new TypeError("setHostName: name must be a non-empty string");
     if (ip === null) throw new RangeError(`setHostName: address must be an IP literal, got ${String(address)}`);
     this.names.set(name.toLowerCase(), ip);
+    this.destCache.clear();
   }
 
   /** The most recent trace records (see traceLimit), oldest first. */
@@ -204,6 +217,16 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
   /** A stable digest of every trace record of the run so far (and of later fate changes). */
   traceDigest(): string {
     return this.traceLog.digestHex();
+  }
+
+  /** The trace as text, one line per record, for test failure messages and debugging. */
+  formatTrace(records: readonly TraceRecord[] = this.trace): string {
+    return records
+      .map((r) => {
+        const arrival = r.deliverAt === undefined ? "" : `@${r.deliverAt.toFixed(3)}`;
+        return `#${r.seq} t=${r.time.toFixed(3)} ${r.from} -> ${r.to} ${r.size}B ${r.fate}${arrival} fnv=${r.hash.toString(16).padStart(8, "0")}`;
+      })
+      .join("\n");
   }
 
   stats(): MemoryNetworkStats {
@@ -308,10 +331,14 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
 
   sendDatagram(socket: MemoryDatagramSocket, data: Uint8Array, address: string, port: number): void {
     checkMemoryPort(port, `send to ${String(address)}`, 1);
-    let dest = typeof address === "string" ? canonicalIp(address) : null;
-    if (dest === null && typeof address === "string") dest = this.names.get(address.toLowerCase()) ?? null;
+    if (typeof address !== "string") throw new TypeError(`send: address must be a string, got ${typeof address}`);
+    let dest = this.destCache.get(address);
+    if (dest === undefined) {
+      dest = canonicalIp(address) ?? this.names.get(address.toLowerCase()) ?? null;
+      if (this.destCache.size >= 1024) this.destCache.clear();
+      this.destCache.set(address, dest);
+    }
     if (dest === null) {
-      if (typeof address !== "string") throw new TypeError(`send: address must be a string, got ${typeof address}`);
       throw new NetError(GodotError.ERR_INVALID_PARAMETER, `send: "${address}" is not an IP address (resolve host names before sending)`);
     }
     const max = isCanonicalIPv6(dest) ? MEMORY_UDP_MAX_PAYLOAD_IPV6 : MEMORY_UDP_MAX_PAYLOAD_IPV4;
@@ -330,6 +357,11 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
     const hash = fnv1a32(data);
     const c = this.counters;
     c.sent++;
+    if (this.inFlightBytes + size > this.maxInFlightBytes) {
+      c.queueDropped++;
+      this.traceLog.add(now, from, to, size, "queue-dropped", undefined, hash);
+      return;
+    }
     const outcome = this.linkFor(fromAddress, dest).datagram(now, size, this.rng);
     switch (outcome.kind) {
       case "mtu-dropped":
@@ -347,11 +379,13 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
       case "delivered": {
         // Copy now: the sender may reuse its buffer; each copy is the receiver's to keep.
         const copy = new Uint8Array(data);
+        this.inFlightBytes += size;
         const record = this.traceLog.add(now, from, to, size, "delivered", outcome.deliverAt, hash);
         this.schedule(outcome.deliverAt, () => this.arrive(record, copy, fromAddress, fromPort, dest, port));
         if (outcome.duplicateAt !== undefined) {
           c.duplicated++;
           const second = new Uint8Array(data);
+          this.inFlightBytes += size;
           const dupRecord = this.traceLog.add(now, from, to, size, "duplicated", outcome.duplicateAt, hash);
           this.schedule(outcome.duplicateAt, () => this.arrive(dupRecord, second, fromAddress, fromPort, dest, port));
         }
@@ -361,6 +395,7 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
   }
 
   private arrive(record: TraceRecord, bytes: Uint8Array, fromAddress: string, fromPort: number, toAddress: string, toPort: number): void {
+    this.inFlightBytes -= bytes.length;
     const socket = this.udpPorts.get(toAddress, toPort);
     if (socket === undefined || !socket.isBound) {
       this.counters.unreachable++;
