@@ -369,12 +369,17 @@ describe(`stream transport contract (${runtime.name})`, () => {
     }
 
     test("TLS echo of 1 MiB with a CA generated at test time", { skip: reason ?? false }, async () => {
-      const { listener } = await tlsServer();
+      const { listener, accepted } = await tlsServer();
       try {
         const byName = await within(streams.connect(at(listener.port, "localhost", { ca: cert.ca })), WAIT, "TLS connect by name");
         await pumpAndVerify(byName, 1024 * 1024, 6);
         const byIp = await within(streams.connect(at(listener.port, "127.0.0.1", { ca: [cert.ca] })), WAIT, "TLS connect by IP");
+        assert.equal(byIp.remoteAddress, "127.0.0.1");
         assert.equal(byIp.remotePort, listener.port);
+        assert.ok(byIp.localPort > 0);
+        await within((async () => { while (accepted.length < 2) await sleep(1); })(), WAIT, "TLS accept");
+        assert.equal(accepted[1].remotePort, byIp.localPort, "server side of a TLS stream knows the client's port");
+        assert.equal(accepted[1].localPort, listener.port);
         await pumpAndVerify(byIp, 64 * 1024, 7);
       } finally {
         await listener.close();

@@ -218,7 +218,8 @@ export class DenoDatagramTransport implements DatagramTransport {
 }
 
 function addrParts(a: DenoAddr): { address: string; port: number } {
-  return a.transport === "tcp" || a.transport === "udp" ? { address: unmapIPv4(a.hostname), port: a.port } : { address: "", port: 0 };
+  // TlsConn addresses carry hostname/port but no `transport` field.
+  return "hostname" in a ? { address: unmapIPv4(a.hostname), port: a.port } : { address: "", port: 0 };
 }
 
 /** Size of each read from the socket. */
@@ -232,17 +233,17 @@ export class DenoStream extends QueuedStream {
   private reading = false;
   private writing = false;
 
-  /** `addressesFrom`: the TCP connection under a TLS one (Deno's TlsConn from startTls reports port 0). */
-  constructor(private readonly conn: DenoConn, label: string, addressesFrom: DenoConn = conn) {
+  constructor(private readonly conn: DenoConn, label: string) {
     super(label);
-    const r = addrParts(addressesFrom.remoteAddr);
-    const l = addrParts(addressesFrom.localAddr);
+    const r = addrParts(conn.remoteAddr);
+    const l = addrParts(conn.localAddr);
     this.remoteAddress = r.address;
     this.remotePort = r.port;
     this.localAddress = l.address;
     this.localPort = l.port;
   }
 
+  /** No effect on unix sockets (no Nagle) and on TLS streams (Deno's TlsConn has no setNoDelay). */
   setNoDelay(enabled: boolean): void {
     if (this.closed) return;
     try {
@@ -347,7 +348,7 @@ async function denoConnect(opts: StreamConnectOptions): Promise<Stream> {
   try {
     const conn = await deno.startTls(tcp, { hostname: tls.serverName ?? target.host, caCerts: caList(tls.ca) });
     await conn.handshake?.();
-    return new DenoStream(conn, `${target.label} (TLS)`, tcp);
+    return new DenoStream(conn, `${target.label} (TLS)`);
   } catch (err) {
     try {
       tcp.close();

@@ -51,6 +51,13 @@ export class NodeDatagramTransport implements DatagramTransport {
   lastSendError: Error | undefined;
   /** Socket-level errors reported after bind (counted; the socket stays usable). */
   socketErrors = 0;
+  /** One callback for every send, rather than a closure per datagram. */
+  private readonly onSent = (err: Error | null): void => {
+    if (err) {
+      this.sendErrors++;
+      this.lastSendError = err;
+    }
+  };
 
   async bind(address: string, port: number): Promise<BoundAddress> {
     checkAddressType(address);
@@ -144,12 +151,7 @@ export class NodeDatagramTransport implements DatagramTransport {
       }
     }
     // Buffer.from copies: dgram keeps the buffer until the OS has taken it, and callers may reuse theirs.
-    this.socket.send(Buffer.from(data), port, dest, (err) => {
-      if (err) {
-        this.sendErrors++;
-        this.lastSendError = err;
-      }
-    });
+    this.socket.send(Buffer.from(data), port, dest, this.onSent);
   }
 
   onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
