@@ -30,17 +30,6 @@ export class ByteQueue {
     this.total = 0;
   }
 
-  /** The byte `index` positions from the front, without consuming. Caller guarantees index < length. */
-  peekByte(index: number): number {
-    let i = this.first;
-    let at = index + this.offset;
-    while (at >= this.chunks[i].length) {
-      at -= this.chunks[i].length;
-      i++;
-    }
-    return this.chunks[i][at];
-  }
-
   /** Copy the first `n` bytes into `dst` (at `dstOffset`) without consuming. Caller guarantees n <= length. */
   peekInto(dst: Uint8Array, n: number, dstOffset = 0): void {
     let i = this.first;
