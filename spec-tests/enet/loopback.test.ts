@@ -1,0 +1,85 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { CompressionMode, ENetConnection, EventType, HostStatistic, PacketFlags, PeerState } from "../../src/index.ts";
+import { collect } from "./collect.ts";
+
+async function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+
+describe("ENetConnection on real UDP sockets (loopback)", () => {
+  for (const mode of [CompressionMode.NONE, CompressionMode.RANGE_CODER]) {
+    test(`127.0.0.1: connect, all delivery modes, 200 kB fragmented, stats, disconnect (compression ${CompressionMode[mode]})`, async () => {
+      const server = new ENetConnection();
+      const client = new ENetConnection();
+      try {
+        await server.createHostBound("127.0.0.1", 0, { maxPeers: 4, maxChannels: 3, checksum: true });
+        await client.createHost({ maxPeers: 1, checksum: true });
+        server.compress(mode);
+        client.compress(mode);
+        const port = server.getLocalPort();
+        assert.ok(port > 0);
+        const sv = collect(server);
+        const cl = collect(client);
+        const peer = await client.connectToHost("127.0.0.1", port, { channels: 3, data: 7 });
+        assert.ok(await waitFor(() => cl.events.some((e) => e.type === EventType.CONNECT), 5000), "client connected");
+        assert.equal(peer.getState(), PeerState.STATE_CONNECTED);
+        const big = new Uint8Array(200_000).map((_, i) => (i * 13) & 0xff);
+        peer.send(0, new TextEncoder().encode("reliable"), PacketFlags.RELIABLE);
+        peer.send(1, new TextEncoder().encode("unreliable"), 0);
+        peer.send(1, new TextEncoder().encode("unsequenced"), PacketFlags.UNSEQUENCED);
+        peer.send(2, big, PacketFlags.RELIABLE);
+        peer.send(0, new Uint8Array(0), PacketFlags.RELIABLE);
+        assert.ok(await waitFor(() => sv.events.filter((e) => e.type === EventType.RECEIVE).length >= 5, 5000), "server received everything");
+        const connect = sv.events.find((e) => e.type === EventType.CONNECT)!;
+        assert.equal(connect.data, 7);
+        assert.equal(connect.peer!.getRemoteAddress(), "127.0.0.1");
+        const got = sv.events.filter((e) => e.type === EventType.RECEIVE);
+        const text = (u?: Uint8Array): string => new TextDecoder().decode(u);
+        assert.deepEqual(got.filter((e) => e.channel === 0).map((e) => text(e.packet)), ["reliable", ""]);
+        assert.deepEqual(new Set(got.filter((e) => e.channel === 1).map((e) => text(e.packet))), new Set(["unreliable", "unsequenced"]));
+        assert.deepEqual(got.find((e) => e.channel === 2)!.packet, big);
+        assert.ok(client.popStatistic(HostStatistic.HOST_TOTAL_SENT_DATA) > 200_000 * (mode === CompressionMode.NONE ? 1 : 0));
+        assert.equal(client.popStatistic(HostStatistic.HOST_TOTAL_SENT_DATA), 0, "reset on read");
+        assert.ok(server.popStatistic(HostStatistic.HOST_TOTAL_RECEIVED_PACKETS) > 100);
+        peer.peerDisconnect(3);
+        assert.ok(await waitFor(() => sv.events.some((e) => e.type === EventType.DISCONNECT) && cl.events.some((e) => e.type === EventType.DISCONNECT), 5000));
+        assert.equal(sv.events.find((e) => e.type === EventType.DISCONNECT)!.data, 3);
+        assert.equal(server.getDropCounters().internalErrors, 0);
+        server.destroy();
+        client.destroy();
+        await Promise.all([sv.done, cl.done]);
+      } finally {
+        server.destroy();
+        client.destroy();
+      }
+    });
+  }
+
+  test("poll() drives a game-loop style client without awaiting service()", async () => {
+    const server = new ENetConnection();
+    const client = new ENetConnection();
+    try {
+      await server.createHostBound("127.0.0.1", 0, { maxPeers: 2 });
+      await client.createHost({ maxPeers: 1 });
+      const peer = await client.connectToHost("localhost", server.getLocalPort(), { channels: 1 });
+      const seen: EventType[] = [];
+      const ok = await waitFor(() => {
+        for (let e = server.poll(); e.type !== EventType.NONE; e = server.poll()) seen.push(e.type);
+        for (let e = client.poll(); e.type !== EventType.NONE; e = client.poll()) seen.push(e.type);
+        return seen.filter((t) => t === EventType.CONNECT).length === 2;
+      }, 5000);
+      assert.ok(ok, "both sides connected via poll()");
+      assert.equal(peer.isActive(), true);
+      assert.equal(server.getPeers().length, 1);
+    } finally {
+      server.destroy();
+      client.destroy();
+    }
+  });
+});
