@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryNetwork, type LinkOptions } from "../../src/transport/memory.ts";
 import { fnv1a32 } from "../../src/transport/memory-trace.ts";
+import { canonicalIp } from "../../src/transport/memory-address.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
 import type { DatagramTransport } from "../../src/transport/types.ts";
 
@@ -42,6 +43,27 @@ async function stream(net: MemoryNetwork, a: DatagramTransport, b: DatagramTrans
 }
 
 describe("MemoryNetwork datagrams: binding and errors", () => {
+  test("IP literals are reduced to one canonical form (RFC 5952), others are rejected", () => {
+    const cases: [string, string][] = [
+      ["127.0.0.1", "127.0.0.1"],
+      ["::", "::"],
+      ["0:0:0:0:0:0:0:0", "::"],
+      ["0:0:0:0:0:0:0:1", "::1"],
+      ["2001:DB8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
+      ["2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"],
+      ["2001:0db8::0001", "2001:db8::1"],
+      ["1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0"],
+      ["::ffff:192.0.2.1", "192.0.2.1"],
+      ["::192.0.2.1", "::c000:201"],
+      ["64:ff9b::192.0.2.33", "64:ff9b::c000:221"],
+      ["fe80::1%eth0", "fe80::1"],
+    ];
+    for (const [input, want] of cases) assert.equal(canonicalIp(input), want, input);
+    for (const bad of ["1:2:3:4:5:6:7:8:9", ":::", "1::2::3", "12345::", "127.0.0.256", "1.2.3", "01.2.3.4", "", "localhost", "1:2:3:4:5:6:7:1.2.3.4"]) {
+      assert.equal(canonicalIp(bad), null, bad);
+    }
+  });
+
   test("ephemeral ports, port-in-use, wildcard binds and IPv6 canonical addresses", async () => {
     const net = new MemoryNetwork();
     const rt = net.createRuntime("127.0.0.5");
