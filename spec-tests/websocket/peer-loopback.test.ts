@@ -6,6 +6,7 @@ import { WebSocketServer } from "../../src/websocket/server.ts";
 import { WebSocketState } from "../../src/websocket/connection.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
 import { WebSocketCloseEvent, WebSocketMessageEvent } from "../../src/websocket/events.ts";
+import { ipv6LoopbackMissing } from "../transport/support/ipv6.ts";
 import { acceptPeer, binaryPayload, connectPeer, fromUtf8, nextPacket, pollUntil, sameBytes, utf8 } from "./support.ts";
 
 async function withServer(opts: ConstructorParameters<typeof WebSocketServer>[0], fn: (server: WebSocketServer, url: string) => Promise<void>): Promise<void> {
@@ -131,6 +132,27 @@ describe("WebSocketPeer over loopback", () => {
     await pollUntil([client], () => client.getReadyState() === WebSocketState.STATE_CLOSED, 3000, "failed connect");
     assert.equal(client.getCloseCode(), -1);
     assert.equal(errors.length, 1);
+  });
+
+  test("IPv6 loopback: ws://[::1]:port with the Host header bracketed", { skip: ipv6LoopbackMissing() ?? undefined }, async () => {
+    const server = new WebSocketServer();
+    await server.listen(0, "::1");
+    try {
+      const client = await connectPeer(`ws://[::1]:${server.getLocalPort()}/v6`);
+      const srv = await acceptPeer(server);
+      try {
+        assert.equal(srv.getRequestHeaders().get("host"), `[::1]:${server.getLocalPort()}`);
+        assert.equal(srv.getRequestResource(), "/v6");
+        assert.equal(client.getConnectedHost(), "::1");
+        client.sendText("six");
+        assert.equal(fromUtf8((await nextPacket(srv)).data), "six");
+      } finally {
+        client.close(-1);
+        srv.close(-1);
+      }
+    } finally {
+      await server.stop();
+    }
   });
 
   test("invalid arguments throw RangeError/TypeError naming them", () => {
