@@ -232,6 +232,7 @@ export class DenoStream extends QueuedStream {
   readonly localPort: number;
   private reading = false;
   private writing = false;
+  private readonly readBuffer = new Uint8Array(READ_CHUNK);
 
   constructor(private readonly conn: DenoConn, label: string) {
     super(label);
@@ -261,7 +262,7 @@ export class DenoStream extends QueuedStream {
     this.reading = true;
     try {
       while (!this.closed && !this.readEnded && !this.holding) {
-        const buf = new Uint8Array(READ_CHUNK);
+        const buf = this.readBuffer;
         let n: number | null;
         try {
           n = await this.conn.read(buf);
@@ -273,8 +274,8 @@ export class DenoStream extends QueuedStream {
           this.receivedEnd();
           return;
         }
-        // A fresh buffer per read, handed over without a copy; trimmed only when mostly empty.
-        this.received(n < READ_CHUNK / 2 ? buf.slice(0, n) : buf.subarray(0, n));
+        // One reused read buffer; each chunk is an exact-size copy the callee owns.
+        this.received(buf.slice(0, n));
       }
     } finally {
       this.reading = false;
