@@ -7,6 +7,15 @@ class VirtualTimer {
     readonly seq: number,
     public callback: (() => void) | undefined,
   ) {}
+
+  /** No-ops, so code written against Node's Timeout objects can call them; virtual timers never hold a process open. */
+  unref(): this {
+    return this;
+  }
+
+  ref(): this {
+    return this;
+  }
 }
 
 export interface VirtualClockOptions {
