@@ -8,7 +8,7 @@ class VirtualTimer {
     public callback: (() => void) | undefined,
   ) {}
 
-  /** No-ops, so code written against Node's Timeout objects can call them; virtual timers never hold a process open. */
+  /** No-ops, so code written against Node's Timeout objects can call them (only auto-advance keeps a process busy, and only while timers are pending). */
   unref(): this {
     return this;
   }
