@@ -309,6 +309,43 @@ describe(`stream transport contract (${runtime.name})`, () => {
     }
   });
 
+  test("close() calls onClose later, once, without an error, and nothing is delivered after it", async () => {
+    const accepted = deferred<Stream>();
+    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
+    try {
+      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
+      const server = await within(accepted.promise, WAIT, "accept");
+      let closes = 0;
+      let afterClose = 0;
+      let closedFlag = false;
+      const closed = deferred<Error | undefined>();
+      client.onData(() => {
+        if (closedFlag) afterClose++;
+      });
+      client.onEnd(() => {
+        if (closedFlag) afterClose++;
+      });
+      client.onClose((e) => {
+        closes++;
+        closed.resolve(e);
+      });
+      client.close();
+      closedFlag = true;
+      assert.equal(closes, 0, "onClose is not re-entrant from close()");
+      assert.equal(await within(closed.promise, WAIT, "onClose"), undefined);
+      server.write(new Uint8Array(1000));
+      server.end();
+      client.close(); // idempotent
+      client.end(); // no-op on a closed stream
+      await sleep(50);
+      assert.equal(closes, 1);
+      assert.equal(afterClose, 0);
+      server.close();
+    } finally {
+      await listener.close();
+    }
+  });
+
   test("listening on a port in use is NetError(ERR_ALREADY_IN_USE) naming the port", async () => {
     const first = await within(streams.listen({ host: "127.0.0.1", port: 0 }, () => {}), WAIT, "listen");
     try {

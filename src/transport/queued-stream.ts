@@ -207,7 +207,8 @@ export abstract class QueuedStream implements Stream {
     } catch {
       // already gone
     }
-    deliver(this.closeCb, error);
+    // Never from inside close()/write(): callers must not be re-entered (Node behaves the same).
+    queueMicrotask(() => deliver(this.closeCb, error));
   }
 
   private releaseHeld(): void {
