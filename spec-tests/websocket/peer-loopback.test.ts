@@ -120,6 +120,23 @@ describe("WebSocketPeer over loopback", () => {
     });
   });
 
+  test("a `once` message listener takes one message; later ones go to the getPacket() queue", async () => {
+    await withServer({}, async (server, url) => {
+      const client = await connectPeer(url);
+      const srv = await acceptPeer(server);
+      try {
+        const first = new Promise<string>((resolve) => client.addEventListener("message", (e) => resolve((e as WebSocketMessageEvent).text), { once: true }));
+        srv.sendText("one");
+        srv.sendText("two");
+        assert.equal(await first, "one");
+        assert.equal(fromUtf8((await nextPacket(client)).data), "two");
+      } finally {
+        client.close(-1);
+        srv.close(-1);
+      }
+    });
+  });
+
   test("connecting to a closed port ends in CLOSED with an error event", async () => {
     const server = new WebSocketServer();
     await server.listen(0);

@@ -107,7 +107,8 @@ export class WebSocketPeer extends EventTarget {
   private timer: unknown = undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private lingerTimer: unknown = undefined;
-  private messageListeners = new Set<unknown>();
+  /** "message" listeners and whether each was added with `once` (EventTarget drops those silently). */
+  private messageListeners = new Map<unknown, boolean>();
   private listenerCount = 0;
   /** @internal Called after poll() changed the ready state (used by WebSocketServer). */
   onStateChange: (() => void) | null = null;
@@ -461,7 +462,8 @@ export class WebSocketPeer extends EventTarget {
       }
       // Backpressure: a full getPacket() queue, or a peer not reading our pongs, stops reading.
       if (this.queuedPacketCount() >= this._maxQueuedPackets || this.packetBytes >= this._inboundBufferSize) break;
-      if (this.stream && this.stream.bufferedAmount > outLimit) break;
+      // (Not once the stream is gone: nothing will drain it, and the close must still be seen.)
+      if (this.stream && !this.transportClosed && this.stream.bufferedAmount > outLimit) break;
       const chunk = this.inbox[this.inboxHead];
       this.inbox[this.inboxHead++] = EMPTY;
       this.inboxBytes -= chunk.length;
@@ -518,8 +520,10 @@ export class WebSocketPeer extends EventTarget {
           this.onStateChange?.();
           break;
         case "message":
-          if (this.messageListeners.size > 0) this.dispatchEvent(new WebSocketMessageEvent(e.data, e.isText));
-          else {
+          if (this.messageListeners.size > 0) {
+            this.dispatchEvent(new WebSocketMessageEvent(e.data, e.isText));
+            for (const [l, once] of this.messageListeners) if (once) this.messageListeners.delete(l);
+          } else {
             this.packets.push(e);
             this.packetBytes += e.data.length;
           }
@@ -762,7 +766,12 @@ export class WebSocketPeer extends EventTarget {
   ): void {
     super.addEventListener(type, listener, options);
     if (listener === null) return;
-    if (type === "message") this.messageListeners.add(listener);
+    if (type === "message") {
+      const once = typeof options === "object" && options.once === true;
+      this.messageListeners.set(listener, once);
+      const signal = typeof options === "object" ? options.signal : undefined;
+      signal?.addEventListener("abort", () => this.messageListeners.delete(listener), { once: true });
+    }
     if (type === "open" || type === "message" || type === "close" || type === "error") {
       this.listenerCount++;
       this.autoPoll = true;
