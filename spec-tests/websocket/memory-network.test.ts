@@ -142,3 +142,46 @@ describe("outbound limits on the memory network", () => {
     assert.ok(r.sent > 10 && r.sent < 60, `sent ${r.sent} messages before the refusal`);
   });
 });
+
+describe("hostile input on the memory network", () => {
+  test("a ping flood from a client that never reads our pongs: the server stops reading instead of buffering pongs without bound", async () => {
+    const net = new MemoryNetwork({ seed: 5 });
+    const serverRt = net.createRuntime("127.0.0.1");
+    const attackerRt = net.createRuntime("127.0.0.2");
+    const clock = serverRt.clock as VirtualClock;
+    const server = new WebSocketServer({}, { runtime: serverRt });
+    await server.listen(8090);
+    const raw = await attackerRt.streams.connect({ host: "127.0.0.1", port: 8090 });
+    let response = "";
+    raw.onData((c) => {
+      response += new TextDecoder().decode(c);
+      if (response.includes("\r\n\r\n")) raw.pause(); // never read again
+    });
+    raw.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+    assert.ok(await clock.runUntil(() => server.isConnectionAvailable(), 5000));
+    const srv = server.takeConnection()!;
+    srv.autoPoll = true;
+    // 131-byte masked pings (125-byte payload): 20000 of them is 2.6 MB of pongs owed.
+    const ping = new Uint8Array(131);
+    ping[0] = 0x89;
+    ping[1] = 0x80 | 125;
+    const flood = new Uint8Array(ping.length * 20000);
+    for (let i = 0; i < 20000; i++) flood.set(ping, i * ping.length);
+    raw.write(flood);
+    let maxOut = 0;
+    for (let t = 0; t < 50; t++) {
+      await clock.runFor(100);
+      maxOut = Math.max(maxOut, srv.getCurrentOutboundBufferedAmount());
+    }
+    const pongsOwedButHeld = 20000 - srv.getStats().pingsReceived;
+    assert.ok(pongsOwedButHeld > 0, "the server stopped processing pings it cannot answer");
+    // Bound: outboundBufferSize + 256 KiB, plus the pongs for one read's worth of pings
+    // (input is processed a chunk at a time; a pong is never larger than its ping).
+    assert.ok(maxOut <= 65535 + 256 * 1024 + 64 * 1024, `outgoing buffer reached ${maxOut} bytes`);
+    assert.ok(maxOut >= 65535 + 256 * 1024, `the flood should have filled the buffer (${maxOut})`);
+    assert.equal(srv.getReadyState(), WebSocketState.STATE_OPEN);
+    srv.close(-1);
+    raw.close();
+    await server.stop();
+  });
+});
