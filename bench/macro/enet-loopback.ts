@@ -44,13 +44,13 @@ for (;;) {
   client.flush();
   for (let ev = server.poll(); ev.type !== EventType.NONE; ev = server.poll()) {
     if (ev.type === EventType.RECEIVE) {
-      ev.peer.getPacket();
+      ev.peer?.getPacket();
       received++;
       lastProgress = performance.now();
     }
   }
   for (let ev = client.poll(); ev.type !== EventType.NONE; ev = client.poll()) {
-    if (ev.type === EventType.RECEIVE) ev.peer.getPacket();
+    if (ev.type === EventType.RECEIVE) ev.peer?.getPacket();
   }
   if (received >= count) break;
   const now = performance.now();
