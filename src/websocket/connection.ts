@@ -9,6 +9,7 @@
  */
 import { CloseCode, MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
 import { FrameReceiver } from "./frame-receiver.ts";
+import { Heartbeat, HeartbeatAction } from "./heartbeat.ts";
 import { Opcode, encodeFrame } from "./frame.ts";
 import {
   buildClientRequest,
@@ -97,8 +98,7 @@ export class WebSocketConnection {
   private handshakeDeadline = NO_DEADLINE;
   private closeDeadline = NO_DEADLINE;
   private heartbeatIntervalMs: number;
-  private nextPingAt = NO_DEADLINE;
-  private awaitingPong = false;
+  private readonly heartbeat: Heartbeat;
 
   constructor(opts: ConnectionOptions, sink: ConnectionSink) {
     this.opts = opts;
@@ -106,6 +106,7 @@ export class WebSocketConnection {
     this.role = opts.role;
     this.maskOutgoing = opts.role === ConnectionRole.CLIENT;
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs;
+    this.heartbeat = new Heartbeat(opts.heartbeatIntervalMs);
     const receiver = new FrameReceiver(opts.role === ConnectionRole.SERVER, opts.maxMessageSize, {
       onMessage: (data, isText) => {
         this.stats.messagesReceived++;
@@ -118,7 +119,7 @@ export class WebSocketConnection {
       },
       onPong: () => {
         this.stats.pongsReceived++;
-        this.awaitingPong = false;
+        this.heartbeat.pongReceived();
       },
       onClose: (code, reason) => this.closeFrameReceived(code, reason),
       onFail: (code, reason) => {
@@ -137,8 +138,7 @@ export class WebSocketConnection {
   /** Change the heartbeat interval (ms, 0 = off), rescheduling from `now`. */
   setHeartbeatInterval(now: number, ms: number): void {
     this.heartbeatIntervalMs = ms;
-    this.awaitingPong = false;
-    this.nextPingAt = ms > 0 && this.state === WebSocketState.STATE_OPEN ? now + ms : NO_DEADLINE;
+    if (this.state === WebSocketState.STATE_OPEN) this.heartbeat.start(now, ms);
   }
 
   /** Begin: the client sends its upgrade request; both sides arm the handshake timeout. */
@@ -195,7 +195,7 @@ export class WebSocketConnection {
   private open(now: number): void {
     this.state = WebSocketState.STATE_OPEN;
     this.handshakeDeadline = NO_DEADLINE;
-    if (this.heartbeatIntervalMs > 0) this.nextPingAt = now + this.heartbeatIntervalMs;
+    this.heartbeat.start(now, this.heartbeatIntervalMs);
     this.sink.onOpen(this.selectedProtocol);
   }
 
@@ -228,7 +228,7 @@ export class WebSocketConnection {
     if (this.closeSent) return;
     this.sendClose(code, encodeUtf8(reason));
     this.state = WebSocketState.STATE_CLOSING;
-    this.nextPingAt = NO_DEADLINE;
+    this.heartbeat.stop();
     if (this.opts.closeTimeoutMs > 0) this.closeDeadline = now + this.opts.closeTimeoutMs;
   }
 
@@ -242,7 +242,7 @@ export class WebSocketConnection {
 
   /** When handleTimeout should next run (ms on the caller's clock); Infinity for never. */
   nextDeadline(): number {
-    return Math.min(this.handshakeDeadline, this.closeDeadline, this.nextPingAt);
+    return Math.min(this.handshakeDeadline, this.closeDeadline, this.heartbeat.deadline);
   }
 
   handleTimeout(now: number): void {
@@ -260,16 +260,18 @@ export class WebSocketConnection {
       this.finish(CloseCode.ABNORMAL_CLOSURE, "", false, true);
       return;
     }
-    if (now >= this.nextPingAt && this.state === WebSocketState.STATE_OPEN) {
-      if (this.awaitingPong) {
-        this.fail(CloseCode.GOING_AWAY, "Heartbeat timeout");
-        return;
-      }
-      this.awaitingPong = true;
-      this.sendPing(EMPTY);
-      this.nextPingAt = now + this.heartbeatIntervalMs;
+    if (this.state === WebSocketState.STATE_OPEN) {
+      const action = this.heartbeat.check(now);
+      if (action === HeartbeatAction.SEND_PING) this.sendPing(EMPTY);
+      else if (action === HeartbeatAction.TIMED_OUT) this.fail(CloseCode.GOING_AWAY, "Heartbeat timeout");
     }
   }
+
+  // ---- the close handshake (RFC 6455 sections 5.5.1 and 7.1) ----
+  // Ours: close() sends a close frame (CLOSING) and waits up to closeTimeoutMs for the
+  // peer's. Theirs: the first close frame received is echoed with its code. Either way
+  // the connection is CLOSED (clean) once a close frame went each way, and the stream is
+  // ended. Protocol violations take the fail() path instead (close frame, then close).
 
   private closeFrameReceived(code: number, reason: Uint8Array): void {
     const reasonText = decodeUtf8(reason);
@@ -319,7 +321,7 @@ export class WebSocketConnection {
     this.state = WebSocketState.STATE_CLOSED;
     this.handshakeDeadline = NO_DEADLINE;
     this.closeDeadline = NO_DEADLINE;
-    this.nextPingAt = NO_DEADLINE;
+    this.heartbeat.stop();
     if (abort) this.sink.abort();
     else this.sink.end();
     this.sink.onClose(code, reason, wasClean);
