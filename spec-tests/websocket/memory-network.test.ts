@@ -185,3 +185,33 @@ describe("hostile input on the memory network", () => {
     await server.stop();
   });
 });
+
+describe("handshake flood on the memory network", () => {
+  test("at most 256 handshakes are pending at once; the rest are refused and an honest client still gets in after the timeout", async () => {
+    const net = new MemoryNetwork({ seed: 9 });
+    const serverRt = net.createRuntime("127.0.0.1");
+    const attackerRt = net.createRuntime("127.0.0.2");
+    const clientRt = net.createRuntime("127.0.0.3");
+    const clock = serverRt.clock as VirtualClock;
+    const server = new WebSocketServer({}, { runtime: serverRt });
+    await server.listen(8095);
+    const idle = [];
+    for (let i = 0; i < 300; i++) {
+      const s = await attackerRt.streams.connect({ host: "127.0.0.1", port: 8095 });
+      s.onData(() => {});
+      idle.push(s);
+    }
+    await clock.runFor(10);
+    assert.equal(server.getPendingCount(), 256);
+    assert.equal(server.refusedCount, 44);
+    // After the 3 s handshake timeout the idle connections are gone and a real client connects.
+    await clock.runFor(3000);
+    assert.equal(server.getPendingCount(), 0);
+    const client = new WebSocketPeer({ runtime: clientRt });
+    client.connectToUrl("ws://127.0.0.1:8095/");
+    assert.ok(await clock.runUntil(() => (client.poll(), client.getReadyState() === WebSocketState.STATE_OPEN), 3000));
+    client.close(-1);
+    for (const s of idle) s.close();
+    await server.stop();
+  });
+});

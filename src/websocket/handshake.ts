@@ -35,12 +35,13 @@ export function isValidClientKey(key: string): boolean {
   return /^[A-Za-z0-9+/]{22}==$/.test(key);
 }
 
-const HEADER_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n]*$/;
+/** A field name token, a colon, and a value of visible Latin-1 characters, spaces and tabs (RFC 7230 3.2). */
+const HEADER_LINE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*$/;
 
 /** Check a `handshakeHeaders` entry ("Name: value"); throws TypeError naming the property. */
 export function checkExtraHeader(line: string): void {
   if (typeof line !== "string" || !HEADER_LINE.test(line)) {
-    throw new TypeError(`handshakeHeaders entries must be "Name: value" lines without CR/LF, got ${JSON.stringify(line)}`);
+    throw new TypeError(`handshakeHeaders entries must be "Name: value" lines of Latin-1 text without control characters, got ${JSON.stringify(line)}`);
   }
 }
 
