@@ -21,6 +21,7 @@ import {
   zstdDecompressBounded,
 } from "../../src/index.ts";
 import { crc32Of } from "../../src/compress/checksums.ts";
+import { xxh64Low32 } from "../../src/compress/zstd/xxh64.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { generate } from "./support/corpus.ts";
 
@@ -195,10 +196,22 @@ describe("zstd frames", () => {
     assert.equal(zstdDecompressBounded(trailing, 3), null);
   });
 
-  test("frames with a content checksum (as the zstd CLI writes) decode", () => {
-    // Same raw frame with the checksum flag and 4 checksum bytes (fzstd does not verify them).
-    const withChecksum = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x24, 3, (3 << 3) | 1, 0, 0, 1, 2, 3, 0, 0, 0, 0]);
-    assert.deepEqual(zstdDecompressBounded(withChecksum, 3), Uint8Array.from([1, 2, 3]));
+  test("content checksums (as the zstd CLI writes them) are verified", () => {
+    // Raw frame of [1, 2, 3] with the checksum flag; XXH64([1,2,3]) low 32 bits computed below.
+    const frame = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x24, 3, (3 << 3) | 1, 0, 0, 1, 2, 3, 0, 0, 0, 0]);
+    const checksum = xxh64Low32(Uint8Array.from([1, 2, 3]));
+    new DataView(frame.buffer).setUint32(12, checksum, true);
+    assert.deepEqual(zstdDecompressBounded(frame, 3), Uint8Array.from([1, 2, 3]));
+    const corrupt = frame.slice();
+    corrupt[10] ^= 0x40; // a content byte: still a well-formed frame
+    assert.equal(zstdDecompressBounded(corrupt, 3), null);
+  });
+
+  test("XXH64 matches the reference values (seed 0)", () => {
+    // Low 32 bits of XXH64 (the xxHash reference values; zstd --check writes the same).
+    assert.equal(xxh64Low32(new Uint8Array(0)), 0x51d8e999); // 0xef46db3751d8e999
+    assert.equal(xxh64Low32(ascii("a")), 0xa98c6e5b); // 0xd24ec4f1a98c6e5b
+    assert.equal(xxh64Low32(ascii("abc")), 0xad770999); // 0x44bc2cf5ad770999
   });
 });
 

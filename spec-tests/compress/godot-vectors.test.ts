@@ -16,6 +16,7 @@ import {
   decompressDynamic,
 } from "../../src/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
+import { xxh64Low32 } from "../../src/compress/zstd/xxh64.ts";
 import { CORPUS_KINDS, generate } from "./support/corpus.ts";
 import { GODOT3_MODES, vectorInputs } from "./support/godot-vector-inputs.ts";
 import { godotUnavailableReason, runGodotJobs, type GodotJob } from "./support/godot.ts";
@@ -151,6 +152,16 @@ describe("live exchange with Godot 3.2.3", { skip: godotMissing ?? false }, () =
 const zstdMissing = spawnSync("sh", ["-c", "command -v zstd"]).status === 0 ? null : "zstd CLI is not installed";
 
 describe("zstd against the zstd CLI", { skip: zstdMissing ?? false }, () => {
+  test("our XXH64 equals the content checksum `zstd --check` writes, across all tail lengths", () => {
+    const rng = new SeededRandom(0x4848);
+    for (const len of [...Array.from({ length: 80 }, (_, i) => i), 1000, 65_537]) {
+      const data = generate("random", rng, len);
+      const frame = spawnSync("zstd", ["--check", "-c", "-q"], { input: data }).stdout as Uint8Array;
+      const stored = new DataView(frame.buffer, frame.byteOffset + frame.length - 4, 4).getUint32(0, true);
+      assert.equal(xxh64Low32(data), stored, `length ${len}`);
+    }
+  });
+
   test("our frames decode with `zstd -d`, and zstd's frames (levels 1, 3, 19) decode with ours", () => {
     const rng = new SeededRandom(0x2575);
     for (const len of [1, 100, 1392, 5000, 131_072, 200_000]) {

@@ -14,9 +14,11 @@
  *   without one, abandoned as soon as the output passes the limit.
  *
  * Concatenated frames and skippable frames are accepted, as libzstd's
- * ZSTD_decompressDCtx (which Godot calls) accepts them.
+ * ZSTD_decompressDCtx (which Godot calls) accepts them. A frame's content
+ * checksum, when present, is verified (fzstd skips it).
  */
 import { Decompress as ZstdStream } from "fzstd";
+import { xxh64Low32 } from "./xxh64.ts";
 
 export const ZSTD_MAGIC = 0xfd2fb528;
 /** Skippable frames use magics 0x184D2A50..0x184D2A5F. */
@@ -38,6 +40,8 @@ interface FrameInfo {
   windowSize: number;
   /** Largest output the blocks can produce (exact for raw/RLE blocks, the block maximum for compressed ones). */
   maxOutput: number;
+  /** Content_Checksum (low 32 bits of XXH64 of the content), or -1 when the frame has none. */
+  checksum: number;
 }
 
 function readLE(input: Uint8Array, pos: number, bytes: number): number {
@@ -105,9 +109,13 @@ function inspectFrame(input: Uint8Array, pos: number): FrameInfo | null {
     if (p > n) return null;
     if (last) break;
   }
-  if (hasChecksum) p += 4;
-  if (p > n) return null;
-  return { end: p, contentSize, windowSize, maxOutput };
+  let checksum = -1;
+  if (hasChecksum) {
+    if (p + 4 > n) return null;
+    checksum = readLE(input, p, 4);
+    p += 4;
+  }
+  return { end: p, contentSize, windowSize, maxOutput, checksum };
 }
 
 class OutputLimitExceeded extends Error {}
@@ -141,6 +149,7 @@ export function zstdDecompressBounded(input: Uint8Array, limit: number): Uint8Ar
       // fzstd allocates the window (the content size for single-segment frames).
       if (frame.windowSize > remaining) return null;
       const out = decodeFrame(input.subarray(pos, frame.end), frame.contentSize, Math.min(remaining, frame.maxOutput));
+      if (frame.checksum >= 0 && xxh64Low32(out) !== frame.checksum) return null;
       parts.push(out);
       produced += out.length;
       pos = frame.end;
