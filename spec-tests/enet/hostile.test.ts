@@ -22,10 +22,14 @@ function corruptField(d: Uint8Array, rng: SeededRandom): void {
   }
 }
 
+// Extra seeds for local fuzzing: PACKETPEER_ENET_FUZZ_SEEDS=1,2,3
+const extraSeeds = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.PACKETPEER_ENET_FUZZ_SEEDS;
+const seeds = [424242, ...(extraSeeds ? extraSeeds.split(",").map(Number) : [])];
+
 describe("hostile input", () => {
-  test("100,000 random and mutated datagrams: never throws, stays within limits, keeps serving the real peer, counts drops", () => {
-    const rng = new SeededRandom(424242);
-    const net = new SimNetwork({ latency: 5, seed: 77 });
+  for (const seed of seeds) test(`100,000 random and mutated datagrams (seed ${seed}): never throws, stays within limits, keeps serving the real peer, counts drops`, () => {
+    const rng = new SeededRandom(seed);
+    const net = new SimNetwork({ latency: 5, seed: seed + 1 });
     const maxWaiting = 4 * 1024 * 1024;
     const server = net.addHost({ peerCount: 8, channelLimit: 4, maximumWaitingData: maxWaiting, maximumPacketSize: 2 * 1024 * 1024 });
     const honest = net.addHost({ peerCount: 1 });

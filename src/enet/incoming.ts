@@ -132,7 +132,8 @@ export function handleSendFragment(
 
 /** Record one fragment; true when this completed the packet. */
 function addFragment(start: IncomingCommand, fragmentNumber: number, fragmentOffset: number, data: Uint8Array, offset: number, fragmentLength: number): boolean {
-  const bits = start.fragments!;
+  const bits = start.fragments;
+  if (bits === null) return false; // already complete (its bitmap is released then)
   const word = fragmentNumber >>> 5;
   const bit = 1 << (fragmentNumber & 31);
   if ((bits[word]! & bit) !== 0) return false;
