@@ -6,9 +6,10 @@
  */
 import { unlinkSync } from "node:fs";
 import { GodotError, NetError } from "../errors.ts";
-import { checkAddressType, checkDatagramSize, checkPort, formatEndpoint, ipFamily, isWildcardAll, unmapIPv4 } from "./addresses.ts";
+import { formatEndpoint, isWildcardAll, unmapIPv4 } from "./addresses.ts";
 import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
+import { checkBind, checkSend, isIPv6Wildcard, type DatagramSocketState } from "./datagram-rules.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
@@ -97,7 +98,7 @@ function bunApi(): BunNamespace {
  */
 const UDP_BACKLOG_LIMIT = 1024 * 1024;
 
-type SocketState = "new" | "binding" | "bound" | "closed";
+type SocketState = DatagramSocketState;
 
 export class BunDatagramTransport implements DatagramTransport {
   private socket: BunUdpSocket | null = null;
@@ -113,14 +114,7 @@ export class BunDatagramTransport implements DatagramTransport {
   socketErrors = 0;
 
   async bind(address: string, port: number): Promise<BoundAddress> {
-    checkAddressType(address);
-    checkPort(port);
-    if (this.state !== "new") {
-      throw new NetError(
-        this.state === "closed" ? GodotError.ERR_UNCONFIGURED : GodotError.ERR_ALREADY_IN_USE,
-        `bind ${formatEndpoint(address, port)}: this socket is already ${this.state}`,
-      );
-    }
+    checkBind(address, port, this.state);
     const bun = bunApi();
     this.state = "binding";
     try {
@@ -133,7 +127,7 @@ export class BunDatagramTransport implements DatagramTransport {
         }
       } else {
         const target = await lookupHost(address, `bind ${formatEndpoint(address, port)}`);
-        await this.open(bun, target.address, target.family, port, target.address === "::");
+        await this.open(bun, target.address, target.family, port, isIPv6Wildcard(target.address));
       }
     } catch (err) {
       if ((this.state as SocketState) !== "closed") this.state = "new";
@@ -174,28 +168,8 @@ export class BunDatagramTransport implements DatagramTransport {
   }
 
   send(data: Uint8Array, address: string, port: number): void {
-    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
-    checkAddressType(address);
-    checkPort(port, "port", 1);
-    if (this.state !== "bound" || !this.socket) {
-      throw new NetError(GodotError.ERR_UNCONFIGURED, `send to ${formatEndpoint(address, port)}: socket is ${this.state === "closed" ? "closed" : "not bound"}`);
-    }
-    const destFamily = ipFamily(address);
-    if (destFamily === 0) {
-      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `send: "${address}" is not an IP address (resolve host names before sending)`);
-    }
-    checkDatagramSize(data.byteLength, destFamily);
-    let dest = address;
-    if (destFamily !== this.family) {
-      if (this.family === 6 && this.dualStack) dest = "::ffff:" + address;
-      else {
-        throw new NetError(
-          GodotError.ERR_INVALID_PARAMETER,
-          `send to ${formatEndpoint(address, port)}: socket is bound to an IPv${this.family} address and cannot reach IPv${destFamily}`,
-        );
-      }
-    }
-    if (this.backlog.length === 0 && this.socket.send(data, port, dest)) return;
+    const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
+    if (this.backlog.length === 0 && this.socket!.send(data, port, dest)) return;
     // Bun sends synchronously when it returns true; otherwise keep a copy for drain.
     if (this.backlogBytes + data.byteLength > UDP_BACKLOG_LIMIT) {
       this.droppedSends++;
@@ -208,7 +182,7 @@ export class BunDatagramTransport implements DatagramTransport {
   private flushBacklog(): void {
     while (this.backlog.length > 0 && this.socket && this.state === "bound") {
       const head = this.backlog[0];
-      if (!this.socket.send(head.data, head.port, head.address)) return;
+      if (!this.socket!.send(head.data, head.port, head.address)) return;
       this.backlog.shift();
       this.backlogBytes -= head.data.byteLength;
     }

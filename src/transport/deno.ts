@@ -8,10 +8,11 @@
  * Deno's node:tls instead.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { checkAddressType, checkDatagramSize, checkPort, formatEndpoint, ipFamily, isWildcardAll, unmapIPv4 } from "./addresses.ts";
+import { formatEndpoint, isWildcardAll, unmapIPv4 } from "./addresses.ts";
 import { nodeStreams } from "./node.ts";
 import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
+import { checkBind, checkSend, isIPv6Wildcard, type DatagramSocketState } from "./datagram-rules.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
@@ -83,7 +84,7 @@ function isLocalCloseError(err: unknown): boolean {
 /** Largest datagram either family can carry; receive buffers of this size never truncate. */
 const RECEIVE_BUFFER_SIZE = 65536;
 
-type SocketState = "new" | "binding" | "bound" | "closed";
+type SocketState = DatagramSocketState;
 
 export class DenoDatagramTransport implements DatagramTransport {
   private conn: DenoDatagramConn | null = null;
@@ -98,14 +99,7 @@ export class DenoDatagramTransport implements DatagramTransport {
   socketErrors = 0;
 
   async bind(address: string, port: number): Promise<BoundAddress> {
-    checkAddressType(address);
-    checkPort(port);
-    if (this.state !== "new") {
-      throw new NetError(
-        this.state === "closed" ? GodotError.ERR_UNCONFIGURED : GodotError.ERR_ALREADY_IN_USE,
-        `bind ${formatEndpoint(address, port)}: this socket is already ${this.state}`,
-      );
-    }
+    checkBind(address, port, this.state);
     const deno = denoApi();
     if (typeof deno.listenDatagram !== "function") {
       throw new NetError(
@@ -127,7 +121,7 @@ export class DenoDatagramTransport implements DatagramTransport {
         if ((this.state as SocketState) === "closed") {
           throw new NetError(GodotError.ERR_UNCONFIGURED, `bind ${formatEndpoint(address, port)}: closed while binding`);
         }
-        this.open(deno, target.address, target.family, port, target.address === "::");
+        this.open(deno, target.address, target.family, port, isIPv6Wildcard(target.address));
       }
     } catch (err) {
       if ((this.state as SocketState) !== "closed") this.state = "new";
@@ -170,29 +164,9 @@ export class DenoDatagramTransport implements DatagramTransport {
   }
 
   send(data: Uint8Array, address: string, port: number): void {
-    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
-    checkAddressType(address);
-    checkPort(port, "port", 1);
-    if (this.state !== "bound" || !this.conn) {
-      throw new NetError(GodotError.ERR_UNCONFIGURED, `send to ${formatEndpoint(address, port)}: socket is ${this.state === "closed" ? "closed" : "not bound"}`);
-    }
-    const destFamily = ipFamily(address);
-    if (destFamily === 0) {
-      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `send: "${address}" is not an IP address (resolve host names before sending)`);
-    }
-    checkDatagramSize(data.byteLength, destFamily);
-    let dest = address;
-    if (destFamily !== this.family) {
-      if (this.family === 6 && this.dualStack) dest = "::ffff:" + address;
-      else {
-        throw new NetError(
-          GodotError.ERR_INVALID_PARAMETER,
-          `send to ${formatEndpoint(address, port)}: socket is bound to an IPv${this.family} address and cannot reach IPv${destFamily}`,
-        );
-      }
-    }
+    const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
     // Copied: the send completes asynchronously and callers may reuse their buffer.
-    this.conn.send(data.slice(), { transport: "udp", hostname: dest, port }).catch((err: unknown) => {
+    this.conn!.send(data.slice(), { transport: "udp", hostname: dest, port }).catch((err: unknown) => {
       this.sendErrors++;
       this.lastSendError = err;
     });

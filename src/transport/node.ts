@@ -7,16 +7,9 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { GodotError, NetError } from "../errors.ts";
-import {
-  checkAddressType,
-  checkDatagramSize,
-  checkPort,
-  formatEndpoint,
-  ipFamily,
-  isWildcardAll,
-  unmapIPv4,
-} from "./addresses.ts";
+import { formatEndpoint, ipFamily, isWildcardAll, unmapIPv4 } from "./addresses.ts";
 import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
+import { checkBind, checkSend, isIPv6Wildcard, type DatagramSocketState } from "./datagram-rules.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
@@ -36,7 +29,7 @@ function asBytes(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
-type SocketState = "new" | "binding" | "bound" | "closed";
+type SocketState = DatagramSocketState;
 
 /** One UDP socket on node:dgram. A socket is udp4 or udp6 depending on the bound address. */
 export class NodeDatagramTransport implements DatagramTransport {
@@ -60,14 +53,7 @@ export class NodeDatagramTransport implements DatagramTransport {
   };
 
   async bind(address: string, port: number): Promise<BoundAddress> {
-    checkAddressType(address);
-    checkPort(port);
-    if (this.state !== "new") {
-      throw new NetError(
-        this.state === "closed" ? GodotError.ERR_UNCONFIGURED : GodotError.ERR_ALREADY_IN_USE,
-        `bind ${formatEndpoint(address, port)}: this socket is already ${this.state}`,
-      );
-    }
+    checkBind(address, port, this.state);
     this.state = "binding";
     try {
       if (isWildcardAll(address)) {
@@ -80,8 +66,7 @@ export class NodeDatagramTransport implements DatagramTransport {
         }
       } else {
         const target = await lookupHost(address, `bind ${formatEndpoint(address, port)}`);
-        const wildcard6 = target.address === "::" || target.address === "0:0:0:0:0:0:0:0";
-        await this.open(target.address, target.family, port, wildcard6);
+        await this.open(target.address, target.family, port, isIPv6Wildcard(target.address));
       }
     } catch (err) {
       if ((this.state as SocketState) !== "closed") this.state = "new";
@@ -129,29 +114,9 @@ export class NodeDatagramTransport implements DatagramTransport {
   }
 
   send(data: Uint8Array, address: string, port: number): void {
-    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
-    checkAddressType(address);
-    checkPort(port, "port", 1);
-    if (this.state !== "bound" || !this.socket) {
-      throw new NetError(GodotError.ERR_UNCONFIGURED, `send to ${formatEndpoint(address, port)}: socket is ${this.state === "closed" ? "closed" : "not bound"}`);
-    }
-    const destFamily = ipFamily(address);
-    if (destFamily === 0) {
-      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `send: "${address}" is not an IP address (resolve host names before sending)`);
-    }
-    checkDatagramSize(data.byteLength, destFamily);
-    let dest = address;
-    if (destFamily !== this.family) {
-      if (this.family === 6 && this.dualStack) dest = "::ffff:" + address;
-      else {
-        throw new NetError(
-          GodotError.ERR_INVALID_PARAMETER,
-          `send to ${formatEndpoint(address, port)}: socket is bound to an IPv${this.family} address and cannot reach IPv${destFamily}`,
-        );
-      }
-    }
+    const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
     // Buffer.from copies: dgram keeps the buffer until the OS has taken it, and callers may reuse theirs.
-    this.socket.send(Buffer.from(data), port, dest, this.onSent);
+    this.socket!.send(Buffer.from(data), port, dest, this.onSent);
   }
 
   onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
