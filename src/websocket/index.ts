@@ -16,5 +16,5 @@ export { CloseCode as WebSocketCloseCode, isValidCloseCode as isValidWebSocketCl
 export { Opcode as WebSocketOpcode, encodeFrame as encodeWebSocketFrame, writeFrameHeader as writeWebSocketFrameHeader } from "./frame.ts";
 export { FrameReceiver as WebSocketFrameReceiver, type FrameReceiverHandler as WebSocketFrameReceiverHandler } from "./frame-receiver.ts";
 export { applyMask as applyWebSocketMask } from "./mask.ts";
-export { Utf8Validator, isValidUtf8 } from "./utf8.ts";
+export { Utf8Validator as WebSocketUtf8Validator } from "./utf8.ts";
 export { computeAcceptKey as computeWebSocketAcceptKey } from "./handshake.ts";
