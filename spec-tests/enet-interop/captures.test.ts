@@ -6,14 +6,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ProtocolCommand } from "../../src/enet/wire.ts";
 import * as compressArea from "../../src/compress/index.ts";
+import { assertChecksums, assertPeerAndSessionIds, assertReencodes, assertSequencesAndAcks } from "./capture-checks.ts";
 import {
   decodeDatagram,
   deliveredPackets,
-  expectedChecksum,
   findCommands,
   loadCaptures,
   receivedFlags,
-  reencode,
   type CaptureFile,
   type CompressionName,
   type DecodedDatagram,
@@ -112,18 +111,9 @@ for (const cap of captures) {
       assert.ok(ds.length > 0);
       let compressedCount = 0;
       for (const d of ds) {
-        const { header, body } = reencode(d, cap.checksum);
-        const capturedHeader = d.bytes.subarray(0, d.headerSize);
-        // The header re-encodes exactly, apart from the checksum field (checked in its own test).
-        const headerNoSum = d.headerSize - (cap.checksum ? 4 : 0);
-        assert.equal(toHex(header.subarray(0, headerNoSum)), toHex(capturedHeader.subarray(0, headerNoSum)), `datagram ${d.index} header`);
-        assert.equal(toHex(body), toHex(d.body), `datagram ${d.index} commands`);
-        assert.ok(d.commands.length >= 1 && d.commands.length <= 32, `datagram ${d.index}: 1..32 commands`);
+        assertReencodes(d, cap.checksum);
         if (d.trailingZeros) assert.equal(cap.compression, "fastlz", "only FastLZ's 16-byte padding leaves zero bytes after the commands");
-        if (!d.compressed) {
-          assert.equal(d.headerSize + d.body.length, d.bytes.length);
-          continue;
-        }
+        if (!d.compressed) continue;
         compressedCount++;
         const c = compressor as MinimalCompressor;
         const captured = d.bytes.subarray(d.headerSize);
@@ -145,19 +135,7 @@ for (const cap of captures) {
 
     if (cap.checksum) {
       test("CRC32 checksums: seeded with 0 before the handshake and with the connectID after it", () => {
-        const ds = decoded();
-        const connects = findCommands(ds, ProtocolCommand.CONNECT);
-        for (const d of ds) {
-          const connect = connects.find((c) => c.d.client === d.client)!;
-          const seed = new Uint8Array(4);
-          if (d.peerID !== 0xfff) {
-            // The connectID's four bytes as they appear in the CONNECT command (C copies them unswapped).
-            const raw = connect.d.commands.find((c) => c.cmd.command === ProtocolCommand.CONNECT)!.raw;
-            seed.set(raw.subarray(40, 44));
-          }
-          const headerNoSum = d.bytes.subarray(0, d.headerSize - 4);
-          assert.equal(d.checksum, expectedChecksum(headerNoSum, seed, d.body), `datagram ${d.index} checksum`);
-        }
+        assertChecksums(decoded());
       });
     }
 
@@ -209,77 +187,13 @@ for (const cap of captures) {
           assert.equal(ev.data, connect.cmd.data);
         }
 
-        // Every later datagram carries the negotiated peer IDs and session IDs.
-        for (const d of ds) {
-          if (d.client !== k || d === connect.d) continue;
-          if (d.dir === "c2s") {
-            if (d.peerID === 0xfff) continue; // CONNECT retransmission
-            assert.equal(d.peerID, verify.cmd.outgoingPeerID, `datagram ${d.index} peer ID`);
-            assert.equal(d.sessionID, verify.cmd.outgoingSessionID, `datagram ${d.index} session`);
-          } else {
-            assert.equal(d.peerID, connect.cmd.outgoingPeerID, `datagram ${d.index} peer ID`);
-            assert.equal(d.sessionID, verify.cmd.incomingSessionID, `datagram ${d.index} session`);
-          }
-        }
       });
+      assertPeerAndSessionIds(ds, clients.length);
     });
 
     test("sequence numbers per channel, unsequenced groups and acknowledgements with echoed sent times", () => {
-      const ds = decoded();
-      const sentReliable = new Map<string, number[]>(); // dir/client/channel/seq -> sentTimes of datagrams carrying it
-      let ackCount = 0;
-      for (const dir of ["c2s", "s2c"] as const) {
-        for (let k = 0; k < clientRoles(cap).length; k++) {
-          const reliableSeq = new Map<number, number>();
-          const unreliableSeq = new Map<number, number>();
-          let unsequencedGroup = 0;
-          for (const d of ds.filter((x) => x.dir === dir && x.client === k)) {
-            for (const { cmd } of d.commands) {
-              const ch = cmd.channelID;
-              if (cmd.flags & 0x80) {
-                const key = `${dir}/${k}/${ch}/${cmd.reliableSequenceNumber}`;
-                const times = sentReliable.get(key);
-                if (times) {
-                  times.push(d.sentTime); // retransmission
-                } else {
-                  const expected = ((reliableSeq.get(ch) ?? 0) + 1) & 0xffff;
-                  assert.equal(cmd.reliableSequenceNumber, expected, `datagram ${d.index}: reliable sequence on channel ${ch}`);
-                  reliableSeq.set(ch, expected);
-                  unreliableSeq.set(ch, 0);
-                  sentReliable.set(key, [d.sentTime]);
-                }
-                assert.ok(d.sentTime >= 0, "datagrams with reliable commands carry a sent time");
-              } else if (cmd.command === ProtocolCommand.SEND_UNSEQUENCED) {
-                assert.equal(cmd.flags & 0x40, 0x40, "UNSEQUENCED command flag");
-                assert.equal(cmd.reliableSequenceNumber, 0);
-                unsequencedGroup++;
-                assert.equal(cmd.unsequencedGroup, unsequencedGroup, `datagram ${d.index}: unsequenced group`);
-              } else if (cmd.command === ProtocolCommand.SEND_UNRELIABLE || cmd.command === ProtocolCommand.SEND_UNRELIABLE_FRAGMENT) {
-                assert.equal(cmd.reliableSequenceNumber, reliableSeq.get(ch) ?? 0, `datagram ${d.index}: unreliable carries the channel's reliable sequence`);
-                const seq = cmd.command === ProtocolCommand.SEND_UNRELIABLE ? cmd.unreliableSequenceNumber : cmd.startSequenceNumber;
-                const prev = unreliableSeq.get(ch) ?? 0;
-                if (cmd.command === ProtocolCommand.SEND_UNRELIABLE_FRAGMENT && cmd.fragmentNumber > 0) {
-                  assert.equal(seq, prev, "later fragments share the first one's sequence number");
-                } else {
-                  assert.equal(seq, prev + 1, `datagram ${d.index}: unreliable sequence on channel ${ch}`);
-                  unreliableSeq.set(ch, seq);
-                }
-              }
-            }
-          }
-        }
-      }
-      for (const d of ds) {
-        for (const { cmd } of d.commands) {
-          if (cmd.command !== ProtocolCommand.ACKNOWLEDGE) continue;
-          ackCount++;
-          const other = d.dir === "c2s" ? "s2c" : "c2s";
-          const times = sentReliable.get(`${other}/${d.client}/${cmd.channelID}/${cmd.receivedReliableSequenceNumber}`);
-          assert.ok(times, `datagram ${d.index}: acknowledges a reliable command that was sent`);
-          assert.ok(times.includes(cmd.receivedSentTime), `datagram ${d.index}: echoes the sent time ${cmd.receivedSentTime}`);
-        }
-      }
-      assert.ok(ackCount > 0);
+      const acks = assertSequencesAndAcks(decoded(), clientRoles(cap).length);
+      assert.ok(acks > 0);
     });
 
     test("the packets on the wire are the packets each peer received, per channel and in order", () => {

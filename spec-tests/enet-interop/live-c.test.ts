@@ -4,7 +4,9 @@
 // MTU 1400 vs 1392, timeouts when either side vanishes, and the range coder on both sides.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { CompressionMode, ENetConnection, EventType, PacketFlags, type ENetPacketPeer } from "../../src/index.ts";
+import { CompressionMode, createCompressor, ENetConnection, EventType, PacketFlags, type ENetPacketPeer } from "../../src/index.ts";
+import { assertChecksums, assertPeerAndSessionIds, assertReencodes, assertSequencesAndAcks } from "./capture-checks.ts";
+import { decodeDatagram } from "./capture-decode.ts";
 import { buildEnetPeer, fnv1a, pattern, startCPeer, type JsonLineProcess, type PeerEvent } from "./harness.ts";
 import { freeUdpPort } from "./godot.ts";
 import { ConnectionPump, type OurEvent } from "./pump.ts";
@@ -111,6 +113,21 @@ function assertOursReceived(events: OurEvent[], p: Planned[], what: string): voi
 
 /** The harness command that sends a planned packet to its peer 0. */
 const cSend = (p: Planned) => `send 0 ${p.channel} ${p.flags} ${p.spec}`;
+
+/**
+ * Our traffic as the relay recorded it, held to the same wire rules as the reference captures:
+ * every datagram re-encodes, checksums, peer and session IDs, sequence numbers, acknowledgements.
+ */
+function assertWireRules(relay: UdpCaptureRelay, opts: { checksum?: boolean; compression?: CompressionMode } = {}): void {
+  const c = opts.compression !== undefined ? createCompressor(opts.compression) : null;
+  const records = relay.datagrams();
+  const ds = records.map((r, i) => decodeDatagram(r, i, !!opts.checksum, c ? (b, l) => c.decompress(b, l) : undefined));
+  for (const d of ds) assertReencodes(d, !!opts.checksum);
+  if (opts.checksum) assertChecksums(ds);
+  const clients = new Set(records.map((r) => r.client)).size;
+  assertPeerAndSessionIds(ds, clients);
+  assert.ok(assertSequencesAndAcks(ds, clients) > 0, "acknowledgements were exchanged");
+}
 
 const isCompressed = (hex: string) => (parseInt(hex.slice(0, 4), 16) & 0x4000) !== 0;
 
@@ -249,10 +266,13 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     assert.ok(relay.records.some((r) => r.dir === "c2s") && relay.records.some((r) => r.dir === "s2c"));
 
     // C client -> our server; we disconnect it with data.
+    assertWireRules(relay, { checksum: true });
+
     const port = await freeUdpPort();
     const b = await ourHost({ server: true, port, checksum: true });
     echo(b.pump);
-    const client = await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 6, checksum: true, channels: CHANNELS });
+    const relay2 = await relayTo(port);
+    const client = await startCPeer(bin(), { connect: `127.0.0.1:${relay2.port}`, data: 6, checksum: true, channels: CHANNELS });
     track(client.proc);
     const conn = await b.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
     client.proc.command(...p1.map((p) => cSend(p)));
@@ -261,6 +281,7 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     conn.peer!.peerDisconnect(888);
     const cDisc = await client.proc.waitFor((e) => e.ev === "disconnect");
     assert.equal(cDisc.data, 888);
+    assertWireRules(relay2.relay, { checksum: true });
   });
 
   test("MTU: 1392 (ours, as 1.3.18) against C ENet 1.3.17's 1400, both ways; no datagram exceeds what was agreed", async () => {
@@ -288,6 +309,7 @@ describe("live: C ENet 1.3.17", { skip }, () => {
         assert.ok(Math.max(...sizes) <= agreed, `${dir}: largest datagram ${Math.max(...sizes)} <= ${agreed}`);
         assert.ok(sizes.includes(agreed), `${dir}: fragments fill the ${agreed}-byte MTU exactly, as C ENet's do`);
       }
+      assertWireRules(relay);
       peer.peerDisconnectNow(0);
     }
 
@@ -307,6 +329,7 @@ describe("live: C ENet 1.3.17", { skip }, () => {
       const sizes = relay.records.filter((r) => r.dir === dir).map((r) => r.hex.length / 2);
       assert.ok(Math.max(...sizes) <= agreed, `${dir}: largest datagram ${Math.max(...sizes)} <= ${agreed}`);
     }
+    assertWireRules(relay);
   });
 
   test("timeouts: C times out our vanished client; we time out a vanished C client", async () => {
@@ -380,17 +403,53 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     assert.ok(relay.records.some((r) => r.dir === "s2c" && isCompressed(r.hex)), "C sent range-coded datagrams");
     peer.peerDisconnect(0);
     await server.proc.waitFor((e) => e.ev === "disconnect");
+    assertWireRules(relay, { compression: CompressionMode.RANGE_CODER });
 
     // C client with the range coder -> our server with it.
     const port = await freeUdpPort();
     const b = await ourHost({ server: true, port, compress: CompressionMode.RANGE_CODER });
     echo(b.pump);
-    const client = await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 9, rangeCoder: true, channels: CHANNELS });
+    const relay2 = await relayTo(port);
+    const client = await startCPeer(bin(), { connect: `127.0.0.1:${relay2.port}`, data: 9, rangeCoder: true, channels: CHANNELS });
     track(client.proc);
     await client.proc.waitFor((e) => e.ev === "connect");
     client.proc.command(...p.map(cSend));
     await client.proc.waitForCount((e) => e.ev === "receive", p.length, 8000);
     assertOursReceived(b.pump.events, p, "our server (range coder) received");
     assertCReceived(client.proc.events, p, "C client (range coder) got our echoes");
+    assert.ok(relay2.relay.records.some((r) => r.dir === "s2c" && isCompressed(r.hex)), "our server sent range-coded datagrams");
+    assertWireRules(relay2.relay, { compression: CompressionMode.RANGE_CODER });
+  });
+});
+
+// Known issue (see docs/enet-interop.md): C ENet asks the kernel for 256 KiB socket buffers
+// (ENET_HOST_RECEIVE_BUFFER_SIZE / ENET_HOST_SEND_BUFFER_SIZE) and so receives a 128 KiB
+// UNRELIABLE_FRAGMENT burst from another C host; our UDP socket keeps the OS default
+// (212992 bytes here), the kernel drops part of the burst (Udp RcvbufErrors grows) and the
+// packet is lost. Run with PACKETPEER_KNOWN_ISSUES=1 to see it fail.
+const knownIssues = typeof process !== "undefined" && process.env.PACKETPEER_KNOWN_ISSUES === "1";
+describe("live: C ENet 1.3.17, known issues", { skip: skip || (knownIssues ? false : "known issue: our UDP receive buffer is smaller than ENet's 256 KiB (set PACKETPEER_KNOWN_ISSUES=1 to run)") }, () => {
+  test("a 128 KiB UNRELIABLE_FRAGMENT burst from C arrives, as it does between two C hosts", async () => {
+    const server = await startCPeer(bin(), { server: true, port: 0, echo: true, channels: CHANNELS });
+    const conn = new ENetConnection();
+    try {
+      await conn.createHost({ maxPeers: 1, maxChannels: CHANNELS });
+      const pump = new ConnectionPump(conn);
+      try {
+        const peer = await conn.connectToHost("127.0.0.1", server.port, { channels: CHANNELS, data: 1 });
+        await pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+        peer.throttleConfigure(...NO_THROTTLE_DECELERATION);
+        const p = [plan(0, PacketFlags.UNRELIABLE_FRAGMENT, 128 * 1024, 11)];
+        peer.send(0, p[0]!.data, p[0]!.flags);
+        await server.proc.waitForCount((e) => e.ev === "receive", 1, 5000);
+        await pump.waitForCount((e) => e.type === EventType.RECEIVE, 1, 3000, "the 128 KiB echo");
+        assertOursReceived(pump.events, p, "the echo");
+      } finally {
+        await pump.stop();
+      }
+    } finally {
+      conn.destroy();
+      server.proc.kill();
+    }
   });
 });

@@ -1,0 +1,118 @@
+/**
+ * Wire-level checks shared by the capture conformance tests and the live tests (which record
+ * our own traffic through the relay): they need only the datagrams, no peer reports.
+ */
+import assert from "node:assert/strict";
+import { ProtocolCommand } from "../../src/enet/wire.ts";
+import { expectedChecksum, findCommands, reencode, type DecodedDatagram } from "./capture-decode.ts";
+import { toHex } from "../tools/udp-relay.ts";
+
+/** Header and commands re-encode with our codecs to the bytes on the wire (checksum field aside). */
+export function assertReencodes(d: DecodedDatagram, checksum: boolean): void {
+  const { header, body } = reencode(d, checksum);
+  const headerNoSum = d.headerSize - (checksum ? 4 : 0);
+  assert.equal(toHex(header.subarray(0, headerNoSum)), toHex(d.bytes.subarray(0, headerNoSum)), `datagram ${d.index} header`);
+  assert.equal(toHex(body), toHex(d.body), `datagram ${d.index} commands`);
+  assert.ok(d.commands.length >= 1 && d.commands.length <= 32, `datagram ${d.index}: 1..32 commands`);
+  if (!d.compressed) assert.equal(d.headerSize + d.body.length, d.bytes.length, `datagram ${d.index}: nothing after the last command`);
+}
+
+/** CRC32 over header, seed and uncompressed commands; seed 0 for peer ID 0xFFF, else the connectID's wire bytes. */
+export function assertChecksums(ds: DecodedDatagram[]): void {
+  const connects = findCommands(ds, ProtocolCommand.CONNECT);
+  for (const d of ds) {
+    const seed = new Uint8Array(4);
+    if (d.peerID !== 0xfff) {
+      const connect = connects.find((c) => c.d.client === d.client);
+      assert.ok(connect, `datagram ${d.index}: a CONNECT precedes it`);
+      seed.set(connect.d.commands.find((c) => c.cmd.command === ProtocolCommand.CONNECT)!.raw.subarray(40, 44));
+    }
+    assert.equal(d.checksum, expectedChecksum(d.bytes.subarray(0, d.headerSize - 4), seed, d.body), `datagram ${d.index} checksum`);
+  }
+}
+
+/** After the handshake every datagram carries the negotiated peer IDs and session IDs. */
+export function assertPeerAndSessionIds(ds: DecodedDatagram[], clients: number): void {
+  for (let k = 0; k < clients; k++) {
+    const [connect] = findCommands(ds, ProtocolCommand.CONNECT, (d) => d.dir === "c2s" && d.client === k);
+    const [verify] = findCommands(ds, ProtocolCommand.VERIFY_CONNECT, (d) => d.dir === "s2c" && d.client === k);
+    assert.ok(connect && verify, `client ${k}: CONNECT and VERIFY_CONNECT`);
+    assert.equal(connect.d.peerID, 0xfff, "CONNECT goes to peer ID 0xFFF");
+    assert.equal(connect.cmd.channelID, 0xff);
+    assert.equal(verify.cmd.connectID, connect.cmd.connectID);
+    for (const d of ds) {
+      if (d.client !== k) continue;
+      if (d.dir === "c2s") {
+        if (d.peerID === 0xfff) continue; // the CONNECT and its retransmissions
+        assert.equal(d.peerID, verify.cmd.outgoingPeerID, `datagram ${d.index} peer ID`);
+        assert.equal(d.sessionID, verify.cmd.outgoingSessionID, `datagram ${d.index} session`);
+      } else {
+        assert.equal(d.peerID, connect.cmd.outgoingPeerID, `datagram ${d.index} peer ID`);
+        assert.equal(d.sessionID, verify.cmd.incomingSessionID, `datagram ${d.index} session`);
+      }
+    }
+  }
+}
+
+/**
+ * Per direction and channel: reliable sequence numbers count up by one (retransmissions repeat one),
+ * unreliable commands carry the channel's reliable sequence and count up from 1 after each reliable,
+ * unsequenced groups count up per peer; every ACKNOWLEDGE names a reliable command sent the other way
+ * and echoes the sent time of a datagram that carried it. Returns the number of acknowledgements.
+ */
+export function assertSequencesAndAcks(ds: DecodedDatagram[], clients: number): number {
+  const sentReliable = new Map<string, number[]>();
+  for (const dir of ["c2s", "s2c"] as const) {
+    for (let k = 0; k < clients; k++) {
+      const reliableSeq = new Map<number, number>();
+      const unreliableSeq = new Map<number, number>();
+      let unsequencedGroup = 0;
+      for (const d of ds.filter((x) => x.dir === dir && x.client === k)) {
+        for (const { cmd } of d.commands) {
+          const ch = cmd.channelID;
+          if (cmd.flags & 0x80) {
+            const key = `${dir}/${k}/${ch}/${cmd.reliableSequenceNumber}`;
+            const times = sentReliable.get(key);
+            if (times) {
+              times.push(d.sentTime);
+            } else {
+              const expected = ((reliableSeq.get(ch) ?? 0) + 1) & 0xffff;
+              assert.equal(cmd.reliableSequenceNumber, expected, `${dir} datagram ${d.index}: reliable sequence on channel ${ch}`);
+              reliableSeq.set(ch, expected);
+              unreliableSeq.set(ch, 0);
+              sentReliable.set(key, [d.sentTime]);
+            }
+            assert.ok(d.sentTime >= 0, `datagram ${d.index}: datagrams with reliable commands carry a sent time`);
+          } else if (cmd.command === ProtocolCommand.SEND_UNSEQUENCED) {
+            assert.equal(cmd.flags & 0x40, 0x40, "UNSEQUENCED command flag");
+            assert.equal(cmd.reliableSequenceNumber, 0);
+            unsequencedGroup++;
+            assert.equal(cmd.unsequencedGroup, unsequencedGroup & 0xffff, `${dir} datagram ${d.index}: unsequenced group`);
+          } else if (cmd.command === ProtocolCommand.SEND_UNRELIABLE || cmd.command === ProtocolCommand.SEND_UNRELIABLE_FRAGMENT) {
+            assert.equal(cmd.reliableSequenceNumber, reliableSeq.get(ch) ?? 0, `${dir} datagram ${d.index}: unreliable carries the channel's reliable sequence`);
+            const seq = cmd.command === ProtocolCommand.SEND_UNRELIABLE ? cmd.unreliableSequenceNumber : cmd.startSequenceNumber;
+            const prev = unreliableSeq.get(ch) ?? 0;
+            if (cmd.command === ProtocolCommand.SEND_UNRELIABLE_FRAGMENT && cmd.fragmentNumber > 0) {
+              assert.equal(seq, prev, `${dir} datagram ${d.index}: later fragments share the first one's sequence number`);
+            } else {
+              assert.equal(seq, (prev + 1) & 0xffff, `${dir} datagram ${d.index}: unreliable sequence on channel ${ch}`);
+              unreliableSeq.set(ch, seq);
+            }
+          }
+        }
+      }
+    }
+  }
+  let acks = 0;
+  for (const d of ds) {
+    for (const { cmd } of d.commands) {
+      if (cmd.command !== ProtocolCommand.ACKNOWLEDGE) continue;
+      acks++;
+      const other = d.dir === "c2s" ? "s2c" : "c2s";
+      const times = sentReliable.get(`${other}/${d.client}/${cmd.channelID}/${cmd.receivedReliableSequenceNumber}`);
+      assert.ok(times, `${d.dir} datagram ${d.index}: acknowledges a reliable command that was sent`);
+      assert.ok(times.includes(cmd.receivedSentTime), `${d.dir} datagram ${d.index}: echoes the sent time ${cmd.receivedSentTime} (sent with ${times.join(",")})`);
+    }
+  }
+  return acks;
+}
