@@ -14,12 +14,15 @@ export function godotFastlzCompressBound(length: number): number {
   return fastlzCompressBound(Math.max(length, GODOT_FASTLZ_MIN_INPUT));
 }
 
+const paddedInput = new Uint8Array(GODOT_FASTLZ_MIN_INPUT);
+
 /** Compress as Godot does into `out` (at least godotFastlzCompressBound bytes); returns the length. */
 export function godotFastlzCompressInto(input: Uint8Array, out: Uint8Array): number {
   let source = input;
   if (input.length < GODOT_FASTLZ_MIN_INPUT) {
-    source = new Uint8Array(GODOT_FASTLZ_MIN_INPUT);
-    source.set(input);
+    paddedInput.fill(0);
+    paddedInput.set(input);
+    source = paddedInput;
   }
   return fastlzCompressInto(source, out, source.length < FASTLZ_LEVEL2_THRESHOLD ? 1 : 2);
 }

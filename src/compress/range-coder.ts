@@ -49,6 +49,7 @@ export class RangeCoder {
   private readonly parent = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL);
   private nextSymbol = 0;
   private predicted = 0;
+  private order = 0;
 
   // Results of the last context lookup (16-bit, like libenet's locals).
   private foundUnder = 0;
@@ -70,11 +71,9 @@ export class RangeCoder {
    */
   compressInto(inputs: Uint8Array | readonly Uint8Array[], out: Uint8Array, outLimit: number): number {
     const limit = Math.min(outLimit, out.length);
-    let buffers: readonly Uint8Array[];
-    if (inputs instanceof Uint8Array) buffers = [inputs];
-    else buffers = inputs;
     let inputLength = 0;
-    for (let i = 0; i < buffers.length; i++) inputLength += buffers[i]!.length;
+    if (inputs instanceof Uint8Array) inputLength = inputs.length;
+    else for (let i = 0; i < inputs.length; i++) inputLength += inputs[i]!.length;
     if (inputLength <= 0) return 0;
 
     this.io = out;
@@ -83,60 +82,12 @@ export class RangeCoder {
     this.low = 0;
     this.range = 0xffffffff;
     this.predicted = 0;
-    let order = 0;
+    this.order = 0;
     this.resetModel();
-
-    const escapes = this.escapes;
-    const total = this.total;
-    const parent = this.parent;
-    for (let b = 0; b < buffers.length; b++) {
-      const data = buffers[b]!;
-      for (let i = 0; i < data.length; i++) {
-        const value = data[i]!;
-        let link = LINK_PREDICTED;
-        let coded = false;
-        for (let sub = this.predicted; sub !== ROOT; sub = parent[sub]!) {
-          const symbol = this.contextEncode(sub, value, ENET_SUBCONTEXT_SYMBOL_DELTA, 0);
-          this.setLink(link, symbol);
-          link = symbol;
-          const contextTotal = total[sub]!;
-          const count = this.foundCount;
-          if (count > 0) {
-            if (!this.encode(escapes[sub]! + this.foundUnder, count, contextTotal)) return 0;
-          } else {
-            if (escapes[sub]! > 0 && escapes[sub]! < contextTotal) {
-              if (!this.encode(0, escapes[sub]!, contextTotal)) return 0;
-            }
-            escapes[sub] += ENET_SUBCONTEXT_ESCAPE_DELTA;
-            total[sub] += ENET_SUBCONTEXT_ESCAPE_DELTA;
-          }
-          total[sub] += ENET_SUBCONTEXT_SYMBOL_DELTA;
-          if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || total[sub]! > TOTAL_RESCALE_THRESHOLD) {
-            this.rescaleContext(sub, 0);
-          }
-          if (count > 0) {
-            coded = true;
-            break;
-          }
-        }
-        if (!coded) {
-          const symbol = this.contextEncode(ROOT, value, ENET_CONTEXT_SYMBOL_DELTA, ENET_CONTEXT_SYMBOL_MINIMUM);
-          this.setLink(link, symbol);
-          const count = this.foundCount;
-          if (!this.encode(escapes[ROOT]! + this.foundUnder, count, total[ROOT]!)) return 0;
-          total[ROOT] += ENET_CONTEXT_SYMBOL_DELTA;
-          if (count > ROOT_COUNT_RESCALE_THRESHOLD || total[ROOT]! > TOTAL_RESCALE_THRESHOLD) {
-            this.rescaleContext(ROOT, ENET_CONTEXT_SYMBOL_MINIMUM);
-          }
-        }
-        if (order >= ENET_SUBCONTEXT_ORDER) this.predicted = parent[this.predicted]!;
-        else order++;
-        if (this.nextSymbol >= ENET_RANGE_CODER_SYMBOL_POOL - ENET_SUBCONTEXT_ORDER) {
-          this.resetModel();
-          this.predicted = 0;
-          order = 0;
-        }
-      }
+    if (inputs instanceof Uint8Array) {
+      if (!this.encodeBytes(inputs)) return 0;
+    } else {
+      for (let b = 0; b < inputs.length; b++) if (!this.encodeBytes(inputs[b]!)) return 0;
     }
 
     // Flush: emit the remaining significant bytes of `low`.
@@ -148,6 +99,65 @@ export class RangeCoder {
     }
     this.io = EMPTY;
     return this.ioPos;
+  }
+
+  /** Code each byte of `data`, continuing the current model; false when the output is full. */
+  private encodeBytes(data: Uint8Array): boolean {
+    const escapes = this.escapes;
+    const total = this.total;
+    const parent = this.parent;
+    for (let i = 0; i < data.length; i++) {
+      const value = data[i]!;
+      let link = LINK_PREDICTED;
+      let coded = false;
+      for (let sub = this.predicted; sub !== ROOT; sub = parent[sub]!) {
+        const symbol = this.contextEncode(sub, value, ENET_SUBCONTEXT_SYMBOL_DELTA, 0);
+        this.setLink(link, symbol);
+        link = symbol;
+        const contextTotal = total[sub]!;
+        const count = this.foundCount;
+        if (count > 0) {
+          if (!this.encode(escapes[sub]! + this.foundUnder, count, contextTotal)) return false;
+        } else {
+          if (escapes[sub]! > 0 && escapes[sub]! < contextTotal) {
+            if (!this.encode(0, escapes[sub]!, contextTotal)) return false;
+          }
+          escapes[sub] += ENET_SUBCONTEXT_ESCAPE_DELTA;
+          total[sub] += ENET_SUBCONTEXT_ESCAPE_DELTA;
+        }
+        total[sub] += ENET_SUBCONTEXT_SYMBOL_DELTA;
+        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || total[sub]! > TOTAL_RESCALE_THRESHOLD) {
+          this.rescaleContext(sub, 0);
+        }
+        if (count > 0) {
+          coded = true;
+          break;
+        }
+      }
+      if (!coded) {
+        const symbol = this.contextEncode(ROOT, value, ENET_CONTEXT_SYMBOL_DELTA, ENET_CONTEXT_SYMBOL_MINIMUM);
+        this.setLink(link, symbol);
+        const count = this.foundCount;
+        if (!this.encode(escapes[ROOT]! + this.foundUnder, count, total[ROOT]!)) return false;
+        total[ROOT] += ENET_CONTEXT_SYMBOL_DELTA;
+        if (count > ROOT_COUNT_RESCALE_THRESHOLD || total[ROOT]! > TOTAL_RESCALE_THRESHOLD) {
+          this.rescaleContext(ROOT, ENET_CONTEXT_SYMBOL_MINIMUM);
+        }
+      }
+      this.advanceContext();
+    }
+    return true;
+  }
+
+  /** Move to the next byte's context, restarting the model when the symbol pool is nearly full. */
+  private advanceContext(): void {
+    if (this.order >= ENET_SUBCONTEXT_ORDER) this.predicted = this.parent[this.predicted]!;
+    else this.order++;
+    if (this.nextSymbol >= ENET_RANGE_CODER_SYMBOL_POOL - ENET_SUBCONTEXT_ORDER) {
+      this.resetModel();
+      this.predicted = 0;
+      this.order = 0;
+    }
   }
 
   /**
@@ -171,7 +181,7 @@ export class RangeCoder {
     }
     this.code = code;
     this.predicted = 0;
-    let order = 0;
+    this.order = 0;
     this.resetModel();
     let outPos = 0;
 
@@ -252,14 +262,7 @@ export class RangeCoder {
 
       if (outPos >= limit) return 0;
       out[outPos++] = value;
-
-      if (order >= ENET_SUBCONTEXT_ORDER) this.predicted = parent[this.predicted]!;
-      else order++;
-      if (this.nextSymbol >= ENET_RANGE_CODER_SYMBOL_POOL - ENET_SUBCONTEXT_ORDER) {
-        this.resetModel();
-        this.predicted = 0;
-        order = 0;
-      }
+      this.advanceContext();
     }
     this.io = EMPTY;
     return outPos;
