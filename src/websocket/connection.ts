@@ -90,7 +90,8 @@ export class WebSocketConnection {
   private readonly opts: ConnectionOptions;
   private readonly sink: ConnectionSink;
   private readonly receiver: FrameReceiver;
-  private readonly head = new HttpHeadCollector(MAX_HANDSHAKE_HEADER_SIZE);
+  /** The handshake head being collected; released once the handshake is decided (4 KiB per connection). */
+  private head: HttpHeadCollector | null = new HttpHeadCollector(MAX_HANDSHAKE_HEADER_SIZE);
   private clientKey = "";
   private readonly maskOutgoing: boolean;
 
@@ -164,15 +165,17 @@ export class WebSocketConnection {
       this.receiver.receive(chunk, start, end);
       return;
     }
-    if (state !== WebSocketState.STATE_CONNECTING) return;
-    const scan = this.head.push(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end));
+    const head = this.head;
+    if (state !== WebSocketState.STATE_CONNECTING || !head) return;
+    const scan = head.push(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end));
     if (scan === HeadScanResult.INCOMPLETE) return;
+    this.head = null;
     if (scan === HeadScanResult.TOO_LARGE) {
       if (this.role === ConnectionRole.SERVER) this.refuse(431, "handshake header larger than 4096 bytes");
       else this.abortWithError("handshake response header larger than 4096 bytes");
       return;
     }
-    const parsed = parseHttpHead(this.head.headText());
+    const parsed = parseHttpHead(head.headText());
     if (this.role === ConnectionRole.SERVER) {
       if (!parsed) return this.refuse(400, "malformed HTTP request");
       const check = checkClientRequest(parsed, this.opts.protocols);
@@ -188,7 +191,7 @@ export class WebSocketConnection {
       this.selectedProtocol = check.protocol;
     }
     this.open(now);
-    const rest = this.head.rest;
+    const rest = head.rest;
     if (rest.length > 0 && this.state === WebSocketState.STATE_OPEN) this.receiver.receive(rest);
   }
 
