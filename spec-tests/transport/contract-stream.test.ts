@@ -346,6 +346,35 @@ describe(`stream transport contract (${runtime.name})`, () => {
     }
   });
 
+  test("close() releases the socket at once even while the peer keeps its side open", async () => {
+    const accepted = deferred<Stream>();
+    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
+    try {
+      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
+      const server = await within(accepted.promise, WAIT, "accept");
+      const atClient = new Collector(client);
+      server.onData(() => {});
+      server.onClose(() => {});
+      server.close();
+      await within(atClient.ended.promise, WAIT, "client sees the close as end of input");
+      // A socket that is really closed answers further data with a reset; a merely
+      // half-closed one would accept it and stay open.
+      const deadline = Date.now() + WAIT;
+      while (!atClient.closeSeen && Date.now() < deadline) {
+        try {
+          client.write(new Uint8Array(16));
+        } catch {
+          break;
+        }
+        await sleep(10);
+      }
+      const err = await within(atClient.closed.promise, WAIT, "client onClose after writing to a closed peer");
+      assert.ok(err instanceof NetError, `the peer's socket is gone, so the client's stream fails (got ${String(err)})`);
+    } finally {
+      await listener.close();
+    }
+  });
+
   test("listening on a port in use is NetError(ERR_ALREADY_IN_USE) naming the port", async () => {
     const first = await within(streams.listen({ host: "127.0.0.1", port: 0 }, () => {}), WAIT, "listen");
     try {

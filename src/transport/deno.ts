@@ -196,6 +196,9 @@ function addrParts(a: DenoAddr): { address: string; port: number } {
   return "hostname" in a ? { address: unmapIPv4(a.hostname), port: a.port } : { address: "", port: 0 };
 }
 
+/** A TLS handshake on an accepted connection that has not finished by now is abandoned. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 30_000;
+
 /** Size of each read from the socket. */
 const READ_CHUNK = 64 * 1024;
 
@@ -389,6 +392,15 @@ class DenoStreamListener implements Listener {
   }
 
   private async handshakeThenDeliver(conn: DenoConn, label: string): Promise<void> {
+    // A client that connects and never speaks TLS must not hold the socket forever
+    // (Node's TLS server has the same kind of limit, 120 s by default).
+    const timer = setTimeout(() => {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }, TLS_HANDSHAKE_TIMEOUT_MS);
     try {
       await conn.handshake?.();
     } catch {
@@ -399,6 +411,8 @@ class DenoStreamListener implements Listener {
         // already closed
       }
       return;
+    } finally {
+      clearTimeout(timer);
     }
     if (this.closed) conn.close();
     else deliver(this.onStream, new DenoStream(conn, label));
