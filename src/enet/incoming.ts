@@ -60,17 +60,26 @@ export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }
-  const cmd = new IncomingCommand(ProtocolCommand.SEND_RELIABLE, channelID, seq, 0, copyPayload(data, offset, length), PacketFlags.RELIABLE, 0);
   peer.totalWaitingData += length;
+  if (seq === ((channel.incomingReliableSequenceNumber + 1) & 0xffff)) {
+    // The common in-order case: deliver at once without queueing a record.
+    channel.incomingReliableSequenceNumber = seq;
+    sink.deliver(peer, channelID, copyPayload(data, offset, length), PacketFlags.RELIABLE);
+    dispatchIncomingReliable(sink, peer, channel, true);
+    return HANDLER_OK;
+  }
+  const cmd = new IncomingCommand(ProtocolCommand.SEND_RELIABLE, channelID, seq, 0, copyPayload(data, offset, length), PacketFlags.RELIABLE, 0);
   channel.incomingReliable.set(seq, cmd);
   dispatchIncomingReliable(sink, peer, channel);
   return HANDLER_OK;
 }
 
-export function dispatchIncomingReliable(sink: IncomingSink, peer: PeerCore, channel: Channel): void {
-  let advanced = false;
+/** Deliver queued reliable commands that are next in sequence; `advanced` when the caller already moved the position. */
+export function dispatchIncomingReliable(sink: IncomingSink, peer: PeerCore, channel: Channel, advancedAlready = false): void {
+  let advanced = advancedAlready;
   for (;;) {
     const next = (channel.incomingReliableSequenceNumber + 1) & 0xffff;
+    if (channel.incomingReliable.size === 0) break;
     const cmd = channel.incomingReliable.get(next);
     if (cmd === undefined || cmd.fragmentsRemaining > 0) break;
     channel.incomingReliable.delete(next);
