@@ -64,6 +64,21 @@ describe("UTF-8 validation", () => {
     assert.ok(v.update(bytes(0xed), 0, 1), "0xED can still start a valid sequence");
     assert.ok(!v.update(bytes(0xa0), 0, 1), "0xED 0xA0 is rejected at once");
   });
+  test("long ASCII runs (checked a word at a time) still catch a bad byte at every position and alignment", () => {
+    const base = new Uint8Array(300).fill(0x61);
+    const euro = text("€");
+    for (let at = 0; at < 200; at++) {
+      for (const offset of [0, 1, 2, 3]) {
+        const bad = base.slice();
+        bad[at + offset] = 0xff;
+        assert.ok(!isValidUtf8(bad, offset), `0xFF at ${at + offset}`);
+        const good = base.slice();
+        good.set(euro, at + offset);
+        assert.ok(isValidUtf8(good, offset), `€ at ${at + offset}`);
+      }
+    }
+  });
+
   test("a code point split across updates is accepted", () => {
     const v = new Utf8Validator();
     const e = text("🎉");

@@ -35,7 +35,11 @@ export class Utf8Validator {
       const b = bytes[i++];
       if (need === 0) {
         if (b < 0x80) {
-          // ASCII run: the common case, kept tight.
+          // ASCII run: the common case. Runs that are still going after 16 bytes
+          // (long ASCII text) are checked four bytes at a time.
+          const probeEnd = Math.min(end, i + 16);
+          while (i < probeEnd && bytes[i] < 0x80) i++;
+          if (i === probeEnd && end - i >= ASCII_WORD_MIN) i = skipAsciiWords(bytes, i, end);
           while (i < end && bytes[i] < 0x80) i++;
           continue;
         }
@@ -64,6 +68,22 @@ export class Utf8Validator {
     this.hi = hi;
     return true;
   }
+}
+
+/** Below this many bytes the word loop's setup (a typed-array view) costs more than it saves. */
+const ASCII_WORD_MIN = 64;
+
+/** Index of the first aligned word in bytes[i..end) containing a non-ASCII byte (or the aligned tail start). */
+function skipAsciiWords(bytes: Uint8Array, i: number, end: number): number {
+  while (((bytes.byteOffset + i) & 3) !== 0) {
+    if (bytes[i] >= 0x80) return i;
+    i++;
+  }
+  const words = (end - i) >>> 2;
+  const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
+  let w = 0;
+  while (w < words && (view[w] & 0x80808080) === 0) w++;
+  return i + (w << 2);
 }
 
 /** Whole-buffer check: well-formed and complete. */
