@@ -3,9 +3,10 @@
  * our own traffic through the relay): they need only the datagrams, no peer reports.
  */
 import assert from "node:assert/strict";
+import { createCompressor, type CompressionMode } from "../../src/compress/index.ts";
 import { ProtocolCommand } from "../../src/enet/wire.ts";
-import { expectedChecksum, findCommands, reencode, type DecodedDatagram } from "./capture-decode.ts";
-import { toHex } from "../tools/udp-relay.ts";
+import { decodeDatagram, expectedChecksum, findCommands, reencode, type DecodedDatagram } from "./capture-decode.ts";
+import { toHex, type UdpCaptureRelay } from "../tools/udp-relay.ts";
 
 /** Header and commands re-encode with our codecs to the bytes on the wire (checksum field aside). */
 export function assertReencodes(d: DecodedDatagram, checksum: boolean): void {
@@ -115,4 +116,23 @@ export function assertSequencesAndAcks(ds: DecodedDatagram[], clients: number): 
     }
   }
   return acks;
+}
+
+/**
+ * Live traffic as the relay recorded it, held to the same wire rules as the reference captures:
+ * every datagram decodes (decompressed with our codec) and re-encodes, checksums, peer and
+ * session IDs, sequence numbers, acknowledgements.
+ */
+export function assertWireRules(relay: UdpCaptureRelay, opts: { checksum?: boolean; compression?: CompressionMode } = {}): void {
+  const c = opts.compression !== undefined ? createCompressor(opts.compression) : null;
+  const records = relay.datagrams();
+  const ds = records.map((r, i) => decodeDatagram(r, i, !!opts.checksum, c ? (b, l) => c.decompress(b, l) : undefined));
+  for (const d of ds) {
+    assertReencodes(d, !!opts.checksum);
+    if (d.compressed) assert.ok(d.bytes.length - d.headerSize < d.body.length, `datagram ${d.index}: compressed only when smaller`);
+  }
+  if (opts.checksum) assertChecksums(ds);
+  const clients = new Set(records.map((r) => r.client)).size;
+  assertPeerAndSessionIds(ds, clients);
+  assert.ok(assertSequencesAndAcks(ds, clients) > 0, "acknowledgements were exchanged");
 }

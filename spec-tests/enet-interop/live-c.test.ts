@@ -4,9 +4,8 @@
 // MTU 1400 vs 1392, timeouts when either side vanishes, and the range coder on both sides.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { CompressionMode, createCompressor, ENetConnection, EventType, PacketFlags, type ENetPacketPeer } from "../../src/index.ts";
-import { assertChecksums, assertPeerAndSessionIds, assertReencodes, assertSequencesAndAcks } from "./capture-checks.ts";
-import { decodeDatagram } from "./capture-decode.ts";
+import { CompressionMode, ENetConnection, EventType, PacketFlags, type ENetPacketPeer } from "../../src/index.ts";
+import { assertWireRules } from "./capture-checks.ts";
 import { buildEnetPeer, fnv1a, pattern, startCPeer, type JsonLineProcess, type PeerEvent } from "./harness.ts";
 import { freeUdpPort } from "./godot.ts";
 import { ConnectionPump, type OurEvent } from "./pump.ts";
@@ -113,21 +112,6 @@ function assertOursReceived(events: OurEvent[], p: Planned[], what: string): voi
 
 /** The harness command that sends a planned packet to its peer 0. */
 const cSend = (p: Planned) => `send 0 ${p.channel} ${p.flags} ${p.spec}`;
-
-/**
- * Our traffic as the relay recorded it, held to the same wire rules as the reference captures:
- * every datagram re-encodes, checksums, peer and session IDs, sequence numbers, acknowledgements.
- */
-function assertWireRules(relay: UdpCaptureRelay, opts: { checksum?: boolean; compression?: CompressionMode } = {}): void {
-  const c = opts.compression !== undefined ? createCompressor(opts.compression) : null;
-  const records = relay.datagrams();
-  const ds = records.map((r, i) => decodeDatagram(r, i, !!opts.checksum, c ? (b, l) => c.decompress(b, l) : undefined));
-  for (const d of ds) assertReencodes(d, !!opts.checksum);
-  if (opts.checksum) assertChecksums(ds);
-  const clients = new Set(records.map((r) => r.client)).size;
-  assertPeerAndSessionIds(ds, clients);
-  assert.ok(assertSequencesAndAcks(ds, clients) > 0, "acknowledgements were exchanged");
-}
 
 const isCompressed = (hex: string) => (parseInt(hex.slice(0, 4), 16) & 0x4000) !== 0;
 

@@ -8,7 +8,8 @@ import { CompressionMode, ENetConnection, EventType, PacketFlags } from "../../s
 import { pattern, type JsonLineProcess } from "./harness.ts";
 import { freeUdpPort, godotAvailable, startGodotPeer } from "./godot.ts";
 import { ConnectionPump } from "./pump.ts";
-import { toHex } from "../tools/udp-relay.ts";
+import { toHex, UdpCaptureRelay } from "../tools/udp-relay.ts";
+import { assertWireRules } from "./capture-checks.ts";
 
 const available = godotAvailable();
 const skip = available === true ? false : available.skip;
@@ -69,6 +70,12 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
     return p;
   }
 
+  async function relayTo(port: number): Promise<{ relay: UdpCaptureRelay; port: number }> {
+    const relay = new UdpCaptureRelay({ targetPort: port });
+    cleanups.push(() => relay.stop());
+    return { relay, port: await relay.start() };
+  }
+
   async function ourHost(mode: CompressionMode, server?: { port: number }) {
     const conn = new ENetConnection();
     const opts = { maxPeers: server ? 4 : 1, maxChannels: GODOT3_CHANNELS };
@@ -89,9 +96,10 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
     test(`${name}: our client -> Godot server: framed packets in every mode, Godot's echoes, disconnect`, async () => {
       const port = await freeUdpPort();
       const g = await godot({ role: "server", port, compression: mode, echo: 1 });
+      const relay = await relayTo(port);
       const { conn, pump } = await ourHost(mode);
       const myId = 0x1234560 + mode; // our Godot unique ID: any value >= 2
-      const peer = await conn.connectToHost("127.0.0.1", port, { channels: GODOT3_CHANNELS, data: myId });
+      const peer = await conn.connectToHost("127.0.0.1", relay.port, { channels: GODOT3_CHANNELS, data: myId });
       await pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
       await g.waitFor((e) => e.ev === "peer_connected" && e.id === myId);
 
@@ -122,6 +130,10 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
       peer.peerDisconnect(0);
       await g.waitFor((e) => e.ev === "peer_disconnected" && e.id === myId);
       await pump.waitFor((e) => e.type === EventType.DISCONNECT, 3000, "DISCONNECT");
+      if (mode !== CompressionMode.NONE) {
+        assert.ok(relay.relay.records.some((r) => r.dir === "c2s" && (parseInt(r.hex.slice(0, 4), 16) & 0x4000) !== 0), "we sent compressed datagrams");
+      }
+      assertWireRules(relay.relay, { compression: mode === CompressionMode.NONE ? undefined : mode });
     });
 
     test(`${name}: Godot client -> our server: we echo as a Godot 3 server, Godot closes with its ID as data`, async () => {
@@ -135,7 +147,8 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
         if (h.source !== ids.get(e.peer) || h.target !== SERVER_ID) return; // Godot drops faked sources too
         e.peer.send(e.channel, frame(SERVER_ID, h.source, h.payload), PacketFlags.RELIABLE);
       };
-      const g = await godot({ role: "client", port, compression: mode, send: godotSendList, expect: messages.length, then: "close" });
+      const relay = await relayTo(port);
+      const g = await godot({ role: "client", port: relay.port, compression: mode, send: godotSendList, expect: messages.length, then: "close" });
       const gid = (await g.waitFor((e) => e.ev === "ready")).unique_id as number;
       const c = await pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
       assert.equal(c.data, gid, "Godot 3 connects with its unique ID as data");
@@ -159,6 +172,10 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
       }
       const disc = await pump.waitFor((e) => e.type === EventType.DISCONNECT, 3000, "Godot's close_connection");
       assert.equal(disc.data, gid, "close_connection() sends the unique ID as disconnect data");
+      if (mode !== CompressionMode.NONE) {
+        assert.ok(relay.relay.records.some((r) => r.dir === "s2c" && (parseInt(r.hex.slice(0, 4), 16) & 0x4000) !== 0), "we sent compressed datagrams");
+      }
+      assertWireRules(relay.relay, { compression: mode === CompressionMode.NONE ? undefined : mode });
     });
   }
 
