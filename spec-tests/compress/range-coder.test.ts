@@ -7,6 +7,9 @@ import { RangeCoder, RangeCoderCompressor, createCompressor, CompressionMode } f
 import { SeededRandom } from "../../src/util/prng.ts";
 import { CORPUS_KINDS, corpusLength, generate } from "./support/corpus.ts";
 import { libenetUnavailableReason, runLibenet, type LibenetRequest } from "./support/libenet.ts";
+import { decodeVectorFile, rangeCoderVectorCases } from "./support/range-coder-vector-inputs.ts";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const unavailable = libenetUnavailableReason();
 const CORPUS_SIZE = 1200;
@@ -155,6 +158,27 @@ describe("ENet range coder vs libenet", { skip: unavailable ?? false }, () => {
 });
 
 describe("ENet range coder (no libenet needed)", () => {
+  test("matches the committed libenet vectors byte for byte, and decodes them", () => {
+    const file = new Uint8Array(readFileSync(fileURLToPath(new URL("./vectors/libenet-range-coder.bin", import.meta.url))));
+    const expected = decodeVectorFile(file);
+    const cases = rangeCoderVectorCases();
+    assert.equal(expected.length, cases.length);
+    const coder = new RangeCoder();
+    const out = new Uint8Array(20_000);
+    let nulls = 0;
+    for (let i = 0; i < cases.length; i++) {
+      const n = coder.compressInto(cases[i]!.data, out, cases[i]!.outLimit);
+      assert.deepEqual(out.subarray(0, n), expected[i], `vector ${i}`);
+      if (n === 0) {
+        nulls++;
+        continue;
+      }
+      const m = coder.decompressInto(expected[i]!, out, 20_000);
+      assert.deepEqual(out.subarray(0, m), cases[i]!.data, `decoding vector ${i}`);
+    }
+    assert.ok(nulls >= 10 && nulls < cases.length - 50, `${nulls} no-gain vectors`);
+  });
+
   test("round-trips empty, tiny and large inputs; empty input is 'no gain' as in libenet", () => {
     const c = createCompressor(CompressionMode.RANGE_CODER)!;
     assert.equal(c.compress(new Uint8Array(0), 100), null);
