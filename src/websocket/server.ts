@@ -4,7 +4,8 @@
  * through the runtime's stream transport, runs each accepted connection's
  * handshake (with the handshake timeout, so slowloris clients are dropped
  * even if nobody polls), and hands out peers that are OPEN through
- * `takeConnection()` or the "connection" event.
+ * `takeConnection()` or, while a (non-`once`) "connection" listener is attached,
+ * the "connection" event instead (so event users do not pile up untaken peers).
  */
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
@@ -45,6 +46,7 @@ export class WebSocketServer extends EventTarget {
   private listener: Listener | null = null;
   private readonly pendingPeers = new Set<WebSocketPeer>();
   private ready: WebSocketPeer[] = [];
+  private readonly connectionListeners = new Set<unknown>();
   /** Connections dropped before or during the handshake (refused, timed out, over the pending limit). */
   refusedCount = 0;
 
@@ -100,6 +102,26 @@ export class WebSocketServer extends EventTarget {
     if (l) await l.close();
   }
 
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: AddEventListenerOptions | boolean,
+  ): void {
+    super.addEventListener(type, listener, options);
+    if (type === "connection" && listener !== null && !(typeof options === "object" && options.once)) {
+      this.connectionListeners.add(listener);
+    }
+  }
+
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: EventListenerOptions | boolean,
+  ): void {
+    super.removeEventListener(type, listener, options);
+    if (type === "connection") this.connectionListeners.delete(listener);
+  }
+
   private onStream(stream: Stream): void {
     if (this.pendingPeers.size >= this.maxPendingHandshakes) {
       this.refusedCount++;
@@ -130,8 +152,9 @@ export class WebSocketServer extends EventTarget {
       const state = peer.getReadyState();
       if (state === WebSocketState.STATE_OPEN) {
         this.pendingPeers.delete(peer);
-        this.ready.push(peer);
-        this.dispatchEvent(new WebSocketConnectionEvent(peer));
+        // With "connection" listeners the peer is theirs; otherwise it waits for takeConnection().
+        if (this.connectionListeners.size > 0) this.dispatchEvent(new WebSocketConnectionEvent(peer));
+        else this.ready.push(peer);
       } else if (state === WebSocketState.STATE_CLOSED) {
         this.pendingPeers.delete(peer);
         this.refusedCount++;
