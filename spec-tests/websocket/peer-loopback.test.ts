@@ -117,6 +117,7 @@ describe("WebSocketPeer over loopback", () => {
       assert.equal(ev.code, 4000);
       assert.equal(ev.reason, "binary received");
       assert.equal(ev.wasClean, true);
+      assert.equal(server.isConnectionAvailable(), false, "peers given to connection listeners are not also queued");
     });
   });
 
