@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ProtocolCommand } from "../../src/enet/wire.ts";
-import * as compressArea from "../../src/compress/index.ts";
+import { createCompressor, type CompressionMode, type Compressor } from "../../src/compress/index.ts";
 import { assertChecksums, assertPeerAndSessionIds, assertReencodes, assertSequencesAndAcks } from "./capture-checks.ts";
 import {
   decodeDatagram,
@@ -22,23 +22,11 @@ import {
 import { fnv1a, type PeerEvent } from "./harness.ts";
 import { toHex } from "../tools/udp-relay.ts";
 
-const modeNumber: Record<CompressionName, number> = { none: 0, "range-coder": 1, fastlz: 2, zlib: 3, zstd: 4 };
+const modeNumber: Record<CompressionName, CompressionMode> = { none: 0, "range-coder": 1, fastlz: 2, zlib: 3, zstd: 4 };
 
-interface MinimalCompressor {
-  compress(input: Uint8Array, outLimit: number): Uint8Array | null;
-  decompress(input: Uint8Array, outLimit: number): Uint8Array | null;
-}
-
-/** Our compressor for a mode, once src/compress provides createCompressor; otherwise why not. */
-function ourCompressor(name: CompressionName): MinimalCompressor | string {
-  const create = (compressArea as Record<string, unknown>).createCompressor;
-  if (typeof create !== "function") return "src/compress does not export createCompressor yet";
-  try {
-    const c = (create as (mode: number) => MinimalCompressor | null)(modeNumber[name]);
-    return c ?? `createCompressor(${modeNumber[name]}) returned null`;
-  } catch (e) {
-    return `createCompressor(${modeNumber[name]}) threw: ${(e as Error).message}`;
-  }
+/** Our codec for a capture's compression mode (null for none). */
+function ourCompressor(name: CompressionName): Compressor | null {
+  return createCompressor(modeNumber[name]);
 }
 
 const isServer = (role: string) => role === "server";
@@ -74,8 +62,7 @@ describe("reference captures", () => {
     let retransmitted = 0;
     let dropped = 0;
     for (const cap of captures) {
-      const compressor = cap.compression === "none" ? undefined : ourCompressor(cap.compression);
-      if (typeof compressor === "string") continue;
+      const compressor = ourCompressor(cap.compression);
       const ds = decodeAll(cap, compressor ? (b, l) => compressor.decompress(b, l) : undefined);
       const reliable = new Set<string>();
       for (const d of ds) {
@@ -97,13 +84,10 @@ describe("reference captures", () => {
 });
 
 for (const cap of captures) {
-  const compressor = cap.compression === "none" ? undefined : ourCompressor(cap.compression);
-  const skip = typeof compressor === "string" ? `${cap.compression}: ${compressor}` : false;
-  if (skip) console.log(`captures ${cap.name}: skipped: ${skip}`);
-  const decompress: Decompress | undefined =
-    compressor && typeof compressor !== "string" ? (body, limit) => compressor.decompress(body, limit) : undefined;
+  const compressor = ourCompressor(cap.compression);
+  const decompress: Decompress | undefined = compressor ? (body, limit) => compressor.decompress(body, limit) : undefined;
 
-  describe(`capture ${cap.name}`, { skip }, () => {
+  describe(`capture ${cap.name}`, () => {
     const decoded = () => decodeAll(cap, decompress);
 
     test("every datagram decodes, and re-encodes to the captured bytes", () => {
@@ -115,7 +99,7 @@ for (const cap of captures) {
         if (d.trailingZeros) assert.equal(cap.compression, "fastlz", "only FastLZ's 16-byte padding leaves zero bytes after the commands");
         if (!d.compressed) continue;
         compressedCount++;
-        const c = compressor as MinimalCompressor;
+        const c = compressor!;
         const captured = d.bytes.subarray(d.headerSize);
         assert.ok(captured.length < d.body.length, `datagram ${d.index}: compressed only when strictly smaller`);
         if (cap.compression === "range-coder") {
