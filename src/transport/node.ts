@@ -31,6 +31,9 @@ function asBytes(buf: Buffer): Uint8Array {
 
 type SocketState = DatagramSocketState;
 
+/** Socket buffer size requested for UDP sockets, as C ENet does (256 KiB). */
+export const UDP_SOCKET_BUFFER_SIZE = 256 * 1024;
+
 /** One UDP socket on node:dgram. A socket is udp4 or udp6 depending on the bound address. */
 export class NodeDatagramTransport implements DatagramTransport {
   private socket: dgram.Socket | null = null;
@@ -102,6 +105,14 @@ export class NodeDatagramTransport implements DatagramTransport {
         socket.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => {
           deliver(this.receiver, asBytes(msg), unmapIPv4(rinfo.address), rinfo.port);
         });
+        try {
+          // What C ENet asks for (ENET_HOST_RECEIVE_BUFFER_SIZE / ENET_HOST_SEND_BUFFER_SIZE);
+          // the kernel caps it (Linux: net.core.rmem_max), so failure here is harmless.
+          socket.setRecvBufferSize(UDP_SOCKET_BUFFER_SIZE);
+          socket.setSendBufferSize(UDP_SOCKET_BUFFER_SIZE);
+        } catch {
+          // keep the OS default
+        }
         this.socket = socket;
         this.family = family;
         this.dualStack = dualStack;
