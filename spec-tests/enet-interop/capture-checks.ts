@@ -37,7 +37,12 @@ export function assertPeerAndSessionIds(ds: DecodedDatagram[], clients: number):
   for (let k = 0; k < clients; k++) {
     const [connect] = findCommands(ds, ProtocolCommand.CONNECT, (d) => d.dir === "c2s" && d.client === k);
     const [verify] = findCommands(ds, ProtocolCommand.VERIFY_CONNECT, (d) => d.dir === "s2c" && d.client === k);
-    assert.ok(connect && verify, `client ${k}: CONNECT and VERIFY_CONNECT`);
+    assert.ok(connect, `client ${k}: CONNECT`);
+    if (!verify) {
+      // Never answered (e.g. the server was full): only CONNECT retransmissions, nothing back.
+      for (const d of ds) if (d.client === k) assert.ok(d.dir === "c2s" && d.peerID === 0xfff, `datagram ${d.index}: unanswered client ${k} only sends CONNECT`);
+      continue;
+    }
     assert.equal(connect.d.peerID, 0xfff, "CONNECT goes to peer ID 0xFFF");
     assert.equal(connect.cmd.channelID, 0xff);
     assert.equal(verify.cmd.connectID, connect.cmd.connectID);

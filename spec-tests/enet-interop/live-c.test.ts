@@ -229,6 +229,54 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     await client.proc.waitFor((e) => e.ev === "disconnect");
   });
 
+  test("three C clients on our server at once: separate peers, own echoes, broadcast, refusing when full", async () => {
+    const port = await freeUdpPort();
+    const { conn, pump } = await ourHost({ server: true, port }); // maxPeers 4
+    echo(pump);
+    const { relay, port: relayPort } = await relayTo(port);
+    const clients = await Promise.all(
+      [1, 2, 3].map((data) => startCPeer(bin(), { connect: `127.0.0.1:${relayPort}`, data, channels: CHANNELS }).then((c) => track(c.proc))),
+    );
+    await pump.waitForCount((e) => e.type === EventType.CONNECT, 3, 5000, "three CONNECTs");
+    assert.deepEqual(
+      pump.events.filter((e) => e.type === EventType.CONNECT).map((e) => e.data).sort(),
+      [1, 2, 3],
+    );
+    const peers = new Set(pump.events.filter((e) => e.type === EventType.CONNECT).map((e) => e.peer));
+    assert.equal(peers.size, 3, "three distinct peers");
+    for (const c of clients) await c.waitFor((e) => e.ev === "connect");
+
+    // Each client sends its own packets; each gets back only its own.
+    const plans = clients.map((_, k) => [plan(0, PacketFlags.RELIABLE, 50 + k, 40 + k), plan(1, 0, 60 + k, 50 + k), plan(2, PacketFlags.RELIABLE, 3000 + k, 60 + k)]);
+    clients.forEach((c, k) => c.command(...plans[k]!.map(cSend)));
+    for (let k = 0; k < 3; k++) {
+      await clients[k]!.waitForCount((e) => e.ev === "receive", plans[k]!.length, 5000);
+      assertCReceived(clients[k]!.events, plans[k]!, `client ${k} got its own echoes`);
+    }
+    const bc = pattern(700, 77);
+    conn.broadcast(3, bc, PacketFlags.RELIABLE);
+    for (const c of clients) {
+      const e = await c.waitFor((x) => x.ev === "receive" && x.ch === 3, 3000);
+      assert.equal(e.fnv, fnv1a(bc), "broadcast reached every client");
+    }
+
+    // A fourth client fits (maxPeers 4); a fifth is not answered and times out.
+    const fourth = track((await startCPeer(bin(), { connect: `127.0.0.1:${relayPort}`, data: 4, channels: CHANNELS })).proc);
+    await fourth.waitFor((e) => e.ev === "connect", 5000);
+    const fifth = track((await startCPeer(bin(), { connect: `127.0.0.1:${relayPort}`, data: 5, channels: CHANNELS, timeout: [4, 300, 600] })).proc);
+    await fifth.waitFor((e) => e.ev === "disconnect", 5000);
+    assert.ok(!fifth.events.some((e) => e.ev === "connect"), "the fifth client never connected");
+    assert.ok(!pump.events.some((e) => e.type === EventType.CONNECT && e.data === 5));
+
+    clients.forEach((c, k) => c.command(`disconnect 0 ${100 + k}`));
+    await pump.waitForCount((e) => e.type === EventType.DISCONNECT, 3, 3000, "three DISCONNECTs");
+    assert.deepEqual(
+      pump.events.filter((e) => e.type === EventType.DISCONNECT).map((e) => e.data).sort(),
+      [100, 101, 102],
+    );
+    assertWireRules(relay);
+  });
+
   test("CRC32 checksum on both sides, both directions; disconnect data from each server", async () => {
     // Our client -> C server; the C server disconnects us with data.
     const server = await startCPeer(bin(), { server: true, port: 0, echo: true, checksum: true, channels: CHANNELS });
