@@ -1,0 +1,685 @@
+/**
+ * ENetMultiplayerPeer: Godot's MultiplayerPeer over ENetConnection, as server, client or
+ * mesh, speaking Godot 4's wire protocol (default) or Godot 3.2's NetworkedMultiplayerENet
+ * protocol (`{ protocol: "godot3" }`).
+ *
+ * Godot 4: the client's CONNECT data is its random ID (>= 2); the server resets a connect
+ * whose ID is < 2 or taken, or while refusing. ENet channel 0 is the reliable default,
+ * 1 the unreliable one, user channel n is ENet channel n + 1. No per-packet header.
+ *
+ * Godot 3: see godot3-enet-framing.ts. Every data packet carries [u32 source][i32 target];
+ * the server validates the source, relays to other clients and tells every client who
+ * joined or left with system messages on channel 0.
+ */
+import { CompressionMode } from "../compress/types.ts";
+import { ENetConnection } from "../enet/connection.ts";
+import { EventType, PacketFlags, PeerState } from "../enet/enums.ts";
+import type { ENetPacketPeer } from "../enet/packet-peer.ts";
+import { GodotError, NetError } from "../errors.ts";
+import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
+import type { IoOptions } from "../transport/types.ts";
+import {
+  GODOT3_ENET_HEADER_SIZE,
+  GODOT3_ENET_SYSMSG_SIZE,
+  GODOT3_SYSCH_CONFIG,
+  GODOT3_SYSCH_MAX,
+  GODOT3_SYSCH_RELIABLE,
+  GODOT3_SYSCH_UNRELIABLE,
+  GODOT3_SYSMSG_ADD_PEER,
+  GODOT3_SYSMSG_REMOVE_PEER,
+  encodeGodot3EnetPacket,
+  encodeGodot3EnetSysMsg,
+  readI32LE,
+  readU32LE,
+} from "./godot3-enet-framing.ts";
+import {
+  ConnectionStatus,
+  MultiplayerPeer,
+  type MultiplayerProtocol,
+  type MultiplayerProtocolOptions,
+  TransferMode,
+  checkIntArg,
+  parseProtocol,
+} from "./multiplayer-peer.ts";
+
+/** Godot 4's reserved ENet channels (SYSCH_RELIABLE, SYSCH_UNRELIABLE); user channels follow. */
+const SYSCH_RELIABLE = 0;
+const SYSCH_UNRELIABLE = 1;
+const SYSCH_MAX = 2;
+
+const INT32_MAX = 0x7fffffff;
+
+enum Mode {
+  NONE,
+  SERVER,
+  CLIENT,
+  MESH,
+}
+
+export interface ENetMultiplayerOptions extends MultiplayerProtocolOptions {
+  /** Per-datagram compression set on the host before anything is sent (Godot 3's compression_mode). */
+  compressionMode?: CompressionMode;
+}
+
+export interface ENetMultiplayerPeerOptions extends IoOptions, ENetMultiplayerOptions {}
+
+function modeFromFlags(flags: number): TransferMode {
+  if (flags & PacketFlags.RELIABLE) return TransferMode.TRANSFER_MODE_RELIABLE;
+  if (flags & PacketFlags.UNSEQUENCED) return TransferMode.TRANSFER_MODE_UNRELIABLE;
+  return TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
+}
+
+export class ENetMultiplayerPeer extends MultiplayerPeer {
+  private readonly io: IoOptions;
+  private readonly defaults: ENetMultiplayerOptions;
+  private mode = Mode.NONE;
+  private protocol: MultiplayerProtocol = "godot4";
+  private creating = false;
+  private uniqueId = 0;
+  private status = ConnectionStatus.CONNECTION_DISCONNECTED;
+  private bindIp = "*";
+  /** Key 0: the server's or client's host; mesh: one host per peer ID. */
+  private readonly hosts = new Map<number, ENetConnection>();
+  /** Connected peers by ID. Godot 3 clients also list peers known from SYSMSG_ADD_PEER (null: no direct link). */
+  private readonly peers = new Map<number, ENetPacketPeer | null>();
+  private readonly idOf = new Map<ENetPacketPeer, number>();
+  private _serverRelay = true;
+  private _alwaysOrdered = false;
+
+  constructor(options: ENetMultiplayerPeerOptions = {}) {
+    super();
+    this.io = { runtime: options.runtime, clock: options.clock };
+    parseProtocol(options);
+    if (options.compressionMode !== undefined) checkIntArg(options.compressionMode, "compressionMode", 0, 4);
+    this.defaults = { protocol: options.protocol, compressionMode: options.compressionMode };
+  }
+
+  // ---- Godot 3 settings ----
+
+  /** Godot 3 mode: the server relays client packets to other clients and announces peers (default true). Set while inactive. */
+  get serverRelay(): boolean {
+    return this._serverRelay;
+  }
+  set serverRelay(on: boolean) {
+    if (typeof on !== "boolean") throw new TypeError("serverRelay must be a boolean");
+    if (this.mode !== Mode.NONE) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "serverRelay can't be changed while the multiplayer instance is active");
+    this._serverRelay = on;
+  }
+
+  /** Godot 3 mode: send TRANSFER_MODE_UNRELIABLE sequenced instead of unsequenced (Godot 3's always_ordered). */
+  get alwaysOrdered(): boolean {
+    return this._alwaysOrdered;
+  }
+  set alwaysOrdered(on: boolean) {
+    if (typeof on !== "boolean") throw new TypeError("alwaysOrdered must be a boolean");
+    this._alwaysOrdered = on;
+  }
+
+  /** The wire protocol of the current (or last) session. */
+  getProtocol(): MultiplayerProtocol {
+    return this.protocol;
+  }
+
+  // ---- creating ----
+
+  /** IP address (or "*") createServer/createClient bind to. */
+  setBindIp(ip: string): void {
+    if (typeof ip !== "string" || (!isWildcardAll(ip) && ipFamily(ip) === 0)) {
+      throw new TypeError(`ip must be an IP address or "*", got ${String(ip)}`);
+    }
+    this.bindIp = isWildcardAll(ip) ? "*" : ip;
+  }
+
+  /**
+   * Listen on `port` for up to `maxClients` clients. Godot 4: `maxChannels` user channels
+   * (0 = as many as ENet allows). Godot 3: `maxChannels` is the total ENet channel count
+   * (Godot 3's channel_count, >= 3; 0 = 3).
+   */
+  async createServer(port: number, maxClients = 32, maxChannels = 0, inBandwidth = 0, outBandwidth = 0, options: ENetMultiplayerOptions = {}): Promise<void> {
+    checkIntArg(port, "port", 0, 65535);
+    checkIntArg(maxClients, "maxClients", 1, 4095);
+    checkIntArg(inBandwidth, "inBandwidth", 0, 0xffffffff);
+    checkIntArg(outBandwidth, "outBandwidth", 0, 0xffffffff);
+    const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
+    const enetChannels = this.channelsFor(protocol, maxChannels, "maxChannels");
+    const host = await this.createHost(port, maxClients, enetChannels, inBandwidth, outBandwidth, options);
+    this.protocol = protocol;
+    this.hosts.set(0, host);
+    this.mode = Mode.SERVER;
+    this.uniqueId = 1;
+    this.status = ConnectionStatus.CONNECTION_CONNECTED;
+  }
+
+  /**
+   * Connect to a server at `address`:`port` (an IP address or "localhost"). Godot 4:
+   * `channelCount` user channels (0 = as many as ENet allows). Godot 3: the total ENet
+   * channel count (>= 3; 0 = 3). `localPort` 0 picks a random port.
+   */
+  async createClient(address: string, port: number, channelCount = 0, inBandwidth = 0, outBandwidth = 0, localPort = 0, options: ENetMultiplayerOptions = {}): Promise<void> {
+    if (typeof address !== "string" || address.length === 0) throw new TypeError("address must be a non-empty string");
+    checkIntArg(port, "port", 1, 65535);
+    checkIntArg(inBandwidth, "inBandwidth", 0, 0xffffffff);
+    checkIntArg(outBandwidth, "outBandwidth", 0, 0xffffffff);
+    checkIntArg(localPort, "localPort", 0, 65535);
+    const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
+    const enetChannels = this.channelsFor(protocol, channelCount, "channelCount");
+    const host = await this.createHost(localPort, 1, 0, inBandwidth, outBandwidth, options);
+    const id = this.generateUniqueId();
+    let peer: ENetPacketPeer;
+    try {
+      peer = await host.connectToHost(address, port, { channels: enetChannels, data: id });
+    } catch (err) {
+      host.destroy();
+      throw err;
+    }
+    this.protocol = protocol;
+    this.uniqueId = id;
+    this.hosts.set(0, host);
+    this.peers.set(1, peer);
+    this.idOf.set(peer, 1);
+    this.mode = Mode.CLIENT;
+    this.status = ConnectionStatus.CONNECTION_CONNECTING;
+  }
+
+  /** Start a mesh with our own `uniqueId`; add peers with addMeshPeer(). Godot 4 protocol only. */
+  createMesh(uniqueId: number): void {
+    checkIntArg(uniqueId, "uniqueId", 1, INT32_MAX);
+    if (this.mode !== Mode.NONE || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "createMesh: the multiplayer instance is already active");
+    if ((this.defaults.protocol ?? "godot4") !== "godot4") throw new NetError(GodotError.ERR_UNAVAILABLE, "createMesh: Godot 3 has no mesh mode");
+    this.resetDropCounters();
+    this.protocol = "godot4";
+    this.mode = Mode.MESH;
+    this.uniqueId = uniqueId;
+    this.status = ConnectionStatus.CONNECTION_CONNECTED;
+  }
+
+  /** Add a mesh peer: `host` must have exactly one peer, connected. The peer then belongs to this multiplayer peer. */
+  addMeshPeer(peerId: number, host: ENetConnection): void {
+    checkIntArg(peerId, "peerId", 1, INT32_MAX);
+    if (!(host instanceof ENetConnection)) throw new TypeError("host must be an ENetConnection");
+    if (this.mode !== Mode.MESH) throw new NetError(GodotError.ERR_UNCONFIGURED, "addMeshPeer: call createMesh first");
+    if (this.peers.has(peerId) || peerId === this.uniqueId) throw new NetError(GodotError.ERR_ALREADY_EXISTS, `addMeshPeer: peer ${peerId} already exists`);
+    const hostPeers = host.getPeers();
+    if (hostPeers.length !== 1 || hostPeers[0]!.getState() !== PeerState.STATE_CONNECTED) {
+      throw new NetError(GodotError.ERR_INVALID_PARAMETER, "addMeshPeer: the host must have exactly one peer in the connected state");
+    }
+    this.hosts.set(peerId, host);
+    this.peers.set(peerId, hostPeers[0]!);
+    this.idOf.set(hostPeers[0]!, peerId);
+    this.emitPeerConnected(peerId);
+  }
+
+  private channelsFor(protocol: MultiplayerProtocol, count: number, name: string): number {
+    if (protocol === "godot4") {
+      checkIntArg(count, name, 0, 255 - SYSCH_MAX);
+      return count > 0 ? count + SYSCH_MAX : 0;
+    }
+    if (count === 0) return GODOT3_SYSCH_MAX;
+    checkIntArg(count, name, GODOT3_SYSCH_MAX, 255);
+    return count;
+  }
+
+  private async createHost(port: number, maxPeers: number, maxChannels: number, inBandwidth: number, outBandwidth: number, options: ENetMultiplayerOptions): Promise<ENetConnection> {
+    const compression = options.compressionMode ?? this.defaults.compressionMode;
+    if (compression !== undefined) checkIntArg(compression, "compressionMode", 0, 4);
+    if (this.mode !== Mode.NONE || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "the multiplayer instance is already active");
+    this.creating = true;
+    try {
+      const host = new ENetConnection(this.io);
+      if (compression !== undefined) host.compress(compression);
+      await host.createHostBound(this.bindIp, port, { maxPeers, maxChannels, inBandwidth, outBandwidth });
+      this.resetDropCounters();
+      this.incoming.clear();
+      this.refuseNewConnections = false;
+      return host;
+    } finally {
+      this.creating = false;
+    }
+  }
+
+  // ---- state ----
+
+  getConnectionStatus(): ConnectionStatus {
+    return this.status;
+  }
+
+  getUniqueId(): number {
+    return this.mode === Mode.NONE ? 0 : this.uniqueId;
+  }
+
+  isServer(): boolean {
+    return this.mode === Mode.SERVER;
+  }
+
+  isServerRelaySupported(): boolean {
+    return this.mode === Mode.SERVER || this.mode === Mode.CLIENT;
+  }
+
+  /** The server's or client's ENetConnection (null when inactive or a mesh). */
+  get host(): ENetConnection | null {
+    return this.mode === Mode.NONE || this.mode === Mode.MESH ? null : (this.hosts.get(0) ?? null);
+  }
+  getHost(): ENetConnection | null {
+    return this.host;
+  }
+
+  /** The ENetPacketPeer of peer `id` (a client only has peer 1, the server); null when unknown. */
+  getPeer(id: number): ENetPacketPeer | null {
+    if (this.mode === Mode.NONE) return null;
+    if (this.mode === Mode.CLIENT && id !== 1) return null;
+    return this.peers.get(id) ?? null;
+  }
+
+  /** IDs of the peers currently known (a Godot 3 client also knows the other clients). */
+  getPeerIds(): number[] {
+    return [...this.peers.keys()];
+  }
+
+  protected override onRefuseNewConnectionsChanged(refuse: boolean): void {
+    // Refusing at the ENet level too means refused clients are never even acknowledged.
+    for (const host of this.hosts.values()) {
+      try {
+        host.refuseNewConnections(refuse);
+      } catch {
+        // A destroyed host has nothing to refuse.
+      }
+    }
+  }
+
+  // ---- the loop ----
+
+  poll(): void {
+    if (this.mode === Mode.NONE) return;
+    this.disconnectInactivePeers();
+    if (this.mode === Mode.MESH) {
+      for (const [id, host] of [...this.hosts]) this.pollMeshHost(id, host);
+      return;
+    }
+    const host = this.hosts.get(0);
+    if (host === undefined) return;
+    const isServer = this.mode === Mode.SERVER;
+    // Bounded: a poll handles what is queued, not an endless stream.
+    for (let i = 0; i < 100000; i++) {
+      if (this.hosts.get(0) !== host) return; // closed from an event listener
+      let ev;
+      try {
+        ev = host.poll();
+      } catch {
+        return; // the host was destroyed under us
+      }
+      if (ev.type === EventType.NONE) return;
+      const peer = ev.peer;
+      if (peer === null) continue;
+      if (ev.type === EventType.CONNECT) {
+        if (isServer) this.serverConnect(peer, ev.data);
+        else this.clientConnect();
+      } else if (ev.type === EventType.DISCONNECT) {
+        if (isServer) this.serverDisconnect(peer);
+        else this.clientDisconnect(peer);
+      } else if (ev.type === EventType.RECEIVE) {
+        const flags = peer.getAvailablePacketCount() > 0 ? peer.getPacketFlags() : 0;
+        if (peer.getAvailablePacketCount() > 0) peer.getPacket(); // the event carries it; don't let the handle's queue grow
+        const packet = ev.packet!;
+        if (isServer) this.serverReceive(peer, ev.channel, packet, flags, host);
+        else this.clientReceive(peer, ev.channel, packet, flags);
+      }
+    }
+  }
+
+  private disconnectInactivePeers(): void {
+    for (const [id, peer] of [...this.peers]) {
+      if (peer === null || peer.isActive()) continue;
+      if (this.mode === Mode.CLIENT) continue; // the host reports its DISCONNECT event
+      this.forgetPeer(id, peer);
+      if (this.mode === Mode.MESH) this.dropMeshHost(id);
+      if (this.protocol === "godot3" && this._serverRelay) this.announce(GODOT3_SYSMSG_REMOVE_PEER, id, id);
+      this.emitPeerDisconnected(id);
+    }
+  }
+
+  private forgetPeer(id: number, peer: ENetPacketPeer | null): void {
+    this.peers.delete(id);
+    if (peer !== null) this.idOf.delete(peer);
+  }
+
+  private serverConnect(peer: ENetPacketPeer, data: number): void {
+    if (this.refuseNewConnections || data < 2 || data > INT32_MAX || this.peers.has(data)) {
+      this.drops.refusedConnections++;
+      peer.reset();
+      return;
+    }
+    const id = data;
+    this.peers.set(id, peer);
+    this.idOf.set(peer, id);
+    this.emitPeerConnected(id);
+    if (this.protocol === "godot3" && this._serverRelay && this.peers.get(id) === peer) {
+      for (const [other, otherPeer] of this.peers) {
+        if (other === id || otherPeer === null) continue;
+        this.sendSys(peer, GODOT3_SYSMSG_ADD_PEER, other);
+        this.sendSys(otherPeer, GODOT3_SYSMSG_ADD_PEER, id);
+      }
+      this.flushHosts();
+    }
+  }
+
+  private serverDisconnect(peer: ENetPacketPeer): void {
+    const id = this.idOf.get(peer);
+    if (id === undefined || this.peers.get(id) !== peer) return; // never fully connected, or forgotten
+    this.forgetPeer(id, peer);
+    if (this.protocol === "godot3" && this._serverRelay) this.announce(GODOT3_SYSMSG_REMOVE_PEER, id, id);
+    this.emitPeerDisconnected(id);
+  }
+
+  private serverReceive(peer: ENetPacketPeer, channel: number, packet: Uint8Array, flags: number, host: ENetConnection): void {
+    const id = this.idOf.get(peer);
+    if (id === undefined || this.peers.get(id) !== peer) {
+      this.drops.unknownTarget++;
+      return;
+    }
+    if (this.protocol === "godot4") {
+      this.storePacket(packet, id, this.userChannel(channel), modeFromFlags(flags));
+      return;
+    }
+    if (channel === GODOT3_SYSCH_CONFIG) {
+      this.drops.badChannel++; // only the server sends system messages
+      return;
+    }
+    if (packet.length < GODOT3_ENET_HEADER_SIZE) {
+      this.drops.malformed++;
+      return;
+    }
+    const source = readU32LE(packet, 0);
+    const target = readI32LE(packet, 4);
+    if (source !== id) {
+      this.drops.spoofedSource++;
+      return;
+    }
+    const payload = packet.subarray(GODOT3_ENET_HEADER_SIZE);
+    const mode = modeFromFlags(flags);
+    if (target === 1) {
+      this.storePacket(payload, id, channel, mode);
+      return;
+    }
+    if (!this._serverRelay) return; // Godot 3 drops other destinations when not relaying
+    if (target === 0 || target < 0) {
+      if (target === 0 || target !== -1) this.storePacket(payload, id, channel, mode);
+      for (const [other, otherPeer] of this.peers) {
+        if (other === id || other === -target || otherPeer === null) continue;
+        this.sendRaw(otherPeer, channel, packet, flags);
+      }
+    } else {
+      const to = this.peers.get(target);
+      if (to === undefined || to === null || target === id) {
+        this.drops.unknownTarget++;
+        return;
+      }
+      this.sendRaw(to, channel, packet, flags);
+    }
+    this.flushHost(host);
+  }
+
+  private clientConnect(): void {
+    this.status = ConnectionStatus.CONNECTION_CONNECTED;
+    this.emitPeerConnected(1);
+  }
+
+  private clientDisconnect(peer: ENetPacketPeer): void {
+    if (this.peers.get(1) !== peer) return;
+    const wasConnected = this.status === ConnectionStatus.CONNECTION_CONNECTED;
+    const others = [...this.peers.keys()].filter((id) => id !== 1);
+    this.close();
+    if (!wasConnected) return;
+    for (const id of others) this.emitPeerDisconnected(id);
+    this.emitPeerDisconnected(1);
+  }
+
+  private clientReceive(peer: ENetPacketPeer, channel: number, packet: Uint8Array, flags: number): void {
+    if (this.peers.get(1) !== peer) return;
+    if (this.protocol === "godot4") {
+      this.storePacket(packet, 1, this.userChannel(channel), modeFromFlags(flags));
+      return;
+    }
+    if (channel === GODOT3_SYSCH_CONFIG) {
+      this.clientSystemMessage(packet);
+      return;
+    }
+    if (packet.length < GODOT3_ENET_HEADER_SIZE) {
+      this.drops.malformed++;
+      return;
+    }
+    const source = readU32LE(packet, 0);
+    if (source === 0 || source > INT32_MAX || source === this.uniqueId) {
+      this.drops.spoofedSource++;
+      return;
+    }
+    this.storePacket(packet.subarray(GODOT3_ENET_HEADER_SIZE), source, channel, modeFromFlags(flags));
+  }
+
+  private clientSystemMessage(packet: Uint8Array): void {
+    if (packet.length !== GODOT3_ENET_SYSMSG_SIZE) {
+      this.drops.badSystemMessage++;
+      return;
+    }
+    const message = readU32LE(packet, 0);
+    const id = readU32LE(packet, 4);
+    const plausible = id >= 2 && id <= INT32_MAX && id !== this.uniqueId;
+    if (message === GODOT3_SYSMSG_ADD_PEER && plausible && !this.peers.has(id)) {
+      this.peers.set(id, null);
+      this.emitPeerConnected(id);
+    } else if (message === GODOT3_SYSMSG_REMOVE_PEER && plausible && this.peers.has(id)) {
+      this.peers.delete(id);
+      this.emitPeerDisconnected(id);
+    } else {
+      this.drops.badSystemMessage++;
+    }
+  }
+
+  private pollMeshHost(id: number, host: ENetConnection): void {
+    for (let i = 0; i < 100000; i++) {
+      if (this.hosts.get(id) !== host) return;
+      let ev;
+      try {
+        ev = host.poll();
+      } catch {
+        ev = { type: EventType.ERROR, peer: null };
+      }
+      if (ev.type === EventType.NONE) return;
+      if (ev.type === EventType.CONNECT) {
+        ev.peer?.reset(); // a mesh host takes no new connections
+        this.drops.refusedConnections++;
+      } else if (ev.type === EventType.RECEIVE && ev.peer !== null) {
+        const flags = ev.peer.getAvailablePacketCount() > 0 ? ev.peer.getPacketFlags() : 0;
+        if (ev.peer.getAvailablePacketCount() > 0) ev.peer.getPacket();
+        if (this.peers.get(id) === ev.peer) this.storePacket(ev.packet!, id, this.userChannel(ev.channel), modeFromFlags(flags));
+      } else {
+        // Disconnect or error: the mesh peer is gone.
+        const peer = this.peers.get(id);
+        this.dropMeshHost(id);
+        if (peer !== undefined) {
+          this.forgetPeer(id, peer);
+          this.emitPeerDisconnected(id);
+        }
+        return;
+      }
+    }
+  }
+
+  private dropMeshHost(id: number): void {
+    const host = this.hosts.get(id);
+    this.hosts.delete(id);
+    host?.destroy();
+  }
+
+  // ---- sending ----
+
+  putPacket(packet: Uint8Array): void {
+    if (!(packet instanceof Uint8Array)) throw new TypeError("packet must be a Uint8Array");
+    if (this.mode === Mode.NONE) throw new NetError(GodotError.ERR_UNCONFIGURED, "putPacket: the multiplayer instance isn't active");
+    if (this.status !== ConnectionStatus.CONNECTION_CONNECTED) {
+      throw new NetError(GodotError.ERR_UNCONFIGURED, "putPacket: the multiplayer instance isn't connected yet");
+    }
+    if (packet.length > this.getMaxPacketSize()) throw new RangeError(`packet must be at most ${this.getMaxPacketSize()} bytes, got ${packet.length}`);
+    const target = this.targetPeer;
+    if (target !== 0 && !this.peers.has(Math.abs(target))) {
+      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: invalid target peer ${target}`);
+    }
+    const { channel, flags } = this.protocol === "godot4" ? this.godot4Route() : this.godot3Route();
+    const bytes = this.protocol === "godot3" ? encodeGodot3EnetPacket(this.uniqueId, target, packet) : packet;
+    if (this.mode === Mode.CLIENT) {
+      const server = this.peers.get(1);
+      if (!server) throw new NetError(GodotError.ERR_BUG, "putPacket: no server peer");
+      this.sendChecked(server, channel, bytes, flags);
+    } else if (target > 0) {
+      const to = this.peers.get(target);
+      if (!to) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: peer ${target} has no direct connection`);
+      this.sendChecked(to, channel, bytes, flags);
+    } else {
+      const exclude = -target;
+      for (const [id, peer] of this.peers) {
+        if (id === exclude || peer === null) continue;
+        this.sendChecked(peer, channel, bytes, flags);
+      }
+    }
+    this.flushHosts();
+  }
+
+  private godot4Route(): { channel: number; flags: number } {
+    let channel = SYSCH_RELIABLE;
+    let flags: number = PacketFlags.RELIABLE;
+    switch (this.transferMode) {
+      case TransferMode.TRANSFER_MODE_UNRELIABLE:
+        flags = PacketFlags.UNSEQUENCED | PacketFlags.UNRELIABLE_FRAGMENT;
+        channel = SYSCH_UNRELIABLE;
+        break;
+      case TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED:
+        flags = PacketFlags.UNRELIABLE_FRAGMENT;
+        channel = SYSCH_UNRELIABLE;
+        break;
+    }
+    if (this.transferChannel > 0) channel = SYSCH_MAX + this.transferChannel - 1;
+    return { channel, flags };
+  }
+
+  private godot3Route(): { channel: number; flags: number } {
+    let channel = GODOT3_SYSCH_RELIABLE;
+    let flags: number = PacketFlags.RELIABLE;
+    switch (this.transferMode) {
+      case TransferMode.TRANSFER_MODE_UNRELIABLE:
+        flags = this._alwaysOrdered ? 0 : PacketFlags.UNSEQUENCED;
+        channel = GODOT3_SYSCH_UNRELIABLE;
+        break;
+      case TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED:
+        flags = 0;
+        channel = GODOT3_SYSCH_UNRELIABLE;
+        break;
+    }
+    if (this.transferChannel > GODOT3_SYSCH_CONFIG) channel = this.transferChannel;
+    return { channel, flags };
+  }
+
+  /** Send for the user: a channel the connection lacks is the caller's error. */
+  private sendChecked(peer: ENetPacketPeer, channel: number, bytes: Uint8Array, flags: number): void {
+    const have = peer.getChannels();
+    if (channel >= have) {
+      throw new RangeError(`transferChannel ${this.transferChannel} needs ENet channel ${channel}, but the connection has ${have} channels`);
+    }
+    peer.send(channel, bytes, flags);
+  }
+
+  /** Send on behalf of the network (relay, system messages): failures are counted, never thrown. */
+  private sendRaw(peer: ENetPacketPeer, channel: number, bytes: Uint8Array, flags: number): void {
+    try {
+      if (channel < peer.getChannels()) {
+        peer.send(channel, bytes, flags);
+        return;
+      }
+    } catch {
+      // fall through to the count
+    }
+    this.drops.sendFailed++;
+  }
+
+  private sendSys(peer: ENetPacketPeer, message: number, id: number): void {
+    this.sendRaw(peer, GODOT3_SYSCH_CONFIG, encodeGodot3EnetSysMsg(message, id), PacketFlags.RELIABLE);
+  }
+
+  /** Tell every peer but `except` a Godot 3 system message about `id`. */
+  private announce(message: number, id: number, except: number): void {
+    for (const [other, peer] of this.peers) {
+      if (other === except || peer === null) continue;
+      this.sendSys(peer, message, id);
+    }
+    this.flushHosts();
+  }
+
+  private userChannel(enetChannel: number): number {
+    return enetChannel >= SYSCH_MAX ? enetChannel - SYSCH_MAX + 1 : 0;
+  }
+
+  private flushHost(host: ENetConnection): void {
+    try {
+      host.flush();
+    } catch {
+      // destroyed: nothing to flush
+    }
+  }
+
+  private flushHosts(): void {
+    for (const host of this.hosts.values()) this.flushHost(host);
+  }
+
+  // ---- ending ----
+
+  /**
+   * Disconnect peer `id`. Without `force` the peer is disconnected gracefully and
+   * peer_disconnected follows in a later poll(); with `force` it is forgotten at once
+   * without an event (Godot 4). Godot 3 server: `force` is Godot 3's `now` (disconnect_now,
+   * the others are told, peer_disconnected at once); otherwise disconnect_later.
+   */
+  disconnectPeer(id: number, force = false): void {
+    checkIntArg(id, "id", 1, INT32_MAX);
+    if (typeof force !== "boolean") throw new TypeError("force must be a boolean");
+    const peer = this.peers.get(id);
+    if (this.mode === Mode.NONE || peer === undefined) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: no peer with ID ${id}`);
+    if (peer === null) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: peer ${id} is not directly connected (only the server can disconnect it)`);
+    if (this.protocol === "godot3" && this.mode === Mode.SERVER) {
+      if (force) {
+        peer.peerDisconnectNow(0);
+        this.forgetPeer(id, peer);
+        if (this._serverRelay) this.announce(GODOT3_SYSMSG_REMOVE_PEER, id, id);
+        this.emitPeerDisconnected(id);
+      } else {
+        peer.peerDisconnectLater(0);
+      }
+      this.flushHosts();
+      return;
+    }
+    peer.peerDisconnect(0);
+    this.flushHosts();
+    if (!force) return;
+    this.forgetPeer(id, peer);
+    if (this.mode === Mode.MESH) this.dropMeshHost(id);
+    if (this.mode === Mode.CLIENT) this.close();
+  }
+
+  /** Disconnect everyone at once (ENet disconnect_now; Godot 3 sends our ID as its data), destroy the hosts. */
+  close(): void {
+    if (this.mode === Mode.NONE) return;
+    const data = this.protocol === "godot3" ? this.uniqueId : 0;
+    for (const peer of this.peers.values()) {
+      if (peer !== null && peer.getState() === PeerState.STATE_CONNECTED) peer.peerDisconnectNow(data);
+    }
+    for (const host of this.hosts.values()) {
+      this.flushHost(host);
+      host.destroy();
+    }
+    this.hosts.clear();
+    this.peers.clear();
+    this.idOf.clear();
+    this.incoming.clear();
+    this.mode = Mode.NONE;
+    this.uniqueId = 0;
+    this.status = ConnectionStatus.CONNECTION_DISCONNECTED;
+    this.refuseNewConnections = false;
+  }
+}

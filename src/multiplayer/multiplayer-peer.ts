@@ -1,0 +1,287 @@
+/**
+ * MultiplayerPeer: Godot's abstract multiplayer PacketPeer. Subclasses bind it to a
+ * transport (ENet, WebSocket); this base holds what every one shares: the transfer
+ * settings, the target, the queue of received packets with their source, channel and
+ * mode, unique ID generation, drop counters, and the peer_connected/peer_disconnected
+ * events (it is an EventTarget; events are dispatched from inside poll(), like Godot's
+ * signals).
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { IncomingPacketQueue } from "./incoming-queue.ts";
+
+/** MultiplayerPeer.TransferMode: Godot's names and values (the short names are aliases). */
+export enum TransferMode {
+  UNRELIABLE = 0,
+  UNRELIABLE_ORDERED = 1,
+  RELIABLE = 2,
+  TRANSFER_MODE_UNRELIABLE = 0,
+  TRANSFER_MODE_UNRELIABLE_ORDERED = 1,
+  TRANSFER_MODE_RELIABLE = 2,
+}
+
+/** MultiplayerPeer.ConnectionStatus: Godot's names and values (the short names are aliases). */
+export enum ConnectionStatus {
+  DISCONNECTED = 0,
+  CONNECTING = 1,
+  CONNECTED = 2,
+  CONNECTION_DISCONNECTED = 0,
+  CONNECTION_CONNECTING = 1,
+  CONNECTION_CONNECTED = 2,
+}
+
+export const TARGET_PEER_BROADCAST = 0;
+export const TARGET_PEER_SERVER = 1;
+
+/** Which multiplayer wire protocol a peer speaks: Godot 4's (default) or Godot 3.2's. */
+export type MultiplayerProtocol = "godot4" | "godot3";
+
+export interface MultiplayerProtocolOptions {
+  /** "godot4" (default) or "godot3". */
+  protocol?: MultiplayerProtocol;
+}
+
+/** The event of `peer_connected` / `peer_disconnected`; `id` is the peer's unique ID. */
+export class MultiplayerPeerEvent extends Event {
+  readonly id: number;
+  constructor(type: "peer_connected" | "peer_disconnected", id: number) {
+    super(type);
+    this.id = id;
+  }
+}
+
+/**
+ * What a multiplayer peer refused from the network instead of delivering (each is also
+ * why nothing was thrown out of poll()). Counters only grow; they reset on close().
+ */
+export interface MultiplayerDropCounters {
+  /** Packets too short for the protocol's header (Godot 3 modes) or empty where Godot drops them. */
+  malformed: number;
+  /** A client claimed another source ID than its own (Godot 3 modes). */
+  spoofedSource: number;
+  /** System messages that were malformed, unknown, out of place or named an impossible peer. */
+  badSystemMessage: number;
+  /** Packets or system messages on a channel the protocol does not use that way. */
+  badChannel: number;
+  /** Packets addressed (or relayed) to a peer that does not exist. */
+  unknownTarget: number;
+  /** Connections refused: invalid or duplicate ID, or refuseNewConnections was on. */
+  refusedConnections: number;
+  /** Pending connections dropped because their handshake took longer than allowed. */
+  handshakeTimeouts: number;
+  /** A server's ID message that was not exactly 4 bytes with an ID >= 2 (the connection is closed). */
+  badIdMessage: number;
+  /** Received packets dropped because the receive queue was full (see incomingLimitPackets/Bytes). */
+  queueFull: number;
+  /** Relayed packets or system messages the transport refused (peer gone, buffer full, missing channel). */
+  sendFailed: number;
+}
+
+function zeroCounters(): MultiplayerDropCounters {
+  return {
+    malformed: 0,
+    spoofedSource: 0,
+    badSystemMessage: 0,
+    badChannel: 0,
+    unknownTarget: 0,
+    refusedConnections: 0,
+    handshakeTimeouts: 0,
+    badIdMessage: 0,
+    queueFull: 0,
+    sendFailed: 0,
+  };
+}
+
+/** Throws RangeError unless `value` is an integer in min..max. */
+export function checkIntArg(value: number, name: string, min: number, max: number): void {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+}
+
+export function parseProtocol(opts: MultiplayerProtocolOptions | undefined): MultiplayerProtocol {
+  const p = opts?.protocol ?? "godot4";
+  if (p !== "godot4" && p !== "godot3") throw new RangeError(`protocol must be "godot4" or "godot3", got ${String(p)}`);
+  return p;
+}
+
+const INT32_MAX = 0x7fffffff;
+
+export abstract class MultiplayerPeer extends EventTarget {
+  static readonly TARGET_PEER_BROADCAST = TARGET_PEER_BROADCAST;
+  static readonly TARGET_PEER_SERVER = TARGET_PEER_SERVER;
+  static readonly TRANSFER_MODE_UNRELIABLE = TransferMode.TRANSFER_MODE_UNRELIABLE;
+  static readonly TRANSFER_MODE_UNRELIABLE_ORDERED = TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
+  static readonly TRANSFER_MODE_RELIABLE = TransferMode.TRANSFER_MODE_RELIABLE;
+  static readonly CONNECTION_DISCONNECTED = ConnectionStatus.CONNECTION_DISCONNECTED;
+  static readonly CONNECTION_CONNECTING = ConnectionStatus.CONNECTION_CONNECTING;
+  static readonly CONNECTION_CONNECTED = ConnectionStatus.CONNECTION_CONNECTED;
+  static readonly TransferMode = TransferMode;
+  static readonly ConnectionStatus = ConnectionStatus;
+
+  private _transferMode = TransferMode.TRANSFER_MODE_RELIABLE;
+  private _transferChannel = 0;
+  private _refuseNewConnections = false;
+  /** The set_target_peer value: > 0 one peer, 0 everyone, < 0 everyone but -target. */
+  protected targetPeer = TARGET_PEER_BROADCAST;
+  protected readonly incoming = new IncomingPacketQueue();
+  protected drops: MultiplayerDropCounters = zeroCounters();
+
+  /** Received packets kept for getPacket() at most (older ones stay; newer ones are dropped and counted). */
+  get incomingLimitPackets(): number {
+    return this.incoming.limitPackets;
+  }
+  set incomingLimitPackets(n: number) {
+    checkIntArg(n, "incomingLimitPackets", 1, 2 ** 24);
+    this.incoming.limitPackets = n;
+  }
+
+  /** Bytes of received packets kept for getPacket() at most (default 32 MiB). */
+  get incomingLimitBytes(): number {
+    return this.incoming.limitBytes;
+  }
+  set incomingLimitBytes(n: number) {
+    checkIntArg(n, "incomingLimitBytes", 1, INT32_MAX);
+    this.incoming.limitBytes = n;
+  }
+
+  // ---- Godot properties ----
+
+  get transferMode(): TransferMode {
+    return this._transferMode;
+  }
+  set transferMode(mode: TransferMode) {
+    checkIntArg(mode, "transferMode", 0, 2);
+    this._transferMode = mode;
+  }
+  setTransferMode(mode: TransferMode): void {
+    this.transferMode = mode;
+  }
+  getTransferMode(): TransferMode {
+    return this._transferMode;
+  }
+
+  /** 0 = the transfer mode's default channel; 1..255 = a user channel. */
+  get transferChannel(): number {
+    return this._transferChannel;
+  }
+  set transferChannel(channel: number) {
+    checkIntArg(channel, "transferChannel", 0, 255);
+    this._transferChannel = channel;
+  }
+  setTransferChannel(channel: number): void {
+    this.transferChannel = channel;
+  }
+  getTransferChannel(): number {
+    return this._transferChannel;
+  }
+
+  get refuseNewConnections(): boolean {
+    return this._refuseNewConnections;
+  }
+  set refuseNewConnections(refuse: boolean) {
+    if (typeof refuse !== "boolean") throw new TypeError("refuseNewConnections must be a boolean");
+    this._refuseNewConnections = refuse;
+    this.onRefuseNewConnectionsChanged(refuse);
+  }
+  setRefuseNewConnections(refuse: boolean): void {
+    this.refuseNewConnections = refuse;
+  }
+  isRefusingNewConnections(): boolean {
+    return this._refuseNewConnections;
+  }
+
+  /** Hook for subclasses that must tell their transport (ENet refuses at the protocol level). */
+  protected onRefuseNewConnectionsChanged(_refuse: boolean): void {}
+
+  /** Where putPacket() sends: a peer ID (> 0), TARGET_PEER_BROADCAST (0), or -ID for everyone but that peer. */
+  setTargetPeer(id: number): void {
+    checkIntArg(id, "id", -INT32_MAX, INT32_MAX);
+    this.targetPeer = id;
+  }
+
+  // ---- received packets (PacketPeer) ----
+
+  getAvailablePacketCount(): number {
+    return this.incoming.count;
+  }
+
+  /** Pop the oldest received packet. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
+  getPacket(): Uint8Array {
+    const p = this.incoming.shift();
+    if (p === null) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
+    return p.data;
+  }
+
+  /** ID of the peer that sent the packet getPacket() returns next; 0 when none is queued (Godot logs an error and returns 1). */
+  getPacketPeer(): number {
+    return this.incoming.peek()?.from ?? 0;
+  }
+
+  /** User channel of the next packet (0 = a default channel); 0 when none is queued. */
+  getPacketChannel(): number {
+    return this.incoming.peek()?.channel ?? 0;
+  }
+
+  /** Transfer mode of the next packet; TRANSFER_MODE_RELIABLE when none is queued (as Godot). */
+  getPacketMode(): TransferMode {
+    return this.incoming.peek()?.mode ?? TransferMode.TRANSFER_MODE_RELIABLE;
+  }
+
+  /** Largest packet putPacket() accepts. */
+  getMaxPacketSize(): number {
+    return 1 << 24;
+  }
+
+  // ---- identity ----
+
+  /**
+   * A random ID in 2..2^31-1 (Godot's generate_unique_id: never 0 or 1, never negative
+   * because negative targets mean exclusion). Drawn from crypto.getRandomValues.
+   */
+  generateUniqueId(): number {
+    const word = new Uint32Array(1);
+    for (;;) {
+      crypto.getRandomValues(word);
+      const id = word[0]! & INT32_MAX;
+      if (id >= 2) return id;
+    }
+  }
+
+  /** Counters of what was dropped from the network (see MultiplayerDropCounters). */
+  getDropCounters(): Readonly<MultiplayerDropCounters> {
+    return { ...this.drops };
+  }
+
+  protected resetDropCounters(): void {
+    this.drops = zeroCounters();
+  }
+
+  /** Queue a received packet, or drop and count it when the queue is full. */
+  protected storePacket(data: Uint8Array, from: number, channel: number, mode: TransferMode): void {
+    if (!this.incoming.push(data, from, channel, mode)) this.drops.queueFull++;
+  }
+
+  protected emitPeerConnected(id: number): void {
+    this.dispatchEvent(new MultiplayerPeerEvent("peer_connected", id));
+  }
+
+  protected emitPeerDisconnected(id: number): void {
+    this.dispatchEvent(new MultiplayerPeerEvent("peer_disconnected", id));
+  }
+
+  // ---- what each transport implements ----
+
+  /** Run the transport: accept/drop peers, receive packets, dispatch events. Never throws for network input. */
+  abstract poll(): void;
+  /** Close every connection and return to CONNECTION_DISCONNECTED. */
+  abstract close(): void;
+  /** Disconnect one peer; `force` forgets it at once without a peer_disconnected event (as Godot 4). */
+  abstract disconnectPeer(id: number, force?: boolean): void;
+  abstract getConnectionStatus(): ConnectionStatus;
+  /** 1 for a server, the client's own ID once known, 0 when inactive. */
+  abstract getUniqueId(): number;
+  abstract isServer(): boolean;
+  abstract isServerRelaySupported(): boolean;
+  /** Send to the current target with the current transfer mode and channel. */
+  abstract putPacket(packet: Uint8Array): void;
+}

@@ -1,0 +1,604 @@
+/**
+ * WebSocketMultiplayerPeer: Godot's MultiplayerPeer over WebSocketPeer, server or client,
+ * speaking Godot 4's wire protocol (default) or Godot 3.2's (`{ protocol: "godot3" }`).
+ *
+ * Godot 4: once a client's WebSocket is open the server sends it one binary message, its
+ * ID as a 4-byte little-endian int32; the client accepts exactly 4 bytes with an ID >= 2
+ * and then treats the server as peer 1. After that payloads are raw. The server is a
+ * listening stream socket plus WebSocketPeer.acceptStream per connection, as in Godot 4.
+ *
+ * Godot 3: see godot3-websocket-framing.ts. Every message carries [u8 type][i32 from][i32 to];
+ * the server assigns IDs with SYS_ID, announces peers with SYS_ADD / SYS_DEL, validates
+ * the source of every client message and relays to other clients.
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { resolveIo } from "../transport/detect.ts";
+import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
+import { WebSocketState } from "../websocket/connection.ts";
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_INBOUND_BUFFER_SIZE,
+  DEFAULT_MAX_QUEUED_PACKETS,
+  DEFAULT_OUTBOUND_BUFFER_SIZE,
+  WebSocketPeer,
+} from "../websocket/peer.ts";
+import {
+  GODOT3_WS_PROTO_SIZE,
+  GODOT3_WS_SYS_ADD,
+  GODOT3_WS_SYS_DEL,
+  GODOT3_WS_SYS_ID,
+  GODOT3_WS_SYS_NONE,
+  encodeGodot3WsMessage,
+  encodeGodot3WsSys,
+} from "./godot3-websocket-framing.ts";
+import { readI32LE } from "./godot3-enet-framing.ts";
+import {
+  ConnectionStatus,
+  MultiplayerPeer,
+  type MultiplayerProtocol,
+  type MultiplayerProtocolOptions,
+  TransferMode,
+  checkIntArg,
+  parseProtocol,
+} from "./multiplayer-peer.ts";
+
+const INT32_MAX = 0x7fffffff;
+
+export interface WebSocketMultiplayerPeerOptions extends IoOptions, MultiplayerProtocolOptions {}
+
+interface PendingPeer {
+  ws: WebSocketPeer;
+  since: number;
+}
+
+export class WebSocketMultiplayerPeer extends MultiplayerPeer {
+  private readonly runtime: RuntimeAdapter;
+  private readonly clock: Clock;
+  private readonly defaultProtocol: MultiplayerProtocol;
+  private protocol: MultiplayerProtocol = "godot4";
+
+  private _supportedProtocols: string[] = [];
+  private _handshakeHeaders: string[] = [];
+  private _inboundBufferSize = DEFAULT_INBOUND_BUFFER_SIZE;
+  private _outboundBufferSize = DEFAULT_OUTBOUND_BUFFER_SIZE;
+  private _maxQueuedPackets = DEFAULT_MAX_QUEUED_PACKETS;
+  private _handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+
+  private status = ConnectionStatus.CONNECTION_DISCONNECTED;
+  private server = false;
+  private starting = false;
+  private uniqueId = 0;
+  private listener: Listener | null = null;
+  /** Bumped on every create/close so a listener of an old session drops its streams. */
+  private session = 0;
+  private readonly pending = new Map<number, PendingPeer>();
+  /** Open peers by ID. A Godot 3 client also lists the other clients it was told about (null). */
+  private readonly peers = new Map<number, WebSocketPeer | null>();
+  /** Client: when the connection attempt started (the handshake timeout covers the ID message too). */
+  private clientSince = 0;
+
+  constructor(options: WebSocketMultiplayerPeerOptions = {}) {
+    super();
+    const r = resolveIo(options);
+    this.runtime = r.runtime;
+    this.clock = r.clock;
+    this.defaultProtocol = parseProtocol(options);
+  }
+
+  // ---- properties (Godot 4's, applied to every WebSocketPeer created afterwards) ----
+
+  get supportedProtocols(): string[] {
+    return [...this._supportedProtocols];
+  }
+  set supportedProtocols(list: string[]) {
+    new WebSocketPeer({ runtime: this.runtime, clock: this.clock }).supportedProtocols = list; // validates
+    this._supportedProtocols = [...list];
+  }
+
+  get handshakeHeaders(): string[] {
+    return [...this._handshakeHeaders];
+  }
+  set handshakeHeaders(list: string[]) {
+    new WebSocketPeer({ runtime: this.runtime, clock: this.clock }).handshakeHeaders = list; // validates
+    this._handshakeHeaders = [...list];
+  }
+
+  get inboundBufferSize(): number {
+    return this._inboundBufferSize;
+  }
+  set inboundBufferSize(n: number) {
+    checkIntArg(n, "inboundBufferSize", 1, INT32_MAX);
+    this._inboundBufferSize = n;
+  }
+
+  get outboundBufferSize(): number {
+    return this._outboundBufferSize;
+  }
+  set outboundBufferSize(n: number) {
+    checkIntArg(n, "outboundBufferSize", 1, INT32_MAX);
+    this._outboundBufferSize = n;
+  }
+
+  get maxQueuedPackets(): number {
+    return this._maxQueuedPackets;
+  }
+  set maxQueuedPackets(n: number) {
+    checkIntArg(n, "maxQueuedPackets", 1, 2 ** 24);
+    this._maxQueuedPackets = n;
+  }
+
+  /** Seconds a connection may take from TCP accept/connect until its ID is settled (default 3). */
+  get handshakeTimeout(): number {
+    return this._handshakeTimeout;
+  }
+  set handshakeTimeout(seconds: number) {
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || !(seconds > 0)) {
+      throw new RangeError(`handshakeTimeout must be a finite number of seconds > 0, got ${String(seconds)}`);
+    }
+    this._handshakeTimeout = seconds;
+  }
+
+  /** The wire protocol of the current (or last) session. */
+  getProtocol(): MultiplayerProtocol {
+    return this.protocol;
+  }
+
+  private makePeer(): WebSocketPeer {
+    const ws = new WebSocketPeer({ runtime: this.runtime, clock: this.clock });
+    ws.supportedProtocols = this._supportedProtocols;
+    ws.handshakeHeaders = this._handshakeHeaders;
+    ws.inboundBufferSize = this._inboundBufferSize;
+    ws.outboundBufferSize = this._outboundBufferSize;
+    ws.maxQueuedPackets = this._maxQueuedPackets;
+    ws.handshakeTimeout = this._handshakeTimeout;
+    return ws;
+  }
+
+  // ---- creating ----
+
+  /** Listen for WebSocket clients on `port` (0 = any free port, see getLocalPort()). `tlsOptions` (cert + key) serve wss://. */
+  async createServer(port: number, bindAddress = "*", tlsOptions?: TLSOptions, options: MultiplayerProtocolOptions = {}): Promise<void> {
+    checkIntArg(port, "port", 0, 65535);
+    if (typeof bindAddress !== "string") throw new TypeError("bindAddress must be a string (\"*\" for all addresses)");
+    if (tlsOptions !== undefined && (!tlsOptions.cert || !tlsOptions.key)) {
+      throw new TypeError("tlsOptions must carry cert and key (PEM) for a server");
+    }
+    const protocol = parseProtocol({ protocol: options.protocol ?? this.defaultProtocol });
+    this.checkInactive("createServer");
+    this.starting = true;
+    const session = ++this.session;
+    let listener: Listener;
+    try {
+      const opts = tlsOptions ? { host: bindAddress, port, tls: tlsOptions } : { host: bindAddress, port };
+      listener = await this.runtime.streams.listen(opts, (stream) => this.onStream(stream, session));
+    } catch (err) {
+      if (err instanceof NetError || err instanceof RangeError || err instanceof TypeError) throw err;
+      throw new NetError(GodotError.ERR_CANT_CREATE, `createServer: cannot listen on ${bindAddress}:${port}`, { cause: err });
+    } finally {
+      this.starting = false;
+    }
+    this.begin(protocol);
+    this.listener = listener;
+    this.server = true;
+    this.uniqueId = 1;
+    this.status = ConnectionStatus.CONNECTION_CONNECTED;
+  }
+
+  /** Connect to a ws:// or wss:// URL; poll() until getConnectionStatus() is CONNECTED (or DISCONNECTED on failure). */
+  async createClient(url: string, tlsOptions?: TLSOptions, options: MultiplayerProtocolOptions = {}): Promise<void> {
+    if (typeof url !== "string") throw new TypeError("url must be a string");
+    const protocol = parseProtocol({ protocol: options.protocol ?? this.defaultProtocol });
+    this.checkInactive("createClient");
+    const ws = this.makePeer();
+    ws.connectToUrl(url, tlsOptions);
+    this.begin(protocol);
+    this.peers.set(1, ws);
+    this.clientSince = this.clock.now();
+    this.server = false;
+    this.uniqueId = 0;
+    this.status = ConnectionStatus.CONNECTION_CONNECTING;
+  }
+
+  private checkInactive(what: string): void {
+    if (this.status !== ConnectionStatus.CONNECTION_DISCONNECTED || this.starting) {
+      throw new NetError(GodotError.ERR_ALREADY_IN_USE, `${what}: the multiplayer instance is already active`);
+    }
+  }
+
+  private begin(protocol: MultiplayerProtocol): void {
+    this.protocol = protocol;
+    this.resetDropCounters();
+    this.incoming.clear();
+    this.refuseNewConnections = false;
+  }
+
+  private onStream(stream: Stream, session: number): void {
+    if (session !== this.session || !this.server || this.refuseNewConnections) {
+      if (session === this.session && this.server) this.drops.refusedConnections++;
+      stream.close();
+      return;
+    }
+    let id = this.generateUniqueId();
+    while (this.pending.has(id) || this.peers.has(id)) id = this.generateUniqueId();
+    const ws = this.makePeer();
+    this.pending.set(id, { ws, since: this.clock.now() });
+    ws.acceptStream(stream);
+  }
+
+  // ---- state ----
+
+  getConnectionStatus(): ConnectionStatus {
+    return this.status;
+  }
+
+  getUniqueId(): number {
+    return this.uniqueId;
+  }
+
+  isServer(): boolean {
+    return this.server;
+  }
+
+  isServerRelaySupported(): boolean {
+    return true;
+  }
+
+  /** The port the server listens on (useful after createServer(0)); 0 when not a server. */
+  getLocalPort(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  /** The WebSocketPeer of peer `id` (a client has only peer 1); null when unknown. */
+  getPeer(id: number): WebSocketPeer | null {
+    return this.peers.get(id) ?? null;
+  }
+
+  getPeerAddress(id: number): string {
+    return this.peers.get(id)?.getConnectedHost() ?? "";
+  }
+
+  getPeerPort(id: number): number {
+    return this.peers.get(id)?.getConnectedPort() ?? 0;
+  }
+
+  /** IDs of the peers currently known (a Godot 3 client also knows the other clients). */
+  getPeerIds(): number[] {
+    return [...this.peers.keys()];
+  }
+
+  /** Connections still in their handshake (server). */
+  getPendingCount(): number {
+    return this.pending.size;
+  }
+
+  override getMaxPacketSize(): number {
+    return this._outboundBufferSize - (this.protocol === "godot3" ? GODOT3_WS_PROTO_SIZE : 0);
+  }
+
+  // ---- the loop ----
+
+  poll(): void {
+    if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
+    if (this.server) this.pollServer();
+    else this.pollClient();
+  }
+
+  private pollServer(): void {
+    const now = this.clock.now();
+    const timeoutMs = this._handshakeTimeout * 1000;
+    for (const [id, p] of [...this.pending]) {
+      if (now - p.since > timeoutMs) {
+        this.pending.delete(id);
+        this.drops.handshakeTimeouts++;
+        p.ws.close(-1);
+        continue;
+      }
+      p.ws.poll();
+      const state = p.ws.getReadyState();
+      if (state === WebSocketState.STATE_CONNECTING) continue;
+      this.pending.delete(id);
+      if (state !== WebSocketState.STATE_OPEN) continue;
+      if (this.refuseNewConnections) {
+        this.drops.refusedConnections++;
+        this.retire(p.ws);
+        continue;
+      }
+      if (!this.welcome(id, p.ws)) continue;
+      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return; // closed by a listener
+    }
+    const gone: number[] = [];
+    for (const [id, ws] of [...this.peers]) {
+      if (ws === null || this.peers.get(id) !== ws) continue;
+      ws.poll();
+      if (ws.getReadyState() !== WebSocketState.STATE_OPEN) {
+        gone.push(id);
+        continue;
+      }
+      for (let n = ws.getAvailablePacketCount(); n > 0 && ws.getReadyState() === WebSocketState.STATE_OPEN; n--) {
+        const data = ws.getPacket();
+        if (data === null) break;
+        this.serverReceive(id, data);
+      }
+      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
+    }
+    for (const id of gone) {
+      const ws = this.peers.get(id);
+      if (ws === undefined) continue;
+      this.peers.delete(id);
+      if (ws !== null) this.retire(ws);
+      if (this.protocol === "godot3") this.sendSysToAll(GODOT3_WS_SYS_DEL, id, id);
+      this.emitPeerDisconnected(id);
+      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
+    }
+  }
+
+  /** A pending peer is open: give it its ID. False when that failed (the peer is dropped). */
+  private welcome(id: number, ws: WebSocketPeer): boolean {
+    try {
+      if (this.protocol === "godot4") {
+        const msg = new Uint8Array(4);
+        new DataView(msg.buffer).setInt32(0, id, true);
+        ws.send(msg);
+      } else {
+        ws.send(encodeGodot3WsSys(GODOT3_WS_SYS_ID, id));
+        ws.send(encodeGodot3WsSys(GODOT3_WS_SYS_ADD, 1));
+      }
+    } catch {
+      this.drops.sendFailed++;
+      this.retire(ws);
+      return false;
+    }
+    this.peers.set(id, ws);
+    if (this.protocol === "godot3") {
+      for (const [other, otherWs] of this.peers) {
+        if (other === id || otherWs === null) continue;
+        this.sendTo(otherWs, encodeGodot3WsSys(GODOT3_WS_SYS_ADD, id));
+        this.sendTo(ws, encodeGodot3WsSys(GODOT3_WS_SYS_ADD, other));
+      }
+    }
+    this.emitPeerConnected(id);
+    return true;
+  }
+
+  private serverReceive(id: number, data: Uint8Array): void {
+    if (this.protocol === "godot4") {
+      if (data.length === 0) {
+        this.drops.malformed++; // Godot 4 drops empty messages too
+        return;
+      }
+      this.storePacket(data, id, 0, TransferMode.TRANSFER_MODE_RELIABLE);
+      return;
+    }
+    if (data.length < GODOT3_WS_PROTO_SIZE) {
+      this.drops.malformed++;
+      return;
+    }
+    if (data[0] !== GODOT3_WS_SYS_NONE) {
+      this.drops.badSystemMessage++; // only the server sends system messages
+      return;
+    }
+    const from = readI32LE(data, 1);
+    const to = readI32LE(data, 5);
+    if (from !== id) {
+      this.drops.spoofedSource++;
+      return;
+    }
+    const payload = data.subarray(GODOT3_WS_PROTO_SIZE);
+    if (to === 1) {
+      this.storePacket(payload, id, 0, TransferMode.TRANSFER_MODE_RELIABLE);
+    } else if (to <= 0) {
+      // Godot 3.2.3 also keeps packets sent to -1 ("all but the server"); we honour the exclusion.
+      if (to !== -1) this.storePacket(payload, id, 0, TransferMode.TRANSFER_MODE_RELIABLE);
+      for (const [other, ws] of this.peers) {
+        if (other === id || other === -to || ws === null) continue;
+        this.sendTo(ws, data);
+      }
+    } else {
+      const ws = this.peers.get(to);
+      if (to === id || ws === undefined || ws === null) {
+        this.drops.unknownTarget++;
+        return;
+      }
+      this.sendTo(ws, data);
+    }
+  }
+
+  private pollClient(): void {
+    const ws = this.peers.get(1);
+    if (!ws) {
+      this.clear();
+      return;
+    }
+    ws.poll();
+    const state = ws.getReadyState();
+    if (state === WebSocketState.STATE_OPEN) {
+      if (this.protocol === "godot4") this.clientReceiveGodot4(ws);
+      else this.clientReceiveGodot3(ws);
+      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
+    } else if (state === WebSocketState.STATE_CLOSED) {
+      this.lostServer();
+      return;
+    }
+    if (this.status === ConnectionStatus.CONNECTION_CONNECTING && this.clock.now() - this.clientSince > this._handshakeTimeout * 1000) {
+      this.drops.handshakeTimeouts++;
+      this.clear();
+    }
+  }
+
+  private clientReceiveGodot4(ws: WebSocketPeer): void {
+    if (this.status === ConnectionStatus.CONNECTION_CONNECTING) {
+      if (ws.getAvailablePacketCount() === 0) return; // still waiting for the ID
+      const msg = ws.getPacket()!;
+      const id = msg.length === 4 ? readI32LE(msg, 0) : 0;
+      if (id < 2) {
+        this.drops.badIdMessage++;
+        ws.close(); // the next polls see it closed and end the session
+        return;
+      }
+      this.uniqueId = id;
+      this.status = ConnectionStatus.CONNECTION_CONNECTED;
+      this.emitPeerConnected(1);
+      if (this.peers.get(1) !== ws) return;
+    }
+    for (let n = ws.getAvailablePacketCount(); n > 0 && ws.getReadyState() === WebSocketState.STATE_OPEN; n--) {
+      const data = ws.getPacket();
+      if (data === null) break;
+      if (data.length === 0) {
+        this.drops.malformed++;
+        continue;
+      }
+      this.storePacket(data, 1, 0, TransferMode.TRANSFER_MODE_RELIABLE);
+    }
+  }
+
+  private clientReceiveGodot3(ws: WebSocketPeer): void {
+    for (let n = ws.getAvailablePacketCount(); n > 0 && ws.getReadyState() === WebSocketState.STATE_OPEN; n--) {
+      const data = ws.getPacket();
+      if (data === null) break;
+      if (data.length < GODOT3_WS_PROTO_SIZE) {
+        this.drops.malformed++;
+        continue;
+      }
+      const type = data[0]!;
+      if (type === GODOT3_WS_SYS_NONE) {
+        const from = readI32LE(data, 1);
+        if (from < 1 || from === this.uniqueId || this.uniqueId === 0) {
+          this.drops.spoofedSource++;
+          continue;
+        }
+        this.storePacket(data.subarray(GODOT3_WS_PROTO_SIZE), from, 0, TransferMode.TRANSFER_MODE_RELIABLE);
+        continue;
+      }
+      if (data.length < GODOT3_WS_PROTO_SIZE + 4) {
+        this.drops.badSystemMessage++;
+        continue;
+      }
+      this.clientSystemMessage(type, readI32LE(data, GODOT3_WS_PROTO_SIZE), ws);
+      if (this.peers.get(1) !== ws) return; // closed by a listener
+    }
+  }
+
+  private clientSystemMessage(type: number, id: number, ws: WebSocketPeer): void {
+    const connected = this.status === ConnectionStatus.CONNECTION_CONNECTED;
+    if (type === GODOT3_WS_SYS_ID && this.uniqueId === 0 && id >= 2) {
+      this.uniqueId = id;
+    } else if (type === GODOT3_WS_SYS_ADD && id === 1 && !connected && this.uniqueId !== 0) {
+      this.status = ConnectionStatus.CONNECTION_CONNECTED;
+      this.emitPeerConnected(1);
+    } else if (type === GODOT3_WS_SYS_ADD && connected && id >= 2 && id !== this.uniqueId && !this.peers.has(id)) {
+      this.peers.set(id, null);
+      this.emitPeerConnected(id);
+    } else if (type === GODOT3_WS_SYS_DEL && connected && id >= 2 && this.peers.get(id) === null) {
+      this.peers.delete(id);
+      this.emitPeerDisconnected(id);
+    } else {
+      this.drops.badSystemMessage++;
+    }
+    void ws;
+  }
+
+  private lostServer(): void {
+    const wasConnected = this.status === ConnectionStatus.CONNECTION_CONNECTED;
+    const others = [...this.peers.keys()].filter((id) => id !== 1);
+    this.clear();
+    if (!wasConnected) return;
+    for (const id of others) this.emitPeerDisconnected(id);
+    this.emitPeerDisconnected(1);
+  }
+
+  // ---- sending ----
+
+  putPacket(packet: Uint8Array): void {
+    if (!(packet instanceof Uint8Array)) throw new TypeError("packet must be a Uint8Array");
+    if (this.status !== ConnectionStatus.CONNECTION_CONNECTED) {
+      throw new NetError(GodotError.ERR_UNCONFIGURED, "putPacket: the multiplayer instance isn't connected");
+    }
+    const target = this.targetPeer;
+    const bytes = this.protocol === "godot3" ? encodeGodot3WsMessage(GODOT3_WS_SYS_NONE, this.uniqueId, target, packet) : packet;
+    if (!this.server) {
+      if (this.protocol === "godot3" && target !== 0 && !this.peers.has(Math.abs(target))) {
+        throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: invalid target peer ${target}`);
+      }
+      this.peers.get(1)!.send(bytes);
+      return;
+    }
+    if (target > 0) {
+      if (target === 1 && this.protocol === "godot3") return; // Godot 3 servers do not send to themselves
+      const ws = this.peers.get(target);
+      if (!ws) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: peer not found: ${target}`);
+      ws.send(bytes);
+      return;
+    }
+    for (const [id, ws] of this.peers) {
+      if ((target !== 0 && id === -target) || ws === null) continue;
+      this.sendTo(ws, bytes);
+    }
+  }
+
+  /** Send on behalf of the network or to many peers: a full or closed peer is counted, not thrown. */
+  private sendTo(ws: WebSocketPeer, bytes: Uint8Array): void {
+    try {
+      ws.send(bytes);
+    } catch {
+      this.drops.sendFailed++;
+    }
+  }
+
+  private sendSysToAll(type: number, id: number, except: number): void {
+    const msg = encodeGodot3WsSys(type, id);
+    for (const [other, ws] of this.peers) {
+      if (other === except || ws === null) continue;
+      this.sendTo(ws, msg);
+    }
+  }
+
+  // ---- ending ----
+
+  /**
+   * Close peer `id`'s WebSocket (code 1000). Without `force`, peer_disconnected follows in a
+   * later poll(); with `force` the peer is forgotten at once without an event (Godot 4) —
+   * a Godot 3 server still tells the other clients with SYS_DEL.
+   */
+  disconnectPeer(id: number, force = false): void {
+    checkIntArg(id, "id", 1, INT32_MAX);
+    if (typeof force !== "boolean") throw new TypeError("force must be a boolean");
+    const ws = this.peers.get(id);
+    if (ws === undefined) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: no peer with ID ${id}`);
+    if (ws === null) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: peer ${id} is not directly connected`);
+    ws.close();
+    if (!force) return;
+    this.peers.delete(id);
+    this.retire(ws);
+    if (!this.server) {
+      this.clear();
+      return;
+    }
+    if (this.protocol === "godot3") this.sendSysToAll(GODOT3_WS_SYS_DEL, id, id);
+  }
+
+  /** Close every connection (code 1000) and stop listening. */
+  close(): void {
+    this.clear();
+  }
+
+  /** Let a peer we no longer poll finish its close handshake by itself. */
+  private retire(ws: WebSocketPeer): void {
+    if (ws.getReadyState() === WebSocketState.STATE_OPEN || ws.getReadyState() === WebSocketState.STATE_CONNECTING) ws.close();
+    if (ws.getReadyState() !== WebSocketState.STATE_CLOSED) ws.autoPoll = true;
+  }
+
+  private clear(): void {
+    this.session++;
+    for (const p of this.pending.values()) p.ws.close(-1);
+    this.pending.clear();
+    for (const ws of this.peers.values()) if (ws !== null) this.retire(ws);
+    this.peers.clear();
+    const l = this.listener;
+    this.listener = null;
+    if (l) l.close().catch(() => undefined);
+    this.incoming.clear();
+    this.server = false;
+    this.uniqueId = 0;
+    this.status = ConnectionStatus.CONNECTION_DISCONNECTED;
+  }
+}
