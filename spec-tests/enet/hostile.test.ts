@@ -1,8 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { EventType, PacketFlags, PeerState } from "../../src/enet/enums.ts";
-import { MAX_PENDING_UNRELIABLE_PER_CHANNEL } from "../../src/enet/constants.ts";
-import { ProtocolCommand, writeU16BE, writeU32BE } from "../../src/enet/wire.ts";
+import { MAX_PENDING_UNRELIABLE_PER_CHANNEL, MAX_QUEUED_INCOMING_COMMANDS } from "../../src/enet/constants.ts";
+import { ProtocolCommand, encodeHeader, writeU16BE, writeU32BE } from "../../src/enet/wire.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { SimNetwork } from "./sim.ts";
 import { checkMessage, makeMessage } from "./workload.ts";
@@ -74,6 +74,7 @@ describe("hostile input", () => {
         attacker.core.send(attackerPeer, rng.nextInt(attackerPeer.channelCount), new Uint8Array(len), flags);
       }
       for (const p of server.core.peers) {
+        assert.ok(p.queuedIncomingCommands >= 0 && p.queuedIncomingCommands <= MAX_QUEUED_INCOMING_COMMANDS);
         maxSeenWaiting = Math.max(maxSeenWaiting, p.totalWaitingData);
         for (const c of p.channels) maxPending = Math.max(maxPending, c.incomingUnreliable.length);
       }
@@ -120,6 +121,39 @@ describe("hostile input", () => {
     assert.ok(d.datagrams > 10_000, `dropped datagrams counted (${d.datagrams})`);
     assert.ok(d.commands > 100, `malformed commands counted (${d.commands})`);
     assert.ok(server.core.totalReceivedPackets >= 100_000);
+  });
+
+  test("a flood of empty out-of-order reliable packets is capped (they do not count as waiting data)", () => {
+    const net = new SimNetwork({ latency: 5, seed: 2 });
+    const server = net.addHost({ peerCount: 2, channelLimit: 4 });
+    const attacker = net.addHost({ peerCount: 1 });
+    const p = attacker.core.connect(server.address, server.port, 4, 0)!;
+    net.runUntil(1000, () => {
+      for (const h of net.hosts) while (h.core.pollEvent());
+    });
+    assert.equal(p.state, PeerState.STATE_CONNECTED);
+    const victim = server.core.peers.find((x) => x.state === PeerState.STATE_CONNECTED)!;
+    const d = new Uint8Array(4 + 32 * 6);
+    let sent = 0;
+    for (let ch = 0; ch < 4; ch++) {
+      // Skip sequence number 1 so nothing can be delivered; fill the receive windows.
+      for (let seq = 2; seq < 2 + 7 * 4096 - 40; seq += 32) {
+        encodeHeader(d, 0, p.outgoingPeerID, p.outgoingSessionID, false, net.now & 0xffff, false);
+        for (let k = 0; k < 32; k++) {
+          const o = 4 + k * 6;
+          d[o] = ProtocolCommand.SEND_RELIABLE | 0x80;
+          d[o + 1] = ch;
+          writeU16BE(d, o + 2, seq + k);
+          writeU16BE(d, o + 4, 0);
+        }
+        server.core.handleDatagram(net.now, d, attacker.address, attacker.port);
+        sent += 32;
+      }
+    }
+    assert.ok(sent > MAX_QUEUED_INCOMING_COMMANDS);
+    assert.ok(victim.queuedIncomingCommands <= MAX_QUEUED_INCOMING_COMMANDS, `${victim.queuedIncomingCommands} queued`);
+    assert.ok(server.core.drops.limits > 0);
+    assert.equal(server.core.drops.internalErrors, 0);
   });
 
   test("wrong checksums are dropped and counted", () => {

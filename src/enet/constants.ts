@@ -29,5 +29,11 @@ export const ENET_PEER_FREE_RELIABLE_WINDOWS = 8;
 
 /** Not from ENet: how many undelivered unreliable commands one channel may hold while waiting for their reliable predecessor. */
 export const MAX_PENDING_UNRELIABLE_PER_CHANNEL = 4096;
+/**
+ * Not from ENet: received commands one peer may have queued (out of order, or waiting for a
+ * predecessor). Bounds memory when a hostile peer sends many empty packets, which do not count
+ * toward the waiting-data limit. Honest traffic stays far below (the reliable window holds 64 KiB).
+ */
+export const MAX_QUEUED_INCOMING_COMMANDS = 65536;
 /** Not from ENet: datagrams the host keeps queued for sending before it reports backpressure by dropping the oldest. */
 export const MAX_QUEUED_TRANSMITS = 65536;

@@ -16,6 +16,7 @@ import {
   ENET_PEER_RELIABLE_WINDOWS,
   ENET_PEER_UNSEQUENCED_WINDOW_SIZE,
   MAX_PENDING_UNRELIABLE_PER_CHANNEL,
+  MAX_QUEUED_INCOMING_COMMANDS,
 } from "./constants.ts";
 import { PacketFlags } from "./enums.ts";
 import type { PeerCore } from "./peer-core.ts";
@@ -68,8 +69,14 @@ export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID
     dispatchIncomingReliable(sink, peer, channel, true);
     return HANDLER_OK;
   }
+  if (peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS) {
+    peer.totalWaitingData -= length;
+    sink.countLimitDrop();
+    return HANDLER_ERROR;
+  }
   const cmd = new IncomingCommand(ProtocolCommand.SEND_RELIABLE, channelID, seq, 0, copyPayload(data, offset, length), PacketFlags.RELIABLE, 0);
   channel.incomingReliable.set(seq, cmd);
+  peer.queuedIncomingCommands++;
   dispatchIncomingReliable(sink, peer, channel);
   return HANDLER_OK;
 }
@@ -83,6 +90,7 @@ export function dispatchIncomingReliable(sink: IncomingSink, peer: PeerCore, cha
     const cmd = channel.incomingReliable.get(next);
     if (cmd === undefined || cmd.fragmentsRemaining > 0) break;
     channel.incomingReliable.delete(next);
+    peer.queuedIncomingCommands--;
     channel.incomingReliableSequenceNumber = next;
     if (cmd.fragmentCount > 0) channel.incomingReliableSequenceNumber = (next + cmd.fragmentCount - 1) & 0xffff;
     advanced = true;
@@ -125,10 +133,11 @@ export function handleSendFragment(
   if (start !== undefined) {
     if (start.command !== ProtocolCommand.SEND_FRAGMENT || start.packet.length !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
   } else {
-    if (peer.totalWaitingData >= sink.maximumWaitingData) {
+    if (peer.totalWaitingData >= sink.maximumWaitingData || peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS) {
       sink.countLimitDrop();
       return HANDLER_ERROR;
     }
+    peer.queuedIncomingCommands++;
     start = new IncomingCommand(ProtocolCommand.SEND_FRAGMENT, channelID, startSequenceNumber, 0, new Uint8Array(totalLength), PacketFlags.RELIABLE, fragmentCount);
     peer.totalWaitingData += totalLength;
     channel.incomingReliable.set(startSequenceNumber, start);
@@ -158,7 +167,8 @@ function addFragment(start: IncomingCommand, fragmentNumber: number, fragmentOff
 
 // ---------------------------------------------------------------- unreliable
 
-function insertUnreliable(channel: Channel, cmd: IncomingCommand): void {
+function insertUnreliable(peer: PeerCore, channel: Channel, cmd: IncomingCommand): void {
+  peer.queuedIncomingCommands++;
   const list = channel.incomingUnreliable;
   const d = reliableDistance(channel, cmd.reliableSequenceNumber);
   let i = list.length;
@@ -207,13 +217,17 @@ export function handleSendUnreliable(
     return HANDLER_OK;
   }
   if (findUnreliable(channel, seq, unreliableSeq) !== undefined) return HANDLER_OK;
-  if (peer.totalWaitingData >= sink.maximumWaitingData || channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL) {
+  if (
+    peer.totalWaitingData >= sink.maximumWaitingData ||
+    channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL ||
+    peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS
+  ) {
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }
   const cmd = new IncomingCommand(ProtocolCommand.SEND_UNRELIABLE, channelID, seq, unreliableSeq, copyPayload(data, offset, length), 0, 0);
   peer.totalWaitingData += length;
-  insertUnreliable(channel, cmd);
+  insertUnreliable(peer, channel, cmd);
   return HANDLER_OK;
 }
 
@@ -247,7 +261,11 @@ export function handleSendUnreliableFragment(
   if (start !== undefined) {
     if (start.command !== ProtocolCommand.SEND_UNRELIABLE_FRAGMENT || start.packet.length !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
   } else {
-    if (peer.totalWaitingData >= sink.maximumWaitingData || channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL) {
+    if (
+    peer.totalWaitingData >= sink.maximumWaitingData ||
+    channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL ||
+    peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS
+  ) {
       sink.countLimitDrop();
       return HANDLER_ERROR;
     }
@@ -261,7 +279,7 @@ export function handleSendUnreliableFragment(
       fragmentCount,
     );
     peer.totalWaitingData += totalLength;
-    insertUnreliable(channel, start);
+    insertUnreliable(peer, channel, start);
   }
   if (addFragment(start, fragmentNumber, fragmentOffset, data, offset, fragmentLength)) {
     dispatchIncomingUnreliable(sink, peer, channel);
@@ -297,6 +315,7 @@ export function dispatchIncomingUnreliable(sink: IncomingSink, peer: PeerCore, c
     // Behind the reliable position: too late to deliver in order.
     peer.totalWaitingData -= cmd.packet.length;
   }
+  peer.queuedIncomingCommands -= i - write;
   if (write === i) {
     if (i > 0) list.splice(0, i);
   } else {

@@ -81,6 +81,8 @@ export class PeerCore {
   outgoingUnsequencedGroup = 0;
   readonly unsequencedWindow = new Uint32Array(ENET_PEER_UNSEQUENCED_WINDOW_SIZE / 32);
   eventData = 0;
+  /** Received commands held in the channels' reorder queues (bounded by MAX_QUEUED_INCOMING_COMMANDS). */
+  queuedIncomingCommands = 0;
   /** Bytes of received packets not yet handed to the application (bounded by the host's maximumWaitingData). */
   totalWaitingData = 0;
   /** The last datagram to this peer stopped at the MTU or command limit; send another. */
@@ -199,6 +201,7 @@ export class PeerCore {
     this.unacknowledged.clear();
     this.channels = [];
     this.channelCount = 0;
+    this.queuedIncomingCommands = 0;
   }
 
   /** enet_peer_reset's field resets (the host adjusts its connected-peer counters first). */
