@@ -9,7 +9,8 @@ import { CompressionMode, type Compressor } from "./types.ts";
 import { RangeCoderCompressor } from "./range-coder-compressor.ts";
 import { GrowableScratch, checkedLimit, gather } from "./scratch.ts";
 import { godotFastlzCompressBound, godotFastlzCompressInto, godotFastlzDecompressInto } from "./fastlz-godot.ts";
-import { DEFLATE_DEFAULT_LEVEL, zlibCompress, zlibDecompressBounded } from "./deflate.ts";
+import { DEFLATE_DEFAULT_LEVEL, zlibCompress, zlibDecompressInto } from "./deflate.ts";
+import { BoundedInflater } from "./inflate-bounded.ts";
 import { zstdDecompressBounded } from "./zstd/decoder.ts";
 import { zstdCompress } from "./zstd/encoder.ts";
 
@@ -46,6 +47,8 @@ export class FastlzCompressor implements Compressor {
 export class ZlibCompressor implements Compressor {
   readonly mode = CompressionMode.ZLIB;
   private readonly scratch = new GrowableScratch();
+  // Stops at the limit (fflate would finish a hostile datagram first) and allocates nothing.
+  private readonly inflater = new BoundedInflater();
   constructor(private readonly level: number = DEFLATE_DEFAULT_LEVEL) {}
 
   compress(input: Uint8Array | readonly Uint8Array[], outLimit: number): Uint8Array | null {
@@ -63,8 +66,9 @@ export class ZlibCompressor implements Compressor {
   decompress(input: Uint8Array, outLimit: number): Uint8Array | null {
     const limit = checkedLimit(outLimit);
     if (limit <= 0 || !(input instanceof Uint8Array)) return null;
-    const out = zlibDecompressBounded(input, limit, this.scratch.get(limit + 1));
-    return out !== null && out.length > 0 ? out : null;
+    const out = this.scratch.get(limit);
+    const n = zlibDecompressInto(this.inflater, input, out, limit);
+    return n > 0 ? out.slice(0, n) : null;
   }
 }
 
