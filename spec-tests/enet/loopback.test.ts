@@ -61,6 +61,35 @@ describe("ENetConnection on real UDP sockets (loopback)", () => {
     });
   }
 
+  test("::1: connect and exchange a reliable packet over IPv6 (skipped when the machine has no IPv6 loopback)", async (t) => {
+    const server = new ENetConnection();
+    const client = new ENetConnection();
+    try {
+      try {
+        await server.createHostBound("::1", 0, { maxPeers: 2 });
+      } catch {
+        t.skip("no IPv6 loopback");
+        return;
+      }
+      await client.createHostBound("::1", 0, { maxPeers: 1 });
+      const sv = collect(server);
+      const cl = collect(client);
+      const peer = await client.connectToHost("::1", server.getLocalPort(), { channels: 1 });
+      assert.ok(await waitFor(() => cl.events.some((e) => e.type === EventType.CONNECT), 5000));
+      peer.send(0, new Uint8Array([6, 6]), PacketFlags.RELIABLE);
+      assert.ok(await waitFor(() => sv.events.some((e) => e.type === EventType.RECEIVE), 5000));
+      const r = sv.events.find((e) => e.type === EventType.RECEIVE)!;
+      assert.equal(r.peer!.getRemoteAddress(), "::1");
+      assert.deepEqual([...r.packet!], [6, 6]);
+      server.destroy();
+      client.destroy();
+      await Promise.all([sv.done, cl.done]);
+    } finally {
+      server.destroy();
+      client.destroy();
+    }
+  });
+
   test("poll() drives a game-loop style client without awaiting service()", async () => {
     const server = new ENetConnection();
     const client = new ENetConnection();

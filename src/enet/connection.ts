@@ -209,6 +209,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       if (slot.state !== PeerState.STATE_CONNECTED || channel >= slot.channelCount) continue;
       host.send(slot, channel, copy, flags);
     }
+    this.wake();
   }
 
   /** Send everything queued now, without waiting for service(). */
@@ -223,6 +224,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     checkInt(inBandwidth, "inBandwidth", 0, U32_MAX);
     checkInt(outBandwidth, "outBandwidth", 0, U32_MAX);
     this.core.bandwidthLimit(inBandwidth, outBandwidth);
+    this.wake();
   }
 
   /** Channels future incoming connections may use (0 = 255). */
@@ -372,7 +374,8 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return handle;
   }
 
-  private wake(): void {
+  /** @internal Let a pending service() run now (new data was queued or a datagram arrived). */
+  wake(): void {
     if (this.waiters.size === 0) return;
     const ws = [...this.waiters];
     this.waiters.clear();

@@ -15,6 +15,8 @@ export interface PeerOwner {
   readonly core: HostCore;
   /** Send datagrams the core queued outside service() (disconnect_now). */
   drainTransmits(): void;
+  /** Something was queued: let a pending service() send it now instead of at its next deadline. */
+  wake(): void;
 }
 
 interface QueuedPacket {
@@ -88,6 +90,7 @@ export class ENetPacketPeer {
     if (channel >= slot.channelCount) throw new RangeError(`channel must be in 0..${slot.channelCount - 1} (the peer's channel count), got ${channel}`);
     const err = this.owner.core.send(slot, channel, packet.slice(), flags);
     if (err !== null) throw new NetError(GodotError.FAILED, `send: ${err}`);
+    this.owner.wake();
   }
 
   /** PacketPeer.put_packet: reliable, channel 0. */
@@ -129,6 +132,7 @@ export class ENetPacketPeer {
     if (!this.live) return;
     this.owner.core.disconnect(this.slot, data);
     this.owner.drainTransmits();
+    this.owner.wake();
   }
 
   /** Disconnect after all queued outgoing packets are acknowledged. No-op on an inactive peer. */
@@ -136,6 +140,7 @@ export class ENetPacketPeer {
     checkInt(data, "data", 0, U32_MAX);
     if (!this.live) return;
     this.owner.core.disconnectLater(this.slot, data);
+    this.owner.wake();
   }
 
   /** Send one unacknowledged DISCONNECT and forget the peer at once; no DISCONNECT event. No-op on an inactive peer. */
@@ -149,12 +154,14 @@ export class ENetPacketPeer {
   /** Queue a ping (they are also sent automatically every pingInterval ms). */
   ping(): void {
     this.owner.core.ping(this.requireActive("ping"));
+    this.owner.wake();
   }
 
   /** Interval between automatic pings in ms; 0 restores ENet's default (500). */
   pingInterval(pingInterval: number): void {
     checkInt(pingInterval, "pingInterval", 0, U32_MAX);
     this.owner.core.setPingInterval(this.requireActive("pingInterval"), pingInterval);
+    this.owner.wake();
   }
 
   /** Forget the peer without telling it (it will time out). No-op on an inactive peer. */
@@ -180,6 +187,7 @@ export class ENetPacketPeer {
     checkInt(acceleration, "acceleration", 0, ENET_PEER_PACKET_THROTTLE_SCALE);
     checkInt(deceleration, "deceleration", 0, ENET_PEER_PACKET_THROTTLE_SCALE);
     this.owner.core.throttleConfigure(this.requireActive("throttleConfigure"), interval, acceleration, deceleration);
+    this.owner.wake();
   }
 
   getStatistic(statistic: PeerStatistic): number {
