@@ -1,0 +1,353 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
+import { GodotError, NetError } from "../../src/errors.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, MultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
+import { dec, drain, drive, enc, recordEvents, settle, texts, type Received } from "./support.ts";
+
+const SERVER = "10.0.0.1";
+
+async function startServer(net: MemoryNetwork, maxChannels = 0): Promise<ENetMultiplayerPeer> {
+  const server = new ENetMultiplayerPeer({ runtime: net.createRuntime(SERVER) });
+  await server.createServer(7777, 8, maxChannels);
+  return server;
+}
+
+async function startClient(net: MemoryNetwork, n: number, channelCount = 0): Promise<ENetMultiplayerPeer> {
+  const client = new ENetMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${n + 10}`) });
+  await client.createClient(SERVER, 7777, channelCount);
+  return client;
+}
+
+describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
+  test("three clients: IDs, events, targets >0 / 0 / <0, application relay through the server", async () => {
+    const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 5, jitterMs: 2 } });
+    try {
+      const server = await startServer(net);
+      assert.equal(server.getUniqueId(), 1);
+      assert.equal(server.isServer(), true);
+      assert.equal(server.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTED);
+      assert.equal(server.isServerRelaySupported(), true);
+      const serverLog = recordEvents(server);
+      const clients = [await startClient(net, 1), await startClient(net, 2), await startClient(net, 3)];
+      const logs = clients.map(recordEvents);
+      for (const c of clients) {
+        assert.equal(c.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTING);
+        assert.ok(c.getUniqueId() >= 2 && c.getUniqueId() <= 0x7fffffff);
+        assert.equal(c.isServer(), false);
+      }
+      const all = [server, ...clients];
+      await drive(net, all, () => serverLog.length === 3 && logs.every((l) => l.length === 1), "three connections");
+      const ids = clients.map((c) => c.getUniqueId());
+      assert.deepEqual([...serverLog].sort(), ids.map((id) => `+${id}`).sort());
+      for (const [i, c] of clients.entries()) {
+        assert.deepEqual(logs[i], ["+1"]);
+        assert.equal(c.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTED);
+        assert.ok(c.getPeer(1)?.isActive());
+        assert.equal(server.getPeer(ids[i]!)?.getRemoteAddress(), `10.0.0.${i + 11}`);
+      }
+
+      // Server targets: one peer, everyone, everyone but one.
+      server.setTargetPeer(ids[1]!);
+      server.putPacket(enc("only-b"));
+      server.setTargetPeer(0);
+      server.putPacket(enc("everyone"));
+      server.setTargetPeer(-ids[1]!);
+      server.putPacket(enc("not-b"));
+      const got: Received[][] = [[], [], []];
+      await drive(net, all, () => clients.every((c, i) => drain(c, got[i]).length >= (i === 1 ? 2 : 2)), "server packets");
+      await settle(net, all, 50);
+      clients.forEach((c, i) => drain(c, got[i]));
+      assert.deepEqual(got[0]!.map((r) => r.text), ["everyone", "not-b"]);
+      assert.deepEqual(got[1]!.map((r) => r.text), ["only-b", "everyone"]);
+      assert.deepEqual(got[2]!.map((r) => r.text), ["everyone", "not-b"]);
+      for (const r of got.flat()) {
+        assert.equal(r.from, 1);
+        assert.equal(r.channel, 0);
+        assert.equal(r.mode, TransferMode.TRANSFER_MODE_RELIABLE);
+      }
+
+      // Godot 4's MultiplayerPeer has no relay of its own: a client always sends to the server
+      // (SceneMultiplayer relays above it). Here the application relays: first byte = target index.
+      const relayed: Received[][] = [[], [], []];
+      const fromServer: Received[] = [];
+      clients[0]!.putPacket(enc("2hello-c"));
+      clients[2]!.putPacket(enc("0hello-a"));
+      clients[1]!.putPacket(enc("*to-all"));
+      const relayStep = (): void => {
+        for (const r of drain(server)) {
+          fromServer.push(r);
+          const body = r.text.slice(1);
+          const target = r.text[0] === "*" ? -r.from : ids[Number(r.text[0])]!;
+          server.setTargetPeer(target);
+          server.putPacket(enc(`${r.from}>${body}`));
+        }
+      };
+      await drive(
+        net,
+        all,
+        () => {
+          relayStep();
+          clients.forEach((c, i) => drain(c, relayed[i]));
+          return relayed.flat().length >= 4;
+        },
+        "relayed packets",
+      );
+      assert.deepEqual(texts(fromServer), [`${ids[0]}:2hello-c`, `${ids[1]}:*to-all`, `${ids[2]}:0hello-a`].sort());
+      assert.deepEqual(relayed[0]!.map((r) => r.text).sort(), [`${ids[1]}>to-all`, `${ids[2]}>hello-a`].sort());
+      assert.deepEqual(relayed[1]!.map((r) => r.text), []);
+      assert.deepEqual(relayed[2]!.map((r) => r.text).sort(), [`${ids[0]}>hello-c`, `${ids[1]}>to-all`].sort());
+
+      // A target that does not exist is refused synchronously.
+      server.setTargetPeer(12345);
+      assert.throws(() => server.putPacket(enc("x")), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
+      clients[0]!.setTargetPeer(ids[1]!); // a Godot 4 client only knows the server
+      assert.throws(() => clients[0]!.putPacket(enc("x")), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
+
+      for (const p of all) p.close();
+      assert.equal(server.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
+      assert.equal(server.getUniqueId(), 0);
+    } finally {
+      net.close();
+    }
+  });
+
+  test("transfer modes and channels map to ENet channels and flags; no per-packet header", async () => {
+    const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 3 } });
+    try {
+      // A raw ENet server shows exactly what the multiplayer client puts on the wire.
+      const raw = new ENetConnection({ runtime: net.createRuntime(SERVER) });
+      await raw.createHostBound(SERVER, 7777, { maxPeers: 4 });
+      const client = await startClient(net, 1, 3);
+      const events: { type: EventType; data: number; channel: number; flags: number; bytes: string; channels: number }[] = [];
+      await drive(
+        net,
+        [client],
+        () => {
+          for (let ev = raw.poll(); ev.type !== EventType.NONE; ev = raw.poll()) {
+            const flags = ev.type === EventType.RECEIVE ? ev.peer!.getPacketFlags() : 0;
+            if (ev.type === EventType.RECEIVE) ev.peer!.getPacket();
+            events.push({ type: ev.type, data: ev.data, channel: ev.channel, flags, bytes: ev.packet ? dec(ev.packet) : "", channels: ev.peer?.getChannels() ?? 0 });
+          }
+          return client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED && events.length >= 1;
+        },
+        "raw connect",
+      );
+      assert.equal(events[0]!.type, EventType.CONNECT);
+      assert.equal(events[0]!.data, client.getUniqueId(), "CONNECT data is the client's ID");
+      assert.equal(events[0]!.channels, 3 + 2, "channelCount user channels + 2 reserved");
+      const sends: [TransferMode, number, string][] = [
+        [TransferMode.TRANSFER_MODE_RELIABLE, 0, "rel"],
+        [TransferMode.TRANSFER_MODE_UNRELIABLE, 0, "unrel"],
+        [TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED, 0, "ordered"],
+        [TransferMode.TRANSFER_MODE_RELIABLE, 1, "rel-ch1"],
+        [TransferMode.TRANSFER_MODE_UNRELIABLE, 3, "unrel-ch3"],
+      ];
+      for (const [mode, ch, text] of sends) {
+        client.transferMode = mode;
+        client.transferChannel = ch;
+        client.putPacket(enc(text));
+      }
+      client.transferChannel = 4; // ENet channel 5 does not exist on this connection
+      assert.throws(() => client.putPacket(enc("x")), RangeError);
+      await drive(net, [client], () => {
+        for (let ev = raw.poll(); ev.type !== EventType.NONE; ev = raw.poll()) {
+          const flags = ev.type === EventType.RECEIVE ? ev.peer!.getPacketFlags() : 0;
+          if (ev.type === EventType.RECEIVE) ev.peer!.getPacket();
+          events.push({ type: ev.type, data: ev.data, channel: ev.channel, flags, bytes: ev.packet ? dec(ev.packet) : "", channels: 0 });
+        }
+        return events.length >= 6;
+      }, "five packets");
+      const rx = events.slice(1);
+      const by = (t: string) => rx.find((e) => e.bytes === t)!;
+      assert.equal(by("rel").channel, 0);
+      assert.equal(by("rel").flags & PacketFlags.RELIABLE, PacketFlags.RELIABLE);
+      assert.equal(by("unrel").channel, 1);
+      assert.equal(by("unrel").flags & PacketFlags.UNSEQUENCED, PacketFlags.UNSEQUENCED);
+      assert.equal(by("ordered").channel, 1);
+      assert.equal(by("ordered").flags & (PacketFlags.RELIABLE | PacketFlags.UNSEQUENCED), 0);
+      assert.equal(by("rel-ch1").channel, 2, "user channel n is ENet channel n + 1");
+      assert.equal(by("unrel-ch3").channel, 4);
+      assert.equal(by("unrel-ch3").flags & PacketFlags.UNSEQUENCED, PacketFlags.UNSEQUENCED);
+
+      // And back: the client reports mode and user channel from what the server sent.
+      const rawPeer = raw.getPeers()[0]!;
+      rawPeer.send(0, enc("a"), PacketFlags.RELIABLE);
+      rawPeer.send(1, enc("b"), PacketFlags.UNSEQUENCED);
+      rawPeer.send(1, enc("c"), 0);
+      rawPeer.send(3, enc("d"), PacketFlags.RELIABLE);
+      const got: Received[] = [];
+      await drive(net, [client], () => {
+        raw.poll();
+        return drain(client, got).length >= 4;
+      }, "raw packets");
+      const m = Object.fromEntries(got.map((r) => [r.text, [r.from, r.channel, r.mode]]));
+      assert.deepEqual(m, {
+        a: [1, 0, TransferMode.TRANSFER_MODE_RELIABLE],
+        b: [1, 0, TransferMode.TRANSFER_MODE_UNRELIABLE],
+        c: [1, 0, TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED],
+        d: [1, 2, TransferMode.TRANSFER_MODE_RELIABLE],
+      });
+      client.close();
+      raw.destroy();
+    } finally {
+      net.close();
+    }
+  });
+
+  test("refused, invalid and duplicate IDs are reset; refuseNewConnections", async () => {
+    const net = new MemoryNetwork({ seed: 7, defaultLink: { latencyMs: 4 } });
+    try {
+      const server = await startServer(net);
+      const serverLog = recordEvents(server);
+      const good = await startClient(net, 1);
+      await drive(net, [server, good], () => serverLog.length === 1, "first client");
+      const taken = good.getUniqueId();
+      // Raw ENet clients choosing their own CONNECT data: 0, 1 and a taken ID.
+      const raws: ENetConnection[] = [];
+      for (const [i, data] of [0, 1, taken, 0x80000000].entries()) {
+        const c = new ENetConnection({ runtime: net.createRuntime(`10.0.1.${i + 1}`) });
+        await c.createHost({ maxPeers: 1 });
+        await c.connectToHost(SERVER, 7777, { data });
+        raws.push(c);
+      }
+      await drive(net, [server, good], () => {
+        for (const r of raws) r.poll();
+        return server.getDropCounters().refusedConnections === 4;
+      }, "four refusals");
+      assert.deepEqual(serverLog, [`+${taken}`], "no peer_connected for refused IDs");
+      assert.equal(server.host!.getPeers().length, 1, "refused peers were reset");
+
+      server.refuseNewConnections = true;
+      assert.equal(server.isRefusingNewConnections(), true);
+      const late = await startClient(net, 2);
+      const lateLog = recordEvents(late);
+      await drive(net, [server, good, late], () => late.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED, "refused client gives up", 60000, 20);
+      assert.deepEqual(lateLog, [], "a refused client never connected");
+      assert.deepEqual(serverLog, [`+${taken}`]);
+      server.refuseNewConnections = false;
+      const later = await startClient(net, 3);
+      await drive(net, [server, good, later], () => later.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED && serverLog.length === 2, "accepted again");
+      for (const r of raws) r.destroy();
+      server.close();
+      good.close();
+      later.close();
+    } finally {
+      net.close();
+    }
+  });
+
+  test("disconnectPeer (graceful and forced), close() and abrupt loss produce peer_disconnected", async () => {
+    const net = new MemoryNetwork({ seed: 9, defaultLink: { latencyMs: 4 } });
+    try {
+      const server = await startServer(net);
+      const serverLog = recordEvents(server);
+      const clients = [await startClient(net, 1), await startClient(net, 2), await startClient(net, 3), await startClient(net, 4)];
+      const logs = clients.map(recordEvents);
+      const all = [server, ...clients];
+      await drive(net, all, () => serverLog.length === 4, "four clients");
+      const ids = clients.map((c) => c.getUniqueId());
+
+      server.disconnectPeer(ids[0]!); // graceful: event in a later poll, on both sides
+      await drive(net, all, () => serverLog.includes(`-${ids[0]}`) && logs[0]!.includes("-1"), "graceful disconnect");
+      assert.equal(clients[0]!.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
+
+      server.disconnectPeer(ids[1]!, true); // forced: forgotten now, no event (Godot 4)
+      assert.equal(server.getPeer(ids[1]!), null);
+      await drive(net, all, () => logs[1]!.includes("-1"), "forced disconnect reaches the client");
+      assert.ok(!serverLog.includes(`-${ids[1]}`));
+
+      clients[2]!.close(); // disconnect_now: the server hears it at once
+      assert.equal(clients[2]!.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
+      await drive(net, all, () => serverLog.includes(`-${ids[2]}`), "client close");
+
+      clients[3]!.host!.destroy(); // vanishes without a word: the server times out
+      await drive(net, all, () => serverLog.includes(`-${ids[3]}`), "timeout", 60000, 20);
+      assert.throws(() => server.disconnectPeer(ids[3]!), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
+      assert.throws(() => server.disconnectPeer(0), RangeError);
+      server.close();
+    } finally {
+      net.close();
+    }
+  });
+
+  test("mesh: createMesh + addMeshPeer over connected ENetConnections", async () => {
+    const net = new MemoryNetwork({ seed: 13, defaultLink: { latencyMs: 4 } });
+    try {
+      const a = new ENetConnection({ runtime: net.createRuntime("10.0.2.1") });
+      const b = new ENetConnection({ runtime: net.createRuntime("10.0.2.2") });
+      await a.createHostBound("10.0.2.1", 9000, { maxPeers: 1 });
+      await b.createHostBound("10.0.2.2", 9000, { maxPeers: 1 });
+      await a.connectToHost("10.0.2.2", 9000);
+      let connected = 0;
+      await drive(net, [], () => {
+        for (const h of [a, b]) for (let ev = h.poll(); ev.type !== EventType.NONE; ev = h.poll()) if (ev.type === EventType.CONNECT) connected++;
+        return connected === 2;
+      }, "raw pair");
+      const ma = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.2.1") });
+      const mb = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.2.2") });
+      const la = recordEvents(ma);
+      const lb = recordEvents(mb);
+      assert.throws(() => ma.addMeshPeer(2, a), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
+      ma.createMesh(10);
+      mb.createMesh(20);
+      assert.equal(ma.isServerRelaySupported(), false);
+      ma.addMeshPeer(20, a);
+      mb.addMeshPeer(10, b);
+      assert.deepEqual(la, ["+20"]);
+      assert.deepEqual(lb, ["+10"]);
+      ma.transferMode = TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
+      ma.putPacket(enc("from-a"));
+      mb.setTargetPeer(10);
+      mb.putPacket(enc("from-b"));
+      const ga: Received[] = [];
+      const gb: Received[] = [];
+      await drive(net, [ma, mb], () => drain(ma, ga).length === 1 && drain(mb, gb).length === 1, "mesh packets");
+      assert.deepEqual(gb[0], { from: 10, channel: 0, mode: TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED, text: "from-a" });
+      assert.deepEqual(ga[0], { from: 20, channel: 0, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: "from-b" });
+      ma.disconnectPeer(20);
+      await drive(net, [ma, mb], () => la.includes("-20") && lb.includes("-10"), "mesh disconnect");
+      ma.close();
+      mb.close();
+    } finally {
+      net.close();
+    }
+  });
+
+  test("API contract: enums, defaults, argument errors, generateUniqueId", async () => {
+    const mp = new ENetMultiplayerPeer();
+    assert.ok(mp instanceof MultiplayerPeer && mp instanceof EventTarget);
+    assert.equal(TransferMode.TRANSFER_MODE_UNRELIABLE, 0);
+    assert.equal(TransferMode.UNRELIABLE_ORDERED, 1);
+    assert.equal(TransferMode.RELIABLE, 2);
+    assert.equal(ConnectionStatus.CONNECTION_CONNECTING, 1);
+    assert.equal(MultiplayerPeer.TARGET_PEER_BROADCAST, 0);
+    assert.equal(MultiplayerPeer.TARGET_PEER_SERVER, 1);
+    assert.equal(mp.transferMode, TransferMode.TRANSFER_MODE_RELIABLE);
+    assert.equal(mp.transferChannel, 0);
+    assert.equal(mp.refuseNewConnections, false);
+    assert.equal(mp.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
+    assert.equal(mp.getUniqueId(), 0);
+    assert.equal(mp.host, null);
+    assert.equal(mp.getAvailablePacketCount(), 0);
+    assert.throws(() => mp.getPacket(), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE);
+    assert.throws(() => mp.putPacket(enc("x")), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
+    assert.throws(() => (mp.transferMode = 3 as TransferMode), RangeError);
+    assert.throws(() => (mp.transferChannel = 256), RangeError);
+    assert.throws(() => mp.setTargetPeer(2 ** 31), RangeError);
+    await assert.rejects(mp.createServer(70000), RangeError);
+    await assert.rejects(mp.createServer(0, 0), RangeError);
+    await assert.rejects(mp.createClient("127.0.0.1", 0), RangeError);
+    await assert.rejects(mp.createServer(0, 32, 0, 0, 0, { protocol: "godot5" as "godot4" }), RangeError);
+    assert.throws(() => mp.setBindIp("not an ip"), TypeError);
+    mp.poll(); // inactive: nothing happens
+    const seen = new Set<number>();
+    for (let i = 0; i < 2000; i++) {
+      const id = mp.generateUniqueId();
+      assert.ok(Number.isInteger(id) && id >= 2 && id <= 0x7fffffff);
+      seen.add(id);
+    }
+    assert.ok(seen.size > 1990, "IDs are random");
+  });
+});
