@@ -1,25 +1,25 @@
 /**
- * DEFLATE in its three containers (raw RFC 1951, zlib RFC 1950, gzip RFC 1952) on
- * fflate, with decompression bounded by an output limit.
+ * DEFLATE in its three containers (raw RFC 1951, zlib RFC 1950, gzip RFC 1952):
+ * compression on fflate, decompression bounded by an output limit.
  *
- * Bounding: small inputs inflate in one call into a buffer of limit + 1 bytes
- * that fflate never grows (writes past it are dropped), so memory is exactly the
- * limit and "one byte too many" means "too large". The work of that call is at
- * most ~1032 output bytes per input byte, so inputs above INFLATE_ONE_SHOT_INPUT
- * (and limits above INFLATE_ONE_SHOT_MAX_OUTPUT) are fed to fflate's streaming inflater in chunks instead and abandoned as soon
- * as the output passes the limit.
+ * Bounding: limits up to INFLATE_BOUNDED_MAX_OUTPUT decode with our bounded
+ * inflater into a buffer of exactly the limit, stopping at the first byte past
+ * it (work bounded by limit + input). Larger limits (decompressDynamic) stream
+ * through fflate's inflater in INFLATE_STREAM_CHUNK input chunks, so memory
+ * follows the real output, and are abandoned as soon as the output passes the
+ * limit (overshoot per chunk at most ~1032x the chunk).
  */
-import { Inflate, deflateSync, gzipSync, inflateSync, zlibSync } from "fflate";
+import { Inflate, deflateSync, gzipSync, zlibSync } from "fflate";
 import { adler32, crc32Of } from "./checksums.ts";
-import type { BoundedInflater } from "./inflate-bounded.ts";
+import { BoundedInflater } from "./inflate-bounded.ts";
 
 /** zlib's Z_DEFAULT_COMPRESSION, which Godot uses for DEFLATE and GZIP. */
 export const DEFLATE_DEFAULT_LEVEL = 6;
-/** Inputs up to this size inflate in one call (bounded work: about 1 MiB of output per KiB). */
-export const INFLATE_ONE_SHOT_INPUT = 16 * 1024;
-/** Larger limits stream, so memory follows the actual output rather than the limit. */
-export const INFLATE_ONE_SHOT_MAX_OUTPUT = 16 * 1024 * 1024;
+/** Limits up to this decode in one bounded pass into a buffer of the limit's size. */
+export const INFLATE_BOUNDED_MAX_OUTPUT = 1 << 20;
 const INFLATE_STREAM_CHUNK = 4 * 1024;
+
+const sharedInflater = new BoundedInflater();
 
 type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
@@ -48,17 +48,16 @@ export function gzipCompress(input: Uint8Array, level: number = DEFLATE_DEFAULT_
  * Inflate a raw deflate stream into at most `limit` bytes.
  * Returns null when it is corrupt, truncated, or decompresses to more than `limit`.
  */
-export function inflateRawBounded(input: Uint8Array, limit: number, scratch?: Uint8Array): Uint8Array | null {
+export function inflateRawBounded(input: Uint8Array, limit: number): Uint8Array | null {
   if (input.length === 0 || !(limit >= 0)) return null;
+  if (limit <= INFLATE_BOUNDED_MAX_OUTPUT) {
+    const out = new Uint8Array(limit);
+    const n = sharedInflater.inflate(input, 0, input.length, out, limit);
+    if (n < 0) return null;
+    // Do not keep a mostly empty limit-sized buffer alive behind the result.
+    return n * 2 < limit ? out.slice(0, n) : out.subarray(0, n);
+  }
   try {
-    if (input.length <= INFLATE_ONE_SHOT_INPUT && limit <= INFLATE_ONE_SHOT_MAX_OUTPUT) {
-      // With a caller's scratch buffer the result is copied out, so the scratch can be reused.
-      const reuse = scratch !== undefined && scratch.length > limit;
-      const out = reuse ? scratch.subarray(0, limit + 1) : new Uint8Array(limit + 1);
-      const result = inflateSync(input, { out });
-      if (result.length > limit) return null;
-      return reuse ? result.slice() : result;
-    }
     return inflateStreaming(input, limit);
   } catch {
     return null;
@@ -109,11 +108,11 @@ function zlibHeaderLength(input: Uint8Array): number {
 }
 
 /** Inflate a zlib stream (header, deflate data, Adler-32 trailer) into at most `limit` bytes; null when invalid. */
-export function zlibDecompressBounded(input: Uint8Array, limit: number, scratch?: Uint8Array): Uint8Array | null {
+export function zlibDecompressBounded(input: Uint8Array, limit: number): Uint8Array | null {
   const header = zlibHeaderLength(input);
   if (header < 0 || input.length < header + 1 + 4) return null;
   const end = input.length - 4;
-  const out = inflateRawBounded(input.subarray(header, end), limit, scratch);
+  const out = inflateRawBounded(input.subarray(header, end), limit);
   if (out === null) return null;
   const expected = ((input[end]! << 24) | (input[end + 1]! << 16) | (input[end + 2]! << 8) | input[end + 3]!) >>> 0;
   return adler32(out) === expected ? out : null;
