@@ -3,11 +3,12 @@
 // one process, server + client host on 127.0.0.1, at most WINDOW packets sent but
 // not yet received, timed until the server has received all (unreliable: until all
 // are sent and nothing arrived for 250 ms).
-// usage: node emscripten-enet.cjs reliable|unreliable SIZE COUNT [window]
+// usage: node emscripten-enet.cjs reliable|unreliable SIZE COUNT [rangecoder] [window]
 "use strict";
 const enet = require("enet");
 
-const [mode, sizeArg, countArg, windowArg] = process.argv.slice(2);
+const [mode, sizeArg, countArg, coderArg, windowArg] = process.argv.slice(2);
+const rangeCoder = coderArg === "rangecoder";
 const reliable = mode === "reliable";
 const size = Number(sizeArg);
 const count = Number(countArg);
@@ -22,6 +23,7 @@ function fail(message) {
 
 enet.createServer({ address: { address: "127.0.0.1", port: 0 }, peers: 4, channels: 2, down: 0, up: 0 }, (err, server) => {
   if (err) fail(String(err));
+  if (rangeCoder) server.enableCompression();
   let received = 0;
   let lastProgress = 0;
   server.on("message", () => {
@@ -30,6 +32,7 @@ enet.createServer({ address: { address: "127.0.0.1", port: 0 }, peers: 4, channe
   });
   enet.createClient({ peers: 1, channels: 2, down: 0, up: 0 }, (err2, client) => {
     if (err2) fail(String(err2));
+    if (rangeCoder) client.enableCompression();
     const port = server.address().port;
     const peer = client.connect({ address: "127.0.0.1", port }, 2, 0);
     let connected = false;
