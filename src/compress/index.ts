@@ -20,6 +20,9 @@ export {
   zlibDecompressBounded,
   inflateRawBounded,
   gzipDecompressBounded,
+  zlibDecompressInto,
 } from "./deflate.ts";
+export { BoundedInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE } from "./inflate-bounded.ts";
 export { zstdDecompressBounded } from "./zstd/decoder.ts";
+export { xxh64Low32 } from "./zstd/xxh64.ts";
 export { zstdCompress } from "./zstd/encoder.ts";
