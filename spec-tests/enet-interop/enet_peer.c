@@ -243,9 +243,11 @@ static int run_command(char *line) {
     opt.echo = strcmp(argv[1], "on") == 0;
   } else if (strcmp(cmd, "stats") == 0 && peer) {
     out("{\"ev\":\"stats\",\"peer\":%zu,\"state\":%d,\"rtt\":%u,\"rttVariance\":%u,\"packetLoss\":%u,\"mtu\":%u,"
-        "\"packetsSent\":%u,\"packetsLost\":%u,\"incomingBandwidth\":%u,\"outgoingBandwidth\":%u,\"channels\":%zu}",
+        "\"packetsSent\":%u,\"packetsLost\":%u,\"incomingBandwidth\":%u,\"outgoingBandwidth\":%u,\"channels\":%zu,"
+        "\"throttleInterval\":%u,\"throttleAcceleration\":%u,\"throttleDeceleration\":%u,\"windowSize\":%u}",
         peer_index(peer), (int)peer->state, peer->roundTripTime, peer->roundTripTimeVariance, peer->packetLoss, peer->mtu,
-        peer->packetsSent, peer->packetsLost, peer->incomingBandwidth, peer->outgoingBandwidth, peer->channelCount);
+        peer->packetsSent, peer->packetsLost, peer->incomingBandwidth, peer->outgoingBandwidth, peer->channelCount,
+        peer->packetThrottleInterval, peer->packetThrottleAcceleration, peer->packetThrottleDeceleration, peer->windowSize);
   } else if (strcmp(cmd, "sleep") == 0 && argc == 2) {
     block = BLOCK_SLEEP;
     block_until = enet_time_get() + (enet_uint32)atol(argv[1]);

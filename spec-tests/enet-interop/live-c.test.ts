@@ -277,6 +277,94 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     assertWireRules(relay);
   });
 
+  /** Ask the C peer for its peer-0 statistics until `pred` holds. */
+  async function cStatsUntil(proc: JsonLineProcess, pred: (e: PeerEvent) => boolean, timeoutMs: number, peerIndex = 0): Promise<PeerEvent> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const from = proc.events.length;
+      proc.command(`stats ${peerIndex}`);
+      const st = await proc.waitFor((e) => e.ev === "stats", 2000, from);
+      if (pred(st)) return st;
+      if (performance.now() > deadline) throw new Error(`C stats never matched; last ${JSON.stringify(st)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  test("bandwidth limits, THROTTLE_CONFIGURE, disconnect later and now, both ways", async () => {
+    // Our client with bandwidth limits -> C server: CONNECT carries them, bandwidthLimit() and
+    // throttleConfigure() reach C, peerDisconnectLater() waits for queued data.
+    const server = await startCPeer(bin(), { server: true, port: 0, channels: CHANNELS });
+    track(server.proc);
+    const { relay, port: relayPort } = await relayTo(server.port);
+    const a = await ourHost();
+    await a.pump.stop(); // recreate with bandwidths
+    a.conn.destroy();
+    const conn = new ENetConnection();
+    await conn.createHost({ maxPeers: 2, maxChannels: CHANNELS, inBandwidth: 100000, outBandwidth: 50000 });
+    const pump = new ConnectionPump(conn);
+    cleanups.push(async () => {
+      await pump.stop();
+      conn.destroy();
+    });
+    const peer = await conn.connectToHost("127.0.0.1", relayPort, { channels: CHANNELS, data: 20 });
+    await pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    await server.proc.waitFor((e) => e.ev === "connect");
+    await cStatsUntil(server.proc, (st) => st.incomingBandwidth === 100000 && st.outgoingBandwidth === 50000, 2000);
+    conn.bandwidthLimit(200000, 80000);
+    const ours = await cStatsUntil(server.proc, (st) => st.outgoingBandwidth === 80000, 3000);
+    // The BANDWIDTH_LIMIT's incoming figure is the host's per-peer share as ENet's bandwidth throttle
+    // computes it; a C client doing the same must leave the C server with the same view.
+    const reference = track(
+      (await startCPeer(bin(), { connect: `127.0.0.1:${server.port}`, data: 19, channels: CHANNELS, bandwidth: [100000, 50000] })).proc,
+    );
+    await reference.waitFor((e) => e.ev === "connect");
+    reference.command("bandwidth_limit 200000 80000");
+    const theirs = await cStatsUntil(server.proc, (st) => st.outgoingBandwidth === 80000, 3000, 1);
+    assert.equal(ours.incomingBandwidth, theirs.incomingBandwidth, "BANDWIDTH_LIMIT incoming share as C ENet computes it");
+    reference.command("disconnect_now 0 0");
+    await server.proc.waitFor((e) => e.ev === "disconnect" && e.peer === 1, 3000);
+    peer.throttleConfigure(1234, 3, 4);
+    await cStatsUntil(server.proc, (st) => st.throttleInterval === 1234 && st.throttleAcceleration === 3 && st.throttleDeceleration === 4, 2000);
+
+    const queued = [plan(0, PacketFlags.RELIABLE, 10, 1), plan(1, PacketFlags.RELIABLE, 200_000, 2), plan(2, PacketFlags.RELIABLE, 30, 3)];
+    for (const x of queued) peer.send(x.channel, x.data, x.flags);
+    peer.peerDisconnectLater(31);
+    const cDisc = await server.proc.waitFor((e) => e.ev === "disconnect" && e.peer === 0, 5000);
+    assert.equal(cDisc.data, 31);
+    assertCReceived(server.proc.events, queued, "everything queued before peerDisconnectLater arrived first");
+    await pump.waitFor((e) => e.type === EventType.DISCONNECT, 3000, "our DISCONNECT after the later disconnect");
+
+    // peerDisconnectNow: C hears it at once; we report nothing (as Godot and ENet).
+    const peer2 = await conn.connectToHost("127.0.0.1", relayPort, { channels: CHANNELS, data: 21 });
+    await pump.waitForCount((e) => e.type === EventType.CONNECT, 2, 5000, "second CONNECT");
+    await server.proc.waitForCount((e) => e.ev === "connect", 3, 3000);
+    const disconnectsBefore = pump.events.filter((e) => e.type === EventType.DISCONNECT).length;
+    peer2.peerDisconnectNow(32);
+    const cDisc2 = await server.proc.waitForCount((e) => e.ev === "disconnect", 3, 3000);
+    assert.equal(cDisc2[2]!.data, 32);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(pump.events.filter((e) => e.type === EventType.DISCONNECT).length, disconnectsBefore, "no event for peerDisconnectNow");
+    assertWireRules(relay);
+
+    // C client -> our server: C's disconnect_later after queued data, then C's disconnect_now.
+    const port = await freeUdpPort();
+    const b = await ourHost({ server: true, port });
+    const c1 = track((await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 22, channels: CHANNELS })).proc);
+    await c1.waitFor((e) => e.ev === "connect");
+    c1.command(...queued.map(cSend), "disconnect_later 0 33");
+    const d1 = await b.pump.waitFor((e) => e.type === EventType.DISCONNECT, 5000, "C's disconnect_later");
+    assert.equal(d1.data, 33);
+    assertOursReceived(b.pump.events, queued, "everything C queued before disconnect_later");
+    const c2 = track((await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 23, channels: CHANNELS })).proc);
+    await c2.waitFor((e) => e.ev === "connect");
+    // Wait for our side too: disconnect_now drops C's pending acknowledgement of VERIFY_CONNECT, and a
+    // server still acknowledging the connect then resets the peer without any event (C ENet does the same).
+    await b.pump.waitForCount((e) => e.type === EventType.CONNECT, 2, 3000, "the second CONNECT");
+    c2.command("disconnect_now 0 34");
+    const d2 = await b.pump.waitForCount((e) => e.type === EventType.DISCONNECT, 2, 3000, "C's disconnect_now");
+    assert.equal(d2[1]!.data, 34);
+  });
+
   test("CRC32 checksum on both sides, both directions; disconnect data from each server", async () => {
     // Our client -> C server; the C server disconnects us with data.
     const server = await startCPeer(bin(), { server: true, port: 0, echo: true, checksum: true, channels: CHANNELS });
