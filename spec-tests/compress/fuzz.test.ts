@@ -75,13 +75,13 @@ const ENET_MODES: Array<[string, CompressionMode]> = [
 
 describe("ENet Compressor.decompress on hostile input", () => {
   for (const [name, mode] of ENET_MODES) {
-    test(`${name}: 2,500 corrupt/truncated/random datagrams never throw, never exceed the limit`, () => {
+    test(`${name}: 5,000 corrupt/truncated/random datagrams never throw, never exceed the limit`, () => {
       const rng = new SeededRandom(0xf022 + mode);
       const compressor: Compressor = createCompressor(mode)!;
       const samples = validSamples(rng, 60, 1400, (d) => createCompressor(mode)!.compress(d, 8192));
       let rejected = 0;
       let slowest = 0;
-      for (let i = 0; i < 2500; i++) {
+      for (let i = 0; i < 5000; i++) {
         const input = mutate(rng, samples[rng.nextInt(samples.length)]!);
         const limit = rng.chance(0.2) ? rng.nextInt(64) : ENET_LIMIT;
         const started = performance.now();
@@ -93,7 +93,7 @@ describe("ENet Compressor.decompress on hostile input", () => {
           assert.ok(out.length > 0 && out.length <= limit, `case ${i}: ${out.length} bytes for limit ${limit}`);
         }
       }
-      assert.ok(rejected > 250, `only ${rejected} rejected: the mutations are not reaching the decoder`);
+      assert.ok(rejected > 500, `only ${rejected} rejected: the mutations are not reaching the decoder`);
       assert.ok(slowest < MAX_CASE_MS, `slowest case took ${slowest.toFixed(1)} ms`);
       // The decoder is still healthy afterwards.
       const data = generate("text", rng, 1000);
