@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_QUEUE 4096
+#define MAX_QUEUE (1 << 17)
 /* Wrap-safe comparison of ENet millisecond times. */
 #define TIME_BEFORE(a, b) ((int32_t)((a) - (b)) < 0)
 #define MAX_LINE (4 << 20)
@@ -275,9 +275,13 @@ static void enqueue_text(const char *text) {
   const char *s = text;
   while (*s) {
     size_t n = strcspn(s, ";\n");
-    if (n > 0 && (q_tail + 1) % MAX_QUEUE != q_head) {
-      queue[q_tail] = strndup(s, n);
-      q_tail = (q_tail + 1) % MAX_QUEUE;
+    if (n > 0) {
+      if ((q_tail + 1) % MAX_QUEUE == q_head) {
+        out("{\"ev\":\"error\",\"msg\":\"command queue full, command dropped\"}");
+      } else {
+        queue[q_tail] = strndup(s, n);
+        q_tail = (q_tail + 1) % MAX_QUEUE;
+      }
     }
     s += n;
     if (*s) s++;

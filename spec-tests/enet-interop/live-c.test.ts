@@ -229,6 +229,32 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     await client.proc.waitFor((e) => e.ev === "disconnect");
   });
 
+  test("10,000 reliable messages, 2,500 on each of 4 channels, each way: all delivered once, in order per channel", async () => {
+    const many: Planned[] = [];
+    for (let i = 0; i < 2500; i++) for (let ch = 0; ch < CHANNELS; ch++) many.push(plan(ch, PacketFlags.RELIABLE, 100 + (i % 50), (i * 4 + ch) % 256));
+
+    const server = await startCPeer(bin(), { server: true, port: 0, echo: true, channels: CHANNELS, hexLimit: 0 });
+    track(server.proc);
+    const a = await ourHost();
+    const peer = await a.conn.connectToHost("127.0.0.1", server.port, { channels: CHANNELS, data: 12 });
+    await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    for (const p of many) peer.send(p.channel, p.data, p.flags);
+    await server.proc.waitForCount((e) => e.ev === "receive", many.length, 10000);
+    assertCReceived(server.proc.events, many, "C server received");
+    await a.pump.waitForCount((e) => e.type === EventType.RECEIVE, many.length, 10000, "echoes");
+    assertOursReceived(a.pump.events, many, "our client got the echoes");
+
+    const port = await freeUdpPort();
+    const b = await ourHost({ server: true, port });
+    echo(b.pump);
+    const client = track((await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 13, channels: CHANNELS, hexLimit: 0 })).proc);
+    await client.waitFor((e) => e.ev === "connect");
+    client.command(...many.map(cSend));
+    await client.waitForCount((e) => e.ev === "receive", many.length, 10000);
+    assertOursReceived(b.pump.events, many, "our server received");
+    assertCReceived(client.events, many, "C client got our echoes");
+  });
+
   test("three C clients on our server at once: separate peers, own echoes, broadcast, refusing when full", async () => {
     const port = await freeUdpPort();
     const { conn, pump } = await ourHost({ server: true, port }); // maxPeers 4
