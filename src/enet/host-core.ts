@@ -43,7 +43,10 @@ import {
   handleSendUnsequenced,
   type IncomingSink,
 } from "./incoming.ts";
-import { ConnectField, writeOutgoingCommand } from "./outgoing.ts";
+import { DatagramWriter } from "./datagram-writer.ts";
+import { ConnectField } from "./outgoing.ts";
+import { acceptConnect, handleVerifyConnect } from "./handshake.ts";
+import { checkTimeouts } from "./timeouts.ts";
 import { ACK_STRIDE, PeerCore } from "./peer-core.ts";
 import { bandwidthThrottle, clampWindow, updateRoundTripTime, windowSizeFromBandwidth, type BandwidthHost } from "./throttle.ts";
 import {
@@ -60,14 +63,12 @@ import {
   ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT,
   ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT,
   ENET_PROTOCOL_MAXIMUM_MTU,
-  ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS,
   ENET_PROTOCOL_MAXIMUM_PEER_ID,
   ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE,
   ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT,
   ENET_PROTOCOL_MINIMUM_MTU,
   ENET_PROTOCOL_MINIMUM_WINDOW_SIZE,
   ProtocolCommand,
-  encodeHeader,
   readU16BE as u16,
   readU32BE as u32,
   writeU32BE as put32,
@@ -133,8 +134,6 @@ interface QueuedEvent extends HostEvent {
 
 /** Time stamps are integer milliseconds offset by one, so 0 can keep meaning "never" as in C ENet. */
 const TIME_BIAS = 1;
-/** Commands are assembled after room for the largest header (4 bytes plus a 4-byte checksum). */
-const BODY_OFFSET = 8;
 const MAX_PENDING_ACKNOWLEDGEMENTS = 65536;
 const HEADER_SIZE_FOR_MTU = 4;
 
@@ -173,14 +172,12 @@ export class HostCore implements IncomingSink, BandwidthHost {
   private eventHead = 0;
   private transmits: Transmit[] = [];
   private transmitHead = 0;
-  /** Datagram under construction: commands from BODY_OFFSET, header written in front at the end. */
-  private readonly sendBuffer = new Uint8Array(BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU * 2);
+  private readonly writer = new DatagramWriter();
+  /** Decompressed datagrams are rebuilt here (header + commands). */
   private readonly receiveBuffer = new Uint8Array(ENET_PROTOCOL_MAXIMUM_MTU);
-  private writePos = BODY_OFFSET;
-  private packetSize = 0;
-  private commandCount = 0;
-  private needsSentTime = false;
-  private retransmitScratch: OutgoingCommand[] = [];
+  /** Checksum seeds are written here to be fed to the CRC. */
+  private readonly seedBytes = new Uint8Array(4);
+  private readonly retransmitScratch: OutgoingCommand[] = [];
 
   constructor(options: HostCoreOptions = {}) {
     const peerCount = options.peerCount ?? 32;
@@ -484,13 +481,15 @@ export class HostCore implements IncomingSink, BandwidthHost {
     this.drops.limits++;
   }
 
-  private notifyConnect(peer: PeerCore): void {
+  /** @internal The connection is up: CONNECT event. */
+  notifyConnect(peer: PeerCore): void {
     this.recalculateBandwidthLimits = true;
     peer.state = PeerState.STATE_CONNECTED;
     this.pushEvent(EventType.CONNECT, peer, peer.eventData, 0, null, 0, false);
   }
 
-  private dispatchZombie(peer: PeerCore): void {
+  /** @internal The connection is gone: DISCONNECT event, slot reset when the event is read. */
+  dispatchZombie(peer: PeerCore): void {
     if (peer.state === PeerState.STATE_ZOMBIE) return;
     peer.state = PeerState.STATE_ZOMBIE;
     this.pushEvent(EventType.DISCONNECT, peer, 0, 0, null, 0, true);
@@ -573,11 +572,9 @@ export class HostCore implements IncomingSink, BandwidthHost {
       const at = headerSize - CHECKSUM_SIZE;
       const desired = u32(data, at);
       const seed = peer !== null ? peer.connectID : 0;
-      const seedBytes = this.sendBuffer; // scratch: 4 bytes at the end are never used for a datagram in progress here
-      const s = seedBytes.length - 4;
-      put32(seedBytes, s, seed);
+      put32(this.seedBytes, 0, seed);
       let crc = crc32Update(CRC32_INITIAL, data, 0, at);
-      crc = crc32Update(crc, seedBytes, s, s + 4);
+      crc = crc32Update(crc, this.seedBytes, 0, 4);
       crc = crc32Update(crc, data, headerSize, length);
       if (crc32Final(crc) !== desired) {
         this.drops.datagrams++;
@@ -623,11 +620,11 @@ export class HostCore implements IncomingSink, BandwidthHost {
             result = HANDLER_ERROR;
             break;
           }
-          peer = this.handleConnect(data, at, address, port);
+          peer = acceptConnect(this, data, at, address, port);
           if (peer === null) result = HANDLER_ERROR;
           break;
         case ProtocolCommand.VERIFY_CONNECT:
-          result = this.handleVerifyConnect(peer!, data, at);
+          result = handleVerifyConnect(this, peer!, data, at);
           break;
         case ProtocolCommand.DISCONNECT:
           result = this.handleDisconnect(peer!, commandByte, u32(data, at + 4));
@@ -757,115 +754,6 @@ export class HostCore implements IncomingSink, BandwidthHost {
     return HANDLER_OK;
   }
 
-  private handleConnect(data: Uint8Array, at: number, address: string, port: number): PeerCore | null {
-    if (this.refuseConnections) return null;
-    let channelCount = u32(data, at + 16);
-    if (channelCount < ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
-    const connectID = u32(data, at + 40);
-    let peer: PeerCore | null = null;
-    let duplicatePeers = 0;
-    for (const current of this.peers) {
-      if (current.state === PeerState.STATE_DISCONNECTED) {
-        if (peer === null) peer = current;
-      } else if (current.state !== PeerState.STATE_CONNECTING && current.address === address) {
-        if (current.port === port && current.connectID === connectID) return null;
-        duplicatePeers++;
-      }
-    }
-    if (peer === null || duplicatePeers >= this.duplicatePeers) return null;
-    if (channelCount > this.channelLimit) channelCount = this.channelLimit;
-    peer.allocateChannels(channelCount);
-    peer.state = PeerState.STATE_ACKNOWLEDGING_CONNECT;
-    peer.connectID = connectID;
-    peer.address = address;
-    peer.port = port;
-    peer.mtu = this.mtu;
-    peer.outgoingPeerID = u16(data, at + 4);
-    peer.incomingBandwidth = u32(data, at + 20);
-    peer.outgoingBandwidth = u32(data, at + 24);
-    peer.packetThrottleInterval = u32(data, at + 28);
-    peer.packetThrottleAcceleration = u32(data, at + 32);
-    peer.packetThrottleDeceleration = u32(data, at + 36);
-    peer.eventData = u32(data, at + 44);
-
-    const sessionMask = ENET_PROTOCOL_HEADER_SESSION_MASK >> ENET_PROTOCOL_HEADER_SESSION_SHIFT;
-    const remoteIncoming = data[at + 6]!;
-    const remoteOutgoing = data[at + 7]!;
-    let incomingSessionID = remoteIncoming === 0xff ? peer.outgoingSessionID : remoteIncoming;
-    incomingSessionID = (incomingSessionID + 1) & sessionMask;
-    if (incomingSessionID === peer.outgoingSessionID) incomingSessionID = (incomingSessionID + 1) & sessionMask;
-    peer.outgoingSessionID = incomingSessionID;
-    let outgoingSessionID = remoteOutgoing === 0xff ? peer.incomingSessionID : remoteOutgoing;
-    outgoingSessionID = (outgoingSessionID + 1) & sessionMask;
-    if (outgoingSessionID === peer.incomingSessionID) outgoingSessionID = (outgoingSessionID + 1) & sessionMask;
-    peer.incomingSessionID = outgoingSessionID;
-
-    let mtu = u32(data, at + 8);
-    if (mtu < ENET_PROTOCOL_MINIMUM_MTU) mtu = ENET_PROTOCOL_MINIMUM_MTU;
-    else if (mtu > ENET_PROTOCOL_MAXIMUM_MTU) mtu = ENET_PROTOCOL_MAXIMUM_MTU;
-    if (mtu < peer.mtu) peer.mtu = mtu;
-
-    peer.windowSize = windowSizeFromBandwidth(this.outgoingBandwidth, peer.incomingBandwidth);
-    let windowSize =
-      this.incomingBandwidth === 0
-        ? ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE
-        : Math.floor(this.incomingBandwidth / ENET_PEER_WINDOW_SIZE_SCALE) * ENET_PROTOCOL_MINIMUM_WINDOW_SIZE;
-    const requested = u32(data, at + 12);
-    if (windowSize > requested) windowSize = requested;
-    windowSize = clampWindow(windowSize);
-
-    const c = new Uint32Array(ConnectField.Count);
-    c[ConnectField.OutgoingPeerID] = peer.incomingPeerID;
-    c[ConnectField.IncomingSessionID] = incomingSessionID;
-    c[ConnectField.OutgoingSessionID] = outgoingSessionID;
-    c[ConnectField.Mtu] = peer.mtu;
-    c[ConnectField.WindowSize] = windowSize;
-    c[ConnectField.ChannelCount] = channelCount;
-    c[ConnectField.IncomingBandwidth] = this.incomingBandwidth;
-    c[ConnectField.OutgoingBandwidth] = this.outgoingBandwidth;
-    c[ConnectField.PacketThrottleInterval] = peer.packetThrottleInterval;
-    c[ConnectField.PacketThrottleAcceleration] = peer.packetThrottleAcceleration;
-    c[ConnectField.PacketThrottleDeceleration] = peer.packetThrottleDeceleration;
-    c[ConnectField.ConnectID] = connectID;
-    peer.queueControl(ProtocolCommand.VERIFY_CONNECT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, 0, 0, 0, c);
-    return peer;
-  }
-
-  private handleVerifyConnect(peer: PeerCore, data: Uint8Array, at: number): number {
-    if (peer.state !== PeerState.STATE_CONNECTING) return HANDLER_OK;
-    const channelCount = u32(data, at + 16);
-    if (
-      channelCount < ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT ||
-      channelCount > ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT ||
-      u32(data, at + 28) !== peer.packetThrottleInterval ||
-      u32(data, at + 32) !== peer.packetThrottleAcceleration ||
-      u32(data, at + 36) !== peer.packetThrottleDeceleration ||
-      u32(data, at + 40) !== peer.connectID
-    ) {
-      peer.eventData = 0;
-      this.dispatchZombie(peer);
-      return HANDLER_ERROR;
-    }
-    peer.removeSentReliableCommand(1, 0xff);
-    if (channelCount < peer.channelCount) {
-      peer.channelCount = channelCount;
-      peer.channels.length = channelCount;
-    }
-    peer.outgoingPeerID = u16(data, at + 4);
-    peer.incomingSessionID = data[at + 6]!;
-    peer.outgoingSessionID = data[at + 7]!;
-    let mtu = u32(data, at + 8);
-    if (mtu < ENET_PROTOCOL_MINIMUM_MTU) mtu = ENET_PROTOCOL_MINIMUM_MTU;
-    else if (mtu > ENET_PROTOCOL_MAXIMUM_MTU) mtu = ENET_PROTOCOL_MAXIMUM_MTU;
-    if (mtu < peer.mtu) peer.mtu = mtu;
-    const windowSize = clampWindow(u32(data, at + 12));
-    if (windowSize < peer.windowSize) peer.windowSize = windowSize;
-    peer.incomingBandwidth = u32(data, at + 20);
-    peer.outgoingBandwidth = u32(data, at + 24);
-    this.notifyConnect(peer);
-    return HANDLER_OK;
-  }
-
   private handleDisconnect(peer: PeerCore, commandByte: number, data: number): number {
     const s = peer.state;
     if (s === PeerState.STATE_DISCONNECTED || s === PeerState.STATE_ZOMBIE || s === PeerState.STATE_ACKNOWLEDGING_DISCONNECT) return HANDLER_OK;
@@ -908,18 +796,16 @@ export class HostCore implements IncomingSink, BandwidthHost {
       do {
         if (peer.state === PeerState.STATE_DISCONNECTED || peer.state === PeerState.STATE_ZOMBIE) break;
         peer.continueSending = false;
-        this.writePos = BODY_OFFSET;
-        this.packetSize = HEADER_SIZE_FOR_MTU;
-        this.commandCount = 0;
-        this.needsSentTime = false;
+        this.writer.begin();
 
         if (peer.acknowledgements.length > 0) this.sendAcknowledgements(peer);
         if (
           checkForTimeouts &&
           peer.sentReliableCount > 0 &&
           this.serviceTime >= peer.nextTimeout &&
-          this.checkTimeouts(peer)
+          checkTimeouts(peer, this.serviceTime, this.retransmitScratch)
         ) {
+          this.notifyDisconnect(peer);
           break;
         }
         let canPing = true;
@@ -928,12 +814,12 @@ export class HostCore implements IncomingSink, BandwidthHost {
           canPing &&
           peer.firstSentReliable() === undefined &&
           Math.abs(this.serviceTime - peer.lastReceiveTime) >= peer.pingInterval &&
-          peer.mtu - this.packetSize >= COMMAND_SIZES[ProtocolCommand.PING]!
+          peer.mtu - this.writer.packetSize >= COMMAND_SIZES[ProtocolCommand.PING]!
         ) {
           this.ping(peer);
           this.checkOutgoingCommands(peer);
         }
-        if (this.commandCount === 0) break;
+        if (this.writer.commandCount === 0) break;
 
         if (peer.packetLossEpoch === 0) {
           peer.packetLossEpoch = this.serviceTime;
@@ -945,119 +831,29 @@ export class HostCore implements IncomingSink, BandwidthHost {
           peer.packetsSent = 0;
           peer.packetsLost = 0;
         }
-        this.finishDatagram(peer);
+        const datagram = this.writer.finish(peer, this.serviceTime, this.compressor, this.checksum);
+        this.totalSentData += datagram.length;
+        this.totalSentPackets++;
+        this.transmits.push({ data: datagram, address: peer.address, port: peer.port });
         peer.lastSendTime = this.serviceTime;
         // A datagram always carries at least one command, so this terminates; the cap is a guard against bugs.
       } while (peer.continueSending && ++passes < 1_000_000);
     }
   }
 
-  private finishDatagram(peer: PeerCore): void {
-    const buf = this.sendBuffer;
-    const bodyLength = this.writePos - BODY_OFFSET;
-    let body: Uint8Array | null = null;
-    if (this.compressor !== null) {
-      const compressed = this.compressor.compress(buf.subarray(BODY_OFFSET, this.writePos), bodyLength);
-      if (compressed !== null && compressed.length > 0 && compressed.length < bodyLength) body = compressed;
-    }
-    const hasPeerID = peer.outgoingPeerID < ENET_PROTOCOL_MAXIMUM_PEER_ID;
-    const sentTime = this.needsSentTime ? this.serviceTime & 0xffff : -1;
-    const headerSize = (sentTime >= 0 ? 4 : 2) + (this.checksum ? CHECKSUM_SIZE : 0);
-    const start = BODY_OFFSET - headerSize;
-    encodeHeader(buf, start, peer.outgoingPeerID, hasPeerID ? peer.outgoingSessionID : 0, body !== null, sentTime, this.checksum);
-    if (this.checksum) {
-      const at = BODY_OFFSET - CHECKSUM_SIZE;
-      put32(buf, at, hasPeerID ? peer.connectID : 0);
-      put32(buf, at, crc32Final(crc32Update(CRC32_INITIAL, buf, start, this.writePos)));
-    }
-    let datagram: Uint8Array;
-    if (body === null) {
-      datagram = buf.slice(start, this.writePos);
-    } else {
-      datagram = new Uint8Array(headerSize + body.length);
-      datagram.set(buf.subarray(start, BODY_OFFSET), 0);
-      datagram.set(body, headerSize);
-    }
-    this.totalSentData += datagram.length;
-    this.totalSentPackets++;
-    this.transmits.push({ data: datagram, address: peer.address, port: peer.port });
-  }
-
   private sendAcknowledgements(peer: PeerCore): void {
     const acks = peer.acknowledgements;
-    const buf = this.sendBuffer;
-    const ackSize = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE]!;
     let i = 0;
     for (; i < acks.length; i += ACK_STRIDE) {
-      if (this.commandCount >= ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS || peer.mtu - this.packetSize < ackSize) {
+      if (!this.writer.fitsAcknowledgement(peer.mtu)) {
         peer.continueSending = true;
         break;
       }
-      const channelID = acks[i]!;
-      const seq = acks[i + 1]!;
-      const commandNumber = acks[i + 2]!;
-      const sentTime = acks[i + 3]!;
-      const p = this.writePos;
-      buf[p] = ProtocolCommand.ACKNOWLEDGE;
-      buf[p + 1] = channelID;
-      buf[p + 2] = buf[p + 4] = (seq >>> 8) & 0xff;
-      buf[p + 3] = buf[p + 5] = seq & 0xff;
-      buf[p + 6] = (sentTime >>> 8) & 0xff;
-      buf[p + 7] = sentTime & 0xff;
-      this.writePos += ackSize;
-      this.packetSize += ackSize;
-      this.commandCount++;
-      if (commandNumber === ProtocolCommand.DISCONNECT) this.dispatchZombie(peer);
+      this.writer.writeAcknowledgement(acks[i]!, acks[i + 1]!, acks[i + 3]!);
+      if (acks[i + 2] === ProtocolCommand.DISCONNECT) this.dispatchZombie(peer);
     }
     if (i >= acks.length) acks.length = 0;
     else acks.splice(0, i);
-  }
-
-  /** enet_protocol_check_timeouts. Returns true when the peer timed out (and was disconnected). */
-  private checkTimeouts(peer: PeerCore): boolean {
-    const list = peer.sentReliableCommands;
-    const retransmit = this.retransmitScratch;
-    retransmit.length = 0;
-    const now = this.serviceTime;
-    let write = 0;
-    let i = peer.sentHead;
-    let timedOut = false;
-    for (; i < list.length; i++) {
-      const cmd = list[i]!;
-      if (cmd.done) continue;
-      if (now - cmd.sentTime < cmd.roundTripTimeout) {
-        list[write++] = cmd;
-        continue;
-      }
-      if (peer.earliestTimeout === 0 || cmd.sentTime < peer.earliestTimeout) peer.earliestTimeout = cmd.sentTime;
-      if (
-        peer.earliestTimeout !== 0 &&
-        (now - peer.earliestTimeout >= peer.timeoutMaximum ||
-          (cmd.roundTripTimeout >= cmd.roundTripTimeoutLimit && now - peer.earliestTimeout >= peer.timeoutMinimum))
-      ) {
-        timedOut = true;
-        break;
-      }
-      if (cmd.packet !== null) peer.reliableDataInTransit -= cmd.fragmentLength;
-      cmd.inFlight = false;
-      peer.packetsLost++;
-      cmd.roundTripTimeout *= 2;
-      retransmit.push(cmd);
-    }
-    for (; i < list.length; i++) list[write++] = list[i]!;
-    list.length = write;
-    peer.sentHead = 0;
-    if (retransmit.length > 0) {
-      peer.requeueFront(retransmit);
-      retransmit.length = 0;
-    }
-    if (timedOut) {
-      this.notifyDisconnect(peer);
-      return true;
-    }
-    const head = peer.firstSentReliable();
-    if (head !== undefined) peer.nextTimeout = head.sentTime + head.roundTripTimeout;
-    return false;
   }
 
   /**
@@ -1067,7 +863,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
   private checkOutgoingCommands(peer: PeerCore): boolean {
     const A = peer.outgoingCommands;
     const B = peer.outgoingReliable;
-    const buf = this.sendBuffer;
+    const writer = this.writer;
     let a = peer.outgoingHead;
     let b = peer.outgoingReliableHead;
     let stopReliable = false;
@@ -1129,9 +925,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
         }
         canPing = false;
       }
-      const size = COMMAND_SIZES[cmd.commandByte & ENET_PROTOCOL_COMMAND_MASK]!;
-      const room = peer.mtu - this.packetSize;
-      if (this.commandCount >= ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS || room < size || (cmd.packet !== null && room < size + cmd.fragmentLength)) {
+      if (!writer.fits(peer.mtu, COMMAND_SIZES[cmd.commandByte & ENET_PROTOCOL_COMMAND_MASK]!, cmd.packet !== null ? cmd.fragmentLength : 0)) {
         peer.continueSending = true;
         break;
       }
@@ -1153,7 +947,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
         cmd.inFlight = true;
         peer.unacknowledged.set(cmd.channelID * 65536 + cmd.reliableSequenceNumber, cmd);
         cmd.sentTime = this.serviceTime;
-        this.needsSentTime = true;
+        writer.needsSentTime = true;
         peer.reliableDataInTransit += cmd.fragmentLength;
       } else {
         cmd.done = true;
@@ -1166,10 +960,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
           }
         }
       }
-      const written = writeOutgoingCommand(cmd, buf, this.writePos);
-      this.writePos += written;
-      this.packetSize += written;
-      this.commandCount++;
+      writer.writeCommand(cmd);
       peer.packetsSent++;
     }
     peer.outgoingHead = a;

@@ -1,0 +1,106 @@
+/**
+ * Assembles one outgoing datagram in a reused buffer: commands are appended after room
+ * for the largest header, and the header (peer ID, session, flags, sent time, optional
+ * CRC32) is written in front when the datagram is finished, as enet_protocol_send_outgoing_commands does.
+ */
+import type { Compressor } from "../compress/types.ts";
+import type { OutgoingCommand } from "./commands.ts";
+import { CRC32_INITIAL, crc32Final, crc32Update } from "./crc32.ts";
+import { writeOutgoingCommand } from "./outgoing.ts";
+import type { PeerCore } from "./peer-core.ts";
+import {
+  CHECKSUM_SIZE,
+  COMMAND_SIZES,
+  ENET_PROTOCOL_MAXIMUM_MTU,
+  ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS,
+  ENET_PROTOCOL_MAXIMUM_PEER_ID,
+  ProtocolCommand,
+  encodeHeader,
+  writeU32BE as put32,
+} from "./wire.ts";
+
+/** Commands start after room for the largest header (4 bytes plus a 4-byte checksum). */
+const BODY_OFFSET = 8;
+/** C ENet counts sizeof(ENetProtocolHeader) against the MTU (the checksum is not counted). */
+const HEADER_SIZE_FOR_MTU = 4;
+const ACK_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE]!;
+
+export class DatagramWriter {
+  /** Room for an MTU of commands plus one payload that may overhang while being copied. */
+  private readonly buffer = new Uint8Array(BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU * 2);
+  private writePos = BODY_OFFSET;
+  /** Bytes counted against the peer's MTU, as C ENet counts them. */
+  packetSize = HEADER_SIZE_FOR_MTU;
+  commandCount = 0;
+  /** A reliable command is inside: the header carries the sent time (echoed by acknowledgements). */
+  needsSentTime = false;
+
+  begin(): void {
+    this.writePos = BODY_OFFSET;
+    this.packetSize = HEADER_SIZE_FOR_MTU;
+    this.commandCount = 0;
+    this.needsSentTime = false;
+  }
+
+  /** Whether a command of `size` bytes plus `payload` bytes still fits the MTU and the 32-command limit. */
+  fits(mtu: number, size: number, payload: number): boolean {
+    if (this.commandCount >= ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS) return false;
+    const room = mtu - this.packetSize;
+    return room >= size && room >= size + payload;
+  }
+
+  fitsAcknowledgement(mtu: number): boolean {
+    return this.fits(mtu, ACK_SIZE, 0);
+  }
+
+  writeAcknowledgement(channelID: number, reliableSequenceNumber: number, sentTime: number): void {
+    const b = this.buffer;
+    const p = this.writePos;
+    b[p] = ProtocolCommand.ACKNOWLEDGE;
+    b[p + 1] = channelID;
+    b[p + 2] = b[p + 4] = (reliableSequenceNumber >>> 8) & 0xff;
+    b[p + 3] = b[p + 5] = reliableSequenceNumber & 0xff;
+    b[p + 6] = (sentTime >>> 8) & 0xff;
+    b[p + 7] = sentTime & 0xff;
+    this.writePos += ACK_SIZE;
+    this.packetSize += ACK_SIZE;
+    this.commandCount++;
+  }
+
+  writeCommand(cmd: OutgoingCommand): void {
+    const written = writeOutgoingCommand(cmd, this.buffer, this.writePos);
+    this.writePos += written;
+    this.packetSize += written;
+    this.commandCount++;
+  }
+
+  /**
+   * Write the header for `peer` and return the finished datagram (a fresh copy the caller
+   * owns). The checksum covers the header, the seed and the uncompressed commands; the
+   * commands are replaced by their compressed form only when that is strictly smaller.
+   */
+  finish(peer: PeerCore, serviceTime: number, compressor: Compressor | null, checksum: boolean): Uint8Array {
+    const buf = this.buffer;
+    const bodyLength = this.writePos - BODY_OFFSET;
+    let body: Uint8Array | null = null;
+    if (compressor !== null) {
+      const compressed = compressor.compress(buf.subarray(BODY_OFFSET, this.writePos), bodyLength);
+      if (compressed !== null && compressed.length > 0 && compressed.length < bodyLength) body = compressed;
+    }
+    const hasPeerID = peer.outgoingPeerID < ENET_PROTOCOL_MAXIMUM_PEER_ID;
+    const sentTime = this.needsSentTime ? serviceTime & 0xffff : -1;
+    const headerSize = (sentTime >= 0 ? 4 : 2) + (checksum ? CHECKSUM_SIZE : 0);
+    const start = BODY_OFFSET - headerSize;
+    encodeHeader(buf, start, peer.outgoingPeerID, hasPeerID ? peer.outgoingSessionID : 0, body !== null, sentTime, checksum);
+    if (checksum) {
+      const at = BODY_OFFSET - CHECKSUM_SIZE;
+      put32(buf, at, hasPeerID ? peer.connectID : 0);
+      put32(buf, at, crc32Final(crc32Update(CRC32_INITIAL, buf, start, this.writePos)));
+    }
+    if (body === null) return buf.slice(start, this.writePos);
+    const datagram = new Uint8Array(headerSize + body.length);
+    datagram.set(buf.subarray(start, BODY_OFFSET), 0);
+    datagram.set(body, headerSize);
+    return datagram;
+  }
+}

@@ -1,0 +1,138 @@
+/** The connection handshake: CONNECT -> VERIFY_CONNECT -> acknowledgement. */
+import { PeerState } from "./enums.ts";
+import type { HostCore } from "./host-core.ts";
+import { HANDLER_ERROR, HANDLER_OK } from "./incoming.ts";
+import { ConnectField } from "./outgoing.ts";
+import type { PeerCore } from "./peer-core.ts";
+import { ENET_PEER_WINDOW_SIZE_SCALE } from "./constants.ts";
+import { clampWindow, windowSizeFromBandwidth } from "./throttle.ts";
+import {
+  ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE,
+  ENET_PROTOCOL_HEADER_SESSION_MASK,
+  ENET_PROTOCOL_HEADER_SESSION_SHIFT,
+  ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT,
+  ENET_PROTOCOL_MAXIMUM_MTU,
+  ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE,
+  ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT,
+  ENET_PROTOCOL_MINIMUM_MTU,
+  ENET_PROTOCOL_MINIMUM_WINDOW_SIZE,
+  ProtocolCommand,
+  readU16BE as u16,
+  readU32BE as u32,
+} from "./wire.ts";
+
+/**
+ * A CONNECT from an unknown address/port (peer ID 0xFFF): pick a free slot, derive the
+ * session IDs, negotiate MTU, window and channels, and queue VERIFY_CONNECT
+ * (enet_protocol_handle_connect). Returns null to ignore it: refusing, full, duplicate
+ * connect ID (a retransmitted CONNECT), too many peers from one address, bad channel count.
+ */
+export function acceptConnect(host: HostCore, data: Uint8Array, at: number, address: string, port: number): PeerCore | null {
+  if (host.refuseConnections) return null;
+  let channelCount = u32(data, at + 16);
+  if (channelCount < ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
+  const connectID = u32(data, at + 40);
+  let peer: PeerCore | null = null;
+  let duplicatePeers = 0;
+  for (const current of host.peers) {
+    if (current.state === PeerState.STATE_DISCONNECTED) {
+      if (peer === null) peer = current;
+    } else if (current.state !== PeerState.STATE_CONNECTING && current.address === address) {
+      if (current.port === port && current.connectID === connectID) return null;
+      duplicatePeers++;
+    }
+  }
+  if (peer === null || duplicatePeers >= host.duplicatePeers) return null;
+  if (channelCount > host.channelLimit) channelCount = host.channelLimit;
+  peer.allocateChannels(channelCount);
+  peer.state = PeerState.STATE_ACKNOWLEDGING_CONNECT;
+  peer.connectID = connectID;
+  peer.address = address;
+  peer.port = port;
+  peer.mtu = host.mtu;
+  peer.outgoingPeerID = u16(data, at + 4);
+  peer.incomingBandwidth = u32(data, at + 20);
+  peer.outgoingBandwidth = u32(data, at + 24);
+  peer.packetThrottleInterval = u32(data, at + 28);
+  peer.packetThrottleAcceleration = u32(data, at + 32);
+  peer.packetThrottleDeceleration = u32(data, at + 36);
+  peer.eventData = u32(data, at + 44);
+
+  const sessionMask = ENET_PROTOCOL_HEADER_SESSION_MASK >> ENET_PROTOCOL_HEADER_SESSION_SHIFT;
+  const remoteIncoming = data[at + 6]!;
+  const remoteOutgoing = data[at + 7]!;
+  let incomingSessionID = remoteIncoming === 0xff ? peer.outgoingSessionID : remoteIncoming;
+  incomingSessionID = (incomingSessionID + 1) & sessionMask;
+  if (incomingSessionID === peer.outgoingSessionID) incomingSessionID = (incomingSessionID + 1) & sessionMask;
+  peer.outgoingSessionID = incomingSessionID;
+  let outgoingSessionID = remoteOutgoing === 0xff ? peer.incomingSessionID : remoteOutgoing;
+  outgoingSessionID = (outgoingSessionID + 1) & sessionMask;
+  if (outgoingSessionID === peer.incomingSessionID) outgoingSessionID = (outgoingSessionID + 1) & sessionMask;
+  peer.incomingSessionID = outgoingSessionID;
+
+  let mtu = u32(data, at + 8);
+  if (mtu < ENET_PROTOCOL_MINIMUM_MTU) mtu = ENET_PROTOCOL_MINIMUM_MTU;
+  else if (mtu > ENET_PROTOCOL_MAXIMUM_MTU) mtu = ENET_PROTOCOL_MAXIMUM_MTU;
+  if (mtu < peer.mtu) peer.mtu = mtu;
+
+  peer.windowSize = windowSizeFromBandwidth(host.outgoingBandwidth, peer.incomingBandwidth);
+  let windowSize =
+    host.incomingBandwidth === 0
+      ? ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE
+      : Math.floor(host.incomingBandwidth / ENET_PEER_WINDOW_SIZE_SCALE) * ENET_PROTOCOL_MINIMUM_WINDOW_SIZE;
+  const requested = u32(data, at + 12);
+  if (windowSize > requested) windowSize = requested;
+  windowSize = clampWindow(windowSize);
+
+  const c = new Uint32Array(ConnectField.Count);
+  c[ConnectField.OutgoingPeerID] = peer.incomingPeerID;
+  c[ConnectField.IncomingSessionID] = incomingSessionID;
+  c[ConnectField.OutgoingSessionID] = outgoingSessionID;
+  c[ConnectField.Mtu] = peer.mtu;
+  c[ConnectField.WindowSize] = windowSize;
+  c[ConnectField.ChannelCount] = channelCount;
+  c[ConnectField.IncomingBandwidth] = host.incomingBandwidth;
+  c[ConnectField.OutgoingBandwidth] = host.outgoingBandwidth;
+  c[ConnectField.PacketThrottleInterval] = peer.packetThrottleInterval;
+  c[ConnectField.PacketThrottleAcceleration] = peer.packetThrottleAcceleration;
+  c[ConnectField.PacketThrottleDeceleration] = peer.packetThrottleDeceleration;
+  c[ConnectField.ConnectID] = connectID;
+  peer.queueControl(ProtocolCommand.VERIFY_CONNECT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, 0, 0, 0, c);
+  return peer;
+}
+
+/** The server's answer to our CONNECT (enet_protocol_handle_verify_connect). */
+export function handleVerifyConnect(host: HostCore, peer: PeerCore, data: Uint8Array, at: number): number {
+  if (peer.state !== PeerState.STATE_CONNECTING) return HANDLER_OK;
+  const channelCount = u32(data, at + 16);
+  if (
+    channelCount < ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT ||
+    channelCount > ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT ||
+    u32(data, at + 28) !== peer.packetThrottleInterval ||
+    u32(data, at + 32) !== peer.packetThrottleAcceleration ||
+    u32(data, at + 36) !== peer.packetThrottleDeceleration ||
+    u32(data, at + 40) !== peer.connectID
+  ) {
+    peer.eventData = 0;
+    host.dispatchZombie(peer);
+    return HANDLER_ERROR;
+  }
+  peer.removeSentReliableCommand(1, 0xff);
+  if (channelCount < peer.channelCount) {
+    peer.channelCount = channelCount;
+    peer.channels.length = channelCount;
+  }
+  peer.outgoingPeerID = u16(data, at + 4);
+  peer.incomingSessionID = data[at + 6]!;
+  peer.outgoingSessionID = data[at + 7]!;
+  let mtu = u32(data, at + 8);
+  if (mtu < ENET_PROTOCOL_MINIMUM_MTU) mtu = ENET_PROTOCOL_MINIMUM_MTU;
+  else if (mtu > ENET_PROTOCOL_MAXIMUM_MTU) mtu = ENET_PROTOCOL_MAXIMUM_MTU;
+  if (mtu < peer.mtu) peer.mtu = mtu;
+  const windowSize = clampWindow(u32(data, at + 12));
+  if (windowSize < peer.windowSize) peer.windowSize = windowSize;
+  peer.incomingBandwidth = u32(data, at + 20);
+  peer.outgoingBandwidth = u32(data, at + 24);
+  host.notifyConnect(peer);
+  return HANDLER_OK;
+}

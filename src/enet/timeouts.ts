@@ -1,0 +1,51 @@
+/** Retransmission and peer timeouts (enet_protocol_check_timeouts). */
+import type { OutgoingCommand } from "./commands.ts";
+import type { PeerCore } from "./peer-core.ts";
+
+/**
+ * Requeue every sent reliable command whose retransmission timeout expired (doubling
+ * that timeout), or report that the peer timed out: the oldest unacknowledged command
+ * has been outstanding for timeoutMaximum, or for timeoutMinimum once its timeout has
+ * grown to timeoutLimit times its first value. Returns true on a peer timeout.
+ */
+export function checkTimeouts(peer: PeerCore, now: number, scratch: OutgoingCommand[]): boolean {
+  const list = peer.sentReliableCommands;
+  const retransmit = scratch;
+  retransmit.length = 0;
+  let write = 0;
+  let i = peer.sentHead;
+  let timedOut = false;
+  for (; i < list.length; i++) {
+    const cmd = list[i]!;
+    if (cmd.done) continue;
+    if (now - cmd.sentTime < cmd.roundTripTimeout) {
+      list[write++] = cmd;
+      continue;
+    }
+    if (peer.earliestTimeout === 0 || cmd.sentTime < peer.earliestTimeout) peer.earliestTimeout = cmd.sentTime;
+    if (
+      peer.earliestTimeout !== 0 &&
+      (now - peer.earliestTimeout >= peer.timeoutMaximum ||
+        (cmd.roundTripTimeout >= cmd.roundTripTimeoutLimit && now - peer.earliestTimeout >= peer.timeoutMinimum))
+    ) {
+      timedOut = true;
+      break;
+    }
+    if (cmd.packet !== null) peer.reliableDataInTransit -= cmd.fragmentLength;
+    cmd.inFlight = false;
+    peer.packetsLost++;
+    cmd.roundTripTimeout *= 2;
+    retransmit.push(cmd);
+  }
+  for (; i < list.length; i++) list[write++] = list[i]!;
+  list.length = write;
+  peer.sentHead = 0;
+  if (retransmit.length > 0) {
+    peer.requeueFront(retransmit);
+    retransmit.length = 0;
+  }
+  if (timedOut) return true;
+  const head = peer.firstSentReliable();
+  if (head !== undefined) peer.nextTimeout = head.sentTime + head.roundTripTimeout;
+  return false;
+}
