@@ -28,7 +28,7 @@ export function median(values: number[]): number {
 
 /** ours/peer for throughput, peer/ours for costs, so that > 1 always means "ours is better". */
 export function ratio(row: Row): number | null {
-  if (row.peer === null || row.peer === 0 || row.ours === 0) return null;
+  if (row.peer === null || row.peer === 0 || row.ours === 0 || !Number.isFinite(row.peer) || !Number.isFinite(row.ours)) return null;
   return row.higherIsBetter ? row.ours / row.peer : row.peer / row.ours;
 }
 
@@ -38,8 +38,9 @@ export function machineDescription(): string {
   return `${model}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${process.platform}-${process.arch}`;
 }
 
-function format(n: number | null): string {
+export function format(n: number | null): string {
   if (n === null) return "—";
+  if (Number.isNaN(n)) return "failed";
   if (!Number.isFinite(n)) return String(n);
   const abs = Math.abs(n);
   if (abs >= 1000) return Math.round(n).toLocaleString("en-US");
@@ -47,7 +48,42 @@ function format(n: number | null): string {
   return n.toFixed(3);
 }
 
-export function writeResults(path: string, rows: Row[], meta: { started: Date; seconds: number; command: string; versions: Record<string, string> }): void {
+/** Table cells cannot hold a pipe or a line break. */
+function cell(text: string): string {
+  return text.replace(/\|/g, "/").replace(/\s*\n\s*/g, " ");
+}
+
+/** One figure of an earlier RESULTS.md, keyed by group, name and unit. */
+export interface EarlierFigure {
+  value: number;
+  date: string;
+}
+
+export function figureKey(group: string, name: string, unit: string): string {
+  return `${group}\u0000${name}\u0000${unit}`;
+}
+
+/** Read the packetpeer column of an earlier results file written by writeResults (empty map if unreadable). */
+export function parseEarlierResults(markdown: string): Map<string, EarlierFigure> {
+  const figures = new Map<string, EarlierFigure>();
+  const date = /on (\d{4}-\d{2}-\d{2})T/.exec(markdown)?.[1] ?? "earlier";
+  let group = "";
+  for (const line of markdown.split("\n")) {
+    if (line.startsWith("## ")) {
+      group = line.slice(3).trim();
+      continue;
+    }
+    if (!line.startsWith("| ") || line.startsWith("| figure ") || line.startsWith("|---")) continue;
+    const cells = line.split(" | ").map((c) => c.replace(/^\| ?/, "").replace(/ ?\|$/, "").trim());
+    if (cells.length < 3) continue;
+    const value = Number(cells[2]!.replace(/,/g, ""));
+    if (!Number.isFinite(value)) continue;
+    figures.set(figureKey(group, cells[0]!, cells[1]!), { value, date });
+  }
+  return figures;
+}
+
+export function writeResults(path: string, rows: Row[], meta: { started: Date; seconds: number; command: string; versions: Record<string, string>; notes?: string[] }): void {
   const lines: string[] = [];
   lines.push("# Benchmark results");
   lines.push("");
@@ -57,18 +93,23 @@ export function writeResults(path: string, rows: Row[], meta: { started: Date; s
   lines.push("");
   lines.push(`Versions: ${Object.entries(meta.versions).map(([k, v]) => `${k} ${v}`).join(", ")}.`);
   lines.push("");
+  for (const note of meta.notes ?? []) {
+    lines.push(note);
+    lines.push("");
+  }
   lines.push(`Each figure is the median of ${RUNS_PER_FIGURE} runs. Ratio > 1 means packetpeer is better (faster, or smaller for sizes and memory).`);
   const groups = [...new Set(rows.map((r) => r.group))];
   for (const group of groups) {
     lines.push("");
     lines.push(`## ${group}`);
     lines.push("");
-    lines.push("| figure | unit | packetpeer | peer | peer figure | ratio | goal | runtime | date |");
-    lines.push("|---|---|---:|---|---:|---:|---|---|---|");
+    lines.push("| figure | unit | packetpeer | peer | peer figure | ratio | goal | runtime | date | notes |");
+    lines.push("|---|---|---:|---|---:|---:|---|---|---|---|");
     for (const r of rows.filter((x) => x.group === group)) {
       const q = ratio(r);
-      const name = r.note ? `${r.name} (${r.note})` : r.name;
-      lines.push(`| ${name} | ${r.unit} | ${format(r.ours)} | ${r.peerName || "—"} | ${format(r.peer)} | ${q === null ? "—" : q.toFixed(2) + "x"} | ${r.goal} | ${r.runtime} | ${meta.started.toISOString().slice(0, 10)} |`);
+      lines.push(
+        `| ${cell(r.name)} | ${cell(r.unit)} | ${format(r.ours)} | ${cell(r.peerName || "—")} | ${format(r.peer)} | ${q === null ? "—" : q.toFixed(2) + "x"} | ${cell(r.goal)} | ${cell(r.runtime)} | ${meta.started.toISOString().slice(0, 10)} | ${cell(r.note ?? "")} |`,
+      );
     }
   }
   lines.push("");

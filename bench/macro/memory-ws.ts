@@ -17,18 +17,19 @@ if ((role !== "server" && role !== "client") || (impl !== "ours" && impl !== "ws
   throw new Error("usage: memory-ws.ts server|client ours|ws N");
 }
 
-let helper: ChildProcess | null = null;
+const child: { helper: ChildProcess | null } = { helper: null };
 function fail(message: string): never {
-  helper?.kill();
+  child.helper?.kill();
   console.error(message);
   process.exit(1);
 }
 setTimeout(() => fail("timed out"), 60_000).unref();
 
 function startHelper(args: string[]): Promise<Record<string, number>> {
-  helper = spawn(process.execPath, [...process.execArgv.filter((a) => a !== "--expose-gc"), new URL("./ws-idle-peer.ts", import.meta.url).pathname, ...args], {
+  const helper = spawn(process.execPath, [...process.execArgv.filter((a) => a !== "--expose-gc"), new URL("./ws-idle-peer.ts", import.meta.url).pathname, ...args], {
     stdio: ["pipe", "pipe", "inherit"],
   });
+  child.helper = helper;
   helper.on("exit", (code) => fail(`helper exited (${code})`));
   const lines = createInterface({ input: helper.stdout! });
   return new Promise((resolve) => lines.once("line", (line) => resolve(JSON.parse(line) as Record<string, number>)));
@@ -92,6 +93,6 @@ console.log(
     rssBytesPerConnection: (after.rss - before.rss) / n,
   }),
 );
-helper?.removeAllListeners("exit");
-helper?.kill();
+child.helper?.removeAllListeners("exit");
+child.helper?.kill();
 process.exit(0);

@@ -1,6 +1,8 @@
 // WebSocket echo on loopback with Bun's built-in server (Bun.serve) and client
 // (globalThis.WebSocket). Same rules as ws-echo-ours.ts. Runs on Bun only.
 // usage: bun ws-echo-bun.ts SIZE COUNT [window]
+export {};
+
 declare const Bun: {
   serve(options: unknown): { port: number; stop(closeActive?: boolean): void };
 };
@@ -8,7 +10,7 @@ declare const Bun: {
 const [sizeArg, countArg, windowArg] = process.argv.slice(2);
 const size = Number(sizeArg);
 const count = Number(countArg);
-const window = Number(windowArg ?? 512);
+const inFlight = Number(windowArg ?? 512);
 const payload = new Uint8Array(size);
 for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
 
@@ -29,7 +31,7 @@ const server = Bun.serve({
   },
   websocket: {
     maxPayloadLength: size + 1024,
-    backpressureLimit: 4 * (window + 2) * (size + 16),
+    backpressureLimit: 4 * (inFlight + 2) * (size + 16),
     perMessageDeflate: false,
     message(socket: ServerSocket, message: unknown) {
       socket.send(message);
@@ -46,7 +48,7 @@ const { received, seconds } = await new Promise<{ received: number; seconds: num
   const timer = setTimeout(() => fail("timed out"), 60_000);
   client.onopen = () => {
     start = performance.now();
-    while (sent < count && sent < window) {
+    while (sent < count && sent < inFlight) {
       client.send(payload);
       sent++;
     }

@@ -3,16 +3,20 @@
  * packetpeer figure measured by bench/macro/memory-enet.ts, and the idle client
  * load both use.
  *
- *   enet_memory server N      host N peer slots on 127.0.0.1 (port printed first as
- *                             {"port":P}), wait for N connections, service them idle
- *                             for a second, print {"peers":N,"rssBytesPerPeer":..,
- *                             "sizeofPeer":..,"sizeofChannel":..} and exit.
+ *   enet_memory server N      host N peer slots on 127.0.0.1, fork a child process
+ *                             that connects N client peers to it, wait for N
+ *                             connections, service them idle for a second, print
+ *                             {"peers":N,"rssBytesPerPeer":..,"sizeofPeer":..,
+ *                             "sizeofChannel":..}, stop the child and exit.
  *   enet_memory clients PORT N   one client host connecting N peers to PORT and
  *                             servicing them until stdin closes (or 60 s pass).
  */
 #include <enet/enet.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +45,8 @@ static int stdin_closed(void) {
   return read(0, buf, sizeof buf) <= 0;
 }
 
+static int run_clients(int port, int n, int watch_stdin);
+
 static int run_server(int n) {
   long before = rss_bytes();
   ENetAddress address;
@@ -48,25 +54,37 @@ static int run_server(int n) {
   address.port = 0;
   ENetHost *host = enet_host_create(&address, (size_t)n, 2, 0, 0);
   if (!host) { fprintf(stderr, "host create failed\n"); return 1; }
-  printf("{\"port\":%u}\n", host->address.port);
   fflush(stdout);
+  pid_t child = fork();
+  if (child < 0) { perror("fork"); return 1; }
+  if (child == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    _exit(run_clients(host->address.port, n, 0));
+  }
   ENetEvent event;
   int connected = 0;
   double deadline = seconds_now() + 60;
   while (connected < n && seconds_now() < deadline) {
     while (enet_host_service(host, &event, 5) > 0) if (event.type == ENET_EVENT_TYPE_CONNECT) connected++;
   }
-  if (connected < n) { fprintf(stderr, "only %d of %d connected\n", connected, n); return 1; }
+  if (connected < n) {
+    fprintf(stderr, "only %d of %d connected\n", connected, n);
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    return 1;
+  }
   double idle_until = seconds_now() + 1;
   while (seconds_now() < idle_until) enet_host_service(host, &event, 5);
   long after = rss_bytes();
   printf("{\"peers\":%d,\"rssBytesPerPeer\":%.1f,\"sizeofPeer\":%zu,\"sizeofChannel\":%zu}\n", n, (after - before) / (double)n,
          sizeof(ENetPeer), sizeof(ENetChannel));
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
   enet_host_destroy(host);
   return 0;
 }
 
-static int run_clients(int port, int n) {
+static int run_clients(int port, int n, int watch_stdin) {
   ENetHost *host = enet_host_create(NULL, (size_t)n, 2, 0, 0);
   if (!host) { fprintf(stderr, "client host create failed\n"); return 1; }
   ENetAddress address;
@@ -77,7 +95,7 @@ static int run_clients(int port, int n) {
   }
   ENetEvent event;
   double deadline = seconds_now() + 60;
-  while (seconds_now() < deadline && !stdin_closed()) {
+  while (seconds_now() < deadline && !(watch_stdin && stdin_closed())) {
     while (enet_host_service(host, &event, 5) > 0) {
       if (event.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(event.packet);
     }
@@ -90,7 +108,7 @@ int main(int argc, char **argv) {
   if (enet_initialize() != 0) return 1;
   int rc = 2;
   if (argc == 3 && strcmp(argv[1], "server") == 0) rc = run_server(atoi(argv[2]));
-  else if (argc == 4 && strcmp(argv[1], "clients") == 0) rc = run_clients(atoi(argv[2]), atoi(argv[3]));
+  else if (argc == 4 && strcmp(argv[1], "clients") == 0) rc = run_clients(atoi(argv[2]), atoi(argv[3]), 1);
   else fprintf(stderr, "usage: %s server N | clients PORT N\n", argv[0]);
   enet_deinitialize();
   return rc;

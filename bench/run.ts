@@ -1,0 +1,541 @@
+// `npm run bench`: every benchmark of bench/ in one invocation, each figure run
+// RUNS_PER_FIGURE times (median), every macro run in a process of its own, one at a
+// time; then bench/RESULTS.md is written (the previous one is read first, so figures
+// without a peer are compared with our own earlier run).
+//
+// Options (for iterating, not for the committed results):
+//   --only=SUBSTRING   run only the sections whose name contains SUBSTRING (enet, websocket, memory, codecs, micro)
+//   --out=PATH         write somewhere else than bench/RESULTS.md
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { RUNS_PER_FIGURE, figureKey, format, median, parseEarlierResults, ratio, writeResults, type EarlierFigure, type Row } from "./lib/results.ts";
+import { concatRecords, enetLikeCorpus, writeCorpusFile } from "./lib/corpus.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const BUILD = join(ROOT, ".build");
+const RESULTS = join(ROOT, "bench", "RESULTS.md");
+const NODE = process.execPath;
+const TSX = ["--import", "tsx"];
+const BUN = join(ROOT, "node_modules", ".bin", "bun");
+const args = process.argv.slice(2);
+const only = args.find((a) => a.startsWith("--only="))?.slice(7) ?? "";
+const outPath = args.find((a) => a.startsWith("--out="))?.slice(6) ?? RESULTS;
+const started = new Date();
+const t0 = performance.now();
+const loadAtStart = loadavg();
+
+type Json = Record<string, number>;
+const rows: Row[] = [];
+const notes: string[] = [];
+
+// ---------------------------------------------------------------- helpers
+
+function elapsed(): string {
+  const s = (performance.now() - t0) / 1000;
+  return `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, "0")}`;
+}
+
+function say(line: string): void {
+  process.stdout.write(`[${elapsed()}] ${line}\n`);
+}
+
+/** Run one process to completion; its last stdout line starting with "{" is the result. */
+function runJson(label: string, command: string, argv: string[], timeoutSeconds = 90): Json | null {
+  const t = performance.now();
+  process.stdout.write(`[${elapsed()}]   ${label} ... `);
+  const r = spawnSync(command, argv, { cwd: ROOT, encoding: "utf8", timeout: timeoutSeconds * 1000, killSignal: "SIGKILL", maxBuffer: 16 << 20 });
+  const seconds = ((performance.now() - t) / 1000).toFixed(1);
+  const line = (r.stdout ?? "").trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  if (r.status !== 0 || !line) {
+    const why = r.error ? String(r.error) : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
+    const err = (r.stderr ?? "").trim().split("\n").filter((l) => !/asm\.js|trace-warnings/.test(l)).slice(-3).join(" / ");
+    process.stdout.write(`FAILED (${why}) ${err}\n`);
+    return null;
+  }
+  process.stdout.write(`done in ${seconds} s\n`);
+  return JSON.parse(line) as Json;
+}
+
+/** Median of one field over runs; NaN when any run failed. */
+function med(runs: (Json | null)[], field: string): number {
+  if (runs.length === 0 || runs.some((r) => r === null || typeof r[field] !== "number")) return Number.NaN;
+  return median(runs.map((r) => r![field]!));
+}
+
+function goalText(row: Row, minRatio: number | null, label: string): string {
+  if (minRatio === null) return label;
+  const q = ratio(row);
+  if (q === null) return `${label} (not measured)`;
+  return `${label}: ${q >= minRatio ? "met" : "missed"}`;
+}
+
+function addRow(row: Omit<Row, "goal">, minRatio: number | null, goalLabel: string): void {
+  const full: Row = { ...row, goal: "" };
+  full.goal = goalText(full, minRatio, goalLabel);
+  rows.push(full);
+  const q = ratio(full);
+  say(`  => ${row.name} [${row.unit}]: ours ${format(row.ours)}${row.peer === null ? "" : `, ${row.peerName} ${format(row.peer)}, ratio ${q === null ? "—" : q.toFixed(2) + "x"}`}`);
+}
+
+function section(name: string): boolean {
+  if (only && !name.toLowerCase().includes(only.toLowerCase())) return false;
+  say(`== ${name}`);
+  return true;
+}
+
+function tryCommand(command: string, argv: string[]): string | null {
+  const r = spawnSync(command, argv, { encoding: "utf8", timeout: 30_000 });
+  return r.status === 0 ? `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() : null;
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "not installed";
+  }
+}
+
+function buildC(name: string): string | null {
+  const out = join(BUILD, name);
+  const r = spawnSync("cc", ["-O2", "-o", out, join(ROOT, "bench", "peers", `${name}.c`), "-lenet"], { encoding: "utf8" });
+  if (r.status !== 0) {
+    say(`could not build ${name}.c (${(r.stderr || String(r.error)).trim().split("\n")[0]}); its rows are left without a peer figure`);
+    return null;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- setup
+
+mkdirSync(BUILD, { recursive: true });
+const earlier: Map<string, EarlierFigure> = existsSync(RESULTS) ? parseEarlierResults(readFileSync(RESULTS, "utf8")) : new Map();
+say(`packetpeer benchmarks: ${RUNS_PER_FIGURE} runs per figure, one process at a time; load average ${loadAtStart.map((l) => l.toFixed(2)).join(" ")}`);
+if (earlier.size > 0) say(`read ${earlier.size} figures of the previous bench/RESULTS.md for comparison`);
+const enetLoopbackC = buildC("enet_loopback");
+const rangeCoderC = buildC("rangecoder_bench");
+const enetMemoryC = buildC("enet_memory");
+const hasBun = existsSync(BUN) && tryCommand(BUN, ["--version"]) !== null;
+const hasEmscriptenEnet = existsSync(join(ROOT, "node_modules", "enet", "package.json"));
+const zstdCli = tryCommand("zstd", ["--version"]);
+const nodeRuntime = `Node ${process.version}`;
+const bunVersion = hasBun ? (tryCommand(BUN, ["--version"]) ?? "?") : "";
+const bunRuntime = `Bun ${bunVersion}`;
+
+// ---------------------------------------------------------------- ENet loopback
+
+interface EnetScenario {
+  name: string;
+  mode: "reliable" | "unreliable";
+  size: number;
+  rangeCoder: boolean;
+  /** Packets per run for each implementation, so each run lasts long enough to time on its own. */
+  counts: { ours: number; c: number; emscripten: number };
+  /** Goal against C ENet (ratio) or null when the issue sets none for this row. */
+  goalC: number | null;
+}
+
+const ENET_SCENARIOS: EnetScenario[] = [
+  { name: "reliable 64 B", mode: "reliable", size: 64, rangeCoder: false, counts: { ours: 40_000, c: 500_000, emscripten: 40_000 }, goalC: 0.5 },
+  { name: "reliable 1200 B", mode: "reliable", size: 1200, rangeCoder: false, counts: { ours: 20_000, c: 200_000, emscripten: 10_000 }, goalC: 0.5 },
+  { name: "reliable 100 KB (fragmented)", mode: "reliable", size: 100_000, rangeCoder: false, counts: { ours: 400, c: 2_000, emscripten: 100 }, goalC: 1.0 },
+  { name: "unreliable 64 B", mode: "unreliable", size: 64, rangeCoder: false, counts: { ours: 100_000, c: 500_000, emscripten: 50_000 }, goalC: null },
+  { name: "reliable 64 B, range coder on both hosts", mode: "reliable", size: 64, rangeCoder: true, counts: { ours: 20_000, c: 200_000, emscripten: 20_000 }, goalC: 0.5 },
+];
+
+if (section("ENet loopback")) {
+  const group = "ENet loopback: one process, server + client host on 127.0.0.1, at most 512 packets in flight";
+  for (const s of ENET_SCENARIOS) {
+    say(`ENet ${s.name}`);
+    const ours: (Json | null)[] = [];
+    const c: (Json | null)[] = [];
+    const em: (Json | null)[] = [];
+    const coder = s.rangeCoder ? ["rangecoder"] : ["plain"];
+    // Interleaved, so a burst of load from elsewhere hits every implementation alike.
+    for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
+      ours.push(runJson(`packetpeer run ${run}/${RUNS_PER_FIGURE} (${s.counts.ours} packets)`, NODE, [...TSX, "bench/macro/enet-loopback.ts", s.mode, String(s.size), String(s.counts.ours), ...coder, "512"]));
+      if (enetLoopbackC) c.push(runJson(`C ENet run ${run}/${RUNS_PER_FIGURE} (${s.counts.c} packets)`, enetLoopbackC, [s.mode, String(s.size), String(s.counts.c), ...coder, "512"]));
+      if (hasEmscriptenEnet) em.push(runJson(`emscripten enet run ${run}/${RUNS_PER_FIGURE} (${s.counts.emscripten} packets)`, NODE, ["bench/peers/emscripten-enet.cjs", s.mode, String(s.size), String(s.counts.emscripten), ...coder, "512"]));
+    }
+    const oursPps = med(ours, "packetsPerSecond");
+    const mb = (runs: (Json | null)[]): string => format(med(runs, "megabytesPerSecond"));
+    const counts = `packets per run: packetpeer ${s.counts.ours}, C ${s.counts.c}, emscripten ${s.counts.emscripten}`;
+    addRow(
+      {
+        group,
+        name: `${s.name}, vs C ENet`,
+        unit: "packets/s",
+        ours: oursPps,
+        peer: enetLoopbackC ? med(c, "packetsPerSecond") : null,
+        peerName: "C ENet 1.3.17 (libenet, cc -O2)",
+        higherIsBetter: true,
+        runtime: `${nodeRuntime} / native`,
+        note: `MB/s: packetpeer ${mb(ours)}, C ${mb(c)}; ${counts}`,
+      },
+      s.goalC,
+      s.goalC === null ? "none set" : `>= ${s.goalC}x C ENet`,
+    );
+    addRow(
+      {
+        group,
+        name: `${s.name}, vs emscripten enet`,
+        unit: "packets/s",
+        ours: oursPps,
+        peer: hasEmscriptenEnet ? med(em, "packetsPerSecond") : null,
+        peerName: `npm enet@${packageVersion("enet")} (emscripten)`,
+        higherIsBetter: true,
+        runtime: `${nodeRuntime} / ${nodeRuntime}`,
+        note: `MB/s: packetpeer ${mb(ours)}, emscripten ${mb(em)}${s.rangeCoder ? "; the package's enableCompression() is libenet's range coder" : ""}`,
+      },
+      3,
+      ">= 3x emscripten enet",
+    );
+  }
+}
+
+// ---------------------------------------------------------------- WebSocket echo
+
+interface WsScenario {
+  name: string;
+  size: number;
+  count: number;
+  inFlight: number;
+  unit: "messages/s" | "MB/s";
+}
+const WS_SCENARIOS: WsScenario[] = [
+  { name: "echo 64 B", size: 64, count: 60_000, inFlight: 512, unit: "messages/s" },
+  { name: "echo 16 KiB", size: 16 * 1024, count: 20_000, inFlight: 512, unit: "MB/s" },
+  // 512 x 1 MiB in flight would hold half a gigabyte in socket buffers per direction; 16 keeps it at 16 MiB.
+  { name: "echo 1 MiB (16 in flight)", size: 1 << 20, count: 200, inFlight: 16, unit: "MB/s" },
+];
+
+function wsField(unit: WsScenario["unit"]): string {
+  return unit === "messages/s" ? "messagesPerSecond" : "megabytesPerSecond";
+}
+
+if (section("WebSocket echo")) {
+  const group = "WebSocket echo on 127.0.0.1: one client, server echoes, 512 messages in flight unless stated";
+  for (const s of WS_SCENARIOS) {
+    say(`WebSocket ${s.name} on Node`);
+    const ours: (Json | null)[] = [];
+    const ws: (Json | null)[] = [];
+    const argv = [String(s.size), String(s.count), String(s.inFlight)];
+    for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
+      ours.push(runJson(`packetpeer run ${run}/${RUNS_PER_FIGURE} (${s.count} messages)`, NODE, [...TSX, "bench/macro/ws-echo-ours.ts", ...argv]));
+      ws.push(runJson(`ws run ${run}/${RUNS_PER_FIGURE} (${s.count} messages)`, NODE, [...TSX, "bench/macro/ws-echo-ws.ts", ...argv]));
+    }
+    addRow(
+      {
+        group,
+        name: `${s.name}, Node: ours vs ws`,
+        unit: s.unit,
+        ours: med(ours, wsField(s.unit)),
+        peer: med(ws, wsField(s.unit)),
+        peerName: `ws ${packageVersion("ws")} (no native add-ons)`,
+        higherIsBetter: true,
+        runtime: nodeRuntime,
+        note: `messages/s: packetpeer ${format(med(ours, "messagesPerSecond"))}, ws ${format(med(ws, "messagesPerSecond"))}; MB/s: ${format(med(ours, "megabytesPerSecond"))} vs ${format(med(ws, "megabytesPerSecond"))}`,
+      },
+      1,
+      ">= 1.0x ws",
+    );
+  }
+  if (!hasBun) {
+    say("Bun not found at node_modules/.bin/bun: Bun rows skipped");
+    notes.push("Bun was not available: the Bun WebSocket rows are missing.");
+  } else {
+    for (const s of WS_SCENARIOS) {
+      say(`WebSocket ${s.name} on Bun`);
+      const ours: (Json | null)[] = [];
+      const native: (Json | null)[] = [];
+      const argv = [String(s.size), String(s.count), String(s.inFlight)];
+      for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
+        ours.push(runJson(`packetpeer on Bun run ${run}/${RUNS_PER_FIGURE}`, BUN, ["bench/macro/ws-echo-ours.ts", ...argv]));
+        native.push(runJson(`Bun.serve + WebSocket run ${run}/${RUNS_PER_FIGURE}`, BUN, ["bench/macro/ws-echo-bun.ts", ...argv]));
+      }
+      addRow(
+        {
+          group,
+          name: `${s.name}, Bun: ours vs Bun built-in`,
+          unit: s.unit,
+          ours: med(ours, wsField(s.unit)),
+          peer: med(native, wsField(s.unit)),
+          peerName: "Bun.serve websocket + Bun WebSocket client (native)",
+          higherIsBetter: true,
+          runtime: bunRuntime,
+          note: `messages/s: packetpeer ${format(med(ours, "messagesPerSecond"))}, Bun ${format(med(native, "messagesPerSecond"))}`,
+        },
+        null,
+        "none set (comparison only)",
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------- memory
+
+const CONNECTIONS = 1000;
+if (section("Memory per connection")) {
+  const group = `Memory per connection at ${CONNECTIONS.toLocaleString("en-US")} connections (child process, --expose-gc; heap = V8 heapUsed + external)`;
+  say(`ENet: ${CONNECTIONS} idle peers connected from a C ENet client process`);
+  const ours: (Json | null)[] = [];
+  const c: (Json | null)[] = [];
+  for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
+    if (enetMemoryC) {
+      ours.push(runJson(`packetpeer ENet host run ${run}/${RUNS_PER_FIGURE}`, NODE, ["--expose-gc", ...TSX, "bench/macro/memory-enet.ts", enetMemoryC, String(CONNECTIONS)]));
+      c.push(runJson(`C ENet host run ${run}/${RUNS_PER_FIGURE}`, enetMemoryC, ["server", String(CONNECTIONS)]));
+    }
+  }
+  if (enetMemoryC) {
+    const sizeofPeer = med(c, "sizeofPeer");
+    const sizeofChannel = med(c, "sizeofChannel");
+    addRow(
+      {
+        group,
+        name: "idle ENet peer, heap",
+        unit: "bytes/peer",
+        ours: med(ours, "heapBytesPerPeer"),
+        peer: sizeofPeer + 2 * sizeofChannel,
+        peerName: "C ENet: sizeof(ENetPeer) + 2 x sizeof(ENetChannel) (reference)",
+        higherIsBetter: false,
+        runtime: `${nodeRuntime} / native`,
+        note: `server host with ${CONNECTIONS} peer slots, 2 channels, baseline before host creation; C struct sizes ${sizeofPeer} + 2 x ${sizeofChannel} B`,
+      },
+      null,
+      "none set",
+    );
+    addRow(
+      {
+        group,
+        name: "idle ENet peer, RSS",
+        unit: "bytes/peer",
+        ours: med(ours, "rssBytesPerPeer"),
+        peer: med(c, "rssBytesPerPeer"),
+        peerName: "C ENet 1.3.17 host, same scenario",
+        higherIsBetter: false,
+        runtime: `${nodeRuntime} / native`,
+        note: "RSS of a JS process also grows with JIT code and heap headroom",
+      },
+      null,
+      "none set",
+    );
+  }
+  for (const role of ["server", "client"] as const) {
+    say(`WebSocket: ${CONNECTIONS} open ${role}-side connections (far side: ws in another process)`);
+    const o: (Json | null)[] = [];
+    const w: (Json | null)[] = [];
+    for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
+      o.push(runJson(`packetpeer run ${run}/${RUNS_PER_FIGURE}`, NODE, ["--expose-gc", ...TSX, "bench/macro/memory-ws.ts", role, "ours", String(CONNECTIONS)]));
+      w.push(runJson(`ws run ${run}/${RUNS_PER_FIGURE}`, NODE, ["--expose-gc", ...TSX, "bench/macro/memory-ws.ts", role, "ws", String(CONNECTIONS)]));
+    }
+    for (const [what, field] of [
+      ["heap", "heapBytesPerConnection"],
+      ["RSS", "rssBytesPerConnection"],
+    ] as const) {
+      addRow(
+        {
+          group,
+          name: `open WebSocket, ${role} side, ${what}`,
+          unit: "bytes/connection",
+          ours: med(o, field),
+          peer: med(w, field),
+          peerName: `ws ${packageVersion("ws")}`,
+          higherIsBetter: false,
+          runtime: nodeRuntime,
+          note: role === "server" ? "accepted connections held idle" : "client connections held idle",
+        },
+        null,
+        "none set",
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------- codecs
+
+if (section("Compression codecs")) {
+  const group = "Compression: MB/s of input on an ENet-like corpus (seeded, bench/lib/corpus.ts)";
+  const records = enetLikeCorpus(1500);
+  const corpusPath = join(BUILD, "bench-corpus.bin");
+  writeCorpusFile(corpusPath, records);
+  const whole = concatRecords(records);
+  say(`corpus: ${records.length} datagram bodies, ${whole.length.toLocaleString("en-US")} bytes, in ${corpusPath}`);
+  const ours: (Json | null)[] = [];
+  const lib: (Json | null)[] = [];
+  for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
+    ours.push(runJson(`packetpeer codecs run ${run}/${RUNS_PER_FIGURE}`, NODE, [...TSX, "bench/macro/codecs.ts", corpusPath, "0.4"], 180));
+    if (rangeCoderC) lib.push(runJson(`libenet range coder run ${run}/${RUNS_PER_FIGURE}`, rangeCoderC, [corpusPath, "20"]));
+  }
+  const rc = (name: string, field: string, libField: string): void => {
+    addRow(
+      {
+        group,
+        name: `range coder ${name}, vs libenet`,
+        unit: "MB/s",
+        ours: med(ours, field),
+        peer: rangeCoderC ? med(lib, libField) : null,
+        peerName: "libenet 1.3.17 enet_range_coder_* (cc -O2)",
+        higherIsBetter: true,
+        runtime: `${nodeRuntime} / native`,
+        note: "per datagram body, output limit = input length (ENet's rule)",
+      },
+      0.5,
+      ">= 0.5x libenet",
+    );
+  };
+  rc("compress", "rangeCompressMBps", "compressMBps");
+  rc("decompress", "rangeDecompressMBps", "decompressMBps");
+  addRow(
+    {
+      group,
+      name: "range coder output size, vs libenet",
+      unit: "bytes",
+      ours: med(ours, "rangeOutputBytes"),
+      peer: rangeCoderC ? med(lib, "outputBytes") : null,
+      peerName: "libenet 1.3.17",
+      higherIsBetter: false,
+      runtime: `${nodeRuntime} / native`,
+      note: "bodies that do not shrink count at their own size; equal sizes are expected (bit-exact coder)",
+    },
+    null,
+    "identical",
+  );
+  const ownRow = (name: string, unit: string, field: string, note: string): void => {
+    addRow({ group, name, unit, ours: med(ours, field), peer: null, peerName: "", higherIsBetter: unit !== "bytes", runtime: nodeRuntime, note }, null, "none set");
+  };
+  ownRow("FastLZ level 1 compress", "MB/s", "fastlzCompressMBps", "per datagram body");
+  ownRow("FastLZ decompress", "MB/s", "fastlzDecompressMBps", "per datagram body");
+  let zstdRef: number | null = null;
+  let zstdRefTestCorpus: number | null = null;
+  if (zstdCli) {
+    const ref = spawnSync("zstd", ["-3", "--no-check", "-q", "-c"], { input: whole, maxBuffer: 64 << 20 });
+    if (ref.status === 0) zstdRef = ref.stdout.length;
+    const { zstdTestCorpus } = await import("../spec-tests/compress/zstd-encoder-corpus.ts");
+    let total = 0;
+    for (const { data } of zstdTestCorpus()) {
+      if (data.length === 0) continue;
+      const r = spawnSync("zstd", ["-3", "--no-check", "-q", "-c"], { input: data, maxBuffer: 64 << 20 });
+      if (r.status !== 0) {
+        total = Number.NaN;
+        break;
+      }
+      total += r.stdout.length;
+    }
+    zstdRefTestCorpus = total;
+  } else {
+    notes.push("The zstd CLI was not found: the zstd size rows have no reference figure.");
+  }
+  const zstdVersion = zstdCli ? (/v[\d.]+/.exec(zstdCli)?.[0] ?? "") : "";
+  addRow(
+    {
+      group,
+      name: "zstd level 3 output size, ENet-like corpus as one buffer",
+      unit: "bytes",
+      ours: med(ours, "zstdOutputBytes"),
+      peer: zstdRef,
+      peerName: `zstd ${zstdVersion} CLI -3 --no-check`,
+      higherIsBetter: false,
+      runtime: nodeRuntime,
+      note: `input ${whole.length.toLocaleString("en-US")} bytes`,
+    },
+    1 / 1.15,
+    "within 15 % of zstd -3",
+  );
+  addRow(
+    {
+      group,
+      name: "zstd level 3 output size, zstd test corpus (spec-tests/compress, 10 inputs)",
+      unit: "bytes",
+      ours: med(ours, "zstdTestCorpusOurs"),
+      peer: zstdRefTestCorpus,
+      peerName: `zstd ${zstdVersion} CLI -3 --no-check`,
+      higherIsBetter: false,
+      runtime: nodeRuntime,
+      note: `input ${format(med(ours, "zstdTestCorpusBytes"))} bytes: text, JSON, game state, random, mixed, repetitive`,
+    },
+    1 / 1.15,
+    "within 15 % of zstd -3",
+  );
+  ownRow("zstd level 3 encode (our encoder)", "MB/s", "zstdEncodeMBps", "ENet-like corpus as one buffer");
+  ownRow("zstd decode (fzstd, bounded)", "MB/s", "zstdDecodeMBps", "ENet-like corpus as one buffer");
+  ownRow("zlib level 6 compress (fflate)", "MB/s", "zlibCompressMBps", "ENet-like corpus as one buffer");
+  ownRow("zlib decompress (fflate, bounded)", "MB/s", "zlibDecompressMBps", "ENet-like corpus as one buffer");
+}
+
+// ---------------------------------------------------------------- micro-benchmarks
+
+if (section("Micro-benchmarks")) {
+  const group = "Micro-benchmarks of the hot paths (tinybench, internals imported from src/)";
+  say(`tinybench: every task in ${RUNS_PER_FIGURE} rounds of 250 ms; the figure is the median round`);
+  const r = spawnSync(NODE, [...TSX, "bench/micro/hot-paths.ts", "250", String(RUNS_PER_FIGURE)], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 240_000,
+    killSignal: "SIGKILL",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 16 << 20,
+  });
+  if (r.status !== 0) say(`micro-benchmarks FAILED (${r.signal ?? r.status})`);
+  for (const line of (r.stdout ?? "").split("\n")) {
+    if (!line.startsWith("{")) continue;
+    const m = JSON.parse(line) as { name: string; unit: string; value: number };
+    addRow({ group, name: m.name, unit: m.unit, ours: m.value, peer: null, peerName: "", higherIsBetter: true, runtime: nodeRuntime }, null, "none set");
+  }
+}
+
+// ---------------------------------------------------------------- earlier figures, results file
+
+// A row without a peer is compared with the same figure of the previous results file.
+for (const row of rows) {
+  if (row.peer !== null) continue;
+  const before = earlier.get(figureKey(row.group, row.name, row.unit));
+  if (!before) continue;
+  row.peer = before.value;
+  row.peerName = `our earlier run (${before.date})`;
+}
+// The range coder also against our own earlier figures (the issue asks for both).
+for (const row of [...rows]) {
+  if (!row.name.startsWith("range coder") || !row.name.endsWith(", vs libenet") || row.unit !== "MB/s") continue;
+  const name = row.name.replace(", vs libenet", ", vs our earlier run");
+  const before = earlier.get(figureKey(row.group, name, row.unit));
+  rows.splice(rows.indexOf(row) + 1, 0, {
+    ...row,
+    name,
+    peer: before ? before.value : null,
+    peerName: before ? `our earlier run (${before.date})` : "no earlier figure",
+    runtime: nodeRuntime,
+    goal: "none set",
+  });
+}
+
+const loadAtEnd = loadavg();
+const seconds = (performance.now() - t0) / 1000;
+notes.unshift(
+  `Load average (1, 5, 15 min) at start: ${loadAtStart.map((l) => l.toFixed(2)).join(", ")}; at the end: ${loadAtEnd.map((l) => l.toFixed(2)).join(", ")}. ` +
+    "Other work on the machine during the run makes every figure lower and noisier; ratios within a row were measured interleaved, run by run.",
+);
+if (only) notes.push(`Partial run: only sections matching "${only}".`);
+const ccVersion = tryCommand("cc", ["--version"])?.split("\n")[0] ?? "not found";
+const enetDeb = tryCommand("dpkg-query", ["-W", "-f", "${Version}", "libenet-dev"]) ?? "unknown";
+writeResults(outPath, rows, {
+  started,
+  seconds,
+  command: `npm run bench${args.length ? " -- " + args.join(" ") : ""}`,
+  versions: {
+    node: process.version,
+    bun: hasBun ? bunVersion : "not found",
+    "libenet-dev": enetDeb,
+    cc: ccVersion,
+    "npm enet": packageVersion("enet"),
+    ws: packageVersion("ws"),
+    tinybench: packageVersion("tinybench"),
+    fflate: packageVersion("fflate"),
+    fzstd: packageVersion("fzstd"),
+    zstd: zstdCli ? (/v[\d.]+/.exec(zstdCli)?.[0] ?? "?") : "not found",
+  },
+  notes,
+});
+say(`wrote ${outPath} (${rows.length} rows) in ${seconds.toFixed(0)} s`);
