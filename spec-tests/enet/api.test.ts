@@ -145,3 +145,27 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     });
   }
 });
+
+describe("service() timing on a virtual clock", () => {
+  test("service(timeoutMs) waits that long when nothing happens and returns NONE; async iteration ends at destroy()", async () => {
+    const net = new MemoryNetwork({ seed: 30 });
+    try {
+      const conn = new ENetConnection({ runtime: net.createRuntime("10.2.0.1") });
+      await conn.createHost({ maxPeers: 1 });
+      const t0 = net.clock.now();
+      const ev = await conn.service(250);
+      assert.equal(ev.type, EventType.NONE);
+      assert.equal(ev.peer, null);
+      assert.equal(net.clock.now() - t0, 250);
+      assert.equal(conn.poll().type, EventType.NONE);
+      const col = collect(conn);
+      await net.runFor(3000);
+      assert.equal(col.events.length, 0);
+      conn.destroy();
+      await col.done;
+      assert.throws(() => conn.poll(), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
+    } finally {
+      net.close();
+    }
+  });
+});

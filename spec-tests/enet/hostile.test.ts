@@ -5,6 +5,8 @@ import { MAX_PENDING_UNRELIABLE_PER_CHANNEL, MAX_QUEUED_INCOMING_COMMANDS } from
 import { ProtocolCommand, encodeHeader, writeU16BE, writeU32BE } from "../../src/enet/wire.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { SimNetwork } from "./sim.ts";
+import { CompressionMode } from "../../src/compress/types.ts";
+import { createCompressor } from "../../src/compress/compressors.ts";
 import { checkMessage, makeMessage } from "./workload.ts";
 
 /** Rewrite one command field of a datagram to an out-of-range value. */
@@ -179,4 +181,48 @@ describe("hostile input", () => {
     assert.equal(got, 0);
     assert.ok(server.core.drops.datagrams > before);
   });
+});
+
+describe("hostile compressed datagrams", () => {
+  for (const mode of [CompressionMode.RANGE_CODER, CompressionMode.FASTLZ, CompressionMode.ZLIB, CompressionMode.ZSTD]) {
+    test(`${CompressionMode[mode]}: 20,000 random and mutated COMPRESSED datagrams are dropped without exceptions`, () => {
+      const rng = new SeededRandom(mode * 1000 + 7);
+      const net = new SimNetwork({ latency: 5, seed: mode });
+      const server = net.addHost({ peerCount: 2, channelLimit: 2 });
+      const client = net.addHost({ peerCount: 1 });
+      server.core.compressor = createCompressor(mode);
+      client.core.compressor = createCompressor(mode);
+      const real: Uint8Array[] = [];
+      net.tap = (d, from) => {
+        if (from === client && (d[0]! & 0x40) !== 0) real.push(d.slice());
+      };
+      const p = client.core.connect(server.address, server.port, 2, 0)!;
+      net.runUntil(1000, () => {
+        for (const h of net.hosts) while (h.core.pollEvent());
+      });
+      assert.equal(p.state, PeerState.STATE_CONNECTED);
+      for (let i = 0; i < 20; i++) client.core.send(p, 0, new TextEncoder().encode("compress me ".repeat(20 + i)), PacketFlags.RELIABLE);
+      net.runUntil(2000, () => {
+        for (const h of net.hosts) while (h.core.pollEvent());
+      });
+      assert.ok(real.length > 0, "saw compressed datagrams");
+      for (let n = 0; n < 20_000; n++) {
+        let d: Uint8Array;
+        if (n % 2 === 0) {
+          d = real[rng.nextInt(real.length)]!.slice();
+          const flips = 1 + rng.nextInt(4);
+          for (let f = 0; f < flips; f++) d[2 + rng.nextInt(d.length - 2)] ^= 1 << rng.nextInt(8);
+          if (rng.nextInt(4) === 0) d = d.subarray(0, 2 + rng.nextInt(d.length - 1));
+        } else {
+          d = new Uint8Array(4 + rng.nextInt(600));
+          for (let i = 0; i < d.length; i++) d[i] = rng.nextInt(256);
+          d[0] = 0x40 | 0x80 | (p.outgoingSessionID << 4) | (p.outgoingPeerID >> 8);
+          d[1] = p.outgoingPeerID & 0xff;
+        }
+        server.core.handleDatagram(net.now, d, client.address, client.port);
+      }
+      assert.equal(server.core.drops.internalErrors, 0, `decompressor threw: ${String(server.core.lastInternalError)}`);
+      assert.ok(server.core.drops.datagrams > 1000);
+    });
+  }
 });
