@@ -17,7 +17,8 @@ import { EventType, PacketFlags, PeerState } from "../enet/enums.ts";
 import type { ENetPacketPeer } from "../enet/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
-import type { IoOptions } from "../transport/types.ts";
+import { resolveIo } from "../transport/detect.ts";
+import type { Clock, IoOptions } from "../transport/types.ts";
 import {
   GODOT3_ENET_HEADER_SIZE,
   GODOT3_ENET_SYSMSG_SIZE,
@@ -71,6 +72,7 @@ function modeFromFlags(flags: number): TransferMode {
 
 export class ENetMultiplayerPeer extends MultiplayerPeer {
   private readonly io: IoOptions;
+  private readonly clock: Clock;
   private readonly defaults: ENetMultiplayerOptions;
   private mode = Mode.NONE;
   private protocol: MultiplayerProtocol = "godot4";
@@ -88,7 +90,9 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
 
   constructor(options: ENetMultiplayerPeerOptions = {}) {
     super();
-    this.io = { runtime: options.runtime, clock: options.clock };
+    const resolved = resolveIo(options);
+    this.io = { runtime: resolved.runtime, clock: resolved.clock };
+    this.clock = resolved.clock;
     parseProtocol(options);
     if (options.compressionMode !== undefined) checkIntArg(options.compressionMode, "compressionMode", 0, 4);
     this.defaults = { protocol: options.protocol, compressionMode: options.compressionMode };
@@ -671,7 +675,9 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     }
     for (const host of this.hosts.values()) {
       this.flushHost(host);
-      host.destroy();
+      // Destroy on the next turn: a UDP send handed to the runtime just before its socket is
+      // closed can be dropped (seen on Node), and then the disconnect_now never leaves.
+      this.clock.setTimeout(() => host.destroy(), 0);
     }
     this.hosts.clear();
     this.peers.clear();

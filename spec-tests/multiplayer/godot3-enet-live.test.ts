@@ -1,0 +1,169 @@
+// Live: ENetMultiplayerPeer({ protocol: "godot3" }) against Godot 3.2.3's NetworkedMultiplayerENet
+// (godot3-server running spec-tests/godot/multiplayer/mp_node.gd as the SceneTree's network_peer):
+// a Godot server with two of our clients, and our server with two Godot clients, exchanging packets
+// with targets > 0 / 0 / < 0, relayed between clients through the server, and peer add/remove
+// notifications (SYSMSG_ADD_PEER / SYSMSG_REMOVE_PEER on channel 0) seen on both sides.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { CompressionMode } from "../../src/compress/types.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
+import { drain, enc, recordEvents, type Received } from "./support.ts";
+import { freeUdpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent } from "./godot3-live.ts";
+
+const available = godotAvailable();
+const skip = available === true ? false : available.skip;
+if (skip) console.log(`godot3-enet-live: skipped: ${skip}`);
+
+async function ourClient(port: number, compressionMode = CompressionMode.NONE): Promise<ENetMultiplayerPeer> {
+  const c = new ENetMultiplayerPeer({ protocol: "godot3", compressionMode });
+  await c.createClient("127.0.0.1", port);
+  return c;
+}
+
+describe("live: Godot 3.2.3 NetworkedMultiplayerENet <-> ENetMultiplayerPeer godot3", { skip }, () => {
+  after(killAll);
+
+  test("Godot server, our two clients: greetings, targets, relay, ADD/REMOVE, server close", async () => {
+    const port = await freeUdpPort();
+    const godot = await startNode({ transport: "enet", role: "server", port, greet: 1, echo: 1 });
+    const a = await ourClient(port);
+    const la = recordEvents(a);
+    const ra: Received[] = [];
+    await until([a], () => drain(a, ra).length >= 1, "A connected and greeted", 8000, [godot]);
+    const idA = a.getUniqueId();
+    assert.deepEqual(la, ["+1"]);
+    assert.equal(a.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTED);
+    assert.deepEqual(ra[0], { from: 1, channel: 1, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: `greet:${idA}` });
+    assert.ok(has(godot, (e) => e.ev === "peer_connected" && e.id === idA), "Godot saw A's ID (CONNECT data)");
+
+    const b = await ourClient(port);
+    const lb = recordEvents(b);
+    const rb: Received[] = [];
+    await until([a, b], () => drain(b, rb).length >= 1 && la.length >= 2 && lb.length >= 2, "B connected; ADD messages", 8000, [godot]);
+    const idB = b.getUniqueId();
+    assert.deepEqual(la, ["+1", `+${idB}`], "A learnt of B from Godot's SYSMSG_ADD_PEER");
+    assert.deepEqual(lb, ["+1", `+${idA}`], "B learnt of A from Godot's SYSMSG_ADD_PEER");
+    assert.equal(rb[0]!.text, `greet:${idB}`);
+
+    // A -> server (echoed back), A -> B (relayed), A -> everyone, A -> all but B, unreliable to the server.
+    a.setTargetPeer(1);
+    a.putPacket(enc("echo:a1"));
+    a.setTargetPeer(idB);
+    a.putPacket(enc("to-b"));
+    a.setTargetPeer(0);
+    a.putPacket(enc("all-a"));
+    a.setTargetPeer(-idB);
+    a.putPacket(enc("not-b"));
+    a.setTargetPeer(1);
+    a.transferMode = TransferMode.TRANSFER_MODE_UNRELIABLE;
+    a.putPacket(enc("unrel"));
+    a.transferMode = TransferMode.TRANSFER_MODE_RELIABLE;
+    b.setTargetPeer(idA);
+    b.putPacket(enc("b-to-a"));
+    await until(
+      [a, b],
+      () => {
+        drain(a, ra);
+        drain(b, rb);
+        return ra.length >= 3 && rb.length >= 3 && receivedTexts(godot).length >= 4;
+      },
+      "packets through the Godot server",
+      8000,
+      [godot],
+    );
+    await pollFor([a, b], 150);
+    drain(a, ra);
+    drain(b, rb);
+    assert.deepEqual(ra.slice(1).map((r) => `${r.from}:${r.channel}:${r.text}`).sort(), [`1:1:echo:a1`, `${idB}:1:b-to-a`].sort());
+    assert.deepEqual(rb.slice(1).map((r) => `${r.from}:${r.channel}:${r.text}`).sort(), [`${idA}:1:all-a`, `${idA}:1:to-b`].sort());
+    const atGodot = godot.events.filter((e) => e.ev === "receive").map((e) => `${e.from}:${e.ch}:${e.text}`).sort();
+    assert.deepEqual(atGodot, [`${idA}:1:all-a`, `${idA}:1:echo:a1`, `${idA}:1:not-b`, `${idA}:2:unrel`].sort(), "the server keeps 1, 0 and -B packets, not A -> B");
+
+    // B leaves: Godot tells A (SYSMSG_REMOVE_PEER).
+    b.close();
+    await until([a], () => la.includes(`-${idB}`), "REMOVE for B", 8000, [godot]);
+    await untilEvent([a], godot, (e) => e.ev === "peer_disconnected" && e.id === idB, "Godot saw B leave");
+
+    // "bye" makes the Godot server close_connection(): A loses the server.
+    a.setTargetPeer(1);
+    a.putPacket(enc("bye"));
+    await until([a], () => la.includes("-1"), "server gone", 8000, [godot]);
+    assert.equal(a.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
+    const drops = a.getDropCounters();
+    assert.deepEqual([drops.malformed, drops.spoofedSource, drops.badSystemMessage], [0, 0, 0]);
+    await godot.exitPromise;
+  });
+
+  test("our server, two Godot clients: IDs, relay between them, ADD/REMOVE, server close", async () => {
+    const server = new ENetMultiplayerPeer({ protocol: "godot3" });
+    await server.createServer(0, 8);
+    const port = server.host!.getLocalPort();
+    const log = recordEvents(server);
+    const got: Received[] = [];
+    const g1 = await startNode({ transport: "enet", role: "client", port, greet: 1, talk: 1, echo: 1 });
+    await until([server], () => log.length === 1 && drain(server, got).length >= 1, "G1 connected and said hello", 8000, [g1]);
+    const id1 = (await untilEvent([server], g1, (e) => e.ev === "connection_succeeded", "G1 connection_succeeded")).unique_id as number;
+    assert.deepEqual(log, [`+${id1}`]);
+    assert.deepEqual(got[0], { from: id1, channel: 1, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: `hello:${id1}` });
+
+    // Server -> G1 with [1][target] framing; G1 echoes.
+    server.setTargetPeer(id1);
+    server.putPacket(enc("echo:srv"));
+    server.transferMode = TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
+    server.setTargetPeer(0);
+    server.putPacket(enc("srv-all"));
+    server.transferMode = TransferMode.TRANSFER_MODE_RELIABLE;
+    await until([server], () => drain(server, got).length >= 2, "echo from G1", 8000, [g1]);
+    assert.deepEqual(got[1], { from: id1, channel: 1, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: "echo:srv" });
+    await untilEvent([server], g1, (e) => e.ev === "receive" && e.text === "srv-all" && e.from === 1 && e.ch === 2, "broadcast at G1");
+
+    const g2 = await startNode({ transport: "enet", role: "client", port, greet: 1, talk: 1 });
+    const id2 = (await untilEvent([server], g2, (e) => e.ev === "connection_succeeded", "G2 connection_succeeded")).unique_id as number;
+    // Each Godot client hears of the other through our SYSMSG_ADD_PEER and talks to it.
+    await untilEvent([server], g1, (e) => e.ev === "peer_connected" && e.id === id2, "G1 told of G2");
+    await untilEvent([server], g2, (e) => e.ev === "peer_connected" && e.id === id1, "G2 told of G1");
+    await until([server], () => {
+      drain(server, got);
+      return got.length >= 7 && receivedTexts(g1).includes(`${id2}:to:${id1}:from:${id2}`) && receivedTexts(g2).includes(`${id1}:to:${id2}:from:${id1}`);
+    }, "relayed packets", 8000, [g1, g2]);
+    await pollFor([server], 200);
+    drain(server, got);
+    const atServer = got.slice(2).map((r) => `${r.from}:${r.text}`).sort();
+    assert.deepEqual(atServer, [`${id2}:hello:${id2}`, `${id1}:all:${id1}`, `${id1}:notyou:${id1}`, `${id2}:all:${id2}`, `${id2}:notyou:${id2}`].sort());
+    const g1got = receivedTexts(g1).filter((t) => t.startsWith(`${id2}:`)).sort();
+    const g2got = receivedTexts(g2).filter((t) => t.startsWith(`${id1}:`)).sort();
+    assert.deepEqual(g1got, [`${id2}:all:${id2}`, `${id2}:to:${id1}:from:${id2}`].sort(), "G1 got G2's targeted and broadcast packets, not the -G1 one");
+    assert.deepEqual(g2got, [`${id1}:all:${id1}`, `${id1}:to:${id2}:from:${id1}`].sort());
+    assert.deepEqual(server.getDropCounters().spoofedSource, 0);
+
+    // G1 leaves (close_connection): we notice at once, G2 hears SYSMSG_REMOVE_PEER from us.
+    server.setTargetPeer(id1);
+    server.putPacket(enc("bye"));
+    await until([server], () => log.includes(`-${id1}`), "G1 left", 8000, [g1]);
+    await untilEvent([server], g2, (e) => e.ev === "peer_disconnected" && e.id === id1, "G2 told G1 left");
+    // Our server closes: G2 sees the server go.
+    server.close();
+    await g2.waitFor((e) => e.ev === "server_disconnected", 5000);
+    await Promise.all([g1.exitPromise, g2.exitPromise]);
+  });
+
+  test("compression modes: our client with a Godot server in RANGE_CODER, FASTLZ, ZLIB, ZSTD", async () => {
+    const big = "compressible godot payload ".repeat(60);
+    await Promise.all(
+      [CompressionMode.RANGE_CODER, CompressionMode.FASTLZ, CompressionMode.ZLIB, CompressionMode.ZSTD].map(async (mode) => {
+        const port = await freeUdpPort();
+        const godot = await startNode({ transport: "enet", role: "server", port, greet: 1, echo: 1, compression: mode });
+        const c = await ourClient(port, mode);
+        const got: Received[] = [];
+        await until([c], () => drain(c, got).length >= 1, `greeting in mode ${mode}`, 8000, [godot]);
+        c.setTargetPeer(1);
+        c.putPacket(enc(`echo:${big}`));
+        await until([c], () => drain(c, got).length >= 2, `echo in mode ${mode}`, 8000, [godot]);
+        assert.equal(got[1]!.text, `echo:${big}`);
+        c.putPacket(enc("bye"));
+        await until([c], () => c.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED, `close in mode ${mode}`, 8000, [godot]);
+        await godot.exitPromise;
+      }),
+    );
+  });
+});
