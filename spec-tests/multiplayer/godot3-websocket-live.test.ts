@@ -1,0 +1,125 @@
+// Live: WebSocketMultiplayerPeer({ protocol: "godot3" }) against Godot 3.2.3's WebSocket multiplayer
+// peer (WebSocketServer.listen / WebSocketClient.connect_to_url with gd_mp_api = true, installed as
+// the SceneTree's network_peer by spec-tests/godot/multiplayer/mp_node.gd): [u8 type][i32 from][i32 to]
+// framing, SYS_ID / SYS_ADD / SYS_DEL, targets > 0 / 0 / < 0, relay between clients through the server.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ConnectionStatus, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { drain, enc, recordEvents, type Received } from "./support.ts";
+import { freeTcpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent } from "./godot3-live.ts";
+
+const available = godotAvailable();
+const skip = available === true ? false : available.skip;
+if (skip) console.log(`godot3-websocket-live: skipped: ${skip}`);
+
+async function ourClient(port: number): Promise<WebSocketMultiplayerPeer> {
+  const c = new WebSocketMultiplayerPeer({ protocol: "godot3" });
+  await c.createClient(`ws://127.0.0.1:${port}/`);
+  return c;
+}
+
+describe("live: Godot 3.2.3 WebSocket multiplayer <-> WebSocketMultiplayerPeer godot3", { skip }, () => {
+  after(killAll);
+
+  test("Godot server, our two clients: SYS_ID/SYS_ADD, targets, relay, SYS_DEL, server stop", async () => {
+    const port = await freeTcpPort();
+    const godot = await startNode({ transport: "ws", role: "server", port, greet: 1, echo: 1 });
+    const a = await ourClient(port);
+    const la = recordEvents(a);
+    const ra: Received[] = [];
+    await until([a], () => drain(a, ra).length >= 1, "A connected and greeted", 8000, [godot]);
+    const idA = a.getUniqueId();
+    assert.ok(idA >= 2, "SYS_ID gave A its ID");
+    assert.deepEqual(la, ["+1"], "SYS_ADD 1 completed the connection");
+    assert.equal(a.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTED);
+    assert.deepEqual(ra[0], { from: 1, channel: 0, mode: 2, text: `greet:${idA}` });
+    assert.ok(has(godot, (e) => e.ev === "peer_connected" && e.id === idA));
+
+    const b = await ourClient(port);
+    const lb = recordEvents(b);
+    const rb: Received[] = [];
+    await until([a, b], () => drain(b, rb).length >= 1 && la.length >= 2 && lb.length >= 2, "B connected; SYS_ADD both ways", 8000, [godot]);
+    const idB = b.getUniqueId();
+    assert.deepEqual(la, ["+1", `+${idB}`]);
+    assert.deepEqual(lb, ["+1", `+${idA}`]);
+
+    a.setTargetPeer(1);
+    a.putPacket(enc("echo:a1"));
+    a.setTargetPeer(idB);
+    a.putPacket(enc("to-b"));
+    a.setTargetPeer(0);
+    a.putPacket(enc("all-a"));
+    a.setTargetPeer(-idB);
+    a.putPacket(enc("not-b"));
+    b.setTargetPeer(idA);
+    b.putPacket(enc("b-to-a"));
+    await until([a, b], () => {
+      drain(a, ra);
+      drain(b, rb);
+      return ra.length >= 3 && rb.length >= 3 && receivedTexts(godot).length >= 3;
+    }, "packets through the Godot server", 8000, [godot]);
+    await pollFor([a, b], 150);
+    drain(a, ra);
+    drain(b, rb);
+    assert.deepEqual(ra.slice(1).map((r) => `${r.from}:${r.text}`).sort(), [`1:echo:a1`, `${idB}:b-to-a`].sort());
+    assert.deepEqual(rb.slice(1).map((r) => `${r.from}:${r.text}`).sort(), [`${idA}:all-a`, `${idA}:to-b`].sort());
+    assert.deepEqual(receivedTexts(godot).sort(), [`${idA}:all-a`, `${idA}:echo:a1`, `${idA}:not-b`].sort());
+
+    b.close();
+    await until([a], () => la.includes(`-${idB}`), "SYS_DEL for B", 8000, [godot]);
+    await untilEvent([a], godot, (e) => e.ev === "peer_disconnected" && e.id === idB, "Godot saw B leave");
+
+    a.setTargetPeer(1);
+    a.putPacket(enc("bye")); // the Godot server stops
+    await until([a], () => la.includes("-1"), "server gone", 8000, [godot]);
+    assert.equal(a.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
+    const drops = a.getDropCounters();
+    assert.deepEqual([drops.malformed, drops.spoofedSource, drops.badSystemMessage], [0, 0, 0]);
+    await godot.exitPromise;
+  });
+
+  test("our server, two Godot clients: IDs, relay between them, SYS_ADD/SYS_DEL, server close", async () => {
+    const server = new WebSocketMultiplayerPeer({ protocol: "godot3" });
+    await server.createServer(0, "127.0.0.1");
+    const port = server.getLocalPort();
+    const log = recordEvents(server);
+    const got: Received[] = [];
+    const g1 = await startNode({ transport: "ws", role: "client", port, greet: 1, talk: 1, echo: 1 });
+    const id1 = (await untilEvent([server], g1, (e) => e.ev === "connection_succeeded", "G1 connection_succeeded")).unique_id as number;
+    assert.deepEqual(log, [`+${id1}`], "Godot took the ID from our SYS_ID");
+    await until([server], () => drain(server, got).length >= 1, "hello from G1", 8000, [g1]);
+    assert.deepEqual(got[0], { from: id1, channel: 0, mode: 2, text: `hello:${id1}` });
+
+    server.setTargetPeer(id1);
+    server.putPacket(enc("echo:srv"));
+    server.setTargetPeer(0);
+    server.putPacket(enc("srv-all"));
+    await until([server], () => drain(server, got).length >= 2, "echo from G1", 8000, [g1]);
+    assert.deepEqual(got[1], { from: id1, channel: 0, mode: 2, text: "echo:srv" });
+    await untilEvent([server], g1, (e) => e.ev === "receive" && e.text === "srv-all" && e.from === 1, "broadcast at G1");
+
+    const g2 = await startNode({ transport: "ws", role: "client", port, greet: 1, talk: 1 });
+    const id2 = (await untilEvent([server], g2, (e) => e.ev === "connection_succeeded", "G2 connection_succeeded")).unique_id as number;
+    await untilEvent([server], g1, (e) => e.ev === "peer_connected" && e.id === id2, "G1 told of G2");
+    await untilEvent([server], g2, (e) => e.ev === "peer_connected" && e.id === id1, "G2 told of G1");
+    await until([server], () => {
+      drain(server, got);
+      return got.length >= 7 && receivedTexts(g1).includes(`${id2}:to:${id1}:from:${id2}`) && receivedTexts(g2).includes(`${id1}:to:${id2}:from:${id1}`);
+    }, "relayed packets", 8000, [g1, g2]);
+    await pollFor([server], 200);
+    drain(server, got);
+    const atServer = got.slice(2).map((r) => `${r.from}:${r.text}`).sort();
+    assert.deepEqual(atServer, [`${id2}:hello:${id2}`, `${id1}:all:${id1}`, `${id1}:notyou:${id1}`, `${id2}:all:${id2}`, `${id2}:notyou:${id2}`].sort());
+    assert.deepEqual(receivedTexts(g1).filter((t) => t.startsWith(`${id2}:`)).sort(), [`${id2}:all:${id2}`, `${id2}:to:${id1}:from:${id2}`].sort());
+    assert.deepEqual(receivedTexts(g2).filter((t) => t.startsWith(`${id1}:`)).sort(), [`${id1}:all:${id1}`, `${id1}:to:${id2}:from:${id1}`].sort());
+    assert.equal(server.getDropCounters().spoofedSource, 0);
+
+    server.setTargetPeer(id1);
+    server.putPacket(enc("bye")); // G1 disconnects
+    await until([server], () => log.includes(`-${id1}`), "G1 left", 8000, [g1]);
+    await untilEvent([server], g2, (e) => e.ev === "peer_disconnected" && e.id === id1, "G2 told G1 left (SYS_DEL)");
+    server.close();
+    await untilEvent([], g2, (e) => e.ev === "connection_failed" || e.ev === "server_disconnected", "G2 sees the server go");
+    await Promise.all([g1.exitPromise, g2.exitPromise]);
+  });
+});
