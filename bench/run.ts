@@ -139,11 +139,11 @@ interface EnetScenario {
 }
 
 const ENET_SCENARIOS: EnetScenario[] = [
-  { name: "reliable 64 B", mode: "reliable", size: 64, rangeCoder: false, counts: { ours: 40_000, c: 500_000, emscripten: 40_000 }, goalC: 0.5 },
-  { name: "reliable 1200 B", mode: "reliable", size: 1200, rangeCoder: false, counts: { ours: 20_000, c: 200_000, emscripten: 10_000 }, goalC: 0.5 },
-  { name: "reliable 100 KB (fragmented)", mode: "reliable", size: 100_000, rangeCoder: false, counts: { ours: 400, c: 2_000, emscripten: 100 }, goalC: 1.0 },
-  { name: "unreliable 64 B", mode: "unreliable", size: 64, rangeCoder: false, counts: { ours: 100_000, c: 500_000, emscripten: 50_000 }, goalC: null },
-  { name: "reliable 64 B, range coder on both hosts", mode: "reliable", size: 64, rangeCoder: true, counts: { ours: 20_000, c: 200_000, emscripten: 20_000 }, goalC: 0.5 },
+  { name: "reliable 64 B", mode: "reliable", size: 64, rangeCoder: false, counts: { ours: 200_000, c: 1_000_000, emscripten: 150_000 }, goalC: 0.5 },
+  { name: "reliable 1200 B", mode: "reliable", size: 1200, rangeCoder: false, counts: { ours: 60_000, c: 300_000, emscripten: 20_000 }, goalC: 0.5 },
+  { name: "reliable 100 KB (fragmented)", mode: "reliable", size: 100_000, rangeCoder: false, counts: { ours: 1_000, c: 2_000, emscripten: 200 }, goalC: 1.0 },
+  { name: "unreliable 64 B", mode: "unreliable", size: 64, rangeCoder: false, counts: { ours: 300_000, c: 1_000_000, emscripten: 150_000 }, goalC: null },
+  { name: "reliable 64 B, range coder on both hosts", mode: "reliable", size: 64, rangeCoder: true, counts: { ours: 60_000, c: 300_000, emscripten: 40_000 }, goalC: 0.5 },
 ];
 
 if (section("ENet loopback")) {
@@ -185,7 +185,7 @@ if (section("ENet loopback")) {
         unit: "packets/s",
         ours: oursPps,
         peer: hasEmscriptenEnet ? med(em, "packetsPerSecond") : null,
-        peerName: `npm enet@${packageVersion("enet")} (emscripten)`,
+        peerName: `npm enet@${packageVersion("enet").replace(/^v/, "")} (emscripten)`,
         higherIsBetter: true,
         runtime: `${nodeRuntime} / ${nodeRuntime}`,
         note: `MB/s: packetpeer ${mb(ours)}, emscripten ${mb(em)}${s.rangeCoder ? "; the package's enableCompression() is libenet's range coder" : ""}`,
@@ -518,6 +518,15 @@ notes.unshift(
     "Other work on the machine during the run makes every figure lower and noisier; ratios within a row were measured interleaved, run by run.",
 );
 if (only) notes.push(`Partial run: only sections matching "${only}".`);
+const head = tryCommand("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]);
+const dirty = tryCommand("git", ["-C", ROOT, "status", "--porcelain", "--", "src"]);
+if (head !== null) {
+  const changed = (dirty ?? "").split("\n").filter((l) => l.trim() !== "").map((l) => l.slice(3));
+  notes.push(
+    `Source measured: the working tree at commit ${head}` +
+      (changed.length ? `, with uncommitted changes in ${changed.join(", ")} (work in progress by other engineers at the time of the run).` : ", no uncommitted changes in src/."),
+  );
+}
 const ccVersion = tryCommand("cc", ["--version"])?.split("\n")[0] ?? "not found";
 const enetDeb = tryCommand("dpkg-query", ["-W", "-f", "${Version}", "libenet-dev"]) ?? "unknown";
 writeResults(outPath, rows, {
@@ -529,7 +538,7 @@ writeResults(outPath, rows, {
     bun: hasBun ? bunVersion : "not found",
     "libenet-dev": enetDeb,
     cc: ccVersion,
-    "npm enet": packageVersion("enet"),
+    "npm enet": packageVersion("enet").replace(/^v/, ""),
     ws: packageVersion("ws"),
     tinybench: packageVersion("tinybench"),
     fflate: packageVersion("fflate"),
