@@ -8,9 +8,10 @@
 import { CompressionMode, type Compressor } from "./types.ts";
 import { RangeCoderCompressor } from "./range-coder-compressor.ts";
 import { GrowableScratch, checkedLimit, gather } from "./scratch.ts";
-import { godotFastlzCompressBound, godotFastlzCompressInto, godotFastlzDecompressInto } from "./fastlz-godot.ts";
+import { GODOT_FASTLZ_MIN_INPUT, godotFastlzCompressBound, godotFastlzCompressInto, godotFastlzDecompressInto } from "./fastlz-godot.ts";
+import { fastlzDecodedLength } from "./fastlz.ts";
 import { DEFLATE_DEFAULT_LEVEL, zlibCompress, zlibDecompressInto } from "./deflate.ts";
-import { BoundedInflater } from "./inflate-bounded.ts";
+import { BoundedInflater, INFLATE_TOO_LARGE } from "./inflate-bounded.ts";
 import { zstdDecompressBounded } from "./zstd/decoder.ts";
 import { zstdCompress } from "./zstd/encoder.ts";
 
@@ -31,6 +32,7 @@ export class FastlzCompressor implements Compressor {
     if (limit <= 0 || !isInput(input)) return null;
     const data = gather(input);
     const out = this.compressScratch.get(godotFastlzCompressBound(data.length));
+    if (out === null) return null;
     const n = godotFastlzCompressInto(data, out);
     return n > 0 && n <= limit ? out.slice(0, n) : null;
   }
@@ -38,8 +40,13 @@ export class FastlzCompressor implements Compressor {
   decompress(input: Uint8Array, outLimit: number): Uint8Array | null {
     const limit = checkedLimit(outLimit);
     if (limit <= 0 || !(input instanceof Uint8Array)) return null;
-    const out = this.decompressScratch.get(limit);
-    const n = godotFastlzDecompressInto(input, out, limit);
+    // The instructions give the exact size, so a huge limit costs nothing.
+    const size = fastlzDecodedLength(input);
+    if (size <= 0) return null;
+    const bounded = Math.min(limit, Math.max(size, GODOT_FASTLZ_MIN_INPUT));
+    const out = this.decompressScratch.get(bounded);
+    if (out === null) return null;
+    const n = godotFastlzDecompressInto(input, out, limit < GODOT_FASTLZ_MIN_INPUT ? limit : bounded);
     return n > 0 ? out.slice(0, n) : null;
   }
 }
@@ -66,9 +73,16 @@ export class ZlibCompressor implements Compressor {
   decompress(input: Uint8Array, outLimit: number): Uint8Array | null {
     const limit = checkedLimit(outLimit);
     if (limit <= 0 || !(input instanceof Uint8Array)) return null;
-    const out = this.scratch.get(limit);
-    const n = zlibDecompressInto(this.inflater, input, out, limit);
-    return n > 0 ? out.slice(0, n) : null;
+    // Start from a typical size and grow only while the stream really needs more room.
+    let size = Math.min(limit, Math.max(4096, input.length * 8));
+    for (;;) {
+      const out = this.scratch.get(size);
+      if (out === null) return null;
+      const n = zlibDecompressInto(this.inflater, input, out, size);
+      if (n > 0) return out.slice(0, n);
+      if (n !== INFLATE_TOO_LARGE || size >= limit) return null;
+      size = Math.min(limit, size * 4);
+    }
   }
 }
 

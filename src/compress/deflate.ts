@@ -11,7 +11,7 @@
  */
 import { Inflate, deflateSync, gzipSync, zlibSync } from "fflate";
 import { adler32, crc32Of } from "./checksums.ts";
-import { BoundedInflater } from "./inflate-bounded.ts";
+import { BoundedInflater, INFLATE_CORRUPT } from "./inflate-bounded.ts";
 
 /** zlib's Z_DEFAULT_COMPRESSION, which Godot uses for DEFLATE and GZIP. */
 export const DEFLATE_DEFAULT_LEVEL = 6;
@@ -122,17 +122,17 @@ export function zlibDecompressBounded(input: Uint8Array, limit: number): Uint8Ar
  * Inflate a zlib stream into out[0..limit) with the allocation-free bounded
  * inflater (the per-datagram path). As zlib does, the Adler-32 trailer is read
  * right after the deflate data and anything after it is ignored.
- * Returns the length, or -1 when invalid or larger than `limit`.
+ * Returns the length, INFLATE_TOO_LARGE, or INFLATE_CORRUPT.
  */
 export function zlibDecompressInto(inflater: BoundedInflater, input: Uint8Array, out: Uint8Array, limit: number): number {
   const header = zlibHeaderLength(input);
-  if (header < 0) return -1;
+  if (header < 0) return INFLATE_CORRUPT;
   const n = inflater.inflate(input, header, input.length, out, limit);
-  if (n < 0) return -1;
+  if (n < 0) return n;
   const end = inflater.endOffset;
-  if (end + 4 > input.length) return -1;
+  if (end + 4 > input.length) return INFLATE_CORRUPT;
   const expected = ((input[end]! << 24) | (input[end + 1]! << 16) | (input[end + 2]! << 8) | input[end + 3]!) >>> 0;
-  return adler32(out.subarray(0, n)) === expected ? n : -1;
+  return adler32(out.subarray(0, n)) === expected ? n : INFLATE_CORRUPT;
 }
 
 const GZIP_FTEXT = 1;

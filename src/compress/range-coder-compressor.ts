@@ -7,6 +7,8 @@ import { GrowableScratch, checkedLimit, totalLength } from "./scratch.ts";
  * and lands in a crowded root context costs at most a few 16-bit codes.
  */
 const RANGE_CODER_MAX_EXPANSION = 8;
+/** First output buffer size tried when decompressing (ENet datagrams fit). */
+const DECOMPRESS_INITIAL_SIZE = 4096;
 
 /** ENet's built-in range coder as an ENet Compressor (what enet_host_compress_with_range_coder installs). */
 export class RangeCoderCompressor implements Compressor {
@@ -19,6 +21,7 @@ export class RangeCoderCompressor implements Compressor {
     if (limit <= 0) return null;
     const bound = Math.min(limit, RANGE_CODER_MAX_EXPANSION * totalLength(input) + 16);
     const out = this.scratch.get(bound);
+    if (out === null) return null;
     const n = this.coder.compressInto(input, out, bound);
     return n > 0 ? out.slice(0, n) : null;
   }
@@ -26,8 +29,17 @@ export class RangeCoderCompressor implements Compressor {
   decompress(input: Uint8Array, outLimit: number): Uint8Array | null {
     const limit = checkedLimit(outLimit);
     if (limit <= 0 || !(input instanceof Uint8Array)) return null;
-    const out = this.scratch.get(limit);
-    const n = this.coder.decompressInto(input, out, limit);
-    return n > 0 ? out.slice(0, n) : null;
+    // Start from a size typical for the input and grow only if the output really is larger,
+    // so a generous limit does not mean a huge buffer (ENet's limit fits in the first pass).
+    let size = Math.min(limit, Math.max(DECOMPRESS_INITIAL_SIZE, input.length * RANGE_CODER_MAX_EXPANSION));
+    for (;;) {
+      const out = this.scratch.get(size);
+      if (out === null) return null;
+      const n = this.coder.decompressInto(input, out, size);
+      if (n > 0) return out.slice(0, n);
+      // 0 means corrupt or out of room; only the latter can change with more room.
+      if (size >= limit) return null;
+      size = Math.min(limit, size * 4);
+    }
   }
 }

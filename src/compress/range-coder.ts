@@ -435,7 +435,7 @@ export class RangeCoder {
 
   /** Narrow the range to [under, under+count) of `total` and shift out settled bytes. */
   private encode(under: number, count: number, total: number): boolean {
-    let range = Math.floor(this.range / total);
+    let range = (this.range / total) >>> 0;
     let low = (this.low + Math.imul(under, range)) >>> 0;
     range = Math.imul(range, count) >>> 0;
     const out = this.io;
@@ -457,8 +457,8 @@ export class RangeCoder {
 
   /** The decoder's view of the next symbol: its position within `total` (16-bit, as libenet truncates it). */
   private read(total: number): number {
-    this.range = Math.floor(this.range / total);
-    return Math.floor(((this.code - this.low) >>> 0) / this.range) & 0xffff;
+    this.range = (this.range / total) >>> 0;
+    return (((this.code - this.low) >>> 0) / this.range) & 0xffff;
   }
 
   private decode(under: number, count: number, _total: number): boolean {

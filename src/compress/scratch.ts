@@ -2,8 +2,15 @@
 export class GrowableScratch {
   private buffer = new Uint8Array(0);
 
-  get(size: number): Uint8Array {
-    if (this.buffer.length < size) this.buffer = new Uint8Array(size);
+  /** At least `size` bytes, or null when the runtime cannot allocate them (so callers can fail softly). */
+  get(size: number): Uint8Array | null {
+    if (this.buffer.length < size) {
+      try {
+        this.buffer = new Uint8Array(size);
+      } catch {
+        return null;
+      }
+    }
     return this.buffer;
   }
 }
