@@ -18,7 +18,7 @@ import {
   MAX_PENDING_UNRELIABLE_PER_CHANNEL,
   MAX_QUEUED_INCOMING_COMMANDS,
 } from "./constants.ts";
-import { PacketFlags } from "./enums.ts";
+import { PacketFlags, PeerState } from "./enums.ts";
 import type { PeerCore } from "./peer-core.ts";
 import { ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT, ProtocolCommand } from "./wire.ts";
 
@@ -53,7 +53,13 @@ function copyPayload(data: Uint8Array, offset: number, length: number): Uint8Arr
 
 // ---------------------------------------------------------------- reliable
 
+/** C ENet discards (but acknowledges) new data once the local side asked to disconnect later. */
+function discarding(peer: PeerCore): boolean {
+  return peer.state === PeerState.STATE_DISCONNECT_LATER;
+}
+
 export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID: number, seq: number, data: Uint8Array, offset: number, length: number): number {
+  if (discarding(peer)) return HANDLER_OK;
   const channel = peer.channels[channelID]!;
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
   if (seq === channel.incomingReliableSequenceNumber || channel.incomingReliable.has(seq)) return HANDLER_OK;
@@ -133,6 +139,7 @@ export function handleSendFragment(
   if (start !== undefined) {
     if (start.command !== ProtocolCommand.SEND_FRAGMENT || start.packet.length !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
   } else {
+    if (discarding(peer)) return HANDLER_ERROR;
     if (peer.totalWaitingData >= sink.maximumWaitingData || peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS) {
       sink.countLimitDrop();
       return HANDLER_ERROR;
@@ -201,6 +208,7 @@ export function handleSendUnreliable(
   offset: number,
   length: number,
 ): number {
+  if (discarding(peer)) return HANDLER_OK;
   const channel = peer.channels[channelID]!;
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
   if (seq === channel.incomingReliableSequenceNumber) {
@@ -261,11 +269,12 @@ export function handleSendUnreliableFragment(
   if (start !== undefined) {
     if (start.command !== ProtocolCommand.SEND_UNRELIABLE_FRAGMENT || start.packet.length !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
   } else {
+    if (discarding(peer)) return HANDLER_ERROR;
     if (
-    peer.totalWaitingData >= sink.maximumWaitingData ||
-    channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL ||
-    peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS
-  ) {
+      peer.totalWaitingData >= sink.maximumWaitingData ||
+      channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL ||
+      peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS
+    ) {
       sink.countLimitDrop();
       return HANDLER_ERROR;
     }
@@ -335,6 +344,7 @@ export function handleSendUnsequenced(
   offset: number,
   length: number,
 ): number {
+  if (discarding(peer)) return HANDLER_OK;
   let unsequencedGroup = unsequencedGroupIn;
   const index = unsequencedGroup % ENET_PEER_UNSEQUENCED_WINDOW_SIZE;
   if (unsequencedGroup < peer.incomingUnsequencedGroup) unsequencedGroup += 0x10000;
