@@ -6,7 +6,8 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CompressionMode } from "../../src/compress/types.ts";
-import { ConnectionStatus, ENetMultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
+import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, TransferMode, encodeGodot3EnetPacket, encodeGodot3EnetSysMsg } from "../../src/multiplayer/index.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
 import { freeUdpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent } from "./godot3-live.ts";
 
@@ -165,5 +166,67 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet <-> ENetMultiplayerPeer god
         await godot.exitPromise;
       }),
     );
+  });
+
+  test("wire bytes: raw ENet clients see Godot's exact SYSMSG_ADD_PEER / SYSMSG_REMOVE_PEER and data framing", async () => {
+    const port = await freeUdpPort();
+    const godot = await startNode({ transport: "enet", role: "server", port, greet: 1, echo: 1 });
+    const ids = [0x11223344, 0x55667788 & 0x7fffffff];
+    const hosts: ENetConnection[] = [];
+    const seen: { who: number; channel: number; flags: number; hex: string }[][] = [[], []];
+    const pump = (): void => {
+      hosts.forEach((h, who) => {
+        for (let ev = h.poll(); ev.type !== EventType.NONE; ev = h.poll()) {
+          if (ev.type !== EventType.RECEIVE) continue;
+          const flags = ev.peer!.getPacketFlags();
+          ev.peer!.getPacket();
+          seen[who]!.push({ who, channel: ev.channel, flags, hex: Buffer.from(ev.packet!).toString("hex") });
+        }
+      });
+    };
+    const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    try {
+      for (const id of ids) {
+        const h = new ENetConnection();
+        await h.createHost({ maxPeers: 1, maxChannels: 3 });
+        await h.connectToHost("127.0.0.1", port, { channels: 3, data: id });
+        hosts.push(h);
+        await until([], () => {
+          pump();
+          return seen[hosts.length - 1]!.length >= 1;
+        }, "greeting", 8000, [godot]);
+      }
+      await until([], () => {
+        pump();
+        return seen[0]!.length >= 2 && seen[1]!.length >= 2;
+      }, "ADD messages", 8000, [godot]);
+      // The greeting: data header [u32 source = 1][i32 target = our ID], reliable on channel 1.
+      assert.deepEqual(seen[0]![0], { who: 0, channel: 1, flags: PacketFlags.RELIABLE, hex: hex(encodeGodot3EnetPacket(1, ids[0]!, enc(`greet:${ids[0]}`))) });
+      // SYSMSG_ADD_PEER (0) on channel 0, reliable, [u32 msg][u32 id].
+      assert.deepEqual(seen[0]![1], { who: 0, channel: 0, flags: PacketFlags.RELIABLE, hex: hex(encodeGodot3EnetSysMsg(0, ids[1]!)) });
+      assert.ok(seen[1]!.some((m) => m.channel === 0 && m.hex === hex(encodeGodot3EnetSysMsg(0, ids[0]!))));
+      assert.equal(hex(encodeGodot3EnetSysMsg(0, 0x11223344)), "0000000044332211");
+      // A relayed packet keeps the sender's header; a spoofed source is dropped by Godot.
+      hosts[0]!.getPeers()[0]!.send(1, encodeGodot3EnetPacket(ids[0]!, ids[1]!, enc("raw-relay")), PacketFlags.RELIABLE);
+      hosts[0]!.getPeers()[0]!.send(1, encodeGodot3EnetPacket(ids[1]!, ids[1]!, enc("spoofed")), PacketFlags.RELIABLE);
+      hosts[0]!.getPeers()[0]!.send(1, encodeGodot3EnetPacket(ids[0]!, 1, enc("echo:x")), PacketFlags.RELIABLE);
+      await until([], () => {
+        pump();
+        return seen[0]!.some((m) => m.hex === hex(encodeGodot3EnetPacket(1, ids[0]!, enc("echo:x"))));
+      }, "echo after the spoofed packet", 8000, [godot]);
+      await pollFor([], 100);
+      pump();
+      assert.ok(seen[1]!.some((m) => m.channel === 1 && m.hex === hex(encodeGodot3EnetPacket(ids[0]!, ids[1]!, enc("raw-relay")))), "relayed unchanged");
+      assert.ok(!seen[1]!.some((m) => m.hex.endsWith(Buffer.from("spoofed").toString("hex"))), "spoofed source not relayed");
+      // The second client leaves: SYSMSG_REMOVE_PEER (1).
+      hosts[1]!.getPeers()[0]!.peerDisconnect(0);
+      await until([], () => {
+        pump();
+        return seen[0]!.some((m) => m.channel === 0 && m.hex === hex(encodeGodot3EnetSysMsg(1, ids[1]!)));
+      }, "REMOVE message", 8000, [godot]);
+    } finally {
+      for (const h of hosts) h.destroy();
+      godot.kill();
+    }
   });
 });

@@ -4,7 +4,8 @@
 // framing, SYS_ID / SYS_ADD / SYS_DEL, targets > 0 / 0 / < 0, relay between clients through the server.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ConnectionStatus, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ConnectionStatus, WebSocketMultiplayerPeer, encodeGodot3WsMessage, encodeGodot3WsSys } from "../../src/multiplayer/index.ts";
+import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
 import { freeTcpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent } from "./godot3-live.ts";
 
@@ -121,5 +122,61 @@ describe("live: Godot 3.2.3 WebSocket multiplayer <-> WebSocketMultiplayerPeer g
     server.close();
     await untilEvent([], g2, (e) => e.ev === "connection_failed" || e.ev === "server_disconnected", "G2 sees the server go");
     await Promise.all([g1.exitPromise, g2.exitPromise]);
+  });
+
+  test("wire bytes: raw WebSocket clients see Godot's exact SYS_ID / SYS_ADD / SYS_DEL and data framing", async () => {
+    const port = await freeTcpPort();
+    const godot = await startNode({ transport: "ws", role: "server", port, greet: 1 });
+    const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+    const raws: WebSocketPeer[] = [];
+    const seen: string[][] = [[], []];
+    const pump = (): void => {
+      raws.forEach((r, i) => {
+        r.poll();
+        for (let m = r.getPacket(); m !== null; m = r.getPacket()) seen[i]!.push(hex(m));
+      });
+    };
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = new WebSocketPeer();
+        r.connectToUrl(`ws://127.0.0.1:${port}/`);
+        raws.push(r);
+        await until([], () => {
+          pump();
+          return seen[i]!.length >= 3;
+        }, "ID, ADD 1, greeting", 8000, [godot]);
+      }
+      await until([], () => {
+        pump();
+        return seen[0]!.length >= 4;
+      }, "ADD for the second client", 8000, [godot]);
+      const idOf = (m: string) => Buffer.from(m, "hex").readInt32LE(9);
+      const id0 = idOf(seen[0]![0]!);
+      const id1 = idOf(seen[1]![0]!);
+      assert.equal(seen[0]![0], hex(encodeGodot3WsSys(3, id0)), "SYS_ID = 3: [03][from 1][to 0][id]");
+      assert.equal(seen[0]![0]!.slice(0, 18), "030100000000000000");
+      assert.equal(seen[0]![1], hex(encodeGodot3WsSys(1, 1)), "then SYS_ADD (1) of the server");
+      assert.equal(seen[0]![2], hex(encodeGodot3WsMessage(0, 1, id0, enc(`greet:${id0}`))), "data: [00][from 1][to id]");
+      assert.ok(seen[0]!.includes(hex(encodeGodot3WsSys(1, id1))), "existing client told of the new one");
+      assert.ok(seen[1]!.includes(hex(encodeGodot3WsSys(1, id0))), "new client told of the existing one");
+      // Relay keeps the header; a spoofed source is dropped.
+      raws[0]!.send(encodeGodot3WsMessage(0, id0, id1, enc("raw-relay")));
+      raws[0]!.send(encodeGodot3WsMessage(0, id1, id1, enc("spoofed")));
+      raws[0]!.send(encodeGodot3WsMessage(0, id0, id1, enc("after")));
+      await until([], () => {
+        pump();
+        return seen[1]!.includes(hex(encodeGodot3WsMessage(0, id0, id1, enc("after"))));
+      }, "relayed packets", 8000, [godot]);
+      assert.ok(seen[1]!.includes(hex(encodeGodot3WsMessage(0, id0, id1, enc("raw-relay")))));
+      assert.ok(!seen[1]!.some((m) => m.endsWith(Buffer.from("spoofed").toString("hex"))));
+      raws[1]!.close();
+      await until([], () => {
+        pump();
+        return seen[0]!.includes(hex(encodeGodot3WsSys(2, id1)));
+      }, "SYS_DEL (2)", 8000, [godot]);
+    } finally {
+      for (const r of raws) r.close(-1);
+      godot.kill();
+    }
   });
 });
