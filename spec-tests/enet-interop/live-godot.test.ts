@@ -202,6 +202,37 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
     await g.waitForCount((e) => e.ev === "peer_disconnected", 2, 3000);
   });
 
+  test("NONE: two Godot clients on our server learn of each other from our SYSMSG_ADD_PEER / SYSMSG_REMOVE_PEER", async () => {
+    const port = await freeUdpPort();
+    const { pump } = await ourHost(CompressionMode.NONE, { port });
+    const idOf = new Map<unknown, number>();
+    pump.onEvent = (e) => {
+      if (e.type !== EventType.CONNECT || !e.peer) return;
+      // What Godot 3's server does on a new client: tell it about every existing one, and them about it.
+      for (const [other, id] of idOf) {
+        e.peer.send(0, frame(SYSMSG_ADD_PEER, id, new Uint8Array(0)), PacketFlags.RELIABLE);
+        (other as typeof e.peer).send(0, frame(SYSMSG_ADD_PEER, e.data, new Uint8Array(0)), PacketFlags.RELIABLE);
+      }
+      idOf.set(e.peer, e.data);
+    };
+    const g1 = await godot({ role: "client", port, compression: 0 });
+    await pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "first CONNECT");
+    const g2 = await godot({ role: "client", port, compression: 0 });
+    await pump.waitForCount((e) => e.type === EventType.CONNECT, 2, 5000, "second CONNECT");
+    const id1 = (await g1.waitFor((e) => e.ev === "ready")).unique_id;
+    const id2 = (await g2.waitFor((e) => e.ev === "ready")).unique_id;
+    await g1.waitFor((e) => e.ev === "peer_connected" && e.id === id2, 3000);
+    await g2.waitFor((e) => e.ev === "peer_connected" && e.id === id1, 3000);
+
+    // Client 2 leaves; we tell client 1 as Godot's server would.
+    const second = pump.events.find((e) => e.type === EventType.CONNECT && e.data === id2)!.peer!;
+    const first = pump.events.find((e) => e.type === EventType.CONNECT && e.data === id1)!.peer!;
+    second.peerDisconnect(0);
+    await g2.waitFor((e) => e.ev === "server_disconnected", 3000);
+    first.send(0, frame(1, id2 as number, new Uint8Array(0)), PacketFlags.RELIABLE);
+    await g1.waitFor((e) => e.ev === "peer_disconnected" && e.id === id2, 3000);
+  });
+
   // Between two Godot 3.2.3 peers a mode mismatch fails whenever a handshake datagram is sent
   // compressed: the other side cannot read it and drops it. (Checked Godot to Godot: client
   // FASTLZ/ZLIB/RANGE_CODER vs server NONE fail, client NONE vs server ZLIB/ZSTD fail; but a ZSTD
