@@ -252,7 +252,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   }
 
   getLocalPort(): number {
-    this.core;
+    this.requireTransport("getLocalPort");
     return this.localPort;
   }
 
@@ -304,8 +304,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     }
     checkInt(destinationPort, "destinationPort", 1, 65535);
     checkBytes(packet, "packet");
-    this.core;
-    this.transport!.send(packet, destinationAddress, destinationPort);
+    this.requireTransport("socketSend").send(packet, destinationAddress, destinationPort);
   }
 
   /** Ignore new incoming connection requests (existing peers are unaffected). */
@@ -330,6 +329,11 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   }
 
   // ------------------------------------------------------------------ internals
+
+  private requireTransport(what: string): DatagramTransport {
+    if (this.transport === null) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the ENetConnection has no host (call createHost first)`);
+    return this.transport;
+  }
 
   /** @internal */
   drainTransmits(): void {
