@@ -1,0 +1,116 @@
+// Godot 4 protocol on real loopback sockets (the runtime's own UDP and TCP), short and bounded.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ENetConnection, EventType } from "../../src/enet/index.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { drain, enc, recordEvents, type Received } from "./support.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(peers: MultiplayerPeer[], done: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    for (const p of peers) p.poll();
+    if (done()) return;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(2);
+  }
+}
+
+describe("multiplayer peers on real loopback sockets (Godot 4 protocol)", () => {
+  test("ENetMultiplayerPeer: server and two clients on 127.0.0.1", async () => {
+    const server = new ENetMultiplayerPeer();
+    server.setBindIp("127.0.0.1");
+    const clients = [new ENetMultiplayerPeer(), new ENetMultiplayerPeer()];
+    try {
+      await server.createServer(0, 4, 2);
+      const port = server.host!.getLocalPort();
+      const log = recordEvents(server);
+      for (const c of clients) await c.createClient("127.0.0.1", port, 2);
+      const all = [server, ...clients];
+      await until(all, () => log.length === 2 && clients.every((c) => c.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED), "connections");
+      const ids = clients.map((c) => c.getUniqueId());
+      assert.deepEqual([...log].sort(), ids.map((i) => `+${i}`).sort());
+      clients[0]!.transferChannel = 2;
+      clients[0]!.transferMode = TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
+      clients[0]!.putPacket(enc("hello"));
+      server.setTargetPeer(-ids[0]!);
+      server.putPacket(enc("not-you"));
+      const got: Received[] = [];
+      const g1: Received[] = [];
+      await until(all, () => drain(server, got).length === 1 && drain(clients[1]!, g1).length === 1, "packets");
+      assert.deepEqual(got[0], { from: ids[0], channel: 2, mode: TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED, text: "hello" });
+      assert.deepEqual(g1[0], { from: 1, channel: 0, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: "not-you" });
+      assert.equal(clients[0]!.getAvailablePacketCount(), 0);
+      clients[1]!.close();
+      await until(all, () => log.includes(`-${ids[1]}`), "disconnect_now reaches the server", 3000);
+    } finally {
+      server.close();
+      for (const c of clients) c.close();
+    }
+  });
+
+  test("WebSocketMultiplayerPeer: server and two clients on 127.0.0.1", async () => {
+    const server = new WebSocketMultiplayerPeer();
+    const clients = [new WebSocketMultiplayerPeer(), new WebSocketMultiplayerPeer()];
+    try {
+      await server.createServer(0, "127.0.0.1");
+      const port = server.getLocalPort();
+      assert.ok(port > 0);
+      const log = recordEvents(server);
+      for (const c of clients) await c.createClient(`ws://127.0.0.1:${port}/`);
+      const all = [server, ...clients];
+      await until(all, () => log.length === 2 && clients.every((c) => c.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED), "connections");
+      const ids = clients.map((c) => c.getUniqueId());
+      assert.deepEqual([...log].sort(), ids.map((i) => `+${i}`).sort());
+      assert.equal(server.getPeerAddress(ids[0]!), "127.0.0.1");
+      clients[1]!.putPacket(enc("up"));
+      server.setTargetPeer(ids[0]!);
+      server.putPacket(enc("down"));
+      const got: Received[] = [];
+      const g0: Received[] = [];
+      await until(all, () => drain(server, got).length === 1 && drain(clients[0]!, g0).length === 1, "packets");
+      assert.deepEqual(got[0], { from: ids[1], channel: 0, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: "up" });
+      assert.deepEqual(g0[0], { from: 1, channel: 0, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: "down" });
+      server.disconnectPeer(ids[1]!);
+      const l1 = recordEvents(clients[1]!);
+      await until(all, () => log.includes(`-${ids[1]}`) && l1.includes("-1"), "disconnect");
+    } finally {
+      server.close();
+      for (const c of clients) c.close();
+    }
+  });
+
+  // Found while building close(): on Node, a datagram sent through ENetConnection right before
+  // destroy() closes its socket is dropped (dgram resolves the address asynchronously, and the
+  // socket is closed by then), so peerDisconnectNow() + destroy() never tells the other side.
+  // ENetMultiplayerPeer.close() works around it by destroying its hosts on the next turn.
+  // The bug belongs to src/transport/node.ts (or ENetConnection.destroy); this test shows it.
+  test("ENetConnection: peerDisconnectNow() then destroy() reaches the peer", { todo: "Node drops a UDP send issued just before close() (src/transport/node.ts)" }, async () => {
+    const s = new ENetConnection();
+    const c = new ENetConnection();
+    try {
+      await s.createHostBound("127.0.0.1", 0, {});
+      await c.createHost({ maxPeers: 1 });
+      const peer = await c.connectToHost("127.0.0.1", s.getLocalPort());
+      let connected = 0;
+      const end = Date.now() + 3000;
+      while (connected < 2 && Date.now() < end) {
+        for (const h of [s, c]) if ((await h.service(5)).type === EventType.CONNECT) connected++;
+      }
+      assert.equal(connected, 2);
+      peer.peerDisconnectNow(7);
+      c.destroy();
+      let data = -1;
+      const deadline = Date.now() + 1000;
+      while (data < 0 && Date.now() < deadline) {
+        const ev = await s.service(20);
+        if (ev.type === EventType.DISCONNECT) data = ev.data;
+      }
+      assert.equal(data, 7, "the server heard the disconnect_now");
+    } finally {
+      s.destroy();
+      c.destroy();
+    }
+  });
+});
