@@ -237,6 +237,8 @@ static int run_command(char *line) {
     enet_peer_ping_interval(peer, (enet_uint32)atol(argv[2]));
   } else if (strcmp(cmd, "throttle") == 0 && peer && argc == 5) {
     enet_peer_throttle_configure(peer, (enet_uint32)atol(argv[2]), (enet_uint32)atol(argv[3]), (enet_uint32)atol(argv[4]));
+  } else if (strcmp(cmd, "mark") == 0) {
+    out("{\"ev\":\"mark\",\"ms\":%u,\"label\":\"%s\"}", enet_time_get(), argc > 1 ? argv[1] : "");
   } else if (strcmp(cmd, "bandwidth_limit") == 0 && argc == 3) {
     enet_host_bandwidth_limit(host, (enet_uint32)atol(argv[1]), (enet_uint32)atol(argv[2]));
   } else if (strcmp(cmd, "echo") == 0 && argc == 2) {
