@@ -93,6 +93,7 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     assert.equal(server.getMaxChannels(), 2);
     const c = clients[0]!;
     const p = await c.conn.connectToHost("10.1.0.1", 9000, { channels: 0 });
+    await assert.rejects(c.conn.connectToHost("10.1.0.1", 9000), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE, "Godot: already connected to a peer");
     assert.ok(await net.runUntil(() => count(c.col, EventType.CONNECT) === 1, 5000));
     assert.equal(p.getChannels(), 2, "the server's channel limit wins");
     p.peerDisconnect();

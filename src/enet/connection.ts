@@ -142,6 +142,10 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     const data = opts.data ?? 0;
     checkInt(data, "data", 0, U32_MAX);
     const host = this.core;
+    if (host.peers.some((p) => p.state !== PeerState.STATE_DISCONNECTED)) {
+      // Godot: "The ENetConnection is already connected to a peer." Use one ENetConnection per outgoing connection.
+      throw new NetError(GodotError.ERR_ALREADY_IN_USE, "connectToHost: this ENetConnection is already connected to a peer");
+    }
     const ip = address.toLowerCase() === "localhost" ? "127.0.0.1" : address;
     if (ipFamily(ip) === 0) {
       throw new NetError(GodotError.ERR_CANT_RESOLVE, `connectToHost: "${address}" is not an IP address (host names other than localhost are not resolved)`);
