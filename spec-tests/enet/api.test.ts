@@ -70,7 +70,7 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     assert.throws(() => p.send(-1, new Uint8Array(1), 0), RangeError);
     assert.throws(() => p.send(0, [1, 2] as unknown as Uint8Array, 0), TypeError);
     assert.throws(() => p.setTimeout(5000, 1000, 2000), RangeError);
-    assert.throws(() => p.throttleConfigure(1000, 33, 2), RangeError);
+    assert.throws(() => p.throttleConfigure(1000, -1, 2), RangeError);
 
     // Reconnect on the same slot gives a new handle; the old one is inactive.
     const s0 = sv.events.find((e) => e.type === EventType.CONNECT)!.peer!;

@@ -184,8 +184,8 @@ export class ENetPacketPeer {
   /** Packet throttle parameters; also sent to the peer (THROTTLE_CONFIGURE). */
   throttleConfigure(interval: number, acceleration: number, deceleration: number): void {
     checkInt(interval, "interval", 0, U32_MAX);
-    checkInt(acceleration, "acceleration", 0, ENET_PEER_PACKET_THROTTLE_SCALE);
-    checkInt(deceleration, "deceleration", 0, ENET_PEER_PACKET_THROTTLE_SCALE);
+    checkInt(acceleration, "acceleration", 0, U32_MAX);
+    checkInt(deceleration, "deceleration", 0, U32_MAX);
     this.owner.core.throttleConfigure(this.requireActive("throttleConfigure"), interval, acceleration, deceleration);
     this.owner.wake();
   }
