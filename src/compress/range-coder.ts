@@ -304,6 +304,8 @@ export class RangeCoder {
     const values = this.value;
     const counts = this.count;
     const unders = this.under;
+    const lefts = this.left;
+    const rights = this.right;
     let under = value * minimum;
     let count = minimum;
     let symbol: number;
@@ -316,20 +318,20 @@ export class RangeCoder {
         const nodeValue = values[node]!;
         if (value < nodeValue) {
           unders[node] += update;
-          if (this.left[node] !== 0) {
-            node = this.left[node]!;
+          if (lefts[node] !== 0) {
+            node = lefts[node]!;
             continue;
           }
           symbol = this.createSymbol(value, update);
-          this.left[node] = symbol;
+          lefts[node] = symbol;
         } else if (value > nodeValue) {
           under = (under + unders[node]!) & 0xffff;
-          if (this.right[node] !== 0) {
-            node = this.right[node]!;
+          if (rights[node] !== 0) {
+            node = rights[node]!;
             continue;
           }
           symbol = this.createSymbol(value, update);
-          this.right[node] = symbol;
+          rights[node] = symbol;
         } else {
           count = (count + counts[node]!) & 0xffff;
           under = (under + unders[node]! - counts[node]!) & 0xffff;
@@ -355,6 +357,8 @@ export class RangeCoder {
     const values = this.value;
     const counts = this.count;
     const unders = this.under;
+    const lefts = this.left;
+    const rights = this.right;
     let under = 0;
     let count = minimum;
     let value = 0;
@@ -373,8 +377,8 @@ export class RangeCoder {
         const before = (counts[node]! + minimum) & 0xffff;
         if (code >= after) {
           under = (under + unders[node]!) & 0xffff;
-          if (this.right[node] !== 0) {
-            node = this.right[node]!;
+          if (rights[node] !== 0) {
+            node = rights[node]!;
             continue;
           }
           if (!createMissing) return -1;
@@ -382,11 +386,11 @@ export class RangeCoder {
           value = (nodeValue + 1 + Math.floor(skipped / minimum)) & 0xff;
           under = (code - (skipped % minimum)) & 0xffff;
           symbol = this.createSymbol(value, update);
-          this.right[node] = symbol;
+          rights[node] = symbol;
         } else if (code < after - before) {
           unders[node] += update;
-          if (this.left[node] !== 0) {
-            node = this.left[node]!;
+          if (lefts[node] !== 0) {
+            node = lefts[node]!;
             continue;
           }
           if (!createMissing) return -1;
@@ -394,7 +398,7 @@ export class RangeCoder {
           value = (nodeValue - 1 - Math.floor(skipped / minimum)) & 0xff;
           under = (code - (skipped % minimum)) & 0xffff;
           symbol = this.createSymbol(value, update);
-          this.left[node] = symbol;
+          lefts[node] = symbol;
         } else {
           value = nodeValue;
           count = (count + counts[node]!) & 0xffff;
@@ -414,15 +418,19 @@ export class RangeCoder {
 
   /** Halve every count in the tree rooted at `symbol`; returns the new sum (16-bit). */
   private rescaleTree(symbol: number): number {
+    const counts = this.count;
+    const unders = this.under;
+    const lefts = this.left;
+    const rights = this.right;
     let total = 0;
     let node = symbol;
     for (;;) {
-      this.count[node] -= this.count[node]! >> 1;
-      this.under[node] = this.count[node]!;
-      if (this.left[node] !== 0) this.under[node] += this.rescaleTree(this.left[node]!);
-      total = (total + this.under[node]!) & 0xffff;
-      if (this.right[node] === 0) break;
-      node = this.right[node]!;
+      counts[node] -= counts[node]! >> 1;
+      unders[node] = counts[node]!;
+      if (lefts[node] !== 0) unders[node] += this.rescaleTree(lefts[node]!);
+      total = (total + unders[node]!) & 0xffff;
+      if (rights[node] === 0) break;
+      node = rights[node]!;
     }
     return total;
   }
