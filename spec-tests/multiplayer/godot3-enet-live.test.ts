@@ -168,6 +168,31 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet <-> ENetMultiplayerPeer god
     );
   });
 
+  test("compression modes: a Godot client with our server in RANGE_CODER, FASTLZ, ZLIB, ZSTD", async () => {
+    const big = "compressible server payload ".repeat(60);
+    await Promise.all(
+      [CompressionMode.RANGE_CODER, CompressionMode.FASTLZ, CompressionMode.ZLIB, CompressionMode.ZSTD].map(async (mode) => {
+        const server = new ENetMultiplayerPeer({ protocol: "godot3", compressionMode: mode });
+        await server.createServer(0);
+        try {
+          const godot = await startNode({ transport: "enet", role: "client", port: server.host!.getLocalPort(), greet: 1, echo: 1, compression: mode });
+          const got: Received[] = [];
+          await until([server], () => drain(server, got).length >= 1, `hello in mode ${mode}`, 8000, [godot]);
+          const id = got[0]!.from;
+          assert.equal(got[0]!.text, `hello:${id}`);
+          server.setTargetPeer(id);
+          server.putPacket(enc(`echo:${big}`));
+          await until([server], () => drain(server, got).length >= 2, `echo in mode ${mode}`, 8000, [godot]);
+          assert.deepEqual([got[1]!.from, got[1]!.text], [id, `echo:${big}`]);
+          server.putPacket(enc("bye"));
+          await until([server], () => godot.hasExited, `Godot client done in mode ${mode}`, 8000, [godot]);
+        } finally {
+          server.close();
+        }
+      }),
+    );
+  });
+
   test("wire bytes: raw ENet clients see Godot's exact SYSMSG_ADD_PEER / SYSMSG_REMOVE_PEER and data framing", async () => {
     const port = await freeUdpPort();
     const godot = await startNode({ transport: "enet", role: "server", port, greet: 1, echo: 1 });

@@ -93,8 +93,9 @@ describe("WebSocketMultiplayerPeer, Godot 4 protocol, memory network", () => {
       assert.equal(server.getPeer(ids[1]!), null);
       await drive(net, all, () => logs[1]!.includes("-1"), "forced disconnect reaches the client");
       assert.ok(!serverLog.includes(`-${ids[1]}`), "forced: no event on the server (Godot 4)");
-      clients[2]!.close();
-      await drive(net, all, () => serverLog.includes(`-${ids[2]}`), "client close");
+      clients[2]!.getPeer(1)!.close(-1); // abrupt: the TCP connection drops without a close frame
+      await drive(net, all, () => serverLog.includes(`-${ids[2]}`) && logs[2]!.includes("-1"), "abrupt drop");
+      assert.equal(clients[2]!.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
       server.close();
       assert.equal(server.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
     } finally {
