@@ -258,4 +258,34 @@ describe("sequence number wrap-around", () => {
     for (let i = 0; i < total; i++) if (got[i] !== i) assert.fail(`packet ${i} arrived as ${got[i]}`);
     assert.equal(server.core.drops.internalErrors, 0);
   });
+
+  for (const [name, flags] of [["unsequenced", PacketFlags.UNSEQUENCED], ["sequenced unreliable (ENet switches to reliable at 65535)", 0]] as const) {
+    test(`70,000 ${name} packets on a lossless link: each arrives exactly once, in order`, () => {
+      const net = new SimNetwork({ latency: 5, seed: 32 });
+      const server = net.addHost({ peerCount: 1, channelLimit: 1 });
+      const client = net.addHost({ peerCount: 1 });
+      const peer = client.core.connect(server.address, server.port, 1, 0)!;
+      net.runUntil(500, () => {
+        for (const h of net.hosts) while (h.core.pollEvent());
+      });
+      const got: number[] = [];
+      const total = 70_000;
+      let queued = 0;
+      for (let t = 1000; got.length < total && t < 120_000; t += 20) {
+        for (let k = 0; k < 500 && queued < total; k++) {
+          const m = new Uint8Array(4);
+          new DataView(m.buffer).setUint32(0, queued++);
+          client.core.send(peer, 0, m, flags);
+        }
+        net.runUntil(t, () => {
+          while (client.core.pollEvent());
+          for (let e = server.core.pollEvent(); e; e = server.core.pollEvent()) {
+            if (e.type === EventType.RECEIVE) got.push(new DataView(e.packet!.buffer, e.packet!.byteOffset).getUint32(0));
+          }
+        });
+      }
+      assert.equal(got.length, total);
+      for (let i = 0; i < total; i++) if (got[i] !== i) assert.fail(`packet ${i} arrived as ${got[i]}`);
+    });
+  }
 });

@@ -164,11 +164,13 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
    */
   async service(timeoutMs = 0): Promise<ENetEvent> {
     checkInt(timeoutMs, "timeoutMs", 0, 0x7fffffff);
+    if (this.host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, "service: the ENetConnection has no host (destroyed or not created)");
     const deadline = this.clock.now() + timeoutMs;
     let immediateWaits = 0;
     for (;;) {
       const host = this.host;
-      if (host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, "service: the ENetConnection has no host (destroyed or not created)");
+      // destroy() while waiting ends the wait quietly, as if the timeout had passed.
+      if (host === null) return NONE_EVENT;
       const ev = this.step(host);
       if (ev !== null) return ev;
       const now = this.clock.now();
@@ -191,13 +193,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   /** Events until destroy(): `for await (const ev of connection)`. NONE events are skipped. */
   async *[Symbol.asyncIterator](): AsyncIterator<ENetEvent> {
     while (this.host !== null) {
-      let ev: ENetEvent;
-      try {
-        ev = await this.service(1000);
-      } catch (err) {
-        if (this.host === null) return;
-        throw err;
-      }
+      const ev = await this.service(1000);
       if (ev.type !== EventType.NONE) yield ev;
     }
   }
