@@ -521,7 +521,8 @@ if (only) notes.push(`Partial run: only sections matching "${only}".`);
 const head = tryCommand("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]);
 const dirty = tryCommand("git", ["-C", ROOT, "status", "--porcelain", "--", "src"]);
 if (head !== null) {
-  const changed = (dirty ?? "").split("\n").filter((l) => l.trim() !== "").map((l) => l.slice(3));
+  // Porcelain lines are "XY path"; the output was trimmed, so strip the status field by pattern.
+  const changed = (dirty ?? "").split("\n").filter((l) => l.trim() !== "").map((l) => l.replace(/^\s*\S+\s+/, ""));
   notes.push(
     `Source measured: the working tree at commit ${head}` +
       (changed.length ? `, with uncommitted changes in ${changed.join(", ")} (work in progress by other engineers at the time of the run).` : ", no uncommitted changes in src/."),
