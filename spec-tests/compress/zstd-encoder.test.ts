@@ -1,6 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { decompress } from "fzstd";
 import { zstdCompress } from "../../src/compress/zstd/encoder.ts";
 import { BlockType, writeBlockHeader, writeFrameHeader, zstdCompressBound } from "../../src/compress/zstd/encoder/frame.ts";
@@ -115,16 +118,29 @@ function parseFrame(frame: Uint8Array): ParsedFrame {
 
 function hasZstdCli(): boolean {
   try {
-    return spawnSync("zstd", ["--version"], { stdio: "ignore" }).status === 0;
+    return spawnSync("zstd", ["--version"], { stdio: "ignore", timeout: 10_000 }).status === 0;
   } catch {
     return false;
   }
 }
 
+/**
+ * Decodes with the zstd CLI through temporary files: piping megabytes both ways
+ * through spawnSync deadlocks on some runtimes (the child blocks on a full stdout
+ * while the parent is still writing stdin).
+ */
 function cliDecompress(frame: Uint8Array): Uint8Array {
-  const r = spawnSync("zstd", ["-d", "-q", "-c"], { input: frame, maxBuffer: 64 << 20 });
-  assert.equal(r.status, 0, `zstd -d failed: ${String(r.stderr)}`);
-  return new Uint8Array(r.stdout);
+  const dir = mkdtempSync(join(tmpdir(), "packetpeer-zstd-cli-"));
+  try {
+    const src = join(dir, "in.zst");
+    const dst = join(dir, "out");
+    writeFileSync(src, frame);
+    const r = spawnSync("zstd", ["-d", "-q", "-f", "-o", dst, src], { timeout: 60_000 });
+    assert.equal(r.status, 0, `zstd -d failed: ${String(r.stderr)}`);
+    return new Uint8Array(readFileSync(dst));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

@@ -17,9 +17,16 @@ export const ZSTD_MAX_LEVEL = 22;
 /** Match positions live in Int32Arrays, so one frame covers at most 2 GiB - 1. */
 export const ZSTD_MAX_INPUT = 0x7fffffff;
 
-/** Largest window this encoder uses (2 MiB, zstd's level-3 windowLog 21). */
-const MAX_WINDOW_LOG = 21;
+/** Window up to level 9: 2 MiB, zstd's level-3 windowLog 21. */
+const BASE_WINDOW_LOG = 21;
 const MIN_WINDOW_LOG = 10;
+
+/** Window, hash and chain sizes (logs) per level band: [from level, windowLog, hashLog, chainLog]. */
+const LEVEL_TABLES: ReadonlyArray<readonly [number, number, number, number]> = [
+  [1, BASE_WINDOW_LOG, 17, 17],
+  [10, 22, 18, 19],
+  [16, 23, 19, 20],
+];
 
 /** Search effort per level: [searchDepth, lazyDepth, niceLength]. */
 const LEVEL_EFFORT: ReadonlyArray<readonly [number, number, number]> = [
@@ -53,15 +60,17 @@ function outputBuffer(bound: number): Uint8Array {
 export function zstdParamsForLevel(level: number, inputSize: number): MatchParams {
   const effort = LEVEL_EFFORT[Math.min(level, LEVEL_EFFORT.length - 1)];
   const extra = Math.max(0, level - (LEVEL_EFFORT.length - 1));
+  let tables = LEVEL_TABLES[0];
+  for (const band of LEVEL_TABLES) if (level >= band[0]) tables = band;
   // Tables no larger than the input needs: small inputs (one ENet datagram) stay cheap.
   const sizeLog = Math.max(MIN_WINDOW_LOG, 32 - Math.clz32(Math.max(1, inputSize - 1)));
   return {
     searchDepth: effort[0] << Math.min(extra, 3),
     lazyDepth: effort[1],
     niceLength: Math.min(effort[2] + 16 * extra, 273),
-    hashLog: Math.min(17, sizeLog + 1),
-    chainLog: Math.min(17, sizeLog),
-    windowLog: MAX_WINDOW_LOG,
+    hashLog: Math.min(tables[2], sizeLog + 1),
+    chainLog: Math.min(tables[3], sizeLog),
+    windowLog: tables[1],
   };
 }
 
@@ -79,15 +88,18 @@ export function zstdCompress(input: Uint8Array, level: number = ZSTD_DEFAULT_LEV
     throw new RangeError(`input must be at most ${ZSTD_MAX_INPUT} bytes (positions are 32-bit), got ${size}`);
   }
   const out = outputBuffer(zstdCompressBound(size));
-  const singleSegment = size <= 1 << MAX_WINDOW_LOG;
-  let pos = writeFrameHeader(out, 0, size, singleSegment, MAX_WINDOW_LOG);
+  const params = zstdParamsForLevel(level, size);
+  // Single segment when the whole input fits the window: the decoder then needs
+  // exactly Frame_Content_Size bytes and no separate window buffer.
+  const singleSegment = size <= 2 ** params.windowLog;
+  let pos = writeFrameHeader(out, 0, size, singleSegment, params.windowLog);
   if (size === 0) {
     pos = writeRawBlock(out, pos, input, 0, 0, true);
     return out.slice(0, pos);
   }
 
   const compressor = (sharedCompressor ??= new BlockCompressor());
-  compressor.startFrame(input, zstdParamsForLevel(level, size));
+  compressor.startFrame(input, params);
   try {
     for (let start = 0; start < size; start += ZSTD_BLOCKSIZE_MAX) {
       const end = Math.min(size, start + ZSTD_BLOCKSIZE_MAX);

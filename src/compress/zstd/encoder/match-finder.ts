@@ -21,8 +21,9 @@ export interface MatchParams {
   windowLog: number;
 }
 
-const HASH_LOG_MAX = 17;
-const CHAIN_LOG_MAX = 17;
+/** Table sizes the finder accepts (the high levels use the largest). */
+export const MATCH_HASH_LOG_MAX = 20;
+export const MATCH_CHAIN_LOG_MAX = 20;
 /** Literal runs longer than 2^SKIP_STRENGTH start skipping positions (incompressible data). */
 const SKIP_STRENGTH = 8;
 const PRIME32 = 0x9e3779b1;
@@ -31,8 +32,9 @@ const MIN_HASHED_MATCH = 4;
 const EMPTY = new Uint8Array(0);
 
 export class MatchFinder {
-  private readonly head = new Int32Array(1 << HASH_LOG_MAX);
-  private readonly chain = new Int32Array(1 << CHAIN_LOG_MAX);
+  // Grown on demand, so callers that only compress datagrams never pay for the big tables.
+  private head = new Int32Array(0);
+  private chain = new Int32Array(0);
   private input: Uint8Array = new Uint8Array(0);
   private searchDepth = 0;
   private lazyDepth = 0;
@@ -56,6 +58,11 @@ export class MatchFinder {
     this.windowMax = (1 << params.windowLog) - 1;
     this.hashShift = 32 - params.hashLog;
     this.chainMask = (1 << params.chainLog) - 1;
+    if (params.hashLog > MATCH_HASH_LOG_MAX || params.chainLog > MATCH_CHAIN_LOG_MAX) {
+      throw new RangeError("hashLog/chainLog above the match finder's limit");
+    }
+    if (this.head.length < 1 << params.hashLog) this.head = new Int32Array(1 << params.hashLog);
+    if (this.chain.length < 1 << params.chainLog) this.chain = new Int32Array(1 << params.chainLog);
     this.head.fill(-1, 0, 1 << params.hashLog);
     this.nextToInsert = 0;
     this.rep[0] = 1;
