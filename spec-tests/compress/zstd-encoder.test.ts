@@ -186,6 +186,14 @@ describe("zstd encoder: round trip through fzstd", () => {
     for (let level = 1; level <= 22; level++) assertSameBytes(decompress(zstdCompress(data, level)), data, `level ${level}`);
   });
 
+  test("a view into a larger buffer compresses only its own bytes", () => {
+    const backing = textCorpus(300_000, 61);
+    const view = backing.subarray(12_345, 212_345);
+    const frame = zstdCompress(view);
+    assertSameBytes(decompress(frame), view.slice(), "subarray input");
+    assert.equal(parseFrame(frame).contentSize, view.length);
+  });
+
   test("state does not leak between calls: same input, same output", () => {
     const a = textCorpus(50_000, 21);
     const b = jsonCorpus(70_000, 22);
