@@ -229,6 +229,19 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
       server.refuseNewConnections = false;
       const later = await startClient(net, 3);
       await drive(net, [server, good, later], () => later.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED && serverLog.length === 2, "accepted again");
+      // A client that asked for a single channel: broadcasts on channel 1 skip it (counted), others still get them.
+      const narrow = new ENetConnection({ runtime: net.createRuntime("10.0.1.9") });
+      await narrow.createHost({ maxPeers: 1 });
+      await narrow.connectToHost(SERVER, 7777, { channels: 1, data: 4242 });
+      await drive(net, [server, good, later], () => (narrow.poll(), serverLog.includes("+4242")), "narrow client");
+      server.transferMode = TransferMode.TRANSFER_MODE_UNRELIABLE;
+      server.setTargetPeer(0);
+      server.putPacket(enc("wide"));
+      assert.equal(server.getDropCounters().sendFailed, 1);
+      server.setTargetPeer(4242);
+      assert.throws(() => server.putPacket(enc("x")), RangeError, "a targeted send on a missing channel is the caller's error");
+      await drive(net, [server, good, later], () => good.getAvailablePacketCount() === 1 && later.getAvailablePacketCount() === 1, "broadcast to the others");
+      narrow.destroy();
       for (const r of raws) r.destroy();
       server.close();
       good.close();

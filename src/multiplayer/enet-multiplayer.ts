@@ -538,10 +538,11 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
       if (!to) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: peer ${target} has no direct connection`);
       this.sendChecked(to, channel, bytes, flags);
     } else {
+      // Broadcast: a peer that connected with fewer channels (its choice) is skipped and counted.
       const exclude = -target;
       for (const [id, peer] of this.peers) {
         if (id === exclude || peer === null) continue;
-        this.sendChecked(peer, channel, bytes, flags);
+        this.sendRaw(peer, channel, bytes, flags);
       }
     }
     this.flushHosts();
