@@ -271,12 +271,12 @@ export class HostCore implements IncomingSink, BandwidthHost {
       if (state === PeerState.STATE_DISCONNECTED || state === PeerState.STATE_ZOMBIE) continue;
       if (peer.acknowledgements.length > 0) return this.now;
       if (peer.hasQueuedUnblocked) return this.now;
-      if (peer.sentReliableCount > 0) {
-        if (peer.firstSentReliable() !== undefined) next = Math.min(next, peer.nextTimeout);
-      }
+      const inFlight = peer.firstSentReliable() !== undefined;
+      // Retransmission / timeout check, or (with nothing in flight) the next ping.
+      if (inFlight) next = Math.min(next, peer.nextTimeout);
       if (peer.isConnectedState) {
         anyConnected = true;
-        if (peer.sentReliableCount === 0) next = Math.min(next, peer.lastReceiveTime + peer.pingInterval);
+        if (!inFlight) next = Math.min(next, peer.lastReceiveTime + peer.pingInterval);
       }
     }
     if (anyConnected) next = Math.min(next, this.bandwidthThrottleEpoch + ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL);
