@@ -46,7 +46,7 @@ export async function acceptPeer(server: WebSocketServer, ms = 5000): Promise<We
 export async function nextPacket(peer: WebSocketPeer, ms = 5000): Promise<{ data: Uint8Array; isString: boolean }> {
   await pollUntil([peer], () => peer.getAvailablePacketCount() > 0 || peer.getReadyState() === WebSocketState.STATE_CLOSED, ms, "a packet");
   const data = peer.getPacket();
-  if (!data) throw new Error(`connection closed (code ${peer.getCloseCode()}) while waiting for a packet`);
+  if (!data) throw new Error(`connection closed (code ${peer.getCloseCode()}, error "${peer.getLastError()}") while waiting for a packet`);
   return { data, isString: peer.wasStringPacket() };
 }
 

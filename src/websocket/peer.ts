@@ -35,6 +35,8 @@ export const DEFAULT_HANDSHAKE_TIMEOUT = 3;
 export const DEFAULT_CLOSE_TIMEOUT = 5;
 /** After we end our side, how long to wait for the peer to close its side before dropping it (ms). */
 const LINGER_MS = 2000;
+/** Frames at least this large are written on their own; smaller ones are coalesced up to this size. */
+const COALESCE_MAX = 16 * 1024;
 /** Received-but-unprocessed bytes above which reading from the socket pauses. */
 const INBOX_HIGH_WATER = 256 * 1024;
 
@@ -85,6 +87,7 @@ export class WebSocketPeer extends EventTarget {
   private closeCode = -1;
   private closeReason = "";
   private selectedProtocol = "";
+  private lastError = "";
 
   private inbox: Uint8Array[] = [];
   private inboxHead = 0;
@@ -99,8 +102,18 @@ export class WebSocketPeer extends EventTarget {
   private packetsHead = 0;
   private packetBytes = 0;
   private lastWasString = false;
-  /** Frames written while the stream's buffer was non-empty (the max_queued_packets count). */
-  private queuedFrames = 0;
+  /**
+   * Frames waiting to be written. Frames produced in one turn of the event loop (a
+   * burst of sends, the echoes of a batch of messages) are coalesced into one
+   * stream write at the end of the turn: one syscall instead of one per message.
+   */
+  private outQueue: Uint8Array[] = [];
+  private outQueuedBytes = 0;
+  private flushScheduled = false;
+  /** Bytes handed to the stream so far, and where each frame still in its buffer ends in that count. */
+  private writtenTotal = 0;
+  private frameEnds: number[] = [];
+  private frameEndsHead = 0;
 
   /** Deadline for the TCP/TLS connect itself (before the connection core has a stream). */
   private connectDeadline = Number.POSITIVE_INFINITY;
@@ -302,6 +315,7 @@ export class WebSocketPeer extends EventTarget {
     this.closeCode = -1;
     this.closeReason = "";
     this.selectedProtocol = "";
+    this.lastError = "";
     this.requestedUrl = "";
     this.inbox = [];
     this.inboxHead = 0;
@@ -314,7 +328,11 @@ export class WebSocketPeer extends EventTarget {
     this.packets = [];
     this.packetsHead = 0;
     this.packetBytes = 0;
-    this.queuedFrames = 0;
+    this.outQueue = [];
+    this.outQueuedBytes = 0;
+    this.writtenTotal = 0;
+    this.frameEnds = [];
+    this.frameEndsHead = 0;
     this.stream = null;
     this.connectDeadline = Number.POSITIVE_INFINITY;
     this.disarm();
@@ -324,7 +342,7 @@ export class WebSocketPeer extends EventTarget {
     const sink: ConnectionSink = {
       write: (bytes) => this.writeOut(bytes),
       end: () => this.endStream(),
-      abort: () => this.stream?.close(),
+      abort: () => this.abortStream(),
       onOpen: () => this.pending.push({ kind: "open" }),
       onMessage: (data, isText) => this.pending.push({ kind: "message", data, isText }),
       onClose: (code, reason, wasClean) => this.pending.push({ kind: "close", code, reason, wasClean }),
@@ -375,18 +393,67 @@ export class WebSocketPeer extends EventTarget {
     });
     stream.onDrain(() => {
       if (gen !== this.generation) return;
-      this.queuedFrames = 0;
       if (this._autoPoll) this.autoStep();
     });
   }
 
   private writeOut(bytes: Uint8Array): void {
+    if (!this.stream) return;
+    if (bytes.length >= COALESCE_MAX) {
+      // Large frames gain nothing from coalescing; keep the order and write directly.
+      this.flush();
+      this.writeToStream(bytes, null);
+      return;
+    }
+    this.outQueue.push(bytes);
+    this.outQueuedBytes += bytes.length;
+    if (this.outQueuedBytes >= COALESCE_MAX) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** Hand every queued frame to the stream, as one write. */
+  private flush(): void {
+    const n = this.outQueue.length;
+    if (n === 0) return;
+    const frames = this.outQueue;
+    const total = this.outQueuedBytes;
+    this.outQueue = [];
+    this.outQueuedBytes = 0;
+    if (n === 1) {
+      this.writeToStream(frames[0], null);
+      return;
+    }
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const f of frames) {
+      joined.set(f, at);
+      at += f.length;
+    }
+    this.writeToStream(joined, frames);
+  }
+
+  /** Write `bytes` (one frame, or the frames `frames` joined) and remember where each frame ends. */
+  private writeToStream(bytes: Uint8Array, frames: Uint8Array[] | null): void {
     const s = this.stream;
     if (!s) return;
     try {
-      if (s.bufferedAmount > 0) this.queuedFrames++;
-      else this.queuedFrames = 0;
       s.write(bytes);
+      if (frames) {
+        let end = this.writtenTotal;
+        for (const f of frames) this.frameEnds.push((end += f.length));
+      } else {
+        this.frameEnds.push(this.writtenTotal + bytes.length);
+      }
+      this.writtenTotal += bytes.length;
+      this.framesInStream(); // prune, so frames nobody asks about do not accumulate
     } catch (err) {
       // The stream closed under us; its onClose will end the connection.
       this.transportClosed = true;
@@ -394,9 +461,16 @@ export class WebSocketPeer extends EventTarget {
     }
   }
 
+  private abortStream(): void {
+    this.outQueue = [];
+    this.outQueuedBytes = 0;
+    this.stream?.close();
+  }
+
   private endStream(): void {
     const s = this.stream;
     if (!s) return;
+    this.flush();
     s.end();
     this.clearLinger();
     // A peer that never closes its side must not pin the socket.
@@ -463,7 +537,7 @@ export class WebSocketPeer extends EventTarget {
       // Backpressure: a full getPacket() queue, or a peer not reading our pongs, stops reading.
       if (this.queuedPacketCount() >= this._maxQueuedPackets || this.packetBytes >= this._inboundBufferSize) break;
       // (Not once the stream is gone: nothing will drain it, and the close must still be seen.)
-      if (this.stream && !this.transportClosed && this.stream.bufferedAmount > outLimit) break;
+      if (this.stream && !this.transportClosed && this.outboundBuffered() > outLimit) break;
       const chunk = this.inbox[this.inboxHead];
       this.inbox[this.inboxHead++] = EMPTY;
       this.inboxBytes -= chunk.length;
@@ -529,6 +603,7 @@ export class WebSocketPeer extends EventTarget {
           }
           break;
         case "error":
+          this.lastError = e.message;
           this.dispatchEvent(new WebSocketErrorEvent(e.message));
           break;
         case "close":
@@ -616,14 +691,14 @@ export class WebSocketPeer extends EventTarget {
     if (!conn || this.readyState !== WebSocketState.STATE_OPEN || conn.state !== WebSocketState.STATE_OPEN) {
       throw new NetError(GodotError.FAILED, "send: the WebSocket is not open");
     }
-    const buffered = this.stream?.bufferedAmount ?? 0;
+    const buffered = this.outboundBuffered();
     if (buffered + message.length > this._outboundBufferSize) {
       throw new NetError(
         GodotError.ERR_OUT_OF_MEMORY,
         `send: ${message.length} bytes do not fit in the outbound buffer (${buffered} of ${this._outboundBufferSize} used)`,
       );
     }
-    if (buffered > 0 && this.queuedFrames >= this._maxQueuedPackets) {
+    if (this.outQueue.length + this.framesInStream() >= this._maxQueuedPackets) {
       throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `send: ${this._maxQueuedPackets} packets already queued`);
     }
     conn.sendMessage(message, writeMode === WriteMode.WRITE_MODE_TEXT);
@@ -714,6 +789,10 @@ export class WebSocketPeer extends EventTarget {
   getCloseReason(): string {
     return this.closeReason;
   }
+  /** Why the connection failed or was refused, "" if it did not (ours; the `error` event carries the same text). */
+  getLastError(): string {
+    return this.lastError;
+  }
   getSelectedProtocol(): string {
     return this.selectedProtocol;
   }
@@ -739,9 +818,31 @@ export class WebSocketPeer extends EventTarget {
     this.noDelay = !!enabled;
     this.stream?.setNoDelay(this.noDelay);
   }
-  /** Bytes written and not yet handed to the OS. */
+  /** Bytes sent and not yet handed to the OS (our coalescing queue plus the stream's buffer). */
   getCurrentOutboundBufferedAmount(): number {
-    return this.stream?.bufferedAmount ?? 0;
+    return this.outboundBuffered();
+  }
+
+  /** Frames whose bytes the stream still holds: everything past what it has handed to the OS. */
+  private framesInStream(): number {
+    const s = this.stream;
+    const ends = this.frameEnds;
+    const flushed = this.writtenTotal - (s ? s.bufferedAmount : 0);
+    let head = this.frameEndsHead;
+    while (head < ends.length && ends[head] <= flushed) head++;
+    if (head === ends.length) {
+      this.frameEnds = [];
+      head = 0;
+    } else if (head > 1024) {
+      this.frameEnds = ends.slice(head);
+      head = 0;
+    }
+    this.frameEndsHead = head;
+    return this.frameEnds.length - head;
+  }
+
+  private outboundBuffered(): number {
+    return this.outQueuedBytes + (this.stream?.bufferedAmount ?? 0);
   }
   /** Protocol counters (messages, pings, pongs, protocol errors) of the current connection. */
   getStats(): Readonly<WebSocketConnection["stats"]> {
