@@ -59,7 +59,11 @@ export class WebSocketServer extends EventTarget {
     this.peerOptions = peerOptions;
   }
 
-  /** Start listening. `port` 0 picks a free port (see getLocalPort()). `tls` (cert + key) serves wss://. */
+  /**
+   * Start listening. `port` 0 picks a free port (see getLocalPort()). `bindAddress` defaults to
+   * loopback ("127.0.0.1"); pass "*" for every interface as Godot's TCPServer does by default.
+   * `tls` (cert + key) serves wss://.
+   */
   async listen(port: number, bindAddress = "127.0.0.1", tls?: TLSOptions): Promise<void> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be 0..65535, got ${port}`);
     if (this.listener) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "WebSocketServer is already listening");
