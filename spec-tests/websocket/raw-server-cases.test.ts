@@ -157,6 +157,14 @@ describe("raw RFC 6455 cases against our server", () => {
       ["header over 4096 bytes answers 431", [upgradeRequest(`X-Pad: ${"a".repeat(4100)}\r\n`)], 431],
       ["header names in any case, comma-joined Connection", ["GET / HTTP/1.1\r\nhOsT: x\r\nUPGRADE: WebSocket\r\nconnection: keep-alive, Upgrade\r\nsec-websocket-key: " + CLIENT_KEY + "\r\nSEC-WEBSOCKET-VERSION: 13\r\n\r\n"], 101],
     ];
+    test("an offered extension (permessage-deflate) is not accepted: 101 without Sec-WebSocket-Extensions", async () => {
+      const r = await exchange(echo.port, [upgradeRequest("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"), frame(CLOSE, closePayload(1000))], 3000);
+      const { head, rest } = splitHead(r.data);
+      assert.match(head, /^HTTP\/1\.1 101 /);
+      assert.doesNotMatch(head, /sec-websocket-extensions/i);
+      assert.deepEqual(parseFrames(rest).frames.map(describeFrame), ["close:1000"]);
+    });
+
     for (const [name, chunks, status, extra] of cases) {
       test(name, async () => {
         const r = await exchange(echo.port, status === 101 ? [...chunks, frame(CLOSE, closePayload(1000))] : chunks, 3000);
