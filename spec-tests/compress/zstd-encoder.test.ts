@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { decompress } from "fzstd";
 import { zstdCompress } from "../../src/compress/zstd/encoder.ts";
 import { BlockType, writeBlockHeader, writeFrameHeader, zstdCompressBound } from "../../src/compress/zstd/encoder/frame.ts";
+import { HuffmanBuilder, HuffmanTable, huffmanKraftIsComplete } from "../../src/compress/zstd/encoder/huffman.ts";
 import { LiteralsEncoder } from "../../src/compress/zstd/encoder/literals.ts";
 import { SequenceStore, SequencesEncoder } from "../../src/compress/zstd/encoder/sequences.ts";
 import { gameStateCorpus, jsonCorpus, mixedCorpus, randomBytes, textCorpus, zstdTestCorpus } from "./zstd-encoder-corpus.ts";
@@ -386,6 +387,39 @@ function skewedBytes(size: number): Uint8Array {
   }
   return out;
 }
+
+describe("zstd encoder: Huffman code construction", () => {
+  test("codes are complete, within 11 bits, prefix-free and canonical for varied histograms", () => {
+    const builder = new HuffmanBuilder();
+    const table = new HuffmanTable();
+    const noise = randomBytes(256 * 64, 71);
+    for (let trial = 0; trial < 64; trial++) {
+      const counts = new Uint32Array(256);
+      const symbols = 2 + (trial * 37) % 255;
+      for (let s = 0; s < symbols; s++) {
+        const r = noise[trial * 256 + s];
+        // Mix flat, random and exponentially skewed histograms.
+        counts[s] = trial % 3 === 0 ? 1 + r : trial % 3 === 1 ? 1 + (r % 4) : Math.max(1, Math.floor(2 ** 20 / 2 ** Math.min(s, 20)));
+      }
+      builder.build(counts, symbols - 1, table);
+      assert.ok(huffmanKraftIsComplete(table), `trial ${trial}: complete code`);
+      assert.ok(table.maxBits <= 11, `trial ${trial}: at most 11 bits`);
+      const codes: string[] = [];
+      for (let s = 0; s < symbols; s++) {
+        assert.ok(table.lengths[s] >= 1, `trial ${trial}: symbol ${s} present`);
+        codes.push(table.codes[s].toString(2).padStart(table.lengths[s], "0"));
+      }
+      const sorted = [...codes].sort();
+      for (let i = 1; i < sorted.length; i++) assert.ok(!sorted[i].startsWith(sorted[i - 1]), `trial ${trial}: prefix-free`);
+      // More frequent symbols never get longer codes.
+      for (let a = 0; a < symbols; a++) {
+        for (let b = 0; b < symbols; b++) {
+          if (counts[a] > counts[b]) assert.ok(table.lengths[a] <= table.lengths[b] || table.lengths[b] === 11, `trial ${trial}: monotone`);
+        }
+      }
+    }
+  });
+});
 
 describe("zstd encoder: arguments", () => {
   test("rejects levels outside 1..22 and non-byte input", () => {
