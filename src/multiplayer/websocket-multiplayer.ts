@@ -473,12 +473,12 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
         this.drops.badSystemMessage++;
         continue;
       }
-      this.clientSystemMessage(type, readI32LE(data, GODOT3_WS_PROTO_SIZE), ws);
+      this.clientSystemMessage(type, readI32LE(data, GODOT3_WS_PROTO_SIZE));
       if (this.peers.get(1) !== ws) return; // closed by a listener
     }
   }
 
-  private clientSystemMessage(type: number, id: number, ws: WebSocketPeer): void {
+  private clientSystemMessage(type: number, id: number): void {
     const connected = this.status === ConnectionStatus.CONNECTION_CONNECTED;
     if (type === GODOT3_WS_SYS_ID && this.uniqueId === 0 && id >= 2) {
       this.uniqueId = id;
@@ -494,7 +494,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     } else {
       this.drops.badSystemMessage++;
     }
-    void ws;
   }
 
   private lostServer(): void {
