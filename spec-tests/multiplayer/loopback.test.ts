@@ -86,7 +86,7 @@ describe("multiplayer peers on real loopback sockets (Godot 4 protocol)", () => 
   // socket is closed by then), so peerDisconnectNow() + destroy() never tells the other side.
   // ENetMultiplayerPeer.close() works around it by destroying its hosts on the next turn.
   // The bug belongs to src/transport/node.ts (or ENetConnection.destroy); this test shows it.
-  test("ENetConnection: peerDisconnectNow() then destroy() reaches the peer", { todo: "Node drops a UDP send issued just before close() (src/transport/node.ts)" }, async () => {
+  test("ENetConnection: peerDisconnectNow() then destroy() reaches the peer", async () => {
     const s = new ENetConnection();
     const c = new ENetConnection();
     try {

@@ -47,11 +47,21 @@ export class NodeDatagramTransport implements DatagramTransport {
   lastSendError: Error | undefined;
   /** Socket-level errors reported after bind (counted; the socket stays usable). */
   socketErrors = 0;
+  /** Sends handed to dgram whose callback has not run yet. */
+  private pendingSends = 0;
+  /** close() was called while sends were pending: libuv would cancel them, so the socket closes after the last one. */
+  private closeAfterSends: dgram.Socket | null = null;
   /** One callback for every send, rather than a closure per datagram. */
   private readonly onSent = (err: Error | null): void => {
+    this.pendingSends--;
     if (err) {
       this.sendErrors++;
       this.lastSendError = err;
+    }
+    if (this.pendingSends === 0 && this.closeAfterSends !== null) {
+      const socket = this.closeAfterSends;
+      this.closeAfterSends = null;
+      closeQuietly(socket);
     }
   };
 
@@ -128,6 +138,7 @@ export class NodeDatagramTransport implements DatagramTransport {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
     // Buffer.from copies: dgram keeps the buffer until the OS has taken it, and callers may reuse theirs.
     this.socket!.send(Buffer.from(data), port, dest, this.onSent);
+    this.pendingSends++;
   }
 
   onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
@@ -139,13 +150,19 @@ export class NodeDatagramTransport implements DatagramTransport {
     this.state = "closed";
     this.receiver = undefined;
     if (prev === "bound" && this.socket) {
-      try {
-        this.socket.close();
-      } catch {
-        // already closed
-      }
+      // Datagrams sent just before close (ENet's disconnect_now, a final DISCONNECT) must still leave.
+      if (this.pendingSends > 0) this.closeAfterSends = this.socket;
+      else closeQuietly(this.socket);
     }
     this.socket = null;
+  }
+}
+
+function closeQuietly(socket: dgram.Socket): void {
+  try {
+    socket.close();
+  } catch {
+    // already closed
   }
 }
 
