@@ -13,6 +13,7 @@ import {
   encodeGodot3EnetSysMsg,
   encodeGodot3WsMessage,
   encodeGodot3WsSys,
+  MULTIPLAYER_MAX_KNOWN_REMOTE_PEERS,
 } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
@@ -264,6 +265,10 @@ describe("Godot 3 mode, hostile input (memory network)", () => {
       assert.deepEqual(got.map((r) => `${r.from}:${r.text}`), ["5000:from-5000"]);
       const d = client.getDropCounters();
       assert.deepEqual([d.spoofedSource, d.badSystemMessage, d.malformed], [2, 7, 1]);
+      // A server announcing endless peers: the list stops at MULTIPLAYER_MAX_KNOWN_REMOTE_PEERS.
+      for (let id = 10000; id < 10000 + MULTIPLAYER_MAX_KNOWN_REMOTE_PEERS + 10; id++) sv.send(encodeGodot3WsSys(1, id));
+      await drive(net, [client], () => (sv.poll(), client.getDropCounters().badSystemMessage === 7 + 11), "ADD flood", 20000);
+      assert.equal(client.getPeerIds().length, MULTIPLAYER_MAX_KNOWN_REMOTE_PEERS);
       client.setTargetPeer(-1);
       client.putPacket(enc("up"));
       await drive(net, [client], () => (sv.poll(), sv.getAvailablePacketCount() === 1), "client packet");

@@ -218,6 +218,26 @@ describe("WebSocketMultiplayerPeer, Godot 4 protocol, memory network", () => {
       assert.equal(client.getDropCounters().handshakeTimeouts, 1);
       await mute.stop();
 
+      // A flood of connections is bounded: beyond maxPendingPeers they are closed at accept.
+      server.maxPendingPeers = 2;
+      const floodRt = net.createRuntime("10.0.0.51");
+      const flood: Stream[] = [];
+      const floodClosed: boolean[] = [];
+      for (let i = 0; i < 3; i++) {
+        const st = await floodRt.streams.connect({ host: SERVER, port: 8080 });
+        floodClosed.push(false);
+        st.onClose(() => (floodClosed[i] = true));
+        flood.push(st);
+      }
+      await drive(net, [server], () => floodClosed[2] === true, "third flood connection closed");
+      assert.equal(server.getPendingCount(), 2);
+      assert.equal(server.getDropCounters().refusedConnections, 1);
+      assert.deepEqual(floodClosed, [false, false, true]);
+      for (const st of flood) st.close();
+      await drive(net, [server], () => server.getPendingCount() === 0, "flood pending peers gone", 10000, 20);
+      server.maxPendingPeers = 256;
+      assert.throws(() => (server.maxPendingPeers = 0), RangeError);
+
       server.refuseNewConnections = true;
       const refused = await startClient(net, 70);
       const rlog = recordEvents(refused);

@@ -35,6 +35,7 @@ import {
 } from "./godot3-enet-framing.ts";
 import {
   ConnectionStatus,
+  MAX_KNOWN_REMOTE_PEERS,
   MultiplayerPeer,
   type MultiplayerProtocol,
   type MultiplayerProtocolOptions,
@@ -467,7 +468,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     const message = readU32LE(packet, 0);
     const id = readU32LE(packet, 4);
     const plausible = id >= 2 && id <= INT32_MAX && id !== this.uniqueId;
-    if (message === GODOT3_SYSMSG_ADD_PEER && plausible && !this.peers.has(id)) {
+    if (message === GODOT3_SYSMSG_ADD_PEER && plausible && !this.peers.has(id) && this.peers.size < MAX_KNOWN_REMOTE_PEERS) {
       this.peers.set(id, null);
       this.emitPeerConnected(id);
     } else if (message === GODOT3_SYSMSG_REMOVE_PEER && plausible && this.peers.has(id)) {

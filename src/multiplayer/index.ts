@@ -6,12 +6,13 @@ export {
   ConnectionStatus,
   TARGET_PEER_BROADCAST,
   TARGET_PEER_SERVER,
+  MAX_KNOWN_REMOTE_PEERS as MULTIPLAYER_MAX_KNOWN_REMOTE_PEERS,
   type MultiplayerDropCounters,
   type MultiplayerProtocol,
   type MultiplayerProtocolOptions,
 } from "./multiplayer-peer.ts";
 export { ENetMultiplayerPeer, type ENetMultiplayerOptions, type ENetMultiplayerPeerOptions } from "./enet-multiplayer.ts";
-export { WebSocketMultiplayerPeer, type WebSocketMultiplayerPeerOptions } from "./websocket-multiplayer.ts";
+export { WebSocketMultiplayerPeer, DEFAULT_MAX_PENDING_PEERS as WEBSOCKET_MULTIPLAYER_DEFAULT_MAX_PENDING_PEERS, type WebSocketMultiplayerPeerOptions } from "./websocket-multiplayer.ts";
 export {
   GODOT3_SYSCH_CONFIG,
   GODOT3_SYSCH_RELIABLE,

@@ -29,6 +29,13 @@ export enum ConnectionStatus {
   CONNECTION_CONNECTED = 2,
 }
 
+/**
+ * Most remote peers a Godot 3 client keeps from the server's ADD messages (Godot 3 servers
+ * take at most 4095 clients); more are dropped as bad system messages, so a hostile server
+ * cannot grow the peer list without bound.
+ */
+export const MAX_KNOWN_REMOTE_PEERS = 4096;
+
 export const TARGET_PEER_BROADCAST = 0;
 export const TARGET_PEER_SERVER = 1;
 

@@ -34,6 +34,7 @@ import {
 import { readI32LE } from "./godot3-enet-framing.ts";
 import {
   ConnectionStatus,
+  MAX_KNOWN_REMOTE_PEERS,
   MultiplayerPeer,
   type MultiplayerProtocol,
   type MultiplayerProtocolOptions,
@@ -43,6 +44,9 @@ import {
 } from "./multiplayer-peer.ts";
 
 const INT32_MAX = 0x7fffffff;
+
+/** Default cap on connections in their handshake at once (server); more are closed at accept. */
+export const DEFAULT_MAX_PENDING_PEERS = 256;
 
 export interface WebSocketMultiplayerPeerOptions extends IoOptions, MultiplayerProtocolOptions {}
 
@@ -63,6 +67,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
   private _outboundBufferSize = DEFAULT_OUTBOUND_BUFFER_SIZE;
   private _maxQueuedPackets = DEFAULT_MAX_QUEUED_PACKETS;
   private _handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+  private _maxPendingPeers = DEFAULT_MAX_PENDING_PEERS;
 
   private status = ConnectionStatus.CONNECTION_DISCONNECTED;
   private server = false;
@@ -136,6 +141,18 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
       throw new RangeError(`handshakeTimeout must be a finite number of seconds > 0, got ${String(seconds)}`);
     }
     this._handshakeTimeout = seconds;
+  }
+
+  /**
+   * Connections allowed to be in their handshake at once (ours; Godot has no limit). Further
+   * connections are closed at accept and counted as refused, so a connection flood is bounded.
+   */
+  get maxPendingPeers(): number {
+    return this._maxPendingPeers;
+  }
+  set maxPendingPeers(n: number) {
+    checkIntArg(n, "maxPendingPeers", 1, 65536);
+    this._maxPendingPeers = n;
   }
 
   /** The wire protocol of the current (or last) session. */
@@ -213,7 +230,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
   }
 
   private onStream(stream: Stream, session: number): void {
-    if (session !== this.session || !this.server || this.refuseNewConnections) {
+    if (session !== this.session || !this.server || this.refuseNewConnections || this.pending.size >= this._maxPendingPeers) {
       if (session === this.session && this.server) this.drops.refusedConnections++;
       stream.close();
       return;
@@ -485,7 +502,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     } else if (type === GODOT3_WS_SYS_ADD && id === 1 && !connected && this.uniqueId !== 0) {
       this.status = ConnectionStatus.CONNECTION_CONNECTED;
       this.emitPeerConnected(1);
-    } else if (type === GODOT3_WS_SYS_ADD && connected && id >= 2 && id !== this.uniqueId && !this.peers.has(id)) {
+    } else if (type === GODOT3_WS_SYS_ADD && connected && id >= 2 && id !== this.uniqueId && !this.peers.has(id) && this.peers.size < MAX_KNOWN_REMOTE_PEERS) {
       this.peers.set(id, null);
       this.emitPeerConnected(id);
     } else if (type === GODOT3_WS_SYS_DEL && connected && id >= 2 && this.peers.get(id) === null) {
