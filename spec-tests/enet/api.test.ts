@@ -65,6 +65,9 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     assert.ok(await net.runUntil(() => clients.every((c) => count(c.col, EventType.RECEIVE) === 1), 5000));
     for (const c of clients) assert.equal(new TextDecoder().decode(c.col.events.find((e) => e.type === EventType.RECEIVE)!.packet), "all");
 
+    // The packet size limit is enforced on send (the host option maxPacketSize, default ENet's 32 MiB).
+    assert.throws(() => p.send(0, new Uint8Array(32 * 1024 * 1024 + 1), PacketFlags.RELIABLE), (e: unknown) => e instanceof NetError && e.code === GodotError.FAILED && /maximum packet size/.test(e.message));
+
     // Argument checks.
     assert.throws(() => p.send(2, new Uint8Array(1), 0), RangeError, "channel beyond the peer's count");
     assert.throws(() => p.send(-1, new Uint8Array(1), 0), RangeError);
