@@ -10,8 +10,12 @@
  * node plus its left subtree) and is itself a context for the next byte
  * (symbols = tree root, escapes, total). `parent` links a symbol to the symbol of
  * the same byte in the next-lower-order context. Pool index 0 is the order-0 root
- * context. Links are stored as absolute pool indices; 0 means "none" because the
- * root is never anyone's child.
+ * context.
+ *
+ * Storage: one Uint16Array, 8 slots (16 bytes, like libenet's ENetSymbol) per
+ * symbol, so a tree walk touches one cache line per node. A symbol is named by
+ * its slot offset (index * 8); links hold offsets and 0 means "none" because the
+ * root is never anyone's child. Value (low byte) and count (high byte) share a slot.
  */
 
 export const ENET_RANGE_CODER_TOP = 1 << 24;
@@ -33,21 +37,26 @@ const ROOT_COUNT_RESCALE_THRESHOLD = 0xff - 2 * ENET_CONTEXT_SYMBOL_DELTA + ENET
 /** Where the symbol found in the current context gets linked: the `predicted` variable. */
 const LINK_PREDICTED = -1;
 
+/** Slot layout of one symbol. */
+const VALUE_COUNT = 0;
+const UNDER = 1;
+const LEFT = 2;
+const RIGHT = 3;
+const SYMBOLS = 4;
+const ESCAPES = 5;
+const TOTAL = 6;
+const PARENT = 7;
+const SLOTS = 8;
+const SLOT_SHIFT = 3;
+
 /**
  * One coder's model and scratch state. Create one per host/connection and reuse
  * it: compress/decompress allocate nothing.
  */
 export class RangeCoder {
-  private readonly value = new Uint8Array(ENET_RANGE_CODER_SYMBOL_POOL);
-  private readonly count = new Uint8Array(ENET_RANGE_CODER_SYMBOL_POOL);
-  private readonly under = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL);
-  private readonly left = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL);
-  private readonly right = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL);
-  private readonly symbols = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL);
-  private readonly escapes = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL);
-  private readonly total = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL);
-  private readonly parent = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL);
+  private readonly pool = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL * SLOTS);
   private nextSymbol = 0;
+  /** Offset of the highest-order context for the next byte. */
   private predicted = 0;
   private order = 0;
 
@@ -84,49 +93,48 @@ export class RangeCoder {
     this.predicted = 0;
     this.order = 0;
     this.resetModel();
-    if (inputs instanceof Uint8Array) {
-      if (!this.encodeBytes(inputs)) return 0;
-    } else {
-      for (let b = 0; b < inputs.length; b++) if (!this.encodeBytes(inputs[b]!)) return 0;
-    }
-
+    let ok = true;
+    if (inputs instanceof Uint8Array) ok = this.encodeBytes(inputs);
+    else for (let b = 0; b < inputs.length && ok; b++) ok = this.encodeBytes(inputs[b]!);
     // Flush: emit the remaining significant bytes of `low`.
     let low = this.low;
-    while (low !== 0) {
-      if (this.ioPos >= this.ioEnd) return 0;
-      out[this.ioPos++] = low >>> 24;
-      low = (low << 8) >>> 0;
+    while (ok && low !== 0) {
+      if (this.ioPos >= this.ioEnd) ok = false;
+      else {
+        out[this.ioPos++] = low >>> 24;
+        low = (low << 8) >>> 0;
+      }
     }
     this.io = EMPTY;
-    return this.ioPos;
+    return ok ? this.ioPos : 0;
   }
 
   /** Code each byte of `data`, continuing the current model; false when the output is full. */
   private encodeBytes(data: Uint8Array): boolean {
-    const escapes = this.escapes;
-    const total = this.total;
-    const parent = this.parent;
+    const pool = this.pool;
     for (let i = 0; i < data.length; i++) {
       const value = data[i]!;
       let link = LINK_PREDICTED;
       let coded = false;
-      for (let sub = this.predicted; sub !== ROOT; sub = parent[sub]!) {
+      for (let sub = this.predicted; sub !== ROOT; sub = pool[sub + PARENT]!) {
         const symbol = this.contextEncode(sub, value, ENET_SUBCONTEXT_SYMBOL_DELTA, 0);
-        this.setLink(link, symbol);
+        if (link === LINK_PREDICTED) this.predicted = symbol;
+        else pool[link + PARENT] = symbol;
         link = symbol;
-        const contextTotal = total[sub]!;
+        const contextTotal = pool[sub + TOTAL]!;
         const count = this.foundCount;
         if (count > 0) {
-          if (!this.encode(escapes[sub]! + this.foundUnder, count, contextTotal)) return false;
+          if (!this.encode(pool[sub + ESCAPES]! + this.foundUnder, count, contextTotal)) return false;
         } else {
-          if (escapes[sub]! > 0 && escapes[sub]! < contextTotal) {
-            if (!this.encode(0, escapes[sub]!, contextTotal)) return false;
+          const escapes = pool[sub + ESCAPES]!;
+          if (escapes > 0 && escapes < contextTotal) {
+            if (!this.encode(0, escapes, contextTotal)) return false;
           }
-          escapes[sub] += ENET_SUBCONTEXT_ESCAPE_DELTA;
-          total[sub] += ENET_SUBCONTEXT_ESCAPE_DELTA;
+          pool[sub + ESCAPES] += ENET_SUBCONTEXT_ESCAPE_DELTA;
+          pool[sub + TOTAL] += ENET_SUBCONTEXT_ESCAPE_DELTA;
         }
-        total[sub] += ENET_SUBCONTEXT_SYMBOL_DELTA;
-        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || total[sub]! > TOTAL_RESCALE_THRESHOLD) {
+        pool[sub + TOTAL] += ENET_SUBCONTEXT_SYMBOL_DELTA;
+        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || pool[sub + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
           this.rescaleContext(sub, 0);
         }
         if (count > 0) {
@@ -136,11 +144,12 @@ export class RangeCoder {
       }
       if (!coded) {
         const symbol = this.contextEncode(ROOT, value, ENET_CONTEXT_SYMBOL_DELTA, ENET_CONTEXT_SYMBOL_MINIMUM);
-        this.setLink(link, symbol);
+        if (link === LINK_PREDICTED) this.predicted = symbol;
+        else pool[link + PARENT] = symbol;
         const count = this.foundCount;
-        if (!this.encode(escapes[ROOT]! + this.foundUnder, count, total[ROOT]!)) return false;
-        total[ROOT] += ENET_CONTEXT_SYMBOL_DELTA;
-        if (count > ROOT_COUNT_RESCALE_THRESHOLD || total[ROOT]! > TOTAL_RESCALE_THRESHOLD) {
+        if (!this.encode(pool[ROOT + ESCAPES]! + this.foundUnder, count, pool[ROOT + TOTAL]!)) return false;
+        pool[ROOT + TOTAL] += ENET_CONTEXT_SYMBOL_DELTA;
+        if (count > ROOT_COUNT_RESCALE_THRESHOLD || pool[ROOT + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
           this.rescaleContext(ROOT, ENET_CONTEXT_SYMBOL_MINIMUM);
         }
       }
@@ -151,7 +160,7 @@ export class RangeCoder {
 
   /** Move to the next byte's context, restarting the model when the symbol pool is nearly full. */
   private advanceContext(): void {
-    if (this.order >= ENET_SUBCONTEXT_ORDER) this.predicted = this.parent[this.predicted]!;
+    if (this.order >= ENET_SUBCONTEXT_ORDER) this.predicted = this.pool[this.predicted + PARENT]!;
     else this.order++;
     if (this.nextSymbol >= ENET_RANGE_CODER_SYMBOL_POOL - ENET_SUBCONTEXT_ORDER) {
       this.resetModel();
@@ -183,24 +192,27 @@ export class RangeCoder {
     this.predicted = 0;
     this.order = 0;
     this.resetModel();
-    let outPos = 0;
+    const result = this.decodeAll(out, limit);
+    this.io = EMPTY;
+    return result;
+  }
 
-    const escapes = this.escapes;
-    const total = this.total;
-    const parent = this.parent;
+  private decodeAll(out: Uint8Array, limit: number): number {
+    const pool = this.pool;
+    let outPos = 0;
     for (;;) {
       let link = LINK_PREDICTED;
       let bottom = 0;
       let sub = this.predicted;
       let found = false;
-      for (; sub !== ROOT; sub = parent[sub]!) {
-        const contextEscapes = escapes[sub]!;
+      for (; sub !== ROOT; sub = pool[sub + PARENT]!) {
+        const contextEscapes = pool[sub + ESCAPES]!;
         if (contextEscapes <= 0) continue;
-        const contextTotal = total[sub]!;
+        const contextTotal = pool[sub + TOTAL]!;
         if (contextEscapes >= contextTotal) continue;
         let symbolCode = this.read(contextTotal);
         if (symbolCode < contextEscapes) {
-          if (!this.decode(0, contextEscapes, contextTotal)) return 0;
+          if (!this.decode(0, contextEscapes)) return 0;
           continue;
         }
         symbolCode -= contextEscapes;
@@ -208,35 +220,30 @@ export class RangeCoder {
         if (symbol < 0) return 0;
         bottom = symbol;
         const count = this.foundCount;
-        if (!this.decode(contextEscapes + this.foundUnder, count, contextTotal)) return 0;
-        total[sub] += ENET_SUBCONTEXT_SYMBOL_DELTA;
-        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || total[sub]! > TOTAL_RESCALE_THRESHOLD) {
+        if (!this.decode(contextEscapes + this.foundUnder, count)) return 0;
+        pool[sub + TOTAL] += ENET_SUBCONTEXT_SYMBOL_DELTA;
+        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || pool[sub + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
           this.rescaleContext(sub, 0);
         }
         found = true;
         break;
       }
       if (!found) {
-        const rootTotal = total[ROOT]!;
+        const rootTotal = pool[ROOT + TOTAL]!;
+        const rootEscapes = pool[ROOT + ESCAPES]!;
         let symbolCode = this.read(rootTotal);
-        if (symbolCode < escapes[ROOT]!) {
+        if (symbolCode < rootEscapes) {
           // The escape out of the order-0 context marks the end of the stream.
-          if (!this.decode(0, escapes[ROOT]!, rootTotal)) return 0;
+          if (!this.decode(0, rootEscapes)) return 0;
           break;
         }
-        symbolCode -= escapes[ROOT]!;
-        const symbol = this.contextDecode(
-          ROOT,
-          symbolCode,
-          ENET_CONTEXT_SYMBOL_DELTA,
-          ENET_CONTEXT_SYMBOL_MINIMUM,
-          true,
-        );
+        symbolCode -= rootEscapes;
+        const symbol = this.contextDecode(ROOT, symbolCode, ENET_CONTEXT_SYMBOL_DELTA, ENET_CONTEXT_SYMBOL_MINIMUM, true);
         bottom = symbol;
         const count = this.foundCount;
-        if (!this.decode(escapes[ROOT]! + this.foundUnder, count, rootTotal)) return 0;
-        total[ROOT] += ENET_CONTEXT_SYMBOL_DELTA;
-        if (count > ROOT_COUNT_RESCALE_THRESHOLD || total[ROOT]! > TOTAL_RESCALE_THRESHOLD) {
+        if (!this.decode(rootEscapes + this.foundUnder, count)) return 0;
+        pool[ROOT + TOTAL] += ENET_CONTEXT_SYMBOL_DELTA;
+        if (count > ROOT_COUNT_RESCALE_THRESHOLD || pool[ROOT + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
           this.rescaleContext(ROOT, ENET_CONTEXT_SYMBOL_MINIMUM);
         }
         sub = ROOT;
@@ -244,54 +251,50 @@ export class RangeCoder {
       const value = this.foundValue;
 
       // Teach the higher-order contexts that escaped the byte they just missed.
-      for (let patch = this.predicted; patch !== sub; patch = parent[patch]!) {
+      for (let patch = this.predicted; patch !== sub; patch = pool[patch + PARENT]!) {
         const symbol = this.contextEncode(patch, value, ENET_SUBCONTEXT_SYMBOL_DELTA, 0);
-        this.setLink(link, symbol);
+        if (link === LINK_PREDICTED) this.predicted = symbol;
+        else pool[link + PARENT] = symbol;
         link = symbol;
         const count = this.foundCount;
         if (count <= 0) {
-          escapes[patch] += ENET_SUBCONTEXT_ESCAPE_DELTA;
-          total[patch] += ENET_SUBCONTEXT_ESCAPE_DELTA;
+          pool[patch + ESCAPES] += ENET_SUBCONTEXT_ESCAPE_DELTA;
+          pool[patch + TOTAL] += ENET_SUBCONTEXT_ESCAPE_DELTA;
         }
-        total[patch] += ENET_SUBCONTEXT_SYMBOL_DELTA;
-        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || total[patch]! > TOTAL_RESCALE_THRESHOLD) {
+        pool[patch + TOTAL] += ENET_SUBCONTEXT_SYMBOL_DELTA;
+        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || pool[patch + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
           this.rescaleContext(patch, 0);
         }
       }
-      this.setLink(link, bottom);
+      if (link === LINK_PREDICTED) this.predicted = bottom;
+      else pool[link + PARENT] = bottom;
 
       if (outPos >= limit) return 0;
       out[outPos++] = value;
       this.advanceContext();
     }
-    this.io = EMPTY;
     return outPos;
   }
 
   private resetModel(): void {
     this.nextSymbol = 0;
     const root = this.createSymbol(0, 0);
-    this.escapes[root] = ENET_CONTEXT_ESCAPE_MINIMUM;
-    this.total[root] = ENET_CONTEXT_ESCAPE_MINIMUM + 256 * ENET_CONTEXT_SYMBOL_MINIMUM;
+    this.pool[root + ESCAPES] = ENET_CONTEXT_ESCAPE_MINIMUM;
+    this.pool[root + TOTAL] = ENET_CONTEXT_ESCAPE_MINIMUM + 256 * ENET_CONTEXT_SYMBOL_MINIMUM;
   }
 
   private createSymbol(value: number, count: number): number {
-    const s = this.nextSymbol++;
-    this.value[s] = value;
-    this.count[s] = count;
-    this.under[s] = count;
-    this.left[s] = 0;
-    this.right[s] = 0;
-    this.symbols[s] = 0;
-    this.escapes[s] = 0;
-    this.total[s] = 0;
-    this.parent[s] = 0;
+    const s = this.nextSymbol++ << SLOT_SHIFT;
+    const pool = this.pool;
+    pool[s + VALUE_COUNT] = value | (count << 8);
+    pool[s + UNDER] = count;
+    pool[s + LEFT] = 0;
+    pool[s + RIGHT] = 0;
+    pool[s + SYMBOLS] = 0;
+    pool[s + ESCAPES] = 0;
+    pool[s + TOTAL] = 0;
+    pool[s + PARENT] = 0;
     return s;
-  }
-
-  private setLink(link: number, symbol: number): void {
-    if (link === LINK_PREDICTED) this.predicted = symbol;
-    else this.parent[link] = symbol;
   }
 
   /**
@@ -301,42 +304,42 @@ export class RangeCoder {
    * `minimum` when the symbol is new).
    */
   private contextEncode(context: number, value: number, update: number, minimum: number): number {
-    const values = this.value;
-    const counts = this.count;
-    const unders = this.under;
-    const lefts = this.left;
-    const rights = this.right;
+    const pool = this.pool;
     let under = value * minimum;
     let count = minimum;
     let symbol: number;
-    if (this.symbols[context] === 0) {
+    let node = pool[context + SYMBOLS]!;
+    if (node === 0) {
       symbol = this.createSymbol(value, update);
-      this.symbols[context] = symbol;
+      pool[context + SYMBOLS] = symbol;
     } else {
-      let node = this.symbols[context]!;
       for (;;) {
-        const nodeValue = values[node]!;
+        const valueCount = pool[node + VALUE_COUNT]!;
+        const nodeValue = valueCount & 0xff;
         if (value < nodeValue) {
-          unders[node] += update;
-          if (lefts[node] !== 0) {
-            node = lefts[node]!;
+          pool[node + UNDER] += update;
+          const left = pool[node + LEFT]!;
+          if (left !== 0) {
+            node = left;
             continue;
           }
           symbol = this.createSymbol(value, update);
-          lefts[node] = symbol;
+          pool[node + LEFT] = symbol;
         } else if (value > nodeValue) {
-          under = (under + unders[node]!) & 0xffff;
-          if (rights[node] !== 0) {
-            node = rights[node]!;
+          under = (under + pool[node + UNDER]!) & 0xffff;
+          const right = pool[node + RIGHT]!;
+          if (right !== 0) {
+            node = right;
             continue;
           }
           symbol = this.createSymbol(value, update);
-          rights[node] = symbol;
+          pool[node + RIGHT] = symbol;
         } else {
-          count = (count + counts[node]!) & 0xffff;
-          under = (under + unders[node]! - counts[node]!) & 0xffff;
-          unders[node] += update;
-          counts[node] += update;
+          const nodeCount = valueCount >>> 8;
+          count = (count + nodeCount) & 0xffff;
+          under = (under + pool[node + UNDER]! - nodeCount) & 0xffff;
+          pool[node + UNDER] += update;
+          pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + update) & 0xff) << 8);
           symbol = node;
         }
         break;
@@ -354,31 +357,31 @@ export class RangeCoder {
    * Sets foundValue, foundUnder and foundCount like contextEncode.
    */
   private contextDecode(context: number, code: number, update: number, minimum: number, createMissing: boolean): number {
-    const values = this.value;
-    const counts = this.count;
-    const unders = this.under;
-    const lefts = this.left;
-    const rights = this.right;
+    const pool = this.pool;
     let under = 0;
     let count = minimum;
     let value = 0;
     let symbol: number;
-    if (this.symbols[context] === 0) {
+    let node = pool[context + SYMBOLS]!;
+    if (node === 0) {
       if (!createMissing) return -1;
       value = Math.floor(code / minimum) & 0xff;
       under = (code - (code % minimum)) & 0xffff;
       symbol = this.createSymbol(value, update);
-      this.symbols[context] = symbol;
+      pool[context + SYMBOLS] = symbol;
     } else {
-      let node = this.symbols[context]!;
       for (;;) {
-        const nodeValue = values[node]!;
-        const after = (under + unders[node]! + (nodeValue + 1) * minimum) & 0xffff;
-        const before = (counts[node]! + minimum) & 0xffff;
+        const valueCount = pool[node + VALUE_COUNT]!;
+        const nodeValue = valueCount & 0xff;
+        const nodeCount = valueCount >>> 8;
+        const nodeUnder = pool[node + UNDER]!;
+        const after = (under + nodeUnder + (nodeValue + 1) * minimum) & 0xffff;
+        const before = (nodeCount + minimum) & 0xffff;
         if (code >= after) {
-          under = (under + unders[node]!) & 0xffff;
-          if (rights[node] !== 0) {
-            node = rights[node]!;
+          under = (under + nodeUnder) & 0xffff;
+          const right = pool[node + RIGHT]!;
+          if (right !== 0) {
+            node = right;
             continue;
           }
           if (!createMissing) return -1;
@@ -386,11 +389,12 @@ export class RangeCoder {
           value = (nodeValue + 1 + Math.floor(skipped / minimum)) & 0xff;
           under = (code - (skipped % minimum)) & 0xffff;
           symbol = this.createSymbol(value, update);
-          rights[node] = symbol;
+          pool[node + RIGHT] = symbol;
         } else if (code < after - before) {
-          unders[node] += update;
-          if (lefts[node] !== 0) {
-            node = lefts[node]!;
+          pool[node + UNDER] += update;
+          const left = pool[node + LEFT]!;
+          if (left !== 0) {
+            node = left;
             continue;
           }
           if (!createMissing) return -1;
@@ -398,13 +402,13 @@ export class RangeCoder {
           value = (nodeValue - 1 - Math.floor(skipped / minimum)) & 0xff;
           under = (code - (skipped % minimum)) & 0xffff;
           symbol = this.createSymbol(value, update);
-          lefts[node] = symbol;
+          pool[node + LEFT] = symbol;
         } else {
           value = nodeValue;
-          count = (count + counts[node]!) & 0xffff;
+          count = (count + nodeCount) & 0xffff;
           under = (after - before) & 0xffff;
-          unders[node] += update;
-          counts[node] += update;
+          pool[node + UNDER] += update;
+          pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + update) & 0xff) << 8);
           symbol = node;
         }
         break;
@@ -418,27 +422,31 @@ export class RangeCoder {
 
   /** Halve every count in the tree rooted at `symbol`; returns the new sum (16-bit). */
   private rescaleTree(symbol: number): number {
-    const counts = this.count;
-    const unders = this.under;
-    const lefts = this.left;
-    const rights = this.right;
+    const pool = this.pool;
     let total = 0;
     let node = symbol;
     for (;;) {
-      counts[node] -= counts[node]! >> 1;
-      unders[node] = counts[node]!;
-      if (lefts[node] !== 0) unders[node] += this.rescaleTree(lefts[node]!);
-      total = (total + unders[node]!) & 0xffff;
-      if (rights[node] === 0) break;
-      node = rights[node]!;
+      const valueCount = pool[node + VALUE_COUNT]!;
+      const oldCount = valueCount >>> 8;
+      const newCount = oldCount - (oldCount >> 1);
+      pool[node + VALUE_COUNT] = (valueCount & 0xff) | (newCount << 8);
+      pool[node + UNDER] = newCount;
+      const left = pool[node + LEFT]!;
+      if (left !== 0) pool[node + UNDER] += this.rescaleTree(left);
+      total = (total + pool[node + UNDER]!) & 0xffff;
+      const right = pool[node + RIGHT]!;
+      if (right === 0) break;
+      node = right;
     }
     return total;
   }
 
   private rescaleContext(context: number, minimum: number): void {
-    this.total[context] = this.symbols[context] !== 0 ? this.rescaleTree(this.symbols[context]!) : 0;
-    this.escapes[context] -= this.escapes[context]! >> 1;
-    this.total[context] += this.escapes[context]! + 256 * minimum;
+    const pool = this.pool;
+    const tree = pool[context + SYMBOLS]!;
+    pool[context + TOTAL] = tree !== 0 ? this.rescaleTree(tree) : 0;
+    pool[context + ESCAPES] -= pool[context + ESCAPES]! >> 1;
+    pool[context + TOTAL] += pool[context + ESCAPES]! + 256 * minimum;
   }
 
   /** Narrow the range to [under, under+count) of `total` and shift out settled bytes. */
@@ -446,7 +454,6 @@ export class RangeCoder {
     let range = (this.range / total) >>> 0;
     let low = (this.low + Math.imul(under, range)) >>> 0;
     range = Math.imul(range, count) >>> 0;
-    const out = this.io;
     for (;;) {
       if ((low ^ ((low + range) >>> 0)) >>> 0 >= ENET_RANGE_CODER_TOP) {
         if (range >= ENET_RANGE_CODER_BOTTOM) break;
@@ -454,7 +461,7 @@ export class RangeCoder {
         range = -low & (ENET_RANGE_CODER_BOTTOM - 1);
       }
       if (this.ioPos >= this.ioEnd) return false;
-      out[this.ioPos++] = low >>> 24;
+      this.io[this.ioPos++] = low >>> 24;
       range = (range << 8) >>> 0;
       low = (low << 8) >>> 0;
     }
@@ -469,11 +476,11 @@ export class RangeCoder {
     return (((this.code - this.low) >>> 0) / this.range) & 0xffff;
   }
 
-  private decode(under: number, count: number, _total: number): boolean {
+  /** Consume the interval [under, under+count) chosen after read(); refill code bytes. */
+  private decode(under: number, count: number): boolean {
     let low = (this.low + Math.imul(under, this.range)) >>> 0;
     let range = Math.imul(this.range, count) >>> 0;
     let code = this.code;
-    const input = this.io;
     for (;;) {
       if ((low ^ ((low + range) >>> 0)) >>> 0 >= ENET_RANGE_CODER_TOP) {
         if (range >= ENET_RANGE_CODER_BOTTOM) break;
@@ -482,7 +489,7 @@ export class RangeCoder {
       // Defensive: libenet would spin here forever; a valid stream never gets here.
       if (range === 0) return false;
       code = (code << 8) >>> 0;
-      if (this.ioPos < this.ioEnd) code = (code | input[this.ioPos++]!) >>> 0;
+      if (this.ioPos < this.ioEnd) code = (code | this.io[this.ioPos++]!) >>> 0;
       range = (range << 8) >>> 0;
       low = (low << 8) >>> 0;
     }
