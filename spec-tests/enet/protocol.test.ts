@@ -218,6 +218,27 @@ describe("ENet protocol behaviour (sans-IO core, virtual time)", () => {
     assert.ok(server.core.drops.commands > 0, "refused CONNECTs are counted");
   });
 
+  test("the duplicate-peer limit refuses a second connection from the same IP address", () => {
+    const net = new SimNetwork({ latency: 5, seed: 14 });
+    const server = net.addHost({ peerCount: 4, duplicatePeers: 1 });
+    const a = net.addHost({ peerCount: 1 }, "10.9.0.1", 5000);
+    const b = net.addHost({ peerCount: 1 }, "10.9.0.1", 5001);
+    const c = net.addHost({ peerCount: 1 }, "10.9.0.2", 5000);
+    const pa = a.core.connect(server.address, server.port, 1, 0)!;
+    net.runUntil(500, () => {
+      for (const h of net.hosts) while (h.core.pollEvent());
+    });
+    const pb = b.core.connect(server.address, server.port, 1, 0)!;
+    const pc = c.core.connect(server.address, server.port, 1, 0)!;
+    b.core.setTimeout(pb, 4, 1000, 2000);
+    net.runUntil(4000, () => {
+      for (const h of net.hosts) while (h.core.pollEvent());
+    });
+    assert.equal(pa.state, PeerState.STATE_CONNECTED);
+    assert.equal(pc.state, PeerState.STATE_CONNECTED, "another address is fine");
+    assert.equal(pb.state, PeerState.STATE_DISCONNECTED, "same address refused, the client timed out");
+  });
+
   test("MTU is negotiated down to the smaller side (1400 vs 1392) and checksums interoperate", () => {
     const { net, client, peer, serverPeer, events, drain } = connected({ latency: 5, seed: 13 }, { mtu: 1400, checksum: true }, { mtu: 1392, checksum: true });
     assert.equal(peer.mtu, 1392);
