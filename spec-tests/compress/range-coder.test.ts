@@ -195,6 +195,15 @@ describe("ENet range coder (no libenet needed)", () => {
     }
   });
 
+  test("empty buffers among the gathered ones are skipped (libenet would read past them)", () => {
+    const c = createCompressor(CompressionMode.RANGE_CODER)!;
+    const data = generate("enet", new SeededRandom(4), 600);
+    const empty = new Uint8Array(0);
+    const expected = c.compress(data, 600);
+    assert.ok(expected !== null);
+    assert.deepEqual(c.compress([empty, data.subarray(0, 100), empty, empty, data.subarray(100), empty], 600), expected);
+  });
+
   test("the model keeps no state between calls (each datagram stands alone)", () => {
     const c = createCompressor(CompressionMode.RANGE_CODER)!;
     const data = generate("enet", new SeededRandom(9), 800);
