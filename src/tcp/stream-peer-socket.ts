@@ -20,6 +20,7 @@ import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, StreamConnectOptions } from "../transport/types.ts";
 import { ByteQueue } from "../util/byte-queue.ts";
+import { DetachedStream } from "./detached-stream.ts";
 import { STREAM_PEER_MAX_LENGTH, StreamPeer } from "./stream-peer.ts";
 
 /** Godot's StreamPeerSocket.Status (formerly StreamPeerTCP.Status), same names and values. */
@@ -77,6 +78,8 @@ export abstract class StreamPeerSocket extends StreamPeer {
   protected readonly inboundBufferLimit: number;
 
   protected stream: Stream | null = null;
+  /** The stream reported onClose (its owner learns of it through poll()). */
+  private streamClosed = false;
   protected status = StreamPeerSocketStatus.STATUS_NONE;
   /** Bumped whenever the current stream is abandoned, so late events from it are ignored. */
   private generation = 0;
@@ -155,6 +158,30 @@ export abstract class StreamPeerSocket extends StreamPeer {
     this.rejectPendingReads(new NetError(GodotError.FAILED, "disconnected while waiting for data"));
     this.rejectWritableWaiters(new NetError(GodotError.FAILED, "disconnected while waiting to write"));
     this.onDisconnected();
+  }
+
+  /**
+   * Hand the open connection to another protocol object, as Godot's
+   * `WebSocketPeer.accept_stream(tcp_peer)` does: returns the underlying Stream
+   * (bytes received but not yet read come first) and leaves this peer at NONE
+   * without closing the connection. NetError(FAILED) when not connected.
+   */
+  detachStream(): Stream {
+    const stream = this.stream;
+    if (stream === null || this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) {
+      throw new NetError(GodotError.FAILED, `detachStream: the peer is ${StreamPeerSocketStatus[this.status]}, not connected`);
+    }
+    const state = {
+      unread: this.received.length > 0 ? this.received.read(this.received.length) : null,
+      ended: this.remoteEnded,
+      closed: this.streamClosed,
+      failure: this.failure,
+    };
+    const wasPaused = this.readPaused;
+    this.stream = null; // so disconnectFromHost() below forgets it without closing it
+    this.disconnectFromHost();
+    if (wasPaused) stream.resume();
+    return new DetachedStream(stream, state);
   }
 
   /** Subclass hook: forget per-connection details (peer address, path). */
@@ -255,6 +282,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
     this.status = StreamPeerSocketStatus.STATUS_CONNECTED;
     this.received.clear();
     this.remoteEnded = false;
+    this.streamClosed = false;
     this.failure = null;
     const current = (): boolean => generation === this.generation;
     stream.onData((chunk) => {
@@ -270,6 +298,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
     });
     stream.onClose((error) => {
       if (!current()) return;
+      this.streamClosed = true;
       if (error) this.failure = error;
       else this.remoteEnded = true;
       this.servePendingReads();

@@ -18,6 +18,7 @@ import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent } from 
 import { checkExtraHeader, checkProtocolName } from "./handshake.ts";
 import { parseWebSocketUrl } from "./url.ts";
 import { encodeUtf8 } from "./utf8.ts";
+import { StreamPeerSocket } from "../tcp/stream-peer-socket.ts";
 
 /** Godot's WebSocketPeer.WriteMode. */
 export enum WriteMode {
@@ -294,13 +295,16 @@ export class WebSocketPeer extends EventTarget {
   }
 
   /** Server side: take an accepted stream (TCP or TLS) and run the server handshake on it. */
-  acceptStream(stream: Stream): GodotError {
-    if (!stream || typeof stream.write !== "function" || typeof stream.onData !== "function") {
-      throw new TypeError("stream must be a connected Stream");
+  acceptStream(connection: Stream | StreamPeerSocket): GodotError {
+    const isSocketPeer = connection instanceof StreamPeerSocket;
+    if (!isSocketPeer && (!connection || typeof connection.write !== "function" || typeof connection.onData !== "function")) {
+      throw new TypeError("stream must be a connected Stream or StreamPeerTCP/StreamPeerUDS");
     }
     if (this.readyState !== WebSocketState.STATE_CLOSED) {
       throw new NetError(GodotError.ERR_ALREADY_IN_USE, "acceptStream: this peer is not closed");
     }
+    // Godot's pattern: TCPServer.takeConnection() -> WebSocketPeer.acceptStream(tcpPeer).
+    const stream = isSocketPeer ? connection.detachStream() : connection;
     this.reset();
     const gen = ++this.generation;
     this.readyState = WebSocketState.STATE_CONNECTING;

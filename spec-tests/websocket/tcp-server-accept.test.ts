@@ -1,0 +1,66 @@
+// Godot 4's server pattern: a TCPServer hands out StreamPeerTCPs and
+// WebSocketPeer.acceptStream(tcpPeer) runs the WebSocket server handshake on them.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { TCPServer } from "../../src/tcp/server.ts";
+import { StreamPeerTCP } from "../../src/tcp/tcp.ts";
+import { StreamPeerSocketStatus } from "../../src/tcp/stream-peer-socket.ts";
+import { WebSocketPeer } from "../../src/websocket/peer.ts";
+import { WebSocketState } from "../../src/websocket/connection.ts";
+import { GodotError, NetError } from "../../src/errors.ts";
+import { nextPacket, pollUntil, sleep } from "./support.ts";
+
+async function takeTcp(server: TCPServer, ms = 5000): Promise<StreamPeerTCP> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const peer = server.takeConnection();
+    if (peer) return peer;
+    if (Date.now() > end) throw new Error(`no TCP connection within ${ms} ms`);
+    await sleep(1);
+  }
+}
+
+describe("WebSocketPeer.acceptStream(StreamPeerTCP)", () => {
+  test("TCPServer.takeConnection() -> acceptStream: handshake, text and binary both ways, clean close", async () => {
+    const tcpServer = new TCPServer();
+    await tcpServer.listen(0, "127.0.0.1");
+    const client = new WebSocketPeer();
+    const serverPeer = new WebSocketPeer();
+    try {
+      client.connectToUrl(`ws://127.0.0.1:${tcpServer.getLocalPort()}/game`);
+      // Let the client's handshake request arrive before the connection is taken.
+      await pollUntil([client], () => tcpServer.isConnectionAvailable(), 5000, "the TCP connection");
+      await sleep(20);
+      const tcp = await takeTcp(tcpServer);
+      assert.equal(tcp.getStatus(), StreamPeerSocketStatus.STATUS_CONNECTED);
+      assert.equal(serverPeer.acceptStream(tcp), GodotError.OK);
+      assert.equal(tcp.getStatus(), StreamPeerSocketStatus.STATUS_NONE, "the TCP peer gave its connection away");
+      await pollUntil([client, serverPeer], () => client.getReadyState() === WebSocketState.STATE_OPEN && serverPeer.getReadyState() === WebSocketState.STATE_OPEN, 5000, "both OPEN");
+      assert.equal(serverPeer.getRequestResource(), "/game");
+
+      client.sendText("hello from the client");
+      const a = await nextPacket(serverPeer);
+      assert.equal(new TextDecoder().decode(a.data), "hello from the client");
+      assert.equal(a.isString, true);
+      serverPeer.send(new Uint8Array([1, 2, 3, 250]));
+      const b = await nextPacket(client);
+      assert.deepEqual([...b.data], [1, 2, 3, 250]);
+      assert.equal(b.isString, false);
+
+      client.close(4000, "bye");
+      await pollUntil([client, serverPeer], () => client.getReadyState() === WebSocketState.STATE_CLOSED && serverPeer.getReadyState() === WebSocketState.STATE_CLOSED, 5000, "both CLOSED");
+      assert.equal(serverPeer.getCloseCode(), 4000);
+      assert.equal(serverPeer.getCloseReason(), "bye");
+    } finally {
+      client.close(-1);
+      serverPeer.close(-1);
+      tcpServer.stop();
+    }
+  });
+
+  test("a StreamPeerTCP that is not connected is refused with NetError(FAILED), and the WebSocketPeer stays CLOSED", () => {
+    const peer = new WebSocketPeer();
+    assert.throws(() => peer.acceptStream(new StreamPeerTCP()), (e: unknown) => e instanceof NetError && e.code === GodotError.FAILED);
+    assert.equal(peer.getReadyState(), WebSocketState.STATE_CLOSED);
+  });
+});
