@@ -21,8 +21,6 @@ import {
   ENET_PEER_FREE_RELIABLE_WINDOWS,
   ENET_PEER_PACKET_LOSS_INTERVAL,
   ENET_PEER_PACKET_LOSS_SCALE,
-  ENET_PEER_PACKET_THROTTLE_COUNTER,
-  ENET_PEER_PACKET_THROTTLE_SCALE,
   ENET_PEER_PING_INTERVAL,
   ENET_PEER_RELIABLE_WINDOW_SIZE,
   ENET_PEER_RELIABLE_WINDOWS,
@@ -46,6 +44,7 @@ import {
 import { DatagramWriter } from "./datagram-writer.ts";
 import { ConnectField } from "./outgoing.ts";
 import { acceptConnect, handleVerifyConnect } from "./handshake.ts";
+import { fillDatagram } from "./send-queue.ts";
 import { checkTimeouts } from "./timeouts.ts";
 import { ACK_STRIDE, PeerCore } from "./peer-core.ts";
 import { bandwidthThrottle, clampWindow, updateRoundTripTime, windowSizeFromBandwidth, type BandwidthHost } from "./throttle.ts";
@@ -856,116 +855,9 @@ export class HostCore implements IncomingSink, BandwidthHost {
     else acks.splice(0, i);
   }
 
-  /**
-   * enet_protocol_check_outgoing_commands: move queued commands into the datagram, merging
-   * the two queues in queueing order. Returns "can ping" (no reliable command was sent).
-   */
+  /** enet_protocol_check_outgoing_commands plus its DISCONNECT_LATER follow-up. Returns "can ping". */
   private checkOutgoingCommands(peer: PeerCore): boolean {
-    const A = peer.outgoingCommands;
-    const B = peer.outgoingReliable;
-    const writer = this.writer;
-    let a = peer.outgoingHead;
-    let b = peer.outgoingReliableHead;
-    let stopReliable = false;
-    let canPing = true;
-    let droppingReliable = -1;
-    let droppingUnreliable = -1;
-    for (;;) {
-      while (a < A.length && A[a]!.done) a++;
-      while (b < B.length && B[b]!.done) b++;
-      let cmd: OutgoingCommand;
-      let fromReliable: boolean;
-      if (a < A.length && (stopReliable || b >= B.length || A[a]!.queueOrder < B[b]!.queueOrder)) {
-        cmd = A[a]!;
-        fromReliable = false;
-      } else if (!stopReliable && b < B.length) {
-        cmd = B[b]!;
-        fromReliable = true;
-      } else {
-        break;
-      }
-      const reliable = (cmd.commandByte & ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) !== 0;
-      if (droppingReliable >= 0) {
-        if (!reliable && cmd.packet !== null && cmd.reliableSequenceNumber === droppingReliable && cmd.unreliableSequenceNumber === droppingUnreliable) {
-          cmd.done = true;
-          a++;
-          continue;
-        }
-        droppingReliable = -1;
-      }
-      let channelIndex = -1;
-      let reliableWindow = 0;
-      if (reliable) {
-        reliableWindow = (cmd.reliableSequenceNumber / ENET_PEER_RELIABLE_WINDOW_SIZE) | 0;
-        if (cmd.channelID < peer.channelCount) {
-          channelIndex = cmd.channelID;
-          const channel = peer.channels[channelIndex]!;
-          if (
-            cmd.sendAttempts < 1 &&
-            cmd.reliableSequenceNumber % ENET_PEER_RELIABLE_WINDOW_SIZE === 0 &&
-            (channel.reliableWindows[(reliableWindow + ENET_PEER_RELIABLE_WINDOWS - 1) % ENET_PEER_RELIABLE_WINDOWS]! >= ENET_PEER_RELIABLE_WINDOW_SIZE ||
-              (channel.usedReliableWindows &
-                ((((1 << (ENET_PEER_FREE_RELIABLE_WINDOWS + 2)) - 1) << reliableWindow) |
-                  (((1 << (ENET_PEER_FREE_RELIABLE_WINDOWS + 2)) - 1) >> (ENET_PEER_RELIABLE_WINDOWS - reliableWindow)))) !==
-                0)
-          ) {
-            // The receiver's window would wrap: hold every later reliable command back.
-            stopReliable = true;
-            peer.outgoingBlocked = true;
-            continue;
-          }
-        }
-        if (cmd.packet !== null) {
-          const windowSize = Math.floor((peer.packetThrottle * peer.windowSize) / ENET_PEER_PACKET_THROTTLE_SCALE);
-          if (peer.reliableDataInTransit + cmd.fragmentLength > Math.max(windowSize, peer.mtu)) {
-            stopReliable = true;
-            peer.outgoingBlocked = true;
-            continue;
-          }
-        }
-        canPing = false;
-      }
-      if (!writer.fits(peer.mtu, COMMAND_SIZES[cmd.commandByte & ENET_PROTOCOL_COMMAND_MASK]!, cmd.packet !== null ? cmd.fragmentLength : 0)) {
-        peer.continueSending = true;
-        break;
-      }
-      if (fromReliable) b++;
-      else a++;
-      if (reliable) {
-        if (channelIndex >= 0 && cmd.sendAttempts < 1) {
-          const channel = peer.channels[channelIndex]!;
-          channel.usedReliableWindows |= 1 << reliableWindow;
-          channel.reliableWindows[reliableWindow]!++;
-        }
-        cmd.sendAttempts++;
-        if (cmd.roundTripTimeout === 0) {
-          cmd.roundTripTimeout = peer.roundTripTime + 4 * peer.roundTripTimeVariance;
-          cmd.roundTripTimeoutLimit = peer.timeoutLimit * cmd.roundTripTimeout;
-        }
-        if (peer.firstSentReliable() === undefined) peer.nextTimeout = this.serviceTime + cmd.roundTripTimeout;
-        peer.sentReliableCommands.push(cmd);
-        cmd.inFlight = true;
-        peer.unacknowledged.set(cmd.channelID * 65536 + cmd.reliableSequenceNumber, cmd);
-        cmd.sentTime = this.serviceTime;
-        writer.needsSentTime = true;
-        peer.reliableDataInTransit += cmd.fragmentLength;
-      } else {
-        cmd.done = true;
-        if (cmd.packet !== null && cmd.fragmentOffset === 0) {
-          peer.packetThrottleCounter = (peer.packetThrottleCounter + ENET_PEER_PACKET_THROTTLE_COUNTER) % ENET_PEER_PACKET_THROTTLE_SCALE;
-          if (peer.packetThrottleCounter > peer.packetThrottle) {
-            droppingReliable = cmd.reliableSequenceNumber;
-            droppingUnreliable = cmd.unreliableSequenceNumber;
-            continue;
-          }
-        }
-      }
-      writer.writeCommand(cmd);
-      peer.packetsSent++;
-    }
-    peer.outgoingHead = a;
-    peer.outgoingReliableHead = b;
-    peer.trimQueues();
+    const canPing = fillDatagram(peer, this.writer, this.serviceTime);
     if (peer.state === PeerState.STATE_DISCONNECT_LATER && !peer.hasOutgoingCommands()) this.disconnect(peer, peer.eventData);
     return canPing;
   }
