@@ -85,11 +85,8 @@ describe("multiplayer peers on real loopback sockets (Godot 4 protocol)", () => 
     }
   });
 
-  // Found while building close(): on Node, a datagram sent through ENetConnection right before
-  // destroy() closes its socket is dropped (dgram resolves the address asynchronously, and the
-  // socket is closed by then), so peerDisconnectNow() + destroy() never tells the other side.
-  // ENetMultiplayerPeer.close() works around it by destroying its hosts on the next turn.
-  // The bug belongs to src/transport/node.ts (or ENetConnection.destroy); this test shows it.
+  // Found while building ENetMultiplayerPeer.close(): on Node a datagram sent just before the socket
+  // closed used to be dropped, so disconnect_now never left. Fixed in src/transport/node.ts.
   test("ENetConnection: peerDisconnectNow() then destroy() reaches the peer", async () => {
     const s = new ENetConnection();
     const c = new ENetConnection();

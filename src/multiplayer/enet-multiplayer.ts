@@ -86,8 +86,8 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
   /** Connected peers by ID. Godot 3 clients also list peers known from SYSMSG_ADD_PEER (null: no direct link). */
   private readonly peers = new Map<number, ENetPacketPeer | null>();
   private readonly idOf = new Map<ENetPacketPeer, number>();
-  /** Hosts close() destroys on the next turn; a new create destroys them at once so their port is free. */
-  private readonly closingHosts = new Set<ENetConnection>();
+  /** close() destroyed hosts whose sockets the runtime releases a turn later. */
+  private releasingSockets = false;
   private _serverRelay = true;
   private _alwaysOrdered = false;
 
@@ -232,10 +232,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     if (this.mode !== Mode.NONE || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "the multiplayer instance is already active");
     this.creating = true;
     try {
-      if (this.closingHosts.size > 0) {
-        // Re-created right after close(): free the old sockets first (their close completes a turn later).
-        for (const old of this.closingHosts) old.destroy();
-        this.closingHosts.clear();
+      if (this.releasingSockets) {
+        // Re-created right after close(): a runtime closes UDP sockets asynchronously, so the old
+        // port is only free a turn later (Godot code often closes and re-creates on the same port).
+        this.releasingSockets = false;
         await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 0));
       }
       const host = new ENetConnection(this.io);
@@ -685,13 +685,8 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     }
     for (const host of this.hosts.values()) {
       this.flushHost(host);
-      // Destroy on the next turn: a UDP send handed to the runtime just before its socket is
-      // closed can be dropped (seen on Node), and then the disconnect_now never leaves.
-      this.closingHosts.add(host);
-      this.clock.setTimeout(() => {
-        this.closingHosts.delete(host);
-        host.destroy();
-      }, 0);
+      host.destroy();
+      this.releasingSockets = true;
     }
     this.hosts.clear();
     this.peers.clear();
