@@ -142,8 +142,11 @@ export class JsonLineProcess {
   /** Wait until `count` events match in total. */
   async waitForCount(pred: (e: PeerEvent) => boolean, count: number, timeoutMs = 5000): Promise<PeerEvent[]> {
     const deadline = Date.now() + timeoutMs;
+    // Scan each event once: tests wait for tens of thousands of packets.
+    const matched: PeerEvent[] = [];
+    let scanned = 0;
     for (;;) {
-      const matched = this.events.filter(pred);
+      for (; scanned < this.events.length; scanned++) if (pred(this.events[scanned]!)) matched.push(this.events[scanned]!);
       if (matched.length >= count) return matched;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`timed out: ${matched.length}/${count} events matched; last: ${JSON.stringify(this.events.slice(-5))}`);

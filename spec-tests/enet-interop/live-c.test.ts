@@ -255,6 +255,65 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     assertCReceived(client.events, many, "C client got our echoes");
   });
 
+  test("70,000 unreliable (the 16-bit sequence wraps) and 5,000 unsequenced (the window slides), each way; channel counts clamped", async () => {
+    const UNRELIABLE = 70_000;
+    const UNSEQUENCED = 5_000;
+    const stream = (flags: number, n: number, ch: number) => Array.from({ length: n }, (_, i) => plan(ch, flags, 20 + (i % 7), i % 256));
+    const unreliable = stream(0, UNRELIABLE, 3);
+    // ENet's wrap rule: once a channel's unreliable sequence number reaches 0xFFFF, the next unreliable
+    // packet goes out as a reliable one (bumping the reliable sequence and restarting the unreliable count),
+    // so the receiver reports the 65,536th as reliable.
+    unreliable[0xffff]!.receivedFlags = PacketFlags.RELIABLE;
+    const unsequenced = stream(PacketFlags.UNSEQUENCED, UNSEQUENCED, 1);
+
+    // Ours -> C: our client asks for 255 channels, the C server allows 8.
+    const server = await startCPeer(bin(), { server: true, port: 0, channels: 8, hexLimit: 0, sockbuf: SOCKBUF });
+    track(server.proc);
+    const a = await ourHost();
+    const peer = await a.conn.connectToHost("127.0.0.1", server.port, { channels: 0, data: 14 });
+    const connected = await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    assert.equal(connected.channels, 8, "we accept the server's channel limit");
+    peer.throttleConfigure(...NO_THROTTLE_DECELERATION);
+    const both = [...unsequenced, ...unreliable];
+    // In batches of 2,000, each closed by a reliable tick on channel 0 that C must report before the
+    // next batch, so a busy machine never has more in flight than the kernel buffers hold.
+    const tick = new TextEncoder().encode("tick");
+    let ticks = 0;
+    for (let i = 0; i < both.length; i++) {
+      peer.send(both[i]!.channel, both[i]!.data, both[i]!.flags);
+      if (i % 2000 === 1999 || i === both.length - 1) {
+        peer.send(0, tick, PacketFlags.RELIABLE);
+        await server.proc.waitForCount((e) => e.ev === "receive" && e.ch === 0, ++ticks, 5000);
+      }
+    }
+    assertCReceived(
+      server.proc.events.filter((e) => e.ch !== 0),
+      both,
+      "C received",
+    );
+
+    // C -> ours: the C client asks for 8 channels, our server allows 4. Unreliable data is lost when
+    // it arrives faster than a busy test machine reads it, so C sends in batches of 2,000 and waits for
+    // our echo of a reliable tick on channel 0 after each: at most ~50 datagrams are ever in flight.
+    const port = await freeUdpPort();
+    const b = await ourHost({ server: true, port });
+    b.pump.onEvent = (e) => {
+      if (e.type === EventType.RECEIVE && e.channel === 0 && e.peer) e.peer.send(0, e.packet!, PacketFlags.RELIABLE);
+    };
+    const client = track((await startCPeer(bin(), { connect: `127.0.0.1:${port}`, data: 15, channels: 8, hexLimit: 0 })).proc);
+    const cConnect = await client.waitFor((e) => e.ev === "connect");
+    assert.equal(cConnect.channels, 4, "C accepts our channel limit");
+    const lines = [`throttle 0 ${NO_THROTTLE_DECELERATION.join(" ")}`];
+    let cTicks = 0;
+    both.forEach((p, i) => {
+      lines.push(cSend(p));
+      if (i % 2000 === 1999 || i === both.length - 1) lines.push("send 0 0 1 str:tick", `wait receive ${++cTicks} 5000`);
+    });
+    client.command(...lines);
+    await client.waitForCount((e) => e.ev === "receive" && e.ch === 0, cTicks, 15000);
+    assertOursReceived(b.pump.events.filter((e) => e.channel !== 0), both, "we received");
+  });
+
   test("three C clients on our server at once: separate peers, own echoes, broadcast, refusing when full", async () => {
     const port = await freeUdpPort();
     const { conn, pump } = await ourHost({ server: true, port }); // maxPeers 4

@@ -85,8 +85,11 @@ export class ConnectionPump {
 
   async waitForCount(pred: (e: OurEvent) => boolean, count: number, timeoutMs = 5000, what = "events"): Promise<OurEvent[]> {
     const deadline = performance.now() + timeoutMs;
+    // Scan each event once: tests wait for tens of thousands of packets.
+    const found: OurEvent[] = [];
+    let scanned = 0;
     for (;;) {
-      const found = this.events.filter(pred);
+      for (; scanned < this.events.length; scanned++) if (pred(this.events[scanned]!)) found.push(this.events[scanned]!);
       if (found.length >= count) return found;
       if (this.errors.length) throw this.errors[0];
       if (performance.now() > deadline) {
