@@ -112,6 +112,7 @@ describe("Godot 3 mode, hostile input (memory network)", () => {
       assert.ok(raws[0]!.events.includes(EventType.DISCONNECT));
       for (const r of raws) r.host.destroy();
       assert.throws(() => new ENetMultiplayerPeer({ protocol: "godot3" }).createMesh(5), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE);
+      assert.throws(() => new ENetMultiplayerPeer().createMesh(5, { protocol: "godot3" }), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE);
     } finally {
       net.close();
     }

@@ -188,11 +188,12 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     this.status = ConnectionStatus.CONNECTION_CONNECTING;
   }
 
-  /** Start a mesh with our own `uniqueId`; add peers with addMeshPeer(). Godot 4 protocol only. */
-  createMesh(uniqueId: number): void {
+  /** Start a mesh with our own `uniqueId`; add peers with addMeshPeer(). Godot 4 protocol only (Godot 3 has no mesh). */
+  createMesh(uniqueId: number, options: MultiplayerProtocolOptions = {}): void {
     checkIntArg(uniqueId, "uniqueId", 1, INT32_MAX);
+    const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     if (this.mode !== Mode.NONE || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "createMesh: the multiplayer instance is already active");
-    if ((this.defaults.protocol ?? "godot4") !== "godot4") throw new NetError(GodotError.ERR_UNAVAILABLE, "createMesh: Godot 3 has no mesh mode");
+    if (protocol !== "godot4") throw new NetError(GodotError.ERR_UNAVAILABLE, "createMesh: Godot 3 has no mesh mode");
     this.resetDropCounters();
     this.protocol = "godot4";
     this.mode = Mode.MESH;
