@@ -162,7 +162,11 @@ if (section("ENet loopback")) {
     }
     const oursPps = med(ours, "packetsPerSecond");
     const mb = (runs: (Json | null)[]): string => format(med(runs, "megabytesPerSecond"));
-    const counts = `packets per run: packetpeer ${s.counts.ours}, C ${s.counts.c}, emscripten ${s.counts.emscripten}`;
+    let counts = `packets per run: packetpeer ${s.counts.ours}, C ${s.counts.c}, emscripten ${s.counts.emscripten}`;
+    if (s.mode === "unreliable") {
+      const share = (runs: (Json | null)[], n: number): string => `${((100 * med(runs, "received")) / n).toFixed(1)} %`;
+      counts += `; delivered (median): packetpeer ${share(ours, s.counts.ours)}, C ${share(c, s.counts.c)}, emscripten ${share(em, s.counts.emscripten)}`;
+    }
     addRow(
       {
         group,
