@@ -85,3 +85,46 @@ describe("ENetConnection over the memory network", () => {
     }
   });
 });
+
+describe("ENetConnection on a lossy simulated network (memory transport, virtual clock)", () => {
+  test("2,000 reliable messages on 2 channels with 20 % loss, duplication, reordering and a 200 kB/s link: once, in order, intact", async () => {
+    const net = new MemoryNetwork({
+      seed: 17,
+      defaultLink: { latencyMs: 20, jitterMs: 10, loss: 0.2, duplicate: 0.05, reorder: 0.1, bandwidthBytesPerSec: 200_000 },
+    });
+    try {
+      const { server, client } = await pair(net, 2);
+      const sv = collect(server);
+      const cl = collect(client);
+      const peer = await client.connectToHost("10.0.0.1", 7777, { channels: 2 });
+      assert.ok(await net.runUntil(() => cl.events.some((e) => e.type === EventType.CONNECT), 30_000), "connected despite loss");
+      const body = (i: number): Uint8Array => new Uint8Array(50 + (i % 400)).map((_, j) => (i * 7 + j) & 0xff);
+      for (let i = 0; i < 2000; i++) {
+        peer.send(i % 2, body(i), PacketFlags.RELIABLE);
+        if (i % 100 === 99) await net.runFor(50);
+      }
+      const received = (): number => sv.events.filter((e) => e.type === EventType.RECEIVE).length;
+      assert.ok(await net.runUntil(() => received() === 2000, 600_000), `received ${received()} of 2000`);
+      const got = sv.events.filter((e) => e.type === EventType.RECEIVE);
+      for (const ch of [0, 1]) {
+        const idx = got.filter((e) => e.channel === ch).map((e) => {
+          const p = e.packet!;
+          // Recover i from the length and first byte: i % 400 from the length, i * 7 mod 256 from byte 0.
+          const r = p.length - 50;
+          for (let i = r; i < 2000; i += 400) if (((i * 7) & 0xff) === p[0] && i % 2 === ch) return i;
+          return -1;
+        });
+        const expected = Array.from({ length: 1000 }, (_, k) => 2 * k + ch);
+        assert.deepEqual(idx, expected, `channel ${ch} in order`);
+      }
+      for (const e of got) assert.ok(e.packet!.every((b, j) => b === ((e.packet![0]! + j) & 0xff)), "payload intact");
+      assert.ok(net.stats().lost > 0);
+      assert.equal(server.getDropCounters().internalErrors, 0);
+      server.destroy();
+      client.destroy();
+      await Promise.all([sv.done, cl.done]);
+    } finally {
+      net.close();
+    }
+  });
+});
