@@ -9,14 +9,14 @@ import { CompressionMode } from "../../src/compress/types.ts";
 import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
 import { ConnectionStatus, ENetMultiplayerPeer, TransferMode, encodeGodot3EnetPacket, encodeGodot3EnetSysMsg } from "../../src/multiplayer/index.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
-import { freeUdpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent } from "./godot3-live.ts";
+import { freeUdpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track } from "./godot3-live.ts";
 
 const available = godotAvailable();
 const skip = available === true ? false : available.skip;
 if (skip) console.log(`godot3-enet-live: skipped: ${skip}`);
 
 async function ourClient(port: number, compressionMode = CompressionMode.NONE): Promise<ENetMultiplayerPeer> {
-  const c = new ENetMultiplayerPeer({ protocol: "godot3", compressionMode });
+  const c = track(new ENetMultiplayerPeer({ protocol: "godot3", compressionMode }));
   await c.createClient("127.0.0.1", port);
   return c;
 }
@@ -96,7 +96,7 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet <-> ENetMultiplayerPeer god
   });
 
   test("our server, two Godot clients: IDs, relay between them, ADD/REMOVE, server close", async () => {
-    const server = new ENetMultiplayerPeer({ protocol: "godot3" });
+    const server = track(new ENetMultiplayerPeer({ protocol: "godot3" }));
     await server.createServer(0, 8);
     const port = server.host!.getLocalPort();
     const log = recordEvents(server);
@@ -172,7 +172,7 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet <-> ENetMultiplayerPeer god
     const big = "compressible server payload ".repeat(60);
     await Promise.all(
       [CompressionMode.RANGE_CODER, CompressionMode.FASTLZ, CompressionMode.ZLIB, CompressionMode.ZSTD].map(async (mode) => {
-        const server = new ENetMultiplayerPeer({ protocol: "godot3", compressionMode: mode });
+        const server = track(new ENetMultiplayerPeer({ protocol: "godot3", compressionMode: mode }));
         await server.createServer(0);
         try {
           const port = server.host!.getLocalPort();

@@ -15,8 +15,17 @@ export const nodeProjectDir = join(repoRoot, "spec-tests", "godot", "multiplayer
 /** Every Godot process a test file started, killed in its after() hook whatever happened. */
 export const started: JsonLineProcess[] = [];
 
+/** Our own peers a test file created, closed in its after() hook so a failed test cannot keep the process alive. */
+export const ours: MultiplayerPeer[] = [];
+
+export function track<T extends MultiplayerPeer>(peer: T): T {
+  ours.push(peer);
+  return peer;
+}
+
 export function killAll(): void {
   for (const p of started) p.kill();
+  for (const p of ours) p.close();
 }
 
 /** Run mp_node.gd with key=value arguments; resolves once it printed `ready` without an error. */

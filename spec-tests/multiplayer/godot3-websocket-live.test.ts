@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import { ConnectionStatus, WebSocketMultiplayerPeer, encodeGodot3WsMessage, encodeGodot3WsSys } from "../../src/multiplayer/index.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
-import { freeTcpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent } from "./godot3-live.ts";
+import { freeTcpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track } from "./godot3-live.ts";
 
 const available = godotAvailable();
 const skip = available === true ? false : available.skip;
 if (skip) console.log(`godot3-websocket-live: skipped: ${skip}`);
 
 async function ourClient(port: number): Promise<WebSocketMultiplayerPeer> {
-  const c = new WebSocketMultiplayerPeer({ protocol: "godot3" });
+  const c = track(new WebSocketMultiplayerPeer({ protocol: "godot3" }));
   await c.createClient(`ws://127.0.0.1:${port}/`);
   return c;
 }
@@ -80,7 +80,7 @@ describe("live: Godot 3.2.3 WebSocket multiplayer <-> WebSocketMultiplayerPeer g
   });
 
   test("our server, two Godot clients: IDs, relay between them, SYS_ADD/SYS_DEL, server close", async () => {
-    const server = new WebSocketMultiplayerPeer({ protocol: "godot3" });
+    const server = track(new WebSocketMultiplayerPeer({ protocol: "godot3" }));
     await server.createServer(0, "127.0.0.1");
     const port = server.getLocalPort();
     const log = recordEvents(server);
