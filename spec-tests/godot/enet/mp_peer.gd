@@ -5,7 +5,8 @@
 #   channels=N (channel_count, default 3)   echo=1 (send every received packet back to its sender, reliably, same channel)
 #   send=item,item,...   sent on connection (client: to the server; server: to the new peer). Items:
 #       r:HEX reliable | u:HEX unreliable (unsequenced) | o:HEX unreliable ordered | p:LEN:SEED reliable pattern
-#       (byte i = (SEED + 7i + (i >> 8)) & 255); append @CH to pick the transfer channel, e.g. r:6869@3
+#       (byte i = (SEED + 7i + (i >> 8)) & 255) | t:LEN:SEED reliable compressible text (byte i =
+#       TEXT[(SEED + i + 3 * (i / 55)) % 55], TEXT below); append @CH to pick the transfer channel, e.g. r:6869@3
 #   expect=N then=close|kick|stay   after N received packets: close_connection() / disconnect_peer(from) / keep going
 #   max_ms=N   quit after N ms whatever happens (default 20000)
 # Every event is printed as one JSON line on stdout.
@@ -32,6 +33,22 @@ func from_hex(h):
 	for i in range(0, h.length(), 2):
 		out.append(("0x" + h.substr(i, 2)).hex_to_int())
 	return out
+
+const TEXT = "the quick brown fox jumps over the lazy dog 0123456789 "
+
+func text(n, seed_value):
+	var out = PoolByteArray()
+	out.resize(n)
+	for i in range(n):
+		out[i] = TEXT.ord_at((seed_value + i + 3 * (i / 55)) % 55)
+	return out
+
+# FNV-1a 32, as the C harness and the tests compute it.
+func fnv1a(bytes):
+	var h = 2166136261
+	for b in bytes:
+		h = ((h ^ b) * 16777619) & 0xffffffff
+	return "%08x" % h
 
 func pattern(n, seed_value):
 	var out = PoolByteArray()
@@ -77,9 +94,12 @@ func send_items(target):
 		var kind = item.substr(0, 1)
 		var rest = item.substr(2, item.length() - 2)
 		var bytes
-		if kind == "p":
+		if kind == "p" or kind == "t":
 			var parts = rest.split(":")
-			bytes = pattern(int(parts[0]), int(parts[1]))
+			if kind == "p":
+				bytes = pattern(int(parts[0]), int(parts[1]))
+			else:
+				bytes = text(int(parts[0]), int(parts[1]))
 			kind = "r"
 		else:
 			bytes = from_hex(rest)
@@ -137,7 +157,7 @@ func _idle(_delta):
 		var ch = peer.get_packet_channel()
 		var bytes = peer.get_packet()
 		received += 1
-		var ev = {"ev": "receive", "from": from, "ch": ch, "len": bytes.size()}
+		var ev = {"ev": "receive", "from": from, "ch": ch, "len": bytes.size(), "fnv": fnv1a(bytes)}
 		if bytes.size() <= 256:
 			ev["hex"] = to_hex(bytes)
 		emit(ev)
