@@ -38,6 +38,24 @@ async function session(net: MemoryNetwork, kind: Kind, clients: number): Promise
   return { server, clients: cs };
 }
 
+/** More clients for the session of `session()` (addresses 10.0.0.20+). */
+async function session2(net: MemoryNetwork, kind: Kind, n: number): Promise<MultiplayerPeer[]> {
+  const out: MultiplayerPeer[] = [];
+  for (let i = 0; i < n; i++) {
+    const runtime = net.createRuntime(`10.0.0.${20 + i}`);
+    if (kind === "enet") {
+      const c = new ENetMultiplayerPeer({ runtime, protocol: "godot3" });
+      await c.createClient("10.0.0.1", 7777);
+      out.push(c);
+    } else {
+      const c = new WebSocketMultiplayerPeer({ runtime, protocol: "godot3" });
+      await c.createClient("ws://10.0.0.1:8080/");
+      out.push(c);
+    }
+  }
+  return out;
+}
+
 for (const kind of ["enet", "ws"] as Kind[]) {
   describe(`Godot 3 mode between our peers (${kind}, memory network)`, () => {
     test("three clients learn of each other, talk through the server's relay, and hear who leaves", async () => {
@@ -79,6 +97,20 @@ for (const kind of ["enet", "ws"] as Kind[]) {
         assert.deepEqual(fmt(got[3]!), [`${A}:a>all`, `${A}:a>not-server`, "1:s>not-a"].sort());
         b.close();
         await drive(net, all, () => slog.includes(`-${ids[1]}`) && logs[0]!.includes(`-${ids[1]}`) && logs[2]!.includes(`-${ids[1]}`), "B leaves");
+        // A fourth client, kicked gracefully, and a fifth, kicked at once: the others hear of both.
+        const more = await session2(net, kind, 2);
+        const mlogs = more.map(recordEvents);
+        await drive(net, [...all, ...more], () => slog.length === 6 && mlogs.every((l) => l.includes("+1")), "two more clients");
+        const [d, e] = more as [MultiplayerPeer, MultiplayerPeer];
+        const idD = d.getUniqueId();
+        const idE = e.getUniqueId();
+        const everyone = [...all, ...more];
+        await drive(net, everyone, () => logs[0]!.includes(`+${idD}`) && logs[0]!.includes(`+${idE}`), "A knows D and E");
+        (server as ENetMultiplayerPeer | WebSocketMultiplayerPeer).disconnectPeer(idD);
+        await drive(net, everyone, () => slog.includes(`-${idD}`) && mlogs[0]!.includes("-1") && logs[0]!.includes(`-${idD}`), "D kicked gracefully");
+        (server as ENetMultiplayerPeer | WebSocketMultiplayerPeer).disconnectPeer(idE, true);
+        assert.ok(slog.includes(`-${idE}`), "Godot 3: a forced kick reports the leave at once");
+        await drive(net, everyone, () => mlogs[1]!.includes("-1") && logs[0]!.includes(`-${idE}`) && logs[2]!.includes(`-${idE}`), "E kicked at once");
         server.close();
         await drive(net, [a, c], () => logs[0]!.includes("-1") && logs[2]!.includes("-1"), "server gone");
         assert.ok(logs[0]!.indexOf(`-${ids[2]}`) >= 0 && logs[0]!.indexOf(`-${ids[2]}`) < logs[0]!.indexOf("-1"), "others before the server");

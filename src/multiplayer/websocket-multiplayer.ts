@@ -572,8 +572,8 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
 
   /**
    * Close peer `id`'s WebSocket (code 1000). Without `force`, peer_disconnected follows in a
-   * later poll(); with `force` the peer is forgotten at once without an event (Godot 4) —
-   * a Godot 3 server still tells the other clients with SYS_DEL.
+   * later poll(); with `force` the peer is forgotten at once without an event (Godot 4) — a
+   * Godot 3 server tells the other clients with SYS_DEL and fires peer_disconnected at once.
    */
   disconnectPeer(id: number, force = false): void {
     checkIntArg(id, "id", 1, INT32_MAX);
@@ -589,7 +589,11 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
       this.clear();
       return;
     }
-    if (this.protocol === "godot3") this.sendSysToAll(GODOT3_WS_SYS_DEL, id, id);
+    if (this.protocol === "godot3") {
+      // Godot 3 has no forced form: its server reports every leave, so the event fires here too.
+      this.sendSysToAll(GODOT3_WS_SYS_DEL, id, id);
+      this.emitPeerDisconnected(id);
+    }
   }
 
   /** Close every connection (code 1000) and stop listening. */
