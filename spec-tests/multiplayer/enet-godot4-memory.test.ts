@@ -328,6 +328,70 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
     }
   });
 
+  test("under loss, duplication and reordering: reliable packets arrive complete, in order and intact; unreliable ones never twice", async () => {
+    const net = new MemoryNetwork({ seed: 17, defaultLink: { latencyMs: 20, jitterMs: 10, loss: 0.15, duplicate: 0.05, reorder: 0.05 } });
+    try {
+      const server = await startServer(net);
+      const client = await startClient(net, 1);
+      await drive(net, [server, client], () => client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED && server.getPeerIds().length === 1, "lossy connect", 30000, 5);
+      const packet = (kind: number, i: number): Uint8Array => {
+        const len = 3 + ((i * 997) % 2500); // up to ~2.5 kB: fragmented above the MTU
+        const p = new Uint8Array(len);
+        p[0] = kind;
+        p[1] = i >> 8;
+        p[2] = i & 255;
+        for (let j = 3; j < len; j++) p[j] = (i * 31 + j * 7) & 255;
+        return p;
+      };
+      const N = 200;
+      const seen = new Map<number, number[]>([[0, []], [1, []], [2, []]]);
+      let corrupt = 0;
+      const modeMismatch: string[] = [];
+      let sent = 0;
+      await drive(net, [server, client], () => {
+        // Send a few per step so unreliable packets are not all dropped by ENet's own throttle at once.
+        for (let k = 0; k < 6 && sent < N; k++, sent++) {
+          for (const mode of [TransferMode.TRANSFER_MODE_RELIABLE, TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED, TransferMode.TRANSFER_MODE_UNRELIABLE]) {
+            client.transferMode = mode;
+            client.putPacket(packet(mode, sent));
+          }
+        }
+        while (server.getAvailablePacketCount() > 0) {
+          const mode = server.getPacketMode();
+          const p = server.getPacket();
+          const i = (p[1]! << 8) | p[2]!;
+          const expect = packet(p[0]!, i);
+          if (p.length !== expect.length || !p.every((b, j) => b === expect[j])) corrupt++;
+          // ENet sends an unsequenced packet bigger than one fragment as unreliable fragments, so it
+          // arrives (and Godot reports it) as UNRELIABLE_ORDERED; everything else keeps its mode.
+          if (p[0] !== mode && !(p[0] === TransferMode.TRANSFER_MODE_UNRELIABLE && mode === TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED && p.length > 1300)) {
+            modeMismatch.push(`${p[0]}->${mode}:${p.length}`);
+          }
+          seen.get(p[0]!)!.push(i);
+        }
+        return sent === N && seen.get(TransferMode.TRANSFER_MODE_RELIABLE)!.length === N;
+      }, "all reliable packets", 120000, 5);
+      await settle(net, [server, client], 2000, 10);
+      while (server.getAvailablePacketCount() > 0) {
+        const p = server.getPacket();
+        seen.get(p[0]!)!.push((p[1]! << 8) | p[2]!);
+      }
+      assert.equal(corrupt, 0);
+      assert.deepEqual(modeMismatch, []);
+      assert.deepEqual(seen.get(TransferMode.TRANSFER_MODE_RELIABLE), Array.from({ length: N }, (_, i) => i));
+      const ordered = seen.get(TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED)!;
+      assert.ok(ordered.every((v, i) => i === 0 || v > ordered[i - 1]!), "unreliable ordered: strictly increasing");
+      const unseq = seen.get(TransferMode.TRANSFER_MODE_UNRELIABLE)!;
+      assert.equal(new Set(unseq).size, unseq.length, "unsequenced: no duplicates");
+      assert.ok(ordered.length > N / 4 && unseq.length > N / 4, `some unreliable packets got through (${ordered.length}, ${unseq.length})`);
+      assert.ok(net.stats().lost > 0 && net.stats().duplicated > 0, "the network really was lossy");
+      server.close();
+      client.close();
+    } finally {
+      net.close();
+    }
+  });
+
   test("API contract: enums, defaults, argument errors, generateUniqueId", async () => {
     const mp = new ENetMultiplayerPeer();
     assert.ok(mp instanceof MultiplayerPeer && mp instanceof EventTarget);
