@@ -26,7 +26,8 @@ function fail(message: string): never {
 setTimeout(() => fail("timed out"), 60_000).unref();
 
 function startHelper(args: string[]): Promise<Record<string, number>> {
-  const helper = spawn(process.execPath, [...process.execArgv.filter((a) => a !== "--expose-gc"), new URL("./ws-idle-peer.ts", import.meta.url).pathname, ...args], {
+  // Run from the repository root (this file may run bundled from .build/); the helper is plain `ws` under tsx.
+  const helper = spawn(process.execPath, ["--import", "tsx", "bench/macro/ws-idle-peer.ts", ...args], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   child.helper = helper;
