@@ -235,6 +235,12 @@ describe("WebSocketMultiplayerPeer, Godot 4 protocol, memory network", () => {
       assert.deepEqual(floodClosed, [false, false, true]);
       for (const st of flood) st.close();
       await drive(net, [server], () => server.getPendingCount() === 0, "flood pending peers gone", 10000, 20);
+      assert.equal(server.getDropCounters().handshakeFailures, 2, "dropped mid-handshake");
+      // A request that is not a WebSocket handshake fails at once and is counted.
+      const http = await floodRt.streams.connect({ host: SERVER, port: 8080 });
+      http.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      await drive(net, [server], () => server.getDropCounters().handshakeFailures === 3, "plain HTTP request refused");
+      http.close();
       server.maxPendingPeers = 256;
       assert.throws(() => (server.maxPendingPeers = 0), RangeError);
 

@@ -75,6 +75,8 @@ export interface MultiplayerDropCounters {
   refusedConnections: number;
   /** Pending connections dropped because their handshake took longer than allowed. */
   handshakeTimeouts: number;
+  /** Pending connections whose handshake failed otherwise (bad request, dropped mid-handshake). */
+  handshakeFailures: number;
   /** A server's ID message that was not exactly 4 bytes with an ID >= 2 (the connection is closed). */
   badIdMessage: number;
   /** Received packets dropped because the receive queue was full (see incomingLimitPackets/Bytes). */
@@ -92,6 +94,7 @@ function zeroCounters(): MultiplayerDropCounters {
     unknownTarget: 0,
     refusedConnections: 0,
     handshakeTimeouts: 0,
+    handshakeFailures: 0,
     badIdMessage: 0,
     queueFull: 0,
     sendFailed: 0,

@@ -304,7 +304,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     const now = this.clock.now();
     const timeoutMs = this._handshakeTimeout * 1000;
     for (const [id, p] of [...this.pending]) {
-      if (now - p.since > timeoutMs) {
+      if (now - p.since >= timeoutMs) {
         this.pending.delete(id);
         this.drops.handshakeTimeouts++;
         p.ws.close(-1);
@@ -314,7 +314,10 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
       const state = p.ws.getReadyState();
       if (state === WebSocketState.STATE_CONNECTING) continue;
       this.pending.delete(id);
-      if (state !== WebSocketState.STATE_OPEN) continue;
+      if (state !== WebSocketState.STATE_OPEN) {
+        this.drops.handshakeFailures++; // bad request, or the connection dropped mid-handshake
+        continue;
+      }
       if (this.refuseNewConnections) {
         this.drops.refusedConnections++;
         this.retire(p.ws);
@@ -436,7 +439,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
       this.lostServer();
       return;
     }
-    if (this.status === ConnectionStatus.CONNECTION_CONNECTING && this.clock.now() - this.clientSince > this._handshakeTimeout * 1000) {
+    if (this.status === ConnectionStatus.CONNECTION_CONNECTING && this.clock.now() - this.clientSince >= this._handshakeTimeout * 1000) {
       this.drops.handshakeTimeouts++;
       this.clear();
     }
