@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { ENetConnection, EventType } from "../../src/enet/index.ts";
 import { ConnectionStatus, ENetMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
+import { makeTestCertificate, type TestCertificate } from "../transport/support/tls-cert.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,6 +83,29 @@ describe("multiplayer peers on real loopback sockets (Godot 4 protocol)", () => 
     } finally {
       server.close();
       for (const c of clients) c.close();
+    }
+  });
+
+  const made = makeTestCertificate();
+  const tlsSkip = "unavailable" in made ? made.unavailable : undefined;
+  test("WebSocketMultiplayerPeer over wss:// (TLS server options, trusted CA on the client)", { skip: tlsSkip }, async () => {
+    const cert = made as TestCertificate;
+    const server = new WebSocketMultiplayerPeer();
+    const client = new WebSocketMultiplayerPeer();
+    try {
+      await server.createServer(0, "127.0.0.1", { cert: cert.cert, key: cert.key });
+      const log = recordEvents(server);
+      await client.createClient(`wss://localhost:${server.getLocalPort()}/`, { ca: cert.ca });
+      await until([server, client], () => log.length === 1 && client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED, "wss connection");
+      assert.deepEqual(log, [`+${client.getUniqueId()}`]);
+      client.putPacket(enc("secret"));
+      const got: Received[] = [];
+      await until([server, client], () => drain(server, got).length === 1, "packet over TLS");
+      assert.deepEqual(got[0], { from: client.getUniqueId(), channel: 0, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: "secret" });
+      await assert.rejects(new WebSocketMultiplayerPeer().createServer(0, "127.0.0.1", { ca: cert.ca }), TypeError, "a server needs cert and key");
+    } finally {
+      client.close();
+      server.close();
     }
   });
 
