@@ -210,6 +210,31 @@ describe("zstd frames", () => {
     assert.equal(zstdDecompressBounded(trailing, 3), null);
   });
 
+  test("hostile sequence counts and lengths are refused before fzstd runs them", () => {
+    // One compressed block: no literals, then 0x7F00 + 0xFFFF sequences with RLE tables whose
+    // match-length code is 52 (65,539 bytes each), and a bitstream of just the end marker.
+    // fzstd alone would loop ~98,000 x 65,539 times on these 22 bytes.
+    const block = [0x00, 0xff, 0xff, 0xff, 0x54, 0x00, 0x01, 52, 0x01];
+    const blockHeader = (block.length << 3) | (2 << 1) | 1;
+    const frame = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 200, blockHeader & 0xff, blockHeader >>> 8, 0, ...block]);
+    const started = performance.now();
+    assert.equal(zstdDecompressBounded(frame, 4096), null);
+    assert.equal(createCompressor(CompressionMode.ZSTD)!.decompress(frame, 4092), null);
+    assert.ok(performance.now() - started < 1000);
+    // A plausible count but lengths past the block: 40 sequences of 65,539-byte matches.
+    const block2 = [0x00, 40, 0x54, 0x00, 0x01, 52, 0x01];
+    const header2 = (block2.length << 3) | (2 << 1) | 1;
+    const frame2 = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 200, header2 & 0xff, header2 >>> 8, 0, ...block2]);
+    assert.equal(zstdDecompressBounded(frame2, 4096), null);
+    // The same shape with honest lengths decodes: literal "A", then one sequence with
+    // literal length code 1, offset code 0 (repeat offset 1) and match length code 12 (15 bytes).
+    const literals = [(1 << 3) | 0, 0x41];
+    const block3 = [...literals, 1, 0x54, 0x01, 0x00, 12, 0x01];
+    const header3 = (block3.length << 3) | (2 << 1) | 1;
+    const frame3 = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x20, 16, header3 & 0xff, header3 >>> 8, 0, ...block3]);
+    assert.deepEqual(zstdDecompressBounded(frame3, 4096), ascii("A".repeat(16)));
+  });
+
   test("content checksums (as the zstd CLI writes them) are verified", () => {
     // Raw frame of [1, 2, 3] with the checksum flag; XXH64([1,2,3]) low 32 bits computed below.
     const frame = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x24, 3, (3 << 3) | 1, 0, 0, 1, 2, 3, 0, 0, 0, 0]);

@@ -152,6 +152,19 @@ describe("live exchange with Godot 3.2.3", { skip: godotMissing ?? false }, () =
 const zstdMissing = spawnSync("sh", ["-c", "command -v zstd"]).status === 0 ? null : "zstd CLI is not installed";
 
 describe("zstd against the zstd CLI", { skip: zstdMissing ?? false }, () => {
+  test("zstd output at levels 1..22 (FSE, RLE, repeat and predefined tables) passes our sequence check and decodes", () => {
+    const rng = new SeededRandom(0x5e9);
+    for (const level of [1, 2, 3, 4, 6, 9, 12, 15, 19, 22]) {
+      for (const kind of ["text", "enet", "pattern"] as const) {
+        const data = generate(kind, rng, 3000 + rng.nextInt(60_000));
+        const z = spawnSync("zstd", [`-${level}`, "--ultra", "-c", "-q"], { input: data, maxBuffer: 64 << 20 });
+        assert.equal(z.status, 0);
+        const frame = new Uint8Array(z.stdout);
+        assert.deepEqual(decompressDynamic(frame, -1, FileCompressionMode.COMPRESSION_ZSTD), data, `level ${level} ${kind}`);
+      }
+    }
+  });
+
   test("our XXH64 equals the content checksum `zstd --check` writes, across all tail lengths", () => {
     const rng = new SeededRandom(0x4848);
     for (const len of [...Array.from({ length: 80 }, (_, i) => i), 1000, 65_537]) {

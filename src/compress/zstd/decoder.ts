@@ -5,8 +5,10 @@
  * work beyond that limit:
  *
  * - a frame with a declared content size larger than the remaining limit, a
- *   dictionary, a reserved bit, a reserved block type, or a block larger than
- *   the frame's maximum block size is rejected before decoding;
+ *   dictionary, a reserved bit, a reserved block type, a block larger than
+ *   the frame's maximum block size, or a compressed block whose sequences do
+ *   not fit that size (sequence-check.ts walks them first, because fzstd's
+ *   work on hostile sequences is otherwise unbounded) is rejected before decoding;
  * - every frame must have a window no larger than the remaining limit (fzstd
  *   allocates the window; for single-segment frames it is the content size);
  * - frames are decoded block by block: with a declared content size straight
@@ -19,6 +21,9 @@
  */
 import { Decompress as ZstdStream } from "fzstd";
 import { xxh64Low32 } from "./xxh64.ts";
+import { SequenceChecker } from "./sequence-check.ts";
+
+const sequenceChecker = new SequenceChecker();
 
 export const ZSTD_MAGIC = 0xfd2fb528;
 /** Skippable frames use magics 0x184D2A50..0x184D2A5F. */
@@ -86,6 +91,7 @@ function inspectFrame(input: Uint8Array, pos: number): FrameInfo | null {
   if (singleSegment) windowSize = contentSize;
   const blockMax = Math.min(windowSize, ZSTD_BLOCKSIZE_MAX);
   let maxOutput = 0;
+  sequenceChecker.startFrame();
   for (;;) {
     if (p + 3 > n) return null;
     const header = input[p]! | (input[p + 1]! << 8) | (input[p + 2]! << 16);
@@ -101,6 +107,8 @@ function inspectFrame(input: Uint8Array, pos: number): FrameInfo | null {
       p += 1;
       maxOutput += size;
     } else if (type === BLOCK_COMPRESSED) {
+      // fzstd does not bound its work on hostile sequences; check them first.
+      if (p + size > n || !sequenceChecker.checkBlock(input, p, p + size, blockMax)) return null;
       p += size;
       maxOutput += blockMax;
     } else {
