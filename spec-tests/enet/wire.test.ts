@@ -92,3 +92,30 @@ describe("ENet wire codecs", () => {
     assert.equal(crc32(new Uint8Array(0)), 0);
   });
 });
+
+describe("datagrams the host core builds", () => {
+  test("the first CONNECT datagram, byte for byte", async () => {
+    const { HostCore } = await import("../../src/enet/host-core.ts");
+    const host = new HostCore({ peerCount: 2, mtu: 1392, randomU32: () => 0x11223344 });
+    host.connect("10.0.0.1", 7777, 3, 0xabcdef01);
+    host.service(0x12345);
+    const t = host.pollTransmit()!;
+    assert.equal(t.address, "10.0.0.1");
+    assert.equal(t.port, 7777);
+    const hex = Buffer.from(t.data).toString("hex");
+    const expected =
+      "8fff" + // peer ID 0xFFF, session 0, SENT_TIME
+      "2346" + // sent time: (0x12345 + 1 ms time base) & 0xFFFF
+      "82ff0001" + // CONNECT | ACKNOWLEDGE, channel 0xFF, reliable sequence 1
+      "0000" + "ff" + "ff" + // outgoing peer ID 0, incoming/outgoing session 0xFF
+      "00000570" + // mtu 1392
+      "00010000" + // window 65536
+      "00000003" + // channels
+      "00000000" + "00000000" + // bandwidths (unlimited)
+      "00001388" + "00000002" + "00000002" + // throttle interval 5000, acceleration 2, deceleration 2
+      "11223344" + // connect ID
+      "abcdef01"; // data
+    assert.equal(hex, expected);
+    assert.equal(host.pollTransmit(), null);
+  });
+});
