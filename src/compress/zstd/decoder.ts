@@ -37,16 +37,18 @@ const BLOCK_RAW = 0;
 const BLOCK_RLE = 1;
 const BLOCK_COMPRESSED = 2;
 
-interface FrameInfo {
+export interface ZstdFrameInfo {
   /** Offset just past this frame (including its checksum). */
   end: number;
   /** Declared Frame_Content_Size, or -1 when absent. */
   contentSize: number;
   windowSize: number;
-  /** Largest output the blocks can produce (exact for raw/RLE blocks, the block maximum for compressed ones). */
+  /** The output the blocks produce (from block headers, and from the sequence check for compressed blocks). */
   maxOutput: number;
   /** Content_Checksum (low 32 bits of XXH64 of the content), or -1 when the frame has none. */
   checksum: number;
+  /** Each block's decompressed size as the headers and the sequence check predict it. */
+  blockSizes: number[];
 }
 
 function readLE(input: Uint8Array, pos: number, bytes: number): number {
@@ -55,8 +57,11 @@ function readLE(input: Uint8Array, pos: number, bytes: number): number {
   return v;
 }
 
-/** Parse and validate one zstd frame's headers starting at `pos`; null when malformed or unsupported. */
-function inspectFrame(input: Uint8Array, pos: number): FrameInfo | null {
+/**
+ * Parse and validate one zstd frame starting at `pos` (headers, block headers and the
+ * sequences of compressed blocks) without decoding it; null when malformed or unsupported.
+ */
+export function inspectZstdFrame(input: Uint8Array, pos: number): ZstdFrameInfo | null {
   const n = input.length;
   let p = pos + 4;
   if (p >= n) return null;
@@ -91,6 +96,7 @@ function inspectFrame(input: Uint8Array, pos: number): FrameInfo | null {
   if (singleSegment) windowSize = contentSize;
   const blockMax = Math.min(windowSize, ZSTD_BLOCKSIZE_MAX);
   let maxOutput = 0;
+  const blockSizes: number[] = [];
   sequenceChecker.startFrame();
   for (;;) {
     if (p + 3 > n) return null;
@@ -103,14 +109,17 @@ function inspectFrame(input: Uint8Array, pos: number): FrameInfo | null {
     if (type === BLOCK_RAW) {
       p += size;
       maxOutput += size;
+      blockSizes.push(size);
     } else if (type === BLOCK_RLE) {
       p += 1;
       maxOutput += size;
+      blockSizes.push(size);
     } else if (type === BLOCK_COMPRESSED) {
       // fzstd does not bound its work on hostile sequences; check them first.
       if (p + size > n || !sequenceChecker.checkBlock(input, p, p + size, blockMax)) return null;
       p += size;
-      maxOutput += blockMax;
+      maxOutput += sequenceChecker.blockSize;
+      blockSizes.push(sequenceChecker.blockSize);
     } else {
       return null;
     }
@@ -123,7 +132,7 @@ function inspectFrame(input: Uint8Array, pos: number): FrameInfo | null {
     checksum = readLE(input, p, 4);
     p += 4;
   }
-  return { end: p, contentSize, windowSize, maxOutput, checksum };
+  return { end: p, contentSize, windowSize, maxOutput, checksum, blockSizes };
 }
 
 class OutputLimitExceeded extends Error {}
@@ -150,13 +159,13 @@ export function zstdDecompressBounded(input: Uint8Array, limit: number): Uint8Ar
         continue;
       }
       if (magic !== ZSTD_MAGIC) return null;
-      const frame = inspectFrame(input, pos);
+      const frame = inspectZstdFrame(input, pos);
       if (frame === null) return null;
       const remaining = limit - produced;
       if (frame.contentSize > remaining || frame.maxOutput < frame.contentSize) return null;
       // fzstd allocates the window (the content size for single-segment frames).
       if (frame.windowSize > remaining) return null;
-      const out = decodeFrame(input.subarray(pos, frame.end), frame.contentSize, Math.min(remaining, frame.maxOutput));
+      const out = decodeFrame(input.subarray(pos, frame.end), frame.contentSize, Math.min(remaining, frame.maxOutput), frame.blockSizes);
       if (frame.checksum >= 0 && xxh64Low32(out) !== frame.checksum) return null;
       parts.push(out);
       produced += out.length;
@@ -180,27 +189,37 @@ export function zstdDecompressBounded(input: Uint8Array, limit: number): Uint8Ar
  * With a declared content size the output goes straight into a buffer of that
  * size and must fill it exactly (fzstd itself does not check the size).
  */
-function decodeFrame(frame: Uint8Array, contentSize: number, limit: number): Uint8Array {
+function decodeFrame(frame: Uint8Array, contentSize: number, limit: number, blockSizes: readonly number[]): Uint8Array {
+  // Each block must come out at exactly the size predicted from its headers and sequences.
+  let block = 0;
+  const checkBlock = (chunk: Uint8Array, final: boolean | undefined): void => {
+    if (final && chunk.length === 0) return;
+    if (block >= blockSizes.length || chunk.length !== blockSizes[block]) throw new OutputLimitExceeded();
+    block++;
+  };
   if (contentSize >= 0) {
     const out = new Uint8Array(contentSize);
     let size = 0;
-    const stream = new ZstdStream((chunk: Uint8Array) => {
+    const stream = new ZstdStream((chunk: Uint8Array, final?: boolean) => {
+      checkBlock(chunk, final);
       if (size + chunk.length > contentSize) throw new OutputLimitExceeded();
       out.set(chunk, size);
       size += chunk.length;
     });
     stream.push(frame, true);
-    if (size !== contentSize) throw new OutputLimitExceeded();
+    if (size !== contentSize || block !== blockSizes.length) throw new OutputLimitExceeded();
     return out;
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const stream = new ZstdStream((chunk: Uint8Array) => {
+  const stream = new ZstdStream((chunk: Uint8Array, final?: boolean) => {
+    checkBlock(chunk, final);
     size += chunk.length;
     if (size > limit) throw new OutputLimitExceeded();
     if (chunk.length > 0) chunks.push(chunk.slice());
   });
   stream.push(frame, true);
+  if (block !== blockSizes.length) throw new OutputLimitExceeded();
   const out = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {

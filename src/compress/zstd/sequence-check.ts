@@ -187,6 +187,8 @@ export class SequenceChecker {
   private llCurrent: FseTable | null = null;
   private mlCurrent: FseTable | null = null;
   private ofCurrent: FseTable | null = null;
+  /** Decompressed size of the last block checkBlock accepted (literals plus match lengths). */
+  blockSize = 0;
 
   startFrame(): void {
     this.llCurrent = this.mlCurrent = this.ofCurrent = null;
@@ -237,7 +239,10 @@ export class SequenceChecker {
     // Sequences_Section_Header.
     if (p >= end) return false; // the sequences header (at least one byte) is mandatory
     let sequences = input[p++]!;
-    if (sequences === 0) return p === end;
+    if (sequences === 0) {
+      this.blockSize = regenerated;
+      return p === end;
+    }
     if (sequences === 255) {
       if (p + 2 > end) return false;
       sequences = input[p]! + (input[p + 1]! << 8) + 0x7f00;
@@ -312,6 +317,7 @@ export class SequenceChecker {
         ofState = of.baseline[ofState]! + ofNext;
       }
     }
+    this.blockSize = regenerated + matchTotal;
     return bitPos === streamStart;
   }
 
