@@ -173,3 +173,22 @@ describe("service() timing on a virtual clock", () => {
     }
   });
 });
+
+describe("ENetPacketPeer packet queue", () => {
+  test("keeps at most 32 MiB for getPacket(), dropping (and counting) the oldest", async () => {
+    const { PeerCore } = await import("../../src/enet/peer-core.ts");
+    const { HostCore } = await import("../../src/enet/host-core.ts");
+    const owner = { core: new HostCore({ peerCount: 1 }), drainTransmits: () => {}, wake: () => {} };
+    const handle = new ENetPacketPeer(owner, new PeerCore(0, 1392), 0);
+    const big = new Uint8Array(12 * 1024 * 1024);
+    for (let i = 0; i < 4; i++) handle.queuePacket(big.subarray(i), i === 3 ? PacketFlags.UNSEQUENCED : PacketFlags.RELIABLE, i);
+    assert.equal(handle.droppedQueuedPackets, 2);
+    assert.equal(handle.getAvailablePacketCount(), 2);
+    assert.equal(handle.getPacketChannel(), 2);
+    assert.equal(handle.getPacketFlags(), PacketFlags.RELIABLE);
+    assert.equal(handle.getPacket().length, big.length - 2);
+    assert.equal(handle.getPacketFlags(), PacketFlags.UNSEQUENCED);
+    assert.equal(handle.getPacket().length, big.length - 3);
+    assert.equal(handle.getAvailablePacketCount(), 0);
+  });
+});

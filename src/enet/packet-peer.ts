@@ -19,11 +19,7 @@ export interface PeerOwner {
   wake(): void;
 }
 
-interface QueuedPacket {
-  data: Uint8Array;
-  flags: number;
-  channel: number;
-}
+const EMPTY = new Uint8Array(0);
 
 /** Received packets kept on a handle for getPacket(): at most this many bytes (oldest dropped first, counted). */
 export const PEER_PACKET_QUEUE_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -43,7 +39,10 @@ export class ENetPacketPeer {
   readonly generation: number;
   private readonly remoteAddress: string;
   private readonly remotePort: number;
-  private readonly packets: QueuedPacket[] = [];
+  /** Received packets for getPacket(), with their flags and channels in parallel arrays (no record per packet). */
+  private packets: Uint8Array[] = [];
+  private packetFlags: number[] = [];
+  private packetChannels: number[] = [];
   private packetHead = 0;
   private queuedBytes = 0;
   /** Packets dropped from this handle's getPacket() queue because it exceeded its byte limit. */
@@ -71,14 +70,30 @@ export class ENetPacketPeer {
 
   /** @internal Queue a received packet for getPacket(). */
   queuePacket(data: Uint8Array, flags: number, channel: number): void {
-    this.packets.push({ data, flags, channel });
+    this.packets.push(data);
+    this.packetFlags.push(flags);
+    this.packetChannels.push(channel);
     this.queuedBytes += data.length;
     while (this.queuedBytes > PEER_PACKET_QUEUE_LIMIT_BYTES && this.packetHead < this.packets.length - 1) {
-      const old = this.packets[this.packetHead]!;
-      this.packets[this.packetHead++] = undefined as unknown as QueuedPacket;
-      this.queuedBytes -= old.data.length;
+      this.queuedBytes -= this.shiftPacket().length;
       this.droppedQueuedPackets++;
     }
+  }
+
+  private shiftPacket(): Uint8Array {
+    const i = this.packetHead++;
+    const data = this.packets[i]!;
+    this.packets[i] = EMPTY;
+    if (this.packetHead === this.packets.length) {
+      this.packets.length = this.packetFlags.length = this.packetChannels.length = 0;
+      this.packetHead = 0;
+    } else if (this.packetHead > 1024 && this.packetHead * 2 > this.packets.length) {
+      this.packets = this.packets.slice(this.packetHead);
+      this.packetFlags = this.packetFlags.slice(this.packetHead);
+      this.packetChannels = this.packetChannels.slice(this.packetHead);
+      this.packetHead = 0;
+    }
+    return data;
   }
 
   /** Queue a packet to the peer on `channel` with PacketFlags (copied, so the caller may reuse `packet`). */
@@ -101,14 +116,9 @@ export class ENetPacketPeer {
   /** Pop the oldest received packet. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
   getPacket(): Uint8Array {
     if (this.packetHead >= this.packets.length) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
-    const p = this.packets[this.packetHead]!;
-    this.packets[this.packetHead++] = undefined as unknown as QueuedPacket;
-    this.queuedBytes -= p.data.length;
-    if (this.packetHead === this.packets.length) {
-      this.packets.length = 0;
-      this.packetHead = 0;
-    }
-    return p.data;
+    const data = this.shiftPacket();
+    this.queuedBytes -= data.length;
+    return data;
   }
 
   getAvailablePacketCount(): number {
@@ -118,12 +128,12 @@ export class ENetPacketPeer {
   /** PacketFlags of the packet getPacket() returns next. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
   getPacketFlags(): number {
     if (this.packetHead >= this.packets.length) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacketFlags: no packet available");
-    return this.packets[this.packetHead]!.flags;
+    return this.packetFlags[this.packetHead]!;
   }
 
   /** Channel of the packet getPacket() returns next (not in Godot's API; -1 when none). */
   getPacketChannel(): number {
-    return this.packetHead < this.packets.length ? this.packets[this.packetHead]!.channel : -1;
+    return this.packetHead < this.packets.length ? this.packetChannels[this.packetHead]! : -1;
   }
 
   /** Graceful disconnect; a DISCONNECT event follows. No-op on an inactive peer. */
