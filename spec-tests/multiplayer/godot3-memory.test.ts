@@ -162,7 +162,7 @@ for (const kind of ["enet", "ws"] as Kind[]) {
           if (rogueConn instanceof ENetConnection) while (rogueConn.poll().type !== 0);
           else {
             rogueConn.poll();
-            while (rogueConn.getPacket() !== null);
+            while (rogueConn.getAvailablePacketCount() > 0) rogueConn.getPacket();
           }
         };
         for (let round = 0; round < 20; round++) {

@@ -133,7 +133,7 @@ describe("live: Godot 3.2.3 WebSocket multiplayer <-> WebSocketMultiplayerPeer g
     const pump = (): void => {
       raws.forEach((r, i) => {
         r.poll();
-        for (let m = r.getPacket(); m !== null; m = r.getPacket()) seen[i]!.push(hex(m));
+        while (r.getAvailablePacketCount() > 0) seen[i]!.push(hex(r.getPacket()));
       });
     };
     try {

@@ -23,7 +23,8 @@ export async function startEchoServer(opts: WebSocketServerPeerOptions = {}, tls
       for (let p = server.takeConnection(); p; p = server.takeConnection()) peers.push(p);
       for (const peer of peers) {
         peer.poll();
-        for (let data = peer.getPacket(); data; data = peer.getPacket()) {
+        while (peer.getAvailablePacketCount() > 0) {
+          const data = peer.getPacket();
           if (peer.getReadyState() !== 1) continue;
           const isText = peer.wasStringPacket();
           if (isText && fromUtf8(data) === "cmd:close") peer.close(4002, "server bye");

@@ -53,7 +53,11 @@ describe("WebSocketPeer over loopback", () => {
         srv.send(new Uint8Array(0));
         p = await nextPacket(client);
         assert.equal(p.data.length, 0);
-        assert.equal(client.getPacket(), null);
+        assert.equal(client.getAvailablePacketCount(), 0);
+        assert.throws(
+          () => client.getPacket(),
+          (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE && /no packet available/.test(e.message),
+        );
 
         client.close(4321, "see you");
         assert.equal(client.getReadyState(), WebSocketState.STATE_CLOSING);

@@ -136,7 +136,10 @@ describe("raw RFC 6455 cases against our client", () => {
         client.connectToUrl(`ws://127.0.0.1:${raw.port}/path?q=1`);
         const messages: string[] = [];
         await pollUntil([client], () => {
-          for (let p = client.getPacket(); p; p = client.getPacket()) messages.push(client.wasStringPacket() ? `text:${fromUtf8(p)}` : `binary:${p.length}`);
+          while (client.getAvailablePacketCount() > 0) {
+            const p = client.getPacket();
+            messages.push(client.wasStringPacket() ? `text:${fromUtf8(p)}` : `binary:${p.length}`);
+          }
           return client.getReadyState() === WebSocketState.STATE_CLOSED;
         }, 3000, "the client to close");
         const req = await raw.request;

@@ -45,8 +45,10 @@ export async function acceptPeer(server: WebSocketServer, ms = 5000): Promise<We
 /** Receive the next packet, polling. */
 export async function nextPacket(peer: WebSocketPeer, ms = 5000): Promise<{ data: Uint8Array; isString: boolean }> {
   await pollUntil([peer], () => peer.getAvailablePacketCount() > 0 || peer.getReadyState() === WebSocketState.STATE_CLOSED, ms, "a packet");
+  if (peer.getAvailablePacketCount() === 0) {
+    throw new Error(`connection closed (code ${peer.getCloseCode()}, error "${peer.getLastError()}") while waiting for a packet`);
+  }
   const data = peer.getPacket();
-  if (!data) throw new Error(`connection closed (code ${peer.getCloseCode()}, error "${peer.getLastError()}") while waiting for a packet`);
   return { data, isString: peer.wasStringPacket() };
 }
 

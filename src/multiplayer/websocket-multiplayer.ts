@@ -334,9 +334,8 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
         gone.push(id);
         continue;
       }
-      for (let n = ws.getAvailablePacketCount(); n > 0 && ws.getReadyState() === WebSocketState.STATE_OPEN; n--) {
+      for (let n = ws.getAvailablePacketCount(); n > 0 && ws.getAvailablePacketCount() > 0 && ws.getReadyState() === WebSocketState.STATE_OPEN; n--) {
         const data = ws.getPacket();
-        if (data === null) break;
         this.serverReceive(id, data);
       }
       if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
@@ -448,7 +447,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
   private clientReceiveGodot4(ws: WebSocketPeer): void {
     if (this.status === ConnectionStatus.CONNECTION_CONNECTING) {
       if (ws.getAvailablePacketCount() === 0) return; // still waiting for the ID
-      const msg = ws.getPacket()!;
+      const msg = ws.getPacket();
       const id = msg.length === 4 ? readI32LE(msg, 0) : 0;
       if (id < 2) {
         this.drops.badIdMessage++;
@@ -460,9 +459,8 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
       this.emitPeerConnected(1);
       if (this.peers.get(1) !== ws) return;
     }
-    for (let n = ws.getAvailablePacketCount(); n > 0 && ws.getReadyState() === WebSocketState.STATE_OPEN; n--) {
+    for (let n = ws.getAvailablePacketCount(); n > 0 && ws.getAvailablePacketCount() > 0 && ws.getReadyState() === WebSocketState.STATE_OPEN; n--) {
       const data = ws.getPacket();
-      if (data === null) break;
       if (data.length === 0) {
         this.drops.malformed++;
         continue;
@@ -472,9 +470,8 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
   }
 
   private clientReceiveGodot3(ws: WebSocketPeer): void {
-    for (let n = ws.getAvailablePacketCount(); n > 0 && ws.getReadyState() === WebSocketState.STATE_OPEN; n--) {
+    for (let n = ws.getAvailablePacketCount(); n > 0 && ws.getAvailablePacketCount() > 0 && ws.getReadyState() === WebSocketState.STATE_OPEN; n--) {
       const data = ws.getPacket();
-      if (data === null) break;
       if (data.length < GODOT3_WS_PROTO_SIZE) {
         this.drops.malformed++;
         continue;

@@ -719,9 +719,15 @@ export class WebSocketPeer extends EventTarget {
     return this.send(buffer, this._writeMode);
   }
 
-  /** The oldest received message, or null when none is queued. wasStringPacket() then tells its kind. */
-  getPacket(): Uint8Array | null {
-    if (this.packetsHead >= this.packets.length) return null;
+  /**
+   * The oldest received message; wasStringPacket() then tells its kind. Throws
+   * NetError(ERR_UNAVAILABLE) when none is queued, like ENetPacketPeer and MultiplayerPeer
+   * (check getAvailablePacketCount() first).
+   */
+  getPacket(): Uint8Array {
+    if (this.packetsHead >= this.packets.length) {
+      throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
+    }
     const p = this.packets[this.packetsHead];
     this.packets[this.packetsHead++] = DRAINED;
     this.packetBytes -= p.data.length;
