@@ -96,7 +96,7 @@ export function assertPeerAndSessionIds(ds: DecodedDatagram[]): number {
  * sent the other way and echoes the sent time of a datagram that carried it. Returns the number of
  * acknowledgements.
  */
-export function assertSequencesAndAcks(ds: DecodedDatagram[]): number {
+export function assertSequencesAndAcks(ds: DecodedDatagram[], observerMayMiss = false): number {
   const conns = connectionsOf(ds);
   const sentReliable = new Map<string, number[]>();
   const state = new Map<string, { reliableSeq: Map<number, number>; unreliableSeq: Map<number, number>; unsequencedGroup: number }>();
@@ -113,8 +113,9 @@ export function assertSequencesAndAcks(ds: DecodedDatagram[]): number {
           times.push(d.sentTime);
         } else {
           const expected: number = ((st.reliableSeq.get(ch) ?? 0) + 1) & 0xffff;
-          assert.equal(cmd.reliableSequenceNumber, expected, `${d.dir} datagram ${d.index}: reliable sequence on channel ${ch}`);
-          st.reliableSeq.set(ch, expected);
+          // A recording that may lack datagrams cannot tell a first transmission from a retransmission.
+          if (!observerMayMiss) assert.equal(cmd.reliableSequenceNumber, expected, `${d.dir} datagram ${d.index}: reliable sequence on channel ${ch}`);
+          st.reliableSeq.set(ch, cmd.reliableSequenceNumber);
           st.unreliableSeq.set(ch, 0);
           sentReliable.set(key, [d.sentTime]);
         }
@@ -123,6 +124,7 @@ export function assertSequencesAndAcks(ds: DecodedDatagram[]): number {
         assert.equal(cmd.flags & 0x40, 0x40, "UNSEQUENCED command flag");
         assert.equal(cmd.reliableSequenceNumber, 0);
         st.unsequencedGroup++;
+        if (observerMayMiss) st.unsequencedGroup = cmd.unsequencedGroup;
         assert.equal(cmd.unsequencedGroup, st.unsequencedGroup & 0xffff, `${d.dir} datagram ${d.index}: unsequenced group`);
       } else if (cmd.command === ProtocolCommand.SEND_UNRELIABLE || cmd.command === ProtocolCommand.SEND_UNRELIABLE_FRAGMENT) {
         assert.equal(cmd.reliableSequenceNumber, st.reliableSeq.get(ch) ?? 0, `${d.dir} datagram ${d.index}: unreliable carries the channel's reliable sequence`);
@@ -131,7 +133,7 @@ export function assertSequencesAndAcks(ds: DecodedDatagram[]): number {
         if (cmd.command === ProtocolCommand.SEND_UNRELIABLE_FRAGMENT && cmd.fragmentNumber > 0) {
           assert.equal(seq, prev, `${d.dir} datagram ${d.index}: later fragments share the first one's sequence number`);
         } else {
-          assert.equal(seq, (prev + 1) & 0xffff, `${d.dir} datagram ${d.index}: unreliable sequence on channel ${ch}`);
+          if (!observerMayMiss) assert.equal(seq, (prev + 1) & 0xffff, `${d.dir} datagram ${d.index}: unreliable sequence on channel ${ch}`);
           st.unreliableSeq.set(ch, seq);
         }
       }
@@ -144,6 +146,7 @@ export function assertSequencesAndAcks(ds: DecodedDatagram[]): number {
       acks++;
       const other = d.dir === "c2s" ? "s2c" : "c2s";
       const times = sentReliable.get(`${other}/${conns[i]}/${cmd.channelID}/${cmd.receivedReliableSequenceNumber}`);
+      if (observerMayMiss && !times?.includes(cmd.receivedSentTime)) continue; // the acknowledged transmission was not recorded
       assert.ok(times, `${d.dir} datagram ${d.index}: acknowledges a reliable command that was sent`);
       assert.ok(times.includes(cmd.receivedSentTime), `${d.dir} datagram ${d.index}: echoes the sent time ${cmd.receivedSentTime} (sent with ${times.join(",")})`);
     }
@@ -154,9 +157,13 @@ export function assertSequencesAndAcks(ds: DecodedDatagram[]): number {
 /**
  * Live traffic as the relay recorded it, held to the same wire rules as the reference captures:
  * every datagram decodes (decompressed with our codec) and re-encodes, checksums, peer and
- * session IDs, sequence numbers, acknowledgements.
+ * session IDs, sequence numbers, acknowledgements. `observerMayMiss`: under heavy bursts the relay
+ * itself may miss a datagram (its socket buffer overflows), so sequence gaps are tolerated.
  */
-export function assertWireRules(relay: UdpCaptureRelay, opts: { checksum?: boolean; compression?: CompressionMode } = {}): void {
+export function assertWireRules(
+  relay: UdpCaptureRelay,
+  opts: { checksum?: boolean; compression?: CompressionMode; observerMayMiss?: boolean } = {},
+): void {
   const c = opts.compression !== undefined ? createCompressor(opts.compression) : null;
   const records = relay.datagrams();
   const ds = records.map((r, i) => decodeDatagram(r, i, !!opts.checksum, c ? (b, l) => c.decompress(b, l) : undefined));
@@ -166,5 +173,5 @@ export function assertWireRules(relay: UdpCaptureRelay, opts: { checksum?: boole
   }
   if (opts.checksum) assertChecksums(ds);
   assert.ok(assertPeerAndSessionIds(ds) > 0, "at least one connection");
-  assert.ok(assertSequencesAndAcks(ds) > 0, "acknowledgements were exchanged");
+  assert.ok(assertSequencesAndAcks(ds, opts.observerMayMiss) > 0, "acknowledgements were exchanged");
 }

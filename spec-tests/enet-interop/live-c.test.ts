@@ -10,6 +10,7 @@ import { buildEnetPeer, fnv1a, pattern, startCPeer, type JsonLineProcess, type P
 import { freeUdpPort } from "./godot.ts";
 import { ConnectionPump, type OurEvent } from "./pump.ts";
 import { UdpCaptureRelay } from "../tools/udp-relay.ts";
+import { SeededRandom } from "../../src/util/prng.ts";
 
 const built = buildEnetPeer();
 const skip = "skip" in built ? built.skip : false;
@@ -312,6 +313,47 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     client.command(...lines);
     await client.waitForCount((e) => e.ev === "receive" && e.ch === 0, cTicks, 15000);
     assertOursReceived(b.pump.events.filter((e) => e.channel !== 0), both, "we received");
+  });
+
+  test("through a relay dropping 10 % of datagrams each way: reliable data arrives once and in order, both roles", async () => {
+    const lossy = (seed: number) => {
+      const rng = new SeededRandom(seed);
+      return () => rng.nextU32() % 100 >= 10;
+    };
+    const data: Planned[] = [];
+    for (let i = 0; i < 125; i++) for (let ch = 0; ch < CHANNELS; ch++) data.push(plan(ch, PacketFlags.RELIABLE, 50 + ((i * 13) % 400), (i + ch * 64) % 256));
+    data.push(plan(1, PacketFlags.RELIABLE, 100_000, 9));
+
+    // Our client -> lossy relay -> C echo server.
+    const server = await startCPeer(bin(), { server: true, port: 0, echo: true, channels: CHANNELS, hexLimit: 0 });
+    track(server.proc);
+    const relay = new UdpCaptureRelay({ targetPort: server.port, filter: lossy(1) });
+    cleanups.push(() => relay.stop());
+    const relayPort = await relay.start();
+    const a = await ourHost();
+    const peer = await a.conn.connectToHost("127.0.0.1", relayPort, { channels: CHANNELS, data: 16 });
+    await a.pump.waitFor((e) => e.type === EventType.CONNECT, 8000, "CONNECT through loss");
+    for (const p of data) peer.send(p.channel, p.data, p.flags);
+    await a.pump.waitForCount((e) => e.type === EventType.RECEIVE, data.length, 15000, "echoes through loss");
+    assertCReceived(server.proc.events, data, "C received through loss");
+    assertOursReceived(a.pump.events, data, "our client got the echoes through loss");
+    assert.ok(relay.records.some((r) => r.dropped), "the relay dropped datagrams");
+    assertWireRules(relay, { observerMayMiss: true });
+
+    // C client -> lossy relay -> our echo server.
+    const port = await freeUdpPort();
+    const b = await ourHost({ server: true, port });
+    echo(b.pump);
+    const relay2 = new UdpCaptureRelay({ targetPort: port, filter: lossy(2) });
+    cleanups.push(() => relay2.stop());
+    const relayPort2 = await relay2.start();
+    const client = track((await startCPeer(bin(), { connect: `127.0.0.1:${relayPort2}`, data: 17, channels: CHANNELS, hexLimit: 0 })).proc);
+    await client.waitFor((e) => e.ev === "connect", 8000);
+    client.command(...data.map(cSend));
+    await client.waitForCount((e) => e.ev === "receive", data.length, 15000);
+    assertOursReceived(b.pump.events, data, "we received through loss");
+    assertCReceived(client.events, data, "C got our echoes through loss");
+    assertWireRules(relay2, { observerMayMiss: true });
   });
 
   test("three C clients on our server at once: separate peers, own echoes, broadcast, refusing when full", async () => {

@@ -51,6 +51,18 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
+/**
+ * A UDP socket with 4 MiB kernel buffers where the runtime supports setting them, so the relay
+ * (which shares its event loop with the host under test) drops as little as possible under bursts.
+ */
+function relaySocket(): Socket {
+  try {
+    return createSocket({ type: "udp4", recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+  } catch {
+    return createSocket("udp4");
+  }
+}
+
 function bindSocket(sock: Socket, address: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     sock.once("error", reject);
@@ -82,7 +94,7 @@ export class UdpCaptureRelay {
   /** Bind the listening socket; resolves with its port. */
   async start(): Promise<number> {
     this.started = performance.now();
-    const listener = createSocket("udp4");
+    const listener = relaySocket();
     this.listener = listener;
     listener.on("message", (msg, rinfo) => this.fromClient(new Uint8Array(msg), rinfo.address, rinfo.port));
     listener.on("error", () => {});
@@ -127,7 +139,7 @@ export class UdpCaptureRelay {
     const key = `${address}:${port}`;
     let link = this.links.get(key);
     if (!link) {
-      const upstream = createSocket("udp4");
+      const upstream = relaySocket();
       const created: ClientLink = { index: this.links.size, address, port, upstream };
       link = created;
       this.links.set(key, created);
