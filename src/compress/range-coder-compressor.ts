@@ -37,8 +37,8 @@ export class RangeCoderCompressor implements Compressor {
       if (out === null) return null;
       const n = this.coder.decompressInto(input, out, size);
       if (n > 0) return out.slice(0, n);
-      // 0 means corrupt or out of room; only the latter can change with more room.
-      if (size >= limit) return null;
+      // Only running out of room can change with more room; corrupt input cannot.
+      if (!this.coder.outOfRoom || size >= limit) return null;
       size = Math.min(limit, size * 4);
     }
   }

@@ -59,6 +59,8 @@ export class RangeCoder {
   /** Offset of the highest-order context for the next byte. */
   private predicted = 0;
   private order = 0;
+  /** Whether the last decompressInto returned 0 only because the output did not fit. */
+  outOfRoom = false;
 
   // Results of the last context lookup (16-bit, like libenet's locals).
   private foundUnder = 0;
@@ -191,6 +193,7 @@ export class RangeCoder {
     this.code = code;
     this.predicted = 0;
     this.order = 0;
+    this.outOfRoom = false;
     this.resetModel();
     const result = this.decodeAll(out, limit);
     this.io = EMPTY;
@@ -269,7 +272,10 @@ export class RangeCoder {
       if (link === LINK_PREDICTED) this.predicted = bottom;
       else pool[link + PARENT] = bottom;
 
-      if (outPos >= limit) return 0;
+      if (outPos >= limit) {
+        this.outOfRoom = true;
+        return 0;
+      }
       out[outPos++] = value;
       this.advanceContext();
     }
