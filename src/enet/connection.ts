@@ -9,6 +9,7 @@ import { CompressionMode } from "../compress/types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
 import { resolveIo } from "../transport/detect.ts";
+import { lookupHost } from "../transport/resolve-host.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { ENET_HOST_DEFAULT_MTU } from "./constants.ts";
 import { EventType, HostStatistic, PeerState } from "./enums.ts";
@@ -141,14 +142,13 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     checkInt(channels, "channels", 0, 255);
     const data = opts.data ?? 0;
     checkInt(data, "data", 0, U32_MAX);
+    // "localhost" stays IPv4 so it matches a host bound to 127.0.0.1; other names go to the OS resolver.
+    const ip =
+      address.toLowerCase() === "localhost" ? "127.0.0.1" : ipFamily(address) !== 0 ? address : (await lookupHost(address, "connectToHost")).address;
     const host = this.core;
     if (host.peers.some((p) => p.state !== PeerState.STATE_DISCONNECTED)) {
       // Godot: "The ENetConnection is already connected to a peer." Use one ENetConnection per outgoing connection.
       throw new NetError(GodotError.ERR_ALREADY_IN_USE, "connectToHost: this ENetConnection is already connected to a peer");
-    }
-    const ip = address.toLowerCase() === "localhost" ? "127.0.0.1" : address;
-    if (ipFamily(ip) === 0) {
-      throw new NetError(GodotError.ERR_CANT_RESOLVE, `connectToHost: "${address}" is not an IP address (host names other than localhost are not resolved)`);
     }
     const slot = host.connect(ip, port, channels === 0 ? 255 : channels, data);
     if (slot === null) throw new NetError(GodotError.ERR_CANT_CREATE, "connectToHost: every peer slot is in use (raise maxPeers)");
