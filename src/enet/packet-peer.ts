@@ -23,6 +23,8 @@ const EMPTY = new Uint8Array(0);
 
 /** Received packets kept on a handle for getPacket(): at most this many bytes (oldest dropped first, counted). */
 export const PEER_PACKET_QUEUE_LIMIT_BYTES = 32 * 1024 * 1024;
+/** ...and at most this many packets, so a flood of empty packets cannot grow it either. */
+export const PEER_PACKET_QUEUE_LIMIT_PACKETS = 65536;
 
 export class ENetPacketPeer {
   static readonly PACKET_LOSS_SCALE = ENET_PEER_PACKET_LOSS_SCALE;
@@ -74,7 +76,10 @@ export class ENetPacketPeer {
     this.packetFlags.push(flags);
     this.packetChannels.push(channel);
     this.queuedBytes += data.length;
-    while (this.queuedBytes > PEER_PACKET_QUEUE_LIMIT_BYTES && this.packetHead < this.packets.length - 1) {
+    while (
+      (this.queuedBytes > PEER_PACKET_QUEUE_LIMIT_BYTES || this.packets.length - this.packetHead > PEER_PACKET_QUEUE_LIMIT_PACKETS) &&
+      this.packetHead < this.packets.length - 1
+    ) {
       this.queuedBytes -= this.shiftPacket().length;
       this.droppedQueuedPackets++;
     }
