@@ -133,9 +133,18 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     return proc;
   }
 
-  async function ourHost(opts: { server?: boolean; port?: number; mtu?: number; checksum?: boolean; compress?: CompressionMode } = {}) {
+  async function ourHost(
+    opts: { server?: boolean; port?: number; maxPeers?: number; mtu?: number; checksum?: boolean; compress?: CompressionMode; bandwidth?: [number, number] } = {},
+  ) {
     const conn = new ENetConnection();
-    const hostOpts = { maxPeers: opts.server ? 4 : 1, maxChannels: CHANNELS, mtu: opts.mtu, checksum: opts.checksum };
+    const hostOpts = {
+      maxPeers: opts.maxPeers ?? (opts.server ? 4 : 1),
+      maxChannels: CHANNELS,
+      mtu: opts.mtu,
+      checksum: opts.checksum,
+      inBandwidth: opts.bandwidth?.[0],
+      outBandwidth: opts.bandwidth?.[1],
+    };
     if (opts.server) await conn.createHostBound("127.0.0.1", opts.port!, hostOpts);
     else await conn.createHost(hostOpts);
     if (opts.compress !== undefined) conn.compress(opts.compress);
@@ -423,16 +432,7 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     const server = await startCPeer(bin(), { server: true, port: 0, channels: CHANNELS });
     track(server.proc);
     const { relay, port: relayPort } = await relayTo(server.port);
-    const a = await ourHost();
-    await a.pump.stop(); // recreate with bandwidths
-    a.conn.destroy();
-    const conn = new ENetConnection();
-    await conn.createHost({ maxPeers: 2, maxChannels: CHANNELS, inBandwidth: 100000, outBandwidth: 50000 });
-    const pump = new ConnectionPump(conn);
-    cleanups.push(async () => {
-      await pump.stop();
-      conn.destroy();
-    });
+    const { conn, pump } = await ourHost({ maxPeers: 2, bandwidth: [100000, 50000] });
     const peer = await conn.connectToHost("127.0.0.1", relayPort, { channels: CHANNELS, data: 20 });
     await pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
     await server.proc.waitFor((e) => e.ev === "connect");
