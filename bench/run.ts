@@ -51,7 +51,9 @@ function runJson(label: string, command: string, argv: string[], timeoutSeconds 
   const line = (r.stdout ?? "").trim().split("\n").reverse().find((l) => l.startsWith("{"));
   if (r.status !== 0 || !line) {
     const why = r.error ? String(r.error) : r.signal ? `killed by ${r.signal}` : `exit ${r.status}`;
-    const err = (r.stderr ?? "").trim().split("\n").filter((l) => !/asm\.js|trace-warnings/.test(l)).slice(-3).join(" / ");
+    const lines = (r.stderr ?? "").trim().split("\n").filter((l) => l.trim() !== "" && !/asm\.js|trace-warnings/.test(l));
+    const firstError = lines.find((l) => /error/i.test(l));
+    const err = [...new Set([firstError, ...lines.slice(-2)].filter((l): l is string => l !== undefined))].join(" / ");
     process.stdout.write(`FAILED (${why}) ${err}\n`);
     return null;
   }
