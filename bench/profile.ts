@@ -28,8 +28,37 @@ let scenario = argv.filter((a) => !a.startsWith("--"));
 if (scenario.length === 0) scenario = script.endsWith("enet-loopback.ts") ? ["reliable", "64", "200000", "plain", "512"] : [];
 const dir = join(ROOT, ".build", "profiles");
 mkdirSync(dir, { recursive: true });
+// Bundle like bench/run.ts does (tsx's keepNames would show up in the profile); esbuild
+// marks each module's code with a "// path" comment line, used below to name the file.
+let entry = ["--import", "tsx", script];
+let bundleLines: string[] = [];
+try {
+  const esbuild = await import("esbuild");
+  const outfile = join(dir, "profiled.mjs");
+  await esbuild.build({
+    entryPoints: [join(ROOT, script)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: ["ws", "tinybench", "fflate", "fzstd", "@noble/hashes", "enet"],
+    logLevel: "warning",
+  });
+  entry = [outfile];
+  bundleLines = readFileSync(outfile, "utf8").split("\n");
+} catch {
+  console.log("(esbuild unavailable: profiling through tsx)");
+}
+const moduleAt: string[] = [];
+let current = "";
+for (let i = 0; i < bundleLines.length; i++) {
+  const m = /^\/\/ ((?:src|bench|spec-tests|node_modules)\/\S+)$/.exec(bundleLines[i]!);
+  if (m) current = m[1]!;
+  moduleAt[i] = current;
+}
 const startedAt = Date.now();
-const r = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, "--import", "tsx", script, ...scenario], { cwd: ROOT, encoding: "utf8", timeout: 180_000 });
+const r = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, ...entry, ...scenario], { cwd: ROOT, encoding: "utf8", timeout: 180_000 });
 process.stdout.write(r.stdout.endsWith("\n") ? r.stdout : r.stdout + "\n");
 if (r.status !== 0) {
   process.stderr.write(r.stderr);
@@ -51,8 +80,11 @@ for (const v of self.values()) total += v;
 const byFunction = new Map<string, number>();
 for (const [id, us] of self) {
   const f = byId.get(id)!.callFrame;
-  const path = f.url.startsWith("file:") ? relative(ROOT, fileURLToPath(f.url)) : f.url;
-  const where = path ? `${path}:${f.lineNumber + 1}` : "(native)";
+  let path = f.url.startsWith("file:") ? relative(ROOT, fileURLToPath(f.url)) : f.url;
+  if (path.endsWith("profiled.mjs") && f.lineNumber === 0 && !f.functionName) path = `${script} (top-level code of the bundle)`;
+  else if (path.endsWith("profiled.mjs") && moduleAt[f.lineNumber]) path = `${moduleAt[f.lineNumber]} (bundle line ${f.lineNumber + 1})`;
+  else if (path) path = `${path}:${f.lineNumber + 1}`;
+  const where = path || "(native)";
   const key = `${f.functionName || "(anonymous)"}  ${where}`;
   byFunction.set(key, (byFunction.get(key) ?? 0) + us);
 }
