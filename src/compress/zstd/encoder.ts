@@ -28,6 +28,11 @@ const LEVEL_TABLES: ReadonlyArray<readonly [number, number, number, number]> = [
   [16, 23, 19, 20],
 ];
 
+/** From this level on, blocks are parsed by price (optimal-parser.ts) instead of lazily. */
+const OPTIMAL_PARSER_LEVEL = 18;
+/** Chain candidates per position for levels 18..22 under the price-based parser. */
+const OPTIMAL_SEARCH_DEPTH = [64, 96, 128, 128, 128];
+
 /** Search effort per level: [searchDepth, lazyDepth, niceLength]. */
 const LEVEL_EFFORT: ReadonlyArray<readonly [number, number, number]> = [
   [0, 0, 0], // unused (level 0)
@@ -64,13 +69,16 @@ export function zstdParamsForLevel(level: number, inputSize: number): MatchParam
   for (const band of LEVEL_TABLES) if (level >= band[0]) tables = band;
   // Tables no larger than the input needs: small inputs (one ENet datagram) stay cheap.
   const sizeLog = Math.max(MIN_WINDOW_LOG, 32 - Math.clz32(Math.max(1, inputSize - 1)));
+  const optimal = level >= OPTIMAL_PARSER_LEVEL;
   return {
-    searchDepth: effort[0] << Math.min(extra, 3),
+    // The price-based parser weighs every candidate at every position, so it needs far fewer.
+    searchDepth: optimal ? OPTIMAL_SEARCH_DEPTH[level - OPTIMAL_PARSER_LEVEL] : effort[0] << Math.min(extra, 3),
     lazyDepth: effort[1],
     niceLength: Math.min(effort[2] + 16 * extra, 273),
     hashLog: Math.min(tables[2], sizeLog + 1),
     chainLog: Math.min(tables[3], sizeLog),
     windowLog: tables[1],
+    optimal,
   };
 }
 

@@ -8,6 +8,7 @@ import { BlockType, ZSTD_BLOCKSIZE_MAX, isSingleByteRun, writeBlockHeader, write
 import { LiteralsEncoder } from "./literals.ts";
 import type { MatchParams } from "./match-finder.ts";
 import { MatchFinder } from "./match-finder.ts";
+import { OptimalParser } from "./optimal-parser.ts";
 import { SequenceStore, SequencesEncoder } from "./sequences.ts";
 
 /** Room for the worst case of a compressed block body before it is compared with raw. */
@@ -23,9 +24,12 @@ export class BlockCompressor {
   private readonly sequences = new SequencesEncoder();
   private readonly body = new Uint8Array(BODY_SCRATCH_SIZE);
   private input: Uint8Array = new Uint8Array(0);
+  private optimalParser: OptimalParser | null = null;
+  private params: MatchParams | null = null;
 
   startFrame(input: Uint8Array, params: MatchParams): void {
     this.input = input;
+    this.params = params;
     this.finder.startFrame(input, params);
     this.literals.resetFrame();
     this.sequences.resetFrame();
@@ -47,7 +51,13 @@ export class BlockCompressor {
     this.finder.saveState();
     this.sequences.saveState();
     this.store.reset();
-    this.finder.parseBlock(start, end, this.store);
+    const params = this.params!;
+    if (params.optimal) {
+      this.optimalParser ??= new OptimalParser();
+      this.optimalParser.parseBlock(this.finder, start, end, params.searchDepth, this.store);
+    } else {
+      this.finder.parseBlock(start, end, this.store);
+    }
 
     const body = this.body;
     let bodyEnd = this.literals.write(this.store.literals, this.store.literalCount, body, 0);

@@ -19,6 +19,8 @@ export interface MatchParams {
   chainLog: number;
   /** Offsets never exceed 2^windowLog. */
   windowLog: number;
+  /** Use the price-based parser (optimal-parser.ts) instead of lazy matching. */
+  optimal: boolean;
 }
 
 /** Table sizes the finder accepts (the high levels use the largest). */
@@ -170,6 +172,64 @@ export class MatchFinder {
     return bestScore;
   }
 
+  /** The frame's input (for parsers built on this finder). */
+  get source(): Uint8Array {
+    return this.input;
+  }
+
+  /** Largest offset the frame's window allows. */
+  get maxOffset(): number {
+    return this.windowMax;
+  }
+
+  /** Length of the match at p against p - off, not beyond `limit`. */
+  matchLengthAt(p: number, off: number, limit: number): number {
+    const src = this.input;
+    const q = p - off;
+    let len = 0;
+    while (p + len < limit && src[q + len] === src[p + len]) len++;
+    return len;
+  }
+
+  /**
+   * Every chain match at p that is longer than all nearer ones (at least 4 bytes,
+   * not beyond `limit`), nearest first: lengths ascend, offsets ascend. Examines
+   * at most `depth` candidates and stops at `niceLength`. Returns how many were
+   * written to lengths/offsets (whose capacity bounds the count).
+   */
+  collectMatches(p: number, limit: number, depth: number, lengths: Int32Array, offsets: Int32Array): number {
+    const src = this.input;
+    if (p + 8 > src.length) return 0;
+    this.insertUpTo(p);
+    const chain = this.chain;
+    const mask = this.chainMask;
+    const minPos = p - Math.min(p, this.windowMax);
+    const minChainPos = p - (mask + 1);
+    const nice = this.niceLength;
+    const b0 = src[p];
+    let count = 0;
+    let lenToBeat = MIN_HASHED_MATCH - 1;
+    let cand = chain[p & mask];
+    while (cand >= minPos && depth-- > 0 && count < lengths.length) {
+      if (p + lenToBeat < limit && src[cand + lenToBeat] === src[p + lenToBeat] && src[cand] === b0) {
+        let len = 0;
+        while (p + len < limit && src[cand + len] === src[p + len]) len++;
+        if (len > lenToBeat) {
+          lengths[count] = len;
+          offsets[count] = p - cand;
+          count++;
+          lenToBeat = len;
+          if (len >= nice) break;
+        }
+      }
+      if (cand <= minChainPos) break;
+      const next = chain[cand & mask];
+      if (next >= cand) break;
+      cand = next;
+    }
+    return count;
+  }
+
   /** Parses [start, end) into sequences and trailing literals in `store`. */
   parseBlock(start: number, end: number, store: SequenceStore): void {
     const src = this.input;
@@ -210,15 +270,20 @@ export class MatchFinder {
       p += len;
       anchor = p;
     }
+    this.emitTail(store, anchor, end);
+  }
+
+  /** Appends the literals after the last sequence of a block. */
+  emitTail(store: SequenceStore, anchor: number, end: number): void {
     const tail = end - anchor;
     if (tail > 0) {
-      store.literals.set(src.subarray(anchor, end), store.literalCount);
+      store.literals.set(this.input.subarray(anchor, end), store.literalCount);
       store.literalCount += tail;
     }
   }
 
   /** Appends one sequence, converting the offset to its Offset_Value and updating the repeat offsets. */
-  private emit(store: SequenceStore, anchor: number, p: number, off: number, len: number): void {
+  emit(store: SequenceStore, anchor: number, p: number, off: number, len: number): void {
     const litLength = p - anchor;
     if (litLength > 0) {
       // A plain loop: subarray() would allocate a view per sequence.
