@@ -9,7 +9,7 @@ import { CompressionMode } from "../../src/compress/types.ts";
 import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
 import { ConnectionStatus, ENetMultiplayerPeer, TransferMode, encodeGodot3EnetPacket, encodeGodot3EnetSysMsg } from "../../src/multiplayer/index.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
-import { freeUdpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track } from "./godot3-live.ts";
+import { freeUdpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track, joinTwoClients, secondGodotClientTalks } from "./godot3-live.ts";
 
 const available = godotAvailable();
 const skip = available === true ? false : available.skip;
@@ -27,24 +27,9 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet <-> ENetMultiplayerPeer god
   test("Godot server, our two clients: greetings, targets, relay, ADD/REMOVE, server close", async () => {
     const port = await freeUdpPort();
     const godot = await startNode({ transport: "enet", role: "server", port, greet: 1, echo: 1 });
-    const a = await ourClient(port);
-    const la = recordEvents(a);
-    const ra: Received[] = [];
-    await until([a], () => drain(a, ra).length >= 1, "A connected and greeted", 8000, [godot]);
-    const idA = a.getUniqueId();
-    assert.deepEqual(la, ["+1"]);
-    assert.equal(a.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTED);
+    // SYSMSG_ADD_PEER tells each client of the other; Godot learns A's ID from the CONNECT data.
+    const { a, b, la, lb, ra, rb, idA, idB } = await joinTwoClients(godot, () => ourClient(port));
     assert.deepEqual(ra[0], { from: 1, channel: 1, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: `greet:${idA}` });
-    assert.ok(has(godot, (e) => e.ev === "peer_connected" && e.id === idA), "Godot saw A's ID (CONNECT data)");
-
-    const b = await ourClient(port);
-    const lb = recordEvents(b);
-    const rb: Received[] = [];
-    await until([a, b], () => drain(b, rb).length >= 1 && la.length >= 2 && lb.length >= 2, "B connected; ADD messages", 8000, [godot]);
-    const idB = b.getUniqueId();
-    assert.deepEqual(la, ["+1", `+${idB}`], "A learnt of B from Godot's SYSMSG_ADD_PEER");
-    assert.deepEqual(lb, ["+1", `+${idA}`], "B learnt of A from Godot's SYSMSG_ADD_PEER");
-    assert.equal(rb[0]!.text, `greet:${idB}`);
 
     // A -> server (echoed back), A -> B (relayed), A -> everyone, A -> all but B, unreliable to the server.
     a.setTargetPeer(1);
@@ -118,24 +103,8 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet <-> ENetMultiplayerPeer god
     assert.deepEqual(got[1], { from: id1, channel: 1, mode: TransferMode.TRANSFER_MODE_RELIABLE, text: "echo:srv" });
     await untilEvent([server], g1, (e) => e.ev === "receive" && e.text === "srv-all" && e.from === 1 && e.ch === 2, "broadcast at G1");
 
-    const g2 = await startNode({ transport: "enet", role: "client", port, greet: 1, talk: 1 });
-    const id2 = (await untilEvent([server], g2, (e) => e.ev === "connection_succeeded", "G2 connection_succeeded")).unique_id as number;
     // Each Godot client hears of the other through our SYSMSG_ADD_PEER and talks to it.
-    await untilEvent([server], g1, (e) => e.ev === "peer_connected" && e.id === id2, "G1 told of G2");
-    await untilEvent([server], g2, (e) => e.ev === "peer_connected" && e.id === id1, "G2 told of G1");
-    await until([server], () => {
-      drain(server, got);
-      return got.length >= 7 && receivedTexts(g1).includes(`${id2}:to:${id1}:from:${id2}`) && receivedTexts(g2).includes(`${id1}:to:${id2}:from:${id1}`);
-    }, "relayed packets", 8000, [g1, g2]);
-    await pollFor([server], 200);
-    drain(server, got);
-    const atServer = got.slice(2).map((r) => `${r.from}:${r.text}`).sort();
-    assert.deepEqual(atServer, [`${id2}:hello:${id2}`, `${id1}:all:${id1}`, `${id1}:notyou:${id1}`, `${id2}:all:${id2}`, `${id2}:notyou:${id2}`].sort());
-    const g1got = receivedTexts(g1).filter((t) => t.startsWith(`${id2}:`)).sort();
-    const g2got = receivedTexts(g2).filter((t) => t.startsWith(`${id1}:`)).sort();
-    assert.deepEqual(g1got, [`${id2}:all:${id2}`, `${id2}:to:${id1}:from:${id2}`].sort(), "G1 got G2's targeted and broadcast packets, not the -G1 one");
-    assert.deepEqual(g2got, [`${id1}:all:${id1}`, `${id1}:to:${id2}:from:${id1}`].sort());
-    assert.deepEqual(server.getDropCounters().spoofedSource, 0);
+    const { g2, id2 } = await secondGodotClientTalks(server, { transport: "enet", role: "client", port, greet: 1, talk: 1 }, g1, id1, got);
 
     // G1 leaves (close_connection): we notice at once, G2 hears SYSMSG_REMOVE_PEER from us.
     server.setTargetPeer(id1);

@@ -5,7 +5,9 @@
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { JsonLineProcess, repoRoot, type PeerEvent } from "../enet-interop/harness.ts";
-import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import assert from "node:assert/strict";
+import { ConnectionStatus, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { drain, recordEvents, type Received } from "./support.ts";
 
 export { godotAvailable, freeUdpPort } from "../enet-interop/godot.ts";
 export type { PeerEvent, JsonLineProcess };
@@ -83,4 +85,62 @@ export async function untilEvent(peers: MultiplayerPeer[], proc: JsonLineProcess
   let found: PeerEvent | undefined;
   await until(peers, () => (found = proc.events.find(pred)) !== undefined, what, ms, [proc]);
   return found!;
+}
+
+/**
+ * Our two clients join a Godot server one after the other: each is connected to the server (1)
+ * and greeted by it, Godot reports A's ID, and each client learns of the other (Godot's ADD message).
+ */
+export async function joinTwoClients<T extends MultiplayerPeer>(godot: JsonLineProcess, connect: () => Promise<T>) {
+  const a = await connect();
+  const la = recordEvents(a);
+  const ra: Received[] = [];
+  await until([a], () => drain(a, ra).length >= 1, "A connected and greeted", 8000, [godot]);
+  const idA = a.getUniqueId();
+  assert.deepEqual(la, ["+1"], "A is connected to the server");
+  assert.equal(a.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTED);
+  assert.ok(has(godot, (e) => e.ev === "peer_connected" && e.id === idA), "Godot saw A's ID");
+
+  const b = await connect();
+  const lb = recordEvents(b);
+  const rb: Received[] = [];
+  await until([a, b], () => drain(b, rb).length >= 1 && la.length >= 2 && lb.length >= 2, "B connected; ADD messages both ways", 8000, [godot]);
+  const idB = b.getUniqueId();
+  assert.deepEqual(la, ["+1", `+${idB}`], "A learnt of B from Godot's ADD message");
+  assert.deepEqual(lb, ["+1", `+${idA}`], "B learnt of A from Godot's ADD message");
+  assert.equal(rb[0]!.text, `greet:${idB}`);
+  return { a, b, la, lb, ra, rb, idA, idB };
+}
+
+/**
+ * A second Godot client (started with `args`, `talk: 1`) joins our server, where G1 (`id1`) is
+ * already connected and its first two packets are in `got`. Both hear of each other, and every
+ * packet they send — to the server, to each other, to everyone, to everyone but one — arrives
+ * where its target says, relayed by our server, and nowhere else.
+ */
+export async function secondGodotClientTalks(
+  server: MultiplayerPeer & { getDropCounters(): { spoofedSource: number } },
+  args: Record<string, string | number>,
+  g1: JsonLineProcess,
+  id1: number,
+  got: Received[],
+): Promise<{ g2: JsonLineProcess; id2: number }> {
+  const g2 = await startNode(args);
+  const id2 = (await untilEvent([server], g2, (e) => e.ev === "connection_succeeded", "G2 connection_succeeded")).unique_id as number;
+  await untilEvent([server], g1, (e) => e.ev === "peer_connected" && e.id === id2, "G1 told of G2");
+  await untilEvent([server], g2, (e) => e.ev === "peer_connected" && e.id === id1, "G2 told of G1");
+  await until([server], () => {
+    drain(server, got);
+    return got.length >= 7 && receivedTexts(g1).includes(`${id2}:to:${id1}:from:${id2}`) && receivedTexts(g2).includes(`${id1}:to:${id2}:from:${id1}`);
+  }, "relayed packets", 8000, [g1, g2]);
+  await pollFor([server], 200);
+  drain(server, got);
+  const atServer = got.slice(2).map((r) => `${r.from}:${r.text}`).sort();
+  assert.deepEqual(atServer, [`${id2}:hello:${id2}`, `${id1}:all:${id1}`, `${id1}:notyou:${id1}`, `${id2}:all:${id2}`, `${id2}:notyou:${id2}`].sort());
+  const g1got = receivedTexts(g1).filter((t) => t.startsWith(`${id2}:`)).sort();
+  const g2got = receivedTexts(g2).filter((t) => t.startsWith(`${id1}:`)).sort();
+  assert.deepEqual(g1got, [`${id2}:all:${id2}`, `${id2}:to:${id1}:from:${id2}`].sort(), "G1 got G2's targeted and broadcast packets, not the -G1 one");
+  assert.deepEqual(g2got, [`${id1}:all:${id1}`, `${id1}:to:${id2}:from:${id1}`].sort());
+  assert.equal(server.getDropCounters().spoofedSource, 0);
+  return { g2, id2 };
 }

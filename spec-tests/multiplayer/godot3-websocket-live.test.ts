@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { ConnectionStatus, WebSocketMultiplayerPeer, encodeGodot3WsMessage, encodeGodot3WsSys } from "../../src/multiplayer/index.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
-import { freeTcpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track } from "./godot3-live.ts";
+import { freeTcpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track, joinTwoClients, secondGodotClientTalks } from "./godot3-live.ts";
 
 const available = godotAvailable();
 const skip = available === true ? false : available.skip;
@@ -25,24 +25,10 @@ describe("live: Godot 3.2.3 WebSocket multiplayer <-> WebSocketMultiplayerPeer g
   test("Godot server, our two clients: SYS_ID/SYS_ADD, targets, relay, SYS_DEL, server stop", async () => {
     const port = await freeTcpPort();
     const godot = await startNode({ transport: "ws", role: "server", port, greet: 1, echo: 1 });
-    const a = await ourClient(port);
-    const la = recordEvents(a);
-    const ra: Received[] = [];
-    await until([a], () => drain(a, ra).length >= 1, "A connected and greeted", 8000, [godot]);
-    const idA = a.getUniqueId();
-    assert.ok(idA >= 2, "SYS_ID gave A its ID");
-    assert.deepEqual(la, ["+1"], "SYS_ADD 1 completed the connection");
-    assert.equal(a.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTED);
+    // SYS_ID gives each client its ID, SYS_ADD 1 completes the connection, SYS_ADD tells each of the other.
+    const { a, b, la, lb, ra, rb, idA, idB } = await joinTwoClients(godot, () => ourClient(port));
+    assert.ok(idA >= 2 && idB >= 2, "SYS_ID gave both their IDs");
     assert.deepEqual(ra[0], { from: 1, channel: 0, mode: 2, text: `greet:${idA}` });
-    assert.ok(has(godot, (e) => e.ev === "peer_connected" && e.id === idA));
-
-    const b = await ourClient(port);
-    const lb = recordEvents(b);
-    const rb: Received[] = [];
-    await until([a, b], () => drain(b, rb).length >= 1 && la.length >= 2 && lb.length >= 2, "B connected; SYS_ADD both ways", 8000, [godot]);
-    const idB = b.getUniqueId();
-    assert.deepEqual(la, ["+1", `+${idB}`]);
-    assert.deepEqual(lb, ["+1", `+${idA}`]);
 
     a.setTargetPeer(1);
     a.putPacket(enc("echo:a1"));
@@ -99,21 +85,8 @@ describe("live: Godot 3.2.3 WebSocket multiplayer <-> WebSocketMultiplayerPeer g
     assert.deepEqual(got[1], { from: id1, channel: 0, mode: 2, text: "echo:srv" });
     await untilEvent([server], g1, (e) => e.ev === "receive" && e.text === "srv-all" && e.from === 1, "broadcast at G1");
 
-    const g2 = await startNode({ transport: "ws", role: "client", port, greet: 1, talk: 1 });
-    const id2 = (await untilEvent([server], g2, (e) => e.ev === "connection_succeeded", "G2 connection_succeeded")).unique_id as number;
-    await untilEvent([server], g1, (e) => e.ev === "peer_connected" && e.id === id2, "G1 told of G2");
-    await untilEvent([server], g2, (e) => e.ev === "peer_connected" && e.id === id1, "G2 told of G1");
-    await until([server], () => {
-      drain(server, got);
-      return got.length >= 7 && receivedTexts(g1).includes(`${id2}:to:${id1}:from:${id2}`) && receivedTexts(g2).includes(`${id1}:to:${id2}:from:${id1}`);
-    }, "relayed packets", 8000, [g1, g2]);
-    await pollFor([server], 200);
-    drain(server, got);
-    const atServer = got.slice(2).map((r) => `${r.from}:${r.text}`).sort();
-    assert.deepEqual(atServer, [`${id2}:hello:${id2}`, `${id1}:all:${id1}`, `${id1}:notyou:${id1}`, `${id2}:all:${id2}`, `${id2}:notyou:${id2}`].sort());
-    assert.deepEqual(receivedTexts(g1).filter((t) => t.startsWith(`${id2}:`)).sort(), [`${id2}:all:${id2}`, `${id2}:to:${id1}:from:${id2}`].sort());
-    assert.deepEqual(receivedTexts(g2).filter((t) => t.startsWith(`${id1}:`)).sort(), [`${id1}:all:${id1}`, `${id1}:to:${id2}:from:${id1}`].sort());
-    assert.equal(server.getDropCounters().spoofedSource, 0);
+    // Each Godot client hears of the other through our SYS_ADD and talks to it.
+    const { g2, id2 } = await secondGodotClientTalks(server, { transport: "ws", role: "client", port, greet: 1, talk: 1 }, g1, id1, got);
 
     server.setTargetPeer(id1);
     server.putPacket(enc("bye")); // G1 disconnects

@@ -124,12 +124,38 @@ async function expectNetError(p: Promise<unknown>, codes: GodotError[], mentions
   return thrown;
 }
 
-async function halfCloseClientFirst(listenOpts: StreamListenOptions, connectOpts: (port: number) => StreamConnectOptions): Promise<void> {
+/** Keep writing `chunkSize`-byte blocks until `watched` sees its stream close or writing throws (at most WAIT ms). */
+async function writeUntilClosed(writer: Stream, watched: Collector, chunkSize: number): Promise<void> {
+  const deadline = Date.now() + WAIT;
+  while (!watched.closeSeen && Date.now() < deadline) {
+    try {
+      writer.write(new Uint8Array(chunkSize));
+    } catch {
+      return;
+    }
+    await sleep(10);
+  }
+}
+
+/** Listen, connect one client and run `body` with both ends; the listener is closed afterwards whatever happens. */
+async function withConnectedPair(
+  body: (client: Stream, server: Stream) => Promise<void>,
+  listenOpts: StreamListenOptions = { host: "127.0.0.1", port: 0 },
+  connectOpts: (port: number) => StreamConnectOptions = (port) => ({ host: "127.0.0.1", port }),
+): Promise<void> {
   const accepted = deferred<Stream>();
   const listener = await within(streams.listen(listenOpts, (s) => accepted.resolve(s)), WAIT, "listen");
   try {
     const client = await within(streams.connect(connectOpts(listener.port)), WAIT, "connect");
     const server = await within(accepted.promise, WAIT, "accept");
+    await body(client, server);
+  } finally {
+    await listener.close();
+  }
+}
+
+async function halfCloseClientFirst(listenOpts: StreamListenOptions, connectOpts: (port: number) => StreamConnectOptions): Promise<void> {
+  await withConnectedPair(async (client, server) => {
     const atServer = new Collector(server);
     const atClient = new Collector(client);
     client.write(new TextEncoder().encode("request"));
@@ -148,18 +174,11 @@ async function halfCloseClientFirst(listenOpts: StreamListenOptions, connectOpts
     assert.equal(await within(atClient.closed.promise, WAIT, "client close"), undefined, "clean close has no error");
     assert.equal(await within(atServer.closed.promise, WAIT, "server close"), undefined);
     assert.throws(() => client.write(new Uint8Array(1)), NetError);
-  } finally {
-    await listener.close();
-  }
+  }, listenOpts, connectOpts);
 }
 
-
 async function halfCloseServerFirst(listenOpts: StreamListenOptions, connectOpts: (port: number) => StreamConnectOptions): Promise<void> {
-  const accepted = deferred<Stream>();
-  const listener = await within(streams.listen(listenOpts, (s) => accepted.resolve(s)), WAIT, "listen");
-  try {
-    const client = await within(streams.connect(connectOpts(listener.port)), WAIT, "connect");
-    const server = await within(accepted.promise, WAIT, "accept");
+  await withConnectedPair(async (client, server) => {
     const atServer = new Collector(server);
     const atClient = new Collector(client);
     server.write(new TextEncoder().encode("banner"));
@@ -172,11 +191,8 @@ async function halfCloseServerFirst(listenOpts: StreamListenOptions, connectOpts
     client.end();
     assert.equal(await within(atServer.closed.promise, WAIT, "server close"), undefined);
     assert.equal(await within(atClient.closed.promise, WAIT, "client close"), undefined);
-  } finally {
-    await listener.close();
-  }
+  }, listenOpts, connectOpts);
 }
-
 
 describe(`stream transport contract (${runtime.name})`, () => {
   let tmp = "";
@@ -243,11 +259,7 @@ describe(`stream transport contract (${runtime.name})`, () => {
   });
 
   test("paused reading delivers nothing until resume, then everything in order", async () => {
-    const accepted = deferred<Stream>();
-    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
-    try {
-      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
-      const server = await within(accepted.promise, WAIT, "accept");
+    await withConnectedPair(async (client, server) => {
       client.pause();
       const got = new Collector(client);
       const payload = patternBytes(100_000, 3);
@@ -259,9 +271,7 @@ describe(`stream transport contract (${runtime.name})`, () => {
       assert.deepEqual(got.bytes(), payload);
       client.close();
       server.close();
-    } finally {
-      await listener.close();
-    }
+    });
   });
 
   const tcp4: StreamListenOptions = { host: "127.0.0.1", port: 0 };
@@ -275,11 +285,7 @@ describe(`stream transport contract (${runtime.name})`, () => {
   });
 
   test("a reset reaches onClose with an error; writing to a closed stream is a NetError", async () => {
-    const accepted = deferred<Stream>();
-    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
-    try {
-      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
-      const server = await within(accepted.promise, WAIT, "accept");
+    await withConnectedPair(async (client, server) => {
       const atServer = new Collector(server);
       // The client never reads: closing a socket with unread received bytes makes the OS send RST.
       client.pause();
@@ -290,31 +296,17 @@ describe(`stream transport contract (${runtime.name})`, () => {
       client.close();
       assert.equal(await within(clientClosed.promise, WAIT, "local close"), undefined, "a local close() is not an error");
       assert.throws(() => client.write(new Uint8Array(1)), (e: unknown) => e instanceof NetError && /closed/.test(e.message));
-      // Keep writing until the reset surfaces (the first write may still be accepted locally).
-      const deadline = Date.now() + WAIT;
-      while (!atServer.closeSeen && Date.now() < deadline) {
-        try {
-          server.write(new Uint8Array(1024));
-        } catch {
-          break;
-        }
-        await sleep(10);
-      }
+      // The first write may still be accepted locally; the reset surfaces on a later one.
+      await writeUntilClosed(server, atServer, 1024);
       const err = await within(atServer.closed.promise, WAIT, "server onClose after reset");
       assert.ok(err instanceof Error, "reset is reported as an error");
       assert.ok(err instanceof NetError && err.code === GodotError.ERR_CONNECTION_ERROR, `got ${String(err)}`);
       assert.throws(() => server.write(new Uint8Array(1)), NetError);
-    } finally {
-      await listener.close();
-    }
+    });
   });
 
   test("close() calls onClose later, once, without an error, and nothing is delivered after it", async () => {
-    const accepted = deferred<Stream>();
-    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
-    try {
-      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
-      const server = await within(accepted.promise, WAIT, "accept");
+    await withConnectedPair(async (client, server) => {
       let closes = 0;
       let afterClose = 0;
       let closedFlag = false;
@@ -341,17 +333,11 @@ describe(`stream transport contract (${runtime.name})`, () => {
       assert.equal(closes, 1);
       assert.equal(afterClose, 0);
       server.close();
-    } finally {
-      await listener.close();
-    }
+    });
   });
 
   test("close() releases the socket at once even while the peer keeps its side open", async () => {
-    const accepted = deferred<Stream>();
-    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
-    try {
-      const client = await within(streams.connect({ host: "127.0.0.1", port: listener.port }), WAIT, "connect");
-      const server = await within(accepted.promise, WAIT, "accept");
+    await withConnectedPair(async (client, server) => {
       const atClient = new Collector(client);
       server.onData(() => {});
       server.onClose(() => {});
@@ -359,20 +345,10 @@ describe(`stream transport contract (${runtime.name})`, () => {
       await within(atClient.ended.promise, WAIT, "client sees the close as end of input");
       // A socket that is really closed answers further data with a reset; a merely
       // half-closed one would accept it and stay open.
-      const deadline = Date.now() + WAIT;
-      while (!atClient.closeSeen && Date.now() < deadline) {
-        try {
-          client.write(new Uint8Array(16));
-        } catch {
-          break;
-        }
-        await sleep(10);
-      }
+      await writeUntilClosed(client, atClient, 16);
       const err = await within(atClient.closed.promise, WAIT, "client onClose after writing to a closed peer");
       assert.ok(err instanceof NetError, `the peer's socket is gone, so the client's stream fails (got ${String(err)})`);
-    } finally {
-      await listener.close();
-    }
+    });
   });
 
   test("listening on a port in use is NetError(ERR_ALREADY_IN_USE) naming the port", async () => {

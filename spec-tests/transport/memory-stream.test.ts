@@ -4,6 +4,7 @@ import { MemoryNetwork, type LinkOptions } from "../../src/transport/memory.ts";
 import { fnv1a32 } from "../../src/transport/memory-trace.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
 import type { Stream } from "../../src/transport/types.ts";
+import { patternBytes } from "./support/checksum.ts";
 
 function setup(link: LinkOptions = {}, seed = 1) {
   const net = new MemoryNetwork({ seed });
@@ -11,18 +12,6 @@ function setup(link: LinkOptions = {}, seed = 1) {
   const server = net.createRuntime("127.0.0.1");
   const client = net.createRuntime("127.0.0.2");
   return { net, server, client };
-}
-
-function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 /** Concatenate chunks (tests only). */
@@ -82,7 +71,7 @@ describe("MemoryNetwork streams", () => {
     assert.equal(accepted!.remoteAddress, "127.0.0.2");
     assert.equal(accepted!.remotePort, c.localPort);
     assert.equal(accepted!.localPort, 8080);
-    const data = pattern(10 << 20, 42);
+    const data = patternBytes(10 << 20, 42);
     const received: Uint8Array[] = [];
     c.onData((chunk) => received.push(chunk));
     const ended = new Promise<void>((r) => c.onEnd(r));
@@ -283,7 +272,7 @@ describe("MemoryNetwork streams", () => {
     });
     const c = await client.streams.connect({ host: "127.0.0.1", port: 5 });
     const start = net.clock.now();
-    await writeAll(c, pattern(2_000_000, 1), 100_000);
+    await writeAll(c, patternBytes(2_000_000, 1), 100_000);
     const end = await finished;
     const seconds = (end - start) / 1000;
     assert.ok(Math.abs(seconds - 2) / 2 < 0.03, `2 MB over 1 MB/s took ${seconds} s`);

@@ -6,10 +6,12 @@
  */
 import { unlinkSync } from "node:fs";
 import { GodotError, NetError } from "../errors.ts";
-import { formatEndpoint, isWildcardAll, unmapIPv4 } from "./addresses.ts";
+import { formatEndpoint, unmapIPv4 } from "./addresses.ts";
 import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
-import { checkBind, checkSend, isIPv6Wildcard, type DatagramSocketState } from "./datagram-rules.ts";
+import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
+import { closeQuietly } from "./close-quietly.ts";
+import { openOnHost } from "./open-on-host.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
@@ -118,17 +120,9 @@ export class BunDatagramTransport implements DatagramTransport {
     const bun = bunApi();
     this.state = "binding";
     try {
-      if (isWildcardAll(address)) {
-        try {
-          await this.open(bun, "::", 6, port, true);
-        } catch (err) {
-          if (err instanceof NetError && err.code === GodotError.ERR_ALREADY_IN_USE) throw err;
-          await this.open(bun, "0.0.0.0", 4, port, false);
-        }
-      } else {
-        const target = await lookupHost(address, `bind ${formatEndpoint(address, port)}`);
-        await this.open(bun, target.address, target.family, port, isIPv6Wildcard(target.address));
-      }
+      await openOnHost(address, `bind ${formatEndpoint(address, port)}`, (host, family, dualStack) =>
+        this.open(bun, host, family, port, dualStack),
+      );
     } catch (err) {
       if ((this.state as SocketState) !== "closed") this.state = "new";
       throw err;
@@ -199,13 +193,7 @@ export class BunDatagramTransport implements DatagramTransport {
     this.socket = null;
     this.backlog.length = 0;
     this.backlogBytes = 0;
-    if (socket) {
-      try {
-        socket.close();
-      } catch {
-        // already closed
-      }
-    }
+    closeQuietly(socket);
   }
 }
 
@@ -463,16 +451,7 @@ async function bunListen(opts: StreamListenOptions, onStream: (s: Stream) => voi
     bun.listen({ hostname, port: target.port, tls, allowHalfOpen: true, socket: handler });
   let listener: BunTcpListener;
   try {
-    if (target.host === "") {
-      try {
-        listener = open("::");
-      } catch (err) {
-        if (toNetError(err, what).code === GodotError.ERR_ALREADY_IN_USE) throw err;
-        listener = open("0.0.0.0");
-      }
-    } else {
-      listener = open((await lookupHost(target.host, what)).address);
-    }
+    listener = await openOnHost(target.host, what, open);
   } catch (err) {
     throw toBindError(err, what);
   }

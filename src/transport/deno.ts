@@ -8,11 +8,13 @@
  * Deno's node:tls instead.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { formatEndpoint, isWildcardAll, unmapIPv4 } from "./addresses.ts";
+import { formatEndpoint, unmapIPv4 } from "./addresses.ts";
 import { nodeStreams } from "./node.ts";
 import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
-import { checkBind, checkSend, isIPv6Wildcard, type DatagramSocketState } from "./datagram-rules.ts";
+import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
+import { closeQuietly } from "./close-quietly.ts";
+import { openOnHost } from "./open-on-host.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
@@ -109,20 +111,13 @@ export class DenoDatagramTransport implements DatagramTransport {
     }
     this.state = "binding";
     try {
-      if (isWildcardAll(address)) {
-        try {
-          this.open(deno, "::", 6, port, true);
-        } catch (err) {
-          if (err instanceof NetError && err.code === GodotError.ERR_ALREADY_IN_USE) throw err;
-          this.open(deno, "0.0.0.0", 4, port, false);
-        }
-      } else {
-        const target = await lookupHost(address, `bind ${formatEndpoint(address, port)}`);
+      await openOnHost(address, `bind ${formatEndpoint(address, port)}`, (host, family, dualStack) => {
+        // The name lookup may have taken a while: do not open a socket nobody wants any more.
         if ((this.state as SocketState) === "closed") {
           throw new NetError(GodotError.ERR_UNCONFIGURED, `bind ${formatEndpoint(address, port)}: closed while binding`);
         }
-        this.open(deno, target.address, target.family, port, isIPv6Wildcard(target.address));
-      }
+        this.open(deno, host, family, port, dualStack);
+      });
     } catch (err) {
       if ((this.state as SocketState) !== "closed") this.state = "new";
       throw err;
@@ -181,13 +176,7 @@ export class DenoDatagramTransport implements DatagramTransport {
     this.state = "closed";
     this.receiver = undefined;
     this.conn = null;
-    if (conn) {
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
-    }
+    closeQuietly(conn);
   }
 }
 
@@ -394,22 +383,12 @@ class DenoStreamListener implements Listener {
   private async handshakeThenDeliver(conn: DenoConn, label: string): Promise<void> {
     // A client that connects and never speaks TLS must not hold the socket forever
     // (Node's TLS server has the same kind of limit, 120 s by default).
-    const timer = setTimeout(() => {
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
-    }, TLS_HANDSHAKE_TIMEOUT_MS);
+    const timer = setTimeout(() => closeQuietly(conn), TLS_HANDSHAKE_TIMEOUT_MS);
     try {
       await conn.handshake?.();
     } catch {
       this.acceptErrors++;
-      try {
-        conn.close();
-      } catch {
-        // already closed
-      }
+      closeQuietly(conn);
       return;
     } finally {
       clearTimeout(timer);
@@ -421,11 +400,7 @@ class DenoStreamListener implements Listener {
   async close(): Promise<void> {
     if (this.closed) return this.acceptLoopDone;
     this.closed = true;
-    try {
-      this.listener.close();
-    } catch {
-      // already closed
-    }
+    closeQuietly(this.listener);
     // The pending accept() holds the socket open until it is cancelled; wait for
     // that, so the port is really free when close() resolves.
     await this.acceptLoopDone;
@@ -459,16 +434,7 @@ async function denoListen(opts: StreamListenOptions, onStream: (s: Stream) => vo
       : deno.listen({ transport: "tcp", hostname, port: target.port });
   let listener: DenoListener;
   try {
-    if (target.host === "") {
-      try {
-        listener = open("::");
-      } catch (err) {
-        if (toNetError(err, what).code === GodotError.ERR_ALREADY_IN_USE) throw err;
-        listener = open("0.0.0.0");
-      }
-    } else {
-      listener = open((await lookupHost(target.host, what)).address);
-    }
+    listener = await openOnHost(target.host, what, open);
   } catch (err) {
     throw toBindError(err, what);
   }

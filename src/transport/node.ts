@@ -7,9 +7,11 @@ import * as dgram from "node:dgram";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { GodotError, NetError } from "../errors.ts";
-import { formatEndpoint, ipFamily, isWildcardAll, unmapIPv4 } from "./addresses.ts";
+import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
 import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
-import { checkBind, checkSend, isIPv6Wildcard, type DatagramSocketState } from "./datagram-rules.ts";
+import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
+import { closeQuietly } from "./close-quietly.ts";
+import { openOnHost } from "./open-on-host.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
@@ -69,18 +71,9 @@ export class NodeDatagramTransport implements DatagramTransport {
     checkBind(address, port, this.state);
     this.state = "binding";
     try {
-      if (isWildcardAll(address)) {
-        try {
-          await this.open("::", 6, port, true);
-        } catch (err) {
-          // No IPv6 on this machine: fall back to IPv4 only.
-          if (err instanceof NetError && err.code === GodotError.ERR_ALREADY_IN_USE) throw err;
-          await this.open("0.0.0.0", 4, port, false);
-        }
-      } else {
-        const target = await lookupHost(address, `bind ${formatEndpoint(address, port)}`);
-        await this.open(target.address, target.family, port, isIPv6Wildcard(target.address));
-      }
+      await openOnHost(address, `bind ${formatEndpoint(address, port)}`, (host, family, dualStack) =>
+        this.open(host, family, port, dualStack),
+      );
     } catch (err) {
       if ((this.state as SocketState) !== "closed") this.state = "new";
       throw err;
@@ -100,11 +93,7 @@ export class NodeDatagramTransport implements DatagramTransport {
     return new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.removeListener("listening", onListening);
-        try {
-          socket.close();
-        } catch {
-          // never opened
-        }
+        closeQuietly(socket);
         reject(toNetError(err, `bind UDP ${formatEndpoint(address, port)}`, GodotError.ERR_CANT_CREATE));
       };
       const onListening = (): void => {
@@ -155,14 +144,6 @@ export class NodeDatagramTransport implements DatagramTransport {
       else closeQuietly(this.socket);
     }
     this.socket = null;
-  }
-}
-
-function closeQuietly(socket: dgram.Socket): void {
-  try {
-    socket.close();
-  } catch {
-    // already closed
   }
 }
 
