@@ -15,7 +15,7 @@ import {
   ProtocolCommand,
   type EnetCommand,
 } from "../../src/enet/wire.ts";
-import { crc32 } from "../../src/enet/crc32.ts";
+import { crc32 } from "../../src/util/crc32.ts";
 import { fromHex, type RecordedDatagram } from "../tools/udp-relay.ts";
 import { repoRoot, type PeerEvent } from "./harness.ts";
 

@@ -11,7 +11,7 @@ import {
   encodeHeader,
   type EnetCommand,
 } from "../../src/enet/wire.ts";
-import { crc32 } from "../../src/enet/crc32.ts";
+import { crc32 } from "../../src/util/crc32.ts";
 
 const connectParams = {
   outgoingPeerID: 0x0123,

@@ -1,6 +1,6 @@
 /**
- * The two checksums the deflate containers carry: Adler-32 (zlib trailer,
- * RFC 1950) and CRC-32 (gzip trailer, RFC 1952; reflected IEEE polynomial).
+ * Adler-32, the zlib trailer's checksum (RFC 1950). The gzip trailer's CRC-32
+ * is the one ENet uses too, in src/util/crc32.ts.
  */
 
 const ADLER_MODULUS = 65521;
@@ -20,20 +20,4 @@ export function adler32(data: Uint8Array): number {
     b %= ADLER_MODULUS;
   }
   return ((b << 16) | a) >>> 0;
-}
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-export function crc32Of(data: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
 }

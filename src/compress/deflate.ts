@@ -10,7 +10,8 @@
  * limit (overshoot per chunk at most ~1032x the chunk).
  */
 import { Inflate, deflateSync, gzipSync, zlibSync } from "fflate";
-import { adler32, crc32Of } from "./checksums.ts";
+import { adler32 } from "./adler32.ts";
+import { crc32 } from "../util/crc32.ts";
 import { BoundedInflater, INFLATE_CORRUPT } from "./inflate-bounded.ts";
 
 /** zlib's Z_DEFAULT_COMPRESSION, which Godot uses for DEFLATE and GZIP. */
@@ -172,6 +173,6 @@ export function gzipDecompressBounded(input: Uint8Array, limit: number): Uint8Ar
   if (out === null) return null;
   const crc = (input[end]! | (input[end + 1]! << 8) | (input[end + 2]! << 16) | (input[end + 3]! << 24)) >>> 0;
   const isize = (input[end + 4]! | (input[end + 5]! << 8) | (input[end + 6]! << 16) | (input[end + 7]! << 24)) >>> 0;
-  if (isize !== out.length % 0x100000000 || crc32Of(out) !== crc) return null;
+  if (isize !== out.length % 0x100000000 || crc32(out) !== crc) return null;
   return out;
 }

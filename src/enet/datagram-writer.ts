@@ -5,7 +5,7 @@
  */
 import type { Compressor } from "../compress/types.ts";
 import type { OutgoingCommand } from "./commands.ts";
-import { CRC32_INITIAL, crc32Final, crc32Update } from "./crc32.ts";
+import { CRC32_INITIAL, crc32Final, crc32Update } from "../util/crc32.ts";
 import { writeOutgoingCommand } from "./outgoing.ts";
 import type { PeerCore } from "./peer-core.ts";
 import {

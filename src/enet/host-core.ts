@@ -29,7 +29,7 @@ import {
   ENET_PEER_TIMEOUT_MINIMUM,
   ENET_PEER_WINDOW_SIZE_SCALE,
 } from "./constants.ts";
-import { CRC32_INITIAL, crc32Final, crc32Update } from "./crc32.ts";
+import { CRC32_INITIAL, crc32Final, crc32Update } from "../util/crc32.ts";
 import { EventType, PacketFlags, PeerState } from "./enums.ts";
 import {
   HANDLER_ERROR,

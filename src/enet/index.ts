@@ -4,4 +4,3 @@ export { ENetPacketPeer } from "./packet-peer.ts";
 export { EventType, PacketFlags, PeerState, PeerStatistic, HostStatistic } from "./enums.ts";
 export { HostCore as ENetHostCore, type HostCoreOptions as ENetHostCoreOptions, type HostEvent as ENetHostEvent, type DropCounters as ENetDropCounters, type Transmit as ENetTransmit } from "./host-core.ts";
 export * as enetWire from "./wire.ts";
-export { crc32 as enetCrc32 } from "./crc32.ts";

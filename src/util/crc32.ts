@@ -1,7 +1,7 @@
 /**
- * CRC-32 as ENet's enet_crc32 computes it: the reflected IEEE polynomial 0xEDB88320,
- * initial value 0xFFFFFFFF, final complement. C ENet stores the result in network
- * byte order, so the checksum field holds the big-endian bytes of the value returned here.
+ * CRC-32 with the reflected IEEE polynomial 0xEDB88320, initial value 0xFFFFFFFF and
+ * final complement: the one ENet's enet_crc32 computes (C ENet stores the result in
+ * network byte order) and the one in the gzip trailer (RFC 1952, little-endian there).
  */
 const TABLE = (() => {
   const t = new Uint32Array(256);
