@@ -10,16 +10,10 @@ import {
   createCompressor,
   decompress,
   decompressDynamic,
-  deflateRawCompress,
-  fastlzCompressBound,
-  fastlzCompressInto,
-  fastlzDecodedLength,
-  fastlzDecompressInto,
-  gzipDecompressBounded,
-  zlibCompress,
-  zlibDecompressBounded,
-  zstdDecompressBounded,
 } from "../../src/index.ts";
+import { deflateRawCompress, gzipDecompressBounded, zlibCompress, zlibDecompressBounded } from "../../src/compress/deflate.ts";
+import { fastlzCompressBound, fastlzCompressInto, fastlzDecodedLength, fastlzDecompressInto } from "../../src/compress/fastlz.ts";
+import { zstdDecompressBounded } from "../../src/compress/zstd/decoder.ts";
 import { crc32 } from "../../src/util/crc32.ts";
 import { xxh64Low32 } from "../../src/compress/zstd/xxh64.ts";
 import { SeededRandom } from "../../src/util/prng.ts";

@@ -12,9 +12,9 @@ import {
   createCompressor,
   decompress,
   decompressDynamic,
-  zlibCompress,
   type Compressor,
 } from "../../src/index.ts";
+import { zlibCompress } from "../../src/compress/deflate.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { CORPUS_KINDS, generate } from "./support/corpus.ts";
 

@@ -3,7 +3,9 @@
 // and each decoder reads the other's output and agrees on corrupt input.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { RangeCoder, RangeCoderCompressor, createCompressor, CompressionMode } from "../../src/index.ts";
+import { createCompressor, CompressionMode } from "../../src/index.ts";
+import { RangeCoder } from "../../src/compress/range-coder.ts";
+import { RangeCoderCompressor } from "../../src/compress/range-coder-compressor.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { CORPUS_KINDS, corpusLength, generate } from "./support/corpus.ts";
 import { libenetUnavailableReason, runLibenet, type LibenetRequest } from "./support/libenet.ts";
