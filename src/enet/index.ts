@@ -3,4 +3,3 @@ export { ENetConnection, type ENetConnectOptions, type ENetEvent, type ENetHostO
 export { ENetPacketPeer } from "./packet-peer.ts";
 export { EventType, PacketFlags, PeerState, PeerStatistic, HostStatistic } from "./enums.ts";
 export { HostCore as ENetHostCore, type HostCoreOptions as ENetHostCoreOptions, type HostEvent as ENetHostEvent, type DropCounters as ENetDropCounters, type Transmit as ENetTransmit } from "./host-core.ts";
-export * as enetWire from "./wire.ts";
