@@ -7,9 +7,10 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CompressionMode } from "../../src/compress/types.ts";
 import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
-import { ConnectionStatus, ENetMultiplayerPeer, TransferMode, encodeGodot3EnetPacket, encodeGodot3EnetSysMsg } from "../../src/multiplayer/index.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
+import { encodeGodot3EnetPacket, encodeGodot3EnetSysMsg } from "../../src/multiplayer/godot3-enet-framing.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
-import { freeUdpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track, joinTwoClients, secondGodotClientTalks } from "./godot3-live.ts";
+import { freeUdpPort, godotAvailable, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track, joinTwoClients, secondGodotClientTalks } from "./godot3-live.ts";
 
 const available = godotAvailable();
 const skip = available === true ? false : available.skip;

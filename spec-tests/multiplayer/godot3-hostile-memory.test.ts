@@ -5,16 +5,10 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
-import {
-  ConnectionStatus,
-  ENetMultiplayerPeer,
-  WebSocketMultiplayerPeer,
-  encodeGodot3EnetPacket,
-  encodeGodot3EnetSysMsg,
-  encodeGodot3WsMessage,
-  encodeGodot3WsSys,
-  MULTIPLAYER_MAX_KNOWN_REMOTE_PEERS,
-} from "../../src/multiplayer/index.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { encodeGodot3EnetPacket, encodeGodot3EnetSysMsg } from "../../src/multiplayer/godot3-enet-framing.ts";
+import { encodeGodot3WsMessage, encodeGodot3WsSys } from "../../src/multiplayer/godot3-websocket-framing.ts";
+import { MAX_KNOWN_REMOTE_PEERS as MULTIPLAYER_MAX_KNOWN_REMOTE_PEERS } from "../../src/multiplayer/multiplayer-peer.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";

@@ -4,7 +4,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection, PacketFlags } from "../../src/enet/index.ts";
-import { ConnectionStatus, ENetMultiplayerPeer, WebSocketMultiplayerPeer, encodeGodot3EnetPacket, encodeGodot3WsMessage, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { encodeGodot3EnetPacket } from "../../src/multiplayer/godot3-enet-framing.ts";
+import { encodeGodot3WsMessage } from "../../src/multiplayer/godot3-websocket-framing.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";

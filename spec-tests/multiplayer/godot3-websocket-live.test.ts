@@ -4,10 +4,11 @@
 // framing, SYS_ID / SYS_ADD / SYS_DEL, targets > 0 / 0 / < 0, relay between clients through the server.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ConnectionStatus, WebSocketMultiplayerPeer, encodeGodot3WsMessage, encodeGodot3WsSys } from "../../src/multiplayer/index.ts";
+import { ConnectionStatus, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { encodeGodot3WsMessage, encodeGodot3WsSys } from "../../src/multiplayer/godot3-websocket-framing.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
-import { freeTcpPort, godotAvailable, has, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track, joinTwoClients, secondGodotClientTalks } from "./godot3-live.ts";
+import { freeTcpPort, godotAvailable, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track, joinTwoClients, secondGodotClientTalks } from "./godot3-live.ts";
 
 const available = godotAvailable();
 const skip = available === true ? false : available.skip;
