@@ -53,8 +53,13 @@ export class BlockCompressor {
     this.store.reset();
     const params = this.params!;
     if (params.optimal) {
-      this.optimalParser ??= new OptimalParser();
-      this.optimalParser.parseBlock(this.finder, start, end, params.searchDepth, this.store);
+      // A lazy parse first, only to price symbols realistically; then the real one.
+      const parser = (this.optimalParser ??= new OptimalParser());
+      this.finder.parseBlock(start, end, this.store);
+      this.finder.restoreState();
+      parser.setPrices(this.store, start, end, this.finder.rep);
+      this.store.reset();
+      parser.parseBlock(this.finder, start, end, params.searchDepth, params.niceLength, this.store);
     } else {
       this.finder.parseBlock(start, end, this.store);
     }

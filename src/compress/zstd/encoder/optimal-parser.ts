@@ -13,12 +13,8 @@ import type { SequenceStore } from "./sequences.ts";
 
 /** Most improving chain matches kept per position. */
 const MAX_CANDIDATES = 64;
-/** Rough FSE symbol costs in bits; the extra bits of each code are added exactly. */
-const LL_SYMBOL_BITS = 2.5;
-const ML_SYMBOL_BITS = 3.5;
-const OF_SYMBOL_BITS = 4;
-/** A repeat offset's code is one of three small symbols; the first is the most frequent. */
-const REP_SYMBOL_BITS = [1.5, 2.5, 3] as const;
+/** Largest price given to a symbol never seen in the statistics (bits). */
+const UNSEEN_SYMBOL_BITS = 12;
 
 export class OptimalParser {
   private capacity = 0;
@@ -31,8 +27,18 @@ export class OptimalParser {
   private rep2 = new Int32Array(0);
   private readonly candidateLengths = new Int32Array(MAX_CANDIDATES);
   private readonly candidateOffsets = new Int32Array(MAX_CANDIDATES);
+  // Prices in bits, from a first (lazy) parse of the same block: the symbols a
+  // real encoding of this block uses, not a guess.
   private readonly literalBits = new Float64Array(256);
-  private readonly byteCounts = new Uint32Array(256);
+  private readonly llBits = new Float64Array(36);
+  private readonly mlBits = new Float64Array(53);
+  private readonly ofBits = new Float64Array(32);
+  private readonly literalCounts = new Uint32Array(256);
+  private readonly llCounts = new Uint32Array(36);
+  private readonly mlCounts = new Uint32Array(53);
+  private readonly ofCounts = new Uint32Array(32);
+  /** Offset of the sample parse's match covering each block position (0 = none). */
+  private hintOffset = new Int32Array(0);
   private pathLengths = new Int32Array(0);
   private pathOffsets = new Int32Array(0);
   private pathStarts = new Int32Array(0);
@@ -47,18 +53,18 @@ export class OptimalParser {
     this.rep0 = new Int32Array(size + 1);
     this.rep1 = new Int32Array(size + 1);
     this.rep2 = new Int32Array(size + 1);
+    this.hintOffset = new Int32Array(size);
     this.pathLengths = new Int32Array(size);
     this.pathOffsets = new Int32Array(size);
     this.pathStarts = new Int32Array(size);
   }
 
   /** Parses [start, end) into `store` with `finder`'s tables and repeat offsets. */
-  parseBlock(finder: MatchFinder, start: number, end: number, depth: number, store: SequenceStore): void {
+  parseBlock(finder: MatchFinder, start: number, end: number, depth: number, jumpLength: number, store: SequenceStore): void {
     const src = finder.source;
     const n = end - start;
     this.ensureCapacity(n);
-    this.estimateLiteralCosts(src, start, end);
-    const { price, fromLength, fromOffset, literalRun, rep0, rep1, rep2, literalBits } = this;
+    const { price, fromLength, fromOffset, literalRun, rep0, rep1, rep2, literalBits, llBits, mlBits, ofBits } = this;
     const lengths = this.candidateLengths;
     const offsets = this.candidateOffsets;
     const maxOffset = finder.maxOffset;
@@ -88,8 +94,7 @@ export class OptimalParser {
       }
       if (i > lastMatchStart) continue;
 
-      const llCode = literalLengthCode(run);
-      const sequenceBase = base + LL_SYMBOL_BITS + LL_BITS[llCode] + ML_SYMBOL_BITS;
+      const sequenceBase = base + llBits[literalLengthCode(run)];
       const maxDistance = Math.min(p, maxOffset);
       let longest = 0;
 
@@ -99,8 +104,9 @@ export class OptimalParser {
         if (off <= 0 || off > maxDistance) continue;
         const len = finder.matchLengthAt(p, off, end);
         if (len < 3) continue;
-        const cost = sequenceBase + REP_SYMBOL_BITS[k];
-        for (let l = 3; l <= len; l++) this.relax(i, i + l, cost + ML_BITS[matchLengthCode(l)], off, l, run);
+        // Repeat candidate k is coded as Offset_Value k + 1.
+        const cost = sequenceBase + ofBits[k === 0 ? 0 : 1];
+        for (let l = 3; l <= len; l++) this.relax(i, i + l, cost + mlBits[matchLengthCode(l)], off, l, run);
         if (len > longest) longest = len;
       }
 
@@ -109,15 +115,27 @@ export class OptimalParser {
       let from = 4;
       for (let j = 0; j < count; j++) {
         const off = offsets[j];
-        const cost = sequenceBase + OF_SYMBOL_BITS + highBit(off + 3);
+        const cost = sequenceBase + ofBits[highBit(off + 3)];
         const len = lengths[j];
-        for (let l = from; l <= len; l++) this.relax(i, i + l, cost + ML_BITS[matchLengthCode(l)], off, l, run);
+        for (let l = from; l <= len; l++) this.relax(i, i + l, cost + mlBits[matchLengthCode(l)], off, l, run);
         from = len + 1;
         if (len > longest) longest = len;
       }
 
-      // A very long match is taken whole: searching inside it costs time and rarely pays.
-      if (longest >= 64 && price[i + longest] < Infinity) {
+      // The sample parse searched deeper: its match through this position is a candidate too.
+      const hint = this.hintOffset[i];
+      if (hint > 0 && hint <= maxDistance) {
+        const len = finder.matchLengthAt(p, hint, end);
+        if (len >= 4) {
+          const cost = sequenceBase + ofBits[highBit(hint + 3)];
+          for (let l = 4; l <= len; l++) this.relax(i, i + l, cost + mlBits[matchLengthCode(l)], hint, l, run);
+          if (len > longest) longest = len;
+        }
+      }
+
+      // A match of the "nice" length is taken whole: searching inside it costs
+      // quadratic time on repetitive data and rarely pays.
+      if (longest >= jumpLength && price[i + longest] < Infinity) {
         const jumpTo = i + longest;
         for (let k = i + 1; k < jumpTo; k++) price[k] = Infinity;
         i = jumpTo - 1;
@@ -176,12 +194,84 @@ export class OptimalParser {
     }
   }
 
-  /** Literal prices from the block's byte frequencies (bits = -log2 p, smoothed). */
-  private estimateLiteralCosts(src: Uint8Array, start: number, end: number): void {
-    const counts = this.byteCounts;
-    counts.fill(0);
-    for (let p = start; p < end; p++) counts[src[p]]++;
-    const total = end - start + 256;
-    for (let b = 0; b < 256; b++) this.literalBits[b] = Math.log2(total / (counts[b] + 1));
+  /**
+   * Decodes the sample's Offset_Values back to offsets (by the repeat-offset
+   * rules, from the reps the block started with) and marks every position each
+   * match covers with its offset.
+   */
+  private recordHints(sample: SequenceStore, size: number, initialReps: Int32Array): void {
+    const hint = this.hintOffset;
+    hint.fill(0, 0, size);
+    let r0 = initialReps[0];
+    let r1 = initialReps[1];
+    let r2 = initialReps[2];
+    let pos = 0;
+    for (let i = 0; i < sample.count; i++) {
+      const ll = sample.litLength[i];
+      const value = sample.offsetValue[i];
+      let off: number;
+      if (value > 3) {
+        off = value - 3;
+        r2 = r1;
+        r1 = r0;
+        r0 = off;
+      } else {
+        const index = ll === 0 ? value : value - 1; // 0 = rep0, 1 = rep1, 2 = rep2, 3 = rep0 - 1
+        if (index === 0) {
+          off = r0;
+        } else if (index === 1) {
+          off = r1;
+          r1 = r0;
+          r0 = off;
+        } else if (index === 2) {
+          off = r2;
+          r2 = r1;
+          r1 = r0;
+          r0 = off;
+        } else {
+          off = r0 - 1;
+          r2 = r1;
+          r1 = r0;
+          r0 = off;
+        }
+      }
+      pos += ll;
+      const matchEnd = Math.min(size, pos + sample.matchLength[i]);
+      for (let p = pos; p < matchEnd; p++) hint[p] = off;
+      pos = matchEnd;
+    }
+  }
+
+  /**
+   * Sets prices from a parse of the block (`sample`): -log2 of each symbol's
+   * frequency there, plus the code's extra bits where they are fixed.
+   */
+  setPrices(sample: SequenceStore, start: number, end: number, initialReps: Int32Array): void {
+    this.ensureCapacity(end - start);
+    this.recordHints(sample, end - start, initialReps);
+    const lc = this.literalCounts;
+    lc.fill(0);
+    for (let i = 0; i < sample.literalCount; i++) lc[sample.literals[i]]++;
+    priceFromCounts(lc, sample.literalCount, this.literalBits);
+    this.llCounts.fill(0);
+    this.mlCounts.fill(0);
+    this.ofCounts.fill(0);
+    for (let i = 0; i < sample.count; i++) {
+      this.llCounts[literalLengthCode(sample.litLength[i])]++;
+      this.mlCounts[matchLengthCode(sample.matchLength[i])]++;
+      this.ofCounts[highBit(sample.offsetValue[i])]++;
+    }
+    priceFromCounts(this.llCounts, sample.count, this.llBits);
+    priceFromCounts(this.mlCounts, sample.count, this.mlBits);
+    priceFromCounts(this.ofCounts, sample.count, this.ofBits);
+    for (let c = 0; c < 36; c++) this.llBits[c] += LL_BITS[c];
+    for (let c = 0; c < 53; c++) this.mlBits[c] += ML_BITS[c];
+    for (let c = 0; c < 32; c++) this.ofBits[c] += c;
+  }
+}
+
+function priceFromCounts(counts: Uint32Array, total: number, bits: Float64Array): void {
+  for (let s = 0; s < counts.length; s++) {
+    bits[s] = counts[s] === 0 ? Math.min(UNSEEN_SYMBOL_BITS, Math.log2(total + 2) + 1) : Math.log2((total + 1) / counts[s]);
   }
 }
