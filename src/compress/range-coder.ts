@@ -49,31 +49,30 @@ const PARENT = 7;
 const SLOTS = 8;
 const SLOT_SHIFT = 3;
 
+/** Offset of the first pool slot past the point where libenet restarts the model. */
+const POOL_RESTART_OFFSET = (ENET_RANGE_CODER_SYMBOL_POOL - ENET_SUBCONTEXT_ORDER) << SLOT_SHIFT;
+/** A bound on a single input's length before gathering gives up (ENet datagrams are tiny). */
+const MAX_GATHER = 0x7fffffff;
+
 /**
  * One coder's model and scratch state. Create one per host/connection and reuse
- * it: compress/decompress allocate nothing.
+ * it: compress/decompress allocate nothing (except growing the gather buffer
+ * the first time a split input is larger than any before).
+ *
+ * Speed: each direction is one function whose coder state (low, range, code,
+ * positions, model cursor) lives in locals; the tree walks and the range
+ * renormalisation are written out in place rather than called, because V8
+ * keeps locals in registers but must load/store object fields on every use.
+ * low/range/code are kept as int32 bit patterns (the uint32 values libenet uses,
+ * reinterpreted), so they never become heap numbers; unsigned comparisons are
+ * done on shifted values.
  */
 export class RangeCoder {
   private readonly pool = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL * SLOTS);
-  private nextSymbol = 0;
-  /** Offset of the highest-order context for the next byte. */
-  private predicted = 0;
-  private order = 0;
+  /** Split inputs are copied here once so the coder reads one flat array. */
+  private gathered = new Uint8Array(0);
   /** Whether the last decompressInto returned 0 only because the output did not fit. */
   outOfRoom = false;
-
-  // Results of the last context lookup (16-bit, like libenet's locals).
-  private foundUnder = 0;
-  private foundCount = 0;
-  private foundValue = 0;
-
-  // Coder state shared by the encode/decode helpers during one call.
-  private low = 0;
-  private range = 0;
-  private code = 0;
-  private io: Uint8Array = EMPTY;
-  private ioPos = 0;
-  private ioEnd = 0;
 
   /**
    * Compress the concatenation of `inputs` into `out[0..outLimit)`.
@@ -81,94 +80,170 @@ export class RangeCoder {
    * enet_range_coder_compress returns 0 (empty input, or output would pass outLimit).
    */
   compressInto(inputs: Uint8Array | readonly Uint8Array[], out: Uint8Array, outLimit: number): number {
-    const limit = Math.min(outLimit, out.length);
-    let inputLength = 0;
-    if (inputs instanceof Uint8Array) inputLength = inputs.length;
-    else for (let i = 0; i < inputs.length; i++) inputLength += inputs[i]!.length;
-    if (inputLength <= 0) return 0;
-
-    this.io = out;
-    this.ioPos = 0;
-    this.ioEnd = limit;
-    this.low = 0;
-    this.range = 0xffffffff;
-    this.predicted = 0;
-    this.order = 0;
-    this.resetModel();
-    let ok = true;
-    if (inputs instanceof Uint8Array) ok = this.encodeBytes(inputs);
-    else for (let b = 0; b < inputs.length && ok; b++) ok = this.encodeBytes(inputs[b]!);
-    // Flush: emit the remaining significant bytes of `low`.
-    let low = this.low;
-    while (ok && low !== 0) {
-      if (this.ioPos >= this.ioEnd) ok = false;
-      else {
-        out[this.ioPos++] = low >>> 24;
-        low = (low << 8) >>> 0;
-      }
+    let data: Uint8Array;
+    if (inputs instanceof Uint8Array) data = inputs;
+    else if (inputs.length === 1) data = inputs[0]!;
+    else {
+      const gathered = this.gather(inputs);
+      if (gathered === null) return 0;
+      data = gathered;
     }
-    this.io = EMPTY;
-    return ok ? this.ioPos : 0;
+    const n = this.encodeAll(data, out, Math.min(outLimit, out.length));
+    return n;
   }
 
-  /** Code each byte of `data`, continuing the current model; false when the output is full. */
-  private encodeBytes(data: Uint8Array): boolean {
+  /** The concatenation of `inputs` in the reused gather buffer (a view of its first bytes). */
+  private gather(inputs: readonly Uint8Array[]): Uint8Array | null {
+    let length = 0;
+    for (let i = 0; i < inputs.length; i++) length += inputs[i]!.length;
+    if (length > MAX_GATHER) return null;
+    if (this.gathered.length < length) {
+      try {
+        this.gathered = new Uint8Array(Math.max(length, this.gathered.length * 2));
+      } catch {
+        return null;
+      }
+    }
+    const gathered = this.gathered;
+    let pos = 0;
+    for (let i = 0; i < inputs.length; i++) {
+      gathered.set(inputs[i]!, pos);
+      pos += inputs[i]!.length;
+    }
+    return gathered.subarray(0, length);
+  }
+
+  private encodeAll(data: Uint8Array, out: Uint8Array, outEnd: number): number {
+    const length = data.length;
+    if (length <= 0) return 0;
     const pool = this.pool;
-    for (let i = 0; i < data.length; i++) {
+    let outPos = 0;
+    let low = 0;
+    let range = -1; // 0xffffffff
+    let predicted = ROOT;
+    let order = 0;
+    let nextSymbol = resetModel(pool);
+
+    for (let i = 0; i < length; i++) {
       const value = data[i]!;
       let link = LINK_PREDICTED;
-      let coded = false;
-      for (let sub = this.predicted; sub !== ROOT; sub = pool[sub + PARENT]!) {
-        const symbol = this.contextEncode(sub, value, ENET_SUBCONTEXT_SYMBOL_DELTA, 0);
-        if (link === LINK_PREDICTED) this.predicted = symbol;
+      // Walk from the highest-order context down to the root until one codes the byte.
+      let context = predicted;
+      for (;;) {
+        const isRoot = context === ROOT;
+        const update = isRoot ? ENET_CONTEXT_SYMBOL_DELTA : ENET_SUBCONTEXT_SYMBOL_DELTA;
+        const minimum = isRoot ? ENET_CONTEXT_SYMBOL_MINIMUM : 0;
+
+        // Find or insert `value` in the context's tree (libenet's ENET_CONTEXT_ENCODE).
+        let under = value * minimum;
+        let count = minimum;
+        let symbol: number;
+        let node = pool[context + SYMBOLS]!;
+        if (node === 0) {
+          symbol = nextSymbol;
+          nextSymbol += SLOTS;
+          initSymbol(pool, symbol, value, update);
+          pool[context + SYMBOLS] = symbol;
+        } else {
+          for (;;) {
+            const valueCount = pool[node + VALUE_COUNT]!;
+            const nodeValue = valueCount & 0xff;
+            if (value < nodeValue) {
+              pool[node + UNDER] += update;
+              const left = pool[node + LEFT]!;
+              if (left !== 0) {
+                node = left;
+                continue;
+              }
+              symbol = nextSymbol;
+              nextSymbol += SLOTS;
+              initSymbol(pool, symbol, value, update);
+              pool[node + LEFT] = symbol;
+            } else if (value > nodeValue) {
+              under = (under + pool[node + UNDER]!) & 0xffff;
+              const right = pool[node + RIGHT]!;
+              if (right !== 0) {
+                node = right;
+                continue;
+              }
+              symbol = nextSymbol;
+              nextSymbol += SLOTS;
+              initSymbol(pool, symbol, value, update);
+              pool[node + RIGHT] = symbol;
+            } else {
+              const nodeCount = valueCount >>> 8;
+              count = (count + nodeCount) & 0xffff;
+              under = (under + pool[node + UNDER]! - nodeCount) & 0xffff;
+              pool[node + UNDER] += update;
+              pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + update) & 0xff) << 8);
+              symbol = node;
+            }
+            break;
+          }
+        }
+        if (link === LINK_PREDICTED) predicted = symbol;
         else pool[link + PARENT] = symbol;
         link = symbol;
-        const contextTotal = pool[sub + TOTAL]!;
-        const count = this.foundCount;
-        if (count > 0) {
-          if (!this.encode(pool[sub + ESCAPES]! + this.foundUnder, count, contextTotal)) return false;
-        } else {
-          const escapes = pool[sub + ESCAPES]!;
-          if (escapes > 0 && escapes < contextTotal) {
-            if (!this.encode(0, escapes, contextTotal)) return false;
-          }
-          pool[sub + ESCAPES] += ENET_SUBCONTEXT_ESCAPE_DELTA;
-          pool[sub + TOTAL] += ENET_SUBCONTEXT_ESCAPE_DELTA;
-        }
-        pool[sub + TOTAL] += ENET_SUBCONTEXT_SYMBOL_DELTA;
-        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || pool[sub + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
-          this.rescaleContext(sub, 0);
-        }
-        if (count > 0) {
-          coded = true;
-          break;
-        }
-      }
-      if (!coded) {
-        const symbol = this.contextEncode(ROOT, value, ENET_CONTEXT_SYMBOL_DELTA, ENET_CONTEXT_SYMBOL_MINIMUM);
-        if (link === LINK_PREDICTED) this.predicted = symbol;
-        else pool[link + PARENT] = symbol;
-        const count = this.foundCount;
-        if (!this.encode(pool[ROOT + ESCAPES]! + this.foundUnder, count, pool[ROOT + TOTAL]!)) return false;
-        pool[ROOT + TOTAL] += ENET_CONTEXT_SYMBOL_DELTA;
-        if (count > ROOT_COUNT_RESCALE_THRESHOLD || pool[ROOT + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
-          this.rescaleContext(ROOT, ENET_CONTEXT_SYMBOL_MINIMUM);
-        }
-      }
-      this.advanceContext();
-    }
-    return true;
-  }
 
-  /** Move to the next byte's context, restarting the model when the symbol pool is nearly full. */
-  private advanceContext(): void {
-    if (this.order >= ENET_SUBCONTEXT_ORDER) this.predicted = this.pool[this.predicted + PARENT]!;
-    else this.order++;
-    if (this.nextSymbol >= ENET_RANGE_CODER_SYMBOL_POOL - ENET_SUBCONTEXT_ORDER) {
-      this.resetModel();
-      this.predicted = 0;
-      this.order = 0;
+        let total = pool[context + TOTAL]!;
+        const escapes = pool[context + ESCAPES]!;
+        // The interval to code: the symbol's, or the escape's (none when the
+        // context cannot escape yet, or has nothing else to code).
+        let codeUnder = 0;
+        let codeCount = 0;
+        if (count > 0) {
+          codeUnder = escapes + under;
+          codeCount = count;
+        } else if (escapes > 0 && escapes < total) {
+          codeCount = escapes;
+        }
+        if (codeCount > 0) {
+          range = ((range >>> 0) / total) | 0;
+          low = (low + Math.imul(codeUnder, range)) | 0;
+          range = Math.imul(range, codeCount);
+          for (;;) {
+            // Stop once the top byte of low is not settled yet (low and low + range differ in it).
+            if (((low ^ (low + range)) & 0xff000000) !== 0) {
+              if (range >>> 16 !== 0) break;
+              // Carry-less coder: shrink the range so it stops short of the byte boundary.
+              range = -low & (ENET_RANGE_CODER_BOTTOM - 1);
+            }
+            if (outPos >= outEnd) return 0;
+            out[outPos++] = low >>> 24;
+            range <<= 8;
+            low <<= 8;
+          }
+        }
+        if (count <= 0) {
+          pool[context + ESCAPES] = escapes + ENET_SUBCONTEXT_ESCAPE_DELTA;
+          total += ENET_SUBCONTEXT_ESCAPE_DELTA;
+        }
+        total = (total + update) & 0xffff;
+        pool[context + TOTAL] = total;
+        if (total > TOTAL_RESCALE_THRESHOLD || count > (isRoot ? ROOT_COUNT_RESCALE_THRESHOLD : SUBCONTEXT_COUNT_RESCALE_THRESHOLD)) {
+          rescaleContext(pool, context, minimum);
+        }
+        if (count > 0) break;
+        context = pool[context + PARENT]!;
+      }
+
+      // Next byte's context; restart the model when the symbol pool is nearly full.
+      if (order >= ENET_SUBCONTEXT_ORDER) predicted = pool[predicted + PARENT]!;
+      else order++;
+      if (nextSymbol >= POOL_RESTART_OFFSET) {
+        nextSymbol = resetModel(pool);
+        predicted = ROOT;
+        order = 0;
+      }
     }
+
+    // Flush: emit the remaining significant bytes of `low`.
+    while (low !== 0) {
+      if (outPos >= outEnd) return 0;
+      out[outPos++] = low >>> 24;
+      low <<= 8;
+    }
+    return outPos;
   }
 
   /**
@@ -179,331 +254,296 @@ export class RangeCoder {
    * consuming output, so the work is bounded by outLimit.
    */
   decompressInto(input: Uint8Array, out: Uint8Array, outLimit: number): number {
-    const limit = Math.min(outLimit, out.length);
-    if (input.length <= 0) return 0;
-    this.io = input;
-    this.ioPos = 0;
-    this.ioEnd = input.length;
-    this.low = 0;
-    this.range = 0xffffffff;
-    let code = 0;
-    for (let shift = 24; shift >= 0; shift -= 8) {
-      if (this.ioPos < this.ioEnd) code = (code | (input[this.ioPos++]! << shift)) >>> 0;
-    }
-    this.code = code;
-    this.predicted = 0;
-    this.order = 0;
     this.outOfRoom = false;
-    this.resetModel();
-    const result = this.decodeAll(out, limit);
-    this.io = EMPTY;
+    const result = this.decodeAll(input, out, Math.min(outLimit, out.length));
+    if (result < 0) {
+      this.outOfRoom = true;
+      return 0;
+    }
     return result;
   }
 
-  private decodeAll(out: Uint8Array, limit: number): number {
+  /** The decoded length, 0 for corrupt input, -1 when the output did not fit. */
+  private decodeAll(input: Uint8Array, out: Uint8Array, outEnd: number): number {
+    const inEnd = input.length;
+    if (inEnd <= 0) return 0;
     const pool = this.pool;
+    let inPos = 0;
+    let low = 0;
+    let range = -1; // 0xffffffff
+    let code = 0;
+    for (let shift = 24; shift >= 0; shift -= 8) {
+      if (inPos < inEnd) code |= input[inPos++]! << shift;
+    }
+    let predicted = ROOT;
+    let order = 0;
+    let nextSymbol = resetModel(pool);
     let outPos = 0;
+
     for (;;) {
-      let link = LINK_PREDICTED;
-      let bottom = 0;
-      let sub = this.predicted;
-      let found = false;
-      for (; sub !== ROOT; sub = pool[sub + PARENT]!) {
-        const contextEscapes = pool[sub + ESCAPES]!;
-        if (contextEscapes <= 0) continue;
-        const contextTotal = pool[sub + TOTAL]!;
-        if (contextEscapes >= contextTotal) continue;
-        let symbolCode = this.read(contextTotal);
-        if (symbolCode < contextEscapes) {
-          if (!this.decode(0, contextEscapes)) return 0;
+      // Walk from the highest-order context down until one decodes a symbol.
+      let context = predicted;
+      let found = ROOT; // the symbol decoded (libenet's `bottom`)
+      let value = 0;
+      for (;;) {
+        const isRoot = context === ROOT;
+        const escapes = pool[context + ESCAPES]!;
+        const total = pool[context + TOTAL]!;
+        // A subcontext that cannot escape yet, or holds nothing but escapes, codes nothing.
+        if (!isRoot && (escapes <= 0 || escapes >= total)) {
+          context = pool[context + PARENT]!;
           continue;
         }
-        symbolCode -= contextEscapes;
-        const symbol = this.contextDecode(sub, symbolCode, ENET_SUBCONTEXT_SYMBOL_DELTA, 0, false);
-        if (symbol < 0) return 0;
-        bottom = symbol;
-        const count = this.foundCount;
-        if (!this.decode(contextEscapes + this.foundUnder, count)) return 0;
-        pool[sub + TOTAL] += ENET_SUBCONTEXT_SYMBOL_DELTA;
-        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || pool[sub + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
-          this.rescaleContext(sub, 0);
+        range = ((range >>> 0) / total) | 0;
+        let symbolCode = (((code - low) >>> 0) / (range >>> 0)) & 0xffff;
+        let codeUnder = 0;
+        let codeCount = escapes;
+        let count = 0;
+        if (symbolCode >= escapes) {
+          symbolCode -= escapes;
+          // Find the symbol whose interval holds symbolCode (libenet's ENET_CONTEXT_DECODE).
+          let under = 0;
+          let node = pool[context + SYMBOLS]!;
+          if (isRoot) {
+            // Root context: minimum 1 per byte value, and a code between known
+            // symbols names a byte not seen yet, which is created.
+            count = ENET_CONTEXT_SYMBOL_MINIMUM;
+            if (node === 0) {
+              value = symbolCode & 0xff;
+              under = symbolCode;
+              found = nextSymbol;
+              nextSymbol += SLOTS;
+              initSymbol(pool, found, value, ENET_CONTEXT_SYMBOL_DELTA);
+              pool[ROOT + SYMBOLS] = found;
+            } else {
+              for (;;) {
+                const valueCount = pool[node + VALUE_COUNT]!;
+                const nodeValue = valueCount & 0xff;
+                const nodeCount = valueCount >>> 8;
+                const nodeUnder = pool[node + UNDER]!;
+                const after = (under + nodeUnder + nodeValue + 1) & 0xffff;
+                const before = nodeCount + 1;
+                if (symbolCode >= after) {
+                  under = (under + nodeUnder) & 0xffff;
+                  const right = pool[node + RIGHT]!;
+                  if (right !== 0) {
+                    node = right;
+                    continue;
+                  }
+                  value = (nodeValue + 1 + symbolCode - after) & 0xff;
+                  under = symbolCode;
+                  found = nextSymbol;
+                  nextSymbol += SLOTS;
+                  initSymbol(pool, found, value, ENET_CONTEXT_SYMBOL_DELTA);
+                  pool[node + RIGHT] = found;
+                } else if (symbolCode < after - before) {
+                  pool[node + UNDER] += ENET_CONTEXT_SYMBOL_DELTA;
+                  const left = pool[node + LEFT]!;
+                  if (left !== 0) {
+                    node = left;
+                    continue;
+                  }
+                  value = (nodeValue - 1 - (after - before - symbolCode - 1)) & 0xff;
+                  under = symbolCode;
+                  found = nextSymbol;
+                  nextSymbol += SLOTS;
+                  initSymbol(pool, found, value, ENET_CONTEXT_SYMBOL_DELTA);
+                  pool[node + LEFT] = found;
+                } else {
+                  value = nodeValue;
+                  count = (count + nodeCount) & 0xffff;
+                  under = (after - before) & 0xffff;
+                  pool[node + UNDER] += ENET_CONTEXT_SYMBOL_DELTA;
+                  pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + ENET_CONTEXT_SYMBOL_DELTA) & 0xff) << 8);
+                  found = node;
+                }
+                break;
+              }
+            }
+          } else {
+            // Subcontext: minimum 0; a code outside every known symbol is corrupt input.
+            if (node === 0) return 0;
+            for (;;) {
+              const valueCount = pool[node + VALUE_COUNT]!;
+              const nodeValue = valueCount & 0xff;
+              const nodeCount = valueCount >>> 8;
+              const after = (under + pool[node + UNDER]!) & 0xffff;
+              if (symbolCode >= after) {
+                under = after;
+                node = pool[node + RIGHT]!;
+                if (node === 0) return 0;
+                continue;
+              }
+              pool[node + UNDER] += ENET_SUBCONTEXT_SYMBOL_DELTA;
+              if (symbolCode < after - nodeCount) {
+                node = pool[node + LEFT]!;
+                if (node === 0) return 0;
+                continue;
+              }
+              value = nodeValue;
+              count = nodeCount;
+              under = (after - nodeCount) & 0xffff;
+              pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + ENET_SUBCONTEXT_SYMBOL_DELTA) & 0xff) << 8);
+              found = node;
+              break;
+            }
+          }
+          codeUnder = escapes + under;
+          codeCount = count;
         }
-        found = true;
+
+        // Consume the interval [codeUnder, codeUnder + codeCount) and refill code bytes.
+        low = (low + Math.imul(codeUnder, range)) | 0;
+        range = Math.imul(range, codeCount);
+        for (;;) {
+          if (((low ^ (low + range)) & 0xff000000) !== 0) {
+            if (range >>> 16 !== 0) break;
+            range = -low & (ENET_RANGE_CODER_BOTTOM - 1);
+          }
+          // Defensive: libenet would spin here forever; a valid stream never gets here.
+          if (range === 0) return 0;
+          code <<= 8;
+          if (inPos < inEnd) code |= input[inPos++]!;
+          range <<= 8;
+          low <<= 8;
+        }
+
+        if (count === 0) {
+          // An escape: out of the root it marks the end of the stream.
+          if (isRoot) return outPos;
+          context = pool[context + PARENT]!;
+          continue;
+        }
+        const newTotal = (total + (isRoot ? ENET_CONTEXT_SYMBOL_DELTA : ENET_SUBCONTEXT_SYMBOL_DELTA)) & 0xffff;
+        pool[context + TOTAL] = newTotal;
+        if (isRoot) {
+          if (count > ROOT_COUNT_RESCALE_THRESHOLD || newTotal > TOTAL_RESCALE_THRESHOLD) {
+            rescaleContext(pool, ROOT, ENET_CONTEXT_SYMBOL_MINIMUM);
+          }
+        } else if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || newTotal > TOTAL_RESCALE_THRESHOLD) {
+          rescaleContext(pool, context, 0);
+        }
         break;
       }
-      if (!found) {
-        const rootTotal = pool[ROOT + TOTAL]!;
-        const rootEscapes = pool[ROOT + ESCAPES]!;
-        let symbolCode = this.read(rootTotal);
-        if (symbolCode < rootEscapes) {
-          // The escape out of the order-0 context marks the end of the stream.
-          if (!this.decode(0, rootEscapes)) return 0;
-          break;
-        }
-        symbolCode -= rootEscapes;
-        const symbol = this.contextDecode(ROOT, symbolCode, ENET_CONTEXT_SYMBOL_DELTA, ENET_CONTEXT_SYMBOL_MINIMUM, true);
-        bottom = symbol;
-        const count = this.foundCount;
-        if (!this.decode(rootEscapes + this.foundUnder, count)) return 0;
-        pool[ROOT + TOTAL] += ENET_CONTEXT_SYMBOL_DELTA;
-        if (count > ROOT_COUNT_RESCALE_THRESHOLD || pool[ROOT + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
-          this.rescaleContext(ROOT, ENET_CONTEXT_SYMBOL_MINIMUM);
-        }
-        sub = ROOT;
-      }
-      const value = this.foundValue;
 
       // Teach the higher-order contexts that escaped the byte they just missed.
-      for (let patch = this.predicted; patch !== sub; patch = pool[patch + PARENT]!) {
-        const symbol = this.contextEncode(patch, value, ENET_SUBCONTEXT_SYMBOL_DELTA, 0);
-        if (link === LINK_PREDICTED) this.predicted = symbol;
+      let link = LINK_PREDICTED;
+      for (let patch = predicted; patch !== context; patch = pool[patch + PARENT]!) {
+        let count = 0;
+        let symbol: number;
+        let node = pool[patch + SYMBOLS]!;
+        if (node === 0) {
+          symbol = nextSymbol;
+          nextSymbol += SLOTS;
+          initSymbol(pool, symbol, value, ENET_SUBCONTEXT_SYMBOL_DELTA);
+          pool[patch + SYMBOLS] = symbol;
+        } else {
+          for (;;) {
+            const valueCount = pool[node + VALUE_COUNT]!;
+            const nodeValue = valueCount & 0xff;
+            if (value < nodeValue) {
+              pool[node + UNDER] += ENET_SUBCONTEXT_SYMBOL_DELTA;
+              const left = pool[node + LEFT]!;
+              if (left !== 0) {
+                node = left;
+                continue;
+              }
+              symbol = nextSymbol;
+              nextSymbol += SLOTS;
+              initSymbol(pool, symbol, value, ENET_SUBCONTEXT_SYMBOL_DELTA);
+              pool[node + LEFT] = symbol;
+            } else if (value > nodeValue) {
+              const right = pool[node + RIGHT]!;
+              if (right !== 0) {
+                node = right;
+                continue;
+              }
+              symbol = nextSymbol;
+              nextSymbol += SLOTS;
+              initSymbol(pool, symbol, value, ENET_SUBCONTEXT_SYMBOL_DELTA);
+              pool[node + RIGHT] = symbol;
+            } else {
+              count = valueCount >>> 8;
+              pool[node + UNDER] += ENET_SUBCONTEXT_SYMBOL_DELTA;
+              pool[node + VALUE_COUNT] = nodeValue | (((count + ENET_SUBCONTEXT_SYMBOL_DELTA) & 0xff) << 8);
+              symbol = node;
+            }
+            break;
+          }
+        }
+        if (link === LINK_PREDICTED) predicted = symbol;
         else pool[link + PARENT] = symbol;
         link = symbol;
-        const count = this.foundCount;
+        let total = pool[patch + TOTAL]!;
         if (count <= 0) {
           pool[patch + ESCAPES] += ENET_SUBCONTEXT_ESCAPE_DELTA;
-          pool[patch + TOTAL] += ENET_SUBCONTEXT_ESCAPE_DELTA;
+          total += ENET_SUBCONTEXT_ESCAPE_DELTA;
         }
-        pool[patch + TOTAL] += ENET_SUBCONTEXT_SYMBOL_DELTA;
-        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || pool[patch + TOTAL]! > TOTAL_RESCALE_THRESHOLD) {
-          this.rescaleContext(patch, 0);
+        total = (total + ENET_SUBCONTEXT_SYMBOL_DELTA) & 0xffff;
+        pool[patch + TOTAL] = total;
+        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || total > TOTAL_RESCALE_THRESHOLD) {
+          rescaleContext(pool, patch, 0);
         }
       }
-      if (link === LINK_PREDICTED) this.predicted = bottom;
-      else pool[link + PARENT] = bottom;
+      if (link === LINK_PREDICTED) predicted = found;
+      else pool[link + PARENT] = found;
 
-      if (outPos >= limit) {
-        this.outOfRoom = true;
-        return 0;
-      }
+      if (outPos >= outEnd) return -1;
       out[outPos++] = value;
-      this.advanceContext();
-    }
-    return outPos;
-  }
 
-  private resetModel(): void {
-    this.nextSymbol = 0;
-    const root = this.createSymbol(0, 0);
-    this.pool[root + ESCAPES] = ENET_CONTEXT_ESCAPE_MINIMUM;
-    this.pool[root + TOTAL] = ENET_CONTEXT_ESCAPE_MINIMUM + 256 * ENET_CONTEXT_SYMBOL_MINIMUM;
-  }
-
-  private createSymbol(value: number, count: number): number {
-    const s = this.nextSymbol++ << SLOT_SHIFT;
-    const pool = this.pool;
-    pool[s + VALUE_COUNT] = value | (count << 8);
-    pool[s + UNDER] = count;
-    pool[s + LEFT] = 0;
-    pool[s + RIGHT] = 0;
-    pool[s + SYMBOLS] = 0;
-    pool[s + ESCAPES] = 0;
-    pool[s + TOTAL] = 0;
-    pool[s + PARENT] = 0;
-    return s;
-  }
-
-  /**
-   * Find or insert `value` in `context`'s tree, adding `update` to its count.
-   * Sets foundUnder (cumulative count below it, with `minimum` per smaller byte
-   * value) and foundCount (its count before the update plus `minimum`; just
-   * `minimum` when the symbol is new).
-   */
-  private contextEncode(context: number, value: number, update: number, minimum: number): number {
-    const pool = this.pool;
-    let under = value * minimum;
-    let count = minimum;
-    let symbol: number;
-    let node = pool[context + SYMBOLS]!;
-    if (node === 0) {
-      symbol = this.createSymbol(value, update);
-      pool[context + SYMBOLS] = symbol;
-    } else {
-      for (;;) {
-        const valueCount = pool[node + VALUE_COUNT]!;
-        const nodeValue = valueCount & 0xff;
-        if (value < nodeValue) {
-          pool[node + UNDER] += update;
-          const left = pool[node + LEFT]!;
-          if (left !== 0) {
-            node = left;
-            continue;
-          }
-          symbol = this.createSymbol(value, update);
-          pool[node + LEFT] = symbol;
-        } else if (value > nodeValue) {
-          under = (under + pool[node + UNDER]!) & 0xffff;
-          const right = pool[node + RIGHT]!;
-          if (right !== 0) {
-            node = right;
-            continue;
-          }
-          symbol = this.createSymbol(value, update);
-          pool[node + RIGHT] = symbol;
-        } else {
-          const nodeCount = valueCount >>> 8;
-          count = (count + nodeCount) & 0xffff;
-          under = (under + pool[node + UNDER]! - nodeCount) & 0xffff;
-          pool[node + UNDER] += update;
-          pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + update) & 0xff) << 8);
-          symbol = node;
-        }
-        break;
+      if (order >= ENET_SUBCONTEXT_ORDER) predicted = pool[predicted + PARENT]!;
+      else order++;
+      if (nextSymbol >= POOL_RESTART_OFFSET) {
+        nextSymbol = resetModel(pool);
+        predicted = ROOT;
+        order = 0;
       }
     }
-    this.foundUnder = under;
-    this.foundCount = count;
-    return symbol;
-  }
-
-  /**
-   * Find the symbol whose interval holds `code` in `context`. In the root
-   * context (`createMissing`), a code between known symbols names a byte not yet
-   * seen, which is created; in a subcontext that means corrupt input (-1).
-   * Sets foundValue, foundUnder and foundCount like contextEncode.
-   */
-  private contextDecode(context: number, code: number, update: number, minimum: number, createMissing: boolean): number {
-    const pool = this.pool;
-    let under = 0;
-    let count = minimum;
-    let value = 0;
-    let symbol: number;
-    let node = pool[context + SYMBOLS]!;
-    if (node === 0) {
-      if (!createMissing) return -1;
-      value = Math.floor(code / minimum) & 0xff;
-      under = (code - (code % minimum)) & 0xffff;
-      symbol = this.createSymbol(value, update);
-      pool[context + SYMBOLS] = symbol;
-    } else {
-      for (;;) {
-        const valueCount = pool[node + VALUE_COUNT]!;
-        const nodeValue = valueCount & 0xff;
-        const nodeCount = valueCount >>> 8;
-        const nodeUnder = pool[node + UNDER]!;
-        const after = (under + nodeUnder + (nodeValue + 1) * minimum) & 0xffff;
-        const before = (nodeCount + minimum) & 0xffff;
-        if (code >= after) {
-          under = (under + nodeUnder) & 0xffff;
-          const right = pool[node + RIGHT]!;
-          if (right !== 0) {
-            node = right;
-            continue;
-          }
-          if (!createMissing) return -1;
-          const skipped = code - after;
-          value = (nodeValue + 1 + Math.floor(skipped / minimum)) & 0xff;
-          under = (code - (skipped % minimum)) & 0xffff;
-          symbol = this.createSymbol(value, update);
-          pool[node + RIGHT] = symbol;
-        } else if (code < after - before) {
-          pool[node + UNDER] += update;
-          const left = pool[node + LEFT]!;
-          if (left !== 0) {
-            node = left;
-            continue;
-          }
-          if (!createMissing) return -1;
-          const skipped = after - before - code - 1;
-          value = (nodeValue - 1 - Math.floor(skipped / minimum)) & 0xff;
-          under = (code - (skipped % minimum)) & 0xffff;
-          symbol = this.createSymbol(value, update);
-          pool[node + LEFT] = symbol;
-        } else {
-          value = nodeValue;
-          count = (count + nodeCount) & 0xffff;
-          under = (after - before) & 0xffff;
-          pool[node + UNDER] += update;
-          pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + update) & 0xff) << 8);
-          symbol = node;
-        }
-        break;
-      }
-    }
-    this.foundValue = value;
-    this.foundUnder = under;
-    this.foundCount = count;
-    return symbol;
-  }
-
-  /** Halve every count in the tree rooted at `symbol`; returns the new sum (16-bit). */
-  private rescaleTree(symbol: number): number {
-    const pool = this.pool;
-    let total = 0;
-    let node = symbol;
-    for (;;) {
-      const valueCount = pool[node + VALUE_COUNT]!;
-      const oldCount = valueCount >>> 8;
-      const newCount = oldCount - (oldCount >> 1);
-      pool[node + VALUE_COUNT] = (valueCount & 0xff) | (newCount << 8);
-      pool[node + UNDER] = newCount;
-      const left = pool[node + LEFT]!;
-      if (left !== 0) pool[node + UNDER] += this.rescaleTree(left);
-      total = (total + pool[node + UNDER]!) & 0xffff;
-      const right = pool[node + RIGHT]!;
-      if (right === 0) break;
-      node = right;
-    }
-    return total;
-  }
-
-  private rescaleContext(context: number, minimum: number): void {
-    const pool = this.pool;
-    const tree = pool[context + SYMBOLS]!;
-    pool[context + TOTAL] = tree !== 0 ? this.rescaleTree(tree) : 0;
-    pool[context + ESCAPES] -= pool[context + ESCAPES]! >> 1;
-    pool[context + TOTAL] += pool[context + ESCAPES]! + 256 * minimum;
-  }
-
-  /** Narrow the range to [under, under+count) of `total` and shift out settled bytes. */
-  private encode(under: number, count: number, total: number): boolean {
-    let range = (this.range / total) >>> 0;
-    let low = (this.low + Math.imul(under, range)) >>> 0;
-    range = Math.imul(range, count) >>> 0;
-    for (;;) {
-      if ((low ^ ((low + range) >>> 0)) >>> 0 >= ENET_RANGE_CODER_TOP) {
-        if (range >= ENET_RANGE_CODER_BOTTOM) break;
-        // Carry-less coder: shrink the range so it stops short of the byte boundary.
-        range = -low & (ENET_RANGE_CODER_BOTTOM - 1);
-      }
-      if (this.ioPos >= this.ioEnd) return false;
-      this.io[this.ioPos++] = low >>> 24;
-      range = (range << 8) >>> 0;
-      low = (low << 8) >>> 0;
-    }
-    this.low = low;
-    this.range = range;
-    return true;
-  }
-
-  /** The decoder's view of the next symbol: its position within `total` (16-bit, as libenet truncates it). */
-  private read(total: number): number {
-    this.range = (this.range / total) >>> 0;
-    return (((this.code - this.low) >>> 0) / this.range) & 0xffff;
-  }
-
-  /** Consume the interval [under, under+count) chosen after read(); refill code bytes. */
-  private decode(under: number, count: number): boolean {
-    let low = (this.low + Math.imul(under, this.range)) >>> 0;
-    let range = Math.imul(this.range, count) >>> 0;
-    let code = this.code;
-    for (;;) {
-      if ((low ^ ((low + range) >>> 0)) >>> 0 >= ENET_RANGE_CODER_TOP) {
-        if (range >= ENET_RANGE_CODER_BOTTOM) break;
-        range = -low & (ENET_RANGE_CODER_BOTTOM - 1);
-      }
-      // Defensive: libenet would spin here forever; a valid stream never gets here.
-      if (range === 0) return false;
-      code = (code << 8) >>> 0;
-      if (this.ioPos < this.ioEnd) code = (code | this.io[this.ioPos++]!) >>> 0;
-      range = (range << 8) >>> 0;
-      low = (low << 8) >>> 0;
-    }
-    this.low = low;
-    this.range = range;
-    this.code = code;
-    return true;
   }
 }
 
-const EMPTY = new Uint8Array(0);
+/** Empty the model down to the order-0 root context; returns the next free symbol offset. */
+function resetModel(pool: Uint16Array): number {
+  initSymbol(pool, ROOT, 0, 0);
+  pool[ROOT + ESCAPES] = ENET_CONTEXT_ESCAPE_MINIMUM;
+  pool[ROOT + TOTAL] = ENET_CONTEXT_ESCAPE_MINIMUM + 256 * ENET_CONTEXT_SYMBOL_MINIMUM;
+  return SLOTS;
+}
+
+function initSymbol(pool: Uint16Array, symbol: number, value: number, count: number): void {
+  pool[symbol + VALUE_COUNT] = value | (count << 8);
+  pool[symbol + UNDER] = count;
+  pool[symbol + LEFT] = 0;
+  pool[symbol + RIGHT] = 0;
+  pool[symbol + SYMBOLS] = 0;
+  pool[symbol + ESCAPES] = 0;
+  pool[symbol + TOTAL] = 0;
+  pool[symbol + PARENT] = 0;
+}
+
+/** Halve every count in the tree rooted at `symbol`; returns the new sum (16-bit). */
+function rescaleTree(pool: Uint16Array, symbol: number): number {
+  let total = 0;
+  let node = symbol;
+  for (;;) {
+    const valueCount = pool[node + VALUE_COUNT]!;
+    const oldCount = valueCount >>> 8;
+    const newCount = oldCount - (oldCount >> 1);
+    pool[node + VALUE_COUNT] = (valueCount & 0xff) | (newCount << 8);
+    pool[node + UNDER] = newCount;
+    const left = pool[node + LEFT]!;
+    if (left !== 0) pool[node + UNDER] += rescaleTree(pool, left);
+    total = (total + pool[node + UNDER]!) & 0xffff;
+    const right = pool[node + RIGHT]!;
+    if (right === 0) break;
+    node = right;
+  }
+  return total;
+}
+
+function rescaleContext(pool: Uint16Array, context: number, minimum: number): void {
+  const tree = pool[context + SYMBOLS]!;
+  pool[context + TOTAL] = tree !== 0 ? rescaleTree(pool, tree) : 0;
+  pool[context + ESCAPES] -= pool[context + ESCAPES]! >> 1;
+  pool[context + TOTAL] += pool[context + ESCAPES]! + 256 * minimum;
+}
