@@ -29,9 +29,9 @@ const LEVEL_TABLES: ReadonlyArray<readonly [number, number, number, number]> = [
 ];
 
 /** From this level on, blocks are parsed by price (optimal-parser.ts) instead of lazily. */
-const OPTIMAL_PARSER_LEVEL = 18;
+const OPTIMAL_PARSER_LEVEL = 13;
 /** Chain candidates per position for levels 18..22 under the price-based parser. */
-const OPTIMAL_SEARCH_DEPTH = [64, 96, 128, 128, 128];
+const OPTIMAL_SEARCH_DEPTH = [16, 24, 24, 32, 48, 64, 96, 128, 128, 128];
 
 /** Search effort per level: [searchDepth, lazyDepth, niceLength]. */
 const LEVEL_EFFORT: ReadonlyArray<readonly [number, number, number]> = [
