@@ -6,8 +6,22 @@
  * Repeat offsets and the pending literal run are tracked along the cheapest
  * path into each position, so repeat-offset matches are priced with the state
  * the decoder will really have.
+ *
+ * Prices come from a first, lazy parse of the same block (BlockCompressor runs
+ * it): -log2 of each literal's and each code's frequency there. That parse's
+ * matches are also offered as candidates at every position they cover, since
+ * it searched with the same depth but kept extending what it found.
  */
-import { LL_BITS, ML_BITS, highBit, literalLengthCode, matchLengthCode } from "./constants.ts";
+import {
+  LL_BITS,
+  LL_MAX_CODE,
+  ML_BITS,
+  ML_MAX_CODE,
+  OF_MAX_CODE,
+  highBit,
+  literalLengthCode,
+  matchLengthCode,
+} from "./constants.ts";
 import type { MatchFinder } from "./match-finder.ts";
 import type { SequenceStore } from "./sequences.ts";
 
@@ -30,13 +44,13 @@ export class OptimalParser {
   // Prices in bits, from a first (lazy) parse of the same block: the symbols a
   // real encoding of this block uses, not a guess.
   private readonly literalBits = new Float64Array(256);
-  private readonly llBits = new Float64Array(36);
-  private readonly mlBits = new Float64Array(53);
-  private readonly ofBits = new Float64Array(32);
+  private readonly llBits = new Float64Array(LL_MAX_CODE + 1);
+  private readonly mlBits = new Float64Array(ML_MAX_CODE + 1);
+  private readonly ofBits = new Float64Array(OF_MAX_CODE + 1);
   private readonly literalCounts = new Uint32Array(256);
-  private readonly llCounts = new Uint32Array(36);
-  private readonly mlCounts = new Uint32Array(53);
-  private readonly ofCounts = new Uint32Array(32);
+  private readonly llCounts = new Uint32Array(LL_MAX_CODE + 1);
+  private readonly mlCounts = new Uint32Array(ML_MAX_CODE + 1);
+  private readonly ofCounts = new Uint32Array(OF_MAX_CODE + 1);
   /** Offset of the sample parse's match covering each block position (0 = none). */
   private hintOffset = new Int32Array(0);
   private pathLengths = new Int32Array(0);
@@ -264,9 +278,9 @@ export class OptimalParser {
     priceFromCounts(this.llCounts, sample.count, this.llBits);
     priceFromCounts(this.mlCounts, sample.count, this.mlBits);
     priceFromCounts(this.ofCounts, sample.count, this.ofBits);
-    for (let c = 0; c < 36; c++) this.llBits[c] += LL_BITS[c];
-    for (let c = 0; c < 53; c++) this.mlBits[c] += ML_BITS[c];
-    for (let c = 0; c < 32; c++) this.ofBits[c] += c;
+    for (let c = 0; c <= LL_MAX_CODE; c++) this.llBits[c] += LL_BITS[c];
+    for (let c = 0; c <= ML_MAX_CODE; c++) this.mlBits[c] += ML_BITS[c];
+    for (let c = 0; c <= OF_MAX_CODE; c++) this.ofBits[c] += c;
   }
 }
 
