@@ -18,39 +18,58 @@
  * root is never anyone's child. Value (low byte) and count (high byte) share a slot.
  */
 
-export const ENET_RANGE_CODER_TOP = 1 << 24;
-export const ENET_RANGE_CODER_BOTTOM = 1 << 16;
-export const ENET_CONTEXT_SYMBOL_DELTA = 3;
-export const ENET_CONTEXT_SYMBOL_MINIMUM = 1;
-export const ENET_CONTEXT_ESCAPE_MINIMUM = 1;
-export const ENET_SUBCONTEXT_ORDER = 2;
-export const ENET_SUBCONTEXT_SYMBOL_DELTA = 2;
-export const ENET_SUBCONTEXT_ESCAPE_DELTA = 5;
+/**
+ * The model's constants as a const enum so they compile to literals in the hot
+ * loops (a module-level const is a context-slot load on every use in V8 once
+ * bundled; these loops use them several times per byte).
+ */
+const enum Model {
+  ROOT = 0,
+  /** Where the symbol found in the current context gets linked: the `predicted` variable. */
+  LINK_PREDICTED = -1,
+  RANGE_CODER_TOP = 1 << 24,
+  RANGE_CODER_BOTTOM = 1 << 16,
+  CONTEXT_SYMBOL_DELTA = 3,
+  CONTEXT_SYMBOL_MINIMUM = 1,
+  CONTEXT_ESCAPE_MINIMUM = 1,
+  SUBCONTEXT_ORDER = 2,
+  SUBCONTEXT_SYMBOL_DELTA = 2,
+  SUBCONTEXT_ESCAPE_DELTA = 5,
+  SYMBOL_POOL = 4096,
+  /** Rescale when a context's total would no longer leave headroom below BOTTOM. */
+  TOTAL_RESCALE_THRESHOLD = RANGE_CODER_BOTTOM - 0x100,
+  SUBCONTEXT_COUNT_RESCALE_THRESHOLD = 0xff - 2 * SUBCONTEXT_SYMBOL_DELTA,
+  ROOT_COUNT_RESCALE_THRESHOLD = 0xff - 2 * CONTEXT_SYMBOL_DELTA + CONTEXT_SYMBOL_MINIMUM,
+}
+
+/** Slot layout of one symbol in the pool. */
+const enum Slot {
+  VALUE_COUNT = 0,
+  UNDER = 1,
+  LEFT = 2,
+  RIGHT = 3,
+  SYMBOLS = 4,
+  ESCAPES = 5,
+  TOTAL = 6,
+  PARENT = 7,
+  /** Slots per symbol. */
+  SIZE = 8,
+  SHIFT = 3,
+  /** Offset of the first symbol past the point where libenet restarts the model. */
+  POOL_RESTART_OFFSET = (Model.SYMBOL_POOL - Model.SUBCONTEXT_ORDER) << SHIFT,
+}
+
+export const ENET_RANGE_CODER_TOP = Model.RANGE_CODER_TOP;
+export const ENET_RANGE_CODER_BOTTOM = Model.RANGE_CODER_BOTTOM;
+export const ENET_CONTEXT_SYMBOL_DELTA = Model.CONTEXT_SYMBOL_DELTA;
+export const ENET_CONTEXT_SYMBOL_MINIMUM = Model.CONTEXT_SYMBOL_MINIMUM;
+export const ENET_CONTEXT_ESCAPE_MINIMUM = Model.CONTEXT_ESCAPE_MINIMUM;
+export const ENET_SUBCONTEXT_ORDER = Model.SUBCONTEXT_ORDER;
+export const ENET_SUBCONTEXT_SYMBOL_DELTA = Model.SUBCONTEXT_SYMBOL_DELTA;
+export const ENET_SUBCONTEXT_ESCAPE_DELTA = Model.SUBCONTEXT_ESCAPE_DELTA;
 /** Symbols in libenet's ENetRangeCoder; the model restarts when it is nearly full. */
-export const ENET_RANGE_CODER_SYMBOL_POOL = 4096;
+export const ENET_RANGE_CODER_SYMBOL_POOL = Model.SYMBOL_POOL;
 
-const ROOT = 0;
-/** Rescale when a context's total would no longer leave headroom below BOTTOM. */
-const TOTAL_RESCALE_THRESHOLD = ENET_RANGE_CODER_BOTTOM - 0x100;
-const SUBCONTEXT_COUNT_RESCALE_THRESHOLD = 0xff - 2 * ENET_SUBCONTEXT_SYMBOL_DELTA;
-const ROOT_COUNT_RESCALE_THRESHOLD = 0xff - 2 * ENET_CONTEXT_SYMBOL_DELTA + ENET_CONTEXT_SYMBOL_MINIMUM;
-/** Where the symbol found in the current context gets linked: the `predicted` variable. */
-const LINK_PREDICTED = -1;
-
-/** Slot layout of one symbol. */
-const VALUE_COUNT = 0;
-const UNDER = 1;
-const LEFT = 2;
-const RIGHT = 3;
-const SYMBOLS = 4;
-const ESCAPES = 5;
-const TOTAL = 6;
-const PARENT = 7;
-const SLOTS = 8;
-const SLOT_SHIFT = 3;
-
-/** Offset of the first pool slot past the point where libenet restarts the model. */
-const POOL_RESTART_OFFSET = (ENET_RANGE_CODER_SYMBOL_POOL - ENET_SUBCONTEXT_ORDER) << SLOT_SHIFT;
 /** A bound on a single input's length before gathering gives up (ENet datagrams are tiny). */
 const MAX_GATHER = 0x7fffffff;
 
@@ -68,7 +87,7 @@ const MAX_GATHER = 0x7fffffff;
  * done on shifted values.
  */
 export class RangeCoder {
-  private readonly pool = new Uint16Array(ENET_RANGE_CODER_SYMBOL_POOL * SLOTS);
+  private readonly pool = new Uint16Array(Model.SYMBOL_POOL * Slot.SIZE);
   /** Split inputs are copied here once so the coder reads one flat array. */
   private gathered = new Uint8Array(0);
   /** Whether the last decompressInto returned 0 only because the output did not fit. */
@@ -120,73 +139,73 @@ export class RangeCoder {
     let outPos = 0;
     let low = 0;
     let range = -1; // 0xffffffff
-    let predicted = ROOT;
+    let predicted: number = Model.ROOT;
     let order = 0;
     let nextSymbol = resetModel(pool);
 
     for (let i = 0; i < length; i++) {
       const value = data[i]!;
-      let link = LINK_PREDICTED;
+      let link: number = Model.LINK_PREDICTED;
       // Walk from the highest-order context down to the root until one codes the byte.
       let context = predicted;
       for (;;) {
-        const isRoot = context === ROOT;
-        const update = isRoot ? ENET_CONTEXT_SYMBOL_DELTA : ENET_SUBCONTEXT_SYMBOL_DELTA;
-        const minimum = isRoot ? ENET_CONTEXT_SYMBOL_MINIMUM : 0;
+        const isRoot = context === Model.ROOT;
+        const update = isRoot ? Model.CONTEXT_SYMBOL_DELTA : Model.SUBCONTEXT_SYMBOL_DELTA;
+        const minimum = isRoot ? Model.CONTEXT_SYMBOL_MINIMUM : 0;
 
         // Find or insert `value` in the context's tree (libenet's ENET_CONTEXT_ENCODE).
         let under = value * minimum;
         let count = minimum;
         let symbol: number;
-        let node = pool[context + SYMBOLS]!;
+        let node = pool[context + Slot.SYMBOLS]!;
         if (node === 0) {
           symbol = nextSymbol;
-          nextSymbol += SLOTS;
+          nextSymbol += Slot.SIZE;
           initSymbol(pool, symbol, value, update);
-          pool[context + SYMBOLS] = symbol;
+          pool[context + Slot.SYMBOLS] = symbol;
         } else {
           for (;;) {
-            const valueCount = pool[node + VALUE_COUNT]!;
+            const valueCount = pool[node + Slot.VALUE_COUNT]!;
             const nodeValue = valueCount & 0xff;
             if (value < nodeValue) {
-              pool[node + UNDER] += update;
-              const left = pool[node + LEFT]!;
+              pool[node + Slot.UNDER] += update;
+              const left = pool[node + Slot.LEFT]!;
               if (left !== 0) {
                 node = left;
                 continue;
               }
               symbol = nextSymbol;
-              nextSymbol += SLOTS;
+              nextSymbol += Slot.SIZE;
               initSymbol(pool, symbol, value, update);
-              pool[node + LEFT] = symbol;
+              pool[node + Slot.LEFT] = symbol;
             } else if (value > nodeValue) {
-              under = (under + pool[node + UNDER]!) & 0xffff;
-              const right = pool[node + RIGHT]!;
+              under = (under + pool[node + Slot.UNDER]!) & 0xffff;
+              const right = pool[node + Slot.RIGHT]!;
               if (right !== 0) {
                 node = right;
                 continue;
               }
               symbol = nextSymbol;
-              nextSymbol += SLOTS;
+              nextSymbol += Slot.SIZE;
               initSymbol(pool, symbol, value, update);
-              pool[node + RIGHT] = symbol;
+              pool[node + Slot.RIGHT] = symbol;
             } else {
               const nodeCount = valueCount >>> 8;
               count = (count + nodeCount) & 0xffff;
-              under = (under + pool[node + UNDER]! - nodeCount) & 0xffff;
-              pool[node + UNDER] += update;
-              pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + update) & 0xff) << 8);
+              under = (under + pool[node + Slot.UNDER]! - nodeCount) & 0xffff;
+              pool[node + Slot.UNDER] += update;
+              pool[node + Slot.VALUE_COUNT] = nodeValue | (((nodeCount + update) & 0xff) << 8);
               symbol = node;
             }
             break;
           }
         }
-        if (link === LINK_PREDICTED) predicted = symbol;
-        else pool[link + PARENT] = symbol;
+        if (link === Model.LINK_PREDICTED) predicted = symbol;
+        else pool[link + Slot.PARENT] = symbol;
         link = symbol;
 
-        let total = pool[context + TOTAL]!;
-        const escapes = pool[context + ESCAPES]!;
+        let total = pool[context + Slot.TOTAL]!;
+        const escapes = pool[context + Slot.ESCAPES]!;
         // The interval to code: the symbol's, or the escape's (none when the
         // context cannot escape yet, or has nothing else to code).
         let codeUnder = 0;
@@ -206,7 +225,7 @@ export class RangeCoder {
             if (((low ^ (low + range)) & 0xff000000) !== 0) {
               if (range >>> 16 !== 0) break;
               // Carry-less coder: shrink the range so it stops short of the byte boundary.
-              range = -low & (ENET_RANGE_CODER_BOTTOM - 1);
+              range = -low & (Model.RANGE_CODER_BOTTOM - 1);
             }
             if (outPos >= outEnd) return 0;
             out[outPos++] = low >>> 24;
@@ -215,24 +234,24 @@ export class RangeCoder {
           }
         }
         if (count <= 0) {
-          pool[context + ESCAPES] = escapes + ENET_SUBCONTEXT_ESCAPE_DELTA;
-          total += ENET_SUBCONTEXT_ESCAPE_DELTA;
+          pool[context + Slot.ESCAPES] = escapes + Model.SUBCONTEXT_ESCAPE_DELTA;
+          total += Model.SUBCONTEXT_ESCAPE_DELTA;
         }
         total = (total + update) & 0xffff;
-        pool[context + TOTAL] = total;
-        if (total > TOTAL_RESCALE_THRESHOLD || count > (isRoot ? ROOT_COUNT_RESCALE_THRESHOLD : SUBCONTEXT_COUNT_RESCALE_THRESHOLD)) {
+        pool[context + Slot.TOTAL] = total;
+        if (total > Model.TOTAL_RESCALE_THRESHOLD || count > (isRoot ? Model.ROOT_COUNT_RESCALE_THRESHOLD : Model.SUBCONTEXT_COUNT_RESCALE_THRESHOLD)) {
           rescaleContext(pool, context, minimum);
         }
         if (count > 0) break;
-        context = pool[context + PARENT]!;
+        context = pool[context + Slot.PARENT]!;
       }
 
       // Next byte's context; restart the model when the symbol pool is nearly full.
-      if (order >= ENET_SUBCONTEXT_ORDER) predicted = pool[predicted + PARENT]!;
+      if (order >= Model.SUBCONTEXT_ORDER) predicted = pool[predicted + Slot.PARENT]!;
       else order++;
-      if (nextSymbol >= POOL_RESTART_OFFSET) {
+      if (nextSymbol >= Slot.POOL_RESTART_OFFSET) {
         nextSymbol = resetModel(pool);
-        predicted = ROOT;
+        predicted = Model.ROOT;
         order = 0;
       }
     }
@@ -275,7 +294,7 @@ export class RangeCoder {
     for (let shift = 24; shift >= 0; shift -= 8) {
       if (inPos < inEnd) code |= input[inPos++]! << shift;
     }
-    let predicted = ROOT;
+    let predicted: number = Model.ROOT;
     let order = 0;
     let nextSymbol = resetModel(pool);
     let outPos = 0;
@@ -283,15 +302,15 @@ export class RangeCoder {
     for (;;) {
       // Walk from the highest-order context down until one decodes a symbol.
       let context = predicted;
-      let found = ROOT; // the symbol decoded (libenet's `bottom`)
+      let found: number = Model.ROOT; // the symbol decoded (libenet's `bottom`)
       let value = 0;
       for (;;) {
-        const isRoot = context === ROOT;
-        const escapes = pool[context + ESCAPES]!;
-        const total = pool[context + TOTAL]!;
+        const isRoot = context === Model.ROOT;
+        const escapes = pool[context + Slot.ESCAPES]!;
+        const total = pool[context + Slot.TOTAL]!;
         // A subcontext that cannot escape yet, or holds nothing but escapes, codes nothing.
         if (!isRoot && (escapes <= 0 || escapes >= total)) {
-          context = pool[context + PARENT]!;
+          context = pool[context + Slot.PARENT]!;
           continue;
         }
         range = ((range >>> 0) / total) | 0;
@@ -303,29 +322,29 @@ export class RangeCoder {
           symbolCode -= escapes;
           // Find the symbol whose interval holds symbolCode (libenet's ENET_CONTEXT_DECODE).
           let under = 0;
-          let node = pool[context + SYMBOLS]!;
+          let node = pool[context + Slot.SYMBOLS]!;
           if (isRoot) {
             // Root context: minimum 1 per byte value, and a code between known
             // symbols names a byte not seen yet, which is created.
-            count = ENET_CONTEXT_SYMBOL_MINIMUM;
+            count = Model.CONTEXT_SYMBOL_MINIMUM;
             if (node === 0) {
               value = symbolCode & 0xff;
               under = symbolCode;
               found = nextSymbol;
-              nextSymbol += SLOTS;
-              initSymbol(pool, found, value, ENET_CONTEXT_SYMBOL_DELTA);
-              pool[ROOT + SYMBOLS] = found;
+              nextSymbol += Slot.SIZE;
+              initSymbol(pool, found, value, Model.CONTEXT_SYMBOL_DELTA);
+              pool[Model.ROOT + Slot.SYMBOLS] = found;
             } else {
               for (;;) {
-                const valueCount = pool[node + VALUE_COUNT]!;
+                const valueCount = pool[node + Slot.VALUE_COUNT]!;
                 const nodeValue = valueCount & 0xff;
                 const nodeCount = valueCount >>> 8;
-                const nodeUnder = pool[node + UNDER]!;
+                const nodeUnder = pool[node + Slot.UNDER]!;
                 const after = (under + nodeUnder + nodeValue + 1) & 0xffff;
                 const before = nodeCount + 1;
                 if (symbolCode >= after) {
                   under = (under + nodeUnder) & 0xffff;
-                  const right = pool[node + RIGHT]!;
+                  const right = pool[node + Slot.RIGHT]!;
                   if (right !== 0) {
                     node = right;
                     continue;
@@ -333,12 +352,12 @@ export class RangeCoder {
                   value = (nodeValue + 1 + symbolCode - after) & 0xff;
                   under = symbolCode;
                   found = nextSymbol;
-                  nextSymbol += SLOTS;
-                  initSymbol(pool, found, value, ENET_CONTEXT_SYMBOL_DELTA);
-                  pool[node + RIGHT] = found;
+                  nextSymbol += Slot.SIZE;
+                  initSymbol(pool, found, value, Model.CONTEXT_SYMBOL_DELTA);
+                  pool[node + Slot.RIGHT] = found;
                 } else if (symbolCode < after - before) {
-                  pool[node + UNDER] += ENET_CONTEXT_SYMBOL_DELTA;
-                  const left = pool[node + LEFT]!;
+                  pool[node + Slot.UNDER] += Model.CONTEXT_SYMBOL_DELTA;
+                  const left = pool[node + Slot.LEFT]!;
                   if (left !== 0) {
                     node = left;
                     continue;
@@ -346,15 +365,15 @@ export class RangeCoder {
                   value = (nodeValue - 1 - (after - before - symbolCode - 1)) & 0xff;
                   under = symbolCode;
                   found = nextSymbol;
-                  nextSymbol += SLOTS;
-                  initSymbol(pool, found, value, ENET_CONTEXT_SYMBOL_DELTA);
-                  pool[node + LEFT] = found;
+                  nextSymbol += Slot.SIZE;
+                  initSymbol(pool, found, value, Model.CONTEXT_SYMBOL_DELTA);
+                  pool[node + Slot.LEFT] = found;
                 } else {
                   value = nodeValue;
                   count = (count + nodeCount) & 0xffff;
                   under = (after - before) & 0xffff;
-                  pool[node + UNDER] += ENET_CONTEXT_SYMBOL_DELTA;
-                  pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + ENET_CONTEXT_SYMBOL_DELTA) & 0xff) << 8);
+                  pool[node + Slot.UNDER] += Model.CONTEXT_SYMBOL_DELTA;
+                  pool[node + Slot.VALUE_COUNT] = nodeValue | (((nodeCount + Model.CONTEXT_SYMBOL_DELTA) & 0xff) << 8);
                   found = node;
                 }
                 break;
@@ -364,26 +383,26 @@ export class RangeCoder {
             // Subcontext: minimum 0; a code outside every known symbol is corrupt input.
             if (node === 0) return 0;
             for (;;) {
-              const valueCount = pool[node + VALUE_COUNT]!;
+              const valueCount = pool[node + Slot.VALUE_COUNT]!;
               const nodeValue = valueCount & 0xff;
               const nodeCount = valueCount >>> 8;
-              const after = (under + pool[node + UNDER]!) & 0xffff;
+              const after = (under + pool[node + Slot.UNDER]!) & 0xffff;
               if (symbolCode >= after) {
                 under = after;
-                node = pool[node + RIGHT]!;
+                node = pool[node + Slot.RIGHT]!;
                 if (node === 0) return 0;
                 continue;
               }
-              pool[node + UNDER] += ENET_SUBCONTEXT_SYMBOL_DELTA;
+              pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
               if (symbolCode < after - nodeCount) {
-                node = pool[node + LEFT]!;
+                node = pool[node + Slot.LEFT]!;
                 if (node === 0) return 0;
                 continue;
               }
               value = nodeValue;
               count = nodeCount;
               under = (after - nodeCount) & 0xffff;
-              pool[node + VALUE_COUNT] = nodeValue | (((nodeCount + ENET_SUBCONTEXT_SYMBOL_DELTA) & 0xff) << 8);
+              pool[node + Slot.VALUE_COUNT] = nodeValue | (((nodeCount + Model.SUBCONTEXT_SYMBOL_DELTA) & 0xff) << 8);
               found = node;
               break;
             }
@@ -398,7 +417,7 @@ export class RangeCoder {
         for (;;) {
           if (((low ^ (low + range)) & 0xff000000) !== 0) {
             if (range >>> 16 !== 0) break;
-            range = -low & (ENET_RANGE_CODER_BOTTOM - 1);
+            range = -low & (Model.RANGE_CODER_BOTTOM - 1);
           }
           // Defensive: libenet would spin here forever; a valid stream never gets here.
           if (range === 0) return 0;
@@ -411,91 +430,91 @@ export class RangeCoder {
         if (count === 0) {
           // An escape: out of the root it marks the end of the stream.
           if (isRoot) return outPos;
-          context = pool[context + PARENT]!;
+          context = pool[context + Slot.PARENT]!;
           continue;
         }
-        const newTotal = (total + (isRoot ? ENET_CONTEXT_SYMBOL_DELTA : ENET_SUBCONTEXT_SYMBOL_DELTA)) & 0xffff;
-        pool[context + TOTAL] = newTotal;
+        const newTotal = (total + (isRoot ? Model.CONTEXT_SYMBOL_DELTA : Model.SUBCONTEXT_SYMBOL_DELTA)) & 0xffff;
+        pool[context + Slot.TOTAL] = newTotal;
         if (isRoot) {
-          if (count > ROOT_COUNT_RESCALE_THRESHOLD || newTotal > TOTAL_RESCALE_THRESHOLD) {
-            rescaleContext(pool, ROOT, ENET_CONTEXT_SYMBOL_MINIMUM);
+          if (count > Model.ROOT_COUNT_RESCALE_THRESHOLD || newTotal > Model.TOTAL_RESCALE_THRESHOLD) {
+            rescaleContext(pool, Model.ROOT, Model.CONTEXT_SYMBOL_MINIMUM);
           }
-        } else if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || newTotal > TOTAL_RESCALE_THRESHOLD) {
+        } else if (count > Model.SUBCONTEXT_COUNT_RESCALE_THRESHOLD || newTotal > Model.TOTAL_RESCALE_THRESHOLD) {
           rescaleContext(pool, context, 0);
         }
         break;
       }
 
       // Teach the higher-order contexts that escaped the byte they just missed.
-      let link = LINK_PREDICTED;
-      for (let patch = predicted; patch !== context; patch = pool[patch + PARENT]!) {
+      let link: number = Model.LINK_PREDICTED;
+      for (let patch = predicted; patch !== context; patch = pool[patch + Slot.PARENT]!) {
         let count = 0;
         let symbol: number;
-        let node = pool[patch + SYMBOLS]!;
+        let node = pool[patch + Slot.SYMBOLS]!;
         if (node === 0) {
           symbol = nextSymbol;
-          nextSymbol += SLOTS;
-          initSymbol(pool, symbol, value, ENET_SUBCONTEXT_SYMBOL_DELTA);
-          pool[patch + SYMBOLS] = symbol;
+          nextSymbol += Slot.SIZE;
+          initSymbol(pool, symbol, value, Model.SUBCONTEXT_SYMBOL_DELTA);
+          pool[patch + Slot.SYMBOLS] = symbol;
         } else {
           for (;;) {
-            const valueCount = pool[node + VALUE_COUNT]!;
+            const valueCount = pool[node + Slot.VALUE_COUNT]!;
             const nodeValue = valueCount & 0xff;
             if (value < nodeValue) {
-              pool[node + UNDER] += ENET_SUBCONTEXT_SYMBOL_DELTA;
-              const left = pool[node + LEFT]!;
+              pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
+              const left = pool[node + Slot.LEFT]!;
               if (left !== 0) {
                 node = left;
                 continue;
               }
               symbol = nextSymbol;
-              nextSymbol += SLOTS;
-              initSymbol(pool, symbol, value, ENET_SUBCONTEXT_SYMBOL_DELTA);
-              pool[node + LEFT] = symbol;
+              nextSymbol += Slot.SIZE;
+              initSymbol(pool, symbol, value, Model.SUBCONTEXT_SYMBOL_DELTA);
+              pool[node + Slot.LEFT] = symbol;
             } else if (value > nodeValue) {
-              const right = pool[node + RIGHT]!;
+              const right = pool[node + Slot.RIGHT]!;
               if (right !== 0) {
                 node = right;
                 continue;
               }
               symbol = nextSymbol;
-              nextSymbol += SLOTS;
-              initSymbol(pool, symbol, value, ENET_SUBCONTEXT_SYMBOL_DELTA);
-              pool[node + RIGHT] = symbol;
+              nextSymbol += Slot.SIZE;
+              initSymbol(pool, symbol, value, Model.SUBCONTEXT_SYMBOL_DELTA);
+              pool[node + Slot.RIGHT] = symbol;
             } else {
               count = valueCount >>> 8;
-              pool[node + UNDER] += ENET_SUBCONTEXT_SYMBOL_DELTA;
-              pool[node + VALUE_COUNT] = nodeValue | (((count + ENET_SUBCONTEXT_SYMBOL_DELTA) & 0xff) << 8);
+              pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
+              pool[node + Slot.VALUE_COUNT] = nodeValue | (((count + Model.SUBCONTEXT_SYMBOL_DELTA) & 0xff) << 8);
               symbol = node;
             }
             break;
           }
         }
-        if (link === LINK_PREDICTED) predicted = symbol;
-        else pool[link + PARENT] = symbol;
+        if (link === Model.LINK_PREDICTED) predicted = symbol;
+        else pool[link + Slot.PARENT] = symbol;
         link = symbol;
-        let total = pool[patch + TOTAL]!;
+        let total = pool[patch + Slot.TOTAL]!;
         if (count <= 0) {
-          pool[patch + ESCAPES] += ENET_SUBCONTEXT_ESCAPE_DELTA;
-          total += ENET_SUBCONTEXT_ESCAPE_DELTA;
+          pool[patch + Slot.ESCAPES] += Model.SUBCONTEXT_ESCAPE_DELTA;
+          total += Model.SUBCONTEXT_ESCAPE_DELTA;
         }
-        total = (total + ENET_SUBCONTEXT_SYMBOL_DELTA) & 0xffff;
-        pool[patch + TOTAL] = total;
-        if (count > SUBCONTEXT_COUNT_RESCALE_THRESHOLD || total > TOTAL_RESCALE_THRESHOLD) {
+        total = (total + Model.SUBCONTEXT_SYMBOL_DELTA) & 0xffff;
+        pool[patch + Slot.TOTAL] = total;
+        if (count > Model.SUBCONTEXT_COUNT_RESCALE_THRESHOLD || total > Model.TOTAL_RESCALE_THRESHOLD) {
           rescaleContext(pool, patch, 0);
         }
       }
-      if (link === LINK_PREDICTED) predicted = found;
-      else pool[link + PARENT] = found;
+      if (link === Model.LINK_PREDICTED) predicted = found;
+      else pool[link + Slot.PARENT] = found;
 
       if (outPos >= outEnd) return -1;
       out[outPos++] = value;
 
-      if (order >= ENET_SUBCONTEXT_ORDER) predicted = pool[predicted + PARENT]!;
+      if (order >= Model.SUBCONTEXT_ORDER) predicted = pool[predicted + Slot.PARENT]!;
       else order++;
-      if (nextSymbol >= POOL_RESTART_OFFSET) {
+      if (nextSymbol >= Slot.POOL_RESTART_OFFSET) {
         nextSymbol = resetModel(pool);
-        predicted = ROOT;
+        predicted = Model.ROOT;
         order = 0;
       }
     }
@@ -504,21 +523,21 @@ export class RangeCoder {
 
 /** Empty the model down to the order-0 root context; returns the next free symbol offset. */
 function resetModel(pool: Uint16Array): number {
-  initSymbol(pool, ROOT, 0, 0);
-  pool[ROOT + ESCAPES] = ENET_CONTEXT_ESCAPE_MINIMUM;
-  pool[ROOT + TOTAL] = ENET_CONTEXT_ESCAPE_MINIMUM + 256 * ENET_CONTEXT_SYMBOL_MINIMUM;
-  return SLOTS;
+  initSymbol(pool, Model.ROOT, 0, 0);
+  pool[Model.ROOT + Slot.ESCAPES] = Model.CONTEXT_ESCAPE_MINIMUM;
+  pool[Model.ROOT + Slot.TOTAL] = Model.CONTEXT_ESCAPE_MINIMUM + 256 * Model.CONTEXT_SYMBOL_MINIMUM;
+  return Slot.SIZE;
 }
 
 function initSymbol(pool: Uint16Array, symbol: number, value: number, count: number): void {
-  pool[symbol + VALUE_COUNT] = value | (count << 8);
-  pool[symbol + UNDER] = count;
-  pool[symbol + LEFT] = 0;
-  pool[symbol + RIGHT] = 0;
-  pool[symbol + SYMBOLS] = 0;
-  pool[symbol + ESCAPES] = 0;
-  pool[symbol + TOTAL] = 0;
-  pool[symbol + PARENT] = 0;
+  pool[symbol + Slot.VALUE_COUNT] = value | (count << 8);
+  pool[symbol + Slot.UNDER] = count;
+  pool[symbol + Slot.LEFT] = 0;
+  pool[symbol + Slot.RIGHT] = 0;
+  pool[symbol + Slot.SYMBOLS] = 0;
+  pool[symbol + Slot.ESCAPES] = 0;
+  pool[symbol + Slot.TOTAL] = 0;
+  pool[symbol + Slot.PARENT] = 0;
 }
 
 /** Halve every count in the tree rooted at `symbol`; returns the new sum (16-bit). */
@@ -526,15 +545,15 @@ function rescaleTree(pool: Uint16Array, symbol: number): number {
   let total = 0;
   let node = symbol;
   for (;;) {
-    const valueCount = pool[node + VALUE_COUNT]!;
+    const valueCount = pool[node + Slot.VALUE_COUNT]!;
     const oldCount = valueCount >>> 8;
     const newCount = oldCount - (oldCount >> 1);
-    pool[node + VALUE_COUNT] = (valueCount & 0xff) | (newCount << 8);
-    pool[node + UNDER] = newCount;
-    const left = pool[node + LEFT]!;
-    if (left !== 0) pool[node + UNDER] += rescaleTree(pool, left);
-    total = (total + pool[node + UNDER]!) & 0xffff;
-    const right = pool[node + RIGHT]!;
+    pool[node + Slot.VALUE_COUNT] = (valueCount & 0xff) | (newCount << 8);
+    pool[node + Slot.UNDER] = newCount;
+    const left = pool[node + Slot.LEFT]!;
+    if (left !== 0) pool[node + Slot.UNDER] += rescaleTree(pool, left);
+    total = (total + pool[node + Slot.UNDER]!) & 0xffff;
+    const right = pool[node + Slot.RIGHT]!;
     if (right === 0) break;
     node = right;
   }
@@ -542,8 +561,8 @@ function rescaleTree(pool: Uint16Array, symbol: number): number {
 }
 
 function rescaleContext(pool: Uint16Array, context: number, minimum: number): void {
-  const tree = pool[context + SYMBOLS]!;
-  pool[context + TOTAL] = tree !== 0 ? rescaleTree(pool, tree) : 0;
-  pool[context + ESCAPES] -= pool[context + ESCAPES]! >> 1;
-  pool[context + TOTAL] += pool[context + ESCAPES]! + 256 * minimum;
+  const tree = pool[context + Slot.SYMBOLS]!;
+  pool[context + Slot.TOTAL] = tree !== 0 ? rescaleTree(pool, tree) : 0;
+  pool[context + Slot.ESCAPES] -= pool[context + Slot.ESCAPES]! >> 1;
+  pool[context + Slot.TOTAL] += pool[context + Slot.ESCAPES]! + 256 * minimum;
 }
