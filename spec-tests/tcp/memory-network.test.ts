@@ -59,6 +59,40 @@ describe("StreamPeerTCP on the simulated network", () => {
     net.close();
   });
 
+  test("bind(port) connects from that port; a port in use and another host's address are refused, status NONE", async () => {
+    const { net, client, server } = world(10);
+    const srv = new TCPServer({ runtime: server });
+    await srv.listen(7003);
+    const bound = new StreamPeerTCP({ runtime: client });
+    assert.equal(bound.bind(40001, "10.0.0.1"), GodotError.OK);
+    await bound.connectToHost("10.0.0.2", 7003);
+    assert.equal(bound.getLocalPort(), 40001);
+    await net.runUntil(() => srv.isConnectionAvailable(), 1000);
+    const seen = srv.takeConnection()!;
+    assert.equal(seen.getConnectedHost(), "10.0.0.1");
+    assert.equal(seen.getConnectedPort(), 40001, "the server sees the bound port");
+
+    const busy = new StreamPeerTCP({ runtime: client });
+    assert.equal(busy.bind(40001), GodotError.OK);
+    await assert.rejects(busy.connectToHost("10.0.0.2", 7003), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
+    assert.equal(busy.getStatus(), S.STATUS_NONE);
+
+    const foreign = new StreamPeerTCP({ runtime: client });
+    assert.equal(foreign.bind(0, "10.0.0.2"), GodotError.OK);
+    await assert.rejects(
+      foreign.connectToHost("10.0.0.2", 7003),
+      (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER && e.message.includes("10.0.0.2"),
+    );
+    assert.equal(foreign.getStatus(), S.STATUS_NONE);
+    // A bind serves one connect, as in Godot: the next one comes from an ephemeral port.
+    bound.disconnectFromHost();
+    await bound.connectToHost("10.0.0.2", 7003);
+    assert.ok(bound.getLocalPort() >= 49152, `ephemeral port, got ${bound.getLocalPort()}`);
+    bound.disconnectFromHost();
+    srv.stop();
+    net.close();
+  });
+
   test("a slow link: putPartialData is bounded and 2 MiB arrive intact after the expected virtual time", async () => {
     const { net, client, server } = world(20, 1_000_000); // 1 MB/s
     const srv = new TCPServer({ runtime: server });

@@ -4,6 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError, StreamPeerTCP, StreamPeerSocketStatus as S, TCPServer } from "../../src/index.ts";
+import { detectRuntime } from "../../src/transport/detect.ts";
 import { peerPort, spawnPython, sleep, until } from "./spawn-peer.ts";
 
 const isCode = (code: GodotError) => (e: unknown): boolean => e instanceof NetError && e.code === code;
@@ -166,7 +167,7 @@ describe("connect and listen outcomes on real sockets", () => {
     }
   });
 
-  test("bind(0) connects from an OS-chosen port; a fixed port is honoured or refused with ERR_UNAVAILABLE", async () => {
+  test("bind(0) connects from an OS-chosen port; bind(port) connects from that port and the server sees it", async () => {
     const server = new TCPServer();
     try {
       await server.listen(0, "127.0.0.1");
@@ -176,20 +177,32 @@ describe("connect and listen outcomes on real sockets", () => {
       assert.ok(peer.getLocalPort() > 0);
       peer.disconnectFromHost();
 
-      const probe = new TCPServer();
-      await probe.listen(0, "127.0.0.1");
-      const wanted = probe.getLocalPort();
-      probe.stop();
+      // A port that was free a moment ago (Listener.close() resolves once the port is released).
+      const probe = await detectRuntime().streams.listen({ host: "127.0.0.1", port: 0 }, (s) => s.close());
+      const wanted = probe.port;
+      await probe.close();
       const fixed = new StreamPeerTCP();
       assert.equal(fixed.bind(wanted, "127.0.0.1"), GodotError.OK);
-      try {
-        await fixed.connectToHost("127.0.0.1", server.getLocalPort());
-        assert.equal(fixed.getLocalPort(), wanted);
-      } catch (e) {
-        assert.ok(isCode(GodotError.ERR_UNAVAILABLE)(e), String(e));
-        assert.equal(fixed.getStatus(), S.STATUS_ERROR);
-      }
+      await fixed.connectToHost("127.0.0.1", server.getLocalPort());
+      assert.equal(fixed.getStatus(), S.STATUS_CONNECTED);
+      assert.equal(fixed.getLocalPort(), wanted);
+      const fromWanted: StreamPeerTCP[] = [];
+      await until(() => {
+        for (let p = server.takeConnection(); p; p = server.takeConnection()) if (p.getConnectedPort() === wanted) fromWanted.push(p);
+        return fromWanted.length > 0;
+      }, "the server to accept a connection from the bound port");
+      const seen = fromWanted[0]!;
+      assert.equal(seen.getConnectedHost(), "127.0.0.1");
+      fixed.putUtf8String("bound");
+      assert.deepEqual([...(await seen.getData(9))], [5, 0, 0, 0, ...new TextEncoder().encode("bound")]);
       fixed.disconnectFromHost();
+      seen.disconnectFromHost();
+
+      // The listening port is in use: the connect is refused at bind time, status back to NONE.
+      const busy = new StreamPeerTCP();
+      assert.equal(busy.bind(server.getLocalPort(), "127.0.0.1"), GodotError.OK);
+      await assert.rejects(busy.connectToHost("127.0.0.1", server.getLocalPort()), isCode(GodotError.ERR_ALREADY_IN_USE));
+      assert.equal(busy.getStatus(), S.STATUS_NONE);
     } finally {
       server.stop();
     }

@@ -137,6 +137,14 @@ async function writeUntilClosed(writer: Stream, watched: Collector, chunkSize: n
   }
 }
 
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+async function freeTcpPort(): Promise<number> {
+  const probe = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => s.close()), WAIT, "probe listen");
+  const port = probe.port;
+  await probe.close();
+  return port;
+}
+
 /** Listen, connect one client and run `body` with both ends; the listener is closed afterwards whatever happens. */
 async function withConnectedPair(
   body: (client: Stream, server: Stream) => Promise<void>,
@@ -378,6 +386,68 @@ describe(`stream transport contract (${runtime.name})`, () => {
     await assert.rejects(() => streams.listen({ host: "127.0.0.1", port: 0, tls: {} }, () => {}), TypeError);
   });
 
+  test("connect from a chosen local address and port: the listener sees that port", async () => {
+    const wanted = await freeTcpPort();
+    const accepted = deferred<Stream>();
+    const listener = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => accepted.resolve(s)), WAIT, "listen");
+    try {
+      const client = await within(
+        streams.connect({ host: "127.0.0.1", port: listener.port, localAddress: "127.0.0.1", localPort: wanted }),
+        WAIT,
+        "connect from a chosen port",
+      );
+      const server = await within(accepted.promise, WAIT, "accept");
+      assert.equal(client.localAddress, "127.0.0.1");
+      assert.equal(client.localPort, wanted);
+      assert.equal(server.remoteAddress, "127.0.0.1");
+      assert.equal(server.remotePort, wanted, "the server sees the chosen port as the remote port");
+      const atServer = new Collector(server);
+      client.write(new TextEncoder().encode("from a chosen port"));
+      await atServer.waitForBytes(18, "data from the bound client");
+      assert.equal(new TextDecoder().decode(atServer.bytes()), "from a chosen port");
+      client.close();
+      server.close();
+
+      // A port alone (any local address), as Godot's bind(port, "*").
+      const anyAddress = deferred<Stream>();
+      const again = await freeTcpPort();
+      const listener2 = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => anyAddress.resolve(s)), WAIT, "listen");
+      try {
+        const c2 = await within(streams.connect({ host: "127.0.0.1", port: listener2.port, localAddress: "*", localPort: again }), WAIT, "connect from a port");
+        assert.equal((await within(anyAddress.promise, WAIT, "accept")).remotePort, again);
+        c2.close();
+      } finally {
+        await listener2.close();
+      }
+    } finally {
+      await listener.close();
+    }
+  });
+
+  test("connect from a local port in use, a foreign or malformed local address, a bad local port: each fails naming it", async () => {
+    const busy = await within(streams.listen({ host: "127.0.0.1", port: 0 }, (s) => s.close()), WAIT, "listen");
+    try {
+      await expectNetError(
+        streams.connect({ host: "127.0.0.1", port: busy.port, localAddress: "127.0.0.1", localPort: busy.port }),
+        [GodotError.ERR_ALREADY_IN_USE],
+        [String(busy.port)],
+      );
+      await expectNetError(
+        streams.connect({ host: "127.0.0.1", port: busy.port, localAddress: "192.0.2.1" }),
+        [GodotError.ERR_INVALID_PARAMETER],
+        ["192.0.2.1"],
+      );
+      await expectNetError(streams.connect({ host: "127.0.0.1", port: busy.port, localAddress: "not-an-ip" }), [GodotError.ERR_INVALID_PARAMETER], ["not-an-ip"]);
+      await assert.rejects(
+        () => streams.connect({ host: "127.0.0.1", port: busy.port, localPort: 70000 }),
+        (e: unknown) => e instanceof RangeError && e.message.includes("localPort"),
+      );
+      await assert.rejects(() => streams.connect({ host: "127.0.0.1", port: busy.port, localAddress: 7 as unknown as string }), TypeError);
+    } finally {
+      await busy.close();
+    }
+  });
+
   test("unix domain socket echo; the path is reusable after close", async () => {
     const path = join(tmp, "echo.sock");
     const { listener } = await listenEcho({ path });
@@ -423,6 +493,26 @@ describe(`stream transport contract (${runtime.name})`, () => {
         assert.equal(accepted[1].remotePort, byIp.localPort, "server side of a TLS stream knows the client's port");
         assert.equal(accepted[1].localPort, listener.port);
         await pumpAndVerify(byIp, 64 * 1024, 7);
+      } finally {
+        await listener.close();
+      }
+    });
+
+    test("TLS from a chosen local port: the server sees that port, and the certificate is still checked", { skip: reason ?? false }, async () => {
+      const { listener, accepted } = await tlsServer();
+      try {
+        const wanted = await freeTcpPort();
+        const client = await within(streams.connect({ ...at(listener.port, "localhost", { ca: cert.ca }), localPort: wanted }), WAIT, "TLS connect from a port");
+        assert.equal(client.localPort, wanted);
+        await pumpAndVerify(client, 64 * 1024, 8);
+        assert.equal(accepted[0]!.remotePort, wanted, "the server sees the chosen port");
+        // Each attempt gets its own port: a closed attempt leaves its port in TIME_WAIT.
+        await expectNetError(streams.connect({ ...at(listener.port, "localhost", {}), localPort: await freeTcpPort() }), [GodotError.ERR_UNAUTHORIZED], []);
+        await expectNetError(
+          streams.connect({ ...at(listener.port, "localhost", { ca: cert.ca, serverName: "wrong.example" }), localPort: await freeTcpPort() }),
+          [GodotError.ERR_UNAUTHORIZED],
+          [],
+        );
       } finally {
         await listener.close();
       }

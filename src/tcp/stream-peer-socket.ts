@@ -241,10 +241,12 @@ export abstract class StreamPeerSocket extends StreamPeer {
         if (generation !== this.generation) return;
         const code = err instanceof NetError ? err.code : GodotError.ERR_CONNECTION_ERROR;
         const message = err instanceof Error ? err.message : String(err);
-        // Argument errors, and what Godot reports from connect_to_host itself (an
-        // unresolvable name, no such socket family), leave the status NONE.
+        // Argument errors, what Godot reports from connect_to_host itself (an
+        // unresolvable name, no such socket family) and from bind (a local port
+        // in use) leave the status NONE.
         const argumentError = err instanceof TypeError || err instanceof RangeError;
-        if (argumentError || code === GodotError.ERR_CANT_RESOLVE || code === GodotError.ERR_INVALID_PARAMETER || code === GodotError.ERR_UNAVAILABLE) {
+        const keepsNone = [GodotError.ERR_CANT_RESOLVE, GodotError.ERR_INVALID_PARAMETER, GodotError.ERR_UNAVAILABLE, GodotError.ERR_ALREADY_IN_USE];
+        if (argumentError || keepsNone.includes(code)) {
           this.clearConnectTimer();
           this.status = StreamPeerSocketStatus.STATUS_NONE;
           this.generation++;

@@ -28,14 +28,13 @@ export class StreamPeerTCP extends StreamPeerSocket {
   }
 
   /**
-   * Choose the local address and port of the next connectToHost (Godot's bind;
+   * Choose the local address and port the next connectToHost connects from (Godot's bind;
    * `host` "*" means any address, otherwise an IP literal). Port 0 lets the OS
    * pick. Returns ERR_ALREADY_IN_USE when the peer is connecting or connected,
-   * ERR_INVALID_PARAMETER when `host` is not "*" or an IP address.
-   *
-   * The runtime adapters cannot yet pass a local address to connect, so a
-   * connect whose stream does not come out on the requested port/address fails
-   * with ERR_UNAVAILABLE rather than silently using another one.
+   * ERR_INVALID_PARAMETER when `host` is not "*" or an IP address. The socket is
+   * bound when connectToHost runs: a port in use makes it reject with
+   * ERR_ALREADY_IN_USE, an address not on this machine with ERR_INVALID_PARAMETER
+   * (status back to NONE either way, as after a failed bind in Godot).
    */
   bind(port: number, host = "*"): GodotError {
     checkPort(port, "bind: port", 0);
@@ -73,7 +72,14 @@ export class StreamPeerTCP extends StreamPeerSocket {
     }
     const bindHost = this.bindHost;
     const bindPort = this.bindPort;
-    return this.startConnect({ host, port }, (stream) => {
+    if (this.status === StreamPeerTCP.Status.STATUS_NONE) {
+      // As in Godot, where the bound socket is the one the connect uses up: the next connect is unbound again.
+      this.bindHost = null;
+      this.bindPort = 0;
+    }
+    const local = bindHost === null ? {} : { localAddress: isWildcardAll(bindHost) ? undefined : bindHost, localPort: bindPort };
+    return this.startConnect({ host, port, ...local }, (stream) => {
+      // An adapter that ignored the local endpoint must not pass unnoticed.
       if (bindHost === null) return null;
       const portOk = bindPort === 0 || stream.localPort === bindPort;
       const hostOk = isWildcardAll(bindHost) || stream.localAddress === bindHost;

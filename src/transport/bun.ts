@@ -11,6 +11,7 @@ import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
+import { nodeStreams } from "./node.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
@@ -304,6 +305,8 @@ async function bunConnect(opts: StreamConnectOptions): Promise<Stream> {
   bunUnixCheck(target);
   const bun = bunApi();
   const what = `connect to ${target.label}`;
+  // Bun.connect has no local address or port; Bun's node:net and node:tls bind before connecting.
+  if (target.kind === "tcp" && target.local) return nodeStreams.connect(opts);
   if (target.kind === "tcp" && target.tls) return bunConnectTls(bun, target.host, target.port, target.tls, target.label);
   let created: BunStream | undefined;
   const handler = streamHandler((socket) => {

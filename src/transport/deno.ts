@@ -303,6 +303,8 @@ async function denoConnect(opts: StreamConnectOptions): Promise<Stream> {
     }
   }
   const tls = target.tls;
+  // Deno.connect has no local address or port; Deno's node:net and node:tls bind before connecting.
+  if (target.local) return nodeStreams.connect(opts);
   if (tls && (tls.unsafe === true || tls.verifyHostname === false)) return nodeStreams.connect(opts);
   const resolved = await lookupHost(target.host, what);
   let tcp: DenoConn;

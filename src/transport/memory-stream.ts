@@ -8,7 +8,7 @@ import type { Listener, Stream, StreamConnectOptions, StreamListenOptions, Strea
 import type { VirtualClock } from "./virtual-clock.ts";
 import type { LinkState } from "./memory-link.ts";
 import { GodotError, NetError } from "../errors.ts";
-import { checkMemoryPort, formatMemoryEndpoint, loopbackTwin } from "./memory-address.ts";
+import { checkMemoryPort, formatMemoryEndpoint, isWildcardAddress, loopbackTwin } from "./memory-address.ts";
 
 export interface StreamTuning {
   /** write() returns false once this many bytes wait unsent. */
@@ -355,6 +355,20 @@ export class MemoryStreamTransport implements StreamTransport {
     return listener;
   }
 
+  /** The local port a TCP connect asks for (0: any), after checking its localAddress is this host's. */
+  private requestedLocalPort(opts: { localAddress?: unknown; localPort?: unknown }, what: string): number {
+    const { localAddress, localPort } = opts;
+    if (localAddress !== undefined) {
+      if (typeof localAddress !== "string") throw new TypeError(`${what}: localAddress must be a string, got ${typeof localAddress}`);
+      if (!isWildcardAddress(localAddress) && localAddress !== this.host) {
+        throw new NetError(GodotError.ERR_INVALID_PARAMETER, `${what}: localAddress ${localAddress} is not an address of this host (${this.host})`);
+      }
+    }
+    if (localPort === undefined) return 0;
+    checkMemoryPort(localPort, `${what}: localPort`, 0);
+    return localPort;
+  }
+
   connect(opts: StreamConnectOptions): Promise<Stream> {
     return new Promise<Stream>((resolve, reject) => {
       if (typeof opts !== "object" || opts === null) throw new TypeError("connect: options must be an object");
@@ -377,7 +391,7 @@ export class MemoryStreamTransport implements StreamTransport {
       }
       fabric.ensureOpen(what);
       const token = {};
-      const localPort = isPath ? 0 : fabric.streamPorts.claim(this.host, 0, token, what);
+      const localPort = isPath ? 0 : fabric.streamPorts.claim(this.host, this.requestedLocalPort(opts, what), token, what);
       const releasePort = isPath ? undefined : () => fabric.streamPorts.release(this.host, localPort, token);
       let settled = false;
       const unhook = fabric.onClose(() => {

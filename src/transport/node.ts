@@ -282,15 +282,17 @@ async function nodeConnect(opts: StreamConnectOptions): Promise<Stream> {
     const socket = net.connect({ path: target.path, allowHalfOpen: true });
     return awaitConnect(socket, "connect", target.label, `connect to ${target.label}`);
   }
-  const what = `connect to ${target.label}`;
+  const what = target.local ? `connect to ${target.label} from ${formatEndpoint(target.local.address || "*", target.local.port)}` : `connect to ${target.label}`;
   const resolved = await lookupHost(target.host, what);
+  // net.connect binds the socket first when given a local address or port (either alone works).
+  const local = target.local ? { localAddress: target.local.address || undefined, localPort: target.local.port || undefined } : {};
   if (target.tls) {
-    const options = tlsClientOptions(target.host, target.port, target.tls);
+    const options = { ...tlsClientOptions(target.host, target.port, target.tls), ...local };
     options.host = resolved.address;
     const socket = tls.connect(options);
     return awaitConnect(socket, "secureConnect", target.label, `TLS ${what}`);
   }
-  const socket = net.connect({ host: resolved.address, port: target.port, allowHalfOpen: true });
+  const socket = net.connect({ host: resolved.address, port: target.port, allowHalfOpen: true, ...local });
   return awaitConnect(socket, "connect", target.label, what);
 }
 

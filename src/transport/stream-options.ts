@@ -1,11 +1,17 @@
 /** Validation of StreamTransport connect/listen options, shared by every adapter. */
 import { GodotError, NetError } from "../errors.ts";
-import { checkAddressType, checkHostSyntax, checkPort, formatEndpoint, isWildcardAll } from "./addresses.ts";
+import { checkAddressType, checkHostSyntax, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "./addresses.ts";
 import type { StreamConnectOptions, StreamListenOptions, TLSOptions } from "./types.ts";
 
 export type StreamTarget =
-  | { kind: "tcp"; host: string; port: number; tls: TLSOptions | undefined; label: string }
+  | { kind: "tcp"; host: string; port: number; tls: TLSOptions | undefined; label: string; local: LocalEndpoint | undefined }
   | { kind: "unix"; path: string; label: string };
+
+/** Where a connect must come from. `address` "" means any local address, `port` 0 any port. */
+export interface LocalEndpoint {
+  address: string;
+  port: number;
+}
 
 /** Largest unix socket path on Linux (sun_path is 108 bytes including the NUL). */
 export const UNIX_PATH_MAX = 107;
@@ -26,11 +32,24 @@ export function checkConnectOptions(opts: StreamConnectOptions): StreamTarget {
     checkPath(opts.path);
     return { kind: "unix", path: opts.path, label: `unix socket "${opts.path}"` };
   }
-  const o = opts as { host: string; port: number; tls?: TLSOptions };
+  const o = opts as { host: string; port: number; tls?: TLSOptions; localAddress?: string; localPort?: number };
   checkAddressType(o.host, "host");
   checkPort(o.port, "port", 1);
-  checkHostSyntax(o.host, `connect to ${formatEndpoint(o.host, o.port)}`);
-  return { kind: "tcp", host: o.host, port: o.port, tls: o.tls, label: formatEndpoint(o.host, o.port) };
+  const label = formatEndpoint(o.host, o.port);
+  checkHostSyntax(o.host, `connect to ${label}`);
+  return { kind: "tcp", host: o.host, port: o.port, tls: o.tls, label, local: checkLocalEndpoint(o.localAddress, o.localPort, label) };
+}
+
+/** Validate connect's localAddress/localPort; undefined when neither asks for anything. */
+function checkLocalEndpoint(address: string | undefined, port: number | undefined, label: string): LocalEndpoint | undefined {
+  if (address !== undefined) checkAddressType(address, "localAddress");
+  if (port !== undefined) checkPort(port, "localPort", 0);
+  const local = { address: address === undefined || isWildcardAll(address) ? "" : address, port: port ?? 0 };
+  // Like Godot's bind, which takes an IPAddress: a literal, never a name to resolve.
+  if (local.address !== "" && ipFamily(local.address) === 0) {
+    throw new NetError(GodotError.ERR_INVALID_PARAMETER, `connect to ${label}: localAddress "${local.address}" is not an IP address`);
+  }
+  return local.address === "" && local.port === 0 ? undefined : local;
 }
 
 /**
@@ -51,7 +70,7 @@ export function checkListenOptions(opts: StreamListenOptions): StreamTarget {
   if (o.tls && (!o.tls.cert || !o.tls.key)) {
     throw new TypeError("tls.cert and tls.key (PEM strings) are required to listen with TLS");
   }
-  return { kind: "tcp", host, port: o.port, tls: o.tls, label: formatEndpoint(o.host || "*", o.port) };
+  return { kind: "tcp", host, port: o.port, tls: o.tls, label: formatEndpoint(o.host || "*", o.port), local: undefined };
 }
 
 /** NetError for a closed stream, naming the peer. */

@@ -34,7 +34,15 @@ export interface DatagramTransport {
 }
 
 export type StreamConnectOptions =
-  | { host: string; port: number; tls?: TLSOptions }
+  | {
+      host: string;
+      port: number;
+      tls?: TLSOptions;
+      /** IP literal to connect from; absent, "" or "*": the OS chooses (Godot's `StreamPeerTCP.bind` host). */
+      localAddress?: string;
+      /** Port to connect from (0..65535); absent or 0: the OS chooses (Godot's `StreamPeerTCP.bind` port). */
+      localPort?: number;
+    }
   | { path: string };
 
 export type StreamListenOptions =
