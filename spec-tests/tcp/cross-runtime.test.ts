@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StreamPeerSocketStatus as S, StreamPeerTCP, StreamPeerUDS, TCPServer, UDSServer } from "../../src/index.ts";
+import { StreamPeerSocketStatus as S, StreamPeerTCP, StreamPeerUDS, TCPServer, UDSServer, type SocketServer, type StreamPeerSocket } from "../../src/index.ts";
 import { greetAsClient, greetAsServer, runtimeName, waitForClose } from "./peers/greeting.ts";
 import { ROOT, peerPort, spawnPeer, until, type Peer } from "./spawn-peer.ts";
 
@@ -36,6 +36,22 @@ async function finish(peer: Peer, expect: RegExp): Promise<void> {
   assert.match(stdout, expect);
 }
 
+/** Our server takes the other runtime's connection, greets it, and sees it close cleanly; the child reports the greeting. */
+async function serveOne(server: SocketServer<StreamPeerSocket>, other: string, child: Peer): Promise<void> {
+  await until(() => server.isConnectionAvailable(), `${other} to connect`, 20_000);
+  const peer = server.takeConnection()!;
+  assert.equal(await greetAsServer(peer), other);
+  assert.equal(await waitForClose(peer), S.STATUS_NONE);
+  await finish(child, new RegExp(`GOT hello ${other} from ${here}`));
+}
+
+/** Our client is greeted by the other runtime's server and disconnects; the child reports a clean close (status NONE). */
+async function greetAndLeave(peer: StreamPeerSocket, other: string, child: Peer): Promise<void> {
+  assert.equal(await greetAsClient(peer), `hello ${here} from ${other}`);
+  peer.disconnectFromHost();
+  await finish(child, new RegExp(`SERVED ${here} on ${other} status 0`));
+}
+
 describe(`cross-runtime: ${here} with ${others.join(" and ")}`, () => {
   for (const other of others) {
     test(`${here} TCPServer <- ${other} StreamPeerTCP`, async () => {
@@ -44,11 +60,7 @@ describe(`cross-runtime: ${here} with ${others.join(" and ")}`, () => {
       try {
         await server.listen(0, "127.0.0.1");
         child = spawnRuntime(other, "client", "tcp", "127.0.0.1", String(server.getLocalPort()));
-        await until(() => server.isConnectionAvailable(), `${other} to connect`, 20_000);
-        const peer = server.takeConnection()!;
-        assert.equal(await greetAsServer(peer), other);
-        assert.equal(await waitForClose(peer), S.STATUS_NONE);
-        await finish(child, new RegExp(`GOT hello ${other} from ${here}`));
+        await serveOne(server, other, child);
       } finally {
         server.stop();
         child?.kill();
@@ -60,9 +72,7 @@ describe(`cross-runtime: ${here} with ${others.join(" and ")}`, () => {
       const peer = new StreamPeerTCP();
       try {
         await peer.connectToHost("127.0.0.1", await peerPort(child));
-        assert.equal(await greetAsClient(peer), `hello ${here} from ${other}`);
-        peer.disconnectFromHost();
-        await finish(child, new RegExp(`SERVED ${here} on ${other} status 0`));
+        await greetAndLeave(peer, other, child);
       } finally {
         peer.disconnectFromHost();
         child.kill();
@@ -76,11 +86,7 @@ describe(`cross-runtime: ${here} with ${others.join(" and ")}`, () => {
       try {
         await server.listen(path);
         child = spawnRuntime(other, "client", "uds", path);
-        await until(() => server.isConnectionAvailable(), `${other} to connect`, 20_000);
-        const peer = server.takeConnection()!;
-        assert.equal(await greetAsServer(peer), other);
-        assert.equal(await waitForClose(peer), S.STATUS_NONE);
-        await finish(child, new RegExp(`GOT hello ${other} from ${here}`));
+        await serveOne(server, other, child);
       } finally {
         server.stop();
         child?.kill();
@@ -96,9 +102,7 @@ describe(`cross-runtime: ${here} with ${others.join(" and ")}`, () => {
         await child.ready;
         await peer.connectToHost(path);
         assert.equal(peer.getConnectedPath(), path);
-        assert.equal(await greetAsClient(peer), `hello ${here} from ${other}`);
-        peer.disconnectFromHost();
-        await finish(child, new RegExp(`SERVED ${here} on ${other} status 0`));
+        await greetAndLeave(peer, other, child);
       } finally {
         peer.disconnectFromHost();
         child.kill();
