@@ -5,6 +5,7 @@
  */
 import type { Compressor } from "../compress/types.ts";
 import type { OutgoingCommand } from "./commands.ts";
+import { ByteSlab } from "./byte-slab.ts";
 import { CRC32_INITIAL, crc32Final, crc32Update } from "../util/crc32.ts";
 import { writeOutgoingCommand } from "./outgoing.ts";
 import type { PeerCore } from "./peer-core.ts";
@@ -29,6 +30,8 @@ export class DatagramWriter {
   /** Room for an MTU of commands plus one payload that may overhang while being copied. */
   private readonly buffer = new Uint8Array(BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU * 2);
   private writePos = BODY_OFFSET;
+  /** Finished datagrams are copied out here: each is fresh bytes, without an ArrayBuffer of its own. */
+  private readonly datagrams = new ByteSlab(64 * 1024, BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU);
   /** Bytes counted against the peer's MTU, as C ENet counts them. */
   packetSize = HEADER_SIZE_FOR_MTU;
   commandCount = 0;
@@ -75,8 +78,8 @@ export class DatagramWriter {
   }
 
   /**
-   * Write the header for `peer` and return the finished datagram (a fresh copy the caller
-   * owns). The checksum covers the header, the seed and the uncompressed commands; the
+   * Write the header for `peer` and return the finished datagram (a fresh copy nothing
+   * else writes to). The checksum covers the header, the seed and the uncompressed commands; the
    * commands are replaced by their compressed form only when that is strictly smaller.
    */
   finish(peer: PeerCore, serviceTime: number, compressor: Compressor | null, checksum: boolean): Uint8Array {
@@ -97,8 +100,8 @@ export class DatagramWriter {
       put32(buf, at, hasPeerID ? peer.connectID : 0);
       put32(buf, at, crc32Final(crc32Update(CRC32_INITIAL, buf, start, this.writePos)));
     }
-    if (body === null) return buf.slice(start, this.writePos);
-    const datagram = new Uint8Array(headerSize + body.length);
+    if (body === null) return this.datagrams.copy(buf, start, this.writePos);
+    const datagram = this.datagrams.alloc(headerSize + body.length);
     datagram.set(buf.subarray(start, BODY_OFFSET), 0);
     datagram.set(body, headerSize);
     return datagram;

@@ -41,6 +41,7 @@ import {
   handleSendUnsequenced,
   type IncomingSink,
 } from "./incoming.ts";
+import { ByteSlab } from "./byte-slab.ts";
 import { DatagramWriter } from "./datagram-writer.ts";
 import { ConnectField } from "./outgoing.ts";
 import { acceptConnect, handleVerifyConnect } from "./handshake.ts";
@@ -177,6 +178,8 @@ export class HostCore implements IncomingSink, BandwidthHost {
   /** Checksum seeds are written here to be fed to the CRC. */
   private readonly seedBytes = new Uint8Array(4);
   private readonly retransmitScratch: OutgoingCommand[] = [];
+  /** Private copies of packets the application queues (never handed back to it). */
+  private readonly packetCopies = new ByteSlab();
 
   constructor(options: HostCoreOptions = {}) {
     const peerCount = options.peerCount ?? 32;
@@ -318,6 +321,11 @@ export class HostCore implements IncomingSink, BandwidthHost {
     c[ConnectField.Data] = data >>> 0;
     peer.queueControl(ProtocolCommand.CONNECT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, 0, 0, 0, c);
     return peer;
+  }
+
+  /** A private copy of an application packet for send(), so the caller may reuse its array. */
+  copyPacket(packet: Uint8Array): Uint8Array {
+    return this.packetCopies.copy(packet, 0, packet.length);
   }
 
   /**

@@ -108,7 +108,8 @@ export class ENetPacketPeer {
     checkInt(flags, "flags", 0, 0xff);
     const slot = this.requireActive("send");
     if (channel >= slot.channelCount) throw new RangeError(`channel must be in 0..${slot.channelCount - 1} (the peer's channel count), got ${channel}`);
-    const err = this.owner.core.send(slot, channel, packet.slice(), flags);
+    const core = this.owner.core;
+    const err = core.send(slot, channel, core.copyPacket(packet), flags);
     if (err !== null) throw new NetError(GodotError.FAILED, `send: ${err}`);
     this.owner.wake();
   }

@@ -1,0 +1,54 @@
+/**
+ * Private copies of small byte ranges carved out of shared slabs. Every copy is a
+ * view of bytes nobody else writes (a slab is never reused, only dropped when full),
+ * so it is as safe as `slice()` for data that stays inside the library; it saves the
+ * backing-store allocation `slice()` makes for every array above V8's on-heap size
+ * (64 B), which dominated the cost of queueing a packet and finishing a datagram.
+ *
+ * Only for copies that are never handed to the application: the views share an
+ * ArrayBuffer, so exposing one would expose (or, if transferred, detach) its neighbours.
+ * A live copy keeps its whole slab alive, so slabs are small and large copies get
+ * their own buffer.
+ */
+export const SLAB_SIZE = 16 * 1024;
+/** Larger copies are plain `slice()`s (a slab would hold too few of them to pay off). */
+export const SLAB_MAX_COPY = 2048;
+
+export class ByteSlab {
+  private readonly slabSize: number;
+  private readonly maxCopy: number;
+  private slab: Uint8Array;
+  private used = 0;
+
+  constructor(slabSize = SLAB_SIZE, maxCopy = SLAB_MAX_COPY) {
+    this.slabSize = slabSize;
+    this.maxCopy = Math.min(maxCopy, slabSize);
+    this.slab = new Uint8Array(slabSize);
+  }
+
+  /** `length` fresh zero-filled bytes for the caller to fill. */
+  alloc(length: number): Uint8Array {
+    if (length > this.maxCopy) return new Uint8Array(length);
+    let at = this.used;
+    if (at + length > this.slabSize) {
+      this.slab = new Uint8Array(this.slabSize);
+      at = 0;
+    }
+    // 8-byte alignment keeps later copies on word boundaries for the memmove inside set().
+    this.used = (at + length + 7) & ~7;
+    return this.slab.subarray(at, at + length);
+  }
+
+  /** A private copy of `source[start, end)`. */
+  copy(source: Uint8Array, start: number, end: number): Uint8Array {
+    const length = end - start;
+    if (length > this.maxCopy) return source.slice(start, end);
+    const out = this.alloc(length);
+    if (length <= 16) {
+      for (let i = 0; i < length; i++) out[i] = source[start + i]!;
+    } else {
+      out.set(start === 0 && end === source.length ? source : source.subarray(start, end));
+    }
+    return out;
+  }
+}
