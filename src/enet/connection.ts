@@ -348,6 +348,8 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
         this.sendErrors++;
       }
     }
+    // Every DatagramTransport copies (or sends) the bytes before send() returns.
+    host.releaseTransmits();
   }
 
   private step(host: HostCore): ENetEvent | null {

@@ -1,11 +1,13 @@
 /**
- * Assembles one outgoing datagram in a reused buffer: commands are appended after room
+ * Assembles outgoing datagrams in place in an arena: commands are appended after room
  * for the largest header, and the header (peer ID, session, flags, sent time, optional
- * CRC32) is written in front when the datagram is finished, as enet_protocol_send_outgoing_commands does.
+ * CRC32) is written in front when the datagram is finished, as enet_protocol_send_outgoing_commands
+ * does. The finished datagram is a view of the arena (no copy, no ArrayBuffer per datagram);
+ * the next datagram starts after it, so views stay valid until recycle() says every one of
+ * them has been consumed. Without recycle() a full arena is replaced, never overwritten.
  */
 import type { Compressor } from "../compress/types.ts";
 import type { OutgoingCommand } from "./commands.ts";
-import { ByteSlab } from "./byte-slab.ts";
 import { CRC32_INITIAL, crc32Final, crc32Update } from "../util/crc32.ts";
 import { writeOutgoingCommand } from "./outgoing.ts";
 import type { PeerCore } from "./peer-core.ts";
@@ -26,12 +28,17 @@ const BODY_OFFSET = 8;
 const HEADER_SIZE_FOR_MTU = 4;
 const ACK_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE]!;
 
+/** What one datagram may need while being written: the header room and an MTU of commands, with slack. */
+const DATAGRAM_RESERVE = BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU * 2;
+const ARENA_SIZE = 64 * 1024;
+
 export class DatagramWriter {
-  /** Room for an MTU of commands plus one payload that may overhang while being copied. */
-  private readonly buffer = new Uint8Array(BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU * 2);
+  private buffer = new Uint8Array(ARENA_SIZE);
+  /** Where the datagram being written starts in `buffer` (its header room). */
+  private base = 0;
+  /** Arena bytes taken by finished datagrams that may still be referenced. */
+  private used = 0;
   private writePos = BODY_OFFSET;
-  /** Finished datagrams are copied out here: each is fresh bytes, without an ArrayBuffer of its own. */
-  private readonly datagrams = new ByteSlab(64 * 1024, BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU);
   /** Bytes counted against the peer's MTU, as C ENet counts them. */
   packetSize = HEADER_SIZE_FOR_MTU;
   commandCount = 0;
@@ -39,7 +46,13 @@ export class DatagramWriter {
   needsSentTime = false;
 
   begin(): void {
-    this.writePos = BODY_OFFSET;
+    if (this.used + DATAGRAM_RESERVE > this.buffer.length) {
+      // Earlier datagrams may still be referenced: leave them be and continue in a new arena.
+      this.buffer = new Uint8Array(ARENA_SIZE);
+      this.used = 0;
+    }
+    this.base = this.used;
+    this.writePos = this.base + BODY_OFFSET;
     this.packetSize = HEADER_SIZE_FOR_MTU;
     this.commandCount = 0;
     this.needsSentTime = false;
@@ -77,33 +90,39 @@ export class DatagramWriter {
     this.commandCount++;
   }
 
+  /** Every datagram finish() returned has been consumed (copied or sent): the arena may be rewritten. */
+  recycle(): void {
+    this.used = 0;
+  }
+
   /**
-   * Write the header for `peer` and return the finished datagram (a fresh copy nothing
-   * else writes to). The checksum covers the header, the seed and the uncompressed commands; the
+   * Write the header for `peer` and return the finished datagram, a view of the arena that
+   * nothing writes to until recycle(). The checksum covers the header, the seed and the uncompressed commands; the
    * commands are replaced by their compressed form only when that is strictly smaller.
    */
   finish(peer: PeerCore, serviceTime: number, compressor: Compressor | null, checksum: boolean): Uint8Array {
     const buf = this.buffer;
-    const bodyLength = this.writePos - BODY_OFFSET;
+    const bodyStart = this.base + BODY_OFFSET;
+    const bodyLength = this.writePos - bodyStart;
     let body: Uint8Array | null = null;
     if (compressor !== null) {
-      const compressed = compressor.compress(buf.subarray(BODY_OFFSET, this.writePos), bodyLength);
+      const compressed = compressor.compress(buf.subarray(bodyStart, this.writePos), bodyLength);
       if (compressed !== null && compressed.length > 0 && compressed.length < bodyLength) body = compressed;
     }
     const hasPeerID = peer.outgoingPeerID < ENET_PROTOCOL_MAXIMUM_PEER_ID;
     const sentTime = this.needsSentTime ? serviceTime & 0xffff : -1;
     const headerSize = (sentTime >= 0 ? 4 : 2) + (checksum ? CHECKSUM_SIZE : 0);
-    const start = BODY_OFFSET - headerSize;
+    const start = bodyStart - headerSize;
     encodeHeader(buf, start, peer.outgoingPeerID, hasPeerID ? peer.outgoingSessionID : 0, body !== null, sentTime, checksum);
     if (checksum) {
-      const at = BODY_OFFSET - CHECKSUM_SIZE;
+      const at = bodyStart - CHECKSUM_SIZE;
       put32(buf, at, hasPeerID ? peer.connectID : 0);
       put32(buf, at, crc32Final(crc32Update(CRC32_INITIAL, buf, start, this.writePos)));
     }
-    if (body === null) return this.datagrams.copy(buf, start, this.writePos);
-    const datagram = this.datagrams.alloc(headerSize + body.length);
-    datagram.set(buf.subarray(start, BODY_OFFSET), 0);
-    datagram.set(body, headerSize);
-    return datagram;
+    // The compressed body is shorter than the commands it replaces, so it fits in their place.
+    const end = body === null ? this.writePos : bodyStart + body.length;
+    if (body !== null) buf.set(body, bodyStart);
+    this.used = (end + 7) & ~7;
+    return buf.subarray(start, end);
   }
 }

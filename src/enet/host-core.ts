@@ -5,6 +5,7 @@
  *   handleDatagram(now, bytes, address, port)   feed one received datagram
  *   service(now) / flush(now)                   run timers and build datagrams to send
  *   pollTransmit()                              -> { data, address, port } | null
+ *   releaseTransmits()                          every transmit was sent: its bytes may be reused
  *   pollEvent()                                 -> CONNECT / DISCONNECT / RECEIVE | null
  *   pollTimeout()                               -> when service() must run next (ms, same clock as `now`) | null
  *
@@ -257,6 +258,15 @@ export class HostCore implements IncomingSink, BandwidthHost {
       this.transmitHead = 0;
     }
     return t;
+  }
+
+  /**
+   * The caller has consumed (copied or sent) every datagram pollTransmit() returned, so
+   * their bytes may be rewritten by the next service()/flush(). Without this call every
+   * datagram stays valid for as long as it is referenced.
+   */
+  releaseTransmits(): void {
+    if (this.transmitHead >= this.transmits.length) this.writer.recycle();
   }
 
   get pendingEventCount(): number {
