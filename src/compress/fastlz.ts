@@ -31,6 +31,8 @@ const MIN_MATCH = 3;
 /** A far match costs 4+ bytes, so it must be longer than that to pay. */
 const MIN_FAR_MATCH = 5;
 const MAX_HASH_LOG = 14;
+/** Matches up to this length are copied byte by byte; longer ones with copyWithin. */
+const SHORT_COPY = 64;
 const MIN_HASH_LOG = 8;
 
 /** Largest possible compressed size for `length` input bytes (all literals). */
@@ -38,7 +40,16 @@ export function fastlzCompressBound(length: number): number {
   return length + Math.ceil(length / FASTLZ_MAX_COPY) + 1;
 }
 
+/**
+ * Hash table shared by every call (JS is single-threaded and compression never
+ * re-enters). Entries hold `position + hashBase`; each call moves hashBase past
+ * every position the previous one could have stored, so older entries read as
+ * negative positions ("empty") and the table never needs clearing per datagram.
+ */
 let hashTable = new Int32Array(1 << MIN_HASH_LOG);
+let hashBase = 1;
+/** Clear for real once hashBase gets near the int32 limit. */
+const HASH_BASE_LIMIT = 1 << 30;
 
 /**
  * Compress `input` at `level` (1 or 2) into `out` (at least
@@ -53,7 +64,12 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
   const hashShift = 32 - hashLog;
   if (hashTable.length < 1 << hashLog) hashTable = new Int32Array(1 << hashLog);
   const table = hashTable;
-  table.fill(-1, 0, 1 << hashLog);
+  if (hashBase > HASH_BASE_LIMIT - length) {
+    table.fill(0);
+    hashBase = 1;
+  }
+  const base = hashBase;
+  hashBase += length;
 
   const maxDistance = level === 1 ? FASTLZ_MAX_L1_DISTANCE : FASTLZ_MAX_FAR_DISTANCE;
   let op = 0;
@@ -64,8 +80,8 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
   while (ip <= matchLimit) {
     const seq = input[ip]! | (input[ip + 1]! << 8) | (input[ip + 2]! << 16);
     const h = Math.imul(seq, 0x9e3779b1) >>> hashShift;
-    const candidate = table[h]!;
-    table[h] = ip;
+    const candidate = table[h]! - base;
+    table[h] = ip + base;
     const distance = ip - candidate;
     if (
       candidate < 0 ||
@@ -98,7 +114,7 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
     // Index the last positions of the match so the next search can find them.
     for (let p = Math.max(ip + 1, matchEnd - 2); p < matchEnd && p <= matchLimit; p++) {
       const s = input[p]! | (input[p + 1]! << 8) | (input[p + 2]! << 16);
-      table[Math.imul(s, 0x9e3779b1) >>> hashShift] = p;
+      table[Math.imul(s, 0x9e3779b1) >>> hashShift] = p + base;
     }
     ip = matchEnd;
     literalStart = ip;
@@ -112,7 +128,8 @@ function writeLiterals(input: Uint8Array, start: number, end: number, out: Uint8
   while (start < end) {
     const run = Math.min(FASTLZ_MAX_COPY, end - start);
     out[op++] = run - 1;
-    out.set(input.subarray(start, start + run), op);
+    // A byte loop: runs are at most 32 bytes, too short to pay for a subarray and set().
+    for (let k = 0; k < run; k++) out[op + k] = input[start + k]!;
     op += run;
     start += run;
   }
@@ -214,18 +231,19 @@ export function fastlzDecompressInto(input: Uint8Array, out: Uint8Array, limit: 
       len += 3;
       if (op + len > outLimit || distance > op) return -1;
       let ref = op - distance;
-      if (distance >= len) {
+      if (distance >= len && len > SHORT_COPY) {
         out.copyWithin(op, ref, ref + len);
         op += len;
       } else {
-        // Overlapping copy repeats the last `distance` bytes, byte by byte.
+        // Short or overlapping: a byte loop (an overlapping copy repeats the last `distance` bytes).
         const end = op + len;
         while (op < end) out[op++] = out[ref++]!;
       }
     } else {
       const run = ctrl + 1;
       if (ip + run > n || op + run > outLimit) return -1;
-      out.set(input.subarray(ip, ip + run), op);
+      // Literal runs are at most 32 bytes: a byte loop beats subarray() + set().
+      for (let k = 0; k < run; k++) out[op + k] = input[ip + k]!;
       ip += run;
       op += run;
     }
