@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/zstd-ratio.ts [level] [--files]
  *
- * The reference is `zstd -<level> --no-check` (no checksum, like our frames).
+ * The reference is `zstd -<level> --no-check` (no checksum, like our frames;
+ * `--ultra` added above level 19).
  * With --files, a few real files present on most machines are added
  * (typescript.js, lib.dom.d.ts, a license text, the zstd binary itself).
  */
@@ -30,7 +31,9 @@ if (withFiles) {
 }
 
 function reference(data: Uint8Array): number {
-  const r = spawnSync("zstd", [`-${level}`, "--no-check", "-q", "-c"], { input: data, maxBuffer: 256 << 20 });
+  // Levels above 19 need --ultra, or the CLI silently clamps them to 19.
+  const levelArgs = level > 19 ? ["--ultra", `-${level}`] : [`-${level}`];
+  const r = spawnSync("zstd", [...levelArgs, "--no-check", "-q", "-c"], { input: data, maxBuffer: 256 << 20 });
   if (r.status !== 0) throw new Error(`zstd failed: ${String(r.stderr)}`);
   return r.stdout.length;
 }
