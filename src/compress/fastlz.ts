@@ -17,27 +17,39 @@
  * the C FastLZ encoder's but every FastLZ decoder reads it.
  */
 
-export const FASTLZ_MAX_COPY = 32;
-/** Longest match one level-1 instruction carries (7 + 255 + 2). */
-export const FASTLZ_L1_MAX_LEN = 264;
-export const FASTLZ_MAX_L1_DISTANCE = 8192;
-export const FASTLZ_MAX_L2_DISTANCE = 8191;
-/** Farthest level-2 match: 16-bit offset past MAX_L2_DISTANCE. */
-export const FASTLZ_MAX_FAR_DISTANCE = 65535 + FASTLZ_MAX_L2_DISTANCE + 1;
-/** Godot uses level 1 below this input size and level 2 from it on. */
-export const FASTLZ_LEVEL2_THRESHOLD = 65536;
+/**
+ * The format's constants as a const enum so the hot loops get literals (a
+ * module-level const is a context-slot load per use in V8 once bundled).
+ */
+const enum Lz {
+  MAX_COPY = 32,
+  /** Longest match one level-1 instruction carries (7 + 255 + 2). */
+  L1_MAX_LEN = 264,
+  MAX_L1_DISTANCE = 8192,
+  MAX_L2_DISTANCE = 8191,
+  /** Farthest level-2 match: 16-bit offset past MAX_L2_DISTANCE. */
+  MAX_FAR_DISTANCE = 65535 + MAX_L2_DISTANCE + 1,
+  /** Godot uses level 1 below this input size and level 2 from it on. */
+  LEVEL2_THRESHOLD = 65536,
+  MIN_MATCH = 3,
+  /** A far match costs 4+ bytes, so it must be longer than that to pay. */
+  MIN_FAR_MATCH = 5,
+  MAX_HASH_LOG = 14,
+  MIN_HASH_LOG = 8,
+  /** Matches up to this length are copied byte by byte; longer ones with copyWithin. */
+  SHORT_COPY = 64,
+}
 
-const MIN_MATCH = 3;
-/** A far match costs 4+ bytes, so it must be longer than that to pay. */
-const MIN_FAR_MATCH = 5;
-const MAX_HASH_LOG = 14;
-/** Matches up to this length are copied byte by byte; longer ones with copyWithin. */
-const SHORT_COPY = 64;
-const MIN_HASH_LOG = 8;
+export const FASTLZ_MAX_COPY = Lz.MAX_COPY;
+export const FASTLZ_L1_MAX_LEN = Lz.L1_MAX_LEN;
+export const FASTLZ_MAX_L1_DISTANCE = Lz.MAX_L1_DISTANCE;
+export const FASTLZ_MAX_L2_DISTANCE = Lz.MAX_L2_DISTANCE;
+export const FASTLZ_MAX_FAR_DISTANCE = Lz.MAX_FAR_DISTANCE;
+export const FASTLZ_LEVEL2_THRESHOLD = Lz.LEVEL2_THRESHOLD;
 
 /** Largest possible compressed size for `length` input bytes (all literals). */
 export function fastlzCompressBound(length: number): number {
-  return length + Math.ceil(length / FASTLZ_MAX_COPY) + 1;
+  return length + Math.ceil(length / Lz.MAX_COPY) + 1;
 }
 
 /**
@@ -46,7 +58,7 @@ export function fastlzCompressBound(length: number): number {
  * every position the previous one could have stored, so older entries read as
  * negative positions ("empty") and the table never needs clearing per datagram.
  */
-let hashTable = new Int32Array(1 << MIN_HASH_LOG);
+let hashTable = new Int32Array(1 << Lz.MIN_HASH_LOG);
 let hashBase = 1;
 /** Clear for real once hashBase gets near the int32 limit. */
 const HASH_BASE_LIMIT = 1 << 30;
@@ -59,8 +71,8 @@ const HASH_BASE_LIMIT = 1 << 30;
 export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 | 2): number {
   const length = input.length;
   if (length === 0) return 0;
-  let hashLog = MIN_HASH_LOG;
-  while (hashLog < MAX_HASH_LOG && 1 << hashLog < length) hashLog++;
+  let hashLog = Lz.MIN_HASH_LOG;
+  while (hashLog < Lz.MAX_HASH_LOG && 1 << hashLog < length) hashLog++;
   const hashShift = 32 - hashLog;
   if (hashTable.length < 1 << hashLog) hashTable = new Int32Array(1 << hashLog);
   const table = hashTable;
@@ -71,12 +83,12 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
   const base = hashBase;
   hashBase += length;
 
-  const maxDistance = level === 1 ? FASTLZ_MAX_L1_DISTANCE : FASTLZ_MAX_FAR_DISTANCE;
+  const maxDistance = level === 1 ? Lz.MAX_L1_DISTANCE : Lz.MAX_FAR_DISTANCE;
   let op = 0;
   let literalStart = 0;
   // The first instruction must be a literal (its ctrl byte also carries the level).
   let ip = 1;
-  const matchLimit = length - MIN_MATCH;
+  const matchLimit = length - Lz.MIN_MATCH;
   while (ip <= matchLimit) {
     const seq = input[ip]! | (input[ip + 1]! << 8) | (input[ip + 2]! << 16);
     const h = Math.imul(seq, 0x9e3779b1) >>> hashShift;
@@ -93,17 +105,17 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
       ip++;
       continue;
     }
-    let matchEnd = ip + MIN_MATCH;
-    let ref = candidate + MIN_MATCH;
+    let matchEnd = ip + Lz.MIN_MATCH;
+    let ref = candidate + Lz.MIN_MATCH;
     while (matchEnd < length && input[matchEnd] === input[ref]) {
       matchEnd++;
       ref++;
     }
-    if (level === 2 && distance > FASTLZ_MAX_L2_DISTANCE) {
+    if (level === 2 && distance > Lz.MAX_L2_DISTANCE) {
       // FastLZ 0.5.0's decoder (Godot's) wants a byte after a far match's offset, so
       // a far match must not end the stream.
       if (matchEnd === length) matchEnd--;
-      if (matchEnd - ip < MIN_FAR_MATCH) {
+      if (matchEnd - ip < Lz.MIN_FAR_MATCH) {
         ip++;
         continue;
       }
@@ -126,7 +138,7 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
 
 function writeLiterals(input: Uint8Array, start: number, end: number, out: Uint8Array, op: number): number {
   while (start < end) {
-    const run = Math.min(FASTLZ_MAX_COPY, end - start);
+    const run = Math.min(Lz.MAX_COPY, end - start);
     out[op++] = run - 1;
     // A byte loop: runs are at most 32 bytes, too short to pay for a subarray and set().
     for (let k = 0; k < run; k++) out[op + k] = input[start + k]!;
@@ -141,9 +153,9 @@ function writeMatchL1(out: Uint8Array, op: number, length: number, distance: num
   let remaining = length;
   // A match longer than one instruction carries continues at the same distance.
   while (remaining > 0) {
-    let len = Math.min(remaining, FASTLZ_L1_MAX_LEN);
+    let len = Math.min(remaining, Lz.L1_MAX_LEN);
     // Never leave a tail shorter than a minimal match.
-    if (remaining - len > 0 && remaining - len < MIN_MATCH) len = remaining - MIN_MATCH;
+    if (remaining - len > 0 && remaining - len < Lz.MIN_MATCH) len = remaining - Lz.MIN_MATCH;
     if (len <= 8) {
       out[op++] = ((len - 2) << 5) | (d >>> 8);
     } else {
@@ -158,7 +170,7 @@ function writeMatchL1(out: Uint8Array, op: number, length: number, distance: num
 
 function writeMatchL2(out: Uint8Array, op: number, length: number, distance: number): number {
   const d = distance - 1;
-  const far = d >= FASTLZ_MAX_L2_DISTANCE;
+  const far = d >= Lz.MAX_L2_DISTANCE;
   const high = far ? 31 : d >>> 8;
   if (length <= 8) {
     out[op++] = ((length - 2) << 5) | high;
@@ -172,7 +184,7 @@ function writeMatchL2(out: Uint8Array, op: number, length: number, distance: num
     out[op++] = extra;
   }
   if (far) {
-    const farOffset = d - FASTLZ_MAX_L2_DISTANCE;
+    const farOffset = d - Lz.MAX_L2_DISTANCE;
     out[op++] = 255;
     out[op++] = farOffset >>> 8;
     out[op++] = farOffset & 255;
@@ -224,14 +236,14 @@ export function fastlzDecompressInto(input: Uint8Array, out: Uint8Array, limit: 
         distance = high + code + 1;
         if (code === 255 && high === 31 << 8) {
           if (ip + 2 > n) return -1;
-          distance = ((input[ip]! << 8) | input[ip + 1]!) + FASTLZ_MAX_L2_DISTANCE + 1;
+          distance = ((input[ip]! << 8) | input[ip + 1]!) + Lz.MAX_L2_DISTANCE + 1;
           ip += 2;
         }
       }
       len += 3;
       if (op + len > outLimit || distance > op) return -1;
       let ref = op - distance;
-      if (distance >= len && len > SHORT_COPY) {
+      if (distance >= len && len > Lz.SHORT_COPY) {
         out.copyWithin(op, ref, ref + len);
         op += len;
       } else {
@@ -293,7 +305,7 @@ export function fastlzDecodedLength(input: Uint8Array): number {
         distance = high + code + 1;
         if (code === 255 && high === 31 << 8) {
           if (ip + 2 > n) return -1;
-          distance = ((input[ip]! << 8) | input[ip + 1]!) + FASTLZ_MAX_L2_DISTANCE + 1;
+          distance = ((input[ip]! << 8) | input[ip + 1]!) + Lz.MAX_L2_DISTANCE + 1;
           ip += 2;
         }
       }
