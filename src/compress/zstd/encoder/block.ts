@@ -13,6 +13,8 @@ import { SequenceStore, SequencesEncoder } from "./sequences.ts";
 
 /** Room for the worst case of a compressed block body before it is compared with raw. */
 const BODY_SCRATCH_SIZE = 1024 * 1024;
+/** Blocks with at most this many sequences are also tried as literals only. */
+const FEW_SEQUENCES = 8;
 
 const EMPTY = new Uint8Array(0);
 
@@ -23,6 +25,8 @@ export class BlockCompressor {
   private readonly literals = new LiteralsEncoder();
   private readonly sequences = new SequencesEncoder();
   private readonly body = new Uint8Array(BODY_SCRATCH_SIZE);
+  /** Literals-only form of a block, compared against the sequence form. */
+  private readonly altBody = new Uint8Array(ZSTD_BLOCKSIZE_MAX + 1024);
   private input: Uint8Array = new Uint8Array(0);
   private optimalParser: OptimalParser | null = null;
   private params: MatchParams | null = null;
@@ -64,9 +68,29 @@ export class BlockCompressor {
       this.finder.parseBlock(start, end, this.store);
     }
 
-    const body = this.body;
+    let body = this.body;
     let bodyEnd = this.literals.write(this.store.literals, this.store.literalCount, body, 0);
     bodyEnd = this.sequences.write(this.store, body, bodyEnd);
+
+    if (this.store.count > 0 && this.store.count <= FEW_SEQUENCES) {
+      // A handful of short matches can cost more in the sequences section than
+      // their bytes would as Huffman literals (typical of small datagrams), so
+      // the block is also tried as literals only. The trial leaves the literals
+      // encoder holding its tree, so the losing form is re-encoded last.
+      const whole = input.subarray(start, end);
+      let altEnd = this.literals.write(whole, size, this.altBody, 0);
+      this.altBody[altEnd++] = 0; // Number_of_Sequences = 0
+      if (altEnd < bodyEnd) {
+        this.finder.restoreState();
+        this.sequences.restoreState();
+        body = this.altBody;
+        bodyEnd = altEnd;
+      } else {
+        this.sequences.restoreState();
+        bodyEnd = this.literals.write(this.store.literals, this.store.literalCount, body, 0);
+        bodyEnd = this.sequences.write(this.store, body, bodyEnd);
+      }
+    }
 
     if (bodyEnd < size) {
       this.literals.commit();
