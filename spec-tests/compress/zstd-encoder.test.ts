@@ -283,6 +283,8 @@ describe("zstd encoder: frame shape", () => {
 describe("zstd encoder: every coding mode of the format is exercised", () => {
   test("literals raw/RLE/Huffman/treeless, sequence modes predefined/RLE/FSE/repeat", () => {
     const inputs = [...corpus.map((e) => e.data), skewedBytes(200 * 1024), uniformLiteralsCorpus()];
+    // Datagram-sized inputs: few sequences, where the predefined tables win.
+    for (let i = 0; i < 20; i++) inputs.push(jsonCorpus(150 + 40 * i, 300 + i), textCorpus(150 + 40 * i, 400 + i));
     const literalTypes = new Set<number>();
     const modes = new Set<string>();
     let maxSequences = 0;
