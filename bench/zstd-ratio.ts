@@ -8,15 +8,18 @@
  * `--ultra` added above level 19).
  * With --files, a few real files present on most machines are added
  * (typescript.js, lib.dom.d.ts, a license text, the zstd binary itself).
+ * With --datagrams, it instead compares ENet-datagram-sized inputs (60..1400
+ * bytes of JSON, game state and text; 20 of each size), summed per kind and size.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { decompress } from "fzstd";
 import { zstdCompress } from "../src/compress/zstd/encoder.ts";
-import { zstdTestCorpus } from "../spec-tests/compress/zstd-encoder-corpus.ts";
+import { gameStateCorpus, jsonCorpus, textCorpus, zstdTestCorpus } from "../spec-tests/compress/zstd-encoder-corpus.ts";
 
 const level = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 3);
 const withFiles = process.argv.includes("--files");
+const datagrams = process.argv.includes("--datagrams");
 
 const inputs = zstdTestCorpus().filter((e) => e.data.length > 0);
 if (withFiles) {
@@ -36,6 +39,37 @@ function reference(data: Uint8Array): number {
   const r = spawnSync("zstd", [...levelArgs, "--no-check", "-q", "-c"], { input: data, maxBuffer: 256 << 20 });
   if (r.status !== 0) throw new Error(`zstd failed: ${String(r.stderr)}`);
   return r.stdout.length;
+}
+
+if (datagrams) {
+  const kinds = { json: jsonCorpus, "game state": gameStateCorpus, text: textCorpus };
+  let allOurs = 0;
+  let allTheirs = 0;
+  console.log(`level ${level}; 20 inputs per row; ratio = ours / zstd CLI`);
+  console.log("kind".padEnd(12) + "size".padStart(6) + "ours".padStart(8) + "zstd".padStart(8) + "ratio".padStart(8) + "us/call".padStart(9));
+  for (const [kind, make] of Object.entries(kinds)) {
+    for (const size of [60, 150, 400, 1000, 1400]) {
+      const inputs = Array.from({ length: 20 }, (_, i) => make(size, 1000 + i));
+      let sumOurs = 0;
+      let sumTheirs = 0;
+      for (const d of inputs) {
+        sumOurs += zstdCompress(d, level).length;
+        sumTheirs += reference(d);
+      }
+      for (let r = 0; r < 50; r++) for (const d of inputs) zstdCompress(d, level); // warm-up
+      const t0 = performance.now();
+      for (let r = 0; r < 200; r++) for (const d of inputs) zstdCompress(d, level);
+      const us = ((performance.now() - t0) * 1000) / (200 * inputs.length);
+      allOurs += sumOurs;
+      allTheirs += sumTheirs;
+      console.log(
+        kind.padEnd(12) + String(size).padStart(6) + String(sumOurs).padStart(8) + String(sumTheirs).padStart(8) +
+          (sumOurs / sumTheirs).toFixed(3).padStart(8) + us.toFixed(1).padStart(9),
+      );
+    }
+  }
+  console.log("TOTAL".padEnd(18) + String(allOurs).padStart(8) + String(allTheirs).padStart(8) + (allOurs / allTheirs).toFixed(3).padStart(8));
+  process.exit(0);
 }
 
 let ours = 0;
