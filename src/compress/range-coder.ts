@@ -88,6 +88,20 @@ const MAX_GATHER = 0x7fffffff;
  */
 export class RangeCoder {
   private readonly pool = new Uint16Array(Model.SYMBOL_POOL * Slot.SIZE);
+  /**
+   * The encoder's order-0 context. libenet keeps it as one more binary tree,
+   * which grows to 256 nodes and is walked for every byte no subcontext codes
+   * (about ten unpredictable steps). The encoder only needs, per byte value,
+   * its symbol, its count and the sum of the counts below it, so it keeps the
+   * symbol per value and the counts in a Fenwick tree (1-based: rootSums[k]
+   * covers values k - lowbit(k) .. k - 1): the same sums, mod 2^16 like
+   * libenet's fields, in eight predictable steps. Counts never pass 255 here
+   * (the rescale rule halves them first), so the sum below a value equals
+   * libenet's under - count. The decoder keeps the tree: on corrupt input its
+   * result depends on the tree's shape, and it must fail exactly as libenet does.
+   */
+  private readonly rootSymbols = new Uint16Array(256);
+  private readonly rootSums = new Uint16Array(257);
   /** Split inputs are copied here once so the coder reads one flat array. */
   private gathered = new Uint8Array(0);
   /** Whether the last decompressInto returned 0 only because the output did not fit. */
@@ -141,7 +155,11 @@ export class RangeCoder {
     let range = -1; // 0xffffffff
     let predicted: number = Model.ROOT;
     let order = 0;
+    const rootSymbols = this.rootSymbols;
+    const rootSums = this.rootSums;
     let nextSymbol = resetModel(pool);
+    rootSymbols.fill(0);
+    rootSums.fill(0);
 
     for (let i = 0; i < length; i++) {
       const value = data[i]!;
@@ -151,53 +169,74 @@ export class RangeCoder {
       for (;;) {
         const isRoot = context === Model.ROOT;
         const update = isRoot ? Model.CONTEXT_SYMBOL_DELTA : Model.SUBCONTEXT_SYMBOL_DELTA;
-        const minimum = isRoot ? Model.CONTEXT_SYMBOL_MINIMUM : 0;
-
-        // Find or insert `value` in the context's tree (libenet's ENET_CONTEXT_ENCODE).
-        let under = value * minimum;
-        let count = minimum;
+        let under: number;
+        let count: number;
         let symbol: number;
-        let node = pool[context + Slot.SYMBOLS]!;
-        if (node === 0) {
-          symbol = nextSymbol;
-          nextSymbol += Slot.SIZE;
-          initSymbol(pool, symbol, value, update);
-          pool[context + Slot.SYMBOLS] = symbol;
+        if (isRoot) {
+          // Order-0 context: per-value symbols and a Fenwick tree of counts stand in
+          // for libenet's tree (see rootSums).
+          under = value;
+          for (let k = value; k > 0; k &= k - 1) under += rootSums[k]!;
+          under &= 0xffff;
+          symbol = rootSymbols[value]!;
+          if (symbol === 0) {
+            count = Model.CONTEXT_SYMBOL_MINIMUM;
+            symbol = nextSymbol;
+            nextSymbol += Slot.SIZE;
+            initSymbol(pool, symbol, value, Model.CONTEXT_SYMBOL_DELTA);
+            rootSymbols[value] = symbol;
+          } else {
+            const nodeCount = pool[symbol + Slot.VALUE_COUNT]! >>> 8;
+            count = Model.CONTEXT_SYMBOL_MINIMUM + nodeCount;
+            pool[symbol + Slot.VALUE_COUNT] = value | (((nodeCount + Model.CONTEXT_SYMBOL_DELTA) & 0xff) << 8);
+          }
+          for (let k = value + 1; k <= 256; k += k & -k) rootSums[k] += Model.CONTEXT_SYMBOL_DELTA;
         } else {
-          for (;;) {
-            const valueCount = pool[node + Slot.VALUE_COUNT]!;
-            const nodeValue = valueCount & 0xff;
-            if (value < nodeValue) {
-              pool[node + Slot.UNDER] += update;
-              const left = pool[node + Slot.LEFT]!;
-              if (left !== 0) {
-                node = left;
-                continue;
+          // Find or insert `value` in the context's tree (libenet's ENET_CONTEXT_ENCODE).
+          under = 0;
+          count = 0;
+          let node = pool[context + Slot.SYMBOLS]!;
+          if (node === 0) {
+            symbol = nextSymbol;
+            nextSymbol += Slot.SIZE;
+            initSymbol(pool, symbol, value, Model.SUBCONTEXT_SYMBOL_DELTA);
+            pool[context + Slot.SYMBOLS] = symbol;
+          } else {
+            for (;;) {
+              const valueCount = pool[node + Slot.VALUE_COUNT]!;
+              const nodeValue = valueCount & 0xff;
+              if (value < nodeValue) {
+                pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
+                const left = pool[node + Slot.LEFT]!;
+                if (left !== 0) {
+                  node = left;
+                  continue;
+                }
+                symbol = nextSymbol;
+                nextSymbol += Slot.SIZE;
+                initSymbol(pool, symbol, value, Model.SUBCONTEXT_SYMBOL_DELTA);
+                pool[node + Slot.LEFT] = symbol;
+              } else if (value > nodeValue) {
+                under = (under + pool[node + Slot.UNDER]!) & 0xffff;
+                const right = pool[node + Slot.RIGHT]!;
+                if (right !== 0) {
+                  node = right;
+                  continue;
+                }
+                symbol = nextSymbol;
+                nextSymbol += Slot.SIZE;
+                initSymbol(pool, symbol, value, Model.SUBCONTEXT_SYMBOL_DELTA);
+                pool[node + Slot.RIGHT] = symbol;
+              } else {
+                const nodeCount = valueCount >>> 8;
+                count = nodeCount;
+                under = (under + pool[node + Slot.UNDER]! - nodeCount) & 0xffff;
+                pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
+                pool[node + Slot.VALUE_COUNT] = nodeValue | (((nodeCount + Model.SUBCONTEXT_SYMBOL_DELTA) & 0xff) << 8);
+                symbol = node;
               }
-              symbol = nextSymbol;
-              nextSymbol += Slot.SIZE;
-              initSymbol(pool, symbol, value, update);
-              pool[node + Slot.LEFT] = symbol;
-            } else if (value > nodeValue) {
-              under = (under + pool[node + Slot.UNDER]!) & 0xffff;
-              const right = pool[node + Slot.RIGHT]!;
-              if (right !== 0) {
-                node = right;
-                continue;
-              }
-              symbol = nextSymbol;
-              nextSymbol += Slot.SIZE;
-              initSymbol(pool, symbol, value, update);
-              pool[node + Slot.RIGHT] = symbol;
-            } else {
-              const nodeCount = valueCount >>> 8;
-              count = (count + nodeCount) & 0xffff;
-              under = (under + pool[node + Slot.UNDER]! - nodeCount) & 0xffff;
-              pool[node + Slot.UNDER] += update;
-              pool[node + Slot.VALUE_COUNT] = nodeValue | (((nodeCount + update) & 0xff) << 8);
-              symbol = node;
+              break;
             }
-            break;
           }
         }
         if (link === Model.LINK_PREDICTED) predicted = symbol;
@@ -239,8 +278,12 @@ export class RangeCoder {
         }
         total = (total + update) & 0xffff;
         pool[context + Slot.TOTAL] = total;
-        if (total > Model.TOTAL_RESCALE_THRESHOLD || count > (isRoot ? Model.ROOT_COUNT_RESCALE_THRESHOLD : Model.SUBCONTEXT_COUNT_RESCALE_THRESHOLD)) {
-          rescaleContext(pool, context, minimum);
+        if (isRoot) {
+          if (total > Model.TOTAL_RESCALE_THRESHOLD || count > Model.ROOT_COUNT_RESCALE_THRESHOLD) {
+            rescaleRoot(pool, rootSymbols, rootSums);
+          }
+        } else if (total > Model.TOTAL_RESCALE_THRESHOLD || count > Model.SUBCONTEXT_COUNT_RESCALE_THRESHOLD) {
+          rescaleContext(pool, context, 0);
         }
         if (count > 0) break;
         context = pool[context + Slot.PARENT]!;
@@ -251,6 +294,8 @@ export class RangeCoder {
       else order++;
       if (nextSymbol >= Slot.POOL_RESTART_OFFSET) {
         nextSymbol = resetModel(pool);
+        rootSymbols.fill(0);
+        rootSums.fill(0);
         predicted = Model.ROOT;
         order = 0;
       }
@@ -538,6 +583,23 @@ function initSymbol(pool: Uint16Array, symbol: number, value: number, count: num
   pool[symbol + Slot.ESCAPES] = 0;
   pool[symbol + Slot.TOTAL] = 0;
   pool[symbol + Slot.PARENT] = 0;
+}
+
+/** The encoder's rescale of the order-0 context (rescaleContext on the per-value form). */
+function rescaleRoot(pool: Uint16Array, rootSymbols: Uint16Array, rootSums: Uint16Array): void {
+  rootSums.fill(0);
+  let total = 0;
+  for (let value = 0; value < 256; value++) {
+    const symbol = rootSymbols[value]!;
+    if (symbol === 0) continue;
+    const oldCount = pool[symbol + Slot.VALUE_COUNT]! >>> 8;
+    const newCount = oldCount - (oldCount >> 1);
+    pool[symbol + Slot.VALUE_COUNT] = value | (newCount << 8);
+    total += newCount;
+    for (let k = value + 1; k <= 256; k += k & -k) rootSums[k] += newCount;
+  }
+  pool[Model.ROOT + Slot.ESCAPES] -= pool[Model.ROOT + Slot.ESCAPES]! >> 1;
+  pool[Model.ROOT + Slot.TOTAL] = total + pool[Model.ROOT + Slot.ESCAPES]! + 256 * Model.CONTEXT_SYMBOL_MINIMUM;
 }
 
 /** Halve every count in the tree rooted at `symbol`; returns the new sum (16-bit). */
