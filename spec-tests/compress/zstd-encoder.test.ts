@@ -341,6 +341,27 @@ describe("zstd encoder: every coding mode of the format is exercised", () => {
     if (hasZstdCli()) assertSameBytes(cliDecompress(frame), Uint8Array.from(expected), "zstd CLI");
   });
 
+  test("literals-only blocks (few matches) alternate with sequence blocks and keep Huffman state right", () => {
+    // 200 equally likely byte values: Huffman gains a little, 4-byte repeats are rare,
+    // so such a block is coded as literals only; text blocks between them use sequences.
+    const noise = randomBytes(128 * 1024 * 2, 81);
+    const data = new Uint8Array(4 * 128 * 1024);
+    for (let b = 0; b < 4; b++) {
+      const block = data.subarray(b * 128 * 1024, (b + 1) * 128 * 1024);
+      if (b % 2 === 0) for (let i = 0; i < block.length; i++) block[i] = (noise[(b / 2) * block.length + i] * 200) >> 8;
+      else block.set(textCorpus(block.length, 90 + b));
+    }
+    const frame = zstdCompress(data);
+    const blocks = parseFrame(frame).blocks;
+    assert.ok(
+      blocks.some((b) => b.type === 2 && b.sequences === 0 && (b.literalsType === 2 || b.literalsType === 3)),
+      "a compressed block with Huffman literals and no sequences",
+    );
+    assert.ok(blocks.some((b) => b.type === 2 && b.sequences! > 0), "a block with sequences");
+    assertSameBytes(decompress(frame), data, "fzstd");
+    if (hasZstdCli()) assertSameBytes(cliDecompress(frame), data, "zstd CLI");
+  });
+
   test("a literal run over 64 KiB followed by a match (literal length code 35)", () => {
     const noise = randomBytes(100 * 1024, 12);
     const data = new Uint8Array(125 * 1024);

@@ -75,8 +75,8 @@ export class BlockCompressor {
     if (this.store.count > 0 && this.store.count <= FEW_SEQUENCES) {
       // A handful of short matches can cost more in the sequences section than
       // their bytes would as Huffman literals (typical of small datagrams), so
-      // the block is also tried as literals only. The trial leaves the literals
-      // encoder holding its tree, so the losing form is re-encoded last.
+      // the block is also tried as literals only.
+      this.literals.saveWrite();
       const whole = input.subarray(start, end);
       let altEnd = this.literals.write(whole, size, this.altBody, 0);
       this.altBody[altEnd++] = 0; // Number_of_Sequences = 0
@@ -86,9 +86,7 @@ export class BlockCompressor {
         body = this.altBody;
         bodyEnd = altEnd;
       } else {
-        this.sequences.restoreState();
-        bodyEnd = this.literals.write(this.store.literals, this.store.literalCount, body, 0);
-        bodyEnd = this.sequences.write(this.store, body, bodyEnd);
+        this.literals.restoreWrite();
       }
     }
 

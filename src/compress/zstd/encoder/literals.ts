@@ -44,6 +44,21 @@ export class LiteralsEncoder {
     this.pendingNewTree = false;
   }
 
+  private readonly stash = new HuffmanTable();
+  private stashPending = false;
+
+  /** Remembers the last write()'s new tree, so a trial write() can be undone by restoreWrite(). */
+  saveWrite(): void {
+    this.stashPending = this.pendingNewTree;
+    if (this.pendingNewTree) this.stash.copyFrom(this.candidate);
+  }
+
+  /** Makes the write() saved by saveWrite() the last one again. */
+  restoreWrite(): void {
+    this.pendingNewTree = this.stashPending;
+    if (this.stashPending) this.candidate.copyFrom(this.stash);
+  }
+
   /** Accepts the last write() (its block was emitted compressed). */
   commit(): void {
     if (this.pendingNewTree) {
