@@ -89,8 +89,9 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
   // The first instruction must be a literal (its ctrl byte also carries the level).
   let ip = 1;
   const matchLimit = length - Lz.MIN_MATCH;
+  // The 3 bytes at ip, rolled forward one byte per step.
+  let seq = ip <= matchLimit ? input[ip]! | (input[ip + 1]! << 8) | (input[ip + 2]! << 16) : 0;
   while (ip <= matchLimit) {
-    const seq = input[ip]! | (input[ip + 1]! << 8) | (input[ip + 2]! << 16);
     const h = Math.imul(seq, 0x9e3779b1) >>> hashShift;
     const candidate = table[h]! - base;
     table[h] = ip + base;
@@ -98,11 +99,10 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
     if (
       candidate < 0 ||
       distance > maxDistance ||
-      input[candidate]! !== input[ip]! ||
-      input[candidate + 1]! !== input[ip + 1]! ||
-      input[candidate + 2]! !== input[ip + 2]!
+      (input[candidate]! | (input[candidate + 1]! << 8) | (input[candidate + 2]! << 16)) !== seq
     ) {
       ip++;
+      if (ip <= matchLimit) seq = (seq >>> 8) | (input[ip + 2]! << 16);
       continue;
     }
     let matchEnd = ip + Lz.MIN_MATCH;
@@ -117,6 +117,7 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
       if (matchEnd === length) matchEnd--;
       if (matchEnd - ip < Lz.MIN_FAR_MATCH) {
         ip++;
+        if (ip <= matchLimit) seq = (seq >>> 8) | (input[ip + 2]! << 16);
         continue;
       }
     }
@@ -130,6 +131,7 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
     }
     ip = matchEnd;
     literalStart = ip;
+    if (ip <= matchLimit) seq = input[ip]! | (input[ip + 1]! << 8) | (input[ip + 2]! << 16);
   }
   op = writeLiterals(input, literalStart, length, out, op);
   if (level === 2) out[0] |= 1 << 5;
