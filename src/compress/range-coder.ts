@@ -98,7 +98,8 @@ export class RangeCoder {
    * libenet's fields, in eight predictable steps. Counts never pass 255 here
    * (the rescale rule halves them first), so the sum below a value equals
    * libenet's under - count. The decoder keeps the tree: on corrupt input its
-   * result depends on the tree's shape, and it must fail exactly as libenet does.
+   * result depends on the tree's shape, and it must fail exactly as libenet does
+   * (a Fenwick decoder that re-decoded such input with a tree measured no faster).
    */
   private readonly rootSymbols = new Uint16Array(256);
   private readonly rootSums = new Uint16Array(257);
@@ -113,28 +114,23 @@ export class RangeCoder {
    * enet_range_coder_compress returns 0 (empty input, or output would pass outLimit).
    */
   compressInto(inputs: Uint8Array | readonly Uint8Array[], out: Uint8Array, outLimit: number): number {
-    let data: Uint8Array;
-    if (inputs instanceof Uint8Array) data = inputs;
-    else if (inputs.length === 1) data = inputs[0]!;
-    else {
-      const gathered = this.gather(inputs);
-      if (gathered === null) return 0;
-      data = gathered;
-    }
-    const n = this.encodeAll(data, out, Math.min(outLimit, out.length));
-    return n;
+    const outEnd = Math.min(outLimit, out.length);
+    if (inputs instanceof Uint8Array) return this.encodeAll(inputs, inputs.length, out, outEnd);
+    if (inputs.length === 1) return this.encodeAll(inputs[0]!, inputs[0]!.length, out, outEnd);
+    const length = this.gather(inputs);
+    return length < 0 ? 0 : this.encodeAll(this.gathered, length, out, outEnd);
   }
 
-  /** The concatenation of `inputs` in the reused gather buffer (a view of its first bytes). */
-  private gather(inputs: readonly Uint8Array[]): Uint8Array | null {
+  /** Copy the concatenation of `inputs` to the start of the gather buffer; its length, or -1 if it cannot be held. */
+  private gather(inputs: readonly Uint8Array[]): number {
     let length = 0;
     for (let i = 0; i < inputs.length; i++) length += inputs[i]!.length;
-    if (length > MAX_GATHER) return null;
+    if (length > MAX_GATHER) return -1;
     if (this.gathered.length < length) {
       try {
         this.gathered = new Uint8Array(Math.max(length, this.gathered.length * 2));
       } catch {
-        return null;
+        return -1;
       }
     }
     const gathered = this.gathered;
@@ -143,11 +139,11 @@ export class RangeCoder {
       gathered.set(inputs[i]!, pos);
       pos += inputs[i]!.length;
     }
-    return gathered.subarray(0, length);
+    return length;
   }
 
-  private encodeAll(data: Uint8Array, out: Uint8Array, outEnd: number): number {
-    const length = data.length;
+  /** Code data[0..length) into out[0..outEnd); the length, or 0 as compressInto. */
+  private encodeAll(data: Uint8Array, length: number, out: Uint8Array, outEnd: number): number {
     if (length <= 0) return 0;
     const pool = this.pool;
     let outPos = 0;
