@@ -19,6 +19,7 @@ import {
   ENET_PEER_UNSEQUENCED_WINDOW_SIZE,
 } from "./constants.ts";
 import { PeerState } from "./enums.ts";
+import { InFlightIndex } from "./in-flight-index.ts";
 import { COMMAND_SIZES, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, ENET_PROTOCOL_COMMAND_FLAG_UNSEQUENCED, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE, ProtocolCommand } from "./wire.ts";
 
 /** Numbers per pending acknowledgement in `PeerCore.acknowledgements`: channelID, reliable sequence number, command number, sent time. */
@@ -106,8 +107,8 @@ export class PeerCore {
   /** Reliable commands sent and not yet acknowledged, oldest first from `sentHead`. */
   sentReliableCommands: OutgoingCommand[] = [];
   sentHead = 0;
-  /** Reliable commands sent at least once and not acknowledged, by channelID * 65536 + sequence number. */
-  readonly unacknowledged = new Map<number, OutgoingCommand>();
+  /** Reliable commands sent at least once and not acknowledged, by channel ID and sequence number. */
+  readonly unacknowledged = new InFlightIndex();
 
   constructor(incomingPeerID: number, mtu: number) {
     this.incomingPeerID = incomingPeerID;
@@ -315,10 +316,9 @@ export class PeerCore {
    * Returns its command number, or NONE when it is unknown.
    */
   removeSentReliableCommand(reliableSequenceNumber: number, channelID: number): ProtocolCommand {
-    const key = channelID * 65536 + reliableSequenceNumber;
-    const cmd = this.unacknowledged.get(key);
+    const cmd = this.unacknowledged.get(channelID, reliableSequenceNumber);
     if (cmd === undefined) return ProtocolCommand.NONE;
-    this.unacknowledged.delete(key);
+    this.unacknowledged.delete(channelID, reliableSequenceNumber);
     const wasInFlight = cmd.inFlight;
     cmd.inFlight = false;
     if (channelID < this.channelCount) {

@@ -101,7 +101,7 @@ export function fillDatagram(peer: PeerCore, writer: DatagramWriter, serviceTime
       if (peer.firstSentReliable() === undefined) peer.nextTimeout = serviceTime + cmd.roundTripTimeout;
       peer.sentReliableCommands.push(cmd);
       cmd.inFlight = true;
-      peer.unacknowledged.set(cmd.channelID * 65536 + cmd.reliableSequenceNumber, cmd);
+      peer.unacknowledged.set(cmd);
       cmd.sentTime = serviceTime;
       writer.needsSentTime = true;
       peer.reliableDataInTransit += cmd.fragmentLength;

@@ -1,0 +1,98 @@
+/**
+ * Sent, unacknowledged reliable commands by (channel ID, reliable sequence number), so an
+ * acknowledgement finds its command at once. Replaces a Map keyed by channel * 65536 + seq:
+ * that Map's insert/delete churn (one of each per reliable command) was the largest single
+ * cost of sending small reliable packets.
+ *
+ * Each channel gets a direct-mapped table indexed by seq & (capacity - 1). Sequence numbers
+ * in flight on a channel are consecutive modulo 2^16, so a table one power of two wider
+ * than their span never collides; a collision doubles the table, up to 65536 slots where
+ * every 16-bit sequence number has a slot of its own. Memory follows the span in flight
+ * (as the Map's did), and widened tables are dropped once nothing is in flight.
+ */
+import type { OutgoingCommand } from "./commands.ts";
+
+const INITIAL_CAPACITY = 64;
+/** Sequence numbers are 16-bit: at this capacity no two different ones share a slot. */
+const MAXIMUM_CAPACITY = 65536;
+
+type Slots = (OutgoingCommand | null)[];
+
+function emptySlots(capacity: number): Slots {
+  const slots: Slots = new Array<OutgoingCommand | null>(capacity);
+  for (let i = 0; i < capacity; i++) slots[i] = null;
+  return slots;
+}
+
+/** A table at least `capacity` wide where the entries of `slots` and a new `seq` each get their own slot. */
+function widen(slots: Slots, capacity: number, seq: number): Slots {
+  for (let size = capacity; ; size *= 2) {
+    const mask = size - 1;
+    const out = emptySlots(size);
+    let fits = true;
+    for (const c of slots) {
+      if (c === null) continue;
+      const i = c.reliableSequenceNumber & mask;
+      if (out[i] !== null) fits = false;
+      out[i] = c;
+    }
+    const at = out[seq & mask];
+    if (at !== null && at!.reliableSequenceNumber !== seq) fits = false;
+    // At MAXIMUM_CAPACITY distinct 16-bit sequence numbers cannot collide.
+    if (fits || size >= MAXIMUM_CAPACITY) return out;
+  }
+}
+
+export class InFlightIndex {
+  /** Tables by channel ID (0..255), created on first use; null while nothing was indexed. */
+  private tables: (Slots | undefined)[] | null = null;
+  /** Commands indexed. */
+  size = 0;
+  /** A table grew beyond its first size: drop the tables when nothing is in flight. */
+  private widened = false;
+
+  /** Index `cmd` under its channel and reliable sequence number (replacing an entry with the same key). */
+  set(cmd: OutgoingCommand): void {
+    const channelID = cmd.channelID;
+    const seq = cmd.reliableSequenceNumber;
+    let tables = this.tables;
+    if (tables === null) tables = this.tables = [];
+    let slots = tables[channelID];
+    if (slots === undefined) slots = tables[channelID] = emptySlots(INITIAL_CAPACITY);
+    let i = seq & (slots.length - 1);
+    const at = slots[i]!;
+    if (at === null) {
+      this.size++;
+    } else if (at.reliableSequenceNumber !== seq) {
+      slots = tables[channelID] = widen(slots, slots.length * 2, seq);
+      this.widened = true;
+      i = seq & (slots.length - 1);
+      this.size++;
+    }
+    slots[i] = cmd;
+  }
+
+  get(channelID: number, seq: number): OutgoingCommand | undefined {
+    const slots = this.tables?.[channelID];
+    if (slots === undefined) return undefined;
+    const c = slots[seq & (slots.length - 1)]!;
+    return c !== null && c.reliableSequenceNumber === seq ? c : undefined;
+  }
+
+  delete(channelID: number, seq: number): void {
+    const slots = this.tables?.[channelID];
+    if (slots === undefined) return;
+    const i = seq & (slots.length - 1);
+    const c = slots[i]!;
+    if (c === null || c.reliableSequenceNumber !== seq) return;
+    slots[i] = null;
+    // Nothing in flight: give back tables a burst widened.
+    if (--this.size === 0 && this.widened) this.clear();
+  }
+
+  clear(): void {
+    this.tables = null;
+    this.size = 0;
+    this.widened = false;
+  }
+}
