@@ -171,8 +171,11 @@ export class HostCore implements IncomingSink, BandwidthHost {
   private readonly randomU32: () => number;
   private events: QueuedEvent[] = [];
   private eventHead = 0;
+  /** One past the last queued event; the array keeps its length when drained (no resize per burst). */
+  private eventTail = 0;
   private transmits: Transmit[] = [];
   private transmitHead = 0;
+  private transmitTail = 0;
   private readonly writer = new DatagramWriter();
   /** Decompressed datagrams are rebuilt here (header + commands). */
   private readonly receiveBuffer = new Uint8Array(ENET_PROTOCOL_MAXIMUM_MTU);
@@ -223,12 +226,12 @@ export class HostCore implements IncomingSink, BandwidthHost {
   // ------------------------------------------------------------------ output queues
 
   pollEvent(): HostEvent | null {
-    while (this.eventHead < this.events.length) {
+    while (this.eventHead < this.eventTail) {
       const ev = this.events[this.eventHead]!;
       this.events[this.eventHead++] = undefined as unknown as QueuedEvent;
-      if (this.eventHead === this.events.length) {
-        this.events.length = 0;
-        this.eventHead = 0;
+      if (this.eventHead === this.eventTail) {
+        this.eventHead = this.eventTail = 0;
+        if (this.events.length > 1024) this.events.length = 0;
       }
       const peer = ev.peer;
       if (ev.generation !== peer.generation) {
@@ -250,12 +253,12 @@ export class HostCore implements IncomingSink, BandwidthHost {
   }
 
   pollTransmit(): Transmit | null {
-    if (this.transmitHead >= this.transmits.length) return null;
+    if (this.transmitHead >= this.transmitTail) return null;
     const t = this.transmits[this.transmitHead]!;
     this.transmits[this.transmitHead++] = undefined as unknown as Transmit;
-    if (this.transmitHead === this.transmits.length) {
-      this.transmits.length = 0;
-      this.transmitHead = 0;
+    if (this.transmitHead === this.transmitTail) {
+      this.transmitHead = this.transmitTail = 0;
+      if (this.transmits.length > 1024) this.transmits.length = 0;
     }
     return t;
   }
@@ -266,16 +269,16 @@ export class HostCore implements IncomingSink, BandwidthHost {
    * datagram stays valid for as long as it is referenced.
    */
   releaseTransmits(): void {
-    if (this.transmitHead >= this.transmits.length) this.writer.recycle();
+    if (this.transmitHead >= this.transmitTail) this.writer.recycle();
   }
 
   get pendingEventCount(): number {
-    return this.events.length - this.eventHead;
+    return this.eventTail - this.eventHead;
   }
 
   /** When service() must next run (same clock as `now`), or null when nothing is scheduled. */
   pollTimeout(): number | null {
-    if (this.eventHead < this.events.length) return this.now;
+    if (this.eventHead < this.eventTail) return this.now;
     let next = Infinity;
     let anyConnected = false;
     for (const peer of this.peers) {
@@ -464,9 +467,9 @@ export class HostCore implements IncomingSink, BandwidthHost {
   destroy(): void {
     for (const peer of this.peers) if (peer.state !== PeerState.STATE_DISCONNECTED) this.resetPeer(peer);
     this.events.length = 0;
-    this.eventHead = 0;
+    this.eventHead = this.eventTail = 0;
     this.transmits.length = 0;
-    this.transmitHead = 0;
+    this.transmitHead = this.transmitTail = 0;
   }
 
   // ------------------------------------------------------------------ service
@@ -487,7 +490,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
   // ------------------------------------------------------------------ events
 
   private pushEvent(type: EventType, peer: PeerCore, data: number, channelID: number, packet: Uint8Array | null, flags: number, zombie: boolean): void {
-    this.events.push({ type, peer, data, channelID, packet, flags, generation: peer.generation, zombie });
+    this.events[this.eventTail++] = { type, peer, data, channelID, packet, flags, generation: peer.generation, zombie };
   }
 
   deliver(peer: PeerCore, channelID: number, packet: Uint8Array, flags: number): void {
@@ -851,7 +854,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
         const datagram = this.writer.finish(peer, this.serviceTime, this.compressor, this.checksum);
         this.totalSentData += datagram.length;
         this.totalSentPackets++;
-        this.transmits.push({ data: datagram, address: peer.address, port: peer.port });
+        this.transmits[this.transmitTail++] = { data: datagram, address: peer.address, port: peer.port };
         peer.lastSendTime = this.serviceTime;
         // A datagram always carries at least one command, so this terminates; the cap is a guard against bugs.
       } while (peer.continueSending && ++passes < 1_000_000);

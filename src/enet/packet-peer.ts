@@ -46,6 +46,8 @@ export class ENetPacketPeer {
   private packetFlags: number[] = [];
   private packetChannels: number[] = [];
   private packetHead = 0;
+  /** One past the last queued packet; the arrays keep their length when drained (no resize per packet). */
+  private packetTail = 0;
   private queuedBytes = 0;
   /** Packets dropped from this handle's getPacket() queue because it exceeded its byte limit. */
   droppedQueuedPackets = 0;
@@ -72,13 +74,14 @@ export class ENetPacketPeer {
 
   /** @internal Queue a received packet for getPacket(). */
   queuePacket(data: Uint8Array, flags: number, channel: number): void {
-    this.packets.push(data);
-    this.packetFlags.push(flags);
-    this.packetChannels.push(channel);
+    const at = this.packetTail++;
+    this.packets[at] = data;
+    this.packetFlags[at] = flags;
+    this.packetChannels[at] = channel;
     this.queuedBytes += data.length;
     while (
-      (this.queuedBytes > PEER_PACKET_QUEUE_LIMIT_BYTES || this.packets.length - this.packetHead > PEER_PACKET_QUEUE_LIMIT_PACKETS) &&
-      this.packetHead < this.packets.length - 1
+      (this.queuedBytes > PEER_PACKET_QUEUE_LIMIT_BYTES || this.packetTail - this.packetHead > PEER_PACKET_QUEUE_LIMIT_PACKETS) &&
+      this.packetHead < this.packetTail - 1
     ) {
       this.queuedBytes -= this.shiftPacket().length;
       this.droppedQueuedPackets++;
@@ -89,13 +92,15 @@ export class ENetPacketPeer {
     const i = this.packetHead++;
     const data = this.packets[i]!;
     this.packets[i] = EMPTY;
-    if (this.packetHead === this.packets.length) {
-      this.packets.length = this.packetFlags.length = this.packetChannels.length = 0;
-      this.packetHead = 0;
-    } else if (this.packetHead > 1024 && this.packetHead * 2 > this.packets.length) {
-      this.packets = this.packets.slice(this.packetHead);
-      this.packetFlags = this.packetFlags.slice(this.packetHead);
-      this.packetChannels = this.packetChannels.slice(this.packetHead);
+    if (this.packetHead === this.packetTail) {
+      this.packetHead = this.packetTail = 0;
+      // A burst may have grown the arrays: give that memory back once drained.
+      if (this.packets.length > 1024) this.packets.length = this.packetFlags.length = this.packetChannels.length = 0;
+    } else if (this.packetHead > 1024 && this.packetHead * 2 > this.packetTail) {
+      this.packets = this.packets.slice(this.packetHead, this.packetTail);
+      this.packetFlags = this.packetFlags.slice(this.packetHead, this.packetTail);
+      this.packetChannels = this.packetChannels.slice(this.packetHead, this.packetTail);
+      this.packetTail -= this.packetHead;
       this.packetHead = 0;
     }
     return data;
@@ -121,25 +126,25 @@ export class ENetPacketPeer {
 
   /** Pop the oldest received packet. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
   getPacket(): Uint8Array {
-    if (this.packetHead >= this.packets.length) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
+    if (this.packetHead >= this.packetTail) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
     const data = this.shiftPacket();
     this.queuedBytes -= data.length;
     return data;
   }
 
   getAvailablePacketCount(): number {
-    return this.packets.length - this.packetHead;
+    return this.packetTail - this.packetHead;
   }
 
   /** PacketFlags of the packet getPacket() returns next. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
   getPacketFlags(): number {
-    if (this.packetHead >= this.packets.length) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacketFlags: no packet available");
+    if (this.packetHead >= this.packetTail) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacketFlags: no packet available");
     return this.packetFlags[this.packetHead]!;
   }
 
   /** Channel of the packet getPacket() returns next (not in Godot's API; -1 when none). */
   getPacketChannel(): number {
-    return this.packetHead < this.packets.length ? this.packetChannels[this.packetHead]! : -1;
+    return this.packetHead < this.packetTail ? this.packetChannels[this.packetHead]! : -1;
   }
 
   /** Graceful disconnect; a DISCONNECT event follows. No-op on an inactive peer. */
