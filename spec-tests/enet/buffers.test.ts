@@ -1,0 +1,106 @@
+// The copies and buffers behind the hot paths: packet copies carved from slabs, and datagrams
+// assembled in place in the host's arena, which must never change under a caller holding them.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ByteSlab, SLAB_MAX_COPY, SLAB_SIZE } from "../../src/enet/byte-slab.ts";
+import { EventType, PacketFlags } from "../../src/enet/enums.ts";
+import { HostCore } from "../../src/enet/host-core.ts";
+import type { PeerCore } from "../../src/enet/peer-core.ts";
+
+function pattern(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = (i * 31 + seed * 7) & 0xff;
+  return out;
+}
+
+describe("ByteSlab", () => {
+  test("copies are equal to their source, independent of it and of each other, across slab boundaries", () => {
+    const slab = new ByteSlab();
+    const sources: Uint8Array[] = [];
+    const copies: Uint8Array[] = [];
+    for (let n = 0; n < 200; n++) {
+      const src = pattern([0, 1, 7, 16, 17, 64, 65, 1200, SLAB_MAX_COPY][n % 9]!, n);
+      sources.push(src.slice());
+      copies.push(slab.copy(src, 0, src.length));
+      src.fill(0xee); // the caller reuses its array
+    }
+    for (let n = 0; n < copies.length; n++) assert.deepEqual(copies[n], sources[n], `copy ${n}`);
+    for (const c of copies) c.fill(0x55); // writing one copy must not touch another
+    const again = slab.copy(pattern(100, 3), 10, 90);
+    assert.deepEqual(again, pattern(100, 3).subarray(10, 90));
+    for (const c of copies) assert.ok(c.every((b) => b === 0x55));
+  });
+
+  test("large copies get a buffer of their own; alloc() is zero-filled", () => {
+    const slab = new ByteSlab();
+    const big = pattern(SLAB_MAX_COPY + 1, 1);
+    const copy = slab.copy(big, 0, big.length);
+    assert.deepEqual(copy, big);
+    assert.equal(copy.byteOffset, 0);
+    assert.equal(copy.buffer.byteLength, big.length);
+    for (let i = 0; i < 3 * (SLAB_SIZE / 1000); i++) {
+      const a = slab.alloc(1000);
+      assert.equal(a.length, 1000);
+      assert.ok(a.every((b) => b === 0));
+      a.fill(1);
+    }
+  });
+});
+
+/** Two connected host cores on a perfect in-memory wire. */
+function connectedPair(): { client: HostCore; server: HostCore; peer: PeerCore; pump: (now: number) => void } {
+  let seed = 1;
+  const randomU32 = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+  const client = new HostCore({ peerCount: 1, channelLimit: 2, randomU32 });
+  const server = new HostCore({ peerCount: 2, channelLimit: 2, randomU32 });
+  const pump = (now: number): void => {
+    for (let round = 0; round < 6; round++) {
+      client.service(now);
+      for (let t = client.pollTransmit(); t; t = client.pollTransmit()) server.handleDatagram(now, t.data.slice(), "client", 2);
+      client.releaseTransmits();
+      server.service(now);
+      for (let t = server.pollTransmit(); t; t = server.pollTransmit()) client.handleDatagram(now, t.data.slice(), "server", 1);
+      server.releaseTransmits();
+    }
+  };
+  const peer = client.connect("server", 1, 2, 0)!;
+  pump(100);
+  let connects = 0;
+  for (let e = client.pollEvent(); e; e = client.pollEvent()) if (e.type === EventType.CONNECT) connects++;
+  for (let e = server.pollEvent(); e; e = server.pollEvent()) if (e.type === EventType.CONNECT) connects++;
+  assert.equal(connects, 2);
+  return { client, server, peer, pump };
+}
+
+describe("datagrams assembled in the host's arena", () => {
+  test("without releaseTransmits() every datagram handed out keeps its bytes, however many follow", () => {
+    const { client, peer } = connectedPair();
+    const held: { view: Uint8Array; bytes: Uint8Array }[] = [];
+    for (let batch = 0; batch < 4; batch++) {
+      // Unreliable 1000 B packets: one datagram each and no window, so one flush writes ~100 KB.
+      for (let i = 0; i < 100; i++) assert.equal(client.send(peer, 1, pattern(1000, batch * 100 + i), 0), null);
+      client.flush(200 + batch);
+      for (let t = client.pollTransmit(); t; t = client.pollTransmit()) held.push({ view: t.data, bytes: t.data.slice() });
+    }
+    assert.ok(held.length >= 400);
+    for (let i = 0; i < held.length; i++) assert.deepEqual(held[i]!.view, held[i]!.bytes, `datagram ${i}`);
+  });
+
+  test("with releaseTransmits() after each drain, 300 reliable packets, some fragmented, arrive intact although the caller reused its arrays", () => {
+    const { client, server, peer, pump } = connectedPair();
+    const sent: Uint8Array[] = [];
+    for (let i = 0; i < 300; i++) {
+      const p = pattern(1 + ((i * 37) % 3000), i);
+      sent.push(p.slice());
+      assert.equal(client.send(peer, 0, client.copyPacket(p), PacketFlags.RELIABLE), null);
+      p.fill(0); // the application reuses its array
+    }
+    const got: Uint8Array[] = [];
+    for (let now = 300; now < 2000 && got.length < sent.length; now += 10) {
+      pump(now);
+      for (let e = server.pollEvent(); e; e = server.pollEvent()) if (e.type === EventType.RECEIVE) got.push(e.packet!);
+    }
+    assert.equal(got.length, sent.length);
+    for (let i = 0; i < sent.length; i++) assert.deepEqual(got[i], sent[i], `packet ${i}`);
+  });
+});
