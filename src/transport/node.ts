@@ -89,7 +89,9 @@ export class NodeDatagramTransport implements DatagramTransport {
   }
 
   private open(address: string, family: 4 | 6, port: number, dualStack: boolean): Promise<void> {
-    const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", ipv6Only: false });
+    // send() only ever gets IP literals (checkSend refuses names), so answer dgram's per-send
+    // lookup at once instead of going through dns.lookup and a nextTick for every datagram.
+    const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", ipv6Only: false, lookup: lookupLiteral });
     return new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.removeListener("listening", onListening);
@@ -377,3 +379,8 @@ export const nodeRuntime: RuntimeAdapter = {
   streams: nodeStreams,
   clock: realClock,
 };
+
+/** dgram's `lookup` hook for addresses that are already IP literals. */
+function lookupLiteral(address: string, _options: unknown, callback: (err: Error | null, address: string, family: number) => void): void {
+  callback(null, address, address.includes(":") ? 6 : 4);
+}
