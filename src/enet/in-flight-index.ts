@@ -8,11 +8,14 @@
  * in flight on a channel are consecutive modulo 2^16, so a table one power of two wider
  * than their span never collides; a collision doubles the table, up to 65536 slots where
  * every 16-bit sequence number has a slot of its own. Memory follows the span in flight
- * (as the Map's did), and widened tables are dropped once nothing is in flight.
+ * (as the Map's did); tables a burst widened beyond 1024 slots are dropped once nothing
+ * is in flight.
  */
 import type { OutgoingCommand } from "./commands.ts";
 
 const INITIAL_CAPACITY = 64;
+/** Tables up to this size stay when they empty (steady streaming refills them each round trip). */
+const KEPT_CAPACITY = 1024;
 /** Sequence numbers are 16-bit: at this capacity no two different ones share a slot. */
 const MAXIMUM_CAPACITY = 65536;
 
@@ -48,7 +51,7 @@ export class InFlightIndex {
   private tables: (Slots | undefined)[] | null = null;
   /** Commands indexed. */
   size = 0;
-  /** A table grew beyond its first size: drop the tables when nothing is in flight. */
+  /** A table grew beyond KEPT_CAPACITY: drop the tables when nothing is in flight. */
   private widened = false;
 
   /** Index `cmd` under its channel and reliable sequence number (replacing an entry with the same key). */
@@ -65,7 +68,7 @@ export class InFlightIndex {
       this.size++;
     } else if (at.reliableSequenceNumber !== seq) {
       slots = tables[channelID] = widen(slots, slots.length * 2, seq);
-      this.widened = true;
+      if (slots.length > KEPT_CAPACITY) this.widened = true;
       i = seq & (slots.length - 1);
       this.size++;
     }
@@ -86,7 +89,7 @@ export class InFlightIndex {
     const c = slots[i]!;
     if (c === null || c.reliableSequenceNumber !== seq) return;
     slots[i] = null;
-    // Nothing in flight: give back tables a burst widened.
+    // Nothing in flight: give back tables a burst widened beyond what steady traffic needs.
     if (--this.size === 0 && this.widened) this.clear();
   }
 
