@@ -65,8 +65,11 @@ export class DatagramWriter {
     return room >= size && room >= size + payload;
   }
 
-  fitsAcknowledgement(mtu: number): boolean {
-    return this.fits(mtu, ACK_SIZE, 0);
+  /** How many acknowledgements fit the MTU and the 32-command limit from here. */
+  acknowledgementsThatFit(mtu: number): number {
+    const byCount = ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS - this.commandCount;
+    const byRoom = Math.floor((mtu - this.packetSize) / ACK_SIZE);
+    return Math.max(0, Math.min(byCount, byRoom));
   }
 
   writeAcknowledgement(channelID: number, reliableSequenceNumber: number, sentTime: number): void {

@@ -863,15 +863,16 @@ export class HostCore implements IncomingSink, BandwidthHost {
 
   private sendAcknowledgements(peer: PeerCore): void {
     const acks = peer.acknowledgements;
+    const writer = this.writer;
+    // As many as fit the MTU and the command limit (each acknowledgement takes the same room).
+    const fit = writer.acknowledgementsThatFit(peer.mtu);
+    const end = Math.min(acks.length, fit * ACK_STRIDE);
     let i = 0;
-    for (; i < acks.length; i += ACK_STRIDE) {
-      if (!this.writer.fitsAcknowledgement(peer.mtu)) {
-        peer.continueSending = true;
-        break;
-      }
-      this.writer.writeAcknowledgement(acks[i]!, acks[i + 1]!, acks[i + 3]!);
+    for (; i < end; i += ACK_STRIDE) {
+      writer.writeAcknowledgement(acks[i]!, acks[i + 1]!, acks[i + 3]!);
       if (acks[i + 2] === ProtocolCommand.DISCONNECT) this.dispatchZombie(peer);
     }
+    if (i < acks.length) peer.continueSending = true;
     if (i >= acks.length) acks.length = 0;
     else acks.splice(0, i);
   }
