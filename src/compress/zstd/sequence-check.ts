@@ -10,7 +10,9 @@
  *
  * Offsets are read but not checked (fzstd stays memory-safe on them); the
  * literals are not decoded (fzstd's Huffman decoding is bounded by the declared
- * regenerated size, checked here).
+ * regenerated size, checked here), but the Huffman tree description is walked:
+ * its FSE-coded weights can otherwise spin fzstd forever on states that read no
+ * bits (a 44-byte frame did), so more than 255 weights rejects the block.
  */
 
 const LL_MAX_ACCURACY = 9;
@@ -46,6 +48,12 @@ const ML_DEFAULT = Int16Array.from([
 const ML_DEFAULT_ACCURACY = 6;
 const OF_DEFAULT = Int16Array.from([1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1]);
 const OF_DEFAULT_ACCURACY = 5;
+
+/** Huffman weights are FSE-coded with at most accuracy 6 (RFC 8878, 4.2.1.2), weights 0..11 (12 tolerated). */
+const HUFFMAN_WEIGHT_MAX_ACCURACY = 6;
+const HUFFMAN_WEIGHT_MAX_SYMBOL = 12;
+/** A tree description carries at most 255 weights (the last symbol's is implied). */
+const HUFFMAN_MAX_WEIGHTS = 255;
 
 const MODE_PREDEFINED = 0;
 const MODE_RLE = 1;
@@ -184,6 +192,7 @@ export class SequenceChecker {
   private readonly ll = new FseTable();
   private readonly ml = new FseTable();
   private readonly of = new FseTable();
+  private readonly weights = new FseTable();
   private llCurrent: FseTable | null = null;
   private mlCurrent: FseTable | null = null;
   private ofCurrent: FseTable | null = null;
@@ -233,6 +242,7 @@ export class SequenceChecker {
       p += headerBytes;
     }
     if (regenerated > blockMax) return false;
+    if (type === 2 && !this.checkHuffmanTree(input, p, Math.min(end, p + contentSize))) return false;
     p += contentSize;
     if (p > end) return false;
 
@@ -319,6 +329,56 @@ export class SequenceChecker {
     }
     this.blockSize = regenerated + matchTotal;
     return bitPos === streamStart;
+  }
+
+  /**
+   * Walk a Huffman tree description (RFC 8878, 4.2.1) at input[start..end) the way the
+   * decoder consumes it: direct 4-bit weights need their bytes; FSE-coded weights are
+   * decoded with two interleaved states until the bits run out, and must stop within
+   * 255 weights.
+   */
+  private checkHuffmanTree(input: Uint8Array, start: number, end: number): boolean {
+    if (start >= end) return false;
+    const headerByte = input[start]!;
+    if (headerByte >= 128) return start + 1 + ((headerByte - 127 + 1) >>> 1) <= end;
+    const descriptionEnd = start + 1 + headerByte;
+    if (headerByte === 0 || descriptionEnd > end) return false;
+    const table = this.weights;
+    const streamBegin = readFseTable(input, start + 1, descriptionEnd, HUFFMAN_WEIGHT_MAX_ACCURACY, HUFFMAN_WEIGHT_MAX_SYMBOL, table);
+    if (streamBegin < 0 || streamBegin >= descriptionEnd) return false;
+    const last = input[descriptionEnd - 1]!;
+    if (last === 0) return false;
+    const streamStart = streamBegin * 8;
+    // Bits are read backwards from just below the last byte's highest set bit.
+    let bitPos = (descriptionEnd - 1) * 8 + (31 - Math.clz32(last));
+    const read = (n: number): number => {
+      let v = 0;
+      for (let i = 0; i < n; i++) {
+        const at = bitPos + i;
+        v |= ((input[at >>> 3]! >>> (at & 7)) & 1) << i;
+      }
+      return v;
+    };
+    let state1 = 0;
+    let state2 = 0;
+    let bits1 = table.accuracy;
+    let bits2 = table.accuracy;
+    let weights = 0;
+    for (;;) {
+      bitPos -= bits1;
+      if (bitPos < streamStart) break;
+      state1 += read(bits1);
+      if (++weights > HUFFMAN_MAX_WEIGHTS) return false;
+      bitPos -= bits2;
+      if (bitPos < streamStart) break;
+      state2 += read(bits2);
+      if (++weights > HUFFMAN_MAX_WEIGHTS) return false;
+      bits1 = table.bits[state1]!;
+      state1 = table.baseline[state1]!;
+      bits2 = table.bits[state2]!;
+      state2 = table.baseline[state2]!;
+    }
+    return true;
   }
 
   private selectTable(input: Uint8Array, p: number, end: number, mode: number, which: "ll" | "of" | "ml"): number {
