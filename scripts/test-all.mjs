@@ -36,6 +36,9 @@ const commands = {
   bun: [bin("bun"), ["test", "--timeout", "180000", ...files.map((f) => "./" + f)]],
 };
 
+/** Upper bound for one runtime's whole run (the suite takes 1-2 minutes per runtime). */
+const RUNTIME_TIMEOUT_MS = 15 * 60 * 1000;
+
 const results = [];
 for (const rt of runtimes) {
   const cmd = commands[rt];
@@ -49,6 +52,9 @@ for (const rt of runtimes) {
     cwd: root,
     stdio: "inherit",
     env: { ...process.env, PACKETPEER_TEST_RUNTIME: rt, NO_COLOR: "1" },
+    // Deno's test runner has no per-test timeout: a hang must still end the run.
+    timeout: RUNTIME_TIMEOUT_MS,
+    killSignal: "SIGKILL",
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   results.push({ rt, ok: r.status === 0, status: r.status ?? r.signal, seconds });
