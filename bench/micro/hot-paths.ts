@@ -4,7 +4,8 @@
 //   {"name":..,"unit":"MB/s"|"ops/s","value":..,"rounds":[..]}
 // usage: hot-paths.ts [msPerRound] [rounds]
 import { Bench } from "tinybench";
-import { decodeCommand, encodeCommand, ProtocolCommand, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, type EnetCommand } from "../../src/enet/wire.ts";
+import { decodeCommand, ProtocolCommand, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, type EnetCommand } from "../../src/enet/wire.ts";
+import { encodeCommand } from "../../src/enet/outgoing.ts";
 import { HostCore } from "../../src/enet/host-core.ts";
 import type { PeerCore } from "../../src/enet/peer-core.ts";
 import { EventType, PacketFlags } from "../../src/enet/enums.ts";

@@ -10,11 +10,11 @@ import {
   commandSize,
   decodeCommand,
   decodeHeader,
-  encodeCommand,
   encodeHeader,
   ProtocolCommand,
   type EnetCommand,
 } from "../../src/enet/wire.ts";
+import { encodeCommand } from "../../src/enet/outgoing.ts";
 import { crc32 } from "../../src/util/crc32.ts";
 import { fromHex, type RecordedDatagram } from "../tools/udp-relay.ts";
 import { repoRoot, type PeerEvent } from "./harness.ts";

@@ -7,10 +7,10 @@ import {
   ProtocolCommand,
   decodeCommand,
   decodeHeader,
-  encodeCommand,
   encodeHeader,
   type EnetCommand,
 } from "../../src/enet/wire.ts";
+import { encodeCommand } from "../../src/enet/outgoing.ts";
 import { crc32 } from "../../src/util/crc32.ts";
 
 const connectParams = {

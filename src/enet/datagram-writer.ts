@@ -9,7 +9,7 @@
 import type { Compressor } from "../compress/types.ts";
 import type { OutgoingCommand } from "./commands.ts";
 import { CRC32_INITIAL, crc32Final, crc32Update } from "../util/crc32.ts";
-import { writeOutgoingCommand } from "./outgoing.ts";
+import { writeAcknowledgeCommand, writeOutgoingCommand } from "./outgoing.ts";
 import type { PeerCore } from "./peer-core.ts";
 import {
   CHECKSUM_SIZE,
@@ -73,14 +73,7 @@ export class DatagramWriter {
   }
 
   writeAcknowledgement(channelID: number, reliableSequenceNumber: number, sentTime: number): void {
-    const b = this.buffer;
-    const p = this.writePos;
-    b[p] = ProtocolCommand.ACKNOWLEDGE;
-    b[p + 1] = channelID;
-    b[p + 2] = b[p + 4] = (reliableSequenceNumber >>> 8) & 0xff;
-    b[p + 3] = b[p + 5] = reliableSequenceNumber & 0xff;
-    b[p + 6] = (sentTime >>> 8) & 0xff;
-    b[p + 7] = sentTime & 0xff;
+    writeAcknowledgeCommand(this.buffer, this.writePos, channelID, reliableSequenceNumber, sentTime);
     this.writePos += ACK_SIZE;
     this.packetSize += ACK_SIZE;
     this.commandCount++;

@@ -1,6 +1,12 @@
-/** Serialising queued OutgoingCommands into a datagram buffer (the fixed part plus payload). */
-import type { OutgoingCommand } from "./commands.ts";
-import { COMMAND_SIZES, ProtocolCommand, writeU16BE as put16, writeU32BE as put32 } from "./wire.ts";
+/**
+ * Serialising commands into a datagram buffer: queued OutgoingCommands (the fixed part plus
+ * payload) and acknowledgements. The one command writer: the host sends with it, and tools
+ * and the capture tests re-encode decoded commands through `encodeCommand`.
+ */
+import { OutgoingCommand } from "./commands.ts";
+import { COMMAND_SIZES, type EnetCommand, ProtocolCommand, writeU16BE as put16, writeU32BE as put32 } from "./wire.ts";
+
+const ACKNOWLEDGE_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE]!;
 
 /** Indices into OutgoingCommand.connect for CONNECT / VERIFY_CONNECT. */
 export enum ConnectField {
@@ -78,4 +84,83 @@ export function writeOutgoingCommand(cmd: OutgoingCommand, out: Uint8Array, pos:
   if (cmd.fragmentOffset === 0 && cmd.fragmentLength === packet.length) out.set(packet, pos + size);
   else out.set(packet.subarray(cmd.fragmentOffset, cmd.fragmentOffset + cmd.fragmentLength), pos + size);
   return size + cmd.fragmentLength;
+}
+
+/**
+ * ACKNOWLEDGE of `reliableSequenceNumber` on `channelID`, echoing the acknowledged datagram's
+ * `sentTime`; C ENet repeats the sequence number in the command header.
+ */
+export function writeAcknowledgeCommand(out: Uint8Array, pos: number, channelID: number, reliableSequenceNumber: number, sentTime: number): number {
+  out[pos] = ProtocolCommand.ACKNOWLEDGE;
+  out[pos + 1] = channelID;
+  out[pos + 2] = out[pos + 4] = (reliableSequenceNumber >>> 8) & 0xff;
+  out[pos + 3] = out[pos + 5] = reliableSequenceNumber & 0xff;
+  out[pos + 6] = (sentTime >>> 8) & 0xff;
+  out[pos + 7] = sentTime & 0xff;
+  return ACKNOWLEDGE_SIZE;
+}
+
+/** Encode a decoded command's fixed part at `offset` with the host's own writer; returns its size. */
+export function encodeCommand(cmd: EnetCommand, out: Uint8Array, offset: number): number {
+  if (cmd.command === ProtocolCommand.ACKNOWLEDGE) {
+    return writeAcknowledgeCommand(out, offset, cmd.channelID, cmd.receivedReliableSequenceNumber, cmd.receivedSentTime);
+  }
+  const o = new OutgoingCommand(cmd.command | cmd.flags, cmd.channelID, null, 0, 0);
+  o.reliableSequenceNumber = cmd.reliableSequenceNumber;
+  switch (cmd.command) {
+    case ProtocolCommand.CONNECT:
+    case ProtocolCommand.VERIFY_CONNECT: {
+      const c = new Uint32Array(ConnectField.Count);
+      c[ConnectField.OutgoingPeerID] = cmd.outgoingPeerID;
+      c[ConnectField.IncomingSessionID] = cmd.incomingSessionID;
+      c[ConnectField.OutgoingSessionID] = cmd.outgoingSessionID;
+      c[ConnectField.Mtu] = cmd.mtu;
+      c[ConnectField.WindowSize] = cmd.windowSize;
+      c[ConnectField.ChannelCount] = cmd.channelCount;
+      c[ConnectField.IncomingBandwidth] = cmd.incomingBandwidth;
+      c[ConnectField.OutgoingBandwidth] = cmd.outgoingBandwidth;
+      c[ConnectField.PacketThrottleInterval] = cmd.packetThrottleInterval;
+      c[ConnectField.PacketThrottleAcceleration] = cmd.packetThrottleAcceleration;
+      c[ConnectField.PacketThrottleDeceleration] = cmd.packetThrottleDeceleration;
+      c[ConnectField.ConnectID] = cmd.connectID;
+      if (cmd.command === ProtocolCommand.CONNECT) c[ConnectField.Data] = cmd.data;
+      o.connect = c;
+      break;
+    }
+    case ProtocolCommand.DISCONNECT:
+      o.field1 = cmd.data;
+      break;
+    case ProtocolCommand.SEND_RELIABLE:
+      o.fragmentLength = cmd.dataLength;
+      break;
+    case ProtocolCommand.SEND_UNRELIABLE:
+      o.unreliableSequenceNumber = cmd.unreliableSequenceNumber;
+      o.fragmentLength = cmd.dataLength;
+      break;
+    case ProtocolCommand.SEND_UNSEQUENCED:
+      o.field1 = cmd.unsequencedGroup;
+      o.fragmentLength = cmd.dataLength;
+      break;
+    case ProtocolCommand.SEND_FRAGMENT:
+    case ProtocolCommand.SEND_UNRELIABLE_FRAGMENT:
+      o.startSequenceNumber = cmd.startSequenceNumber;
+      o.fragmentLength = cmd.dataLength;
+      o.fragmentCount = cmd.fragmentCount;
+      o.fragmentNumber = cmd.fragmentNumber;
+      o.totalLength = cmd.totalLength;
+      o.fragmentOffset = cmd.fragmentOffset;
+      break;
+    case ProtocolCommand.BANDWIDTH_LIMIT:
+      o.field1 = cmd.incomingBandwidth;
+      o.field2 = cmd.outgoingBandwidth;
+      break;
+    case ProtocolCommand.THROTTLE_CONFIGURE:
+      o.field1 = cmd.packetThrottleInterval;
+      o.field2 = cmd.packetThrottleAcceleration;
+      o.field3 = cmd.packetThrottleDeceleration;
+      break;
+    case ProtocolCommand.PING:
+      break;
+  }
+  return writeOutgoingCommand(o, out, offset);
 }

@@ -276,20 +276,6 @@ function readConnectParameters(d: Uint8Array, o: number): ConnectParameters {
   };
 }
 
-function writeConnectParameters(d: Uint8Array, o: number, p: ConnectParameters): void {
-  put16(d, o + 4, p.outgoingPeerID);
-  d[o + 6] = p.incomingSessionID & 0xff;
-  d[o + 7] = p.outgoingSessionID & 0xff;
-  put32(d, o + 8, p.mtu);
-  put32(d, o + 12, p.windowSize);
-  put32(d, o + 16, p.channelCount);
-  put32(d, o + 20, p.incomingBandwidth);
-  put32(d, o + 24, p.outgoingBandwidth);
-  put32(d, o + 28, p.packetThrottleInterval);
-  put32(d, o + 32, p.packetThrottleAcceleration);
-  put32(d, o + 36, p.packetThrottleDeceleration);
-  put32(d, o + 40, p.connectID);
-}
 
 /**
  * Decode the fixed part of one command at `offset`. Returns null when the command
@@ -348,58 +334,3 @@ export function decodeCommand(data: Uint8Array, offset: number): EnetCommand | n
   }
 }
 
-/** Encode the fixed part of a command at `offset`; returns the number of bytes written (its exact size). */
-export function encodeCommand(cmd: EnetCommand, out: Uint8Array, offset: number): number {
-  const o = offset;
-  out[o] = (cmd.command | cmd.flags) & 0xff;
-  out[o + 1] = cmd.channelID & 0xff;
-  put16(out, o + 2, cmd.reliableSequenceNumber);
-  switch (cmd.command) {
-    case ProtocolCommand.ACKNOWLEDGE:
-      put16(out, o + 4, cmd.receivedReliableSequenceNumber);
-      put16(out, o + 6, cmd.receivedSentTime);
-      break;
-    case ProtocolCommand.CONNECT:
-      writeConnectParameters(out, o, cmd);
-      put32(out, o + 44, cmd.data);
-      break;
-    case ProtocolCommand.VERIFY_CONNECT:
-      writeConnectParameters(out, o, cmd);
-      break;
-    case ProtocolCommand.DISCONNECT:
-      put32(out, o + 4, cmd.data);
-      break;
-    case ProtocolCommand.PING:
-      break;
-    case ProtocolCommand.SEND_RELIABLE:
-      put16(out, o + 4, cmd.dataLength);
-      break;
-    case ProtocolCommand.SEND_UNRELIABLE:
-      put16(out, o + 4, cmd.unreliableSequenceNumber);
-      put16(out, o + 6, cmd.dataLength);
-      break;
-    case ProtocolCommand.SEND_UNSEQUENCED:
-      put16(out, o + 4, cmd.unsequencedGroup);
-      put16(out, o + 6, cmd.dataLength);
-      break;
-    case ProtocolCommand.SEND_FRAGMENT:
-    case ProtocolCommand.SEND_UNRELIABLE_FRAGMENT:
-      put16(out, o + 4, cmd.startSequenceNumber);
-      put16(out, o + 6, cmd.dataLength);
-      put32(out, o + 8, cmd.fragmentCount);
-      put32(out, o + 12, cmd.fragmentNumber);
-      put32(out, o + 16, cmd.totalLength);
-      put32(out, o + 20, cmd.fragmentOffset);
-      break;
-    case ProtocolCommand.BANDWIDTH_LIMIT:
-      put32(out, o + 4, cmd.incomingBandwidth);
-      put32(out, o + 8, cmd.outgoingBandwidth);
-      break;
-    case ProtocolCommand.THROTTLE_CONFIGURE:
-      put32(out, o + 4, cmd.packetThrottleInterval);
-      put32(out, o + 8, cmd.packetThrottleAcceleration);
-      put32(out, o + 12, cmd.packetThrottleDeceleration);
-      break;
-  }
-  return COMMAND_SIZES[cmd.command]!;
-}
