@@ -5,7 +5,8 @@
 // usage: hot-paths.ts [msPerRound] [rounds]
 import { Bench } from "tinybench";
 import { decodeCommand, ProtocolCommand, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, type EnetCommand } from "../../src/enet/wire.ts";
-import { encodeCommand } from "../../src/enet/outgoing.ts";
+import { encodeCommand, writeAcknowledgeCommand, writeOutgoingCommand } from "../../src/enet/outgoing.ts";
+import { OutgoingCommand } from "../../src/enet/commands.ts";
 import { HostCore } from "../../src/enet/host-core.ts";
 import type { PeerCore } from "../../src/enet/peer-core.ts";
 import { EventType, PacketFlags } from "../../src/enet/enums.ts";
@@ -52,6 +53,14 @@ let sink = 0;
   let end = 0;
   for (const c of commands) end += encodeCommand(c, out, end);
   const encoded = out.subarray(0, end);
+  // What the host writes from: queued OutgoingCommand records (header only, as above) and acknowledgements.
+  const queued = commands.map((c) => {
+    if (c.command === ProtocolCommand.ACKNOWLEDGE) return null;
+    const o = new OutgoingCommand(c.command | c.flags, c.channelID, null, 0, 0);
+    o.reliableSequenceNumber = c.reliableSequenceNumber;
+    if (c.command === ProtocolCommand.SEND_RELIABLE) o.fragmentLength = c.dataLength;
+    return o;
+  });
   tasks.push({
     name: "ENet command encode (64 reliable/ack headers)",
     bytes: 0,
@@ -59,7 +68,14 @@ let sink = 0;
     unit: "commands/s",
     fn: () => {
       let o = 0;
-      for (let i = 0; i < commands.length; i++) o += encodeCommand(commands[i]!, out, o);
+      for (let i = 0; i < commands.length; i++) {
+        const q = queued[i];
+        if (q) o += writeOutgoingCommand(q, out, o);
+        else {
+          const ack = commands[i] as { channelID: number; receivedReliableSequenceNumber: number; receivedSentTime: number };
+          o += writeAcknowledgeCommand(out, o, ack.channelID, ack.receivedReliableSequenceNumber, ack.receivedSentTime);
+        }
+      }
       sink += o;
     },
   });
