@@ -14,6 +14,10 @@
 import type { OutgoingCommand } from "./commands.ts";
 
 const INITIAL_CAPACITY = 64;
+/** ENet's connection-management commands (CONNECT, PING, DISCONNECT ...) travel on channel 0xFF. */
+const CONTROL_CHANNEL = 0xff;
+/** Few control commands are ever in flight at once (a ping, a bandwidth or throttle update). */
+const CONTROL_INITIAL_CAPACITY = 8;
 /** Tables up to this size stay when they empty (steady streaming refills them each round trip). */
 const KEPT_CAPACITY = 1024;
 /** Sequence numbers are 16-bit: at this capacity no two different ones share a slot. */
@@ -47,8 +51,13 @@ function widen(slots: Slots, capacity: number, seq: number): Slots {
 }
 
 export class InFlightIndex {
-  /** Tables by channel ID (0..255), created on first use; null while nothing was indexed. */
+  /** Tables by channel ID (0..254), created on first use; null while nothing was indexed. */
   private tables: (Slots | undefined)[] | null = null;
+  /**
+   * The control channel's table, kept apart: every connected peer pings on channel 0xFF, and
+   * indexing it in `tables` would give each idle peer a 256-entry array.
+   */
+  private control: Slots | undefined = undefined;
   /** Commands indexed. */
   size = 0;
   /** A table grew beyond KEPT_CAPACITY: drop the tables when nothing is in flight. */
@@ -58,16 +67,14 @@ export class InFlightIndex {
   set(cmd: OutgoingCommand): void {
     const channelID = cmd.channelID;
     const seq = cmd.reliableSequenceNumber;
-    let tables = this.tables;
-    if (tables === null) tables = this.tables = [];
-    let slots = tables[channelID];
-    if (slots === undefined) slots = tables[channelID] = emptySlots(INITIAL_CAPACITY);
+    let slots = this.slotsOf(channelID);
+    if (slots === undefined) slots = this.setSlots(channelID, emptySlots(channelID === CONTROL_CHANNEL ? CONTROL_INITIAL_CAPACITY : INITIAL_CAPACITY));
     let i = seq & (slots.length - 1);
     const at = slots[i]!;
     if (at === null) {
       this.size++;
     } else if (at.reliableSequenceNumber !== seq) {
-      slots = tables[channelID] = widen(slots, slots.length * 2, seq);
+      slots = this.setSlots(channelID, widen(slots, slots.length * 2, seq));
       if (slots.length > KEPT_CAPACITY) this.widened = true;
       i = seq & (slots.length - 1);
       this.size++;
@@ -76,14 +83,14 @@ export class InFlightIndex {
   }
 
   get(channelID: number, seq: number): OutgoingCommand | undefined {
-    const slots = this.tables?.[channelID];
+    const slots = this.slotsOf(channelID);
     if (slots === undefined) return undefined;
     const c = slots[seq & (slots.length - 1)]!;
     return c !== null && c.reliableSequenceNumber === seq ? c : undefined;
   }
 
   delete(channelID: number, seq: number): void {
-    const slots = this.tables?.[channelID];
+    const slots = this.slotsOf(channelID);
     if (slots === undefined) return;
     const i = seq & (slots.length - 1);
     const c = slots[i]!;
@@ -95,7 +102,18 @@ export class InFlightIndex {
 
   clear(): void {
     this.tables = null;
+    this.control = undefined;
     this.size = 0;
     this.widened = false;
+  }
+
+  private slotsOf(channelID: number): Slots | undefined {
+    return channelID === CONTROL_CHANNEL ? this.control : this.tables?.[channelID];
+  }
+
+  private setSlots(channelID: number, slots: Slots): Slots {
+    if (channelID === CONTROL_CHANNEL) this.control = slots;
+    else (this.tables ??= [])[channelID] = slots;
+    return slots;
   }
 }
