@@ -58,6 +58,32 @@ describe("WebSocketPeer.acceptStream(StreamPeerTCP)", () => {
     }
   });
 
+  test("bytes the StreamPeerTCP already received (the client's handshake) are handed over with the connection", async () => {
+    const tcpServer = new TCPServer();
+    await tcpServer.listen(0, "127.0.0.1");
+    const client = new WebSocketPeer();
+    const serverPeer = new WebSocketPeer();
+    try {
+      client.connectToUrl(`ws://127.0.0.1:${tcpServer.getLocalPort()}/buffered`);
+      await pollUntil([client], () => tcpServer.isConnectionAvailable(), 5000, "the TCP connection");
+      const tcp = await takeTcp(tcpServer);
+      // Let the TCP peer read the whole request into its own buffer before the hand-over.
+      // (A client request with its Sec-WebSocket-Key header is well over 150 bytes.)
+      await pollUntil([client], () => tcp.getAvailableBytes() >= 150, 5000, "the handshake request in the TCP peer's buffer");
+      await sleep(20);
+      const buffered = tcp.getAvailableBytes();
+      assert.equal(serverPeer.acceptStream(tcp), GodotError.OK);
+      await pollUntil([client, serverPeer], () => client.getReadyState() === WebSocketState.STATE_OPEN && serverPeer.getReadyState() === WebSocketState.STATE_OPEN, 5000, `both OPEN after handing over ${buffered} buffered bytes`);
+      assert.equal(serverPeer.getRequestResource(), "/buffered");
+      client.sendText("after the hand-over");
+      assert.equal(new TextDecoder().decode((await nextPacket(serverPeer)).data), "after the hand-over");
+    } finally {
+      client.close(-1);
+      serverPeer.close(-1);
+      tcpServer.stop();
+    }
+  });
+
   test("a StreamPeerTCP that is not connected is refused with NetError(FAILED), and the WebSocketPeer stays CLOSED", () => {
     const peer = new WebSocketPeer();
     assert.throws(() => peer.acceptStream(new StreamPeerTCP()), (e: unknown) => e instanceof NetError && e.code === GodotError.FAILED);
