@@ -3,7 +3,7 @@
  * and what it received but has not delivered yet (IncomingCommand). Plain mutable
  * records with fixed shapes, so the engine keeps them monomorphic.
  */
-import { ProtocolCommand } from "./wire.ts";
+import { type OutgoingConnectParameters, ProtocolCommand } from "./wire.ts";
 
 export class OutgoingCommand {
   /** Command byte including ACKNOWLEDGE/UNSEQUENCED flags. */
@@ -24,8 +24,8 @@ export class OutgoingCommand {
   totalLength = 0;
   fragmentOffset = 0;
   fragmentLength = 0;
-  /** CONNECT / VERIFY_CONNECT parameters (12 u32 fields in wire order, plus CONNECT's data). */
-  connect: Uint32Array | null = null;
+  /** CONNECT / VERIFY_CONNECT parameters (plus CONNECT's data). */
+  connect: OutgoingConnectParameters | null = null;
   sentTime = 0;
   roundTripTimeout = 0;
   roundTripTimeoutLimit = 0;

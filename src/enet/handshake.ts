@@ -2,7 +2,6 @@
 import { PeerState } from "./enums.ts";
 import type { HostCore } from "./host-core.ts";
 import { HANDLER_ERROR, HANDLER_OK } from "./incoming.ts";
-import { ConnectField } from "./outgoing.ts";
 import type { PeerCore } from "./peer-core.ts";
 import { ENET_PEER_WINDOW_SIZE_SCALE } from "./constants.ts";
 import { clampWindow, windowSizeFromBandwidth } from "./throttle.ts";
@@ -84,20 +83,20 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   if (windowSize > requested) windowSize = requested;
   windowSize = clampWindow(windowSize);
 
-  const c = new Uint32Array(ConnectField.Count);
-  c[ConnectField.OutgoingPeerID] = peer.incomingPeerID;
-  c[ConnectField.IncomingSessionID] = incomingSessionID;
-  c[ConnectField.OutgoingSessionID] = outgoingSessionID;
-  c[ConnectField.Mtu] = peer.mtu;
-  c[ConnectField.WindowSize] = windowSize;
-  c[ConnectField.ChannelCount] = channelCount;
-  c[ConnectField.IncomingBandwidth] = host.incomingBandwidth;
-  c[ConnectField.OutgoingBandwidth] = host.outgoingBandwidth;
-  c[ConnectField.PacketThrottleInterval] = peer.packetThrottleInterval;
-  c[ConnectField.PacketThrottleAcceleration] = peer.packetThrottleAcceleration;
-  c[ConnectField.PacketThrottleDeceleration] = peer.packetThrottleDeceleration;
-  c[ConnectField.ConnectID] = connectID;
-  peer.queueControl(ProtocolCommand.VERIFY_CONNECT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, 0, 0, 0, c);
+  peer.queueControl(ProtocolCommand.VERIFY_CONNECT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, 0, 0, 0, {
+    outgoingPeerID: peer.incomingPeerID,
+    incomingSessionID,
+    outgoingSessionID,
+    mtu: peer.mtu,
+    windowSize,
+    channelCount,
+    incomingBandwidth: host.incomingBandwidth,
+    outgoingBandwidth: host.outgoingBandwidth,
+    packetThrottleInterval: peer.packetThrottleInterval,
+    packetThrottleAcceleration: peer.packetThrottleAcceleration,
+    packetThrottleDeceleration: peer.packetThrottleDeceleration,
+    connectID,
+  });
   return peer;
 }
 

@@ -44,7 +44,6 @@ import {
 } from "./incoming.ts";
 import { ByteSlab } from "./byte-slab.ts";
 import { DatagramWriter } from "./datagram-writer.ts";
-import { ConnectField } from "./outgoing.ts";
 import { acceptConnect, handleVerifyConnect } from "./handshake.ts";
 import { fillDatagram } from "./send-queue.ts";
 import { checkTimeouts } from "./timeouts.ts";
@@ -318,21 +317,21 @@ export class HostCore implements IncomingSink, BandwidthHost {
       this.outgoingBandwidth === 0
         ? ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE
         : clampWindow(Math.floor(this.outgoingBandwidth / ENET_PEER_WINDOW_SIZE_SCALE) * ENET_PROTOCOL_MINIMUM_WINDOW_SIZE);
-    const c = new Uint32Array(ConnectField.Count);
-    c[ConnectField.OutgoingPeerID] = peer.incomingPeerID;
-    c[ConnectField.IncomingSessionID] = peer.incomingSessionID;
-    c[ConnectField.OutgoingSessionID] = peer.outgoingSessionID;
-    c[ConnectField.Mtu] = peer.mtu;
-    c[ConnectField.WindowSize] = peer.windowSize;
-    c[ConnectField.ChannelCount] = count;
-    c[ConnectField.IncomingBandwidth] = this.incomingBandwidth;
-    c[ConnectField.OutgoingBandwidth] = this.outgoingBandwidth;
-    c[ConnectField.PacketThrottleInterval] = peer.packetThrottleInterval;
-    c[ConnectField.PacketThrottleAcceleration] = peer.packetThrottleAcceleration;
-    c[ConnectField.PacketThrottleDeceleration] = peer.packetThrottleDeceleration;
-    c[ConnectField.ConnectID] = peer.connectID;
-    c[ConnectField.Data] = data >>> 0;
-    peer.queueControl(ProtocolCommand.CONNECT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, 0, 0, 0, c);
+    peer.queueControl(ProtocolCommand.CONNECT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, 0, 0, 0, {
+      outgoingPeerID: peer.incomingPeerID,
+      incomingSessionID: peer.incomingSessionID,
+      outgoingSessionID: peer.outgoingSessionID,
+      mtu: peer.mtu,
+      windowSize: peer.windowSize,
+      channelCount: count,
+      incomingBandwidth: this.incomingBandwidth,
+      outgoingBandwidth: this.outgoingBandwidth,
+      packetThrottleInterval: peer.packetThrottleInterval,
+      packetThrottleAcceleration: peer.packetThrottleAcceleration,
+      packetThrottleDeceleration: peer.packetThrottleDeceleration,
+      connectID: peer.connectID,
+      data: data >>> 0,
+    });
     return peer;
   }
 

@@ -8,24 +8,6 @@ import { COMMAND_SIZES, type EnetCommand, ProtocolCommand, writeU16BE as put16, 
 
 const ACKNOWLEDGE_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE]!;
 
-/** Indices into OutgoingCommand.connect for CONNECT / VERIFY_CONNECT. */
-export enum ConnectField {
-  OutgoingPeerID = 0,
-  IncomingSessionID,
-  OutgoingSessionID,
-  Mtu,
-  WindowSize,
-  ChannelCount,
-  IncomingBandwidth,
-  OutgoingBandwidth,
-  PacketThrottleInterval,
-  PacketThrottleAcceleration,
-  PacketThrottleDeceleration,
-  ConnectID,
-  Data,
-  Count,
-}
-
 /** Write `cmd` (fixed part, then its payload slice) at `pos`; returns the bytes written. */
 export function writeOutgoingCommand(cmd: OutgoingCommand, out: Uint8Array, pos: number): number {
   const number = (cmd.commandByte & 0x0f) as ProtocolCommand;
@@ -37,11 +19,19 @@ export function writeOutgoingCommand(cmd: OutgoingCommand, out: Uint8Array, pos:
     case ProtocolCommand.CONNECT:
     case ProtocolCommand.VERIFY_CONNECT: {
       const c = cmd.connect!;
-      put16(out, pos + 4, c[ConnectField.OutgoingPeerID]!);
-      out[pos + 6] = c[ConnectField.IncomingSessionID]! & 0xff;
-      out[pos + 7] = c[ConnectField.OutgoingSessionID]! & 0xff;
-      for (let f = ConnectField.Mtu, o = pos + 8; f <= ConnectField.ConnectID; f++, o += 4) put32(out, o, c[f]!);
-      if (number === ProtocolCommand.CONNECT) put32(out, pos + 44, c[ConnectField.Data]!);
+      put16(out, pos + 4, c.outgoingPeerID);
+      out[pos + 6] = c.incomingSessionID & 0xff;
+      out[pos + 7] = c.outgoingSessionID & 0xff;
+      put32(out, pos + 8, c.mtu);
+      put32(out, pos + 12, c.windowSize);
+      put32(out, pos + 16, c.channelCount);
+      put32(out, pos + 20, c.incomingBandwidth);
+      put32(out, pos + 24, c.outgoingBandwidth);
+      put32(out, pos + 28, c.packetThrottleInterval);
+      put32(out, pos + 32, c.packetThrottleAcceleration);
+      put32(out, pos + 36, c.packetThrottleDeceleration);
+      put32(out, pos + 40, c.connectID);
+      if (number === ProtocolCommand.CONNECT) put32(out, pos + 44, c.data ?? 0);
       break;
     }
     case ProtocolCommand.DISCONNECT:
@@ -109,24 +99,9 @@ export function encodeCommand(cmd: EnetCommand, out: Uint8Array, offset: number)
   o.reliableSequenceNumber = cmd.reliableSequenceNumber;
   switch (cmd.command) {
     case ProtocolCommand.CONNECT:
-    case ProtocolCommand.VERIFY_CONNECT: {
-      const c = new Uint32Array(ConnectField.Count);
-      c[ConnectField.OutgoingPeerID] = cmd.outgoingPeerID;
-      c[ConnectField.IncomingSessionID] = cmd.incomingSessionID;
-      c[ConnectField.OutgoingSessionID] = cmd.outgoingSessionID;
-      c[ConnectField.Mtu] = cmd.mtu;
-      c[ConnectField.WindowSize] = cmd.windowSize;
-      c[ConnectField.ChannelCount] = cmd.channelCount;
-      c[ConnectField.IncomingBandwidth] = cmd.incomingBandwidth;
-      c[ConnectField.OutgoingBandwidth] = cmd.outgoingBandwidth;
-      c[ConnectField.PacketThrottleInterval] = cmd.packetThrottleInterval;
-      c[ConnectField.PacketThrottleAcceleration] = cmd.packetThrottleAcceleration;
-      c[ConnectField.PacketThrottleDeceleration] = cmd.packetThrottleDeceleration;
-      c[ConnectField.ConnectID] = cmd.connectID;
-      if (cmd.command === ProtocolCommand.CONNECT) c[ConnectField.Data] = cmd.data;
-      o.connect = c;
+    case ProtocolCommand.VERIFY_CONNECT:
+      o.connect = cmd; // a decoded command carries the parameters under the same names
       break;
-    }
     case ProtocolCommand.DISCONNECT:
       o.field1 = cmd.data;
       break;

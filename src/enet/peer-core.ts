@@ -20,7 +20,7 @@ import {
 } from "./constants.ts";
 import { PeerState } from "./enums.ts";
 import { InFlightIndex } from "./in-flight-index.ts";
-import { COMMAND_SIZES, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, ENET_PROTOCOL_COMMAND_FLAG_UNSEQUENCED, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE, ProtocolCommand } from "./wire.ts";
+import { COMMAND_SIZES, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, ENET_PROTOCOL_COMMAND_FLAG_UNSEQUENCED, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE, ProtocolCommand, type OutgoingConnectParameters } from "./wire.ts";
 
 /** Numbers per pending acknowledgement in `PeerCore.acknowledgements`: channelID, reliable sequence number, command number, sent time. */
 export const ACK_STRIDE = 4;
@@ -301,7 +301,7 @@ export class PeerCore {
   }
 
   /** Queue a control command on channel 0xFF. */
-  queueControl(commandByte: number, field1 = 0, field2 = 0, field3 = 0, connect: Uint32Array | null = null): OutgoingCommand {
+  queueControl(commandByte: number, field1 = 0, field2 = 0, field3 = 0, connect: OutgoingConnectParameters | null = null): OutgoingCommand {
     const cmd = new OutgoingCommand(commandByte, 0xff, null, 0, 0);
     cmd.field1 = field1;
     cmd.field2 = field2;

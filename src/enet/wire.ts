@@ -170,6 +170,11 @@ export interface ConnectParameters {
   connectID: number;
 }
 
+/** What CONNECT / VERIFY_CONNECT carry; `data` is written for CONNECT only. */
+export interface OutgoingConnectParameters extends ConnectParameters {
+  data?: number;
+}
+
 export interface ConnectCommand extends CommandBase, ConnectParameters {
   command: ProtocolCommand.CONNECT;
   data: number;
