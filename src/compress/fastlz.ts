@@ -134,7 +134,7 @@ export function fastlzCompressInto(input: Uint8Array, out: Uint8Array, level: 1 
     if (ip <= matchLimit) seq = input[ip]! | (input[ip + 1]! << 8) | (input[ip + 2]! << 16);
   }
   op = writeLiterals(input, literalStart, length, out, op);
-  if (level === 2) out[0] |= 1 << 5;
+  if (level === 2) out[0]! |= 1 << 5;
   return op;
 }
 

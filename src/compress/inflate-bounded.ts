@@ -42,7 +42,7 @@ class HuffmanCode {
   build(lengths: Uint8Array, start: number, n: number): number {
     const count = this.count;
     count.fill(0);
-    for (let s = 0; s < n; s++) count[lengths[start + s]!]++;
+    for (let s = 0; s < n; s++) count[lengths[start + s]!]!++;
     if (count[0] === n) return 0; // no codes: complete, decoding it is an error
     let left = 1;
     for (let len = 1; len <= MAX_BITS; len++) {

@@ -186,7 +186,7 @@ export class RangeCoder {
             count = Model.CONTEXT_SYMBOL_MINIMUM + nodeCount;
             pool[symbol + Slot.VALUE_COUNT] = value | (((nodeCount + Model.CONTEXT_SYMBOL_DELTA) & 0xff) << 8);
           }
-          for (let k = value + 1; k <= 256; k += k & -k) rootSums[k] += Model.CONTEXT_SYMBOL_DELTA;
+          for (let k = value + 1; k <= 256; k += k & -k) rootSums[k]! += Model.CONTEXT_SYMBOL_DELTA;
         } else {
           // Find or insert `value` in the context's tree (libenet's ENET_CONTEXT_ENCODE).
           under = 0;
@@ -202,7 +202,7 @@ export class RangeCoder {
               const valueCount = pool[node + Slot.VALUE_COUNT]!;
               const nodeValue = valueCount & 0xff;
               if (value < nodeValue) {
-                pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
+                pool[node + Slot.UNDER]! += Model.SUBCONTEXT_SYMBOL_DELTA;
                 const left = pool[node + Slot.LEFT]!;
                 if (left !== 0) {
                   node = left;
@@ -227,7 +227,7 @@ export class RangeCoder {
                 const nodeCount = valueCount >>> 8;
                 count = nodeCount;
                 under = (under + pool[node + Slot.UNDER]! - nodeCount) & 0xffff;
-                pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
+                pool[node + Slot.UNDER]! += Model.SUBCONTEXT_SYMBOL_DELTA;
                 pool[node + Slot.VALUE_COUNT] = nodeValue | (((nodeCount + Model.SUBCONTEXT_SYMBOL_DELTA) & 0xff) << 8);
                 symbol = node;
               }
@@ -397,7 +397,7 @@ export class RangeCoder {
                   initSymbol(pool, found, value, Model.CONTEXT_SYMBOL_DELTA);
                   pool[node + Slot.RIGHT] = found;
                 } else if (symbolCode < after - before) {
-                  pool[node + Slot.UNDER] += Model.CONTEXT_SYMBOL_DELTA;
+                  pool[node + Slot.UNDER]! += Model.CONTEXT_SYMBOL_DELTA;
                   const left = pool[node + Slot.LEFT]!;
                   if (left !== 0) {
                     node = left;
@@ -413,7 +413,7 @@ export class RangeCoder {
                   value = nodeValue;
                   count = (count + nodeCount) & 0xffff;
                   under = (after - before) & 0xffff;
-                  pool[node + Slot.UNDER] += Model.CONTEXT_SYMBOL_DELTA;
+                  pool[node + Slot.UNDER]! += Model.CONTEXT_SYMBOL_DELTA;
                   pool[node + Slot.VALUE_COUNT] = nodeValue | (((nodeCount + Model.CONTEXT_SYMBOL_DELTA) & 0xff) << 8);
                   found = node;
                 }
@@ -434,7 +434,7 @@ export class RangeCoder {
                 if (node === 0) return 0;
                 continue;
               }
-              pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
+              pool[node + Slot.UNDER]! += Model.SUBCONTEXT_SYMBOL_DELTA;
               if (symbolCode < after - nodeCount) {
                 node = pool[node + Slot.LEFT]!;
                 if (node === 0) return 0;
@@ -502,7 +502,7 @@ export class RangeCoder {
             const valueCount = pool[node + Slot.VALUE_COUNT]!;
             const nodeValue = valueCount & 0xff;
             if (value < nodeValue) {
-              pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
+              pool[node + Slot.UNDER]! += Model.SUBCONTEXT_SYMBOL_DELTA;
               const left = pool[node + Slot.LEFT]!;
               if (left !== 0) {
                 node = left;
@@ -524,7 +524,7 @@ export class RangeCoder {
               pool[node + Slot.RIGHT] = symbol;
             } else {
               count = valueCount >>> 8;
-              pool[node + Slot.UNDER] += Model.SUBCONTEXT_SYMBOL_DELTA;
+              pool[node + Slot.UNDER]! += Model.SUBCONTEXT_SYMBOL_DELTA;
               pool[node + Slot.VALUE_COUNT] = nodeValue | (((count + Model.SUBCONTEXT_SYMBOL_DELTA) & 0xff) << 8);
               symbol = node;
             }
@@ -536,7 +536,7 @@ export class RangeCoder {
         link = symbol;
         let total = pool[patch + Slot.TOTAL]!;
         if (count <= 0) {
-          pool[patch + Slot.ESCAPES] += Model.SUBCONTEXT_ESCAPE_DELTA;
+          pool[patch + Slot.ESCAPES]! += Model.SUBCONTEXT_ESCAPE_DELTA;
           total += Model.SUBCONTEXT_ESCAPE_DELTA;
         }
         total = (total + Model.SUBCONTEXT_SYMBOL_DELTA) & 0xffff;
@@ -592,9 +592,9 @@ function rescaleRoot(pool: Uint16Array, rootSymbols: Uint16Array, rootSums: Uint
     const newCount = oldCount - (oldCount >> 1);
     pool[symbol + Slot.VALUE_COUNT] = value | (newCount << 8);
     total += newCount;
-    for (let k = value + 1; k <= 256; k += k & -k) rootSums[k] += newCount;
+    for (let k = value + 1; k <= 256; k += k & -k) rootSums[k]! += newCount;
   }
-  pool[Model.ROOT + Slot.ESCAPES] -= pool[Model.ROOT + Slot.ESCAPES]! >> 1;
+  pool[Model.ROOT + Slot.ESCAPES]! -= pool[Model.ROOT + Slot.ESCAPES]! >> 1;
   pool[Model.ROOT + Slot.TOTAL] = total + pool[Model.ROOT + Slot.ESCAPES]! + 256 * Model.CONTEXT_SYMBOL_MINIMUM;
 }
 
@@ -609,7 +609,7 @@ function rescaleTree(pool: Uint16Array, symbol: number): number {
     pool[node + Slot.VALUE_COUNT] = (valueCount & 0xff) | (newCount << 8);
     pool[node + Slot.UNDER] = newCount;
     const left = pool[node + Slot.LEFT]!;
-    if (left !== 0) pool[node + Slot.UNDER] += rescaleTree(pool, left);
+    if (left !== 0) pool[node + Slot.UNDER]! += rescaleTree(pool, left);
     total = (total + pool[node + Slot.UNDER]!) & 0xffff;
     const right = pool[node + Slot.RIGHT]!;
     if (right === 0) break;
@@ -621,6 +621,6 @@ function rescaleTree(pool: Uint16Array, symbol: number): number {
 function rescaleContext(pool: Uint16Array, context: number, minimum: number): void {
   const tree = pool[context + Slot.SYMBOLS]!;
   pool[context + Slot.TOTAL] = tree !== 0 ? rescaleTree(pool, tree) : 0;
-  pool[context + Slot.ESCAPES] -= pool[context + Slot.ESCAPES]! >> 1;
-  pool[context + Slot.TOTAL] += pool[context + Slot.ESCAPES]! + 256 * minimum;
+  pool[context + Slot.ESCAPES]! -= pool[context + Slot.ESCAPES]! >> 1;
+  pool[context + Slot.TOTAL]! += pool[context + Slot.ESCAPES]! + 256 * minimum;
 }

@@ -36,7 +36,7 @@ export class ByteQueue {
     let off = this.offset;
     let done = 0;
     while (done < n) {
-      const c = this.chunks[i];
+      const c = this.chunks[i]!;
       const take = Math.min(c.length - off, n - done);
       dst.set(c.subarray(off, off + take), dstOffset + done);
       done += take;
@@ -49,7 +49,7 @@ export class ByteQueue {
   discard(n: number): void {
     this.total -= n;
     while (n > 0) {
-      const c = this.chunks[this.first];
+      const c = this.chunks[this.first]!;
       const left = c.length - this.offset;
       if (n < left) {
         this.offset += n;
@@ -69,7 +69,7 @@ export class ByteQueue {
    */
   read(n: number): Uint8Array {
     if (n === 0) return EMPTY;
-    const c = this.chunks[this.first];
+    const c = this.chunks[this.first]!;
     if (c.length - this.offset >= n) {
       const view = c.subarray(this.offset, this.offset + n);
       this.discard(n);

@@ -63,16 +63,16 @@ function outputBuffer(bound: number): Uint8Array {
 }
 
 export function zstdParamsForLevel(level: number, inputSize: number): MatchParams {
-  const effort = LEVEL_EFFORT[Math.min(level, LEVEL_EFFORT.length - 1)];
+  const effort = LEVEL_EFFORT[Math.min(level, LEVEL_EFFORT.length - 1)]!;
   const extra = Math.max(0, level - (LEVEL_EFFORT.length - 1));
-  let tables = LEVEL_TABLES[0];
+  let tables = LEVEL_TABLES[0]!;
   for (const band of LEVEL_TABLES) if (level >= band[0]) tables = band;
   // Tables no larger than the input needs: small inputs (one ENet datagram) stay cheap.
   const sizeLog = Math.max(MIN_WINDOW_LOG, 32 - Math.clz32(Math.max(1, inputSize - 1)));
   const optimal = level >= OPTIMAL_PARSER_LEVEL;
   return {
     // The price-based parser weighs every candidate at every position, so it needs far fewer.
-    searchDepth: optimal ? OPTIMAL_SEARCH_DEPTH[level - OPTIMAL_PARSER_LEVEL] : effort[0] << Math.min(extra, 3),
+    searchDepth: optimal ? OPTIMAL_SEARCH_DEPTH[level - OPTIMAL_PARSER_LEVEL]! : effort[0]! << Math.min(extra, 3),
     lazyDepth: effort[1],
     niceLength: Math.min(effort[2] + 16 * extra, 273),
     hashLog: Math.min(tables[2], sizeLog + 1),

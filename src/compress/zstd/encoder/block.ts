@@ -50,7 +50,7 @@ export class BlockCompressor {
     const size = end - start;
     if (size > ZSTD_BLOCKSIZE_MAX) throw new RangeError("block larger than Block_Maximum_Size");
     const input = this.input;
-    if (size > 1 && isSingleByteRun(input, start, end)) return writeRleBlock(out, pos, input[start], size, last);
+    if (size > 1 && isSingleByteRun(input, start, end)) return writeRleBlock(out, pos, input[start]!, size, last);
 
     this.finder.saveState();
     this.sequences.saveState();

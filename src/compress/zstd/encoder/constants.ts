@@ -60,18 +60,18 @@ const ML_CODE_LOOKUP = buildLookup(ML_BASE, ML_BITS, 128, 3);
 function buildLookup(base: Uint32Array, bits: Uint8Array, size: number, bias: number): Uint8Array {
   const table = new Uint8Array(size);
   for (let code = 0; code < base.length; code++) {
-    const lo = base[code] - bias;
-    const hi = lo + (1 << bits[code]);
+    const lo = base[code]! - bias;
+    const hi = lo + (1 << bits[code]!);
     for (let v = lo; v < hi && v < size; v++) table[v] = code;
   }
   return table;
 }
 
 export function literalLengthCode(litLength: number): number {
-  return litLength < 64 ? LL_CODE_LOOKUP[litLength] : highBit(litLength) + 19;
+  return litLength < 64 ? LL_CODE_LOOKUP[litLength]! : highBit(litLength) + 19;
 }
 
 export function matchLengthCode(matchLength: number): number {
   const v = matchLength - MIN_MATCH;
-  return v < 128 ? ML_CODE_LOOKUP[v] : highBit(v) + 36;
+  return v < 128 ? ML_CODE_LOOKUP[v]! : highBit(v) + 36;
 }

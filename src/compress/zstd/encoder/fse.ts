@@ -52,13 +52,13 @@ export class FseTable {
     // last cells, the others are scattered with the format's fixed step.
     let highThreshold = tableSize - 1;
     for (let s = 0; s <= maxSymbol; s++) {
-      this.norm[s] = norm[s];
+      this.norm[s] = norm[s]!;
       if (norm[s] === -1) this.spread[highThreshold--] = s;
     }
     const step = (tableSize >> 1) + (tableSize >> 3) + 3;
     let position = 0;
     for (let s = 0; s <= maxSymbol; s++) {
-      for (let i = 0; i < norm[s]; i++) {
+      for (let i = 0; i < norm[s]!; i++) {
         this.spread[position] = s;
         do position = (position + step) & mask;
         while (position > highThreshold);
@@ -67,7 +67,7 @@ export class FseTable {
 
     let start = 0;
     for (let s = 0; s <= maxSymbol; s++) {
-      const p = norm[s] === -1 ? 1 : norm[s];
+      const p = norm[s] === -1 ? 1 : norm[s]!;
       this.symbolStart[s] = start;
       this.fill[s] = start;
       this.symbolCount[s] = p;
@@ -79,7 +79,7 @@ export class FseTable {
       }
       start += p;
     }
-    for (let u = 0; u < tableSize; u++) this.stateTable[this.fill[this.spread[u]]++] = u;
+    for (let u = 0; u < tableSize; u++) this.stateTable[this.fill[this.spread[u]!]!++] = u;
     return this;
   }
 
@@ -87,21 +87,21 @@ export class FseTable {
   cost(counts: Uint32Array, maxSymbol: number): number {
     if (maxSymbol > this.maxSymbol) return Infinity;
     let bits = 0;
-    for (let s = 0; s <= maxSymbol; s++) if (counts[s] !== 0) bits += counts[s] * this.symbolCost[s];
+    for (let s = 0; s <= maxSymbol; s++) if (counts[s] !== 0) bits += counts[s]! * this.symbolCost[s]!;
     return bits;
   }
 
   /** A starting state for the first symbol the encoder codes (the last one decoded). */
   initialState(symbol: number): number {
-    return this.stateTable[this.symbolStart[symbol]];
+    return this.stateTable[this.symbolStart[symbol]!]!;
   }
 
   /** Moves from `state` to a state emitting `symbol`, writing the bits the decoder will read. */
   encode(w: BitWriter, state: number, symbol: number): number {
     const value = state + this.tableSize;
-    const nbBits = value < this.symbolThreshold[symbol] ? this.symbolMaxBits[symbol] - 1 : this.symbolMaxBits[symbol];
+    const nbBits = value < this.symbolThreshold[symbol]! ? this.symbolMaxBits[symbol]! - 1 : this.symbolMaxBits[symbol]!;
     w.addBits(value, nbBits);
-    return this.stateTable[this.symbolStart[symbol] + (value >> nbBits) - this.symbolCount[symbol]];
+    return this.stateTable[this.symbolStart[symbol]! + (value >> nbBits) - this.symbolCount[symbol]!]!;
   }
 }
 
@@ -120,7 +120,7 @@ export function normalizeCounts(
   let sum = 0;
   let largest = 0;
   for (let s = 0; s <= maxSymbol; s++) {
-    const c = counts[s];
+    const c = counts[s]!;
     if (c === 0) {
       norm[s] = 0;
       continue;
@@ -129,10 +129,10 @@ export function normalizeCounts(
     if (v < 1) v = 1;
     norm[s] = v;
     sum += v;
-    if (v > norm[largest] || counts[largest] === 0) largest = s;
+    if (v > norm[largest]! || counts[largest] === 0) largest = s;
   }
   if (sum < tableSize) {
-    norm[largest] += tableSize - sum;
+    norm[largest]! += tableSize - sum;
     return;
   }
   // Too many states handed out (the minimum of 1 for rare symbols): take them back
@@ -142,16 +142,16 @@ export function normalizeCounts(
     let best = -1;
     let bestLoss = Infinity;
     for (let s = 0; s <= maxSymbol; s++) {
-      const v = norm[s];
+      const v = norm[s]!;
       if (v <= 1) continue;
-      const loss = counts[s] * Math.log2(v / (v - 1));
+      const loss = counts[s]! * Math.log2(v / (v - 1));
       if (loss < bestLoss) {
         bestLoss = loss;
         best = s;
       }
     }
-    const take = Math.min(excess, Math.max(1, (norm[best] >> 3)));
-    norm[best] -= take;
+    const take = Math.min(excess, Math.max(1, (norm[best]! >> 3)));
+    norm[best]! -= take;
     excess -= take;
   }
 }
@@ -176,7 +176,7 @@ export function writeFseTableDescription(
   let nbBits = accuracyLog + 1;
   let s = 0;
   while (remaining > 1 && s <= maxSymbol) {
-    const count = norm[s];
+    const count = norm[s]!;
     const value = count + 1;
     const max = 2 * threshold - 1 - remaining;
     if (value < max) w.addBits(value, nbBits - 1);

@@ -25,9 +25,9 @@ export class HuffmanTable {
     if (maxSymbol > this.maxSymbol) return Infinity;
     let bits = 0;
     for (let s = 0; s <= maxSymbol; s++) {
-      const c = counts[s];
+      const c = counts[s]!;
       if (c === 0) continue;
-      const len = this.lengths[s];
+      const len = this.lengths[s]!;
       if (len === 0) return Infinity;
       bits += c * len;
     }
@@ -70,11 +70,11 @@ export class HuffmanBuilder {
     // Insertion sort: n <= 256 and no comparator closure to allocate per call.
     const order = this.order;
     for (let i = 1; i < n; i++) {
-      const s = order[i];
-      const c = counts[s];
+      const s = order[i]!;
+      const c = counts[s]!;
       let j = i - 1;
-      while (j >= 0 && counts[order[j]] > c) {
-        order[j + 1] = order[j];
+      while (j >= 0 && counts[order[j]!]! > c) {
+        order[j + 1] = order[j]!;
         j--;
       }
       order[j + 1] = s;
@@ -84,18 +84,18 @@ export class HuffmanBuilder {
     // non-decreasing weight order, so the two lightest are always at a queue head.
     const weight = this.nodeWeight;
     const parent = this.nodeParent;
-    for (let i = 0; i < n; i++) weight[i] = counts[order[i]];
+    for (let i = 0; i < n; i++) weight[i] = counts[order[i]!]!;
     let leaf = 0;
     let internal = n;
     let created = n;
     while (created < 2 * n - 1) {
       let a: number;
       let b: number;
-      if (leaf < n && (internal >= created || weight[leaf] <= weight[internal])) a = leaf++;
+      if (leaf < n && (internal >= created || weight[leaf]! <= weight[internal]!)) a = leaf++;
       else a = internal++;
-      if (leaf < n && (internal >= created || weight[leaf] <= weight[internal])) b = leaf++;
+      if (leaf < n && (internal >= created || weight[leaf]! <= weight[internal]!)) b = leaf++;
       else b = internal++;
-      weight[created] = weight[a] + weight[b];
+      weight[created] = weight[a]! + weight[b]!;
       parent[a] = created;
       parent[b] = created;
       created++;
@@ -103,7 +103,7 @@ export class HuffmanBuilder {
     const root = 2 * n - 2;
     const depth = this.depth;
     depth[root] = 0;
-    for (let i = root - 1; i >= 0; i--) depth[i] = depth[parent[i]] + 1;
+    for (let i = root - 1; i >= 0; i--) depth[i] = depth[parent[i]!]! + 1;
 
     // Clamp to the format's limit, then repair the Kraft sum so the code is
     // complete (the implicit last weight requires a full power of two).
@@ -111,35 +111,35 @@ export class HuffmanBuilder {
     const target = 1 << limit;
     let kraft = 0;
     for (let i = 0; i < n; i++) {
-      const len = Math.min(depth[i], limit);
-      lengths[order[i]] = len;
+      const len = Math.min(depth[i]!, limit);
+      lengths[order[i]!] = len;
       kraft += 1 << (limit - len);
     }
     while (kraft > target) {
       // Lengthen the deepest code still below the limit, least frequent first.
       let pick = -1;
       for (let i = 0; i < n; i++) {
-        const len = lengths[order[i]];
-        if (len < limit && (pick < 0 || len > lengths[order[pick]])) pick = i;
+        const len = lengths[order[i]!]!;
+        if (len < limit && (pick < 0 || len > lengths[order[pick]!]!)) pick = i;
       }
-      const s = order[pick];
-      kraft -= 1 << (limit - lengths[s] - 1);
-      lengths[s]++;
+      const s = order[pick]!;
+      kraft -= 1 << (limit - lengths[s]! - 1);
+      lengths[s]!++;
     }
     while (kraft < target) {
       // Shorten the most frequent of the longest codes; its step always fits.
       let pick = -1;
       for (let i = n - 1; i >= 0; i--) {
-        const len = lengths[order[i]];
-        if (pick < 0 || len > lengths[order[pick]]) pick = i;
+        const len = lengths[order[i]!]!;
+        if (pick < 0 || len > lengths[order[pick]!]!) pick = i;
       }
-      const s = order[pick];
-      kraft += 1 << (limit - lengths[s]);
-      lengths[s]--;
+      const s = order[pick]!;
+      kraft += 1 << (limit - lengths[s]!);
+      lengths[s]!--;
     }
 
     let maxBits = 0;
-    for (let i = 0; i < n; i++) if (lengths[order[i]] > maxBits) maxBits = lengths[order[i]];
+    for (let i = 0; i < n; i++) if (lengths[order[i]!]! > maxBits) maxBits = lengths[order[i]!]!;
     table.maxBits = maxBits;
     let top = 0;
     for (let s = 0; s <= maxSymbol; s++) if (lengths[s] !== 0) top = s;
@@ -156,18 +156,18 @@ export class HuffmanBuilder {
     const { lengths, codes, maxBits } = table;
     const perWeight = this.weightCounts;
     perWeight.fill(0);
-    for (let s = 0; s <= table.maxSymbol; s++) if (lengths[s] !== 0) perWeight[maxBits + 1 - lengths[s]]++;
+    for (let s = 0; s <= table.maxSymbol; s++) if (lengths[s] !== 0) perWeight[maxBits + 1 - lengths[s]!]!++;
     let next = 0;
     for (let w = 1; w <= maxBits; w++) {
       this.rankStart[w] = next;
-      next += perWeight[w] << (w - 1);
+      next += perWeight[w]! << (w - 1);
     }
     for (let s = 0; s <= table.maxSymbol; s++) {
-      const len = lengths[s];
+      const len = lengths[s]!;
       if (len === 0) continue;
       const w = maxBits + 1 - len;
-      codes[s] = this.rankStart[w] >> (w - 1);
-      this.rankStart[w] += 1 << (w - 1);
+      codes[s] = this.rankStart[w]! >> (w - 1);
+      this.rankStart[w]! += 1 << (w - 1);
     }
   }
 
@@ -180,7 +180,7 @@ export class HuffmanBuilder {
   writeDescription(table: HuffmanTable, out: Uint8Array, pos: number): number {
     const count = table.maxSymbol; // weights stored for symbols 0..maxSymbol-1; the last is implied
     const weights = this.weights;
-    for (let s = 0; s < count; s++) weights[s] = table.lengths[s] === 0 ? 0 : table.maxBits + 1 - table.lengths[s];
+    for (let s = 0; s < count; s++) weights[s] = table.lengths[s] === 0 ? 0 : table.maxBits + 1 - table.lengths[s]!;
 
     const directSize = count <= HUF_DIRECT_WEIGHTS_MAX ? 1 + ((count + 1) >> 1) : Infinity;
     const fseSize = count >= 2 ? this.writeCompressedWeights(count, this.scratch, 0) : -1;
@@ -192,8 +192,8 @@ export class HuffmanBuilder {
     if (directSize === Infinity) return -1;
     out[pos++] = 127 + count;
     for (let i = 0; i < count; i += 2) {
-      const hi = weights[i];
-      const lo = i + 1 < count ? weights[i + 1] : 0;
+      const hi = weights[i]!;
+      const lo = i + 1 < count ? weights[i + 1]! : 0;
       out[pos++] = (hi << 4) | lo;
     }
     return pos;
@@ -213,8 +213,8 @@ export class HuffmanBuilder {
     wc.fill(0);
     let maxWeight = 0;
     for (let i = 0; i < count; i++) {
-      wc[weights[i]]++;
-      if (weights[i] > maxWeight) maxWeight = weights[i];
+      wc[weights[i]!]!++;
+      if (weights[i]! > maxWeight) maxWeight = weights[i]!;
     }
     let distinct = 0;
     for (let v = 0; v <= maxWeight; v++) if (wc[v] !== 0) distinct++;
@@ -233,15 +233,15 @@ export class HuffmanBuilder {
     let evenState = 0;
     let oddState = 0;
     if ((count & 1) === 0) {
-      evenState = table.initialState(weights[count - 2]);
-      oddState = table.initialState(weights[count - 1]);
+      evenState = table.initialState(weights[count - 2]!);
+      oddState = table.initialState(weights[count - 1]!);
     } else {
-      oddState = table.initialState(weights[count - 2]);
-      evenState = table.initialState(weights[count - 1]);
+      oddState = table.initialState(weights[count - 2]!);
+      evenState = table.initialState(weights[count - 1]!);
     }
     for (let k = count - 3; k >= 0; k--) {
-      if ((k & 1) === 0) evenState = table.encode(w, evenState, weights[k]);
-      else oddState = table.encode(w, oddState, weights[k]);
+      if ((k & 1) === 0) evenState = table.encode(w, evenState, weights[k]!);
+      else oddState = table.encode(w, oddState, weights[k]!);
     }
     w.addBits(oddState, log);
     w.addBits(evenState, log);
@@ -262,8 +262,8 @@ export class HuffmanBuilder {
     w.reset(out, pos);
     const { codes, lengths } = table;
     for (let i = end - 1; i >= start; i--) {
-      const s = literals[i];
-      w.addBits(codes[s], lengths[s]);
+      const s = literals[i]!;
+      w.addBits(codes[s]!, lengths[s]!);
     }
     return w.closeWithMarker();
   }
@@ -275,6 +275,6 @@ export class HuffmanBuilder {
  */
 export function huffmanKraftIsComplete(table: HuffmanTable): boolean {
   let sum = 0;
-  for (let s = 0; s <= table.maxSymbol; s++) if (table.lengths[s] !== 0) sum += 2 ** (table.maxBits - table.lengths[s]);
+  for (let s = 0; s <= table.maxSymbol; s++) if (table.lengths[s] !== 0) sum += 2 ** (table.maxBits - table.lengths[s]!);
   return sum === 2 ** table.maxBits;
 }

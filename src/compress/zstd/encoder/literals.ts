@@ -75,7 +75,7 @@ export class LiteralsEncoder {
     this.pendingNewTree = false;
     const counts = this.counts;
     counts.fill(0);
-    for (let i = 0; i < size; i++) counts[literals[i]]++;
+    for (let i = 0; i < size; i++) counts[literals[i]!]!++;
     let maxSymbol = 0;
     let distinct = 0;
     for (let s = 0; s < 256; s++) {
@@ -85,7 +85,7 @@ export class LiteralsEncoder {
       }
     }
 
-    if (distinct === 1 && size > 1) return writeRle(out, pos, literals[0], size);
+    if (distinct === 1 && size > 1) return writeRle(out, pos, literals[0]!, size);
     const rawSize = rawHeaderSize(size) + size;
     if (size < MIN_LITERALS_TO_COMPRESS || distinct < 2) return writeRaw(out, pos, literals, size);
 

@@ -95,9 +95,9 @@ export class MatchFinder {
     let p = this.nextToInsert;
     const end = Math.min(target, src.length - 8);
     for (; p <= end; p++) {
-      const v = src[p] | (src[p + 1] << 8) | (src[p + 2] << 16) | (src[p + 3] << 24);
+      const v = src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16) | (src[p + 3]! << 24);
       const h = Math.imul(v, PRIME32) >>> shift;
-      chain[p & mask] = head[h];
+      chain[p & mask] = head[h]!;
       head[h] = p;
     }
     if (p > this.nextToInsert) this.nextToInsert = p;
@@ -121,7 +121,7 @@ export class MatchFinder {
     const b1 = src[p + 1];
     const b2 = src[p + 2];
     for (let k = 0; k < 3; k++) {
-      const off = litLength > 0 ? rep[k] : k < 2 ? rep[k + 1] : rep[0] - 1;
+      const off = litLength > 0 ? rep[k]! : k < 2 ? rep[k + 1]! : rep[0]! - 1;
       if (off <= 0 || off > maxDistance) continue;
       const q = p - off;
       if (src[q] !== b0 || src[q + 1] !== b1 || src[q + 2] !== b2) continue;
@@ -142,7 +142,7 @@ export class MatchFinder {
       const minPos = p - maxDistance;
       const minChainPos = p - (mask + 1);
       const nice = this.niceLength;
-      let cand = chain[p & mask];
+      let cand = chain[p & mask]!;
       let depth = this.searchDepth;
       let lenToBeat = bestLen > MIN_HASHED_MATCH - 1 ? bestLen : MIN_HASHED_MATCH - 1;
       while (cand >= minPos && depth-- > 0) {
@@ -162,7 +162,7 @@ export class MatchFinder {
           }
         }
         if (cand <= minChainPos) break; // its chain slot has been reused
-        const next = chain[cand & mask];
+        const next = chain[cand & mask]!;
         if (next >= cand) break;
         cand = next;
       }
@@ -209,7 +209,7 @@ export class MatchFinder {
     const b0 = src[p];
     let count = 0;
     let lenToBeat = MIN_HASHED_MATCH - 1;
-    let cand = chain[p & mask];
+    let cand = chain[p & mask]!;
     while (cand >= minPos && depth-- > 0 && count < lengths.length) {
       if (p + lenToBeat < limit && src[cand + lenToBeat] === src[p + lenToBeat] && src[cand] === b0) {
         let len = 0;
@@ -223,7 +223,7 @@ export class MatchFinder {
         }
       }
       if (cand <= minChainPos) break;
-      const next = chain[cand & mask];
+      const next = chain[cand & mask]!;
       if (next >= cand) break;
       cand = next;
     }
@@ -290,7 +290,7 @@ export class MatchFinder {
       const src = this.input;
       const lits = store.literals;
       let o = store.literalCount;
-      for (let i = anchor; i < p; i++) lits[o++] = src[i];
+      for (let i = anchor; i < p; i++) lits[o++] = src[i]!;
       store.literalCount = o;
     }
     const rep = this.rep;
@@ -299,31 +299,31 @@ export class MatchFinder {
       offsetValue = 1;
     } else if (litLength > 0 && off === rep[1]) {
       offsetValue = 2;
-      rep[1] = rep[0];
+      rep[1] = rep[0]!;
       rep[0] = off;
     } else if (litLength > 0 && off === rep[2]) {
       offsetValue = 3;
-      rep[2] = rep[1];
-      rep[1] = rep[0];
+      rep[2] = rep[1]!;
+      rep[1] = rep[0]!;
       rep[0] = off;
     } else if (litLength === 0 && off === rep[1]) {
       offsetValue = 1;
-      rep[1] = rep[0];
+      rep[1] = rep[0]!;
       rep[0] = off;
     } else if (litLength === 0 && off === rep[2]) {
       offsetValue = 2;
-      rep[2] = rep[1];
-      rep[1] = rep[0];
+      rep[2] = rep[1]!;
+      rep[1] = rep[0]!;
       rep[0] = off;
-    } else if (litLength === 0 && off === rep[0] - 1) {
+    } else if (litLength === 0 && off === rep[0]! - 1) {
       offsetValue = 3;
-      rep[2] = rep[1];
-      rep[1] = rep[0];
+      rep[2] = rep[1]!;
+      rep[1] = rep[0]!;
       rep[0] = off;
     } else {
       offsetValue = off + 3;
-      rep[2] = rep[1];
-      rep[1] = rep[0];
+      rep[2] = rep[1]!;
+      rep[1] = rep[0]!;
       rep[0] = off;
     }
     const i = store.count++;

@@ -86,41 +86,41 @@ export class OptimalParser {
     price.fill(Infinity, 0, n + 1);
     price[0] = 0;
     literalRun[0] = 0;
-    rep0[0] = finder.rep[0];
-    rep1[0] = finder.rep[1];
-    rep2[0] = finder.rep[2];
+    rep0[0] = finder.rep[0]!;
+    rep1[0] = finder.rep[1]!;
+    rep2[0] = finder.rep[2]!;
     const lastMatchStart = n - 4;
 
     for (let i = 0; i < n; i++) {
-      const base = price[i];
+      const base = price[i]!;
       const p = start + i;
-      const run = literalRun[i];
+      const run = literalRun[i]!;
 
       // Leaving by one literal.
-      const literalCost = base + literalBits[src[p]];
-      if (literalCost < price[i + 1]) {
+      const literalCost = base + literalBits[src[p]!]!;
+      if (literalCost < price[i + 1]!) {
         price[i + 1] = literalCost;
         fromLength[i + 1] = 0;
         literalRun[i + 1] = run + 1;
-        rep0[i + 1] = rep0[i];
-        rep1[i + 1] = rep1[i];
-        rep2[i + 1] = rep2[i];
+        rep0[i + 1] = rep0[i]!;
+        rep1[i + 1] = rep1[i]!;
+        rep2[i + 1] = rep2[i]!;
       }
       if (i > lastMatchStart) continue;
 
-      const sequenceBase = base + llBits[literalLengthCode(run)];
+      const sequenceBase = base + llBits[literalLengthCode(run)]!;
       const maxDistance = Math.min(p, maxOffset);
       let longest = 0;
 
       // Repeat offsets, as expressible after this literal run.
       for (let k = 0; k < 3; k++) {
-        const off = run > 0 ? (k === 0 ? rep0[i] : k === 1 ? rep1[i] : rep2[i]) : k === 0 ? rep1[i] : k === 1 ? rep2[i] : rep0[i] - 1;
+        const off = run > 0 ? (k === 0 ? rep0[i]! : k === 1 ? rep1[i]! : rep2[i]!) : k === 0 ? rep1[i]! : k === 1 ? rep2[i]! : rep0[i]! - 1;
         if (off <= 0 || off > maxDistance) continue;
         const len = finder.matchLengthAt(p, off, end);
         if (len < 3) continue;
         // Repeat candidate k is coded as Offset_Value k + 1.
-        const cost = sequenceBase + ofBits[k === 0 ? 0 : 1];
-        for (let l = 3; l <= len; l++) this.relax(i, i + l, cost + mlBits[matchLengthCode(l)], off, l, run);
+        const cost = sequenceBase + ofBits[k === 0 ? 0 : 1]!;
+        for (let l = 3; l <= len; l++) this.relax(i, i + l, cost + mlBits[matchLengthCode(l)]!, off, l, run);
         if (len > longest) longest = len;
       }
 
@@ -128,28 +128,28 @@ export class OptimalParser {
       const count = finder.collectMatches(p, end, depth, lengths, offsets);
       let from = 4;
       for (let j = 0; j < count; j++) {
-        const off = offsets[j];
-        const cost = sequenceBase + ofBits[highBit(off + 3)];
-        const len = lengths[j];
-        for (let l = from; l <= len; l++) this.relax(i, i + l, cost + mlBits[matchLengthCode(l)], off, l, run);
+        const off = offsets[j]!;
+        const cost = sequenceBase + ofBits[highBit(off + 3)]!;
+        const len = lengths[j]!;
+        for (let l = from; l <= len; l++) this.relax(i, i + l, cost + mlBits[matchLengthCode(l)]!, off, l, run);
         from = len + 1;
         if (len > longest) longest = len;
       }
 
       // The sample parse searched deeper: its match through this position is a candidate too.
-      const hint = this.hintOffset[i];
+      const hint = this.hintOffset[i]!;
       if (hint > 0 && hint <= maxDistance) {
         const len = finder.matchLengthAt(p, hint, end);
         if (len >= 4) {
-          const cost = sequenceBase + ofBits[highBit(hint + 3)];
-          for (let l = 4; l <= len; l++) this.relax(i, i + l, cost + mlBits[matchLengthCode(l)], hint, l, run);
+          const cost = sequenceBase + ofBits[highBit(hint + 3)]!;
+          for (let l = 4; l <= len; l++) this.relax(i, i + l, cost + mlBits[matchLengthCode(l)]!, hint, l, run);
           if (len > longest) longest = len;
         }
       }
 
       // A match of the "nice" length is taken whole: searching inside it costs
       // quadratic time on repetitive data and rarely pays.
-      if (longest >= jumpLength && price[i + longest] < Infinity) {
+      if (longest >= jumpLength && price[i + longest]! < Infinity) {
         const jumpTo = i + longest;
         for (let k = i + 1; k < jumpTo; k++) price[k] = Infinity;
         i = jumpTo - 1;
@@ -159,36 +159,36 @@ export class OptimalParser {
     // Walk the cheapest path back from the end, then emit it forwards.
     let count = 0;
     for (let t = n; t > 0; ) {
-      const len = fromLength[t];
+      const len = fromLength[t]!;
       if (len === 0) {
         t--;
         continue;
       }
       this.pathLengths[count] = len;
-      this.pathOffsets[count] = fromOffset[t];
+      this.pathOffsets[count] = fromOffset[t]!;
       this.pathStarts[count] = start + t - len;
       count++;
       t -= len;
     }
     let anchor = start;
     for (let k = count - 1; k >= 0; k--) {
-      const at = this.pathStarts[k];
-      finder.emit(store, anchor, at, this.pathOffsets[k], this.pathLengths[k]);
-      anchor = at + this.pathLengths[k];
+      const at = this.pathStarts[k]!;
+      finder.emit(store, anchor, at, this.pathOffsets[k]!, this.pathLengths[k]!);
+      anchor = at + this.pathLengths[k]!;
     }
     finder.emitTail(store, anchor, end);
   }
 
   private relax(i: number, t: number, cost: number, off: number, len: number, run: number): void {
-    if (cost >= this.price[t]) return;
+    if (cost >= this.price[t]!) return;
     this.price[t] = cost;
     this.fromLength[t] = len;
     this.fromOffset[t] = off;
     this.literalRun[t] = 0;
     // Repeat offsets after this sequence, by the format's update rules.
-    const r0 = this.rep0[i];
-    const r1 = this.rep1[i];
-    const r2 = this.rep2[i];
+    const r0 = this.rep0[i]!;
+    const r1 = this.rep1[i]!;
+    const r2 = this.rep2[i]!;
     if (run > 0 && off === r0) {
       this.rep0[t] = r0;
       this.rep1[t] = r1;
@@ -216,13 +216,13 @@ export class OptimalParser {
   private recordHints(sample: SequenceStore, size: number, initialReps: Int32Array): void {
     const hint = this.hintOffset;
     hint.fill(0, 0, size);
-    let r0 = initialReps[0];
-    let r1 = initialReps[1];
-    let r2 = initialReps[2];
+    let r0 = initialReps[0]!;
+    let r1 = initialReps[1]!;
+    let r2 = initialReps[2]!;
     let pos = 0;
     for (let i = 0; i < sample.count; i++) {
-      const ll = sample.litLength[i];
-      const value = sample.offsetValue[i];
+      const ll = sample.litLength[i]!;
+      const value = sample.offsetValue[i]!;
       let off: number;
       if (value > 3) {
         off = value - 3;
@@ -250,7 +250,7 @@ export class OptimalParser {
         }
       }
       pos += ll;
-      const matchEnd = Math.min(size, pos + sample.matchLength[i]);
+      const matchEnd = Math.min(size, pos + sample.matchLength[i]!);
       for (let p = pos; p < matchEnd; p++) hint[p] = off;
       pos = matchEnd;
     }
@@ -265,27 +265,27 @@ export class OptimalParser {
     this.recordHints(sample, end - start, initialReps);
     const lc = this.literalCounts;
     lc.fill(0);
-    for (let i = 0; i < sample.literalCount; i++) lc[sample.literals[i]]++;
+    for (let i = 0; i < sample.literalCount; i++) lc[sample.literals[i]!]!++;
     priceFromCounts(lc, sample.literalCount, this.literalBits);
     this.llCounts.fill(0);
     this.mlCounts.fill(0);
     this.ofCounts.fill(0);
     for (let i = 0; i < sample.count; i++) {
-      this.llCounts[literalLengthCode(sample.litLength[i])]++;
-      this.mlCounts[matchLengthCode(sample.matchLength[i])]++;
-      this.ofCounts[highBit(sample.offsetValue[i])]++;
+      this.llCounts[literalLengthCode(sample.litLength[i]!)]!++;
+      this.mlCounts[matchLengthCode(sample.matchLength[i]!)]!++;
+      this.ofCounts[highBit(sample.offsetValue[i]!)]!++;
     }
     priceFromCounts(this.llCounts, sample.count, this.llBits);
     priceFromCounts(this.mlCounts, sample.count, this.mlBits);
     priceFromCounts(this.ofCounts, sample.count, this.ofBits);
-    for (let c = 0; c <= LL_MAX_CODE; c++) this.llBits[c] += LL_BITS[c];
-    for (let c = 0; c <= ML_MAX_CODE; c++) this.mlBits[c] += ML_BITS[c];
-    for (let c = 0; c <= OF_MAX_CODE; c++) this.ofBits[c] += c;
+    for (let c = 0; c <= LL_MAX_CODE; c++) this.llBits[c]! += LL_BITS[c]!;
+    for (let c = 0; c <= ML_MAX_CODE; c++) this.mlBits[c]! += ML_BITS[c]!;
+    for (let c = 0; c <= OF_MAX_CODE; c++) this.ofBits[c]! += c;
   }
 }
 
 function priceFromCounts(counts: Uint32Array, total: number, bits: Float64Array): void {
   for (let s = 0; s < counts.length; s++) {
-    bits[s] = counts[s] === 0 ? Math.min(UNSEEN_SYMBOL_BITS, Math.log2(total + 2) + 1) : Math.log2((total + 1) / counts[s]);
+    bits[s] = counts[s] === 0 ? Math.min(UNSEEN_SYMBOL_BITS, Math.log2(total + 2) + 1) : Math.log2((total + 1) / counts[s]!);
   }
 }

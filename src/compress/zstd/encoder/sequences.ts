@@ -74,7 +74,7 @@ class SymbolTypeState {
   }
 
   freeSlot(): FseTable {
-    return this.slots[0] === this.repeat ? this.slots[1] : this.slots[0];
+    return this.slots[0] === this.repeat ? this.slots[1]! : this.slots[0]!;
   }
 
   save(): void {
@@ -142,15 +142,15 @@ export class SequencesEncoder {
     mlCounts.fill(0);
     ofCounts.fill(0);
     for (let i = 0; i < n; i++) {
-      const lc = literalLengthCode(litLength[i]);
-      const mc = matchLengthCode(matchLength[i]);
-      const oc = highBit(offsetValue[i]);
+      const lc = literalLengthCode(litLength[i]!);
+      const mc = matchLengthCode(matchLength[i]!);
+      const oc = highBit(offsetValue[i]!);
       llCode[i] = lc;
       mlCode[i] = mc;
       ofCode[i] = oc;
-      llCounts[lc]++;
-      mlCounts[mc]++;
-      ofCounts[oc]++;
+      llCounts[lc]!++;
+      mlCounts[mc]!++;
+      ofCounts[oc]!++;
     }
 
     const modesPos = pos++;
@@ -173,14 +173,14 @@ export class SequencesEncoder {
     // (LL, OF, ML), then per sequence the extra bits (OF, ML, LL) followed by the
     // state updates (LL, ML, OF).
     let last = n - 1;
-    let llState = llTable ? llTable.initialState(llCode[last]) : 0;
-    let ofState = ofTable ? ofTable.initialState(ofCode[last]) : 0;
-    let mlState = mlTable ? mlTable.initialState(mlCode[last]) : 0;
+    let llState = llTable ? llTable.initialState(llCode[last]!) : 0;
+    let ofState = ofTable ? ofTable.initialState(ofCode[last]!) : 0;
+    let mlState = mlTable ? mlTable.initialState(mlCode[last]!) : 0;
     this.writeExtraBits(w, store, last);
     for (let i = n - 2; i >= 0; i--) {
-      if (ofTable) ofState = ofTable.encode(w, ofState, ofCode[i]);
-      if (mlTable) mlState = mlTable.encode(w, mlState, mlCode[i]);
-      if (llTable) llState = llTable.encode(w, llState, llCode[i]);
+      if (ofTable) ofState = ofTable.encode(w, ofState, ofCode[i]!);
+      if (mlTable) mlState = mlTable.encode(w, mlState, mlCode[i]!);
+      if (llTable) llState = llTable.encode(w, llState, llCode[i]!);
       this.writeExtraBits(w, store, i);
     }
     if (mlTable) w.addBits(mlState, mlTable.accuracyLog);
@@ -191,12 +191,12 @@ export class SequencesEncoder {
   }
 
   private writeExtraBits(w: BitWriter, store: SequenceStore, i: number): void {
-    const lc = this.llCode[i];
-    const mc = this.mlCode[i];
-    const oc = this.ofCode[i];
-    if (LL_BITS[lc] !== 0) w.addBits(store.litLength[i] - LL_BASE[lc], LL_BITS[lc]);
-    if (ML_BITS[mc] !== 0) w.addBits(store.matchLength[i] - ML_BASE[mc], ML_BITS[mc]);
-    if (oc !== 0) w.addWideBits(store.offsetValue[i] - (1 << oc), oc);
+    const lc = this.llCode[i]!;
+    const mc = this.mlCode[i]!;
+    const oc = this.ofCode[i]!;
+    if (LL_BITS[lc] !== 0) w.addBits(store.litLength[i]! - LL_BASE[lc]!, LL_BITS[lc]!);
+    if (ML_BITS[mc] !== 0) w.addBits(store.matchLength[i]! - ML_BASE[mc]!, ML_BITS[mc]!);
+    if (oc !== 0) w.addWideBits(store.offsetValue[i]! - (1 << oc), oc);
   }
 
   private readonly choice = { mode: SymbolMode.Predefined, table: null as FseTable | null, end: 0 };
