@@ -71,8 +71,8 @@ export function isIPv6(address: string): boolean {
     return g;
   };
   if (halves.length === 2) {
-    const a = groupsOf(halves[0]);
-    const b = groupsOf(halves[1]);
+    const a = groupsOf(halves[0]!);
+    const b = groupsOf(halves[1]!);
     if (a === null || b === null) return false;
     return a.length + b.length <= groupsAllowed - 1;
   }
@@ -97,7 +97,7 @@ export function isHostName(name: string): boolean {
   for (const label of labels) if (!HOST_LABEL.test(label)) return false;
   // An all-numeric last label is a malformed IPv4 address ("256.1.1.1"), not a name:
   // top-level domains are never numeric (RFC 1123 section 2.1).
-  return !/^\d+$/.test(labels[labels.length - 1]);
+  return !/^\d+$/.test(labels[labels.length - 1]!);
 }
 
 /**

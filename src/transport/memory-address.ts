@@ -35,7 +35,7 @@ function parseIPv6(text: string): number[] | null {
   if (addr.slice(lastColon + 1).includes(".")) {
     const v4 = parseIPv4(addr.slice(lastColon + 1));
     if (v4 === null) return null;
-    tail = [(v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]];
+    tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
     addr = addr.slice(0, lastColon + 1);
     // Keep a trailing "::" (zeros before the tail); drop a lone separator colon.
     if (!addr.endsWith("::")) addr = addr.slice(0, -1);
@@ -52,8 +52,8 @@ function parseIPv6(text: string): number[] | null {
   const halves = addr.split("::");
   if (halves.length > 2) return null;
   if (halves.length === 2) {
-    const head = groupsOf(halves[0]);
-    const rest = groupsOf(halves[1]);
+    const head = groupsOf(halves[0]!);
+    const rest = groupsOf(halves[1]!);
     if (head === null || rest === null) return null;
     const missing = 8 - head.length - rest.length - tail.length;
     if (missing < 1) return null;
@@ -93,7 +93,7 @@ export function canonicalIp(text: string): string | null {
   const v6 = parseIPv6(text);
   if (v6 === null) return null;
   const mapped = v6[0] === 0 && v6[1] === 0 && v6[2] === 0 && v6[3] === 0 && v6[4] === 0 && v6[5] === 0xffff;
-  if (mapped) return `${v6[6] >> 8}.${v6[6] & 255}.${v6[7] >> 8}.${v6[7] & 255}`;
+  if (mapped) return `${v6[6]! >> 8}.${v6[6]! & 255}.${v6[7]! >> 8}.${v6[7]! & 255}`;
   return formatIPv6(v6);
 }
 

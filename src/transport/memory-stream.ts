@@ -183,7 +183,7 @@ export class MemoryStreamEndpoint implements Stream {
     const peer = this.peer;
     let link: LinkState | undefined;
     while (this.queued > 0 && this.unacked < tuning.windowBytes) {
-      const head = this.sendQueue[0];
+      const head = this.sendQueue[0]!;
       const available = head.length - this.sendOffset;
       const n = Math.min(available, tuning.segmentBytes, tuning.windowBytes - this.unacked);
       let segment: Uint8Array;

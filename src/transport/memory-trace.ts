@@ -29,7 +29,7 @@ const FNV_PRIME = 0x01000193;
 export function fnv1a32(bytes: Uint8Array): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < bytes.length; i++) {
-    h ^= bytes[i];
+    h ^= bytes[i]!;
     h = Math.imul(h, FNV_PRIME);
   }
   return h >>> 0;
@@ -64,8 +64,8 @@ class RunningDigest {
 
   numberIn(x: number): void {
     this.f64[0] = x;
-    this.u32In(this.u32[0]);
-    this.u32In(this.u32[1]);
+    this.u32In(this.u32[0]!);
+    this.u32In(this.u32[1]!);
   }
 
   stringIn(s: string): void {

@@ -66,12 +66,15 @@ const BY_DENO_NAME: Record<string, GodotError> = {
 export function godotCodeOf(err: unknown, fallback: GodotError): GodotError {
   if (err instanceof NetError) return err.code;
   const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
-  if (e && typeof e.code === "string" && e.code in BY_ERRNO) return BY_ERRNO[e.code];
-  if (e && typeof e.name === "string" && e.name in BY_DENO_NAME) return BY_DENO_NAME[e.name];
+  const byErrno = e && typeof e.code === "string" ? BY_ERRNO[e.code] : undefined;
+  if (typeof byErrno === "number") return byErrno;
+  const byName = e && typeof e.name === "string" ? BY_DENO_NAME[e.name] : undefined;
+  if (typeof byName === "number") return byName;
   // Some runtimes only put the errno in the message ("... (os error 98)").
   const msg = e && typeof e.message === "string" ? e.message : "";
   const m = /\b(E[A-Z]{3,15})\b/.exec(msg);
-  if (m && m[1] in BY_ERRNO) return BY_ERRNO[m[1]];
+  const byMessage = m?.[1] !== undefined ? BY_ERRNO[m[1]] : undefined;
+  if (typeof byMessage === "number") return byMessage;
   if (/address already in use|os error 98\b/i.test(msg)) return GodotError.ERR_ALREADY_IN_USE;
   if (/connection refused|os error 111\b/i.test(msg)) return GodotError.ERR_CANT_CONNECT;
   if (/permission denied|os error 13\b/i.test(msg)) return GodotError.ERR_UNAUTHORIZED;

@@ -126,16 +126,16 @@ export abstract class QueuedStream implements Stream {
   protected peekQueued(): Uint8Array | undefined {
     const q = this.writeQueue;
     if (q.length === 0) return undefined;
-    if (q.length === 1 || q[0].byteLength >= STREAM_COALESCE_LIMIT) return q[0];
+    if (q.length === 1 || q[0]!.byteLength >= STREAM_COALESCE_LIMIT) return q[0];
     let total = 0;
     let n = 0;
-    while (n < q.length && total + q[n].byteLength <= STREAM_COALESCE_LIMIT) total += q[n++].byteLength;
+    while (n < q.length && total + q[n]!.byteLength <= STREAM_COALESCE_LIMIT) total += q[n++]!.byteLength;
     if (n <= 1) return q[0];
     const joined = new Uint8Array(total);
     let off = 0;
     for (let i = 0; i < n; i++) {
-      joined.set(q[i], off);
-      off += q[i].byteLength;
+      joined.set(q[i]!, off);
+      off += q[i]!.byteLength;
     }
     q.splice(0, n, joined);
     return joined;
@@ -146,7 +146,7 @@ export abstract class QueuedStream implements Stream {
     const q = this.writeQueue;
     this.queuedBytes -= n;
     while (n > 0 && q.length > 0) {
-      const head = q[0];
+      const head = q[0]!;
       if (head.byteLength <= n) {
         n -= head.byteLength;
         q.shift();

@@ -344,7 +344,7 @@ export class VirtualClock implements Clock {
 
   private peekLive(): VirtualTimer | undefined {
     const heap = this.heap;
-    while (heap.length > 0 && heap[0].callback === undefined) this.heapPop();
+    while (heap.length > 0 && heap[0]!.callback === undefined) this.heapPop();
     return heap[0];
   }
 
@@ -364,8 +364,8 @@ export class VirtualClock implements Clock {
     heap.push(timer);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!VirtualClock.before(timer, heap[parent])) break;
-      heap[i] = heap[parent];
+      if (!VirtualClock.before(timer, heap[parent]!)) break;
+      heap[i] = heap[parent]!;
       i = parent;
     }
     heap[i] = timer;
@@ -381,9 +381,9 @@ export class VirtualClock implements Clock {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const child = r < n && VirtualClock.before(heap[r], heap[l]) ? r : l;
-      if (!VirtualClock.before(heap[child], last)) break;
-      heap[i] = heap[child];
+      const child = r < n && VirtualClock.before(heap[r]!, heap[l]!) ? r : l;
+      if (!VirtualClock.before(heap[child]!, last)) break;
+      heap[i] = heap[child]!;
       i = child;
     }
     heap[i] = last;
