@@ -19,3 +19,4 @@ export * from "./enet/index.ts";
 export * from "./tcp/index.ts";
 export * from "./websocket/index.ts";
 export * from "./multiplayer/index.ts";
+export * from "./variant/index.ts";
