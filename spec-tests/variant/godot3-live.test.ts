@@ -8,6 +8,7 @@ import { bytesToVar, VariantType, varToBytes, type VariantOptions } from "../../
 import { godot3UnavailableReason, runGodot3VariantJobs } from "./godot3.ts";
 import { GODOT3_ROUND_TRIP_TYPES, RandomVariants } from "./random-values.ts";
 import { compareIgnoringPadding, hex } from "./support.ts";
+import { StreamPeerBuffer } from "../../src/tcp/index.ts";
 
 const G3: VariantOptions = { protocol: "godot3", allowObjects: true };
 const PER_TYPE = 120;
@@ -52,16 +53,19 @@ describe("Variant encoding against Godot 3.2.3", { skip: missing ?? false }, () 
     });
   });
 
-  test("StreamPeerBuffer.put_var: length prefix in the stream's endianness, body little-endian", () => {
+  test("StreamPeerBuffer.put_var layouts equal ours (StreamPeer.putVar) in both endiannesses", () => {
     assert.equal(streamLE!.length, streamSample.length);
     streamSample.forEach((bytes, i) => {
-      const le = streamLE![i]!;
-      const be = streamBE![i]!;
-      assert.equal(new DataView(le.buffer, le.byteOffset).getUint32(0, true), bytes.length);
-      assert.equal(new DataView(be.buffer, be.byteOffset).getUint32(0, false), bytes.length);
       const value = bytesToVar(bytes, G3);
-      assert.equal(compareIgnoringPadding(value, le, G3, 4), null);
-      assert.equal(compareIgnoringPadding(value, be, G3, 4), null);
+      for (const [bigEndian, theirs] of [[false, streamLE![i]!], [true, streamBE![i]!]] as const) {
+        const spb = new StreamPeerBuffer();
+        spb.bigEndian = bigEndian;
+        spb.putVar(value, true, { protocol: "godot3" });
+        const ours = spb.getDataArray();
+        assert.equal(hex(ours.subarray(0, 4)), hex(theirs.subarray(0, 4)), "length prefix");
+        assert.equal(compareIgnoringPadding(value, theirs, G3, 4), null);
+        assert.equal(compareIgnoringPadding(value, ours, G3, 4), null);
+      }
     });
   });
 });

@@ -15,6 +15,8 @@
  */
 import { GodotError, NetError } from "../errors.ts";
 import { halfBitsFromNumber, numberFromHalfBits } from "./half-float.ts";
+import { decodeVarOrNull, encodeStreamVar } from "../variant/stream-var.ts";
+import type { Variant, VariantOptions } from "../variant/index.ts";
 
 /** Godot passes lengths as `int`: a prefix or length above this is refused. */
 export const STREAM_PEER_MAX_LENGTH = 0x7fffffff;
@@ -219,6 +221,14 @@ export abstract class StreamPeer {
     this.putBytes(out, "putUtf8String");
   }
 
+  /**
+   * Godot's put_var: u32 length in the stream's endianness, then the Variant
+   * encoding (always little-endian). `options.protocol: "godot3"` writes Godot 3's.
+   */
+  putVar(value: unknown, fullObjects = false, options?: VariantOptions): void {
+    this.putBytes(encodeStreamVar(value, fullObjects, this.bigEndian, options), "putVar");
+  }
+
   private writeLengthPrefix(out: Uint8Array, length: number): void {
     new DataView(out.buffer, out.byteOffset).setUint32(0, length, !this.bigEndian);
   }
@@ -295,6 +305,36 @@ export abstract class StreamPeer {
    */
   getUtf8String(bytes = -1): string {
     return utf8Decoder.decode(this.readStringBody(bytes, "getUtf8String"));
+  }
+
+  /**
+   * Godot's get_var: the u32 length prefix and that many bytes, decoded. Atomic
+   * like the other typed reads (ERR_BUSY until all of it has arrived; use
+   * getVarAsync to wait). Returns null, as Godot does, when the bytes are not a
+   * valid Variant (they are consumed) or the prefix is negative as an int32.
+   */
+  getVar(allowObjects = false, options?: VariantOptions): Variant {
+    this.requireReceived(4, "getVar");
+    this.peekReceived(this.scratch, 4);
+    const length = this.scratchView.getUint32(0, !this.bigEndian);
+    if (length > STREAM_PEER_MAX_LENGTH) {
+      this.skipReceived(4);
+      return null;
+    }
+    this.requireReceived(4 + length, "getVar");
+    this.skipReceived(4);
+    return decodeVarOrNull(this.takeReceived(length), allowObjects, options);
+  }
+
+  /** getVar that waits for the bytes, where Godot's get_var blocks. A prefix above the receive buffer bound rejects with ERR_OUT_OF_MEMORY. */
+  async getVarAsync(allowObjects = false, options?: VariantOptions): Promise<Variant> {
+    const prefix = await this.getData(4);
+    const length = new DataView(prefix.buffer, prefix.byteOffset, 4).getUint32(0, !this.bigEndian);
+    if (length > STREAM_PEER_MAX_LENGTH) return null;
+    if (length > this.maxTypedRead()) {
+      throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `getVarAsync: a ${length}-byte Variant is more than the receive buffer holds (${this.maxTypedRead()})`);
+    }
+    return decodeVarOrNull(await this.getData(length), allowObjects, options);
   }
 
   private readStringBody(bytes: number, what: string): Uint8Array {
