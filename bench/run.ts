@@ -4,7 +4,7 @@
 // without a peer are compared with our own earlier run).
 //
 // Options (for iterating, not for the committed results):
-//   --only=SUBSTRING   run only the sections whose name contains SUBSTRING (enet, websocket, memory, codecs, micro)
+//   --only=SUBSTRING   run only the sections whose name contains SUBSTRING (enet, websocket, memory, codecs, variant, micro)
 //   --out=PATH         write somewhere else than bench/RESULTS.md
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -146,6 +146,7 @@ const NODE_SCRIPTS = [
   "bench/macro/memory-ws.ts",
   "bench/macro/codecs.ts",
   "bench/micro/hot-paths.ts",
+  "bench/macro/variant.ts",
 ];
 const bundled = new Map<string, string>();
 try {
@@ -524,6 +525,33 @@ if (section("Compression codecs")) {
   ownRow("zstd decode (fzstd, bounded)", "MB/s", "zstdDecodeMBps", "ENet-like corpus as one buffer");
   ownRow("zlib level 6 compress (fflate)", "MB/s", "zlibCompressMBps", "ENet-like corpus as one buffer");
   ownRow("zlib decompress (fflate, bounded)", "MB/s", "zlibDecompressMBps", "ENet-like corpus as one buffer");
+}
+
+// ---------------------------------------------------------------- Variant codec
+
+if (section("Variant codec")) {
+  const group = "Variant codec: a game-state snapshot (bench/macro/variant.ts), MB/s of its Variant encoding";
+  const runs: (Json | null)[] = [];
+  for (let run = 1; run <= RUNS_PER_FIGURE; run++) runs.push(runJson(`variant codec run ${run}/${RUNS_PER_FIGURE}`, NODE, [...script("bench/macro/variant.ts"), "0.4"]));
+  const row = (name: string, field: string, jsonField: string, peerName: string): void => {
+    addRow(
+      {
+        group,
+        name,
+        unit: "MB/s",
+        ours: med(runs, field),
+        peer: med(runs, jsonField),
+        peerName,
+        higherIsBetter: true,
+        runtime: nodeRuntime,
+        note: `${format(med(runs, "variantBytes"))} bytes as a Variant, ${format(med(runs, "jsonChars"))} as JSON; both columns in snapshots/s x Variant size`,
+      },
+      1.0,
+      ">= 1.0x JSON",
+    );
+  };
+  row("varToBytes vs JSON.stringify", "encodeMBps", "stringifyMBps", "JSON.stringify (same run)");
+  row("bytesToVar vs JSON.parse", "decodeMBps", "parseMBps", "JSON.parse (same run)");
 }
 
 // ---------------------------------------------------------------- micro-benchmarks

@@ -59,6 +59,16 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 /** An array-index-like key ("0", "17"): a JS object would move it ahead of the other keys. */
 const ARRAY_INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
 
+/** Dictionary keys remembered across decodes (ASCII, up to this many bytes), in a direct-mapped table. */
+const KEY_CACHE_SIZE = 1024;
+const KEY_CACHE_MAX_LENGTH = 32;
+const keyCache: (string | undefined)[] = new Array<string | undefined>(KEY_CACHE_SIZE).fill(undefined);
+
+function isArrayIndexLike(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return c >= 0x30 && c <= 0x39 && ARRAY_INDEX_KEY.test(key);
+}
+
 function invalid(message: string): NetError {
   return new NetError(GodotError.ERR_INVALID_DATA, `bytesToVar: ${message}`);
 }
@@ -146,6 +156,7 @@ export class VariantDecoder {
   private text(start: number, length: number): string {
     const bytes = this.bytes;
     if (length <= 32) {
+      // Short ASCII: built by hand, cheaper than a TextDecoder call.
       let s = "";
       let i = start;
       const stop = start + length;
@@ -429,6 +440,42 @@ export class VariantDecoder {
     return object;
   }
 
+  /**
+   * A dictionary key. String keys (header exactly STRING, id 4 in both
+   * protocols) go through the key cache: the same few keys repeat in every
+   * dictionary of a snapshot, and a cached string is one V8 has already
+   * internalized, which makes the property store that follows much cheaper.
+   */
+  private dictionaryKey(depth: number): unknown {
+    if (this.end - this.pos < 8 || this.view.getUint32(this.pos, true) !== VariantType.STRING) return this.read(depth);
+    const length = this.view.getInt32(this.pos + 4, true);
+    if (length < 1 || length > KEY_CACHE_MAX_LENGTH || length + ((4 - (length & 3)) & 3) > this.end - this.pos - 8) return this.read(depth);
+    const start = this.pos + 8;
+    const bytes = this.bytes;
+    let hash = length;
+    for (let i = start; i < start + length; i++) {
+      const c = bytes[i]!;
+      if (c === 0 || c >= 0x80) return this.read(depth);
+      hash = Math.imul(hash ^ c, 0x01000193);
+    }
+    const slot = (hash >>> 0) & (KEY_CACHE_SIZE - 1);
+    const cached = keyCache[slot];
+    this.pos = start + length + ((4 - (length & 3)) & 3);
+    if (cached !== undefined && cached.length === length) {
+      let same = true;
+      for (let i = 0; i < length; i++) {
+        if (cached.charCodeAt(i) !== bytes[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return cached;
+    }
+    const key = this.text(start, length);
+    keyCache[slot] = key;
+    return key;
+  }
+
   private containerType(kind: number, what: string): ContainerType {
     switch (kind as ContainerTypeKind) {
       case ContainerTypeKind.NONE:
@@ -483,10 +530,10 @@ export class VariantDecoder {
     let object: Record<string, unknown> | null = {};
     let map: Map<unknown, unknown> | null = null;
     for (let i = 0; i < count; i++) {
-      const key = this.read(depth + 1);
+      const key = this.dictionaryKey(depth + 1);
       const value = this.read(depth + 1);
       if (object !== null) {
-        if (typeof key === "string" && !ARRAY_INDEX_KEY.test(key)) {
+        if (typeof key === "string" && !isArrayIndexLike(key)) {
           if (key === "__proto__") Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
           else object[key] = value;
           continue;
