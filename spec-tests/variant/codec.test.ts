@@ -215,6 +215,11 @@ describe("Variant encoding, Godot 3 layouts (protocol: \"godot3\")", () => {
     assert.equal(hex(varToBytes([1], g3).subarray(0, 4)), "13000000");
     assert.equal(hex(varToBytes(new TypedArray(VariantType.INT, [1]), g3)), hex(varToBytes([1], g3)));
   });
+  test("a null Object by id: Godot 3 keeps the id-0 form (Godot 4 sends nil)", () => {
+    const idZero = bytes("11000100 00000000 00000000");
+    assert.equal(hex(varToBytes(bytesToVar(idZero, g3), g3)), hex(idZero));
+    assert.equal(bytesToVar(bytes("18000100 00000000 00000000")), null);
+  });
   test("types Godot 3 lacks throw TypeError", () => {
     for (const v of [new Vector2i(), new Vector4(), new Projection(), new Callable(), new Float64Array(1), new BigInt64Array(1)]) {
       assert.throws(() => varToBytes(v, g3), TypeError);

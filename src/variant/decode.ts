@@ -418,7 +418,9 @@ export class VariantDecoder {
     if (header & HEADER_DATA_FLAG_OBJECT_AS_ID) {
       this.need(8, "an object id");
       const id = this.u64();
-      return id === 0n ? null : new EncodedObjectAsID(id);
+      // A null Object: Godot 4 re-sends it as nil, Godot 3 as id 0, so Godot 3 keeps the id form.
+      if (id === 0n) return this.godot3 ? new EncodedObjectAsID(0n) : null;
+      return new EncodedObjectAsID(id);
     }
     if (!this.allowObjects) {
       throw new NetError(GodotError.ERR_UNAUTHORIZED, "bytesToVar: the input holds a whole object; pass allowObjects: true to accept it");

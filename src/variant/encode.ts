@@ -348,7 +348,7 @@ export class VariantEncoder {
     if (!("className" in value)) {
       // Always the id form: a whole EncodedObjectAsID is never what a caller means.
       const id = checkU64(value.objectId, "EncodedObjectAsID objectId");
-      if (id === 0n) return this.header(VariantType.NIL); // Godot sends a null Object as nil
+      if (id === 0n && !this.godot3) return this.header(VariantType.NIL); // Godot 4 sends a null Object as nil
       this.header(VariantType.OBJECT, HEADER_DATA_FLAG_OBJECT_AS_ID);
       return out.big64(id);
     }
