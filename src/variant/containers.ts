@@ -3,9 +3,6 @@
  * typed arrays and dictionaries, and the Packed*Array types whose elements are
  * not numbers (the numeric ones are JS typed arrays: Uint8Array, Int32Array,
  * BigInt64Array, Float32Array, Float64Array).
- *
- * The Array subclasses keep `Symbol.species` = Array, so `map`/`filter` on them
- * return plain arrays (which encode as an untyped Array).
  */
 import type { Color, Vector2, Vector3, Vector4 } from "./math.ts";
 import { tag } from "./tag.ts";
@@ -18,16 +15,26 @@ import { VariantType } from "./type-ids.ts";
  */
 export type ContainerType = VariantType | { readonly className: string } | { readonly script: string };
 
-/** Godot's `Array[T]`: an array that remembers its element type. */
-export class TypedArray<T = unknown> extends Array<T> {
+/**
+ * An Array subclass filled from an iterable. `Symbol.species` stays Array, so
+ * `map`/`filter` on the subclasses return plain arrays (an untyped Array).
+ */
+class ArrayOf<T> extends Array<T> {
   static override get [Symbol.species](): ArrayConstructor {
     return Array;
   }
+  constructor(items: Iterable<T> = []) {
+    super();
+    for (const item of items) this.push(item);
+  }
+}
+
+/** Godot's `Array[T]`: an array that remembers its element type. */
+export class TypedArray<T = unknown> extends ArrayOf<T> {
   readonly elementType: ContainerType;
   constructor(elementType: ContainerType, items: Iterable<T> = []) {
-    super();
+    super(items);
     this.elementType = elementType;
-    for (const item of items) this.push(item);
   }
 }
 
@@ -43,55 +50,11 @@ export class TypedDictionary<K = unknown, V = unknown> extends Map<K, V> {
 }
 
 /** Godot's PackedStringArray (Godot 3: PoolStringArray); a plain `string[]` is an Array of Strings. */
-export class PackedStringArray extends Array<string> {
-  static override get [Symbol.species](): ArrayConstructor {
-    return Array;
-  }
-  constructor(items: Iterable<string> = []) {
-    super();
-    for (const item of items) this.push(item);
-  }
-}
-
-export class PackedVector2Array extends Array<Vector2> {
-  static override get [Symbol.species](): ArrayConstructor {
-    return Array;
-  }
-  constructor(items: Iterable<Vector2> = []) {
-    super();
-    for (const item of items) this.push(item);
-  }
-}
-
-export class PackedVector3Array extends Array<Vector3> {
-  static override get [Symbol.species](): ArrayConstructor {
-    return Array;
-  }
-  constructor(items: Iterable<Vector3> = []) {
-    super();
-    for (const item of items) this.push(item);
-  }
-}
-
-export class PackedColorArray extends Array<Color> {
-  static override get [Symbol.species](): ArrayConstructor {
-    return Array;
-  }
-  constructor(items: Iterable<Color> = []) {
-    super();
-    for (const item of items) this.push(item);
-  }
-}
-
-export class PackedVector4Array extends Array<Vector4> {
-  static override get [Symbol.species](): ArrayConstructor {
-    return Array;
-  }
-  constructor(items: Iterable<Vector4> = []) {
-    super();
-    for (const item of items) this.push(item);
-  }
-}
+export class PackedStringArray extends ArrayOf<string> {}
+export class PackedVector2Array extends ArrayOf<Vector2> {}
+export class PackedVector3Array extends ArrayOf<Vector3> {}
+export class PackedColorArray extends ArrayOf<Color> {}
+export class PackedVector4Array extends ArrayOf<Vector4> {}
 
 tag(TypedArray, VariantType.ARRAY);
 tag(TypedDictionary, VariantType.DICTIONARY);
