@@ -160,7 +160,9 @@ export class VariantEncoder {
         return this.float((value as Float).value);
       case VariantType.VECTOR2: {
         const v = value as Vector2;
-        return this.reals(type, v.x, v.y);
+        this.realHeader(type);
+        this.real(v.x);
+        return this.real(v.y);
       }
       case VariantType.VECTOR2I: {
         const v = value as Vector2i;
@@ -178,7 +180,10 @@ export class VariantEncoder {
       }
       case VariantType.VECTOR3: {
         const v = value as Vector3;
-        return this.reals(type, v.x, v.y, v.z);
+        this.realHeader(type);
+        this.real(v.x);
+        this.real(v.y);
+        return this.real(v.z);
       }
       case VariantType.VECTOR3I: {
         const v = value as Vector3i;
@@ -302,19 +307,22 @@ export class VariantEncoder {
 
   /** A math type: real_t components, 64-bit (and flagged) with `precision: "double"`. */
   private reals(type: VariantType, ...components: number[]): void {
-    this.header(type, this.double ? HEADER_DATA_FLAG_64 : 0);
+    this.realHeader(type);
     this.realComponents(...components);
   }
 
+  private realHeader(type: VariantType): void {
+    this.header(type, this.double ? HEADER_DATA_FLAG_64 : 0);
+  }
+
+  private real(c: number): void {
+    if (typeof c !== "number") throw new TypeError(`value: a math type component is ${describe(c)}, not a number`);
+    if (this.double) this.out.f64(c);
+    else this.out.f32(c);
+  }
+
   private realComponents(...components: number[]): void {
-    const out = this.out;
-    const size = this.double ? 8 : 4;
-    out.reserve(components.length * size);
-    for (const c of components) {
-      if (typeof c !== "number") throw new TypeError(`value: a math type component is ${describe(c)}, not a number`);
-      if (this.double) out.f64(c);
-      else out.f32(c);
-    }
+    for (const c of components) this.real(c);
   }
 
   private f32s(...components: number[]): void {

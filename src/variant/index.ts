@@ -46,10 +46,11 @@ export {
   type ContainerType,
 } from "./containers.ts";
 
-// One scratch writer for the common call; a nested call (a getter that encodes)
-// gets its own.
-const scratch = new VariantWriter(1024);
-let scratchInUse = false;
+// The next encoding most likely has the size of the last one: start a writer of
+// that size, so the common case hands out the writer's own storage, uncopied.
+// (Capped, so one huge value does not make every later call allocate as much.)
+const SIZE_HINT_MAX = 1 << 20;
+let lastEncodedSize = 256;
 
 /**
  * Godot's `var_to_bytes`: the Variant encoding of `value`. Throws TypeError for
@@ -68,19 +69,10 @@ export function varToBytesWithObjects(value: unknown, options?: VariantOptions):
 
 function encodeToBytes(value: unknown, options: VariantOptions | undefined, withObjects: boolean, name: string): Uint8Array {
   const resolved = resolveVariantOptions(options, name, withObjects);
-  if (scratchInUse) {
-    const writer = new VariantWriter();
-    new VariantEncoder(writer, resolved).encode(value);
-    return writer.toBytes();
-  }
-  scratchInUse = true;
-  try {
-    scratch.reset();
-    new VariantEncoder(scratch, resolved).encode(value);
-    return scratch.toBytes();
-  } finally {
-    scratchInUse = false;
-  }
+  const writer = new VariantWriter(lastEncodedSize);
+  new VariantEncoder(writer, resolved).encode(value);
+  lastEncodedSize = Math.min(writer.length, SIZE_HINT_MAX);
+  return writer.length === writer.bytes.length ? writer.bytes : writer.toBytes();
 }
 
 /**

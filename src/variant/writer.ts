@@ -17,7 +17,7 @@ export class VariantWriter {
   length = 0;
 
   constructor(initialCapacity = 256) {
-    this.bytes = new Uint8Array(Math.max(16, initialCapacity));
+    this.bytes = new Uint8Array(Math.max(4, initialCapacity));
     this.view = new DataView(this.bytes.buffer);
   }
 
