@@ -4,7 +4,7 @@ import { GodotError, NetError } from "../../src/errors.ts";
 import { ConnectionStatus, MultiplayerPeer, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { Stream } from "../../src/transport/types.ts";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";
 import { dec, drain, drive, enc, recordEvents, settle, texts, type Received } from "./support.ts";

@@ -1,5 +1,6 @@
 // The sans-IO codec: frames, masking, UTF-8, the handshake key and the connection state machine
 // driven with explicit timestamps (no sockets, no real time).
+import { SeededRandom } from "../../src/util/prng.ts";
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { applyMask } from "../../src/websocket/mask.ts";
@@ -8,7 +9,7 @@ import { FrameReceiver } from "../../src/websocket/frame-receiver.ts";
 import { Utf8Validator, isValidUtf8 } from "../../src/websocket/utf8.ts";
 import { computeAcceptKey } from "../../src/websocket/handshake.ts";
 import { HeadScanResult, HttpHeadCollector, parseHttpHead } from "../../src/websocket/http-parse.ts";
-import { ConnectionRole, type ConnectionSink, WebSocketConnection, WebSocketState } from "../../src/websocket/connection.ts";
+import { ConnectionRole, StreamShutdown, WebSocketConnectionCore, WebSocketState } from "../../src/websocket/connection-core.ts";
 import { parseWebSocketUrl } from "../../src/websocket/url.ts";
 
 type Got = { messages: [string, boolean][]; pings: number[][]; pongs: number; closes: [number, string][]; fails: [number, string][] };
@@ -206,31 +207,56 @@ describe("handshake pieces", () => {
 
 // ---- the connection state machine, client and server cores wired back to back ----
 
-interface Side {
-  conn: WebSocketConnection;
-  out: Uint8Array[];
-  events: string[];
-  messages: [string, boolean][];
-  ended: boolean;
-  aborted: boolean;
+/** One core with its polled output collected (the test reads what a binding would act on). */
+class Side {
+  readonly conn: WebSocketConnectionCore;
+  private readonly _out: Uint8Array[] = [];
+  private readonly _events: string[] = [];
+  private readonly _messages: [string, boolean][] = [];
+  private _ended = false;
+  private _aborted = false;
+  constructor(conn: WebSocketConnectionCore) {
+    this.conn = conn;
+  }
+  private drain(): void {
+    for (let b = this.conn.pollTransmit(); b !== null; b = this.conn.pollTransmit()) this._out.push(b);
+    const shutdown = this.conn.pollShutdown();
+    if (shutdown === StreamShutdown.END) this._ended = true;
+    if (shutdown === StreamShutdown.ABORT) this._aborted = true;
+    for (let e = this.conn.pollEvent(); e !== null; e = this.conn.pollEvent()) {
+      if (e.kind === "open") this._events.push(`open:${e.protocol}`);
+      else if (e.kind === "message") this._messages.push([new TextDecoder().decode(e.data), e.isText]);
+      else if (e.kind === "close") this._events.push(`close:${e.code}:${e.reason}:${e.wasClean}`);
+      else this._events.push(`error:${e.message}`);
+    }
+  }
+  get out(): Uint8Array[] {
+    this.drain();
+    return this._out;
+  }
+  get events(): string[] {
+    this.drain();
+    return this._events;
+  }
+  get messages(): [string, boolean][] {
+    this.drain();
+    return this._messages;
+  }
+  get ended(): boolean {
+    this.drain();
+    return this._ended;
+  }
+  get aborted(): boolean {
+    this.drain();
+    return this._aborted;
+  }
 }
 
-function side(role: ConnectionRole, opts: Partial<ConstructorParameters<typeof WebSocketConnection>[0]> = {}): Side {
-  const s = { out: [], events: [], messages: [], ended: false, aborted: false } as unknown as Side;
-  const sink: ConnectionSink = {
-    write: (b) => s.out.push(b),
-    end: () => (s.ended = true),
-    abort: () => (s.aborted = true),
-    onOpen: (p) => s.events.push(`open:${p}`),
-    onMessage: (d, t) => s.messages.push([new TextDecoder().decode(d), t]),
-    onClose: (c, r, clean) => s.events.push(`close:${c}:${r}:${clean}`),
-    onError: (m) => s.events.push(`error:${m}`),
-  };
-  s.conn = new WebSocketConnection({
+function side(role: ConnectionRole, opts: Partial<ConstructorParameters<typeof WebSocketConnectionCore>[0]> = {}): Side {
+  return new Side(new WebSocketConnectionCore({
     role, maxMessageSize: 65535, handshakeTimeoutMs: 3000, closeTimeoutMs: 5000, heartbeatIntervalMs: 0,
     hostHeader: "localhost", resource: "/", protocols: [], extraHeaders: [], ...opts,
-  }, sink);
-  return s;
+  }));
 }
 
 function pump(now: number, a: Side, b: Side): void {
@@ -295,7 +321,7 @@ describe("connection state machine", () => {
     const s = side(ConnectionRole.SERVER);
     s.conn.start(1000);
     s.conn.receive(1500, text("GET / HTTP/1.1\r\nHost: x\r\n"));
-    assert.equal(s.conn.nextDeadline(), 4000);
+    assert.equal(s.conn.pollTimeout(), 4000);
     s.conn.handleTimeout(3999);
     assert.equal(s.conn.state, WebSocketState.STATE_CONNECTING);
     s.conn.handleTimeout(4000);
@@ -310,7 +336,7 @@ describe("connection state machine", () => {
     c.conn.start(0);
     s.conn.start(0);
     pump(0, c, s);
-    assert.equal(c.conn.nextDeadline(), 1000);
+    assert.equal(c.conn.pollTimeout(), 1000);
     c.conn.handleTimeout(1000);
     pump(1000, c, s); // server answers the ping
     assert.equal(s.conn.stats.pingsReceived, 1);
@@ -360,5 +386,39 @@ describe("connection state machine", () => {
     const all = Buffer.concat(s.out.splice(0));
     c.conn.receive(0, new Uint8Array(all));
     assert.deepEqual(c.messages, [["early", true]]);
+  });
+});
+
+describe("injected randomness (replayable runs)", () => {
+  function seededFill(seed: number): (dst: Uint8Array) => void {
+    const rng = new SeededRandom(seed);
+    return (dst) => {
+      for (let i = 0; i < dst.length; i++) dst[i] = rng.nextU32() & 0xff;
+    };
+  }
+  function clientBytes(seed: number): string {
+    const c = side(ConnectionRole.CLIENT, { randomFill: seededFill(seed) });
+    c.conn.start(0);
+    const request = Buffer.from(c.out.splice(0)[0]!).toString("latin1");
+    return request;
+  }
+
+  test("the handshake key and masking keys come from randomFill: the same seed gives the same bytes", () => {
+    const a = clientBytes(7);
+    assert.equal(a, clientBytes(7));
+    assert.notEqual(a, clientBytes(8));
+    assert.match(a, /Sec-WebSocket-Key: [A-Za-z0-9+/]{22}==\r\n/);
+    const framesOf = (seed: number): Uint8Array[] => {
+      const c = side(ConnectionRole.CLIENT, { randomFill: seededFill(seed) });
+      const s = side(ConnectionRole.SERVER);
+      c.conn.start(0);
+      s.conn.start(0);
+      pump(0, c, s);
+      c.conn.sendMessage(text("same"), true);
+      return c.out.splice(0);
+    };
+    const f1 = framesOf(3);
+    assert.deepEqual(f1, framesOf(3));
+    assert.notDeepEqual(f1, framesOf(4));
   });
 });

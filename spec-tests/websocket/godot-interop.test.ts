@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as net from "node:net";
 import { join } from "node:path";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { startEchoServer } from "./echo-server.ts";
 import { connectPeer, fromUtf8, nextPacket, pollUntil, sameBytes, spawnChild, utf8, waitExit } from "./support.ts";
 

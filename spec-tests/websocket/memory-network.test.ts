@@ -6,7 +6,7 @@ import { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { VirtualClock } from "../../src/transport/virtual-clock.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import type { WebSocketCloseEvent } from "../../src/websocket/events.ts";
 import { computeAcceptKey } from "../../src/websocket/handshake.ts";
 import { GodotError, NetError } from "../../src/errors.ts";

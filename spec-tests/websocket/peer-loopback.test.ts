@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { WebSocketPeer, WriteMode } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
 import { WebSocketCloseEvent, WebSocketMessageEvent } from "../../src/websocket/events.ts";
 import { ipv6LoopbackMissing } from "../transport/support/ipv6.ts";

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { WriteMode } from "../../src/websocket/peer.ts";
 import { startEchoServer } from "./echo-server.ts";
 import { PYTHON, asciiPayload, binaryPayload, connectPeer, fromUtf8, nextPacket, pollUntil, sameBytes, spawnChild, utf8, waitExit } from "./support.ts";

@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { type Bytes, acceptFor, closePayload, concat, describeFrame, frame, parseFrames, splitHead } from "./raw-wire.ts";
 import { pollUntil, fromUtf8 } from "./support.ts";
 import { within } from "../transport/support/bounded.ts";

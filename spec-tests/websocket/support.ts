@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 
 export const PYTHON = "/usr/bin/python3";
 

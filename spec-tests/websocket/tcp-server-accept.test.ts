@@ -6,7 +6,7 @@ import { TCPServer } from "../../src/tcp/server.ts";
 import { StreamPeerTCP } from "../../src/tcp/tcp.ts";
 import { StreamPeerSocketStatus } from "../../src/tcp/stream-peer-socket.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
 import { nextPacket, pollUntil, sleep } from "./support.ts";
 

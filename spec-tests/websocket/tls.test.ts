@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { type EchoServer, startEchoServer } from "./echo-server.ts";
 import { PYTHON, binaryPayload, connectPeer, fromUtf8, nextPacket, pollUntil, sameBytes, spawnChild, waitExit } from "./support.ts";
 import { type TestCertificate, makeTestCertificate } from "../transport/support/tls-cert.ts";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { WebSocket as WsClient, WebSocketServer as WsServer } from "ws";
-import { WebSocketState } from "../../src/websocket/connection.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { WriteMode } from "../../src/websocket/peer.ts";
 import { startEchoServer } from "./echo-server.ts";
 import { binaryPayload, asciiPayload, connectPeer, fromUtf8, nextPacket, pollUntil, sameBytes, spawnChild, waitExit } from "./support.ts";

@@ -14,7 +14,7 @@
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
-import { WebSocketState } from "../websocket/connection.ts";
+import { WebSocketState } from "../websocket/connection-core.ts";
 import {
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_INBOUND_BUFFER_SIZE,

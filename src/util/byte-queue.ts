@@ -81,6 +81,13 @@ export class ByteQueue {
     return out;
   }
 
+  /** Remove and return the unread rest of the first chunk (a view; empty when the queue is). */
+  readChunk(): Uint8Array {
+    const c = this.chunks[this.first];
+    if (c === undefined || this.total === 0) return EMPTY;
+    return this.read(c.length - this.offset);
+  }
+
   private compact(): void {
     if (this.first === this.chunks.length) {
       this.chunks.length = 0;

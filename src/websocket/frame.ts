@@ -86,18 +86,20 @@ const scratchKey = new Uint8Array(4);
 
 /**
  * One complete frame (header + payload) in a single new buffer. `mask` is true for
- * client-to-server frames (a fresh random key per frame, RFC 6455 section 5.3).
- * `payload` may be a subarray; it is copied, never modified.
+ * client-to-server frames (a fresh random key per frame from the platform CSPRNG,
+ * RFC 6455 section 5.3). `payload` may be a subarray; it is copied, never modified.
  */
 export function encodeFrame(opcode: Opcode, payload: Uint8Array, fin: boolean, mask: boolean): Uint8Array {
+  if (!mask) return encodeFrameWithKey(opcode, payload, fin, null);
+  nextMaskKey(scratchKey);
+  return encodeFrameWithKey(opcode, payload, fin, scratchKey);
+}
+
+/** One complete frame, masked with `key` (4 bytes) or unmasked when `key` is null. */
+export function encodeFrameWithKey(opcode: Opcode, payload: Uint8Array, fin: boolean, key: Uint8Array | null): Uint8Array {
   const length = payload.length;
-  const headerSize = frameHeaderSize(length, mask);
+  const headerSize = frameHeaderSize(length, key !== null);
   const out = new Uint8Array(headerSize + length);
-  let key: Uint8Array | null = null;
-  if (mask) {
-    nextMaskKey(scratchKey);
-    key = scratchKey;
-  }
   writeFrameHeader(out, 0, fin, opcode, length, key);
   out.set(payload, headerSize);
   if (key) applyMask(out, headerSize, headerSize + length, key, 0);

@@ -23,10 +23,8 @@ export function computeAcceptKey(clientKey: string): string {
   return base64(sha1(bytes));
 }
 
-/** A fresh `Sec-WebSocket-Key`: 16 random bytes, base64 (section 4.1). */
-export function generateClientKey(): string {
-  const raw = new Uint8Array(16);
-  crypto.getRandomValues(raw);
+/** A `Sec-WebSocket-Key` from 16 fresh random bytes: their base64 (section 4.1). */
+export function encodeClientKey(raw: Uint8Array): string {
   return base64(raw);
 }
 

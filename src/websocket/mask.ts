@@ -43,14 +43,24 @@ let poolAt = POOL_SIZE;
  * drawn from a pooled getRandomValues() call since one call per frame is slow.
  */
 export function nextMaskKey(key: Uint8Array): void {
-  if (poolAt + 4 > pool.length) {
+  fillRandomPooled(key);
+}
+
+/**
+ * Fill `dst` with bytes from the platform CSPRNG, taken from a pooled getRandomValues()
+ * buffer (the default random source of the WebSocket core; tests inject a seeded one).
+ */
+export function fillRandomPooled(dst: Uint8Array): void {
+  const n = dst.length;
+  if (n > POOL_SIZE) {
+    crypto.getRandomValues(dst);
+    return;
+  }
+  if (poolAt + n > pool.length) {
     if (pool.length === 0) pool = new Uint8Array(POOL_SIZE);
     crypto.getRandomValues(pool);
     poolAt = 0;
   }
-  key[0] = pool[poolAt];
-  key[1] = pool[poolAt + 1];
-  key[2] = pool[poolAt + 2];
-  key[3] = pool[poolAt + 3];
-  poolAt += 4;
+  for (let i = 0; i < n; i++) dst[i] = pool[poolAt + i] ?? 0;
+  poolAt += n;
 }

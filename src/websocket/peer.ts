@@ -1,6 +1,7 @@
 /**
  * WebSocketPeer: Godot 4's WebSocketPeer (plus the Godot 3 names) binding the
- * sans-IO WebSocketConnection to a Stream and a Clock.
+ * sans-IO WebSocketConnectionCore to a Stream (through the shared StreamBinding)
+ * and a Clock.
  *
  * Poll-driven like Godot: bytes that arrive are buffered, and only `poll()`
  * runs the protocol, so state changes and packets become visible after a
@@ -13,7 +14,9 @@ import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { MAX_CLOSE_REASON_BYTES, isValidCloseCode } from "./close-codes.ts";
-import { ConnectionRole, type ConnectionSink, WebSocketConnection, WebSocketState } from "./connection.ts";
+import { ConnectionRole, type RandomFill, StreamShutdown, WebSocketConnectionCore, WebSocketState } from "./connection-core.ts";
+import { StreamBinding } from "../stream/stream-binding.ts";
+import { Fifo } from "../util/fifo.ts";
 import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent } from "./events.ts";
 import { checkExtraHeader, checkProtocolName } from "./handshake.ts";
 import { parseWebSocketUrl } from "./url.ts";
@@ -36,16 +39,16 @@ export const DEFAULT_HANDSHAKE_TIMEOUT = 3;
 export const DEFAULT_CLOSE_TIMEOUT = 5;
 /** After we end our side, how long to wait for the peer to close its side before dropping it (ms). */
 const LINGER_MS = 2000;
-/** Frames at least this large are written on their own; smaller ones are coalesced up to this size. */
-const COALESCE_MAX = 16 * 1024;
 /** Received-but-unprocessed bytes above which reading from the socket pauses. */
 const INBOX_HIGH_WATER = 256 * 1024;
 
-type PendingEvent =
-  | { kind: "open" }
-  | { kind: "message"; data: Uint8Array; isText: boolean }
-  | { kind: "error"; message: string }
-  | { kind: "close"; code: number; reason: string; wasClean: boolean };
+type PendingEvent = Exclude<ReturnType<WebSocketConnectionCore["pollEvent"]>, null>;
+
+/** WebSocketPeer options beyond the runtime and clock. */
+export interface WebSocketPeerOptions extends IoOptions {
+  /** Random source for masking keys and the handshake key (default: the platform CSPRNG); a seeded one replays a run. */
+  randomFill?: RandomFill;
+}
 
 function checkSize(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -66,6 +69,7 @@ export class WebSocketPeer extends EventTarget {
 
   private readonly runtime: RuntimeAdapter;
   private readonly clock: Clock;
+  private readonly randomFill: RandomFill | undefined;
 
   private _supportedProtocols: string[] = [];
   private _handshakeHeaders: string[] = [];
@@ -77,50 +81,27 @@ export class WebSocketPeer extends EventTarget {
   private _closeTimeout = DEFAULT_CLOSE_TIMEOUT;
   private _writeMode = WriteMode.WRITE_MODE_BINARY;
   private _autoPoll = false;
-  private noDelay = false;
+  /** Godot 4 turns Nagle's algorithm off on every WebSocket connection, client and accepted. */
+  private noDelay = true;
 
   private readyState = WebSocketState.STATE_CLOSED;
-  private conn: WebSocketConnection | null = null;
-  private stream: Stream | null = null;
-  /** Bumped on every new connection so callbacks of an old one are ignored. */
-  private generation = 0;
+  private conn: WebSocketConnectionCore | null = null;
+  /** The stream plumbing: connect deadline, generation guard, inbound buffer, coalescing writer, linger. */
+  private readonly io: StreamBinding;
   private requestedUrl = "";
   private closeCode = -1;
   private closeReason = "";
   private selectedProtocol = "";
   private lastError = "";
 
-  private inbox: Uint8Array[] = [];
-  private inboxHead = 0;
-  private inboxBytes = 0;
-  private readPaused = false;
-  private transportEnded = false;
-  private transportClosed = false;
-  private transportError: Error | undefined;
   private pending: PendingEvent[] = [];
 
-  private packets: { data: Uint8Array; isText: boolean }[] = [];
-  private packetsHead = 0;
+  private readonly packets = new Fifo<{ data: Uint8Array; isText: boolean }>();
   private packetBytes = 0;
   private lastWasString = false;
-  /**
-   * Frames waiting to be written. Frames produced in one turn of the event loop (a
-   * burst of sends, the echoes of a batch of messages) are coalesced into one
-   * stream write at the end of the turn: one syscall instead of one per message.
-   */
-  private outQueue: Uint8Array[] = [];
-  private outQueuedBytes = 0;
-  private flushScheduled = false;
-  /** Bytes handed to the stream so far, and where each frame still in its buffer ends in that count. */
-  private writtenTotal = 0;
-  private frameEnds: number[] = [];
-  private frameEndsHead = 0;
 
-  /** Deadline for the TCP/TLS connect itself (before the connection core has a stream). */
-  private connectDeadline = Number.POSITIVE_INFINITY;
   private timer: unknown = undefined;
   private timerAt = Number.POSITIVE_INFINITY;
-  private lingerTimer: unknown = undefined;
   /** "message" listeners and whether each was added with `once` (EventTarget drops those silently). */
   private messageListeners = new Map<unknown, boolean>();
   private listenerCount = 0;
@@ -128,11 +109,27 @@ export class WebSocketPeer extends EventTarget {
   onStateChange: (() => void) | null = null;
   private polling = false;
 
-  constructor(io?: IoOptions) {
+  constructor(options?: WebSocketPeerOptions) {
     super();
-    const r = resolveIo(io);
+    const r = resolveIo(options);
     this.runtime = r.runtime;
     this.clock = r.clock;
+    this.randomFill = options?.randomFill;
+    this.io = new StreamBinding(this.clock, {
+      onData: () => {
+        this.io.updateReadFlow(INBOX_HIGH_WATER + this._inboundBufferSize, INBOX_HIGH_WATER / 2);
+        if (this._autoPoll) this.autoStep();
+      },
+      onEnd: () => {
+        if (this._autoPoll) this.autoStep();
+      },
+      onClose: () => {
+        if (this._autoPoll) this.autoStep();
+      },
+      onDrain: () => {
+        if (this._autoPoll) this.autoStep();
+      },
+    });
   }
 
   // ---- properties (Godot 4) ----
@@ -262,7 +259,6 @@ export class WebSocketPeer extends EventTarget {
       throw new NetError(GodotError.ERR_ALREADY_IN_USE, "connectToUrl: this peer is not closed");
     }
     this.reset();
-    const gen = ++this.generation;
     this.requestedUrl = url;
     this.readyState = WebSocketState.STATE_CONNECTING;
     const connectOpts = target.secure
@@ -271,26 +267,25 @@ export class WebSocketPeer extends EventTarget {
     const conn = this.makeConnection(ConnectionRole.CLIENT, target.hostHeader, target.resource);
     const started = this.clock.now();
     // The handshake deadline also covers the TCP/TLS connect.
-    if (this._handshakeTimeout > 0) this.connectDeadline = started + this._handshakeTimeout * 1000;
-    this.rearm();
-    this.runtime.streams.connect(connectOpts).then(
-      (stream) => {
-        if (gen !== this.generation || this.conn !== conn || conn.state !== WebSocketState.STATE_CONNECTING) {
+    this.io.connect(this.runtime.streams, connectOpts, this._handshakeTimeout * 1000, {
+      connected: (stream) => {
+        if (this.conn !== conn || conn.state !== WebSocketState.STATE_CONNECTING) {
           stream.close();
           return;
         }
-        this.connectDeadline = Number.POSITIVE_INFINITY;
-        this.attach(stream, gen);
+        this.attach(stream);
         conn.start(started);
+        this.afterCore(conn);
         this.afterActivity();
       },
-      (err: unknown) => {
-        if (gen !== this.generation) return;
+      failed: (err, timedOut) => {
+        if (this.conn !== conn) return;
         const message = err instanceof Error ? err.message : String(err);
-        conn.transportClosed(new Error(`connect to ${url} failed: ${message}`));
+        conn.transportClosed(timedOut ? new Error("connect timed out") : new Error(`connect to ${url} failed: ${message}`));
+        this.afterCore(conn);
         this.afterActivity();
       },
-    );
+    });
     return GodotError.OK;
   }
 
@@ -306,11 +301,11 @@ export class WebSocketPeer extends EventTarget {
     // Godot's pattern: TCPServer.takeConnection() -> WebSocketPeer.acceptStream(tcpPeer).
     const stream = isSocketPeer ? connection.detachStream() : connection;
     this.reset();
-    const gen = ++this.generation;
     this.readyState = WebSocketState.STATE_CONNECTING;
     const conn = this.makeConnection(ConnectionRole.SERVER, "", "/");
-    this.attach(stream, gen);
+    this.attach(stream);
     conn.start(this.clock.now());
+    this.afterCore(conn);
     this.afterActivity();
     return GodotError.OK;
   }
@@ -321,174 +316,58 @@ export class WebSocketPeer extends EventTarget {
     this.selectedProtocol = "";
     this.lastError = "";
     this.requestedUrl = "";
-    this.inbox = [];
-    this.inboxHead = 0;
-    this.inboxBytes = 0;
-    this.readPaused = false;
-    this.transportEnded = false;
-    this.transportClosed = false;
-    this.transportError = undefined;
     this.pending = [];
-    this.packets = [];
-    this.packetsHead = 0;
+    this.packets.clear();
     this.packetBytes = 0;
-    this.outQueue = [];
-    this.outQueuedBytes = 0;
-    this.writtenTotal = 0;
-    this.frameEnds = [];
-    this.frameEndsHead = 0;
-    this.stream = null;
-    this.connectDeadline = Number.POSITIVE_INFINITY;
+    // The previous stream was ended or aborted by its core; forget it (its events are ignored).
+    this.io.detach();
+    this.io.release();
     this.disarm();
   }
 
-  private makeConnection(role: ConnectionRole, hostHeader: string, resource: string): WebSocketConnection {
-    const sink: ConnectionSink = {
-      write: (bytes) => this.writeOut(bytes),
-      end: () => this.endStream(),
-      abort: () => this.abortStream(),
-      onOpen: () => this.pending.push({ kind: "open" }),
-      onMessage: (data, isText) => this.pending.push({ kind: "message", data, isText }),
-      onClose: (code, reason, wasClean) => this.pending.push({ kind: "close", code, reason, wasClean }),
-      onError: (message) => this.pending.push({ kind: "error", message }),
-    };
-    const conn = new WebSocketConnection(
-      {
-        role,
-        maxMessageSize: this._inboundBufferSize,
-        handshakeTimeoutMs: this._handshakeTimeout * 1000,
-        closeTimeoutMs: this._closeTimeout * 1000,
-        heartbeatIntervalMs: Math.round(this._heartbeatInterval * 1000),
-        hostHeader,
-        resource,
-        protocols: this._supportedProtocols,
-        extraHeaders: this._handshakeHeaders,
-      },
-      sink,
-    );
+  private makeConnection(role: ConnectionRole, hostHeader: string, resource: string): WebSocketConnectionCore {
+    const conn = new WebSocketConnectionCore({
+      role,
+      maxMessageSize: this._inboundBufferSize,
+      handshakeTimeoutMs: this._handshakeTimeout * 1000,
+      closeTimeoutMs: this._closeTimeout * 1000,
+      heartbeatIntervalMs: Math.round(this._heartbeatInterval * 1000),
+      hostHeader,
+      resource,
+      protocols: this._supportedProtocols,
+      extraHeaders: this._handshakeHeaders,
+      randomFill: this.randomFill,
+    });
     this.conn = conn;
     return conn;
   }
 
-  private attach(stream: Stream, gen: number): void {
-    this.stream = stream;
-    if (this.noDelay) stream.setNoDelay(true);
-    stream.onData((chunk) => {
-      if (gen !== this.generation) return;
-      this.inbox.push(chunk);
-      this.inboxBytes += chunk.length;
-      if (this.inboxBytes > INBOX_HIGH_WATER + this._inboundBufferSize && !this.readPaused) {
-        this.readPaused = true;
-        stream.pause();
-      }
-      if (this._autoPoll) this.autoStep();
-    });
-    stream.onEnd(() => {
-      if (gen !== this.generation) return;
-      this.transportEnded = true;
-      if (this._autoPoll) this.autoStep();
-    });
-    stream.onClose((error) => {
-      if (gen !== this.generation) return;
-      this.transportClosed = true;
-      this.transportError = error;
-      this.clearLinger();
-      if (this._autoPoll) this.autoStep();
-    });
-    stream.onDrain(() => {
-      if (gen !== this.generation) return;
-      if (this._autoPoll) this.autoStep();
-    });
-  }
-
-  private writeOut(bytes: Uint8Array): void {
-    if (!this.stream) return;
-    if (bytes.length >= COALESCE_MAX) {
-      // Large frames gain nothing from coalescing; keep the order and write directly.
-      this.flush();
-      this.writeToStream(bytes, null);
-      return;
-    }
-    this.outQueue.push(bytes);
-    this.outQueuedBytes += bytes.length;
-    if (this.outQueuedBytes >= COALESCE_MAX) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(this.flushTask);
-    }
-  }
-
-  private readonly flushTask = (): void => {
-    this.flushScheduled = false;
-    this.flush();
-  };
-
-  /** Hand every queued frame to the stream, as one write. */
-  private flush(): void {
-    const n = this.outQueue.length;
-    if (n === 0) return;
-    const frames = this.outQueue;
-    const total = this.outQueuedBytes;
-    this.outQueue = [];
-    this.outQueuedBytes = 0;
-    if (n === 1) {
-      this.writeToStream(frames[0], null);
-      return;
-    }
-    const joined = new Uint8Array(total);
-    let at = 0;
-    for (const f of frames) {
-      joined.set(f, at);
-      at += f.length;
-    }
-    this.writeToStream(joined, frames);
-  }
-
-  /** Write `bytes` (one frame, or the frames `frames` joined) and remember where each frame ends. */
-  private writeToStream(bytes: Uint8Array, frames: Uint8Array[] | null): void {
-    const s = this.stream;
-    if (!s) return;
-    try {
-      s.write(bytes);
-      if (frames) {
-        let end = this.writtenTotal;
-        for (const f of frames) this.frameEnds.push((end += f.length));
+  /**
+   * Carry out what the core asked for after a call into it: write its transmits (coalesced
+   * within the turn), end or abort the stream, and queue its events. Messages go straight
+   * to the getPacket() queue (so the queue limits see them at once) unless "message"
+   * listeners take them in deliver().
+   */
+  private afterCore(conn: WebSocketConnectionCore): void {
+    const io = this.io;
+    for (let bytes = conn.pollTransmit(); bytes !== null; bytes = conn.pollTransmit()) io.writeCoalesced(bytes);
+    const shutdown = conn.pollShutdown();
+    if (shutdown === StreamShutdown.END) io.endAndLinger(LINGER_MS);
+    else if (shutdown === StreamShutdown.ABORT) io.abort();
+    const direct = this.messageListeners.size === 0;
+    for (let e = conn.pollEvent(); e !== null; e = conn.pollEvent()) {
+      if (direct && e.kind === "message") {
+        this.packets.push(e);
+        this.packetBytes += e.data.length;
       } else {
-        this.frameEnds.push(this.writtenTotal + bytes.length);
+        this.pending.push(e);
       }
-      this.writtenTotal += bytes.length;
-      this.framesInStream(); // prune, so frames nobody asks about do not accumulate
-    } catch (err) {
-      // The stream closed under us; its onClose will end the connection.
-      this.transportClosed = true;
-      this.transportError ??= err instanceof Error ? err : new Error(String(err));
     }
   }
 
-  private abortStream(): void {
-    this.outQueue = [];
-    this.outQueuedBytes = 0;
-    this.stream?.close();
-  }
-
-  private endStream(): void {
-    const s = this.stream;
-    if (!s) return;
-    this.flush();
-    s.end();
-    this.clearLinger();
-    // A peer that never closes its side must not pin the socket.
-    this.lingerTimer = this.clock.setTimeout(() => {
-      this.lingerTimer = undefined;
-      s.close();
-    }, LINGER_MS);
-  }
-
-  private clearLinger(): void {
-    if (this.lingerTimer !== undefined) {
-      this.clock.clearTimeout(this.lingerTimer);
-      this.lingerTimer = undefined;
-    }
+  private attach(stream: Stream): void {
+    this.io.attach(stream);
+    stream.setNoDelay(this.noDelay);
   }
 
   // ---- the loop ----
@@ -513,76 +392,41 @@ export class WebSocketPeer extends EventTarget {
     const conn = this.conn;
     if (!conn) return;
     const now = this.clock.now();
+    const io = this.io;
     this.feed(conn, now);
-    if (this.inboxBytes === 0 || conn.state === WebSocketState.STATE_CLOSED) {
+    if (io.inbound.length === 0 || conn.state === WebSocketState.STATE_CLOSED) {
       // Transport events only after every byte before them has been processed.
-      if (this.transportClosed || this.transportEnded) {
-        conn.transportClosed(this.transportError);
-        if (this.transportEnded && !this.transportClosed) this.stream?.close();
+      if (io.closed || io.ended) {
+        conn.transportClosed(io.error);
+        if (io.ended && !io.closed) io.stream?.close();
       }
     }
-    if (!this.stream && now >= this.connectDeadline) {
-      this.connectDeadline = Number.POSITIVE_INFINITY;
-      conn.transportClosed(new Error("connect timed out"));
-    }
+    io.checkConnectDeadline(now); // its handler ends the connection
     conn.handleTimeout(now);
+    this.afterCore(conn);
     this.deliver();
     this.rearm();
   }
 
   /** Hand buffered input to the connection while the packet queue and the outgoing buffer have room. */
-  private feed(conn: WebSocketConnection, now: number): void {
+  private feed(conn: WebSocketConnectionCore, now: number): void {
+    const io = this.io;
+    const inbound = io.inbound;
     const outLimit = this._outboundBufferSize + INBOX_HIGH_WATER;
-    while (this.inboxHead < this.inbox.length) {
+    while (inbound.length > 0) {
       if (conn.state === WebSocketState.STATE_CLOSED) {
-        this.dropInbox();
+        inbound.clear();
         return;
       }
       // Backpressure: a full getPacket() queue, or a peer not reading our pongs, stops reading.
-      if (this.queuedPacketCount() >= this._maxQueuedPackets || this.packetBytes >= this._inboundBufferSize) break;
+      if (this.packets.length >= this._maxQueuedPackets || this.packetBytes >= this._inboundBufferSize) break;
       // (Not once the stream is gone: nothing will drain it, and the close must still be seen.)
-      if (this.stream && !this.transportClosed && this.outboundBuffered() > outLimit) break;
-      const chunk = this.inbox[this.inboxHead];
-      this.inbox[this.inboxHead++] = EMPTY;
-      this.inboxBytes -= chunk.length;
-      conn.receive(now, chunk);
+      if (io.stream && !io.closed && io.bufferedAmount > outLimit) break;
+      conn.receive(now, inbound.readChunk());
       // Messages count against the queue as they are produced.
-      this.absorbMessages();
+      this.afterCore(conn);
     }
-    if (this.inboxHead === this.inbox.length) {
-      this.inbox = [];
-      this.inboxHead = 0;
-    } else if (this.inboxHead > 1024) {
-      this.inbox = this.inbox.slice(this.inboxHead);
-      this.inboxHead = 0;
-    }
-    if (this.readPaused && this.inboxBytes <= INBOX_HIGH_WATER / 2 && this.stream) {
-      this.readPaused = false;
-      this.stream.resume();
-    }
-  }
-
-  private dropInbox(): void {
-    this.inbox = [];
-    this.inboxHead = 0;
-    this.inboxBytes = 0;
-  }
-
-  /** Move message events into the packet queue right away so the queue limits see them. */
-  private absorbMessages(): void {
-    if (this.messageListeners.size > 0) return; // they are dispatched in deliver()
-    let w = 0;
-    const p = this.pending;
-    for (let i = 0; i < p.length; i++) {
-      const e = p[i];
-      if (e.kind === "message") {
-        this.packets.push(e);
-        this.packetBytes += e.data.length;
-      } else {
-        p[w++] = e;
-      }
-    }
-    p.length = w;
+    io.updateReadFlow(INBOX_HIGH_WATER + this._inboundBufferSize, INBOX_HIGH_WATER / 2);
   }
 
   private deliver(): void {
@@ -593,7 +437,7 @@ export class WebSocketPeer extends EventTarget {
       switch (e.kind) {
         case "open":
           this.readyState = WebSocketState.STATE_OPEN;
-          this.selectedProtocol = this.conn?.selectedProtocol ?? "";
+          this.selectedProtocol = e.protocol;
           this.dispatchEvent(new Event("open"));
           this.onStateChange?.();
           break;
@@ -630,10 +474,10 @@ export class WebSocketPeer extends EventTarget {
       this.disarm();
       return;
     }
-    this.armAt(Math.min(conn.nextDeadline(), this.stream ? Number.POSITIVE_INFINITY : this.connectDeadline), this.generation);
+    this.armAt(conn.pollTimeout() ?? Number.POSITIVE_INFINITY, conn);
   }
 
-  private armAt(at: number, gen: number): void {
+  private armAt(at: number, conn: WebSocketConnectionCore): void {
     if (at === this.timerAt) return;
     this.disarm();
     if (!Number.isFinite(at)) return;
@@ -641,7 +485,7 @@ export class WebSocketPeer extends EventTarget {
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.timerAt = Number.POSITIVE_INFINITY;
-      if (gen !== this.generation) return;
+      if (conn !== this.conn) return;
       this.onTimer();
     }, Math.max(0, at - this.clock.now()));
   }
@@ -653,17 +497,15 @@ export class WebSocketPeer extends EventTarget {
       this.poll();
       return;
     }
-    // Without autoPoll the protocol only runs in poll(), but the handshake deadline (and a
-    // connect that never completes) is enforced regardless so an idle server cannot be pinned.
+    // Without autoPoll the protocol only runs in poll(), but the handshake deadline is
+    // enforced regardless so an idle server cannot be pinned (the connect deadline has
+    // the binding's own timer).
     const now = this.clock.now();
-    if (conn.state === WebSocketState.STATE_CONNECTING) {
-      if (!this.stream) {
-        if (now >= this.connectDeadline) conn.transportClosed(new Error("connect timed out"));
-      } else {
-        // Judge the peer, not our polling: bytes it already sent count before the deadline.
-        this.feed(conn, now);
-        conn.handleTimeout(now);
-      }
+    if (conn.state === WebSocketState.STATE_CONNECTING && this.io.stream) {
+      // Judge the peer, not our polling: bytes it already sent count before the deadline.
+      this.feed(conn, now);
+      conn.handleTimeout(now);
+      this.afterCore(conn);
     }
     this.rearm();
   }
@@ -695,17 +537,18 @@ export class WebSocketPeer extends EventTarget {
     if (!conn || this.readyState !== WebSocketState.STATE_OPEN || conn.state !== WebSocketState.STATE_OPEN) {
       throw new NetError(GodotError.FAILED, "send: the WebSocket is not open");
     }
-    const buffered = this.outboundBuffered();
+    const buffered = this.io.bufferedAmount;
     if (buffered + message.length > this._outboundBufferSize) {
       throw new NetError(
         GodotError.ERR_OUT_OF_MEMORY,
         `send: ${message.length} bytes do not fit in the outbound buffer (${buffered} of ${this._outboundBufferSize} used)`,
       );
     }
-    if (this.outQueue.length + this.framesInStream() >= this._maxQueuedPackets) {
+    if (this.io.pendingWrites() >= this._maxQueuedPackets) {
       throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `send: ${this._maxQueuedPackets} packets already queued`);
     }
     conn.sendMessage(message, writeMode === WriteMode.WRITE_MODE_TEXT);
+    this.afterCore(conn);
     return GodotError.OK;
   }
 
@@ -725,31 +568,19 @@ export class WebSocketPeer extends EventTarget {
    * (check getAvailablePacketCount() first).
    */
   getPacket(): Uint8Array {
-    if (this.packetsHead >= this.packets.length) {
+    const p = this.packets.shift();
+    if (p === undefined) {
       throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
     }
-    const p = this.packets[this.packetsHead];
-    this.packets[this.packetsHead++] = DRAINED;
     this.packetBytes -= p.data.length;
     this.lastWasString = p.isText;
-    if (this.packetsHead === this.packets.length) {
-      this.packets = [];
-      this.packetsHead = 0;
-    } else if (this.packetsHead > 1024) {
-      this.packets = this.packets.slice(this.packetsHead);
-      this.packetsHead = 0;
-    }
     // Room again: continue with input held back by the queue limits.
-    if (this.inboxBytes > 0 && this._autoPoll && !this.polling) queueMicrotask(() => this.autoStep());
+    if (this.io.inbound.length > 0 && this._autoPoll && !this.polling) queueMicrotask(() => this.autoStep());
     return p.data;
   }
 
   getAvailablePacketCount(): number {
-    return this.packets.length - this.packetsHead;
-  }
-
-  private queuedPacketCount(): number {
-    return this.packets.length - this.packetsHead;
+    return this.packets.length;
   }
 
   /** Whether the last packet returned by getPacket() was a text message. */
@@ -776,9 +607,10 @@ export class WebSocketPeer extends EventTarget {
     const conn = this.conn;
     if (!conn || this.readyState === WebSocketState.STATE_CLOSED) return;
     conn.close(this.clock.now(), code, reason);
+    this.afterCore(conn);
     if (conn.state === WebSocketState.STATE_CLOSED) {
-      if (!this.stream) this.generation++; // a connect still in flight: its result is discarded
-      this.dropInbox();
+      if (!this.io.stream) this.io.release(); // a connect still in flight: its result is discarded
+      this.io.inbound.clear();
       this.deliver();
       this.disarm();
     } else {
@@ -819,48 +651,24 @@ export class WebSocketPeer extends EventTarget {
     return new Map(this.conn?.requestHeaders ?? []);
   }
   getConnectedHost(): string {
-    return this.stream?.remoteAddress ?? "";
+    return this.io.stream?.remoteAddress ?? "";
   }
   getConnectedPort(): number {
-    return this.stream?.remotePort ?? 0;
+    return this.io.stream?.remotePort ?? 0;
   }
+  /** Nagle off (true, the default: Godot 4 sets it on every WebSocket connection) or on (false). */
   setNoDelay(enabled: boolean): void {
     this.noDelay = !!enabled;
-    this.stream?.setNoDelay(this.noDelay);
+    this.io.stream?.setNoDelay(this.noDelay);
   }
   /** Bytes sent and not yet handed to the OS (our coalescing queue plus the stream's buffer). */
   getCurrentOutboundBufferedAmount(): number {
-    return this.outboundBuffered();
+    return this.io.bufferedAmount;
   }
 
-  /** Frames whose bytes the stream still holds: everything past what it has handed to the OS. */
-  private framesInStream(): number {
-    const s = this.stream;
-    const ends = this.frameEnds;
-    const flushed = this.writtenTotal - (s ? s.bufferedAmount : 0);
-    let head = this.frameEndsHead;
-    while (head < ends.length && ends[head] <= flushed) head++;
-    if (head === ends.length) {
-      this.frameEnds = [];
-      head = 0;
-    } else if (head > 1024) {
-      this.frameEnds = ends.slice(head);
-      head = 0;
-    }
-    this.frameEndsHead = head;
-    return this.frameEnds.length - head;
-  }
-
-  private outboundBuffered(): number {
-    return this.outQueuedBytes + (this.stream?.bufferedAmount ?? 0);
-  }
   /** Protocol counters (messages, pings, pongs, protocol errors) of the current connection. */
-  getStats(): Readonly<WebSocketConnection["stats"]> {
+  getStats(): Readonly<WebSocketConnectionCore["stats"]> {
     return { ...(this.conn?.stats ?? { messagesReceived: 0, messagesSent: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 }) };
-  }
-  /** The sans-IO connection, for tests and tools that need frame-level control. */
-  get connection(): WebSocketConnection | null {
-    return this.conn;
   }
 
   // ---- EventTarget ----
@@ -908,5 +716,3 @@ function withoutGodot3Nul(reason: string): string {
   return reason.endsWith("\0") ? reason.slice(0, -1) : reason;
 }
 
-const EMPTY = new Uint8Array(0);
-const DRAINED = { data: EMPTY, isText: false };

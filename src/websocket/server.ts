@@ -10,7 +10,7 @@
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
-import { WebSocketState } from "./connection.ts";
+import { WebSocketState } from "./connection-core.ts";
 import { WebSocketPeer } from "./peer.ts";
 
 export class WebSocketConnectionEvent extends Event {

@@ -2,22 +2,27 @@
  * The sans-IO WebSocket connection: opening handshake, message framing, the
  * close handshake, heartbeat and timeouts, as one explicit state machine.
  *
- * It never touches a socket or a clock: bytes come in through `receive(now, ...)`,
- * time through `handleTimeout(now)`, and everything it wants done (write bytes,
- * close the transport, report an event) goes out through a `ConnectionSink`.
- * `nextDeadline()` says when `handleTimeout` should next be called.
+ * It never touches a socket, a clock or a random source of its own: bytes come in
+ * through `receive(now, ...)`, time through `handleTimeout(now)`, and everything it
+ * wants done is polled out, the way ENet's HostCore is driven: `pollTransmit()` (bytes
+ * to write, in order), `pollShutdown()` (end or abort the transport), `pollEvent()`
+ * (open, message, error, close) and `pollTimeout()` (when `handleTimeout` is next due).
+ * Masking keys and the handshake key come from an injectable `randomFill`, so a run
+ * can be replayed byte for byte.
  */
 import { CloseCode, MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
 import { FrameReceiver } from "./frame-receiver.ts";
 import { Heartbeat, HeartbeatAction } from "./heartbeat.ts";
-import { Opcode, encodeFrame } from "./frame.ts";
+import { Opcode, encodeFrameWithKey } from "./frame.ts";
+import { Fifo } from "../util/fifo.ts";
+import { fillRandomPooled } from "./mask.ts";
 import {
   buildClientRequest,
   buildErrorResponse,
   buildServerResponse,
   checkClientRequest,
   checkServerResponse,
-  generateClientKey,
+  encodeClientKey,
   latin1Bytes,
 } from "./handshake.ts";
 import { HeadScanResult, HttpHeadCollector, MAX_HANDSHAKE_HEADER_SIZE, parseHttpHead } from "./http-parse.ts";
@@ -36,20 +41,28 @@ export enum ConnectionRole {
   SERVER,
 }
 
-export interface ConnectionSink {
-  /** Bytes to send, in order. Ownership passes to the sink. */
-  write(bytes: Uint8Array): void;
-  /** Send what is queued, then close the transport. */
-  end(): void;
-  /** Close the transport now, dropping anything queued. */
-  abort(): void;
-  onOpen(protocol: string): void;
-  onMessage(data: Uint8Array, isText: boolean): void;
-  /** Once, when the state becomes CLOSED. `code` is 1006 for a close without a completed close handshake. */
-  onClose(code: number, reason: string, wasClean: boolean): void;
-  /** A protocol violation, refused handshake or timeout, reported before the matching onClose. */
-  onError(message: string): void;
+/**
+ * What the core reports, in order. `close` comes once, when the state becomes CLOSED
+ * (`code` 1006 for a close without a completed close handshake); an `error` (protocol
+ * violation, refused handshake, timeout) comes before its `close`.
+ */
+export type ConnectionEvent =
+  | { readonly kind: "open"; readonly protocol: string }
+  | { readonly kind: "message"; readonly data: Uint8Array; readonly isText: boolean }
+  | { readonly kind: "error"; readonly message: string }
+  | { readonly kind: "close"; readonly code: number; readonly reason: string; readonly wasClean: boolean };
+
+/** What the transport must do once the bytes polled so far are written. */
+export enum StreamShutdown {
+  NONE,
+  /** Send what is queued, then close (FIN). */
+  END,
+  /** Close at once, dropping anything still queued. */
+  ABORT,
 }
+
+/** Fills `dst` with random bytes (masking keys, the client's handshake key). */
+export type RandomFill = (dst: Uint8Array) => void;
 
 export interface ConnectionOptions {
   role: ConnectionRole;
@@ -68,11 +81,13 @@ export interface ConnectionOptions {
   protocols: readonly string[];
   /** "Name: value" lines added to the request (client) or the 101 response (server). */
   extraHeaders: readonly string[];
+  /** Random source for masking keys and the handshake key (default: the platform CSPRNG, pooled). */
+  randomFill?: RandomFill;
 }
 
 const NO_DEADLINE = Number.POSITIVE_INFINITY;
 
-export class WebSocketConnection {
+export class WebSocketConnectionCore {
   state = WebSocketState.STATE_CONNECTING;
   readonly role: ConnectionRole;
   /** Negotiated subprotocol ("" for none). */
@@ -88,7 +103,11 @@ export class WebSocketConnection {
   readonly stats = { messagesReceived: 0, messagesSent: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 };
 
   private readonly opts: ConnectionOptions;
-  private readonly sink: ConnectionSink;
+  private readonly randomFill: RandomFill;
+  private readonly maskKey = new Uint8Array(4);
+  private readonly transmits = new Fifo<Uint8Array>();
+  private readonly events = new Fifo<ConnectionEvent>();
+  private shutdown = StreamShutdown.NONE;
   private readonly receiver: FrameReceiver;
   /** The handshake head being collected; released once the handshake is decided (4 KiB per connection). */
   private head: HttpHeadCollector | null = new HttpHeadCollector(MAX_HANDSHAKE_HEADER_SIZE);
@@ -101,9 +120,9 @@ export class WebSocketConnection {
   private heartbeatIntervalMs: number;
   private readonly heartbeat: Heartbeat;
 
-  constructor(opts: ConnectionOptions, sink: ConnectionSink) {
+  constructor(opts: ConnectionOptions) {
     this.opts = opts;
-    this.sink = sink;
+    this.randomFill = opts.randomFill ?? fillRandomPooled;
     this.role = opts.role;
     this.maskOutgoing = opts.role === ConnectionRole.CLIENT;
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs;
@@ -111,12 +130,12 @@ export class WebSocketConnection {
     const receiver = new FrameReceiver(opts.role === ConnectionRole.SERVER, opts.maxMessageSize, {
       onMessage: (data, isText) => {
         this.stats.messagesReceived++;
-        this.sink.onMessage(data, isText);
+        this.events.push({ kind: "message", data, isText });
       },
       onPing: (payload) => {
         this.stats.pingsReceived++;
         // RFC 6455 5.5.2: answer with the same application data, unless we already sent a close.
-        if (!this.closeSent) this.sink.write(encodeFrame(Opcode.PONG, payload, true, this.maskOutgoing));
+        if (!this.closeSent) this.writeFrame(Opcode.PONG, payload, true);
       },
       onPong: () => {
         this.stats.pongsReceived++;
@@ -129,6 +148,40 @@ export class WebSocketConnection {
       },
     });
     this.receiver = receiver;
+  }
+
+  // ---- output, polled ----
+
+  /** The next bytes to write to the transport, in order; null when none are queued. */
+  pollTransmit(): Uint8Array | null {
+    return this.transmits.shift() ?? null;
+  }
+
+  /** Whether to end or abort the transport (after writing every polled transmit); reported once. */
+  pollShutdown(): StreamShutdown {
+    const s = this.shutdown;
+    this.shutdown = StreamShutdown.NONE;
+    return s;
+  }
+
+  /** The next event, or null. */
+  pollEvent(): ConnectionEvent | null {
+    return this.events.shift() ?? null;
+  }
+
+  /** When handleTimeout should next run (ms on the caller's clock); null for never. */
+  pollTimeout(): number | null {
+    const at = Math.min(this.handshakeDeadline, this.closeDeadline, this.heartbeat.deadline);
+    return at === NO_DEADLINE ? null : at;
+  }
+
+  private writeFrame(opcode: Opcode, payload: Uint8Array, fin: boolean): void {
+    let key: Uint8Array | null = null;
+    if (this.maskOutgoing) {
+      key = this.maskKey;
+      this.randomFill(key);
+    }
+    this.transmits.push(encodeFrameWithKey(opcode, payload, fin, key));
   }
 
   /** Largest inbound message; may be changed at any time (applies to messages not yet started). */
@@ -146,7 +199,9 @@ export class WebSocketConnection {
   start(now: number): void {
     if (this.opts.handshakeTimeoutMs > 0) this.handshakeDeadline = now + this.opts.handshakeTimeoutMs;
     if (this.role === ConnectionRole.CLIENT) {
-      this.clientKey = generateClientKey();
+      const raw = new Uint8Array(16);
+      this.randomFill(raw);
+      this.clientKey = encodeClientKey(raw);
       const request = buildClientRequest({
         hostHeader: this.opts.hostHeader ?? "",
         resource: this.opts.resource ?? "/",
@@ -154,7 +209,7 @@ export class WebSocketConnection {
         protocols: this.opts.protocols,
         extraHeaders: this.opts.extraHeaders,
       });
-      this.sink.write(latin1Bytes(request));
+      this.transmits.push(latin1Bytes(request));
     }
   }
 
@@ -183,7 +238,7 @@ export class WebSocketConnection {
       this.selectedProtocol = check.protocol;
       this.requestResource = check.resource;
       this.requestHeaders = check.headers;
-      this.sink.write(latin1Bytes(buildServerResponse(check.key, check.protocol, this.opts.extraHeaders)));
+      this.transmits.push(latin1Bytes(buildServerResponse(check.key, check.protocol, this.opts.extraHeaders)));
     } else {
       if (!parsed) return this.abortWithError("malformed HTTP response");
       const check = checkServerResponse(parsed, this.clientKey, this.opts.protocols);
@@ -199,22 +254,22 @@ export class WebSocketConnection {
     this.state = WebSocketState.STATE_OPEN;
     this.handshakeDeadline = NO_DEADLINE;
     this.heartbeat.start(now, this.heartbeatIntervalMs);
-    this.sink.onOpen(this.selectedProtocol);
+    this.events.push({ kind: "open", protocol: this.selectedProtocol });
   }
 
   /** Queue one data message as a single frame. The caller checks the state and the limits. */
   sendMessage(data: Uint8Array, isText: boolean): void {
     this.stats.messagesSent++;
-    this.sink.write(encodeFrame(isText ? Opcode.TEXT : Opcode.BINARY, data, true, this.maskOutgoing));
+    this.writeFrame(isText ? Opcode.TEXT : Opcode.BINARY, data, true);
   }
 
   /** Queue one frame of a fragmented message (for tests and streaming senders). */
   sendFrame(opcode: Opcode, data: Uint8Array, fin: boolean): void {
-    this.sink.write(encodeFrame(opcode, data, fin, this.maskOutgoing));
+    this.writeFrame(opcode, data, fin);
   }
 
   sendPing(payload: Uint8Array): void {
-    this.sink.write(encodeFrame(Opcode.PING, payload, true, this.maskOutgoing));
+    this.writeFrame(Opcode.PING, payload, true);
   }
 
   /**
@@ -238,14 +293,9 @@ export class WebSocketConnection {
   /** The transport delivered end-of-stream or closed. Anything not finished is an unclean close. */
   transportClosed(error?: Error): void {
     if (this.state === WebSocketState.STATE_CLOSED) return;
-    if (error) this.sink.onError(`connection lost: ${error.message}`);
-    else if (this.state === WebSocketState.STATE_CONNECTING) this.sink.onError("connection closed during the handshake");
+    if (error) this.error(`connection lost: ${error.message}`);
+    else if (this.state === WebSocketState.STATE_CONNECTING) this.error("connection closed during the handshake");
     this.finish(CloseCode.ABNORMAL_CLOSURE, "", false, true);
-  }
-
-  /** When handleTimeout should next run (ms on the caller's clock); Infinity for never. */
-  nextDeadline(): number {
-    return Math.min(this.handshakeDeadline, this.closeDeadline, this.heartbeat.deadline);
   }
 
   handleTimeout(now: number): void {
@@ -259,7 +309,7 @@ export class WebSocketConnection {
     }
     if (now >= this.closeDeadline) {
       this.closeDeadline = NO_DEADLINE;
-      this.sink.onError("the peer did not answer the close frame in time");
+      this.error("the peer did not answer the close frame in time");
       this.finish(CloseCode.ABNORMAL_CLOSURE, "", false, true);
       return;
     }
@@ -297,26 +347,26 @@ export class WebSocketConnection {
       payload[1] = code & 0xff;
       payload.set(reason.subarray(0, n), 2);
     }
-    this.sink.write(encodeFrame(Opcode.CLOSE, payload, true, this.maskOutgoing));
+    this.writeFrame(Opcode.CLOSE, payload, true);
   }
 
   /** _Fail the WebSocket Connection_ (RFC 6455 7.1.7): send a close frame with `code` if we still may, then close. */
   private fail(code: number, reason: string): void {
     if (this.state === WebSocketState.STATE_CLOSED) return;
     if (!this.closeSent) this.sendClose(code, encodeUtf8(reason));
-    this.sink.onError(reason);
+    this.error(reason);
     this.finish(code, reason, false, false);
   }
 
   /** Server: answer the upgrade request with an HTTP error and close. */
   private refuse(status: number, reason: string): void {
-    this.sink.write(latin1Bytes(buildErrorResponse(status)));
-    this.sink.onError(`refused upgrade request (${status}): ${reason}`);
+    this.transmits.push(latin1Bytes(buildErrorResponse(status)));
+    this.error(`refused upgrade request (${status}): ${reason}`);
     this.finish(CloseCode.ABNORMAL_CLOSURE, "", false, false);
   }
 
   private abortWithError(message: string): void {
-    this.sink.onError(message);
+    this.error(message);
     this.finish(CloseCode.ABNORMAL_CLOSURE, "", false, true);
   }
 
@@ -325,9 +375,17 @@ export class WebSocketConnection {
     this.handshakeDeadline = NO_DEADLINE;
     this.closeDeadline = NO_DEADLINE;
     this.heartbeat.stop();
-    if (abort) this.sink.abort();
-    else this.sink.end();
-    this.sink.onClose(code, reason, wasClean);
+    if (abort) {
+      this.transmits.clear(); // an abort drops what was not written yet
+      this.shutdown = StreamShutdown.ABORT;
+    } else {
+      this.shutdown = StreamShutdown.END;
+    }
+    this.events.push({ kind: "close", code, reason, wasClean });
+  }
+
+  private error(message: string): void {
+    this.events.push({ kind: "error", message });
   }
 }
 

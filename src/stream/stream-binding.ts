@@ -1,0 +1,365 @@
+/**
+ * StreamBinding: the plumbing every Godot-shaped class over one runtime Stream needs
+ * (WebSocketPeer, StreamPeerTCP/UDS), written once:
+ *
+ * - connect with a deadline: a timer fails a connect that takes too long, and a stream
+ *   that arrives after the attempt was abandoned is closed, never adopted;
+ * - a generation guard: every callback of a stream this binding has let go of
+ *   (detached, closed, replaced) is ignored;
+ * - inbound buffering: received chunks wait in a ByteQueue until the owner consumes
+ *   them, and reading from the OS pauses above a high-water mark and resumes at a
+ *   low-water mark the owner chooses (bounded memory against a fast sender);
+ * - a coalescing writer: small writes made in one turn of the event loop go to the
+ *   stream as one write at the end of the turn (one syscall instead of one per
+ *   message); large ones go at once, in order;
+ * - end-linger-close: after our FIN, a peer that never closes its side is dropped
+ *   after a linger time so it cannot pin the socket.
+ *
+ * The owner keeps its own protocol state and learns of stream events through the
+ * handler (all guarded by the generation).
+ */
+import type { Clock, Stream, StreamConnectOptions, StreamTransport } from "../transport/types.ts";
+import { ByteQueue } from "../util/byte-queue.ts";
+import { Fifo } from "../util/fifo.ts";
+
+export interface StreamBindingHandler {
+  /** A chunk was appended to `inbound`. */
+  onData(): void;
+  /** The other side half-closed (FIN); `ended` is set. */
+  onEnd(): void;
+  /** The stream closed (`closed` set, `error` set on a reset or failure). */
+  onClose(): void;
+  /** The stream's write buffer drained. */
+  onDrain(): void;
+}
+
+export interface ConnectHandlers {
+  /** The connect completed for the current attempt; the owner attaches the stream or closes it. */
+  connected(stream: Stream): void;
+  /** The connect failed (`timedOut`: the deadline passed first). Not called for abandoned attempts. */
+  failed(err: unknown, timedOut: boolean): void;
+}
+
+/** Writes at least this large are never coalesced (copying them costs more than a syscall). */
+export const COALESCE_MAX = 16 * 1024;
+
+export class StreamBinding {
+  /** The adopted stream, null before attach and after detach/close. */
+  stream: Stream | null = null;
+  /** Received bytes not consumed yet. */
+  readonly inbound = new ByteQueue();
+  /** The other side sent FIN. */
+  ended = false;
+  /** The stream closed (by either side) or a write found it closed. */
+  closed = false;
+  /** Why it closed, when by a reset or failure. */
+  error: Error | undefined = undefined;
+
+  private readonly clock: Clock;
+  private readonly handler: StreamBindingHandler;
+  private generation = 0;
+  private readPaused = false;
+
+  private connectTimer: unknown = null;
+  private connectDeadline = Number.POSITIVE_INFINITY;
+  private connectHandlers: ConnectHandlers | null = null;
+
+  private lingerTimer: unknown = undefined;
+
+  /** Small writes waiting for the end of the turn. */
+  private outQueue: Uint8Array[] = [];
+  private outQueuedBytes = 0;
+  private flushScheduled = false;
+  /** Bytes handed to the stream so far, and where each write still in its buffer ends in that count. */
+  private writtenTotal = 0;
+  private readonly writeEnds = new Fifo<number>();
+
+  constructor(clock: Clock, handler: StreamBindingHandler) {
+    this.clock = clock;
+    this.handler = handler;
+  }
+
+  // ---- connecting ----
+
+  /** Whether a connect is in flight. */
+  get connecting(): boolean {
+    return this.connectHandlers !== null;
+  }
+
+  /**
+   * Start connecting; `timeoutMs` 0 means no deadline. Any previous stream or attempt is
+   * abandoned first. Exactly one of the handlers runs, unless the attempt is abandoned.
+   */
+  connect(streams: StreamTransport, target: StreamConnectOptions, timeoutMs: number, handlers: ConnectHandlers): void {
+    this.release();
+    const generation = this.generation;
+    this.connectHandlers = handlers;
+    if (timeoutMs > 0) {
+      this.connectDeadline = this.clock.now() + timeoutMs;
+      this.connectTimer = this.clock.setTimeout(() => {
+        this.connectTimer = null;
+        if (generation === this.generation) this.expireConnect();
+      }, timeoutMs);
+    }
+    let connecting: Promise<Stream>;
+    try {
+      connecting = streams.connect(target);
+    } catch (err) {
+      connecting = Promise.reject(err);
+    }
+    connecting.then(
+      (stream) => {
+        const h = this.connectHandlers;
+        if (generation !== this.generation || h === null) {
+          stream.close();
+          return;
+        }
+        this.endConnect();
+        h.connected(stream);
+      },
+      (err: unknown) => {
+        const h = this.connectHandlers;
+        if (generation !== this.generation || h === null) return;
+        this.endConnect();
+        this.generation++;
+        h.failed(err, false);
+      },
+    );
+  }
+
+  /** Fail a connect whose deadline passed (for owners that check in poll()); true when it did. */
+  checkConnectDeadline(now: number): boolean {
+    if (this.connectHandlers === null || now < this.connectDeadline) return false;
+    this.expireConnect();
+    return true;
+  }
+
+  private expireConnect(): void {
+    const h = this.connectHandlers;
+    if (h === null) return;
+    this.endConnect();
+    this.generation++; // a stream arriving later is closed
+    h.failed(new Error("connect timed out"), true);
+  }
+
+  private endConnect(): void {
+    this.connectHandlers = null;
+    this.connectDeadline = Number.POSITIVE_INFINITY;
+    if (this.connectTimer !== null) {
+      this.clock.clearTimeout(this.connectTimer);
+      this.connectTimer = null;
+    }
+  }
+
+  // ---- adopting and letting go ----
+
+  /** Adopt a connected stream: its events from now on reach the handler. */
+  attach(stream: Stream): void {
+    const generation = ++this.generation;
+    this.stream = stream;
+    this.inbound.clear();
+    this.ended = false;
+    this.closed = false;
+    this.error = undefined;
+    this.readPaused = false;
+    const h = this.handler;
+    stream.onData((chunk) => {
+      if (generation !== this.generation) return;
+      this.inbound.push(chunk);
+      h.onData();
+    });
+    stream.onEnd(() => {
+      if (generation !== this.generation) return;
+      this.ended = true;
+      h.onEnd();
+    });
+    stream.onClose((error) => {
+      if (generation !== this.generation) return;
+      this.closed = true;
+      this.error = error;
+      this.clearLinger();
+      h.onClose();
+    });
+    stream.onDrain(() => {
+      if (generation !== this.generation) return;
+      h.onDrain();
+    });
+  }
+
+  /**
+   * Let go of the stream without closing it (to hand it to another owner); returns it,
+   * resumed if it was paused. Unread input stays in `inbound` for the caller to take.
+   */
+  detach(): Stream | null {
+    const stream = this.stream;
+    const wasPaused = this.readPaused;
+    this.generation++;
+    this.stream = null;
+    this.readPaused = false;
+    this.dropWrites();
+    if (stream && wasPaused) stream.resume();
+    return stream;
+  }
+
+  /** Close the stream at once (dropping queued writes) or abandon a connect; forget everything. */
+  release(): void {
+    this.endConnect();
+    const stream = this.detach();
+    if (stream) {
+      try {
+        stream.close();
+      } catch {
+        // already closed by the other side
+      }
+    }
+    this.inbound.clear();
+    this.ended = false;
+    this.closed = false;
+    this.error = undefined;
+    this.writtenTotal = 0;
+    this.writeEnds.clear();
+  }
+
+  // ---- reading ----
+
+  /**
+   * Pause reading from the OS while more than `pauseAbove` bytes are buffered; resume once
+   * at most `resumeAtOrBelow` are. Call after buffering or consuming input.
+   */
+  updateReadFlow(pauseAbove: number, resumeAtOrBelow: number): void {
+    const stream = this.stream;
+    if (!stream) return;
+    const n = this.inbound.length;
+    if (!this.readPaused && n > pauseAbove) {
+      this.readPaused = true;
+      stream.pause();
+    } else if (this.readPaused && n <= resumeAtOrBelow) {
+      this.readPaused = false;
+      stream.resume();
+    }
+  }
+
+  get isReadPaused(): boolean {
+    return this.readPaused;
+  }
+
+  // ---- writing ----
+
+  /** Write now, keeping order with coalesced writes. False (and `closed`/`error` set) when the stream is gone. */
+  write(bytes: Uint8Array): boolean {
+    this.flush();
+    return this.writeToStream(bytes, null);
+  }
+
+  /** Write at the end of this turn together with other small writes (large ones go at once). */
+  writeCoalesced(bytes: Uint8Array): void {
+    if (!this.stream) return;
+    if (bytes.length >= COALESCE_MAX) {
+      this.write(bytes);
+      return;
+    }
+    this.outQueue.push(bytes);
+    this.outQueuedBytes += bytes.length;
+    if (this.outQueuedBytes >= COALESCE_MAX) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushTask);
+    }
+  }
+
+  private readonly flushTask = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
+
+  /** Hand every coalesced write to the stream, as one write. */
+  flush(): void {
+    const n = this.outQueue.length;
+    if (n === 0) return;
+    const parts = this.outQueue;
+    const total = this.outQueuedBytes;
+    this.outQueue = [];
+    this.outQueuedBytes = 0;
+    const only = parts[0];
+    if (n === 1 && only !== undefined) {
+      this.writeToStream(only, null);
+      return;
+    }
+    const joined = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.length;
+    }
+    this.writeToStream(joined, parts);
+  }
+
+  /** Bytes written and not handed to the OS yet: the coalescing queue plus the stream's buffer. */
+  get bufferedAmount(): number {
+    return this.outQueuedBytes + (this.stream?.bufferedAmount ?? 0);
+  }
+
+  /** Writes not handed to the OS yet (the coalescing queue counts each write it holds). */
+  pendingWrites(): number {
+    const s = this.stream;
+    const flushed = this.writtenTotal - (s ? s.bufferedAmount : 0);
+    const ends = this.writeEnds;
+    for (let end = ends.peek(); end !== undefined && end <= flushed; end = ends.peek()) ends.shift();
+    return this.outQueue.length + ends.length;
+  }
+
+  private writeToStream(bytes: Uint8Array, parts: Uint8Array[] | null): boolean {
+    const s = this.stream;
+    if (!s) return false;
+    try {
+      s.write(bytes);
+    } catch (err) {
+      // The stream closed under us; its onClose (if it comes) reports the rest.
+      this.closed = true;
+      this.error ??= err instanceof Error ? err : new Error(String(err));
+      return false;
+    }
+    if (parts) {
+      let end = this.writtenTotal;
+      for (const p of parts) this.writeEnds.push((end += p.length));
+    } else {
+      this.writeEnds.push(this.writtenTotal + bytes.length);
+    }
+    this.writtenTotal += bytes.length;
+    this.pendingWrites(); // prune, so writes nobody asks about do not accumulate
+    return true;
+  }
+
+  private dropWrites(): void {
+    this.outQueue = [];
+    this.outQueuedBytes = 0;
+  }
+
+  // ---- ending ----
+
+  /** Close at once, dropping coalesced writes not yet handed over (the binding keeps its state). */
+  abort(): void {
+    this.dropWrites();
+    this.stream?.close();
+  }
+
+  /** Flush, send FIN, and close anyway after `lingerMs` if the other side never closes. */
+  endAndLinger(lingerMs: number): void {
+    const s = this.stream;
+    if (!s) return;
+    this.flush();
+    s.end();
+    this.clearLinger();
+    this.lingerTimer = this.clock.setTimeout(() => {
+      this.lingerTimer = undefined;
+      s.close();
+    }, lingerMs);
+  }
+
+  private clearLinger(): void {
+    if (this.lingerTimer !== undefined) {
+      this.clock.clearTimeout(this.lingerTimer);
+      this.lingerTimer = undefined;
+    }
+  }
+}
