@@ -127,9 +127,9 @@ export class StreamBinding {
     );
   }
 
-  /** Fail a connect whose deadline passed (for owners that check in poll()); true when it did. */
+  /** Fail a connect whose deadline has passed (for owners that check in poll()); true when it did. */
   checkConnectDeadline(now: number): boolean {
-    if (this.connectHandlers === null || now < this.connectDeadline) return false;
+    if (this.connectHandlers === null || now <= this.connectDeadline) return false;
     this.expireConnect();
     return true;
   }

@@ -15,11 +15,15 @@
  * Memory is bounded both ways: received bytes stop being read from the OS
  * (stream.pause) above `inboundBufferLimit` (or the size of a pending getData),
  * and `putPartialData` takes only what fits under `outboundBufferLimit`.
+ *
+ * The stream plumbing (connect deadline, generation guard, inbound buffer with
+ * pause/resume) is the shared StreamBinding; this class is the status machine and
+ * the StreamPeer reads and writes on top of it.
  */
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, StreamConnectOptions } from "../transport/types.ts";
-import { ByteQueue } from "../util/byte-queue.ts";
+import { StreamBinding } from "../stream/stream-binding.ts";
 import { DetachedStream } from "./detached-stream.ts";
 import { STREAM_PEER_MAX_LENGTH, StreamPeer } from "./stream-peer.ts";
 
@@ -77,23 +81,14 @@ export abstract class StreamPeerSocket extends StreamPeer {
   protected readonly outboundBufferLimit: number;
   protected readonly inboundBufferLimit: number;
 
-  protected stream: Stream | null = null;
-  /** The stream reported onClose (its owner learns of it through poll()). */
-  private streamClosed = false;
+  /** The stream plumbing: connect deadline, generation guard, inbound buffer and read flow. */
+  private readonly io: StreamBinding;
   protected status = StreamPeerSocketStatus.STATUS_NONE;
-  /** Bumped whenever the current stream is abandoned, so late events from it are ignored. */
-  private generation = 0;
-  private readonly received = new ByteQueue();
-  private remoteEnded = false;
-  private failure: Error | null = null;
-  private readPaused = false;
   private pendingReads: PendingRead[] = [];
   private writableWaiters: Waiter[] = [];
   private writableTimer: unknown = null;
-  private connectTimer: unknown = null;
   /** The promise connectToHost returned, while the connect is pending. */
   private connectSettle: { resolve: () => void; reject: (err: Error) => void } | null = null;
-  private connectDeadline = 0;
   private noDelay: boolean | null = null;
 
   constructor(opts: StreamPeerSocketOptions = {}) {
@@ -104,6 +99,38 @@ export abstract class StreamPeerSocket extends StreamPeer {
     this.connectTimeoutMs = checkPositiveInt(opts.connectTimeoutMs, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS);
     this.outboundBufferLimit = checkPositiveInt(opts.outboundBufferLimit, "outboundBufferLimit", DEFAULT_OUTBOUND_BUFFER_LIMIT);
     this.inboundBufferLimit = checkPositiveInt(opts.inboundBufferLimit, "inboundBufferLimit", DEFAULT_INBOUND_BUFFER_LIMIT);
+    this.io = new StreamBinding(this.clock, {
+      onData: () => {
+        this.servePendingReads();
+        this.updateReadFlow();
+      },
+      onEnd: () => this.servePendingReads(),
+      onClose: () => {
+        this.servePendingReads();
+        this.rejectWritableWaiters(new NetError(GodotError.ERR_CONNECTION_ERROR, "the connection closed while waiting to write"));
+      },
+      onDrain: () => this.checkWritable(),
+    });
+  }
+
+  /** The connected stream, null when there is none. */
+  protected get stream(): Stream | null {
+    return this.io.stream;
+  }
+
+  /** Received bytes not read yet. */
+  private get received(): StreamBinding["inbound"] {
+    return this.io.inbound;
+  }
+
+  /** The other side closed cleanly (FIN, or a close without an error). */
+  private get remoteEnded(): boolean {
+    return this.io.ended || (this.io.closed && this.io.error === undefined);
+  }
+
+  /** The connection was reset or failed (a write found it closed). */
+  private get failure(): Error | null {
+    return this.io.error ?? null;
   }
 
   getStatus(): StreamPeerSocketStatus {
@@ -118,11 +145,8 @@ export abstract class StreamPeerSocket extends StreamPeer {
    */
   poll(): GodotError {
     if (this.status === StreamPeerSocketStatus.STATUS_CONNECTING) {
-      if (this.clock.now() > this.connectDeadline) {
-        this.failConnect(new NetError(GodotError.ERR_CONNECTION_ERROR, `${this.describeTarget()}: connect timed out after ${this.connectTimeoutMs} ms`));
-        return GodotError.ERR_CONNECTION_ERROR;
-      }
-      return GodotError.OK;
+      // The binding's handler moves the peer to ERROR when the deadline has passed.
+      return this.io.checkConnectDeadline(this.clock.now()) ? GodotError.ERR_CONNECTION_ERROR : GodotError.OK;
     }
     if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) return GodotError.OK;
     if (this.failure) {
@@ -136,24 +160,10 @@ export abstract class StreamPeerSocket extends StreamPeer {
 
   /** Close the connection (or abandon a pending connect) and return to NONE. Pending reads reject. */
   disconnectFromHost(): void {
-    this.generation++;
-    const stream = this.stream;
-    this.stream = null;
-    if (stream) {
-      try {
-        stream.close();
-      } catch {
-        // already closed by the other side
-      }
-    }
-    this.clearConnectTimer();
+    this.io.release();
     const settle = this.connectSettle;
     this.connectSettle = null;
     settle?.reject(new NetError(GodotError.FAILED, "connect abandoned by disconnectFromHost()"));
-    this.received.clear();
-    this.remoteEnded = false;
-    this.failure = null;
-    this.readPaused = false;
     this.status = StreamPeerSocketStatus.STATUS_NONE;
     this.rejectPendingReads(new NetError(GodotError.FAILED, "disconnected while waiting for data"));
     this.rejectWritableWaiters(new NetError(GodotError.FAILED, "disconnected while waiting to write"));
@@ -174,13 +184,11 @@ export abstract class StreamPeerSocket extends StreamPeer {
     const state = {
       unread: this.received.length > 0 ? this.received.read(this.received.length) : null,
       ended: this.remoteEnded,
-      closed: this.streamClosed,
+      closed: this.io.closed,
       failure: this.failure,
     };
-    const wasPaused = this.readPaused;
-    this.stream = null; // so disconnectFromHost() below forgets it without closing it
+    this.io.detach(); // so disconnectFromHost() below forgets it without closing it (resumed if paused)
     this.disconnectFromHost();
-    if (wasPaused) stream.resume();
     return new DetachedStream(stream, state);
   }
 
@@ -199,46 +207,30 @@ export abstract class StreamPeerSocket extends StreamPeer {
         new NetError(GodotError.ERR_ALREADY_IN_USE, `connectToHost: the peer is ${StreamPeerSocketStatus[this.status]}, call disconnectFromHost() first`),
       );
     }
-    const generation = ++this.generation;
     this.status = StreamPeerSocketStatus.STATUS_CONNECTING;
-    this.connectDeadline = this.clock.now() + this.connectTimeoutMs;
     const settled = new Promise<void>((resolve, reject) => {
       this.connectSettle = { resolve, reject };
     });
     // Poll-driven callers may never await this; a rejection they do not handle must not crash them.
     settled.catch(() => {});
-    this.connectTimer = this.clock.setTimeout(() => {
-      this.connectTimer = null;
-      if (generation === this.generation && this.status === StreamPeerSocketStatus.STATUS_CONNECTING) {
-        this.failConnect(new NetError(GodotError.ERR_CONNECTION_ERROR, `${this.describeTarget()}: connect timed out after ${this.connectTimeoutMs} ms`));
-      }
-    }, this.connectTimeoutMs);
-    let connecting: Promise<Stream>;
-    try {
-      connecting = this.runtime.streams.connect(target);
-    } catch (err) {
-      connecting = Promise.reject(err);
-    }
-    connecting.then(
-      (stream) => {
-        if (generation !== this.generation) {
-          stream.close();
-          return;
-        }
+    this.io.connect(this.runtime.streams, target, this.connectTimeoutMs, {
+      connected: (stream) => {
         const problem = verify ? verify(stream) : null;
         if (problem) {
           stream.close();
           this.failConnect(problem);
           return;
         }
-        this.clearConnectTimer();
         this.attach(stream);
         const settle = this.connectSettle;
         this.connectSettle = null;
         settle?.resolve();
       },
-      (err: unknown) => {
-        if (generation !== this.generation) return;
+      failed: (err, timedOut) => {
+        if (timedOut) {
+          this.failConnect(new NetError(GodotError.ERR_CONNECTION_ERROR, `${this.describeTarget()}: connect timed out after ${this.connectTimeoutMs} ms`));
+          return;
+        }
         const code = err instanceof NetError ? err.code : GodotError.ERR_CONNECTION_ERROR;
         const message = err instanceof Error ? err.message : String(err);
         // Argument errors, what Godot reports from connect_to_host itself (an
@@ -247,9 +239,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
         const argumentError = err instanceof TypeError || err instanceof RangeError;
         const keepsNone = [GodotError.ERR_CANT_RESOLVE, GodotError.ERR_INVALID_PARAMETER, GodotError.ERR_UNAVAILABLE, GodotError.ERR_ALREADY_IN_USE];
         if (argumentError || keepsNone.includes(code)) {
-          this.clearConnectTimer();
           this.status = StreamPeerSocketStatus.STATUS_NONE;
-          this.generation++;
           this.onDisconnected();
           const settle = this.connectSettle;
           this.connectSettle = null;
@@ -258,7 +248,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
         }
         this.failConnect(new NetError(GodotError.ERR_CONNECTION_ERROR, message, { cause: err }));
       },
-    );
+    });
     return settled;
   }
 
@@ -270,45 +260,10 @@ export abstract class StreamPeerSocket extends StreamPeer {
     settle?.reject(err);
   }
 
-  private clearConnectTimer(): void {
-    if (this.connectTimer !== null) {
-      this.clock.clearTimeout(this.connectTimer);
-      this.connectTimer = null;
-    }
-  }
-
   /** Adopt a connected stream (a finished connect, or one a server accepted). */
   protected attach(stream: Stream): void {
-    const generation = this.generation;
-    this.stream = stream;
+    this.io.attach(stream);
     this.status = StreamPeerSocketStatus.STATUS_CONNECTED;
-    this.received.clear();
-    this.remoteEnded = false;
-    this.streamClosed = false;
-    this.failure = null;
-    const current = (): boolean => generation === this.generation;
-    stream.onData((chunk) => {
-      if (!current()) return;
-      this.received.push(chunk);
-      this.servePendingReads();
-      this.updateReadFlow();
-    });
-    stream.onEnd(() => {
-      if (!current()) return;
-      this.remoteEnded = true;
-      this.servePendingReads();
-    });
-    stream.onClose((error) => {
-      if (!current()) return;
-      this.streamClosed = true;
-      if (error) this.failure = error;
-      else this.remoteEnded = true;
-      this.servePendingReads();
-      this.rejectWritableWaiters(new NetError(GodotError.ERR_CONNECTION_ERROR, "the connection closed while waiting to write"));
-    });
-    stream.onDrain(() => {
-      if (current()) this.checkWritable();
-    });
     if (this.noDelay !== null) stream.setNoDelay(this.noDelay);
   }
 
@@ -335,7 +290,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
     if (data.length === 0) return GodotError.OK;
     const queued = stream.bufferedAmount;
     if (queued > 0 && queued + data.length > this.outboundBufferLimit) return GodotError.ERR_BUSY;
-    return this.writeTo(stream, data) ? GodotError.OK : GodotError.FAILED;
+    return this.io.write(data) ? GodotError.OK : GodotError.FAILED;
   }
 
   /** Queue as much of `data` as fits under `outboundBufferLimit`: `[OK, taken]`, or `[FAILED, 0]` when not connected. */
@@ -346,7 +301,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
     const room = this.outboundBufferLimit - stream.bufferedAmount;
     const take = Math.min(room, data.length);
     if (take <= 0) return [GodotError.OK, 0];
-    if (!this.writeTo(stream, take === data.length ? data : data.subarray(0, take))) return [GodotError.FAILED, 0];
+    if (!this.io.write(take === data.length ? data : data.subarray(0, take))) return [GodotError.FAILED, 0];
     return [GodotError.OK, take];
   }
 
@@ -406,17 +361,6 @@ export abstract class StreamPeerSocket extends StreamPeer {
   private writableStream(): Stream | null {
     if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED || !this.stream || this.failure) return null;
     return this.stream;
-  }
-
-  private writeTo(stream: Stream, data: Uint8Array): boolean {
-    try {
-      stream.write(data);
-      return true;
-    } catch (err) {
-      // The stream closed under us: treat it like Godot's failed send (disconnect).
-      this.failure = err instanceof Error ? err : new Error(String(err));
-      return false;
-    }
   }
 
   // ---- reading ----
@@ -519,18 +463,9 @@ export abstract class StreamPeerSocket extends StreamPeer {
 
   /** Pause the OS reads above the inbound bound (raised to the largest pending getData). */
   private updateReadFlow(): void {
-    const stream = this.stream;
-    if (!stream) return;
     let bound = this.inboundBufferLimit;
     for (const r of this.pendingReads) if (r.bytes > bound) bound = r.bytes;
-    const full = this.received.length >= bound;
-    if (full && !this.readPaused) {
-      this.readPaused = true;
-      stream.pause();
-    } else if (!full && this.readPaused) {
-      this.readPaused = false;
-      stream.resume();
-    }
+    this.io.updateReadFlow(bound - 1, bound - 1);
   }
 }
 
