@@ -10,12 +10,16 @@
  * Godot 3: see godot3-enet-framing.ts. Every data packet carries [u32 source][i32 target];
  * the server validates the source, relays to other clients and tells every client who
  * joined or left with system messages on channel 0.
+ *
+ * The session (peer table, routing, relay, server loss) is the MultiplayerPeer base's;
+ * this class binds it to ENet hosts, channels and packet flags.
  */
 import { CompressionMode } from "../compress/types.ts";
 import { ENetConnection } from "../enet/connection.ts";
 import { EventType, PacketFlags, PeerState } from "../enet/enums.ts";
 import type { ENetPacketPeer } from "../enet/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
+import { checkBool, checkInt } from "../util/args.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions } from "../transport/types.ts";
@@ -35,12 +39,10 @@ import {
 } from "./godot3-enet-framing.ts";
 import {
   ConnectionStatus,
-  MAX_KNOWN_REMOTE_PEERS,
   MultiplayerPeer,
   type MultiplayerProtocol,
   type MultiplayerProtocolOptions,
   TransferMode,
-  checkIntArg,
   parseProtocol,
 } from "./multiplayer-peer.ts";
 
@@ -71,7 +73,7 @@ function modeFromFlags(flags: number): TransferMode {
   return TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
 }
 
-export class ENetMultiplayerPeer extends MultiplayerPeer {
+export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   private readonly io: IoOptions;
   private readonly clock: Clock;
   private readonly defaults: ENetMultiplayerOptions;
@@ -83,8 +85,6 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
   private bindIp = "*";
   /** Key 0: the server's or client's host; mesh: one host per peer ID. */
   private readonly hosts = new Map<number, ENetConnection>();
-  /** Connected peers by ID. Godot 3 clients also list peers known from SYSMSG_ADD_PEER (null: no direct link). */
-  private readonly peers = new Map<number, ENetPacketPeer | null>();
   private readonly idOf = new Map<ENetPacketPeer, number>();
   /** close() destroyed hosts whose sockets the runtime releases a turn later. */
   private releasingSockets = false;
@@ -97,7 +97,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     this.io = { runtime: resolved.runtime, clock: resolved.clock };
     this.clock = resolved.clock;
     parseProtocol(options);
-    if (options.compressionMode !== undefined) checkIntArg(options.compressionMode, "compressionMode", 0, 4);
+    if (options.compressionMode !== undefined) checkInt(options.compressionMode, "compressionMode", 0, 4);
     this.defaults = { protocol: options.protocol, compressionMode: options.compressionMode };
   }
 
@@ -108,7 +108,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     return this._serverRelay;
   }
   set serverRelay(on: boolean) {
-    if (typeof on !== "boolean") throw new TypeError("serverRelay must be a boolean");
+    checkBool(on, "serverRelay");
     if (this.mode !== Mode.NONE) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "serverRelay can't be changed while the multiplayer instance is active");
     this._serverRelay = on;
   }
@@ -118,7 +118,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     return this._alwaysOrdered;
   }
   set alwaysOrdered(on: boolean) {
-    if (typeof on !== "boolean") throw new TypeError("alwaysOrdered must be a boolean");
+    checkBool(on, "alwaysOrdered");
     this._alwaysOrdered = on;
   }
 
@@ -143,10 +143,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
    * (Godot 3's channel_count, >= 3; 0 = 3).
    */
   async createServer(port: number, maxClients = 32, maxChannels = 0, inBandwidth = 0, outBandwidth = 0, options: ENetMultiplayerOptions = {}): Promise<void> {
-    checkIntArg(port, "port", 0, 65535);
-    checkIntArg(maxClients, "maxClients", 1, 4095);
-    checkIntArg(inBandwidth, "inBandwidth", 0, 0xffffffff);
-    checkIntArg(outBandwidth, "outBandwidth", 0, 0xffffffff);
+    checkInt(port, "port", 0, 65535);
+    checkInt(maxClients, "maxClients", 1, 4095);
+    checkInt(inBandwidth, "inBandwidth", 0, 0xffffffff);
+    checkInt(outBandwidth, "outBandwidth", 0, 0xffffffff);
     const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     const enetChannels = this.channelsFor(protocol, maxChannels, "maxChannels");
     const host = await this.createHost(port, maxClients, enetChannels, inBandwidth, outBandwidth, options);
@@ -164,10 +164,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
    */
   async createClient(address: string, port: number, channelCount = 0, inBandwidth = 0, outBandwidth = 0, localPort = 0, options: ENetMultiplayerOptions = {}): Promise<void> {
     if (typeof address !== "string" || address.length === 0) throw new TypeError("address must be a non-empty string");
-    checkIntArg(port, "port", 1, 65535);
-    checkIntArg(inBandwidth, "inBandwidth", 0, 0xffffffff);
-    checkIntArg(outBandwidth, "outBandwidth", 0, 0xffffffff);
-    checkIntArg(localPort, "localPort", 0, 65535);
+    checkInt(port, "port", 1, 65535);
+    checkInt(inBandwidth, "inBandwidth", 0, 0xffffffff);
+    checkInt(outBandwidth, "outBandwidth", 0, 0xffffffff);
+    checkInt(localPort, "localPort", 0, 65535);
     const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     const enetChannels = this.channelsFor(protocol, channelCount, "channelCount");
     const host = await this.createHost(localPort, 1, 0, inBandwidth, outBandwidth, options);
@@ -190,7 +190,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
 
   /** Start a mesh with our own `uniqueId`; add peers with addMeshPeer(). Godot 4 protocol only (Godot 3 has no mesh). */
   createMesh(uniqueId: number, options: MultiplayerProtocolOptions = {}): void {
-    checkIntArg(uniqueId, "uniqueId", 1, INT32_MAX);
+    checkInt(uniqueId, "uniqueId", 1, INT32_MAX);
     const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     if (this.mode !== Mode.NONE || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "createMesh: the multiplayer instance is already active");
     if (protocol !== "godot4") throw new NetError(GodotError.ERR_UNAVAILABLE, "createMesh: Godot 3 has no mesh mode");
@@ -203,7 +203,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
 
   /** Add a mesh peer: `host` must have exactly one peer, connected. The peer then belongs to this multiplayer peer. */
   addMeshPeer(peerId: number, host: ENetConnection): void {
-    checkIntArg(peerId, "peerId", 1, INT32_MAX);
+    checkInt(peerId, "peerId", 1, INT32_MAX);
     if (!(host instanceof ENetConnection)) throw new TypeError("host must be an ENetConnection");
     if (this.mode !== Mode.MESH) throw new NetError(GodotError.ERR_UNCONFIGURED, "addMeshPeer: call createMesh first");
     if (this.peers.has(peerId) || peerId === this.uniqueId) throw new NetError(GodotError.ERR_ALREADY_EXISTS, `addMeshPeer: peer ${peerId} already exists`);
@@ -219,17 +219,17 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
 
   private channelsFor(protocol: MultiplayerProtocol, count: number, name: string): number {
     if (protocol === "godot4") {
-      checkIntArg(count, name, 0, 255 - SYSCH_MAX);
+      checkInt(count, name, 0, 255 - SYSCH_MAX);
       return count > 0 ? count + SYSCH_MAX : 0;
     }
     if (count === 0) return GODOT3_SYSCH_MAX;
-    checkIntArg(count, name, GODOT3_SYSCH_MAX, 255);
+    checkInt(count, name, GODOT3_SYSCH_MAX, 255);
     return count;
   }
 
   private async createHost(port: number, maxPeers: number, maxChannels: number, inBandwidth: number, outBandwidth: number, options: ENetMultiplayerOptions): Promise<ENetConnection> {
     const compression = options.compressionMode ?? this.defaults.compressionMode;
-    if (compression !== undefined) checkIntArg(compression, "compressionMode", 0, 4);
+    if (compression !== undefined) checkInt(compression, "compressionMode", 0, 4);
     if (this.mode !== Mode.NONE || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "the multiplayer instance is already active");
     this.creating = true;
     try {
@@ -282,11 +282,6 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     if (this.mode === Mode.NONE) return null;
     if (this.mode === Mode.CLIENT && id !== 1) return null;
     return this.peers.get(id) ?? null;
-  }
-
-  /** IDs of the peers currently known (a Godot 3 client also knows the other clients). */
-  getPeerIds(): number[] {
-    return [...this.peers.keys()];
   }
 
   protected override onRefuseNewConnectionsChanged(refuse: boolean): void {
@@ -344,16 +339,24 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     for (const [id, peer] of [...this.peers]) {
       if (peer === null || peer.isActive()) continue;
       if (this.mode === Mode.CLIENT) continue; // the host reports its DISCONNECT event
-      this.forgetPeer(id, peer);
+      this.idOf.delete(peer);
       if (this.mode === Mode.MESH) this.dropMeshHost(id);
-      if (this.protocol === "godot3" && this._serverRelay) this.announce(GODOT3_SYSMSG_REMOVE_PEER, id, id);
-      this.emitPeerDisconnected(id);
+      this.peerLeft(id);
+      this.flushHosts();
     }
   }
 
-  private forgetPeer(id: number, peer: ENetPacketPeer | null): void {
+  private forgetPeer(id: number, peer: ENetPacketPeer): void {
     this.peers.delete(id);
-    if (peer !== null) this.idOf.delete(peer);
+    this.idOf.delete(peer);
+  }
+
+  protected override godot3Announces(): boolean {
+    return this.protocol === "godot3" && this._serverRelay && this.mode === Mode.SERVER;
+  }
+
+  protected override sendGodot3PeerListMessage(link: ENetPacketPeer, added: boolean, id: number): void {
+    this.sendSys(link, added ? GODOT3_SYSMSG_ADD_PEER : GODOT3_SYSMSG_REMOVE_PEER, id);
   }
 
   private serverConnect(peer: ENetPacketPeer, data: number): void {
@@ -366,12 +369,8 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     this.peers.set(id, peer);
     this.idOf.set(peer, id);
     this.emitPeerConnected(id);
-    if (this.protocol === "godot3" && this._serverRelay && this.peers.get(id) === peer) {
-      for (const [other, otherPeer] of this.peers) {
-        if (other === id || otherPeer === null) continue;
-        this.sendSys(peer, GODOT3_SYSMSG_ADD_PEER, other);
-        this.sendSys(otherPeer, GODOT3_SYSMSG_ADD_PEER, id);
-      }
+    if (this.godot3Announces() && this.peers.get(id) === peer) {
+      this.announceGodot3(true, id);
       this.flushHosts();
     }
   }
@@ -379,9 +378,9 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
   private serverDisconnect(peer: ENetPacketPeer): void {
     const id = this.idOf.get(peer);
     if (id === undefined || this.peers.get(id) !== peer) return; // never fully connected, or forgotten
-    this.forgetPeer(id, peer);
-    if (this.protocol === "godot3" && this._serverRelay) this.announce(GODOT3_SYSMSG_REMOVE_PEER, id, id);
-    this.emitPeerDisconnected(id);
+    this.idOf.delete(peer);
+    this.peerLeft(id);
+    this.flushHosts();
   }
 
   private serverReceive(peer: ENetPacketPeer, channel: number, packet: Uint8Array, flags: number, host: ENetConnection): void {
@@ -404,31 +403,8 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     }
     const source = readU32LE(packet, 0);
     const target = readI32LE(packet, 4);
-    if (source !== id) {
-      this.drops.spoofedSource++;
-      return;
-    }
     const payload = packet.subarray(GODOT3_ENET_HEADER_SIZE);
-    const mode = modeFromFlags(flags);
-    if (target === 1) {
-      this.storePacket(payload, id, channel, mode);
-      return;
-    }
-    if (!this._serverRelay) return; // Godot 3 drops other destinations when not relaying
-    if (target === 0 || target < 0) {
-      if (target === 0 || target !== -1) this.storePacket(payload, id, channel, mode);
-      for (const [other, otherPeer] of this.peers) {
-        if (other === id || other === -target || otherPeer === null) continue;
-        this.sendRaw(otherPeer, channel, packet, flags);
-      }
-    } else {
-      const to = this.peers.get(target);
-      if (to === undefined || to === null || target === id) {
-        this.drops.unknownTarget++;
-        return;
-      }
-      this.sendRaw(to, channel, packet, flags);
-    }
+    this.relayGodot3(id, source, target, payload, channel, modeFromFlags(flags), this._serverRelay, (to) => this.sendRaw(to, channel, packet, flags));
     this.flushHost(host);
   }
 
@@ -439,12 +415,11 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
 
   private clientDisconnect(peer: ENetPacketPeer): void {
     if (this.peers.get(1) !== peer) return;
-    const wasConnected = this.status === ConnectionStatus.CONNECTION_CONNECTED;
-    const others = [...this.peers.keys()].filter((id) => id !== 1);
+    this.loseServer();
+  }
+
+  protected override endSession(): void {
     this.close();
-    if (!wasConnected) return;
-    for (const id of others) this.emitPeerDisconnected(id);
-    this.emitPeerDisconnected(1);
   }
 
   private clientReceive(peer: ENetPacketPeer, channel: number, packet: Uint8Array, flags: number): void {
@@ -461,12 +436,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
       this.drops.malformed++;
       return;
     }
-    const source = readU32LE(packet, 0);
-    if (source === 0 || source > INT32_MAX || source === this.uniqueId) {
-      this.drops.spoofedSource++;
-      return;
-    }
-    this.storePacket(packet.subarray(GODOT3_ENET_HEADER_SIZE), source, channel, modeFromFlags(flags));
+    this.acceptGodot3Data(readU32LE(packet, 0), packet.subarray(GODOT3_ENET_HEADER_SIZE), channel, modeFromFlags(flags));
   }
 
   private clientSystemMessage(packet: Uint8Array): void {
@@ -475,17 +445,11 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
       return;
     }
     const message = readU32LE(packet, 0);
-    const id = readU32LE(packet, 4);
-    const plausible = id >= 2 && id <= INT32_MAX && id !== this.uniqueId;
-    if (message === GODOT3_SYSMSG_ADD_PEER && plausible && !this.peers.has(id) && this.peers.size < MAX_KNOWN_REMOTE_PEERS) {
-      this.peers.set(id, null);
-      this.emitPeerConnected(id);
-    } else if (message === GODOT3_SYSMSG_REMOVE_PEER && plausible && this.peers.has(id)) {
-      this.peers.delete(id);
-      this.emitPeerDisconnected(id);
-    } else {
+    if (message !== GODOT3_SYSMSG_ADD_PEER && message !== GODOT3_SYSMSG_REMOVE_PEER) {
       this.drops.badSystemMessage++;
+      return;
     }
+    this.applyGodot3PeerList(message === GODOT3_SYSMSG_ADD_PEER, readU32LE(packet, 4));
   }
 
   private pollMeshHost(id: number, host: ENetConnection): void {
@@ -509,7 +473,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
         // Disconnect or error: the mesh peer is gone.
         const peer = this.peers.get(id);
         this.dropMeshHost(id);
-        if (peer !== undefined) {
+        if (peer) {
           this.forgetPeer(id, peer);
           this.emitPeerDisconnected(id);
         }
@@ -537,6 +501,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     if (target !== 0 && !this.peers.has(Math.abs(target))) {
       throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: invalid target peer ${target}`);
     }
+    // (Checked before framing: a Godot 3 client may address clients it only knows of.)
     const { channel, flags } = this.protocol === "godot4" ? this.godot4Route() : this.godot3Route();
     const bytes = this.protocol === "godot3" ? encodeGodot3EnetPacket(this.uniqueId, target, packet) : packet;
     if (this.mode === Mode.CLIENT) {
@@ -544,16 +509,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
       if (!server) throw new NetError(GodotError.ERR_BUG, "putPacket: no server peer");
       this.sendChecked(server, channel, bytes, flags);
     } else if (target > 0) {
-      const to = this.peers.get(target);
-      if (!to) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: peer ${target} has no direct connection`);
-      this.sendChecked(to, channel, bytes, flags);
+      this.sendChecked(this.directLink(target), channel, bytes, flags);
     } else {
       // Broadcast: a peer that connected with fewer channels (its choice) is skipped and counted.
-      const exclude = -target;
-      for (const [id, peer] of this.peers) {
-        if (id === exclude || peer === null) continue;
-        this.sendRaw(peer, channel, bytes, flags);
-      }
+      this.forEachBroadcastLink(target, (peer) => this.sendRaw(peer, channel, bytes, flags));
     }
     this.flushHosts();
   }
@@ -618,15 +577,6 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
     this.sendRaw(peer, GODOT3_SYSCH_CONFIG, encodeGodot3EnetSysMsg(message, id), PacketFlags.RELIABLE);
   }
 
-  /** Tell every peer but `except` a Godot 3 system message about `id`. */
-  private announce(message: number, id: number, except: number): void {
-    for (const [other, peer] of this.peers) {
-      if (other === except || peer === null) continue;
-      this.sendSys(peer, message, id);
-    }
-    this.flushHosts();
-  }
-
   private userChannel(enetChannel: number): number {
     return enetChannel >= SYSCH_MAX ? enetChannel - SYSCH_MAX + 1 : 0;
   }
@@ -652,17 +602,12 @@ export class ENetMultiplayerPeer extends MultiplayerPeer {
    * the others are told, peer_disconnected at once); otherwise disconnect_later.
    */
   disconnectPeer(id: number, force = false): void {
-    checkIntArg(id, "id", 1, INT32_MAX);
-    if (typeof force !== "boolean") throw new TypeError("force must be a boolean");
-    const peer = this.peers.get(id);
-    if (this.mode === Mode.NONE || peer === undefined) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: no peer with ID ${id}`);
-    if (peer === null) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: peer ${id} is not directly connected (only the server can disconnect it)`);
+    const peer = this.linkToDisconnect(id, force);
     if (this.protocol === "godot3" && this.mode === Mode.SERVER) {
       if (force) {
         peer.peerDisconnectNow(0);
-        this.forgetPeer(id, peer);
-        if (this._serverRelay) this.announce(GODOT3_SYSMSG_REMOVE_PEER, id, id);
-        this.emitPeerDisconnected(id);
+        this.idOf.delete(peer);
+        this.peerLeft(id);
       } else {
         peer.peerDisconnectLater(0);
       }

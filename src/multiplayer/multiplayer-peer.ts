@@ -1,13 +1,24 @@
 /**
  * MultiplayerPeer: Godot's abstract multiplayer PacketPeer. Subclasses bind it to a
- * transport (ENet, WebSocket); this base holds what every one shares: the transfer
- * settings, the target, the queue of received packets with their source, channel and
- * mode, unique ID generation, drop counters, and the peer_connected/peer_disconnected
- * events (it is an EventTarget; events are dispatched from inside poll(), like Godot's
- * signals).
+ * transport (ENet, WebSocket); this base holds the session every one shares: the
+ * transfer settings, the target and its routing, the peer table, the queue of received
+ * packets with their source, channel and mode, unique ID generation, drop counters, the
+ * order of events when a client loses its server, the Godot 3 relay and peer-list
+ * system messages (decided by godot3-relay.ts), and the peer_connected /
+ * peer_disconnected events (it is an EventTarget; events are dispatched from inside
+ * poll(), like Godot's signals).
  */
 import { GodotError, NetError } from "../errors.ts";
+import { checkBool, checkInt } from "../util/args.ts";
 import { IncomingPacketQueue } from "./incoming-queue.ts";
+import {
+  FORWARD_ALL,
+  Godot3PeerListChange,
+  godot3PeerListChange,
+  isPlausibleGodot3Source,
+  receivesGodot3Broadcast,
+  routeGodot3ClientPacket,
+} from "./godot3-relay.ts";
 
 /** MultiplayerPeer.TransferMode: Godot's names and values (the short names are aliases). */
 export enum TransferMode {
@@ -101,12 +112,6 @@ function zeroCounters(): MultiplayerDropCounters {
   };
 }
 
-/** Throws RangeError unless `value` is an integer in min..max. */
-export function checkIntArg(value: number, name: string, min: number, max: number): void {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${String(value)}`);
-  }
-}
 
 export function parseProtocol(opts: MultiplayerProtocolOptions | undefined): MultiplayerProtocol {
   const p = opts?.protocol ?? "godot4";
@@ -116,7 +121,11 @@ export function parseProtocol(opts: MultiplayerProtocolOptions | undefined): Mul
 
 const INT32_MAX = 0x7fffffff;
 
-export abstract class MultiplayerPeer extends EventTarget {
+/**
+ * `Link` is the transport's handle of one directly connected peer (an ENetPacketPeer, a
+ * WebSocketPeer); null in the peer table marks a peer known only through the server.
+ */
+export abstract class MultiplayerPeer<Link extends object = object> extends EventTarget {
   static readonly TARGET_PEER_BROADCAST = TARGET_PEER_BROADCAST;
   static readonly TARGET_PEER_SERVER = TARGET_PEER_SERVER;
   static readonly TRANSFER_MODE_UNRELIABLE = TransferMode.TRANSFER_MODE_UNRELIABLE;
@@ -135,13 +144,15 @@ export abstract class MultiplayerPeer extends EventTarget {
   protected targetPeer = TARGET_PEER_BROADCAST;
   protected readonly incoming = new IncomingPacketQueue();
   protected drops: MultiplayerDropCounters = zeroCounters();
+  /** Peers by ID: a client has the server as 1 (and, in Godot 3, the other clients as null). */
+  protected readonly peers = new Map<number, Link | null>();
 
   /** Received packets kept for getPacket() at most (older ones stay; newer ones are dropped and counted). */
   get incomingLimitPackets(): number {
     return this.incoming.limitPackets;
   }
   set incomingLimitPackets(n: number) {
-    checkIntArg(n, "incomingLimitPackets", 1, 2 ** 24);
+    checkInt(n, "incomingLimitPackets", 1, 2 ** 24);
     this.incoming.limitPackets = n;
   }
 
@@ -150,7 +161,7 @@ export abstract class MultiplayerPeer extends EventTarget {
     return this.incoming.limitBytes;
   }
   set incomingLimitBytes(n: number) {
-    checkIntArg(n, "incomingLimitBytes", 1, INT32_MAX);
+    checkInt(n, "incomingLimitBytes", 1, INT32_MAX);
     this.incoming.limitBytes = n;
   }
 
@@ -160,7 +171,7 @@ export abstract class MultiplayerPeer extends EventTarget {
     return this._transferMode;
   }
   set transferMode(mode: TransferMode) {
-    checkIntArg(mode, "transferMode", 0, 2);
+    checkInt(mode, "transferMode", 0, 2);
     this._transferMode = mode;
   }
   setTransferMode(mode: TransferMode): void {
@@ -175,7 +186,7 @@ export abstract class MultiplayerPeer extends EventTarget {
     return this._transferChannel;
   }
   set transferChannel(channel: number) {
-    checkIntArg(channel, "transferChannel", 0, 255);
+    checkInt(channel, "transferChannel", 0, 255);
     this._transferChannel = channel;
   }
   setTransferChannel(channel: number): void {
@@ -189,7 +200,7 @@ export abstract class MultiplayerPeer extends EventTarget {
     return this._refuseNewConnections;
   }
   set refuseNewConnections(refuse: boolean) {
-    if (typeof refuse !== "boolean") throw new TypeError("refuseNewConnections must be a boolean");
+    checkBool(refuse, "refuseNewConnections");
     this._refuseNewConnections = refuse;
     this.onRefuseNewConnectionsChanged(refuse);
   }
@@ -205,7 +216,7 @@ export abstract class MultiplayerPeer extends EventTarget {
 
   /** Where putPacket() sends: a peer ID (> 0), TARGET_PEER_BROADCAST (0), or -ID for everyone but that peer. */
   setTargetPeer(id: number): void {
-    checkIntArg(id, "id", -INT32_MAX, INT32_MAX);
+    checkInt(id, "id", -INT32_MAX, INT32_MAX);
     this.targetPeer = id;
   }
 
@@ -269,6 +280,130 @@ export abstract class MultiplayerPeer extends EventTarget {
   /** Queue a received packet, or drop and count it when the queue is full. */
   protected storePacket(data: Uint8Array, from: number, channel: number, mode: TransferMode): void {
     if (!this.incoming.push(data, from, channel, mode)) this.drops.queueFull++;
+  }
+
+  /** IDs of the peers currently known (a Godot 3 client also knows the other clients). */
+  getPeerIds(): number[] {
+    return [...this.peers.keys()];
+  }
+
+  // ---- the shared session (used by the transport bindings) ----
+
+  /** The direct link of peer `id` for disconnectPeer(): argument and existence checked. */
+  protected linkToDisconnect(id: number, force: boolean): Link {
+    checkInt(id, "id", 1, INT32_MAX);
+    checkBool(force, "force");
+    const link = this.peers.get(id);
+    if (link === undefined || this.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED) {
+      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: no peer with ID ${id}`);
+    }
+    if (link === null) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: peer ${id} is not directly connected (only the server can disconnect it)`);
+    return link;
+  }
+
+  /** The direct link putPacket() sends to for target `id` > 0. */
+  protected directLink(id: number): Link {
+    const link = this.peers.get(id);
+    if (!link) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: peer ${id} is unknown or has no direct connection`);
+    return link;
+  }
+
+  /** Every direct link a broadcast to `target` (0 everyone, -N everyone but N) reaches. */
+  protected forEachBroadcastLink(target: number, send: (link: Link) => void): void {
+    const exclude = -target;
+    for (const [id, link] of this.peers) {
+      if (id === exclude || link === null) continue;
+      send(link);
+    }
+  }
+
+  /**
+   * A client lost its server: end the session, then (if it had been connected) report
+   * every other known peer gone before the server itself, as Godot does.
+   */
+  protected loseServer(): void {
+    const wasConnected = this.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED;
+    const others: number[] = [];
+    for (const id of this.peers.keys()) if (id !== TARGET_PEER_SERVER) others.push(id);
+    this.endSession();
+    if (!wasConnected) return;
+    for (const id of others) this.emitPeerDisconnected(id);
+    this.emitPeerDisconnected(TARGET_PEER_SERVER);
+  }
+
+  /** Close the transport and forget the session without events (close() of the binding). */
+  protected abstract endSession(): void;
+
+  /** A peer left: forget it, tell the other Godot 3 clients when relaying, emit peer_disconnected. */
+  protected peerLeft(id: number): void {
+    this.peers.delete(id);
+    if (this.godot3Announces()) this.announceGodot3(false, id);
+    this.emitPeerDisconnected(id);
+  }
+
+  /** Whether this session is a Godot 3 server that announces joins and leaves (bindings override). */
+  protected godot3Announces(): boolean {
+    return false;
+  }
+
+  /** Send one Godot 3 ADD/REMOVE system message about `id` on `link` (bindings that speak Godot 3 override). */
+  protected sendGodot3PeerListMessage(_link: Link, _added: boolean, _id: number): void {}
+
+  /** Godot 3 server: a client joined (ADD both ways with every other client) or left (REMOVE to the rest). */
+  protected announceGodot3(added: boolean, id: number): void {
+    const joined = added ? this.peers.get(id) : undefined;
+    for (const [other, link] of this.peers) {
+      if (other === id || link === null) continue;
+      this.sendGodot3PeerListMessage(link, added, id);
+      if (joined) this.sendGodot3PeerListMessage(joined, true, other);
+    }
+  }
+
+  /**
+   * Godot 3 server: client `from` sent `payload` (framed as `raw`) claiming `source`,
+   * addressed to `target`. Stores, forwards (`forward(link)` sends `raw` on it) or drops
+   * and counts, as godot3-relay.ts decides.
+   */
+  protected relayGodot3(from: number, source: number, target: number, payload: Uint8Array, channel: number, mode: TransferMode, relaying: boolean, forward: (link: Link) => void): void {
+    const route = routeGodot3ClientPacket(from, source, target, relaying, (id) => !!this.peers.get(id));
+    if (route.drop !== null) {
+      this.drops[route.drop]++;
+      return;
+    }
+    if (route.deliver) this.storePacket(payload, from, channel, mode);
+    if (route.forwardTo > 0) {
+      const link = this.peers.get(route.forwardTo);
+      if (link) forward(link);
+    } else if (route.forwardTo === FORWARD_ALL) {
+      for (const [id, link] of this.peers) {
+        if (link !== null && receivesGodot3Broadcast(id, from, route)) forward(link);
+      }
+    }
+  }
+
+  /** Godot 3 client: a data packet from `source` (relayed by the server). */
+  protected acceptGodot3Data(source: number, payload: Uint8Array, channel: number, mode: TransferMode): void {
+    if (!isPlausibleGodot3Source(source, this.getUniqueId())) {
+      this.drops.spoofedSource++;
+      return;
+    }
+    this.storePacket(payload, source, channel, mode);
+  }
+
+  /** Godot 3 client: the server announced that client `id` joined (`added`) or left. */
+  protected applyGodot3PeerList(added: boolean, id: number): void {
+    switch (godot3PeerListChange(added, id, this.getUniqueId(), this.peers)) {
+      case Godot3PeerListChange.ADD:
+        this.peers.set(id, null);
+        this.emitPeerConnected(id);
+        break;
+      case Godot3PeerListChange.REMOVE:
+        this.peers.delete(id);
+        this.emitPeerDisconnected(id);
+        break;
+      default:
+        this.drops.badSystemMessage++;
+    }
   }
 
   protected emitPeerConnected(id: number): void {

@@ -10,8 +10,12 @@
  * Godot 3: see godot3-websocket-framing.ts. Every message carries [u8 type][i32 from][i32 to];
  * the server assigns IDs with SYS_ID, announces peers with SYS_ADD / SYS_DEL, validates
  * the source of every client message and relays to other clients.
+ *
+ * The session (peer table, routing, relay, server loss) is the MultiplayerPeer base's;
+ * this class binds it to WebSocketPeers and the ID handshake.
  */
 import { GodotError, NetError } from "../errors.ts";
+import { checkInt } from "../util/args.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "../websocket/connection-core.ts";
@@ -34,12 +38,10 @@ import {
 import { readI32LE } from "./godot3-enet-framing.ts";
 import {
   ConnectionStatus,
-  MAX_KNOWN_REMOTE_PEERS,
   MultiplayerPeer,
   type MultiplayerProtocol,
   type MultiplayerProtocolOptions,
   TransferMode,
-  checkIntArg,
   parseProtocol,
 } from "./multiplayer-peer.ts";
 
@@ -55,7 +57,7 @@ interface PendingPeer {
   since: number;
 }
 
-export class WebSocketMultiplayerPeer extends MultiplayerPeer {
+export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
   private readonly runtime: RuntimeAdapter;
   private readonly clock: Clock;
   private readonly defaultProtocol: MultiplayerProtocol;
@@ -77,8 +79,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
   /** Bumped on every create/close so a listener of an old session drops its streams. */
   private session = 0;
   private readonly pending = new Map<number, PendingPeer>();
-  /** Open peers by ID. A Godot 3 client also lists the other clients it was told about (null). */
-  private readonly peers = new Map<number, WebSocketPeer | null>();
   /** Client: when the connection attempt started (the handshake timeout covers the ID message too). */
   private clientSince = 0;
 
@@ -112,7 +112,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     return this._inboundBufferSize;
   }
   set inboundBufferSize(n: number) {
-    checkIntArg(n, "inboundBufferSize", 1, INT32_MAX);
+    checkInt(n, "inboundBufferSize", 1, INT32_MAX);
     this._inboundBufferSize = n;
   }
 
@@ -120,7 +120,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     return this._outboundBufferSize;
   }
   set outboundBufferSize(n: number) {
-    checkIntArg(n, "outboundBufferSize", 1, INT32_MAX);
+    checkInt(n, "outboundBufferSize", 1, INT32_MAX);
     this._outboundBufferSize = n;
   }
 
@@ -128,7 +128,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     return this._maxQueuedPackets;
   }
   set maxQueuedPackets(n: number) {
-    checkIntArg(n, "maxQueuedPackets", 1, 2 ** 24);
+    checkInt(n, "maxQueuedPackets", 1, 2 ** 24);
     this._maxQueuedPackets = n;
   }
 
@@ -151,7 +151,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     return this._maxPendingPeers;
   }
   set maxPendingPeers(n: number) {
-    checkIntArg(n, "maxPendingPeers", 1, 65536);
+    checkInt(n, "maxPendingPeers", 1, 65536);
     this._maxPendingPeers = n;
   }
 
@@ -175,7 +175,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
 
   /** Listen for WebSocket clients on `port` (0 = any free port, see getLocalPort()). `tlsOptions` (cert + key) serve wss://. */
   async createServer(port: number, bindAddress = "*", tlsOptions?: TLSOptions, options: MultiplayerProtocolOptions = {}): Promise<void> {
-    checkIntArg(port, "port", 0, 65535);
+    checkInt(port, "port", 0, 65535);
     if (typeof bindAddress !== "string") throw new TypeError("bindAddress must be a string (\"*\" for all addresses)");
     if (tlsOptions !== undefined && (!tlsOptions.cert || !tlsOptions.key)) {
       throw new TypeError("tlsOptions must carry cert and key (PEM) for a server");
@@ -278,11 +278,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     return this.peers.get(id)?.getConnectedPort() ?? 0;
   }
 
-  /** IDs of the peers currently known (a Godot 3 client also knows the other clients). */
-  getPeerIds(): number[] {
-    return [...this.peers.keys()];
-  }
-
   /** Connections still in their handshake (server). */
   getPendingCount(): number {
     return this.pending.size;
@@ -343,12 +338,18 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     for (const id of gone) {
       const ws = this.peers.get(id);
       if (ws === undefined) continue;
-      this.peers.delete(id);
       if (ws !== null) this.retire(ws);
-      if (this.protocol === "godot3") this.sendSysToAll(GODOT3_WS_SYS_DEL, id, id);
-      this.emitPeerDisconnected(id);
+      this.peerLeft(id);
       if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
     }
+  }
+
+  protected override godot3Announces(): boolean {
+    return this.protocol === "godot3" && this.server;
+  }
+
+  protected override sendGodot3PeerListMessage(link: WebSocketPeer, added: boolean, id: number): void {
+    this.sendTo(link, encodeGodot3WsSys(added ? GODOT3_WS_SYS_ADD : GODOT3_WS_SYS_DEL, id));
   }
 
   /** A pending peer is open: give it its ID. False when that failed (the peer is dropped). */
@@ -368,13 +369,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
       return false;
     }
     this.peers.set(id, ws);
-    if (this.protocol === "godot3") {
-      for (const [other, otherWs] of this.peers) {
-        if (other === id || otherWs === null) continue;
-        this.sendTo(otherWs, encodeGodot3WsSys(GODOT3_WS_SYS_ADD, id));
-        this.sendTo(ws, encodeGodot3WsSys(GODOT3_WS_SYS_ADD, other));
-      }
-    }
+    if (this.godot3Announces()) this.announceGodot3(true, id);
     this.emitPeerConnected(id);
     return true;
   }
@@ -396,30 +391,8 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
       this.drops.badSystemMessage++; // only the server sends system messages
       return;
     }
-    const from = readI32LE(data, 1);
-    const to = readI32LE(data, 5);
-    if (from !== id) {
-      this.drops.spoofedSource++;
-      return;
-    }
     const payload = data.subarray(GODOT3_WS_PROTO_SIZE);
-    if (to === 1) {
-      this.storePacket(payload, id, 0, TransferMode.TRANSFER_MODE_RELIABLE);
-    } else if (to <= 0) {
-      // Godot 3.2.3 also keeps packets sent to -1 ("all but the server"); we honour the exclusion.
-      if (to !== -1) this.storePacket(payload, id, 0, TransferMode.TRANSFER_MODE_RELIABLE);
-      for (const [other, ws] of this.peers) {
-        if (other === id || other === -to || ws === null) continue;
-        this.sendTo(ws, data);
-      }
-    } else {
-      const ws = this.peers.get(to);
-      if (to === id || ws === undefined || ws === null) {
-        this.drops.unknownTarget++;
-        return;
-      }
-      this.sendTo(ws, data);
-    }
+    this.relayGodot3(id, readI32LE(data, 1), readI32LE(data, 5), payload, 0, TransferMode.TRANSFER_MODE_RELIABLE, true, (ws) => this.sendTo(ws, data));
   }
 
   private pollClient(): void {
@@ -435,7 +408,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
       else this.clientReceiveGodot3(ws);
       if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
     } else if (state === WebSocketState.STATE_CLOSED) {
-      this.lostServer();
+      this.loseServer();
       return;
     }
     if (this.status === ConnectionStatus.CONNECTION_CONNECTING && this.clock.now() - this.clientSince >= this._handshakeTimeout * 1000) {
@@ -476,14 +449,9 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
         this.drops.malformed++;
         continue;
       }
-      const type = data[0]!;
+      const type = data[0];
       if (type === GODOT3_WS_SYS_NONE) {
-        const from = readI32LE(data, 1);
-        if (from < 1 || from === this.uniqueId || this.uniqueId === 0) {
-          this.drops.spoofedSource++;
-          continue;
-        }
-        this.storePacket(data.subarray(GODOT3_WS_PROTO_SIZE), from, 0, TransferMode.TRANSFER_MODE_RELIABLE);
+        this.acceptGodot3Data(readI32LE(data, 1), data.subarray(GODOT3_WS_PROTO_SIZE), 0, TransferMode.TRANSFER_MODE_RELIABLE);
         continue;
       }
       if (data.length < GODOT3_WS_PROTO_SIZE + 4) {
@@ -495,31 +463,22 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     }
   }
 
-  private clientSystemMessage(type: number, id: number): void {
+  private clientSystemMessage(type: number | undefined, id: number): void {
     const connected = this.status === ConnectionStatus.CONNECTION_CONNECTED;
     if (type === GODOT3_WS_SYS_ID && this.uniqueId === 0 && id >= 2) {
       this.uniqueId = id;
     } else if (type === GODOT3_WS_SYS_ADD && id === 1 && !connected && this.uniqueId !== 0) {
       this.status = ConnectionStatus.CONNECTION_CONNECTED;
       this.emitPeerConnected(1);
-    } else if (type === GODOT3_WS_SYS_ADD && connected && id >= 2 && id !== this.uniqueId && !this.peers.has(id) && this.peers.size < MAX_KNOWN_REMOTE_PEERS) {
-      this.peers.set(id, null);
-      this.emitPeerConnected(id);
-    } else if (type === GODOT3_WS_SYS_DEL && connected && id >= 2 && this.peers.get(id) === null) {
-      this.peers.delete(id);
-      this.emitPeerDisconnected(id);
+    } else if ((type === GODOT3_WS_SYS_ADD || type === GODOT3_WS_SYS_DEL) && connected) {
+      this.applyGodot3PeerList(type === GODOT3_WS_SYS_ADD, id);
     } else {
       this.drops.badSystemMessage++;
     }
   }
 
-  private lostServer(): void {
-    const wasConnected = this.status === ConnectionStatus.CONNECTION_CONNECTED;
-    const others = [...this.peers.keys()].filter((id) => id !== 1);
+  protected override endSession(): void {
     this.clear();
-    if (!wasConnected) return;
-    for (const id of others) this.emitPeerDisconnected(id);
-    this.emitPeerDisconnected(1);
   }
 
   // ---- sending ----
@@ -540,15 +499,10 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     }
     if (target > 0) {
       if (target === 1 && this.protocol === "godot3") return; // Godot 3 servers do not send to themselves
-      const ws = this.peers.get(target);
-      if (!ws) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: peer not found: ${target}`);
-      ws.send(bytes);
+      this.directLink(target).send(bytes);
       return;
     }
-    for (const [id, ws] of this.peers) {
-      if ((target !== 0 && id === -target) || ws === null) continue;
-      this.sendTo(ws, bytes);
-    }
+    this.forEachBroadcastLink(target, (ws) => this.sendTo(ws, bytes));
   }
 
   /** Send on behalf of the network or to many peers: a full or closed peer is counted, not thrown. */
@@ -560,14 +514,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
     }
   }
 
-  private sendSysToAll(type: number, id: number, except: number): void {
-    const msg = encodeGodot3WsSys(type, id);
-    for (const [other, ws] of this.peers) {
-      if (other === except || ws === null) continue;
-      this.sendTo(ws, msg);
-    }
-  }
-
   // ---- ending ----
 
   /**
@@ -576,24 +522,18 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer {
    * Godot 3 server tells the other clients with SYS_DEL and fires peer_disconnected at once.
    */
   disconnectPeer(id: number, force = false): void {
-    checkIntArg(id, "id", 1, INT32_MAX);
-    if (typeof force !== "boolean") throw new TypeError("force must be a boolean");
-    const ws = this.peers.get(id);
-    if (ws === undefined) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: no peer with ID ${id}`);
-    if (ws === null) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `disconnectPeer: peer ${id} is not directly connected`);
+    const ws = this.linkToDisconnect(id, force);
     ws.close();
     if (!force) return;
-    this.peers.delete(id);
     this.retire(ws);
     if (!this.server) {
+      this.peers.delete(id);
       this.clear();
       return;
     }
-    if (this.protocol === "godot3") {
-      // Godot 3 has no forced form: its server reports every leave, so the event fires here too.
-      this.sendSysToAll(GODOT3_WS_SYS_DEL, id, id);
-      this.emitPeerDisconnected(id);
-    }
+    // Godot 3 has no forced form: its server reports every leave, so the event fires here too.
+    if (this.protocol === "godot3") this.peerLeft(id);
+    else this.peers.delete(id);
   }
 
   /** Close every connection (code 1000) and stop listening. */
