@@ -37,14 +37,8 @@ import {
   readI32LE,
   readU32LE,
 } from "./godot3-enet-framing.ts";
-import {
-  ConnectionStatus,
-  MultiplayerPeer,
-  type MultiplayerProtocol,
-  type MultiplayerProtocolOptions,
-  TransferMode,
-  parseProtocol,
-} from "./multiplayer-peer.ts";
+import { ConnectionStatus, MultiplayerPeer, TransferMode, parseProtocol } from "./multiplayer-peer.ts";
+import type { MultiplayerProtocol, MultiplayerProtocolOptions } from "./multiplayer-peer.ts";
 
 /** Godot 4's reserved ENet channels (SYSCH_RELIABLE, SYSCH_UNRELIABLE); user channels follow. */
 const SYSCH_RELIABLE = 0;

@@ -36,14 +36,8 @@ import {
   encodeGodot3WsSys,
 } from "./godot3-websocket-framing.ts";
 import { readI32LE } from "./godot3-enet-framing.ts";
-import {
-  ConnectionStatus,
-  MultiplayerPeer,
-  type MultiplayerProtocol,
-  type MultiplayerProtocolOptions,
-  TransferMode,
-  parseProtocol,
-} from "./multiplayer-peer.ts";
+import { ConnectionStatus, MultiplayerPeer, TransferMode, parseProtocol } from "./multiplayer-peer.ts";
+import type { MultiplayerProtocol, MultiplayerProtocolOptions } from "./multiplayer-peer.ts";
 
 const INT32_MAX = 0x7fffffff;
 
