@@ -46,6 +46,7 @@ const SYSCH_UNRELIABLE = 1;
 const SYSCH_MAX = 2;
 
 const INT32_MAX = 0x7fffffff;
+const EMPTY = new Uint8Array(0);
 
 enum Mode {
   NONE,
@@ -202,12 +203,13 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     if (this.mode !== Mode.MESH) throw new NetError(GodotError.ERR_UNCONFIGURED, "addMeshPeer: call createMesh first");
     if (this.peers.has(peerId) || peerId === this.uniqueId) throw new NetError(GodotError.ERR_ALREADY_EXISTS, `addMeshPeer: peer ${peerId} already exists`);
     const hostPeers = host.getPeers();
-    if (hostPeers.length !== 1 || hostPeers[0]!.getState() !== PeerState.STATE_CONNECTED) {
+    const only = hostPeers[0];
+    if (hostPeers.length !== 1 || only === undefined || only.getState() !== PeerState.STATE_CONNECTED) {
       throw new NetError(GodotError.ERR_INVALID_PARAMETER, "addMeshPeer: the host must have exactly one peer in the connected state");
     }
     this.hosts.set(peerId, host);
-    this.peers.set(peerId, hostPeers[0]!);
-    this.idOf.set(hostPeers[0]!, peerId);
+    this.peers.set(peerId, only);
+    this.idOf.set(only, peerId);
     this.emitPeerConnected(peerId);
   }
 
@@ -322,7 +324,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       } else if (ev.type === EventType.RECEIVE) {
         const flags = peer.getAvailablePacketCount() > 0 ? peer.getPacketFlags() : 0;
         if (peer.getAvailablePacketCount() > 0) peer.getPacket(); // the event carries it; don't let the handle's queue grow
-        const packet = ev.packet!;
+        const packet = ev.packet ?? EMPTY; // a RECEIVE event always carries its packet
         if (isServer) this.serverReceive(peer, ev.channel, packet, flags, host);
         else this.clientReceive(peer, ev.channel, packet, flags);
       }
@@ -462,7 +464,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       } else if (ev.type === EventType.RECEIVE && ev.peer !== null) {
         const flags = ev.peer.getAvailablePacketCount() > 0 ? ev.peer.getPacketFlags() : 0;
         if (ev.peer.getAvailablePacketCount() > 0) ev.peer.getPacket();
-        if (this.peers.get(id) === ev.peer) this.storePacket(ev.packet!, id, this.userChannel(ev.channel), modeFromFlags(flags));
+        if (this.peers.get(id) === ev.peer) this.storePacket(ev.packet ?? EMPTY, id, this.userChannel(ev.channel), modeFromFlags(flags));
       } else {
         // Disconnect or error: the mesh peer is gone.
         const peer = this.peers.get(id);

@@ -38,10 +38,12 @@ export function encodeGodot3EnetSysMsg(message: number, id: number): Uint8Array 
   return out;
 }
 
-export function readU32LE(data: Uint8Array, offset: number): number {
-  return (data[offset]! | (data[offset + 1]! << 8) | (data[offset + 2]! << 16) | (data[offset + 3]! << 24)) >>> 0;
+/** The i32 at `offset` (little-endian); bytes past the end read as 0 (callers check the length first). */
+export function readI32LE(data: Uint8Array, offset: number): number {
+  return (data[offset] ?? 0) | ((data[offset + 1] ?? 0) << 8) | ((data[offset + 2] ?? 0) << 16) | ((data[offset + 3] ?? 0) << 24);
 }
 
-export function readI32LE(data: Uint8Array, offset: number): number {
-  return data[offset]! | (data[offset + 1]! << 8) | (data[offset + 2]! << 16) | (data[offset + 3]! << 24);
+/** The u32 at `offset` (little-endian); bytes past the end read as 0 (callers check the length first). */
+export function readU32LE(data: Uint8Array, offset: number): number {
+  return readI32LE(data, offset) >>> 0;
 }

@@ -3,6 +3,7 @@
  * packet (source ID, user channel, transfer mode), bounded in packets and bytes so a
  * flooding peer cannot grow memory without limit.
  */
+import { Fifo } from "../util/fifo.ts";
 import type { TransferMode } from "./multiplayer-peer.ts";
 
 export interface IncomingPacket {
@@ -15,17 +16,14 @@ export interface IncomingPacket {
 export const DEFAULT_INCOMING_LIMIT_PACKETS = 65536;
 export const DEFAULT_INCOMING_LIMIT_BYTES = 32 * 1024 * 1024;
 
-const DRAINED = undefined as unknown as IncomingPacket;
-
 export class IncomingPacketQueue {
   limitPackets = DEFAULT_INCOMING_LIMIT_PACKETS;
   limitBytes = DEFAULT_INCOMING_LIMIT_BYTES;
-  private items: IncomingPacket[] = [];
-  private head = 0;
+  private readonly items = new Fifo<IncomingPacket>();
   private bytes = 0;
 
   get count(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   /** False (nothing queued) when the packet would exceed a limit. */
@@ -37,27 +35,18 @@ export class IncomingPacketQueue {
   }
 
   peek(): IncomingPacket | null {
-    return this.head < this.items.length ? this.items[this.head]! : null;
+    return this.items.peek() ?? null;
   }
 
   shift(): IncomingPacket | null {
-    if (this.head >= this.items.length) return null;
-    const p = this.items[this.head]!;
-    this.items[this.head++] = DRAINED;
+    const p = this.items.shift();
+    if (p === undefined) return null;
     this.bytes -= p.data.length;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
     return p;
   }
 
   clear(): void {
-    this.items = [];
-    this.head = 0;
+    this.items.clear();
     this.bytes = 0;
   }
 }

@@ -263,7 +263,7 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
     const word = new Uint32Array(1);
     for (;;) {
       crypto.getRandomValues(word);
-      const id = word[0]! & INT32_MAX;
+      const id = (word[0] ?? 0) & INT32_MAX;
       if (id >= 2) return id;
     }
   }

@@ -488,7 +488,9 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
       if (this.protocol === "godot3" && target !== 0 && !this.peers.has(Math.abs(target))) {
         throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: invalid target peer ${target}`);
       }
-      this.peers.get(1)!.send(bytes);
+      const server = this.peers.get(1);
+      if (!server) throw new NetError(GodotError.ERR_BUG, "putPacket: no server peer");
+      server.send(bytes);
       return;
     }
     if (target > 0) {

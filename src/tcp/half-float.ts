@@ -22,7 +22,7 @@ const F32_MANTISSA_MASK = 0x007fffff;
 
 export function halfBitsFromNumber(value: number): number {
   f32[0] = value;
-  const x = u32[0]!;
+  const x = u32[0] ?? 0;
   const sign = x >>> 31;
   let mantissa = x & F32_MANTISSA_MASK;
   const exponent = x & F32_EXP_MASK;

@@ -443,8 +443,8 @@ export abstract class StreamPeerSocket extends StreamPeer {
   }
 
   private servePendingReads(): void {
-    while (this.pendingReads.length > 0 && this.received.length >= this.pendingReads[0].bytes) {
-      const read = this.pendingReads.shift()!;
+    for (let read = this.pendingReads[0]; read !== undefined && this.received.length >= read.bytes; read = this.pendingReads[0]) {
+      this.pendingReads.shift();
       read.resolve(this.received.read(read.bytes));
     }
     if (this.pendingReads.length > 0 && (this.remoteEnded || this.failure)) {

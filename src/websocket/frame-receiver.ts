@@ -58,6 +58,8 @@ export class FrameReceiver {
   private phase = ReceiverPhase.HEADER;
 
   private readonly header = new Uint8Array(MAX_HEADER_SIZE);
+  /** The same bytes, read as big-endian fields (lengths) without unchecked indexing. */
+  private readonly headerView = new DataView(this.header.buffer);
   private headerFill = 0;
   private headerNeed = 2;
 
@@ -106,12 +108,15 @@ export class FrameReceiver {
       const phase = this.phase;
       if (phase === ReceiverPhase.HEADER) {
         // Gather header bytes; the needed count grows once the length byte is known.
-        while (this.headerFill < this.headerNeed && pos < end) this.header[this.headerFill++] = chunk[pos++];
+        for (let b = chunk[pos]; this.headerFill < this.headerNeed && pos < end && b !== undefined; b = chunk[++pos]) {
+          this.header[this.headerFill++] = b;
+        }
         if (this.headerFill < this.headerNeed) return;
         if (this.headerNeed === 2) {
-          const lenCode = this.header[1] & LENGTH_MASK;
+          const b1 = this.headerView.getUint8(1);
+          const lenCode = b1 & LENGTH_MASK;
           let need = 2 + (lenCode === LENGTH_16 ? 2 : lenCode === LENGTH_64 ? 8 : 0);
-          if (this.header[1] & MASK_BIT) need += 4;
+          if (b1 & MASK_BIT) need += 4;
           if (need > 2) {
             // Validate the first two bytes before waiting for the rest (fail fast).
             if (!this.checkBaseHeader()) return;
@@ -146,7 +151,7 @@ export class FrameReceiver {
 
   private copyIn(src: Uint8Array, from: number, n: number, dst: Uint8Array, to: number): void {
     if (n < 64) {
-      for (let i = 0; i < n; i++) dst[to + i] = src[from + i];
+      for (let i = 0; i < n; i++) dst[to + i] = src[from + i] ?? 0;
     } else {
       dst.set(src.subarray(from, from + n), to);
     }
@@ -154,8 +159,8 @@ export class FrameReceiver {
 
   /** Checks that need only the first two header bytes. */
   private checkBaseHeader(): boolean {
-    const b0 = this.header[0];
-    const b1 = this.header[1];
+    const b0 = this.headerView.getUint8(0);
+    const b1 = this.headerView.getUint8(1);
     if (b0 & RSV_BITS) return this.fail(CloseCode.PROTOCOL_ERROR, "Reserved bits set");
     const op = b0 & OPCODE_MASK;
     if (!isKnownOpcode(op)) return this.fail(CloseCode.PROTOCOL_ERROR, "Unknown opcode");
@@ -176,30 +181,32 @@ export class FrameReceiver {
 
   private startFrame(): boolean {
     if (!this.checkBaseHeader()) return false;
-    const h = this.header;
-    const b0 = h[0];
-    const lenCode = h[1] & LENGTH_MASK;
+    const h = this.headerView;
+    const b0 = h.getUint8(0);
+    const b1 = h.getUint8(1);
+    const lenCode = b1 & LENGTH_MASK;
     let at = 2;
     let length: number;
     if (lenCode === LENGTH_16) {
-      length = (h[2] << 8) | h[3];
+      length = h.getUint16(2);
       at = 4;
     } else if (lenCode === LENGTH_64) {
-      if (h[2] & 0x80) return this.fail(CloseCode.PROTOCOL_ERROR, "64-bit length with the high bit set");
-      const hi = ((h[2] << 24) | (h[3] << 16) | (h[4] << 8) | h[5]) >>> 0;
-      const lo = ((h[6] << 24) | (h[7] << 16) | (h[8] << 8) | h[9]) >>> 0;
+      const hi = h.getUint32(2);
+      if (hi & 0x80000000) return this.fail(CloseCode.PROTOCOL_ERROR, "64-bit length with the high bit set");
+      const lo = h.getUint32(6);
       // Anything needing more than 53 bits is over every limit anyway.
       length = hi > 0x1fffff ? Number.MAX_SAFE_INTEGER : hi * 0x100000000 + lo;
       at = 10;
     } else {
       length = lenCode;
     }
-    this.masked = (h[1] & MASK_BIT) !== 0;
+    this.masked = (b1 & MASK_BIT) !== 0;
     if (this.masked) {
-      this.maskKey[0] = h[at];
-      this.maskKey[1] = h[at + 1];
-      this.maskKey[2] = h[at + 2];
-      this.maskKey[3] = h[at + 3];
+      const key = this.maskKey;
+      key[0] = h.getUint8(at);
+      key[1] = h.getUint8(at + 1);
+      key[2] = h.getUint8(at + 2);
+      key[3] = h.getUint8(at + 3);
     }
     this.fin = (b0 & FIN_BIT) !== 0;
     this.opcode = b0 & OPCODE_MASK;
@@ -283,7 +290,7 @@ export class FrameReceiver {
       this.fail(CloseCode.PROTOCOL_ERROR, "Close frame with a 1-byte payload");
       return;
     }
-    const code = (payload[0] << 8) | payload[1];
+    const code = ((payload[0] ?? 0) << 8) | (payload[1] ?? 0);
     if (!isValidCloseCode(code)) {
       this.fail(CloseCode.PROTOCOL_ERROR, "Invalid close code");
       return;

@@ -74,10 +74,8 @@ export function writeFrameHeader(
     out[o++] = lo & 0xff;
   }
   if (maskKey) {
-    out[o++] = maskKey[0];
-    out[o++] = maskKey[1];
-    out[o++] = maskKey[2];
-    out[o++] = maskKey[3];
+    out.set(maskKey, o); // exactly 4 bytes
+    o += 4;
   }
   return o - offset;
 }

@@ -11,7 +11,7 @@ export const WEBSOCKET_VERSION = "13";
 
 function base64(bytes: Uint8Array): string {
   let s = "";
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+  for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
 }
 

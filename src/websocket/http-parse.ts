@@ -70,7 +70,7 @@ export class HttpHeadCollector {
   headText(): string {
     let s = "";
     const b = this.buffer;
-    for (let i = 0; i < this.headLength; i++) s += String.fromCharCode(b[i]);
+    for (const byte of b.subarray(0, this.headLength)) s += String.fromCharCode(byte);
     return s;
   }
 }
@@ -82,14 +82,13 @@ export function parseHttpHead(text: string): HttpHead | null {
   const lines = text.split("\r\n");
   // The head ends with an empty line, giving two trailing empty strings.
   if (lines.length < 3 || lines[lines.length - 1] !== "" || lines[lines.length - 2] !== "") return null;
-  const first = lines[0];
+  const first = lines[0] ?? "";
   const sp1 = first.indexOf(" ");
   const sp2 = sp1 < 0 ? -1 : first.indexOf(" ", sp1 + 1);
   if (sp1 <= 0 || sp2 < 0) return null;
   const startLine: [string, string, string] = [first.slice(0, sp1), first.slice(sp1 + 1, sp2), first.slice(sp2 + 1)];
   const headers = new Map<string, string>();
-  for (let i = 1; i < lines.length - 2; i++) {
-    const line = lines[i];
+  for (const line of lines.slice(1, -2)) {
     const colon = line.indexOf(":");
     if (colon <= 0) return null; // also rejects obsolete line folding (leading whitespace)
     const name = line.slice(0, colon);

@@ -14,23 +14,26 @@ const WORD_LOOP_MIN = 128;
  * reads can be unmasked piece by piece.
  */
 export function applyMask(data: Uint8Array, start: number, end: number, key: Uint8Array, phase: number): void {
+  // The key as one little-endian word, rotated so that its low byte masks data[start];
+  // each byte step rotates it by 8 bits, a whole word leaves it as it is.
+  const k = ((key[0] ?? 0) | ((key[1] ?? 0) << 8) | ((key[2] ?? 0) << 16) | ((key[3] ?? 0) << 24)) >>> 0;
+  const shift = (phase & 3) * 8;
+  let word = shift === 0 ? k : ((k >>> shift) | (k << (32 - shift))) >>> 0;
   let i = start;
-  let p = phase & 3;
   if (end - i >= WORD_LOOP_MIN && LITTLE_ENDIAN) {
     while (((data.byteOffset + i) & 3) !== 0) {
-      data[i++] ^= key[p];
-      p = (p + 1) & 3;
+      data[i] = (data[i] ?? 0) ^ word;
+      i++;
+      word = ((word >>> 8) | (word << 24)) >>> 0;
     }
     const words = (end - i) >>> 2;
-    const word = (key[p] | (key[(p + 1) & 3] << 8) | (key[(p + 2) & 3] << 16) | (key[(p + 3) & 3] << 24)) | 0;
     const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
-    for (let w = 0; w < words; w++) view[w] ^= word;
+    for (let w = 0; w < words; w++) view[w] = (view[w] ?? 0) ^ word;
     i += words << 2;
-    // p is unchanged: whole words keep the phase.
   }
-  while (i < end) {
-    data[i++] ^= key[p];
-    p = (p + 1) & 3;
+  for (; i < end; i++) {
+    data[i] = (data[i] ?? 0) ^ word;
+    word = ((word >>> 8) | (word << 24)) >>> 0;
   }
 }
 

@@ -33,14 +33,15 @@ export class Utf8Validator {
     let i = start;
     while (i < end) {
       const b = bytes[i++];
+      if (b === undefined) return false; // `end` past the buffer
       if (need === 0) {
         if (b < 0x80) {
           // ASCII run: the common case. Runs that are still going after 16 bytes
           // (long ASCII text) are checked four bytes at a time.
           const probeEnd = Math.min(end, i + 16);
-          while (i < probeEnd && bytes[i] < 0x80) i++;
+          while (i < probeEnd && isAscii(bytes[i])) i++;
           if (i === probeEnd && end - i >= ASCII_WORD_MIN) i = skipAsciiWords(bytes, i, end);
-          while (i < end && bytes[i] < 0x80) i++;
+          while (i < end && isAscii(bytes[i])) i++;
           continue;
         }
         if (b >= 0xc2 && b <= 0xdf) {
@@ -73,16 +74,21 @@ export class Utf8Validator {
 /** Below this many bytes the word loop's setup (a typed-array view) costs more than it saves. */
 const ASCII_WORD_MIN = 64;
 
+/** An ASCII byte (a read past the end is not one, so the scan stops there). */
+function isAscii(b: number | undefined): boolean {
+  return b !== undefined && b < 0x80;
+}
+
 /** Index of the first aligned word in bytes[i..end) containing a non-ASCII byte (or the aligned tail start). */
 function skipAsciiWords(bytes: Uint8Array, i: number, end: number): number {
   while (((bytes.byteOffset + i) & 3) !== 0) {
-    if (bytes[i] >= 0x80) return i;
+    if (!isAscii(bytes[i])) return i;
     i++;
   }
   const words = (end - i) >>> 2;
   const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
   let w = 0;
-  while (w < words && (view[w] & 0x80808080) === 0) w++;
+  for (let word = view[w]; word !== undefined && (word & 0x80808080) === 0; word = view[w]) w++;
   return i + (w << 2);
 }
 
