@@ -24,6 +24,7 @@ import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, StreamConnectOptions } from "../transport/types.ts";
 import { StreamBinding } from "../stream/stream-binding.ts";
+import { Fifo } from "../util/fifo.ts";
 import { DetachedStream } from "./detached-stream.ts";
 import { STREAM_PEER_MAX_LENGTH, StreamPeer } from "./stream-peer.ts";
 
@@ -84,7 +85,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
   /** The stream plumbing: connect deadline, generation guard, inbound buffer and read flow. */
   private readonly io: StreamBinding;
   protected status = StreamPeerSocketStatus.STATUS_NONE;
-  private pendingReads: PendingRead[] = [];
+  private readonly pendingReads = new Fifo<PendingRead>();
   private writableWaiters: Waiter[] = [];
   private writableTimer: unknown = null;
   /** The promise connectToHost returned, while the connect is pending. */
@@ -443,7 +444,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
   }
 
   private servePendingReads(): void {
-    for (let read = this.pendingReads[0]; read !== undefined && this.received.length >= read.bytes; read = this.pendingReads[0]) {
+    for (let read = this.pendingReads.peek(); read !== undefined && this.received.length >= read.bytes; read = this.pendingReads.peek()) {
       this.pendingReads.shift();
       read.resolve(this.received.read(read.bytes));
     }
@@ -456,8 +457,8 @@ export abstract class StreamPeerSocket extends StreamPeer {
   }
 
   private rejectPendingReads(err: Error): void {
-    const reads = this.pendingReads;
-    this.pendingReads = [];
+    const reads = [...this.pendingReads];
+    this.pendingReads.clear();
     for (const r of reads) r.reject(err);
   }
 
