@@ -59,12 +59,14 @@ describe("StreamPeerTCP on the simulated network", () => {
     net.close();
   });
 
-  test("bind(port) connects from that port; a port in use and another host's address are refused, status NONE", async () => {
+  test("bind(port) opens the port at once (getLocalPort before connecting) and connects from it; a port in use is refused at bind, status NONE", async () => {
     const { net, client, server } = world(10);
     const srv = new TCPServer({ runtime: server });
     await srv.listen(7003);
     const bound = new StreamPeerTCP({ runtime: client });
-    assert.equal(bound.bind(40001, "10.0.0.1"), GodotError.OK);
+    await bound.bind(40001, "10.0.0.1");
+    assert.equal(bound.getLocalPort(), 40001, "bound before connecting");
+    assert.equal(bound.getStatus(), S.STATUS_NONE);
     await bound.connectToHost("10.0.0.2", 7003);
     assert.equal(bound.getLocalPort(), 40001);
     await net.runUntil(() => srv.isConnectionAvailable(), 1000);
@@ -72,18 +74,22 @@ describe("StreamPeerTCP on the simulated network", () => {
     assert.equal(seen.getConnectedHost(), "10.0.0.1");
     assert.equal(seen.getConnectedPort(), 40001, "the server sees the bound port");
 
+    const local = new TCPServer({ runtime: client }); // a port of the client host that is taken
+    await local.listen(40002);
     const busy = new StreamPeerTCP({ runtime: client });
-    assert.equal(busy.bind(40001), GodotError.OK);
-    await assert.rejects(busy.connectToHost("10.0.0.2", 7003), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
+    await assert.rejects(busy.bind(40002), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
+    local.stop();
     assert.equal(busy.getStatus(), S.STATUS_NONE);
+    assert.equal(busy.getLocalPort(), 0);
 
-    const foreign = new StreamPeerTCP({ runtime: client });
-    assert.equal(foreign.bind(0, "10.0.0.2"), GodotError.OK);
-    await assert.rejects(
-      foreign.connectToHost("10.0.0.2", 7003),
-      (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER && e.message.includes("10.0.0.2"),
-    );
-    assert.equal(foreign.getStatus(), S.STATUS_NONE);
+    // bind(0): the OS-chosen port is known before connecting, and the connect uses it.
+    const early = new StreamPeerTCP({ runtime: client });
+    await early.bind(0);
+    const chosen = early.getLocalPort();
+    assert.ok(chosen > 0);
+    await early.connectToHost("10.0.0.2", 7003);
+    assert.equal(early.getLocalPort(), chosen);
+    early.disconnectFromHost();
     // A bind serves one connect, as in Godot: the next one comes from an ephemeral port.
     bound.disconnectFromHost();
     await bound.connectToHost("10.0.0.2", 7003);
@@ -144,6 +150,48 @@ describe("StreamPeerTCP on the simulated network", () => {
     assert.deepEqual(await taken.getData(payload.length), payload);
     assert.equal(srv.takeConnection(), null);
     first.disconnectFromHost();
+    srv.stop();
+    net.close();
+  });
+});
+
+describe("StreamPeerTCP async typed reads (Godot's blocking get_32 and friends)", () => {
+  test("get32Async waits for bytes still on the wire; reads resolve in call order; a string waits for its prefix and body", async () => {
+    const { net, client, server } = world(30);
+    const srv = new TCPServer({ runtime: server });
+    await srv.listen(7010);
+    const c = new StreamPeerTCP({ runtime: client });
+    await c.connectToHost("10.0.0.2", 7010);
+    await net.runUntil(() => srv.isConnectionAvailable(), 1000);
+    const s = srv.takeConnection()!;
+    const got: unknown[] = [];
+    const reads = Promise.all([
+      s.get32Async().then((v) => got.push(v)),
+      s.getUtf8StringAsync().then((v) => got.push(v)),
+      s.getU16Async().then((v) => got.push(v)),
+    ]);
+    assert.throws(() => s.get32(), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_BUSY);
+    c.put32(-123456);
+    const body = new TextEncoder().encode("héllo"); // 6 bytes
+    c.putU32(body.length); // the string's prefix alone, then its body in two parts
+    await net.runFor(40);
+    assert.deepEqual(got, [-123456]);
+    c.putData(body.subarray(0, 2));
+    await net.runFor(40);
+    assert.deepEqual(got, [-123456], "a partial body is not read");
+    c.putData(body.subarray(2));
+    c.putU16(65535);
+    await net.runFor(40);
+    await reads;
+    assert.deepEqual(got, [-123456, "héllo", 65535]);
+    const waiting = s.waitAvailable(2);
+    waiting.catch(() => {}); // asserted below, after the close
+    c.putU8(1);
+    await net.runFor(40);
+    assert.equal(s.getAvailableBytes(), 1);
+    c.disconnectFromHost();
+    await net.runFor(40);
+    await assert.rejects(waiting, (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_FILE_EOF);
     srv.stop();
     net.close();
   });

@@ -172,9 +172,11 @@ describe("connect and listen outcomes on real sockets", () => {
     try {
       await server.listen(0, "127.0.0.1");
       const peer = new StreamPeerTCP();
-      assert.equal(peer.bind(0), GodotError.OK);
+      await peer.bind(0);
+      const chosen = peer.getLocalPort();
+      assert.ok(chosen > 0, "bind(0) reports the OS-chosen port before connecting");
       await peer.connectToHost("127.0.0.1", server.getLocalPort());
-      assert.ok(peer.getLocalPort() > 0);
+      assert.equal(peer.getLocalPort(), chosen);
       peer.disconnectFromHost();
 
       // A port that was free a moment ago (Listener.close() resolves once the port is released).
@@ -182,7 +184,8 @@ describe("connect and listen outcomes on real sockets", () => {
       const wanted = probe.port;
       await probe.close();
       const fixed = new StreamPeerTCP();
-      assert.equal(fixed.bind(wanted, "127.0.0.1"), GodotError.OK);
+      await fixed.bind(wanted, "127.0.0.1");
+      assert.equal(fixed.getLocalPort(), wanted);
       await fixed.connectToHost("127.0.0.1", server.getLocalPort());
       assert.equal(fixed.getStatus(), S.STATUS_CONNECTED);
       assert.equal(fixed.getLocalPort(), wanted);
@@ -198,11 +201,13 @@ describe("connect and listen outcomes on real sockets", () => {
       fixed.disconnectFromHost();
       seen.disconnectFromHost();
 
-      // The listening port is in use: the connect is refused at bind time, status back to NONE.
+      // The listening port is in use: bind itself fails, as in Godot, and the status stays NONE.
       const busy = new StreamPeerTCP();
-      assert.equal(busy.bind(server.getLocalPort(), "127.0.0.1"), GodotError.OK);
-      await assert.rejects(busy.connectToHost("127.0.0.1", server.getLocalPort()), isCode(GodotError.ERR_ALREADY_IN_USE));
+      await assert.rejects(busy.bind(server.getLocalPort(), "127.0.0.1"), isCode(GodotError.ERR_ALREADY_IN_USE));
       assert.equal(busy.getStatus(), S.STATUS_NONE);
+      // An address that is not this machine's (TEST-NET-1): bind fails, as Godot's does.
+      await assert.rejects(busy.bind(0, "192.0.2.1"), isCode(GodotError.ERR_INVALID_PARAMETER));
+      assert.equal(busy.getLocalPort(), 0);
     } finally {
       server.stop();
     }

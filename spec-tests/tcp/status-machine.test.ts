@@ -104,7 +104,7 @@ describe("StreamPeerTCP status machine", () => {
     await assert.rejects(peer.connectToHost("127.0.0.2", 1), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
     assert.equal(peer.getStatus(), S.STATUS_CONNECTED);
     assert.equal(peer.getConnectedHost(), "127.0.0.1");
-    assert.equal(peer.bind(0), GodotError.ERR_ALREADY_IN_USE);
+    await assert.rejects(peer.bind(0), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
   });
 
   test("bad arguments: RangeError for ports, TypeError for hosts, ERR_INVALID_PARAMETER for '*'", async () => {
@@ -113,9 +113,8 @@ describe("StreamPeerTCP status machine", () => {
     await assert.rejects(peer.connectToHost("127.0.0.1", 65536), RangeError);
     await assert.rejects(peer.connectToHost(7 as unknown as string, 80), TypeError);
     await assert.rejects(peer.connectToHost("*", 80), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
-    assert.throws(() => peer.bind(70000), RangeError);
-    assert.equal(peer.bind(0, "localhost"), GodotError.ERR_INVALID_PARAMETER);
-    assert.equal(peer.bind(0, "::1"), GodotError.OK);
+    await assert.rejects(peer.bind(70000), RangeError);
+    await assert.rejects(peer.bind(0, "localhost"), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
     assert.throws(() => new StreamPeerTCP({ connectTimeoutMs: 0 }), RangeError);
     assert.equal(peer.getStatus(), S.STATUS_NONE);
   });

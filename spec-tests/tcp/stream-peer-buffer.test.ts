@@ -195,10 +195,37 @@ describe("StreamPeer argument validation", () => {
     assert.throws(() => p.putData([1, 2] as unknown as Uint8Array), TypeError);
     assert.throws(() => p.getString(1.5), TypeError);
   });
-  test("putString refuses characters outside ASCII instead of mangling them", () => {
-    assert.throws(() => p.putString("café"), /U\+00E9 at index 3 is not ASCII/);
+  test("putString writes a space for each code point above U+007F and logs Godot's error, as Godot 4's String::ascii()", () => {
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args.join(" "));
+    try {
+      assert.equal(bytesOf((q) => q.putString("café")), "04 00 00 00 63 61 66 20");
+      // One code point outside the BMP is one space (Godot's String is UTF-32), not two.
+      assert.equal(bytesOf((q) => q.putString("a\u{1F600}b\u00FF")), "04 00 00 00 61 20 62 20");
+    } finally {
+      console.error = original;
+    }
+    assert.equal(logged.length, 2);
+    assert.match(logged[0]!, /^Unicode parsing error: Invalid unicode codepoint \(e9\), cannot represent as ASCII\/Latin-1$/);
+    assert.match(logged[1]!, /codepoint \(1f600\).*and 1 more/);
   });
   test("nothing was written by the failed calls", () => {
     assert.equal(p.getSize(), 0);
+  });
+});
+
+describe("StreamPeerBuffer async typed reads", () => {
+  test("resolve at once from the buffer, in order; a value past the end rejects like the synchronous read", async () => {
+    const p = new StreamPeerBuffer();
+    p.put32(-7);
+    p.putUtf8String("hé");
+    p.putDouble(1.5);
+    p.seek(0);
+    const [a, b, c] = await Promise.all([p.get32Async(), p.getUtf8StringAsync(), p.getDoubleAsync()]);
+    assert.deepEqual([a, b, c], [-7, "hé", 1.5]);
+    await p.waitAvailable(0);
+    await assert.rejects(p.getU16Async(), NetError);
+    await assert.rejects(p.waitAvailable(1), NetError);
   });
 });

@@ -18,7 +18,7 @@
  * The owner keeps its own protocol state and learns of stream events through the
  * handler (all guarded by the generation).
  */
-import type { Clock, Stream, StreamConnectOptions, StreamTransport } from "../transport/types.ts";
+import type { Clock, Stream } from "../transport/types.ts";
 import { ByteQueue } from "../util/byte-queue.ts";
 import { Fifo } from "../util/fifo.ts";
 
@@ -87,10 +87,11 @@ export class StreamBinding {
   }
 
   /**
-   * Start connecting; `timeoutMs` 0 means no deadline. Any previous stream or attempt is
-   * abandoned first. Exactly one of the handlers runs, unless the attempt is abandoned.
+   * Start connecting (`open` asks the runtime for the stream); `timeoutMs` 0 means no
+   * deadline. Any previous stream or attempt is abandoned first. Exactly one of the
+   * handlers runs, unless the attempt is abandoned.
    */
-  connect(streams: StreamTransport, target: StreamConnectOptions, timeoutMs: number, handlers: ConnectHandlers): void {
+  connect(open: () => Promise<Stream>, timeoutMs: number, handlers: ConnectHandlers): void {
     this.release();
     const generation = this.generation;
     this.connectHandlers = handlers;
@@ -103,7 +104,7 @@ export class StreamBinding {
     }
     let connecting: Promise<Stream>;
     try {
-      connecting = streams.connect(target);
+      connecting = open();
     } catch (err) {
       connecting = Promise.reject(err);
     }

@@ -64,6 +64,8 @@ function checkPositiveInt(value: number | undefined, name: string, fallback: num
 
 interface PendingRead {
   bytes: number;
+  /** waitAvailable: resolve (with nothing) once `bytes` are buffered, consuming none. */
+  peek: boolean;
   resolve: (data: Uint8Array) => void;
   reject: (err: Error) => void;
 }
@@ -193,6 +195,11 @@ export abstract class StreamPeerSocket extends StreamPeer {
     return new DetachedStream(stream, state);
   }
 
+  /** Subclass hook: ask the runtime for the connection (StreamPeerTCP first lets go of a bind reservation). */
+  protected openStream(target: StreamConnectOptions): Promise<Stream> {
+    return this.runtime.streams.connect(target);
+  }
+
   /** Subclass hook: forget per-connection details (peer address, path). */
   protected onDisconnected(): void {}
 
@@ -214,7 +221,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
     });
     // Poll-driven callers may never await this; a rejection they do not handle must not crash them.
     settled.catch(() => {});
-    this.io.connect(this.runtime.streams, target, this.connectTimeoutMs, {
+    this.io.connect(() => this.openStream(target), this.connectTimeoutMs, {
       connected: (stream) => {
         const problem = verify ? verify(stream) : null;
         if (problem) {
@@ -412,7 +419,30 @@ export abstract class StreamPeerSocket extends StreamPeer {
     }
     if (this.pendingReads.length === 0 && this.received.length >= bytes) return Promise.resolve(this.takeReceived(bytes));
     return new Promise<Uint8Array>((resolve, reject) => {
-      this.pendingReads.push({ bytes, resolve, reject });
+      this.pendingReads.push({ bytes, peek: false, resolve, reject });
+      this.servePendingReads();
+      this.updateReadFlow();
+    });
+  }
+
+  /**
+   * Resolve once `bytes` bytes are buffered, consuming nothing (for `await waitAvailable(4);
+   * get32()`, and the async typed reads). Rejects like getData: ERR_FILE_EOF /
+   * ERR_CONNECTION_ERROR when the stream ends first, FAILED when not connected or on
+   * disconnectFromHost. Served in order with getData.
+   */
+  override waitAvailable(bytes: number): Promise<void> {
+    try {
+      checkReadLength(bytes, "waitAvailable");
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) {
+      return Promise.reject(new NetError(GodotError.FAILED, `waitAvailable: not connected (${StreamPeerSocketStatus[this.status]})`));
+    }
+    if (this.pendingReads.length === 0 && this.received.length >= bytes) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.pendingReads.push({ bytes, peek: true, resolve: () => resolve(), reject });
       this.servePendingReads();
       this.updateReadFlow();
     });
@@ -446,7 +476,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
   private servePendingReads(): void {
     for (let read = this.pendingReads.peek(); read !== undefined && this.received.length >= read.bytes; read = this.pendingReads.peek()) {
       this.pendingReads.shift();
-      read.resolve(this.received.read(read.bytes));
+      read.resolve(read.peek ? EMPTY : this.received.read(read.bytes));
     }
     if (this.pendingReads.length > 0 && (this.remoteEnded || this.failure)) {
       const err = this.failure

@@ -11,7 +11,9 @@
  * Typed getters are synchronous and atomic: they read from bytes already
  * received and either consume the whole value or nothing, throwing a NetError
  * (ERR_BUSY while the value has not fully arrived) so callers can check
- * `getAvailableBytes()` in a game loop, or `await getData(n)` where Godot blocks.
+ * `getAvailableBytes()` in a game loop. Where Godot blocks, each has an async
+ * form that waits (`await tcp.get32Async()`, `await tcp.waitAvailable(n)`);
+ * async reads are served in the order they were made.
  */
 import { GodotError, NetError } from "../errors.ts";
 import { halfBitsFromNumber, numberFromHalfBits } from "./half-float.ts";
@@ -24,6 +26,9 @@ export const STREAM_PEER_MAX_LENGTH = 0x7fffffff;
 const I64_MIN = -(2n ** 63n);
 const I64_MAX = 2n ** 63n - 1n;
 const U64_MAX = 2n ** 64n - 1n;
+
+/** What Godot's String::ascii() writes for a code point above U+007F. */
+const ASCII_REPLACEMENT = 0x20;
 
 const utf8Decoder = new TextDecoder("utf-8");
 const utf8Encoder = new TextEncoder();
@@ -79,6 +84,8 @@ export abstract class StreamPeer {
   // Stream.write adapter copies, StreamPeerBuffer copies into its storage).
   private readonly scratch = new Uint8Array(8);
   private readonly scratchView = new DataView(this.scratch.buffer);
+  /** The async reads not finished yet: each starts when the one before it is done. */
+  private asyncReads: Promise<unknown> = Promise.resolve();
 
   setBigEndian(enable: boolean): void {
     this.bigEndian = enable;
@@ -114,6 +121,21 @@ export abstract class StreamPeer {
   /** Most bytes a typed read can ever wait for (the receive buffer bound). */
   protected maxTypedRead(): number {
     return STREAM_PEER_MAX_LENGTH;
+  }
+
+  /**
+   * Resolve once at least `bytes` bytes have arrived, consuming nothing. Rejects with a
+   * NetError when they never can (ERR_FILE_EOF / ERR_CONNECTION_ERROR when the stream
+   * ends first, FAILED when not connected). Here: at once, from what is buffered.
+   */
+  waitAvailable(bytes: number): Promise<void> {
+    try {
+      checkLength(bytes, "waitAvailable");
+      this.requireReceived(bytes, "waitAvailable");
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return Promise.resolve();
   }
 
   // ---- typed puts ----
@@ -189,23 +211,35 @@ export abstract class StreamPeer {
 
   /**
    * ASCII string: u32 byte length, then one byte per character, no terminator.
-   * Godot replaces characters above U+007F with a space and logs an error; here
-   * they throw a RangeError instead (use putUtf8String for text that is not ASCII).
+   * As Godot 4's String::ascii(): every code point above U+007F is written as a
+   * space (0x20) — one byte per code point, so a character outside the BMP is one
+   * space too — and an error is logged (once per call here, naming the first such
+   * code point and the count; Godot logs each). Use putUtf8String for other text.
    */
   putString(value: string): void {
     if (typeof value !== "string") throw new TypeError(`putString: value must be a string, got ${typeof value}`);
     const out = new Uint8Array(4 + value.length);
-    for (let i = 0; i < value.length; i++) {
-      const c = value.charCodeAt(i);
+    let n = 0;
+    let invalid = 0;
+    let firstInvalid = 0;
+    for (const ch of value) {
+      const c = ch.codePointAt(0) ?? 0;
       if (c > 0x7f) {
-        throw new RangeError(
-          `putString: character U+${c.toString(16).toUpperCase().padStart(4, "0")} at index ${i} is not ASCII (0..0x7F); use putUtf8String`,
-        );
+        if (invalid++ === 0) firstInvalid = c;
+        out[4 + n++] = ASCII_REPLACEMENT;
+      } else {
+        out[4 + n++] = c;
       }
-      out[4 + i] = c;
     }
-    this.writeLengthPrefix(out, value.length);
-    this.putBytes(out, "putString");
+    if (invalid > 0) {
+      console.error(
+        `Unicode parsing error: Invalid unicode codepoint (${firstInvalid.toString(16)}), cannot represent as ASCII/Latin-1` +
+          (invalid > 1 ? ` (and ${invalid - 1} more in this putString; each was written as a space)` : ""),
+      );
+    }
+    const bytes = out.subarray(0, 4 + n);
+    this.writeLengthPrefix(bytes, n);
+    this.putBytes(bytes, "putString");
   }
 
   /** UTF-8 string: u32 byte length, then the UTF-8 bytes, no terminator. Lone surrogates become U+FFFD. */
@@ -335,6 +369,83 @@ export abstract class StreamPeer {
       throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `getVarAsync: a ${length}-byte Variant is more than the receive buffer holds (${this.maxTypedRead()})`);
     }
     return decodeVarOrNull(await this.getData(length), allowObjects, options);
+  }
+
+  // ---- typed gets that wait (Godot's blocking forms) ----
+
+  get8Async(): Promise<number> {
+    return this.readWhenArrived(1, () => this.get8());
+  }
+  getU8Async(): Promise<number> {
+    return this.readWhenArrived(1, () => this.getU8());
+  }
+  get16Async(): Promise<number> {
+    return this.readWhenArrived(2, () => this.get16());
+  }
+  getU16Async(): Promise<number> {
+    return this.readWhenArrived(2, () => this.getU16());
+  }
+  get32Async(): Promise<number> {
+    return this.readWhenArrived(4, () => this.get32());
+  }
+  getU32Async(): Promise<number> {
+    return this.readWhenArrived(4, () => this.getU32());
+  }
+  get64Async(): Promise<bigint> {
+    return this.readWhenArrived(8, () => this.get64());
+  }
+  getU64Async(): Promise<bigint> {
+    return this.readWhenArrived(8, () => this.getU64());
+  }
+  getHalfAsync(): Promise<number> {
+    return this.readWhenArrived(2, () => this.getHalf());
+  }
+  getFloatAsync(): Promise<number> {
+    return this.readWhenArrived(4, () => this.getFloat());
+  }
+  getDoubleAsync(): Promise<number> {
+    return this.readWhenArrived(8, () => this.getDouble());
+  }
+  /** getString that waits for its bytes (and, for a negative `bytes`, its length prefix). */
+  getStringAsync(bytes = -1): Promise<string> {
+    return this.serialized(async () => this.getString(await this.waitForStringBody(bytes, "getStringAsync")));
+  }
+  /** getUtf8String that waits for its bytes (and, for a negative `bytes`, its length prefix). */
+  getUtf8StringAsync(bytes = -1): Promise<string> {
+    return this.serialized(async () => this.getUtf8String(await this.waitForStringBody(bytes, "getUtf8StringAsync")));
+  }
+
+  /** Wait until a string body is buffered; returns the `bytes` argument for the synchronous read. */
+  private async waitForStringBody(bytes: number, what: string): Promise<number> {
+    if (typeof bytes !== "number" || !Number.isInteger(bytes)) {
+      throw new TypeError(`${what}: bytes must be an integer (negative reads the u32 length prefix), got ${String(bytes)}`);
+    }
+    if (bytes >= 0) {
+      await this.waitAvailable(bytes);
+      return bytes;
+    }
+    await this.waitAvailable(4);
+    this.peekReceived(this.scratch, 4);
+    const length = this.scratchView.getUint32(0, !this.bigEndian);
+    if (length > STREAM_PEER_MAX_LENGTH || 4 + length > this.maxTypedRead()) {
+      throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `${what}: a ${length}-byte string is more than the receive buffer holds (${this.maxTypedRead()})`);
+    }
+    await this.waitAvailable(4 + length);
+    return -1;
+  }
+
+  private readWhenArrived<T>(n: number, read: () => T): Promise<T> {
+    return this.serialized(async () => {
+      await this.waitAvailable(n);
+      return read();
+    });
+  }
+
+  /** Run `op` after every async read made before it has finished (so reads keep their order). */
+  private serialized<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.asyncReads.then(op, op);
+    this.asyncReads = run.catch(() => undefined);
+    return run;
   }
 
   private readStringBody(bytes: number, what: string): Uint8Array {

@@ -5,7 +5,7 @@
  */
 import { GodotError, NetError } from "../errors.ts";
 import { checkAddressType, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "../transport/addresses.ts";
-import type { Stream } from "../transport/types.ts";
+import type { Listener, Stream, StreamConnectOptions } from "../transport/types.ts";
 import { StreamPeerSocket, type StreamPeerSocketOptions } from "./stream-peer-socket.ts";
 
 export type StreamPeerTCPOptions = StreamPeerSocketOptions;
@@ -15,6 +15,12 @@ export class StreamPeerTCP extends StreamPeerSocket {
   private peerPort = 0;
   private bindHost: string | null = null;
   private bindPort = 0;
+  /**
+   * What holds the bound port between bind() and connectToHost(): a listening socket that
+   * closes whatever connects to it (no runtime lets a program bind a TCP socket without
+   * connecting or listening), released right before the connect that uses the port.
+   */
+  private reservation: Listener | null = null;
 
   constructor(opts: StreamPeerTCPOptions = {}) {
     super(opts);
@@ -28,23 +34,43 @@ export class StreamPeerTCP extends StreamPeerSocket {
   }
 
   /**
-   * Choose the local address and port the next connectToHost connects from (Godot's bind;
-   * `host` "*" means any address, otherwise an IP literal). Port 0 lets the OS
-   * pick. Returns ERR_ALREADY_IN_USE when the peer is connecting or connected,
-   * ERR_INVALID_PARAMETER when `host` is not "*" or an IP address. The socket is
-   * bound when connectToHost runs: a port in use makes it reject with
-   * ERR_ALREADY_IN_USE, an address not on this machine with ERR_INVALID_PARAMETER
-   * (status back to NONE either way, as after a failed bind in Godot).
+   * Godot's bind: open the socket on `host` ("*" = any address, otherwise an IP literal)
+   * and `port` (0 = the OS picks) now, so getLocalPort() tells the port before
+   * connecting (the NAT punch-through flow); the next connectToHost connects from it.
+   * Async because opening a socket is. Rejects with NetError: ERR_ALREADY_IN_USE when
+   * the peer is connecting/connected or the port is taken, ERR_INVALID_PARAMETER when
+   * `host` is not "*" or an IP of this machine; RangeError/TypeError for bad arguments.
+   * A second bind replaces the first; disconnectFromHost() releases it.
    */
-  bind(port: number, host = "*"): GodotError {
+  async bind(port: number, host = "*"): Promise<void> {
     checkPort(port, "bind: port", 0);
     checkAddressType(host, "bind: host");
-    if (this.status !== StreamPeerTCP.Status.STATUS_NONE || this.stream) return GodotError.ERR_ALREADY_IN_USE;
+    if (this.status !== StreamPeerTCP.Status.STATUS_NONE || this.stream) {
+      throw new NetError(GodotError.ERR_ALREADY_IN_USE, "bind: the peer is connecting or connected");
+    }
     // Godot's bind takes an IPAddress: "*" or a literal, never a name.
-    if (!isWildcardAll(host) && ipFamily(host) === 0) return GodotError.ERR_INVALID_PARAMETER;
+    if (!isWildcardAll(host) && ipFamily(host) === 0) {
+      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `bind: host must be "*" or an IP address, got "${host}"`);
+    }
+    this.releaseBind();
+    const listener = await this.runtime.streams.listen({ host: isWildcardAll(host) ? "*" : host, port }, (intruder) => intruder.close());
+    if (this.status !== StreamPeerTCP.Status.STATUS_NONE || this.reservation !== null) {
+      // A connect or another bind started while this one was opening: it wins.
+      void listener.close().catch(() => undefined);
+      throw new NetError(GodotError.ERR_ALREADY_IN_USE, "bind: the peer started connecting (or was bound again) while binding");
+    }
+    this.reservation = listener;
     this.bindHost = host;
-    this.bindPort = port;
-    return GodotError.OK;
+    this.bindPort = listener.port;
+  }
+
+  /** Forget the bind and close what holds its port. */
+  private releaseBind(): Promise<void> {
+    const reservation = this.reservation;
+    this.reservation = null;
+    this.bindHost = null;
+    this.bindPort = 0;
+    return reservation ? reservation.close().catch(() => undefined) : Promise.resolve();
   }
 
   /**
@@ -74,6 +100,7 @@ export class StreamPeerTCP extends StreamPeerSocket {
     const bindPort = this.bindPort;
     if (this.status === StreamPeerTCP.Status.STATUS_NONE) {
       // As in Godot, where the bound socket is the one the connect uses up: the next connect is unbound again.
+      this.releasing = this.reservation ? this.releaseBind() : null;
       this.bindHost = null;
       this.bindPort = 0;
     }
@@ -89,6 +116,15 @@ export class StreamPeerTCP extends StreamPeerSocket {
         `connectToHost: bind(${bindPort}, "${bindHost}") could not be honoured by the ${this.runtime.name} adapter (connected from ${formatEndpoint(stream.localAddress, stream.localPort)})`,
       );
     });
+  }
+
+  /** The port is free once the reservation has closed; only then may the connect take it (null: nothing to wait for). */
+  private releasing: Promise<void> | null = null;
+
+  protected override openStream(target: StreamConnectOptions): Promise<Stream> {
+    const releasing = this.releasing;
+    this.releasing = null;
+    return releasing ? releasing.then(() => super.openStream(target)) : super.openStream(target);
   }
 
   protected override attach(stream: Stream): void {
@@ -108,9 +144,9 @@ export class StreamPeerTCP extends StreamPeerSocket {
     return this.peerPort;
   }
 
-  /** The local port of the connection (0 when there is none). */
+  /** The local port of the connection, or the bound port before connecting (0 when there is neither). */
   getLocalPort(): number {
-    return this.stream?.localPort ?? 0;
+    return this.stream?.localPort ?? this.reservation?.port ?? 0;
   }
 
   /** Disable Nagle's algorithm (true) for lower latency with small writes. Applied once connected. */
@@ -125,5 +161,7 @@ export class StreamPeerTCP extends StreamPeerSocket {
   protected override onDisconnected(): void {
     this.peerHost = "";
     this.peerPort = 0;
+    // Godot's disconnect_from_host closes the socket, a bound one included.
+    if (this.reservation !== null) void this.releaseBind();
   }
 }

@@ -267,7 +267,7 @@ export class WebSocketPeer extends EventTarget {
     const conn = this.makeConnection(ConnectionRole.CLIENT, target.hostHeader, target.resource);
     const started = this.clock.now();
     // The handshake deadline also covers the TCP/TLS connect.
-    this.io.connect(this.runtime.streams, connectOpts, this._handshakeTimeout * 1000, {
+    this.io.connect(() => this.runtime.streams.connect(connectOpts), this._handshakeTimeout * 1000, {
       connected: (stream) => {
         if (this.conn !== conn || conn.state !== WebSocketState.STATE_CONNECTING) {
           stream.close();
