@@ -3,7 +3,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { StreamPeerBuffer } from "../../src/tcp/index.ts";
+import { StreamPeerBuffer, StreamPeerTCP, TCPServer } from "../../src/tcp/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { PacketPeerVariants } from "../../src/core/packet-peer.ts";
 import { StringName, Vector2, varToBytes, varToBytesWithObjects, GodotObject } from "../../src/variant/index.ts";
 import { hex } from "./support.ts";
@@ -46,6 +47,36 @@ describe("StreamPeer.putVar / getVar", () => {
     assert.deepEqual(await spb.getVarAsync(false, { protocol: "godot3" }), [1, 2, 3]);
     assert.equal(spb.getVar(), null);
     assert.equal(spb.getVar(), 7);
+  });
+
+  test("getVarAsync over TCP (simulated network) waits for a Variant sent in pieces, in call order with the other async reads", async () => {
+    const net = new MemoryNetwork({ seed: 12 });
+    net.setLink("10.0.0.1", "10.0.0.2", { latencyMs: 20 });
+    const server = new TCPServer({ runtime: net.createRuntime("10.0.0.2") });
+    await server.listen(7100);
+    const client = new StreamPeerTCP({ runtime: net.createRuntime("10.0.0.1") });
+    await client.connectToHost("10.0.0.2", 7100);
+    await net.runUntil(() => server.isConnectionAvailable(), 1000);
+    const peer = server.takeConnection()!;
+    peer.bigEndian = client.bigEndian = true;
+    const value = { pos: new Vector2(1, 2), list: [1, "two", 3.5] };
+    const wire = new StreamPeerBuffer();
+    wire.bigEndian = true;
+    wire.putVar(value);
+    wire.put32(-7);
+    const bytes = wire.getDataArray();
+    const gotVar = peer.getVarAsync();
+    const got32 = peer.get32Async();
+    for (let i = 0; i < bytes.length; i += 5) {
+      client.putData(bytes.subarray(i, i + 5));
+      await net.runFor(10);
+    }
+    await net.runFor(50);
+    assert.deepEqual(await gotVar, value);
+    assert.equal(await got32, -7);
+    client.disconnectFromHost();
+    server.stop();
+    net.close();
   });
 
   test("whole objects need fullObjects to send and allowObjects to receive", () => {

@@ -360,15 +360,19 @@ export abstract class StreamPeer {
     return decodeVarOrNull(this.takeReceived(length), allowObjects, options);
   }
 
-  /** getVar that waits for the bytes, where Godot's get_var blocks. A prefix above the receive buffer bound rejects with ERR_OUT_OF_MEMORY. */
-  async getVarAsync(allowObjects = false, options?: VariantOptions): Promise<Variant> {
-    const prefix = await this.getData(4);
-    const length = new DataView(prefix.buffer, prefix.byteOffset, 4).getUint32(0, !this.bigEndian);
-    if (length > STREAM_PEER_MAX_LENGTH) return null;
-    if (length > this.maxTypedRead()) {
-      throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `getVarAsync: a ${length}-byte Variant is more than the receive buffer holds (${this.maxTypedRead()})`);
-    }
-    return decodeVarOrNull(await this.getData(length), allowObjects, options);
+  /**
+   * getVar that waits for the whole Variant, where Godot's get_var blocks; in call
+   * order with the other async reads. A length above the receive buffer bound
+   * rejects with ERR_OUT_OF_MEMORY.
+   */
+  getVarAsync(allowObjects = false, options?: VariantOptions): Promise<Variant> {
+    return this.serialized(async () => {
+      await this.waitAvailable(4);
+      this.peekReceived(this.scratch, 4);
+      // A prefix that is negative as Godot's int32 is answered at once (null), as getVar does.
+      if (this.scratchView.getUint32(0, !this.bigEndian) <= STREAM_PEER_MAX_LENGTH) await this.waitForStringBody(-1, "getVarAsync");
+      return this.getVar(allowObjects, options);
+    });
   }
 
   // ---- typed gets that wait (Godot's blocking forms) ----
