@@ -33,10 +33,16 @@ describe("WebSocketPeer.acceptStream(StreamPeerTCP)", () => {
       await sleep(20);
       const tcp = await takeTcp(tcpServer);
       assert.equal(tcp.getStatus(), StreamPeerSocketStatus.STATUS_CONNECTED);
+      const tcpPort = tcp.getConnectedPort();
       assert.equal(serverPeer.acceptStream(tcp), GodotError.OK);
-      assert.equal(tcp.getStatus(), StreamPeerSocketStatus.STATUS_NONE, "the TCP peer gave its connection away");
+      // Godot's state: the StreamPeerTCP stays CONNECTED (the WebSocketPeer holds a reference to it) ...
+      assert.equal(tcp.getStatus(), StreamPeerSocketStatus.STATUS_CONNECTED, "the TCP peer stays CONNECTED while the WebSocket uses it");
+      assert.equal(tcp.getConnectedPort(), tcpPort);
+      assert.equal(tcp.getAvailableBytes(), 0, "the WebSocket, not the TCP peer, reads the connection");
+      assert.equal(tcp.putData(new Uint8Array([1])), GodotError.FAILED, "nor does it write to it");
       await pollUntil([client, serverPeer], () => client.getReadyState() === WebSocketState.STATE_OPEN && serverPeer.getReadyState() === WebSocketState.STATE_OPEN, 5000, "both OPEN");
       assert.equal(serverPeer.getRequestResource(), "/game");
+      assert.equal(serverPeer.getRequestedUrl(), `ws://127.0.0.1:${tcpServer.getLocalPort()}/game`, "Godot's requested URL: ws:// + Host + path");
 
       client.sendText("hello from the client");
       const a = await nextPacket(serverPeer);
@@ -51,6 +57,8 @@ describe("WebSocketPeer.acceptStream(StreamPeerTCP)", () => {
       await pollUntil([client, serverPeer], () => client.getReadyState() === WebSocketState.STATE_CLOSED && serverPeer.getReadyState() === WebSocketState.STATE_CLOSED, 5000, "both CLOSED");
       assert.equal(serverPeer.getCloseCode(), 4000);
       assert.equal(serverPeer.getCloseReason(), "bye");
+      // ... and goes to NONE once the WebSocketPeer has closed the connection.
+      await pollUntil([serverPeer], () => tcp.getStatus() === StreamPeerSocketStatus.STATUS_NONE, 5000, "the TCP peer to be NONE");
     } finally {
       client.close(-1);
       serverPeer.close(-1);
@@ -84,9 +92,9 @@ describe("WebSocketPeer.acceptStream(StreamPeerTCP)", () => {
     }
   });
 
-  test("a StreamPeerTCP that is not connected is refused with NetError(FAILED), and the WebSocketPeer stays CLOSED", () => {
+  test("a StreamPeerTCP that is not connected is refused with FAILED, and the WebSocketPeer stays CLOSED", () => {
     const peer = new WebSocketPeer();
-    assert.throws(() => peer.acceptStream(new StreamPeerTCP()), (e: unknown) => e instanceof NetError && e.code === GodotError.FAILED);
+    assert.equal(peer.acceptStream(new StreamPeerTCP()), GodotError.FAILED);
     assert.equal(peer.getReadyState(), WebSocketState.STATE_CLOSED);
   });
 });

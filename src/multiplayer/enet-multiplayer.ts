@@ -19,7 +19,7 @@ import { ENetConnection } from "../enet/connection.ts";
 import { EventType, PacketFlags, PeerState } from "../enet/enums.ts";
 import type { ENetPacketPeer } from "../enet/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
-import { checkBool, checkInt } from "../util/args.ts";
+import { checkBool, checkBytes, checkInt } from "../util/args.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions } from "../transport/types.ts";
@@ -486,31 +486,30 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
 
   // ---- sending ----
 
-  putPacket(packet: Uint8Array): void {
-    if (!(packet instanceof Uint8Array)) throw new TypeError("packet must be a Uint8Array");
-    if (this.mode === Mode.NONE) throw new NetError(GodotError.ERR_UNCONFIGURED, "putPacket: the multiplayer instance isn't active");
-    if (this.status !== ConnectionStatus.CONNECTION_CONNECTED) {
-      throw new NetError(GodotError.ERR_UNCONFIGURED, "putPacket: the multiplayer instance isn't connected yet");
-    }
-    if (packet.length > this.getMaxPacketSize()) throw new RangeError(`packet must be at most ${this.getMaxPacketSize()} bytes, got ${packet.length}`);
+  /**
+   * Send to the target: OK, ERR_UNCONFIGURED when inactive or not connected yet,
+   * ERR_INVALID_PARAMETER for an unknown target (or one without a direct link), or the
+   * ENet peer's failure. Throws for a packet above getMaxPacketSize() or a transferChannel
+   * the connection lacks (the caller's mistake).
+   */
+  putPacket(packet: Uint8Array): GodotError {
+    checkBytes(packet, "packet", this.getMaxPacketSize());
+    if (this.mode === Mode.NONE || this.status !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.ERR_UNCONFIGURED;
     const target = this.targetPeer;
-    if (target !== 0 && !this.peers.has(Math.abs(target))) {
-      throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: invalid target peer ${target}`);
-    }
     // (Checked before framing: a Godot 3 client may address clients it only knows of.)
+    if (target !== 0 && !this.peers.has(Math.abs(target))) return GodotError.ERR_INVALID_PARAMETER;
     const { channel, flags } = this.protocol === "godot4" ? this.godot4Route() : this.godot3Route();
     const bytes = this.protocol === "godot3" ? encodeGodot3EnetPacket(this.uniqueId, target, packet) : packet;
-    if (this.mode === Mode.CLIENT) {
-      const server = this.peers.get(1);
-      if (!server) throw new NetError(GodotError.ERR_BUG, "putPacket: no server peer");
-      this.sendChecked(server, channel, bytes, flags);
-    } else if (target > 0) {
-      this.sendChecked(this.directLink(target), channel, bytes, flags);
+    let result: GodotError = GodotError.OK;
+    if (this.mode === Mode.CLIENT || target > 0) {
+      const to = this.directLink(this.mode === Mode.CLIENT ? 1 : target);
+      result = to ? this.sendChecked(to, channel, bytes, flags) : GodotError.ERR_INVALID_PARAMETER;
     } else {
       // Broadcast: a peer that connected with fewer channels (its choice) is skipped and counted.
       this.forEachBroadcastLink(target, (peer) => this.sendRaw(peer, channel, bytes, flags));
     }
     this.flushHosts();
+    return result;
   }
 
   private godot4Route(): { channel: number; flags: number } {
@@ -548,20 +547,27 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   }
 
   /** Send for the user: a channel the connection lacks is the caller's error. */
-  private sendChecked(peer: ENetPacketPeer, channel: number, bytes: Uint8Array, flags: number): void {
+  private sendChecked(peer: ENetPacketPeer, channel: number, bytes: Uint8Array, flags: number): GodotError {
     const have = peer.getChannels();
     if (channel >= have) {
       throw new RangeError(`transferChannel ${this.transferChannel} needs ENet channel ${channel}, but the connection has ${have} channels`);
     }
-    peer.send(channel, bytes, flags);
+    try {
+      // (Whether ENetPacketPeer.send returns its error or throws it, it ends up here as a code.)
+      const result: unknown = peer.send(channel, bytes, flags);
+      return typeof result === "number" ? (result as GodotError) : GodotError.OK;
+    } catch (err) {
+      if (err instanceof NetError) return err.code;
+      throw err;
+    }
   }
 
   /** Send on behalf of the network (relay, system messages): failures are counted, never thrown. */
   private sendRaw(peer: ENetPacketPeer, channel: number, bytes: Uint8Array, flags: number): void {
     try {
       if (channel < peer.getChannels()) {
-        peer.send(channel, bytes, flags);
-        return;
+        const result: unknown = peer.send(channel, bytes, flags);
+        if (result === undefined || result === GodotError.OK) return;
       }
     } catch {
       // fall through to the count

@@ -120,6 +120,7 @@ export function parseProtocol(opts: MultiplayerProtocolOptions | undefined): Mul
 }
 
 const INT32_MAX = 0x7fffffff;
+const EMPTY_PACKET = new Uint8Array(0);
 
 /**
  * `Link` is the transport's handle of one directly connected peer (an ENetPacketPeer, a
@@ -144,6 +145,7 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
   protected targetPeer = TARGET_PEER_BROADCAST;
   protected readonly incoming = new IncomingPacketQueue();
   protected drops: MultiplayerDropCounters = zeroCounters();
+  private packetError = GodotError.OK;
   /** Peers by ID: a client has the server as 1 (and, in Godot 3, the other clients as null). */
   protected readonly peers = new Map<number, Link | null>();
 
@@ -226,16 +228,28 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
     return this.incoming.count;
   }
 
-  /** Pop the oldest received packet. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
+  /**
+   * Pop the oldest received packet. As in Godot, an empty Uint8Array when none is queued
+   * (getPacketError() is then ERR_UNAVAILABLE); check getAvailablePacketCount() first.
+   */
   getPacket(): Uint8Array {
     const p = this.incoming.shift();
-    if (p === null) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
+    if (p === null) {
+      this.packetError = GodotError.ERR_UNAVAILABLE;
+      return EMPTY_PACKET;
+    }
+    this.packetError = GodotError.OK;
     return p.data;
   }
 
-  /** ID of the peer that sent the packet getPacket() returns next; 0 when none is queued (Godot logs an error and returns 1). */
+  /** The result of the last getPacket(): OK or ERR_UNAVAILABLE. */
+  getPacketError(): GodotError {
+    return this.packetError;
+  }
+
+  /** ID of the peer that sent the packet getPacket() returns next; 1 when none is queued (Godot 4's value). */
   getPacketPeer(): number {
-    return this.incoming.peek()?.from ?? 0;
+    return this.incoming.peek()?.from ?? TARGET_PEER_SERVER;
   }
 
   /** User channel of the next packet (0 = a default channel); 0 when none is queued. */
@@ -301,11 +315,9 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
     return link;
   }
 
-  /** The direct link putPacket() sends to for target `id` > 0. */
-  protected directLink(id: number): Link {
-    const link = this.peers.get(id);
-    if (!link) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: peer ${id} is unknown or has no direct connection`);
-    return link;
+  /** The direct link putPacket() sends to for target `id` > 0; null when there is none (ERR_INVALID_PARAMETER). */
+  protected directLink(id: number): Link | null {
+    return this.peers.get(id) ?? null;
   }
 
   /** Every direct link a broadcast to `target` (0 everyone, -N everyone but N) reaches. */
@@ -427,6 +439,10 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
   abstract getUniqueId(): number;
   abstract isServer(): boolean;
   abstract isServerRelaySupported(): boolean;
-  /** Send to the current target with the current transfer mode and channel. */
-  abstract putPacket(packet: Uint8Array): void;
+  /**
+   * Send to the current target with the current transfer mode and channel. OK, or Godot's
+   * failure code: ERR_UNCONFIGURED (not connected), ERR_INVALID_PARAMETER (unknown target),
+   * the transport's (FAILED, ERR_OUT_OF_MEMORY, ...). A bad argument throws.
+   */
+  abstract putPacket(packet: Uint8Array): GodotError;
 }

@@ -15,7 +15,7 @@
  * this class binds it to WebSocketPeers and the ID handshake.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { checkInt } from "../util/args.ts";
+import { checkBool, checkBytes, checkInt } from "../util/args.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "../websocket/connection-core.ts";
@@ -70,6 +70,8 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
   private starting = false;
   private uniqueId = 0;
   private listener: Listener | null = null;
+  /** The server listens with TLS (accepted peers report wss:// URLs). */
+  private secure = false;
   /** Bumped on every create/close so a listener of an old session drops its streams. */
   private session = 0;
   private readonly pending = new Map<number, PendingPeer>();
@@ -190,6 +192,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     }
     this.begin(protocol);
     this.listener = listener;
+    this.secure = tlsOptions !== undefined;
     this.server = true;
     this.uniqueId = 1;
     this.status = ConnectionStatus.CONNECTION_CONNECTED;
@@ -233,6 +236,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     while (this.pending.has(id) || this.peers.has(id)) id = this.generateUniqueId();
     const ws = this.makePeer();
     this.pending.set(id, { ws, since: this.clock.now() });
+    ws.secureTransport = this.secure;
     ws.acceptStream(stream);
   }
 
@@ -348,17 +352,15 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
 
   /** A pending peer is open: give it its ID. False when that failed (the peer is dropped). */
   private welcome(id: number, ws: WebSocketPeer): boolean {
-    try {
-      if (this.protocol === "godot4") {
-        const msg = new Uint8Array(4);
-        new DataView(msg.buffer).setInt32(0, id, true);
-        ws.send(msg);
-      } else {
-        ws.send(encodeGodot3WsSys(GODOT3_WS_SYS_ID, id));
-        ws.send(encodeGodot3WsSys(GODOT3_WS_SYS_ADD, 1));
-      }
-    } catch {
-      this.drops.sendFailed++;
+    let sent: boolean;
+    if (this.protocol === "godot4") {
+      const msg = new Uint8Array(4);
+      new DataView(msg.buffer).setInt32(0, id, true);
+      sent = this.sendTo(ws, msg);
+    } else {
+      sent = this.sendTo(ws, encodeGodot3WsSys(GODOT3_WS_SYS_ID, id)) && this.sendTo(ws, encodeGodot3WsSys(GODOT3_WS_SYS_ADD, 1));
+    }
+    if (!sent) {
       this.retire(ws);
       return false;
     }
@@ -477,37 +479,33 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
 
   // ---- sending ----
 
-  putPacket(packet: Uint8Array): void {
-    if (!(packet instanceof Uint8Array)) throw new TypeError("packet must be a Uint8Array");
-    if (this.status !== ConnectionStatus.CONNECTION_CONNECTED) {
-      throw new NetError(GodotError.ERR_UNCONFIGURED, "putPacket: the multiplayer instance isn't connected");
-    }
+  /**
+   * Send to the target: OK, ERR_UNCONFIGURED when not connected, ERR_INVALID_PARAMETER for
+   * an unknown target, or the WebSocketPeer's failure (FAILED, ERR_OUT_OF_MEMORY). A
+   * broadcast that a peer refuses (full, closing) is counted in sendFailed, as Godot skips it.
+   */
+  putPacket(packet: Uint8Array): GodotError {
+    checkBytes(packet, "packet");
+    if (this.status !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.ERR_UNCONFIGURED;
     const target = this.targetPeer;
     const bytes = this.protocol === "godot3" ? encodeGodot3WsMessage(GODOT3_WS_SYS_NONE, this.uniqueId, target, packet) : packet;
     if (!this.server) {
-      if (this.protocol === "godot3" && target !== 0 && !this.peers.has(Math.abs(target))) {
-        throw new NetError(GodotError.ERR_INVALID_PARAMETER, `putPacket: invalid target peer ${target}`);
-      }
-      const server = this.peers.get(1);
-      if (!server) throw new NetError(GodotError.ERR_BUG, "putPacket: no server peer");
-      server.send(bytes);
-      return;
+      if (this.protocol === "godot3" && target !== 0 && !this.peers.has(Math.abs(target))) return GodotError.ERR_INVALID_PARAMETER;
+      return this.directLink(1)?.send(bytes) ?? GodotError.ERR_BUG;
     }
     if (target > 0) {
-      if (target === 1 && this.protocol === "godot3") return; // Godot 3 servers do not send to themselves
-      this.directLink(target).send(bytes);
-      return;
+      if (target === 1 && this.protocol === "godot3") return GodotError.OK; // Godot 3 servers do not send to themselves
+      return this.directLink(target)?.send(bytes) ?? GodotError.ERR_INVALID_PARAMETER;
     }
     this.forEachBroadcastLink(target, (ws) => this.sendTo(ws, bytes));
+    return GodotError.OK;
   }
 
   /** Send on behalf of the network or to many peers: a full or closed peer is counted, not thrown. */
-  private sendTo(ws: WebSocketPeer, bytes: Uint8Array): void {
-    try {
-      ws.send(bytes);
-    } catch {
-      this.drops.sendFailed++;
-    }
+  private sendTo(ws: WebSocketPeer, bytes: Uint8Array): boolean {
+    if (ws.send(bytes) === GodotError.OK) return true;
+    this.drops.sendFailed++;
+    return false;
   }
 
   // ---- ending ----

@@ -1,8 +1,9 @@
 /**
- * A connection handed from a StreamPeerSocket to another protocol object
- * (Godot's `WebSocketPeer.accept_stream(tcp_peer)`). Bytes the socket had already
- * received but nobody read, and an end or close that already happened, are
- * replayed to the new owner's callbacks before anything newer.
+ * A connection lent by a StreamPeerSocket to another protocol object (Godot's
+ * `WebSocketPeer.accept_stream(tcp_peer)`). Bytes the socket had already received
+ * but nobody read, and an end or close that already happened, are replayed to the
+ * new owner's callbacks before anything newer. `onReturn` runs once, when the
+ * borrower closes it or it closes by itself, so the lender can go to NONE.
  */
 import type { Stream } from "../transport/types.ts";
 
@@ -23,12 +24,23 @@ export class DetachedStream implements Stream {
   private endCb: (() => void) | undefined;
   private closeCb: ((error?: Error) => void) | undefined;
   private replayScheduled = false;
+  private returned = false;
 
-  constructor(private readonly inner: Stream, state: DetachedState) {
+  constructor(
+    private readonly inner: Stream,
+    state: DetachedState,
+    private readonly onReturn: () => void = () => {},
+  ) {
     this.unread = state.unread;
     this.ended = state.ended;
     this.closed = state.closed;
     this.failure = state.failure;
+  }
+
+  private giveBack(): void {
+    if (this.returned) return;
+    this.returned = true;
+    this.onReturn();
   }
 
   get remoteAddress(): string {
@@ -59,7 +71,10 @@ export class DetachedStream implements Stream {
   }
   onClose(cb: (error?: Error) => void): void {
     this.closeCb = cb;
-    this.inner.onClose(cb);
+    this.inner.onClose((error) => {
+      cb(error);
+      this.giveBack();
+    });
     this.scheduleReplay();
   }
   onDrain(cb: () => void): void {
@@ -83,6 +98,7 @@ export class DetachedStream implements Stream {
   close(): void {
     this.unread = null;
     this.inner.close();
+    this.giveBack();
   }
   setNoDelay(enabled: boolean): void {
     this.inner.setNoDelay(enabled);
@@ -113,6 +129,7 @@ export class DetachedStream implements Stream {
     if (this.closed && this.closeCb) {
       this.closed = false;
       this.closeCb(this.failure ?? undefined);
+      this.giveBack();
     }
   }
 }

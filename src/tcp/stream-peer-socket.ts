@@ -86,6 +86,8 @@ export abstract class StreamPeerSocket extends StreamPeer {
 
   /** The stream plumbing: connect deadline, generation guard, inbound buffer and read flow. */
   private readonly io: StreamBinding;
+  /** The connection while lent to another owner (WebSocketPeer.acceptStream). */
+  private lent: DetachedStream | null = null;
   protected status = StreamPeerSocketStatus.STATUS_NONE;
   private readonly pendingReads = new Fifo<PendingRead>();
   private writableWaiters: Waiter[] = [];
@@ -116,9 +118,9 @@ export abstract class StreamPeerSocket extends StreamPeer {
     });
   }
 
-  /** The connected stream, null when there is none. */
+  /** The connected stream (also while lent), null when there is none. */
   protected get stream(): Stream | null {
-    return this.io.stream;
+    return this.io.stream ?? this.lent;
   }
 
   /** Received bytes not read yet. */
@@ -151,7 +153,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
       // The binding's handler moves the peer to ERROR when the deadline has passed.
       return this.io.checkConnectDeadline(this.clock.now()) ? GodotError.ERR_CONNECTION_ERROR : GodotError.OK;
     }
-    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) return GodotError.OK;
+    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED || this.lent) return GodotError.OK;
     if (this.failure) {
       this.disconnectFromHost();
       this.status = StreamPeerSocketStatus.STATUS_ERROR;
@@ -163,6 +165,9 @@ export abstract class StreamPeerSocket extends StreamPeer {
 
   /** Close the connection (or abandon a pending connect) and return to NONE. Pending reads reject. */
   disconnectFromHost(): void {
+    const lent = this.lent;
+    this.lent = null;
+    lent?.close(); // closes the connection under its borrower
     this.io.release();
     const settle = this.connectSettle;
     this.connectSettle = null;
@@ -174,15 +179,18 @@ export abstract class StreamPeerSocket extends StreamPeer {
   }
 
   /**
-   * Hand the open connection to another protocol object, as Godot's
-   * `WebSocketPeer.accept_stream(tcp_peer)` does: returns the underlying Stream
-   * (bytes received but not yet read come first) and leaves this peer at NONE
-   * without closing the connection. NetError(FAILED) when not connected.
+   * Lend the open connection to another protocol object, as Godot's
+   * `WebSocketPeer.accept_stream(tcp_peer)` does: returns the Stream (bytes received
+   * but not yet read come first). This peer stays CONNECTED, with its addresses and
+   * ports, but reads and writes nothing while lent (FAILED / nothing available); it
+   * goes to NONE when the borrower closes the connection or the connection ends, and
+   * disconnectFromHost() closes it under the borrower, as in Godot. NetError(FAILED)
+   * when not connected or already lent.
    */
-  detachStream(): Stream {
-    const stream = this.stream;
+  lendStream(): Stream {
+    const stream = this.io.stream;
     if (stream === null || this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) {
-      throw new NetError(GodotError.FAILED, `detachStream: the peer is ${StreamPeerSocketStatus[this.status]}, not connected`);
+      throw new NetError(GodotError.FAILED, `lendStream: the peer is ${StreamPeerSocketStatus[this.status]}${this.lent ? " (lent)" : ""}, not connected`);
     }
     const state = {
       unread: this.received.length > 0 ? this.received.read(this.received.length) : null,
@@ -190,9 +198,18 @@ export abstract class StreamPeerSocket extends StreamPeer {
       closed: this.io.closed,
       failure: this.failure,
     };
-    this.io.detach(); // so disconnectFromHost() below forgets it without closing it (resumed if paused)
+    this.io.detach(); // forget it without closing it (resumed if paused)
+    this.io.release(); // and forget what was buffered for it
+    const lent: DetachedStream = new DetachedStream(stream, state, () => this.returned(lent));
+    this.lent = lent;
+    return lent;
+  }
+
+  /** The borrower closed the lent connection, or it ended: NONE, as Godot's disconnect_from_host from the WebSocketPeer. */
+  private returned(lent: DetachedStream): void {
+    if (this.lent !== lent) return;
+    this.lent = null;
     this.disconnectFromHost();
-    return new DetachedStream(stream, state);
   }
 
   /** Subclass hook: ask the runtime for the connection (StreamPeerTCP first lets go of a bind reservation). */
@@ -367,8 +384,8 @@ export abstract class StreamPeerSocket extends StreamPeer {
   }
 
   private writableStream(): Stream | null {
-    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED || !this.stream || this.failure) return null;
-    return this.stream;
+    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED || !this.io.stream || this.failure) return null;
+    return this.io.stream;
   }
 
   // ---- reading ----

@@ -340,7 +340,8 @@ export class WebSocketConnectionCore {
   private sendClose(code: number, reason: Uint8Array): void {
     this.closeSent = true;
     let payload = EMPTY;
-    if (code >= 0) {
+    // Code 0 sends a close frame without a status code (and so without a reason), as wslay does.
+    if (code > 0) {
       const n = Math.min(reason.length, MAX_CLOSE_REASON_BYTES);
       payload = new Uint8Array(2 + n);
       payload[0] = code >>> 8;

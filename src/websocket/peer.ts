@@ -13,10 +13,11 @@
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
-import { MAX_CLOSE_REASON_BYTES, isValidCloseCode } from "./close-codes.ts";
+import { MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
 import { ConnectionRole, type RandomFill, StreamShutdown, WebSocketConnectionCore, WebSocketState } from "./connection-core.ts";
 import { StreamBinding } from "../stream/stream-binding.ts";
 import { Fifo } from "../util/fifo.ts";
+import { checkBytes, checkInt, checkString } from "../util/args.ts";
 import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent } from "./events.ts";
 import { checkExtraHeader, checkProtocolName } from "./handshake.ts";
 import { parseWebSocketUrl } from "./url.ts";
@@ -95,6 +96,9 @@ export class WebSocketPeer extends EventTarget {
   private lastError = "";
 
   private pending: PendingEvent[] = [];
+  private packetError = GodotError.OK;
+  /** @internal Set by the servers that accept over TLS, so getRequestedUrl() says wss://. */
+  secureTransport = false;
 
   private readonly packets = new Fifo<{ data: Uint8Array; isText: boolean }>();
   private packetBytes = 0;
@@ -242,22 +246,26 @@ export class WebSocketPeer extends EventTarget {
   set writeMode(mode: WriteMode) {
     this.setWriteMode(mode);
   }
+  /** Godot 3 / Redot: true from the open until the close handshake has finished (OPEN or CLOSING). */
   isConnectedToHost(): boolean {
-    return this.readyState === WebSocketState.STATE_OPEN;
+    return this.readyState === WebSocketState.STATE_OPEN || this.readyState === WebSocketState.STATE_CLOSING;
   }
 
   // ---- connecting ----
 
   /**
-   * Connect to a ws:// or wss:// URL (default ports 80/443; path and query are kept).
-   * Returns at once with the state CONNECTING; poll() until OPEN or CLOSED.
-   * `tlsOptions` apply to wss:// (trusted CAs, hostname check, or unsafe).
+   * Connect to a ws:// or wss:// URL (default ports 80/443; path and query are kept; no
+   * scheme means ws://, as in Godot). Returns OK at once with the state CONNECTING; poll()
+   * until OPEN or CLOSED. ERR_ALREADY_IN_USE while connecting or open (allowed while
+   * CLOSING, which it abandons, as Godot does). A URL that is not ws:// or wss:// throws
+   * TypeError. `tlsOptions` apply to wss:// (trusted CAs, hostname check, or unsafe).
    */
   connectToUrl(url: string, tlsOptions?: TLSOptions): GodotError {
     const target = parseWebSocketUrl(url);
-    if (this.readyState !== WebSocketState.STATE_CLOSED) {
-      throw new NetError(GodotError.ERR_ALREADY_IN_USE, "connectToUrl: this peer is not closed");
+    if (this.readyState === WebSocketState.STATE_CONNECTING || this.readyState === WebSocketState.STATE_OPEN) {
+      return GodotError.ERR_ALREADY_IN_USE;
     }
+    this.abandon();
     this.reset();
     this.requestedUrl = url;
     this.readyState = WebSocketState.STATE_CONNECTING;
@@ -289,17 +297,24 @@ export class WebSocketPeer extends EventTarget {
     return GodotError.OK;
   }
 
-  /** Server side: take an accepted stream (TCP or TLS) and run the server handshake on it. */
+  /**
+   * Server side: take an accepted stream (TCP or TLS) and run the server handshake on it.
+   * Godot's pattern is TCPServer.takeConnection() -> WebSocketPeer.acceptStream(tcpPeer):
+   * the StreamPeerTCP then stays CONNECTED (its address and ports stay readable) while this
+   * peer uses the connection, and goes to NONE when this peer closes it. Returns
+   * ERR_ALREADY_IN_USE while connecting or open, FAILED for a StreamPeerTCP that is not connected.
+   */
   acceptStream(connection: Stream | StreamPeerSocket): GodotError {
     const isSocketPeer = connection instanceof StreamPeerSocket;
     if (!isSocketPeer && (!connection || typeof connection.write !== "function" || typeof connection.onData !== "function")) {
       throw new TypeError("stream must be a connected Stream or StreamPeerTCP/StreamPeerUDS");
     }
-    if (this.readyState !== WebSocketState.STATE_CLOSED) {
-      throw new NetError(GodotError.ERR_ALREADY_IN_USE, "acceptStream: this peer is not closed");
+    if (this.readyState === WebSocketState.STATE_CONNECTING || this.readyState === WebSocketState.STATE_OPEN) {
+      return GodotError.ERR_ALREADY_IN_USE;
     }
-    // Godot's pattern: TCPServer.takeConnection() -> WebSocketPeer.acceptStream(tcpPeer).
-    const stream = isSocketPeer ? connection.detachStream() : connection;
+    if (isSocketPeer && connection.getStatus() !== StreamPeerSocket.Status.STATUS_CONNECTED) return GodotError.FAILED;
+    this.abandon();
+    const stream = isSocketPeer ? connection.lendStream() : connection;
     this.reset();
     this.readyState = WebSocketState.STATE_CONNECTING;
     const conn = this.makeConnection(ConnectionRole.SERVER, "", "/");
@@ -308,6 +323,16 @@ export class WebSocketPeer extends EventTarget {
     this.afterCore(conn);
     this.afterActivity();
     return GodotError.OK;
+  }
+
+  /** A peer still CLOSING is dropped (no close frame) before it is reused, as in Godot. */
+  private abandon(): void {
+    const conn = this.conn;
+    if (this.readyState === WebSocketState.STATE_CLOSING && conn) {
+      conn.close(this.clock.now(), -1, "");
+      this.afterCore(conn); // aborts the stream; its close event is dropped with the rest by reset()
+      this.readyState = WebSocketState.STATE_CLOSED;
+    }
   }
 
   private reset(): void {
@@ -456,6 +481,7 @@ export class WebSocketPeer extends EventTarget {
           break;
         case "close":
           this.readyState = WebSocketState.STATE_CLOSED;
+          this.dropPackets(); // Godot 4 clears its inbound buffer on close
           this.closeCode = e.wasClean ? e.code : -1;
           this.closeReason = e.wasClean ? withoutGodot3Nul(e.reason) : "";
           this.disarm();
@@ -529,24 +555,17 @@ export class WebSocketPeer extends EventTarget {
    * packet limits would be exceeded.
    */
   send(message: Uint8Array, writeMode: WriteMode = WriteMode.WRITE_MODE_BINARY): GodotError {
-    if (!(message instanceof Uint8Array)) throw new TypeError("message must be a Uint8Array");
+    checkBytes(message, "message");
     if (writeMode !== WriteMode.WRITE_MODE_TEXT && writeMode !== WriteMode.WRITE_MODE_BINARY) {
       throw new RangeError(`writeMode must be WRITE_MODE_TEXT (0) or WRITE_MODE_BINARY (1), got ${writeMode}`);
     }
     const conn = this.conn;
     if (!conn || this.readyState !== WebSocketState.STATE_OPEN || conn.state !== WebSocketState.STATE_OPEN) {
-      throw new NetError(GodotError.FAILED, "send: the WebSocket is not open");
+      return GodotError.FAILED;
     }
-    const buffered = this.io.bufferedAmount;
-    if (buffered + message.length > this._outboundBufferSize) {
-      throw new NetError(
-        GodotError.ERR_OUT_OF_MEMORY,
-        `send: ${message.length} bytes do not fit in the outbound buffer (${buffered} of ${this._outboundBufferSize} used)`,
-      );
-    }
-    if (this.io.pendingWrites() >= this._maxQueuedPackets) {
-      throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `send: ${this._maxQueuedPackets} packets already queued`);
-    }
+    // Past the outbound limits Godot's send fails with ERR_OUT_OF_MEMORY instead of buffering.
+    if (this.io.bufferedAmount + message.length > this._outboundBufferSize) return GodotError.ERR_OUT_OF_MEMORY;
+    if (this.io.pendingWrites() >= this._maxQueuedPackets) return GodotError.ERR_OUT_OF_MEMORY;
     conn.sendMessage(message, writeMode === WriteMode.WRITE_MODE_TEXT);
     this.afterCore(conn);
     return GodotError.OK;
@@ -563,15 +582,21 @@ export class WebSocketPeer extends EventTarget {
   }
 
   /**
-   * The oldest received message; wasStringPacket() then tells its kind. Throws
-   * NetError(ERR_UNAVAILABLE) when none is queued, like ENetPacketPeer and MultiplayerPeer
-   * (check getAvailablePacketCount() first).
+   * The oldest received message; wasStringPacket() then tells its kind. As in Godot, an
+   * empty Uint8Array when there is none (getPacketError() is then ERR_UNAVAILABLE) or the
+   * peer is not OPEN (FAILED); check getAvailablePacketCount() first.
    */
   getPacket(): Uint8Array {
+    if (this.readyState !== WebSocketState.STATE_OPEN) {
+      this.packetError = GodotError.FAILED;
+      return EMPTY;
+    }
     const p = this.packets.shift();
     if (p === undefined) {
-      throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
+      this.packetError = GodotError.ERR_UNAVAILABLE;
+      return EMPTY;
     }
+    this.packetError = GodotError.OK;
     this.packetBytes -= p.data.length;
     this.lastWasString = p.isText;
     // Room again: continue with input held back by the queue limits.
@@ -579,8 +604,19 @@ export class WebSocketPeer extends EventTarget {
     return p.data;
   }
 
+  /** Received messages waiting for getPacket(); 0 unless OPEN (Godot 4 counts nothing once closing). */
   getAvailablePacketCount(): number {
-    return this.packets.length;
+    return this.readyState === WebSocketState.STATE_OPEN ? this.packets.length : 0;
+  }
+
+  private dropPackets(): void {
+    this.packets.clear();
+    this.packetBytes = 0;
+  }
+
+  /** The result of the last getPacket(): OK, ERR_UNAVAILABLE (none queued) or FAILED (not open). */
+  getPacketError(): GodotError {
+    return this.packetError;
   }
 
   /** Whether the last packet returned by getPacket() was a text message. */
@@ -591,21 +627,21 @@ export class WebSocketPeer extends EventTarget {
   // ---- closing ----
 
   /**
-   * Start the close handshake with `code` (1000-1003, 1007-1014, 3000-4999) and a reason
-   * of at most 123 UTF-8 bytes. A negative code drops the connection at once without a
-   * close frame.
+   * Start the close handshake with `code` and a reason of at most 123 UTF-8 bytes. Like
+   * Godot (wslay), any code 1..65535 goes on the wire as given (the RFC's rules are the
+   * application's business) and 0 sends a close frame without a code. A negative code
+   * drops the connection at once without a close frame. Received messages not yet taken
+   * are discarded, as Godot does.
    */
   close(code = 1000, reason = ""): void {
-    if (!Number.isInteger(code)) throw new RangeError(`code must be an integer, got ${code}`);
-    if (code >= 0 && !isValidCloseCode(code)) {
-      throw new RangeError(`code must be 1000-1003, 1007-1014, 3000-4999 or negative, got ${code}`);
-    }
-    if (typeof reason !== "string") throw new TypeError("reason must be a string");
+    checkInt(code, "code", -(2 ** 31), 0xffff);
+    checkString(reason, "reason");
     if (encodeUtf8(reason).length > MAX_CLOSE_REASON_BYTES) {
       throw new RangeError(`reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes of UTF-8`);
     }
     const conn = this.conn;
     if (!conn || this.readyState === WebSocketState.STATE_CLOSED) return;
+    this.dropPackets();
     conn.close(this.clock.now(), code, reason);
     this.afterCore(conn);
     if (conn.state === WebSocketState.STATE_CLOSED) {
@@ -638,8 +674,15 @@ export class WebSocketPeer extends EventTarget {
   getSelectedProtocol(): string {
     return this.selectedProtocol;
   }
-  /** The URL given to connectToUrl ("" for accepted peers). */
+  /**
+   * The URL given to connectToUrl; on an accepted peer, as Godot builds it once the
+   * request has arrived: "ws://" (or "wss://" over TLS) + the Host header + the resource.
+   */
   getRequestedUrl(): string {
+    const conn = this.conn;
+    if (conn && conn.role === ConnectionRole.SERVER && this.requestedUrl === "" && conn.requestResource !== "") {
+      this.requestedUrl = (this.secureTransport ? "wss://" : "ws://") + (conn.requestHeaders.get("host") ?? "") + conn.requestResource;
+    }
     return this.requestedUrl;
   }
   /** Server side: the request's path and query (e.g. "/game?room=1"), "" before the handshake. */
@@ -716,3 +759,4 @@ function withoutGodot3Nul(reason: string): string {
   return reason.endsWith("\0") ? reason.slice(0, -1) : reason;
 }
 
+const EMPTY = new Uint8Array(0);

@@ -44,6 +44,7 @@ export class WebSocketServer extends EventTarget {
   private readonly clock: Clock;
   private readonly io: IoOptions;
   private listener: Listener | null = null;
+  private secure = false;
   private readonly pendingPeers = new Set<WebSocketPeer>();
   private ready: WebSocketPeer[] = [];
   private readonly connectionListeners = new Set<unknown>();
@@ -69,6 +70,7 @@ export class WebSocketServer extends EventTarget {
     if (this.listener) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "WebSocketServer is already listening");
     const opts = tls ? { host: bindAddress, port, tls } : { host: bindAddress, port };
     this.listener = await this.runtime.streams.listen(opts, (stream) => this.onStream(stream));
+    this.secure = tls !== undefined;
   }
 
   isListening(): boolean {
@@ -165,6 +167,7 @@ export class WebSocketServer extends EventTarget {
       }
     };
     peer.onStateChange = settle;
+    peer.secureTransport = this.secure;
     peer.acceptStream(stream);
     settle();
   }

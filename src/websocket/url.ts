@@ -14,12 +14,18 @@ export interface WebSocketUrl {
 export const DEFAULT_WS_PORT = 80;
 export const DEFAULT_WSS_PORT = 443;
 
-/** Throws TypeError naming `url` when it is not a usable ws:// or wss:// URL. */
+/** A URL that names its scheme ("ws://", "http://", ...). */
+const HAS_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/**
+ * Throws TypeError naming `url` when it is not a usable ws:// or wss:// URL. A URL
+ * without a scheme ("localhost:9080/game") is ws://, as in Godot's connect_to_url.
+ */
 export function parseWebSocketUrl(url: string): WebSocketUrl {
   if (typeof url !== "string") throw new TypeError("url must be a string");
   let u: URL;
   try {
-    u = new URL(url);
+    u = new URL(HAS_SCHEME.test(url) ? url : `ws://${url}`);
   } catch {
     throw new TypeError(`url is not a valid URL: ${JSON.stringify(url)}`);
   }
