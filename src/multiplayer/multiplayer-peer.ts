@@ -9,7 +9,7 @@
  * poll(), like Godot's signals).
  */
 import { GodotError, NetError } from "../errors.ts";
-import { checkBool, checkInt } from "../util/args.ts";
+import { checkBool, checkInt, checkOneOf } from "../util/args.ts";
 import { IncomingPacketQueue } from "./incoming-queue.ts";
 import {
   FORWARD_ALL,
@@ -115,7 +115,7 @@ function zeroCounters(): MultiplayerDropCounters {
 
 export function parseProtocol(opts: MultiplayerProtocolOptions | undefined): MultiplayerProtocol {
   const p = opts?.protocol ?? "godot4";
-  if (p !== "godot4" && p !== "godot3") throw new RangeError(`protocol must be "godot4" or "godot3", got ${String(p)}`);
+  checkOneOf(p, "protocol", ["godot4", "godot3"] as const);
   return p;
 }
 

@@ -15,7 +15,7 @@
  * this class binds it to WebSocketPeers and the ID handshake.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { checkBool, checkBytes, checkInt } from "../util/args.ts";
+import { checkBool, checkBytes, checkInt, checkNumber } from "../util/args.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "../websocket/connection-core.ts";
@@ -133,9 +133,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     return this._handshakeTimeout;
   }
   set handshakeTimeout(seconds: number) {
-    if (typeof seconds !== "number" || !Number.isFinite(seconds) || !(seconds > 0)) {
-      throw new RangeError(`handshakeTimeout must be a finite number of seconds > 0, got ${String(seconds)}`);
-    }
+    checkNumber(seconds, "handshakeTimeout (seconds)", Number.MIN_VALUE);
     this._handshakeTimeout = seconds;
   }
 

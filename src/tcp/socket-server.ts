@@ -6,6 +6,7 @@
  */
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
+import { checkInt } from "../util/args.ts";
 import type { Listener, RuntimeAdapter, Stream, StreamListenOptions } from "../transport/types.ts";
 import type { StreamPeerSocket, StreamPeerSocketOptions } from "./stream-peer-socket.ts";
 
@@ -32,7 +33,7 @@ export abstract class SocketServer<P extends StreamPeerSocket> {
     const { runtime, clock } = resolveIo(opts);
     this.runtime = runtime;
     const max = opts.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS;
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxPendingConnections must be a positive integer, got ${max}`);
+    checkInt(max, "maxPendingConnections", 1, 2 ** 31 - 1);
     this.maxPending = max;
     this.peerOptions = { ...opts, runtime, clock };
   }

@@ -5,7 +5,8 @@
  * without a socket, byte-for-byte as a socket peer would send them.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { STREAM_PEER_MAX_LENGTH, StreamPeer } from "./stream-peer.ts";
+import { STREAM_PEER_MAX_LENGTH, StreamPeer, checkLength } from "./stream-peer.ts";
+import { checkBytes, checkInt } from "../util/args.ts";
 
 export class StreamPeerBuffer extends StreamPeer {
   private storage = new Uint8Array(64);
@@ -27,7 +28,7 @@ export class StreamPeerBuffer extends StreamPeer {
 
   /** Replace the contents with a copy of `data` and move the cursor to 0. */
   setDataArray(data: Uint8Array): void {
-    if (!(data instanceof Uint8Array)) throw new TypeError("setDataArray: data must be a Uint8Array");
+    checkBytes(data, "setDataArray: data");
     this.storage = new Uint8Array(Math.max(64, data.length));
     this.storage.set(data);
     this.size = data.length;
@@ -43,17 +44,13 @@ export class StreamPeerBuffer extends StreamPeer {
   }
 
   seek(position: number): void {
-    if (!Number.isInteger(position) || position < 0 || position > this.size) {
-      throw new RangeError(`seek: position must be an integer in 0..${this.size}, got ${position}`);
-    }
+    checkInt(position, "seek: position", 0, this.size);
     this.pointer = position;
   }
 
   /** Grow (zero-filled) or shrink the contents; the cursor is clamped to the new size. */
   resize(size: number): void {
-    if (!Number.isInteger(size) || size < 0 || size > STREAM_PEER_MAX_LENGTH) {
-      throw new RangeError(`resize: size must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${size}`);
-    }
+    checkInt(size, "resize: size", 0, STREAM_PEER_MAX_LENGTH);
     this.ensureCapacity(size);
     if (size > this.size) this.storage.fill(0, this.size, size);
     this.size = size;
@@ -74,7 +71,7 @@ export class StreamPeerBuffer extends StreamPeer {
   }
 
   putData(data: Uint8Array): GodotError {
-    if (!(data instanceof Uint8Array)) throw new TypeError("putData: data must be a Uint8Array");
+    checkBytes(data, "putData: data");
     const end = this.pointer + data.length;
     if (end > STREAM_PEER_MAX_LENGTH) return GodotError.ERR_OUT_OF_MEMORY;
     this.ensureCapacity(end);
@@ -91,8 +88,10 @@ export class StreamPeerBuffer extends StreamPeer {
 
   /** Resolves at once with `bytes` bytes from the cursor, or rejects with ERR_FILE_EOF if fewer remain (consuming nothing). */
   getData(bytes: number): Promise<Uint8Array> {
-    if (!Number.isInteger(bytes) || bytes < 0 || bytes > STREAM_PEER_MAX_LENGTH) {
-      return Promise.reject(new RangeError(`getData: bytes must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${bytes}`));
+    try {
+      checkLength(bytes, "getData");
+    } catch (err) {
+      return Promise.reject(err);
     }
     if (this.getAvailableBytes() < bytes) {
       return Promise.reject(
@@ -104,9 +103,7 @@ export class StreamPeerBuffer extends StreamPeer {
 
   /** Up to `bytes` bytes from the cursor; ERR_FILE_EOF when the cursor is at the end (and bytes > 0). */
   getPartialData(bytes: number): [GodotError, Uint8Array] {
-    if (!Number.isInteger(bytes) || bytes < 0 || bytes > STREAM_PEER_MAX_LENGTH) {
-      throw new RangeError(`getPartialData: bytes must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${bytes}`);
-    }
+    checkLength(bytes, "getPartialData");
     if (bytes === 0) return [GodotError.OK, new Uint8Array(0)];
     if (this.pointer >= this.size) return [GodotError.ERR_FILE_EOF, new Uint8Array(0)];
     return [GodotError.OK, this.takeReceived(Math.min(bytes, this.size - this.pointer))];

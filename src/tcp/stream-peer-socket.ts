@@ -26,7 +26,8 @@ import type { Clock, IoOptions, RuntimeAdapter, Stream, StreamConnectOptions } f
 import { StreamBinding } from "../stream/stream-binding.ts";
 import { Fifo } from "../util/fifo.ts";
 import { DetachedStream } from "./detached-stream.ts";
-import { STREAM_PEER_MAX_LENGTH, StreamPeer } from "./stream-peer.ts";
+import { STREAM_PEER_MAX_LENGTH, StreamPeer, checkLength as checkReadLength } from "./stream-peer.ts";
+import { checkBool, checkBytes, checkInt } from "../util/args.ts";
 
 /** Godot's StreamPeerSocket.Status (formerly StreamPeerTCP.Status), same names and values. */
 export enum StreamPeerSocketStatus {
@@ -54,11 +55,9 @@ export interface StreamPeerSocketOptions extends IoOptions {
   inboundBufferLimit?: number;
 }
 
-function checkPositiveInt(value: number | undefined, name: string, fallback: number): number {
+function optionalLimit(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > STREAM_PEER_MAX_LENGTH) {
-    throw new RangeError(`${name} must be an integer in 1..${STREAM_PEER_MAX_LENGTH}, got ${String(value)}`);
-  }
+  checkInt(value, name, 1, STREAM_PEER_MAX_LENGTH);
   return value;
 }
 
@@ -101,9 +100,9 @@ export abstract class StreamPeerSocket extends StreamPeer {
     const { runtime, clock } = resolveIo(opts);
     this.runtime = runtime;
     this.clock = clock;
-    this.connectTimeoutMs = checkPositiveInt(opts.connectTimeoutMs, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS);
-    this.outboundBufferLimit = checkPositiveInt(opts.outboundBufferLimit, "outboundBufferLimit", DEFAULT_OUTBOUND_BUFFER_LIMIT);
-    this.inboundBufferLimit = checkPositiveInt(opts.inboundBufferLimit, "inboundBufferLimit", DEFAULT_INBOUND_BUFFER_LIMIT);
+    this.connectTimeoutMs = optionalLimit(opts.connectTimeoutMs, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS);
+    this.outboundBufferLimit = optionalLimit(opts.outboundBufferLimit, "outboundBufferLimit", DEFAULT_OUTBOUND_BUFFER_LIMIT);
+    this.inboundBufferLimit = optionalLimit(opts.inboundBufferLimit, "inboundBufferLimit", DEFAULT_INBOUND_BUFFER_LIMIT);
     this.io = new StreamBinding(this.clock, {
       onData: () => {
         this.servePendingReads();
@@ -296,7 +295,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
 
   /** Disable (true) or enable (false) Nagle's algorithm. Remembered and applied once connected. */
   protected applyNoDelay(enabled: boolean): void {
-    if (typeof enabled !== "boolean") throw new TypeError(`setNoDelay: enabled must be a boolean, got ${typeof enabled}`);
+    checkBool(enabled, "setNoDelay: enabled");
     this.noDelay = enabled;
     this.stream?.setNoDelay(enabled);
   }
@@ -309,7 +308,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
    * limit is accepted when the queue is empty, so one big message can always go).
    */
   putData(data: Uint8Array): GodotError {
-    if (!(data instanceof Uint8Array)) throw new TypeError("putData: data must be a Uint8Array");
+    checkBytes(data, "putData: data");
     const stream = this.writableStream();
     if (!stream) return GodotError.FAILED;
     if (data.length === 0) return GodotError.OK;
@@ -320,7 +319,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
 
   /** Queue as much of `data` as fits under `outboundBufferLimit`: `[OK, taken]`, or `[FAILED, 0]` when not connected. */
   putPartialData(data: Uint8Array): [GodotError, number] {
-    if (!(data instanceof Uint8Array)) throw new TypeError("putPartialData: data must be a Uint8Array");
+    checkBytes(data, "putPartialData: data");
     const stream = this.writableStream();
     if (!stream) return [GodotError.FAILED, 0];
     const room = this.outboundBufferLimit - stream.bufferedAmount;
@@ -519,9 +518,4 @@ export abstract class StreamPeerSocket extends StreamPeer {
 
 const EMPTY = new Uint8Array(0);
 
-function checkReadLength(bytes: number, name: string): void {
-  if (typeof bytes !== "number") throw new TypeError(`${name}: bytes must be a number, got ${typeof bytes}`);
-  if (!Number.isInteger(bytes) || bytes < 0 || bytes > STREAM_PEER_MAX_LENGTH) {
-    throw new RangeError(`${name}: bytes must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${bytes}`);
-  }
-}
+

@@ -16,6 +16,7 @@
  * async reads are served in the order they were made.
  */
 import { GodotError, NetError } from "../errors.ts";
+import { checkFloat as checkFloatArg, checkInt, checkInt64, checkString } from "../util/args.ts";
 import { halfBitsFromNumber, numberFromHalfBits } from "./half-float.ts";
 import { decodeVarOrNull, encodeStreamVar } from "../variant/stream-var.ts";
 import type { Variant, VariantOptions } from "../variant/index.ts";
@@ -45,35 +46,9 @@ function latin1(bytes: Uint8Array): string {
   return out;
 }
 
-function checkInteger(value: unknown, name: string, min: number, max: number): asserts value is number {
-  if (typeof value !== "number") throw new TypeError(`${name}: value must be a number, got ${typeof value}`);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name}: value must be an integer in ${min}..${max}, got ${value}`);
-  }
-}
-
-function toBigInt64(value: unknown, name: string, min: bigint, max: bigint): bigint {
-  let v: bigint;
-  if (typeof value === "bigint") v = value;
-  else if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) {
-      throw new RangeError(`${name}: a number value must be a safe integer (pass a bigint for larger values), got ${value}`);
-    }
-    v = BigInt(value);
-  } else throw new TypeError(`${name}: value must be a bigint or a safe integer number, got ${typeof value}`);
-  if (v < min || v > max) throw new RangeError(`${name}: value must be in ${min}..${max}, got ${v}`);
-  return v;
-}
-
-function checkFloat(value: unknown, name: string): asserts value is number {
-  if (typeof value !== "number") throw new TypeError(`${name}: value must be a number, got ${typeof value}`);
-}
-
-function checkLength(bytes: unknown, name: string): asserts bytes is number {
-  if (typeof bytes !== "number") throw new TypeError(`${name}: bytes must be a number, got ${typeof bytes}`);
-  if (!Number.isInteger(bytes) || bytes < 0 || bytes > STREAM_PEER_MAX_LENGTH) {
-    throw new RangeError(`${name}: bytes must be an integer in 0..${STREAM_PEER_MAX_LENGTH}, got ${bytes}`);
-  }
+/** A byte count argument: 0..STREAM_PEER_MAX_LENGTH. */
+export function checkLength(bytes: unknown, name: string): asserts bytes is number {
+  checkInt(bytes, `${name}: bytes`, 0, STREAM_PEER_MAX_LENGTH);
 }
 
 export abstract class StreamPeer {
@@ -141,70 +116,70 @@ export abstract class StreamPeer {
   // ---- typed puts ----
 
   put8(value: number): void {
-    checkInteger(value, "put8", -0x80, 0x7f);
+    checkInt(value, "put8: value", -0x80, 0x7f);
     this.scratch[0] = value & 0xff;
     this.putBytes(this.scratch.subarray(0, 1), "put8");
   }
 
   putU8(value: number): void {
-    checkInteger(value, "putU8", 0, 0xff);
+    checkInt(value, "putU8: value", 0, 0xff);
     this.scratch[0] = value;
     this.putBytes(this.scratch.subarray(0, 1), "putU8");
   }
 
   put16(value: number): void {
-    checkInteger(value, "put16", -0x8000, 0x7fff);
+    checkInt(value, "put16: value", -0x8000, 0x7fff);
     this.scratchView.setInt16(0, value, !this.bigEndian);
     this.putBytes(this.scratch.subarray(0, 2), "put16");
   }
 
   putU16(value: number): void {
-    checkInteger(value, "putU16", 0, 0xffff);
+    checkInt(value, "putU16: value", 0, 0xffff);
     this.scratchView.setUint16(0, value, !this.bigEndian);
     this.putBytes(this.scratch.subarray(0, 2), "putU16");
   }
 
   put32(value: number): void {
-    checkInteger(value, "put32", -0x80000000, 0x7fffffff);
+    checkInt(value, "put32: value", -0x80000000, 0x7fffffff);
     this.scratchView.setInt32(0, value, !this.bigEndian);
     this.putBytes(this.scratch.subarray(0, 4), "put32");
   }
 
   putU32(value: number): void {
-    checkInteger(value, "putU32", 0, 0xffffffff);
+    checkInt(value, "putU32: value", 0, 0xffffffff);
     this.scratchView.setUint32(0, value, !this.bigEndian);
     this.putBytes(this.scratch.subarray(0, 4), "putU32");
   }
 
   /** Signed 64-bit; a bigint, or a number that is a safe integer. */
   put64(value: bigint | number): void {
-    const v = toBigInt64(value, "put64", I64_MIN, I64_MAX);
+    const v = checkInt64(value, "put64: value", I64_MIN, I64_MAX);
     this.scratchView.setBigInt64(0, v, !this.bigEndian);
     this.putBytes(this.scratch.subarray(0, 8), "put64");
   }
 
   /** Unsigned 64-bit; a bigint, or a number that is a safe integer. */
   putU64(value: bigint | number): void {
-    const v = toBigInt64(value, "putU64", 0n, U64_MAX);
+    const v = checkInt64(value, "putU64: value", 0n, U64_MAX);
     this.scratchView.setBigUint64(0, v, !this.bigEndian);
     this.putBytes(this.scratch.subarray(0, 8), "putU64");
   }
 
   /** IEEE half precision with Godot's conversion rules (see half-float.ts). */
   putHalf(value: number): void {
-    checkFloat(value, "putHalf");
+    checkFloatArg(value, "putHalf: value");
     this.scratchView.setUint16(0, halfBitsFromNumber(value), !this.bigEndian);
     this.putBytes(this.scratch.subarray(0, 2), "putHalf");
   }
 
   putFloat(value: number): void {
-    checkFloat(value, "putFloat");
+    checkFloatArg(value, "putFloat: value");
     this.scratchView.setFloat32(0, value, !this.bigEndian);
     this.putBytes(this.scratch.subarray(0, 4), "putFloat");
   }
 
   putDouble(value: number): void {
-    checkFloat(value, "putDouble");
+    checkFloatArg(value, "putDouble: value");
     this.scratchView.setFloat64(0, value, !this.bigEndian);
     this.putBytes(this.scratch.subarray(0, 8), "putDouble");
   }
@@ -217,7 +192,7 @@ export abstract class StreamPeer {
    * code point and the count; Godot logs each). Use putUtf8String for other text.
    */
   putString(value: string): void {
-    if (typeof value !== "string") throw new TypeError(`putString: value must be a string, got ${typeof value}`);
+    checkString(value, "putString: value");
     const out = new Uint8Array(4 + value.length);
     let n = 0;
     let invalid = 0;
@@ -244,7 +219,7 @@ export abstract class StreamPeer {
 
   /** UTF-8 string: u32 byte length, then the UTF-8 bytes, no terminator. Lone surrogates become U+FFFD. */
   putUtf8String(value: string): void {
-    if (typeof value !== "string") throw new TypeError(`putUtf8String: value must be a string, got ${typeof value}`);
+    checkString(value, "putUtf8String: value");
     const encoded = utf8Encoder.encode(value);
     if (encoded.length > STREAM_PEER_MAX_LENGTH) {
       throw new RangeError(`putUtf8String: encoded length ${encoded.length} exceeds ${STREAM_PEER_MAX_LENGTH} bytes`);

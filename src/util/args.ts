@@ -35,6 +35,11 @@ export function checkInt64(value: unknown, name: string, min: bigint, max: bigin
   return v;
 }
 
+/** Any number, NaN and the infinities included (a Godot float can carry them). */
+export function checkFloat(value: unknown, name: string): asserts value is number {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${describe(value)}`);
+}
+
 export function checkBool(value: unknown, name: string): asserts value is boolean {
   if (typeof value !== "boolean") throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
 }

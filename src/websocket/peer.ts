@@ -17,7 +17,7 @@ import { MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
 import { ConnectionRole, type RandomFill, StreamShutdown, WebSocketConnectionCore, WebSocketState } from "./connection-core.ts";
 import { StreamBinding } from "../stream/stream-binding.ts";
 import { Fifo } from "../util/fifo.ts";
-import { checkBytes, checkInt, checkString } from "../util/args.ts";
+import { checkBytes, checkInt, checkNumber, checkOneOf, checkString } from "../util/args.ts";
 import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent } from "./events.ts";
 import { checkExtraHeader, checkProtocolName } from "./handshake.ts";
 import { parseWebSocketUrl } from "./url.ts";
@@ -52,10 +52,13 @@ export interface WebSocketPeerOptions extends IoOptions {
 }
 
 function checkSize(name: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${value}`);
-  }
+  checkInt(value, name, min, max);
   return value;
+}
+
+/** A WriteMode argument. */
+function checkWriteMode(mode: unknown, name: string): asserts mode is WriteMode {
+  checkOneOf(mode, name, [WriteMode.WRITE_MODE_TEXT, WriteMode.WRITE_MODE_BINARY]);
 }
 
 export class WebSocketPeer extends EventTarget {
@@ -188,9 +191,7 @@ export class WebSocketPeer extends EventTarget {
     return this._heartbeatInterval;
   }
   set heartbeatInterval(seconds: number) {
-    if (typeof seconds !== "number" || !(seconds >= 0) || !Number.isFinite(seconds)) {
-      throw new RangeError(`heartbeatInterval must be a finite number of seconds >= 0, got ${seconds}`);
-    }
+    checkNumber(seconds, "heartbeatInterval (seconds)", 0);
     this._heartbeatInterval = seconds;
     if (this.conn) {
       this.conn.setHeartbeatInterval(this.clock.now(), Math.round(seconds * 1000));
@@ -203,9 +204,7 @@ export class WebSocketPeer extends EventTarget {
     return this._handshakeTimeout;
   }
   set handshakeTimeout(seconds: number) {
-    if (typeof seconds !== "number" || !(seconds >= 0) || !Number.isFinite(seconds)) {
-      throw new RangeError(`handshakeTimeout must be a finite number of seconds >= 0, got ${seconds}`);
-    }
+    checkNumber(seconds, "handshakeTimeout (seconds)", 0);
     this._handshakeTimeout = seconds;
   }
 
@@ -214,9 +213,7 @@ export class WebSocketPeer extends EventTarget {
     return this._closeTimeout;
   }
   set closeTimeout(seconds: number) {
-    if (typeof seconds !== "number" || !(seconds >= 0) || !Number.isFinite(seconds)) {
-      throw new RangeError(`closeTimeout must be a finite number of seconds >= 0, got ${seconds}`);
-    }
+    checkNumber(seconds, "closeTimeout (seconds)", 0);
     this._closeTimeout = seconds;
   }
 
@@ -235,9 +232,7 @@ export class WebSocketPeer extends EventTarget {
     return this._writeMode;
   }
   setWriteMode(mode: WriteMode): void {
-    if (mode !== WriteMode.WRITE_MODE_TEXT && mode !== WriteMode.WRITE_MODE_BINARY) {
-      throw new RangeError(`writeMode must be WRITE_MODE_TEXT (0) or WRITE_MODE_BINARY (1), got ${mode}`);
-    }
+    checkWriteMode(mode, "writeMode");
     this._writeMode = mode;
   }
   get writeMode(): WriteMode {
@@ -556,9 +551,7 @@ export class WebSocketPeer extends EventTarget {
    */
   send(message: Uint8Array, writeMode: WriteMode = WriteMode.WRITE_MODE_BINARY): GodotError {
     checkBytes(message, "message");
-    if (writeMode !== WriteMode.WRITE_MODE_TEXT && writeMode !== WriteMode.WRITE_MODE_BINARY) {
-      throw new RangeError(`writeMode must be WRITE_MODE_TEXT (0) or WRITE_MODE_BINARY (1), got ${writeMode}`);
-    }
+    checkWriteMode(writeMode, "writeMode");
     const conn = this.conn;
     if (!conn || this.readyState !== WebSocketState.STATE_OPEN || conn.state !== WebSocketState.STATE_OPEN) {
       return GodotError.FAILED;
@@ -572,7 +565,7 @@ export class WebSocketPeer extends EventTarget {
   }
 
   sendText(message: string): GodotError {
-    if (typeof message !== "string") throw new TypeError("message must be a string");
+    checkString(message, "message");
     return this.send(encodeUtf8(message), WriteMode.WRITE_MODE_TEXT);
   }
 

@@ -9,6 +9,7 @@
  */
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/detect.ts";
+import { checkInt } from "../util/args.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "./connection-core.ts";
 import { WebSocketPeer } from "./peer.ts";
@@ -66,7 +67,7 @@ export class WebSocketServer extends EventTarget {
    * `tls` (cert + key) serves wss://.
    */
   async listen(port: number, bindAddress = "127.0.0.1", tls?: TLSOptions): Promise<void> {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be 0..65535, got ${port}`);
+    checkInt(port, "port", 0, 65535);
     if (this.listener) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "WebSocketServer is already listening");
     const opts = tls ? { host: bindAddress, port, tls } : { host: bindAddress, port };
     this.listener = await this.runtime.streams.listen(opts, (stream) => this.onStream(stream));
