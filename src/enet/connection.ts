@@ -142,9 +142,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     checkInt(channels, "channels", 0, 255);
     const data = opts.data ?? 0;
     checkInt(data, "data", 0, U32_MAX);
-    // "localhost" stays IPv4 so it matches a host bound to 127.0.0.1; other names go to the OS resolver.
-    const ip =
-      address.toLowerCase() === "localhost" ? "127.0.0.1" : ipFamily(address) !== 0 ? address : (await lookupHost(address, "connectToHost")).address;
+    const ip = await this.resolveAddress(address, "connectToHost");
     const host = this.core;
     if (host.peers.some((p) => p.state !== PeerState.STATE_DISCONNECTED)) {
       // Godot: "The ENetConnection is already connected to a peer." Use one ENetConnection per outgoing connection.
@@ -297,14 +295,38 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return value;
   }
 
-  /** Send a raw UDP datagram from the host's socket (e.g. for NAT punch-through). */
-  socketSend(destinationAddress: string, destinationPort: number, packet: Uint8Array): void {
-    if (typeof destinationAddress !== "string" || ipFamily(destinationAddress) === 0) {
-      throw new TypeError("destinationAddress must be an IP address");
+  /**
+   * Send a raw UDP datagram from the host's socket (e.g. for NAT punch-through). Like
+   * Godot, `destinationAddress` may be an IP address or a host name; an IP literal is sent
+   * at once (the promise is already settled), a name after resolving it (Godot resolves
+   * synchronously; JS cannot). Rejects with NetError(ERR_CANT_RESOLVE) for a name that
+   * does not resolve, TypeError/RangeError for bad arguments.
+   */
+  socketSend(destinationAddress: string, destinationPort: number, packet: Uint8Array): Promise<void> {
+    try {
+      if (typeof destinationAddress !== "string" || destinationAddress.length === 0) {
+        throw new TypeError("destinationAddress must be an IP address or a host name");
+      }
+      checkInt(destinationPort, "destinationPort", 1, 65535);
+      checkBytes(packet, "packet");
+      if (ipFamily(destinationAddress) !== 0) {
+        this.requireTransport("socketSend").send(packet, destinationAddress, destinationPort);
+        return Promise.resolve();
+      }
+    } catch (err) {
+      return Promise.reject(err);
     }
-    checkInt(destinationPort, "destinationPort", 1, 65535);
-    checkBytes(packet, "packet");
-    this.requireTransport("socketSend").send(packet, destinationAddress, destinationPort);
+    const copy = packet.slice(); // the caller may reuse its buffer while the name resolves
+    return this.resolveAddress(destinationAddress, "socketSend").then((ip) => {
+      this.requireTransport("socketSend").send(copy, ip, destinationPort);
+    });
+  }
+
+  /** An IP literal as is; "localhost" as 127.0.0.1 (so it matches a host bound there); other names through the OS resolver. */
+  private async resolveAddress(address: string, what: string): Promise<string> {
+    if (address.toLowerCase() === "localhost") return "127.0.0.1";
+    if (ipFamily(address) !== 0) return address;
+    return (await lookupHost(address, what)).address;
   }
 
   /** Ignore new incoming connection requests (existing peers are unaffected). */
