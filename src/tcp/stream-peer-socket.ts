@@ -425,20 +425,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
    * or when not connected. Concurrent calls are served in order.
    */
   getData(bytes: number): Promise<Uint8Array> {
-    try {
-      checkReadLength(bytes, "getData");
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) {
-      return Promise.reject(new NetError(GodotError.FAILED, `getData: not connected (${StreamPeerSocketStatus[this.status]})`));
-    }
-    if (this.pendingReads.length === 0 && this.received.length >= bytes) return Promise.resolve(this.takeReceived(bytes));
-    return new Promise<Uint8Array>((resolve, reject) => {
-      this.pendingReads.push({ bytes, peek: false, resolve, reject });
-      this.servePendingReads();
-      this.updateReadFlow();
-    });
+    return this.queueRead(bytes, false, "getData");
   }
 
   /**
@@ -447,18 +434,23 @@ export abstract class StreamPeerSocket extends StreamPeer {
    * ERR_CONNECTION_ERROR when the stream ends first, FAILED when not connected or on
    * disconnectFromHost. Served in order with getData.
    */
-  override waitAvailable(bytes: number): Promise<void> {
+  override async waitAvailable(bytes: number): Promise<void> {
+    await this.queueRead(bytes, true, "waitAvailable");
+  }
+
+  /** A read served in order with the others: `bytes` taken, or (peek) only waited for. */
+  private queueRead(bytes: number, peek: boolean, what: string): Promise<Uint8Array> {
     try {
-      checkReadLength(bytes, "waitAvailable");
+      checkReadLength(bytes, what);
     } catch (err) {
       return Promise.reject(err);
     }
     if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) {
-      return Promise.reject(new NetError(GodotError.FAILED, `waitAvailable: not connected (${StreamPeerSocketStatus[this.status]})`));
+      return Promise.reject(new NetError(GodotError.FAILED, `${what}: not connected (${StreamPeerSocketStatus[this.status]})`));
     }
-    if (this.pendingReads.length === 0 && this.received.length >= bytes) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.pendingReads.push({ bytes, peek: true, resolve: () => resolve(), reject });
+    if (this.pendingReads.length === 0 && this.received.length >= bytes) return Promise.resolve(peek ? EMPTY : this.takeReceived(bytes));
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.pendingReads.push({ bytes, peek, resolve, reject });
       this.servePendingReads();
       this.updateReadFlow();
     });
