@@ -164,6 +164,7 @@ describe("WebSocketPeer: Godot 4 parity", () => {
     assert.equal(srv.acceptStream(tcp), GodotError.OK);
     assert.equal(tcp.getStatus(), StreamPeerSocketStatus.STATUS_CONNECTED);
     assert.equal(tcp.getConnectedHost(), "127.0.0.2");
+    assert.equal(new WebSocketPeer({ runtime: serverRt }).acceptStream(tcp), GodotError.FAILED, "a connection lent once cannot be lent again");
     assert.ok(await clock.runUntil(() => (client.poll(), srv.poll(), srv.getReadyState() === S.STATE_OPEN && client.getReadyState() === S.STATE_OPEN), 5000));
     assert.equal(srv.acceptStream(new StreamPeerTCP({ runtime: serverRt })), GodotError.ERR_ALREADY_IN_USE);
     assert.equal(client.connectToUrl("ws://127.0.0.1:8094/"), GodotError.ERR_ALREADY_IN_USE);

@@ -204,6 +204,11 @@ export abstract class StreamPeerSocket extends StreamPeer {
     return lent;
   }
 
+  /** Whether the connection is lent (see lendStream). */
+  isLent(): boolean {
+    return this.lent !== null;
+  }
+
   /** The borrower closed the lent connection, or it ended: NONE, as Godot's disconnect_from_host from the WebSocketPeer. */
   private returned(lent: DetachedStream): void {
     if (this.lent !== lent) return;

@@ -307,9 +307,15 @@ export class WebSocketPeer extends EventTarget {
     if (this.readyState === WebSocketState.STATE_CONNECTING || this.readyState === WebSocketState.STATE_OPEN) {
       return GodotError.ERR_ALREADY_IN_USE;
     }
-    if (isSocketPeer && connection.getStatus() !== StreamPeerSocket.Status.STATUS_CONNECTED) return GodotError.FAILED;
+    let stream: Stream;
+    if (isSocketPeer) {
+      // Not connected, or already lent to another WebSocketPeer.
+      if (connection.getStatus() !== StreamPeerSocket.Status.STATUS_CONNECTED || connection.isLent()) return GodotError.FAILED;
+      stream = connection.lendStream();
+    } else {
+      stream = connection;
+    }
     this.abandon();
-    const stream = isSocketPeer ? connection.lendStream() : connection;
     this.reset();
     this.readyState = WebSocketState.STATE_CONNECTING;
     const conn = this.makeConnection(ConnectionRole.SERVER, "", "/");
