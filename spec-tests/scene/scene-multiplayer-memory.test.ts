@@ -1,0 +1,190 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { GodotError } from "../../src/errors.ts";
+import { TransferMode } from "../../src/multiplayer/index.ts";
+import { RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent } from "../../src/scene/index.ts";
+import { NodePath, StringName, Vector2, Vector3i, Color, Float, PackedStringArray } from "../../src/variant/index.ts";
+import { drive, settle, world } from "./support.ts";
+
+function connected(w: { server: SceneMultiplayer; clients: SceneMultiplayer[] }, n: number): () => boolean {
+  return () => w.server.getPeers().length === n && w.clients.every((c) => c.getPeers().includes(1) && c.getPeers().length === n);
+}
+
+describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 protocol)", () => {
+  test("RPCs both ways with many Variant types, call_local, method ids by sorted name, send_bytes", async () => {
+    const w = await world(1);
+    try {
+      await drive(w, connected(w, 1), "connection");
+      const [client] = w.clients as [SceneMultiplayer];
+      const got: unknown[][] = [];
+      const senders: number[] = [];
+      const args = [true, false, 0, -1, 127, 128, -32769, 2 ** 40, 9007199254740993n, 1.5, new Float(2), "héllo", new Vector2(1.5, -2), new Vector3i(1, 2, 3), new Color(0.5, 0.25, 1, 1), new StringName("sn"), new NodePath("A/B:c"), [1, "x", [2]], { k: 1, s: "v" }, new Uint8Array([1, 2, 3]), PackedStringArray.from(["a", "b"]), null];
+      // Both ends declare the same config; "zz" sorts after "ping" so ids differ from declaration order.
+      for (const mp of w.all) {
+        mp.node("/root/Game")
+          .rpcConfig("zz", { rpcMode: "any_peer" })
+          .rpcConfig("ping", { rpcMode: RPCMode.ANY_PEER, transferMode: TransferMode.RELIABLE })
+          .rpcConfig("pong", { rpcMode: "authority", callLocal: true });
+      }
+      w.server.node("Game").on("ping", (...a) => {
+        got.push(a);
+        senders.push(w.server.getRemoteSenderId());
+      });
+      const pongs: [number, unknown][] = [];
+      for (const mp of w.all) mp.node("Game").on("pong", (x) => pongs.push([mp.getUniqueId(), x]));
+      assert.equal(client.node("Game").rpcId(1, "ping", ...args), GodotError.OK);
+      assert.equal(client.node("Game").rpcId(1, "ping", new Uint8Array([9, 8])), GodotError.OK, "a lone PackedByteArray goes raw");
+      assert.equal(client.node("Game").rpcId(1, "ping"), GodotError.OK);
+      await drive(w, () => got.length === 3, "three pings");
+      assert.deepEqual(got[0], args.map((a) => (a instanceof Float ? a : a)));
+      assert.deepEqual(got[1], [new Uint8Array([9, 8])]);
+      assert.deepEqual(got[2], []);
+      assert.deepEqual(senders, [client.getUniqueId(), client.getUniqueId(), client.getUniqueId()]);
+      // After confirmation the next call uses the 8-bit cached id (still arrives).
+      client.node("Game").rpcId(1, "ping", 7);
+      await drive(w, () => got.length === 4, "cached ping");
+      assert.deepEqual(got[3], [7]);
+      // The server (authority) calls pong on everyone, with call_local.
+      assert.equal(w.server.node("Game").rpc("pong", "hi"), GodotError.OK);
+      await drive(w, () => pongs.length === 2, "pong local + remote");
+      assert.deepEqual(pongs.sort(), [[1, "hi"], [client.getUniqueId(), "hi"]].sort());
+      // Unknown method: refused locally.
+      assert.equal(client.node("Game").rpcId(1, "nope"), GodotError.ERR_INVALID_PARAMETER);
+      assert.equal(client.node("Game").rpcId(client.getUniqueId(), "ping"), GodotError.ERR_INVALID_PARAMETER, "rpc on yourself without call_local");
+      // send_bytes both ways.
+      const raw: string[] = [];
+      for (const mp of w.all) mp.addEventListener("peer_packet", (e) => raw.push(`${mp.getUniqueId()}<${(e as SceneMultiplayerEvent).id}:${[...(e as SceneMultiplayerEvent).packet!].join(",")}`));
+      assert.equal(client.sendBytes(new Uint8Array([1, 2]), 1), GodotError.OK);
+      assert.equal(w.server.sendBytes(new Uint8Array([3]), 0, TransferMode.UNRELIABLE_ORDERED, 2), GodotError.OK);
+      assert.equal(client.sendBytes(new Uint8Array(0)), GodotError.ERR_INVALID_DATA);
+      await drive(w, () => raw.length === 2, "raw packets");
+      assert.deepEqual(raw.sort(), [`1<${client.getUniqueId()}:1,2`, `${client.getUniqueId()}<1:3`].sort());
+      assert.deepEqual(w.server.getDropCounters(), client.getDropCounters());
+      assert.ok(Object.values(w.server.getDropCounters()).every((n) => n === 0));
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("authentication: exchange and completion admit the peer; a refused one times out and is disconnected", async () => {
+    const secrets = ["open sesame", "wrong"];
+    let clientIndex = 0;
+    const w = await world(2, (mp, i) => {
+      mp.authTimeout = 0.5;
+      if (i === 0) {
+        mp.authCallback = (id, data) => {
+          if (new TextDecoder().decode(data) === "open sesame") mp.completeAuth(id);
+        };
+      } else {
+        const secret = secrets[clientIndex++]!;
+        mp.authCallback = (id, data) => {
+          if (new TextDecoder().decode(data) === "hello") mp.completeAuth(id);
+        };
+        mp.addEventListener("peer_authenticating", (e) => {
+          mp.sendAuth((e as SceneMultiplayerEvent).id, new TextEncoder().encode(secret));
+        });
+      }
+    });
+    try {
+      w.server.addEventListener("peer_authenticating", (e) => w.server.sendAuth((e as SceneMultiplayerEvent).id, new TextEncoder().encode("hello")));
+      const [good, bad] = w.clients as [SceneMultiplayer, SceneMultiplayer];
+      await drive(w, () => w.log.some((l) => l.startsWith("S peer_authentication_failed")) && w.server.getPeers().length === 1, "auth outcome", 3000);
+      assert.deepEqual(w.server.getPeers(), [good.getUniqueId()]);
+      assert.ok(w.log.includes(`S peer_connected:${good.getUniqueId()}`));
+      assert.ok(w.log.includes("C1 connected_to_server:0"));
+      assert.ok(w.log.includes(`S peer_authentication_failed:${bad.getUniqueId()}`));
+      assert.ok(!w.log.includes(`S peer_connected:${bad.getUniqueId()}`));
+      assert.equal(w.server.getAuthenticatingPeers().length, 0);
+      // The refused client never got in, and a packet it sends while pending is dropped.
+      await settle(w, 100);
+      assert.ok(!bad.getPeers().includes(1));
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("relay: two clients see each other through the server and call each other; the server processes broadcasts", async () => {
+    const w = await world(2);
+    try {
+      await drive(w, connected(w, 2), "two clients");
+      const [a, b] = w.clients as [SceneMultiplayer, SceneMultiplayer];
+      assert.deepEqual(a.getPeers().sort(), [1, b.getUniqueId()].sort());
+      const calls: string[] = [];
+      for (const mp of w.all) {
+        mp.node("Chat").rpcConfig("say", { rpcMode: "any_peer" }).on("say", (text) => calls.push(`${mp.getUniqueId()}<${mp.getRemoteSenderId()}:${String(text)}`));
+      }
+      a.node("Chat").rpcId(b.getUniqueId(), "say", "direct");
+      await drive(w, () => calls.length === 1, "direct relayed call");
+      assert.deepEqual(calls, [`${b.getUniqueId()}<${a.getUniqueId()}:direct`]);
+      a.node("Chat").rpc("say", "all");
+      await drive(w, () => calls.length === 3, "broadcast through the relay");
+      assert.deepEqual(calls.slice(1).sort(), [`1<${a.getUniqueId()}:all`, `${b.getUniqueId()}<${a.getUniqueId()}:all`].sort());
+      b.sendBytes(new Uint8Array([5]), a.getUniqueId());
+      const raws: number[] = [];
+      a.addEventListener("peer_packet", (e) => raws.push((e as SceneMultiplayerEvent).id));
+      await drive(w, () => raws.length === 1, "relayed raw");
+      assert.deepEqual(raws, [b.getUniqueId()]);
+      // A leaves: B hears of it from the server.
+      const aId = a.getUniqueId();
+      a.multiplayerPeer!.close();
+      await drive(w, () => !b.getPeers().includes(aId), "DEL_PEER");
+      assert.ok(w.log.includes(`C2 peer_disconnected:${aId}`));
+      assert.ok(w.log.includes("C1 server_disconnected:0"));
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("replication: a spawn with spawn state, full syncs and deltas from the server authority", async () => {
+    const spawnedOn: string[] = [];
+    const w = await world(1, (mp, i) => {
+      const spawner = mp.spawner("Level/Spawner", {
+        spawnPath: "../Players",
+        onSpawn: (node, sceneId, data) => {
+          spawnedOn.push(`${node.path}:${sceneId}:${JSON.stringify(data)}`);
+          mp.synchronizer(`${node.path}/Sync`, node.path, {
+            properties: [
+              { path: ".:position", spawn: true, replicationMode: ReplicationMode.ALWAYS },
+              { path: ".:score", spawn: false, replicationMode: ReplicationMode.ON_CHANGE },
+            ],
+          });
+        },
+      });
+      if (i === 0) (mp as unknown as { spawnerRef: unknown }).spawnerRef = spawner;
+    });
+    try {
+      await drive(w, connected(w, 1), "connection");
+      const [client] = w.clients as [SceneMultiplayer];
+      const spawner = (w.server as unknown as { spawnerRef: Parameters<SceneMultiplayer["spawn"]>[0] }).spawnerRef;
+      const hero = w.server.spawn(spawner, "Hero", {
+        data: { kind: "knight" },
+        synchronizers: [
+          {
+            path: "Level/Players/Hero/Sync",
+            options: {
+              properties: [
+                { path: ".:position", spawn: true, replicationMode: ReplicationMode.ALWAYS },
+                { path: ".:score", spawn: false, replicationMode: ReplicationMode.ON_CHANGE },
+              ],
+            },
+          },
+        ],
+      });
+      hero.set("position", new Vector2(1, 2)).set("score", 0);
+      // The spawn went out at once with the position; the synchronizer was declared after: send again on next join only.
+      await drive(w, () => spawnedOn.length === 1, "spawn");
+      assert.deepEqual(spawnedOn, ['Level/Players/Hero:255:{"kind":"knight"}']);
+      const remote = client.node("Level/Players/Hero");
+      assert.equal(remote.multiplayerAuthority, 1);
+      hero.set("position", new Vector2(5, 6));
+      await drive(w, () => (remote.get("position") as Vector2 | undefined)?.x === 5, "full sync");
+      hero.set("score", 10);
+      await drive(w, () => remote.get("score") === 10, "delta");
+      assert.ok(w.server.despawn(hero));
+      await drive(w, () => !client.getDropCounters() || client.node("Level/Players/Hero") !== remote, "despawn");
+      assert.deepEqual(client.getDropCounters().badReplication, 0);
+    } finally {
+      w.net.close();
+    }
+  });
+});

@@ -1,0 +1,63 @@
+/** Helpers for the SceneMultiplayer tests: a TS server and clients on the simulated network. */
+import { WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { SceneMultiplayer, SceneMultiplayerEvent } from "../../src/scene/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
+
+export const SERVER = "10.0.0.1";
+
+export interface World {
+  net: MemoryNetwork;
+  server: SceneMultiplayer;
+  clients: SceneMultiplayer[];
+  all: SceneMultiplayer[];
+  log: string[];
+}
+
+/** Record every signal of `mp` as "name:id" into `log`, prefixed with `who`. */
+export function record(mp: SceneMultiplayer, who: string, log: string[]): void {
+  for (const t of ["peer_connected", "peer_disconnected", "connected_to_server", "connection_failed", "server_disconnected", "peer_authenticating", "peer_authentication_failed"]) {
+    mp.addEventListener(t, (e) => log.push(`${who} ${t}:${(e as SceneMultiplayerEvent).id}`));
+  }
+}
+
+/** A server SceneMultiplayer on WebSocket and `n` client SceneMultiplayers; `setup` runs on each before it connects. */
+export async function world(n: number, setup: (mp: SceneMultiplayer, i: number) => void = () => {}, seed = 7): Promise<World> {
+  const net = new MemoryNetwork({ seed, defaultLink: { latencyMs: 2 } });
+  const log: string[] = [];
+  const serverPeer = new WebSocketMultiplayerPeer({ runtime: net.createRuntime(SERVER) });
+  await serverPeer.createServer(8080);
+  const server = new SceneMultiplayer({ clock: net.clock });
+  record(server, "S", log);
+  setup(server, 0);
+  server.multiplayerPeer = serverPeer;
+  const clients: SceneMultiplayer[] = [];
+  for (let i = 0; i < n; i++) {
+    const peer = new WebSocketMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
+    await peer.createClient(`ws://${SERVER}:8080/`);
+    const mp = new SceneMultiplayer({ clock: net.clock });
+    record(mp, `C${i + 1}`, log);
+    setup(mp, i + 1);
+    mp.multiplayerPeer = peer;
+    clients.push(mp);
+  }
+  return { net, server, clients, all: [server, ...clients], log };
+}
+
+/** Poll everyone and advance virtual time until `done()`; throws after `maxMs` virtual ms. */
+export async function drive(w: World, done: () => boolean, what: string, maxMs = 5000): Promise<void> {
+  const end = w.net.clock.now() + maxMs;
+  for (;;) {
+    for (const mp of w.all) mp.poll();
+    if (done()) return;
+    if (w.net.clock.now() >= end) throw new Error(`timed out waiting for ${what}`);
+    await w.net.runFor(2);
+  }
+}
+
+export async function settle(w: World, ms: number): Promise<void> {
+  const end = w.net.clock.now() + ms;
+  while (w.net.clock.now() < end) {
+    for (const mp of w.all) mp.poll();
+    await w.net.runFor(2);
+  }
+}

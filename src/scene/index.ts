@@ -1,0 +1,14 @@
+// Public surface of src/scene (SceneMultiplayer, Godot 4 protocol): re-exports only.
+export { SceneMultiplayer, SceneMultiplayerEvent, type AuthCallback, type SceneMultiplayerEventType, type SceneMultiplayerOptions } from "./scene-multiplayer.ts";
+export { SceneNode, type RpcHandler } from "./scene-node.ts";
+export { RPCMode, type RpcConfig, type RpcConfigInput } from "./rpc-config.ts";
+export {
+  MultiplayerSpawner,
+  MultiplayerSynchronizer,
+  ReplicationMode,
+  type ReplicatedPropertyInput,
+  type SpawnerOptions,
+  type SynchronizerOptions,
+} from "./replication.ts";
+export { type SceneDropCounters } from "./session.ts";
+export { CUSTOM_SPAWN_SCENE_ID } from "./protocol.ts";

@@ -1,0 +1,133 @@
+/**
+ * The node path cache (SceneCacheInterface): a sender names a node by its path once
+ * (SIMPLIFY_PATH with a cache id it chose and the node's RPC-config MD5), the receiver
+ * answers CONFIRM_PATH, and later packets carry only the id. Ids are per sender; ours
+ * count from 1 as Godot's do.
+ */
+import { NetworkCommand } from "./protocol.ts";
+import type { SceneNode } from "./scene-node.ts";
+
+/** Most cache ids one remote peer may register with us (Godot has no bound; a hostile peer could grow it forever). */
+export const MAX_REMOTE_PATHS_PER_PEER = 16384;
+
+const utf8 = new TextEncoder();
+
+export class PathCache {
+  private lastSendId = 1;
+  private readonly sendIds = new Map<SceneNode, number>();
+  private readonly byId = new Map<number, SceneNode>();
+  /** Per node: peers it was announced to, and whether each confirmed. */
+  private readonly confirmed = new Map<SceneNode, Map<number, boolean>>();
+  /** Per remote peer: its cache ids -> our nodes. */
+  private readonly recv = new Map<number, Map<number, SceneNode>>();
+
+  addPeer(id: number): void {
+    this.recv.set(id, new Map());
+  }
+
+  removePeer(id: number): void {
+    this.recv.delete(id);
+    for (const peers of this.confirmed.values()) peers.delete(id);
+  }
+
+  hasPeer(id: number): boolean {
+    return this.recv.has(id);
+  }
+
+  clear(): void {
+    this.lastSendId = 1;
+    this.sendIds.clear();
+    this.byId.clear();
+    this.confirmed.clear();
+    this.recv.clear();
+  }
+
+  /** Godot's make_object_cache: our id for `node`, assigned on first use. */
+  idOf(node: SceneNode): number {
+    let id = this.sendIds.get(node);
+    if (id === undefined) {
+      id = this.lastSendId++;
+      this.sendIds.set(node, id);
+      this.byId.set(id, node);
+    }
+    return id;
+  }
+
+  /** Whether `peer` confirmed our id for `node`. */
+  isConfirmed(node: SceneNode, peer: number): boolean {
+    return this.confirmed.get(node)?.get(peer) === true;
+  }
+
+  /**
+   * Godot's send_object_cache for the given targets: which of them still need a
+   * SIMPLIFY_PATH (first time), and whether every target has confirmed already.
+   */
+  prepare(node: SceneNode, targets: Iterable<number>): { id: number; announce: number[]; allConfirmed: boolean } {
+    const id = this.idOf(node);
+    let peers = this.confirmed.get(node);
+    if (!peers) this.confirmed.set(node, (peers = new Map()));
+    const announce: number[] = [];
+    let allConfirmed = true;
+    for (const p of targets) {
+      const state = peers.get(p);
+      if (state === undefined) {
+        announce.push(p);
+        peers.set(p, false);
+        allConfirmed = false;
+      } else if (!state) {
+        allConfirmed = false;
+      }
+    }
+    return { id, announce, allConfirmed };
+  }
+
+  /** The SIMPLIFY_PATH packet for `node`. */
+  simplifyPacket(node: SceneNode): Uint8Array {
+    const md5 = utf8.encode(node.rpcTable().md5);
+    const path = utf8.encode(node.path);
+    const out = new Uint8Array(1 + md5.length + 1 + 4 + path.length + 1);
+    out[0] = NetworkCommand.SIMPLIFY_PATH;
+    out.set(md5, 1);
+    const at = 1 + md5.length + 1;
+    new DataView(out.buffer).setUint32(at, this.idOf(node), true);
+    out.set(path, at + 4);
+    return out;
+  }
+
+  /** A remote peer registered `id` for `node`. False when the id is taken or the peer is over its bound. */
+  register(peer: number, id: number, node: SceneNode): "ok" | "duplicate" | "full" | "unknown_peer" {
+    const table = this.recv.get(peer);
+    if (!table) return "unknown_peer";
+    if (table.has(id)) return "duplicate";
+    if (table.size >= MAX_REMOTE_PATHS_PER_PEER) return "full";
+    table.set(id, node);
+    return "ok";
+  }
+
+  /** The node a remote peer's cache id names. */
+  lookup(peer: number, id: number): SceneNode | undefined {
+    return this.recv.get(peer)?.get(id);
+  }
+
+  /** A CONFIRM_PATH from `peer` for our id. False when we never announced it to that peer. */
+  confirm(peer: number, id: number): boolean {
+    const node = this.byId.get(id);
+    if (!node) return true; // As Godot: the node may have gone meanwhile.
+    const peers = this.confirmed.get(node);
+    if (!peers?.has(peer)) return false;
+    peers.set(peer, true);
+    return true;
+  }
+
+  nodeOfId(id: number): SceneNode | undefined {
+    return this.byId.get(id);
+  }
+}
+
+export function confirmPacket(valid: boolean, id: number): Uint8Array {
+  const out = new Uint8Array(6);
+  out[0] = NetworkCommand.CONFIRM_PATH;
+  out[1] = valid ? 1 : 0;
+  new DataView(out.buffer).setUint32(2, id, true);
+  return out;
+}

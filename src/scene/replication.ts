@@ -1,0 +1,270 @@
+/**
+ * Replication stand-ins (MultiplayerSpawner, MultiplayerSynchronizer, SceneReplicationConfig)
+ * and the SPAWN / DESPAWN / SYNC packet layouts of SceneReplicationInterface (Godot 4.6):
+ *
+ *   SPAWN    u8 cmd, u8 scene id (255 = custom), u32 spawner path id, u32 net id,
+ *            u32 sync count, u32 name length (with NUL), u32 sync net ids..., name + NUL,
+ *            [custom: u32 arg size, compressed Variant], spawn state (compressed Variants)
+ *   DESPAWN  u8 cmd, u32 net id
+ *   SYNC     u8 cmd, u16 network time, then (u32 net id, u32 size, compressed Variants)...
+ *   delta    u8 cmd|0x10, then (u32 net id, u64 changed-property bits, u32 size, Variants)...
+ */
+import { checkBool, checkInt, checkNumber, checkString } from "../util/args.ts";
+import { VariantWriter } from "../variant/index.ts";
+import { writeCompressedVariant, writeCompressedVariants, type CompressOptions } from "./compressed-variant.ts";
+import { CUSTOM_SPAWN_SCENE_ID, NetworkCommand, SYNC_DELTA_FLAG } from "./protocol.ts";
+import type { SceneNode } from "./scene-node.ts";
+
+/** SceneReplicationConfig.ReplicationMode: Godot's names and values. */
+export enum ReplicationMode {
+  REPLICATION_MODE_NEVER = 0,
+  REPLICATION_MODE_ALWAYS = 1,
+  REPLICATION_MODE_ON_CHANGE = 2,
+  NEVER = 0,
+  ALWAYS = 1,
+  ON_CHANGE = 2,
+}
+
+/** One property of a SceneReplicationConfig, in the order the Godot scene's config lists it. */
+export interface ReplicatedPropertyInput {
+  /** Godot's property path relative to the synchronizer's root: ".:position", ":score", "Sprite:modulate". */
+  path: string;
+  /** Sent with the spawn (default true, as add_property). */
+  spawn?: boolean;
+  /** ALWAYS (default, as add_property), ON_CHANGE (delta) or NEVER. */
+  replicationMode?: ReplicationMode;
+}
+
+export interface ReplicatedProperty {
+  readonly path: string;
+  /** The key in SceneNode.properties: the property name for the root itself (".:position" -> "position"). */
+  readonly key: string;
+  readonly spawn: boolean;
+  readonly replicationMode: ReplicationMode;
+}
+
+export interface SynchronizerOptions {
+  properties: ReplicatedPropertyInput[];
+  /** Seconds between full syncs (0 = every poll, Godot's default). */
+  replicationInterval?: number;
+  /** Seconds between delta checks (0 = every poll). */
+  deltaInterval?: number;
+}
+
+/** Most properties one config may hold: delta packets name changed properties in a 64-bit mask. */
+export const MAX_REPLICATED_PROPERTIES = 64;
+
+function propertyKey(path: string): string {
+  if (path.startsWith(".:")) return path.slice(2);
+  if (path.startsWith(":")) return path.slice(1);
+  return path;
+}
+
+/** A MultiplayerSynchronizer: `node` is the synchronizer's own node (its path is what the path cache names), `root` the node whose properties it replicates. */
+export class MultiplayerSynchronizer {
+  readonly node: SceneNode;
+  readonly root: SceneNode;
+  readonly properties: readonly ReplicatedProperty[];
+  replicationInterval: number;
+  deltaInterval: number;
+  /** Godot's net id: 0 until assigned; a path-based id has bit 31 set. */
+  netId = 0;
+  lastSyncUsec = 0;
+  lastInboundSync = 0;
+  syncStarted = false;
+  lastWatchUsec = -1;
+  /** Per ON_CHANGE property: the last value's encoding and when it changed. */
+  readonly watchers: { bytes: Uint8Array | null; changedUsec: number }[];
+
+  constructor(node: SceneNode, root: SceneNode, options: SynchronizerOptions) {
+    this.node = node;
+    this.root = root;
+    if (options === null || typeof options !== "object" || !Array.isArray(options.properties)) {
+      throw new TypeError("synchronizer: options.properties must be an array");
+    }
+    if (options.properties.length > MAX_REPLICATED_PROPERTIES) {
+      throw new RangeError(`synchronizer: options.properties holds at most ${MAX_REPLICATED_PROPERTIES} properties`);
+    }
+    this.properties = options.properties.map((p, i) => {
+      checkString(p?.path, `synchronizer: options.properties[${i}].path`, { nonEmpty: true });
+      const spawn = p.spawn ?? true;
+      checkBool(spawn, `synchronizer: options.properties[${i}].spawn`);
+      const replicationMode = p.replicationMode ?? ReplicationMode.ALWAYS;
+      checkInt(replicationMode, `synchronizer: options.properties[${i}].replicationMode`, 0, 2);
+      return { path: p.path, key: propertyKey(p.path), spawn, replicationMode };
+    });
+    this.replicationInterval = options.replicationInterval ?? 0;
+    checkNumber(this.replicationInterval, "synchronizer: options.replicationInterval", 0);
+    this.deltaInterval = options.deltaInterval ?? 0;
+    checkNumber(this.deltaInterval, "synchronizer: options.deltaInterval", 0);
+    this.watchers = this.watchProperties().map(() => ({ bytes: null, changedUsec: 0 }));
+  }
+
+  spawnProperties(): ReplicatedProperty[] {
+    return this.properties.filter((p) => p.spawn);
+  }
+  syncProperties(): ReplicatedProperty[] {
+    return this.properties.filter((p) => p.replicationMode === ReplicationMode.ALWAYS);
+  }
+  watchProperties(): ReplicatedProperty[] {
+    return this.properties.filter((p) => p.replicationMode === ReplicationMode.ON_CHANGE);
+  }
+
+  /** The ON_CHANGE properties a delta's index bits name. */
+  deltaProperties(indexes: bigint): ReplicatedProperty[] {
+    return this.watchProperties().filter((_, i) => (indexes & (1n << BigInt(i))) !== 0n);
+  }
+
+  values(props: readonly ReplicatedProperty[]): unknown[] {
+    return props.map((p) => this.root.properties.get(p.key) ?? null);
+  }
+
+  /** Godot's update_outbound_sync_time. */
+  takeSyncSlot(usec: number): boolean {
+    if (this.lastSyncUsec === usec) return true;
+    if (usec < this.lastSyncUsec + this.replicationInterval * 1e6) return false;
+    this.lastSyncUsec = usec;
+    return true;
+  }
+
+  /** Godot's update_inbound_sync_time: false for a state older than the last one applied. */
+  acceptSyncTime(time: number): boolean {
+    if (!this.syncStarted) this.syncStarted = true;
+    else if (time <= this.lastInboundSync && this.lastInboundSync - time < 32767) return false;
+    this.lastInboundSync = time;
+    return true;
+  }
+
+  /** Godot's get_delta_state: changed ON_CHANGE values since `lastUsec` and their index bits. */
+  deltaState(usec: number, lastUsec: number, opts: CompressOptions): { values: unknown[]; indexes: bigint } {
+    if (this.lastWatchUsec !== usec) {
+      if (usec < lastUsec + this.deltaInterval * 1e6) return { values: [], indexes: 0n };
+      const props = this.watchProperties();
+      props.forEach((p, i) => {
+        const w = new VariantWriter(32);
+        writeCompressedVariant(w, this.root.properties.get(p.key) ?? null, opts);
+        const bytes = w.toBytes();
+        const watcher = this.watchers[i];
+        if (watcher && (watcher.bytes === null || !sameBytes(watcher.bytes, bytes))) {
+          watcher.bytes = bytes;
+          watcher.changedUsec = usec;
+        }
+      });
+      this.lastWatchUsec = usec;
+    }
+    const values: unknown[] = [];
+    let indexes = 0n;
+    const props = this.watchProperties();
+    this.watchers.forEach((w, i) => {
+      const p = props[i];
+      if (!p || w.changedUsec <= lastUsec) return;
+      values.push(this.root.properties.get(p.key) ?? null);
+      indexes |= 1n << BigInt(i);
+    });
+    return { values, indexes };
+  }
+
+  reset(): void {
+    this.netId = 0;
+    this.lastSyncUsec = 0;
+    this.lastInboundSync = 0;
+    this.syncStarted = false;
+    this.lastWatchUsec = -1;
+    for (const w of this.watchers) {
+      w.bytes = null;
+      w.changedUsec = 0;
+    }
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export interface SpawnerOptions {
+  /** Where spawned nodes go, relative to the spawner (Godot's spawn_path; default ".." = the spawner's parent). */
+  spawnPath?: string;
+  /**
+   * Receiving side: called for each node a remote authority spawns (after the node exists,
+   * before its spawn state is applied): declare its synchronizers here, in the order the
+   * Godot scene adds them. `sceneId` is the index in the spawnable scenes, or
+   * CUSTOM_SPAWN_SCENE_ID with `data` for a custom spawn.
+   */
+  onSpawn?: (node: SceneNode, sceneId: number, data: unknown) => void;
+  /** Receiving side: called when a remote authority despawns a node. */
+  onDespawn?: (node: SceneNode) => void;
+}
+
+/** A MultiplayerSpawner: `node` is the spawner's own node (the path cache names it). */
+export class MultiplayerSpawner {
+  readonly node: SceneNode;
+  readonly spawnPath: string;
+  readonly onSpawn: SpawnerOptions["onSpawn"];
+  readonly onDespawn: SpawnerOptions["onDespawn"];
+
+  constructor(node: SceneNode, options: SpawnerOptions = {}) {
+    this.node = node;
+    const spawnPath = options.spawnPath ?? "..";
+    checkString(spawnPath, "spawner: options.spawnPath");
+    this.spawnPath = spawnPath;
+    if (options.onSpawn !== undefined && typeof options.onSpawn !== "function") throw new TypeError("spawner: options.onSpawn must be a function");
+    if (options.onDespawn !== undefined && typeof options.onDespawn !== "function") throw new TypeError("spawner: options.onDespawn must be a function");
+    this.onSpawn = options.onSpawn;
+    this.onDespawn = options.onDespawn;
+  }
+
+  /** The path (relative to the root) of the parent spawned nodes get. */
+  parentPath(): string {
+    const parts = this.node.path === "." ? [] : this.node.path.split("/");
+    for (const part of this.spawnPath.split("/")) {
+      if (part === "" || part === ".") continue;
+      if (part === "..") parts.pop();
+      else parts.push(part);
+    }
+    return parts.length ? parts.join("/") : ".";
+  }
+}
+
+/** One node we spawned (authority side). */
+export interface SpawnedNode {
+  readonly node: SceneNode;
+  readonly spawner: MultiplayerSpawner;
+  readonly sceneId: number;
+  readonly data: unknown;
+  netId: number;
+  /** Peers it was spawned on. */
+  readonly peers: Set<number>;
+}
+
+export function spawnPacket(w: VariantWriter, spawn: SpawnedNode, spawnerPathId: number, syncs: MultiplayerSynchronizer[], opts: CompressOptions): Uint8Array {
+  const name = new TextEncoder().encode(spawn.node.path.slice(spawn.node.path.lastIndexOf("/") + 1));
+  w.reset();
+  w.u8(NetworkCommand.SPAWN);
+  w.u8(spawn.sceneId);
+  w.u32(spawnerPathId);
+  w.u32(spawn.netId);
+  w.u32(syncs.length);
+  w.u32(name.length + 1);
+  for (const s of syncs) w.u32(s.netId);
+  w.raw(name);
+  w.u8(0);
+  if (spawn.sceneId === CUSTOM_SPAWN_SCENE_ID) {
+    const sizeAt = w.length;
+    w.u32(0);
+    writeCompressedVariant(w, spawn.data ?? null, { allowObjects: false });
+    w.view.setUint32(sizeAt, w.length - sizeAt - 4, true);
+  }
+  for (const s of syncs) writeCompressedVariants(w, s.values(s.spawnProperties()), opts);
+  return w.toBytes();
+}
+
+export function despawnPacket(netId: number): Uint8Array {
+  const out = new Uint8Array(5);
+  out[0] = NetworkCommand.DESPAWN;
+  new DataView(out.buffer).setUint32(1, netId, true);
+  return out;
+}
+
+export { SYNC_DELTA_FLAG };

@@ -1,0 +1,366 @@
+/**
+ * SceneMultiplayer (Godot 4.6's high-level multiplayer) over any MultiplayerPeer of ours:
+ * RPCs on stand-in nodes (`node(path)`), raw bytes, authentication, the server relay, and
+ * MultiplayerSpawner / MultiplayerSynchronizer replication. A thin binding: the protocol
+ * is SceneSession's; this class reads the clock, drives the peer from poll() and turns
+ * the session's callbacks into events named after Godot's signals.
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { ConnectionStatus, MultiplayerPeer, MultiplayerPeerEvent, TransferMode } from "../multiplayer/multiplayer-peer.ts";
+import { checkBool, checkBytes, checkInt, checkNumber, checkString } from "../util/args.ts";
+import { MIN_SYNC_MTU } from "./protocol.ts";
+import { MultiplayerSpawner, MultiplayerSynchronizer, type SpawnerOptions, type SynchronizerOptions } from "./replication.ts";
+import { SceneSession, type SceneDropCounters } from "./session.ts";
+import { normalizeNodePath, type SceneNode } from "./scene-node.ts";
+
+const INT32_MAX = 0x7fffffff;
+
+export type SceneMultiplayerEventType =
+  | "peer_connected"
+  | "peer_disconnected"
+  | "connected_to_server"
+  | "connection_failed"
+  | "server_disconnected"
+  | "peer_authenticating"
+  | "peer_authentication_failed"
+  | "peer_packet"
+  | "rpc_error";
+
+/** The event of every SceneMultiplayer signal: `id` for the peer ones, `packet` for peer_packet, `error` for rpc_error. */
+export class SceneMultiplayerEvent extends Event {
+  readonly id: number;
+  readonly packet: Uint8Array | null;
+  readonly error: unknown;
+  readonly method: string | null;
+  constructor(type: SceneMultiplayerEventType, id = 0, packet: Uint8Array | null = null, error: unknown = null, method: string | null = null) {
+    super(type);
+    this.id = id;
+    this.packet = packet;
+    this.error = error;
+    this.method = method;
+  }
+}
+
+export type AuthCallback = (id: number, data: Uint8Array) => void;
+
+export interface SceneMultiplayerOptions {
+  /** Time source in milliseconds (auth timeout, sync intervals). Default: performance.now(). */
+  clock?: { now(): number };
+}
+
+export class SceneMultiplayer extends EventTarget {
+  private peer: MultiplayerPeer | null = null;
+  private lastStatus = ConnectionStatus.CONNECTION_DISCONNECTED;
+  private readonly session: SceneSession;
+  private readonly clock: { now(): number };
+  private _authCallback: AuthCallback | null = null;
+  private readonly onPeerConnected = (e: Event): void => this.session.addPeer((e as MultiplayerPeerEvent).id, this.clock.now());
+  private readonly onPeerDisconnected = (e: Event): void => this.session.delPeer((e as MultiplayerPeerEvent).id);
+
+  constructor(options: SceneMultiplayerOptions = {}) {
+    super();
+    this.clock = options.clock ?? performance;
+    const emit = (type: SceneMultiplayerEventType, id = 0): void => void this.dispatchEvent(new SceneMultiplayerEvent(type, id));
+    this.session = new SceneSession(
+      {
+        getUniqueId: () => this.peer?.getUniqueId() ?? 0,
+        isServerRelaySupported: () => this.peer?.isServerRelaySupported() ?? false,
+        send: (target, packet, mode, channel) => {
+          const p = this.peer;
+          if (!p) return GodotError.ERR_UNCONFIGURED;
+          p.setTargetPeer(target);
+          p.setTransferMode(mode);
+          p.setTransferChannel(channel);
+          return p.putPacket(packet);
+        },
+        disconnectPeer: (id) => {
+          try {
+            this.peer?.disconnectPeer(id);
+          } catch {
+            // Already gone.
+          }
+        },
+      },
+      {
+        peerConnected: (id) => emit("peer_connected", id),
+        peerDisconnected: (id) => emit("peer_disconnected", id),
+        connectedToServer: () => emit("connected_to_server"),
+        peerAuthenticating: (id) => emit("peer_authenticating", id),
+        peerAuthenticationFailed: (id) => emit("peer_authentication_failed", id),
+        peerPacket: (id, packet) => void this.dispatchEvent(new SceneMultiplayerEvent("peer_packet", id, packet)),
+        auth: () => this._authCallback,
+        handlerError: (node, method, error) => void this.dispatchEvent(new SceneMultiplayerEvent("rpc_error", 0, null, error, node ? `${node.getPath()}:${method}` : method)),
+      },
+      {
+        rpcp: (node, peer, method, args) => this.session.rpcp(node, peer, method, args, this.peer?.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED),
+        getUniqueId: () => this.getUniqueId(),
+      },
+    );
+  }
+
+  // ---- the peer ----
+
+  get multiplayerPeer(): MultiplayerPeer | null {
+    return this.peer;
+  }
+  set multiplayerPeer(peer: MultiplayerPeer | null) {
+    if (peer !== null && !(peer instanceof MultiplayerPeer)) throw new TypeError("multiplayerPeer must be a MultiplayerPeer or null");
+    if (peer === this.peer) return;
+    if (peer && peer.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED) {
+      throw new NetError(GodotError.ERR_UNCONFIGURED, "multiplayerPeer: the peer must be connecting or connected (call createServer/createClient first)");
+    }
+    if (this.peer) {
+      this.peer.removeEventListener("peer_connected", this.onPeerConnected);
+      this.peer.removeEventListener("peer_disconnected", this.onPeerDisconnected);
+      this.clear();
+    }
+    this.peer = peer;
+    if (peer) {
+      peer.addEventListener("peer_connected", this.onPeerConnected);
+      peer.addEventListener("peer_disconnected", this.onPeerDisconnected);
+    }
+    this.updateStatus();
+  }
+  setMultiplayerPeer(peer: MultiplayerPeer | null): void {
+    this.multiplayerPeer = peer;
+  }
+  getMultiplayerPeer(): MultiplayerPeer | null {
+    return this.peer;
+  }
+  hasMultiplayerPeer(): boolean {
+    return this.peer !== null;
+  }
+
+  private updateStatus(): void {
+    const status = this.peer ? this.peer.getConnectionStatus() : ConnectionStatus.CONNECTION_DISCONNECTED;
+    if (status === this.lastStatus) return;
+    if (status === ConnectionStatus.CONNECTION_DISCONNECTED) {
+      const was = this.lastStatus;
+      this.clear();
+      this.dispatchEvent(new SceneMultiplayerEvent(was === ConnectionStatus.CONNECTION_CONNECTING ? "connection_failed" : "server_disconnected"));
+    }
+    this.lastStatus = status;
+  }
+
+  /** Godot's clear(): forget peers, caches and replication state. */
+  clear(): void {
+    this.lastStatus = ConnectionStatus.CONNECTION_DISCONNECTED;
+    this.session.clear();
+  }
+
+  /**
+   * Run the peer, then handle every received packet: auth, SYS (relay, peer lists), path
+   * cache, RPCs (handlers run here), raw packets, replication; then auth timeouts and
+   * outgoing syncs. Never throws for network input (see getDropCounters()).
+   */
+  poll(): GodotError {
+    this.updateStatus();
+    const peer = this.peer;
+    if (!peer || this.lastStatus === ConnectionStatus.CONNECTION_DISCONNECTED) return GodotError.OK;
+    peer.poll();
+    this.updateStatus();
+    if (this.lastStatus !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.OK;
+    while (peer.getAvailablePacketCount() > 0) {
+      const from = peer.getPacketPeer();
+      const channel = peer.getPacketChannel();
+      const mode = peer.getPacketMode();
+      const packet = peer.getPacket();
+      this.session.receive(from, packet, mode, channel);
+      this.updateStatus();
+      if (this.lastStatus !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.OK;
+    }
+    this.session.process(this.clock.now());
+    this.updateStatus();
+    return GodotError.OK;
+  }
+
+  // ---- identity ----
+
+  getUniqueId(): number {
+    return this.peer?.getUniqueId() ?? 0;
+  }
+  isServer(): boolean {
+    return this.getUniqueId() === 1;
+  }
+  /** IDs of the connected (authenticated) peers. */
+  getPeers(): number[] {
+    return this.session.getPeers();
+  }
+  /** Inside an RPC handler: who called (our own ID for a callLocal run); 0 elsewhere. */
+  getRemoteSenderId(): number {
+    return this.session.getRemoteSenderId();
+  }
+
+  // ---- nodes and replication ----
+
+  /** The stand-in for the scene node at `path` ("/root/Lobby" or "Lobby"), created on first use. */
+  node(path: string): SceneNode {
+    return this.session.node(path);
+  }
+
+  /** Declare the MultiplayerSpawner node at `path` (the same path as in the Godot scene). */
+  spawner(path: string, options?: SpawnerOptions): MultiplayerSpawner {
+    const spawner = new MultiplayerSpawner(this.node(path), options);
+    this.session.addSpawner(spawner);
+    return spawner;
+  }
+
+  /**
+   * Spawn a node named `name` under `spawner`'s spawn path on every peer (now and on later
+   * joins): `scene` is the index of the scene in the spawner's spawnable scenes on the
+   * Godot side, or omitted for a custom spawn (spawn_function) that receives `data`.
+   * Declare the node's synchronizers before the next poll(), or before spawning when it should carry spawn state.
+   */
+  spawn(spawner: MultiplayerSpawner, name: string, options: { scene?: number; data?: unknown; synchronizers?: { path: string; options: SynchronizerOptions }[] } = {}): SceneNode {
+    checkString(name, "name", { nonEmpty: true });
+    if (/[.:@/"%]/.test(name)) throw new RangeError(`name: a node name cannot contain . : @ / " %, got ${JSON.stringify(name)}`);
+    const scene = options.scene ?? 0xff;
+    checkInt(scene, "options.scene", 0, 0xff);
+    const parent = spawner.parentPath();
+    const node = this.node(parent === "." ? name : `${parent}/${name}`);
+    for (const s of options.synchronizers ?? []) this.synchronizer(s.path, node.path, s.options);
+    this.session.spawn(spawner, node, scene, options.data ?? null);
+    return node;
+  }
+
+  /** Despawn a node spawn() made (DESPAWN to every peer that has it). False if it was not spawned here. */
+  despawn(node: SceneNode): boolean {
+    return this.session.despawn(node);
+  }
+
+  /** Declare the MultiplayerSynchronizer node at `path`, replicating properties of the node at `rootPath`. */
+  synchronizer(path: string, rootPath: string, options: SynchronizerOptions): MultiplayerSynchronizer {
+    const sync = new MultiplayerSynchronizer(this.node(path), this.node(rootPath), options);
+    this.session.addSynchronizer(sync);
+    return sync;
+  }
+
+  // ---- raw bytes ----
+
+  /** Godot's send_bytes: a raw packet to `id` (0 everyone, -id everyone but id), arriving as peer_packet. */
+  sendBytes(bytes: Uint8Array, id = 0, mode: TransferMode = TransferMode.RELIABLE, channel = 0): GodotError {
+    checkBytes(bytes, "bytes");
+    checkInt(id, "id", -INT32_MAX, INT32_MAX);
+    checkInt(mode, "mode", 0, 2);
+    checkInt(channel, "channel", 0, 255);
+    if (bytes.length === 0) return GodotError.ERR_INVALID_DATA;
+    if (!this.peer || this.peer.getConnectionStatus() !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.ERR_UNCONFIGURED;
+    return this.session.sendBytes(bytes, id, mode, channel);
+  }
+
+  // ---- authentication ----
+
+  /** Godot's auth_callback: (id, data) for each auth message of a peer still authenticating; null = no authentication. */
+  get authCallback(): AuthCallback | null {
+    return this._authCallback;
+  }
+  set authCallback(cb: AuthCallback | null) {
+    if (cb !== null && typeof cb !== "function") throw new TypeError("authCallback must be a function or null");
+    this._authCallback = cb;
+  }
+  setAuthCallback(cb: AuthCallback | null): void {
+    this.authCallback = cb;
+  }
+  getAuthCallback(): AuthCallback | null {
+    return this._authCallback;
+  }
+
+  /** Seconds a peer may stay authenticating before it is disconnected (0 = forever; Godot's default 3). */
+  get authTimeout(): number {
+    return this.session.authTimeoutMs / 1000;
+  }
+  set authTimeout(seconds: number) {
+    checkNumber(seconds, "authTimeout", 0, 2 ** 31);
+    this.session.authTimeoutMs = Math.floor(seconds * 1000);
+  }
+  setAuthTimeout(seconds: number): void {
+    this.authTimeout = seconds;
+  }
+  getAuthTimeout(): number {
+    return this.authTimeout;
+  }
+
+  sendAuth(id: number, data: Uint8Array): GodotError {
+    checkInt(id, "id", 1, INT32_MAX);
+    checkBytes(data, "data");
+    if (!this.peer || this.peer.getConnectionStatus() !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.ERR_UNCONFIGURED;
+    return this.session.sendAuth(id, data);
+  }
+
+  completeAuth(id: number): GodotError {
+    checkInt(id, "id", 1, INT32_MAX);
+    if (!this.peer || this.peer.getConnectionStatus() !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.ERR_UNCONFIGURED;
+    return this.session.completeAuth(id);
+  }
+
+  getAuthenticatingPeers(): number[] {
+    return this.session.getAuthenticatingPeers();
+  }
+
+  /** Disconnect a peer without a peer_disconnected event (as Godot). */
+  disconnectPeer(id: number): void {
+    checkInt(id, "id", 1, INT32_MAX);
+    if (!this.peer || this.peer.getConnectionStatus() !== ConnectionStatus.CONNECTION_CONNECTED) return;
+    this.session.delPeer(id, true);
+    try {
+      this.peer.disconnectPeer(id);
+    } catch {
+      // Not directly connected (a relayed peer): nothing more to do, as Godot.
+    }
+  }
+
+  // ---- settings ----
+
+  get refuseNewConnections(): boolean {
+    return this.peer?.refuseNewConnections ?? false;
+  }
+  set refuseNewConnections(refuse: boolean) {
+    checkBool(refuse, "refuseNewConnections");
+    if (!this.peer) throw new NetError(GodotError.ERR_UNCONFIGURED, "refuseNewConnections: no multiplayerPeer");
+    this.peer.refuseNewConnections = refuse;
+  }
+
+  /** Relay clients' packets to each other and announce peers (Godot's default true). */
+  get serverRelay(): boolean {
+    return this.session.serverRelay;
+  }
+  set serverRelay(enabled: boolean) {
+    checkBool(enabled, "serverRelay");
+    this.session.serverRelay = enabled;
+  }
+
+  /** Decode whole objects in RPC arguments (Godot's default false: a peer could instantiate classes). */
+  get allowObjectDecoding(): boolean {
+    return this.session.allowObjectDecoding;
+  }
+  set allowObjectDecoding(enabled: boolean) {
+    checkBool(enabled, "allowObjectDecoding");
+    this.session.allowObjectDecoding = enabled;
+  }
+
+  get maxSyncPacketSize(): number {
+    return this.session.maxSyncPacketSize;
+  }
+  set maxSyncPacketSize(size: number) {
+    checkInt(size, "maxSyncPacketSize", MIN_SYNC_MTU, INT32_MAX);
+    this.session.maxSyncPacketSize = size;
+  }
+
+  get maxDeltaPacketSize(): number {
+    return this.session.maxDeltaPacketSize;
+  }
+  set maxDeltaPacketSize(size: number) {
+    checkInt(size, "maxDeltaPacketSize", MIN_SYNC_MTU, INT32_MAX);
+    this.session.maxDeltaPacketSize = size;
+  }
+
+  /** What was refused from the network (see SceneDropCounters). */
+  getDropCounters(): Readonly<SceneDropCounters> {
+    return this.session.getDropCounters();
+  }
+
+  /** The path key a node is known by ("/root/A/B" -> "A/B"). */
+  static normalizePath(path: string): string {
+    return normalizeNodePath(path);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * A stand-in for one node of a Godot scene tree, at a path relative to the multiplayer
+ * root (`/root`): what RPCs and replication address. It keeps the node's RPC config,
+ * the functions that run when a peer calls a method, its multiplayer authority and the
+ * property values synchronizers read and write.
+ */
+import { GodotError } from "../errors.ts";
+import { checkInt, checkString } from "../util/args.ts";
+import { normalizeRpcConfig, RpcConfigTable, type RpcConfig, type RpcConfigInput } from "./rpc-config.ts";
+
+/** The function run for an incoming call; `this` is the node, the sender is multiplayer.getRemoteSenderId(). */
+export type RpcHandler = (this: SceneNode, ...args: unknown[]) => void;
+
+/** What a node asks of the SceneMultiplayer that owns it. */
+export interface SceneNodeOwner {
+  rpcp(node: SceneNode, peer: number, method: string, args: unknown[]): GodotError;
+  getUniqueId(): number;
+}
+
+const INT32_MAX = 0x7fffffff;
+
+/** Node paths are relative to the multiplayer root: "/root/Lobby/Chat" and "Lobby/Chat" name the same node. */
+export function normalizeNodePath(path: string, name = "path"): string {
+  checkString(path, name);
+  let p = path;
+  if (p.startsWith("/root/")) p = p.slice(6);
+  else if (p === "/root") p = "";
+  else if (p.startsWith("/")) throw new RangeError(`${name}: an absolute path must start with /root, got ${JSON.stringify(path)}`);
+  p = p.split("/").filter((part) => part !== "" && part !== ".").join("/");
+  return p === "" ? "." : p;
+}
+
+export class SceneNode {
+  /** Path relative to the multiplayer root ("." is the root itself). */
+  readonly path: string;
+  private readonly owner: SceneNodeOwner;
+  private readonly configs = new Map<string, RpcConfig>();
+  private table: RpcConfigTable | null = null;
+  private readonly handlers = new Map<string, RpcHandler>();
+  private authority = 1;
+  /** Property values by name (what synchronizers send and receive). */
+  readonly properties = new Map<string, unknown>();
+
+  constructor(owner: SceneNodeOwner, path: string) {
+    this.owner = owner;
+    this.path = path;
+  }
+
+  /** Godot's get_path(): the absolute path. */
+  getPath(): string {
+    return this.path === "." ? "/root" : `/root/${this.path}`;
+  }
+
+  /** Godot's Node.rpc_config: configure `method` (null removes it). Method ids follow the sorted names, as in Godot. */
+  rpcConfig(method: string, config: RpcConfigInput | null): this {
+    checkString(method, "method", { nonEmpty: true });
+    if (config === null) this.configs.delete(method);
+    else this.configs.set(method, normalizeRpcConfig(method, config));
+    this.table = null;
+    return this;
+  }
+
+  /** Godot's get_rpc_config: every configured method. */
+  getRpcConfig(): Record<string, RpcConfig> {
+    return Object.fromEntries(this.configs);
+  }
+
+  /** The id table (sorted names, MD5) the wire uses; rebuilt after a config change. */
+  rpcTable(): RpcConfigTable {
+    this.table ??= new RpcConfigTable(this.configs.values());
+    return this.table;
+  }
+
+  /** Register the function that runs when `method` is called on this node (by a peer, or locally with callLocal). */
+  on(method: string, handler: RpcHandler): this {
+    checkString(method, "method", { nonEmpty: true });
+    if (typeof handler !== "function") throw new TypeError("handler must be a function");
+    this.handlers.set(method, handler);
+    return this;
+  }
+
+  handlerFor(method: string): RpcHandler | undefined {
+    return this.handlers.get(method);
+  }
+
+  /** Godot's Node.rpc: call `method` on every peer (and here with callLocal). OK or Godot's error code. */
+  rpc(method: string, ...args: unknown[]): GodotError {
+    return this.owner.rpcp(this, 0, method, args);
+  }
+
+  /** Godot's Node.rpc_id: call `method` on one peer (or every peer but -id). */
+  rpcId(peerId: number, method: string, ...args: unknown[]): GodotError {
+    checkInt(peerId, "peerId", -INT32_MAX, INT32_MAX);
+    return this.owner.rpcp(this, peerId, method, args);
+  }
+
+  get multiplayerAuthority(): number {
+    return this.authority;
+  }
+  set multiplayerAuthority(id: number) {
+    checkInt(id, "multiplayerAuthority", 1, INT32_MAX);
+    this.authority = id;
+  }
+  setMultiplayerAuthority(id: number): void {
+    this.multiplayerAuthority = id;
+  }
+  getMultiplayerAuthority(): number {
+    return this.authority;
+  }
+  isMultiplayerAuthority(): boolean {
+    return this.authority === this.owner.getUniqueId();
+  }
+
+  /** Read a property a synchronizer replicates (undefined until set or received). */
+  get(property: string): unknown {
+    return this.properties.get(property);
+  }
+  /** Set a property a synchronizer replicates. */
+  set(property: string, value: unknown): this {
+    this.properties.set(property, value);
+    return this;
+  }
+}

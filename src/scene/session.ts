@@ -1,0 +1,1019 @@
+/**
+ * The SceneMultiplayer session (Godot 4.6's SceneMultiplayer + SceneRPCInterface +
+ * SceneCacheInterface + SceneReplicationInterface), sans-IO: packets come in through
+ * receive(from, bytes, mode, channel), time through `now` (ms), packets go out through
+ * the ScenePort, events through SessionEvents. It reads no clock and opens nothing.
+ * Network input never throws out of it: what Godot refuses is dropped and counted.
+ */
+import { GodotError } from "../errors.ts";
+import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
+import { VariantWriter } from "../variant/index.ts";
+import { readCompressedVariant, readCompressedVariants, writeCompressedVariants, type CompressOptions } from "./compressed-variant.ts";
+import { confirmPacket, PathCache } from "./path-cache.ts";
+import {
+  BYTE_ONLY_OR_NO_ARGS_FLAG,
+  CMD_MASK,
+  CONFIRM_PATH_SIZE,
+  CUSTOM_SPAWN_SCENE_ID,
+  DEFAULT_DELTA_MTU,
+  DEFAULT_SYNC_MTU,
+  DESPAWN_SIZE,
+  NAME_ID_COMPRESSION_FLAG,
+  NAME_ID_COMPRESSION_SHIFT,
+  NetworkCommand,
+  NETWORK_NODE_ID_COMPRESSION_16,
+  NETWORK_NODE_ID_COMPRESSION_32,
+  NETWORK_NODE_ID_COMPRESSION_8,
+  NODE_ID_COMPRESSION_MASK,
+  NODE_ID_COMPRESSION_SHIFT,
+  NODE_PATH_FLAG,
+  SIMPLIFY_PATH_MIN_SIZE,
+  SPAWN_MIN_SIZE,
+  SYNC_DELTA_FLAG,
+  SYNC_MIN_SIZE,
+  SYS_CMD_SIZE,
+  SysCommand,
+} from "./protocol.ts";
+import { despawnPacket, MultiplayerSpawner, MultiplayerSynchronizer, spawnPacket, type SpawnedNode } from "./replication.ts";
+import { RPCMode } from "./rpc-config.ts";
+import { normalizeNodePath, SceneNode, type SceneNodeOwner } from "./scene-node.ts";
+
+/** What the session needs of the MultiplayerPeer under it. */
+export interface ScenePort {
+  getUniqueId(): number;
+  isServerRelaySupported(): boolean;
+  /** put_packet to `target` (> 0 one peer) with this mode and channel. */
+  send(target: number, packet: Uint8Array, mode: TransferMode, channel: number): GodotError;
+  disconnectPeer(id: number): void;
+}
+
+/** Godot's signals, as callbacks (SceneMultiplayer turns them into events). */
+export interface SessionEvents {
+  peerConnected(id: number): void;
+  peerDisconnected(id: number): void;
+  connectedToServer(): void;
+  peerAuthenticating(id: number): void;
+  peerAuthenticationFailed(id: number): void;
+  peerPacket(id: number, packet: Uint8Array): void;
+  /** The current auth_callback; null = no authentication. */
+  auth(): ((id: number, data: Uint8Array) => void) | null;
+  /** A registered RPC handler threw (counted; the session goes on). */
+  handlerError(node: SceneNode | null, method: string, error: unknown): void;
+}
+
+/** What the session refused from the network (never thrown out of poll()). Counters only grow until clear(). */
+export interface SceneDropCounters {
+  /** Packets too short or inconsistent for their command. */
+  malformed: number;
+  /** Commands Godot does not define, or a SYS command where it is not allowed. */
+  badCommand: number;
+  /** Packets from a peer that has not completed authentication, or from an unknown peer. */
+  unauthenticated: number;
+  /** SIMPLIFY_PATH / RPC naming a node path this side has no node for, or an unknown cache id. */
+  unknownNode: number;
+  /** Path cache ids a peer registered twice, confirmations of ids never announced, or past the per-peer bound. */
+  badPathCache: number;
+  /** RPCs naming a method id the node's config does not have. */
+  unknownMethod: number;
+  /** RPCs the method's rpc_mode forbids for that sender (disabled, or authority-only from a non-authority). */
+  forbidden: number;
+  /** Arguments (or spawn/sync state) that are not valid compressed Variants. */
+  badArguments: number;
+  /** RPCs for a configured method that has no registered handler. */
+  noHandler: number;
+  /** Relays to a peer that is not connected, or relay/peer-list messages where Godot refuses them. */
+  badRelay: number;
+  /** Spawn/despawn/sync messages refused (unknown spawner or net id, not from the authority, bad name). */
+  badReplication: number;
+  /** Sync states we did not send because they exceed maxSyncPacketSize / maxDeltaPacketSize. */
+  oversizedSync: number;
+  /** RPC handlers that threw. */
+  handlerErrors: number;
+}
+
+function zeroCounters(): SceneDropCounters {
+  return {
+    malformed: 0,
+    badCommand: 0,
+    unauthenticated: 0,
+    unknownNode: 0,
+    badPathCache: 0,
+    unknownMethod: 0,
+    forbidden: 0,
+    badArguments: 0,
+    noHandler: 0,
+    badRelay: 0,
+    badReplication: 0,
+    oversizedSync: 0,
+    handlerErrors: 0,
+  };
+}
+
+interface PendingPeer {
+  local: boolean;
+  remote: boolean;
+  since: number;
+}
+
+interface PeerReplication {
+  lastSentSync: number;
+  lastWatchUsec: Map<MultiplayerSynchronizer, number>;
+  /** Remote spawns: their net id -> node. */
+  recvNodes: Map<number, SceneNode>;
+  recvSyncs: Map<number, MultiplayerSynchronizer>;
+}
+
+/** Most nodes one remote authority may have spawned here at once (Godot has no bound). */
+export const MAX_REMOTE_SPAWNS_PER_PEER = 65536;
+
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+
+function cString(bytes: Uint8Array, from: number, to: number): string {
+  let end = from;
+  while (end < to && bytes[end] !== 0) end++;
+  return utf8.decode(bytes.subarray(from, end));
+}
+
+/** Godot's validate_node_name refuses these characters in a node name. */
+const INVALID_NODE_NAME = /[.:@/"%]/;
+
+export class SceneSession {
+  private readonly port: ScenePort;
+  private readonly events: SessionEvents;
+  readonly nodes = new Map<string, SceneNode>();
+  readonly cache = new PathCache();
+  private readonly connected = new Set<number>();
+  private readonly pending = new Map<number, PendingPeer>();
+  private readonly writer = new VariantWriter(256);
+  private drops = zeroCounters();
+  serverRelay = true;
+  allowObjectDecoding = false;
+  /** Milliseconds; 0 = no timeout. */
+  authTimeoutMs = 3000;
+  maxSyncPacketSize = DEFAULT_SYNC_MTU;
+  maxDeltaPacketSize = DEFAULT_DELTA_MTU;
+  private remoteSenderId = 0;
+  private remoteSenderOverride = 0;
+  // Replication.
+  private readonly spawners = new Map<SceneNode, MultiplayerSpawner>();
+  private readonly synchronizers: MultiplayerSynchronizer[] = [];
+  private readonly spawned = new Map<SceneNode, SpawnedNode>();
+  private readonly peerRepl = new Map<number, PeerReplication>();
+  private lastNetId = 0;
+
+  private readonly owner: SceneNodeOwner;
+
+  constructor(port: ScenePort, events: SessionEvents, owner: SceneNodeOwner) {
+    this.port = port;
+    this.events = events;
+    this.owner = owner;
+  }
+
+  private get opts(): CompressOptions {
+    return { allowObjects: this.allowObjectDecoding };
+  }
+
+  getDropCounters(): Readonly<SceneDropCounters> {
+    return { ...this.drops };
+  }
+
+  getRemoteSenderId(): number {
+    return this.remoteSenderOverride || this.remoteSenderId;
+  }
+
+  getPeers(): number[] {
+    return [...this.connected];
+  }
+
+  getAuthenticatingPeers(): number[] {
+    return [...this.pending.keys()];
+  }
+
+  isConnectedPeer(id: number): boolean {
+    return this.connected.has(id);
+  }
+
+  /** The stand-in node at `path` (relative to /root), created on first use. */
+  node(path: string): SceneNode {
+    const key = normalizeNodePath(path);
+    let n = this.nodes.get(key);
+    if (!n) this.nodes.set(key, (n = new SceneNode(this.owner, key)));
+    return n;
+  }
+
+  /** Forget every peer and cache (Godot's clear(), on disconnection). */
+  clear(): void {
+    this.pending.clear();
+    this.connected.clear();
+    this.cache.clear();
+    this.peerRepl.clear();
+    for (const s of this.synchronizers) s.reset();
+    for (const s of this.spawned.values()) {
+      s.netId = 0;
+      s.peers.clear();
+    }
+    this.lastNetId = 0;
+  }
+
+  // ---- peers and authentication ----
+
+  /** The MultiplayerPeer reported a new peer. */
+  addPeer(id: number, now: number): void {
+    if (this.events.auth()) {
+      this.pending.set(id, { local: false, remote: false, since: now });
+      this.events.peerAuthenticating(id);
+      return;
+    }
+    this.admitPeer(id);
+  }
+
+  private admitPeer(id: number): void {
+    if (this.relaysAsServer()) {
+      const buf = new Uint8Array(SYS_CMD_SIZE);
+      const view = new DataView(buf.buffer);
+      buf[0] = NetworkCommand.SYS;
+      buf[1] = SysCommand.ADD_PEER;
+      for (const p of this.connected) {
+        view.setInt32(2, id, true);
+        this.port.send(p, buf, TransferMode.RELIABLE, 0);
+        view.setInt32(2, p, true);
+        this.port.send(id, buf, TransferMode.RELIABLE, 0);
+      }
+    }
+    this.connected.add(id);
+    this.cache.addPeer(id);
+    this.replicationPeerAdded(id);
+    if (id === 1) this.events.connectedToServer();
+    this.events.peerConnected(id);
+  }
+
+  /** The MultiplayerPeer reported a peer gone (or the server said so). `quiet` = no peer_disconnected. */
+  delPeer(id: number, quiet = false): void {
+    if (this.pending.has(id)) {
+      this.pending.delete(id);
+      if (!quiet) this.events.peerAuthenticationFailed(id);
+      return;
+    }
+    if (!this.connected.has(id)) return;
+    if (this.relaysAsServer()) {
+      const buf = new Uint8Array(SYS_CMD_SIZE);
+      buf[0] = NetworkCommand.SYS;
+      buf[1] = SysCommand.DEL_PEER;
+      new DataView(buf.buffer).setInt32(2, id, true);
+      for (const p of this.connected) if (p !== id) this.port.send(p, buf, TransferMode.RELIABLE, 0);
+    }
+    this.replicationPeerRemoved(id);
+    this.cache.removePeer(id);
+    this.connected.delete(id);
+    if (!quiet) this.events.peerDisconnected(id);
+  }
+
+  private relaysAsServer(): boolean {
+    return this.serverRelay && this.port.getUniqueId() === 1 && this.port.isServerRelaySupported();
+  }
+
+  sendAuth(to: number, data: Uint8Array): GodotError {
+    const p = this.pending.get(to);
+    if (!p || data.length === 0) return GodotError.ERR_INVALID_PARAMETER;
+    if (p.local || p.remote) return GodotError.ERR_FILE_CANT_WRITE;
+    const out = new Uint8Array(data.length + 2);
+    out[0] = NetworkCommand.SYS;
+    out[1] = SysCommand.AUTH;
+    out.set(data, 2);
+    return this.port.send(to, out, TransferMode.RELIABLE, 0);
+  }
+
+  completeAuth(id: number): GodotError {
+    const p = this.pending.get(id);
+    if (!p) return GodotError.ERR_INVALID_PARAMETER;
+    if (p.local) return GodotError.ERR_FILE_CANT_WRITE;
+    p.local = true;
+    const err = this.port.send(id, Uint8Array.of(NetworkCommand.SYS, SysCommand.AUTH), TransferMode.RELIABLE, 0);
+    if (p.remote) {
+      this.pending.delete(id);
+      this.admitPeer(id);
+    }
+    return err;
+  }
+
+  // ---- incoming ----
+
+  /** One packet from the MultiplayerPeer. Never throws for its content. */
+  receive(from: number, packet: Uint8Array, mode: TransferMode, channel: number): void {
+    const pending = this.pending.get(from);
+    if (pending) {
+      if (packet.length < 2 || (packet[0]! & CMD_MASK) !== NetworkCommand.SYS || packet[1] !== SysCommand.AUTH) {
+        this.drops.unauthenticated++;
+        return;
+      }
+      if (packet.length > 2) {
+        this.callAuth(from, packet.slice(2));
+      } else {
+        pending.remote = true;
+        if (pending.local) {
+          this.pending.delete(from);
+          this.admitPeer(from);
+        }
+      }
+      return;
+    }
+    if (!this.connected.has(from)) {
+      this.drops.unauthenticated++;
+      return;
+    }
+    if (packet.length > 0 && (packet[0]! & CMD_MASK) === NetworkCommand.SYS) {
+      if (packet.length > 1 && packet[1] === SysCommand.AUTH) {
+        if (packet.length !== 2) this.drops.malformed++;
+        return; // A late completion notice: nothing to do.
+      }
+      this.processSys(from, packet, mode, channel);
+      return;
+    }
+    this.remoteSenderId = from;
+    try {
+      this.processPacket(from, packet, 0, packet.length);
+    } finally {
+      this.remoteSenderId = 0;
+    }
+  }
+
+  private callAuth(from: number, data: Uint8Array): void {
+    try {
+      this.events.auth()?.(from, data);
+    } catch (error) {
+      this.drops.handlerErrors++;
+      this.events.handlerError(null, "authCallback", error);
+    }
+  }
+
+  /** Auth timeouts and replication, once per poll (Godot's end of poll()). */
+  process(now: number): void {
+    if (this.pending.size && this.authTimeoutMs > 0) {
+      const expired: number[] = [];
+      for (const [id, p] of this.pending) if (p.since + this.authTimeoutMs <= now) expired.push(id);
+      for (const id of expired) this.port.disconnectPeer(id);
+      for (const id of expired) {
+        if (!this.pending.delete(id)) continue;
+        this.events.peerAuthenticationFailed(id);
+      }
+    }
+    this.replicationProcess(Math.floor(now * 1000));
+  }
+
+  private processSys(from: number, p: Uint8Array, mode: TransferMode, channel: number): void {
+    if (p.length < SYS_CMD_SIZE) {
+      this.drops.malformed++;
+      return;
+    }
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    let peer = view.getInt32(2, true);
+    const relayOk = this.serverRelay && this.port.isServerRelaySupported();
+    switch (p[1]) {
+      case SysCommand.ADD_PEER:
+      case SysCommand.DEL_PEER:
+        if (!relayOk || this.port.getUniqueId() === 1 || from !== 1 || peer < 2 || peer === this.port.getUniqueId()) {
+          this.drops.badRelay++;
+          return;
+        }
+        if (p[1] === SysCommand.ADD_PEER) {
+          if (this.connected.has(peer)) {
+            this.drops.badRelay++;
+            return;
+          }
+          this.admitPeer(peer);
+        } else {
+          this.delPeer(peer);
+        }
+        return;
+      case SysCommand.RELAY: {
+        if (!relayOk || p.length < SYS_CMD_SIZE + 1) {
+          this.drops.badRelay++;
+          return;
+        }
+        const payload = p.subarray(SYS_CMD_SIZE);
+        let process = false;
+        if (this.port.getUniqueId() === 1) {
+          if (peer > 0 && !this.connected.has(peer)) {
+            this.drops.badRelay++; // Gone meanwhile, or never there.
+            return;
+          }
+          const out = new Uint8Array(p.length);
+          out.set(p);
+          new DataView(out.buffer).setInt32(2, from, true);
+          if (peer > 0) {
+            this.port.send(peer, out, mode, channel);
+          } else {
+            for (const q of this.connected) if (q !== from && q !== -peer) this.port.send(q, out, mode, channel);
+            if (peer !== -1) {
+              process = true;
+              peer = from;
+            }
+          }
+        } else {
+          if (from !== 1) {
+            this.drops.badRelay++;
+            return;
+          }
+          process = true;
+        }
+        if (process) {
+          this.remoteSenderId = peer;
+          try {
+            this.processPacket(peer, payload, 0, payload.length);
+          } finally {
+            this.remoteSenderId = 0;
+          }
+        }
+        return;
+      }
+      default:
+        this.drops.badCommand++;
+    }
+  }
+
+  private processPacket(from: number, p: Uint8Array, _start: number, len: number): void {
+    if (len < 1) {
+      this.drops.malformed++;
+      return;
+    }
+    switch (p[0]! & CMD_MASK) {
+      case NetworkCommand.SIMPLIFY_PATH:
+        return this.processSimplifyPath(from, p);
+      case NetworkCommand.CONFIRM_PATH:
+        return this.processConfirmPath(from, p);
+      case NetworkCommand.REMOTE_CALL:
+        return this.processRpc(from, p);
+      case NetworkCommand.RAW:
+        if (p.length < 2) {
+          this.drops.malformed++;
+          return;
+        }
+        this.events.peerPacket(from, p.slice(1));
+        return;
+      case NetworkCommand.SPAWN:
+        return this.processSpawn(from, p);
+      case NetworkCommand.DESPAWN:
+        return this.processDespawn(from, p);
+      case NetworkCommand.SYNC:
+        return this.processSync(from, p);
+      default:
+        this.drops.badCommand++; // A SYS command inside a relay.
+    }
+  }
+
+  // ---- path cache ----
+
+  private processSimplifyPath(from: number, p: Uint8Array): void {
+    if (p.length < SIMPLIFY_PATH_MIN_SIZE) {
+      this.drops.malformed++;
+      return;
+    }
+    const md5 = cString(p, 1, 33);
+    const id = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(34, true);
+    const path = cString(p, 38, p.length);
+    let node: SceneNode | undefined;
+    try {
+      node = this.nodes.get(normalizeNodePath(path));
+    } catch {
+      node = undefined;
+    }
+    if (!node) {
+      this.drops.unknownNode++;
+      return;
+    }
+    const result = this.cache.register(from, id, node);
+    if (result !== "ok") {
+      this.drops.badPathCache++;
+      return;
+    }
+    const valid = node.rpcTable().md5 === md5;
+    this.sendCommand(from, confirmPacket(valid, id), TransferMode.RELIABLE, 0);
+  }
+
+  private processConfirmPath(from: number, p: Uint8Array): void {
+    if (p.length !== CONFIRM_PATH_SIZE) {
+      this.drops.malformed++;
+      return;
+    }
+    const id = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(2, true);
+    if (!this.cache.confirm(from, id)) this.drops.badPathCache++;
+  }
+
+  // ---- RPC ----
+
+  private processRpc(from: number, p: Uint8Array): void {
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    const meta = p[0]!;
+    const nodeCompression = (meta & NODE_ID_COMPRESSION_MASK) >> NODE_ID_COMPRESSION_SHIFT;
+    const nameCompression = (meta & NAME_ID_COMPRESSION_FLAG) >> NAME_ID_COMPRESSION_SHIFT;
+    const nodeIdSize = nodeCompression === NETWORK_NODE_ID_COMPRESSION_8 ? 1 : nodeCompression === NETWORK_NODE_ID_COMPRESSION_16 ? 2 : nodeCompression === NETWORK_NODE_ID_COMPRESSION_32 ? 4 : 0;
+    if (nodeIdSize === 0) {
+      this.drops.malformed++;
+      return;
+    }
+    const nameIdSize = nameCompression === 0 ? 1 : 2;
+    let offset = 1 + nodeIdSize + nameIdSize;
+    if (p.length < offset) {
+      this.drops.malformed++;
+      return;
+    }
+    const target = nodeIdSize === 1 ? p[1]! : nodeIdSize === 2 ? view.getUint16(1, true) : view.getUint32(1, true);
+    let end = p.length;
+    let node: SceneNode | undefined;
+    if (target & NODE_PATH_FLAG) {
+      const pathAt = target & 0x7fffffff;
+      if (pathAt >= p.length || pathAt < offset) {
+        this.drops.malformed++;
+        return;
+      }
+      try {
+        node = this.nodes.get(normalizeNodePath(cString(p, pathAt, p.length)));
+      } catch {
+        node = undefined;
+      }
+      end = pathAt;
+    } else {
+      node = this.cache.lookup(from, target);
+    }
+    if (!node) {
+      this.drops.unknownNode++;
+      return;
+    }
+    const methodId = nameIdSize === 1 ? p[1 + nodeIdSize]! : view.getUint16(1 + nodeIdSize, true);
+    const config = node.rpcTable().byId[methodId];
+    if (!config) {
+      this.drops.unknownMethod++;
+      return;
+    }
+    const allowed = config.rpcMode === RPCMode.ANY_PEER || (config.rpcMode === RPCMode.AUTHORITY && from === node.multiplayerAuthority);
+    if (!allowed) {
+      this.drops.forbidden++;
+      return;
+    }
+    let args: unknown[];
+    try {
+      if (meta & BYTE_ONLY_OR_NO_ARGS_FLAG) {
+        args = offset < end ? [p.slice(offset, end)] : [];
+      } else {
+        if (offset >= end) throw new Error("no argument count");
+        const argc = p[offset]!;
+        offset++;
+        args = readCompressedVariants(p, offset, end, argc, this.opts).values;
+      }
+    } catch {
+      this.drops.badArguments++;
+      return;
+    }
+    this.callHandler(node, config.name, args);
+  }
+
+  private callHandler(node: SceneNode, method: string, args: unknown[]): void {
+    const handler = node.handlerFor(method);
+    if (!handler) {
+      this.drops.noHandler++;
+      return;
+    }
+    try {
+      handler.apply(node, args);
+    } catch (error) {
+      this.drops.handlerErrors++;
+      this.events.handlerError(node, method, error);
+    }
+  }
+
+  /** Godot's rpcp: send a call of `method` on `node` to `peer` (0 all, -id all but id), and run it here with callLocal. */
+  rpcp(node: SceneNode, peer: number, method: string, args: unknown[], connected: boolean): GodotError {
+    if (!connected) return GodotError.ERR_CONNECTION_ERROR;
+    const table = node.rpcTable();
+    const id = table.ids.get(method);
+    if (id === undefined) return GodotError.ERR_INVALID_PARAMETER;
+    const config = table.byId[id]!;
+    const self = this.port.getUniqueId();
+    if (peer === self && !config.callLocal) return GodotError.ERR_INVALID_PARAMETER;
+    if (args.length > 255) return GodotError.ERR_INVALID_PARAMETER;
+    const callLocal = config.callLocal && (peer === 0 || peer === self || (peer < 0 && peer !== -self));
+    if (peer !== self) {
+      const err = this.sendRpc(node, peer, id, config.transferMode, config.channel, args);
+      if (err !== GodotError.OK) return err;
+    }
+    if (callLocal) {
+      this.remoteSenderOverride = self;
+      try {
+        const handler = node.handlerFor(method);
+        if (!handler) return GodotError.FAILED;
+        handler.apply(node, args);
+      } finally {
+        this.remoteSenderOverride = 0;
+      }
+    }
+    return GodotError.OK;
+  }
+
+  private sendRpc(node: SceneNode, to: number, methodId: number, mode: TransferMode, channel: number, args: unknown[]): GodotError {
+    if (to !== 0 && !this.connected.has(Math.abs(to))) return GodotError.ERR_INVALID_PARAMETER;
+    const targets: number[] = [];
+    if (to > 0) targets.push(to);
+    else for (const p of this.connected) if (!(to < 0 && p === -to)) targets.push(p);
+    if (targets.length === 0) return GodotError.OK;
+    const { id, announce, allConfirmed } = this.cache.prepare(node, targets);
+    if (announce.length) {
+      const simplify = this.cache.simplifyPacket(node);
+      for (const p of announce) this.sendCommand(p, simplify, TransferMode.RELIABLE, 0);
+    }
+    const w = this.writer;
+    w.reset();
+    w.u8(0);
+    let nodeCompression: number;
+    if (allConfirmed && id <= 0xff) {
+      nodeCompression = NETWORK_NODE_ID_COMPRESSION_8;
+      w.u8(id);
+    } else if (allConfirmed && id <= 0xffff) {
+      nodeCompression = NETWORK_NODE_ID_COMPRESSION_16;
+      w.reserve(2);
+      w.view.setUint16(w.length, id, true);
+      w.length += 2;
+    } else {
+      nodeCompression = NETWORK_NODE_ID_COMPRESSION_32;
+      w.u32(id);
+    }
+    let nameCompression = 0;
+    if (methodId <= 0xff) w.u8(methodId);
+    else {
+      nameCompression = 1;
+      w.reserve(2);
+      w.view.setUint16(w.length, methodId, true);
+      w.length += 2;
+    }
+    let byteOnly = false;
+    if (args.length === 0) byteOnly = true;
+    else if (args.length === 1 && args[0] instanceof Uint8Array) {
+      byteOnly = true;
+      w.raw(args[0]);
+    } else {
+      w.u8(args.length);
+      writeCompressedVariants(w, args, this.opts);
+    }
+    w.bytes[0] = NetworkCommand.REMOTE_CALL | (nodeCompression << NODE_ID_COMPRESSION_SHIFT) | (nameCompression << NAME_ID_COMPRESSION_SHIFT) | (byteOnly ? BYTE_ONLY_OR_NO_ARGS_FLAG : 0);
+    const ofs = w.length;
+    if (allConfirmed) {
+      const packet = w.toBytes();
+      for (const p of targets) this.sendCommand(p, packet, mode, channel);
+      return GodotError.OK;
+    }
+    const path = new TextEncoder().encode(node.path);
+    w.raw(path);
+    w.u8(0);
+    const withPath = w.toBytes();
+    new DataView(withPath.buffer).setUint32(1, (NODE_PATH_FLAG | ofs) >>> 0, true);
+    const short = withPath.slice(0, ofs);
+    new DataView(short.buffer).setUint32(1, id, true);
+    for (const p of targets) this.sendCommand(p, this.cache.isConfirmed(node, p) ? short : withPath, mode, channel);
+    return GodotError.OK;
+  }
+
+  // ---- raw bytes and the relay ----
+
+  sendBytes(data: Uint8Array, to: number, mode: TransferMode, channel: number): GodotError {
+    const out = new Uint8Array(data.length + 1);
+    out[0] = NetworkCommand.RAW;
+    out.set(data, 1);
+    return this.sendCommand(to, out, mode, channel);
+  }
+
+  /** Godot's send_command: through the server's relay from a client, else to one peer or to every peer (but -to). */
+  sendCommand(to: number, packet: Uint8Array, mode: TransferMode, channel: number): GodotError {
+    const self = this.port.getUniqueId();
+    if (this.serverRelay && self !== 1 && to !== 1 && this.port.isServerRelaySupported()) {
+      const out = new Uint8Array(SYS_CMD_SIZE + packet.length);
+      out[0] = NetworkCommand.SYS;
+      out[1] = SysCommand.RELAY;
+      new DataView(out.buffer).setInt32(2, to, true);
+      out.set(packet, SYS_CMD_SIZE);
+      return this.port.send(1, out, mode, channel);
+    }
+    if (to > 0) {
+      if (!this.connected.has(to)) return GodotError.ERR_BUG;
+      return this.port.send(to, packet, mode, channel);
+    }
+    for (const p of this.connected) if (!(to !== 0 && p === -to)) this.port.send(p, packet, mode, channel);
+    return GodotError.OK;
+  }
+
+  // ---- replication ----
+
+  addSpawner(spawner: MultiplayerSpawner): void {
+    this.spawners.set(spawner.node, spawner);
+  }
+
+  addSynchronizer(sync: MultiplayerSynchronizer): void {
+    this.synchronizers.push(sync);
+  }
+
+  removeSynchronizer(sync: MultiplayerSynchronizer): void {
+    const i = this.synchronizers.indexOf(sync);
+    if (i >= 0) this.synchronizers.splice(i, 1);
+    for (const r of this.peerRepl.values()) r.lastWatchUsec.delete(sync);
+  }
+
+  private syncsOf(node: SceneNode): MultiplayerSynchronizer[] {
+    return this.synchronizers.filter((s) => s.root === node);
+  }
+
+  private hasAuthority(node: SceneNode): boolean {
+    return node.multiplayerAuthority === this.port.getUniqueId();
+  }
+
+  /** Spawn `node` (authority side) on every connected peer now and on every peer that joins later. */
+  spawn(spawner: MultiplayerSpawner, node: SceneNode, sceneId: number, data: unknown): void {
+    const s: SpawnedNode = { node, spawner, sceneId, data, netId: 0, peers: new Set() };
+    this.spawned.set(node, s);
+    if (!this.hasAuthority(spawner.node)) return;
+    for (const p of this.connected) this.spawnOn(s, p);
+  }
+
+  despawn(node: SceneNode): boolean {
+    const s = this.spawned.get(node);
+    if (!s) return false;
+    const packet = despawnPacket(s.netId);
+    for (const p of s.peers) if (this.connected.has(p)) this.sendCommand(p, packet, TransferMode.RELIABLE, 0);
+    this.spawned.delete(node);
+    return true;
+  }
+
+  private spawnOn(s: SpawnedNode, peer: number): void {
+    if (s.peers.has(peer)) return;
+    if (s.netId === 0) s.netId = ++this.lastNetId;
+    const syncs = this.syncsOf(s.node).filter((x) => this.hasAuthority(x.node));
+    for (const x of syncs) if (x.netId === 0) x.netId = ++this.lastNetId;
+    const { announce, id } = this.cache.prepare(s.spawner.node, [peer]);
+    if (announce.length) this.sendCommand(peer, this.cache.simplifyPacket(s.spawner.node), TransferMode.RELIABLE, 0);
+    const packet = spawnPacket(this.writer, s, id, syncs, this.opts);
+    this.sendCommand(peer, packet, TransferMode.RELIABLE, 0);
+    s.peers.add(peer);
+  }
+
+  private replicationPeerAdded(id: number): void {
+    this.peerRepl.set(id, { lastSentSync: 0, lastWatchUsec: new Map(), recvNodes: new Map(), recvSyncs: new Map() });
+    for (const s of this.spawned.values()) if (this.hasAuthority(s.spawner.node)) this.spawnOn(s, id);
+  }
+
+  private replicationPeerRemoved(id: number): void {
+    const r = this.peerRepl.get(id);
+    if (r) {
+      for (const node of r.recvNodes.values()) {
+        const spawnerNode = this.remoteSpawnerOf.get(node);
+        this.forgetRemoteNode(node);
+        spawnerNode?.onDespawn?.(node);
+      }
+    }
+    this.peerRepl.delete(id);
+    for (const s of this.spawned.values()) s.peers.delete(id);
+  }
+
+  private readonly remoteSpawnerOf = new Map<SceneNode, MultiplayerSpawner>();
+
+  private forgetRemoteNode(node: SceneNode): void {
+    this.remoteSpawnerOf.delete(node);
+    for (const s of this.syncsOf(node)) this.removeSynchronizer(s);
+    this.nodes.delete(node.path);
+  }
+
+  /** Godot's on_network_process: full syncs (unreliable) and deltas (reliable) to each peer. */
+  private replicationProcess(usec: number): void {
+    const mine = this.synchronizers.filter((s) => this.hasAuthority(s.node));
+    if (mine.length === 0) return;
+    for (const [peer, r] of this.peerRepl) {
+      if (!this.connected.has(peer)) continue;
+      const visible = mine.filter((s) => {
+        const spawned = this.spawned.get(s.root);
+        return !spawned || spawned.peers.has(peer);
+      });
+      if (visible.length === 0) continue;
+      r.lastSentSync = (r.lastSentSync + 1) & 0xffff;
+      this.sendSync(peer, visible, r.lastSentSync, usec);
+      this.sendDelta(peer, visible, usec, r);
+    }
+  }
+
+  /** The net id a synchronizer is sent with; false while its path-based id is unconfirmed by `peer`. */
+  private verifySynchronizer(peer: number, sync: MultiplayerSynchronizer): boolean {
+    if (sync.netId !== 0 && !(sync.netId & NODE_PATH_FLAG)) return true;
+    const { id, announce, allConfirmed } = this.cache.prepare(sync.node, [peer]);
+    if (announce.length) this.sendCommand(peer, this.cache.simplifyPacket(sync.node), TransferMode.RELIABLE, 0);
+    if (sync.netId === 0) sync.netId = (id | NODE_PATH_FLAG) >>> 0;
+    return allConfirmed;
+  }
+
+  private sendSync(peer: number, syncs: MultiplayerSynchronizer[], time: number, usec: number): void {
+    const mtu = this.maxSyncPacketSize;
+    const w = this.writer;
+    const start = (): void => {
+      w.reset();
+      w.u8(NetworkCommand.SYNC);
+      w.reserve(2);
+      w.view.setUint16(1, time, true);
+      w.length = 3;
+    };
+    start();
+    const state = new VariantWriter(64);
+    for (const s of syncs) {
+      if (!s.takeSyncSlot(usec)) continue;
+      if (!this.verifySynchronizer(peer, s)) continue;
+      const props = s.syncProperties();
+      state.reset();
+      writeCompressedVariants(state, s.values(props), this.opts);
+      if (state.length > mtu) {
+        this.drops.oversizedSync++;
+        continue;
+      }
+      if (w.length + 8 + state.length > mtu) {
+        this.sendCommand(peer, w.toBytes(), TransferMode.UNRELIABLE, 0);
+        start();
+      }
+      if (state.length) {
+        w.u32(s.netId);
+        w.u32(state.length);
+        w.raw(state.written());
+      }
+    }
+    if (w.length > 3) this.sendCommand(peer, w.toBytes(), TransferMode.UNRELIABLE, 0);
+  }
+
+  private sendDelta(peer: number, syncs: MultiplayerSynchronizer[], usec: number, r: PeerReplication): void {
+    const mtu = this.maxDeltaPacketSize;
+    const w = this.writer;
+    w.reset();
+    w.u8(NetworkCommand.SYNC | SYNC_DELTA_FLAG);
+    const state = new VariantWriter(64);
+    for (const s of syncs) {
+      if (s.watchProperties().length === 0) continue;
+      if (!this.verifySynchronizer(peer, s)) continue;
+      const last = r.lastWatchUsec.get(s) ?? 0;
+      const delta = s.deltaState(usec, last, this.opts);
+      if (delta.values.length === 0) continue;
+      state.reset();
+      writeCompressedVariants(state, delta.values, this.opts);
+      if (state.length > mtu) {
+        this.drops.oversizedSync++;
+        continue;
+      }
+      if (w.length + 16 + state.length > mtu) {
+        this.sendCommand(peer, w.toBytes(), TransferMode.RELIABLE, 0);
+        w.reset();
+        w.u8(NetworkCommand.SYNC | SYNC_DELTA_FLAG);
+      }
+      w.u32(s.netId);
+      w.big64(delta.indexes);
+      w.u32(state.length);
+      w.raw(state.written());
+      r.lastWatchUsec.set(s, usec);
+    }
+    if (w.length > 1) this.sendCommand(peer, w.toBytes(), TransferMode.RELIABLE, 0);
+  }
+
+  private findSynchronizer(peer: number, netId: number): MultiplayerSynchronizer | undefined {
+    if (netId & NODE_PATH_FLAG) {
+      const node = this.cache.lookup(peer, netId & 0x7fffffff);
+      return node ? this.synchronizers.find((s) => s.node === node) : undefined;
+    }
+    return this.peerRepl.get(peer)?.recvSyncs.get(netId);
+  }
+
+  private processSync(from: number, p: Uint8Array): void {
+    if (p.length < SYNC_MIN_SIZE) {
+      this.drops.malformed++;
+      return;
+    }
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    const delta = (p[0]! & SYNC_DELTA_FLAG) !== 0;
+    let ofs = delta ? 1 : 3;
+    const time = delta ? 0 : view.getUint16(1, true);
+    const header = delta ? 16 : 8;
+    while (ofs + header < p.length) {
+      const netId = view.getUint32(ofs, true);
+      const indexes = delta ? view.getBigUint64(ofs + 4, true) : 0n;
+      const size = view.getUint32(ofs + header - 4, true);
+      ofs += header;
+      if (size > p.length - ofs) {
+        this.drops.malformed++;
+        return;
+      }
+      const sync = this.findSynchronizer(from, netId);
+      if (!sync || sync.node.multiplayerAuthority !== from) {
+        if (sync || delta) this.drops.badReplication++;
+        ofs += size;
+        continue;
+      }
+      if (!delta && !sync.acceptSyncTime(time)) {
+        ofs += size;
+        continue;
+      }
+      const props = delta ? sync.deltaProperties(indexes) : sync.syncProperties();
+      try {
+        const r = readCompressedVariants(p, ofs, ofs + size, props.length, this.opts);
+        if (delta && r.length !== size) throw new Error("delta size mismatch");
+        props.forEach((prop, i) => sync.root.properties.set(prop.key, r.values[i]));
+      } catch {
+        this.drops.badArguments++;
+        return;
+      }
+      ofs += size;
+    }
+  }
+
+  private processSpawn(from: number, p: Uint8Array): void {
+    if (p.length < SPAWN_MIN_SIZE) {
+      this.drops.malformed++;
+      return;
+    }
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    const sceneId = p[1]!;
+    const spawnerNode = this.cache.lookup(from, view.getUint32(2, true));
+    const spawner = spawnerNode ? this.spawners.get(spawnerNode) : undefined;
+    if (!spawner || spawner.node.multiplayerAuthority !== from) {
+      this.drops.badReplication++;
+      return;
+    }
+    const netId = view.getUint32(6, true);
+    const syncCount = view.getUint32(10, true);
+    const nameLen = view.getUint32(14, true);
+    let ofs = SPAWN_MIN_SIZE;
+    if (nameLen < 1 || nameLen + syncCount * 4 > p.length - ofs) {
+      this.drops.malformed++;
+      return;
+    }
+    const syncIds: number[] = [];
+    for (let i = 0; i < syncCount; i++, ofs += 4) syncIds.push(view.getUint32(ofs, true));
+    const name = cString(p, ofs, ofs + nameLen);
+    ofs += nameLen;
+    const r = this.peerRepl.get(from);
+    const parent = spawner.parentPath();
+    const path = parent === "." ? name : `${parent}/${name}`;
+    if (!r || name === "" || INVALID_NODE_NAME.test(name) || this.nodes.has(path) || r.recvNodes.has(netId) || r.recvNodes.size >= MAX_REMOTE_SPAWNS_PER_PEER) {
+      this.drops.badReplication++;
+      return;
+    }
+    let data: unknown = null;
+    try {
+      if (sceneId === CUSTOM_SPAWN_SCENE_ID) {
+        if (p.length - ofs < 4) throw new Error("no argument size");
+        const argSize = view.getUint32(ofs, true);
+        ofs += 4;
+        if (argSize > p.length - ofs) throw new Error("argument past the end");
+        data = readCompressedVariant(p, ofs, ofs + argSize, { allowObjects: false }).value;
+        ofs += argSize;
+      }
+    } catch {
+      this.drops.badArguments++;
+      return;
+    }
+    const node = new SceneNode(this.owner, path);
+    node.multiplayerAuthority = from;
+    this.nodes.set(path, node);
+    r.recvNodes.set(netId, node);
+    this.remoteSpawnerOf.set(node, spawner);
+    const before = new Set(this.synchronizers);
+    try {
+      spawner.onSpawn?.(node, sceneId, data);
+    } catch (error) {
+      this.drops.handlerErrors++;
+      this.events.handlerError(node, "onSpawn", error);
+    }
+    const syncs = this.synchronizers.filter((s) => !before.has(s) && s.root === node);
+    if (syncs.length !== syncIds.length) {
+      this.drops.badReplication++;
+      return;
+    }
+    try {
+      syncs.forEach((s, i) => {
+        s.netId = syncIds[i]!;
+        r.recvSyncs.set(s.netId, s);
+        const props = s.spawnProperties();
+        const got = readCompressedVariants(p, ofs, p.length, props.length, this.opts);
+        ofs += got.length;
+        props.forEach((prop, j) => node.properties.set(prop.key, got.values[j]));
+      });
+    } catch {
+      this.drops.badArguments++;
+    }
+  }
+
+  private processDespawn(from: number, p: Uint8Array): void {
+    if (p.length < DESPAWN_SIZE) {
+      this.drops.malformed++;
+      return;
+    }
+    const netId = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(1, true);
+    const r = this.peerRepl.get(from);
+    const node = r?.recvNodes.get(netId);
+    if (!r || !node) {
+      this.drops.badReplication++;
+      return;
+    }
+    r.recvNodes.delete(netId);
+    for (const s of this.syncsOf(node)) if (!(s.netId & NODE_PATH_FLAG)) r.recvSyncs.delete(s.netId);
+    const spawner = this.remoteSpawnerOf.get(node);
+    this.forgetRemoteNode(node);
+    spawner?.onDespawn?.(node);
+  }
+}
