@@ -73,10 +73,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   private readonly clock: Clock;
   private readonly defaults: ENetMultiplayerOptions;
   private mode = Mode.NONE;
-  private protocol: MultiplayerProtocol = "godot4";
   private creating = false;
-  private uniqueId = 0;
-  private status = ConnectionStatus.CONNECTION_DISCONNECTED;
   private bindIp = "*";
   /** Key 0: the server's or client's host; mesh: one host per peer ID. */
   private readonly hosts = new Map<number, ENetConnection>();
@@ -117,11 +114,6 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     this._alwaysOrdered = on;
   }
 
-  /** The wire protocol of the current (or last) session. */
-  getProtocol(): MultiplayerProtocol {
-    return this.protocol;
-  }
-
   // ---- creating ----
 
   /** IP address (or "*") createServer/createClient bind to. */
@@ -144,8 +136,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     checkInt(outBandwidth, "outBandwidth", 0, 0xffffffff);
     const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     const enetChannels = this.channelsFor(protocol, maxChannels, "maxChannels");
-    const host = await this.createHost(port, maxClients, enetChannels, inBandwidth, outBandwidth, options);
-    this.protocol = protocol;
+    const host = await this.createHost(port, maxClients, enetChannels, inBandwidth, outBandwidth, options, protocol);
     this.hosts.set(0, host);
     this.mode = Mode.SERVER;
     this.uniqueId = 1;
@@ -165,7 +156,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     checkInt(localPort, "localPort", 0, 65535);
     const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     const enetChannels = this.channelsFor(protocol, channelCount, "channelCount");
-    const host = await this.createHost(localPort, 1, 0, inBandwidth, outBandwidth, options);
+    const host = await this.createHost(localPort, 1, 0, inBandwidth, outBandwidth, options, protocol);
     const id = this.generateUniqueId();
     let peer: ENetPacketPeer;
     try {
@@ -174,7 +165,6 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       host.destroy();
       throw err;
     }
-    this.protocol = protocol;
     this.uniqueId = id;
     this.hosts.set(0, host);
     this.peers.set(1, peer);
@@ -189,8 +179,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     if (this.mode !== Mode.NONE || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "createMesh: the multiplayer instance is already active");
     if (protocol !== "godot4") throw new NetError(GodotError.ERR_UNAVAILABLE, "createMesh: Godot 3 has no mesh mode");
-    this.resetDropCounters();
-    this.protocol = "godot4";
+    this.beginSession("godot4");
     this.mode = Mode.MESH;
     this.uniqueId = uniqueId;
     this.status = ConnectionStatus.CONNECTION_CONNECTED;
@@ -223,7 +212,15 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     return count;
   }
 
-  private async createHost(port: number, maxPeers: number, maxChannels: number, inBandwidth: number, outBandwidth: number, options: ENetMultiplayerOptions): Promise<ENetConnection> {
+  private async createHost(
+    port: number,
+    maxPeers: number,
+    maxChannels: number,
+    inBandwidth: number,
+    outBandwidth: number,
+    options: ENetMultiplayerOptions,
+    protocol: MultiplayerProtocol,
+  ): Promise<ENetConnection> {
     const compression = options.compressionMode ?? this.defaults.compressionMode;
     if (compression !== undefined) checkInt(compression, "compressionMode", 0, 4);
     if (this.mode !== Mode.NONE || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "the multiplayer instance is already active");
@@ -238,9 +235,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       const host = new ENetConnection(this.io);
       if (compression !== undefined) host.compress(compression);
       await host.createHostBound(this.bindIp, port, { maxPeers, maxChannels, inBandwidth, outBandwidth });
-      this.resetDropCounters();
-      this.incoming.clear();
-      this.refuseNewConnections = false;
+      this.beginSession(protocol);
       return host;
     } finally {
       this.creating = false;
@@ -248,14 +243,6 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   }
 
   // ---- state ----
-
-  getConnectionStatus(): ConnectionStatus {
-    return this.status;
-  }
-
-  getUniqueId(): number {
-    return this.mode === Mode.NONE ? 0 : this.uniqueId;
-  }
 
   isServer(): boolean {
     return this.mode === Mode.SERVER;
@@ -637,12 +624,9 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       this.releasingSockets = true;
     }
     this.hosts.clear();
-    this.peers.clear();
     this.idOf.clear();
-    this.incoming.clear();
+    this.clearSession();
     this.mode = Mode.NONE;
-    this.uniqueId = 0;
-    this.status = ConnectionStatus.CONNECTION_DISCONNECTED;
     this.refuseNewConnections = false;
   }
 }

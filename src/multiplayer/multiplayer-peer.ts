@@ -146,6 +146,11 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
   protected readonly incoming = new IncomingPacketQueue();
   protected drops: MultiplayerDropCounters = zeroCounters();
   private packetError = GodotError.OK;
+  /** The wire protocol of the current (or last) session. */
+  protected protocol: MultiplayerProtocol = "godot4";
+  protected status = ConnectionStatus.CONNECTION_DISCONNECTED;
+  /** 1 for a server, the client's own ID once known, the mesh's own ID; 0 when inactive. */
+  protected uniqueId = 0;
   /** Peers by ID: a client has the server as 1 (and, in Godot 3, the other clients as null). */
   protected readonly peers = new Map<number, Link | null>();
 
@@ -301,6 +306,36 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
     return [...this.peers.keys()];
   }
 
+  getConnectionStatus(): ConnectionStatus {
+    return this.status;
+  }
+
+  /** 1 for a server, the client's own ID once known, 0 when inactive. */
+  getUniqueId(): number {
+    return this.uniqueId;
+  }
+
+  /** The wire protocol of the current (or last) session. */
+  getProtocol(): MultiplayerProtocol {
+    return this.protocol;
+  }
+
+  /** A new session starts: counters, the receive queue and refuseNewConnections reset (Godot resets refusing on create). */
+  protected beginSession(protocol: MultiplayerProtocol): void {
+    this.protocol = protocol;
+    this.resetDropCounters();
+    this.incoming.clear();
+    this.refuseNewConnections = false;
+  }
+
+  /** The session is over (the transport is closed): no peers, nothing queued, inactive. */
+  protected clearSession(): void {
+    this.peers.clear();
+    this.incoming.clear();
+    this.uniqueId = 0;
+    this.status = ConnectionStatus.CONNECTION_DISCONNECTED;
+  }
+
   // ---- the shared session (used by the transport bindings) ----
 
   /** The direct link of peer `id` for disconnectPeer(): argument and existence checked. */
@@ -434,9 +469,6 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
   abstract close(): void;
   /** Disconnect one peer; `force` forgets it at once without a peer_disconnected event (as Godot 4). */
   abstract disconnectPeer(id: number, force?: boolean): void;
-  abstract getConnectionStatus(): ConnectionStatus;
-  /** 1 for a server, the client's own ID once known, 0 when inactive. */
-  abstract getUniqueId(): number;
   abstract isServer(): boolean;
   abstract isServerRelaySupported(): boolean;
   /**

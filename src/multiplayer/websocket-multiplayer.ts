@@ -55,7 +55,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
   private readonly runtime: RuntimeAdapter;
   private readonly clock: Clock;
   private readonly defaultProtocol: MultiplayerProtocol;
-  private protocol: MultiplayerProtocol = "godot4";
 
   private _supportedProtocols: string[] = [];
   private _handshakeHeaders: string[] = [];
@@ -65,10 +64,8 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
   private _handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
   private _maxPendingPeers = DEFAULT_MAX_PENDING_PEERS;
 
-  private status = ConnectionStatus.CONNECTION_DISCONNECTED;
   private server = false;
   private starting = false;
-  private uniqueId = 0;
   private listener: Listener | null = null;
   /** The server listens with TLS (accepted peers report wss:// URLs). */
   private secure = false;
@@ -149,11 +146,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     this._maxPendingPeers = n;
   }
 
-  /** The wire protocol of the current (or last) session. */
-  getProtocol(): MultiplayerProtocol {
-    return this.protocol;
-  }
-
   private makePeer(): WebSocketPeer {
     const ws = new WebSocketPeer({ runtime: this.runtime, clock: this.clock });
     ws.supportedProtocols = this._supportedProtocols;
@@ -188,7 +180,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     } finally {
       this.starting = false;
     }
-    this.begin(protocol);
+    this.beginSession(protocol);
     this.listener = listener;
     this.secure = tlsOptions !== undefined;
     this.server = true;
@@ -203,7 +195,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     this.checkInactive("createClient");
     const ws = this.makePeer();
     ws.connectToUrl(url, tlsOptions);
-    this.begin(protocol);
+    this.beginSession(protocol);
     this.peers.set(1, ws);
     this.clientSince = this.clock.now();
     this.server = false;
@@ -215,13 +207,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     if (this.status !== ConnectionStatus.CONNECTION_DISCONNECTED || this.starting) {
       throw new NetError(GodotError.ERR_ALREADY_IN_USE, `${what}: the multiplayer instance is already active`);
     }
-  }
-
-  private begin(protocol: MultiplayerProtocol): void {
-    this.protocol = protocol;
-    this.resetDropCounters();
-    this.incoming.clear();
-    this.refuseNewConnections = false;
   }
 
   private onStream(stream: Stream, session: number): void {
@@ -239,14 +224,6 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
   }
 
   // ---- state ----
-
-  getConnectionStatus(): ConnectionStatus {
-    return this.status;
-  }
-
-  getUniqueId(): number {
-    return this.uniqueId;
-  }
 
   isServer(): boolean {
     return this.server;
@@ -544,13 +521,10 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     for (const p of this.pending.values()) p.ws.close(-1);
     this.pending.clear();
     for (const ws of this.peers.values()) if (ws !== null) this.retire(ws);
-    this.peers.clear();
     const l = this.listener;
     this.listener = null;
     if (l) l.close().catch(() => undefined);
-    this.incoming.clear();
+    this.clearSession();
     this.server = false;
-    this.uniqueId = 0;
-    this.status = ConnectionStatus.CONNECTION_DISCONNECTED;
   }
 }
