@@ -210,7 +210,7 @@ describe("WebSocketMultiplayerPeer, Godot 4 protocol, memory network", () => {
       await mute.listen(9000, "10.0.0.60");
       const client = new WebSocketMultiplayerPeer({ runtime: net.createRuntime("10.0.0.61") });
       client.handshakeTimeout = 1.5;
-      await client.createClient("ws://10.0.0.60:9000/");
+      await client.createClient("10.0.0.60:9000/"); // no scheme: ws://, as Godot's create_client
       const c0 = net.clock.now();
       await drive(net, [client], () => client.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED, "client timeout", 10000, 20);
       const cw = net.clock.now() - c0;
