@@ -1,0 +1,104 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import type { SceneMultiplayer } from "../../src/scene/index.ts";
+import { drive, settle, world } from "./support.ts";
+
+const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+const ascii = (s: string): number[] => [...new TextEncoder().encode(s)];
+
+/** SIMPLIFY_PATH registering `id` for `path`, with a wrong (all-zero) config hash. */
+const simplify = (id: number, path: string): number[] => [1, ...ascii("0".repeat(32)), 0, ...u32(id), ...ascii(path), 0];
+
+describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from poll()", () => {
+  test("malformed commands, unknown ids, out-of-range methods, forbidden calls, bad sync, bad relay", async () => {
+    const w = await world(1);
+    try {
+      await drive(w, () => w.server.getPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "connection");
+      const server = w.server;
+      const calls: string[] = [];
+      server.node("Game").rpcConfig("open", { rpcMode: "any_peer" }).rpcConfig("admin", { rpcMode: "authority" }).rpcConfig("off", { rpcMode: "disabled" });
+      for (const m of ["open", "admin", "off"]) server.node("Game").on(m, () => calls.push(m));
+      const raw = w.clients[0]!.multiplayerPeer as MultiplayerPeer;
+      const send = (bytes: number[]): void => {
+        raw.setTargetPeer(1);
+        raw.putPacket(Uint8Array.from(bytes));
+      };
+      // Method ids by sorted name: admin 0, off 1, open 2.
+      send([0x00]); // RPC shorter than its header
+      send([0x30, 1, 2]); // node id compression 3 does not exist
+      send([1, 2, 3]); // SIMPLIFY_PATH too short
+      send([2, 1, 0, 0]); // CONFIRM_PATH of the wrong size
+      send([3]); // RAW without payload
+      send([0x00, 99, 0, 0]); // RPC on cache id 99, never registered
+      send(simplify(5, "Nowhere")); // path of no node
+      send(simplify(1, "Game")); // ok (hash mismatch is only reported, as Godot)
+      send(simplify(1, "Game")); // duplicate id
+      send([0x00, 1, 200, 0]); // method id out of range
+      send([0x00, 1, 0, 0]); // "admin": authority only
+      send([0x00, 1, 1, 0]); // "off": disabled
+      send([0x00, 1, 2, 3, 0x02]); // "open" with 3 args announced, a truncated int
+      send([0x00, 1, 2, 1, 0x3f]); // "open" with an argument of type 63
+      send([0x00, 1, 2, 0]); // "open", no args: runs
+      send([6, 0, 0, ...u32(0x80000001), ...u32(1000), 1]); // SYNC whose state claims 1000 bytes
+      send([7, 3, ...u32(12345), 3, 1]); // relay to a peer that does not exist
+      send([7, 1, ...u32(77)]); // ADD_PEER from a client
+      send([7, 9, 0, 0, 0, 0]); // unknown SYS command
+      send([7, 3]); // SYS too short
+      send([7, 3, ...u32(0), 7, 3, 0, 0, 0, 0, 0]); // a SYS command inside a relay
+      send([4, ...new Array<number>(20).fill(0)]); // SPAWN from a peer with no spawner
+      send([5, ...u32(4)]); // DESPAWN of a node never spawned
+      await settle(w, 50);
+      assert.deepEqual(calls, ["open"]);
+      const d = server.getDropCounters();
+      assert.deepEqual(
+        { ...d },
+        {
+          malformed: 5 + 1 + 1, // 5 short commands, the oversized sync entry, the short SYS
+          badCommand: 2, // unknown SYS + SYS inside a relay
+          unauthenticated: 0,
+          unknownNode: 2,
+          badPathCache: 1,
+          unknownMethod: 1,
+          forbidden: 2,
+          badArguments: 2,
+          noHandler: 0,
+          badRelay: 2, // relay to an unknown peer, ADD_PEER from a client
+          badReplication: 2,
+          oversizedSync: 0,
+          handlerErrors: 0,
+        },
+      );
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("an unauthenticated peer gets nothing through", async () => {
+    const w = await world(1, (mp, i) => {
+      if (i === 0) mp.authCallback = () => {};
+      mp.authTimeout = 0;
+    });
+    try {
+      const server: SceneMultiplayer = w.server;
+      const calls: string[] = [];
+      server.node("Game").rpcConfig("open", { rpcMode: "any_peer" }).on("open", () => calls.push("open"));
+      const raws: number[] = [];
+      server.addEventListener("peer_packet", () => raws.push(1));
+      await drive(w, () => server.getAuthenticatingPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "authenticating");
+      const raw = w.clients[0]!.multiplayerPeer as MultiplayerPeer;
+      raw.setTargetPeer(1);
+      raw.putPacket(Uint8Array.from([3, 1, 2])); // raw bytes
+      raw.putPacket(Uint8Array.from([...simplify(1, "Game")]));
+      raw.putPacket(Uint8Array.from([0x00, 1, 0, 0]));
+      raw.putPacket(Uint8Array.from([7, 3, ...u32(0), 3, 1])); // relay
+      await settle(w, 50);
+      assert.deepEqual(calls, []);
+      assert.deepEqual(raws, []);
+      assert.equal(server.getDropCounters().unauthenticated, 4);
+      assert.deepEqual(server.getPeers(), []);
+    } finally {
+      w.net.close();
+    }
+  });
+});
