@@ -20,4 +20,5 @@ export * from "./tcp/index.ts";
 export * from "./websocket/index.ts";
 export * from "./multiplayer/index.ts";
 export * from "./variant/index.ts";
+export * from "./scene/index.ts";
 export type { PacketPeer } from "./core/packet-peer.ts";
