@@ -76,6 +76,10 @@ interface Waiter {
 
 export abstract class StreamPeerSocket extends StreamPeer {
   static readonly Status = StreamPeerSocketStatus;
+  static readonly STATUS_NONE = StreamPeerSocketStatus.STATUS_NONE;
+  static readonly STATUS_CONNECTING = StreamPeerSocketStatus.STATUS_CONNECTING;
+  static readonly STATUS_CONNECTED = StreamPeerSocketStatus.STATUS_CONNECTED;
+  static readonly STATUS_ERROR = StreamPeerSocketStatus.STATUS_ERROR;
 
   protected readonly runtime: RuntimeAdapter;
   protected readonly clock: Clock;
