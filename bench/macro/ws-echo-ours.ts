@@ -26,11 +26,8 @@ await server.listen(0, "127.0.0.1");
 server.addEventListener("connection", (ev) => {
   const peer = (ev as WebSocketConnectionEvent).peer;
   peer.addEventListener("message", (m) => {
-    try {
-      peer.send((m as WebSocketMessageEvent).data);
-    } catch (err) {
-      fail(`server send: ${String(err)}`);
-    }
+    const err = peer.send((m as WebSocketMessageEvent).data);
+    if (err !== 0) fail(`server send: error ${err}`); // send returns Godot's Error code
   });
 });
 
@@ -52,7 +49,7 @@ const result = await new Promise<{ received: number; seconds: number }>((resolve
   client.addEventListener("open", () => {
     start = performance.now();
     while (sent < count && sent < window) {
-      client.send(payload);
+      if (client.send(payload) !== 0) fail("client send failed");
       sent++;
     }
   });
@@ -63,7 +60,7 @@ const result = await new Promise<{ received: number; seconds: number }>((resolve
       clearTimeout(timer);
       resolve({ received, seconds: (performance.now() - start) / 1000 });
     } else if (sent < count) {
-      client.send(payload);
+      if (client.send(payload) !== 0) fail("client send failed");
       sent++;
     }
   });
