@@ -72,7 +72,7 @@ export class StreamBinding {
   private flushScheduled = false;
   /** Bytes handed to the stream so far, and where each write still in its buffer ends in that count. */
   private writtenTotal = 0;
-  private readonly writeEnds = new Fifo<number>();
+  private readonly writeEnds = new Fifo<number>(4);
 
   constructor(clock: Clock, handler: StreamBindingHandler) {
     this.clock = clock;

@@ -92,7 +92,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
   /** The connection while lent to another owner (WebSocketPeer.acceptStream). */
   private lent: DetachedStream | null = null;
   protected status = StreamPeerSocketStatus.STATUS_NONE;
-  private readonly pendingReads = new Fifo<PendingRead>();
+  private readonly pendingReads = new Fifo<PendingRead>(4);
   private writableWaiters: Waiter[] = [];
   private writableTimer: unknown = null;
   /** The promise connectToHost returned, while the connect is pending. */

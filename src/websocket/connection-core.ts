@@ -105,8 +105,9 @@ export class WebSocketConnectionCore {
   private readonly opts: ConnectionOptions;
   private readonly randomFill: RandomFill;
   private readonly maskKey = new Uint8Array(4);
-  private readonly transmits = new Fifo<Uint8Array>();
-  private readonly events = new Fifo<ConnectionEvent>();
+  /** Per connection, so they start small (they grow on demand and keep their size). */
+  private readonly transmits = new Fifo<Uint8Array>(4);
+  private readonly events = new Fifo<ConnectionEvent>(4);
   private shutdown = StreamShutdown.NONE;
   private readonly receiver: FrameReceiver;
   /** The handshake head being collected; released once the handshake is decided (4 KiB per connection). */

@@ -103,7 +103,7 @@ export class WebSocketPeer extends EventTarget {
   /** @internal Set by the servers that accept over TLS, so getRequestedUrl() says wss://. */
   secureTransport = false;
 
-  private readonly packets = new Fifo<{ data: Uint8Array; isText: boolean }>();
+  private readonly packets = new Fifo<{ data: Uint8Array; isText: boolean }>(4);
   private packetBytes = 0;
   private lastWasString = false;
 
