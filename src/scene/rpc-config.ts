@@ -20,10 +20,35 @@ export enum RPCMode {
   AUTHORITY = 2,
 }
 
+/** Godot 3's MultiplayerAPI.RPCMode (the `remote`, `master`, `puppet`, `*sync` keywords): names and values of Godot 3.2. */
+export enum Godot3RPCMode {
+  RPC_MODE_DISABLED = 0,
+  RPC_MODE_REMOTE = 1,
+  RPC_MODE_MASTER = 2,
+  RPC_MODE_PUPPET = 3,
+  RPC_MODE_REMOTESYNC = 4,
+  RPC_MODE_MASTERSYNC = 5,
+  RPC_MODE_PUPPETSYNC = 6,
+}
+
+const GODOT3_WORDS = {
+  remote: Godot3RPCMode.RPC_MODE_REMOTE,
+  master: Godot3RPCMode.RPC_MODE_MASTER,
+  puppet: Godot3RPCMode.RPC_MODE_PUPPET,
+  remotesync: Godot3RPCMode.RPC_MODE_REMOTESYNC,
+  mastersync: Godot3RPCMode.RPC_MODE_MASTERSYNC,
+  puppetsync: Godot3RPCMode.RPC_MODE_PUPPETSYNC,
+} as const;
+type Godot3Word = keyof typeof GODOT3_WORDS;
+
 /** What `Node.rpc_config(method, config)` takes (Godot's dictionary keys in camelCase; the @rpc annotation's words also work). */
 export interface RpcConfigInput {
-  /** RPCMode or "authority" | "any_peer" | "disabled" (Godot's default: authority). */
-  rpcMode?: RPCMode | "authority" | "any_peer" | "disabled";
+  /**
+   * RPCMode or "authority" | "any_peer" | "disabled" (Godot 4; default authority), or for the
+   * Godot 3 protocol one of Godot 3's keywords "remote" | "master" | "puppet" | "remotesync" |
+   * "mastersync" | "puppetsync" (a Godot 4 mode maps to remote / puppet, +sync with callLocal).
+   */
+  rpcMode?: RPCMode | "authority" | "any_peer" | "disabled" | Godot3Word;
   /** TransferMode or "reliable" | "unreliable" | "unreliable_ordered" (default reliable). */
   transferMode?: TransferMode | "reliable" | "unreliable" | "unreliable_ordered";
   /** Also run the method locally when calling rpc() (default false). */
@@ -38,6 +63,8 @@ export interface RpcConfig {
   readonly transferMode: TransferMode;
   readonly callLocal: boolean;
   readonly channel: number;
+  /** The mode under the Godot 3 protocol. */
+  readonly godot3Mode: Godot3RPCMode;
 }
 
 const MODE_WORDS = { authority: RPCMode.AUTHORITY, any_peer: RPCMode.ANY_PEER, disabled: RPCMode.DISABLED } as const;
@@ -51,9 +78,15 @@ const TRANSFER_WORDS = {
 export function normalizeRpcConfig(name: string, input: RpcConfigInput): RpcConfig {
   if (input === null || typeof input !== "object") throw new TypeError("rpcConfig: config must be an object or null");
   let rpcMode = input.rpcMode ?? RPCMode.AUTHORITY;
+  let godot3Mode: Godot3RPCMode | null = null;
   if (typeof rpcMode === "string") {
-    checkOneOf(rpcMode, "rpcConfig: config.rpcMode", Object.keys(MODE_WORDS) as (keyof typeof MODE_WORDS)[]);
-    rpcMode = MODE_WORDS[rpcMode];
+    checkOneOf(rpcMode, "rpcConfig: config.rpcMode", [...Object.keys(MODE_WORDS), ...Object.keys(GODOT3_WORDS)] as (keyof typeof MODE_WORDS | Godot3Word)[]);
+    if (rpcMode in GODOT3_WORDS) {
+      godot3Mode = GODOT3_WORDS[rpcMode as Godot3Word];
+      rpcMode = rpcMode.startsWith("puppet") ? RPCMode.AUTHORITY : RPCMode.ANY_PEER;
+    } else {
+      rpcMode = MODE_WORDS[rpcMode as keyof typeof MODE_WORDS];
+    }
   }
   checkInt(rpcMode, "rpcConfig: config.rpcMode", 0, 2);
   let transferMode = input.transferMode ?? TransferMode.RELIABLE;
@@ -66,7 +99,13 @@ export function normalizeRpcConfig(name: string, input: RpcConfigInput): RpcConf
   checkBool(callLocal, "rpcConfig: config.callLocal");
   const channel = input.channel ?? 0;
   checkInt(channel, "rpcConfig: config.channel", 0, 255);
-  return { name, rpcMode, transferMode, callLocal, channel };
+  godot3Mode ??=
+    rpcMode === RPCMode.DISABLED
+      ? Godot3RPCMode.RPC_MODE_DISABLED
+      : rpcMode === RPCMode.ANY_PEER
+        ? callLocal ? Godot3RPCMode.RPC_MODE_REMOTESYNC : Godot3RPCMode.RPC_MODE_REMOTE
+        : callLocal ? Godot3RPCMode.RPC_MODE_PUPPETSYNC : Godot3RPCMode.RPC_MODE_PUPPET;
+  return { name, rpcMode, transferMode, callLocal, channel, godot3Mode };
 }
 
 /** Godot's String `<`: code point by code point (JS `<` compares UTF-16 units, which differs past U+FFFF). */

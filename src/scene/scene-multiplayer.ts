@@ -6,12 +6,13 @@
  * the session's callbacks into events named after Godot's signals.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { ConnectionStatus, MultiplayerPeer, MultiplayerPeerEvent, TransferMode } from "../multiplayer/multiplayer-peer.ts";
+import { ConnectionStatus, MultiplayerPeer, MultiplayerPeerEvent, parseProtocol, TransferMode, type MultiplayerProtocol } from "../multiplayer/multiplayer-peer.ts";
+import { Godot3Session } from "./godot3-session.ts";
 import { checkBool, checkBytes, checkInt, checkNumber, checkString } from "../util/args.ts";
 import { MIN_SYNC_MTU } from "./protocol.ts";
 import { MultiplayerSpawner, MultiplayerSynchronizer, type SpawnerOptions, type SynchronizerOptions } from "./replication.ts";
-import { SceneSession, type SceneDropCounters } from "./session.ts";
-import { normalizeNodePath, type SceneNode } from "./scene-node.ts";
+import { SceneSession, type SceneDropCounters, type ScenePort, type SessionEvents } from "./session.ts";
+import { normalizeNodePath, type SceneNode, type SceneNodeOwner } from "./scene-node.ts";
 
 const INT32_MAX = 0x7fffffff;
 
@@ -44,6 +45,8 @@ export class SceneMultiplayerEvent extends Event {
 export type AuthCallback = (id: number, data: Uint8Array) => void;
 
 export interface SceneMultiplayerOptions {
+  /** "godot4" (default, SceneMultiplayer) or "godot3" (Godot 3.2's MultiplayerAPI: rpc/rset by name, no auth or replication). Use a peer of the same protocol. */
+  protocol?: MultiplayerProtocol;
   /** Time source in milliseconds (auth timeout, sync intervals). Default: performance.now(). */
   clock?: { now(): number };
 }
@@ -52,50 +55,69 @@ export class SceneMultiplayer extends EventTarget {
   private peer: MultiplayerPeer | null = null;
   private lastStatus = ConnectionStatus.CONNECTION_DISCONNECTED;
   private readonly session: SceneSession;
+  /** The Godot 3 MultiplayerAPI session when protocol is "godot3". */
+  private readonly g3: Godot3Session | null;
+  readonly protocol: MultiplayerProtocol;
   private readonly clock: { now(): number };
   private _authCallback: AuthCallback | null = null;
-  private readonly onPeerConnected = (e: Event): void => this.session.addPeer((e as MultiplayerPeerEvent).id, this.clock.now());
-  private readonly onPeerDisconnected = (e: Event): void => this.session.delPeer((e as MultiplayerPeerEvent).id);
+  private readonly onPeerConnected = (e: Event): void => {
+    const id = (e as MultiplayerPeerEvent).id;
+    if (this.g3) this.g3.addPeer(id);
+    else this.session.addPeer(id, this.clock.now());
+  };
+  private readonly onPeerDisconnected = (e: Event): void => {
+    const id = (e as MultiplayerPeerEvent).id;
+    if (this.g3) this.g3.delPeer(id);
+    else this.session.delPeer(id);
+  };
 
   constructor(options: SceneMultiplayerOptions = {}) {
     super();
     this.clock = options.clock ?? performance;
+    this.protocol = parseProtocol(options);
     const emit = (type: SceneMultiplayerEventType, id = 0): void => void this.dispatchEvent(new SceneMultiplayerEvent(type, id));
-    this.session = new SceneSession(
-      {
-        getUniqueId: () => this.peer?.getUniqueId() ?? 0,
-        isServerRelaySupported: () => this.peer?.isServerRelaySupported() ?? false,
-        send: (target, packet, mode, channel) => {
-          const p = this.peer;
-          if (!p) return GodotError.ERR_UNCONFIGURED;
-          p.setTargetPeer(target);
-          p.setTransferMode(mode);
-          p.setTransferChannel(channel);
-          return p.putPacket(packet);
-        },
-        disconnectPeer: (id) => {
-          try {
-            this.peer?.disconnectPeer(id);
-          } catch {
-            // Already gone.
-          }
-        },
+    const port: ScenePort = {
+      getUniqueId: () => this.peer?.getUniqueId() ?? 0,
+      isServerRelaySupported: () => this.peer?.isServerRelaySupported() ?? false,
+      send: (target, packet, mode, channel) => {
+        const p = this.peer;
+        if (!p) return GodotError.ERR_UNCONFIGURED;
+        p.setTargetPeer(target);
+        p.setTransferMode(mode);
+        p.setTransferChannel(channel);
+        return p.putPacket(packet);
       },
-      {
-        peerConnected: (id) => emit("peer_connected", id),
-        peerDisconnected: (id) => emit("peer_disconnected", id),
-        connectedToServer: () => emit("connected_to_server"),
-        peerAuthenticating: (id) => emit("peer_authenticating", id),
-        peerAuthenticationFailed: (id) => emit("peer_authentication_failed", id),
-        peerPacket: (id, packet) => void this.dispatchEvent(new SceneMultiplayerEvent("peer_packet", id, packet)),
-        auth: () => this._authCallback,
-        handlerError: (node, method, error) => void this.dispatchEvent(new SceneMultiplayerEvent("rpc_error", 0, null, error, node ? `${node.getPath()}:${method}` : method)),
+      disconnectPeer: (id) => {
+        try {
+          this.peer?.disconnectPeer(id);
+        } catch {
+          // Already gone.
+        }
       },
-      {
-        rpcp: (node, peer, method, args) => this.session.rpcp(node, peer, method, args, this.peer?.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED),
-        getUniqueId: () => this.getUniqueId(),
+    };
+    const events: SessionEvents = {
+      peerConnected: (id) => emit("peer_connected", id),
+      peerDisconnected: (id) => emit("peer_disconnected", id),
+      connectedToServer: () => emit("connected_to_server"),
+      peerAuthenticating: (id) => emit("peer_authenticating", id),
+      peerAuthenticationFailed: (id) => emit("peer_authentication_failed", id),
+      peerPacket: (id, packet) => void this.dispatchEvent(new SceneMultiplayerEvent("peer_packet", id, packet)),
+      auth: () => this._authCallback,
+      handlerError: (node, method, error) => void this.dispatchEvent(new SceneMultiplayerEvent("rpc_error", 0, null, error, node ? `${node.getPath()}:${method}` : method)),
+    };
+    const owner: SceneNodeOwner = {
+      rpcp: (node, peer, method, args, unreliable = false) => {
+        const connected = this.peer?.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED;
+        return this.g3 ? this.g3.rpcp(node, peer, method, args, connected, unreliable) : this.session.rpcp(node, peer, method, args, connected);
       },
-    );
+      rsetp: (node, peer, property, value, unreliable) => {
+        if (!this.g3) return GodotError.ERR_UNAVAILABLE;
+        return this.g3.rsetp(node, peer, property, value, unreliable, this.peer?.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED);
+      },
+      getUniqueId: () => this.getUniqueId(),
+    };
+    this.session = new SceneSession(port, events, owner);
+    this.g3 = this.protocol === "godot3" ? new Godot3Session(port, events, owner) : null;
   }
 
   // ---- the peer ----
@@ -146,6 +168,7 @@ export class SceneMultiplayer extends EventTarget {
   clear(): void {
     this.lastStatus = ConnectionStatus.CONNECTION_DISCONNECTED;
     this.session.clear();
+    this.g3?.clear();
   }
 
   /**
@@ -165,7 +188,8 @@ export class SceneMultiplayer extends EventTarget {
       const channel = peer.getPacketChannel();
       const mode = peer.getPacketMode();
       const packet = peer.getPacket();
-      this.session.receive(from, packet, mode, channel);
+      if (this.g3) this.g3.receive(from, packet);
+      else this.session.receive(from, packet, mode, channel);
       this.updateStatus();
       if (this.lastStatus !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.OK;
     }
@@ -184,22 +208,27 @@ export class SceneMultiplayer extends EventTarget {
   }
   /** IDs of the connected (authenticated) peers. */
   getPeers(): number[] {
-    return this.session.getPeers();
+    return this.g3 ? this.g3.getPeers() : this.session.getPeers();
   }
   /** Inside an RPC handler: who called (our own ID for a callLocal run); 0 elsewhere. */
   getRemoteSenderId(): number {
-    return this.session.getRemoteSenderId();
+    return this.g3 ? this.g3.getRemoteSenderId() : this.session.getRemoteSenderId();
   }
 
   // ---- nodes and replication ----
 
   /** The stand-in for the scene node at `path` ("/root/Lobby" or "Lobby"), created on first use. */
   node(path: string): SceneNode {
-    return this.session.node(path);
+    return this.g3 ? this.g3.node(path) : this.session.node(path);
+  }
+
+  private godot4Only(what: string): void {
+    if (this.g3) throw new NetError(GodotError.ERR_UNAVAILABLE, `${what}: Godot 3's MultiplayerAPI has no replication`);
   }
 
   /** Declare the MultiplayerSpawner node at `path` (the same path as in the Godot scene). */
   spawner(path: string, options?: SpawnerOptions): MultiplayerSpawner {
+    this.godot4Only("spawner");
     const spawner = new MultiplayerSpawner(this.node(path), options);
     this.session.addSpawner(spawner);
     return spawner;
@@ -230,6 +259,7 @@ export class SceneMultiplayer extends EventTarget {
 
   /** Declare the MultiplayerSynchronizer node at `path`, replicating properties of the node at `rootPath`. */
   synchronizer(path: string, rootPath: string, options: SynchronizerOptions): MultiplayerSynchronizer {
+    this.godot4Only("synchronizer");
     const sync = new MultiplayerSynchronizer(this.node(path), this.node(rootPath), options);
     this.session.addSynchronizer(sync);
     return sync;
@@ -245,7 +275,7 @@ export class SceneMultiplayer extends EventTarget {
     checkInt(channel, "channel", 0, 255);
     if (bytes.length === 0) return GodotError.ERR_INVALID_DATA;
     if (!this.peer || this.peer.getConnectionStatus() !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.ERR_UNCONFIGURED;
-    return this.session.sendBytes(bytes, id, mode, channel);
+    return this.g3 ? this.g3.sendBytes(bytes, id, mode) : this.session.sendBytes(bytes, id, mode, channel);
   }
 
   // ---- authentication ----
@@ -284,12 +314,14 @@ export class SceneMultiplayer extends EventTarget {
     checkInt(id, "id", 1, INT32_MAX);
     checkBytes(data, "data");
     if (!this.peer || this.peer.getConnectionStatus() !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.ERR_UNCONFIGURED;
+    if (this.g3) return GodotError.ERR_UNAVAILABLE;
     return this.session.sendAuth(id, data);
   }
 
   completeAuth(id: number): GodotError {
     checkInt(id, "id", 1, INT32_MAX);
     if (!this.peer || this.peer.getConnectionStatus() !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.ERR_UNCONFIGURED;
+    if (this.g3) return GodotError.ERR_UNAVAILABLE;
     return this.session.completeAuth(id);
   }
 
@@ -301,7 +333,8 @@ export class SceneMultiplayer extends EventTarget {
   disconnectPeer(id: number): void {
     checkInt(id, "id", 1, INT32_MAX);
     if (!this.peer || this.peer.getConnectionStatus() !== ConnectionStatus.CONNECTION_CONNECTED) return;
-    this.session.delPeer(id, true);
+    if (this.g3) this.g3.delPeer(id, true);
+    else this.session.delPeer(id, true);
     try {
       this.peer.disconnectPeer(id);
     } catch {
@@ -336,6 +369,7 @@ export class SceneMultiplayer extends EventTarget {
   set allowObjectDecoding(enabled: boolean) {
     checkBool(enabled, "allowObjectDecoding");
     this.session.allowObjectDecoding = enabled;
+    if (this.g3) this.g3.allowObjectDecoding = enabled;
   }
 
   get maxSyncPacketSize(): number {
@@ -356,7 +390,7 @@ export class SceneMultiplayer extends EventTarget {
 
   /** What was refused from the network (see SceneDropCounters). */
   getDropCounters(): Readonly<SceneDropCounters> {
-    return this.session.getDropCounters();
+    return this.g3 ? this.g3.getDropCounters() : this.session.getDropCounters();
   }
 
   /** The path key a node is known by ("/root/A/B" -> "A/B"). */

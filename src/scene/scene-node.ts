@@ -6,14 +6,16 @@
  */
 import { GodotError } from "../errors.ts";
 import { checkInt, checkString } from "../util/args.ts";
-import { normalizeRpcConfig, RpcConfigTable, type RpcConfig, type RpcConfigInput } from "./rpc-config.ts";
+import { Godot3RPCMode, normalizeRpcConfig, RpcConfigTable, type RpcConfig, type RpcConfigInput } from "./rpc-config.ts";
 
 /** The function run for an incoming call; `this` is the node, the sender is multiplayer.getRemoteSenderId(). */
 export type RpcHandler = (this: SceneNode, ...args: unknown[]) => void;
 
 /** What a node asks of the SceneMultiplayer that owns it. */
 export interface SceneNodeOwner {
-  rpcp(node: SceneNode, peer: number, method: string, args: unknown[]): GodotError;
+  rpcp(node: SceneNode, peer: number, method: string, args: unknown[], unreliable?: boolean): GodotError;
+  /** Godot 3's rset (the Godot 4 protocol has none: ERR_UNAVAILABLE). */
+  rsetp(node: SceneNode, peer: number, property: string, value: unknown, unreliable: boolean): GodotError;
   getUniqueId(): number;
 }
 
@@ -37,6 +39,7 @@ export class SceneNode {
   private readonly configs = new Map<string, RpcConfig>();
   private table: RpcConfigTable | null = null;
   private readonly handlers = new Map<string, RpcHandler>();
+  private readonly rsetConfigs = new Map<string, Godot3RPCMode>();
   private authority = 1;
   /** Property values by name (what synchronizers send and receive). */
   readonly properties = new Map<string, unknown>();
@@ -92,6 +95,57 @@ export class SceneNode {
   rpcId(peerId: number, method: string, ...args: unknown[]): GodotError {
     checkInt(peerId, "peerId", -INT32_MAX, INT32_MAX);
     return this.owner.rpcp(this, peerId, method, args);
+  }
+
+  // ---- Godot 3 (protocol "godot3") ----
+
+  /** Godot 3's rset_config: who may set `property` remotely (a Godot3RPCMode; DISABLED removes it). */
+  rsetConfig(property: string, mode: Godot3RPCMode): this {
+    checkString(property, "property", { nonEmpty: true });
+    checkInt(mode, "mode", 0, 6);
+    if (mode === Godot3RPCMode.RPC_MODE_DISABLED) this.rsetConfigs.delete(property);
+    else this.rsetConfigs.set(property, mode);
+    return this;
+  }
+  rsetModeOf(property: string): Godot3RPCMode {
+    return this.rsetConfigs.get(property) ?? Godot3RPCMode.RPC_MODE_DISABLED;
+  }
+  rpcConfigOf(method: string): RpcConfig | undefined {
+    return this.configs.get(method);
+  }
+  /** Godot 3's rpc_unreliable. */
+  rpcUnreliable(method: string, ...args: unknown[]): GodotError {
+    return this.owner.rpcp(this, 0, method, args, true);
+  }
+  /** Godot 3's rpc_unreliable_id. */
+  rpcUnreliableId(peerId: number, method: string, ...args: unknown[]): GodotError {
+    checkInt(peerId, "peerId", -INT32_MAX, INT32_MAX);
+    return this.owner.rpcp(this, peerId, method, args, true);
+  }
+  /** Godot 3's rset: set `property` on every peer (value lands in properties / get()). */
+  rset(property: string, value: unknown): GodotError {
+    return this.owner.rsetp(this, 0, property, value, false);
+  }
+  rsetId(peerId: number, property: string, value: unknown): GodotError {
+    checkInt(peerId, "peerId", -INT32_MAX, INT32_MAX);
+    return this.owner.rsetp(this, peerId, property, value, false);
+  }
+  rsetUnreliable(property: string, value: unknown): GodotError {
+    return this.owner.rsetp(this, 0, property, value, true);
+  }
+  rsetUnreliableId(peerId: number, property: string, value: unknown): GodotError {
+    checkInt(peerId, "peerId", -INT32_MAX, INT32_MAX);
+    return this.owner.rsetp(this, peerId, property, value, true);
+  }
+  /** Godot 3's network master (the same value as multiplayerAuthority). */
+  get networkMaster(): number {
+    return this.authority;
+  }
+  set networkMaster(id: number) {
+    this.multiplayerAuthority = id;
+  }
+  isNetworkMaster(): boolean {
+    return this.isMultiplayerAuthority();
   }
 
   get multiplayerAuthority(): number {

@@ -91,7 +91,7 @@ export interface SceneDropCounters {
   handlerErrors: number;
 }
 
-function zeroCounters(): SceneDropCounters {
+export function zeroSceneDropCounters(): SceneDropCounters {
   return {
     malformed: 0,
     badCommand: 0,
@@ -145,7 +145,7 @@ export class SceneSession {
   private readonly connected = new Set<number>();
   private readonly pending = new Map<number, PendingPeer>();
   private readonly writer = new VariantWriter(256);
-  private drops = zeroCounters();
+  private drops = zeroSceneDropCounters();
   serverRelay = true;
   allowObjectDecoding = false;
   /** Milliseconds; 0 = no timeout. */
