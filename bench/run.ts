@@ -4,7 +4,7 @@
 // without a peer are compared with our own earlier run).
 //
 // Options (for iterating, not for the committed results):
-//   --only=SUBSTRING   run only the sections whose name contains SUBSTRING (enet, websocket, memory, codecs, variant, micro)
+//   --only=SUBSTRING   run only the sections whose name contains SUBSTRING (enet, websocket, memory, codecs, variant, scenemultiplayer, micro)
 //   --out=PATH         write somewhere else than bench/RESULTS.md
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -147,6 +147,7 @@ const NODE_SCRIPTS = [
   "bench/macro/codecs.ts",
   "bench/micro/hot-paths.ts",
   "bench/macro/variant.ts",
+  "bench/macro/scene-rpc.ts",
 ];
 const bundled = new Map<string, string>();
 try {
@@ -552,6 +553,16 @@ if (section("Variant codec")) {
   };
   row("varToBytes vs JSON.stringify", "encodeMBps", "stringifyMBps", "JSON.stringify (same run)");
   row("bytesToVar vs JSON.parse", "decodeMBps", "parseMBps", "JSON.parse (same run)");
+}
+
+// ---------------------------------------------------------------- SceneMultiplayer RPC
+
+if (section("SceneMultiplayer RPC")) {
+  const group = "SceneMultiplayer: rpc_id(1, method, int, float, String) over the loopback WebSocket multiplayer peer (bench/macro/scene-rpc.ts)";
+  const runs: (Json | null)[] = [];
+  for (let run = 1; run <= RUNS_PER_FIGURE; run++) runs.push(runJson(`scene rpc run ${run}/${RUNS_PER_FIGURE}`, NODE, [...script("bench/macro/scene-rpc.ts"), "1", "256"]));
+  addRow({ group, name: "RPCs per second, client to server", unit: "RPC/s", ours: med(runs, "rpcPerSec"), peer: null, peerName: "", higherIsBetter: true, runtime: nodeRuntime, note: "batches of 256 calls per poll round, path cached (8-bit ids)" }, null, "none set");
+  addRow({ group, name: "server time per RPC (inside poll(), WebSocket receive included)", unit: "us", ours: med(runs, "serverUsPerRpc"), peer: null, peerName: "", higherIsBetter: false, runtime: nodeRuntime, note: "wall time in server.poll() / RPCs handled" }, null, "none set");
 }
 
 // ---------------------------------------------------------------- micro-benchmarks
