@@ -4,6 +4,8 @@
  * and a later connection on the same slot gets a new handle (as in Godot).
  */
 import { GodotError, NetError } from "../errors.ts";
+import { PacketPeerVariants } from "../core/packet-peer.ts";
+import type { Variant, VariantOptions } from "../variant/index.ts";
 import { ENET_PEER_PACKET_LOSS_SCALE, ENET_PEER_PACKET_THROTTLE_SCALE } from "./constants.ts";
 import { PacketFlags, PeerState, PeerStatistic } from "./enums.ts";
 import type { HostCore } from "./host-core.ts";
@@ -134,6 +136,32 @@ export class ENetPacketPeer {
 
   getAvailablePacketCount(): number {
     return this.packetTail - this.packetHead;
+  }
+
+  // ---- Variants (PacketPeer.put_var / get_var, shared with every packet peer) ----
+
+  private readonly variants = new PacketPeerVariants();
+
+  /** Largest Variant encoding putVar() sends (Godot's 8 MiB default; 1 KiB..256 MiB, rounded up to a power of two). */
+  get encodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  set encodeBufferMaxSize(size: number) {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  getEncodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  setEncodeBufferMaxSize(size: number): void {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  /** Godot's put_var: `value`'s Variant encoding as one reliable packet on channel 0 (ERR_OUT_OF_MEMORY above encodeBufferMaxSize). */
+  putVar(value: unknown, fullObjects = false, options?: VariantOptions): GodotError {
+    return this.variants.putVar(this, value, fullObjects, options);
+  }
+  /** Godot's get_var: the next packet decoded; null when none is queued or it is not a valid Variant. */
+  getVar(allowObjects = false, options?: VariantOptions): Variant {
+    return this.variants.getVar(this, allowObjects, options);
   }
 
   /** PacketFlags of the packet getPacket() returns next. Throws NetError(ERR_UNAVAILABLE) when none is queued. */

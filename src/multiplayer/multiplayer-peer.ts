@@ -9,6 +9,8 @@
  * poll(), like Godot's signals).
  */
 import { GodotError, NetError } from "../errors.ts";
+import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
+import type { Variant, VariantOptions } from "../variant/index.ts";
 import { checkBool, checkInt, checkOneOf } from "../util/args.ts";
 import { IncomingPacketQueue } from "./incoming-queue.ts";
 import {
@@ -126,7 +128,7 @@ const EMPTY_PACKET = new Uint8Array(0);
  * `Link` is the transport's handle of one directly connected peer (an ENetPacketPeer, a
  * WebSocketPeer); null in the peer table marks a peer known only through the server.
  */
-export abstract class MultiplayerPeer<Link extends object = object> extends EventTarget {
+export abstract class MultiplayerPeer<Link extends object = object> extends EventTarget implements PacketPeer {
   static readonly TARGET_PEER_BROADCAST = TARGET_PEER_BROADCAST;
   static readonly TARGET_PEER_SERVER = TARGET_PEER_SERVER;
   static readonly TRANSFER_MODE_UNRELIABLE = TransferMode.TRANSFER_MODE_UNRELIABLE;
@@ -250,6 +252,32 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
   /** The result of the last getPacket(): OK or ERR_UNAVAILABLE. */
   getPacketError(): GodotError {
     return this.packetError;
+  }
+
+  // ---- Variants (PacketPeer.put_var / get_var, shared with every packet peer) ----
+
+  private readonly variants = new PacketPeerVariants(() => ({ protocol: this.protocol }));
+
+  /** Largest Variant encoding putVar() sends (Godot's 8 MiB default; 1 KiB..256 MiB, rounded up to a power of two). */
+  get encodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  set encodeBufferMaxSize(size: number) {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  getEncodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  setEncodeBufferMaxSize(size: number): void {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  /** Godot's put_var: `value`'s Variant encoding as one packet (ERR_OUT_OF_MEMORY above encodeBufferMaxSize). Godot 3 Variants in a "godot3" session. */
+  putVar(value: unknown, fullObjects = false, options?: VariantOptions): GodotError {
+    return this.variants.putVar(this, value, fullObjects, options);
+  }
+  /** Godot's get_var: the next packet decoded; null when none is queued or it is not a valid Variant. */
+  getVar(allowObjects = false, options?: VariantOptions): Variant {
+    return this.variants.getVar(this, allowObjects, options);
   }
 
   /** ID of the peer that sent the packet getPacket() returns next; 1 when none is queued (Godot 4's value). */

@@ -11,6 +11,8 @@
  * listeners instead of the getPacket() queue.
  */
 import { GodotError, NetError } from "../errors.ts";
+import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
+import type { Variant, VariantOptions } from "../variant/index.ts";
 import { resolveIo } from "../transport/detect.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
@@ -61,7 +63,7 @@ function checkWriteMode(mode: unknown, name: string): asserts mode is WriteMode 
   checkOneOf(mode, name, [WriteMode.WRITE_MODE_TEXT, WriteMode.WRITE_MODE_BINARY]);
 }
 
-export class WebSocketPeer extends EventTarget {
+export class WebSocketPeer extends EventTarget implements PacketPeer {
   static readonly STATE_CONNECTING = WebSocketState.STATE_CONNECTING;
   static readonly STATE_OPEN = WebSocketState.STATE_OPEN;
   static readonly STATE_CLOSING = WebSocketState.STATE_CLOSING;
@@ -616,6 +618,32 @@ export class WebSocketPeer extends EventTarget {
   /** The result of the last getPacket(): OK, ERR_UNAVAILABLE (none queued) or FAILED (not open). */
   getPacketError(): GodotError {
     return this.packetError;
+  }
+
+  // ---- Variants (PacketPeer.put_var / get_var, shared with every packet peer) ----
+
+  private readonly variants = new PacketPeerVariants();
+
+  /** Largest Variant encoding putVar() sends (Godot's 8 MiB default; 1 KiB..256 MiB, rounded up to a power of two). */
+  get encodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  set encodeBufferMaxSize(size: number) {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  getEncodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  setEncodeBufferMaxSize(size: number): void {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  /** Godot's put_var: `value`'s Variant encoding as one packet (ERR_OUT_OF_MEMORY above encodeBufferMaxSize). */
+  putVar(value: unknown, fullObjects = false, options?: VariantOptions): GodotError {
+    return this.variants.putVar(this, value, fullObjects, options);
+  }
+  /** Godot's get_var: the next packet decoded; null when none is queued or it is not a valid Variant. */
+  getVar(allowObjects = false, options?: VariantOptions): Variant {
+    return this.variants.getVar(this, allowObjects, options);
   }
 
   /** Whether the last packet returned by getPacket() was a text message. */
