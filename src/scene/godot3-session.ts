@@ -12,7 +12,8 @@ import { decodeVariantAt, encodeVariantInto, VariantWriter } from "../variant/in
 import { MAX_REMOTE_PATHS_PER_PEER } from "./path-cache.ts";
 import { NODE_PATH_FLAG } from "./protocol.ts";
 import { Godot3RPCMode } from "./rpc-config.ts";
-import { normalizeNodePath, SceneNode, type SceneNodeOwner } from "./scene-node.ts";
+import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
+import { NodeRegistry, readCString } from "./node-registry.ts";
 import { zeroSceneDropCounters, type ScenePort, type SceneDropCounters, type SessionEvents } from "./session.ts";
 
 /** Godot 3.2's MultiplayerAPI::NetworkCommands. */
@@ -24,14 +25,8 @@ export enum Godot3NetworkCommand {
   RAW = 4,
 }
 
-const utf8In = new TextDecoder("utf-8", { fatal: false });
 const utf8Out = new TextEncoder();
 
-function cString(bytes: Uint8Array, from: number, to: number): string {
-  let end = from;
-  while (end < to && bytes[end] !== 0) end++;
-  return utf8In.decode(bytes.subarray(from, end));
-}
 
 /** Godot 3's _should_call_local: whether the caller runs it too, and whether it skips the network. */
 function callLocally(mode: Godot3RPCMode, isMaster: boolean): { local: boolean; skipRemote: boolean } {
@@ -75,8 +70,7 @@ interface SentPath {
 export class Godot3Session {
   private readonly port: ScenePort;
   private readonly events: SessionEvents;
-  private readonly owner: SceneNodeOwner;
-  readonly nodes = new Map<string, SceneNode>();
+  readonly nodes: NodeRegistry;
   private readonly connected = new Set<number>();
   private readonly sent = new Map<string, SentPath>();
   private readonly recv = new Map<number, Map<number, string>>();
@@ -89,7 +83,7 @@ export class Godot3Session {
   constructor(port: ScenePort, events: SessionEvents, owner: SceneNodeOwner) {
     this.port = port;
     this.events = events;
-    this.owner = owner;
+    this.nodes = new NodeRegistry(owner);
   }
 
   getDropCounters(): Readonly<SceneDropCounters> {
@@ -103,10 +97,7 @@ export class Godot3Session {
   }
 
   node(path: string): SceneNode {
-    const key = normalizeNodePath(path);
-    let n = this.nodes.get(key);
-    if (!n) this.nodes.set(key, (n = new SceneNode(this.owner, key)));
-    return n;
+    return this.nodes.get(path);
   }
 
   clear(): void {
@@ -169,7 +160,7 @@ export class Godot3Session {
       return;
     }
     const id = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(1, true);
-    const path = cString(p, 5, p.length);
+    const path = readCString(p, 5, p.length);
     const table = this.recv.get(from)!;
     if (!table.has(id) && table.size >= MAX_REMOTE_PATHS_PER_PEER) {
       this.drops.badPathCache++;
@@ -188,20 +179,12 @@ export class Godot3Session {
       this.drops.malformed++;
       return;
     }
-    const sent = this.sent.get(cString(p, 1, p.length));
+    const sent = this.sent.get(readCString(p, 1, p.length));
     if (!sent?.confirmed.has(from)) {
       this.drops.badPathCache++;
       return;
     }
     sent.confirmed.set(from, true);
-  }
-
-  private findNode(path: string): SceneNode | undefined {
-    try {
-      return this.nodes.get(normalizeNodePath(path));
-    } catch {
-      return undefined;
-    }
   }
 
   private processCallOrSet(from: number, p: Uint8Array): void {
@@ -217,10 +200,10 @@ export class Godot3Session {
         this.drops.malformed++;
         return;
       }
-      node = this.findNode(cString(p, at, p.length));
+      node = this.nodes.find(readCString(p, at, p.length));
     } else {
       const path = this.recv.get(from)?.get(target);
-      node = path === undefined ? undefined : this.findNode(path);
+      node = path === undefined ? undefined : this.nodes.find(path);
     }
     if (!node) {
       this.drops.unknownNode++;
@@ -232,7 +215,7 @@ export class Godot3Session {
       this.drops.malformed++;
       return;
     }
-    const name = utf8In.decode(p.subarray(5, end));
+    const name = readCString(p, 5, end);
     let offset = end + 1;
     if (offset >= p.length) {
       this.drops.malformed++;

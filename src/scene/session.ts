@@ -36,7 +36,8 @@ import {
 } from "./protocol.ts";
 import { despawnPacket, MultiplayerSpawner, MultiplayerSynchronizer, spawnPacket, type SpawnedNode } from "./replication.ts";
 import { RPCMode } from "./rpc-config.ts";
-import { normalizeNodePath, SceneNode, type SceneNodeOwner } from "./scene-node.ts";
+import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
+import { NodeRegistry, readCString } from "./node-registry.ts";
 
 /** What the session needs of the MultiplayerPeer under it. */
 export interface ScenePort {
@@ -126,13 +127,6 @@ interface PeerReplication {
 /** Most nodes one remote authority may have spawned here at once (Godot has no bound). */
 export const MAX_REMOTE_SPAWNS_PER_PEER = 65536;
 
-const utf8 = new TextDecoder("utf-8", { fatal: false });
-
-function cString(bytes: Uint8Array, from: number, to: number): string {
-  let end = from;
-  while (end < to && bytes[end] !== 0) end++;
-  return utf8.decode(bytes.subarray(from, end));
-}
 
 /** Godot's validate_node_name refuses these characters in a node name. */
 const INVALID_NODE_NAME = /[.:@/"%]/;
@@ -140,7 +134,6 @@ const INVALID_NODE_NAME = /[.:@/"%]/;
 export class SceneSession {
   private readonly port: ScenePort;
   private readonly events: SessionEvents;
-  readonly nodes = new Map<string, SceneNode>();
   readonly cache = new PathCache();
   private readonly connected = new Set<number>();
   private readonly pending = new Map<number, PendingPeer>();
@@ -161,12 +154,12 @@ export class SceneSession {
   private readonly peerRepl = new Map<number, PeerReplication>();
   private lastNetId = 0;
 
-  private readonly owner: SceneNodeOwner;
+  readonly nodes: NodeRegistry;
 
   constructor(port: ScenePort, events: SessionEvents, owner: SceneNodeOwner) {
     this.port = port;
     this.events = events;
-    this.owner = owner;
+    this.nodes = new NodeRegistry(owner);
   }
 
   private get opts(): CompressOptions {
@@ -195,10 +188,7 @@ export class SceneSession {
 
   /** The stand-in node at `path` (relative to /root), created on first use. */
   node(path: string): SceneNode {
-    const key = normalizeNodePath(path);
-    let n = this.nodes.get(key);
-    if (!n) this.nodes.set(key, (n = new SceneNode(this.owner, key)));
-    return n;
+    return this.nodes.get(path);
   }
 
   /** Forget every peer and cache (Godot's clear(), on disconnection). */
@@ -468,15 +458,10 @@ export class SceneSession {
       this.drops.malformed++;
       return;
     }
-    const md5 = cString(p, 1, 33);
+    const md5 = readCString(p, 1, 33);
     const id = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(34, true);
-    const path = cString(p, 38, p.length);
-    let node: SceneNode | undefined;
-    try {
-      node = this.nodes.get(normalizeNodePath(path));
-    } catch {
-      node = undefined;
-    }
+    const path = readCString(p, 38, p.length);
+    const node = this.nodes.find(path);
     if (!node) {
       this.drops.unknownNode++;
       return;
@@ -526,11 +511,7 @@ export class SceneSession {
         this.drops.malformed++;
         return;
       }
-      try {
-        node = this.nodes.get(normalizeNodePath(cString(p, pathAt, p.length)));
-      } catch {
-        node = undefined;
-      }
+      node = this.nodes.find(readCString(p, pathAt, p.length));
       end = pathAt;
     } else {
       node = this.cache.lookup(from, target);
@@ -944,7 +925,7 @@ export class SceneSession {
     }
     const syncIds: number[] = [];
     for (let i = 0; i < syncCount; i++, ofs += 4) syncIds.push(view.getUint32(ofs, true));
-    const name = cString(p, ofs, ofs + nameLen);
+    const name = readCString(p, ofs, ofs + nameLen);
     ofs += nameLen;
     const r = this.peerRepl.get(from);
     const parent = spawner.parentPath();
@@ -967,9 +948,8 @@ export class SceneSession {
       this.drops.badArguments++;
       return;
     }
-    const node = new SceneNode(this.owner, path);
+    const node = this.nodes.create(path);
     node.multiplayerAuthority = from;
-    this.nodes.set(path, node);
     r.recvNodes.set(netId, node);
     this.remoteSpawnerOf.set(node, spawner);
     const before = new Set(this.synchronizers);

@@ -1,0 +1,52 @@
+/** The stand-in nodes of one SceneMultiplayer, by path relative to /root, and the C strings paths travel as. */
+import { normalizeNodePath, SceneNode, type SceneNodeOwner } from "./scene-node.ts";
+
+const utf8 = new TextDecoder("utf-8", { fatal: false });
+
+/** The UTF-8 string at `from`, up to its NUL or `to` (Godot's parse_utf8 of a C string field). */
+export function readCString(bytes: Uint8Array, from: number, to: number): string {
+  let end = from;
+  while (end < to && bytes[end] !== 0) end++;
+  return utf8.decode(bytes.subarray(from, end));
+}
+
+export class NodeRegistry {
+  private readonly byPath = new Map<string, SceneNode>();
+  private readonly owner: SceneNodeOwner;
+
+  constructor(owner: SceneNodeOwner) {
+    this.owner = owner;
+  }
+
+  /** The node at `path`, created on first use (argument errors throw). */
+  get(path: string): SceneNode {
+    const key = normalizeNodePath(path);
+    let n = this.byPath.get(key);
+    if (!n) this.byPath.set(key, (n = new SceneNode(this.owner, key)));
+    return n;
+  }
+
+  /** The node a path from the network names; undefined when there is none or the path is malformed. */
+  find(path: string): SceneNode | undefined {
+    try {
+      return this.byPath.get(normalizeNodePath(path));
+    } catch {
+      return undefined;
+    }
+  }
+
+  has(path: string): boolean {
+    return this.byPath.has(path);
+  }
+
+  /** Add a node a remote authority spawned at `path` (already normalized). */
+  create(path: string): SceneNode {
+    const n = new SceneNode(this.owner, path);
+    this.byPath.set(path, n);
+    return n;
+  }
+
+  delete(path: string): void {
+    this.byPath.delete(path);
+  }
+}
