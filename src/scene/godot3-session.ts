@@ -13,7 +13,7 @@ import { MAX_REMOTE_PATHS_PER_PEER } from "./path-cache.ts";
 import { NODE_PATH_FLAG } from "./protocol.ts";
 import { Godot3RPCMode } from "./rpc-config.ts";
 import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
-import { NodeRegistry, readCString } from "./node-registry.ts";
+import { deliverCall, NodeRegistry, readCString } from "./node-registry.ts";
 import { zeroSceneDropCounters, type ScenePort, type SceneDropCounters, type SessionEvents } from "./session.ts";
 
 /** Godot 3.2's MultiplayerAPI::NetworkCommands. */
@@ -257,17 +257,7 @@ export class Godot3Session {
       this.drops.badArguments++;
       return;
     }
-    const handler = node.handlerFor(name);
-    if (!handler) {
-      this.drops.noHandler++;
-      return;
-    }
-    try {
-      handler.apply(node, args);
-    } catch (error) {
-      this.drops.handlerErrors++;
-      this.events.handlerError(node, name, error);
-    }
+    deliverCall(node, name, args, this.drops, this.events.handlerError);
   }
 
   /** Godot 3's rpcp. */

@@ -50,3 +50,28 @@ export class NodeRegistry {
     this.byPath.delete(path);
   }
 }
+
+/**
+ * Run the handler registered for an incoming call of `method` on `node`. A call with no
+ * handler counts `noHandler`; a handler that throws counts `handlerErrors` and is reported
+ * through `report`, so nothing thrown by user code leaves poll().
+ */
+export function deliverCall(
+  node: SceneNode,
+  method: string,
+  args: unknown[],
+  drops: { noHandler: number; handlerErrors: number },
+  report: (node: SceneNode, method: string, error: unknown) => void,
+): void {
+  const handler = node.handlerFor(method);
+  if (!handler) {
+    drops.noHandler++;
+    return;
+  }
+  try {
+    handler.apply(node, args);
+  } catch (error) {
+    drops.handlerErrors++;
+    report(node, method, error);
+  }
+}

@@ -37,7 +37,7 @@ import {
 import { despawnPacket, MultiplayerSpawner, MultiplayerSynchronizer, spawnPacket, type SpawnedNode } from "./replication.ts";
 import { RPCMode } from "./rpc-config.ts";
 import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
-import { NodeRegistry, readCString } from "./node-registry.ts";
+import { deliverCall, NodeRegistry, readCString } from "./node-registry.ts";
 
 /** What the session needs of the MultiplayerPeer under it. */
 export interface ScenePort {
@@ -545,21 +545,7 @@ export class SceneSession {
       this.drops.badArguments++;
       return;
     }
-    this.callHandler(node, config.name, args);
-  }
-
-  private callHandler(node: SceneNode, method: string, args: unknown[]): void {
-    const handler = node.handlerFor(method);
-    if (!handler) {
-      this.drops.noHandler++;
-      return;
-    }
-    try {
-      handler.apply(node, args);
-    } catch (error) {
-      this.drops.handlerErrors++;
-      this.events.handlerError(node, method, error);
-    }
+    deliverCall(node, config.name, args, this.drops, this.events.handlerError);
   }
 
   /** Godot's rpcp: send a call of `method` on `node` to `peer` (0 all, -id all but id), and run it here with callLocal. */
