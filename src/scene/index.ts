@@ -9,6 +9,6 @@ export {
   type ReplicatedPropertyInput,
   type SpawnerOptions,
   type SynchronizerOptions,
-} from "./replication.ts";
+} from "./replication-nodes.ts";
 export { type SceneDropCounters } from "./session.ts";
 export { CUSTOM_SPAWN_SCENE_ID } from "./protocol.ts";

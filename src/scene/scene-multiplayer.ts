@@ -10,7 +10,7 @@ import { ConnectionStatus, MultiplayerPeer, MultiplayerPeerEvent, parseProtocol,
 import { Godot3Session } from "./godot3-session.ts";
 import { checkBool, checkBytes, checkInt, checkNumber, checkString } from "../util/args.ts";
 import { MIN_SYNC_MTU } from "./protocol.ts";
-import { MultiplayerSpawner, MultiplayerSynchronizer, type SpawnerOptions, type SynchronizerOptions } from "./replication.ts";
+import { MultiplayerSpawner, MultiplayerSynchronizer, type SpawnerOptions, type SynchronizerOptions } from "./replication-nodes.ts";
 import { SceneSession, type SceneDropCounters, type ScenePort, type SessionEvents } from "./session.ts";
 import { normalizeNodePath, type SceneNode, type SceneNodeOwner } from "./scene-node.ts";
 
@@ -230,7 +230,7 @@ export class SceneMultiplayer extends EventTarget {
   spawner(path: string, options?: SpawnerOptions): MultiplayerSpawner {
     this.godot4Only("spawner");
     const spawner = new MultiplayerSpawner(this.node(path), options);
-    this.session.addSpawner(spawner);
+    this.session.replication.addSpawner(spawner);
     return spawner;
   }
 
@@ -248,20 +248,20 @@ export class SceneMultiplayer extends EventTarget {
     const parent = spawner.parentPath();
     const node = this.node(parent === "." ? name : `${parent}/${name}`);
     for (const s of options.synchronizers ?? []) this.synchronizer(s.path, node.path, s.options);
-    this.session.spawn(spawner, node, scene, options.data ?? null);
+    this.session.replication.spawn(spawner, node, scene, options.data ?? null);
     return node;
   }
 
   /** Despawn a node spawn() made (DESPAWN to every peer that has it). False if it was not spawned here. */
   despawn(node: SceneNode): boolean {
-    return this.session.despawn(node);
+    return this.session.replication.despawn(node);
   }
 
   /** Declare the MultiplayerSynchronizer node at `path`, replicating properties of the node at `rootPath`. */
   synchronizer(path: string, rootPath: string, options: SynchronizerOptions): MultiplayerSynchronizer {
     this.godot4Only("synchronizer");
     const sync = new MultiplayerSynchronizer(this.node(path), this.node(rootPath), options);
-    this.session.addSynchronizer(sync);
+    this.session.replication.addSynchronizer(sync);
     return sync;
   }
 
@@ -373,19 +373,19 @@ export class SceneMultiplayer extends EventTarget {
   }
 
   get maxSyncPacketSize(): number {
-    return this.session.maxSyncPacketSize;
+    return this.session.replication.maxSyncPacketSize;
   }
   set maxSyncPacketSize(size: number) {
     checkInt(size, "maxSyncPacketSize", MIN_SYNC_MTU, INT32_MAX);
-    this.session.maxSyncPacketSize = size;
+    this.session.replication.maxSyncPacketSize = size;
   }
 
   get maxDeltaPacketSize(): number {
-    return this.session.maxDeltaPacketSize;
+    return this.session.replication.maxDeltaPacketSize;
   }
   set maxDeltaPacketSize(size: number) {
     checkInt(size, "maxDeltaPacketSize", MIN_SYNC_MTU, INT32_MAX);
-    this.session.maxDeltaPacketSize = size;
+    this.session.replication.maxDeltaPacketSize = size;
   }
 
   /** What was refused from the network (see SceneDropCounters). */

@@ -1,0 +1,387 @@
+/**
+ * Replication (Godot 4.6's SceneReplicationInterface): spawning nodes on peers with their
+ * spawn state, full syncs (unreliable, per poll or replication interval) and deltas
+ * (reliable, changed ON_CHANGE properties) from our authority; and the same received
+ * from a remote authority, checked as Godot checks them (dropped and counted otherwise).
+ * It sends through the session's send_command and shares its path cache and nodes.
+ */
+import type { GodotError } from "../errors.ts";
+import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
+import { VariantWriter } from "../variant/index.ts";
+import { readCompressedVariant, readCompressedVariants, writeCompressedVariants, type CompressOptions } from "./compressed-variant.ts";
+import type { NodeRegistry } from "./node-registry.ts";
+import { readCString } from "./node-registry.ts";
+import type { PathCache } from "./path-cache.ts";
+import { CUSTOM_SPAWN_SCENE_ID, DEFAULT_DELTA_MTU, DEFAULT_SYNC_MTU, DESPAWN_SIZE, NetworkCommand, NODE_PATH_FLAG, SPAWN_MIN_SIZE, SYNC_DELTA_FLAG, SYNC_MIN_SIZE } from "./protocol.ts";
+import { despawnPacket, MultiplayerSpawner, MultiplayerSynchronizer, spawnPacket, type SpawnedNode } from "./replication-nodes.ts";
+import type { SceneNode } from "./scene-node.ts";
+import type { SceneDropCounters } from "./session.ts";
+
+/** What the replicator needs of the session. */
+export interface ReplicationHost {
+  getUniqueId(): number;
+  sendCommand(to: number, packet: Uint8Array, mode: TransferMode, channel: number): GodotError;
+  isConnected(id: number): boolean;
+  connectedPeers(): Iterable<number>;
+  readonly cache: PathCache;
+  readonly nodes: NodeRegistry;
+  readonly drops: SceneDropCounters;
+  opts(): CompressOptions;
+  handlerError(node: SceneNode | null, method: string, error: unknown): void;
+}
+
+interface PeerReplication {
+  lastSentSync: number;
+  lastWatchUsec: Map<MultiplayerSynchronizer, number>;
+  /** Remote spawns: their net id -> node. */
+  recvNodes: Map<number, SceneNode>;
+  recvSyncs: Map<number, MultiplayerSynchronizer>;
+}
+
+/** Most nodes one remote authority may have spawned here at once (Godot has no bound). */
+export const MAX_REMOTE_SPAWNS_PER_PEER = 65536;
+
+/** Godot's validate_node_name refuses these characters in a node name. */
+const INVALID_NODE_NAME = /[.:@/"%]/;
+
+export class SceneReplicator {
+  private readonly host: ReplicationHost;
+  private readonly writer = new VariantWriter(256);
+  private readonly spawners = new Map<SceneNode, MultiplayerSpawner>();
+  private readonly synchronizers: MultiplayerSynchronizer[] = [];
+  private readonly spawned = new Map<SceneNode, SpawnedNode>();
+  private readonly peerRepl = new Map<number, PeerReplication>();
+  private lastNetId = 0;
+  maxSyncPacketSize = DEFAULT_SYNC_MTU;
+  maxDeltaPacketSize = DEFAULT_DELTA_MTU;
+
+  constructor(host: ReplicationHost) {
+    this.host = host;
+  }
+
+  /** Forget peers and net ids (the session was cleared); declarations stay. */
+  clear(): void {
+    this.peerRepl.clear();
+    for (const s of this.synchronizers) s.reset();
+    for (const s of this.spawned.values()) {
+      s.netId = 0;
+      s.peers.clear();
+    }
+    this.lastNetId = 0;
+  }
+
+  addSpawner(spawner: MultiplayerSpawner): void {
+    this.spawners.set(spawner.node, spawner);
+  }
+
+  addSynchronizer(sync: MultiplayerSynchronizer): void {
+    this.synchronizers.push(sync);
+  }
+
+  removeSynchronizer(sync: MultiplayerSynchronizer): void {
+    const i = this.synchronizers.indexOf(sync);
+    if (i >= 0) this.synchronizers.splice(i, 1);
+    for (const r of this.peerRepl.values()) r.lastWatchUsec.delete(sync);
+  }
+
+  private syncsOf(node: SceneNode): MultiplayerSynchronizer[] {
+    return this.synchronizers.filter((s) => s.root === node);
+  }
+
+  private hasAuthority(node: SceneNode): boolean {
+    return node.multiplayerAuthority === this.host.getUniqueId();
+  }
+
+  /** Spawn `node` (authority side) on every connected peer now and on every peer that joins later. */
+  spawn(spawner: MultiplayerSpawner, node: SceneNode, sceneId: number, data: unknown): void {
+    const s: SpawnedNode = { node, spawner, sceneId, data, netId: 0, peers: new Set() };
+    this.spawned.set(node, s);
+    if (!this.hasAuthority(spawner.node)) return;
+    for (const p of this.host.connectedPeers()) this.spawnOn(s, p);
+  }
+
+  despawn(node: SceneNode): boolean {
+    const s = this.spawned.get(node);
+    if (!s) return false;
+    const packet = despawnPacket(s.netId);
+    for (const p of s.peers) if (this.host.isConnected(p)) this.host.sendCommand(p, packet, TransferMode.RELIABLE, 0);
+    this.spawned.delete(node);
+    return true;
+  }
+
+  private spawnOn(s: SpawnedNode, peer: number): void {
+    if (s.peers.has(peer)) return;
+    if (s.netId === 0) s.netId = ++this.lastNetId;
+    const syncs = this.syncsOf(s.node).filter((x) => this.hasAuthority(x.node));
+    for (const x of syncs) if (x.netId === 0) x.netId = ++this.lastNetId;
+    const { announce, id } = this.host.cache.prepare(s.spawner.node, [peer]);
+    if (announce.length) this.host.sendCommand(peer, this.host.cache.simplifyPacket(s.spawner.node), TransferMode.RELIABLE, 0);
+    const packet = spawnPacket(this.writer, s, id, syncs, this.host.opts());
+    this.host.sendCommand(peer, packet, TransferMode.RELIABLE, 0);
+    s.peers.add(peer);
+  }
+
+  peerAdded(id: number): void {
+    this.peerRepl.set(id, { lastSentSync: 0, lastWatchUsec: new Map(), recvNodes: new Map(), recvSyncs: new Map() });
+    for (const s of this.spawned.values()) if (this.hasAuthority(s.spawner.node)) this.spawnOn(s, id);
+  }
+
+  peerRemoved(id: number): void {
+    const r = this.peerRepl.get(id);
+    if (r) {
+      for (const node of r.recvNodes.values()) {
+        const spawnerNode = this.remoteSpawnerOf.get(node);
+        this.forgetRemoteNode(node);
+        spawnerNode?.onDespawn?.(node);
+      }
+    }
+    this.peerRepl.delete(id);
+    for (const s of this.spawned.values()) s.peers.delete(id);
+  }
+
+  private readonly remoteSpawnerOf = new Map<SceneNode, MultiplayerSpawner>();
+
+  private forgetRemoteNode(node: SceneNode): void {
+    this.remoteSpawnerOf.delete(node);
+    for (const s of this.syncsOf(node)) this.removeSynchronizer(s);
+    this.host.nodes.delete(node.path);
+  }
+
+  /** Godot's on_network_process: full syncs (unreliable) and deltas (reliable) to each peer. */
+  process(usec: number): void {
+    const mine = this.synchronizers.filter((s) => this.hasAuthority(s.node));
+    if (mine.length === 0) return;
+    for (const [peer, r] of this.peerRepl) {
+      if (!this.host.isConnected(peer)) continue;
+      const visible = mine.filter((s) => {
+        const spawned = this.spawned.get(s.root);
+        return !spawned || spawned.peers.has(peer);
+      });
+      if (visible.length === 0) continue;
+      r.lastSentSync = (r.lastSentSync + 1) & 0xffff;
+      this.sendSync(peer, visible, r.lastSentSync, usec);
+      this.sendDelta(peer, visible, usec, r);
+    }
+  }
+
+  /** The net id a synchronizer is sent with; false while its path-based id is unconfirmed by `peer`. */
+  private verifySynchronizer(peer: number, sync: MultiplayerSynchronizer): boolean {
+    if (sync.netId !== 0 && !(sync.netId & NODE_PATH_FLAG)) return true;
+    const { id, announce, allConfirmed } = this.host.cache.prepare(sync.node, [peer]);
+    if (announce.length) this.host.sendCommand(peer, this.host.cache.simplifyPacket(sync.node), TransferMode.RELIABLE, 0);
+    if (sync.netId === 0) sync.netId = (id | NODE_PATH_FLAG) >>> 0;
+    return allConfirmed;
+  }
+
+  private sendSync(peer: number, syncs: MultiplayerSynchronizer[], time: number, usec: number): void {
+    const mtu = this.maxSyncPacketSize;
+    const w = this.writer;
+    const start = (): void => {
+      w.reset();
+      w.u8(NetworkCommand.SYNC);
+      w.reserve(2);
+      w.view.setUint16(1, time, true);
+      w.length = 3;
+    };
+    start();
+    const state = new VariantWriter(64);
+    for (const s of syncs) {
+      if (!s.takeSyncSlot(usec)) continue;
+      if (!this.verifySynchronizer(peer, s)) continue;
+      const props = s.syncProperties();
+      state.reset();
+      writeCompressedVariants(state, s.values(props), this.host.opts());
+      if (state.length > mtu) {
+        this.host.drops.oversizedSync++;
+        continue;
+      }
+      if (w.length + 8 + state.length > mtu) {
+        this.host.sendCommand(peer, w.toBytes(), TransferMode.UNRELIABLE, 0);
+        start();
+      }
+      if (state.length) {
+        w.u32(s.netId);
+        w.u32(state.length);
+        w.raw(state.written());
+      }
+    }
+    if (w.length > 3) this.host.sendCommand(peer, w.toBytes(), TransferMode.UNRELIABLE, 0);
+  }
+
+  private sendDelta(peer: number, syncs: MultiplayerSynchronizer[], usec: number, r: PeerReplication): void {
+    const mtu = this.maxDeltaPacketSize;
+    const w = this.writer;
+    w.reset();
+    w.u8(NetworkCommand.SYNC | SYNC_DELTA_FLAG);
+    const state = new VariantWriter(64);
+    for (const s of syncs) {
+      if (s.watchProperties().length === 0) continue;
+      if (!this.verifySynchronizer(peer, s)) continue;
+      const last = r.lastWatchUsec.get(s) ?? 0;
+      const delta = s.deltaState(usec, last, this.host.opts());
+      if (delta.values.length === 0) continue;
+      state.reset();
+      writeCompressedVariants(state, delta.values, this.host.opts());
+      if (state.length > mtu) {
+        this.host.drops.oversizedSync++;
+        continue;
+      }
+      if (w.length + 16 + state.length > mtu) {
+        this.host.sendCommand(peer, w.toBytes(), TransferMode.RELIABLE, 0);
+        w.reset();
+        w.u8(NetworkCommand.SYNC | SYNC_DELTA_FLAG);
+      }
+      w.u32(s.netId);
+      w.big64(delta.indexes);
+      w.u32(state.length);
+      w.raw(state.written());
+      r.lastWatchUsec.set(s, usec);
+    }
+    if (w.length > 1) this.host.sendCommand(peer, w.toBytes(), TransferMode.RELIABLE, 0);
+  }
+
+  private findSynchronizer(peer: number, netId: number): MultiplayerSynchronizer | undefined {
+    if (netId & NODE_PATH_FLAG) {
+      const node = this.host.cache.lookup(peer, netId & 0x7fffffff);
+      return node ? this.synchronizers.find((s) => s.node === node) : undefined;
+    }
+    return this.peerRepl.get(peer)?.recvSyncs.get(netId);
+  }
+
+  receiveSync(from: number, p: Uint8Array): void {
+    if (p.length < SYNC_MIN_SIZE) {
+      this.host.drops.malformed++;
+      return;
+    }
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    const delta = (p[0]! & SYNC_DELTA_FLAG) !== 0;
+    let ofs = delta ? 1 : 3;
+    const time = delta ? 0 : view.getUint16(1, true);
+    const header = delta ? 16 : 8;
+    while (ofs + header < p.length) {
+      const netId = view.getUint32(ofs, true);
+      const indexes = delta ? view.getBigUint64(ofs + 4, true) : 0n;
+      const size = view.getUint32(ofs + header - 4, true);
+      ofs += header;
+      if (size > p.length - ofs) {
+        this.host.drops.malformed++;
+        return;
+      }
+      const sync = this.findSynchronizer(from, netId);
+      if (!sync || sync.node.multiplayerAuthority !== from) {
+        if (sync || delta) this.host.drops.badReplication++;
+        ofs += size;
+        continue;
+      }
+      if (!delta && !sync.acceptSyncTime(time)) {
+        ofs += size;
+        continue;
+      }
+      const props = delta ? sync.deltaProperties(indexes) : sync.syncProperties();
+      try {
+        const r = readCompressedVariants(p, ofs, ofs + size, props.length, this.host.opts());
+        if (delta && r.length !== size) throw new Error("delta size mismatch");
+        props.forEach((prop, i) => sync.root.properties.set(prop.key, r.values[i]));
+      } catch {
+        this.host.drops.badArguments++;
+        return;
+      }
+      ofs += size;
+    }
+  }
+
+  receiveSpawn(from: number, p: Uint8Array): void {
+    if (p.length < SPAWN_MIN_SIZE) {
+      this.host.drops.malformed++;
+      return;
+    }
+    const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+    const sceneId = p[1]!;
+    const spawnerNode = this.host.cache.lookup(from, view.getUint32(2, true));
+    const spawner = spawnerNode ? this.spawners.get(spawnerNode) : undefined;
+    if (!spawner || spawner.node.multiplayerAuthority !== from) {
+      this.host.drops.badReplication++;
+      return;
+    }
+    const netId = view.getUint32(6, true);
+    const syncCount = view.getUint32(10, true);
+    const nameLen = view.getUint32(14, true);
+    let ofs = SPAWN_MIN_SIZE;
+    if (nameLen < 1 || nameLen + syncCount * 4 > p.length - ofs) {
+      this.host.drops.malformed++;
+      return;
+    }
+    const syncIds: number[] = [];
+    for (let i = 0; i < syncCount; i++, ofs += 4) syncIds.push(view.getUint32(ofs, true));
+    const name = readCString(p, ofs, ofs + nameLen);
+    ofs += nameLen;
+    const r = this.peerRepl.get(from);
+    const parent = spawner.parentPath();
+    const path = parent === "." ? name : `${parent}/${name}`;
+    if (!r || name === "" || INVALID_NODE_NAME.test(name) || this.host.nodes.has(path) || r.recvNodes.has(netId) || r.recvNodes.size >= MAX_REMOTE_SPAWNS_PER_PEER) {
+      this.host.drops.badReplication++;
+      return;
+    }
+    let data: unknown = null;
+    try {
+      if (sceneId === CUSTOM_SPAWN_SCENE_ID) {
+        if (p.length - ofs < 4) throw new Error("no argument size");
+        const argSize = view.getUint32(ofs, true);
+        ofs += 4;
+        if (argSize > p.length - ofs) throw new Error("argument past the end");
+        data = readCompressedVariant(p, ofs, ofs + argSize, { allowObjects: false }).value;
+        ofs += argSize;
+      }
+    } catch {
+      this.host.drops.badArguments++;
+      return;
+    }
+    const node = this.host.nodes.create(path);
+    node.multiplayerAuthority = from;
+    r.recvNodes.set(netId, node);
+    this.remoteSpawnerOf.set(node, spawner);
+    const before = new Set(this.synchronizers);
+    try {
+      spawner.onSpawn?.(node, sceneId, data);
+    } catch (error) {
+      this.host.drops.handlerErrors++;
+      this.host.handlerError(node, "onSpawn", error);
+    }
+    const syncs = this.synchronizers.filter((s) => !before.has(s) && s.root === node);
+    if (syncs.length !== syncIds.length) {
+      this.host.drops.badReplication++;
+      return;
+    }
+    try {
+      syncs.forEach((s, i) => {
+        s.netId = syncIds[i]!;
+        r.recvSyncs.set(s.netId, s);
+        const props = s.spawnProperties();
+        const got = readCompressedVariants(p, ofs, p.length, props.length, this.host.opts());
+        ofs += got.length;
+        props.forEach((prop, j) => node.properties.set(prop.key, got.values[j]));
+      });
+    } catch {
+      this.host.drops.badArguments++;
+    }
+  }
+
+  receiveDespawn(from: number, p: Uint8Array): void {
+    if (p.length < DESPAWN_SIZE) {
+      this.host.drops.malformed++;
+      return;
+    }
+    const netId = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(1, true);
+    const r = this.peerRepl.get(from);
+    const node = r?.recvNodes.get(netId);
+    if (!r || !node) {
+      this.host.drops.badReplication++;
+      return;
+    }
+    r.recvNodes.delete(netId);
+    for (const s of this.syncsOf(node)) if (!(s.netId & NODE_PATH_FLAG)) r.recvSyncs.delete(s.netId);
+    const spawner = this.remoteSpawnerOf.get(node);
+    this.forgetRemoteNode(node);
+    spawner?.onDespawn?.(node);
+  }
+}
