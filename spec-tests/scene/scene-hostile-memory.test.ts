@@ -59,6 +59,7 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
           unauthenticated: 0,
           unknownNode: 2,
           badPathCache: 1,
+          rpcChecksumMismatch: 1, // the test registers "Game" with an all-zero hash
           unknownMethod: 1,
           forbidden: 2,
           badArguments: 2,

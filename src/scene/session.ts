@@ -71,6 +71,12 @@ export interface SceneDropCounters {
   unknownMethod: number;
   /** RPCs the method's rpc_mode forbids for that sender (disabled, or authority-only from a non-authority). */
   forbidden: number;
+  /**
+   * Path announcements (SIMPLIFY_PATH) or confirmations (CONFIRM_PATH valid = 0) showing the two
+   * ends' RPC configs of a node differ (the MD5 of the method names). Not dropped — Godot only
+   * logs it — but the method ids may then disagree.
+   */
+  rpcChecksumMismatch: number;
   /** Arguments (or spawn/sync state) that are not valid compressed Variants. */
   badArguments: number;
   /** RPCs for a configured method that has no registered handler. */
@@ -92,6 +98,7 @@ export function zeroSceneDropCounters(): SceneDropCounters {
     unauthenticated: 0,
     unknownNode: 0,
     badPathCache: 0,
+    rpcChecksumMismatch: 0,
     unknownMethod: 0,
     forbidden: 0,
     badArguments: 0,
@@ -449,6 +456,7 @@ export class SceneSession {
       return;
     }
     const valid = node.rpcTable().md5 === md5;
+    if (!valid) this.drops.rpcChecksumMismatch++;
     this.sendCommand(from, confirmPacket(valid, id), TransferMode.RELIABLE, 0);
   }
 
@@ -459,6 +467,7 @@ export class SceneSession {
     }
     const id = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(2, true);
     if (!this.cache.confirm(from, id)) this.drops.badPathCache++;
+    else if (p[1] === 0) this.drops.rpcChecksumMismatch++;
   }
 
   // ---- RPC ----
