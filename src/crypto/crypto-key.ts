@@ -1,0 +1,56 @@
+/**
+ * Godot's CryptoKey: a private key (or a public key alone) loaded from PEM.
+ * EC keys on P-256 and P-384; see docs/dtls.md for what is not supported.
+ */
+import { NetError, GodotError } from "../errors.ts";
+import { decodePem, encodePem } from "./pem.ts";
+import { KeyFormatError, encodeEcSpki, parsePrivateKey, parseSpki, type PrivateKeyMaterial, type PublicKeyMaterial } from "./key-material.ts";
+
+export class CryptoKey {
+  /** @internal */ privateKey: PrivateKeyMaterial | undefined;
+  /** @internal */ publicKey: PublicKeyMaterial | undefined;
+  private privateDer: Uint8Array | undefined;
+  private privateLabel = "PRIVATE KEY";
+
+  /** Load a PEM key from text (Godot's `load_from_string`). Throws NetError(ERR_INVALID_DATA) when it is not a supported key. */
+  loadFromString(text: string, publicOnly = false): void {
+    if (typeof text !== "string") throw new TypeError("text must be a PEM string");
+    if (typeof publicOnly !== "boolean") throw new TypeError("publicOnly must be a boolean");
+    const blocks = decodePem(text).filter((b) => /PRIVATE KEY$|^PUBLIC KEY$/.test(b.label));
+    const block = blocks[0];
+    if (!block) throw new NetError(GodotError.ERR_INVALID_DATA, "CryptoKey: no PEM key block found");
+    try {
+      if (publicOnly || block.label === "PUBLIC KEY") {
+        if (block.label !== "PUBLIC KEY") throw new KeyFormatError("expected a PUBLIC KEY block");
+        this.publicKey = parseSpki(block.der);
+        this.privateKey = undefined;
+        this.privateDer = undefined;
+      } else {
+        this.privateKey = parsePrivateKey(block.der, block.label);
+        this.publicKey = this.privateKey.publicKey;
+        this.privateDer = block.der.slice();
+        this.privateLabel = block.label;
+      }
+    } catch (e) {
+      throw new NetError(GodotError.ERR_INVALID_DATA, `CryptoKey: ${(e as Error).message}`);
+    }
+  }
+
+  /** Load PEM text or its UTF-8 bytes. */
+  load(data: string | Uint8Array, publicOnly = false): void {
+    this.loadFromString(typeof data === "string" ? data : new TextDecoder().decode(data), publicOnly);
+  }
+
+  isPublicOnly(): boolean {
+    return this.privateKey === undefined;
+  }
+
+  /** PEM text of the key (Godot's `save_to_string`); the public half when `publicOnly`. Empty when nothing is loaded. */
+  saveToString(publicOnly = false): string {
+    if (!publicOnly && this.privateDer) return encodePem(this.privateLabel, this.privateDer);
+    const pub = this.publicKey;
+    if (!pub) return "";
+    if (pub.kind !== "ec") throw new NetError(GodotError.ERR_UNAVAILABLE, "CryptoKey.saveToString: only EC public keys can be written");
+    return encodePem("PUBLIC KEY", encodeEcSpki(pub.curve, pub.point));
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Godot's TLSOptions: what a TLS/DTLS client trusts and checks, or what a server
+ * presents. Built only through the static factories, as in Godot.
+ */
+import type { CryptoKey } from "./crypto-key.ts";
+import type { X509Certificate } from "./x509-certificate.ts";
+
+export class TLSOptions {
+  private constructor(
+    private readonly mode: "client" | "client_unsafe" | "server",
+    private readonly trusted: X509Certificate | null,
+    private readonly commonNameOverride: string,
+    private readonly key: CryptoKey | null,
+    private readonly certificate: X509Certificate | null,
+  ) {}
+
+  /** Verify the peer against `trustedChain` (no system store here: pass the CA), checking `commonNameOverride` or the host name. */
+  static client(trustedChain: X509Certificate | null = null, commonNameOverride = ""): TLSOptions {
+    if (typeof commonNameOverride !== "string") throw new TypeError("commonNameOverride must be a string");
+    return new TLSOptions("client", trustedChain, commonNameOverride, null, null);
+  }
+
+  /** Do not verify the peer's certificate (testing only, as Godot warns). */
+  static clientUnsafe(trustedChain: X509Certificate | null = null): TLSOptions {
+    return new TLSOptions("client_unsafe", trustedChain, "", null, null);
+  }
+
+  /** Present `certificate` (chain, leaf first) proven by `key`. */
+  static server(key: CryptoKey, certificate: X509Certificate): TLSOptions {
+    if (!key || typeof key !== "object" || !("isPublicOnly" in key)) throw new TypeError("key must be a CryptoKey");
+    if (!certificate || typeof certificate !== "object" || !("derChain" in certificate)) throw new TypeError("certificate must be an X509Certificate");
+    if (key.isPublicOnly()) throw new RangeError("key must hold a private key");
+    return new TLSOptions("server", null, "", key, certificate);
+  }
+
+  isServer(): boolean {
+    return this.mode === "server";
+  }
+
+  isUnsafeClient(): boolean {
+    return this.mode === "client_unsafe";
+  }
+
+  getCommonNameOverride(): string {
+    return this.commonNameOverride;
+  }
+
+  getTrustedCaChain(): X509Certificate | null {
+    return this.trusted;
+  }
+
+  getPrivateKey(): CryptoKey | null {
+    return this.key;
+  }
+
+  getOwnCertificate(): X509Certificate | null {
+    return this.certificate;
+  }
+}

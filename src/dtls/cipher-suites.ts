@@ -1,0 +1,41 @@
+/**
+ * The cipher suites this DTLS implementation negotiates: ECDHE key exchange with
+ * AEAD record protection (AES-GCM, RFC 5288/5289; ChaCha20-Poly1305, RFC 7905).
+ * These are the suites mbedTLS (Godot) and OpenSSL prefer for DTLS 1.2.
+ */
+import type { PrfHash } from "./prf.ts";
+
+export type SuiteCipher = "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305";
+export type SuiteAuth = "ecdsa" | "rsa";
+
+export interface CipherSuite {
+  readonly id: number;
+  readonly name: string;
+  readonly auth: SuiteAuth;
+  readonly cipher: SuiteCipher;
+  readonly hash: PrfHash;
+  readonly keyLength: number;
+  /** Implicit IV bytes from the key block: 4 for GCM (salt), 12 for ChaCha20-Poly1305. */
+  readonly fixedIvLength: number;
+  /** Explicit nonce carried in each record: 8 for GCM, 0 for ChaCha20-Poly1305. */
+  readonly explicitNonceLength: number;
+}
+
+export const TAG_LENGTH = 16;
+
+export const CIPHER_SUITES: readonly CipherSuite[] = [
+  { id: 0xc02b, name: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", auth: "ecdsa", cipher: "aes-128-gcm", hash: "sha256", keyLength: 16, fixedIvLength: 4, explicitNonceLength: 8 },
+  { id: 0xc02c, name: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", auth: "ecdsa", cipher: "aes-256-gcm", hash: "sha384", keyLength: 32, fixedIvLength: 4, explicitNonceLength: 8 },
+  { id: 0xcca9, name: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", auth: "ecdsa", cipher: "chacha20-poly1305", hash: "sha256", keyLength: 32, fixedIvLength: 12, explicitNonceLength: 0 },
+  { id: 0xc02f, name: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", auth: "rsa", cipher: "aes-128-gcm", hash: "sha256", keyLength: 16, fixedIvLength: 4, explicitNonceLength: 8 },
+  { id: 0xc030, name: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", auth: "rsa", cipher: "aes-256-gcm", hash: "sha384", keyLength: 32, fixedIvLength: 4, explicitNonceLength: 8 },
+  { id: 0xcca8, name: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", auth: "rsa", cipher: "chacha20-poly1305", hash: "sha256", keyLength: 32, fixedIvLength: 12, explicitNonceLength: 0 },
+];
+
+export function suiteById(id: number): CipherSuite | undefined {
+  return CIPHER_SUITES.find((s) => s.id === id);
+}
+
+export function suiteByName(name: string): CipherSuite | undefined {
+  return CIPHER_SUITES.find((s) => s.name === name);
+}

@@ -1,0 +1,82 @@
+/**
+ * AEAD protection of one DTLS record (RFC 5246 6.2.3.3 with RFC 6347's epoch and
+ * sequence number): the additional data is epoch+seq, type, version, plaintext length.
+ * GCM carries an 8-byte explicit nonce (we send epoch+seq, which is unique per key);
+ * ChaCha20-Poly1305 XORs epoch+seq into its 12-byte IV (RFC 7905).
+ */
+import { gcm } from "@noble/ciphers/aes.js";
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { TAG_LENGTH, type CipherSuite } from "./cipher-suites.ts";
+import { DTLS_1_2 } from "./constants.ts";
+
+export class RecordProtection {
+  private readonly nonce: Uint8Array;
+  private readonly aad = new Uint8Array(13);
+  /** Bytes a protected record adds to its plaintext. */
+  readonly overhead: number;
+
+  constructor(
+    private readonly suite: CipherSuite,
+    private readonly key: Uint8Array,
+    private readonly iv: Uint8Array,
+  ) {
+    this.nonce = new Uint8Array(12);
+    this.overhead = suite.explicitNonceLength + TAG_LENGTH;
+  }
+
+  private setSequence(epoch: number, seq: number, type: number, length: number): void {
+    const a = this.aad;
+    a[0] = epoch >>> 8;
+    a[1] = epoch;
+    const hi = Math.floor(seq / 0x100000000);
+    a[2] = hi >>> 8;
+    a[3] = hi;
+    const lo = seq >>> 0;
+    a[4] = lo >>> 24;
+    a[5] = lo >>> 16;
+    a[6] = lo >>> 8;
+    a[7] = lo;
+    a[8] = type;
+    a[9] = DTLS_1_2 >>> 8;
+    a[10] = DTLS_1_2 & 0xff;
+    a[11] = length >>> 8;
+    a[12] = length;
+    const n = this.nonce;
+    if (this.suite.explicitNonceLength > 0) {
+      n.set(this.iv.subarray(0, 4), 0);
+      n.set(a.subarray(0, 8), 4);
+    } else {
+      n.set(this.iv);
+      for (let i = 0; i < 8; i++) n[4 + i]! ^= a[i]!;
+    }
+  }
+
+  private aead(): { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array } {
+    return this.suite.cipher === "chacha20-poly1305" ? chacha20poly1305(this.key, this.nonce, this.aad) : gcm(this.key, this.nonce, this.aad);
+  }
+
+  /** The record fragment (explicit nonce + ciphertext + tag) for `plaintext`. */
+  seal(epoch: number, seq: number, type: number, plaintext: Uint8Array): Uint8Array {
+    this.setSequence(epoch, seq, type, plaintext.length);
+    const sealed = this.aead().encrypt(plaintext);
+    if (this.suite.explicitNonceLength === 0) return sealed;
+    const out = new Uint8Array(8 + sealed.length);
+    out.set(this.nonce.subarray(4, 12), 0);
+    out.set(sealed, 8);
+    return out;
+  }
+
+  /** The plaintext, or undefined when the record does not authenticate (RFC 6347: drop silently). */
+  open(epoch: number, seq: number, type: number, fragment: Uint8Array): Uint8Array | undefined {
+    const explicit = this.suite.explicitNonceLength;
+    if (fragment.length < explicit + TAG_LENGTH) return undefined;
+    const plainLength = fragment.length - explicit - TAG_LENGTH;
+    this.setSequence(epoch, seq, type, plainLength);
+    if (explicit > 0) this.nonce.set(fragment.subarray(0, 8), 4);
+    try {
+      return this.aead().decrypt(fragment.subarray(explicit));
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Turns Godot's TLSOptions into the DTLS core's configuration: the server's chain and
+ * key, or the client's certificate verifier (trusted chain, host name or
+ * common_name_override, or no verification for clientUnsafe).
+ */
+import { AlertDescription } from "./constants.ts";
+import type { DtlsConfig, PeerVerdict } from "./session.ts";
+import { verifyChain } from "../crypto/chain-verify.ts";
+import { parseCertificateDer } from "../crypto/certificate-info.ts";
+import type { TLSOptions } from "../crypto/tls-options.ts";
+
+export type RandomSource = (length: number) => Uint8Array;
+
+export const defaultRandom: RandomSource = (length) => globalThis.crypto.getRandomValues(new Uint8Array(length));
+
+export function serverConfig(options: TLSOptions, random: RandomSource = defaultRandom): DtlsConfig {
+  const key = options.getPrivateKey()?.privateKey;
+  const chain = options.getOwnCertificate()?.derChain() ?? [];
+  if (!options.isServer() || !key || chain.length === 0) throw new TypeError("server options must come from TLSOptions.server(key, certificate)");
+  return { random, certificateChain: chain, privateKey: key };
+}
+
+/** `hostname`: the name the server must prove (ignored by clientUnsafe). `now`: wall clock for validity checks. */
+export function clientConfig(options: TLSOptions, hostname: string, random: RandomSource = defaultRandom, wallClock: () => number = Date.now): DtlsConfig {
+  if (options.isServer()) throw new TypeError("client options must come from TLSOptions.client() or clientUnsafe()");
+  const unsafe = options.isUnsafeClient();
+  const trusted = options.getTrustedCaChain()?.certificates ?? [];
+  const expectedName = options.getCommonNameOverride() || hostname;
+  const verifyPeer = (chain: Uint8Array[]): PeerVerdict => {
+    if (unsafe) {
+      try {
+        const leaf = chain[0];
+        if (!leaf) return { ok: false, reason: "the server sent no certificate", alert: AlertDescription.bad_certificate };
+        return { ok: true, publicKey: parseCertificateDer(leaf).publicKey };
+      } catch (e) {
+        return { ok: false, reason: (e as Error).message, alert: AlertDescription.bad_certificate };
+      }
+    }
+    if (trusted.length === 0) return { ok: false, reason: "no trusted certificates given (TLSOptions.client(trustedChain)); there is no system store", alert: AlertDescription.unknown_ca };
+    const result = verifyChain(chain, trusted, expectedName, wallClock());
+    if (result.ok) return { ok: true, publicKey: result.leaf.publicKey };
+    const hostnameMismatch = result.reason.startsWith("certificate does not name");
+    return { ok: false, reason: result.reason, alert: result.badCertificate ? AlertDescription.bad_certificate : AlertDescription.unknown_ca, hostnameMismatch };
+  };
+  return { random, verifyPeer, serverName: hostname };
+}
