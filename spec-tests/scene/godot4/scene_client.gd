@@ -1,0 +1,117 @@
+# A Godot 4.6 SceneMultiplayer client for the TS SceneMultiplayer server tests
+# (spec-tests/scene/*.godot4.test.ts). User arguments (after --): url=ws://127.0.0.1:PORT
+# secret=TEXT (sent with send_auth when the server starts authenticating us; the server's
+# auth data "welcome" is what we accept) greet=1 (on seeing another client: hello + admin_only
+# to it through the relay). It builds /root/Game (game.gd) and /root/Level/Spawner (a
+# MultiplayerSpawner whose spawn_function makes a Node2D with a MultiplayerSynchronizer of
+# position [spawn, always] and rotation [on change]) under /root/Level/Players, then connects.
+# Reports are JSON lines ("ev": ...); it quits 0 on a raw "bye" from the server, 3 on timeout.
+extends Node
+
+const PING_ARGS := [7, -100000, 5000000000, 1.25, 2.0, "héllo", &"sn", ^"A/B:c", Vector2(1.5, -2), Vector3i(1, 2, 3), Color(0.5, 0.25, 1, 1), [1, "x", [true]], {"k": 3, "s": "v"}, PackedByteArray([4, 5]), null]
+
+var opts := {"url": "ws://127.0.0.1:9080", "secret": "", "greet": "0", "max_ms": "20000"}
+var game: Node
+var players: Node
+var started := 0
+var last_pos := Vector2.INF
+var last_rot := INF
+
+func report(d: Dictionary) -> void:
+	print(JSON.stringify(d))
+
+func _ready() -> void:
+	for a in OS.get_cmdline_user_args():
+		var eq := a.find("=")
+		if eq > 0:
+			opts[a.substr(0, eq)] = a.substr(eq + 1)
+	started = Time.get_ticks_msec()
+	game = Node.new()
+	game.set_script(load("res://game.gd"))
+	game.name = "Game"
+	game.main = self
+	var level := Node.new()
+	level.name = "Level"
+	players = Node.new()
+	players.name = "Players"
+	level.add_child(players)
+	var spawner := MultiplayerSpawner.new()
+	spawner.name = "Spawner"
+	spawner.spawn_function = _spawn_custom
+	level.add_child(spawner)
+	spawner.spawn_path = NodePath("../Players")
+	spawner.spawned.connect(func(n): report({"ev": "spawned", "name": str(n.name), "position": var_to_str(n.position)}))
+	spawner.despawned.connect(func(n): report({"ev": "despawned", "name": str(n.name)}))
+	get_tree().root.add_child.call_deferred(game)
+	get_tree().root.add_child.call_deferred(level)
+	_connect.call_deferred()
+
+func _spawn_custom(data: Variant) -> Node:
+	report({"ev": "spawn_data", "data": var_to_str(data)})
+	var n := Node2D.new()
+	var sync := MultiplayerSynchronizer.new()
+	sync.name = "Sync"
+	var cfg := SceneReplicationConfig.new()
+	cfg.add_property(NodePath(".:position"))
+	cfg.add_property(NodePath(".:rotation"))
+	cfg.property_set_spawn(NodePath(".:rotation"), false)
+	cfg.property_set_replication_mode(NodePath(".:rotation"), SceneReplicationConfig.REPLICATION_MODE_ON_CHANGE)
+	sync.replication_config = cfg
+	n.add_child(sync)
+	return n
+
+func _connect() -> void:
+	var mp := multiplayer as SceneMultiplayer
+	if opts["secret"] != "":
+		mp.auth_callback = func(id: int, data: PackedByteArray) -> void:
+			report({"ev": "auth_data", "from": id, "text": data.get_string_from_utf8()})
+			if data.get_string_from_utf8() == "welcome":
+				mp.complete_auth(id)
+		mp.peer_authenticating.connect(func(id): mp.send_auth(id, opts["secret"].to_utf8_buffer()))
+		mp.peer_authentication_failed.connect(func(id): report({"ev": "auth_failed", "id": id}))
+	mp.peer_packet.connect(func(id, bytes): _on_raw(id, bytes))
+	mp.connected_to_server.connect(_on_connected)
+	mp.peer_connected.connect(_on_peer_connected)
+	mp.server_disconnected.connect(func(): report({"ev": "server_disconnected"}))
+	var peer := WebSocketMultiplayerPeer.new()
+	var err := peer.create_client(opts["url"])
+	mp.multiplayer_peer = peer
+	report({"ev": "ready", "err": err})
+
+func _on_connected() -> void:
+	report({"ev": "connected", "id": multiplayer.get_unique_id()})
+	game.rpc_id(1, "ping", PING_ARGS[0], PING_ARGS[1], PING_ARGS[2], PING_ARGS[3], PING_ARGS[4], PING_ARGS[5], PING_ARGS[6], PING_ARGS[7], PING_ARGS[8], PING_ARGS[9], PING_ARGS[10], PING_ARGS[11], PING_ARGS[12], PING_ARGS[13], PING_ARGS[14])
+	game.rpc_id(1, "ping", PackedByteArray([1, 2, 3]))
+	(multiplayer as SceneMultiplayer).send_bytes(PackedByteArray([9, 8, 7]), 1)
+
+func on_pong(args: Array, sender: int) -> void:
+	var got := args.slice(0, PING_ARGS.size())
+	if args[1] == null and args[0] is PackedByteArray:
+		report({"ev": "pong_bytes", "from": sender, "hex": (args[0] as PackedByteArray).hex_encode()})
+		return
+	report({"ev": "pong", "from": sender, "same": var_to_str(got) == var_to_str(PING_ARGS), "args": var_to_str(got)})
+
+func _on_peer_connected(id: int) -> void:
+	report({"ev": "peer_connected", "id": id})
+	if id != 1 and opts["greet"] == "1":
+		game.rpc_id(id, "hello", multiplayer.get_unique_id())
+		game.rpc_id(id, "admin_only")
+
+func _on_raw(id: int, bytes: PackedByteArray) -> void:
+	report({"ev": "raw", "from": id, "hex": bytes.hex_encode()})
+	if bytes.get_string_from_utf8() == "bye":
+		get_tree().quit(0)
+
+func _process(_delta: float) -> void:
+	if Time.get_ticks_msec() - started > int(opts["max_ms"]):
+		report({"ev": "timeout"})
+		get_tree().quit(3)
+		return
+	var hero := players.get_node_or_null("Hero") as Node2D
+	if hero:
+		if hero.position != last_pos:
+			last_pos = hero.position
+			report({"ev": "position", "value": var_to_str(hero.position)})
+		if hero.rotation != last_rot:
+			last_rot = hero.rotation
+			report({"ev": "rotation", "value": hero.rotation})
