@@ -103,3 +103,50 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
     }
   });
 });
+
+describe("SceneMultiplayer protocol godot3: hostile input is dropped and counted", () => {
+  test("short commands, unknown cache ids and names, forbidden calls and sets, bad arguments, unknown commands", async () => {
+    const w = await world(1, () => {}, 9, "godot3");
+    try {
+      await drive(w, () => w.server.getPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "connection");
+      const server = w.server;
+      const calls: string[] = [];
+      const game = server.node("Game");
+      game.rpcConfig("open", { rpcMode: "remote" }).rpcConfig("mine", { rpcMode: "puppet" }).on("open", () => calls.push("open")).on("mine", () => calls.push("mine"));
+      const raw = w.clients[0]!.multiplayerPeer as MultiplayerPeer;
+      const send = (bytes: number[]): void => {
+        raw.setTargetPeer(1);
+        raw.putPacket(Uint8Array.from(bytes));
+      };
+      const call = (id: number, name: string, tail: number[]): number[] => [0, ...u32(id), ...ascii(name), 0, ...tail];
+      send([]); // empty (the peer may drop it first)
+      send([2, 1, 0]); // SIMPLIFY_PATH too short
+      send([3]); // CONFIRM_PATH too short
+      send([3, ...ascii("Nope"), 0]); // confirmation of a path never announced
+      send([0, 1, 0, 0]); // call too short
+      send(call(9, "open", [0])); // cache id never registered
+      send([2, ...u32(1), ...ascii("Game"), 0]); // register id 1 = Game
+      send([0, ...u32(1), ...ascii("open")]); // name without NUL
+      send(call(1, "nothing", [0])); // method not configured
+      send(call(1, "mine", [0])); // puppet method from a non-master (the server is master)
+      send([1, ...u32(1), ...ascii("score"), 0, 2, 0, 0, 0, 1, 0, 0, 0]); // rset of a property with no rset config
+      send(call(1, "open", [1, 0xff, 0, 0, 0])); // an argument of an unknown type
+      send(call(1, "open", [0])); // ok
+      send([9, 1, 2]); // unknown command
+      send([4]); // RAW without payload
+      await settle(w, 50);
+      assert.deepEqual(calls, ["open"]);
+      const d = server.getDropCounters();
+      // SIMPLIFY short, CONFIRM short, call short, name without NUL, RAW short (+ the empty packet, unless the Godot 3 peer dropped it itself).
+      assert.ok(d.malformed === 5 || d.malformed === 6, `malformed ${d.malformed}`);
+      assert.equal(d.unknownNode, 1);
+      assert.equal(d.badPathCache, 1);
+      assert.equal(d.unknownMethod, 1);
+      assert.equal(d.forbidden, 2);
+      assert.equal(d.badArguments, 1);
+      assert.equal(d.badCommand, 1);
+    } finally {
+      w.net.close();
+    }
+  });
+});

@@ -21,20 +21,20 @@ export function record(mp: SceneMultiplayer, who: string, log: string[]): void {
 }
 
 /** A server SceneMultiplayer on WebSocket and `n` client SceneMultiplayers; `setup` runs on each before it connects. */
-export async function world(n: number, setup: (mp: SceneMultiplayer, i: number) => void = () => {}, seed = 7): Promise<World> {
+export async function world(n: number, setup: (mp: SceneMultiplayer, i: number) => void = () => {}, seed = 7, protocol: "godot4" | "godot3" = "godot4"): Promise<World> {
   const net = new MemoryNetwork({ seed, defaultLink: { latencyMs: 2 } });
   const log: string[] = [];
   const serverPeer = new WebSocketMultiplayerPeer({ runtime: net.createRuntime(SERVER) });
-  await serverPeer.createServer(8080);
-  const server = new SceneMultiplayer({ clock: net.clock });
+  await serverPeer.createServer(8080, "*", undefined, { protocol });
+  const server = new SceneMultiplayer({ clock: net.clock, protocol });
   record(server, "S", log);
   setup(server, 0);
   server.multiplayerPeer = serverPeer;
   const clients: SceneMultiplayer[] = [];
   for (let i = 0; i < n; i++) {
     const peer = new WebSocketMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
-    await peer.createClient(`ws://${SERVER}:8080/`);
-    const mp = new SceneMultiplayer({ clock: net.clock });
+    await peer.createClient(`ws://${SERVER}:8080/`, undefined, { protocol });
+    const mp = new SceneMultiplayer({ clock: net.clock, protocol });
     record(mp, `C${i + 1}`, log);
     setup(mp, i + 1);
     mp.multiplayerPeer = peer;
