@@ -12,7 +12,7 @@ import { checkBool, checkBytes, checkInt, checkNumber, checkString } from "../ut
 import { MIN_SYNC_MTU } from "./protocol.ts";
 import { MultiplayerSpawner, MultiplayerSynchronizer, type SpawnerOptions, type SynchronizerOptions } from "./replication-nodes.ts";
 import { SceneSession, type SceneDropCounters, type ScenePort, type SessionEvents } from "./session.ts";
-import { normalizeNodePath, type SceneNode, type SceneNodeOwner } from "./scene-node.ts";
+import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
 
 const INT32_MAX = 0x7fffffff;
 
@@ -391,10 +391,5 @@ export class SceneMultiplayer extends EventTarget {
   /** What was refused from the network (see SceneDropCounters). */
   getDropCounters(): Readonly<SceneDropCounters> {
     return this.g3 ? this.g3.getDropCounters() : this.session.getDropCounters();
-  }
-
-  /** The path key a node is known by ("/root/A/B" -> "A/B"). */
-  static normalizePath(path: string): string {
-    return normalizeNodePath(path);
   }
 }
