@@ -1,7 +1,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError } from "../../src/errors.ts";
-import { TransferMode } from "../../src/multiplayer/index.ts";
+import { ENetMultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent } from "../../src/scene/index.ts";
 import { NodePath, StringName, Vector2, Vector3i, Color, Float, PackedStringArray } from "../../src/variant/index.ts";
 import { drive, settle, world } from "./support.ts";
@@ -185,6 +186,34 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       assert.deepEqual(client.getDropCounters().badReplication, 0);
     } finally {
       w.net.close();
+    }
+  });
+
+  test("over ENetMultiplayerPeer too: a relayed call between two clients on user channel 2, unreliable", async () => {
+    const net = new MemoryNetwork({ seed: 3, defaultLink: { latencyMs: 2 } });
+    try {
+      const serverPeer = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1") });
+      await serverPeer.createServer(7777, 8, 4);
+      const server = new SceneMultiplayer({ clock: net.clock });
+      server.multiplayerPeer = serverPeer;
+      const clients: SceneMultiplayer[] = [];
+      for (let i = 0; i < 2; i++) {
+        const peer = new ENetMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
+        await peer.createClient("10.0.0.1", 7777, 4);
+        const mp = new SceneMultiplayer({ clock: net.clock });
+        mp.multiplayerPeer = peer;
+        clients.push(mp);
+      }
+      const w = { net, server, clients, all: [server, ...clients], log: [] };
+      await drive(w, connected(w, 2), "two ENet clients");
+      const [a, b] = clients as [SceneMultiplayer, SceneMultiplayer];
+      const got: string[] = [];
+      for (const mp of w.all) mp.node("Chat").rpcConfig("shout", { rpcMode: "any_peer", transferMode: "unreliable", channel: 2 }).on("shout", (t) => got.push(`${mp.getUniqueId()}<${mp.getRemoteSenderId()}:${String(t)}`));
+      a.node("Chat").rpcId(b.getUniqueId(), "shout", "over enet");
+      await drive(w, () => got.length === 1, "relayed ENet call");
+      assert.deepEqual(got, [`${b.getUniqueId()}<${a.getUniqueId()}:over enet`]);
+    } finally {
+      net.close();
     }
   });
 });
