@@ -15,7 +15,7 @@ export interface EphemeralKey {
   agree(peerPublic: Uint8Array): Uint8Array | undefined;
 }
 
-/** A new ephemeral key for `group` from 64 bytes of injected randomness. */
+/** A new ephemeral key for `group` from 96 bytes of injected randomness. */
 export function generateEphemeral(group: NamedGroup, seed: Uint8Array): EphemeralKey {
   if (group === NamedGroup.x25519) {
     const secret = seed.slice(0, 32);
@@ -38,8 +38,8 @@ export function generateEphemeral(group: NamedGroup, seed: Uint8Array): Ephemera
   }
   const curve = group === NamedGroup.secp384r1 ? p384 : p256;
   const size = group === NamedGroup.secp384r1 ? 48 : 32;
-  // Reduce the seed into a valid scalar (seed is longer than the order: negligible bias).
-  const secret = curve.utils.randomSecretKey(seed.slice(0, size + 16));
+  // Reduce the seed into a valid scalar (noble asks for 1.5x the scalar size: negligible bias).
+  const secret = curve.utils.randomSecretKey(seed.slice(0, size + size / 2));
   const publicKey = curve.getPublicKey(secret, false);
   return {
     group,

@@ -668,7 +668,7 @@ export class DtlsSession {
     if (!verifySignature(this.peerKey!, info.hash, signed, ske.signature)) {
       throw new HandshakeFailure(AlertDescription.decrypt_error, "ServerKeyExchange signature does not verify");
     }
-    this.ephemeral = generateEphemeral(ske.group, this.config.random(64));
+    this.ephemeral = generateEphemeral(ske.group, this.config.random(96));
     const premaster = this.ephemeral.agree(ske.publicKey);
     if (!premaster) throw new HandshakeFailure(AlertDescription.illegal_parameter, "server's ECDHE public key is invalid");
     this.premaster = premaster;
@@ -757,7 +757,7 @@ export class DtlsSession {
     const items: FlightItem[] = [];
     this.addMessage(items, HandshakeType.server_hello, encodeServerHello({ version: DTLS_1_2, random: this.serverRandom, sessionId: new Uint8Array(0), cipherSuite: suite.id, extensions }));
     this.addMessage(items, HandshakeType.certificate, encodeCertificate(this.config.certificateChain!));
-    this.ephemeral = generateEphemeral(group, this.config.random(64));
+    this.ephemeral = generateEphemeral(group, this.config.random(96));
     const params = encodeEcdhParams(group, this.ephemeral.publicKey);
     const info = schemeInfo(scheme)!;
     const signature = ecdsaSign(key, info.hash, concatBytes(this.clientRandom, this.serverRandom, params));

@@ -1,0 +1,103 @@
+/** Shared pieces of the DTLS tests: certificates made by openssl, free UDP ports, bounded child processes. */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CryptoKey } from "../../src/crypto/crypto-key.ts";
+import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
+
+export function opensslAvailable(): true | { skip: string } {
+  const r = spawnSync("openssl", ["version"], { encoding: "utf8" });
+  if (r.error || r.status !== 0) return { skip: "openssl is not installed" };
+  return true;
+}
+
+export interface TestIdentity {
+  dir: string;
+  certPath: string;
+  keyPath: string;
+  certPem: string;
+  keyPem: string;
+  cert: X509Certificate;
+  key: CryptoKey;
+}
+
+/** A self-signed certificate for `cn` (SAN: DNS cn and IP 127.0.0.1) on `curve`, made by openssl. */
+export function makeIdentity(cn = "localhost", curve = "P-256"): TestIdentity {
+  const dir = mkdtempSync(join(tmpdir(), "packetpeer-dtls-"));
+  const certPath = join(dir, "cert.pem");
+  const keyPath = join(dir, "key.pem");
+  const r = spawnSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${curve}`, "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3650", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn},IP:127.0.0.1`],
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+  const certPem = readFileSync(certPath, "utf8");
+  const keyPem = readFileSync(keyPath, "utf8");
+  const cert = new X509Certificate();
+  cert.loadFromString(certPem);
+  const key = new CryptoKey();
+  key.loadFromString(keyPem);
+  return { dir, certPath, keyPath, certPem, keyPem, cert, key };
+}
+
+export function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket("udp4");
+    s.once("error", reject);
+    s.bind(0, "127.0.0.1", () => {
+      const port = s.address().port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A child process whose output is collected; killed by `stop()` or after `limitMs`. */
+export class Proc {
+  readonly child: ChildProcess;
+  out = "";
+  exited = false;
+  private readonly timer: ReturnType<typeof setTimeout>;
+
+  constructor(cmd: string, args: string[], limitMs = 15000, cwd?: string) {
+    this.child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], cwd });
+    this.child.stdout!.on("data", (d: Buffer) => (this.out += d.toString("latin1")));
+    this.child.stderr!.on("data", (d: Buffer) => (this.out += d.toString("latin1")));
+    this.child.on("exit", () => (this.exited = true));
+    this.timer = setTimeout(() => this.stop(), limitMs);
+  }
+
+  write(text: string): void {
+    this.child.stdin!.write(text);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    if (!this.exited) this.child.kill("SIGKILL");
+  }
+
+  async waitOutput(pattern: RegExp | string, ms = 8000): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (typeof pattern === "string" ? this.out.includes(pattern) : pattern.test(this.out)) return;
+      if (this.exited) break;
+      await sleep(5);
+    }
+    throw new Error(`timed out waiting for ${String(pattern)}; output:\n${this.out}`);
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function until(cond: () => boolean, what: string, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await sleep(5);
+  }
+}
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);

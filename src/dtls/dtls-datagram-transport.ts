@@ -1,0 +1,256 @@
+/**
+ * DTLS over a DatagramTransport, as a DatagramTransport: one DTLS session per remote
+ * address, each datagram of the protocol above (ENet) carried as DTLS application
+ * data — Godot's design for `ENetConnection.dtls_*_setup`. The server side keeps no
+ * per-address state before the cookie round trip (server-gate.ts), refuses new
+ * handshakes while `refuseNewConnections` is set, and bounds its sessions.
+ */
+import { GodotError } from "../errors.ts";
+import type { TLSOptions } from "../crypto/tls-options.ts";
+import type { BoundAddress, Clock, DatagramTransport } from "../transport/types.ts";
+import { screenClientHello } from "./server-gate.ts";
+import { DtlsSession, DtlsStatus, type DtlsConfig } from "./session.ts";
+import { clientConfig, defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
+
+/** Sessions per server at most (handshaking or connected). */
+export const DEFAULT_MAX_SESSIONS = 4096;
+/** Sessions still handshaking at most (each holds a flight and reassembly buffers). */
+export const DEFAULT_MAX_HANDSHAKING = 256;
+/** Datagrams a client queues while its handshake runs. */
+export const MAX_PENDING_DATAGRAMS = 64;
+/** A session that received nothing for this long is forgotten when room is needed. */
+export const SESSION_IDLE_MS = 60000;
+
+export interface DtlsTransportOptions {
+  random?: RandomSource;
+  maxSessions?: number;
+  maxHandshaking?: number;
+  /** Extra core settings (mtu, retransmission timer, handshake timeout, suites). */
+  session?: Partial<DtlsConfig>;
+}
+
+export interface DtlsTransportCounters {
+  helloVerifyRequestsSent: number;
+  /** Datagrams from unknown addresses that were not a ClientHello (or malformed). */
+  gateDropped: number;
+  /** Handshakes refused (refuseNewConnections or session limits). */
+  handshakesRefused: number;
+  handshakesFailed: number;
+  /** Datagrams not sent because no connected session exists for the address. */
+  sendsWithoutSession: number;
+  badRecordMac: number;
+  replayed: number;
+  malformed: number;
+}
+
+interface Entry {
+  session: DtlsSession;
+  address: string;
+  port: number;
+  pending: Uint8Array[];
+  lastReceive: number;
+}
+
+export class DtlsDatagramTransport implements DatagramTransport {
+  /** Server: stop accepting new DTLS handshakes (existing sessions continue). */
+  refuseNewConnections = false;
+  readonly counters: DtlsTransportCounters = {
+    helloVerifyRequestsSent: 0,
+    gateDropped: 0,
+    handshakesRefused: 0,
+    handshakesFailed: 0,
+    sendsWithoutSession: 0,
+    badRecordMac: 0,
+    replayed: 0,
+    malformed: 0,
+  };
+  /** Called when a session's handshake fails or the peer closes it. */
+  onSessionEnded: ((address: string, port: number, code: GodotError, message: string) => void) | undefined;
+
+  private readonly sessions = new Map<string, Entry>();
+  private receiver: ((data: Uint8Array, address: string, port: number) => void) | undefined;
+  private timer: unknown;
+  private timerAt = Infinity;
+  private readonly cookieSecret: Uint8Array;
+  private readonly maxSessions: number;
+  private readonly maxHandshaking: number;
+  private closed = false;
+
+  private constructor(
+    private readonly inner: DatagramTransport,
+    private readonly clock: Clock,
+    private readonly config: DtlsConfig,
+    private readonly role: "client" | "server",
+    opts: DtlsTransportOptions,
+  ) {
+    this.cookieSecret = config.random(32);
+    this.maxSessions = opts.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    this.maxHandshaking = opts.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING;
+    inner.onDatagram((data, address, port) => this.receive(data, address, port));
+  }
+
+  /** Client role: a session is started to each address the protocol above sends to. */
+  static client(inner: DatagramTransport, clock: Clock, hostname: string, options: TLSOptions, opts: DtlsTransportOptions = {}): DtlsDatagramTransport {
+    const config = { ...clientConfig(options, hostname, opts.random ?? defaultRandom), ...opts.session };
+    return new DtlsDatagramTransport(inner, clock, config, "client", opts);
+  }
+
+  static server(inner: DatagramTransport, clock: Clock, options: TLSOptions, opts: DtlsTransportOptions = {}): DtlsDatagramTransport {
+    const config = { ...serverConfig(options, opts.random ?? defaultRandom), ...opts.session };
+    return new DtlsDatagramTransport(inner, clock, config, "server", opts);
+  }
+
+  bind(address: string, port: number): Promise<BoundAddress> {
+    return this.inner.bind(address, port);
+  }
+
+  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
+    this.receiver = cb;
+  }
+
+  /** The DTLS status of the session with `address:port` (STATUS_DISCONNECTED when there is none). */
+  getSessionStatus(address: string, port: number): DtlsStatus {
+    return this.sessions.get(`${address}:${port}`)?.session.status ?? DtlsStatus.STATUS_DISCONNECTED;
+  }
+
+  /** The negotiated cipher suite name with `address:port`, or "". */
+  getCipherSuite(address: string, port: number): string {
+    return this.sessions.get(`${address}:${port}`)?.session.suite?.name ?? "";
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  send(data: Uint8Array, address: string, port: number): void {
+    if (this.closed) return;
+    const key = `${address}:${port}`;
+    let entry = this.sessions.get(key);
+    if (!entry && this.role === "client") {
+      entry = { session: DtlsSession.client(this.config, this.clock.now()), address, port, pending: [], lastReceive: this.clock.now() };
+      this.sessions.set(key, entry);
+    }
+    if (!entry) {
+      this.counters.sendsWithoutSession++;
+      return;
+    }
+    const s = entry.session;
+    if (s.status === DtlsStatus.STATUS_CONNECTED) s.send(data);
+    else if (s.status === DtlsStatus.STATUS_HANDSHAKING && entry.pending.length < MAX_PENDING_DATAGRAMS) entry.pending.push(data.slice());
+    else this.counters.sendsWithoutSession++;
+    this.flush(entry);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    for (const e of this.sessions.values()) {
+      e.session.close();
+      this.flush(e);
+    }
+    this.sessions.clear();
+    this.closed = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.inner.close();
+  }
+
+  private receive(data: Uint8Array, address: string, port: number): void {
+    if (this.closed) return;
+    const key = `${address}:${port}`;
+    let entry = this.sessions.get(key);
+    const now = this.clock.now();
+    if (!entry) {
+      if (this.role === "client") {
+        this.counters.gateDropped++;
+        return;
+      }
+      const verdict = screenClientHello(data, this.cookieSecret, key);
+      if (verdict.action === "drop") {
+        this.counters.gateDropped++;
+        return;
+      }
+      if (this.refuseNewConnections) {
+        this.counters.handshakesRefused++;
+        return;
+      }
+      if (verdict.action === "verify") {
+        this.counters.helloVerifyRequestsSent++;
+        this.sendRaw(verdict.reply, address, port);
+        return;
+      }
+      if (!this.makeRoom(now)) {
+        this.counters.handshakesRefused++;
+        return;
+      }
+      entry = { session: DtlsSession.server(this.config, now), address, port, pending: [], lastReceive: now };
+      this.sessions.set(key, entry);
+    }
+    entry.lastReceive = now;
+    const s = entry.session;
+    const before = { ...s.drops };
+    s.receive(now, data);
+    this.counters.badRecordMac += s.drops.badRecordMac - before.badRecordMac;
+    this.counters.replayed += s.drops.replayed - before.replayed;
+    this.counters.malformed += s.drops.malformed - before.malformed;
+    this.flush(entry);
+    for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.receiver?.(d, address, port);
+  }
+
+  /** Room for one more server session: under both limits, after forgetting idle ones if needed. */
+  private makeRoom(now: number): boolean {
+    let handshaking = 0;
+    for (const e of this.sessions.values()) if (e.session.status === DtlsStatus.STATUS_HANDSHAKING) handshaking++;
+    if (this.sessions.size < this.maxSessions && handshaking < this.maxHandshaking) return true;
+    for (const [key, e] of this.sessions) if (now - e.lastReceive > SESSION_IDLE_MS) this.sessions.delete(key);
+    handshaking = 0;
+    for (const e of this.sessions.values()) if (e.session.status === DtlsStatus.STATUS_HANDSHAKING) handshaking++;
+    return this.sessions.size < this.maxSessions && handshaking < this.maxHandshaking;
+  }
+
+  private sendRaw(data: Uint8Array, address: string, port: number): void {
+    try {
+      this.inner.send(data, address, port);
+    } catch {
+      // A refused UDP send is a lost datagram; DTLS retransmits handshakes, ENet its data.
+    }
+  }
+
+  /** Send what the session produced, deliver queued data once connected, drop ended sessions, re-arm the timer. */
+  private flush(entry: Entry): void {
+    const s = entry.session;
+    if (s.status === DtlsStatus.STATUS_CONNECTED && entry.pending.length > 0) {
+      for (const d of entry.pending) s.send(d);
+      entry.pending = [];
+    }
+    for (let d = s.pollTransmit(); d; d = s.pollTransmit()) this.sendRaw(d, entry.address, entry.port);
+    if (s.status !== DtlsStatus.STATUS_HANDSHAKING && s.status !== DtlsStatus.STATUS_CONNECTED) {
+      const key = `${entry.address}:${entry.port}`;
+      if (this.sessions.get(key) === entry) {
+        this.sessions.delete(key);
+        if (s.status !== DtlsStatus.STATUS_DISCONNECTED || s.error !== GodotError.OK) this.counters.handshakesFailed += s.status === DtlsStatus.STATUS_DISCONNECTED ? 0 : 1;
+        this.onSessionEnded?.(entry.address, entry.port, s.error === GodotError.OK ? GodotError.ERR_CONNECTION_ERROR : s.error, s.errorMessage);
+      }
+      return;
+    }
+    const at = s.pollTimeout();
+    if (at !== undefined && at < this.timerAt) this.arm(at);
+  }
+
+  private arm(at: number): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = this.clock.setTimeout(() => this.onTimer(), Math.max(0, at - this.clock.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    if (this.closed) return;
+    const now = this.clock.now();
+    for (const e of [...this.sessions.values()]) {
+      const at = e.session.pollTimeout();
+      if (at !== undefined && at <= now) e.session.handleTimeout(now);
+      this.flush(e);
+    }
+  }
+}
