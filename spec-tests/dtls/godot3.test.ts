@@ -1,0 +1,103 @@
+// Live: our DTLS 1.2 against Godot 3.2.3's mbedTLS DTLS (PacketPeerDTLS client, DTLSServer
+// server; spec-tests/dtls/godot3/dtls_node.gd), both directions, certificate verification
+// passing and refusing on both sides. (Debian's godot3-server links the system libenet, which
+// compiles NetworkedMultiplayerENet's DTLS out — GODOT_ENET is undefined — so Godot's ENet
+// DTLS cannot run here; PacketPeerDTLS/DTLSServer are the same mbedTLS DTLS stack it wraps.)
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { detectRuntime } from "../../src/transport/detect.ts";
+import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts";
+import { DtlsStatus } from "../../src/dtls/session.ts";
+import { TLSOptions } from "../../src/crypto/tls-options.ts";
+import { dec, enc, freeUdpPort, makeIdentity, Proc, until } from "./support.ts";
+
+const projectDir = join(fileURLToPath(import.meta.url), "..", "godot3");
+const probe = spawnSync("godot3-server", ["--version"], { encoding: "utf8" });
+const skip = probe.error ? "godot3-server is not installed" : false;
+if (skip) console.log(`dtls godot3: skipped: ${skip}`);
+
+const procs: Proc[] = [];
+const transports: DtlsDatagramTransport[] = [];
+
+function godot(args: Record<string, string | number>): Proc {
+  const p = new Proc("godot3-server", ["--path", projectDir, "-s", "dtls_node.gd", "--", ...Object.entries(args).map(([k, v]) => `${k}=${v}`)], 20000, projectDir);
+  procs.push(p);
+  return p;
+}
+
+describe("live: DTLS 1.2 vs Godot 3.2.3 (mbedTLS) PacketPeerDTLS / DTLSServer", { skip }, () => {
+  const id = skip ? undefined : makeIdentity("localhost");
+  const other = skip ? undefined : makeIdentity("localhost");
+  after(() => {
+    for (const p of procs) p.stop();
+    for (const t of transports) t.close();
+  });
+
+  test("Godot client (verifying our certificate) -> our server", async () => {
+    const rt = detectRuntime();
+    const inner = rt.createDatagramTransport();
+    const { port } = await inner.bind("127.0.0.1", 0);
+    const t = DtlsDatagramTransport.server(inner, rt.clock, TLSOptions.server(id!.key, id!.cert));
+    transports.push(t);
+    const got: string[] = [];
+    t.onDatagram((d, address, p) => {
+      const text = dec(d);
+      got.push(text);
+      if (text === "hello from godot") t.send(enc("hello from packetpeer"), address, p);
+    });
+    const g = godot({ role: "client", port, verify: 1, host: "localhost", trust: id!.certPath });
+    await g.waitOutput('"ev":"connected"', 15000);
+    await until(() => got.includes("hello from godot"), "Godot's greeting");
+    await g.waitOutput('"text":"hello from packetpeer"');
+    assert.equal(t.counters.helloVerifyRequestsSent, 1);
+    g.stop();
+  });
+
+  test("our client (verifying Godot's certificate) -> Godot server, data both ways", async () => {
+    const port = await freeUdpPort();
+    const g = godot({ role: "server", port, key: id!.keyPath, cert: id!.certPath });
+    await g.waitOutput('"ev":"ready","err":0', 15000);
+    const rt = detectRuntime();
+    const inner = rt.createDatagramTransport();
+    await inner.bind("127.0.0.1", 0);
+    const t = DtlsDatagramTransport.client(inner, rt.clock, "localhost", TLSOptions.client(id!.cert), { session: { retransmitMinMs: 200 } });
+    transports.push(t);
+    const got: string[] = [];
+    t.onDatagram((d) => got.push(dec(d)));
+    t.send(enc("hi godot"), "127.0.0.1", port);
+    await until(() => t.getSessionStatus("127.0.0.1", port) === DtlsStatus.STATUS_CONNECTED, "handshake with Godot", 10000);
+    await until(() => got.includes("hello from godot") && got.includes("echo:hi godot"), "Godot's greeting and echo");
+    t.send(enc("bye"), "127.0.0.1", port);
+    await g.waitOutput('"why":"bye"');
+    assert.ok(t.getCipherSuite("127.0.0.1", port).startsWith("TLS_ECDHE_ECDSA_WITH_"));
+  });
+
+  test("Godot refuses our server's certificate when it trusts another; our client refuses Godot's the same way", async () => {
+    const rt = detectRuntime();
+    const inner = rt.createDatagramTransport();
+    const { port } = await inner.bind("127.0.0.1", 0);
+    const t = DtlsDatagramTransport.server(inner, rt.clock, TLSOptions.server(id!.key, id!.cert));
+    transports.push(t);
+    const g = godot({ role: "client", port, verify: 1, host: "localhost", trust: other!.certPath });
+    await g.waitOutput(/"ev":"status","status":[34]/, 15000);
+    assert.doesNotMatch(g.out, /"ev":"connected"/);
+    g.stop();
+
+    const port2 = await freeUdpPort();
+    const gs = godot({ role: "server", port: port2, key: id!.keyPath, cert: id!.certPath });
+    await gs.waitOutput('"ev":"ready","err":0', 15000);
+    const inner2 = rt.createDatagramTransport();
+    await inner2.bind("127.0.0.1", 0);
+    const c = DtlsDatagramTransport.client(inner2, rt.clock, "localhost", TLSOptions.client(other!.cert), { session: { retransmitMinMs: 200 } });
+    transports.push(c);
+    const ended: string[] = [];
+    c.onSessionEnded = (_a, _p, _code, message) => ended.push(message);
+    c.send(enc("x"), "127.0.0.1", port2);
+    await until(() => ended.length > 0, "our verification failure", 10000);
+    assert.match(ended[0]!, /not signed by a trusted certificate/);
+    gs.stop();
+  });
+});
