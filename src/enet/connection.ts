@@ -5,6 +5,8 @@
  * [type, peer, data, channel] shape.
  */
 import { createCompressor } from "../compress/compressors.ts";
+import { TLSOptions } from "../crypto/tls-options.ts";
+import { DtlsDatagramTransport } from "../dtls/dtls-datagram-transport.ts";
 import { CompressionMode } from "../compress/types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
@@ -15,7 +17,7 @@ import { ENET_HOST_DEFAULT_MTU } from "./constants.ts";
 import { EventType, HostStatistic, PeerState } from "./enums.ts";
 import { HostCore, type DropCounters, type HostEvent } from "./host-core.ts";
 import { ENetPacketPeer, type PeerOwner } from "./packet-peer.ts";
-import type { PeerCore } from "./peer-core.ts";
+import type { PeerView } from "./peer-core.ts";
 import { checkBytes, checkInt, U32_MAX } from "./validate.ts";
 import { ENET_PROTOCOL_MAXIMUM_MTU, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MINIMUM_MTU } from "./wire.ts";
 
@@ -333,16 +335,46 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   refuseNewConnections(refuse: boolean): void {
     if (typeof refuse !== "boolean") throw new TypeError("refuse must be a boolean");
     this.core.refuseConnections = refuse;
+    // With DTLS, refusing also stops new DTLS handshakes (as Godot's ENetDTLSServer does).
+    if (this.transport instanceof DtlsDatagramTransport) this.transport.refuseNewConnections = refuse;
   }
 
-  /** Not implemented: rejects with NetError(ERR_UNAVAILABLE). */
-  async dtlsServerSetup(_serverOptions?: unknown): Promise<void> {
-    throw new NetError(GodotError.ERR_UNAVAILABLE, "dtlsServerSetup: DTLS is not implemented in packetpeer");
+  /**
+   * Godot's dtls_server_setup: from now on each remote address gets its own DTLS 1.2 session
+   * and ENet datagrams travel as its application data. Call after createHostBound, before
+   * peers connect. Rejects with ERR_UNCONFIGURED without a host, ERR_ALREADY_IN_USE if DTLS is
+   * already set up. See docs/dtls.md.
+   */
+  async dtlsServerSetup(serverOptions: TLSOptions): Promise<void> {
+    if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("serverOptions must be TLSOptions.server(key, certificate)");
+    this.upgradeToDtls("dtlsServerSetup", (inner) => DtlsDatagramTransport.server(inner, this.clock, serverOptions));
   }
 
-  /** Not implemented: rejects with NetError(ERR_UNAVAILABLE). */
-  async dtlsClientSetup(_hostname?: string, _clientOptions?: unknown): Promise<void> {
-    throw new NetError(GodotError.ERR_UNAVAILABLE, "dtlsClientSetup: DTLS is not implemented in packetpeer");
+  /** Godot's dtls_client_setup: connections made from this host speak DTLS 1.2, verifying the server as `hostname` (see docs/dtls.md). */
+  async dtlsClientSetup(hostname: string, clientOptions: TLSOptions = TLSOptions.client()): Promise<void> {
+    if (typeof hostname !== "string") throw new TypeError("hostname must be a string");
+    if (!(clientOptions instanceof TLSOptions) || clientOptions.isServer()) throw new TypeError("clientOptions must be TLSOptions.client(...) or TLSOptions.clientUnsafe(...)");
+    this.upgradeToDtls("dtlsClientSetup", (inner) => DtlsDatagramTransport.client(inner, this.clock, hostname, clientOptions));
+  }
+
+  private upgradeToDtls(what: string, make: (inner: DatagramTransport) => DtlsDatagramTransport): void {
+    const host = this.host;
+    const inner = this.requireTransport(what);
+    if (host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the ENetConnection has no host`);
+    if (inner instanceof DtlsDatagramTransport) throw new NetError(GodotError.ERR_ALREADY_IN_USE, `${what}: DTLS is already set up on this host`);
+    const dtls = make(inner);
+    dtls.refuseNewConnections = host.refuseConnections;
+    dtls.onDatagram((data, addr, p) => {
+      if (this.host !== host) return;
+      host.handleDatagram(this.clock.now(), data, addr, p);
+      this.wake();
+    });
+    this.transport = dtls;
+  }
+
+  /** @internal The DTLS layer when dtls*Setup was called (counters, session status). */
+  getDtlsTransport(): DtlsDatagramTransport | null {
+    return this.transport instanceof DtlsDatagramTransport ? this.transport : null;
   }
 
   /** What the host dropped (malformed datagrams, bad commands, limits); see docs/enet.md. */
@@ -394,7 +426,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return { type: ev.type, peer, data: ev.data, channel: ev.channelID };
   }
 
-  private handleFor(slot: PeerCore, generation: number): ENetPacketPeer {
+  private handleFor(slot: PeerView, generation: number): ENetPacketPeer {
     const existing = slot.userData;
     if (existing instanceof ENetPacketPeer && existing.generation === generation) return existing;
     const handle = new ENetPacketPeer(this, slot, generation);
