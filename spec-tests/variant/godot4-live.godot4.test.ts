@@ -36,6 +36,7 @@ func _process(_delta: float) -> bool:
 	emit("gen", jobs.run_job(["generate", seed_value, per_type])[0])
 	var ours = jobs.read_blobs(FileAccess.get_file_as_bytes("res://ours.bin"))
 	emit("rt", jobs.run_job(["roundtrip", ours])[0])
+	emit("hx", jobs.run_job(["roundtrip", jobs.read_blobs(FileAccess.get_file_as_bytes("res://hostile.bin"))])[0])
 	var stream = jobs.run_job(["streampeer", jobs.read_blobs(FileAccess.get_file_as_bytes("res://stream.bin"))])
 	emit("le", stream[0])
 	emit("be", stream[1])
@@ -43,6 +44,39 @@ func _process(_delta: float) -> bool:
 	quit(0)
 	return false
 `;
+
+const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ""), "hex"));
+function nested(levels: number): Uint8Array {
+  const out = new Uint8Array(levels * 8 + 4);
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < levels; i++) {
+    dv.setUint32(i * 8, VariantType.ARRAY, true);
+    dv.setUint32(i * 8 + 4, 1, true);
+  }
+  return out;
+}
+/** Inputs where Godot's decoder refuses, truncates or tolerates: ours must agree on each. */
+const HOSTILE: Uint8Array[] = [
+  fromHex("04000000 02000000 fffe0000"), // invalid UTF-8
+  fromHex("04000000 02000000 c0af0000"), // overlong encoding
+  fromHex("04000000 03000000 eda08000"), // an encoded surrogate
+  fromHex("04000000 04000000 f4908080"), // above U+10FFFF
+  fromHex("04000000 05000000 61626364"), // string past the end
+  fromHex("04000000 03000000 61006200"), // NUL inside: cut there
+  fromHex("04000000 04000000 efbbbf41"), // leading byte order mark: dropped
+  fromHex("27000000"), // type 39
+  fromHex("02000100 01000000"), // truncated int64
+  fromHex("1c000000 ffffff7f 00000000"), // huge array count
+  fromHex("1e000000 ffffff3f"), // packed int32 count overflowing
+  fromHex("1d000000 03000000 010203"), // packed bytes without their padding at the end: accepted
+  fromHex("18000000 08000000 5265736f75726365 00000000"), // a whole object without allow_objects
+  fromHex("16000000 01000000"), // NodePath in the old string layout
+  fromHex("16000000 01000080 00000000 02000000 01000000 61000000 01000000 62000000"), // obsolete property flag
+  fromHex("01000000 07000000"), // bool from a non-zero word
+  fromHex("1c000300 08000000 72657320 2f2f782e 00000000"), // script-typed array without objects
+  nested(1025), // at the recursion limit
+  nested(1026), // past it
+];
 
 function linesTagged(r: Godot4Result, tag: string): Uint8Array[] {
   return r.lines.filter((l) => l.startsWith(tag + " ") || l === tag).map((l) => new Uint8Array(Buffer.from(l.slice(tag.length + 1), "hex")));
@@ -64,7 +98,7 @@ describe("live: Variant encoding against Godot 4.6", { skip }, () => {
     result ??= await runGodot4({
       script: MAIN,
       args: [String(0x9d4), String(PER_TYPE_GODOT)],
-      files: { "variant_jobs.gd": JOBS, "ours.bin": writeBlobs(ours), "stream.bin": writeBlobs(streamSample) },
+      files: { "variant_jobs.gd": JOBS, "ours.bin": writeBlobs(ours), "stream.bin": writeBlobs(streamSample), "hostile.bin": writeBlobs(HOSTILE) },
       timeoutMs: 60_000,
     });
     assert.equal(result.exitCode, 0, `Godot run failed: ${result.errors.slice(0, 10).join("\n")}`);
@@ -90,6 +124,20 @@ describe("live: Variant encoding against Godot 4.6", { skip }, () => {
     ours.forEach((bytes, i) => {
       const value = bytesToVar(bytes);
       assert.equal(compareIgnoringPadding(value, back[i]!), null, `type ${VariantType[oursTypes[i]!]}: ours ${hex(bytes).slice(0, 200)}`);
+    });
+  });
+
+  test("hostile input: Godot's bytes_to_var accepts and refuses what ours does, with the same result", async () => {
+    const theirs = linesTagged(await run(), "hx");
+    assert.equal(theirs.length, HOSTILE.length);
+    HOSTILE.forEach((input, i) => {
+      let mine: Uint8Array;
+      try {
+        mine = varToBytes(bytesToVar(input));
+      } catch {
+        mine = varToBytes(null); // Godot's bytes_to_var gives nil when decoding fails
+      }
+      assert.equal(hex(mine), hex(theirs[i]!), `input ${i}: ${hex(input).slice(0, 80)}`);
     });
   });
 
