@@ -119,6 +119,24 @@ describe("WebSocketPeer: Godot 4 parity", () => {
     net.close();
   });
 
+  test("connectToUrl while CLOSING drops the old connection and starts the new one (Godot allows it)", async () => {
+    const { net, serverRt, clientRt, clock } = world();
+    const server = new WebSocketServer({}, { runtime: serverRt });
+    await server.listen(8095);
+    const client = new WebSocketPeer({ runtime: clientRt });
+    client.connectToUrl("ws://127.0.0.1:8095/first");
+    assert.ok(await clock.runUntil(() => (client.poll(), client.getReadyState() === S.STATE_OPEN), 5000));
+    client.close(1000);
+    assert.equal(client.getReadyState(), S.STATE_CLOSING);
+    assert.equal(client.connectToUrl("ws://127.0.0.1:8095/second"), GodotError.OK);
+    assert.equal(client.getReadyState(), S.STATE_CONNECTING);
+    assert.equal(client.getRequestedUrl(), "ws://127.0.0.1:8095/second");
+    assert.ok(await clock.runUntil(() => (client.poll(), client.getReadyState() === S.STATE_OPEN), 5000));
+    client.close(-1);
+    await server.stop();
+    net.close();
+  });
+
   test("Nagle is off on every WebSocket connection, client and accepted (setNoDelay(false) turns it back on)", async () => {
     const { net, serverRt, clientRt, clock } = world();
     const clientCalls: boolean[] = [];
