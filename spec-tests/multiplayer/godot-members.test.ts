@@ -4,9 +4,9 @@ import { describe, test } from "node:test";
 import { ENetMultiplayerPeer, WebSocketMultiplayerPeer } from "../../src/index.ts";
 import { checkMembers, type GodotClassMembers } from "../tcp/godot-members.ts";
 
-// (PacketPeer's Variant members, put_var/get_var/encode_buffer_max_size, are checked with the Variant code.)
 const PACKET_PEER: GodotClassMembers = {
-  methods: ["get_available_packet_count", "get_packet", "get_packet_error", "put_packet"],
+  methods: ["get_available_packet_count", "get_packet", "get_packet_error", "put_packet", "get_var", "put_var", "get_encode_buffer_max_size", "set_encode_buffer_max_size"],
+  properties: ["encode_buffer_max_size"],
 };
 const MULTIPLAYER_PEER: GodotClassMembers = {
   methods: [
