@@ -11,8 +11,11 @@ export type {
   StreamConnectOptions,
   StreamListenOptions,
   StreamTransport,
-  TLSOptions,
+  /** The shape the runtimes' native TLS takes (a Godot `TLSOptions` satisfies it). */
+  TLSOptions as TLSStreamOptions,
 } from "./transport/types.ts";
+export * from "./crypto/index.ts";
+export * from "./dtls/index.ts";
 export * from "./transport/index.ts";
 export * from "./compress/index.ts";
 export * from "./enet/index.ts";

@@ -89,3 +89,35 @@ describe("ENet over DTLS (ours both sides, loopback UDP)", { skip }, () => {
     assert.equal(serverConnects, 0);
   });
 });
+
+describe("ENetMultiplayerPeer over DTLS (dtlsServerOptions / dtlsClientOptions)", { skip }, () => {
+  test("a client joins a DTLS server and packets flow both ways", async () => {
+    const { ENetMultiplayerPeer } = await import("../../src/multiplayer/index.ts");
+    const id = makeIdentity("localhost");
+    const server = new ENetMultiplayerPeer();
+    const client = new ENetMultiplayerPeer();
+    try {
+      await server.createServer(0, 4, 0, 0, 0, { dtlsServerOptions: TLSOptions.server(id.key, id.cert) });
+      const port = server.getHost()!.getLocalPort();
+      await client.createClient("127.0.0.1", port, 0, 0, 0, 0, { dtlsClientOptions: TLSOptions.client(id.cert), dtlsHostname: "localhost" });
+      const got: string[] = [];
+      let sent = false;
+      await until(() => {
+        server.poll();
+        client.poll();
+        if (!sent && client.getConnectionStatus() === 2) {
+          client.setTargetPeer(1);
+          client.putPacket(enc("over dtls"));
+          sent = true;
+        }
+        while (server.getAvailablePacketCount() > 0) got.push(dec(server.getPacket()));
+        return got.length > 0;
+      }, "multiplayer packet over DTLS");
+      assert.deepEqual(got, ["over dtls"]);
+      assert.equal(server.getHost()!.getDtlsTransport()!.sessionCount, 1);
+    } finally {
+      client.close();
+      server.close();
+    }
+  });
+});

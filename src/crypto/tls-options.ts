@@ -10,7 +10,7 @@ export class TLSOptions {
     private readonly mode: "client" | "client_unsafe" | "server",
     private readonly trusted: X509Certificate | null,
     private readonly commonNameOverride: string,
-    private readonly key: CryptoKey | null,
+    private readonly keyObject: CryptoKey | null,
     private readonly certificate: X509Certificate | null,
   ) {}
 
@@ -50,10 +50,46 @@ export class TLSOptions {
   }
 
   getPrivateKey(): CryptoKey | null {
-    return this.key;
+    return this.keyObject;
   }
 
   getOwnCertificate(): X509Certificate | null {
     return this.certificate;
+  }
+
+  // The stream-TLS view: these read-only fields make a TLSOptions usable wherever the runtime's
+  // native TLS is given options (wss:// in WebSocketPeer/WebSocketServer, StreamConnectOptions.tls).
+
+  /** Server: PEM certificate chain. */
+  get cert(): string | undefined {
+    return this.certificate?.saveToString();
+  }
+
+  /** Server: PEM private key. */
+  get key(): string | undefined {
+    return this.mode === "server" ? this.privateKeyPem() : undefined;
+  }
+
+  /** Client: PEM certificates trusted instead of the system store (none: the system store). */
+  get ca(): string | undefined {
+    const pem = this.trusted?.saveToString();
+    return pem ? pem : undefined;
+  }
+
+  /** Client: the name checked instead of the connect host. */
+  get serverName(): string | undefined {
+    return this.commonNameOverride || undefined;
+  }
+
+  get verifyHostname(): boolean {
+    return this.mode === "client";
+  }
+
+  get unsafe(): boolean {
+    return this.mode === "client_unsafe";
+  }
+
+  private privateKeyPem(): string | undefined {
+    return this.keyObject?.saveToString() || undefined;
   }
 }

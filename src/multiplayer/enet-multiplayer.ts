@@ -16,6 +16,7 @@
  */
 import { CompressionMode } from "../compress/types.ts";
 import { ENetConnection } from "../enet/connection.ts";
+import type { TLSOptions } from "../crypto/tls-options.ts";
 import { EventType, PacketFlags, PeerState } from "../enet/enums.ts";
 import type { ENetPacketPeer } from "../enet/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
@@ -58,6 +59,12 @@ enum Mode {
 export interface ENetMultiplayerOptions extends MultiplayerProtocolOptions {
   /** Per-datagram compression set on the host before anything is sent (Godot 3's compression_mode). */
   compressionMode?: CompressionMode;
+  /** createServer: speak DTLS 1.2 with every client (Godot 4: `host.dtls_server_setup(options)`; Godot 3: use_dtls + dtls_key/dtls_certificate). */
+  dtlsServerOptions?: TLSOptions;
+  /** createClient: speak DTLS 1.2 to the server, verified with these options (Godot 4: `host.dtls_client_setup(hostname, options)`). */
+  dtlsClientOptions?: TLSOptions;
+  /** createClient with dtlsClientOptions: the name the server's certificate must carry (default: the address). */
+  dtlsHostname?: string;
 }
 
 export interface ENetMultiplayerPeerOptions extends IoOptions, ENetMultiplayerOptions {}
@@ -137,6 +144,14 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     const enetChannels = this.channelsFor(protocol, maxChannels, "maxChannels");
     const host = await this.createHost(port, maxClients, enetChannels, inBandwidth, outBandwidth, options, protocol);
+    if (options.dtlsServerOptions !== undefined) {
+      try {
+        await host.dtlsServerSetup(options.dtlsServerOptions);
+      } catch (err) {
+        host.destroy();
+        throw err;
+      }
+    }
     this.hosts.set(0, host);
     this.mode = Mode.SERVER;
     this.uniqueId = 1;
@@ -160,6 +175,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     const id = this.generateUniqueId();
     let peer: ENetPacketPeer;
     try {
+      if (options.dtlsClientOptions !== undefined) await host.dtlsClientSetup(options.dtlsHostname ?? address, options.dtlsClientOptions);
       peer = await host.connectToHost(address, port, { channels: enetChannels, data: id });
     } catch (err) {
       host.destroy();

@@ -1,0 +1,3 @@
+export { TLSOptions } from "./tls-options.ts";
+export { X509Certificate } from "./x509-certificate.ts";
+export { CryptoKey } from "./crypto-key.ts";
