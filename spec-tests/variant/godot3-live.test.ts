@@ -11,6 +11,30 @@ import { compareIgnoringPadding, hex } from "./support.ts";
 import { StreamPeerBuffer } from "../../src/tcp/index.ts";
 
 const G3: VariantOptions = { protocol: "godot3", allowObjects: true };
+const fromHex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/\s+/g, ""), "hex"));
+/**
+ * Inputs Godot 3.2.3's decoder refuses, cuts or tolerates. `differs` marks the one documented
+ * difference: Godot 3 keeps UTF-8-encoded surrogates and code points above U+10FFFF (its
+ * strings are UTF-32); ours refuses them, as Godot 4 does.
+ */
+const HOSTILE: { input: Uint8Array; differs?: true }[] = [
+  { input: fromHex("04000000 02000000 fffe0000") }, // invalid UTF-8
+  { input: fromHex("04000000 02000000 c0af0000") }, // overlong encoding
+  { input: fromHex("04000000 03000000 eda08000"), differs: true }, // an encoded surrogate
+  { input: fromHex("04000000 04000000 f4908080"), differs: true }, // above U+10FFFF
+  { input: fromHex("04000000 05000000 61626364") }, // string past the end
+  { input: fromHex("04000000 03000000 61006200") }, // NUL inside: cut there
+  { input: fromHex("04000000 04000000 efbbbf41") }, // leading byte order mark: dropped
+  { input: fromHex("1b000000") }, // type 27: past Godot 3's table
+  { input: fromHex("02000100 01000000") }, // truncated int64
+  { input: fromHex("13000000 ffffff7f 00000000") }, // huge array count
+  { input: fromHex("15000000 ffffff3f") }, // pool int count overflowing
+  { input: fromHex("14000000 03000000 010203") }, // pool bytes without their padding at the end: accepted
+  { input: fromHex("11000000 08000000 5265736f75726365 00000000") }, // a whole object: refused without allow_objects
+  { input: fromHex("0f000000 01000000") }, // NodePath in the old string layout
+  { input: fromHex("0f000000 01000080 00000000 02000000 01000000 61000000 01000000 62000000") }, // obsolete property flag
+  { input: fromHex("01000000 07000000") }, // bool from a non-zero word
+];
 const PER_TYPE = 120;
 const missing = godot3UnavailableReason();
 if (missing) console.log(`# skipping Godot 3.2.3 Variant live tests: ${missing}`);
@@ -27,11 +51,12 @@ describe("Variant encoding against Godot 3.2.3", { skip: missing ?? false }, () 
     }
   }
   const streamSample = ours.filter((_, i) => i % 7 === 0);
-  const [[generated], [roundTripped], [streamLE, streamBE]] = runGodot3VariantJobs([
+  const [[generated], [roundTripped], [streamLE, streamBE], [hostileBack]] = runGodot3VariantJobs([
     { op: "generate", seed: 0x9d3, perType: PER_TYPE },
     { op: "roundtrip", blobs: ours },
     { op: "streampeer", blobs: streamSample },
-  ]) as [[Uint8Array[]], [Uint8Array[]], [Uint8Array[], Uint8Array[]]];
+    { op: "tolerant", blobs: HOSTILE.map((h) => h.input) },
+  ]) as [[Uint8Array[]], [Uint8Array[]], [Uint8Array[], Uint8Array[]], [Uint8Array[]]];
 
   test("var2bytes of random values of all 27 types decodes with ours and re-encodes to the same bytes", () => {
     assert.equal(generated!.length, 27 * PER_TYPE);
@@ -50,6 +75,24 @@ describe("Variant encoding against Godot 3.2.3", { skip: missing ?? false }, () 
     ours.forEach((bytes, i) => {
       const value = bytesToVar(bytes, G3);
       assert.equal(compareIgnoringPadding(value, roundTripped![i]!, G3), null, `type ${VariantType[oursTypes[i]!]}: ours ${hex(bytes)}`);
+    });
+  });
+
+  test("hostile input: Godot's decoder (StreamPeerBuffer.get_var) accepts and refuses what ours does, one documented difference", () => {
+    assert.equal(hostileBack!.length, HOSTILE.length);
+    HOSTILE.forEach(({ input, differs }, i) => {
+      let mine: Uint8Array;
+      try {
+        mine = varToBytes(bytesToVar(input, { protocol: "godot3" }), { protocol: "godot3" });
+      } catch {
+        mine = varToBytes(null); // get_var gives nil when decoding fails
+      }
+      if (differs) {
+        assert.equal(hex(mine), "00000000", `input ${i}: ours refuses`);
+        assert.equal(hex(hostileBack![i]!), hex(input), `input ${i}: Godot 3 keeps it`);
+      } else {
+        assert.equal(hex(mine), hex(hostileBack![i]!), `input ${i}: ${hex(input)}`);
+      }
     });
   });
 

@@ -17,7 +17,8 @@ export function godot3UnavailableReason(): string | null {
 export type Godot3Job =
   | { op: "generate"; seed: number; perType: number }
   | { op: "roundtrip"; blobs: readonly Uint8Array[] }
-  | { op: "streampeer"; blobs: readonly Uint8Array[] };
+  | { op: "streampeer"; blobs: readonly Uint8Array[] }
+  | { op: "tolerant"; blobs: readonly Uint8Array[] };
 
 /** One Godot run for all jobs; per job the output blob lists (streampeer: little-endian then big-endian). */
 export function runGodot3VariantJobs(jobs: readonly Godot3Job[]): Uint8Array[][][] {
@@ -28,12 +29,12 @@ export function runGodot3VariantJobs(jobs: readonly Godot3Job[]): Uint8Array[][]
     const lines = jobs.map((job, i) => {
       if (job.op === "generate") return `generate ${job.seed} ${job.perType} out${i}.bin`;
       writeFileSync(join(dir, `in${i}.bin`), writeBlobs(job.blobs));
-      return job.op === "roundtrip" ? `roundtrip in${i}.bin out${i}.bin` : `streampeer in${i}.bin out${i}.bin out${i}b.bin`;
+      return job.op === "streampeer" ? `streampeer in${i}.bin out${i}.bin out${i}b.bin` : `${job.op} in${i}.bin out${i}.bin`;
     });
     writeFileSync(join(dir, "jobs.txt"), lines.join("\n") + "\n");
     const result = spawnSync(GODOT, ["--path", dir, "-s", "variant_jobs.gd"], {
       encoding: "utf8",
-      timeout: 60_000,
+      timeout: 30_000,
       killSignal: "SIGKILL",
     });
     if (!String(result.stdout).includes(`JOBS DONE ${jobs.length}`)) {

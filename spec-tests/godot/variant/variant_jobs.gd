@@ -5,6 +5,8 @@
 #                                      each written as var2bytes(value) (whole objects with var2bytes(v, true))
 #   roundtrip <in> <out>               bytes2var then var2bytes of each blob (an empty blob when decoding fails)
 #   streampeer <in> <out_le> <out_be>  StreamPeerBuffer.put_var of each decoded blob, little- and big-endian
+#   tolerant <in> <out>                StreamPeerBuffer.get_var of each blob (nil when it does not decode: no
+#                                      script error, unlike bytes2var), then var2bytes
 # Prints "JOBS DONE <n>" at the end.
 extends SceneTree
 
@@ -232,6 +234,15 @@ func _init():
 			for b in read_blobs("res://" + parts[1]):
 				var v = bytes2var(b, true)
 				out.append(var2bytes(v, true))
+			write_blobs("res://" + parts[2], out)
+		elif parts[0] == "tolerant":
+			var out = []
+			for b in read_blobs("res://" + parts[1]):
+				var spb = StreamPeerBuffer.new()
+				spb.put_32(b.size())
+				spb.put_data(b)
+				spb.seek(0)
+				out.append(var2bytes(spb.get_var()))
 			write_blobs("res://" + parts[2], out)
 		elif parts[0] == "streampeer":
 			var le = []
