@@ -190,7 +190,7 @@ export class DtlsSession {
   private writeEpoch = 0;
   private readEpoch = 0;
   private readonly writeSeq = [0, 0];
-  private readonly replay = [new ReplayWindow(), new ReplayWindow()];
+  private readonly replay: ReplayWindow[] = [new ReplayWindow(), new ReplayWindow()];
   private writeProtection: RecordProtection | undefined;
   private readProtection: RecordProtection | undefined;
   private pendingWrite: RecordProtection | undefined;
@@ -325,6 +325,9 @@ export class DtlsSession {
         plaintext = opened;
       }
       window.mark(seq);
+      // RFC 6347 4.2.1: a server answers with the record sequence number of the ClientHello it
+      // answers (so a stateless HelloVerifyRequest and the later ServerHello never collide).
+      if (this.state === HandshakeState.SERVER_WAIT_CLIENT_HELLO && epoch === 0) this.writeSeq[0] = Math.max(this.writeSeq[0]!, seq);
     } else if (epoch === 0 && this.readEpoch === 1 && type === ContentType.handshake) {
       // A retransmitted epoch-0 flight from the peer: our last flight was lost.
       this.peerRetransmitted = true;
@@ -517,6 +520,8 @@ export class DtlsSession {
     if (isClient && msgType === HandshakeType.hello_verify_request && s === HandshakeState.CLIENT_WAIT_SERVER_HELLO) {
       const hvr = parseHelloVerifyRequest(body);
       this.transcript = [];
+      // The HelloVerifyRequest came from a stateless server; its ServerHello may reuse that record number.
+      this.replay[0] = new ReplayWindow();
       this.sendClientHello(hvr.cookie, now);
       return;
     }
