@@ -23,7 +23,8 @@
  * - `openGodot4()` starts one browser and serves the build once; its `run()` can be called
  *   several times at once (one page each), e.g. two multiplayer clients side by side.
  *   `runGodot4()` is the one-shot form. Everything (pages, browser, HTTP server) is closed at the end.
- * - `onLine(line)` sees each printed line as it arrives (to drive a server step by step).
+ * - `onLine(line)` sees each printed line as it arrives (to drive a server step by step);
+ *   `signal` (an AbortSignal) ends a run early, e.g. when the test's server side already failed.
  *
  * The build is fetched by `node scripts/fetch-godot4.mjs` into `.cache/godot4/` (or
  * `PACKETPEER_GODOT4_DIR`); Chromium is `/usr/bin/chromium` (or `PACKETPEER_CHROMIUM`).
@@ -69,12 +70,16 @@ export interface Godot4RunOptions {
   timeoutMs?: number;
   /** Called with each printed line as it arrives. */
   onLine?: (line: string, stream: "out" | "err") => void;
+  /** Ends the run early (e.g. when the test's server side has already failed): exitCode null, aborted true. */
+  signal?: AbortSignal;
 }
 
 export interface Godot4Result {
   /** The code given to `quit()`, or null when the run timed out or the engine failed to start. */
   exitCode: number | null;
   timedOut: boolean;
+  /** True when `signal` ended the run. */
+  aborted: boolean;
   /** Every `print()` line, in order. */
   lines: string[];
   /** `printerr()`/`push_error()` output and engine errors. */
@@ -283,14 +288,22 @@ export async function openGodot4(): Promise<Godot4Session> {
       const timeout = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
       });
-      await page.goto(`${base}/`);
-      await page.evaluate(([url, args]) => (globalThis as unknown as { runGodot(u: string, a: string[]): Promise<void> }).runGodot(url, args), [
-        pckPath,
-        opts.args ?? [],
-      ] as [string, string[]]);
-      const outcome = await Promise.race([exit, timeout]);
-      const timedOut = outcome === "timeout";
-      return { exitCode: timedOut ? null : outcome, timedOut, lines, errors, json: parseJsonLines(lines) };
+      const aborted = new Promise<"aborted">((resolve) => {
+        if (opts.signal?.aborted) resolve("aborted");
+        opts.signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+      });
+      const started = (async () => {
+        await page.goto(`${base}/`);
+        const call = ([url, args]: [string, string[]]) => (globalThis as unknown as { runGodot(u: string, a: string[]): Promise<void> }).runGodot(url, args);
+        await page.evaluate(call, [pckPath, opts.args ?? []] as [string, string[]]);
+        return exit;
+      })();
+      const outcome = await Promise.race([started, timeout, aborted]);
+      if (typeof outcome === "string") {
+        started.catch(() => {}); // the page is closed below; its pending calls reject
+        return { exitCode: null, timedOut: outcome === "timeout", aborted: outcome === "aborted", lines, errors, json: parseJsonLines(lines) };
+      }
+      return { exitCode: outcome, timedOut: false, aborted: false, lines, errors, json: parseJsonLines(lines) };
     } finally {
       clearTimeout(timer);
       packs.delete(pckPath);
