@@ -8,7 +8,7 @@
 # Reports are JSON lines ("ev": ...); it quits 0 on a raw "bye" from the server, 3 on timeout.
 extends Node
 
-const PING_ARGS := [7, -100000, 5000000000, 1.25, 2.0, "héllo", &"sn", ^"A/B:c", Vector2(1.5, -2), Vector3i(1, 2, 3), Color(0.5, 0.25, 1, 1), [1, "x", [true]], {"k": 3, "s": "v"}, PackedByteArray([4, 5]), null]
+var PING_ARGS := [7, -100000, 5000000000, 1.25, 2.0, "héllo", &"sn", ^"A/B:c", Vector2(1.5, -2), Vector3i(1, 2, 3), Color(0.5, 0.25, 1, 1), [1, "x", [true]], {"k": 3, "s": "v"}, PackedByteArray([4, 5]), null]
 
 var opts := {"url": "ws://127.0.0.1:9080", "secret": "", "greet": "0", "max_ms": "20000"}
 var game: Node
@@ -72,7 +72,9 @@ func _connect() -> void:
 	mp.peer_packet.connect(func(id, bytes): _on_raw(id, bytes))
 	mp.connected_to_server.connect(_on_connected)
 	mp.peer_connected.connect(_on_peer_connected)
-	mp.server_disconnected.connect(func(): report({"ev": "server_disconnected"}))
+	mp.server_disconnected.connect(func():
+		report({"ev": "server_disconnected"})
+		get_tree().quit(0))
 	var peer := WebSocketMultiplayerPeer.new()
 	var err := peer.create_client(opts["url"])
 	mp.multiplayer_peer = peer
