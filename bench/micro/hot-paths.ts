@@ -3,12 +3,12 @@
 // rounds' mean throughput. Prints one JSON line per task:
 //   {"name":..,"unit":"MB/s"|"ops/s","value":..,"rounds":[..]}
 // usage: hot-paths.ts [msPerRound] [rounds]
+//   PACKETPEER_MICRO_FILTER=SUBSTRING runs only the tasks whose name contains it (e.g. "ENet").
 import { Bench } from "tinybench";
 import { decodeCommand, ProtocolCommand, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, type EnetCommand } from "../../src/enet/wire.ts";
 import { encodeCommand, writeAcknowledgeCommand, writeOutgoingCommand } from "../../src/enet/outgoing.ts";
 import { OutgoingCommand } from "../../src/enet/commands.ts";
 import { HostCore } from "../../src/enet/host-core.ts";
-import type { PeerCore } from "../../src/enet/peer-core.ts";
 import { EventType, PacketFlags } from "../../src/enet/enums.ts";
 import { RangeCoder } from "../../src/compress/range-coder.ts";
 import { fastlzCompressBound, fastlzCompressInto, fastlzDecompressInto } from "../../src/compress/fastlz.ts";
@@ -123,7 +123,7 @@ let sink = 0;
       client.service(now);
     }
   };
-  const peer = client.connect("server", 1, 2, 0) as PeerCore;
+  const peer = client.slotOf(client.connect("server", 1, 2, 0)!);
   pump(handshake);
   let connects = 0;
   for (let ev = client.pollEvent(); ev; ev = client.pollEvent()) if (ev.type === EventType.CONNECT) connects++;
@@ -268,6 +268,8 @@ let sink = 0;
 }
 
 // ---------------------------------------------------------------- run
+const taskFilter = process.env["PACKETPEER_MICRO_FILTER"];
+if (taskFilter !== undefined && taskFilter !== "") tasks.splice(0, tasks.length, ...tasks.filter((t) => t.name.includes(taskFilter)));
 const results = new Map<string, number[]>();
 for (let round = 0; round < rounds; round++) {
   const bench = new Bench({ time: msPerRound, warmupTime: 50, iterations: 16 });

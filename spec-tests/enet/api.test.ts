@@ -66,7 +66,7 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     for (const c of clients) assert.equal(new TextDecoder().decode(c.col.events.find((e) => e.type === EventType.RECEIVE)!.packet), "all");
 
     // The packet size limit is enforced on send (the host option maxPacketSize, default ENet's 32 MiB).
-    assert.throws(() => p.send(0, new Uint8Array(32 * 1024 * 1024 + 1), PacketFlags.RELIABLE), (e: unknown) => e instanceof NetError && e.code === GodotError.FAILED && /maximum packet size/.test(e.message));
+    assert.throws(() => p.send(0, new Uint8Array(32 * 1024 * 1024 + 1), PacketFlags.RELIABLE), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_OUT_OF_MEMORY && /maximum packet size/.test(e.message));
 
     // Argument checks.
     assert.throws(() => p.send(2, new Uint8Array(1), 0), RangeError, "channel beyond the peer's count");

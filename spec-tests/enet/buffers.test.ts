@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ByteSlab, SLAB_MAX_COPY, SLAB_SIZE } from "../../src/enet/byte-slab.ts";
 import { EventType, PacketFlags } from "../../src/enet/enums.ts";
-import { HostCore } from "../../src/enet/host-core.ts";
+import { HostCore, SendResult } from "../../src/enet/host-core.ts";
 import type { PeerCore } from "../../src/enet/peer-core.ts";
 
 function pattern(length: number, seed: number): Uint8Array {
@@ -63,7 +63,7 @@ function connectedPair(): { client: HostCore; server: HostCore; peer: PeerCore; 
       server.releaseTransmits();
     }
   };
-  const peer = client.connect("server", 1, 2, 0)!;
+  const peer = client.slotOf(client.connect("server", 1, 2, 0)!);
   pump(100);
   let connects = 0;
   for (let e = client.pollEvent(); e; e = client.pollEvent()) if (e.type === EventType.CONNECT) connects++;
@@ -78,7 +78,7 @@ describe("datagrams assembled in the host's arena", () => {
     const held: { view: Uint8Array; bytes: Uint8Array }[] = [];
     for (let batch = 0; batch < 4; batch++) {
       // Unreliable 1000 B packets: one datagram each and no window, so one flush writes ~100 KB.
-      for (let i = 0; i < 100; i++) assert.equal(client.send(peer, 1, pattern(1000, batch * 100 + i), 0), null);
+      for (let i = 0; i < 100; i++) assert.equal(client.send(peer, 1, pattern(1000, batch * 100 + i), 0), SendResult.OK);
       client.flush(200 + batch);
       for (let t = client.pollTransmit(); t; t = client.pollTransmit()) held.push({ view: t.data, bytes: t.data.slice() });
     }
@@ -92,7 +92,7 @@ describe("datagrams assembled in the host's arena", () => {
     for (let i = 0; i < 300; i++) {
       const p = pattern(1 + ((i * 37) % 3000), i);
       sent.push(p.slice());
-      assert.equal(client.send(peer, 0, client.copyPacket(p), PacketFlags.RELIABLE), null);
+      assert.equal(client.send(peer, 0, client.copyPacket(p), PacketFlags.RELIABLE), SendResult.OK);
       p.fill(0); // the application reuses its array
     }
     const got: Uint8Array[] = [];

@@ -129,7 +129,7 @@ describe("hostile input", () => {
     const net = new SimNetwork({ latency: 5, seed: 2 });
     const server = net.addHost({ peerCount: 2, channelLimit: 4 });
     const attacker = net.addHost({ peerCount: 1 });
-    const p = attacker.core.connect(server.address, server.port, 4, 0)!;
+    const p = attacker.core.slotOf(attacker.core.connect(server.address, server.port, 4, 0)!);
     net.runUntil(1000, () => {
       for (const h of net.hosts) while (h.core.pollEvent());
     });
@@ -196,7 +196,7 @@ describe("hostile compressed datagrams", () => {
       net.tap = (d, from) => {
         if (from === client && (d[0]! & 0x40) !== 0) real.push(d.slice());
       };
-      const p = client.core.connect(server.address, server.port, 2, 0)!;
+      const p = client.core.slotOf(client.core.connect(server.address, server.port, 2, 0)!);
       net.runUntil(1000, () => {
         for (const h of net.hosts) while (h.core.pollEvent());
       });

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { EventType, PacketFlags, PeerState } from "../../src/enet/enums.ts";
-import type { HostEvent } from "../../src/enet/host-core.ts";
+import { SendResult, type HostEvent } from "../../src/enet/host-core.ts";
 import { ProtocolCommand } from "../../src/enet/wire.ts";
 import { SimNetwork, type LinkOptions, type SimHost } from "./sim.ts";
 
@@ -9,7 +9,7 @@ function connected(link: LinkOptions, serverOpts = {}, clientOpts = {}) {
   const net = new SimNetwork(link);
   const server = net.addHost({ peerCount: 4, channelLimit: 4, ...serverOpts });
   const client = net.addHost({ peerCount: 1, ...clientOpts });
-  const peer = client.core.connect(server.address, server.port, 4, 0)!;
+  const peer = client.core.slotOf(client.core.connect(server.address, server.port, 4, 0)!);
   const events = new Map<SimHost, HostEvent[]>([
     [server, []],
     [client, []],
@@ -42,8 +42,8 @@ describe("ENet protocol behaviour (sans-IO core, virtual time)", () => {
     for (const [h] of events) for (const p of h.core.peers) if (p.state !== PeerState.STATE_DISCONNECTED) h.core.setTimeout(p, 1 << 20, 3_600_000, 3_600_000);
     const big = [pattern(1 << 20, 1), pattern(1 << 20, 2), pattern((1 << 20) + 17, 3)];
     const mid = [pattern(100_000, 4), pattern(50_000, 5)];
-    big.forEach((b, i) => assert.equal(client.core.send(peer, i % 4, b, PacketFlags.RELIABLE), null));
-    mid.forEach((b) => assert.equal(client.core.send(peer, 3, b, PacketFlags.UNRELIABLE_FRAGMENT), null));
+    big.forEach((b, i) => assert.equal(client.core.send(peer, i % 4, b, PacketFlags.RELIABLE), SendResult.OK));
+    mid.forEach((b) => assert.equal(client.core.send(peer, 3, b, PacketFlags.UNRELIABLE_FRAGMENT), SendResult.OK));
     const serverEvents = [...events.values()][0]!;
     net.runUntil(net.now + 3_600_000, () => {
       drain();
@@ -284,7 +284,7 @@ describe("sequence number wrap-around", () => {
     const net = new SimNetwork({ loss: 0.05, latency: 10, jitter: 10, seed: 31 });
     const server = net.addHost({ peerCount: 1, channelLimit: 1 });
     const client = net.addHost({ peerCount: 1 });
-    const peer = client.core.connect(server.address, server.port, 1, 0)!;
+    const peer = client.core.slotOf(client.core.connect(server.address, server.port, 1, 0)!);
     const got: number[] = [];
     let queued = 0;
     const total = 70_000;

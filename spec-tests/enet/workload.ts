@@ -44,7 +44,7 @@ export function runWorkload(link: LinkOptions, perChannel: number, deadlineMs: n
   const net = new SimNetwork(link);
   const server = net.addHost({ peerCount: 4, channelLimit: 4 });
   const client = net.addHost({ peerCount: 1 });
-  const peer = client.core.connect(server.address, server.port, 4, 0)!;
+  const peer = client.core.slotOf(client.core.connect(server.address, server.port, 4, 0)!);
   const relaxed = new WeakSet<PeerCore>();
   const relax = (h: SimHost): void => {
     if (!generousTimeouts) return;

@@ -18,7 +18,7 @@ import { EventType, HostStatistic, PeerState } from "./enums.ts";
 import { HostCore, type DropCounters, type HostEvent } from "./host-core.ts";
 import { ENetPacketPeer, type PeerOwner } from "./packet-peer.ts";
 import type { PeerView } from "./peer-core.ts";
-import { checkBytes, checkInt, U32_MAX } from "./validate.ts";
+import { checkBytes, checkInt, U32_MAX } from "../util/args.ts";
 import { ENET_PROTOCOL_MAXIMUM_MTU, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MINIMUM_MTU } from "./wire.ts";
 
 export interface ENetHostOptions {

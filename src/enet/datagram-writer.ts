@@ -26,7 +26,7 @@ import {
 const BODY_OFFSET = 8;
 /** C ENet counts sizeof(ENetProtocolHeader) against the MTU (the checksum is not counted). */
 const HEADER_SIZE_FOR_MTU = 4;
-const ACK_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE]!;
+const ACK_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE] ?? 8;
 
 /** What one datagram may need while being written: the header room and an MTU of commands, with slack. */
 const DATAGRAM_RESERVE = BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU * 2;

@@ -16,7 +16,8 @@ import {
   ENET_PROTOCOL_MINIMUM_MTU,
   ENET_PROTOCOL_MINIMUM_WINDOW_SIZE,
   ProtocolCommand,
-  readU16BE as u16,
+  CONNECT_DATA,
+  readConnectParameters,
   readU32BE as u32,
 } from "./wire.ts";
 
@@ -28,9 +29,10 @@ import {
  */
 export function acceptConnect(host: HostCore, data: Uint8Array, at: number, address: string, port: number): PeerCore | null {
   if (host.refuseConnections) return null;
-  let channelCount = u32(data, at + 16);
+  const remote = readConnectParameters(data, at);
+  let channelCount = remote.channelCount;
   if (channelCount < ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
-  const connectID = u32(data, at + 40);
+  const connectID = remote.connectID;
   let peer: PeerCore | null = null;
   let duplicatePeers = 0;
   for (const current of host.peers) {
@@ -49,17 +51,17 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   peer.address = address;
   peer.port = port;
   peer.mtu = host.mtu;
-  peer.outgoingPeerID = u16(data, at + 4);
-  peer.incomingBandwidth = u32(data, at + 20);
-  peer.outgoingBandwidth = u32(data, at + 24);
-  peer.packetThrottleInterval = u32(data, at + 28);
-  peer.packetThrottleAcceleration = u32(data, at + 32);
-  peer.packetThrottleDeceleration = u32(data, at + 36);
-  peer.eventData = u32(data, at + 44);
+  peer.outgoingPeerID = remote.outgoingPeerID;
+  peer.incomingBandwidth = remote.incomingBandwidth;
+  peer.outgoingBandwidth = remote.outgoingBandwidth;
+  peer.packetThrottleInterval = remote.packetThrottleInterval;
+  peer.packetThrottleAcceleration = remote.packetThrottleAcceleration;
+  peer.packetThrottleDeceleration = remote.packetThrottleDeceleration;
+  peer.eventData = u32(data, at + CONNECT_DATA);
 
   const sessionMask = ENET_PROTOCOL_HEADER_SESSION_MASK >> ENET_PROTOCOL_HEADER_SESSION_SHIFT;
-  const remoteIncoming = data[at + 6]!;
-  const remoteOutgoing = data[at + 7]!;
+  const remoteIncoming = remote.incomingSessionID;
+  const remoteOutgoing = remote.outgoingSessionID;
   let incomingSessionID = remoteIncoming === 0xff ? peer.outgoingSessionID : remoteIncoming;
   incomingSessionID = (incomingSessionID + 1) & sessionMask;
   if (incomingSessionID === peer.outgoingSessionID) incomingSessionID = (incomingSessionID + 1) & sessionMask;
@@ -69,7 +71,7 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   if (outgoingSessionID === peer.incomingSessionID) outgoingSessionID = (outgoingSessionID + 1) & sessionMask;
   peer.incomingSessionID = outgoingSessionID;
 
-  let mtu = u32(data, at + 8);
+  let mtu = remote.mtu;
   if (mtu < ENET_PROTOCOL_MINIMUM_MTU) mtu = ENET_PROTOCOL_MINIMUM_MTU;
   else if (mtu > ENET_PROTOCOL_MAXIMUM_MTU) mtu = ENET_PROTOCOL_MAXIMUM_MTU;
   if (mtu < peer.mtu) peer.mtu = mtu;
@@ -79,7 +81,7 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
     host.incomingBandwidth === 0
       ? ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE
       : Math.floor(host.incomingBandwidth / ENET_PEER_WINDOW_SIZE_SCALE) * ENET_PROTOCOL_MINIMUM_WINDOW_SIZE;
-  const requested = u32(data, at + 12);
+  const requested = remote.windowSize;
   if (windowSize > requested) windowSize = requested;
   windowSize = clampWindow(windowSize);
 
@@ -103,14 +105,15 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
 /** The server's answer to our CONNECT (enet_protocol_handle_verify_connect). */
 export function handleVerifyConnect(host: HostCore, peer: PeerCore, data: Uint8Array, at: number): number {
   if (peer.state !== PeerState.STATE_CONNECTING) return HANDLER_OK;
-  const channelCount = u32(data, at + 16);
+  const remote = readConnectParameters(data, at);
+  const channelCount = remote.channelCount;
   if (
     channelCount < ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT ||
     channelCount > ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT ||
-    u32(data, at + 28) !== peer.packetThrottleInterval ||
-    u32(data, at + 32) !== peer.packetThrottleAcceleration ||
-    u32(data, at + 36) !== peer.packetThrottleDeceleration ||
-    u32(data, at + 40) !== peer.connectID
+    remote.packetThrottleInterval !== peer.packetThrottleInterval ||
+    remote.packetThrottleAcceleration !== peer.packetThrottleAcceleration ||
+    remote.packetThrottleDeceleration !== peer.packetThrottleDeceleration ||
+    remote.connectID !== peer.connectID
   ) {
     peer.eventData = 0;
     host.dispatchZombie(peer);
@@ -121,17 +124,17 @@ export function handleVerifyConnect(host: HostCore, peer: PeerCore, data: Uint8A
     peer.channelCount = channelCount;
     peer.channels.length = channelCount;
   }
-  peer.outgoingPeerID = u16(data, at + 4);
-  peer.incomingSessionID = data[at + 6]!;
-  peer.outgoingSessionID = data[at + 7]!;
-  let mtu = u32(data, at + 8);
+  peer.outgoingPeerID = remote.outgoingPeerID;
+  peer.incomingSessionID = remote.incomingSessionID;
+  peer.outgoingSessionID = remote.outgoingSessionID;
+  let mtu = remote.mtu;
   if (mtu < ENET_PROTOCOL_MINIMUM_MTU) mtu = ENET_PROTOCOL_MINIMUM_MTU;
   else if (mtu > ENET_PROTOCOL_MAXIMUM_MTU) mtu = ENET_PROTOCOL_MAXIMUM_MTU;
   if (mtu < peer.mtu) peer.mtu = mtu;
-  const windowSize = clampWindow(u32(data, at + 12));
+  const windowSize = clampWindow(remote.windowSize);
   if (windowSize < peer.windowSize) peer.windowSize = windowSize;
-  peer.incomingBandwidth = u32(data, at + 20);
-  peer.outgoingBandwidth = u32(data, at + 24);
+  peer.incomingBandwidth = remote.incomingBandwidth;
+  peer.outgoingBandwidth = remote.outgoingBandwidth;
   host.notifyConnect(peer);
   return HANDLER_OK;
 }

@@ -44,7 +44,7 @@ function widen(slots: Slots, capacity: number, seq: number): Slots {
       out[i] = c;
     }
     const at = out[seq & mask];
-    if (at !== null && at!.reliableSequenceNumber !== seq) fits = false;
+    if (at != null && at.reliableSequenceNumber !== seq) fits = false;
     // At MAXIMUM_CAPACITY distinct 16-bit sequence numbers cannot collide.
     if (fits || size >= MAXIMUM_CAPACITY) return out;
   }

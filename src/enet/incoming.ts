@@ -25,6 +25,40 @@ import { ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT, ProtocolCommand } from "./wire.ts
 export const HANDLER_OK = 0;
 export const HANDLER_ERROR = -1;
 
+/**
+ * One received SEND_FRAGMENT / SEND_UNRELIABLE_FRAGMENT command: its fields and where its
+ * payload lies. The receive loop fills one reusable record per host (no allocation per fragment).
+ */
+export interface FragmentRecord {
+  channelID: number;
+  /** The command header's reliable sequence number (orders unreliable fragments). */
+  reliableSequenceNumber: number;
+  startSequenceNumber: number;
+  fragmentCount: number;
+  fragmentNumber: number;
+  totalLength: number;
+  fragmentOffset: number;
+  /** The datagram holding the payload, and the payload's offset and length in it. */
+  data: Uint8Array;
+  payload: number;
+  payloadLength: number;
+}
+
+export function emptyFragmentRecord(): FragmentRecord {
+  return {
+    channelID: 0,
+    reliableSequenceNumber: 0,
+    startSequenceNumber: 0,
+    fragmentCount: 0,
+    fragmentNumber: 0,
+    totalLength: 0,
+    fragmentOffset: 0,
+    data: new Uint8Array(0),
+    payload: 0,
+    payloadLength: 0,
+  };
+}
+
 export interface IncomingSink {
   readonly maximumPacketSize: number;
   readonly maximumWaitingData: number;
@@ -60,7 +94,8 @@ function discarding(peer: PeerCore): boolean {
 
 export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID: number, seq: number, data: Uint8Array, offset: number, length: number): number {
   if (discarding(peer)) return HANDLER_OK;
-  const channel = peer.channels[channelID]!;
+  const channel = peer.channels[channelID];
+  if (channel === undefined) return HANDLER_ERROR;
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
   if (seq === channel.incomingReliableSequenceNumber || channel.incomingReliable.has(seq)) return HANDLER_OK;
   if (peer.totalWaitingData >= sink.maximumWaitingData) {
@@ -107,21 +142,12 @@ export function dispatchIncomingReliable(sink: IncomingSink, peer: PeerCore, cha
   if (channel.incomingUnreliable.length > 0) dispatchIncomingUnreliable(sink, peer, channel);
 }
 
-export function handleSendFragment(
-  sink: IncomingSink,
-  peer: PeerCore,
-  channelID: number,
-  startSequenceNumber: number,
-  fragmentCount: number,
-  fragmentNumber: number,
-  totalLength: number,
-  fragmentOffset: number,
-  data: Uint8Array,
-  offset: number,
-  fragmentLength: number,
-): number {
+export function handleSendFragment(sink: IncomingSink, peer: PeerCore, fragment: FragmentRecord): number {
+  const { channelID, startSequenceNumber, fragmentCount, fragmentNumber, totalLength, fragmentOffset } = fragment;
+  const fragmentLength = fragment.payloadLength;
   if (fragmentLength <= 0) return HANDLER_ERROR;
-  const channel = peer.channels[channelID]!;
+  const channel = peer.channels[channelID];
+  if (channel === undefined) return HANDLER_ERROR;
   if (!inReceiveWindow(channel, startSequenceNumber)) return HANDLER_OK;
   if (
     fragmentCount > ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT ||
@@ -149,24 +175,26 @@ export function handleSendFragment(
     peer.totalWaitingData += totalLength;
     channel.incomingReliable.set(startSequenceNumber, start);
   }
-  if (addFragment(start, fragmentNumber, fragmentOffset, data, offset, fragmentLength)) {
+  if (addFragment(start, fragment)) {
     dispatchIncomingReliable(sink, peer, channel);
   }
   return HANDLER_OK;
 }
 
 /** Record one fragment; true when this completed the packet. */
-function addFragment(start: IncomingCommand, fragmentNumber: number, fragmentOffset: number, data: Uint8Array, offset: number, fragmentLength: number): boolean {
+function addFragment(start: IncomingCommand, fragment: FragmentRecord): boolean {
   const bits = start.fragments;
   if (bits === null) return false; // already complete (its bitmap is released then)
+  const { fragmentNumber, fragmentOffset, data, payload } = fragment;
   const word = fragmentNumber >>> 5;
   const bit = 1 << (fragmentNumber & 31);
-  if ((bits[word]! & bit) !== 0) return false;
-  bits[word] = bits[word]! | bit;
+  const bitsWord = bits[word] ?? 0;
+  if ((bitsWord & bit) !== 0) return false;
+  bits[word] = bitsWord | bit;
   start.fragmentsRemaining--;
-  let length = fragmentLength;
+  let length = fragment.payloadLength;
   if (fragmentOffset + length > start.packet.length) length = start.packet.length - fragmentOffset;
-  start.packet.set(data.subarray(offset, offset + length), fragmentOffset);
+  start.packet.set(data.subarray(payload, payload + length), fragmentOffset);
   if (start.fragmentsRemaining > 0) return false;
   start.fragments = null;
   return true;
@@ -209,7 +237,8 @@ export function handleSendUnreliable(
   length: number,
 ): number {
   if (discarding(peer)) return HANDLER_OK;
-  const channel = peer.channels[channelID]!;
+  const channel = peer.channels[channelID];
+  if (channel === undefined) return HANDLER_ERROR;
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
   if (seq === channel.incomingReliableSequenceNumber) {
     if (unreliableSeq <= channel.incomingUnreliableSequenceNumber) return HANDLER_OK;
@@ -239,21 +268,12 @@ export function handleSendUnreliable(
   return HANDLER_OK;
 }
 
-export function handleSendUnreliableFragment(
-  sink: IncomingSink,
-  peer: PeerCore,
-  channelID: number,
-  seq: number,
-  startSequenceNumber: number,
-  fragmentCount: number,
-  fragmentNumber: number,
-  totalLength: number,
-  fragmentOffset: number,
-  data: Uint8Array,
-  offset: number,
-  fragmentLength: number,
-): number {
-  const channel = peer.channels[channelID]!;
+export function handleSendUnreliableFragment(sink: IncomingSink, peer: PeerCore, fragment: FragmentRecord): number {
+  const { channelID, startSequenceNumber, fragmentCount, fragmentNumber, totalLength, fragmentOffset } = fragment;
+  const seq = fragment.reliableSequenceNumber;
+  const fragmentLength = fragment.payloadLength;
+  const channel = peer.channels[channelID];
+  if (channel === undefined) return HANDLER_ERROR;
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
   if (seq === channel.incomingReliableSequenceNumber && startSequenceNumber <= channel.incomingUnreliableSequenceNumber) return HANDLER_OK;
   if (
@@ -290,7 +310,7 @@ export function handleSendUnreliableFragment(
     peer.totalWaitingData += totalLength;
     insertUnreliable(peer, channel, start);
   }
-  if (addFragment(start, fragmentNumber, fragmentOffset, data, offset, fragmentLength)) {
+  if (addFragment(start, fragment)) {
     dispatchIncomingUnreliable(sink, peer, channel);
   }
   return HANDLER_OK;

@@ -4,67 +4,82 @@
  * and the capture tests re-encode decoded commands through `encodeCommand`.
  */
 import { OutgoingCommand } from "./commands.ts";
-import { COMMAND_SIZES, type EnetCommand, ProtocolCommand, writeU16BE as put16, writeU32BE as put32 } from "./wire.ts";
+import {
+  ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER,
+  ACK_RECEIVED_SENT_TIME,
+  BANDWIDTH_INCOMING_BANDWIDTH,
+  BANDWIDTH_OUTGOING_BANDWIDTH,
+  CMD_CHANNEL_ID,
+  CMD_COMMAND,
+  CMD_RELIABLE_SEQUENCE_NUMBER,
+  COMMAND_SIZES,
+  DISCONNECT_DATA,
+  type EnetCommand,
+  FRAGMENT_DATA_LENGTH,
+  FRAGMENT_FRAGMENT_COUNT,
+  FRAGMENT_FRAGMENT_NUMBER,
+  FRAGMENT_FRAGMENT_OFFSET,
+  FRAGMENT_START_SEQUENCE_NUMBER,
+  FRAGMENT_TOTAL_LENGTH,
+  ProtocolCommand,
+  SEND_RELIABLE_DATA_LENGTH,
+  SEND_UNRELIABLE_DATA_LENGTH,
+  SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER,
+  SEND_UNSEQUENCED_DATA_LENGTH,
+  SEND_UNSEQUENCED_UNSEQUENCED_GROUP,
+  THROTTLE_PACKET_THROTTLE_ACCELERATION,
+  THROTTLE_PACKET_THROTTLE_DECELERATION,
+  THROTTLE_PACKET_THROTTLE_INTERVAL,
+  writeConnectParameters,
+  writeU16BE as put16,
+  writeU32BE as put32,
+} from "./wire.ts";
 
-const ACKNOWLEDGE_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE]!;
+const ACKNOWLEDGE_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE] ?? 8;
 
 /** Write `cmd` (fixed part, then its payload slice) at `pos`; returns the bytes written. */
 export function writeOutgoingCommand(cmd: OutgoingCommand, out: Uint8Array, pos: number): number {
   const number = (cmd.commandByte & 0x0f) as ProtocolCommand;
-  const size = COMMAND_SIZES[number]!;
-  out[pos] = cmd.commandByte;
-  out[pos + 1] = cmd.channelID;
-  put16(out, pos + 2, cmd.reliableSequenceNumber);
+  const size = COMMAND_SIZES[number] ?? 0;
+  out[pos + CMD_COMMAND] = cmd.commandByte;
+  out[pos + CMD_CHANNEL_ID] = cmd.channelID;
+  put16(out, pos + CMD_RELIABLE_SEQUENCE_NUMBER, cmd.reliableSequenceNumber);
   switch (number) {
     case ProtocolCommand.CONNECT:
-    case ProtocolCommand.VERIFY_CONNECT: {
-      const c = cmd.connect!;
-      put16(out, pos + 4, c.outgoingPeerID);
-      out[pos + 6] = c.incomingSessionID & 0xff;
-      out[pos + 7] = c.outgoingSessionID & 0xff;
-      put32(out, pos + 8, c.mtu);
-      put32(out, pos + 12, c.windowSize);
-      put32(out, pos + 16, c.channelCount);
-      put32(out, pos + 20, c.incomingBandwidth);
-      put32(out, pos + 24, c.outgoingBandwidth);
-      put32(out, pos + 28, c.packetThrottleInterval);
-      put32(out, pos + 32, c.packetThrottleAcceleration);
-      put32(out, pos + 36, c.packetThrottleDeceleration);
-      put32(out, pos + 40, c.connectID);
-      if (number === ProtocolCommand.CONNECT) put32(out, pos + 44, c.data ?? 0);
+    case ProtocolCommand.VERIFY_CONNECT:
+      if (cmd.connect !== null) writeConnectParameters(out, pos, cmd.connect, number === ProtocolCommand.CONNECT);
       break;
-    }
     case ProtocolCommand.DISCONNECT:
-      put32(out, pos + 4, cmd.field1);
+      put32(out, pos + DISCONNECT_DATA, cmd.field1);
       break;
     case ProtocolCommand.SEND_RELIABLE:
-      put16(out, pos + 4, cmd.fragmentLength);
+      put16(out, pos + SEND_RELIABLE_DATA_LENGTH, cmd.fragmentLength);
       break;
     case ProtocolCommand.SEND_UNRELIABLE:
-      put16(out, pos + 4, cmd.unreliableSequenceNumber);
-      put16(out, pos + 6, cmd.fragmentLength);
+      put16(out, pos + SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER, cmd.unreliableSequenceNumber);
+      put16(out, pos + SEND_UNRELIABLE_DATA_LENGTH, cmd.fragmentLength);
       break;
     case ProtocolCommand.SEND_UNSEQUENCED:
-      put16(out, pos + 4, cmd.field1);
-      put16(out, pos + 6, cmd.fragmentLength);
+      put16(out, pos + SEND_UNSEQUENCED_UNSEQUENCED_GROUP, cmd.field1);
+      put16(out, pos + SEND_UNSEQUENCED_DATA_LENGTH, cmd.fragmentLength);
       break;
     case ProtocolCommand.SEND_FRAGMENT:
     case ProtocolCommand.SEND_UNRELIABLE_FRAGMENT:
-      put16(out, pos + 4, cmd.startSequenceNumber);
-      put16(out, pos + 6, cmd.fragmentLength);
-      put32(out, pos + 8, cmd.fragmentCount);
-      put32(out, pos + 12, cmd.fragmentNumber);
-      put32(out, pos + 16, cmd.totalLength);
-      put32(out, pos + 20, cmd.fragmentOffset);
+      put16(out, pos + FRAGMENT_START_SEQUENCE_NUMBER, cmd.startSequenceNumber);
+      put16(out, pos + FRAGMENT_DATA_LENGTH, cmd.fragmentLength);
+      put32(out, pos + FRAGMENT_FRAGMENT_COUNT, cmd.fragmentCount);
+      put32(out, pos + FRAGMENT_FRAGMENT_NUMBER, cmd.fragmentNumber);
+      put32(out, pos + FRAGMENT_TOTAL_LENGTH, cmd.totalLength);
+      put32(out, pos + FRAGMENT_FRAGMENT_OFFSET, cmd.fragmentOffset);
       break;
     case ProtocolCommand.BANDWIDTH_LIMIT:
-      put32(out, pos + 4, cmd.field1);
-      put32(out, pos + 8, cmd.field2);
+      put32(out, pos + BANDWIDTH_INCOMING_BANDWIDTH, cmd.field1);
+      put32(out, pos + BANDWIDTH_OUTGOING_BANDWIDTH, cmd.field2);
       break;
     case ProtocolCommand.THROTTLE_CONFIGURE:
-      put32(out, pos + 4, cmd.field1);
-      put32(out, pos + 8, cmd.field2);
-      put32(out, pos + 12, cmd.field3);
+      put32(out, pos + THROTTLE_PACKET_THROTTLE_INTERVAL, cmd.field1);
+      put32(out, pos + THROTTLE_PACKET_THROTTLE_ACCELERATION, cmd.field2);
+      put32(out, pos + THROTTLE_PACKET_THROTTLE_DECELERATION, cmd.field3);
       break;
     default:
       break;
@@ -81,12 +96,11 @@ export function writeOutgoingCommand(cmd: OutgoingCommand, out: Uint8Array, pos:
  * `sentTime`; C ENet repeats the sequence number in the command header.
  */
 export function writeAcknowledgeCommand(out: Uint8Array, pos: number, channelID: number, reliableSequenceNumber: number, sentTime: number): number {
-  out[pos] = ProtocolCommand.ACKNOWLEDGE;
-  out[pos + 1] = channelID;
-  out[pos + 2] = out[pos + 4] = (reliableSequenceNumber >>> 8) & 0xff;
-  out[pos + 3] = out[pos + 5] = reliableSequenceNumber & 0xff;
-  out[pos + 6] = (sentTime >>> 8) & 0xff;
-  out[pos + 7] = sentTime & 0xff;
+  out[pos + CMD_COMMAND] = ProtocolCommand.ACKNOWLEDGE;
+  out[pos + CMD_CHANNEL_ID] = channelID;
+  put16(out, pos + CMD_RELIABLE_SEQUENCE_NUMBER, reliableSequenceNumber);
+  put16(out, pos + ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER, reliableSequenceNumber);
+  put16(out, pos + ACK_RECEIVED_SENT_TIME, sentTime);
   return ACKNOWLEDGE_SIZE;
 }
 

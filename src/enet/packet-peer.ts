@@ -8,9 +8,9 @@ import { PacketPeerVariants } from "../core/packet-peer.ts";
 import type { Variant, VariantOptions } from "../variant/index.ts";
 import { ENET_PEER_PACKET_LOSS_SCALE, ENET_PEER_PACKET_THROTTLE_SCALE } from "./constants.ts";
 import { PacketFlags, PeerState, PeerStatistic } from "./enums.ts";
-import type { HostCore } from "./host-core.ts";
-import type { PeerCore } from "./peer-core.ts";
-import { checkBytes, checkInt, U32_MAX } from "./validate.ts";
+import { SendResult, type HostCore } from "./host-core.ts";
+import type { PeerView } from "./peer-core.ts";
+import { checkBytes, checkInt, U32_MAX } from "../util/args.ts";
 
 /** What the connection exposes to its peer handles. */
 export interface PeerOwner {
@@ -38,7 +38,7 @@ export class ENetPacketPeer {
   /** @internal */
   readonly owner: PeerOwner;
   /** @internal */
-  readonly slot: PeerCore;
+  readonly slot: PeerView;
   /** @internal */
   readonly generation: number;
   private readonly remoteAddress: string;
@@ -55,7 +55,7 @@ export class ENetPacketPeer {
   droppedQueuedPackets = 0;
 
   /** @internal Created by ENetConnection. */
-  constructor(owner: PeerOwner, slot: PeerCore, generation: number) {
+  constructor(owner: PeerOwner, slot: PeerView, generation: number) {
     this.owner = owner;
     this.slot = slot;
     this.generation = generation;
@@ -67,7 +67,7 @@ export class ENetPacketPeer {
     return this.slot.generation === this.generation;
   }
 
-  private requireActive(what: string): PeerCore {
+  private requireActive(what: string): PeerView {
     if (!this.live || this.slot.state === PeerState.STATE_DISCONNECTED) {
       throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the peer is not active (disconnected or reset)`);
     }
@@ -116,8 +116,8 @@ export class ENetPacketPeer {
     const slot = this.requireActive("send");
     if (channel >= slot.channelCount) throw new RangeError(`channel must be in 0..${slot.channelCount - 1} (the peer's channel count), got ${channel}`);
     const core = this.owner.core;
-    const err = core.send(slot, channel, core.copyPacket(packet), flags);
-    if (err !== null) throw new NetError(GodotError.FAILED, `send: ${err}`);
+    const result = core.send(slot, channel, core.copyPacket(packet), flags);
+    if (result !== SendResult.OK) throw new NetError(sendResultError(result), `send: ${sendResultMessage(result)}`);
     this.owner.wake();
   }
 
@@ -293,5 +293,35 @@ export class ENetPacketPeer {
 
   isActive(): boolean {
     return this.live && this.slot.state !== PeerState.STATE_DISCONNECTED;
+  }
+}
+
+/** The Godot error ENetPacketPeer.send reports for each core send failure. */
+export function sendResultError(result: SendResult): GodotError {
+  switch (result) {
+    case SendResult.OK:
+      return GodotError.OK;
+    case SendResult.NOT_CONNECTED:
+      return GodotError.FAILED; // Godot: enet_peer_send < 0 on a peer that is not connected
+    case SendResult.CHANNEL_NOT_OPEN:
+      return GodotError.ERR_INVALID_PARAMETER; // Godot: p_channel >= channelCount
+    case SendResult.PACKET_TOO_LARGE:
+    case SendResult.TOO_MANY_FRAGMENTS:
+      return GodotError.ERR_OUT_OF_MEMORY;
+  }
+}
+
+function sendResultMessage(result: SendResult): string {
+  switch (result) {
+    case SendResult.OK:
+      return "queued";
+    case SendResult.NOT_CONNECTED:
+      return "peer is not connected";
+    case SendResult.CHANNEL_NOT_OPEN:
+      return "channel is not open on this peer";
+    case SendResult.PACKET_TOO_LARGE:
+      return "packet exceeds the host's maximum packet size";
+    case SendResult.TOO_MANY_FRAGMENTS:
+      return `packet needs more fragments than ENet allows`;
   }
 }

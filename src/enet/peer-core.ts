@@ -25,7 +25,37 @@ import { COMMAND_SIZES, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, ENET_PROTOCOL_CO
 /** Numbers per pending acknowledgement in `PeerCore.acknowledgements`: channelID, reliable sequence number, command number, sent time. */
 export const ACK_STRIDE = 4;
 
-export class PeerCore {
+/**
+ * What the Godot-shaped layer may see of a peer slot: read-only state and statistics, plus
+ * the binding's own `userData`. Everything that changes a peer goes through HostCore's
+ * methods, which take this view and find the slot by `incomingPeerID`.
+ */
+export interface PeerView {
+  readonly incomingPeerID: number;
+  readonly generation: number;
+  /** Opaque slot for the binding layer (ENetPacketPeer). */
+  userData: unknown;
+  readonly state: PeerState;
+  readonly address: string;
+  readonly port: number;
+  readonly channelCount: number;
+  readonly packetLoss: number;
+  readonly packetLossVariance: number;
+  readonly packetLossEpoch: number;
+  readonly roundTripTime: number;
+  readonly roundTripTimeVariance: number;
+  readonly lastRoundTripTime: number;
+  readonly lastRoundTripTimeVariance: number;
+  readonly packetThrottle: number;
+  readonly packetThrottleLimit: number;
+  readonly packetThrottleCounter: number;
+  readonly packetThrottleEpoch: number;
+  readonly packetThrottleAcceleration: number;
+  readonly packetThrottleDeceleration: number;
+  readonly packetThrottleInterval: number;
+}
+
+export class PeerCore implements PeerView {
   /** Index in the host's peer table; the peer ID the remote side puts in its headers. */
   readonly incomingPeerID: number;
   /** Bumped whenever the slot is reset, so stale events for an earlier connection are recognised. */

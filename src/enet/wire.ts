@@ -67,6 +67,92 @@ export const COMMAND_SIZES: readonly number[] = [
   24, // SEND_UNRELIABLE_FRAGMENT
 ];
 
+// ---------------------------------------------------------------- field layout
+//
+// Byte offsets of every command field from the start of its command (protocol.h's packed
+// ENetProtocol* structs). The decoder, the command writer (outgoing.ts), the handshake and
+// the receive loop all read and write fields through these names; nothing else types an
+// offset. Plain module constants (not an object) so the hot receive path reads them as
+// immediates.
+
+/** ENetProtocolCommandHeader: command byte, channel, reliable sequence number. */
+export const CMD_COMMAND = 0;
+export const CMD_CHANNEL_ID = 1;
+export const CMD_RELIABLE_SEQUENCE_NUMBER = 2;
+
+/** ENetProtocolAcknowledge. */
+export const ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER = 4;
+export const ACK_RECEIVED_SENT_TIME = 6;
+
+/** ENetProtocolConnect / ENetProtocolVerifyConnect (VERIFY_CONNECT stops before `data`). */
+export const CONNECT_OUTGOING_PEER_ID = 4;
+export const CONNECT_INCOMING_SESSION_ID = 6;
+export const CONNECT_OUTGOING_SESSION_ID = 7;
+export const CONNECT_MTU = 8;
+export const CONNECT_WINDOW_SIZE = 12;
+export const CONNECT_CHANNEL_COUNT = 16;
+export const CONNECT_INCOMING_BANDWIDTH = 20;
+export const CONNECT_OUTGOING_BANDWIDTH = 24;
+export const CONNECT_PACKET_THROTTLE_INTERVAL = 28;
+export const CONNECT_PACKET_THROTTLE_ACCELERATION = 32;
+export const CONNECT_PACKET_THROTTLE_DECELERATION = 36;
+export const CONNECT_CONNECT_ID = 40;
+export const CONNECT_DATA = 44;
+
+/** ENetProtocolDisconnect. */
+export const DISCONNECT_DATA = 4;
+
+/** ENetProtocolSendReliable. */
+export const SEND_RELIABLE_DATA_LENGTH = 4;
+/** ENetProtocolSendUnreliable. */
+export const SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER = 4;
+export const SEND_UNRELIABLE_DATA_LENGTH = 6;
+/** ENetProtocolSendUnsequenced. */
+export const SEND_UNSEQUENCED_UNSEQUENCED_GROUP = 4;
+export const SEND_UNSEQUENCED_DATA_LENGTH = 6;
+/** ENetProtocolSendFragment (SEND_FRAGMENT and SEND_UNRELIABLE_FRAGMENT). */
+export const FRAGMENT_START_SEQUENCE_NUMBER = 4;
+export const FRAGMENT_DATA_LENGTH = 6;
+export const FRAGMENT_FRAGMENT_COUNT = 8;
+export const FRAGMENT_FRAGMENT_NUMBER = 12;
+export const FRAGMENT_TOTAL_LENGTH = 16;
+export const FRAGMENT_FRAGMENT_OFFSET = 20;
+
+/** ENetProtocolBandwidthLimit. */
+export const BANDWIDTH_INCOMING_BANDWIDTH = 4;
+export const BANDWIDTH_OUTGOING_BANDWIDTH = 8;
+
+/** ENetProtocolThrottleConfigure. */
+export const THROTTLE_PACKET_THROTTLE_INTERVAL = 4;
+export const THROTTLE_PACKET_THROTTLE_ACCELERATION = 8;
+export const THROTTLE_PACKET_THROTTLE_DECELERATION = 12;
+
+/**
+ * Where each command's 16-bit `dataLength` sits, indexed by command number; 0 = the command
+ * carries no payload. The payload follows the fixed part directly.
+ */
+export const PAYLOAD_LENGTH_OFFSETS: readonly number[] = [
+  0, // NONE
+  0, // ACKNOWLEDGE
+  0, // CONNECT
+  0, // VERIFY_CONNECT
+  0, // DISCONNECT
+  0, // PING
+  SEND_RELIABLE_DATA_LENGTH,
+  SEND_UNRELIABLE_DATA_LENGTH,
+  FRAGMENT_DATA_LENGTH,
+  SEND_UNSEQUENCED_DATA_LENGTH,
+  0, // BANDWIDTH_LIMIT
+  0, // THROTTLE_CONFIGURE
+  FRAGMENT_DATA_LENGTH,
+];
+
+/** The payload length of the command at `at` (its `dataLength` field), 0 for commands without payload. */
+export function commandPayloadLength(data: Uint8Array, at: number, commandNumber: number): number {
+  const field = PAYLOAD_LENGTH_OFFSETS[commandNumber] ?? 0;
+  return field === 0 ? 0 : u16(data, at + field);
+}
+
 /** Size of a command given its command byte (flags are masked off). 0 for unknown commands. */
 export function commandSize(commandByte: number): number {
   return COMMAND_SIZES[commandByte & ENET_PROTOCOL_COMMAND_MASK] ?? 0;
@@ -91,7 +177,7 @@ export interface DatagramHeader {
 /** Decode a datagram header. Returns null when the datagram is too short. */
 export function decodeHeader(data: Uint8Array, withChecksum: boolean): DatagramHeader | null {
   if (data.length < HEADER_SIZE_NO_SENT_TIME) return null;
-  const raw = (data[0]! << 8) | data[1]!;
+  const raw = u16(data, 0);
   const hasSentTime = (raw & ENET_PROTOCOL_HEADER_FLAG_SENT_TIME) !== 0;
   let headerSize = hasSentTime ? HEADER_SIZE_WITH_SENT_TIME : HEADER_SIZE_NO_SENT_TIME;
   if (withChecksum) headerSize += CHECKSUM_SIZE;
@@ -101,10 +187,8 @@ export function decodeHeader(data: Uint8Array, withChecksum: boolean): DatagramH
     peerID: raw & ENET_PROTOCOL_MAXIMUM_PEER_ID,
     sessionID: (raw & ENET_PROTOCOL_HEADER_SESSION_MASK) >> ENET_PROTOCOL_HEADER_SESSION_SHIFT,
     compressed: (raw & ENET_PROTOCOL_HEADER_FLAG_COMPRESSED) !== 0,
-    sentTime: hasSentTime ? (data[2]! << 8) | data[3]! : -1,
-    checksum: withChecksum
-      ? ((data[base]! << 24) | (data[base + 1]! << 16) | (data[base + 2]! << 8) | data[base + 3]!) >>> 0
-      : 0,
+    sentTime: hasSentTime ? u16(data, HEADER_SIZE_NO_SENT_TIME) : -1,
+    checksum: withChecksum ? u32(data, base) : 0,
     headerSize,
   };
 }
@@ -246,6 +330,8 @@ export type EnetCommand =
   | BandwidthLimitCommand
   | ThrottleConfigureCommand;
 
+// The byte readers below are only called after the caller checked the bounds (the decoder and
+// the receive loop compare against the length first), hence the non-null reads.
 function u16(d: Uint8Array, o: number): number {
   return (d[o]! << 8) | d[o + 1]!;
 }
@@ -264,23 +350,40 @@ function put32(d: Uint8Array, o: number, v: number): void {
 }
 export { u16 as readU16BE, u32 as readU32BE, put16 as writeU16BE, put32 as writeU32BE };
 
-function readConnectParameters(d: Uint8Array, o: number): ConnectParameters {
+/** The parameters CONNECT and VERIFY_CONNECT share, read from the command at `o`. */
+export function readConnectParameters(d: Uint8Array, o: number): ConnectParameters {
   return {
-    outgoingPeerID: u16(d, o + 4),
-    incomingSessionID: d[o + 6]!,
-    outgoingSessionID: d[o + 7]!,
-    mtu: u32(d, o + 8),
-    windowSize: u32(d, o + 12),
-    channelCount: u32(d, o + 16),
-    incomingBandwidth: u32(d, o + 20),
-    outgoingBandwidth: u32(d, o + 24),
-    packetThrottleInterval: u32(d, o + 28),
-    packetThrottleAcceleration: u32(d, o + 32),
-    packetThrottleDeceleration: u32(d, o + 36),
-    connectID: u32(d, o + 40),
+    outgoingPeerID: u16(d, o + CONNECT_OUTGOING_PEER_ID),
+    incomingSessionID: d[o + CONNECT_INCOMING_SESSION_ID] ?? 0,
+    outgoingSessionID: d[o + CONNECT_OUTGOING_SESSION_ID] ?? 0,
+    mtu: u32(d, o + CONNECT_MTU),
+    windowSize: u32(d, o + CONNECT_WINDOW_SIZE),
+    channelCount: u32(d, o + CONNECT_CHANNEL_COUNT),
+    incomingBandwidth: u32(d, o + CONNECT_INCOMING_BANDWIDTH),
+    outgoingBandwidth: u32(d, o + CONNECT_OUTGOING_BANDWIDTH),
+    packetThrottleInterval: u32(d, o + CONNECT_PACKET_THROTTLE_INTERVAL),
+    packetThrottleAcceleration: u32(d, o + CONNECT_PACKET_THROTTLE_ACCELERATION),
+    packetThrottleDeceleration: u32(d, o + CONNECT_PACKET_THROTTLE_DECELERATION),
+    connectID: u32(d, o + CONNECT_CONNECT_ID),
   };
 }
 
+/** Write the CONNECT / VERIFY_CONNECT parameters (and CONNECT's `data`) into the command at `o`. */
+export function writeConnectParameters(d: Uint8Array, o: number, c: OutgoingConnectParameters, withData: boolean): void {
+  put16(d, o + CONNECT_OUTGOING_PEER_ID, c.outgoingPeerID);
+  d[o + CONNECT_INCOMING_SESSION_ID] = c.incomingSessionID & 0xff;
+  d[o + CONNECT_OUTGOING_SESSION_ID] = c.outgoingSessionID & 0xff;
+  put32(d, o + CONNECT_MTU, c.mtu);
+  put32(d, o + CONNECT_WINDOW_SIZE, c.windowSize);
+  put32(d, o + CONNECT_CHANNEL_COUNT, c.channelCount);
+  put32(d, o + CONNECT_INCOMING_BANDWIDTH, c.incomingBandwidth);
+  put32(d, o + CONNECT_OUTGOING_BANDWIDTH, c.outgoingBandwidth);
+  put32(d, o + CONNECT_PACKET_THROTTLE_INTERVAL, c.packetThrottleInterval);
+  put32(d, o + CONNECT_PACKET_THROTTLE_ACCELERATION, c.packetThrottleAcceleration);
+  put32(d, o + CONNECT_PACKET_THROTTLE_DECELERATION, c.packetThrottleDeceleration);
+  put32(d, o + CONNECT_CONNECT_ID, c.connectID);
+  if (withData) put32(d, o + CONNECT_DATA, c.data ?? 0);
+}
 
 /**
  * Decode the fixed part of one command at `offset`. Returns null when the command
@@ -289,50 +392,50 @@ function readConnectParameters(d: Uint8Array, o: number): ConnectParameters {
  */
 export function decodeCommand(data: Uint8Array, offset: number): EnetCommand | null {
   if (offset + COMMAND_HEADER_SIZE > data.length) return null;
-  const byte = data[offset]!;
+  const byte = data[offset + CMD_COMMAND] ?? 0;
   const number = byte & ENET_PROTOCOL_COMMAND_MASK;
   const size = COMMAND_SIZES[number] ?? 0;
   if (number >= ENET_PROTOCOL_COMMAND_COUNT || size === 0 || offset + size > data.length) return null;
-  const base = { flags: byte & 0xf0, channelID: data[offset + 1]!, reliableSequenceNumber: u16(data, offset + 2) };
+  const base = { flags: byte & 0xf0, channelID: data[offset + CMD_CHANNEL_ID] ?? 0, reliableSequenceNumber: u16(data, offset + CMD_RELIABLE_SEQUENCE_NUMBER) };
   const o = offset;
   switch (number as ProtocolCommand) {
     case ProtocolCommand.ACKNOWLEDGE:
-      return { command: ProtocolCommand.ACKNOWLEDGE, ...base, receivedReliableSequenceNumber: u16(data, o + 4), receivedSentTime: u16(data, o + 6) };
+      return { command: ProtocolCommand.ACKNOWLEDGE, ...base, receivedReliableSequenceNumber: u16(data, o + ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER), receivedSentTime: u16(data, o + ACK_RECEIVED_SENT_TIME) };
     case ProtocolCommand.CONNECT:
-      return { command: ProtocolCommand.CONNECT, ...base, ...readConnectParameters(data, o), data: u32(data, o + 44) };
+      return { command: ProtocolCommand.CONNECT, ...base, ...readConnectParameters(data, o), data: u32(data, o + CONNECT_DATA) };
     case ProtocolCommand.VERIFY_CONNECT:
       return { command: ProtocolCommand.VERIFY_CONNECT, ...base, ...readConnectParameters(data, o) };
     case ProtocolCommand.DISCONNECT:
-      return { command: ProtocolCommand.DISCONNECT, ...base, data: u32(data, o + 4) };
+      return { command: ProtocolCommand.DISCONNECT, ...base, data: u32(data, o + DISCONNECT_DATA) };
     case ProtocolCommand.PING:
       return { command: ProtocolCommand.PING, ...base };
     case ProtocolCommand.SEND_RELIABLE:
-      return { command: ProtocolCommand.SEND_RELIABLE, ...base, dataLength: u16(data, o + 4) };
+      return { command: ProtocolCommand.SEND_RELIABLE, ...base, dataLength: u16(data, o + SEND_RELIABLE_DATA_LENGTH) };
     case ProtocolCommand.SEND_UNRELIABLE:
-      return { command: ProtocolCommand.SEND_UNRELIABLE, ...base, unreliableSequenceNumber: u16(data, o + 4), dataLength: u16(data, o + 6) };
+      return { command: ProtocolCommand.SEND_UNRELIABLE, ...base, unreliableSequenceNumber: u16(data, o + SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER), dataLength: u16(data, o + SEND_UNRELIABLE_DATA_LENGTH) };
     case ProtocolCommand.SEND_UNSEQUENCED:
-      return { command: ProtocolCommand.SEND_UNSEQUENCED, ...base, unsequencedGroup: u16(data, o + 4), dataLength: u16(data, o + 6) };
+      return { command: ProtocolCommand.SEND_UNSEQUENCED, ...base, unsequencedGroup: u16(data, o + SEND_UNSEQUENCED_UNSEQUENCED_GROUP), dataLength: u16(data, o + SEND_UNSEQUENCED_DATA_LENGTH) };
     case ProtocolCommand.SEND_FRAGMENT:
     case ProtocolCommand.SEND_UNRELIABLE_FRAGMENT:
       return {
         command: number as ProtocolCommand.SEND_FRAGMENT | ProtocolCommand.SEND_UNRELIABLE_FRAGMENT,
         ...base,
-        startSequenceNumber: u16(data, o + 4),
-        dataLength: u16(data, o + 6),
-        fragmentCount: u32(data, o + 8),
-        fragmentNumber: u32(data, o + 12),
-        totalLength: u32(data, o + 16),
-        fragmentOffset: u32(data, o + 20),
+        startSequenceNumber: u16(data, o + FRAGMENT_START_SEQUENCE_NUMBER),
+        dataLength: u16(data, o + FRAGMENT_DATA_LENGTH),
+        fragmentCount: u32(data, o + FRAGMENT_FRAGMENT_COUNT),
+        fragmentNumber: u32(data, o + FRAGMENT_FRAGMENT_NUMBER),
+        totalLength: u32(data, o + FRAGMENT_TOTAL_LENGTH),
+        fragmentOffset: u32(data, o + FRAGMENT_FRAGMENT_OFFSET),
       };
     case ProtocolCommand.BANDWIDTH_LIMIT:
-      return { command: ProtocolCommand.BANDWIDTH_LIMIT, ...base, incomingBandwidth: u32(data, o + 4), outgoingBandwidth: u32(data, o + 8) };
+      return { command: ProtocolCommand.BANDWIDTH_LIMIT, ...base, incomingBandwidth: u32(data, o + BANDWIDTH_INCOMING_BANDWIDTH), outgoingBandwidth: u32(data, o + BANDWIDTH_OUTGOING_BANDWIDTH) };
     case ProtocolCommand.THROTTLE_CONFIGURE:
       return {
         command: ProtocolCommand.THROTTLE_CONFIGURE,
         ...base,
-        packetThrottleInterval: u32(data, o + 4),
-        packetThrottleAcceleration: u32(data, o + 8),
-        packetThrottleDeceleration: u32(data, o + 12),
+        packetThrottleInterval: u32(data, o + THROTTLE_PACKET_THROTTLE_INTERVAL),
+        packetThrottleAcceleration: u32(data, o + THROTTLE_PACKET_THROTTLE_ACCELERATION),
+        packetThrottleDeceleration: u32(data, o + THROTTLE_PACKET_THROTTLE_DECELERATION),
       };
     default:
       return null;

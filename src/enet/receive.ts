@@ -1,0 +1,347 @@
+/**
+ * The receive half of the host (protocol.c's enet_protocol_handle_incoming_commands and the
+ * control-command handlers): validate the datagram header, find the peer, decompress, check
+ * the CRC, then walk the commands, dispatch each by number and queue acknowledgements.
+ * Every field is read through wire.ts's layout names. Hostile input never throws: a bad
+ * datagram is dropped whole, a bad command ends the datagram, and both are counted.
+ */
+import { CRC32_INITIAL, crc32Final, crc32Update } from "../util/crc32.ts";
+import { ENET_PEER_FREE_RELIABLE_WINDOWS, ENET_PEER_RELIABLE_WINDOW_SIZE, ENET_PEER_RELIABLE_WINDOWS } from "./constants.ts";
+import { PeerState } from "./enums.ts";
+import { acceptConnect, handleVerifyConnect } from "./handshake.ts";
+import type { HostCore } from "./host-core.ts";
+import {
+  HANDLER_ERROR,
+  HANDLER_OK,
+  handleSendFragment,
+  handleSendReliable,
+  handleSendUnreliable,
+  handleSendUnreliableFragment,
+  handleSendUnsequenced,
+} from "./incoming.ts";
+import { ACK_STRIDE, type PeerCore } from "./peer-core.ts";
+import { updateRoundTripTime, windowSizeFromBandwidth } from "./throttle.ts";
+import {
+  ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER,
+  ACK_RECEIVED_SENT_TIME,
+  BANDWIDTH_INCOMING_BANDWIDTH,
+  BANDWIDTH_OUTGOING_BANDWIDTH,
+  CHECKSUM_SIZE,
+  CMD_CHANNEL_ID,
+  CMD_COMMAND,
+  CMD_RELIABLE_SEQUENCE_NUMBER,
+  COMMAND_HEADER_SIZE,
+  COMMAND_SIZES,
+  commandPayloadLength,
+  DISCONNECT_DATA,
+  ENET_PROTOCOL_COMMAND_COUNT,
+  ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE,
+  ENET_PROTOCOL_COMMAND_MASK,
+  ENET_PROTOCOL_HEADER_FLAG_COMPRESSED,
+  ENET_PROTOCOL_HEADER_FLAG_SENT_TIME,
+  ENET_PROTOCOL_HEADER_SESSION_MASK,
+  ENET_PROTOCOL_HEADER_SESSION_SHIFT,
+  ENET_PROTOCOL_MAXIMUM_MTU,
+  ENET_PROTOCOL_MAXIMUM_PEER_ID,
+  FRAGMENT_FRAGMENT_COUNT,
+  FRAGMENT_FRAGMENT_NUMBER,
+  FRAGMENT_FRAGMENT_OFFSET,
+  FRAGMENT_START_SEQUENCE_NUMBER,
+  FRAGMENT_TOTAL_LENGTH,
+  HEADER_SIZE_NO_SENT_TIME,
+  HEADER_SIZE_WITH_SENT_TIME,
+  PAYLOAD_LENGTH_OFFSETS,
+  ProtocolCommand,
+  readU16BE as u16,
+  readU32BE as u32,
+  SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER,
+  SEND_UNSEQUENCED_UNSEQUENCED_GROUP,
+  THROTTLE_PACKET_THROTTLE_ACCELERATION,
+  THROTTLE_PACKET_THROTTLE_DECELERATION,
+  THROTTLE_PACKET_THROTTLE_INTERVAL,
+  writeU32BE as put32,
+} from "./wire.ts";
+
+/** Acknowledgements one peer may have waiting to be sent; beyond it they are dropped (counted). */
+const MAX_PENDING_ACKNOWLEDGEMENTS = 65536;
+const ACKNOWLEDGE_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE] ?? 8;
+const EMPTY = new Uint8Array(0);
+
+/** Handle one received datagram from `address:port` (the host has advanced its clock). */
+export function receiveDatagram(host: HostCore, received: Uint8Array, address: string, port: number): void {
+  if (received.length < HEADER_SIZE_NO_SENT_TIME) {
+    host.drops.datagrams++;
+    return;
+  }
+  const rawPeerID = u16(received, 0);
+  const sessionID = (rawPeerID & ENET_PROTOCOL_HEADER_SESSION_MASK) >> ENET_PROTOCOL_HEADER_SESSION_SHIFT;
+  const hasSentTime = (rawPeerID & ENET_PROTOCOL_HEADER_FLAG_SENT_TIME) !== 0;
+  const peerID = rawPeerID & ENET_PROTOCOL_MAXIMUM_PEER_ID;
+  let headerSize = hasSentTime ? HEADER_SIZE_WITH_SENT_TIME : HEADER_SIZE_NO_SENT_TIME;
+  if (host.checksum) headerSize += CHECKSUM_SIZE;
+  if (received.length < headerSize) {
+    host.drops.datagrams++;
+    return;
+  }
+  let peer: PeerCore | null = null;
+  if (peerID !== ENET_PROTOCOL_MAXIMUM_PEER_ID) {
+    if (peerID >= host.peers.length) {
+      host.drops.datagrams++;
+      return;
+    }
+    peer = host.peers[peerID] ?? null;
+    if (
+      peer === null ||
+      peer.state === PeerState.STATE_DISCONNECTED ||
+      peer.state === PeerState.STATE_ZOMBIE ||
+      address !== peer.address ||
+      port !== peer.port ||
+      (peer.outgoingPeerID < ENET_PROTOCOL_MAXIMUM_PEER_ID && sessionID !== peer.incomingSessionID)
+    ) {
+      host.drops.datagrams++;
+      return;
+    }
+  }
+
+  let data = received;
+  let length = received.length;
+  if (rawPeerID & ENET_PROTOCOL_HEADER_FLAG_COMPRESSED) {
+    const decompressed = host.compressor?.decompress(received.subarray(headerSize), ENET_PROTOCOL_MAXIMUM_MTU - headerSize) ?? null;
+    if (decompressed === null || decompressed.length === 0 || decompressed.length > ENET_PROTOCOL_MAXIMUM_MTU - headerSize) {
+      host.drops.datagrams++;
+      return;
+    }
+    data = host.receiveBuffer;
+    data.set(received.subarray(0, headerSize), 0);
+    data.set(decompressed, headerSize);
+    length = headerSize + decompressed.length;
+  }
+
+  if (host.checksum) {
+    const at = headerSize - CHECKSUM_SIZE;
+    const desired = u32(data, at);
+    const seed = peer !== null ? peer.connectID : 0;
+    put32(host.seedBytes, 0, seed);
+    let crc = crc32Update(CRC32_INITIAL, data, 0, at);
+    crc = crc32Update(crc, host.seedBytes, 0, 4);
+    crc = crc32Update(crc, data, headerSize, length);
+    if (crc32Final(crc) !== desired) {
+      host.drops.datagrams++;
+      return;
+    }
+  }
+
+  if (peer !== null) peer.incomingDataTotal += length;
+  const sentTime = hasSentTime ? u16(data, HEADER_SIZE_NO_SENT_TIME) : -1;
+
+  let pos = headerSize;
+  while (pos < length) {
+    if (pos + COMMAND_HEADER_SIZE > length) {
+      host.drops.commands++;
+      break;
+    }
+    const commandByte = data[pos + CMD_COMMAND] ?? 0;
+    const commandNumber = commandByte & ENET_PROTOCOL_COMMAND_MASK;
+    if (commandNumber >= ENET_PROTOCOL_COMMAND_COUNT) {
+      host.drops.commands++;
+      break;
+    }
+    const size = COMMAND_SIZES[commandNumber] ?? 0;
+    if (size === 0 || pos + size > length) {
+      host.drops.commands++;
+      break;
+    }
+    const at = pos;
+    pos += size;
+    const channelID = data[at + CMD_CHANNEL_ID] ?? 0;
+    const reliableSequenceNumber = u16(data, at + CMD_RELIABLE_SEQUENCE_NUMBER);
+    let result = HANDLER_OK;
+    if (peer === null) {
+      // Only a CONNECT may come from an address without a peer slot.
+      if (commandNumber !== ProtocolCommand.CONNECT) {
+        host.drops.commands++;
+        break;
+      }
+      peer = acceptConnect(host, data, at, address, port);
+      if (peer === null) result = HANDLER_ERROR;
+    } else if (PAYLOAD_LENGTH_OFFSETS[commandNumber] !== 0) {
+      // A data command: its payload follows the fixed part and must fit the datagram.
+      const payloadLength = commandPayloadLength(data, at, commandNumber);
+      if (channelID >= peer.channelCount || !peer.isConnectedState || payloadLength > host.maximumPacketSize || pos + payloadLength > length) {
+        result = HANDLER_ERROR;
+      } else {
+        result = receiveData(host, peer, commandNumber, channelID, reliableSequenceNumber, data, at, pos, payloadLength);
+        pos += payloadLength;
+      }
+    } else {
+      switch (commandNumber as ProtocolCommand) {
+        case ProtocolCommand.ACKNOWLEDGE:
+          result = handleAcknowledge(host, peer, channelID, u16(data, at + ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER), u16(data, at + ACK_RECEIVED_SENT_TIME));
+          break;
+        case ProtocolCommand.CONNECT:
+          result = HANDLER_ERROR; // a connected address does not connect again
+          break;
+        case ProtocolCommand.VERIFY_CONNECT:
+          result = handleVerifyConnect(host, peer, data, at);
+          break;
+        case ProtocolCommand.DISCONNECT:
+          result = handleDisconnect(host, peer, commandByte, u32(data, at + DISCONNECT_DATA));
+          break;
+        case ProtocolCommand.PING:
+          if (!peer.isConnectedState) result = HANDLER_ERROR;
+          break;
+        case ProtocolCommand.BANDWIDTH_LIMIT:
+          result = handleBandwidthLimit(host, peer, u32(data, at + BANDWIDTH_INCOMING_BANDWIDTH), u32(data, at + BANDWIDTH_OUTGOING_BANDWIDTH));
+          break;
+        case ProtocolCommand.THROTTLE_CONFIGURE:
+          result = handleThrottleConfigure(
+            peer,
+            u32(data, at + THROTTLE_PACKET_THROTTLE_INTERVAL),
+            u32(data, at + THROTTLE_PACKET_THROTTLE_ACCELERATION),
+            u32(data, at + THROTTLE_PACKET_THROTTLE_DECELERATION),
+          );
+          break;
+        default:
+          result = HANDLER_ERROR;
+      }
+    }
+    if (result !== HANDLER_OK) {
+      host.drops.commands++;
+      break;
+    }
+    if (peer !== null && (commandByte & ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) !== 0) {
+      if (sentTime < 0) break;
+      switch (peer.state) {
+        case PeerState.STATE_DISCONNECTING:
+        case PeerState.STATE_ACKNOWLEDGING_CONNECT:
+        case PeerState.STATE_DISCONNECTED:
+        case PeerState.STATE_ZOMBIE:
+          break;
+        case PeerState.STATE_ACKNOWLEDGING_DISCONNECT:
+          if (commandNumber === ProtocolCommand.DISCONNECT) queueAcknowledgement(host, peer, channelID, reliableSequenceNumber, commandNumber, sentTime);
+          break;
+        default:
+          queueAcknowledgement(host, peer, channelID, reliableSequenceNumber, commandNumber, sentTime);
+      }
+    }
+  }
+}
+
+/** The data commands (enet_protocol_handle_send_*): the payload is `data[payload, payload + payloadLength)`. */
+function receiveData(
+  host: HostCore,
+  peer: PeerCore,
+  commandNumber: number,
+  channelID: number,
+  reliableSequenceNumber: number,
+  data: Uint8Array,
+  at: number,
+  payload: number,
+  payloadLength: number,
+): number {
+  switch (commandNumber as ProtocolCommand) {
+    case ProtocolCommand.SEND_RELIABLE:
+      return handleSendReliable(host, peer, channelID, reliableSequenceNumber, data, payload, payloadLength);
+    case ProtocolCommand.SEND_UNRELIABLE:
+      return handleSendUnreliable(host, peer, channelID, reliableSequenceNumber, u16(data, at + SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER), data, payload, payloadLength);
+    case ProtocolCommand.SEND_UNSEQUENCED:
+      return handleSendUnsequenced(host, peer, channelID, u16(data, at + SEND_UNSEQUENCED_UNSEQUENCED_GROUP), data, payload, payloadLength);
+    case ProtocolCommand.SEND_FRAGMENT:
+    case ProtocolCommand.SEND_UNRELIABLE_FRAGMENT: {
+      const fragment = host.fragmentScratch;
+      fragment.channelID = channelID;
+      fragment.reliableSequenceNumber = reliableSequenceNumber;
+      fragment.startSequenceNumber = u16(data, at + FRAGMENT_START_SEQUENCE_NUMBER);
+      fragment.fragmentCount = u32(data, at + FRAGMENT_FRAGMENT_COUNT);
+      fragment.fragmentNumber = u32(data, at + FRAGMENT_FRAGMENT_NUMBER);
+      fragment.totalLength = u32(data, at + FRAGMENT_TOTAL_LENGTH);
+      fragment.fragmentOffset = u32(data, at + FRAGMENT_FRAGMENT_OFFSET);
+      fragment.data = data;
+      fragment.payload = payload;
+      fragment.payloadLength = payloadLength;
+      const result = commandNumber === ProtocolCommand.SEND_FRAGMENT ? handleSendFragment(host, peer, fragment) : handleSendUnreliableFragment(host, peer, fragment);
+      fragment.data = EMPTY; // do not keep the datagram alive
+      return result;
+    }
+    default:
+      return HANDLER_ERROR;
+  }
+}
+
+function queueAcknowledgement(host: HostCore, peer: PeerCore, channelID: number, seq: number, commandNumber: number, sentTime: number): void {
+  if (channelID < peer.channelCount) {
+    const channel = peer.channels[channelID];
+    if (channel === undefined) return;
+    let reliableWindow = (seq / ENET_PEER_RELIABLE_WINDOW_SIZE) | 0;
+    const currentWindow = (channel.incomingReliableSequenceNumber / ENET_PEER_RELIABLE_WINDOW_SIZE) | 0;
+    if (seq < channel.incomingReliableSequenceNumber) reliableWindow += ENET_PEER_RELIABLE_WINDOWS;
+    if (reliableWindow >= currentWindow + ENET_PEER_FREE_RELIABLE_WINDOWS - 1 && reliableWindow <= currentWindow + ENET_PEER_FREE_RELIABLE_WINDOWS) return;
+  }
+  if (peer.acknowledgements.length >= MAX_PENDING_ACKNOWLEDGEMENTS * ACK_STRIDE) {
+    host.drops.limits++;
+    return;
+  }
+  peer.outgoingDataTotal += ACKNOWLEDGE_SIZE;
+  peer.acknowledgements.push(channelID, seq, commandNumber, sentTime);
+}
+
+function handleAcknowledge(host: HostCore, peer: PeerCore, channelID: number, receivedReliableSequenceNumber: number, receivedSentTime16: number): number {
+  if (peer.state === PeerState.STATE_DISCONNECTED || peer.state === PeerState.STATE_ZOMBIE) return HANDLER_OK;
+  const now = host.serviceTime;
+  let receivedSentTime = now - (now % 0x10000) + receivedSentTime16;
+  if ((receivedSentTime16 & 0x8000) > (now & 0x8000)) receivedSentTime -= 0x10000;
+  if (now < receivedSentTime) return HANDLER_OK;
+  updateRoundTripTime(peer, now, now - receivedSentTime);
+  const commandNumber = peer.removeSentReliableCommand(receivedReliableSequenceNumber, channelID);
+  switch (peer.state) {
+    case PeerState.STATE_ACKNOWLEDGING_CONNECT:
+      if (commandNumber !== ProtocolCommand.VERIFY_CONNECT) return HANDLER_ERROR;
+      host.notifyConnect(peer);
+      break;
+    case PeerState.STATE_DISCONNECTING:
+      if (commandNumber !== ProtocolCommand.DISCONNECT) return HANDLER_ERROR;
+      host.notifyDisconnect(peer);
+      break;
+    case PeerState.STATE_DISCONNECT_LATER:
+      if (!peer.hasOutgoingCommands()) host.disconnect(peer, peer.eventData);
+      break;
+    default:
+      break;
+  }
+  return HANDLER_OK;
+}
+
+function handleDisconnect(host: HostCore, peer: PeerCore, commandByte: number, data: number): number {
+  const s = peer.state;
+  if (s === PeerState.STATE_DISCONNECTED || s === PeerState.STATE_ZOMBIE || s === PeerState.STATE_ACKNOWLEDGING_DISCONNECT) return HANDLER_OK;
+  peer.resetQueues();
+  if (s === PeerState.STATE_CONNECTION_SUCCEEDED || s === PeerState.STATE_DISCONNECTING || s === PeerState.STATE_CONNECTING) {
+    host.dispatchZombie(peer);
+  } else if (!peer.isConnectedState) {
+    if (s === PeerState.STATE_CONNECTION_PENDING) host.recalculateBandwidthLimits = true;
+    host.resetPeer(peer);
+  } else if (commandByte & ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) {
+    peer.state = PeerState.STATE_ACKNOWLEDGING_DISCONNECT;
+  } else {
+    host.dispatchZombie(peer);
+  }
+  if (peer.state !== PeerState.STATE_DISCONNECTED) peer.eventData = data;
+  return HANDLER_OK;
+}
+
+function handleBandwidthLimit(host: HostCore, peer: PeerCore, incoming: number, outgoing: number): number {
+  if (!peer.isConnectedState) return HANDLER_ERROR;
+  peer.incomingBandwidth = incoming;
+  peer.outgoingBandwidth = outgoing;
+  peer.windowSize = windowSizeFromBandwidth(host.outgoingBandwidth, peer.incomingBandwidth);
+  return HANDLER_OK;
+}
+
+function handleThrottleConfigure(peer: PeerCore, interval: number, acceleration: number, deceleration: number): number {
+  if (!peer.isConnectedState) return HANDLER_ERROR;
+  peer.packetThrottleInterval = interval;
+  peer.packetThrottleAcceleration = acceleration;
+  peer.packetThrottleDeceleration = deceleration;
+  return HANDLER_OK;
+}
+

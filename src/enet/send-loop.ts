@@ -1,0 +1,90 @@
+/**
+ * The send half of the host (protocol.c's enet_protocol_send_outgoing_commands): for each
+ * peer, write acknowledgements, check timeouts and retransmit, fill the datagram from the
+ * queues, ping when idle, update the packet-loss statistics and hand the finished datagram
+ * to the host's transmit queue; repeat while the peer has more to send.
+ */
+import { ENET_PEER_PACKET_LOSS_INTERVAL, ENET_PEER_PACKET_LOSS_SCALE } from "./constants.ts";
+import { PeerState } from "./enums.ts";
+import type { HostCore } from "./host-core.ts";
+import { ACK_STRIDE, type PeerCore } from "./peer-core.ts";
+import { fillDatagram } from "./send-queue.ts";
+import { checkTimeouts } from "./timeouts.ts";
+import { COMMAND_SIZES, ProtocolCommand } from "./wire.ts";
+
+const PING_SIZE = COMMAND_SIZES[ProtocolCommand.PING] ?? 4;
+
+/** Build every datagram the peers need now; `checkForTimeouts` is false for a flush. */
+export function sendOutgoingCommands(host: HostCore, checkForTimeouts: boolean): void {
+  for (const peer of host.peers) {
+    let passes = 0;
+    do {
+      if (peer.state === PeerState.STATE_DISCONNECTED || peer.state === PeerState.STATE_ZOMBIE) break;
+      peer.continueSending = false;
+      host.writer.begin();
+
+      if (peer.acknowledgements.length > 0) sendAcknowledgements(host, peer);
+      if (
+        checkForTimeouts &&
+        peer.sentReliableCount > 0 &&
+        host.serviceTime >= peer.nextTimeout &&
+        checkTimeouts(peer, host.serviceTime, host.retransmitScratch)
+      ) {
+        host.notifyDisconnect(peer);
+        break;
+      }
+      let canPing = true;
+      if (peer.outgoingHead < peer.outgoingCommands.length || peer.outgoingReliableHead < peer.outgoingReliable.length) canPing = checkOutgoingCommands(host, peer);
+      if (
+        canPing &&
+        peer.firstSentReliable() === undefined &&
+        Math.abs(host.serviceTime - peer.lastReceiveTime) >= peer.pingInterval &&
+        peer.mtu - host.writer.packetSize >= PING_SIZE
+      ) {
+        host.ping(peer);
+        checkOutgoingCommands(host, peer);
+      }
+      if (host.writer.commandCount === 0) break;
+
+      if (peer.packetLossEpoch === 0) {
+        peer.packetLossEpoch = host.serviceTime;
+      } else if (host.serviceTime - peer.packetLossEpoch >= ENET_PEER_PACKET_LOSS_INTERVAL && peer.packetsSent > 0) {
+        const packetLoss = Math.floor((peer.packetsLost * ENET_PEER_PACKET_LOSS_SCALE) / peer.packetsSent);
+        peer.packetLossVariance = Math.floor((peer.packetLossVariance * 3 + Math.abs(packetLoss - peer.packetLoss)) / 4);
+        peer.packetLoss = Math.floor((peer.packetLoss * 7 + packetLoss) / 8);
+        peer.packetLossEpoch = host.serviceTime;
+        peer.packetsSent = 0;
+        peer.packetsLost = 0;
+      }
+      const datagram = host.writer.finish(peer, host.serviceTime, host.compressor, host.checksum);
+      host.totalSentData += datagram.length;
+      host.totalSentPackets++;
+      host.queueTransmit(datagram, peer.address, peer.port);
+      peer.lastSendTime = host.serviceTime;
+      // A datagram always carries at least one command, so this terminates; the cap is a guard against bugs.
+    } while (peer.continueSending && ++passes < 1_000_000);
+  }
+}
+
+function sendAcknowledgements(host: HostCore, peer: PeerCore): void {
+  const acks = peer.acknowledgements;
+  const writer = host.writer;
+  // As many as fit the MTU and the command limit (each acknowledgement takes the same room).
+  const fit = writer.acknowledgementsThatFit(peer.mtu);
+  const end = Math.min(acks.length, fit * ACK_STRIDE);
+  let i = 0;
+  for (; i < end; i += ACK_STRIDE) {
+    writer.writeAcknowledgement(acks[i] ?? 0, acks[i + 1] ?? 0, acks[i + 3] ?? 0);
+    if (acks[i + 2] === ProtocolCommand.DISCONNECT) host.dispatchZombie(peer);
+  }
+  if (i < acks.length) peer.continueSending = true;
+  if (i >= acks.length) acks.length = 0;
+  else acks.splice(0, i);
+}
+
+/** enet_protocol_check_outgoing_commands plus its DISCONNECT_LATER follow-up. Returns "can ping". */
+function checkOutgoingCommands(host: HostCore, peer: PeerCore): boolean {
+  const canPing = fillDatagram(peer, host.writer, host.serviceTime);
+  if (peer.state === PeerState.STATE_DISCONNECT_LATER && !peer.hasOutgoingCommands()) host.disconnect(peer, peer.eventData);
+  return canPing;
+}
