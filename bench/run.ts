@@ -4,7 +4,7 @@
 // without a peer are compared with our own earlier run).
 //
 // Options (for iterating, not for the committed results):
-//   --only=SUBSTRING   run only the sections whose name contains SUBSTRING (enet, websocket, memory, codecs, variant, scenemultiplayer, micro)
+//   --only=SUBSTRING   run only the sections whose name contains SUBSTRING (enet, websocket, memory, codecs, variant, scenemultiplayer, dtls, micro)
 //   --out=PATH         write somewhere else than bench/RESULTS.md
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -566,6 +566,32 @@ if (section("SceneMultiplayer RPC")) {
 }
 
 // ---------------------------------------------------------------- micro-benchmarks
+
+// ---------------------------------------------------------------- DTLS (bench/macro/dtls.ts)
+
+if (section("DTLS")) {
+  const group = "DTLS 1.2: handshakes (sans-IO cores in memory) and ENet over DTLS vs plain ENet (loopback, reliable, 512 in flight)";
+  const hs: (Json | null)[] = [];
+  for (let run = 1; run <= RUNS_PER_FIGURE; run++) hs.push(runJson(`handshakes run ${run}/${RUNS_PER_FIGURE}`, NODE, [...script("bench/macro/dtls.ts"), "handshakes", "100"]));
+  addRow(
+    { group, name: "handshakes (ECDHE-ECDSA P-256 cert, X25519, AES-128-GCM), client + server in one thread", unit: "handshakes/s", ours: med(hs, "handshakesPerSecond"), peer: null, peerName: "", higherIsBetter: true, runtime: nodeRuntime, note: "both sides' crypto on one core" },
+    null,
+    "none set",
+  );
+  for (const [size, count] of [[64, 40_000], [1200, 15_000]] as const) {
+    const plain: (Json | null)[] = [];
+    const dtls: (Json | null)[] = [];
+    for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
+      plain.push(runJson(`ENet ${size} B plain run ${run}/${RUNS_PER_FIGURE}`, NODE, [...script("bench/macro/dtls.ts"), "enet", "plain", String(size), String(count)]));
+      dtls.push(runJson(`ENet ${size} B DTLS run ${run}/${RUNS_PER_FIGURE}`, NODE, [...script("bench/macro/dtls.ts"), "enet", "dtls", String(size), String(count)]));
+    }
+    addRow(
+      { group, name: `ENet reliable ${size} B over DTLS (AES-128-GCM) vs plain ENet`, unit: "packets/s", ours: med(dtls, "packetsPerSecond"), peer: med(plain, "packetsPerSecond"), peerName: "packetpeer ENet without DTLS", higherIsBetter: true, runtime: nodeRuntime, note: `${count} packets per run` },
+      null,
+      "none set (the cost of encryption)",
+    );
+  }
+}
 
 if (section("Micro-benchmarks")) {
   const group = "Micro-benchmarks of the hot paths (tinybench, internals imported from src/)";

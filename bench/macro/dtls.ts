@@ -1,0 +1,75 @@
+// DTLS macro-benchmarks.
+// usage: dtls.ts handshakes COUNT                       -> in-memory handshakes per second (sans-IO cores, P-256 ECDSA, X25519, AES-128-GCM)
+//        dtls.ts enet plain|dtls SIZE COUNT [window]    -> ENet reliable loopback throughput, with or without DTLS
+import { ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
+import { CryptoKey } from "../../src/crypto/crypto-key.ts";
+import { TLSOptions } from "../../src/crypto/tls-options.ts";
+import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
+import { recordHandshake, TEST_CERT_PEM, TEST_KEY_PEM } from "../../spec-tests/dtls/fuzz-engine.ts";
+
+const [what, ...rest] = process.argv.slice(2);
+
+if (what === "handshakes") {
+  const count = Number(rest[0] ?? 200);
+  recordHandshake(0, TEST_CERT_PEM, TEST_KEY_PEM, [0xc02b]); // warm-up
+  const start = performance.now();
+  for (let i = 1; i <= count; i++) recordHandshake(i, TEST_CERT_PEM, TEST_KEY_PEM, [0xc02b]);
+  const seconds = (performance.now() - start) / 1000;
+  console.log(JSON.stringify({ handshakes: count, seconds, handshakesPerSecond: count / seconds }));
+} else {
+  const [kind, sizeArg, countArg, windowArg] = rest;
+  const useDtls = kind === "dtls";
+  const size = Number(sizeArg);
+  const count = Number(countArg);
+  const window = Number(windowArg ?? 512);
+  const payload = new Uint8Array(size);
+  for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
+  const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  const cert = new X509Certificate();
+  cert.loadFromString(TEST_CERT_PEM);
+  const key = new CryptoKey();
+  key.loadFromString(TEST_KEY_PEM);
+
+  const server = new ENetConnection();
+  await server.createHostBound("127.0.0.1", 0, { maxPeers: 4, maxChannels: 2 });
+  const client = new ENetConnection();
+  await client.createHost({ maxPeers: 1, maxChannels: 2 });
+  if (useDtls) {
+    await server.dtlsServerSetup(TLSOptions.server(key, cert));
+    await client.dtlsClientSetup("localhost", TLSOptions.client(cert));
+  }
+  const peer = await client.connectToHost("127.0.0.1", server.getLocalPort(), { channels: 2 });
+  let connected = 0;
+  const connectDeadline = performance.now() + 10000;
+  while (connected < 2) {
+    if ((await server.service(5)).type === EventType.CONNECT) connected++;
+    if ((await client.service(5)).type === EventType.CONNECT) connected++;
+    if (performance.now() > connectDeadline) throw new Error("connect timed out");
+  }
+  let sent = 0;
+  let received = 0;
+  const start = performance.now();
+  for (;;) {
+    while (sent < count && sent - received < window) {
+      peer.send(0, payload, PacketFlags.RELIABLE);
+      sent++;
+    }
+    client.flush();
+    for (let ev = server.poll(); ev.type !== EventType.NONE; ev = server.poll()) {
+      if (ev.type === EventType.RECEIVE) {
+        ev.peer?.getPacket();
+        received++;
+      }
+    }
+    for (let ev = client.poll(); ev.type !== EventType.NONE; ev = client.poll()) {
+      if (ev.type === EventType.RECEIVE) ev.peer?.getPacket();
+    }
+    if (received >= count) break;
+    if (performance.now() - start > 120_000) throw new Error(`timed out at ${received}/${count}`);
+    await macrotask();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  console.log(JSON.stringify({ received, seconds, packetsPerSecond: received / seconds, megabytesPerSecond: (received * size) / seconds / 1e6 }));
+  client.destroy();
+  server.destroy();
+}
