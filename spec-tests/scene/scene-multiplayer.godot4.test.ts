@@ -5,7 +5,8 @@
  * refused by timeout), RPCs both ways with 15 Variant types echoed back and compared on both
  * ends, the raw PackedByteArray RPC form, send_bytes both ways, an authority call_local
  * broadcast, two clients calling each other through our relay (an authority-only call refused by
- * Godot), and a custom spawn with spawn state, full syncs and a delta from the TS authority.
+ * Godot), a custom spawn with spawn state, full syncs and a delta from the TS authority, and
+ * full syncs and a delta from a node each Godot client is the authority of.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -46,7 +47,15 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
     mp.addEventListener("peer_authenticating", (e) => mp.sendAuth((e as SceneMultiplayerEvent).id, new TextEncoder().encode("welcome")));
     const raws: string[] = [];
     mp.addEventListener("peer_packet", (e) => raws.push(`${(e as SceneMultiplayerEvent).id}:${Buffer.from((e as SceneMultiplayerEvent).packet!).toString("hex")}`));
-    mp.addEventListener("peer_connected", (e) => mp.sendBytes(Uint8Array.of(1, 2, 3), (e as SceneMultiplayerEvent).id));
+    mp.addEventListener("peer_connected", (e) => {
+      const id = (e as SceneMultiplayerEvent).id;
+      mp.sendBytes(Uint8Array.of(1, 2, 3), id);
+      // The node the client owns and synchronizes to us (a path-based synchronizer id).
+      const sync = mp.synchronizer(`Level/Own/P${id}/Sync`, `Level/Own/P${id}`, {
+        properties: [{ path: ".:position" }, { path: ".:rotation", replicationMode: ReplicationMode.ON_CHANGE }],
+      });
+      sync.node.multiplayerAuthority = id;
+    });
     mp.multiplayerPeer = peer;
 
     const game = mp.node("/root/Game");
@@ -119,7 +128,11 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
           has(i, (e) => e.ev === "position" && e.value === "Vector2(30, 40)") &&
           has(i, (e) => e.ev === "rotation" && e.value === 1.25),
         ) &&
-        has(2, (e) => e.ev === "server_disconnected")
+        has(2, (e) => e.ev === "server_disconnected") &&
+        [0, 1].every((i) => {
+          const id = events[i]!.find((e) => e.ev === "connected")?.id;
+          return id !== undefined && mp.node(`Level/Own/P${String(id)}`).get("rotation") === 0.75 && mp.node(`Level/Own/P${String(id)}`).get("position") !== undefined;
+        })
       );
     }, "every scenario on the three clients");
     mp.sendBytes(new TextEncoder().encode("bye"), 0);
@@ -166,6 +179,11 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
     for (const i of [0, 1]) {
       assert.equal(events[i]!.find((e) => e.ev === "spawn_data")!.data, '{\n"kind": "knight"\n}');
       assert.deepEqual(events[i]!.find((e) => e.ev === "spawned"), { ev: "spawned", name: "Hero", position: "Vector2(10, 20)" });
+    }
+    // Replication from a Godot authority: its full syncs and its delta decoded here.
+    for (const id of [a, b]) {
+      assert.deepEqual(mp.node(`Level/Own/P${id}`).get("position"), new Vector2(id % 1000, 5));
+      assert.equal(mp.node(`Level/Own/P${id}`).get("rotation"), 0.75);
     }
     // Godot agreed with our RPC-config hashes (Game, Spawner, the synchronizer), and nothing was dropped.
     const drops = mp.getDropCounters();

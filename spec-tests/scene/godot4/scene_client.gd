@@ -5,6 +5,8 @@
 # to it through the relay). It builds /root/Game (game.gd) and /root/Level/Spawner (a
 # MultiplayerSpawner whose spawn_function makes a Node2D with a MultiplayerSynchronizer of
 # position [spawn, always] and rotation [on change]) under /root/Level/Players, then connects.
+# Once connected it adds /root/Level/Own/P<id>, a Node2D it is the authority of, with a
+# synchronizer (position always, rotation on change) that replicates to the server.
 # Reports are JSON lines ("ev": ...); it quits 0 on a raw "bye" from the server, 3 on timeout.
 extends Node
 
@@ -35,6 +37,9 @@ func _ready() -> void:
 	players = Node.new()
 	players.name = "Players"
 	level.add_child(players)
+	var own := Node.new()
+	own.name = "Own"
+	level.add_child(own)
 	var spawner := MultiplayerSpawner.new()
 	spawner.name = "Spawner"
 	spawner.spawn_function = _spawn_custom
@@ -82,6 +87,22 @@ func _connect() -> void:
 
 func _on_connected() -> void:
 	report({"ev": "connected", "id": multiplayer.get_unique_id()})
+	# A node this client is the authority of: its synchronizer (path-based id) feeds the server.
+	var me_id := multiplayer.get_unique_id()
+	var me := Node2D.new()
+	me.name = "P%d" % me_id
+	me.position = Vector2(me_id % 1000, 5)
+	me.rotation = 0.75
+	var s := MultiplayerSynchronizer.new()
+	s.name = "Sync"
+	var cfg := SceneReplicationConfig.new()
+	cfg.add_property(NodePath(".:position"))
+	cfg.add_property(NodePath(".:rotation"))
+	cfg.property_set_replication_mode(NodePath(".:rotation"), SceneReplicationConfig.REPLICATION_MODE_ON_CHANGE)
+	s.replication_config = cfg
+	me.add_child(s)
+	me.set_multiplayer_authority(me_id)
+	get_tree().root.get_node("Level/Own").add_child(me)
 	game.rpc_id(1, "ping", PING_ARGS[0], PING_ARGS[1], PING_ARGS[2], PING_ARGS[3], PING_ARGS[4], PING_ARGS[5], PING_ARGS[6], PING_ARGS[7], PING_ARGS[8], PING_ARGS[9], PING_ARGS[10], PING_ARGS[11], PING_ARGS[12], PING_ARGS[13], PING_ARGS[14])
 	game.rpc_id(1, "ping", PackedByteArray([1, 2, 3]))
 	(multiplayer as SceneMultiplayer).send_bytes(PackedByteArray([9, 8, 7]), 1)
