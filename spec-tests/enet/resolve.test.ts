@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { ENetConnection } from "../../src/enet/connection.ts";
 import { EventType } from "../../src/enet/enums.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
+import { collect } from "./collect.ts";
 
 describe("ENetConnection.connectToHost name resolution", () => {
   test("a name that does not resolve rejects with NetError(ERR_CANT_RESOLVE) naming it", async () => {
@@ -35,6 +37,27 @@ describe("ENetConnection.connectToHost name resolution", () => {
         await client.service(5);
       }
       assert.ok(connected, "the server saw the client connect");
+    } finally {
+      client.destroy();
+      server.destroy();
+    }
+  });
+
+  test("on a MemoryNetwork, names resolve through the runtime adapter's own table, never real DNS", async () => {
+    const net = new MemoryNetwork({ seed: 7 });
+    net.setHostName("game.example", "10.0.0.1");
+    const server = new ENetConnection({ runtime: net.createRuntime("10.0.0.1") });
+    await server.createHostBound("10.0.0.1", 7777, { maxPeers: 2 });
+    const client = new ENetConnection({ runtime: net.createRuntime("10.0.0.2") });
+    await client.createHost({ maxPeers: 1 });
+    try {
+      const peer = await client.connectToHost("game.example", 7777);
+      assert.equal(peer.getRemoteAddress(), "10.0.0.1", "the simulated table answered");
+      const sv = collect(server);
+      const cl = collect(client);
+      assert.ok(await net.runUntil(() => sv.events.some((e) => e.type === EventType.CONNECT) && cl.events.length > 0, 5000), "connected by name");
+      // A name only real DNS knows is unknown on the simulated network.
+      await assert.rejects(client.socketSend("localhost.invalid", 7777, new Uint8Array(1)), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_CANT_RESOLVE && /simulated network/.test(e.message));
     } finally {
       client.destroy();
       server.destroy();

@@ -54,6 +54,7 @@ export class ScriptedRuntime implements RuntimeAdapter {
   listenError: unknown = new Error("not used");
   constructor(readonly clock: Clock) {}
   createDatagramTransport(): never { throw new Error("not used"); }
+  resolve(): never { throw new Error("not used"); }
   readonly streams = {
     connect: (opts: StreamConnectOptions): Promise<Stream> =>
       new Promise<Stream>((resolve, reject) => this.connects.push({ opts, resolve, reject })),

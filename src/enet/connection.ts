@@ -11,7 +11,6 @@ import { CompressionMode } from "../compress/types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
 import { resolveIo } from "../transport/detect.ts";
-import { lookupHost } from "../transport/resolve-host.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { ENET_HOST_DEFAULT_MTU } from "./constants.ts";
 import { EventType, HostStatistic, PeerState } from "./enums.ts";
@@ -324,11 +323,14 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     });
   }
 
-  /** An IP literal as is; "localhost" as 127.0.0.1 (so it matches a host bound there); other names through the OS resolver. */
+  /**
+   * An IP literal as is; "localhost" as 127.0.0.1 (so it matches a host bound there); other
+   * names through the runtime adapter's resolver (the OS resolver, or a MemoryNetwork's table).
+   */
   private async resolveAddress(address: string, what: string): Promise<string> {
     if (address.toLowerCase() === "localhost") return "127.0.0.1";
     if (ipFamily(address) !== 0) return address;
-    return (await lookupHost(address, what)).address;
+    return (await this.runtime.resolve(address, what)).address;
   }
 
   /** Ignore new incoming connection requests (existing peers are unaffected). */

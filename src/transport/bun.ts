@@ -468,4 +468,5 @@ export const bunRuntime: RuntimeAdapter = {
   createDatagramTransport: () => new BunDatagramTransport(),
   streams: bunStreams,
   clock: realClock,
+  resolve: lookupHost,
 };

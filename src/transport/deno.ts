@@ -450,4 +450,5 @@ export const denoRuntime: RuntimeAdapter = {
   createDatagramTransport: () => new DenoDatagramTransport(),
   streams: denoStreams,
   clock: realClock,
+  resolve: lookupHost,
 };

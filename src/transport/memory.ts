@@ -3,7 +3,7 @@
  * latency/jitter/MTU/bandwidth, one seeded PRNG, one virtual clock and a trace of every
  * datagram. The same seed and the same program give the same trace, bit for bit.
  */
-import type { BoundAddress, Clock, RuntimeAdapter, StreamTransport } from "./types.ts";
+import type { BoundAddress, Clock, ResolvedAddress, RuntimeAdapter, StreamTransport } from "./types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { SeededRandom } from "../util/prng.ts";
 import { VirtualClock } from "./virtual-clock.ts";
@@ -177,6 +177,7 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
       createDatagramTransport: () => new MemoryDatagramSocket(this, host),
       streams,
       clock,
+      resolve: (name: string, what: string) => this.lookup(name, what),
     };
   }
 
@@ -287,6 +288,16 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
       tos.set(to, state);
     }
     return state;
+  }
+
+  /** RuntimeAdapter.resolve on the simulated network: IP literals and the names registered with setHostName, never real DNS. */
+  lookup(name: string, what: string): Promise<ResolvedAddress> {
+    try {
+      const address = this.resolve(name, what);
+      return Promise.resolve({ address, family: address.includes(":") ? 6 : 4 });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   resolve(text: unknown, what: string): string {

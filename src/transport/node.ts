@@ -378,6 +378,7 @@ export const nodeRuntime: RuntimeAdapter = {
   createDatagramTransport: () => new NodeDatagramTransport(),
   streams: nodeStreams,
   clock: realClock,
+  resolve: lookupHost,
 };
 
 /** dgram's `lookup` hook for addresses that are already IP literals. */

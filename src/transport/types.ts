@@ -103,6 +103,18 @@ export interface RuntimeAdapter {
   createDatagramTransport(): DatagramTransport;
   readonly streams: StreamTransport;
   readonly clock: Clock;
+  /**
+   * Resolve a host name to one address (IP literals pass through unchanged). Rejects with
+   * NetError(ERR_CANT_RESOLVE) when the name does not resolve; `what` names the caller in the
+   * message. Real runtimes ask the OS resolver; a MemoryNetwork answers from its own name table.
+   */
+  resolve(host: string, what: string): Promise<ResolvedAddress>;
+}
+
+/** One address a host name resolved to. */
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
 }
 
 /** What every Godot-shaped class accepts to override the detected runtime. */
