@@ -23,14 +23,14 @@ export interface TestIdentity {
   key: CryptoKey;
 }
 
-/** A self-signed certificate for `cn` (SAN: DNS cn and IP 127.0.0.1) on `curve`, made by openssl. */
+/** A self-signed certificate for `cn` (SAN: DNS cn and IP 127.0.0.1) on `curve`, made by openssl. CA:FALSE, because rustls (Deno) refuses a CA certificate as the server's own. */
 export function makeIdentity(cn = "localhost", curve = "P-256"): TestIdentity {
   const dir = mkdtempSync(join(tmpdir(), "packetpeer-dtls-"));
   const certPath = join(dir, "cert.pem");
   const keyPath = join(dir, "key.pem");
   const r = spawnSync(
     "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${curve}`, "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3650", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn},IP:127.0.0.1`],
+    ["req", "-x509", "-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${curve}`, "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3650", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn},IP:127.0.0.1`, "-addext", "basicConstraints=critical,CA:FALSE"],
     { encoding: "utf8" },
   );
   if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
