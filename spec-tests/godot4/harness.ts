@@ -94,7 +94,7 @@ let skipReason: string | false | undefined;
 export function godot4SkipReason(): string | false {
   if (skipReason !== undefined) return skipReason;
   skipReason = computeSkipReason();
-  if (skipReason) console.log(`# skipping live Godot 4.6 tests: ${skipReason}`);
+  if (skipReason) console.log(`skipping live Godot 4.6 tests: ${skipReason}`);
   return skipReason;
 }
 
