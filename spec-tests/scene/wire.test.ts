@@ -6,6 +6,7 @@ import { TransferMode } from "../../src/multiplayer/index.ts";
 import { readCompressedVariant, writeCompressedVariants } from "../../src/scene/compressed-variant.ts";
 import { RpcConfigTable, normalizeRpcConfig } from "../../src/scene/rpc-config.ts";
 import { SceneSession, type SessionEvents } from "../../src/scene/session.ts";
+import { SceneMultiplayer } from "../../src/scene/index.ts";
 import { Vector2, VariantWriter } from "../../src/variant/index.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -57,7 +58,7 @@ describe("SceneMultiplayer wire details", () => {
         disconnectPeer: () => {},
       },
       events,
-      { rpcp: (n, p, m, a) => session.rpcp(n, p, m, a, true), rsetp: () => GodotError.ERR_UNAVAILABLE, getUniqueId: () => 1 },
+      { rpcp: (n, p, m, a) => session.rpcp(n, p, m, a, true), rsetp: () => GodotError.ERR_UNAVAILABLE, getUniqueId: () => 1, getRootPath: () => "/root" },
     );
     session.addPeer(7, 0);
     const node = session.node("/root/Pinger");
@@ -76,5 +77,21 @@ describe("SceneMultiplayer wire details", () => {
     node.rpcId(7, "ping", new Uint8Array([9, 9]));
     assert.deepEqual(sent.map((s) => s.hex), ["800100", "8001000909"], "cached 8-bit id, no-argument and raw-bytes forms set bit 7");
     assert.equal(session.getDropCounters().rpcChecksumMismatch, 0);
+  });
+
+  test("node paths are relative to rootPath (Godot's root_path, /root by default); argument errors throw", () => {
+    const mp = new SceneMultiplayer();
+    assert.equal(mp.node("/root/Lobby/Chat"), mp.node("Lobby/Chat"));
+    assert.equal(mp.node("./Lobby//Chat").getPath(), "/root/Lobby/Chat");
+    assert.throws(() => mp.node("/elsewhere/X"), RangeError);
+    mp.rootPath = "/root/Game";
+    assert.equal(mp.node("/root/Game/Player").path, "Player");
+    assert.equal(mp.node("Player").getPath(), "/root/Game/Player");
+    assert.throws(() => mp.node("/root/Player"), RangeError);
+    assert.throws(() => (mp.rootPath = "Game"), RangeError);
+    assert.throws(() => mp.node("Player").rpcConfig("m", { rpcMode: "sometimes" as never }), RangeError);
+    assert.throws(() => mp.node("Player").rpcConfig("m", { channel: 256 }), RangeError);
+    assert.throws(() => mp.sendBytes("x" as never), TypeError);
+    assert.equal(mp.sendBytes(new Uint8Array([1])), GodotError.ERR_UNCONFIGURED, "no peer yet");
   });
 });

@@ -20,7 +20,7 @@ export class NodeRegistry {
 
   /** The node at `path`, created on first use (argument errors throw). */
   get(path: string): SceneNode {
-    const key = normalizeNodePath(path);
+    const key = normalizeNodePath(path, "path", this.owner.getRootPath());
     let n = this.byPath.get(key);
     if (!n) this.byPath.set(key, (n = new SceneNode(this.owner, key)));
     return n;
@@ -29,7 +29,7 @@ export class NodeRegistry {
   /** The node a path from the network names; undefined when there is none or the path is malformed. */
   find(path: string): SceneNode | undefined {
     try {
-      return this.byPath.get(normalizeNodePath(path));
+      return this.byPath.get(normalizeNodePath(path, "path", this.owner.getRootPath()));
     } catch {
       return undefined;
     }

@@ -60,6 +60,7 @@ export class SceneMultiplayer extends EventTarget {
   readonly protocol: MultiplayerProtocol;
   private readonly clock: { now(): number };
   private _authCallback: AuthCallback | null = null;
+  private _rootPath = "/root";
   private readonly onPeerConnected = (e: Event): void => {
     const id = (e as MultiplayerPeerEvent).id;
     if (this.g3) this.g3.addPeer(id);
@@ -115,6 +116,7 @@ export class SceneMultiplayer extends EventTarget {
         return this.g3.rsetp(node, peer, property, value, unreliable, this.peer?.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED);
       },
       getUniqueId: () => this.getUniqueId(),
+      getRootPath: () => this._rootPath,
     };
     this.session = new SceneSession(port, events, owner);
     this.g3 = this.protocol === "godot3" ? new Godot3Session(port, events, owner) : null;
@@ -386,6 +388,57 @@ export class SceneMultiplayer extends EventTarget {
   set maxDeltaPacketSize(size: number) {
     checkInt(size, "maxDeltaPacketSize", MIN_SYNC_MTU, INT32_MAX);
     this.session.replication.maxDeltaPacketSize = size;
+  }
+
+  /**
+   * Godot's root_path: the absolute path node paths on the wire are relative to ("/root", what
+   * a SceneTree sets). Set it before declaring nodes: a node keeps the path it was declared with.
+   */
+  get rootPath(): string {
+    return this._rootPath;
+  }
+  set rootPath(path: string) {
+    checkString(path, "rootPath", { nonEmpty: true });
+    if (!path.startsWith("/") || path.endsWith("/")) throw new RangeError(`rootPath: must be an absolute node path such as "/root/Game", got ${JSON.stringify(path)}`);
+    this._rootPath = path;
+  }
+  setRootPath(path: string): void {
+    this.rootPath = path;
+  }
+  getRootPath(): string {
+    return this._rootPath;
+  }
+
+  // Godot's setter/getter method forms of the properties above.
+  setRefuseNewConnections(refuse: boolean): void {
+    this.refuseNewConnections = refuse;
+  }
+  isRefusingNewConnections(): boolean {
+    return this.refuseNewConnections;
+  }
+  setServerRelayEnabled(enabled: boolean): void {
+    this.serverRelay = enabled;
+  }
+  isServerRelayEnabled(): boolean {
+    return this.serverRelay;
+  }
+  setAllowObjectDecoding(enabled: boolean): void {
+    this.allowObjectDecoding = enabled;
+  }
+  isObjectDecodingAllowed(): boolean {
+    return this.allowObjectDecoding;
+  }
+  setMaxSyncPacketSize(size: number): void {
+    this.maxSyncPacketSize = size;
+  }
+  getMaxSyncPacketSize(): number {
+    return this.maxSyncPacketSize;
+  }
+  setMaxDeltaPacketSize(size: number): void {
+    this.maxDeltaPacketSize = size;
+  }
+  getMaxDeltaPacketSize(): number {
+    return this.maxDeltaPacketSize;
   }
 
   /** What was refused from the network (see SceneDropCounters). */

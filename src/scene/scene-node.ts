@@ -17,17 +17,22 @@ export interface SceneNodeOwner {
   /** Godot 3's rset (the Godot 4 protocol has none: ERR_UNAVAILABLE). */
   rsetp(node: SceneNode, peer: number, property: string, value: unknown, unreliable: boolean): GodotError;
   getUniqueId(): number;
+  /** The multiplayer root's absolute path ("/root" unless rootPath was set). */
+  getRootPath(): string;
 }
 
 const INT32_MAX = 0x7fffffff;
 
-/** Node paths are relative to the multiplayer root: "/root/Lobby/Chat" and "Lobby/Chat" name the same node. */
-export function normalizeNodePath(path: string, name = "path"): string {
+/**
+ * Node paths are relative to the multiplayer root (`root`, Godot's root_path, "/root" by
+ * default): with the default, "/root/Lobby/Chat" and "Lobby/Chat" name the same node.
+ */
+export function normalizeNodePath(path: string, name = "path", root = "/root"): string {
   checkString(path, name);
   let p = path;
-  if (p.startsWith("/root/")) p = p.slice(6);
-  else if (p === "/root") p = "";
-  else if (p.startsWith("/")) throw new RangeError(`${name}: an absolute path must start with /root, got ${JSON.stringify(path)}`);
+  if (p === root) p = "";
+  else if (p.startsWith(`${root}/`)) p = p.slice(root.length + 1);
+  else if (p.startsWith("/")) throw new RangeError(`${name}: an absolute path must start with the multiplayer root ${root}, got ${JSON.stringify(path)}`);
   p = p.split("/").filter((part) => part !== "" && part !== ".").join("/");
   return p === "" ? "." : p;
 }
@@ -51,7 +56,8 @@ export class SceneNode {
 
   /** Godot's get_path(): the absolute path. */
   getPath(): string {
-    return this.path === "." ? "/root" : `/root/${this.path}`;
+    const root = this.owner.getRootPath();
+    return this.path === "." ? root : `${root}/${this.path}`;
   }
 
   /** Godot's Node.rpc_config: configure `method` (null removes it). Method ids follow the sorted names, as in Godot. */
