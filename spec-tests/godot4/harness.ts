@@ -199,6 +199,7 @@ function parseJsonLines(lines: string[]): unknown[] {
 interface PwPage {
   on(event: "console", cb: (msg: { type(): string; text(): string }) => void): void;
   on(event: "pageerror", cb: (err: Error) => void): void;
+  on(event: "crash", cb: () => void): void;
   goto(url: string): Promise<unknown>;
   evaluate<A>(fn: (arg: A) => unknown, arg: A): Promise<unknown>;
   close(): Promise<void>;
@@ -284,6 +285,11 @@ export async function openGodot4(): Promise<Godot4Session> {
           }
         });
         page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
+        // An out-of-memory or crashed tab ends the run instead of waiting for the timeout.
+        page.on("crash", () => {
+          errors.push("harness: the page crashed");
+          resolve(null);
+        });
       });
       const timeout = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
