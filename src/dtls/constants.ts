@@ -5,6 +5,13 @@
 
 export const DTLS_1_2 = 0xfefd;
 export const DTLS_1_0 = 0xfeff;
+/** TLS 1.2 (RFC 5246), for the stream form of the same handshake (StreamPeerTLS). */
+export const TLS_1_2 = 0x0303;
+export const TLS_1_0 = 0x0301;
+/** TLS record header: type(1) version(2) length(2). */
+export const TLS_RECORD_HEADER_LENGTH = 5;
+/** TLS handshake header: msg_type(1) length(3). */
+export const TLS_HANDSHAKE_HEADER_LENGTH = 4;
 
 /** Record header: type(1) version(2) epoch(2) sequence_number(6) length(2). */
 export const RECORD_HEADER_LENGTH = 13;

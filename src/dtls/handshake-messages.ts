@@ -33,6 +33,17 @@ export function encodeHandshake(msgType: number, messageSeq: number, body: Uint8
   return out;
 }
 
+/** A whole handshake message with TLS's 4-byte header (RFC 5246 7.4). */
+export function encodeTlsHandshake(msgType: number, body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + body.length);
+  out[0] = msgType;
+  out[1] = body.length >>> 16;
+  out[2] = body.length >>> 8;
+  out[3] = body.length;
+  out.set(body, 4);
+  return out;
+}
+
 export function writeHandshakeHeader(out: Uint8Array, msgType: number, length: number, seq: number, offset: number, fragLength: number): void {
   out[0] = msgType;
   out[1] = length >>> 16;
@@ -83,12 +94,13 @@ function writeExtensions(w: ByteWriter, extensions: Extension[]): void {
   });
 }
 
-export function parseClientHello(body: Uint8Array): ClientHello {
+/** `datagram`: DTLS (with the cookie field) or TLS (without). */
+export function parseClientHello(body: Uint8Array, datagram = true): ClientHello {
   const r = new ByteReader(body);
   const version = r.u16();
   const random = r.bytesView(32);
   const sessionId = r.vector(1, 0, 32);
-  const cookie = r.vector(1, 0, MAX_COOKIE_LENGTH);
+  const cookie = datagram ? r.vector(1, 0, MAX_COOKIE_LENGTH) : new Uint8Array(0);
   const suites = r.vector(2, 2, 65534);
   if (suites.length % 2 !== 0) throw new DecodeError("odd cipher_suites length");
   const cipherSuites: number[] = [];
@@ -99,9 +111,10 @@ export function parseClientHello(body: Uint8Array): ClientHello {
   return { version, random, sessionId, cookie, cipherSuites, extensions };
 }
 
-export function encodeClientHello(h: ClientHello): Uint8Array {
+export function encodeClientHello(h: ClientHello, datagram = true): Uint8Array {
   const w = new ByteWriter(256);
-  w.u16(h.version).bytes(h.random).vector(1, h.sessionId).vector(1, h.cookie);
+  w.u16(h.version).bytes(h.random).vector(1, h.sessionId);
+  if (datagram) w.vector(1, h.cookie);
   w.nested(2, (x) => {
     for (const s of h.cipherSuites) x.u16(s);
   });

@@ -1,6 +1,7 @@
 /**
  * AEAD protection of one DTLS record (RFC 5246 6.2.3.3 with RFC 6347's epoch and
- * sequence number): the additional data is epoch+seq, type, version, plaintext length.
+ * sequence number): the additional data is epoch+seq (TLS: the 64-bit sequence number,
+ * which is the same bytes with epoch 0), type, version, plaintext length.
  * GCM carries an 8-byte explicit nonce (we send epoch+seq, which is unique per key);
  * ChaCha20-Poly1305 XORs epoch+seq into its 12-byte IV (RFC 7905).
  */
@@ -19,6 +20,8 @@ export class RecordProtection {
     private readonly suite: CipherSuite,
     private readonly key: Uint8Array,
     private readonly iv: Uint8Array,
+    /** The version in the additional data: DTLS 1.2 (0xfefd) or TLS 1.2 (0x0303). */
+    private readonly version = DTLS_1_2,
   ) {
     this.nonce = new Uint8Array(12);
     this.overhead = suite.explicitNonceLength + TAG_LENGTH;
@@ -37,8 +40,8 @@ export class RecordProtection {
     a[6] = lo >>> 8;
     a[7] = lo;
     a[8] = type;
-    a[9] = DTLS_1_2 >>> 8;
-    a[10] = DTLS_1_2 & 0xff;
+    a[9] = this.version >>> 8;
+    a[10] = this.version & 0xff;
     a[11] = length >>> 8;
     a[12] = length;
     const n = this.nonce;

@@ -16,6 +16,10 @@ import {
   ContentType,
   DTLS_1_0,
   DTLS_1_2,
+  TLS_1_0,
+  TLS_1_2,
+  TLS_HANDSHAKE_HEADER_LENGTH,
+  TLS_RECORD_HEADER_LENGTH,
   EMPTY_RENEGOTIATION_INFO_SCSV,
   ExtensionType,
   HANDSHAKE_HEADER_LENGTH,
@@ -32,6 +36,7 @@ import {
   encodeClientKeyExchange,
   encodeEcdhParams,
   encodeHandshake,
+  encodeTlsHandshake,
   encodeServerHello,
   encodeServerKeyExchange,
   extensionData,
@@ -50,7 +55,7 @@ import {
   type ClientHello,
   type Extension,
 } from "./handshake-messages.ts";
-import { HandshakeReassembly } from "./handshake-reassembly.ts";
+import { HandshakeReassembly, MAX_HANDSHAKE_MESSAGE_LENGTH } from "./handshake-reassembly.ts";
 import { generateEphemeral, SUPPORTED_GROUPS, type EphemeralKey } from "./key-exchange.ts";
 import { concatBytes, extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret } from "./prf.ts";
 import { writeRecordHeader, splitRecords } from "./record.ts";
@@ -104,6 +109,12 @@ export interface DtlsConfig {
   retransmitMaxMs?: number;
   /** The whole handshake must finish within this (default 30000 ms). */
   handshakeTimeoutMs?: number;
+  /**
+   * TLS 1.2 over a byte stream instead of DTLS over datagrams (StreamPeerTLS): 5-byte record
+   * and 4-byte handshake headers, implicit sequence numbers, no cookie, no retransmission.
+   * `receive` then takes stream chunks and `pollTransmit` gives bytes to write.
+   */
+  stream?: boolean;
 }
 
 export interface DtlsDropCounters {
@@ -119,6 +130,8 @@ export interface DtlsDropCounters {
 
 /** Received application data kept at most (records). */
 export const MAX_QUEUED_APPLICATION_RECORDS = 4096;
+/** Stream mode: undecoded received bytes held at most (one whole record plus a header). */
+const MAX_STREAM_BUFFER = RECORD_HEADER_LENGTH + 16384 + 2048 + 5;
 /** Datagrams waiting in pollTransmit at most. */
 const MAX_QUEUED_DATAGRAMS = 4096;
 const MAX_CERTIFICATES = 8;
@@ -205,6 +218,12 @@ export class DtlsSession {
   private useExtendedMasterSecret = false;
   private master: Uint8Array | undefined;
   private recordVersion = DTLS_1_0;
+  private readonly stream: boolean;
+  private readonly version: number;
+  /** Stream mode: bytes received but not yet a whole record; handshake bytes not yet a whole message. */
+  private streamIn: Uint8Array = new Uint8Array(0);
+  private handshakeIn: Uint8Array = new Uint8Array(0);
+  private readonly readSeq = [0, 0];
 
   private constructor(
     readonly role: "client" | "server",
@@ -217,6 +236,9 @@ export class DtlsSession {
     this.retransmitInterval = this.retransmitMin;
     this.handshakeDeadline = now + (config.handshakeTimeoutMs ?? 30000);
     this.state = role === "client" ? HandshakeState.CLIENT_WAIT_SERVER_HELLO : HandshakeState.SERVER_WAIT_CLIENT_HELLO;
+    this.stream = config.stream === true;
+    this.version = this.stream ? TLS_1_2 : DTLS_1_2;
+    this.recordVersion = this.stream ? TLS_1_0 : DTLS_1_0;
   }
 
   /** A client session; its first flight (ClientHello) is ready in pollTransmit(). */
@@ -286,9 +308,12 @@ export class DtlsSession {
     if (this.status === DtlsStatus.STATUS_ERROR || this.status === DtlsStatus.STATUS_DISCONNECTED || this.status === DtlsStatus.STATUS_ERROR_HOSTNAME_MISMATCH) return;
     this.peerRetransmitted = false;
     try {
-      for (const rec of splitRecords(datagram)) {
-        this.receiveRecord(now, rec.type, rec.epoch, rec.seq, rec.fragment);
-        if (this.status !== DtlsStatus.STATUS_HANDSHAKING && this.status !== DtlsStatus.STATUS_CONNECTED) return;
+      if (this.stream) this.receiveStream(now, datagram);
+      else {
+        for (const rec of splitRecords(datagram)) {
+          this.receiveRecord(now, rec.type, rec.epoch, rec.seq, rec.fragment);
+          if (this.status !== DtlsStatus.STATUS_HANDSHAKING && this.status !== DtlsStatus.STATUS_CONNECTED) return;
+        }
       }
     } catch (e) {
       if (e instanceof HandshakeFailure) {
@@ -307,17 +332,57 @@ export class DtlsSession {
 
   // ---- records ----
 
+  /** Stream mode: frame 5-byte-header records out of the byte stream; sequence numbers are implicit. */
+  private receiveStream(now: number, chunk: Uint8Array): void {
+    let buf = this.streamIn.length === 0 ? chunk : concatBytes(this.streamIn, chunk);
+    while (buf.length >= TLS_RECORD_HEADER_LENGTH) {
+      const type = buf[0]!;
+      const length = (buf[3]! << 8) | buf[4]!;
+      if (buf[1] !== 3 || length > 16384 + 2048) throw new HandshakeFailure(AlertDescription.record_overflow, "malformed TLS record header");
+      if (buf.length < TLS_RECORD_HEADER_LENGTH + length) break;
+      const fragment = buf.subarray(TLS_RECORD_HEADER_LENGTH, TLS_RECORD_HEADER_LENGTH + length);
+      buf = buf.subarray(TLS_RECORD_HEADER_LENGTH + length);
+      const epoch = this.readEpoch;
+      const seq = this.readSeq[epoch]!;
+      this.readSeq[epoch] = seq + 1;
+      const before = this.drops.badRecordMac;
+      this.receiveRecord(now, type, epoch, seq, fragment);
+      // On a stream a record that fails authentication is fatal (RFC 5246 7.2.2).
+      if (this.drops.badRecordMac !== before) throw new HandshakeFailure(AlertDescription.bad_record_mac, "TLS record failed authentication");
+      if (this.status !== DtlsStatus.STATUS_HANDSHAKING && this.status !== DtlsStatus.STATUS_CONNECTED) return;
+    }
+    if (buf.length > MAX_STREAM_BUFFER) throw new HandshakeFailure(AlertDescription.record_overflow, "TLS record too large");
+    this.streamIn = buf.slice();
+  }
+
+  /** Stream mode: handshake messages may span records; 4-byte headers, in order. */
+  private receiveStreamHandshake(now: number, plaintext: Uint8Array): void {
+    let buf = this.handshakeIn.length === 0 ? plaintext : concatBytes(this.handshakeIn, plaintext);
+    while (buf.length >= TLS_HANDSHAKE_HEADER_LENGTH) {
+      const length = (buf[1]! << 16) | (buf[2]! << 8) | buf[3]!;
+      if (length > MAX_HANDSHAKE_MESSAGE_LENGTH) throw new HandshakeFailure(AlertDescription.decode_error, "handshake message too large");
+      if (buf.length < TLS_HANDSHAKE_HEADER_LENGTH + length) break;
+      const msgType = buf[0]!;
+      const body = buf.slice(TLS_HANDSHAKE_HEADER_LENGTH, TLS_HANDSHAKE_HEADER_LENGTH + length);
+      buf = buf.subarray(TLS_HANDSHAKE_HEADER_LENGTH + length);
+      this.handleMessage(now, msgType, 0, body);
+      if (this.status !== DtlsStatus.STATUS_HANDSHAKING && this.status !== DtlsStatus.STATUS_CONNECTED) return;
+    }
+    this.handshakeIn = buf.slice();
+  }
+
   private receiveRecord(now: number, type: number, epoch: number, seq: number, fragment: Uint8Array): void {
     let plaintext: Uint8Array;
     if (epoch === this.readEpoch) {
       const window = this.replay[epoch]!;
-      if (!window.isFresh(seq)) {
+      if (!this.stream && !window.isFresh(seq)) {
         this.drops.replayed++;
         return;
       }
       if (epoch === 0) plaintext = fragment;
       else {
-        const opened = this.readProtection!.open(epoch, seq, type, fragment);
+        // TLS's additional data carries the 64-bit sequence number alone: epoch 0 in DTLS's layout.
+        const opened = this.readProtection!.open(this.stream ? 0 : epoch, seq, type, fragment);
         if (!opened) {
           this.drops.badRecordMac++;
           return;
@@ -342,7 +407,8 @@ export class DtlsSession {
     }
     switch (type) {
       case ContentType.handshake:
-        this.receiveHandshakeRecord(now, plaintext);
+        if (this.stream) this.receiveStreamHandshake(now, plaintext);
+        else this.receiveHandshakeRecord(now, plaintext);
         return;
       case ContentType.change_cipher_spec:
         this.receiveChangeCipherSpec(plaintext);
@@ -432,6 +498,17 @@ export class DtlsSession {
     const epoch = this.writeEpoch;
     const seq = this.writeSeq[epoch]!;
     this.writeSeq[epoch] = seq + 1;
+    if (this.stream) {
+      const body = epoch === 0 ? plaintext : this.writeProtection!.seal(0, seq, type, plaintext);
+      const out = new Uint8Array(TLS_RECORD_HEADER_LENGTH + body.length);
+      out[0] = type;
+      out[1] = (epoch === 0 ? this.recordVersion : TLS_1_2) >>> 8;
+      out[2] = (epoch === 0 ? this.recordVersion : TLS_1_2) & 0xff;
+      out[3] = body.length >>> 8;
+      out[4] = body.length;
+      out.set(body, TLS_RECORD_HEADER_LENGTH);
+      return out;
+    }
     const body = epoch === 0 ? plaintext : this.writeProtection!.seal(epoch, seq, type, plaintext);
     const out = new Uint8Array(RECORD_HEADER_LENGTH + body.length);
     writeRecordHeader(out, 0, type, epoch === 0 ? this.recordVersion : DTLS_1_2, epoch, seq, body.length);
@@ -465,11 +542,36 @@ export class DtlsSession {
   private addMessage(items: FlightItem[], msgType: number, body: Uint8Array, epoch = this.writeEpoch): void {
     const seq = this.sendSeq++;
     items.push({ ccs: false, epoch, msgType, seq, body });
-    if (msgType !== HandshakeType.hello_verify_request) this.transcript.push(encodeHandshake(msgType, seq, body));
+    if (msgType !== HandshakeType.hello_verify_request) this.transcript.push(this.encodeForTranscript(msgType, seq, body));
+  }
+
+  private encodeForTranscript(msgType: number, seq: number, body: Uint8Array): Uint8Array {
+    return this.stream ? encodeTlsHandshake(msgType, body) : encodeHandshake(msgType, seq, body);
+  }
+
+  /** Stream mode: the flight as records, once (TCP does the retransmitting). */
+  private writeStreamFlight(): void {
+    const savedEpoch = this.writeEpoch;
+    for (const item of this.flight) {
+      this.writeEpoch = item.epoch;
+      if (item.ccs) {
+        this.outbox.push(this.sealRecord(ContentType.change_cipher_spec, new Uint8Array([1])));
+        continue;
+      }
+      const message = encodeTlsHandshake(item.msgType, item.body);
+      for (let offset = 0; offset < message.length; offset += 16384) this.outbox.push(this.sealRecord(ContentType.handshake, message.subarray(offset, offset + 16384)));
+    }
+    this.writeEpoch = savedEpoch;
   }
 
   /** (Re)send the current flight as records packed into datagrams of at most `mtu` bytes. */
   private transmitFlight(now: number): void {
+    if (this.stream) {
+      this.writeStreamFlight();
+      this.flight = [];
+      this.retransmitAt = undefined;
+      return;
+    }
     const savedEpoch = this.writeEpoch;
     let datagram: Uint8Array[] = [];
     let size = 0;
@@ -526,7 +628,8 @@ export class DtlsSession {
       return;
     }
     // Everything else is part of the transcript.
-    const full = encodeHandshake(msgType, seq, body);
+    if (this.stream && msgType === HandshakeType.hello_verify_request) throw new HandshakeFailure(AlertDescription.unexpected_message, "HelloVerifyRequest on a TLS stream");
+    const full = this.encodeForTranscript(msgType, seq, body);
     switch (s) {
       case HandshakeState.CLIENT_WAIT_SERVER_HELLO:
         this.expect(msgType, HandshakeType.server_hello);
@@ -620,7 +723,7 @@ export class DtlsSession {
     const name = this.config.serverName;
     if (name && !/^[0-9.]+$/.test(name) && !name.includes(":")) extensions.unshift(serverNameExtension(name));
     const hello: ClientHello = {
-      version: DTLS_1_2,
+      version: this.version,
       random: this.clientRandom,
       sessionId: new Uint8Array(0),
       cookie,
@@ -629,13 +732,13 @@ export class DtlsSession {
     };
     this.clientHello = hello;
     const items: FlightItem[] = [];
-    this.addMessage(items, HandshakeType.client_hello, encodeClientHello(hello));
+    this.addMessage(items, HandshakeType.client_hello, encodeClientHello(hello, !this.stream));
     this.startFlight(now, items, true);
   }
 
   private onServerHello(body: Uint8Array): void {
     const sh = parseServerHello(body);
-    if (sh.version !== DTLS_1_2) throw new HandshakeFailure(AlertDescription.protocol_version, `server chose version 0x${sh.version.toString(16)}, not DTLS 1.2`);
+    if (sh.version !== this.version) throw new HandshakeFailure(AlertDescription.protocol_version, `server chose version 0x${sh.version.toString(16)}, not (D)TLS 1.2`);
     const suite = suiteById(sh.cipherSuite);
     if (!suite || !this.offeredSuites().includes(sh.cipherSuite)) throw new HandshakeFailure(AlertDescription.illegal_parameter, "server chose a cipher suite we did not offer");
     const offered = new Set(this.clientHello!.extensions.map((e) => e.type));
@@ -645,7 +748,7 @@ export class DtlsSession {
     this.useExtendedMasterSecret = extensionData(sh.extensions, ExtensionType.extended_master_secret) !== undefined;
     this.suite = suite;
     this.serverRandom = sh.random.slice();
-    this.recordVersion = DTLS_1_2;
+    this.recordVersion = this.version;
   }
 
   private onServerCertificate(body: Uint8Array): void {
@@ -695,8 +798,8 @@ export class DtlsSession {
     const serverKey = block.subarray(k, 2 * k);
     const clientIv = block.subarray(2 * k, 2 * k + iv);
     const serverIv = block.subarray(2 * k + iv, 2 * k + 2 * iv);
-    const client = new RecordProtection(suite, clientKey.slice(), clientIv.slice());
-    const server = new RecordProtection(suite, serverKey.slice(), serverIv.slice());
+    const client = new RecordProtection(suite, clientKey.slice(), clientIv.slice(), this.version);
+    const server = new RecordProtection(suite, serverKey.slice(), serverIv.slice(), this.version);
     this.pendingWrite = this.role === "client" ? client : server;
     this.pendingRead = this.role === "client" ? server : client;
   }
@@ -725,9 +828,10 @@ export class DtlsSession {
   // ---- server side ----
 
   private onClientHello(now: number, body: Uint8Array): void {
-    const ch = parseClientHello(body);
-    if (ch.version !== DTLS_1_2 && ch.version !== DTLS_1_0) throw new HandshakeFailure(AlertDescription.protocol_version, "client does not offer DTLS 1.2");
-    if (ch.version !== DTLS_1_2) throw new HandshakeFailure(AlertDescription.protocol_version, "client offers only DTLS 1.0");
+    const ch = parseClientHello(body, !this.stream);
+    // DTLS versions count down (0xfefd is 1.2), TLS versions up (0x0303 is 1.2; a TLS 1.3 client offers 0x0303 here too).
+    const offersOurs = this.stream ? ch.version >= TLS_1_2 : ch.version <= DTLS_1_2;
+    if (!offersOurs) throw new HandshakeFailure(AlertDescription.protocol_version, `client offers only an older version (0x${ch.version.toString(16)})`);
     const key = this.config.privateKey!;
     const auth = key.kind === "ec" ? "ecdsa" : "rsa";
     const suite = this.offeredSuites()
@@ -747,7 +851,7 @@ export class DtlsSession {
 
     this.clientRandom = ch.random.slice();
     this.serverRandom = this.config.random(32);
-    this.recordVersion = DTLS_1_2;
+    this.recordVersion = this.version;
     const extensions: Extension[] = [];
     if (extensionData(ch.extensions, ExtensionType.renegotiation_info) !== undefined || ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV)) {
       extensions.push({ type: ExtensionType.renegotiation_info, data: new Uint8Array([0]) });
@@ -760,7 +864,7 @@ export class DtlsSession {
       extensions.push({ type: ExtensionType.ec_point_formats, data: new Uint8Array([1, 0]) });
     }
     const items: FlightItem[] = [];
-    this.addMessage(items, HandshakeType.server_hello, encodeServerHello({ version: DTLS_1_2, random: this.serverRandom, sessionId: new Uint8Array(0), cipherSuite: suite.id, extensions }));
+    this.addMessage(items, HandshakeType.server_hello, encodeServerHello({ version: this.version, random: this.serverRandom, sessionId: new Uint8Array(0), cipherSuite: suite.id, extensions }));
     this.addMessage(items, HandshakeType.certificate, encodeCertificate(this.config.certificateChain!));
     this.ephemeral = generateEphemeral(group, this.config.random(96));
     const params = encodeEcdhParams(group, this.ephemeral.publicKey);
