@@ -216,4 +216,38 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       net.close();
     }
   });
+
+  test("visibility: a spawn reaches only the peers its synchronizer is visible to; hiding despawns, showing spawns; syncs follow", async () => {
+    const seen: string[] = [];
+    const w = await world(2, (mp) => {
+      mp.spawner("Spawner", {
+        onSpawn: (node) => {
+          seen.push(`${mp.getUniqueId()}+${node.path}`);
+          mp.synchronizer(`${node.path}/Sync`, node.path, { properties: [{ path: ".:hp" }] });
+        },
+        onDespawn: (node) => seen.push(`${mp.getUniqueId()}-${node.path}`),
+      });
+    });
+    try {
+      await drive(w, connected(w, 2), "two clients");
+      const [a, b] = w.clients as [SceneMultiplayer, SceneMultiplayer];
+      const [ia, ib] = [a.getUniqueId(), b.getUniqueId()];
+      const spawner = w.server.spawner("Spawner");
+      // The synchronizer declared first (private, visible to A), then the node spawned.
+      const sync = w.server.synchronizer("Secret/Sync", "Secret", { properties: [{ path: ".:hp" }], publicVisibility: false, visibleTo: [ia] });
+      const secret = w.server.spawn(spawner, "Secret");
+      secret.set("hp", 5);
+      // (node() would create the stand-in, and a spawn onto an existing name is refused as in Godot: look only after it arrived.)
+      await drive(w, () => seen.includes(`${ia}+Secret`) && a.node("Secret").get("hp") === 5, "A gets the private node and its sync");
+      await settle(w, 20);
+      assert.deepEqual(seen, [`${ia}+Secret`]);
+      sync.setVisibilityFor(ib, true);
+      sync.setVisibilityFor(ia, false);
+      secret.set("hp", 7);
+      await drive(w, () => seen.length === 3 && b.node("Secret").get("hp") === 7, "B spawned and synced, A despawned");
+      assert.deepEqual(seen.slice(1).sort(), [`${ia}-Secret`, `${ib}+Secret`].sort());
+    } finally {
+      w.net.close();
+    }
+  });
 });

@@ -49,6 +49,10 @@ export interface SynchronizerOptions {
   replicationInterval?: number;
   /** Seconds between delta checks (0 = every poll). */
   deltaInterval?: number;
+  /** Godot's public_visibility (default true). */
+  publicVisibility?: boolean;
+  /** Peers it is visible to while not public (Godot's set_visibility_for). */
+  visibleTo?: number[];
 }
 
 /** Most properties one config may hold: delta packets name changed properties in a 64-bit mask. */
@@ -98,6 +102,13 @@ export class MultiplayerSynchronizer {
     this.deltaInterval = options.deltaInterval ?? 0;
     checkNumber(this.deltaInterval, "synchronizer: options.deltaInterval", 0);
     this.watchers = this.watchProperties().map(() => ({ bytes: null, changedUsec: 0 }));
+    const publicVisibility = options.publicVisibility ?? true;
+    checkBool(publicVisibility, "synchronizer: options.publicVisibility");
+    this.publicVisible = publicVisibility;
+    for (const [i, peer] of (options.visibleTo ?? []).entries()) {
+      checkInt(peer, `synchronizer: options.visibleTo[${i}]`, 1, 0x7fffffff);
+      this.visibleTo.add(peer);
+    }
   }
 
   spawnProperties(): ReplicatedProperty[] {
@@ -162,6 +173,38 @@ export class MultiplayerSynchronizer {
       indexes |= 1n << BigInt(i);
     });
     return { values, indexes };
+  }
+
+  // ---- visibility (Godot's public_visibility / set_visibility_for) ----
+
+  private publicVisible = true;
+  private readonly visibleTo = new Set<number>();
+  /** Set by the replicator: re-check spawns after a visibility change. */
+  onVisibilityChanged: (() => void) | null = null;
+
+  /** Godot's public_visibility (default true): visible to every peer. */
+  get publicVisibility(): boolean {
+    return this.publicVisible;
+  }
+  set publicVisibility(visible: boolean) {
+    checkBool(visible, "publicVisibility");
+    this.publicVisible = visible;
+    this.onVisibilityChanged?.();
+  }
+  /** Godot's set_visibility_for: show or hide the node to one peer (while not public). */
+  setVisibilityFor(peer: number, visible: boolean): void {
+    checkInt(peer, "peer", 1, 0x7fffffff);
+    checkBool(visible, "visible");
+    if (visible) this.visibleTo.add(peer);
+    else this.visibleTo.delete(peer);
+    this.onVisibilityChanged?.();
+  }
+  getVisibilityFor(peer: number): boolean {
+    return this.visibleTo.has(peer);
+  }
+  /** Godot's is_visible_to. */
+  isVisibleTo(peer: number): boolean {
+    return this.publicVisible || this.visibleTo.has(peer);
   }
 
   reset(): void {

@@ -76,6 +76,10 @@ export class SceneReplicator {
 
   addSynchronizer(sync: MultiplayerSynchronizer): void {
     this.synchronizers.push(sync);
+    sync.onVisibilityChanged = () => {
+      const spawned = this.spawned.get(sync.root);
+      if (spawned) this.updateSpawnVisibility(spawned);
+    };
   }
 
   removeSynchronizer(sync: MultiplayerSynchronizer): void {
@@ -96,8 +100,22 @@ export class SceneReplicator {
   spawn(spawner: MultiplayerSpawner, node: SceneNode, sceneId: number, data: unknown): void {
     const s: SpawnedNode = { node, spawner, sceneId, data, netId: 0, peers: new Set() };
     this.spawned.set(node, s);
-    if (!this.hasAuthority(spawner.node)) return;
-    for (const p of this.host.connectedPeers()) this.spawnOn(s, p);
+    this.updateSpawnVisibility(s);
+  }
+
+  /**
+   * Godot's _update_spawn_visibility: a spawned node is visible to a peer when any of its
+   * synchronizers (that we are the authority of) is, or when it has none; spawn it where it
+   * became visible, despawn it where it stopped being.
+   */
+  private updateSpawnVisibility(s: SpawnedNode): void {
+    if (!this.hasAuthority(s.spawner.node)) return;
+    const syncs = this.syncsOf(s.node).filter((x) => this.hasAuthority(x.node));
+    for (const p of this.host.connectedPeers()) {
+      const visible = syncs.length === 0 || syncs.some((x) => x.isVisibleTo(p));
+      if (visible) this.spawnOn(s, p);
+      else if (s.peers.delete(p)) this.host.sendCommand(p, despawnPacket(s.netId), TransferMode.RELIABLE, 0);
+    }
   }
 
   despawn(node: SceneNode): boolean {
@@ -123,7 +141,7 @@ export class SceneReplicator {
 
   peerAdded(id: number): void {
     this.peerRepl.set(id, { lastSentSync: 0, lastWatchUsec: new Map(), recvNodes: new Map(), recvSyncs: new Map() });
-    for (const s of this.spawned.values()) if (this.hasAuthority(s.spawner.node)) this.spawnOn(s, id);
+    for (const s of this.spawned.values()) this.updateSpawnVisibility(s);
   }
 
   peerRemoved(id: number): void {
@@ -155,7 +173,7 @@ export class SceneReplicator {
       if (!this.host.isConnected(peer)) continue;
       const visible = mine.filter((s) => {
         const spawned = this.spawned.get(s.root);
-        return !spawned || spawned.peers.has(peer);
+        return s.isVisibleTo(peer) && (!spawned || spawned.peers.has(peer));
       });
       if (visible.length === 0) continue;
       r.lastSentSync = (r.lastSentSync + 1) & 0xffff;
