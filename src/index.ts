@@ -16,6 +16,7 @@ export type {
 } from "./transport/types.ts";
 export * from "./crypto/index.ts";
 export * from "./dtls/index.ts";
+export * from "./tls/index.ts";
 export * from "./transport/index.ts";
 export * from "./compress/index.ts";
 export * from "./enet/index.ts";

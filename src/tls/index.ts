@@ -1,0 +1,1 @@
+export { StreamPeerTLS, StreamPeerTLSStatus } from "./stream-peer-tls.ts";

@@ -1,0 +1,178 @@
+/**
+ * Godot's StreamPeerTLS: TLS 1.2 over any StreamPeer (usually a connected StreamPeerTCP),
+ * poll-driven like Godot's. The protocol is the same sans-IO core as DTLS, in its stream
+ * form (src/dtls/session.ts with `stream: true`); this class only moves bytes between
+ * the wrapped stream and the core and keeps the decrypted bytes for the StreamPeer API.
+ */
+import { GodotError, NetError } from "../errors.ts";
+import { TLSOptions } from "../crypto/tls-options.ts";
+import { DtlsSession, DtlsStatus } from "../dtls/session.ts";
+import { clientConfig, defaultRandom, serverConfig } from "../dtls/tls-config.ts";
+import { MAX_PLAINTEXT_LENGTH } from "../dtls/constants.ts";
+import { StreamPeer, checkLength } from "../tcp/stream-peer.ts";
+import { ByteQueue } from "../util/byte-queue.ts";
+
+/** Godot's StreamPeerTLS.Status (same values as PacketPeerDTLS's). */
+export enum StreamPeerTLSStatus {
+  STATUS_DISCONNECTED = 0,
+  STATUS_HANDSHAKING = 1,
+  STATUS_CONNECTED = 2,
+  STATUS_ERROR = 3,
+  STATUS_ERROR_HOSTNAME_MISMATCH = 4,
+}
+
+/** Decrypted bytes held at most before reading from the wrapped stream pauses. */
+export const TLS_MAX_BUFFERED_PLAINTEXT = 4 << 20;
+
+/** A monotonic millisecond count for the handshake deadline (the core itself reads no clock). */
+const now = (): number => performance.now();
+
+export class StreamPeerTLS extends StreamPeer {
+  static readonly STATUS_DISCONNECTED = StreamPeerTLSStatus.STATUS_DISCONNECTED;
+  static readonly STATUS_HANDSHAKING = StreamPeerTLSStatus.STATUS_HANDSHAKING;
+  static readonly STATUS_CONNECTED = StreamPeerTLSStatus.STATUS_CONNECTED;
+  static readonly STATUS_ERROR = StreamPeerTLSStatus.STATUS_ERROR;
+  static readonly STATUS_ERROR_HOSTNAME_MISMATCH = StreamPeerTLSStatus.STATUS_ERROR_HOSTNAME_MISMATCH;
+
+  private inner: StreamPeer | null = null;
+  private session: DtlsSession | null = null;
+  private readonly received = new ByteQueue();
+
+  /** Start a TLS client handshake over `stream` (already connected), verifying the server as `commonName`. */
+  connectToStream(stream: StreamPeer, commonName: string, clientOptions: TLSOptions | null = null): GodotError {
+    if (!(stream instanceof StreamPeer)) throw new TypeError("stream must be a StreamPeer");
+    if (typeof commonName !== "string") throw new TypeError("commonName must be a string");
+    if (clientOptions !== null && (typeof clientOptions !== "object" || clientOptions.isServer())) throw new TypeError("clientOptions must be TLSOptions.client(...) or clientUnsafe(...)");
+    if (this.session) return GodotError.ERR_ALREADY_IN_USE;
+    const options = clientOptions ?? defaultClientOptions();
+    this.begin(stream, DtlsSession.client({ ...clientConfig(options, commonName, defaultRandom), stream: true }, now()));
+    return GodotError.OK;
+  }
+
+  /** Answer a TLS client on `stream` with the server identity of `serverOptions`. */
+  acceptStream(stream: StreamPeer, serverOptions: TLSOptions): GodotError {
+    if (!(stream instanceof StreamPeer)) throw new TypeError("stream must be a StreamPeer");
+    if (!serverOptions || typeof serverOptions !== "object" || !serverOptions.isServer()) throw new TypeError("serverOptions must be TLSOptions.server(key, certificate)");
+    if (this.session) return GodotError.ERR_ALREADY_IN_USE;
+    this.begin(stream, DtlsSession.server({ ...serverConfig(serverOptions, defaultRandom), stream: true }, now()));
+    return GodotError.OK;
+  }
+
+  private begin(stream: StreamPeer, session: DtlsSession): void {
+    this.inner = stream;
+    this.session = session;
+    this.received.clear();
+    this.flush();
+  }
+
+  /** Move bytes both ways and advance the handshake. Call regularly, as in Godot. */
+  poll(): void {
+    const s = this.session;
+    const inner = this.inner;
+    if (!s || !inner) return;
+    const pollable = inner as unknown as { poll?: () => unknown };
+    if (typeof pollable.poll === "function") pollable.poll();
+    while (this.received.length < TLS_MAX_BUFFERED_PLAINTEXT) {
+      const n = inner.getAvailableBytes();
+      if (n === 0) break;
+      const [err, data] = inner.getPartialData(Math.min(n, 65536));
+      if (err !== GodotError.OK || data.length === 0) break;
+      s.receive(now(), data);
+    }
+    s.handleTimeout(now());
+    for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.received.push(d);
+    this.flush();
+  }
+
+  private flush(): void {
+    const s = this.session;
+    const inner = this.inner;
+    if (!s || !inner) return;
+    for (let d = s.pollTransmit(); d; d = s.pollTransmit()) inner.putData(d);
+  }
+
+  getStatus(): StreamPeerTLSStatus {
+    return (this.session?.status ?? DtlsStatus.STATUS_DISCONNECTED) as number as StreamPeerTLSStatus;
+  }
+
+  /** The wrapped stream (Godot's get_stream). */
+  getStream(): StreamPeer | null {
+    return this.inner;
+  }
+
+  /** The reason of STATUS_ERROR, or "". */
+  getErrorMessage(): string {
+    return this.session?.errorMessage ?? "";
+  }
+
+  /** Send close_notify and let go of the stream (it stays open; close it yourself). */
+  disconnectFromStream(): void {
+    if (this.session) {
+      this.session.close();
+      this.flush();
+    }
+    this.session = null;
+    this.inner = null;
+  }
+
+  // ---- StreamPeer ----
+
+  putData(data: Uint8Array): GodotError {
+    if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
+    const s = this.session;
+    if (!s || s.status !== DtlsStatus.STATUS_CONNECTED) return GodotError.ERR_UNCONFIGURED;
+    for (let o = 0; o < data.length; o += MAX_PLAINTEXT_LENGTH) {
+      const err = s.send(data.subarray(o, o + MAX_PLAINTEXT_LENGTH));
+      if (err !== GodotError.OK) return err;
+    }
+    this.flush();
+    return GodotError.OK;
+  }
+
+  putPartialData(data: Uint8Array): [GodotError, number] {
+    const err = this.putData(data);
+    return [err, err === GodotError.OK ? data.length : 0];
+  }
+
+  async getData(bytes: number): Promise<Uint8Array> {
+    checkLength(bytes, "getData");
+    for (;;) {
+      this.poll();
+      if (this.received.length >= bytes) return this.received.read(bytes);
+      const s = this.session;
+      const inner = this.inner;
+      if (!s || !inner || (s.status !== DtlsStatus.STATUS_CONNECTED && s.status !== DtlsStatus.STATUS_HANDSHAKING)) {
+        throw new NetError(GodotError.ERR_CONNECTION_ERROR, `StreamPeerTLS.getData: the TLS session ended before ${bytes} bytes arrived`);
+      }
+      await inner.waitAvailable(1);
+    }
+  }
+
+  getPartialData(bytes: number): [GodotError, Uint8Array] {
+    checkLength(bytes, "getPartialData");
+    this.poll();
+    const n = Math.min(bytes, this.received.length);
+    if (n === 0 && this.getStatus() !== StreamPeerTLSStatus.STATUS_CONNECTED) return [GodotError.ERR_UNCONFIGURED, new Uint8Array(0)];
+    return [GodotError.OK, this.received.read(n)];
+  }
+
+  getAvailableBytes(): number {
+    return this.received.length;
+  }
+
+  protected peekReceived(dst: Uint8Array, n: number): void {
+    this.received.peekInto(dst, n);
+  }
+
+  protected takeReceived(n: number): Uint8Array {
+    return this.received.read(n);
+  }
+
+  protected skipReceived(n: number): void {
+    this.received.discard(n);
+  }
+}
+
+function defaultClientOptions(): TLSOptions {
+  return TLSOptions.client();
+}
