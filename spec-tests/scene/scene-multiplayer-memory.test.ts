@@ -241,6 +241,10 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       await drive(w, () => seen.includes(`${ia}+Secret`) && a.node("Secret").get("hp") === 5, "A gets the private node and its sync");
       await settle(w, 20);
       assert.deepEqual(seen, [`${ia}+Secret`]);
+      // RPCs on the node only go where it is visible (Godot's is_rpc_visible).
+      secret.rpcConfig("taunt", { rpcMode: "authority" });
+      assert.equal(secret.rpcId(ib, "taunt"), GodotError.ERR_INVALID_PARAMETER);
+      assert.equal(secret.rpcId(ia, "taunt"), GodotError.OK);
       sync.setVisibilityFor(ib, true);
       sync.setVisibilityFor(ia, false);
       secret.set("hp", 7);

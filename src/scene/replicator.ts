@@ -104,6 +104,20 @@ export class SceneReplicator {
   }
 
   /**
+   * Godot's is_rpc_visible: may an RPC on `node` go to `peer`? A node without synchronizers
+   * always; one we spawned only to peers it is spawned on; one `peer` spawned here always;
+   * otherwise when any of its synchronizers is visible to `peer`.
+   */
+  isRpcVisible(node: SceneNode, peer: number): boolean {
+    const syncs = this.syncsOf(node);
+    if (syncs.length === 0) return true;
+    const spawned = this.spawned.get(node);
+    if (spawned) return spawned.peers.has(peer);
+    if (this.remoteOwner.get(node) === peer) return true;
+    return syncs.some((s) => s.isVisibleTo(peer));
+  }
+
+  /**
    * Godot's _update_spawn_visibility: a spawned node is visible to a peer when any of its
    * synchronizers (that we are the authority of) is, or when it has none; spawn it where it
    * became visible, despawn it where it stopped being.
@@ -158,9 +172,12 @@ export class SceneReplicator {
   }
 
   private readonly remoteSpawnerOf = new Map<SceneNode, MultiplayerSpawner>();
+  /** Nodes a remote authority spawned here, and which peer. */
+  private readonly remoteOwner = new Map<SceneNode, number>();
 
   private forgetRemoteNode(node: SceneNode): void {
     this.remoteSpawnerOf.delete(node);
+    this.remoteOwner.delete(node);
     for (const s of this.syncsOf(node)) this.removeSynchronizer(s);
     this.host.nodes.delete(node.path);
   }
@@ -358,6 +375,7 @@ export class SceneReplicator {
     node.multiplayerAuthority = from;
     r.recvNodes.set(netId, node);
     this.remoteSpawnerOf.set(node, spawner);
+    this.remoteOwner.set(node, from);
     const before = new Set(this.synchronizers);
     try {
       spawner.onSpawn?.(node, sceneId, data);

@@ -565,8 +565,12 @@ export class SceneSession {
   private sendRpc(node: SceneNode, to: number, methodId: number, mode: TransferMode, channel: number, args: unknown[]): GodotError {
     if (to !== 0 && !this.connected.has(Math.abs(to))) return GodotError.ERR_INVALID_PARAMETER;
     const targets: number[] = [];
-    if (to > 0) targets.push(to);
-    else for (const p of this.connected) if (!(to < 0 && p === -to)) targets.push(p);
+    if (to > 0) {
+      if (!this.replication.isRpcVisible(node, to)) return GodotError.ERR_INVALID_PARAMETER;
+      targets.push(to);
+    } else {
+      for (const p of this.connected) if (!(to < 0 && p === -to) && this.replication.isRpcVisible(node, p)) targets.push(p);
+    }
     if (targets.length === 0) return GodotError.OK;
     const { id, announce, allConfirmed } = this.cache.prepare(node, targets);
     if (announce.length) {
