@@ -7,7 +7,7 @@ import { detectRuntime } from "../../src/transport/detect.ts";
 import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts";
 import { DtlsStatus } from "../../src/dtls/session.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
-import { dec, enc, freeUdpPort, makeIdentity, opensslAvailable, Proc, until, type TestIdentity } from "./support.ts";
+import { dec, enc, freeUdpPort, makeIdentity, makeRsaIdentity, opensslAvailable, Proc, until } from "./support.ts";
 
 const available = opensslAvailable();
 const skip = available === true ? false : available.skip;
@@ -27,7 +27,7 @@ function proc(cmd: string, args: string[]): Proc {
   return p;
 }
 
-async function ourClient(port: number, id: TestIdentity, options: TLSOptions, hostname = "localhost"): Promise<{ t: DtlsDatagramTransport; got: string[] }> {
+async function ourClient(port: number, options: TLSOptions, hostname = "localhost"): Promise<{ t: DtlsDatagramTransport; got: string[] }> {
   const rt = detectRuntime();
   const inner = rt.createDatagramTransport();
   await inner.bind("127.0.0.1", 0);
@@ -35,7 +35,6 @@ async function ourClient(port: number, id: TestIdentity, options: TLSOptions, ho
   transports.push(t);
   const got: string[] = [];
   t.onDatagram((d) => got.push(dec(d)));
-  void id;
   return { t, got };
 }
 
@@ -52,7 +51,7 @@ describe("live: DTLS 1.2 vs openssl 3", { skip }, () => {
       const port = await freeUdpPort();
       const server = proc("openssl", ["s_server", "-dtls1_2", "-accept", String(port), "-cert", id!.certPath, "-key", id!.keyPath, "-cipher", suite.openssl, "-quiet"]);
       await server.waitOutput(/ACCEPT|^$/m, 3000).catch(() => undefined);
-      const { t, got } = await ourClient(port, id!, TLSOptions.client(id!.cert));
+      const { t, got } = await ourClient(port, TLSOptions.client(id!.cert));
       // The first datagram starts the handshake and is delivered once it completes.
       t.send(enc("hello openssl\n"), "127.0.0.1", port);
       await until(() => t.getSessionStatus("127.0.0.1", port) === DtlsStatus.STATUS_CONNECTED, "handshake with s_server");
@@ -86,11 +85,24 @@ describe("live: DTLS 1.2 vs openssl 3", { skip }, () => {
     });
   }
 
+  test("ECDHE-RSA (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305) as a client, against s_server with an RSA certificate", async () => {
+    const rsa = makeRsaIdentity();
+    for (const cipher of ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"]) {
+      const port = await freeUdpPort();
+      const server = proc("openssl", ["s_server", "-dtls1_2", "-accept", String(port), "-cert", rsa.certPath, "-key", rsa.keyPath, "-cipher", cipher, "-quiet"]);
+      const { t } = await ourClient(port, TLSOptions.client(rsa.cert));
+      t.send(enc(`rsa ${cipher}\n`), "127.0.0.1", port);
+      await server.waitOutput(`rsa ${cipher}`);
+      assert.match(t.getCipherSuite("127.0.0.1", port), /^TLS_ECDHE_RSA_WITH_/);
+      server.stop();
+    }
+  });
+
   test("X25519 and P-384 key exchange against s_server", async () => {
     for (const group of ["X25519", "P-384"]) {
       const port = await freeUdpPort();
       const server = proc("openssl", ["s_server", "-dtls1_2", "-accept", String(port), "-cert", id!.certPath, "-key", id!.keyPath, "-groups", group, "-quiet"]);
-      const { t } = await ourClient(port, id!, TLSOptions.client(id!.cert));
+      const { t } = await ourClient(port, TLSOptions.client(id!.cert));
       t.send(enc(`over ${group}\n`), "127.0.0.1", port);
       await server.waitOutput(`over ${group}`);
       server.stop();
@@ -100,7 +112,7 @@ describe("live: DTLS 1.2 vs openssl 3", { skip }, () => {
   test("our client refuses a server whose certificate it does not trust, and a wrong host name", async () => {
     const port = await freeUdpPort();
     const server = proc("openssl", ["s_server", "-dtls1_2", "-accept", String(port), "-cert", id!.certPath, "-key", id!.keyPath, "-quiet"]);
-    const untrusted = await ourClient(port, id!, TLSOptions.client(other!.cert));
+    const untrusted = await ourClient(port, TLSOptions.client(other!.cert));
     const ended: string[] = [];
     untrusted.t.onSessionEnded = (_a, _p, _code, message) => ended.push(message);
     untrusted.t.send(enc("x"), "127.0.0.1", port);
@@ -111,7 +123,7 @@ describe("live: DTLS 1.2 vs openssl 3", { skip }, () => {
 
     const port2 = await freeUdpPort();
     const server2 = proc("openssl", ["s_server", "-dtls1_2", "-accept", String(port2), "-cert", id!.certPath, "-key", id!.keyPath, "-quiet"]);
-    const wrongName = await ourClient(port2, id!, TLSOptions.client(id!.cert), "example.org");
+    const wrongName = await ourClient(port2, TLSOptions.client(id!.cert), "example.org");
     const ended2: string[] = [];
     wrongName.t.onSessionEnded = (_a, _p, _code, message) => ended2.push(message);
     wrongName.t.send(enc("x"), "127.0.0.1", port2);
@@ -121,7 +133,7 @@ describe("live: DTLS 1.2 vs openssl 3", { skip }, () => {
     // clientUnsafe accepts the untrusted certificate.
     const port3 = await freeUdpPort();
     const server3 = proc("openssl", ["s_server", "-dtls1_2", "-accept", String(port3), "-cert", id!.certPath, "-key", id!.keyPath, "-quiet"]);
-    const unsafe = await ourClient(port3, id!, TLSOptions.clientUnsafe());
+    const unsafe = await ourClient(port3, TLSOptions.clientUnsafe());
     unsafe.t.send(enc("unsafe ok\n"), "127.0.0.1", port3);
     await server3.waitOutput("unsafe ok");
     server3.stop();

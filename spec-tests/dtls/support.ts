@@ -43,6 +43,22 @@ export function makeIdentity(cn = "localhost", curve = "P-256"): TestIdentity {
   return { dir, certPath, keyPath, certPem, keyPem, cert, key };
 }
 
+/** An RSA-2048 self-signed certificate (for the ECDHE-RSA suites, verified by us as a client). Only the paths and certificate: we take no RSA private keys. */
+export function makeRsaIdentity(cn = "localhost"): { certPath: string; keyPath: string; cert: X509Certificate } {
+  const dir = mkdtempSync(join(tmpdir(), "packetpeer-rsa-"));
+  const certPath = join(dir, "cert.pem");
+  const keyPath = join(dir, "key.pem");
+  const r = spawnSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3650", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn},IP:127.0.0.1`, "-addext", "basicConstraints=critical,CA:FALSE"],
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
+  const cert = new X509Certificate();
+  cert.loadFromString(readFileSync(certPath, "utf8"));
+  return { certPath, keyPath, cert };
+}
+
 export function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createSocket("udp4");
