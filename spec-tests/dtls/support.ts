@@ -1,6 +1,5 @@
 /** Shared pieces of the DTLS tests: certificates made by openssl, free UDP ports, bounded child processes. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createSocket } from "node:dgram";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,16 +58,8 @@ export function makeRsaIdentity(cn = "localhost"): { certPath: string; keyPath: 
   return { certPath, keyPath, cert };
 }
 
-export function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket("udp4");
-    s.once("error", reject);
-    s.bind(0, "127.0.0.1", () => {
-      const port = s.address().port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freeUdpPort } from "../enet-interop/godot.ts";
+export { freeTcpPort } from "../multiplayer/godot3-live.ts";
 
 /** A child process whose output is collected; killed by `stop()` or after `limitMs`. */
 export class Proc {

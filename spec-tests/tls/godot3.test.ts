@@ -3,30 +3,18 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { StreamPeerTCP } from "../../src/tcp/tcp.ts";
 import { TCPServer } from "../../src/tcp/server.ts";
 import { StreamPeerTLS, StreamPeerTLSStatus } from "../../src/tls/stream-peer-tls.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
-import { dec, enc, makeIdentity, Proc, sleep, until } from "../dtls/support.ts";
+import { dec, enc, freeTcpPort, makeIdentity, Proc, sleep, until } from "../dtls/support.ts";
 
 const projectDir = join(fileURLToPath(import.meta.url), "..", "godot3");
 const probe = spawnSync("godot3-server", ["--version"], { encoding: "utf8" });
 const skip = probe.error ? "godot3-server is not installed" : false;
 if (skip) console.log(`tls godot3: skipped: ${skip}`);
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("live: StreamPeerTLS vs Godot 3.2.3 StreamPeerSSL", { skip }, () => {
   const id = skip ? undefined : makeIdentity("localhost");

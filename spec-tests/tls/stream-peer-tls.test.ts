@@ -7,22 +7,10 @@ import { TCPServer } from "../../src/tcp/server.ts";
 import { StreamPeerTLS, StreamPeerTLSStatus } from "../../src/tls/stream-peer-tls.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { GodotError } from "../../src/errors.ts";
-import { dec, enc, makeIdentity, opensslAvailable, Proc, sleep, until } from "../dtls/support.ts";
-import { createServer } from "node:net";
+import { dec, enc, freeTcpPort, makeIdentity, opensslAvailable, Proc, sleep, until } from "../dtls/support.ts";
 
 const available = opensslAvailable();
 const skip = available === true ? false : available.skip;
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const SUITES = ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305"];
 
