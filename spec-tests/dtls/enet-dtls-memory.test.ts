@@ -1,0 +1,49 @@
+// ENet over DTLS on the simulated network (virtual clock, seeded loss/duplication/reordering):
+// the DTLS handshake survives lost flights (retransmitted on the virtual clock), then 300 reliable messages arrive once, in order.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
+import { TLSOptions } from "../../src/crypto/tls-options.ts";
+import { CryptoKey } from "../../src/crypto/crypto-key.ts";
+import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
+import { TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
+import { collect } from "../enet/collect.ts";
+
+describe("ENet over DTLS on a lossy simulated network", () => {
+  test("20 % loss, duplicates, reordering: the DTLS handshake and 300 reliable messages complete, once and in order", async () => {
+    const net = new MemoryNetwork({ seed: 7, defaultLink: { latencyMs: 40, jitterMs: 10 } });
+    net.setLink("127.0.0.1", "127.0.0.2", { loss: 0.2, duplicate: 0.05, reorder: 0.1, latencyMs: 40 });
+    const cert = new X509Certificate();
+    cert.loadFromString(TEST_CERT_PEM);
+    const key = new CryptoKey();
+    key.loadFromString(TEST_KEY_PEM);
+    const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
+    const client = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
+    try {
+      await server.createHostBound("127.0.0.1", 7000, { maxPeers: 2 });
+      await server.dtlsServerSetup(TLSOptions.server(key, cert));
+      await client.createHost({ maxPeers: 1 });
+      // The fixed test certificate is valid from 2026-12-03; the virtual clock is not a date, the wall clock is.
+      await client.dtlsClientSetup("localhost", TLSOptions.clientUnsafe());
+      const peer = await client.connectToHost("127.0.0.1", 7000);
+      const got: number[] = [];
+      const sv = collect(server, (e) => {
+        if (e.type === EventType.RECEIVE) got.push(e.packet![0]! | (e.packet![1]! << 8));
+      });
+      const cl = collect(client, (e) => {
+        if (e.type === EventType.CONNECT) for (let i = 0; i < 300; i++) peer.send(0, new Uint8Array([i & 255, i >> 8, 1, 2, 3]), PacketFlags.RELIABLE);
+      });
+      assert.ok(await net.runUntil(() => got.length >= 300, 120_000), `received ${got.length} of 300`);
+      assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => i));
+      const dtls = server.getDtlsTransport()!;
+      assert.equal(dtls.sessionCount, 1);
+      assert.ok(net.stats().lost > 0, "the link lost datagrams");
+      client.destroy();
+      server.destroy();
+      await Promise.all([sv.done, cl.done]);
+    } finally {
+      net.close();
+    }
+  });
+});
