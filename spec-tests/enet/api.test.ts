@@ -65,8 +65,11 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     assert.ok(await net.runUntil(() => clients.every((c) => count(c.col, EventType.RECEIVE) === 1), 5000));
     for (const c of clients) assert.equal(new TextDecoder().decode(c.col.events.find((e) => e.type === EventType.RECEIVE)!.packet), "all");
 
-    // The packet size limit is enforced on send (the host option maxPacketSize, default ENet's 32 MiB).
-    assert.throws(() => p.send(0, new Uint8Array(32 * 1024 * 1024 + 1), PacketFlags.RELIABLE), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_OUT_OF_MEMORY && /maximum packet size/.test(e.message));
+    // The packet size limit is enforced on send (the host option maxPacketSize, default ENet's 32 MiB):
+    // send returns Godot's error code (the return/throw rule), it does not throw.
+    assert.equal(p.send(0, new Uint8Array(32 * 1024 * 1024 + 1), PacketFlags.RELIABLE), GodotError.ERR_OUT_OF_MEMORY);
+    assert.equal(p.send(0, new Uint8Array(1), PacketFlags.RELIABLE), GodotError.OK);
+    assert.equal(p.putPacket(new Uint8Array(1)), GodotError.OK);
 
     // Argument checks.
     assert.throws(() => p.send(2, new Uint8Array(1), 0), RangeError, "channel beyond the peer's count");
@@ -80,7 +83,8 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     p.peerDisconnectNow(0);
     assert.equal(p.isActive(), false);
     assert.equal(p.getState(), PeerState.STATE_DISCONNECTED);
-    assert.throws(() => p.send(0, new Uint8Array(1), 0), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
+    assert.equal(p.send(0, new Uint8Array(1), 0), GodotError.ERR_UNCONFIGURED, "Godot: ERR_UNCONFIGURED on an inactive peer");
+    assert.equal(p.putPacket(new Uint8Array(1)), GodotError.ERR_UNCONFIGURED);
     assert.ok(await net.runUntil(() => count(sv, EventType.DISCONNECT) === 1, 5000));
     assert.equal(s0.isActive(), false);
     const p2 = await clients[0]!.conn.connectToHost("10.1.0.1", 9000, { channels: 1 });
@@ -102,13 +106,21 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     p.peerDisconnect();
     assert.ok(await net.runUntil(() => count(c.col, EventType.DISCONNECT) === 1, 5000));
 
+    // Godot's refuse_new_connections only acts on a DTLS server: a plain UDP host still accepts.
     server.refuseNewConnections(true);
+    const accepted = await c.conn.connectToHost("10.1.0.1", 9000, { channels: 1 });
+    assert.ok(await net.runUntil(() => count(c.col, EventType.CONNECT) === 2, 5000), "a plain host ignores refuseNewConnections, as Godot's does");
+    accepted.peerDisconnect();
+    assert.ok(await net.runUntil(() => count(c.col, EventType.DISCONNECT) === 2, 5000));
+    server.refuseNewConnections(false);
+    // The protocol-level refusal ENetMultiplayerPeer uses: CONNECTs are ignored, the client times out.
+    server.refuseConnectCommands(true);
     const refused = await c.conn.connectToHost("10.1.0.1", 9000, { channels: 1 });
     refused.setTimeout(4, 1000, 2000);
-    assert.ok(await net.runUntil(() => count(c.col, EventType.DISCONNECT) === 2, 10_000), "the refused connection times out");
-    server.refuseNewConnections(false);
+    assert.ok(await net.runUntil(() => count(c.col, EventType.DISCONNECT) === 3, 10_000), "the refused connection times out");
+    server.refuseConnectCommands(false);
     await c.conn.connectToHost("10.1.0.1", 9000, { channels: 1 });
-    assert.ok(await net.runUntil(() => count(c.col, EventType.CONNECT) === 2, 5000));
+    assert.ok(await net.runUntil(() => count(c.col, EventType.CONNECT) === 3, 5000));
 
     // socketSend: a raw datagram from the host's socket.
     const raw = net.createRuntime("10.1.0.9").createDatagramTransport();

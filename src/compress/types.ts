@@ -5,6 +5,12 @@ export enum CompressionMode {
   FASTLZ = 2,
   ZLIB = 3,
   ZSTD = 4,
+  // Godot's exact names (ENetConnection.CompressionMode); the short names above are aliases.
+  COMPRESS_NONE = 0,
+  COMPRESS_RANGE_CODER = 1,
+  COMPRESS_FASTLZ = 2,
+  COMPRESS_ZLIB = 3,
+  COMPRESS_ZSTD = 4,
 }
 
 /**

@@ -45,8 +45,8 @@ export interface ENetConnectOptions {
   data?: number;
 }
 
-/** Godot's service() result [type, peer, data, channel], as an object. `packet` is set for RECEIVE. */
-export interface ENetEvent {
+/** The named fields of a service() event. `packet` is set for RECEIVE. */
+export interface ENetEventFields {
   type: EventType;
   peer: ENetPacketPeer | null;
   data: number;
@@ -54,9 +54,44 @@ export interface ENetEvent {
   packet?: Uint8Array;
 }
 
-const NONE_EVENT: ENetEvent = Object.freeze({ type: EventType.NONE, peer: null, data: 0, channel: 0 }) as ENetEvent;
+/**
+ * Godot's service() result: the array `[type, peer, data, channel]` GDScript indexes and
+ * destructures (`const [type, peer, data, channel] = await conn.service()`), which also
+ * carries the same values by name (`ev.type`, `ev.peer`, ...) and, for RECEIVE, `ev.packet`.
+ */
+export type ENetEvent = [type: EventType, peer: ENetPacketPeer | null, data: number, channel: number] & ENetEventFields;
+
+function makeEvent(type: EventType, peer: ENetPacketPeer | null, data: number, channel: number, packet?: Uint8Array): ENetEvent {
+  const ev = [type, peer, data, channel] as ENetEvent;
+  ev.type = type;
+  ev.peer = peer;
+  ev.data = data;
+  ev.channel = channel;
+  if (packet !== undefined) ev.packet = packet;
+  return ev;
+}
+
+const NONE_EVENT: ENetEvent = Object.freeze(makeEvent(EventType.EVENT_NONE, null, 0, 0));
+/** service() when the socket failed to send (Godot: EVENT_ERROR; destroy and recreate the host). */
+const ERROR_EVENT: ENetEvent = Object.freeze(makeEvent(EventType.EVENT_ERROR, null, 0, 0));
 
 export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
+  // Godot's class constants, so `ENetConnection.EVENT_RECEIVE` ports as written.
+  static readonly EVENT_ERROR = EventType.EVENT_ERROR;
+  static readonly EVENT_NONE = EventType.EVENT_NONE;
+  static readonly EVENT_CONNECT = EventType.EVENT_CONNECT;
+  static readonly EVENT_DISCONNECT = EventType.EVENT_DISCONNECT;
+  static readonly EVENT_RECEIVE = EventType.EVENT_RECEIVE;
+  static readonly COMPRESS_NONE = CompressionMode.COMPRESS_NONE;
+  static readonly COMPRESS_RANGE_CODER = CompressionMode.COMPRESS_RANGE_CODER;
+  static readonly COMPRESS_FASTLZ = CompressionMode.COMPRESS_FASTLZ;
+  static readonly COMPRESS_ZLIB = CompressionMode.COMPRESS_ZLIB;
+  static readonly COMPRESS_ZSTD = CompressionMode.COMPRESS_ZSTD;
+  static readonly HOST_TOTAL_SENT_DATA = HostStatistic.HOST_TOTAL_SENT_DATA;
+  static readonly HOST_TOTAL_SENT_PACKETS = HostStatistic.HOST_TOTAL_SENT_PACKETS;
+  static readonly HOST_TOTAL_RECEIVED_DATA = HostStatistic.HOST_TOTAL_RECEIVED_DATA;
+  static readonly HOST_TOTAL_RECEIVED_PACKETS = HostStatistic.HOST_TOTAL_RECEIVED_PACKETS;
+
   private readonly runtime: RuntimeAdapter;
   private readonly clock: Clock;
   private transport: DatagramTransport | null = null;
@@ -67,6 +102,12 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   private creating = false;
   /** Datagrams the transport refused to send (counted; ENet retransmits reliable data). */
   sendErrors = 0;
+  /** A send failed since the last service(): the next one reports EVENT_ERROR (as enet_host_service returns -1). */
+  private socketFailed = false;
+  /** An event taken from the core while reporting EVENT_ERROR, handed out by the next service(). */
+  private heldEvent: HostEvent | null = null;
+  /** Godot's refuse_new_connections on this host (only a DTLS server acts on it, as in Godot). */
+  private refusing = false;
 
   constructor(io?: IoOptions) {
     const r = resolveIo(io);
@@ -80,13 +121,32 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return this.host;
   }
 
-  /** Create a host bound to any address and a random port (for clients). */
-  async createHost(opts: ENetHostOptions = {}): Promise<void> {
-    await this.createHostBound("*", 0, opts);
+  /**
+   * Create a host bound to any address and a random port (for clients). Takes Godot's
+   * positional arguments `(maxPeers, maxChannels, inBandwidth, outBandwidth)` or an options object.
+   */
+  async createHost(maxPeers?: number, maxChannels?: number, inBandwidth?: number, outBandwidth?: number): Promise<void>;
+  async createHost(opts?: ENetHostOptions): Promise<void>;
+  async createHost(first?: number | ENetHostOptions, maxChannels?: number, inBandwidth?: number, outBandwidth?: number): Promise<void> {
+    await this.createHostBound("*", 0, hostOptions(first, maxChannels, inBandwidth, outBandwidth));
   }
 
-  /** Create a host bound to `address` ("*" = all) and `port` (0 = random). */
-  async createHostBound(address: string, port: number, opts: ENetHostOptions = {}): Promise<void> {
+  /**
+   * Create a host bound to `address` ("*" = all) and `port` (0 = random). Takes Godot's
+   * positional arguments `(address, port, maxPeers, maxChannels, inBandwidth, outBandwidth)` or
+   * `(address, port, options)`.
+   */
+  async createHostBound(address: string, port: number, maxPeers?: number, maxChannels?: number, inBandwidth?: number, outBandwidth?: number): Promise<void>;
+  async createHostBound(address: string, port: number, opts?: ENetHostOptions): Promise<void>;
+  async createHostBound(
+    address: string,
+    port: number,
+    third?: number | ENetHostOptions,
+    maxChannelsArg?: number,
+    inBandwidthArg?: number,
+    outBandwidthArg?: number,
+  ): Promise<void> {
+    const opts = hostOptions(third, maxChannelsArg, inBandwidthArg, outBandwidthArg);
     if (typeof address !== "string" || address.length === 0) throw new TypeError("address must be a non-empty string (\"*\" for all addresses)");
     checkInt(port, "port", 0, 65535);
     const maxPeers = opts.maxPeers ?? 32;
@@ -126,6 +186,8 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       maximumWaitingData: opts.maxWaitingData,
     });
     host.compressor = createCompressor(this.compressionMode);
+    this.socketFailed = false;
+    this.heldEvent = null;
     this.host = host;
     this.transport = transport;
     transport.onDatagram((data, addr, p) => {
@@ -135,10 +197,17 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     });
   }
 
-  /** Start connecting; the returned peer reaches STATE_CONNECTED when service() reports CONNECT. */
-  async connectToHost(address: string, port: number, opts: ENetConnectOptions = {}): Promise<ENetPacketPeer> {
+  /**
+   * Start connecting; the returned peer reaches STATE_CONNECTED when service() reports CONNECT.
+   * Takes Godot's positional `(address, port, channels, data)` or `(address, port, options)`.
+   */
+  async connectToHost(address: string, port: number, channels?: number, data?: number): Promise<ENetPacketPeer>;
+  async connectToHost(address: string, port: number, opts?: ENetConnectOptions): Promise<ENetPacketPeer>;
+  async connectToHost(address: string, port: number, third?: number | ENetConnectOptions, dataArg?: number): Promise<ENetPacketPeer> {
     if (typeof address !== "string" || address.length === 0) throw new TypeError("address must be a non-empty string");
     checkInt(port, "port", 1, 65535);
+    const opts: ENetConnectOptions = typeof third === "object" && third !== null ? third : { channels: third, data: dataArg };
+    if (typeof third === "object" && third !== null && dataArg !== undefined) throw new TypeError("connectToHost: pass data inside the options object, not after it");
     const channels = opts.channels ?? 0;
     checkInt(channels, "channels", 0, 255);
     const data = opts.data ?? 0;
@@ -189,11 +258,17 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return this.step(host) ?? NONE_EVENT;
   }
 
-  /** Events until destroy(): `for await (const ev of connection)`. NONE events are skipped. */
+  /**
+   * Events until destroy(): `for await (const ev of connection)`. NONE events are skipped.
+   * The iteration ends after yielding an EVENT_ERROR (the socket failed; Godot's advice is to
+   * destroy and recreate the host), so a dead socket cannot turn the loop into a busy spin.
+   */
   async *[Symbol.asyncIterator](): AsyncIterator<ENetEvent> {
     while (this.host !== null) {
       const ev = await this.service(1000);
-      if (ev.type !== EventType.NONE) yield ev;
+      if (ev.type === EventType.NONE) continue;
+      yield ev;
+      if (ev.type === EventType.EVENT_ERROR) return;
     }
   }
 
@@ -333,12 +408,26 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return (await this.runtime.resolve(address, what)).address;
   }
 
-  /** Ignore new incoming connection requests (existing peers are unaffected). */
+  /**
+   * Godot's refuse_new_connections: makes a DTLS server (after dtlsServerSetup) drop new
+   * handshakes. As in Godot, a plain UDP host ignores it and keeps accepting CONNECTs (Godot's
+   * ENetUDP socket has no refusal); ENetMultiplayerPeer refuses at the ENet level instead.
+   */
   refuseNewConnections(refuse: boolean): void {
     if (typeof refuse !== "boolean") throw new TypeError("refuse must be a boolean");
-    this.core.refuseConnections = refuse;
-    // With DTLS, refusing also stops new DTLS handshakes (as Godot's ENetDTLSServer does).
+    this.requireTransport("refuseNewConnections");
+    this.refusing = refuse;
     if (this.transport instanceof DtlsDatagramTransport) this.transport.refuseNewConnections = refuse;
+  }
+
+  /**
+   * @internal Ignore CONNECT commands in the protocol core (no VERIFY_CONNECT is sent, the
+   * remote times out). Not in Godot's ENetConnection; ENetMultiplayerPeer uses it so a refused
+   * client never sees a connection. Also refuses DTLS handshakes.
+   */
+  refuseConnectCommands(refuse: boolean): void {
+    this.core.refuseConnections = refuse;
+    this.refuseNewConnections(refuse);
   }
 
   /**
@@ -365,7 +454,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the ENetConnection has no host`);
     if (inner instanceof DtlsDatagramTransport) throw new NetError(GodotError.ERR_ALREADY_IN_USE, `${what}: DTLS is already set up on this host`);
     const dtls = make(inner);
-    dtls.refuseNewConnections = host.refuseConnections;
+    dtls.refuseNewConnections = this.refusing || host.refuseConnections;
     dtls.onDatagram((data, addr, p) => {
       if (this.host !== host) return;
       host.handleDatagram(this.clock.now(), data, addr, p);
@@ -400,8 +489,10 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       try {
         transport.send(t.data, t.address, t.port);
       } catch {
-        // UDP gives no delivery guarantee; a refused send is a lost datagram, which ENet recovers from.
+        // A send the socket refused: like enet_host_service returning -1, the next service()
+        // reports EVENT_ERROR (the datagram is lost; ENet retransmits reliable data if the host goes on).
         this.sendErrors++;
+        this.socketFailed = true;
       }
     }
     // Every DatagramTransport copies (or sends) the bytes before send() returns.
@@ -409,23 +500,33 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   }
 
   private step(host: HostCore): ENetEvent | null {
-    let ev = host.pollEvent();
+    if (this.socketFailed) {
+      this.socketFailed = false;
+      return ERROR_EVENT;
+    }
+    let ev = this.heldEvent ?? host.pollEvent();
+    this.heldEvent = null;
     if (ev === null) {
       host.service(this.clock.now());
       ev = host.pollEvent();
     }
     this.drainTransmits();
+    if (this.socketFailed) {
+      this.socketFailed = false;
+      this.heldEvent = ev;
+      return ERROR_EVENT;
+    }
     return ev === null ? null : this.wrap(ev);
   }
 
   private wrap(ev: HostEvent): ENetEvent {
     const peer = this.handleFor(ev.peer, ev.generation);
     if (ev.type === EventType.RECEIVE) {
-      const packet = ev.packet!;
+      const packet = ev.packet ?? new Uint8Array(0);
       peer.queuePacket(packet, ev.flags, ev.channelID);
-      return { type: ev.type, peer, data: ev.data, channel: ev.channelID, packet };
+      return makeEvent(ev.type, peer, ev.data, ev.channelID, packet);
     }
-    return { type: ev.type, peer, data: ev.data, channel: ev.channelID };
+    return makeEvent(ev.type, peer, ev.data, ev.channelID);
   }
 
   private handleFor(slot: PeerView, generation: number): ENetPacketPeer {
@@ -456,4 +557,15 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       handle = this.clock.setTimeout(done, ms);
     });
   }
+}
+
+/** Godot's positional host arguments, or an options object, as options (the checks come after). */
+function hostOptions(first: number | ENetHostOptions | undefined, maxChannels?: number, inBandwidth?: number, outBandwidth?: number): ENetHostOptions {
+  if (typeof first === "object" && first !== null) {
+    if (maxChannels !== undefined || inBandwidth !== undefined || outBandwidth !== undefined) {
+      throw new TypeError("pass either Godot's positional arguments (maxPeers, maxChannels, inBandwidth, outBandwidth) or one options object, not both");
+    }
+    return first;
+  }
+  return { maxPeers: first, maxChannels, inBandwidth, outBandwidth };
 }

@@ -1,4 +1,9 @@
-/** Godot's ENetConnection / ENetPacketPeer enums: same names and numeric values. */
+/**
+ * Godot's ENetConnection / ENetPacketPeer enums: Godot's exact names and numeric values
+ * (`EventType.EVENT_RECEIVE`, `PeerState.STATE_CONNECTED`, ...). The short names the first
+ * releases used (`EventType.RECEIVE`, `PacketFlags.RELIABLE`) stay as aliases of the same
+ * values; reverse lookups (`EventType[3]`) give Godot's name.
+ */
 
 /** ENetConnection.EventType. */
 export enum EventType {
@@ -7,6 +12,12 @@ export enum EventType {
   CONNECT = 1,
   DISCONNECT = 2,
   RECEIVE = 3,
+  /** service() failed: the socket could not send (Godot: destroy and recreate the host). */
+  EVENT_ERROR = -1,
+  EVENT_NONE = 0,
+  EVENT_CONNECT = 1,
+  EVENT_DISCONNECT = 2,
+  EVENT_RECEIVE = 3,
 }
 
 /** ENetPacketPeer FLAG_* (ENetPacketFlag). */
@@ -14,6 +25,9 @@ export enum PacketFlags {
   RELIABLE = 1,
   UNSEQUENCED = 2,
   UNRELIABLE_FRAGMENT = 8,
+  FLAG_RELIABLE = 1,
+  FLAG_UNSEQUENCED = 2,
+  FLAG_UNRELIABLE_FRAGMENT = 8,
 }
 
 /** ENetPacketPeer.PeerState (ENetPeerState). */

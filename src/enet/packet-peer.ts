@@ -4,7 +4,8 @@
  * and a later connection on the same slot gets a new handle (as in Godot).
  */
 import { GodotError, NetError } from "../errors.ts";
-import { PacketPeerVariants } from "../core/packet-peer.ts";
+import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
+import { Fifo } from "../util/fifo.ts";
 import type { Variant, VariantOptions } from "../variant/index.ts";
 import { ENET_PEER_PACKET_LOSS_SCALE, ENET_PEER_PACKET_THROTTLE_SCALE } from "./constants.ts";
 import { PacketFlags, PeerState, PeerStatistic } from "./enums.ts";
@@ -28,12 +29,37 @@ export const PEER_PACKET_QUEUE_LIMIT_BYTES = 32 * 1024 * 1024;
 /** ...and at most this many packets, so a flood of empty packets cannot grow it either. */
 export const PEER_PACKET_QUEUE_LIMIT_PACKETS = 65536;
 
-export class ENetPacketPeer {
+export class ENetPacketPeer implements PacketPeer {
+  // Godot's class constants, so `ENetPacketPeer.FLAG_RELIABLE` ports as written.
   static readonly PACKET_LOSS_SCALE = ENET_PEER_PACKET_LOSS_SCALE;
   static readonly PACKET_THROTTLE_SCALE = ENET_PEER_PACKET_THROTTLE_SCALE;
-  static readonly FLAG_RELIABLE = PacketFlags.RELIABLE;
-  static readonly FLAG_UNSEQUENCED = PacketFlags.UNSEQUENCED;
-  static readonly FLAG_UNRELIABLE_FRAGMENT = PacketFlags.UNRELIABLE_FRAGMENT;
+  static readonly FLAG_RELIABLE = PacketFlags.FLAG_RELIABLE;
+  static readonly FLAG_UNSEQUENCED = PacketFlags.FLAG_UNSEQUENCED;
+  static readonly FLAG_UNRELIABLE_FRAGMENT = PacketFlags.FLAG_UNRELIABLE_FRAGMENT;
+  static readonly STATE_DISCONNECTED = PeerState.STATE_DISCONNECTED;
+  static readonly STATE_CONNECTING = PeerState.STATE_CONNECTING;
+  static readonly STATE_ACKNOWLEDGING_CONNECT = PeerState.STATE_ACKNOWLEDGING_CONNECT;
+  static readonly STATE_CONNECTION_PENDING = PeerState.STATE_CONNECTION_PENDING;
+  static readonly STATE_CONNECTION_SUCCEEDED = PeerState.STATE_CONNECTION_SUCCEEDED;
+  static readonly STATE_CONNECTED = PeerState.STATE_CONNECTED;
+  static readonly STATE_DISCONNECT_LATER = PeerState.STATE_DISCONNECT_LATER;
+  static readonly STATE_DISCONNECTING = PeerState.STATE_DISCONNECTING;
+  static readonly STATE_ACKNOWLEDGING_DISCONNECT = PeerState.STATE_ACKNOWLEDGING_DISCONNECT;
+  static readonly STATE_ZOMBIE = PeerState.STATE_ZOMBIE;
+  static readonly PEER_PACKET_LOSS = PeerStatistic.PEER_PACKET_LOSS;
+  static readonly PEER_PACKET_LOSS_VARIANCE = PeerStatistic.PEER_PACKET_LOSS_VARIANCE;
+  static readonly PEER_PACKET_LOSS_EPOCH = PeerStatistic.PEER_PACKET_LOSS_EPOCH;
+  static readonly PEER_ROUND_TRIP_TIME = PeerStatistic.PEER_ROUND_TRIP_TIME;
+  static readonly PEER_ROUND_TRIP_TIME_VARIANCE = PeerStatistic.PEER_ROUND_TRIP_TIME_VARIANCE;
+  static readonly PEER_LAST_ROUND_TRIP_TIME = PeerStatistic.PEER_LAST_ROUND_TRIP_TIME;
+  static readonly PEER_LAST_ROUND_TRIP_TIME_VARIANCE = PeerStatistic.PEER_LAST_ROUND_TRIP_TIME_VARIANCE;
+  static readonly PEER_PACKET_THROTTLE = PeerStatistic.PEER_PACKET_THROTTLE;
+  static readonly PEER_PACKET_THROTTLE_LIMIT = PeerStatistic.PEER_PACKET_THROTTLE_LIMIT;
+  static readonly PEER_PACKET_THROTTLE_COUNTER = PeerStatistic.PEER_PACKET_THROTTLE_COUNTER;
+  static readonly PEER_PACKET_THROTTLE_EPOCH = PeerStatistic.PEER_PACKET_THROTTLE_EPOCH;
+  static readonly PEER_PACKET_THROTTLE_ACCELERATION = PeerStatistic.PEER_PACKET_THROTTLE_ACCELERATION;
+  static readonly PEER_PACKET_THROTTLE_DECELERATION = PeerStatistic.PEER_PACKET_THROTTLE_DECELERATION;
+  static readonly PEER_PACKET_THROTTLE_INTERVAL = PeerStatistic.PEER_PACKET_THROTTLE_INTERVAL;
 
   /** @internal */
   readonly owner: PeerOwner;
@@ -43,14 +69,13 @@ export class ENetPacketPeer {
   readonly generation: number;
   private readonly remoteAddress: string;
   private readonly remotePort: number;
-  /** Received packets for getPacket(), with their flags and channels in parallel arrays (no record per packet). */
-  private packets: Uint8Array[] = [];
-  private packetFlags: number[] = [];
-  private packetChannels: number[] = [];
-  private packetHead = 0;
-  /** One past the last queued packet; the arrays keep their length when drained (no resize per packet). */
-  private packetTail = 0;
+  /** Received packets for getPacket(), with their flags and channels in parallel queues (no record per packet). */
+  private readonly packets = new Fifo<Uint8Array>(4);
+  private readonly packetFlags = new Fifo<number>(4);
+  private readonly packetChannels = new Fifo<number>(4);
   private queuedBytes = 0;
+  /** What the last getPacket() reported (Godot's get_packet_error). */
+  private lastGetError = GodotError.OK;
   /** Packets dropped from this handle's getPacket() queue because it exceeded its byte limit. */
   droppedQueuedPackets = 0;
 
@@ -76,66 +101,69 @@ export class ENetPacketPeer {
 
   /** @internal Queue a received packet for getPacket(). */
   queuePacket(data: Uint8Array, flags: number, channel: number): void {
-    const at = this.packetTail++;
-    this.packets[at] = data;
-    this.packetFlags[at] = flags;
-    this.packetChannels[at] = channel;
+    this.packets.push(data);
+    this.packetFlags.push(flags);
+    this.packetChannels.push(channel);
     this.queuedBytes += data.length;
-    while (
-      (this.queuedBytes > PEER_PACKET_QUEUE_LIMIT_BYTES || this.packetTail - this.packetHead > PEER_PACKET_QUEUE_LIMIT_PACKETS) &&
-      this.packetHead < this.packetTail - 1
-    ) {
-      this.queuedBytes -= this.shiftPacket().length;
+    while ((this.queuedBytes > PEER_PACKET_QUEUE_LIMIT_BYTES || this.packets.length > PEER_PACKET_QUEUE_LIMIT_PACKETS) && this.packets.length > 1) {
+      this.shiftPacket();
       this.droppedQueuedPackets++;
     }
   }
 
   private shiftPacket(): Uint8Array {
-    const i = this.packetHead++;
-    const data = this.packets[i]!;
-    this.packets[i] = EMPTY;
-    if (this.packetHead === this.packetTail) {
-      this.packetHead = this.packetTail = 0;
-      // A burst may have grown the arrays: give that memory back once drained.
-      if (this.packets.length > 1024) this.packets.length = this.packetFlags.length = this.packetChannels.length = 0;
-    } else if (this.packetHead > 1024 && this.packetHead * 2 > this.packetTail) {
-      this.packets = this.packets.slice(this.packetHead, this.packetTail);
-      this.packetFlags = this.packetFlags.slice(this.packetHead, this.packetTail);
-      this.packetChannels = this.packetChannels.slice(this.packetHead, this.packetTail);
-      this.packetTail -= this.packetHead;
-      this.packetHead = 0;
-    }
-    return data;
-  }
-
-  /** Queue a packet to the peer on `channel` with PacketFlags (copied, so the caller may reuse `packet`). */
-  send(channel: number, packet: Uint8Array, flags: number): void {
-    checkInt(channel, "channel", 0, 254);
-    checkBytes(packet, "packet");
-    checkInt(flags, "flags", 0, 0xff);
-    const slot = this.requireActive("send");
-    if (channel >= slot.channelCount) throw new RangeError(`channel must be in 0..${slot.channelCount - 1} (the peer's channel count), got ${channel}`);
-    const core = this.owner.core;
-    const result = core.send(slot, channel, core.copyPacket(packet), flags);
-    if (result !== SendResult.OK) throw new NetError(sendResultError(result), `send: ${sendResultMessage(result)}`);
-    this.owner.wake();
-  }
-
-  /** PacketPeer.put_packet: reliable, channel 0. */
-  putPacket(packet: Uint8Array): void {
-    this.send(0, packet, PacketFlags.RELIABLE);
-  }
-
-  /** Pop the oldest received packet. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
-  getPacket(): Uint8Array {
-    if (this.packetHead >= this.packetTail) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacket: no packet available");
-    const data = this.shiftPacket();
+    const data = this.packets.shift() ?? EMPTY;
+    this.packetFlags.shift();
+    this.packetChannels.shift();
     this.queuedBytes -= data.length;
     return data;
   }
 
+  /**
+   * Queue a packet to the peer on `channel` with PacketFlags (copied, so the caller may reuse
+   * `packet`). Returns OK, or Godot's code: ERR_UNCONFIGURED (peer not active), FAILED (not
+   * connected yet or any more), ERR_OUT_OF_MEMORY (larger than the host's maximum packet size).
+   * A channel beyond the peer's count throws RangeError (a programmer error; see getChannels()).
+   */
+  send(channel: number, packet: Uint8Array, flags: number): GodotError {
+    checkInt(channel, "channel", 0, 254);
+    checkBytes(packet, "packet");
+    checkInt(flags, "flags", 0, 0xff);
+    if (!this.isActive()) return GodotError.ERR_UNCONFIGURED;
+    const slot = this.slot;
+    if (channel >= slot.channelCount) throw new RangeError(`channel must be in 0..${slot.channelCount - 1} (the peer's channel count), got ${channel}`);
+    const core = this.owner.core;
+    const result = core.send(slot, channel, core.copyPacket(packet), flags);
+    if (result !== SendResult.OK) return sendResultError(result);
+    this.owner.wake();
+    return GodotError.OK;
+  }
+
+  /** PacketPeer.put_packet: reliable, channel 0. */
+  putPacket(packet: Uint8Array): GodotError {
+    return this.send(0, packet, PacketFlags.RELIABLE);
+  }
+
+  /**
+   * Pop the oldest received packet. With none queued it returns an empty array and
+   * getPacketError() reports ERR_UNAVAILABLE (Godot's PacketPeer.get_packet).
+   */
+  getPacket(): Uint8Array {
+    if (this.packets.isEmpty()) {
+      this.lastGetError = GodotError.ERR_UNAVAILABLE;
+      return EMPTY;
+    }
+    this.lastGetError = GodotError.OK;
+    return this.shiftPacket();
+  }
+
+  /** The error of the last getPacket(): OK, or ERR_UNAVAILABLE when nothing was queued. */
+  getPacketError(): GodotError {
+    return this.lastGetError;
+  }
+
   getAvailablePacketCount(): number {
-    return this.packetTail - this.packetHead;
+    return this.packets.length;
   }
 
   // ---- Variants (PacketPeer.put_var / get_var, shared with every packet peer) ----
@@ -166,13 +194,14 @@ export class ENetPacketPeer {
 
   /** PacketFlags of the packet getPacket() returns next. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
   getPacketFlags(): number {
-    if (this.packetHead >= this.packetTail) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacketFlags: no packet available");
-    return this.packetFlags[this.packetHead]!;
+    const flags = this.packetFlags.peek();
+    if (flags === undefined) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacketFlags: no packet available");
+    return flags;
   }
 
   /** Channel of the packet getPacket() returns next (not in Godot's API; -1 when none). */
   getPacketChannel(): number {
-    return this.packetHead < this.packetTail ? this.packetChannels[this.packetHead]! : -1;
+    return this.packetChannels.peek() ?? -1;
   }
 
   /** Graceful disconnect; a DISCONNECT event follows. No-op on an inactive peer. */

@@ -284,10 +284,11 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   }
 
   protected override onRefuseNewConnectionsChanged(refuse: boolean): void {
-    // Refusing at the ENet level too means refused clients are never even acknowledged.
+    // Refusing at the ENet level too means refused clients are never even acknowledged
+    // (ENetConnection.refuseNewConnections alone only stops DTLS handshakes, as in Godot).
     for (const host of this.hosts.values()) {
       try {
-        host.refuseNewConnections(refuse);
+        host.refuseConnectCommands(refuse);
       } catch {
         // A destroyed host has nothing to refuse.
       }
