@@ -5,6 +5,7 @@ import { HANDLER_ERROR, HANDLER_OK } from "./incoming.ts";
 import type { PeerCore } from "./peer-core.ts";
 import { ENET_PEER_WINDOW_SIZE_SCALE } from "./constants.ts";
 import { clampWindow, windowSizeFromBandwidth } from "./throttle.ts";
+import { endpointKey } from "./admission.ts";
 import {
   ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE,
   ENET_PROTOCOL_HEADER_SESSION_MASK,
@@ -25,7 +26,8 @@ import {
  * A CONNECT from an unknown address/port (peer ID 0xFFF): pick a free slot, derive the
  * session IDs, negotiate MTU, window and channels, and queue VERIFY_CONNECT
  * (enet_protocol_handle_connect). Returns null to ignore it: refusing, full, duplicate
- * connect ID (a retransmitted CONNECT), too many peers from one address, bad channel count.
+ * connect ID (a retransmitted CONNECT), too many peers from one address, bad channel count,
+ * or refused by the CONNECT-flood policy (admission.ts), which may evict the oldest half-open peer.
  */
 export function acceptConnect(host: HostCore, data: Uint8Array, at: number, address: string, port: number): PeerCore | null {
   if (host.refuseConnections) return null;
@@ -35,6 +37,9 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   const connectID = remote.connectID;
   let peer: PeerCore | null = null;
   let duplicatePeers = 0;
+  // The flood policy (admission.ts) needs the half-open count and the oldest half-open slot.
+  let halfOpen = 0;
+  let oldestHalfOpen: PeerCore | null = null;
   for (const current of host.peers) {
     if (current.state === PeerState.STATE_DISCONNECTED) {
       if (peer === null) peer = current;
@@ -42,8 +47,28 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
       if (current.port === port && current.connectID === connectID) return null;
       duplicatePeers++;
     }
+    if (current.state === PeerState.STATE_ACKNOWLEDGING_CONNECT) {
+      halfOpen++;
+      if (oldestHalfOpen === null || current.halfOpenSince < oldestHalfOpen.halfOpenSince) oldestHalfOpen = current;
+    }
   }
-  if (peer === null || duplicatePeers >= host.duplicatePeers) return null;
+  if (duplicatePeers >= host.duplicatePeers) return null;
+  const endpoint = endpointKey(address, port);
+  if (host.connectRate.isLimited(endpoint, host.serviceTime)) {
+    host.connectCounters.rateLimited++;
+    return null;
+  }
+  if (peer === null || halfOpen >= host.halfOpenLimit) {
+    if (oldestHalfOpen === null) {
+      host.connectCounters.full++;
+      return null;
+    }
+    host.connectCounters.evicted++;
+    host.resetPeer(oldestHalfOpen);
+    peer = oldestHalfOpen;
+  }
+  host.connectRate.record(endpoint, host.serviceTime);
+  peer.halfOpenSince = host.serviceTime;
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
   peer.allocateChannels(channelCount);
   peer.state = PeerState.STATE_ACKNOWLEDGING_CONNECT;

@@ -14,6 +14,7 @@
  */
 import type { Compressor } from "../compress/types.ts";
 import { Fifo } from "../util/fifo.ts";
+import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, type ConnectCounters } from "./admission.ts";
 import { ByteSlab } from "./byte-slab.ts";
 import { OutgoingCommand } from "./commands.ts";
 import {
@@ -68,6 +69,10 @@ export interface HostCoreOptions {
   maximumWaitingData?: number;
   /** Peers allowed from one IP address (default 4095). */
   duplicatePeers?: number;
+  /** CONNECT-flood policy (admission.ts): half-open peers allowed at once, 1..peerCount (default peerCount). */
+  halfOpenLimit?: number;
+  /** CONNECT-flood policy: minimum ms between two new half-open handshakes from one address/port, 0 = off (default 100). */
+  connectInterval?: number;
   /** Source of uniformly random unsigned 32-bit integers (connect IDs). Default: crypto.getRandomValues. */
   randomU32?: () => number;
 }
@@ -146,6 +151,12 @@ export class HostCore implements IncomingSink, BandwidthHost {
   readonly maximumPacketSize: number;
   readonly maximumWaitingData: number;
   duplicatePeers: number;
+  /** Half-open (ACKNOWLEDGING_CONNECT) peers allowed at once; a newer CONNECT evicts the oldest. */
+  readonly halfOpenLimit: number;
+  /** @internal Per-endpoint rate of new half-open handshakes. */
+  readonly connectRate: ConnectRateTable;
+  /** What the CONNECT-flood policy refused or evicted. */
+  readonly connectCounters: ConnectCounters = { rateLimited: 0, full: 0, evicted: 0 };
   bandwidthThrottleEpoch = 0;
   recalculateBandwidthLimits = false;
   compressor: Compressor | null = null;
@@ -195,6 +206,16 @@ export class HostCore implements IncomingSink, BandwidthHost {
     this.maximumWaitingData = options.maximumWaitingData ?? ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA;
     this.duplicatePeers = options.duplicatePeers ?? ENET_PROTOCOL_MAXIMUM_PEER_ID;
     this.randomU32 = options.randomU32 ?? defaultRandomU32;
+    const halfOpenLimit = options.halfOpenLimit ?? peerCount;
+    if (!Number.isInteger(halfOpenLimit) || halfOpenLimit < 1 || halfOpenLimit > peerCount) {
+      throw new RangeError(`halfOpenLimit must be an integer in 1..${peerCount}, got ${String(halfOpenLimit)}`);
+    }
+    this.halfOpenLimit = halfOpenLimit;
+    const connectInterval = options.connectInterval ?? DEFAULT_CONNECT_INTERVAL;
+    if (!Number.isFinite(connectInterval) || connectInterval < 0) {
+      throw new RangeError(`connectInterval must be a number of milliseconds >= 0, got ${String(connectInterval)}`);
+    }
+    this.connectRate = new ConnectRateTable(peerCount, connectInterval);
     this.peers = [];
     for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu));
   }

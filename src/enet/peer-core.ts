@@ -80,6 +80,8 @@ export class PeerCore implements PeerView {
   outgoingDataTotal = 0;
   lastSendTime = 0;
   lastReceiveTime = 0;
+  /** When the slot took the CONNECT that made it half-open (host time); the flood policy evicts the oldest. */
+  halfOpenSince = 0;
   nextTimeout = 0;
   earliestTimeout = 0;
   packetLossEpoch = 0;

@@ -1,0 +1,80 @@
+/**
+ * CONNECT-flood policy: who may take a peer slot for a half-open handshake.
+ *
+ * C ENet gives every CONNECT from a new address/port a free slot and keeps it in
+ * ACKNOWLEDGING_CONNECT until the remote acknowledges VERIFY_CONNECT or the slot times
+ * out (5..30 s). A flood of CONNECTs that never complete therefore holds every slot and
+ * locks real clients out. This file adds three rules on top, none of which changes a
+ * byte on the wire (a refused or evicted CONNECT looks like a lost datagram to the
+ * client, which retransmits it as ENet always does):
+ *
+ * 1. Half-open cap: at most `halfOpenLimit` peers may be half-open at once.
+ * 2. Eviction: when the cap is reached or no slot is free, the oldest half-open peer is
+ *    reset silently (nothing is sent to a possibly spoofed address) and its slot reused.
+ *    A completed connection is never evicted.
+ * 3. Per-endpoint rate: one address/port may start a new half-open handshake at most once
+ *    per `connectInterval` ms. A real ENet host retransmits its CONNECT with the same
+ *    connect ID (ignored as a duplicate while its slot is half-open), so it starts a new
+ *    handshake only after a loss; a flooding socket is held to one new slot per interval,
+ *    which bounds how fast it can push honest half-open peers out (rule 2).
+ *
+ * Every refused CONNECT is counted in `ConnectCounters`.
+ */
+
+/** Default minimum time between two new half-open handshakes from one address/port (ms). */
+export const DEFAULT_CONNECT_INTERVAL = 100;
+/** Endpoints remembered for the per-endpoint rate, per peer slot (bounded memory under spoofing). */
+const RATE_TABLE_ENTRIES_PER_SLOT = 4;
+/** Endpoints remembered at least (small hosts still see many flood sources). */
+const RATE_TABLE_MINIMUM_ENTRIES = 1024;
+
+/** What the CONNECT-flood policy refused or evicted. Never decreases. */
+export interface ConnectCounters {
+  /** CONNECTs refused: the endpoint started a handshake less than `connectInterval` ago. */
+  rateLimited: number;
+  /** CONNECTs refused: every slot holds a completed connection (server full). */
+  full: number;
+  /** Half-open peers reset to make room for a newer CONNECT. */
+  evicted: number;
+}
+
+/** Remembers when each recent address/port last started a half-open handshake. */
+export class ConnectRateTable {
+  /** Insertion order is time order: an update deletes and re-adds the key. */
+  private readonly lastStart = new Map<string, number>();
+  private readonly capacity: number;
+
+  constructor(
+    slotCount: number,
+    readonly interval: number,
+  ) {
+    this.capacity = Math.max(RATE_TABLE_MINIMUM_ENTRIES, slotCount * RATE_TABLE_ENTRIES_PER_SLOT);
+  }
+
+  /** True when `key` started a handshake within the interval before `now`. */
+  isLimited(key: string, now: number): boolean {
+    if (this.interval <= 0) return false;
+    const last = this.lastStart.get(key);
+    return last !== undefined && now - last < this.interval;
+  }
+
+  /** Record a new handshake from `key` at `now`. */
+  record(key: string, now: number): void {
+    if (this.interval <= 0) return;
+    this.lastStart.delete(key);
+    this.lastStart.set(key, now);
+    // Forget entries that can no longer limit anyone, then the oldest if still over capacity.
+    for (const [oldKey, time] of this.lastStart) {
+      if (this.lastStart.size <= this.capacity && now - time < this.interval) break;
+      this.lastStart.delete(oldKey);
+    }
+  }
+
+  get size(): number {
+    return this.lastStart.size;
+  }
+}
+
+export function endpointKey(address: string, port: number): string {
+  return address + "|" + port;
+}
