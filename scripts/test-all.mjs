@@ -42,10 +42,12 @@ const runFiles = {
   deno: everyRuntimeFiles,
   bun: everyRuntimeFiles,
 };
+/** Registers the Node/Deno/Bun adapters before any spec (specs import modules by path, not the entry). */
+const preload = "./spec-tests/register-runtimes.ts";
 const commands = {
-  node: [process.execPath, ["--import", "tsx", "--test", "--test-timeout=180000", "--test-concurrency=2", ...runFiles.node]],
-  deno: [bin("deno"), ["test", "-A", "--unstable-net", "--no-check", "--quiet", ...runFiles.deno]],
-  bun: [bin("bun"), ["test", "--timeout", "180000", ...runFiles.bun.map((f) => "./" + f)]],
+  node: [process.execPath, ["--import", "tsx", "--import", preload, "--test", "--test-timeout=180000", "--test-concurrency=2", ...runFiles.node]],
+  deno: [bin("deno"), ["test", "-A", "--unstable-net", "--no-check", "--quiet", "--preload", preload, ...runFiles.deno]],
+  bun: [bin("bun"), ["test", "--preload", preload, "--timeout", "180000", ...runFiles.bun.map((f) => "./" + f)]],
 };
 
 // A fresh clone has no Godot 4.6 build yet: fetch it (pinned, sha256-checked). Without network the

@@ -1,4 +1,6 @@
-// The public surface of packetpeer: re-exports only.
+// The public surface of packetpeer for Node, Deno and Bun: re-exports, plus the registration of
+// those three runtimes (packetpeer/core registers none; see src/core.ts).
+import "./transport/runtimes.ts";
 export { GodotError, NetError } from "./errors.ts";
 export type {
   BoundAddress,

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { detectRuntime } from "../../src/transport/detect.ts";
+import { detectRuntime } from "../../src/transport/registry.ts";
 import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts";
 import { DtlsStatus } from "../../src/dtls/session.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";

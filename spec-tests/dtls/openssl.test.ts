@@ -3,7 +3,7 @@
 // delivered; application data both ways; certificate verification passing and refusing.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { detectRuntime } from "../../src/transport/detect.ts";
+import { detectRuntime } from "../../src/transport/registry.ts";
 import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts";
 import { DtlsStatus } from "../../src/dtls/session.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";

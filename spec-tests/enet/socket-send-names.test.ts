@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection } from "../../src/enet/connection.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { detectRuntime } from "../../src/transport/detect.ts";
+import { detectRuntime } from "../../src/transport/registry.ts";
 
 describe("ENetConnection.socketSend with host names", () => {
   test("a name is resolved and the datagram sent; an IP literal goes at once; bad arguments reject", async () => {

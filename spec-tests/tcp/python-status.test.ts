@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError, StreamPeerTCP, StreamPeerSocketStatus as S, TCPServer } from "../../src/index.ts";
-import { detectRuntime } from "../../src/transport/detect.ts";
+import { detectRuntime } from "../../src/transport/registry.ts";
 import { peerPort, spawnPython, sleep, until } from "./spawn-peer.ts";
 
 const isCode = (code: GodotError) => (e: unknown): boolean => e instanceof NetError && e.code === code;

@@ -12,7 +12,7 @@ import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { detectRuntime } from "../../src/transport/detect.ts";
+import { detectRuntime } from "../../src/transport/registry.ts";
 import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts";
 import { dec, opensslAvailable, Proc, until } from "../dtls/support.ts";
 

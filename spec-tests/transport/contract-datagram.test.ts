@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { detectRuntime, resolveIo } from "../../src/transport/detect.ts";
+import { detectRuntime, resolveIo } from "../../src/transport/registry.ts";
 import type { Clock, DatagramTransport, RuntimeAdapter } from "../../src/transport/types.ts";
 import { currentRuntime, deferred, within } from "./support/bounded.ts";
 import { ipv6LoopbackMissing } from "./support/ipv6.ts";

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { detectRuntime } from "../../src/transport/detect.ts";
+import { detectRuntime } from "../../src/transport/registry.ts";
 import type { Listener, Stream, StreamConnectOptions, StreamListenOptions, TLSOptions } from "../../src/transport/types.ts";
 import { deferred, sleep, within } from "./support/bounded.ts";
 import { RunningChecksum, patternBytes } from "./support/checksum.ts";

@@ -14,6 +14,7 @@ import { CryptoKey } from "./crypto-key.ts";
 import { ecdsaSign, encodeEcSpki, type EcCurve } from "./key-material.ts";
 import { encodePem } from "./pem.ts";
 import { X509Certificate } from "./x509-certificate.ts";
+import { secureRandomBytes } from "../util/platform-sources.ts";
 
 const CURVE_OID: Record<EcCurve, string> = { "P-256": "1.2.840.10045.3.1.7", "P-384": "1.3.132.0.34" };
 
@@ -39,7 +40,7 @@ export class Crypto {
   /** `size` cryptographically random bytes (Godot's generate_random_bytes). */
   generateRandomBytes(size: number): Uint8Array {
     if (!Number.isInteger(size) || size < 0 || size > 65536) throw new RangeError(`size must be an integer in 0..65536, got ${size}`);
-    return globalThis.crypto.getRandomValues(new Uint8Array(size));
+    return secureRandomBytes(size);
   }
 
   /** A new EC private key on `curve` (P-256 or P-384). */
@@ -70,7 +71,7 @@ export class Crypto {
     const name = parseName(issuerName);
     const hash = material.curve === "P-384" ? "sha384" : "sha256";
     const signature = new AlgorithmIdentifier({ algorithm: hash === "sha384" ? "1.2.840.10045.4.3.3" : "1.2.840.10045.4.3.2" });
-    const serial = globalThis.crypto.getRandomValues(new Uint8Array(9));
+    const serial = secureRandomBytes(9);
     serial[0] = (serial[0]! & 0x7f) | 0x01; // positive, no leading zero
     const tbs = new TBSCertificate({
       version: Version.v3,

@@ -91,7 +91,7 @@ enum HandshakeState {
 export type PeerVerdict = { ok: true; publicKey: PublicKeyMaterial } | { ok: false; reason: string; alert: AlertDescription; hostnameMismatch?: boolean };
 
 export interface DtlsConfig {
-  /** Cryptographic randomness (injected; the binding passes crypto.getRandomValues). */
+  /** Cryptographic randomness (injected; default: util/platform-sources.ts). */
   random(length: number): Uint8Array;
   /** Suites in preference order (default: every suite in CIPHER_SUITES). */
   cipherSuites?: readonly number[];

@@ -8,10 +8,11 @@ import type { DtlsConfig, PeerVerdict } from "./session.ts";
 import { verifyChain } from "../crypto/chain-verify.ts";
 import { parseCertificateDer } from "../crypto/certificate-info.ts";
 import type { TLSOptions } from "../crypto/tls-options.ts";
+import { secureRandomBytes, wallClockNow } from "../util/platform-sources.ts";
 
 export type RandomSource = (length: number) => Uint8Array;
 
-export const defaultRandom: RandomSource = (length) => globalThis.crypto.getRandomValues(new Uint8Array(length));
+export const defaultRandom: RandomSource = secureRandomBytes;
 
 export function serverConfig(options: TLSOptions, random: RandomSource = defaultRandom): DtlsConfig {
   const key = options.getPrivateKey()?.privateKey;
@@ -21,7 +22,7 @@ export function serverConfig(options: TLSOptions, random: RandomSource = default
 }
 
 /** `hostname`: the name the server must prove (ignored by clientUnsafe). `now`: wall clock for validity checks. */
-export function clientConfig(options: TLSOptions, hostname: string, random: RandomSource = defaultRandom, wallClock: () => number = Date.now): DtlsConfig {
+export function clientConfig(options: TLSOptions, hostname: string, random: RandomSource = defaultRandom, wallClock: () => number = wallClockNow): DtlsConfig {
   if (options.isServer()) throw new TypeError("client options must come from TLSOptions.client() or clientUnsafe()");
   const unsafe = options.isUnsafeClient();
   const trusted = options.getTrustedCaChain()?.certificates ?? [];

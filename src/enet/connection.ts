@@ -10,7 +10,7 @@ import { DtlsDatagramTransport } from "../dtls/dtls-datagram-transport.ts";
 import { CompressionMode } from "../compress/types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
-import { resolveIo } from "../transport/detect.ts";
+import { resolveIo } from "../transport/registry.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { ENET_HOST_DEFAULT_MTU } from "./constants.ts";
 import { EventType, HostStatistic, PeerState } from "./enums.ts";

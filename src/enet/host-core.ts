@@ -51,6 +51,7 @@ import {
   HEADER_SIZE_WITH_SENT_TIME,
   ProtocolCommand,
 } from "./wire.ts";
+import { secureRandomU32 } from "../util/platform-sources.ts";
 
 export interface HostCoreOptions {
   /** Peer slots, 1..4095 (default 32). */
@@ -73,7 +74,7 @@ export interface HostCoreOptions {
   halfOpenLimit?: number;
   /** CONNECT-flood policy: minimum ms between two new half-open handshakes from one address/port, 0 = off (default 100). */
   connectInterval?: number;
-  /** Source of uniformly random unsigned 32-bit integers (connect IDs). Default: crypto.getRandomValues. */
+  /** Source of uniformly random unsigned 32-bit integers (connect IDs). Default: the platform CSPRNG (util/platform-sources.ts). */
   randomU32?: () => number;
 }
 
@@ -132,12 +133,6 @@ export enum SendResult {
   PACKET_TOO_LARGE = 3,
   /** The packet would need more than ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT fragments. */
   TOO_MANY_FRAGMENTS = 4,
-}
-
-function defaultRandomU32(): number {
-  const a = new Uint32Array(1);
-  globalThis.crypto.getRandomValues(a);
-  return a[0] ?? 0;
 }
 
 export class HostCore implements IncomingSink, BandwidthHost {
@@ -205,7 +200,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
     this.maximumPacketSize = options.maximumPacketSize ?? ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE;
     this.maximumWaitingData = options.maximumWaitingData ?? ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA;
     this.duplicatePeers = options.duplicatePeers ?? ENET_PROTOCOL_MAXIMUM_PEER_ID;
-    this.randomU32 = options.randomU32 ?? defaultRandomU32;
+    this.randomU32 = options.randomU32 ?? secureRandomU32;
     const halfOpenLimit = options.halfOpenLimit ?? peerCount;
     if (!Number.isInteger(halfOpenLimit) || halfOpenLimit < 1 || halfOpenLimit > peerCount) {
       throw new RangeError(`halfOpenLimit must be an integer in 1..${peerCount}, got ${String(halfOpenLimit)}`);

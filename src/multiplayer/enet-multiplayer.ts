@@ -22,7 +22,7 @@ import type { ENetPacketPeer } from "../enet/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { checkBool, checkBytes, checkInt } from "../util/args.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
-import { resolveIo } from "../transport/detect.ts";
+import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions } from "../transport/types.ts";
 import {
   GODOT3_ENET_HEADER_SIZE,

@@ -21,6 +21,7 @@ import {
   receivesGodot3Broadcast,
   routeGodot3ClientPacket,
 } from "./godot3-relay.ts";
+import { secureRandomU32 } from "../util/platform-sources.ts";
 
 /** MultiplayerPeer.TransferMode: Godot's names and values (the short names are aliases). */
 export enum TransferMode {
@@ -304,13 +305,11 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
 
   /**
    * A random ID in 2..2^31-1 (Godot's generate_unique_id: never 0 or 1, never negative
-   * because negative targets mean exclusion). Drawn from crypto.getRandomValues.
+   * because negative targets mean exclusion). Drawn from the platform CSPRNG.
    */
   generateUniqueId(): number {
-    const word = new Uint32Array(1);
     for (;;) {
-      crypto.getRandomValues(word);
-      const id = (word[0] ?? 0) & INT32_MAX;
+      const id = secureRandomU32() & INT32_MAX;
       if (id >= 2) return id;
     }
   }

@@ -16,7 +16,7 @@
  */
 import { GodotError, NetError } from "../errors.ts";
 import { checkBool, checkBytes, checkInt, checkNumber } from "../util/args.ts";
-import { resolveIo } from "../transport/detect.ts";
+import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "../websocket/connection-core.ts";
 import {

@@ -5,7 +5,7 @@
  * one receive buffer per untaken connection.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { resolveIo } from "../transport/detect.ts";
+import { resolveIo } from "../transport/registry.ts";
 import { checkInt } from "../util/args.ts";
 import type { Listener, RuntimeAdapter, Stream, StreamListenOptions } from "../transport/types.ts";
 import type { StreamPeerSocket, StreamPeerSocketOptions } from "./stream-peer-socket.ts";

@@ -21,7 +21,7 @@
  * the StreamPeer reads and writes on top of it.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { resolveIo } from "../transport/detect.ts";
+import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, StreamConnectOptions } from "../transport/types.ts";
 import { StreamBinding } from "../stream/stream-binding.ts";
 import { Fifo } from "../util/fifo.ts";

@@ -1,5 +1,5 @@
 // Public surface of src/transport: re-exports only.
-export { detectRuntime, resolveIo } from "./detect.ts";
+export { detectRuntime, registerRuntime, registeredRuntimes, resolveIo, type RuntimeCandidate } from "./registry.ts";
 export { nodeRuntime } from "./node.ts";
 export { denoRuntime } from "./deno.ts";
 export { bunRuntime } from "./bun.ts";

@@ -3,6 +3,7 @@
  * Masking and unmasking are the same operation. The aligned middle of the range
  * is done one 32-bit word at a time, which is several times faster than bytes.
  */
+import { secureRandomFill } from "../util/platform-sources.ts";
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** Below this many bytes the word loop's setup (a typed-array view) costs more than it saves. */
@@ -56,12 +57,12 @@ export function nextMaskKey(key: Uint8Array): void {
 export function fillRandomPooled(dst: Uint8Array): void {
   const n = dst.length;
   if (n > POOL_SIZE) {
-    crypto.getRandomValues(dst);
+    secureRandomFill(dst);
     return;
   }
   if (poolAt + n > pool.length) {
     if (pool.length === 0) pool = new Uint8Array(POOL_SIZE);
-    crypto.getRandomValues(pool);
+    secureRandomFill(pool);
     poolAt = 0;
   }
   for (let i = 0; i < n; i++) dst[i] = pool[poolAt + i] ?? 0;

@@ -13,7 +13,7 @@
 import { GodotError, NetError } from "../errors.ts";
 import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
 import type { Variant, VariantOptions } from "../variant/index.ts";
-import { resolveIo } from "../transport/detect.ts";
+import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
 import { ConnectionRole, type RandomFill, StreamShutdown, WebSocketConnectionCore, WebSocketState } from "./connection-core.ts";

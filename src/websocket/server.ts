@@ -8,7 +8,7 @@
  * the "connection" event instead (so event users do not pile up untaken peers).
  */
 import { GodotError, NetError } from "../errors.ts";
-import { resolveIo } from "../transport/detect.ts";
+import { resolveIo } from "../transport/registry.ts";
 import { checkInt } from "../util/args.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "./connection-core.ts";

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NetError } from "../../../src/errors.ts";
-import { detectRuntime } from "../../../src/transport/detect.ts";
+import "../../register-runtimes.ts";
+import { detectRuntime } from "../../../src/transport/registry.ts";
 import type { Stream } from "../../../src/transport/types.ts";
 import { makeTestCertificate } from "./tls-cert.ts";
 
