@@ -175,9 +175,8 @@ export class BunDatagramTransport implements DatagramTransport {
   }
 
   private flushBacklog(): void {
-    while (this.backlog.length > 0 && this.socket && this.state === "bound") {
-      const head = this.backlog[0];
-      if (!this.socket!.send(head.data, head.port, head.address)) return;
+    for (let head = this.backlog[0]; head && this.socket && this.state === "bound"; head = this.backlog[0]) {
+      if (!this.socket.send(head.data, head.port, head.address)) return;
       this.backlog.shift();
       this.backlogBytes -= head.data.byteLength;
     }
