@@ -10,22 +10,27 @@ import { ConnectionStatus, MultiplayerPeer, MultiplayerPeerEvent, parseProtocol,
 import { Godot3Session } from "./godot3-session.ts";
 import { checkBool, checkBytes, checkInt, checkNumber, checkString } from "../util/args.ts";
 import { MIN_SYNC_MTU } from "./protocol.ts";
+import { RPCMode } from "./rpc-config.ts";
 import { MultiplayerSpawner, MultiplayerSynchronizer, type SpawnerOptions, type SynchronizerOptions } from "./replication-nodes.ts";
 import { SceneSession, type SceneDropCounters, type ScenePort, type SessionEvents } from "./session.ts";
 import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
 
 const INT32_MAX = 0x7fffffff;
 
-export type SceneMultiplayerEventType =
-  | "peer_connected"
-  | "peer_disconnected"
-  | "connected_to_server"
-  | "connection_failed"
-  | "server_disconnected"
-  | "peer_authenticating"
-  | "peer_authentication_failed"
-  | "peer_packet"
-  | "rpc_error";
+/** The event names SceneMultiplayer dispatches: Godot's signal names, plus rpc_error for a handler that threw. */
+export const SCENE_MULTIPLAYER_EVENTS = [
+  "peer_connected",
+  "peer_disconnected",
+  "connected_to_server",
+  "connection_failed",
+  "server_disconnected",
+  "peer_authenticating",
+  "peer_authentication_failed",
+  "peer_packet",
+  "rpc_error",
+] as const;
+
+export type SceneMultiplayerEventType = (typeof SCENE_MULTIPLAYER_EVENTS)[number];
 
 /** The event of every SceneMultiplayer signal: `id` for the peer ones, `packet` for peer_packet, `error` for rpc_error. */
 export class SceneMultiplayerEvent extends Event {
@@ -52,6 +57,11 @@ export interface SceneMultiplayerOptions {
 }
 
 export class SceneMultiplayer extends EventTarget {
+  // MultiplayerAPI's class constants, as GDScript reads them (MultiplayerAPI.RPC_MODE_ANY_PEER).
+  static readonly RPC_MODE_DISABLED = RPCMode.RPC_MODE_DISABLED;
+  static readonly RPC_MODE_ANY_PEER = RPCMode.RPC_MODE_ANY_PEER;
+  static readonly RPC_MODE_AUTHORITY = RPCMode.RPC_MODE_AUTHORITY;
+
   private peer: MultiplayerPeer | null = null;
   private lastStatus = ConnectionStatus.CONNECTION_DISCONNECTED;
   private readonly session: SceneSession;
@@ -222,6 +232,17 @@ export class SceneMultiplayer extends EventTarget {
   /** The stand-in for the scene node at `path` ("/root/Lobby" or "Lobby"), created on first use. */
   node(path: string): SceneNode {
     return this.g3 ? this.g3.node(path) : this.session.node(path);
+  }
+
+  /**
+   * MultiplayerAPI.rpc(peer, object, method, arguments): `node.rpcId(peer, method, ...args)`
+   * for the node given as a stand-in or a path; peer 0 calls every peer as Node.rpc does.
+   */
+  rpc(peer: number, node: SceneNode | string, method: string, args: readonly unknown[] = []): GodotError {
+    if (!Array.isArray(args)) throw new TypeError("args must be an array of the call's arguments");
+    const target = typeof node === "string" ? this.node(node) : node;
+    if (this.node(target.getPath()) !== target) throw new TypeError(`node ${target.getPath()} belongs to another SceneMultiplayer`);
+    return peer === 0 ? target.rpc(method, ...args) : target.rpcId(peer, method, ...args);
   }
 
   private godot4Only(what: string): void {

@@ -1,0 +1,37 @@
+// One instance of each of our Godot classes, for the class-reference walk. ENet peers need a live
+// host, so the ENet pair is connected on a MemoryNetwork; everything else is constructed idle.
+import {
+  ENetConnection, ENetMultiplayerPeer, ENetPacketPeer, SCENE_MULTIPLAYER_EVENTS, SceneMultiplayer, StreamPeerBuffer, StreamPeerTCP,
+  StreamPeerUDS, TCPServer, UDSServer, WebSocketMultiplayerPeer, WebSocketPeer,
+} from "../../src/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
+import type { Subject } from "./class-reference.ts";
+
+export async function makeSubjects(): Promise<{ subjects: Record<string, Subject>; close(): void }> {
+  const net = new MemoryNetwork({ seed: 1 });
+  const server = new ENetConnection({ runtime: net.createRuntime("10.2.0.1") });
+  await server.createHostBound("10.2.0.1", 7000, 2);
+  const client = new ENetConnection({ runtime: net.createRuntime("10.2.0.2") });
+  await client.createHost(1);
+  const enetPeer = await client.connectToHost("10.2.0.1", 7000);
+  const subjects: Record<string, Subject> = {
+    ENetConnection: { cls: ENetConnection, instance: client },
+    ENetPacketPeer: { cls: ENetPacketPeer, instance: enetPeer },
+    StreamPeerBuffer: { cls: StreamPeerBuffer, instance: new StreamPeerBuffer() },
+    StreamPeerTCP: { cls: StreamPeerTCP, instance: new StreamPeerTCP() },
+    StreamPeerUDS: { cls: StreamPeerUDS, instance: new StreamPeerUDS() },
+    TCPServer: { cls: TCPServer, instance: new TCPServer() },
+    UDSServer: { cls: UDSServer, instance: new UDSServer() },
+    WebSocketPeer: { cls: WebSocketPeer, instance: new WebSocketPeer() },
+    ENetMultiplayerPeer: { cls: ENetMultiplayerPeer, instance: new ENetMultiplayerPeer() },
+    WebSocketMultiplayerPeer: { cls: WebSocketMultiplayerPeer, instance: new WebSocketMultiplayerPeer() },
+    SceneMultiplayer: { cls: SceneMultiplayer, instance: new SceneMultiplayer(), signals: SCENE_MULTIPLAYER_EVENTS },
+  };
+  return {
+    subjects,
+    close() {
+      client.destroy();
+      server.destroy();
+    },
+  };
+}
