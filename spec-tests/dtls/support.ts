@@ -1,7 +1,7 @@
 /** Shared pieces of the DTLS tests: certificates made by openssl, free UDP ports, bounded child processes. */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
+import { scratchDir } from "../support/temp-dir.ts";
 import { join } from "node:path";
 import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
@@ -24,7 +24,7 @@ export interface TestIdentity {
 
 /** A self-signed certificate for `cn` (SAN: DNS cn and IP 127.0.0.1) on `curve`, made by openssl. CA:FALSE, because rustls (Deno) refuses a CA certificate as the server's own. */
 export function makeIdentity(cn = "localhost", curve = "P-256"): TestIdentity {
-  const dir = mkdtempSync(join(tmpdir(), "packetpeer-dtls-"));
+  const dir = scratchDir("dtls");
   const certPath = join(dir, "cert.pem");
   const keyPath = join(dir, "key.pem");
   const r = spawnSync(
@@ -44,7 +44,7 @@ export function makeIdentity(cn = "localhost", curve = "P-256"): TestIdentity {
 
 /** An RSA-2048 self-signed certificate (for the ECDHE-RSA suites, verified by us as a client). Only the paths and certificate: we take no RSA private keys. */
 export function makeRsaIdentity(cn = "localhost"): { certPath: string; keyPath: string; cert: X509Certificate } {
-  const dir = mkdtempSync(join(tmpdir(), "packetpeer-rsa-"));
+  const dir = scratchDir("rsa");
   const certPath = join(dir, "cert.pem");
   const keyPath = join(dir, "key.pem");
   const r = spawnSync(

@@ -4,8 +4,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
+import { scratchDir } from "../support/temp-dir.ts";
 import { join } from "node:path";
 import { Crypto } from "../../src/crypto/crypto.ts";
 import { CryptoKey } from "../../src/crypto/crypto-key.ts";
@@ -22,7 +22,7 @@ const skip = available === true ? false : available.skip;
 describe("Crypto, CryptoKey, X509Certificate, TLSOptions", () => {
   test("generated P-256 / P-384 keys and self-signed certificates: openssl verifies them, and s_client accepts our DTLS server using them", { skip }, async () => {
     const crypto = new Crypto();
-    const dir = mkdtempSync(join(tmpdir(), "packetpeer-gen-"));
+    const dir = scratchDir("gen");
     for (const curve of ["P-256", "P-384"] as const) {
       const key = crypto.generateEcdsa(curve);
       const cert = crypto.generateSelfSignedCertificate(key, "CN=localhost,O=packetpeer,C=IT", "20200101000000", "20400101000000");
@@ -69,7 +69,7 @@ describe("Crypto, CryptoKey, X509Certificate, TLSOptions", () => {
   });
 
   test("an RSA private key is refused with ERR_INVALID_DATA naming the supported keys", { skip }, () => {
-    const dir = mkdtempSync(join(tmpdir(), "packetpeer-rsa-key-"));
+    const dir = scratchDir("rsa-key");
     const path = join(dir, "k.pem");
     spawnSync("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", path]);
     assert.throws(() => new CryptoKey().loadFromString(readFileSync(path, "utf8")), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_DATA && /EC P-256\/P-384/.test(e.message));
