@@ -12,9 +12,12 @@ export function scratchDir(prefix: string): string {
   made.push(dir);
   if (!hooked) {
     hooked = true;
-    process.on("exit", () => {
-      for (const d of made) rmSync(d, { recursive: true, force: true });
-    });
+    const removeAll = (): void => {
+      for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+    };
+    process.on("exit", removeAll);
+    // Deno's test runner ends without Node's "exit" event; it dispatches "unload" on globalThis.
+    (globalThis as { addEventListener?: (type: string, fn: () => void) => void }).addEventListener?.("unload", removeAll);
   }
   return dir;
 }
