@@ -1,0 +1,45 @@
+// The runtime's own UDP ceiling for the ENet loopback rows: a bare node:dgram loop in one
+// process, same rules as enet-loopback.ts (127.0.0.1, at most WINDOW datagrams in flight,
+// refilled once per macrotask), no protocol at all. ENet 1200 B reliable sends one data
+// datagram per packet plus acks the other way, so this is an upper bound it cannot pass.
+// usage: udp-ceiling.ts DATAGRAM_SIZE COUNT [window]
+import dgram from "node:dgram";
+
+const [sizeArg, countArg, windowArg] = process.argv.slice(2);
+const size = Number(sizeArg);
+const count = Number(countArg);
+const window = Number(windowArg ?? 512);
+const payload = Buffer.alloc(size, 7);
+const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const bind = (socket: dgram.Socket): Promise<number> =>
+  new Promise((resolve) => socket.bind(0, "127.0.0.1", () => resolve(socket.address().port)));
+const receiver = dgram.createSocket("udp4");
+const sender = dgram.createSocket("udp4");
+const port = await bind(receiver);
+await bind(sender);
+for (const s of [receiver, sender]) {
+  s.setRecvBufferSize(256 * 1024);
+  s.setSendBufferSize(256 * 1024);
+}
+let received = 0;
+let lastProgress = 0;
+receiver.on("message", () => {
+  received++;
+  lastProgress = performance.now();
+});
+let sent = 0;
+const start = performance.now();
+while (received < count) {
+  while (sent < count && sent - received < window) {
+    sender.send(payload, port, "127.0.0.1");
+    sent++;
+  }
+  // Datagrams the kernel dropped never arrive: stop when nothing has come for 250 ms.
+  if (lastProgress > 0 && performance.now() - lastProgress > 250) break;
+  await macrotask();
+}
+const seconds = ((received >= count ? performance.now() : lastProgress) - start) / 1000;
+console.log(JSON.stringify({ received, seconds, packetsPerSecond: received / seconds, megabytesPerSecond: (received * size) / seconds / 1e6 }));
+receiver.close();
+sender.close();
