@@ -15,6 +15,7 @@ import {
   type EnetCommand,
 } from "../../src/enet/wire.ts";
 import { encodeCommand } from "../../src/enet/outgoing.ts";
+import { dissectDatagram } from "../../src/enet/dissect.ts";
 import { crc32 } from "../../src/util/crc32.ts";
 import { fromHex, type RecordedDatagram } from "../tools/udp-relay.ts";
 import { repoRoot, type PeerEvent } from "./harness.ts";
@@ -79,55 +80,30 @@ export function expectedChecksum(headerBytes: Uint8Array, seed: Uint8Array, body
   return crc32(all);
 }
 
-/** Decode one datagram. Throws with a precise message when something does not parse. */
+/** Decode one datagram (src/enet/dissect.ts). Throws with a precise message when something does not parse. */
 export function decodeDatagram(rec: RecordedDatagram, index: number, checksum: boolean, decompress?: Decompress): DecodedDatagram {
   const bytes = fromHex(rec.hex);
-  const header = decodeHeader(bytes, checksum);
-  if (!header) throw new Error(`datagram ${index}: header does not fit in ${bytes.length} bytes`);
-  let body = bytes.subarray(header.headerSize);
-  if (header.compressed) {
-    if (!decompress) throw new Error(`datagram ${index}: compressed but no decompressor`);
-    // ENet decompresses into its receive buffer: at most 4096 bytes minus the header.
-    const out = decompress(body, 4096 - header.headerSize);
-    if (!out) throw new Error(`datagram ${index}: decompression failed`);
-    body = out;
-  }
-  const commands: DecodedCommand[] = [];
-  let offset = 0;
-  let trailingZeros = 0;
-  while (offset < body.length) {
-    if (body[offset] === 0 && body.subarray(offset).every((b) => b === 0)) {
-      trailingZeros = body.length - offset;
-      break;
-    }
-    const cmd = decodeCommand(body, offset);
-    if (!cmd) throw new Error(`datagram ${index}: bad command at ${offset}: ${rec.hex}`);
-    const size = commandSize(body[offset]!);
-    const raw = body.subarray(offset, offset + size);
-    offset += size;
-    const entry: DecodedCommand = { cmd, raw };
-    if ("dataLength" in cmd) {
-      if (offset + cmd.dataLength > body.length) throw new Error(`datagram ${index}: payload overruns datagram`);
-      entry.payload = body.subarray(offset, offset + cmd.dataLength);
-      offset += cmd.dataLength;
-    }
-    commands.push(entry);
-  }
+  const d = dissectDatagram(bytes, { checksum, decompress });
+  if (d.error) throw new Error(`datagram ${index}: ${d.error}: ${rec.hex}`);
   return {
     index,
     dir: rec.dir,
     client: rec.client,
     dropped: rec.dropped === true,
     bytes,
-    peerID: header.peerID,
-    sessionID: header.sessionID,
-    compressed: header.compressed,
-    sentTime: header.sentTime,
-    checksum: checksum ? header.checksum : undefined,
-    headerSize: header.headerSize,
-    body,
-    commands,
-    trailingZeros,
+    peerID: d.peerID,
+    sessionID: d.sessionID,
+    compressed: d.compressed,
+    sentTime: d.sentTime,
+    checksum: d.checksum,
+    headerSize: d.headerSize,
+    body: d.body,
+    commands: d.commands.map((c) => {
+      const entry: DecodedCommand = { cmd: c.command, raw: d.body.subarray(c.offset, c.offset + commandSize(d.body[c.offset]!)) };
+      if (c.payload) entry.payload = c.payload;
+      return entry;
+    }),
+    trailingZeros: d.trailingZeros,
   };
 }
 
