@@ -1,6 +1,6 @@
 import { defineConfig } from "tsup";
 
-export default defineConfig({
+export default defineConfig([{
   entry: ["src/index.ts", "src/core.ts"],
   format: ["esm", "cjs"],
   dts: true,
@@ -9,4 +9,12 @@ export default defineConfig({
   target: "es2022",
   platform: "neutral",
   external: ["node:*"],
-});
+},
+{
+  // The command line (bin/packetpeer.mjs runs it from an installed package).
+  entry: { cli: "src/cli/main.ts" },
+  format: ["esm"],
+  sourcemap: true,
+  target: "es2022",
+  platform: "node",
+}]);

@@ -1,0 +1,296 @@
+/**
+ * `packetpeer decode FILE.pcap|.pcapng`: an ENet and Godot dissector. For every UDP datagram:
+ * the ENet header (peer ID, session, flags, sent time, checksum checked), every command with
+ * its fields, bodies decompressed in the hosts' mode (given, or found by trying each), whole
+ * packets once their fragments are in, and with `--godot 3|4` the multiplayer framing and the
+ * SceneMultiplayer / MultiplayerAPI command inside, RPC arguments decoded as Variants.
+ */
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { parseArgs } from "node:util";
+import { createCompressor } from "../compress/compressors.ts";
+import { CompressionMode } from "../compress/types.ts";
+import { dissectDatagram, type DissectedDatagram } from "../enet/dissect.ts";
+import { ENET_PROTOCOL_MAXIMUM_PEER_ID, ProtocolCommand, type EnetCommand } from "../enet/wire.ts";
+import { describeEnetGodotPacket, type Fields, type GodotVersion } from "./godot-payload.ts";
+import { readCapture, CaptureFormatError, type CapturedDatagram } from "./pcap.ts";
+import { describePayload, EXIT_FAILURE, EXIT_OK, intOption, paint, toHex, UsageError } from "./output.ts";
+
+export const DECODE_HELP = `packetpeer decode FILE.pcap|FILE.pcapng [options]
+
+Dissects the ENet traffic in a capture (tcpdump -w, tshark/dumpcap, Wireshark "Save as"):
+per UDP datagram the ENet header and every command, bodies decompressed, whole packets
+once their fragments are in, and with --godot the Godot multiplayer layer.
+
+Options:
+      --port N           only datagrams from or to UDP port N (repeatable; default: every UDP datagram)
+      --compress MODE    none | range | fastlz | zlib | zstd | auto (default auto: tried per session)
+      --checksum on|off|auto   CRC32 checksums in the header (default auto: found from the CONNECT)
+      --godot 3|4        decode packets as Godot 3 / Godot 4 multiplayer (ENetMultiplayerPeer + high-level multiplayer)
+      --json             one JSON object per datagram instead of the table
+      --payload-bytes N  bytes of each payload to show (default 64)
+  -h, --help             this text
+
+Example:
+  tcpdump -i lo -w game.pcap udp port 7777     # record, then:
+  packetpeer decode game.pcap --godot 4
+`;
+
+const COMPRESS: Record<string, CompressionMode> = {
+  none: CompressionMode.COMPRESS_NONE,
+  range: CompressionMode.COMPRESS_RANGE_CODER,
+  fastlz: CompressionMode.COMPRESS_FASTLZ,
+  zlib: CompressionMode.COMPRESS_ZLIB,
+  zstd: CompressionMode.COMPRESS_ZSTD,
+};
+const COMPRESS_NAMES = ["none", "range", "fastlz", "zlib", "zstd"];
+const COMMAND_NAMES = ["NONE", "ACKNOWLEDGE", "CONNECT", "VERIFY_CONNECT", "DISCONNECT", "PING", "SEND_RELIABLE", "SEND_UNRELIABLE", "SEND_FRAGMENT", "SEND_UNSEQUENCED", "BANDWIDTH_LIMIT", "THROTTLE_CONFIGURE", "SEND_UNRELIABLE_FRAGMENT"];
+
+/** Bound on one reassembled packet (ENet's own default packet limit). */
+const MAX_REASSEMBLED = 32 * 1024 * 1024;
+
+interface DecodeOptions {
+  file: string;
+  ports: number[];
+  compress: CompressionMode | "auto";
+  checksum: boolean | "auto";
+  godot: GodotVersion | 0;
+  json: boolean;
+  payloadBytes: number;
+}
+
+function parse(argv: string[]): DecodeOptions | "help" {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      port: { type: "string", multiple: true },
+      compress: { type: "string" },
+      checksum: { type: "string" },
+      godot: { type: "string" },
+      json: { type: "boolean" },
+      "payload-bytes": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  const [file, extra] = positionals;
+  if (!file) throw new UsageError("decode: missing FILE", "for example: packetpeer decode game.pcap (record one with: tcpdump -i lo -w game.pcap udp port 7777)");
+  if (extra !== undefined) throw new UsageError(`decode: one file at a time (got ${JSON.stringify(extra)} too)`);
+  const compressName = values.compress ?? "auto";
+  const compress = compressName === "auto" ? "auto" : COMPRESS[compressName];
+  if (compress === undefined) throw new UsageError(`--compress ${JSON.stringify(compressName)} is not a mode`, "use one of: none, range, fastlz, zlib, zstd, auto");
+  const checksumName = values.checksum ?? "auto";
+  if (!["on", "off", "auto"].includes(checksumName)) throw new UsageError(`--checksum ${JSON.stringify(checksumName)}: use on, off or auto`);
+  if (values.godot !== undefined && values.godot !== "3" && values.godot !== "4") throw new UsageError(`--godot ${JSON.stringify(values.godot)}: use 3 or 4`);
+  return {
+    file,
+    ports: (values.port ?? []).map((p) => intOption("port", p, 0, 1, 65535)),
+    compress,
+    checksum: checksumName === "auto" ? "auto" : checksumName === "on",
+    godot: values.godot === "3" ? 3 : values.godot === "4" ? 4 : 0,
+    json: values.json === true,
+    payloadBytes: intOption("payload-bytes", values["payload-bytes"], 64, 0, 1 << 20),
+  };
+}
+
+/** Datagrams between the same two endpoints, in either direction: one ENet session's traffic (or several, one after another). */
+interface Flow {
+  key: string;
+  /** The endpoint that sent CONNECT, once seen. */
+  client?: string;
+  connectID?: number;
+  checksum: boolean;
+  decompress: ((body: Uint8Array, limit: number) => Uint8Array | null) | null;
+  compressionName: string;
+  /** Fragments being put together: direction + channel + start sequence number. */
+  fragments: Map<string, { total: number; count: number; got: Set<number>; data: Uint8Array }>;
+}
+
+const endpointOf = (address: string, port: number): string => (address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`);
+
+function flowKey(d: CapturedDatagram): string {
+  const a = endpointOf(d.src, d.srcPort);
+  const b = endpointOf(d.dst, d.dstPort);
+  return a < b ? `${a} ${b}` : `${b} ${a}`;
+}
+
+function decompressorFor(mode: CompressionMode): Flow["decompress"] {
+  const c = createCompressor(mode);
+  return c ? (body, limit) => c.decompress(body, limit) : null;
+}
+
+/** Settle a flow's checksum and compression from its datagrams when they were not given. */
+function settleFlow(flow: Flow, datagrams: CapturedDatagram[], o: DecodeOptions): void {
+  if (o.checksum === "auto") {
+    // A CONNECT datagram (peer ID 0xFFF) is checksummed with seed 0: it verifies only if checksums are on.
+    const first = datagrams.find((d) => d.payload.length >= 2 && (((d.payload[0]! << 8) | d.payload[1]!) & ENET_PROTOCOL_MAXIMUM_PEER_ID) === ENET_PROTOCOL_MAXIMUM_PEER_ID);
+    flow.checksum = first ? dissectDatagram(first.payload, { checksum: true }).checksumValid === true : false;
+  } else flow.checksum = o.checksum;
+  const compressed = datagrams.filter((d) => d.payload.length >= 2 && (d.payload[0]! & 0x40) !== 0).slice(0, 16);
+  if (o.compress !== "auto") {
+    flow.decompress = decompressorFor(o.compress);
+    flow.compressionName = COMPRESS_NAMES[o.compress]!;
+    return;
+  }
+  flow.decompress = null;
+  flow.compressionName = "none";
+  if (compressed.length === 0) return;
+  for (const mode of [CompressionMode.COMPRESS_RANGE_CODER, CompressionMode.COMPRESS_ZSTD, CompressionMode.COMPRESS_ZLIB, CompressionMode.COMPRESS_FASTLZ]) {
+    const decompress = decompressorFor(mode);
+    if (compressed.every((d) => dissectDatagram(d.payload, { checksum: flow.checksum, decompress }).error === undefined)) {
+      flow.decompress = decompress;
+      flow.compressionName = COMPRESS_NAMES[mode]!;
+      return;
+    }
+  }
+  flow.compressionName = "unknown (give --compress)";
+}
+
+interface PacketOut {
+  channel: number;
+  kind: string;
+  size: number;
+  payload: Uint8Array;
+  godot?: Fields;
+}
+
+/** The whole packets this datagram completes or carries, in command order. */
+function packetsOf(flow: Flow, dir: string, d: DissectedDatagram, o: DecodeOptions): PacketOut[] {
+  const out: PacketOut[] = [];
+  for (const c of d.commands) {
+    const cmd = c.command;
+    const payload = c.payload;
+    if (!payload) continue;
+    const kind = cmd.command === ProtocolCommand.SEND_RELIABLE ? "reliable" : cmd.command === ProtocolCommand.SEND_UNRELIABLE ? "unreliable" : cmd.command === ProtocolCommand.SEND_UNSEQUENCED ? "unsequenced" : cmd.command === ProtocolCommand.SEND_FRAGMENT ? "reliable" : "unreliable-fragment";
+    if (cmd.command === ProtocolCommand.SEND_FRAGMENT || cmd.command === ProtocolCommand.SEND_UNRELIABLE_FRAGMENT) {
+      if (cmd.totalLength > MAX_REASSEMBLED || cmd.fragmentOffset + payload.length > cmd.totalLength || cmd.fragmentNumber >= cmd.fragmentCount) continue;
+      const key = `${dir} ${cmd.channelID} ${cmd.command} ${cmd.startSequenceNumber}`;
+      let f = flow.fragments.get(key);
+      if (!f || f.total !== cmd.totalLength) flow.fragments.set(key, (f = { total: cmd.totalLength, count: cmd.fragmentCount, got: new Set(), data: new Uint8Array(cmd.totalLength) }));
+      if (f.got.has(cmd.fragmentNumber)) continue; // a retransmission
+      f.got.add(cmd.fragmentNumber);
+      f.data.set(payload, cmd.fragmentOffset);
+      if (f.got.size < f.count) continue;
+      flow.fragments.delete(key);
+      out.push(withGodot({ channel: cmd.channelID, kind, size: f.total, payload: f.data }, o));
+    } else out.push(withGodot({ channel: cmd.channelID, kind, size: payload.length, payload }, o));
+  }
+  return out;
+}
+
+function withGodot(p: PacketOut, o: DecodeOptions): PacketOut {
+  if (o.godot) p.godot = { ...describeEnetGodotPacket(o.godot, p.channel, p.payload) };
+  return p;
+}
+
+function commandFields(cmd: EnetCommand): Fields {
+  const { command, flags, ...rest } = cmd as EnetCommand & Record<string, unknown>;
+  const out: Fields = { command: COMMAND_NAMES[command] ?? String(command) };
+  if (flags & 0x80) out.acknowledge = true;
+  if (flags & 0x40) out.unsequenced = true;
+  return { ...out, ...rest };
+}
+
+function commandText(cmd: EnetCommand): string {
+  const f = commandFields(cmd);
+  const name = f.command as string;
+  delete f.command;
+  return `${name} ${Object.entries(f).map(([k, v]) => `${k}=${v}`).join(" ")}`;
+}
+
+export async function decodeCommand(argv: string[]): Promise<number> {
+  const o = parse(argv);
+  if (o === "help") {
+    process.stdout.write(DECODE_HELP);
+    return EXIT_OK;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(o.file);
+  } catch (err) {
+    process.stderr.write(`packetpeer decode: cannot read ${o.file}: ${(err as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  let capture;
+  try {
+    capture = readCapture(bytes);
+  } catch (err) {
+    if (err instanceof CaptureFormatError) {
+      process.stderr.write(`packetpeer decode: ${o.file}: ${err.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw err;
+  }
+  const datagrams = o.ports.length === 0 ? capture.datagrams : capture.datagrams.filter((d) => o.ports.includes(d.srcPort) || o.ports.includes(d.dstPort));
+  const flows = new Map<string, Flow>();
+  const byFlow = new Map<string, CapturedDatagram[]>();
+  for (const d of datagrams) {
+    const k = flowKey(d);
+    let list = byFlow.get(k);
+    if (!list) byFlow.set(k, (list = []));
+    list.push(d);
+  }
+  for (const [key, list] of byFlow) {
+    const flow: Flow = { key, checksum: false, decompress: null, compressionName: "none", fragments: new Map() };
+    settleFlow(flow, list, o);
+    flows.set(key, flow);
+  }
+  const t0 = datagrams[0]?.time ?? 0;
+  const out = process.stdout;
+  let notEnet = 0;
+  if (!o.json) {
+    out.write(paint(out, "bold", `${o.file}: ${capture.format}, ${datagrams.length} UDP datagrams in ${flows.size} flow(s)${capture.skipped ? `, ${capture.skipped} other frames skipped` : ""}`) + "\n");
+    for (const f of flows.values()) out.write(paint(out, "dim", `  flow ${f.key}: checksum ${f.checksum ? "on" : "off"}, compression ${f.compressionName}`) + "\n");
+  }
+  datagrams.forEach((dg, index) => {
+    const flow = flows.get(flowKey(dg))!;
+    const from = endpointOf(dg.src, dg.srcPort);
+    const to = endpointOf(dg.dst, dg.dstPort);
+    const d = dissectDatagram(dg.payload, { checksum: flow.checksum, checksumSeed: flow.connectID, decompress: flow.decompress, compressionName: flow.compressionName });
+    for (const c of d.commands) {
+      if (c.command.command === ProtocolCommand.CONNECT) {
+        flow.client = from;
+        flow.connectID = c.command.connectID;
+      }
+    }
+    const dir = flow.client === undefined ? "?" : from === flow.client ? "c2s" : "s2c";
+    const packets = packetsOf(flow, from, d, o);
+    if (d.error && d.commands.length === 0) notEnet++;
+    if (o.json) {
+      const record: Fields = {
+        index,
+        time: Number((dg.time - t0).toFixed(6)),
+        from,
+        to,
+        dir,
+        size: dg.payload.length,
+        peerID: d.peerID,
+        sessionID: d.sessionID,
+        compressed: d.compressed,
+        sentTime: d.sentTime,
+      };
+      if (d.checksum !== undefined) record.checksum = d.checksum;
+      if (d.checksumValid !== undefined) record.checksumValid = d.checksumValid;
+      record.commands = d.commands.map((c) => ({ ...commandFields(c.command), ...(c.payload ? { payloadSize: c.payload.length } : {}) }));
+      record.packets = packets.map((p) => ({ channel: p.channel, mode: p.kind, size: p.size, hex: toHex(p.payload.subarray(0, o.payloadBytes)), ...(p.godot ? { godot: p.godot } : {}) }));
+      if (d.error) record.error = d.error;
+      out.write(JSON.stringify(record) + "\n");
+      return;
+    }
+    const flags = [d.compressed ? "compressed" : "", d.sentTime >= 0 ? `sent ${d.sentTime}` : ""].filter(Boolean).join(", ");
+    const check = d.checksumValid === undefined ? "" : d.checksumValid ? paint(out, "green", " crc ok") : paint(out, "red", " CRC BAD");
+    const peer = d.peerID === ENET_PROTOCOL_MAXIMUM_PEER_ID ? "peer -" : `peer ${d.peerID}`;
+    out.write(`${paint(out, "bold", `#${index}`)} ${(dg.time - t0).toFixed(6)} ${from} -> ${to} ${dg.payload.length} B  ${peer} session ${d.sessionID}${flags ? ` (${flags})` : ""}${check}\n`);
+    for (const c of d.commands) out.write(`    ${paint(out, "cyan", commandText(c.command))}\n`);
+    for (const p of packets) {
+      out.write(`    ${paint(out, "magenta", `packet ch ${p.channel} ${p.kind} ${p.size} B`)}: ${describePayload(p.payload, false, o.payloadBytes)}\n`);
+      if (p.godot?.framing) out.write(`      godot framing: ${JSON.stringify(p.godot.framing)}\n`);
+      if (p.godot?.command) out.write(`      godot ${o.godot === 4 ? "SceneMultiplayer" : "MultiplayerAPI"}: ${JSON.stringify(p.godot.command)}\n`);
+    }
+    if (d.error) out.write(`    ${paint(out, "red", `not decoded further: ${d.error}`)}\n`);
+  });
+  if (!o.json && notEnet > 0) out.write(paint(out, "yellow", `${notEnet} datagram(s) did not read as ENet (use --port to pick the game's traffic)`) + "\n");
+  return EXIT_OK;
+}

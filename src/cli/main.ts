@@ -1,0 +1,73 @@
+/**
+ * The `packetpeer` command line: ENet and WebSocket netcat, a dissector for captures of ENet
+ * and Godot traffic, and a short loopback benchmark. Each subcommand lives in its own file;
+ * this one picks it, and turns failures into messages and exit codes.
+ */
+import process from "node:process";
+import "../transport/runtimes.ts";
+import { benchCommand, BENCH_HELP } from "./bench.ts";
+import { decodeCommand, DECODE_HELP } from "./decode.ts";
+import { enetCommand, ENET_HELP } from "./enet.ts";
+import { EXIT_OK, reportFailure, UsageError } from "./output.ts";
+import { wsCommand, WS_HELP } from "./ws.ts";
+
+export const MAIN_HELP = `packetpeer — Godot's networking (ENet, WebSocket, multiplayer) from the command line
+
+Usage: packetpeer <command> [options]
+
+Commands:
+  enet listen PORT         ENet server: stdin lines go to every peer, received packets print
+  enet connect HOST:PORT   ENet client (netcat for ENet); --godot 3|4 for ENetMultiplayerPeer
+  ws listen PORT           WebSocket server; --godot 3|4 for WebSocketMultiplayerPeer
+  ws connect URL           WebSocket client
+  decode FILE              dissect ENet / Godot traffic in a .pcap or .pcapng capture
+  bench                    a short ENet loopback benchmark with a result table
+
+Run "packetpeer <command> --help" for a command's options.
+Exit codes: 0 done, 1 the run failed (network, file), 2 the command line is wrong.
+`;
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; help: string }> = {
+  enet: { run: enetCommand, help: ENET_HELP },
+  ws: { run: wsCommand, help: WS_HELP },
+  decode: { run: decodeCommand, help: DECODE_HELP },
+  bench: { run: benchCommand, help: BENCH_HELP },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "-h" || name === "--help" || name === "help") {
+    const topic = name === "help" ? rest[0] : undefined;
+    process.stdout.write(topic && COMMANDS[topic] ? COMMANDS[topic].help : MAIN_HELP);
+    return EXIT_OK;
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(`packetpeer ${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command ${JSON.stringify(name)}`, `commands: ${Object.keys(COMMANDS).join(", ")}`);
+    return await command.run(rest);
+  } catch (err) {
+    // parseArgs reports unknown or malformed options with these codes: they are usage errors.
+    const code = (err as { code?: string }).code;
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) return reportFailure(new UsageError((err as Error).message, `see: packetpeer ${name} --help`));
+    return reportFailure(err);
+  }
+}
+
+const VERSION = "0.1.0";
+
+/** True when this module is the program being run (not imported by a test). */
+function isEntry(): boolean {
+  const argv1 = process.argv[1] ?? "";
+  return /(?:^|[\\/])(?:main\.(?:ts|js|mjs)|cli\.(?:js|mjs)|packetpeer(?:\.mjs)?)$/.test(argv1) || (globalThis as { __packetpeerCli?: boolean }).__packetpeerCli === true;
+}
+
+if (isEntry()) {
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // Sockets and stdin may hold the loop open after a command ends: leave now.
+  setTimeout(() => process.exit(code), 50).unref?.();
+}
