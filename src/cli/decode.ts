@@ -49,7 +49,7 @@ const COMMAND_NAMES = ["NONE", "ACKNOWLEDGE", "CONNECT", "VERIFY_CONNECT", "DISC
 /** Bound on one reassembled packet (ENet's own default packet limit). */
 const MAX_REASSEMBLED = 32 * 1024 * 1024;
 
-interface DecodeOptions {
+export interface DecodeOptions {
   file: string;
   ports: number[];
   compress: CompressionMode | "auto";
@@ -121,34 +121,36 @@ function decompressorFor(mode: CompressionMode): Flow["decompress"] {
   return c ? (body, limit) => c.decompress(body, limit) : null;
 }
 
-/** Settle a flow's checksum and compression from its datagrams when they were not given. */
-function settleFlow(flow: Flow, datagrams: CapturedDatagram[], o: DecodeOptions): void {
-  if (o.checksum === "auto") {
-    // A CONNECT datagram (peer ID 0xFFF) is checksummed with seed 0: it verifies only if checksums are on.
-    const first = datagrams.find((d) => d.payload.length >= 2 && (((d.payload[0]! << 8) | d.payload[1]!) & ENET_PROTOCOL_MAXIMUM_PEER_ID) === ENET_PROTOCOL_MAXIMUM_PEER_ID);
-    flow.checksum = first ? dissectDatagram(first.payload, { checksum: true }).checksumValid === true : false;
-  } else flow.checksum = o.checksum;
-  const compressed = datagrams.filter((d) => d.payload.length >= 2 && (d.payload[0]! & 0x40) !== 0).slice(0, 16);
-  if (o.compress !== "auto") {
-    flow.decompress = decompressorFor(o.compress);
-    flow.compressionName = COMPRESS_NAMES[o.compress]!;
-    return;
-  }
-  flow.decompress = null;
-  flow.compressionName = "none";
-  if (compressed.length === 0) return;
-  for (const mode of [CompressionMode.COMPRESS_RANGE_CODER, CompressionMode.COMPRESS_ZSTD, CompressionMode.COMPRESS_ZLIB, CompressionMode.COMPRESS_FASTLZ]) {
-    const decompress = decompressorFor(mode);
-    if (compressed.every((d) => dissectDatagram(d.payload, { checksum: flow.checksum, decompress }).error === undefined)) {
-      flow.decompress = decompress;
-      flow.compressionName = COMPRESS_NAMES[mode]!;
-      return;
+/**
+ * Settle a flow's checksum and compression from its datagrams when they were not given: every
+ * combination is tried on the first datagrams, and the one that reads the most of them wins
+ * (a CONNECT, peer ID 0xFFF, is checksummed with seed 0, so it must verify when checksums are on).
+ */
+function settleFlow(flow: Flow, datagrams: CapturedDatagram[], o: DecodeSettings): void {
+  const sample = datagrams.slice(0, 32);
+  const checksums = o.checksum === "auto" ? [false, true] : [o.checksum];
+  const modes = o.compress === "auto" ? [CompressionMode.COMPRESS_NONE, CompressionMode.COMPRESS_RANGE_CODER, CompressionMode.COMPRESS_ZSTD, CompressionMode.COMPRESS_ZLIB, CompressionMode.COMPRESS_FASTLZ] : [o.compress];
+  let best = -1;
+  for (const checksum of checksums) {
+    for (const mode of modes) {
+      const decompress = decompressorFor(mode);
+      let score = 0;
+      for (const d of sample) {
+        const r = dissectDatagram(d.payload, { checksum, decompress });
+        if (r.error === undefined && r.checksumValid !== false) score++;
+      }
+      if (score > best) {
+        best = score;
+        flow.checksum = checksum;
+        flow.decompress = decompress;
+        flow.compressionName = COMPRESS_NAMES[mode]!;
+      }
     }
   }
-  flow.compressionName = "unknown (give --compress)";
+  if (o.compress === "auto" && best < sample.length && sample.some((d) => d.payload.length >= 2 && (d.payload[0]! & 0x40) !== 0)) flow.compressionName += " (best guess; give --compress)";
 }
 
-interface PacketOut {
+export interface PacketOut {
   channel: number;
   kind: string;
   size: number;
@@ -157,7 +159,7 @@ interface PacketOut {
 }
 
 /** The whole packets this datagram completes or carries, in command order. */
-function packetsOf(flow: Flow, dir: string, d: DissectedDatagram, o: DecodeOptions): PacketOut[] {
+function packetsOf(flow: Flow, dir: string, d: DissectedDatagram, o: DecodeSettings): PacketOut[] {
   const out: PacketOut[] = [];
   for (const c of d.commands) {
     const cmd = c.command;
@@ -180,7 +182,7 @@ function packetsOf(flow: Flow, dir: string, d: DissectedDatagram, o: DecodeOptio
   return out;
 }
 
-function withGodot(p: PacketOut, o: DecodeOptions): PacketOut {
+function withGodot(p: PacketOut, o: DecodeSettings): PacketOut {
   if (o.godot) p.godot = { ...describeEnetGodotPacket(o.godot, p.channel, p.payload) };
   return p;
 }
@@ -193,36 +195,44 @@ function commandFields(cmd: EnetCommand): Fields {
   return { ...out, ...rest };
 }
 
-function commandText(cmd: EnetCommand): string {
-  const f = commandFields(cmd);
-  const name = f.command as string;
-  delete f.command;
+function commandText(fields: Fields): string {
+  const { command: name, payloadSize: _size, ...f } = fields;
   return `${name} ${Object.entries(f).map(([k, v]) => `${k}=${v}`).join(" ")}`;
 }
 
-export async function decodeCommand(argv: string[]): Promise<number> {
-  const o = parse(argv);
-  if (o === "help") {
-    process.stdout.write(DECODE_HELP);
-    return EXIT_OK;
-  }
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(o.file);
-  } catch (err) {
-    process.stderr.write(`packetpeer decode: cannot read ${o.file}: ${(err as Error).message}\n`);
-    return EXIT_FAILURE;
-  }
-  let capture;
-  try {
-    capture = readCapture(bytes);
-  } catch (err) {
-    if (err instanceof CaptureFormatError) {
-      process.stderr.write(`packetpeer decode: ${o.file}: ${err.message}\n`);
-      return EXIT_FAILURE;
-    }
-    throw err;
-  }
+/** One datagram as the dissector reports it (the --json line, with whole payloads). */
+export interface DatagramRecord {
+  index: number;
+  /** Seconds since the first datagram. */
+  time: number;
+  from: string;
+  to: string;
+  /** c2s / s2c once the flow's CONNECT was seen, else "?". */
+  dir: string;
+  size: number;
+  peerID: number;
+  sessionID: number;
+  compressed: boolean;
+  sentTime: number;
+  checksum?: number;
+  checksumValid?: boolean;
+  commands: Fields[];
+  packets: PacketOut[];
+  error?: string;
+}
+
+export interface CaptureReport {
+  format: string;
+  skipped: number;
+  flows: { key: string; checksum: boolean; compression: string }[];
+  datagrams: DatagramRecord[];
+}
+
+export type DecodeSettings = Omit<DecodeOptions, "file" | "json" | "payloadBytes">;
+
+/** Dissect every UDP datagram of a capture file's bytes. Throws CaptureFormatError for a file that is no capture. */
+export function decodeCapture(bytes: Uint8Array, o: DecodeSettings): CaptureReport {
+  const capture = readCapture(bytes);
   const datagrams = o.ports.length === 0 ? capture.datagrams : capture.datagrams.filter((d) => o.ports.includes(d.srcPort) || o.ports.includes(d.dstPort));
   const flows = new Map<string, Flow>();
   const byFlow = new Map<string, CapturedDatagram[]>();
@@ -238,16 +248,9 @@ export async function decodeCommand(argv: string[]): Promise<number> {
     flows.set(key, flow);
   }
   const t0 = datagrams[0]?.time ?? 0;
-  const out = process.stdout;
-  let notEnet = 0;
-  if (!o.json) {
-    out.write(paint(out, "bold", `${o.file}: ${capture.format}, ${datagrams.length} UDP datagrams in ${flows.size} flow(s)${capture.skipped ? `, ${capture.skipped} other frames skipped` : ""}`) + "\n");
-    for (const f of flows.values()) out.write(paint(out, "dim", `  flow ${f.key}: checksum ${f.checksum ? "on" : "off"}, compression ${f.compressionName}`) + "\n");
-  }
-  datagrams.forEach((dg, index) => {
+  const records = datagrams.map((dg, index): DatagramRecord => {
     const flow = flows.get(flowKey(dg))!;
     const from = endpointOf(dg.src, dg.srcPort);
-    const to = endpointOf(dg.dst, dg.dstPort);
     const d = dissectDatagram(dg.payload, { checksum: flow.checksum, checksumSeed: flow.connectID, decompress: flow.decompress, compressionName: flow.compressionName });
     for (const c of d.commands) {
       if (c.command.command === ProtocolCommand.CONNECT) {
@@ -255,42 +258,76 @@ export async function decodeCommand(argv: string[]): Promise<number> {
         flow.connectID = c.command.connectID;
       }
     }
-    const dir = flow.client === undefined ? "?" : from === flow.client ? "c2s" : "s2c";
-    const packets = packetsOf(flow, from, d, o);
-    if (d.error && d.commands.length === 0) notEnet++;
-    if (o.json) {
-      const record: Fields = {
-        index,
-        time: Number((dg.time - t0).toFixed(6)),
-        from,
-        to,
-        dir,
-        size: dg.payload.length,
-        peerID: d.peerID,
-        sessionID: d.sessionID,
-        compressed: d.compressed,
-        sentTime: d.sentTime,
-      };
-      if (d.checksum !== undefined) record.checksum = d.checksum;
-      if (d.checksumValid !== undefined) record.checksumValid = d.checksumValid;
-      record.commands = d.commands.map((c) => ({ ...commandFields(c.command), ...(c.payload ? { payloadSize: c.payload.length } : {}) }));
-      record.packets = packets.map((p) => ({ channel: p.channel, mode: p.kind, size: p.size, hex: toHex(p.payload.subarray(0, o.payloadBytes)), ...(p.godot ? { godot: p.godot } : {}) }));
-      if (d.error) record.error = d.error;
-      out.write(JSON.stringify(record) + "\n");
-      return;
+    const record: DatagramRecord = {
+      index,
+      time: Number((dg.time - t0).toFixed(6)),
+      from,
+      to: endpointOf(dg.dst, dg.dstPort),
+      dir: flow.client === undefined ? "?" : from === flow.client ? "c2s" : "s2c",
+      size: dg.payload.length,
+      peerID: d.peerID,
+      sessionID: d.sessionID,
+      compressed: d.compressed,
+      sentTime: d.sentTime,
+      commands: d.commands.map((c) => ({ ...commandFields(c.command), ...(c.payload ? { payloadSize: c.payload.length } : {}) })),
+      packets: packetsOf(flow, from, d, o),
+    };
+    if (d.checksum !== undefined) record.checksum = d.checksum;
+    if (d.checksumValid !== undefined) record.checksumValid = d.checksumValid;
+    if (d.error) record.error = d.error;
+    return record;
+  });
+  return { format: capture.format, skipped: capture.skipped, flows: [...flows.values()].map((f) => ({ key: f.key, checksum: f.checksum, compression: f.compressionName })), datagrams: records };
+}
+
+export async function decodeCommand(argv: string[]): Promise<number> {
+  const o = parse(argv);
+  if (o === "help") {
+    process.stdout.write(DECODE_HELP);
+    return EXIT_OK;
+  }
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(o.file);
+  } catch (err) {
+    process.stderr.write(`packetpeer decode: cannot read ${o.file}: ${(err as Error).message}\n`);
+    return EXIT_FAILURE;
+  }
+  let report: CaptureReport;
+  try {
+    report = decodeCapture(bytes, o);
+  } catch (err) {
+    if (err instanceof CaptureFormatError) {
+      process.stderr.write(`packetpeer decode: ${o.file}: ${err.message}\n`);
+      return EXIT_FAILURE;
     }
-    const flags = [d.compressed ? "compressed" : "", d.sentTime >= 0 ? `sent ${d.sentTime}` : ""].filter(Boolean).join(", ");
-    const check = d.checksumValid === undefined ? "" : d.checksumValid ? paint(out, "green", " crc ok") : paint(out, "red", " CRC BAD");
-    const peer = d.peerID === ENET_PROTOCOL_MAXIMUM_PEER_ID ? "peer -" : `peer ${d.peerID}`;
-    out.write(`${paint(out, "bold", `#${index}`)} ${(dg.time - t0).toFixed(6)} ${from} -> ${to} ${dg.payload.length} B  ${peer} session ${d.sessionID}${flags ? ` (${flags})` : ""}${check}\n`);
-    for (const c of d.commands) out.write(`    ${paint(out, "cyan", commandText(c.command))}\n`);
-    for (const p of packets) {
+    throw err;
+  }
+  const out = process.stdout;
+  if (o.json) {
+    for (const r of report.datagrams) {
+      const packets = r.packets.map((p) => ({ channel: p.channel, mode: p.kind, size: p.size, hex: toHex(p.payload.subarray(0, o.payloadBytes)), ...(p.godot ? { godot: p.godot } : {}) }));
+      out.write(JSON.stringify({ ...r, packets }) + "\n");
+    }
+    return EXIT_OK;
+  }
+  out.write(paint(out, "bold", `${o.file}: ${report.format}, ${report.datagrams.length} UDP datagrams in ${report.flows.length} flow(s)${report.skipped ? `, ${report.skipped} other frames skipped` : ""}`) + "\n");
+  for (const f of report.flows) out.write(paint(out, "dim", `  flow ${f.key}: checksum ${f.checksum ? "on" : "off"}, compression ${f.compression}`) + "\n");
+  let notEnet = 0;
+  for (const r of report.datagrams) {
+    if (r.error && r.commands.length === 0) notEnet++;
+    const flags = [r.compressed ? "compressed" : "", r.sentTime >= 0 ? `sent ${r.sentTime}` : ""].filter(Boolean).join(", ");
+    const check = r.checksumValid === undefined ? "" : r.checksumValid ? paint(out, "green", " crc ok") : paint(out, "red", " CRC BAD");
+    const peer = r.peerID === ENET_PROTOCOL_MAXIMUM_PEER_ID ? "peer -" : `peer ${r.peerID}`;
+    out.write(`${paint(out, "bold", `#${r.index}`)} ${r.time.toFixed(6)} ${r.from} -> ${r.to} ${r.size} B  ${peer} session ${r.sessionID}${flags ? ` (${flags})` : ""}${check}\n`);
+    for (const c of r.commands) out.write(`    ${paint(out, "cyan", commandText(c))}\n`);
+    for (const p of r.packets) {
       out.write(`    ${paint(out, "magenta", `packet ch ${p.channel} ${p.kind} ${p.size} B`)}: ${describePayload(p.payload, false, o.payloadBytes)}\n`);
       if (p.godot?.framing) out.write(`      godot framing: ${JSON.stringify(p.godot.framing)}\n`);
       if (p.godot?.command) out.write(`      godot ${o.godot === 4 ? "SceneMultiplayer" : "MultiplayerAPI"}: ${JSON.stringify(p.godot.command)}\n`);
     }
-    if (d.error) out.write(`    ${paint(out, "red", `not decoded further: ${d.error}`)}\n`);
-  });
-  if (!o.json && notEnet > 0) out.write(paint(out, "yellow", `${notEnet} datagram(s) did not read as ENet (use --port to pick the game's traffic)`) + "\n");
+    if (r.error) out.write(`    ${paint(out, "red", `not decoded further: ${r.error}`)}\n`);
+  }
+  if (notEnet > 0) out.write(paint(out, "yellow", `${notEnet} datagram(s) did not read as ENet (use --port to pick the game's traffic)`) + "\n");
   return EXIT_OK;
 }

@@ -66,6 +66,11 @@ function isEntry(): boolean {
 }
 
 if (isEntry()) {
+  // `packetpeer decode x.pcap | head`: a closed pipe ends the output, not with a stack trace.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
   // Sockets and stdin may hold the loop open after a command ends: leave now.

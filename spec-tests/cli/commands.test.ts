@@ -1,0 +1,167 @@
+// The `packetpeer` command as a user runs it (bin/packetpeer.mjs in child processes, loopback
+// only, every process killed at the end): help and exit codes, ENet and WebSocket netcat
+// exchanging lines both ways (raw and with Godot 4 multiplayer framing), decode --json, bench.
+// Node only: the bin runs through Node (Deno and Bun run the same source in decode.test.ts).
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
+const bin = join(root, "bin", "packetpeer.mjs");
+const g = globalThis as { Deno?: unknown; Bun?: unknown };
+const skip = g.Deno || g.Bun ? "the bin runs through Node; decode.test.ts covers the CLI code on this runtime" : false;
+if (skip) console.log(`cli commands: skipped: ${skip}`);
+
+const children: ChildProcessWithoutNullStreams[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+});
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  waitFor(stream: "stdout" | "stderr", pattern: RegExp, ms?: number): Promise<void>;
+  exit: Promise<number>;
+}
+
+function start(args: string[]): Running {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exit,
+    async waitFor(stream, pattern, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(stream === "stdout" ? out : err)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} on ${stream} of packetpeer ${args.join(" ")}\nstdout: ${out}\nstderr: ${err}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+  };
+}
+
+async function runToEnd(args: string[], input = ""): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = start(args);
+  r.child.stdin.end(input);
+  const timer = setTimeout(() => r.child.kill("SIGKILL"), 20_000);
+  const code = await r.exit;
+  clearTimeout(timer);
+  return { code, stdout: r.stdout(), stderr: r.stderr() };
+}
+
+const listenPort = (r: Running, what: RegExp): number => Number(what.exec(r.stderr())![1]);
+
+describe("packetpeer command line", { skip }, () => {
+  test("--help and exit codes: 0 for help, 2 for a wrong command line, 1 for a failed run", async () => {
+    const help = await runToEnd(["--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /enet connect HOST:PORT/);
+    for (const cmd of ["enet", "ws", "decode", "bench"]) {
+      const h = await runToEnd([cmd, "--help"]);
+      assert.equal(h.code, 0, cmd);
+      assert.match(h.stdout, new RegExp(`packetpeer ${cmd}`));
+    }
+    const unknown = await runToEnd(["frobnicate"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+    const badOption = await runToEnd(["enet", "listen", "7777", "--compress", "lzma"]);
+    assert.equal(badOption.code, 2);
+    assert.match(badOption.stderr, /none, range, fastlz, zlib, zstd/);
+    const badTarget = await runToEnd(["enet", "connect", "localhost"]);
+    assert.equal(badTarget.code, 2);
+    assert.match(badTarget.stderr, /HOST:PORT/);
+    const missing = await runToEnd(["decode", join(root, "no-such-file.pcap")]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read/);
+    const nobody = await runToEnd(["enet", "connect", "127.0.0.1:9", "--timeout", "1"]);
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /could not connect to 127\.0\.0\.1:9 within 1 s/);
+  });
+
+  test("enet listen --echo and enet connect exchange lines (range coder, checksums, a fragmented line)", async () => {
+    const server = start(["enet", "listen", "0", "--echo", "--compress", "range", "--checksum", "--json"]);
+    await server.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+)/);
+    const port = listenPort(server, /listening on 127\.0\.0\.1:(\d+)/);
+    const client = start(["enet", "connect", `127.0.0.1:${port}`, "--compress", "range", "--checksum", "--channel", "3"]);
+    const long = "x".repeat(5000);
+    client.child.stdin.write("hello over ENet\n" + long + "\n");
+    await client.waitFor("stdout", /\[127\.0\.0\.1:\d+ ch 3 reliable\] "hello over ENet"/);
+    await client.waitFor("stdout", /\(5000 B\)/);
+    await server.waitFor("stdout", /"text":"hello over ENet"/);
+    const received = server.stdout().trim().split("\n").map((l) => JSON.parse(l) as { event: string; channel?: number; size?: number });
+    assert.ok(received.some((e) => e.event === "connect"));
+    assert.ok(received.some((e) => e.event === "receive" && e.channel === 3 && e.size === 5000));
+    client.child.stdin.end();
+    assert.equal(await client.exit, 0);
+    await server.waitFor("stdout", /"event":"disconnect"/);
+    server.child.kill("SIGINT");
+    assert.equal(await server.exit, 0);
+  });
+
+  test("enet with --godot 4: ENetMultiplayerPeer framing, the client is peer N, the server peer 1", async () => {
+    const server = start(["enet", "listen", "0", "--godot", "4", "--echo"]);
+    await server.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+)/);
+    const port = listenPort(server, /listening on 127\.0\.0\.1:(\d+)/);
+    const client = start(["enet", "connect", `127.0.0.1:${port}`, "--godot", "4"]);
+    client.child.stdin.write("hello multiplayer\n");
+    await client.waitFor("stdout", /\[peer 1 ch 0 reliable\] "hello multiplayer"/);
+    await server.waitFor("stdout", /\[peer \d+ ch 0 reliable\] "hello multiplayer"/);
+    client.child.stdin.end();
+    assert.equal(await client.exit, 0);
+    server.child.kill("SIGINT");
+    assert.equal(await server.exit, 0);
+  });
+
+  test("ws listen --echo and ws connect exchange text and hex-typed binary; close code on both sides", async () => {
+    const server = start(["ws", "listen", "0", "--echo"]);
+    await server.waitFor("stderr", /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const port = listenPort(server, /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const client = start(["ws", "connect", `ws://127.0.0.1:${port}/chat`, "--hex"]);
+    client.child.stdin.write("68 69 00 ff\n");
+    await client.waitFor("stdout", /\[server binary\] 68 69 00 ff/);
+    await server.waitFor("stderr", /connected to ws:\/\/127\.0\.0\.1:\d+\/chat/);
+    client.child.stdin.end();
+    assert.equal(await client.exit, 0);
+    await client.waitFor("stderr", /connection closed \(code 1000\)/);
+    await server.waitFor("stderr", /closed \(code 1000\)/);
+    const text = start(["ws", "connect", `ws://127.0.0.1:${port}/`]);
+    text.child.stdin.write("héllo\n");
+    await text.waitFor("stdout", /\[server text\] "héllo"/);
+    text.child.stdin.end();
+    assert.equal(await text.exit, 0);
+    server.child.kill("SIGINT");
+    assert.equal(await server.exit, 0);
+  });
+
+  test("decode --json prints one parseable record per datagram; the table names the commands", async () => {
+    const file = join(root, "spec-tests", "captures", "pcap", "scene-godot4.pcap");
+    const json = await runToEnd(["decode", file, "--json", "--godot", "4"]);
+    assert.equal(json.code, 0);
+    const lines = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as { index: number; commands: { command: string }[] });
+    assert.deepEqual(lines.map((l) => l.index), lines.map((_, i) => i));
+    assert.equal(lines[0]!.commands[0]!.command, "CONNECT");
+    const table = await runToEnd(["decode", file, "--godot", "4"]);
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, /VERIFY_CONNECT/);
+    assert.match(table.stdout, /"command":"REMOTE_CALL","path":"Chat"/);
+  });
+
+  test("bench prints a table of every scenario", async () => {
+    const r = await runToEnd(["bench", "--seconds", "1"]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const row of ["reliable 64 B", "reliable 1200 B", "reliable 100 KB", "unreliable 64 B", "range coder"]) assert.match(r.stdout, new RegExp(row));
+    const rates = [...r.stdout.matchAll(/^\S.*?\s{2,}([\d,]+)\s{2,}[\d.]+$/gm)].map((m) => Number(m[1]!.replace(/,/g, "")));
+    assert.equal(rates.length, 5);
+    assert.ok(rates.every((x) => x > 0), `every scenario moved packets: ${rates}`);
+  });
+});
