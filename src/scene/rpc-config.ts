@@ -41,7 +41,7 @@ const GODOT3_WORDS = {
 } as const;
 type Godot3Word = keyof typeof GODOT3_WORDS;
 
-/** What `Node.rpc_config(method, config)` takes (Godot's dictionary keys in camelCase; the @rpc annotation's words also work). */
+/** What `Node.rpc_config(method, config)` takes (Godot's dictionary keys in camelCase; the `@rpc` annotation's words also work). */
 export interface RpcConfigInput {
   /**
    * RPCMode or "authority" | "any_peer" | "disabled" (Godot 4; default authority), or for the
