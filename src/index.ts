@@ -15,6 +15,8 @@ export type {
   StreamTransport,
   /** The shape the runtimes' native TLS takes (a Godot `TLSOptions` satisfies it). */
   TLSOptions as TLSStreamOptions,
+  WebSocketLink,
+  WebSocketLinkEvent,
 } from "./transport/types.ts";
 export * from "./crypto/index.ts";
 export * from "./dtls/index.ts";

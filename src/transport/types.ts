@@ -99,7 +99,7 @@ export interface Clock {
 
 /** Everything runtime-specific, bundled. `detectRuntime()` picks one; an explicit choice always wins. */
 export interface RuntimeAdapter {
-  readonly name: "node" | "deno" | "bun" | "memory";
+  readonly name: "node" | "deno" | "bun" | "memory" | "browser";
   createDatagramTransport(): DatagramTransport;
   readonly streams: StreamTransport;
   readonly clock: Clock;
@@ -109,6 +109,30 @@ export interface RuntimeAdapter {
    * message. Real runtimes ask the OS resolver; a MemoryNetwork answers from its own name table.
    */
   resolve(host: string, what: string): Promise<ResolvedAddress>;
+  /**
+   * A WebSocket client the platform frames itself (the browser's own WebSocket, where raw
+   * sockets do not exist). When present, WebSocketPeer.connectToUrl uses it instead of a
+   * stream plus our RFC 6455 core, as Godot's web platform does.
+   */
+  openWebSocket?(url: string, protocols: readonly string[]): WebSocketLink;
+}
+
+/** What a platform WebSocket reports: the same events our RFC 6455 core produces. */
+export type WebSocketLinkEvent =
+  | { readonly kind: "open"; readonly protocol: string }
+  | { readonly kind: "message"; readonly data: Uint8Array; readonly isText: boolean }
+  | { readonly kind: "error"; readonly message: string }
+  | { readonly kind: "close"; readonly code: number; readonly reason: string; readonly wasClean: boolean };
+
+/** A connected-or-connecting platform WebSocket (see RuntimeAdapter.openWebSocket). */
+export interface WebSocketLink {
+  /** Bytes handed to send() and not yet on the network. */
+  readonly bufferedAmount: number;
+  send(data: Uint8Array, isText: boolean): void;
+  /** Start the close handshake; a negative code drops the connection without one. */
+  close(code: number, reason: string): void;
+  /** Where events go; set once, right after opening. */
+  onEvent(cb: (event: WebSocketLinkEvent) => void): void;
 }
 
 /** One address a host name resolved to. */

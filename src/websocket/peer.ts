@@ -14,7 +14,7 @@ import { GodotError, NetError } from "../errors.ts";
 import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
 import type { Variant, VariantOptions } from "../variant/index.ts";
 import { resolveIo } from "../transport/registry.ts";
-import type { Clock, IoOptions, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
+import type { Clock, IoOptions, RuntimeAdapter, Stream, TLSOptions, WebSocketLink } from "../transport/types.ts";
 import { MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
 import { ConnectionRole, type RandomFill, StreamShutdown, WebSocketConnectionCore, WebSocketState } from "./connection-core.ts";
 import { StreamBinding } from "../stream/stream-binding.ts";
@@ -92,6 +92,8 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
 
   private readyState = WebSocketState.STATE_CLOSED;
   private conn: WebSocketConnectionCore | null = null;
+  /** The platform's own WebSocket (the browser's) when the runtime frames WebSocket itself. */
+  private link: WebSocketLink | null = null;
   /** The stream plumbing: connect deadline, generation guard, inbound buffer, coalescing writer, linger. */
   private readonly io: StreamBinding;
   private requestedUrl = "";
@@ -266,6 +268,10 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     this.reset();
     this.requestedUrl = url;
     this.readyState = WebSocketState.STATE_CONNECTING;
+    if (this.runtime.openWebSocket) {
+      this.openLink(this.runtime.openWebSocket(url, this._supportedProtocols));
+      return GodotError.OK;
+    }
     const connectOpts = target.secure
       ? { host: target.host, port: target.port, tls: tlsOptions ?? {} }
       : { host: target.host, port: target.port };
@@ -292,6 +298,23 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
       },
     });
     return GodotError.OK;
+  }
+
+  /**
+   * The platform frames the protocol (the browser's WebSocket): its events join the same
+   * queue as our core's, so everything from deliver() on is shared.
+   */
+  private openLink(link: WebSocketLink): void {
+    this.link = link;
+    link.onEvent((e) => {
+      if (this.link !== link) return;
+      if (e.kind === "message" && this.messageListeners.size === 0) {
+        this.packets.push(e);
+        this.packetBytes += e.data.length;
+      } else this.pending.push(e);
+      if (e.kind === "close") this.link = null;
+      this.autoStep();
+    });
   }
 
   /**
@@ -330,6 +353,11 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
 
   /** A peer still CLOSING is dropped (no close frame) before it is reused, as in Godot. */
   private abandon(): void {
+    if (this.link) {
+      this.link.close(-1, "");
+      this.link = null;
+      this.readyState = WebSocketState.STATE_CLOSED;
+    }
     const conn = this.conn;
     if (this.readyState === WebSocketState.STATE_CLOSING && conn) {
       conn.close(this.clock.now(), -1, "");
@@ -417,6 +445,10 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   }
 
   private step(): void {
+    if (this.link || (this.pending.length > 0 && !this.conn)) {
+      this.deliver();
+      return;
+    }
     const conn = this.conn;
     if (!conn) return;
     const now = this.clock.now();
@@ -560,6 +592,12 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   send(message: Uint8Array, writeMode: WriteMode = WriteMode.WRITE_MODE_BINARY): GodotError {
     checkBytes(message, "message");
     checkWriteMode(writeMode, "writeMode");
+    if (this.link) {
+      if (this.readyState !== WebSocketState.STATE_OPEN) return GodotError.FAILED;
+      if (this.link.bufferedAmount + message.length > this._outboundBufferSize) return GodotError.ERR_OUT_OF_MEMORY;
+      this.link.send(message, writeMode === WriteMode.WRITE_MODE_TEXT);
+      return GodotError.OK;
+    }
     const conn = this.conn;
     if (!conn || this.readyState !== WebSocketState.STATE_OPEN || conn.state !== WebSocketState.STATE_OPEN) {
       return GodotError.FAILED;
@@ -666,6 +704,18 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     if (encodeUtf8(reason).length > MAX_CLOSE_REASON_BYTES) {
       throw new RangeError(`reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes of UTF-8`);
     }
+    if (this.link) {
+      if (this.readyState === WebSocketState.STATE_CLOSED) return;
+      this.dropPackets();
+      this.link.close(code, reason);
+      this.readyState = WebSocketState.STATE_CLOSING;
+      if (code < 0) {
+        this.link = null;
+        this.pending.push({ kind: "close", code: -1, reason: "", wasClean: false });
+        this.deliver();
+      }
+      return;
+    }
     const conn = this.conn;
     if (!conn || this.readyState === WebSocketState.STATE_CLOSED) return;
     this.dropPackets();
@@ -733,7 +783,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   }
   /** Bytes sent and not yet handed to the OS (our coalescing queue plus the stream's buffer). */
   getCurrentOutboundBufferedAmount(): number {
-    return this.io.bufferedAmount;
+    return this.link ? this.link.bufferedAmount : this.io.bufferedAmount;
   }
 
   /** Protocol counters (messages, pings, pongs, protocol errors) of the current connection. */
