@@ -2,6 +2,9 @@ import { defineConfig } from "tsup";
 
 export default defineConfig([{
   entry: ["src/index.ts", "src/core.ts", "src/browser.ts"],
+  // One self-contained file per entry: the runtime registration stays in the entry file, which
+  // package.json's sideEffects names, so bundlers can drop everything else a program does not use.
+  splitting: false,
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

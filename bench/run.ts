@@ -623,6 +623,29 @@ if (section("DTLS")) {
   }
 }
 
+// ---------------------------------------------------------------- browser bundle sizes
+
+if (section("Browser bundle")) {
+  const group = "Browser bundle: esbuild --bundle --minify --platform=browser of the browser entry (src/browser.ts), gzip -9 of that";
+  try {
+    const esbuild = await import("esbuild");
+    const { gzipSync } = await import("node:zlib");
+    const entries: [string, string][] = [
+      ["WebSocket client (WebSocketPeer + WebSocketMultiplayerPeer)", 'export { WebSocketPeer, WebSocketMultiplayerPeer } from "./src/browser.ts";'],
+      ["WebSocket client + SceneMultiplayer", 'export { WebSocketPeer, WebSocketMultiplayerPeer, SceneMultiplayer } from "./src/browser.ts";'],
+      ["Variant encoding only (varToBytes, bytesToVar)", 'export { varToBytes, bytesToVar } from "./src/browser.ts";'],
+      ["the whole browser entry", 'export * from "./src/browser.ts";'],
+    ];
+    for (const [name, contents] of entries) {
+      const out = await esbuild.build({ stdin: { contents, resolveDir: ROOT, loader: "ts" }, bundle: true, minify: true, format: "esm", platform: "browser", target: "es2022", write: false, logLevel: "error" });
+      const bytes = out.outputFiles[0]!.contents;
+      addRow({ group, name: `${name}, minified`, unit: "bytes", ours: bytes.length, peer: null, peerName: "", higherIsBetter: false, runtime: "esbuild", note: `gzip -9: ${gzipSync(bytes, { level: 9 }).length.toLocaleString("en-US")} bytes` }, null, "none set");
+    }
+  } catch (err) {
+    notes.push(`Browser bundle sizes not measured: ${String(err).split("\n")[0]}`);
+  }
+}
+
 if (section("Micro-benchmarks")) {
   const group = "Micro-benchmarks of the hot paths (tinybench, internals imported from src/)";
   // One tinybench round per process, RUNS_PER_FIGURE processes: JIT decisions differ
