@@ -102,6 +102,8 @@ async function main(): Promise<void> {
     "client -> server": { datagrams: stats.client.sentPackets, bytes: stats.client.sentBytes, "sender's RTT (ms)": rtt },
     "server -> client": { datagrams: stats.server.sentPackets, bytes: stats.server.sentBytes, "sender's RTT (ms)": serverRtt },
   });
+  console.log("\nmore examples, one command each: examples/README.md (ENet chat, a server Godot 4 clients join, TCP StreamPeer, file compression, a browser page)");
+  console.log("the command line: npx packetpeer --help");
 }
 
 main().catch((err) => {
