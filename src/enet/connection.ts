@@ -14,6 +14,7 @@ import { resolveIo } from "../transport/registry.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { ENET_HOST_DEFAULT_MTU } from "./constants.ts";
 import { EventType, HostStatistic, PeerState } from "./enums.ts";
+import type { ConnectCounters } from "./admission.ts";
 import { HostCore, type DropCounters, type HostEvent } from "./host-core.ts";
 import { ENetPacketPeer, type PeerOwner } from "./packet-peer.ts";
 import type { PeerView } from "./peer-core.ts";
@@ -36,6 +37,16 @@ export interface ENetHostOptions {
   maxPacketSize?: number;
   /** Bytes of received-but-undelivered packets one peer may hold, default 32 MiB (ENet's). */
   maxWaitingData?: number;
+  /**
+   * CONNECT-flood policy (docs/enet.md): peers that may be half-open (CONNECT received,
+   * handshake not completed) at once, 1..maxPeers; default maxPeers. The oldest half-open
+   * peer is evicted for a newer CONNECT when the cap or the slots are reached.
+   */
+  halfOpenLimit?: number;
+  /** CONNECT-flood policy: minimum ms between two new handshakes from one address/port; 0 = off; default 100. */
+  connectInterval?: number;
+  /** Peers allowed from one IP address (C ENet's duplicatePeers), 1..4095; default 4095. */
+  duplicatePeers?: number;
 }
 
 export interface ENetConnectOptions {
@@ -193,6 +204,9 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (opts.checksum !== undefined && typeof opts.checksum !== "boolean") throw new TypeError("checksum must be a boolean");
     if (opts.maxPacketSize !== undefined) checkInt(opts.maxPacketSize, "maxPacketSize", 1, 0x7fffffff);
     if (opts.maxWaitingData !== undefined) checkInt(opts.maxWaitingData, "maxWaitingData", 1, 0x7fffffff);
+    if (opts.halfOpenLimit !== undefined) checkInt(opts.halfOpenLimit, "halfOpenLimit", 1, maxPeers);
+    if (opts.connectInterval !== undefined) checkInt(opts.connectInterval, "connectInterval", 0, 3_600_000);
+    if (opts.duplicatePeers !== undefined) checkInt(opts.duplicatePeers, "duplicatePeers", 1, ENET_PROTOCOL_MAXIMUM_PEER_ID);
     if (this.host !== null || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "the ENetConnection instance is already active");
     this.creating = true;
     const transport = this.runtime.createDatagramTransport();
@@ -215,6 +229,9 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       checksum: opts.checksum ?? false,
       maximumPacketSize: opts.maxPacketSize,
       maximumWaitingData: opts.maxWaitingData,
+      halfOpenLimit: opts.halfOpenLimit,
+      connectInterval: opts.connectInterval,
+      duplicatePeers: opts.duplicatePeers,
     });
     host.compressor = createCompressor(this.compressionMode);
     this.socketFailed = false;
@@ -502,6 +519,11 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   /** What the host dropped (malformed datagrams, bad commands, limits); see docs/enet.md. */
   getDropCounters(): Readonly<DropCounters> {
     return { ...this.core.drops };
+  }
+
+  /** What the CONNECT-flood policy refused (rate-limited, server full) and evicted (half-open peers), since createHost. */
+  getConnectCounters(): Readonly<ConnectCounters> {
+    return { ...this.core.connectCounters };
   }
 
   // ------------------------------------------------------------------ internals

@@ -65,6 +65,10 @@ export interface ENetMultiplayerOptions extends MultiplayerProtocolOptions {
   dtlsClientOptions?: TLSOptions;
   /** createClient with dtlsClientOptions: the name the server's certificate must carry (default: the address). */
   dtlsHostname?: string;
+  /** createServer: the CONNECT-flood policy's half-open cap (ENetHostOptions.halfOpenLimit). */
+  halfOpenLimit?: number;
+  /** createServer: the CONNECT-flood policy's per-address/port interval in ms (ENetHostOptions.connectInterval). */
+  connectInterval?: number;
 }
 
 export interface ENetMultiplayerPeerOptions extends IoOptions, ENetMultiplayerOptions {}
@@ -250,7 +254,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       }
       const host = new ENetConnection(this.io);
       if (compression !== undefined) host.compress(compression);
-      await host.createHostBound(this.bindIp, port, { maxPeers, maxChannels, inBandwidth, outBandwidth });
+      await host.createHostBound(this.bindIp, port, { maxPeers, maxChannels, inBandwidth, outBandwidth, halfOpenLimit: options.halfOpenLimit, connectInterval: options.connectInterval });
       this.beginSession(protocol);
       return host;
     } finally {

@@ -1,0 +1,107 @@
+// Live: a CONNECT flood (hostile datagrams carrying valid ENet CONNECT commands from 32 source
+// ports that never complete a handshake) against our 32-slot server, and a real C ENet 1.3.17
+// client starting mid-flood that must connect, exchange reliable packets and disconnect cleanly.
+// C ENet's own host gives every such CONNECT a slot until it times out; ours evicts the oldest
+// half-open peer and rate-limits each source (src/enet/admission.ts), with nothing changed on the wire.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ENetConnection, EventType } from "../../src/index.ts";
+import { HostCore } from "../../src/enet/host-core.ts";
+import { CONNECT_CONNECT_ID } from "../../src/enet/wire.ts";
+import { detectRuntime } from "../../src/transport/registry.ts";
+import type { DatagramTransport } from "../../src/transport/types.ts";
+import { buildEnetPeer, startCPeer, type JsonLineProcess } from "./harness.ts";
+import { ConnectionPump } from "./pump.ts";
+
+const built = buildEnetPeer();
+const skip = "skip" in built ? built.skip : false;
+if (skip) console.log(`connect flood (C client): skipped: ${skip}`);
+
+const FLOOD_SOURCES = 32;
+const FLOOD_DATAGRAMS = 100_000;
+const CONNECT_COMMAND_SIZE = 48;
+
+/** One real CONNECT datagram from a throwaway host; the flood varies its connect ID. */
+function connectTemplate(): Uint8Array {
+  const h = new HostCore({ peerCount: 1 });
+  h.connect("127.0.0.1", 9, 2, 0);
+  h.flush(0);
+  const t = h.pollTransmit();
+  assert.ok(t !== null);
+  return t.data.slice();
+}
+
+describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-flood", { skip }, () => {
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+
+  test(`${FLOOD_DATAGRAMS.toLocaleString("en-US")} CONNECTs from ${FLOOD_SOURCES} ports: the C client connects, exchanges data and disconnects`, async () => {
+    const server = new ENetConnection();
+    await server.createHostBound("127.0.0.1", 0, { maxPeers: 32, maxChannels: 2 });
+    const port = server.getLocalPort();
+    const pump = new ConnectionPump(server);
+    pump.onEvent = (e) => {
+      if (e.type === EventType.RECEIVE && e.peer) e.peer.send(e.channel, e.packet!, e.flags!);
+    };
+    cleanups.push(async () => {
+      await pump.stop();
+      server.destroy();
+    });
+
+    const rt = detectRuntime();
+    const sources: DatagramTransport[] = [];
+    for (let i = 0; i < FLOOD_SOURCES; i++) {
+      const t = rt.createDatagramTransport();
+      await t.bind("127.0.0.1", 0);
+      sources.push(t);
+    }
+    cleanups.push(() => sources.forEach((t) => t.close()));
+    const template = connectTemplate();
+    const idAt = template.length - CONNECT_COMMAND_SIZE + CONNECT_CONNECT_ID;
+    let sent = 0;
+    let flooding = true;
+    // Bursts of 400 datagrams every 4 ms (about 100,000 per second), until the count or the end of the test.
+    const flood = (async () => {
+      while (flooding && sent < FLOOD_DATAGRAMS) {
+        for (let i = 0; i < 400 && sent < FLOOD_DATAGRAMS; i++, sent++) {
+          const d = template.slice();
+          new DataView(d.buffer).setUint32(idAt, (sent * 2654435761) >>> 0);
+          sources[sent % FLOOD_SOURCES]!.send(d, "127.0.0.1", port);
+        }
+        await new Promise((r) => setTimeout(r, 4));
+      }
+    })();
+    cleanups.push(async () => {
+      flooding = false;
+      await flood;
+    });
+
+    // The flood has filled every slot with half-open peers before the client starts.
+    while (sent < 5_000) await new Promise((r) => setTimeout(r, 5));
+    const halfOpenBefore = server.getConnectCounters();
+    assert.ok(halfOpenBefore.evicted + halfOpenBefore.rateLimited > 0, "the flood already met the policy");
+
+    const client: { proc: JsonLineProcess } = await startCPeer(built.path!, { connect: `127.0.0.1:${port}`, channels: 2, data: 7, maxRuntimeMs: 20_000 });
+    cleanups.push(() => client.proc.kill());
+    await client.proc.waitFor((e) => e.ev === "connect", 10_000);
+    const during = sent;
+    client.proc.command("send 0 0 1 str:hello-through-the-flood", "send 0 1 1 pat:3000:5");
+    await client.proc.waitForCount((e) => e.ev === "receive", 2, 10_000);
+    client.proc.command("disconnect 0 42");
+    await client.proc.waitFor((e) => e.ev === "disconnect", 10_000);
+    await flood;
+    flooding = false;
+
+    const counters = server.getConnectCounters();
+    console.log(
+      `connect flood: C client connected after ${during} flood datagrams; ${sent} sent in all; evicted ${counters.evicted}, rate-limited ${counters.rateLimited}, full ${counters.full}`,
+    );
+    assert.ok(during < FLOOD_DATAGRAMS, "the client connected while the flood was running");
+    assert.ok(counters.evicted > 0, "half-open flood peers were evicted");
+    assert.ok(counters.rateLimited > 0, "flood sources were rate-limited");
+    const received = client.proc.events.filter((e) => e.ev === "receive");
+    assert.deepEqual(received.map((e) => [e.ch, e.len]).sort(), [[0, 23], [1, 3000]]);
+  });
+});
