@@ -68,7 +68,7 @@ describe("packetpeer decode on recorded captures", () => {
 
   test("SceneMultiplayer over ENet: path cache, RPCs with Variant arguments both ways", () => {
     const r = decodeCapture(load("scene-godot4.pcap"), { ...AUTO, godot: 4 });
-    const cmds = r.datagrams.flatMap((d) => d.packets.map((p) => ({ dir: d.dir, ...(p.godot?.command ?? {}) })));
+    const cmds = r.datagrams.flatMap((d) => d.packets.map((p): Record<string, unknown> => ({ dir: d.dir, ...(p.godot?.command ?? {}) })));
     const simplify = cmds.find((c) => c.dir === "c2s" && c.command === "SIMPLIFY_PATH");
     assert.equal(simplify?.path, "Chat");
     assert.equal(simplify?.id, 1);

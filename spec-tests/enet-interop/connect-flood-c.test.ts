@@ -83,7 +83,7 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
     const halfOpenBefore = server.getConnectCounters();
     assert.ok(halfOpenBefore.evicted + halfOpenBefore.rateLimited > 0, "the flood already met the policy");
 
-    const client: { proc: JsonLineProcess } = await startCPeer(built.path!, { connect: `127.0.0.1:${port}`, channels: 2, data: 7, maxRuntimeMs: 20_000 });
+    const client: { proc: JsonLineProcess } = await startCPeer((built as { path: string }).path, { connect: `127.0.0.1:${port}`, channels: 2, data: 7, maxRuntimeMs: 20_000 });
     cleanups.push(() => client.proc.kill());
     await client.proc.waitFor((e) => e.ev === "connect", 10_000);
     const during = sent;

@@ -6,11 +6,20 @@ import { SimNetwork, type LinkOptions, type SimHost } from "./sim.ts";
 
 export const MODES = [PacketFlags.RELIABLE, 0, PacketFlags.UNSEQUENCED] as const;
 
-export function makeMessage(channel: number, index: number): Uint8Array {
-  const len = 6 + ((index * 37) % 200);
+/** What a run sends: message `index`'s length and delivery mode (0 reliable, 1 unreliable, 2 unsequenced). */
+export interface WorkloadProfile {
+  sizeOf(index: number): number;
+  modeOf(index: number): 0 | 1 | 2;
+}
+
+/** Small messages (6..205 B), the three modes in turn. */
+export const MIXED_MODES: WorkloadProfile = { sizeOf: (i) => 6 + ((i * 37) % 200), modeOf: (i) => (i % 3) as 0 | 1 | 2 };
+
+export function makeMessage(channel: number, index: number, profile: WorkloadProfile = MIXED_MODES): Uint8Array {
+  const len = profile.sizeOf(index);
   const m = new Uint8Array(len);
   m[0] = channel;
-  m[1] = index % 3;
+  m[1] = profile.modeOf(index);
   m[2] = (index >>> 16) & 0xff;
   m[3] = (index >>> 8) & 0xff;
   m[4] = index & 0xff;
@@ -19,11 +28,11 @@ export function makeMessage(channel: number, index: number): Uint8Array {
 }
 
 /** Returns [channel, index] or null when the message is corrupt. */
-export function checkMessage(m: Uint8Array): [number, number] | null {
+export function checkMessage(m: Uint8Array, profile: WorkloadProfile = MIXED_MODES): [number, number] | null {
   if (m.length < 6) return null;
   const channel = m[0]!;
   const index = (m[2]! << 16) | (m[3]! << 8) | m[4]!;
-  if (m.length !== 6 + ((index * 37) % 200) || m[1] !== index % 3) return null;
+  if (m.length !== profile.sizeOf(index) || m[1] !== profile.modeOf(index)) return null;
   for (let j = 5; j < m.length; j++) if (m[j] !== ((index + j * 7 + channel) & 0xff)) return null;
   return [channel, index];
 }
@@ -40,7 +49,7 @@ export interface WorkloadResult {
   disconnected: boolean;
 }
 
-export function runWorkload(link: LinkOptions, perChannel: number, deadlineMs: number, generousTimeouts: boolean): WorkloadResult {
+export function runWorkload(link: LinkOptions, perChannel: number, deadlineMs: number, generousTimeouts: boolean, profile: WorkloadProfile = MIXED_MODES): WorkloadResult {
   const net = new SimNetwork(link);
   const server = net.addHost({ peerCount: 4, channelLimit: 4 });
   const client = net.addHost({ peerCount: 1 });
@@ -68,7 +77,8 @@ export function runWorkload(link: LinkOptions, perChannel: number, deadlineMs: n
     net,
     disconnected: false,
   };
-  const expectedReliable = Math.ceil(perChannel / 3);
+  let expectedReliable = 0;
+  for (let i = 0; i < perChannel; i++) if (profile.modeOf(i) === 0) expectedReliable++;
   let connected = false;
   let nextIndex = 0;
   let lastTick = -1;
@@ -84,21 +94,21 @@ export function runWorkload(link: LinkOptions, perChannel: number, deadlineMs: n
       for (let e = server.core.pollEvent(); e; e = server.core.pollEvent()) {
         if (e.type === EventType.DISCONNECT) res.disconnected = true;
         if (e.type !== EventType.RECEIVE) continue;
-        const ok = checkMessage(e.packet!);
+        const ok = checkMessage(e.packet!, profile);
         if (ok === null) {
           res.corrupt++;
           continue;
         }
         const [ch, index] = ok;
         if (ch !== e.channelID) res.wrongChannel++;
-        const mode = index % 3;
+        const mode = profile.modeOf(index);
         (mode === 0 ? res.reliable : mode === 1 ? res.unreliable : res.unsequenced)[ch]!.push(index);
       }
       const tick = Math.floor(net.now / 10);
       if (connected && tick !== lastTick && nextIndex < perChannel && peer.outgoingReliable.length - peer.outgoingReliableHead < 2000) {
         lastTick = tick;
         for (let k = 0; k < 20 && nextIndex < perChannel; k++, nextIndex++) {
-          for (let ch = 0; ch < 4; ch++) client.core.send(peer, ch, makeMessage(ch, nextIndex), MODES[nextIndex % 3]!);
+          for (let ch = 0; ch < 4; ch++) client.core.send(peer, ch, makeMessage(ch, nextIndex, profile), MODES[profile.modeOf(nextIndex)]);
         }
       }
     });

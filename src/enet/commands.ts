@@ -3,6 +3,7 @@
  * and what it received but has not delivered yet (IncomingCommand). Plain mutable
  * records with fixed shapes, so the engine keeps them monomorphic.
  */
+import { RETRANSMIT_DELAY_MAXIMUM } from "./constants.ts";
 import { type OutgoingConnectParameters, ProtocolCommand } from "./wire.ts";
 
 export class OutgoingCommand {
@@ -84,4 +85,9 @@ export class IncomingCommand {
     this.fragmentsRemaining = fragmentCount;
     this.fragments = fragmentCount > 0 ? new Uint32Array((fragmentCount + 31) >>> 5) : null;
   }
+}
+
+/** When a sent reliable command is due again: its retransmission timeout, at most RETRANSMIT_DELAY_MAXIMUM. */
+export function retransmitDelay(cmd: OutgoingCommand): number {
+  return cmd.roundTripTimeout < RETRANSMIT_DELAY_MAXIMUM ? cmd.roundTripTimeout : RETRANSMIT_DELAY_MAXIMUM;
 }

@@ -20,6 +20,13 @@ export const ENET_PEER_TIMEOUT_LIMIT = 32;
 export const ENET_PEER_TIMEOUT_MINIMUM = 5000;
 export const ENET_PEER_TIMEOUT_MAXIMUM = 30000;
 export const ENET_PEER_PING_INTERVAL = 500;
+/**
+ * Ours, not C ENet's: the longest wait between two sends of one reliable command. C ENet doubles
+ * a command's retransmission timeout on every loss without bound; with timeouts raised through
+ * setTimeout() (the way to survive heavy loss) a burst of losses then stalls the channel for
+ * minutes or hours. The doubled timeout still decides when the peer times out, exactly as in C ENet.
+ */
+export const RETRANSMIT_DELAY_MAXIMUM = 5000;
 export const ENET_PEER_UNSEQUENCED_WINDOWS = 64;
 export const ENET_PEER_UNSEQUENCED_WINDOW_SIZE = 1024;
 export const ENET_PEER_FREE_UNSEQUENCED_WINDOWS = 32;

@@ -3,7 +3,7 @@
  * and the command queues. Sans-IO: the host core drives it with its service time.
  */
 import { Channel } from "./channel.ts";
-import { OutgoingCommand } from "./commands.ts";
+import { OutgoingCommand, retransmitDelay } from "./commands.ts";
 import {
   ENET_PEER_DEFAULT_PACKET_THROTTLE,
   ENET_PEER_DEFAULT_ROUND_TRIP_TIME,
@@ -365,7 +365,7 @@ export class PeerCore implements PeerView {
     cmd.done = true;
     this.outgoingBlocked = false;
     const head = this.firstSentReliable();
-    if (head !== undefined) this.nextTimeout = head.sentTime + head.roundTripTimeout;
+    if (head !== undefined) this.nextTimeout = head.sentTime + retransmitDelay(head);
     return cmd.command;
   }
 }

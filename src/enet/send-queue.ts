@@ -1,5 +1,5 @@
 /** Choosing which queued commands go into the next datagram to a peer. */
-import type { OutgoingCommand } from "./commands.ts";
+import { retransmitDelay, type OutgoingCommand } from "./commands.ts";
 import {
   ENET_PEER_FREE_RELIABLE_WINDOWS,
   ENET_PEER_PACKET_THROTTLE_COUNTER,
@@ -98,7 +98,7 @@ export function fillDatagram(peer: PeerCore, writer: DatagramWriter, serviceTime
         cmd.roundTripTimeout = peer.roundTripTime + 4 * peer.roundTripTimeVariance;
         cmd.roundTripTimeoutLimit = peer.timeoutLimit * cmd.roundTripTimeout;
       }
-      if (peer.firstSentReliable() === undefined) peer.nextTimeout = serviceTime + cmd.roundTripTimeout;
+      if (peer.firstSentReliable() === undefined) peer.nextTimeout = serviceTime + retransmitDelay(cmd);
       peer.sentReliableCommands.push(cmd);
       cmd.inFlight = true;
       peer.unacknowledged.set(cmd);

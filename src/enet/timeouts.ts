@@ -1,10 +1,10 @@
 /** Retransmission and peer timeouts (enet_protocol_check_timeouts). */
-import type { OutgoingCommand } from "./commands.ts";
+import { retransmitDelay, type OutgoingCommand } from "./commands.ts";
 import type { PeerCore } from "./peer-core.ts";
 
 /**
  * Requeue every sent reliable command whose retransmission timeout expired (doubling
- * that timeout), or report that the peer timed out: the oldest unacknowledged command
+ * that timeout; the wait itself is capped, see retransmitDelay), or report that the peer timed out: the oldest unacknowledged command
  * has been outstanding for timeoutMaximum, or for timeoutMinimum once its timeout has
  * grown to timeoutLimit times its first value. Returns true on a peer timeout.
  */
@@ -18,7 +18,7 @@ export function checkTimeouts(peer: PeerCore, now: number, scratch: OutgoingComm
   for (; i < list.length; i++) {
     const cmd = list[i]!;
     if (cmd.done) continue;
-    if (now - cmd.sentTime < cmd.roundTripTimeout) {
+    if (now - cmd.sentTime < retransmitDelay(cmd)) {
       list[write++] = cmd;
       continue;
     }
@@ -46,6 +46,6 @@ export function checkTimeouts(peer: PeerCore, now: number, scratch: OutgoingComm
   }
   if (timedOut) return true;
   const head = peer.firstSentReliable();
-  if (head !== undefined) peer.nextTimeout = head.sentTime + head.roundTripTimeout;
+  if (head !== undefined) peer.nextTimeout = head.sentTime + retransmitDelay(head);
   return false;
 }
