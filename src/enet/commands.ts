@@ -87,7 +87,10 @@ export class IncomingCommand {
   }
 }
 
+// Module-local: V8 reads an imported binding through its module cell on every call (this runs per ack).
+const MAX_DELAY = RETRANSMIT_DELAY_MAXIMUM;
+
 /** When a sent reliable command is due again: its retransmission timeout, at most RETRANSMIT_DELAY_MAXIMUM. */
 export function retransmitDelay(cmd: OutgoingCommand): number {
-  return cmd.roundTripTimeout < RETRANSMIT_DELAY_MAXIMUM ? cmd.roundTripTimeout : RETRANSMIT_DELAY_MAXIMUM;
+  return cmd.roundTripTimeout < MAX_DELAY ? cmd.roundTripTimeout : MAX_DELAY;
 }
