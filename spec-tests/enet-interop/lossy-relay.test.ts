@@ -1,0 +1,150 @@
+// Live, through a real lossy UDP relay on 127.0.0.1 (spec-tests/tools/udp-relay.ts dropping 20 % of
+// datagrams in each direction, seeded): COUNT reliable packets (10 B..3 KB, 1 in 40 fragmented, 2
+// channels) echoed back, C ENet 1.3.17 <-> C ENet, our client <-> C server and C client <-> our
+// server. Every echo must come back intact and in order; the times are reported side by side
+// (ratio against C <-> C on the same relay), not asserted: they depend on the machine.
+import { after, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { ENetConnection, EventType, PacketFlags, type ENetPacketPeer } from "../../src/index.ts";
+import { SeededRandom } from "../../src/util/prng.ts";
+import { UdpCaptureRelay } from "../tools/udp-relay.ts";
+import { buildEnetPeer, fnv1a, pattern, startCPeer, type JsonLineProcess } from "./harness.ts";
+import { ConnectionPump } from "./pump.ts";
+
+const built = buildEnetPeer();
+const g = globalThis as { Deno?: unknown; Bun?: unknown };
+// Node only: the relay shares the event loop with our host, and its timing is compared across runs.
+const skip = "skip" in built ? built.skip : g.Deno || g.Bun ? "timed comparison, run once (on Node)" : false;
+if (skip) console.log(`lossy relay: skipped: ${skip}`);
+const cPath = (): string => (built as { path: string }).path;
+
+// 500 in `npm test`; PACKETPEER_LOSSY_RELAY_COUNT=4000 for the issue's full run (about 95 s: C ENet's
+// unbounded retransmission backoff makes its own runs the slowest).
+const COUNT = Number(process.env.PACKETPEER_LOSSY_RELAY_COUNT ?? 500);
+const LOSS = 0.2;
+// Generous timeouts on both sides (limit, minimum, maximum): at 20 % loss each way C ENet's defaults
+// give up on a peer now and then, which is not what this compares.
+const TIMEOUTS: [number, number, number] = [1024, 60_000, 60_000];
+const sizeOf = (i: number): number => (i % 40 === 39 ? 3000 : 10 + ((i * 37) % 900));
+const channelOf = (i: number): number => i % 2;
+/** Per channel, the [length, fnv] sequence every echo must come back in. */
+function expected(): Map<number, string[]> {
+  const m = new Map<number, string[]>([[0, []], [1, []]]);
+  for (let i = 0; i < COUNT; i++) m.get(channelOf(i))!.push(`${sizeOf(i)}:${fnv1a(pattern(sizeOf(i), i & 255))}`);
+  return m;
+}
+
+function lossyRelay(targetPort: number, seed: number): UdpCaptureRelay {
+  const rng = new SeededRandom(seed);
+  return new UdpCaptureRelay({ targetPort, filter: () => rng.nextFloat() >= LOSS });
+}
+
+const dropped = (r: UdpCaptureRelay): string => {
+  const d = r.records.filter((x) => x.dropped).length;
+  return `${d} of ${r.records.length} datagrams dropped`;
+};
+
+describe(`live: ${COUNT} reliable packets through a 20 % lossy relay, C ENet 1.3.17 and ours`, { skip }, () => {
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+  const times = new Map<string, number>();
+
+  async function cServer(): Promise<{ port: number; proc: JsonLineProcess }> {
+    const s = await startCPeer(cPath(), { server: true, port: 0, echo: true, channels: 2, timeout: TIMEOUTS, maxRuntimeMs: 60_000 });
+    cleanups.push(() => s.proc.kill());
+    return s;
+  }
+
+  async function cClientRun(relayPort: number): Promise<{ ms: number; got: Map<number, string[]> }> {
+    const c = await startCPeer(cPath(), { connect: `127.0.0.1:${relayPort}`, channels: 2, timeout: TIMEOUTS, hexLimit: 0, maxRuntimeMs: 60_000 });
+    cleanups.push(() => c.proc.kill());
+    await c.proc.waitFor((e) => e.ev === "connect", 10_000);
+    const started = performance.now();
+    const commands: string[] = [];
+    for (let i = 0; i < COUNT; i++) commands.push(`send 0 ${channelOf(i)} 1 pat:${sizeOf(i)}:${i & 255}`);
+    c.proc.command(...commands);
+    await c.proc.waitForCount((e) => e.ev === "receive", COUNT, 50_000);
+    const ms = performance.now() - started;
+    const got = new Map<number, string[]>([[0, []], [1, []]]);
+    for (const e of c.proc.events) if (e.ev === "receive") got.get(e.ch as number)!.push(`${e.len}:${e.fnv}`);
+    c.proc.command("disconnect 0 0");
+    return { ms, got };
+  }
+
+  async function ourClientRun(relayPort: number): Promise<{ ms: number; got: Map<number, string[]> }> {
+    const conn = new ENetConnection();
+    await conn.createHost(1, 2);
+    cleanups.push(() => conn.destroy());
+    const peer = await conn.connectToHost("127.0.0.1", relayPort, 2);
+    peer.setTimeout(...TIMEOUTS);
+    const got = new Map<number, string[]>([[0, []], [1, []]]);
+    let connected = false;
+    let received = 0;
+    let started = 0;
+    const deadline = performance.now() + 60_000;
+    while (received < COUNT && performance.now() < deadline) {
+      const ev = await conn.service(5);
+      if (ev.type === EventType.EVENT_CONNECT) {
+        connected = true;
+        started = performance.now();
+        for (let i = 0; i < COUNT; i++) peer.send(channelOf(i), pattern(sizeOf(i), i & 255), PacketFlags.RELIABLE);
+      } else if (ev.type === EventType.EVENT_RECEIVE && ev.packet) {
+        ev.peer!.getPacket();
+        got.get(ev.channel)!.push(`${ev.packet.length}:${fnv1a(ev.packet)}`);
+        received++;
+      } else if (ev.type === EventType.EVENT_DISCONNECT) break;
+    }
+    assert.ok(connected, "connected through the relay");
+    const ms = performance.now() - started;
+    peer.peerDisconnect();
+    conn.flush();
+    return { ms, got };
+  }
+
+  async function ourServer(): Promise<number> {
+    const conn = new ENetConnection();
+    await conn.createHostBound("127.0.0.1", 0, 4, 2);
+    const pump = new ConnectionPump(conn, 2);
+    pump.onEvent = (e) => {
+      if (e.type === EventType.CONNECT && e.peer) (e.peer as ENetPacketPeer).setTimeout(...TIMEOUTS);
+      if (e.type === EventType.RECEIVE && e.peer) e.peer.send(e.channel, e.packet!, e.flags!);
+    };
+    cleanups.push(async () => {
+      await pump.stop();
+      conn.destroy();
+    });
+    return conn.getLocalPort();
+  }
+
+  test("C client <-> C server (the reference)", async () => {
+    const server = await cServer();
+    const relay = lossyRelay(server.port, 1);
+    cleanups.push(() => relay.stop());
+    const r = await cClientRun(await relay.start());
+    assert.deepEqual(r.got, expected(), "every echo intact, in order on its channel");
+    times.set("C-C", r.ms);
+    console.log(`lossy relay: C client <-> C server: ${COUNT} echoes in ${r.ms.toFixed(0)} ms; ${dropped(relay)}`);
+  });
+
+  test("our client <-> C server", async () => {
+    const server = await cServer();
+    const relay = lossyRelay(server.port, 1);
+    cleanups.push(() => relay.stop());
+    const r = await ourClientRun(await relay.start());
+    assert.deepEqual(r.got, expected(), "every echo intact, in order on its channel");
+    const ratio = times.has("C-C") ? ` (${(r.ms / times.get("C-C")!).toFixed(2)}x the C <-> C time)` : "";
+    console.log(`lossy relay: our client <-> C server: ${COUNT} echoes in ${r.ms.toFixed(0)} ms${ratio}; ${dropped(relay)}`);
+  });
+
+  test("C client <-> our server", async () => {
+    const port = await ourServer();
+    const relay = lossyRelay(port, 1);
+    cleanups.push(() => relay.stop());
+    const r = await cClientRun(await relay.start());
+    assert.deepEqual(r.got, expected(), "every echo intact, in order on its channel");
+    const ratio = times.has("C-C") ? ` (${(r.ms / times.get("C-C")!).toFixed(2)}x the C <-> C time)` : "";
+    console.log(`lossy relay: C client <-> our server: ${COUNT} echoes in ${r.ms.toFixed(0)} ms${ratio}; ${dropped(relay)}`);
+  });
+});
