@@ -22,8 +22,8 @@ function connectTemplate(): Uint8Array {
   return t.data.slice();
 }
 
-function runFlood(options: { connectInterval?: number }) {
-  const net = new SimNetwork({ latency: 5, seed: 3 });
+function runFlood(options: { connectInterval?: number }, latency = 5) {
+  const net = new SimNetwork({ latency, seed: 3 });
   const server = net.addHost({ peerCount: 8, ...options }, "10.0.0.1", 7000);
   const client = net.addHost({ peerCount: 1 }, "10.0.0.2", 7001);
   const template = connectTemplate();
@@ -64,6 +64,16 @@ describe("ENet CONNECT-flood policy (simulated network)", () => {
     assert.equal(r.received, 1, "the server received the client's reliable packet");
     assert.ok(r.server.connectCounters.rateLimited > 90_000, `rate-limited ${r.server.connectCounters.rateLimited}`);
     assert.ok(r.server.connectCounters.evicted > 0, "flood half-open peers were evicted");
+  });
+
+  test("a slow client (300 ms round trip, longer than a flood peer lives half-open) still connects: eviction picks the flooding sockets", () => {
+    // 32 flooding sockets at one new handshake per 100 ms each refill 8 slots every few ms; evicting
+    // the oldest would reset the client's half-open slot long before its acknowledgement arrives.
+    const r = runFlood({}, 150);
+    assert.ok(r.connectedAt > 0, "the client connected during the flood");
+    assert.equal(r.clientState, PeerState.STATE_CONNECTED);
+    assert.equal(r.received, 1, "the server received the client's reliable packet");
+    assert.ok(r.server.connectCounters.evicted > 0);
   });
 
   test("the half-open cap and interval are checked arguments", () => {

@@ -9,9 +9,12 @@
  * client, which retransmits it as ENet always does):
  *
  * 1. Half-open cap: at most `halfOpenLimit` peers may be half-open at once.
- * 2. Eviction: when the cap is reached or no slot is free, the oldest half-open peer is
- *    reset silently (nothing is sent to a possibly spoofed address) and its slot reused.
- *    A completed connection is never evicted.
+ * 2. Eviction: when the cap is reached or no slot is free, a half-open peer is reset
+ *    silently (nothing is sent to a possibly spoofed address) and its slot reused: the one
+ *    whose address/port has had the most handshakes evicted before (a flooding socket
+ *    collects such strikes fast, an honest client has none), the oldest among equals. An
+ *    honest client's half-open slot therefore survives a flood from known sockets however
+ *    slowly the server gets to its acknowledgement. A completed connection is never evicted.
  * 3. Per-endpoint rate: one address/port may start a new half-open handshake at most once
  *    per `connectInterval` ms. A real ENet host retransmits its CONNECT with the same
  *    connect ID (ignored as a duplicate while its slot is half-open), so it starts a new
@@ -38,10 +41,14 @@ export interface ConnectCounters {
   evicted: number;
 }
 
-/** Remembers when each recent address/port last started a half-open handshake. */
+/**
+ * Remembers when each recent address/port last started a half-open handshake, and how many of
+ * its handshakes were evicted half-open (strikes). Both maps are bounded, oldest forgotten first.
+ */
 export class ConnectRateTable {
   /** Insertion order is time order: an update deletes and re-adds the key. */
   private readonly lastStart = new Map<string, number>();
+  private readonly strikes = new Map<string, number>();
   private readonly capacity: number;
 
   constructor(
@@ -72,6 +79,19 @@ export class ConnectRateTable {
 
   get size(): number {
     return this.lastStart.size;
+  }
+
+  /** A half-open handshake from `key` was evicted. */
+  strike(key: string): void {
+    const n = (this.strikes.get(key) ?? 0) + 1;
+    this.strikes.delete(key);
+    this.strikes.set(key, n);
+    if (this.strikes.size > this.capacity) this.strikes.delete(this.strikes.keys().next().value!);
+  }
+
+  /** Evicted half-open handshakes of `key` remembered. */
+  strikesOf(key: string): number {
+    return this.strikes.get(key) ?? 0;
   }
 }
 

@@ -37,9 +37,8 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   const connectID = remote.connectID;
   let peer: PeerCore | null = null;
   let duplicatePeers = 0;
-  // The flood policy (admission.ts) needs the half-open count and the oldest half-open slot.
+  // The flood policy (admission.ts) needs the half-open count.
   let halfOpen = 0;
-  let oldestHalfOpen: PeerCore | null = null;
   for (const current of host.peers) {
     if (current.state === PeerState.STATE_DISCONNECTED) {
       if (peer === null) peer = current;
@@ -47,10 +46,7 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
       if (current.port === port && current.connectID === connectID) return null;
       duplicatePeers++;
     }
-    if (current.state === PeerState.STATE_ACKNOWLEDGING_CONNECT) {
-      halfOpen++;
-      if (oldestHalfOpen === null || current.halfOpenSince < oldestHalfOpen.halfOpenSince) oldestHalfOpen = current;
-    }
+    if (current.state === PeerState.STATE_ACKNOWLEDGING_CONNECT) halfOpen++;
   }
   if (duplicatePeers >= host.duplicatePeers) return null;
   const endpoint = endpointKey(address, port);
@@ -59,13 +55,15 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
     return null;
   }
   if (peer === null || halfOpen >= host.halfOpenLimit) {
-    if (oldestHalfOpen === null) {
+    const victim = evictionVictim(host);
+    if (victim === null) {
       host.connectCounters.full++;
       return null;
     }
     host.connectCounters.evicted++;
-    host.resetPeer(oldestHalfOpen);
-    peer = oldestHalfOpen;
+    host.connectRate.strike(endpointKey(victim.address, victim.port));
+    host.resetPeer(victim);
+    peer = victim;
   }
   host.connectRate.record(endpoint, host.serviceTime);
   peer.halfOpenSince = host.serviceTime;
@@ -162,4 +160,19 @@ export function handleVerifyConnect(host: HostCore, peer: PeerCore, data: Uint8A
   peer.outgoingBandwidth = remote.outgoingBandwidth;
   host.notifyConnect(peer);
   return HANDLER_OK;
+}
+
+/** The half-open peer to evict: most strikes against its address/port, then the oldest (admission.ts). */
+function evictionVictim(host: HostCore): PeerCore | null {
+  let victim: PeerCore | null = null;
+  let victimStrikes = -1;
+  for (const current of host.peers) {
+    if (current.state !== PeerState.STATE_ACKNOWLEDGING_CONNECT) continue;
+    const strikes = host.connectRate.strikesOf(endpointKey(current.address, current.port));
+    if (strikes > victimStrikes || (strikes === victimStrikes && current.halfOpenSince < victim!.halfOpenSince)) {
+      victim = current;
+      victimStrikes = strikes;
+    }
+  }
+  return victim;
 }
