@@ -101,7 +101,9 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
     console.log(
       `connect flood: C client connected after ${during} flood datagrams and finished its session after ${after}; ${sent} sent in all; evicted ${counters.evicted}, rate-limited ${counters.rateLimited}, full ${counters.full}`,
     );
-    assert.ok(after > during, "the flood ran through the client's whole session");
+    // The flood keeps going until `flooding` is cleared after the session (a fast runtime may finish
+    // the whole session between two bursts, so `after` can equal `during`).
+    assert.ok(during >= 5_000 && after >= during, "the client connected after the flood had filled the slots");
     assert.ok(counters.evicted > 0, "half-open flood peers were evicted");
     assert.ok(counters.rateLimited > 0, "flood sources were rate-limited");
     const received = client.proc.events.filter((e) => e.ev === "receive");
