@@ -5,6 +5,7 @@
 // Heap = V8 heapUsed + external (ArrayBuffer backing stores), after two full GCs;
 // the baseline is taken before the host is created, so preallocated peer slots count.
 // usage: node --expose-gc --import tsx memory-enet.ts ENET_MEMORY_BINARY N
+import "../../src/transport/runtimes.ts"; // registers Node, Deno, Bun (the classes are imported from their own files)
 import { spawn } from "node:child_process";
 import { ENetConnection } from "../../src/enet/connection.ts";
 import { EventType } from "../../src/enet/enums.ts";

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { WebSocket as WsClient, WebSocketServer as WsServer } from "ws";
+import "../../src/transport/runtimes.ts"; // registers Node, Deno, Bun (the classes are imported from their own files)
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";
 import { settledMemory } from "../lib/memory.ts";

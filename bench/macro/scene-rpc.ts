@@ -4,6 +4,7 @@
 // per second end to end and the server's CPU time (wall time inside server.poll(), which
 // includes the WebSocket receive path) per RPC. Prints one JSON line.
 // usage: scene-rpc.ts [minSeconds] [batch]
+import "../../src/transport/runtimes.ts"; // registers Node, Deno, Bun (the classes are imported from their own files)
 import { WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { SceneMultiplayer } from "../../src/scene/index.ts";
 

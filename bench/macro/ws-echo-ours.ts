@@ -4,6 +4,7 @@
 // ws-echo-ws.ts (ws on Node) and ws-echo-bun.ts (Bun's built-in server and client).
 // Runs unchanged on Node (via tsx) and Bun.
 // usage: ws-echo-ours.ts SIZE COUNT [window]
+import "../../src/transport/runtimes.ts"; // registers Node, Deno, Bun (the classes are imported from their own files)
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";
 import type { WebSocketConnectionEvent } from "../../src/websocket/server.ts";

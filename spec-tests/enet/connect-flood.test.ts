@@ -76,6 +76,19 @@ describe("ENet CONNECT-flood policy (simulated network)", () => {
     assert.ok(r.server.connectCounters.evicted > 0);
   });
 
+  test("a host opening 200 peers at once from one socket (a load tester, C ENet's duplicatePeers) is not slowed by the rate rule", () => {
+    const net = new SimNetwork({ latency: 5, seed: 9 });
+    const server = net.addHost({ peerCount: 256 }, "10.0.0.1", 7000);
+    const client = net.addHost({ peerCount: 200 }, "10.0.0.2", 7001);
+    for (let i = 0; i < 200; i++) client.core.connect("10.0.0.1", 7000, 2, i);
+    let connected = 0;
+    net.runUntil(200, () => {
+      for (let e = server.core.pollEvent(); e !== null; e = server.core.pollEvent()) if (e.type === EventType.CONNECT) connected++;
+    });
+    assert.equal(connected, 200, "every peer connected within 200 ms of simulated time");
+    assert.deepEqual(server.core.connectCounters, { rateLimited: 0, full: 0, evicted: 0 });
+  });
+
   test("the half-open cap and interval are checked arguments", () => {
     assert.throws(() => new HostCore({ peerCount: 4, halfOpenLimit: 5 }), RangeError);
     assert.throws(() => new HostCore({ connectInterval: -1 }), RangeError);

@@ -15,8 +15,8 @@
  *    collects such strikes fast, an honest client has none), the oldest among equals. An
  *    honest client's half-open slot therefore survives a flood from known sockets however
  *    slowly the server gets to its acknowledgement. A completed connection is never evicted.
- * 3. Per-endpoint rate: one address/port may start a new half-open handshake at most once
- *    per `connectInterval` ms. A real ENet host retransmits its CONNECT with the same
+ * 3. Per-endpoint rate: an address/port that has had a half-open handshake evicted (rule 2)
+ *    may start a new one at most once per `connectInterval` ms. A real ENet host retransmits its CONNECT with the same
  *    connect ID (ignored as a duplicate while its slot is half-open), so it starts a new
  *    handshake only after a loss; a flooding socket is held to one new slot per interval,
  *    which bounds how fast it can push honest half-open peers out (rule 2).
@@ -58,9 +58,15 @@ export class ConnectRateTable {
     this.capacity = Math.max(RATE_TABLE_MINIMUM_ENTRIES, slotCount * RATE_TABLE_ENTRIES_PER_SLOT);
   }
 
-  /** True when `key` started a handshake within the interval before `now`. */
+  /**
+   * True when `key` started a handshake within the interval before `now` and has had a
+   * half-open handshake evicted before. A host that opens many peers from one socket (C ENet
+   * allows it; load testers and bot hosts do it) completes its handshakes, collects no strikes
+   * and is never slowed; a flooding socket starts collecting strikes once the cap is reached.
+   */
   isLimited(key: string, now: number): boolean {
     if (this.interval <= 0) return false;
+    if (!this.strikes.has(key)) return false;
     const last = this.lastStart.get(key);
     return last !== undefined && now - last < this.interval;
   }
