@@ -139,6 +139,7 @@ const zstdCli = tryCommand("zstd", ["--version"]);
 // each closure its own property store (about 3.5 KB more per WebSocket connection)
 // and slows the hot paths.
 const NODE_SCRIPTS = [
+  "bench/macro/enet-scale.ts",
   "bench/macro/udp-ceiling.ts",
   "bench/macro/enet-loopback.ts",
   "bench/macro/ws-echo-ours.ts",
@@ -621,6 +622,24 @@ if (section("DTLS")) {
       "none set (the cost of encryption)",
     );
   }
+}
+
+// ---------------------------------------------------------------- ENet at scale (bench/macro/enet-scale.ts)
+
+if (section("ENet at scale")) {
+  const group = "ENet at scale: 4,095 peers on one host, simulated network (virtual clock), server CPU over 10 s simulated";
+  const runs: (Json | null)[] = [];
+  for (let run = 1; run <= RUNS_PER_FIGURE; run++) runs.push(runJson(`scale run ${run}/${RUNS_PER_FIGURE}`, NODE, script("bench/macro/enet-scale.ts"), 180));
+  addRow(
+    { group, name: "server CPU, 10 busy peers + 4,085 idle ones vs 10 busy peers alone", unit: "x", ours: med(runs, "serviceRatio"), peer: null, peerName: "", higherIsBetter: false, runtime: nodeRuntime, note: `4,095 connected; ${format(med(runs, "serverMsTenBusyWith4085Idle"))} ms vs ${format(med(runs, "serverMsTenBusyAlone"))} ms; idle peers are pinged every 500 ms as in C ENet` },
+    null,
+    "<= 1.5x: missed (service() walks every peer slot)",
+  );
+  addRow(
+    { group, name: "the same with the idle peers' pings switched off", unit: "x", ours: med(runs, "serviceRatioWithoutPings"), peer: null, peerName: "", higherIsBetter: false, runtime: nodeRuntime, note: "what walking idle peer slots costs by itself" },
+    null,
+    "none set",
+  );
 }
 
 // ---------------------------------------------------------------- browser bundle sizes
