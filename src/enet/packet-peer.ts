@@ -339,18 +339,3 @@ export function sendResultError(result: SendResult): GodotError {
       return GodotError.ERR_OUT_OF_MEMORY;
   }
 }
-
-function sendResultMessage(result: SendResult): string {
-  switch (result) {
-    case SendResult.OK:
-      return "queued";
-    case SendResult.NOT_CONNECTED:
-      return "peer is not connected";
-    case SendResult.CHANNEL_NOT_OPEN:
-      return "channel is not open on this peer";
-    case SendResult.PACKET_TOO_LARGE:
-      return "packet exceeds the host's maximum packet size";
-    case SendResult.TOO_MANY_FRAGMENTS:
-      return `packet needs more fragments than ENet allows`;
-  }
-}

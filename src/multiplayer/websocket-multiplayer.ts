@@ -15,7 +15,7 @@
  * this class binds it to WebSocketPeers and the ID handshake.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { checkBool, checkBytes, checkInt, checkNumber } from "../util/args.ts";
+import { checkBytes, checkInt, checkNumber } from "../util/args.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "../websocket/connection-core.ts";

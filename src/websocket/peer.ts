@@ -10,7 +10,7 @@
  * timer is due. While a "message" listener is attached, messages go to the
  * listeners instead of the getPacket() queue.
  */
-import { GodotError, NetError } from "../errors.ts";
+import { GodotError } from "../errors.ts";
 import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
 import type { Variant, VariantOptions } from "../variant/index.ts";
 import { resolveIo } from "../transport/registry.ts";
