@@ -122,6 +122,31 @@ describe("packetpeer command line", { skip }, () => {
     assert.equal(await server.exit, 0);
   });
 
+  test("ws with --godot 4 and enet with --godot 3: the multiplayer peers' framing both ways", async () => {
+    const ws = start(["ws", "listen", "0", "--godot", "4", "--echo"]);
+    await ws.waitFor("stderr", /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const wsPort = listenPort(ws, /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const wsClient = start(["ws", "connect", `ws://127.0.0.1:${wsPort}/`, "--godot", "4", "--json"]);
+    wsClient.child.stdin.write("over websocket\n");
+    await wsClient.waitFor("stdout", /"from":"peer 1".*"text":"over websocket"/);
+    wsClient.child.stdin.end();
+    assert.equal(await wsClient.exit, 0);
+    ws.child.kill("SIGINT");
+    assert.equal(await ws.exit, 0);
+
+    const enet = start(["enet", "listen", "0", "--godot", "3", "--echo"]);
+    await enet.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+)/);
+    const enetPort = listenPort(enet, /listening on 127\.0\.0\.1:(\d+)/);
+    const enetClient = start(["enet", "connect", `127.0.0.1:${enetPort}`, "--godot", "3"]);
+    enetClient.child.stdin.write("over godot 3 enet\n");
+    await enetClient.waitFor("stdout", /\[peer 1 ch \d+ reliable\] "over godot 3 enet"/);
+    await enet.waitFor("stdout", /\[peer \d+ ch \d+ reliable\] "over godot 3 enet"/);
+    enetClient.child.stdin.end();
+    assert.equal(await enetClient.exit, 0);
+    enet.child.kill("SIGINT");
+    assert.equal(await enet.exit, 0);
+  });
+
   test("ws listen --echo and ws connect exchange text and hex-typed binary; close code on both sides", async () => {
     const server = start(["ws", "listen", "0", "--echo"]);
     await server.waitFor("stderr", /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
