@@ -78,6 +78,22 @@ describe("packetpeer decode on recorded captures", () => {
     assert.deepEqual(cmds.find((c) => c.dir === "s2c" && c.command === "REMOTE_CALL"), { dir: "s2c", command: "REMOTE_CALL", path: "Chat", methodId: 0, args: ['"bob"', '"hello scene"', '[1,2.5,"three"]'] });
   });
 
+  test("pcapng from dumpcap: the same datagrams, ports, lengths and times as tshark reads; zstd found", () => {
+    const r = decodeCapture(load("ours-zstd-dumpcap.pcapng"), AUTO);
+    const tshark = JSON.parse(new TextDecoder().decode(load("ours-zstd-dumpcap.tshark.json"))) as { datagrams: { time: number; srcPort: number; dstPort: number; payloadLength: number }[] };
+    assert.equal(r.format, "pcapng");
+    assert.deepEqual(
+      r.datagrams.map((d) => ({ srcPort: Number(d.from.split(":")[1]), dstPort: Number(d.to.split(":")[1]), payloadLength: d.size })),
+      tshark.datagrams.map((d) => ({ srcPort: d.srcPort, dstPort: d.dstPort, payloadLength: d.payloadLength })),
+    );
+    r.datagrams.forEach((d, i) => assert.ok(Math.abs(d.time - tshark.datagrams[i]!.time) < 1e-6, `datagram ${i} time`));
+    assert.deepEqual(r.flows.map((f) => f.compression), ["zstd"]);
+    assert.ok(r.datagrams.every((d) => d.error === undefined));
+    const texts = r.datagrams.flatMap((d) => d.packets.map((p) => text(p.payload)));
+    assert.equal(texts.filter((t) => t === "hello pcapng").length, 2, "sent and echoed");
+    assert.equal(texts.filter((t) => t === "z".repeat(4000)).length, 2, "a 4,000-byte packet from compressed fragments, both ways");
+  });
+
   test("--port filters; files that are not captures are refused with a clear error; truncated files keep what they have", () => {
     const all = load("c-server-ours-client.pcap");
     assert.equal(decodeCapture(all, { ...AUTO, ports: [1] }).datagrams.length, 0);

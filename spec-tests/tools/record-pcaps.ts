@@ -3,7 +3,8 @@
  * tcpdump on the loopback interface. Needs root (or CAP_NET_RAW), tcpdump, libenet-dev and
  * godot3-server; the tests only read the files. Run: node --import tsx spec-tests/tools/record-pcaps.ts
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import "../register-runtimes.ts";
 import { ENetMultiplayerPeer, SceneMultiplayer } from "../../src/index.ts";
@@ -98,4 +99,26 @@ await capture("scene-godot4.pcap", 47414, async () => {
   serverPeer.close();
   clientPeer.close();
 });
+// 5. pcapng written by Wireshark's dumpcap (when installed: apt-get install tshark), ours <-> ours with
+//    zstd and a fragmented line; tshark's own reading of it is stored beside it for the test to compare.
+if (spawnSync("dumpcap", ["--version"]).status === 0) {
+  const file = join(out, "ours-zstd-dumpcap.pcapng");
+  const dump = spawn("dumpcap", ["-i", "lo", "-f", "udp port 47700", "-w", file, "-q"], { stdio: "ignore" });
+  await sleep(2000);
+  const server = background(["enet", "listen", "47700", "--echo", "--compress", "zstd"]);
+  await sleep(1200);
+  await run(["enet", "connect", "127.0.0.1:47700", "--compress", "zstd"], ["hello pcapng", "z".repeat(4000)], 1000);
+  server.kill("SIGINT");
+  await sleep(500);
+  dump.kill("SIGINT");
+  await new Promise((r) => dump.on("exit", r));
+  const fields = spawnSync("tshark", ["-r", file, "-T", "fields", "-e", "frame.time_relative", "-e", "udp.srcport", "-e", "udp.dstport", "-e", "udp.length", "-E", "separator=,"], { encoding: "utf8" });
+  const datagrams = fields.stdout.trim().split("\n").map((l) => {
+    const [time, srcPort, dstPort, length] = l.split(",").map(Number);
+    return { time, srcPort, dstPort, payloadLength: length! - 8 };
+  });
+  const version = spawnSync("tshark", ["--version"], { encoding: "utf8" }).stdout.split("\n")[0];
+  writeFileSync(join(out, "ours-zstd-dumpcap.tshark.json"), JSON.stringify({ tool: `tshark -r FILE -T fields -e frame.time_relative -e udp.srcport -e udp.dstport -e udp.length (${version})`, datagrams }, null, 1));
+  console.log("recorded ours-zstd-dumpcap.pcapng");
+}
 process.exit(0);
