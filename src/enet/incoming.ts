@@ -7,7 +7,7 @@
  * Handler results follow protocol.c: OK (process the next command and acknowledge
  * this one, also when it was a harmless duplicate) or ERROR (stop reading the datagram).
  */
-import type { Channel } from "./channel.ts";
+import { queuedReliable, type Channel } from "./channel.ts";
 import { IncomingCommand } from "./commands.ts";
 import {
   ENET_PEER_FREE_RELIABLE_WINDOWS,
@@ -116,7 +116,7 @@ export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID
     return HANDLER_ERROR;
   }
   const cmd = new IncomingCommand(ProtocolCommand.SEND_RELIABLE, channelID, seq, 0, copyPayload(data, offset, length), PacketFlags.RELIABLE, 0);
-  channel.incomingReliable.set(seq, cmd);
+  queuedReliable(channel).set(seq, cmd);
   peer.queuedIncomingCommands++;
   dispatchIncomingReliable(sink, peer, channel);
   return HANDLER_OK;
@@ -173,7 +173,7 @@ export function handleSendFragment(sink: IncomingSink, peer: PeerCore, fragment:
     peer.queuedIncomingCommands++;
     start = new IncomingCommand(ProtocolCommand.SEND_FRAGMENT, channelID, startSequenceNumber, 0, new Uint8Array(totalLength), PacketFlags.RELIABLE, fragmentCount);
     peer.totalWaitingData += totalLength;
-    channel.incomingReliable.set(startSequenceNumber, start);
+    queuedReliable(channel).set(startSequenceNumber, start);
   }
   if (addFragment(start, fragment)) {
     dispatchIncomingReliable(sink, peer, channel);
@@ -372,8 +372,8 @@ export function handleSendUnsequenced(
   unsequencedGroup &= 0xffff;
   if (unsequencedGroup - index !== peer.incomingUnsequencedGroup) {
     peer.incomingUnsequencedGroup = unsequencedGroup - index;
-    peer.unsequencedWindow.fill(0);
-  } else if ((peer.unsequencedWindow[index >>> 5]! & (1 << (index & 31))) !== 0) {
+    peer.unsequencedWindow?.fill(0);
+  } else if (peer.unsequencedWindow !== null && (peer.unsequencedWindow[index >>> 5]! & (1 << (index & 31))) !== 0) {
     return HANDLER_OK;
   }
   if (peer.totalWaitingData >= sink.maximumWaitingData) {
@@ -382,6 +382,7 @@ export function handleSendUnsequenced(
   }
   peer.totalWaitingData += length;
   sink.deliver(peer, channelID, copyPayload(data, offset, length), PacketFlags.UNSEQUENCED);
-  peer.unsequencedWindow[index >>> 5] = peer.unsequencedWindow[index >>> 5]! | (1 << (index & 31));
+  const window = (peer.unsequencedWindow ??= new Uint32Array(ENET_PEER_UNSEQUENCED_WINDOW_SIZE / 32));
+  window[index >>> 5] = window[index >>> 5]! | (1 << (index & 31));
   return HANDLER_OK;
 }

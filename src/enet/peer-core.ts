@@ -16,7 +16,6 @@ import {
   ENET_PEER_TIMEOUT_LIMIT,
   ENET_PEER_TIMEOUT_MAXIMUM,
   ENET_PEER_TIMEOUT_MINIMUM,
-  ENET_PEER_UNSEQUENCED_WINDOW_SIZE,
 } from "./constants.ts";
 import { PeerState } from "./enums.ts";
 import { InFlightIndex } from "./in-flight-index.ts";
@@ -112,7 +111,8 @@ export class PeerCore implements PeerView {
   outgoingReliableSequenceNumber = 0;
   incomingUnsequencedGroup = 0;
   outgoingUnsequencedGroup = 0;
-  readonly unsequencedWindow = new Uint32Array(ENET_PEER_UNSEQUENCED_WINDOW_SIZE / 32);
+  /** Unsequenced groups seen in the current window; created on the first unsequenced packet. */
+  unsequencedWindow: Uint32Array | null = null;
   eventData = 0;
   /** Received commands held in the channels' reorder queues (bounded by MAX_QUEUED_INCOMING_COMMANDS). */
   queuedIncomingCommands = 0;
@@ -284,7 +284,7 @@ export class PeerCore implements PeerView {
     this.eventData = 0;
     this.totalWaitingData = 0;
     this.continueSending = false;
-    this.unsequencedWindow.fill(0);
+    this.unsequencedWindow = null;
     this.resetQueues();
   }
 

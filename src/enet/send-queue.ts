@@ -1,4 +1,5 @@
 /** Choosing which queued commands go into the next datagram to a peer. */
+import { inFlightWindows } from "./channel.ts";
 import { retransmitDelay, type OutgoingCommand } from "./commands.ts";
 import {
   ENET_PEER_FREE_RELIABLE_WINDOWS,
@@ -91,7 +92,7 @@ export function fillDatagram(peer: PeerCore, writer: DatagramWriter, serviceTime
       if (channelIndex >= 0 && cmd.sendAttempts < 1) {
         const channel = peer.channels[channelIndex]!;
         channel.usedReliableWindows |= 1 << reliableWindow;
-        channel.reliableWindows[reliableWindow]!++;
+        inFlightWindows(channel)[reliableWindow]!++;
       }
       cmd.sendAttempts++;
       if (cmd.roundTripTimeout === 0) {
