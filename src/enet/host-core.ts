@@ -32,6 +32,7 @@ import { DatagramWriter } from "./datagram-writer.ts";
 import { EventType, PacketFlags, PeerState } from "./enums.ts";
 import { emptyFragmentRecord, type FragmentRecord, type IncomingSink } from "./incoming.ts";
 import { PeerCore, type PeerView } from "./peer-core.ts";
+import { PeerSchedule } from "./peer-schedule.ts";
 import { receiveDatagram } from "./receive.ts";
 import { sendOutgoingCommands } from "./send-loop.ts";
 import { bandwidthThrottle, clampWindow, type BandwidthHost } from "./throttle.ts";
@@ -168,6 +169,8 @@ export class HostCore implements IncomingSink, BandwidthHost {
   /** @internal The current time in biased milliseconds (0 = never); receive.ts and send-loop.ts read it. */
   serviceTime = TIME_BIAS;
   private readonly randomU32: () => number;
+  /** @internal The peers the next send pass visits (peer-schedule.ts); send-loop.ts drives it. */
+  readonly schedule = new PeerSchedule<PeerCore>();
   private readonly events = new Fifo<QueuedEvent>(64);
   private readonly transmits = new Fifo<Transmit>(64);
   /** @internal The datagram being written (send-loop.ts). */
@@ -212,7 +215,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
     }
     this.connectRate = new ConnectRateTable(peerCount, connectInterval);
     this.peers = [];
-    for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu));
+    for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu, this.schedule));
   }
 
   /** The peer slots, read-only, for the Godot-shaped layer. */
@@ -292,24 +295,16 @@ export class HostCore implements IncomingSink, BandwidthHost {
   /** When service() must next run (same clock as `now`), or null when nothing is scheduled. */
   pollTimeout(): number | null {
     if (!this.events.isEmpty()) return this.now;
-    let next = Infinity;
-    let anyConnected = false;
-    for (const peer of this.peers) {
-      const state = peer.state;
-      if (state === PeerState.STATE_DISCONNECTED || state === PeerState.STATE_ZOMBIE) continue;
-      if (peer.acknowledgements.length > 0) return this.now;
-      if (peer.hasQueuedUnblocked) return this.now;
-      const inFlight = peer.firstSentReliable() !== undefined;
-      // Retransmission / timeout check, or (with nothing in flight) the next ping.
-      if (inFlight) next = Math.min(next, peer.nextTimeout);
-      if (peer.isConnectedState) {
-        anyConnected = true;
-        if (!inFlight) next = Math.min(next, peer.lastReceiveTime + peer.pingInterval);
-      }
+    const now = this.serviceTime;
+    let next = this.schedule.nextTimer;
+    for (const peer of this.schedule.dirtyPeers) {
+      const wake = peer.nextServiceTime(now);
+      if (wake <= now) return this.now;
+      if (wake < next) next = wake;
     }
-    if (anyConnected) next = Math.min(next, this.bandwidthThrottleEpoch + ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL);
+    if (this.schedule.connectedPeers > 0) next = Math.min(next, this.bandwidthThrottleEpoch + ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL);
     if (next === Infinity) return null;
-    return Math.max(next, this.serviceTime) - TIME_BIAS;
+    return Math.max(next, now) - TIME_BIAS;
   }
 
   // ------------------------------------------------------------------ application calls
@@ -452,6 +447,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
     const peer = this.slotOf(view);
     if (peer.isConnectedState) this.recalculateBandwidthLimits = true;
     peer.resetFields(this.mtu);
+    this.schedule.forget(peer);
   }
 
   throttleConfigure(view: PeerView, interval: number, acceleration: number, deceleration: number): void {
@@ -473,6 +469,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
   setPingInterval(view: PeerView, interval: number): void {
     const peer = this.slotOf(view);
     peer.pingInterval = interval || ENET_PEER_PING_INTERVAL;
+    peer.touch();
   }
 
   bandwidthLimit(incoming: number, outgoing: number): void {
@@ -491,6 +488,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
     for (const peer of this.peers) if (peer.state !== PeerState.STATE_DISCONNECTED) this.resetPeer(peer);
     this.events.clear();
     this.transmits.clear();
+    this.schedule.clear();
   }
 
   // ------------------------------------------------------------------ service

@@ -19,6 +19,7 @@ import {
 } from "./constants.ts";
 import { PeerState } from "./enums.ts";
 import { InFlightIndex } from "./in-flight-index.ts";
+import { PeerSchedule, type SchedulablePeer } from "./peer-schedule.ts";
 import { COMMAND_SIZES, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, ENET_PROTOCOL_COMMAND_FLAG_UNSEQUENCED, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE, ProtocolCommand, type OutgoingConnectParameters } from "./wire.ts";
 
 /** Numbers per pending acknowledgement in `PeerCore.acknowledgements`: channelID, reliable sequence number, command number, sent time. */
@@ -54,7 +55,7 @@ export interface PeerView {
   readonly packetThrottleInterval: number;
 }
 
-export class PeerCore implements PeerView {
+export class PeerCore implements PeerView, SchedulablePeer {
   /** Index in the host's peer table; the peer ID the remote side puts in its headers. */
   readonly incomingPeerID: number;
   /** Bumped whenever the slot is reset, so stale events for an earlier connection are recognised. */
@@ -62,7 +63,7 @@ export class PeerCore implements PeerView {
   /** Opaque slot for the binding layer (ENetPacketPeer). */
   userData: unknown = undefined;
 
-  state: PeerState = PeerState.STATE_DISCONNECTED;
+  private stateValue: PeerState = PeerState.STATE_DISCONNECTED;
   outgoingPeerID = ENET_PROTOCOL_MAXIMUM_PEER_ID;
   connectID = 0;
   outgoingSessionID = 0xff;
@@ -142,13 +143,52 @@ export class PeerCore implements PeerView {
   /** Reliable commands sent at least once and not acknowledged, by channel ID and sequence number. */
   readonly unacknowledged = new InFlightIndex();
 
-  constructor(incomingPeerID: number, mtu: number) {
+  /** The host's schedule of peers to visit (peer-schedule.ts), and this peer's place in it. */
+  private readonly schedule: PeerSchedule<PeerCore>;
+  heapKey = 0;
+  heapIndex = -1;
+  dirty = false;
+
+  constructor(incomingPeerID: number, mtu: number, schedule: PeerSchedule<PeerCore> = new PeerSchedule<PeerCore>()) {
     this.incomingPeerID = incomingPeerID;
     this.mtu = mtu;
+    this.schedule = schedule;
+  }
+
+  /** Something about this peer changed outside a send pass: the next pass must look at it. */
+  touch(): void {
+    this.schedule.markDirty(this);
+  }
+
+  /**
+   * When this peer next needs a send pass (biased host time, as `now`): at once when it has
+   * acknowledgements or sendable commands queued; else at its retransmission check when
+   * reliable commands are in flight, or at its next ping when connected; Infinity when
+   * nothing is due until the remote sends something.
+   */
+  nextServiceTime(now: number): number {
+    const state = this.state;
+    if (state === PeerState.STATE_DISCONNECTED || state === PeerState.STATE_ZOMBIE) return Infinity;
+    if (this.acknowledgements.length > 0 || this.hasQueuedUnblocked) return now;
+    if (this.firstSentReliable() !== undefined) return this.nextTimeout;
+    if (this.isConnectedState) return this.lastReceiveTime + this.pingInterval;
+    return Infinity;
+  }
+
+  get state(): PeerState {
+    return this.stateValue;
+  }
+
+  /** The host counts connected peers (C ENet's connectedPeers) as states change. */
+  set state(next: PeerState) {
+    const was = this.isConnectedState;
+    this.stateValue = next;
+    const is = this.isConnectedState;
+    if (was !== is) this.schedule.connectedPeers += is ? 1 : -1;
   }
 
   get isConnectedState(): boolean {
-    return this.state === PeerState.STATE_CONNECTED || this.state === PeerState.STATE_DISCONNECT_LATER;
+    return this.stateValue === PeerState.STATE_CONNECTED || this.stateValue === PeerState.STATE_DISCONNECT_LATER;
   }
 
   get sentReliableCount(): number {
@@ -330,6 +370,7 @@ export class PeerCore implements PeerView {
     } else {
       this.outgoingCommands.push(cmd);
     }
+    this.schedule.markDirty(this);
   }
 
   /** Queue a control command on channel 0xFF. */

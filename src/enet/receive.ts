@@ -162,7 +162,10 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
     }
   }
 
-  if (peer !== null) peer.incomingDataTotal += length;
+  if (peer !== null) {
+    peer.incomingDataTotal += length;
+    peer.touch();
+  }
   const sentTime = hasSentTime ? u16(data, L_HEADER_SIZE_NO_SENT_TIME) : -1;
 
   let pos = headerSize;
@@ -196,6 +199,7 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
       }
       peer = acceptConnect(host, data, at, address, port);
       if (peer === null) result = HANDLER_ERROR;
+      else peer.touch();
     } else if (L_PAYLOAD_LENGTH_OFFSETS[commandNumber] !== 0) {
       // A data command: its payload follows the fixed part and must fit the datagram.
       const payloadLength = L_commandPayloadLength(data, at, commandNumber);

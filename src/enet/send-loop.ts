@@ -14,56 +14,69 @@ import { COMMAND_SIZES, ProtocolCommand } from "./wire.ts";
 
 const PING_SIZE = COMMAND_SIZES[ProtocolCommand.PING] ?? 4;
 
-/** Build every datagram the peers need now; `checkForTimeouts` is false for a flush. */
+/**
+ * Build every datagram the peers need now; `checkForTimeouts` is false for a flush. Only
+ * the peers the schedule names are visited: those that changed and those whose
+ * retransmission check or ping is due.
+ */
 export function sendOutgoingCommands(host: HostCore, checkForTimeouts: boolean): void {
-  for (const peer of host.peers) {
-    let passes = 0;
-    do {
-      if (peer.state === PeerState.STATE_DISCONNECTED || peer.state === PeerState.STATE_ZOMBIE) break;
-      peer.continueSending = false;
-      host.writer.begin();
-
-      if (peer.acknowledgements.length > 0) sendAcknowledgements(host, peer);
-      if (
-        checkForTimeouts &&
-        peer.sentReliableCount > 0 &&
-        host.serviceTime >= peer.nextTimeout &&
-        checkTimeouts(peer, host.serviceTime, host.retransmitScratch)
-      ) {
-        host.notifyDisconnect(peer);
-        break;
-      }
-      let canPing = true;
-      if (peer.outgoingHead < peer.outgoingCommands.length || peer.outgoingReliableHead < peer.outgoingReliable.length) canPing = checkOutgoingCommands(host, peer);
-      if (
-        canPing &&
-        peer.firstSentReliable() === undefined &&
-        Math.abs(host.serviceTime - peer.lastReceiveTime) >= peer.pingInterval &&
-        peer.mtu - host.writer.packetSize >= PING_SIZE
-      ) {
-        host.ping(peer);
-        checkOutgoingCommands(host, peer);
-      }
-      if (host.writer.commandCount === 0) break;
-
-      if (peer.packetLossEpoch === 0) {
-        peer.packetLossEpoch = host.serviceTime;
-      } else if (host.serviceTime - peer.packetLossEpoch >= ENET_PEER_PACKET_LOSS_INTERVAL && peer.packetsSent > 0) {
-        const packetLoss = Math.floor((peer.packetsLost * ENET_PEER_PACKET_LOSS_SCALE) / peer.packetsSent);
-        peer.packetLossVariance = Math.floor((peer.packetLossVariance * 3 + Math.abs(packetLoss - peer.packetLoss)) / 4);
-        peer.packetLoss = Math.floor((peer.packetLoss * 7 + packetLoss) / 8);
-        peer.packetLossEpoch = host.serviceTime;
-        peer.packetsSent = 0;
-        peer.packetsLost = 0;
-      }
-      const datagram = host.writer.finish(peer, host.serviceTime, host.compressor, host.checksum);
-      host.totalSentData += datagram.length;
-      host.totalSentPackets++;
-      host.queueTransmit(datagram, peer.address, peer.port);
-      peer.lastSendTime = host.serviceTime;
-      // A datagram always carries at least one command, so this terminates; the cap is a guard against bugs.
-    } while (peer.continueSending && ++passes < 1_000_000);
+  const schedule = host.schedule;
+  const batch = schedule.takeDue(host.serviceTime);
+  for (let i = 0; i < batch.length; i++) {
+    const peer = batch[i]!;
+    sendToPeer(host, peer, checkForTimeouts);
+    schedule.settle(peer, peer.nextServiceTime(host.serviceTime), host.serviceTime);
   }
+  schedule.releaseBatch(batch);
+}
+
+function sendToPeer(host: HostCore, peer: PeerCore, checkForTimeouts: boolean): void {
+  let passes = 0;
+  do {
+    if (peer.state === PeerState.STATE_DISCONNECTED || peer.state === PeerState.STATE_ZOMBIE) break;
+    peer.continueSending = false;
+    host.writer.begin();
+
+    if (peer.acknowledgements.length > 0) sendAcknowledgements(host, peer);
+    if (
+      checkForTimeouts &&
+      peer.sentReliableCount > 0 &&
+      host.serviceTime >= peer.nextTimeout &&
+      checkTimeouts(peer, host.serviceTime, host.retransmitScratch)
+    ) {
+      host.notifyDisconnect(peer);
+      break;
+    }
+    let canPing = true;
+    if (peer.outgoingHead < peer.outgoingCommands.length || peer.outgoingReliableHead < peer.outgoingReliable.length) canPing = checkOutgoingCommands(host, peer);
+    if (
+      canPing &&
+      peer.firstSentReliable() === undefined &&
+      Math.abs(host.serviceTime - peer.lastReceiveTime) >= peer.pingInterval &&
+      peer.mtu - host.writer.packetSize >= PING_SIZE
+    ) {
+      host.ping(peer);
+      checkOutgoingCommands(host, peer);
+    }
+    if (host.writer.commandCount === 0) break;
+
+    if (peer.packetLossEpoch === 0) {
+      peer.packetLossEpoch = host.serviceTime;
+    } else if (host.serviceTime - peer.packetLossEpoch >= ENET_PEER_PACKET_LOSS_INTERVAL && peer.packetsSent > 0) {
+      const packetLoss = Math.floor((peer.packetsLost * ENET_PEER_PACKET_LOSS_SCALE) / peer.packetsSent);
+      peer.packetLossVariance = Math.floor((peer.packetLossVariance * 3 + Math.abs(packetLoss - peer.packetLoss)) / 4);
+      peer.packetLoss = Math.floor((peer.packetLoss * 7 + packetLoss) / 8);
+      peer.packetLossEpoch = host.serviceTime;
+      peer.packetsSent = 0;
+      peer.packetsLost = 0;
+    }
+    const datagram = host.writer.finish(peer, host.serviceTime, host.compressor, host.checksum);
+    host.totalSentData += datagram.length;
+    host.totalSentPackets++;
+    host.queueTransmit(datagram, peer.address, peer.port);
+    peer.lastSendTime = host.serviceTime;
+    // A datagram always carries at least one command, so this terminates; the cap is a guard against bugs.
+  } while (peer.continueSending && ++passes < 1_000_000);
 }
 
 function sendAcknowledgements(host: HostCore, peer: PeerCore): void {
