@@ -43,6 +43,7 @@ clients.kill();
 console.log(
   JSON.stringify({
     peers: n,
+    heapBytes: after.heap - before.heap,
     heapBytesPerPeer: (after.heap - before.heap) / n,
     rssBytesPerPeer: (after.rss - before.rss) / n,
   }),

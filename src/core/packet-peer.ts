@@ -40,6 +40,8 @@ interface PacketSource {
   putPacket(buffer: Uint8Array): GodotError | void;
 }
 
+const noDefaultOptions = (): VariantOptions | undefined => undefined;
+
 /**
  * One per packet peer: holds `encode_buffer_max_size` and the Variant protocol
  * the owner speaks by default (`"godot3"` for a Godot 3 multiplayer peer).
@@ -47,7 +49,7 @@ interface PacketSource {
 export class PacketPeerVariants {
   private maxSize = DEFAULT_ENCODE_BUFFER_MAX_SIZE;
 
-  constructor(private readonly defaultOptions: () => VariantOptions | undefined = () => undefined) {}
+  constructor(private readonly defaultOptions: () => VariantOptions | undefined = noDefaultOptions) {}
 
   get encodeBufferMaxSize(): number {
     return this.maxSize;

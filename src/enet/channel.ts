@@ -24,6 +24,15 @@ export function inFlightWindows(channel: Channel): Uint16Array {
   return channel.reliableWindows;
 }
 
+/** Shared (and frozen) by every channel until it first holds back an unreliable command. */
+const NO_QUEUED_UNRELIABLE: readonly IncomingCommand[] = Object.freeze([]);
+
+/** The channel's own list of held-back unreliable commands, created on first use. */
+export function queuedUnreliable(channel: Channel): IncomingCommand[] {
+  if (channel.incomingUnreliable === NO_QUEUED_UNRELIABLE) channel.incomingUnreliable = [];
+  return channel.incomingUnreliable;
+}
+
 export class Channel {
   outgoingReliableSequenceNumber = 0;
   outgoingUnreliableSequenceNumber = 0;
@@ -45,6 +54,7 @@ export class Channel {
   /**
    * Unreliable commands waiting for the reliable command they follow, and unreliable
    * fragment assemblies; ordered by (reliable distance, unreliable sequence number).
+   * Shared and empty until the first one (queuedUnreliable()).
    */
-  incomingUnreliable: IncomingCommand[] = [];
+  incomingUnreliable: IncomingCommand[] = NO_QUEUED_UNRELIABLE as IncomingCommand[];
 }

@@ -7,7 +7,7 @@
  * Handler results follow protocol.c: OK (process the next command and acknowledge
  * this one, also when it was a harmless duplicate) or ERROR (stop reading the datagram).
  */
-import { queuedReliable, type Channel } from "./channel.ts";
+import { queuedReliable, queuedUnreliable, type Channel } from "./channel.ts";
 import { IncomingCommand } from "./commands.ts";
 import {
   ENET_PEER_FREE_RELIABLE_WINDOWS,
@@ -204,7 +204,7 @@ function addFragment(start: IncomingCommand, fragment: FragmentRecord): boolean 
 
 function insertUnreliable(peer: PeerCore, channel: Channel, cmd: IncomingCommand): void {
   peer.queuedIncomingCommands++;
-  const list = channel.incomingUnreliable;
+  const list = queuedUnreliable(channel);
   const d = reliableDistance(channel, cmd.reliableSequenceNumber);
   let i = list.length;
   while (i > 0) {

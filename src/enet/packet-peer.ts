@@ -69,11 +69,8 @@ export class ENetPacketPeer implements PacketPeer {
   readonly generation: number;
   private readonly remoteAddress: string;
   private readonly remotePort: number;
-  /** Received packets for getPacket(), with their flags and channels in parallel queues (no record per packet). */
-  private readonly packets = new Fifo<Uint8Array>(4);
-  private readonly packetFlags = new Fifo<number>(4);
-  private readonly packetChannels = new Fifo<number>(4);
-  private queuedBytes = 0;
+  /** Received packets for getPacket(); created with the first one, so an idle peer costs nothing here. */
+  private received: ReceivedPackets | null = null;
   /** What the last getPacket() reported (Godot's get_packet_error). */
   private lastGetError = GodotError.OK;
   /** Packets dropped from this handle's getPacket() queue because it exceeded its byte limit. */
@@ -101,22 +98,12 @@ export class ENetPacketPeer implements PacketPeer {
 
   /** @internal Queue a received packet for getPacket(). */
   queuePacket(data: Uint8Array, flags: number, channel: number): void {
-    this.packets.push(data);
-    this.packetFlags.push(flags);
-    this.packetChannels.push(channel);
-    this.queuedBytes += data.length;
-    while ((this.queuedBytes > PEER_PACKET_QUEUE_LIMIT_BYTES || this.packets.length > PEER_PACKET_QUEUE_LIMIT_PACKETS) && this.packets.length > 1) {
-      this.shiftPacket();
+    const received = (this.received ??= new ReceivedPackets());
+    received.push(data, flags, channel);
+    while ((received.bytes > PEER_PACKET_QUEUE_LIMIT_BYTES || received.data.length > PEER_PACKET_QUEUE_LIMIT_PACKETS) && received.data.length > 1) {
+      received.shift();
       this.droppedQueuedPackets++;
     }
-  }
-
-  private shiftPacket(): Uint8Array {
-    const data = this.packets.shift() ?? EMPTY;
-    this.packetFlags.shift();
-    this.packetChannels.shift();
-    this.queuedBytes -= data.length;
-    return data;
   }
 
   /**
@@ -149,12 +136,13 @@ export class ENetPacketPeer implements PacketPeer {
    * getPacketError() reports ERR_UNAVAILABLE (Godot's PacketPeer.get_packet).
    */
   getPacket(): Uint8Array {
-    if (this.packets.isEmpty()) {
+    const received = this.received;
+    if (received === null || received.data.isEmpty()) {
       this.lastGetError = GodotError.ERR_UNAVAILABLE;
       return EMPTY;
     }
     this.lastGetError = GodotError.OK;
-    return this.shiftPacket();
+    return received.shift();
   }
 
   /** The error of the last getPacket(): OK, or ERR_UNAVAILABLE when nothing was queued. */
@@ -163,12 +151,15 @@ export class ENetPacketPeer implements PacketPeer {
   }
 
   getAvailablePacketCount(): number {
-    return this.packets.length;
+    return this.received?.data.length ?? 0;
   }
 
   // ---- Variants (PacketPeer.put_var / get_var, shared with every packet peer) ----
 
-  private readonly variants = new PacketPeerVariants();
+  private variantsState: PacketPeerVariants | null = null;
+  private get variants(): PacketPeerVariants {
+    return (this.variantsState ??= new PacketPeerVariants());
+  }
 
   /** Largest Variant encoding putVar() sends (Godot's 8 MiB default; 1 KiB..256 MiB, rounded up to a power of two). */
   get encodeBufferMaxSize(): number {
@@ -194,14 +185,14 @@ export class ENetPacketPeer implements PacketPeer {
 
   /** PacketFlags of the packet getPacket() returns next. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
   getPacketFlags(): number {
-    const flags = this.packetFlags.peek();
+    const flags = this.received?.flags.peek();
     if (flags === undefined) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacketFlags: no packet available");
     return flags;
   }
 
   /** Channel of the packet getPacket() returns next (not in Godot's API; -1 when none). */
   getPacketChannel(): number {
-    return this.packetChannels.peek() ?? -1;
+    return this.received?.channels.peek() ?? -1;
   }
 
   /** Graceful disconnect; a DISCONNECT event follows. No-op on an inactive peer. */
@@ -337,5 +328,28 @@ export function sendResultError(result: SendResult): GodotError {
     case SendResult.PACKET_TOO_LARGE:
     case SendResult.TOO_MANY_FRAGMENTS:
       return GodotError.ERR_OUT_OF_MEMORY;
+  }
+}
+
+/** A handle's received packets, with their flags and channels in parallel queues (no record per packet). */
+class ReceivedPackets {
+  readonly data = new Fifo<Uint8Array>(4);
+  readonly flags = new Fifo<number>(4);
+  readonly channels = new Fifo<number>(4);
+  bytes = 0;
+
+  push(data: Uint8Array, flags: number, channel: number): void {
+    this.data.push(data);
+    this.flags.push(flags);
+    this.channels.push(channel);
+    this.bytes += data.length;
+  }
+
+  shift(): Uint8Array {
+    const data = this.data.shift() ?? EMPTY;
+    this.flags.shift();
+    this.channels.shift();
+    this.bytes -= data.length;
+    return data;
   }
 }
