@@ -11,6 +11,10 @@ import { freeUdpPort } from "./godot.ts";
 import { ConnectionPump, type OurEvent } from "./pump.ts";
 import { UdpCaptureRelay } from "../tools/udp-relay.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
+import { dissectDatagram } from "../../src/enet/dissect.ts";
+import { ProtocolCommand } from "../../src/enet/wire.ts";
+
+const hexBytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
 
 const built = buildEnetPeer();
 const skip = "skip" in built ? built.skip : false;
@@ -263,6 +267,61 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     await client.waitForCount((e) => e.ev === "receive", many.length, 10000);
     assertOursReceived(b.pump.events, many, "our server received");
     assertCReceived(client.events, many, "C client got our echoes");
+  });
+
+  test("datagrams packed past C ENet's own 32 commands (acknowledgements and small packets up to the MTU): C ENet takes them, both roles", async () => {
+    const small: Planned[] = [];
+    for (let i = 0; i < 400; i++) small.push(plan(i % 2, PacketFlags.RELIABLE, 1 + (i % 4), i % 256));
+    const mostCommands = (relay: UdpCaptureRelay, dir: "c2s" | "s2c", command: ProtocolCommand): number =>
+      Math.max(0, ...relay.records.filter((r) => r.dir === dir).map((r) => dissectDatagram(hexBytes(r.hex)).commands.filter((c) => c.command.command === command).length));
+
+    // Our client sends the small packets: data datagrams carry more than 32 of them.
+    const server = await startCPeer(bin(), { server: true, port: 0, echo: true, channels: CHANNELS, hexLimit: 0 });
+    track(server.proc);
+    const viaServer = await relayTo(server.port);
+    const a = await ourHost();
+    const peer = await a.conn.connectToHost("127.0.0.1", viaServer.port, { channels: CHANNELS, data: 5 });
+    await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    for (const p of small) peer.send(p.channel, p.data, p.flags);
+    await server.proc.waitForCount((e) => e.ev === "receive", small.length, 10000);
+    assertCReceived(server.proc.events, small, "C server received");
+    await a.pump.waitForCount((e) => e.type === EventType.RECEIVE, small.length, 10000, "echoes");
+    assertOursReceived(a.pump.events, small, "our client got the echoes");
+    assert.ok(mostCommands(viaServer.relay, "c2s", ProtocolCommand.SEND_RELIABLE) > 32, "our datagrams carried more than 32 small packets");
+    assert.ok(mostCommands(viaServer.relay, "s2c", ProtocolCommand.SEND_RELIABLE) <= 32, "C ENet keeps to its 32");
+
+    // A C client sends them to our server, which services only once they have all arrived: its
+    // acknowledgements then leave packed to the MTU, more than 32 to a datagram.
+    const port = await freeUdpPort();
+    const b = await ourHost({ server: true, port });
+    const viaOurs = await relayTo(port);
+    const client = track((await startCPeer(bin(), { connect: `127.0.0.1:${viaOurs.port}`, data: 6, channels: CHANNELS, hexLimit: 0 })).proc);
+    await b.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    await client.waitFor((e) => e.ev === "connect");
+    await b.pump.stop();
+    client.command(...small.map(cSend));
+    const deadline = performance.now() + 10_000;
+    while (b.conn.core.pendingEventCount < small.length) {
+      assert.ok(performance.now() < deadline, `only ${b.conn.core.pendingEventCount} of ${small.length} packets arrived`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const received: OurEvent[] = [];
+    while (received.length < small.length) {
+      assert.ok(performance.now() < deadline, `only ${received.length} of ${small.length} packets read`);
+      const ev = await b.conn.service(20);
+      if (ev.type !== EventType.RECEIVE || !ev.peer) continue;
+      const flags = ev.peer.getPacketFlags();
+      const packet = ev.peer.getPacket();
+      received.push({ type: ev.type, peer: ev.peer, data: ev.data, channel: ev.channel, flags, packet });
+      ev.peer.send(ev.channel, packet, flags);
+    }
+    assertOursReceived(received, small, "our server received");
+    while (client.events.filter((e) => e.ev === "receive").length < small.length) {
+      assert.ok(performance.now() < deadline, "C client is missing echoes");
+      await b.conn.service(20);
+    }
+    assertCReceived(client.events, small, "C client got our echoes");
+    assert.ok(mostCommands(viaOurs.relay, "s2c", ProtocolCommand.ACKNOWLEDGE) > 32, "our datagrams carried more than 32 acknowledgements");
   });
 
   test("70,000 unreliable (the 16-bit sequence wraps) and 5,000 unsequenced (the window slides), each way; channel counts clamped", async () => {

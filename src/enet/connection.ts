@@ -33,14 +33,21 @@ export interface ENetHostOptions {
   mtu?: number;
   /** ENet's CRC32 checksum on every datagram (default false, as in Godot). Both sides must agree. */
   checksum?: boolean;
+  /**
+   * Most commands packed into one datagram: 0 (default) = as many as fit the MTU; 32 = C ENet's
+   * own framing (ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS, a limit of its sender that no ENet
+   * receiver checks). See docs/enet.md.
+   */
+  commandsPerDatagram?: number;
   /** Largest packet accepted or sent, default 32 MiB (ENet's). */
   maxPacketSize?: number;
   /** Bytes of received-but-undelivered packets one peer may hold, default 32 MiB (ENet's). */
   maxWaitingData?: number;
   /**
    * CONNECT-flood policy (docs/enet.md): peers that may be half-open (CONNECT received,
-   * handshake not completed) at once, 1..maxPeers; default maxPeers. The oldest half-open
-   * peer is evicted for a newer CONNECT when the cap or the slots are reached.
+   * handshake not completed) at once, 1..maxPeers; default maxPeers. When the cap or the slots
+   * are reached, a newer CONNECT evicts the half-open peer whose address/port has had the most
+   * handshakes evicted before (the oldest among equals).
    */
   halfOpenLimit?: number;
   /** CONNECT-flood policy: minimum ms between two new handshakes from one address/port; 0 = off; default 100. */
@@ -207,6 +214,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (opts.halfOpenLimit !== undefined) checkInt(opts.halfOpenLimit, "halfOpenLimit", 1, maxPeers);
     if (opts.connectInterval !== undefined) checkInt(opts.connectInterval, "connectInterval", 0, 3_600_000);
     if (opts.duplicatePeers !== undefined) checkInt(opts.duplicatePeers, "duplicatePeers", 1, ENET_PROTOCOL_MAXIMUM_PEER_ID);
+    if (opts.commandsPerDatagram !== undefined) checkInt(opts.commandsPerDatagram, "commandsPerDatagram", 0, ENET_PROTOCOL_MAXIMUM_MTU);
     if (this.host !== null || this.creating) throw new NetError(GodotError.ERR_ALREADY_IN_USE, "the ENetConnection instance is already active");
     this.creating = true;
     const transport = this.runtime.createDatagramTransport();
@@ -232,6 +240,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       halfOpenLimit: opts.halfOpenLimit,
       connectInterval: opts.connectInterval,
       duplicatePeers: opts.duplicatePeers,
+      commandsPerDatagram: opts.commandsPerDatagram,
     });
     host.compressor = createCompressor(this.compressionMode);
     this.socketFailed = false;

@@ -33,6 +33,8 @@ const DATAGRAM_RESERVE = BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU * 2;
 const ARENA_SIZE = 64 * 1024;
 
 export class DatagramWriter {
+  /** Most commands in one datagram (C ENet: ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS); Infinity = as many as fit the MTU. */
+  readonly commandLimit: number;
   private buffer = new Uint8Array(ARENA_SIZE);
   /** Where the datagram being written starts in `buffer` (its header room). */
   private base = 0;
@@ -44,6 +46,10 @@ export class DatagramWriter {
   commandCount = 0;
   /** A reliable command is inside: the header carries the sent time (echoed by acknowledgements). */
   needsSentTime = false;
+
+  constructor(commandLimit = ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS) {
+    this.commandLimit = commandLimit;
+  }
 
   begin(): void {
     if (this.used + DATAGRAM_RESERVE > this.buffer.length) {
@@ -58,16 +64,16 @@ export class DatagramWriter {
     this.needsSentTime = false;
   }
 
-  /** Whether a command of `size` bytes plus `payload` bytes still fits the MTU and the 32-command limit. */
+  /** Whether a command of `size` bytes plus `payload` bytes still fits the MTU and the command limit. */
   fits(mtu: number, size: number, payload: number): boolean {
-    if (this.commandCount >= ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS) return false;
+    if (this.commandCount >= this.commandLimit) return false;
     const room = mtu - this.packetSize;
     return room >= size && room >= size + payload;
   }
 
-  /** How many acknowledgements fit the MTU and the 32-command limit from here. */
+  /** How many acknowledgements fit the MTU and the command limit from here. */
   acknowledgementsThatFit(mtu: number): number {
-    const byCount = ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS - this.commandCount;
+    const byCount = this.commandLimit - this.commandCount;
     const byRoom = Math.floor((mtu - this.packetSize) / ACK_SIZE);
     return Math.max(0, Math.min(byCount, byRoom));
   }
