@@ -247,9 +247,9 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     this.heldEvent = null;
     this.host = host;
     this.transport = transport;
-    transport.onDatagram((data, addr, p) => {
+    transport.onDatagram((data, addr, p, owned) => {
       if (this.host !== host) return;
-      host.handleDatagram(this.clock.now(), data, addr, p);
+      host.handleDatagram(this.clock.now(), data, addr, p, owned === true);
       this.wake();
     });
   }

@@ -31,6 +31,13 @@ const ACK_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE] ?? 8;
 /** What one datagram may need while being written: the header room and an MTU of commands, with slack. */
 const DATAGRAM_RESERVE = BODY_OFFSET + ENET_PROTOCOL_MAXIMUM_MTU * 2;
 const ARENA_SIZE = 64 * 1024;
+/**
+ * An arena that fills up before its datagrams are released is replaced by one twice its size,
+ * up to this: a service pass sending a full reliable window of large packets (tens of
+ * datagrams to each busy peer) then fits one arena instead of allocating (and zero-filling) a
+ * fresh 64 KiB one every pass.
+ */
+const ARENA_MAXIMUM_SIZE = 1024 * 1024;
 
 export class DatagramWriter {
   /** Most commands in one datagram (C ENet: ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS); Infinity = as many as fit the MTU. */
@@ -53,8 +60,8 @@ export class DatagramWriter {
 
   begin(): void {
     if (this.used + DATAGRAM_RESERVE > this.buffer.length) {
-      // Earlier datagrams may still be referenced: leave them be and continue in a new arena.
-      this.buffer = new Uint8Array(ARENA_SIZE);
+      // Earlier datagrams may still be referenced: leave them be and continue in a new, larger arena.
+      this.buffer = new Uint8Array(Math.min(this.buffer.length * 2, ARENA_MAXIMUM_SIZE));
       this.used = 0;
     }
     this.base = this.used;

@@ -162,6 +162,8 @@ export class HostCore implements IncomingSink, BandwidthHost {
   bandwidthThrottleEpoch = 0;
   recalculateBandwidthLimits = false;
   compressor: Compressor | null = null;
+  /** @internal The datagram being read may be kept (receive.ts sets it per datagram; see IncomingSink). */
+  datagramOwned = false;
   /** Ignore incoming CONNECT commands (Godot's refuse_new_connections). */
   refuseConnections = false;
 
@@ -558,16 +560,22 @@ export class HostCore implements IncomingSink, BandwidthHost {
 
   // ------------------------------------------------------------------ receiving
 
-  /** Feed one received datagram. Never throws. */
-  handleDatagram(now: number, data: Uint8Array, address: string, port: number): void {
+  /**
+   * Feed one received datagram. Never throws. `owned`: the caller hands `data` over for good
+   * (nothing else references or rewrites it), so a large packet may be delivered as a view of it
+   * instead of a copy; without it every packet is copied.
+   */
+  handleDatagram(now: number, data: Uint8Array, address: string, port: number, owned = false): void {
     this.advanceTime(now);
     this.totalReceivedData += data.length;
     this.totalReceivedPackets++;
     try {
-      receiveDatagram(this, data, address, port);
+      receiveDatagram(this, data, address, port, owned);
     } catch (err) {
       this.drops.internalErrors++;
       this.lastInternalError = err;
+    } finally {
+      this.datagramOwned = false;
     }
   }
 }

@@ -99,7 +99,7 @@ const ACKNOWLEDGE_SIZE = L_COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE] ?? 8;
 const EMPTY = new Uint8Array(0);
 
 /** Handle one received datagram from `address:port` (the host has advanced its clock). */
-export function receiveDatagram(host: HostCore, received: Uint8Array, address: string, port: number): void {
+export function receiveDatagram(host: HostCore, received: Uint8Array, address: string, port: number, owned = false): void {
   if (received.length < L_HEADER_SIZE_NO_SENT_TIME) {
     host.drops.datagrams++;
     return;
@@ -166,6 +166,8 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
     peer.incomingDataTotal += length;
     peer.touch();
   }
+  // A decompressed datagram lives in the host's scratch buffer: its payloads are always copied.
+  host.datagramOwned = owned && data === received;
   const sentTime = hasSentTime ? u16(data, L_HEADER_SIZE_NO_SENT_TIME) : -1;
 
   let pos = headerSize;

@@ -37,13 +37,16 @@ type SocketState = DatagramSocketState;
 export const UDP_SOCKET_BUFFER_SIZE = 256 * 1024;
 
 /** One UDP socket on node:dgram. A socket is udp4 or udp6 depending on the bound address. */
+/** Bytes of the pool outgoing datagrams are copied into (see NodeDatagramTransport.sendPool). */
+const SEND_POOL_SIZE = 64 * 1024;
+
 export class NodeDatagramTransport implements DatagramTransport {
   private socket: dgram.Socket | null = null;
   private state: SocketState = "new";
   private family: 4 | 6 = 4;
   /** udp6 socket that also carries IPv4 (bound to "::" with IPV6_V6ONLY off). */
   private dualStack = false;
-  private receiver: ((data: Uint8Array, address: string, port: number) => void) | undefined;
+  private receiver: ((data: Uint8Array, address: string, port: number, owned: boolean) => void) | undefined;
   /** Datagrams the OS refused after `send` returned (e.g. ICMP unreachable). UDP gives no delivery guarantee; these are counted, not thrown. */
   sendErrors = 0;
   lastSendError: Error | undefined;
@@ -53,6 +56,13 @@ export class NodeDatagramTransport implements DatagramTransport {
   private pendingSends = 0;
   /** close() was called while sends were pending: libuv would cancel them, so the socket closes after the last one. */
   private closeAfterSends: dgram.Socket | null = null;
+  /**
+   * Outgoing datagrams are copied into this pool, one after the other: dgram holds the bytes
+   * until the send completes, and the pool is rewound once no send is pending. One pool serves
+   * tens of datagrams, where Buffer.from would take a fresh 8 KiB pool every few of them.
+   */
+  private sendPool: Buffer | null = null;
+  private sendPoolUsed = 0;
   /** One callback for every send, rather than a closure per datagram. */
   private readonly onSent = (err: Error | null): void => {
     this.pendingSends--;
@@ -104,7 +114,9 @@ export class NodeDatagramTransport implements DatagramTransport {
           this.socketErrors++;
         });
         socket.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => {
-          deliver(this.receiver, asBytes(msg), unmapIPv4(rinfo.address), rinfo.port);
+          // dgram gives every datagram an ArrayBuffer of its own and exactly its size (checked, not assumed).
+          const owned = msg.byteOffset === 0 && msg.buffer.byteLength === msg.length;
+          deliver(this.receiver, asBytes(msg), unmapIPv4(rinfo.address), rinfo.port, owned);
         });
         try {
           // What C ENet asks for (ENET_HOST_RECEIVE_BUFFER_SIZE / ENET_HOST_SEND_BUFFER_SIZE);
@@ -127,12 +139,27 @@ export class NodeDatagramTransport implements DatagramTransport {
 
   send(data: Uint8Array, address: string, port: number): void {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
-    // Buffer.from copies: dgram keeps the buffer until the OS has taken it, and callers may reuse theirs.
-    this.socket!.send(Buffer.from(data), port, dest, this.onSent);
+    // A copy: dgram keeps the buffer until the OS has taken it, and callers may reuse theirs.
+    this.socket!.send(this.copyForSend(data), port, dest, this.onSent);
     this.pendingSends++;
   }
 
-  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
+  private copyForSend(data: Uint8Array): Buffer {
+    if (data.length > SEND_POOL_SIZE / 4) return Buffer.from(data);
+    let at = this.pendingSends === 0 ? 0 : this.sendPoolUsed;
+    let pool = this.sendPool;
+    if (pool === null || at + data.length > pool.length) {
+      // Datagrams still pending keep the old pool alive until their sends complete.
+      pool = this.sendPool = Buffer.allocUnsafeSlow(SEND_POOL_SIZE);
+      at = 0;
+    }
+    const out = pool.subarray(at, at + data.length);
+    out.set(data);
+    this.sendPoolUsed = (at + data.length + 7) & ~7;
+    return out;
+  }
+
+  onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void {
     this.receiver = cb;
   }
 

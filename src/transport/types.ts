@@ -29,7 +29,11 @@ export interface DatagramTransport {
   bind(address: string, port: number): Promise<BoundAddress>;
   /** Queue one datagram. Throws RangeError above the UDP maximum (65507 IPv4 / 65527 IPv6 payload) and NetError when not bound/closed. */
   send(data: Uint8Array, address: string, port: number): void;
-  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void;
+  /**
+   * Receive datagrams. `owned` is true when `data` is a fresh array of exactly the datagram's
+   * size that the transport never touches again, so the receiver may keep views of it.
+   */
+  onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void;
   close(): void;
 }
 
