@@ -37,7 +37,16 @@ function drain(h: SimHost): number {
 }
 
 /** A server with `idle` idle peers (one client host) and `busy` busy peers (their own host). */
-function scenario(idle: number, busy: number, quietIdle = false): { serverMs: number; connected: number; net: SimNetwork; server: SimHost } {
+interface Scenario {
+  net: SimNetwork;
+  server: SimHost;
+  connected: number;
+  /** Run `ms` of simulated time with the busy peers sending; the server's CPU time in ms. */
+  window(ms: number): number;
+}
+
+/** A server with `idle` idle peers (one client host) and `busy` busy peers (their own host), connected. */
+function scenario(idle: number, busy: number, quietIdle = false): Scenario {
   const net = new SimNetwork({ latency: 5, seed: 1 });
   const server = net.addHost({ peerCount: 4095, channelLimit: 2 }, "10.0.0.1", 7000);
   const idleHost = idle > 0 ? net.addHost({ peerCount: idle, channelLimit: 2 }, "10.0.0.2", 7001) : null;
@@ -45,9 +54,9 @@ function scenario(idle: number, busy: number, quietIdle = false): { serverMs: nu
   for (let i = 0; i < idle; i++) idleHost!.core.connect("10.0.0.1", 7000, 2, i);
   const busyPeers: PeerCore[] = [];
   for (let i = 0; i < busy; i++) busyPeers.push(busyHost.core.slotOf(busyHost.core.connect("10.0.0.1", 7000, 2, i)!));
-  let connected = 0;
+  const result = { net, server, connected: 0, window: (ms: number): number => ms };
   const drainAll = (): void => {
-    connected += drain(server);
+    result.connected += drain(server);
     if (idleHost) drain(idleHost);
     drain(busyHost);
   };
@@ -58,28 +67,48 @@ function scenario(idle: number, busy: number, quietIdle = false): { serverMs: nu
   }
   const m = meter(server.core);
   const payload = new Uint8Array(200).fill(1);
-  const start = net.now;
-  for (let t = start + 10; t <= start + 10_000; t += 10) {
-    for (const p of busyPeers) if (p.state === PeerState.STATE_CONNECTED) busyHost.core.send(p, 0, payload, PacketFlags.RELIABLE);
-    net.runUntil(t, drainAll);
-  }
-  return { serverMs: m.ms, connected, net, server };
+  result.window = (ms: number): number => {
+    const before = m.ms;
+    const start = net.now;
+    for (let t = start + 10; t <= start + ms; t += 10) {
+      for (const p of busyPeers) if (p.state === PeerState.STATE_CONNECTED) busyHost.core.send(p, 0, payload, PacketFlags.RELIABLE);
+      net.runUntil(t, drainAll);
+    }
+    return m.ms - before;
+  };
+  return result;
 }
 
-// Warm the JIT on a small run first.
-scenario(100, 10);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+// Three hosts side by side, measured in interleaved 2 s windows of simulated time (10 s in all
+// for each) after a warm-up window, so a GC pause or JIT tier-up lands in one window of one
+// scenario, not in a whole scenario: each figure is the sum of the median window times.
 const alone = scenario(0, 10);
 const crowded = scenario(4085, 10);
-const ratio = crowded.serverMs / alone.serverMs;
 const quiet = scenario(4085, 10, true);
+const WINDOWS = 5;
+const times = { alone: [] as number[], crowded: [] as number[], quiet: [] as number[] };
+for (const s of [alone, crowded, quiet]) s.window(2000);
+for (let w = 0; w < WINDOWS; w++) {
+  times.alone.push(alone.window(2000));
+  times.crowded.push(crowded.window(2000));
+  times.quiet.push(quiet.window(2000));
+}
+const aloneMs = median(times.alone) * WINDOWS;
+const crowdedMs = median(times.crowded) * WINDOWS;
+const quietMs = median(times.quiet) * WINDOWS;
 
 console.log(
   JSON.stringify({
     peersConnected: crowded.connected,
-    serverMsTenBusyAlone: alone.serverMs,
-    serverMsTenBusyWith4085Idle: crowded.serverMs,
-    serviceRatio: ratio,
-    serverMsWith4085IdleUnpinged: quiet.serverMs,
-    serviceRatioWithoutPings: quiet.serverMs / alone.serverMs,
+    serverMsTenBusyAlone: aloneMs,
+    serverMsTenBusyWith4085Idle: crowdedMs,
+    serviceRatio: crowdedMs / aloneMs,
+    serverMsWith4085IdleUnpinged: quietMs,
+    serviceRatioWithoutPings: quietMs / aloneMs,
   }),
 );
