@@ -173,6 +173,18 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     return { relay, port: await relay.start() };
   }
 
+  /** Our client connects to a C echo server at `port` (directly or through a relay) and sends `planned`: C gets every packet and we get every echo, in order. */
+  async function echoedByC(cServer: JsonLineProcess, port: number, planned: Planned[], data: number): Promise<void> {
+    const a = await ourHost();
+    const peer = await a.conn.connectToHost("127.0.0.1", port, { channels: CHANNELS, data });
+    await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
+    for (const p of planned) peer.send(p.channel, p.data, p.flags);
+    await cServer.waitForCount((e) => e.ev === "receive", planned.length, 10000);
+    assertCReceived(cServer.events, planned, "C server received");
+    await a.pump.waitForCount((e) => e.type === EventType.RECEIVE, planned.length, 10000, "echoes");
+    assertOursReceived(a.pump.events, planned, "our client got the echoes");
+  }
+
   test("our client -> C server: connect data, every mode on 4 channels, 0 B to 1 MiB, echoes in order, disconnect data", async () => {
     const server = await startCPeer(bin(), { server: true, port: 0, echo: true, channels: CHANNELS, sockbuf: SOCKBUF });
     track(server.proc);
@@ -249,14 +261,7 @@ describe("live: C ENet 1.3.17", { skip }, () => {
 
     const server = await startCPeer(bin(), { server: true, port: 0, echo: true, channels: CHANNELS, hexLimit: 0 });
     track(server.proc);
-    const a = await ourHost();
-    const peer = await a.conn.connectToHost("127.0.0.1", server.port, { channels: CHANNELS, data: 12 });
-    await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
-    for (const p of many) peer.send(p.channel, p.data, p.flags);
-    await server.proc.waitForCount((e) => e.ev === "receive", many.length, 10000);
-    assertCReceived(server.proc.events, many, "C server received");
-    await a.pump.waitForCount((e) => e.type === EventType.RECEIVE, many.length, 10000, "echoes");
-    assertOursReceived(a.pump.events, many, "our client got the echoes");
+    await echoedByC(server.proc, server.port, many, 12);
 
     const port = await freeUdpPort();
     const b = await ourHost({ server: true, port });
@@ -279,14 +284,7 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     const server = await startCPeer(bin(), { server: true, port: 0, echo: true, channels: CHANNELS, hexLimit: 0 });
     track(server.proc);
     const viaServer = await relayTo(server.port);
-    const a = await ourHost();
-    const peer = await a.conn.connectToHost("127.0.0.1", viaServer.port, { channels: CHANNELS, data: 5 });
-    await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "CONNECT");
-    for (const p of small) peer.send(p.channel, p.data, p.flags);
-    await server.proc.waitForCount((e) => e.ev === "receive", small.length, 10000);
-    assertCReceived(server.proc.events, small, "C server received");
-    await a.pump.waitForCount((e) => e.type === EventType.RECEIVE, small.length, 10000, "echoes");
-    assertOursReceived(a.pump.events, small, "our client got the echoes");
+    await echoedByC(server.proc, viaServer.port, small, 5);
     assert.ok(mostCommands(viaServer.relay, "c2s", ProtocolCommand.SEND_RELIABLE) > 32, "our datagrams carried more than 32 small packets");
     assert.ok(mostCommands(viaServer.relay, "s2c", ProtocolCommand.SEND_RELIABLE) <= 32, "C ENet keeps to its 32");
 
