@@ -179,4 +179,33 @@ describe("peer schedule: only peers with work are visited", () => {
     assert.ok(delivered >= 190, `delivered ${delivered} of 200`);
     assert.equal(server.core.peers.filter((p) => p.state === PeerState.STATE_CONNECTED).length, 4095);
   });
+
+  test("a pass that throws (a bug) leaves no peer marked but unscheduled: what it was sending is retransmitted", () => {
+    const net = new SimNetwork({ latency: 5, seed: 4 });
+    const server = net.addHost({ peerCount: 2 }, "10.0.0.1", 7000);
+    const client = net.addHost({ peerCount: 2 }, "10.0.0.2", 7001);
+    const peer = client.core.connect("10.0.0.1", 7000, 1, 0)!;
+    let received = 0;
+    const drain = (): void => {
+      for (let e = server.core.pollEvent(); e !== null; e = server.core.pollEvent()) if (e.type === EventType.RECEIVE) received++;
+      while (client.core.pollEvent() !== null);
+    };
+    net.runUntil(200, drain);
+    assert.equal(peer.state, PeerState.STATE_CONNECTED);
+    client.core.send(peer, 0, new Uint8Array([1, 2, 3]), PacketFlags.RELIABLE);
+    client.core.compressor = {
+      mode: 0,
+      compress: () => {
+        throw new Error("compressor bug");
+      },
+      decompress: () => null,
+    } as unknown as NonNullable<HostCore["compressor"]>;
+    assert.throws(() => client.core.service(net.now), /compressor bug/);
+    client.core.compressor = null;
+    assert.equal(client.core.pollTransmit(), null, "nothing left");
+    const due = client.core.pollTimeout();
+    assert.ok(due !== null && due > net.now, "the lost datagram's command waits for its retransmission");
+    net.runUntil(3000, drain);
+    assert.equal(received, 1, "the packet arrived by retransmission");
+  });
 });

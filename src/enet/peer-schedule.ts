@@ -53,11 +53,6 @@ export class PeerSchedule<P extends SchedulablePeer = SchedulablePeer> {
     return this.timers.peek()?.heapKey ?? Infinity;
   }
 
-  /** Whether any peer is scheduled at all. */
-  get isEmpty(): boolean {
-    return this.dirtyList.length === 0 && this.timers.size === 0;
-  }
-
   /**
    * The peers a pass at `now` must visit, in slot order (the order C ENet's walk sends in):
    * every dirty peer and every peer whose timer is due. Each stays marked dirty until
@@ -85,7 +80,16 @@ export class PeerSchedule<P extends SchedulablePeer = SchedulablePeer> {
     return batch;
   }
 
-  releaseBatch(batch: P[]): void {
+  /**
+   * Give back a batch from takeDue(). Peers from `unsettled` on were not settled (the pass threw,
+   * which is a bug): they go back on the dirty list rather than stay marked but unscheduled.
+   */
+  releaseBatch(batch: P[], unsettled = batch.length): void {
+    for (let i = unsettled; i < batch.length; i++) {
+      const peer = batch[i]!;
+      peer.dirty = false;
+      this.markDirty(peer);
+    }
     batch.length = 0;
     this.batchPool.push(batch);
   }

@@ -22,12 +22,16 @@ const PING_SIZE = COMMAND_SIZES[ProtocolCommand.PING] ?? 4;
 export function sendOutgoingCommands(host: HostCore, checkForTimeouts: boolean): void {
   const schedule = host.schedule;
   const batch = schedule.takeDue(host.serviceTime);
-  for (let i = 0; i < batch.length; i++) {
-    const peer = batch[i]!;
-    sendToPeer(host, peer, checkForTimeouts);
-    schedule.settle(peer, peer.nextServiceTime(host.serviceTime), host.serviceTime);
+  let i = 0;
+  try {
+    for (; i < batch.length; i++) {
+      const peer = batch[i]!;
+      sendToPeer(host, peer, checkForTimeouts);
+      schedule.settle(peer, peer.nextServiceTime(host.serviceTime), host.serviceTime);
+    }
+  } finally {
+    schedule.releaseBatch(batch, i);
   }
-  schedule.releaseBatch(batch);
 }
 
 function sendToPeer(host: HostCore, peer: PeerCore, checkForTimeouts: boolean): void {
