@@ -36,10 +36,10 @@ type SocketState = DatagramSocketState;
 /** Socket buffer size requested for UDP sockets, as C ENet does (256 KiB). */
 export const UDP_SOCKET_BUFFER_SIZE = 256 * 1024;
 
-/** One UDP socket on node:dgram. A socket is udp4 or udp6 depending on the bound address. */
 /** Bytes of the pool outgoing datagrams are copied into (see NodeDatagramTransport.sendPool). */
 const SEND_POOL_SIZE = 64 * 1024;
 
+/** One UDP socket on node:dgram. A socket is udp4 or udp6 depending on the bound address. */
 export class NodeDatagramTransport implements DatagramTransport {
   private socket: dgram.Socket | null = null;
   private state: SocketState = "new";
