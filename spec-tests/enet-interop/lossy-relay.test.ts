@@ -57,7 +57,7 @@ describe(`live: ${COUNT} reliable packets through a 20 % lossy relay, C ENet 1.3
     return s;
   }
 
-  async function cClientRun(relayPort: number): Promise<{ ms: number; got: Map<number, string[]> }> {
+  async function cClientRun(relayPort: number, mayStall = false): Promise<{ ms: number; got: Map<number, string[]>; finished: boolean }> {
     const c = await startCPeer(cPath(), { connect: `127.0.0.1:${relayPort}`, channels: 2, timeout: TIMEOUTS, hexLimit: 0, maxRuntimeMs: 60_000 });
     cleanups.push(() => c.proc.kill());
     await c.proc.waitFor((e) => e.ev === "connect", 10_000);
@@ -65,12 +65,18 @@ describe(`live: ${COUNT} reliable packets through a 20 % lossy relay, C ENet 1.3
     const commands: string[] = [];
     for (let i = 0; i < COUNT; i++) commands.push(`send 0 ${channelOf(i)} 1 pat:${sizeOf(i)}:${i & 255}`);
     c.proc.command(...commands);
-    await c.proc.waitForCount((e) => e.ev === "receive", COUNT, 50_000);
+    let finished = true;
+    try {
+      await c.proc.waitForCount((e) => e.ev === "receive", COUNT, 50_000);
+    } catch (err) {
+      if (!mayStall) throw err;
+      finished = false;
+    }
     const ms = performance.now() - started;
     const got = new Map<number, string[]>([[0, []], [1, []]]);
     for (const e of c.proc.events) if (e.ev === "receive") got.get(e.ch as number)!.push(`${e.len}:${e.fnv}`);
     c.proc.command("disconnect 0 0");
-    return { ms, got };
+    return { ms, got, finished };
   }
 
   async function ourClientRun(relayPort: number): Promise<{ ms: number; got: Map<number, string[]> }> {
@@ -122,8 +128,19 @@ describe(`live: ${COUNT} reliable packets through a 20 % lossy relay, C ENet 1.3
     const server = await cServer();
     const relay = lossyRelay(server.port, 1);
     cleanups.push(() => relay.stop());
-    const r = await cClientRun(await relay.start());
-    assert.deepEqual(r.got, expected(), "every echo intact, in order on its channel");
+    // C ENet doubles its retransmission timeout without bound, so at 20 % loss a run between two
+    // C hosts can stall for tens of seconds (on a loaded machine it has taken over 50 s for 500
+    // echoes). That is C's weakness, not ours: the reference only gives the others a time to
+    // compare with, so a stalled run is reported, and what did arrive must still be intact and in order.
+    const r = await cClientRun(await relay.start(), true);
+    const want = expected();
+    for (const [channel, list] of r.got) assert.deepEqual(list, want.get(channel)!.slice(0, list.length), `channel ${channel}: echoes intact and in order`);
+    if (!r.finished) {
+      const arrived = [...r.got.values()].reduce((n, l) => n + l.length, 0);
+      console.log(`lossy relay: C client <-> C server: stalled, ${arrived} of ${COUNT} echoes in 50 s (C ENet's unbounded backoff); no reference time; ${dropped(relay)}`);
+      return;
+    }
+    assert.deepEqual(r.got, want, "every echo intact, in order on its channel");
     times.set("C-C", r.ms);
     console.log(`lossy relay: C client <-> C server: ${COUNT} echoes in ${r.ms.toFixed(0)} ms; ${dropped(relay)}`);
   });
