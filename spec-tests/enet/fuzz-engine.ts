@@ -60,6 +60,8 @@ export function runHostile(options: HostileOptions): HostileResult {
   const compressor = (): ReturnType<typeof createCompressor> => createCompressor(options.compression ?? CompressionMode.NONE);
   const rng = new SeededRandom(seed);
   const net = new SimNetwork({ latency: 5, seed: seed + 1 });
+  // Every other seed delivers datagrams as the host's to keep, so large packets are views of hostile datagrams.
+  net.ownedDelivery = (seed & 1) === 1;
   const maxWaiting = 4 * 1024 * 1024;
   const server = net.addHost({ ...hostOptions, peerCount: 8, channelLimit: 4, maximumWaitingData: maxWaiting, maximumPacketSize: 2 * 1024 * 1024 });
   const honest = net.addHost({ ...hostOptions, peerCount: 1 });

@@ -13,6 +13,11 @@ export interface LinkOptions {
   seed?: number;
   /** Bytes per millisecond the link carries in each direction; 0 = unlimited. */
   bytesPerMs?: number;
+  /**
+   * Hand every delivered datagram over as a fresh copy the host may keep (`handleDatagram`'s
+   * `owned`), as Node's transport does, so large packets arrive as views of their datagram.
+   */
+  ownedDelivery?: boolean;
 }
 
 interface InFlight {
@@ -46,12 +51,15 @@ export class SimNetwork {
   lost = 0;
   /** Called after every delivered datagram (e.g. to adjust freshly created peers). */
   afterDeliver: ((to: SimHost) => void) | null = null;
+  /** See LinkOptions.ownedDelivery. */
+  ownedDelivery: boolean;
   /** Optional tap on every datagram put on the wire. */
   tap: ((data: Uint8Array, from: SimHost, to: SimHost) => void) | null = null;
   private linkBusyUntil = new Map<SimHost, number>();
 
   constructor(opts: LinkOptions = {}) {
-    this.opts = { loss: 0, duplicate: 0, latency: 10, jitter: 0, seed: 1, bytesPerMs: 0, ...opts };
+    this.opts = { loss: 0, duplicate: 0, latency: 10, jitter: 0, seed: 1, bytesPerMs: 0, ownedDelivery: false, ...opts };
+    this.ownedDelivery = this.opts.ownedDelivery;
     this.rng = new SeededRandom(this.opts.seed);
   }
 
@@ -141,7 +149,8 @@ export class SimNetwork {
         this.queue = this.queue.filter((f) => f.at > this.now);
         for (const f of due) {
           this.delivered++;
-          f.to.core.handleDatagram(this.now, f.data, f.fromAddress, f.fromPort);
+          if (this.ownedDelivery) f.to.core.handleDatagram(this.now, f.data.slice(), f.fromAddress, f.fromPort, true);
+          else f.to.core.handleDatagram(this.now, f.data, f.fromAddress, f.fromPort);
           this.afterDeliver?.(f.to);
         }
       }
