@@ -13,24 +13,35 @@ export const repoRoot = join(fileURLToPath(import.meta.url), "..", "..", "..");
 const harnessSource = join(repoRoot, "spec-tests", "enet-interop", "enet_peer.c");
 const buildDir = join(repoRoot, ".build");
 
-let built: { path: string } | { skip: string } | undefined;
+const builtPrograms = new Map<string, { path: string } | { skip: string }>();
 
-/** Compile enet_peer.c if needed. Returns the binary path, or a reason the C peer is unavailable. */
-export function buildEnetPeer(): { path: string } | { skip: string } {
-  if (built) return built;
-  if (!existsSync("/usr/include/enet/enet.h")) return (built = { skip: "libenet-dev is not installed (no /usr/include/enet/enet.h)" });
-  const source = readFileSync(harnessSource);
-  const hash = createHash("sha256").update(source).digest("hex").slice(0, 16);
-  const path = join(buildDir, `enet_peer-${hash}`);
-  if (existsSync(path)) return (built = { path });
+/** Compile a C ENet program (against libenet-dev) if needed. Returns the binary path, or a reason it is unavailable. */
+export function buildCProgram(source: string): { path: string } | { skip: string } {
+  const cached = builtPrograms.get(source);
+  if (cached) return cached;
+  const done = (result: { path: string } | { skip: string }): { path: string } | { skip: string } => {
+    builtPrograms.set(source, result);
+    return result;
+  };
+  if (!existsSync("/usr/include/enet/enet.h")) return done({ skip: "libenet-dev is not installed (no /usr/include/enet/enet.h)" });
+  const text = readFileSync(source);
+  const hash = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  const name = source.replace(/^.*\//, "").replace(/\.c$/, "");
+  const path = join(buildDir, `${name}-${hash}`);
+  if (existsSync(path)) return done({ path });
   mkdirSync(buildDir, { recursive: true });
   // Compile to a unique temporary name and rename, so parallel test files never see a half-written binary.
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const r = spawnSync("cc", ["-O2", "-Wall", "-o", tmp, harnessSource, "-lenet"], { encoding: "utf8" });
-  if (r.error) return (built = { skip: `no C compiler: ${r.error.message}` });
-  if (r.status !== 0) throw new Error(`building enet_peer failed:\n${r.stderr}`);
+  const r = spawnSync("cc", ["-O2", "-Wall", "-o", tmp, source, "-lenet"], { encoding: "utf8" });
+  if (r.error) return done({ skip: `no C compiler: ${r.error.message}` });
+  if (r.status !== 0) throw new Error(`building ${name} failed:\n${r.stderr}`);
   renameSync(tmp, path);
-  return (built = { path });
+  return done({ path });
+}
+
+/** Compile enet_peer.c if needed. Returns the binary path, or a reason the C peer is unavailable. */
+export function buildEnetPeer(): { path: string } | { skip: string } {
+  return buildCProgram(harnessSource);
 }
 
 export interface PeerEvent {

@@ -728,7 +728,7 @@ describe("live: C ENet 1.3.17", { skip }, () => {
 
 // C ENet asks the kernel for 256 KiB socket buffers (ENET_HOST_RECEIVE_BUFFER_SIZE /
 // ENET_HOST_SEND_BUFFER_SIZE) and so receives a 128 KiB UNRELIABLE_FRAGMENT burst from another
-// C host. Our Node transport asks for the same (UDP_SOCKET_BUFFER_SIZE in src/transport/node.ts);
+// C host. Our Node transport asks for more (UDP_RECEIVE_BUFFER_SIZE in src/transport/node.ts);
 // Deno and Bun offer no way to set SO_RCVBUF, so the burst can overflow the OS default there.
 const isNode = typeof process !== "undefined" && process.release?.name === "node" && !("Deno" in globalThis) && !("Bun" in globalThis);
 const bufferSkip = skip || (isNode ? false : "this runtime cannot enlarge the UDP receive buffer to C ENet's 256 KiB (Node only)");

@@ -27,7 +27,7 @@ import {
  * session IDs, negotiate MTU, window and channels, and queue VERIFY_CONNECT
  * (enet_protocol_handle_connect). Returns null to ignore it: refusing, full, duplicate
  * connect ID (a retransmitted CONNECT), too many peers from one address, bad channel count,
- * or refused by the CONNECT-flood policy (admission.ts), which may evict the oldest half-open peer.
+ * or refused by the CONNECT-flood policy (admission.ts), which may evict a half-open peer.
  */
 export function acceptConnect(host: HostCore, data: Uint8Array, at: number, address: string, port: number): PeerCore | null {
   if (host.refuseConnections) return null;
@@ -35,26 +35,17 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   let channelCount = remote.channelCount;
   if (channelCount < ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT || channelCount > ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT) return null;
   const connectID = remote.connectID;
-  let peer: PeerCore | null = null;
-  let duplicatePeers = 0;
-  // The flood policy (admission.ts) needs the half-open count.
-  let halfOpen = 0;
-  for (const current of host.peers) {
-    if (current.state === PeerState.STATE_DISCONNECTED) {
-      if (peer === null) peer = current;
-    } else if (current.state !== PeerState.STATE_CONNECTING && current.address === address) {
-      if (current.port === port && current.connectID === connectID) return null;
-      duplicatePeers++;
-    }
-    if (current.state === PeerState.STATE_ACKNOWLEDGING_CONNECT) halfOpen++;
-  }
-  if (duplicatePeers >= host.duplicatePeers) return null;
+  // What C ENet finds by walking every slot, from the directory kept as peers change state.
+  const directory = host.directory;
+  if (directory.liveWith(address, port, connectID) !== undefined) return null; // a retransmitted CONNECT
+  if (directory.countFrom(address) >= host.duplicatePeers) return null;
   const endpoint = endpointKey(address, port);
   if (host.connectRate.isLimited(endpoint, host.serviceTime)) {
     host.connectCounters.rateLimited++;
     return null;
   }
-  if (peer === null || halfOpen >= host.halfOpenLimit) {
+  let peer = directory.firstFree();
+  if (peer === null || directory.halfOpen.size >= host.halfOpenLimit) {
     const victim = evictionVictim(host);
     if (victim === null) {
       host.connectCounters.full++;
@@ -69,10 +60,11 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   peer.halfOpenSince = host.serviceTime;
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
   peer.allocateChannels(channelCount);
-  peer.state = PeerState.STATE_ACKNOWLEDGING_CONNECT;
+  // The directory files a peer by these when it becomes half-open: set them first.
   peer.connectID = connectID;
   peer.address = address;
   peer.port = port;
+  peer.state = PeerState.STATE_ACKNOWLEDGING_CONNECT;
   peer.mtu = host.mtu;
   peer.outgoingPeerID = remote.outgoingPeerID;
   peer.incomingBandwidth = remote.incomingBandwidth;
@@ -162,14 +154,18 @@ export function handleVerifyConnect(host: HostCore, peer: PeerCore, data: Uint8A
   return HANDLER_OK;
 }
 
-/** The half-open peer to evict: most strikes against its address/port, then the oldest (admission.ts). */
+/** The half-open peer to evict: most strikes against its address/port, then the oldest, then the lowest slot (admission.ts). */
 function evictionVictim(host: HostCore): PeerCore | null {
   let victim: PeerCore | null = null;
   let victimStrikes = -1;
-  for (const current of host.peers) {
-    if (current.state !== PeerState.STATE_ACKNOWLEDGING_CONNECT) continue;
+  for (const current of host.directory.halfOpen) {
     const strikes = host.connectRate.strikesOf(endpointKey(current.address, current.port));
-    if (strikes > victimStrikes || (strikes === victimStrikes && current.halfOpenSince < victim!.halfOpenSince)) {
+    if (
+      victim === null ||
+      strikes > victimStrikes ||
+      (strikes === victimStrikes &&
+        (current.halfOpenSince < victim.halfOpenSince || (current.halfOpenSince === victim.halfOpenSince && current.incomingPeerID < victim.incomingPeerID)))
+    ) {
       victim = current;
       victimStrikes = strikes;
     }

@@ -31,7 +31,8 @@ import {
 import { DatagramWriter } from "./datagram-writer.ts";
 import { EventType, PacketFlags, PeerState } from "./enums.ts";
 import { emptyFragmentRecord, type FragmentRecord, type IncomingSink } from "./incoming.ts";
-import { PeerCore, type PeerView } from "./peer-core.ts";
+import { PeerCore, type PeerStateObserver, type PeerView } from "./peer-core.ts";
+import { PeerDirectory } from "./peer-directory.ts";
 import { PeerSchedule } from "./peer-schedule.ts";
 import { receiveDatagram } from "./receive.ts";
 import { sendOutgoingCommands } from "./send-loop.ts";
@@ -142,7 +143,7 @@ export enum SendResult {
   TOO_MANY_FRAGMENTS = 4,
 }
 
-export class HostCore implements IncomingSink, BandwidthHost {
+export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver {
   /** @internal The peer slots; the public layer sees them through `peerViews`. */
   readonly peers: PeerCore[];
   channelLimit: number;
@@ -179,6 +180,10 @@ export class HostCore implements IncomingSink, BandwidthHost {
   private readonly randomU32: () => number;
   /** @internal The peers the next send pass visits (peer-schedule.ts); send-loop.ts drives it. */
   readonly schedule = new PeerSchedule<PeerCore>();
+  /** @internal Free, half-open and live slots, kept as states change (peer-directory.ts); handshake.ts reads it. */
+  readonly directory: PeerDirectory<PeerCore>;
+  /** Peers in a connected state (CONNECTED or DISCONNECT_LATER): C ENet's connectedPeers. */
+  private connectedPeers = 0;
   private readonly events = new Fifo<QueuedEvent>(64);
   private readonly transmits = new Fifo<Transmit>(64);
   /** @internal The datagram being written (send-loop.ts). */
@@ -228,7 +233,16 @@ export class HostCore implements IncomingSink, BandwidthHost {
     }
     this.writer = new DatagramWriter(commandsPerDatagram === 0 ? Infinity : commandsPerDatagram);
     this.peers = [];
-    for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu, this.schedule));
+    this.directory = new PeerDirectory<PeerCore>(this.peers, peerCount);
+    for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu, this.schedule, this));
+  }
+
+  /** @internal PeerCore's state setter: keep the connected-peer count and the directory. */
+  stateChanged(peer: PeerCore, from: PeerState, to: PeerState): void {
+    const wasConnected = from === PeerState.STATE_CONNECTED || from === PeerState.STATE_DISCONNECT_LATER;
+    const isConnected = to === PeerState.STATE_CONNECTED || to === PeerState.STATE_DISCONNECT_LATER;
+    if (wasConnected !== isConnected) this.connectedPeers += isConnected ? 1 : -1;
+    this.directory.stateChanged(peer, from, to);
   }
 
   /** The peer slots, read-only, for the Godot-shaped layer. */
@@ -315,7 +329,7 @@ export class HostCore implements IncomingSink, BandwidthHost {
       if (wake <= now) return this.now;
       if (wake < next) next = wake;
     }
-    if (this.schedule.connectedPeers > 0) next = Math.min(next, this.bandwidthThrottleEpoch + ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL);
+    if (this.connectedPeers > 0) next = Math.min(next, this.bandwidthThrottleEpoch + ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL);
     if (next === Infinity) return null;
     return Math.max(next, now) - TIME_BIAS;
   }
@@ -327,8 +341,8 @@ export class HostCore implements IncomingSink, BandwidthHost {
     let count = channelCount;
     if (count < ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT) count = ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT;
     else if (count > ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT) count = ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT;
-    const peer = this.peers.find((p) => p.state === PeerState.STATE_DISCONNECTED);
-    if (peer === undefined) return null;
+    const peer = this.directory.firstFree();
+    if (peer === null) return null;
     peer.allocateChannels(count);
     peer.state = PeerState.STATE_CONNECTING;
     peer.address = address;

@@ -19,6 +19,7 @@ import {
 } from "./constants.ts";
 import { PeerState } from "./enums.ts";
 import { InFlightIndex } from "./in-flight-index.ts";
+import type { DirectoryPeer } from "./peer-directory.ts";
 import { PeerSchedule, type SchedulablePeer } from "./peer-schedule.ts";
 import { COMMAND_SIZES, ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, ENET_PROTOCOL_COMMAND_FLAG_UNSEQUENCED, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE, ProtocolCommand, type OutgoingConnectParameters } from "./wire.ts";
 
@@ -55,7 +56,12 @@ export interface PeerView {
   readonly packetThrottleInterval: number;
 }
 
-export class PeerCore implements PeerView, SchedulablePeer {
+/** Who hears of a peer slot's state changes. */
+export interface PeerStateObserver {
+  stateChanged(peer: PeerCore, from: PeerState, to: PeerState): void;
+}
+
+export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   /** Index in the host's peer table; the peer ID the remote side puts in its headers. */
   readonly incomingPeerID: number;
   /** Bumped whenever the slot is reset, so stale events for an earlier connection are recognised. */
@@ -148,11 +154,16 @@ export class PeerCore implements PeerView, SchedulablePeer {
   heapKey = 0;
   heapIndex = -1;
   dirty = false;
+  /** Told of every state change (the host: connected-peer count, peer-directory.ts). */
+  private readonly observer: PeerStateObserver | null;
+  /** Where peer-directory.ts filed this peer while it is live. */
+  directoryKey: string | null = null;
 
-  constructor(incomingPeerID: number, mtu: number, schedule: PeerSchedule<PeerCore> = new PeerSchedule<PeerCore>()) {
+  constructor(incomingPeerID: number, mtu: number, schedule: PeerSchedule<PeerCore> = new PeerSchedule<PeerCore>(), observer: PeerStateObserver | null = null) {
     this.incomingPeerID = incomingPeerID;
     this.mtu = mtu;
     this.schedule = schedule;
+    this.observer = observer;
   }
 
   /** Something about this peer changed outside a send pass: the next pass must look at it. */
@@ -179,12 +190,12 @@ export class PeerCore implements PeerView, SchedulablePeer {
     return this.stateValue;
   }
 
-  /** The host counts connected peers (C ENet's connectedPeers) as states change. */
+  /** The host keeps its counts and its directory of slots (peer-directory.ts) as states change. */
   set state(next: PeerState) {
-    const was = this.isConnectedState;
+    const from = this.stateValue;
+    if (from === next) return;
     this.stateValue = next;
-    const is = this.isConnectedState;
-    if (was !== is) this.schedule.connectedPeers += is ? 1 : -1;
+    this.observer?.stateChanged(this, from, next);
   }
 
   get isConnectedState(): boolean {

@@ -27,8 +27,6 @@ export class PeerSchedule<P extends SchedulablePeer = SchedulablePeer> {
   private dirtyList: P[] = [];
   private spareList: P[] = [];
   private readonly batchPool: P[][] = [];
-  /** Peers in a connected state (CONNECTED or DISCONNECT_LATER), kept by PeerCore's state setter. */
-  connectedPeers = 0;
 
   /** The peer changed: visit it on the next pass. */
   markDirty(peer: P): void {

@@ -33,8 +33,16 @@ function asBytes(buf: Buffer): Uint8Array {
 
 type SocketState = DatagramSocketState;
 
-/** Socket buffer size requested for UDP sockets, as C ENet does (256 KiB). */
-export const UDP_SOCKET_BUFFER_SIZE = 256 * 1024;
+/** The send buffer asked for, as C ENet does (ENET_HOST_SEND_BUFFER_SIZE, 256 KiB). */
+export const UDP_SEND_BUFFER_SIZE = 256 * 1024;
+/**
+ * The receive buffer asked for: 16x C ENet's. Node reads a datagram in several microseconds where
+ * C takes one, so a burst C drains at 256 KiB (4,095 handshakes from one client host, a reliable
+ * window of fragments) overflows it here; with 4 MiB all 4,095 connect in under a second (at
+ * 256 KiB, about 3,700 within a minute). The kernel caps the request at net.core.rmem_max and
+ * only queued datagrams use the memory.
+ */
+export const UDP_RECEIVE_BUFFER_SIZE = 4 * 1024 * 1024;
 
 /** Bytes of the pool outgoing datagrams are copied into (see NodeDatagramTransport.sendPool). */
 const SEND_POOL_SIZE = 64 * 1024;
@@ -119,10 +127,10 @@ export class NodeDatagramTransport implements DatagramTransport {
           deliver(this.receiver, asBytes(msg), unmapIPv4(rinfo.address), rinfo.port, owned);
         });
         try {
-          // What C ENet asks for (ENET_HOST_RECEIVE_BUFFER_SIZE / ENET_HOST_SEND_BUFFER_SIZE);
-          // the kernel caps it (Linux: net.core.rmem_max), so failure here is harmless.
-          socket.setRecvBufferSize(UDP_SOCKET_BUFFER_SIZE);
-          socket.setSendBufferSize(UDP_SOCKET_BUFFER_SIZE);
+          // Sending: what C ENet asks for (ENET_HOST_SEND_BUFFER_SIZE); receiving: more (see
+          // UDP_RECEIVE_BUFFER_SIZE). The kernel caps both (Linux: net.core.rmem_max / wmem_max), so failure here is harmless.
+          socket.setRecvBufferSize(UDP_RECEIVE_BUFFER_SIZE);
+          socket.setSendBufferSize(UDP_SEND_BUFFER_SIZE);
         } catch {
           // keep the OS default
         }
