@@ -4,6 +4,7 @@
 // measured after a second of idle servicing. Run with --expose-gc.
 // Heap = V8 heapUsed + external (ArrayBuffer backing stores), after two full GCs;
 // the baseline is taken before the host is created, so preallocated peer slots count.
+// Hosts of N and 2N more peers in the same process give the cost of each added peer.
 // usage: node --expose-gc --import tsx memory-enet.ts ENET_MEMORY_BINARY N
 import "../../src/transport/runtimes.ts"; // registers Node, Deno, Bun (the classes are imported from their own files)
 import { spawn } from "node:child_process";
@@ -15,38 +16,53 @@ const [binary, countArg] = process.argv.slice(2);
 const n = Number(countArg ?? 1000);
 if (!binary) throw new Error("usage: memory-enet.ts ENET_MEMORY_BINARY N");
 
-const before = settledMemory();
-const server = new ENetConnection();
-await server.createHostBound("127.0.0.1", 0, { maxPeers: n, maxChannels: 2 });
-const clients = spawn(binary, ["clients", String(server.getLocalPort()), String(n)], { stdio: ["pipe", "ignore", "inherit"] });
-const fail = (message: string): never => {
-  clients.kill();
-  console.error(message);
-  process.exit(1);
-};
-clients.on("exit", (code) => {
-  if (connected < n) fail(`C clients exited early (${code})`);
-});
-
-let connected = 0;
-const deadline = performance.now() + 60_000;
-while (connected < n) {
-  if (performance.now() > deadline) fail(`only ${connected} of ${n} connected`);
-  const ev = await server.service(5);
-  if (ev.type === EventType.CONNECT) connected++;
+/** One host with `count` peer slots, all connected from a C ENet client process and serviced idle for a second. */
+async function hostWithIdlePeers(count: number): Promise<{ server: ENetConnection; clients: ReturnType<typeof spawn> }> {
+  const server = new ENetConnection();
+  await server.createHostBound("127.0.0.1", 0, { maxPeers: count, maxChannels: 2 });
+  const clients = spawn(binary!, ["clients", String(server.getLocalPort()), String(count)], { stdio: ["pipe", "ignore", "inherit"] });
+  let connected = 0;
+  const fail = (message: string): never => {
+    clients.kill();
+    console.error(message);
+    process.exit(1);
+  };
+  clients.on("exit", (code) => {
+    if (connected < count) fail(`C clients exited early (${code})`);
+  });
+  const deadline = performance.now() + 60_000;
+  while (connected < count) {
+    if (performance.now() > deadline) fail(`only ${connected} of ${count} connected`);
+    const ev = await server.service(5);
+    if (ev.type === EventType.CONNECT) connected++;
+  }
+  const idleUntil = performance.now() + 1000;
+  while (performance.now() < idleUntil) await server.service(5);
+  return { server, clients };
 }
-const idleUntil = performance.now() + 1000;
-while (performance.now() < idleUntil) await server.service(5);
-const after = settledMemory();
-clients.stdin?.end();
-clients.kill();
+
+// First host: everything counts (the host, its buffers, the code compiled on the way). Then, in
+// the same warm process, a host of n peers and one of 2n: the difference between those two is
+// what n more idle peers cost, with every per-host part counted in both and so cancelled.
+const before = settledMemory();
+const first = await hostWithIdlePeers(n);
+const afterFirst = settledMemory();
+const second = await hostWithIdlePeers(n);
+const afterSecond = settledMemory();
+const third = await hostWithIdlePeers(2 * n);
+const afterThird = settledMemory();
+for (const h of [first, second, third]) {
+  h.clients.stdin?.end();
+  h.clients.kill();
+}
 console.log(
   JSON.stringify({
     peers: n,
-    heapBytes: after.heap - before.heap,
-    heapBytesPerPeer: (after.heap - before.heap) / n,
-    rssBytesPerPeer: (after.rss - before.rss) / n,
+    heapBytes: afterFirst.heap - before.heap,
+    heapBytesPerPeer: (afterFirst.heap - before.heap) / n,
+    heapBytesPerAddedPeer: (afterThird.heap - afterSecond.heap - (afterSecond.heap - afterFirst.heap)) / n,
+    rssBytesPerPeer: (afterFirst.rss - before.rss) / n,
   }),
 );
-server.destroy();
+for (const h of [first, second, third]) h.server.destroy();
 process.exit(0);
