@@ -15,7 +15,6 @@ import {
   CHECKSUM_SIZE,
   COMMAND_SIZES,
   ENET_PROTOCOL_MAXIMUM_MTU,
-  ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS,
   ENET_PROTOCOL_MAXIMUM_PEER_ID,
   ProtocolCommand,
   encodeHeader,
@@ -54,7 +53,7 @@ export class DatagramWriter {
   /** A reliable command is inside: the header carries the sent time (echoed by acknowledgements). */
   needsSentTime = false;
 
-  constructor(commandLimit = ENET_PROTOCOL_MAXIMUM_PACKET_COMMANDS) {
+  constructor(commandLimit: number) {
     this.commandLimit = commandLimit;
   }
 

@@ -31,7 +31,7 @@ import {
 import { DatagramWriter } from "./datagram-writer.ts";
 import { EventType, PacketFlags, PeerState } from "./enums.ts";
 import { emptyFragmentRecord, type FragmentRecord, type IncomingSink } from "./incoming.ts";
-import { PeerCore, type PeerStateObserver, type PeerView } from "./peer-core.ts";
+import { isConnectedState, PeerCore, type PeerStateObserver, type PeerView } from "./peer-core.ts";
 import { PeerDirectory } from "./peer-directory.ts";
 import { PeerSchedule } from "./peer-schedule.ts";
 import { receiveDatagram } from "./receive.ts";
@@ -237,12 +237,14 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu, this.schedule, this));
   }
 
-  /** @internal PeerCore's state setter: keep the connected-peer count and the directory. */
+  /** @internal PeerCore's state setter: keep the connected-peer count, the directory and the schedule. */
   stateChanged(peer: PeerCore, from: PeerState, to: PeerState): void {
-    const wasConnected = from === PeerState.STATE_CONNECTED || from === PeerState.STATE_DISCONNECT_LATER;
-    const isConnected = to === PeerState.STATE_CONNECTED || to === PeerState.STATE_DISCONNECT_LATER;
-    if (wasConnected !== isConnected) this.connectedPeers += isConnected ? 1 : -1;
+    const wasConnected = isConnectedState(from);
+    const connected = isConnectedState(to);
+    if (wasConnected !== connected) this.connectedPeers += connected ? 1 : -1;
     this.directory.stateChanged(peer, from, to);
+    // A reset slot has nothing to wait for (a pending dirty entry is visited and dropped).
+    if (to === PeerState.STATE_DISCONNECTED) this.schedule.forget(peer);
   }
 
   /** The peer slots, read-only, for the Godot-shaped layer. */
@@ -474,7 +476,6 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     const peer = this.slotOf(view);
     if (peer.isConnectedState) this.recalculateBandwidthLimits = true;
     peer.resetFields(this.mtu);
-    this.schedule.forget(peer);
   }
 
   throttleConfigure(view: PeerView, interval: number, acceleration: number, deceleration: number): void {

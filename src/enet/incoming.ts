@@ -92,7 +92,7 @@ function reliableDistance(channel: Channel, seq: number): number {
  * can be that large, so no two packets ever share an ArrayBuffer (transferring or viewing
  * `packet.buffer` touches no other packet), and a large packet costs no allocation of its own.
  */
-function copyPayload(sink: IncomingSink, data: Uint8Array, offset: number, length: number): Uint8Array {
+function payloadPacket(sink: IncomingSink, data: Uint8Array, offset: number, length: number): Uint8Array {
   if (sink.datagramOwned && length * 2 > data.length) return data.subarray(offset, offset + length);
   return data.slice(offset, offset + length);
 }
@@ -118,7 +118,7 @@ export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID
   if (seq === ((channel.incomingReliableSequenceNumber + 1) & 0xffff)) {
     // The common in-order case: deliver at once without queueing a record.
     channel.incomingReliableSequenceNumber = seq;
-    sink.deliver(peer, channelID, copyPayload(sink, data, offset, length), PacketFlags.RELIABLE);
+    sink.deliver(peer, channelID, payloadPacket(sink, data, offset, length), PacketFlags.RELIABLE);
     dispatchIncomingReliable(sink, peer, channel, true);
     return HANDLER_OK;
   }
@@ -127,7 +127,7 @@ export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }
-  const cmd = new IncomingCommand(ProtocolCommand.SEND_RELIABLE, channelID, seq, 0, copyPayload(sink, data, offset, length), PacketFlags.RELIABLE, 0);
+  const cmd = new IncomingCommand(ProtocolCommand.SEND_RELIABLE, channelID, seq, 0, payloadPacket(sink, data, offset, length), PacketFlags.RELIABLE, 0);
   queuedReliable(channel).set(seq, cmd);
   peer.queuedIncomingCommands++;
   dispatchIncomingReliable(sink, peer, channel);
@@ -262,7 +262,7 @@ export function handleSendUnreliable(
     // incomplete fragments, which stay queued; deliver in place.
     channel.incomingUnreliableSequenceNumber = unreliableSeq;
     peer.totalWaitingData += length;
-    sink.deliver(peer, channelID, copyPayload(sink, data, offset, length), 0);
+    sink.deliver(peer, channelID, payloadPacket(sink, data, offset, length), 0);
     return HANDLER_OK;
   }
   if (findUnreliable(channel, seq, unreliableSeq) !== undefined) return HANDLER_OK;
@@ -274,7 +274,7 @@ export function handleSendUnreliable(
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }
-  const cmd = new IncomingCommand(ProtocolCommand.SEND_UNRELIABLE, channelID, seq, unreliableSeq, copyPayload(sink, data, offset, length), 0, 0);
+  const cmd = new IncomingCommand(ProtocolCommand.SEND_UNRELIABLE, channelID, seq, unreliableSeq, payloadPacket(sink, data, offset, length), 0, 0);
   peer.totalWaitingData += length;
   insertUnreliable(peer, channel, cmd);
   return HANDLER_OK;
@@ -393,7 +393,7 @@ export function handleSendUnsequenced(
     return HANDLER_ERROR;
   }
   peer.totalWaitingData += length;
-  sink.deliver(peer, channelID, copyPayload(sink, data, offset, length), PacketFlags.UNSEQUENCED);
+  sink.deliver(peer, channelID, payloadPacket(sink, data, offset, length), PacketFlags.UNSEQUENCED);
   const window = (peer.unsequencedWindow ??= new Uint32Array(ENET_PEER_UNSEQUENCED_WINDOW_SIZE / 32));
   window[index >>> 5] = window[index >>> 5]! | (1 << (index & 31));
   return HANDLER_OK;

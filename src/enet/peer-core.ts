@@ -56,6 +56,11 @@ export interface PeerView {
   readonly packetThrottleInterval: number;
 }
 
+/** CONNECTED or DISCONNECT_LATER: the states C ENet counts as connected (enet_peer_on_connect). */
+export function isConnectedState(state: PeerState): boolean {
+  return state === PeerState.STATE_CONNECTED || state === PeerState.STATE_DISCONNECT_LATER;
+}
+
 /** Who hears of a peer slot's state changes. */
 export interface PeerStateObserver {
   stateChanged(peer: PeerCore, from: PeerState, to: PeerState): void;
@@ -199,7 +204,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   }
 
   get isConnectedState(): boolean {
-    return this.stateValue === PeerState.STATE_CONNECTED || this.stateValue === PeerState.STATE_DISCONNECT_LATER;
+    return isConnectedState(this.stateValue);
   }
 
   get sentReliableCount(): number {

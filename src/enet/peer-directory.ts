@@ -11,6 +11,7 @@
  * "Live" follows enet_protocol_handle_connect: any state but DISCONNECTED and CONNECTING
  * (an outgoing connection counts once it is no longer connecting).
  */
+import { endpointKey } from "./admission.ts";
 import { PeerState } from "./enums.ts";
 
 /** What the directory reads of a peer slot (PeerCore implements it). */
@@ -26,8 +27,8 @@ export interface DirectoryPeer {
 
 const counted = (state: PeerState): boolean => state !== PeerState.STATE_DISCONNECTED && state !== PeerState.STATE_CONNECTING;
 
-export function connectKey(address: string, port: number, connectID: number): string {
-  return address + "|" + port + "|" + connectID;
+function connectKey(address: string, port: number, connectID: number): string {
+  return endpointKey(address, port) + "|" + connectID;
 }
 
 export class PeerDirectory<P extends DirectoryPeer = DirectoryPeer> {
