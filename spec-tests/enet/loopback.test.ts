@@ -61,6 +61,39 @@ describe("ENetConnection on real UDP sockets (loopback)", () => {
     });
   }
 
+  test("a large packet arrives as a view of its own datagram on Node (dgram hands each datagram over), a copy on Deno and Bun; a small one is always a copy", async () => {
+    const server = new ENetConnection();
+    const client = new ENetConnection();
+    try {
+      await server.createHostBound("127.0.0.1", 0, { maxPeers: 1, maxChannels: 1 });
+      await client.createHost({ maxPeers: 1 });
+      const sv = collect(server);
+      const cl = collect(client);
+      const peer = await client.connectToHost("127.0.0.1", server.getLocalPort(), { channels: 1 });
+      assert.ok(await waitFor(() => cl.events.some((e) => e.type === EventType.CONNECT), 5000), "client connected");
+      const large = new Uint8Array(1000).map((_, i) => i & 0xff);
+      peer.send(0, large, PacketFlags.RELIABLE);
+      assert.ok(await waitFor(() => sv.events.some((e) => e.type === EventType.RECEIVE), 5000), "large packet arrived");
+      peer.send(0, new Uint8Array([1, 2, 3]), PacketFlags.RELIABLE);
+      assert.ok(await waitFor(() => sv.events.filter((e) => e.type === EventType.RECEIVE).length === 2, 5000), "small packet arrived");
+      const [got, small] = sv.events.filter((e) => e.type === EventType.RECEIVE).map((e) => e.packet!);
+      assert.deepEqual(got, large);
+      const g = globalThis as { Deno?: unknown; Bun?: unknown };
+      if (g.Deno || g.Bun) {
+        assert.equal(got!.buffer.byteLength, got!.length, "a copy with its own ArrayBuffer");
+      } else {
+        assert.ok(got!.byteOffset > 0 && got!.buffer.byteLength < 1100, `a view of its datagram (offset ${got!.byteOffset}, buffer ${got!.buffer.byteLength} B)`);
+      }
+      assert.equal(small!.buffer.byteLength, 3, "a small packet has its own ArrayBuffer");
+      server.destroy();
+      client.destroy();
+      await Promise.all([sv.done, cl.done]);
+    } finally {
+      server.destroy();
+      client.destroy();
+    }
+  });
+
   test("::1: connect and exchange a reliable packet over IPv6 (skipped when the machine has no IPv6 loopback)", async (t) => {
     const server = new ENetConnection();
     const client = new ENetConnection();
