@@ -34,7 +34,7 @@ export class FastlzCompressor implements Compressor {
     const out = this.compressScratch.get(godotFastlzCompressBound(data.length));
     if (out === null) return null;
     const n = godotFastlzCompressInto(data, out);
-    return n > 0 && n <= limit ? out.slice(0, n) : null;
+    return n > 0 && n <= limit ? out.subarray(0, n) : null;
   }
 
   decompress(input: Uint8Array, outLimit: number): Uint8Array | null {
@@ -47,7 +47,7 @@ export class FastlzCompressor implements Compressor {
     const out = this.decompressScratch.get(bounded);
     if (out === null) return null;
     const n = godotFastlzDecompressInto(input, out, limit < GODOT_FASTLZ_MIN_INPUT ? limit : bounded);
-    return n > 0 ? out.slice(0, n) : null;
+    return n > 0 ? out.subarray(0, n) : null;
   }
 }
 
@@ -79,7 +79,7 @@ export class ZlibCompressor implements Compressor {
       const out = this.scratch.get(size);
       if (out === null) return null;
       const n = zlibDecompressInto(this.inflater, input, out, size);
-      if (n > 0) return out.slice(0, n);
+      if (n > 0) return out.subarray(0, n);
       if (n !== INFLATE_TOO_LARGE || size >= limit) return null;
       size = Math.min(limit, size * 4);
     }

@@ -14,16 +14,18 @@ const DECOMPRESS_INITIAL_SIZE = 4096;
 export class RangeCoderCompressor implements Compressor {
   readonly mode = CompressionMode.RANGE_CODER;
   private readonly coder = new RangeCoder();
-  private readonly scratch = new GrowableScratch();
+  // Apart, so decompress(compress(x)) does not overwrite its own input (results are views of scratch).
+  private readonly compressScratch = new GrowableScratch();
+  private readonly decompressScratch = new GrowableScratch();
 
   compress(input: Uint8Array | readonly Uint8Array[], outLimit: number): Uint8Array | null {
     const limit = checkedLimit(outLimit);
     if (limit <= 0) return null;
     const bound = Math.min(limit, RANGE_CODER_MAX_EXPANSION * totalLength(input) + 16);
-    const out = this.scratch.get(bound);
+    const out = this.compressScratch.get(bound);
     if (out === null) return null;
     const n = this.coder.compressInto(input, out, bound);
-    return n > 0 ? out.slice(0, n) : null;
+    return n > 0 ? out.subarray(0, n) : null;
   }
 
   decompress(input: Uint8Array, outLimit: number): Uint8Array | null {
@@ -33,10 +35,10 @@ export class RangeCoderCompressor implements Compressor {
     // so a generous limit does not mean a huge buffer (ENet's limit fits in the first pass).
     let size = Math.min(limit, Math.max(DECOMPRESS_INITIAL_SIZE, input.length * RANGE_CODER_MAX_EXPANSION));
     for (;;) {
-      const out = this.scratch.get(size);
+      const out = this.decompressScratch.get(size);
       if (out === null) return null;
       const n = this.coder.decompressInto(input, out, size);
-      if (n > 0) return out.slice(0, n);
+      if (n > 0) return out.subarray(0, n);
       // Only running out of room can change with more room; corrupt input cannot.
       if (!this.coder.outOfRoom || size >= limit) return null;
       size = Math.min(limit, size * 4);

@@ -22,9 +22,14 @@ export interface Compressor {
   /**
    * Compress the concatenation of `input` into at most `outLimit` bytes.
    * Returns null when the result would not fit, i.e. "no gain" when `outLimit`
-   * is the input size.
+   * is the input size. The result may be a view of the compressor's own scratch buffer,
+   * valid until its next call: ENet copies it into the datagram at once, and an allocation
+   * per datagram measured ~2 % of the range-coder loopback.
    */
   compress(input: Uint8Array | readonly Uint8Array[], outLimit: number): Uint8Array | null;
-  /** Decompress into at most `outLimit` bytes; null when corrupt or larger than `outLimit`. Never throws. */
+  /**
+   * Decompress into at most `outLimit` bytes; null when corrupt or larger than `outLimit`. Never throws.
+   * Like compress(), the result may be a view of scratch that the next call overwrites.
+   */
   decompress(input: Uint8Array, outLimit: number): Uint8Array | null;
 }

@@ -89,7 +89,7 @@ export function dissectDatagram(bytes: Uint8Array, options: DissectOptions = {})
       out.error = `does not decompress${options.compressionName ? ` as ${options.compressionName}` : ""}`;
       return out;
     }
-    out.body = plain;
+    out.body = plain.slice(); // the compressor's scratch: the next call would overwrite it
   }
   if (withChecksum) {
     const seed = header.peerID === ENET_PROTOCOL_MAXIMUM_PEER_ID ? 0 : options.checksumSeed;

@@ -109,7 +109,7 @@ export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID
   const channel = peer.channels[channelID];
   if (channel === undefined) return HANDLER_ERROR;
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
-  if (seq === channel.incomingReliableSequenceNumber || channel.incomingReliable.has(seq)) return HANDLER_OK;
+  if (seq === channel.incomingReliableSequenceNumber || (channel.incomingReliable.size > 0 && channel.incomingReliable.has(seq))) return HANDLER_OK;
   if (peer.totalWaitingData >= sink.maximumWaitingData) {
     sink.countLimitDrop();
     return HANDLER_ERROR;

@@ -124,7 +124,9 @@ export class NodeDatagramTransport implements DatagramTransport {
         socket.on("message", (msg: Buffer, rinfo: dgram.RemoteInfo) => {
           // dgram gives every datagram an ArrayBuffer of its own and exactly its size (checked, not assumed).
           const owned = msg.byteOffset === 0 && msg.buffer.byteLength === msg.length;
-          deliver(this.receiver, asBytes(msg), unmapIPv4(rinfo.address), rinfo.port, owned);
+          // Only an IPv6 socket reports IPv4 senders as ::ffff:a.b.c.d.
+          const from = family === 6 ? unmapIPv4(rinfo.address) : rinfo.address;
+          deliver(this.receiver, asBytes(msg), from, rinfo.port, owned);
         });
         try {
           // Sending: what C ENet asks for (ENET_HOST_SEND_BUFFER_SIZE); receiving: more (see
