@@ -108,7 +108,7 @@ export class BunDatagramTransport implements DatagramTransport {
   private state: SocketState = "new";
   private family: 4 | 6 = 4;
   private dualStack = false;
-  private receiver: ((data: Uint8Array, address: string, port: number) => void) | undefined;
+  private receiver: ((data: Uint8Array, address: string, port: number, owned?: boolean) => void) | undefined;
   private readonly backlog: { data: Uint8Array; port: number; address: string }[] = [];
   private backlogBytes = 0;
   /** Datagrams dropped because Bun's send buffer and our backlog were both full. */
@@ -146,8 +146,9 @@ export class BunDatagramTransport implements DatagramTransport {
         socket: {
           data: (_s, data, fromPort, fromAddress) => {
             if (this.state !== "bound") return;
-            // Copied: the chunk must stay valid after this callback returns.
-            deliver(this.receiver, new Uint8Array(data), unmapIPv4(fromAddress), fromPort);
+            // Copied: the chunk must stay valid after this callback returns. The copy has an
+            // ArrayBuffer of its own and exactly its size, so ENet may hand out views of it (owned).
+            deliver(this.receiver, new Uint8Array(data), unmapIPv4(fromAddress), fromPort, true);
           },
           drain: () => this.flushBacklog(),
           error: () => {
@@ -182,7 +183,7 @@ export class BunDatagramTransport implements DatagramTransport {
     }
   }
 
-  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
+  onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void {
     this.receiver = cb;
   }
 
