@@ -2,6 +2,7 @@
 // assembled in place in the host's arena, which must never change under a caller holding them.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { ByteSlab, SLAB_MAX_COPY, SLAB_SIZE } from "../../src/enet/byte-slab.ts";
 import { EventType, PacketFlags } from "../../src/enet/enums.ts";
 import { HostCore, SendResult } from "../../src/enet/host-core.ts";
@@ -29,6 +30,18 @@ describe("ByteSlab", () => {
     const again = slab.copy(pattern(100, 3), 10, 90);
     assert.deepEqual(again, pattern(100, 3).subarray(10, 90));
     for (const c of copies) assert.ok(c.every((b) => b === 0x55));
+  });
+
+  test("a Buffer source (whose slice() is a view of the same memory) is copied at every size", () => {
+    const slab = new ByteSlab();
+    for (const length of [1, 64, 65, 1200, SLAB_MAX_COPY, SLAB_MAX_COPY + 1, 5000]) {
+      const src = Buffer.from(pattern(length, length));
+      const want = pattern(length, length);
+      const copy = slab.copy(src, 0, src.length);
+      src.fill(0xee); // the application reuses its Buffer
+      assert.deepEqual(copy, want, `${length} bytes`);
+      assert.equal(Buffer.isBuffer(copy), false, `${length} bytes: a plain Uint8Array`);
+    }
   });
 
   test("large copies get a buffer of their own; alloc() is zero-filled", () => {

@@ -2,6 +2,7 @@
 // against that runtime's default adapter (detectRuntime()), over real loopback sockets.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -277,6 +278,25 @@ describe(`stream transport contract (${runtime.name})`, () => {
       client.resume();
       await got.waitForBytes(payload.length, "data after resume");
       assert.deepEqual(got.bytes(), payload);
+      client.close();
+      server.close();
+    });
+  });
+
+  test("write() copies: a Buffer (whose slice() is a view) reused at once still arrives as written", async () => {
+    await withConnectedPair(async (client, server) => {
+      const got = new Collector(client);
+      const chunks: Uint8Array[] = [];
+      // 2.5 MiB: more than the socket takes at once, so later writes wait in the stream's queue.
+      const reused = Buffer.alloc(64 * 1024);
+      for (let i = 0; i < 40; i++) {
+        reused.fill(i + 1);
+        chunks.push(new Uint8Array(reused));
+        server.write(reused); // queued behind earlier writes, then overwritten by the next fill
+      }
+      const expected = Buffer.concat(chunks);
+      await got.waitForBytes(expected.length, "all writes");
+      assert.ok(Buffer.from(got.bytes()).equals(expected), "every write arrived with the bytes it had when written");
       client.close();
       server.close();
     });

@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import {
   AABB,
   Basis,
@@ -189,6 +190,21 @@ describe("Variant encoding, Godot 4 layouts (core/io/marshalls.cpp)", () => {
     };
     assert.doesNotThrow(() => bytesToVar(nest(1024)));
     rejects(nest(1026), GodotError.ERR_OUT_OF_MEMORY);
+  });
+
+  test("a Buffer input (its slice() is a view, often into Node's shared pool) decodes to copies of its own", () => {
+    const ints = new Int32Array([1, -2, 3]);
+    const bytes = new Uint8Array([5, 6, 7]);
+    const fromInts = Buffer.from(varToBytes(ints)); // small: carved from the shared pool, byteOffset > 0 on Node
+    const fromBytes = Buffer.from(varToBytes(bytes));
+    const gotInts = bytesToVar(fromInts) as Int32Array;
+    const gotBytes = bytesToVar(fromBytes) as Uint8Array;
+    assert.deepEqual([...gotInts], [1, -2, 3]);
+    assert.deepEqual([...gotBytes], [5, 6, 7]);
+    assert.equal(gotBytes.buffer.byteLength, 3, "a PackedByteArray has its own ArrayBuffer");
+    assert.equal(Buffer.isBuffer(gotBytes), false);
+    fromBytes.fill(0);
+    assert.deepEqual([...gotBytes], [5, 6, 7], "and does not change with the input");
   });
 
   test("decodeVariantAt reports the bytes consumed; encodeVariantInto appends", () => {

@@ -10,8 +10,10 @@
  * A live copy keeps its whole slab alive, so slabs are small and large copies get
  * their own buffer.
  */
+import { copyBytes } from "../util/copy-bytes.ts";
+
 export const SLAB_SIZE = 16 * 1024;
-/** Larger copies are plain `slice()`s (a slab would hold too few of them to pay off). */
+/** Larger copies get their own buffer (a slab would hold too few of them to pay off). */
 export const SLAB_MAX_COPY = 2048;
 
 export class ByteSlab {
@@ -42,7 +44,7 @@ export class ByteSlab {
   /** A private copy of `source[start, end)`. */
   copy(source: Uint8Array, start: number, end: number): Uint8Array {
     const length = end - start;
-    if (length > this.maxCopy) return source.slice(start, end);
+    if (length > this.maxCopy) return copyBytes(source, start, end);
     const out = this.alloc(length);
     if (length <= 16) {
       for (let i = 0; i < length; i++) out[i] = source[start + i]!;

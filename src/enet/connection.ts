@@ -20,6 +20,7 @@ import { ENetPacketPeer, type PeerOwner } from "./packet-peer.ts";
 import type { PeerView } from "./peer-core.ts";
 import { checkBytes, checkInt, U32_MAX } from "../util/args.ts";
 import { ENET_PROTOCOL_MAXIMUM_MTU, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MINIMUM_MTU } from "./wire.ts";
+import { copyBytes } from "../util/copy-bytes.ts";
 
 export interface ENetHostOptions {
   /** 1..4095, default 32. */
@@ -449,7 +450,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     } catch (err) {
       return Promise.reject(err);
     }
-    const copy = packet.slice(); // the caller may reuse its buffer while the name resolves
+    const copy = copyBytes(packet); // the caller may reuse its buffer while the name resolves
     return this.resolveAddress(destinationAddress, "socketSend").then((ip) => {
       this.requireTransport("socketSend").send(copy, ip, destinationPort);
     });

@@ -31,6 +31,7 @@ import { SceneReplicator } from "./replicator.ts";
 import { RPCMode } from "./rpc-config.ts";
 import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
 import { deliverCall, NodeRegistry, readCString } from "./node-registry.ts";
+import { copyBytes } from "../util/copy-bytes.ts";
 
 /** What the session needs of the MultiplayerPeer under it. */
 export interface ScenePort {
@@ -281,7 +282,7 @@ export class SceneSession {
         return;
       }
       if (packet.length > 2) {
-        this.callAuth(from, packet.slice(2));
+        this.callAuth(from, copyBytes(packet, 2));
       } else {
         pending.remote = true;
         if (pending.local) {

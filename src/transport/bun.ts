@@ -27,6 +27,7 @@ import type {
   StreamTransport,
   TLSOptions,
 } from "./types.ts";
+import { copyBytes } from "../util/copy-bytes.ts";
 
 // The slice of Bun's API used here (the project type-checks against @types/node only).
 interface BunUdpSocket {
@@ -171,7 +172,7 @@ export class BunDatagramTransport implements DatagramTransport {
       this.droppedSends++;
       return;
     }
-    this.backlog.push({ data: data.slice(), port, address: dest });
+    this.backlog.push({ data: copyBytes(data), port, address: dest });
     this.backlogBytes += data.byteLength;
   }
 

@@ -28,6 +28,7 @@ import type {
   StreamListenOptions,
   StreamTransport,
 } from "./types.ts";
+import { copyBytes } from "../util/copy-bytes.ts";
 
 // The slice of the Deno namespace used here (the project type-checks against @types/node only).
 interface DenoNetAddr {
@@ -161,7 +162,7 @@ export class DenoDatagramTransport implements DatagramTransport {
   send(data: Uint8Array, address: string, port: number): void {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
     // Copied: the send completes asynchronously and callers may reuse their buffer.
-    this.conn!.send(data.slice(), { transport: "udp", hostname: dest, port }).catch((err: unknown) => {
+    this.conn!.send(copyBytes(data), { transport: "udp", hostname: dest, port }).catch((err: unknown) => {
       this.sendErrors++;
       this.lastSendError = err;
     });

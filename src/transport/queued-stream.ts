@@ -8,6 +8,7 @@ import { GodotError, NetError } from "../errors.ts";
 import { deliver } from "./os-errors.ts";
 import { closedStreamError } from "./stream-options.ts";
 import type { Stream } from "./types.ts";
+import { copyBytes } from "../util/copy-bytes.ts";
 
 /** `write` returns false once this many bytes are queued (Node's net default is 16 KiB; larger suits bulk game data). */
 export const STREAM_HIGH_WATER_MARK = 64 * 1024;
@@ -77,7 +78,7 @@ export abstract class QueuedStream implements Stream {
     if (this.writeEndRequested) throw new NetError(GodotError.ERR_UNCONFIGURED, `write after end() (${this.label})`);
     if (data.byteLength === 0) return this.queuedBytes < STREAM_HIGH_WATER_MARK;
     // Copied: the bytes leave asynchronously and callers may reuse their buffer.
-    this.writeQueue.push(data.slice());
+    this.writeQueue.push(copyBytes(data));
     this.queuedBytes += data.byteLength;
     this.startWriting();
     if (this.queuedBytes >= STREAM_HIGH_WATER_MARK) {

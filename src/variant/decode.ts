@@ -47,6 +47,7 @@ import {
   MAX_RECURSION_DEPTH,
   VariantType,
 } from "./type-ids.ts";
+import { copyBytes } from "../util/copy-bytes.ts";
 
 const INT_MAX = 0x7fffffff;
 const NODE_PATH_NEW_FORMAT = 0x80000000;
@@ -301,7 +302,7 @@ export class VariantDecoder {
         this.need(4, "a PackedByteArray length");
         const count = this.i32();
         if (count < 0 || count > this.end - this.pos) throw invalid(`PackedByteArray of ${count} bytes runs past the end`);
-        const data = this.bytes.slice(this.pos, this.pos + count);
+        const data = copyBytes(this.bytes, this.pos, this.pos + count);
         // Godot does not check that the padding is there; it counts it as read.
         this.pos += count + ((4 - (count & 3)) & 3);
         return data;
@@ -384,7 +385,7 @@ export class VariantDecoder {
   private packedNumbers(elementSize: 4 | 8, what: string): ArrayBuffer {
     const count = this.packedCount(elementSize, what);
     const byteLength = count * elementSize;
-    const copy = this.bytes.slice(this.pos, this.pos + byteLength);
+    const copy = copyBytes(this.bytes, this.pos, this.pos + byteLength);
     this.pos += byteLength;
     if (!LITTLE_ENDIAN_PLATFORM) {
       const dv = new DataView(copy.buffer);

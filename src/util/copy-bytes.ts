@@ -1,0 +1,14 @@
+/**
+ * A copy of `source[start, end)` with an ArrayBuffer of its own, always a plain Uint8Array.
+ *
+ * Not `source.slice()`: on a Node or Bun `Buffer`, `slice()` returns a view of the same memory,
+ * so a "copy" of an application's Buffer would change when the application reuses it. Every
+ * copy of bytes that may come from the application goes through here.
+ */
+export function copyBytes(source: Uint8Array, start = 0, end = source.length): Uint8Array<ArrayBuffer> {
+  const from = Math.max(0, Math.min(start, source.length));
+  const to = Math.max(from, Math.min(end, source.length));
+  const out = new Uint8Array(to - from);
+  out.set(from === 0 && to === source.length ? source : source.subarray(from, to));
+  return out;
+}
