@@ -573,7 +573,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       host.service(this.clock.now());
       ev = host.pollEvent();
     }
-    this.drainTransmits();
+    if (host.hasTransmits) this.drainTransmits();
     if (this.socketFailed) {
       this.socketFailed = false;
       this.heldEvent = ev;

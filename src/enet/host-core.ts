@@ -303,6 +303,11 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     return this.transmits.shift() ?? null;
   }
 
+  /** Datagrams are waiting for pollTransmit(). */
+  get hasTransmits(): boolean {
+    return !this.transmits.isEmpty();
+  }
+
   /** @internal A finished datagram for `address:port` (send-loop.ts). */
   queueTransmit(data: Uint8Array, address: string, port: number): void {
     this.transmits.push({ data, address, port });

@@ -185,14 +185,14 @@ export class ENetPacketPeer implements PacketPeer {
 
   /** PacketFlags of the packet getPacket() returns next. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
   getPacketFlags(): number {
-    const flags = this.received?.flags.peek();
+    const flags = this.received?.peekFlags();
     if (flags === undefined) throw new NetError(GodotError.ERR_UNAVAILABLE, "getPacketFlags: no packet available");
     return flags;
   }
 
   /** Channel of the packet getPacket() returns next (not in Godot's API; -1 when none). */
   getPacketChannel(): number {
-    return this.received?.channels.peek() ?? -1;
+    return this.received?.peekChannel() ?? -1;
   }
 
   /** Graceful disconnect; a DISCONNECT event follows. No-op on an inactive peer. */
@@ -331,25 +331,35 @@ export function sendResultError(result: SendResult): GodotError {
   }
 }
 
-/** A handle's received packets, with their flags and channels in parallel queues (no record per packet). */
+/** A handle's received packets, each with its flags and channel packed in one number (no record per packet). */
 class ReceivedPackets {
   readonly data = new Fifo<Uint8Array>(4);
-  readonly flags = new Fifo<number>(4);
-  readonly channels = new Fifo<number>(4);
+  /** Each packet's PacketFlags (low byte) and channel (channel << 8), one number per packet. */
+  private readonly meta = new Fifo<number>(4);
   bytes = 0;
 
   push(data: Uint8Array, flags: number, channel: number): void {
     this.data.push(data);
-    this.flags.push(flags);
-    this.channels.push(channel);
+    this.meta.push((flags & 0xff) | (channel << 8));
     this.bytes += data.length;
   }
 
   shift(): Uint8Array {
     const data = this.data.shift() ?? EMPTY;
-    this.flags.shift();
-    this.channels.shift();
+    this.meta.shift();
     this.bytes -= data.length;
     return data;
+  }
+
+  /** PacketFlags of the oldest packet; undefined when none is queued. */
+  peekFlags(): number | undefined {
+    const meta = this.meta.peek();
+    return meta === undefined ? undefined : meta & 0xff;
+  }
+
+  /** Channel of the oldest packet; undefined when none is queued. */
+  peekChannel(): number | undefined {
+    const meta = this.meta.peek();
+    return meta === undefined ? undefined : meta >>> 8;
   }
 }
