@@ -20,24 +20,27 @@ export function checkBind(address: string, port: number, state: DatagramSocketSt
 }
 
 /**
- * Validate one send (`family`/`dualStack` describe the bound socket) and return the address to hand to the OS: IPv4 destinations
- * are written as IPv4-mapped IPv6 on a dual-stack socket.
- */
-/**
  * The last destination's address family. A host sends almost every datagram to the same few
  * peers, and parsing the address again for each one showed up in ENet's send profile.
  */
 let lastDestination = "";
 let lastDestinationFamily: 0 | 4 | 6 = 0;
+/** The last destination written as IPv4-mapped IPv6, for dual-stack sockets (no string built per datagram). */
+let lastMapped = "";
 
 function familyOfDestination(address: string): 0 | 4 | 6 {
   if (address !== lastDestination) {
     lastDestinationFamily = ipFamily(address);
     lastDestination = address;
+    lastMapped = "";
   }
   return lastDestinationFamily;
 }
 
+/**
+ * Validate one send (`family`/`dualStack` describe the bound socket) and return the address to hand to the OS: IPv4 destinations
+ * are written as IPv4-mapped IPv6 on a dual-stack socket.
+ */
 export function checkSend(
   data: Uint8Array,
   address: string,
@@ -58,7 +61,7 @@ export function checkSend(
   }
   checkDatagramSize(data.byteLength, destFamily);
   if (destFamily === family) return address;
-  if (family === 6 && dualStack) return "::ffff:" + address;
+  if (family === 6 && dualStack) return lastMapped === "" ? (lastMapped = "::ffff:" + address) : lastMapped;
   throw new NetError(
     GodotError.ERR_INVALID_PARAMETER,
     `send to ${formatEndpoint(address, port)}: socket is bound to an IPv${family} address and cannot reach IPv${destFamily}`,
