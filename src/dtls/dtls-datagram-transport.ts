@@ -68,7 +68,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
   onSessionEnded: ((address: string, port: number, code: GodotError, message: string) => void) | undefined;
 
   private readonly sessions = new Map<string, Entry>();
-  private receiver: ((data: Uint8Array, address: string, port: number) => void) | undefined;
+  private receiver: ((data: Uint8Array, address: string, port: number, owned?: boolean) => void) | undefined;
   private timer: unknown;
   private timerAt = Infinity;
   private readonly cookieSecret: Uint8Array;
@@ -104,7 +104,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
     return this.inner.bind(address, port);
   }
 
-  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
+  onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void {
     this.receiver = cb;
   }
 
@@ -193,7 +193,8 @@ export class DtlsDatagramTransport implements DatagramTransport {
     this.counters.replayed += s.drops.replayed - before.replayed;
     this.counters.malformed += s.drops.malformed - before.malformed;
     this.flush(entry);
-    for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.receiver?.(d, address, port);
+    // Each record's plaintext is a fresh array the cipher made for it alone: handed over (owned).
+    for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.receiver?.(d, address, port, true);
   }
 
   /** Room for one more server session: under both limits, after forgetting idle ones if needed. */

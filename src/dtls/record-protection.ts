@@ -58,14 +58,22 @@ export class RecordProtection {
     return this.suite.cipher === "chacha20-poly1305" ? chacha20poly1305(this.key, this.nonce, this.aad) : gcm(this.key, this.nonce, this.aad);
   }
 
-  /** The record fragment (explicit nonce + ciphertext + tag) for `plaintext`. */
-  seal(epoch: number, seq: number, type: number, plaintext: Uint8Array): Uint8Array {
+  /**
+   * The record fragment (explicit nonce + ciphertext + tag) for `plaintext`, after `headerRoom`
+   * bytes left for the caller's record header. One allocation per record: ChaCha20-Poly1305 writes
+   * its ciphertext in place (noble's output argument, which must start 4-byte aligned, hence up
+   * to 3 bytes in front of the returned view); GCM's is copied in.
+   */
+  seal(epoch: number, seq: number, type: number, plaintext: Uint8Array, headerRoom = 0): Uint8Array {
     this.setSequence(epoch, seq, type, plaintext.length);
-    const sealed = this.aead().encrypt(plaintext);
-    if (this.suite.explicitNonceLength === 0) return sealed;
-    const out = new Uint8Array(8 + sealed.length);
-    out.set(this.nonce.subarray(4, 12), 0);
-    out.set(sealed, 8);
+    const explicit = this.suite.explicitNonceLength;
+    const start = headerRoom + explicit;
+    const pad = (4 - (start % 4)) % 4;
+    const buffer = new Uint8Array(pad + start + plaintext.length + TAG_LENGTH);
+    const out = buffer.subarray(pad);
+    if (explicit > 0) out.set(this.nonce.subarray(4, 12), headerRoom);
+    if (this.suite.cipher === "chacha20-poly1305") chacha20poly1305(this.key, this.nonce, this.aad).encrypt(plaintext, buffer.subarray(pad + start));
+    else out.set(gcm(this.key, this.nonce, this.aad).encrypt(plaintext), start);
     return out;
   }
 

@@ -421,7 +421,8 @@ export class DtlsSession {
           this.drops.unexpected++;
           return;
         }
-        this.inbox.push(plaintext.slice());
+        // open() made this array for this record alone (epoch 0 never gets here): no copy needed.
+        this.inbox.push(plaintext);
         return;
       default:
         this.drops.malformed++;
@@ -499,20 +500,31 @@ export class DtlsSession {
     const seq = this.writeSeq[epoch]!;
     this.writeSeq[epoch] = seq + 1;
     if (this.stream) {
-      const body = epoch === 0 ? plaintext : this.writeProtection!.seal(0, seq, type, plaintext);
-      const out = new Uint8Array(TLS_RECORD_HEADER_LENGTH + body.length);
+      const version = epoch === 0 ? this.recordVersion : TLS_1_2;
+      let out: Uint8Array;
+      if (epoch === 0) {
+        out = new Uint8Array(TLS_RECORD_HEADER_LENGTH + plaintext.length);
+        out.set(plaintext, TLS_RECORD_HEADER_LENGTH);
+      } else {
+        out = this.writeProtection!.seal(0, seq, type, plaintext, TLS_RECORD_HEADER_LENGTH);
+      }
+      const length = out.length - TLS_RECORD_HEADER_LENGTH;
       out[0] = type;
-      out[1] = (epoch === 0 ? this.recordVersion : TLS_1_2) >>> 8;
-      out[2] = (epoch === 0 ? this.recordVersion : TLS_1_2) & 0xff;
-      out[3] = body.length >>> 8;
-      out[4] = body.length;
-      out.set(body, TLS_RECORD_HEADER_LENGTH);
+      out[1] = version >>> 8;
+      out[2] = version & 0xff;
+      out[3] = length >>> 8;
+      out[4] = length;
       return out;
     }
-    const body = epoch === 0 ? plaintext : this.writeProtection!.seal(epoch, seq, type, plaintext);
-    const out = new Uint8Array(RECORD_HEADER_LENGTH + body.length);
-    writeRecordHeader(out, 0, type, epoch === 0 ? this.recordVersion : DTLS_1_2, epoch, seq, body.length);
-    out.set(body, RECORD_HEADER_LENGTH);
+    if (epoch === 0) {
+      const out = new Uint8Array(RECORD_HEADER_LENGTH + plaintext.length);
+      writeRecordHeader(out, 0, type, this.recordVersion, epoch, seq, plaintext.length);
+      out.set(plaintext, RECORD_HEADER_LENGTH);
+      return out;
+    }
+    // Sealed after room for the header: the record is built in the one buffer.
+    const out = this.writeProtection!.seal(epoch, seq, type, plaintext, RECORD_HEADER_LENGTH);
+    writeRecordHeader(out, 0, type, DTLS_1_2, epoch, seq, out.length - RECORD_HEADER_LENGTH);
     return out;
   }
 

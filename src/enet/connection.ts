@@ -513,9 +513,9 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (inner instanceof DtlsDatagramTransport) throw new NetError(GodotError.ERR_ALREADY_IN_USE, `${what}: DTLS is already set up on this host`);
     const dtls = make(inner);
     dtls.refuseNewConnections = this.refusing || host.refuseConnections;
-    dtls.onDatagram((data, addr, p) => {
+    dtls.onDatagram((data, addr, p, owned) => {
       if (this.host !== host) return;
-      host.handleDatagram(this.clock.now(), data, addr, p);
+      host.handleDatagram(this.clock.now(), data, addr, p, owned === true);
       this.wake();
     });
     this.transport = dtls;
