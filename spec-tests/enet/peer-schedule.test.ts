@@ -23,7 +23,7 @@ function fullWalkActs(p: PeerCore, now: number): boolean {
   if (p.acknowledgements.length > 0 || p.hasQueuedUnblocked) return true;
   const inFlight = p.firstSentReliable() !== undefined;
   if (inFlight) return now >= p.nextTimeout;
-  return p.isConnectedState && now - p.lastReceiveTime >= p.pingInterval;
+  return p.isConnectedState && now >= p.nextPingTime();
 }
 
 /** pollTimeout() as the full walk over every slot computes it (the algorithm before the schedule). */
@@ -38,7 +38,7 @@ function fullWalkTimeout(host: HostCore): number | null {
     if (inFlight) next = Math.min(next, p.nextTimeout);
     if (p.isConnectedState) {
       anyConnected = true;
-      if (!inFlight) next = Math.min(next, p.lastReceiveTime + p.pingInterval);
+      if (!inFlight) next = Math.min(next, p.nextPingTime());
     }
   }
   if (anyConnected) next = Math.min(next, host.bandwidthThrottleEpoch + ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL);

@@ -65,6 +65,7 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   peer.address = address;
   peer.port = port;
   peer.state = PeerState.STATE_ACKNOWLEDGING_CONNECT;
+  peer.acceptedConnection = true;
   peer.mtu = host.mtu;
   peer.outgoingPeerID = remote.outgoingPeerID;
   peer.incomingBandwidth = remote.incomingBandwidth;

@@ -91,6 +91,10 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   outgoingDataTotal = 0;
   lastSendTime = 0;
   lastReceiveTime = 0;
+  /** When the last PING from the remote arrived (host time); see pingDue(). */
+  lastPingReceiveTime = 0;
+  /** The remote connected to us (we took its CONNECT): its pings lead and ours ride on their acknowledgements. */
+  acceptedConnection = false;
   /** When the slot took the CONNECT that made it half-open (host time); the flood policy evicts the oldest. */
   halfOpenSince = 0;
   nextTimeout = 0;
@@ -187,8 +191,35 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     if (state === PeerState.STATE_DISCONNECTED || state === PeerState.STATE_ZOMBIE) return Infinity;
     if (this.acknowledgements.length > 0 || this.hasQueuedUnblocked) return now;
     if (this.firstSentReliable() !== undefined) return this.nextTimeout;
-    if (this.isConnectedState) return this.lastReceiveTime + this.pingInterval;
+    if (this.isConnectedState) return this.nextPingTime();
     return Infinity;
+  }
+
+  /**
+   * When this peer pings on its own (a datagram of its own), with nothing in flight: C ENet's
+   * `pingInterval` after the last acknowledgement received. A peer that accepted the connection
+   * waits longer while the remote keeps pinging (half an interval past the remote's next ping),
+   * because its own ping rides on the acknowledgement of that one (pingDue()); it pings on its own
+   * as C ENet does once the remote's pings stop, at most half an interval later than C ENet would.
+   */
+  nextPingTime(): number {
+    const own = this.lastReceiveTime + this.pingInterval;
+    if (!this.acceptedConnection || this.lastPingReceiveTime === 0) return own;
+    return Math.max(own, this.lastPingReceiveTime + this.pingInterval + (this.pingInterval >>> 1));
+  }
+
+  /**
+   * Whether to queue a PING now (nothing reliable in flight). Both ends of an idle ENet connection
+   * ping, because a peer counts only acknowledgements as hearing from the other: C ENet spends four
+   * datagrams per interval (two pings, two acknowledgement datagrams). A datagram that carries
+   * acknowledgements (`answering`) takes our ping along once half the interval has passed, and the
+   * accepting side leaves the standalone ping to the remote (nextPingTime()): three datagrams per
+   * interval, and a server sends one datagram per idle peer per interval instead of two. The
+   * remote sees only pings that arrive a little early, which ENet allows.
+   */
+  pingDue(now: number, answering: boolean): boolean {
+    if (answering && (now - this.lastReceiveTime) * 2 >= this.pingInterval) return true;
+    return now >= this.nextPingTime();
   }
 
   get state(): PeerState {
@@ -307,6 +338,8 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     this.outgoingDataTotal = 0;
     this.lastSendTime = 0;
     this.lastReceiveTime = 0;
+    this.lastPingReceiveTime = 0;
+    this.acceptedConnection = false;
     this.nextTimeout = 0;
     this.earliestTimeout = 0;
     this.packetLossEpoch = 0;

@@ -227,6 +227,7 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
           break;
         case ProtocolCommand.PING:
           if (!peer.isConnectedState) result = HANDLER_ERROR;
+          else peer.lastPingReceiveTime = host.serviceTime;
           break;
         case ProtocolCommand.BANDWIDTH_LIMIT:
           result = handleBandwidthLimit(host, peer, u32(data, at + L_BANDWIDTH_INCOMING_BANDWIDTH), u32(data, at + L_BANDWIDTH_OUTGOING_BANDWIDTH));

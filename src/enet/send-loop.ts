@@ -51,12 +51,13 @@ function sendToPeer(host: HostCore, peer: PeerCore, checkForTimeouts: boolean): 
       host.notifyDisconnect(peer);
       break;
     }
+    const answering = host.writer.commandCount > 0; // acknowledgements are going out anyway
     let canPing = true;
     if (peer.outgoingHead < peer.outgoingCommands.length || peer.outgoingReliableHead < peer.outgoingReliable.length) canPing = checkOutgoingCommands(host, peer);
     if (
       canPing &&
       peer.firstSentReliable() === undefined &&
-      Math.abs(host.serviceTime - peer.lastReceiveTime) >= peer.pingInterval &&
+      peer.pingDue(host.serviceTime, answering) &&
       peer.mtu - host.writer.packetSize >= PING_SIZE
     ) {
       host.ping(peer);
