@@ -27,6 +27,10 @@ export function fillDatagram(peer: PeerCore, writer: DatagramWriter, serviceTime
   let canPing = true;
   let droppingReliable = -1;
   let droppingUnreliable = -1;
+  // Loop invariants: the reliable data the window admits, and whether anything was in flight
+  // before this datagram (the retransmission timer starts with the first command sent).
+  const windowLimit = Math.max(Math.floor((peer.packetThrottle * peer.windowSize) / ENET_PEER_PACKET_THROTTLE_SCALE), peer.mtu);
+  let inFlightBefore = peer.firstSentReliable() !== undefined;
   for (;;) {
     while (a < A.length && A[a]!.done) a++;
     while (b < B.length && B[b]!.done) b++;
@@ -73,8 +77,7 @@ export function fillDatagram(peer: PeerCore, writer: DatagramWriter, serviceTime
         }
       }
       if (cmd.packet !== null) {
-        const windowSize = Math.floor((peer.packetThrottle * peer.windowSize) / ENET_PEER_PACKET_THROTTLE_SCALE);
-        if (peer.reliableDataInTransit + cmd.fragmentLength > Math.max(windowSize, peer.mtu)) {
+        if (peer.reliableDataInTransit + cmd.fragmentLength > windowLimit) {
           stopReliable = true;
           peer.outgoingBlocked = true;
           continue;
@@ -99,7 +102,10 @@ export function fillDatagram(peer: PeerCore, writer: DatagramWriter, serviceTime
         cmd.roundTripTimeout = peer.roundTripTime + 4 * peer.roundTripTimeVariance;
         cmd.roundTripTimeoutLimit = peer.timeoutLimit * cmd.roundTripTimeout;
       }
-      if (peer.firstSentReliable() === undefined) peer.nextTimeout = serviceTime + retransmitDelay(cmd);
+      if (!inFlightBefore) {
+        peer.nextTimeout = serviceTime + retransmitDelay(cmd);
+        inFlightBefore = true;
+      }
       peer.sentReliableCommands.push(cmd);
       cmd.inFlight = true;
       peer.unacknowledged.set(cmd);
