@@ -31,13 +31,7 @@ export class ByteSlab {
   /** `length` fresh zero-filled bytes for the caller to fill. */
   alloc(length: number): Uint8Array {
     if (length > this.maxCopy) return new Uint8Array(length);
-    let at = this.used;
-    if (at + length > this.slabSize) {
-      this.slab = new Uint8Array(this.slabSize);
-      at = 0;
-    }
-    // 8-byte alignment keeps later copies on word boundaries for the memmove inside set().
-    this.used = (at + length + 7) & ~7;
+    const at = this.reserve(length);
     return this.slab.subarray(at, at + length);
   }
 
@@ -45,12 +39,27 @@ export class ByteSlab {
   copy(source: Uint8Array, start: number, end: number): Uint8Array {
     const length = end - start;
     if (length > this.maxCopy) return copyBytes(source, start, end);
-    const out = this.alloc(length);
+    const at = this.reserve(length);
+    const slab = this.slab;
+    // Written through the slab itself, before its view exists: one stable call site for every
+    // copy (set() on each fresh view measured as a polymorphic property load in the send path).
     if (length <= 16) {
-      for (let i = 0; i < length; i++) out[i] = source[start + i]!;
+      for (let i = 0; i < length; i++) slab[at + i] = source[start + i]!;
     } else {
-      out.set(start === 0 && end === source.length ? source : source.subarray(start, end));
+      slab.set(start === 0 && end === source.length ? source : source.subarray(start, end), at);
     }
-    return out;
+    return slab.subarray(at, at + length);
+  }
+
+  /** Room for `length` bytes in the current slab (a fresh one when it is full); their offset. */
+  private reserve(length: number): number {
+    let at = this.used;
+    if (at + length > this.slabSize) {
+      this.slab = new Uint8Array(this.slabSize);
+      at = 0;
+    }
+    // 8-byte alignment keeps later copies on word boundaries for the memmove inside set().
+    this.used = (at + length + 7) & ~7;
+    return at;
   }
 }
