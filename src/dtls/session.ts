@@ -499,32 +499,27 @@ export class DtlsSession {
     const epoch = this.writeEpoch;
     const seq = this.writeSeq[epoch]!;
     this.writeSeq[epoch] = seq + 1;
+    // The record is built in one buffer: the body is written after room for the header.
+    const headerLength = this.stream ? TLS_RECORD_HEADER_LENGTH : RECORD_HEADER_LENGTH;
+    let out: Uint8Array;
+    if (epoch === 0) {
+      out = new Uint8Array(headerLength + plaintext.length);
+      out.set(plaintext, headerLength);
+    } else {
+      // TLS's additional data carries the 64-bit sequence number alone: epoch 0 in DTLS's layout.
+      out = this.writeProtection!.seal(this.stream ? 0 : epoch, seq, type, plaintext, headerLength);
+    }
+    const length = out.length - headerLength;
     if (this.stream) {
       const version = epoch === 0 ? this.recordVersion : TLS_1_2;
-      let out: Uint8Array;
-      if (epoch === 0) {
-        out = new Uint8Array(TLS_RECORD_HEADER_LENGTH + plaintext.length);
-        out.set(plaintext, TLS_RECORD_HEADER_LENGTH);
-      } else {
-        out = this.writeProtection!.seal(0, seq, type, plaintext, TLS_RECORD_HEADER_LENGTH);
-      }
-      const length = out.length - TLS_RECORD_HEADER_LENGTH;
       out[0] = type;
       out[1] = version >>> 8;
       out[2] = version & 0xff;
       out[3] = length >>> 8;
       out[4] = length;
-      return out;
+    } else {
+      writeRecordHeader(out, 0, type, epoch === 0 ? this.recordVersion : DTLS_1_2, epoch, seq, length);
     }
-    if (epoch === 0) {
-      const out = new Uint8Array(RECORD_HEADER_LENGTH + plaintext.length);
-      writeRecordHeader(out, 0, type, this.recordVersion, epoch, seq, plaintext.length);
-      out.set(plaintext, RECORD_HEADER_LENGTH);
-      return out;
-    }
-    // Sealed after room for the header: the record is built in the one buffer.
-    const out = this.writeProtection!.seal(epoch, seq, type, plaintext, RECORD_HEADER_LENGTH);
-    writeRecordHeader(out, 0, type, DTLS_1_2, epoch, seq, out.length - RECORD_HEADER_LENGTH);
     return out;
   }
 
