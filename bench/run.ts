@@ -5,7 +5,8 @@
 //
 // Options (for iterating, not for the committed results):
 //   --only=SUBSTRING   run only the sections whose name contains SUBSTRING (enet, websocket, memory, codecs, variant, scenemultiplayer, dtls, micro)
-//   --out=PATH         write somewhere else than bench/RESULTS.md
+//   --out=PATH         write somewhere else than bench/RESULTS.md (a partial run with --only
+//                      and no --out writes bench/RESULTS.partial.md, so it never replaces the full results)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -22,7 +23,7 @@ const TSX = ["--import", "tsx"];
 const BUN = join(ROOT, "node_modules", ".bin", "bun");
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith("--only="))?.slice(7) ?? "";
-const outPath = args.find((a) => a.startsWith("--out="))?.slice(6) ?? RESULTS;
+const outPath = args.find((a) => a.startsWith("--out="))?.slice(6) ?? (only ? join(ROOT, "bench", "RESULTS.partial.md") : RESULTS);
 const started = new Date();
 const t0 = performance.now();
 const loadAtStart = loadavg();

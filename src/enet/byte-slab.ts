@@ -35,13 +35,6 @@ export class ByteSlab {
     this.slab = new Uint8Array(slabSize);
   }
 
-  /** `length` fresh zero-filled bytes for the caller to fill. */
-  alloc(length: number): Uint8Array {
-    if (length > this.maxCopy) return new Uint8Array(length);
-    const at = this.reserve(length);
-    return this.slab.subarray(at, at + length);
-  }
-
   /** A private copy of `source[start, end)`. */
   copy(source: Uint8Array, start: number, end: number): Uint8Array {
     const length = end - start;
