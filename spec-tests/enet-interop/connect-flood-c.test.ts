@@ -1,8 +1,10 @@
-// Live: a CONNECT flood (hostile datagrams carrying valid ENet CONNECT commands from 32 source
-// ports that never complete a handshake) against our 32-slot server, and a real C ENet 1.3.17
-// client starting mid-flood that must connect, exchange reliable packets and disconnect cleanly.
-// C ENet's own host gives every such CONNECT a slot until it times out; ours evicts the oldest
-// half-open peer and rate-limits each source (src/enet/admission.ts), with nothing changed on the wire.
+// Live: a CONNECT flood (hostile datagrams carrying valid ENet CONNECT commands that never
+// complete a handshake) against our server, and a real C ENet 1.3.17 client starting mid-flood
+// that must connect, exchange reliable packets and disconnect cleanly. Two floods: from 32 source
+// ports, and from a fresh socket (a new source port) for every CONNECT. C ENet's own host gives
+// every such CONNECT a slot until it times out; ours evicts half-open peers (the flooding sockets
+// first), rate-limits each source, and reinstates an evicted handshake when its client speaks
+// (src/enet/admission.ts), with nothing changed on the wire.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection, EventType } from "../../src/index.ts";
@@ -39,9 +41,14 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
     for (const c of cleanups.reverse()) await c();
   });
 
-  test(`${FLOOD_DATAGRAMS.toLocaleString("en-US")} CONNECTs from ${FLOOD_SOURCES} ports: the C client connects, exchanges data and disconnects`, async () => {
+  /** Our server, flooded by `startFlood`, and a C client that joins once `floodBefore` datagrams went out. */
+  async function joinDuringFlood(
+    serverOptions: { maxPeers: number; halfOpenLimit?: number },
+    startFlood: (port: number, template: Uint8Array, idAt: number) => { sent: () => number; stop: () => Promise<void> },
+    floodBefore: number,
+  ) {
     const server = new ENetConnection();
-    await server.createHostBound("127.0.0.1", 0, { maxPeers: 32, maxChannels: 2 });
+    await server.createHostBound("127.0.0.1", 0, { ...serverOptions, maxChannels: 2 });
     const port = server.getLocalPort();
     const pump = new ConnectionPump(server);
     pump.onEvent = (e) => {
@@ -51,7 +58,32 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
       await pump.stop();
       server.destroy();
     });
+    const template = connectTemplate();
+    const flood = startFlood(port, template, template.length - CONNECT_COMMAND_SIZE + CONNECT_CONNECT_ID);
+    cleanups.push(flood.stop);
+    const sent = flood.sent;
 
+    // The flood has filled every slot with half-open peers before the client starts.
+    while (sent() < floodBefore) await new Promise((r) => setTimeout(r, 5));
+    const halfOpenBefore = server.getConnectCounters();
+    assert.ok(halfOpenBefore.evicted + halfOpenBefore.rateLimited > 0, "the flood already met the policy");
+
+    const client: { proc: JsonLineProcess } = await startCPeer((built as { path: string }).path, { connect: `127.0.0.1:${port}`, channels: 2, data: 7, maxRuntimeMs: 20_000 });
+    cleanups.push(() => client.proc.kill());
+    await client.proc.waitFor((e) => e.ev === "connect", 10_000);
+    const during = sent();
+    client.proc.command("send 0 0 1 str:hello-through-the-flood", "send 0 1 1 pat:3000:5");
+    await client.proc.waitForCount((e) => e.ev === "receive", 2, 10_000);
+    client.proc.command("disconnect 0 42");
+    await client.proc.waitFor((e) => e.ev === "disconnect", 10_000);
+    const after = sent();
+    await flood.stop();
+    const received = client.proc.events.filter((e) => e.ev === "receive");
+    assert.deepEqual(received.map((e) => [e.ch, e.len]).sort(), [[0, 23], [1, 3000]]);
+    return { counters: server.getConnectCounters(), during, after, total: sent() };
+  }
+
+  test(`${FLOOD_DATAGRAMS.toLocaleString("en-US")} CONNECTs from ${FLOOD_SOURCES} ports: the C client connects, exchanges data and disconnects`, async () => {
     const rt = detectRuntime();
     const sources: DatagramTransport[] = [];
     for (let i = 0; i < FLOOD_SOURCES; i++) {
@@ -60,53 +92,80 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
       sources.push(t);
     }
     cleanups.push(() => sources.forEach((t) => t.close()));
-    const template = connectTemplate();
-    const idAt = template.length - CONNECT_COMMAND_SIZE + CONNECT_CONNECT_ID;
-    let sent = 0;
-    let flooding = true;
-    // Bursts of 400 datagrams every 4 ms (about 100,000 per second) for the whole client session.
-    const flood = (async () => {
-      while ((flooding || sent < FLOOD_DATAGRAMS) && sent < FLOOD_CAP) {
-        for (let i = 0; i < 400; i++, sent++) {
-          const d = template.slice();
-          new DataView(d.buffer).setUint32(idAt, (sent * 2654435761) >>> 0);
-          sources[sent % FLOOD_SOURCES]!.send(d, "127.0.0.1", port);
-        }
-        await new Promise((r) => setTimeout(r, 4));
-      }
-    })();
-    cleanups.push(async () => {
-      flooding = false;
-      await flood;
-    });
-
-    // The flood has filled every slot with half-open peers before the client starts.
-    while (sent < 5_000) await new Promise((r) => setTimeout(r, 5));
-    const halfOpenBefore = server.getConnectCounters();
-    assert.ok(halfOpenBefore.evicted + halfOpenBefore.rateLimited > 0, "the flood already met the policy");
-
-    const client: { proc: JsonLineProcess } = await startCPeer((built as { path: string }).path, { connect: `127.0.0.1:${port}`, channels: 2, data: 7, maxRuntimeMs: 20_000 });
-    cleanups.push(() => client.proc.kill());
-    await client.proc.waitFor((e) => e.ev === "connect", 10_000);
-    const during = sent;
-    client.proc.command("send 0 0 1 str:hello-through-the-flood", "send 0 1 1 pat:3000:5");
-    await client.proc.waitForCount((e) => e.ev === "receive", 2, 10_000);
-    client.proc.command("disconnect 0 42");
-    await client.proc.waitFor((e) => e.ev === "disconnect", 10_000);
-    const after = sent;
-    flooding = false;
-    await flood;
-
-    const counters = server.getConnectCounters();
-    console.log(
-      `connect flood: C client connected after ${during} flood datagrams and finished its session after ${after}; ${sent} sent in all; evicted ${counters.evicted}, rate-limited ${counters.rateLimited}, full ${counters.full}`,
+    const r = await joinDuringFlood(
+      { maxPeers: 32 },
+      (port, template, idAt) => {
+        let sent = 0;
+        let flooding = true;
+        // Bursts of 400 datagrams every 4 ms (about 100,000 per second) for the whole client session.
+        const running = (async () => {
+          while ((flooding || sent < FLOOD_DATAGRAMS) && sent < FLOOD_CAP) {
+            for (let i = 0; i < 400; i++, sent++) {
+              const d = template.slice();
+              new DataView(d.buffer).setUint32(idAt, (sent * 2654435761) >>> 0);
+              sources[sent % FLOOD_SOURCES]!.send(d, "127.0.0.1", port);
+            }
+            await new Promise((r) => setTimeout(r, 4));
+          }
+        })();
+        return {
+          sent: () => sent,
+          stop: async () => {
+            flooding = false;
+            await running;
+          },
+        };
+      },
+      5_000,
     );
-    // The flood keeps going until `flooding` is cleared after the session (a fast runtime may finish
+    const { counters, during, after } = r;
+    console.log(
+      `connect flood: C client connected after ${during} flood datagrams and finished its session after ${after}; ${r.total} sent in all; evicted ${counters.evicted}, rate-limited ${counters.rateLimited}, full ${counters.full}, reinstated ${counters.reinstated}`,
+    );
+    // The flood keeps going until it is stopped after the session (a fast runtime may finish
     // the whole session between two bursts, so `after` can equal `during`).
     assert.ok(during >= 5_000 && after >= during, "the client connected after the flood had filled the slots");
     assert.ok(counters.evicted > 0, "half-open flood peers were evicted");
     assert.ok(counters.rateLimited > 0, "flood sources were rate-limited");
-    const received = client.proc.events.filter((e) => e.ev === "receive");
-    assert.deepEqual(received.map((e) => [e.ch, e.len]).sort(), [[0, 23], [1, 3000]]);
+  });
+
+  test("CONNECTs each from a fresh socket, one half-open slot: the C client's evicted handshake is reinstated", async () => {
+    // No source port sends twice, so no strike or rate rule can tell the client apart; with one
+    // half-open slot the next flood CONNECT evicts the client's handshake before its
+    // acknowledgement can come back from another process.
+    const rt = detectRuntime();
+    const r = await joinDuringFlood(
+      { maxPeers: 8, halfOpenLimit: 1 },
+      (port, template, idAt) => {
+        let sent = 0;
+        let flooding = true;
+        const running = (async () => {
+          while (flooding && sent < FLOOD_CAP) {
+            const batch = Array.from({ length: 32 }, () => rt.createDatagramTransport());
+            await Promise.all(batch.map((t) => t.bind("127.0.0.1", 0)));
+            for (const t of batch) {
+              const d = template.slice();
+              new DataView(d.buffer).setUint32(idAt, (sent++ * 2654435761) >>> 0);
+              t.send(d, "127.0.0.1", port);
+              t.close();
+            }
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        })();
+        return {
+          sent: () => sent,
+          stop: async () => {
+            flooding = false;
+            await running;
+          },
+        };
+      },
+      500,
+    );
+    const { counters } = r;
+    console.log(
+      `connect flood (fresh sockets): C client connected after ${r.during} flood datagrams, session done after ${r.after}; evicted ${counters.evicted}, rate-limited ${counters.rateLimited}, reinstated ${counters.reinstated}`,
+    );
+    assert.ok(counters.evicted > 0, "half-open flood peers were evicted");
   });
 });

@@ -15,14 +15,27 @@
  *    collects such strikes fast, an honest client has none), the oldest among equals. An
  *    honest client's half-open slot therefore survives a flood from known sockets however
  *    slowly the server gets to its acknowledgement. A completed connection is never evicted.
+ *    Only the EVICTION_SCAN oldest half-open peers are weighed, so a CONNECT costs the same
+ *    at 8 slots as at 4,095.
  * 3. Per-endpoint rate: an address/port that has had a half-open handshake evicted (rule 2)
  *    may start a new one at most once per `connectInterval` ms. A real ENet host retransmits its CONNECT with the same
  *    connect ID (ignored as a duplicate while its slot is half-open), so it starts a new
  *    handshake only after a loss; a flooding socket is held to one new slot per interval,
  *    which bounds how fast it can push honest half-open peers out (rule 2).
+ * 4. Parked handshakes: an evicted half-open handshake is remembered (bounded, oldest
+ *    forgotten first). A flood from fresh source ports every time gives rule 2 nothing to
+ *    tell apart, so an honest handshake may be evicted before its acknowledgement arrives;
+ *    the client then believes it is connected and addresses its slot. When a datagram for
+ *    that slot comes from the parked handshake's address/port with its session ID, the
+ *    handshake is put back in its slot (a half-open occupant is evicted and parked in turn;
+ *    a connected one is never touched) and VERIFY_CONNECT is sent again. The client
+ *    acknowledges the repeat (any ENet host does, once connected) and the connection
+ *    completes, one round trip later than without the flood.
  *
  * Every refused CONNECT is counted in `ConnectCounters`.
  */
+
+import type { OutgoingConnectParameters } from "./wire.ts";
 
 /** Default minimum time between two new half-open handshakes from one address/port (ms). */
 export const DEFAULT_CONNECT_INTERVAL = 100;
@@ -30,6 +43,15 @@ export const DEFAULT_CONNECT_INTERVAL = 100;
 const RATE_TABLE_ENTRIES_PER_SLOT = 4;
 /** Endpoints remembered at least (small hosts still see many flood sources). */
 const RATE_TABLE_MINIMUM_ENTRIES = 1024;
+/** Half-open peers weighed for eviction (rule 2): the oldest ones. */
+export const EVICTION_SCAN = 32;
+/**
+ * Evicted handshakes remembered (rule 4), per peer slot and at least. A parked handshake lives
+ * until this many newer ones were parked: at 16,384 and a flood of 50,000 fresh CONNECTs per
+ * second, about 330 ms, a round trip for a slow client. About 300 bytes each.
+ */
+const PARKED_PER_SLOT = 4;
+const PARKED_MINIMUM = 16_384;
 
 /** What the CONNECT-flood policy refused or evicted. Never decreases. */
 export interface ConnectCounters {
@@ -39,6 +61,61 @@ export interface ConnectCounters {
   full: number;
   /** Half-open peers reset to make room for a newer CONNECT. */
   evicted: number;
+  /** Evicted handshakes put back in their slot when their client addressed it (rule 4). */
+  reinstated: number;
+}
+
+/**
+ * Everything a half-open peer was given by its CONNECT and our VERIFY_CONNECT: enough to
+ * set the slot up again exactly as it was (rule 4).
+ */
+export interface HalfOpenHandshake {
+  readonly address: string;
+  readonly port: number;
+  /** What our VERIFY_CONNECT carried (the slot, both session IDs, MTU, window, channels, connect ID). */
+  readonly verify: OutgoingConnectParameters;
+  /** The remote's own peer ID, bandwidths and CONNECT data. */
+  readonly remoteOutgoingPeerID: number;
+  readonly remoteIncomingBandwidth: number;
+  readonly remoteOutgoingBandwidth: number;
+  readonly eventData: number;
+  /** The peer's send window, from the bandwidths. */
+  readonly windowSize: number;
+}
+
+/** Evicted half-open handshakes by address, port and slot; bounded, oldest forgotten first (rule 4). */
+export class ParkedHandshakes {
+  private readonly parked = new Map<string, HalfOpenHandshake>();
+  private readonly capacity: number;
+
+  constructor(slotCount: number) {
+    this.capacity = Math.max(PARKED_MINIMUM, slotCount * PARKED_PER_SLOT);
+  }
+
+  get size(): number {
+    return this.parked.size;
+  }
+
+  park(handshake: HalfOpenHandshake): void {
+    const key = parkedKey(handshake.address, handshake.port, handshake.verify.outgoingPeerID);
+    this.parked.delete(key);
+    this.parked.set(key, handshake);
+    if (this.parked.size > this.capacity) this.parked.delete(this.parked.keys().next().value!);
+  }
+
+  /** The handshake parked for `slot` from `address:port` whose client speaks with `sessionID`, taken out of the table. */
+  take(address: string, port: number, slot: number, sessionID: number): HalfOpenHandshake | null {
+    const key = parkedKey(address, port, slot);
+    const handshake = this.parked.get(key);
+    // The client's datagrams carry the session ID our VERIFY_CONNECT gave as its outgoing one.
+    if (handshake === undefined || handshake.verify.outgoingSessionID !== sessionID) return null;
+    this.parked.delete(key);
+    return handshake;
+  }
+}
+
+function parkedKey(address: string, port: number, slot: number): string {
+  return endpointKey(address, port) + "|" + slot;
 }
 
 /**

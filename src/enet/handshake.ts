@@ -5,7 +5,7 @@ import { HANDLER_ERROR, HANDLER_OK } from "./incoming.ts";
 import type { PeerCore } from "./peer-core.ts";
 import { ENET_PEER_WINDOW_SIZE_SCALE } from "./constants.ts";
 import { clampWindow, windowSizeFromBandwidth } from "./throttle.ts";
-import { endpointKey } from "./admission.ts";
+import { EVICTION_SCAN, endpointKey, type HalfOpenHandshake } from "./admission.ts";
 import {
   ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE,
   ENET_PROTOCOL_HEADER_SESSION_MASK,
@@ -51,29 +51,11 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
       host.connectCounters.full++;
       return null;
     }
-    host.connectCounters.evicted++;
-    host.connectRate.strike(endpointKey(victim.address, victim.port));
-    host.resetPeer(victim);
+    evict(host, victim);
     peer = victim;
   }
   host.connectRate.record(endpoint, host.serviceTime);
-  peer.halfOpenSince = host.serviceTime;
   if (channelCount > host.channelLimit) channelCount = host.channelLimit;
-  peer.allocateChannels(channelCount);
-  // The directory files a peer by these when it becomes half-open: set them first.
-  peer.connectID = connectID;
-  peer.address = address;
-  peer.port = port;
-  peer.state = PeerState.STATE_ACKNOWLEDGING_CONNECT;
-  peer.acceptedConnection = true;
-  peer.mtu = host.mtu;
-  peer.outgoingPeerID = remote.outgoingPeerID;
-  peer.incomingBandwidth = remote.incomingBandwidth;
-  peer.outgoingBandwidth = remote.outgoingBandwidth;
-  peer.packetThrottleInterval = remote.packetThrottleInterval;
-  peer.packetThrottleAcceleration = remote.packetThrottleAcceleration;
-  peer.packetThrottleDeceleration = remote.packetThrottleDeceleration;
-  peer.eventData = u32(data, at + CONNECT_DATA);
 
   const sessionMask = ENET_PROTOCOL_HEADER_SESSION_MASK >> ENET_PROTOCOL_HEADER_SESSION_SHIFT;
   const remoteIncoming = remote.incomingSessionID;
@@ -81,18 +63,15 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   let incomingSessionID = remoteIncoming === 0xff ? peer.outgoingSessionID : remoteIncoming;
   incomingSessionID = (incomingSessionID + 1) & sessionMask;
   if (incomingSessionID === peer.outgoingSessionID) incomingSessionID = (incomingSessionID + 1) & sessionMask;
-  peer.outgoingSessionID = incomingSessionID;
   let outgoingSessionID = remoteOutgoing === 0xff ? peer.incomingSessionID : remoteOutgoing;
   outgoingSessionID = (outgoingSessionID + 1) & sessionMask;
   if (outgoingSessionID === peer.incomingSessionID) outgoingSessionID = (outgoingSessionID + 1) & sessionMask;
-  peer.incomingSessionID = outgoingSessionID;
 
   let mtu = remote.mtu;
   if (mtu < ENET_PROTOCOL_MINIMUM_MTU) mtu = ENET_PROTOCOL_MINIMUM_MTU;
   else if (mtu > ENET_PROTOCOL_MAXIMUM_MTU) mtu = ENET_PROTOCOL_MAXIMUM_MTU;
-  if (mtu < peer.mtu) peer.mtu = mtu;
+  if (mtu > host.mtu) mtu = host.mtu;
 
-  peer.windowSize = windowSizeFromBandwidth(host.outgoingBandwidth, peer.incomingBandwidth);
   let windowSize =
     host.incomingBandwidth === 0
       ? ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE
@@ -101,21 +80,88 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   if (windowSize > requested) windowSize = requested;
   windowSize = clampWindow(windowSize);
 
-  peer.queueControl(ProtocolCommand.VERIFY_CONNECT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, 0, 0, 0, {
+  const verify = {
     outgoingPeerID: peer.incomingPeerID,
     incomingSessionID,
     outgoingSessionID,
-    mtu: peer.mtu,
+    mtu,
     windowSize,
     channelCount,
     incomingBandwidth: host.incomingBandwidth,
     outgoingBandwidth: host.outgoingBandwidth,
-    packetThrottleInterval: peer.packetThrottleInterval,
-    packetThrottleAcceleration: peer.packetThrottleAcceleration,
-    packetThrottleDeceleration: peer.packetThrottleDeceleration,
+    packetThrottleInterval: remote.packetThrottleInterval,
+    packetThrottleAcceleration: remote.packetThrottleAcceleration,
+    packetThrottleDeceleration: remote.packetThrottleDeceleration,
     connectID,
+  };
+  setUpHalfOpen(host, peer, {
+    address,
+    port,
+    verify,
+    remoteOutgoingPeerID: remote.outgoingPeerID,
+    remoteIncomingBandwidth: remote.incomingBandwidth,
+    remoteOutgoingBandwidth: remote.outgoingBandwidth,
+    eventData: u32(data, at + CONNECT_DATA),
+    windowSize: windowSizeFromBandwidth(host.outgoingBandwidth, remote.incomingBandwidth),
   });
+  peer.queueControl(ProtocolCommand.VERIFY_CONNECT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE, 0, 0, 0, verify);
   return peer;
+}
+
+/** Make `peer` (a free slot) the half-open end of `handshake`: as its CONNECT and our VERIFY_CONNECT left it. */
+function setUpHalfOpen(host: HostCore, peer: PeerCore, handshake: HalfOpenHandshake): void {
+  const verify = handshake.verify;
+  peer.halfOpenSince = host.serviceTime;
+  peer.handshake = handshake;
+  peer.allocateChannels(verify.channelCount);
+  // The directory files a peer by these when it becomes half-open: set them first.
+  peer.connectID = verify.connectID;
+  peer.address = handshake.address;
+  peer.port = handshake.port;
+  peer.state = PeerState.STATE_ACKNOWLEDGING_CONNECT;
+  peer.acceptedConnection = true;
+  peer.mtu = verify.mtu;
+  peer.outgoingPeerID = handshake.remoteOutgoingPeerID;
+  peer.incomingBandwidth = handshake.remoteIncomingBandwidth;
+  peer.outgoingBandwidth = handshake.remoteOutgoingBandwidth;
+  peer.packetThrottleInterval = verify.packetThrottleInterval;
+  peer.packetThrottleAcceleration = verify.packetThrottleAcceleration;
+  peer.packetThrottleDeceleration = verify.packetThrottleDeceleration;
+  peer.eventData = handshake.eventData;
+  // Ours are the other way round: the remote's incoming session is our outgoing one.
+  peer.outgoingSessionID = verify.incomingSessionID;
+  peer.incomingSessionID = verify.outgoingSessionID;
+  peer.windowSize = handshake.windowSize;
+}
+
+/** Reset a half-open peer for a newer handshake, parking its own (admission.ts rules 2 and 4). */
+function evict(host: HostCore, victim: PeerCore): void {
+  host.connectCounters.evicted++;
+  host.connectRate.strike(endpointKey(victim.address, victim.port));
+  if (victim.handshake !== null) host.parkedHandshakes.park(victim.handshake);
+  host.resetPeer(victim);
+}
+
+/**
+ * A datagram for `slot` that its occupant does not own: if it comes from a handshake the flood
+ * policy evicted from that slot, put the handshake back (evicting a half-open occupant) and
+ * complete it (admission.ts rule 4). Only our VERIFY_CONNECT told the client this slot and
+ * session ID, so the datagram shows it arrived: the client is connected, and so are we now,
+ * as if its acknowledgement had come. Returns the peer, or null when nothing was parked there.
+ */
+export function reinstateParked(host: HostCore, slot: number, sessionID: number, address: string, port: number): PeerCore | null {
+  const occupant = host.peers[slot];
+  if (occupant === undefined) return null;
+  if (occupant.state !== PeerState.STATE_DISCONNECTED && occupant.state !== PeerState.STATE_ACKNOWLEDGING_CONNECT) return null;
+  const handshake = host.parkedHandshakes.take(address, port, slot, sessionID);
+  if (handshake === null) return null;
+  if (occupant.state === PeerState.STATE_ACKNOWLEDGING_CONNECT) evict(host, occupant);
+  host.connectCounters.reinstated++;
+  setUpHalfOpen(host, occupant, handshake);
+  // VERIFY_CONNECT was our first reliable command on the system channel.
+  occupant.outgoingReliableSequenceNumber = 1;
+  host.notifyConnect(occupant);
+  return occupant;
 }
 
 /** The server's answer to our CONNECT (enet_protocol_handle_verify_connect). */
@@ -155,21 +201,22 @@ export function handleVerifyConnect(host: HostCore, peer: PeerCore, data: Uint8A
   return HANDLER_OK;
 }
 
-/** The half-open peer to evict: most strikes against its address/port, then the oldest, then the lowest slot (admission.ts). */
+/**
+ * The half-open peer to evict: among the EVICTION_SCAN oldest, the one whose address/port has
+ * the most strikes, the oldest among equals (admission.ts rule 2).
+ */
 function evictionVictim(host: HostCore): PeerCore | null {
   let victim: PeerCore | null = null;
   let victimStrikes = -1;
+  let scanned = 0;
+  // The set is in the order peers became half-open: oldest first.
   for (const current of host.directory.halfOpen) {
     const strikes = host.connectRate.strikesOf(endpointKey(current.address, current.port));
-    if (
-      victim === null ||
-      strikes > victimStrikes ||
-      (strikes === victimStrikes &&
-        (current.halfOpenSince < victim.halfOpenSince || (current.halfOpenSince === victim.halfOpenSince && current.incomingPeerID < victim.incomingPeerID)))
-    ) {
+    if (strikes > victimStrikes) {
       victim = current;
       victimStrikes = strikes;
     }
+    if (++scanned >= EVICTION_SCAN) break;
   }
   return victim;
 }

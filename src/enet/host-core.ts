@@ -14,7 +14,7 @@
  */
 import type { Compressor } from "../compress/types.ts";
 import { Fifo } from "../util/fifo.ts";
-import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, type ConnectCounters } from "./admission.ts";
+import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, ParkedHandshakes, type ConnectCounters } from "./admission.ts";
 import { ByteSlab } from "./byte-slab.ts";
 import { OutgoingCommand } from "./commands.ts";
 import {
@@ -159,7 +159,9 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   /** @internal Per-endpoint rate of new half-open handshakes. */
   readonly connectRate: ConnectRateTable;
   /** What the CONNECT-flood policy refused or evicted. */
-  readonly connectCounters: ConnectCounters = { rateLimited: 0, full: 0, evicted: 0 };
+  readonly connectCounters: ConnectCounters = { rateLimited: 0, full: 0, evicted: 0, reinstated: 0 };
+  /** Half-open handshakes the flood policy evicted, until their client speaks (admission.ts rule 4). */
+  readonly parkedHandshakes: ParkedHandshakes;
   bandwidthThrottleEpoch = 0;
   recalculateBandwidthLimits = false;
   compressor: Compressor | null = null;
@@ -227,6 +229,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
       throw new RangeError(`connectInterval must be a number of milliseconds >= 0, got ${String(connectInterval)}`);
     }
     this.connectRate = new ConnectRateTable(peerCount, connectInterval);
+    this.parkedHandshakes = new ParkedHandshakes(peerCount);
     const commandsPerDatagram = options.commandsPerDatagram ?? 0;
     if (!Number.isInteger(commandsPerDatagram) || commandsPerDatagram < 0 || commandsPerDatagram > ENET_PROTOCOL_MAXIMUM_MTU) {
       throw new RangeError(`commandsPerDatagram must be 0 (as many as fit the MTU) or an integer in 1..${ENET_PROTOCOL_MAXIMUM_MTU}, got ${String(commandsPerDatagram)}`);

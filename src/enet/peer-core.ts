@@ -2,6 +2,7 @@
  * One peer slot of a host (ENetPeer): connection state, RTT and throttle figures,
  * and the command queues. Sans-IO: the host core drives it with its service time.
  */
+import type { HalfOpenHandshake } from "./admission.ts";
 import { Channel } from "./channel.ts";
 import { OutgoingCommand, retransmitDelay } from "./commands.ts";
 import {
@@ -97,6 +98,8 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   acceptedConnection = false;
   /** When the slot took the CONNECT that made it half-open (host time); the flood policy evicts the oldest. */
   halfOpenSince = 0;
+  /** How the slot was set up by the CONNECT it accepted, kept while it is half-open so an eviction can park it (admission.ts). */
+  handshake: HalfOpenHandshake | null = null;
   nextTimeout = 0;
   earliestTimeout = 0;
   packetLossEpoch = 0;
@@ -231,6 +234,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     const from = this.stateValue;
     if (from === next) return;
     this.stateValue = next;
+    if (from === PeerState.STATE_ACKNOWLEDGING_CONNECT) this.handshake = null;
     this.observer?.stateChanged(this, from, next);
   }
 
@@ -340,6 +344,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     this.lastReceiveTime = 0;
     this.lastPingReceiveTime = 0;
     this.acceptedConnection = false;
+    this.handshake = null;
     this.nextTimeout = 0;
     this.earliestTimeout = 0;
     this.packetLossEpoch = 0;

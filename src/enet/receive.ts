@@ -8,7 +8,7 @@
 import { CRC32_INITIAL, crc32Final, crc32Update } from "../util/crc32.ts";
 import { ENET_PEER_FREE_RELIABLE_WINDOWS, ENET_PEER_RELIABLE_WINDOW_SIZE, ENET_PEER_RELIABLE_WINDOWS } from "./constants.ts";
 import { PeerState } from "./enums.ts";
-import { acceptConnect, handleVerifyConnect } from "./handshake.ts";
+import { acceptConnect, handleVerifyConnect, reinstateParked } from "./handshake.ts";
 import type { HostCore } from "./host-core.ts";
 import {
   HANDLER_ERROR,
@@ -129,8 +129,13 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
       port !== peer.port ||
       (peer.outgoingPeerID < ENET_PROTOCOL_MAXIMUM_PEER_ID && sessionID !== peer.incomingSessionID)
     ) {
-      host.drops.datagrams++;
-      return;
+      // A client whose handshake the flood policy evicted speaks to the slot it was given: its
+      // handshake goes back in, completed, and the datagram is read as usual.
+      peer = host.parkedHandshakes.size === 0 ? null : reinstateParked(host, peerID, sessionID, address, port);
+      if (peer === null) {
+        host.drops.datagrams++;
+        return;
+      }
     }
   }
 
