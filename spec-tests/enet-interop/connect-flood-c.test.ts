@@ -129,7 +129,7 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
     assert.ok(counters.rateLimited > 0, "flood sources were rate-limited");
   });
 
-  test("CONNECTs each from a fresh socket, one half-open slot: the C client's evicted handshake is reinstated", async () => {
+  test("CONNECTs each from a fresh socket, one half-open slot: the C client completes its session (its handshake reinstated when a flood CONNECT evicted it)", async () => {
     // No source port sends twice, so no strike or rate rule can tell the client apart; with one
     // half-open slot the next flood CONNECT evicts the client's handshake before its
     // acknowledgement can come back from another process.

@@ -48,7 +48,8 @@ export interface ENetHostOptions {
    * CONNECT-flood policy (docs/enet.md): peers that may be half-open (CONNECT received,
    * handshake not completed) at once, 1..maxPeers; default maxPeers. When the cap or the slots
    * are reached, a newer CONNECT evicts the half-open peer whose address/port has had the most
-   * handshakes evicted before (the oldest among equals).
+   * handshakes evicted before (the oldest among equals). An evicted handshake is parked and
+   * completed when its client addresses the slot it was given.
    */
   halfOpenLimit?: number;
   /** CONNECT-flood policy: minimum ms between two new handshakes from one address/port; 0 = off; default 100. */
@@ -531,7 +532,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return { ...this.core.drops };
   }
 
-  /** What the CONNECT-flood policy refused (rate-limited, server full) and evicted (half-open peers), since createHost. */
+  /** What the CONNECT-flood policy refused (rate-limited, server full), evicted (half-open peers) and reinstated (evicted handshakes whose client spoke), since createHost. */
   getConnectCounters(): Readonly<ConnectCounters> {
     return { ...this.core.connectCounters };
   }

@@ -158,7 +158,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   readonly halfOpenLimit: number;
   /** @internal Per-endpoint rate of new half-open handshakes. */
   readonly connectRate: ConnectRateTable;
-  /** What the CONNECT-flood policy refused or evicted. */
+  /** What the CONNECT-flood policy refused, evicted and reinstated. */
   readonly connectCounters: ConnectCounters = { rateLimited: 0, full: 0, evicted: 0, reinstated: 0 };
   /** Half-open handshakes the flood policy evicted, until their client speaks (admission.ts rule 4). */
   readonly parkedHandshakes: ParkedHandshakes;
