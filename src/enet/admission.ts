@@ -35,6 +35,7 @@
  * Every refused CONNECT is counted in `ConnectCounters`.
  */
 
+import { BoundedMap } from "../util/bounded-map.ts";
 import type { OutgoingConnectParameters } from "./wire.ts";
 
 /** Default minimum time between two new half-open handshakes from one address/port (ms). */
@@ -72,6 +73,8 @@ export interface ConnectCounters {
 export interface HalfOpenHandshake {
   readonly address: string;
   readonly port: number;
+  /** endpointKey(address, port), made once: the eviction scan looks up its strikes on every CONNECT. */
+  readonly endpoint: string;
   /** What our VERIFY_CONNECT carried (the slot, both session IDs, MTU, window, channels, connect ID). */
   readonly verify: OutgoingConnectParameters;
   /** The remote's own peer ID, bandwidths and CONNECT data. */
@@ -85,11 +88,10 @@ export interface HalfOpenHandshake {
 
 /** Evicted half-open handshakes by address, port and slot; bounded, oldest forgotten first (rule 4). */
 export class ParkedHandshakes {
-  private readonly parked = new Map<string, HalfOpenHandshake>();
-  private readonly capacity: number;
+  private readonly parked: BoundedMap<string, HalfOpenHandshake>;
 
   constructor(slotCount: number) {
-    this.capacity = Math.max(PARKED_MINIMUM, slotCount * PARKED_PER_SLOT);
+    this.parked = new BoundedMap(Math.max(PARKED_MINIMUM, slotCount * PARKED_PER_SLOT));
   }
 
   get size(): number {
@@ -97,15 +99,12 @@ export class ParkedHandshakes {
   }
 
   park(handshake: HalfOpenHandshake): void {
-    const key = parkedKey(handshake.address, handshake.port, handshake.verify.outgoingPeerID);
-    this.parked.delete(key);
-    this.parked.set(key, handshake);
-    if (this.parked.size > this.capacity) this.parked.delete(this.parked.keys().next().value!);
+    this.parked.set(handshake.endpoint + "|" + handshake.verify.outgoingPeerID, handshake);
   }
 
   /** The handshake parked for `slot` from `address:port` whose client speaks with `sessionID`, taken out of the table. */
   take(address: string, port: number, slot: number, sessionID: number): HalfOpenHandshake | null {
-    const key = parkedKey(address, port, slot);
+    const key = endpointKey(address, port) + "|" + slot;
     const handshake = this.parked.get(key);
     // The client's datagrams carry the session ID our VERIFY_CONNECT gave as its outgoing one.
     if (handshake === undefined || handshake.verify.outgoingSessionID !== sessionID) return null;
@@ -114,25 +113,24 @@ export class ParkedHandshakes {
   }
 }
 
-function parkedKey(address: string, port: number, slot: number): string {
-  return endpointKey(address, port) + "|" + slot;
-}
+
 
 /**
  * Remembers when each recent address/port last started a half-open handshake, and how many of
- * its handshakes were evicted half-open (strikes). Both maps are bounded, oldest forgotten first.
+ * its handshakes were evicted half-open (strikes). Both maps are bounded, least recently
+ * updated forgotten first.
  */
 export class ConnectRateTable {
-  /** Insertion order is time order: an update deletes and re-adds the key. */
-  private readonly lastStart = new Map<string, number>();
-  private readonly strikes = new Map<string, number>();
-  private readonly capacity: number;
+  private readonly lastStart: BoundedMap<string, number>;
+  private readonly strikes: BoundedMap<string, number>;
 
   constructor(
     slotCount: number,
     readonly interval: number,
   ) {
-    this.capacity = Math.max(RATE_TABLE_MINIMUM_ENTRIES, slotCount * RATE_TABLE_ENTRIES_PER_SLOT);
+    const capacity = Math.max(RATE_TABLE_MINIMUM_ENTRIES, slotCount * RATE_TABLE_ENTRIES_PER_SLOT);
+    this.lastStart = new BoundedMap(capacity);
+    this.strikes = new BoundedMap(capacity);
   }
 
   /**
@@ -151,13 +149,7 @@ export class ConnectRateTable {
   /** Record a new handshake from `key` at `now`. */
   record(key: string, now: number): void {
     if (this.interval <= 0) return;
-    this.lastStart.delete(key);
     this.lastStart.set(key, now);
-    // Forget entries that can no longer limit anyone, then the oldest if still over capacity.
-    for (const [oldKey, time] of this.lastStart) {
-      if (this.lastStart.size <= this.capacity && now - time < this.interval) break;
-      this.lastStart.delete(oldKey);
-    }
   }
 
   get size(): number {
@@ -166,10 +158,7 @@ export class ConnectRateTable {
 
   /** A half-open handshake from `key` was evicted. */
   strike(key: string): void {
-    const n = (this.strikes.get(key) ?? 0) + 1;
-    this.strikes.delete(key);
-    this.strikes.set(key, n);
-    if (this.strikes.size > this.capacity) this.strikes.delete(this.strikes.keys().next().value!);
+    this.strikes.set(key, (this.strikes.get(key) ?? 0) + 1);
   }
 
   /** Evicted half-open handshakes of `key` remembered. */

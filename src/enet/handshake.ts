@@ -97,6 +97,7 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   setUpHalfOpen(host, peer, {
     address,
     port,
+    endpoint,
     verify,
     remoteOutgoingPeerID: remote.outgoingPeerID,
     remoteIncomingBandwidth: remote.incomingBandwidth,
@@ -137,8 +138,11 @@ function setUpHalfOpen(host: HostCore, peer: PeerCore, handshake: HalfOpenHandsh
 /** Reset a half-open peer for a newer handshake, parking its own (admission.ts rules 2 and 4). */
 function evict(host: HostCore, victim: PeerCore): void {
   host.connectCounters.evicted++;
-  host.connectRate.strike(endpointKey(victim.address, victim.port));
-  if (victim.handshake !== null) host.parkedHandshakes.park(victim.handshake);
+  const handshake = victim.handshake;
+  if (handshake !== null) {
+    host.connectRate.strike(handshake.endpoint);
+    host.parkedHandshakes.park(handshake);
+  }
   host.resetPeer(victim);
 }
 
@@ -211,7 +215,8 @@ function evictionVictim(host: HostCore): PeerCore | null {
   let scanned = 0;
   // The set is in the order peers became half-open: oldest first.
   for (const current of host.directory.halfOpen) {
-    const strikes = host.connectRate.strikesOf(endpointKey(current.address, current.port));
+    const endpoint = current.handshake?.endpoint;
+    const strikes = endpoint === undefined ? 0 : host.connectRate.strikesOf(endpoint);
     if (strikes > victimStrikes) {
       victim = current;
       victimStrikes = strikes;
