@@ -41,10 +41,14 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
     for (const c of cleanups.reverse()) await c();
   });
 
-  /** Our server, flooded by `startFlood`, and a C client that joins once `floodBefore` datagrams went out. */
+  /**
+   * Our server under a flood, and a C client that joins once `floodBefore` datagrams went out.
+   * The flood calls `burst` (which sends datagrams made by `next`: a CONNECT with a fresh connect
+   * ID each) every `pauseMs` until the client's session is over and at least `minimum` were sent.
+   */
   async function joinDuringFlood(
     serverOptions: { maxPeers: number; halfOpenLimit?: number },
-    startFlood: (port: number, template: Uint8Array, idAt: number) => { sent: () => number; stop: () => Promise<void> },
+    flood: { burst: (next: () => Uint8Array, port: number) => unknown; pauseMs: number; minimum: number },
     floodBefore: number,
   ) {
     const server = new ENetConnection();
@@ -59,9 +63,26 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
       server.destroy();
     });
     const template = connectTemplate();
-    const flood = startFlood(port, template, template.length - CONNECT_COMMAND_SIZE + CONNECT_CONNECT_ID);
-    cleanups.push(flood.stop);
-    const sent = flood.sent;
+    const idAt = template.length - CONNECT_COMMAND_SIZE + CONNECT_CONNECT_ID;
+    let count = 0;
+    const next = (): Uint8Array => {
+      const d = template.slice();
+      new DataView(d.buffer).setUint32(idAt, (count++ * 2654435761) >>> 0);
+      return d;
+    };
+    const sent = (): number => count;
+    let flooding = true;
+    const running = (async () => {
+      while ((flooding || count < flood.minimum) && count < FLOOD_CAP) {
+        await flood.burst(next, port);
+        await new Promise((r) => setTimeout(r, flood.pauseMs));
+      }
+    })();
+    const stopFlood = async (): Promise<void> => {
+      flooding = false;
+      await running;
+    };
+    cleanups.push(stopFlood);
 
     // The flood has filled every slot with half-open peers before the client starts.
     while (sent() < floodBefore) await new Promise((r) => setTimeout(r, 5));
@@ -77,7 +98,7 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
     client.proc.command("disconnect 0 42");
     await client.proc.waitFor((e) => e.ev === "disconnect", 10_000);
     const after = sent();
-    await flood.stop();
+    await stopFlood();
     const received = client.proc.events.filter((e) => e.ev === "receive");
     assert.deepEqual(received.map((e) => [e.ch, e.len]).sort(), [[0, 23], [1, 3000]]);
     return { counters: server.getConnectCounters(), during, after, total: sent() };
@@ -92,29 +113,15 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
       sources.push(t);
     }
     cleanups.push(() => sources.forEach((t) => t.close()));
+    // Bursts of 400 datagrams every 4 ms (about 100,000 per second) for the whole client session.
     const r = await joinDuringFlood(
       { maxPeers: 32 },
-      (port, template, idAt) => {
-        let sent = 0;
-        let flooding = true;
-        // Bursts of 400 datagrams every 4 ms (about 100,000 per second) for the whole client session.
-        const running = (async () => {
-          while ((flooding || sent < FLOOD_DATAGRAMS) && sent < FLOOD_CAP) {
-            for (let i = 0; i < 400; i++, sent++) {
-              const d = template.slice();
-              new DataView(d.buffer).setUint32(idAt, (sent * 2654435761) >>> 0);
-              sources[sent % FLOOD_SOURCES]!.send(d, "127.0.0.1", port);
-            }
-            await new Promise((r) => setTimeout(r, 4));
-          }
-        })();
-        return {
-          sent: () => sent,
-          stop: async () => {
-            flooding = false;
-            await running;
-          },
-        };
+      {
+        burst: (next, port) => {
+          for (let i = 0; i < 400; i++) sources[i % FLOOD_SOURCES]!.send(next(), "127.0.0.1", port);
+        },
+        pauseMs: 4,
+        minimum: FLOOD_DATAGRAMS,
       },
       5_000,
     );
@@ -136,29 +143,17 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
     const rt = detectRuntime();
     const r = await joinDuringFlood(
       { maxPeers: 8, halfOpenLimit: 1 },
-      (port, template, idAt) => {
-        let sent = 0;
-        let flooding = true;
-        const running = (async () => {
-          while (flooding && sent < FLOOD_CAP) {
-            const batch = Array.from({ length: 32 }, () => rt.createDatagramTransport());
-            await Promise.all(batch.map((t) => t.bind("127.0.0.1", 0)));
-            for (const t of batch) {
-              const d = template.slice();
-              new DataView(d.buffer).setUint32(idAt, (sent++ * 2654435761) >>> 0);
-              t.send(d, "127.0.0.1", port);
-              t.close();
-            }
-            await new Promise((r) => setTimeout(r, 1));
+      {
+        burst: async (next, port) => {
+          const batch = Array.from({ length: 32 }, () => rt.createDatagramTransport());
+          await Promise.all(batch.map((t) => t.bind("127.0.0.1", 0)));
+          for (const t of batch) {
+            t.send(next(), "127.0.0.1", port);
+            t.close();
           }
-        })();
-        return {
-          sent: () => sent,
-          stop: async () => {
-            flooding = false;
-            await running;
-          },
-        };
+        },
+        pauseMs: 1,
+        minimum: 0,
       },
       500,
     );
