@@ -112,7 +112,6 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
 /** Make `peer` (a free slot) the half-open end of `handshake`: as its CONNECT and our VERIFY_CONNECT left it. */
 function setUpHalfOpen(host: HostCore, peer: PeerCore, handshake: HalfOpenHandshake): void {
   const verify = handshake.verify;
-  peer.halfOpenSince = host.serviceTime;
   peer.handshake = handshake;
   peer.allocateChannels(verify.channelCount);
   // The directory files a peer by these when it becomes half-open: set them first.

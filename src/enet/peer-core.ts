@@ -96,8 +96,6 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   lastPingReceiveTime = 0;
   /** The remote connected to us (we took its CONNECT): its pings lead and ours ride on their acknowledgements. */
   acceptedConnection = false;
-  /** When the slot took the CONNECT that made it half-open (host time); the flood policy evicts the oldest. */
-  halfOpenSince = 0;
   /** How the slot was set up by the CONNECT it accepted, kept while it is half-open so an eviction can park it (admission.ts). */
   handshake: HalfOpenHandshake | null = null;
   nextTimeout = 0;
