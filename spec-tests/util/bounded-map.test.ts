@@ -54,6 +54,23 @@ describe("BoundedMap", () => {
     for (let k = 0; k < 200; k++) if (m.has(k)) assert.ok(order.includes(k), `${k} was deleted or never set`);
   });
 
+  test("dropOldestWhile forgets stale entries from the oldest on and stops at the first fresh one", () => {
+    const m = new BoundedMap<string, number>(4);
+    m.set("a", 1);
+    m.set("b", 2);
+    m.set("c", 9);
+    m.set("d", 3); // older value, newer insertion: kept, the walk stops at c
+    m.dropOldestWhile((v) => v < 5);
+    assert.deepEqual(["a", "b", "c", "d"].map((k) => m.has(k)), [false, false, true, true]);
+    assert.equal(m.size, 2);
+    for (const k of ["e", "f", "g"]) m.set(k, 0); // room again for two, then c (the oldest) goes
+    assert.deepEqual(["c", "d", "e", "f", "g"].map((k) => m.has(k)), [false, true, true, true, true]);
+    m.dropOldestWhile(() => true);
+    assert.equal(m.size, 0);
+    m.set("h", 1);
+    assert.equal(m.get("h"), 1);
+  });
+
   test("capacity is a checked argument", () => {
     assert.throws(() => new BoundedMap(0), RangeError);
     assert.throws(() => new BoundedMap(1.5), RangeError);

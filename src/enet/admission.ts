@@ -150,6 +150,8 @@ export class ConnectRateTable {
   record(key: string, now: number): void {
     if (this.interval <= 0) return;
     this.lastStart.set(key, now);
+    // Starts older than the interval can no longer limit anyone.
+    this.lastStart.dropOldestWhile((time) => now - time >= this.interval);
   }
 
   get size(): number {

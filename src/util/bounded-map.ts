@@ -11,8 +11,10 @@ export class BoundedMap<K, V> {
   private readonly positions = new Map<K, number>();
   private readonly ringKeys: (K | undefined)[] = [];
   private readonly ringValues: (V | undefined)[] = [];
-  /** Where the next insertion goes once the ring is full. */
-  private next = 0;
+  /** The oldest position in use; positions head .. head + used - 1 (around the ring) are in order. */
+  private head = 0;
+  /** Positions in use, including ones vacated by delete() or a newer set() of their key. */
+  private used = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${String(capacity)}`);
@@ -35,19 +37,18 @@ export class BoundedMap<K, V> {
   set(key: K, value: V): void {
     const previous = this.positions.get(key);
     if (previous !== undefined) this.vacate(previous);
-    let at: number;
-    if (this.ringKeys.length < this.capacity) {
-      at = this.ringKeys.length;
+    if (this.used === this.capacity) this.dropOldest();
+    let at = this.head + this.used;
+    if (at >= this.capacity) at -= this.capacity;
+    // Until the ring first fills, positions in use end at the arrays' end: grow them.
+    if (at === this.ringKeys.length) {
       this.ringKeys.push(key);
       this.ringValues.push(value);
     } else {
-      at = this.next;
-      this.next = at + 1 === this.capacity ? 0 : at + 1;
-      const oldest = this.ringKeys[at];
-      if (oldest !== undefined) this.positions.delete(oldest);
       this.ringKeys[at] = key;
       this.ringValues[at] = value;
     }
+    this.used++;
     this.positions.set(key, at);
   }
 
@@ -57,6 +58,25 @@ export class BoundedMap<K, V> {
     this.positions.delete(key);
     this.vacate(at);
     return true;
+  }
+
+  /** Forget entries from the oldest on while `stale(value)` holds (for values that age in insertion order). */
+  dropOldestWhile(stale: (value: V) => boolean): void {
+    while (this.used > 0) {
+      const key = this.ringKeys[this.head];
+      if (key !== undefined && !stale(this.ringValues[this.head]!)) return;
+      this.dropOldest();
+    }
+  }
+
+  private dropOldest(): void {
+    const key = this.ringKeys[this.head];
+    if (key !== undefined) {
+      this.positions.delete(key);
+      this.vacate(this.head);
+    }
+    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+    this.used--;
   }
 
   private vacate(at: number): void {
