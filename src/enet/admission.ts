@@ -4,7 +4,7 @@
  * C ENet gives every CONNECT from a new address/port a free slot and keeps it in
  * ACKNOWLEDGING_CONNECT until the remote acknowledges VERIFY_CONNECT or the slot times
  * out (5..30 s). A flood of CONNECTs that never complete therefore holds every slot and
- * locks real clients out. This file adds three rules on top, none of which changes a
+ * locks real clients out. This file adds four rules on top, none of which changes a
  * byte on the wire (a refused or evicted CONNECT looks like a lost datagram to the
  * client, which retransmits it as ENet always does):
  *
@@ -28,11 +28,11 @@
  *    the client then believes it is connected and addresses its slot. When a datagram for
  *    that slot comes from the parked handshake's address/port with its session ID, the
  *    handshake is put back in its slot (a half-open occupant is evicted and parked in turn;
- *    a connected one is never touched) and VERIFY_CONNECT is sent again. The client
- *    acknowledges the repeat (any ENet host does, once connected) and the connection
- *    completes, one round trip later than without the flood.
+ *    a connected one is never touched) and completed at once: only our VERIFY_CONNECT told
+ *    the client that slot and session, so the datagram shows it arrived. The datagram is
+ *    then read as usual.
  *
- * Every refused CONNECT is counted in `ConnectCounters`.
+ * Every refused CONNECT, eviction and reinstatement is counted in `ConnectCounters`.
  */
 
 import { BoundedMap } from "../util/bounded-map.ts";
@@ -54,7 +54,7 @@ export const EVICTION_SCAN = 32;
 const PARKED_PER_SLOT = 4;
 const PARKED_MINIMUM = 16_384;
 
-/** What the CONNECT-flood policy refused or evicted. Never decreases. */
+/** What the CONNECT-flood policy refused, evicted or reinstated. Never decreases. */
 export interface ConnectCounters {
   /** CONNECTs refused: the endpoint started a handshake less than `connectInterval` ago. */
   rateLimited: number;
@@ -112,8 +112,6 @@ export class ParkedHandshakes {
     return handshake;
   }
 }
-
-
 
 /**
  * Remembers when each recent address/port last started a half-open handshake, and how many of
