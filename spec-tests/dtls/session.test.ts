@@ -3,11 +3,16 @@
 // suite completes, close_notify ends the peer's session, alerts for bad Finished.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { screenClientHello } from "../../src/dtls/server-gate.ts";
 import { DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
 import { CIPHER_SUITES } from "../../src/dtls/cipher-suites.ts";
 import { GodotError } from "../../src/errors.ts";
-import { recordHandshake, TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
+import { recordHandshake, seededConfigRandom, TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
+import { clientConfig, serverConfig } from "../../src/dtls/tls-config.ts";
+import { TLSOptions } from "../../src/crypto/tls-options.ts";
+import { CryptoKey } from "../../src/crypto/crypto-key.ts";
+import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 
@@ -91,5 +96,34 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     t.server.receive(0, alert);
     assert.equal(t.server.status, DtlsStatus.STATUS_DISCONNECTED);
     assert.equal(t.server.send(new Uint8Array(1)), GodotError.ERR_UNCONFIGURED);
+  });
+
+  test("stream mode fed Node Buffers that the caller reuses: a record split across chunks still decrypts", () => {
+    const cert = new X509Certificate();
+    cert.loadFromString(TEST_CERT_PEM);
+    const key = new CryptoKey();
+    key.loadFromString(TEST_KEY_PEM);
+    const random = seededConfigRandom(5);
+    const client = DtlsSession.client({ ...clientConfig(TLSOptions.client(cert), "localhost", random, () => Date.UTC(2027, 0, 1)), stream: true }, 0);
+    const server = DtlsSession.server({ ...serverConfig(TLSOptions.server(key, cert), random), stream: true }, 0);
+    // Every chunk arrives in one reused Buffer, as a reader with a fixed receive buffer passes it.
+    const reused = Buffer.alloc(64 * 1024);
+    const feed = (to: DtlsSession, bytes: Uint8Array): void => {
+      reused.set(bytes);
+      to.receive(0, reused.subarray(0, bytes.length));
+      reused.fill(0xee, 0, bytes.length);
+    };
+    for (let round = 0; round < 10; round++) {
+      for (let d = client.pollTransmit(); d; d = client.pollTransmit()) feed(server, d);
+      for (let d = server.pollTransmit(); d; d = server.pollTransmit()) feed(client, d);
+    }
+    assert.equal(client.status, DtlsStatus.STATUS_CONNECTED, client.errorMessage);
+    assert.equal(server.status, DtlsStatus.STATUS_CONNECTED, server.errorMessage);
+    client.send(new TextEncoder().encode("one record, two chunks"));
+    const record = client.pollTransmit()!;
+    feed(server, record.subarray(0, 9)); // header and the start of the body stay behind in the session
+    feed(server, record.subarray(9));
+    assert.equal(server.status, DtlsStatus.STATUS_CONNECTED, server.errorMessage);
+    assert.equal(dec(server.pollApplicationData()!), "one record, two chunks");
   });
 });

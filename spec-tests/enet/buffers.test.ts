@@ -117,3 +117,29 @@ describe("datagrams assembled in the host's arena", () => {
     for (let i = 0; i < sent.length; i++) assert.deepEqual(got[i], sent[i], `packet ${i}`);
   });
 });
+
+describe("datagrams fed to the sans-IO host as Node Buffers", () => {
+  test("received packets are copies the caller's reuse of its Buffer cannot change, and plain Uint8Arrays", () => {
+    const { client, server, peer } = connectedPair();
+    const payloads = [pattern(3, 1), pattern(40, 2), pattern(100, 3)];
+    for (const p of payloads) assert.equal(client.send(peer, 0, p, PacketFlags.RELIABLE), SendResult.OK);
+    client.flush(300);
+    const buffers: Buffer[] = [];
+    for (let t = client.pollTransmit(); t; t = client.pollTransmit()) {
+      // One pooled Buffer per datagram, as a reader that reuses its memory would pass it.
+      const b = Buffer.allocUnsafe(t.data.length);
+      b.set(t.data);
+      buffers.push(b);
+      server.handleDatagram(300, b, "client", 2);
+    }
+    client.releaseTransmits();
+    for (const b of buffers) b.fill(0xee); // the caller reuses its Buffers
+    const got: Uint8Array[] = [];
+    for (let e = server.pollEvent(); e; e = server.pollEvent()) if (e.type === EventType.RECEIVE) got.push(e.packet!);
+    assert.equal(got.length, payloads.length);
+    for (let i = 0; i < payloads.length; i++) {
+      assert.deepEqual(got[i], payloads[i], `packet ${i}`);
+      assert.equal(Buffer.isBuffer(got[i]), false, `packet ${i} is a plain Uint8Array`);
+    }
+  });
+});

@@ -63,6 +63,7 @@ import { RecordProtection } from "./record-protection.ts";
 import { ReplayWindow } from "./replay-window.ts";
 import { ecdsaSign, verifySignature, type PrivateKeyMaterial, type PublicKeyMaterial, type SignatureHash } from "../crypto/key-material.ts";
 import { GodotError } from "../errors.ts";
+import { plainBytes } from "../util/copy-bytes.ts";
 
 /** Godot's PacketPeerDTLS.Status values. */
 export enum DtlsStatus {
@@ -304,9 +305,11 @@ export class DtlsSession {
   }
 
   /** One datagram from the peer. Never throws. */
-  receive(now: number, datagram: Uint8Array): void {
+  receive(now: number, input: Uint8Array): void {
     if (this.status === DtlsStatus.STATUS_ERROR || this.status === DtlsStatus.STATUS_DISCONNECTED || this.status === DtlsStatus.STATUS_ERROR_HOSTNAME_MISMATCH) return;
     this.peerRetransmitted = false;
+    // Records, fragments and leftovers are slice()d out of the input and kept: they must be copies.
+    const datagram = plainBytes(input);
     try {
       if (this.stream) this.receiveStream(now, datagram);
       else {

@@ -13,6 +13,7 @@
  * counted in `drops`.
  */
 import type { Compressor } from "../compress/types.ts";
+import { plainBytes } from "../util/copy-bytes.ts";
 import { Fifo } from "../util/fifo.ts";
 import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, ParkedHandshakes, type ConnectCounters } from "./admission.ts";
 import { ByteSlab } from "./byte-slab.ts";
@@ -593,7 +594,8 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     this.totalReceivedData += data.length;
     this.totalReceivedPackets++;
     try {
-      receiveDatagram(this, data, address, port, owned);
+      // Packets are slice()d out of the datagram: they must be copies and plain Uint8Arrays.
+      receiveDatagram(this, plainBytes(data), address, port, owned);
     } catch (err) {
       this.drops.internalErrors++;
       this.lastInternalError = err;

@@ -12,3 +12,12 @@ export function copyBytes(source: Uint8Array, start = 0, end = source.length): U
   out.set(from === 0 && to === source.length ? source : source.subarray(from, to));
   return out;
 }
+
+/**
+ * `bytes` as a plain Uint8Array over the same memory (itself when it already is one). A sans-IO
+ * core reads its input through this, so the `slice()`s it keeps of that input are copies even
+ * when the caller passed a Node or Bun Buffer, whose own `slice()` is a view.
+ */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
