@@ -12,6 +12,12 @@ async function waitFor(pred: () => boolean, ms: number): Promise<boolean> {
   return true;
 }
 
+/** Destroy the hosts, then wait until their event collectors have ended (the tests' `finally` destroys again on failure). */
+async function destroyAndDrain(hosts: ENetConnection[], collectors: { done: Promise<unknown> }[]): Promise<void> {
+  for (const h of hosts) h.destroy();
+  await Promise.all(collectors.map((c) => c.done));
+}
+
 describe("ENetConnection on real UDP sockets (loopback)", () => {
   for (const mode of [CompressionMode.NONE, CompressionMode.RANGE_CODER]) {
     test(`127.0.0.1: connect, all delivery modes, 200 kB fragmented, stats, disconnect (compression ${CompressionMode[mode]})`, async () => {
@@ -51,9 +57,7 @@ describe("ENetConnection on real UDP sockets (loopback)", () => {
         assert.ok(await waitFor(() => sv.events.some((e) => e.type === EventType.DISCONNECT) && cl.events.some((e) => e.type === EventType.DISCONNECT), 5000));
         assert.equal(sv.events.find((e) => e.type === EventType.DISCONNECT)!.data, 3);
         assert.equal(server.getDropCounters().internalErrors, 0);
-        server.destroy();
-        client.destroy();
-        await Promise.all([sv.done, cl.done]);
+        await destroyAndDrain([server, client], [sv, cl]);
       } finally {
         server.destroy();
         client.destroy();
@@ -85,9 +89,7 @@ describe("ENetConnection on real UDP sockets (loopback)", () => {
         assert.ok(got!.byteOffset > 0 && got!.buffer.byteLength < 1100, `a view of its datagram (offset ${got!.byteOffset}, buffer ${got!.buffer.byteLength} B)`);
       }
       assert.equal(small!.buffer.byteLength, 3, "a small packet has its own ArrayBuffer");
-      server.destroy();
-      client.destroy();
-      await Promise.all([sv.done, cl.done]);
+      await destroyAndDrain([server, client], [sv, cl]);
     } finally {
       server.destroy();
       client.destroy();
@@ -114,9 +116,7 @@ describe("ENetConnection on real UDP sockets (loopback)", () => {
       const r = sv.events.find((e) => e.type === EventType.RECEIVE)!;
       assert.equal(r.peer!.getRemoteAddress(), "::1");
       assert.deepEqual([...r.packet!], [6, 6]);
-      server.destroy();
-      client.destroy();
-      await Promise.all([sv.done, cl.done]);
+      await destroyAndDrain([server, client], [sv, cl]);
     } finally {
       server.destroy();
       client.destroy();
