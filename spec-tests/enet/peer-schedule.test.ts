@@ -187,8 +187,8 @@ describe("peer schedule: only peers with work are visited", () => {
     const peer = client.core.connect("10.0.0.1", 7000, 1, 0)!;
     let received = 0;
     const drain = (): void => {
-      for (let e = server.core.pollEvent(); e !== null; e = server.core.pollEvent()) if (e.type === EventType.RECEIVE) received++;
-      while (client.core.pollEvent() !== null);
+      received += server.drainReceives();
+      client.drainReceives();
     };
     net.runUntil(200, drain);
     assert.equal(peer.state, PeerState.STATE_CONNECTED);

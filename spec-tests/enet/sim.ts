@@ -2,6 +2,7 @@
  * A deterministic simulated link between sans-IO ENet hosts for tests: seeded loss,
  * duplication, reordering (via jitter) and fixed latency, driven by a virtual clock.
  */
+import { EventType } from "../../src/enet/enums.ts";
 import { HostCore, type HostCoreOptions } from "../../src/enet/host-core.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 
@@ -37,6 +38,13 @@ export class SimHost {
     this.core = core;
     this.address = address;
     this.port = port;
+  }
+
+  /** Read every pending event; how many of them were RECEIVE. */
+  drainReceives(): number {
+    let received = 0;
+    for (let e = this.core.pollEvent(); e !== null; e = this.core.pollEvent()) if (e.type === EventType.RECEIVE) received++;
+    return received;
   }
 }
 
