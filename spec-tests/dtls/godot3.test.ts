@@ -1,6 +1,7 @@
 // Live: our DTLS 1.2 against Godot 3.2.3's mbedTLS DTLS (PacketPeerDTLS client, DTLSServer
 // server; spec-tests/dtls/godot3/dtls_node.gd), both directions, certificate verification
-// passing and refusing on both sides. (Debian's godot3-server links the system libenet, which
+// passing and refusing on both sides, and a Godot client connecting while stalled handshakes fill our
+// server's handshake slots. (Debian's godot3-server links the system libenet, which
 // compiles NetworkedMultiplayerENet's DTLS out — GODOT_ENET is undefined — so Godot's ENet
 // DTLS cannot run here; PacketPeerDTLS/DTLSServer are the same mbedTLS DTLS stack it wraps.)
 import { after, describe, test } from "node:test";
@@ -9,8 +10,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { detectRuntime } from "../../src/transport/registry.ts";
+import type { DatagramTransport } from "../../src/transport/types.ts";
 import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts";
-import { DtlsStatus } from "../../src/dtls/session.ts";
+import { DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
+import { clientConfig } from "../../src/dtls/tls-config.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { dec, enc, freeUdpPort, makeIdentity, Proc, until } from "./support.ts";
 
@@ -20,7 +23,31 @@ const skip = probe.error ? "godot3-server is not installed" : false;
 if (skip) console.log(`dtls godot3: skipped: ${skip}`);
 
 const procs: Proc[] = [];
-const transports: DtlsDatagramTransport[] = [];
+const transports: (DtlsDatagramTransport | DatagramTransport)[] = [];
+
+/**
+ * An attacker's socket: it passes the cookie exchange (it receives at its address), takes the
+ * server's flight and never answers, holding a handshake slot until the handshake times out.
+ */
+async function stallingClient(serverPort: number): Promise<number> {
+  const rt = detectRuntime();
+  const socket = rt.createDatagramTransport();
+  transports.push(socket);
+  const { port } = await socket.bind("127.0.0.1", 0);
+  const session = DtlsSession.client(clientConfig(TLSOptions.clientUnsafe(), "localhost"), rt.clock.now());
+  let answered = 0;
+  const transmit = (): void => {
+    for (let d = session.pollTransmit(); d; d = session.pollTransmit()) socket.send(d, "127.0.0.1", serverPort);
+  };
+  socket.onDatagram((d) => {
+    // The HelloVerifyRequest gets its ClientHello with the cookie; nothing after it is answered.
+    if (answered++ > 0) return;
+    session.receive(rt.clock.now(), d);
+    transmit();
+  });
+  transmit();
+  return port;
+}
 
 function godot(args: Record<string, string | number>): Proc {
   const p = new Proc("godot3-server", ["--path", projectDir, "-s", "dtls_node.gd", "--", ...Object.entries(args).map(([k, v]) => `${k}=${v}`)], 20000, projectDir);
@@ -99,5 +126,30 @@ describe("live: DTLS 1.2 vs Godot 3.2.3 (mbedTLS) PacketPeerDTLS / DTLSServer", 
     await until(() => ended.length > 0, "our verification failure", 10000);
     assert.match(ended[0]!, /not signed by a trusted certificate/);
     gs.stop();
+  });
+
+  test("Godot client connects while an attacker's sockets stall in every handshake slot of our server", async () => {
+    const rt = detectRuntime();
+    const inner = rt.createDatagramTransport();
+    const { port } = await inner.bind("127.0.0.1", 0);
+    const t = DtlsDatagramTransport.server(inner, rt.clock, TLSOptions.server(id!.key, id!.cert), { maxHandshaking: 4 });
+    transports.push(t);
+    const got: string[] = [];
+    t.onDatagram((d, address, p) => {
+      got.push(dec(d));
+      t.send(enc("hello from packetpeer"), address, p);
+    });
+    const attackers: number[] = [];
+    for (let i = 0; i < 4; i++) attackers.push(await stallingClient(port));
+    await until(() => attackers.every((p) => t.getSessionStatus("127.0.0.1", p) === DtlsStatus.STATUS_HANDSHAKING), "stalled handshakes in every slot");
+    const g = godot({ role: "client", port, verify: 1, host: "localhost", trust: id!.certPath });
+    await g.waitOutput('"ev":"connected"', 15000);
+    await until(() => got.includes("hello from godot"), "Godot's greeting");
+    await g.waitOutput('"text":"hello from packetpeer"');
+    // Every handshake came from 127.0.0.1: the attacker's stalest went, Godot's finished.
+    assert.equal(t.counters.handshakesEvicted, 1);
+    assert.equal(t.counters.handshakesRefused, 0);
+    assert.equal(attackers.filter((p) => t.getSessionStatus("127.0.0.1", p) === DtlsStatus.STATUS_HANDSHAKING).length, 3);
+    g.stop();
   });
 });

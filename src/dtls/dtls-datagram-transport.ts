@@ -14,7 +14,11 @@ import { clientConfig, defaultRandom, serverConfig, type RandomSource } from "./
 
 /** Sessions per server at most (handshaking or connected). */
 export const DEFAULT_MAX_SESSIONS = 4096;
-/** Sessions still handshaking at most (each holds a flight and reassembly buffers). */
+/**
+ * Sessions still handshaking at most (each holds a flight and reassembly buffers). When the
+ * limit is reached, a new handshake evicts an unfinished one, taken from the address holding
+ * the most (DtlsDatagramTransport.evictHandshake).
+ */
 export const DEFAULT_MAX_HANDSHAKING = 256;
 /** Datagrams a client queues while its handshake runs. */
 export const MAX_PENDING_DATAGRAMS = 64;
@@ -33,8 +37,10 @@ export interface DtlsTransportCounters {
   helloVerifyRequestsSent: number;
   /** Datagrams from unknown addresses that were not a ClientHello (or malformed). */
   gateDropped: number;
-  /** Handshakes refused (refuseNewConnections or session limits). */
+  /** Handshakes refused (refuseNewConnections, or the session limit with every session completed). */
   handshakesRefused: number;
+  /** Unfinished handshakes forgotten to make room for a new one (see DEFAULT_MAX_HANDSHAKING). */
+  handshakesEvicted: number;
   handshakesFailed: number;
   /** Datagrams not sent because no connected session exists for the address. */
   sendsWithoutSession: number;
@@ -58,6 +64,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
     helloVerifyRequestsSent: 0,
     gateDropped: 0,
     handshakesRefused: 0,
+    handshakesEvicted: 0,
     handshakesFailed: 0,
     sendsWithoutSession: 0,
     badRecordMac: 0,
@@ -197,15 +204,58 @@ export class DtlsDatagramTransport implements DatagramTransport {
     for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.receiver?.(d, address, port, true);
   }
 
-  /** Room for one more server session: under both limits, after forgetting idle ones if needed. */
+  /**
+   * Room for one more server session: under both limits, after forgetting sessions idle for
+   * SESSION_IDLE_MS and, if still full, evicting one unfinished handshake (see evictHandshake).
+   */
   private makeRoom(now: number): boolean {
+    if (!this.full()) return true;
+    for (const [key, e] of this.sessions) if (now - e.lastReceive > SESSION_IDLE_MS) this.sessions.delete(key);
+    if (!this.full()) return true;
+    return this.evictHandshake() && !this.full();
+  }
+
+  private full(): boolean {
+    if (this.sessions.size >= this.maxSessions) return true;
     let handshaking = 0;
     for (const e of this.sessions.values()) if (e.session.status === DtlsStatus.STATUS_HANDSHAKING) handshaking++;
-    if (this.sessions.size < this.maxSessions && handshaking < this.maxHandshaking) return true;
-    for (const [key, e] of this.sessions) if (now - e.lastReceive > SESSION_IDLE_MS) this.sessions.delete(key);
-    handshaking = 0;
-    for (const e of this.sessions.values()) if (e.session.status === DtlsStatus.STATUS_HANDSHAKING) handshaking++;
-    return this.sessions.size < this.maxSessions && handshaking < this.maxHandshaking;
+    return handshaking >= this.maxHandshaking;
+  }
+
+  /**
+   * Forget one unfinished handshake: the one that heard least recently from its client, among
+   * those of the address (IP) holding the most. The cookie proves each one comes from a real
+   * address, not that it will finish: one machine completing the cookie exchange from many
+   * ports and then stalling would otherwise hold every handshake slot until the handshake
+   * timeout, again and again. Its own handshakes go first; a client on another address keeps
+   * its slot. Completed sessions are never evicted. Returns false when nothing is handshaking.
+   */
+  private evictHandshake(): boolean {
+    const perAddress = new Map<string, number>();
+    let top = "";
+    let topCount = 0;
+    for (const e of this.sessions.values()) {
+      if (e.session.status !== DtlsStatus.STATUS_HANDSHAKING) continue;
+      const n = (perAddress.get(e.address) ?? 0) + 1;
+      perAddress.set(e.address, n);
+      if (n > topCount) {
+        top = e.address;
+        topCount = n;
+      }
+    }
+    if (topCount === 0) return false;
+    let victimKey: string | undefined;
+    let stalest = Infinity;
+    for (const [key, e] of this.sessions) {
+      if (e.address === top && e.session.status === DtlsStatus.STATUS_HANDSHAKING && e.lastReceive < stalest) {
+        victimKey = key;
+        stalest = e.lastReceive;
+      }
+    }
+    // Silently: an alert would only tell a stalled client to go on.
+    this.sessions.delete(victimKey!);
+    this.counters.handshakesEvicted++;
+    return true;
   }
 
   private sendRaw(data: Uint8Array, address: string, port: number): void {

@@ -1,0 +1,139 @@
+// The DTLS server's handshake limit under attack: clients that pass the cookie exchange (so they
+// are real addresses) and then stall must not lock honest clients out. Our client cores talk to a
+// DtlsDatagramTransport server in memory, on a manual clock.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { TEST_CERT_PEM, TEST_KEY_PEM, seededConfigRandom } from "./fuzz-engine.ts";
+import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts";
+import { DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
+import { clientConfig } from "../../src/dtls/tls-config.ts";
+import { TLSOptions } from "../../src/crypto/tls-options.ts";
+import { CryptoKey } from "../../src/crypto/crypto-key.ts";
+import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
+import type { BoundAddress, Clock, DatagramTransport } from "../../src/transport/types.ts";
+
+/** The server's socket: what it sends waits in `outbox` until the test delivers it. */
+class Switchboard implements DatagramTransport {
+  outbox: { data: Uint8Array; address: string; port: number }[] = [];
+  receiver: ((d: Uint8Array, a: string, p: number) => void) | undefined;
+  bind(): Promise<BoundAddress> {
+    return Promise.resolve({ address: "10.0.0.1", port: 7000 });
+  }
+  send(data: Uint8Array, address: string, port: number): void {
+    this.outbox.push({ data: data.slice(), address, port });
+  }
+  onDatagram(cb: (d: Uint8Array, a: string, p: number) => void): void {
+    this.receiver = cb;
+  }
+  close(): void {}
+}
+
+function setUp(maxHandshaking: number) {
+  const cert = new X509Certificate();
+  cert.loadFromString(TEST_CERT_PEM);
+  const key = new CryptoKey();
+  key.loadFromString(TEST_KEY_PEM);
+  let now = 0;
+  const clock: Clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => {} };
+  const wire = new Switchboard();
+  const server = DtlsDatagramTransport.server(wire, clock, TLSOptions.server(key, cert), { maxHandshaking, random: seededConfigRandom(1) });
+  const clients = new Map<string, DtlsSession>();
+  let seed = 100;
+  /** A client core at `address:port` (its handshake starts at once). */
+  const client = (address: string, port: number): DtlsSession => {
+    const config = clientConfig(TLSOptions.client(cert), "localhost", seededConfigRandom(seed++), () => Date.UTC(2027, 0, 1));
+    const s = DtlsSession.client(config, now);
+    clients.set(`${address}:${port}`, s);
+    return s;
+  };
+  /** One round trip for `key`: what its client has to send goes to the server, the server's answer back. */
+  const roundTrip = (key: string): boolean => {
+    const [address, port] = key.split(":") as [string, string];
+    const c = clients.get(key)!;
+    let moved = false;
+    for (let d = c.pollTransmit(); d; d = c.pollTransmit()) {
+      wire.receiver!(d, address, Number(port));
+      moved = true;
+    }
+    const out = wire.outbox;
+    wire.outbox = [];
+    for (const m of out) if (`${m.address}:${m.port}` === key) c.receive(now, m.data);
+    return moved;
+  };
+  /** Run `key`'s handshake to its end. */
+  const finish = (key: string): void => {
+    while (roundTrip(key));
+  };
+  /**
+   * A client that passes the cookie exchange and gets the server's flight (two round trips) and
+   * then goes quiet: an attacker, or a slow client whose next flight is still on its way.
+   */
+  const stall = (address: string, port: number): string => {
+    const key = `${address}:${port}`;
+    client(address, port);
+    roundTrip(key); // ClientHello, HelloVerifyRequest
+    roundTrip(key); // ClientHello with the cookie, the server's flight
+    assert.equal(server.getSessionStatus(address, port), DtlsStatus.STATUS_HANDSHAKING, `${key} holds a handshake slot`);
+    return key;
+  };
+  return {
+    server,
+    client,
+    finish,
+    stall,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+describe("DTLS server: handshake slots under a stalling attacker", () => {
+  test("one machine stalling in every handshake slot from many ports: an honest client still connects", () => {
+    const { server, client, finish, stall, advance } = setUp(4);
+    for (let port = 1; port <= 4; port++) {
+      stall("10.9.9.9", port);
+      advance(10);
+    }
+    assert.equal(server.sessionCount, 4);
+    const honest = client("10.0.0.2", 5000);
+    finish("10.0.0.2:5000");
+    assert.equal(honest.status, DtlsStatus.STATUS_CONNECTED);
+    assert.equal(server.getSessionStatus("10.0.0.2", 5000), DtlsStatus.STATUS_CONNECTED);
+    assert.equal(server.counters.handshakesEvicted, 1);
+    assert.equal(server.counters.handshakesRefused, 0);
+    // The stalest of the attacker's handshakes went; the other three still wait.
+    assert.equal(server.getSessionStatus("10.9.9.9", 1), DtlsStatus.STATUS_DISCONNECTED);
+    for (const port of [2, 3, 4]) assert.equal(server.getSessionStatus("10.9.9.9", port), DtlsStatus.STATUS_HANDSHAKING);
+  });
+
+  test("a slow honest handshake survives a stream of stalled ones from another address; a completed session is never evicted", () => {
+    const { server, client, finish, stall, advance } = setUp(4);
+    client("10.0.0.2", 5000);
+    finish("10.0.0.2:5000");
+    const slow = stall("10.0.0.3", 6000);
+    for (let port = 1; port <= 20; port++) {
+      advance(1);
+      stall("10.9.9.9", port);
+    }
+    // Four handshake slots: the slow client's and three of the attacker's; each later attacker handshake evicted its oldest.
+    assert.equal(server.counters.handshakesEvicted, 17);
+    assert.equal(server.getSessionStatus("10.0.0.2", 5000), DtlsStatus.STATUS_CONNECTED);
+    assert.equal(server.getSessionStatus("10.0.0.3", 6000), DtlsStatus.STATUS_HANDSHAKING);
+    for (const port of [18, 19, 20]) assert.equal(server.getSessionStatus("10.9.9.9", port), DtlsStatus.STATUS_HANDSHAKING);
+    // Its next flight arrives at last, after the server heard from every attacker socket more recently.
+    finish(slow);
+    assert.equal(server.getSessionStatus("10.0.0.3", 6000), DtlsStatus.STATUS_CONNECTED);
+    assert.equal(server.sessionCount, 5);
+  });
+
+  test("with one handshake per address, the one that heard from its client least recently goes", () => {
+    const { server, stall, advance } = setUp(3);
+    for (const address of ["10.0.0.11", "10.0.0.12", "10.0.0.13", "10.0.0.14"]) {
+      stall(address, 1);
+      advance(100);
+    }
+    assert.equal(server.getSessionStatus("10.0.0.11", 1), DtlsStatus.STATUS_DISCONNECTED);
+    for (const a of ["10.0.0.12", "10.0.0.13", "10.0.0.14"]) assert.equal(server.getSessionStatus(a, 1), DtlsStatus.STATUS_HANDSHAKING);
+    assert.equal(server.counters.handshakesEvicted, 1);
+  });
+});
