@@ -46,4 +46,24 @@ describe("ENet over DTLS on a lossy simulated network", () => {
       net.close();
     }
   });
+
+  test("dtlsServerSetup takes the server's limits as a second argument (not in Godot) and checks them", async () => {
+    const net = new MemoryNetwork({ seed: 8 });
+    const cert = new X509Certificate();
+    cert.loadFromString(TEST_CERT_PEM);
+    const key = new CryptoKey();
+    key.loadFromString(TEST_KEY_PEM);
+    const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
+    try {
+      await server.createHostBound("127.0.0.1", 7000, { maxPeers: 2 });
+      await assert.rejects(server.dtlsServerSetup(TLSOptions.server(key, cert), { maxHandshaking: 0 }), RangeError);
+      await assert.rejects(server.dtlsServerSetup(TLSOptions.server(key, cert), { handshakesPerSecond: -1 }), RangeError);
+      assert.equal(server.getDtlsTransport(), null, "a refused setup leaves the host as it was");
+      await server.dtlsServerSetup(TLSOptions.server(key, cert), { maxHandshaking: 1, handshakesPerSecondPerAddress: 2 });
+      assert.ok(server.getDtlsTransport() !== null);
+    } finally {
+      server.destroy();
+      net.close();
+    }
+  });
 });

@@ -8,6 +8,7 @@
 import { GodotError } from "../errors.ts";
 import type { TLSOptions } from "../crypto/tls-options.ts";
 import type { BoundAddress, Clock, DatagramTransport } from "../transport/types.ts";
+import { HandshakeRate } from "./handshake-rate.ts";
 import { screenClientHello } from "./server-gate.ts";
 import { DtlsSession, DtlsStatus, type DtlsConfig } from "./session.ts";
 import { clientConfig, defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
@@ -25,10 +26,39 @@ export const MAX_PENDING_DATAGRAMS = 64;
 /** A session that received nothing for this long is forgotten when room is needed. */
 export const SESSION_IDLE_MS = 60000;
 
-export interface DtlsTransportOptions {
-  random?: RandomSource;
+/** A DTLS server's limits (ENetConnection.dtlsServerSetup's second argument); docs/dtls.md explains each. */
+export interface DtlsServerLimits {
+  /** Sessions at most, handshaking or connected (default 4096). */
   maxSessions?: number;
+  /** Sessions still handshaking at most (default 256); when full, a new handshake evicts an unfinished one. */
   maxHandshaking?: number;
+  /** Server: new handshakes one address (IP) may start per second, and at once (default 10; see handshake-rate.ts). */
+  handshakesPerSecondPerAddress?: number;
+  /** Server: new handshakes all clients together may start per second, and at once (default 100). */
+  handshakesPerSecond?: number;
+}
+
+/** `limits` checked (TypeError or RangeError naming the field), with only the known fields. */
+export function checkServerLimits(limits: DtlsServerLimits): DtlsServerLimits {
+  if (typeof limits !== "object" || limits === null) throw new TypeError("limits must be an object");
+  const out: DtlsServerLimits = {};
+  for (const name of ["maxSessions", "maxHandshaking"] as const) {
+    const v = limits[name];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(v)}`);
+    out[name] = v;
+  }
+  for (const name of ["handshakesPerSecondPerAddress", "handshakesPerSecond"] as const) {
+    const v = limits[name];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a positive number, got ${String(v)}`);
+    out[name] = v;
+  }
+  return out;
+}
+
+export interface DtlsTransportOptions extends DtlsServerLimits {
+  random?: RandomSource;
   /** Extra core settings (mtu, retransmission timer, handshake timeout, suites). */
   session?: Partial<DtlsConfig>;
 }
@@ -39,6 +69,8 @@ export interface DtlsTransportCounters {
   gateDropped: number;
   /** Handshakes refused (refuseNewConnections, or the session limit with every session completed). */
   handshakesRefused: number;
+  /** ClientHellos with a valid cookie dropped because their address, or all clients together, started handshakes too fast (the client retransmits). */
+  handshakesRateLimited: number;
   /** Unfinished handshakes forgotten to make room for a new one (see DEFAULT_MAX_HANDSHAKING). */
   handshakesEvicted: number;
   handshakesFailed: number;
@@ -64,6 +96,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
     helloVerifyRequestsSent: 0,
     gateDropped: 0,
     handshakesRefused: 0,
+    handshakesRateLimited: 0,
     handshakesEvicted: 0,
     handshakesFailed: 0,
     sendsWithoutSession: 0,
@@ -81,6 +114,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
   private readonly cookieSecret: Uint8Array;
   private readonly maxSessions: number;
   private readonly maxHandshaking: number;
+  private readonly handshakeRate: HandshakeRate | null;
   private closed = false;
 
   private constructor(
@@ -90,9 +124,11 @@ export class DtlsDatagramTransport implements DatagramTransport {
     private readonly role: "client" | "server",
     opts: DtlsTransportOptions,
   ) {
+    const limits = checkServerLimits(opts);
     this.cookieSecret = config.random(32);
-    this.maxSessions = opts.maxSessions ?? DEFAULT_MAX_SESSIONS;
-    this.maxHandshaking = opts.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING;
+    this.maxSessions = limits.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    this.maxHandshaking = limits.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING;
+    this.handshakeRate = role === "server" ? new HandshakeRate(limits.handshakesPerSecondPerAddress, limits.handshakesPerSecond) : null;
     inner.onDatagram((data, address, port) => this.receive(data, address, port));
   }
 
@@ -183,6 +219,10 @@ export class DtlsDatagramTransport implements DatagramTransport {
       if (verdict.action === "verify") {
         this.counters.helloVerifyRequestsSent++;
         this.sendRaw(verdict.reply, address, port);
+        return;
+      }
+      if (!this.handshakeRate!.take(address, now)) {
+        this.counters.handshakesRateLimited++;
         return;
       }
       if (!this.makeRoom(now)) {

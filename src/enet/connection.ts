@@ -6,7 +6,7 @@
  */
 import { createCompressor } from "../compress/compressors.ts";
 import { TLSOptions } from "../crypto/tls-options.ts";
-import { DtlsDatagramTransport } from "../dtls/dtls-datagram-transport.ts";
+import { checkServerLimits, DtlsDatagramTransport, type DtlsServerLimits } from "../dtls/dtls-datagram-transport.ts";
 import { CompressionMode } from "../compress/types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
@@ -493,11 +493,13 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
    * Godot's dtls_server_setup: from now on each remote address gets its own DTLS 1.2 session
    * and ENet datagrams travel as its application data. Call after createHostBound, before
    * peers connect. Rejects with ERR_UNCONFIGURED without a host, ERR_ALREADY_IN_USE if DTLS is
-   * already set up. See docs/dtls.md.
+   * already set up. `limits` (not in Godot) sets the server's session and handshake limits;
+   * the defaults suit most servers. See docs/dtls.md.
    */
-  async dtlsServerSetup(serverOptions: TLSOptions): Promise<void> {
+  async dtlsServerSetup(serverOptions: TLSOptions, limits: DtlsServerLimits = {}): Promise<void> {
     if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("serverOptions must be TLSOptions.server(key, certificate)");
-    this.upgradeToDtls("dtlsServerSetup", (inner) => DtlsDatagramTransport.server(inner, this.clock, serverOptions));
+    checkServerLimits(limits);
+    this.upgradeToDtls("dtlsServerSetup", (inner) => DtlsDatagramTransport.server(inner, this.clock, serverOptions, limits));
   }
 
   /** Godot's dtls_client_setup: connections made from this host speak DTLS 1.2, verifying the server as `hostname` (see docs/dtls.md). */

@@ -1,10 +1,11 @@
-// The DTLS server's handshake limit under attack: clients that pass the cookie exchange (so they
-// are real addresses) and then stall must not lock honest clients out. Our client cores talk to a
-// DtlsDatagramTransport server in memory, on a manual clock.
+// The DTLS server's handshake limits under attack: clients that pass the cookie exchange (so they
+// are real addresses) and then stall must not lock honest clients out, and no address (nor all of
+// them together) may start handshakes, each costing the server a signature, faster than its rate.
+// Our client cores talk to a DtlsDatagramTransport server in memory, on a manual clock.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TEST_CERT_PEM, TEST_KEY_PEM, seededConfigRandom } from "./fuzz-engine.ts";
-import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts";
+import { DtlsDatagramTransport, type DtlsServerLimits } from "../../src/dtls/dtls-datagram-transport.ts";
 import { DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
 import { clientConfig } from "../../src/dtls/tls-config.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
@@ -28,7 +29,7 @@ class Switchboard implements DatagramTransport {
   close(): void {}
 }
 
-function setUp(maxHandshaking: number) {
+function setUp(limits: DtlsServerLimits) {
   const cert = new X509Certificate();
   cert.loadFromString(TEST_CERT_PEM);
   const key = new CryptoKey();
@@ -36,7 +37,7 @@ function setUp(maxHandshaking: number) {
   let now = 0;
   const clock: Clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => {} };
   const wire = new Switchboard();
-  const server = DtlsDatagramTransport.server(wire, clock, TLSOptions.server(key, cert), { maxHandshaking, random: seededConfigRandom(1) });
+  const server = DtlsDatagramTransport.server(wire, clock, TLSOptions.server(key, cert), { ...limits, random: seededConfigRandom(1) });
   const clients = new Map<string, DtlsSession>();
   let seed = 100;
   /** A client core at `address:port` (its handshake starts at once). */
@@ -68,18 +69,22 @@ function setUp(maxHandshaking: number) {
    * A client that passes the cookie exchange and gets the server's flight (two round trips) and
    * then goes quiet: an attacker, or a slow client whose next flight is still on its way.
    */
-  const stall = (address: string, port: number): string => {
+  const attempt = (address: string, port: number): DtlsStatus => {
     const key = `${address}:${port}`;
     client(address, port);
     roundTrip(key); // ClientHello, HelloVerifyRequest
     roundTrip(key); // ClientHello with the cookie, the server's flight
-    assert.equal(server.getSessionStatus(address, port), DtlsStatus.STATUS_HANDSHAKING, `${key} holds a handshake slot`);
-    return key;
+    return server.getSessionStatus(address, port);
+  };
+  const stall = (address: string, port: number): string => {
+    assert.equal(attempt(address, port), DtlsStatus.STATUS_HANDSHAKING, `${address}:${port} holds a handshake slot`);
+    return `${address}:${port}`;
   };
   return {
     server,
     client,
     finish,
+    attempt,
     stall,
     advance: (ms: number) => {
       now += ms;
@@ -89,7 +94,7 @@ function setUp(maxHandshaking: number) {
 
 describe("DTLS server: handshake slots under a stalling attacker", () => {
   test("one machine stalling in every handshake slot from many ports: an honest client still connects", () => {
-    const { server, client, finish, stall, advance } = setUp(4);
+    const { server, client, finish, stall, advance } = setUp({ maxHandshaking: 4 });
     for (let port = 1; port <= 4; port++) {
       stall("10.9.9.9", port);
       advance(10);
@@ -107,7 +112,8 @@ describe("DTLS server: handshake slots under a stalling attacker", () => {
   });
 
   test("a slow honest handshake survives a stream of stalled ones from another address; a completed session is never evicted", () => {
-    const { server, client, finish, stall, advance } = setUp(4);
+    // The attacker's handshakes come faster than one address may start them by default (10 a second).
+    const { server, client, finish, stall, advance } = setUp({ maxHandshaking: 4, handshakesPerSecondPerAddress: 1000 });
     client("10.0.0.2", 5000);
     finish("10.0.0.2:5000");
     const slow = stall("10.0.0.3", 6000);
@@ -127,7 +133,7 @@ describe("DTLS server: handshake slots under a stalling attacker", () => {
   });
 
   test("with one handshake per address, the one that heard from its client least recently goes", () => {
-    const { server, stall, advance } = setUp(3);
+    const { server, stall, advance } = setUp({ maxHandshaking: 3 });
     for (const address of ["10.0.0.11", "10.0.0.12", "10.0.0.13", "10.0.0.14"]) {
       stall(address, 1);
       advance(100);
@@ -135,5 +141,36 @@ describe("DTLS server: handshake slots under a stalling attacker", () => {
     assert.equal(server.getSessionStatus("10.0.0.11", 1), DtlsStatus.STATUS_DISCONNECTED);
     for (const a of ["10.0.0.12", "10.0.0.13", "10.0.0.14"]) assert.equal(server.getSessionStatus(a, 1), DtlsStatus.STATUS_HANDSHAKING);
     assert.equal(server.counters.handshakesEvicted, 1);
+  });
+
+  test("one address may start 10 handshakes a second: the 11th ClientHello with a valid cookie is dropped until its bucket refills; other addresses go on", () => {
+    const { server, client, finish, attempt, advance } = setUp({});
+    for (let port = 1; port <= 10; port++) assert.equal(attempt("10.9.9.9", port), DtlsStatus.STATUS_HANDSHAKING);
+    assert.equal(attempt("10.9.9.9", 11), DtlsStatus.STATUS_DISCONNECTED);
+    assert.equal(server.counters.handshakesRateLimited, 1);
+    // The cookie exchange itself is never limited: it costs the server one HMAC and no state.
+    assert.equal(server.counters.helloVerifyRequestsSent, 11);
+    const honest = client("10.0.0.2", 5000);
+    finish("10.0.0.2:5000");
+    assert.equal(honest.status, DtlsStatus.STATUS_CONNECTED);
+    advance(100); // a tenth of a second refills one start
+    assert.equal(attempt("10.9.9.9", 12), DtlsStatus.STATUS_HANDSHAKING);
+    assert.equal(attempt("10.9.9.9", 13), DtlsStatus.STATUS_DISCONNECTED);
+    assert.equal(server.counters.handshakesRateLimited, 2);
+  });
+
+  test("all addresses together may start handshakesPerSecond a second", () => {
+    const { server, attempt, advance } = setUp({ handshakesPerSecond: 5 });
+    const statuses = Array.from({ length: 8 }, (_, i) => attempt(`10.0.1.${i + 1}`, 1000));
+    assert.equal(statuses.filter((s) => s === DtlsStatus.STATUS_HANDSHAKING).length, 5);
+    assert.equal(server.counters.handshakesRateLimited, 3);
+    advance(1000);
+    assert.equal(attempt("10.0.2.1", 1000), DtlsStatus.STATUS_HANDSHAKING);
+  });
+
+  test("limits are checked: positive integers for the session limits, positive rates", () => {
+    for (const bad of [{ maxSessions: 0 }, { maxHandshaking: 1.5 }, { handshakesPerSecond: 0 }, { handshakesPerSecondPerAddress: Number.NaN }, { handshakesPerSecond: Infinity }]) {
+      assert.throws(() => setUp(bad as DtlsServerLimits), RangeError, JSON.stringify(bad));
+    }
   });
 });
