@@ -97,7 +97,8 @@ describe("ENetMultiplayerPeer over DTLS (dtlsServerOptions / dtlsClientOptions)"
     const server = new ENetMultiplayerPeer();
     const client = new ENetMultiplayerPeer();
     try {
-      await server.createServer(0, 4, 0, 0, 0, { dtlsServerOptions: TLSOptions.server(id.key, id.cert) });
+      await assert.rejects(server.createServer(0, 4, 0, 0, 0, { dtlsServerOptions: TLSOptions.server(id.key, id.cert), dtlsServerLimits: { maxSessions: 0 } }), RangeError);
+      await server.createServer(0, 4, 0, 0, 0, { dtlsServerOptions: TLSOptions.server(id.key, id.cert), dtlsServerLimits: { handshakesPerSecondPerAddress: 20 } });
       const port = server.getHost()!.getLocalPort();
       await client.createClient("127.0.0.1", port, 0, 0, 0, 0, { dtlsClientOptions: TLSOptions.client(id.cert), dtlsHostname: "localhost" });
       const got: string[] = [];

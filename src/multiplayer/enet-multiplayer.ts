@@ -17,6 +17,7 @@
 import { CompressionMode } from "../compress/types.ts";
 import { ENetConnection } from "../enet/connection.ts";
 import type { TLSOptions } from "../crypto/tls-options.ts";
+import type { DtlsServerLimits } from "../dtls/dtls-datagram-transport.ts";
 import { EventType, PacketFlags, PeerState } from "../enet/enums.ts";
 import type { ENetPacketPeer } from "../enet/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
@@ -61,6 +62,8 @@ export interface ENetMultiplayerOptions extends MultiplayerProtocolOptions {
   compressionMode?: CompressionMode;
   /** createServer: speak DTLS 1.2 with every client (Godot 4: `host.dtls_server_setup(options)`; Godot 3: use_dtls + dtls_key/dtls_certificate). */
   dtlsServerOptions?: TLSOptions;
+  /** createServer with dtlsServerOptions: the DTLS server's session and handshake limits (ENetConnection.dtlsServerSetup's second argument). */
+  dtlsServerLimits?: DtlsServerLimits;
   /** createClient: speak DTLS 1.2 to the server, verified with these options (Godot 4: `host.dtls_client_setup(hostname, options)`). */
   dtlsClientOptions?: TLSOptions;
   /** createClient with dtlsClientOptions: the name the server's certificate must carry (default: the address). */
@@ -150,7 +153,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     const host = await this.createHost(port, maxClients, enetChannels, inBandwidth, outBandwidth, options, protocol);
     if (options.dtlsServerOptions !== undefined) {
       try {
-        await host.dtlsServerSetup(options.dtlsServerOptions);
+        await host.dtlsServerSetup(options.dtlsServerOptions, options.dtlsServerLimits);
       } catch (err) {
         host.destroy();
         throw err;
