@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { createCompressor } from "../compress/compressors.ts";
 import { CompressionMode } from "../compress/types.ts";
 import { dissectDatagram, type DissectedDatagram } from "../enet/dissect.ts";
+import { FragmentReassembly } from "../enet/fragment-reassembly.ts";
 import { ENET_PROTOCOL_MAXIMUM_PEER_ID, ProtocolCommand, type EnetCommand } from "../enet/wire.ts";
 import { describeEnetGodotPacket, type Fields, type GodotVersion } from "./godot-payload.ts";
 import { readCapture, CaptureFormatError, type CapturedDatagram } from "./pcap.ts";
@@ -105,7 +106,7 @@ interface Flow {
   decompress: ((body: Uint8Array, limit: number) => Uint8Array | null) | null;
   compressionName: string;
   /** Fragments being put together: direction + channel + start sequence number. */
-  fragments: Map<string, { total: number; count: number; got: Set<number>; data: Uint8Array }>;
+  fragments: Map<string, FragmentReassembly>;
 }
 
 const endpointOf = (address: string, port: number): string => (address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`);
@@ -170,13 +171,14 @@ function packetsOf(flow: Flow, dir: string, d: DissectedDatagram, o: DecodeSetti
       if (cmd.totalLength > MAX_REASSEMBLED || cmd.fragmentOffset + payload.length > cmd.totalLength || cmd.fragmentNumber >= cmd.fragmentCount) continue;
       const key = `${dir} ${cmd.channelID} ${cmd.command} ${cmd.startSequenceNumber}`;
       let f = flow.fragments.get(key);
-      if (!f || f.total !== cmd.totalLength) flow.fragments.set(key, (f = { total: cmd.totalLength, count: cmd.fragmentCount, got: new Set(), data: new Uint8Array(cmd.totalLength) }));
-      if (f.got.has(cmd.fragmentNumber)) continue; // a retransmission
-      f.got.add(cmd.fragmentNumber);
-      f.data.set(payload, cmd.fragmentOffset);
-      if (f.got.size < f.count) continue;
+      if (!f || f.totalLength !== cmd.totalLength || f.fragmentCount !== cmd.fragmentCount) flow.fragments.set(key, (f = new FragmentReassembly(cmd.totalLength, cmd.fragmentCount)));
+      if (!f.add(cmd.fragmentNumber, cmd.fragmentOffset, payload, 0, payload.length, false)) continue; // a retransmission
+      if (!f.complete) continue;
       flow.fragments.delete(key);
-      out.push(withGodot({ channel: cmd.channelID, kind, size: f.total, payload: f.data }, o));
+      const joined = f.join();
+      // Fragments that do not tile their packet: ENet hosts drop it (docs/enet.md), so show it as dropped.
+      if (joined === null) out.push({ channel: cmd.channelID, kind: `${kind} (fragments do not tile it: dropped)`, size: f.totalLength, payload: new Uint8Array(0) });
+      else out.push(withGodot({ channel: cmd.channelID, kind, size: f.totalLength, payload: joined }, o));
     } else out.push(withGodot({ channel: cmd.channelID, kind, size: payload.length, payload }, o));
   }
   return out;

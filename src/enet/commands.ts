@@ -4,6 +4,7 @@
  * records with fixed shapes, so the engine keeps them monomorphic.
  */
 import { RETRANSMIT_DELAY_MAXIMUM } from "./constants.ts";
+import { FragmentReassembly } from "./fragment-reassembly.ts";
 import { type OutgoingConnectParameters, ProtocolCommand } from "./wire.ts";
 
 export class OutgoingCommand {
@@ -59,12 +60,14 @@ export class IncomingCommand {
   reliableSequenceNumber: number;
   unreliableSequenceNumber: number;
   fragmentCount: number;
-  fragmentsRemaining: number;
-  /** One bit per received fragment; null for unfragmented packets. */
-  fragments: Uint32Array | null;
+  /** A fragmented packet still missing fragments; null once joined (and for unfragmented packets). */
+  assembly: FragmentReassembly | null;
+  /** The packet; empty while its fragments are being reassembled. */
   packet: Uint8Array;
   /** PacketFlags of the delivered packet. */
   flags: number;
+  /** Its fragments did not tile it: skipped in order, never delivered. */
+  malformed = false;
 
   constructor(
     command: ProtocolCommand,
@@ -74,6 +77,7 @@ export class IncomingCommand {
     packet: Uint8Array,
     flags: number,
     fragmentCount: number,
+    totalLength = 0,
   ) {
     this.command = command;
     this.channelID = channelID;
@@ -82,8 +86,17 @@ export class IncomingCommand {
     this.packet = packet;
     this.flags = flags;
     this.fragmentCount = fragmentCount;
-    this.fragmentsRemaining = fragmentCount;
-    this.fragments = fragmentCount > 0 ? new Uint32Array((fragmentCount + 31) >>> 5) : null;
+    this.assembly = fragmentCount > 0 ? new FragmentReassembly(totalLength, fragmentCount) : null;
+  }
+
+  /** Bytes it counts in the peer's waiting data: the fragments held so far, or the packet. */
+  get waitingBytes(): number {
+    return this.assembly !== null ? this.assembly.held : this.packet.length;
+  }
+
+  /** The packet's length as its commands declare it. */
+  get totalLength(): number {
+    return this.assembly !== null ? this.assembly.totalLength : this.packet.length;
   }
 }
 

@@ -44,3 +44,14 @@ export const MAX_PENDING_UNRELIABLE_PER_CHANNEL = 4096;
 export const MAX_QUEUED_INCOMING_COMMANDS = 65536;
 /** Not from ENet: datagrams the host keeps queued for sending before it reports backpressure by dropping the oldest. */
 export const MAX_QUEUED_TRANSMITS = 65536;
+
+/**
+ * Fragments a peer may hold in reassembly: as many as filling the waiting-data limit with the
+ * smallest fragments an ENet sender cuts takes (at the minimum MTU, 576, a fragment other than a
+ * packet's last carries 576 - 4 - 24 - 4 = 544 bytes; 512 leaves room), and at least 65,536. An
+ * honest sender never meets it; a hostile one sending 1-byte fragments cannot hold millions of
+ * records within the byte limit.
+ */
+export function maximumHeldFragments(maximumWaitingData: number): number {
+  return Math.max(65536, Math.ceil(maximumWaitingData / 512));
+}

@@ -28,6 +28,7 @@ import {
   ENET_PEER_TIMEOUT_MAXIMUM,
   ENET_PEER_TIMEOUT_MINIMUM,
   ENET_PEER_WINDOW_SIZE_SCALE,
+  maximumHeldFragments,
 } from "./constants.ts";
 import { DatagramWriter } from "./datagram-writer.ts";
 import { EventType, PacketFlags, PeerState } from "./enums.ts";
@@ -154,6 +155,8 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   readonly checksum: boolean;
   readonly maximumPacketSize: number;
   readonly maximumWaitingData: number;
+  /** Fragments one peer may hold in reassembly (derived from maximumWaitingData). */
+  readonly maximumHeldFragments: number;
   duplicatePeers: number;
   /** Half-open (ACKNOWLEDGING_CONNECT) peers allowed at once; a newer CONNECT evicts one (admission.ts). */
   readonly halfOpenLimit: number;
@@ -218,6 +221,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     this.checksum = options.checksum ?? false;
     this.maximumPacketSize = options.maximumPacketSize ?? ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE;
     this.maximumWaitingData = options.maximumWaitingData ?? ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA;
+    this.maximumHeldFragments = maximumHeldFragments(this.maximumWaitingData);
     this.duplicatePeers = options.duplicatePeers ?? ENET_PROTOCOL_MAXIMUM_PEER_ID;
     this.randomU32 = options.randomU32 ?? secureRandomU32;
     const halfOpenLimit = options.halfOpenLimit ?? peerCount;
@@ -555,6 +559,10 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
 
   countLimitDrop(): void {
     this.drops.limits++;
+  }
+
+  countMalformed(): void {
+    this.drops.commands++;
   }
 
   /** @internal The connection is up: CONNECT event. */

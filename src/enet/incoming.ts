@@ -1,8 +1,9 @@
 /**
  * Received data commands: window checks, duplicate suppression, reliable ordering,
- * sequenced-unreliable ordering, the unsequenced window and fragment reassembly
+ * sequenced-unreliable ordering, the unsequenced window and the limits on fragments
  * (enet_peer_queue_incoming_command, the dispatch functions and the send handlers
- * of protocol.c). Results are handed to the host through `IncomingSink`.
+ * of protocol.c; the fragments themselves are joined in fragment-reassembly.ts).
+ * Results are handed to the host through `IncomingSink`.
  *
  * Handler results follow protocol.c: OK (process the next command and acknowledge
  * this one, also when it was a harmless duplicate) or ERROR (stop reading the datagram).
@@ -62,10 +63,13 @@ export function emptyFragmentRecord(): FragmentRecord {
 export interface IncomingSink {
   readonly maximumPacketSize: number;
   readonly maximumWaitingData: number;
+  readonly maximumHeldFragments: number;
   /** A packet is ready for the application, in delivery order. */
   deliver(peer: PeerCore, channelID: number, packet: Uint8Array, flags: number): void;
   /** A packet or command was discarded because a limit was reached. */
   countLimitDrop(): void;
+  /** A fragmented packet was discarded because its fragments did not tile it. */
+  countMalformed(): void;
   /**
    * The datagram being read is the host's to keep (HostCore.handleDatagram's `owned`, and not
    * decompressed into a scratch buffer): a payload may then be handed out as a view of it.
@@ -141,13 +145,13 @@ export function dispatchIncomingReliable(sink: IncomingSink, peer: PeerCore, cha
     const next = (channel.incomingReliableSequenceNumber + 1) & 0xffff;
     if (channel.incomingReliable.size === 0) break;
     const cmd = channel.incomingReliable.get(next);
-    if (cmd === undefined || cmd.fragmentsRemaining > 0) break;
+    if (cmd === undefined || cmd.assembly !== null) break;
     channel.incomingReliable.delete(next);
     peer.queuedIncomingCommands--;
     channel.incomingReliableSequenceNumber = next;
     if (cmd.fragmentCount > 0) channel.incomingReliableSequenceNumber = (next + cmd.fragmentCount - 1) & 0xffff;
     advanced = true;
-    sink.deliver(peer, cmd.channelID, cmd.packet, cmd.flags);
+    if (!cmd.malformed) sink.deliver(peer, cmd.channelID, cmd.packet, cmd.flags);
   }
   if (!advanced) return;
   channel.incomingUnreliableSequenceNumber = 0;
@@ -175,7 +179,7 @@ export function handleSendFragment(sink: IncomingSink, peer: PeerCore, fragment:
   if (startSequenceNumber === channel.incomingReliableSequenceNumber) return HANDLER_OK;
   let start = channel.incomingReliable.get(startSequenceNumber);
   if (start !== undefined) {
-    if (start.command !== ProtocolCommand.SEND_FRAGMENT || start.packet.length !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
+    if (start.command !== ProtocolCommand.SEND_FRAGMENT || start.totalLength !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
   } else {
     if (discarding(peer)) return HANDLER_ERROR;
     if (peer.totalWaitingData >= sink.maximumWaitingData || peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS) {
@@ -183,33 +187,54 @@ export function handleSendFragment(sink: IncomingSink, peer: PeerCore, fragment:
       return HANDLER_ERROR;
     }
     peer.queuedIncomingCommands++;
-    start = new IncomingCommand(ProtocolCommand.SEND_FRAGMENT, channelID, startSequenceNumber, 0, new Uint8Array(totalLength), PacketFlags.RELIABLE, fragmentCount);
-    peer.totalWaitingData += totalLength;
+    start = new IncomingCommand(ProtocolCommand.SEND_FRAGMENT, channelID, startSequenceNumber, 0, EMPTY, PacketFlags.RELIABLE, fragmentCount, totalLength);
     queuedReliable(channel).set(startSequenceNumber, start);
   }
-  if (addFragment(start, fragment)) {
-    dispatchIncomingReliable(sink, peer, channel);
-  }
-  return HANDLER_OK;
+  const added = addFragment(sink, peer, start, fragment);
+  if (added === FRAGMENT_COMPLETED) dispatchIncomingReliable(sink, peer, channel);
+  return added === FRAGMENT_REFUSED ? HANDLER_ERROR : HANDLER_OK;
 }
 
-/** Record one fragment; true when this completed the packet. */
-function addFragment(start: IncomingCommand, fragment: FragmentRecord): boolean {
-  const bits = start.fragments;
-  if (bits === null) return false; // already complete (its bitmap is released then)
-  const { fragmentNumber, fragmentOffset, data, payload } = fragment;
-  const word = fragmentNumber >>> 5;
-  const bit = 1 << (fragmentNumber & 31);
-  const bitsWord = bits[word] ?? 0;
-  if ((bitsWord & bit) !== 0) return false;
-  bits[word] = bitsWord | bit;
-  start.fragmentsRemaining--;
-  let length = fragment.payloadLength;
-  if (fragmentOffset + length > start.packet.length) length = start.packet.length - fragmentOffset;
-  start.packet.set(data.subarray(payload, payload + length), fragmentOffset);
-  if (start.fragmentsRemaining > 0) return false;
-  start.fragments = null;
-  return true;
+const EMPTY = new Uint8Array(0);
+const FRAGMENT_HELD = 0;
+const FRAGMENT_COMPLETED = 1;
+/** Over a limit: not kept and not acknowledged, so the sender sends it again. */
+const FRAGMENT_REFUSED = -1;
+
+/**
+ * Keep one fragment (a duplicate, or one for a packet already joined, changes nothing) and join
+ * the packet when it was the last; FRAGMENT_COMPLETED then, whether or not the fragments tiled it
+ * (a packet they do not tile is marked malformed and counted).
+ */
+function addFragment(sink: IncomingSink, peer: PeerCore, start: IncomingCommand, fragment: FragmentRecord): number {
+  const assembly = start.assembly;
+  if (assembly === null) return FRAGMENT_HELD;
+  if (peer.totalWaitingData >= sink.maximumWaitingData || peer.heldFragments >= sink.maximumHeldFragments) {
+    sink.countLimitDrop();
+    return FRAGMENT_REFUSED;
+  }
+  const length = fragment.payloadLength;
+  if (!assembly.add(fragment.fragmentNumber, fragment.fragmentOffset, fragment.data, fragment.payload, length, sink.datagramOwned)) return FRAGMENT_HELD;
+  peer.totalWaitingData += length;
+  peer.heldFragments++;
+  if (!assembly.complete) return FRAGMENT_HELD;
+  peer.heldFragments -= assembly.fragmentsHeld;
+  const packet = assembly.join();
+  start.assembly = null;
+  if (packet === null) {
+    peer.totalWaitingData -= assembly.held;
+    start.malformed = true;
+    sink.countMalformed();
+  } else {
+    start.packet = packet;
+  }
+  return FRAGMENT_COMPLETED;
+}
+
+/** A queued command leaves undelivered: give back what it counted. */
+function release(peer: PeerCore, cmd: IncomingCommand): void {
+  peer.totalWaitingData -= cmd.waitingBytes;
+  if (cmd.assembly !== null) peer.heldFragments -= cmd.assembly.fragmentsHeld;
 }
 
 // ---------------------------------------------------------------- unreliable
@@ -299,7 +324,7 @@ export function handleSendUnreliableFragment(sink: IncomingSink, peer: PeerCore,
   }
   let start = findUnreliable(channel, seq, startSequenceNumber);
   if (start !== undefined) {
-    if (start.command !== ProtocolCommand.SEND_UNRELIABLE_FRAGMENT || start.packet.length !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
+    if (start.command !== ProtocolCommand.SEND_UNRELIABLE_FRAGMENT || start.totalLength !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
   } else {
     if (discarding(peer)) return HANDLER_ERROR;
     if (
@@ -315,17 +340,16 @@ export function handleSendUnreliableFragment(sink: IncomingSink, peer: PeerCore,
       channelID,
       seq,
       startSequenceNumber,
-      new Uint8Array(totalLength),
+      EMPTY,
       PacketFlags.UNRELIABLE_FRAGMENT,
       fragmentCount,
+      totalLength,
     );
-    peer.totalWaitingData += totalLength;
     insertUnreliable(peer, channel, start);
   }
-  if (addFragment(start, fragment)) {
-    dispatchIncomingUnreliable(sink, peer, channel);
-  }
-  return HANDLER_OK;
+  const added = addFragment(sink, peer, start, fragment);
+  if (added === FRAGMENT_COMPLETED) dispatchIncomingUnreliable(sink, peer, channel);
+  return added === FRAGMENT_REFUSED ? HANDLER_ERROR : HANDLER_OK;
 }
 
 /**
@@ -340,21 +364,21 @@ export function dispatchIncomingUnreliable(sink: IncomingSink, peer: PeerCore, c
   for (; i < list.length; i++) {
     const cmd = list[i]!;
     if (cmd.reliableSequenceNumber === channel.incomingReliableSequenceNumber) {
-      if (cmd.fragmentsRemaining > 0) {
+      if (cmd.assembly !== null) {
         list[write++] = cmd;
         continue;
       }
-      if (cmd.unreliableSequenceNumber > channel.incomingUnreliableSequenceNumber) {
+      if (cmd.unreliableSequenceNumber > channel.incomingUnreliableSequenceNumber && !cmd.malformed) {
         channel.incomingUnreliableSequenceNumber = cmd.unreliableSequenceNumber;
         sink.deliver(peer, cmd.channelID, cmd.packet, cmd.flags);
       } else {
-        peer.totalWaitingData -= cmd.packet.length;
+        release(peer, cmd);
       }
       continue;
     }
     if (inReceiveWindow(channel, cmd.reliableSequenceNumber)) break;
     // Behind the reliable position: too late to deliver in order.
-    peer.totalWaitingData -= cmd.packet.length;
+    release(peer, cmd);
   }
   peer.queuedIncomingCommands -= i - write;
   if (write === i) {

@@ -135,6 +135,8 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   queuedIncomingCommands = 0;
   /** Bytes of received packets not yet handed to the application (bounded by the host's maximumWaitingData). */
   totalWaitingData = 0;
+  /** Fragments held in reassembly on all channels (bounded by the host's maximumHeldFragments). */
+  heldFragments = 0;
   /** The last datagram to this peer stopped at the MTU or command limit; send another. */
   continueSending = false;
 
@@ -324,6 +326,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     this.channels = [];
     this.channelCount = 0;
     this.queuedIncomingCommands = 0;
+    this.heldFragments = 0;
   }
 
   /** enet_peer_reset's field resets (the host adjusts its connected-peer counters first). */

@@ -1,0 +1,71 @@
+/**
+ * Fragment reassembly (SEND_FRAGMENT, SEND_UNRELIABLE_FRAGMENT): the fragments of one packet are
+ * kept as they arrive and joined when the last one has come.
+ *
+ * C ENet allocates the whole packet, `totalLength` bytes, when the first fragment arrives. One
+ * small datagram that claims a 32 MiB packet then costs the receiver a 32 MiB allocation, and a
+ * connected peer sending such starts back to back keeps the runtime collecting garbage (measured
+ * here before this file: 200 of them took 166 ms of CPU against 9 ms for honest fragments, with
+ * 13 full collections). Kept as they arrive, a packet in progress holds what its sender sent.
+ *
+ * A joined packet must be tiled by its fragments exactly: offsets and lengths that cover
+ * [0, totalLength) with no gap and no overlap, as every ENet sender cuts them. Otherwise a few
+ * fragments claiming a large `totalLength` would deliver a packet of mostly zeros, megabytes
+ * for a datagram, to an application that may forward it on.
+ */
+
+/** One fragment's payload and where it goes. */
+interface Piece {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+export class FragmentReassembly {
+  /** Payload bytes held (counted in the peer's waiting data). */
+  held = 0;
+  /** Fragment number -> its payload. Sparse: a hostile fragment count costs nothing until fragments come. */
+  private readonly pieces = new Map<number, Piece>();
+
+  constructor(
+    readonly totalLength: number,
+    readonly fragmentCount: number,
+  ) {}
+
+  get fragmentsHeld(): number {
+    return this.pieces.size;
+  }
+
+  get complete(): boolean {
+    return this.pieces.size === this.fragmentCount;
+  }
+
+  /**
+   * Keep fragment `fragmentNumber`: `length` bytes of `source` at `start`, for `offset` in the
+   * packet. The caller has checked the bounds. A view of `source` is kept when `viewable` (the
+   * source is the receiver's to keep) and the fragment is most of it, else a copy, so a small
+   * fragment never keeps a large datagram alive. Returns false for a duplicate.
+   */
+  add(fragmentNumber: number, offset: number, source: Uint8Array, start: number, length: number, viewable: boolean): boolean {
+    if (this.pieces.has(fragmentNumber)) return false;
+    const end = start + length;
+    const bytes = viewable && length * 2 > source.length ? source.subarray(start, end) : source.slice(start, end);
+    this.pieces.set(fragmentNumber, { offset, bytes });
+    this.held += length;
+    return true;
+  }
+
+  /** The packet once complete, or null when its fragments do not tile it exactly. */
+  join(): Uint8Array | null {
+    const pieces = [...this.pieces.values()].sort((a, b) => a.offset - b.offset);
+    let end = 0;
+    for (const p of pieces) {
+      if (p.offset !== end) return null;
+      end += p.bytes.length;
+    }
+    if (end !== this.totalLength) return null;
+    const packet = new Uint8Array(this.totalLength);
+    for (const p of pieces) packet.set(p.bytes, p.offset);
+    this.pieces.clear();
+    return packet;
+  }
+}
