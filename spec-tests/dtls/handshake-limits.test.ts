@@ -173,4 +173,11 @@ describe("DTLS server: handshake slots under a stalling attacker", () => {
       assert.throws(() => setUp(bad as DtlsServerLimits), RangeError, JSON.stringify(bad));
     }
   });
+
+  test("this machine (loopback) is exempt from the per-address rate, not from the total", () => {
+    const { server, attempt } = setUp({ handshakesPerSecond: 30 });
+    const statuses = Array.from({ length: 35 }, (_, i) => attempt("127.0.0.1", 1000 + i));
+    assert.equal(statuses.filter((s) => s === DtlsStatus.STATUS_HANDSHAKING).length, 30);
+    assert.equal(server.counters.handshakesRateLimited, 5);
+  });
 });

@@ -10,6 +10,7 @@ import {
   ipFamily,
   isHostName,
   unmapIPv4,
+  isLoopback,
   UDP_MAX_PAYLOAD_IPV4,
   UDP_MAX_PAYLOAD_IPV6,
 } from "../../src/transport/addresses.ts";
@@ -50,6 +51,11 @@ describe("transport address rules", () => {
     checkDatagramSize(65527, 6);
     assert.throws(() => checkDatagramSize(65508, 4), RangeError);
     assert.throws(() => checkDatagramSize(65528, 6), RangeError);
+  });
+
+  test("loopback: 127.0.0.0/8 and ::1 in any spelling (mapped too), nothing else", () => {
+    for (const a of ["127.0.0.1", "127.9.8.7", "::1", "0:0:0:0:0:0:0:1", "::0:1", "::ffff:127.0.0.1"]) assert.equal(isLoopback(a), true, a);
+    for (const a of ["10.0.0.1", "128.0.0.1", "::", "::2", "1::1", "fe80::1", "::ffff:10.0.0.1", "localhost", ""]) assert.equal(isLoopback(a), false, a);
   });
 
   test("IPv4-mapped addresses are unmapped; endpoints format with brackets for IPv6", () => {

@@ -6,6 +6,7 @@
  * session stalls with it. Two token buckets bound it: one per address (IP), so one machine
  * cannot take the whole budget, and one in total, so many cannot take the thread.
  */
+import { isLoopback } from "../transport/addresses.ts";
 import { BoundedMap } from "../util/bounded-map.ts";
 
 /** New handshakes per second one address (IP) may start; a second's worth may start at once. */
@@ -34,15 +35,20 @@ export class HandshakeRate {
 
   /** Spend one handshake start for `address` at `now` (ms); false when either bucket is empty. */
   take(address: string, now: number): boolean {
-    let own = this.addresses.get(address);
-    if (own === undefined) {
-      own = { tokens: Math.max(1, this.perAddressPerSecond), at: now };
-      this.addresses.set(address, own);
-    }
-    refill(own, now, this.perAddressPerSecond);
     refill(this.total, now, this.totalPerSecond);
-    if (own.tokens < 1 || this.total.tokens < 1) return false;
-    own.tokens--;
+    if (this.total.tokens < 1) return false;
+    // This machine is exempt from the per-address rate: every client of a local relay or proxy,
+    // and every client of a load test, comes from it. The total still applies.
+    if (!isLoopback(address)) {
+      let own = this.addresses.get(address);
+      if (own === undefined) {
+        own = { tokens: Math.max(1, this.perAddressPerSecond), at: now };
+        this.addresses.set(address, own);
+      }
+      refill(own, now, this.perAddressPerSecond);
+      if (own.tokens < 1) return false;
+      own.tokens--;
+    }
     this.total.tokens--;
     return true;
   }

@@ -80,6 +80,13 @@ export function isIPv6(address: string): boolean {
   return g !== null && g.length === groupsAllowed;
 }
 
+/** 127.0.0.0/8 or ::1 (in any of its spellings): the sender is this machine. */
+export function isLoopback(address: string): boolean {
+  const a = unmapIPv4(address);
+  if (isIPv4(a)) return a.startsWith("127.");
+  return isIPv6(a) && /^(0{0,4}:){1,7}:?0{0,3}1$/.test(a) && a.replace(/[:0]/g, "") === "1";
+}
+
 /** 4 or 6 for an IP literal, 0 otherwise. */
 export function ipFamily(address: string): 0 | 4 | 6 {
   if (isIPv4(address)) return 4;
