@@ -32,9 +32,9 @@ export interface DtlsServerLimits {
   maxSessions?: number;
   /** Sessions still handshaking at most (default 256); when full, a new handshake evicts an unfinished one. */
   maxHandshaking?: number;
-  /** Server: new handshakes one address (IP) may start per second, and at once (default 10; loopback exempt; see handshake-rate.ts). */
+  /** New handshakes one address (IP) may start per second, and at once (default 10; loopback exempt; see handshake-rate.ts). */
   handshakesPerSecondPerAddress?: number;
-  /** Server: new handshakes all clients together may start per second, and at once (default 100). */
+  /** New handshakes all clients together may start per second, and at once (default 100). */
   handshakesPerSecond?: number;
 }
 
