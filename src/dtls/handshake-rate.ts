@@ -6,7 +6,6 @@
  * session stalls with it. Two token buckets bound it: one per address (IP), so one machine
  * cannot take the whole budget, and one in total, so many cannot take the thread.
  */
-import { isLoopback } from "../transport/addresses.ts";
 import { BoundedMap } from "../util/bounded-map.ts";
 
 /** New handshakes per second one address (IP) may start; a second's worth may start at once. */
@@ -33,13 +32,14 @@ export class HandshakeRate {
     this.total = { tokens: Math.max(1, totalPerSecond), at: -Infinity };
   }
 
-  /** Spend one handshake start for `address` at `now` (ms); false when either bucket is empty. */
-  take(address: string, now: number): boolean {
+  /**
+   * Spend one handshake start for `address` at `now` (ms); false when either bucket is empty.
+   * `address` null: the total bucket only (the caller exempts this machine's own addresses).
+   */
+  take(address: string | null, now: number): boolean {
     refill(this.total, now, this.totalPerSecond);
     if (this.total.tokens < 1) return false;
-    // This machine is exempt from the per-address rate: every client of a local relay or proxy,
-    // and every client of a load test, comes from it. The total still applies.
-    if (!isLoopback(address)) {
+    if (address !== null) {
       let own = this.addresses.get(address);
       if (own === undefined) {
         own = { tokens: Math.max(1, this.perAddressPerSecond), at: now };
