@@ -4,7 +4,7 @@
 // are bounded; honest fragmented packets (in order, reordered, duplicated) still arrive intact.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { EventType, PacketFlags, PeerState } from "../../src/enet/enums.ts";
+import { EventType, PacketFlags } from "../../src/enet/enums.ts";
 import { maximumHeldFragments } from "../../src/enet/constants.ts";
 import { FragmentReassembly } from "../../src/enet/fragment-reassembly.ts";
 import type { PeerCore } from "../../src/enet/peer-core.ts";
@@ -51,12 +51,7 @@ function connected(options: { maximumWaitingData?: number } = {}) {
   const net = new SimNetwork({ latency: 5, seed: 3 });
   const server = net.addHost({ peerCount: 2, channelLimit: 2, ...options });
   const attacker = net.addHost({ peerCount: 1 });
-  const p = attacker.core.slotOf(attacker.core.connect(server.address, server.port, 2, 0)!);
-  net.runUntil(1000, () => {
-    for (const h of net.hosts) while (h.core.pollEvent());
-  });
-  assert.equal(p.state, PeerState.STATE_CONNECTED);
-  const victim = server.core.peers.find((x) => x.state === PeerState.STATE_CONNECTED)!;
+  const { clientPeer: p, serverPeer: victim } = net.connectPair(attacker, server, 2);
   const received: Uint8Array[] = [];
   const drain = (): void => {
     for (let e = server.core.pollEvent(); e !== null; e = server.core.pollEvent()) if (e.type === EventType.RECEIVE) received.push(e.packet!);

@@ -44,12 +44,7 @@ describe("hostile input", () => {
     const net = new SimNetwork({ latency: 5, seed: 2 });
     const server = net.addHost({ peerCount: 2, channelLimit: 4 });
     const attacker = net.addHost({ peerCount: 1 });
-    const p = attacker.core.slotOf(attacker.core.connect(server.address, server.port, 4, 0)!);
-    net.runUntil(1000, () => {
-      for (const h of net.hosts) while (h.core.pollEvent());
-    });
-    assert.equal(p.state, PeerState.STATE_CONNECTED);
-    const victim = server.core.peers.find((x) => x.state === PeerState.STATE_CONNECTED)!;
+    const { clientPeer: p, serverPeer: victim } = net.connectPair(attacker, server, 4);
     const d = new Uint8Array(4 + 32 * 6);
     let sent = 0;
     for (let ch = 0; ch < 4; ch++) {

@@ -2,7 +2,8 @@
  * A deterministic simulated link between sans-IO ENet hosts for tests: seeded loss,
  * duplication, reordering (via jitter) and fixed latency, driven by a virtual clock.
  */
-import { EventType } from "../../src/enet/enums.ts";
+import { EventType, PeerState } from "../../src/enet/enums.ts";
+import type { PeerCore } from "../../src/enet/peer-core.ts";
 import { HostCore, type HostCoreOptions } from "../../src/enet/host-core.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 
@@ -99,6 +100,20 @@ export class SimNetwork {
         this.enqueue(h, to, t.data);
       }
     }
+  }
+
+  /**
+   * Connect `client` to `server` with `channels` channels (events of every host discarded) and
+   * return both ends: the client's peer and the server's. Throws if the handshake does not finish.
+   */
+  connectPair(client: SimHost, server: SimHost, channels: number): { clientPeer: PeerCore; serverPeer: PeerCore } {
+    const clientPeer = client.core.slotOf(client.core.connect(server.address, server.port, channels, 0)!);
+    this.runUntil(this.now + 1000, () => {
+      for (const h of this.hosts) while (h.core.pollEvent());
+    });
+    const serverPeer = server.core.peers.find((x) => x.state === PeerState.STATE_CONNECTED && x.address === client.address && x.port === client.port);
+    if (clientPeer.state !== PeerState.STATE_CONNECTED || serverPeer === undefined) throw new Error(`connectPair: not connected within 1 s (client state ${clientPeer.state})`);
+    return { clientPeer, serverPeer };
   }
 
   inject(to: SimHost, data: Uint8Array, fromAddress: string, fromPort: number): void {
