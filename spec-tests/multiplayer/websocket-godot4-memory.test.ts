@@ -218,7 +218,8 @@ describe("WebSocketMultiplayerPeer, Godot 4 protocol, memory network", () => {
       assert.equal(client.getDropCounters().handshakeTimeouts, 1);
       await mute.stop();
 
-      // A flood of connections is bounded: beyond maxPendingPeers they are closed at accept.
+      // A flood of connections is bounded: past maxPendingPeers, each new one evicts the oldest
+      // waiting connection of the address holding the most (here the flood's own first).
       server.maxPendingPeers = 2;
       const floodRt = net.createRuntime("10.0.0.51");
       const flood: Stream[] = [];
@@ -229,10 +230,11 @@ describe("WebSocketMultiplayerPeer, Godot 4 protocol, memory network", () => {
         st.onClose(() => (floodClosed[i] = true));
         flood.push(st);
       }
-      await drive(net, [server], () => floodClosed[2] === true, "third flood connection closed");
+      await drive(net, [server], () => floodClosed[0] === true, "first flood connection evicted");
       assert.equal(server.getPendingCount(), 2);
-      assert.equal(server.getDropCounters().refusedConnections, 1);
-      assert.deepEqual(floodClosed, [false, false, true]);
+      assert.equal(server.getDropCounters().handshakeEvictions, 1);
+      assert.equal(server.getDropCounters().refusedConnections, 0);
+      assert.deepEqual(floodClosed, [true, false, false]);
       for (const st of flood) st.close();
       await drive(net, [server], () => server.getPendingCount() === 0, "flood pending peers gone", 10000, 20);
       assert.equal(server.getDropCounters().handshakeFailures, 2, "dropped mid-handshake");

@@ -9,6 +9,7 @@ import { GodotError } from "../errors.ts";
 import type { TLSOptions } from "../crypto/tls-options.ts";
 import { isLoopback } from "../transport/addresses.ts";
 import type { BoundAddress, Clock, DatagramTransport } from "../transport/types.ts";
+import { evictionCandidate } from "../util/handshake-eviction.ts";
 import { HandshakeRate } from "./handshake-rate.ts";
 import { screenClientHello } from "./server-gate.ts";
 import { DtlsSession, DtlsStatus, type DtlsConfig } from "./session.ts";
@@ -266,37 +267,16 @@ export class DtlsDatagramTransport implements DatagramTransport {
   }
 
   /**
-   * Forget one unfinished handshake: the one that heard least recently from its client, among
-   * those of the address (IP) holding the most. The cookie proves each one comes from a real
-   * address, not that it will finish: one machine completing the cookie exchange from many
-   * ports and then stalling would otherwise hold every handshake slot until the handshake
-   * timeout, again and again. Its own handshakes go first; a client on another address keeps
-   * its slot. Completed sessions are never evicted. Returns false when nothing is handshaking.
+   * Forget one unfinished handshake (util/handshake-eviction.ts): of the address holding the
+   * most, the one that heard from its client least recently. The cookie proves a client receives
+   * at its address, not that it will finish. Silently: an alert would only tell a stalled client
+   * to go on. Returns false when nothing is handshaking.
    */
   private evictHandshake(): boolean {
-    const perAddress = new Map<string, number>();
-    let top = "";
-    let topCount = 0;
-    for (const e of this.sessions.values()) {
-      if (e.session.status !== DtlsStatus.STATUS_HANDSHAKING) continue;
-      const n = (perAddress.get(e.address) ?? 0) + 1;
-      perAddress.set(e.address, n);
-      if (n > topCount) {
-        top = e.address;
-        topCount = n;
-      }
-    }
-    if (topCount === 0) return false;
-    let victimKey: string | undefined;
-    let stalest = Infinity;
-    for (const [key, e] of this.sessions) {
-      if (e.address === top && e.session.status === DtlsStatus.STATUS_HANDSHAKING && e.lastReceive < stalest) {
-        victimKey = key;
-        stalest = e.lastReceive;
-      }
-    }
-    // Silently: an alert would only tell a stalled client to go on.
-    this.sessions.delete(victimKey!);
+    const handshaking = [...this.sessions].filter(([, e]) => e.session.status === DtlsStatus.STATUS_HANDSHAKING);
+    const victim = evictionCandidate(handshaking, ([, e]) => e.address, ([, e]) => e.lastReceive);
+    if (victim === undefined) return false;
+    this.sessions.delete(victim[0]);
     this.counters.handshakesEvicted++;
     return true;
   }

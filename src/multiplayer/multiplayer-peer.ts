@@ -91,6 +91,8 @@ export interface MultiplayerDropCounters {
   handshakeTimeouts: number;
   /** Pending connections whose handshake failed otherwise (bad request, dropped mid-handshake). */
   handshakeFailures: number;
+  /** Pending connections closed to make room for a new one when too many were in their handshake (WebSocket server). */
+  handshakeEvictions: number;
   /** A server's ID message that was not exactly 4 bytes with an ID >= 2 (the connection is closed). */
   badIdMessage: number;
   /** Received packets dropped because the receive queue was full (see incomingLimitPackets/Bytes). */
@@ -109,6 +111,7 @@ function zeroCounters(): MultiplayerDropCounters {
     refusedConnections: 0,
     handshakeTimeouts: 0,
     handshakeFailures: 0,
+    handshakeEvictions: 0,
     badIdMessage: 0,
     queueFull: 0,
     sendFailed: 0,

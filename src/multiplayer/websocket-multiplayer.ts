@@ -16,6 +16,7 @@
  */
 import { GodotError, NetError } from "../errors.ts";
 import { checkBytes, checkInt, checkNumber } from "../util/args.ts";
+import { evictionCandidate } from "../util/handshake-eviction.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "../websocket/connection-core.ts";
@@ -41,13 +42,15 @@ import type { MultiplayerProtocol, MultiplayerProtocolOptions } from "./multipla
 
 const INT32_MAX = 0x7fffffff;
 
-/** Default cap on connections in their handshake at once (server); more are closed at accept. */
+/** Default cap on connections in their handshake at once (server); a further one evicts a waiting one. */
 export const DEFAULT_MAX_PENDING_PEERS = 256;
 
 export interface WebSocketMultiplayerPeerOptions extends IoOptions, MultiplayerProtocolOptions {}
 
 interface PendingPeer {
   ws: WebSocketPeer;
+  /** The remote address, for eviction (util/handshake-eviction.ts). */
+  address: string;
   since: number;
 }
 
@@ -135,8 +138,9 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
   }
 
   /**
-   * Connections allowed to be in their handshake at once (ours; Godot has no limit). Further
-   * connections are closed at accept and counted as refused, so a connection flood is bounded.
+   * Connections allowed to be in their handshake at once (ours; Godot has no limit). A further
+   * connection evicts a waiting one, the oldest of the address holding the most, counted in
+   * `handshakeEvictions`: a connection flood is bounded and cannot hold the table.
    */
   get maxPendingPeers(): number {
     return this._maxPendingPeers;
@@ -210,15 +214,27 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
   }
 
   private onStream(stream: Stream, session: number): void {
-    if (session !== this.session || !this.server || this.refuseNewConnections || this.pending.size >= this._maxPendingPeers) {
+    if (session !== this.session || !this.server || this.refuseNewConnections) {
       if (session === this.session && this.server) this.drops.refusedConnections++;
       stream.close();
       return;
     }
+    if (this.pending.size >= this._maxPendingPeers) {
+      // Full: the oldest waiting connection of the address holding the most makes room.
+      const victim = evictionCandidate(this.pending, ([, p]) => p.address, ([, p]) => p.since);
+      if (victim === undefined) {
+        this.drops.refusedConnections++;
+        stream.close();
+        return;
+      }
+      this.pending.delete(victim[0]);
+      this.drops.handshakeEvictions++;
+      victim[1].ws.close(-1);
+    }
     let id = this.generateUniqueId();
     while (this.pending.has(id) || this.peers.has(id)) id = this.generateUniqueId();
     const ws = this.makePeer();
-    this.pending.set(id, { ws, since: this.clock.now() });
+    this.pending.set(id, { ws, address: stream.remoteAddress, since: this.clock.now() });
     ws.secureTransport = this.secure;
     ws.acceptStream(stream);
   }

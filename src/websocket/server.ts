@@ -10,6 +10,7 @@
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/registry.ts";
 import { checkInt } from "../util/args.ts";
+import { evictionCandidate } from "../util/handshake-eviction.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "./connection-core.ts";
 import { WebSocketPeer } from "./peer.ts";
@@ -33,7 +34,10 @@ export interface WebSocketServerPeerOptions {
   handshakeTimeout?: number;
 }
 
-/** Most connections allowed to be mid-handshake at once; more are refused by closing them. */
+/**
+ * Most connections allowed to be mid-handshake at once. A connection beyond it evicts a waiting
+ * one: the oldest of the address holding the most (util/handshake-eviction.ts).
+ */
 export const DEFAULT_MAX_PENDING_HANDSHAKES = 256;
 
 export class WebSocketServer extends EventTarget {
@@ -46,11 +50,14 @@ export class WebSocketServer extends EventTarget {
   private readonly io: IoOptions;
   private listener: Listener | null = null;
   private secure = false;
-  private readonly pendingPeers = new Set<WebSocketPeer>();
+  /** Connections mid-handshake: the remote address and when the connection was accepted. */
+  private readonly pendingPeers = new Map<WebSocketPeer, { address: string; since: number }>();
   private ready: WebSocketPeer[] = [];
   private readonly connectionListeners = new Set<unknown>();
-  /** Connections dropped before or during the handshake (refused, timed out, over the pending limit). */
+  /** Connections dropped before or during the handshake (refused, timed out, evicted). */
   refusedCount = 0;
+  /** Of those, connections evicted mid-handshake to make room for a new one (see maxPendingHandshakes). */
+  evictedCount = 0;
 
   constructor(peerOptions: WebSocketServerPeerOptions = {}, io?: IoOptions) {
     super();
@@ -102,7 +109,7 @@ export class WebSocketServer extends EventTarget {
   async stop(): Promise<void> {
     const l = this.listener;
     this.listener = null;
-    for (const p of this.pendingPeers) p.close(-1);
+    for (const p of this.pendingPeers.keys()) p.close(-1);
     this.pendingPeers.clear();
     for (const p of this.ready) p.close(-1);
     this.ready = [];
@@ -131,9 +138,16 @@ export class WebSocketServer extends EventTarget {
 
   private onStream(stream: Stream): void {
     if (this.pendingPeers.size >= this.maxPendingHandshakes) {
+      const victim = evictionCandidate(this.pendingPeers, ([, p]) => p.address, ([, p]) => p.since);
+      if (victim === undefined) {
+        this.refusedCount++;
+        stream.close();
+        return;
+      }
+      this.pendingPeers.delete(victim[0]);
       this.refusedCount++;
-      stream.close();
-      return;
+      this.evictedCount++;
+      victim[0].close(-1);
     }
     const peer = new WebSocketPeer(this.io);
     const o = this.peerOptions;
@@ -151,7 +165,7 @@ export class WebSocketServer extends EventTarget {
       this.dispatchEvent(new ErrorEventLike(err instanceof Error ? err.message : String(err)));
       return;
     }
-    this.pendingPeers.add(peer);
+    this.pendingPeers.set(peer, { address: stream.remoteAddress, since: this.clock.now() });
     // Pending handshakes run by themselves; the peer switches to the caller's polling once taken.
     peer.autoPoll = true;
     const settle = (): void => {
