@@ -89,12 +89,7 @@ export class IncomingCommand {
     this.assembly = fragmentCount > 0 ? new FragmentReassembly(totalLength, fragmentCount) : null;
   }
 
-  /** Bytes it counts in the peer's waiting data: the fragments held so far, or the packet. */
-  get waitingBytes(): number {
-    return this.assembly !== null ? this.assembly.held : this.packet.length;
-  }
-
-  /** The packet's length as its commands declare it. */
+  /** The packet's length as its commands declare it: what it counts in the peer's waiting data (0 once found malformed). */
   get totalLength(): number {
     return this.assembly !== null ? this.assembly.totalLength : this.packet.length;
   }

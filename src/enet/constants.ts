@@ -46,12 +46,12 @@ export const MAX_QUEUED_INCOMING_COMMANDS = 65536;
 export const MAX_QUEUED_TRANSMITS = 65536;
 
 /**
- * Fragments a peer may hold in reassembly: as many as filling the waiting-data limit with the
- * smallest fragments an ENet sender cuts takes (at the minimum MTU, 576, a fragment other than a
- * packet's last carries 576 - 4 - 24 - 4 = 544 bytes; 512 leaves room), and at least 65,536. An
- * honest sender never meets it; a hostile one sending 1-byte fragments cannot hold millions of
- * records within the byte limit.
+ * Fragments a peer may hold in reassembly: as many as the bytes a peer may have reserved (its
+ * waiting data, plus the one packet admitted last) take when cut into the smallest fragments an
+ * ENet sender makes (at the minimum MTU, 576, a fragment other than a packet's last carries
+ * 576 - 4 - 24 - 4 = 544 bytes; 512 leaves room), and at least 65,536. An honest sender never
+ * meets it; a hostile one sending 1-byte fragments cannot hold millions of records.
  */
-export function maximumHeldFragments(maximumWaitingData: number): number {
-  return Math.max(65536, Math.ceil(maximumWaitingData / 512));
+export function maximumHeldFragments(maximumWaitingData: number, maximumPacketSize: number): number {
+  return Math.max(65536, Math.ceil((maximumWaitingData + maximumPacketSize) / 512));
 }

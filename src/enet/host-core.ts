@@ -221,7 +221,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     this.checksum = options.checksum ?? false;
     this.maximumPacketSize = options.maximumPacketSize ?? ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE;
     this.maximumWaitingData = options.maximumWaitingData ?? ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA;
-    this.maximumHeldFragments = maximumHeldFragments(this.maximumWaitingData);
+    this.maximumHeldFragments = maximumHeldFragments(this.maximumWaitingData, this.maximumPacketSize);
     this.duplicatePeers = options.duplicatePeers ?? ENET_PROTOCOL_MAXIMUM_PEER_ID;
     this.randomU32 = options.randomU32 ?? secureRandomU32;
     const halfOpenLimit = options.halfOpenLimit ?? peerCount;

@@ -188,6 +188,8 @@ export function handleSendFragment(sink: IncomingSink, peer: PeerCore, fragment:
     }
     peer.queuedIncomingCommands++;
     start = new IncomingCommand(ProtocolCommand.SEND_FRAGMENT, channelID, startSequenceNumber, 0, EMPTY, PacketFlags.RELIABLE, fragmentCount, totalLength);
+    // Reserved against the peer's waiting data as C ENet counts it; only arriving fragments take memory.
+    peer.totalWaitingData += totalLength;
     queuedReliable(channel).set(startSequenceNumber, start);
   }
   const added = addFragment(sink, peer, start, fragment);
@@ -204,25 +206,23 @@ const FRAGMENT_REFUSED = -1;
 /**
  * Keep one fragment (a duplicate, or one for a packet already joined, changes nothing) and join
  * the packet when it was the last; FRAGMENT_COMPLETED then, whether or not the fragments tiled it
- * (a packet they do not tile is marked malformed and counted).
+ * (a packet they do not tile is marked malformed, its reservation given back, and counted).
  */
 function addFragment(sink: IncomingSink, peer: PeerCore, start: IncomingCommand, fragment: FragmentRecord): number {
   const assembly = start.assembly;
   if (assembly === null) return FRAGMENT_HELD;
-  if (peer.totalWaitingData >= sink.maximumWaitingData || peer.heldFragments >= sink.maximumHeldFragments) {
+  if (peer.heldFragments >= sink.maximumHeldFragments) {
     sink.countLimitDrop();
     return FRAGMENT_REFUSED;
   }
-  const length = fragment.payloadLength;
-  if (!assembly.add(fragment.fragmentNumber, fragment.fragmentOffset, fragment.data, fragment.payload, length, sink.datagramOwned)) return FRAGMENT_HELD;
-  peer.totalWaitingData += length;
+  if (!assembly.add(fragment.fragmentNumber, fragment.fragmentOffset, fragment.data, fragment.payload, fragment.payloadLength, sink.datagramOwned)) return FRAGMENT_HELD;
   peer.heldFragments++;
   if (!assembly.complete) return FRAGMENT_HELD;
   peer.heldFragments -= assembly.fragmentsHeld;
   const packet = assembly.join();
   start.assembly = null;
   if (packet === null) {
-    peer.totalWaitingData -= assembly.held;
+    peer.totalWaitingData -= assembly.totalLength;
     start.malformed = true;
     sink.countMalformed();
   } else {
@@ -233,7 +233,7 @@ function addFragment(sink: IncomingSink, peer: PeerCore, start: IncomingCommand,
 
 /** A queued command leaves undelivered: give back what it counted. */
 function release(peer: PeerCore, cmd: IncomingCommand): void {
-  peer.totalWaitingData -= cmd.waitingBytes;
+  peer.totalWaitingData -= cmd.totalLength;
   if (cmd.assembly !== null) peer.heldFragments -= cmd.assembly.fragmentsHeld;
 }
 
@@ -345,6 +345,7 @@ export function handleSendUnreliableFragment(sink: IncomingSink, peer: PeerCore,
       fragmentCount,
       totalLength,
     );
+    peer.totalWaitingData += totalLength;
     insertUnreliable(peer, channel, start);
   }
   const added = addFragment(sink, peer, start, fragment);
