@@ -195,4 +195,20 @@ describe("ENet fragment reassembly under hostile fragments", () => {
     for (const g of got) assert.deepEqual(g, sent.find((s) => key(s) === key(g)));
     assert.ok(net.lost > 0, "the link lost datagrams");
   });
+
+  test("a packet larger than the waiting-data limit (maxPacketSize above it) still completes", () => {
+    const net = new SimNetwork({ latency: 5, seed: 12 });
+    const a = net.addHost({ peerCount: 1 });
+    const b = net.addHost({ peerCount: 1, maximumWaitingData: 64 * 1024, maximumPacketSize: 1 * MiB });
+    const { clientPeer } = net.connectPair(a, b, 1);
+    const packet = bytes(300_000, 5);
+    a.core.send(clientPeer, 0, packet, PacketFlags.RELIABLE);
+    const got: Uint8Array[] = [];
+    net.runUntil(net.now + 20_000, () => {
+      for (let e = b.core.pollEvent(); e !== null; e = b.core.pollEvent()) if (e.type === EventType.RECEIVE) got.push(e.packet!);
+      while (a.core.pollEvent());
+    });
+    assert.equal(got.length, 1);
+    assert.deepEqual(got[0], packet);
+  });
 });
