@@ -143,6 +143,7 @@ const NODE_SCRIPTS = [
   "bench/macro/enet-scale.ts",
   "bench/macro/udp-ceiling.ts",
   "bench/macro/enet-loopback.ts",
+  "bench/macro/enet-cores.ts",
   "bench/macro/ws-echo-ours.ts",
   "bench/macro/ws-echo-ws.ts",
   "bench/macro/memory-enet.ts",
@@ -203,11 +204,13 @@ interface EnetScenario {
   goalC: number | null;
   /** Also run packetpeer on Bun (Bun.udpSocket) against the same C ENet runs. */
   onBun?: boolean;
+  /** Also run the scenario on the sans-IO cores alone, datagrams in memory (bench/macro/enet-cores.ts). */
+  cores?: boolean;
 }
 
 const ENET_SCENARIOS: EnetScenario[] = [
-  { name: "reliable 64 B", mode: "reliable", size: 64, rangeCoder: false, counts: { ours: 1_000_000, c: 1_000_000, emscripten: 1_000_000 }, goalC: 0.5, onBun: true },
-  { name: "reliable 1200 B", mode: "reliable", size: 1200, rangeCoder: false, counts: { ours: 300_000, c: 300_000, emscripten: 300_000 }, goalC: 0.5, onBun: true },
+  { name: "reliable 64 B", mode: "reliable", size: 64, rangeCoder: false, counts: { ours: 1_000_000, c: 1_000_000, emscripten: 1_000_000 }, goalC: 0.5, onBun: true, cores: true },
+  { name: "reliable 1200 B", mode: "reliable", size: 1200, rangeCoder: false, counts: { ours: 300_000, c: 300_000, emscripten: 300_000 }, goalC: 0.5, onBun: true, cores: true },
   { name: "reliable 100 KB (fragmented)", mode: "reliable", size: 100_000, rangeCoder: false, counts: { ours: 2_000, c: 2_000, emscripten: 2_000 }, goalC: 1.0 },
   { name: "unreliable 64 B", mode: "unreliable", size: 64, rangeCoder: false, counts: { ours: 1_000_000, c: 1_000_000, emscripten: 1_000_000 }, goalC: null },
   { name: "reliable 64 B, range coder on both hosts", mode: "reliable", size: 64, rangeCoder: true, counts: { ours: 300_000, c: 300_000, emscripten: 300_000 }, goalC: 0.5 },
@@ -221,12 +224,14 @@ if (section("ENet loopback")) {
     const c: (Json | null)[] = [];
     const em: (Json | null)[] = [];
     const bun: (Json | null)[] = [];
+    const cores: (Json | null)[] = [];
     const coder = s.rangeCoder ? ["rangecoder"] : ["plain"];
     // Interleaved, so a burst of load from elsewhere hits every implementation alike.
     for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
       ours.push(runJson(`packetpeer run ${run}/${RUNS_PER_FIGURE} (${s.counts.ours} packets)`, NODE, [...script("bench/macro/enet-loopback.ts"), s.mode, String(s.size), String(s.counts.ours), ...coder, "512"]));
       if (enetLoopbackC) c.push(runJson(`C ENet run ${run}/${RUNS_PER_FIGURE} (${s.counts.c} packets)`, enetLoopbackC, [s.mode, String(s.size), String(s.counts.c), ...coder, "512"]));
       if (hasEmscriptenEnet) em.push(runJson(`emscripten enet run ${run}/${RUNS_PER_FIGURE} (${s.counts.emscripten} packets)`, NODE, ["bench/peers/emscripten-enet.cjs", s.mode, String(s.size), String(s.counts.emscripten), ...coder, "512"]));
+      if (s.cores) cores.push(runJson(`packetpeer sans-IO cores run ${run}/${RUNS_PER_FIGURE} (${s.counts.ours} packets)`, NODE, [...script("bench/macro/enet-cores.ts"), String(s.size), String(s.counts.ours), "512"]));
       if (s.onBun && hasBun) bun.push(runJson(`packetpeer on Bun run ${run}/${RUNS_PER_FIGURE} (${s.counts.ours} packets)`, BUN, ["bench/macro/enet-loopback.ts", s.mode, String(s.size), String(s.counts.ours), ...coder, "512"]));
     }
     const oursPps = med(ours, "packetsPerSecond");
@@ -266,6 +271,23 @@ if (section("ENet loopback")) {
         },
         null,
         "none set (the goal is set on Node; comparison only)",
+      );
+    }
+    if (s.cores) {
+      addRow(
+        {
+          group,
+          name: `${s.name}, packetpeer's sans-IO cores alone (datagrams in memory), vs C ENet`,
+          unit: "packets/s",
+          ours: med(cores, "packetsPerSecond"),
+          peer: enetLoopbackC ? med(c, "packetsPerSecond") : null,
+          peerName: "C ENet 1.3.17 (libenet, cc -O2) with its sockets, the same runs as the first row",
+          higherIsBetter: true,
+          runtime: `${nodeRuntime} / native`,
+          note: `bench/macro/enet-cores.ts: the same scenario with each datagram copied from one HostCore to the other, no socket: the protocol work without the runtime's per-datagram I/O on the same thread; ${s.counts.ours} packets per run`,
+        },
+        null,
+        "none set (comparison only: where the time of the first row goes)",
       );
     }
     addRow(
