@@ -241,31 +241,26 @@ if (section("ENet loopback")) {
       const share = (runs: (Json | null)[], n: number): string => `${((100 * med(runs, "received")) / n).toFixed(1)} %`;
       counts += `; delivered (median): packetpeer ${share(ours, s.counts.ours)}, C ${share(c, s.counts.c)}, emscripten ${share(em, s.counts.emscripten)}`;
     }
-    addRow(
-      {
-        group,
-        name: `${s.name}, vs C ENet`,
-        unit: "packets/s",
-        ours: oursPps,
-        peer: enetLoopbackC ? med(c, "packetsPerSecond") : null,
-        peerName: "C ENet 1.3.17 (libenet, cc -O2)",
-        higherIsBetter: true,
-        runtime: `${nodeRuntime} / native`,
-        note: `MB/s: packetpeer ${mb(ours)}, C ${mb(c)}; ${counts}`,
-      },
+    /** A row against the C ENet runs of this scenario. */
+    const vsC = (variant: string, runs: (Json | null)[], fields: Pick<Row, "peerName" | "runtime" | "note">, goal: number | null, goalLabel: string): void =>
+      addRow(
+        { group, name: `${s.name}${variant}, vs C ENet`, unit: "packets/s", ours: med(runs, "packetsPerSecond"), peer: enetLoopbackC ? med(c, "packetsPerSecond") : null, higherIsBetter: true, ...fields },
+        goal,
+        goalLabel,
+      );
+    vsC(
+      "",
+      ours,
+      { peerName: "C ENet 1.3.17 (libenet, cc -O2)", runtime: `${nodeRuntime} / native`, note: `MB/s: packetpeer ${mb(ours)}, C ${mb(c)}; ${counts}` },
       s.goalC,
       s.goalC === null ? "none set" : `>= ${s.goalC}x C ENet`,
     );
     if (s.onBun && hasBun) {
-      addRow(
+      vsC(
+        ", packetpeer on Bun",
+        bun,
         {
-          group,
-          name: `${s.name}, packetpeer on Bun, vs C ENet`,
-          unit: "packets/s",
-          ours: med(bun, "packetsPerSecond"),
-          peer: enetLoopbackC ? med(c, "packetsPerSecond") : null,
           peerName: "C ENet 1.3.17 (libenet, cc -O2), the same runs as the row above",
-          higherIsBetter: true,
           runtime: `${bunRuntime} / native`,
           note: `Bun.udpSocket costs less per datagram than node:dgram; the TypeScript sources run directly; ${s.counts.ours} packets per run`,
         },
@@ -274,15 +269,11 @@ if (section("ENet loopback")) {
       );
     }
     if (s.cores) {
-      addRow(
+      vsC(
+        ", packetpeer's sans-IO cores alone (datagrams in memory)",
+        cores,
         {
-          group,
-          name: `${s.name}, packetpeer's sans-IO cores alone (datagrams in memory), vs C ENet`,
-          unit: "packets/s",
-          ours: med(cores, "packetsPerSecond"),
-          peer: enetLoopbackC ? med(c, "packetsPerSecond") : null,
           peerName: "C ENet 1.3.17 (libenet, cc -O2) with its sockets, the same runs as the first row",
-          higherIsBetter: true,
           runtime: `${nodeRuntime} / native`,
           note: `bench/macro/enet-cores.ts: the same scenario with each datagram copied from one HostCore to the other, no socket: the protocol work without the runtime's per-datagram I/O on the same thread; ${s.counts.ours} packets per run`,
         },
