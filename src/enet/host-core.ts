@@ -155,7 +155,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   readonly checksum: boolean;
   readonly maximumPacketSize: number;
   readonly maximumWaitingData: number;
-  /** Fragments one peer may hold in reassembly (derived from maximumWaitingData). */
+  /** Fragments one peer may hold in reassembly (derived from maximumWaitingData and maximumPacketSize). */
   readonly maximumHeldFragments: number;
   duplicatePeers: number;
   /** Half-open (ACKNOWLEDGING_CONNECT) peers allowed at once; a newer CONNECT evicts one (admission.ts). */
