@@ -110,9 +110,9 @@ export interface Transmit {
 export interface DropCounters {
   /** Whole datagrams ignored: too short, unknown peer/address/session, bad checksum, undecompressable. */
   datagrams: number;
-  /** Datagrams cut short at an invalid or unexpected command (malformed fields, out-of-range fragments, wrong state). */
+  /** Datagrams cut short at an invalid or unexpected command (malformed fields, out-of-range fragments, wrong state), and fragmented packets whose fragments do not tile them. */
   commands: number;
-  /** Packets refused because a limit was reached (waiting data, pending unreliable commands, acknowledgement queue). */
+  /** Packets refused because a limit was reached (waiting data, held fragments, pending unreliable commands, acknowledgement queue). */
   limits: number;
   /** Events dropped because their peer was reset before the application read them. */
   staleEvents: number;
