@@ -85,13 +85,13 @@ export interface MultiplayerDropCounters {
   badChannel: number;
   /** Packets addressed (or relayed) to a peer that does not exist. */
   unknownTarget: number;
-  /** Connections refused: invalid or duplicate ID, or refuseNewConnections was on. */
+  /** Connections refused: invalid or duplicate ID, refuseNewConnections was on, or evicted mid-handshake (see handshakeEvictions). */
   refusedConnections: number;
   /** Pending connections dropped because their handshake took longer than allowed. */
   handshakeTimeouts: number;
   /** Pending connections whose handshake failed otherwise (bad request, dropped mid-handshake). */
   handshakeFailures: number;
-  /** Pending connections closed to make room for a new one when too many were in their handshake (WebSocket server). */
+  /** Pending connections closed to make room for a new one when too many were in their handshake (WebSocket server; also counted in refusedConnections). */
   handshakeEvictions: number;
   /** A server's ID message that was not exactly 4 bytes with an ID >= 2 (the connection is closed). */
   badIdMessage: number;

@@ -228,6 +228,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
         return;
       }
       this.pending.delete(victim[0]);
+      this.drops.refusedConnections++;
       this.drops.handshakeEvictions++;
       victim[1].ws.close(-1);
     }
