@@ -25,6 +25,8 @@ interface Piece {
 export class FragmentReassembly {
   /** Fragment number -> its payload. Sparse: a hostile fragment count costs nothing until fragments come. */
   private readonly pieces = new Map<number, Piece>();
+  /** Where the next fragment starts if they keep arriving in order, each right after the last; -1 once one did not. */
+  private contiguousEnd = 0;
 
   constructor(
     readonly totalLength: number,
@@ -50,11 +52,19 @@ export class FragmentReassembly {
     const end = start + length;
     const bytes = viewable && length * 2 > source.length ? source.subarray(start, end) : source.slice(start, end);
     this.pieces.set(fragmentNumber, { offset, bytes });
+    this.contiguousEnd = offset === this.contiguousEnd ? offset + length : -1;
     return true;
   }
 
   /** The packet once complete, or null when its fragments do not tile it exactly. */
   join(): Uint8Array | null {
+    if (this.contiguousEnd === this.totalLength) {
+      // Arrived in order, each right after the last (the usual case): tiled as they stand.
+      const packet = new Uint8Array(this.totalLength);
+      for (const p of this.pieces.values()) packet.set(p.bytes, p.offset);
+      this.pieces.clear();
+      return packet;
+    }
     const pieces = [...this.pieces.values()].sort((a, b) => a.offset - b.offset);
     let end = 0;
     for (const p of pieces) {
