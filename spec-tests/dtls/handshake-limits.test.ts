@@ -92,7 +92,7 @@ function setUp(limits: DtlsServerLimits) {
   };
 }
 
-describe("DTLS server: handshake slots under a stalling attacker", () => {
+describe("DTLS server: handshake slots and rates under attack", () => {
   test("one machine stalling in every handshake slot from many ports: an honest client still connects", () => {
     const { server, client, finish, stall, advance } = setUp({ maxHandshaking: 4 });
     for (let port = 1; port <= 4; port++) {
