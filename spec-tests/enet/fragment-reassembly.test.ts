@@ -69,12 +69,12 @@ describe("FragmentReassembly", () => {
   test("joins fragments that tile the packet, in any order, ignoring duplicates", () => {
     const packet = bytes(2500, 1);
     const r = new FragmentReassembly(2500, 3);
-    assert.equal(r.add(2, 2000, packet, 2000, 500, false), true);
-    assert.equal(r.add(0, 0, packet, 0, 1000, false), true);
-    assert.equal(r.add(0, 0, packet, 0, 1000, false), false, "a duplicate");
+    assert.equal(r.add(2, 2000, packet.slice(2000, 2500)), true);
+    assert.equal(r.add(0, 0, packet.slice(0, 1000)), true);
+    assert.equal(r.add(0, 0, packet.slice(0, 1000)), false, "a duplicate");
     assert.equal(r.complete, false);
     assert.equal(r.fragmentsHeld, 2);
-    r.add(1, 1000, packet, 1000, 1000, false);
+    r.add(1, 1000, packet.slice(1000, 2000));
     assert.equal(r.complete, true);
     assert.deepEqual(r.join(), packet);
   });
@@ -82,24 +82,24 @@ describe("FragmentReassembly", () => {
   test("refuses to join a packet with a gap or an overlap, or whose fragments are short of its length", () => {
     const src = bytes(100, 2);
     const gap = new FragmentReassembly(100, 2);
-    gap.add(0, 0, src, 0, 40, false);
-    gap.add(1, 50, src, 50, 50, false);
+    gap.add(0, 0, src.slice(0, 40));
+    gap.add(1, 50, src.slice(50, 100));
     assert.equal(gap.join(), null);
     const overlap = new FragmentReassembly(100, 2);
-    overlap.add(0, 0, src, 0, 60, false);
-    overlap.add(1, 50, src, 50, 50, false);
+    overlap.add(0, 0, src.slice(0, 60));
+    overlap.add(1, 50, src.slice(50, 100));
     assert.equal(overlap.join(), null);
     const short = new FragmentReassembly(100, 2);
-    short.add(0, 0, src, 0, 30, false);
-    short.add(1, 30, src, 30, 30, false);
+    short.add(0, 0, src.slice(0, 30));
+    short.add(1, 30, src.slice(30, 60));
     assert.equal(short.join(), null);
   });
 
-  test("keeps a view of a datagram it may keep only when the fragment is most of it", () => {
+  test("joins views of a datagram and copies alike into a packet of its own", () => {
     const datagramBytes = bytes(1400, 3);
     const r = new FragmentReassembly(1500, 2);
-    r.add(0, 0, datagramBytes, 30, 1300, true);
-    r.add(1, 1300, datagramBytes, 30, 200, true);
+    r.add(0, 0, datagramBytes.subarray(30, 1330));
+    r.add(1, 1300, datagramBytes.slice(30, 230));
     const packet = r.join()!;
     assert.deepEqual(packet.subarray(0, 1300), datagramBytes.subarray(30, 1330));
     assert.deepEqual(packet.subarray(1300), datagramBytes.subarray(30, 230));

@@ -172,7 +172,8 @@ function packetsOf(flow: Flow, dir: string, d: DissectedDatagram, o: DecodeSetti
       const key = `${dir} ${cmd.channelID} ${cmd.command} ${cmd.startSequenceNumber}`;
       let f = flow.fragments.get(key);
       if (!f || f.totalLength !== cmd.totalLength || f.fragmentCount !== cmd.fragmentCount) flow.fragments.set(key, (f = new FragmentReassembly(cmd.totalLength, cmd.fragmentCount)));
-      if (!f.add(cmd.fragmentNumber, cmd.fragmentOffset, payload, 0, payload.length, false)) continue; // a retransmission
+      // A copy: the payload may lie in a decompression buffer the next datagram reuses.
+      if (!f.add(cmd.fragmentNumber, cmd.fragmentOffset, payload.slice())) continue; // a retransmission
       if (!f.complete) continue;
       flow.fragments.delete(key);
       const joined = f.join();

@@ -41,18 +41,19 @@ export class FragmentReassembly {
     return this.pieces.size === this.fragmentCount;
   }
 
+  has(fragmentNumber: number): boolean {
+    return this.pieces.has(fragmentNumber);
+  }
+
   /**
-   * Keep fragment `fragmentNumber`: `length` bytes of `source` at `start`, for `offset` in the
-   * packet. The caller has checked the bounds. A view of `source` is kept when `viewable` (the
-   * source is the receiver's to keep) and the fragment is most of it, else a copy, so a small
-   * fragment never keeps a large datagram alive. Returns false for a duplicate.
+   * Keep fragment `fragmentNumber`, `bytes` for `offset` in the packet, until the packet is
+   * joined: a private copy or a view of memory nobody overwrites (the receiver chooses, as for
+   * any payload). The caller has checked the bounds. Returns false for a duplicate.
    */
-  add(fragmentNumber: number, offset: number, source: Uint8Array, start: number, length: number, viewable: boolean): boolean {
+  add(fragmentNumber: number, offset: number, bytes: Uint8Array): boolean {
     if (this.pieces.has(fragmentNumber)) return false;
-    const end = start + length;
-    const bytes = viewable && length * 2 > source.length ? source.subarray(start, end) : source.slice(start, end);
     this.pieces.set(fragmentNumber, { offset, bytes });
-    this.contiguousEnd = offset === this.contiguousEnd ? offset + length : -1;
+    this.contiguousEnd = offset === this.contiguousEnd ? offset + bytes.length : -1;
     return true;
   }
 

@@ -215,7 +215,9 @@ function addFragment(sink: IncomingSink, peer: PeerCore, start: IncomingCommand,
     sink.countLimitDrop();
     return FRAGMENT_REFUSED;
   }
-  if (!assembly.add(fragment.fragmentNumber, fragment.fragmentOffset, fragment.data, fragment.payload, fragment.payloadLength, sink.datagramOwned)) return FRAGMENT_HELD;
+  if (assembly.has(fragment.fragmentNumber)) return FRAGMENT_HELD;
+  // Kept like any payload: a view of the datagram when that is the host's and the fragment most of it.
+  assembly.add(fragment.fragmentNumber, fragment.fragmentOffset, payloadPacket(sink, fragment.data, fragment.payload, fragment.payloadLength));
   peer.heldFragments++;
   if (!assembly.complete) return FRAGMENT_HELD;
   peer.heldFragments -= assembly.fragmentsHeld;
