@@ -7,6 +7,11 @@
  * entry of another address keeps its place however slow its client is, so long as the flooding
  * address holds more. Only entries still in their handshake are passed in: a completed
  * connection is never given up.
+ *
+ * Counting by address works here because each of these tables admits an address only after it
+ * proved it receives there (a DTLS cookie, a TCP handshake). ENet's half-open CONNECTs come from
+ * addresses anyone can forge, so its flood policy weighs evictions per address/port instead
+ * (enet/admission.ts).
  */
 
 /**
