@@ -7,6 +7,9 @@ import { join } from "node:path";
 import { WebSocket as WsClient, WebSocketServer as WsServer } from "ws";
 import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { WriteMode } from "../../src/websocket/peer.ts";
+import { WebSocketServer } from "../../src/websocket/server.ts";
+import { detectRuntime } from "../../src/transport/registry.ts";
+import type { Stream } from "../../src/transport/types.ts";
 import { startEchoServer } from "./echo-server.ts";
 import { binaryPayload, asciiPayload, connectPeer, fromUtf8, nextPacket, pollUntil, sameBytes, spawnChild, waitExit } from "./support.ts";
 import { within } from "../transport/support/bounded.ts";
@@ -111,6 +114,33 @@ describe("ws (npm)", () => {
     } finally {
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+  });
+});
+
+describe("ws client during a handshake flood (real sockets)", () => {
+  test("connections that never send their request fill every handshake place; a ws client still connects, the oldest idle one is evicted", async () => {
+    const server = new WebSocketServer();
+    server.maxPendingHandshakes = 8;
+    await server.listen(0);
+    const idle: Stream[] = [];
+    const ws: WsClient[] = [];
+    try {
+      for (let i = 0; i < 8; i++) idle.push(await detectRuntime().streams.connect({ host: "127.0.0.1", port: server.getLocalPort() }));
+      const end = Date.now() + 5000;
+      while (server.getPendingCount() < 8) {
+        if (Date.now() > end) throw new Error(`only ${server.getPendingCount()} idle connections pending`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const client = new WsClient(`ws://127.0.0.1:${server.getLocalPort()}/`, { perMessageDeflate: false });
+      ws.push(client);
+      await within(new Promise<void>((resolve, reject) => { client.once("open", () => resolve()); client.once("error", reject); client.once("close", () => reject(new Error("closed before open"))); }), 5000, "ws open during the flood");
+      assert.equal(server.evictedCount, 1);
+      assert.ok(server.getPendingCount() <= 8);
+    } finally {
+      for (const c of ws) c.terminate();
+      for (const st of idle) st.close();
+      await server.stop();
     }
   });
 });
