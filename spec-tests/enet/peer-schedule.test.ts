@@ -20,7 +20,7 @@ const live = (p: PeerCore): boolean => p.state !== PeerState.STATE_DISCONNECTED 
 /** Whether the full walk's send pass at `now` (biased host time) would do anything for the peer. */
 function fullWalkActs(p: PeerCore, now: number): boolean {
   if (!live(p)) return false;
-  if (p.acknowledgements.length > 0 || p.hasQueuedUnblocked) return true;
+  if (p.acknowledgementsEnd > 0 || p.hasQueuedUnblocked) return true;
   const inFlight = p.firstSentReliable() !== undefined;
   if (inFlight) return now >= p.nextTimeout;
   return p.isConnectedState && now >= p.nextPingTime();
@@ -33,7 +33,7 @@ function fullWalkTimeout(host: HostCore): number | null {
   let anyConnected = false;
   for (const p of host.peers) {
     if (!live(p)) continue;
-    if (p.acknowledgements.length > 0 || p.hasQueuedUnblocked) return host.now;
+    if (p.acknowledgementsEnd > 0 || p.hasQueuedUnblocked) return host.now;
     const inFlight = p.firstSentReliable() !== undefined;
     if (inFlight) next = Math.min(next, p.nextTimeout);
     if (p.isConnectedState) {

@@ -140,8 +140,15 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   /** The last datagram to this peer stopped at the MTU or command limit; send another. */
   continueSending = false;
 
-  /** Pending acknowledgements, ACK_STRIDE numbers each (flat, so queueing one allocates nothing). */
+  /**
+   * Pending acknowledgements, ACK_STRIDE numbers each, in `acknowledgements[acknowledgementsStart,
+   * acknowledgementsEnd)` (the start moves when they fill more than one datagram). Flat, and never
+   * truncated: the array keeps its room between datagrams, so queueing one allocates nothing once
+   * it has grown to the peer's usual burst.
+   */
   acknowledgements: number[] = [];
+  acknowledgementsStart = 0;
+  acknowledgementsEnd = 0;
   /** The reliable data queue is held back by the reliable window; nothing there to send until an ack or timeout. */
   outgoingBlocked = false;
   /**
@@ -192,7 +199,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   nextServiceTime(now: number): number {
     const state = this.state;
     if (state === PeerState.STATE_DISCONNECTED || state === PeerState.STATE_ZOMBIE) return Infinity;
-    if (this.acknowledgements.length > 0 || this.hasQueuedUnblocked) return now;
+    if (this.acknowledgementsEnd > 0 || this.hasQueuedUnblocked) return now;
     if (this.firstSentReliable() !== undefined) return this.nextTimeout;
     if (this.isConnectedState) return this.nextPingTime();
     return Infinity;
@@ -311,7 +318,9 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
 
   /** enet_peer_reset_queues: forget every queued command and the channels. */
   resetQueues(): void {
-    this.acknowledgements.length = 0;
+    this.acknowledgements = [];
+    this.acknowledgementsStart = 0;
+    this.acknowledgementsEnd = 0;
     for (const c of this.outgoingCommands) c.done = true;
     for (const c of this.outgoingReliable) c.done = true;
     for (const c of this.sentReliableCommands) c.done = true;

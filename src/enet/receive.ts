@@ -321,12 +321,18 @@ function queueAcknowledgement(host: HostCore, peer: PeerCore, channelID: number,
     if (seq < channel.incomingReliableSequenceNumber) reliableWindow += ENET_PEER_RELIABLE_WINDOWS;
     if (reliableWindow >= currentWindow + ENET_PEER_FREE_RELIABLE_WINDOWS - 1 && reliableWindow <= currentWindow + ENET_PEER_FREE_RELIABLE_WINDOWS) return;
   }
-  if (peer.acknowledgements.length >= MAX_PENDING_ACKNOWLEDGEMENTS * ACK_STRIDE) {
+  const at = peer.acknowledgementsEnd;
+  if (at >= MAX_PENDING_ACKNOWLEDGEMENTS * ACK_STRIDE) {
     host.drops.limits++;
     return;
   }
   peer.outgoingDataTotal += ACKNOWLEDGE_SIZE;
-  peer.acknowledgements.push(channelID, seq, commandNumber, sentTime);
+  const acks = peer.acknowledgements;
+  acks[at] = channelID;
+  acks[at + 1] = seq;
+  acks[at + 2] = commandNumber;
+  acks[at + 3] = sentTime;
+  peer.acknowledgementsEnd = at + ACK_STRIDE;
 }
 
 function handleAcknowledge(host: HostCore, peer: PeerCore, channelID: number, receivedReliableSequenceNumber: number, receivedSentTime16: number): number {

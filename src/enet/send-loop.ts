@@ -41,7 +41,7 @@ function sendToPeer(host: HostCore, peer: PeerCore, checkForTimeouts: boolean): 
     peer.continueSending = false;
     host.writer.begin();
 
-    if (peer.acknowledgements.length > 0) sendAcknowledgements(host, peer);
+    if (peer.acknowledgementsEnd > 0) sendAcknowledgements(host, peer);
     if (
       checkForTimeouts &&
       peer.sentReliableCount > 0 &&
@@ -84,20 +84,30 @@ function sendToPeer(host: HostCore, peer: PeerCore, checkForTimeouts: boolean): 
   } while (peer.continueSending && ++passes < 1_000_000);
 }
 
+/** Numbers of acknowledgement room a peer keeps between datagrams: 1,024 acknowledgements. */
+const ACK_ROOM_KEPT = 1024 * ACK_STRIDE;
+
 function sendAcknowledgements(host: HostCore, peer: PeerCore): void {
   const acks = peer.acknowledgements;
+  const start = peer.acknowledgementsStart;
+  const queued = peer.acknowledgementsEnd;
   const writer = host.writer;
   // As many as fit the MTU and the command limit (each acknowledgement takes the same room).
-  const fit = writer.acknowledgementsThatFit(peer.mtu);
-  const end = Math.min(acks.length, fit * ACK_STRIDE);
-  let i = 0;
-  for (; i < end; i += ACK_STRIDE) {
-    writer.writeAcknowledgement(acks[i] ?? 0, acks[i + 1] ?? 0, acks[i + 3] ?? 0);
+  const end = Math.min(queued, start + writer.acknowledgementsThatFit(peer.mtu) * ACK_STRIDE);
+  for (let i = start; i < end; i += ACK_STRIDE) {
+    writer.writeAcknowledgement(acks[i], acks[i + 1], acks[i + 3]);
     if (acks[i + 2] === ProtocolCommand.DISCONNECT) host.dispatchZombie(peer);
   }
-  if (i < acks.length) peer.continueSending = true;
-  if (i >= acks.length) acks.length = 0;
-  else acks.splice(0, i);
+  if (end < queued) {
+    // The rest go in the next datagram of this pass.
+    peer.continueSending = true;
+    peer.acknowledgementsStart = end;
+    return;
+  }
+  peer.acknowledgementsStart = 0;
+  peer.acknowledgementsEnd = 0;
+  // A burst's worth of room is kept; more than that (a flood, up to 65,536 acknowledgements) is given back.
+  if (acks.length > ACK_ROOM_KEPT) peer.acknowledgements = [];
 }
 
 /** enet_protocol_check_outgoing_commands plus its DISCONNECT_LATER follow-up. Returns "can ping". */
