@@ -47,11 +47,12 @@ describe("BoundedMap", () => {
         order.push(key);
         m.set(key, i);
       }
-      // The ring may hold vacated positions, so it can forget more than the reference would: never fewer.
-      assert.ok(m.size <= capacity);
-      for (const k of order.slice(-1)) assert.ok(m.has(k));
+      // Exactly the reference's newest `capacity` keys, whatever positions deletes and moves vacated.
+      if (order.length > capacity) order.splice(0, order.length - capacity);
+      assert.equal(m.size, order.length);
     }
-    for (let k = 0; k < 200; k++) if (m.has(k)) assert.ok(order.includes(k), `${k} was deleted or never set`);
+    for (let k = 0; k < 200; k++) assert.equal(m.has(k), order.includes(k), `key ${k}`);
+    for (const k of order) assert.ok(m.get(k) !== undefined);
   });
 
   test("dropOldestWhile forgets stale entries from the oldest on and stops at the first fresh one", () => {
@@ -69,6 +70,18 @@ describe("BoundedMap", () => {
     assert.equal(m.size, 0);
     m.set("h", 1);
     assert.equal(m.get("h"), 1);
+  });
+
+  test("positions vacated by moves and deletes never cost a live entry its place", () => {
+    const m = new BoundedMap<string, number>(4);
+    for (const k of ["a", "b", "c"]) m.set(k, 0);
+    // Many moves of one key: the ring fills with vacated positions and is compacted.
+    for (let i = 0; i < 100; i++) m.set("c", i);
+    m.set("d", 1);
+    assert.deepEqual(["a", "b", "c", "d"].map((k) => m.has(k)), [true, true, true, true]);
+    assert.equal(m.get("c"), 99);
+    m.set("e", 2); // now full: the oldest live entry goes
+    assert.deepEqual(["a", "b", "c", "d", "e"].map((k) => m.has(k)), [false, true, true, true, true]);
   });
 
   test("capacity is a checked argument", () => {

@@ -1,16 +1,23 @@
 /**
- * A map of at most `capacity` entries that forgets the oldest insertion when full, in O(1).
+ * A map of at most `capacity` entries that forgets the oldest insertion when full, in O(1)
+ * (amortized).
  *
  * The insertion order lives in a ring of keys, not in the Map's own order: a Map that has seen
  * many deletions keeps their slots until it rehashes, and finding its oldest live entry
  * (`keys().next()`) walks past every one of them. Under a CONNECT flood that walk was most of
  * the cost of a CONNECT. The ring grows as entries arrive, so a map that stays small costs little.
+ * Vacated positions do not count: an entry is forgotten only when `capacity` live ones are held.
  */
 export class BoundedMap<K, V> {
   /** Key -> its position in the ring. */
   private readonly positions = new Map<K, number>();
-  private readonly ringKeys: (K | undefined)[] = [];
-  private readonly ringValues: (V | undefined)[] = [];
+  private ringKeys: (K | undefined)[] = [];
+  private ringValues: (V | undefined)[] = [];
+  /**
+   * Positions in the ring: twice the capacity, so that when it is full at least half of it is
+   * vacated and compacting it (O(ring)) is paid for by as many insertions (O(1) amortized).
+   */
+  private readonly ringSize: number;
   /** The oldest position in use; positions head .. head + used - 1 (around the ring) are in order. */
   private head = 0;
   /** Positions in use, including ones vacated by delete() or a newer set() of their key. */
@@ -18,6 +25,7 @@ export class BoundedMap<K, V> {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${String(capacity)}`);
+    this.ringSize = capacity * 2;
   }
 
   get size(): number {
@@ -33,13 +41,14 @@ export class BoundedMap<K, V> {
     return at === undefined ? undefined : this.ringValues[at];
   }
 
-  /** Insert `key`, or move it, as the newest entry; the oldest is forgotten when full. */
+  /** Insert `key`, or move it, as the newest entry; the oldest entry is forgotten when `capacity` are held. */
   set(key: K, value: V): void {
     const previous = this.positions.get(key);
     if (previous !== undefined) this.vacate(previous);
-    if (this.used === this.capacity) this.dropOldest();
+    else if (this.positions.size === this.capacity) this.forgetOldestEntry();
+    if (this.used === this.ringSize) this.compact();
     let at = this.head + this.used;
-    if (at >= this.capacity) at -= this.capacity;
+    if (at >= this.ringSize) at -= this.ringSize;
     // Until the ring first fills, positions in use end at the arrays' end: grow them.
     if (at === this.ringKeys.length) {
       this.ringKeys.push(key);
@@ -65,18 +74,44 @@ export class BoundedMap<K, V> {
     while (this.used > 0) {
       const key = this.ringKeys[this.head];
       if (key !== undefined && !stale(this.ringValues[this.head]!)) return;
-      this.dropOldest();
+      this.dropOldestPosition();
     }
   }
 
-  private dropOldest(): void {
+  /** Forget the oldest live entry (vacated positions before it are reclaimed on the way). */
+  private forgetOldestEntry(): void {
+    while (this.used > 0) {
+      const live = this.ringKeys[this.head] !== undefined;
+      this.dropOldestPosition();
+      if (live) return;
+    }
+  }
+
+  private dropOldestPosition(): void {
     const key = this.ringKeys[this.head];
     if (key !== undefined) {
       this.positions.delete(key);
       this.vacate(this.head);
     }
-    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+    this.head = this.head + 1 === this.ringSize ? 0 : this.head + 1;
     this.used--;
+  }
+
+  /** Move the live entries, in order, to the start of fresh arrays. */
+  private compact(): void {
+    const keys: K[] = [];
+    const values: V[] = [];
+    for (let i = 0, at = this.head; i < this.used; i++, at = at + 1 === this.ringSize ? 0 : at + 1) {
+      const key = this.ringKeys[at];
+      if (key === undefined) continue;
+      this.positions.set(key, keys.length);
+      keys.push(key);
+      values.push(this.ringValues[at]!);
+    }
+    this.ringKeys = keys;
+    this.ringValues = values;
+    this.head = 0;
+    this.used = keys.length;
   }
 
   private vacate(at: number): void {
