@@ -5,7 +5,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TEST_CERT_PEM, TEST_KEY_PEM, seededConfigRandom } from "./fuzz-engine.ts";
-import { DtlsDatagramTransport, type DtlsServerLimits } from "../../src/dtls/dtls-datagram-transport.ts";
+import { DtlsDatagramTransport, SESSION_IDLE_MS, type DtlsServerLimits } from "../../src/dtls/dtls-datagram-transport.ts";
+import { GodotError } from "../../src/errors.ts";
 import { DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
 import { clientConfig } from "../../src/dtls/tls-config.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
@@ -82,6 +83,7 @@ function setUp(limits: DtlsServerLimits) {
   };
   return {
     server,
+    wire,
     client,
     finish,
     attempt,
@@ -130,6 +132,35 @@ describe("DTLS server: handshake slots and rates under attack", () => {
     finish(slow);
     assert.equal(server.getSessionStatus("10.0.0.3", 6000), DtlsStatus.STATUS_CONNECTED);
     assert.equal(server.sessionCount, 5);
+  });
+
+  test("at the session limit, a session idle for over a minute is closed for a new client: close_notify to its peer, onSessionEnded with ERR_TIMEOUT", () => {
+    const { server, wire, client, finish, advance } = setUp({ maxSessions: 2 });
+    const ended: [string, number, GodotError][] = [];
+    let lastWords: Uint8Array[] = [];
+    server.onSessionEnded = (address, port, code) => {
+      ended.push([address, port, code]);
+      lastWords = wire.outbox.filter((m) => m.address === address && m.port === port).map((m) => m.data);
+    };
+    const quiet = client("10.0.0.2", 5000);
+    finish("10.0.0.2:5000");
+    advance(30_000);
+    client("10.0.0.3", 5000);
+    finish("10.0.0.3:5000");
+    advance(SESSION_IDLE_MS - 30_000 + 1);
+    // Full; the first session is past the idle limit, the second is not.
+    client("10.0.0.4", 5000);
+    finish("10.0.0.4:5000");
+    assert.equal(server.getSessionStatus("10.0.0.4", 5000), DtlsStatus.STATUS_CONNECTED);
+    assert.equal(server.getSessionStatus("10.0.0.3", 5000), DtlsStatus.STATUS_CONNECTED);
+    assert.equal(server.getSessionStatus("10.0.0.2", 5000), DtlsStatus.STATUS_DISCONNECTED);
+    assert.deepEqual(ended, [["10.0.0.2", 5000, GodotError.ERR_TIMEOUT]]);
+    assert.equal(server.counters.sessionsIdleClosed, 1);
+    // Its client, had it still been there, is told: a close_notify.
+    assert.equal(lastWords.length, 1);
+    assert.equal(quiet.status, DtlsStatus.STATUS_CONNECTED);
+    quiet.receive(0, lastWords[0]!);
+    assert.equal(quiet.status, DtlsStatus.STATUS_DISCONNECTED);
   });
 
   test("with one handshake per address, the one that heard from its client least recently goes", () => {

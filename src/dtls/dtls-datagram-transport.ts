@@ -75,6 +75,8 @@ export interface DtlsTransportCounters {
   handshakesRateLimited: number;
   /** Unfinished handshakes forgotten to make room for a new one (see DEFAULT_MAX_HANDSHAKING). */
   handshakesEvicted: number;
+  /** Sessions that received nothing for SESSION_IDLE_MS, closed to make room for a new one (onSessionEnded: ERR_TIMEOUT). */
+  sessionsIdleClosed: number;
   handshakesFailed: number;
   /** Datagrams not sent because no connected session exists for the address. */
   sendsWithoutSession: number;
@@ -100,13 +102,14 @@ export class DtlsDatagramTransport implements DatagramTransport {
     handshakesRefused: 0,
     handshakesRateLimited: 0,
     handshakesEvicted: 0,
+    sessionsIdleClosed: 0,
     handshakesFailed: 0,
     sendsWithoutSession: 0,
     badRecordMac: 0,
     replayed: 0,
     malformed: 0,
   };
-  /** Called when a session's handshake fails or the peer closes it. */
+  /** Called when a session's handshake fails, the peer closes it, or it is closed for being idle when room was needed. */
   onSessionEnded: ((address: string, port: number, code: GodotError, message: string) => void) | undefined;
 
   private readonly sessions = new Map<string, Entry>();
@@ -238,11 +241,14 @@ export class DtlsDatagramTransport implements DatagramTransport {
     }
     entry.lastReceive = now;
     const s = entry.session;
-    const before = { ...s.drops };
+    const drops = s.drops;
+    const badRecordMac = drops.badRecordMac;
+    const replayed = drops.replayed;
+    const malformed = drops.malformed;
     s.receive(now, data);
-    this.counters.badRecordMac += s.drops.badRecordMac - before.badRecordMac;
-    this.counters.replayed += s.drops.replayed - before.replayed;
-    this.counters.malformed += s.drops.malformed - before.malformed;
+    this.counters.badRecordMac += drops.badRecordMac - badRecordMac;
+    this.counters.replayed += drops.replayed - replayed;
+    this.counters.malformed += drops.malformed - malformed;
     this.flush(entry);
     // Each record's plaintext is a fresh array the cipher made for it alone: handed over (owned).
     for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.receiver?.(d, address, port, true);
@@ -254,9 +260,18 @@ export class DtlsDatagramTransport implements DatagramTransport {
    */
   private makeRoom(now: number): boolean {
     if (!this.full()) return true;
-    for (const [key, e] of this.sessions) if (now - e.lastReceive > SESSION_IDLE_MS) this.sessions.delete(key);
+    for (const [key, e] of this.sessions) if (now - e.lastReceive > SESSION_IDLE_MS) this.closeIdle(key, e);
     if (!this.full()) return true;
     return this.evictHandshake() && !this.full();
+  }
+
+  /** Close a session nothing was heard from for SESSION_IDLE_MS (a close_notify, in case its peer is still there) and say so. */
+  private closeIdle(key: string, entry: Entry): void {
+    this.sessions.delete(key);
+    this.counters.sessionsIdleClosed++;
+    entry.session.close();
+    for (let d = entry.session.pollTransmit(); d; d = entry.session.pollTransmit()) this.sendRaw(d, entry.address, entry.port);
+    this.onSessionEnded?.(entry.address, entry.port, GodotError.ERR_TIMEOUT, `DTLS session idle for more than ${SESSION_IDLE_MS / 1000} s, closed to make room for a new one`);
   }
 
   private full(): boolean {
