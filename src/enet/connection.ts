@@ -337,11 +337,12 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     checkBytes(packet, "packet");
     checkInt(flags, "flags", 0, 0xff);
     const host = this.core;
-    const copy = host.copyPacket(packet);
+    const copy = host.queueCopy(packet);
     for (const slot of host.peers) {
       if (slot.state !== PeerState.STATE_CONNECTED || channel >= slot.channelCount) continue;
       host.send(slot, channel, copy, flags);
     }
+    host.settleCopy(copy);
     this.wake();
   }
 

@@ -16,7 +16,8 @@ import type { Compressor } from "../compress/types.ts";
 import { plainBytes } from "../util/copy-bytes.ts";
 import { Fifo } from "../util/fifo.ts";
 import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, ParkedHandshakes, type ConnectCounters } from "./admission.ts";
-import { ByteSlab } from "./byte-slab.ts";
+import { ByteSlab, SLAB_MAX_COPY } from "./byte-slab.ts";
+import { LargeCopyPool, POOLED_MAX_COPY } from "./copy-pool.ts";
 import { OutgoingCommand } from "./commands.ts";
 import {
   ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL,
@@ -204,6 +205,8 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   readonly fragmentScratch: FragmentRecord = emptyFragmentRecord();
   /** Private copies of packets the application queues (never handed back to it). */
   private readonly packetCopies = new ByteSlab();
+  /** Private copies of large packets, reused once the commands carrying them finish (copy-pool.ts). */
+  private readonly largeCopies = new LargeCopyPool();
 
   constructor(options: HostCoreOptions = {}) {
     const peerCount = options.peerCount ?? 32;
@@ -242,7 +245,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     this.writer = new DatagramWriter(commandsPerDatagram === 0 ? Infinity : commandsPerDatagram);
     this.peers = [];
     this.directory = new PeerDirectory<PeerCore>(this.peers, peerCount);
-    for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu, this.schedule, this));
+    for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu, this.schedule, this, this.largeCopies));
   }
 
   /** @internal PeerCore's state setter: keep the connected-peer count, the directory and the schedule. */
@@ -392,6 +395,31 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   }
 
   /**
+   * enet_peer_send of a private copy of `packet` (the caller may reuse its array at once). Large
+   * copies come from a pool and go back to it when the commands carrying them finish, which
+   * saves allocating (and faulting in) a fresh buffer for every large packet.
+   */
+  sendCopy(view: PeerView, channelID: number, packet: Uint8Array, flags: number): SendResult {
+    const copy = this.queueCopy(packet);
+    const result = this.send(view, channelID, copy, flags);
+    this.settleCopy(copy);
+    return result;
+  }
+
+  /**
+   * @internal A private copy of `packet` for one or more send() calls made right away, then
+   * settleCopy(); it must not be kept or handed to anyone else (it may be pooled and reused).
+   */
+  queueCopy(packet: Uint8Array): Uint8Array {
+    return packet.length > SLAB_MAX_COPY && packet.length <= POOLED_MAX_COPY ? this.largeCopies.copy(packet) : this.copyPacket(packet);
+  }
+
+  /** @internal After the send() calls of a queueCopy(): a copy no command took goes back to the pool. */
+  settleCopy(copy: Uint8Array): void {
+    if (copy.length > SLAB_MAX_COPY && this.largeCopies.owns(copy)) this.largeCopies.settle(copy);
+  }
+
+  /**
    * enet_peer_send. Returns SendResult.OK when queued, else why it cannot be.
    * The packet is referenced, not copied: callers must not modify it afterwards.
    */
@@ -424,6 +452,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
         cmd.totalLength = packet.length;
         peer.setupOutgoingCommand(cmd);
       }
+      if (packet.length > SLAB_MAX_COPY) this.largeCopies.hold(packet, fragmentCount);
       return SendResult.OK;
     }
     let commandByte: number;
@@ -435,6 +464,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
       commandByte = ProtocolCommand.SEND_UNRELIABLE;
     }
     peer.setupOutgoingCommand(new OutgoingCommand(commandByte, channelID, packet, 0, packet.length));
+    if (packet.length > SLAB_MAX_COPY) this.largeCopies.hold(packet, 1);
     return SendResult.OK;
   }
 

@@ -120,7 +120,7 @@ export class ENetPacketPeer implements PacketPeer {
     const slot = this.slot;
     if (channel >= slot.channelCount) throw new RangeError(`channel must be in 0..${slot.channelCount - 1} (the peer's channel count), got ${channel}`);
     const core = this.owner.core;
-    const result = core.send(slot, channel, core.copyPacket(packet), flags);
+    const result = core.sendCopy(slot, channel, packet, flags);
     if (result !== SendResult.OK) return sendResultError(result);
     this.owner.wake();
     return GodotError.OK;

@@ -3,8 +3,10 @@
  * and the command queues. Sans-IO: the host core drives it with its service time.
  */
 import type { HalfOpenHandshake } from "./admission.ts";
+import { SLAB_MAX_COPY } from "./byte-slab.ts";
 import { Channel } from "./channel.ts";
 import { OutgoingCommand, retransmitDelay } from "./commands.ts";
+import type { LargeCopyPool } from "./copy-pool.ts";
 import {
   ENET_PEER_DEFAULT_PACKET_THROTTLE,
   ENET_PEER_DEFAULT_ROUND_TRIP_TIME,
@@ -175,14 +177,34 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   dirty = false;
   /** Told of every state change (the host: connected-peer count, peer-directory.ts). */
   private readonly observer: PeerStateObserver | null;
+  /** The host's pool of large packet copies, given back as the commands carrying them finish. */
+  private readonly copies: LargeCopyPool | null;
   /** Where peer-directory.ts filed this peer while it is live. */
   directoryKey: string | null = null;
 
-  constructor(incomingPeerID: number, mtu: number, schedule: PeerSchedule<PeerCore> = new PeerSchedule<PeerCore>(), observer: PeerStateObserver | null = null) {
+  constructor(
+    incomingPeerID: number,
+    mtu: number,
+    schedule: PeerSchedule<PeerCore> = new PeerSchedule<PeerCore>(),
+    observer: PeerStateObserver | null = null,
+    copies: LargeCopyPool | null = null,
+  ) {
     this.incomingPeerID = incomingPeerID;
     this.mtu = mtu;
     this.schedule = schedule;
     this.observer = observer;
+    this.copies = copies;
+  }
+
+  /**
+   * `cmd` is finished: acknowledged, sent unreliably, dropped, or its peer reset. Queues skip it
+   * from now on, and nothing writes it again, so a pooled packet copy it carried may be reused.
+   */
+  finishCommand(cmd: OutgoingCommand): void {
+    if (cmd.done) return;
+    cmd.done = true;
+    const packet = cmd.packet;
+    if (packet !== null && packet.length > SLAB_MAX_COPY && this.copies !== null) this.copies.release(packet);
   }
 
   /** Something about this peer changed outside a send pass: the next pass must look at it. */
@@ -321,9 +343,9 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     this.acknowledgements = [];
     this.acknowledgementsStart = 0;
     this.acknowledgementsEnd = 0;
-    for (const c of this.outgoingCommands) c.done = true;
-    for (const c of this.outgoingReliable) c.done = true;
-    for (const c of this.sentReliableCommands) c.done = true;
+    for (const c of this.outgoingCommands) this.finishCommand(c);
+    for (const c of this.outgoingReliable) this.finishCommand(c);
+    for (const c of this.sentReliableCommands) this.finishCommand(c);
     this.outgoingCommands = [];
     this.outgoingHead = 0;
     this.outgoingReliable = [];
@@ -467,7 +489,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
       }
     }
     if (wasInFlight && cmd.packet !== null) this.reliableDataInTransit -= cmd.fragmentLength;
-    cmd.done = true;
+    this.finishCommand(cmd);
     this.outgoingBlocked = false;
     const head = this.firstSentReliable();
     if (head !== undefined) this.nextTimeout = head.sentTime + retransmitDelay(head);

@@ -48,7 +48,7 @@ export function fillDatagram(peer: PeerCore, writer: DatagramWriter, serviceTime
     const reliable = (cmd.commandByte & ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE) !== 0;
     if (droppingReliable >= 0) {
       if (!reliable && cmd.packet !== null && cmd.reliableSequenceNumber === droppingReliable && cmd.unreliableSequenceNumber === droppingUnreliable) {
-        cmd.done = true;
+        peer.finishCommand(cmd);
         a++;
         continue;
       }
@@ -112,18 +112,18 @@ export function fillDatagram(peer: PeerCore, writer: DatagramWriter, serviceTime
       cmd.sentTime = serviceTime;
       writer.needsSentTime = true;
       peer.reliableDataInTransit += cmd.fragmentLength;
-    } else {
-      cmd.done = true;
-      if (cmd.packet !== null && cmd.fragmentOffset === 0) {
-        peer.packetThrottleCounter = (peer.packetThrottleCounter + ENET_PEER_PACKET_THROTTLE_COUNTER) % ENET_PEER_PACKET_THROTTLE_SCALE;
-        if (peer.packetThrottleCounter > peer.packetThrottle) {
-          droppingReliable = cmd.reliableSequenceNumber;
-          droppingUnreliable = cmd.unreliableSequenceNumber;
-          continue;
-        }
+    } else if (cmd.packet !== null && cmd.fragmentOffset === 0) {
+      peer.packetThrottleCounter = (peer.packetThrottleCounter + ENET_PEER_PACKET_THROTTLE_COUNTER) % ENET_PEER_PACKET_THROTTLE_SCALE;
+      if (peer.packetThrottleCounter > peer.packetThrottle) {
+        droppingReliable = cmd.reliableSequenceNumber;
+        droppingUnreliable = cmd.unreliableSequenceNumber;
+        peer.finishCommand(cmd);
+        continue;
       }
     }
     writer.writeCommand(cmd);
+    // Unreliable commands are sent once: finished as soon as they are written.
+    if (!reliable) peer.finishCommand(cmd);
     peer.packetsSent++;
   }
   peer.outgoingHead = a;
