@@ -95,7 +95,7 @@ function sendAcknowledgements(host: HostCore, peer: PeerCore): void {
   // As many as fit the MTU and the command limit (each acknowledgement takes the same room).
   const end = Math.min(queued, start + writer.acknowledgementsThatFit(peer.mtu) * ACK_STRIDE);
   for (let i = start; i < end; i += ACK_STRIDE) {
-    writer.writeAcknowledgement(acks[i], acks[i + 1], acks[i + 3]);
+    writer.writeAcknowledgement(acks[i]!, acks[i + 1]!, acks[i + 3]!);
     if (acks[i + 2] === ProtocolCommand.DISCONNECT) host.dispatchZombie(peer);
   }
   if (end < queued) {
