@@ -89,14 +89,17 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
     const halfOpenBefore = server.getConnectCounters();
     assert.ok(halfOpenBefore.evicted + halfOpenBefore.rateLimited > 0, "the flood already met the policy");
 
-    const client: { proc: JsonLineProcess } = await startCPeer((built as { path: string }).path, { connect: `127.0.0.1:${port}`, channels: 2, data: 7, maxRuntimeMs: 20_000 });
+    // Usually a second or two. The waits are long because the flood overflows the server's socket
+    // buffer: a datagram of the client's (or our echo) can be lost several times in a row, and
+    // C ENet doubles its retransmission timeout each time (one CI run needed more than 10 s).
+    const client: { proc: JsonLineProcess } = await startCPeer((built as { path: string }).path, { connect: `127.0.0.1:${port}`, channels: 2, data: 7, maxRuntimeMs: 90_000 });
     cleanups.push(() => client.proc.kill());
-    await client.proc.waitFor((e) => e.ev === "connect", 10_000);
+    await client.proc.waitFor((e) => e.ev === "connect", 25_000);
     const during = sent();
     client.proc.command("send 0 0 1 str:hello-through-the-flood", "send 0 1 1 pat:3000:5");
-    await client.proc.waitForCount((e) => e.ev === "receive", 2, 10_000);
+    await client.proc.waitForCount((e) => e.ev === "receive", 2, 25_000);
     client.proc.command("disconnect 0 42");
-    await client.proc.waitFor((e) => e.ev === "disconnect", 10_000);
+    await client.proc.waitFor((e) => e.ev === "disconnect", 25_000);
     const after = sent();
     await stopFlood();
     const received = client.proc.events.filter((e) => e.ev === "receive");
