@@ -302,6 +302,24 @@ describe(`stream transport contract (${runtime.name})`, () => {
     });
   });
 
+  test("write(bytes, true) gives fresh arrays away: queued ones (not copied) still arrive in order and intact", async () => {
+    await withConnectedPair(async (client, server) => {
+      const got = new Collector(client);
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < 40; i++) {
+        const fresh = new Uint8Array(64 * 1024).fill(i + 1);
+        fresh[0] = i; // not a uniform fill: a chunk written twice or out of order shows
+        chunks.push(fresh.slice());
+        server.write(i % 2 === 0 ? fresh : fresh.subarray(0), true);
+      }
+      const expected = Buffer.concat(chunks);
+      await got.waitForBytes(expected.length, "all writes");
+      assert.ok(Buffer.from(got.bytes()).equals(expected), "every write arrived once, in order, as written");
+      client.close();
+      server.close();
+    });
+  });
+
   const tcp4: StreamListenOptions = { host: "127.0.0.1", port: 0 };
   const tcp4At = (port: number): StreamConnectOptions => ({ host: "127.0.0.1", port });
   test("half-close over TCP, client first: server still writes after the client's FIN", () => halfCloseClientFirst(tcp4, tcp4At));

@@ -247,16 +247,19 @@ export class StreamBinding {
   // ---- writing ----
 
   /** Write now, keeping order with coalesced writes. False (and `closed`/`error` set) when the stream is gone. */
-  write(bytes: Uint8Array): boolean {
+  write(bytes: Uint8Array, owned = false): boolean {
     this.flush();
-    return this.writeToStream(bytes, null);
+    return this.writeToStream(bytes, null, owned);
   }
 
-  /** Write at the end of this turn together with other small writes (large ones go at once). */
+  /**
+   * Write at the end of this turn together with other small writes (large ones go at once).
+   * The bytes are given away: the caller must not write to them afterwards (the stream may keep them).
+   */
   writeCoalesced(bytes: Uint8Array): void {
     if (!this.stream) return;
     if (bytes.length >= COALESCE_MAX) {
-      this.write(bytes);
+      this.write(bytes, true);
       return;
     }
     this.outQueue.push(bytes);
@@ -283,7 +286,7 @@ export class StreamBinding {
     this.outQueuedBytes = 0;
     const only = parts[0];
     if (n === 1 && only !== undefined) {
-      this.writeToStream(only, null);
+      this.writeToStream(only, null, true);
       return;
     }
     const joined = new Uint8Array(total);
@@ -292,7 +295,7 @@ export class StreamBinding {
       joined.set(p, at);
       at += p.length;
     }
-    this.writeToStream(joined, parts);
+    this.writeToStream(joined, parts, true);
   }
 
   /** Bytes written and not handed to the OS yet: the coalescing queue plus the stream's buffer. */
@@ -309,11 +312,11 @@ export class StreamBinding {
     return this.outQueue.length + ends.length;
   }
 
-  private writeToStream(bytes: Uint8Array, parts: Uint8Array[] | null): boolean {
+  private writeToStream(bytes: Uint8Array, parts: Uint8Array[] | null, owned: boolean): boolean {
     const s = this.stream;
     if (!s) return false;
     try {
-      s.write(bytes);
+      s.write(bytes, owned);
     } catch (err) {
       // The stream closed under us; its onClose (if it comes) reports the rest.
       this.closed = true;

@@ -80,8 +80,8 @@ export class DetachedStream implements Stream {
   onDrain(cb: () => void): void {
     this.inner.onDrain(cb);
   }
-  write(data: Uint8Array): boolean {
-    return this.inner.write(data);
+  write(data: Uint8Array, owned?: boolean): boolean {
+    return this.inner.write(data, owned);
   }
   pause(): void {
     this.paused = true;

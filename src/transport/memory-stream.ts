@@ -127,12 +127,12 @@ export class MemoryStreamEndpoint implements Stream {
     this.drainHandler = checkCallback(cb, "onDrain");
   }
 
-  write(data: Uint8Array): boolean {
+  write(data: Uint8Array, owned?: boolean): boolean {
     if (!(data instanceof Uint8Array)) throw new TypeError(`write: data must be a Uint8Array, got ${typeof data}`);
     if (this.closed) throw new NetError(GodotError.ERR_UNCONFIGURED, `write on a closed stream (${this.label()})`);
     if (this.endRequested) throw new NetError(GodotError.ERR_UNCONFIGURED, `write after end() (${this.label()})`);
     if (data.length > 0) {
-      this.sendQueue.push(new Uint8Array(data));
+      this.sendQueue.push(owned === true ? data : new Uint8Array(data));
       this.queued += data.length;
       this.pump();
     }

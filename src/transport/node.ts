@@ -240,12 +240,13 @@ export class NodeStream implements Stream {
     this.drainCb = cb;
   }
 
-  write(data: Uint8Array): boolean {
+  write(data: Uint8Array, owned?: boolean): boolean {
     if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
     if (this.closed || this.socket.destroyed) throw closedStreamError(this.label);
     if (this.ended) throw new NetError(GodotError.ERR_UNCONFIGURED, `write after end() (${this.label})`);
-    // Copy: the socket holds on to the buffer until the OS accepts it, and callers may reuse theirs.
-    return this.socket.write(Buffer.from(data));
+    // Copied unless given away: the socket holds on to the buffer until the OS accepts it, and
+    // callers may reuse theirs.
+    return this.socket.write(owned === true ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data));
   }
   pause(): void {
     this.socket.pause();

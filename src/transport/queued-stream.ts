@@ -72,13 +72,13 @@ export abstract class QueuedStream implements Stream {
     return this.paused || this.dataCb === undefined;
   }
 
-  write(data: Uint8Array): boolean {
+  write(data: Uint8Array, owned?: boolean): boolean {
     if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
     if (this.closed) throw closedStreamError(this.label);
     if (this.writeEndRequested) throw new NetError(GodotError.ERR_UNCONFIGURED, `write after end() (${this.label})`);
     if (data.byteLength === 0) return this.queuedBytes < STREAM_HIGH_WATER_MARK;
-    // Copied: the bytes leave asynchronously and callers may reuse their buffer.
-    this.writeQueue.push(copyBytes(data));
+    // Copied unless given away: the bytes leave asynchronously and callers may reuse their buffer.
+    this.writeQueue.push(owned === true ? data : copyBytes(data));
     this.queuedBytes += data.byteLength;
     this.startWriting();
     if (this.queuedBytes >= STREAM_HIGH_WATER_MARK) {

@@ -69,8 +69,12 @@ export interface Stream {
   onClose(cb: (error?: Error) => void): void;
   /** The write buffer drained below the high-water mark after `write` returned false. */
   onDrain(cb: () => void): void;
-  /** Queue bytes. Returns false when the caller should wait for `onDrain`. Throws NetError on a closed stream. */
-  write(data: Uint8Array): boolean;
+  /**
+   * Queue bytes. Returns false when the caller should wait for `onDrain`. Throws NetError on a
+   * closed stream. The bytes are copied unless `owned`: the caller gives them away (nothing
+   * writes to them afterwards), so the stream may keep them as they are.
+   */
+  write(data: Uint8Array, owned?: boolean): boolean;
   /** Stop / restart delivering `onData` (read-side backpressure). */
   pause(): void;
   resume(): void;
