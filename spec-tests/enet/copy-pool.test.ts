@@ -3,9 +3,10 @@
 // through loss and retransmission, unreliable fragments, broadcasts to several peers and resets.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { LargeCopyPool } from "../../src/enet/copy-pool.ts";
+import { LargeCopyPool, sharedLargeCopies } from "../../src/enet/copy-pool.ts";
 import { EventType, PacketFlags } from "../../src/enet/enums.ts";
 import type { HostCore } from "../../src/enet/host-core.ts";
+import type { PeerView } from "../../src/enet/peer-core.ts";
 import { SimNetwork, type SimHost } from "./sim.ts";
 
 /** `length` bytes that differ from packet to packet (`seed`) and from byte to byte. */
@@ -15,9 +16,15 @@ function bytes(length: number, seed: number): Uint8Array {
   return b;
 }
 
-/** The pool's copies still carried by some command. */
-function inUse(core: HostCore): number {
-  return (core as unknown as { largeCopies: LargeCopyPool }).largeCopies.inUse;
+/**
+ * Send a private copy of `packet` to each of `peers`, as sendCopy() / broadcast do, and return the
+ * copy, so the test can see when the process-wide pool takes it back.
+ */
+function sendCopied(core: HostCore, peers: PeerView[], channel: number, packet: Uint8Array, flags: number): Uint8Array {
+  const copy = core.queueCopy(packet);
+  for (const p of peers) assert.equal(core.send(p, channel, copy, flags), 0);
+  core.settleCopy(copy);
+  return copy;
 }
 
 function received(h: SimHost, into: Uint8Array[]): void {
@@ -55,35 +62,41 @@ describe("ENet: pooled copies of large outgoing packets", () => {
     const { clientPeer } = net.connectPair(a, b, 2);
     net.opts.loss = 0.1;
     const got: Uint8Array[] = [];
+    const copies: Uint8Array[] = [];
+    const buffers = new Set<ArrayBufferLike>();
     let next = 0;
+    const size = (i: number): number => 3000 + ((i * 7919) % 30_000);
     net.runUntil(net.now + 300_000, () => {
       // A few at a time, so buffers given back by acknowledged packets are reused by later ones.
       while (next < 120 && next - got.length < 4) {
-        const packet = bytes(3000 + ((next * 7919) % 30_000), next);
-        assert.equal(a.core.sendCopy(clientPeer, next % 2, packet, PacketFlags.RELIABLE), 0);
+        const packet = bytes(size(next), next);
+        const copy = sendCopied(a.core, [clientPeer], next % 2, packet, PacketFlags.RELIABLE);
+        copies.push(copy);
+        buffers.add(copy.buffer);
         packet.fill(0); // the caller may reuse its array at once
         next++;
       }
       received(a, []);
       received(b, got);
-      return got.length === 120 && inUse(a.core) === 0;
+      return got.length === 120 && copies.every((c) => !sharedLargeCopies.owns(c));
     });
     assert.equal(got.length, 120);
-    const expected = new Map<string, number>();
     const key = (p: Uint8Array): string => `${p.length}:${p.slice(0, 16).join(",")}:${p.slice(-16).join(",")}`;
-    for (let i = 0; i < 120; i++) expected.set(key(bytes(3000 + ((i * 7919) % 30_000), i)), i);
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 120; i++) expected.set(key(bytes(size(i), i)), i);
     const seen = new Set<number>();
     const lastOnChannel = [-1, -1];
     for (const p of got) {
       const i = expected.get(key(p));
       assert.ok(i !== undefined, `a packet of ${p.length} bytes that was never sent`);
-      assert.deepEqual(p, bytes(3000 + ((i * 7919) % 30_000), i), `packet ${i} intact`);
+      assert.deepEqual(p, bytes(size(i), i), `packet ${i} intact`);
       assert.ok(!seen.has(i), `packet ${i} once`);
       seen.add(i);
       assert.ok(i > lastOnChannel[i % 2]!, `packet ${i} in order on its channel`);
       lastOnChannel[i % 2] = i;
     }
-    assert.equal(inUse(a.core), 0, "every pooled copy went back once its packet was acknowledged");
+    assert.ok(copies.every((c) => !sharedLargeCopies.owns(c)), "every pooled copy went back once its packet was acknowledged");
+    assert.ok(buffers.size < 40, `buffers were reused: ${buffers.size} for 120 packets`);
     assert.ok(net.lost > 0);
   });
 
@@ -100,28 +113,30 @@ describe("ENet: pooled copies of large outgoing packets", () => {
     };
     // Unreliable fragments: finished when written, their buffer reused by the next packet.
     for (let i = 0; i < 10; i++) {
-      assert.equal(server.core.sendCopy(views[0]!, 0, bytes(20_000, 100 + i), PacketFlags.UNRELIABLE_FRAGMENT), 0);
+      const copy = sendCopied(server.core, [views[0]!], 0, bytes(20_000, 100 + i), PacketFlags.UNRELIABLE_FRAGMENT);
+      assert.ok(sharedLargeCopies.owns(copy));
       server.core.flush(net.now);
-      assert.equal(inUse(server.core), 0);
+      assert.ok(!sharedLargeCopies.owns(copy), "given back once its fragments were written");
     }
-    // A broadcast: one copy, held by every peer's commands.
-    const copy = server.core.queueCopy(bytes(50_000, 200));
-    for (const v of views) server.core.send(v, 0, copy, PacketFlags.RELIABLE);
-    server.core.settleCopy(copy);
+    // A broadcast: one copy, held by every peer's commands until the last acknowledgement.
+    const copy = sendCopied(server.core, views, 0, bytes(50_000, 200), PacketFlags.RELIABLE);
     net.runUntil(net.now + 2000, pump);
     for (let i = 0; i < 3; i++) assert.deepEqual(got[i]!.at(-1), bytes(50_000, 200), `peer ${i} got the broadcast intact`);
     assert.equal(got[0]!.length, 11);
     assert.deepEqual(got[0]!.slice(0, 10), Array.from({ length: 10 }, (_, i) => bytes(20_000, 100 + i)));
-    assert.equal(inUse(server.core), 0);
+    assert.ok(!sharedLargeCopies.owns(copy));
     // A packet queued to a peer that is then reset: its copy goes back with the reset.
     net.cut = true;
-    server.core.sendCopy(views[1]!, 0, bytes(30_000, 300), PacketFlags.RELIABLE);
+    const stuck = sendCopied(server.core, [views[1]!], 0, bytes(30_000, 300), PacketFlags.RELIABLE);
     net.runUntil(net.now + 200, pump);
-    assert.equal(inUse(server.core), 1);
-    server.core.resetPeer(server.core.slotOf(views[1]!));
-    assert.equal(inUse(server.core), 0);
+    assert.ok(sharedLargeCopies.owns(stuck), "still carried while unacknowledged");
+    server.core.resetPeer(views[1]!);
+    assert.ok(!sharedLargeCopies.owns(stuck));
     // A send that fails takes nothing from the pool.
-    assert.notEqual(server.core.sendCopy(views[1]!, 0, bytes(30_000, 301), PacketFlags.RELIABLE), 0);
-    assert.equal(inUse(server.core), 0);
+    const refused = server.core.queueCopy(bytes(30_000, 301));
+    assert.notEqual(server.core.send(views[1]!, 0, refused, PacketFlags.RELIABLE), 0);
+    server.core.settleCopy(refused);
+    assert.ok(!sharedLargeCopies.owns(refused));
+    assert.notEqual(server.core.sendCopy(views[1]!, 0, bytes(30_000, 302), PacketFlags.RELIABLE), 0);
   });
 });

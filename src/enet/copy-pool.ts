@@ -16,7 +16,7 @@
 const SMALLEST_CLASS = 4096;
 /** Copies larger than this get a buffer of their own, collected as usual. */
 export const POOLED_MAX_COPY = 1024 * 1024;
-/** Bytes of idle buffers the pool keeps at most; more are left to the collector. */
+/** Bytes of idle buffers the pool keeps at most (one pool per process); more are left to the collector. */
 const IDLE_BYTES_KEPT = 8 * 1024 * 1024;
 
 export class LargeCopyPool {
@@ -86,3 +86,9 @@ export class LargeCopyPool {
     return this.carried.size;
   }
 }
+
+/**
+ * The one pool every host in the process shares, so idle buffers stay under IDLE_BYTES_KEPT however
+ * many hosts there are (a load tester may run thousands).
+ */
+export const sharedLargeCopies = new LargeCopyPool();

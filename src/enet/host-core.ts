@@ -17,7 +17,7 @@ import { plainBytes } from "../util/copy-bytes.ts";
 import { Fifo } from "../util/fifo.ts";
 import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, ParkedHandshakes, type ConnectCounters } from "./admission.ts";
 import { ByteSlab, SLAB_MAX_COPY } from "./byte-slab.ts";
-import { LargeCopyPool, POOLED_MAX_COPY } from "./copy-pool.ts";
+import { POOLED_MAX_COPY, sharedLargeCopies } from "./copy-pool.ts";
 import { OutgoingCommand } from "./commands.ts";
 import {
   ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL,
@@ -205,8 +205,8 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   readonly fragmentScratch: FragmentRecord = emptyFragmentRecord();
   /** Private copies of packets the application queues (never handed back to it). */
   private readonly packetCopies = new ByteSlab();
-  /** Private copies of large packets, reused once the commands carrying them finish (copy-pool.ts). */
-  private readonly largeCopies = new LargeCopyPool();
+  /** Private copies of large packets, reused once the commands carrying them finish (copy-pool.ts; shared by every host). */
+  private readonly largeCopies = sharedLargeCopies;
 
   constructor(options: HostCoreOptions = {}) {
     const peerCount = options.peerCount ?? 32;
