@@ -37,7 +37,7 @@ describe("ENet: pooled copies of large outgoing packets", () => {
     const a = pool.copy(bytes(5000, 1));
     pool.hold(a, 2);
     pool.settle(a);
-    assert.equal(pool.inUse, 1);
+    assert.ok(pool.owns(a));
     pool.release(a);
     // One command still carries it: a new copy must not get its buffer.
     const b = pool.copy(bytes(6000, 2));
@@ -52,7 +52,7 @@ describe("ENet: pooled copies of large outgoing packets", () => {
     // A copy no command took goes back at once.
     pool.settle(b);
     assert.equal(pool.owns(b), false);
-    assert.equal(pool.inUse, 1);
+    assert.ok(pool.owns(c));
   });
 
   test("reliable packets from reused buffers arrive intact through 10 % loss, duplication and reordering; every copy is given back", () => {

@@ -23,8 +23,11 @@ export class LargeCopyPool {
   /** Idle buffers by size class (log2 of their size). */
   private readonly idle = new Map<number, ArrayBuffer[]>();
   private idleBytes = 0;
-  /** Copies handed out -> commands still carrying them. */
-  private readonly carried = new Map<Uint8Array, number>();
+  /**
+   * Copies handed out -> commands still carrying them. Weak: a host dropped with packets still
+   * queued never finishes their commands, and its copies must not stay here for good.
+   */
+  private readonly carried = new WeakMap<Uint8Array, number>();
 
   /** A private copy of `source` over a pooled buffer: `hold()` it for the commands that carry it, then `settle()` it. */
   copy(source: Uint8Array): Uint8Array {
@@ -79,11 +82,6 @@ export class LargeCopyPool {
     if (free === undefined) this.idle.set(sizeClass, (free = []));
     free.push(buffer);
     this.idleBytes += size;
-  }
-
-  /** Copies in use (for tests and leak checks). */
-  get inUse(): number {
-    return this.carried.size;
   }
 }
 
