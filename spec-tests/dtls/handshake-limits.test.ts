@@ -163,6 +163,23 @@ describe("DTLS server: handshake slots and rates under attack", () => {
     assert.equal(quiet.status, DtlsStatus.STATUS_DISCONNECTED);
   });
 
+  test("an onSessionEnded that closes the server while an idle session is closed: no session is started on the closed server", () => {
+    const { server, client, finish, advance } = setUp({ maxSessions: 1 });
+    client("10.0.0.2", 5000);
+    finish("10.0.0.2:5000");
+    advance(SESSION_IDLE_MS + 1);
+    let ended = 0;
+    server.onSessionEnded = () => {
+      ended++;
+      server.close();
+    };
+    client("10.0.0.3", 5000);
+    finish("10.0.0.3:5000");
+    assert.equal(ended, 1);
+    assert.equal(server.sessionCount, 0);
+    assert.equal(server.getSessionStatus("10.0.0.3", 5000), DtlsStatus.STATUS_DISCONNECTED);
+  });
+
   test("with one handshake per address, the one that heard from its client least recently goes", () => {
     const { server, stall, advance } = setUp({ maxHandshaking: 3 });
     for (const address of ["10.0.0.11", "10.0.0.12", "10.0.0.13", "10.0.0.14"]) {

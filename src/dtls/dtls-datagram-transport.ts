@@ -261,6 +261,8 @@ export class DtlsDatagramTransport implements DatagramTransport {
   private makeRoom(now: number): boolean {
     if (!this.full()) return true;
     for (const [key, e] of this.sessions) if (now - e.lastReceive > SESSION_IDLE_MS) this.closeIdle(key, e);
+    // closeIdle reports through onSessionEnded, which may have closed this transport.
+    if (this.closed) return false;
     if (!this.full()) return true;
     return this.evictHandshake() && !this.full();
   }
