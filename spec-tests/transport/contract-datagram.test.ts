@@ -116,6 +116,41 @@ describe(`datagram transport contract (${runtime.name})`, () => {
   if (no6) console.log(`skipping IPv6 datagram test: ${no6}`);
   test("datagrams both ways over IPv6 ::1, empty to 65527 bytes", { skip: no6 ?? false }, () => exchange(6));
 
+  test("received datagrams are handed over owned: an ArrayBuffer each, exactly their size, never rewritten", async () => {
+    const a = runtime.createDatagramTransport();
+    const b = runtime.createDatagramTransport();
+    try {
+      await within(a.bind("127.0.0.1", 0), WAIT, "bind a");
+      const bb = await within(b.bind("127.0.0.1", 0), WAIT, "bind b");
+      const got: { data: Uint8Array; owned: boolean | undefined }[] = [];
+      const d = deferred();
+      b.onDatagram((data, _address, _port, owned) => {
+        got.push({ data, owned });
+        if (got.length === 3) d.resolve();
+      });
+      // The adapters that read into a reused buffer (Deno) must copy: later datagrams must not show through.
+      const sizes = [1200, 300, 1200];
+      for (const [i, size] of sizes.entries()) a.send(new Uint8Array(size).fill(i + 1), "127.0.0.1", bb.port);
+      await within(d.promise, WAIT, "three datagrams");
+      // UDP keeps no order (Deno sends a burst made right after binding in reverse), so each is told by its fill.
+      const fills = got.map(({ data }) => data[0]!).sort();
+      assert.deepEqual(fills, [1, 2, 3]);
+      for (const { data, owned } of got) {
+        const fill = data[0]!;
+        // ENet hands out views of owned datagrams (a packet filling most of one), so this is the adapter's promise to keep.
+        assert.equal(owned, true, `datagram ${fill} handed over owned`);
+        assert.equal(data.length, sizes[fill - 1]);
+        assert.equal(data.byteOffset, 0);
+        assert.equal(data.buffer.byteLength, data.length, "an ArrayBuffer exactly its size");
+        assert.ok(data.every((x) => x === fill), `datagram ${fill} intact after the others arrived`);
+      }
+      assert.equal(new Set(got.map(({ data }) => data.buffer)).size, 3, "three ArrayBuffers");
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   test('wildcard "*" binds every interface and reports IPv4 peers unmapped', async () => {
     const server = runtime.createDatagramTransport();
     const client = runtime.createDatagramTransport();

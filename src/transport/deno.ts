@@ -94,7 +94,7 @@ export class DenoDatagramTransport implements DatagramTransport {
   private state: SocketState = "new";
   private family: 4 | 6 = 4;
   private dualStack = false;
-  private receiver: ((data: Uint8Array, address: string, port: number) => void) | undefined;
+  private receiver: ((data: Uint8Array, address: string, port: number, owned?: boolean) => void) | undefined;
   /** Sends the OS refused after `send` returned (counted, as UDP gives no delivery guarantee). */
   sendErrors = 0;
   lastSendError: unknown;
@@ -155,20 +155,25 @@ export class DenoDatagramTransport implements DatagramTransport {
       }
       if (this.state !== "bound") return;
       const addr = from as DenoNetAddr;
-      deliver(this.receiver, data.slice(), unmapIPv4(addr.hostname), addr.port);
+      // `data` is a view of the reused receive buffer, so it is copied; the copy has an
+      // ArrayBuffer of its own and exactly its size, so ENet may hand out views of it (owned).
+      deliver(this.receiver, data.slice(), unmapIPv4(addr.hostname), addr.port, true);
     }
   }
 
   send(data: Uint8Array, address: string, port: number): void {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
     // Copied: the send completes asynchronously and callers may reuse their buffer.
-    this.conn!.send(copyBytes(data), { transport: "udp", hostname: dest, port }).catch((err: unknown) => {
-      this.sendErrors++;
-      this.lastSendError = err;
-    });
+    this.conn!.send(copyBytes(data), { transport: "udp", hostname: dest, port }).catch(this.onSendError);
   }
 
-  onDatagram(cb: (data: Uint8Array, address: string, port: number) => void): void {
+  /** One handler for every send, rather than a closure per datagram. */
+  private readonly onSendError = (err: unknown): void => {
+    this.sendErrors++;
+    this.lastSendError = err;
+  };
+
+  onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void {
     this.receiver = cb;
   }
 
