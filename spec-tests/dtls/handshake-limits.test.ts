@@ -5,7 +5,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TEST_CERT_PEM, TEST_KEY_PEM, seededConfigRandom } from "./fuzz-engine.ts";
-import { DtlsDatagramTransport, SESSION_IDLE_MS, type DtlsServerLimits } from "../../src/dtls/dtls-datagram-transport.ts";
+import { DtlsDatagramTransport, SESSION_IDLE_MS } from "../../src/dtls/dtls-datagram-transport.ts";
+import type { DtlsServerLimits } from "../../src/dtls/server-limits.ts";
 import { GodotError } from "../../src/errors.ts";
 import { DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
 import { clientConfig } from "../../src/dtls/tls-config.ts";

@@ -14,6 +14,7 @@ import { HandshakeRate } from "./handshake-rate.ts";
 import { screenClientHello } from "./server-gate.ts";
 import { DtlsSession, DtlsStatus, type DtlsConfig } from "./session.ts";
 import { clientConfig, defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
+import { checkServerLimits, type DtlsServerLimits } from "./server-limits.ts";
 
 /** Sessions per server at most (handshaking or connected). */
 export const DEFAULT_MAX_SESSIONS = 4096;
@@ -27,37 +28,6 @@ export const DEFAULT_MAX_HANDSHAKING = 256;
 export const MAX_PENDING_DATAGRAMS = 64;
 /** A session that received nothing for this long is forgotten when room is needed. */
 export const SESSION_IDLE_MS = 60000;
-
-/** A DTLS server's limits (ENetConnection.dtlsServerSetup's second argument); docs/dtls.md explains each. */
-export interface DtlsServerLimits {
-  /** Sessions at most, handshaking or connected (default 4096). */
-  maxSessions?: number;
-  /** Sessions still handshaking at most (default 256); when full, a new handshake evicts an unfinished one. */
-  maxHandshaking?: number;
-  /** New handshakes one address (IP) may start per second, and at once (default 10; loopback exempt; see handshake-rate.ts). */
-  handshakesPerSecondPerAddress?: number;
-  /** New handshakes all clients together may start per second, and at once (default 100). */
-  handshakesPerSecond?: number;
-}
-
-/** `limits` checked (TypeError or RangeError naming the field), with only the known fields. */
-export function checkServerLimits(limits: DtlsServerLimits): DtlsServerLimits {
-  if (typeof limits !== "object" || limits === null) throw new TypeError("limits must be an object");
-  const out: DtlsServerLimits = {};
-  for (const name of ["maxSessions", "maxHandshaking"] as const) {
-    const v = limits[name];
-    if (v === undefined) continue;
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${String(v)}`);
-    out[name] = v;
-  }
-  for (const name of ["handshakesPerSecondPerAddress", "handshakesPerSecond"] as const) {
-    const v = limits[name];
-    if (v === undefined) continue;
-    if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`${name} must be a positive number, got ${String(v)}`);
-    out[name] = v;
-  }
-  return out;
-}
 
 export interface DtlsTransportOptions extends DtlsServerLimits {
   random?: RandomSource;

@@ -6,7 +6,10 @@
  */
 import { createCompressor } from "../compress/compressors.ts";
 import { TLSOptions } from "../crypto/tls-options.ts";
-import { checkServerLimits, DtlsDatagramTransport, type DtlsServerLimits } from "../dtls/dtls-datagram-transport.ts";
+// Type only: the DTLS layer (and the crypto libraries under it) loads on the first dtls*Setup,
+// so a program that never uses DTLS does not pay for loading them.
+import type { DtlsDatagramTransport } from "../dtls/dtls-datagram-transport.ts";
+import { checkServerLimits, type DtlsServerLimits } from "../dtls/server-limits.ts";
 import { CompressionMode } from "../compress/types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
@@ -146,6 +149,8 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   private readonly runtime: RuntimeAdapter;
   private readonly clock: Clock;
   private transport: DatagramTransport | null = null;
+  /** The transport when it is the DTLS layer (after dtls*Setup), else null. */
+  private dtls: DtlsDatagramTransport | null = null;
   private host: HostCore | null = null;
   private localPort = 0;
   private compressionMode = CompressionMode.NONE;
@@ -249,6 +254,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     this.heldEvent = null;
     this.host = host;
     this.transport = transport;
+    this.dtls = null;
     transport.onDatagram((data, addr, p, owned) => {
       if (this.host !== host) return;
       host.handleDatagram(this.clock.now(), data, addr, p, owned === true);
@@ -382,6 +388,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     this.host = null;
     this.transport?.close();
     this.transport = null;
+    this.dtls = null;
     this.wake();
   }
 
@@ -477,7 +484,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (typeof refuse !== "boolean") throw new TypeError("refuse must be a boolean");
     this.requireTransport("refuseNewConnections");
     this.refusing = refuse;
-    if (this.transport instanceof DtlsDatagramTransport) this.transport.refuseNewConnections = refuse;
+    if (this.dtls !== null) this.dtls.refuseNewConnections = refuse;
   }
 
   /**
@@ -500,34 +507,48 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   async dtlsServerSetup(serverOptions: TLSOptions, limits: DtlsServerLimits = {}): Promise<void> {
     if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("serverOptions must be TLSOptions.server(key, certificate)");
     checkServerLimits(limits);
-    this.upgradeToDtls("dtlsServerSetup", (inner) => DtlsDatagramTransport.server(inner, this.clock, serverOptions, limits));
+    this.checkDtlsUpgrade("dtlsServerSetup");
+    const host = this.host;
+    const { DtlsDatagramTransport } = await loadDtls();
+    this.upgradeToDtls("dtlsServerSetup", host, (inner) => DtlsDatagramTransport.server(inner, this.clock, serverOptions, limits));
   }
 
   /** Godot's dtls_client_setup: connections made from this host speak DTLS 1.2, verifying the server as `hostname` (see docs/dtls.md). */
   async dtlsClientSetup(hostname: string, clientOptions: TLSOptions = TLSOptions.client()): Promise<void> {
     if (typeof hostname !== "string") throw new TypeError("hostname must be a string");
     if (!(clientOptions instanceof TLSOptions) || clientOptions.isServer()) throw new TypeError("clientOptions must be TLSOptions.client(...) or TLSOptions.clientUnsafe(...)");
-    this.upgradeToDtls("dtlsClientSetup", (inner) => DtlsDatagramTransport.client(inner, this.clock, hostname, clientOptions));
+    this.checkDtlsUpgrade("dtlsClientSetup");
+    const host = this.host;
+    const { DtlsDatagramTransport } = await loadDtls();
+    this.upgradeToDtls("dtlsClientSetup", host, (inner) => DtlsDatagramTransport.client(inner, this.clock, hostname, clientOptions));
   }
 
-  private upgradeToDtls(what: string, make: (inner: DatagramTransport) => DtlsDatagramTransport): void {
-    const host = this.host;
-    const inner = this.requireTransport(what);
-    if (host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the ENetConnection has no host`);
-    if (inner instanceof DtlsDatagramTransport) throw new NetError(GodotError.ERR_ALREADY_IN_USE, `${what}: DTLS is already set up on this host`);
-    const dtls = make(inner);
-    dtls.refuseNewConnections = this.refusing || host.refuseConnections;
+  /** Throws unless this host can be switched to DTLS now (checked again after the DTLS layer has loaded). */
+  private checkDtlsUpgrade(what: string): void {
+    this.requireTransport(what);
+    if (this.host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the ENetConnection has no host`);
+    if (this.dtls !== null) throw new NetError(GodotError.ERR_ALREADY_IN_USE, `${what}: DTLS is already set up on this host`);
+  }
+
+  /** Switch `host` (the host when dtls*Setup was called) to DTLS, unless it was destroyed or replaced meanwhile. */
+  private upgradeToDtls(what: string, host: HostCore | null, make: (inner: DatagramTransport) => DtlsDatagramTransport): void {
+    this.checkDtlsUpgrade(what);
+    const current = this.host;
+    if (current === null || current !== host) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the host was destroyed or replaced while DTLS was loading`);
+    const dtls = make(this.requireTransport(what));
+    dtls.refuseNewConnections = this.refusing || current.refuseConnections;
     dtls.onDatagram((data, addr, p, owned) => {
-      if (this.host !== host) return;
-      host.handleDatagram(this.clock.now(), data, addr, p, owned === true);
+      if (this.host !== current) return;
+      current.handleDatagram(this.clock.now(), data, addr, p, owned === true);
       this.wake();
     });
     this.transport = dtls;
+    this.dtls = dtls;
   }
 
   /** @internal The DTLS layer when dtls*Setup was called (counters, session status). */
   getDtlsTransport(): DtlsDatagramTransport | null {
-    return this.transport instanceof DtlsDatagramTransport ? this.transport : null;
+    return this.dtls;
   }
 
   /** What the host dropped (malformed datagrams, bad commands, limits); see docs/enet.md. */
@@ -635,4 +656,9 @@ function hostOptions(first: number | ENetHostOptions | undefined, maxChannels?: 
     return first;
   }
   return { maxPeers: first, maxChannels, inBandwidth, outBandwidth };
+}
+
+/** The DTLS layer, loaded on first use (see the type-only import above). */
+function loadDtls(): Promise<typeof import("../dtls/dtls-datagram-transport.ts")> {
+  return import("../dtls/dtls-datagram-transport.ts");
 }

@@ -17,7 +17,7 @@
 import { CompressionMode } from "../compress/types.ts";
 import { ENetConnection } from "../enet/connection.ts";
 import type { TLSOptions } from "../crypto/tls-options.ts";
-import type { DtlsServerLimits } from "../dtls/dtls-datagram-transport.ts";
+import type { DtlsServerLimits } from "../dtls/server-limits.ts";
 import { EventType, PacketFlags, PeerState } from "../enet/enums.ts";
 import type { ENetPacketPeer } from "../enet/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
