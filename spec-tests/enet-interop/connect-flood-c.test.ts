@@ -23,6 +23,8 @@ const FLOOD_SOURCES = 32;
 /** The flood runs until the client's session is over, at least this many datagrams, at most FLOOD_CAP. */
 const FLOOD_DATAGRAMS = 100_000;
 const FLOOD_CAP = 1_000_000;
+/** How long the test waits for each step of the C client's session (see joinDuringFlood). */
+const STEP_WAIT_MS = 40_000;
 const CONNECT_COMMAND_SIZE = 48;
 
 /** One real CONNECT datagram from a throwaway host; the flood varies its connect ID. */
@@ -91,15 +93,17 @@ describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-fl
 
     // Usually a second or two. The waits are long because the flood overflows the server's socket
     // buffer: a datagram of the client's (or our echo) can be lost several times in a row, and
-    // C ENet doubles its retransmission timeout each time (one CI run needed more than 10 s).
-    const client: { proc: JsonLineProcess } = await startCPeer((built as { path: string }).path, { connect: `127.0.0.1:${port}`, channels: 2, data: 7, maxRuntimeMs: 90_000 });
+    // C ENet doubles its retransmission timeout each time (one CI run needed more than 10 s for
+    // the echoes, another more than 25 s for the disconnect). 40 s is past C ENet's own limit
+    // (ENET_PEER_TIMEOUT_MAXIMUM, 30 s), so the C client decides each step before the test gives up.
+    const client: { proc: JsonLineProcess } = await startCPeer((built as { path: string }).path, { connect: `127.0.0.1:${port}`, channels: 2, data: 7, maxRuntimeMs: 3 * STEP_WAIT_MS + 10_000 });
     cleanups.push(() => client.proc.kill());
-    await client.proc.waitFor((e) => e.ev === "connect", 25_000);
+    await client.proc.waitFor((e) => e.ev === "connect", STEP_WAIT_MS);
     const during = sent();
     client.proc.command("send 0 0 1 str:hello-through-the-flood", "send 0 1 1 pat:3000:5");
-    await client.proc.waitForCount((e) => e.ev === "receive", 2, 25_000);
+    await client.proc.waitForCount((e) => e.ev === "receive", 2, STEP_WAIT_MS);
     client.proc.command("disconnect 0 42");
-    await client.proc.waitFor((e) => e.ev === "disconnect", 25_000);
+    await client.proc.waitFor((e) => e.ev === "disconnect", STEP_WAIT_MS);
     const after = sent();
     await stopFlood();
     const received = client.proc.events.filter((e) => e.ev === "receive");
