@@ -4,6 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
+import { GodotError, NetError } from "../../src/errors.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
@@ -63,6 +64,36 @@ describe("ENet over DTLS on a lossy simulated network", () => {
       assert.ok(server.getDtlsTransport() !== null);
     } finally {
       server.destroy();
+      net.close();
+    }
+  });
+
+  test("the DTLS layer loads asynchronously: a host destroyed or replaced meanwhile is refused, not upgraded; a second setup is ERR_ALREADY_IN_USE", async () => {
+    const net = new MemoryNetwork({ seed: 9 });
+    const cert = new X509Certificate();
+    cert.loadFromString(TEST_CERT_PEM);
+    const key = new CryptoKey();
+    key.loadFromString(TEST_KEY_PEM);
+    const conn = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
+    const refused = (what: RegExp) => (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED && what.test(e.message);
+    try {
+      await conn.createHostBound("127.0.0.1", 7000, { maxPeers: 2 });
+      const destroyed = conn.dtlsServerSetup(TLSOptions.server(key, cert));
+      conn.destroy();
+      await assert.rejects(destroyed, refused(/destroyed or replaced while DTLS was loading/));
+
+      await conn.createHostBound("127.0.0.1", 7001, { maxPeers: 2 });
+      const replaced = conn.dtlsClientSetup("localhost", TLSOptions.clientUnsafe());
+      conn.destroy();
+      await conn.createHostBound("127.0.0.1", 7002, { maxPeers: 2 });
+      await assert.rejects(replaced, refused(/destroyed or replaced/));
+      assert.equal(conn.getDtlsTransport(), null, "the new host was left as it was");
+
+      await conn.dtlsServerSetup(TLSOptions.server(key, cert));
+      assert.ok(conn.getDtlsTransport() !== null);
+      await assert.rejects(conn.dtlsServerSetup(TLSOptions.server(key, cert)), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
+    } finally {
+      conn.destroy();
       net.close();
     }
   });

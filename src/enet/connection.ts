@@ -532,9 +532,9 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
 
   /** Switch `host` (the host when dtls*Setup was called) to DTLS, unless it was destroyed or replaced meanwhile. */
   private upgradeToDtls(what: string, host: HostCore | null, make: (inner: DatagramTransport) => DtlsDatagramTransport): void {
-    this.checkDtlsUpgrade(what);
     const current = this.host;
     if (current === null || current !== host) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the host was destroyed or replaced while DTLS was loading`);
+    this.checkDtlsUpgrade(what);
     const dtls = make(this.requireTransport(what));
     dtls.refuseNewConnections = this.refusing || current.refuseConnections;
     dtls.onDatagram((data, addr, p, owned) => {
