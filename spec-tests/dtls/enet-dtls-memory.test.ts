@@ -11,14 +11,20 @@ import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 import { TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
 import { collect } from "../enet/collect.ts";
 
+/** The fixed test key and certificate. */
+function testCredentials(): { key: CryptoKey; cert: X509Certificate } {
+  const cert = new X509Certificate();
+  cert.loadFromString(TEST_CERT_PEM);
+  const key = new CryptoKey();
+  key.loadFromString(TEST_KEY_PEM);
+  return { key, cert };
+}
+
 describe("ENet over DTLS on a lossy simulated network", () => {
   test("20 % loss, duplicates, reordering: the DTLS handshake and 300 reliable messages complete, once and in order", async () => {
     const net = new MemoryNetwork({ seed: 7, defaultLink: { latencyMs: 40, jitterMs: 10 } });
     net.setLink("127.0.0.1", "127.0.0.2", { loss: 0.2, duplicate: 0.05, reorder: 0.1, latencyMs: 40 });
-    const cert = new X509Certificate();
-    cert.loadFromString(TEST_CERT_PEM);
-    const key = new CryptoKey();
-    key.loadFromString(TEST_KEY_PEM);
+    const { key, cert } = testCredentials();
     const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
     const client = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
     try {
@@ -50,10 +56,7 @@ describe("ENet over DTLS on a lossy simulated network", () => {
 
   test("dtlsServerSetup takes the server's limits as a second argument (not in Godot) and checks them", async () => {
     const net = new MemoryNetwork({ seed: 8 });
-    const cert = new X509Certificate();
-    cert.loadFromString(TEST_CERT_PEM);
-    const key = new CryptoKey();
-    key.loadFromString(TEST_KEY_PEM);
+    const { key, cert } = testCredentials();
     const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
     try {
       await server.createHostBound("127.0.0.1", 7000, { maxPeers: 2 });
@@ -70,10 +73,7 @@ describe("ENet over DTLS on a lossy simulated network", () => {
 
   test("the DTLS layer loads asynchronously: a host destroyed or replaced meanwhile is refused, not upgraded; a second setup is ERR_ALREADY_IN_USE", async () => {
     const net = new MemoryNetwork({ seed: 9 });
-    const cert = new X509Certificate();
-    cert.loadFromString(TEST_CERT_PEM);
-    const key = new CryptoKey();
-    key.loadFromString(TEST_KEY_PEM);
+    const { key, cert } = testCredentials();
     const conn = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
     const refused = (what: RegExp) => (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED && what.test(e.message);
     try {
