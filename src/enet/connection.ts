@@ -523,19 +523,19 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     this.upgradeToDtls("dtlsClientSetup", host, (inner) => DtlsDatagramTransport.client(inner, this.clock, hostname, clientOptions));
   }
 
-  /** Throws unless this host can be switched to DTLS now (checked again after the DTLS layer has loaded). */
-  private checkDtlsUpgrade(what: string): void {
-    this.requireTransport(what);
+  /** The transport DTLS would wrap; throws unless this host can be switched to DTLS now (checked again after the DTLS layer has loaded). */
+  private checkDtlsUpgrade(what: string): DatagramTransport {
+    const inner = this.requireTransport(what);
     if (this.host === null) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the ENetConnection has no host`);
     if (this.dtls !== null) throw new NetError(GodotError.ERR_ALREADY_IN_USE, `${what}: DTLS is already set up on this host`);
+    return inner;
   }
 
   /** Switch `host` (the host when dtls*Setup was called) to DTLS, unless it was destroyed or replaced meanwhile. */
   private upgradeToDtls(what: string, host: HostCore | null, make: (inner: DatagramTransport) => DtlsDatagramTransport): void {
     const current = this.host;
     if (current === null || current !== host) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the host was destroyed or replaced while DTLS was loading`);
-    this.checkDtlsUpgrade(what);
-    const dtls = make(this.requireTransport(what));
+    const dtls = make(this.checkDtlsUpgrade(what));
     dtls.refuseNewConnections = this.refusing || current.refuseConnections;
     dtls.onDatagram((data, addr, p, owned) => {
       if (this.host !== current) return;
