@@ -25,9 +25,12 @@ describe("InFlightIndex (sent reliable commands by channel and sequence number)"
     assert.equal(index.get(0, 6), undefined);
     assert.equal(index.get(2, 5), undefined);
     assert.equal(index.get(0, 5 + 64), undefined, "same slot, different sequence number");
-    index.delete(0, 5 + 64);
+    assert.equal(index.delete(0, 5 + 64), undefined, "deleting an absent key returns nothing");
     assert.equal(index.get(0, 5), a, "deleting an absent key leaves the slot's occupant");
     assert.equal(index.size, 3);
+    assert.equal(index.delete(1, 5), b, "delete returns the command it removed");
+    assert.equal(index.get(1, 5), undefined);
+    assert.equal(index.size, 2);
   });
 
   test("sequence numbers that share a slot widen the table instead of replacing each other", () => {

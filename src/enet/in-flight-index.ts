@@ -89,15 +89,17 @@ export class InFlightIndex {
     return c !== null && c.reliableSequenceNumber === seq ? c : undefined;
   }
 
-  delete(channelID: number, seq: number): void {
+  /** Remove the command under `channelID`/`seq` and return it (undefined when none is indexed there). */
+  delete(channelID: number, seq: number): OutgoingCommand | undefined {
     const slots = this.slotsOf(channelID);
-    if (slots === undefined) return;
+    if (slots === undefined) return undefined;
     const i = seq & (slots.length - 1);
     const c = slots[i]!;
-    if (c === null || c.reliableSequenceNumber !== seq) return;
+    if (c === null || c.reliableSequenceNumber !== seq) return undefined;
     slots[i] = null;
     // Nothing in flight: give back tables a burst widened beyond what steady traffic needs.
     if (--this.size === 0 && this.widened) this.clear();
+    return c;
   }
 
   clear(): void {

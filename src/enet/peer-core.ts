@@ -475,9 +475,8 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
    * Returns its command number, or NONE when it is unknown.
    */
   removeSentReliableCommand(reliableSequenceNumber: number, channelID: number): ProtocolCommand {
-    const cmd = this.unacknowledged.get(channelID, reliableSequenceNumber);
+    const cmd = this.unacknowledged.delete(channelID, reliableSequenceNumber);
     if (cmd === undefined) return ProtocolCommand.NONE;
-    this.unacknowledged.delete(channelID, reliableSequenceNumber);
     const wasInFlight = cmd.inFlight;
     cmd.inFlight = false;
     if (channelID < this.channelCount) {
