@@ -32,7 +32,6 @@ import {
   CMD_RELIABLE_SEQUENCE_NUMBER,
   COMMAND_HEADER_SIZE,
   COMMAND_SIZES,
-  commandPayloadLength,
   DISCONNECT_DATA,
   ENET_PROTOCOL_COMMAND_COUNT,
   ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE,
@@ -87,7 +86,6 @@ const L_THROTTLE_PACKET_THROTTLE_ACCELERATION = THROTTLE_PACKET_THROTTLE_ACCELER
 const L_THROTTLE_PACKET_THROTTLE_DECELERATION = THROTTLE_PACKET_THROTTLE_DECELERATION;
 const L_THROTTLE_PACKET_THROTTLE_INTERVAL = THROTTLE_PACKET_THROTTLE_INTERVAL;
 const L_PAYLOAD_LENGTH_OFFSETS = PAYLOAD_LENGTH_OFFSETS;
-const L_commandPayloadLength = commandPayloadLength;
 const L_ENET_PROTOCOL_COMMAND_MASK = ENET_PROTOCOL_COMMAND_MASK;
 const L_ENET_PROTOCOL_COMMAND_COUNT = ENET_PROTOCOL_COMMAND_COUNT;
 const L_COMMAND_SIZES = COMMAND_SIZES;
@@ -198,6 +196,8 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
     const channelID = data[at + L_CMD_CHANNEL_ID]!;
     const reliableSequenceNumber = u16(data, at + L_CMD_RELIABLE_SEQUENCE_NUMBER);
     let result = HANDLER_OK;
+    // Where the command keeps its payload length; 0 for commands without a payload.
+    const payloadLengthField = L_PAYLOAD_LENGTH_OFFSETS[commandNumber]!;
     if (peer === null) {
       // Only a CONNECT may come from an address without a peer slot.
       if (commandNumber !== ProtocolCommand.CONNECT) {
@@ -207,9 +207,9 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
       peer = acceptConnect(host, data, at, address, port);
       if (peer === null) result = HANDLER_ERROR;
       else peer.touch();
-    } else if (L_PAYLOAD_LENGTH_OFFSETS[commandNumber] !== 0) {
+    } else if (payloadLengthField !== 0) {
       // A data command: its payload follows the fixed part and must fit the datagram.
-      const payloadLength = L_commandPayloadLength(data, at, commandNumber);
+      const payloadLength = u16(data, at + payloadLengthField);
       if (channelID >= peer.channelCount || !peer.isConnectedState || payloadLength > host.maximumPacketSize || pos + payloadLength > length) {
         result = HANDLER_ERROR;
       } else {
