@@ -5,6 +5,7 @@ import { ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
 import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
+import { windowTurn } from "../lib/enet-window.ts";
 import { recordHandshake, TEST_CERT_PEM, TEST_KEY_PEM } from "../../spec-tests/dtls/fuzz-engine.ts";
 
 const [what, ...rest] = process.argv.slice(2);
@@ -46,28 +47,15 @@ if (what === "handshakes") {
     if ((await client.service(5)).type === EventType.CONNECT) connected++;
     if (performance.now() > connectDeadline) throw new Error("connect timed out");
   }
-  let sent = 0;
-  let received = 0;
+  const counts = { sent: 0, received: 0 };
   const start = performance.now();
   for (;;) {
-    while (sent < count && sent - received < window) {
-      peer.send(0, payload, PacketFlags.RELIABLE);
-      sent++;
-    }
-    client.flush();
-    for (let ev = server.poll(); ev.type !== EventType.NONE; ev = server.poll()) {
-      if (ev.type === EventType.RECEIVE) {
-        ev.peer?.getPacket();
-        received++;
-      }
-    }
-    for (let ev = client.poll(); ev.type !== EventType.NONE; ev = client.poll()) {
-      if (ev.type === EventType.RECEIVE) ev.peer?.getPacket();
-    }
-    if (received >= count) break;
-    if (performance.now() - start > 120_000) throw new Error(`timed out at ${received}/${count}`);
+    windowTurn(counts, peer, client, server, payload, PacketFlags.RELIABLE, count, window);
+    if (counts.received >= count) break;
+    if (performance.now() - start > 120_000) throw new Error(`timed out at ${counts.received}/${count}`);
     await macrotask();
   }
+  const received = counts.received;
   const seconds = (performance.now() - start) / 1000;
   console.log(JSON.stringify({ received, seconds, packetsPerSecond: received / seconds, megabytesPerSecond: (received * size) / seconds / 1e6 }));
   client.destroy();

@@ -2,9 +2,10 @@
 // bench/peers/enet_loopback.c and bench/peers/emscripten-enet.cjs).
 // usage: enet-loopback.ts reliable|unreliable SIZE COUNT [rangecoder] [window]
 import { CompressionMode, ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
+import { windowTurn } from "../lib/enet-window.ts";
 
 // `performance` read once: in Node 20 it is an accessor on globalThis whose getter runs on every
-// read (about 300 instructions under callgrind), a cost per packet here that C's clock_gettime does not have.
+// read (about 300 instructions under callgrind).
 const clock = performance;
 
 const [mode, sizeArg, countArg, coderArg, windowArg] = process.argv.slice(2);
@@ -36,33 +37,19 @@ while (connected < 2) {
 }
 
 const flags = reliable ? PacketFlags.RELIABLE : 0;
-let sent = 0;
-let received = 0;
+const counts = { sent: 0, received: 0 };
 let lastProgress = 0;
 const start = clock.now();
 for (;;) {
-  while (sent < count && sent - received < window) {
-    peer.send(0, payload, flags);
-    sent++;
-  }
-  client.flush();
-  for (let ev = server.poll(); ev.type !== EventType.NONE; ev = server.poll()) {
-    if (ev.type === EventType.RECEIVE) {
-      ev.peer?.getPacket();
-      received++;
-      lastProgress = clock.now();
-    }
-  }
-  for (let ev = client.poll(); ev.type !== EventType.NONE; ev = client.poll()) {
-    if (ev.type === EventType.RECEIVE) ev.peer?.getPacket();
-  }
-  if (received >= count) break;
+  if (windowTurn(counts, peer, client, server, payload, flags, count, window) > 0) lastProgress = clock.now();
+  if (counts.received >= count) break;
   const now = clock.now();
   // Unreliable: lost packets never arrive and would hold the window shut.
   if (!reliable && lastProgress > 0 && now - lastProgress > 250) break;
-  if (now - start > 120_000) throw new Error(`timed out at ${received}/${count}`);
+  if (now - start > 120_000) throw new Error(`timed out at ${counts.received}/${count}`);
   await macrotask();
 }
+const received = counts.received;
 const end = received >= count ? clock.now() : lastProgress;
 const seconds = (end - start) / 1000;
 console.log(JSON.stringify({ received, seconds, packetsPerSecond: received / seconds, megabytesPerSecond: (received * size) / seconds / 1e6 }));

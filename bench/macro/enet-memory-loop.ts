@@ -6,6 +6,7 @@
 // usage: enet-memory-loop.ts SIZE COUNT [window]
 import { ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
+import { windowTurn } from "../lib/enet-window.ts";
 
 const [sizeArg, countArg, windowArg] = process.argv.slice(2);
 const size = Number(sizeArg);
@@ -28,28 +29,14 @@ if (connected < 2) throw new Error("connect timed out");
 
 const payload = new Uint8Array(size);
 for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
-let sent = 0;
-let received = 0;
-for (let turn = 0; received < count; turn++) {
-  while (sent < count && sent - received < window) {
-    peer.send(0, payload, PacketFlags.RELIABLE);
-    sent++;
-  }
-  client.flush();
-  for (let ev = server.poll(); ev.type !== EventType.NONE; ev = server.poll()) {
-    if (ev.type === EventType.RECEIVE) {
-      ev.peer?.getPacket();
-      received++;
-    }
-  }
-  for (let ev = client.poll(); ev.type !== EventType.NONE; ev = client.poll()) {
-    if (ev.type === EventType.RECEIVE) ev.peer?.getPacket();
-  }
-  if (turn > count) throw new Error(`stalled at ${received}/${count}`);
+const counts = { sent: 0, received: 0 };
+for (let turn = 0; counts.received < count; turn++) {
+  windowTurn(counts, peer, client, server, payload, PacketFlags.RELIABLE, count, window);
+  if (turn > count) throw new Error(`stalled at ${counts.received}/${count}`);
   await net.runFor(0.1);
 }
 const stats = net.stats();
-console.log(JSON.stringify({ received, datagrams: stats.sent }));
+console.log(JSON.stringify({ received: counts.received, datagrams: stats.sent }));
 client.destroy();
 server.destroy();
 net.close();
