@@ -147,12 +147,6 @@ export const PAYLOAD_LENGTH_OFFSETS: readonly number[] = [
   FRAGMENT_DATA_LENGTH,
 ];
 
-/** The payload length of the command at `at` (its `dataLength` field), 0 for commands without payload. */
-export function commandPayloadLength(data: Uint8Array, at: number, commandNumber: number): number {
-  const field = PAYLOAD_LENGTH_OFFSETS[commandNumber] ?? 0;
-  return field === 0 ? 0 : u16(data, at + field);
-}
-
 /** Size of a command given its command byte (flags are masked off). 0 for unknown commands. */
 export function commandSize(commandByte: number): number {
   return COMMAND_SIZES[commandByte & ENET_PROTOCOL_COMMAND_MASK] ?? 0;
