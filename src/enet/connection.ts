@@ -507,20 +507,14 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   async dtlsServerSetup(serverOptions: TLSOptions, limits: DtlsServerLimits = {}): Promise<void> {
     if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("serverOptions must be TLSOptions.server(key, certificate)");
     checkServerLimits(limits);
-    this.checkDtlsUpgrade("dtlsServerSetup");
-    const host = this.host;
-    const { DtlsDatagramTransport } = await loadDtls();
-    this.upgradeToDtls("dtlsServerSetup", host, (inner) => DtlsDatagramTransport.server(inner, this.clock, serverOptions, limits));
+    await this.upgradeToDtls("dtlsServerSetup", (Dtls, inner) => Dtls.server(inner, this.clock, serverOptions, limits));
   }
 
   /** Godot's dtls_client_setup: connections made from this host speak DTLS 1.2, verifying the server as `hostname` (see docs/dtls.md). */
   async dtlsClientSetup(hostname: string, clientOptions: TLSOptions = TLSOptions.client()): Promise<void> {
     if (typeof hostname !== "string") throw new TypeError("hostname must be a string");
     if (!(clientOptions instanceof TLSOptions) || clientOptions.isServer()) throw new TypeError("clientOptions must be TLSOptions.client(...) or TLSOptions.clientUnsafe(...)");
-    this.checkDtlsUpgrade("dtlsClientSetup");
-    const host = this.host;
-    const { DtlsDatagramTransport } = await loadDtls();
-    this.upgradeToDtls("dtlsClientSetup", host, (inner) => DtlsDatagramTransport.client(inner, this.clock, hostname, clientOptions));
+    await this.upgradeToDtls("dtlsClientSetup", (Dtls, inner) => Dtls.client(inner, this.clock, hostname, clientOptions));
   }
 
   /** The transport DTLS would wrap; throws unless this host can be switched to DTLS now (checked again after the DTLS layer has loaded). */
@@ -531,11 +525,17 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return inner;
   }
 
-  /** Switch `host` (the host when dtls*Setup was called) to DTLS, unless it was destroyed or replaced meanwhile. */
-  private upgradeToDtls(what: string, host: HostCore | null, make: (inner: DatagramTransport) => DtlsDatagramTransport): void {
+  /**
+   * Switch this host to DTLS: checked now, then again once the DTLS layer has loaded, when the
+   * host must still be the one this call began with (not destroyed or replaced meanwhile).
+   */
+  private async upgradeToDtls(what: string, make: (Dtls: typeof DtlsDatagramTransport, inner: DatagramTransport) => DtlsDatagramTransport): Promise<void> {
+    this.checkDtlsUpgrade(what);
+    const host = this.host;
+    const { DtlsDatagramTransport: Dtls } = await loadDtls();
     const current = this.host;
     if (current === null || current !== host) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the host was destroyed or replaced while DTLS was loading`);
-    const dtls = make(this.checkDtlsUpgrade(what));
+    const dtls = make(Dtls, this.checkDtlsUpgrade(what));
     dtls.refuseNewConnections = this.refusing || current.refuseConnections;
     dtls.onDatagram((data, addr, p, owned) => {
       if (this.host !== current) return;
