@@ -5,7 +5,7 @@
 // Live Godot 4.6 tests (*.godot4.test.ts: Godot's web build in headless Chromium, driven from Node
 // by playwright-core) run once, in the Node run only; the build is fetched first when missing.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -44,10 +44,19 @@ const runFiles = {
 };
 /** Registers the Node/Deno/Bun adapters before any spec (specs import modules by path, not the entry). */
 const preload = "./spec-tests/register-runtimes.ts";
+/**
+ * Each runtime also writes a JUnit report here, next to its usual console output, so that the
+ * closing summary can name every failed test: a CI log is often read from its end, where the
+ * first runtime's own failure list has long scrolled away.
+ */
+const reportDir = join(root, ".cache", "test-reports");
+const reportOf = (rt) => join(reportDir, `${rt}.xml`);
 const commands = {
-  node: [process.execPath, ["--import", "tsx", "--import", preload, "--test", "--test-timeout=180000", "--test-concurrency=2", ...runFiles.node]],
-  deno: [bin("deno"), ["test", "-A", "--unstable-net", "--no-check", "--quiet", "--preload", preload, ...runFiles.deno]],
-  bun: [bin("bun"), ["test", "--preload", preload, "--timeout", "180000", ...runFiles.bun.map((f) => "./" + f)]],
+  node: [process.execPath, ["--import", "tsx", "--import", preload, "--test", "--test-timeout=180000", "--test-concurrency=2",
+    "--test-reporter=spec", "--test-reporter-destination=stdout", "--test-reporter=junit", `--test-reporter-destination=${reportOf("node")}`,
+    ...runFiles.node]],
+  deno: [bin("deno"), ["test", "-A", "--unstable-net", "--no-check", "--quiet", `--junit-path=${reportOf("deno")}`, "--preload", preload, ...runFiles.deno]],
+  bun: [bin("bun"), ["test", "--preload", preload, "--timeout", "180000", "--reporter=junit", `--reporter-outfile=${reportOf("bun")}`, ...runFiles.bun.map((f) => "./" + f)]],
 };
 
 // A fresh clone has no Godot 4.6 build yet: fetch it (pinned, sha256-checked). Without network the
@@ -59,6 +68,9 @@ if (runtimes.includes("node") && godot4Files.length > 0 && !existsSync(join(proc
 
 /** Upper bound for one runtime's whole run (the suite takes 1-2 minutes per runtime). */
 const RUNTIME_TIMEOUT_MS = 15 * 60 * 1000;
+
+rmSync(reportDir, { recursive: true, force: true });
+mkdirSync(reportDir, { recursive: true });
 
 const results = [];
 for (const rt of runtimes) {
@@ -83,12 +95,66 @@ for (const rt of runtimes) {
     killSignal: "SIGKILL",
   });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  results.push({ rt, ok: r.status === 0, status: r.status ?? r.signal, seconds });
+  results.push({ rt, ok: r.status === 0, status: r.status ?? r.signal, seconds, failures: failedTests(reportOf(rt)) });
+}
+
+/** Decodes the five XML entities the three runtimes' JUnit writers use. */
+function xmlText(s) {
+  return s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (_, name, dec, hex) =>
+    dec ? String.fromCodePoint(Number(dec)) : hex ? String.fromCodePoint(parseInt(hex, 16))
+      : { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" }[name.toLowerCase()]);
+}
+
+/**
+ * Failed test cases of one JUnit report as "suite > ... > test: first line of the failure".
+ * Reads only what the three writers emit (testsuite nesting, testcase with a failure or error child);
+ * a missing or unreadable report gives null, which the summary says.
+ */
+function failedTests(path) {
+  let xml;
+  try {
+    xml = readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+  const out = [];
+  const suites = [];
+  let current = null;
+  // Attribute values may hold a raw ">" (Node's writer leaves it unescaped), so quoted strings are skipped whole.
+  const tag = /<(\/?)(testsuite|testcase|failure|error)\b((?:[^>"]|"[^"]*")*?)(\/?)>/g;
+  const attr = (attrs, name) => {
+    const m = new RegExp(`\\b${name}="([^"]*)"`).exec(attrs);
+    return m ? xmlText(m[1]) : undefined;
+  };
+  for (let m; (m = tag.exec(xml)); ) {
+    const [, closing, name, attrs, selfClosing] = m;
+    if (name === "testsuite") {
+      if (closing) suites.pop();
+      else if (!selfClosing) suites.push(attr(attrs, "name") ?? "");
+    } else if (name === "testcase") {
+      if (closing) current = null;
+      else {
+        const testName = attr(attrs, "name") ?? "(unnamed)";
+        current = selfClosing ? null : { name: [...suites, testName].filter(Boolean).join(" > "), reported: false };
+      }
+    } else if (!closing && current && !current.reported) {
+      current.reported = true;
+      const message = attr(attrs, "message") ?? "";
+      // Deno also fails the parent of a failed step; the step itself is listed.
+      if (/^\d+ test steps? failed/.test(message)) continue;
+      out.push(`${current.name}: ${message.split("\n")[0].slice(0, 300)}`);
+    }
+  }
+  return out;
 }
 
 console.log("\n===== summary =====");
 for (const r of results) {
   console.log(`${r.rt}: ${r.ok ? "PASS" : `FAIL (exit ${r.status})`} in ${r.seconds}s`);
+  if (r.ok) continue;
+  if (r.failures === null) console.log("  (no JUnit report was written: the runtime stopped before its end)");
+  else if (r.failures.length === 0) console.log("  (the JUnit report names no failed test: see the runtime's own output above)");
+  for (const f of r.failures ?? []) console.log(`  failed: ${f}`);
 }
 const failed = results.filter((r) => !r.ok).map((r) => r.rt);
 console.log(failed.length === 0 ? `all ${results.length} runtimes passed` : `FAILED on: ${failed.join(", ")}`);
