@@ -1,7 +1,9 @@
 /**
- * Which received packets are views of their datagram (HostCore.handleDatagram's `owned`): only
- * one that takes more than half of a datagram the caller handed over, so no two packets ever
- * share an ArrayBuffer; everything else, and everything from a decompressed datagram, is a copy.
+ * Which received packets are views of their datagram (HostCore.handleDatagram's `owned`). From a
+ * datagram the caller handed over: a packet delivered at once that is over 64 B (what V8 copies on
+ * its heap) and at least 1/32 of the datagram is a view, so packets of one datagram may share its
+ * ArrayBuffer; a packet held for later (out of order) is a view only when it takes more than half
+ * of the datagram. Everything else, and everything from a decompressed datagram, is a copy.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,9 +13,9 @@ import { EventType, PacketFlags, PeerState } from "../../src/enet/enums.ts";
 import { HostCore } from "../../src/enet/host-core.ts";
 
 /** A connected client/server pair (datagrams handed over by hand) and one datagram of `sizes` reliable packets from the client. */
-function oneDatagram(sizes: number[], compress = false): { server: HostCore; datagram: Uint8Array } {
-  const server = new HostCore({ peerCount: 1 });
-  const client = new HostCore({ peerCount: 1 });
+function oneDatagram(sizes: number[], compress = false, mtu?: number): { server: HostCore; datagram: Uint8Array } {
+  const server = new HostCore({ peerCount: 1, mtu });
+  const client = new HostCore({ peerCount: 1, mtu });
   if (compress) {
     server.compressor = createCompressor(CompressionMode.RANGE_CODER);
     client.compressor = createCompressor(CompressionMode.RANGE_CODER);
@@ -44,23 +46,62 @@ function received(server: HostCore): Uint8Array[] {
 }
 
 describe("received packets and the datagram they came in", () => {
-  test("owned: the one packet larger than half the datagram is a view of it; the small ones are copies", () => {
-    const { server, datagram } = oneDatagram([100, 1000, 100]);
+  test("owned: packets over 64 B delivered at once are views of the datagram; packets of up to 64 B are copies", () => {
+    const { server, datagram } = oneDatagram([100, 1000, 64, 65]);
     server.handleDatagram(2, datagram, "10.0.0.2", 7001, true);
-    const [a, big, b] = received(server);
-    assert.deepEqual([a!.length, big!.length, b!.length], [100, 1000, 100]);
-    assert.equal(big!.buffer, datagram.buffer, "the large packet is a view of the datagram");
-    assert.ok(big!.every((x) => x === (1000 & 0xff)));
-    for (const small of [a!, b!]) {
-      assert.notEqual(small.buffer, datagram.buffer);
-      assert.equal(small.byteLength, small.buffer.byteLength, "a small packet has its own ArrayBuffer");
-    }
+    const got = received(server);
+    assert.deepEqual(got.map((p) => p.length), [100, 1000, 64, 65]);
+    for (const p of got) assert.ok(p.every((x) => x === (p.length & 0xff)), `${p.length} B intact`);
+    for (const view of [got[0]!, got[1]!, got[3]!]) assert.equal(view.buffer, datagram.buffer, `${view.length} B: a view of the datagram`);
+    const small = got[2]!;
+    assert.notEqual(small.buffer, datagram.buffer);
+    assert.equal(small.byteLength, small.buffer.byteLength, "a 64 B packet has its own ArrayBuffer");
   });
 
-  test("two packets of half a datagram each are both copies", () => {
-    const { server, datagram } = oneDatagram([600, 600]);
+  test("owned: a packet under 1/32 of its datagram is a copy, so a view never holds more than 32 times its own size", () => {
+    const { server, datagram } = oneDatagram([3000, 90], false, 4096);
+    assert.ok(90 * 32 < datagram.length, `datagram of ${datagram.length} B`);
     server.handleDatagram(2, datagram, "10.0.0.2", 7001, true);
-    for (const p of received(server)) assert.notEqual(p.buffer, datagram.buffer);
+    const [big, small] = received(server);
+    assert.equal(big!.buffer, datagram.buffer, "the large packet is a view");
+    assert.equal(small!.length, 90);
+    assert.notEqual(small!.buffer, datagram.buffer, "the small one is a copy");
+    assert.equal(small!.byteLength, small!.buffer.byteLength);
+  });
+
+  test("owned: a packet that arrives out of order and waits is a copy unless it takes more than half of its datagram", () => {
+    const server = new HostCore({ peerCount: 1 });
+    const client = new HostCore({ peerCount: 1 });
+    const peer = client.connect("10.0.0.1", 7000, 1, 0)!;
+    const pass = (from: HostCore, to: HostCore, address: string, port: number): void => {
+      from.flush(0);
+      for (let t = from.pollTransmit(); t !== null; t = from.pollTransmit()) to.handleDatagram(0, t.data.slice(), address, port);
+    };
+    for (let i = 0; i < 3; i++) {
+      pass(client, server, "10.0.0.2", 7001);
+      pass(server, client, "10.0.0.1", 7000);
+    }
+    while (server.pollEvent() !== null);
+    const datagramOf = (sizes: number[], at: number): Uint8Array => {
+      for (const size of sizes) client.send(peer, 0, new Uint8Array(size).fill(size & 0xff), PacketFlags.RELIABLE);
+      client.flush(at);
+      const t = client.pollTransmit();
+      assert.ok(t !== null);
+      assert.equal(client.pollTransmit(), null, "one datagram");
+      return t.data.slice();
+    };
+    const first = datagramOf([200], 1);
+    const second = datagramOf([300, 900], 2);
+    server.handleDatagram(3, second, "10.0.0.2", 7001, true);
+    assert.equal(received(server).length, 0, "held until the first arrives");
+    server.handleDatagram(4, first, "10.0.0.2", 7001, true);
+    const [a, b, c] = received(server);
+    assert.deepEqual([a!.length, b!.length, c!.length], [200, 300, 900]);
+    assert.equal(a!.buffer, first.buffer, "delivered at once: a view");
+    assert.notEqual(b!.buffer, second.buffer, "held, a third of its datagram: a copy");
+    assert.equal(b!.byteLength, b!.buffer.byteLength);
+    assert.equal(c!.buffer, second.buffer, "held, most of its datagram: a view");
+    for (const p of [a!, b!, c!]) assert.ok(p.every((x) => x === (p.length & 0xff)), `${p.length} B intact`);
   });
 
   test("not owned (the default): every packet is a copy", () => {

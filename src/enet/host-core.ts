@@ -624,7 +624,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
 
   /**
    * Feed one received datagram. Never throws. `owned`: the caller hands `data` over for good
-   * (nothing else references or rewrites it), so a large packet may be delivered as a view of it
+   * (nothing else references or rewrites it), so packets over 64 B may be delivered as views of it
    * instead of a copy; without it every packet is copied.
    */
   handleDatagram(now: number, data: Uint8Array, address: string, port: number, owned = false): void {
