@@ -330,83 +330,27 @@ if (section("ENet loopback")) {
   );
 }
 
-// ---------------------------------------------------------------- WebSocket echo
+// ---------------------------------------------------------------- ENet at scale (bench/macro/enet-scale.ts)
+// Right after the loopback rows, and the memory section next: their figures are ones the ENet
+// issue names, and a run on a slow machine skips the sections past its time budget.
 
-interface WsScenario {
-  name: string;
-  size: number;
-  count: number;
-  inFlight: number;
-  unit: "messages/s" | "MB/s";
-}
-const WS_SCENARIOS: WsScenario[] = [
-  { name: "echo 64 B", size: 64, count: 60_000, inFlight: 512, unit: "messages/s" },
-  { name: "echo 16 KiB", size: 16 * 1024, count: 20_000, inFlight: 512, unit: "MB/s" },
-  // 512 x 1 MiB in flight would hold half a gigabyte in socket buffers per direction; 16 keeps it at 16 MiB.
-  { name: "echo 1 MiB (16 in flight)", size: 1 << 20, count: 200, inFlight: 16, unit: "MB/s" },
-];
-
-function wsField(unit: WsScenario["unit"]): string {
-  return unit === "messages/s" ? "messagesPerSecond" : "megabytesPerSecond";
-}
-
-if (section("WebSocket echo")) {
-  const group = "WebSocket echo on 127.0.0.1: one client, server echoes, 512 messages in flight unless stated";
-  for (const s of WS_SCENARIOS) {
-    say(`WebSocket ${s.name} on Node`);
-    const ours: (Json | null)[] = [];
-    const ws: (Json | null)[] = [];
-    const argv = [String(s.size), String(s.count), String(s.inFlight)];
-    for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
-      ours.push(runJson(`packetpeer run ${run}/${RUNS_PER_FIGURE} (${s.count} messages)`, NODE, [...script("bench/macro/ws-echo-ours.ts"), ...argv]));
-      ws.push(runJson(`ws run ${run}/${RUNS_PER_FIGURE} (${s.count} messages)`, NODE, [...script("bench/macro/ws-echo-ws.ts"), ...argv]));
-    }
-    addRow(
-      {
-        group,
-        name: `${s.name}, Node: ours vs ws`,
-        unit: s.unit,
-        ours: med(ours, wsField(s.unit)),
-        peer: med(ws, wsField(s.unit)),
-        peerName: `ws ${packageVersion("ws")} (no native add-ons)`,
-        higherIsBetter: true,
-        runtime: nodeRuntime,
-        note: `messages/s: packetpeer ${format(med(ours, "messagesPerSecond"))}, ws ${format(med(ws, "messagesPerSecond"))}; MB/s: ${format(med(ours, "megabytesPerSecond"))} vs ${format(med(ws, "megabytesPerSecond"))}`,
-      },
-      1,
-      ">= 1.0x ws",
-    );
-  }
-  if (!hasBun) {
-    say("Bun not found at node_modules/.bin/bun: Bun rows skipped");
-    notes.push("Bun was not available: the Bun WebSocket rows are missing.");
-  } else {
-    for (const s of WS_SCENARIOS) {
-      say(`WebSocket ${s.name} on Bun`);
-      const ours: (Json | null)[] = [];
-      const native: (Json | null)[] = [];
-      const argv = [String(s.size), String(s.count), String(s.inFlight)];
-      for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
-        ours.push(runJson(`packetpeer on Bun run ${run}/${RUNS_PER_FIGURE}`, BUN, ["bench/macro/ws-echo-ours.ts", ...argv]));
-        native.push(runJson(`Bun.serve + WebSocket run ${run}/${RUNS_PER_FIGURE}`, BUN, ["bench/macro/ws-echo-bun.ts", ...argv]));
-      }
-      addRow(
-        {
-          group,
-          name: `${s.name}, Bun: ours vs Bun built-in`,
-          unit: s.unit,
-          ours: med(ours, wsField(s.unit)),
-          peer: med(native, wsField(s.unit)),
-          peerName: "Bun.serve websocket + Bun WebSocket client (native)",
-          higherIsBetter: true,
-          runtime: bunRuntime,
-          note: `messages/s: packetpeer ${format(med(ours, "messagesPerSecond"))}, Bun ${format(med(native, "messagesPerSecond"))}`,
-        },
-        null,
-        "none set (comparison only)",
-      );
-    }
-  }
+if (section("ENet at scale")) {
+  const group = "ENet at scale: 4,095 peers on one host, simulated network (virtual clock), server CPU over 10 s simulated";
+  const runs: (Json | null)[] = [];
+  for (let run = 1; run <= RUNS_PER_FIGURE; run++) runs.push(runJson(`scale run ${run}/${RUNS_PER_FIGURE}`, NODE, script("bench/macro/enet-scale.ts"), 180));
+  const withPings = med(runs, "serviceRatio");
+  const withoutPings = med(runs, "serviceRatioWithoutPings");
+  const scaleGoal = (q: number, why: string): string => (Number.isNaN(q) ? "<= 1.5x (not measured)" : q <= 1.5 ? "<= 1.5x: met" : `<= 1.5x: missed${why}`);
+  addRow(
+    { group, name: "server CPU, 10 busy peers + 4,085 idle ones vs 10 busy peers alone", unit: "x", ours: withPings, peer: null, peerName: "", higherIsBetter: false, runtime: nodeRuntime, note: `4,095 connected; ${format(med(runs, "serverMsTenBusyWith4085Idle"))} ms vs ${format(med(runs, "serverMsTenBusyAlone"))} ms; each idle peer is pinged every 500 ms and pings back, as C ENet does: about 16,000 PINGs and acknowledgements a second of real protocol work` },
+    null,
+    scaleGoal(withPings, " (the idle peers' own keep-alive traffic)"),
+  );
+  addRow(
+    { group, name: "the same with the idle peers' pings switched off", unit: "x", ours: withoutPings, peer: null, peerName: "", higherIsBetter: false, runtime: nodeRuntime, note: "what idle peer slots cost by themselves: service() visits only peers with work (src/enet/peer-schedule.ts)" },
+    null,
+    scaleGoal(withoutPings, ""),
+  );
 }
 
 // ---------------------------------------------------------------- memory
@@ -487,6 +431,85 @@ if (section("Memory per connection")) {
         },
         null,
         "none set",
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------- WebSocket echo
+
+interface WsScenario {
+  name: string;
+  size: number;
+  count: number;
+  inFlight: number;
+  unit: "messages/s" | "MB/s";
+}
+const WS_SCENARIOS: WsScenario[] = [
+  { name: "echo 64 B", size: 64, count: 60_000, inFlight: 512, unit: "messages/s" },
+  { name: "echo 16 KiB", size: 16 * 1024, count: 20_000, inFlight: 512, unit: "MB/s" },
+  // 512 x 1 MiB in flight would hold half a gigabyte in socket buffers per direction; 16 keeps it at 16 MiB.
+  { name: "echo 1 MiB (16 in flight)", size: 1 << 20, count: 200, inFlight: 16, unit: "MB/s" },
+];
+
+function wsField(unit: WsScenario["unit"]): string {
+  return unit === "messages/s" ? "messagesPerSecond" : "megabytesPerSecond";
+}
+
+if (section("WebSocket echo")) {
+  const group = "WebSocket echo on 127.0.0.1: one client, server echoes, 512 messages in flight unless stated";
+  for (const s of WS_SCENARIOS) {
+    say(`WebSocket ${s.name} on Node`);
+    const ours: (Json | null)[] = [];
+    const ws: (Json | null)[] = [];
+    const argv = [String(s.size), String(s.count), String(s.inFlight)];
+    for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
+      ours.push(runJson(`packetpeer run ${run}/${RUNS_PER_FIGURE} (${s.count} messages)`, NODE, [...script("bench/macro/ws-echo-ours.ts"), ...argv]));
+      ws.push(runJson(`ws run ${run}/${RUNS_PER_FIGURE} (${s.count} messages)`, NODE, [...script("bench/macro/ws-echo-ws.ts"), ...argv]));
+    }
+    addRow(
+      {
+        group,
+        name: `${s.name}, Node: ours vs ws`,
+        unit: s.unit,
+        ours: med(ours, wsField(s.unit)),
+        peer: med(ws, wsField(s.unit)),
+        peerName: `ws ${packageVersion("ws")} (no native add-ons)`,
+        higherIsBetter: true,
+        runtime: nodeRuntime,
+        note: `messages/s: packetpeer ${format(med(ours, "messagesPerSecond"))}, ws ${format(med(ws, "messagesPerSecond"))}; MB/s: ${format(med(ours, "megabytesPerSecond"))} vs ${format(med(ws, "megabytesPerSecond"))}`,
+      },
+      1,
+      ">= 1.0x ws",
+    );
+  }
+  if (!hasBun) {
+    say("Bun not found at node_modules/.bin/bun: Bun rows skipped");
+    notes.push("Bun was not available: the Bun WebSocket rows are missing.");
+  } else {
+    for (const s of WS_SCENARIOS) {
+      say(`WebSocket ${s.name} on Bun`);
+      const ours: (Json | null)[] = [];
+      const native: (Json | null)[] = [];
+      const argv = [String(s.size), String(s.count), String(s.inFlight)];
+      for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
+        ours.push(runJson(`packetpeer on Bun run ${run}/${RUNS_PER_FIGURE}`, BUN, ["bench/macro/ws-echo-ours.ts", ...argv]));
+        native.push(runJson(`Bun.serve + WebSocket run ${run}/${RUNS_PER_FIGURE}`, BUN, ["bench/macro/ws-echo-bun.ts", ...argv]));
+      }
+      addRow(
+        {
+          group,
+          name: `${s.name}, Bun: ours vs Bun built-in`,
+          unit: s.unit,
+          ours: med(ours, wsField(s.unit)),
+          peer: med(native, wsField(s.unit)),
+          peerName: "Bun.serve websocket + Bun WebSocket client (native)",
+          higherIsBetter: true,
+          runtime: bunRuntime,
+          note: `messages/s: packetpeer ${format(med(ours, "messagesPerSecond"))}, Bun ${format(med(native, "messagesPerSecond"))}`,
+        },
+        null,
+        "none set (comparison only)",
       );
     }
   }
@@ -666,27 +689,6 @@ if (section("DTLS")) {
       "none set (the cost of encryption)",
     );
   }
-}
-
-// ---------------------------------------------------------------- ENet at scale (bench/macro/enet-scale.ts)
-
-if (section("ENet at scale")) {
-  const group = "ENet at scale: 4,095 peers on one host, simulated network (virtual clock), server CPU over 10 s simulated";
-  const runs: (Json | null)[] = [];
-  for (let run = 1; run <= RUNS_PER_FIGURE; run++) runs.push(runJson(`scale run ${run}/${RUNS_PER_FIGURE}`, NODE, script("bench/macro/enet-scale.ts"), 180));
-  const withPings = med(runs, "serviceRatio");
-  const withoutPings = med(runs, "serviceRatioWithoutPings");
-  const scaleGoal = (q: number, why: string): string => (Number.isNaN(q) ? "<= 1.5x (not measured)" : q <= 1.5 ? "<= 1.5x: met" : `<= 1.5x: missed${why}`);
-  addRow(
-    { group, name: "server CPU, 10 busy peers + 4,085 idle ones vs 10 busy peers alone", unit: "x", ours: withPings, peer: null, peerName: "", higherIsBetter: false, runtime: nodeRuntime, note: `4,095 connected; ${format(med(runs, "serverMsTenBusyWith4085Idle"))} ms vs ${format(med(runs, "serverMsTenBusyAlone"))} ms; each idle peer is pinged every 500 ms and pings back, as C ENet does: about 16,000 PINGs and acknowledgements a second of real protocol work` },
-    null,
-    scaleGoal(withPings, " (the idle peers' own keep-alive traffic)"),
-  );
-  addRow(
-    { group, name: "the same with the idle peers' pings switched off", unit: "x", ours: withoutPings, peer: null, peerName: "", higherIsBetter: false, runtime: nodeRuntime, note: "what idle peer slots cost by themselves: service() visits only peers with work (src/enet/peer-schedule.ts)" },
-    null,
-    scaleGoal(withoutPings, ""),
-  );
 }
 
 // ---------------------------------------------------------------- browser bundle sizes
