@@ -11,9 +11,10 @@ import { createCompressor } from "../../src/compress/index.ts";
 import { CompressionMode } from "../../src/compress/types.ts";
 import { EventType, PacketFlags, PeerState } from "../../src/enet/enums.ts";
 import { HostCore } from "../../src/enet/host-core.ts";
+import type { PeerView } from "../../src/enet/peer-core.ts";
 
-/** A connected client/server pair (datagrams handed over by hand) and one datagram of `sizes` reliable packets from the client. */
-function oneDatagram(sizes: number[], compress = false, mtu?: number): { server: HostCore; datagram: Uint8Array } {
+/** A connected client/server pair, datagrams handed over by hand (never owned). */
+function connectedPair(compress = false, mtu?: number): { server: HostCore; client: HostCore; peer: PeerView } {
   const server = new HostCore({ peerCount: 1, mtu });
   const client = new HostCore({ peerCount: 1, mtu });
   if (compress) {
@@ -31,12 +32,23 @@ function oneDatagram(sizes: number[], compress = false, mtu?: number): { server:
   }
   while (server.pollEvent() !== null);
   assert.equal(peer.state, PeerState.STATE_CONNECTED);
+  return { server, client, peer };
+}
+
+/** The next datagram of the client: `sizes` reliable packets sent at `at`, all in one datagram. */
+function datagramOf(client: HostCore, peer: PeerView, sizes: number[], at: number): Uint8Array {
   for (const size of sizes) client.send(peer, 0, new Uint8Array(size).fill(size & 0xff), PacketFlags.RELIABLE);
-  client.flush(1);
+  client.flush(at);
   const t = client.pollTransmit();
   assert.ok(t !== null);
   assert.equal(client.pollTransmit(), null, "one datagram");
-  return { server, datagram: t.data.slice() };
+  return t.data.slice();
+}
+
+/** A connected pair and one datagram of `sizes` reliable packets from the client. */
+function oneDatagram(sizes: number[], compress = false, mtu?: number): { server: HostCore; datagram: Uint8Array } {
+  const { server, client, peer } = connectedPair(compress, mtu);
+  return { server, datagram: datagramOf(client, peer, sizes, 1) };
 }
 
 function received(server: HostCore): Uint8Array[] {
@@ -70,28 +82,9 @@ describe("received packets and the datagram they came in", () => {
   });
 
   test("owned: a packet that arrives out of order and waits is a copy unless it takes more than half of its datagram", () => {
-    const server = new HostCore({ peerCount: 1 });
-    const client = new HostCore({ peerCount: 1 });
-    const peer = client.connect("10.0.0.1", 7000, 1, 0)!;
-    const pass = (from: HostCore, to: HostCore, address: string, port: number): void => {
-      from.flush(0);
-      for (let t = from.pollTransmit(); t !== null; t = from.pollTransmit()) to.handleDatagram(0, t.data.slice(), address, port);
-    };
-    for (let i = 0; i < 3; i++) {
-      pass(client, server, "10.0.0.2", 7001);
-      pass(server, client, "10.0.0.1", 7000);
-    }
-    while (server.pollEvent() !== null);
-    const datagramOf = (sizes: number[], at: number): Uint8Array => {
-      for (const size of sizes) client.send(peer, 0, new Uint8Array(size).fill(size & 0xff), PacketFlags.RELIABLE);
-      client.flush(at);
-      const t = client.pollTransmit();
-      assert.ok(t !== null);
-      assert.equal(client.pollTransmit(), null, "one datagram");
-      return t.data.slice();
-    };
-    const first = datagramOf([200], 1);
-    const second = datagramOf([300, 900], 2);
+    const { server, client, peer } = connectedPair();
+    const first = datagramOf(client, peer, [200], 1);
+    const second = datagramOf(client, peer, [300, 900], 2);
     server.handleDatagram(3, second, "10.0.0.2", 7001, true);
     assert.equal(received(server).length, 0, "held until the first arrives");
     server.handleDatagram(4, first, "10.0.0.2", 7001, true);
