@@ -10,18 +10,17 @@
  * A live copy keeps its whole slab alive, so slabs are small and large copies get
  * their own buffer.
  */
-import { copyBytes } from "../util/copy-bytes.ts";
+import { copyBytes, SMALL_ARRAY_MAX } from "../util/copy-bytes.ts";
 
 export const SLAB_SIZE = 16 * 1024;
 /** Larger copies get their own buffer (a slab would hold too few of them to pay off). */
 export const SLAB_MAX_COPY = 2048;
 /**
- * Copies up to this size get their own buffer too. V8 keeps typed arrays of at most 64 bytes on
- * its heap and JavaScriptCore keeps small ones inline, so a fresh small array costs no more than a
- * view of a slab (reliable 64 B loopback, six interleaved runs each: Node the same within noise,
- * Bun ~6 % faster than with slab views).
+ * Copies up to this size get their own buffer too: a fresh small array costs no more than a view
+ * of a slab (reliable 64 B loopback, six interleaved runs each: Node the same within noise, Bun
+ * ~6 % faster than with slab views).
  */
-export const SLAB_MIN_COPY = 64;
+export const SLAB_MIN_COPY = SMALL_ARRAY_MAX;
 
 export class ByteSlab {
   private readonly slabSize: number;

@@ -22,6 +22,7 @@ import {
 import { PacketFlags, PeerState } from "./enums.ts";
 import type { PeerCore } from "./peer-core.ts";
 import { ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT, ProtocolCommand } from "./wire.ts";
+import { SMALL_ARRAY_MAX } from "../util/copy-bytes.ts";
 
 export const HANDLER_OK = 0;
 export const HANDLER_ERROR = -1;
@@ -90,15 +91,14 @@ function reliableDistance(channel: Channel, seq: number): number {
   return (seq - channel.incomingReliableSequenceNumber) & 0xffff;
 }
 
-/** V8 keeps a typed array of at most this many bytes on its own heap, where a copy costs little. */
-const ON_HEAP_COPY_MAX = 64;
 /**
- * A packet delivered at once may be a view of its datagram only when it is at least this share of
- * it: a view keeps the whole datagram alive, and the peer's waiting-data limit counts the packet's
- * own bytes, so this bounds what a packet can hold beyond what is counted. Every payload over
- * ON_HEAP_COPY_MAX bytes in a datagram of up to 2 KiB (an MTU-sized one) qualifies.
+ * A packet delivered at once may be a view of its datagram only when the datagram is at most this
+ * many times the packet's size: a view keeps the whole datagram alive, while the peer's
+ * waiting-data limit and the getPacket() queue count the packet's own bytes, so this bounds what a
+ * packet can hold beyond what is counted. Every payload over SMALL_ARRAY_MAX bytes in a datagram of
+ * up to 2 KiB (an MTU-sized one) qualifies.
  */
-const VIEW_MAX_DATAGRAM_SHARE = 32;
+const VIEW_MAX_DATAGRAM_RATIO = 32;
 
 /**
  * The packet for a payload kept for later (queued out of order, or a fragment): its own copy, or,
@@ -112,12 +112,11 @@ function payloadPacket(sink: IncomingSink, data: Uint8Array, offset: number, len
 
 /**
  * The packet for a payload delivered at once. When the datagram is the host's to keep, a payload
- * larger than V8 copies on its heap is a view of it: an off-heap copy costs an allocation that
- * the runtime frees on another thread (1.4-3.6 us per packet on Node 20 here, more than all of the
- * protocol work), and several packets of one datagram then share its ArrayBuffer.
+ * over SMALL_ARRAY_MAX bytes is a view of it instead of an off-heap copy, and several packets of
+ * one datagram then share its ArrayBuffer.
  */
 function deliveredPacket(sink: IncomingSink, data: Uint8Array, offset: number, length: number): Uint8Array {
-  if (sink.datagramOwned && length > ON_HEAP_COPY_MAX && length * VIEW_MAX_DATAGRAM_SHARE >= data.length) return data.subarray(offset, offset + length);
+  if (sink.datagramOwned && length > SMALL_ARRAY_MAX && length * VIEW_MAX_DATAGRAM_RATIO >= data.length) return data.subarray(offset, offset + length);
   return payloadPacket(sink, data, offset, length);
 }
 
