@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import sax from "sax";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
@@ -98,16 +99,9 @@ for (const rt of runtimes) {
   results.push({ rt, ok: r.status === 0, status: r.status ?? r.signal, seconds, failures: failedTests(reportOf(rt)) });
 }
 
-/** Decodes the five XML entities the three runtimes' JUnit writers use. */
-function xmlText(s) {
-  return s.replace(/&(lt|gt|quot|apos|amp|#(\d+)|#x([0-9a-f]+));/gi, (_, name, dec, hex) =>
-    dec ? String.fromCodePoint(Number(dec)) : hex ? String.fromCodePoint(parseInt(hex, 16))
-      : { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" }[name.toLowerCase()]);
-}
-
 /**
- * Failed test cases of one JUnit report as "suite > ... > test: first line of the failure".
- * Reads only what the three writers emit (testsuite nesting, testcase with a failure or error child);
+ * Failed test cases of one JUnit report as "suite > ... > test: first line of the failure"
+ * (testsuite nesting, and a testcase with a failure or error child, as all three writers emit);
  * a missing or unreadable report gives null, which the summary says.
  */
 function failedTests(path) {
@@ -120,30 +114,27 @@ function failedTests(path) {
   const out = [];
   const suites = [];
   let current = null;
-  // Attribute values may hold a raw ">" (Node's writer leaves it unescaped), so quoted strings are skipped whole.
-  const tag = /<(\/?)(testsuite|testcase|failure|error)\b((?:[^>"]|"[^"]*")*?)(\/?)>/g;
-  const attr = (attrs, name) => {
-    const m = new RegExp(`\\b${name}="([^"]*)"`).exec(attrs);
-    return m ? xmlText(m[1]) : undefined;
-  };
-  for (let m; (m = tag.exec(xml)); ) {
-    const [, closing, name, attrs, selfClosing] = m;
+  const parser = sax.parser(true);
+  parser.onopentag = ({ name, attributes, isSelfClosing }) => {
     if (name === "testsuite") {
-      if (closing) suites.pop();
-      else if (!selfClosing) suites.push(attr(attrs, "name") ?? "");
+      if (!isSelfClosing) suites.push(attributes.name ?? "");
     } else if (name === "testcase") {
-      if (closing) current = null;
-      else {
-        const testName = attr(attrs, "name") ?? "(unnamed)";
-        current = selfClosing ? null : { name: [...suites, testName].filter(Boolean).join(" > "), reported: false };
-      }
-    } else if (!closing && current && !current.reported) {
+      current = isSelfClosing ? null : { name: [...suites, attributes.name ?? "(unnamed)"].filter(Boolean).join(" > "), reported: false };
+    } else if ((name === "failure" || name === "error") && current !== null && !current.reported) {
       current.reported = true;
-      const message = attr(attrs, "message") ?? "";
+      const message = attributes.message ?? "";
       // Deno also fails the parent of a failed step; the step itself is listed.
-      if (/^\d+ test steps? failed/.test(message)) continue;
-      out.push(`${current.name}: ${message.split("\n")[0].slice(0, 300)}`);
+      if (!/^\d+ test steps? failed/.test(message)) out.push(`${current.name}: ${message.split("\n")[0].slice(0, 300)}`);
     }
+  };
+  parser.onclosetag = (name) => {
+    if (name === "testsuite") suites.pop();
+    else if (name === "testcase") current = null;
+  };
+  try {
+    parser.write(xml).close();
+  } catch {
+    // A report cut short (the runtime was killed while writing it): keep what was read.
   }
   return out;
 }
