@@ -214,7 +214,8 @@ describe("zstd frames", () => {
     const started = performance.now();
     assert.equal(zstdDecompressBounded(frame, 4096), null);
     assert.equal(createCompressor(CompressionMode.ZSTD)!.decompress(frame, 4092), null);
-    assert.ok(performance.now() - started < 1000);
+    // Synchronous work, so only descheduling could slow it: run unguarded it takes far longer.
+    assert.ok(performance.now() - started < 5000);
     // A plausible count but lengths past the block: 40 sequences of 65,539-byte matches.
     const block2 = [0x00, 40, 0x54, 0x00, 0x01, 52, 0x01];
     const header2 = (block2.length << 3) | (2 << 1) | 1;
