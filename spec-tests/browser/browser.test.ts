@@ -106,7 +106,7 @@ describe("browser runtime (headless Chromium)", { skip }, () => {
       const ws = new pp.WebSocketPeer();
       const runtime = pp.detectRuntime().name;
       ws.connectToUrl(u);
-      for (let i = 0; i < 300 && ws.getReadyState() !== pp.WebSocketState.STATE_OPEN; i++) {
+      for (let i = 0; i < 1000 && ws.getReadyState() !== pp.WebSocketState.STATE_OPEN; i++) {
         ws.poll();
         await tick();
       }
@@ -114,7 +114,7 @@ describe("browser runtime (headless Chromium)", { skip }, () => {
       ws.sendText("hello from the page");
       ws.send(new Uint8Array([0, 1, 2, 255]));
       const got: { text: boolean; bytes: number[] }[] = [];
-      for (let i = 0; i < 300 && got.length < 2; i++) {
+      for (let i = 0; i < 1000 && got.length < 2; i++) {
         ws.poll();
         while (ws.getAvailablePacketCount() > 0) {
           const p = ws.getPacket();
@@ -123,7 +123,7 @@ describe("browser runtime (headless Chromium)", { skip }, () => {
         await tick();
       }
       ws.close(4001, "page leaving");
-      for (let i = 0; i < 300 && ws.getReadyState() !== pp.WebSocketState.STATE_CLOSED; i++) {
+      for (let i = 0; i < 1000 && ws.getReadyState() !== pp.WebSocketState.STATE_CLOSED; i++) {
         ws.poll();
         await tick();
       }
@@ -138,7 +138,7 @@ describe("browser runtime (headless Chromium)", { skip }, () => {
     assert.equal(r.state, 3);
     assert.equal(r.code, 4001, "the close handshake completed with our code");
     assert.equal(r.requested, url);
-    for (let i = 0; i < 100 && serverSide.closes.length === 0; i++) await new Promise((res) => setTimeout(res, 10));
+    for (let i = 0; i < 500 && serverSide.closes.length === 0; i++) await new Promise((res) => setTimeout(res, 10));
     assert.deepEqual(serverSide.closes, [{ code: 4001, reason: "page leaving" }]);
   });
 
@@ -149,7 +149,7 @@ describe("browser runtime (headless Chromium)", { skip }, () => {
       const tick = (): Promise<void> => new Promise((res) => setTimeout(res, 10));
       const mp = new pp.WebSocketMultiplayerPeer();
       await mp.createClient(u);
-      for (let i = 0; i < 300 && mp.getConnectionStatus() !== pp.ConnectionStatus.CONNECTION_CONNECTED; i++) {
+      for (let i = 0; i < 1000 && mp.getConnectionStatus() !== pp.ConnectionStatus.CONNECTION_CONNECTED; i++) {
         mp.poll();
         await tick();
       }
@@ -158,7 +158,7 @@ describe("browser runtime (headless Chromium)", { skip }, () => {
       mp.putPacket(new TextEncoder().encode("hi server"));
       let reply = "";
       let from = 0;
-      for (let i = 0; i < 300 && !reply; i++) {
+      for (let i = 0; i < 1000 && !reply; i++) {
         mp.poll();
         if (mp.getAvailablePacketCount() > 0) {
           from = mp.getPacketPeer();
