@@ -208,7 +208,7 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
     const removed = await a.pump.waitFor((e) => e.type === EventType.RECEIVE && e.channel === 0 && e !== sysA, 3000, "SYSMSG_REMOVE_PEER");
     assert.deepEqual([...removed.packet!], [...frame(1, idB, new Uint8Array(0))], "A learns B left (SYSMSG_REMOVE_PEER = 1)");
     peerA.peerDisconnect(0);
-    await g.waitForCount((e) => e.ev === "peer_disconnected", 2, 3000);
+    await g.waitForCount((e) => e.ev === "peer_disconnected", 2, 10_000);
   });
 
   test("NONE: two Godot clients on our server learn of each other from our SYSMSG_ADD_PEER / SYSMSG_REMOVE_PEER", async () => {
@@ -230,16 +230,16 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
     await pump.waitForCount((e) => e.type === EventType.CONNECT, 2, 5000, "second CONNECT");
     const id1 = (await g1.waitFor((e) => e.ev === "ready")).unique_id;
     const id2 = (await g2.waitFor((e) => e.ev === "ready")).unique_id;
-    await g1.waitFor((e) => e.ev === "peer_connected" && e.id === id2, 3000);
-    await g2.waitFor((e) => e.ev === "peer_connected" && e.id === id1, 3000);
+    await g1.waitFor((e) => e.ev === "peer_connected" && e.id === id2, 10_000);
+    await g2.waitFor((e) => e.ev === "peer_connected" && e.id === id1, 10_000);
 
     // Client 2 leaves; we tell client 1 as Godot's server would.
     const second = pump.events.find((e) => e.type === EventType.CONNECT && e.data === id2)!.peer!;
     const first = pump.events.find((e) => e.type === EventType.CONNECT && e.data === id1)!.peer!;
     second.peerDisconnect(0);
-    await g2.waitFor((e) => e.ev === "server_disconnected", 3000);
+    await g2.waitFor((e) => e.ev === "server_disconnected", 10_000);
     first.send(0, frame(1, id2 as number, new Uint8Array(0)), PacketFlags.RELIABLE);
-    await g1.waitFor((e) => e.ev === "peer_disconnected" && e.id === id2, 3000);
+    await g1.waitFor((e) => e.ev === "peer_disconnected" && e.id === id2, 10_000);
   });
 
   // Between two Godot 3.2.3 peers a mode mismatch fails whenever a handshake datagram is sent
