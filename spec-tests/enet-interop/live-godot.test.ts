@@ -138,7 +138,7 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
 
       peer.peerDisconnect(0);
       await g.waitFor((e) => e.ev === "peer_disconnected" && e.id === myId);
-      await pump.waitFor((e) => e.type === EventType.DISCONNECT, 3000, "DISCONNECT");
+      await pump.waitFor((e) => e.type === EventType.DISCONNECT, 10_000, "DISCONNECT");
       if (mode !== CompressionMode.NONE) {
         assert.ok(relay.relay.records.some((r) => r.dir === "c2s" && (parseInt(r.hex.slice(0, 4), 16) & 0x4000) !== 0), "we sent compressed datagrams");
       }
@@ -179,7 +179,7 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
           `Godot got our echo of ${m.payload.length} B on channel ${m.channel}`,
         );
       }
-      const disc = await pump.waitFor((e) => e.type === EventType.DISCONNECT, 3000, "Godot's close_connection");
+      const disc = await pump.waitFor((e) => e.type === EventType.DISCONNECT, 10_000, "Godot's close_connection");
       assert.equal(disc.data, gid, "close_connection() sends the unique ID as disconnect data");
       if (mode !== CompressionMode.NONE) {
         assert.ok(relay.relay.records.some((r) => r.dir === "s2c" && (parseInt(r.hex.slice(0, 4), 16) & 0x4000) !== 0), "we sent compressed datagrams");
@@ -199,13 +199,13 @@ describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
     await a.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "A CONNECT");
     const peerB = await b.conn.connectToHost("127.0.0.1", port, { channels: GODOT3_CHANNELS, data: idB });
     await b.pump.waitFor((e) => e.type === EventType.CONNECT, 5000, "B CONNECT");
-    const sysA = await a.pump.waitFor((e) => e.type === EventType.RECEIVE && e.channel === 0, 3000, "A's system message");
-    const sysB = await b.pump.waitFor((e) => e.type === EventType.RECEIVE && e.channel === 0, 3000, "B's system message");
+    const sysA = await a.pump.waitFor((e) => e.type === EventType.RECEIVE && e.channel === 0, 10_000, "A's system message");
+    const sysB = await b.pump.waitFor((e) => e.type === EventType.RECEIVE && e.channel === 0, 10_000, "B's system message");
     assert.deepEqual([...sysA.packet!], [...frame(SYSMSG_ADD_PEER, idB, new Uint8Array(0))], "A learns B joined");
     assert.deepEqual([...sysB.packet!], [...frame(SYSMSG_ADD_PEER, idA, new Uint8Array(0))], "B learns A is there");
     assert.equal(sysA.flags, PacketFlags.RELIABLE);
     peerB.peerDisconnect(0);
-    const removed = await a.pump.waitFor((e) => e.type === EventType.RECEIVE && e.channel === 0 && e !== sysA, 3000, "SYSMSG_REMOVE_PEER");
+    const removed = await a.pump.waitFor((e) => e.type === EventType.RECEIVE && e.channel === 0 && e !== sysA, 10_000, "SYSMSG_REMOVE_PEER");
     assert.deepEqual([...removed.packet!], [...frame(1, idB, new Uint8Array(0))], "A learns B left (SYSMSG_REMOVE_PEER = 1)");
     peerA.peerDisconnect(0);
     await g.waitForCount((e) => e.ev === "peer_disconnected", 2, 10_000);
