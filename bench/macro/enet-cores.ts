@@ -2,14 +2,16 @@
 // sans-IO host cores alone: each datagram is copied from one core's pollTransmit() into the other's
 // handleDatagram(), no socket anywhere. What the protocol work costs without the runtime's
 // per-datagram I/O, which enet-loopback.ts pays on the same thread.
-// usage: enet-cores.ts SIZE COUNT [window]
+// usage: enet-cores.ts SIZE COUNT [window] [warmup] (warm-up as in bench/lib/warmup-clock.ts)
 import { EventType, PacketFlags } from "../../src/enet/enums.ts";
 import { HostCore } from "../../src/enet/host-core.ts";
+import { WarmupClock } from "../lib/warmup-clock.ts";
 
-const [sizeArg, countArg, windowArg] = process.argv.slice(2);
+const [sizeArg, countArg, windowArg, warmupArg] = process.argv.slice(2);
 const size = Number(sizeArg);
 const count = Number(countArg);
 const window = Number(windowArg ?? 512);
+const total = Number(warmupArg ?? 0) + count;
 
 const server = new HostCore({ peerCount: 4, channelLimit: 2 });
 const client = new HostCore({ peerCount: 1, channelLimit: 2 });
@@ -40,9 +42,11 @@ const payload = new Uint8Array(size);
 for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
 let sent = 0;
 let received = 0;
-const start = performance.now();
-while (received < count) {
-  while (sent < count && sent - received < window) {
+const clock = performance;
+const timer = new WarmupClock(total - count, () => clock.now());
+const start = clock.now();
+while (received < total) {
+  while (sent < total && sent - received < window) {
     client.send(peer, 0, client.copyPacket(payload), PacketFlags.RELIABLE);
     sent++;
   }
@@ -53,9 +57,9 @@ while (received < count) {
   carry(server, client, SERVER, now);
   client.service(now);
   while (client.pollEvent() !== null);
-  if (performance.now() - start > 120_000) throw new Error(`timed out at ${received}/${count}`);
+  timer.observe(received);
+  if (clock.now() - start > 120_000) throw new Error(`timed out at ${received}/${total}`);
   // The virtual clock moves on slowly, as the real one would between turns.
   now += 0.01;
 }
-const seconds = (performance.now() - start) / 1000;
-console.log(JSON.stringify({ received, seconds, packetsPerSecond: received / seconds, megabytesPerSecond: (received * size) / seconds / 1e6 }));
+console.log(JSON.stringify(timer.result(received, clock.now(), size)));

@@ -2,17 +2,20 @@
 // process, same rules as enet-loopback.ts (127.0.0.1, at most WINDOW datagrams in flight,
 // refilled once per macrotask), no protocol at all. ENet 1200 B reliable sends one data
 // datagram per packet plus acks the other way, so this is an upper bound it cannot pass.
-// usage: udp-ceiling.ts DATAGRAM_SIZE COUNT [window]
+// usage: udp-ceiling.ts DATAGRAM_SIZE COUNT [window] [warmup] (warm-up as in bench/lib/warmup-clock.ts)
 import dgram from "node:dgram";
+import { WarmupClock } from "../lib/warmup-clock.ts";
 
 // `performance` read once, as in enet-loopback.ts: Node 20's global is an accessor whose getter runs
 // on every read, a cost per datagram here that is not the runtime's UDP.
 const clock = performance;
 
-const [sizeArg, countArg, windowArg] = process.argv.slice(2);
+const [sizeArg, countArg, windowArg, warmupArg] = process.argv.slice(2);
 const size = Number(sizeArg);
 const count = Number(countArg);
 const window = Number(windowArg ?? 512);
+const warmup = Number(warmupArg ?? 0);
+const total = warmup + count;
 const payload = Buffer.alloc(size, 7);
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -33,17 +36,17 @@ receiver.on("message", () => {
   lastProgress = clock.now();
 });
 let sent = 0;
-const start = clock.now();
-while (received < count) {
-  while (sent < count && sent - received < window) {
+const timer = new WarmupClock(warmup, () => clock.now());
+while (received < total) {
+  while (sent < total && sent - received < window) {
     sender.send(payload, port, "127.0.0.1");
     sent++;
   }
+  timer.observe(received);
   // Datagrams the kernel dropped never arrive: stop when nothing has come for 250 ms.
   if (lastProgress > 0 && clock.now() - lastProgress > 250) break;
   await macrotask();
 }
-const seconds = ((received >= count ? clock.now() : lastProgress) - start) / 1000;
-console.log(JSON.stringify({ received, seconds, packetsPerSecond: received / seconds, megabytesPerSecond: (received * size) / seconds / 1e6 }));
+console.log(JSON.stringify(timer.result(received, received >= total ? clock.now() : lastProgress, size)));
 receiver.close();
 sender.close();

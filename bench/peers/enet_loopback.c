@@ -8,8 +8,13 @@
  * (for unreliable packets: until all have arrived or none arrived for 250 ms, since
  * lost ones would keep the window shut).
  *
- * usage: enet_loopback reliable|unreliable SIZE COUNT [rangecoder] [window]
- * prints one JSON line: {"received":N,"seconds":S,"packetsPerSecond":P,"megabytesPerSecond":M}
+ * With WARMUP, WARMUP + COUNT packets are sent and the clock starts at the end of the first turn
+ * in which the server has received WARMUP (bench/lib/warmup-clock.ts states the rule; the figures
+ * are for the packets after it, the warm-up phase is reported beside them).
+ *
+ * usage: enet_loopback reliable|unreliable SIZE COUNT [rangecoder] [window] [warmup]
+ * prints one JSON line: {"received":N,"seconds":S,"packetsPerSecond":P,"megabytesPerSecond":M,
+ *   "totalReceived":T,"warmupPackets":W,"warmupSeconds":WS,"warmupPacketsPerSecond":WP}
  */
 #include <enet/enet.h>
 #include <stdio.h>
@@ -33,6 +38,8 @@ int main(int argc, char **argv) {
   long count = atol(argv[3]);
   int rangecoder = argc > 4 && strcmp(argv[4], "rangecoder") == 0;
   long window = argc > 5 ? atol(argv[5]) : 512;
+  long warmup = argc > 6 ? atol(argv[6]) : 0;
+  long total = warmup + count;
 
   if (enet_initialize() != 0) return 1;
   ENetAddress bind_address;
@@ -64,10 +71,12 @@ int main(int argc, char **argv) {
   enet_uint32 flags = reliable ? ENET_PACKET_FLAG_RELIABLE : 0;
 
   long sent = 0, received = 0;
-  double start = seconds_now();
-  double last_progress = start;
+  double first = seconds_now();
+  double start = warmup == 0 ? first : -1;
+  long received_at_start = 0;
+  double last_progress = first;
   for (;;) {
-    while (sent < count && sent - received < window) {
+    while (sent < total && sent - received < window) {
       ENetPacket *packet = enet_packet_create(payload, size, flags);
       if (enet_peer_send(peer, 0, packet) != 0) { fprintf(stderr, "send failed\n"); return 1; }
       sent++;
@@ -83,17 +92,26 @@ int main(int argc, char **argv) {
     while (enet_host_service(client, &event, 0) > 0) {
       if (event.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(event.packet);
     }
-    if (received >= count) break;
+    if (start < 0 && received >= warmup) {
+      start = seconds_now();
+      received_at_start = received;
+    }
+    if (received >= total) break;
     double now = seconds_now();
     /* Unreliable: lost packets never arrive and would hold the window shut, so stop once
        nothing has arrived for 250 ms. */
     if (!reliable && now - last_progress > 0.25) break;
-    if (now - start > 120) { fprintf(stderr, "timed out at %ld/%ld\n", received, count); return 1; }
+    if (now - first > 120) { fprintf(stderr, "timed out at %ld/%ld\n", received, total); return 1; }
   }
-  double end = (received >= count) ? seconds_now() : last_progress;
+  if (start < 0) { fprintf(stderr, "the run ended in its warm-up: %ld/%ld packets\n", received, warmup); return 1; }
+  double end = (received >= total) ? seconds_now() : last_progress;
   double elapsed = end - start;
-  printf("{\"received\":%ld,\"seconds\":%.6f,\"packetsPerSecond\":%.1f,\"megabytesPerSecond\":%.3f}\n",
-         received, elapsed, received / elapsed, received * (double)size / elapsed / 1e6);
+  long timed = received - received_at_start;
+  double warmup_seconds = start - first;
+  printf("{\"received\":%ld,\"seconds\":%.6f,\"packetsPerSecond\":%.1f,\"megabytesPerSecond\":%.3f,"
+         "\"totalReceived\":%ld,\"warmupPackets\":%ld,\"warmupSeconds\":%.6f,\"warmupPacketsPerSecond\":%.1f}\n",
+         timed, elapsed, timed / elapsed, timed * (double)size / elapsed / 1e6,
+         received, received_at_start, warmup_seconds, warmup_seconds > 0 ? received_at_start / warmup_seconds : 0.0);
   free(payload);
   enet_host_destroy(client);
   enet_host_destroy(server);
