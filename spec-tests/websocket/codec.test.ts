@@ -422,3 +422,111 @@ describe("injected randomness (replayable runs)", () => {
     assert.notDeepEqual(f1, framesOf(4));
   });
 });
+
+describe("received messages as views of an owned chunk", () => {
+  /** A receiver that keeps every delivered array as it came. */
+  function keeping(masked: boolean): { r: FrameReceiver; data: Uint8Array[]; fails: [number, string][] } {
+    const data: Uint8Array[] = [];
+    const fails: [number, string][] = [];
+    const r = new FrameReceiver(masked, 1 << 20, {
+      onMessage: (d) => data.push(d),
+      onPing: () => {},
+      onPong: () => {},
+      onClose: () => {},
+      onFail: (c, reason) => fails.push([c, reason]),
+    });
+    return { r, data, fails };
+  }
+  const payloadOf = (n: number): Uint8Array => new Uint8Array(n).map((_, i) => (i * 7 + 3) & 0xff);
+
+  test("a masked message that is its whole chunk is delivered as a view of it, unmasked in place", () => {
+    for (const masked of [true, false]) {
+      const payload = payloadOf(200);
+      const chunk = encodeFrame(Opcode.BINARY, payload, true, masked);
+      const { r, data, fails } = keeping(masked);
+      r.receive(chunk, 0, chunk.length, true);
+      assert.deepEqual(fails, []);
+      assert.equal(data.length, 1);
+      assert.equal(data[0]!.buffer, chunk.buffer, "no copy");
+      assert.equal(data[0]!.byteOffset, frameHeaderSize(200, masked));
+      assert.equal(Object.getPrototypeOf(data[0]), Uint8Array.prototype);
+      assert.deepEqual(data[0], payload);
+    }
+  });
+
+  test("copies: a chunk not given away (and left untouched), 64 B or less, under half of the buffer, split over chunks", () => {
+    // Not owned: the chunk must not be unmasked in place.
+    const payload = payloadOf(300);
+    const chunk = encodeFrame(Opcode.BINARY, payload, true, true);
+    const before = chunk.slice();
+    let k = keeping(true);
+    k.r.receive(chunk);
+    assert.notEqual(k.data[0]!.buffer, chunk.buffer);
+    assert.deepEqual(k.data[0], payload);
+    assert.deepEqual(chunk, before, "the caller's bytes are unchanged");
+
+    // 64 B: on V8's heap a copy costs less than a view.
+    const small = encodeFrame(Opcode.BINARY, payloadOf(64), true, true);
+    k = keeping(true);
+    k.r.receive(small, 0, small.length, true);
+    assert.notEqual(k.data[0]!.buffer, small.buffer);
+    assert.deepEqual(k.data[0], payloadOf(64));
+
+    // Three 300 B messages in one chunk: each is a third of the buffer it would keep alive.
+    const three = [payloadOf(300), payloadOf(300).reverse(), payloadOf(300).map((b) => b ^ 0x55)];
+    const frames = three.map((p) => encodeFrame(Opcode.BINARY, p, true, true));
+    const joined = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of frames) {
+      joined.set(f, at);
+      at += f.length;
+    }
+    k = keeping(true);
+    k.r.receive(joined, 0, joined.length, true);
+    assert.deepEqual(k.fails, []);
+    assert.equal(k.data.length, 3);
+    for (let i = 0; i < 3; i++) {
+      assert.notEqual(k.data[i]!.buffer, joined.buffer);
+      assert.deepEqual(k.data[i], three[i]);
+    }
+
+    // The payload arrives in two chunks: a copy, assembled.
+    const split = encodeFrame(Opcode.BINARY, payload, true, true);
+    const cut = 100;
+    k = keeping(true);
+    k.r.receive(split.slice(0, cut), 0, cut, true);
+    k.r.receive(split.slice(cut), 0, split.length - cut, true);
+    assert.equal(k.data.length, 1);
+    assert.deepEqual(k.data[0], payload);
+  });
+
+  test("a message that is most of a larger chunk is a view; the frames around it are decoded as usual", () => {
+    const big = payloadOf(1000);
+    const chunk = new Uint8Array([...encodeFrame(Opcode.PING, text("hi"), true, true), ...encodeFrame(Opcode.BINARY, big, true, true), ...encodeFrame(Opcode.TEXT, text("after"), true, true)]);
+    const { r, data, fails } = keeping(true);
+    r.receive(chunk, 0, chunk.length, true);
+    assert.deepEqual(fails, []);
+    assert.equal(data.length, 2);
+    assert.equal(data[0]!.buffer, chunk.buffer);
+    assert.deepEqual(data[0], big);
+    assert.equal(new TextDecoder().decode(data[1]), "after");
+  });
+
+  test("text is validated in place: valid UTF-8 is delivered, invalid UTF-8 fails with 1007", () => {
+    const good = text("κόσμε ".repeat(20));
+    const chunk = encodeFrame(Opcode.TEXT, good, true, true);
+    let k = keeping(true);
+    k.r.receive(chunk, 0, chunk.length, true);
+    assert.deepEqual(k.fails, []);
+    assert.equal(k.data[0]!.buffer, chunk.buffer);
+    assert.equal(new TextDecoder().decode(k.data[0]), "κόσμε ".repeat(20));
+
+    const bad = good.slice();
+    bad[150] = 0xff;
+    const badChunk = encodeFrame(Opcode.TEXT, bad, true, true);
+    k = keeping(true);
+    k.r.receive(badChunk, 0, badChunk.length, true);
+    assert.equal(k.data.length, 0);
+    assert.deepEqual(k.fails, [[1007, "Invalid UTF-8 in text message"]]);
+  });
+});

@@ -214,11 +214,14 @@ export class WebSocketConnectionCore {
     }
   }
 
-  /** Feed received bytes `chunk[start..end)`. */
-  receive(now: number, chunk: Uint8Array, start = 0, end = chunk.length): void {
+  /**
+   * Feed received bytes `chunk[start..end)`. `owned`: the caller gives the chunk away (nothing
+   * else reads or writes it afterwards), so messages may be delivered as views of it (FrameReceiver).
+   */
+  receive(now: number, chunk: Uint8Array, start = 0, end = chunk.length, owned = false): void {
     const state = this.state;
     if (state === WebSocketState.STATE_OPEN || state === WebSocketState.STATE_CLOSING) {
-      this.receiver.receive(chunk, start, end);
+      this.receiver.receive(chunk, start, end, owned);
       return;
     }
     const head = this.head;
@@ -248,7 +251,8 @@ export class WebSocketConnectionCore {
     }
     this.open(now);
     const rest = head.rest;
-    if (rest.length > 0 && this.state === WebSocketState.STATE_OPEN) this.receiver.receive(rest);
+    // The bytes after the head are always a fresh copy (HeadScanner), ours to keep.
+    if (rest.length > 0 && this.state === WebSocketState.STATE_OPEN) this.receiver.receive(rest, 0, rest.length, true);
   }
 
   private open(now: number): void {

@@ -5,7 +5,10 @@
  * scratch buffer; payload bytes are copied straight into the message's final
  * buffer (an unfragmented message gets an exactly sized array that becomes the
  * delivered packet, so the only allocation per message is its payload) and
- * unmasked there. Text is validated as it arrives, so invalid UTF-8 fails at
+ * unmasked there. When the caller gives a chunk away (`owned`), an unfragmented
+ * message that lies whole inside it and takes at least half of its ArrayBuffer is
+ * delivered as a view of it instead, unmasked in place: no allocation at all
+ * (see VIEW_MAX_BUFFER_RATIO). Text is validated as it arrives, so invalid UTF-8 fails at
  * the first bad byte even mid-fragment. Every violation is reported once
  * through `onFail` with the close code to send, and the receiver then ignores
  * further input.
@@ -25,6 +28,7 @@ import {
   isControlOpcode,
   isKnownOpcode,
 } from "./frame.ts";
+import { SMALL_ARRAY_MAX } from "../util/copy-bytes.ts";
 import { applyMask } from "./mask.ts";
 import { Utf8Validator } from "./utf8.ts";
 
@@ -48,6 +52,18 @@ enum ReceiverPhase {
 
 /** Above this, the reusable fragment buffer is released after each message instead of kept. */
 const KEEP_FRAGMENT_BUFFER_MAX = 256 * 1024;
+
+/**
+ * A message delivered as a view of its chunk keeps the chunk's whole ArrayBuffer alive, while
+ * the inbound limits count only the message's bytes. A view is taken only when the message is
+ * at least 1/VIEW_MAX_BUFFER_RATIO of that buffer, so what a held message keeps alive is at most
+ * twice what is counted. A socket read of one frame (a game client sending a message now and
+ * then) qualifies; a read of many small frames does not, and they are copied as before.
+ * Messages of up to SMALL_ARRAY_MAX bytes are copied too: V8 makes such arrays on its own heap,
+ * which costs less than a view (an array above that size is allocated off the heap, about
+ * 1-3 us on Node 20).
+ */
+const VIEW_MAX_BUFFER_RATIO = 2;
 
 export class FrameReceiver {
   /** Largest message (sum of its fragments) accepted; larger closes with 1009. */
@@ -78,6 +94,10 @@ export class FrameReceiver {
   private messageFill = 0;
   /** True when `message` is the reusable fragment buffer (copy out at the end). */
   private messageShared = false;
+  /** An unfragmented message whose array is made when its first payload byte arrives (a view or a copy). */
+  private messageUnallocated = false;
+  /** True when `message` is a view of the received chunk: its bytes are already in place. */
+  private messageInPlace = false;
   private fragmentBuffer: Uint8Array = EMPTY;
   private readonly utf8 = new Utf8Validator();
 
@@ -101,8 +121,12 @@ export class FrameReceiver {
     return this.messageFill;
   }
 
-  /** Decode `chunk[start..end)`. Handlers run synchronously; after a failure the rest is ignored. */
-  receive(chunk: Uint8Array, start = 0, end = chunk.length): void {
+  /**
+   * Decode `chunk[start..end)`. Handlers run synchronously; after a failure the rest is ignored.
+   * `owned`: the caller gives the chunk away (nothing else reads or writes it afterwards), so a
+   * message inside it may be delivered as a view of it, unmasked in place.
+   */
+  receive(chunk: Uint8Array, start = 0, end = chunk.length, owned = false): void {
     let pos = start;
     while (pos < end) {
       const phase = this.phase;
@@ -131,8 +155,9 @@ export class FrameReceiver {
           this.copyIn(chunk, pos, n, this.control, this.payloadDone);
           if (this.masked) applyMask(this.control, this.payloadDone, this.payloadDone + n, this.maskKey, this.payloadDone);
         } else {
+          if (this.messageUnallocated) this.allocateMessage(chunk, pos, end, owned);
           const at = this.messageFill;
-          this.copyIn(chunk, pos, n, this.message, at);
+          if (!this.messageInPlace) this.copyIn(chunk, pos, n, this.message, at);
           if (this.masked) applyMask(this.message, at, at + n, this.maskKey, this.payloadDone);
           this.messageFill = at + n;
           if (this.messageIsText && !this.utf8.update(this.message, at, at + n)) {
@@ -146,6 +171,19 @@ export class FrameReceiver {
       } else {
         return;
       }
+    }
+  }
+
+  /** The array of an unfragmented message, at its first payload byte `chunk[pos]` (see VIEW_MAX_BUFFER_RATIO). */
+  private allocateMessage(chunk: Uint8Array, pos: number, end: number, owned: boolean): void {
+    this.messageUnallocated = false;
+    const length = this.payloadLength;
+    if (owned && length > SMALL_ARRAY_MAX && end - pos >= length && length * VIEW_MAX_BUFFER_RATIO >= chunk.buffer.byteLength) {
+      // A plain Uint8Array even when the chunk is a Buffer (whose subarray would be a Buffer).
+      this.message = new Uint8Array(chunk.buffer, chunk.byteOffset + pos, length);
+      this.messageInPlace = true;
+    } else {
+      this.message = new Uint8Array(length);
     }
   }
 
@@ -226,7 +264,8 @@ export class FrameReceiver {
         this.utf8.reset();
         this.messageFill = 0;
         if (this.fin) {
-          this.message = length === 0 ? new Uint8Array(0) : new Uint8Array(length);
+          this.message = length === 0 ? new Uint8Array(0) : EMPTY;
+          this.messageUnallocated = length > 0;
           this.messageShared = false;
         } else {
           this.useFragmentBuffer(length);
@@ -277,6 +316,7 @@ export class FrameReceiver {
     this.message = EMPTY;
     this.messageFill = 0;
     this.messageShared = false;
+    this.messageInPlace = false;
     if (this.fragmentBuffer.length > KEEP_FRAGMENT_BUFFER_MAX) this.fragmentBuffer = EMPTY;
     this.handler.onMessage(data, isText);
   }

@@ -482,7 +482,9 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
       if (this.packets.length >= this._maxQueuedPackets || this.packetBytes >= this._inboundBufferSize) break;
       // (Not once the stream is gone: nothing will drain it, and the close must still be seen.)
       if (io.stream && !io.closed && io.bufferedAmount > outLimit) break;
-      conn.receive(now, inbound.readChunk());
+      // Stream chunks are ours (the Stream contract: adapters never reuse them), and so is every read of the queue.
+      const chunk = inbound.readChunk();
+      conn.receive(now, chunk, 0, chunk.length, true);
       // Messages count against the queue as they are produced.
       this.afterCore(conn);
     }
