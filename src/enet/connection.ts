@@ -14,7 +14,7 @@ import { CompressionMode } from "../compress/types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
 import { resolveIo } from "../transport/registry.ts";
-import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
+import type { Clock, DatagramTransport, DatagramTriple, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { ENET_HOST_DEFAULT_MTU } from "./constants.ts";
 import { EventType, HostStatistic, PeerState } from "./enums.ts";
 import type { ConnectCounters } from "./admission.ts";
@@ -162,6 +162,8 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   private socketFailed = false;
   /** An event taken from the core while reporting EVENT_ERROR, handed out by the next service(). */
   private heldEvent: HostEvent | null = null;
+  /** drainTransmits' (data, address, port) triples for a transport with sendBatch; emptied after each pass. */
+  private readonly transmitBatch: DatagramTriple[] = [];
   /** Godot's refuse_new_connections on this host (only a DTLS server acts on it, as in Godot). */
   private refusing = false;
 
@@ -573,17 +575,34 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     const host = this.host;
     const transport = this.transport;
     if (host === null || transport === null) return;
-    for (let t = host.pollTransmit(); t !== null; t = host.pollTransmit()) {
+    if (transport.sendBatch !== undefined) {
+      // One call for the whole pass where the runtime can send a batch (Bun's sendMany).
+      const batch = this.transmitBatch;
+      for (let t = host.pollTransmit(); t !== null; t = host.pollTransmit()) batch.push(t.data, t.address, t.port);
+      let refused = 0;
       try {
-        transport.send(t.data, t.address, t.port);
+        refused = transport.sendBatch(batch);
       } catch {
-        // A send the socket refused: like enet_host_service returning -1, the next service()
-        // reports EVENT_ERROR (the datagram is lost; ENet retransmits reliable data if the host goes on).
-        this.sendErrors++;
+        refused = batch.length / 3;
+      }
+      batch.length = 0;
+      if (refused > 0) {
+        this.sendErrors += refused;
         this.socketFailed = true;
       }
+    } else {
+      for (let t = host.pollTransmit(); t !== null; t = host.pollTransmit()) {
+        try {
+          transport.send(t.data, t.address, t.port);
+        } catch {
+          // A send the socket refused: like enet_host_service returning -1, the next service()
+          // reports EVENT_ERROR (the datagram is lost; ENet retransmits reliable data if the host goes on).
+          this.sendErrors++;
+          this.socketFailed = true;
+        }
+      }
     }
-    // Every DatagramTransport copies (or sends) the bytes before send() returns.
+    // Every DatagramTransport copies (or sends) the bytes before send() or sendBatch() returns.
     host.releaseTransmits();
   }
 

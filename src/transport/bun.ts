@@ -19,6 +19,7 @@ import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./st
 import type {
   BoundAddress,
   DatagramTransport,
+  DatagramTriple,
   Listener,
   RuntimeAdapter,
   Stream,
@@ -34,6 +35,8 @@ interface BunUdpSocket {
   readonly port: number;
   readonly address: { address: string; port: number };
   send(data: Uint8Array, port: number, address: string): boolean;
+  /** (data, port, address) triples; returns how many datagrams it sent. */
+  sendMany(packets: readonly (Uint8Array | number | string)[]): number;
   close(): void;
 }
 interface BunUdpOptions {
@@ -111,6 +114,8 @@ export class BunDatagramTransport implements DatagramTransport {
   private dualStack = false;
   private receiver: ((data: Uint8Array, address: string, port: number, owned?: boolean) => void) | undefined;
   private readonly backlog: { data: Uint8Array; port: number; address: string }[] = [];
+  /** sendBatch's argument to sendMany, (data, port, address) triples; kept between calls, emptied after each. */
+  private readonly batch: (Uint8Array | number | string)[] = [];
   private backlogBytes = 0;
   /** Datagrams dropped because Bun's send buffer and our backlog were both full. */
   droppedSends = 0;
@@ -168,11 +173,47 @@ export class BunDatagramTransport implements DatagramTransport {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
     if (this.backlog.length === 0 && this.socket!.send(data, port, dest)) return;
     // Bun sends synchronously when it returns true; otherwise keep a copy for drain.
+    this.queue(data, port, dest);
+  }
+
+  /**
+   * The whole batch in one `sendMany` (one system call where Bun has sendmmsg). What Bun does
+   * not take at once, and everything while a backlog waits, joins the backlog as `send` does.
+   */
+  sendBatch(datagrams: readonly DatagramTriple[]): number {
+    const out = this.batch;
+    let refused = 0;
+    for (let i = 0; i + 2 < datagrams.length; i += 3) {
+      const data = datagrams[i] as Uint8Array;
+      const address = datagrams[i + 1] as string;
+      const port = datagrams[i + 2] as number;
+      let dest: string;
+      try {
+        dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
+      } catch {
+        refused++;
+        continue;
+      }
+      out.push(data, port, dest);
+    }
+    let sent = 0;
+    try {
+      if (this.backlog.length === 0 && out.length > 0) sent = this.socket!.sendMany(out);
+      // Whatever Bun did not take waits for its drain event, in order.
+      for (let i = sent * 3; i < out.length; i += 3) this.queue(out[i] as Uint8Array, out[i + 1] as number, out[i + 2] as string);
+    } finally {
+      out.length = 0;
+    }
+    return refused;
+  }
+
+  /** Keep a copy of a datagram Bun could not take for the drain event (dropped and counted past UDP_BACKLOG_LIMIT). */
+  private queue(data: Uint8Array, port: number, address: string): void {
     if (this.backlogBytes + data.byteLength > UDP_BACKLOG_LIMIT) {
       this.droppedSends++;
       return;
     }
-    this.backlog.push({ data: copyBytes(data), port, address: dest });
+    this.backlog.push({ data: copyBytes(data), port, address });
     this.backlogBytes += data.byteLength;
   }
 

@@ -25,10 +25,20 @@ export interface BoundAddress {
 }
 
 /** One bound UDP socket. */
+/** One datagram of a batch, flattened: `[data, address, port]` follow one another. */
+export type DatagramTriple = Uint8Array | string | number;
+
 export interface DatagramTransport {
   bind(address: string, port: number): Promise<BoundAddress>;
   /** Queue one datagram. Throws RangeError above the UDP maximum (65507 IPv4 / 65527 IPv6 payload) and NetError when not bound/closed. */
   send(data: Uint8Array, address: string, port: number): void;
+  /**
+   * Optional, for runtimes with a batch send (Bun's `sendMany`, one `sendmmsg`): send several
+   * datagrams in order, given as flat (data, address, port) triples. Each is checked as `send`
+   * checks it; one that `send` would have refused is skipped and counted in the return value,
+   * and the others still go. The transport is done with the bytes when this returns.
+   */
+  sendBatch?(datagrams: readonly DatagramTriple[]): number;
   /**
    * Receive datagrams. `owned` is true when `data` is a fresh array of exactly the datagram's
    * size that the transport never touches again, so the receiver may keep views of it.
