@@ -24,10 +24,10 @@ export interface BoundAddress {
   port: number;
 }
 
-/** One bound UDP socket. */
 /** One datagram of a batch, flattened: `[data, address, port]` follow one another. */
 export type DatagramTriple = Uint8Array | string | number;
 
+/** One bound UDP socket. */
 export interface DatagramTransport {
   bind(address: string, port: number): Promise<BoundAddress>;
   /** Queue one datagram. Throws RangeError above the UDP maximum (65507 IPv4 / 65527 IPv6 payload) and NetError when not bound/closed. */
