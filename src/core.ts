@@ -7,6 +7,7 @@ export type {
   BoundAddress,
   Clock,
   DatagramTransport,
+  DatagramTriple,
   IoOptions,
   Listener,
   ResolvedAddress,

@@ -5,6 +5,7 @@ export type {
   BoundAddress,
   Clock,
   DatagramTransport,
+  DatagramTriple,
   IoOptions,
   Listener,
   RuntimeAdapter,
