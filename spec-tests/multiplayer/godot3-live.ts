@@ -99,7 +99,8 @@ export async function joinTwoClients<T extends MultiplayerPeer>(godot: JsonLineP
   const idA = a.getUniqueId();
   assert.deepEqual(la, ["+1"], "A is connected to the server");
   assert.equal(a.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTED);
-  assert.ok(has(godot, (e) => e.ev === "peer_connected" && e.id === idA), "Godot saw A's ID");
+  // Godot prints the event on stdout and greets A over the socket: two pipes, either may be read first.
+  await untilEvent([a], godot, (e) => e.ev === "peer_connected" && e.id === idA, "Godot saw A's ID");
 
   const b = await connect();
   const lb = recordEvents(b);
