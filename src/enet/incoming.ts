@@ -22,7 +22,7 @@ import {
 import { PacketFlags, PeerState } from "./enums.ts";
 import type { PeerCore } from "./peer-core.ts";
 import { ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT, ProtocolCommand } from "./wire.ts";
-import { SMALL_ARRAY_MAX } from "../util/copy-bytes.ts";
+import { viewInsteadOfCopy } from "../util/copy-bytes.ts";
 
 export const HANDLER_OK = 0;
 export const HANDLER_ERROR = -1;
@@ -116,7 +116,7 @@ function payloadPacket(sink: IncomingSink, data: Uint8Array, offset: number, len
  * one datagram then share its ArrayBuffer.
  */
 function deliveredPacket(sink: IncomingSink, data: Uint8Array, offset: number, length: number): Uint8Array {
-  if (sink.datagramOwned && length > SMALL_ARRAY_MAX && length * VIEW_MAX_DATAGRAM_RATIO >= data.length) return data.subarray(offset, offset + length);
+  if (sink.datagramOwned && viewInsteadOfCopy(length, data.length, VIEW_MAX_DATAGRAM_RATIO)) return data.subarray(offset, offset + length);
   return payloadPacket(sink, data, offset, length);
 }
 

@@ -8,6 +8,16 @@
 export const SMALL_ARRAY_MAX = 64;
 
 /**
+ * Whether received bytes of `length` should be handed out as a view of the buffer they arrived in
+ * (of `bufferBytes`) rather than copied: only when a copy would be off-heap (over SMALL_ARRAY_MAX)
+ * and the view keeps alive at most `maxRatio` times its own size, since the receive limits count
+ * only its own bytes.
+ */
+export function viewInsteadOfCopy(length: number, bufferBytes: number, maxRatio: number): boolean {
+  return length > SMALL_ARRAY_MAX && length * maxRatio >= bufferBytes;
+}
+
+/**
  * A copy of `source[start, end)` with an ArrayBuffer of its own, always a plain Uint8Array.
  *
  * Not `source.slice()`: on a Node or Bun `Buffer`, `slice()` returns a view of the same memory,

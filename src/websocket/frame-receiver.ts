@@ -28,7 +28,7 @@ import {
   isControlOpcode,
   isKnownOpcode,
 } from "./frame.ts";
-import { SMALL_ARRAY_MAX } from "../util/copy-bytes.ts";
+import { viewInsteadOfCopy } from "../util/copy-bytes.ts";
 import { applyMask } from "./mask.ts";
 import { Utf8Validator } from "./utf8.ts";
 
@@ -178,7 +178,7 @@ export class FrameReceiver {
   private allocateMessage(chunk: Uint8Array, pos: number, end: number, owned: boolean): void {
     this.messageUnallocated = false;
     const length = this.payloadLength;
-    if (owned && length > SMALL_ARRAY_MAX && end - pos >= length && length * VIEW_MAX_BUFFER_RATIO >= chunk.buffer.byteLength) {
+    if (owned && end - pos >= length && viewInsteadOfCopy(length, chunk.buffer.byteLength, VIEW_MAX_BUFFER_RATIO)) {
       // A plain Uint8Array even when the chunk is a Buffer (whose subarray would be a Buffer).
       this.message = new Uint8Array(chunk.buffer, chunk.byteOffset + pos, length);
       this.messageInPlace = true;
