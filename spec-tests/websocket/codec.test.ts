@@ -293,6 +293,28 @@ describe("connection state machine", () => {
     assert.equal(s.ended && c.ended, true);
   });
 
+  test("the peer's close frame is its last: frames after it in the same read are ignored (no message, no pong, no second close)", () => {
+    for (const [closePayload, code] of [[bytes(0x0f, 0xa0, 0x62, 0x79, 0x65), "4000:bye"], [bytes(), "1005:"]] as const) {
+      const c = side(ConnectionRole.CLIENT);
+      const s = side(ConnectionRole.SERVER);
+      c.conn.start(0);
+      s.conn.start(0);
+      pump(0, c, s);
+      const read = Buffer.concat([
+        encodeFrame(Opcode.TEXT, text("before"), true, true),
+        encodeFrame(Opcode.CLOSE, closePayload, true, true),
+        encodeFrame(Opcode.TEXT, text("after"), true, true),
+        encodeFrame(Opcode.PING, text("p"), true, true),
+        encodeFrame(Opcode.CLOSE, bytes(0x03, 0xe8), true, true),
+      ]);
+      s.conn.receive(1, read);
+      assert.deepEqual(s.messages, [["before", true]]);
+      assert.deepEqual(s.events.slice(1), [`close:${code}:true`]);
+      assert.equal(s.out.length, 1, "only the echo of the close frame");
+      assert.equal(s.out[0]![0]! & 0x0f, Opcode.CLOSE);
+    }
+  });
+
   test("server refuses a non-matching subprotocol with 400 and a bad version with 426", () => {
     const s = side(ConnectionRole.SERVER, { protocols: ["v1"] });
     s.conn.start(0);

@@ -11,7 +11,7 @@
  * (see VIEW_MAX_BUFFER_RATIO). Text is validated as it arrives, so invalid UTF-8 fails at
  * the first bad byte even mid-fragment. Every violation is reported once
  * through `onFail` with the close code to send, and the receiver then ignores
- * further input.
+ * further input, as it does everything after a valid close frame.
  */
 import { CloseCode, isValidCloseCode } from "./close-codes.ts";
 import {
@@ -48,6 +48,8 @@ enum ReceiverPhase {
   HEADER,
   PAYLOAD,
   FAILED,
+  /** The peer's close frame arrived: it is the last frame (RFC 6455 5.5.1), so the rest of the input is ignored. */
+  CLOSE_RECEIVED,
 }
 
 /** Above this, the reusable fragment buffer is released after each message instead of kept. */
@@ -323,6 +325,7 @@ export class FrameReceiver {
 
   private endCloseFrame(payload: Uint8Array): void {
     if (payload.length === 0) {
+      this.phase = ReceiverPhase.CLOSE_RECEIVED;
       this.handler.onClose(CloseCode.NO_STATUS_RECEIVED, payload);
       return;
     }
@@ -340,6 +343,7 @@ export class FrameReceiver {
       this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Invalid UTF-8 in close reason");
       return;
     }
+    this.phase = ReceiverPhase.CLOSE_RECEIVED;
     this.handler.onClose(code, payload.subarray(2));
   }
 
