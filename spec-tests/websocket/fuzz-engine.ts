@@ -373,23 +373,20 @@ function expectedOutcome(b: Uint8Array, masked: boolean, maxMessageSize: number)
     if (control && (!fin || (b1 & 0x7f) > 125)) return fail(1002);
     if (op === 0 && message === null) return fail(1002);
     if ((op === 1 || op === 2) && message !== null) return fail(1002);
+    // The first two bytes are judged at once (above); the length only once the whole header,
+    // mask key included, is in (as documented for the receiver: decided from the frame header).
     let length = b1 & 0x7f;
+    const extended = length === 126 ? 2 : length === 127 ? 8 : 0;
+    if (b.length - p < 2 + extended + (masked ? 4 : 0)) return out;
     let at = p + 2;
     if (length === 126) {
-      if (b.length - at < 2) return out;
       length = (b[at]! << 8) | b[at + 1]!;
-      at += 2;
     } else if (length === 127) {
-      if (b.length - at < 8) return out;
       if (b[at]! & 0x80) return fail(1002);
       length = 0;
       for (let i = 0; i < 8; i++) length = length * 256 + b[at + i]!;
-      at += 8;
     }
-    if (masked) {
-      if (b.length - at < 4) return out;
-      at += 4;
-    }
+    at += extended + (masked ? 4 : 0);
     if (!control && (message === null ? 0 : messageLength) + length > maxMessageSize) return fail(1009);
     const available = Math.min(length, b.length - at);
     const payload = b.slice(at, at + available);
@@ -521,7 +518,7 @@ function runCase(rng: SeededRandom, result: WebSocketFuzzResult): string[] {
       shutdown = s;
     }
   };
-  if (DEBUG) console.log({ role: ConnectionRole[role], maxMessageSize, damaged, damagedAt, framesStart: stream.framesStart, length: bytes.length, messages: stream.messages.map((m) => [m.data.length, m.isText, m.end]), closeCode: stream.closeCode, tooBigAt: stream.tooBigAt });
+  if (DEBUG) console.log({ role: ConnectionRole[role], maxMessageSize, damaged, damagedAt, framesStart: stream.framesStart, length: bytes.length, messages: stream.messages.map((m) => [m.data.length, m.isText, m.end]), closeCode: stream.closeCode, tooBigAt: stream.tooBigAt, tail: Array.from(bytes.subarray(Math.max(stream.framesStart, damagedAt - 12)), (x) => x.toString(16)).join(" ") });
   try {
     feed(rng, core, bytes, drain, problems);
     if (core.state !== WebSocketState.STATE_CLOSED) core.transportClosed();
