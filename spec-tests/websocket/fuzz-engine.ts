@@ -52,6 +52,8 @@ export interface WebSocketFuzzResult {
   inPlaceViews: number;
   /** Connections whose whole outcome was compared with the reference reading (expectedOutcome). */
   comparedWithReference: number;
+  /** Server connections also fed in one piece to a second core: events and bytes sent must match. */
+  comparedUnchunked: number;
   failures: string[];
 }
 
@@ -610,7 +612,63 @@ function runCase(rng: SeededRandom, result: WebSocketFuzzResult): string[] {
       problems.push(`undamaged without a close frame: closed with ${close?.code}, not an unclean 1006`);
     }
   }
+  // The same bytes in one piece must give the same outcome (server role: it sends nothing random,
+  // so even its bytes must match). This covers damaged handshakes, which have no reference reading.
+  if (role === ConnectionRole.SERVER) {
+    result.comparedUnchunked++;
+    const whole = unchunkedOutcome(bytes, maxMessageSize, rng);
+    const chunked = describeOutcome(events, sent);
+    if (whole !== chunked) problems.push(`in one piece and in chunks, outcomes differ from character ${firstDifference(whole, chunked)}: ${whole.slice(firstDifference(whole, chunked), firstDifference(whole, chunked) + 120)} / ${chunked.slice(firstDifference(whole, chunked), firstDifference(whole, chunked) + 120)}`);
+  }
   return problems;
+}
+
+function firstDifference(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
+}
+
+/** Events and the bytes sent, as one comparable string. */
+function describeOutcome(events: ConnectionEvent[], sent: Uint8Array[]): string {
+  const parts = events.map((e) =>
+    e.kind === "message" ? `message:${e.isText}:${digestOf(e.data)}` : e.kind === "close" ? `close:${e.code}:${e.reason}:${e.wasClean}` : e.kind === "open" ? `open:${e.protocol}` : `error:${e.message}`,
+  );
+  let total = 0;
+  for (const t of sent) total += t.length;
+  const all = new Uint8Array(total);
+  let o = 0;
+  for (const t of sent) {
+    all.set(t, o);
+    o += t.length;
+  }
+  parts.push(`sent:${digestOf(all)}`);
+  return parts.join(" ");
+}
+
+/** Length and FNV-1a of the bytes: enough to tell two outcomes apart, far cheaper than hex. */
+function digestOf(b: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return `${b.length}/${(h >>> 0).toString(16)}`;
+}
+
+/** A fresh server core fed `bytes` whole, then the end of the stream. */
+function unchunkedOutcome(bytes: Uint8Array, maxMessageSize: number, rng: SeededRandom): string {
+  const core = coreFor(ConnectionRole.SERVER, maxMessageSize, rng);
+  core.start(0);
+  const events: ConnectionEvent[] = [];
+  const sent: Uint8Array[] = [];
+  const drain = (): void => {
+    for (let e = core.pollEvent(); e; e = core.pollEvent()) events.push(e);
+    for (let t = core.pollTransmit(); t; t = core.pollTransmit()) sent.push(t);
+  };
+  core.receive(0, bytes.slice(), 0, bytes.length, false);
+  // What was polled before the stream ended was written; an abort drops only what was not.
+  drain();
+  if (core.state !== WebSocketState.STATE_CLOSED) core.transportClosed();
+  drain();
+  return describeOutcome(events, sent);
 }
 
 /** Runs the connection of one case seed (as a failure names it) again; returns its problems. */
@@ -631,6 +689,7 @@ function emptyResult(): WebSocketFuzzResult {
     messagesChecked: 0,
     inPlaceViews: 0,
     comparedWithReference: 0,
+    comparedUnchunked: 0,
     failures: [],
   };
 }
