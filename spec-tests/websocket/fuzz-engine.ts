@@ -23,6 +23,7 @@ import { Opcode, encodeFrameWithKey } from "../../src/websocket/frame.ts";
 import { applyMask } from "../../src/websocket/mask.ts";
 import { isValidUtf8 } from "../../src/websocket/utf8.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
+import { concat } from "./raw-wire.ts";
 
 /** The close codes a failed connection may send for what it received. */
 const FAIL_CODES = new Set([1002, 1007, 1009]);
@@ -223,12 +224,7 @@ function honestStream(rng: SeededRandom, testedRole: ConnectionRole, tested: Web
     // Anything after a close frame must be ignored.
     if (rng.nextInt(3) === 0) push(randomBytes(rng, 1 + rng.nextInt(40)));
   }
-  const bytes = new Uint8Array(length);
-  let o = 0;
-  for (const p of parts) {
-    bytes.set(p, o);
-    o += p.length;
-  }
+  const bytes = concat(parts);
   return { bytes, framesStart, frameStarts, messages, pings, closeCode, tooBigAt };
 }
 
@@ -634,15 +630,7 @@ function describeOutcome(events: ConnectionEvent[], sent: Uint8Array[]): string 
   const parts = events.map((e) =>
     e.kind === "message" ? `message:${e.isText}:${digestOf(e.data)}` : e.kind === "close" ? `close:${e.code}:${e.reason}:${e.wasClean}` : e.kind === "open" ? `open:${e.protocol}` : `error:${e.message}`,
   );
-  let total = 0;
-  for (const t of sent) total += t.length;
-  const all = new Uint8Array(total);
-  let o = 0;
-  for (const t of sent) {
-    all.set(t, o);
-    o += t.length;
-  }
-  parts.push(`sent:${digestOf(all)}`);
+  parts.push(`sent:${digestOf(concat(sent))}`);
   return parts.join(" ");
 }
 
