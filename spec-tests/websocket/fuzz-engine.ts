@@ -442,7 +442,7 @@ function expectedOutcome(b: Uint8Array, masked: boolean, maxMessageSize: number)
   }
 }
 
-/** Decodes the last frame of what a core sent: a close frame's code, or -1. */
+/** The code in the last frame a core sent: -1 when it is no close frame, -2 when masked wrongly for the sender, -3 when malformed. */
 function lastCloseCode(sent: Uint8Array[], maskedBySender: boolean): number {
   const last = sent[sent.length - 1];
   if (!last || last.length < 2 || (last[0]! & 0x0f) !== Opcode.CLOSE) return -1;
