@@ -127,7 +127,8 @@ describe("live: Godot 4.6 WebSocketMultiplayerPeer clients vs our WebSocketMulti
       // Handshake: both clients get an id (4 bytes from us) and say hello; get_packet_peer names them.
       const connected = (who: string) => of(who, "status").some((r) => r.status === ConnectionStatus.CONNECTION_CONNECTED);
       // (Godot's console lines reach us a little after its packets: wait for both.)
-      await until(() => got.filter((r) => r.text.startsWith("hello:")).length === 2 && connected("A") && connected("B"), "both hellos");
+      // The first wait includes the web build booting in Chromium (over 15 s on a loaded machine): up to the runs' own limit.
+      await until(() => got.filter((r) => r.text.startsWith("hello:")).length === 2 && connected("A") && connected("B"), "both hellos", 28_000);
       const ids = new Map(got.filter((r) => r.text.startsWith("hello:")).map((r) => [r.text.slice(6), r.from]));
       const a = ids.get("A")!;
       const b = ids.get("B")!;
