@@ -60,6 +60,54 @@ describe("ByteSlab", () => {
   });
 });
 
+describe("ByteSlab reuse", () => {
+  /** Fills slabs with 1000 B copies until `count` copies exist; returns them. */
+  const fill = (slab: ByteSlab, count: number, seed: number): Uint8Array[] =>
+    Array.from({ length: count }, (_, i) => slab.copy(pattern(1000, seed + i), 0, 1000));
+  const perSlab = Math.floor(SLAB_SIZE / 1000);
+
+  test("a full slab whose copies are all settled or released is reused; one with a live copy is not", () => {
+    const slab = new ByteSlab();
+    const first = fill(slab, perSlab, 1); // exactly one slab
+    const firstBuffer = first[0]!.buffer;
+    // The first copy stays with a command; the others were taken by none.
+    slab.hold(first[0]!, 1);
+    for (const c of first) slab.settle(c);
+    const second = fill(slab, 2 * perSlab, 100); // moves on twice
+    assert.ok(second.every((c) => c.buffer !== firstBuffer), "a slab with a live copy is not reused");
+    assert.deepEqual(first[0], pattern(1000, 1), "the live copy is intact");
+    slab.release(first[0]!); // its command finished: now the slab is idle
+    for (const c of second) slab.settle(c);
+    const third = fill(slab, 3 * perSlab, 200);
+    assert.ok(third.some((c) => c.buffer === firstBuffer), "the idle slab is reused");
+    for (const [i, c] of third.entries()) assert.deepEqual(c, pattern(1000, 200 + i), `copy ${i} intact`);
+    for (const c of third) slab.settle(c);
+  });
+
+  test("a copy from a slab's earlier life never counts against its next one", () => {
+    const slab = new ByteSlab();
+    const old = fill(slab, 1, 1)[0]!;
+    slab.settle(old); // nothing live: the current slab starts over
+    const next = fill(slab, 1, 2)[0]!;
+    assert.equal(next.buffer, old.buffer);
+    slab.hold(next, 1);
+    slab.settle(next);
+    // Stray releases of the old copy must not free the slab under `next`.
+    slab.release(old);
+    slab.release(old);
+    const later = fill(slab, 1, 3)[0]!;
+    assert.ok(later.byteOffset >= next.byteOffset + next.length, "the live copy's bytes are not handed out again");
+    assert.deepEqual(next, pattern(1000, 2));
+  });
+
+  test("copies from an unsettled slab stay intact however much is copied after them", () => {
+    const slab = new ByteSlab();
+    const kept = fill(slab, perSlab + 3, 7); // never settled (e.g. their host was dropped)
+    for (let round = 0; round < 20; round++) for (const c of fill(slab, perSlab, 1000 + round)) slab.settle(c);
+    for (const [i, c] of kept.entries()) assert.deepEqual(c, pattern(1000, 7 + i), `kept copy ${i}`);
+  });
+});
+
 /** Two connected host cores on a perfect in-memory wire. */
 function connectedPair(): { client: HostCore; server: HostCore; peer: PeerCore; pump: (now: number) => void } {
   let seed = 1;

@@ -16,7 +16,7 @@ import type { Compressor } from "../compress/types.ts";
 import { plainBytes } from "../util/copy-bytes.ts";
 import { Fifo } from "../util/fifo.ts";
 import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, ParkedHandshakes, type ConnectCounters } from "./admission.ts";
-import { ByteSlab, SLAB_MAX_COPY } from "./byte-slab.ts";
+import { ByteSlab, SLAB_MAX_COPY, SLAB_MIN_COPY } from "./byte-slab.ts";
 import { POOLED_MAX_COPY, sharedLargeCopies } from "./copy-pool.ts";
 import { OutgoingCommand } from "./commands.ts";
 import {
@@ -245,7 +245,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     this.writer = new DatagramWriter(commandsPerDatagram === 0 ? Infinity : commandsPerDatagram);
     this.peers = [];
     this.directory = new PeerDirectory<PeerCore>(this.peers, peerCount);
-    for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu, this.schedule, this, this.largeCopies));
+    for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu, this.schedule, this, this));
   }
 
   /** @internal PeerCore's state setter: keep the connected-peer count, the directory and the schedule. */
@@ -414,9 +414,25 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     return packet.length > SLAB_MAX_COPY && packet.length <= POOLED_MAX_COPY ? this.largeCopies.copy(packet) : this.copyPacket(packet);
   }
 
-  /** @internal After the send() calls of a queueCopy(): a copy no command took goes back to the pool. */
+  /** @internal After the send() calls of a queueCopy(): a copy no command took goes back to its pool or slab. */
   settleCopy(copy: Uint8Array): void {
-    if (copy.length > SLAB_MAX_COPY && this.largeCopies.owns(copy)) this.largeCopies.settle(copy);
+    if (copy.length > SLAB_MAX_COPY) {
+      if (this.largeCopies.owns(copy)) this.largeCopies.settle(copy);
+    } else if (copy.length > SLAB_MIN_COPY) {
+      this.packetCopies.settle(copy);
+    }
+  }
+
+  /** `commands` more commands carry `packet` (a no-op for a packet that is not one of our pooled copies). */
+  private holdCopy(packet: Uint8Array, commands: number): void {
+    if (packet.length > SLAB_MAX_COPY) this.largeCopies.hold(packet, commands);
+    else if (packet.length > SLAB_MIN_COPY) this.packetCopies.hold(packet, commands);
+  }
+
+  /** @internal A command carrying `packet` is finished (PeerCore.finishCommand): its copy may be reused once none is left. */
+  releaseCopy(packet: Uint8Array): void {
+    if (packet.length > SLAB_MAX_COPY) this.largeCopies.release(packet);
+    else if (packet.length > SLAB_MIN_COPY) this.packetCopies.release(packet);
   }
 
   /**
@@ -452,7 +468,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
         cmd.totalLength = packet.length;
         peer.setupOutgoingCommand(cmd);
       }
-      if (packet.length > SLAB_MAX_COPY) this.largeCopies.hold(packet, fragmentCount);
+      this.holdCopy(packet, fragmentCount);
       return SendResult.OK;
     }
     let commandByte: number;
@@ -464,7 +480,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
       commandByte = ProtocolCommand.SEND_UNRELIABLE;
     }
     peer.setupOutgoingCommand(new OutgoingCommand(commandByte, channelID, packet, 0, packet.length));
-    if (packet.length > SLAB_MAX_COPY) this.largeCopies.hold(packet, 1);
+    this.holdCopy(packet, 1);
     return SendResult.OK;
   }
 

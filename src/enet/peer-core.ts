@@ -3,10 +3,9 @@
  * and the command queues. Sans-IO: the host core drives it with its service time.
  */
 import type { HalfOpenHandshake } from "./admission.ts";
-import { SLAB_MAX_COPY } from "./byte-slab.ts";
+import { SLAB_MIN_COPY } from "./byte-slab.ts";
 import { Channel } from "./channel.ts";
 import { OutgoingCommand, retransmitDelay } from "./commands.ts";
-import type { LargeCopyPool } from "./copy-pool.ts";
 import {
   ENET_PEER_DEFAULT_PACKET_THROTTLE,
   ENET_PEER_DEFAULT_ROUND_TRIP_TIME,
@@ -67,6 +66,12 @@ export function isConnectedState(state: PeerState): boolean {
 /** Who hears of a peer slot's state changes. */
 export interface PeerStateObserver {
   stateChanged(peer: PeerCore, from: PeerState, to: PeerState): void;
+}
+
+/** Who owns the pooled packet copies the commands carry (the host: byte-slab.ts and copy-pool.ts). */
+export interface PacketCopyOwner {
+  /** A command carrying `packet` is finished; a copy no command carries any more may be reused. */
+  releaseCopy(packet: Uint8Array): void;
 }
 
 export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
@@ -177,8 +182,8 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   dirty = false;
   /** Told of every state change (the host: connected-peer count, peer-directory.ts). */
   private readonly observer: PeerStateObserver | null;
-  /** The host's pool of large packet copies, given back as the commands carrying them finish. */
-  private readonly copies: LargeCopyPool | null;
+  /** Where the packet copies of finished commands go back (the host: its slabs and its pool of large copies). */
+  private readonly copies: PacketCopyOwner | null;
   /** Where peer-directory.ts filed this peer while it is live. */
   directoryKey: string | null = null;
 
@@ -187,7 +192,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     mtu: number,
     schedule: PeerSchedule<PeerCore> = new PeerSchedule<PeerCore>(),
     observer: PeerStateObserver | null = null,
-    copies: LargeCopyPool | null = null,
+    copies: PacketCopyOwner | null = null,
   ) {
     this.incomingPeerID = incomingPeerID;
     this.mtu = mtu;
@@ -204,7 +209,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     if (cmd.done) return;
     cmd.done = true;
     const packet = cmd.packet;
-    if (packet !== null && packet.length > SLAB_MAX_COPY && this.copies !== null) this.copies.release(packet);
+    if (packet !== null && packet.length > SLAB_MIN_COPY && this.copies !== null) this.copies.releaseCopy(packet);
   }
 
   /** Something about this peer changed outside a send pass: the next pass must look at it. */
