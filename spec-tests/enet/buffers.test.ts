@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { ByteSlab, SLAB_MAX_COPY, SLAB_SIZE } from "../../src/enet/byte-slab.ts";
+import { ByteSlab, SLAB_MAX_COPY, SLAB_SIZE, type SlabLife } from "../../src/enet/byte-slab.ts";
 import { EventType, PacketFlags } from "../../src/enet/enums.ts";
 import { HostCore, SendResult } from "../../src/enet/host-core.ts";
 import type { PeerCore } from "../../src/enet/peer-core.ts";
@@ -61,49 +61,58 @@ describe("ByteSlab", () => {
 });
 
 describe("ByteSlab reuse", () => {
-  /** Fills slabs with 1000 B copies until `count` copies exist; returns them. */
-  const fill = (slab: ByteSlab, count: number, seed: number): Uint8Array[] =>
-    Array.from({ length: count }, (_, i) => slab.copy(pattern(1000, seed + i), 0, 1000));
+  /** One copy as queueCopy() makes it: copied, held by `commands` commands, settled; returns it and its life. */
+  const queued = (slab: ByteSlab, seed: number, commands: number): { copy: Uint8Array; life: SlabLife | null } => {
+    const copy = slab.copy(pattern(1000, seed), 0, 1000);
+    const life = slab.lifeOf(copy);
+    if (life !== null && commands > 0) slab.hold(life, commands);
+    slab.settle(copy);
+    return { copy, life };
+  };
   const perSlab = Math.floor(SLAB_SIZE / 1000);
 
-  test("a full slab whose copies are all settled or released is reused; one with a live copy is not", () => {
+  test("lifeOf tells only the copy made last and not yet settled", () => {
     const slab = new ByteSlab();
-    const first = fill(slab, perSlab, 1); // exactly one slab
-    const firstBuffer = first[0]!.buffer;
-    // The first copy stays with a command; the others were taken by none.
-    slab.hold(first[0]!, 1);
-    for (const c of first) slab.settle(c);
-    const second = fill(slab, 2 * perSlab, 100); // moves on twice
-    assert.ok(second.every((c) => c.buffer !== firstBuffer), "a slab with a live copy is not reused");
-    assert.deepEqual(first[0], pattern(1000, 1), "the live copy is intact");
-    slab.release(first[0]!); // its command finished: now the slab is idle
-    for (const c of second) slab.settle(c);
-    const third = fill(slab, 3 * perSlab, 200);
-    assert.ok(third.some((c) => c.buffer === firstBuffer), "the idle slab is reused");
-    for (const [i, c] of third.entries()) assert.deepEqual(c, pattern(1000, 200 + i), `copy ${i} intact`);
-    for (const c of third) slab.settle(c);
+    const a = slab.copy(pattern(1000, 1), 0, 1000);
+    assert.ok(slab.lifeOf(a) !== null);
+    assert.equal(slab.lifeOf(pattern(1000, 1)), null, "an array that is not a copy");
+    const b = slab.copy(pattern(1000, 2), 0, 1000);
+    assert.equal(slab.lifeOf(a), null, "no longer the last copy");
+    slab.settle(b);
+    assert.equal(slab.lifeOf(b), null, "settled");
+    assert.equal(slab.lifeOf(slab.copy(pattern(10, 1), 0, 10)), null, "a copy of up to 64 B has a buffer of its own");
   });
 
-  test("a copy from a slab's earlier life never counts against its next one", () => {
+  test("a full slab is reused once its commands are finished, not before", () => {
     const slab = new ByteSlab();
-    const old = fill(slab, 1, 1)[0]!;
-    slab.settle(old); // nothing live: the current slab starts over
-    const next = fill(slab, 1, 2)[0]!;
-    assert.equal(next.buffer, old.buffer);
-    slab.hold(next, 1);
-    slab.settle(next);
-    // Stray releases of the old copy must not free the slab under `next`.
-    slab.release(old);
-    slab.release(old);
-    const later = fill(slab, 1, 3)[0]!;
-    assert.ok(later.byteOffset >= next.byteOffset + next.length, "the live copy's bytes are not handed out again");
-    assert.deepEqual(next, pattern(1000, 2));
+    const first = Array.from({ length: perSlab }, (_, i) => queued(slab, 1 + i, i === 0 ? 1 : 0)); // one command holds the first copy
+    const firstBuffer = first[0]!.copy.buffer;
+    const second = Array.from({ length: 2 * perSlab }, (_, i) => queued(slab, 100 + i, 0)); // moves on twice
+    assert.ok(second.every((q) => q.copy.buffer !== firstBuffer), "a slab with a live copy is not reused");
+    assert.deepEqual(first[0]!.copy, pattern(1000, 1), "the live copy is intact");
+    slab.releaseLife(first[0]!.life!); // its command finished: the slab is idle now
+    const third = Array.from({ length: 3 * perSlab }, (_, i) => queued(slab, 200 + i, 1));
+    assert.ok(third.some((q) => q.copy.buffer === firstBuffer), "the idle slab is reused");
+    for (const [i, q] of third.entries()) assert.deepEqual(q.copy, pattern(1000, 200 + i), `held copy ${i} intact`);
   });
 
-  test("copies from an unsettled slab stay intact however much is copied after them", () => {
+  test("a slab starting over is a new life: a stray release of the old one cannot free the new one's bytes", () => {
     const slab = new ByteSlab();
-    const kept = fill(slab, perSlab + 3, 7); // never settled (e.g. their host was dropped)
-    for (let round = 0; round < 20; round++) for (const c of fill(slab, perSlab, 1000 + round)) slab.settle(c);
+    const old = queued(slab, 1, 0); // nothing holds it: the current slab starts over
+    const next = queued(slab, 2, 1);
+    assert.equal(next.copy.buffer, old.copy.buffer);
+    assert.notEqual(next.life, old.life);
+    slab.releaseLife(old.life!);
+    slab.releaseLife(old.life!);
+    const later = queued(slab, 3, 1);
+    assert.ok(later.copy.byteOffset >= next.copy.byteOffset + next.copy.length, "the held copy's bytes are not handed out again");
+    assert.deepEqual(next.copy, pattern(1000, 2));
+  });
+
+  test("copies never settled or released stay intact however much is copied after them", () => {
+    const slab = new ByteSlab();
+    const kept = Array.from({ length: perSlab + 3 }, (_, i) => slab.copy(pattern(1000, 7 + i), 0, 1000)); // e.g. their host was dropped
+    for (let round = 0; round < 20; round++) for (let i = 0; i < perSlab; i++) queued(slab, 1000 + round, 0);
     for (const [i, c] of kept.entries()) assert.deepEqual(c, pattern(1000, 7 + i), `kept copy ${i}`);
   });
 });

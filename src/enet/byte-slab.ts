@@ -5,14 +5,14 @@
  * on-heap size (64 B), which dominated the cost of queueing a packet and finishing a datagram.
  *
  * Slabs are reused. Each copy counts as live until `settle()` (after the sends that took it),
- * and each command that carries it adds one until it is finished (`hold()` / `release()`, the
- * same protocol as copy-pool.ts). A slab that is full and has nothing live left goes to a small
- * idle list shared by every host, and the next slab comes from there. Allocating a fresh 16 KiB
- * slab every dozen 1200 B packets made V8 run a full mark-compact every few thousand packets for
- * the off-heap memory alone (reliable 1200 B loopback, 300,000 packets: 27 mark-compacts, 1
- * with reuse). Copies are tracked per view (a WeakMap), so a copy from a slab's earlier life can
- * never count against its next one, and a copy whose commands are never finished only keeps its
- * slab from being reused: the collector takes it as before.
+ * and each command that carries it adds one until it is finished: the command keeps the slab's
+ * life (`lifeOf`, `hold`) and gives it back (`releaseLife`), so no lookup is needed per packet.
+ * A slab that is full and has nothing live left goes to a small idle list shared by every host,
+ * and the next slab comes from there. Allocating a fresh 16 KiB slab every dozen 1200 B packets
+ * made V8 run a full mark-compact every few thousand packets for the off-heap memory alone
+ * (reliable 1200 B loopback, 300,000 packets: 27 mark-compacts, 1 with reuse). A slab starting
+ * over is a new life, so a miscounted command can never free bytes of the next one; a copy whose
+ * commands are never finished only keeps its slab from being reused: the collector takes it.
  *
  * Only for copies that are never handed to the application: the views share an ArrayBuffer, so
  * exposing one would expose (or, if transferred, detach) its neighbours, and a reused slab would
@@ -31,7 +31,7 @@ export const SLAB_MAX_COPY = 2048;
 export const SLAB_MIN_COPY = SMALL_ARRAY_MAX;
 
 /** One life of a slab: how many copies in it are live, and whether it is full (no new copies go there). */
-interface SlabLife {
+export interface SlabLife {
   readonly slab: Uint8Array;
   live: number;
   full: boolean;
@@ -46,8 +46,9 @@ export class ByteSlab {
   private readonly maxCopy: number;
   private life: SlabLife;
   private used = 0;
-  /** Each copy handed out -> the life of the slab it is in. */
-  private readonly carried = new WeakMap<Uint8Array, SlabLife>();
+  /** The copy made last, until it is settled: the only one whose life `lifeOf` tells. */
+  private lastCopy: Uint8Array | null = null;
+  private lastLife: SlabLife | null = null;
 
   constructor(slabSize = SLAB_SIZE, maxCopy = SLAB_MAX_COPY) {
     this.slabSize = slabSize;
@@ -67,34 +68,42 @@ export class ByteSlab {
     slab.set(start === 0 && end === source.length ? source : source.subarray(start, end), at);
     const view = slab.subarray(at, at + length);
     life.live++;
-    this.carried.set(view, life);
+    this.lastCopy = view;
+    this.lastLife = life;
     return view;
   }
 
-  /** `commands` more commands carry `copy` (a no-op for arrays that are not this slab's copies). */
-  hold(copy: Uint8Array, commands: number): void {
-    const life = this.carried.get(copy);
-    if (life !== undefined) life.live += commands;
+  /**
+   * The slab life of `copy` when it is the copy made last and not yet settled (the sends of a
+   * copy come right after it); null for anything else. The commands that carry it keep the life
+   * (`hold`) and give it back when they finish (`releaseLife`).
+   */
+  lifeOf(copy: Uint8Array): SlabLife | null {
+    return copy === this.lastCopy ? this.lastLife : null;
   }
 
-  /** One command carrying `copy` is finished. */
-  release(copy: Uint8Array): void {
-    const life = this.carried.get(copy);
-    if (life !== undefined) this.drop(life);
+  /** `commands` more commands carry a copy of `life`. */
+  hold(life: SlabLife, commands: number): void {
+    life.live += commands;
   }
 
-  /** The sends of a fresh copy are done: it stays live only through the commands that took it. */
+  /** The sends of the last copy are done: it stays live only through the commands that took it. */
   settle(copy: Uint8Array): void {
-    this.release(copy);
+    const life = this.lifeOf(copy);
+    if (life === null) return;
+    this.lastCopy = null;
+    this.lastLife = null;
+    this.releaseLife(life);
   }
 
-  private drop(life: SlabLife): void {
+  /** A command carrying a copy of `life` is finished. */
+  releaseLife(life: SlabLife): void {
     if (--life.live === 0) {
       if (life.full) {
         if (idleSlabs.length < IDLE_SLABS_KEPT && life.slab.length === SLAB_SIZE) idleSlabs.push(life.slab);
       } else if (life === this.life) {
-        // Nothing in the current slab is live: start it over, as a new life (copies from the
-        // old one are never counted against it).
+        // Nothing in the current slab is live: start it over, as a new life (commands still
+        // holding the old one, if any were miscounted, never count against it).
         this.life = { slab: life.slab, live: 0, full: false };
         this.used = 0;
       }

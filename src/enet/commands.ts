@@ -6,6 +6,7 @@
 import { RETRANSMIT_DELAY_MAXIMUM } from "./constants.ts";
 import { FragmentReassembly } from "./fragment-reassembly.ts";
 import { type OutgoingConnectParameters, ProtocolCommand } from "./wire.ts";
+import type { SlabLife } from "./byte-slab.ts";
 
 export class OutgoingCommand {
   /** Command byte including ACKNOWLEDGE/UNSEQUENCED flags. */
@@ -40,6 +41,8 @@ export class OutgoingCommand {
   inFlight = false;
   /** Acknowledged (or dropped) while still referenced from a queue; queues skip and discard it. */
   done = false;
+  /** The slab life of `packet` when it is a slab copy (byte-slab.ts), given back when this command finishes. */
+  slabLife: SlabLife | null = null;
 
   constructor(commandByte: number, channelID: number, packet: Uint8Array | null, fragmentOffset: number, fragmentLength: number) {
     this.commandByte = commandByte;

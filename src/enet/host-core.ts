@@ -16,7 +16,7 @@ import type { Compressor } from "../compress/types.ts";
 import { plainBytes } from "../util/copy-bytes.ts";
 import { Fifo } from "../util/fifo.ts";
 import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, ParkedHandshakes, type ConnectCounters } from "./admission.ts";
-import { ByteSlab, SLAB_MAX_COPY, SLAB_MIN_COPY } from "./byte-slab.ts";
+import { ByteSlab, SLAB_MAX_COPY, SLAB_MIN_COPY, type SlabLife } from "./byte-slab.ts";
 import { POOLED_MAX_COPY, sharedLargeCopies } from "./copy-pool.ts";
 import { OutgoingCommand } from "./commands.ts";
 import {
@@ -423,16 +423,14 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     }
   }
 
-  /** `commands` more commands carry `packet` (a no-op for a packet that is not one of our pooled copies). */
-  private holdCopy(packet: Uint8Array, commands: number): void {
-    if (packet.length > SLAB_MAX_COPY) this.largeCopies.hold(packet, commands);
-    else if (packet.length > SLAB_MIN_COPY) this.packetCopies.hold(packet, commands);
+  /** @internal A command carrying a large pooled copy is finished (PeerCore.finishCommand). */
+  releaseCopy(packet: Uint8Array): void {
+    this.largeCopies.release(packet);
   }
 
-  /** @internal A command carrying `packet` is finished (PeerCore.finishCommand): its copy may be reused once none is left. */
-  releaseCopy(packet: Uint8Array): void {
-    if (packet.length > SLAB_MAX_COPY) this.largeCopies.release(packet);
-    else if (packet.length > SLAB_MIN_COPY) this.packetCopies.release(packet);
+  /** @internal A command carrying a slab copy is finished (PeerCore.finishCommand). */
+  releaseSlabLife(life: SlabLife): void {
+    this.packetCopies.releaseLife(life);
   }
 
   /**
@@ -459,16 +457,19 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
         commandByte = ProtocolCommand.SEND_FRAGMENT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE;
         startSequenceNumber = (channel.outgoingReliableSequenceNumber + 1) & 0xffff;
       }
+      const life = this.slabLifeOf(packet);
       for (let n = 0, offset = 0; offset < packet.length; n++, offset += fragmentLength) {
         const len = Math.min(fragmentLength, packet.length - offset);
         const cmd = new OutgoingCommand(commandByte, channelID, packet, offset, len);
+        cmd.slabLife = life;
         cmd.startSequenceNumber = startSequenceNumber;
         cmd.fragmentCount = fragmentCount;
         cmd.fragmentNumber = n;
         cmd.totalLength = packet.length;
         peer.setupOutgoingCommand(cmd);
       }
-      this.holdCopy(packet, fragmentCount);
+      if (life !== null) this.packetCopies.hold(life, fragmentCount);
+      else if (packet.length > SLAB_MAX_COPY) this.largeCopies.hold(packet, fragmentCount);
       return SendResult.OK;
     }
     let commandByte: number;
@@ -479,9 +480,21 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     } else {
       commandByte = ProtocolCommand.SEND_UNRELIABLE;
     }
-    peer.setupOutgoingCommand(new OutgoingCommand(commandByte, channelID, packet, 0, packet.length));
-    this.holdCopy(packet, 1);
+    const cmd = new OutgoingCommand(commandByte, channelID, packet, 0, packet.length);
+    const life = this.slabLifeOf(packet);
+    if (life !== null) {
+      cmd.slabLife = life;
+      this.packetCopies.hold(life, 1);
+    } else if (packet.length > SLAB_MAX_COPY) {
+      this.largeCopies.hold(packet, 1);
+    }
+    peer.setupOutgoingCommand(cmd);
     return SendResult.OK;
+  }
+
+  /** The slab life of `packet` when it is the slab copy just made by queueCopy(), else null. */
+  private slabLifeOf(packet: Uint8Array): SlabLife | null {
+    return packet.length > SLAB_MIN_COPY && packet.length <= SLAB_MAX_COPY ? this.packetCopies.lifeOf(packet) : null;
   }
 
   /** enet_peer_ping. */

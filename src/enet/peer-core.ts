@@ -3,7 +3,7 @@
  * and the command queues. Sans-IO: the host core drives it with its service time.
  */
 import type { HalfOpenHandshake } from "./admission.ts";
-import { SLAB_MIN_COPY } from "./byte-slab.ts";
+import { SLAB_MAX_COPY, type SlabLife } from "./byte-slab.ts";
 import { Channel } from "./channel.ts";
 import { OutgoingCommand, retransmitDelay } from "./commands.ts";
 import {
@@ -70,8 +70,10 @@ export interface PeerStateObserver {
 
 /** Who owns the pooled packet copies the commands carry (the host: byte-slab.ts and copy-pool.ts). */
 export interface PacketCopyOwner {
-  /** A command carrying `packet` is finished; a copy no command carries any more may be reused. */
+  /** A command carrying the large pooled copy `packet` is finished; a copy no command carries any more may be reused. */
   releaseCopy(packet: Uint8Array): void;
+  /** A command carrying a slab copy of `life` is finished. */
+  releaseSlabLife(life: SlabLife): void;
 }
 
 export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
@@ -209,7 +211,15 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     if (cmd.done) return;
     cmd.done = true;
     const packet = cmd.packet;
-    if (packet !== null && packet.length > SLAB_MIN_COPY && this.copies !== null) this.copies.releaseCopy(packet);
+    const copies = this.copies;
+    if (copies === null) return;
+    const life = cmd.slabLife;
+    if (life !== null) {
+      cmd.slabLife = null;
+      copies.releaseSlabLife(life);
+    } else if (packet !== null && packet.length > SLAB_MAX_COPY) {
+      copies.releaseCopy(packet);
+    }
   }
 
   /** Something about this peer changed outside a send pass: the next pass must look at it. */
