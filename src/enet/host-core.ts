@@ -457,7 +457,10 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
         commandByte = ProtocolCommand.SEND_FRAGMENT | ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE;
         startSequenceNumber = (channel.outgoingReliableSequenceNumber + 1) & 0xffff;
       }
+      // Held before the commands exist, so no finishing command can see the copy unheld.
       const life = this.slabLifeOf(packet);
+      if (life !== null) this.packetCopies.hold(life, fragmentCount);
+      else if (packet.length > SLAB_MAX_COPY) this.largeCopies.hold(packet, fragmentCount);
       for (let n = 0, offset = 0; offset < packet.length; n++, offset += fragmentLength) {
         const len = Math.min(fragmentLength, packet.length - offset);
         const cmd = new OutgoingCommand(commandByte, channelID, packet, offset, len);
@@ -468,8 +471,6 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
         cmd.totalLength = packet.length;
         peer.setupOutgoingCommand(cmd);
       }
-      if (life !== null) this.packetCopies.hold(life, fragmentCount);
-      else if (packet.length > SLAB_MAX_COPY) this.largeCopies.hold(packet, fragmentCount);
       return SendResult.OK;
     }
     let commandByte: number;
