@@ -23,7 +23,10 @@ import { Opcode, encodeFrameWithKey } from "../../src/websocket/frame.ts";
 import { applyMask } from "../../src/websocket/mask.ts";
 import { isValidUtf8 } from "../../src/websocket/utf8.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
-import { concat } from "./raw-wire.ts";
+import { concat, parseFrames } from "./raw-wire.ts";
+import { randomBytes } from "../compress/support/corpus.ts";
+import { sameBytes } from "./support.ts";
+import { fnv1a } from "../enet-interop/harness.ts";
 
 /** The close codes a failed connection may send for what it received. */
 const FAIL_CODES = new Set([1002, 1007, 1009]);
@@ -78,18 +81,6 @@ interface Stream {
   closeCode: number;
   /** The first message over maxMessageSize (undamaged streams must fail with 1009 there), or -1. */
   tooBigAt: number;
-}
-
-function randomBytes(rng: SeededRandom, n: number): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i += 4) {
-    const v = rng.nextU32();
-    out[i] = v & 0xff;
-    if (i + 1 < n) out[i + 1] = (v >>> 8) & 0xff;
-    if (i + 2 < n) out[i + 2] = (v >>> 16) & 0xff;
-    if (i + 3 < n) out[i + 3] = v >>> 24;
-  }
-  return out;
 }
 
 const encoder = new TextEncoder();
@@ -447,21 +438,12 @@ function expectedOutcome(b: Uint8Array, masked: boolean, maxMessageSize: number)
 /** The code in the last frame a core sent: -1 when it is no close frame, -2 when masked wrongly for the sender, -3 when malformed. */
 function lastCloseCode(sent: Uint8Array[], maskedBySender: boolean): number {
   const last = sent[sent.length - 1];
-  if (!last || last.length < 2 || (last[0]! & 0x0f) !== Opcode.CLOSE) return -1;
-  const hasKey = (last[1]! & 0x80) !== 0;
-  if (hasKey !== maskedBySender) return -2;
-  const len = last[1]! & 0x7f;
-  const start = hasKey ? 6 : 2;
-  if (len < 2 || last.length < start + len) return len === 0 ? 1005 : -3;
-  const payload = last.slice(start, start + len);
-  if (hasKey) applyMask(payload, 0, payload.length, last.subarray(2, 6), 0);
-  return (payload[0]! << 8) | payload[1]!;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  const frame = last ? parseFrames(last).frames[0] : undefined;
+  if (!frame || frame.opcode !== Opcode.CLOSE) return -1;
+  if (frame.masked !== maskedBySender) return -2;
+  if (frame.payload.length === 0) return 1005;
+  if (frame.payload.length === 1) return -3;
+  return (frame.payload[0]! << 8) | frame.payload[1]!;
 }
 
 /**
@@ -481,7 +463,7 @@ function feed(rng: SeededRandom, core: WebSocketConnectionCore, bytes: Uint8Arra
     buffer.set(bytes.subarray(pos, pos + n), before);
     if (rng.nextInt(2) === 0) core.receive(0, buffer.subarray(before, before + n), 0, n, owned);
     else core.receive(0, buffer, before, before + n, owned);
-    if (!owned && !equalBytes(buffer.subarray(before, before + n), bytes.subarray(pos, pos + n))) problems.push(`a lent chunk was written (stream offset ${pos})`);
+    if (!owned && !sameBytes(buffer.subarray(before, before + n), bytes.subarray(pos, pos + n))) problems.push(`a lent chunk was written (stream offset ${pos})`);
     drain();
     if (!owned) buffer.fill(0xa5);
     pos += n;
@@ -543,7 +525,7 @@ function runCase(rng: SeededRandom, result: WebSocketFuzzResult): string[] {
   for (const [i, m] of delivered.entries()) {
     if (m.data.length > maxMessageSize) problems.push(`message ${i}: ${m.data.length} B over the ${maxMessageSize} B limit`);
     if (m.isText && !isValidUtf8(m.data)) problems.push(`message ${i}: text that is not UTF-8`);
-    if (!equalBytes(m.data, m.copy)) problems.push(`message ${i}: its bytes changed after delivery`);
+    if (!sameBytes(m.data, m.copy)) problems.push(`message ${i}: its bytes changed after delivery`);
     if (m.data.buffer.byteLength !== m.data.length) result.inPlaceViews++;
   }
   result.messagesDelivered += delivered.length;
@@ -556,7 +538,7 @@ function runCase(rng: SeededRandom, result: WebSocketFuzzResult): string[] {
       problems.push(`message ${i} (${want.data.length} B, before the damage at ${damagedAt}) never arrived; ${delivered.length} did`);
       break;
     }
-    if (got.isText !== want.isText || !equalBytes(got.data, want.data)) {
+    if (got.isText !== want.isText || !sameBytes(got.data, want.data)) {
       problems.push(`message ${i} (${want.data.length} B) arrived changed (${got.data.length} B)`);
       break;
     }
@@ -571,7 +553,7 @@ function runCase(rng: SeededRandom, result: WebSocketFuzzResult): string[] {
     for (let i = 0; i < Math.min(delivered.length, want.messages.length); i++) {
       const got = delivered[i]!;
       const w = want.messages[i]!;
-      if (got.isText !== w.isText || !equalBytes(got.copy, w.data)) {
+      if (got.isText !== w.isText || !sameBytes(got.copy, w.data)) {
         problems.push(`reference: message ${i} (${w.data.length} B) differs (${got.copy.length} B)`);
         break;
       }
@@ -639,11 +621,7 @@ function describeOutcome(events: ConnectionEvent[], sent: Uint8Array[]): string 
 }
 
 /** Length and FNV-1a of the bytes: enough to tell two outcomes apart, far cheaper than hex. */
-function digestOf(b: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return `${b.length}/${(h >>> 0).toString(16)}`;
-}
+const digestOf = (b: Uint8Array): string => `${b.length}/${fnv1a(b)}`;
 
 /** A fresh core fed `bytes` whole, then the end of the stream. */
 function unchunkedOutcome(bytes: Uint8Array, role: ConnectionRole, maxMessageSize: number, coreSeed: number): string {

@@ -1,6 +1,6 @@
 /**
  * `npm run fuzz:websocket`: the long run of the WebSocket hostile-input scenario (fuzz-engine.ts),
- * 1,000,000 connections by default (about 5 minutes), about 60 % of them damaged. Fails (exit 1) on any broken rule or
+ * 1,000,000 connections by default (about 6 minutes here), about 60 % of them damaged. Fails (exit 1) on any broken rule or
  * on heap growth past a bound. Usage: npm run fuzz:websocket [-- CASES [SEED]]
  */
 import "../register-runtimes.ts";
