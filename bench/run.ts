@@ -246,6 +246,7 @@ if (section("ENet loopback")) {
     const bun: (Json | null)[] = [];
     const cores: (Json | null)[] = [];
     const ceiling: (Json | null)[] = [];
+    const bunCeiling: (Json | null)[] = [];
     const coder = s.rangeCoder ? ["rangecoder"] : ["plain"];
     const warm = String(s.warmup);
     const of = (n: number): string => `${n} + ${s.warmup} warm-up packets`;
@@ -257,6 +258,7 @@ if (section("ENet loopback")) {
       if (s.cores) cores.push(runJson(`packetpeer sans-IO cores run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)})`, NODE, [...script("bench/macro/enet-cores.ts"), String(s.size), String(s.counts.ours), "512", warm]));
       if (s.onBun && hasBun) bun.push(runJson(`packetpeer on Bun run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)})`, BUN, ["bench/macro/enet-loopback.ts", s.mode, String(s.size), String(s.counts.ours), ...coder, "512", warm]));
       if (s.ceilingDatagram) ceiling.push(runJson(`bare dgram run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)} datagrams)`, NODE, [...script("bench/macro/udp-ceiling.ts"), String(s.ceilingDatagram), String(s.counts.ours), "512", warm]));
+      if (s.ceilingDatagram && s.onBun && hasBun) bunCeiling.push(runJson(`bare Bun.udpSocket run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)} datagrams)`, BUN, ["bench/macro/udp-ceiling-bun.ts", String(s.ceilingDatagram), String(s.counts.ours), "512", warm]));
     }
     const oursPps = med(ours, "packetsPerSecond");
     const mb = (runs: (Json | null)[]): string => format(med(runs, "megabytesPerSecond"));
@@ -356,6 +358,24 @@ if (section("ENet loopback")) {
         0.9,
         ">= 0.9x the runtime's UDP ceiling (steady state, after the warm-up)",
       );
+      if (s.onBun && hasBun) {
+        // The same goal on the other runtime that has a UDP API of its own: each runtime against its own loop.
+        addRow(
+          {
+            group,
+            name: `${s.name}, packetpeer on Bun, vs Bun's UDP ceiling`,
+            unit: "packets/s",
+            ours: med(bun, "packetsPerSecond"),
+            peer: med(bunCeiling, "packetsPerSecond"),
+            peerName: `bare Bun.udpSocket send/receive loop, ${s.ceilingDatagram} B datagrams (bench/macro/udp-ceiling-bun.ts)`,
+            higherIsBetter: true,
+            runtime: `${bunRuntime} / ${bunRuntime}`,
+            note: `the same packetpeer-on-Bun runs as the row above, interleaved with the bare loop's; ${of(s.counts.ours)} and as many datagrams per run; the bare loop copies each datagram it receives, as the transport must (${format(1e6 / med(bunCeiling, "packetsPerSecond"))} us per datagram sent and received here)`,
+          },
+          0.9,
+          ">= 0.9x the runtime's UDP ceiling (steady state, after the warm-up)",
+        );
+      }
     }
   }
 }

@@ -47,7 +47,7 @@ const timer = new WarmupClock(total - count, () => clock.now());
 const start = clock.now();
 while (received < total) {
   while (sent < total && sent - received < window) {
-    client.send(peer, 0, client.copyPacket(payload), PacketFlags.RELIABLE);
+    client.sendCopy(peer, 0, payload, PacketFlags.RELIABLE);
     sent++;
   }
   client.flush(now);
