@@ -21,6 +21,7 @@ const RESULTS = join(ROOT, "bench", "RESULTS.md");
 const NODE = process.execPath;
 const TSX = ["--import", "tsx"];
 const BUN = join(ROOT, "node_modules", ".bin", "bun");
+const DENO = join(ROOT, "node_modules", ".bin", "deno");
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith("--only="))?.slice(7) ?? "";
 const outPath = args.find((a) => a.startsWith("--out="))?.slice(6) ?? (only ? join(ROOT, "bench", "RESULTS.partial.md") : RESULTS);
@@ -191,6 +192,8 @@ function script(entry: string): string[] {
 const nodeRuntime = `Node ${process.version}`;
 const bunVersion = hasBun ? (tryCommand(BUN, ["--version"]) ?? "?") : "";
 const bunRuntime = `Bun ${bunVersion}`;
+const hasDeno = existsSync(DENO) && tryCommand(DENO, ["--version"]) !== null;
+const denoRuntime = `Deno ${hasDeno ? (/deno (\S+)/.exec(tryCommand(DENO, ["--version"]) ?? "")?.[1] ?? "?") : ""}`;
 
 // ---------------------------------------------------------------- ENet loopback
 
@@ -222,6 +225,8 @@ interface EnetScenario {
    * against it.
    */
   ceilingDatagram?: number;
+  /** With ceilingDatagram: also run packetpeer on Deno against Deno's own loop (bench/macro/udp-ceiling-deno.ts). */
+  onDeno?: boolean;
 }
 
 const ENET_SCENARIOS: EnetScenario[] = [
@@ -229,7 +234,7 @@ const ENET_SCENARIOS: EnetScenario[] = [
   // A typical game packet: several per datagram and too large for V8's heap, so each arrives as a view of its datagram (docs/enet.md, Hot paths).
   { name: "reliable 256 B", mode: "reliable", size: 256, rangeCoder: false, counts: { ours: 300_000, c: 300_000, emscripten: 300_000 }, warmup: 100_000, goalC: null },
   // emscripten enet moves 1200 B and 100 KB packets at a fraction of the others' rate: fewer of them keep each row near a minute.
-  { name: "reliable 1200 B", mode: "reliable", size: 1200, rangeCoder: false, counts: { ours: 300_000, c: 300_000, emscripten: 100_000 }, warmup: 100_000, goalC: 0.5, onBun: true, cores: true, ceilingDatagram: 1210 },
+  { name: "reliable 1200 B", mode: "reliable", size: 1200, rangeCoder: false, counts: { ours: 300_000, c: 300_000, emscripten: 100_000 }, warmup: 100_000, goalC: 0.5, onBun: true, cores: true, ceilingDatagram: 1210, onDeno: true },
   { name: "reliable 100 KB (fragmented)", mode: "reliable", size: 100_000, rangeCoder: false, counts: { ours: 2_000, c: 2_000, emscripten: 1_000 }, warmup: 500, goalC: 1.0 },
   // emscripten enet delivers unreliable packets at tens of thousands a second: fewer of them keep the row under a minute.
   { name: "unreliable 64 B", mode: "unreliable", size: 64, rangeCoder: false, counts: { ours: 1_000_000, c: 1_000_000, emscripten: 300_000 }, warmup: 300_000, goalC: null },
@@ -247,6 +252,8 @@ if (section("ENet loopback")) {
     const cores: (Json | null)[] = [];
     const ceiling: (Json | null)[] = [];
     const bunCeiling: (Json | null)[] = [];
+    const deno: (Json | null)[] = [];
+    const denoCeiling: (Json | null)[] = [];
     const coder = s.rangeCoder ? ["rangecoder"] : ["plain"];
     const warm = String(s.warmup);
     const of = (n: number): string => `${n} + ${s.warmup} warm-up packets`;
@@ -258,6 +265,10 @@ if (section("ENet loopback")) {
       if (s.cores) cores.push(runJson(`packetpeer sans-IO cores run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)})`, NODE, [...script("bench/macro/enet-cores.ts"), String(s.size), String(s.counts.ours), "512", warm]));
       if (s.onBun && hasBun) bun.push(runJson(`packetpeer on Bun run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)})`, BUN, ["bench/macro/enet-loopback.ts", s.mode, String(s.size), String(s.counts.ours), ...coder, "512", warm]));
       if (s.ceilingDatagram) ceiling.push(runJson(`bare dgram run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)} datagrams)`, NODE, [...script("bench/macro/udp-ceiling.ts"), String(s.ceilingDatagram), String(s.counts.ours), "512", warm]));
+      if (s.ceilingDatagram && s.onDeno && hasDeno) {
+        deno.push(runJson(`packetpeer on Deno run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)})`, DENO, ["run", "-A", "--unstable-net", "--no-check", "bench/macro/enet-loopback.ts", s.mode, String(s.size), String(s.counts.ours), ...coder, "512", warm]));
+        denoCeiling.push(runJson(`bare Deno.listenDatagram run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)} datagrams)`, DENO, ["run", "-A", "--unstable-net", "--no-check", "bench/macro/udp-ceiling-deno.ts", String(s.ceilingDatagram), String(s.counts.ours), "512", warm]));
+      }
       if (s.ceilingDatagram && s.onBun && hasBun) bunCeiling.push(runJson(`bare Bun.udpSocket run ${run}/${RUNS_PER_FIGURE} (${of(s.counts.ours)} datagrams)`, BUN, ["bench/macro/udp-ceiling-bun.ts", String(s.ceilingDatagram), String(s.counts.ours), "512", warm]));
     }
     const oursPps = med(ours, "packetsPerSecond");
@@ -371,6 +382,23 @@ if (section("ENet loopback")) {
             higherIsBetter: true,
             runtime: `${bunRuntime} / ${bunRuntime}`,
             note: `the same packetpeer-on-Bun runs as the row above, interleaved with the bare loop's; ${of(s.counts.ours)} and as many datagrams per run; the bare loop copies each datagram it receives, as the transport must (${format(1e6 / med(bunCeiling, "packetsPerSecond"))} us per datagram sent and received here)`,
+          },
+          0.9,
+          ">= 0.9x the runtime's UDP ceiling (steady state, after the warm-up)",
+        );
+      }
+      if (s.onDeno && hasDeno) {
+        addRow(
+          {
+            group,
+            name: `${s.name}, packetpeer on Deno, vs Deno's UDP ceiling`,
+            unit: "packets/s",
+            ours: med(deno, "packetsPerSecond"),
+            peer: med(denoCeiling, "packetsPerSecond"),
+            peerName: `bare Deno.listenDatagram send/receive loop, ${s.ceilingDatagram} B datagrams (bench/macro/udp-ceiling-deno.ts)`,
+            higherIsBetter: true,
+            runtime: `${denoRuntime} / ${denoRuntime}`,
+            note: `packetpeer on Deno (the TypeScript sources, --no-check) interleaved with the bare loop; ${of(s.counts.ours)} and as many datagrams per run; the bare loop copies each datagram it receives out of its reused buffer and gives each send a copy of its own, as the transport must (${format(1e6 / med(denoCeiling, "packetsPerSecond"))} us per datagram sent and received here)`,
           },
           0.9,
           ">= 0.9x the runtime's UDP ceiling (steady state, after the warm-up)",
@@ -858,6 +886,7 @@ writeResults(outPath, rows, {
   versions: {
     node: process.version,
     bun: hasBun ? bunVersion : "not found",
+    deno: hasDeno ? denoRuntime.slice(5) : "not found",
     "libenet-dev": enetDeb,
     cc: ccVersion,
     "npm enet": packageVersion("enet").replace(/^v/, ""),

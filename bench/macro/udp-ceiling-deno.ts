@@ -1,0 +1,78 @@
+// Deno's own UDP ceiling for the ENet loopback row run on Deno: the loop of udp-ceiling.ts
+// (127.0.0.1, at most WINDOW datagrams in flight, refilled once per macrotask, no protocol at all)
+// on Deno.listenDatagram, used the way packetpeer's Deno transport uses it: one receive loop into
+// a reused buffer, each datagram copied out of it, and each send given a copy of its own (the send
+// completes later). Those copies are the API's price, so they are not counted against ENet.
+// usage: deno run -A --unstable-net udp-ceiling-deno.ts DATAGRAM_SIZE COUNT [window] [warmup]
+import { WarmupClock } from "../lib/warmup-clock.ts";
+
+interface DenoAddr {
+  transport: "udp";
+  hostname: string;
+  port: number;
+}
+interface DenoDatagramConn {
+  readonly addr: DenoAddr;
+  receive(buffer: Uint8Array): Promise<[Uint8Array, DenoAddr]>;
+  send(data: Uint8Array, to: DenoAddr): Promise<number>;
+  close(): void;
+}
+interface DenoUdpApi {
+  args: string[];
+  listenDatagram(options: { transport: "udp"; hostname: string; port: number }): DenoDatagramConn;
+  exit(code: number): never;
+}
+const deno = (globalThis as { Deno?: DenoUdpApi }).Deno;
+if (deno === undefined) throw new Error("udp-ceiling-deno.ts runs on Deno only (with --unstable-net)");
+
+const clock = performance;
+const [sizeArg, countArg, windowArg, warmupArg] = deno.args;
+const size = Number(sizeArg);
+const count = Number(countArg);
+const window = Number(windowArg ?? 512);
+const warmup = Number(warmupArg ?? 0);
+const total = warmup + count;
+const payload = new Uint8Array(size).fill(7);
+const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const receiver = deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+const sender = deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+const to: DenoAddr = { transport: "udp", hostname: "127.0.0.1", port: receiver.addr.port };
+let received = 0;
+let lastProgress = 0;
+let kept: Uint8Array | null = null;
+void (async () => {
+  const buffer = new Uint8Array(64 * 1024);
+  try {
+    for (;;) {
+      const [data] = await receiver.receive(buffer);
+      kept = data.slice();
+      received++;
+      lastProgress = clock.now();
+    }
+  } catch {
+    // closed at the end
+  }
+})();
+let sendErrors = 0;
+const onSendError = (): void => {
+  sendErrors++;
+};
+let sent = 0;
+const timer = new WarmupClock(warmup, () => clock.now());
+while (received < total) {
+  while (sent < total && sent - received < window) {
+    sender.send(payload.slice(), to).catch(onSendError);
+    sent++;
+  }
+  timer.observe(received);
+  // Datagrams the kernel dropped never arrive: stop when nothing has come for 250 ms.
+  if (lastProgress > 0 && clock.now() - lastProgress > 250) break;
+  await macrotask();
+}
+if (kept === null) throw new Error("nothing received");
+if (sendErrors > 0) throw new Error(`${sendErrors} sends failed`);
+console.log(JSON.stringify(timer.result(received, received >= total ? clock.now() : lastProgress, size)));
+receiver.close();
+sender.close();
+deno.exit(0);
