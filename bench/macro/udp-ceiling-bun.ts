@@ -5,6 +5,7 @@
 // against ENet. Datagrams Bun refuses with backpressure (send() === false) are sent again on
 // `drain`, as the transport does.
 // usage: bun udp-ceiling-bun.ts DATAGRAM_SIZE COUNT [window] [warmup] (warm-up as in bench/lib/warmup-clock.ts)
+import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
 
 interface BunUdpSocket {
@@ -23,12 +24,7 @@ const bun = (globalThis as { Bun?: BunUdpApi }).Bun;
 if (bun === undefined) throw new Error("udp-ceiling-bun.ts runs on Bun only");
 
 const clock = performance;
-const [sizeArg, countArg, windowArg, warmupArg] = process.argv.slice(2);
-const size = Number(sizeArg);
-const count = Number(countArg);
-const window = Number(windowArg ?? 512);
-const warmup = Number(warmupArg ?? 0);
-const total = warmup + count;
+const { size, window, warmup, total } = ceilingArgs();
 const payload = new Uint8Array(size).fill(7);
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -4,6 +4,7 @@
 // a reused buffer, each datagram copied out of it, and each send given a copy of its own (the send
 // completes later). Those copies are the API's price, so they are not counted against ENet.
 // usage: deno run -A --unstable-net udp-ceiling-deno.ts DATAGRAM_SIZE COUNT [window] [warmup]
+import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
 
 interface DenoAddr {
@@ -18,7 +19,6 @@ interface DenoDatagramConn {
   close(): void;
 }
 interface DenoUdpApi {
-  args: string[];
   listenDatagram(options: { transport: "udp"; hostname: string; port: number }): DenoDatagramConn;
   exit(code: number): never;
 }
@@ -26,12 +26,7 @@ const deno = (globalThis as { Deno?: DenoUdpApi }).Deno;
 if (deno === undefined) throw new Error("udp-ceiling-deno.ts runs on Deno only (with --unstable-net)");
 
 const clock = performance;
-const [sizeArg, countArg, windowArg, warmupArg] = deno.args;
-const size = Number(sizeArg);
-const count = Number(countArg);
-const window = Number(windowArg ?? 512);
-const warmup = Number(warmupArg ?? 0);
-const total = warmup + count;
+const { size, window, warmup, total } = ceilingArgs();
 const payload = new Uint8Array(size).fill(7);
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

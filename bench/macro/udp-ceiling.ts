@@ -4,18 +4,14 @@
 // datagram per packet plus acks the other way, so this is an upper bound it cannot pass.
 // usage: udp-ceiling.ts DATAGRAM_SIZE COUNT [window] [warmup] (warm-up as in bench/lib/warmup-clock.ts)
 import dgram from "node:dgram";
+import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
 
 // `performance` read once, as in enet-loopback.ts: Node 20's global is an accessor whose getter runs
 // on every read, a cost per datagram here that is not the runtime's UDP.
 const clock = performance;
 
-const [sizeArg, countArg, windowArg, warmupArg] = process.argv.slice(2);
-const size = Number(sizeArg);
-const count = Number(countArg);
-const window = Number(windowArg ?? 512);
-const warmup = Number(warmupArg ?? 0);
-const total = warmup + count;
+const { size, window, warmup, total } = ceilingArgs();
 const payload = Buffer.alloc(size, 7);
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
