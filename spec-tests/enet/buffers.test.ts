@@ -200,3 +200,32 @@ describe("datagrams fed to the sans-IO host as Node Buffers", () => {
     }
   });
 });
+
+describe("an idle peer's acknowledgement room", () => {
+  test("is given back when the peer pings, and a peer acknowledging a stream keeps it meanwhile", () => {
+    const { client, server, peer, pump } = connectedPair();
+    const serverPeer = server.peers.find((p) => p.state === peer.state)!;
+    // A burst of reliable packets: the server acknowledges them and keeps the room it grew.
+    for (let i = 0; i < 40; i++) assert.equal(client.send(peer, 0, pattern(100, i), PacketFlags.RELIABLE), SendResult.OK);
+    pump(200);
+    let received = 0;
+    for (let e = server.pollEvent(); e; e = server.pollEvent()) if (e.type === EventType.RECEIVE) received++;
+    assert.equal(received, 40);
+    assert.equal(serverPeer.acknowledgementsEnd, 0, "every acknowledgement went out");
+    assert.ok(serverPeer.acknowledgements.length > 0, "the room stays while the stream may go on");
+    // Then nothing but keep-alive pings. Each side acknowledges the other's pings, so at any moment
+    // one of them may hold the room of the last acknowledgement; each gives it back when it pings.
+    const pingsBefore = [client, server].map((h) => h.peers.reduce((n, p) => n + p.packetsSent, 0));
+    const gaveBack = [false, false];
+    for (let now = 300; now <= 3300; now += 100) {
+      pump(now);
+      [peer, serverPeer].forEach((p, i) => {
+        if (gaveBack[i]) assert.ok(p.acknowledgements.length <= 4, "once idle, a peer holds one acknowledgement's room at most");
+        if (p.acknowledgements.length === 0) gaveBack[i] = true;
+      });
+    }
+    assert.equal(serverPeer.state, peer.state, "still connected");
+    assert.notDeepEqual([client, server].map((h) => h.peers.reduce((n, p) => n + p.packetsSent, 0)), pingsBefore, "pings went out");
+    assert.deepEqual(gaveBack, [true, true], "both peers gave their room back");
+  });
+});

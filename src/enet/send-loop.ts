@@ -62,6 +62,9 @@ function sendToPeer(host: HostCore, peer: PeerCore, checkForTimeouts: boolean): 
     ) {
       host.ping(peer);
       checkOutgoingCommands(host, peer);
+      // A keep-alive ping means the peer is idle: its acknowledgement room (17 slots once used)
+      // goes back, since an idle peer acknowledges one ping at a time. A busy peer never pings.
+      if (peer.acknowledgementsEnd === 0 && peer.acknowledgements.length > 0) peer.acknowledgements.length = 0;
     }
     if (host.writer.commandCount === 0) break;
 
