@@ -41,6 +41,11 @@ export interface SlabLife {
 const IDLE_SLABS_KEPT = 64;
 const idleSlabs: Uint8Array[] = [];
 
+/** A slab with nothing live left in it goes to the idle list, when it has room and the slab is of the shared size. */
+function keepIdle(slab: Uint8Array): void {
+  if (idleSlabs.length < IDLE_SLABS_KEPT && slab.length === SLAB_SIZE) idleSlabs.push(slab);
+}
+
 export class ByteSlab {
   private readonly slabSize: number;
   private readonly maxCopy: number;
@@ -100,7 +105,7 @@ export class ByteSlab {
   releaseLife(life: SlabLife): void {
     if (--life.live === 0) {
       if (life.full) {
-        if (idleSlabs.length < IDLE_SLABS_KEPT && life.slab.length === SLAB_SIZE) idleSlabs.push(life.slab);
+        keepIdle(life.slab);
       } else if (life === this.life) {
         // Nothing in the current slab is live: start it over, as a new life (commands still
         // holding the old one, if any were miscounted, never count against it).
@@ -116,7 +121,7 @@ export class ByteSlab {
     if (at + length > this.slabSize) {
       const old = this.life;
       old.full = true;
-      if (old.live === 0 && idleSlabs.length < IDLE_SLABS_KEPT && old.slab.length === SLAB_SIZE) idleSlabs.push(old.slab);
+      if (old.live === 0) keepIdle(old.slab);
       this.life = this.freshLife();
       at = 0;
     }
