@@ -7,6 +7,7 @@ import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 import { windowTurn } from "../lib/enet-window.ts";
 import { recordHandshake, TEST_CERT_PEM, TEST_KEY_PEM } from "../../spec-tests/dtls/fuzz-engine.ts";
+import { macrotask } from "../lib/macrotask.ts";
 
 const [what, ...rest] = process.argv.slice(2);
 
@@ -25,7 +26,6 @@ if (what === "handshakes") {
   const window = Number(windowArg ?? 512);
   const payload = new Uint8Array(size);
   for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
-  const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
   const cert = new X509Certificate();
   cert.loadFromString(TEST_CERT_PEM);
   const key = new CryptoKey();

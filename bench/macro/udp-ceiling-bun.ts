@@ -7,6 +7,7 @@
 // usage: bun udp-ceiling-bun.ts DATAGRAM_SIZE COUNT [window] [warmup] (warm-up as in bench/lib/warmup-clock.ts)
 import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
+import { macrotask } from "../lib/macrotask.ts";
 
 interface BunUdpSocket {
   readonly port: number;
@@ -26,7 +27,6 @@ if (bun === undefined) throw new Error("udp-ceiling-bun.ts runs on Bun only");
 const clock = performance;
 const { size, window, warmup, total } = ceilingArgs();
 const payload = new Uint8Array(size).fill(7);
-const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 let received = 0;
 let lastProgress = 0;

@@ -6,6 +6,7 @@
 // usage: deno run -A --unstable-net udp-ceiling-deno.ts DATAGRAM_SIZE COUNT [window] [warmup]
 import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
+import { macrotask } from "../lib/macrotask.ts";
 
 interface DenoAddr {
   transport: "udp";
@@ -28,7 +29,6 @@ if (deno === undefined) throw new Error("udp-ceiling-deno.ts runs on Deno only (
 const clock = performance;
 const { size, window, warmup, total } = ceilingArgs();
 const payload = new Uint8Array(size).fill(7);
-const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const receiver = deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
 const sender = deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });

@@ -6,6 +6,7 @@
 import dgram from "node:dgram";
 import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
+import { macrotask } from "../lib/macrotask.ts";
 
 // `performance` read once, as in enet-loopback.ts: Node 20's global is an accessor whose getter runs
 // on every read, a cost per datagram here that is not the runtime's UDP.
@@ -13,7 +14,6 @@ const clock = performance;
 
 const { size, window, warmup, total } = ceilingArgs();
 const payload = Buffer.alloc(size, 7);
-const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const bind = (socket: dgram.Socket): Promise<number> =>
   new Promise((resolve) => socket.bind(0, "127.0.0.1", () => resolve(socket.address().port)));
