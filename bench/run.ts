@@ -135,7 +135,10 @@ if (earlier.size > 0) say(`read ${earlier.size} figures of the previous bench/RE
 const enetLoopbackC = buildC("enet_loopback");
 const rangeCoderC = buildC("rangecoder_bench");
 const enetMemoryC = buildC("enet_memory");
-const hasBun = existsSync(BUN) && tryCommand(BUN, ["--version"]) !== null;
+/** What `BIN --version` prints, or null when the runtime is missing or does not run. */
+const versionOf = (bin: string): string | null => (existsSync(bin) ? tryCommand(bin, ["--version"]) : null);
+const bunVersionText = versionOf(BUN);
+const hasBun = bunVersionText !== null;
 const hasEmscriptenEnet = existsSync(join(ROOT, "node_modules", "enet", "package.json"));
 const zstdCli = tryCommand("zstd", ["--version"]);
 
@@ -190,10 +193,11 @@ function script(entry: string): string[] {
 }
 
 const nodeRuntime = `Node ${process.version}`;
-const bunVersion = hasBun ? (tryCommand(BUN, ["--version"]) ?? "?") : "";
+const bunVersion = bunVersionText ?? "";
 const bunRuntime = `Bun ${bunVersion}`;
-const hasDeno = existsSync(DENO) && tryCommand(DENO, ["--version"]) !== null;
-const denoRuntime = `Deno ${hasDeno ? (/deno (\S+)/.exec(tryCommand(DENO, ["--version"]) ?? "")?.[1] ?? "?") : ""}`;
+const denoVersionText = versionOf(DENO);
+const hasDeno = denoVersionText !== null;
+const denoRuntime = `Deno ${hasDeno ? (/deno (\S+)/.exec(denoVersionText)?.[1] ?? "?") : ""}`;
 
 // ---------------------------------------------------------------- ENet loopback
 
