@@ -299,7 +299,9 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     await b.pump.stop();
     client.command(...small.map(cSend));
     const deadline = performance.now() + 10_000;
-    while (b.conn.core.pendingEventCount < small.length) {
+    for (;;) {
+      b.conn.takeReceived();
+      if (b.conn.core.pendingEventCount >= small.length) break;
       assert.ok(performance.now() < deadline, `only ${b.conn.core.pendingEventCount} of ${small.length} packets arrived`);
       await new Promise((r) => setTimeout(r, 5));
     }

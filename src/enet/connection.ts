@@ -19,6 +19,7 @@ import { ENET_HOST_DEFAULT_MTU } from "./constants.ts";
 import { EventType, HostStatistic, PeerState } from "./enums.ts";
 import type { ConnectCounters } from "./admission.ts";
 import { HostCore, type DropCounters, type HostEvent } from "./host-core.ts";
+import { DatagramInbox } from "./datagram-inbox.ts";
 import { ENetPacketPeer, type PeerOwner } from "./packet-peer.ts";
 import type { PeerView } from "./peer-core.ts";
 import { checkBytes, checkInt, U32_MAX } from "../util/args.ts";
@@ -166,6 +167,8 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   private readonly transmitBatch: DatagramTriple[] = [];
   /** Godot's refuse_new_connections on this host (only a DTLS server acts on it, as in Godot). */
   private refusing = false;
+  /** Datagrams received since the host last ran (see datagram-inbox.ts). */
+  private readonly inbox = new DatagramInbox();
 
   constructor(io?: IoOptions) {
     const r = resolveIo(io);
@@ -257,11 +260,8 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     this.host = host;
     this.transport = transport;
     this.dtls = null;
-    transport.onDatagram((data, addr, p, owned) => {
-      if (this.host !== host) return;
-      host.handleDatagram(this.clock.now(), data, addr, p, owned === true);
-      this.wake();
-    });
+    this.inbox.clear();
+    transport.onDatagram((data, addr, p, owned) => this.receive(host, data, addr, p, owned));
   }
 
   /**
@@ -357,7 +357,10 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   /** Send everything queued now, without waiting for service(). */
   flush(): void {
     const host = this.core;
-    host.flush(this.clock.now());
+    const now = this.clock.now();
+    // Acknowledgements that arrived since the host last ran may open the window for what is sent now.
+    if (this.inbox.size > 0) this.inbox.drainInto(host, now);
+    host.flush(now);
     this.drainTransmits();
   }
 
@@ -388,6 +391,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (host === null) return;
     host.destroy();
     this.host = null;
+    this.inbox.clear();
     this.transport?.close();
     this.transport = null;
     this.dtls = null;
@@ -539,11 +543,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (current === null || current !== host) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: the host was destroyed or replaced while DTLS was loading`);
     const dtls = make(Dtls, this.checkDtlsUpgrade(what));
     dtls.refuseNewConnections = this.refusing || current.refuseConnections;
-    dtls.onDatagram((data, addr, p, owned) => {
-      if (this.host !== current) return;
-      current.handleDatagram(this.clock.now(), data, addr, p, owned === true);
-      this.wake();
-    });
+    dtls.onDatagram((data, addr, p, owned) => this.receive(current, data, addr, p, owned));
     this.transport = dtls;
     this.dtls = dtls;
   }
@@ -611,6 +611,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       this.socketFailed = false;
       return ERROR_EVENT;
     }
+    if (this.inbox.size > 0) this.inbox.drainInto(host, this.clock.now());
     let ev = this.heldEvent ?? host.pollEvent();
     this.heldEvent = null;
     if (ev === null) {
@@ -642,6 +643,22 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     const handle = new ENetPacketPeer(this, slot, generation);
     if (generation === slot.generation) slot.userData = handle;
     return handle;
+  }
+
+  /**
+   * @internal Hand the datagrams received so far to the protocol core without running the host
+   * (nothing is sent): for tests that inspect the core between service() calls.
+   */
+  takeReceived(): void {
+    const host = this.host;
+    if (host !== null && this.inbox.size > 0) this.inbox.drainInto(host, this.clock.now());
+  }
+
+  /** A datagram for `host` from the transport: held until the host next runs (datagram-inbox.ts). */
+  private receive(host: HostCore, data: Uint8Array, address: string, port: number, owned: boolean | undefined): void {
+    if (this.host !== host) return;
+    if (this.inbox.push(data, address, port, owned === true)) this.inbox.drainInto(host, this.clock.now());
+    this.wake();
   }
 
   /** @internal Let a pending service() run now (new data was queued or a datagram arrived). */
