@@ -76,8 +76,37 @@ function goalText(row: Row, minRatio: number | null, label: string): string {
   return `${label}: ${q >= minRatio ? "met" : "missed"}`;
 }
 
-function addRow(row: Omit<Row, "goal">, minRatio: number | null, goalLabel: string): void {
+/** The runs of both sides of a row, run i of one back to back with run i of the other. */
+interface Interleaved {
+  ours: (Json | null)[];
+  peer: (Json | null)[];
+  oursField: string;
+  /** The peer's field when it is named differently. */
+  peerField?: string;
+}
+
+/** Each pair's ratio (> 1: ours better), or null unless every run of both sides has its figure. */
+function runRatios(runs: Interleaved, higherIsBetter: boolean): number[] | null {
+  const peerField = runs.peerField ?? runs.oursField;
+  if (runs.ours.length === 0 || runs.ours.length !== runs.peer.length) return null;
+  const out: number[] = [];
+  for (let i = 0; i < runs.ours.length; i++) {
+    const a = runs.ours[i]?.[runs.oursField];
+    const b = runs.peer[i]?.[peerField];
+    if (typeof a !== "number" || typeof b !== "number" || !(a > 0) || !(b > 0)) return null;
+    out.push(higherIsBetter ? a / b : b / a);
+  }
+  return out;
+}
+
+function addRow(row: Omit<Row, "goal">, minRatio: number | null, goalLabel: string, interleaved?: Interleaved): void {
   const full: Row = { ...row, goal: "" };
+  const pairs = interleaved === undefined ? null : runRatios(interleaved, row.higherIsBetter);
+  if (pairs !== null) {
+    full.pairedRatio = median(pairs);
+    const shown = `ratio: the median of the run-by-run ratios ${pairs.map((r) => r.toFixed(2)).join(", ")}`;
+    full.note = full.note === undefined ? shown : `${full.note}; ${shown}`;
+  }
   full.goal = goalText(full, minRatio, goalLabel);
   rows.push(full);
   const q = ratio(full);
@@ -288,6 +317,7 @@ if (section("ENet loopback")) {
         { group, name: `${s.name}${variant}, vs C ENet`, unit: "packets/s", ours: med(runs, "packetsPerSecond"), peer: enetLoopbackC ? med(c, "packetsPerSecond") : null, higherIsBetter: true, ...fields },
         goal,
         goalLabel,
+        enetLoopbackC ? { ours: runs, peer: c, oursField: "packetsPerSecond" } : undefined,
       );
     vsC(
       "",
@@ -312,6 +342,7 @@ if (section("ENet loopback")) {
         },
         null,
         "none set (comparison only: the goal is on the steady-state row above)",
+        enetLoopbackC ? { ours, peer: c, oursField: "warmupPacketsPerSecond" } : undefined,
       );
     }
     if (s.onBun && hasBun) {
@@ -354,6 +385,7 @@ if (section("ENet loopback")) {
       },
       3,
       ">= 3x emscripten enet",
+      hasEmscriptenEnet ? { ours, peer: em, oursField: "packetsPerSecond" } : undefined,
     );
     if (s.ceilingDatagram) {
       // ENet 1200 B reliable sends one datagram per packet (4 B protocol header + 6 B SEND_RELIABLE
@@ -375,6 +407,7 @@ if (section("ENet loopback")) {
           },
           0.9,
           ">= 0.9x the runtime's UDP ceiling (steady state, after the warm-up)",
+          { ours: runs, peer: loop, oursField: "packetsPerSecond" },
         );
       vsCeiling(
         "",
@@ -505,6 +538,7 @@ if (section("Memory per connection")) {
         },
         null,
         "none set",
+        { ours: o, peer: w, oursField: field },
       );
     }
   }
@@ -555,6 +589,7 @@ if (section("WebSocket echo")) {
       },
       1,
       ">= 1.0x ws",
+      { ours, peer: ws, oursField: wsField(s.unit) },
     );
   }
   if (!hasBun) {
@@ -584,6 +619,7 @@ if (section("WebSocket echo")) {
         },
         null,
         "none set (comparison only)",
+        { ours, peer: native, oursField: wsField(s.unit) },
       );
     }
   }
@@ -619,6 +655,7 @@ if (section("Compression codecs")) {
       },
       0.5,
       ">= 0.5x libenet",
+      rangeCoderC ? { ours, peer: lib, oursField: field, peerField: libField } : undefined,
     );
   };
   rc("compress", "rangeCompressMBps", "compressMBps");
@@ -761,6 +798,7 @@ if (section("DTLS")) {
       { group, name: `ENet reliable ${size} B over DTLS (ChaCha20-Poly1305, our first choice) vs plain ENet`, unit: "packets/s", ours: med(dtls, "packetsPerSecond"), peer: med(plain, "packetsPerSecond"), peerName: "packetpeer ENet without DTLS", higherIsBetter: true, runtime: nodeRuntime, note: `${count} packets per run` },
       null,
       "none set (the cost of encryption)",
+      { ours: dtls, peer: plain, oursField: "packetsPerSecond" },
     );
   }
 }
@@ -859,7 +897,7 @@ const loadAtEnd = loadavg();
 const seconds = (performance.now() - t0) / 1000;
 notes.unshift(
   `Load average (1, 5, 15 min) at start: ${loadAtStart.map((l) => l.toFixed(2)).join(", ")}; at the end: ${loadAtEnd.map((l) => l.toFixed(2)).join(", ")}. ` +
-    "Other work on the machine during the run makes every figure lower and noisier; ratios within a row were measured interleaved, run by run.",
+    "Other work on the machine during the run makes every figure lower and noisier. Where both sides of a row ran interleaved (run i of packetpeer back to back with run i of the peer), its ratio is the median of the run-by-run ratios, listed in its notes; the two figures are each side's own median. This VM's speed changes in spells of seconds to minutes, and a spell that covers a pair slows both of its sides.",
 );
 if (only) notes.push(`Partial run: only sections matching "${only}".`);
 if (skippedForTime.length) notes.push(`Skipped to stay within the time budget (the machine was too slow or busy): ${skippedForTime.join(", ")}.`);

@@ -16,6 +16,12 @@ export interface Row {
   goal: string;
   runtime: string;
   note?: string;
+  /**
+   * When both sides ran interleaved (run i of packetpeer back to back with run i of the peer):
+   * the median of the run-by-run ratios, oriented like ratio(). It is the row's ratio, since a slow
+   * spell of a shared machine that covers one pair then slows both of its sides.
+   */
+  pairedRatio?: number;
 }
 
 export const RUNS_PER_FIGURE = 3;
@@ -26,8 +32,12 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** ours/peer for throughput, peer/ours for costs, so that > 1 always means "ours is better". */
+/**
+ * ours/peer for throughput, peer/ours for costs, so that > 1 always means "ours is better"; the
+ * median of the run-by-run ratios where the row has them (Row.pairedRatio).
+ */
 export function ratio(row: Row): number | null {
+  if (row.pairedRatio !== undefined && Number.isFinite(row.pairedRatio)) return row.pairedRatio;
   if (row.peer === null || row.peer === 0 || row.ours === 0 || !Number.isFinite(row.peer) || !Number.isFinite(row.ours)) return null;
   return row.higherIsBetter ? row.ours / row.peer : row.peer / row.ours;
 }
