@@ -1,43 +1,59 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Plugin } from "esbuild";
 import { defineConfig, type Options } from "tsup";
 
 /**
- * The ASN.1 schema packages (certificate and key parsing) and what they pull in, built into dist/
- * instead of imported from node_modules. Node would load their CommonJS builds (they publish ES
- * modules only under "module", which Node does not read), each file through the CommonJS loader and
- * its export scanner: about 120 ms of the ~290 ms `import("packetpeer")` took on Node 20 here. Their
- * ES module builds, bundled, cost about 10 ms of that. The main entry needs them whenever it is
- * imported, because X509Certificate, CryptoKey and Crypto are synchronous, as in Godot.
+ * The ASN.1 schema packages (certificate and key parsing), built into dist/ instead of imported from
+ * node_modules, together with what they pull in (not dependencies of ours, so tsup bundles those
+ * anyway). Node would load their CommonJS builds (they publish ES modules only under "module",
+ * which Node does not read), each file through the CommonJS loader and its export scanner: about
+ * 120 ms of the ~290 ms `import("packetpeer")` took on Node 20 here. Their ES module builds, bundled,
+ * cost about 10 ms of that. The main entry needs them whenever it is imported, because
+ * X509Certificate, CryptoKey and Crypto are synchronous, as in Godot.
  */
-const BUNDLED = ["@peculiar/asn1-schema", "@peculiar/asn1-x509", "@peculiar/asn1-ecc", "@peculiar/asn1-rsa", "@peculiar/asn1-pkcs8", "@peculiar/utils", "asn1js", "pvtsutils", "pvutils", "tslib"];
+const BUNDLED_DEPENDENCIES = [/^@peculiar\//];
 
-/** Their licences, in dist/ beside the code they cover. */
+/** Every package some build put code of into dist/, read from esbuild's metafile. */
+const bundledPackages = new Set<string>();
+
+/** The package a bundled input file belongs to: the part after its last node_modules/. */
+function packageOf(input: string): string | null {
+  const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(input);
+  return m === null ? null : m[1]!;
+}
+
+/** The licences of the packages bundled so far, in dist/ beside the code they cover. */
 function writeThirdPartyLicences(): void {
-  const require = createRequire(import.meta.url);
-  const texts = BUNDLED.map((name) => {
-    const dir = dirname(require.resolve(`${name}/package.json`));
+  const texts = [...bundledPackages].sort().map((name) => {
+    const dir = join("node_modules", name);
     const { version, license } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string; license: string };
-    const file = ["LICENSE", "LICENSE.txt", "LICENSE.md"].map((f) => join(dir, f)).find((f) => {
-      try {
-        readFileSync(f);
-        return true;
-      } catch {
-        return false;
-      }
-    });
+    const file = ["LICENSE", "LICENSE.txt", "LICENSE.md"].map((f) => join(dir, f)).find((f) => existsSync(f));
     if (file === undefined) throw new Error(`${name}: no licence file to ship with the bundled code`);
     return `${name}@${version} (${license})\n\n${readFileSync(file, "utf8").trim()}\n`;
   });
   writeFileSync("dist/THIRD-PARTY-LICENSES.txt", `Code from these packages is built into the files of this directory.\n\n${texts.join("\n----------------------------------------\n\n")}`);
 }
 
-const bundleAsn1: Pick<Options, "noExternal" | "esbuildOptions"> = {
-  noExternal: BUNDLED,
+const recordLicences: Plugin = {
+  name: "third-party-licences",
+  setup(build) {
+    build.onEnd((result) => {
+      for (const input of Object.keys(result.metafile?.inputs ?? {})) {
+        const name = packageOf(input);
+        if (name !== null) bundledPackages.add(name);
+      }
+      if (bundledPackages.size > 0) writeThirdPartyLicences();
+    });
+  },
+};
+
+const bundleAsn1: Pick<Options, "noExternal" | "esbuildOptions" | "esbuildPlugins"> = {
+  noExternal: BUNDLED_DEPENDENCIES,
   esbuildOptions(options) {
     options.mainFields = ["module", "main"];
   },
+  esbuildPlugins: [recordLicences],
 };
 
 export default defineConfig([{
@@ -53,7 +69,6 @@ export default defineConfig([{
   platform: "neutral",
   external: ["node:*"],
   ...bundleAsn1,
-  onSuccess: async () => writeThirdPartyLicences(),
 },
 {
   // The command line (bin/packetpeer.mjs runs it from an installed package).
