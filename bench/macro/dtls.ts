@@ -1,13 +1,14 @@
 // DTLS macro-benchmarks.
 // usage: dtls.ts handshakes COUNT                       -> in-memory handshakes per second (sans-IO cores, P-256 ECDSA, X25519, AES-128-GCM)
 //        dtls.ts enet plain|dtls SIZE COUNT [window]    -> ENet reliable loopback throughput, with or without DTLS
-import { ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
+import { ENetConnection, PacketFlags } from "../../src/index.ts";
 import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 import { windowTurn } from "../lib/enet-window.ts";
 import { recordHandshake, TEST_CERT_PEM, TEST_KEY_PEM } from "../../spec-tests/dtls/fuzz-engine.ts";
 import { macrotask } from "../lib/macrotask.ts";
+import { bothConnected } from "../lib/enet-connect.ts";
 
 const [what, ...rest] = process.argv.slice(2);
 
@@ -40,13 +41,7 @@ if (what === "handshakes") {
     await client.dtlsClientSetup("localhost", TLSOptions.client(cert));
   }
   const peer = await client.connectToHost("127.0.0.1", server.getLocalPort(), { channels: 2 });
-  let connected = 0;
-  const connectDeadline = performance.now() + 10000;
-  while (connected < 2) {
-    if ((await server.service(5)).type === EventType.CONNECT) connected++;
-    if ((await client.service(5)).type === EventType.CONNECT) connected++;
-    if (performance.now() > connectDeadline) throw new Error("connect timed out");
-  }
+  await bothConnected(server, client, 10000);
   const counts = { sent: 0, received: 0 };
   const start = performance.now();
   for (;;) {

@@ -2,8 +2,9 @@
 // bench/peers/enet_loopback.c and bench/peers/emscripten-enet.cjs).
 // usage: enet-loopback.ts reliable|unreliable SIZE COUNT [rangecoder] [window] [warmup]
 // (WARMUP packets go first, untimed: see bench/lib/warmup-clock.ts)
-import { CompressionMode, ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
+import { CompressionMode, ENetConnection, PacketFlags } from "../../src/index.ts";
 import { windowTurn } from "../lib/enet-window.ts";
+import { bothConnected } from "../lib/enet-connect.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
 import { macrotask } from "../lib/macrotask.ts";
 
@@ -32,13 +33,7 @@ if (rangeCoder) {
   client.compress(CompressionMode.RANGE_CODER);
 }
 const peer = await client.connectToHost("127.0.0.1", server.getLocalPort(), { channels: 2 });
-let connected = 0;
-const connectDeadline = clock.now() + 5000;
-while (connected < 2) {
-  if ((await server.service(5)).type === EventType.CONNECT) connected++;
-  if ((await client.service(5)).type === EventType.CONNECT) connected++;
-  if (clock.now() > connectDeadline) throw new Error("connect timed out");
-}
+await bothConnected(server, client, 5000);
 
 const flags = reliable ? PacketFlags.RELIABLE : 0;
 const counts = { sent: 0, received: 0 };

@@ -5,6 +5,7 @@
 // usage: enet-round-trips.ts wait|spin [COUNT] [SIZE]
 import { ENetConnection, type ENetPacketPeer, EventType, PacketFlags } from "../../src/index.ts";
 import { macrotask } from "../lib/macrotask.ts";
+import { bothConnected } from "../lib/enet-connect.ts";
 
 const [modeArg, countArg, sizeArg] = process.argv.slice(2);
 if (modeArg !== "wait" && modeArg !== "spin") throw new Error("usage: enet-round-trips.ts wait|spin [COUNT] [SIZE]");
@@ -16,12 +17,7 @@ await server.createHostBound("127.0.0.1", 0, { maxPeers: 1, maxChannels: 1 });
 const client = new ENetConnection();
 await client.createHostBound("127.0.0.1", 0, { maxPeers: 1, maxChannels: 1 });
 const toServer = await client.connectToHost("127.0.0.1", server.getLocalPort(), { channels: 1 });
-let connected = 0;
-for (const deadline = performance.now() + 5000; connected < 2; ) {
-  if ((await server.service(5)).type === EventType.CONNECT) connected++;
-  if ((await client.service(5)).type === EventType.CONNECT) connected++;
-  if (performance.now() > deadline) throw new Error("connect timed out");
-}
+await bothConnected(server, client, 5000);
 
 /** The next packet `host` receives, driven as the mode says. */
 async function nextPacket(host: ENetConnection): Promise<{ peer: ENetPacketPeer; packet: Uint8Array }> {
