@@ -178,6 +178,14 @@ try {
     console.log(`  ENet by owner: ${byOwner(ours.perPacket, "enet-loopback.mjs")}`);
     console.log(`  bare loop by owner: ${byOwner(loop.perPacket, "udp-ceiling.mjs")}`);
     printTop(ours.perPacket);
+    // The gap itself: by function, what ENet spends beyond the bare loop (both harnesses' own JS
+    // differ in name, so they show up on both sides).
+    const extra = new Map<string, number>();
+    for (const [name, n] of ours.perPacket) extra.set(name, n - (loop.perPacket.get(name) ?? 0));
+    for (const [name, n] of loop.perPacket) if (!ours.perPacket.has(name)) extra.set(name, -n);
+    for (const name of [...extra.keys()]) if (gcOrCompile.test(name)) extra.delete(name);
+    console.log(`top ${top} functions by ENet's extra instructions per packet (ENet minus the bare loop):`);
+    for (const [name, n] of [...extra].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(`${n.toFixed(1).padStart(9)}  ${name.slice(0, 110)}`);
   } else {
     const bundle = await bundleOf("enet-memory-loop");
     const args = (count: number): string[] => [String(size), String(count)];

@@ -98,22 +98,29 @@ export class BoundedInflater {
   }
 
   /**
-   * Inflate the raw deflate stream in input[start..end) into out[0..limit).
+   * Inflate the raw deflate stream in input[start..end) into out[outStart..limit).
    * Returns the output length, INFLATE_CORRUPT or INFLATE_TOO_LARGE.
+   *
+   * out[0..outStart) is earlier output that back-references may reach into (the LZ77 window a
+   * stream carries from one message to the next, as permessage-deflate's context takeover does).
+   * `untilInputEnds`: the stream may stop at any block boundary where the input is used up, not
+   * only after a final block (a sync-flushed piece of a longer stream, RFC 7692 section 7.2.2).
    */
-  inflate(input: Uint8Array, start: number, end: number, out: Uint8Array, limit: number): number {
+  inflate(input: Uint8Array, start: number, end: number, out: Uint8Array, limit: number, outStart = 0, untilInputEnds = false): number {
     this.input = input;
     this.inPos = start;
     this.inEnd = end;
     this.bitBuffer = 0;
     this.bitCount = 0;
     this.out = out;
-    this.outPos = 0;
+    this.outPos = outStart;
     this.outLimit = Math.min(limit, out.length);
     this.tooLarge = false;
     try {
       let last: number;
       do {
+        // Bits left over in the last byte are padding: no block fits in fewer than 8.
+        if (untilInputEnds && this.inPos >= this.inEnd) break;
         last = this.bits(1);
         const type = this.bits(2);
         if (type === 0) this.storedBlock();
@@ -125,7 +132,7 @@ export class BoundedInflater {
       } while (!last);
       // Unused bits of the last byte belong to the stream; whole bytes read ahead do not.
       this.endOffset = this.inPos - (this.bitCount >>> 3);
-      return this.outPos;
+      return this.outPos - outStart;
     } catch (e) {
       if (e !== STOP) throw e;
       return this.tooLarge ? INFLATE_TOO_LARGE : INFLATE_CORRUPT;

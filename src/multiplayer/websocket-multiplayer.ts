@@ -20,6 +20,7 @@ import { evictionCandidate } from "../util/handshake-eviction.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "../websocket/connection-core.ts";
+import { type DeflateSettings, type PerMessageDeflateOptions, deflateOptionsOf, resolveDeflateOptions } from "../websocket/permessage-deflate.ts";
 import {
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_INBOUND_BUFFER_SIZE,
@@ -61,6 +62,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
 
   private _supportedProtocols: string[] = [];
   private _handshakeHeaders: string[] = [];
+  private _perMessageDeflate: DeflateSettings | null = null;
   private _inboundBufferSize = DEFAULT_INBOUND_BUFFER_SIZE;
   private _outboundBufferSize = DEFAULT_OUTBOUND_BUFFER_SIZE;
   private _maxQueuedPackets = DEFAULT_MAX_QUEUED_PACKETS;
@@ -102,6 +104,14 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
   set handshakeHeaders(list: string[]) {
     new WebSocketPeer({ runtime: this.runtime, clock: this.clock }).handshakeHeaders = list; // validates
     this._handshakeHeaders = [...list];
+  }
+
+  /** permessage-deflate for every connection made afterwards (WebSocketPeer.perMessageDeflate; not Godot's, off by default). */
+  get perMessageDeflate(): PerMessageDeflateOptions | false {
+    return deflateOptionsOf(this._perMessageDeflate);
+  }
+  set perMessageDeflate(o: boolean | PerMessageDeflateOptions) {
+    this._perMessageDeflate = resolveDeflateOptions(o);
   }
 
   get inboundBufferSize(): number {
@@ -154,6 +164,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     const ws = new WebSocketPeer({ runtime: this.runtime, clock: this.clock });
     ws.supportedProtocols = this._supportedProtocols;
     ws.handshakeHeaders = this._handshakeHeaders;
+    ws.perMessageDeflate = deflateOptionsOf(this._perMessageDeflate);
     ws.inboundBufferSize = this._inboundBufferSize;
     ws.outboundBufferSize = this._outboundBufferSize;
     ws.maxQueuedPackets = this._maxQueuedPackets;

@@ -13,7 +13,10 @@
 import { CloseCode, MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
 import { FrameReceiver } from "./frame-receiver.ts";
 import { Heartbeat, HeartbeatAction } from "./heartbeat.ts";
-import { Opcode, encodeFrameWithKey } from "./frame.ts";
+import { Opcode, RSV1_BIT, encodeFrameWithKey } from "./frame.ts";
+import { parseExtensionHeader } from "./extension-header.ts";
+import { MessageDeflater, MessageInflater } from "./message-compression.ts";
+import { type DeflateAgreement, type DeflateSettings, acceptDeflateOffer, buildDeflateOffer } from "./permessage-deflate.ts";
 import { Fifo } from "../util/fifo.ts";
 import { fillRandomPooled } from "./mask.ts";
 import {
@@ -83,6 +86,8 @@ export interface ConnectionOptions {
   extraHeaders: readonly string[];
   /** Random source for masking keys and the handshake key (default: the platform CSPRNG, pooled). */
   randomFill?: RandomFill;
+  /** permessage-deflate (RFC 7692): offered by a client, accepted by a server; null or absent = off. */
+  deflate?: DeflateSettings | null;
 }
 
 const NO_DEADLINE = Number.POSITIVE_INFINITY;
@@ -92,6 +97,8 @@ export class WebSocketConnectionCore {
   readonly role: ConnectionRole;
   /** Negotiated subprotocol ("" for none). */
   selectedProtocol = "";
+  /** The agreed `Sec-WebSocket-Extensions` ("" for none), as the browser's WebSocket.extensions. */
+  extensions = "";
   /** Server: the request's resource (path + query) and headers, once accepted. */
   requestResource = "";
   requestHeaders: Map<string, string> = new Map();
@@ -100,7 +107,7 @@ export class WebSocketConnectionCore {
   closeReason = "";
 
   /** Counters for diagnostics and tests. */
-  readonly stats = { messagesReceived: 0, messagesSent: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 };
+  readonly stats = { messagesReceived: 0, messagesSent: 0, messagesCompressed: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 };
 
   private readonly opts: ConnectionOptions;
   private readonly randomFill: RandomFill;
@@ -114,6 +121,8 @@ export class WebSocketConnectionCore {
   private head: HttpHeadCollector | null = new HttpHeadCollector(MAX_HANDSHAKE_HEADER_SIZE);
   private clientKey = "";
   private readonly maskOutgoing: boolean;
+  /** permessage-deflate's sending side, once agreed. */
+  private deflater: MessageDeflater | null = null;
 
   private closeSent = false;
   private handshakeDeadline = NO_DEADLINE;
@@ -176,13 +185,13 @@ export class WebSocketConnectionCore {
     return at === NO_DEADLINE ? null : at;
   }
 
-  private writeFrame(opcode: Opcode, payload: Uint8Array, fin: boolean): void {
+  private writeFrame(opcode: Opcode, payload: Uint8Array, fin: boolean, rsv = 0): void {
     let key: Uint8Array | null = null;
     if (this.maskOutgoing) {
       key = this.maskKey;
       this.randomFill(key);
     }
-    this.transmits.push(encodeFrameWithKey(opcode, payload, fin, key));
+    this.transmits.push(encodeFrameWithKey(opcode, payload, fin, key, rsv));
   }
 
   /** Largest inbound message; may be changed at any time (applies to messages not yet started). */
@@ -209,6 +218,7 @@ export class WebSocketConnectionCore {
         key: this.clientKey,
         protocols: this.opts.protocols,
         extraHeaders: this.opts.extraHeaders,
+        extensions: this.opts.deflate ? buildDeflateOffer(this.opts.deflate) : "",
       });
       this.transmits.push(latin1Bytes(request));
     }
@@ -242,17 +252,39 @@ export class WebSocketConnectionCore {
       this.selectedProtocol = check.protocol;
       this.requestResource = check.resource;
       this.requestHeaders = check.headers;
-      this.transmits.push(latin1Bytes(buildServerResponse(check.key, check.protocol, this.opts.extraHeaders)));
+      const settings = this.opts.deflate;
+      // A malformed extension list is declined as a whole, not refused: the connection goes on uncompressed.
+      const accepted = settings ? acceptDeflateOffer(parseExtensionHeader(check.headers.get("sec-websocket-extensions")) ?? [], settings) : null;
+      if (accepted !== null) this.startCompression(accepted.agreement, accepted.response);
+      this.transmits.push(latin1Bytes(buildServerResponse(check.key, check.protocol, this.opts.extraHeaders, this.extensions)));
     } else {
       if (!parsed) return this.abortWithError("malformed HTTP response");
-      const check = checkServerResponse(parsed, this.clientKey, this.opts.protocols);
+      const check = checkServerResponse(parsed, this.clientKey, this.opts.protocols, this.opts.deflate ?? null);
       if (!check.ok) return this.abortWithError(`handshake refused: ${check.reason}`);
       this.selectedProtocol = check.protocol;
+      if (check.deflate !== null) this.startCompression(check.deflate, parsed.headers.get("sec-websocket-extensions") ?? "");
     }
     this.open(now);
     const rest = head.rest;
     // The bytes after the head are always a fresh copy (HeadScanner), ours to keep.
     if (rest.length > 0 && this.state === WebSocketState.STATE_OPEN) this.receiver.receive(rest, 0, rest.length, true);
+  }
+
+  /** Compress what we send and inflate what the peer compresses, as agreed (each side by its own parameters). */
+  private startCompression(a: DeflateAgreement, extensions: string): void {
+    const settings = this.opts.deflate!;
+    const server = this.role === ConnectionRole.SERVER;
+    this.extensions = extensions;
+    this.deflater = new MessageDeflater(
+      server ? a.serverMaxWindowBits : a.clientMaxWindowBits,
+      server ? a.serverNoContextTakeover : a.clientNoContextTakeover,
+      settings.level,
+      settings.threshold,
+    );
+    this.receiver.inflater = new MessageInflater(
+      server ? a.clientMaxWindowBits : a.serverMaxWindowBits,
+      server ? a.clientNoContextTakeover : a.serverNoContextTakeover,
+    );
   }
 
   private open(now: number): void {
@@ -265,7 +297,13 @@ export class WebSocketConnectionCore {
   /** Queue one data message as a single frame. The caller checks the state and the limits. */
   sendMessage(data: Uint8Array, isText: boolean): void {
     this.stats.messagesSent++;
-    this.writeFrame(isText ? Opcode.TEXT : Opcode.BINARY, data, true);
+    const compressed = this.deflater?.compress(data) ?? null;
+    if (compressed === null) {
+      this.writeFrame(isText ? Opcode.TEXT : Opcode.BINARY, data, true);
+      return;
+    }
+    this.stats.messagesCompressed++;
+    this.writeFrame(isText ? Opcode.TEXT : Opcode.BINARY, compressed, true, RSV1_BIT);
   }
 
   /** Queue one frame of a fragmented message (for tests and streaming senders). */

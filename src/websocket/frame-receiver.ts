@@ -12,6 +12,9 @@
  * the first bad byte even mid-fragment. Every violation is reported once
  * through `onFail` with the close code to send, and the receiver then ignores
  * further input, as it does everything after a valid close frame.
+ *
+ * Once permessage-deflate is agreed (`inflater` set), a data message whose first frame has RSV1
+ * set is inflated when its last frame arrives; its text is validated then, on the inflated bytes.
  */
 import { CloseCode, isValidCloseCode } from "./close-codes.ts";
 import {
@@ -24,12 +27,14 @@ import {
   MAX_HEADER_SIZE,
   OPCODE_MASK,
   Opcode,
+  RSV1_BIT,
   RSV_BITS,
   isControlOpcode,
   isKnownOpcode,
 } from "./frame.ts";
 import { viewInsteadOfCopy } from "../util/copy-bytes.ts";
 import { applyMask } from "./mask.ts";
+import { INFLATE_TOO_LARGE, type MessageInflater } from "./message-compression.ts";
 import { Utf8Validator } from "./utf8.ts";
 
 export interface FrameReceiverHandler {
@@ -107,6 +112,10 @@ export class FrameReceiver {
 
   /** Frames decoded so far (for statistics). */
   framesReceived = 0;
+  /** permessage-deflate's receiving side, once agreed in the handshake; null: RSV1 is a protocol error. */
+  inflater: MessageInflater | null = null;
+  /** The current message's first frame had RSV1 set: its payload is compressed. */
+  private messageCompressed = false;
 
   constructor(expectMasked: boolean, maxMessageSize: number, handler: FrameReceiverHandler) {
     this.expectMasked = expectMasked;
@@ -162,7 +171,7 @@ export class FrameReceiver {
           if (!this.messageInPlace) this.copyIn(chunk, pos, n, this.message, at);
           if (this.masked) applyMask(this.message, at, at + n, this.maskKey, this.payloadDone);
           this.messageFill = at + n;
-          if (this.messageIsText && !this.utf8.update(this.message, at, at + n)) {
+          if (this.messageIsText && !this.messageCompressed && !this.utf8.update(this.message, at, at + n)) {
             this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Invalid UTF-8 in text message");
             return;
           }
@@ -201,8 +210,12 @@ export class FrameReceiver {
   private checkBaseHeader(): boolean {
     const b0 = this.headerView.getUint8(0);
     const b1 = this.headerView.getUint8(1);
-    if (b0 & RSV_BITS) return this.fail(CloseCode.PROTOCOL_ERROR, "Reserved bits set");
     const op = b0 & OPCODE_MASK;
+    const rsv = b0 & RSV_BITS;
+    // RSV1 marks a compressed message, on its first frame only (RFC 7692 section 6).
+    if (rsv !== 0 && (rsv !== RSV1_BIT || this.inflater === null || (op !== Opcode.TEXT && op !== Opcode.BINARY))) {
+      return this.fail(CloseCode.PROTOCOL_ERROR, "Reserved bits set");
+    }
     if (!isKnownOpcode(op)) return this.fail(CloseCode.PROTOCOL_ERROR, "Unknown opcode");
     const masked = (b1 & MASK_BIT) !== 0;
     if (masked !== this.expectMasked) {
@@ -263,6 +276,7 @@ export class FrameReceiver {
       if (!this.messageActive) {
         this.messageActive = true;
         this.messageIsText = this.opcode === Opcode.TEXT;
+        this.messageCompressed = (b0 & RSV1_BIT) !== 0;
         this.utf8.reset();
         this.messageFill = 0;
         if (this.fin) {
@@ -308,12 +322,28 @@ export class FrameReceiver {
       return;
     }
     if (!this.fin) return;
-    if (this.messageIsText && !this.utf8.complete) {
-      this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Truncated UTF-8 in text message");
-      return;
+    let data: Uint8Array;
+    if (this.messageCompressed) {
+      const inflated = this.inflater!.inflate(this.message.subarray(0, this.messageFill), this.maxMessageSize);
+      if (typeof inflated === "number") {
+        if (inflated === INFLATE_TOO_LARGE) this.fail(CloseCode.MESSAGE_TOO_BIG, "Message too big (inflated)");
+        else this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Invalid compressed data");
+        return;
+      }
+      data = inflated;
+      if (this.messageIsText && !(this.utf8.update(data, 0, data.length) && this.utf8.complete)) {
+        this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Invalid UTF-8 in text message");
+        return;
+      }
+    } else {
+      if (this.messageIsText && !this.utf8.complete) {
+        this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Truncated UTF-8 in text message");
+        return;
+      }
+      data = this.messageShared ? this.message.slice(0, this.messageFill) : this.message;
     }
-    const data = this.messageShared ? this.message.slice(0, this.messageFill) : this.message;
     const isText = this.messageIsText;
+    this.messageCompressed = false;
     this.messageActive = false;
     this.message = EMPTY;
     this.messageFill = 0;

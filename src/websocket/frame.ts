@@ -15,6 +15,8 @@ export enum Opcode {
 
 export const FIN_BIT = 0x80;
 export const RSV_BITS = 0x70;
+/** The first reserved bit: set on the first frame of a compressed message (RFC 7692 section 6). */
+export const RSV1_BIT = 0x40;
 export const OPCODE_MASK = 0x0f;
 export const MASK_BIT = 0x80;
 export const LENGTH_MASK = 0x7f;
@@ -41,7 +43,8 @@ export function frameHeaderSize(length: number, masked: boolean): number {
 
 /**
  * Write a frame header at `out[offset]` and return its size. `maskKey` (4 bytes)
- * is written when given; the payload itself is not touched.
+ * is written when given; the payload itself is not touched. `rsv`: reserved bits to set
+ * (RSV1_BIT for a compressed message), 0 otherwise.
  */
 export function writeFrameHeader(
   out: Uint8Array,
@@ -50,9 +53,10 @@ export function writeFrameHeader(
   opcode: Opcode,
   length: number,
   maskKey: Uint8Array | null,
+  rsv = 0,
 ): number {
   let o = offset;
-  out[o++] = (fin ? FIN_BIT : 0) | opcode;
+  out[o++] = (fin ? FIN_BIT : 0) | rsv | opcode;
   const maskBit = maskKey ? MASK_BIT : 0;
   if (length < LENGTH_16) {
     out[o++] = maskBit | length;
@@ -93,12 +97,12 @@ export function encodeFrame(opcode: Opcode, payload: Uint8Array, fin: boolean, m
   return encodeFrameWithKey(opcode, payload, fin, scratchKey);
 }
 
-/** One complete frame, masked with `key` (4 bytes) or unmasked when `key` is null. */
-export function encodeFrameWithKey(opcode: Opcode, payload: Uint8Array, fin: boolean, key: Uint8Array | null): Uint8Array {
+/** One complete frame, masked with `key` (4 bytes) or unmasked when `key` is null; `rsv` as in writeFrameHeader. */
+export function encodeFrameWithKey(opcode: Opcode, payload: Uint8Array, fin: boolean, key: Uint8Array | null, rsv = 0): Uint8Array {
   const length = payload.length;
   const headerSize = frameHeaderSize(length, key !== null);
   const out = new Uint8Array(headerSize + length);
-  writeFrameHeader(out, 0, fin, opcode, length, key);
+  writeFrameHeader(out, 0, fin, opcode, length, key, rsv);
   out.set(payload, headerSize);
   if (key) applyMask(out, headerSize, headerSize + length, key, 0);
   return out;

@@ -4,6 +4,8 @@
  */
 import { sha1 } from "@noble/hashes/legacy.js";
 import { type HttpHead, headerHasToken, headerList } from "./http-parse.ts";
+import { parseExtensionHeader } from "./extension-header.ts";
+import { type DeflateAgreement, type DeflateSettings, checkDeflateResponse } from "./permessage-deflate.ts";
 
 /** RFC 6455 section 1.3: appended to the client key before hashing. */
 export const WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -59,6 +61,8 @@ export interface ClientRequestOptions {
   key: string;
   protocols: readonly string[];
   extraHeaders: readonly string[];
+  /** `Sec-WebSocket-Extensions` value to offer ("" for none). */
+  extensions?: string;
 }
 
 export function buildClientRequest(o: ClientRequestOptions): string {
@@ -70,6 +74,7 @@ export function buildClientRequest(o: ClientRequestOptions): string {
     `Sec-WebSocket-Key: ${o.key}\r\n` +
     `Sec-WebSocket-Version: ${WEBSOCKET_VERSION}\r\n`;
   if (o.protocols.length > 0) s += `Sec-WebSocket-Protocol: ${o.protocols.join(", ")}\r\n`;
+  if (o.extensions) s += `Sec-WebSocket-Extensions: ${o.extensions}\r\n`;
   for (const h of o.extraHeaders) s += h + "\r\n";
   return s + "\r\n";
 }
@@ -78,13 +83,15 @@ export type HandshakeCheck<T> = ({ ok: true } & T) | { ok: false; reason: string
 
 /**
  * Check the server's answer (section 4.1, client requirements 1-6). Subprotocol by
- * Godot's rule: when the client offered any, the server must pick one of them.
+ * Godot's rule: when the client offered any, the server must pick one of them. Extensions: only
+ * permessage-deflate, and only when offered (`deflate` non-null), as RFC 7692 section 7.1 allows.
  */
 export function checkServerResponse(
   head: HttpHead,
   key: string,
   offeredProtocols: readonly string[],
-): HandshakeCheck<{ protocol: string }> {
+  deflate: DeflateSettings | null = null,
+): HandshakeCheck<{ protocol: string; deflate: DeflateAgreement | null }> {
   const [version, status] = head.startLine;
   if (!version.startsWith("HTTP/1.")) return { ok: false, reason: `not an HTTP/1.x response (${version})` };
   if (status !== "101") return { ok: false, reason: `server answered ${status} ${head.startLine[2]}` };
@@ -92,9 +99,10 @@ export function checkServerResponse(
   if (!headerHasToken(h.get("upgrade"), "websocket")) return { ok: false, reason: "missing Upgrade: websocket" };
   if (!headerHasToken(h.get("connection"), "upgrade")) return { ok: false, reason: "missing Connection: Upgrade" };
   if (h.get("sec-websocket-accept") !== computeAcceptKey(key)) return { ok: false, reason: "wrong Sec-WebSocket-Accept" };
-  if (headerList(h.get("sec-websocket-extensions")).length > 0) {
-    return { ok: false, reason: "server selected an extension that was not offered" };
-  }
+  const extensions = parseExtensionHeader(h.get("sec-websocket-extensions"));
+  if (extensions === null) return { ok: false, reason: "malformed Sec-WebSocket-Extensions" };
+  const agreement = checkDeflateResponse(extensions, deflate);
+  if (typeof agreement === "string") return { ok: false, reason: agreement };
   const selected = headerList(h.get("sec-websocket-protocol"));
   if (selected.length > 1) return { ok: false, reason: "server selected more than one subprotocol" };
   const protocol = selected[0] ?? "";
@@ -104,7 +112,7 @@ export function checkServerResponse(
   if (protocol === "" && offeredProtocols.length > 0) {
     return { ok: false, reason: "server selected none of the offered subprotocols" };
   }
-  return { ok: true, protocol };
+  return { ok: true, protocol, deflate: agreement };
 }
 
 export interface UpgradeRequest {
@@ -148,13 +156,15 @@ export function checkClientRequest(head: HttpHead, supportedProtocols: readonly 
   return { ok: true, resource, key, protocol, headers: h };
 }
 
-export function buildServerResponse(clientKey: string, protocol: string, extraHeaders: readonly string[]): string {
+/** The 101 response; `extensions` is the `Sec-WebSocket-Extensions` value agreed ("" for none). */
+export function buildServerResponse(clientKey: string, protocol: string, extraHeaders: readonly string[], extensions = ""): string {
   let s =
     "HTTP/1.1 101 Switching Protocols\r\n" +
     "Upgrade: websocket\r\n" +
     "Connection: Upgrade\r\n" +
     `Sec-WebSocket-Accept: ${computeAcceptKey(clientKey)}\r\n`;
   if (protocol) s += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
+  if (extensions) s += `Sec-WebSocket-Extensions: ${extensions}\r\n`;
   for (const h of extraHeaders) s += h + "\r\n";
   return s + "\r\n";
 }

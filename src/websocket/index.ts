@@ -6,3 +6,4 @@ export { WebSocketServer, WebSocketConnectionEvent, type WebSocketServerPeerOpti
 export { WebSocketState } from "./connection-core.ts";
 export { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent } from "./events.ts";
 export { CloseCode as WebSocketCloseCode } from "./close-codes.ts";
+export type { PerMessageDeflateOptions } from "./permessage-deflate.ts";

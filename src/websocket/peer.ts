@@ -22,6 +22,7 @@ import { Fifo } from "../util/fifo.ts";
 import { checkBytes, checkInt, checkNumber, checkOneOf, checkString } from "../util/args.ts";
 import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent } from "./events.ts";
 import { checkExtraHeader, checkProtocolName } from "./handshake.ts";
+import { type DeflateSettings, type PerMessageDeflateOptions, deflateOptionsOf, resolveDeflateOptions } from "./permessage-deflate.ts";
 import { parseWebSocketUrl } from "./url.ts";
 import { encodeUtf8 } from "./utf8.ts";
 import { StreamPeerSocket } from "../tcp/stream-peer-socket.ts";
@@ -79,6 +80,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
 
   private _supportedProtocols: string[] = [];
   private _handshakeHeaders: string[] = [];
+  private _perMessageDeflate: DeflateSettings | null = null;
   private _inboundBufferSize = DEFAULT_INBOUND_BUFFER_SIZE;
   private _outboundBufferSize = DEFAULT_OUTBOUND_BUFFER_SIZE;
   private _maxQueuedPackets = DEFAULT_MAX_QUEUED_PACKETS;
@@ -163,6 +165,19 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     if (!Array.isArray(list)) throw new TypeError("handshakeHeaders must be an array of strings");
     list.forEach(checkExtraHeader);
     this._handshakeHeaders = [...list];
+  }
+
+  /**
+   * permessage-deflate (RFC 7692; not a Godot property, Godot's WebSocketPeer has none): a
+   * client offers it, a server accepts a client's offer. `true` for the defaults, an options
+   * object to tune it, `false` (the default) for off. Set before connecting/accepting. In a
+   * browser the page's own WebSocket decides, and this setting is not used.
+   */
+  get perMessageDeflate(): PerMessageDeflateOptions | false {
+    return deflateOptionsOf(this._perMessageDeflate);
+  }
+  set perMessageDeflate(o: boolean | PerMessageDeflateOptions) {
+    this._perMessageDeflate = resolveDeflateOptions(o);
   }
 
   /** Largest inbound message, and the budget of bytes queued for getPacket(). Larger messages close with 1009. */
@@ -393,6 +408,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
       protocols: this._supportedProtocols,
       extraHeaders: this._handshakeHeaders,
       randomFill: this.randomFill,
+      deflate: this._perMessageDeflate,
     });
     this.conn = conn;
     return conn;
@@ -753,6 +769,10 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   getSelectedProtocol(): string {
     return this.selectedProtocol;
   }
+  /** The extensions agreed in the handshake, as `Sec-WebSocket-Extensions` gave them ("" for none; ours, like the browser's WebSocket.extensions). */
+  getExtensions(): string {
+    return this.conn?.extensions ?? "";
+  }
   /**
    * The URL given to connectToUrl; on an accepted peer, as Godot builds it once the
    * request has arrived: "ws://" (or "wss://" over TLS) + the Host header + the resource.
@@ -790,7 +810,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
 
   /** Protocol counters (messages, pings, pongs, protocol errors) of the current connection. */
   getStats(): Readonly<WebSocketConnectionCore["stats"]> {
-    return { ...(this.conn?.stats ?? { messagesReceived: 0, messagesSent: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 }) };
+    return { ...(this.conn?.stats ?? { messagesReceived: 0, messagesSent: 0, messagesCompressed: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 }) };
   }
 
   // ---- EventTarget ----

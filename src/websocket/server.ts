@@ -14,6 +14,7 @@ import { evictionCandidate } from "../util/handshake-eviction.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "./connection-core.ts";
 import { WebSocketPeer } from "./peer.ts";
+import type { PerMessageDeflateOptions } from "./permessage-deflate.ts";
 
 export class WebSocketConnectionEvent extends Event {
   readonly peer: WebSocketPeer;
@@ -32,6 +33,8 @@ export interface WebSocketServerPeerOptions {
   maxQueuedPackets?: number;
   heartbeatInterval?: number;
   handshakeTimeout?: number;
+  /** permessage-deflate for accepted connections (WebSocketPeer.perMessageDeflate); off by default. */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /**
@@ -159,6 +162,7 @@ export class WebSocketServer extends EventTarget {
       if (o.maxQueuedPackets !== undefined) peer.maxQueuedPackets = o.maxQueuedPackets;
       if (o.heartbeatInterval !== undefined) peer.heartbeatInterval = o.heartbeatInterval;
       if (o.handshakeTimeout !== undefined) peer.handshakeTimeout = o.handshakeTimeout;
+      if (o.perMessageDeflate !== undefined) peer.perMessageDeflate = o.perMessageDeflate;
     } catch (err) {
       // Bad peerOptions are a programming error, but this runs in a socket callback: refuse and report.
       stream.close();
