@@ -107,7 +107,7 @@ export class WebSocketConnectionCore {
   closeReason = "";
 
   /** Counters for diagnostics and tests. */
-  readonly stats = { messagesReceived: 0, messagesSent: 0, messagesCompressed: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 };
+  readonly stats = { messagesReceived: 0, messagesSent: 0, messagesCompressed: 0, messagesInflated: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 };
 
   private readonly opts: ConnectionOptions;
   private readonly randomFill: RandomFill;
@@ -138,8 +138,9 @@ export class WebSocketConnectionCore {
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs;
     this.heartbeat = new Heartbeat(opts.heartbeatIntervalMs);
     const receiver = new FrameReceiver(opts.role === ConnectionRole.SERVER, opts.maxMessageSize, {
-      onMessage: (data, isText) => {
+      onMessage: (data, isText, inflated) => {
         this.stats.messagesReceived++;
+        if (inflated) this.stats.messagesInflated++;
         this.events.push({ kind: "message", data, isText });
       },
       onPing: (payload) => {

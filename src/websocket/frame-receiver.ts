@@ -38,8 +38,8 @@ import { INFLATE_TOO_LARGE, type MessageInflater } from "./message-compression.t
 import { Utf8Validator } from "./utf8.ts";
 
 export interface FrameReceiverHandler {
-  /** A complete data message. `data` is owned by the callee. */
-  onMessage(data: Uint8Array, isText: boolean): void;
+  /** A complete data message. `data` is owned by the callee; `inflated`: it arrived compressed. */
+  onMessage(data: Uint8Array, isText: boolean, inflated: boolean): void;
   /** `payload` is a view of a scratch buffer, valid only during the call. */
   onPing(payload: Uint8Array): void;
   onPong(payload: Uint8Array): void;
@@ -343,6 +343,7 @@ export class FrameReceiver {
       data = this.messageShared ? this.message.slice(0, this.messageFill) : this.message;
     }
     const isText = this.messageIsText;
+    const inflated = this.messageCompressed;
     this.messageCompressed = false;
     this.messageActive = false;
     this.message = EMPTY;
@@ -350,7 +351,7 @@ export class FrameReceiver {
     this.messageShared = false;
     this.messageInPlace = false;
     if (this.fragmentBuffer.length > KEEP_FRAGMENT_BUFFER_MAX) this.fragmentBuffer = EMPTY;
-    this.handler.onMessage(data, isText);
+    this.handler.onMessage(data, isText, inflated);
   }
 
   private endCloseFrame(payload: Uint8Array): void {

@@ -810,7 +810,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
 
   /** Protocol counters (messages, pings, pongs, protocol errors) of the current connection. */
   getStats(): Readonly<WebSocketConnectionCore["stats"]> {
-    return { ...(this.conn?.stats ?? { messagesReceived: 0, messagesSent: 0, messagesCompressed: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 }) };
+    return { ...(this.conn?.stats ?? { messagesReceived: 0, messagesSent: 0, messagesCompressed: 0, messagesInflated: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 }) };
   }
 
   // ---- EventTarget ----
