@@ -564,12 +564,15 @@ interface WsScenario {
   count: number;
   inFlight: number;
   unit: "messages/s" | "MB/s";
+  /** permessage-deflate on both ends, with a JSON-like payload (bench/lib/game-state.ts); Node only, no goal. */
+  deflate?: boolean;
 }
 const WS_SCENARIOS: WsScenario[] = [
   { name: "echo 64 B", size: 64, count: 60_000, inFlight: 512, unit: "messages/s" },
   { name: "echo 16 KiB", size: 16 * 1024, count: 20_000, inFlight: 512, unit: "MB/s" },
   // 512 x 1 MiB in flight would hold half a gigabyte in socket buffers per direction; 16 keeps it at 16 MiB.
   { name: "echo 1 MiB (16 in flight)", size: 1 << 20, count: 200, inFlight: 16, unit: "MB/s" },
+  { name: "echo 16 KiB of JSON-like state, permessage-deflate on both ends", size: 16 * 1024, count: 5_000, inFlight: 512, unit: "MB/s", deflate: true },
 ];
 
 function wsField(unit: WsScenario["unit"]): string {
@@ -582,7 +585,7 @@ if (section("WebSocket echo")) {
     say(`WebSocket ${s.name} on Node`);
     const ours: (Json | null)[] = [];
     const ws: (Json | null)[] = [];
-    const argv = [String(s.size), String(s.count), String(s.inFlight)];
+    const argv = [String(s.size), String(s.count), String(s.inFlight), ...(s.deflate ? ["deflate"] : [])];
     for (let run = 1; run <= RUNS_PER_FIGURE; run++) {
       ours.push(runJson(`packetpeer run ${run}/${RUNS_PER_FIGURE} (${s.count} messages)`, NODE, [...script("bench/macro/ws-echo-ours.ts"), ...argv]));
       ws.push(runJson(`ws run ${run}/${RUNS_PER_FIGURE} (${s.count} messages)`, NODE, [...script("bench/macro/ws-echo-ws.ts"), ...argv]));
@@ -597,10 +600,12 @@ if (section("WebSocket echo")) {
         peerName: `ws ${packageVersion("ws")} (no native add-ons)`,
         higherIsBetter: true,
         runtime: nodeRuntime,
-        note: `messages/s: packetpeer ${format(med(ours, "messagesPerSecond"))}, ws ${format(med(ws, "messagesPerSecond"))}; MB/s: ${format(med(ours, "megabytesPerSecond"))} vs ${format(med(ws, "megabytesPerSecond"))}`,
+        note:
+          `messages/s: packetpeer ${format(med(ours, "messagesPerSecond"))}, ws ${format(med(ws, "messagesPerSecond"))}; MB/s: ${format(med(ours, "megabytesPerSecond"))} vs ${format(med(ws, "megabytesPerSecond"))}` +
+          (s.deflate ? "; every message compressed by each sender and inflated by each receiver: ours with fflate and our inflater on the event loop's thread, ws with Node's native zlib in libuv's thread pool" : ""),
       },
-      1,
-      ">= 1.0x ws",
+      s.deflate ? null : 1,
+      s.deflate ? "none set (comparison only: Godot's WebSocket has no compression)" : ">= 1.0x ws",
       { ours, peer: ws, oursField: wsField(s.unit) },
     );
   }
@@ -608,7 +613,7 @@ if (section("WebSocket echo")) {
     say("Bun not found at node_modules/.bin/bun: Bun rows skipped");
     notes.push("Bun was not available: the Bun WebSocket rows are missing.");
   } else {
-    for (const s of WS_SCENARIOS) {
+    for (const s of WS_SCENARIOS.filter((x) => !x.deflate)) {
       say(`WebSocket ${s.name} on Bun`);
       const ours: (Json | null)[] = [];
       const native: (Json | null)[] = [];

@@ -3,14 +3,18 @@
 // sent but not yet echoed, timed until all COUNT echoes are back. Same rules as
 // ws-echo-ws.ts (ws on Node) and ws-echo-bun.ts (Bun's built-in server and client).
 // Runs unchanged on Node (via tsx) and Bun.
-// usage: ws-echo-ours.ts SIZE COUNT [window]
+// usage: ws-echo-ours.ts SIZE COUNT [window] [deflate]
+// With `deflate`: permessage-deflate on both ends (every message compressed, threshold 0) and a
+// JSON-like payload (bench/lib/game-state.ts) instead of the byte pattern.
 import "../../src/transport/runtimes.ts"; // registers Node, Deno, Bun (the classes are imported from their own files)
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";
 import type { WebSocketConnectionEvent } from "../../src/websocket/server.ts";
 import type { WebSocketMessageEvent } from "../../src/websocket/events.ts";
+import { gameStateText } from "../lib/game-state.ts";
 
-const [sizeArg, countArg, windowArg] = process.argv.slice(2);
+const [sizeArg, countArg, windowArg, modeArg] = process.argv.slice(2);
+const deflate = modeArg === "deflate" ? { threshold: 0 } : false;
 const size = Number(sizeArg);
 const count = Number(countArg);
 const window = Number(windowArg ?? 512);
@@ -19,10 +23,11 @@ const window = Number(windowArg ?? 512);
 const buffer = Math.max(65535, 4 * (window + 2) * (size + 16));
 const queued = Math.max(4096, 4 * window);
 
-const payload = new Uint8Array(size);
+let payload: Uint8Array = new Uint8Array(size);
 for (let i = 0; i < size; i++) payload[i] = (i * 31 + 7) & 0xff;
+if (deflate) payload = gameStateText(size);
 
-const server = new WebSocketServer({ inboundBufferSize: buffer, outboundBufferSize: buffer, maxQueuedPackets: queued });
+const server = new WebSocketServer({ inboundBufferSize: buffer, outboundBufferSize: buffer, maxQueuedPackets: queued, perMessageDeflate: deflate });
 await server.listen(0, "127.0.0.1");
 server.addEventListener("connection", (ev) => {
   const peer = (ev as WebSocketConnectionEvent).peer;
@@ -36,6 +41,7 @@ const client = new WebSocketPeer();
 client.inboundBufferSize = buffer;
 client.outboundBufferSize = buffer;
 client.maxQueuedPackets = queued;
+client.perMessageDeflate = deflate;
 
 function fail(message: string): never {
   console.error(message);
@@ -71,6 +77,7 @@ const result = await new Promise<{ received: number; seconds: number }>((resolve
   client.connectToUrl(`ws://127.0.0.1:${server.getLocalPort()}/`);
 });
 const { received, seconds } = result;
+if (deflate && client.getStats().messagesCompressed !== count) fail("permessage-deflate was not used");
 console.log(JSON.stringify({ received, seconds, messagesPerSecond: received / seconds, megabytesPerSecond: (received * size) / seconds / 1e6 }));
 client.close(-1);
 await server.stop();

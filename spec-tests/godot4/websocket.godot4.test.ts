@@ -1,7 +1,8 @@
 // Godot 4.6's WebSocketPeer (the web build: Chromium's WebSocket under Godot's API) as a client of
 // our WebSocketServer and of TCPServer + WebSocketPeer.acceptStream: text and binary 0 B..1 MiB
 // echoed back, was_string_packet, subprotocol selection, bursts of many messages, close codes and
-// reasons in both directions. One Godot run connects three times in sequence (urls=a|b|c).
+// reasons in both directions, and (session 2) permessage-deflate both ways with Chromium's own
+// deflate under Godot. One Godot run connects three times in sequence (urls=a|b|c).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { GodotError } from "../../src/errors.ts";
@@ -174,16 +175,25 @@ async function session2(tcp: TCPServer): Promise<void> {
   peer.supportedProtocols = ["other", "godot"];
   peer.inboundBufferSize = BIG;
   peer.outboundBufferSize = BIG;
+  // Chromium offers permessage-deflate on every WebSocket, Godot's included: accept it here.
+  peer.perMessageDeflate = { threshold: 0 };
   assert.equal(peer.acceptStream(conn), GodotError.OK);
   await pollUntil([peer], () => peer.getReadyState() !== WebSocketState.STATE_CONNECTING, 10_000, "session 2 handshake");
   assert.equal(peer.getReadyState(), WebSocketState.STATE_OPEN);
   assert.equal(peer.getSelectedProtocol(), "godot");
+  assert.match(peer.getExtensions(), /^permessage-deflate/);
+  const state = utf8(Array.from({ length: 4000 }, (_, i) => `{"id":${i % 64},"hp":${(i * 37) % 100}}`).join(","));
   const sent = [
     { data: textOf(70_000, 7), isString: true },
     { data: binaryPayload(300_000, 8), isString: false },
+    ...Array.from({ length: 20 }, (_, i) => ({ data: state.subarray(0, 1000 + i * 5000), isString: i % 2 === 0 })),
   ];
   for (const s of sent) peer.send(s.data, s.isString ? WriteMode.WRITE_MODE_TEXT : WriteMode.WRITE_MODE_BINARY);
   await expectEchoes(peer, sent, "session 2");
+  // Both directions went compressed: ours inflated in Chromium, Chromium's inflated here.
+  const stats = peer.getStats();
+  assert.equal(stats.messagesCompressed, sent.length);
+  assert.ok(stats.messagesInflated >= 20, `Godot's echoes arrived compressed: ${stats.messagesInflated} of ${sent.length}`);
   peer.close(1000, "");
   await pollUntil([peer], () => peer.getReadyState() === WebSocketState.STATE_CLOSED, 10_000, "session 2 closed");
   assert.equal(peer.getCloseCode(), 1000);
