@@ -19,7 +19,10 @@
  *   (1002, 1007 or 1009) and ends the stream; a refused handshake answers with an HTTP 4xx.
  */
 import { ConnectionRole, StreamShutdown, WebSocketConnectionCore, WebSocketState, type ConnectionEvent } from "../../src/websocket/connection-core.ts";
-import { Opcode, encodeFrameWithKey } from "../../src/websocket/frame.ts";
+import { Opcode, RSV1_BIT, encodeFrameWithKey } from "../../src/websocket/frame.ts";
+import { parseExtensionHeader } from "../../src/websocket/extension-header.ts";
+import { MessageDeflater } from "../../src/websocket/message-compression.ts";
+import { type DeflateSettings, acceptDeflateOffer, buildDeflateOffer, resolveDeflateOptions } from "../../src/websocket/permessage-deflate.ts";
 import { applyMask } from "../../src/websocket/mask.ts";
 import { isValidUtf8 } from "../../src/websocket/utf8.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
@@ -58,6 +61,9 @@ export interface WebSocketFuzzResult {
   comparedWithReference: number;
   /** Connections also fed in one piece to a second core with the same randomness: events and bytes sent must match. */
   comparedUnchunked: number;
+  /** Connections where permessage-deflate was agreed, and their messages that went compressed. */
+  deflateConnections: number;
+  compressedMessages: number;
   failures: string[];
 }
 
@@ -81,6 +87,29 @@ interface Stream {
   closeCode: number;
   /** The first message over maxMessageSize (undamaged streams must fail with 1009 there), or -1. */
   tooBigAt: number;
+  /** permessage-deflate was agreed: some messages went compressed (the reference reading does not inflate). */
+  deflate: boolean;
+  compressed: number;
+}
+
+/**
+ * permessage-deflate settings of the two sides of a case, drawn from their own generator (so the
+ * rest of a case seed's sequence is as it was before the deflate cases): a third of the cases
+ * have both sides willing, with random context takeover, window bits and threshold.
+ */
+function deflateSettingsFor(coreSeed: number): { tested: DeflateSettings | null; honest: DeflateSettings | null } {
+  const rng = new SeededRandom((coreSeed ^ 0x5bd1e995) >>> 0);
+  if (rng.nextInt(3) !== 0) return { tested: null, honest: null };
+  const side = (): DeflateSettings =>
+    resolveDeflateOptions({
+      serverNoContextTakeover: rng.nextInt(3) === 0,
+      clientNoContextTakeover: rng.nextInt(3) === 0,
+      serverMaxWindowBits: rng.nextInt(2) === 0 ? undefined : 9 + rng.nextInt(7),
+      clientMaxWindowBits: rng.nextInt(2) === 0 ? undefined : 9 + rng.nextInt(7),
+      threshold: rng.nextInt(3) === 0 ? 200 : 0,
+      level: 1 + rng.nextInt(9),
+    })!;
+  return { tested: side(), honest: side() };
 }
 
 const encoder = new TextEncoder();
@@ -123,7 +152,7 @@ function fragmentLengths(rng: SeededRandom, n: number): number[] {
 }
 
 /** A core whose randomness (handshake key, masking keys) comes from its own seed, so a second core with the same seed sends the same bytes. */
-function coreFor(role: ConnectionRole, maxMessageSize: number, seed: number): WebSocketConnectionCore {
+function coreFor(role: ConnectionRole, maxMessageSize: number, seed: number, deflate: DeflateSettings | null = null): WebSocketConnectionCore {
   const rng = new SeededRandom(seed);
   return new WebSocketConnectionCore({
     role,
@@ -136,11 +165,18 @@ function coreFor(role: ConnectionRole, maxMessageSize: number, seed: number): We
     protocols: role === ConnectionRole.SERVER ? ["godot", "binary"] : ["binary"],
     extraHeaders: [],
     randomFill: (dst) => dst.set(randomBytes(rng, dst.length)),
+    deflate,
   });
 }
 
 /** The honest stream one side receives: the other side's handshake bytes, then frames. */
-function honestStream(rng: SeededRandom, testedRole: ConnectionRole, tested: WebSocketConnectionCore, maxMessageSize: number): Stream {
+function honestStream(
+  rng: SeededRandom,
+  testedRole: ConnectionRole,
+  tested: WebSocketConnectionCore,
+  maxMessageSize: number,
+  deflate: { tested: DeflateSettings | null; honest: DeflateSettings | null },
+): Stream {
   const parts: Uint8Array[] = [];
   let length = 0;
   const push = (b: Uint8Array): number => {
@@ -151,24 +187,42 @@ function honestStream(rng: SeededRandom, testedRole: ConnectionRole, tested: Web
   };
   // The handshake: a real client core's request, or a real server core's answer to ours.
   if (testedRole === ConnectionRole.SERVER) {
-    const client = coreFor(ConnectionRole.CLIENT, maxMessageSize, rng.nextU32());
+    const client = coreFor(ConnectionRole.CLIENT, maxMessageSize, rng.nextU32(), deflate.honest);
     client.start(0);
     push(client.pollTransmit()!);
   } else {
     tested.start(0);
     const request = tested.pollTransmit()!;
-    const server = coreFor(ConnectionRole.SERVER, maxMessageSize, rng.nextU32());
+    const server = coreFor(ConnectionRole.SERVER, maxMessageSize, rng.nextU32(), deflate.honest);
     server.start(0);
     server.receive(0, request);
     push(server.pollTransmit()!);
   }
+  // What the two will agree on, and so how the honest side compresses (its own direction's parameters).
+  let deflater: MessageDeflater | null = null;
+  const clientSettings = testedRole === ConnectionRole.SERVER ? deflate.honest : deflate.tested;
+  const serverSettings = testedRole === ConnectionRole.SERVER ? deflate.tested : deflate.honest;
+  if (clientSettings && serverSettings) {
+    const agreed = acceptDeflateOffer(parseExtensionHeader(buildDeflateOffer(clientSettings))!, serverSettings);
+    if (agreed) {
+      const a = agreed.agreement;
+      const honestIsServer = testedRole === ConnectionRole.CLIENT;
+      deflater = new MessageDeflater(
+        honestIsServer ? a.serverMaxWindowBits : a.clientMaxWindowBits,
+        honestIsServer ? a.serverNoContextTakeover : a.clientNoContextTakeover,
+        deflate.honest!.level,
+        deflate.honest!.threshold,
+      );
+    }
+  }
+  let compressed = 0;
   const framesStart = length;
   const frameStarts: number[] = [];
   const messages: ScriptMessage[] = [];
   const pings: Uint8Array[] = [];
   const masked = testedRole === ConnectionRole.SERVER;
-  const frame = (op: Opcode, payload: Uint8Array, fin: boolean): void => {
-    frameStarts.push(push(encodeFrameWithKey(op, payload, fin, masked ? randomBytes(rng, 4) : null)));
+  const frame = (op: Opcode, payload: Uint8Array, fin: boolean, rsv = 0): void => {
+    frameStarts.push(push(encodeFrameWithKey(op, payload, fin, masked ? randomBytes(rng, 4) : null, rsv)));
   };
   const control = (): void => {
     const payload = randomBytes(rng, rng.nextInt(4) === 0 ? 125 : rng.nextInt(20));
@@ -189,10 +243,14 @@ function honestStream(rng: SeededRandom, testedRole: ConnectionRole, tested: Web
     const isText = rng.nextInt(2) === 0;
     const size = messageSize(rng, maxMessageSize);
     const data = isText ? randomText(rng, size) : randomBytes(rng, size);
-    const lengths = fragmentLengths(rng, data.length);
+    // Compressed (RSV1 on the first frame) when agreed, unless the sender keeps it plain.
+    const packed = deflater?.compress(data) ?? null;
+    if (packed) compressed++;
+    const payload = packed ?? data;
+    const lengths = fragmentLengths(rng, payload.length);
     let at = 0;
     lengths.forEach((n, f) => {
-      frame(f === 0 ? (isText ? Opcode.TEXT : Opcode.BINARY) : Opcode.CONTINUATION, data.subarray(at, at + n), f === lengths.length - 1);
+      frame(f === 0 ? (isText ? Opcode.TEXT : Opcode.BINARY) : Opcode.CONTINUATION, payload.subarray(at, at + n), f === lengths.length - 1, f === 0 && packed ? RSV1_BIT : 0);
       at += n;
       // Control frames may come between the fragments of a message.
       if (f < lengths.length - 1 && rng.nextInt(3) === 0) control();
@@ -218,7 +276,7 @@ function honestStream(rng: SeededRandom, testedRole: ConnectionRole, tested: Web
     if (rng.nextInt(3) === 0) push(randomBytes(rng, 1 + rng.nextInt(40)));
   }
   const bytes = concat(parts);
-  return { bytes, framesStart, frameStarts, messages, pings, closeCode, tooBigAt };
+  return { bytes, framesStart, frameStarts, messages, pings, closeCode, tooBigAt, deflate: deflater !== null, compressed };
 }
 
 /** A crafted frame that breaks one rule of RFC 6455 (masked or not as `masked` says, unless the rule is the mask bit). */
@@ -476,9 +534,15 @@ function runCase(rng: SeededRandom, result: WebSocketFuzzResult): string[] {
   const role = rng.nextInt(2) === 0 ? ConnectionRole.SERVER : ConnectionRole.CLIENT;
   const maxMessageSize = [SMALL_MAX, 65_536, 1 << 20][rng.nextInt(3)]!;
   const coreSeed = rng.nextU32();
-  const core = coreFor(role, maxMessageSize, coreSeed);
+  const deflate = deflateSettingsFor(coreSeed);
+  if (DEBUG) console.log("deflate", JSON.stringify(deflate));
+  const core = coreFor(role, maxMessageSize, coreSeed, deflate.tested);
   if (role === ConnectionRole.SERVER) core.start(0);
-  const stream = honestStream(rng, role, core, maxMessageSize);
+  const stream = honestStream(rng, role, core, maxMessageSize, deflate);
+  if (stream.deflate) {
+    result.deflateConnections++;
+    result.compressedMessages += stream.compressed;
+  }
   const damaged = rng.nextInt(10) < 6;
   const { bytes, at: damagedAt } = damaged ? damage(rng, stream, role === ConnectionRole.SERVER, maxMessageSize) : { bytes: stream.bytes, at: stream.bytes.length + 1 };
   if (damaged) result.damaged++;
@@ -539,14 +603,16 @@ function runCase(rng: SeededRandom, result: WebSocketFuzzResult): string[] {
       break;
     }
     if (got.isText !== want.isText || !sameBytes(got.data, want.data)) {
+      if (DEBUG) { const d = want.data.findIndex((b, k) => b !== got.data[k]); console.log("first difference at", d, Array.from(want.data.subarray(d, d + 12)), Array.from(got.data.subarray(d, d + 12))); }
       problems.push(`message ${i} (${want.data.length} B) arrived changed (${got.data.length} B)`);
       break;
     }
     result.messagesChecked++;
   }
 
-  // With the handshake intact, everything must be as the reference reads the frames.
-  if (damagedAt >= stream.framesStart && opens === 1 && close) {
+  // With the handshake intact, everything must be as the reference reads the frames (which it
+  // cannot do for compressed messages: those are checked against the honest ones above).
+  if (damagedAt >= stream.framesStart && opens === 1 && close && !stream.deflate) {
     const want = expectedOutcome(bytes.subarray(stream.framesStart), role === ConnectionRole.SERVER, maxMessageSize);
     result.comparedWithReference++;
     if (delivered.length !== want.messages.length) problems.push(`reference: ${want.messages.length} messages, delivered ${delivered.length}`);
@@ -596,7 +662,7 @@ function runCase(rng: SeededRandom, result: WebSocketFuzzResult): string[] {
   // The same bytes in one piece, to a second core with the same randomness, must give the same
   // events and the same bytes sent. This covers damaged handshakes, which have no reference reading.
   result.comparedUnchunked++;
-  const whole = unchunkedOutcome(bytes, role, maxMessageSize, coreSeed);
+  const whole = unchunkedOutcome(bytes, role, maxMessageSize, coreSeed, deflate.tested);
   const chunked = describeOutcome(events, sent);
   if (whole !== chunked) {
     const at = firstDifference(whole, chunked);
@@ -624,8 +690,8 @@ function describeOutcome(events: ConnectionEvent[], sent: Uint8Array[]): string 
 const digestOf = (b: Uint8Array): string => `${b.length}/${fnv1a(b)}`;
 
 /** A fresh core fed `bytes` whole, then the end of the stream. */
-function unchunkedOutcome(bytes: Uint8Array, role: ConnectionRole, maxMessageSize: number, coreSeed: number): string {
-  const core = coreFor(role, maxMessageSize, coreSeed);
+function unchunkedOutcome(bytes: Uint8Array, role: ConnectionRole, maxMessageSize: number, coreSeed: number, deflate: DeflateSettings | null): string {
+  const core = coreFor(role, maxMessageSize, coreSeed, deflate);
   core.start(0);
   // A client's request went out before the stream under test (honestStream took it from the first core).
   if (role === ConnectionRole.CLIENT) core.pollTransmit();
@@ -662,6 +728,8 @@ function emptyResult(): WebSocketFuzzResult {
     inPlaceViews: 0,
     comparedWithReference: 0,
     comparedUnchunked: 0,
+    deflateConnections: 0,
+    compressedMessages: 0,
     failures: [],
   };
 }

@@ -23,7 +23,7 @@ const started = performance.now();
 const heapBefore = heap();
 let done = 0;
 let failures: string[] = [];
-const totals = { unchunked: 0, reference: 0, bytes: 0, damaged: 0, opened: 0, refused: 0, clean: 0, delivered: 0, checked: 0, views: 0 };
+const totals = { unchunked: 0, reference: 0, bytes: 0, damaged: 0, opened: 0, refused: 0, clean: 0, delivered: 0, checked: 0, views: 0, deflate: 0, compressed: 0 };
 const failedWith = new Map<number, number>();
 let maxGrowth = 0;
 for (let batch = 0; done < cases; batch++) {
@@ -40,6 +40,8 @@ for (let batch = 0; done < cases; batch++) {
   totals.views += r.inPlaceViews;
   totals.reference += r.comparedWithReference;
   totals.unchunked += r.comparedUnchunked;
+  totals.deflate += r.deflateConnections;
+  totals.compressed += r.compressedMessages;
   for (const [code, count] of r.failedWith) failedWith.set(code, (failedWith.get(code) ?? 0) + count);
   const found = r.failures.map((f) => `batch seed ${seed + batch}: ${f}`);
   for (const f of found) console.log(`  FAIL ${f}`);
@@ -55,6 +57,7 @@ console.log(
     `${totals.opened} opened, ${totals.refused} refused, ${totals.clean} closed cleanly, failed by the core with ${codes}; ` +
     `${totals.delivered} messages delivered (${totals.views} as views of a given-away chunk), ${totals.checked} checked byte for byte against the sender; ` +
     `${totals.reference} connections compared whole with the reference reading, ${totals.unchunked} with the same bytes fed in one piece; ` +
+    `${totals.deflate} with permessage-deflate (${totals.compressed} messages compressed); ` +
     `heap ${gc ? `${(maxGrowth / 1048576).toFixed(1)} MiB at most after vs before (after GC)` : "not measured (run with --expose-gc)"}; ` +
     `${failures.length === 0 && !heapFail ? "no failure" : `${failures.length + (heapFail ? 1 : 0)} FAILURES`} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );

@@ -1,5 +1,6 @@
 // A seeded slice of the WebSocket hostile-input fuzzing (fuzz-engine.ts) on every run: server and
-// client cores fed honest, damaged and crafted frame streams in random chunks, owned and lent.
+// client cores fed honest, damaged and crafted frame streams in random chunks, owned and lent;
+// a third of them with permessage-deflate agreed (random parameters), the honest side compressing.
 // The long run: `npm run fuzz:websocket` (1,000,000 connections).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,5 +21,8 @@ describe("WebSocket connection cores under hostile input", () => {
     assert.ok(r.messagesChecked > 1000, `messages compared with what was sent: ${r.messagesChecked}`);
     assert.ok(r.comparedWithReference > CASES / 2, `connections compared with the reference reading: ${r.comparedWithReference}`);
     assert.equal(r.comparedUnchunked, CASES, "every connection compared with the same bytes in one piece");
+    // permessage-deflate agreed on a share of them, with messages that went compressed.
+    assert.ok(r.deflateConnections > CASES / 5, `connections with permessage-deflate: ${r.deflateConnections}`);
+    assert.ok(r.compressedMessages > 1000, `compressed messages: ${r.compressedMessages}`);
   });
 });

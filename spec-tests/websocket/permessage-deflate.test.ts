@@ -17,6 +17,7 @@ import { WebSocketMultiplayerPeer } from "../../src/multiplayer/websocket-multip
 import { startEchoServer } from "./echo-server.ts";
 import { PYTHON, binaryPayload, connectPeer, nextPacket, pollUntil, sameBytes, spawnChild, utf8, waitExit } from "./support.ts";
 import { within } from "../transport/support/bounded.ts";
+import { SeededRandom } from "../../src/util/prng.ts";
 
 const here = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "peers");
 const SYNC_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -147,6 +148,30 @@ describe("permessage-deflate codec (RFC 7692 7.2), checked against zlib", () => 
     // Our inflater reads the same payloads.
     const inflater = new MessageInflater(15, false);
     payloads.forEach((p, i) => assert.ok(sameBytes(inflater.inflate(p, 1 << 20) as Uint8Array, messages[i]!), `message ${i}`));
+  });
+
+  test("text with U+0000 and other edge characters, random levels: zlib reads every message, kept context or not", () => {
+    // Found by the WebSocket fuzzer: fflate's streaming compressor, started fresh, referred back
+    // before the start of the stream in 6 of these 3,000 messages ("invalid distance too far back").
+    const pieces = ["a", "Godot ", "κόσμε", "€", "🎮", "\u0000", "\uffff", "日本語", " ", "\u07ff", "\u{10ffff}"].map(utf8);
+    const rng = new SeededRandom(9);
+    const kept = new MessageDeflater(15, false, 6, 0);
+    const keptSent: Uint8Array[] = [];
+    const keptPayloads: Uint8Array[] = [];
+    for (let t = 0; t < 3000; t++) {
+      const parts: number[] = [];
+      const n = rng.nextInt(2000);
+      while (parts.length < n) parts.push(...pieces[rng.nextInt(pieces.length)]!);
+      const m = Uint8Array.from(parts);
+      const alone = new MessageDeflater(15, true, 1 + rng.nextInt(9), 0).compress(m)!;
+      assert.ok(inflateRawSync(Buffer.concat([alone, SYNC_TAIL]), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).equals(m), `message ${t} alone`);
+      if (t < 200) {
+        keptSent.push(m);
+        keptPayloads.push(kept.compress(m)!);
+      }
+    }
+    const stream = Buffer.concat(keptPayloads.flatMap((p) => [Buffer.from(p), SYNC_TAIL]));
+    assert.ok(inflateRawSync(stream, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).equals(Buffer.concat(keptSent)), "one stream, past its first 32 KiB");
   });
 
   test("no context takeover: every message is a stream of its own, and the threshold keeps small ones plain", () => {

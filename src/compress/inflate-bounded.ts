@@ -85,6 +85,9 @@ export class BoundedInflater {
   private tooLarge = false;
   /** Byte offset just past the deflate stream after a successful inflate (where a trailer starts). */
   endOffset = 0;
+  /** After a successful inflate: the bit (from `start`) where the last block's header begins, and the bit just past the stream. */
+  lastBlockBit = 0;
+  endBit = 0;
 
   constructor() {
     const lengths = new Uint8Array(FIXED_LITERAL_LENGTH_CODES);
@@ -121,6 +124,7 @@ export class BoundedInflater {
       do {
         // Bits left over in the last byte are padding: no block fits in fewer than 8.
         if (untilInputEnds && this.inPos >= this.inEnd) break;
+        this.lastBlockBit = (this.inPos - start) * 8 - this.bitCount;
         last = this.bits(1);
         const type = this.bits(2);
         if (type === 0) this.storedBlock();
@@ -132,6 +136,7 @@ export class BoundedInflater {
       } while (!last);
       // Unused bits of the last byte belong to the stream; whole bytes read ahead do not.
       this.endOffset = this.inPos - (this.bitCount >>> 3);
+      this.endBit = (this.inPos - start) * 8 - this.bitCount;
       return this.outPos - outStart;
     } catch (e) {
       if (e !== STOP) throw e;

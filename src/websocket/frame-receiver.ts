@@ -271,8 +271,10 @@ export class FrameReceiver {
 
     if (!isControlOpcode(this.opcode)) {
       const total = (this.messageActive ? this.messageFill : 0) + length;
-      // Refuse before reading a single payload byte.
-      if (total > this.maxMessageSize) return this.fail(CloseCode.MESSAGE_TOO_BIG, "Message too big");
+      const compressed = this.messageActive ? this.messageCompressed : (b0 & RSV1_BIT) !== 0;
+      // Refuse before reading a single payload byte. A compressed message is held to the limit
+      // once inflated; its compressed form may be a little larger (incompressible data).
+      if (total > (compressed ? compressedSizeLimit(this.maxMessageSize) : this.maxMessageSize)) return this.fail(CloseCode.MESSAGE_TOO_BIG, "Message too big");
       if (!this.messageActive) {
         this.messageActive = true;
         this.messageIsText = this.opcode === Opcode.TEXT;
@@ -386,6 +388,15 @@ export class FrameReceiver {
     this.handler.onFail(code, reason);
     return false;
   }
+}
+
+/**
+ * The largest compressed payload that can stand for a message of `limit` bytes: DEFLATE's
+ * worst case is stored blocks, 5 bytes per 65,535 plus a byte or two of flush (zlib's
+ * deflateBound allows n/4096 + n/16384 + 13); we allow n/1024 + 64.
+ */
+export function compressedSizeLimit(limit: number): number {
+  return limit + Math.floor(limit / 1024) + 64;
 }
 
 const EMPTY = new Uint8Array(0);

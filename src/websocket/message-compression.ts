@@ -2,31 +2,41 @@
  * Compressing and decompressing message payloads for permessage-deflate (RFC 7692 section 7.2).
  *
  * Sending: each message is DEFLATE-compressed and sync-flushed, and the flush's closing
- * 00 00 ff ff is removed. fflate 0.8.3's own sync flush (`flush(true)`) writes the empty stored
- * block at a wrong bit position whenever the stream's last byte is partly filled (most
- * messages), so we flush without it and write that block ourselves from the stream's bit
- * position (see syncFlush); a self-check at first use falls back to sending uncompressed if a
- * later fflate no longer works this way. With context takeover one fflate stream carries its LZ77 window from
- * message to message; without it every message starts a fresh stream. fflate's window is always
- * 32 KiB, so when the peer limits ours below 15 bits, a message is compressed only when it is no
- * longer than that window, on a fresh stream (no reference can then reach further back), and
- * sent uncompressed otherwise, which the extension allows for any message.
+ * 00 00 ff ff is removed. Two fflate 0.8.3 defects shape how (both found by the WebSocket fuzzer
+ * and checked against zlib):
+ * - Its streaming `Deflate` starts with 32 KiB of zeros as its window, and matches runs of zero
+ *   bytes against them: a back-reference before the start of the stream, which zlib rejects
+ *   ("invalid distance too far back"). So a stream is only ever started with a full 32 KiB of
+ *   real history as its dictionary (no zeros left to match).
+ * - Its `flush(true)` writes the empty stored block at a wrong bit position whenever the last
+ *   byte is partly filled. So we flush without it and write that block ourselves (syncFlush),
+ *   from the stream's pending-byte state, a private field; a self-check at first use falls back
+ *   to sending everything uncompressed if a later fflate no longer works this way.
+ * Every other message (no context takeover, a window below 15 bits, the first 32 KiB of a
+ * stream) is compressed on its own with `deflateSync` (the history so far as its dictionary when
+ * the context is kept), and its final block is turned into a sync flush: the BFINAL bit cleared
+ * and the empty block's header bits put after the stream, at positions our inflater reports.
+ * fflate's window is always 32 KiB, so when the peer limits ours below 15 bits a message is
+ * compressed only when it fits that window (no reference can then reach further back) and sent
+ * uncompressed otherwise, which the extension allows for any message.
  *
  * Receiving: 00 00 ff ff is appended and the payload inflated with our bounded inflater, which
  * stops at the first byte past the message size limit, so a decompression bomb costs no more
  * than the limit. The window the peer's messages may refer back to is kept after each message
  * (in the same buffer the next message is decoded into) unless the peer resets its context.
  */
-import { Deflate } from "fflate";
+import { Deflate, deflateSync } from "fflate";
 import { BoundedInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE } from "../compress/inflate-bounded.ts";
 import { MAX_WINDOW_BITS } from "./permessage-deflate.ts";
 
 /** The empty stored block a sync flush ends with (RFC 7692 section 7.2.1). */
 const SYNC_FLUSH_TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
+/** DEFLATE's largest window, and what a stream must have seen before it may be streamed. */
+const FULL_WINDOW = 1 << MAX_WINDOW_BITS;
 
 export { INFLATE_CORRUPT, INFLATE_TOO_LARGE };
 
-type Level = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+type Level = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
 
 /**
  * fflate 0.8's private stream state: `r` holds the bits of the last, partly written byte that
@@ -55,33 +65,57 @@ function syncFlush(stream: Deflate): Uint8Array | null {
   return used + 3 <= 8 ? Uint8Array.of(pending) : Uint8Array.of(pending, 0x00);
 }
 
+const tracer = new BoundedInflater();
+
+/**
+ * `data` compressed on its own (references reach at most into `dictionary`, which the receiver's
+ * window holds), ending in a sync flush instead of a final block. Null if the tracing decode
+ * disagrees, which would be a bug.
+ */
+function compressAlone(data: Uint8Array, dictionary: Uint8Array | null, level: Level): Uint8Array | null {
+  const z = deflateSync(data, dictionary && dictionary.length > 0 ? { level, dictionary } : { level });
+  // Decode it once to find where its last block starts and where the stream ends.
+  const history = dictionary?.length ?? 0;
+  const out = new Uint8Array(history + data.length);
+  if (dictionary) out.set(dictionary);
+  if (tracer.inflate(z, 0, z.length, out, out.length, history) !== data.length) return null;
+  const finalBit = tracer.lastBlockBit;
+  const end = tracer.endBit;
+  // The empty stored block's 3 header bits (zeros) after the stream, padded to a whole byte.
+  const length = (end + 3 + 7) >>> 3;
+  const payload = new Uint8Array(length);
+  payload.set(z.subarray(0, Math.min(length, z.length)));
+  payload[finalBit >>> 3]! &= ~(1 << (finalBit & 7));
+  // Bits past the stream in its last byte are padding, zero as fflate writes them; keep them so.
+  const lastUsed = end & 7;
+  if (lastUsed !== 0) payload[end >>> 3]! &= (1 << lastUsed) - 1;
+  return payload;
+}
+
 let deflateSelfCheck: boolean | undefined;
 
-/** Whether syncFlush produces what our inflater reads back, message after message (checked once). */
+/** Whether our sending side produces what our inflater reads back, message after message (checked once). */
 function deflateWorks(): boolean {
   if (deflateSelfCheck !== undefined) return deflateSelfCheck;
-  deflateSelfCheck = false;
+  deflateSelfCheck = true;
+  let ok = false;
   try {
-    const chunks: Uint8Array[] = [];
-    const stream = new Deflate({ level: 6 }, (c) => chunks.push(c));
+    const deflater = new MessageDeflater(MAX_WINDOW_BITS, false, 6, 0);
     const inflater = new MessageInflater(MAX_WINDOW_BITS, false);
-    for (let n = 1; n < 40; n++) {
-      const message = new Uint8Array(n * 37);
-      for (let i = 0; i < message.length; i++) message[i] = (i * n) % 251 ^ (i >> 3);
-      stream.push(message, false);
-      const tail = syncFlush(stream);
-      if (tail === null) return false;
-      chunks.push(tail);
-      const payload = concat(chunks);
-      chunks.length = 0;
-      const back = inflater.inflate(payload, message.length);
-      if (typeof back === "number" || back.length !== message.length || back.some((b, i) => b !== message[i])) return false;
+    ok = true;
+    // Past 32 KiB, so both the one-shot and the streamed paths are used; zero runs included.
+    for (let n = 1; n < 60 && ok; n++) {
+      const message = new Uint8Array(n * 37 + (n % 7) * 300);
+      for (let i = 0; i < message.length; i++) message[i] = i % 11 < 4 ? 0 : ((i * n) % 251) ^ (i >> 3);
+      const payload = deflater.compress(message);
+      const back = payload === null ? null : inflater.inflate(payload, message.length);
+      ok = back !== null && typeof back !== "number" && back.length === message.length && back.every((b, i) => b === message[i]);
     }
-    deflateSelfCheck = true;
   } catch {
-    deflateSelfCheck = false;
+    ok = false;
   }
-  return deflateSelfCheck;
+  deflateSelfCheck = ok;
+  return ok;
 }
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
@@ -97,11 +131,15 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 export class MessageDeflater {
-  /** The stream kept between messages (context takeover), made on the first compressed message. */
+  /** The stream kept between messages once 32 KiB of history exist (context takeover, 15 bits). */
   private stream: Deflate | null = null;
   private readonly chunks: Uint8Array[] = [];
-  private readonly freshStreams: boolean;
+  /** Context takeover with the full window: history is kept, and streamed once it fills the window. */
+  private readonly keepsContext: boolean;
   private readonly largestMessage: number;
+  /** What was sent compressed so far, while it is shorter than the window (then the stream holds it). */
+  private history: Uint8Array = new Uint8Array(0);
+  private readonly level: Level;
 
   /**
    * `windowBits` / `noContextTakeover`: what was agreed for this side's sending.
@@ -110,30 +148,40 @@ export class MessageDeflater {
   constructor(
     windowBits: number,
     noContextTakeover: boolean,
-    private readonly level: number,
+    level: number,
     private readonly threshold: number,
   ) {
-    this.freshStreams = noContextTakeover || windowBits < MAX_WINDOW_BITS;
+    this.keepsContext = !noContextTakeover && windowBits >= MAX_WINDOW_BITS;
     this.largestMessage = windowBits < MAX_WINDOW_BITS ? 1 << windowBits : Number.POSITIVE_INFINITY;
+    this.level = Math.min(9, Math.max(1, level)) as Level;
   }
 
   /** The payload to send with RSV1 set, or null to send `data` as it is. */
   compress(data: Uint8Array): Uint8Array | null {
     if (data.length < this.threshold || data.length > this.largestMessage || !deflateWorks()) return null;
-    let stream = this.stream;
-    if (stream === null) {
-      stream = new Deflate({ level: this.level as Level }, (chunk) => {
+    if (!this.keepsContext) return compressAlone(data, null, this.level);
+    const stream = this.stream;
+    if (stream !== null) {
+      stream.push(data, false);
+      const tail = syncFlush(stream);
+      if (tail === null) throw new Error("permessage-deflate: fflate's stream state changed after the self-check");
+      this.chunks.push(tail);
+      const out = concat(this.chunks);
+      this.chunks.length = 0;
+      return out;
+    }
+    const payload = compressAlone(data, this.history, this.level);
+    if (payload === null) return null;
+    const seen = concat([this.history, data]);
+    if (seen.length >= FULL_WINDOW) {
+      this.stream = new Deflate({ level: this.level, dictionary: seen.subarray(seen.length - FULL_WINDOW) }, (chunk) => {
         this.chunks.push(chunk);
       });
-      if (!this.freshStreams) this.stream = stream;
+      this.history = new Uint8Array(0);
+    } else {
+      this.history = seen;
     }
-    stream.push(data, false);
-    const tail = syncFlush(stream);
-    if (tail === null) throw new Error("permessage-deflate: fflate's stream state changed after the self-check");
-    this.chunks.push(tail);
-    const out = concat(this.chunks);
-    this.chunks.length = 0;
-    return out;
+    return payload;
   }
 }
 
