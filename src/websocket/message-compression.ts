@@ -118,6 +118,11 @@ function deflateWorks(): boolean {
   return ok;
 }
 
+/** `payload` if it is shorter than `data`, else null. */
+function smaller(payload: Uint8Array | null, data: Uint8Array): Uint8Array | null {
+  return payload !== null && payload.length < data.length ? payload : null;
+}
+
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const c of chunks) length += c.length;
@@ -159,7 +164,8 @@ export class MessageDeflater {
   /** The payload to send with RSV1 set, or null to send `data` as it is. */
   compress(data: Uint8Array): Uint8Array | null {
     if (data.length < this.threshold || data.length > this.largestMessage || !deflateWorks()) return null;
-    if (!this.keepsContext) return compressAlone(data, null, this.level);
+    // A message compressed on its own that did not shrink goes plain (and stays out of the history).
+    if (!this.keepsContext) return smaller(compressAlone(data, null, this.level), data);
     const stream = this.stream;
     if (stream !== null) {
       stream.push(data, false);
@@ -170,7 +176,7 @@ export class MessageDeflater {
       this.chunks.length = 0;
       return out;
     }
-    const payload = compressAlone(data, this.history, this.level);
+    const payload = smaller(compressAlone(data, this.history, this.level), data);
     if (payload === null) return null;
     const seen = concat([this.history, data]);
     if (seen.length >= FULL_WINDOW) {
