@@ -65,7 +65,8 @@ function syncFlush(stream: Deflate): Uint8Array | null {
   return used + 3 <= 8 ? Uint8Array.of(pending) : Uint8Array.of(pending, 0x00);
 }
 
-const tracer = new BoundedInflater();
+/** One decoder for every connection: it keeps no state between calls, and all of them are synchronous. */
+const sharedInflater = new BoundedInflater();
 
 /**
  * `data` compressed on its own (references reach at most into `dictionary`, which the receiver's
@@ -78,9 +79,9 @@ function compressAlone(data: Uint8Array, dictionary: Uint8Array | null, level: L
   const history = dictionary?.length ?? 0;
   const out = new Uint8Array(history + data.length);
   if (dictionary) out.set(dictionary);
-  if (tracer.inflate(z, 0, z.length, out, out.length, history) !== data.length) return null;
-  const finalBit = tracer.lastBlockBit;
-  const end = tracer.endBit;
+  if (sharedInflater.inflate(z, 0, z.length, out, out.length, history) !== data.length) return null;
+  const finalBit = sharedInflater.lastBlockBit;
+  const end = sharedInflater.endBit;
   // The empty stored block's 3 header bits (zeros) after the stream, padded to a whole byte.
   const length = (end + 3 + 7) >>> 3;
   const payload = new Uint8Array(length);
@@ -195,7 +196,6 @@ export class MessageDeflater {
 const KEEP_BUFFER_MAX = 256 * 1024;
 
 export class MessageInflater {
-  private readonly inflater = new BoundedInflater();
   /** Decoded output: the window kept from earlier messages, then the current message. */
   private buffer: Uint8Array = EMPTY;
   /** End of the kept window in `buffer` (0 without context takeover). */
@@ -210,11 +210,6 @@ export class MessageInflater {
     this.windowSize = 1 << windowBits;
   }
 
-  /** Bytes held between messages (for memory accounting). */
-  get heldBytes(): number {
-    return this.buffer.length;
-  }
-
   /** The message a compressed payload stands for, or INFLATE_CORRUPT / INFLATE_TOO_LARGE (more than `limit` bytes). */
   inflate(payload: Uint8Array, limit: number): Uint8Array | number {
     // A sender's flush always leaves at least the empty block's header byte; zlib makes nothing
@@ -226,7 +221,7 @@ export class MessageInflater {
     let room = Math.min(limit, Math.max(1024, payload.length * 4));
     for (;;) {
       const start = this.makeRoom(room);
-      const n = this.inflater.inflate(input, 0, input.length, this.buffer, start + room, start, true);
+      const n = sharedInflater.inflate(input, 0, input.length, this.buffer, start + room, start, true);
       if (n === INFLATE_TOO_LARGE && room < limit) {
         room = Math.min(limit, room * 4);
         continue;
