@@ -166,6 +166,20 @@ describe("packetpeer command line", { skip }, () => {
     assert.equal(await text.exit, 0);
     server.child.kill("SIGINT");
     assert.equal(await server.exit, 0);
+    // --deflate on both ends: permessage-deflate is agreed and a compressible line comes back whole.
+    const deflating = start(["ws", "listen", "0", "--echo", "--deflate"]);
+    await deflating.waitFor("stderr", /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const deflatePort = listenPort(deflating, /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const compressing = start(["ws", "connect", `ws://127.0.0.1:${deflatePort}/`, "--deflate"]);
+    await compressing.waitFor("stderr", /connected to ws:\/\/127\.0\.0\.1:\d+\/ \(permessage-deflate\)/);
+    const line = "state ".repeat(400);
+    compressing.child.stdin.write(line + "\n");
+    // Long payloads print cut short, with their size.
+    await compressing.waitFor("stdout", /\[server text\] "state state .*\(2400 B\)/);
+    compressing.child.stdin.end();
+    assert.equal(await compressing.exit, 0);
+    deflating.child.kill("SIGINT");
+    assert.equal(await deflating.exit, 0);
   });
 
   test("decode --json prints one parseable record per datagram; the table names the commands", async () => {

@@ -28,6 +28,7 @@ Options:
       --hex              stdin lines are hex bytes (sent as binary), payloads print as hex
       --json             print received messages and events as JSON lines on stdout
       --protocol NAME    a subprotocol to offer (connect) or accept (listen); repeatable
+      --deflate          permessage-deflate (RFC 7692): offer it (connect) or accept it (listen)
       --bind ADDRESS     listen: address to bind (default 127.0.0.1; 0.0.0.0 or :: for every interface)
       --echo             listen: send every received message back as it came
       --godot 3|4        speak WebSocketMultiplayerPeer's framing (Godot 3.x or 4.x multiplayer)
@@ -52,6 +53,7 @@ interface WsOptions {
   hex: boolean;
   json: boolean;
   protocols: string[];
+  deflate: boolean;
   echo: boolean;
   godot: 0 | 3 | 4;
   to: number;
@@ -70,6 +72,7 @@ function parse(argv: string[]): WsOptions | "help" {
       hex: { type: "boolean" },
       json: { type: "boolean" },
       protocol: { type: "string", multiple: true },
+      deflate: { type: "boolean" },
       bind: { type: "string" },
       echo: { type: "boolean" },
       godot: { type: "string" },
@@ -92,6 +95,7 @@ function parse(argv: string[]): WsOptions | "help" {
     throw new UsageError("--to, --channel and --unreliable need --godot (plain WebSocket has no peers, channels or modes)");
   }
   if (values.echo && role !== "listen") throw new UsageError("--echo is for ws listen");
+  if (values.deflate && values.godot !== undefined) throw new UsageError("--deflate is for plain WebSocket (Godot's WebSocketMultiplayerPeer does not compress)");
   if (values.bind !== undefined && role !== "listen") throw new UsageError("--bind is for ws listen");
   let port = 0;
   let url = "";
@@ -109,6 +113,7 @@ function parse(argv: string[]): WsOptions | "help" {
     hex: values.hex === true,
     json: values.json === true,
     protocols: values.protocol ?? [],
+    deflate: values.deflate === true,
     echo: values.echo === true,
     godot,
     to: intOption("to", values.to, 0, -0x7fffffff, 0x7fffffff),
@@ -151,7 +156,7 @@ function closeLine(peer: WebSocketPeer, who: string): string {
 }
 
 async function runServer(o: WsOptions): Promise<number> {
-  const server = new WebSocketServer({ supportedProtocols: o.protocols });
+  const server = new WebSocketServer({ supportedProtocols: o.protocols, perMessageDeflate: o.deflate });
   await server.listen(o.port, o.bind);
   status(`listening on ws://${o.bind}:${server.getLocalPort()}/`);
   const peers = new Map<WebSocketPeer, string>();
@@ -172,7 +177,7 @@ async function runServer(o: WsOptions): Promise<number> {
       for (let p = server.takeConnection(); p; p = server.takeConnection()) {
         const name = `client ${next++} ${p.getConnectedHost()}:${p.getConnectedPort()}`;
         peers.set(p, name);
-        printEvent(o, "open", { peer: name, url: p.getRequestedUrl(), protocol: p.getSelectedProtocol() }, `${name} connected to ${p.getRequestedUrl()}${p.getSelectedProtocol() ? ` (protocol ${p.getSelectedProtocol()})` : ""}`, "green");
+        printEvent(o, "open", { peer: name, url: p.getRequestedUrl(), protocol: p.getSelectedProtocol(), extensions: p.getExtensions() }, `${name} connected to ${p.getRequestedUrl()}${p.getSelectedProtocol() ? ` (protocol ${p.getSelectedProtocol()})` : ""}${p.getExtensions() ? ` (${p.getExtensions()})` : ""}`, "green");
       }
       for (const [p, name] of peers) {
         p.poll();
@@ -201,6 +206,7 @@ async function runServer(o: WsOptions): Promise<number> {
 async function runClient(o: WsOptions): Promise<number> {
   const peer = new WebSocketPeer();
   peer.supportedProtocols = o.protocols;
+  peer.perMessageDeflate = o.deflate;
   const err = peer.connectToUrl(o.url);
   if (err !== 0) {
     status(`cannot connect to ${o.url}: Godot error ${err}`, "red");
@@ -230,7 +236,7 @@ async function runClient(o: WsOptions): Promise<number> {
       const state = peer.getReadyState();
       if (state === WebSocketState.STATE_OPEN && !opened) {
         opened = true;
-        printEvent(o, "open", { url: o.url, protocol: peer.getSelectedProtocol() }, `connected to ${o.url}${peer.getSelectedProtocol() ? ` (protocol ${peer.getSelectedProtocol()})` : ""}`, "green");
+        printEvent(o, "open", { url: o.url, protocol: peer.getSelectedProtocol(), extensions: peer.getExtensions() }, `connected to ${o.url}${peer.getSelectedProtocol() ? ` (protocol ${peer.getSelectedProtocol()})` : ""}${peer.getExtensions() ? ` (${peer.getExtensions()})` : ""}`, "green");
         for (const b of pending.splice(0)) sendLine(o, peer, b);
       }
       drain(o, peer, "server");
