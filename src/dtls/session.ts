@@ -57,7 +57,8 @@ import {
 } from "./handshake-messages.ts";
 import { HandshakeReassembly, MAX_HANDSHAKE_MESSAGE_LENGTH } from "./handshake-reassembly.ts";
 import { generateEphemeral, SUPPORTED_GROUPS, type EphemeralKey } from "./key-exchange.ts";
-import { concatBytes, extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret } from "./prf.ts";
+import { extendedMasterSecret, finishedVerifyData, keyBlock, masterSecret } from "./prf.ts";
+import { concatBytes } from "../util/copy-bytes.ts";
 import { writeRecordHeader, splitRecords } from "./record.ts";
 import { RecordProtection } from "./record-protection.ts";
 import { ReplayWindow } from "./replay-window.ts";

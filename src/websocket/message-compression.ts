@@ -28,6 +28,7 @@
 import { Deflate, deflateSync } from "fflate";
 import { BoundedInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE } from "../compress/inflate-bounded.ts";
 import { MAX_WINDOW_BITS } from "./permessage-deflate.ts";
+import { concatBytes } from "../util/copy-bytes.ts";
 
 /** The empty stored block a sync flush ends with (RFC 7692 section 7.2.1). */
 const SYNC_FLUSH_TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
@@ -124,18 +125,6 @@ function smaller(payload: Uint8Array | null, data: Uint8Array): Uint8Array | nul
   return payload !== null && payload.length < data.length ? payload : null;
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const c of chunks) length += c.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 export class MessageDeflater {
   /** The stream kept between messages once 32 KiB of history exist (context takeover, 15 bits). */
   private stream: Deflate | null = null;
@@ -173,13 +162,13 @@ export class MessageDeflater {
       const tail = syncFlush(stream);
       if (tail === null) throw new Error("permessage-deflate: fflate's stream state changed after the self-check");
       this.chunks.push(tail);
-      const out = concat(this.chunks);
+      const out = concatBytes(...this.chunks);
       this.chunks.length = 0;
       return out;
     }
     const payload = smaller(compressAlone(data, this.history, this.level), data);
     if (payload === null) return null;
-    const seen = concat([this.history, data]);
+    const seen = concatBytes(this.history, data);
     if (seen.length >= FULL_WINDOW) {
       this.stream = new Deflate({ level: this.level, dictionary: seen.subarray(seen.length - FULL_WINDOW) }, (chunk) => {
         this.chunks.push(chunk);
