@@ -2,3 +2,4 @@
 // through the package entry, so the Node/Deno/Bun adapters are registered here, as the main
 // `packetpeer` entry does for users.
 import "../src/transport/runtimes.ts";
+import "../src/websocket/install-message-compression.ts";

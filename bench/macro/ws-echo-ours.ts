@@ -7,6 +7,7 @@
 // With `deflate`: permessage-deflate on both ends (every message compressed, threshold 0) and a
 // JSON-like payload (bench/lib/game-state.ts) instead of the byte pattern.
 import "../../src/transport/runtimes.ts"; // registers Node, Deno, Bun (the classes are imported from their own files)
+import "../../src/websocket/install-message-compression.ts"; // permessage-deflate, as the package entry does
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";
 import type { WebSocketConnectionEvent } from "../../src/websocket/server.ts";

@@ -22,6 +22,7 @@ import { ConnectionRole, StreamShutdown, WebSocketConnectionCore, WebSocketState
 import { Opcode, RSV1_BIT, encodeFrameWithKey } from "../../src/websocket/frame.ts";
 import { parseExtensionHeader } from "../../src/websocket/extension-header.ts";
 import { MessageDeflater } from "../../src/websocket/message-compression.ts";
+import "../../src/websocket/install-message-compression.ts";
 import { type DeflateSettings, acceptDeflateOffer, buildDeflateOffer, resolveDeflateOptions } from "../../src/websocket/permessage-deflate.ts";
 import { applyMask } from "../../src/websocket/mask.ts";
 import { isValidUtf8 } from "../../src/websocket/utf8.ts";

@@ -5,6 +5,7 @@
  */
 import process from "node:process";
 import "../transport/runtimes.ts";
+import "../websocket/install-message-compression.ts";
 import { benchCommand, BENCH_HELP } from "./bench.ts";
 import { decodeCommand, DECODE_HELP } from "./decode.ts";
 import { enetCommand, ENET_HELP } from "./enet.ts";

@@ -15,7 +15,7 @@ import { FrameReceiver } from "./frame-receiver.ts";
 import { Heartbeat, HeartbeatAction } from "./heartbeat.ts";
 import { Opcode, RSV1_BIT, encodeFrameWithKey } from "./frame.ts";
 import { parseExtensionHeader } from "./extension-header.ts";
-import { MessageDeflater, MessageInflater } from "./message-compression.ts";
+import { type MessageCompressor, messageCompression } from "./compression-hook.ts";
 import { type DeflateAgreement, type DeflateSettings, acceptDeflateOffer, buildDeflateOffer } from "./permessage-deflate.ts";
 import { Fifo } from "../util/fifo.ts";
 import { fillRandomPooled } from "./mask.ts";
@@ -122,7 +122,9 @@ export class WebSocketConnectionCore {
   private clientKey = "";
   private readonly maskOutgoing: boolean;
   /** permessage-deflate's sending side, once agreed. */
-  private deflater: MessageDeflater | null = null;
+  private deflater: MessageCompressor | null = null;
+  /** The permessage-deflate settings in force: none when the codecs are not installed (compression-hook.ts). */
+  private readonly deflateSettings: DeflateSettings | null;
 
   private closeSent = false;
   private handshakeDeadline = NO_DEADLINE;
@@ -137,6 +139,7 @@ export class WebSocketConnectionCore {
     this.maskOutgoing = opts.role === ConnectionRole.CLIENT;
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs;
     this.heartbeat = new Heartbeat(opts.heartbeatIntervalMs);
+    this.deflateSettings = opts.deflate && messageCompression() !== null ? opts.deflate : null;
     const receiver = new FrameReceiver(opts.role === ConnectionRole.SERVER, opts.maxMessageSize, {
       onMessage: (data, isText, inflated) => {
         this.stats.messagesReceived++;
@@ -219,7 +222,7 @@ export class WebSocketConnectionCore {
         key: this.clientKey,
         protocols: this.opts.protocols,
         extraHeaders: this.opts.extraHeaders,
-        extensions: this.opts.deflate ? buildDeflateOffer(this.opts.deflate) : "",
+        extensions: this.deflateSettings ? buildDeflateOffer(this.deflateSettings) : "",
       });
       this.transmits.push(latin1Bytes(request));
     }
@@ -253,14 +256,14 @@ export class WebSocketConnectionCore {
       this.selectedProtocol = check.protocol;
       this.requestResource = check.resource;
       this.requestHeaders = check.headers;
-      const settings = this.opts.deflate;
+      const settings = this.deflateSettings;
       // A malformed extension list is declined as a whole, not refused: the connection goes on uncompressed.
       const accepted = settings ? acceptDeflateOffer(parseExtensionHeader(check.headers.get("sec-websocket-extensions")) ?? [], settings) : null;
       if (accepted !== null) this.startCompression(accepted.agreement, accepted.response);
       this.transmits.push(latin1Bytes(buildServerResponse(check.key, check.protocol, this.opts.extraHeaders, this.extensions)));
     } else {
       if (!parsed) return this.abortWithError("malformed HTTP response");
-      const check = checkServerResponse(parsed, this.clientKey, this.opts.protocols, this.opts.deflate ?? null);
+      const check = checkServerResponse(parsed, this.clientKey, this.opts.protocols, this.deflateSettings);
       if (!check.ok) return this.abortWithError(`handshake refused: ${check.reason}`);
       this.selectedProtocol = check.protocol;
       if (check.deflate !== null) this.startCompression(check.deflate, parsed.headers.get("sec-websocket-extensions") ?? "");
@@ -273,16 +276,17 @@ export class WebSocketConnectionCore {
 
   /** Compress what we send and inflate what the peer compresses, as agreed (each side by its own parameters). */
   private startCompression(a: DeflateAgreement, extensions: string): void {
-    const settings = this.opts.deflate!;
+    const settings = this.deflateSettings!;
+    const codecs = messageCompression()!;
     const server = this.role === ConnectionRole.SERVER;
     this.extensions = extensions;
-    this.deflater = new MessageDeflater(
+    this.deflater = codecs.compressor(
       server ? a.serverMaxWindowBits : a.clientMaxWindowBits,
       server ? a.serverNoContextTakeover : a.clientNoContextTakeover,
       settings.level,
       settings.threshold,
     );
-    this.receiver.inflater = new MessageInflater(
+    this.receiver.inflater = codecs.decompressor(
       server ? a.clientMaxWindowBits : a.serverMaxWindowBits,
       server ? a.clientNoContextTakeover : a.serverNoContextTakeover,
     );

@@ -34,7 +34,8 @@ import {
 } from "./frame.ts";
 import { viewInsteadOfCopy } from "../util/copy-bytes.ts";
 import { applyMask } from "./mask.ts";
-import { INFLATE_TOO_LARGE, type MessageInflater } from "./message-compression.ts";
+import { INFLATE_TOO_LARGE } from "../compress/inflate-bounded.ts";
+import type { MessageDecompressor } from "./compression-hook.ts";
 import { Utf8Validator } from "./utf8.ts";
 
 export interface FrameReceiverHandler {
@@ -113,7 +114,7 @@ export class FrameReceiver {
   /** Frames decoded so far (for statistics). */
   framesReceived = 0;
   /** permessage-deflate's receiving side, once agreed in the handshake; null: RSV1 is a protocol error. */
-  inflater: MessageInflater | null = null;
+  inflater: MessageDecompressor | null = null;
   /** The current message's first frame had RSV1 set: its payload is compressed. */
   private messageCompressed = false;
 
