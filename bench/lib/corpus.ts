@@ -6,6 +6,7 @@
 // The file format is what bench/peers/rangecoder_bench.c reads: [u32 LE length][bytes]...
 import { readFileSync, writeFileSync } from "node:fs";
 import { SeededRandom } from "../../src/util/prng.ts";
+import { concatBytes } from "../../src/util/copy-bytes.ts";
 
 const ENET_MTU_BODY = 1392 - 4;
 const WORDS = ["player", "jump", "fire", "reload", "chat", "spawn", "door_open", "pickup", "health", "score", "team_red", "team_blue"];
@@ -114,13 +115,5 @@ export function readCorpusFile(path: string): Uint8Array[] {
 }
 
 export function concatRecords(records: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const r of records) total += r.length;
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const r of records) {
-    out.set(r, pos);
-    pos += r.length;
-  }
-  return out;
+  return concatBytes(records);
 }

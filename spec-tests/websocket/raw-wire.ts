@@ -4,20 +4,12 @@
  */
 import * as net from "node:net";
 import { createHash } from "node:crypto";
+import { concatBytes } from "../../src/util/copy-bytes.ts";
 
 export const te = new TextEncoder();
 export type Bytes = Uint8Array;
 
-export function concat(parts: Bytes[]): Bytes {
-  const n = parts.reduce((a, p) => a + p.length, 0);
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export const concat: (parts: Bytes[]) => Bytes = concatBytes;
 
 export interface FrameOpts {
   fin?: boolean;

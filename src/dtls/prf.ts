@@ -17,13 +17,13 @@ const ENCODER = new TextEncoder();
 /** PRF(secret, label, seed) truncated to `length` bytes. */
 export function prf(hash: PrfHash, secret: Uint8Array, label: string, seed: Uint8Array, length: number): Uint8Array {
   const h = HASHES[hash];
-  const labelSeed = concatBytes(ENCODER.encode(label), seed);
+  const labelSeed = concatBytes([ENCODER.encode(label), seed]);
   const out = new Uint8Array(length);
   let a = labelSeed; // A(0)
   let filled = 0;
   while (filled < length) {
     a = hmac(h, secret, a); // A(i)
-    const block = hmac(h, secret, concatBytes(a, labelSeed));
+    const block = hmac(h, secret, concatBytes([a, labelSeed]));
     const take = Math.min(block.length, length - filled);
     out.set(block.subarray(0, take), filled);
     filled += take;
@@ -35,7 +35,7 @@ export const MASTER_SECRET_LENGTH = 48;
 
 /** RFC 5246 8.1 master secret from the premaster secret and both randoms. */
 export function masterSecret(hash: PrfHash, premaster: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): Uint8Array {
-  return prf(hash, premaster, "master secret", concatBytes(clientRandom, serverRandom), MASTER_SECRET_LENGTH);
+  return prf(hash, premaster, "master secret", concatBytes([clientRandom, serverRandom]), MASTER_SECRET_LENGTH);
 }
 
 /** RFC 7627 extended master secret: bound to the hash of the handshake through ClientKeyExchange. */
@@ -45,7 +45,7 @@ export function extendedMasterSecret(hash: PrfHash, premaster: Uint8Array, sessi
 
 /** RFC 5246 6.3: the key block (note: server_random first here). */
 export function keyBlock(hash: PrfHash, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, length: number): Uint8Array {
-  return prf(hash, master, "key expansion", concatBytes(serverRandom, clientRandom), length);
+  return prf(hash, master, "key expansion", concatBytes([serverRandom, clientRandom]), length);
 }
 
 /** RFC 5246 7.4.9 Finished.verify_data. */

@@ -338,7 +338,7 @@ export class DtlsSession {
 
   /** Stream mode: frame 5-byte-header records out of the byte stream; sequence numbers are implicit. */
   private receiveStream(now: number, chunk: Uint8Array): void {
-    let buf = this.streamIn.length === 0 ? chunk : concatBytes(this.streamIn, chunk);
+    let buf = this.streamIn.length === 0 ? chunk : concatBytes([this.streamIn, chunk]);
     while (buf.length >= TLS_RECORD_HEADER_LENGTH) {
       const type = buf[0]!;
       const length = (buf[3]! << 8) | buf[4]!;
@@ -361,7 +361,7 @@ export class DtlsSession {
 
   /** Stream mode: handshake messages may span records; 4-byte headers, in order. */
   private receiveStreamHandshake(now: number, plaintext: Uint8Array): void {
-    let buf = this.handshakeIn.length === 0 ? plaintext : concatBytes(this.handshakeIn, plaintext);
+    let buf = this.handshakeIn.length === 0 ? plaintext : concatBytes([this.handshakeIn, plaintext]);
     while (buf.length >= TLS_HANDSHAKE_HEADER_LENGTH) {
       const length = (buf[1]! << 16) | (buf[2]! << 8) | buf[3]!;
       if (length > MAX_HANDSHAKE_MESSAGE_LENGTH) throw new HandshakeFailure(AlertDescription.decode_error, "handshake message too large");
@@ -588,7 +588,7 @@ export class DtlsSession {
     let size = 0;
     const flush = (): void => {
       if (datagram.length === 0) return;
-      if (this.outbox.length < MAX_QUEUED_DATAGRAMS) this.outbox.push(datagram.length === 1 ? datagram[0]! : concatBytes(...datagram));
+      if (this.outbox.length < MAX_QUEUED_DATAGRAMS) this.outbox.push(datagram.length === 1 ? datagram[0]! : concatBytes(datagram));
       datagram = [];
       size = 0;
     };
@@ -621,7 +621,7 @@ export class DtlsSession {
   }
 
   private transcriptHash(): Uint8Array {
-    const all = concatBytes(...this.transcript);
+    const all = concatBytes(this.transcript);
     return this.suite!.hash === "sha384" ? sha384(all) : sha256(all);
   }
 
@@ -783,7 +783,7 @@ export class DtlsSession {
     if (!info || !CLIENT_SIGNATURE_SCHEMES.includes(ske.signatureScheme) || info.kind !== this.peerKey!.kind) {
       throw new HandshakeFailure(AlertDescription.illegal_parameter, `server used signature scheme 0x${ske.signatureScheme.toString(16)}`);
     }
-    const signed = concatBytes(this.clientRandom, this.serverRandom, ske.params);
+    const signed = concatBytes([this.clientRandom, this.serverRandom, ske.params]);
     if (!verifySignature(this.peerKey!, info.hash, signed, ske.signature)) {
       throw new HandshakeFailure(AlertDescription.decrypt_error, "ServerKeyExchange signature does not verify");
     }
@@ -880,7 +880,7 @@ export class DtlsSession {
     this.ephemeral = generateEphemeral(group, this.config.random(96));
     const params = encodeEcdhParams(group, this.ephemeral.publicKey);
     const info = schemeInfo(scheme)!;
-    const signature = ecdsaSign(key, info.hash, concatBytes(this.clientRandom, this.serverRandom, params));
+    const signature = ecdsaSign(key, info.hash, concatBytes([this.clientRandom, this.serverRandom, params]));
     this.addMessage(items, HandshakeType.server_key_exchange, encodeServerKeyExchange(params, scheme, signature));
     this.addMessage(items, HandshakeType.server_hello_done, new Uint8Array(0));
     this.startFlight(now, items, true);

@@ -45,7 +45,7 @@ export function plainBytes(bytes: Uint8Array): Uint8Array {
 }
 
 /** The parts one after the other, in one new array. */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const p of parts) length += p.length;
   const out = new Uint8Array(length);

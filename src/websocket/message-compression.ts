@@ -162,13 +162,13 @@ export class MessageDeflater {
       const tail = syncFlush(stream);
       if (tail === null) throw new Error("permessage-deflate: fflate's stream state changed after the self-check");
       this.chunks.push(tail);
-      const out = concatBytes(...this.chunks);
+      const out = concatBytes(this.chunks);
       this.chunks.length = 0;
       return out;
     }
     const payload = smaller(compressAlone(data, this.history, this.level), data);
     if (payload === null) return null;
-    const seen = concatBytes(this.history, data);
+    const seen = concatBytes([this.history, data]);
     if (seen.length >= FULL_WINDOW) {
       this.stream = new Deflate({ level: this.level, dictionary: seen.subarray(seen.length - FULL_WINDOW) }, (chunk) => {
         this.chunks.push(chunk);

@@ -22,6 +22,7 @@
 import { Decompress as ZstdStream } from "fzstd";
 import { xxh64Low32 } from "./xxh64.ts";
 import { SequenceChecker } from "./sequence-check.ts";
+import { concatBytes } from "../../util/copy-bytes.ts";
 
 const sequenceChecker = new SequenceChecker();
 
@@ -174,14 +175,7 @@ export function zstdDecompressBounded(input: Uint8Array, limit: number): Uint8Ar
   } catch {
     return null;
   }
-  if (parts.length === 1) return parts[0]!;
-  const result = new Uint8Array(produced);
-  let offset = 0;
-  for (const part of parts) {
-    result.set(part, offset);
-    offset += part.length;
-  }
-  return result;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts);
 }
 
 /**
