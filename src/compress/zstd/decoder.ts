@@ -214,11 +214,5 @@ function decodeFrame(frame: Uint8Array, contentSize: number, limit: number, bloc
   });
   stream.push(frame, true);
   if (block !== blockSizes.length) throw new OutputLimitExceeded();
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
