@@ -149,6 +149,12 @@ describe("permessage-deflate codec (RFC 7692 7.2), checked against zlib", () => 
     // Our inflater reads the same payloads.
     const inflater = new MessageInflater(15, false);
     payloads.forEach((p, i) => assert.ok(sameBytes(inflater.inflate(p, 1 << 20) as Uint8Array, messages[i]!), `message ${i}`));
+    // After a message over 256 KiB the stream is replaced by one primed with the same window (to
+    // give fflate's grown buffer back): the stream must read on as one.
+    const after = [gameState(600_000, 3), gameState(3000, 4), gameState(300_000, 5), gameState(70, 6)];
+    const more = after.map((m) => deflater.compress(m)!);
+    const whole = Buffer.concat([stream, first, SYNC_TAIL, again, SYNC_TAIL, ...more.flatMap((p) => [Buffer.from(p), SYNC_TAIL])]);
+    assert.ok(inflateRawSync(whole, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).equals(Buffer.concat([...messages, recent, recent, ...after])));
   });
 
   test("text with U+0000 and other edge characters, random levels: zlib reads every message, kept context or not", () => {

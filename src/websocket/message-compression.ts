@@ -34,6 +34,8 @@ import { concatBytes } from "../util/copy-bytes.ts";
 const SYNC_FLUSH_TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
 /** DEFLATE's largest window, and what a stream must have seen before it may be streamed. */
 const FULL_WINDOW = 1 << MAX_WINDOW_BITS;
+/** After a message larger than this the compression stream is replaced (see MessageDeflater.compress). */
+const KEEP_STREAM_BUFFER_MAX = 256 * 1024;
 
 export { INFLATE_CORRUPT, INFLATE_TOO_LARGE };
 
@@ -164,20 +166,28 @@ export class MessageDeflater {
       this.chunks.push(tail);
       const out = concatBytes(this.chunks);
       this.chunks.length = 0;
+      // fflate grows its buffer to the largest message pushed and keeps it; after a large one, a
+      // new stream primed with the same window (the message's last 32 KiB) gives that memory back.
+      if (data.length > KEEP_STREAM_BUFFER_MAX) this.stream = this.newStream(data.subarray(data.length - FULL_WINDOW));
       return out;
     }
     const payload = smaller(compressAlone(data, this.history, this.level), data);
     if (payload === null) return null;
     const seen = concatBytes([this.history, data]);
     if (seen.length >= FULL_WINDOW) {
-      this.stream = new Deflate({ level: this.level, dictionary: seen.subarray(seen.length - FULL_WINDOW) }, (chunk) => {
-        this.chunks.push(chunk);
-      });
+      this.stream = this.newStream(seen.subarray(seen.length - FULL_WINDOW));
       this.history = new Uint8Array(0);
     } else {
       this.history = seen;
     }
     return payload;
+  }
+
+  /** A stream whose window is `window` (exactly 32 KiB of what was sent, so no zeros are left in it). */
+  private newStream(window: Uint8Array): Deflate {
+    return new Deflate({ level: this.level, dictionary: window }, (chunk) => {
+      this.chunks.push(chunk);
+    });
   }
 }
 
