@@ -303,12 +303,8 @@ export class WebSocketConnectionCore {
   sendMessage(data: Uint8Array, isText: boolean): void {
     this.stats.messagesSent++;
     const compressed = this.deflater?.compress(data) ?? null;
-    if (compressed === null) {
-      this.writeFrame(isText ? Opcode.TEXT : Opcode.BINARY, data, true);
-      return;
-    }
-    this.stats.messagesCompressed++;
-    this.writeFrame(isText ? Opcode.TEXT : Opcode.BINARY, compressed, true, RSV1_BIT);
+    if (compressed !== null) this.stats.messagesCompressed++;
+    this.writeFrame(isText ? Opcode.TEXT : Opcode.BINARY, compressed ?? data, true, compressed === null ? 0 : RSV1_BIT);
   }
 
   /** Queue one frame of a fragmented message (for tests and streaming senders). */

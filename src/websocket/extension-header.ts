@@ -4,6 +4,7 @@
  * token or a quoted string whose unescaped text is a token. Repeated header lines arrive
  * comma-joined (http-parse.ts), which is the same list.
  */
+import { HTTP_TOKEN, HTTP_TOKEN_CHAR } from "./http-parse.ts";
 
 /** One extension of the list, in the order it was written. */
 export interface ExtensionElement {
@@ -12,9 +13,6 @@ export interface ExtensionElement {
   /** Parameters in order; a parameter given without a value has the value `true`. */
   readonly params: readonly (readonly [name: string, value: string | true])[];
 }
-
-const TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Parse a header value; null when it breaks the grammar (the whole header is then refused, as a
@@ -30,7 +28,7 @@ export function parseExtensionHeader(value: string | undefined): ExtensionElemen
   };
   const token = (): string | null => {
     const start = i;
-    while (i < n && TOKEN_CHAR.test(value[i]!)) i++;
+    while (i < n && HTTP_TOKEN_CHAR.test(value[i]!)) i++;
     return i > start ? value.slice(start, i) : null;
   };
   const quoted = (): string | null => {
@@ -44,7 +42,7 @@ export function parseExtensionHeader(value: string | undefined): ExtensionElemen
     }
     if (i >= n) return null;
     i++;
-    return TOKEN.test(text) ? text : null;
+    return HTTP_TOKEN.test(text) ? text : null;
   };
   for (;;) {
     skipSpace();

@@ -279,7 +279,7 @@ export class FrameReceiver {
       if (!this.messageActive) {
         this.messageActive = true;
         this.messageIsText = this.opcode === Opcode.TEXT;
-        this.messageCompressed = (b0 & RSV1_BIT) !== 0;
+        this.messageCompressed = compressed;
         this.utf8.reset();
         this.messageFill = 0;
         if (this.fin) {
@@ -396,7 +396,7 @@ export class FrameReceiver {
  * worst case is stored blocks, 5 bytes per 65,535 plus a byte or two of flush (zlib's
  * deflateBound allows n/4096 + n/16384 + 13); we allow n/1024 + 64.
  */
-export function compressedSizeLimit(limit: number): number {
+function compressedSizeLimit(limit: number): number {
   return limit + Math.floor(limit / 1024) + 64;
 }
 

@@ -3,7 +3,7 @@
  * upgrade request and response. Pure functions over strings and parsed heads.
  */
 import { sha1 } from "@noble/hashes/legacy.js";
-import { type HttpHead, headerHasToken, headerList } from "./http-parse.ts";
+import { HTTP_TOKEN, type HttpHead, headerHasToken, headerList } from "./http-parse.ts";
 import { parseExtensionHeader } from "./extension-header.ts";
 import { type DeflateAgreement, type DeflateSettings, checkDeflateResponse } from "./permessage-deflate.ts";
 
@@ -45,10 +45,8 @@ export function checkExtraHeader(line: string): void {
   }
 }
 
-const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 export function checkProtocolName(name: string): void {
-  if (typeof name !== "string" || !PROTOCOL_TOKEN.test(name)) {
+  if (typeof name !== "string" || !HTTP_TOKEN.test(name)) {
     throw new TypeError(`supportedProtocols entries must be HTTP tokens, got ${JSON.stringify(name)}`);
   }
 }

@@ -75,7 +75,10 @@ export class HttpHeadCollector {
   }
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** One character an HTTP token may hold (RFC 7230 tchar). */
+export const HTTP_TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
+/** An HTTP token (RFC 7230 3.2.6): header names, subprotocols, extension names and parameters. */
+export const HTTP_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Parse a complete head (ending in CRLFCRLF). Returns null when malformed. */
 export function parseHttpHead(text: string): HttpHead | null {
@@ -92,7 +95,7 @@ export function parseHttpHead(text: string): HttpHead | null {
     const colon = line.indexOf(":");
     if (colon <= 0) return null; // also rejects obsolete line folding (leading whitespace)
     const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) return null;
+    if (!HTTP_TOKEN.test(name)) return null;
     const value = line.slice(colon + 1).trim();
     const key = name.toLowerCase();
     const prev = headers.get(key);

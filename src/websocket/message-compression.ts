@@ -232,7 +232,7 @@ export class MessageInflater {
       const message = this.buffer.slice(start, start + n);
       if (this.noContextTakeover) this.windowEnd = 0;
       else this.windowEnd = start + n;
-      if (this.buffer.length > KEEP_BUFFER_MAX) this.shrink();
+      if (this.buffer.length > KEEP_BUFFER_MAX) this.moveWindowToNewBuffer(this.windowSize);
       return message;
     }
   }
@@ -244,21 +244,20 @@ export class MessageInflater {
     if (this.buffer.length - this.windowEnd >= room) return this.windowEnd;
     if (this.buffer.length - keep >= room) {
       this.buffer.copyWithin(0, from, this.windowEnd);
+      this.windowEnd = keep;
     } else {
       // Sized for the window as well, so a run of small messages does not move it every time.
-      const grown = new Uint8Array(keep + Math.max(room, this.windowSize));
-      grown.set(this.buffer.subarray(from, this.windowEnd));
-      this.buffer = grown;
+      this.moveWindowToNewBuffer(Math.max(room, this.windowSize));
     }
-    this.windowEnd = keep;
-    return keep;
+    return this.windowEnd;
   }
 
-  private shrink(): void {
+  /** A new buffer holding the kept window, then `room` free bytes (to grow, or to give memory back). */
+  private moveWindowToNewBuffer(room: number): void {
     const keep = Math.min(this.windowEnd, this.windowSize);
-    const small = new Uint8Array(keep + this.windowSize);
-    small.set(this.buffer.subarray(this.windowEnd - keep, this.windowEnd));
-    this.buffer = small;
+    const next = new Uint8Array(keep + room);
+    next.set(this.buffer.subarray(this.windowEnd - keep, this.windowEnd));
+    this.buffer = next;
     this.windowEnd = keep;
   }
 
