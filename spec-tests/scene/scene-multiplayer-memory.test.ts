@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { GodotError } from "../../src/errors.ts";
 import { ENetMultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
-import { RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent } from "../../src/scene/index.ts";
+import { RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent, VisibilityUpdateMode } from "../../src/scene/index.ts";
 import { NodePath, StringName, Vector2, Vector3i, Color, Float, PackedStringArray } from "../../src/variant/index.ts";
 import { drive, settle, world } from "./support.ts";
 
@@ -250,6 +250,97 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       secret.set("hp", 7);
       await drive(w, () => seen.length === 3 && b.node("Secret").get("hp") === 7, "B spawned and synced, A despawned");
       assert.deepEqual(seen.slice(1).sort(), [`${ia}-Secret`, `${ib}+Secret`].sort());
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("visibility filters: re-run every poll (IDLE) or only on updateVisibility (NONE); a throwing or non-boolean filter hides and is counted", async () => {
+    const seen: string[] = [];
+    const w = await world(2, (mp) => {
+      mp.spawner("Spawner", {
+        onSpawn: (node) => {
+          seen.push(`${mp.getUniqueId()}+${node.path}`);
+          mp.synchronizer(`${node.path}/Sync`, node.path, { properties: [{ path: ".:hp" }] });
+        },
+        onDespawn: (node) => seen.push(`${mp.getUniqueId()}-${node.path}`),
+      });
+    });
+    try {
+      await drive(w, connected(w, 2), "two clients");
+      const [a, b] = w.clients as [SceneMultiplayer, SceneMultiplayer];
+      const [ia, ib] = [a.getUniqueId(), b.getUniqueId()];
+      const allowed = new Set([ia]);
+      const asked = new Set<number>();
+      const changed: number[] = [];
+      const filter = (peer: number): boolean => {
+        asked.add(peer);
+        return allowed.has(peer);
+      };
+      const spawner = w.server.spawner("Spawner");
+      const sync = w.server.synchronizer("Fog/Sync", "Fog", {
+        properties: [{ path: ".:hp" }],
+        visibilityFilters: [filter],
+        onVisibilityChanged: (forPeer) => changed.push(forPeer),
+      });
+      assert.equal(sync.hasVisibilityFilters(), true);
+      assert.equal(sync.visibilityUpdateMode, VisibilityUpdateMode.VISIBILITY_PROCESS_IDLE);
+      const fog = w.server.spawn(spawner, "Fog");
+      fog.set("hp", 1);
+      await drive(w, () => seen.includes(`${ia}+Fog`) && a.node("Fog").get("hp") === 1, "A sees the node through the filter");
+      await settle(w, 20);
+      assert.deepEqual(seen, [`${ia}+Fog`], "B is filtered out although the node is public");
+      assert.ok(asked.has(0) && asked.has(ia) && asked.has(ib), "the filter is asked about every peer (0 first) and each peer");
+      assert.ok(changed.length > 0 && changed.every((p) => p === 0), "visibility_changed(0) on every poll in IDLE mode");
+      assert.equal(w.server.node("Fog").rpcConfig("hello", { rpcMode: "authority" }).rpcId(ib, "hello"), GodotError.ERR_INVALID_PARAMETER, "RPCs follow the filter");
+
+      // IDLE: a change in what the filter answers is picked up by the next poll.
+      allowed.add(ib);
+      fog.set("hp", 2);
+      await drive(w, () => seen.includes(`${ib}+Fog`) && b.node("Fog").get("hp") === 2 && a.node("Fog").get("hp") === 2, "B spawned by the next poll");
+
+      // NONE: nothing changes until updateVisibility() is called.
+      sync.visibilityUpdateMode = VisibilityUpdateMode.VISIBILITY_PROCESS_NONE;
+      allowed.delete(ia);
+      const before = changed.length;
+      await settle(w, 50);
+      assert.equal(changed.length, before, "no automatic updates in NONE mode");
+      assert.ok(!seen.includes(`${ia}-Fog`), "A keeps the node until updateVisibility()");
+      sync.updateVisibility(ia);
+      assert.deepEqual(changed.slice(before), [ia]);
+      await drive(w, () => seen.includes(`${ia}-Fog`), "A despawned after updateVisibility(A)");
+      fog.set("hp", 3);
+      await drive(w, () => b.node("Fog").get("hp") === 3, "B still synced");
+
+      // A filter that throws or answers a non-boolean hides the node from everyone and is reported.
+      const errors: string[] = [];
+      w.server.addEventListener("rpc_error", (e) => errors.push(String((e as SceneMultiplayerEvent).method)));
+      const broken = (): boolean => {
+        throw new Error("filter bug");
+      };
+      sync.addVisibilityFilter(broken);
+      sync.updateVisibility();
+      await drive(w, () => seen.includes(`${ib}-Fog`), "B despawned by the throwing filter");
+      assert.ok(w.server.getDropCounters().handlerErrors >= 1);
+      assert.ok(errors.some((m) => m.endsWith(":visibility filter")), `rpc_error names the filter: ${errors.join(", ")}`);
+      sync.removeVisibilityFilter(broken);
+      const notBoolean = ((): unknown => 1) as (peer: number) => boolean;
+      sync.addVisibilityFilter(notBoolean);
+      const counted = w.server.getDropCounters().handlerErrors;
+      sync.updateVisibility(ib);
+      assert.ok(w.server.getDropCounters().handlerErrors > counted, "a non-boolean answer is counted");
+      sync.removeVisibilityFilter(notBoolean);
+      sync.updateVisibility(ib);
+      await drive(w, () => seen.filter((x) => x === `${ib}+Fog`).length === 2, "B spawned again once the bad filters are gone");
+      assert.equal(seen.filter((x) => x.startsWith(`${ia}`)).length, 2, "A stays hidden (the filter says no)");
+      assert.throws(() => sync.addVisibilityFilter(3 as unknown as (peer: number) => boolean), TypeError);
+      assert.throws(() => (sync.visibilityUpdateMode = 5 as VisibilityUpdateMode), RangeError);
+      // The clients hold no authority: their synchronizers never ask their filters.
+      let clientAsked = 0;
+      const clientSync = a.synchronizer("Other/Sync", "Other", { properties: [{ path: ".:hp" }], visibilityFilters: [() => (clientAsked++, true)] });
+      await settle(w, 20);
+      assert.equal(clientAsked, 0);
+      assert.equal(clientSync.isVisibleTo(1), true);
     } finally {
       w.net.close();
     }

@@ -6,7 +6,8 @@
  * ends, the raw PackedByteArray RPC form, send_bytes both ways, an authority call_local
  * broadcast, two clients calling each other through our relay (an authority-only call refused by
  * Godot), a custom spawn with spawn state, full syncs and a delta from the TS authority, and
- * full syncs and a delta from a node each Godot client is the authority of.
+ * full syncs and a delta from a node each Godot client is the authority of, and a spawn behind a
+ * visibility filter (one Godot client sees it, then the other: despawned and spawned by Godot).
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -115,13 +116,32 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
       }
     };
     let moved = false;
+    // A node behind a visibility filter: first only the client called "first" sees it, then only the other.
+    let scoutSeenBy = 0;
+    let flipped = false;
+    const clientId = (i: number): number | undefined => events[i]!.find((e) => e.ev === "connected")?.id as number | undefined;
+    const scoutEvents = (i: number, ev: string): number => events[i]!.filter((e) => e.ev === ev && e.name === "Scout").length;
     await poll(() => {
       if (!moved && [0, 1].every((i) => has(i, (e) => e.ev === "spawned"))) {
         moved = true;
         hero.set("position", new Vector2(30, 40)).set("rotation", 1.25);
         game.rpc("announce", "hello all");
+        scoutSeenBy = clientId(0)!;
+        mp.spawn(spawner, "Scout", {
+          data: { kind: "scout" },
+          setup: (scout) => scout.set("position", new Vector2(7, 8)).set("rotation", 0),
+          synchronizers: [{ path: "Level/Players/Scout/Sync", options: { properties: [{ path: ".:position" }, { path: ".:rotation", spawn: false, replicationMode: ReplicationMode.ON_CHANGE }], visibilityFilters: [(p) => p === scoutSeenBy] } }],
+        });
+      }
+      if (moved && !flipped && scoutEvents(0, "spawned") === 1) {
+        flipped = true;
+        scoutSeenBy = clientId(1)!;
       }
       return (
+        flipped &&
+        scoutEvents(0, "despawned") === 1 &&
+        scoutEvents(1, "spawned") === 1 &&
+        
         moved &&
         [0, 1].every((i) =>
           ["pong", "pong_bytes", "hello", "announce", "raw"].every((ev) => has(i, (e) => e.ev === ev)) &&
@@ -180,6 +200,12 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
       assert.equal(events[i]!.find((e) => e.ev === "spawn_data")!.data, '{\n"kind": "knight"\n}');
       assert.deepEqual(events[i]!.find((e) => e.ev === "spawned"), { ev: "spawned", name: "Hero", position: "Vector2(10, 20)" });
     }
+    // The filtered spawn: the first client saw it (with its data and spawn state) until the filter
+    // switched to the second, which then got it; neither saw it at the same time as the other.
+    const scoutOrder = (i: number): string[] => events[i]!.filter((e) => e.name === "Scout" || (e.ev === "spawn_data" && String(e.data).includes("scout"))).map((e) => e.ev);
+    assert.deepEqual(scoutOrder(0), ["spawn_data", "spawned", "despawned"]);
+    assert.deepEqual(scoutOrder(1), ["spawn_data", "spawned"]);
+    for (const i of [0, 1]) assert.deepEqual(events[i]!.find((e) => e.ev === "spawned" && e.name === "Scout"), { ev: "spawned", name: "Scout", position: "Vector2(7, 8)" });
     // Replication from a Godot authority: its full syncs and its delta decoded here.
     for (const id of [a, b]) {
       assert.deepEqual(mp.node(`Level/Own/P${id}`).get("position"), new Vector2(id % 1000, 5));

@@ -6,7 +6,9 @@ export {
   MultiplayerSpawner,
   MultiplayerSynchronizer,
   ReplicationMode,
+  VisibilityUpdateMode,
   type ReplicatedPropertyInput,
+  type VisibilityFilter,
   type SpawnerOptions,
   type SynchronizerOptions,
 } from "./replication-nodes.ts";

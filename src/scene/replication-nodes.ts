@@ -25,6 +25,27 @@ export enum ReplicationMode {
   ON_CHANGE = 2,
 }
 
+/** MultiplayerSynchronizer.VisibilityUpdateMode: when visibility filters are re-run (Godot's names and values). */
+export enum VisibilityUpdateMode {
+  /** Every poll of the SceneMultiplayer (Godot: every idle frame). */
+  VISIBILITY_PROCESS_IDLE = 0,
+  /** Also every poll here: a SceneMultiplayer has no physics frames of its own. */
+  VISIBILITY_PROCESS_PHYSICS = 1,
+  /** Only when updateVisibility() is called. */
+  VISIBILITY_PROCESS_NONE = 2,
+  IDLE = 0,
+  PHYSICS = 1,
+  NONE = 2,
+}
+
+/**
+ * Godot's visibility filter callable: called with a peer id (0 asks about every peer at once)
+ * on the synchronizer's authority; the synchronizer is visible to a peer only when every filter
+ * returns true. A filter that throws or returns a non-boolean counts as false (Godot: an error
+ * and false), reported as an `rpc_error` event and counted in `handlerErrors`.
+ */
+export type VisibilityFilter = (peer: number) => boolean;
+
 /** One property of a SceneReplicationConfig, in the order the Godot scene's config lists it. */
 export interface ReplicatedPropertyInput {
   /** Godot's property path relative to the synchronizer's root: ".:position", ":score", "Sprite:modulate". */
@@ -53,6 +74,23 @@ export interface SynchronizerOptions {
   publicVisibility?: boolean;
   /** Peers it is visible to while not public (Godot's set_visibility_for). */
   visibleTo?: number[];
+  /** Godot's add_visibility_filter, for each filter given. */
+  visibilityFilters?: VisibilityFilter[];
+  /** When the filters are re-run (default VISIBILITY_PROCESS_IDLE: every poll). */
+  visibilityUpdateMode?: VisibilityUpdateMode;
+  /**
+   * Godot's visibility_changed signal: `forPeer` is the peer whose visibility was updated, 0 for
+   * every peer. Emitted on the authority only, after replication has applied the change.
+   */
+  onVisibilityChanged?: (forPeer: number) => void;
+}
+
+/** What the replicator listens to on a synchronizer (internal). */
+export interface SynchronizerVisibilityHooks {
+  /** update_visibility(forPeer) was called. */
+  updated(forPeer: number): void;
+  /** A visibility filter threw or returned a non-boolean. */
+  filterFailed(error: unknown): void;
 }
 
 /** Most properties one config may hold: delta packets name changed properties in a 64-bit mask. */
@@ -109,6 +147,20 @@ export class MultiplayerSynchronizer {
       checkInt(peer, `synchronizer: options.visibleTo[${i}]`, 1, 0x7fffffff);
       this.visibleTo.add(peer);
     }
+    if (options.visibilityFilters !== undefined && !Array.isArray(options.visibilityFilters)) {
+      throw new TypeError("synchronizer: options.visibilityFilters must be an array of functions");
+    }
+    for (const [i, filter] of (options.visibilityFilters ?? []).entries()) {
+      if (typeof filter !== "function") throw new TypeError(`synchronizer: options.visibilityFilters[${i}] must be a function`);
+      this.filters.add(filter);
+    }
+    const mode = options.visibilityUpdateMode ?? VisibilityUpdateMode.VISIBILITY_PROCESS_IDLE;
+    checkInt(mode, "synchronizer: options.visibilityUpdateMode", 0, 2);
+    this.updateMode = mode;
+    if (options.onVisibilityChanged !== undefined && typeof options.onVisibilityChanged !== "function") {
+      throw new TypeError("synchronizer: options.onVisibilityChanged must be a function");
+    }
+    this.onVisibilityChanged = options.onVisibilityChanged;
   }
 
   spawnProperties(): ReplicatedProperty[] {
@@ -175,12 +227,16 @@ export class MultiplayerSynchronizer {
     return { values, indexes };
   }
 
-  // ---- visibility (Godot's public_visibility / set_visibility_for) ----
+  // ---- visibility (Godot's public_visibility, set_visibility_for, visibility filters) ----
 
   private publicVisible = true;
   private readonly visibleTo = new Set<number>();
-  /** Set by the replicator: re-check spawns after a visibility change. */
-  onVisibilityChanged: (() => void) | null = null;
+  private readonly filters = new Set<VisibilityFilter>();
+  private updateMode: VisibilityUpdateMode;
+  /** Godot's visibility_changed signal (see SynchronizerOptions.onVisibilityChanged). */
+  readonly onVisibilityChanged: ((forPeer: number) => void) | undefined;
+  /** @internal Set by the replicator that owns this synchronizer. */
+  visibilityHooks: SynchronizerVisibilityHooks | null = null;
 
   /** Godot's public_visibility (default true): visible to every peer. */
   get publicVisibility(): boolean {
@@ -188,22 +244,68 @@ export class MultiplayerSynchronizer {
   }
   set publicVisibility(visible: boolean) {
     checkBool(visible, "publicVisibility");
-    this.publicVisible = visible;
-    this.onVisibilityChanged?.();
+    this.setVisibilityFor(0, visible);
   }
-  /** Godot's set_visibility_for: show or hide the node to one peer (while not public). */
+  /** Godot's set_visibility_for: show or hide the node to one peer (0: to every peer, the same as publicVisibility). */
   setVisibilityFor(peer: number, visible: boolean): void {
-    checkInt(peer, "peer", 1, 0x7fffffff);
+    checkInt(peer, "peer", 0, 0x7fffffff);
     checkBool(visible, "visible");
-    if (visible) this.visibleTo.add(peer);
+    if (this.getVisibilityFor(peer) === visible) return;
+    if (peer === 0) this.publicVisible = visible;
+    else if (visible) this.visibleTo.add(peer);
     else this.visibleTo.delete(peer);
-    this.onVisibilityChanged?.();
+    this.updateVisibility(peer);
   }
+  /** Godot's get_visibility_for: what setVisibilityFor set (filters aside; 0 is publicVisibility). */
   getVisibilityFor(peer: number): boolean {
-    return this.visibleTo.has(peer);
+    return peer === 0 ? this.publicVisible : this.visibleTo.has(peer);
   }
-  /** Godot's is_visible_to. */
+  /** Godot's add_visibility_filter (a filter added twice is kept once). */
+  addVisibilityFilter(filter: VisibilityFilter): void {
+    if (typeof filter !== "function") throw new TypeError("filter must be a function");
+    this.filters.add(filter);
+  }
+  /** Godot's remove_visibility_filter. */
+  removeVisibilityFilter(filter: VisibilityFilter): void {
+    this.filters.delete(filter);
+  }
+  /** True while any visibility filter is set. */
+  hasVisibilityFilters(): boolean {
+    return this.filters.size > 0;
+  }
+  /** Godot's visibility_update_mode. */
+  get visibilityUpdateMode(): VisibilityUpdateMode {
+    return this.updateMode;
+  }
+  set visibilityUpdateMode(mode: VisibilityUpdateMode) {
+    checkInt(mode, "visibilityUpdateMode", 0, 2);
+    this.updateMode = mode;
+  }
+  /**
+   * Godot's update_visibility: re-check visibility for `forPeer` (0: every peer), spawning or
+   * despawning the root node and starting or stopping its syncs where it changed. Does nothing
+   * unless this peer is the synchronizer's authority.
+   */
+  updateVisibility(forPeer = 0): void {
+    checkInt(forPeer, "forPeer", 0, 0x7fffffff);
+    this.visibilityHooks?.updated(forPeer);
+  }
+  /** Godot's is_visible_to: every filter says yes, and the node is public or shown to `peer`. */
   isVisibleTo(peer: number): boolean {
+    for (const filter of this.filters) {
+      let visible: unknown;
+      try {
+        visible = filter(peer);
+      } catch (error) {
+        this.visibilityHooks?.filterFailed(error);
+        return false;
+      }
+      if (typeof visible !== "boolean") {
+        this.visibilityHooks?.filterFailed(new TypeError(`a visibility filter returned ${typeof visible}, not a boolean`));
+        return false;
+      }
+      if (!visible) return false;
+    }
     return this.publicVisible || this.visibleTo.has(peer);
   }
 

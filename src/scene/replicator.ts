@@ -13,7 +13,7 @@ import type { NodeRegistry } from "./node-registry.ts";
 import { readCString } from "./node-registry.ts";
 import type { PathCache } from "./path-cache.ts";
 import { CUSTOM_SPAWN_SCENE_ID, DEFAULT_DELTA_MTU, DEFAULT_SYNC_MTU, DESPAWN_SIZE, NetworkCommand, NODE_PATH_FLAG, SPAWN_MIN_SIZE, SYNC_DELTA_FLAG, SYNC_MIN_SIZE } from "./protocol.ts";
-import { despawnPacket, MultiplayerSpawner, MultiplayerSynchronizer, spawnPacket, type SpawnedNode } from "./replication-nodes.ts";
+import { despawnPacket, MultiplayerSpawner, MultiplayerSynchronizer, spawnPacket, VisibilityUpdateMode, type SpawnedNode } from "./replication-nodes.ts";
 import type { SceneNode } from "./scene-node.ts";
 import type { SceneDropCounters } from "./session.ts";
 
@@ -36,6 +36,8 @@ interface PeerReplication {
   /** Remote spawns: their net id -> node. */
   recvNodes: Map<number, SceneNode>;
   recvSyncs: Map<number, MultiplayerSynchronizer>;
+  /** Godot's sync_nodes: our synchronizers visible to this peer, as last updated. */
+  syncNodes: Set<MultiplayerSynchronizer>;
 }
 
 /** Most nodes one remote authority may have spawned here at once (Godot has no bound). */
@@ -51,6 +53,12 @@ export class SceneReplicator {
   private readonly synchronizers: MultiplayerSynchronizer[] = [];
   private readonly spawned = new Map<SceneNode, SpawnedNode>();
   private readonly peerRepl = new Map<number, PeerReplication>();
+  /**
+   * Synchronizers whose visibility was last worked out while we were their authority. Godot
+   * recomputes it when a synchronizer's authority changes; here authority is a plain node
+   * property, so process() notices the change instead.
+   */
+  private readonly trackedAsAuthority = new Set<MultiplayerSynchronizer>();
   private lastNetId = 0;
   maxSyncPacketSize = DEFAULT_SYNC_MTU;
   maxDeltaPacketSize = DEFAULT_DELTA_MTU;
@@ -62,6 +70,7 @@ export class SceneReplicator {
   /** Forget peers and net ids (the session was cleared); declarations stay. */
   clear(): void {
     this.peerRepl.clear();
+    this.trackedAsAuthority.clear();
     for (const s of this.synchronizers) s.reset();
     for (const s of this.spawned.values()) {
       s.netId = 0;
@@ -76,16 +85,25 @@ export class SceneReplicator {
 
   addSynchronizer(sync: MultiplayerSynchronizer): void {
     this.synchronizers.push(sync);
-    sync.onVisibilityChanged = () => {
-      const spawned = this.spawned.get(sync.root);
-      if (spawned) this.updateSpawnVisibility(spawned);
+    sync.visibilityHooks = {
+      updated: (forPeer) => this.visibilityUpdated(sync, forPeer),
+      filterFailed: (error) => {
+        this.host.drops.handlerErrors++;
+        this.host.handlerError(sync.node, "visibility filter", error);
+      },
     };
+    this.updateSyncVisibility(0, sync);
   }
 
   removeSynchronizer(sync: MultiplayerSynchronizer): void {
     const i = this.synchronizers.indexOf(sync);
     if (i >= 0) this.synchronizers.splice(i, 1);
-    for (const r of this.peerRepl.values()) r.lastWatchUsec.delete(sync);
+    sync.visibilityHooks = null;
+    this.trackedAsAuthority.delete(sync);
+    for (const r of this.peerRepl.values()) {
+      r.lastWatchUsec.delete(sync);
+      r.syncNodes.delete(sync);
+    }
   }
 
   private syncsOf(node: SceneNode): MultiplayerSynchronizer[] {
@@ -100,7 +118,7 @@ export class SceneReplicator {
   spawn(spawner: MultiplayerSpawner, node: SceneNode, sceneId: number, data: unknown): void {
     const s: SpawnedNode = { node, spawner, sceneId, data, netId: 0, peers: new Set() };
     this.spawned.set(node, s);
-    this.updateSpawnVisibility(s);
+    this.updateSpawnVisibility(s, 0);
   }
 
   /**
@@ -118,18 +136,65 @@ export class SceneReplicator {
   }
 
   /**
+   * Godot's _visibility_changed, what a synchronizer's update_visibility(forPeer) sets off on its
+   * authority: the spawn of its root node and its own syncs follow the new visibility, then the
+   * user's visibility_changed runs.
+   */
+  private visibilityUpdated(sync: MultiplayerSynchronizer, forPeer: number): void {
+    if (!this.hasAuthority(sync.node)) return;
+    const spawned = this.spawned.get(sync.root);
+    if (spawned && forPeer !== this.host.getUniqueId()) this.updateSpawnVisibility(spawned, forPeer);
+    this.updateSyncVisibility(forPeer, sync);
+    if (!sync.onVisibilityChanged) return;
+    try {
+      sync.onVisibilityChanged(forPeer);
+    } catch (error) {
+      this.host.drops.handlerErrors++;
+      this.host.handlerError(sync.node, "onVisibilityChanged", error);
+    }
+  }
+
+  /**
+   * Godot's _update_sync_visibility: which peers get this synchronizer's syncs and deltas (ours
+   * only). For every peer (`forPeer` 0) the filters are asked about 0 first, and a yes there
+   * covers every peer. A peer that stops seeing it starts its deltas afresh when it sees it again.
+   */
+  private updateSyncVisibility(forPeer: number, sync: MultiplayerSynchronizer): void {
+    if (!this.hasAuthority(sync.node) || forPeer === this.host.getUniqueId()) return;
+    const visibleToAll = sync.isVisibleTo(forPeer);
+    const apply = (r: PeerReplication, visible: boolean): void => {
+      if (visible) r.syncNodes.add(sync);
+      else if (r.syncNodes.delete(sync)) r.lastWatchUsec.delete(sync);
+    };
+    if (forPeer !== 0) {
+      const r = this.peerRepl.get(forPeer);
+      if (r) apply(r, visibleToAll);
+      return;
+    }
+    this.trackedAsAuthority.add(sync);
+    for (const [peer, r] of this.peerRepl) apply(r, visibleToAll || sync.isVisibleTo(peer));
+  }
+
+  /**
    * Godot's _update_spawn_visibility: a spawned node is visible to a peer when any of its
    * synchronizers (that we are the authority of) is, or when it has none; spawn it where it
-   * became visible, despawn it where it stopped being.
+   * became visible, despawn it where it stopped being. For every peer (`forPeer` 0) a yes for 0
+   * covers every peer, as in Godot.
    */
-  private updateSpawnVisibility(s: SpawnedNode): void {
+  private updateSpawnVisibility(s: SpawnedNode, forPeer: number): void {
     if (!this.hasAuthority(s.spawner.node)) return;
     const syncs = this.syncsOf(s.node).filter((x) => this.hasAuthority(x.node));
-    for (const p of this.host.connectedPeers()) {
-      const visible = syncs.length === 0 || syncs.some((x) => x.isVisibleTo(p));
-      if (visible) this.spawnOn(s, p);
-      else if (s.peers.delete(p)) this.host.sendCommand(p, despawnPacket(s.netId), TransferMode.RELIABLE, 0);
+    const visibleTo = (peer: number): boolean => syncs.length === 0 || syncs.some((x) => x.isVisibleTo(peer));
+    const apply = (peer: number, visible: boolean): void => {
+      if (visible) this.spawnOn(s, peer);
+      else if (s.peers.delete(peer)) this.host.sendCommand(peer, despawnPacket(s.netId), TransferMode.RELIABLE, 0);
+    };
+    if (forPeer !== 0) {
+      if (this.peerRepl.has(forPeer)) apply(forPeer, visibleTo(forPeer));
+      return;
     }
+    const visibleToAll = visibleTo(0);
+    for (const peer of this.host.connectedPeers()) apply(peer, visibleToAll || visibleTo(peer));
   }
 
   despawn(node: SceneNode): boolean {
@@ -154,8 +219,9 @@ export class SceneReplicator {
   }
 
   peerAdded(id: number): void {
-    this.peerRepl.set(id, { lastSentSync: 0, lastWatchUsec: new Map(), recvNodes: new Map(), recvSyncs: new Map() });
-    for (const s of this.spawned.values()) this.updateSpawnVisibility(s);
+    this.peerRepl.set(id, { lastSentSync: 0, lastWatchUsec: new Map(), recvNodes: new Map(), recvSyncs: new Map(), syncNodes: new Set() });
+    for (const s of this.spawned.values()) this.updateSpawnVisibility(s, id);
+    for (const sync of this.synchronizers) this.updateSyncVisibility(id, sync);
   }
 
   peerRemoved(id: number): void {
@@ -185,17 +251,38 @@ export class SceneReplicator {
   /** Godot's on_network_process: full syncs (unreliable) and deltas (reliable) to each peer. */
   process(usec: number): void {
     const mine = this.synchronizers.filter((s) => this.hasAuthority(s.node));
+    this.followAuthorityChanges(mine);
+    // Godot re-runs the filters every frame (update_visibility(0)) unless the mode is NONE.
+    for (const s of mine) {
+      if (s.hasVisibilityFilters() && s.visibilityUpdateMode !== VisibilityUpdateMode.VISIBILITY_PROCESS_NONE) s.updateVisibility(0);
+    }
     if (mine.length === 0) return;
     for (const [peer, r] of this.peerRepl) {
       if (!this.host.isConnected(peer)) continue;
       const visible = mine.filter((s) => {
         const spawned = this.spawned.get(s.root);
-        return s.isVisibleTo(peer) && (!spawned || spawned.peers.has(peer));
+        return r.syncNodes.has(s) && (!spawned || spawned.peers.has(peer));
       });
       if (visible.length === 0) continue;
       r.lastSentSync = (r.lastSentSync + 1) & 0xffff;
       this.sendSync(peer, visible, r.lastSentSync, usec);
       this.sendDelta(peer, visible, usec, r);
+    }
+  }
+
+  /** Synchronizers that became ours get their visibility worked out; those no longer ours stop syncing. */
+  private followAuthorityChanges(mine: MultiplayerSynchronizer[]): void {
+    if (this.trackedAsAuthority.size > mine.length || mine.some((s) => !this.trackedAsAuthority.has(s))) {
+      const ours = new Set(mine);
+      for (const s of this.trackedAsAuthority) {
+        if (ours.has(s)) continue;
+        this.trackedAsAuthority.delete(s);
+        for (const r of this.peerRepl.values()) {
+          r.syncNodes.delete(s);
+          r.lastWatchUsec.delete(s);
+        }
+      }
+      for (const s of mine) if (!this.trackedAsAuthority.has(s)) this.updateSyncVisibility(0, s);
     }
   }
 

@@ -262,15 +262,23 @@ export class SceneMultiplayer extends EventTarget {
    * joins): `scene` is the index of the scene in the spawner's spawnable scenes on the
    * Godot side, or omitted for a custom spawn (spawn_function) that receives `data`.
    * Declare the node's synchronizers before the next poll(), or before spawning when it should carry spawn state.
+   * The spawn goes out at once to the peers that can see it, with the node's properties as they
+   * are then: set them in `options.setup` (what a Godot spawn_function does), or on `node(path)` before the call.
    */
-  spawn(spawner: MultiplayerSpawner, name: string, options: { scene?: number; data?: unknown; synchronizers?: { path: string; options: SynchronizerOptions }[] } = {}): SceneNode {
+  spawn(
+    spawner: MultiplayerSpawner,
+    name: string,
+    options: { scene?: number; data?: unknown; synchronizers?: { path: string; options: SynchronizerOptions }[]; setup?: (node: SceneNode) => void } = {},
+  ): SceneNode {
     checkString(name, "name", { nonEmpty: true });
     if (/[.:@/"%]/.test(name)) throw new RangeError(`name: a node name cannot contain . : @ / " %, got ${JSON.stringify(name)}`);
     const scene = options.scene ?? 0xff;
     checkInt(scene, "options.scene", 0, 0xff);
     const parent = spawner.parentPath();
     const node = this.node(parent === "." ? name : `${parent}/${name}`);
+    if (options.setup !== undefined && typeof options.setup !== "function") throw new TypeError("options.setup must be a function");
     for (const s of options.synchronizers ?? []) this.synchronizer(s.path, node.path, s.options);
+    options.setup?.(node);
     this.session.replication.spawn(spawner, node, scene, options.data ?? null);
     return node;
   }
