@@ -345,4 +345,33 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       w.net.close();
     }
   });
+
+  test("authority set after the synchronizer is declared (as Godot clients do): the new authority starts syncing, the old one stops", async () => {
+    const w = await world(1);
+    try {
+      await drive(w, connected(w, 1), "connection");
+      const [a] = w.clients as [SceneMultiplayer];
+      const ia = a.getUniqueId();
+      // Both ends declare the node; A then takes authority of it, the server learns the same.
+      const mine = a.synchronizer("Mine/Sync", "Mine", { properties: [{ path: ".:hp" }] });
+      mine.node.multiplayerAuthority = ia;
+      const theirs = w.server.synchronizer("Mine/Sync", "Mine", { properties: [{ path: ".:hp" }] });
+      theirs.node.multiplayerAuthority = ia;
+      a.node("Mine").set("hp", 9);
+      await drive(w, () => w.server.node("Mine").get("hp") === 9, "A's syncs reach the server");
+      // Authority back to the server: A stops sending, the server's syncs reach A.
+      // (A gives it up first, so that no sync of A's is still in flight when the server takes it back.)
+      mine.node.multiplayerAuthority = 1;
+      await settle(w, 50);
+      theirs.node.multiplayerAuthority = 1;
+      a.node("Mine").set("hp", 10);
+      w.server.node("Mine").set("hp", 11);
+      await drive(w, () => a.node("Mine").get("hp") === 11, "the server's syncs reach A");
+      await settle(w, 20);
+      assert.equal(w.server.node("Mine").get("hp"), 11, "A no longer syncs");
+      assert.ok(Object.values(w.server.getDropCounters()).every((n) => n === 0), JSON.stringify(w.server.getDropCounters()));
+    } finally {
+      w.net.close();
+    }
+  });
 });
