@@ -69,6 +69,34 @@ const SCENE_MULTIPLAYER: GodotClassMembers = {
   signals: ["peer_authenticating", "peer_authentication_failed", "peer_packet"],
 };
 
+const MULTIPLAYER_SPAWNER: GodotClassMembers = {
+  methods: [],
+  properties: ["spawn_limit", "spawn_path"],
+  deliberate: {
+    add_spawnable_scene: "scenes are indexes: `spawn(spawner, name, { scene })` sends the index the Godot spawner's list has; the receiving `onSpawn` builds the node",
+    clear_spawnable_scenes: "no scene list is held (see add_spawnable_scene)",
+    get_spawnable_scene: "no scene list is held (see add_spawnable_scene)",
+    get_spawnable_scene_count: "no scene list is held (see add_spawnable_scene)",
+    spawn: "`SceneMultiplayer.spawn(spawner, name, { data, setup, synchronizers })`: stand-in nodes are made by the SceneMultiplayer",
+    spawn_function: "`SpawnerOptions.onSpawn(node, sceneId, data)` on the receiving side, `spawn(..., { setup })` on the authority",
+    spawned: "signal: `SpawnerOptions.onSpawn`",
+    despawned: "signal: `SpawnerOptions.onDespawn`",
+  },
+};
+
+const MULTIPLAYER_SYNCHRONIZER: GodotClassMembers = {
+  methods: ["add_visibility_filter", "get_visibility_for", "remove_visibility_filter", "set_visibility_for", "update_visibility"],
+  properties: ["delta_interval", "public_visibility", "replication_interval", "visibility_update_mode"],
+  constants: ["VISIBILITY_PROCESS_IDLE", "VISIBILITY_PROCESS_PHYSICS", "VISIBILITY_PROCESS_NONE"],
+  deliberate: {
+    root_path: "given once, as `rootPath` of `SceneMultiplayer.synchronizer(path, rootPath, options)`; `root` is that node",
+    replication_config: "`SynchronizerOptions.properties`: the SceneReplicationConfig's properties in its order; `properties` reads them",
+    synchronized: "signal: `SynchronizerOptions.onSynchronized`",
+    delta_synchronized: "signal: `SynchronizerOptions.onDeltaSynchronized`",
+    visibility_changed: "signal: `SynchronizerOptions.onVisibilityChanged(forPeer)`",
+  },
+};
+
 /** One class as the conformance table shows it: the Godot class, the members it owns, and which of ours carry them. */
 export interface ConformanceClass {
   godot: string;
@@ -156,6 +184,8 @@ export const CLASS_REFERENCE: ConformanceClass[] = [
   },
   { godot: "MultiplayerAPI", members: MULTIPLAYER_API, ours: ["SceneMultiplayer"] },
   { godot: "SceneMultiplayer", members: SCENE_MULTIPLAYER, ours: ["SceneMultiplayer"] },
+  { godot: "MultiplayerSpawner", members: MULTIPLAYER_SPAWNER, ours: ["MultiplayerSpawner"] },
+  { godot: "MultiplayerSynchronizer", members: MULTIPLAYER_SYNCHRONIZER, ours: ["MultiplayerSynchronizer"] },
 ];
 
 export type MemberKind = "method" | "property" | "constant" | "signal" | "deliberate";

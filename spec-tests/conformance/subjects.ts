@@ -1,7 +1,7 @@
 // One instance of each of our Godot classes, for the class-reference walk. ENet peers need a live
 // host, so the ENet pair is connected on a MemoryNetwork; everything else is constructed idle.
 import {
-  ENetConnection, ENetMultiplayerPeer, ENetPacketPeer, SCENE_MULTIPLAYER_EVENTS, SceneMultiplayer, StreamPeerBuffer, StreamPeerTCP,
+  ENetConnection, ENetMultiplayerPeer, ENetPacketPeer, MultiplayerSpawner, MultiplayerSynchronizer, SCENE_MULTIPLAYER_EVENTS, SceneMultiplayer, StreamPeerBuffer, StreamPeerTCP,
   StreamPeerUDS, TCPServer, UDSServer, WebSocketMultiplayerPeer, WebSocketPeer,
 } from "../../src/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
@@ -14,6 +14,7 @@ export async function makeSubjects(): Promise<{ subjects: Record<string, Subject
   const client = new ENetConnection({ runtime: net.createRuntime("10.2.0.2") });
   await client.createHost(1);
   const enetPeer = await client.connectToHost("10.2.0.1", 7000);
+  const scene = new SceneMultiplayer();
   const subjects: Record<string, Subject> = {
     ENetConnection: { cls: ENetConnection, instance: client },
     ENetPacketPeer: { cls: ENetPacketPeer, instance: enetPeer },
@@ -25,7 +26,9 @@ export async function makeSubjects(): Promise<{ subjects: Record<string, Subject
     WebSocketPeer: { cls: WebSocketPeer, instance: new WebSocketPeer() },
     ENetMultiplayerPeer: { cls: ENetMultiplayerPeer, instance: new ENetMultiplayerPeer() },
     WebSocketMultiplayerPeer: { cls: WebSocketMultiplayerPeer, instance: new WebSocketMultiplayerPeer() },
-    SceneMultiplayer: { cls: SceneMultiplayer, instance: new SceneMultiplayer(), signals: SCENE_MULTIPLAYER_EVENTS },
+    SceneMultiplayer: { cls: SceneMultiplayer, instance: scene, signals: SCENE_MULTIPLAYER_EVENTS },
+    MultiplayerSpawner: { cls: MultiplayerSpawner, instance: scene.spawner("Level/Spawner") },
+    MultiplayerSynchronizer: { cls: MultiplayerSynchronizer, instance: scene.synchronizer("Level/Player/Sync", "Level/Player", { properties: [{ path: ".:position" }] }) },
   };
   return {
     subjects,

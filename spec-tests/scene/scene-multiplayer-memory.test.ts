@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { GodotError } from "../../src/errors.ts";
+import { GodotError, NetError } from "../../src/errors.ts";
 import { ENetMultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent, VisibilityUpdateMode } from "../../src/scene/index.ts";
@@ -370,6 +370,60 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       await settle(w, 20);
       assert.equal(w.server.node("Mine").get("hp"), 11, "A no longer syncs");
       assert.ok(Object.values(w.server.getDropCounters()).every((n) => n === 0), JSON.stringify(w.server.getDropCounters()));
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("spawn limit (Godot's spawn_limit) on both sides, and the synchronized / delta_synchronized signals", async () => {
+    const seen: string[] = [];
+    const signals: string[] = [];
+    const w = await world(1, (mp, i) => {
+      mp.spawner("Spawner", {
+        // The client allows two nodes at once from this spawner; the server's own limit is set below.
+        spawnLimit: i === 1 ? 2 : 0,
+        onSpawn: (node) => {
+          seen.push(`+${node.path}`);
+          mp.synchronizer(`${node.path}/Sync`, node.path, {
+            properties: [{ path: ".:hp" }, { path: ".:name", spawn: false, replicationMode: ReplicationMode.ON_CHANGE }],
+            onSynchronized: () => signals.push(`sync ${node.path}`),
+            onDeltaSynchronized: () => signals.push(`delta ${node.path}`),
+          });
+        },
+        onDespawn: (node) => seen.push(`-${node.path}`),
+      });
+    });
+    try {
+      await drive(w, connected(w, 1), "connection");
+      const [a] = w.clients as [SceneMultiplayer];
+      const spawner = w.server.spawner("Spawner");
+      const syncOptions = { properties: [{ path: ".:hp" }, { path: ".:name", spawn: false, replicationMode: ReplicationMode.ON_CHANGE }] };
+      const spawnOne = (name: string) => w.server.spawn(spawner, name, { synchronizers: [{ path: `${name}/Sync`, options: syncOptions }], setup: (n) => n.set("hp", 1).set("name", name) });
+      const n1 = spawnOne("N1");
+      spawnOne("N2");
+      spawnOne("N3");
+      await drive(w, () => seen.length === 2 && a.getDropCounters().badReplication >= 1, "two spawns taken, the third refused by the client's limit (its syncs and deltas count too)");
+      assert.deepEqual(seen, ["+N1", "+N2"]);
+      await drive(w, () => signals.includes("sync N1") && signals.includes("delta N1"), "synchronized and delta_synchronized on the client");
+      assert.ok(!signals.some((x) => x.endsWith("N3")));
+      // A despawn frees a slot: the next spawn is taken.
+      w.server.despawn(n1);
+      await drive(w, () => seen.includes("-N1"), "N1 despawned");
+      spawnOne("N4");
+      await drive(w, () => seen.includes("+N4"), "N4 taken");
+      // The authority's own limit: spawn() throws once it is reached, and nothing is sent.
+      spawner.spawnLimit = 3;
+      assert.equal(spawner.spawnLimit, 3);
+      assert.throws(() => spawnOne("N5"), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_CANT_CREATE && /spawnLimit \(3\)/.test(e.message));
+      await settle(w, 20);
+      assert.ok(!seen.includes("+N5"));
+      assert.throws(() => (spawner.spawnLimit = -1), RangeError);
+      // A throwing signal handler is counted, not thrown out of poll().
+      const bad = a.synchronizer("Bad/Sync", "Bad", { properties: [{ path: ".:hp" }], onSynchronized: () => { throw new Error("handler bug"); } });
+      assert.ok(bad);
+      w.server.synchronizer("Bad/Sync", "Bad", { properties: [{ path: ".:hp" }] });
+      w.server.node("Bad").set("hp", 3);
+      await drive(w, () => a.getDropCounters().handlerErrors > 0 && a.node("Bad").get("hp") === 3, "the throwing handler counted");
     } finally {
       w.net.close();
     }

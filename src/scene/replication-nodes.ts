@@ -83,6 +83,10 @@ export interface SynchronizerOptions {
    * every peer. Emitted on the authority only, after replication has applied the change.
    */
   onVisibilityChanged?: (forPeer: number) => void;
+  /** Godot's synchronized signal: a full sync from the remote authority was applied to the root node. */
+  onSynchronized?: () => void;
+  /** Godot's delta_synchronized signal: a delta from the remote authority was applied. */
+  onDeltaSynchronized?: () => void;
 }
 
 /** What the replicator listens to on a synchronizer (internal). */
@@ -104,6 +108,9 @@ function propertyKey(path: string): string {
 
 /** A MultiplayerSynchronizer: `node` is the synchronizer's own node (its path is what the path cache names), `root` the node whose properties it replicates. */
 export class MultiplayerSynchronizer {
+  static readonly VISIBILITY_PROCESS_IDLE = VisibilityUpdateMode.VISIBILITY_PROCESS_IDLE;
+  static readonly VISIBILITY_PROCESS_PHYSICS = VisibilityUpdateMode.VISIBILITY_PROCESS_PHYSICS;
+  static readonly VISIBILITY_PROCESS_NONE = VisibilityUpdateMode.VISIBILITY_PROCESS_NONE;
   readonly node: SceneNode;
   readonly root: SceneNode;
   readonly properties: readonly ReplicatedProperty[];
@@ -161,6 +168,11 @@ export class MultiplayerSynchronizer {
       throw new TypeError("synchronizer: options.onVisibilityChanged must be a function");
     }
     this.onVisibilityChanged = options.onVisibilityChanged;
+    for (const name of ["onSynchronized", "onDeltaSynchronized"] as const) {
+      if (options[name] !== undefined && typeof options[name] !== "function") throw new TypeError(`synchronizer: options.${name} must be a function`);
+    }
+    this.onSynchronized = options.onSynchronized;
+    this.onDeltaSynchronized = options.onDeltaSynchronized;
   }
 
   spawnProperties(): ReplicatedProperty[] {
@@ -235,6 +247,10 @@ export class MultiplayerSynchronizer {
   private updateMode: VisibilityUpdateMode;
   /** Godot's visibility_changed signal (see SynchronizerOptions.onVisibilityChanged). */
   readonly onVisibilityChanged: ((forPeer: number) => void) | undefined;
+  /** Godot's synchronized signal (see SynchronizerOptions.onSynchronized). */
+  readonly onSynchronized: (() => void) | undefined;
+  /** Godot's delta_synchronized signal (see SynchronizerOptions.onDeltaSynchronized). */
+  readonly onDeltaSynchronized: (() => void) | undefined;
   /** @internal Set by the replicator that owns this synchronizer. */
   visibilityHooks: SynchronizerVisibilityHooks | null = null;
 
@@ -340,6 +356,12 @@ export interface SpawnerOptions {
   onSpawn?: (node: SceneNode, sceneId: number, data: unknown) => void;
   /** Receiving side: called when a remote authority despawns a node. */
   onDespawn?: (node: SceneNode) => void;
+  /**
+   * Godot's spawn_limit: most nodes this spawner may have spawned at once, counting ours and a
+   * remote authority's (0, the default: no limit). Over it, spawn() throws and a received spawn
+   * is dropped and counted in `badReplication`.
+   */
+  spawnLimit?: number;
 }
 
 /** A MultiplayerSpawner: `node` is the spawner's own node (the path cache names it). */
@@ -358,6 +380,25 @@ export class MultiplayerSpawner {
     if (options.onDespawn !== undefined && typeof options.onDespawn !== "function") throw new TypeError("spawner: options.onDespawn must be a function");
     this.onSpawn = options.onSpawn;
     this.onDespawn = options.onDespawn;
+    this.spawnLimit = options.spawnLimit ?? 0;
+  }
+
+  private limit = 0;
+  /** @internal Nodes this spawner has spawned that are still there (Godot's tracked_nodes), kept by the replicator. */
+  trackedCount = 0;
+
+  /** Godot's spawn_limit (0: no limit); see SpawnerOptions.spawnLimit. */
+  get spawnLimit(): number {
+    return this.limit;
+  }
+  set spawnLimit(limit: number) {
+    checkInt(limit, "spawnLimit", 0, 0x7fffffff);
+    this.limit = limit;
+  }
+
+  /** True when spawnLimit allows no more nodes. */
+  isFull(): boolean {
+    return this.limit !== 0 && this.trackedCount >= this.limit;
   }
 
   /** The path (relative to the root) of the parent spawned nodes get. */

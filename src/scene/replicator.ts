@@ -117,6 +117,9 @@ export class SceneReplicator {
   /** Spawn `node` (authority side) on every connected peer now and on every peer that joins later. */
   spawn(spawner: MultiplayerSpawner, node: SceneNode, sceneId: number, data: unknown): void {
     const s: SpawnedNode = { node, spawner, sceneId, data, netId: 0, peers: new Set() };
+    const previous = this.spawned.get(node);
+    if (previous) previous.spawner.trackedCount--;
+    spawner.trackedCount++;
     this.spawned.set(node, s);
     this.updateSpawnVisibility(s, 0);
   }
@@ -202,6 +205,7 @@ export class SceneReplicator {
     if (!s) return false;
     const packet = despawnPacket(s.netId);
     for (const p of s.peers) if (this.host.isConnected(p)) this.host.sendCommand(p, packet, TransferMode.RELIABLE, 0);
+    s.spawner.trackedCount--;
     this.spawned.delete(node);
     return true;
   }
@@ -242,6 +246,8 @@ export class SceneReplicator {
   private readonly remoteOwner = new Map<SceneNode, number>();
 
   private forgetRemoteNode(node: SceneNode): void {
+    const spawner = this.remoteSpawnerOf.get(node);
+    if (spawner) spawner.trackedCount--;
     this.remoteSpawnerOf.delete(node);
     this.remoteOwner.delete(node);
     for (const s of this.syncsOf(node)) this.removeSynchronizer(s);
@@ -409,6 +415,15 @@ export class SceneReplicator {
         return;
       }
       ofs += size;
+      const signal = delta ? sync.onDeltaSynchronized : sync.onSynchronized;
+      if (signal) {
+        try {
+          signal();
+        } catch (error) {
+          this.host.drops.handlerErrors++;
+          this.host.handlerError(sync.node, delta ? "onDeltaSynchronized" : "onSynchronized", error);
+        }
+      }
     }
   }
 
@@ -421,7 +436,8 @@ export class SceneReplicator {
     const sceneId = p[1]!;
     const spawnerNode = this.host.cache.lookup(from, view.getUint32(2, true));
     const spawner = spawnerNode ? this.spawners.get(spawnerNode) : undefined;
-    if (!spawner || spawner.node.multiplayerAuthority !== from) {
+    // Godot refuses a spawn past the spawner's spawn_limit ("Spawn limit reached!").
+    if (!spawner || spawner.node.multiplayerAuthority !== from || spawner.isFull()) {
       this.host.drops.badReplication++;
       return;
     }
@@ -462,6 +478,7 @@ export class SceneReplicator {
     node.multiplayerAuthority = from;
     r.recvNodes.set(netId, node);
     this.remoteSpawnerOf.set(node, spawner);
+    spawner.trackedCount++;
     this.remoteOwner.set(node, from);
     const before = new Set(this.synchronizers);
     try {

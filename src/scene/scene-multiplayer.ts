@@ -271,6 +271,7 @@ export class SceneMultiplayer extends EventTarget {
     options: { scene?: number; data?: unknown; synchronizers?: { path: string; options: SynchronizerOptions }[]; setup?: (node: SceneNode) => void } = {},
   ): SceneNode {
     checkString(name, "name", { nonEmpty: true });
+    if (spawner.isFull()) throw new NetError(GodotError.ERR_CANT_CREATE, `spawn: the spawner at ${spawner.node.getPath()} has reached its spawnLimit (${spawner.spawnLimit})`);
     if (/[.:@/"%]/.test(name)) throw new RangeError(`name: a node name cannot contain . : @ / " %, got ${JSON.stringify(name)}`);
     const scene = options.scene ?? 0xff;
     checkInt(scene, "options.scene", 0, 0xff);
