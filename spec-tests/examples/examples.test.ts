@@ -9,7 +9,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CHROMIUM_PATH } from "../godot4/harness.ts";
+import { CHROMIUM_PATH, godot4SkipReason, openGodot4 } from "../godot4/harness.ts";
+import { readFileSync } from "node:fs";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
@@ -89,6 +90,79 @@ describe("examples", { skip }, () => {
       const client = tsx(["examples/scene-chat/client.ts", `${transport}://127.0.0.1:${port}`, "bob", "hi from the test"]);
       assert.equal(await client.exit, 0, client.out() + server.out());
       assert.match(client.out(), /bob: hi from the test/);
+      server.child.kill("SIGKILL");
+      await server.exit;
+    }
+  });
+
+  test("area-of-interest: two bots walk into each other's view and out of it again; a full server refuses one more", async () => {
+    const port = await freePort();
+    const server = tsx(["examples/area-of-interest/server.ts", String(port), "--radius=300"]);
+    await until("the area-of-interest server", () => /area-of-interest server on/.test(server.out()));
+    try {
+      const url = `ws://127.0.0.1:${port}`;
+      // A stays at the spawn point; B goes far away, comes within 100 of A, and leaves again.
+      const a = tsx(["examples/area-of-interest/bot.ts", url, "0,0", "--for=4000"]);
+      await until("A to join", () => /joined as P\d+/.test(a.out()));
+      const b = tsx(["examples/area-of-interest/bot.ts", url, "1000,0", "100,0@1000", "1000,0@2200", "--for=3000"]);
+      assert.equal(await b.exit, 0, b.out() + server.out());
+      assert.equal(await a.exit, 0, a.out() + server.out());
+      const idA = /joined as (P\d+)/.exec(a.out())![1]!;
+      const idB = /joined as (P\d+)/.exec(b.out())![1]!;
+      // Each saw the other come into view and leave it (both start at the spawn point, so twice).
+      const events = (out: string, other: string): string[] => out.split("\n").filter((l) => l.endsWith(` ${other}`)).map((l) => l.split(" ")[1]!);
+      assert.deepEqual(events(b.out(), idA), ["sees", "lost", "sees", "lost"], b.out());
+      assert.deepEqual(events(a.out(), idB).slice(0, 4), ["sees", "lost", "sees", "lost"], a.out());
+      await until("the server to see both leave", () => server.out().includes(`${idA} left`) && server.out().includes(`${idB} left`));
+    } finally {
+      server.child.kill("SIGKILL");
+      await server.exit;
+    }
+    // --max=1: the spawner's spawnLimit is reached, and the second player is refused and disconnected.
+    const full = tsx(["examples/area-of-interest/server.ts", String(port), "--max=1"]);
+    await until("the one-player server", () => /area-of-interest server on/.test(full.out()));
+    try {
+      const url = `ws://127.0.0.1:${port}`;
+      const first = tsx(["examples/area-of-interest/bot.ts", url, "--for=3000"]);
+      await until("the first player", () => /joined as P\d+/.test(first.out()));
+      const second = tsx(["examples/area-of-interest/bot.ts", url, "--for=3000"]);
+      assert.equal(await second.exit, 1, second.out());
+      // Refused right as it joined: the bot sees either the connection fail or the server close it.
+      assert.match(second.out(), /the server closed the connection|could not join/);
+      assert.match(full.out(), /refused: spawn: .* spawnLimit \(1\)/);
+      assert.equal(await first.exit, 0, first.out());
+    } finally {
+      full.child.kill("SIGKILL");
+      await full.exit;
+    }
+  });
+
+  test("area-of-interest: the Godot 4.6 client (client.gd, web build) walks past a bot", { skip: godot4SkipReason() }, async () => {
+    const port = await freePort();
+    const server = tsx(["examples/area-of-interest/server.ts", String(port), "--radius=300"]);
+    await until("the area-of-interest server", () => /area-of-interest server on/.test(server.out()));
+    const godot = await openGodot4();
+    try {
+      const url = `ws://127.0.0.1:${port}`;
+      const bot = tsx(["examples/area-of-interest/bot.ts", url, "0,0", "--for=20000"]);
+      await until("the bot to join", () => /joined as P\d+/.test(bot.out()));
+      const idBot = /joined as (P\d+)/.exec(bot.out())![1]!;
+      const run = await godot.run({
+        script: readFileSync(join(root, "examples/area-of-interest/client.gd"), "utf8"),
+        mainScene: { name: "World" },
+        args: [`url=${url}`, "goto=1000,0@0;100,0@1200;1000,0@2400", "quit_ms=3600"],
+        timeoutMs: 20_000,
+      });
+      assert.equal(run.exitCode, 0, run.lines.join("\n") + run.errors.join("\n") + server.out());
+      const idGodot = /joined as (P\d+)/.exec(run.lines.join("\n"))?.[1];
+      assert.ok(idGodot, run.lines.join("\n"));
+      const seen = run.lines.filter((l) => l.endsWith(` ${idBot}`)).map((l) => l.split(" ")[1]);
+      assert.deepEqual(seen, ["sees", "lost", "sees", "lost"], run.lines.join("\n"));
+      await until("the bot to see the Godot player leave", () => bot.out().split("\n").filter((l) => l.endsWith(` ${idGodot}`)).length >= 4, 10_000);
+      bot.child.kill("SIGKILL");
+      await bot.exit;
+    } finally {
+      await godot.close();
       server.child.kill("SIGKILL");
       await server.exit;
     }
