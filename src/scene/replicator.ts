@@ -164,17 +164,17 @@ export class SceneReplicator {
    */
   private updateSyncVisibility(forPeer: number, sync: MultiplayerSynchronizer): void {
     if (!this.hasAuthority(sync.node) || forPeer === this.host.getUniqueId()) return;
-    const visibleToAll = sync.isVisibleTo(forPeer);
     const apply = (r: PeerReplication, visible: boolean): void => {
       if (visible) r.syncNodes.add(sync);
       else if (r.syncNodes.delete(sync)) r.lastWatchUsec.delete(sync);
     };
     if (forPeer !== 0) {
       const r = this.peerRepl.get(forPeer);
-      if (r) apply(r, visibleToAll);
+      if (r) apply(r, sync.isVisibleTo(forPeer));
       return;
     }
     this.trackedAsAuthority.add(sync);
+    const visibleToAll = sync.isVisibleTo(0);
     for (const [peer, r] of this.peerRepl) apply(r, visibleToAll || sync.isVisibleTo(peer));
   }
 
