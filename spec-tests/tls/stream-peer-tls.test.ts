@@ -29,7 +29,7 @@ describe("live: StreamPeerTLS vs openssl 3 (TLS 1.2)", { skip }, () => {
    * can take seconds on a loaded machine (a clean-clone CI run once saw more than 2 s), hence the
    * 15 s bound.
    */
-  async function connectTcp(port: number): Promise<StreamPeerTCP> {
+  async function connectTcp(port: number, server: Proc): Promise<StreamPeerTCP> {
     const deadline = Date.now() + 15_000;
     for (;;) {
       const tcp = new StreamPeerTCP();
@@ -39,6 +39,7 @@ describe("live: StreamPeerTLS vs openssl 3 (TLS 1.2)", { skip }, () => {
         return tcp;
       } catch (e) {
         tcp.disconnectFromHost();
+        if (server.exited) throw new Error(`openssl s_server exited before listening on ${port}:\n${server.out}`);
         if (Date.now() > deadline) throw e;
         await sleep(20);
       }
@@ -50,7 +51,7 @@ describe("live: StreamPeerTLS vs openssl 3 (TLS 1.2)", { skip }, () => {
       const port = await freeTcpPort();
       const server = new Proc("openssl", ["s_server", "-tls1_2", "-accept", String(port), "-cert", id!.certPath, "-key", id!.keyPath, "-cipher", cipher, "-quiet"]);
       procs.push(server);
-      const tcp = await connectTcp(port);
+      const tcp = await connectTcp(port, server);
       const tls = new StreamPeerTLS();
       assert.equal(tls.connectToStream(tcp, "localhost", TLSOptions.client(id!.cert)), GodotError.OK);
       await until(() => {
@@ -96,7 +97,7 @@ describe("live: StreamPeerTLS vs openssl 3 (TLS 1.2)", { skip }, () => {
       const port = await freeTcpPort();
       const server = new Proc("openssl", ["s_server", "-tls1_2", "-accept", String(port), "-cert", id!.certPath, "-key", id!.keyPath, "-quiet"]);
       procs.push(server);
-      const tcp = await connectTcp(port);
+      const tcp = await connectTcp(port, server);
       const tls = new StreamPeerTLS();
       tls.connectToStream(tcp, name, TLSOptions.client(trust.cert));
       await until(() => {
