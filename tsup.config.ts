@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Plugin } from "esbuild";
 import { defineConfig, type Options } from "tsup";
 
@@ -23,8 +23,8 @@ function packageOf(input: string): string | null {
   return m === null ? null : m[1]!;
 }
 
-/** The licences of the packages bundled so far, in dist/ beside the code they cover. */
-function writeThirdPartyLicences(): void {
+/** The licences of the packages bundled so far, in the output directory beside the code they cover. */
+function writeThirdPartyLicences(outDir: string): void {
   const texts = [...bundledPackages].sort().map((name) => {
     const dir = join("node_modules", name);
     const { version, license } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string; license: string };
@@ -32,7 +32,9 @@ function writeThirdPartyLicences(): void {
     if (file === undefined) throw new Error(`${name}: no licence file to ship with the bundled code`);
     return `${name}@${version} (${license})\n\n${readFileSync(file, "utf8").trim()}\n`;
   });
-  writeFileSync("dist/THIRD-PARTY-LICENSES.txt", `Code from these packages is built into the files of this directory.\n\n${texts.join("\n----------------------------------------\n\n")}`);
+  // tsup writes the bundles after esbuild's end callbacks: on a fresh clone the directory does not exist yet.
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, "THIRD-PARTY-LICENSES.txt"), `Code from these packages is built into the files of this directory.\n\n${texts.join("\n----------------------------------------\n\n")}`);
 }
 
 const recordLicences: Plugin = {
@@ -43,7 +45,8 @@ const recordLicences: Plugin = {
         const name = packageOf(input);
         if (name !== null) bundledPackages.add(name);
       }
-      if (bundledPackages.size > 0) writeThirdPartyLicences();
+      const outDir = build.initialOptions.outdir ?? (build.initialOptions.outfile ? dirname(build.initialOptions.outfile) : "dist");
+      if (bundledPackages.size > 0) writeThirdPartyLicences(outDir);
     });
   },
 };

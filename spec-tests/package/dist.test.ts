@@ -1,0 +1,104 @@
+// The package as it is published: `tsup` builds dist/ (into a scratch directory here, so a
+// developer's dist/ is left alone) from a clean output directory, and the build is then used the
+// way an installed package is: the ES module entries on Node, Deno and Bun (dist-smoke.mjs: ENet
+// and WebSocket over loopback sockets, Variant, compression, certificates, packetpeer/core), the
+// CommonJS entry through require(), the type declarations compiled by a strict consumer, and the
+// command line. Node only (it starts the other two runtimes itself).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
+const g = globalThis as { Deno?: unknown; Bun?: unknown };
+const skip = g.Deno || g.Bun ? "the build is checked once, from Node, on all three runtimes" : false;
+const out = join(root, ".cache", `dist-test-${process.pid}`);
+const bin = (name: string): string => join(root, "node_modules", ".bin", name);
+
+function run(cmd: string, args: string[], timeoutMs = 120_000): { status: number | null; output: string } {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: timeoutMs, env: { ...process.env, NO_COLOR: "1" } });
+  return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
+}
+
+describe("the published build (tsup -> dist/)", { skip }, () => {
+  before(() => {
+    rmSync(out, { recursive: true, force: true });
+    // The output directory does not exist beforehand, as on a fresh clone.
+    const build = run(process.execPath, [join(root, "node_modules", "tsup", "dist", "cli-default.js"), "--out-dir", out], 240_000);
+    assert.equal(build.status, 0, build.output);
+  });
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  test("every file package.json points at exists, with the licences of the bundled code", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { exports: Record<string, Record<string, Record<string, string>>> };
+    const files = Object.values(pkg.exports).flatMap((conditions) => Object.values(conditions).flatMap((c) => Object.values(c)));
+    assert.ok(files.length >= 10);
+    for (const file of files) assert.ok(existsSync(join(out, file.replace(/^\.\/dist\//, ""))), `${file} was not built`);
+    assert.ok(existsSync(join(out, "cli.js")), "bin/packetpeer.mjs runs dist/cli.js in an installed package");
+    assert.match(readFileSync(join(out, "THIRD-PARTY-LICENSES.txt"), "utf8"), /@peculiar\/asn1-x509@/);
+  });
+
+  for (const [runtime, cmd, args] of [
+    ["Node", process.execPath, []],
+    ["Deno", bin("deno"), ["run", "-A", "--unstable-net"]],
+    ["Bun", bin("bun"), []],
+  ] as const) {
+    test(`the ES module entries work on ${runtime} (ENet and WebSocket over loopback, Variant, compression, certificates, core)`, { skip: existsSync(cmd) ? false : `${cmd} is not installed` }, () => {
+      const r = run(cmd, [...args, join(root, "spec-tests", "package", "dist-smoke.mjs"), out], 60_000);
+      assert.equal(r.status, 0, r.output);
+      assert.match(r.output, /SMOKE OK/);
+    });
+  }
+
+  test("the CommonJS entries load through require()", () => {
+    const script = `
+      const pp = require(${JSON.stringify(join(out, "index.cjs"))});
+      const core = require(${JSON.stringify(join(out, "core.cjs"))});
+      const back = pp.bytesToVar(core.varToBytes({ a: [1, "x"] }));
+      if (back.a[1] !== "x") throw new Error("Variant through CommonJS");
+      const host = new pp.ENetConnection();
+      host.createHostBound("127.0.0.1", 0, { maxPeers: 1 }).then(() => {
+        if (!(host.getLocalPort() > 0)) throw new Error("no port");
+        host.destroy();
+        console.log("CJS OK");
+      });`;
+    const r = run(process.execPath, ["-e", script], 30_000);
+    assert.equal(r.status, 0, r.output);
+    assert.match(r.output, /CJS OK/);
+  });
+
+  test("the type declarations compile in a strict consumer, and misuse is a type error", () => {
+    const consumer = join(out, "consumer.ts");
+    writeFileSync(
+      consumer,
+      [
+        'import { ENetConnection, PacketFlags, SceneMultiplayer, VisibilityUpdateMode, WebSocketPeer, type SynchronizerOptions } from "./index.js";',
+        'import { ENetHostCore, varToBytes } from "./core.js";',
+        "export async function main(): Promise<number> {",
+        "  const host = new ENetConnection();",
+        '  await host.createHostBound("127.0.0.1", 0, { maxPeers: 4, maxChannels: 2 });',
+        "  const options: SynchronizerOptions = { properties: [{ path: \".:position\" }], visibilityUpdateMode: VisibilityUpdateMode.VISIBILITY_PROCESS_NONE, visibilityFilters: [(peer) => peer !== 2] };",
+        '  new SceneMultiplayer().synchronizer("S", "R", options).addVisibilityFilter((peer: number) => peer > 1);',
+        "  const flags: number = PacketFlags.RELIABLE;",
+        "  const ws = new WebSocketPeer();",
+        "  ws.perMessageDeflate = { threshold: 64 };",
+        "  void ENetHostCore;",
+        "  return varToBytes([1, 2]).length + flags + host.getLocalPort();",
+        "}",
+        "// @ts-expect-error: a port is a number",
+        'export const wrong = () => new ENetConnection().createHostBound("127.0.0.1", "7777");',
+      ].join("\n"),
+    );
+    const r = run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node", consumer]);
+    assert.equal(r.status, 0, r.output);
+  });
+
+  test("the command line runs from the build", () => {
+    const r = run(process.execPath, [join(out, "cli.js"), "--help"], 30_000);
+    assert.equal(r.status, 0, r.output);
+    assert.match(r.output, /^packetpeer — /);
+    assert.match(r.output, /decode/);
+  });
+});
