@@ -122,7 +122,8 @@ export function checkHostSyntax(address: string, what: string): void {
 
 /** "::ffff:1.2.3.4" -> "1.2.3.4", so peers are reported the same whatever socket family received them. */
 export function unmapIPv4(address: string): string {
-  if (address.length > 7 && address.slice(0, 7).toLowerCase() === "::ffff:") {
+  // Tested on every datagram received: the first character rules out IPv4 senders without building a string.
+  if (address.length > 7 && address.charCodeAt(0) === 0x3a /* ':' */ && address.slice(0, 7).toLowerCase() === "::ffff:") {
     const tail = address.slice(7);
     if (isIPv4(tail)) return tail;
   }

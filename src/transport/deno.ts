@@ -163,9 +163,14 @@ export class DenoDatagramTransport implements DatagramTransport {
 
   send(data: Uint8Array, address: string, port: number): void {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
+    // A host sends almost every datagram to the same few peers: the address object is reused
+    // while the destination stays the same (Deno reads it during the call).
+    let to = this.lastDestination;
+    if (to === null || to.hostname !== dest || to.port !== port) to = this.lastDestination = { transport: "udp", hostname: dest, port };
     // Copied: the send completes asynchronously and callers may reuse their buffer.
-    this.conn!.send(copyBytes(data), { transport: "udp", hostname: dest, port }).catch(this.onSendError);
+    this.conn!.send(copyBytes(data), to).catch(this.onSendError);
   }
+  private lastDestination: DenoNetAddr | null = null;
 
   /** One handler for every send, rather than a closure per datagram. */
   private readonly onSendError = (err: unknown): void => {
