@@ -146,7 +146,10 @@ export class MultiplayerSynchronizer {
     checkNumber(this.replicationInterval, "synchronizer: options.replicationInterval", 0);
     this.deltaInterval = options.deltaInterval ?? 0;
     checkNumber(this.deltaInterval, "synchronizer: options.deltaInterval", 0);
-    this.watchers = this.watchProperties().map(() => ({ bytes: null, changedUsec: 0 }));
+    this.spawnProps = this.properties.filter((p) => p.spawn);
+    this.syncProps = this.properties.filter((p) => p.replicationMode === ReplicationMode.ALWAYS);
+    this.watchProps = this.properties.filter((p) => p.replicationMode === ReplicationMode.ON_CHANGE);
+    this.watchers = this.watchProps.map(() => ({ bytes: null, changedUsec: 0 }));
     const publicVisibility = options.publicVisibility ?? true;
     checkBool(publicVisibility, "synchronizer: options.publicVisibility");
     this.publicVisible = publicVisibility;
@@ -175,14 +178,19 @@ export class MultiplayerSynchronizer {
     this.onDeltaSynchronized = options.onDeltaSynchronized;
   }
 
-  spawnProperties(): ReplicatedProperty[] {
-    return this.properties.filter((p) => p.spawn);
+  // The config never changes, so its three views are made once (they are read per peer on every poll).
+  private readonly spawnProps: readonly ReplicatedProperty[];
+  private readonly syncProps: readonly ReplicatedProperty[];
+  private readonly watchProps: readonly ReplicatedProperty[];
+
+  spawnProperties(): readonly ReplicatedProperty[] {
+    return this.spawnProps;
   }
-  syncProperties(): ReplicatedProperty[] {
-    return this.properties.filter((p) => p.replicationMode === ReplicationMode.ALWAYS);
+  syncProperties(): readonly ReplicatedProperty[] {
+    return this.syncProps;
   }
-  watchProperties(): ReplicatedProperty[] {
-    return this.properties.filter((p) => p.replicationMode === ReplicationMode.ON_CHANGE);
+  watchProperties(): readonly ReplicatedProperty[] {
+    return this.watchProps;
   }
 
   /** The ON_CHANGE properties a delta's index bits name. */

@@ -50,7 +50,11 @@ export class SceneReplicator {
   private readonly host: ReplicationHost;
   private readonly writer = new VariantWriter(256);
   private readonly spawners = new Map<SceneNode, MultiplayerSpawner>();
-  private readonly synchronizers: MultiplayerSynchronizer[] = [];
+  /** In declaration order (the order a spawn lists a node's synchronizers in). */
+  private readonly synchronizers = new Set<MultiplayerSynchronizer>();
+  /** The same, by the node they replicate and by their own node: lookups per packet and per spawn stay O(1) with thousands of them. */
+  private readonly syncsByRoot = new Map<SceneNode, MultiplayerSynchronizer[]>();
+  private readonly syncsByNode = new Map<SceneNode, MultiplayerSynchronizer[]>();
   private readonly spawned = new Map<SceneNode, SpawnedNode>();
   private readonly peerRepl = new Map<number, PeerReplication>();
   /**
@@ -84,7 +88,9 @@ export class SceneReplicator {
   }
 
   addSynchronizer(sync: MultiplayerSynchronizer): void {
-    this.synchronizers.push(sync);
+    this.synchronizers.add(sync);
+    listAdd(this.syncsByRoot, sync.root, sync);
+    listAdd(this.syncsByNode, sync.node, sync);
     sync.visibilityHooks = {
       updated: (forPeer) => this.visibilityUpdated(sync, forPeer),
       filterFailed: (error) => {
@@ -96,8 +102,9 @@ export class SceneReplicator {
   }
 
   removeSynchronizer(sync: MultiplayerSynchronizer): void {
-    const i = this.synchronizers.indexOf(sync);
-    if (i >= 0) this.synchronizers.splice(i, 1);
+    if (!this.synchronizers.delete(sync)) return;
+    listRemove(this.syncsByRoot, sync.root, sync);
+    listRemove(this.syncsByNode, sync.node, sync);
     sync.visibilityHooks = null;
     this.trackedAsAuthority.delete(sync);
     for (const r of this.peerRepl.values()) {
@@ -106,8 +113,9 @@ export class SceneReplicator {
     }
   }
 
-  private syncsOf(node: SceneNode): MultiplayerSynchronizer[] {
-    return this.synchronizers.filter((s) => s.root === node);
+  /** The synchronizers replicating `node`, in declaration order (a live list: copy it before removing any). */
+  private syncsOf(node: SceneNode): readonly MultiplayerSynchronizer[] {
+    return this.syncsByRoot.get(node) ?? NO_SYNCHRONIZERS;
   }
 
   private hasAuthority(node: SceneNode): boolean {
@@ -164,18 +172,14 @@ export class SceneReplicator {
    */
   private updateSyncVisibility(forPeer: number, sync: MultiplayerSynchronizer): void {
     if (!this.hasAuthority(sync.node) || forPeer === this.host.getUniqueId()) return;
-    const apply = (r: PeerReplication, visible: boolean): void => {
-      if (visible) r.syncNodes.add(sync);
-      else if (r.syncNodes.delete(sync)) r.lastWatchUsec.delete(sync);
-    };
     if (forPeer !== 0) {
       const r = this.peerRepl.get(forPeer);
-      if (r) apply(r, sync.isVisibleTo(forPeer));
+      if (r) setSyncVisible(r, sync, sync.isVisibleTo(forPeer));
       return;
     }
     this.trackedAsAuthority.add(sync);
     const visibleToAll = sync.isVisibleTo(0);
-    for (const [peer, r] of this.peerRepl) apply(r, visibleToAll || sync.isVisibleTo(peer));
+    for (const [peer, r] of this.peerRepl) setSyncVisible(r, sync, visibleToAll || sync.isVisibleTo(peer));
   }
 
   /**
@@ -186,18 +190,28 @@ export class SceneReplicator {
    */
   private updateSpawnVisibility(s: SpawnedNode, forPeer: number): void {
     if (!this.hasAuthority(s.spawner.node)) return;
-    const syncs = this.syncsOf(s.node).filter((x) => this.hasAuthority(x.node));
-    const visibleTo = (peer: number): boolean => syncs.length === 0 || syncs.some((x) => x.isVisibleTo(peer));
-    const apply = (peer: number, visible: boolean): void => {
-      if (visible) this.spawnOn(s, peer);
-      else if (s.peers.delete(peer)) this.host.sendCommand(peer, despawnPacket(s.netId), TransferMode.RELIABLE, 0);
-    };
     if (forPeer !== 0) {
-      if (this.peerRepl.has(forPeer)) apply(forPeer, visibleTo(forPeer));
+      if (this.peerRepl.has(forPeer)) this.setSpawnVisible(s, forPeer, this.spawnVisibleTo(s, forPeer));
       return;
     }
-    const visibleToAll = visibleTo(0);
-    for (const peer of this.host.connectedPeers()) apply(peer, visibleToAll || visibleTo(peer));
+    const visibleToAll = this.spawnVisibleTo(s, 0);
+    for (const peer of this.host.connectedPeers()) this.setSpawnVisible(s, peer, visibleToAll || this.spawnVisibleTo(s, peer));
+  }
+
+  /** Any of the node's synchronizers we are the authority of visible to `peer` (or none of them ours). */
+  private spawnVisibleTo(s: SpawnedNode, peer: number): boolean {
+    let ours = false;
+    for (const x of this.syncsOf(s.node)) {
+      if (!this.hasAuthority(x.node)) continue;
+      if (x.isVisibleTo(peer)) return true;
+      ours = true;
+    }
+    return !ours;
+  }
+
+  private setSpawnVisible(s: SpawnedNode, peer: number, visible: boolean): void {
+    if (visible) this.spawnOn(s, peer);
+    else if (s.peers.delete(peer)) this.host.sendCommand(peer, despawnPacket(s.netId), TransferMode.RELIABLE, 0);
   }
 
   despawn(node: SceneNode): boolean {
@@ -250,13 +264,14 @@ export class SceneReplicator {
     if (spawner) spawner.trackedCount--;
     this.remoteSpawnerOf.delete(node);
     this.remoteOwner.delete(node);
-    for (const s of this.syncsOf(node)) this.removeSynchronizer(s);
+    for (const s of [...this.syncsOf(node)]) this.removeSynchronizer(s);
     this.host.nodes.delete(node.path);
   }
 
   /** Godot's on_network_process: full syncs (unreliable) and deltas (reliable) to each peer. */
   process(usec: number): void {
-    const mine = this.synchronizers.filter((s) => this.hasAuthority(s.node));
+    const mine: MultiplayerSynchronizer[] = [];
+    for (const s of this.synchronizers) if (this.hasAuthority(s.node)) mine.push(s);
     this.followAuthorityChanges(mine);
     // Godot re-runs the filters every frame (update_visibility(0)) unless the mode is NONE.
     for (const s of mine) {
@@ -371,7 +386,7 @@ export class SceneReplicator {
   private findSynchronizer(peer: number, netId: number): MultiplayerSynchronizer | undefined {
     if (netId & NODE_PATH_FLAG) {
       const node = this.host.cache.lookup(peer, netId & 0x7fffffff);
-      return node ? this.synchronizers.find((s) => s.node === node) : undefined;
+      return node ? this.syncsByNode.get(node)?.[0] : undefined;
     }
     return this.peerRepl.get(peer)?.recvSyncs.get(netId);
   }
@@ -480,14 +495,15 @@ export class SceneReplicator {
     this.remoteSpawnerOf.set(node, spawner);
     spawner.trackedCount++;
     this.remoteOwner.set(node, from);
-    const before = new Set(this.synchronizers);
+    const declaredBefore = this.syncsOf(node).length;
     try {
       spawner.onSpawn?.(node, sceneId, data);
     } catch (error) {
       this.host.drops.handlerErrors++;
       this.host.handlerError(node, "onSpawn", error);
     }
-    const syncs = this.synchronizers.filter((s) => !before.has(s) && s.root === node);
+    // The synchronizers onSpawn declared for the node.
+    const syncs = this.syncsOf(node).slice(declaredBefore);
     if (syncs.length !== syncIds.length) {
       this.host.drops.badReplication++;
       return;
@@ -524,4 +540,26 @@ export class SceneReplicator {
     this.forgetRemoteNode(node);
     spawner?.onDespawn?.(node);
   }
+}
+
+const NO_SYNCHRONIZERS: readonly MultiplayerSynchronizer[] = [];
+
+function listAdd<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function listRemove<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (!list) return;
+  const i = list.indexOf(value);
+  if (i >= 0) list.splice(i, 1);
+  if (list.length === 0) map.delete(key);
+}
+
+/** Start or stop a peer's syncs of `sync`; a peer that stops seeing it starts its deltas afresh. */
+function setSyncVisible(r: PeerReplication, sync: MultiplayerSynchronizer, visible: boolean): void {
+  if (visible) r.syncNodes.add(sync);
+  else if (r.syncNodes.delete(sync)) r.lastWatchUsec.delete(sync);
 }
