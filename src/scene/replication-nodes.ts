@@ -218,21 +218,24 @@ export class MultiplayerSynchronizer {
     return true;
   }
 
-  /** Godot's get_delta_state: changed ON_CHANGE values since `lastUsec` and their index bits. */
-  deltaState(usec: number, lastUsec: number, opts: CompressOptions): { values: unknown[]; indexes: bigint } {
+  /**
+   * Godot's get_delta_state: changed ON_CHANGE values since `lastUsec` and their index bits.
+   * `scratch` is a writer the caller lends for encoding the values (its contents are not kept).
+   */
+  deltaState(usec: number, lastUsec: number, opts: CompressOptions, scratch: VariantWriter): { values: unknown[]; indexes: bigint } {
     if (this.lastWatchUsec !== usec) {
       if (usec < lastUsec + this.deltaInterval * 1e6) return { values: [], indexes: 0n };
       const props = this.watchProperties();
-      props.forEach((p, i) => {
-        const w = new VariantWriter(32);
-        writeCompressedVariant(w, this.root.properties.get(p.key) ?? null, opts);
-        const bytes = w.toBytes();
-        const watcher = this.watchers[i];
-        if (watcher && (watcher.bytes === null || !sameBytes(watcher.bytes, bytes))) {
-          watcher.bytes = bytes;
+      for (let i = 0; i < props.length; i++) {
+        scratch.reset();
+        writeCompressedVariant(scratch, this.root.properties.get(props[i]!.key) ?? null, opts);
+        const watcher = this.watchers[i]!;
+        // Compared in place; copied only when it changed.
+        if (watcher.bytes === null || !sameBytes(watcher.bytes, scratch.written())) {
+          watcher.bytes = scratch.toBytes();
           watcher.changedUsec = usec;
         }
-      });
+      }
       this.lastWatchUsec = usec;
     }
     const values: unknown[] = [];

@@ -49,6 +49,8 @@ const INVALID_NODE_NAME = /[.:@/"%]/;
 export class SceneReplicator {
   private readonly host: ReplicationHost;
   private readonly writer = new VariantWriter(256);
+  /** One synchronizer's state while a sync or delta packet is assembled in `writer`. */
+  private readonly stateWriter = new VariantWriter(64);
   private readonly spawners = new Map<SceneNode, MultiplayerSpawner>();
   /** In declaration order (the order a spawn lists a node's synchronizers in). */
   private readonly synchronizers = new Set<MultiplayerSynchronizer>();
@@ -327,7 +329,7 @@ export class SceneReplicator {
       w.length = 3;
     };
     start();
-    const state = new VariantWriter(64);
+    const state = this.stateWriter;
     for (const s of syncs) {
       if (!s.takeSyncSlot(usec)) continue;
       if (!this.verifySynchronizer(peer, s)) continue;
@@ -356,12 +358,12 @@ export class SceneReplicator {
     const w = this.writer;
     w.reset();
     w.u8(NetworkCommand.SYNC | SYNC_DELTA_FLAG);
-    const state = new VariantWriter(64);
+    const state = this.stateWriter;
     for (const s of syncs) {
       if (s.watchProperties().length === 0) continue;
       if (!this.verifySynchronizer(peer, s)) continue;
       const last = r.lastWatchUsec.get(s) ?? 0;
-      const delta = s.deltaState(usec, last, this.host.opts());
+      const delta = s.deltaState(usec, last, this.host.opts(), state);
       if (delta.values.length === 0) continue;
       state.reset();
       writeCompressedVariants(state, delta.values, this.host.opts());
