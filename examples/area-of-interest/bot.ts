@@ -5,7 +5,8 @@
  * Each waypoint `x,y@ms` is where to go, `ms` after joining (the first defaults to 0 ms); the bot
  * leaves after `--for` ms (default 3000).
  */
-import { ENetMultiplayerPeer, MultiplayerPeer, SceneMultiplayer, Vector2, WebSocketMultiplayerPeer } from "../../src/index.ts";
+import { SceneMultiplayer, Vector2 } from "../../src/index.ts";
+import { joinServer } from "../shared/join.ts";
 
 const args = process.argv.slice(2);
 const url = args.find((a) => a.includes("://")) ?? "ws://127.0.0.1:9080";
@@ -18,17 +19,7 @@ const waypoints = args
     return { to: new Vector2(x, y), atMs: Number(at) };
   });
 
-let peer: MultiplayerPeer;
-if (url.startsWith("enet://")) {
-  const [address, port] = url.slice(7).split(":");
-  const enet = new ENetMultiplayerPeer();
-  await enet.createClient(address!, Number(port));
-  peer = enet;
-} else {
-  const ws = new WebSocketMultiplayerPeer();
-  await ws.createClient(url);
-  peer = ws;
-}
+const peer = await joinServer(url);
 
 const mp = new SceneMultiplayer();
 // The same nodes as the server and client.gd.

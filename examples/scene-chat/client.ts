@@ -4,20 +4,11 @@
  * `message` RPCs the server sends, and leaves once its own line came back.
  * Run: npx tsx examples/scene-chat/client.ts [ws://127.0.0.1:9080 | enet://127.0.0.1:9080] [nickname] [text]
  */
-import { ENetMultiplayerPeer, SceneMultiplayer, SceneMultiplayerEvent, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/index.ts";
+import { SceneMultiplayer, SceneMultiplayerEvent } from "../../src/index.ts";
+import { joinServer } from "../shared/join.ts";
 
 const [url = "ws://127.0.0.1:9080", nickname = "bot", text = "hello from a TypeScript bot"] = process.argv.slice(2);
-let peer: MultiplayerPeer;
-if (url.startsWith("enet://")) {
-  const [address, port] = url.slice(7).split(":");
-  const enet = new ENetMultiplayerPeer();
-  await enet.createClient(address!, Number(port));
-  peer = enet;
-} else {
-  const ws = new WebSocketMultiplayerPeer();
-  await ws.createClient(url);
-  peer = ws;
-}
+const peer = await joinServer(url);
 
 const mp = new SceneMultiplayer();
 mp.authCallback = (id) => mp.completeAuth(id); // the server greets us; nothing to check

@@ -11,6 +11,24 @@ function connected(w: { server: SceneMultiplayer; clients: SceneMultiplayer[] },
   return () => w.server.getPeers().length === n && w.clients.every((c) => c.getPeers().includes(1) && c.getPeers().length === n);
 }
 
+/**
+ * A server and two clients, each with a "Spawner" whose remote spawns declare an hp synchronizer;
+ * `seen` logs "<id>+<path>" for each spawn and "<id>-<path>" for each despawn on any of them.
+ */
+async function spawnerWorld(): Promise<{ w: Awaited<ReturnType<typeof world>>; seen: string[] }> {
+  const seen: string[] = [];
+  const w = await world(2, (mp) => {
+    mp.spawner("Spawner", {
+      onSpawn: (node) => {
+        seen.push(`${mp.getUniqueId()}+${node.path}`);
+        mp.synchronizer(`${node.path}/Sync`, node.path, { properties: [{ path: ".:hp" }] });
+      },
+      onDespawn: (node) => seen.push(`${mp.getUniqueId()}-${node.path}`),
+    });
+  });
+  return { w, seen };
+}
+
 describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 protocol)", () => {
   test("RPCs both ways with many Variant types, call_local, method ids by sorted name, send_bytes", async () => {
     const w = await world(1);
@@ -218,16 +236,7 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
   });
 
   test("visibility: a spawn reaches only the peers its synchronizer is visible to; hiding despawns, showing spawns; syncs follow", async () => {
-    const seen: string[] = [];
-    const w = await world(2, (mp) => {
-      mp.spawner("Spawner", {
-        onSpawn: (node) => {
-          seen.push(`${mp.getUniqueId()}+${node.path}`);
-          mp.synchronizer(`${node.path}/Sync`, node.path, { properties: [{ path: ".:hp" }] });
-        },
-        onDespawn: (node) => seen.push(`${mp.getUniqueId()}-${node.path}`),
-      });
-    });
+    const { w, seen } = await spawnerWorld();
     try {
       await drive(w, connected(w, 2), "two clients");
       const [a, b] = w.clients as [SceneMultiplayer, SceneMultiplayer];
@@ -256,16 +265,7 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
   });
 
   test("visibility filters: re-run every poll (IDLE) or only on updateVisibility (NONE); a throwing or non-boolean filter hides and is counted", async () => {
-    const seen: string[] = [];
-    const w = await world(2, (mp) => {
-      mp.spawner("Spawner", {
-        onSpawn: (node) => {
-          seen.push(`${mp.getUniqueId()}+${node.path}`);
-          mp.synchronizer(`${node.path}/Sync`, node.path, { properties: [{ path: ".:hp" }] });
-        },
-        onDespawn: (node) => seen.push(`${mp.getUniqueId()}-${node.path}`),
-      });
-    });
+    const { w, seen } = await spawnerWorld();
     try {
       await drive(w, connected(w, 2), "two clients");
       const [a, b] = w.clients as [SceneMultiplayer, SceneMultiplayer];
