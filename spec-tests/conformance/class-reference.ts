@@ -10,7 +10,10 @@ export interface GodotClassMembers {
   constants?: string[];
   /** Signals: checked against the class's exported list of event names. */
   signals?: string[];
-  /** Members provided under another shape, with the reason (no camelCase member expected). */
+  /**
+   * Members provided under another shape, with the reason (no camelCase member expected). A reason
+   * starting "property: " or "signal: " says what kind of member Godot's is (a method otherwise).
+   */
   deliberate?: Record<string, string>;
 }
 
@@ -78,7 +81,7 @@ const MULTIPLAYER_SPAWNER: GodotClassMembers = {
     get_spawnable_scene: "no scene list is held (see add_spawnable_scene)",
     get_spawnable_scene_count: "no scene list is held (see add_spawnable_scene)",
     spawn: "`SceneMultiplayer.spawn(spawner, name, { data, setup, synchronizers })`: stand-in nodes are made by the SceneMultiplayer",
-    spawn_function: "`SpawnerOptions.onSpawn(node, sceneId, data)` on the receiving side, `spawn(..., { setup })` on the authority",
+    spawn_function: "property: `SpawnerOptions.onSpawn(node, sceneId, data)` on the receiving side, `spawn(..., { setup })` on the authority",
     spawned: "signal: `SpawnerOptions.onSpawn`",
     despawned: "signal: `SpawnerOptions.onDespawn`",
   },
@@ -89,8 +92,8 @@ const MULTIPLAYER_SYNCHRONIZER: GodotClassMembers = {
   properties: ["delta_interval", "public_visibility", "replication_interval", "visibility_update_mode"],
   constants: ["VISIBILITY_PROCESS_IDLE", "VISIBILITY_PROCESS_PHYSICS", "VISIBILITY_PROCESS_NONE"],
   deliberate: {
-    root_path: "given once, as `rootPath` of `SceneMultiplayer.synchronizer(path, rootPath, options)`; `root` is that node",
-    replication_config: "`SynchronizerOptions.properties`: the SceneReplicationConfig's properties in its order; `properties` reads them",
+    root_path: "property: given once, as `rootPath` of `SceneMultiplayer.synchronizer(path, rootPath, options)`; `root` is that node",
+    replication_config: "property: `SynchronizerOptions.properties`: the SceneReplicationConfig's properties in its order; `properties` reads them",
     synchronized: "signal: `SynchronizerOptions.onSynchronized`",
     delta_synchronized: "signal: `SynchronizerOptions.onDeltaSynchronized`",
     visibility_changed: "signal: `SynchronizerOptions.onVisibilityChanged(forPeer)`",
@@ -263,8 +266,9 @@ export function renderConformance(rows: readonly ConformanceRow[]): string {
     "|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
-    const status = r.kind === "deliberate" ? `another shape: ${r.note}` : r.present ? "present" : "**MISSING**";
-    lines.push(`| ${r.godot} | \`${r.member}\` | ${r.kind === "deliberate" ? "method" : r.kind} | ${r.ours} | ${r.js === "—" ? "—" : `\`${r.js}\``} | ${status} |`);
+    const shape = r.kind === "deliberate" ? /^(property|signal): (.*)$/s.exec(r.note ?? "") : null;
+    const status = r.kind === "deliberate" ? `another shape: ${shape ? shape[2] : r.note}` : r.present ? "present" : "**MISSING**";
+    lines.push(`| ${r.godot} | \`${r.member}\` | ${r.kind === "deliberate" ? (shape ? shape[1] : "method") : r.kind} | ${r.ours} | ${r.js === "—" ? "—" : `\`${r.js}\``} | ${status} |`);
   }
   return lines.join("\n") + "\n";
 }
