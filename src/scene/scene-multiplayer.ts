@@ -276,8 +276,8 @@ export class SceneMultiplayer extends EventTarget {
     const scene = options.scene ?? 0xff;
     checkInt(scene, "options.scene", 0, 0xff);
     const parent = spawner.parentPath();
-    const node = this.node(parent === "." ? name : `${parent}/${name}`);
     if (options.setup !== undefined && typeof options.setup !== "function") throw new TypeError("options.setup must be a function");
+    const node = this.node(parent === "." ? name : `${parent}/${name}`);
     for (const s of options.synchronizers ?? []) this.synchronizer(s.path, node.path, s.options);
     options.setup?.(node);
     this.session.replication.spawn(spawner, node, scene, options.data ?? null);

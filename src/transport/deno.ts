@@ -100,6 +100,8 @@ export class DenoDatagramTransport implements DatagramTransport {
   lastSendError: unknown;
   /** Receive errors (counted; the loop continues). */
   socketErrors = 0;
+  /** The destination of the last send, reused while it stays the same (see send). */
+  private lastDestination: DenoNetAddr | null = null;
 
   async bind(address: string, port: number): Promise<BoundAddress> {
     checkBind(address, port, this.state);
@@ -170,7 +172,6 @@ export class DenoDatagramTransport implements DatagramTransport {
     // Copied: the send completes asynchronously and callers may reuse their buffer.
     this.conn!.send(copyBytes(data), to).catch(this.onSendError);
   }
-  private lastDestination: DenoNetAddr | null = null;
 
   /** One handler for every send, rather than a closure per datagram. */
   private readonly onSendError = (err: unknown): void => {
