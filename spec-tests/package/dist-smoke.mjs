@@ -51,7 +51,7 @@ client.compress(pp.CompressionMode.RANGE_CODER);
 server.compress(pp.CompressionMode.RANGE_CODER);
 const peer = await client.connectToHost("127.0.0.1", server.getLocalPort(), { channels: 2 });
 let echoed = "";
-await within(5000, "ENet echo", async () => {
+await within(15_000, "ENet echo", async () => {
   for (let ev = server.poll(); ev.type !== pp.EventType.NONE; ev = server.poll()) {
     if (ev.type === pp.EventType.CONNECT) ev.peer.send(1, te.encode("hello from the server"), pp.PacketFlags.RELIABLE);
   }
@@ -75,7 +75,7 @@ let reply = "";
 // Above the 1 KiB compression threshold, so both ends compress it.
 const message = JSON.stringify({ say: "hello ".repeat(400) });
 let sent = false;
-await within(5000, "WebSocket echo", async () => {
+await within(15_000, "WebSocket echo", async () => {
   accepted ??= wsServer.takeConnection();
   ws.poll();
   if (accepted) {
