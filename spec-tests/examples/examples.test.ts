@@ -128,14 +128,19 @@ describe("examples", { skip }, () => {
     await until("the one-player server", () => /area-of-interest server on/.test(full.out()));
     try {
       const url = `ws://127.0.0.1:${port}`;
-      const first = tsx(["examples/area-of-interest/bot.ts", url, "--for=3000"]);
+      // The first player stays (20 s at most; ended by the test) while the second tries to join.
+      const first = tsx(["examples/area-of-interest/bot.ts", url, "--for=20000"]);
       await until("the first player", () => /joined as P\d+/.test(first.out()));
-      const second = tsx(["examples/area-of-interest/bot.ts", url, "--for=3000"]);
+      const second = tsx(["examples/area-of-interest/bot.ts", url, "--for=20000"]);
       assert.equal(await second.exit, 1, second.out());
       // Refused right as it joined: the bot sees either the connection fail or the server close it.
       assert.match(second.out(), /the server closed the connection|could not join/);
       assert.match(full.out(), /refused: spawn: .* spawnLimit \(1\)/);
-      assert.equal(await first.exit, 0, first.out());
+      // The first player was never disturbed.
+      assert.equal(first.child.exitCode, null, first.out());
+      assert.doesNotMatch(first.out(), /closed|could not/);
+      first.child.kill("SIGKILL");
+      await first.exit;
     } finally {
       full.child.kill("SIGKILL");
       await full.exit;
