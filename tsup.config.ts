@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { Plugin } from "esbuild";
 import { defineConfig, type Options } from "tsup";
 
@@ -45,8 +45,8 @@ const recordLicences: Plugin = {
         const name = packageOf(input);
         if (name !== null) bundledPackages.add(name);
       }
-      const outDir = build.initialOptions.outdir ?? (build.initialOptions.outfile ? dirname(build.initialOptions.outfile) : "dist");
-      if (bundledPackages.size > 0) writeThirdPartyLicences(outDir);
+      // tsup builds to a directory (outdir), `--out-dir` included.
+      if (bundledPackages.size > 0) writeThirdPartyLicences(build.initialOptions.outdir ?? "dist");
     });
   },
 };

@@ -9,7 +9,7 @@
  *   SYNC     u8 cmd, u16 network time, then (u32 net id, u32 size, compressed Variants)...
  *   delta    u8 cmd|0x10, then (u32 net id, u64 changed-property bits, u32 size, Variants)...
  */
-import { checkBool, checkInt, checkNumber, checkString } from "../util/args.ts";
+import { checkBool, checkFunction, checkInt, checkNumber, checkString } from "../util/args.ts";
 import { VariantWriter } from "../variant/index.ts";
 import { writeCompressedVariant, writeCompressedVariants, type CompressOptions } from "./compressed-variant.ts";
 import { CUSTOM_SPAWN_SCENE_ID, NetworkCommand, SYNC_DELTA_FLAG } from "./protocol.ts";
@@ -161,19 +161,14 @@ export class MultiplayerSynchronizer {
       throw new TypeError("synchronizer: options.visibilityFilters must be an array of functions");
     }
     for (const [i, filter] of (options.visibilityFilters ?? []).entries()) {
-      if (typeof filter !== "function") throw new TypeError(`synchronizer: options.visibilityFilters[${i}] must be a function`);
+      checkFunction(filter, `synchronizer: options.visibilityFilters[${i}]`);
       this.filters.add(filter);
     }
     const mode = options.visibilityUpdateMode ?? VisibilityUpdateMode.VISIBILITY_PROCESS_IDLE;
     checkInt(mode, "synchronizer: options.visibilityUpdateMode", 0, 2);
     this.updateMode = mode;
-    if (options.onVisibilityChanged !== undefined && typeof options.onVisibilityChanged !== "function") {
-      throw new TypeError("synchronizer: options.onVisibilityChanged must be a function");
-    }
+    for (const name of ["onVisibilityChanged", "onSynchronized", "onDeltaSynchronized"] as const) checkFunction(options[name], `synchronizer: options.${name}`, { optional: true });
     this.onVisibilityChanged = options.onVisibilityChanged;
-    for (const name of ["onSynchronized", "onDeltaSynchronized"] as const) {
-      if (options[name] !== undefined && typeof options[name] !== "function") throw new TypeError(`synchronizer: options.${name} must be a function`);
-    }
     this.onSynchronized = options.onSynchronized;
     this.onDeltaSynchronized = options.onDeltaSynchronized;
   }
@@ -289,7 +284,7 @@ export class MultiplayerSynchronizer {
   }
   /** Godot's add_visibility_filter (a filter added twice is kept once). */
   addVisibilityFilter(filter: VisibilityFilter): void {
-    if (typeof filter !== "function") throw new TypeError("filter must be a function");
+    checkFunction(filter, "filter");
     this.filters.add(filter);
   }
   /** Godot's remove_visibility_filter. */
@@ -387,8 +382,8 @@ export class MultiplayerSpawner {
     const spawnPath = options.spawnPath ?? "..";
     checkString(spawnPath, "spawner: options.spawnPath");
     this.spawnPath = spawnPath;
-    if (options.onSpawn !== undefined && typeof options.onSpawn !== "function") throw new TypeError("spawner: options.onSpawn must be a function");
-    if (options.onDespawn !== undefined && typeof options.onDespawn !== "function") throw new TypeError("spawner: options.onDespawn must be a function");
+    checkFunction(options.onSpawn, "spawner: options.onSpawn", { optional: true });
+    checkFunction(options.onDespawn, "spawner: options.onDespawn", { optional: true });
     this.onSpawn = options.onSpawn;
     this.onDespawn = options.onDespawn;
     this.spawnLimit = options.spawnLimit ?? 0;

@@ -8,7 +8,7 @@
 import { GodotError, NetError } from "../errors.ts";
 import { ConnectionStatus, MultiplayerPeer, MultiplayerPeerEvent, parseProtocol, TransferMode, type MultiplayerProtocol } from "../multiplayer/multiplayer-peer.ts";
 import { Godot3Session } from "./godot3-session.ts";
-import { checkBool, checkBytes, checkInt, checkNumber, checkString } from "../util/args.ts";
+import { checkBool, checkBytes, checkFunction, checkInt, checkNumber, checkString } from "../util/args.ts";
 import { MIN_SYNC_MTU } from "./protocol.ts";
 import { RPCMode } from "./rpc-config.ts";
 import { MultiplayerSpawner, MultiplayerSynchronizer, type SpawnerOptions, type SynchronizerOptions } from "./replication-nodes.ts";
@@ -276,7 +276,7 @@ export class SceneMultiplayer extends EventTarget {
     const scene = options.scene ?? 0xff;
     checkInt(scene, "options.scene", 0, 0xff);
     const parent = spawner.parentPath();
-    if (options.setup !== undefined && typeof options.setup !== "function") throw new TypeError("options.setup must be a function");
+    checkFunction(options.setup, "options.setup", { optional: true });
     const node = this.node(parent === "." ? name : `${parent}/${name}`);
     for (const s of options.synchronizers ?? []) this.synchronizer(s.path, node.path, s.options);
     options.setup?.(node);

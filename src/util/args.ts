@@ -44,6 +44,12 @@ export function checkBool(value: unknown, name: string): asserts value is boolea
   if (typeof value !== "boolean") throw new TypeError(`${name} must be a boolean, got ${describe(value)}`);
 }
 
+/** A callback; `undefined` passes too when it is an optional one. */
+export function checkFunction(value: unknown, name: string, opts: { optional?: boolean } = {}): void {
+  if (opts.optional && value === undefined) return;
+  if (typeof value !== "function") throw new TypeError(`${name} must be a function, got ${describe(value)}`);
+}
+
 export function checkString(value: unknown, name: string, opts: { nonEmpty?: boolean } = {}): asserts value is string {
   if (typeof value !== "string") throw new TypeError(`${name} must be a string, got ${describe(value)}`);
   if (opts.nonEmpty && value.length === 0) throw new RangeError(`${name} must be a non-empty string`);
