@@ -7,7 +7,10 @@ import { detectRuntime } from "../../src/transport/registry.ts";
 import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts";
 import { DtlsStatus } from "../../src/dtls/session.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
-import { dec, enc, freeUdpPort, makeIdentity, makeRsaIdentity, opensslAvailable, Proc, until } from "./support.ts";
+import { Crypto } from "../../src/index.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dec, enc, freeUdpPort, makeIdentity, opensslAvailable, Proc, until } from "./support.ts";
 
 const available = opensslAvailable();
 const skip = available === true ? false : available.skip;
@@ -38,6 +41,30 @@ async function ourClient(port: number, options: TLSOptions, hostname = "localhos
   return { t, got };
 }
 
+/** openssl s_client (verifying `caPath` and the name localhost) -> our server: ping, pong, one HelloVerifyRequest. */
+async function sClientToOurServer(options: TLSOptions, caPath: string, cipher: string): Promise<DtlsDatagramTransport> {
+  const rt = detectRuntime();
+  const inner = rt.createDatagramTransport();
+  const { port } = await inner.bind("127.0.0.1", 0);
+  const t = DtlsDatagramTransport.server(inner, rt.clock, options);
+  transports.push(t);
+  const got: string[] = [];
+  t.onDatagram((d, address, p) => {
+    got.push(dec(d));
+    t.send(enc("pong\n"), address, p);
+  });
+  const client = proc("openssl", ["s_client", "-dtls1_2", "-connect", `127.0.0.1:${port}`, "-cipher", cipher, "-CAfile", caPath, "-verify_hostname", "localhost", "-verify_return_error", "-quiet"]);
+  client.write("ping\n");
+  await until(() => got.join("").includes("ping"), "data from s_client");
+  await client.waitOutput("pong");
+  assert.match(client.out, /verify return:1/);
+  // The first ClientHello came back as a HelloVerifyRequest: no state before the cookie.
+  assert.equal(t.counters.helloVerifyRequestsSent, 1);
+  client.stop();
+  t.close();
+  return t;
+}
+
 describe("live: DTLS 1.2 vs openssl 3", { skip }, () => {
   const id = skip ? undefined : makeIdentity("localhost");
   const other = skip ? undefined : makeIdentity("localhost");
@@ -63,30 +90,12 @@ describe("live: DTLS 1.2 vs openssl 3", { skip }, () => {
     });
 
     test(`openssl s_client -> our server, ${suite.openssl}`, async () => {
-      const rt = detectRuntime();
-      const inner = rt.createDatagramTransport();
-      const { port } = await inner.bind("127.0.0.1", 0);
-      const t = DtlsDatagramTransport.server(inner, rt.clock, TLSOptions.server(id!.key, id!.cert));
-      transports.push(t);
-      const got: string[] = [];
-      t.onDatagram((d, address, p) => {
-        got.push(dec(d));
-        t.send(enc("pong\n"), address, p);
-      });
-      const client = proc("openssl", ["s_client", "-dtls1_2", "-connect", `127.0.0.1:${port}`, "-cipher", suite.openssl, "-CAfile", id!.certPath, "-verify_hostname", "localhost", "-verify_return_error", "-quiet"]);
-      client.write("ping\n");
-      await until(() => got.join("").includes("ping"), "data from s_client");
-      await client.waitOutput("pong");
-      assert.match(client.out, /verify return:1/);
-      // The first ClientHello came back as a HelloVerifyRequest: no state before the cookie.
-      assert.equal(t.counters.helloVerifyRequestsSent, 1);
-      client.stop();
-      t.close();
+      await sClientToOurServer(TLSOptions.server(id!.key, id!.cert), id!.certPath, suite.openssl);
     });
   }
 
   test("ECDHE-RSA (AES-128-GCM, AES-256-GCM, ChaCha20-Poly1305) as a client, against s_server with an RSA certificate", async () => {
-    const rsa = makeRsaIdentity();
+    const rsa = makeIdentity("localhost", "rsa:2048");
     for (const cipher of ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"]) {
       const port = await freeUdpPort();
       const server = proc("openssl", ["s_server", "-dtls1_2", "-accept", String(port), "-cert", rsa.certPath, "-key", rsa.keyPath, "-cipher", cipher, "-quiet"]);
@@ -96,6 +105,24 @@ describe("live: DTLS 1.2 vs openssl 3", { skip }, () => {
       assert.match(t.getCipherSuite("127.0.0.1", port), /^TLS_ECDHE_RSA_WITH_/);
       server.stop();
     }
+  });
+
+  test("ECDHE-RSA as a server: openssl s_client -> our server with openssl's RSA key (PKCS#8), every RSA suite", async () => {
+    const rsa = makeIdentity("localhost", "rsa:2048");
+    for (const cipher of ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"]) {
+      const t = await sClientToOurServer(TLSOptions.server(rsa.key, rsa.cert), rsa.certPath, cipher);
+      assert.equal(t.counters.handshakesFailed, 0);
+    }
+  });
+
+  test("ECDHE-RSA as a server with a key from Crypto.generateRsa (PKCS#1) and its generateSelfSignedCertificate", async () => {
+    const crypto = new Crypto();
+    const key = crypto.generateRsa(2048);
+    assert.match(key.saveToString(), /^-----BEGIN RSA PRIVATE KEY-----/);
+    const cert = crypto.generateSelfSignedCertificate(key, "CN=localhost,O=packetpeer,C=IT");
+    const certPath = join(makeIdentity("localhost").dir, "generated-rsa.pem");
+    writeFileSync(certPath, cert.saveToString());
+    await sClientToOurServer(TLSOptions.server(key, cert), certPath, "ECDHE-RSA-AES128-GCM-SHA256");
   });
 
   test("X25519 and P-384 key exchange against s_server", async () => {

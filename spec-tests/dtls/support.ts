@@ -22,14 +22,19 @@ export interface TestIdentity {
   key: CryptoKey;
 }
 
-/** A self-signed certificate for `cn` (SAN: DNS cn and IP 127.0.0.1) on `curve`, made by openssl. CA:FALSE, because rustls (Deno) refuses a CA certificate as the server's own. */
-export function makeIdentity(cn = "localhost", curve = "P-256"): TestIdentity {
-  const dir = scratchDir("dtls");
+/**
+ * A self-signed certificate for `cn` (SAN: DNS cn and IP 127.0.0.1), made by openssl, with an EC
+ * key on `keyType` ("P-256", "P-384") or an RSA key ("rsa:2048"); the key is PKCS#8 PEM.
+ * CA:FALSE, because rustls (Deno) refuses a CA certificate as the server's own.
+ */
+export function makeIdentity(cn = "localhost", keyType = "P-256"): TestIdentity {
+  const dir = scratchDir(keyType.startsWith("rsa") ? "rsa" : "dtls");
   const certPath = join(dir, "cert.pem");
   const keyPath = join(dir, "key.pem");
+  const newKey = keyType.startsWith("rsa") ? ["-newkey", keyType] : ["-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${keyType}`];
   const r = spawnSync(
     "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", `ec_paramgen_curve:${curve}`, "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3650", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn},IP:127.0.0.1`, "-addext", "basicConstraints=critical,CA:FALSE"],
+    ["req", "-x509", ...newKey, "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3650", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn},IP:127.0.0.1`, "-addext", "basicConstraints=critical,CA:FALSE"],
     { encoding: "utf8" },
   );
   if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
@@ -40,22 +45,6 @@ export function makeIdentity(cn = "localhost", curve = "P-256"): TestIdentity {
   const key = new CryptoKey();
   key.loadFromString(keyPem);
   return { dir, certPath, keyPath, certPem, keyPem, cert, key };
-}
-
-/** An RSA-2048 self-signed certificate (for the ECDHE-RSA suites, verified by us as a client). Only the paths and certificate: we take no RSA private keys. */
-export function makeRsaIdentity(cn = "localhost"): { certPath: string; keyPath: string; cert: X509Certificate } {
-  const dir = scratchDir("rsa");
-  const certPath = join(dir, "cert.pem");
-  const keyPath = join(dir, "key.pem");
-  const r = spawnSync(
-    "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "3650", "-subj", `/CN=${cn}`, "-addext", `subjectAltName=DNS:${cn},IP:127.0.0.1`, "-addext", "basicConstraints=critical,CA:FALSE"],
-    { encoding: "utf8" },
-  );
-  if (r.status !== 0) throw new Error(`openssl req failed: ${r.stderr}`);
-  const cert = new X509Certificate();
-  cert.loadFromString(readFileSync(certPath, "utf8"));
-  return { certPath, keyPath, cert };
 }
 
 export { freeUdpPort } from "../enet-interop/godot.ts";

@@ -70,24 +70,27 @@ describe("live: StreamPeerTLS vs openssl 3 (TLS 1.2)", { skip }, () => {
     });
   }
 
-  test("openssl s_client -> StreamPeerTLS.acceptStream on a TCPServer connection, data both ways", async () => {
-    const srv = new TCPServer();
-    await srv.listen(0, "127.0.0.1");
-    closers.push(() => srv.stop());
-    const client = new Proc("openssl", ["s_client", "-tls1_2", "-connect", `127.0.0.1:${srv.getLocalPort()}`, "-CAfile", id!.certPath, "-verify_hostname", "localhost", "-verify_return_error", "-quiet"]);
-    procs.push(client);
-    client.write("ping over tls\n");
-    await until(() => srv.isConnectionAvailable(), "incoming TCP connection");
-    const tcp = srv.takeConnection()!;
-    const tls = new StreamPeerTLS();
-    assert.equal(tls.acceptStream(tcp, TLSOptions.server(id!.key, id!.cert)), GodotError.OK);
-    const got = await tls.getData(14);
-    assert.equal(dec(got), "ping over tls\n");
-    tls.putData(enc("pong over tls\n"));
-    await client.waitOutput("pong over tls");
-    assert.match(client.out, /verify return:1/);
-    client.stop();
-  });
+  for (const keyType of ["P-256", "rsa:2048"]) {
+    test(`openssl s_client -> StreamPeerTLS.acceptStream on a TCPServer connection, data both ways (${keyType} server key)`, async () => {
+      const identity = keyType === "P-256" ? id! : makeIdentity("localhost", keyType);
+      const srv = new TCPServer();
+      await srv.listen(0, "127.0.0.1");
+      closers.push(() => srv.stop());
+      const client = new Proc("openssl", ["s_client", "-tls1_2", "-connect", `127.0.0.1:${srv.getLocalPort()}`, "-CAfile", identity.certPath, "-verify_hostname", "localhost", "-verify_return_error", "-quiet"]);
+      procs.push(client);
+      client.write("ping over tls\n");
+      await until(() => srv.isConnectionAvailable(), "incoming TCP connection");
+      const tcp = srv.takeConnection()!;
+      const tls = new StreamPeerTLS();
+      assert.equal(tls.acceptStream(tcp, TLSOptions.server(identity.key, identity.cert)), GodotError.OK);
+      const got = await tls.getData(14);
+      assert.equal(dec(got), "ping over tls\n");
+      tls.putData(enc("pong over tls\n"));
+      await client.waitOutput("pong over tls");
+      assert.match(client.out, /verify return:1/);
+      client.stop();
+    });
+  }
 
   test("an untrusted server certificate ends in STATUS_ERROR; a wrong name in STATUS_ERROR_HOSTNAME_MISMATCH", async () => {
     for (const [trust, name, expected] of [

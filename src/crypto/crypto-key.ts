@@ -1,9 +1,10 @@
 /**
  * Godot's CryptoKey: a private key (or a public key alone) loaded from PEM.
- * EC keys on P-256 and P-384; see docs/dtls.md for what is not supported.
+ * RSA keys (1024 to 8192 bits) and EC keys on P-256 and P-384; see docs/dtls.md.
  */
 import { NetError, GodotError } from "../errors.ts";
 import { decodePem, encodePem } from "./pem.ts";
+import { encodeRsaSpki, rsaPublicFromBits } from "./rsa.ts";
 import { KeyFormatError, encodeEcSpki, parsePrivateKey, parseSpki, type PrivateKeyMaterial, type PublicKeyMaterial } from "./key-material.ts";
 
 export class CryptoKey {
@@ -16,13 +17,13 @@ export class CryptoKey {
   loadFromString(text: string, publicOnly = false): void {
     if (typeof text !== "string") throw new TypeError("text must be a PEM string");
     if (typeof publicOnly !== "boolean") throw new TypeError("publicOnly must be a boolean");
-    const blocks = decodePem(text).filter((b) => /PRIVATE KEY$|^PUBLIC KEY$/.test(b.label));
+    const blocks = decodePem(text).filter((b) => /PRIVATE KEY$|^(RSA )?PUBLIC KEY$/.test(b.label));
     const block = blocks[0];
     if (!block) throw new NetError(GodotError.ERR_INVALID_DATA, "CryptoKey: no PEM key block found");
     try {
-      if (publicOnly || block.label === "PUBLIC KEY") {
-        if (block.label !== "PUBLIC KEY") throw new KeyFormatError("expected a PUBLIC KEY block");
-        this.publicKey = parseSpki(block.der);
+      if (publicOnly || block.label.endsWith("PUBLIC KEY")) {
+        if (!block.label.endsWith("PUBLIC KEY")) throw new KeyFormatError("expected a PUBLIC KEY block");
+        this.publicKey = block.label === "RSA PUBLIC KEY" ? rsaPublicFromBits(block.der) : parseSpki(block.der);
         this.privateKey = undefined;
         this.privateDer = undefined;
       } else {
@@ -50,7 +51,6 @@ export class CryptoKey {
     if (!publicOnly && this.privateDer) return encodePem(this.privateLabel, this.privateDer);
     const pub = this.publicKey;
     if (!pub) return "";
-    if (pub.kind !== "ec") throw new NetError(GodotError.ERR_UNAVAILABLE, "CryptoKey.saveToString: only EC public keys can be written");
-    return encodePem("PUBLIC KEY", encodeEcSpki(pub.curve, pub.point));
+    return encodePem("PUBLIC KEY", pub.kind === "rsa" ? encodeRsaSpki(pub) : encodeEcSpki(pub.curve, pub.point));
   }
 }

@@ -62,7 +62,7 @@ import { concatBytes } from "../util/copy-bytes.ts";
 import { writeRecordHeader, splitRecords } from "./record.ts";
 import { RecordProtection } from "./record-protection.ts";
 import { ReplayWindow } from "./replay-window.ts";
-import { ecdsaSign, verifySignature, type PrivateKeyMaterial, type PublicKeyMaterial, type SignatureHash } from "../crypto/key-material.ts";
+import { signWithKey, verifySignature, type PrivateKeyMaterial, type PublicKeyMaterial, type SignatureHash } from "../crypto/key-material.ts";
 import { GodotError } from "../errors.ts";
 import { plainBytes } from "../util/copy-bytes.ts";
 
@@ -176,6 +176,12 @@ const CLIENT_SIGNATURE_SCHEMES = [
   SignatureScheme.rsa_pkcs1_sha384,
   SignatureScheme.rsa_pkcs1_sha512,
 ];
+
+/** The schemes a server with `key` can sign with, best first (the hash matching an EC curve's size first). */
+function serverSignatureSchemes(key: PrivateKeyMaterial): readonly SignatureScheme[] {
+  if (key.kind === "rsa") return [SignatureScheme.rsa_pkcs1_sha256, SignatureScheme.rsa_pkcs1_sha384, SignatureScheme.rsa_pkcs1_sha512];
+  return key.curve === "P-384" ? [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp256r1_sha256] : [SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp384r1_sha384];
+}
 
 export class DtlsSession {
   status = DtlsStatus.STATUS_HANDSHAKING;
@@ -855,8 +861,8 @@ export class DtlsSession {
     const group = SUPPORTED_GROUPS.find((g) => clientGroups.includes(g));
     if (group === undefined) throw new HandshakeFailure(AlertDescription.handshake_failure, "no elliptic curve group in common");
     const algsData = extensionData(ch.extensions, ExtensionType.signature_algorithms);
-    const clientSchemes = algsData ? readU16List(algsData) : [SignatureScheme.ecdsa_secp256r1_sha256];
-    const preferred = key.curve === "P-384" ? [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp256r1_sha256] : [SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp384r1_sha384];
+    const preferred = serverSignatureSchemes(key);
+    const clientSchemes = algsData ? readU16List(algsData) : [preferred[0]!];
     const scheme = preferred.find((x) => clientSchemes.includes(x));
     if (scheme === undefined) throw new HandshakeFailure(AlertDescription.handshake_failure, "no signature algorithm in common");
 
@@ -880,7 +886,7 @@ export class DtlsSession {
     this.ephemeral = generateEphemeral(group, this.config.random(96));
     const params = encodeEcdhParams(group, this.ephemeral.publicKey);
     const info = schemeInfo(scheme)!;
-    const signature = ecdsaSign(key, info.hash, concatBytes([this.clientRandom, this.serverRandom, params]));
+    const signature = signWithKey(key, info.hash, concatBytes([this.clientRandom, this.serverRandom, params]));
     this.addMessage(items, HandshakeType.server_key_exchange, encodeServerKeyExchange(params, scheme, signature));
     this.addMessage(items, HandshakeType.server_hello_done, new Uint8Array(0));
     this.startFlight(now, items, true);
