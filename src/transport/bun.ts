@@ -13,6 +13,7 @@ import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules
 import { closeQuietly } from "./close-quietly.ts";
 import { nodeStreams } from "./node.ts";
 import { openOnHost } from "./open-on-host.ts";
+import { multicastInterfaceFor } from "./multicast-interface.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
@@ -38,6 +39,9 @@ interface BunUdpSocket {
   /** (data, port, address) triples; returns how many datagrams it sent. */
   sendMany(packets: readonly (Uint8Array | number | string)[]): number;
   close(): void;
+  setBroadcast(enabled: boolean): boolean;
+  addMembership(group: string, multicastInterface?: string): boolean;
+  dropMembership(group: string, multicastInterface?: string): boolean;
 }
 interface BunUdpOptions {
   hostname: string;
@@ -227,6 +231,35 @@ export class BunDatagramTransport implements DatagramTransport {
 
   onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void {
     this.receiver = cb;
+  }
+
+  setBroadcast(enabled: boolean): void {
+    this.boundSocket("setBroadcast").setBroadcast(enabled);
+  }
+
+  async joinMulticastGroup(group: string, interfaceName: string): Promise<void> {
+    this.membership("join", group, interfaceName);
+  }
+
+  async leaveMulticastGroup(group: string, interfaceName: string): Promise<void> {
+    this.membership("leave", group, interfaceName);
+  }
+
+  private membership(action: "join" | "leave", group: string, interfaceName: string): void {
+    const socket = this.boundSocket(`${action}MulticastGroup`);
+    const iface = multicastInterfaceFor(group, interfaceName);
+    let done: boolean;
+    try {
+      done = action === "join" ? socket.addMembership(group, iface) : socket.dropMembership(group, iface);
+    } catch (err) {
+      throw toNetError(err, `${action} multicast group ${group}`, GodotError.ERR_CANT_CREATE);
+    }
+    if (!done) throw new NetError(GodotError.ERR_CANT_CREATE, `${action} multicast group ${group}: refused by the OS`);
+  }
+
+  private boundSocket(what: string): BunUdpSocket {
+    if (this.state !== "bound" || !this.socket) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: socket is not bound`);
+    return this.socket;
   }
 
   close(): void {

@@ -8,13 +8,14 @@
  * Deno's node:tls instead.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { formatEndpoint, unmapIPv4 } from "./addresses.ts";
+import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
 import { nodeStreams } from "./node.ts";
 import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
 import { openOnHost } from "./open-on-host.ts";
+import { multicastInterfaceFor } from "./multicast-interface.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
@@ -61,6 +62,7 @@ interface DenoDatagramConn {
   receive(p?: Uint8Array): Promise<[Uint8Array, DenoAddr]>;
   send(p: Uint8Array, addr: DenoNetAddr): Promise<number>;
   close(): void;
+  joinMulticastV4?(address: string, networkInterface: string): Promise<{ leave(): Promise<void> }>;
 }
 interface DenoNamespace {
   build: { os: string };
@@ -102,6 +104,7 @@ export class DenoDatagramTransport implements DatagramTransport {
   socketErrors = 0;
   /** The destination of the last send, reused while it stays the same (see send). */
   private lastDestination: DenoNetAddr | null = null;
+  private readonly memberships = new Map<string, { leave(): Promise<void> }>();
 
   async bind(address: string, port: number): Promise<BoundAddress> {
     checkBind(address, port, this.state);
@@ -183,7 +186,39 @@ export class DenoDatagramTransport implements DatagramTransport {
     this.receiver = cb;
   }
 
+  /**
+   * IPv4 only: Deno's IPv6 join wants an interface index, which no Deno API gives for a name.
+   * Deno has no broadcast switch (its sockets always allow broadcasts), so setBroadcast is absent.
+   */
+  async joinMulticastGroup(group: string, interfaceName: string): Promise<void> {
+    const conn = this.conn;
+    if (this.state !== "bound" || !conn) throw new NetError(GodotError.ERR_UNCONFIGURED, "joinMulticastGroup: socket is not bound");
+    if (ipFamily(group) !== 4 || typeof conn.joinMulticastV4 !== "function") {
+      throw new NetError(GodotError.ERR_UNAVAILABLE, `join multicast group ${group}: Deno joins IPv4 groups only`);
+    }
+    const key = `${group}%${interfaceName}`;
+    if (this.memberships.has(key)) throw new NetError(GodotError.ERR_ALREADY_IN_USE, `join multicast group ${group}: already joined`);
+    try {
+      this.memberships.set(key, await conn.joinMulticastV4(group, multicastInterfaceFor(group, interfaceName) ?? "0.0.0.0"));
+    } catch (err) {
+      throw toNetError(err, `join multicast group ${group}`, GodotError.ERR_CANT_CREATE);
+    }
+  }
+
+  async leaveMulticastGroup(group: string, interfaceName: string): Promise<void> {
+    const key = `${group}%${interfaceName}`;
+    const membership = this.memberships.get(key);
+    if (!membership) throw new NetError(GodotError.ERR_INVALID_PARAMETER, `leave multicast group ${group}: not joined`);
+    this.memberships.delete(key);
+    try {
+      await membership.leave();
+    } catch (err) {
+      throw toNetError(err, `leave multicast group ${group}`, GodotError.ERR_INVALID_PARAMETER);
+    }
+  }
+
   close(): void {
+    this.memberships.clear();
     const conn = this.conn;
     this.state = "closed";
     this.receiver = undefined;

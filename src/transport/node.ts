@@ -14,6 +14,7 @@ import { closeQuietly } from "./close-quietly.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupHost } from "./resolve-host.ts";
+import { multicastInterfaceFor } from "./multicast-interface.ts";
 import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
 import type {
   BoundAddress,
@@ -178,6 +179,33 @@ export class NodeDatagramTransport implements DatagramTransport {
 
   onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void {
     this.receiver = cb;
+  }
+
+  setBroadcast(enabled: boolean): void {
+    this.boundSocket("setBroadcast").setBroadcast(enabled);
+  }
+
+  async joinMulticastGroup(group: string, interfaceName: string): Promise<void> {
+    const socket = this.boundSocket("joinMulticastGroup");
+    try {
+      socket.addMembership(group, multicastInterfaceFor(group, interfaceName));
+    } catch (err) {
+      throw toNetError(err, `join multicast group ${group}`, GodotError.ERR_CANT_CREATE);
+    }
+  }
+
+  async leaveMulticastGroup(group: string, interfaceName: string): Promise<void> {
+    const socket = this.boundSocket("leaveMulticastGroup");
+    try {
+      socket.dropMembership(group, multicastInterfaceFor(group, interfaceName));
+    } catch (err) {
+      throw toNetError(err, `leave multicast group ${group}`, GodotError.ERR_INVALID_PARAMETER);
+    }
+  }
+
+  private boundSocket(what: string): dgram.Socket {
+    if (this.state !== "bound" || !this.socket) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: socket is not bound`);
+    return this.socket;
   }
 
   close(): void {

@@ -45,6 +45,17 @@ export interface DatagramTransport {
    */
   onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void;
   close(): void;
+  /**
+   * Optional: the socket's SO_BROADCAST switch (PacketPeerUDP.setBroadcastEnabled). Absent where
+   * the runtime offers none (Deno's sockets always allow broadcasts; the memory network has none).
+   */
+  setBroadcast?(enabled: boolean): void;
+  /**
+   * Optional: join or leave the IP multicast group `group` on the interface named `interfaceName`
+   * ("" lets the OS choose). Rejects with NetError. Absent where the runtime cannot do it.
+   */
+  joinMulticastGroup?(group: string, interfaceName: string): Promise<void>;
+  leaveMulticastGroup?(group: string, interfaceName: string): Promise<void>;
 }
 
 export type StreamConnectOptions =
