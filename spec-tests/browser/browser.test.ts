@@ -197,7 +197,18 @@ describe("browser runtime (headless Chromium)", { skip }, () => {
       } catch (e) {
         refusals.push(`${(e as { code?: number }).code}: ${(e as Error).message}`);
       }
+      // No node:crypto in a page: RSA private-key operations refuse, EC keys work.
+      const crypto = new pp.Crypto();
+      try {
+        crypto.generateRsa(2048);
+      } catch (e) {
+        refusals.push(`${(e as { code?: number }).code}: ${(e as Error).message}`);
+      }
+      const ec = crypto.generateEcdsa("P-256");
+      const digest = new Uint8Array(32).fill(9);
+      const ecSignatureVerifies = crypto.verify(pp.HashType.HASH_SHA256, digest, crypto.sign(pp.HashType.HASH_SHA256, digest, ec), ec);
       return {
+        ecSignatureVerifies,
         size: bytes.length,
         back: { name: back.name, x: back.pos.x, y: back.pos.y, list: back.list },
         packedSmaller: packed.length < text.length,
@@ -211,8 +222,10 @@ describe("browser runtime (headless Chromium)", { skip }, () => {
     assert.equal(r.packedSmaller, true);
     assert.equal(r.same, true);
     assert.deepEqual(r.buf, [-5, "héllo"]);
-    assert.equal(r.refusals.length, 2);
+    assert.equal(r.refusals.length, 3);
     assert.match(r.refusals[0]!, new RegExp(`^${r.unavailable}: .*no UDP`));
+    assert.match(r.refusals[2]!, new RegExp(`^${r.unavailable}: Crypto.generateRsa: .*node:crypto`));
+    assert.equal(r.ecSignatureVerifies, true);
     assert.match(r.refusals[1]!, new RegExp(`^${r.unavailable}: .*no TCP`));
   });
 });

@@ -15,6 +15,9 @@ import { DtlsDatagramTransport } from "../../src/dtls/dtls-datagram-transport.ts
 import { DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
 import { clientConfig } from "../../src/dtls/tls-config.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
+import { CryptoKey } from "../../src/crypto/crypto-key.ts";
+import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
+import { readFileSync } from "node:fs";
 import { dec, enc, freeUdpPort, makeIdentity, Proc, until } from "./support.ts";
 
 const projectDir = join(fileURLToPath(import.meta.url), "..", "godot3");
@@ -55,6 +58,30 @@ function godot(args: Record<string, string | number>): Proc {
   return p;
 }
 
+/** A Godot PacketPeerDTLS client, verifying the name localhost against `trustPath`, greets our server and gets an answer. */
+async function godotClientToOurServer(options: TLSOptions, trustPath: string): Promise<{ t: DtlsDatagramTransport; godotPort: number }> {
+  const rt = detectRuntime();
+  const inner = rt.createDatagramTransport();
+  const { port } = await inner.bind("127.0.0.1", 0);
+  const t = DtlsDatagramTransport.server(inner, rt.clock, options);
+  transports.push(t);
+  const got: string[] = [];
+  let godotPort = 0;
+  t.onDatagram((d, address, p) => {
+    const text = dec(d);
+    got.push(text);
+    godotPort = p;
+    if (text === "hello from godot") t.send(enc("hello from packetpeer"), address, p);
+  });
+  const g = godot({ role: "client", port, verify: 1, host: "localhost", trust: trustPath });
+  await g.waitOutput('"ev":"connected"', 15000);
+  await until(() => got.includes("hello from godot"), "Godot's greeting");
+  await g.waitOutput('"text":"hello from packetpeer"');
+  assert.equal(t.counters.helloVerifyRequestsSent, 1);
+  g.stop();
+  return { t, godotPort };
+}
+
 describe("live: DTLS 1.2 vs Godot 3.2.3 (mbedTLS) PacketPeerDTLS / DTLSServer", { skip }, () => {
   const id = skip ? undefined : makeIdentity("localhost");
   const other = skip ? undefined : makeIdentity("localhost");
@@ -64,23 +91,22 @@ describe("live: DTLS 1.2 vs Godot 3.2.3 (mbedTLS) PacketPeerDTLS / DTLSServer", 
   });
 
   test("Godot client (verifying our certificate) -> our server", async () => {
-    const rt = detectRuntime();
-    const inner = rt.createDatagramTransport();
-    const { port } = await inner.bind("127.0.0.1", 0);
-    const t = DtlsDatagramTransport.server(inner, rt.clock, TLSOptions.server(id!.key, id!.cert));
-    transports.push(t);
-    const got: string[] = [];
-    t.onDatagram((d, address, p) => {
-      const text = dec(d);
-      got.push(text);
-      if (text === "hello from godot") t.send(enc("hello from packetpeer"), address, p);
-    });
-    const g = godot({ role: "client", port, verify: 1, host: "localhost", trust: id!.certPath });
-    await g.waitOutput('"ev":"connected"', 15000);
-    await until(() => got.includes("hello from godot"), "Godot's greeting");
-    await g.waitOutput('"text":"hello from packetpeer"');
-    assert.equal(t.counters.helloVerifyRequestsSent, 1);
-    g.stop();
+    await godotClientToOurServer(TLSOptions.server(id!.key, id!.cert), id!.certPath);
+  });
+
+  test("an RSA key and certificate made by Godot (Crypto.generate_rsa, generate_self_signed_certificate) serve a verifying Godot client", async () => {
+    const dir = makeIdentity("localhost").dir;
+    const keyPath = join(dir, "godot-rsa.key");
+    const certPath = join(dir, "godot-rsa.crt");
+    const keygen = godot({ role: "keygen", key: keyPath, cert: certPath });
+    await keygen.waitOutput('"ev":"generated","err":0', 15000);
+    const key = new CryptoKey();
+    key.loadFromString(readFileSync(keyPath, "utf8"));
+    const cert = new X509Certificate();
+    cert.loadFromString(readFileSync(certPath, "utf8"));
+    assert.equal(key.publicKey?.kind, "rsa");
+    const { t, godotPort } = await godotClientToOurServer(TLSOptions.server(key, cert), certPath);
+    assert.match(t.getCipherSuite("127.0.0.1", godotPort), /^TLS_ECDHE_RSA_WITH_/);
   });
 
   test("our client (verifying Godot's certificate) -> Godot server, data both ways", async () => {

@@ -60,6 +60,21 @@ describe("live: StreamPeerTLS vs Godot 3.2.3 StreamPeerSSL", { skip }, () => {
     await gs.waitOutput('"why":"bye"', 10000);
   });
 
+  test("Godot client (verifying) -> our acceptStream with an RSA key (openssl's, PKCS#8)", async () => {
+    const rsa = makeIdentity("localhost", "rsa:2048");
+    const srv = new TCPServer();
+    await srv.listen(0, "127.0.0.1");
+    closers.push(() => srv.stop());
+    const g = godot({ role: "client", port: srv.getLocalPort(), verify: 1, host: "localhost", trust: rsa.certPath });
+    await until(() => srv.isConnectionAvailable(), "Godot's TCP connection", 15000);
+    const tls = new StreamPeerTLS();
+    tls.acceptStream(srv.takeConnection()!, TLSOptions.server(rsa.key, rsa.cert));
+    assert.equal(dec(await tls.getData(17)), "hello from godot\n");
+    tls.putData(enc("bye from packetpeer"));
+    await g.waitOutput('"why":"bye"', 10000);
+    assert.match(g.out, /"ev":"connected"/);
+  });
+
   test("Godot refuses our certificate when it trusts another; we refuse Godot's the same way", async () => {
     const srv = new TCPServer();
     await srv.listen(0, "127.0.0.1");

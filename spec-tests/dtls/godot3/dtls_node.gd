@@ -1,6 +1,7 @@
 # Godot 3.2.3 raw DTLS peer for packetpeer's tests (mbedTLS, the stack Godot's ENet DTLS uses).
-# Arguments after --: role=server|client port=N key=PATH cert=PATH verify=0|1 host=NAME trust=PATH
-# Prints one JSON object per line: ready, connected, recv, status, done.
+# Arguments after --: role=server|client|keygen port=N key=PATH cert=PATH verify=0|1 host=NAME trust=PATH
+# Prints one JSON object per line: ready, connected, recv, status, done (keygen: generated).
+# keygen writes an RSA-2048 key from Crypto.generate_rsa and its generate_self_signed_certificate to key= and cert=.
 extends SceneTree
 
 var args = {}
@@ -20,7 +21,13 @@ func _init():
 		if i > 0:
 			args[a.substr(0, i)] = a.substr(i + 1)
 	var port = int(args.get("port", "0"))
-	if args.get("role") == "server":
+	if args.get("role") == "keygen":
+		var crypto = Crypto.new()
+		var rsa = crypto.generate_rsa(2048)
+		var self_signed = crypto.generate_self_signed_certificate(rsa, "CN=localhost,O=godot,C=IT", "20200101000000", "20400101000000")
+		out({"ev": "generated", "err": rsa.save(args["key"]) + self_signed.save(args["cert"])})
+		quit()
+	elif args.get("role") == "server":
 		var key = CryptoKey.new()
 		var cert = X509Certificate.new()
 		var e1 = key.load(args["key"])
