@@ -35,6 +35,8 @@ const CLASS_FILES = new Set([
   "src/websocket/events.ts",
   "src/websocket/index.ts",
   "src/dtls/dtls-datagram-transport.ts",
+  "src/dtls/packet-peer-dtls.ts",
+  "src/dtls/dtls-server.ts",
   "src/dtls/index.ts",
   "src/crypto/index.ts",
   "src/compress/index.ts",

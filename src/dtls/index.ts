@@ -4,3 +4,7 @@ export { DtlsDatagramTransport } from "./dtls-datagram-transport.ts";
 export type { DtlsTransportCounters, DtlsTransportOptions } from "./dtls-datagram-transport.ts";
 export type { DtlsServerLimits } from "./server-limits.ts";
 export { CIPHER_SUITES } from "./cipher-suites.ts";
+export { PacketPeerDTLS, PacketPeerDTLSStatus, MAX_DATAGRAMS_PER_POLL } from "./packet-peer-dtls.ts";
+export type { PacketPeerDTLSOptions } from "./packet-peer-dtls.ts";
+export { DTLSServer, DTLS_SERVER_HANDSHAKE_TIMEOUT_MS } from "./dtls-server.ts";
+export type { DTLSServerCounters, DTLSServerLimits, DTLSServerOptions } from "./dtls-server.ts";

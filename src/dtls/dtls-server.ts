@@ -1,0 +1,137 @@
+/**
+ * Godot's DTLSServer: turns PacketPeerUDPs taken from a UDPServer into server-side
+ * PacketPeerDTLS. The first ClientHello of an address is answered statelessly with a
+ * HelloVerifyRequest (server-gate.ts; the returned peer is STATUS_ERROR, as Godot's is); a
+ * ClientHello carrying our cookie starts a session, subject to the same handshake rate and
+ * handshaking bound as ENet's DTLS server (handshake-rate.ts, util/handshake-eviction.ts).
+ */
+import { NetError, GodotError } from "../errors.ts";
+import { TLSOptions } from "../crypto/tls-options.ts";
+import { isLoopback } from "../transport/addresses.ts";
+import type { Clock } from "../transport/types.ts";
+import { PacketPeerUDP } from "../udp/packet-peer-udp.ts";
+import { evictionCandidate } from "../util/handshake-eviction.ts";
+import { DEFAULT_MAX_HANDSHAKING } from "./dtls-datagram-transport.ts";
+import { HandshakeRate } from "./handshake-rate.ts";
+import { acceptAsServer, failHandshake, lastHeard, PacketPeerDTLS, type ServerSide } from "./packet-peer-dtls.ts";
+import { screenClientHello } from "./server-gate.ts";
+import { checkServerLimits } from "./server-limits.ts";
+import { DtlsSession, type DtlsConfig } from "./session.ts";
+import { defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
+
+/** A handshake must finish within this long after takeConnection (the DTLS core's own deadline too). */
+export const DTLS_SERVER_HANDSHAKE_TIMEOUT_MS = 30_000;
+
+/** DTLSServer.setup's limits: ENet's DTLS server limits but maxSessions (connected peers are the program's). */
+export interface DTLSServerLimits {
+  /** Peers of this server still handshaking at most (default 256); when full, a new handshake evicts an unfinished one. */
+  maxHandshaking?: number;
+  /** New handshakes one address (IP) may start per second, and at once (default 10; loopback exempt). */
+  handshakesPerSecondPerAddress?: number;
+  /** New handshakes all clients together may start per second, and at once (default 100). */
+  handshakesPerSecond?: number;
+}
+
+export interface DTLSServerCounters {
+  helloVerifyRequestsSent: number;
+  /** First datagrams that were not a ClientHello (or malformed): ignored. */
+  gateDropped: number;
+  /** ClientHellos with a valid cookie dropped for starting handshakes too fast (the client retransmits). */
+  handshakesRateLimited: number;
+  /** Unfinished handshakes given up to make room for a new one (maxHandshaking). */
+  handshakesEvicted: number;
+}
+
+export interface DTLSServerOptions {
+  /** Clock for handshake timers (default: each UDP peer's). */
+  clock?: Clock;
+  random?: RandomSource;
+}
+
+export class DTLSServer {
+  readonly counters: DTLSServerCounters = { helloVerifyRequestsSent: 0, gateDropped: 0, handshakesRateLimited: 0, handshakesEvicted: 0 };
+  private config: DtlsConfig | null = null;
+  private cookieSecret: Uint8Array | null = null;
+  private rate: HandshakeRate | null = null;
+  private maxHandshaking = DEFAULT_MAX_HANDSHAKING;
+  /** Peers of ours in their handshake, with their client's address and port as taken. */
+  private readonly handshaking = new Map<PacketPeerDTLS, { address: string; port: number }>();
+  private readonly random: RandomSource;
+  private readonly clock: Clock | undefined;
+  private readonly side: ServerSide;
+
+  constructor(opts: DTLSServerOptions = {}) {
+    this.random = opts.random ?? defaultRandom;
+    this.clock = opts.clock;
+    this.side = {
+      handshakeTimeoutMs: DTLS_SERVER_HANDSHAKE_TIMEOUT_MS,
+      admit: (peer, datagram, now) => this.admit(peer, datagram, now),
+      settled: (peer) => {
+        this.handshaking.delete(peer);
+      },
+    };
+  }
+
+  /**
+   * Use `serverOptions` (TLSOptions.server(key, certificate)) for the peers taken from now on,
+   * with a fresh cookie secret. Throws TypeError for other options, RangeError for bad limits.
+   */
+  setup(serverOptions: TLSOptions, limits: DTLSServerLimits = {}): GodotError {
+    if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("setup: serverOptions must be TLSOptions.server(key, certificate)");
+    const checked = checkServerLimits(limits);
+    this.config = { ...serverConfig(serverOptions, this.random), handshakeTimeoutMs: DTLS_SERVER_HANDSHAKE_TIMEOUT_MS };
+    this.cookieSecret = this.random(32);
+    this.rate = new HandshakeRate(checked.handshakesPerSecondPerAddress, checked.handshakesPerSecond);
+    this.maxHandshaking = checked.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING;
+    return GodotError.OK;
+  }
+
+  /**
+   * The server end of a DTLS session with `udpPeer` (connected: from UDPServer.takeConnection).
+   * Its status is STATUS_HANDSHAKING when the client proved its address (a ClientHello with our
+   * cookie) or has sent nothing yet; STATUS_ERROR after the cookie exchange (about half of all
+   * takes, as in Godot: the client's next ClientHello arrives as a new UDPServer connection, and
+   * the UDP peer is closed here so it can), and STATUS_DISCONNECTED for an unconnected UDP peer.
+   * Throws NetError(ERR_UNCONFIGURED) before setup().
+   */
+  takeConnection(udpPeer: PacketPeerUDP): PacketPeerDTLS {
+    if (!(udpPeer instanceof PacketPeerUDP)) throw new TypeError("takeConnection: udpPeer must be a PacketPeerUDP");
+    if (!this.config) throw new NetError(GodotError.ERR_UNCONFIGURED, "DTLSServer.takeConnection: call setup(TLSOptions.server(key, certificate)) first");
+    const peer = new PacketPeerDTLS({ clock: this.clock, random: this.random });
+    this.handshaking.set(peer, { address: udpPeer.getPacketIp(), port: udpPeer.getPacketPort() });
+    peer[acceptAsServer](udpPeer, this.side);
+    if (peer.getStatus() !== PacketPeerDTLS.STATUS_HANDSHAKING) this.handshaking.delete(peer);
+    return peer;
+  }
+
+  private admit(peer: PacketPeerDTLS, datagram: Uint8Array, now: number): ReturnType<ServerSide["admit"]> {
+    const { address, port } = this.handshaking.get(peer) ?? { address: "", port: 0 };
+    // The cookie binds the address and port the client sends from, as Godot's transport id does.
+    const verdict = screenClientHello(datagram, this.cookieSecret!, `${address}:${port}`);
+    if (verdict.action === "drop") {
+      this.counters.gateDropped++;
+      return verdict;
+    }
+    if (verdict.action === "verify") {
+      this.counters.helloVerifyRequestsSent++;
+      return verdict;
+    }
+    // This machine is exempt from the per-address rate (not the total), as for ENet's DTLS server.
+    if (!this.rate!.take(isLoopback(address) ? null : address, now)) {
+      this.counters.handshakesRateLimited++;
+      return { action: "drop" };
+    }
+    this.makeRoom(peer);
+    return { action: "accept", session: DtlsSession.server(this.config!, now) };
+  }
+
+  /** Over maxHandshaking sessions: give up one unfinished handshake (the address holding the most, heard from least recently). */
+  private makeRoom(newcomer: PacketPeerDTLS): void {
+    const started = [...this.handshaking.keys()].filter((p) => p !== newcomer);
+    if (started.length < this.maxHandshaking) return;
+    const victim = evictionCandidate(started, (p) => this.handshaking.get(p)?.address ?? "", (p) => p[lastHeard]());
+    if (!victim) return;
+    this.counters.handshakesEvicted++;
+    victim[failHandshake]("evicted: the server's handshake slots were full");
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Godot's PacketPeerDTLS: one DTLS 1.2 session over a connected PacketPeerUDP, driven by poll()
+ * as Godot's is (StreamPeerTLS does the same over a stream). A client starts with
+ * connectToPeer; a server-side peer comes from DTLSServer.takeConnection, which first answers
+ * the cookie exchange (server-gate.ts) and creates the session only for a proven address.
+ */
+import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
+import { GodotError } from "../errors.ts";
+import { TLSOptions } from "../crypto/tls-options.ts";
+import type { Clock } from "../transport/types.ts";
+import { clockOf, PacketPeerUDP } from "../udp/packet-peer-udp.ts";
+import type { VariantOptions } from "../variant/options.ts";
+import type { Variant } from "../variant/variant.ts";
+import { DtlsSession, DtlsStatus } from "./session.ts";
+import { clientConfig, defaultRandom, type RandomSource } from "./tls-config.ts";
+
+/** Godot's PacketPeerDTLS.Status (the DTLS core's own values). */
+export { DtlsStatus as PacketPeerDTLSStatus };
+
+/** Datagrams one poll() takes from the UDP peer at most, so one flooded peer cannot hold the loop. */
+export const MAX_DATAGRAMS_PER_POLL = 4096;
+
+/** What a DTLSServer gives a peer it accepts (see DTLSServer.takeConnection). */
+export interface ServerSide {
+  /** Judge one datagram that arrived before the session exists: start it, answer it, or ignore it. */
+  admit(peer: PacketPeerDTLS, datagram: Uint8Array, now: number): { action: "accept"; session: DtlsSession } | { action: "verify"; reply: Uint8Array } | { action: "drop" };
+  /** The peer left the handshake (connected, failed or closed). */
+  settled(peer: PacketPeerDTLS): void;
+  readonly handshakeTimeoutMs: number;
+}
+
+/** Internal hooks for DTLSServer; not exported from the package. */
+export const acceptAsServer = Symbol("acceptAsServer");
+export const failHandshake = Symbol("failHandshake");
+export const lastHeard = Symbol("lastHeard");
+
+export interface PacketPeerDTLSOptions {
+  /** Clock for the handshake's timers (default: the UDP peer's). */
+  clock?: Clock;
+  /** Cryptographic randomness (default: the platform's). */
+  random?: RandomSource;
+}
+
+export class PacketPeerDTLS implements PacketPeer {
+  static readonly STATUS_DISCONNECTED = DtlsStatus.STATUS_DISCONNECTED;
+  static readonly STATUS_HANDSHAKING = DtlsStatus.STATUS_HANDSHAKING;
+  static readonly STATUS_CONNECTED = DtlsStatus.STATUS_CONNECTED;
+  static readonly STATUS_ERROR = DtlsStatus.STATUS_ERROR;
+  static readonly STATUS_ERROR_HOSTNAME_MISMATCH = DtlsStatus.STATUS_ERROR_HOSTNAME_MISMATCH;
+
+  private base: PacketPeerUDP | null = null;
+  private session: DtlsSession | null = null;
+  private clock: Clock | null;
+  private readonly random: RandomSource;
+  /** Server side before its session exists: waiting for a ClientHello that carries our cookie. */
+  private server: ServerSide | null = null;
+  private waitingSince = 0;
+  private heardAt = 0;
+  private status = DtlsStatus.STATUS_DISCONNECTED;
+  private errorMessage = "";
+  private packetError = GodotError.OK;
+  private readonly variants = new PacketPeerVariants();
+
+  constructor(opts: PacketPeerDTLSOptions = {}) {
+    this.clock = opts.clock ?? null;
+    this.random = opts.random ?? defaultRandom;
+  }
+
+  /**
+   * Start a DTLS client handshake over `packetPeer`, which must be connected (connectToHost),
+   * verifying the server as `hostname` with `clientOptions` (default: TLSOptions.client(), which
+   * needs a trusted chain; there is no system store). ERR_INVALID_PARAMETER when the UDP peer is
+   * not connected, ERR_ALREADY_IN_USE while a session runs.
+   */
+  connectToPeer(packetPeer: PacketPeerUDP, hostname: string, clientOptions: TLSOptions | null = null): GodotError {
+    if (!(packetPeer instanceof PacketPeerUDP)) throw new TypeError("connectToPeer: packetPeer must be a PacketPeerUDP");
+    if (typeof hostname !== "string") throw new TypeError("connectToPeer: hostname must be a string");
+    if (clientOptions !== null && (!(clientOptions instanceof TLSOptions) || clientOptions.isServer())) {
+      throw new TypeError("connectToPeer: clientOptions must be TLSOptions.client(...) or clientUnsafe(...)");
+    }
+    if (this.isActive()) return GodotError.ERR_ALREADY_IN_USE;
+    if (!packetPeer.isSocketConnected()) return GodotError.ERR_INVALID_PARAMETER;
+    const config = clientConfig(clientOptions ?? TLSOptions.client(), hostname, this.random);
+    this.begin(packetPeer);
+    this.session = DtlsSession.client(config, this.now());
+    this.flush();
+    return GodotError.OK;
+  }
+
+  /**
+   * Move datagrams both ways, run the handshake's timers, and take in received packets. Call
+   * it regularly, as in Godot: nothing happens between calls.
+   */
+  poll(): void {
+    const base = this.base;
+    if (!base || !this.isActive()) return;
+    const now = this.now();
+    for (let n = 0; n < MAX_DATAGRAMS_PER_POLL && base.getAvailablePacketCount() > 0; n++) {
+      const datagram = base.getPacket();
+      this.heardAt = now;
+      if (this.session) this.session.receive(now, datagram);
+      else this.admit(datagram, now);
+      if (!this.isActive()) return;
+    }
+    if (this.session) this.session.handleTimeout(now);
+    else if (this.server && now - this.waitingSince >= this.server.handshakeTimeoutMs) this[failHandshake]("no ClientHello with a valid cookie arrived in time");
+    this.flush();
+  }
+
+  getStatus(): DtlsStatus {
+    return this.status;
+  }
+
+  /** Why the status is an error, or "". */
+  getErrorMessage(): string {
+    return this.errorMessage;
+  }
+
+  /** Send close_notify (when connected or handshaking) and let go of the UDP peer, which stays open. */
+  disconnectFromPeer(): void {
+    if (this.session && this.isActive()) {
+      this.session.close();
+      this.flush();
+    }
+    this.release(DtlsStatus.STATUS_DISCONNECTED);
+  }
+
+  // ---- PacketPeer ----
+
+  /** Packets decrypted and not yet taken (0 unless connected, as in Godot). */
+  getAvailablePacketCount(): number {
+    return this.status === DtlsStatus.STATUS_CONNECTED && this.session ? this.session.applicationDataQueued : 0;
+  }
+
+  /** The oldest received packet; empty with getPacketError() ERR_UNAVAILABLE (none queued) or ERR_UNCONFIGURED (not connected). */
+  getPacket(): Uint8Array {
+    if (this.status !== DtlsStatus.STATUS_CONNECTED || !this.session) {
+      this.packetError = GodotError.ERR_UNCONFIGURED;
+      return new Uint8Array(0);
+    }
+    const data = this.session.pollApplicationData();
+    this.packetError = data ? GodotError.OK : GodotError.ERR_UNAVAILABLE;
+    return data ?? new Uint8Array(0);
+  }
+
+  getPacketError(): GodotError {
+    return this.packetError;
+  }
+
+  /**
+   * Encrypt and send one packet: OK, ERR_UNCONFIGURED (not connected), ERR_INVALID_PARAMETER
+   * (above 16384 bytes, one DTLS record), ERR_OUT_OF_MEMORY (the session's queue is full). An
+   * empty packet sends nothing, as in Godot.
+   */
+  putPacket(buffer: Uint8Array): GodotError {
+    if (!(buffer instanceof Uint8Array)) throw new TypeError("putPacket: buffer must be a Uint8Array");
+    if (this.status !== DtlsStatus.STATUS_CONNECTED || !this.session) return GodotError.ERR_UNCONFIGURED;
+    if (buffer.length === 0) return GodotError.OK;
+    const err = this.session.send(buffer);
+    this.flush();
+    return err;
+  }
+
+  get encodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  set encodeBufferMaxSize(size: number) {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  getEncodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  setEncodeBufferMaxSize(size: number): void {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  putVar(value: unknown, fullObjects = false, options?: VariantOptions): GodotError {
+    return this.variants.putVar(this, value, fullObjects, options);
+  }
+  getVar(allowObjects = false, options?: VariantOptions): Variant {
+    return this.variants.getVar(this, allowObjects, options);
+  }
+
+  // ---- server side (DTLSServer) ----
+
+  /** Become the server end for `udpPeer`: judge what it has received so far (Godot's accept_peer). */
+  [acceptAsServer](udpPeer: PacketPeerUDP, server: ServerSide): void {
+    if (!udpPeer.isSocketConnected()) {
+      this.status = DtlsStatus.STATUS_DISCONNECTED;
+      this.errorMessage = "the UDP peer is not connected";
+      return;
+    }
+    this.begin(udpPeer);
+    this.server = server;
+    this.waitingSince = this.heardAt = this.now();
+    this.poll();
+  }
+
+  /** Give up the handshake: STATUS_ERROR with `reason`. The UDP peer is closed, so its address can start again. */
+  [failHandshake](reason: string): void {
+    const base = this.base;
+    this.release(DtlsStatus.STATUS_ERROR, reason);
+    base?.close();
+  }
+
+  /** When the client was last heard from (for choosing whom to evict). */
+  [lastHeard](): number {
+    return this.heardAt;
+  }
+
+  private admit(datagram: Uint8Array, now: number): void {
+    const verdict = this.server!.admit(this, datagram, now);
+    if (verdict.action === "drop") return;
+    if (verdict.action === "verify") {
+      this.base!.putPacket(verdict.reply);
+      // As Godot: the peer that answered the cookie exchange is done; the client's next
+      // ClientHello comes to the UDPServer as a new connection (its UDP peer is closed here).
+      this[failHandshake]("cookie exchange: HelloVerifyRequest sent, the client will retry as a new connection");
+      return;
+    }
+    this.session = verdict.session;
+    this.session.receive(now, datagram);
+  }
+
+  // ---- internals ----
+
+  private begin(base: PacketPeerUDP): void {
+    this.base = base;
+    this.clock ??= base[clockOf]();
+    this.status = DtlsStatus.STATUS_HANDSHAKING;
+    this.errorMessage = "";
+  }
+
+  private isActive(): boolean {
+    return this.status === DtlsStatus.STATUS_HANDSHAKING || this.status === DtlsStatus.STATUS_CONNECTED;
+  }
+
+  private now(): number {
+    return (this.clock ?? this.base![clockOf]()).now();
+  }
+
+  /** Send what the session produced and take over its status (a failure or the peer's close_notify ends it). */
+  private flush(): void {
+    const s = this.session;
+    const base = this.base;
+    if (!s || !base) return;
+    for (let d = s.pollTransmit(); d; d = s.pollTransmit()) base.putPacket(d);
+    if (s.status === this.status) return;
+    if (s.status === DtlsStatus.STATUS_CONNECTED) {
+      this.status = s.status;
+      this.server?.settled(this);
+      this.server = null;
+      return;
+    }
+    if (s.status === DtlsStatus.STATUS_HANDSHAKING) return;
+    this.release(s.status, s.errorMessage);
+  }
+
+  /** End the session and let go of the UDP peer; received packets not taken are dropped. */
+  private release(status: DtlsStatus, reason = ""): void {
+    const server = this.server;
+    this.status = status;
+    this.errorMessage = reason;
+    this.session = null;
+    this.base = null;
+    this.server = null;
+    server?.settled(this);
+  }
+}
