@@ -2,7 +2,8 @@
 // host, so the ENet pair is connected on a MemoryNetwork; everything else is constructed idle.
 import {
   ENetConnection, ENetMultiplayerPeer, ENetPacketPeer, MultiplayerSpawner, MultiplayerSynchronizer, SCENE_MULTIPLAYER_EVENTS, SceneMultiplayer, StreamPeerBuffer, StreamPeerTCP,
-  StreamPeerUDS, TCPServer, UDSServer, WebSocketMultiplayerPeer, WebSocketPeer,
+  StreamPeerUDS, TCPServer, UDSServer, WebSocketMultiplayerPeer, WebSocketPeer, StreamPeerTLS, TLSOptions, Crypto, CryptoKey, X509Certificate,
+  HashingContext, HMACContext,
 } from "../../src/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { Subject } from "./class-reference.ts";
@@ -29,6 +30,13 @@ export async function makeSubjects(): Promise<{ subjects: Record<string, Subject
     SceneMultiplayer: { cls: SceneMultiplayer, instance: scene, signals: SCENE_MULTIPLAYER_EVENTS },
     MultiplayerSpawner: { cls: MultiplayerSpawner, instance: scene.spawner("Level/Spawner") },
     MultiplayerSynchronizer: { cls: MultiplayerSynchronizer, instance: scene.synchronizer("Level/Player/Sync", "Level/Player", { properties: [{ path: ".:position" }] }) },
+    StreamPeerTLS: { cls: StreamPeerTLS, instance: new StreamPeerTLS() },
+    TLSOptions: { cls: TLSOptions, instance: TLSOptions.clientUnsafe() },
+    Crypto: { cls: Crypto, instance: new Crypto() },
+    CryptoKey: { cls: CryptoKey, instance: new CryptoKey() },
+    X509Certificate: { cls: X509Certificate, instance: new X509Certificate() },
+    HashingContext: { cls: HashingContext, instance: new HashingContext() },
+    HMACContext: { cls: HMACContext, instance: new HMACContext() },
   };
   return {
     subjects,
