@@ -2,7 +2,7 @@
  * Godot's Crypto: key generation (RSA as Godot's `generate_rsa`, and EC, ours), self-signed
  * certificates, signatures, RSA encryption, HMAC and constant-time comparison. Certificates are
  * assembled with the @peculiar/asn1-x509 schemas and signed synchronously as in Godot: ECDSA by
- * noble, RSA's private operation by the runtime (rsa-platform.ts).
+ * noble, RSA's private operation by the runtime (util/rsa-platform.ts).
  */
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { ECParameters, ECPrivateKey, id_ecPublicKey } from "@peculiar/asn1-ecc";
@@ -15,7 +15,7 @@ import { CryptoKey } from "./crypto-key.ts";
 import { ecCurveImpl, encodeEcSpki, signWithKey, type EcCurve, type PrivateKeyMaterial, type PublicKeyMaterial } from "./key-material.ts";
 import { hashOf, hmacDigest, constantTimeCompare, type HashType } from "./hashing.ts";
 import { ASN1_NULL, RSA_MAX_BITS, RSA_MIN_BITS, encodeRsaSpki, rsaDecrypt, rsaEncrypt, rsaSignHash, rsaVerifyHash } from "./rsa.ts";
-import { rsaPlatform } from "./rsa-platform.ts";
+import { rsaPlatform } from "../util/rsa-platform.ts";
 import { encodePem } from "./pem.ts";
 import { X509Certificate } from "./x509-certificate.ts";
 import { secureRandomBytes } from "../util/platform-sources.ts";

@@ -3,12 +3,12 @@
  * and SubjectPublicKeyInfo wrappings) through @peculiar's ASN.1 schemas, and PKCS#1 v1.5 from
  * RFC 8017 — EMSA-PKCS1-v1_5 for signatures, RSAES-PKCS1-v1_5 for encryption. Public-key
  * operations (verify, encrypt) run here over `bigint`, on public data; the private-key operation
- * comes from the platform (rsa-platform.ts).
+ * comes from the platform (util/rsa-platform.ts).
  */
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { RSAPrivateKey, RSAPublicKey, id_rsaEncryption } from "@peculiar/asn1-rsa";
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
-import { rsaPlatform } from "./rsa-platform.ts";
+import { rsaPlatform } from "../util/rsa-platform.ts";
 
 /** Smallest and largest moduli accepted, for keys loaded, generated and verified against. */
 export const RSA_MIN_BITS = 1024;

@@ -7,7 +7,7 @@ import { bunRuntime } from "./bun.ts";
 import { denoRuntime } from "./deno.ts";
 import { nodeRuntime } from "./node.ts";
 import { registerRuntime } from "./registry.ts";
-// RSA private-key operations for Crypto, DTLS and StreamPeerTLS (src/crypto/rsa-platform.ts).
+// RSA private-key operations for Crypto, DTLS and StreamPeerTLS (src/util/rsa-platform.ts).
 import "./node-rsa.ts";
 
 const g = globalThis as { Deno?: unknown; Bun?: unknown; process?: { versions?: { node?: string } } };
