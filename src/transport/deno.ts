@@ -66,7 +66,7 @@ interface DenoDatagramConn {
 }
 interface DenoNamespace {
   build: { os: string };
-  listenDatagram?(opts: { transport: "udp"; hostname: string; port: number }): DenoDatagramConn;
+  listenDatagram?(opts: { transport: "udp"; hostname: string; port: number; loopback?: boolean }): DenoDatagramConn;
   connect(opts: { transport?: "tcp"; hostname: string; port: number } | { transport: "unix"; path: string }): Promise<DenoConn>;
   listen(opts: { transport?: "tcp"; hostname: string; port: number } | { transport: "unix"; path: string }): DenoListener;
   startTls(conn: DenoConn, opts: { hostname: string; caCerts?: string[] }): Promise<DenoConn>;
@@ -136,7 +136,8 @@ export class DenoDatagramTransport implements DatagramTransport {
 
   private open(deno: DenoNamespace, hostname: string, family: 4 | 6, port: number, dualStack: boolean): void {
     try {
-      this.conn = deno.listenDatagram!({ transport: "udp", hostname, port });
+      // loopback: multicast sent here also reaches this host's members, the OS default Node, Bun and Godot keep (Deno turns it off).
+      this.conn = deno.listenDatagram!({ transport: "udp", hostname, port, loopback: true });
     } catch (err) {
       throw toNetError(err, `bind UDP ${formatEndpoint(hostname, port)}`, GodotError.ERR_CANT_CREATE);
     }
