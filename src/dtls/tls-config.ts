@@ -9,6 +9,7 @@ import { verifyChain } from "../crypto/chain-verify.ts";
 import { parseCertificateDer } from "../crypto/certificate-info.ts";
 import type { TLSOptions } from "../crypto/tls-options.ts";
 import { secureRandomBytes, wallClockNow } from "../util/platform-sources.ts";
+import { rsaPlatform } from "../util/rsa-platform.ts";
 
 export type RandomSource = (length: number) => Uint8Array;
 
@@ -18,6 +19,8 @@ export function serverConfig(options: TLSOptions, random: RandomSource = default
   const key = options.getPrivateKey()?.privateKey;
   const chain = options.getOwnCertificate()?.derChain() ?? [];
   if (!options.isServer() || !key || chain.length === 0) throw new TypeError("server options must come from TLSOptions.server(key, certificate)");
+  // Refuse now rather than fail every handshake later where the runtime cannot sign with RSA.
+  if (key.kind === "rsa") rsaPlatform("a TLS server with an RSA key");
   return { random, certificateChain: chain, privateKey: key };
 }
 
