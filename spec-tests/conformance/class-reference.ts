@@ -109,7 +109,7 @@ export interface ConformanceClass {
 }
 
 export const CLASS_REFERENCE: ConformanceClass[] = [
-  { godot: "PacketPeer", members: PACKET_PEER, ours: ["ENetPacketPeer", "WebSocketPeer", "ENetMultiplayerPeer", "WebSocketMultiplayerPeer"] },
+  { godot: "PacketPeer", members: PACKET_PEER, ours: ["ENetPacketPeer", "WebSocketPeer", "ENetMultiplayerPeer", "WebSocketMultiplayerPeer", "PacketPeerUDP", "PacketPeerDTLS"] },
   { godot: "StreamPeer", members: STREAM_PEER, ours: ["StreamPeerBuffer", "StreamPeerTCP", "StreamPeerUDS"] },
   {
     godot: "StreamPeerBuffer",
@@ -122,6 +122,30 @@ export const CLASS_REFERENCE: ConformanceClass[] = [
   { godot: "SocketServer", members: SOCKET_SERVER, ours: ["TCPServer", "UDSServer"] },
   { godot: "TCPServer", members: { methods: ["get_local_port", "listen"] }, ours: ["TCPServer"] },
   { godot: "UDSServer", members: { methods: ["listen"] }, ours: ["UDSServer"] },
+  {
+    godot: "PacketPeerUDP",
+    members: {
+      methods: [
+        "bind", "close", "connect_to_host", "get_local_port", "get_packet_ip", "get_packet_port", "is_bound", "is_socket_connected",
+        "join_multicast_group", "leave_multicast_group", "set_broadcast_enabled", "set_dest_address", "wait",
+      ],
+    },
+    ours: ["PacketPeerUDP"],
+  },
+  {
+    godot: "UDPServer",
+    members: { methods: ["get_local_port", "is_connection_available", "is_listening", "listen", "poll", "stop", "take_connection"], properties: ["max_pending_connections"] },
+    ours: ["UDPServer"],
+  },
+  {
+    godot: "PacketPeerDTLS",
+    members: {
+      methods: ["connect_to_peer", "disconnect_from_peer", "get_status", "poll"],
+      constants: ["STATUS_DISCONNECTED", "STATUS_HANDSHAKING", "STATUS_CONNECTED", "STATUS_ERROR", "STATUS_ERROR_HOSTNAME_MISMATCH"],
+    },
+    ours: ["PacketPeerDTLS"],
+  },
+  { godot: "DTLSServer", members: { methods: ["setup", "take_connection"] }, ours: ["DTLSServer"] },
   {
     godot: "ENetConnection",
     members: {

@@ -3,7 +3,7 @@
 import {
   ENetConnection, ENetMultiplayerPeer, ENetPacketPeer, MultiplayerSpawner, MultiplayerSynchronizer, SCENE_MULTIPLAYER_EVENTS, SceneMultiplayer, StreamPeerBuffer, StreamPeerTCP,
   StreamPeerUDS, TCPServer, UDSServer, WebSocketMultiplayerPeer, WebSocketPeer, StreamPeerTLS, TLSOptions, Crypto, CryptoKey, X509Certificate,
-  HashingContext, HMACContext,
+  HashingContext, HMACContext, PacketPeerUDP, UDPServer, PacketPeerDTLS, DTLSServer,
 } from "../../src/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { Subject } from "./class-reference.ts";
@@ -37,6 +37,10 @@ export async function makeSubjects(): Promise<{ subjects: Record<string, Subject
     X509Certificate: { cls: X509Certificate, instance: new X509Certificate() },
     HashingContext: { cls: HashingContext, instance: new HashingContext() },
     HMACContext: { cls: HMACContext, instance: new HMACContext() },
+    PacketPeerUDP: { cls: PacketPeerUDP, instance: new PacketPeerUDP({ runtime: net.createRuntime("10.2.0.3") }) },
+    UDPServer: { cls: UDPServer, instance: new UDPServer({ runtime: net.createRuntime("10.2.0.3") }) },
+    PacketPeerDTLS: { cls: PacketPeerDTLS, instance: new PacketPeerDTLS() },
+    DTLSServer: { cls: DTLSServer, instance: new DTLSServer() },
   };
   return {
     subjects,
