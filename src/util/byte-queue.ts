@@ -30,10 +30,17 @@ export class ByteQueue {
     this.total = 0;
   }
 
-  /** Copy the first `n` bytes into `dst` (at `dstOffset`) without consuming. Caller guarantees n <= length. */
-  peekInto(dst: Uint8Array, n: number, dstOffset = 0): void {
+  /**
+   * Copy `n` bytes, from `skip` bytes in, into `dst` (at `dstOffset`) without consuming. Caller
+   * guarantees skip + n <= length.
+   */
+  peekInto(dst: Uint8Array, n: number, dstOffset = 0, skip = 0): void {
     let i = this.first;
-    let off = this.offset;
+    let off = this.offset + skip;
+    while (i < this.chunks.length && off >= this.chunks[i]!.length) {
+      off -= this.chunks[i]!.length;
+      i++;
+    }
     let done = 0;
     while (done < n) {
       const c = this.chunks[i]!;
