@@ -133,7 +133,34 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
     net.close();
   });
 
-  test("handshakes beyond maxHandshaking evict the unfinished one heard from least recently; garbage first datagrams are ignored", async () => {
+  test("a second handshake from one address within the per-address rate waits for the client's retransmission, then completes", async () => {
+    const net = new MemoryNetwork({ seed: 4, defaultLink: { latencyMs: 5 } });
+    const { key, cert } = credentials();
+    const server = new ExampleServer(net.createRuntime("10.0.0.2"));
+    await server.udp.listen(4433);
+    server.dtls.setup(TLSOptions.server(key, cert), { handshakesPerSecondPerAddress: 1 });
+    const host = net.createRuntime("10.0.1.1");
+    const clients: PacketPeerDTLS[] = [];
+    for (let i = 0; i < 2; i++) {
+      const udp = new PacketPeerUDP({ runtime: host });
+      await udp.connectToHost("10.0.0.2", 4433);
+      const dtls = new PacketPeerDTLS();
+      dtls.connectToPeer(udp, "localhost", TLSOptions.clientUnsafe());
+      clients.push(dtls);
+    }
+    const tick = () => {
+      server.tick();
+      for (const c of clients) c.poll();
+    };
+    const start = net.clock.now();
+    assert.ok(await run(net, tick, () => clients.every((c) => c.getStatus() === PacketPeerDTLS.STATUS_CONNECTED), 10000));
+    assert.ok(server.dtls.counters.handshakesRateLimited >= 1);
+    assert.ok(net.clock.now() - start >= 1000, "the second handshake started a second later");
+    server.udp.stop();
+    net.close();
+  });
+
+  test("handshakes beyond maxHandshaking evict the unfinished one heard from least recently; a first datagram that is no ClientHello fails the take", async () => {
     const net = new MemoryNetwork({ seed: 9, defaultLink: { latencyMs: 5 } });
     const { key, cert } = credentials();
     const server = new ExampleServer(net.createRuntime("10.0.0.2"));
@@ -154,13 +181,19 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
     assert.equal(server.dtls.counters.handshakesEvicted, 1);
     assert.equal(server.peers[0]!.getStatus(), PacketPeerDTLS.STATUS_ERROR);
     assert.match(server.peers[0]!.getErrorMessage(), /evicted/);
-    // A datagram that is not a ClientHello from a new address: the take stays handshaking, waiting for one.
+    // A datagram that is not a ClientHello from a new address: nothing is kept for it.
     const junk = new PacketPeerUDP({ runtime: net.createRuntime("10.0.2.1") });
     await junk.connectToHost("10.0.0.2", 4433);
     junk.putPacket(new Uint8Array([1, 2, 3]));
     await net.runFor(50);
+    const failedBefore = server.failedTakes;
     server.tick();
     assert.equal(server.dtls.counters.gateDropped, 1);
+    assert.equal(server.failedTakes, failedBefore + 1);
+    // Its UDP peer was closed, so the address comes back as a new connection.
+    junk.putPacket(new Uint8Array([4]));
+    await net.runFor(50);
+    assert.ok(server.udp.isConnectionAvailable());
     server.udp.stop();
     net.close();
   });

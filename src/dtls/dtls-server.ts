@@ -34,7 +34,7 @@ export interface DTLSServerLimits {
 
 export interface DTLSServerCounters {
   helloVerifyRequestsSent: number;
-  /** First datagrams that were not a ClientHello (or malformed): ignored. */
+  /** First datagrams that were not a whole ClientHello: the take ends in STATUS_ERROR and its UDP peer is closed. */
   gateDropped: number;
   /** ClientHellos with a valid cookie dropped for starting handshakes too fast (the client retransmits). */
   handshakesRateLimited: number;
@@ -109,8 +109,9 @@ export class DTLSServer {
     // The cookie binds the address and port the client sends from, as Godot's transport id does.
     const verdict = screenClientHello(datagram, this.cookieSecret!, `${address}:${port}`);
     if (verdict.action === "drop") {
+      // Nothing is kept for it: a client whose datagram was mangled starts again as a new connection.
       this.counters.gateDropped++;
-      return verdict;
+      return { action: "refuse", reason: "the client's first datagram is not a whole DTLS ClientHello" };
     }
     if (verdict.action === "verify") {
       this.counters.helloVerifyRequestsSent++;

@@ -22,8 +22,15 @@ export const MAX_DATAGRAMS_PER_POLL = 4096;
 
 /** What a DTLSServer gives a peer it accepts (see DTLSServer.takeConnection). */
 export interface ServerSide {
-  /** Judge one datagram that arrived before the session exists: start it, answer it, or ignore it. */
-  admit(peer: PacketPeerDTLS, datagram: Uint8Array, now: number): { action: "accept"; session: DtlsSession } | { action: "verify"; reply: Uint8Array } | { action: "drop" };
+  /**
+   * Judge one datagram that arrived before the session exists: start the session, answer with a
+   * HelloVerifyRequest, refuse (not a ClientHello), or drop it and wait for the client's retransmission.
+   */
+  admit(peer: PacketPeerDTLS, datagram: Uint8Array, now: number):
+    | { action: "accept"; session: DtlsSession }
+    | { action: "verify"; reply: Uint8Array }
+    | { action: "refuse"; reason: string }
+    | { action: "drop" };
   /** The peer left the handshake (connected, failed or closed). */
   settled(peer: PacketPeerDTLS): void;
   readonly handshakeTimeoutMs: number;
@@ -210,6 +217,10 @@ export class PacketPeerDTLS implements PacketPeer {
   private admit(datagram: Uint8Array, now: number): void {
     const verdict = this.server!.admit(this, datagram, now);
     if (verdict.action === "drop") return;
+    if (verdict.action === "refuse") {
+      this[failHandshake](verdict.reason);
+      return;
+    }
     if (verdict.action === "verify") {
       this.base!.putPacket(verdict.reply);
       // As Godot: the peer that answered the cookie exchange is done; the client's next
