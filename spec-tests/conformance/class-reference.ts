@@ -213,6 +213,15 @@ export const CLASS_REFERENCE: ConformanceClass[] = [
   { godot: "SceneMultiplayer", members: SCENE_MULTIPLAYER, ours: ["SceneMultiplayer"] },
   { godot: "MultiplayerSpawner", members: MULTIPLAYER_SPAWNER, ours: ["MultiplayerSpawner"] },
   { godot: "MultiplayerSynchronizer", members: MULTIPLAYER_SYNCHRONIZER, ours: ["MultiplayerSynchronizer"] },
+  {
+    godot: "PacketPeerStream",
+    members: {
+      methods: ["get_input_buffer_max_size", "get_output_buffer_max_size", "get_stream_peer", "set_input_buffer_max_size", "set_output_buffer_max_size", "set_stream_peer"],
+      properties: ["input_buffer_max_size", "output_buffer_max_size", "stream_peer"],
+    },
+    ours: ["PacketPeerStream"],
+  },
+  { godot: "PacketPeer", members: PACKET_PEER, ours: ["PacketPeerStream"] },
   // TLS and the crypto classes it takes.
   {
     godot: "StreamPeerTLS",
