@@ -160,7 +160,7 @@ export function rsaSignHash(key: RsaPrivateKeyMaterial, digest: RsaDigest, hash:
 
 /** Checks an RSASSA-PKCS1-v1_5 signature over an already computed `hash`. */
 export function rsaVerifyHash(key: RsaPublicKeyMaterial, digest: RsaDigest, hash: Uint8Array, signature: Uint8Array): boolean {
-  if (key.bits < RSA_MIN_BITS || key.bits > RSA_MAX_BITS || key.e > 0xffffffffn) return false;
+  if (key.bits < RSA_MIN_BITS || key.bits > RSA_MAX_BITS || key.e < 3n || key.e > 0xffffffffn) return false;
   const k = modulusBytes(key);
   if (signature.length !== k) return false;
   const s = bigFromBytes(signature);
