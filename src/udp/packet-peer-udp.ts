@@ -181,8 +181,9 @@ export class PacketPeerUDP implements PacketPeer {
   }
 
   private async multicastSocket(what: string, group: string, interfaceName: string, openIfNeeded: boolean): Promise<DatagramTransport> {
+    checkString(group, `${what}: multicastAddress`, { nonEmpty: true });
     checkString(interfaceName, `${what}: interfaceName`);
-    if (ipFamily(checkedString(group, `${what}: multicastAddress`)) === 0) {
+    if (ipFamily(group) === 0) {
       throw new NetError(GodotError.ERR_INVALID_PARAMETER, `${what}: "${group}" is not an IP address`);
     }
     if (this.server) throw new NetError(GodotError.ERR_LOCKED, `${what}: this peer uses its UDPServer's socket`);
@@ -420,9 +421,4 @@ export class PacketPeerUDP implements PacketPeer {
     this.waiters = [];
     for (const w of waiters) w(code);
   }
-}
-
-function checkedString(value: unknown, name: string): string {
-  checkString(value, name, { nonEmpty: true });
-  return value;
 }
