@@ -7,12 +7,15 @@ import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeIdentity, opensslAvailable } from "../dtls/support.ts";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
 const bin = join(root, "bin", "packetpeer.mjs");
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
 const skip = g.Deno || g.Bun ? "the bin runs through Node; decode.test.ts covers the CLI code on this runtime" : false;
 if (skip) console.log(`cli commands: skipped: ${skip}`);
+const openssl = opensslAvailable();
+const opensslMissing = openssl === true ? false : openssl.skip;
 
 const children: ChildProcessWithoutNullStreams[] = [];
 after(() => {
@@ -180,6 +183,59 @@ describe("packetpeer command line", { skip }, () => {
     assert.equal(await compressing.exit, 0);
     deflating.child.kill("SIGINT");
     assert.equal(await deflating.exit, 0);
+  });
+
+  test("--cert/--key serve ENet over DTLS (an RSA key) and wss:// (an EC key); --dtls, --trust, --tls-name and --insecure connect; wrong combinations are usage errors", { skip: opensslMissing }, async () => {
+    const rsa = makeIdentity("localhost", "rsa:2048");
+    const server = start(["enet", "listen", "0", "--echo", "--cert", rsa.certPath, "--key", rsa.keyPath]);
+    await server.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+) \(ENet over DTLS/);
+    const port = listenPort(server, /listening on 127\.0\.0\.1:(\d+)/);
+    const client = start(["enet", "connect", `127.0.0.1:${port}`, "--dtls", "--trust", rsa.certPath, "--tls-name", "localhost"]);
+    client.child.stdin.write("hello over DTLS\n");
+    await client.waitFor("stdout", /reliable\] "hello over DTLS"/);
+    client.child.stdin.end();
+    assert.equal(await client.exit, 0);
+    server.child.kill("SIGINT");
+    assert.equal(await server.exit, 0);
+
+    const godot = start(["enet", "listen", "0", "--godot", "4", "--echo", "--cert", rsa.certPath, "--key", rsa.keyPath]);
+    await godot.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+)/);
+    const godotPort = listenPort(godot, /listening on 127\.0\.0\.1:(\d+)/);
+    const godotClient = start(["enet", "connect", `127.0.0.1:${godotPort}`, "--godot", "4", "--dtls", "--insecure"]);
+    godotClient.child.stdin.write("multiplayer over DTLS\n");
+    await godotClient.waitFor("stdout", /\[peer 1 ch 0 reliable\] "multiplayer over DTLS"/);
+    godotClient.child.stdin.end();
+    assert.equal(await godotClient.exit, 0);
+    godot.child.kill("SIGINT");
+    assert.equal(await godot.exit, 0);
+
+    const ec = makeIdentity("localhost");
+    const wss = start(["ws", "listen", "0", "--echo", "--cert", ec.certPath, "--key", ec.keyPath]);
+    await wss.waitFor("stderr", /listening on wss:\/\/127\.0\.0\.1:(\d+)/);
+    const wssPort = listenPort(wss, /listening on wss:\/\/127\.0\.0\.1:(\d+)/);
+    const wssClient = start(["ws", "connect", `wss://127.0.0.1:${wssPort}/`, "--trust", ec.certPath, "--tls-name", "localhost"]);
+    wssClient.child.stdin.write("hello over TLS\n");
+    await wssClient.waitFor("stdout", /\[server text\] "hello over TLS"/);
+    wssClient.child.stdin.end();
+    assert.equal(await wssClient.exit, 0);
+    wss.child.kill("SIGINT");
+    assert.equal(await wss.exit, 0);
+
+    for (const [args, message] of [
+      [["enet", "connect", "127.0.0.1:9", "--dtls"], /--dtls needs --trust FILE or --insecure/],
+      [["enet", "connect", "127.0.0.1:9", "--insecure"], /--trust and --insecure need --dtls/],
+      [["enet", "listen", "0", "--cert", rsa.certPath], /--cert and --key go together/],
+      [["enet", "listen", "0", "--dtls"], /--dtls is for enet connect/],
+      [["ws", "connect", "ws://127.0.0.1:9/", "--insecure"], /for wss:\/\/ URLs/],
+      [["ws", "connect", "wss://127.0.0.1:9/", "--trust", rsa.certPath, "--insecure"], /exclude each other/],
+    ] as const) {
+      const r = await runToEnd([...args]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+    }
+    const unreadable = await runToEnd(["enet", "listen", "0", "--cert", join(root, "no-such-cert.pem"), "--key", rsa.keyPath]);
+    assert.equal(unreadable.code, 1);
+    assert.match(unreadable.stderr, /--cert .*no-such-cert\.pem/);
   });
 
   test("decode --json prints one parseable record per datagram; the table names the commands", async () => {

@@ -12,6 +12,8 @@ import { ENetMultiplayerPeer } from "../multiplayer/enet-multiplayer.ts";
 import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { readStdinLines, untilSignal } from "./input.ts";
+import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, serverSecurity } from "./security.ts";
+import type { TLSOptions } from "../crypto/tls-options.ts";
 import { EXIT_FAILURE, EXIT_OK, hostPort, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
 
 export const ENET_HELP = `packetpeer enet listen PORT [options]
@@ -38,10 +40,14 @@ Options:
       --to ID            with --godot: send to peer ID (default 0, everyone; 1 is the server)
       --rtt SECONDS      print each peer's round-trip time every SECONDS (default 0: only at disconnect)
       --timeout SECONDS  connect: give up after SECONDS (default 5)
+      --dtls             connect: speak DTLS 1.2 (with --trust FILE or --insecure)
+${SECURITY_HELP.replace("%s", "DTLS 1.2")}
   -h, --help             this text
 
 Examples:
   packetpeer enet listen 7777 --echo
+  packetpeer enet listen 7777 --cert cert.pem --key key.pem     # a DTLS server (Godot's dtls_server_setup)
+  packetpeer enet connect 127.0.0.1:7777 --dtls --trust cert.pem --tls-name localhost
   packetpeer enet connect 127.0.0.1:7777 --compress range
   packetpeer enet connect 127.0.0.1:9999 --godot 4     # a Godot 4 ENetMultiplayerPeer server
 `;
@@ -72,6 +78,10 @@ interface EnetOptions {
   to: number;
   rttEvery: number;
   timeoutMs: number;
+  /** listen: serve DTLS with this identity. */
+  dtlsServer: TLSOptions | undefined;
+  /** connect: speak DTLS, checking the server so. */
+  dtlsClient: { options: TLSOptions; name: string | undefined } | undefined;
 }
 
 function parse(argv: string[]): EnetOptions | "help" {
@@ -96,6 +106,8 @@ function parse(argv: string[]): EnetOptions | "help" {
       to: { type: "string" },
       rtt: { type: "string" },
       timeout: { type: "string" },
+      dtls: { type: "boolean" },
+      ...SECURITY_OPTIONS,
       help: { type: "boolean", short: "h" },
     },
   });
@@ -117,6 +129,11 @@ function parse(argv: string[]): EnetOptions | "help" {
   }
   if (values.echo && role !== "listen") throw new UsageError("--echo is for enet listen");
   if (values.to !== undefined && !godot) throw new UsageError("--to needs --godot (raw ENet sends to the connected peers)");
+  if (values.dtls && role !== "connect") throw new UsageError("--dtls is for enet connect", "a DTLS server is made with --cert and --key");
+  const dtlsServer = serverSecurity(values, role);
+  const dtlsClient = clientSecurity(values, role);
+  if (values.dtls && !dtlsClient) throw new UsageError("--dtls needs --trust FILE or --insecure", "there is no system certificate store: name the certificates to trust");
+  if (dtlsClient && !values.dtls) throw new UsageError("--trust and --insecure need --dtls");
   let host = values.bind ?? "127.0.0.1";
   let port: number;
   if (role === "listen") port = portArgument(target, "enet listen");
@@ -141,6 +158,8 @@ function parse(argv: string[]): EnetOptions | "help" {
     to: intOption("to", values.to, 0, -0x7fffffff, 0x7fffffff),
     rttEvery: intOption("rtt", values.rtt, 0, 0, 86400) * 1000,
     timeoutMs: intOption("timeout", values.timeout, 5, 1, 3600) * 1000,
+    dtlsServer,
+    dtlsClient,
   };
 }
 
@@ -170,6 +189,8 @@ async function runRaw(o: EnetOptions): Promise<number> {
   if (o.role === "listen") await conn.createHostBound(o.host, o.port, { maxPeers: o.maxPeers, maxChannels: o.channels, checksum: o.checksum });
   else await conn.createHost({ maxPeers: 1, maxChannels: o.channels, checksum: o.checksum });
   conn.compress(o.compress);
+  if (o.dtlsServer) await conn.dtlsServerSetup(o.dtlsServer);
+  if (o.dtlsClient) await conn.dtlsClientSetup(o.dtlsClient.name ?? o.host, o.dtlsClient.options);
   const peers = new Set<ENetPacketPeer>();
   const signal = untilSignal();
   let quit: string | null = null;
@@ -177,10 +198,11 @@ async function runRaw(o: EnetOptions): Promise<number> {
   let server: ENetPacketPeer | null = null;
   let stdinEnded = false;
   const pending: Uint8Array[] = [];
-  if (o.role === "listen") status(`listening on ${o.host}:${conn.getLocalPort()} (ENet, ${o.maxPeers} peers, ${o.channels} channels)`);
+  const secure = o.dtlsServer || o.dtlsClient ? " over DTLS" : "";
+  if (o.role === "listen") status(`listening on ${o.host}:${conn.getLocalPort()} (ENet${secure}, ${o.maxPeers} peers, ${o.channels} channels)`);
   else {
     server = await conn.connectToHost(o.host, o.port, { channels: o.channels });
-    status(`connecting to ${o.host}:${o.port} ...`);
+    status(`connecting to ${o.host}:${o.port}${secure} ...`);
   }
   const stopInput = readStdinLines(
     o.hex,
@@ -266,10 +288,10 @@ async function runGodot(o: EnetOptions): Promise<number> {
   let where: string;
   if (o.role === "listen") {
     mp.setBindIp(o.host);
-    await mp.createServer(o.port, o.maxPeers, o.channels, 0, 0, { protocol, compressionMode: o.compress });
+    await mp.createServer(o.port, o.maxPeers, o.channels, 0, 0, { protocol, compressionMode: o.compress, dtlsServerOptions: o.dtlsServer });
     where = `listening on ${o.host}:${mp.host?.getLocalPort()} (Godot ${o.godot} ENetMultiplayerPeer, ${o.maxPeers} clients)`;
   } else {
-    await mp.createClient(o.host, o.port, o.channels, 0, 0, 0, { protocol, compressionMode: o.compress });
+    await mp.createClient(o.host, o.port, o.channels, 0, 0, 0, { protocol, compressionMode: o.compress, dtlsClientOptions: o.dtlsClient?.options, dtlsHostname: o.dtlsClient?.name });
     where = `connecting to ${o.host}:${o.port} as peer ${mp.getUniqueId()} (Godot ${o.godot} ENet) ...`;
   }
   const mode = o.flags & PacketFlags.FLAG_RELIABLE ? TransferMode.TRANSFER_MODE_RELIABLE : o.flags & PacketFlags.FLAG_UNSEQUENCED ? TransferMode.TRANSFER_MODE_UNRELIABLE : TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;

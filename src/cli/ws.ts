@@ -13,6 +13,8 @@ import { WebSocketPeer, WriteMode } from "../websocket/peer.ts";
 import { WebSocketServer } from "../websocket/server.ts";
 import { readStdinLines, untilSignal } from "./input.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
+import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, serverSecurity } from "./security.ts";
+import type { TLSOptions } from "../crypto/tls-options.ts";
 import { EXIT_FAILURE, EXIT_OK, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
 
 export const WS_HELP = `packetpeer ws listen PORT [options]
@@ -36,10 +38,13 @@ Options:
   -c, --channel N        with --godot: transfer channel (default 0)
       --unreliable       with --godot: transfer mode unreliable (WebSocket delivers it reliably anyway)
       --timeout SECONDS  connect: give up after SECONDS (default 5)
+${SECURITY_HELP.replace("%s", "wss:// (TLS)")}
   -h, --help             this text
 
 Examples:
   packetpeer ws listen 8080 --echo
+  packetpeer ws listen 8443 --cert cert.pem --key key.pem       # wss://
+  packetpeer ws connect wss://127.0.0.1:8443/ --trust cert.pem --tls-name localhost
   packetpeer ws connect ws://127.0.0.1:8080/chat
   packetpeer ws listen 9080 --godot 4          # Godot 4 WebSocketMultiplayerPeer clients join
 `;
@@ -60,6 +65,10 @@ interface WsOptions {
   channel: number;
   unreliable: boolean;
   timeoutMs: number;
+  /** listen: serve wss:// with this identity. */
+  tlsServer: TLSOptions | undefined;
+  /** connect to a wss:// URL checking the server so (default: the library's TLSOptions.client()). */
+  tlsClient: TLSOptions | undefined;
 }
 
 function parse(argv: string[]): WsOptions | "help" {
@@ -80,6 +89,7 @@ function parse(argv: string[]): WsOptions | "help" {
       channel: { type: "string", short: "c" },
       unreliable: { type: "boolean" },
       timeout: { type: "string" },
+      ...SECURITY_OPTIONS,
       help: { type: "boolean", short: "h" },
     },
   });
@@ -97,12 +107,15 @@ function parse(argv: string[]): WsOptions | "help" {
   if (values.echo && role !== "listen") throw new UsageError("--echo is for ws listen");
   if (values.deflate && values.godot !== undefined) throw new UsageError("--deflate is for plain WebSocket (Godot's WebSocketMultiplayerPeer does not compress)");
   if (values.bind !== undefined && role !== "listen") throw new UsageError("--bind is for ws listen");
+  const tlsServer = serverSecurity(values, role);
+  const tlsClient = clientSecurity(values, role);
   let port = 0;
   let url = "";
   if (role === "listen") port = portArgument(target, "ws listen");
   else {
     if (!target) throw new UsageError("ws connect: missing URL", "for example: ws://127.0.0.1:8080/ (wss:// for TLS)");
     url = target;
+    if (tlsClient && !/^wss:/i.test(url)) throw new UsageError("--trust and --insecure are for wss:// URLs");
   }
   return {
     role,
@@ -120,6 +133,8 @@ function parse(argv: string[]): WsOptions | "help" {
     channel: intOption("channel", values.channel, 0, 0, 255),
     unreliable: values.unreliable === true,
     timeoutMs: intOption("timeout", values.timeout, 5, 1, 3600) * 1000,
+    tlsServer,
+    tlsClient: tlsClient?.options,
   };
 }
 
@@ -157,8 +172,8 @@ function closeLine(peer: WebSocketPeer, who: string): string {
 
 async function runServer(o: WsOptions): Promise<number> {
   const server = new WebSocketServer({ supportedProtocols: o.protocols, perMessageDeflate: o.deflate });
-  await server.listen(o.port, o.bind);
-  status(`listening on ws://${o.bind}:${server.getLocalPort()}/`);
+  await server.listen(o.port, o.bind, o.tlsServer);
+  status(`listening on ${o.tlsServer ? "wss" : "ws"}://${o.bind}:${server.getLocalPort()}/`);
   const peers = new Map<WebSocketPeer, string>();
   const signal = untilSignal();
   let quit: string | null = null;
@@ -207,7 +222,7 @@ async function runClient(o: WsOptions): Promise<number> {
   const peer = new WebSocketPeer();
   peer.supportedProtocols = o.protocols;
   peer.perMessageDeflate = o.deflate;
-  const err = peer.connectToUrl(o.url);
+  const err = peer.connectToUrl(o.url, o.tlsClient);
   if (err !== 0) {
     status(`cannot connect to ${o.url}: Godot error ${err}`, "red");
     return EXIT_FAILURE;
@@ -273,10 +288,10 @@ async function runGodot(o: WsOptions): Promise<number> {
   mp.supportedProtocols = o.protocols;
   let where: string;
   if (o.role === "listen") {
-    await mp.createServer(o.port, o.bind, undefined, { protocol });
-    where = `listening on ws://${o.bind}:${mp.getLocalPort()}/ (Godot ${o.godot} WebSocketMultiplayerPeer)`;
+    await mp.createServer(o.port, o.bind, o.tlsServer, { protocol });
+    where = `listening on ${o.tlsServer ? "wss" : "ws"}://${o.bind}:${mp.getLocalPort()}/ (Godot ${o.godot} WebSocketMultiplayerPeer)`;
   } else {
-    await mp.createClient(o.url, undefined, { protocol });
+    await mp.createClient(o.url, o.tlsClient, { protocol });
     where = `connecting to ${o.url} (Godot ${o.godot} WebSocketMultiplayerPeer) ...`;
   }
   const mode = o.unreliable ? TransferMode.TRANSFER_MODE_UNRELIABLE : TransferMode.TRANSFER_MODE_RELIABLE;
