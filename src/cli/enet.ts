@@ -12,8 +12,7 @@ import { ENetMultiplayerPeer } from "../multiplayer/enet-multiplayer.ts";
 import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { readStdinLines, untilSignal } from "./input.ts";
-import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, serverSecurity } from "./security.ts";
-import type { TLSOptions } from "../crypto/tls-options.ts";
+import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
 import { EXIT_FAILURE, EXIT_OK, hostPort, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
 
 export const ENET_HELP = `packetpeer enet listen PORT [options]
@@ -79,9 +78,9 @@ interface EnetOptions {
   rttEvery: number;
   timeoutMs: number;
   /** listen: serve DTLS with this identity. */
-  dtlsServer: TLSOptions | undefined;
+  dtlsServer: ServerSecurity | undefined;
   /** connect: speak DTLS, checking the server so. */
-  dtlsClient: { options: TLSOptions; name: string | undefined } | undefined;
+  dtlsClient: ClientSecurity | undefined;
 }
 
 function parse(argv: string[]): EnetOptions | "help" {
@@ -163,6 +162,8 @@ function parse(argv: string[]): EnetOptions | "help" {
   };
 }
 
+const tlsName = (security: ClientSecurity): string | undefined => ("name" in security ? security.name : undefined);
+
 function flagName(flags: number): string {
   if (flags & PacketFlags.FLAG_RELIABLE) return "reliable";
   if (flags & PacketFlags.FLAG_UNSEQUENCED) return "unsequenced";
@@ -189,8 +190,8 @@ async function runRaw(o: EnetOptions): Promise<number> {
   if (o.role === "listen") await conn.createHostBound(o.host, o.port, { maxPeers: o.maxPeers, maxChannels: o.channels, checksum: o.checksum });
   else await conn.createHost({ maxPeers: 1, maxChannels: o.channels, checksum: o.checksum });
   conn.compress(o.compress);
-  if (o.dtlsServer) await conn.dtlsServerSetup(o.dtlsServer);
-  if (o.dtlsClient) await conn.dtlsClientSetup(o.dtlsClient.name ?? o.host, o.dtlsClient.options);
+  if (o.dtlsServer) await conn.dtlsServerSetup(await serverTlsOptions(o.dtlsServer));
+  if (o.dtlsClient) await conn.dtlsClientSetup(tlsName(o.dtlsClient) ?? o.host, await clientTlsOptions(o.dtlsClient));
   const peers = new Set<ENetPacketPeer>();
   const signal = untilSignal();
   let quit: string | null = null;
@@ -288,10 +289,13 @@ async function runGodot(o: EnetOptions): Promise<number> {
   let where: string;
   if (o.role === "listen") {
     mp.setBindIp(o.host);
-    await mp.createServer(o.port, o.maxPeers, o.channels, 0, 0, { protocol, compressionMode: o.compress, dtlsServerOptions: o.dtlsServer });
+    const dtlsServerOptions = o.dtlsServer && (await serverTlsOptions(o.dtlsServer));
+    await mp.createServer(o.port, o.maxPeers, o.channels, 0, 0, { protocol, compressionMode: o.compress, dtlsServerOptions });
     where = `listening on ${o.host}:${mp.host?.getLocalPort()} (Godot ${o.godot} ENetMultiplayerPeer, ${o.maxPeers} clients)`;
   } else {
-    await mp.createClient(o.host, o.port, o.channels, 0, 0, 0, { protocol, compressionMode: o.compress, dtlsClientOptions: o.dtlsClient?.options, dtlsHostname: o.dtlsClient?.name });
+    const dtlsClientOptions = o.dtlsClient && (await clientTlsOptions(o.dtlsClient));
+    const dtlsHostname = o.dtlsClient && tlsName(o.dtlsClient);
+    await mp.createClient(o.host, o.port, o.channels, 0, 0, 0, { protocol, compressionMode: o.compress, dtlsClientOptions, dtlsHostname });
     where = `connecting to ${o.host}:${o.port} as peer ${mp.getUniqueId()} (Godot ${o.godot} ENet) ...`;
   }
   const mode = o.flags & PacketFlags.FLAG_RELIABLE ? TransferMode.TRANSFER_MODE_RELIABLE : o.flags & PacketFlags.FLAG_UNSEQUENCED ? TransferMode.TRANSFER_MODE_UNRELIABLE : TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;

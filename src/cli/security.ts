@@ -2,12 +2,11 @@
  * The command line's certificate options, shared by `enet` (DTLS) and `ws` (TLS, wss://):
  * `--cert`/`--key` make a listener secure, `--trust`/`--insecure`/`--tls-name` say how a
  * connecting side checks the server. Files are PEM, as Godot's CryptoKey and X509Certificate
- * load them (EC P-256/P-384 or RSA keys).
+ * load them (EC P-256/P-384 or RSA keys). The options are checked while parsing; the files and
+ * the crypto code are loaded only when a secure run starts, so plain runs start without them.
  */
 import { readFileSync } from "node:fs";
-import { CryptoKey } from "../crypto/crypto-key.ts";
-import { TLSOptions } from "../crypto/tls-options.ts";
-import { X509Certificate } from "../crypto/x509-certificate.ts";
+import type { TLSOptions } from "../crypto/tls-options.ts";
 import { UsageError } from "./output.ts";
 
 export const SECURITY_OPTIONS = {
@@ -32,29 +31,25 @@ export const SECURITY_HELP = `      --cert FILE        listen: the PEM certifica
       --insecure         connect: do not verify the server's certificate (testing only)
       --tls-name NAME    connect: the name the server's certificate must carry (default: the host)`;
 
-/** A file that cannot be read fails the run (exit 1), as a network failure does; a wrong combination of options is a usage error. */
-function readPem(path: string, what: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    throw new Error(`${what} ${JSON.stringify(path)}: ${(err as Error).message}`);
-  }
+/** A listener's identity files. */
+export interface ServerSecurity {
+  certPath: string;
+  keyPath: string;
 }
 
-/** The listener's TLSOptions from --cert/--key, or undefined when neither is given. */
-export function serverSecurity(values: SecurityValues, role: "listen" | "connect"): TLSOptions | undefined {
+/** How a connecting side checks the server: against `trustPath` (as `name`), or not at all. */
+export type ClientSecurity = { trustPath: string; name: string | undefined } | { insecure: true };
+
+/** --cert/--key checked, or undefined when neither is given. */
+export function serverSecurity(values: SecurityValues, role: "listen" | "connect"): ServerSecurity | undefined {
   if (values.cert === undefined && values.key === undefined) return undefined;
   if (role !== "listen") throw new UsageError("--cert and --key are for listen", "a connecting side checks the server with --trust or --insecure");
   if (values.cert === undefined || values.key === undefined) throw new UsageError("--cert and --key go together");
-  const certificate = new X509Certificate();
-  certificate.loadFromString(readPem(values.cert, "--cert"));
-  const key = new CryptoKey();
-  key.loadFromString(readPem(values.key, "--key"));
-  return TLSOptions.server(key, certificate);
+  return { certPath: values.cert, keyPath: values.key };
 }
 
-/** How a connecting side checks the server (--trust / --insecure), or undefined when neither is given. */
-export function clientSecurity(values: SecurityValues, role: "listen" | "connect"): { options: TLSOptions; name: string | undefined } | undefined {
+/** --trust/--insecure/--tls-name checked, or undefined when none is given. */
+export function clientSecurity(values: SecurityValues, role: "listen" | "connect"): ClientSecurity | undefined {
   const name = values["tls-name"];
   if (values.trust === undefined && !values.insecure) {
     if (name !== undefined) throw new UsageError("--tls-name needs --trust");
@@ -64,9 +59,35 @@ export function clientSecurity(values: SecurityValues, role: "listen" | "connect
   if (values.trust !== undefined && values.insecure) throw new UsageError("--trust and --insecure exclude each other");
   if (values.insecure) {
     if (name !== undefined) throw new UsageError("--tls-name needs --trust (--insecure checks no name)");
-    return { options: TLSOptions.clientUnsafe(), name: undefined };
+    return { insecure: true };
   }
+  return { trustPath: values.trust!, name };
+}
+
+/** A file that cannot be read fails the run (exit 1), as a network failure does. */
+function readPem(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new Error(`${what} ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
+}
+
+/** The listener's TLSOptions.server from its files. */
+export async function serverTlsOptions(security: ServerSecurity): Promise<TLSOptions> {
+  const { CryptoKey, TLSOptions, X509Certificate } = await import("../crypto/index.ts");
+  const certificate = new X509Certificate();
+  certificate.loadFromString(readPem(security.certPath, "--cert"));
+  const key = new CryptoKey();
+  key.loadFromString(readPem(security.keyPath, "--key"));
+  return TLSOptions.server(key, certificate);
+}
+
+/** The connecting side's TLSOptions.client / clientUnsafe. */
+export async function clientTlsOptions(security: ClientSecurity): Promise<TLSOptions> {
+  const { TLSOptions, X509Certificate } = await import("../crypto/index.ts");
+  if ("insecure" in security) return TLSOptions.clientUnsafe();
   const trusted = new X509Certificate();
-  trusted.loadFromString(readPem(values.trust!, "--trust"));
-  return { options: TLSOptions.client(trusted, name ?? ""), name };
+  trusted.loadFromString(readPem(security.trustPath, "--trust"));
+  return TLSOptions.client(trusted, security.name ?? "");
 }

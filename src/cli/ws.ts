@@ -13,8 +13,7 @@ import { WebSocketPeer, WriteMode } from "../websocket/peer.ts";
 import { WebSocketServer } from "../websocket/server.ts";
 import { readStdinLines, untilSignal } from "./input.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
-import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, serverSecurity } from "./security.ts";
-import type { TLSOptions } from "../crypto/tls-options.ts";
+import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
 import { EXIT_FAILURE, EXIT_OK, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
 
 export const WS_HELP = `packetpeer ws listen PORT [options]
@@ -66,9 +65,9 @@ interface WsOptions {
   unreliable: boolean;
   timeoutMs: number;
   /** listen: serve wss:// with this identity. */
-  tlsServer: TLSOptions | undefined;
+  tlsServer: ServerSecurity | undefined;
   /** connect to a wss:// URL checking the server so (default: the library's TLSOptions.client()). */
-  tlsClient: TLSOptions | undefined;
+  tlsClient: ClientSecurity | undefined;
 }
 
 function parse(argv: string[]): WsOptions | "help" {
@@ -134,7 +133,7 @@ function parse(argv: string[]): WsOptions | "help" {
     unreliable: values.unreliable === true,
     timeoutMs: intOption("timeout", values.timeout, 5, 1, 3600) * 1000,
     tlsServer,
-    tlsClient: tlsClient?.options,
+    tlsClient,
   };
 }
 
@@ -172,7 +171,7 @@ function closeLine(peer: WebSocketPeer, who: string): string {
 
 async function runServer(o: WsOptions): Promise<number> {
   const server = new WebSocketServer({ supportedProtocols: o.protocols, perMessageDeflate: o.deflate });
-  await server.listen(o.port, o.bind, o.tlsServer);
+  await server.listen(o.port, o.bind, o.tlsServer && (await serverTlsOptions(o.tlsServer)));
   status(`listening on ${o.tlsServer ? "wss" : "ws"}://${o.bind}:${server.getLocalPort()}/`);
   const peers = new Map<WebSocketPeer, string>();
   const signal = untilSignal();
@@ -222,7 +221,7 @@ async function runClient(o: WsOptions): Promise<number> {
   const peer = new WebSocketPeer();
   peer.supportedProtocols = o.protocols;
   peer.perMessageDeflate = o.deflate;
-  const err = peer.connectToUrl(o.url, o.tlsClient);
+  const err = peer.connectToUrl(o.url, o.tlsClient && (await clientTlsOptions(o.tlsClient)));
   if (err !== 0) {
     status(`cannot connect to ${o.url}: Godot error ${err}`, "red");
     return EXIT_FAILURE;
@@ -288,10 +287,10 @@ async function runGodot(o: WsOptions): Promise<number> {
   mp.supportedProtocols = o.protocols;
   let where: string;
   if (o.role === "listen") {
-    await mp.createServer(o.port, o.bind, o.tlsServer, { protocol });
+    await mp.createServer(o.port, o.bind, o.tlsServer && (await serverTlsOptions(o.tlsServer)), { protocol });
     where = `listening on ${o.tlsServer ? "wss" : "ws"}://${o.bind}:${mp.getLocalPort()}/ (Godot ${o.godot} WebSocketMultiplayerPeer)`;
   } else {
-    await mp.createClient(o.url, o.tlsClient, { protocol });
+    await mp.createClient(o.url, o.tlsClient && (await clientTlsOptions(o.tlsClient)), { protocol });
     where = `connecting to ${o.url} (Godot ${o.godot} WebSocketMultiplayerPeer) ...`;
   }
   const mode = o.unreliable ? TransferMode.TRANSFER_MODE_UNRELIABLE : TransferMode.TRANSFER_MODE_RELIABLE;
