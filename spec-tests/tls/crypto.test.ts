@@ -69,6 +69,15 @@ describe("Crypto, CryptoKey, X509Certificate, TLSOptions", () => {
     assert.throws(() => new CryptoKey().loadFromString("not a key"), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_DATA);
     assert.throws(() => new X509Certificate().loadFromString("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_DATA);
     assert.throws(() => TLSOptions.server(pub, new X509Certificate()), RangeError);
+    assert.throws(() => TLSOptions.server(key, new X509Certificate()), /holds no certificate/);
+    // A key that is not the certificate's: refused at once, EC and RSA alike.
+    const cert = crypto.generateSelfSignedCertificate(key);
+    assert.throws(() => TLSOptions.server(crypto.generateEcdsa(), cert), /not the private key of the certificate/);
+    assert.throws(() => TLSOptions.server(crypto.generateRsa(1024), cert), /not the private key of the certificate/);
+    const rsa = crypto.generateRsa(1024);
+    assert.throws(() => TLSOptions.server(crypto.generateRsa(1024), crypto.generateSelfSignedCertificate(rsa)), /not the private key/);
+    assert.equal(TLSOptions.server(rsa, crypto.generateSelfSignedCertificate(rsa)).isServer(), true);
+    assert.equal(TLSOptions.server(key, cert).isServer(), true);
     assert.throws(() => TLSOptions.server({} as never, new X509Certificate()), TypeError);
   });
 

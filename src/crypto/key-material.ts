@@ -100,6 +100,16 @@ export function publicFromSpki(spki: SubjectPublicKeyInfo): PublicKeyMaterial {
   throw new KeyFormatError(`unsupported public key algorithm ${alg}`);
 }
 
+/** Whether two public keys are the same key (EC points compared uncompressed). */
+export function samePublicKey(a: PublicKeyMaterial, b: PublicKeyMaterial): boolean {
+  if (a.kind === "rsa") return b.kind === "rsa" && a.n === b.n && a.e === b.e;
+  if (b.kind !== "ec" || a.curve !== b.curve) return false;
+  const impl = ecCurveImpl(a.curve);
+  const pa = impl.Point.fromBytes(a.point).toBytes(false);
+  const pb = impl.Point.fromBytes(b.point).toBytes(false);
+  return pa.length === pb.length && pa.every((x, i) => x === pb[i]);
+}
+
 /** SubjectPublicKeyInfo DER of an EC public key. */
 export function encodeEcSpki(curve: EcCurve, point: Uint8Array): Uint8Array {
   const spki = new SubjectPublicKeyInfo({

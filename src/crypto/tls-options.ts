@@ -4,6 +4,7 @@
  */
 import type { CryptoKey } from "./crypto-key.ts";
 import type { X509Certificate } from "./x509-certificate.ts";
+import { samePublicKey } from "./key-material.ts";
 
 export class TLSOptions {
   private constructor(
@@ -30,6 +31,10 @@ export class TLSOptions {
     if (!key || typeof key !== "object" || !("isPublicOnly" in key)) throw new TypeError("key must be a CryptoKey");
     if (!certificate || typeof certificate !== "object" || !("derChain" in certificate)) throw new TypeError("certificate must be an X509Certificate");
     if (key.isPublicOnly()) throw new RangeError("key must hold a private key");
+    const leaf = certificate.certificates[0];
+    if (!leaf) throw new RangeError("certificate holds no certificate (load one first)");
+    // A mismatch would only show as handshakes every client rejects; say so here.
+    if (!samePublicKey(key.publicKey!, leaf.publicKey)) throw new RangeError("key is not the private key of the certificate (its first, the leaf)");
     return new TLSOptions("server", null, "", key, certificate);
   }
 
