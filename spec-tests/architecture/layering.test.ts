@@ -37,6 +37,8 @@ const CLASS_FILES = new Set([
   "src/dtls/dtls-datagram-transport.ts",
   "src/dtls/packet-peer-dtls.ts",
   "src/dtls/dtls-server.ts",
+  // The DTLS servers' admission policy (exempts this machine's addresses, a transport-level fact).
+  "src/dtls/server-admission.ts",
   "src/dtls/index.ts",
   "src/crypto/index.ts",
   "src/compress/index.ts",

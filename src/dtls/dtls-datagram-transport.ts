@@ -7,11 +7,9 @@
  */
 import { GodotError } from "../errors.ts";
 import type { TLSOptions } from "../crypto/tls-options.ts";
-import { isLoopback } from "../transport/addresses.ts";
 import type { BoundAddress, Clock, DatagramTransport } from "../transport/types.ts";
 import { evictionCandidate } from "../util/handshake-eviction.ts";
-import { HandshakeRate } from "./handshake-rate.ts";
-import { screenClientHello } from "./server-gate.ts";
+import { ServerAdmission } from "./server-admission.ts";
 import { DtlsSession, DtlsStatus, type DtlsConfig } from "./session.ts";
 import { clientConfig, defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
 import { checkServerLimits, type DtlsServerLimits } from "./server-limits.ts";
@@ -86,10 +84,9 @@ export class DtlsDatagramTransport implements DatagramTransport {
   private receiver: ((data: Uint8Array, address: string, port: number, owned?: boolean) => void) | undefined;
   private timer: unknown;
   private timerAt = Infinity;
-  private readonly cookieSecret: Uint8Array;
   private readonly maxSessions: number;
   private readonly maxHandshaking: number;
-  private readonly handshakeRate: HandshakeRate | null;
+  private readonly admission: ServerAdmission | null;
   private closed = false;
 
   private constructor(
@@ -100,10 +97,9 @@ export class DtlsDatagramTransport implements DatagramTransport {
     opts: DtlsTransportOptions,
   ) {
     const limits = checkServerLimits(opts);
-    this.cookieSecret = config.random(32);
     this.maxSessions = limits.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.maxHandshaking = limits.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING;
-    this.handshakeRate = role === "server" ? new HandshakeRate(limits.handshakesPerSecondPerAddress, limits.handshakesPerSecond) : null;
+    this.admission = role === "server" ? new ServerAdmission(config.random, limits) : null;
     inner.onDatagram((data, address, port) => this.receive(data, address, port));
   }
 
@@ -182,8 +178,8 @@ export class DtlsDatagramTransport implements DatagramTransport {
         this.counters.gateDropped++;
         return;
       }
-      const verdict = screenClientHello(data, this.cookieSecret, key);
-      if (verdict.action === "drop") {
+      const verdict = this.admission!.judge(data, address, port);
+      if (verdict.action === "not-hello") {
         this.counters.gateDropped++;
         return;
       }
@@ -196,9 +192,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
         this.sendRaw(verdict.reply, address, port);
         return;
       }
-      // This machine is exempt from the per-address rate (not the total): every client of a
-      // local relay or proxy, and every client of a load test, comes from it.
-      if (!this.handshakeRate!.take(isLoopback(address) ? null : address, now)) {
+      if (!this.admission!.mayStartHandshake(address, now)) {
         this.counters.handshakesRateLimited++;
         return;
       }

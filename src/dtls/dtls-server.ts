@@ -1,20 +1,18 @@
 /**
  * Godot's DTLSServer: turns PacketPeerUDPs taken from a UDPServer into server-side
  * PacketPeerDTLS. The first ClientHello of an address is answered statelessly with a
- * HelloVerifyRequest (server-gate.ts; the returned peer is STATUS_ERROR, as Godot's is); a
- * ClientHello carrying our cookie starts a session, subject to the same handshake rate and
- * handshaking bound as ENet's DTLS server (handshake-rate.ts, util/handshake-eviction.ts).
+ * HelloVerifyRequest (the returned peer is STATUS_ERROR, as Godot's is); a ClientHello carrying
+ * our cookie starts a session, under the same admission (server-admission.ts) and handshaking
+ * bound (util/handshake-eviction.ts) as ENet's DTLS server.
  */
 import { NetError, GodotError } from "../errors.ts";
 import { TLSOptions } from "../crypto/tls-options.ts";
-import { isLoopback } from "../transport/addresses.ts";
 import type { Clock } from "../transport/types.ts";
 import { PacketPeerUDP } from "../udp/packet-peer-udp.ts";
 import { evictionCandidate } from "../util/handshake-eviction.ts";
 import { DEFAULT_MAX_HANDSHAKING } from "./dtls-datagram-transport.ts";
-import { HandshakeRate } from "./handshake-rate.ts";
 import { acceptAsServer, failHandshake, lastHeard, PacketPeerDTLS, type ServerSide } from "./packet-peer-dtls.ts";
-import { screenClientHello } from "./server-gate.ts";
+import { ServerAdmission } from "./server-admission.ts";
 import { checkServerLimits } from "./server-limits.ts";
 import { DtlsSession, type DtlsConfig } from "./session.ts";
 import { defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
@@ -51,8 +49,7 @@ export interface DTLSServerOptions {
 export class DTLSServer {
   readonly counters: DTLSServerCounters = { helloVerifyRequestsSent: 0, gateDropped: 0, handshakesRateLimited: 0, handshakesEvicted: 0 };
   private config: DtlsConfig | null = null;
-  private cookieSecret: Uint8Array | null = null;
-  private rate: HandshakeRate | null = null;
+  private admission: ServerAdmission | null = null;
   private maxHandshaking = DEFAULT_MAX_HANDSHAKING;
   /** Peers of ours in their handshake, with their client's address and port as taken. */
   private readonly handshaking = new Map<PacketPeerDTLS, { address: string; port: number }>();
@@ -80,8 +77,7 @@ export class DTLSServer {
     if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("setup: serverOptions must be TLSOptions.server(key, certificate)");
     const checked = checkServerLimits(limits);
     this.config = { ...serverConfig(serverOptions, this.random), handshakeTimeoutMs: DTLS_SERVER_HANDSHAKE_TIMEOUT_MS };
-    this.cookieSecret = this.random(32);
-    this.rate = new HandshakeRate(checked.handshakesPerSecondPerAddress, checked.handshakesPerSecond);
+    this.admission = new ServerAdmission(this.random, checked);
     this.maxHandshaking = checked.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING;
     return GodotError.OK;
   }
@@ -106,9 +102,8 @@ export class DTLSServer {
 
   private admit(peer: PacketPeerDTLS, datagram: Uint8Array, now: number): ReturnType<ServerSide["admit"]> {
     const { address, port } = this.handshaking.get(peer) ?? { address: "", port: 0 };
-    // The cookie binds the address and port the client sends from, as Godot's transport id does.
-    const verdict = screenClientHello(datagram, this.cookieSecret!, `${address}:${port}`);
-    if (verdict.action === "drop") {
+    const verdict = this.admission!.judge(datagram, address, port);
+    if (verdict.action === "not-hello") {
       // Nothing is kept for it: a client whose datagram was mangled starts again as a new connection.
       this.counters.gateDropped++;
       return { action: "refuse", reason: "the client's first datagram is not a whole DTLS ClientHello" };
@@ -117,8 +112,7 @@ export class DTLSServer {
       this.counters.helloVerifyRequestsSent++;
       return verdict;
     }
-    // This machine is exempt from the per-address rate (not the total), as for ENet's DTLS server.
-    if (!this.rate!.take(isLoopback(address) ? null : address, now)) {
+    if (!this.admission!.mayStartHandshake(address, now)) {
       this.counters.handshakesRateLimited++;
       return { action: "drop" };
     }
