@@ -71,7 +71,7 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
   test("Godot's example flow: one cookie exchange (a failed take), then a verified session, packets and Variants both ways, close_notify", async () => {
     const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 20 } });
     const { cert } = credentials();
-    const { server, client, tick } = await connectedPair(net, TLSOptions.client(cert));
+    const { server, udp, client, tick } = await connectedPair(net, TLSOptions.client(cert));
     assert.ok(await run(net, tick, () => client.getStatus() === PacketPeerDTLS.STATUS_CONNECTED && server.peers[0]?.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 5000));
     assert.equal(server.failedTakes, 1, "the cookie-less ClientHello's take ends in STATUS_ERROR, as in Godot");
     assert.equal(server.dtls.counters.helloVerifyRequestsSent, 1);
@@ -88,6 +88,16 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
     assert.equal(client.getPacket().length, 0);
     assert.equal(client.getPacketError(), GodotError.ERR_UNAVAILABLE);
     assert.equal(serverPeer.putPacket(new Uint8Array(16385)), GodotError.ERR_INVALID_PARAMETER);
+    // Hostile bytes from the client's address: a forged application-data record (dropped and counted) and plain junk; the session stays up.
+    const forged = new Uint8Array(40);
+    forged.set([23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 99, 0, 27]);
+    udp.putPacket(forged);
+    udp.putPacket(new Uint8Array([1, 2, 3]));
+    await run(net, tick, () => false, 100);
+    assert.equal(serverPeer.getStatus(), PacketPeerDTLS.STATUS_CONNECTED);
+    const drops = serverPeer.getDropCounters();
+    assert.equal(drops.badRecordMac, 1, JSON.stringify(drops));
+    assert.equal(serverPeer.getAvailablePacketCount(), 0);
     client.disconnectFromPeer();
     assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_DISCONNECTED);
     assert.equal(client.putPacket(new Uint8Array([1])), GodotError.ERR_UNCONFIGURED);

@@ -11,7 +11,7 @@ import type { Clock } from "../transport/types.ts";
 import { clockOf, PacketPeerUDP } from "../udp/packet-peer-udp.ts";
 import type { VariantOptions } from "../variant/options.ts";
 import type { Variant } from "../variant/variant.ts";
-import { DtlsSession, DtlsStatus } from "./session.ts";
+import { DtlsSession, DtlsStatus, type DtlsDropCounters } from "./session.ts";
 import { clientConfig, defaultRandom, type RandomSource } from "./tls-config.ts";
 
 /** Godot's PacketPeerDTLS.Status (the DTLS core's own values). */
@@ -67,6 +67,8 @@ export class PacketPeerDTLS implements PacketPeer {
   private errorMessage = "";
   private packetError = GodotError.OK;
   private readonly variants = new PacketPeerVariants();
+  /** The counters of the session that ended, so they can still be read. */
+  private endedDrops: DtlsDropCounters = { badRecordMac: 0, replayed: 0, malformed: 0, unexpected: 0 };
 
   constructor(opts: PacketPeerDTLSOptions = {}) {
     this.clock = opts.clock ?? null;
@@ -121,6 +123,11 @@ export class PacketPeerDTLS implements PacketPeer {
   /** Why the status is an error, or "". */
   getErrorMessage(): string {
     return this.errorMessage;
+  }
+
+  /** Records of the current (or last) session dropped: failed authentication, replays, malformed, unexpected or beyond the receive queue. */
+  getDropCounters(): DtlsDropCounters {
+    return { ...(this.session?.drops ?? this.endedDrops) };
   }
 
   /** Send close_notify (when connected or handshaking) and let go of the UDP peer, which stays open. */
@@ -236,6 +243,7 @@ export class PacketPeerDTLS implements PacketPeer {
 
   private begin(base: PacketPeerUDP): void {
     this.base = base;
+    this.endedDrops = { badRecordMac: 0, replayed: 0, malformed: 0, unexpected: 0 };
     this.clock ??= base[clockOf]();
     this.status = DtlsStatus.STATUS_HANDSHAKING;
     this.errorMessage = "";
@@ -269,6 +277,7 @@ export class PacketPeerDTLS implements PacketPeer {
   /** End the session and let go of the UDP peer; received packets not taken are dropped. */
   private release(status: DtlsStatus, reason = ""): void {
     const server = this.server;
+    if (this.session) this.endedDrops = { ...this.session.drops };
     this.status = status;
     this.errorMessage = reason;
     this.session = null;
