@@ -192,6 +192,18 @@ describe("examples", { skip }, () => {
     await server.exit;
   });
 
+  test("LAN discovery: a PacketPeerUDP question answered with the server's name (asked of 127.0.0.1, no LAN needed)", async () => {
+    const server = tsx(["examples/lan-discovery/server.ts", "0", "Test game"]);
+    await until("the discovery server", () => /on 0\.0\.0\.0:\d+/.test(server.out()));
+    const port = /on 0\.0\.0\.0:(\d+)/.exec(server.out())![1]!;
+    const client = tsx(["examples/lan-discovery/client.ts", port, "127.0.0.1"]);
+    assert.equal(await client.exit, 0, client.out());
+    assert.match(client.out(), /found Test game at 127\.0\.0\.1:7777/);
+    assert.match(server.out(), /answered 127\.0\.0\.1:\d+/);
+    server.child.kill("SIGINT");
+    assert.equal(await server.exit, 0, server.out());
+  });
+
   test("compress-file: every mode round-trips a file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "packetpeer-example-"));
     try {
