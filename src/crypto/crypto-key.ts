@@ -5,7 +5,7 @@
 import { NetError, GodotError } from "../errors.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import { encodeRsaSpki, rsaPublicFromBits } from "./rsa.ts";
-import { KeyFormatError, encodeEcSpki, parsePrivateKey, parseSpki, type PrivateKeyMaterial, type PublicKeyMaterial } from "./key-material.ts";
+import { KeyFormatError, encodeEcSpki, parsePrivateKey, samePublicKey, parseSpki, type PrivateKeyMaterial, type PublicKeyMaterial } from "./key-material.ts";
 
 export class CryptoKey {
   /** @internal */ privateKey: PrivateKeyMaterial | undefined;
@@ -40,6 +40,14 @@ export class CryptoKey {
   /** Load PEM text or its UTF-8 bytes. */
   load(data: string | Uint8Array, publicOnly = false): void {
     this.loadFromString(typeof data === "string" ? data : new TextDecoder().decode(data), publicOnly);
+  }
+
+  /**
+   * @internal Whether this is the key `publicKey` belongs to. A method here, so that TLSOptions
+   * (which ENet imports) can check a server's key without loading the key code itself.
+   */
+  isKeyOf(publicKey: PublicKeyMaterial): boolean {
+    return this.publicKey !== undefined && samePublicKey(this.publicKey, publicKey);
   }
 
   isPublicOnly(): boolean {

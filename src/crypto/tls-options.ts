@@ -4,7 +4,6 @@
  */
 import type { CryptoKey } from "./crypto-key.ts";
 import type { X509Certificate } from "./x509-certificate.ts";
-import { samePublicKey } from "./key-material.ts";
 
 export class TLSOptions {
   private constructor(
@@ -34,7 +33,7 @@ export class TLSOptions {
     const leaf = certificate.certificates[0];
     if (!leaf) throw new RangeError("certificate holds no certificate (load one first)");
     // A mismatch would only show as handshakes every client rejects; say so here.
-    if (!samePublicKey(key.publicKey!, leaf.publicKey)) throw new RangeError("key is not the private key of the certificate (its first, the leaf)");
+    if (!key.isKeyOf(leaf.publicKey)) throw new RangeError("key is not the private key of the certificate (its first, the leaf)");
     return new TLSOptions("server", null, "", key, certificate);
   }
 
