@@ -89,3 +89,43 @@ export class PacketPeerVariants {
     return decodeVarOrNull(packet, allowObjects, this.options(options));
   }
 }
+
+/**
+ * A packet peer with no other base class: Godot's put_var / get_var and encode_buffer_max_size
+ * implemented once over the three packet operations. (WebSocketPeer and the MultiplayerPeers
+ * extend EventTarget and hold a PacketPeerVariants themselves.)
+ */
+export abstract class VariantPacketPeer implements PacketPeer {
+  abstract getAvailablePacketCount(): number;
+  abstract getPacket(): Uint8Array;
+  abstract putPacket(buffer: Uint8Array): GodotError;
+  abstract getPacketError(): GodotError;
+
+  // Made on first use: most peers (an ENet host's thousands) never touch Variants.
+  private variantsState: PacketPeerVariants | null = null;
+  private get variants(): PacketPeerVariants {
+    return (this.variantsState ??= new PacketPeerVariants());
+  }
+
+  /** Largest Variant encoding putVar() sends (Godot's 8 MiB default; 1 KiB..256 MiB, rounded up to a power of two). */
+  get encodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  set encodeBufferMaxSize(size: number) {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  getEncodeBufferMaxSize(): number {
+    return this.variants.encodeBufferMaxSize;
+  }
+  setEncodeBufferMaxSize(size: number): void {
+    this.variants.encodeBufferMaxSize = size;
+  }
+  /** Godot's put_var: `value`'s Variant encoding sent as one packet with putPacket (ERR_OUT_OF_MEMORY above encodeBufferMaxSize). */
+  putVar(value: unknown, fullObjects = false, options?: VariantOptions): GodotError {
+    return this.variants.putVar(this, value, fullObjects, options);
+  }
+  /** Godot's get_var: the next packet decoded; null when none is queued or it is not a valid Variant. */
+  getVar(allowObjects = false, options?: VariantOptions): Variant {
+    return this.variants.getVar(this, allowObjects, options);
+  }
+}

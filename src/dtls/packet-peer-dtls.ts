@@ -4,13 +4,11 @@
  * connectToPeer; a server-side peer comes from DTLSServer.takeConnection, which first answers
  * the cookie exchange (server-gate.ts) and creates the session only for a proven address.
  */
-import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
+import { VariantPacketPeer } from "../core/packet-peer.ts";
 import { GodotError } from "../errors.ts";
 import { TLSOptions } from "../crypto/tls-options.ts";
 import type { Clock } from "../transport/types.ts";
 import { clockOf, PacketPeerUDP } from "../udp/packet-peer-udp.ts";
-import type { VariantOptions } from "../variant/options.ts";
-import type { Variant } from "../variant/variant.ts";
 import { DtlsSession, DtlsStatus, type DtlsDropCounters } from "./session.ts";
 import { clientConfig, defaultRandom, type RandomSource } from "./tls-config.ts";
 
@@ -48,7 +46,7 @@ export interface PacketPeerDTLSOptions {
   random?: RandomSource;
 }
 
-export class PacketPeerDTLS implements PacketPeer {
+export class PacketPeerDTLS extends VariantPacketPeer {
   static readonly STATUS_DISCONNECTED = DtlsStatus.STATUS_DISCONNECTED;
   static readonly STATUS_HANDSHAKING = DtlsStatus.STATUS_HANDSHAKING;
   static readonly STATUS_CONNECTED = DtlsStatus.STATUS_CONNECTED;
@@ -66,11 +64,11 @@ export class PacketPeerDTLS implements PacketPeer {
   private status = DtlsStatus.STATUS_DISCONNECTED;
   private errorMessage = "";
   private packetError = GodotError.OK;
-  private readonly variants = new PacketPeerVariants();
   /** The counters of the session that ended, so they can still be read. */
   private endedDrops: DtlsDropCounters = { badRecordMac: 0, replayed: 0, malformed: 0, unexpected: 0 };
 
   constructor(opts: PacketPeerDTLSOptions = {}) {
+    super();
     this.clock = opts.clock ?? null;
     this.random = opts.random ?? defaultRandom;
   }
@@ -175,24 +173,6 @@ export class PacketPeerDTLS implements PacketPeer {
     return err;
   }
 
-  get encodeBufferMaxSize(): number {
-    return this.variants.encodeBufferMaxSize;
-  }
-  set encodeBufferMaxSize(size: number) {
-    this.variants.encodeBufferMaxSize = size;
-  }
-  getEncodeBufferMaxSize(): number {
-    return this.variants.encodeBufferMaxSize;
-  }
-  setEncodeBufferMaxSize(size: number): void {
-    this.variants.encodeBufferMaxSize = size;
-  }
-  putVar(value: unknown, fullObjects = false, options?: VariantOptions): GodotError {
-    return this.variants.putVar(this, value, fullObjects, options);
-  }
-  getVar(allowObjects = false, options?: VariantOptions): Variant {
-    return this.variants.getVar(this, allowObjects, options);
-  }
 
   // ---- server side (DTLSServer) ----
 

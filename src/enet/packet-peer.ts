@@ -4,9 +4,8 @@
  * and a later connection on the same slot gets a new handle (as in Godot).
  */
 import { GodotError, NetError } from "../errors.ts";
-import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
+import { VariantPacketPeer } from "../core/packet-peer.ts";
 import { Fifo } from "../util/fifo.ts";
-import type { Variant, VariantOptions } from "../variant/index.ts";
 import { ENET_PEER_PACKET_LOSS_SCALE, ENET_PEER_PACKET_THROTTLE_SCALE } from "./constants.ts";
 import { PacketFlags, PeerState, PeerStatistic } from "./enums.ts";
 import { SendResult, type HostCore } from "./host-core.ts";
@@ -29,7 +28,7 @@ export const PEER_PACKET_QUEUE_LIMIT_BYTES = 32 * 1024 * 1024;
 /** ...and at most this many packets, so a flood of empty packets cannot grow it either. */
 export const PEER_PACKET_QUEUE_LIMIT_PACKETS = 65536;
 
-export class ENetPacketPeer implements PacketPeer {
+export class ENetPacketPeer extends VariantPacketPeer {
   // Godot's class constants, so `ENetPacketPeer.FLAG_RELIABLE` ports as written.
   static readonly PACKET_LOSS_SCALE = ENET_PEER_PACKET_LOSS_SCALE;
   static readonly PACKET_THROTTLE_SCALE = ENET_PEER_PACKET_THROTTLE_SCALE;
@@ -78,6 +77,7 @@ export class ENetPacketPeer implements PacketPeer {
 
   /** @internal Created by ENetConnection. */
   constructor(owner: PeerOwner, slot: PeerView, generation: number) {
+    super();
     this.owner = owner;
     this.slot = slot;
     this.generation = generation;
@@ -154,34 +154,7 @@ export class ENetPacketPeer implements PacketPeer {
     return this.received?.data.length ?? 0;
   }
 
-  // ---- Variants (PacketPeer.put_var / get_var, shared with every packet peer) ----
 
-  private variantsState: PacketPeerVariants | null = null;
-  private get variants(): PacketPeerVariants {
-    return (this.variantsState ??= new PacketPeerVariants());
-  }
-
-  /** Largest Variant encoding putVar() sends (Godot's 8 MiB default; 1 KiB..256 MiB, rounded up to a power of two). */
-  get encodeBufferMaxSize(): number {
-    return this.variants.encodeBufferMaxSize;
-  }
-  set encodeBufferMaxSize(size: number) {
-    this.variants.encodeBufferMaxSize = size;
-  }
-  getEncodeBufferMaxSize(): number {
-    return this.variants.encodeBufferMaxSize;
-  }
-  setEncodeBufferMaxSize(size: number): void {
-    this.variants.encodeBufferMaxSize = size;
-  }
-  /** Godot's put_var: `value`'s Variant encoding as one reliable packet on channel 0 (ERR_OUT_OF_MEMORY above encodeBufferMaxSize). */
-  putVar(value: unknown, fullObjects = false, options?: VariantOptions): GodotError {
-    return this.variants.putVar(this, value, fullObjects, options);
-  }
-  /** Godot's get_var: the next packet decoded; null when none is queued or it is not a valid Variant. */
-  getVar(allowObjects = false, options?: VariantOptions): Variant {
-    return this.variants.getVar(this, allowObjects, options);
-  }
 
   /** PacketFlags of the packet getPacket() returns next. Throws NetError(ERR_UNAVAILABLE) when none is queued. */
   getPacketFlags(): number {

@@ -5,10 +5,8 @@
  * buffer, so a program polls it (and the stream, where the stream needs polling).
  */
 import { GodotError } from "../errors.ts";
-import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
+import { VariantPacketPeer } from "../core/packet-peer.ts";
 import { ByteQueue } from "../util/byte-queue.ts";
-import type { VariantOptions } from "../variant/options.ts";
-import type { Variant } from "../variant/variant.ts";
 import { StreamPeer } from "./stream-peer.ts";
 
 /** Each packet's length prefix. */
@@ -28,7 +26,7 @@ function bufferBytes(maxSize: number, name: string): number {
   return size;
 }
 
-export class PacketPeerStream implements PacketPeer {
+export class PacketPeerStream extends VariantPacketPeer {
   private peer: StreamPeer | null = null;
   private readonly input = new ByteQueue();
   /** Bytes the input buffer holds at most: a packet's prefix and payload must fit in it. */
@@ -36,7 +34,6 @@ export class PacketPeerStream implements PacketPeer {
   private outputBytes = bufferBytes(PACKET_PEER_STREAM_DEFAULT_BUFFER_MAX_SIZE, "outputBufferMaxSize");
   private packetError = GodotError.OK;
   private readonly prefix = new Uint8Array(LENGTH_PREFIX_SIZE);
-  private readonly variants = new PacketPeerVariants();
   /** Set after an oversized packet: reading stops until another stream is set. */
   private stalled = false;
   /**
@@ -196,26 +193,4 @@ export class PacketPeerStream implements PacketPeer {
     return peer.putData(framed);
   }
 
-  get encodeBufferMaxSize(): number {
-    return this.variants.encodeBufferMaxSize;
-  }
-  set encodeBufferMaxSize(size: number) {
-    this.variants.encodeBufferMaxSize = size;
-  }
-
-  getEncodeBufferMaxSize(): number {
-    return this.variants.encodeBufferMaxSize;
-  }
-
-  setEncodeBufferMaxSize(size: number): void {
-    this.variants.encodeBufferMaxSize = size;
-  }
-
-  putVar(value: unknown, fullObjects = false, options?: VariantOptions): GodotError {
-    return this.variants.putVar(this, value, fullObjects, options);
-  }
-
-  getVar(allowObjects = false, options?: VariantOptions): Variant {
-    return this.variants.getVar(this, allowObjects, options);
-  }
 }

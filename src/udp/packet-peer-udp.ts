@@ -3,7 +3,7 @@
  * UDPServer's socket. Received datagrams are queued on arrival under Godot's receive-buffer
  * accounting; the socket opens on demand (putPacket, connectToHost) as Godot's does.
  */
-import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
+import { VariantPacketPeer } from "../core/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { checkAddressType, checkPort, formatEndpoint, ipFamily } from "../transport/addresses.ts";
 import { resolveIo } from "../transport/registry.ts";
@@ -11,8 +11,6 @@ import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../tra
 import { checkBool, checkInt, checkString } from "../util/args.ts";
 import { copyBytes } from "../util/copy-bytes.ts";
 import { Fifo } from "../util/fifo.ts";
-import type { VariantOptions } from "../variant/options.ts";
-import type { Variant } from "../variant/variant.ts";
 
 /** Godot's default receive buffer (bind's recvBufSize). */
 export const DEFAULT_RECV_BUFFER_SIZE = 65536;
@@ -61,7 +59,7 @@ export interface UdpDropCounters {
   sendsLostOpening: number;
 }
 
-export class PacketPeerUDP implements PacketPeer {
+export class PacketPeerUDP extends VariantPacketPeer {
   private readonly runtime: RuntimeAdapter;
   private readonly clock: Clock;
   private transport: DatagramTransport | null = null;
@@ -84,10 +82,10 @@ export class PacketPeerUDP implements PacketPeer {
   private packetError = GodotError.OK;
   private readonly sendsWhileOpening: QueuedPacket[] = [];
   private waiters: ((code: GodotError) => void)[] = [];
-  private readonly variants = new PacketPeerVariants();
   readonly drops: UdpDropCounters = { receiveBufferFull: 0, foreignSender: 0, sendsWhileOpening: 0, sendsLostOpening: 0 };
 
   constructor(opts: IoOptions = {}) {
+    super();
     const { runtime, clock } = resolveIo(opts);
     this.runtime = runtime;
     this.clock = clock;
@@ -302,24 +300,6 @@ export class PacketPeerUDP implements PacketPeer {
     }
   }
 
-  get encodeBufferMaxSize(): number {
-    return this.variants.encodeBufferMaxSize;
-  }
-  set encodeBufferMaxSize(size: number) {
-    this.variants.encodeBufferMaxSize = size;
-  }
-  getEncodeBufferMaxSize(): number {
-    return this.variants.encodeBufferMaxSize;
-  }
-  setEncodeBufferMaxSize(size: number): void {
-    this.variants.encodeBufferMaxSize = size;
-  }
-  putVar(value: unknown, fullObjects = false, options?: VariantOptions): GodotError {
-    return this.variants.putVar(this, value, fullObjects, options);
-  }
-  getVar(allowObjects = false, options?: VariantOptions): Variant {
-    return this.variants.getVar(this, allowObjects, options);
-  }
 
   // ---- socket ----
 
