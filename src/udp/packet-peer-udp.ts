@@ -36,6 +36,17 @@ export interface SharedUdpSocket {
   forget(peer: PacketPeerUDP): void;
 }
 
+/** One datagram out, as Godot's put_packet reports it: FAILED when the socket refuses it (closed, too large, unreachable family). */
+export function sendDatagram(transport: DatagramTransport, data: Uint8Array, address: string, port: number): GodotError {
+  try {
+    transport.send(data, address, port);
+    return GodotError.OK;
+  } catch (err) {
+    if (err instanceof NetError) return GodotError.FAILED;
+    throw err;
+  }
+}
+
 /** Internal hooks between PacketPeerUDP, UDPServer and PacketPeerDTLS; not exported from the package. */
 export const attachToServer = Symbol("attachToServer");
 export const detachFromServer = Symbol("detachFromServer");
@@ -291,13 +302,7 @@ export class PacketPeerUDP extends VariantPacketPeer {
   }
 
   private sendNow(transport: DatagramTransport, data: Uint8Array, address: string, port: number): GodotError {
-    try {
-      transport.send(data, address, port);
-      return GodotError.OK;
-    } catch (err) {
-      if (err instanceof NetError) return GodotError.FAILED;
-      throw err;
-    }
+    return sendDatagram(transport, data, address, port);
   }
 
 

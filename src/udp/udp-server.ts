@@ -9,7 +9,7 @@ import { resolveIo } from "../transport/registry.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { checkInt } from "../util/args.ts";
 import { copyBytes } from "../util/copy-bytes.ts";
-import { attachToServer, detachFromServer, PacketPeerUDP, storePacket, type SharedUdpSocket } from "./packet-peer-udp.ts";
+import { attachToServer, detachFromServer, PacketPeerUDP, sendDatagram, storePacket, type SharedUdpSocket } from "./packet-peer-udp.ts";
 
 /** Godot's default max_pending_connections. */
 export const DEFAULT_MAX_PENDING_UDP_CONNECTIONS = 16;
@@ -165,13 +165,7 @@ export class UDPServer {
   private send(data: Uint8Array, address: string, port: number): GodotError {
     const transport = this.transport;
     if (!transport) return GodotError.ERR_UNCONFIGURED;
-    try {
-      transport.send(data, address, port);
-      return GodotError.OK;
-    } catch (err) {
-      if (err instanceof NetError) return GodotError.FAILED;
-      throw err;
-    }
+    return sendDatagram(transport, data, address, port);
   }
 
   private forget(peer: PacketPeerUDP): void {
