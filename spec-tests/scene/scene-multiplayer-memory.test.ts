@@ -207,6 +207,37 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
     }
   });
 
+  test("a received spawn hands its synchronizer ids to onSpawn's synchronizers in order: fewer is normal, more is refused", async () => {
+    // The receiver always declares two synchronizers for a spawned node; the sender includes 0, 1 or 3.
+    const w = await world(1, (mp, i) => {
+      const spawner = mp.spawner("Level/Spawner", {
+        spawnPath: "../Things",
+        onSpawn: (node) => {
+          for (const name of ["A", "B"]) mp.synchronizer(`${node.path}/${name}`, node.path, { properties: [{ path: `.:${name.toLowerCase()}` }] });
+        },
+      });
+      if (i === 0) (mp as unknown as { spawnerRef: unknown }).spawnerRef = spawner;
+    });
+    try {
+      await drive(w, connected(w, 1), "connection");
+      const [client] = w.clients as [SceneMultiplayer];
+      const spawner = (w.server as unknown as { spawnerRef: Parameters<SceneMultiplayer["spawn"]>[0] }).spawnerRef;
+      const syncs = (names: string[], node: string) => names.map((n) => ({ path: `Level/Things/${node}/${n}`, options: { properties: [{ path: `.:${n.toLowerCase()}` }] } }));
+      w.server.spawn(spawner, "None");
+      w.server.spawn(spawner, "One", { setup: (n) => n.set("a", 7), synchronizers: syncs(["A"], "One") });
+      w.server.spawn(spawner, "Three", { setup: (n) => n.set("a", 1).set("b", 2).set("c", 3), synchronizers: syncs(["A", "B", "C"], "Three") });
+      await drive(w, () => client.getDropCounters().badReplication === 1 && client.node("Level/Things/One").get("a") === 7, "the three spawns");
+      // "None" and "One" were taken: One's first synchronizer got the id, the state and the sender as its authority.
+      assert.equal(client.node("Level/Things/One/A").multiplayerAuthority, 1);
+      assert.equal(client.node("Level/Things/One").multiplayerAuthority, 1);
+      // "Three" carried an id no declared synchronizer could take: refused, counted once.
+      assert.equal(client.getDropCounters().badReplication, 1);
+      assert.equal(client.node("Level/Things/Three").get("c"), undefined);
+    } finally {
+      w.net.close();
+    }
+  });
+
   test("over ENetMultiplayerPeer too: a relayed call between two clients on user channel 2, unreliable", async () => {
     const net = new MemoryNetwork({ seed: 3, defaultLink: { latencyMs: 2 } });
     try {

@@ -8,6 +8,8 @@
  * Godot), a custom spawn with spawn state, full syncs and a delta from the TS authority, and
  * full syncs and a delta from a node each Godot client is the authority of, and a spawn behind a
  * visibility filter (one Godot client sees it, then the other: despawned and spawned by Godot).
+ * A second run: a Godot client that is the authority of a spawner spawns three nodes onto our
+ * server, whose spawner has spawnLimit 2: two arrive, the third is refused and counted.
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -215,5 +217,83 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
     const drops = mp.getDropCounters();
     assert.deepEqual(Object.entries(drops).filter(([, n]) => n !== 0), []);
     for (const r of results.slice(0, 2)) assert.equal(r.exitCode, 0);
+  });
+
+  test("a Godot client spawning through its own spawner: our spawnLimit takes two of three and refuses the third", async () => {
+    const peer = new WebSocketMultiplayerPeer();
+    await peer.createServer(0, "127.0.0.1");
+    closers.push(() => peer.close());
+    const mp = new SceneMultiplayer();
+    mp.node("/root/Game")
+      .rpcConfig("ping", { rpcMode: "any_peer" })
+      .rpcConfig("pong", { rpcMode: "authority" })
+      .rpcConfig("hello", { rpcMode: "any_peer" })
+      .rpcConfig("admin_only", { rpcMode: "authority" })
+      .rpcConfig("announce", { rpcMode: "authority", callLocal: true });
+    mp.spawner("Level/Spawner", { spawnPath: "../Players" });
+    const made: string[] = [];
+    const mine = mp.spawner("Level/Mine", {
+      spawnPath: "../Made",
+      spawnLimit: 2,
+      onSpawn: (node, _scene, data) => {
+        made.push(`${node.path}:${JSON.stringify(data)}`);
+        mp.synchronizer(`${node.path}/Sync`, node.path, { properties: [{ path: ".:position" }, { path: ".:rotation", spawn: false, replicationMode: ReplicationMode.ON_CHANGE }] });
+      },
+    });
+    mp.addEventListener("peer_connected", (e) => {
+      const id = (e as SceneMultiplayerEvent).id;
+      mine.node.multiplayerAuthority = id;
+      mp.synchronizer(`Level/Own/P${id}/Sync`, `Level/Own/P${id}`, { properties: [{ path: ".:position" }, { path: ".:rotation", replicationMode: ReplicationMode.ON_CHANGE }] }).node.multiplayerAuthority = id;
+    });
+    mp.multiplayerPeer = peer;
+    const events: Ev[] = [];
+    const godot = await openGodot4();
+    closers.push(() => godot.close());
+    const run = godot.run({
+      script: SCRIPT,
+      mainScene: true,
+      files: { "game.gd": GAME },
+      args: [`url=ws://127.0.0.1:${peer.getLocalPort()}`, "spawns=3", "max_ms=20000"],
+      timeoutMs: 25_000,
+      onLine: (line) => {
+        if (line.startsWith("{")) {
+          try {
+            events.push(JSON.parse(line) as Ev);
+          } catch {
+            // not ours
+          }
+        }
+      },
+    });
+    let finished = false;
+    void run.finally(() => (finished = true));
+    const end = Date.now() + 20_000;
+    // Godot spawned three; ours took what the limit allows and refused the rest.
+    while (!(events.filter((e) => e.ev === "spawned_mine").length === 3 && made.length === 2 && mp.getDropCounters().badReplication >= 2)) {
+      mp.poll();
+      if (Date.now() > end || finished) throw new Error(`timed out: made ${JSON.stringify(made)}, drops ${JSON.stringify(mp.getDropCounters())}, Godot ${JSON.stringify(events)}`);
+      await sleep(4);
+    }
+    // A little longer: no third node turns up late.
+    for (let i = 0; i < 50; i++) {
+      mp.poll();
+      await sleep(4);
+    }
+    const names = events.filter((e) => e.ev === "spawned_mine").map((e) => String(e.name));
+    assert.deepEqual(made, names.slice(0, 2).map((n, i) => `Level/Made/${n}:${JSON.stringify({ mine: i })}`));
+    assert.equal(mine.trackedCount, 2);
+    assert.equal(mine.isFull(), true);
+    // Their spawn state (the client is the authority of their synchronizers): x is the spawn's number.
+    names.slice(0, 2).forEach((n, i) => assert.deepEqual(mp.node(`Level/Made/${n}`).get("position"), new Vector2(i, 100)));
+    // The refused spawn, and the one delta its node's synchronizer sent (its rotation, on change):
+    // Godot too reports a delta for a synchronizer it does not know; full syncs for one are silent.
+    assert.equal(mp.getDropCounters().badReplication, 2);
+    assert.deepEqual(mp.getPeers().length, 1, "the client stays connected");
+    mp.sendBytes(new TextEncoder().encode("bye"), 0);
+    while (!finished) {
+      mp.poll();
+      await sleep(4);
+    }
+    assert.equal((await run).exitCode, 0);
   });
 });

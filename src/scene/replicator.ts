@@ -504,16 +504,21 @@ export class SceneReplicator {
       this.host.drops.handlerErrors++;
       this.host.handlerError(node, "onSpawn", error);
     }
-    // The synchronizers onSpawn declared for the node.
+    // The synchronizers onSpawn declared for the node take the spawn's ids in order, as Godot's do
+    // while the node enters the tree. The sender includes only the synchronizers it is the authority
+    // of, so fewer ids than synchronizers is normal, and each that takes an id has `from` as its
+    // authority here too (as the node itself has, above); ids left over mean the two sides disagree.
     const syncs = this.syncsOf(node).slice(declaredBefore);
-    if (syncs.length !== syncIds.length) {
+    if (syncIds.length > syncs.length) {
       this.host.drops.badReplication++;
       return;
     }
     try {
-      syncs.forEach((s, i) => {
-        s.netId = syncIds[i]!;
-        r.recvSyncs.set(s.netId, s);
+      syncIds.forEach((id, i) => {
+        const s = syncs[i]!;
+        s.netId = id;
+        s.node.multiplayerAuthority = from;
+        r.recvSyncs.set(id, s);
         const props = s.spawnProperties();
         const got = readCompressedVariants(p, ofs, p.length, props.length, this.host.opts());
         ofs += got.length;

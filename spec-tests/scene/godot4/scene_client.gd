@@ -7,12 +7,16 @@
 # position [spawn, always] and rotation [on change]) under /root/Level/Players, then connects.
 # Once connected it adds /root/Level/Own/P<id>, a Node2D it is the authority of, with a
 # synchronizer (position always, rotation on change) that replicates to the server.
+# spawns=N: it also builds /root/Level/Mine (a MultiplayerSpawner into /root/Level/Made whose nodes are
+# the same, with this client as their authority), takes its authority once connected and spawns N
+# nodes through it to the server.
 # Reports are JSON lines ("ev": ...); it quits 0 on a raw "bye" from the server, 3 on timeout.
 extends Node
 
 var PING_ARGS := [7, -100000, 5000000000, 1.25, 2.0, "héllo", &"sn", ^"A/B:c", Vector2(1.5, -2), Vector3i(1, 2, 3), Color(0.5, 0.25, 1, 1), [1, "x", [true]], {"k": 3, "s": "v"}, PackedByteArray([4, 5]), null]
 
-var opts := {"url": "ws://127.0.0.1:9080", "secret": "", "greet": "0", "max_ms": "20000"}
+var opts := {"url": "ws://127.0.0.1:9080", "secret": "", "greet": "0", "max_ms": "20000", "spawns": "0"}
+var mine: MultiplayerSpawner
 var game: Node
 var players: Node
 var started := 0
@@ -47,6 +51,15 @@ func _ready() -> void:
 	spawner.spawn_path = NodePath("../Players")
 	spawner.spawned.connect(func(n): report({"ev": "spawned", "name": str(n.name), "position": var_to_str(n.position)}))
 	spawner.despawned.connect(func(n): report({"ev": "despawned", "name": str(n.name)}))
+	if int(opts["spawns"]) > 0:
+		var made := Node.new()
+		made.name = "Made"
+		level.add_child(made)
+		mine = MultiplayerSpawner.new()
+		mine.name = "Mine"
+		mine.spawn_function = _spawn_mine
+		level.add_child(mine)
+		mine.spawn_path = NodePath("../Made")
 	get_tree().root.add_child.call_deferred(game)
 	get_tree().root.add_child.call_deferred(level)
 	_connect.call_deferred()
@@ -63,6 +76,14 @@ func _spawn_custom(data: Variant) -> Node:
 	cfg.property_set_replication_mode(NodePath(".:rotation"), SceneReplicationConfig.REPLICATION_MODE_ON_CHANGE)
 	sync.replication_config = cfg
 	n.add_child(sync)
+	return n
+
+# A node of this client's own spawner: the client is its authority (synchronizer included), and its
+# position, x = the spawn's number, travels in the spawn state.
+func _spawn_mine(data: Variant) -> Node:
+	var n := _spawn_custom(data) as Node2D
+	n.position = Vector2(data["mine"], 100)
+	n.set_multiplayer_authority(mine.get_multiplayer_authority())
 	return n
 
 func _connect() -> void:
@@ -106,6 +127,11 @@ func _on_connected() -> void:
 	game.rpc_id(1, "ping", PING_ARGS[0], PING_ARGS[1], PING_ARGS[2], PING_ARGS[3], PING_ARGS[4], PING_ARGS[5], PING_ARGS[6], PING_ARGS[7], PING_ARGS[8], PING_ARGS[9], PING_ARGS[10], PING_ARGS[11], PING_ARGS[12], PING_ARGS[13], PING_ARGS[14])
 	game.rpc_id(1, "ping", PackedByteArray([1, 2, 3]))
 	(multiplayer as SceneMultiplayer).send_bytes(PackedByteArray([9, 8, 7]), 1)
+	if mine:
+		mine.set_multiplayer_authority(me_id)
+		for i in int(opts["spawns"]):
+			var n := mine.spawn({"mine": i})
+			report({"ev": "spawned_mine", "name": str(n.name)})
 
 func on_pong(args: Array, sender: int) -> void:
 	var got := args.slice(0, PING_ARGS.size())
