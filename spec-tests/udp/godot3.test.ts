@@ -111,41 +111,44 @@ describe("live: PacketPeerUDP / UDPServer / PacketPeerDTLS / DTLSServer vs Godot
     dtls.disconnectFromPeer();
   });
 
-  test("Godot's PacketPeerDTLS (verifying our EC P-256 certificate) -> our UDPServer + DTLSServer", async () => {
-    const id = makeIdentity("localhost", "P-256");
-    const server = new UDPServer();
-    cleanups.push(() => server.stop());
-    await server.listen(0, "127.0.0.1");
-    const dtlsServer = new DTLSServer();
-    dtlsServer.setup(TLSOptions.server(id.key, id.cert));
-    const g = godot({ role: "dtls_client", port: server.getLocalPort(), trust: id.certPath, host: "localhost" });
-    const peers: PacketPeerDTLS[] = [];
-    const got: string[] = [];
-    let failedTakes = 0;
-    await pump(
-      () => {
-        server.poll();
-        while (server.isConnectionAvailable()) {
-          const p = dtlsServer.takeConnection(server.takeConnection()!);
-          if (p.getStatus() === PacketPeerDTLS.STATUS_HANDSHAKING) peers.push(p);
-          else failedTakes++;
-        }
-        for (const p of peers) {
-          p.poll();
-          while (p.getAvailablePacketCount() > 0) {
-            const text = dec(p.getPacket());
-            got.push(text);
-            if (text !== "bye") p.putPacket(enc(`echo:${text}`));
+  // RSA 4096 as in Godot's own DTLSServer example (Crypto.generate_rsa(4096)).
+  for (const keyType of ["P-256", "rsa:4096"]) {
+    test(`Godot's PacketPeerDTLS (verifying our ${keyType} certificate) -> our UDPServer + DTLSServer`, async () => {
+      const id = makeIdentity("localhost", keyType);
+      const server = new UDPServer();
+      cleanups.push(() => server.stop());
+      await server.listen(0, "127.0.0.1");
+      const dtlsServer = new DTLSServer();
+      dtlsServer.setup(TLSOptions.server(id.key, id.cert));
+      const g = godot({ role: "dtls_client", port: server.getLocalPort(), trust: id.certPath, host: "localhost" });
+      const peers: PacketPeerDTLS[] = [];
+      const got: string[] = [];
+      let failedTakes = 0;
+      await pump(
+        () => {
+          server.poll();
+          while (server.isConnectionAvailable()) {
+            const p = dtlsServer.takeConnection(server.takeConnection()!);
+            if (p.getStatus() === PacketPeerDTLS.STATUS_HANDSHAKING) peers.push(p);
+            else failedTakes++;
           }
-        }
-      },
-      () => got.includes("bye"),
-      "Godot's DTLS greeting and bye",
-    );
-    assert.equal(got[0], "hello from godot");
-    assert.equal(failedTakes, 1, "one take answered the cookie exchange");
-    assert.equal(dtlsServer.counters.helloVerifyRequestsSent, 1);
-    await g.waitOutput('"text":"echo:hello from godot"');
-    assert.match(g.out, /"ev":"connected"/);
-  });
+          for (const p of peers) {
+            p.poll();
+            while (p.getAvailablePacketCount() > 0) {
+              const text = dec(p.getPacket());
+              got.push(text);
+              if (text !== "bye") p.putPacket(enc(`echo:${text}`));
+            }
+          }
+        },
+        () => got.includes("bye"),
+        "Godot's DTLS greeting and bye",
+      );
+      assert.equal(got[0], "hello from godot");
+      assert.equal(failedTakes, 1, "one take answered the cookie exchange");
+      assert.equal(dtlsServer.counters.helloVerifyRequestsSent, 1);
+      await g.waitOutput('"text":"echo:hello from godot"');
+      assert.match(g.out, /"ev":"connected"/);
+    });
+  }
 });
