@@ -31,6 +31,7 @@ export * from "./compress/index.ts";
 export * from "./enet/index.ts";
 export * from "./tcp/index.ts";
 export * from "./udp/index.ts";
+export * from "./ip/index.ts";
 export * from "./websocket/index.ts";
 export * from "./multiplayer/index.ts";
 export * from "./variant/index.ts";

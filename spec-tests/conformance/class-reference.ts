@@ -138,6 +138,20 @@ export const CLASS_REFERENCE: ConformanceClass[] = [
     ours: ["UDPServer"],
   },
   {
+    godot: "IP",
+    members: {
+      methods: [
+        "clear_cache", "erase_resolve_item", "get_local_addresses", "get_local_interfaces", "get_resolve_item_address", "get_resolve_item_addresses",
+        "get_resolve_item_status", "resolve_hostname", "resolve_hostname_addresses", "resolve_hostname_queue_item",
+      ],
+      constants: [
+        "RESOLVER_STATUS_NONE", "RESOLVER_STATUS_WAITING", "RESOLVER_STATUS_DONE", "RESOLVER_STATUS_ERROR", "RESOLVER_MAX_QUERIES", "RESOLVER_INVALID_ID",
+        "TYPE_NONE", "TYPE_IPV4", "TYPE_IPV6", "TYPE_ANY",
+      ],
+    },
+    ours: ["IP"],
+  },
+  {
     godot: "PacketPeerDTLS",
     members: {
       methods: ["connect_to_peer", "disconnect_from_peer", "get_status", "poll"],

@@ -3,7 +3,7 @@
 import {
   ENetConnection, ENetMultiplayerPeer, ENetPacketPeer, MultiplayerSpawner, MultiplayerSynchronizer, SCENE_MULTIPLAYER_EVENTS, SceneMultiplayer, StreamPeerBuffer, StreamPeerTCP,
   StreamPeerUDS, TCPServer, UDSServer, WebSocketMultiplayerPeer, WebSocketPeer, StreamPeerTLS, TLSOptions, Crypto, CryptoKey, X509Certificate,
-  HashingContext, HMACContext, PacketPeerUDP, UDPServer, PacketPeerDTLS, DTLSServer, PacketPeerStream,
+  HashingContext, HMACContext, PacketPeerUDP, UDPServer, PacketPeerDTLS, DTLSServer, PacketPeerStream, IP,
 } from "../../src/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { Subject } from "./class-reference.ts";
@@ -40,6 +40,7 @@ export async function makeSubjects(): Promise<{ subjects: Record<string, Subject
     HMACContext: { cls: HMACContext, instance: new HMACContext() },
     PacketPeerUDP: { cls: PacketPeerUDP, instance: new PacketPeerUDP({ runtime: net.createRuntime("10.2.0.3") }) },
     UDPServer: { cls: UDPServer, instance: new UDPServer({ runtime: net.createRuntime("10.2.0.3") }) },
+    IP: { cls: IP, instance: new IP({ runtime: net.createRuntime("10.2.0.3") }) },
     PacketPeerDTLS: { cls: PacketPeerDTLS, instance: new PacketPeerDTLS() },
     DTLSServer: { cls: DTLSServer, instance: new DTLSServer() },
   };

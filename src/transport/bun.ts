@@ -13,9 +13,9 @@ import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules
 import { closeQuietly } from "./close-quietly.ts";
 import { nodeStreams } from "./node.ts";
 import { openOnHost } from "./open-on-host.ts";
-import { multicastInterfaceFor } from "./multicast-interface.ts";
+import { listLocalInterfaces, multicastInterfaceFor } from "./multicast-interface.ts";
 import { realClock } from "./real-clock.ts";
-import { lookupHost } from "./resolve-host.ts";
+import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
 import type {
   BoundAddress,
@@ -544,4 +544,6 @@ export const bunRuntime: RuntimeAdapter = {
   streams: bunStreams,
   clock: realClock,
   resolve: lookupHost,
+  resolveAll: lookupAllHosts,
+  localInterfaces: listLocalInterfaces,
 };

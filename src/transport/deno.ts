@@ -15,9 +15,9 @@ import { QueuedStream } from "./queued-stream.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
 import { openOnHost } from "./open-on-host.ts";
-import { multicastInterfaceFor } from "./multicast-interface.ts";
+import { listLocalInterfaces, multicastInterfaceFor } from "./multicast-interface.ts";
 import { realClock } from "./real-clock.ts";
-import { lookupHost } from "./resolve-host.ts";
+import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
 import type {
   BoundAddress,
@@ -499,4 +499,6 @@ export const denoRuntime: RuntimeAdapter = {
   streams: denoStreams,
   clock: realClock,
   resolve: lookupHost,
+  resolveAll: lookupAllHosts,
+  localInterfaces: listLocalInterfaces,
 };

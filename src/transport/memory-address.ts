@@ -97,6 +97,21 @@ export function canonicalIp(text: string): string | null {
   return formatIPv6(v6);
 }
 
+/**
+ * An IP literal in the text Godot's IPAddress prints: IPv4 dotted (IPv4-mapped IPv6 too), IPv6 as
+ * all eight groups in lowercase hex without leading zeros or "::" ("0:0:0:0:0:0:0:1"), no %zone.
+ * Null when `text` is not an IP literal.
+ */
+export function godotIpText(text: string): string | null {
+  const v4 = parseIPv4(text);
+  if (v4 !== null) return v4.join(".");
+  const v6 = parseIPv6(text);
+  if (v6 === null) return null;
+  const canonical = canonicalIp(text);
+  if (canonical !== null && !isCanonicalIPv6(canonical)) return canonical;
+  return v6.map((g) => g.toString(16)).join(":");
+}
+
 export function isCanonicalIPv6(address: string): boolean {
   return address.includes(":");
 }

@@ -3,7 +3,7 @@
  * latency/jitter/MTU/bandwidth, one seeded PRNG, one virtual clock and a trace of every
  * datagram. The same seed and the same program give the same trace, bit for bit.
  */
-import type { BoundAddress, Clock, ResolvedAddress, RuntimeAdapter, StreamTransport } from "./types.ts";
+import type { BoundAddress, Clock, LocalInterface, ResolvedAddress, RuntimeAdapter, StreamTransport } from "./types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { SeededRandom } from "../util/prng.ts";
 import { VirtualClock } from "./virtual-clock.ts";
@@ -178,6 +178,9 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
       streams,
       clock,
       resolve: (name: string, what: string) => this.lookup(name, what),
+      resolveAll: (name: string, family: 0 | 4 | 6, what: string) =>
+        this.lookup(name, what).then((found) => (family === 0 || found.family === family ? [found] : [])),
+      localInterfaces: () => [this.hostInterface(host)],
     };
   }
 
@@ -288,6 +291,14 @@ export class MemoryNetwork implements DatagramFabric, StreamFabric {
       tos.set(to, state);
     }
     return state;
+  }
+
+  /** A virtual host has one interface, "mem0": its address, and the loopback twin a wildcard bind also gets. */
+  private hostInterface(host: string): LocalInterface {
+    const addresses: ResolvedAddress[] = [{ address: host, family: isCanonicalIPv6(host) ? 6 : 4 }];
+    const twin = loopbackTwin(host);
+    if (twin !== undefined) addresses.push({ address: twin, family: isCanonicalIPv6(twin) ? 6 : 4 });
+    return { name: "mem0", index: 1, addresses };
   }
 
   /** RuntimeAdapter.resolve on the simulated network: IP literals and the names registered with setHostName, never real DNS. */

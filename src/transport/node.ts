@@ -13,8 +13,8 @@ import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules
 import { closeQuietly } from "./close-quietly.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { realClock } from "./real-clock.ts";
-import { lookupHost } from "./resolve-host.ts";
-import { multicastInterfaceFor } from "./multicast-interface.ts";
+import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
+import { listLocalInterfaces, multicastInterfaceFor } from "./multicast-interface.ts";
 import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
 import type {
   BoundAddress,
@@ -452,6 +452,8 @@ export const nodeRuntime: RuntimeAdapter = {
   streams: nodeStreams,
   clock: realClock,
   resolve: lookupHost,
+  resolveAll: lookupAllHosts,
+  localInterfaces: listLocalInterfaces,
 };
 
 /** dgram's `lookup` hook for addresses that are already IP literals. */

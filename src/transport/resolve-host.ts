@@ -1,5 +1,5 @@
 /**
- * Host name resolution for bind/connect/listen. Uses node:dns `lookup` (the OS
+ * Host name resolution for bind/connect/listen and Godot's IP. Uses node:dns `lookup` (the OS
  * resolver, getaddrinfo) on every runtime: Deno's own Deno.resolveDns queries DNS
  * servers directly and ignores /etc/hosts, so "localhost" would not resolve.
  */
@@ -16,6 +16,20 @@ export async function lookupHost(host: string, what: string): Promise<{ address:
   try {
     const r = await dns.promises.lookup(host);
     return { address: r.address, family: r.family === 6 ? 6 : 4 };
+  } catch (err) {
+    throw toNetError(err, `${what}: cannot resolve "${host}"`, GodotError.ERR_CANT_RESOLVE);
+  }
+}
+
+/**
+ * Every address of a host name, `family` 4 or 6 only that family, 0 both (with ADDRCONFIG, as
+ * Godot asks getaddrinfo), in the resolver's order; NetError(ERR_CANT_RESOLVE) on failure.
+ */
+export async function lookupAllHosts(host: string, family: 0 | 4 | 6, what: string): Promise<{ address: string; family: 4 | 6 }[]> {
+  checkHostSyntax(host, what);
+  try {
+    const found = await dns.promises.lookup(host, { all: true, family, hints: family === 0 ? dns.ADDRCONFIG : 0 });
+    return found.map((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
   } catch (err) {
     throw toNetError(err, `${what}: cannot resolve "${host}"`, GodotError.ERR_CANT_RESOLVE);
   }

@@ -139,6 +139,18 @@ export interface RuntimeAdapter {
    */
   resolve(host: string, what: string): Promise<ResolvedAddress>;
   /**
+   * Optional (Godot's `IP` needs it): every address a host name resolves to, `family` 4 or 6 only
+   * that family, 0 both, in the resolver's order. Rejects with NetError(ERR_CANT_RESOLVE) when the
+   * name does not resolve. Absent where the platform has no resolver (a web page).
+   */
+  resolveAll?(host: string, family: 0 | 4 | 6, what: string): Promise<ResolvedAddress[]>;
+  /**
+   * Optional (Godot's `IP.get_local_interfaces`): this machine's network interfaces that carry an
+   * IPv4 or IPv6 address, in the order the OS lists them. Throws NetError when the platform cannot
+   * list them; absent where it has no such notion (a web page).
+   */
+  localInterfaces?(): LocalInterface[];
+  /**
    * A WebSocket client the platform frames itself (the browser's own WebSocket, where raw
    * sockets do not exist). When present, WebSocketPeer.connectToUrl uses it instead of a
    * stream plus our RFC 6455 core, as Godot's web platform does.
@@ -168,6 +180,14 @@ export interface WebSocketLink {
 export interface ResolvedAddress {
   address: string;
   family: 4 | 6;
+}
+
+/** One network interface as the OS reports it (addresses without a %scope suffix). */
+export interface LocalInterface {
+  name: string;
+  /** The OS's interface index (if_nametoindex), 0 when it cannot be told. */
+  index: number;
+  addresses: ResolvedAddress[];
 }
 
 /** What every Godot-shaped class accepts to override the detected runtime. */
