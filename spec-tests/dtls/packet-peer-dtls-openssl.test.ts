@@ -4,7 +4,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { DTLSServer, GodotError, PacketPeerDTLS, PacketPeerUDP, TLSOptions, UDPServer } from "../../src/index.ts";
-import { dec, enc, freeUdpPort, makeIdentity, opensslAvailable, Proc, sleep } from "./support.ts";
+import { dec, enc, freeUdpPort, makeIdentity, opensslAvailable, Proc, pump } from "./support.ts";
 
 const available = opensslAvailable();
 const skip = available === true ? false : available.skip;
@@ -12,16 +12,6 @@ if (skip) console.log(`PacketPeerDTLS openssl: skipped: ${skip}`);
 
 const procs: Proc[] = [];
 const cleanups: (() => void)[] = [];
-
-async function pump(step: () => void, done: () => boolean, what: string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    step();
-    if (done()) return;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(5);
-  }
-}
 
 describe("live: PacketPeerDTLS / DTLSServer vs openssl 3", { skip }, () => {
   const id = skip ? undefined : makeIdentity("localhost", "P-256");

@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DTLSServer, PacketPeerDTLS, PacketPeerUDP, TLSOptions, UDPServer, GodotError } from "../../src/index.ts";
-import { dec, enc, freeUdpPort, makeIdentity, opensslAvailable, Proc, sleep } from "../dtls/support.ts";
+import { dec, enc, freeUdpPort, makeIdentity, opensslAvailable, Proc, pump } from "../dtls/support.ts";
 
 const projectDir = join(fileURLToPath(import.meta.url), "..", "godot3");
 const probe = spawnSync("godot3-server", ["--version"], { encoding: "utf8" });
@@ -23,17 +23,6 @@ function godot(args: Record<string, string | number>): Proc {
   const p = new Proc("godot3-server", ["--path", projectDir, "-s", "udp_node.gd", "--", ...Object.entries(args).map(([k, v]) => `${k}=${v}`)], 20000, projectDir);
   procs.push(p);
   return p;
-}
-
-/** Call `step` every 5 ms until `done()` holds; fails after `ms`. */
-async function pump(step: () => void, done: () => boolean, what: string, ms = 10000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    step();
-    if (done()) return;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(5);
-  }
 }
 
 describe("live: PacketPeerUDP / UDPServer / PacketPeerDTLS / DTLSServer vs Godot 3.2.3", { skip }, () => {
