@@ -236,6 +236,8 @@ export const CLASS_REFERENCE: ConformanceClass[] = [
     ours: ["PacketPeerStream"],
   },
   { godot: "PacketPeer", members: PACKET_PEER, ours: ["PacketPeerStream"] },
+  { godot: "StreamPeerGZIP", members: { methods: ["clear", "finish", "start_compression", "start_decompression"] }, ours: ["StreamPeerGZIP"] },
+  { godot: "StreamPeer", members: STREAM_PEER, ours: ["StreamPeerGZIP"] },
   // TLS and the crypto classes it takes.
   {
     godot: "StreamPeerTLS",

@@ -3,7 +3,7 @@
 import {
   ENetConnection, ENetMultiplayerPeer, ENetPacketPeer, MultiplayerSpawner, MultiplayerSynchronizer, SCENE_MULTIPLAYER_EVENTS, SceneMultiplayer, StreamPeerBuffer, StreamPeerTCP,
   StreamPeerUDS, TCPServer, UDSServer, WebSocketMultiplayerPeer, WebSocketPeer, StreamPeerTLS, TLSOptions, Crypto, CryptoKey, X509Certificate,
-  HashingContext, HMACContext, PacketPeerUDP, UDPServer, PacketPeerDTLS, DTLSServer, PacketPeerStream, IP,
+  HashingContext, HMACContext, PacketPeerUDP, UDPServer, PacketPeerDTLS, DTLSServer, PacketPeerStream, IP, StreamPeerGZIP,
 } from "../../src/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { Subject } from "./class-reference.ts";
@@ -31,6 +31,7 @@ export async function makeSubjects(): Promise<{ subjects: Record<string, Subject
     MultiplayerSpawner: { cls: MultiplayerSpawner, instance: scene.spawner("Level/Spawner") },
     MultiplayerSynchronizer: { cls: MultiplayerSynchronizer, instance: scene.synchronizer("Level/Player/Sync", "Level/Player", { properties: [{ path: ".:position" }] }) },
     PacketPeerStream: { cls: PacketPeerStream, instance: new PacketPeerStream() },
+    StreamPeerGZIP: { cls: StreamPeerGZIP, instance: new StreamPeerGZIP() },
     StreamPeerTLS: { cls: StreamPeerTLS, instance: new StreamPeerTLS() },
     TLSOptions: { cls: TLSOptions, instance: TLSOptions.clientUnsafe() },
     Crypto: { cls: Crypto, instance: new Crypto() },

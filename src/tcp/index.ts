@@ -12,3 +12,4 @@ export type { TCPServerOptions } from "./server.ts";
 export { StreamPeerUDS, UDSServer } from "./uds.ts";
 export type { StreamPeerUDSOptions, UDSServerOptions } from "./uds.ts";
 export { PacketPeerStream, PACKET_PEER_STREAM_DEFAULT_BUFFER_MAX_SIZE } from "./packet-peer-stream.ts";
+export { StreamPeerGZIP } from "./stream-peer-gzip.ts";
