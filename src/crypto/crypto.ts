@@ -8,11 +8,10 @@ import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { ECParameters, ECPrivateKey, id_ecPublicKey } from "@peculiar/asn1-ecc";
 import { PrivateKeyInfo } from "@peculiar/asn1-pkcs8";
 import { AlgorithmIdentifier, AttributeTypeAndValue, AttributeValue, Certificate, Name, RelativeDistinguishedName, SubjectPublicKeyInfo, TBSCertificate, Validity, Version } from "@peculiar/asn1-x509";
-import { p256, p384 } from "@noble/curves/nist.js";
 import { GodotError, NetError } from "../errors.ts";
 import { id_sha256WithRSAEncryption } from "@peculiar/asn1-rsa";
 import { CryptoKey } from "./crypto-key.ts";
-import { ecCurveImpl, encodeEcSpki, signWithKey, type EcCurve, type PrivateKeyMaterial, type PublicKeyMaterial } from "./key-material.ts";
+import { ecCurveImpl, ecdsaSignDigest, ecdsaVerifyDigest, encodeEcSpki, signWithKey, type EcCurve, type PrivateKeyMaterial, type PublicKeyMaterial } from "./key-material.ts";
 import { hashOf, hmacDigest, constantTimeCompare, type HashType } from "./hashing.ts";
 import { ASN1_NULL, RSA_MAX_BITS, RSA_MIN_BITS, encodeRsaSpki, rsaDecrypt, rsaEncrypt, rsaSignHash, rsaVerifyHash } from "./rsa.ts";
 import { rsaPlatform } from "../util/rsa-platform.ts";
@@ -50,7 +49,7 @@ export class Crypto {
   /** A new EC private key on `curve` (P-256 or P-384). */
   generateEcdsa(curve: EcCurve = "P-256"): CryptoKey {
     if (curve !== "P-256" && curve !== "P-384") throw new RangeError(`curve must be "P-256" or "P-384", got ${String(curve)}`);
-    const impl = curve === "P-384" ? p384 : p256;
+    const impl = ecCurveImpl(curve);
     const d = impl.utils.randomSecretKey();
     const key = new CryptoKey();
     key.loadFromString(encodePem("PRIVATE KEY", pkcs8(curve, d)));
@@ -80,7 +79,7 @@ export class Crypto {
     const digest = checkDigest(hashType, hash, "Crypto.sign");
     const material = privateMaterial(key, "Crypto.sign");
     if (material.kind === "rsa") return rsaSignHash(material, digest, hash);
-    return ecCurveImpl(material.curve).sign(hash, material.d, { prehash: false, format: "der", lowS: false });
+    return ecdsaSignDigest(material, hash);
   }
 
   /** Godot's verify: whether `signature` is `key`'s signature over the digest `hash` (see sign). */
@@ -89,11 +88,7 @@ export class Crypto {
     if (!(signature instanceof Uint8Array)) throw new TypeError("signature must be a Uint8Array");
     const material = publicMaterial(key, "Crypto.verify");
     if (material.kind === "rsa") return rsaVerifyHash(material, digest, hash, signature);
-    try {
-      return ecCurveImpl(material.curve).verify(signature, hash, material.point, { prehash: false, format: "der", lowS: false });
-    } catch {
-      return false;
-    }
+    return ecdsaVerifyDigest(material, hash, signature);
   }
 
   /**

@@ -124,8 +124,21 @@ const HASH_FNS = { sha256, sha384, sha512 } as const;
 
 /** ECDSA signature (DER, as TLS and X.509 carry it) over hash(data). */
 export function ecdsaSign(key: EcPrivateKeyMaterial, hash: SignatureHash, data: Uint8Array): Uint8Array {
-  const digest = HASH_FNS[hash](data);
+  return ecdsaSignDigest(key, HASH_FNS[hash](data));
+}
+
+/** ECDSA signature (DER) over a digest already computed. */
+export function ecdsaSignDigest(key: EcPrivateKeyMaterial, digest: Uint8Array): Uint8Array {
   return ecCurveImpl(key.curve).sign(digest, key.d, { prehash: false, format: "der", lowS: false });
+}
+
+/** Whether `signature` (DER) is `key`'s ECDSA signature over a digest already computed; false for anything malformed. */
+export function ecdsaVerifyDigest(key: EcPublicKeyMaterial, digest: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    return ecCurveImpl(key.curve).verify(signature, digest, key.point, { prehash: false, format: "der", lowS: false });
+  } catch {
+    return false;
+  }
 }
 
 /** A signature over hash(data) as TLS and X.509 carry it: ECDSA (DER) or RSASSA-PKCS1-v1_5. */
@@ -138,7 +151,7 @@ export function signWithKey(key: PrivateKeyMaterial, hash: SignatureHash, data: 
 export function verifySignature(key: PublicKeyMaterial, hash: SignatureHash, data: Uint8Array, signature: Uint8Array): boolean {
   const digest = HASH_FNS[hash](data);
   try {
-    if (key.kind === "ec") return ecCurveImpl(key.curve).verify(signature, digest, key.point, { prehash: false, format: "der", lowS: false });
+    if (key.kind === "ec") return ecdsaVerifyDigest(key, digest, signature);
     return rsaVerifyHash(key, hash, digest, signature);
   } catch {
     return false;
