@@ -155,6 +155,11 @@ describe("Crypto, CryptoKey, X509Certificate, TLSOptions", () => {
     const small = join(dir, "small.pem");
     openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:512", "-out", small]);
     assert.throws(() => new CryptoKey().loadFromString(readFileSync(small, "utf8")), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_DATA && /1024 to 8192 bits/.test(e.message));
+    // Its public half loads (public keys are checked when used), and encrypting with it is refused.
+    const smallPub = new CryptoKey();
+    smallPub.loadFromString(openssl(["pkey", "-in", small, "-pubout"]), true);
+    assert.throws(() => crypto.encrypt(smallPub, new Uint8Array(4)), /1024 to 8192 bits/);
+    assert.equal(crypto.verify(HashType.HASH_SHA256, digest, new Uint8Array(64), smallPub), false);
     // The same key with its first prime changed: p * q no longer gives n.
     const parsed = AsnConvert.parse(rsaDer(rsa), RSAPrivateKey);
     const prime = new Uint8Array(parsed.prime1);

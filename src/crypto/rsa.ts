@@ -184,6 +184,10 @@ export function rsaMaxPlaintext(key: RsaPublicKeyMaterial): number {
 
 /** RSAES-PKCS1-v1_5 encryption; `random(n)` supplies the padding. Throws RangeError when `plaintext` is too long. */
 export function rsaEncrypt(key: RsaPublicKeyMaterial, plaintext: Uint8Array, random: (length: number) => Uint8Array): Uint8Array {
+  // The same bounds as verification: a public key from a PEM is not checked when loaded.
+  if (key.bits < RSA_MIN_BITS || key.bits > RSA_MAX_BITS || key.e < 3n || key.e > 0xffffffffn) {
+    throw new RangeError(`an RSA public key of ${key.bits} bits with exponent ${key.e}: ${RSA_MIN_BITS} to ${RSA_MAX_BITS} bits and an exponent of 3 to 2^32-1 are supported`);
+  }
   const k = modulusBytes(key);
   const max = rsaMaxPlaintext(key);
   if (plaintext.length > max) throw new RangeError(`plaintext of ${plaintext.length} bytes: an RSA key of ${key.bits} bits encrypts at most ${max}`);
