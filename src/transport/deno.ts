@@ -15,7 +15,7 @@ import { QueuedStream } from "./queued-stream.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
 import { openOnHost } from "./open-on-host.ts";
-import { listLocalInterfaces, multicastInterfaceFor } from "./multicast-interface.ts";
+import { listLocalInterfaces, multicastInterfaceFor } from "./network-interfaces.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";

@@ -14,7 +14,7 @@ import { closeQuietly } from "./close-quietly.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { realClock } from "./real-clock.ts";
 import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
-import { listLocalInterfaces, multicastInterfaceFor } from "./multicast-interface.ts";
+import { listLocalInterfaces, multicastInterfaceFor } from "./network-interfaces.ts";
 import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
 import type {
   BoundAddress,
