@@ -41,6 +41,12 @@ const cert = crypto.generateSelfSignedCertificate(key, "CN=localhost");
 const loaded = new pp.X509Certificate();
 loaded.load(cert.saveToString());
 check(loaded.saveToString() === cert.saveToString(), "certificate PEM round trip");
+// RSA's private operation comes from the runtime's node:crypto, installed by the main entry: a
+// bundler that drops that installation leaves RSA signing throwing ERR_UNAVAILABLE.
+const rsa = crypto.generateRsa(1024);
+const digest = new Uint8Array(32).fill(5);
+const signature = crypto.sign(pp.HashType.HASH_SHA256, digest, rsa);
+check(signature.length === 128 && crypto.verify(pp.HashType.HASH_SHA256, digest, signature, rsa), "RSA sign and verify");
 
 // ENet over loopback UDP: connect, a reliable packet each way, disconnect.
 const server = new pp.ENetConnection();

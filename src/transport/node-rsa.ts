@@ -1,10 +1,10 @@
 /**
  * RSA's private-key operation and key generation from node:crypto, which Node, Deno and Bun all
- * provide (OpenSSL, RustCrypto and BoringSSL underneath, each with blinding). Installed by
- * runtimes.ts; see src/util/rsa-platform.ts for why this is not done over bigint.
+ * provide (OpenSSL, RustCrypto and BoringSSL underneath, each with blinding). runtimes.ts installs
+ * it; see src/util/rsa-platform.ts for why this is not done over bigint.
  */
 import { constants, createPrivateKey, generateKeyPairSync, privateDecrypt, type KeyObject } from "node:crypto";
-import { installRsaPlatform, type RsaPlatform } from "../util/rsa-platform.ts";
+import type { RsaPlatform } from "../util/rsa-platform.ts";
 
 // Parsing a key is most of a 2048-bit signature's cost: keep one KeyObject per loaded key.
 const keyObjects = new WeakMap<Uint8Array, KeyObject>();
@@ -30,5 +30,3 @@ export const nodeRsaPlatform: RsaPlatform = {
     return new Uint8Array(privateDecrypt({ key: keyObject(pkcs1), padding: constants.RSA_NO_PADDING }, input));
   },
 };
-
-installRsaPlatform(nodeRsaPlatform);

@@ -7,8 +7,8 @@ import { bunRuntime } from "./bun.ts";
 import { denoRuntime } from "./deno.ts";
 import { nodeRuntime } from "./node.ts";
 import { registerRuntime } from "./registry.ts";
-// RSA private-key operations for Crypto, DTLS and StreamPeerTLS (src/util/rsa-platform.ts).
-import "./node-rsa.ts";
+import { nodeRsaPlatform } from "./node-rsa.ts";
+import { installRsaPlatform } from "../util/rsa-platform.ts";
 
 const g = globalThis as { Deno?: unknown; Bun?: unknown; process?: { versions?: { node?: string } } };
 
@@ -16,3 +16,7 @@ const g = globalThis as { Deno?: unknown; Bun?: unknown; process?: { versions?: 
 registerRuntime({ name: "deno", isCurrent: () => typeof g.Deno === "object" && g.Deno !== null, adapter: denoRuntime });
 registerRuntime({ name: "bun", isCurrent: () => typeof g.Bun === "object" && g.Bun !== null, adapter: bunRuntime });
 registerRuntime({ name: "node", isCurrent: () => typeof g.process?.versions?.node === "string", adapter: nodeRuntime });
+
+// RSA private-key operations for Crypto, DTLS and StreamPeerTLS, installed by a call rather than a
+// bare side-effect import, which bundlers drop under the package's "sideEffects" list.
+installRsaPlatform(nodeRsaPlatform);
