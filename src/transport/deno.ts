@@ -3,9 +3,10 @@
  * (TCP and unix), Deno.startTls/listenTls. `Deno` is only looked up when a
  * function is called, so this module imports fine on Node and Bun.
  *
- * One fallback: Deno's native TLS client cannot skip certificate or host-name
- * checks, so `tls.unsafe` and `tls.verifyHostname: false` connect through
- * Deno's node:tls instead.
+ * Two fallbacks to Deno's node:tls for the TLS client: Deno's native client cannot
+ * skip certificate or host-name checks (`tls.unsafe`, `tls.verifyHostname: false`),
+ * and it refuses what Godot's own certificates are (see denoConnect) whenever the
+ * caller names its own trust anchors (`tls.ca`).
  */
 import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
@@ -354,6 +355,12 @@ async function denoConnect(opts: StreamConnectOptions): Promise<Stream> {
   // Deno.connect has no local address or port; Deno's node:net and node:tls bind before connecting.
   if (target.local) return nodeStreams.connect(opts);
   if (tls && (tls.unsafe === true || tls.verifyHostname === false)) return nodeStreams.connect(opts);
+  // Trust anchors of the caller's own are how Godot's TLSOptions.client(certificate) trusts a
+  // self-signed server, and Godot's Crypto.generate_self_signed_certificate makes a CA certificate
+  // with its host name in the CN alone. Deno's native client (rustls/webpki) refuses both: a CA
+  // certificate as the server's, and a name not in a subjectAltName. Deno's node:tls checks the
+  // chain and the name the way OpenSSL and mbedTLS do (the CN when there is no subjectAltName).
+  if (tls?.ca !== undefined) return nodeStreams.connect(opts);
   const resolved = await lookupHost(target.host, what);
   let tcp: DenoConn;
   try {
