@@ -107,6 +107,9 @@ describe("packetpeer command line", { skip }, () => {
     client.child.stdin.end();
     assert.equal(await client.exit, 0);
     await server.waitFor("stdout", /"event":"disconnect"/);
+    // The last round-trip time seen while connected, not the 500 ms ENet resets a peer to.
+    const left = server.stdout().trim().split("\n").map((l) => JSON.parse(l) as { event: string; rtt?: number }).find((e) => e.event === "disconnect");
+    assert.ok(left?.rtt !== undefined && left.rtt < 500, `disconnect rtt ${left?.rtt}`);
     server.child.kill("SIGINT");
     assert.equal(await server.exit, 0);
   });

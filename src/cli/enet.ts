@@ -222,6 +222,10 @@ async function runRaw(o: EnetOptions): Promise<number> {
   );
   const started = Date.now();
   let lastRtt = Date.now();
+  // ENet resets a peer (its round-trip time back to 500 ms) before the disconnect event, so the
+  // "last rtt" printed then is the one sampled here while it was connected.
+  const rttSeen = new Map<ENetPacketPeer, number>();
+  let lastRttSample = Date.now();
   let code = EXIT_OK;
   try {
     for (;;) {
@@ -230,12 +234,14 @@ async function runRaw(o: EnetOptions): Promise<number> {
       if (ev.type === EventType.EVENT_CONNECT && ev.peer) {
         peers.add(ev.peer);
         const rtt = ev.peer.getStatistic(PeerStatistic.PEER_ROUND_TRIP_TIME);
+        rttSeen.set(ev.peer, rtt);
         printEvent(o, "connect", { peer: endpoint(ev.peer), data: ev.data, rtt }, `connected ${endpoint(ev.peer)} (data ${ev.data}, rtt ${rtt} ms)`, "green");
         for (const bytes of pending.splice(0)) ev.peer.send(o.channel, bytes, o.flags);
         if (stdinEnded && o.role === "connect") ev.peer.peerDisconnectLater();
       } else if (ev.type === EventType.EVENT_DISCONNECT && ev.peer) {
         const known = peers.delete(ev.peer);
-        const rtt = ev.peer.getStatistic(PeerStatistic.PEER_ROUND_TRIP_TIME);
+        const rtt = rttSeen.get(ev.peer) ?? ev.peer.getStatistic(PeerStatistic.PEER_ROUND_TRIP_TIME);
+        rttSeen.delete(ev.peer);
         printEvent(o, "disconnect", { peer: endpoint(ev.peer), data: ev.data, rtt }, `disconnected ${endpoint(ev.peer)} (data ${ev.data}, last rtt ${rtt} ms)`, "yellow");
         if (o.role === "connect") {
           if (!known) {
@@ -258,6 +264,10 @@ async function runRaw(o: EnetOptions): Promise<number> {
         status(`could not connect to ${o.host}:${o.port} within ${o.timeoutMs / 1000} s: is an ENet server listening there (ENet is UDP: a closed port gives no error), with the same --compress and --checksum?`, "red");
         code = EXIT_FAILURE;
         break;
+      }
+      if (Date.now() - lastRttSample >= 100) {
+        lastRttSample = Date.now();
+        for (const p of peers) rttSeen.set(p, p.getStatistic(PeerStatistic.PEER_ROUND_TRIP_TIME));
       }
       if (o.rttEvery > 0 && Date.now() - lastRtt >= o.rttEvery) {
         lastRtt = Date.now();
