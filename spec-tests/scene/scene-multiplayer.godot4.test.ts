@@ -5,7 +5,8 @@
  * refused by timeout), RPCs both ways with 15 Variant types echoed back and compared on both
  * ends, the raw PackedByteArray RPC form, send_bytes both ways, an authority call_local
  * broadcast, two clients calling each other through our relay (an authority-only call refused by
- * Godot), a custom spawn with spawn state, full syncs and a delta from the TS authority, and
+ * Godot), a custom spawn with spawn state, full syncs and a delta from the TS authority, a scene
+ * spawn (Godot instantiates res://player.tscn) with its spawn state, syncs and a delta, and
  * full syncs and a delta from a node each Godot client is the authority of, and a spawn behind a
  * visibility filter (one Godot client sees it, then the other: despawned and spawned by Godot).
  * A second run: a Godot client that is the authority of a spawner spawns three nodes onto our
@@ -24,6 +25,7 @@ const skip = godot4SkipReason();
 const dir = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "godot4");
 const SCRIPT = readFileSync(join(dir, "scene_client.gd"), "utf8");
 const GAME = readFileSync(join(dir, "game.gd"), "utf8");
+const PLAYER = readFileSync(join(dir, "player.tscn"), "utf8");
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 type Ev = Record<string, unknown> & { ev: string };
@@ -82,6 +84,13 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
       synchronizers: [{ path: "Level/Players/Hero/Sync", options: { properties: [{ path: ".:position" }, { path: ".:rotation", spawn: false, replicationMode: ReplicationMode.ON_CHANGE }] } }],
     });
     hero.set("position", new Vector2(10, 20)).set("rotation", 0.5);
+    // A scene spawn (spawnable scene 0, res://player.tscn on the Godot side): Godot instantiates
+    // the scene itself, no spawn_function, and its synchronizer takes the spawn state.
+    const knight = mp.spawn(spawner, "Knight", {
+      scene: 0,
+      setup: (k) => k.set("position", new Vector2(3, 4)).set("rotation", 0.25),
+      synchronizers: [{ path: "Level/Players/Knight/Sync", options: { properties: [{ path: ".:position" }, { path: ".:rotation", replicationMode: ReplicationMode.ON_CHANGE }] } }],
+    });
 
     const url = `ws://127.0.0.1:${peer.getLocalPort()}`;
     const events: Ev[][] = [[], [], []];
@@ -91,7 +100,7 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
       godot.run({
         script: SCRIPT,
         mainScene: true,
-        files: { "game.gd": GAME },
+        files: { "game.gd": GAME, "player.tscn": PLAYER },
         args: [`url=${url}`, `secret=${secret}`, "greet=1", "max_ms=25000"],
         timeoutMs: 30_000,
         onLine: (line) => {
@@ -127,6 +136,7 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
       if (!moved && [0, 1].every((i) => has(i, (e) => e.ev === "spawned"))) {
         moved = true;
         hero.set("position", new Vector2(30, 40)).set("rotation", 1.25);
+        knight.set("position", new Vector2(5, 6)).set("rotation", 2.5);
         game.rpc("announce", "hello all");
         scoutSeenBy = clientId(0)!;
         mp.spawn(spawner, "Scout", {
@@ -147,8 +157,10 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
         moved &&
         [0, 1].every((i) =>
           ["pong", "pong_bytes", "hello", "announce", "raw"].every((ev) => has(i, (e) => e.ev === ev)) &&
-          has(i, (e) => e.ev === "position" && e.value === "Vector2(30, 40)") &&
-          has(i, (e) => e.ev === "rotation" && e.value === 1.25),
+          has(i, (e) => e.ev === "position" && e.name === "Hero" && e.value === "Vector2(30, 40)") &&
+          has(i, (e) => e.ev === "rotation" && e.name === "Hero" && e.value === 1.25) &&
+          has(i, (e) => e.ev === "position" && e.name === "Knight" && e.value === "Vector2(5, 6)") &&
+          has(i, (e) => e.ev === "rotation" && e.name === "Knight" && e.value === 2.5),
         ) &&
         has(2, (e) => e.ev === "server_disconnected") &&
         [0, 1].every((i) => {
@@ -200,7 +212,12 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
     // Replication: custom spawn with its data and spawn state, then syncs and a delta.
     for (const i of [0, 1]) {
       assert.equal(events[i]!.find((e) => e.ev === "spawn_data")!.data, '{\n"kind": "knight"\n}');
-      assert.deepEqual(events[i]!.find((e) => e.ev === "spawned"), { ev: "spawned", name: "Hero", position: "Vector2(10, 20)" });
+      assert.deepEqual(events[i]!.find((e) => e.ev === "spawned" && e.name === "Hero"), { ev: "spawned", name: "Hero", position: "Vector2(10, 20)" });
+      // The scene spawn: made from res://player.tscn with its spawn state (position and rotation),
+      // the spawn function not called for it (its two calls are Hero's and Scout's).
+      assert.deepEqual(events[i]!.find((e) => e.ev === "spawned" && e.name === "Knight"), { ev: "spawned", name: "Knight", position: "Vector2(3, 4)" });
+      assert.equal(events[i]!.find((e) => e.ev === "rotation" && e.name === "Knight")!.value, 0.25);
+      assert.equal(events[i]!.filter((e) => e.ev === "spawn_data").length, 2);
     }
     // The filtered spawn: the first client saw it (with its data and spawn state) until the filter
     // switched to the second, which then got it; neither saw it at the same time as the other.
@@ -252,7 +269,7 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
     const run = godot.run({
       script: SCRIPT,
       mainScene: true,
-      files: { "game.gd": GAME },
+      files: { "game.gd": GAME, "player.tscn": PLAYER },
       args: [`url=ws://127.0.0.1:${peer.getLocalPort()}`, "spawns=3", "max_ms=20000"],
       timeoutMs: 25_000,
       onLine: (line) => {

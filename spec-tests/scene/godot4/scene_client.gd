@@ -4,7 +4,9 @@
 # auth data "welcome" is what we accept) greet=1 (on seeing another client: hello + admin_only
 # to it through the relay). It builds /root/Game (game.gd) and /root/Level/Spawner (a
 # MultiplayerSpawner whose spawn_function makes a Node2D with a MultiplayerSynchronizer of
-# position [spawn, always] and rotation [on change]) under /root/Level/Players, then connects.
+# position [spawn, always] and rotation [on change]) under /root/Level/Players, and whose
+# spawnable scene 0 is res://player.tscn (a Node2D with a MultiplayerSynchronizer of position
+# [spawn, always] and rotation [spawn, on change]), then connects.
 # Once connected it adds /root/Level/Own/P<id>, a Node2D it is the authority of, with a
 # synchronizer (position always, rotation on change) that replicates to the server.
 # spawns=N: it also builds /root/Level/Mine (a MultiplayerSpawner into /root/Level/Made whose nodes are
@@ -20,8 +22,8 @@ var mine: MultiplayerSpawner
 var game: Node
 var players: Node
 var started := 0
-var last_pos := Vector2.INF
-var last_rot := INF
+# The last position and rotation reported of each watched node under /root/Level/Players.
+var last_seen := {}
 
 func report(d: Dictionary) -> void:
 	print(JSON.stringify(d))
@@ -47,6 +49,7 @@ func _ready() -> void:
 	var spawner := MultiplayerSpawner.new()
 	spawner.name = "Spawner"
 	spawner.spawn_function = _spawn_custom
+	spawner.add_spawnable_scene("res://player.tscn")
 	level.add_child(spawner)
 	spawner.spawn_path = NodePath("../Players")
 	spawner.spawned.connect(func(n): report({"ev": "spawned", "name": str(n.name), "position": var_to_str(n.position)}))
@@ -156,11 +159,15 @@ func _process(_delta: float) -> void:
 		report({"ev": "timeout"})
 		get_tree().quit(3)
 		return
-	var hero := players.get_node_or_null("Hero") as Node2D
-	if hero:
-		if hero.position != last_pos:
-			last_pos = hero.position
-			report({"ev": "position", "value": var_to_str(hero.position)})
-		if hero.rotation != last_rot:
-			last_rot = hero.rotation
-			report({"ev": "rotation", "value": hero.rotation})
+	for watched in ["Hero", "Knight"]:
+		var n := players.get_node_or_null(watched) as Node2D
+		if n == null:
+			continue
+		var seen: Array = last_seen.get(watched, [Vector2.INF, INF])
+		if n.position != seen[0]:
+			seen[0] = n.position
+			report({"ev": "position", "name": watched, "value": var_to_str(n.position)})
+		if n.rotation != seen[1]:
+			seen[1] = n.rotation
+			report({"ev": "rotation", "name": watched, "value": n.rotation})
+		last_seen[watched] = seen
