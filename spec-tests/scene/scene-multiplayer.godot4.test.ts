@@ -92,6 +92,10 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
       synchronizers: [{ path: "Level/Players/Knight/Sync", options: { properties: [{ path: ".:position" }, { path: ".:rotation", replicationMode: ReplicationMode.ON_CHANGE }] } }],
     });
 
+    // A node in the Godot scene from the start, not spawned, the server its authority.
+    const world = mp.synchronizer("Level/World/Sync", "Level/World", { properties: [{ path: ".:position" }, { path: ".:rotation", replicationMode: ReplicationMode.ON_CHANGE }] });
+    world.root.set("position", new Vector2(-1, -2)).set("rotation", 0.125);
+
     const url = `ws://127.0.0.1:${peer.getLocalPort()}`;
     const events: Ev[][] = [[], [], []];
     const godot = await openGodot4();
@@ -133,10 +137,13 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
     const clientId = (i: number): number | undefined => events[i]!.find((e) => e.ev === "connected")?.id as number | undefined;
     const scoutEvents = (i: number, ev: string): number => events[i]!.filter((e) => e.ev === ev && e.name === "Scout").length;
     await poll(() => {
-      if (!moved && [0, 1].every((i) => has(i, (e) => e.ev === "spawned"))) {
+      // Moved once both clients have the spawns and the static node's first full sync (it waits
+      // for the client to confirm the node's path, as Godot's does).
+      if (!moved && [0, 1].every((i) => has(i, (e) => e.ev === "spawned") && has(i, (e) => e.ev === "position" && e.name === "World" && e.value === "Vector2(-1, -2)"))) {
         moved = true;
         hero.set("position", new Vector2(30, 40)).set("rotation", 1.25);
         knight.set("position", new Vector2(5, 6)).set("rotation", 2.5);
+        world.root.set("position", new Vector2(-3, -4)).set("rotation", 0.375);
         game.rpc("announce", "hello all");
         scoutSeenBy = clientId(0)!;
         mp.spawn(spawner, "Scout", {
@@ -160,7 +167,9 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
           has(i, (e) => e.ev === "position" && e.name === "Hero" && e.value === "Vector2(30, 40)") &&
           has(i, (e) => e.ev === "rotation" && e.name === "Hero" && e.value === 1.25) &&
           has(i, (e) => e.ev === "position" && e.name === "Knight" && e.value === "Vector2(5, 6)") &&
-          has(i, (e) => e.ev === "rotation" && e.name === "Knight" && e.value === 2.5),
+          has(i, (e) => e.ev === "rotation" && e.name === "Knight" && e.value === 2.5) &&
+          has(i, (e) => e.ev === "position" && e.name === "World" && e.value === "Vector2(-3, -4)") &&
+          has(i, (e) => e.ev === "rotation" && e.name === "World" && e.value === 0.375),
         ) &&
         has(2, (e) => e.ev === "server_disconnected") &&
         [0, 1].every((i) => {
@@ -218,6 +227,12 @@ describe("live: SceneMultiplayer server <-> Godot 4.6 SceneMultiplayer clients (
       assert.deepEqual(events[i]!.find((e) => e.ev === "spawned" && e.name === "Knight"), { ev: "spawned", name: "Knight", position: "Vector2(3, 4)" });
       assert.equal(events[i]!.find((e) => e.ev === "rotation" && e.name === "Knight")!.value, 0.25);
       assert.equal(events[i]!.filter((e) => e.ev === "spawn_data").length, 2);
+      // The static node: full syncs by its path id (the first values, then the moved ones) and the
+      // delta of its ON_CHANGE rotation (deltas carry changes: the rotation set before the client
+      // joined is not looked for).
+      const worldSeen = events[i]!.filter((e) => e.name === "World").map((e) => `${e.ev}=${String(e.value)}`);
+      assert.ok(worldSeen.indexOf("position=Vector2(-1, -2)") < worldSeen.indexOf("position=Vector2(-3, -4)"), worldSeen.join(" "));
+      assert.ok(worldSeen.includes("rotation=0.375"), worldSeen.join(" "));
     }
     // The filtered spawn: the first client saw it (with its data and spawn state) until the filter
     // switched to the second, which then got it; neither saw it at the same time as the other.

@@ -22,7 +22,7 @@ var mine: MultiplayerSpawner
 var game: Node
 var players: Node
 var started := 0
-# The last position and rotation reported of each watched node under /root/Level/Players.
+# The last position and rotation reported of each watched node (Players/Hero, Players/Knight, World).
 var last_seen := {}
 
 func report(d: Dictionary) -> void:
@@ -46,6 +46,19 @@ func _ready() -> void:
 	var own := Node.new()
 	own.name = "Own"
 	level.add_child(own)
+	# A node that is in the scene from the start (not spawned), the server its authority: its
+	# synchronizer reaches us through the path cache (a path-based net id).
+	var world := Node2D.new()
+	world.name = "World"
+	var world_sync := MultiplayerSynchronizer.new()
+	world_sync.name = "Sync"
+	var world_cfg := SceneReplicationConfig.new()
+	world_cfg.add_property(NodePath(".:position"))
+	world_cfg.add_property(NodePath(".:rotation"))
+	world_cfg.property_set_replication_mode(NodePath(".:rotation"), SceneReplicationConfig.REPLICATION_MODE_ON_CHANGE)
+	world_sync.replication_config = world_cfg
+	world.add_child(world_sync)
+	level.add_child(world)
 	var spawner := MultiplayerSpawner.new()
 	spawner.name = "Spawner"
 	spawner.spawn_function = _spawn_custom
@@ -159,8 +172,8 @@ func _process(_delta: float) -> void:
 		report({"ev": "timeout"})
 		get_tree().quit(3)
 		return
-	for watched in ["Hero", "Knight"]:
-		var n := players.get_node_or_null(watched) as Node2D
+	for watched in ["Hero", "Knight", "World"]:
+		var n := (players.get_node_or_null(watched) if watched != "World" else players.get_node_or_null("../World")) as Node2D
 		if n == null:
 			continue
 		var seen: Array = last_seen.get(watched, [Vector2.INF, INF])
