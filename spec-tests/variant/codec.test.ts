@@ -105,6 +105,31 @@ describe("Variant encoding, Godot 4 layouts (core/io/marshalls.cpp)", () => {
     assert.equal(Buffer.from(classTyped.subarray(8, 25)).toString(), "EncodedObjectAsID");
     const dict = varToBytes(new TypedDictionary(VariantType.STRING_NAME, VariantType.NIL, [[new StringName("k"), 1]]));
     assert.equal(hex(dict.subarray(0, 12)), "1b000100" + "15000000" + "01000000");
+    // Object element types decode as Godot 4.6's bytes_to_var / bytes_to_var_with_objects read
+    // them (each case checked against the live engine): without objects every one is the class
+    // "EncodedObjectAsID"; with objects an empty class name is the builtin OBJECT (Array[Object]),
+    // a script path must be a res:// path. The empty class name was found by npm run fuzz:variant.
+    const str = (t: string): string => {
+      const b = Buffer.from(t);
+      return hex(Uint8Array.of(b.length, 0, 0, 0)) + b.toString("hex") + "00".repeat((4 - (b.length % 4)) % 4);
+    };
+    const typedArray = (kind: number, payload: string): Uint8Array => Uint8Array.from(Buffer.from(`1c00${kind.toString(16).padStart(2, "0")}00${payload}00000000`, "hex"));
+    const cases: [string, Uint8Array, unknown, unknown][] = [
+      ["class \"\"", typedArray(2, str("")), { className: "EncodedObjectAsID" }, VariantType.OBJECT],
+      ["class Node", typedArray(2, str("Node")), { className: "EncodedObjectAsID" }, { className: "Node" }],
+      ["builtin OBJECT", typedArray(1, "18000000"), { className: "EncodedObjectAsID" }, VariantType.OBJECT],
+      ["script res://main.gd", typedArray(3, str("res://main.gd")), { className: "EncodedObjectAsID" }, { script: "res://main.gd" }],
+      ["script \"\"", typedArray(3, str("")), { className: "EncodedObjectAsID" }, "ERR_INVALID_DATA"],
+      ["script user://x.gd", typedArray(3, str("user://x.gd")), { className: "EncodedObjectAsID" }, "ERR_INVALID_DATA"],
+    ];
+    for (const [label, bytes, without, withObjects] of cases) {
+      assert.deepEqual((bytesToVar(bytes) as TypedArray).elementType, without, `${label} without objects`);
+      if (withObjects === "ERR_INVALID_DATA") assert.throws(() => bytesToVarWithObjects(bytes), (e: NetError) => e.code === GodotError.ERR_INVALID_DATA, label);
+      else assert.deepEqual((bytesToVarWithObjects(bytes) as TypedArray).elementType, withObjects, `${label} with objects`);
+      // What was decoded encodes again.
+      varToBytes(bytesToVar(bytes));
+    }
+    assert.equal(hex(varToBytes(bytesToVarWithObjects(typedArray(2, str(""))))), "1c000100" + "18000000" + "00000000");
   });
 
   test("every Godot 4 type round-trips to the same bytes", () => {

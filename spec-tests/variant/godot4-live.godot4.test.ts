@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { godot4SkipReason, runGodot4, type Godot4Result } from "../godot4/harness.ts";
 import { StreamPeerBuffer } from "../../src/tcp/index.ts";
-import { bytesToVar, VariantType, varToBytes, type VariantOptions } from "../../src/variant/index.ts";
+import { bytesToVar, VariantType, varToBytes, varToBytesWithObjects, type VariantOptions } from "../../src/variant/index.ts";
 import { GODOT4_ROUND_TRIP_TYPES, RandomVariants } from "./random-values.ts";
 import { compareIgnoringPadding, hex, writeBlobs } from "./support.ts";
 
@@ -37,6 +37,7 @@ func _process(_delta: float) -> bool:
 	var ours = jobs.read_blobs(FileAccess.get_file_as_bytes("res://ours.bin"))
 	emit("rt", jobs.run_job(["roundtrip", ours])[0])
 	emit("hx", jobs.run_job(["roundtrip", jobs.read_blobs(FileAccess.get_file_as_bytes("res://hostile.bin"))])[0])
+	emit("ho", jobs.run_job(["roundtrip_objects", jobs.read_blobs(FileAccess.get_file_as_bytes("res://hostile_objects.bin"))])[0])
 	var stream = jobs.run_job(["streampeer", jobs.read_blobs(FileAccess.get_file_as_bytes("res://stream.bin"))])
 	emit("le", stream[0])
 	emit("be", stream[1])
@@ -74,8 +75,23 @@ const HOSTILE: Uint8Array[] = [
   fromHex("16000000 01000080 00000000 02000000 01000000 61000000 01000000 62000000"), // obsolete property flag
   fromHex("01000000 07000000"), // bool from a non-zero word
   fromHex("1c000300 08000000 72657320 2f2f782e 00000000"), // script-typed array without objects
+  fromHex("1c000200 00000000 00000000"), // class-typed array, empty class name
+  fromHex("1c000200 04000000 4e6f6465 00000000"), // Array[Node] by class name
+  fromHex("1c000100 18000000 00000000"), // Array[Object] by builtin type
+  fromHex("1c000300 00000000 00000000"), // script-typed array, empty path
   nested(1025), // at the recursion limit
   nested(1026), // past it
+];
+
+/** Object-typed containers decoded and encoded with objects (bytes_to_var_with_objects). */
+const HOSTILE_OBJECTS: Uint8Array[] = [
+  fromHex("1c000200 00000000 00000000"), // empty class name: Array[Object]
+  fromHex("1c000200 04000000 4e6f6465 00000000"), // Array[Node]
+  fromHex("1c000200 0b000000 4e6f5375 6368436c 61737300 00000000"), // a class Godot does not have: kept
+  fromHex("1c000100 18000000 00000000"), // Array[Object] by builtin type
+  fromHex("1c000300 00000000 00000000"), // empty script path: refused
+  fromHex("1c000300 0b000000 75736572 3a2f2f78 2e676400 00000000"), // user://x.gd: refused
+  fromHex("1b000600 00000000 04000000 00000000"), // Dictionary[Object, String] with an empty key class name
 ];
 
 function linesTagged(r: Godot4Result, tag: string): Uint8Array[] {
@@ -98,7 +114,7 @@ describe("live: Variant encoding against Godot 4.6", { skip }, () => {
     result ??= await runGodot4({
       script: MAIN,
       args: [String(0x9d4), String(PER_TYPE_GODOT)],
-      files: { "variant_jobs.gd": JOBS, "ours.bin": writeBlobs(ours), "stream.bin": writeBlobs(streamSample), "hostile.bin": writeBlobs(HOSTILE) },
+      files: { "variant_jobs.gd": JOBS, "ours.bin": writeBlobs(ours), "stream.bin": writeBlobs(streamSample), "hostile.bin": writeBlobs(HOSTILE), "hostile_objects.bin": writeBlobs(HOSTILE_OBJECTS) },
       timeoutMs: 60_000,
     });
     assert.equal(result.exitCode, 0, `Godot run failed: ${result.errors.slice(0, 10).join("\n")}`);
@@ -136,6 +152,20 @@ describe("live: Variant encoding against Godot 4.6", { skip }, () => {
         mine = varToBytes(bytesToVar(input));
       } catch {
         mine = varToBytes(null); // Godot's bytes_to_var gives nil when decoding fails
+      }
+      assert.equal(hex(mine), hex(theirs[i]!), `input ${i}: ${hex(input).slice(0, 80)}`);
+    });
+  });
+
+  test("Object-typed containers with objects: Godot's bytes_to_var_with_objects accepts and refuses what ours does", async () => {
+    const theirs = linesTagged(await run(), "ho");
+    assert.equal(theirs.length, HOSTILE_OBJECTS.length);
+    HOSTILE_OBJECTS.forEach((input, i) => {
+      let mine: Uint8Array;
+      try {
+        mine = varToBytesWithObjects(bytesToVar(input, G4));
+      } catch {
+        mine = varToBytes(null);
       }
       assert.equal(hex(mine), hex(theirs[i]!), `input ${i}: ${hex(input).slice(0, 80)}`);
     });

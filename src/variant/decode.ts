@@ -70,6 +70,9 @@ function isArrayIndexLike(key: string): boolean {
   return c >= 0x30 && c <= 0x39 && ARRAY_INDEX_KEY.test(key);
 }
 
+/** The element type Godot gives an Object-typed container decoded without objects. */
+const OBJECT_AS_ID_ELEMENT: ContainerType = Object.freeze({ className: "EncodedObjectAsID" });
+
 function invalid(message: string): NetError {
   return new NetError(GodotError.ERR_INVALID_DATA, `bytesToVar: ${message}`);
 }
@@ -479,6 +482,13 @@ export class VariantDecoder {
     return key;
   }
 
+  /**
+   * A typed container's element type, as Godot 4.6's bytes_to_var reads it (checked against the
+   * live engine): without allowObjects, every Object element type (the builtin OBJECT, a class
+   * name or a script path, whatever it says) is the class "EncodedObjectAsID"; with it, a class
+   * name is kept (an empty one is the builtin OBJECT, Godot's Array[Object]) and a script path must
+   * be a res:// path (Godot also loads it and fails when it cannot; we keep the path).
+   */
   private containerType(kind: number, what: string): ContainerType {
     switch (kind as ContainerTypeKind) {
       case ContainerTypeKind.NONE:
@@ -487,12 +497,20 @@ export class VariantDecoder {
         this.need(4, `${what} element type`);
         const type = this.i32();
         if (type < 0 || type >= VariantType.VARIANT_MAX) throw invalid(`${what} element type ${type} is not a Variant type`);
+        if (type === VariantType.OBJECT && !this.allowObjects) return OBJECT_AS_ID_ELEMENT;
         return type as VariantType;
       }
-      case ContainerTypeKind.CLASS_NAME:
-        return { className: this.string() };
-      default:
-        return { script: this.string() };
+      case ContainerTypeKind.CLASS_NAME: {
+        const className = this.string();
+        if (!this.allowObjects) return OBJECT_AS_ID_ELEMENT;
+        return className === "" ? VariantType.OBJECT : { className };
+      }
+      default: {
+        const script = this.string();
+        if (!this.allowObjects) return OBJECT_AS_ID_ELEMENT;
+        if (!script.startsWith("res://")) throw invalid(`${what} element type: script path ${JSON.stringify(script.slice(0, 64))} is not a res:// path`);
+        return { script };
+      }
     }
   }
 

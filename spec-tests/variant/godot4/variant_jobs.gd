@@ -3,6 +3,7 @@
 #   ["generate", seed, per_type]   seeded random values of every type 0..38 (objects by id and whole),
 #                                  each as var_to_bytes (whole objects: var_to_bytes_with_objects)
 #   ["roundtrip", blobs]           bytes_to_var then var_to_bytes of each blob
+#   ["roundtrip_objects", blobs]   the same with objects (bytes_to_var_with_objects, var_to_bytes_with_objects)
 #   ["streampeer", blobs]          StreamPeerBuffer.put_var of each decoded blob, little- then big-endian
 extends RefCounted
 
@@ -288,6 +289,11 @@ func run_job(job: Array) -> Array:
 			var out := []
 			for b in job[1]:
 				out.append(var_to_bytes(bytes_to_var(b)))
+			return [out]
+		"roundtrip_objects":
+			var out := []
+			for b in job[1]:
+				out.append(var_to_bytes_with_objects(bytes_to_var_with_objects(b)))
 			return [out]
 		"streampeer":
 			var le := []
