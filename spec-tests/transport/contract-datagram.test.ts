@@ -292,4 +292,43 @@ describe(`datagram transport contract (${runtime.name})`, () => {
       b.close();
     }
   });
+
+  test("a destination that closed does not stop the socket: later sends and batches to others still go out, and nothing throws", async () => {
+    // A send to a closed port earns an ICMP "port unreachable". Bun reports it by throwing
+    // ECONNREFUSED from the socket's next send, whatever its destination, and sendMany stops
+    // there; a server must keep serving its other peers when one client vanished.
+    const a = runtime.createDatagramTransport();
+    const live = runtime.createDatagramTransport();
+    const gone = runtime.createDatagramTransport();
+    try {
+      await within(a.bind("127.0.0.1", 0), WAIT, "bind sender");
+      const livePort = (await within(live.bind("127.0.0.1", 0), WAIT, "bind receiver")).port;
+      const gonePort = (await within(gone.bind("127.0.0.1", 0), WAIT, "bind the one that leaves")).port;
+      gone.close();
+      const inbox = new Inbox(live);
+      const tag = (n: number): Uint8Array => Uint8Array.of(n);
+      let expected = 0;
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 3; i++) a.send(tag(0), "127.0.0.1", gonePort);
+        await new Promise((r) => setTimeout(r, 10)); // the ICMP errors come back
+        a.send(tag(1), "127.0.0.1", livePort);
+        expected++;
+        if (a.sendBatch) {
+          assert.equal(a.sendBatch([tag(0), "127.0.0.1", gonePort, tag(2), "127.0.0.1", livePort, tag(0), "127.0.0.1", gonePort, tag(3), "127.0.0.1", livePort]), 0);
+          expected += 2;
+          await new Promise((r) => setTimeout(r, 10));
+          assert.equal(a.sendBatch([tag(4), "127.0.0.1", livePort, tag(5), "127.0.0.1", livePort]), 0);
+          expected += 2;
+        }
+      }
+      const got: number[] = [];
+      while (got.length < expected) got.push((await inbox.next(`datagram ${got.length + 1} of ${expected} to the live peer`)).data[0]!);
+      assert.deepEqual(got.filter((n) => n === 1).length, 3);
+      assert.ok(got.every((n) => n !== 0));
+    } finally {
+      a.close();
+      live.close();
+      gone.close();
+    }
+  });
 });

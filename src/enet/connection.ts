@@ -156,6 +156,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   private localPort = 0;
   private compressionMode = CompressionMode.NONE;
   private waiters = new Set<() => void>();
+  private wakeScheduled = false;
   private creating = false;
   /** Datagrams the transport refused to send (counted; ENet retransmits reliable data). */
   sendErrors = 0;
@@ -661,13 +662,27 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     this.wake();
   }
 
-  /** @internal Let a pending service() run now (new data was queued or a datagram arrived). */
+  /**
+   * @internal Let a pending service() run (new data was queued or a datagram arrived): once the
+   * datagrams the runtime has already received are in too, not per datagram. A runtime delivers
+   * the datagrams of one read burst one callback after another; waking at each would run the host
+   * (and send an acknowledgement datagram) per datagram, where C ENet's service reads them all and
+   * acknowledges them together.
+   */
   wake(): void {
+    if (this.waiters.size === 0 || this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    if (this.clock.setImmediate) this.clock.setImmediate(this.runWaiters);
+    else this.clock.setTimeout(this.runWaiters, 0);
+  }
+
+  private readonly runWaiters = (): void => {
+    this.wakeScheduled = false;
     if (this.waiters.size === 0) return;
     const ws = [...this.waiters];
     this.waiters.clear();
     for (const w of ws) w();
-  }
+  };
 
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {

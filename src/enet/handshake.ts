@@ -5,6 +5,7 @@ import { HANDLER_ERROR, HANDLER_OK } from "./incoming.ts";
 import type { PeerCore } from "./peer-core.ts";
 import { ENET_PEER_WINDOW_SIZE_SCALE } from "./constants.ts";
 import { clampWindow, windowSizeFromBandwidth } from "./throttle.ts";
+import { sendToPeerNow } from "./send-loop.ts";
 import { EVICTION_SCAN, endpointKey, type HalfOpenHandshake } from "./admission.ts";
 import {
   ENET_PROTOCOL_COMMAND_FLAG_ACKNOWLEDGE,
@@ -134,13 +135,19 @@ function setUpHalfOpen(host: HostCore, peer: PeerCore, handshake: HalfOpenHandsh
   peer.windowSize = handshake.windowSize;
 }
 
-/** Reset a half-open peer for a newer handshake, parking its own (admission.ts rules 2 and 4). */
+/**
+ * Reset a half-open peer for a newer handshake, parking its own (admission.ts rules 2 and 4).
+ * A parked handshake is reinstated when its client speaks to the slot our VERIFY_CONNECT named,
+ * so a handshake accepted in the same receive pass as the CONNECT evicting it (the datagrams of
+ * one read burst are handled before anything is sent) has its VERIFY_CONNECT sent first.
+ */
 function evict(host: HostCore, victim: PeerCore): void {
   host.connectCounters.evicted++;
   const handshake = victim.handshake;
   if (handshake !== null) {
     host.connectRate.strike(handshake.endpoint);
     host.parkedHandshakes.park(handshake);
+    if (victim.firstSentReliable() === undefined) sendToPeerNow(host, victim);
   }
   host.resetPeer(victim);
 }

@@ -34,6 +34,15 @@ export function sendOutgoingCommands(host: HostCore, checkForTimeouts: boolean):
   }
 }
 
+/**
+ * Write `peer`'s datagrams now, in the middle of a receive pass (the transmit queue takes them
+ * like any others): the flood policy sends the VERIFY_CONNECT of a handshake it is about to evict
+ * before that went out (handshake.ts).
+ */
+export function sendToPeerNow(host: HostCore, peer: PeerCore): void {
+  sendToPeer(host, peer, false);
+}
+
 function sendToPeer(host: HostCore, peer: PeerCore, checkForTimeouts: boolean): void {
   let passes = 0;
   do {

@@ -175,9 +175,27 @@ export class BunDatagramTransport implements DatagramTransport {
 
   send(data: Uint8Array, address: string, port: number): void {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
-    if (this.backlog.length === 0 && this.socket!.send(data, port, dest)) return;
+    if (this.backlog.length === 0 && this.sendNow(data, port, dest)) return;
     // Bun sends synchronously when it returns true; otherwise keep a copy for drain.
     this.queue(data, port, dest);
+  }
+
+  /**
+   * One datagram through Bun's send: true when it went out or was dropped for an error, false for
+   * backpressure (a drain event follows). Bun reports an ICMP "port unreachable" a datagram earned
+   * (its destination closed) by throwing ECONNREFUSED from the next send, whatever that one's
+   * destination, without sending it. That error belongs to an earlier datagram, so this one is
+   * tried again; a second error drops it (counted in socketErrors), as a lost datagram.
+   */
+  private sendNow(data: Uint8Array, port: number, dest: string): boolean {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return this.socket!.send(data, port, dest);
+      } catch {
+        this.socketErrors++;
+        if (attempt >= 1) return true;
+      }
+    }
   }
 
   /**
@@ -200,11 +218,24 @@ export class BunDatagramTransport implements DatagramTransport {
       }
       out.push(data, port, dest);
     }
-    let sent = 0;
     try {
-      if (this.backlog.length === 0 && out.length > 0) sent = this.socket!.sendMany(out);
+      let at = 0;
+      // sendMany stops early for backpressure and for a pending socket error (see sendNow): the
+      // datagram it stopped at is sent alone, which tells the two apart; on success the rest go on.
+      while (this.backlog.length === 0 && at < out.length) {
+        let sent = 0;
+        try {
+          sent = this.socket!.sendMany(at === 0 ? out : out.slice(at));
+        } catch {
+          this.socketErrors++;
+        }
+        at += sent * 3;
+        if (at >= out.length) break;
+        if (!this.sendNow(out[at] as Uint8Array, out[at + 1] as number, out[at + 2] as string)) break;
+        at += 3;
+      }
       // Whatever Bun did not take waits for its drain event, in order.
-      for (let i = sent * 3; i < out.length; i += 3) this.queue(out[i] as Uint8Array, out[i + 1] as number, out[i + 2] as string);
+      for (let i = at; i < out.length; i += 3) this.queue(out[i] as Uint8Array, out[i + 1] as number, out[i + 2] as string);
     } finally {
       out.length = 0;
     }
@@ -223,7 +254,7 @@ export class BunDatagramTransport implements DatagramTransport {
 
   private flushBacklog(): void {
     for (let head = this.backlog[0]; head && this.socket && this.state === "bound"; head = this.backlog[0]) {
-      if (!this.socket.send(head.data, head.port, head.address)) return;
+      if (!this.sendNow(head.data, head.port, head.address)) return;
       this.backlog.shift();
       this.backlogBytes -= head.data.byteLength;
     }

@@ -18,4 +18,16 @@ export const realClock: Clock = {
   clearTimeout: (handle: unknown): void => {
     globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>);
   },
+  setImmediate: (cb: () => void): void => scheduleMacrotask(cb),
 };
+
+/**
+ * Run `fn` in a macrotask of its own, after the I/O already received: setImmediate, which Node,
+ * Deno and Bun have and which is not clamped; elsewhere setTimeout(0) (browsers clamp nested zero
+ * timeouts to 4 ms, which only slows it down).
+ */
+export const scheduleMacrotask: (fn: () => void) => void = ((): ((fn: () => void) => void) => {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  if (typeof immediate === "function") return (fn) => void immediate(fn);
+  return (fn) => void globalThis.setTimeout(fn, 0);
+})();

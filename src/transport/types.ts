@@ -124,6 +124,12 @@ export interface Clock {
   now(): number;
   setTimeout(cb: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Optional: run `cb` once the I/O the runtime has already received is delivered (on Node, Deno
+   * and Bun: setImmediate, after the current poll phase). Without it, `setTimeout(cb, 0)` is used
+   * (a virtual clock: at the same virtual time, after what is already due).
+   */
+  setImmediate?(cb: () => void): void;
 }
 
 /** Everything runtime-specific, bundled. `detectRuntime()` picks one; an explicit choice always wins. */

@@ -1,4 +1,5 @@
 import type { Clock } from "./types.ts";
+import { scheduleMacrotask } from "./real-clock.ts";
 
 /** One scheduled callback. Opaque to callers: it is the handle `setTimeout` returns. */
 class VirtualTimer {
@@ -34,19 +35,6 @@ const RUN_UNTIL_IDLE_MAX_FIRINGS = 10_000_000;
 /** Below this many cancelled entries the heap is not worth compacting. */
 const HEAP_COMPACT_MIN_DEAD = 1024;
 
-type MacrotaskScheduler = (fn: () => void) => void;
-
-function pickMacrotaskScheduler(): MacrotaskScheduler {
-  // setImmediate exists on Node, Deno and Bun and is not clamped; setTimeout(0) is the
-  // portable fallback (browsers clamp nested zero timeouts to 4 ms, which only slows it down).
-  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
-  if (typeof g.setImmediate === "function") {
-    const si = g.setImmediate;
-    return (fn) => void si(fn);
-  }
-  return (fn) => void globalThis.setTimeout(fn, 0);
-}
-
 /**
  * A Clock whose time only moves when told to, so protocol code runs deterministically
  * and a simulated minute costs microseconds per timer.
@@ -72,7 +60,7 @@ export class VirtualClock implements Clock {
   private autoAdvanceEnabled: boolean;
   /** runFor/runUntil holds: they drive time even when autoAdvance is off. */
   private driveHolds = 0;
-  private readonly scheduleMacrotask: MacrotaskScheduler = pickMacrotaskScheduler();
+  private readonly scheduleMacrotask = scheduleMacrotask;
   /** Called whenever the program is idle; a hook returns true when it has settled its waiter. */
   private readonly idleHooks = new Set<() => boolean>();
   private fired = 0;
