@@ -396,7 +396,9 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     this.transport?.close();
     this.transport = null;
     this.dtls = null;
-    this.wake();
+    // At once, not at the next macrotask: a waiting service() returns NONE even when the clock
+    // (a closed MemoryNetwork's) runs no more timers.
+    this.runWaiters();
   }
 
   getLocalPort(): number {
