@@ -216,8 +216,18 @@ export interface Godot4Session {
   close(): Promise<void>;
 }
 
+/** What openGodot4 may change about the browser. */
+export interface Godot4SessionOptions {
+  /**
+   * Base64 SHA-256 digests of SubjectPublicKeyInfo DER: Chromium accepts TLS certificates with
+   * these keys whatever their issuer and names (`--ignore-certificate-errors-spki-list`), so a
+   * page may open wss:// to a test server with a self-signed certificate.
+   */
+  trustSpki?: readonly string[];
+}
+
 /** Starts Chromium and the local HTTP server that serves the build and the packs. */
-export async function openGodot4(): Promise<Godot4Session> {
+export async function openGodot4(options: Godot4SessionOptions = {}): Promise<Godot4Session> {
   const reason = godot4SkipReason();
   if (reason) throw new Error(`Godot 4.6 harness unavailable: ${reason}`);
   const indexJs = readFileSync(join(GODOT4_DIR, "index.js"));
@@ -249,7 +259,8 @@ export async function openGodot4(): Promise<Godot4Session> {
     const { chromium } = (await import("playwright-core")) as unknown as {
       chromium: { launch(o: { executablePath: string; headless: boolean; args: string[] }): Promise<PwBrowser> };
     };
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    const args = options.trustSpki?.length ? [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${options.trustSpki.join(",")}`] : CHROMIUM_ARGS;
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args });
   } catch (e) {
     server.closeAllConnections();
     server.close();
