@@ -4,7 +4,9 @@
 // self-signed; Chromium is told to accept that one key (--ignore-certificate-errors-spki-list).
 import assert from "node:assert/strict";
 import { createHash, X509Certificate as NodeX509 } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { Crypto } from "../../src/crypto/crypto.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { ConnectionStatus, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
@@ -12,32 +14,7 @@ import { godot4SkipReason, openGodot4 } from "./harness.ts";
 
 const skip = godot4SkipReason();
 
-const CLIENT = `extends SceneTree
-var mp := WebSocketMultiplayerPeer.new()
-var last_status := -1
-
-func report(d: Dictionary) -> void:
-	print(JSON.stringify(d))
-
-func _initialize() -> void:
-	report({"ev": "create", "err": mp.create_client(OS.get_cmdline_user_args()[0])})
-
-func _process(_delta: float) -> bool:
-	mp.poll()
-	var st := mp.get_connection_status()
-	if st != last_status:
-		last_status = st
-		report({"ev": "status", "status": st, "id": mp.get_unique_id()})
-		if st == MultiplayerPeer.CONNECTION_CONNECTED:
-			mp.set_target_peer(1)
-			mp.put_packet("hello over tls".to_utf8_buffer())
-	while mp.get_available_packet_count() > 0:
-		var text := mp.get_packet().get_string_from_utf8()
-		report({"ev": "pkt", "data": text})
-		if text == "bye":
-			quit(0)
-	return false
-`;
+const CLIENT = readFileSync(fileURLToPath(new URL("./mp_client.gd", import.meta.url)), "utf8");
 
 describe("live: a Godot 4.6 web client over wss:// to our WebSocketMultiplayerPeer server", { skip }, () => {
   const crypto = new Crypto();
@@ -57,7 +34,7 @@ describe("live: a Godot 4.6 web client over wss:// to our WebSocketMultiplayerPe
         const got: string[] = [];
         const run = godot.run({
           script: CLIENT,
-          args: [`wss://localhost:${server.getLocalPort()}`],
+          args: [`url=wss://localhost:${server.getLocalPort()}`, "name=tls"],
           timeoutMs: 20_000,
           onLine: (line) => {
             if (line.startsWith("{")) lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -76,17 +53,19 @@ describe("live: a Godot 4.6 web client over wss:// to our WebSocketMultiplayerPe
               replied = true;
               server.setTargetPeer(from);
               server.putPacket(new TextEncoder().encode("welcome over tls"));
-              server.putPacket(new TextEncoder().encode("bye"));
             }
           }
+          // Once Godot has our reply, the server closes: the client sees it and quits.
+          if (lines.some((l) => l.ev === "pkt" && l.data === "welcome over tls") && server.getConnectionStatus() !== ConnectionStatus.CONNECTION_DISCONNECTED) server.close();
           await new Promise((r) => setTimeout(r, 5));
         }
         const result = await run;
         assert.equal(result.exitCode, 0, `Godot: ${JSON.stringify(lines)} ${result.errors.slice(0, 5).join(" | ")}`);
-        assert.deepEqual(got, ["hello over tls"]);
+        assert.deepEqual(got, ["hello:tls"]);
         const connected = lines.find((l) => l.ev === "status" && l.status === ConnectionStatus.CONNECTION_CONNECTED);
         assert.ok(connected && (connected.id as number) > 1, "Godot got its peer id over wss");
-        assert.deepEqual(lines.filter((l) => l.ev === "pkt").map((l) => l.data), ["welcome over tls", "bye"]);
+        assert.deepEqual(lines.filter((l) => l.ev === "pkt").map((l) => [l.from, l.data]), [[1, "welcome over tls"]]);
+        assert.ok(lines.some((l) => l.ev === "done"), "Godot saw the server close");
       } finally {
         await godot.close();
         server.close();

@@ -50,14 +50,7 @@ func _ready() -> void:
 	# synchronizer reaches us through the path cache (a path-based net id).
 	var world := Node2D.new()
 	world.name = "World"
-	var world_sync := MultiplayerSynchronizer.new()
-	world_sync.name = "Sync"
-	var world_cfg := SceneReplicationConfig.new()
-	world_cfg.add_property(NodePath(".:position"))
-	world_cfg.add_property(NodePath(".:rotation"))
-	world_cfg.property_set_replication_mode(NodePath(".:rotation"), SceneReplicationConfig.REPLICATION_MODE_ON_CHANGE)
-	world_sync.replication_config = world_cfg
-	world.add_child(world_sync)
+	add_sync(world, true)
 	level.add_child(world)
 	var spawner := MultiplayerSpawner.new()
 	spawner.name = "Spawner"
@@ -83,16 +76,21 @@ func _ready() -> void:
 func _spawn_custom(data: Variant) -> Node:
 	report({"ev": "spawn_data", "data": var_to_str(data)})
 	var n := Node2D.new()
+	add_sync(n, false)
+	return n
+
+# A MultiplayerSynchronizer named Sync under n: position [spawn, always], rotation [on change;
+# in the spawn state when rotation_in_spawn].
+func add_sync(n: Node2D, rotation_in_spawn: bool) -> void:
 	var sync := MultiplayerSynchronizer.new()
 	sync.name = "Sync"
 	var cfg := SceneReplicationConfig.new()
 	cfg.add_property(NodePath(".:position"))
 	cfg.add_property(NodePath(".:rotation"))
-	cfg.property_set_spawn(NodePath(".:rotation"), false)
+	cfg.property_set_spawn(NodePath(".:rotation"), rotation_in_spawn)
 	cfg.property_set_replication_mode(NodePath(".:rotation"), SceneReplicationConfig.REPLICATION_MODE_ON_CHANGE)
 	sync.replication_config = cfg
 	n.add_child(sync)
-	return n
 
 # A node of this client's own spawner: the client is its authority (synchronizer included), and its
 # position, x = the spawn's number, travels in the spawn state.
@@ -130,14 +128,7 @@ func _on_connected() -> void:
 	me.name = "P%d" % me_id
 	me.position = Vector2(me_id % 1000, 5)
 	me.rotation = 0.75
-	var s := MultiplayerSynchronizer.new()
-	s.name = "Sync"
-	var cfg := SceneReplicationConfig.new()
-	cfg.add_property(NodePath(".:position"))
-	cfg.add_property(NodePath(".:rotation"))
-	cfg.property_set_replication_mode(NodePath(".:rotation"), SceneReplicationConfig.REPLICATION_MODE_ON_CHANGE)
-	s.replication_config = cfg
-	me.add_child(s)
+	add_sync(me, true)
 	me.set_multiplayer_authority(me_id)
 	get_tree().root.get_node("Level/Own").add_child(me)
 	game.rpc_id(1, "ping", PING_ARGS[0], PING_ARGS[1], PING_ARGS[2], PING_ARGS[3], PING_ARGS[4], PING_ARGS[5], PING_ARGS[6], PING_ARGS[7], PING_ARGS[8], PING_ARGS[9], PING_ARGS[10], PING_ARGS[11], PING_ARGS[12], PING_ARGS[13], PING_ARGS[14])
