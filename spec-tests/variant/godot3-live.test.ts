@@ -34,6 +34,7 @@ const HOSTILE: { input: Uint8Array; differs?: true }[] = [
   { input: fromHex("0f000000 01000000") }, // NodePath in the old string layout
   { input: fromHex("0f000000 01000080 00000000 02000000 01000000 61000000 01000000 62000000") }, // obsolete property flag
   { input: fromHex("01000000 07000000") }, // bool from a non-zero word
+  { input: fromHex("0f000000 00000080 00000000 01000000") }, // "/": no names, absolute (Godot 3 drops the flag)
 ];
 const PER_TYPE = 120;
 const missing = godot3UnavailableReason();

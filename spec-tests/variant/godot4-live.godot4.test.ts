@@ -74,6 +74,7 @@ const HOSTILE: Uint8Array[] = [
   fromHex("16000000 01000000"), // NodePath in the old string layout
   fromHex("16000000 01000080 00000000 02000000 01000000 61000000 01000000 62000000"), // obsolete property flag
   fromHex("01000000 07000000"), // bool from a non-zero word
+  fromHex("16000000 00000080 00000000 01000000"), // "/": no names, absolute (kept)
   fromHex("1c000300 08000000 72657320 2f2f782e 00000000"), // script-typed array without objects
   fromHex("1c000200 00000000 00000000"), // class-typed array, empty class name
   fromHex("1c000200 04000000 4e6f6465 00000000"), // Array[Node] by class name
