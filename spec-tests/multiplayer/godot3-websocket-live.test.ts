@@ -1,9 +1,15 @@
 // Live: WebSocketMultiplayerPeer({ protocol: "godot3" }) against Godot 3.2.3's WebSocket multiplayer
 // peer (WebSocketServer.listen / WebSocketClient.connect_to_url with gd_mp_api = true, installed as
 // the SceneTree's network_peer by spec-tests/godot/multiplayer/mp_node.gd): [u8 type][i32 from][i32 to]
-// framing, SYS_ID / SYS_ADD / SYS_DEL, targets > 0 / 0 / < 0, relay between clients through the server.
+// framing, SYS_ID / SYS_ADD / SYS_DEL, targets > 0 / 0 / < 0, relay between clients through the server;
+// and a Godot wss:// server with the key and certificate its Crypto made, trusted by our client.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TLSOptions } from "../../src/crypto/tls-options.ts";
+import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 import { ConnectionStatus, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { encodeGodot3WsMessage, encodeGodot3WsSys } from "../../src/multiplayer/godot3-websocket-framing.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
@@ -64,6 +70,29 @@ describe("live: Godot 3.2.3 WebSocket multiplayer <-> WebSocketMultiplayerPeer g
     const drops = a.getDropCounters();
     assert.deepEqual([drops.malformed, drops.spoofedSource, drops.badSystemMessage], [0, 0, 0]);
     await godot.exitPromise;
+  });
+
+  test("Godot server over wss:// with its own generate_rsa key and self-signed certificate: our client trusts that certificate (TLSOptions.client), gets its ID, echo", async () => {
+    const port = await freeTcpPort();
+    const certPath = join(tmpdir(), `packetpeer-godot3-wss-${process.pid}-${port}.crt`);
+    try {
+      const godot = await startNode({ transport: "ws", role: "server", port, greet: 1, echo: 1, tls_cert: certPath });
+      await untilEvent([], godot, (e) => e.ev === "ready" && e.err === 0, "the Godot wss server");
+      const cert = new X509Certificate();
+      cert.loadFromString(readFileSync(certPath, "utf8"));
+      const c = track(new WebSocketMultiplayerPeer({ protocol: "godot3" }));
+      await c.createClient(`wss://localhost:${port}/`, TLSOptions.client(cert));
+      const got: Received[] = [];
+      await until([c], () => c.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED, "connected over wss", 8000, [godot]);
+      assert.ok(c.getUniqueId() >= 2, "SYS_ID over TLS");
+      c.setTargetPeer(1);
+      c.putPacket(enc("echo:over-tls"));
+      await until([c], () => drain(c, got).some((r) => r.text === "echo:over-tls"), "the echo over wss", 8000, [godot]);
+      assert.deepEqual(got.map((r) => `${r.from}:${r.text}`), [`1:greet:${c.getUniqueId()}`, "1:echo:over-tls"]);
+      c.close();
+    } finally {
+      rmSync(certPath, { force: true });
+    }
   });
 
   test("our server, two Godot clients: IDs, relay between them, SYS_ADD/SYS_DEL, server close", async () => {

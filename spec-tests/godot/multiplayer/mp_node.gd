@@ -49,6 +49,15 @@ func _init():
 		if opts["role"] == "server":
 			peer = WebSocketServer.new()
 			peer.bind_ip = opts["host"]
+			if opts.has("tls_cert"):
+				# wss: Godot's own RSA key and self-signed certificate (CN only, as Godot makes
+				# them); the certificate goes to the tls_cert path for the client to trust.
+				var crypto = Crypto.new()
+				var key = crypto.generate_rsa(2048)
+				var cert = crypto.generate_self_signed_certificate(key, "CN=localhost,O=packetpeer,C=IT")
+				cert.save(opts["tls_cert"])
+				peer.private_key = key
+				peer.ssl_certificate = cert
 			err = peer.listen(int(opts["port"]), PoolStringArray(), true)
 		else:
 			peer = WebSocketClient.new()
