@@ -665,17 +665,18 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   }
 
   /**
-   * @internal Let a pending service() run (new data was queued or a datagram arrived): once the
-   * datagrams the runtime has already received are in too, not per datagram. A runtime delivers
-   * the datagrams of one read burst one callback after another; waking at each would run the host
-   * (and send an acknowledgement datagram) per datagram, where C ENet's service reads them all and
-   * acknowledges them together.
+   * @internal Let a pending service() run (new data was queued or a datagram arrived). With a
+   * clock that has setImmediate (Node's, Bun's), once the datagrams the runtime has already read
+   * are in too: those deliver a read burst one callback after another, and waking at each ran the
+   * host (and sent an acknowledgement datagram) per datagram, where C ENet's service reads them all
+   * and acknowledges them together. Other clocks wake it at once.
    */
   wake(): void {
     if (this.waiters.size === 0 || this.wakeScheduled) return;
+    const clock = this.clock;
+    if (clock.setImmediate === undefined) return this.runWaiters();
     this.wakeScheduled = true;
-    if (this.clock.setImmediate) this.clock.setImmediate(this.runWaiters);
-    else this.clock.setTimeout(this.runWaiters, 0);
+    clock.setImmediate(this.runWaiters);
   }
 
   private readonly runWaiters = (): void => {

@@ -14,7 +14,7 @@ import { closeQuietly } from "./close-quietly.ts";
 import { nodeStreams } from "./node.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { listLocalInterfaces, multicastInterfaceFor } from "./network-interfaces.ts";
-import { realClock } from "./real-clock.ts";
+import { burstBatchingClock } from "./real-clock.ts";
 import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
 import type {
@@ -573,7 +573,7 @@ export const bunRuntime: RuntimeAdapter = {
   name: "bun",
   createDatagramTransport: () => new BunDatagramTransport(),
   streams: bunStreams,
-  clock: realClock,
+  clock: burstBatchingClock,
   resolve: lookupHost,
   resolveAll: lookupAllHosts,
   localInterfaces: listLocalInterfaces,

@@ -12,7 +12,7 @@ import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
 import { openOnHost } from "./open-on-host.ts";
-import { realClock } from "./real-clock.ts";
+import { burstBatchingClock } from "./real-clock.ts";
 import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
 import { listLocalInterfaces, multicastInterfaceFor } from "./network-interfaces.ts";
 import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
@@ -450,7 +450,7 @@ export const nodeRuntime: RuntimeAdapter = {
   name: "node",
   createDatagramTransport: () => new NodeDatagramTransport(),
   streams: nodeStreams,
-  clock: realClock,
+  clock: burstBatchingClock,
   resolve: lookupHost,
   resolveAll: lookupAllHosts,
   localInterfaces: listLocalInterfaces,

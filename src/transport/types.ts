@@ -125,9 +125,11 @@ export interface Clock {
   setTimeout(cb: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   /**
-   * Optional: run `cb` once the I/O the runtime has already received is delivered (on Node, Deno
-   * and Bun: setImmediate, after the current poll phase). Without it, `setTimeout(cb, 0)` is used
-   * (a virtual clock: at the same virtual time, after what is already due).
+   * Optional: run `cb` once the I/O the runtime has already received is delivered (setImmediate,
+   * after the current poll phase). ENet's service() waits for it before running on a datagram, so
+   * a read burst delivered as back-to-back callbacks is handled, and acknowledged, at once; a clock
+   * without it wakes service() at each datagram (Node's and Bun's adapters have it; Deno's, the
+   * browser's and the virtual clock do not).
    */
   setImmediate?(cb: () => void): void;
 }
