@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Crypto, CryptoKey, HashingContext, HashType, X509Certificate } from "../../src/index.ts";
 import { verifyChain } from "../../src/crypto/chain-verify.ts";
-import { godot4SkipReason, runGodot4 } from "./harness.ts";
+import { godot4SkipReason, runGodot4, GD_QUIT_ON_FIRST_FRAME } from "./harness.ts";
 
 const skip = godot4SkipReason();
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -74,13 +74,7 @@ func _initialize() -> void:
 	out["godotCertificate"] = crypto.generate_self_signed_certificate(mine, "CN=localhost,O=godot,C=IT", "20200101000000", "20400101000000").save_to_string()
 	print(JSON.stringify(out))
 
-var frames := 0
-func _process(_delta: float) -> bool:
-	frames += 1
-	if frames == 1:
-		quit(0)
-	return false
-`;
+${GD_QUIT_ON_FIRST_FRAME}`;
     const r = await runGodot4({ script, files: { "rsa.pem": rsa.saveToString(), "ec.pem": ec.saveToString() }, timeoutMs: 60000 });
     assert.equal(r.exitCode, 0, r.errors.join("\n"));
     const g = r.json.find((x): x is GodotReport => typeof x === "object" && x !== null && "godotKey" in x);

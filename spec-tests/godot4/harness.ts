@@ -216,6 +216,18 @@ export interface Godot4Session {
   close(): Promise<void>;
 }
 
+/**
+ * GDScript for the end of a main-loop script that does its work in `_init`/`_initialize`: it
+ * quits with code 0 on the first frame, once everything printed has gone out.
+ */
+export const GD_QUIT_ON_FIRST_FRAME = `var frames := 0
+func _process(_delta: float) -> bool:
+	frames += 1
+	if frames == 1:
+		quit(0)
+	return false
+`;
+
 /** What openGodot4 may change about the browser. */
 export interface Godot4SessionOptions {
   /**

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { StreamPeerBuffer } from "../../src/tcp/index.ts";
 import { Float, varToBytes, Vector2, Vector3i } from "../../src/variant/index.ts";
-import { godot4SkipReason, runGodot4 } from "./harness.ts";
+import { godot4SkipReason, runGodot4, GD_QUIT_ON_FIRST_FRAME } from "./harness.ts";
 
 const skip = godot4SkipReason();
 
@@ -168,13 +168,7 @@ func _initialize() -> void:
 		var ours := FileAccess.get_file_as_bytes("res://ours_%d.bin" % int(big))
 		print(JSON.stringify({"big": big, "bytes": write(big), "read": read(big, ours)}))
 
-var frames := 0
-func _process(_delta: float) -> bool:
-	frames += 1
-	if frames == 1:
-		quit(0)
-	return false
-`;
+${GD_QUIT_ON_FIRST_FRAME}`;
 }
 
 describe("live: Godot 4.6 StreamPeerBuffer layouts vs ours", { skip }, () => {

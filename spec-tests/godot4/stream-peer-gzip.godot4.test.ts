@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { StreamPeerGZIP } from "../../src/index.ts";
-import { godot4SkipReason, runGodot4 } from "./harness.ts";
+import { godot4SkipReason, runGodot4, GD_QUIT_ON_FIRST_FRAME } from "./harness.ts";
 
 const skip = godot4SkipReason();
 
@@ -76,13 +76,7 @@ func _initialize() -> void:
 	result["fromOurZlib"] = run(false, true, FileAccess.get_file_as_bytes("res://ours.zlib")) == plain
 	print(JSON.stringify(result))
 
-var frames := 0
-func _process(_delta: float) -> bool:
-	frames += 1
-	if frames == 1:
-		quit(0)
-	return false
-`;
+${GD_QUIT_ON_FIRST_FRAME}`;
     const r = await runGodot4({ script, files: { "plain.bin": plain, "small.bin": small, "ours.gz": oursGzip, "ours.zlib": oursZlib }, timeoutMs: 60_000 });
     assert.equal(r.exitCode, 0, r.errors.join("\n"));
     const g = r.json.find((x): x is { gzip: string; zlib: string; fromOurGzip: boolean; fromOurZlib: boolean } => typeof x === "object" && x !== null && "gzip" in x);
