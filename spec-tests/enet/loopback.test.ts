@@ -139,4 +139,51 @@ describe("ENetConnection on real UDP sockets (loopback)", () => {
       client.destroy();
     }
   });
+
+  test("a server waiting in await service() handles a burst of datagrams together: far fewer acknowledgement datagrams than it received", async () => {
+    // Node and Bun deliver the datagrams of one socket read as back-to-back callbacks; waking the
+    // waiting service() at each sent an acknowledgement datagram per datagram (docs/enet.md).
+    // Deno hands them over one awaited receive at a time and batches by itself.
+    const server = new ENetConnection();
+    const client = new ENetConnection();
+    try {
+      await server.createHostBound("127.0.0.1", 0, { maxPeers: 2 });
+      await client.createHost({ maxPeers: 1 });
+      const TOTAL = 4000;
+      let received = 0;
+      let connected = false;
+      const serverLoop = (async () => {
+        while (received < TOTAL) {
+          const ev = await server.service(50);
+          if (ev.type === EventType.CONNECT) connected = true;
+          if (ev.type === EventType.RECEIVE) {
+            ev.peer!.getPacket();
+            received++;
+          }
+        }
+      })();
+      const peer = await client.connectToHost("127.0.0.1", server.getLocalPort());
+      assert.ok(await waitFor(() => (client.poll(), connected && peer.getState() === PeerState.STATE_CONNECTED), 5000), "connected");
+      for (const h of [server, client]) for (const s of [HostStatistic.HOST_TOTAL_SENT_PACKETS, HostStatistic.HOST_TOTAL_RECEIVED_PACKETS]) h.popStatistic(s);
+      let sent = 0;
+      const deadline = Date.now() + 20_000;
+      while (received < TOTAL && Date.now() < deadline) {
+        while (sent < TOTAL && sent - received < 256) {
+          peer.send(0, new Uint8Array(100), PacketFlags.RELIABLE);
+          sent++;
+        }
+        client.poll();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      await Promise.race([serverLoop, new Promise((r) => setTimeout(r, 5000))]);
+      assert.equal(received, TOTAL);
+      const clientDatagrams = client.popStatistic(HostStatistic.HOST_TOTAL_SENT_PACKETS);
+      const serverDatagrams = server.popStatistic(HostStatistic.HOST_TOTAL_SENT_PACKETS);
+      assert.ok(clientDatagrams > 200, `the client sent ${clientDatagrams} datagrams`);
+      assert.ok(serverDatagrams * 3 < clientDatagrams, `the server sent ${serverDatagrams} datagrams for the client's ${clientDatagrams}`);
+    } finally {
+      server.destroy();
+      client.destroy();
+    }
+  });
 });
