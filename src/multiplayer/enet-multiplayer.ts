@@ -291,11 +291,12 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   }
 
   protected override onRefuseNewConnectionsChanged(refuse: boolean): void {
-    // Refusing at the ENet level too means refused clients are never even acknowledged
-    // (ENetConnection.refuseNewConnections alone only stops DTLS handshakes, as in Godot).
+    // As Godot 4.6's set_refuse_new_connections: the host is told (which only stops new DTLS
+    // handshakes); a plain UDP host still completes the ENet handshake and the CONNECT event
+    // is then reset in serverConnect, so the refused client sees a connection that times out.
     for (const host of this.hosts.values()) {
       try {
-        host.refuseConnectCommands(refuse);
+        host.refuseNewConnections(refuse);
       } catch {
         // A destroyed host has nothing to refuse.
       }
