@@ -4,6 +4,7 @@ import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts"
 import { GodotError, NetError } from "../../src/errors.ts";
 import { ConnectionStatus, ENetMultiplayerPeer, MultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
+import type { DatagramTransport, RuntimeAdapter } from "../../src/transport/types.ts";
 import { dec, drain, drive, enc, recordEvents, settle, texts, type Received } from "./support.ts";
 
 const SERVER = "10.0.0.1";
@@ -282,6 +283,45 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
       await drive(net, all, () => serverLog.includes(`-${ids[3]}`), "timeout", 60000, 20);
       assert.throws(() => server.disconnectPeer(ids[3]!), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
       assert.throws(() => server.disconnectPeer(0), RangeError);
+      server.close();
+    } finally {
+      net.close();
+    }
+  });
+
+  test("a socket that refuses a send closes the session (Godot 4.6 poll(): EVENT_ERROR -> close(), no peer events)", async () => {
+    const net = new MemoryNetwork({ seed: 19, defaultLink: { latencyMs: 3 } });
+    try {
+      const server = await startServer(net);
+      const inner = net.createRuntime("10.0.0.40");
+      let failing = false;
+      const runtime: RuntimeAdapter = {
+        ...inner,
+        createDatagramTransport(): DatagramTransport {
+          const t = inner.createDatagramTransport();
+          return {
+            bind: (a, p) => t.bind(a, p),
+            send: (d, a, p) => {
+              if (failing) throw new Error("simulated socket failure");
+              t.send(d, a, p);
+            },
+            onDatagram: (cb) => t.onDatagram(cb),
+            close: () => t.close(),
+          };
+        },
+      };
+      const client = new ENetMultiplayerPeer({ runtime });
+      await client.createClient(SERVER, 7777);
+      const log = recordEvents(client);
+      await drive(net, [server, client], () => client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED, "connected");
+      assert.deepEqual(log, ["+1"]);
+      failing = true;
+      client.setTargetPeer(1);
+      assert.equal(client.putPacket(enc("lost")), GodotError.OK); // the send fails inside ENet's flush
+      client.poll(); // service() reports EVENT_ERROR: Godot closes the peer
+      assert.equal(client.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
+      assert.equal(client.getUniqueId(), 0);
+      assert.deepEqual(log, ["+1"], "close() emits nothing");
       server.close();
     } finally {
       net.close();

@@ -325,6 +325,12 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
         return; // the host was destroyed under us
       }
       if (ev.type === EventType.NONE) return;
+      if (ev.type === EventType.ERROR) {
+        // As Godot 4.6's poll(): an error from service() (the socket refused a send) closes the
+        // whole session, without peer events; SceneMultiplayer then reports the disconnection.
+        this.close();
+        return;
+      }
       const peer = ev.peer;
       if (peer === null) continue;
       if (ev.type === EventType.CONNECT) {
