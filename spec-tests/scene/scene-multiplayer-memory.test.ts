@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { ENetMultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
+import { ENetMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent, VisibilityUpdateMode } from "../../src/scene/index.ts";
 import { NodePath, StringName, Vector2, Vector3i, Color, Float, PackedStringArray } from "../../src/variant/index.ts";
@@ -233,6 +233,46 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       // "Three" carried an id no declared synchronizer could take: refused, counted once.
       assert.equal(client.getDropCounters().badReplication, 1);
       assert.equal(client.node("Level/Things/Three").get("c"), undefined);
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("when the server goes, a client frees the nodes other clients spawned on it (Godot's on_reset -> _free_remotes), so a later session can spawn them again", async () => {
+    const log: string[] = [];
+    const w = await world(2, (mp, i) => {
+      mp.spawner("Spawner", {
+        spawnLimit: 1,
+        onSpawn: (node) => log.push(`${i}+${node.path}`),
+        onDespawn: (node) => log.push(`${i}-${node.path}`),
+      });
+    });
+    try {
+      await drive(w, connected(w, 2), "connection");
+      const [a, b] = w.clients as [SceneMultiplayer, SceneMultiplayer];
+      const ia = a.getUniqueId();
+      for (const mp of w.all) mp.node("Spawner").multiplayerAuthority = ia; // client A's spawner
+      a.spawn(a.spawner("Spawner"), "Rock", { data: 1 });
+      await drive(w, () => log.includes("2+Rock") && log.includes("0+Rock"), "B and the server get A's spawn (B through the relay)");
+      // The server goes away: B never hears that A left, but its session is over.
+      w.server.multiplayerPeer!.close();
+      await drive(w, () => w.log.includes("C2 server_disconnected:0"), "B loses the server");
+      assert.ok(log.includes("2-Rock"), "B freed the node A had spawned");
+      // A new session on B: the same spawn is taken again (the name is free and spawnLimit 1 not used up).
+      const serverPeer = new WebSocketMultiplayerPeer({ runtime: w.net.createRuntime("10.0.0.2") });
+      await serverPeer.createServer(8080);
+      const server2 = new SceneMultiplayer({ clock: w.net.clock });
+      server2.spawner("Spawner");
+      server2.multiplayerPeer = serverPeer;
+      const peerB = new WebSocketMultiplayerPeer({ runtime: w.net.createRuntime("10.0.0.31") });
+      await peerB.createClient("ws://10.0.0.2:8080/");
+      b.multiplayerPeer = peerB;
+      b.node("Spawner").multiplayerAuthority = 1; // the new server's spawner
+      w.all.splice(0, w.all.length, server2, b);
+      await drive(w, () => server2.getPeers().length === 1 && b.getPeers().includes(1), "B joins the second server");
+      server2.spawn(server2.spawner("Spawner"), "Rock", { data: 2 });
+      await drive(w, () => log.filter((x) => x === "2+Rock").length === 2, "B takes the new Rock");
+      assert.equal(b.getDropCounters().badReplication, 0);
     } finally {
       w.net.close();
     }

@@ -360,7 +360,11 @@ export interface SpawnerOptions {
    * CUSTOM_SPAWN_SCENE_ID with `data` for a custom spawn.
    */
   onSpawn?: (node: SceneNode, sceneId: number, data: unknown) => void;
-  /** Receiving side: called when a remote authority despawns a node. */
+  /**
+   * Receiving side: called when a remote authority despawns a node, and when a node a remote
+   * authority spawned is freed because that authority left or the session ended (Godot frees it
+   * then without its despawned signal).
+   */
   onDespawn?: (node: SceneNode) => void;
   /**
    * Godot's spawn_limit: most nodes this spawner may have spawned at once, counting ours and a

@@ -73,8 +73,14 @@ export class SceneReplicator {
     this.host = host;
   }
 
-  /** Forget peers and net ids (the session was cleared); declarations stay. */
+  /**
+   * Forget peers and net ids (the session was cleared); declarations stay. Nodes remote
+   * authorities spawned here are freed, as Godot 4.6's on_reset frees every peer's remotes
+   * (_free_remotes), also those of peers that never left on their own (the other clients
+   * when the server goes away).
+   */
   clear(): void {
+    for (const id of [...this.peerRepl.keys()]) this.freeRemotes(id);
     this.peerRepl.clear();
     this.trackedAsAuthority.clear();
     for (const s of this.synchronizers) s.reset();
@@ -245,16 +251,27 @@ export class SceneReplicator {
   }
 
   peerRemoved(id: number): void {
-    const r = this.peerRepl.get(id);
-    if (r) {
-      for (const node of r.recvNodes.values()) {
-        const spawnerNode = this.remoteSpawnerOf.get(node);
-        this.forgetRemoteNode(node);
-        spawnerNode?.onDespawn?.(node);
-      }
-    }
+    this.freeRemotes(id);
     this.peerRepl.delete(id);
     for (const s of this.spawned.values()) s.peers.delete(id);
+  }
+
+  /** Godot's _free_remotes: the nodes peer `id` spawned here are gone (onDespawn tells the spawner's owner). */
+  private freeRemotes(id: number): void {
+    const r = this.peerRepl.get(id);
+    if (!r) return;
+    const nodes = [...r.recvNodes.values()];
+    r.recvNodes.clear();
+    for (const node of nodes) {
+      const spawner = this.remoteSpawnerOf.get(node);
+      this.forgetRemoteNode(node);
+      try {
+        spawner?.onDespawn?.(node);
+      } catch (error) {
+        this.host.drops.handlerErrors++;
+        this.host.handlerError(node, "onDespawn", error);
+      }
+    }
   }
 
   private readonly remoteSpawnerOf = new Map<SceneNode, MultiplayerSpawner>();
