@@ -454,6 +454,8 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
     assert.deepEqual(mp.getPacket(), new Uint8Array(0), "an empty queue gives an empty packet, as in Godot");
     assert.equal(mp.getPacketError(), GodotError.ERR_UNAVAILABLE);
     assert.equal(mp.getPacketPeer(), 1, "Godot 4 reports peer 1 for an empty queue");
+    assert.equal(mp.getPacketChannel(), 1, "and channel 1 (ENetMultiplayerPeer::get_packet_channel's error value)");
+    assert.equal(mp.getPacketMode(), TransferMode.TRANSFER_MODE_RELIABLE);
     assert.equal(mp.putPacket(enc("x")), GodotError.ERR_UNCONFIGURED);
     assert.throws(() => (mp.transferMode = 3 as TransferMode), RangeError);
     assert.throws(() => (mp.transferChannel = 256), RangeError);

@@ -290,6 +290,11 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     return this.peers.get(id) ?? null;
   }
 
+  /** User channel of the next packet (0 = a default channel); 1 when none is queued, as Godot 4.6's ENetMultiplayerPeer (which logs an error). */
+  override getPacketChannel(): number {
+    return this.getAvailablePacketCount() > 0 ? super.getPacketChannel() : 1;
+  }
+
   protected override onRefuseNewConnectionsChanged(refuse: boolean): void {
     // As Godot 4.6's set_refuse_new_connections: the host is told (which only stops new DTLS
     // handshakes); a plain UDP host still completes the ENet handshake and the CONNECT event
