@@ -61,9 +61,13 @@ const bundleAsn1: Pick<Options, "noExternal" | "esbuildOptions" | "esbuildPlugin
 
 export default defineConfig([{
   entry: ["src/index.ts", "src/core.ts", "src/browser.ts"],
-  // One self-contained file per entry: the runtime registration stays in the entry file, which
-  // package.json's sideEffects names, so bundlers can drop everything else a program does not use.
-  splitting: false,
+  // Shared chunks, for CommonJS too (tsup's splitting), so a program that imports both `packetpeer`
+  // and `packetpeer/core` gets one copy of every class: a StringName, a registered runtime or a
+  // NetError made through one entry is the same class through the other. What an entry does on
+  // load (registering the runtimes, installing permessage-deflate's codecs) is a call in the entry
+  // file, which package.json's sideEffects names; the chunks hold only what the entries import by
+  // name, so bundlers can still drop what a program does not use.
+  splitting: true,
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,

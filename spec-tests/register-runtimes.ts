@@ -2,4 +2,6 @@
 // through the package entry, so the Node/Deno/Bun adapters are registered here, as the main
 // `packetpeer` entry does for users.
 import "../src/transport/runtimes.ts";
-import "../src/websocket/install-message-compression.ts";
+import { installMessageCompression } from "../src/websocket/compression-hook.ts";
+import { permessageDeflateCodecs } from "../src/websocket/message-compression.ts";
+installMessageCompression(permessageDeflateCodecs);

@@ -2,8 +2,8 @@
 // here (or below it) imports a `node:` module, Deno or Bun, so it bundles for any JavaScript
 // environment; I/O comes from a RuntimeAdapter you register (registerRuntime) or pass in, or from
 // MemoryNetwork. spec-tests/architecture/core-entry.test.ts loads it with `node:` imports refused.
-// permessage-deflate for the WebSocket connection core (the browser entry leaves it out).
-import "./websocket/install-message-compression.ts";
+import { installMessageCompression } from "./websocket/compression-hook.ts";
+import { permessageDeflateCodecs } from "./websocket/message-compression.ts";
 export { GodotError, NetError } from "./errors.ts";
 export type {
   BoundAddress,
@@ -44,3 +44,6 @@ export { CloseCode as WebSocketCloseCode } from "./websocket/close-codes.ts";
 export { DtlsSession, DtlsStatus } from "./dtls/session.ts";
 export { CIPHER_SUITES } from "./dtls/cipher-suites.ts";
 export * from "./crypto/index.ts";
+
+// permessage-deflate for the WebSocket connection core (the browser entry leaves it out).
+installMessageCompression(permessageDeflateCodecs);

@@ -33,6 +33,10 @@ for (const lib of [pp, core]) {
   }
 }
 check(typeof core.ENetHostCore === "function" && typeof core.WebSocketConnectionCore === "function", "packetpeer/core exports the cores");
+// A program importing both entries gets one copy of every class: values and errors made through
+// one are understood by the other.
+check(pp.StringName === core.StringName && pp.NetError === core.NetError && pp.registerRuntime === core.registerRuntime, "the two entries share their classes");
+check(pp.bytesToVar(pp.varToBytes(new core.StringName("x"))) instanceof core.StringName, "a StringName of packetpeer/core through packetpeer");
 
 // Certificates (the ASN.1 code bundled into dist/).
 const crypto = new pp.Crypto();

@@ -58,6 +58,9 @@ describe("the published build (tsup -> dist/)", { skip }, () => {
       const core = require(${JSON.stringify(join(out, "core.cjs"))});
       const back = pp.bytesToVar(core.varToBytes({ a: [1, "x"] }));
       if (back.a[1] !== "x") throw new Error("Variant through CommonJS");
+      // One copy of every class when a program requires both entries.
+      if (pp.StringName !== core.StringName || pp.NetError !== core.NetError || pp.registerRuntime !== core.registerRuntime) throw new Error("the two entries have classes of their own");
+      if (!(pp.bytesToVar(pp.varToBytes(new core.StringName("x"))) instanceof core.StringName)) throw new Error("a StringName of packetpeer/core through packetpeer");
       const host = new pp.ENetConnection();
       host.createHostBound("127.0.0.1", 0, { maxPeers: 1 }).then(() => {
         if (!(host.getLocalPort() > 0)) throw new Error("no port");

@@ -22,7 +22,8 @@ import { ConnectionRole, StreamShutdown, WebSocketConnectionCore, WebSocketState
 import { Opcode, RSV1_BIT, encodeFrameWithKey } from "../../src/websocket/frame.ts";
 import { parseExtensionHeader } from "../../src/websocket/extension-header.ts";
 import { MessageDeflater } from "../../src/websocket/message-compression.ts";
-import "../../src/websocket/install-message-compression.ts";
+import { installMessageCompression } from "../../src/websocket/compression-hook.ts";
+import { permessageDeflateCodecs } from "../../src/websocket/message-compression.ts";
 import { type DeflateSettings, acceptDeflateOffer, buildDeflateOffer, resolveDeflateOptions } from "../../src/websocket/permessage-deflate.ts";
 import { applyMask } from "../../src/websocket/mask.ts";
 import { isValidUtf8 } from "../../src/websocket/utf8.ts";
@@ -31,6 +32,8 @@ import { concat, parseFrames } from "./raw-wire.ts";
 import { randomBytes } from "../compress/support/corpus.ts";
 import { sameBytes } from "./support.ts";
 import { fnv1a } from "../enet-interop/harness.ts";
+
+installMessageCompression(permessageDeflateCodecs);
 
 /** The close codes a failed connection may send for what it received. */
 const FAIL_CODES = new Set([1002, 1007, 1009]);

@@ -5,12 +5,15 @@
  */
 import process from "node:process";
 import "../transport/runtimes.ts";
-import "../websocket/install-message-compression.ts";
+import { installMessageCompression } from "../websocket/compression-hook.ts";
+import { permessageDeflateCodecs } from "../websocket/message-compression.ts";
 import { benchCommand, BENCH_HELP } from "./bench.ts";
 import { decodeCommand, DECODE_HELP } from "./decode.ts";
 import { enetCommand, ENET_HELP } from "./enet.ts";
 import { EXIT_OK, reportFailure, UsageError } from "./output.ts";
 import { wsCommand, WS_HELP } from "./ws.ts";
+
+installMessageCompression(permessageDeflateCodecs);
 
 export const MAIN_HELP = `packetpeer — Godot's networking (ENet, WebSocket, multiplayer) from the command line
 

@@ -1,7 +1,7 @@
 /**
  * How connection cores reach permessage-deflate's codecs without importing them. The entries for
  * Node, Deno and Bun (`packetpeer`, `packetpeer/core`, the command line) install them
- * (install-message-compression.ts); the browser entry does not, since the page's own WebSocket
+ * (`permessageDeflateCodecs` in message-compression.ts); the browser entry does not, since the page's own WebSocket
  * compresses there, which keeps fflate's compressor out of the browser bundle. A core with no
  * codecs installed neither offers nor accepts the extension, whatever its settings.
  */

@@ -29,6 +29,7 @@ import { Deflate, deflateSync } from "fflate";
 import { BoundedInflater, INFLATE_CORRUPT, INFLATE_TOO_LARGE } from "../compress/inflate-bounded.ts";
 import { MAX_WINDOW_BITS } from "./permessage-deflate.ts";
 import { concatBytes } from "../util/copy-bytes.ts";
+import type { MessageCompressionCodecs } from "./compression-hook.ts";
 
 /** The empty stored block a sync flush ends with (RFC 7692 section 7.2.1). */
 const SYNC_FLUSH_TAIL = Uint8Array.of(0x00, 0x00, 0xff, 0xff);
@@ -268,3 +269,14 @@ export class MessageInflater {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * These codecs, for `installMessageCompression` (compression-hook.ts). The Node/Deno/Bun entries
+ * install them with an explicit call rather than by importing a module for its effect: the build
+ * puts shared modules in chunks, and a bundler that trusts package.json's `sideEffects` drops an
+ * import made only for its effect. The browser entry leaves them out.
+ */
+export const permessageDeflateCodecs: MessageCompressionCodecs = {
+  compressor: (windowBits, noContextTakeover, level, threshold) => new MessageDeflater(windowBits, noContextTakeover, level, threshold),
+  decompressor: (windowBits, noContextTakeover) => new MessageInflater(windowBits, noContextTakeover),
+};
