@@ -254,9 +254,14 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       for (const mp of w.all) mp.node("Spawner").multiplayerAuthority = ia; // client A's spawner
       a.spawn(a.spawner("Spawner"), "Rock", { data: 1 });
       await drive(w, () => log.includes("2+Rock") && log.includes("0+Rock"), "B and the server get A's spawn (B through the relay)");
-      // The server goes away: B never hears that A left, but its session is over.
+      // The server goes away: B never hears that A left, but its session is over. As in Godot,
+      // server_disconnected comes before clear(): its handlers still see A among the peers.
+      let peersAtSignal: number[] = [];
+      b.addEventListener("server_disconnected", () => (peersAtSignal = b.getPeers()));
       w.server.multiplayerPeer!.close();
       await drive(w, () => w.log.includes("C2 server_disconnected:0"), "B loses the server");
+      assert.deepEqual(peersAtSignal, [ia]);
+      assert.deepEqual(b.getPeers(), []);
       assert.ok(log.includes("2-Rock"), "B freed the node A had spawned");
       // A new session on B: the same spawn is taken again (the name is free and spawnLimit 1 not used up).
       const serverPeer = new WebSocketMultiplayerPeer({ runtime: w.net.createRuntime("10.0.0.2") });

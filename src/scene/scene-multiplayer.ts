@@ -169,9 +169,10 @@ export class SceneMultiplayer extends EventTarget {
     const status = this.peer ? this.peer.getConnectionStatus() : ConnectionStatus.CONNECTION_DISCONNECTED;
     if (status === this.lastStatus) return;
     if (status === ConnectionStatus.CONNECTION_DISCONNECTED) {
-      const was = this.lastStatus;
+      // As Godot 4.6's _update_status: the signal first (its handlers still see the session's
+      // peers), then clear().
+      this.dispatchEvent(new SceneMultiplayerEvent(this.lastStatus === ConnectionStatus.CONNECTION_CONNECTING ? "connection_failed" : "server_disconnected"));
       this.clear();
-      this.dispatchEvent(new SceneMultiplayerEvent(was === ConnectionStatus.CONNECTION_CONNECTING ? "connection_failed" : "server_disconnected"));
     }
     this.lastStatus = status;
   }
