@@ -280,6 +280,11 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
       await drive(net, all, () => serverLog.includes(`-${ids[2]}`), "client close");
 
       clients[3]!.host!.destroy(); // vanishes without a word: the server times out
+      // Its own peer 1 is inactive without a DISCONNECT event: as Godot 4.6's poll()
+      // (_disconnect_inactive_peers), peer_disconnected(1) at the next poll, then close().
+      clients[3]!.poll();
+      assert.deepEqual(logs[3], ["+1", "-1"]);
+      assert.equal(clients[3]!.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
       await drive(net, all, () => serverLog.includes(`-${ids[3]}`), "timeout", 60000, 20);
       assert.throws(() => server.disconnectPeer(ids[3]!), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
       assert.throws(() => server.disconnectPeer(0), RangeError);

@@ -357,7 +357,15 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   private disconnectInactivePeers(): void {
     for (const [id, peer] of [...this.peers]) {
       if (peer === null || peer.isActive()) continue;
-      if (this.mode === Mode.CLIENT) continue; // the host reports its DISCONNECT event
+      if (this.mode === Mode.CLIENT) {
+        // The server's peer went inactive without a DISCONNECT event (reset(), peerDisconnectNow()
+        // or the host destroyed by the application). As Godot 4.6's _disconnect_inactive_peers and
+        // poll(): forget it, emit peer_disconnected(1) (whatever the status), then close().
+        this.forgetPeer(id, peer);
+        this.emitPeerDisconnected(id);
+        if (this.mode === Mode.CLIENT) this.close();
+        return;
+      }
       this.idOf.delete(peer);
       if (this.mode === Mode.MESH) this.dropMeshHost(id);
       this.peerLeft(id);
