@@ -340,6 +340,36 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
     }
   });
 
+  test("a broadcast RPC checks each peer's visibility only when the node is not visible to peer 0 (Godot's _send_rpc 'restricted' rule)", async () => {
+    const w = await world(2);
+    try {
+      await drive(w, connected(w, 2), "two clients");
+      const [a, b] = w.clients as [SceneMultiplayer, SceneMultiplayer];
+      const [ia, ib] = [a.getUniqueId(), b.getUniqueId()];
+      const got: string[] = [];
+      for (const mp of w.all) {
+        for (const name of ["Board", "Slate"]) mp.node(name).rpcConfig("note", { rpcMode: "authority" });
+      }
+      for (const mp of w.clients) {
+        for (const name of ["Board", "Slate"]) mp.node(name).on("note", () => got.push(`${name}@${mp.getUniqueId()}`));
+      }
+      // Board's filter lets peer 0 (and A) see it: is_rpc_visible(node, 0) holds, so a broadcast goes to every peer.
+      w.server.synchronizer("Board/Sync", "Board", { properties: [{ path: ".:hp" }], visibilityFilters: [(peer) => peer === 0 || peer === ia] });
+      // Slate's filter says no to peer 0: the broadcast is restricted and each peer is asked.
+      w.server.synchronizer("Slate/Sync", "Slate", { properties: [{ path: ".:hp" }], visibilityFilters: [(peer) => peer === ia] });
+      for (const name of ["Board", "Slate"]) w.server.node(name).set("hp", 1);
+      assert.equal(w.server.node("Board").rpc("note"), GodotError.OK);
+      assert.equal(w.server.node("Slate").rpc("note"), GodotError.OK);
+      await drive(w, () => got.length >= 3, "the calls");
+      await settle(w, 20);
+      assert.deepEqual(got.sort(), [`Board@${ia}`, `Board@${ib}`, `Slate@${ia}`].sort());
+      // rpc_id still asks the peer itself.
+      assert.equal(w.server.node("Board").rpcId(ib, "note"), GodotError.ERR_INVALID_PARAMETER);
+    } finally {
+      w.net.close();
+    }
+  });
+
   test("visibility filters: re-run every poll (IDLE) or only on updateVisibility (NONE); a throwing or non-boolean filter hides and is counted", async () => {
     const { w, seen } = await spawnerWorld();
     try {

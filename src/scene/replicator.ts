@@ -149,7 +149,12 @@ export class SceneReplicator {
     const syncs = this.syncsOf(node);
     if (syncs.length === 0) return true;
     const spawned = this.spawned.get(node);
-    if (spawned) return spawned.peers.has(peer);
+    if (spawned) {
+      if (peer !== 0) return spawned.peers.has(peer);
+      // Peer 0 (a broadcast): whether every peer has it.
+      for (const p of this.peerRepl.keys()) if (!spawned.peers.has(p)) return false;
+      return true;
+    }
     if (this.remoteOwner.get(node) === peer) return true;
     return syncs.some((s) => s.isVisibleTo(peer));
   }

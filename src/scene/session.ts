@@ -570,7 +570,10 @@ export class SceneSession {
       if (!this.replication.isRpcVisible(node, to)) return GodotError.ERR_INVALID_PARAMETER;
       targets.push(to);
     } else {
-      for (const p of this.connected) if (!(to < 0 && p === -to) && this.replication.isRpcVisible(node, p)) targets.push(p);
+      // As Godot 4.6's _send_rpc: visibility is checked per peer only when the node is not
+      // visible to peer 0 (is_rpc_visible(oid, 0) false, "restricted").
+      const restricted = !this.replication.isRpcVisible(node, 0);
+      for (const p of this.connected) if (!(to < 0 && p === -to) && (!restricted || this.replication.isRpcVisible(node, p))) targets.push(p);
     }
     if (targets.length === 0) return GodotError.OK;
     const { id, announce, allConfirmed } = this.cache.prepare(node, targets);
