@@ -7,9 +7,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
@@ -96,6 +97,31 @@ describe("the published build (tsup -> dist/)", { skip }, () => {
     );
     const r = run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node", consumer]);
     assert.equal(r.status, 0, r.output);
+  });
+
+  test("a page's bundler gets module files: a WebSocket client leaves the DTLS, certificate and codec code out, and both entries share their classes", async () => {
+    // The package as a page's project installs it: package.json beside the build, resolved by name
+    // under the "browser" condition (its dependencies resolve from the repository's node_modules).
+    const pkg = join(out, "page", "node_modules", "packetpeer");
+    mkdirSync(pkg, { recursive: true });
+    copyFileSync(join(root, "package.json"), join(pkg, "package.json"));
+    symlinkSync(out, join(pkg, "dist"), "dir");
+    const bundle = (contents: string) =>
+      build({ stdin: { contents, resolveDir: join(out, "page"), loader: "js" }, bundle: true, minify: true, format: "esm", platform: "browser", write: false, metafile: true, logLevel: "silent" });
+    const client = await bundle('export { WebSocketPeer, WebSocketMultiplayerPeer } from "packetpeer";');
+    // The modules that put code into the bundle (the metafile also lists those tree-shaken away).
+    const inputs = Object.values(client.metafile!.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f));
+    assert.ok(inputs.some((f) => f.endsWith("dist/browser/websocket/peer.js")), "the bundle is made of the module files");
+    for (const left of ["/dtls/", "/crypto/", "/compress/zstd/", "@noble/curves", "@peculiar/", "fzstd"]) {
+      assert.deepEqual(inputs.filter((f) => f.includes(left)), [], `a WebSocket client bundle has no ${left} code`);
+    }
+    const size = client.outputFiles[0]!.contents.length;
+    assert.ok(size < 200_000, `WebSocket client bundle: ${size} bytes minified`);
+    const both = await bundle('import { StringName, varToBytes } from "packetpeer"; import * as core from "packetpeer/core"; export const same = StringName === core.StringName && core.varToBytes(new StringName("x")).length === varToBytes(new core.StringName("x")).length;');
+    const code = join(out, "page", "both.mjs");
+    writeFileSync(code, both.outputFiles[0]!.contents);
+    const { same } = (await import(pathToFileURL(code).href)) as { same: boolean };
+    assert.equal(same, true, "packetpeer and packetpeer/core share their classes in a page's bundle");
   });
 
   test("the command line runs from the build", () => {
