@@ -283,6 +283,30 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
     }
   });
 
+  test("peer order follows Godot's HashSet (a leaver's place goes to the last peer): getPeers() and the ADD_PEER messages a newcomer gets", async () => {
+    const w = await world(4);
+    try {
+      await drive(w, connected(w, 4), "four clients");
+      const order = w.server.getPeers();
+      const leaver = w.clients.find((c) => c.getUniqueId() === order[1])!;
+      leaver.multiplayerPeer!.close();
+      await drive(w, () => w.server.getPeers().length === 3, "the second one left");
+      const expected = [order[0]!, order[3]!, order[2]!];
+      assert.deepEqual(w.server.getPeers(), expected, "Godot's HashSet moves the last id into the freed place");
+      const peer = new WebSocketMultiplayerPeer({ runtime: w.net.createRuntime("10.0.0.30") });
+      await peer.createClient("ws://10.0.0.1:8080/");
+      const late = new SceneMultiplayer({ clock: w.net.clock });
+      const joined: number[] = [];
+      late.addEventListener("peer_connected", (e) => joined.push((e as SceneMultiplayerEvent).id));
+      late.multiplayerPeer = peer;
+      w.all.push(late);
+      await drive(w, () => joined.length === 4, "the newcomer hears of everyone");
+      assert.deepEqual(joined, [1, ...expected], "ADD_PEER in the server's connected_peers order");
+    } finally {
+      w.net.close();
+    }
+  });
+
   test("over ENetMultiplayerPeer too: a relayed call between two clients on user channel 2, unreliable", async () => {
     const net = new MemoryNetwork({ seed: 3, defaultLink: { latencyMs: 2 } });
     try {

@@ -111,6 +111,51 @@ export function zeroSceneDropCounters(): SceneDropCounters {
   };
 }
 
+/**
+ * Peer ids in the order Godot 4's HashSet (SceneMultiplayer's connected_peers) iterates them:
+ * insertion order, except that erasing an id moves the last one into its place. The order shows
+ * on the wire in the ADD_PEER messages a server sends a newcomer, and in getPeers().
+ */
+class PeerSet implements Iterable<number> {
+  private readonly ids: number[] = [];
+  private readonly at = new Map<number, number>();
+
+  get size(): number {
+    return this.ids.length;
+  }
+
+  has(id: number): boolean {
+    return this.at.has(id);
+  }
+
+  add(id: number): void {
+    if (this.at.has(id)) return;
+    this.at.set(id, this.ids.length);
+    this.ids.push(id);
+  }
+
+  delete(id: number): boolean {
+    const i = this.at.get(id);
+    if (i === undefined) return false;
+    this.at.delete(id);
+    const last = this.ids.pop()!;
+    if (i < this.ids.length) {
+      this.ids[i] = last;
+      this.at.set(last, i);
+    }
+    return true;
+  }
+
+  clear(): void {
+    this.ids.length = 0;
+    this.at.clear();
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.ids[Symbol.iterator]();
+  }
+}
+
 interface PendingPeer {
   local: boolean;
   remote: boolean;
@@ -122,7 +167,7 @@ export class SceneSession {
   private readonly port: ScenePort;
   private readonly events: SessionEvents;
   readonly cache = new PathCache();
-  private readonly connected = new Set<number>();
+  private readonly connected = new PeerSet();
   private readonly pending = new Map<number, PendingPeer>();
   private readonly writer = new VariantWriter(256);
   private drops = zeroSceneDropCounters();
