@@ -147,6 +147,30 @@ describe("examples", { skip }, () => {
     }
   });
 
+  test("scene-chat: the Godot 4.6 client (client.gd, web build) authenticates, says hello and gets the broadcast", { skip: godot4SkipReason() }, async () => {
+    const port = await freePort();
+    const server = tsx(["examples/scene-chat/server.ts", String(port)]);
+    await until("the scene-chat server", () => /chat server on/.test(server.out()));
+    const godot = await openGodot4();
+    try {
+      // client.gd as a user attaches it (the root node /root/Chat), pointed at this server's port,
+      // and a frame counter of the test's own so the run ends by itself.
+      const script =
+        readFileSync(join(root, "examples/scene-chat/client.gd"), "utf8").replace('"ws://127.0.0.1:9080"', `"ws://127.0.0.1:${port}"`) +
+        "\nvar _test_frames := 0\nfunc _process(_delta: float) -> void:\n\t_test_frames += 1\n\tif _test_frames > 180:\n\t\tget_tree().quit(0)\n";
+      const run = await godot.run({ script, mainScene: { name: "Chat" }, timeoutMs: 20_000 });
+      const log = run.lines.join("\n") + run.errors.join("\n") + server.out();
+      assert.equal(run.exitCode, 0, log);
+      assert.match(server.out(), /^godot: hello from godot$/m, log);
+      assert.ok(run.lines.includes("server: godot joined"), log);
+      assert.ok(run.lines.includes("godot: hello from godot"), log);
+    } finally {
+      await godot.close();
+      server.child.kill("SIGKILL");
+      await server.exit;
+    }
+  });
+
   test("area-of-interest: the Godot 4.6 client (client.gd, web build) walks past a bot", { skip: godot4SkipReason() }, async () => {
     const port = await freePort();
     const server = tsx(["examples/area-of-interest/server.ts", String(port), "--radius=300"]);
