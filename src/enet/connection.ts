@@ -487,23 +487,14 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   /**
    * Godot's refuse_new_connections: makes a DTLS server (after dtlsServerSetup) drop new
    * handshakes. As in Godot, a plain UDP host ignores it and keeps accepting CONNECTs (Godot's
-   * ENetUDP socket has no refusal); ENetMultiplayerPeer refuses at the ENet level instead.
+   * ENetUDP socket has no refusal). ENetMultiplayerPeer, as Godot's, resets a refused peer on
+   * its CONNECT event.
    */
   refuseNewConnections(refuse: boolean): void {
     if (typeof refuse !== "boolean") throw new TypeError("refuse must be a boolean");
     this.requireTransport("refuseNewConnections");
     this.refusing = refuse;
     if (this.dtls !== null) this.dtls.refuseNewConnections = refuse;
-  }
-
-  /**
-   * @internal Ignore CONNECT commands in the protocol core (no VERIFY_CONNECT is sent, the
-   * remote times out). Not in Godot's ENetConnection; ENetMultiplayerPeer uses it so a refused
-   * client never sees a connection. Also refuses DTLS handshakes.
-   */
-  refuseConnectCommands(refuse: boolean): void {
-    this.core.refuseConnections = refuse;
-    this.refuseNewConnections(refuse);
   }
 
   /**
