@@ -67,6 +67,13 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       assert.equal(w.server.node("Game").rpc("pong", "hi"), GodotError.OK);
       await drive(w, () => pongs.length === 2, "pong local + remote");
       assert.deepEqual(pongs.sort(), [[1, "hi"], [client.getUniqueId(), "hi"]].sort());
+      // A send that fails still makes the local call, as Godot's rpcp does (Godot logs the failure
+      // and returns OK; we return it): an unknown target, and more than 255 arguments.
+      pongs.length = 0;
+      assert.equal(w.server.node("Game").rpcId(-999, "pong", "unknown"), GodotError.ERR_INVALID_PARAMETER);
+      assert.equal(w.server.node("Game").rpc("pong", ...new Array(256).fill(0)), GodotError.ERR_INVALID_PARAMETER);
+      assert.deepEqual(pongs.map(([id, x]) => [id, x]), [[1, "unknown"], [1, 0]], "both local calls ran");
+      pongs.length = 0;
       // Unknown method: refused locally.
       assert.equal(client.node("Game").rpcId(1, "nope"), GodotError.ERR_INVALID_PARAMETER);
       assert.equal(client.node("Game").rpcId(client.getUniqueId(), "ping"), GodotError.ERR_INVALID_PARAMETER, "rpc on yourself without call_local");
@@ -80,6 +87,21 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       assert.deepEqual(raw.sort(), [`1<${client.getUniqueId()}:1,2`, `${client.getUniqueId()}<1:3`].sort());
       assert.deepEqual(w.server.getDropCounters(), client.getDropCounters());
       assert.ok(Object.values(w.server.getDropCounters()).every((n) => n === 0));
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("Godot 3 protocol: a send that fails still makes the local call of a remotesync method, as Godot 3.2's rpcp", async () => {
+    const w = await world(1, () => {}, 7, "godot3");
+    try {
+      await drive(w, connected(w, 1), "connection");
+      const calls: [number, unknown][] = [];
+      for (const mp of w.all) mp.node("/root/Game").rpcConfig("announce", { rpcMode: "remotesync" }).on("announce", (x) => calls.push([mp.getUniqueId(), x]));
+      assert.equal(w.server.node("Game").rpcId(-999, "announce", "unknown peer"), GodotError.ERR_INVALID_PARAMETER);
+      assert.deepEqual(calls, [[1, "unknown peer"]], "the local call ran");
+      assert.equal(w.server.node("Game").rpc("announce", "all"), GodotError.OK);
+      await drive(w, () => calls.length === 3, "remotesync to the client");
     } finally {
       w.net.close();
     }

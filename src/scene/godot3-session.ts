@@ -273,10 +273,8 @@ export class Godot3Session {
       local = r.local;
       skip ||= r.skipRemote;
     }
-    if (!skip) {
-      const err = this.send(node, peer, unreliable, false, method, args);
-      if (err !== GodotError.OK) return err;
-    }
+    // As Godot 3.2's rpcp: a send that fails still makes the local call (Godot logs the failure).
+    const sendError = skip ? GodotError.OK : this.send(node, peer, unreliable, false, method, args);
     if (local) {
       const before = this.remoteSenderId;
       this.remoteSenderId = self;
@@ -289,7 +287,7 @@ export class Godot3Session {
       }
     }
     if (skip && !local) return GodotError.ERR_INVALID_PARAMETER;
-    return GodotError.OK;
+    return sendError;
   }
 
   /** Godot 3's rsetp. */

@@ -589,11 +589,12 @@ export class SceneSession {
     const config = table.byId[id]!;
     const self = this.port.getUniqueId();
     if (peer === self && !config.callLocal) return GodotError.ERR_INVALID_PARAMETER;
-    if (args.length > 255) return GodotError.ERR_INVALID_PARAMETER;
     const callLocal = config.callLocal && (peer === 0 || peer === self || (peer < 0 && peer !== -self));
+    // As Godot 4.6's rpcp: a send that fails (an unknown or unseeing peer, more than 255
+    // arguments) still makes the local call. Godot logs the failure and returns OK; we return it.
+    let sendError = GodotError.OK;
     if (peer !== self) {
-      const err = this.sendRpc(node, peer, id, config.transferMode, config.channel, args);
-      if (err !== GodotError.OK) return err;
+      sendError = args.length > 255 ? GodotError.ERR_INVALID_PARAMETER : this.sendRpc(node, peer, id, config.transferMode, config.channel, args);
     }
     if (callLocal) {
       this.remoteSenderOverride = self;
@@ -605,7 +606,7 @@ export class SceneSession {
         this.remoteSenderOverride = 0;
       }
     }
-    return GodotError.OK;
+    return sendError;
   }
 
   private sendRpc(node: SceneNode, to: number, methodId: number, mode: TransferMode, channel: number, args: unknown[]): GodotError {
