@@ -109,7 +109,7 @@ export interface ConformanceClass {
 }
 
 export const CLASS_REFERENCE: ConformanceClass[] = [
-  { godot: "PacketPeer", members: PACKET_PEER, ours: ["ENetPacketPeer", "WebSocketPeer", "ENetMultiplayerPeer", "WebSocketMultiplayerPeer", "PacketPeerUDP", "PacketPeerDTLS"] },
+  { godot: "PacketPeer", members: PACKET_PEER, ours: ["ENetPacketPeer", "WebSocketPeer", "ENetMultiplayerPeer", "WebSocketMultiplayerPeer", "OfflineMultiplayerPeer", "PacketPeerUDP", "PacketPeerDTLS"] },
   { godot: "StreamPeer", members: STREAM_PEER, ours: ["StreamPeerBuffer", "StreamPeerTCP", "StreamPeerUDS"] },
   {
     godot: "StreamPeerBuffer",
@@ -209,7 +209,7 @@ export const CLASS_REFERENCE: ConformanceClass[] = [
   },
   // Godot 3.x / Redot 3.6 names, kept for ports of Godot 3 code.
   { godot: "WebSocketPeer (Godot 3 / Redot 3.6)", members: { methods: ["get_write_mode", "set_write_mode", "is_connected_to_host"] }, ours: ["WebSocketPeer"] },
-  { godot: "MultiplayerPeer", members: MULTIPLAYER_PEER, ours: ["ENetMultiplayerPeer", "WebSocketMultiplayerPeer"] },
+  { godot: "MultiplayerPeer", members: MULTIPLAYER_PEER, ours: ["ENetMultiplayerPeer", "WebSocketMultiplayerPeer", "OfflineMultiplayerPeer"] },
   {
     godot: "ENetMultiplayerPeer",
     members: { methods: ["add_mesh_peer", "create_client", "create_mesh", "create_server", "get_peer", "set_bind_ip"], properties: ["host"] },

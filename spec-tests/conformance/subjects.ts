@@ -2,7 +2,7 @@
 // host, so the ENet pair is connected on a MemoryNetwork; everything else is constructed idle.
 import {
   ENetConnection, ENetMultiplayerPeer, ENetPacketPeer, MultiplayerSpawner, MultiplayerSynchronizer, SCENE_MULTIPLAYER_EVENTS, SceneMultiplayer, StreamPeerBuffer, StreamPeerTCP,
-  StreamPeerUDS, TCPServer, UDSServer, WebSocketMultiplayerPeer, WebSocketPeer, StreamPeerTLS, TLSOptions, Crypto, CryptoKey, X509Certificate,
+  StreamPeerUDS, TCPServer, UDSServer, WebSocketMultiplayerPeer, OfflineMultiplayerPeer, WebSocketPeer, StreamPeerTLS, TLSOptions, Crypto, CryptoKey, X509Certificate,
   HashingContext, HMACContext, PacketPeerUDP, UDPServer, PacketPeerDTLS, DTLSServer, PacketPeerStream, IP, StreamPeerGZIP,
 } from "../../src/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
@@ -27,6 +27,7 @@ export async function makeSubjects(): Promise<{ subjects: Record<string, Subject
     WebSocketPeer: { cls: WebSocketPeer, instance: new WebSocketPeer() },
     ENetMultiplayerPeer: { cls: ENetMultiplayerPeer, instance: new ENetMultiplayerPeer() },
     WebSocketMultiplayerPeer: { cls: WebSocketMultiplayerPeer, instance: new WebSocketMultiplayerPeer() },
+    OfflineMultiplayerPeer: { cls: OfflineMultiplayerPeer, instance: new OfflineMultiplayerPeer() },
     SceneMultiplayer: { cls: SceneMultiplayer, instance: scene, signals: SCENE_MULTIPLAYER_EVENTS },
     MultiplayerSpawner: { cls: MultiplayerSpawner, instance: scene.spawner("Level/Spawner") },
     MultiplayerSynchronizer: { cls: MultiplayerSynchronizer, instance: scene.synchronizer("Level/Player/Sync", "Level/Player", { properties: [{ path: ".:position" }] }) },

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { ENetMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ENetMultiplayerPeer, OfflineMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent, VisibilityUpdateMode } from "../../src/scene/index.ts";
 import { NodePath, StringName, Vector2, Vector3i, Color, Float, PackedStringArray } from "../../src/variant/index.ts";
@@ -90,6 +90,31 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
     } finally {
       w.net.close();
     }
+  });
+
+  test("a new SceneMultiplayer holds an OfflineMultiplayerPeer, as Godot 4's: the server, alone; call_local RPCs run locally", () => {
+    const mp = new SceneMultiplayer();
+    assert.ok(mp.multiplayerPeer instanceof OfflineMultiplayerPeer);
+    assert.equal(mp.getUniqueId(), 1);
+    assert.equal(mp.isServer(), true);
+    assert.deepEqual(mp.getPeers(), []);
+    const calls: [number, unknown][] = [];
+    mp.node("Game").rpcConfig("tick", { rpcMode: "authority", callLocal: true }).rpcConfig("remote_only", { rpcMode: "authority" });
+    mp.node("Game").on("tick", (n) => calls.push([mp.getRemoteSenderId(), n]));
+    mp.node("Game").on("remote_only", () => calls.push([-1, "remote_only"]));
+    assert.equal(mp.node("Game").rpc("tick", 1), GodotError.OK);
+    assert.equal(mp.node("Game").rpc("remote_only"), GodotError.OK, "to no one: nothing to do");
+    assert.equal(mp.poll(), GodotError.OK);
+    assert.deepEqual(calls, [[1, 1]]);
+    const events: string[] = [];
+    for (const t of ["connected_to_server", "connection_failed", "server_disconnected", "peer_connected"]) mp.addEventListener(t, () => events.push(t));
+    // Replacing it fires nothing (Godot's set_multiplayer_peer clears first); null leaves none.
+    mp.multiplayerPeer = null;
+    assert.equal(mp.getUniqueId(), 0);
+    assert.equal(mp.node("Game").rpc("tick", 2), GodotError.ERR_UNCONFIGURED);
+    assert.deepEqual(events, []);
+    assert.deepEqual(calls, [[1, 1]]);
+    assert.equal(new SceneMultiplayer({ protocol: "godot3" }).multiplayerPeer, null, "Godot 3.2's MultiplayerAPI has none");
   });
 
   test("Godot 3 protocol: a send that fails still makes the local call of a remotesync method, as Godot 3.2's rpcp", async () => {

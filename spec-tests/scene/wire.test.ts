@@ -92,6 +92,8 @@ describe("SceneMultiplayer wire details", () => {
     assert.throws(() => mp.node("Player").rpcConfig("m", { rpcMode: "sometimes" as never }), RangeError);
     assert.throws(() => mp.node("Player").rpcConfig("m", { channel: 256 }), RangeError);
     assert.throws(() => mp.sendBytes("x" as never), TypeError);
-    assert.equal(mp.sendBytes(new Uint8Array([1])), GodotError.ERR_UNCONFIGURED, "no peer yet");
+    assert.equal(mp.sendBytes(new Uint8Array([1])), GodotError.OK, "the OfflineMultiplayerPeer takes it, as Godot's");
+    mp.multiplayerPeer = null;
+    assert.equal(mp.sendBytes(new Uint8Array([1])), GodotError.ERR_UNCONFIGURED, "no peer");
   });
 });

@@ -13,3 +13,4 @@ export {
 } from "./multiplayer-peer.ts";
 export { ENetMultiplayerPeer, type ENetMultiplayerOptions, type ENetMultiplayerPeerOptions } from "./enet-multiplayer.ts";
 export { WebSocketMultiplayerPeer, type WebSocketMultiplayerPeerOptions } from "./websocket-multiplayer.ts";
+export { OfflineMultiplayerPeer } from "./offline-multiplayer-peer.ts";

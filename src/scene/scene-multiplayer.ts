@@ -7,6 +7,7 @@
  */
 import { GodotError, NetError } from "../errors.ts";
 import { ConnectionStatus, MultiplayerPeer, MultiplayerPeerEvent, parseProtocol, TransferMode, type MultiplayerProtocol } from "../multiplayer/multiplayer-peer.ts";
+import { OfflineMultiplayerPeer } from "../multiplayer/offline-multiplayer-peer.ts";
 import { Godot3Session } from "./godot3-session.ts";
 import { checkBool, checkBytes, checkFunction, checkInt, checkNumber, checkString } from "../util/args.ts";
 import { MIN_SYNC_MTU } from "./protocol.ts";
@@ -118,6 +119,7 @@ export class SceneMultiplayer extends EventTarget {
     };
     const owner: SceneNodeOwner = {
       rpcp: (node, peer, method, args, unreliable = false) => {
+        if (!this.peer && !this.g3) return GodotError.ERR_UNCONFIGURED;
         const connected = this.peer?.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED;
         return this.g3 ? this.g3.rpcp(node, peer, method, args, connected, unreliable) : this.session.rpcp(node, peer, method, args, connected);
       },
@@ -130,6 +132,8 @@ export class SceneMultiplayer extends EventTarget {
     };
     this.session = new SceneSession(port, events, owner);
     this.g3 = this.protocol === "godot3" ? new Godot3Session(port, events, owner) : null;
+    // Godot 4's SceneMultiplayer starts with an OfflineMultiplayerPeer (Godot 3.2's MultiplayerAPI with none).
+    if (!this.g3) this.multiplayerPeer = new OfflineMultiplayerPeer();
   }
 
   // ---- the peer ----
