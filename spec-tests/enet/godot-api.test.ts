@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CompressionMode, ENetConnection, ENetPacketPeer, EventType, GodotError, HostStatistic, PacketFlags, PeerState, PeerStatistic } from "../../src/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
-import type { DatagramTransport, RuntimeAdapter } from "../../src/transport/types.ts";
+import { failingSends } from "../support/failing-sends.ts";
 import { collect } from "./collect.ts";
 
 describe("ENet: Godot 4 names and shapes", () => {
@@ -65,25 +65,10 @@ describe("ENet: Godot 4 names and shapes", () => {
   test("EVENT_ERROR when the socket fails to send; iteration ends after it", async () => {
     const net = new MemoryNetwork({ seed: 3 });
     const inner = net.createRuntime("10.2.0.2");
-    let failing = false;
-    const runtime: RuntimeAdapter = {
-      ...inner,
-      createDatagramTransport(): DatagramTransport {
-        const t = inner.createDatagramTransport();
-        return {
-          bind: (a, p) => t.bind(a, p),
-          send: (d, a, p) => {
-            if (failing) throw new Error("simulated socket failure");
-            t.send(d, a, p);
-          },
-          onDatagram: (cb) => t.onDatagram(cb),
-          close: () => t.close(),
-        };
-      },
-    };
+    const { runtime, fail } = failingSends(inner);
     const client = new ENetConnection({ runtime });
     await client.createHost(1);
-    failing = true;
+    fail(true);
     await client.connectToHost("10.2.0.1", 7002); // its CONNECT cannot leave
     const [type, peer] = client.poll();
     assert.equal(type, EventType.EVENT_ERROR);

@@ -4,7 +4,7 @@ import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts"
 import { GodotError, NetError } from "../../src/errors.ts";
 import { ConnectionStatus, ENetMultiplayerPeer, MultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
-import type { DatagramTransport, RuntimeAdapter } from "../../src/transport/types.ts";
+import { failingSends } from "../support/failing-sends.ts";
 import { dec, drain, drive, enc, recordEvents, settle, texts, type Received } from "./support.ts";
 
 const SERVER = "10.0.0.1";
@@ -299,28 +299,13 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
     try {
       const server = await startServer(net);
       const inner = net.createRuntime("10.0.0.40");
-      let failing = false;
-      const runtime: RuntimeAdapter = {
-        ...inner,
-        createDatagramTransport(): DatagramTransport {
-          const t = inner.createDatagramTransport();
-          return {
-            bind: (a, p) => t.bind(a, p),
-            send: (d, a, p) => {
-              if (failing) throw new Error("simulated socket failure");
-              t.send(d, a, p);
-            },
-            onDatagram: (cb) => t.onDatagram(cb),
-            close: () => t.close(),
-          };
-        },
-      };
+      const { runtime, fail } = failingSends(inner);
       const client = new ENetMultiplayerPeer({ runtime });
       await client.createClient(SERVER, 7777);
       const log = recordEvents(client);
       await drive(net, [server, client], () => client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED, "connected");
       assert.deepEqual(log, ["+1"]);
-      failing = true;
+      fail(true);
       client.setTargetPeer(1);
       assert.equal(client.putPacket(enc("lost")), GodotError.OK); // the send fails inside ENet's flush
       client.poll(); // service() reports EVENT_ERROR: Godot closes the peer
