@@ -122,6 +122,14 @@ describe("the published build (tsup -> dist/)", { skip }, () => {
     writeFileSync(code, both.outputFiles[0]!.contents);
     const { same } = (await import(pathToFileURL(code).href)) as { same: boolean };
     assert.equal(same, true, "packetpeer and packetpeer/core share their classes in a page's bundle");
+    // The module files as they are, unbundled (the runtime's own ES module loader: import cycles
+    // and evaluation order as a bundler-less page or an import map would meet them).
+    const page = (await import(pathToFileURL(join(out, "browser", "browser.js")).href)) as typeof import("../../src/browser.ts");
+    const pageCore = (await import(pathToFileURL(join(out, "browser", "core.js")).href)) as typeof import("../../src/core.ts");
+    assert.equal(page.StringName, pageCore.StringName);
+    const back = page.bytesToVar(pageCore.varToBytes({ at: new page.Vector2(1, 2), name: new pageCore.StringName("x") })) as { at: { y: number }; name: unknown };
+    assert.equal(back.at.y, 2);
+    assert.ok(back.name instanceof page.StringName);
   });
 
   test("the command line runs from the build", () => {
