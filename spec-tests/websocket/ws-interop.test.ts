@@ -56,7 +56,7 @@ describe("ws (npm)", () => {
       assert.equal((await within(pong, 3000, "pong")).toString(), "hey");
       const closed = new Promise<[number, string]>((resolve) => ws.once("close", (code: number, reason: Buffer) => resolve([code, reason.toString()])));
       ws.close(4006, "ws bye");
-      assert.deepEqual(await within(closed, 3000, "ws close"), [4006, ""]);
+      assert.deepEqual(await within(closed, 3000, "ws close"), [4006, "ws bye"]); // our echo carries the reason, as wslay's
       const peer = echo.peers[0];
       await pollUntil([peer], () => peer.getReadyState() === WebSocketState.STATE_CLOSED, 2000, "our side closed");
       assert.equal(peer.getCloseCode(), 4006);

@@ -366,15 +366,18 @@ export class WebSocketConnectionCore {
 
   // ---- the close handshake (RFC 6455 sections 5.5.1 and 7.1) ----
   // Ours: close() sends a close frame (CLOSING) and waits up to closeTimeoutMs for the
-  // peer's. Theirs: the first close frame received is echoed with its code. Either way
+  // peer's. Theirs: the first close frame received is echoed with its code and reason, as
+  // wslay (under Godot 4's native WebSocketPeer) answers, so the initiator reads back its
+  // own close code and reason from the echo. Either way
   // the connection is CLOSED (clean) once a close frame went each way, and the stream is
   // ended. Protocol violations take the fail() path instead (close frame, then close).
 
   private closeFrameReceived(code: number, reason: Uint8Array): void {
     const reasonText = decodeUtf8(reason);
     if (!this.closeSent) {
-      // Echo the status code (RFC 6455 5.5.1); no code when the peer sent none.
-      this.sendClose(code === CloseCode.NO_STATUS_RECEIVED ? -1 : code, EMPTY);
+      // Echo the status code (RFC 6455 5.5.1) and the reason, as wslay's wslay_event_recv
+      // does; an empty close frame (no code, so no reason) is answered with an empty one.
+      this.sendClose(code === CloseCode.NO_STATUS_RECEIVED ? -1 : code, reason);
     }
     this.closeCode = code;
     this.closeReason = reasonText;
