@@ -193,8 +193,11 @@ const NODE_SCRIPTS = [
   "bench/macro/scene-replication.ts",
 ];
 const bundled = new Map<string, string>();
+// esbuild missing (not installed) falls back to tsx; a script that does not build is a bench bug
+// and stops the run, rather than measuring every row through tsx.
+const esbuild = await import("esbuild").catch(() => null);
 try {
-  const esbuild = await import("esbuild");
+  if (esbuild === null) throw new Error("the esbuild package is not installed");
   const outdir = join(BUILD, "bench-js");
   for (const entry of NODE_SCRIPTS) {
     const outfile = join(outdir, entry.replace(/^bench\//, "").replace(/\.ts$/, ".mjs"));
@@ -212,6 +215,10 @@ try {
   }
   say(`bundled ${bundled.size} Node scripts with esbuild into ${outdir}`);
 } catch (err) {
+  if (esbuild !== null) {
+    say(`bundling the bench scripts failed: ${String(err)}`);
+    process.exit(1);
+  }
   bundled.clear();
   say(`esbuild unavailable (${String(err).split("\n")[0]}): running the scripts through tsx, which inflates memory figures`);
   notes.push("esbuild was not available: scripts ran through tsx, whose keepNames transform inflates packetpeer's memory figures and costs some speed.");

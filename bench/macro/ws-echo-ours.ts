@@ -7,12 +7,15 @@
 // With `deflate`: permessage-deflate on both ends (every message compressed, threshold 0) and a
 // JSON-like payload (bench/lib/game-state.ts) instead of the byte pattern.
 import "../../src/transport/runtimes.ts"; // registers Node, Deno, Bun (the classes are imported from their own files)
-import "../../src/websocket/install-message-compression.ts"; // permessage-deflate, as the package entry does
+import { installMessageCompression } from "../../src/websocket/compression-hook.ts";
+import { permessageDeflateCodecs } from "../../src/websocket/message-compression.ts";
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { WebSocketServer } from "../../src/websocket/server.ts";
 import type { WebSocketConnectionEvent } from "../../src/websocket/server.ts";
 import type { WebSocketMessageEvent } from "../../src/websocket/events.ts";
 import { gameStateText } from "../lib/game-state.ts";
+
+installMessageCompression(permessageDeflateCodecs); // permessage-deflate, as the package entry does
 
 const [sizeArg, countArg, windowArg, modeArg] = process.argv.slice(2);
 const deflate = modeArg === "deflate" ? { threshold: 0 } : false;
