@@ -7,7 +7,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { build } from "esbuild";
@@ -100,36 +101,50 @@ describe("the published build (tsup -> dist/)", { skip }, () => {
   });
 
   test("a page's bundler gets module files: a WebSocket client leaves the DTLS, certificate and codec code out, and both entries share their classes", async () => {
-    // The package as a page's project installs it: package.json beside the build, resolved by name
-    // under the "browser" condition (its dependencies resolve from the repository's node_modules).
-    const pkg = join(out, "page", "node_modules", "packetpeer");
+    // The package as a page's project installs it: package.json and the build copied into
+    // node_modules/packetpeer of a project outside this repository (inside it, "packetpeer" would
+    // resolve to the repository's own package.json and dist/), resolved by name under the
+    // "browser" condition; its dependencies come from the repository's node_modules.
+    const page = mkdtempSync(join(tmpdir(), "packetpeer-page-"));
+    after(() => rmSync(page, { recursive: true, force: true }));
+    const pkg = join(page, "node_modules", "packetpeer");
     mkdirSync(pkg, { recursive: true });
     copyFileSync(join(root, "package.json"), join(pkg, "package.json"));
-    symlinkSync(out, join(pkg, "dist"), "dir");
+    cpSync(out, join(pkg, "dist"), { recursive: true });
     const bundle = (contents: string) =>
-      build({ stdin: { contents, resolveDir: join(out, "page"), loader: "js" }, bundle: true, minify: true, format: "esm", platform: "browser", write: false, metafile: true, logLevel: "silent" });
+      build({
+        stdin: { contents, resolveDir: page, loader: "js" },
+        nodePaths: [join(root, "node_modules")],
+        bundle: true,
+        minify: true,
+        format: "esm",
+        platform: "browser",
+        write: false,
+        metafile: true,
+        logLevel: "silent",
+      });
     const client = await bundle('export { WebSocketPeer, WebSocketMultiplayerPeer } from "packetpeer";');
     // The modules that put code into the bundle (the metafile also lists those tree-shaken away).
     const inputs = Object.values(client.metafile!.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([f]) => f));
-    assert.ok(inputs.some((f) => f.endsWith("dist/browser/websocket/peer.js")), "the bundle is made of the module files");
+    assert.ok(inputs.some((f) => f.endsWith("node_modules/packetpeer/dist/browser/websocket/peer.js")), `the bundle is made of the installed module files: ${inputs.join(", ")}`);
     for (const left of ["/dtls/", "/crypto/", "/compress/zstd/", "@noble/curves", "@peculiar/", "fzstd"]) {
       assert.deepEqual(inputs.filter((f) => f.includes(left)), [], `a WebSocket client bundle has no ${left} code`);
     }
     const size = client.outputFiles[0]!.contents.length;
     assert.ok(size < 200_000, `WebSocket client bundle: ${size} bytes minified`);
     const both = await bundle('import { StringName, varToBytes } from "packetpeer"; import * as core from "packetpeer/core"; export const same = StringName === core.StringName && core.varToBytes(new StringName("x")).length === varToBytes(new core.StringName("x")).length;');
-    const code = join(out, "page", "both.mjs");
+    const code = join(page, "both.mjs");
     writeFileSync(code, both.outputFiles[0]!.contents);
     const { same } = (await import(pathToFileURL(code).href)) as { same: boolean };
     assert.equal(same, true, "packetpeer and packetpeer/core share their classes in a page's bundle");
     // The module files as they are, unbundled (the runtime's own ES module loader: import cycles
     // and evaluation order as a bundler-less page or an import map would meet them).
-    const page = (await import(pathToFileURL(join(out, "browser", "browser.js")).href)) as typeof import("../../src/browser.ts");
+    const pageMain = (await import(pathToFileURL(join(out, "browser", "browser.js")).href)) as typeof import("../../src/browser.ts");
     const pageCore = (await import(pathToFileURL(join(out, "browser", "core.js")).href)) as typeof import("../../src/core.ts");
-    assert.equal(page.StringName, pageCore.StringName);
-    const back = page.bytesToVar(pageCore.varToBytes({ at: new page.Vector2(1, 2), name: new pageCore.StringName("x") })) as { at: { y: number }; name: unknown };
+    assert.equal(pageMain.StringName, pageCore.StringName);
+    const back = pageMain.bytesToVar(pageCore.varToBytes({ at: new pageMain.Vector2(1, 2), name: new pageCore.StringName("x") })) as { at: { y: number }; name: unknown };
     assert.equal(back.at.y, 2);
-    assert.ok(back.name instanceof page.StringName);
+    assert.ok(back.name instanceof pageMain.StringName);
   });
 
   test("the command line runs from the build", () => {
