@@ -105,7 +105,8 @@ async function buildBrowserModules(outDir: string): Promise<void> {
 }
 
 export default defineConfig((cli) => [{
-  entry: ["src/index.ts", "src/core.ts", "src/browser.ts"],
+  // The browser entry is built as module files (buildBrowserModules); only its types come from here.
+  entry: ["src/index.ts", "src/core.ts"],
   // Shared chunks, for CommonJS too (tsup's splitting), so a program that imports both `packetpeer`
   // and `packetpeer/core` gets one copy of every class: a StringName, a registered runtime or a
   // NetError made through one entry is the same class through the other. What an entry does on
@@ -113,7 +114,7 @@ export default defineConfig((cli) => [{
   // file, which package.json's sideEffects names, never an import made only for its effect.
   splitting: true,
   format: ["esm", "cjs"],
-  dts: true,
+  dts: { entry: { index: "src/index.ts", core: "src/core.ts", browser: "src/browser.ts" } },
   sourcemap: true,
   clean: true,
   target: "es2022",
