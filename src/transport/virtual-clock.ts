@@ -60,7 +60,6 @@ export class VirtualClock implements Clock {
   private autoAdvanceEnabled: boolean;
   /** runFor/runUntil holds: they drive time even when autoAdvance is off. */
   private driveHolds = 0;
-  private readonly scheduleMacrotask = scheduleMacrotask;
   /** Called whenever the program is idle; a hook returns true when it has settled its waiter. */
   private readonly idleHooks = new Set<() => boolean>();
   private fired = 0;
@@ -302,7 +301,7 @@ export class VirtualClock implements Clock {
     if (this.macrotaskScheduled || this.live === 0 || this.stopped) return;
     if (!this.autoAdvanceEnabled && this.driveHolds === 0) return;
     this.macrotaskScheduled = true;
-    this.scheduleMacrotask(this.onMacrotask);
+    scheduleMacrotask(this.onMacrotask);
   }
 
   private readonly onMacrotask = (): void => {

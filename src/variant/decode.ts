@@ -415,8 +415,8 @@ export class VariantDecoder {
     // Each name consumes at least 4 bytes, so a huge count fails at the end of the input.
     const total = nameCount + subnameCount;
     for (let i = 0; i < total; i++) (i < nameCount ? names : subnames).push(this.string());
-    // Godot 3 makes a path without names an empty one, so "/" loses its absolute flag there
-    // (Godot 4.6 keeps it; both checked live).
+    // Godot 3 makes a path with neither names nor subnames an empty one, so "/" loses its
+    // absolute flag there (Godot 4.6 keeps it; both checked live).
     const absolute = (flags & NODE_PATH_FLAG_ABSOLUTE) !== 0 && (!this.godot3 || total > 0);
     return NodePath.fromParts(names, subnames, absolute);
   }
