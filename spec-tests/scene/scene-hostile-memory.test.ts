@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
-import { ReplicationMode, type SceneMultiplayer } from "../../src/scene/index.ts";
+import { ReplicationMode, type SceneMultiplayer, type SceneMultiplayerEvent } from "../../src/scene/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { drive, settle, world } from "./support.ts";
 
@@ -71,6 +71,45 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
           handlerErrors: 0,
         },
       );
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("a despawn whose onDespawn throws is counted and reported; poll() goes on with the packets after it", async () => {
+    let spawned = 0;
+    const w = await world(1, (mp) => {
+      mp.spawner("Spawner", {
+        onSpawn: () => void spawned++,
+        onDespawn: () => {
+          throw new Error("despawn handler failed");
+        },
+      });
+    });
+    try {
+      await drive(w, () => w.server.getPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "connection");
+      const [server, client] = [w.server, w.clients[0]!];
+      for (const mp of w.all) mp.node("Spawner").multiplayerAuthority = client.getUniqueId();
+      const errors: string[] = [];
+      server.addEventListener("rpc_error", (e) => errors.push((e as SceneMultiplayerEvent).method ?? ""));
+      const raws: number[] = [];
+      server.addEventListener("peer_packet", () => raws.push(1));
+      const rock = client.spawn(client.spawner("Spawner"), "Rock", { data: 1 });
+      await drive(w, () => spawned === 1, "the spawn");
+      client.despawn(rock);
+      client.sendBytes(Uint8Array.of(1)); // queued behind the despawn: must still be handled
+      let thrown: unknown = null;
+      await drive(w, () => {
+        try {
+          server.poll();
+        } catch (error) {
+          thrown = error;
+        }
+        return thrown !== null || raws.length === 1;
+      }, "the despawn and the raw packet");
+      assert.equal(thrown, null);
+      assert.deepEqual(errors, ["/root/Rock:onDespawn"]);
+      assert.equal(server.getDropCounters().handlerErrors, 1);
     } finally {
       w.net.close();
     }

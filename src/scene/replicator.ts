@@ -270,12 +270,7 @@ export class SceneReplicator {
     for (const node of nodes) {
       const spawner = this.remoteSpawnerOf.get(node);
       this.forgetRemoteNode(node);
-      try {
-        spawner?.onDespawn?.(node);
-      } catch (error) {
-        this.host.drops.handlerErrors++;
-        this.host.handlerError(node, "onDespawn", error);
-      }
+      this.callOnDespawn(spawner, node);
     }
   }
 
@@ -567,7 +562,17 @@ export class SceneReplicator {
     for (const s of this.syncsOf(node)) if (!(s.netId & NODE_PATH_FLAG)) r.recvSyncs.delete(s.netId);
     const spawner = this.remoteSpawnerOf.get(node);
     this.forgetRemoteNode(node);
-    spawner?.onDespawn?.(node);
+    this.callOnDespawn(spawner, node);
+  }
+
+  /** The spawner's onDespawn, counted and reported when it throws (a remote peer decides when it runs). */
+  private callOnDespawn(spawner: MultiplayerSpawner | undefined, node: SceneNode): void {
+    try {
+      spawner?.onDespawn?.(node);
+    } catch (error) {
+      this.host.drops.handlerErrors++;
+      this.host.handlerError(node, "onDespawn", error);
+    }
   }
 }
 
