@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
-import { ReplicationMode, type SceneMultiplayer, type SceneMultiplayerEvent } from "../../src/scene/index.ts";
+import { ReplicationMode, type SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { drive, settle, world } from "./support.ts";
 
@@ -110,6 +110,35 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
       assert.equal(thrown, null);
       assert.deepEqual(errors, ["/root/Rock:onDespawn"]);
       assert.equal(server.getDropCounters().handlerErrors, 1);
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("a despawned node's synchronizer node leaves with it (spawn and despawn from a peer do not grow the node registry)", async () => {
+    const syncNodes: SceneNode[] = [];
+    const w = await world(1, (mp, i) => {
+      mp.spawner("Spawner", {
+        onSpawn: (node) => {
+          if (i === 0) syncNodes.push(mp.synchronizer(`${node.path}/Sync`, node.path, { properties: [{ path: ".:hp" }] }).node);
+        },
+      });
+    });
+    try {
+      await drive(w, () => w.server.getPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "connection");
+      const [server, client] = [w.server, w.clients[0]!];
+      for (const mp of w.all) mp.node("Spawner").multiplayerAuthority = client.getUniqueId();
+      const nodes = (): number => (Reflect.get(Reflect.get(Reflect.get(server, "session"), "nodes"), "byPath") as Map<string, unknown>).size;
+      const before = nodes();
+      for (let round = 0; round < 3; round++) {
+        const rock = client.spawn(client.spawner("Spawner"), "Rock", { data: round });
+        await drive(w, () => syncNodes.length === round + 1, `spawn ${round}`);
+        client.despawn(rock);
+        await drive(w, () => nodes() === before, `despawn ${round}`);
+      }
+      // Each spawn got a fresh synchronizer node, not the one a freed node left behind.
+      assert.equal(new Set(syncNodes).size, 3);
+      assert.notEqual(server.node("Rock/Sync"), syncNodes[2]);
     } finally {
       w.net.close();
     }

@@ -283,7 +283,13 @@ export class SceneReplicator {
     if (spawner) spawner.trackedCount--;
     this.remoteSpawnerOf.delete(node);
     this.remoteOwner.delete(node);
-    for (const s of [...this.syncsOf(node)]) this.removeSynchronizer(s);
+    // The node goes with its children, as a freed Godot node does: the synchronizer nodes onSpawn
+    // declared under it leave the registry too (else every spawn and despawn would leave one behind).
+    const under = `${node.path}/`;
+    for (const s of [...this.syncsOf(node)]) {
+      this.removeSynchronizer(s);
+      if (s.node.path.startsWith(under)) this.host.nodes.delete(s.node.path);
+    }
     this.host.nodes.delete(node.path);
   }
 
