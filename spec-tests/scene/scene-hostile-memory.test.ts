@@ -4,6 +4,7 @@ import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { ReplicationMode, type SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { drive, settle, world } from "./support.ts";
+import { MAX_REMOTE_PATH_CHARS_PER_PEER } from "../../src/scene/godot3-session.ts";
 
 const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 const ascii = (s: string): number[] => [...new TextEncoder().encode(s)];
@@ -174,6 +175,40 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
 });
 
 describe("SceneMultiplayer protocol godot3: hostile input is dropped and counted", () => {
+  test("the path cache keeps at most MAX_REMOTE_PATH_CHARS_PER_PEER characters of one peer's paths (Godot 3 keeps any path, node or not)", async () => {
+    const w = await world(1, () => {}, 9, "godot3");
+    try {
+      await drive(w, () => w.server.getPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "connection");
+      const server = w.server;
+      const calls: string[] = [];
+      server.node("Game").rpcConfig("open", { rpcMode: "remote" }).on("open", () => calls.push("open"));
+      const raw = w.clients[0]!.multiplayerPeer as MultiplayerPeer;
+      raw.setTargetPeer(1);
+      // One at a time: a 60 KB message nearly fills the WebSocket's outbound buffer.
+      const simplify3 = async (id: number, path: string): Promise<void> => {
+        const text = new TextEncoder().encode(path);
+        const packet = new Uint8Array(5 + text.length + 1);
+        packet.set([2, ...u32(id)]);
+        packet.set(text, 5);
+        assert.equal(raw.putPacket(packet), 0);
+        await settle(w, 4);
+      };
+      const long = "Level/" + "x".repeat(59_994); // 60,000 characters
+      const fits = Math.floor(MAX_REMOTE_PATH_CHARS_PER_PEER / long.length);
+      for (let id = 1; id <= fits + 3; id++) await simplify3(id, long);
+      assert.equal(server.getDropCounters().badPathCache, 3, "the paths past the budget are refused");
+      // Overwriting id 1 with a short path gives its characters back: one more long path fits, and id 1 names Game.
+      await simplify3(1, "Game");
+      await simplify3(fits + 4, long);
+      raw.putPacket(Uint8Array.from([0, ...u32(1), ...ascii("open"), 0, 0]));
+      await settle(w, 20);
+      assert.equal(server.getDropCounters().badPathCache, 3);
+      assert.deepEqual(calls, ["open"]);
+    } finally {
+      w.net.close();
+    }
+  });
+
   test("short commands, unknown cache ids and names, forbidden calls and sets, bad arguments, unknown commands", async () => {
     const w = await world(1, () => {}, 9, "godot3");
     try {

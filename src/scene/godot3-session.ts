@@ -62,6 +62,19 @@ function remoteMayCall(node: SceneNode, mode: Godot3RPCMode, from: number): bool
   }
 }
 
+/**
+ * Most path text (UTF-16 code units, all paths together) one remote peer may keep in our path
+ * cache. Godot 3 stores whatever path a peer announces, node or not, so the id bound alone still
+ * let one peer pin 16,384 paths of up to a whole packet each (about 1 GiB).
+ */
+export const MAX_REMOTE_PATH_CHARS_PER_PEER = 4 * 1024 * 1024;
+
+/** One remote peer's announced paths by its cache ids, and their total length. */
+interface RemotePaths {
+  byId: Map<number, string>;
+  chars: number;
+}
+
 interface SentPath {
   id: number;
   confirmed: Map<number, boolean>;
@@ -73,7 +86,7 @@ export class Godot3Session {
   readonly nodes: NodeRegistry;
   private readonly connected = new Set<number>();
   private readonly sent = new Map<string, SentPath>();
-  private readonly recv = new Map<number, Map<number, string>>();
+  private readonly recv = new Map<number, RemotePaths>();
   private lastSendId = 1;
   private readonly writer = new VariantWriter(256);
   private drops = zeroSceneDropCounters();
@@ -109,7 +122,7 @@ export class Godot3Session {
 
   addPeer(id: number): void {
     this.connected.add(id);
-    this.recv.set(id, new Map());
+    this.recv.set(id, { byId: new Map(), chars: 0 });
     if (id === 1) this.events.connectedToServer();
     this.events.peerConnected(id);
   }
@@ -162,11 +175,14 @@ export class Godot3Session {
     const id = new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(1, true);
     const path = readCString(p, 5, p.length);
     const table = this.recv.get(from)!;
-    if (!table.has(id) && table.size >= MAX_REMOTE_PATHS_PER_PEER) {
+    const previous = table.byId.get(id);
+    const chars = table.chars - (previous?.length ?? 0) + path.length;
+    if ((previous === undefined && table.byId.size >= MAX_REMOTE_PATHS_PER_PEER) || chars > MAX_REMOTE_PATH_CHARS_PER_PEER) {
       this.drops.badPathCache++;
       return;
     }
-    table.set(id, path); // Godot 3 overwrites a known id and does not check the node exists.
+    table.byId.set(id, path); // Godot 3 overwrites a known id and does not check the node exists.
+    table.chars = chars;
     const name = utf8Out.encode(path);
     const out = new Uint8Array(name.length + 2);
     out[0] = Godot3NetworkCommand.CONFIRM_PATH;
@@ -202,7 +218,7 @@ export class Godot3Session {
       }
       node = this.nodes.find(readCString(p, at, p.length));
     } else {
-      const path = this.recv.get(from)?.get(target);
+      const path = this.recv.get(from)?.byId.get(target);
       node = path === undefined ? undefined : this.nodes.find(path);
     }
     if (!node) {
