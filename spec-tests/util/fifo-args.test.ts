@@ -37,6 +37,22 @@ describe("Fifo", () => {
     q.push("c");
     assert.equal(q.shift(), "c");
   });
+
+  test("queues that never held an item share no storage: filling one leaves a fresh one empty", () => {
+    const untouched = new Fifo<number>(4);
+    assert.deepEqual([...untouched], []);
+    untouched.clear();
+    assert.equal(untouched.at(0), undefined);
+    const used = new Fifo<number>(4);
+    for (let i = 0; i < 9; i++) used.push(i);
+    const fresh = new Fifo<number>(4);
+    assert.equal(fresh.length, 0);
+    assert.equal(fresh.peek(), undefined);
+    assert.deepEqual([...fresh], []);
+    fresh.push(42);
+    assert.deepEqual([...fresh], [42]);
+    assert.deepEqual([...used], [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  });
 });
 
 describe("argument checks", () => {

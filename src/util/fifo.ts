@@ -5,20 +5,24 @@
  * shifted once per packet; `Array.prototype.shift` is O(n) and a head index over a
  * growing array needs periodic compaction. A ring keeps both operations O(1), keeps
  * its storage when drained (no re-growth per burst) and clears shifted slots so
- * popped items can be collected.
+ * popped items can be collected. The ring is allocated on the first push: a server holds a few
+ * queues per idle connection, most of which never see an item.
  */
+/** The storage of every queue that has not held an item yet; never written (push grows first). */
+const NO_SLOTS: never[] = [];
+
 export class Fifo<T> {
-  private slots: (T | undefined)[];
-  private mask: number;
+  private slots: (T | undefined)[] = NO_SLOTS;
+  private mask = 0;
   private head = 0;
   private size = 0;
+  private readonly firstCapacity: number;
 
   /** `initialCapacity` is rounded up to a power of two (at least 4). */
   constructor(initialCapacity = 16) {
     let capacity = 4;
     while (capacity < initialCapacity) capacity *= 2;
-    this.slots = new Array<T | undefined>(capacity);
-    this.mask = capacity - 1;
+    this.firstCapacity = capacity;
   }
 
   get length(): number {
@@ -68,7 +72,7 @@ export class Fifo<T> {
 
   private grow(): void {
     const old = this.slots;
-    const next = new Array<T | undefined>(old.length * 2);
+    const next = new Array<T | undefined>(old.length === 0 ? this.firstCapacity : old.length * 2);
     for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & this.mask];
     this.slots = next;
     this.mask = next.length - 1;

@@ -99,19 +99,30 @@ export class WebSocketConnectionCore {
   selectedProtocol = "";
   /** The agreed `Sec-WebSocket-Extensions` ("" for none), as the browser's WebSocket.extensions. */
   extensions = "";
-  /** Server: the request's resource (path + query) and headers, once accepted. */
+  /** Server: the request's resource (path + query), once accepted. */
   requestResource = "";
-  requestHeaders: Map<string, string> = new Map();
+  /**
+   * Server: the accepted request's head as it arrived. Only the text is kept, not a parsed map:
+   * the headers are rarely read after the handshake, and a map of them costs an idle connection
+   * about half a kilobyte.
+   */
+  private requestHead = "";
   /** Code and reason of a clean close (the peer's close frame); -1 and "" otherwise. */
   closeCode = -1;
   closeReason = "";
+
+  /** Server: the accepted request's headers (lower-cased names), a new map on each read; empty before. */
+  get requestHeaders(): Map<string, string> {
+    return (this.requestHead === "" ? null : parseHttpHead(this.requestHead)?.headers) ?? new Map();
+  }
 
   /** Counters for diagnostics and tests. */
   readonly stats = { messagesReceived: 0, messagesSent: 0, messagesCompressed: 0, messagesInflated: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 };
 
   private readonly opts: ConnectionOptions;
   private readonly randomFill: RandomFill;
-  private readonly maskKey = new Uint8Array(4);
+  /** A client's key for its next frame; a server never masks, so it has none. */
+  private readonly maskKey: Uint8Array | null;
   /** Per connection, so they start small (they grow on demand and keep their size). */
   private readonly transmits = new Fifo<Uint8Array>(4);
   private readonly events = new Fifo<ConnectionEvent>(4);
@@ -120,7 +131,6 @@ export class WebSocketConnectionCore {
   /** The handshake head being collected; released once the handshake is decided (4 KiB per connection). */
   private head: HttpHeadCollector | null = new HttpHeadCollector(MAX_HANDSHAKE_HEADER_SIZE);
   private clientKey = "";
-  private readonly maskOutgoing: boolean;
   /** permessage-deflate's sending side, once agreed. */
   private deflater: MessageCompressor | null = null;
   /** The permessage-deflate settings in force: none when the codecs are not installed (compression-hook.ts). */
@@ -136,7 +146,8 @@ export class WebSocketConnectionCore {
     this.opts = opts;
     this.randomFill = opts.randomFill ?? fillRandomPooled;
     this.role = opts.role;
-    this.maskOutgoing = opts.role === ConnectionRole.CLIENT;
+    // RFC 6455 5.1: a client masks every frame it sends, a server none.
+    this.maskKey = opts.role === ConnectionRole.CLIENT ? new Uint8Array(4) : null;
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs;
     this.heartbeat = new Heartbeat(opts.heartbeatIntervalMs);
     this.deflateSettings = opts.deflate && messageCompression() !== null ? opts.deflate : null;
@@ -191,7 +202,7 @@ export class WebSocketConnectionCore {
 
   private writeFrame(opcode: Opcode, payload: Uint8Array, fin: boolean, rsv = 0): void {
     let key: Uint8Array | null = null;
-    if (this.maskOutgoing) {
+    if (this.maskKey !== null) {
       key = this.maskKey;
       this.randomFill(key);
     }
@@ -248,14 +259,15 @@ export class WebSocketConnectionCore {
       else this.abortWithError("handshake response header larger than 4096 bytes");
       return;
     }
-    const parsed = parseHttpHead(head.headText());
+    const headText = head.headText();
+    const parsed = parseHttpHead(headText);
     if (this.role === ConnectionRole.SERVER) {
       if (!parsed) return this.refuse(400, "malformed HTTP request");
       const check = checkClientRequest(parsed, this.opts.protocols);
       if (!check.ok) return this.refuse(check.status, check.reason);
       this.selectedProtocol = check.protocol;
       this.requestResource = check.resource;
-      this.requestHeaders = check.headers;
+      this.requestHead = headText;
       const settings = this.deflateSettings;
       // A malformed extension list is declined as a whole, not refused: the connection goes on uncompressed.
       const accepted = settings ? acceptDeflateOffer(parseExtensionHeader(check.headers.get("sec-websocket-extensions")) ?? [], settings) : null;

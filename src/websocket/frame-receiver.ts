@@ -73,6 +73,12 @@ const KEEP_FRAGMENT_BUFFER_MAX = 256 * 1024;
  */
 const VIEW_MAX_BUFFER_RATIO = 2;
 
+/** Offsets in a receiver's scratch buffer: header, masking key, control payload, one after the other. */
+const SCRATCH_HEADER = 0;
+const SCRATCH_MASK_KEY = SCRATCH_HEADER + MAX_HEADER_SIZE;
+const SCRATCH_CONTROL = SCRATCH_MASK_KEY + 4;
+const SCRATCH_SIZE = SCRATCH_CONTROL + MAX_CONTROL_PAYLOAD;
+
 export class FrameReceiver {
   /** Largest message (sum of its fragments) accepted; larger closes with 1009. */
   maxMessageSize: number;
@@ -81,9 +87,15 @@ export class FrameReceiver {
   private readonly handler: FrameReceiverHandler;
   private phase = ReceiverPhase.HEADER;
 
-  private readonly header = new Uint8Array(MAX_HEADER_SIZE);
+  /**
+   * The frame header being gathered, the frame's masking key and a control frame's payload live in
+   * one small buffer (see SCRATCH_*): a server holds one receiver per connection, and each separate
+   * typed array would cost an ArrayBuffer object of its own.
+   */
+  private readonly scratch = new ArrayBuffer(SCRATCH_SIZE);
+  private readonly header = new Uint8Array(this.scratch, SCRATCH_HEADER, MAX_HEADER_SIZE);
   /** The same bytes, read as big-endian fields (lengths) without unchecked indexing. */
-  private readonly headerView = new DataView(this.header.buffer);
+  private readonly headerView = new DataView(this.scratch, SCRATCH_HEADER, MAX_HEADER_SIZE);
   private headerFill = 0;
   private headerNeed = 2;
 
@@ -91,7 +103,7 @@ export class FrameReceiver {
   private fin = false;
   private opcode = 0;
   private masked = false;
-  private readonly maskKey = new Uint8Array(4);
+  private readonly maskKey = new Uint8Array(this.scratch, SCRATCH_MASK_KEY, 4);
   private payloadLength = 0;
   private payloadDone = 0;
 
@@ -109,7 +121,7 @@ export class FrameReceiver {
   private fragmentBuffer: Uint8Array = EMPTY;
   private readonly utf8 = new Utf8Validator();
 
-  private readonly control = new Uint8Array(MAX_CONTROL_PAYLOAD);
+  private readonly control = new Uint8Array(this.scratch, SCRATCH_CONTROL, MAX_CONTROL_PAYLOAD);
 
   /** Frames decoded so far (for statistics). */
   framesReceived = 0;

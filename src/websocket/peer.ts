@@ -116,7 +116,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   private timer: unknown = undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   /** "message" listeners and whether each was added with `once` (EventTarget drops those silently). */
-  private messageListeners = new Map<unknown, boolean>();
+  private messageListeners: Map<unknown, boolean> = NO_MESSAGE_LISTENERS;
   private listenerCount = 0;
   /** @internal Called after poll() changed the ready state (used by WebSocketServer). */
   onStateChange: (() => void) | null = null;
@@ -678,7 +678,11 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
 
   // ---- Variants (PacketPeer.put_var / get_var, shared with every packet peer) ----
 
-  private readonly variants = new PacketPeerVariants();
+  // Made on first use: a server's idle connections never touch Variants.
+  private variantsState: PacketPeerVariants | null = null;
+  private get variants(): PacketPeerVariants {
+    return (this.variantsState ??= new PacketPeerVariants());
+  }
 
   /** Largest Variant encoding putVar() sends (Godot's 8 MiB default; 1 KiB..256 MiB, rounded up to a power of two). */
   get encodeBufferMaxSize(): number {
@@ -790,7 +794,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   }
   /** Server side: the request's headers (lower-cased names). */
   getRequestHeaders(): Map<string, string> {
-    return new Map(this.conn?.requestHeaders ?? []);
+    return this.conn?.requestHeaders ?? new Map<string, string>();
   }
   getConnectedHost(): string {
     return this.io.stream?.remoteAddress ?? "";
@@ -829,6 +833,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     if (listener === null) return;
     if (type === "message") {
       const once = typeof options === "object" && options.once === true;
+      if (this.messageListeners === NO_MESSAGE_LISTENERS) this.messageListeners = new Map();
       this.messageListeners.set(listener, once);
       const signal = typeof options === "object" ? options.signal : undefined;
       signal?.addEventListener("abort", () => this.messageListeners.delete(listener), { once: true });
@@ -859,3 +864,5 @@ function withoutGodot3Nul(reason: string): string {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The "message" listeners of every peer that has none yet (a peer's own map is made on the first add; never written). */
+const NO_MESSAGE_LISTENERS = new Map<unknown, boolean>();
