@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodeCapture, type CaptureReport, type DecodeSettings } from "../../src/cli/decode.ts";
 import { readCapture, CaptureFormatError } from "../../src/cli/pcap.ts";
+import { SeededRandom } from "../../src/util/prng.ts";
 
 const dir = join(fileURLToPath(import.meta.url), "..", "..", "captures", "pcap");
 const load = (name: string): Uint8Array => readFileSync(join(dir, name));
@@ -100,5 +101,29 @@ describe("packetpeer decode on recorded captures", () => {
     assert.throws(() => readCapture(new TextEncoder().encode("this is not a capture file")), CaptureFormatError);
     const cut = readCapture(all.subarray(0, all.length - 100));
     assert.ok(cut.datagrams.length > 0 && cut.datagrams.length < readCapture(all).datagrams.length);
+  });
+
+  test("damaged captures (seeded: bytes overwritten anywhere, files cut short) decode or are refused with CaptureFormatError, in every --godot mode", () => {
+    const captures = ["c-server-ours-client.pcap", "godot3-server-ours-client.pcap", "ours-range-checksum.pcap", "ours-zstd-dumpcap.pcapng", "scene-godot4.pcap"].map(load);
+    const rng = new SeededRandom(2026);
+    const unexpected: string[] = [];
+    let decoded = 0;
+    let refused = 0;
+    for (let i = 0; i < 300; i++) {
+      const damaged = Uint8Array.from(captures[rng.nextInt(captures.length)]!);
+      for (let k = 1 + rng.nextInt(20); k > 0; k--) damaged[rng.nextInt(damaged.length)] = rng.chance(0.3) ? [0, 0x7f, 0x80, 0xff][rng.nextInt(4)]! : rng.nextInt(256);
+      const input = rng.chance(0.2) ? damaged.subarray(0, rng.nextInt(damaged.length)) : damaged;
+      for (const godot of [0, 3, 4] as const) {
+        try {
+          decodeCapture(input, { ...AUTO, godot });
+          decoded++;
+        } catch (err) {
+          if (err instanceof CaptureFormatError) refused++;
+          else unexpected.push(`case ${i}, --godot ${godot}: ${String(err)}`);
+        }
+      }
+    }
+    assert.deepEqual(unexpected, []);
+    assert.ok(decoded > 600 && refused > 0, `${decoded} decoded, ${refused} refused`);
   });
 });
