@@ -2,8 +2,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { ReplicationMode, type SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
-import { SeededRandom } from "../../src/util/prng.ts";
 import { drive, settle, world } from "./support.ts";
+import { runSceneFuzz } from "./fuzz-engine.ts";
 import { MAX_REMOTE_PATH_CHARS_PER_PEER } from "../../src/scene/godot3-session.ts";
 
 const u32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
@@ -255,42 +255,35 @@ describe("SceneMultiplayer protocol godot3: hostile input is dropped and counted
   });
 });
 
+// A seeded slice of the structure-aware receive-path fuzzing (fuzz-engine.ts) on every run: a server
+// with auth, RPC modes, spawners, synchronizers, a visibility filter and the relay, one honest
+// client keeping a session, two hostile clients sending random and mutated real packets.
+// The long run: `npm run fuzz:scene` (1,000,000 packets per protocol).
 describe("SceneMultiplayer: seeded fuzzing of the receive path", () => {
-  for (const protocol of ["godot4", "godot3"] as const) {
-    test(`${protocol}: 3000 random and mutated packets from a client never throw out of poll()`, async () => {
-      const w = await world(1, () => {}, 11, protocol);
-      try {
-        await drive(w, () => w.server.getPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "connection");
-        const server = w.server;
-        server.node("Game").rpcConfig("open", { rpcMode: protocol === "godot3" ? "remote" : "any_peer" }).on("open", () => {});
-        if (protocol === "godot4") {
-          server.spawner("Spawner", { onSpawn: (n) => server.synchronizer(`${n.path}/S`, n.path, { properties: [{ path: ".:p" }, { path: ".:q", replicationMode: ReplicationMode.ON_CHANGE }] }) }).node.multiplayerAuthority = w.clients[0]!.getUniqueId();
-        }
-        const seeds = protocol === "godot4" ? [simplify(1, "Game"), simplify(2, "Spawner"), [0x00, 1, 0, 1, 2, 5], [6, 1, 0, ...u32(1), ...u32(2), 2, 5], [4, 255, ...u32(2), ...u32(1), ...u32(0), ...u32(2), 65, 0, ...u32(2), 2, 1], [7, 3, ...u32(0), 3, 1]] : [[2, ...u32(1), ...ascii("Game"), 0], [0, ...u32(1), ...ascii("open"), 0, 1, 2, 0, 0, 0, 5, 0, 0, 0], [1, ...u32(1), ...ascii("x"), 0, 1, 0, 0, 0]];
-        const rng = new SeededRandom(protocol === "godot4" ? 4 : 3);
-        const raw = w.clients[0]!.multiplayerPeer as MultiplayerPeer;
-        raw.setTargetPeer(1);
-        for (let i = 0; i < 3000; i++) {
-          let bytes: number[];
-          if (rng.chance(0.3)) bytes = Array.from({ length: 1 + rng.nextInt(40) }, () => rng.nextInt(256));
-          else {
-            bytes = [...seeds[rng.nextInt(seeds.length)]!];
-            for (let k = 1 + rng.nextInt(3); k > 0; k--) {
-              const at = rng.nextInt(bytes.length);
-              if (rng.chance(0.2)) bytes.length = at + 1;
-              else bytes[at] = rng.nextInt(256);
-            }
-          }
-          raw.putPacket(Uint8Array.from(bytes));
-          if (i % 50 === 0) await settle(w, 4);
-        }
-        await settle(w, 40);
-        const d = server.getDropCounters();
-        assert.ok(Object.values(d).reduce((a, b) => a + b, 0) > 1000, "most of it was refused and counted");
-        assert.equal(server.getPeers().length, 1, "the client is still connected");
-      } finally {
-        w.net.close();
-      }
+  const PACKETS = 6000;
+  const kinds = {
+    godot4: ["sys/auth", "simplify", "confirm", "rpc/id32/path/args", "rpc/id8/args", "rpc/id8/bytes-or-none", "raw", "spawn", "despawn", "sync", "delta", "sys/relay"],
+    godot3: ["simplify", "confirm", "call/path", "call", "set", "raw"],
+  };
+  const runs = [
+    ["godot4", "websocket", PACKETS],
+    ["godot3", "websocket", PACKETS],
+    ["godot4", "enet", PACKETS / 2],
+    ["godot3", "enet", PACKETS / 2],
+  ] as const;
+  for (const [i, [protocol, transport, packets]] of runs.entries()) {
+    test(`${protocol} over ${transport}: ${packets} random and mutated real packets: nothing thrown, the honest session intact, tables within their bounds`, async () => {
+      const r = await runSceneFuzz({ protocol, transport, seed: 41 + i, packets, perStep: 24, reconnectEvery: packets * 0.6 });
+      assert.deepEqual(r.failures, []);
+      assert.equal(r.packets, packets);
+      assert.ok(r.honestCalls > 100 && r.honestDelivered === r.honestCalls, `honest calls ${r.honestDelivered}/${r.honestCalls}`);
+      assert.ok(r.honestUpdates > 100, `honest updates ${r.honestUpdates}`);
+      // Seeds of every message kind came from the clients' own traffic.
+      for (const kind of kinds[protocol]) assert.ok((r.captured[kind] ?? 0) > 0, `captured ${kind}: ${JSON.stringify(r.captured)}`);
+      const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
+      assert.ok(dropped > packets / 4, `dropped ${dropped}`);
+      assert.ok(r.handlerThrows > 0 && r.drops.handlerErrors === r.handlerThrows, "handlers refusing input were counted, not thrown out");
+      assert.ok(r.reconnects >= 1, "the insider reconnected (its per-peer state was freed)");
     });
   }
 });
