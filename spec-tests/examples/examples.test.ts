@@ -95,6 +95,25 @@ describe("examples", { skip }, () => {
     }
   });
 
+  test("load-test: 20 bots join the scene-chat server over WebSocket and ENet, chat for 2 s, every line comes back", async () => {
+    const port = await freePort();
+    for (const transport of ["ws", "enet"]) {
+      const server = tsx(["examples/scene-chat/server.ts", String(port), ...(transport === "enet" ? ["--enet"] : [])]);
+      try {
+        await until("the scene-chat server", () => /chat server on/.test(server.out()));
+        const swarm = tsx(["examples/load-test/swarm.ts", `${transport}://127.0.0.1:${port}`, "--bots=20", "--seconds=2", "--rate=5"]);
+        assert.equal(await swarm.exit, 0, swarm.out());
+        assert.match(swarm.out(), /20 of 20 bots joined, 0 failed/);
+        const [, said, back, lost] = /lines: (\d+) said, (\d+) came back, lost (\d+)/.exec(swarm.out()) ?? [];
+        assert.ok(Number(said) >= 20 && said === back && lost === "0", swarm.out());
+        assert.match(swarm.out(), /round trip \(ms\): p50 [\d.]+, p95 [\d.]+, p99 [\d.]+, max [\d.]+/);
+      } finally {
+        server.child.kill("SIGKILL");
+        await server.exit;
+      }
+    }
+  });
+
   test("area-of-interest: two bots walk into each other's view and out of it again; a full server refuses one more", async () => {
     const port = await freePort();
     const server = tsx(["examples/area-of-interest/server.ts", String(port), "--radius=300"]);
