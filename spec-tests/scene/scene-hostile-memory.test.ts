@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { MAX_KNOWN_REMOTE_PEERS } from "../../src/multiplayer/multiplayer-peer.ts";
 import { ReplicationMode, type SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
 import { drive, settle, world } from "./support.ts";
 import { runSceneFuzz } from "./fuzz-engine.ts";
@@ -140,6 +141,31 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
       // Each spawn got a fresh synchronizer node, not the one a freed node left behind.
       assert.equal(new Set(syncNodes).size, 3);
       assert.notEqual(server.node("Rock/Sync"), syncNodes[2]);
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("a client lists at most MAX_KNOWN_REMOTE_PEERS peers however many ADD_PEER a server sends", async () => {
+    const w = await world(1);
+    try {
+      await drive(w, () => w.server.getPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "connection");
+      const client = w.clients[0]!;
+      const raw = w.server.multiplayerPeer as MultiplayerPeer;
+      raw.setTargetPeer(client.getUniqueId());
+      const extra = 10;
+      for (let id = 100; id < 100 + MAX_KNOWN_REMOTE_PEERS + extra; id++) {
+        raw.putPacket(Uint8Array.from([7, 1, ...u32(id)]));
+        if (id % 256 === 0) await settle(w, 4);
+      }
+      await settle(w, 20);
+      assert.equal(client.getPeers().length, MAX_KNOWN_REMOTE_PEERS, "the server (1) and the first 4095 announced peers");
+      assert.equal(client.getDropCounters().badRelay, extra + 1);
+      // A DEL_PEER makes room again.
+      raw.putPacket(Uint8Array.from([7, 2, ...u32(100)]));
+      raw.putPacket(Uint8Array.from([7, 1, ...u32(99)]));
+      await settle(w, 20);
+      assert.ok(client.getPeers().includes(99) && !client.getPeers().includes(100));
     } finally {
       w.net.close();
     }

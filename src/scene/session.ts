@@ -6,7 +6,7 @@
  * Network input never throws out of it: what Godot refuses is dropped and counted.
  */
 import { GodotError } from "../errors.ts";
-import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
+import { MAX_KNOWN_REMOTE_PEERS, TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { VariantWriter } from "../variant/index.ts";
 import { readCompressedVariants, writeCompressedVariants, type CompressOptions } from "./compressed-variant.ts";
 import { confirmPacket, PathCache } from "./path-cache.ts";
@@ -396,7 +396,9 @@ export class SceneSession {
           return;
         }
         if (p[1] === SysCommand.ADD_PEER) {
-          if (this.connected.has(peer)) {
+          // The bound the Godot 3 peers keep too: a hostile server cannot grow the peer list (and
+          // the path-cache and replication state each peer gets) without limit.
+          if (this.connected.has(peer) || this.connected.size >= MAX_KNOWN_REMOTE_PEERS) {
             this.drops.badRelay++;
             return;
           }
