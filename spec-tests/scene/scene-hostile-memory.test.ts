@@ -1,8 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ENetMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MAX_KNOWN_REMOTE_PEERS } from "../../src/multiplayer/multiplayer-peer.ts";
-import { ReplicationMode, type SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
+import { ReplicationMode, SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { drive, settle, world } from "./support.ts";
 import { runSceneFuzz } from "./fuzz-engine.ts";
 import { MAX_REMOTE_PATH_CHARS_PER_PEER } from "../../src/scene/godot3-session.ts";
@@ -168,6 +169,48 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
       assert.ok(client.getPeers().includes(99) && !client.getPeers().includes(100));
     } finally {
       w.net.close();
+    }
+  });
+
+  test("over ENet, a relay on a channel the target client lacks is dropped and counted, not thrown out of the server's poll()", async () => {
+    const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 2 } });
+    try {
+      const serverPeer = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1") });
+      await serverPeer.createServer(7777, 8, 4);
+      const server = new SceneMultiplayer({ clock: net.clock });
+      server.multiplayerPeer = serverPeer;
+      const clients: SceneMultiplayer[] = [];
+      for (const [i, channels] of [4, 1].entries()) {
+        const peer = new ENetMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
+        await peer.createClient("10.0.0.1", 7777, channels); // A: 4 user channels, B: 1
+        const mp = new SceneMultiplayer({ clock: net.clock });
+        mp.multiplayerPeer = peer;
+        clients.push(mp);
+      }
+      const w = { net, server, clients, all: [server, ...clients], log: [] };
+      await drive(w, () => server.getPeers().length === 2 && clients.every((c) => c.getPeers().length === 2), "two ENet clients");
+      const [a, b] = clients as [SceneMultiplayer, SceneMultiplayer];
+      const got: string[] = [];
+      for (const mp of w.all) {
+        mp.node("Chat").rpcConfig("high", { rpcMode: "any_peer", channel: 3 }).rpcConfig("low", { rpcMode: "any_peer" });
+        mp.node("Chat").on("high", () => got.push("high")).on("low", () => got.push("low"));
+      }
+      a.node("Chat").rpcId(b.getUniqueId(), "high"); // relayed on user channel 3: B has only channel 1
+      a.node("Chat").rpcId(b.getUniqueId(), "low");
+      let thrown: unknown = null;
+      await drive(w, () => {
+        try {
+          server.poll();
+        } catch (error) {
+          thrown = error;
+        }
+        return thrown !== null || got.length > 0;
+      }, "the relays");
+      assert.equal(thrown, null);
+      assert.deepEqual(got, ["low"]);
+      assert.equal(server.getDropCounters().badRelay, 1);
+    } finally {
+      net.close();
     }
   });
 

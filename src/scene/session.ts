@@ -423,9 +423,9 @@ export class SceneSession {
           out.set(p);
           new DataView(out.buffer).setInt32(2, from, true);
           if (peer > 0) {
-            this.port.send(peer, out, mode, channel);
+            this.forward(peer, out, mode, channel);
           } else {
-            for (const q of this.connected) if (q !== from && q !== -peer) this.port.send(q, out, mode, channel);
+            for (const q of this.connected) if (q !== from && q !== -peer) this.forward(q, out, mode, channel);
             if (peer !== -1) {
               process = true;
               peer = from;
@@ -450,6 +450,19 @@ export class SceneSession {
       }
       default:
         this.drops.badCommand++;
+    }
+  }
+
+  /**
+   * Relay a client's packet on the channel it came on. The target may lack that channel (an ENet
+   * client that connected with fewer), and the peer throws for that as for a caller's mistake; here
+   * the sender is the network, so the relay is dropped and counted instead.
+   */
+  private forward(to: number, packet: Uint8Array, mode: TransferMode, channel: number): void {
+    try {
+      this.port.send(to, packet, mode, channel);
+    } catch {
+      this.drops.badRelay++;
     }
   }
 
