@@ -294,6 +294,30 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
     }
   });
 
+  test("putPacket on a channel after the link went down, before poll() noticed: ERR_UNCONFIGURED, not a RangeError about 0 channels", async () => {
+    const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 2 } });
+    try {
+      const server = await startServer(net, 4);
+      const client = await startClient(net, 1, 4);
+      await drive(net, [server, client], () => server.getPeerIds().length === 1 && client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED, "connection");
+      server.disconnectPeer(client.getUniqueId(), true);
+      for (let i = 0; i < 10; i++) {
+        server.poll();
+        await net.runFor(2);
+      }
+      client.setTargetPeer(1);
+      client.transferChannel = 2;
+      // The first send's flush reads the server's disconnect; the link is then gone, the status not yet updated.
+      assert.equal(client.putPacket(enc("a")), GodotError.OK);
+      assert.equal(client.getConnectionStatus(), ConnectionStatus.CONNECTION_CONNECTED);
+      assert.equal(client.putPacket(enc("b")), GodotError.ERR_UNCONFIGURED);
+      client.poll();
+      assert.equal(client.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
+    } finally {
+      net.close();
+    }
+  });
+
   test("a socket that refuses a send closes the session (Godot 4.6 poll(): EVENT_ERROR -> close(), no peer events)", async () => {
     const net = new MemoryNetwork({ seed: 19, defaultLink: { latencyMs: 3 } });
     try {

@@ -580,6 +580,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   /** Send for the user: a channel the connection lacks is the caller's error. */
   private sendChecked(peer: ENetPacketPeer, channel: number, bytes: Uint8Array, flags: number): GodotError {
     const have = peer.getChannels();
+    // A link that went down since the last poll() (a flush can read the server's disconnect) has
+    // no channels left (a live one has at least one): that is the network, not the caller, and
+    // ENet's own answer to a send on a link that is gone is ERR_UNCONFIGURED.
+    if (have === 0 || !peer.isActive()) return GodotError.ERR_UNCONFIGURED;
     if (channel >= have) {
       throw new RangeError(`transferChannel ${this.transferChannel} needs ENet channel ${channel}, but the connection has ${have} channels`);
     }
