@@ -19,8 +19,13 @@
  *   WebSocket framing header (type, source, target) is damaged too.
  * Everyone talks over WebSocketMultiplayerPeer or ENetMultiplayerPeer (`transport`); over ENet the
  * hostile clients also write straight onto ENet channels (system and user ones, every delivery
- * flag). The insider reconnects now and then (its per-peer state must go), the stranger whenever
- * the server drops it. Returns what happened and every broken rule; callers assert.
+ * flag), and the honest client has fewer channels than they do. The insider reconnects now and
+ * then (its per-peer state must go), the stranger whenever the server drops it.
+ *
+ * With `victim: "client"` the roles turn: the server is the attacker (its own traffic damaged on
+ * the way out, plus random, mutated and crafted packets and peer-list messages for the honest
+ * client), and the honest client's receive path is checked by the same rules (its own calls must
+ * still reach the server; what the server tells it is no longer checked for truth). Returns what happened and every broken rule; callers assert.
  *
  * Rules checked:
  * - nothing throws out of any poll() (server, honest client, hostile clients);
@@ -34,7 +39,7 @@
  *   spawned within MAX_REMOTE_SPAWNS_PER_PEER and the spawner's spawnLimit, and the server's node
  *   registry within the nodes it declared plus the live remote spawns.
  */
-import { ConnectionStatus, TransferMode, type MultiplayerDropCounters } from "../../src/multiplayer/multiplayer-peer.ts";
+import { ConnectionStatus, MAX_KNOWN_REMOTE_PEERS, TransferMode, type MultiplayerDropCounters } from "../../src/multiplayer/multiplayer-peer.ts";
 import { ENetMultiplayerPeer, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { PacketFlags } from "../../src/enet/enums.ts";
 import { Godot3RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent, type SceneDropCounters, type SceneNode } from "../../src/scene/index.ts";
@@ -54,6 +59,13 @@ export interface SceneFuzzOptions {
   protocol: SceneProtocol;
   /** WebSocket (default; reliable, ordered) or ENet (channels, unreliable modes, system channels). */
   transport?: SceneTransport;
+  /**
+   * Whose receive path is attacked: "server" (default; the hostile clients attack the server) or
+   * "client" (the server turns hostile: its traffic to the honest client is damaged on the way
+   * out, and it sends the honest client random, mutated and crafted packets, peer-list messages
+   * included; the insider still acts, so relayed traffic is part of what the server damages).
+   */
+  victim?: "server" | "client";
   seed: number;
   /** Hostile packets to put on the wire (the insider's mutated own traffic comes on top). */
   packets: number;
@@ -76,6 +88,7 @@ export interface SceneFuzzProgress {
 export interface SceneFuzzResult {
   protocol: SceneProtocol;
   transport: SceneTransport;
+  victim: "server" | "client";
   seed: number;
   /** Hostile packets the clients' peers accepted for sending. */
   packets: number;
@@ -88,16 +101,17 @@ export interface SceneFuzzResult {
   /** Replication (Godot 4) or server RPCs and rsets (Godot 3) the honest client applied. */
   honestUpdates: number;
   reconnects: number;
-  /** Throws our own server-side handlers made on purpose (the server's handlerErrors must equal it). */
+  /** Throws our own handlers made on purpose on the attacked side (its handlerErrors must equal it). */
   handlerThrows: number;
-  /** The server's drop counters, and its MultiplayerPeer's. */
+  /** The attacked side's drop counters, and its MultiplayerPeer's. */
   drops: SceneDropCounters;
   peerDrops: MultiplayerDropCounters;
-  /** Largest number of path-cache ids one remote peer held, and of live nodes one remote authority spawned. */
+  /** Largest number of path-cache ids one remote peer held on the attacked side, and of live nodes remote authorities spawned there. */
   maxRemotePaths: number;
   maxRemoteSpawns: number;
-  /** Largest node count of the server's registry. */
+  /** Largest node count of the attacked side's registry, and the most peers it listed. */
   maxNodes: number;
+  maxPeers: number;
   virtualSeconds: number;
   failures: string[];
 }
@@ -308,6 +322,9 @@ interface HostileClient {
 export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzzResult> {
   const { protocol, seed } = options;
   const godot4 = protocol === "godot4";
+  const clientVictim = options.victim === "client";
+  /** Set once everyone is connected: from then on the attacking side damages its own traffic too. */
+  let attackStarted = false;
   const perStep = options.perStep ?? 96;
   const reconnectEvery = options.reconnectEvery ?? 250_000;
   const progressEvery = options.progressEvery ?? 50_000;
@@ -338,10 +355,11 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   const enet = (options.transport ?? "websocket") === "enet";
   /** ENet: the channels of the server and of every client (Godot 4 keeps 2 for itself, Godot 3 3). */
   const ENET_CHANNELS = 6;
-  const startClient = async (address: string): Promise<WebSocketMultiplayerPeer | ENetMultiplayerPeer> => {
+  /** ENet: the honest client asks for the fewest channels, the hostile ones for more (relays between them must fit). */
+  const startClient = async (address: string, channels = ENET_CHANNELS): Promise<WebSocketMultiplayerPeer | ENetMultiplayerPeer> => {
     if (enet) {
       const peer = seeded(new ENetMultiplayerPeer({ runtime: net.createRuntime(address) }));
-      await peer.createClient(SERVER, 7777, ENET_CHANNELS, 0, 0, 0, { protocol });
+      await peer.createClient(SERVER, 7777, channels, 0, 0, 0, { protocol });
       return peer;
     }
     const peer = seeded(new WebSocketMultiplayerPeer({ runtime: net.createRuntime(address) }));
@@ -474,8 +492,11 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
 
   // ---- the honest client ----
   let honestUpdates = 0;
+  let honestLiveSpawns = 0;
+  let honestRpcErrors = 0;
   let lastServerTick = 0;
   const honest = new SceneMultiplayer({ clock: net.clock, protocol });
+  honest.addEventListener("rpc_error", () => honestRpcErrors++);
   const honestGame = declareGame(honest);
   honestGame.on("chat", () => {});
   if (godot4) {
@@ -492,17 +513,26 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     });
     honest.spawner("Level/Spawner", {
       spawnPath: "../Bots",
-      onSpawn: (node) => {
+      // Against a hostile server, a limit keeps the heap reading about leaks, not about the spawns
+      // MAX_REMOTE_SPAWNS_PER_PEER allows.
+      spawnLimit: clientVictim ? 2048 : 0,
+      onSpawn: (node, _scene, data) => {
+        honestLiveSpawns++;
         honest.synchronizer(`${node.path}/Sync`, node.path, {
           properties: [{ path: ".:pos" }, { path: ".:hp", replicationMode: ReplicationMode.ON_CHANGE }],
           onSynchronized: () => honestUpdates++,
         });
+        if (data !== null && typeof data !== "number") refuse(honest, "spawn data that is not a number");
+      },
+      onDespawn: (node) => {
+        honestLiveSpawns--;
+        if (node.path.endsWith("7")) refuse(honest, "the despawn of a node named ...7");
       },
     });
   }
   // The server's numbered calls to the honest client: each must come, in order.
   honestGame.on("tick", (n: unknown) => {
-    if (honest.getRemoteSenderId() !== 1) return;
+    if (honest.getRemoteSenderId() !== 1 || clientVictim) return; // a hostile server forges ticks at will
     if (n !== lastServerTick + 1) fail(`the honest client got tick ${String(n)} after ${lastServerTick}`);
     lastServerTick = typeof n === "number" ? n : lastServerTick;
     honestUpdates++;
@@ -512,13 +542,13 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   server.addEventListener("peer_disconnected", (e) => {
     if ((e as SceneMultiplayerEvent).id === honestId && honestId !== 0) honestLost = true;
   });
-  const honestPeer = await startClient("10.0.0.11");
-  const capturing = (peer: WebSocketMultiplayerPeer | ENetMultiplayerPeer, mutate: boolean): ((p: Uint8Array) => number) => {
+  const honestPeer = await startClient("10.0.0.11", godot4 ? 1 : 3);
+  /** Record what `peer` puts on the wire as seeds, damaging some of it while `mutateNow()`; returns the undamaged putPacket. */
+  const capturing = (peer: WebSocketMultiplayerPeer | ENetMultiplayerPeer, mutateNow: () => boolean): ((p: Uint8Array) => number) => {
     const put = peer.putPacket.bind(peer);
     peer.putPacket = (packet: Uint8Array) => {
       captures.add(kindOf(protocol, packet), packet);
-      // The insider's own traffic is damaged on its way out once it is in (its handshake must get through).
-      if (mutate && insiderAuthenticated && rng.chance(0.1)) {
+      if (mutateNow() && rng.chance(0.1)) {
         const damaged = mutatePacket(packet.slice());
         byGenerator["own traffic mutated"] = (byGenerator["own traffic mutated"] ?? 0) + 1;
         return put(damaged);
@@ -527,8 +557,10 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     };
     return put;
   };
-  capturing(honestPeer, false);
+  capturing(honestPeer, () => false);
   honest.multiplayerPeer = honestPeer;
+  // A hostile server damages its own traffic once the attack starts (the handshakes must get through).
+  const serverRawPut = capturing(serverPeer, () => clientVictim && attackStarted);
 
   // ---- the hostile clients ----
   const makeHostile = (address: string): HostileClient => ({ mp: new SceneMultiplayer({ clock: net.clock, protocol }), peer: null, address, rawPut: null, sentHere: 0 });
@@ -561,7 +593,8 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   const connect = async (h: HostileClient): Promise<void> => {
     if (h.peer) h.peer.close();
     const peer = await startClient(h.address);
-    h.rawPut = capturing(peer, h === insider);
+    // The insider's own traffic is damaged on its way out once it is in (its handshake must get through).
+    h.rawPut = capturing(peer, () => h === insider && !clientVictim && insiderAuthenticated);
     h.peer = peer;
     h.sentHere = 0;
     if (h === insider) {
@@ -690,6 +723,14 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     if (r < 20) return { bytes: randomPacket(), generator: "random bytes" };
     if (r < 28) return { bytes: craftFreshPath(), generator: "fresh path id" };
     if (godot4 && r < 34) return { bytes: craftFreshSpawn(), generator: "fresh spawn" };
+    if (godot4 && clientVictim && r < 40) {
+      // A hostile server's peer-list messages: SYS ADD_PEER / DEL_PEER for fresh ids.
+      const out = new Uint8Array(6);
+      out[0] = 7;
+      out[1] = rng.chance(0.8) ? 1 : 2;
+      new DataView(out.buffer).setInt32(2, rng.nextU32() | 0, true);
+      return { bytes: out, generator: "fresh peer id" };
+    }
     const seedPacket = captures.pick();
     if (!seedPacket) return { bytes: randomPacket(), generator: "random bytes" };
     if (r < 40) return { bytes: seedPacket, generator: "captured as is" };
@@ -731,7 +772,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
         if (rng.chance(0.1)) packet = packet.subarray(0, rng.nextInt(packet.length));
       }
       const flags = [PacketFlags.RELIABLE, 0, PacketFlags.UNSEQUENCED, PacketFlags.UNRELIABLE_FRAGMENT][rng.nextInt(4)]!;
-      ok = link.send(rng.nextInt(ENET_CHANNELS), packet, flags) === 0;
+      ok = link.send(rng.nextInt(link.getChannels() || 1), packet, flags) === 0;
       generator = `${generator} (ENet channel)`;
     } else {
       const targets = godot4 ? [1] : [1, 1, 1, 0, honestId, -honestId];
@@ -744,6 +785,66 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       byGenerator[generator] = (byGenerator[generator] ?? 0) + 1;
       h.sentHere++;
     }
+    return ok;
+  };
+
+  /**
+   * A hostile server: bytes to the honest client through its own putPacket (the multiplayer peer
+   * frames them), or, now and then, straight onto the link with a damaged Godot 3 header or peer
+   * list message (WebSocket: [u8 type][i32 source][i32 target]; ENet: any channel, channel 0 the
+   * [u32 message][u32 peer] system messages), fresh peer ids among them.
+   */
+  const sendFromServer = (bytes: Uint8Array, generator: string): boolean => {
+    const freshPeer = (): number => (rng.chance(0.7) ? 2 + rng.nextInt(0x7ffffffe) : [0, 1, -1, honestId, insiderId, rng.nextU32() | 0][rng.nextInt(6)]!);
+    let ok: boolean;
+    if (serverPeer instanceof WebSocketMultiplayerPeer && !godot4 && rng.chance(0.3)) {
+      const link = serverPeer.getPeer(honestId);
+      if (!link) return false;
+      const system = rng.chance(0.3);
+      const payload = system ? new Uint8Array(4) : bytes;
+      if (system) new DataView(payload.buffer).setInt32(0, freshPeer(), true);
+      const frame = new Uint8Array(9 + payload.length);
+      const v = new DataView(frame.buffer);
+      frame[0] = system ? 1 + rng.nextInt(rng.chance(0.9) ? 2 : 4) : rng.chance(0.9) ? 0 : rng.nextInt(6);
+      v.setInt32(1, [1, 1, insiderId, freshPeer(), honestId, 0][rng.nextInt(6)]!, true);
+      v.setInt32(5, [honestId, 0, -1, freshPeer()][rng.nextInt(4)]!, true);
+      frame.set(payload, 9);
+      ok = link.send(rng.chance(0.05) ? frame.subarray(0, rng.nextInt(frame.length)) : frame) === 0;
+      generator = `${generator} (Godot 3 framing${system ? ", peer list" : ""})`;
+    } else if (serverPeer instanceof ENetMultiplayerPeer && rng.chance(0.3)) {
+      const link = serverPeer.getPeer(honestId);
+      if (!link) return false;
+      let packet = bytes;
+      let channel = rng.nextInt(link.getChannels() || 1);
+      if (!godot4 && rng.chance(0.3)) {
+        channel = 0;
+        packet = new Uint8Array(rng.chance(0.9) ? 8 : rng.nextInt(12));
+        const v = new DataView(packet.buffer);
+        if (packet.length >= 8) {
+          v.setUint32(0, rng.chance(0.9) ? rng.nextInt(2) : rng.nextU32(), true);
+          v.setInt32(4, freshPeer(), true);
+        }
+        generator = `${generator} (ENet system channel)`;
+      } else if (!godot4) {
+        packet = new Uint8Array(8 + bytes.length);
+        const v = new DataView(packet.buffer);
+        v.setInt32(0, [1, insiderId, freshPeer(), honestId, 0][rng.nextInt(5)]!, true);
+        v.setInt32(4, [honestId, 0, -1, freshPeer()][rng.nextInt(4)]!, true);
+        packet.set(bytes, 8);
+        generator = `${generator} (ENet channel)`;
+      } else {
+        generator = `${generator} (ENet channel)`;
+      }
+      const flags = [PacketFlags.RELIABLE, 0, PacketFlags.UNSEQUENCED, PacketFlags.UNRELIABLE_FRAGMENT][rng.nextInt(4)]!;
+      ok = link.send(channel, packet, flags) === 0;
+    } else {
+      serverPeer.setTargetPeer(honestId);
+      serverPeer.setTransferMode(rng.nextInt(3) as TransferMode);
+      // Within the honest client's channels over ENet (a transfer channel it lacks is the sender's mistake, and throws).
+      serverPeer.setTransferChannel(rng.chance(0.7) ? 0 : rng.nextInt(enet ? (godot4 ? 2 : 3) : 5));
+      ok = serverRawPut(bytes) === 0;
+    }
+    if (ok) byGenerator[generator] = (byGenerator[generator] ?? 0) + 1;
     return ok;
   };
 
@@ -829,11 +930,16 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       }
     }
     if (serverPeer.getAvailablePacketCount() !== 0) fail(`the server left ${serverPeer.getAvailablePacketCount()} packets unread after poll()`);
+    if (honestPeer.getAvailablePacketCount() !== 0) fail(`the honest client left ${honestPeer.getAvailablePacketCount()} packets unread after poll()`);
   };
   let maxRemotePaths = 0;
   let maxNodes = 0;
+  let maxPeers = 0;
+  /** The side under attack, and the nodes a remote authority spawned there that are alive. */
+  const victim = clientVictim ? honest : server;
+  const victimLiveSpawns = (): number => (clientVictim ? honestLiveSpawns : liveRemoteSpawns);
   const inspect = (): void => {
-    const state = inspectSession(server);
+    const state = inspectSession(victim);
     maxRemotePaths = Math.max(maxRemotePaths, state.maxRemotePaths);
     maxNodes = Math.max(maxNodes, state.nodes);
     if (state.maxRemotePathChars > MAX_REMOTE_PATH_CHARS_PER_PEER) fail(`a peer keeps ${state.maxRemotePathChars} characters of paths (limit ${MAX_REMOTE_PATH_CHARS_PER_PEER})`);
@@ -841,7 +947,10 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     if (state.maxRemoteSpawns > MAX_REMOTE_SPAWNS_PER_PEER) fail(`a peer spawned ${state.maxRemoteSpawns} nodes (limit ${MAX_REMOTE_SPAWNS_PER_PEER})`);
     if (liveLimited > LIMITED_SPAWNS) fail(`the limited spawner holds ${liveLimited} nodes (spawnLimit ${LIMITED_SPAWNS})`);
     // Declared nodes (a few dozen) plus each live remote spawn and its synchronizer node.
-    if (state.nodes > 64 + 2 * liveRemoteSpawns) fail(`the server's registry holds ${state.nodes} nodes with ${liveRemoteSpawns} live remote spawns`);
+    if (state.nodes > 64 + 2 * victimLiveSpawns()) fail(`the ${clientVictim ? "honest client" : "server"}'s registry holds ${state.nodes} nodes with ${victimLiveSpawns()} live remote spawns`);
+    if (victim.getPeers().length > MAX_KNOWN_REMOTE_PEERS) fail(`the ${clientVictim ? "honest client" : "server"} lists ${victim.getPeers().length} peers (limit ${MAX_KNOWN_REMOTE_PEERS})`);
+    maxPeers = Math.max(maxPeers, victim.getPeers().length);
+    maxRemoteSpawns = Math.max(maxRemoteSpawns, victimLiveSpawns());
   };
 
   let honestCalls = 0;
@@ -859,6 +968,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   while (connectSteps++ < 2000 && !everyoneIn()) await drive();
   honestId = honestPeer.getUniqueId();
   if (!honest.getPeers().includes(1)) fail("the honest client never connected");
+  attackStarted = true;
 
   const honestStep = (): void => {
     if (honest.getPeers().includes(1) && honestGame.rpcId(1, "chat", honestCalls, `honest ${honestCalls}`, honestPayload(honestCalls)) === 0) honestCalls++;
@@ -903,8 +1013,13 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     }
     for (let k = 0; k < perStep && sent < options.packets; k++) {
       const { bytes, generator } = nextHostilePacket();
-      const from = rng.chance(0.8) ? insider : stranger;
-      if (sendHostile(from, bytes, generator)) sent++;
+      try {
+        if (clientVictim ? sendFromServer(bytes, generator) : sendHostile(rng.chance(0.8) ? insider : stranger, bytes, generator)) sent++;
+      } catch (error) {
+        // The attacker's own peer: its sends take any bytes, so a throw is the library's too.
+        fail(`a hostile send threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        sent++;
+      }
     }
     await drive();
     if (serverTick % 64 === 0) inspect();
@@ -914,7 +1029,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     }
     if (sent >= nextProgress) {
       nextProgress += progressEvery;
-      const d = server.getDropCounters();
+      const d = victim.getDropCounters();
       options.onProgress?.({ packets: sent, honestCalls, drops: Object.values(d).reduce((a, b) => a + b, 0), failures: failures.length });
     }
     if (failures.length >= 50) break;
@@ -928,7 +1043,8 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
 
   // ---- the closing checks ----
   if (honestDelivered !== honestCalls) fail(`the server got ${honestDelivered} of the honest client's ${honestCalls} calls`);
-  if (godot4) {
+  // Against a hostile server the honest client's view is whatever the server made it: only its own calls are checked.
+  if (godot4 && !clientVictim) {
     const world = honest.node("Level/World");
     if (world.get("tick") !== serverTick) fail(`the honest client's Level/World tick is ${String(world.get("tick"))}, the server's ${serverTick}`);
     if (world.get("phase") !== server.node("Level/World").get("phase")) fail(`the honest client's Level/World phase is ${String(world.get("phase"))}`);
@@ -940,19 +1056,22 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       if (mine.get("hp") !== bot.get("hp")) fail(`the honest client's ${bot.path} hp is ${String(mine.get("hp"))}, the server's ${String(bot.get("hp"))}`);
     }
   }
-  if (lastServerTick !== serverTick) fail(`the honest client's last tick is ${lastServerTick}, the server's ${serverTick}`);
-  if (!godot4) {
+  if (!clientVictim && lastServerTick !== serverTick) fail(`the honest client's last tick is ${lastServerTick}, the server's ${serverTick}`);
+  if (!godot4 && !clientVictim) {
     if (honestGame.get("shown") !== serverTick) fail(`the honest client's rset value is ${String(honestGame.get("shown"))}, the server's ${serverTick}`);
   }
-  const drops = { ...server.getDropCounters() };
-  if (drops.handlerErrors !== serverRpcErrors) fail(`the server counted ${drops.handlerErrors} handler errors but raised ${serverRpcErrors} rpc_error events`);
-  const serverThrows = throwsBy.get(server) ?? 0;
-  if (drops.handlerErrors !== serverThrows) fail(`the server counted ${drops.handlerErrors} handler errors, our handlers threw ${serverThrows} times there`);
+  const drops = { ...victim.getDropCounters() };
+  const victimName = clientVictim ? "the honest client" : "the server";
+  const rpcErrors = clientVictim ? honestRpcErrors : serverRpcErrors;
+  if (drops.handlerErrors !== rpcErrors) fail(`${victimName} counted ${drops.handlerErrors} handler errors but raised ${rpcErrors} rpc_error events`);
+  const victimThrows = throwsBy.get(victim) ?? 0;
+  if (drops.handlerErrors !== victimThrows) fail(`${victimName} counted ${drops.handlerErrors} handler errors, our handlers threw ${victimThrows} times there`);
   const dropTotal = Object.values(drops).reduce((a, b) => a + b, 0);
   if (sent > 1000 && dropTotal < sent / 10) fail(`only ${dropTotal} drops counted for ${sent} hostile packets`);
   const result: SceneFuzzResult = {
     protocol,
     transport: enet ? "enet" : "websocket",
+    victim: clientVictim ? "client" : "server",
     seed,
     packets: sent,
     byGenerator,
@@ -961,9 +1080,10 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     honestDelivered,
     honestUpdates,
     reconnects,
-    handlerThrows: throwsBy.get(server) ?? 0,
+    handlerThrows: victimThrows,
     drops,
-    peerDrops: { ...serverPeer.getDropCounters() },
+    peerDrops: { ...(clientVictim ? honestPeer : serverPeer).getDropCounters() },
+    maxPeers,
     maxRemotePaths,
     maxRemoteSpawns,
     maxNodes,

@@ -1,8 +1,8 @@
 /**
  * `npm run fuzz:scene`: the long run of the SceneMultiplayer hostile-input scenario
  * (fuzz-engine.ts), 1,000,000 hostile packets by default for each protocol (Godot 4's
- * SceneMultiplayer, Godot 3's MultiplayerAPI) over each transport (WebSocket, ENet), each run at a
- * server serving a live honest session. Fails (exit 1) on an exception out of poll(), a lost, reordered or damaged honest
+ * SceneMultiplayer, Godot 3's MultiplayerAPI) over each transport (WebSocket, ENet), at a server
+ * serving a live honest session and, turned around, at an honest client of a hostile server. Fails (exit 1) on an exception out of poll(), a lost, reordered or damaged honest
  * call, a replication left behind, a table past its documented bound, or heap growth past a
  * bound. Usage: npm run fuzz:scene [-- PACKETS_PER_RUN [SEED]]
  */
@@ -28,14 +28,12 @@ const started = performance.now();
 let failures = 0;
 let total = 0;
 const summaries: string[] = [];
-const runs: [SceneProtocol, SceneTransport][] = [
-  ["godot4", "websocket"],
-  ["godot3", "websocket"],
-  ["godot4", "enet"],
-  ["godot3", "enet"],
-];
-for (const [i, [protocol, transport]] of runs.entries()) {
-  const label = `${protocol}/${transport} seed ${seed + i}`;
+const runs: [SceneProtocol, SceneTransport, "server" | "client"][] = [];
+for (const victim of ["server", "client"] as const) {
+  for (const transport of ["websocket", "enet"] as const) for (const protocol of ["godot4", "godot3"] as const) runs.push([protocol, transport, victim]);
+}
+for (const [i, [protocol, transport, victim]] of runs.entries()) {
+  const label = `${protocol}/${transport} ${victim === "server" ? "hostile clients" : "hostile server"} seed ${seed + i}`;
   const t = performance.now();
   const heapBefore = heap();
   let warm = -1;
@@ -44,6 +42,7 @@ for (const [i, [protocol, transport]] of runs.entries()) {
   const r = await runSceneFuzz({
     protocol,
     transport,
+    victim,
     seed: seed + i,
     packets,
     onProgress: (p) => {
@@ -74,7 +73,7 @@ for (const [i, [protocol, transport]] of runs.entries()) {
   const summary =
     `${label}: ${r.packets.toLocaleString("en-US")} hostile packets in ${seconds.toFixed(1)} s (${Math.round(r.packets / seconds).toLocaleString("en-US")}/s, ${r.virtualSeconds.toFixed(0)} s virtual), ` +
     `${r.honestDelivered}/${r.honestCalls} honest calls in order, ${r.honestUpdates} honest updates, ${r.reconnects} reconnects, ` +
-    `paths ≤ ${r.maxRemotePaths}, remote spawns ≤ ${r.maxRemoteSpawns}, nodes ≤ ${r.maxNodes}, ${r.handlerThrows} handler throws counted; ` +
+    `paths ≤ ${r.maxRemotePaths}, remote spawns ≤ ${r.maxRemoteSpawns}, nodes ≤ ${r.maxNodes}, peers ≤ ${r.maxPeers}, ${r.handlerThrows} handler throws counted; ` +
     `heap ${gc ? `${mib(heapBefore)} before, ${mib(maxHeap)} at most, ${mib(maxGrowth)} growth after warm-up` : "not measured (run with --expose-gc)"}; ` +
     `${r.failures.length === 0 && !heapFail ? "no failure" : "FAILED"}`;
   summaries.push(summary);
@@ -83,6 +82,6 @@ for (const [i, [protocol, transport]] of runs.entries()) {
 // The per-run lines again, together above the closing line.
 for (const line of summaries) console.log(line);
 console.log(
-  `scene fuzz: seed ${seed}, ${total.toLocaleString("en-US")} hostile packets over ${runs.length} runs (2 protocols × 2 transports) in ${((performance.now() - started) / 1000).toFixed(1)} s; ${failures === 0 ? "no failure" : `${failures} FAILURES`}`,
+  `scene fuzz: seed ${seed}, ${total.toLocaleString("en-US")} hostile packets over ${runs.length} runs (2 protocols × 2 transports × the server or a client attacked) in ${((performance.now() - started) / 1000).toFixed(1)} s; ${failures === 0 ? "no failure" : `${failures} FAILURES`}`,
 );
 process.exitCode = failures === 0 ? 0 : 1;

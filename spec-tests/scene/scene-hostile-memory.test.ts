@@ -341,7 +341,7 @@ describe("SceneMultiplayer: seeded fuzzing of the receive path", () => {
     ["godot3", "enet", PACKETS / 2],
   ] as const;
   for (const [i, [protocol, transport, packets]] of runs.entries()) {
-    test(`${protocol} over ${transport}: ${packets} random and mutated real packets: nothing thrown, the honest session intact, tables within their bounds`, async () => {
+    test(`${protocol} over ${transport}: ${packets} random and mutated real packets at the server: nothing thrown, the honest session intact, tables within their bounds`, async () => {
       const r = await runSceneFuzz({ protocol, transport, seed: 41 + i, packets, perStep: 24, reconnectEvery: packets * 0.6 });
       assert.deepEqual(r.failures, []);
       assert.equal(r.packets, packets);
@@ -353,6 +353,17 @@ describe("SceneMultiplayer: seeded fuzzing of the receive path", () => {
       assert.ok(dropped > packets / 4, `dropped ${dropped}`);
       assert.ok(r.handlerThrows > 0 && r.drops.handlerErrors === r.handlerThrows, "handlers refusing input were counted, not thrown out");
       assert.ok(r.reconnects >= 1, "the insider reconnected (its per-peer state was freed)");
+    });
+  }
+  for (const [i, [protocol, transport]] of [["godot4", "websocket"], ["godot3", "enet"]].entries()) {
+    test(`${protocol} over ${transport}: a hostile server's ${PACKETS / 2} packets at a client: nothing thrown, its calls still arrive, tables within their bounds`, async () => {
+      const r = await runSceneFuzz({ protocol: protocol as "godot4", transport: transport as "enet", victim: "client", seed: 51 + i, packets: PACKETS / 2, perStep: 24 });
+      assert.deepEqual(r.failures, []);
+      assert.ok(r.honestCalls > 100 && r.honestDelivered === r.honestCalls, `honest calls ${r.honestDelivered}/${r.honestCalls}`);
+      const dropped = Object.values(r.drops).reduce((a, b) => a + b, 0);
+      assert.ok(dropped > PACKETS / 8, `dropped ${dropped}`);
+      assert.ok(r.drops.handlerErrors === r.handlerThrows, "handlers refusing input were counted, not thrown out");
+      assert.ok(r.maxPeers > 10, `peer-list messages reached the client: ${r.maxPeers} peers`);
     });
   }
 });
