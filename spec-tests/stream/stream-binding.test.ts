@@ -14,7 +14,7 @@ function binding(clock = new VirtualClock()) {
     onEnd: () => seen.push("end"),
     onClose: () => seen.push("close"),
     onDrain: () => seen.push("drain"),
-  });
+  }, null);
   return { io, seen, clock };
 }
 
@@ -47,7 +47,7 @@ describe("StreamBinding", () => {
   test("checkConnectDeadline fails a connect from poll() when no timer fired; a refused connect reports timedOut=false", async () => {
     const frozen = { now: () => t, setTimeout: () => 0, clearTimeout: () => {} };
     let t = 0;
-    const io = new StreamBinding(frozen, { onData() {}, onEnd() {}, onClose() {}, onDrain() {} });
+    const io = new StreamBinding(frozen, { onData() {}, onEnd() {}, onClose() {}, onDrain() {} }, null);
     const results: string[] = [];
     io.connect(manualConnect().open, 100, { connected: () => results.push("connected"), failed: (_e, timedOut) => results.push(`timedOut=${timedOut}`) });
     t = 100;

@@ -22,15 +22,20 @@ import type { Clock, Stream } from "../transport/types.ts";
 import { ByteQueue } from "../util/byte-queue.ts";
 import { Fifo } from "../util/fifo.ts";
 
-export interface StreamBindingHandler {
+/**
+ * What the owner hears of its stream. Each call gets the owner, so one handler object can serve
+ * every binding of a class (a server holds a binding per connection; closures per binding would
+ * cost each idle connection a few hundred bytes).
+ */
+export interface StreamBindingHandler<Owner> {
   /** A chunk was appended to `inbound`. */
-  onData(): void;
+  onData(owner: Owner): void;
   /** The other side half-closed (FIN); `ended` is set. */
-  onEnd(): void;
+  onEnd(owner: Owner): void;
   /** The stream closed (`closed` set, `error` set on a reset or failure). */
-  onClose(): void;
+  onClose(owner: Owner): void;
   /** The stream's write buffer drained. */
-  onDrain(): void;
+  onDrain(owner: Owner): void;
 }
 
 export interface ConnectHandlers {
@@ -43,7 +48,7 @@ export interface ConnectHandlers {
 /** Writes at least this large are never coalesced (copying them costs more than a syscall). */
 export const COALESCE_MAX = 16 * 1024;
 
-export class StreamBinding {
+export class StreamBinding<Owner = unknown> {
   /** The adopted stream, null before attach and after detach/close. */
   stream: Stream | null = null;
   /** Received bytes not consumed yet. */
@@ -56,7 +61,8 @@ export class StreamBinding {
   error: Error | undefined = undefined;
 
   private readonly clock: Clock;
-  private readonly handler: StreamBindingHandler;
+  private readonly handler: StreamBindingHandler<Owner>;
+  private readonly owner: Owner;
   private generation = 0;
   private readPaused = false;
 
@@ -74,9 +80,10 @@ export class StreamBinding {
   private writtenTotal = 0;
   private readonly writeEnds = new Fifo<number>(4);
 
-  constructor(clock: Clock, handler: StreamBindingHandler) {
+  constructor(clock: Clock, handler: StreamBindingHandler<Owner>, owner: Owner) {
     this.clock = clock;
     this.handler = handler;
+    this.owner = owner;
   }
 
   // ---- connecting ----
@@ -167,23 +174,23 @@ export class StreamBinding {
     stream.onData((chunk) => {
       if (generation !== this.generation) return;
       this.inbound.push(chunk);
-      h.onData();
+      h.onData(this.owner);
     });
     stream.onEnd(() => {
       if (generation !== this.generation) return;
       this.ended = true;
-      h.onEnd();
+      h.onEnd(this.owner);
     });
     stream.onClose((error) => {
       if (generation !== this.generation) return;
       this.closed = true;
       this.error = error;
       this.clearLinger();
-      h.onClose();
+      h.onClose(this.owner);
     });
     stream.onDrain(() => {
       if (generation !== this.generation) return;
-      h.onDrain();
+      h.onDrain(this.owner);
     });
   }
 

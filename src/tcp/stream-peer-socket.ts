@@ -23,7 +23,7 @@
 import { GodotError, NetError } from "../errors.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, StreamConnectOptions } from "../transport/types.ts";
-import { StreamBinding } from "../stream/stream-binding.ts";
+import { StreamBinding, type StreamBindingHandler } from "../stream/stream-binding.ts";
 import { Fifo } from "../util/fifo.ts";
 import { DetachedStream } from "./detached-stream.ts";
 import { STREAM_PEER_MAX_LENGTH, StreamPeer, checkLength as checkReadLength } from "./stream-peer.ts";
@@ -88,7 +88,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
   protected readonly inboundBufferLimit: number;
 
   /** The stream plumbing: connect deadline, generation guard, inbound buffer and read flow. */
-  private readonly io: StreamBinding;
+  private readonly io: StreamBinding<StreamPeerSocket>;
   /** The connection while lent to another owner (WebSocketPeer.acceptStream). */
   private lent: DetachedStream | null = null;
   protected status = StreamPeerSocketStatus.STATUS_NONE;
@@ -107,19 +107,26 @@ export abstract class StreamPeerSocket extends StreamPeer {
     this.connectTimeoutMs = optionalLimit(opts.connectTimeoutMs, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS);
     this.outboundBufferLimit = optionalLimit(opts.outboundBufferLimit, "outboundBufferLimit", DEFAULT_OUTBOUND_BUFFER_LIMIT);
     this.inboundBufferLimit = optionalLimit(opts.inboundBufferLimit, "inboundBufferLimit", DEFAULT_INBOUND_BUFFER_LIMIT);
-    this.io = new StreamBinding(this.clock, {
-      onData: () => {
-        this.servePendingReads();
-        this.updateReadFlow();
-      },
-      onEnd: () => this.servePendingReads(),
-      onClose: () => {
-        this.servePendingReads();
-        this.rejectWritableWaiters(new NetError(GodotError.ERR_CONNECTION_ERROR, "the connection closed while waiting to write"));
-      },
-      onDrain: () => this.checkWritable(),
-    });
+    this.io = new StreamBinding(this.clock, StreamPeerSocket.streamEvents, this);
   }
+
+  /** What every stream peer does on its stream's events: one object for all (see StreamBindingHandler). */
+  private static readonly streamEvents: StreamBindingHandler<StreamPeerSocket> = {
+    onData(peer) {
+      peer.servePendingReads();
+      peer.updateReadFlow();
+    },
+    onEnd(peer) {
+      peer.servePendingReads();
+    },
+    onClose(peer) {
+      peer.servePendingReads();
+      peer.rejectWritableWaiters(new NetError(GodotError.ERR_CONNECTION_ERROR, "the connection closed while waiting to write"));
+    },
+    onDrain(peer) {
+      peer.checkWritable();
+    },
+  };
 
   /** The connected stream (also while lent), null when there is none. */
   protected get stream(): Stream | null {

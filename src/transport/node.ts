@@ -221,6 +221,10 @@ export class NodeDatagramTransport implements DatagramTransport {
   }
 }
 
+/** The NodeStream a socket belongs to (see NodeStream's socket listeners). */
+const OWNER = Symbol("packetpeer NodeStream");
+type OwnedSocket = net.Socket & { [OWNER]?: NodeStream };
+
 /** A net.Socket or tls.TLSSocket seen through the Stream interface. */
 export class NodeStream implements Stream {
   readonly remoteAddress: string;
@@ -234,24 +238,47 @@ export class NodeStream implements Stream {
   private lastError: Error | undefined;
   private closed = false;
   private ended = false;
-  private readonly label: string;
+  /** How errors name this connection; null: by its remote endpoint, made when first needed. */
+  private readonly labelText: string | null;
 
-  constructor(private readonly socket: net.Socket, label: string) {
+  /** `label` names the connection in errors; leave it out for a TCP connection named by its remote endpoint. */
+  constructor(private readonly socket: net.Socket, label: string | null = null) {
     this.remoteAddress = unmapIPv4(socket.remoteAddress ?? "");
     this.remotePort = socket.remotePort ?? 0;
     this.localAddress = unmapIPv4(socket.localAddress ?? "");
     this.localPort = socket.localPort ?? 0;
-    this.label = label;
-    socket.on("error", (err: Error) => {
-      this.lastError ??= err;
-    });
-    socket.on("end", () => deliver(this.endCb));
-    socket.on("drain", () => deliver(this.drainCb));
-    socket.on("close", (hadError: boolean) => {
-      this.closed = true;
-      const err = hadError || this.lastError ? closeErrorOf(this.lastError ?? new Error("socket error"), this.label) : undefined;
-      deliver(this.closeCb, err);
-    });
+    this.labelText = label;
+    // The listeners are the same functions for every socket and find this stream through the
+    // socket (OWNER): closures per connection would cost an idle server connection ~300 bytes.
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on("error", NodeStream.onSocketError);
+    socket.on("end", NodeStream.onSocketEnd);
+    socket.on("drain", NodeStream.onSocketDrain);
+    socket.on("close", NodeStream.onSocketClose);
+  }
+
+  private get label(): string {
+    return this.labelText ?? formatEndpoint(this.remoteAddress, this.remotePort);
+  }
+
+  private static onSocketError(this: OwnedSocket, err: Error): void {
+    const stream = this[OWNER]!;
+    stream.lastError ??= err;
+  }
+  private static onSocketEnd(this: OwnedSocket): void {
+    deliver(this[OWNER]!.endCb);
+  }
+  private static onSocketDrain(this: OwnedSocket): void {
+    deliver(this[OWNER]!.drainCb);
+  }
+  private static onSocketClose(this: OwnedSocket, hadError: boolean): void {
+    const stream = this[OWNER]!;
+    stream.closed = true;
+    const err = hadError || stream.lastError ? closeErrorOf(stream.lastError ?? new Error("socket error"), stream.label) : undefined;
+    deliver(stream.closeCb, err);
+  }
+  private static onSocketData(this: OwnedSocket, chunk: Buffer): void {
+    deliver(this[OWNER]!.dataCb, asBytes(chunk));
   }
 
   get bufferedAmount(): number {
@@ -263,7 +290,7 @@ export class NodeStream implements Stream {
     this.dataCb = cb;
     // Attaching the 'data' listener starts the flow (unless pause() was called), so it
     // waits until someone can receive the bytes.
-    if (first) this.socket.on("data", (chunk: Buffer) => deliver(this.dataCb, asBytes(chunk)));
+    if (first) this.socket.on("data", NodeStream.onSocketData);
   }
   onEnd(cb: () => void): void {
     this.endCb = cb;
@@ -421,8 +448,7 @@ async function nodeListen(opts: StreamListenOptions, onStream: (s: Stream) => vo
   } else {
     server = net.createServer({ allowHalfOpen: true });
     server.on("connection", (socket: net.Socket) => {
-      const label = target.kind === "unix" ? target.label : formatEndpoint(unmapIPv4(socket.remoteAddress ?? ""), socket.remotePort ?? 0);
-      deliver(onStream, new NodeStream(socket, label));
+      deliver(onStream, new NodeStream(socket, target.kind === "unix" ? target.label : null));
     });
   }
   let host: string | undefined;

@@ -11,7 +11,7 @@
  * can be replayed byte for byte.
  */
 import { CloseCode, MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
-import { FrameReceiver } from "./frame-receiver.ts";
+import { FrameReceiver, type FrameReceiverHandler } from "./frame-receiver.ts";
 import { Heartbeat, HeartbeatAction } from "./heartbeat.ts";
 import { Opcode, RSV1_BIT, encodeFrameWithKey } from "./frame.ts";
 import { parseExtensionHeader } from "./extension-header.ts";
@@ -127,7 +127,7 @@ export class WebSocketConnectionCore {
   private readonly transmits = new Fifo<Uint8Array>(4);
   private readonly events = new Fifo<ConnectionEvent>(4);
   private shutdown = StreamShutdown.NONE;
-  private readonly receiver: FrameReceiver;
+  private readonly receiver: FrameReceiver<WebSocketConnectionCore>;
   /** The handshake head being collected; released once the handshake is decided (4 KiB per connection). */
   private head: HttpHeadCollector | null = new HttpHeadCollector(MAX_HANDSHAKE_HEADER_SIZE);
   private clientKey = "";
@@ -151,29 +151,33 @@ export class WebSocketConnectionCore {
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs;
     this.heartbeat = new Heartbeat(opts.heartbeatIntervalMs);
     this.deflateSettings = opts.deflate && messageCompression() !== null ? opts.deflate : null;
-    const receiver = new FrameReceiver(opts.role === ConnectionRole.SERVER, opts.maxMessageSize, {
-      onMessage: (data, isText, inflated) => {
-        this.stats.messagesReceived++;
-        if (inflated) this.stats.messagesInflated++;
-        this.events.push({ kind: "message", data, isText });
-      },
-      onPing: (payload) => {
-        this.stats.pingsReceived++;
-        // RFC 6455 5.5.2: answer with the same application data, unless we already sent a close.
-        if (!this.closeSent) this.writeFrame(Opcode.PONG, payload, true);
-      },
-      onPong: () => {
-        this.stats.pongsReceived++;
-        this.heartbeat.pongReceived();
-      },
-      onClose: (code, reason) => this.closeFrameReceived(code, reason),
-      onFail: (code, reason) => {
-        this.stats.protocolErrors++;
-        this.fail(code, reason);
-      },
-    });
-    this.receiver = receiver;
+    this.receiver = new FrameReceiver(opts.role === ConnectionRole.SERVER, opts.maxMessageSize, WebSocketConnectionCore.frameEvents, this);
   }
+
+  /** What every core does with its receiver's frames: one object for all connections (see FrameReceiverHandler). */
+  private static readonly frameEvents: FrameReceiverHandler<WebSocketConnectionCore> = {
+    onMessage(data, isText, inflated, core) {
+      core.stats.messagesReceived++;
+      if (inflated) core.stats.messagesInflated++;
+      core.events.push({ kind: "message", data, isText });
+    },
+    onPing(payload, core) {
+      core.stats.pingsReceived++;
+      // RFC 6455 5.5.2: answer with the same application data, unless we already sent a close.
+      if (!core.closeSent) core.writeFrame(Opcode.PONG, payload, true);
+    },
+    onPong(_payload, core) {
+      core.stats.pongsReceived++;
+      core.heartbeat.pongReceived();
+    },
+    onClose(code, reason, core) {
+      core.closeFrameReceived(code, reason);
+    },
+    onFail(code, reason, core) {
+      core.stats.protocolErrors++;
+      core.fail(code, reason);
+    },
+  };
 
   // ---- output, polled ----
 

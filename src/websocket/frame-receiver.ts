@@ -38,16 +38,21 @@ import { INFLATE_TOO_LARGE } from "../compress/inflate-bounded.ts";
 import type { MessageDecompressor } from "./compression-hook.ts";
 import { Utf8Validator } from "./utf8.ts";
 
-export interface FrameReceiverHandler {
+/**
+ * What the receiver's owner hears. Each call ends with the owner given to the receiver, so one
+ * handler object can serve every connection (closures per connection would cost each idle one a
+ * few hundred bytes).
+ */
+export interface FrameReceiverHandler<Owner = unknown> {
   /** A complete data message. `data` is owned by the callee; `inflated`: it arrived compressed. */
-  onMessage(data: Uint8Array, isText: boolean, inflated: boolean): void;
+  onMessage(data: Uint8Array, isText: boolean, inflated: boolean, owner: Owner): void;
   /** `payload` is a view of a scratch buffer, valid only during the call. */
-  onPing(payload: Uint8Array): void;
-  onPong(payload: Uint8Array): void;
+  onPing(payload: Uint8Array, owner: Owner): void;
+  onPong(payload: Uint8Array, owner: Owner): void;
   /** A valid close frame. `code` is 1005 when the frame had no payload; `reason` is valid UTF-8. */
-  onClose(code: number, reason: Uint8Array): void;
+  onClose(code: number, reason: Uint8Array, owner: Owner): void;
   /** The peer broke the protocol; the connection must be failed with `code`. */
-  onFail(code: number, reason: string): void;
+  onFail(code: number, reason: string, owner: Owner): void;
 }
 
 enum ReceiverPhase {
@@ -79,12 +84,13 @@ const SCRATCH_MASK_KEY = SCRATCH_HEADER + MAX_HEADER_SIZE;
 const SCRATCH_CONTROL = SCRATCH_MASK_KEY + 4;
 const SCRATCH_SIZE = SCRATCH_CONTROL + MAX_CONTROL_PAYLOAD;
 
-export class FrameReceiver {
+export class FrameReceiver<Owner = unknown> {
   /** Largest message (sum of its fragments) accepted; larger closes with 1009. */
   maxMessageSize: number;
 
   private readonly expectMasked: boolean;
-  private readonly handler: FrameReceiverHandler;
+  private readonly handler: FrameReceiverHandler<Owner>;
+  private readonly owner: Owner;
   private phase = ReceiverPhase.HEADER;
 
   /**
@@ -130,10 +136,12 @@ export class FrameReceiver {
   /** The current message's first frame had RSV1 set: its payload is compressed. */
   private messageCompressed = false;
 
-  constructor(expectMasked: boolean, maxMessageSize: number, handler: FrameReceiverHandler) {
+  /** `owner` is passed back with every handler call (tests with closures may leave it out). */
+  constructor(expectMasked: boolean, maxMessageSize: number, handler: FrameReceiverHandler<Owner>, owner?: Owner) {
     this.expectMasked = expectMasked;
     this.maxMessageSize = maxMessageSize;
     this.handler = handler;
+    this.owner = owner as Owner;
   }
 
   get failed(): boolean {
@@ -331,8 +339,8 @@ export class FrameReceiver {
     const op = this.opcode;
     if (isControlOpcode(op)) {
       const payload = this.control.subarray(0, this.payloadLength);
-      if (op === Opcode.PING) this.handler.onPing(payload);
-      else if (op === Opcode.PONG) this.handler.onPong(payload);
+      if (op === Opcode.PING) this.handler.onPing(payload, this.owner);
+      else if (op === Opcode.PONG) this.handler.onPong(payload, this.owner);
       else this.endCloseFrame(payload);
       return;
     }
@@ -366,13 +374,13 @@ export class FrameReceiver {
     this.messageShared = false;
     this.messageInPlace = false;
     if (this.fragmentBuffer.length > KEEP_FRAGMENT_BUFFER_MAX) this.fragmentBuffer = EMPTY;
-    this.handler.onMessage(data, isText, inflated);
+    this.handler.onMessage(data, isText, inflated, this.owner);
   }
 
   private endCloseFrame(payload: Uint8Array): void {
     if (payload.length === 0) {
       this.phase = ReceiverPhase.CLOSE_RECEIVED;
-      this.handler.onClose(CloseCode.NO_STATUS_RECEIVED, payload);
+      this.handler.onClose(CloseCode.NO_STATUS_RECEIVED, payload, this.owner);
       return;
     }
     if (payload.length === 1) {
@@ -390,7 +398,7 @@ export class FrameReceiver {
       return;
     }
     this.phase = ReceiverPhase.CLOSE_RECEIVED;
-    this.handler.onClose(code, payload.subarray(2));
+    this.handler.onClose(code, payload.subarray(2), this.owner);
   }
 
   private fail(code: number, reason: string): false {
@@ -398,7 +406,7 @@ export class FrameReceiver {
     this.message = EMPTY;
     this.messageFill = 0;
     this.fragmentBuffer = EMPTY;
-    this.handler.onFail(code, reason);
+    this.handler.onFail(code, reason, this.owner);
     return false;
   }
 }

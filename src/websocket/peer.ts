@@ -17,7 +17,7 @@ import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, TLSOptions, WebSocketLink } from "../transport/types.ts";
 import { MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
 import { ConnectionRole, type RandomFill, StreamShutdown, WebSocketConnectionCore, WebSocketState } from "./connection-core.ts";
-import { StreamBinding } from "../stream/stream-binding.ts";
+import { StreamBinding, type StreamBindingHandler } from "../stream/stream-binding.ts";
 import { Fifo } from "../util/fifo.ts";
 import { checkBytes, checkInt, checkNumber, checkOneOf, checkString } from "../util/args.ts";
 import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent } from "./events.ts";
@@ -97,7 +97,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   /** The platform's own WebSocket (the browser's) when the runtime frames WebSocket itself. */
   private link: WebSocketLink | null = null;
   /** The stream plumbing: connect deadline, generation guard, inbound buffer, coalescing writer, linger. */
-  private readonly io: StreamBinding;
+  private readonly io: StreamBinding<WebSocketPeer>;
   private requestedUrl = "";
   private closeCode = -1;
   private closeReason = "";
@@ -128,22 +128,25 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     this.runtime = r.runtime;
     this.clock = r.clock;
     this.randomFill = options?.randomFill;
-    this.io = new StreamBinding(this.clock, {
-      onData: () => {
-        this.io.updateReadFlow(INBOX_HIGH_WATER + this._inboundBufferSize, INBOX_HIGH_WATER / 2);
-        if (this._autoPoll) this.autoStep();
-      },
-      onEnd: () => {
-        if (this._autoPoll) this.autoStep();
-      },
-      onClose: () => {
-        if (this._autoPoll) this.autoStep();
-      },
-      onDrain: () => {
-        if (this._autoPoll) this.autoStep();
-      },
-    });
+    this.io = new StreamBinding(this.clock, WebSocketPeer.streamEvents, this);
   }
+
+  /** What every peer does on its stream's events: one object for all peers (see StreamBindingHandler). */
+  private static readonly streamEvents: StreamBindingHandler<WebSocketPeer> = {
+    onData(peer) {
+      peer.io.updateReadFlow(INBOX_HIGH_WATER + peer._inboundBufferSize, INBOX_HIGH_WATER / 2);
+      if (peer._autoPoll) peer.autoStep();
+    },
+    onEnd(peer) {
+      if (peer._autoPoll) peer.autoStep();
+    },
+    onClose(peer) {
+      if (peer._autoPoll) peer.autoStep();
+    },
+    onDrain(peer) {
+      if (peer._autoPoll) peer.autoStep();
+    },
+  };
 
   // ---- properties (Godot 4) ----
 
