@@ -46,7 +46,7 @@ import { Godot3RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent
 import { MAX_REMOTE_PATH_CHARS_PER_PEER } from "../../src/scene/godot3-session.ts";
 import { MAX_REMOTE_PATHS_PER_PEER } from "../../src/scene/path-cache.ts";
 import { MAX_REMOTE_SPAWNS_PER_PEER } from "../../src/scene/replicator.ts";
-import { Color, Float, NodePath, PackedStringArray, StringName, Vector2, Vector3i } from "../../src/variant/index.ts";
+import { Color, EncodedObjectAsID, Float, GodotObject, NodePath, PackedStringArray, StringName, Vector2, Vector3i } from "../../src/variant/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { SERVER } from "./support.ts";
@@ -71,6 +71,8 @@ export interface SceneFuzzOptions {
   packets: number;
   /** Hostile packets per virtual-clock step (2 ms). */
   perStep?: number;
+  /** Decode whole objects in arguments and state on every side (Godot's allow_object_decoding; default false). */
+  allowObjects?: boolean;
   /** The insider reconnects after this many hostile packets (its per-peer state must be freed). */
   reconnectEvery?: number;
   /** Called about every `progressEvery` hostile packets (heap readings, progress lines). */
@@ -136,7 +138,7 @@ function honestPayload(n: number): Uint8Array {
 }
 
 /** Argument lists of every compressed-Variant shape: none, lone bytes (the raw form), bools, ints of each width, floats, and ordinary Variants. */
-function argumentShapes(rng: SeededRandom, protocol: SceneProtocol): unknown[][] {
+function argumentShapes(rng: SeededRandom, protocol: SceneProtocol, allowObjects: boolean): unknown[][] {
   const bytes = new Uint8Array(rng.nextInt(40)).map(() => rng.nextInt(256));
   const shapes: unknown[][] = [
     [],
@@ -153,6 +155,8 @@ function argumentShapes(rng: SeededRandom, protocol: SceneProtocol): unknown[][]
     [bytes, bytes],
   ];
   if (protocol === "godot4") shapes.push([new StringName("name"), new NodePath("Level/World"), new Vector3i(1, -2, 3), new PackedStringArray(["a", "b"])]);
+  shapes.push([new EncodedObjectAsID(BigInt(1 + rng.nextInt(1000)))]);
+  if (allowObjects) shapes.push([new GodotObject("Node2D", { position: new Vector2(1, 2), name: "thing", inner: [new GodotObject("Resource", { n: 1 })] })]);
   return shapes;
 }
 
@@ -322,6 +326,7 @@ interface HostileClient {
 export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzzResult> {
   const { protocol, seed } = options;
   const godot4 = protocol === "godot4";
+  const allowObjects = options.allowObjects ?? false;
   const clientVictim = options.victim === "client";
   /** Set once everyone is connected: from then on the attacking side damages its own traffic too. */
   let attackStarted = false;
@@ -370,6 +375,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   if (serverPeer instanceof ENetMultiplayerPeer) await serverPeer.createServer(7777, 32, ENET_CHANNELS, 0, 0, { protocol });
   else await serverPeer.createServer(8080, "*", undefined, { protocol });
   const server = new SceneMultiplayer({ clock: net.clock, protocol });
+  server.allowObjectDecoding = allowObjects;
   let serverRpcErrors = 0;
   server.addEventListener("rpc_error", () => serverRpcErrors++);
   let honestId = 0;
@@ -496,6 +502,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   let honestRpcErrors = 0;
   let lastServerTick = 0;
   const honest = new SceneMultiplayer({ clock: net.clock, protocol });
+  honest.allowObjectDecoding = allowObjects;
   honest.addEventListener("rpc_error", () => honestRpcErrors++);
   const honestGame = declareGame(honest);
   honestGame.on("chat", () => {});
@@ -565,6 +572,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   // ---- the hostile clients ----
   const makeHostile = (address: string): HostileClient => ({ mp: new SceneMultiplayer({ clock: net.clock, protocol }), peer: null, address, rawPut: null, sentHere: 0 });
   const insider = makeHostile("10.0.0.12");
+  insider.mp.allowObjectDecoding = allowObjects; // so it can send whole objects
   const stranger = makeHostile("10.0.0.13");
   const insiderGame = declareGame(insider.mp);
   let insiderAuthenticated = false;
@@ -761,7 +769,8 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       // Straight onto an ENet channel, system channels and unknown ones included; Godot 3 with its
       // header [u32 source][i32 target], damaged now and then.
       const link = peer.getPeer(1);
-      if (!link) return false;
+      // A link that just went down has no channels (ENetPacketPeer.send would throw for any).
+      if (!link || link.getChannels() === 0) return false;
       let packet = bytes;
       if (!godot4) {
         packet = new Uint8Array(8 + bytes.length);
@@ -772,7 +781,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
         if (rng.chance(0.1)) packet = packet.subarray(0, rng.nextInt(packet.length));
       }
       const flags = [PacketFlags.RELIABLE, 0, PacketFlags.UNSEQUENCED, PacketFlags.UNRELIABLE_FRAGMENT][rng.nextInt(4)]!;
-      ok = link.send(rng.nextInt(link.getChannels() || 1), packet, flags) === 0;
+      ok = link.send(rng.nextInt(link.getChannels()), packet, flags) === 0;
       generator = `${generator} (ENet channel)`;
     } else {
       const targets = godot4 ? [1] : [1, 1, 1, 0, honestId, -honestId];
@@ -813,9 +822,9 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       generator = `${generator} (Godot 3 framing${system ? ", peer list" : ""})`;
     } else if (serverPeer instanceof ENetMultiplayerPeer && rng.chance(0.3)) {
       const link = serverPeer.getPeer(honestId);
-      if (!link) return false;
+      if (!link || link.getChannels() === 0) return false;
       let packet = bytes;
-      let channel = rng.nextInt(link.getChannels() || 1);
+      let channel = rng.nextInt(link.getChannels());
       if (!godot4 && rng.chance(0.3)) {
         channel = 0;
         packet = new Uint8Array(rng.chance(0.9) ? 8 : rng.nextInt(12));
@@ -853,7 +862,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     const mp = insider.mp;
     if (!insiderAuthenticated || mp.getUniqueId() === 0) return;
     const methods = godot4 ? ["chat", "ping", "fast", "admin", "off", "blob", "relayed"] : ["chat", "ping", "admin", "mine", "relayed", "blob", "tick"];
-    const shapes = argumentShapes(rng, protocol);
+    const shapes = argumentShapes(rng, protocol, allowObjects);
     const args = shapes[rng.nextInt(shapes.length)]!;
     const method = methods[rng.nextInt(methods.length)]!;
     const targets = [1, 1, 0, honestId, -honestId];

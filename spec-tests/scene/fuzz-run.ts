@@ -33,7 +33,10 @@ for (const victim of ["server", "client"] as const) {
   for (const transport of ["websocket", "enet"] as const) for (const protocol of ["godot4", "godot3"] as const) runs.push([protocol, transport, victim]);
 }
 for (const [i, [protocol, transport, victim]] of runs.entries()) {
-  const label = `${protocol}/${transport} ${victim === "server" ? "hostile clients" : "hostile server"} seed ${seed + i}`;
+  // Half the runs decode whole objects (allowObjectDecoding, as a game may choose): both protocols of
+  // a transport and side together, which half depending on the seed.
+  const objects = ((seed + (i >> 1)) & 1) === 1;
+  const label = `${protocol}/${transport} ${victim === "server" ? "hostile clients" : "hostile server"}${objects ? " with objects" : ""} seed ${seed + i}`;
   const t = performance.now();
   const heapBefore = heap();
   let warm = -1;
@@ -43,6 +46,7 @@ for (const [i, [protocol, transport, victim]] of runs.entries()) {
     protocol,
     transport,
     victim,
+    allowObjects: objects,
     seed: seed + i,
     packets,
     onProgress: (p) => {
