@@ -25,19 +25,24 @@
  * With `victim: "client"` the roles turn: the server is the attacker (its own traffic damaged on
  * the way out, plus random, mutated and crafted packets and peer-list messages for the honest
  * client), and the honest client's receive path is checked by the same rules (its own calls must
- * still reach the server; what the server tells it is no longer checked for truth). Returns what happened and every broken rule; callers assert.
+ * still reach the server; what the server tells it is no longer checked for truth). Half of the
+ * long runs decode whole objects (`allowObjects`). Returns what happened and every broken rule;
+ * callers assert.
  *
  * Rules checked:
- * - nothing throws out of any poll() (server, honest client, hostile clients);
- * - every handler error the server counts (handlerErrors, rpc_error events) is one our own
+ * - nothing throws out of any poll() (server, honest client, hostile clients), nor out of the
+ *   attackers' own sends;
+ * - every handler error the attacked side counts (handlerErrors, rpc_error events) is one our own
  *   handlers threw on purpose for input they refuse: nothing else threw inside the library;
  * - the honest client stays connected, and its RPCs arrive at the server all, in order, intact;
- * - the honest client's replication (Godot 3: RPCs and rsets from the server) ends equal to the
- *   server's values;
- * - the server's received-packet queue is empty after every poll; drop counters grew;
- * - path-cache ids per remote peer stay within MAX_REMOTE_PATHS_PER_PEER, nodes a remote authority
- *   spawned within MAX_REMOTE_SPAWNS_PER_PEER and the spawner's spawnLimit, and the server's node
- *   registry within the nodes it declared plus the live remote spawns.
+ * - against hostile clients, the honest client's replication and the server's numbered calls
+ *   (Godot 3: calls and rsets) arrive in order and end equal to the server's values;
+ * - no received packet is left unread after a poll(); drop counters grew;
+ * - on the attacked side, path-cache ids per remote peer stay within MAX_REMOTE_PATHS_PER_PEER
+ *   (Godot 3: and their text within MAX_REMOTE_PATH_CHARS_PER_PEER), nodes a remote authority
+ *   spawned within MAX_REMOTE_SPAWNS_PER_PEER and the spawner's spawnLimit, the peer list within
+ *   MAX_KNOWN_REMOTE_PEERS, and the node registry within the declared nodes plus the live remote
+ *   spawns.
  */
 import { ConnectionStatus, MAX_KNOWN_REMOTE_PEERS, TransferMode, type MultiplayerDropCounters } from "../../src/multiplayer/multiplayer-peer.ts";
 import { ENetMultiplayerPeer, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
