@@ -94,4 +94,38 @@ describe("ENet: Godot 4 names and shapes", () => {
     client.destroy();
     server.destroy();
   });
+
+  test("a peer whose disconnect the host has read but not reported yet (its channels freed): send returns FAILED on any channel, as enet_peer_send fails in Godot, not a RangeError", async () => {
+    const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 5 } });
+    const server = new ENetConnection({ runtime: net.createRuntime("10.2.0.1") });
+    await server.createHostBound("10.2.0.1", 7004, 2, 2);
+    const client = new ENetConnection({ runtime: net.createRuntime("10.2.0.2") });
+    await client.createHost(1, 2);
+    const peer = await client.connectToHost("10.2.0.1", 7004, 2);
+    const sv = collect(server);
+    try {
+      const clientEvents: EventType[] = [];
+      const pollClient = (): void => {
+        for (let e = client.poll(); e.type !== EventType.EVENT_NONE; e = client.poll()) clientEvents.push(e.type);
+      };
+      assert.ok(await net.runUntil(() => (pollClient(), sv.events.length >= 1 && peer.getState() === PeerState.STATE_CONNECTED), 5000));
+      assert.equal(peer.send(1, new Uint8Array(3), PacketFlags.RELIABLE), GodotError.OK);
+      sv.events[0]!.peer!.peerDisconnect(7);
+      await net.runFor(50); // the DISCONNECT reaches the client's socket; the client is not polled
+      client.takeReceived(); // the host reads it: ENet resets the peer's queues and channels
+      assert.equal(peer.getState(), PeerState.STATE_ACKNOWLEDGING_DISCONNECT, "enet_protocol_handle_disconnect on a connected peer, the command asking for an acknowledgement");
+      assert.equal(peer.isActive(), true);
+      assert.equal(peer.getChannels(), 0);
+      assert.equal(peer.send(0, new Uint8Array(3), PacketFlags.RELIABLE), GodotError.FAILED);
+      assert.equal(peer.send(1, new Uint8Array(3), PacketFlags.RELIABLE), GodotError.FAILED);
+      pollClient();
+      assert.ok(clientEvents.includes(EventType.EVENT_DISCONNECT));
+      assert.equal(peer.send(0, new Uint8Array(3), PacketFlags.RELIABLE), GodotError.ERR_UNCONFIGURED, "once the event is out the peer is no longer active");
+    } finally {
+      client.destroy();
+      server.destroy();
+      await sv.done;
+      net.close();
+    }
+  });
 });

@@ -109,8 +109,9 @@ export class ENetPacketPeer extends VariantPacketPeer {
   /**
    * Queue a packet to the peer on `channel` with PacketFlags (copied, so the caller may reuse
    * `packet`). Returns OK, or Godot's code: ERR_UNCONFIGURED (peer not active), FAILED (not
-   * connected yet or any more), ERR_OUT_OF_MEMORY (larger than the host's maximum packet size).
-   * A channel beyond the peer's count throws RangeError (a programmer error; see getChannels()).
+   * connected yet or any more, also once the host has read its disconnect), ERR_OUT_OF_MEMORY
+   * (larger than the host's maximum packet size). A channel beyond the peer's count throws
+   * RangeError (a programmer error; see getChannels()).
    */
   send(channel: number, packet: Uint8Array, flags: number): GodotError {
     checkInt(channel, "channel", 0, 254);
@@ -118,7 +119,11 @@ export class ENetPacketPeer extends VariantPacketPeer {
     checkInt(flags, "flags", 0, 0xff);
     if (!this.isActive()) return GodotError.ERR_UNCONFIGURED;
     const slot = this.slot;
-    if (channel >= slot.channelCount) throw new RangeError(`channel must be in 0..${slot.channelCount - 1} (the peer's channel count), got ${channel}`);
+    // No channels left means the host has read the peer's disconnect and the event is not polled
+    // yet: not the caller's mistake; the core refuses the send (Godot: enet_peer_send fails, FAILED).
+    if (channel >= slot.channelCount && slot.channelCount > 0) {
+      throw new RangeError(`channel must be in 0..${slot.channelCount - 1} (the peer's channel count), got ${channel}`);
+    }
     const core = this.owner.core;
     const result = core.sendCopy(slot, channel, packet, flags);
     if (result !== SendResult.OK) return sendResultError(result);
