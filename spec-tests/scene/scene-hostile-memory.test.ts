@@ -1,5 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { GodotError } from "../../src/errors.ts";
 import { ENetMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MAX_KNOWN_REMOTE_PEERS } from "../../src/multiplayer/multiplayer-peer.ts";
 import { ReplicationMode, SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
@@ -209,6 +210,39 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
       assert.equal(thrown, null);
       assert.deepEqual(got, ["low"]);
       assert.equal(server.getDropCounters().badRelay, 1);
+    } finally {
+      net.close();
+    }
+  });
+
+  test("over ENet, a server's broadcast RPC on a channel one client lacks reaches the others (Godot's send_command goes peer by peer and carries on); an rpcId to that client fails with ERR_INVALID_PARAMETER", async () => {
+    const net = new MemoryNetwork({ seed: 6, defaultLink: { latencyMs: 2 } });
+    try {
+      const serverPeer = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1") });
+      await serverPeer.createServer(7777, 8, 4);
+      const server = new SceneMultiplayer({ clock: net.clock });
+      server.multiplayerPeer = serverPeer;
+      const clients: SceneMultiplayer[] = [];
+      const got: string[][] = [[], [], []];
+      for (const [i, channels] of [1, 4, 1].entries()) {
+        const peer = new ENetMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
+        await peer.createClient("10.0.0.1", 7777, channels); // the middle one alone has user channel 3
+        const mp = new SceneMultiplayer({ clock: net.clock });
+        mp.multiplayerPeer = peer;
+        clients.push(mp);
+      }
+      for (const [i, mp] of [server, ...clients].entries()) {
+        mp.node("Chat").rpcConfig("high", { channel: 3 }).rpcConfig("low", {});
+        if (i > 0) mp.node("Chat").on("high", () => got[i - 1]!.push("high")).on("low", () => got[i - 1]!.push("low"));
+      }
+      const w = { net, server, clients, all: [server, ...clients], log: [] };
+      await drive(w, () => server.getPeers().length === 3, "three ENet clients");
+      assert.equal(server.node("Chat").rpc("high"), GodotError.OK);
+      assert.equal(server.node("Chat").rpc("low"), GodotError.OK);
+      assert.equal(server.node("Chat").rpcId(clients[0]!.getUniqueId(), "high"), GodotError.ERR_INVALID_PARAMETER);
+      await drive(w, () => got.every((g) => g.includes("low")), "the broadcasts");
+      assert.deepEqual(got, [["low"], ["high", "low"], ["low"]]);
+      assert.equal(serverPeer.getDropCounters().sendFailed, 3, "two skipped by the broadcast, one by the rpcId");
     } finally {
       net.close();
     }

@@ -520,8 +520,9 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   /**
    * Send to the target: OK, ERR_UNCONFIGURED when inactive or not connected yet,
    * ERR_INVALID_PARAMETER for an unknown target (or one without a direct link), or the
-   * ENet peer's failure. Throws for a packet above getMaxPacketSize() or a transferChannel
-   * the connection lacks (the caller's mistake).
+   * ENet peer's failure (ERR_INVALID_PARAMETER too for a target that connected with fewer
+   * channels than transferChannel needs). Throws for a packet above getMaxPacketSize() or, on a
+   * client, a transferChannel its own connection lacks (the caller's mistake).
    */
   putPacket(packet: Uint8Array): GodotError {
     checkBytes(packet, "packet", this.getMaxPacketSize());
@@ -577,7 +578,14 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     return { channel, flags };
   }
 
-  /** Send for the user: a channel the connection lacks is the caller's error. */
+  /**
+   * Send for the user. A client's own link lacking the channel is the caller's error (it chose the
+   * channel count in createClient); a server's or mesh's peer lacking it chose so when it connected,
+   * so, as a broadcast skips such a peer, a send to it alone fails with what Godot's
+   * ENetPacketPeer.send returns (ERR_INVALID_PARAMETER) and is counted in sendFailed. SceneMultiplayer
+   * sends a broadcast RPC one peer at a time (Godot's send_command): a throw there would stop the
+   * broadcast at that peer.
+   */
   private sendChecked(peer: ENetPacketPeer, channel: number, bytes: Uint8Array, flags: number): GodotError {
     const have = peer.getChannels();
     // A link that went down since the last poll() (a flush can read the server's disconnect) has
@@ -585,6 +593,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     // ENet's own answer to a send on a link that is gone is ERR_UNCONFIGURED.
     if (have === 0 || !peer.isActive()) return GodotError.ERR_UNCONFIGURED;
     if (channel >= have) {
+      if (this.mode !== Mode.CLIENT) {
+        this.drops.sendFailed++;
+        return GodotError.ERR_INVALID_PARAMETER;
+      }
       throw new RangeError(`transferChannel ${this.transferChannel} needs ENet channel ${channel}, but the connection has ${have} channels`);
     }
     try {

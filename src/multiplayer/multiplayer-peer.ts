@@ -97,7 +97,7 @@ export interface MultiplayerDropCounters {
   badIdMessage: number;
   /** Received packets dropped because the receive queue was full (see incomingLimitPackets/Bytes). */
   queueFull: number;
-  /** Relayed packets or system messages the transport refused (peer gone, buffer full, missing channel). */
+  /** Relayed packets, system messages or broadcasts the transport refused (peer gone, buffer full, missing channel), and sends to a peer that connected without the channel. */
   sendFailed: number;
 }
 

@@ -454,16 +454,18 @@ export class SceneSession {
   }
 
   /**
-   * Relay a client's packet on the channel it came on. The target may lack that channel (an ENet
-   * client that connected with fewer), and the peer throws for that as for a caller's mistake; here
-   * the sender is the network, so the relay is dropped and counted instead.
+   * Relay a client's packet on the channel it came on. The target may be unable to take it (an
+   * ENet client that connected with fewer channels: ERR_INVALID_PARAMETER; a peer whose link just
+   * went down); the sender is the network, so a relay that fails or throws is dropped and counted.
    */
   private forward(to: number, packet: Uint8Array, mode: TransferMode, channel: number): void {
+    let result: GodotError;
     try {
-      this.port.send(to, packet, mode, channel);
+      result = this.port.send(to, packet, mode, channel);
     } catch {
-      this.drops.badRelay++;
+      result = GodotError.FAILED;
     }
+    if (result !== GodotError.OK) this.drops.badRelay++;
   }
 
   private processPacket(from: number, p: Uint8Array, _start: number, len: number): void {
@@ -677,10 +679,13 @@ export class SceneSession {
     }
     w.bytes[0] = NetworkCommand.REMOTE_CALL | (nodeCompression << NODE_ID_COMPRESSION_SHIFT) | (nameCompression << NAME_ID_COMPRESSION_SHIFT) | (byteOnly ? BYTE_ONLY_OR_NO_ARGS_FLAG : 0);
     const ofs = w.length;
+    // A broadcast goes peer by peer and carries on past a peer that cannot take it (Godot's
+    // send_command); a call to one peer reports that peer's failure.
+    let result = GodotError.OK;
     if (allConfirmed) {
       const packet = w.toBytes();
-      for (const p of targets) this.sendCommand(p, packet, mode, channel);
-      return GodotError.OK;
+      for (const p of targets) result = this.sendCommand(p, packet, mode, channel);
+      return to > 0 ? result : GodotError.OK;
     }
     const path = new TextEncoder().encode(node.path);
     w.raw(path);
@@ -689,8 +694,8 @@ export class SceneSession {
     new DataView(withPath.buffer).setUint32(1, (NODE_PATH_FLAG | ofs) >>> 0, true);
     const short = withPath.slice(0, ofs);
     new DataView(short.buffer).setUint32(1, id, true);
-    for (const p of targets) this.sendCommand(p, this.cache.isConfirmed(node, p) ? short : withPath, mode, channel);
-    return GodotError.OK;
+    for (const p of targets) result = this.sendCommand(p, this.cache.isConfirmed(node, p) ? short : withPath, mode, channel);
+    return to > 0 ? result : GodotError.OK;
   }
 
   // ---- raw bytes and the relay ----
