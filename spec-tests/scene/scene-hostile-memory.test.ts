@@ -1,11 +1,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError } from "../../src/errors.ts";
-import { ENetMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MAX_KNOWN_REMOTE_PEERS } from "../../src/multiplayer/multiplayer-peer.ts";
 import { ReplicationMode, SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
-import { drive, settle, world } from "./support.ts";
+import { drive, enetWorld, settle, world } from "./support.ts";
 import { runSceneFuzz } from "./fuzz-engine.ts";
 import { MAX_REMOTE_PATH_CHARS_PER_PEER } from "../../src/scene/godot3-session.ts";
 
@@ -176,19 +176,8 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
   test("over ENet, a relay on a channel the target client lacks is dropped and counted, not thrown out of the server's poll()", async () => {
     const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 2 } });
     try {
-      const serverPeer = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1") });
-      await serverPeer.createServer(7777, 8, 4);
-      const server = new SceneMultiplayer({ clock: net.clock });
-      server.multiplayerPeer = serverPeer;
-      const clients: SceneMultiplayer[] = [];
-      for (const [i, channels] of [4, 1].entries()) {
-        const peer = new ENetMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
-        await peer.createClient("10.0.0.1", 7777, channels); // A: 4 user channels, B: 1
-        const mp = new SceneMultiplayer({ clock: net.clock });
-        mp.multiplayerPeer = peer;
-        clients.push(mp);
-      }
-      const w = { net, server, clients, all: [server, ...clients], log: [] };
+      const w = await enetWorld(net, [4, 1]); // A: 4 user channels, B: 1
+      const { server, clients } = w;
       await drive(w, () => server.getPeers().length === 2 && clients.every((c) => c.getPeers().length === 2), "two ENet clients");
       const [a, b] = clients as [SceneMultiplayer, SceneMultiplayer];
       const got: string[] = [];
@@ -218,24 +207,13 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
   test("over ENet, a server's broadcast RPC on a channel one client lacks reaches the others (Godot's send_command goes peer by peer and carries on); an rpcId to that client fails with ERR_INVALID_PARAMETER", async () => {
     const net = new MemoryNetwork({ seed: 6, defaultLink: { latencyMs: 2 } });
     try {
-      const serverPeer = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1") });
-      await serverPeer.createServer(7777, 8, 4);
-      const server = new SceneMultiplayer({ clock: net.clock });
-      server.multiplayerPeer = serverPeer;
-      const clients: SceneMultiplayer[] = [];
+      const w = await enetWorld(net, [1, 4, 1]); // the middle client alone has user channel 3
+      const { server, serverPeer, clients } = w;
       const got: string[][] = [[], [], []];
-      for (const [i, channels] of [1, 4, 1].entries()) {
-        const peer = new ENetMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
-        await peer.createClient("10.0.0.1", 7777, channels); // the middle one alone has user channel 3
-        const mp = new SceneMultiplayer({ clock: net.clock });
-        mp.multiplayerPeer = peer;
-        clients.push(mp);
-      }
       for (const [i, mp] of [server, ...clients].entries()) {
         mp.node("Chat").rpcConfig("high", { channel: 3 }).rpcConfig("low", {});
         if (i > 0) mp.node("Chat").on("high", () => got[i - 1]!.push("high")).on("low", () => got[i - 1]!.push("low"));
       }
-      const w = { net, server, clients, all: [server, ...clients], log: [] };
       await drive(w, () => server.getPeers().length === 3, "three ENet clients");
       assert.equal(server.node("Chat").rpc("high"), GodotError.OK);
       assert.equal(server.node("Chat").rpc("low"), GodotError.OK);

@@ -1,11 +1,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { ENetMultiplayerPeer, OfflineMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { OfflineMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent, VisibilityUpdateMode } from "../../src/scene/index.ts";
 import { NodePath, StringName, Vector2, Vector3i, Color, Float, PackedStringArray } from "../../src/variant/index.ts";
-import { drive, settle, world } from "./support.ts";
+import { drive, enetWorld, settle, world } from "./support.ts";
 
 function connected(w: { server: SceneMultiplayer; clients: SceneMultiplayer[] }, n: number): () => boolean {
   return () => w.server.getPeers().length === n && w.clients.every((c) => c.getPeers().includes(1) && c.getPeers().length === n);
@@ -357,19 +357,8 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
   test("over ENetMultiplayerPeer too: a relayed call between two clients on user channel 2, unreliable", async () => {
     const net = new MemoryNetwork({ seed: 3, defaultLink: { latencyMs: 2 } });
     try {
-      const serverPeer = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1") });
-      await serverPeer.createServer(7777, 8, 4);
-      const server = new SceneMultiplayer({ clock: net.clock });
-      server.multiplayerPeer = serverPeer;
-      const clients: SceneMultiplayer[] = [];
-      for (let i = 0; i < 2; i++) {
-        const peer = new ENetMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
-        await peer.createClient("10.0.0.1", 7777, 4);
-        const mp = new SceneMultiplayer({ clock: net.clock });
-        mp.multiplayerPeer = peer;
-        clients.push(mp);
-      }
-      const w = { net, server, clients, all: [server, ...clients], log: [] };
+      const w = await enetWorld(net, [4, 4]);
+      const { server, clients } = w;
       await drive(w, connected(w, 2), "two ENet clients");
       const [a, b] = clients as [SceneMultiplayer, SceneMultiplayer];
       const got: string[] = [];

@@ -1,5 +1,5 @@
 /** Helpers for the SceneMultiplayer tests: a TS server and clients on the simulated network. */
-import { WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ENetMultiplayerPeer, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { SceneMultiplayer, SceneMultiplayerEvent } from "../../src/scene/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 
@@ -41,6 +41,26 @@ export async function world(n: number, setup: (mp: SceneMultiplayer, i: number) 
     clients.push(mp);
   }
   return { net, server, clients, all: [server, ...clients], log };
+}
+
+/**
+ * A server SceneMultiplayer on ENetMultiplayerPeer (4 user channels) and one client per entry of
+ * `userChannels`, each connecting with that many user channels. The caller closes `net`.
+ */
+export async function enetWorld(net: MemoryNetwork, userChannels: number[]): Promise<World & { serverPeer: ENetMultiplayerPeer }> {
+  const serverPeer = new ENetMultiplayerPeer({ runtime: net.createRuntime(SERVER) });
+  await serverPeer.createServer(7777, 8, 4);
+  const server = new SceneMultiplayer({ clock: net.clock });
+  server.multiplayerPeer = serverPeer;
+  const clients: SceneMultiplayer[] = [];
+  for (const [i, channels] of userChannels.entries()) {
+    const peer = new ENetMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
+    await peer.createClient(SERVER, 7777, channels);
+    const mp = new SceneMultiplayer({ clock: net.clock });
+    mp.multiplayerPeer = peer;
+    clients.push(mp);
+  }
+  return { net, server, clients, all: [server, ...clients], log: [], serverPeer };
 }
 
 /** Poll everyone and advance virtual time until `done()`; throws after `maxMs` virtual ms. */
