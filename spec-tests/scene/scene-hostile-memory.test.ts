@@ -5,7 +5,7 @@ import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MAX_KNOWN_REMOTE_PEERS } from "../../src/multiplayer/multiplayer-peer.ts";
 import { ReplicationMode, SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
-import { drive, enetWorld, settle, world } from "./support.ts";
+import { drive, enetWorld, settle, world, type World } from "./support.ts";
 import { runSceneFuzz } from "./fuzz-engine.ts";
 import { MAX_REMOTE_PATH_CHARS_PER_PEER } from "../../src/scene/godot3-session.ts";
 
@@ -14,6 +14,20 @@ const ascii = (s: string): number[] => [...new TextEncoder().encode(s)];
 
 /** SIMPLIFY_PATH registering `id` for `path`, with a wrong (all-zero) config hash. */
 const simplify = (id: number, path: string): number[] => [1, ...ascii("0".repeat(32)), 0, ...u32(id), ...ascii(path), 0];
+
+/** Drive `w` until `done()` or until the server's poll() throws; returns what it threw (null for nothing). */
+async function driveCatchingServerThrow(w: World, done: () => boolean, what: string): Promise<unknown> {
+  let thrown: unknown = null;
+  await drive(w, () => {
+    try {
+      w.server.poll();
+    } catch (error) {
+      thrown = error;
+    }
+    return thrown !== null || done();
+  }, what);
+  return thrown;
+}
 
 describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from poll()", () => {
   test("malformed commands, unknown ids, out-of-range methods, forbidden calls, bad sync, bad relay", async () => {
@@ -102,15 +116,7 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
       await drive(w, () => spawned === 1, "the spawn");
       client.despawn(rock);
       client.sendBytes(Uint8Array.of(1)); // queued behind the despawn: must still be handled
-      let thrown: unknown = null;
-      await drive(w, () => {
-        try {
-          server.poll();
-        } catch (error) {
-          thrown = error;
-        }
-        return thrown !== null || raws.length === 1;
-      }, "the despawn and the raw packet");
+      const thrown = await driveCatchingServerThrow(w, () => raws.length === 1, "the despawn and the raw packet");
       assert.equal(thrown, null);
       assert.deepEqual(errors, ["/root/Rock:onDespawn"]);
       assert.equal(server.getDropCounters().handlerErrors, 1);
@@ -187,15 +193,7 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
       }
       a.node("Chat").rpcId(b.getUniqueId(), "high"); // relayed on user channel 3: B has only channel 1
       a.node("Chat").rpcId(b.getUniqueId(), "low");
-      let thrown: unknown = null;
-      await drive(w, () => {
-        try {
-          server.poll();
-        } catch (error) {
-          thrown = error;
-        }
-        return thrown !== null || got.length > 0;
-      }, "the relays");
+      const thrown = await driveCatchingServerThrow(w, () => got.length > 0, "the relays");
       assert.equal(thrown, null);
       assert.deepEqual(got, ["low"]);
       assert.equal(server.getDropCounters().badRelay, 1);
