@@ -154,6 +154,43 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
     }
   });
 
+  test("the other nodes onSpawn declared under a despawned node leave with it (a child with its own RPC config and synchronizer); a node declared before the spawn stays", async () => {
+    const guns: SceneNode[] = [];
+    const w = await world(1, (mp, i) => {
+      mp.spawner("Spawner", {
+        onSpawn: (node) => {
+          if (i !== 0) return;
+          const gun = mp.node(`${node.path}/Gun`).rpcConfig("fire", { rpcMode: "any_peer" });
+          mp.synchronizer(`${node.path}/Gun/Sync`, gun.path, { properties: [{ path: ".:ammo" }] });
+          mp.node(`${node.path}/Hat`); // declared before the spawn (below): not the spawn's to take away
+          guns.push(gun);
+        },
+      });
+    });
+    try {
+      await drive(w, () => w.server.getPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "connection");
+      const [server, client] = [w.server, w.clients[0]!];
+      for (const mp of w.all) mp.node("Spawner").multiplayerAuthority = client.getUniqueId();
+      const hat = server.node("Rock/Hat");
+      const registry = (): Map<string, unknown> => Reflect.get(Reflect.get(Reflect.get(server, "session"), "nodes"), "byPath") as Map<string, unknown>;
+      const before = registry().size;
+      for (let round = 0; round < 3; round++) {
+        const rock = client.spawn(client.spawner("Spawner"), "Rock", { data: round });
+        await drive(w, () => guns.length === round + 1, `spawn ${round}`);
+        assert.ok(registry().has("Rock/Gun") && registry().has("Rock/Gun/Sync"));
+        client.despawn(rock);
+        await drive(w, () => !registry().has("Rock"), `despawn ${round}`);
+        assert.equal(registry().has("Rock/Gun"), false);
+        assert.equal(registry().has("Rock/Gun/Sync"), false);
+        assert.equal(registry().size, before);
+      }
+      assert.equal(new Set(guns).size, 3, "each spawn declared a fresh Gun");
+      assert.equal(server.node("Rock/Hat"), hat, "the node declared before the spawns is the same one");
+    } finally {
+      w.net.close();
+    }
+  });
+
   test("a client lists at most MAX_KNOWN_REMOTE_PEERS peers however many ADD_PEER a server sends", async () => {
     const w = await world(1);
     try {

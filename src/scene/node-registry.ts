@@ -13,6 +13,8 @@ export function readCString(bytes: Uint8Array, from: number, to: number): string
 export class NodeRegistry {
   private readonly byPath = new Map<string, SceneNode>();
   private readonly owner: SceneNodeOwner;
+  /** Where recordCreations is noting the paths of new nodes; null when it is not running. */
+  private recording: string[] | null = null;
 
   constructor(owner: SceneNodeOwner) {
     this.owner = owner;
@@ -22,8 +24,28 @@ export class NodeRegistry {
   get(path: string): SceneNode {
     const key = normalizeNodePath(path, "path", this.owner.getRootPath());
     let n = this.byPath.get(key);
-    if (!n) this.byPath.set(key, (n = new SceneNode(this.owner, key)));
+    if (!n) {
+      this.byPath.set(key, (n = new SceneNode(this.owner, key)));
+      this.recording?.push(key);
+    }
     return n;
+  }
+
+  /** Run `declare`, noting in `into` the path of every node it creates (also when it throws). */
+  recordCreations(into: string[], declare: () => void): void {
+    const outer = this.recording;
+    this.recording = into;
+    try {
+      declare();
+    } finally {
+      this.recording = outer;
+      outer?.push(...into);
+    }
+  }
+
+  /** The node at an already normalized path, if there is one. */
+  at(path: string): SceneNode | undefined {
+    return this.byPath.get(path);
   }
 
   /** The node a path from the network names; undefined when there is none or the path is malformed. */

@@ -277,6 +277,8 @@ export class SceneReplicator {
   private readonly remoteSpawnerOf = new Map<SceneNode, MultiplayerSpawner>();
   /** Nodes a remote authority spawned here, and which peer. */
   private readonly remoteOwner = new Map<SceneNode, number>();
+  /** The stand-in nodes a remote spawn's onSpawn created under the spawned node: they go with it. */
+  private readonly declaredUnder = new Map<SceneNode, string[]>();
 
   private forgetRemoteNode(node: SceneNode): void {
     const spawner = this.remoteSpawnerOf.get(node);
@@ -290,6 +292,15 @@ export class SceneReplicator {
       this.removeSynchronizer(s);
       if (s.node.path.startsWith(under)) this.host.nodes.delete(s.node.path);
     }
+    // So do the other nodes onSpawn declared under it (a child with its own RPC config or
+    // synchronizer); nodes that existed before the spawn stay.
+    for (const path of this.declaredUnder.get(node) ?? []) {
+      const child = this.host.nodes.at(path);
+      if (child === undefined) continue;
+      for (const s of [...this.syncsOf(child)]) this.removeSynchronizer(s);
+      this.host.nodes.delete(path);
+    }
+    this.declaredUnder.delete(node);
     this.host.nodes.delete(node.path);
   }
 
@@ -521,12 +532,16 @@ export class SceneReplicator {
     spawner.trackedCount++;
     this.remoteOwner.set(node, from);
     const declaredBefore = this.syncsOf(node).length;
+    const created: string[] = [];
     try {
-      spawner.onSpawn?.(node, sceneId, data);
+      this.host.nodes.recordCreations(created, () => spawner.onSpawn?.(node, sceneId, data));
     } catch (error) {
       this.host.drops.handlerErrors++;
       this.host.handlerError(node, "onSpawn", error);
     }
+    const under = `${node.path}/`;
+    const children = created.filter((path) => path.startsWith(under));
+    if (children.length > 0) this.declaredUnder.set(node, children);
     // The synchronizers onSpawn declared for the node take the spawn's ids in order, as Godot's do
     // while the node enters the tree. The sender includes only the synchronizers it is the authority
     // of, so fewer ids than synchronizers is normal, and each that takes an id has `from` as its
