@@ -331,4 +331,58 @@ describe(`datagram transport contract (${runtime.name})`, () => {
       gone.close();
     }
   });
+
+  test("node: a burst of sends through the copy pool arrives intact, and a lasting send failure is counted on every send", { skip: runtime.name !== "node" }, async () => {
+    // Node's adapter copies outgoing datagrams into a reused pool and asks dgram for the outcome
+    // of one send in 64 only, and of every send while those fail (node.ts, sendsBeforeOutcome).
+    const { NodeDatagramTransport } = await import("../../src/transport/node.ts");
+    const a = new NodeDatagramTransport();
+    const b = new NodeDatagramTransport();
+    try {
+      await within(a.bind("127.0.0.1", 0), WAIT, "bind a");
+      const port = (await within(b.bind("127.0.0.1", 0), WAIT, "bind b")).port;
+      const inbox = new Inbox(b);
+      // Several pools' worth, sent back to back from one reused buffer.
+      const count = 400;
+      const payload = new Uint8Array(1200);
+      for (let n = 0; n < count; n++) {
+        payload.fill(n & 0xff);
+        payload[0] = n >> 8;
+        a.send(payload, "127.0.0.1", port);
+      }
+      const seen = new Set<number>();
+      while (seen.size < count) {
+        // Loopback may drop some of a burst (a full receive buffer); what arrives must be whole.
+        const got = await inbox.next(`datagram ${seen.size + 1} of the burst`).catch(() => null);
+        if (got === null) break;
+        const n = (got.data[0]! << 8) | got.data[1]!;
+        assert.equal(got.data.length, 1200);
+        for (let i = 1; i < 1200; i++) assert.equal(got.data[i], n & 0xff, `byte ${i} of datagram ${n}`);
+        seen.add(n);
+      }
+      assert.ok(seen.size >= count / 2, `most of the burst arrives (${seen.size} of ${count})`);
+
+      // A broadcast without SO_BROADCAST fails at once (EACCES), on every send. The failure is
+      // seen at the next sampled send (within 64) and from then on every send is counted.
+      const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+      assert.equal(a.sendErrors, 0);
+      for (let n = 0; n < 64; n++) a.send(Uint8Array.of(n), "255.255.255.255", port);
+      await settle();
+      assert.ok(a.sendErrors >= 1, "a lasting failure is seen within 64 sends");
+      assert.match(String(a.lastSendError), /EACCES/);
+      const before = a.sendErrors;
+      for (let n = 0; n < 5; n++) a.send(Uint8Array.of(n), "255.255.255.255", port);
+      await settle();
+      assert.equal(a.sendErrors, before + 5, "each failing send is counted while the failure lasts");
+      // A success ends it: the next failure goes unseen until the next sampled send.
+      a.send(Uint8Array.of(1), "127.0.0.1", port);
+      await settle();
+      a.send(Uint8Array.of(2), "255.255.255.255", port);
+      await settle();
+      assert.equal(a.sendErrors, before + 5);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
 });

@@ -12,6 +12,7 @@
  * flight) is in neither.
  */
 import { IndexedHeap, type HeapItem } from "../util/indexed-heap.ts";
+import { truncate } from "../util/truncate.ts";
 
 /** What the schedule needs of a peer slot (PeerCore implements it). */
 export interface SchedulablePeer extends HeapItem {
@@ -63,7 +64,7 @@ export class PeerSchedule<P extends SchedulablePeer = SchedulablePeer> {
     this.dirtyList = this.spareList;
     this.spareList = dirty;
     for (let i = 0; i < dirty.length; i++) batch.push(dirty[i]!);
-    dirty.length = 0;
+    truncate(dirty);
     for (let top = this.timers.peek(); top !== undefined && top.heapKey <= now; top = this.timers.peek()) {
       this.timers.pop();
       top.dirty = true;
@@ -88,7 +89,7 @@ export class PeerSchedule<P extends SchedulablePeer = SchedulablePeer> {
       peer.dirty = false;
       this.markDirty(peer);
     }
-    batch.length = 0;
+    truncate(batch);
     this.batchPool.push(batch);
   }
 
@@ -103,6 +104,6 @@ export class PeerSchedule<P extends SchedulablePeer = SchedulablePeer> {
   clear(): void {
     this.timers.clear();
     for (const p of this.dirtyList) p.dirty = false;
-    this.dirtyList.length = 0;
+    truncate(this.dirtyList);
   }
 }

@@ -1,6 +1,7 @@
 /** Retransmission and peer timeouts (enet_protocol_check_timeouts). */
 import { retransmitDelay, type OutgoingCommand } from "./commands.ts";
 import type { PeerCore } from "./peer-core.ts";
+import { truncate } from "../util/truncate.ts";
 
 /**
  * Requeue every sent reliable command whose retransmission timeout expired (doubling
@@ -11,7 +12,7 @@ import type { PeerCore } from "./peer-core.ts";
 export function checkTimeouts(peer: PeerCore, now: number, scratch: OutgoingCommand[]): boolean {
   const list = peer.sentReliableCommands;
   const retransmit = scratch;
-  retransmit.length = 0;
+  truncate(retransmit);
   let write = 0;
   let i = peer.sentHead;
   let timedOut = false;
@@ -38,11 +39,11 @@ export function checkTimeouts(peer: PeerCore, now: number, scratch: OutgoingComm
     retransmit.push(cmd);
   }
   for (; i < list.length; i++) list[write++] = list[i]!;
-  list.length = write;
+  truncate(list, write);
   peer.sentHead = 0;
   if (retransmit.length > 0) {
     peer.requeueFront(retransmit);
-    retransmit.length = 0;
+    truncate(retransmit);
   }
   if (timedOut) return true;
   const head = peer.firstSentReliable();
