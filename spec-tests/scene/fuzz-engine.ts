@@ -9,7 +9,8 @@
  * client keeps a session going the whole time: it calls a numbered RPC every step and receives
  * the server's replication (Godot 3: RPCs and rsets). Two hostile clients attack it:
  * - the insider is a real SceneMultiplayer that authenticates and acts honestly (RPCs of every
- *   argument shape, raw bytes, relays, spawns, despawns, syncs and deltas as authority); every
+ *   argument shape, raw bytes, relays, spawns (also nested under its earlier ones, through the
+ *   spawner the server's onSpawn declares in each), despawns, syncs and deltas as authority); every
  *   packet it puts on the wire is captured as a seed, and some are mutated on their way out;
  * - both the insider and the stranger (Godot 4: a client that never completes authentication)
  *   send, many per virtual-clock step, random bytes and mutations of the captured packets: bits
@@ -41,8 +42,8 @@
  * - on the attacked side, path-cache ids per remote peer stay within MAX_REMOTE_PATHS_PER_PEER
  *   (Godot 3: and their text within MAX_REMOTE_PATH_CHARS_PER_PEER), nodes a remote authority
  *   spawned within MAX_REMOTE_SPAWNS_PER_PEER and the spawner's spawnLimit, the peer list within
- *   MAX_KNOWN_REMOTE_PEERS, and the node registry within the declared nodes plus the live remote
- *   spawns.
+ *   MAX_KNOWN_REMOTE_PEERS, and the node registry, the spawners and the synchronizers within the
+ *   declared ones plus what the live remote spawns brought.
  */
 import { ConnectionStatus, MAX_KNOWN_REMOTE_PEERS, TransferMode, type MultiplayerDropCounters } from "../../src/multiplayer/multiplayer-peer.ts";
 import { ENetMultiplayerPeer, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
@@ -462,6 +463,9 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       // As a player scene's _enter_tree would: the spawning peer owns the synchronizer, also when
       // the spawn carried no id for it (else the server would replicate every hostile spawn itself).
       sync.node.multiplayerAuthority = node.multiplayerAuthority;
+      // Like a player scene with a spawner of its own: what the insider spawns with it nests under
+      // this node (at any depth) and must go with it.
+      if (!limited) server.spawner(`${node.path}/Inner`, { spawnPath: "..", onSpawn: hostileSpawn(false), onDespawn: hostileDespawn(false) }).node.multiplayerAuthority = node.multiplayerAuthority;
       if (data !== null && typeof data !== "number") refuse(server, "spawn data that is not a number");
     };
     const hostileDespawn = (limited: boolean) => (node: SceneNode) => {
@@ -863,6 +867,32 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   };
 
   // ---- the insider's honest actions (the source of captured packets) ----
+  /** A spawn of the insider's on the limited or the hostile spawner, or nested under `parent` (one of its arena nodes) through the inner spawner there. */
+  const insiderSpawn = (limited: boolean, parent: SceneNode | null, shapes: unknown[][]): void => {
+    const mp = insider.mp;
+    const spawner = parent
+      ? mp.spawner(`${parent.path}/Inner`, { spawnPath: ".." })
+      : mp.spawner(limited ? "Level/Limited" : "Level/Hostile", { spawnPath: limited ? "../Pen" : "../Arena", spawnLimit: limited ? LIMITED_SPAWNS : 0 });
+    spawner.node.multiplayerAuthority = mp.getUniqueId();
+    const name = `N${insiderSpawnSerial++}`;
+    try {
+      const node = mp.spawn(spawner, name, {
+        ...(rng.chance(0.5) ? { data: rng.chance(0.8) ? rng.nextInt(1000) : "not a number" } : { scene: rng.nextInt(3) }),
+        synchronizers: [{ path: `${parent ? parent.path : limited ? "Level/Pen" : "Level/Arena"}/${name}/Sync`, options: { properties: [{ path: ".:pos" }, { path: ".:hp", replicationMode: ReplicationMode.ON_CHANGE }, { path: ".:tag", spawn: false }] } }],
+        setup: (n) => {
+          // The insider is the authority of what it spawns, so its synchronizer's id and state go with the spawn.
+          n.multiplayerAuthority = mp.getUniqueId();
+          mp.node(`${n.path}/Sync`).multiplayerAuthority = mp.getUniqueId();
+          n.set("pos", new Vector2(rng.nextFloat(), rng.nextFloat()));
+          n.set("hp", rng.nextInt(100));
+          n.set("tag", shapes[rng.nextInt(shapes.length)]![0] ?? null);
+        },
+      });
+      insiderSpawned.push(node);
+    } catch {
+      // The limited spawner is full.
+    }
+  };
   const insiderActs = (): void => {
     const mp = insider.mp;
     if (!insiderAuthenticated || mp.getUniqueId() === 0) return;
@@ -899,26 +929,9 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
           break;
         }
         const limited = rng.chance(0.3);
-        const spawner = mp.spawner(limited ? "Level/Limited" : "Level/Hostile", { spawnPath: limited ? "../Pen" : "../Arena", spawnLimit: limited ? LIMITED_SPAWNS : 0 });
-        spawner.node.multiplayerAuthority = mp.getUniqueId();
-        const name = `N${insiderSpawnSerial++}`;
-        try {
-          const node = mp.spawn(spawner, name, {
-            ...(rng.chance(0.5) ? { data: rng.chance(0.8) ? rng.nextInt(1000) : "not a number" } : { scene: rng.nextInt(3) }),
-            synchronizers: [{ path: `${limited ? "Level/Pen" : "Level/Arena"}/${name}/Sync`, options: { properties: [{ path: ".:pos" }, { path: ".:hp", replicationMode: ReplicationMode.ON_CHANGE }, { path: ".:tag", spawn: false }] } }],
-            setup: (n) => {
-              // The insider is the authority of what it spawns, so its synchronizer's id and state go with the spawn.
-              n.multiplayerAuthority = mp.getUniqueId();
-              mp.node(`${n.path}/Sync`).multiplayerAuthority = mp.getUniqueId();
-              n.set("pos", new Vector2(rng.nextFloat(), rng.nextFloat()));
-              n.set("hp", rng.nextInt(100));
-              n.set("tag", shapes[rng.nextInt(shapes.length)]![0] ?? null);
-            },
-          });
-          insiderSpawned.push(node);
-        } catch {
-          // The limited spawner is full.
-        }
+        // Or nested: under one of its arena nodes, with the inner spawner the server declared there.
+        const arena = limited ? [] : insiderSpawned.filter((n) => n.path.startsWith("Level/Arena/"));
+        insiderSpawn(limited, arena.length > 0 && rng.chance(0.4) ? arena[rng.nextInt(arena.length)]! : null, shapes);
         break;
       }
       default: {
@@ -960,8 +973,12 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     if (state.maxRemotePaths > MAX_REMOTE_PATHS_PER_PEER) fail(`a peer holds ${state.maxRemotePaths} path-cache ids (limit ${MAX_REMOTE_PATHS_PER_PEER})`);
     if (state.maxRemoteSpawns > MAX_REMOTE_SPAWNS_PER_PEER) fail(`a peer spawned ${state.maxRemoteSpawns} nodes (limit ${MAX_REMOTE_SPAWNS_PER_PEER})`);
     if (liveLimited > LIMITED_SPAWNS) fail(`the limited spawner holds ${liveLimited} nodes (spawnLimit ${LIMITED_SPAWNS})`);
-    // Declared nodes (a few dozen) plus each live remote spawn and its synchronizer node.
-    if (state.nodes > 64 + 2 * victimLiveSpawns()) fail(`the ${clientVictim ? "honest client" : "server"}'s registry holds ${state.nodes} nodes with ${victimLiveSpawns()} live remote spawns`);
+    // Declared nodes (a few dozen) plus each live remote spawn, its synchronizer node and its inner spawner's node.
+    if (state.nodes > 64 + 3 * victimLiveSpawns()) fail(`the ${clientVictim ? "honest client" : "server"}'s registry holds ${state.nodes} nodes with ${victimLiveSpawns()} live remote spawns`);
+    // The spawners and synchronizers declared before the attack, plus at most one inner spawner
+    // and one synchronizer per live remote spawn: none stays behind when a spawn goes.
+    if (state.spawners > declared.spawners + victimLiveSpawns()) fail(`the ${clientVictim ? "honest client" : "server"} holds ${state.spawners} spawners (${declared.spawners} declared) with ${victimLiveSpawns()} live remote spawns`);
+    if (state.synchronizers > declared.synchronizers + victimLiveSpawns()) fail(`the ${clientVictim ? "honest client" : "server"} holds ${state.synchronizers} synchronizers (${declared.synchronizers} declared) with ${victimLiveSpawns()} live remote spawns`);
     if (victim.getPeers().length > MAX_KNOWN_REMOTE_PEERS) fail(`the ${clientVictim ? "honest client" : "server"} lists ${victim.getPeers().length} peers (limit ${MAX_KNOWN_REMOTE_PEERS})`);
     maxPeers = Math.max(maxPeers, victim.getPeers().length);
     maxRemoteSpawns = Math.max(maxRemoteSpawns, victimLiveSpawns());
@@ -983,6 +1000,8 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   honestId = honestPeer.getUniqueId();
   if (!honest.getPeers().includes(1)) fail("the honest client never connected");
   attackStarted = true;
+  /** The attacked side's replication before the attack, with no remote spawn alive yet. */
+  const declared = inspectSession(victim);
 
   const honestStep = (): void => {
     if (honest.getPeers().includes(1) && honestGame.rpcId(1, "chat", honestCalls, `honest ${honestCalls}`, honestPayload(honestCalls)) === 0) honestCalls++;
@@ -1023,6 +1042,15 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       // gives a player its own nodes: its spawns and syncs then reach the deep parsing paths.
       insiderId = insider.mp.getUniqueId();
       if (godot4) for (const p of ["Level/Hostile", "Level/Limited", "Level/Own", "Level/Own/Sync"]) server.node(p).multiplayerAuthority = insiderId;
+      // Its first spawns go out before this step's hostile packets: the server learns the
+      // spawners' cache ids before mutated copies of the insider's earlier announcements can take
+      // those ids for other paths. The arena node is a parent for nested spawns from the start.
+      if (godot4) {
+        const shapes = argumentShapes(rng, protocol, allowObjects);
+        insiderSpawn(false, null, shapes);
+        insiderSpawn(true, null, shapes);
+        insiderSpawn(false, insiderSpawned[0] ?? null, shapes);
+      }
       if (!godot4) serverGame.multiplayerAuthority = 1;
     }
     for (let k = 0; k < perStep && sent < options.packets; k++) {
@@ -1118,6 +1146,9 @@ interface SessionState {
   maxRemotePathChars: number;
   maxRemoteSpawns: number;
   nodes: number;
+  /** Godot 4: the spawners and synchronizers the replication holds (0 under Godot 3). */
+  spawners: number;
+  synchronizers: number;
 }
 
 function mapOf(owner: unknown, key: string): Map<unknown, unknown> {
@@ -1134,14 +1165,21 @@ function inspectSession(mp: SceneMultiplayer): SessionState {
   let maxRemotePaths = 0;
   let maxRemotePathChars = 0;
   for (const table of perPeerPaths.values()) {
-    // Godot 3 keeps each peer's path strings with their total length; Godot 4 maps ids to nodes.
+    // Godot 3 keeps each peer's path strings with their total length; Godot 4 maps ids to node paths.
     const ids = g3 ? mapOf(table, "byId") : (table as Map<unknown, unknown>);
     maxRemotePaths = Math.max(maxRemotePaths, ids.size);
     if (g3) maxRemotePathChars = Math.max(maxRemotePathChars, Number(Reflect.get(table as object, "chars")));
   }
   let maxRemoteSpawns = 0;
+  let spawners = 0;
+  let synchronizers = 0;
   if (!g3) {
-    for (const r of mapOf(Reflect.get(session as object, "replication"), "peerRepl").values()) maxRemoteSpawns = Math.max(maxRemoteSpawns, mapOf(r, "recvNodes").size);
+    const replication: unknown = Reflect.get(session as object, "replication");
+    for (const r of mapOf(replication, "peerRepl").values()) maxRemoteSpawns = Math.max(maxRemoteSpawns, mapOf(r, "recvNodes").size);
+    spawners = mapOf(replication, "spawners").size;
+    const syncSet: unknown = Reflect.get(replication as object, "synchronizers");
+    if (!(syncSet instanceof Set)) throw new Error(`fuzz: the replication has no Set "synchronizers" any more; update inspectSession`);
+    synchronizers = syncSet.size;
   }
-  return { maxRemotePaths, maxRemotePathChars, maxRemoteSpawns, nodes };
+  return { maxRemotePaths, maxRemotePathChars, maxRemoteSpawns, nodes, spawners, synchronizers };
 }

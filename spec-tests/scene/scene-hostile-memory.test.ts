@@ -1,9 +1,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError } from "../../src/errors.ts";
-import type { MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MAX_KNOWN_REMOTE_PEERS } from "../../src/multiplayer/multiplayer-peer.ts";
-import { ReplicationMode, SceneMultiplayer, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
+import { ReplicationMode, SceneMultiplayer, type MultiplayerSpawner, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { drive, enetWorld, settle, world, type World } from "./support.ts";
 import { runSceneFuzz } from "./fuzz-engine.ts";
@@ -14,6 +14,21 @@ const ascii = (s: string): number[] => [...new TextEncoder().encode(s)];
 
 /** SIMPLIFY_PATH registering `id` for `path`, with a wrong (all-zero) config hash. */
 const simplify = (id: number, path: string): number[] => [1, ...ascii("0".repeat(32)), 0, ...u32(id), ...ascii(path), 0];
+
+/** What a SceneMultiplayer's replication holds (read through private fields, as the fuzzer reads them): what a freed spawn must not leave behind. */
+function replicationTables(mp: SceneMultiplayer): { nodes: string[]; spawners: number; synchronizers: number; spawned: string[]; recvNodes: number; recvSyncs: number } {
+  const session = Reflect.get(mp, "session");
+  const replication = Reflect.get(session, "replication");
+  const peers = [...(Reflect.get(replication, "peerRepl") as Map<number, { recvNodes: Map<number, unknown>; recvSyncs: Map<number, unknown> }>).values()];
+  return {
+    nodes: [...(Reflect.get(Reflect.get(session, "nodes"), "byPath") as Map<string, unknown>).keys()].sort(),
+    spawners: (Reflect.get(replication, "spawners") as Map<unknown, unknown>).size,
+    synchronizers: (Reflect.get(replication, "synchronizers") as Set<unknown>).size,
+    spawned: [...(Reflect.get(replication, "spawned") as Map<SceneNode, unknown>).keys()].map((n) => n.path),
+    recvNodes: peers.reduce((sum, r) => sum + r.recvNodes.size, 0),
+    recvSyncs: peers.reduce((sum, r) => sum + r.recvSyncs.size, 0),
+  };
+}
 
 /** Drive `w` until `done()` or until the server's poll() throws; returns what it threw (null for nothing). */
 async function driveCatchingServerThrow(w: World, done: () => boolean, what: string): Promise<unknown> {
@@ -186,6 +201,153 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
       }
       assert.equal(new Set(guns).size, 3, "each spawn declared a fresh Gun");
       assert.equal(server.node("Rock/Hat"), hat, "the node declared before the spawns is the same one");
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("nested spawners: what later spawns put under a remotely spawned node goes with it, another peer's spawns too, children's onDespawn first; the same names spawn again", async () => {
+    // A player (client 1's) whose scene holds a weapon spawner; client 1 spawns a sword with it,
+    // client 2 a gem under the player with a spawner of its own. When client 1 despawns the
+    // player, Godot frees the sword and the gem with it on every other peer.
+    const log: string[] = [];
+    const declareWeaponSpawner = (mp: SceneMultiplayer, i: number, player: SceneNode) => {
+      const spawner = mp.spawner(`${player.path}/WeaponSpawner`, {
+        onSpawn: (weapon) => {
+          log.push(`${i}+${weapon.path}`);
+          mp.synchronizer(`${weapon.path}/Sync`, weapon.path, { properties: [{ path: ".:ammo" }] });
+        },
+        onDespawn: (weapon) => log.push(`${i}-${weapon.path}`),
+      });
+      spawner.node.multiplayerAuthority = player.multiplayerAuthority;
+      return spawner;
+    };
+    const playerSpawners: MultiplayerSpawner[] = [];
+    const gemSpawners: MultiplayerSpawner[] = [];
+    const w = await world(2, (mp, i) => {
+      playerSpawners[i] = mp.spawner("Level/PlayerSpawner", {
+        spawnPath: "../Players",
+        onSpawn: (player) => {
+          log.push(`${i}+${player.path}`);
+          mp.synchronizer(`${player.path}/Sync`, player.path, { properties: [{ path: ".:hp" }] });
+          declareWeaponSpawner(mp, i, player);
+        },
+        onDespawn: (player) => log.push(`${i}-${player.path}`),
+      });
+      gemSpawners[i] = mp.spawner("Level/GemSpawner", {
+        spawnPath: "../Players/P1",
+        onSpawn: (gem) => log.push(`${i}+${gem.path}`),
+        onDespawn: (gem) => {
+          log.push(`${i}-${gem.path}`);
+          if (i === 0) throw new Error("the server's gem handler throws: counted, and the player still goes");
+        },
+      });
+    });
+    try {
+      await drive(w, () => w.all.every((mp) => mp.getPeers().length === 2), "connection");
+      const [server, c1, c2] = w.all as [SceneMultiplayer, SceneMultiplayer, SceneMultiplayer];
+      const [id1, id2] = [c1.getUniqueId(), c2.getUniqueId()];
+      for (const mp of w.all) {
+        mp.node("Level/PlayerSpawner").multiplayerAuthority = id1;
+        mp.node("Level/GemSpawner").multiplayerAuthority = id2;
+      }
+      const baseline = [server, c2].map(replicationTables);
+      const P1 = "Level/Players/P1";
+      // Client 1's stand-ins outlive its despawn (mp.despawn frees nothing), so it declares their
+      // synchronizers and its weapon spawner once; the other peers build them afresh on each spawn.
+      const player = c1.node(P1);
+      player.multiplayerAuthority = id1;
+      c1.synchronizer(`${P1}/Sync`, P1, { properties: [{ path: ".:hp" }] }).node.multiplayerAuthority = id1;
+      const weaponSpawner = declareWeaponSpawner(c1, 1, player);
+      c1.synchronizer(`${P1}/Sword/Sync`, `${P1}/Sword`, { properties: [{ path: ".:ammo" }] }).node.multiplayerAuthority = id1;
+      for (let round = 1; round <= 3; round++) {
+        log.length = 0;
+        c1.spawn(playerSpawners[1]!, "P1", { data: round });
+        c1.spawn(weaponSpawner, "Sword", { data: round });
+        await drive(w, () => log.includes(`0+${P1}/Sword`) && log.includes(`2+${P1}/Sword`), `round ${round}: the player and its sword reach the server and client 2`);
+        c2.spawn(gemSpawners[2]!, "Gem", { data: round });
+        await drive(w, () => log.includes(`0+${P1}/Gem`) && log.includes(`1+${P1}/Gem`), `round ${round}: client 2's gem reaches the server and client 1`);
+        assert.equal(replicationTables(server).recvNodes, 3);
+        c1.despawn(player);
+        await drive(w, () => log.includes(`0-${P1}`) && log.includes(`2-${P1}`) && log.includes(`1-${P1}/Gem`), `round ${round}: the player goes`);
+        await settle(w, 20);
+        // The server frees the sword and the gem before the player: Godot's children leave the tree first.
+        assert.deepEqual(log.filter((x) => x.startsWith("0-")), [`0-${P1}/Sword`, `0-${P1}/Gem`, `0-${P1}`]);
+        // Client 2 frees client 1's sword and despawns its own gem to the others (client 1 frees it on that DESPAWN).
+        assert.deepEqual(log.filter((x) => x.startsWith("2-")), [`2-${P1}/Sword`, `2-${P1}`]);
+        assert.deepEqual([server, c2].map(replicationTables), baseline, `round ${round}: nothing of the player, the sword or the gem is left`);
+        assert.equal(server.getDropCounters().handlerErrors, round);
+        // Client 2's DESPAWN of the gem reaches a server that freed it with the player: counted, as Godot reports it.
+        assert.equal(server.getDropCounters().badReplication, round);
+      }
+      for (const mp of [c1, c2]) assert.equal(mp.getDropCounters().badReplication, 0);
+    } finally {
+      w.net.close();
+    }
+  });
+
+  test("our spawn under a remotely spawned node whose authority leaves is despawned to the peers left, its spawner and synchronizer go; a later peer gets nothing of it", async () => {
+    const log: string[] = [];
+    const itemSpawners: MultiplayerSpawner[] = [];
+    const declareItemSpawner = (mp: SceneMultiplayer, i: number, player: SceneNode) => {
+      const spawner = mp.spawner(`${player.path}/ItemSpawner`, {
+        onSpawn: (item) => {
+          log.push(`${i}+${item.path}`);
+          mp.synchronizer(`${item.path}/Sync`, item.path, { properties: [{ path: ".:glow" }] });
+        },
+        onDespawn: (item) => log.push(`${i}-${item.path}`),
+      });
+      if (i === 0) itemSpawners.push(spawner);
+    };
+    const playerSpawners: MultiplayerSpawner[] = [];
+    const w = await world(2, (mp, i) => {
+      playerSpawners[i] = mp.spawner("Level/PlayerSpawner", {
+        spawnPath: "../Players",
+        onSpawn: (player) => {
+          log.push(`${i}+${player.path}`);
+          declareItemSpawner(mp, i, player);
+        },
+        onDespawn: (player) => log.push(`${i}-${player.path}`),
+      });
+    });
+    try {
+      await drive(w, () => w.all.every((mp) => mp.getPeers().length === 2), "connection");
+      const [server, c1, c2] = w.all as [SceneMultiplayer, SceneMultiplayer, SceneMultiplayer];
+      const [id1, id2] = [c1.getUniqueId(), c2.getUniqueId()];
+      for (const mp of w.all) mp.node("Level/PlayerSpawner").multiplayerAuthority = id1;
+      const baseline = replicationTables(server);
+      const P1 = "Level/Players/P1";
+      const player = c1.spawn(playerSpawners[1]!, "P1", { data: 0, setup: (n) => (n.multiplayerAuthority = id1) });
+      declareItemSpawner(c1, 1, player);
+      await drive(w, () => log.includes(`0+${P1}`) && log.includes(`2+${P1}`), "the player reaches the server and client 2");
+      const item = server.spawn(itemSpawners[0]!, "Item", { data: 0, synchronizers: [{ path: `${P1}/Item/Sync`, options: { properties: [{ path: ".:glow" }] } }], setup: (n) => n.set("glow", 7) });
+      await drive(w, () => log.includes(`1+${P1}/Item`) && log.includes(`2+${P1}/Item`), "the server's item reaches both clients");
+      const despawnsSent: number[] = [];
+      const session = Reflect.get(server, "session") as { sendCommand(to: number, packet: Uint8Array, mode: number, channel: number): GodotError };
+      const send = session.sendCommand.bind(session);
+      session.sendCommand = (to, packet, mode, channel) => {
+        if (packet[0] === 5) despawnsSent.push(to);
+        return send(to, packet, mode, channel);
+      };
+      c1.multiplayerPeer!.close();
+      await drive(w, () => log.includes(`0-${P1}`) && log.includes(`2-${P1}`), "client 1 leaves: its player goes");
+      await settle(w, 20);
+      assert.deepEqual(despawnsSent, [id2], "the item is despawned to client 2, not to the peer that left");
+      assert.equal(server.despawn(item), false, "the item is no longer ours to despawn");
+      assert.equal(itemSpawners[0]!.trackedCount, 0);
+      assert.deepEqual(replicationTables(server), baseline, "no player, item spawner, item or synchronizer left on the server");
+      assert.deepEqual(log.filter((x) => x.startsWith("2-")), [`2-${P1}/Item`, `2-${P1}`]);
+      // Client 2 freed the item with the player before the server's DESPAWN of it came: counted, as Godot reports it.
+      assert.equal(c2.getDropCounters().badReplication, 1);
+      // A peer that joins later gets no spawn of the item, and no sync of its synchronizer.
+      const peer3 = new WebSocketMultiplayerPeer({ runtime: w.net.createRuntime("10.0.0.13") });
+      await peer3.createClient("ws://10.0.0.1:8080/");
+      const c3 = new SceneMultiplayer({ clock: w.net.clock });
+      c3.multiplayerPeer = peer3;
+      w.all.push(c3);
+      await drive(w, () => server.getPeers().length === 2 && c3.getPeers().includes(1), "client 3 joins");
+      await settle(w, 50);
+      assert.deepEqual(c3.getDropCounters(), new SceneMultiplayer().getDropCounters(), "client 3 got nothing it could not place");
     } finally {
       w.net.close();
     }

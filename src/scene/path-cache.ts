@@ -13,13 +13,24 @@ export const MAX_REMOTE_PATHS_PER_PEER = 16384;
 const utf8 = new TextEncoder();
 
 export class PathCache {
+  /** The registered node at a normalized path, if there is one. */
+  private readonly nodeAt: (path: string) => SceneNode | undefined;
   private lastSendId = 1;
   private readonly sendIds = new Map<SceneNode, number>();
   private readonly byId = new Map<number, SceneNode>();
   /** Per node: peers it was announced to, and whether each confirmed. */
   private readonly confirmed = new Map<SceneNode, Map<number, boolean>>();
-  /** Per remote peer: its cache ids -> our nodes. */
-  private readonly recv = new Map<number, Map<number, SceneNode>>();
+  /**
+   * Per remote peer: its cache ids -> the paths of our nodes they were registered for. Looked up
+   * by path, as Godot 4.6's get_cached_object falls back to the path once the node it cached is
+   * freed: a stand-in freed with a remotely spawned node is replaced by a new one when the node
+   * is spawned again, and the sender keeps using the id it announced for that path.
+   */
+  private readonly recv = new Map<number, Map<number, string>>();
+
+  constructor(nodeAt: (path: string) => SceneNode | undefined) {
+    this.nodeAt = nodeAt;
+  }
 
   addPeer(id: number): void {
     this.recv.set(id, new Map());
@@ -100,13 +111,14 @@ export class PathCache {
     if (!table) return "unknown_peer";
     if (table.has(id)) return "duplicate";
     if (table.size >= MAX_REMOTE_PATHS_PER_PEER) return "full";
-    table.set(id, node);
+    table.set(id, node.path);
     return "ok";
   }
 
-  /** The node a remote peer's cache id names. */
+  /** The node a remote peer's cache id names: the one now at the path it was registered for (none once that node was freed). */
   lookup(peer: number, id: number): SceneNode | undefined {
-    return this.recv.get(peer)?.get(id);
+    const path = this.recv.get(peer)?.get(id);
+    return path === undefined ? undefined : this.nodeAt(path);
   }
 
   /** A CONFIRM_PATH from `peer` for our id. False when we never announced it to that peer. */

@@ -362,8 +362,9 @@ export interface SpawnerOptions {
   onSpawn?: (node: SceneNode, sceneId: number, data: unknown) => void;
   /**
    * Receiving side: called when a remote authority despawns a node, and when a node a remote
-   * authority spawned is freed because that authority left or the session ended (Godot frees it
-   * then without its despawned signal).
+   * authority spawned is freed because that authority left, the session ended, or a remotely
+   * spawned node above it went (Godot frees it then without its despawned signal). The nodes
+   * nested under a node that goes get theirs first, as their Godot nodes leave the tree first.
    */
   onDespawn?: (node: SceneNode) => void;
   /**

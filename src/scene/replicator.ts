@@ -40,6 +40,24 @@ interface PeerReplication {
   syncNodes: Set<MultiplayerSynchronizer>;
 }
 
+/** A node a remote authority spawned here (Godot's tracked node with a remote_peer). */
+interface RemoteSpawn {
+  /** The peer that spawned it: its authority, and whose recvNodes holds it under `netId`. */
+  readonly authority: number;
+  readonly netId: number;
+  readonly spawner: MultiplayerSpawner;
+  /** The stand-in nodes onSpawn created under it; nodes declared under its path before the spawn are not listed. */
+  created: readonly string[];
+  /**
+   * Spawns (a remote authority's or ours) made under this node while it was here, whose nearest
+   * remotely spawned ancestor it is. A freed Godot node takes its children with it, so they go
+   * when it goes. Made on the first nested spawn: most spawns have none.
+   */
+  nested: Set<SceneNode> | null;
+}
+
+const NOTHING_CREATED: readonly string[] = [];
+
 /** Most nodes one remote authority may have spawned here at once (Godot has no bound). */
 export const MAX_REMOTE_SPAWNS_PER_PEER = 65536;
 
@@ -115,9 +133,12 @@ export class SceneReplicator {
     listRemove(this.syncsByNode, sync.node, sync);
     sync.visibilityHooks = null;
     this.trackedAsAuthority.delete(sync);
+    // As Godot's on_replication_stop: a received net id no longer names it.
+    const receivedId = sync.netId !== 0 && !(sync.netId & NODE_PATH_FLAG) ? sync.netId : 0;
     for (const r of this.peerRepl.values()) {
       r.lastWatchUsec.delete(sync);
       r.syncNodes.delete(sync);
+      if (receivedId !== 0 && r.recvSyncs.get(receivedId) === sync) r.recvSyncs.delete(receivedId);
     }
   }
 
@@ -137,6 +158,7 @@ export class SceneReplicator {
     if (previous) previous.spawner.trackedCount--;
     spawner.trackedCount++;
     this.spawned.set(node, s);
+    this.nestUnderRemoteAncestor(node);
     this.updateSpawnVisibility(s, 0);
   }
 
@@ -155,7 +177,7 @@ export class SceneReplicator {
       for (const p of this.peerRepl.keys()) if (!spawned.peers.has(p)) return false;
       return true;
     }
-    if (this.remoteOwner.get(node) === peer) return true;
+    if (this.remoteSpawns.get(node)?.authority === peer) return true;
     return syncs.some((s) => s.isVisibleTo(peer));
   }
 
@@ -234,6 +256,7 @@ export class SceneReplicator {
     for (const p of s.peers) if (this.host.isConnected(p)) this.host.sendCommand(p, packet, TransferMode.RELIABLE, 0);
     s.spawner.trackedCount--;
     this.spawned.delete(node);
+    this.unnest(node);
     return true;
   }
 
@@ -256,9 +279,11 @@ export class SceneReplicator {
   }
 
   peerRemoved(id: number): void {
+    // First, so that our spawns nested under the leaver's nodes are despawned to the others only
+    // (Godot frees those nodes after the peer is gone).
+    for (const s of this.spawned.values()) s.peers.delete(id);
     this.freeRemotes(id);
     this.peerRepl.delete(id);
-    for (const s of this.spawned.values()) s.peers.delete(id);
   }
 
   /** Godot's _free_remotes: the nodes peer `id` spawned here are gone (onDespawn tells the spawner's owner). */
@@ -266,42 +291,109 @@ export class SceneReplicator {
     const r = this.peerRepl.get(id);
     if (!r) return;
     const nodes = [...r.recvNodes.values()];
+    for (const node of nodes) this.freeRemoteSpawn(node);
     r.recvNodes.clear();
-    for (const node of nodes) {
-      const spawner = this.remoteSpawnerOf.get(node);
-      this.forgetRemoteNode(node);
-      this.callOnDespawn(spawner, node);
+  }
+
+  /** Nodes remote authorities spawned here. */
+  private readonly remoteSpawns = new Map<SceneNode, RemoteSpawn>();
+  /** A spawn made under a remotely spawned node -> that node (see RemoteSpawn.nested). */
+  private readonly nestedIn = new Map<SceneNode, SceneNode>();
+
+  /** Note `node`, just spawned (by a remote authority or by us), in the nearest remotely spawned node above it. */
+  private nestUnderRemoteAncestor(node: SceneNode): void {
+    this.unnest(node);
+    const path = node.path;
+    for (let cut = path.lastIndexOf("/"); cut > 0; cut = path.lastIndexOf("/", cut - 1)) {
+      const ancestor = this.host.nodes.at(path.slice(0, cut));
+      const remote = ancestor === undefined ? undefined : this.remoteSpawns.get(ancestor);
+      if (remote === undefined) continue;
+      (remote.nested ??= new Set()).add(node);
+      this.nestedIn.set(node, ancestor!);
+      return;
     }
   }
 
-  private readonly remoteSpawnerOf = new Map<SceneNode, MultiplayerSpawner>();
-  /** Nodes a remote authority spawned here, and which peer. */
-  private readonly remoteOwner = new Map<SceneNode, number>();
-  /** The stand-in nodes a remote spawn's onSpawn created under the spawned node: they go with it. */
-  private readonly declaredUnder = new Map<SceneNode, string[]>();
+  private unnest(node: SceneNode): void {
+    const ancestor = this.nestedIn.get(node);
+    if (ancestor === undefined) return;
+    this.nestedIn.delete(node);
+    this.remoteSpawns.get(ancestor)?.nested?.delete(node);
+  }
 
-  private forgetRemoteNode(node: SceneNode): void {
-    const spawner = this.remoteSpawnerOf.get(node);
-    if (spawner) spawner.trackedCount--;
-    this.remoteSpawnerOf.delete(node);
-    this.remoteOwner.delete(node);
-    // The node goes with its children, as a freed Godot node does: the synchronizer nodes onSpawn
-    // declared under it leave the registry too (else every spawn and despawn would leave one behind).
+  /**
+   * A remotely spawned node goes (its DESPAWN, its authority leaving, the session ending), with
+   * what was spawned under it, as a freed Godot node takes its children: their nodes leave the
+   * tree first (Godot's tree_exited runs children first), so nested remote spawns are forgotten
+   * and get their onDespawn before this node's, and our own spawns under it are despawned to the
+   * peers that have them (Godot's on_despawn when a spawned node leaves the tree).
+   */
+  private freeRemoteSpawn(node: SceneNode): void {
+    if (!this.remoteSpawns.has(node)) return;
+    for (const gone of this.nestedChildrenFirst(node)) {
+      const spawn = this.remoteSpawns.get(gone);
+      if (spawn === undefined) {
+        this.freeNestedOwnSpawn(gone);
+        continue;
+      }
+      this.forgetRemoteSpawn(gone, spawn);
+      this.callOnDespawn(spawn.spawner, gone);
+    }
+  }
+
+  /**
+   * `node` and every spawn nested under it, each after the spawns nested under it and siblings in
+   * the order they came. A loop, not recursion: how deep spawns nest is up to the peers when an
+   * onSpawn declares a spawner under every node it gets. An onDespawn run meanwhile may change
+   * the tables, so whoever frees them checks each node is still there.
+   */
+  private nestedChildrenFirst(node: SceneNode): SceneNode[] {
+    const parentsFirst: SceneNode[] = [];
+    const pending = [node];
+    for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+      parentsFirst.push(next);
+      for (const child of this.remoteSpawns.get(next)?.nested ?? []) pending.push(child);
+    }
+    return parentsFirst.reverse();
+  }
+
+  /** One of our spawns whose remotely spawned parent went: despawned to its peers, its synchronizers and node gone with it. */
+  private freeNestedOwnSpawn(node: SceneNode): void {
+    if (!this.despawn(node)) return;
+    this.dropNode(node);
+  }
+
+  private forgetRemoteSpawn(node: SceneNode, spawn: RemoteSpawn): void {
+    this.remoteSpawns.delete(node);
+    this.unnest(node);
+    // Whatever a handler spawned under it after the children were freed stays, no longer nested.
+    for (const child of spawn.nested ?? []) this.nestedIn.delete(child);
+    spawn.spawner.trackedCount--;
+    const r = this.peerRepl.get(spawn.authority);
+    if (r?.recvNodes.get(spawn.netId) === node) r.recvNodes.delete(spawn.netId);
+    // The nodes onSpawn created under it go too (a child with its own RPC config, synchronizer or
+    // spawner); nodes that existed before the spawn stay.
+    for (const path of spawn.created) {
+      const child = this.host.nodes.at(path);
+      if (child !== undefined) this.dropNode(child);
+    }
+    this.dropNode(node);
+  }
+
+  /**
+   * A node freed as (or with) a remotely spawned node leaves the registry, and so do the
+   * replication nodes declared on it: the synchronizers replicating it or placed at it (their
+   * nodes under it go too: else every spawn and despawn would leave one behind), and a spawner at
+   * it (else the spawners a player's onSpawn declares would pile up, one per spawn).
+   */
+  private dropNode(node: SceneNode): void {
     const under = `${node.path}/`;
-    for (const s of [...this.syncsOf(node)]) {
+    for (const s of [...this.syncsOf(node), ...(this.syncsByNode.get(node) ?? [])]) {
       this.removeSynchronizer(s);
       if (s.node.path.startsWith(under)) this.host.nodes.delete(s.node.path);
     }
-    // So do the other nodes onSpawn declared under it (a child with its own RPC config or
-    // synchronizer); nodes that existed before the spawn stay.
-    for (const path of this.declaredUnder.get(node) ?? []) {
-      const child = this.host.nodes.at(path);
-      if (child === undefined) continue;
-      for (const s of [...this.syncsOf(child)]) this.removeSynchronizer(s);
-      this.host.nodes.delete(path);
-    }
-    this.declaredUnder.delete(node);
-    this.host.nodes.delete(node.path);
+    this.spawners.delete(node);
+    if (this.host.nodes.at(node.path) === node) this.host.nodes.delete(node.path);
   }
 
   /** Godot's on_network_process: full syncs (unreliable) and deltas (reliable) to each peer. */
@@ -528,9 +620,11 @@ export class SceneReplicator {
     const node = this.host.nodes.create(path);
     node.multiplayerAuthority = from;
     r.recvNodes.set(netId, node);
-    this.remoteSpawnerOf.set(node, spawner);
+    const spawn: RemoteSpawn = { authority: from, netId, spawner, created: NOTHING_CREATED, nested: null };
+    this.remoteSpawns.set(node, spawn);
     spawner.trackedCount++;
-    this.remoteOwner.set(node, from);
+    // Known as remotely spawned before onSpawn runs, so a spawn onSpawn makes under it is nested in it.
+    this.nestUnderRemoteAncestor(node);
     const declaredBefore = this.syncsOf(node).length;
     const created: string[] = [];
     try {
@@ -540,8 +634,8 @@ export class SceneReplicator {
       this.host.handlerError(node, "onSpawn", error);
     }
     const under = `${node.path}/`;
-    const children = created.filter((path) => path.startsWith(under));
-    if (children.length > 0) this.declaredUnder.set(node, children);
+    const children = created.filter((childPath) => childPath.startsWith(under));
+    if (children.length > 0) spawn.created = children;
     // The synchronizers onSpawn declared for the node take the spawn's ids in order, as Godot's do
     // while the node enters the tree. The sender includes only the synchronizers it is the authority
     // of, so fewer ids than synchronizers is normal, and each that takes an id has `from` as its
@@ -580,16 +674,13 @@ export class SceneReplicator {
       return;
     }
     r.recvNodes.delete(netId);
-    for (const s of this.syncsOf(node)) if (!(s.netId & NODE_PATH_FLAG)) r.recvSyncs.delete(s.netId);
-    const spawner = this.remoteSpawnerOf.get(node);
-    this.forgetRemoteNode(node);
-    this.callOnDespawn(spawner, node);
+    this.freeRemoteSpawn(node);
   }
 
   /** The spawner's onDespawn, counted and reported when it throws (a remote peer decides when it runs). */
-  private callOnDespawn(spawner: MultiplayerSpawner | undefined, node: SceneNode): void {
+  private callOnDespawn(spawner: MultiplayerSpawner, node: SceneNode): void {
     try {
-      spawner?.onDespawn?.(node);
+      spawner.onDespawn?.(node);
     } catch (error) {
       this.host.drops.handlerErrors++;
       this.host.handlerError(node, "onDespawn", error);

@@ -166,7 +166,7 @@ interface PendingPeer {
 export class SceneSession {
   private readonly port: ScenePort;
   private readonly events: SessionEvents;
-  readonly cache = new PathCache();
+  readonly cache: PathCache;
   private readonly connected = new PeerSet();
   private readonly pending = new Map<number, PendingPeer>();
   private readonly writer = new VariantWriter(256);
@@ -185,6 +185,7 @@ export class SceneSession {
     this.port = port;
     this.events = events;
     this.nodes = new NodeRegistry(owner);
+    this.cache = new PathCache((path) => this.nodes.at(path));
     this.replication = new SceneReplicator({
       getUniqueId: () => this.port.getUniqueId(),
       sendCommand: (to, packet, mode, channel) => this.sendCommand(to, packet, mode, channel),
