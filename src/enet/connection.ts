@@ -585,9 +585,11 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
         this.socketFailed = true;
       }
     } else {
+      const uncopied = transport.sendUncopied !== undefined && transport.sendsQueued !== undefined;
       for (let t = host.pollTransmit(); t !== null; t = host.pollTransmit()) {
         try {
-          transport.send(t.data, t.address, t.port);
+          if (uncopied) transport.sendUncopied!(t.data, t.address, t.port);
+          else transport.send(t.data, t.address, t.port);
         } catch {
           // A send the socket refused: like enet_host_service returning -1, the next service()
           // reports EVENT_ERROR (the datagram is lost; ENet retransmits reliable data if the host goes on).
@@ -595,8 +597,12 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
           this.socketFailed = true;
         }
       }
+      // Handed over uncopied, the datagrams are views of the host's arena: it is rewritten only
+      // once the runtime has read them all (until then new datagrams go after them, or into a
+      // fresh arena).
+      if (uncopied && transport.sendsQueued!()) return;
     }
-    // Every DatagramTransport copies (or sends) the bytes before send() or sendBatch() returns.
+    // Every other send (and sendBatch) copies or sends the bytes before it returns.
     host.releaseTransmits();
   }
 

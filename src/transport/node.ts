@@ -178,7 +178,18 @@ export class NodeDatagramTransport implements DatagramTransport {
   send(data: Uint8Array, address: string, port: number): void {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
     // A copy: dgram keeps the buffer until the OS has taken it, and callers may reuse theirs.
-    const bytes = this.copyForSend(data);
+    this.dispatch(this.copyForSend(data), dest, port);
+  }
+
+  sendUncopied(data: Uint8Array, address: string, port: number): void {
+    this.dispatch(data, checkSend(data, address, port, this.state, this.family, this.dualStack), port);
+  }
+
+  sendsQueued(): boolean {
+    return !this.sendQueueEmpty();
+  }
+
+  private dispatch(bytes: Uint8Array, dest: string, port: number): void {
     // One send in SEND_OUTCOME_INTERVAL asks for its outcome, and every send while those fail: a
     // lasting failure (no route, a refused broadcast) is counted from its first sampled datagram
     // on, exactly; a lone failure between two samples goes uncounted, as a lost datagram would.

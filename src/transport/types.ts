@@ -40,6 +40,14 @@ export interface DatagramTransport {
    */
   sendBatch?(datagrams: readonly DatagramTriple[]): number;
   /**
+   * Optional: `send` without the copy, for a caller that can leave the bytes alone (ENet's
+   * datagram arena). The runtime reads `data` until the OS has taken it: the caller must not
+   * change those bytes while `sendsQueued()` is true. Checked and refused as `send` is.
+   */
+  sendUncopied?(data: Uint8Array, address: string, port: number): void;
+  /** With `sendUncopied`: whether some send may still read the bytes it was given. */
+  sendsQueued?(): boolean;
+  /**
    * Receive datagrams. `owned` is true when `data` is a fresh array of exactly the datagram's
    * size that the transport never touches again, so the receiver may keep views of it.
    */
