@@ -1,8 +1,9 @@
 // Deno's own UDP ceiling for the ENet loopback row run on Deno: the loop of udp-ceiling.ts
 // (127.0.0.1, at most WINDOW datagrams in flight, refilled once per macrotask, no protocol at all)
 // on Deno.listenDatagram, used the way packetpeer's Deno transport uses it: one receive loop into
-// a reused buffer, each datagram copied out of it, and each send given a copy of its own (the send
-// completes later). Those copies are the API's price, so they are not counted against ENet.
+// a reused buffer, each datagram copied out of it, and each send given a copy in a reused send pool
+// (the send may complete later: the pool is rewound once every send has settled). Those copies are
+// the API's price, so they are not counted against ENet.
 // usage: deno run -A --unstable-net udp-ceiling-deno.ts DATAGRAM_SIZE COUNT [window] [warmup]
 import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
@@ -50,14 +51,34 @@ void (async () => {
   }
 })();
 let sendErrors = 0;
+// The send pool of src/transport/deno.ts (DenoDatagramTransport.copyForSend), same size and rule.
+const SEND_POOL_SIZE = 128 * 1024;
+let pool = new Uint8Array(SEND_POOL_SIZE);
+let poolUsed = 0;
+let unsettled = 0;
+const onSent = (): void => {
+  if (--unsettled === 0) poolUsed = 0;
+};
 const onSendError = (): void => {
   sendErrors++;
+  if (--unsettled === 0) poolUsed = 0;
 };
+function copyForSend(data: Uint8Array): Uint8Array {
+  if (poolUsed + data.length > pool.length) {
+    if (unsettled > 0) pool = new Uint8Array(SEND_POOL_SIZE);
+    poolUsed = 0;
+  }
+  const at = poolUsed;
+  pool.set(data, at);
+  poolUsed = (at + data.length + 7) & ~7;
+  return new Uint8Array(pool.buffer, at, data.length);
+}
 let sent = 0;
 const timer = new WarmupClock(warmup, () => clock.now());
 while (received < total) {
   while (sent < total && sent - received < window) {
-    sender.send(payload.slice(), to).catch(onSendError);
+    unsettled++;
+    sender.send(copyForSend(payload), to).then(onSent, onSendError);
     sent++;
   }
   timer.observe(received);
