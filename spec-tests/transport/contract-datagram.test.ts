@@ -205,6 +205,59 @@ describe(`datagram transport contract (${runtime.name})`, () => {
     }
   });
 
+  test('wildcard "*" is one port for both families: IPv4 and IPv6 peers, IPv4-mapped destinations, and the port is taken for both', async () => {
+    const no6 = ipv6LoopbackMissing();
+    const server = runtime.createDatagramTransport();
+    const v4 = runtime.createDatagramTransport();
+    const v6 = runtime.createDatagramTransport();
+    const rival = runtime.createDatagramTransport();
+    try {
+      const { port } = await within(server.bind("*", 0), WAIT, "bind *");
+      const p4 = (await within(v4.bind("127.0.0.1", 0), WAIT, "bind IPv4 client")).port;
+      const inS = new Inbox(server);
+      const in4 = new Inbox(v4);
+      v4.send(Uint8Array.of(1), "127.0.0.1", port);
+      const from4 = await inS.next("IPv4 datagram to the wildcard socket");
+      assert.deepEqual([from4.address, from4.port], ["127.0.0.1", p4]);
+      server.send(Uint8Array.of(2), "127.0.0.1", p4);
+      server.send(Uint8Array.of(3), "::ffff:127.0.0.1", p4);
+      const replies = [(await in4.next("reply to IPv4")).data[0], (await in4.next("reply to the IPv4-mapped form")).data[0]];
+      assert.deepEqual(replies.sort(), [2, 3]);
+      assert.equal(in4.items.length, 0);
+      if (!no6) {
+        const p6 = (await within(v6.bind("::1", 0), WAIT, "bind IPv6 client")).port;
+        const in6 = new Inbox(v6);
+        v6.send(Uint8Array.of(4), "::1", port);
+        const from6 = await inS.next("IPv6 datagram to the wildcard socket");
+        assert.deepEqual([from6.address, from6.port], ["::1", p6]);
+        server.send(Uint8Array.of(5), "::1", p6);
+        assert.equal((await in6.next("reply to IPv6")).data[0], 5);
+        await assertNetError(rival.bind("::1", port), GodotError.ERR_ALREADY_IN_USE, [String(port)]);
+      }
+      // Taken for IPv4 too, as one dual-stack socket would be.
+      await assertNetError(rival.bind("127.0.0.1", port), GodotError.ERR_ALREADY_IN_USE, [String(port)]);
+    } finally {
+      server.close();
+      v4.close();
+      v6.close();
+      rival.close();
+    }
+  });
+
+  test('binding "*" at a port another socket holds for IPv4 only is NetError(ERR_ALREADY_IN_USE)', async () => {
+    const holder = runtime.createDatagramTransport();
+    const t = runtime.createDatagramTransport();
+    try {
+      const { port } = await within(holder.bind("0.0.0.0", 0), WAIT, "bind 0.0.0.0");
+      await assertNetError(t.bind("*", port), GodotError.ERR_ALREADY_IN_USE, [String(port)]);
+      const ok = await within(t.bind("*", 0), WAIT, "bind * after the failure");
+      assert.ok(ok.port > 0);
+    } finally {
+      holder.close();
+      t.close();
+    }
+  });
+
   test("binding a port in use is NetError(ERR_ALREADY_IN_USE) naming the port", async () => {
     const a = runtime.createDatagramTransport();
     const b = runtime.createDatagramTransport();

@@ -54,6 +54,15 @@ const SEND_OUTCOME_INTERVAL = 64;
 const CLOSE_DRAIN_LIMIT_MS = 1000;
 const CLOSE_DRAIN_POLL_MS = 5;
 
+/** Tries at an ephemeral port free for both halves of a wildcard bind (see NodeDatagramTransport.ipv4Half). */
+const PAIR_BIND_ATTEMPTS = 16;
+
+/** Whether no send waits in libuv's queue of `socket`. */
+function queueEmpty(socket: dgram.Socket | null): boolean {
+  // Deno's node:dgram has no getSendQueueCount: a send pool is then never reused.
+  return socket !== null && typeof socket.getSendQueueCount === "function" && socket.getSendQueueCount() === 0;
+}
+
 /** Close `socket` once libuv's send queue is empty, or after CLOSE_DRAIN_LIMIT_MS. */
 function closeWhenSent(socket: dgram.Socket): void {
   const started = Date.now();
@@ -72,10 +81,19 @@ function closeWhenSent(socket: dgram.Socket): void {
 
 /** One UDP socket on node:dgram. A socket is udp4 or udp6 depending on the bound address. */
 export class NodeDatagramTransport implements DatagramTransport {
+  /** The socket: udp4, or udp6 (IPv6 only when `ipv4Half` is set). */
   private socket: dgram.Socket | null = null;
+  /**
+   * A wildcard bind's IPv4 side: a udp4 socket on 0.0.0.0 at the same port as the IPv6-only
+   * `socket`. Godot's one dual-stack socket would do, but Node parses a destination string on
+   * every send, and an IPv4-mapped one (::ffff:a.b.c.d) costs about 900 instructions more per
+   * datagram than a plain IPv4 address (strchr, uv_inet_pton); received IPv4 datagrams need no
+   * unmapping either. Seen from the network the pair is the one socket: one port, both families.
+   */
+  private ipv4Half: dgram.Socket | null = null;
   private state: SocketState = "new";
   private family: 4 | 6 = 4;
-  /** udp6 socket that also carries IPv4 (bound to "::" with IPV6_V6ONLY off). */
+  /** Reaches IPv4 as well as IPv6 (bound to a wildcard: the udp4/udp6 pair, or one dual-stack udp6 socket). */
   private dualStack = false;
   private receiver: ((data: Uint8Array, address: string, port: number, owned: boolean) => void) | undefined;
   /** Datagrams the OS refused after `send` returned (e.g. ICMP unreachable). UDP gives no delivery guarantee; these are counted, not thrown. */
@@ -121,7 +139,9 @@ export class NodeDatagramTransport implements DatagramTransport {
     }
     if ((this.state as SocketState) === "closed") {
       // close() was called while binding.
-      this.socket?.close();
+      closeQuietly(this.socket);
+      closeQuietly(this.ipv4Half);
+      this.socket = this.ipv4Half = null;
       throw new NetError(GodotError.ERR_UNCONFIGURED, `bind ${formatEndpoint(address, port)}: closed while binding`);
     }
     this.state = "bound";
@@ -129,11 +149,40 @@ export class NodeDatagramTransport implements DatagramTransport {
     return { address: unmapIPv4(a.address), port: a.port };
   }
 
-  private open(address: string, family: 4 | 6, port: number, dualStack: boolean): Promise<void> {
+  private async open(address: string, family: 4 | 6, port: number, dualStack: boolean): Promise<void> {
+    if (family === 6 && dualStack) return this.openPair(address, port);
+    this.socket = await this.openSocket(address, family, port, false);
+    this.family = family;
+    this.dualStack = dualStack;
+  }
+
+  /** A wildcard bind: an IPv6-only socket and a udp4 one on the same port (see `ipv4Half`). */
+  private async openPair(address: string, port: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const v6 = await this.openSocket(address, 6, port, true);
+      const at = v6.address().port;
+      try {
+        this.ipv4Half = await this.openSocket("0.0.0.0", 4, at, false);
+      } catch (err) {
+        closeQuietly(v6);
+        // An ephemeral port free for IPv6 may be taken for IPv4: draw another.
+        if (port === 0 && attempt < PAIR_BIND_ATTEMPTS && toNetError(err, "").code === GodotError.ERR_ALREADY_IN_USE) continue;
+        throw err;
+      }
+      this.socket = v6;
+      this.family = 6;
+      this.dualStack = true;
+      return;
+    }
+  }
+
+  private openSocket(address: string, family: 4 | 6, port: number, ipv6Only: boolean): Promise<dgram.Socket> {
     // send() only ever gets IP literals (checkSend refuses names), so answer dgram's per-send
     // lookup at once instead of going through dns.lookup and a nextTick for every datagram.
-    const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", ipv6Only: false, lookup: family === 6 ? lookupLiteral6 : lookupLiteral4 });
-    return new Promise<void>((resolve, reject) => {
+    const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", ipv6Only, lookup: family === 6 ? lookupLiteral6 : lookupLiteral4 });
+    // Only a dual-stack IPv6 socket reports IPv4 senders as ::ffff:a.b.c.d.
+    const unmaps = family === 6 && !ipv6Only;
+    return new Promise<dgram.Socket>((resolve, reject) => {
       const onError = (err: Error): void => {
         socket.removeListener("listening", onListening);
         closeQuietly(socket);
@@ -151,8 +200,7 @@ export class NodeDatagramTransport implements DatagramTransport {
           const offset = msg.byteOffset;
           const length = msg.length;
           const owned = offset === 0 && backing.byteLength === length;
-          // Only an IPv6 socket reports IPv4 senders as ::ffff:a.b.c.d.
-          const from = family === 6 ? unmapIPv4(rinfo.address) : rinfo.address;
+          const from = unmaps ? unmapIPv4(rinfo.address) : rinfo.address;
           // A plain Uint8Array, not the Buffer: the protocol's hot functions then see one array type.
           deliver(this.receiver, new Uint8Array(backing, offset, length), from, rinfo.port, owned);
         });
@@ -164,10 +212,7 @@ export class NodeDatagramTransport implements DatagramTransport {
         } catch {
           // keep the OS default
         }
-        this.socket = socket;
-        this.family = family;
-        this.dualStack = dualStack;
-        resolve();
+        resolve(socket);
       };
       socket.once("error", onError);
       socket.once("listening", onListening);
@@ -178,27 +223,37 @@ export class NodeDatagramTransport implements DatagramTransport {
   send(data: Uint8Array, address: string, port: number): void {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
     // A copy: dgram keeps the buffer until the OS has taken it, and callers may reuse theirs.
-    this.dispatch(this.copyForSend(data), dest, port);
+    this.dispatch(this.copyForSend(data), address, dest, port);
   }
 
   sendUncopied(data: Uint8Array, address: string, port: number): void {
-    this.dispatch(data, checkSend(data, address, port, this.state, this.family, this.dualStack), port);
+    this.dispatch(data, address, checkSend(data, address, port, this.state, this.family, this.dualStack), port);
   }
 
   sendsQueued(): boolean {
     return !this.sendQueueEmpty();
   }
 
-  private dispatch(bytes: Uint8Array, dest: string, port: number): void {
+  /** `dest` is checkSend's answer for `address`: itself, or its IPv4-mapped form for a dual-stack socket. */
+  private dispatch(bytes: Uint8Array, address: string, dest: string, port: number): void {
+    let socket = this.socket!;
+    let to = dest;
+    const half = this.ipv4Half;
+    if (half !== null) {
+      // The pair's udp6 half is IPv6-only: an IPv4 destination (checkSend mapped it, or the
+      // caller wrote it mapped) goes by the udp4 half, as plain IPv4.
+      to = dest !== address ? address : unmapIPv4(address);
+      if (to !== dest) socket = half;
+    }
     // One send in SEND_OUTCOME_INTERVAL asks for its outcome, and every send while those fail: a
     // lasting failure (no route, a refused broadcast) is counted from its first sampled datagram
     // on, exactly; a lone failure between two samples goes uncounted, as a lost datagram would.
     if (this.sendsFailing || this.sendsBeforeOutcome === 0) {
       this.sendsBeforeOutcome = SEND_OUTCOME_INTERVAL - 1;
-      this.socket!.send(bytes, port, dest, this.onSent);
+      socket.send(bytes, port, to, this.onSent);
     } else {
       this.sendsBeforeOutcome--;
-      this.socket!.send(bytes, port, dest);
+      socket.send(bytes, port, to);
     }
   }
 
@@ -219,11 +274,9 @@ export class NodeDatagramTransport implements DatagramTransport {
     return out;
   }
 
-  /** No send is waiting in libuv's queue (dgram sends at once when the OS takes the datagram). */
+  /** No send is waiting in libuv's queues (dgram sends at once when the OS takes the datagram). */
   private sendQueueEmpty(): boolean {
-    const socket = this.socket;
-    // Deno's node:dgram has no getSendQueueCount: a pool is then never reused.
-    return socket !== null && typeof socket.getSendQueueCount === "function" && socket.getSendQueueCount() === 0;
+    return queueEmpty(this.socket) && (this.ipv4Half === null || queueEmpty(this.ipv4Half));
   }
 
   onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void {
@@ -231,11 +284,12 @@ export class NodeDatagramTransport implements DatagramTransport {
   }
 
   setBroadcast(enabled: boolean): void {
-    this.boundSocket("setBroadcast").setBroadcast(enabled);
+    this.boundSocket("setBroadcast", 6).setBroadcast(enabled);
+    this.ipv4Half?.setBroadcast(enabled);
   }
 
   async joinMulticastGroup(group: string, interfaceName: string): Promise<void> {
-    const socket = this.boundSocket("joinMulticastGroup");
+    const socket = this.boundSocket("joinMulticastGroup", ipFamily(group));
     try {
       socket.addMembership(group, multicastInterfaceFor(group, interfaceName));
     } catch (err) {
@@ -244,7 +298,7 @@ export class NodeDatagramTransport implements DatagramTransport {
   }
 
   async leaveMulticastGroup(group: string, interfaceName: string): Promise<void> {
-    const socket = this.boundSocket("leaveMulticastGroup");
+    const socket = this.boundSocket("leaveMulticastGroup", ipFamily(group));
     try {
       socket.dropMembership(group, multicastInterfaceFor(group, interfaceName));
     } catch (err) {
@@ -252,22 +306,27 @@ export class NodeDatagramTransport implements DatagramTransport {
     }
   }
 
-  private boundSocket(what: string): dgram.Socket {
+  /** The socket that carries `family` (0: either). */
+  private boundSocket(what: string, family: number): dgram.Socket {
     if (this.state !== "bound" || !this.socket) throw new NetError(GodotError.ERR_UNCONFIGURED, `${what}: socket is not bound`);
-    return this.socket;
+    return family === 4 && this.ipv4Half !== null ? this.ipv4Half : this.socket;
   }
 
   close(): void {
     const prev = this.state;
     this.state = "closed";
     this.receiver = undefined;
-    if (prev === "bound" && this.socket) {
+    if (prev === "bound") {
       // Datagrams sent just before close (ENet's disconnect_now, a final DISCONNECT) must still
       // leave: libuv would cancel the queued ones.
-      if (this.sendQueueEmpty()) closeQuietly(this.socket);
-      else closeWhenSent(this.socket);
+      for (const socket of [this.socket, this.ipv4Half]) {
+        if (socket === null) continue;
+        if (queueEmpty(socket)) closeQuietly(socket);
+        else closeWhenSent(socket);
+      }
     }
     this.socket = null;
+    this.ipv4Half = null;
   }
 }
 
