@@ -7,7 +7,7 @@
 import { unlinkSync } from "node:fs";
 import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, unmapIPv4 } from "./addresses.ts";
-import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
+import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
@@ -158,7 +158,7 @@ export class BunDatagramTransport implements DatagramTransport {
             if (this.state !== "bound") return;
             // Copied: the chunk must stay valid after this callback returns. The copy has an
             // ArrayBuffer of its own and exactly its size, so ENet may hand out views of it (owned).
-            deliver(this.receiver, new Uint8Array(data), unmapIPv4(fromAddress), fromPort, true);
+            deliverDatagram(this.receiver, new Uint8Array(data), unmapIPv4(fromAddress), fromPort, true);
           },
           drain: () => this.flushBacklog(),
           error: () => {

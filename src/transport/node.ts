@@ -8,7 +8,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
-import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
+import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
 import { openOnHost } from "./open-on-host.ts";
@@ -202,7 +202,7 @@ export class NodeDatagramTransport implements DatagramTransport {
           const owned = offset === 0 && backing.byteLength === length;
           const from = unmaps ? unmapIPv4(rinfo.address) : rinfo.address;
           // A plain Uint8Array, not the Buffer: the protocol's hot functions then see one array type.
-          deliver(this.receiver, new Uint8Array(backing, offset, length), from, rinfo.port, owned);
+          deliverDatagram(this.receiver, new Uint8Array(backing, offset, length), from, rinfo.port, owned);
         });
         try {
           // Sending: what C ENet asks for (ENET_HOST_SEND_BUFFER_SIZE); receiving: more (see

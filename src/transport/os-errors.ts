@@ -129,8 +129,31 @@ export function deliver<A extends unknown[]>(cb: ((...args: A) => void) | undefi
   try {
     cb(...args);
   } catch (err) {
-    queueMicrotask(() => {
-      throw err;
-    });
+    rethrowLater(err);
   }
+}
+
+/**
+ * deliver() for a received datagram, the one call made per datagram: a function of its own
+ * keeps that call site monomorphic and builds no rest array.
+ */
+export function deliverDatagram(
+  cb: ((data: Uint8Array, address: string, port: number, owned: boolean) => void) | undefined,
+  data: Uint8Array,
+  address: string,
+  port: number,
+  owned: boolean,
+): void {
+  if (cb === undefined) return;
+  try {
+    cb(data, address, port, owned);
+  } catch (err) {
+    rethrowLater(err);
+  }
+}
+
+function rethrowLater(err: unknown): void {
+  queueMicrotask(() => {
+    throw err;
+  });
 }
