@@ -81,3 +81,50 @@ export async function settle(w: World, ms: number): Promise<void> {
     await w.net.runFor(2);
   }
 }
+
+/**
+ * The sizes of every replication table of `mp` (read through private fields, as the fuzzer reads
+ * them), and the paths in its node registry: what spawning and despawning the same node again
+ * and again must leave as it found it.
+ */
+export function replicationState(mp: SceneMultiplayer): {
+  nodes: string[];
+  spawners: number;
+  synchronizers: number;
+  syncsByRoot: number;
+  syncsByNode: number;
+  spawned: number;
+  remoteSpawns: number;
+  nestedIn: number;
+  trackedAsAuthority: number;
+  recvNodes: number;
+  recvSyncs: number;
+  syncNodes: number;
+  lastWatchUsec: number;
+} {
+  const session = Reflect.get(mp, "session") as object;
+  const replication = Reflect.get(session, "replication") as object;
+  const size = (name: string): number => {
+    const table: unknown = Reflect.get(replication, name);
+    if (!(table instanceof Map) && !(table instanceof Set)) throw new Error(`replicationState: the replication has no table "${name}" any more; update support.ts`);
+    return table.size;
+  };
+  type PeerTables = { recvNodes: Map<unknown, unknown>; recvSyncs: Map<unknown, unknown>; syncNodes: Set<unknown>; lastWatchUsec: Map<unknown, unknown> };
+  const peers = [...(Reflect.get(replication, "peerRepl") as Map<number, PeerTables>).values()];
+  const sum = (pick: (r: PeerTables) => number): number => peers.reduce((n, r) => n + pick(r), 0);
+  return {
+    nodes: [...(Reflect.get(Reflect.get(session, "nodes") as object, "byPath") as Map<string, unknown>).keys()].sort(),
+    spawners: size("spawners"),
+    synchronizers: size("synchronizers"),
+    syncsByRoot: size("syncsByRoot"),
+    syncsByNode: size("syncsByNode"),
+    spawned: size("spawned"),
+    remoteSpawns: size("remoteSpawns"),
+    nestedIn: size("nestedIn"),
+    trackedAsAuthority: size("trackedAsAuthority"),
+    recvNodes: sum((r) => r.recvNodes.size),
+    recvSyncs: sum((r) => r.recvSyncs.size),
+    syncNodes: sum((r) => r.syncNodes.size),
+    lastWatchUsec: sum((r) => r.lastWatchUsec.size),
+  };
+}

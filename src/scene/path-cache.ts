@@ -27,6 +27,8 @@ export class PathCache {
    * is spawned again, and the sender keeps using the id it announced for that path.
    */
   private readonly recv = new Map<number, Map<number, string>>();
+  /** Per remote peer: the same, by path (the id it last registered for each path). */
+  private readonly recvByPath = new Map<number, Map<string, number>>();
 
   constructor(nodeAt: (path: string) => SceneNode | undefined) {
     this.nodeAt = nodeAt;
@@ -34,10 +36,12 @@ export class PathCache {
 
   addPeer(id: number): void {
     this.recv.set(id, new Map());
+    this.recvByPath.set(id, new Map());
   }
 
   removePeer(id: number): void {
     this.recv.delete(id);
+    this.recvByPath.delete(id);
     for (const peers of this.confirmed.values()) peers.delete(id);
   }
 
@@ -51,6 +55,7 @@ export class PathCache {
     this.byId.clear();
     this.confirmed.clear();
     this.recv.clear();
+    this.recvByPath.clear();
   }
 
   /** Godot's make_object_cache: our id for `node`, assigned on first use. */
@@ -62,6 +67,18 @@ export class PathCache {
       this.byId.set(id, node);
     }
     return id;
+  }
+
+  /**
+   * Forget our id for `node`, a stand-in leaving the registry (as Godot's cache forgets a node that
+   * leaves the tree): a new stand-in at its path gets a new id, announced afresh.
+   */
+  forget(node: SceneNode): void {
+    const id = this.sendIds.get(node);
+    if (id === undefined) return;
+    this.sendIds.delete(node);
+    this.byId.delete(id);
+    this.confirmed.delete(node);
   }
 
   /** Whether `peer` confirmed our id for `node`. */
@@ -105,13 +122,22 @@ export class PathCache {
     return out;
   }
 
-  /** A remote peer registered `id` for `node`. False when the id is taken or the peer is over its bound. */
+  /**
+   * A remote peer registered `id` for `node`. False when the id is taken or the peer is over its
+   * bound. A new id for a path the peer registered before takes the old one's place: the sender
+   * has a new node there (Godot's sender forgets a node's id when the node leaves its tree, and a
+   * node spawned again gets a new one), so a player that respawns does not add an id each time.
+   */
   register(peer: number, id: number, node: SceneNode): "ok" | "duplicate" | "full" | "unknown_peer" {
     const table = this.recv.get(peer);
-    if (!table) return "unknown_peer";
+    const byPath = this.recvByPath.get(peer);
+    if (!table || !byPath) return "unknown_peer";
     if (table.has(id)) return "duplicate";
-    if (table.size >= MAX_REMOTE_PATHS_PER_PEER) return "full";
+    const previous = byPath.get(node.path);
+    if (previous !== undefined) table.delete(previous);
+    else if (table.size >= MAX_REMOTE_PATHS_PER_PEER) return "full";
     table.set(id, node.path);
+    byPath.set(node.path, id);
     return "ok";
   }
 

@@ -433,6 +433,8 @@ export interface SpawnedNode {
   netId: number;
   /** Peers it was spawned on. */
   readonly peers: Set<number>;
+  /** The synchronizers spawn() declared for it (options.synchronizers): they go when it is despawned. */
+  readonly syncs: readonly MultiplayerSynchronizer[];
 }
 
 export function spawnPacket(w: VariantWriter, spawn: SpawnedNode, spawnerPathId: number, syncs: MultiplayerSynchronizer[], opts: CompressOptions): Uint8Array {

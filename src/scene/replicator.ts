@@ -83,6 +83,12 @@ export class SceneReplicator {
    * property, so process() notices the change instead.
    */
   private readonly trackedAsAuthority = new Set<MultiplayerSynchronizer>();
+  /**
+   * Nodes we despawned that still have synchronizers (declared by hand: those spawn() declared go
+   * with the despawn). Their syncs stop until the node is spawned again; at most one entry per
+   * stand-in, and a stand-in that leaves the registry leaves this too.
+   */
+  private readonly despawnedRoots = new Set<SceneNode>();
   private lastNetId = 0;
   maxSyncPacketSize = DEFAULT_SYNC_MTU;
   maxDeltaPacketSize = DEFAULT_DELTA_MTU;
@@ -113,7 +119,13 @@ export class SceneReplicator {
     this.spawners.set(spawner.node, spawner);
   }
 
+  /**
+   * Declare `sync`. A synchronizer is a node, so one declared at the node of another replaces it:
+   * the old one goes as removeSynchronizer takes it (Godot frees a node and adds a new one there).
+   */
   addSynchronizer(sync: MultiplayerSynchronizer): void {
+    const there = this.syncsByNode.get(sync.node);
+    if (there) for (const old of [...there]) this.removeSynchronizer(old);
     this.synchronizers.add(sync);
     listAdd(this.syncsByRoot, sync.root, sync);
     listAdd(this.syncsByNode, sync.node, sync);
@@ -151,13 +163,27 @@ export class SceneReplicator {
     return node.multiplayerAuthority === this.host.getUniqueId();
   }
 
-  /** Spawn `node` (authority side) on every connected peer now and on every peer that joins later. */
-  spawn(spawner: MultiplayerSpawner, node: SceneNode, sceneId: number, data: unknown): void {
-    const s: SpawnedNode = { node, spawner, sceneId, data, netId: 0, peers: new Set() };
-    const previous = this.spawned.get(node);
-    if (previous) previous.spawner.trackedCount--;
+  /** Whether `node` is one of our spawns, not despawned since. */
+  isSpawned(node: SceneNode): boolean {
+    return this.spawned.has(node);
+  }
+
+  /** The spawner of one of our spawns. */
+  spawnerOf(node: SceneNode): MultiplayerSpawner | undefined {
+    return this.spawned.get(node)?.spawner;
+  }
+
+  /**
+   * Spawn `node` (authority side) on every connected peer now and on every peer that joins later.
+   * `syncs` are the synchronizers the spawn declared: they go with its despawn. The caller despawns
+   * it first if it is spawned already.
+   */
+  spawn(spawner: MultiplayerSpawner, node: SceneNode, sceneId: number, data: unknown, syncs: readonly MultiplayerSynchronizer[] = []): void {
+    if (this.spawned.has(node)) throw new Error(`bug: ${node.path} is spawned already`);
+    const s: SpawnedNode = { node, spawner, sceneId, data, netId: 0, peers: new Set(), syncs };
     spawner.trackedCount++;
     this.spawned.set(node, s);
+    this.despawnedRoots.delete(node);
     this.nestUnderRemoteAncestor(node);
     this.updateSpawnVisibility(s, 0);
   }
@@ -257,6 +283,18 @@ export class SceneReplicator {
     s.spawner.trackedCount--;
     this.spawned.delete(node);
     this.unnest(node);
+    // The synchronizers the spawn declared are nodes of the spawned scene in Godot, freed with it
+    // (on_replication_stop): they go, with their net ids and per-peer state, and the next spawn
+    // declares fresh ones that get fresh ids. (One replaced meanwhile is gone already.)
+    for (const sync of s.syncs) this.removeSynchronizer(sync);
+    // Those declared by hand stay with the stand-in, which outlives the despawn: they keep their
+    // ids but send nothing until the node is spawned again, and then start their deltas afresh
+    // (the peers' synchronizers are new).
+    const kept = this.syncsOf(node);
+    if (kept.length > 0) {
+      this.despawnedRoots.add(node);
+      for (const sync of kept) for (const r of this.peerRepl.values()) r.lastWatchUsec.delete(sync);
+    }
     return true;
   }
 
@@ -359,8 +397,10 @@ export class SceneReplicator {
 
   /** One of our spawns whose remotely spawned parent went: despawned to its peers, its synchronizers and node gone with it. */
   private freeNestedOwnSpawn(node: SceneNode): void {
-    if (!this.despawn(node)) return;
+    if (!this.spawned.has(node)) return;
+    // Its synchronizers first: despawn() would forget the ones the spawn declared, and their nodes with them.
     this.dropNode(node);
+    this.despawn(node);
   }
 
   private forgetRemoteSpawn(node: SceneNode, spawn: RemoteSpawn): void {
@@ -390,10 +430,17 @@ export class SceneReplicator {
     const under = `${node.path}/`;
     for (const s of [...this.syncsOf(node), ...(this.syncsByNode.get(node) ?? [])]) {
       this.removeSynchronizer(s);
-      if (s.node.path.startsWith(under)) this.host.nodes.delete(s.node.path);
+      if (s.node.path.startsWith(under)) this.forgetNode(s.node);
     }
     this.spawners.delete(node);
+    this.despawnedRoots.delete(node);
+    this.forgetNode(node);
+  }
+
+  /** A stand-in leaves the registry, and our path-cache id for it goes (its successor gets its own). */
+  private forgetNode(node: SceneNode): void {
     if (this.host.nodes.at(node.path) === node) this.host.nodes.delete(node.path);
+    this.host.cache.forget(node);
   }
 
   /** Godot's on_network_process: full syncs (unreliable) and deltas (reliable) to each peer. */
@@ -410,7 +457,7 @@ export class SceneReplicator {
       if (!this.host.isConnected(peer)) continue;
       const visible = mine.filter((s) => {
         const spawned = this.spawned.get(s.root);
-        return r.syncNodes.has(s) && (!spawned || spawned.peers.has(peer));
+        return r.syncNodes.has(s) && (spawned ? spawned.peers.has(peer) : !this.despawnedRoots.has(s.root));
       });
       if (visible.length === 0) continue;
       r.lastSentSync = (r.lastSentSync + 1) & 0xffff;

@@ -276,16 +276,31 @@ export class SceneMultiplayer extends EventTarget {
     options: { scene?: number; data?: unknown; synchronizers?: { path: string; options: SynchronizerOptions }[]; setup?: (node: SceneNode) => void } = {},
   ): SceneNode {
     checkString(name, "name", { nonEmpty: true });
-    if (spawner.isFull()) throw new NetError(GodotError.ERR_CANT_CREATE, `spawn: the spawner at ${spawner.node.getPath()} has reached its spawnLimit (${spawner.spawnLimit})`);
     if (/[.:@/"%]/.test(name)) throw new RangeError(`name: a node name cannot contain . : @ / " %, got ${JSON.stringify(name)}`);
     const scene = options.scene ?? 0xff;
     checkInt(scene, "options.scene", 0, 0xff);
     const parent = spawner.parentPath();
     checkFunction(options.setup, "options.setup", { optional: true });
     const node = this.node(parent === "." ? name : `${parent}/${name}`);
-    for (const s of options.synchronizers ?? []) this.synchronizer(s.path, node.path, s.options);
-    options.setup?.(node);
-    this.session.replication.spawn(spawner, node, scene, options.data ?? null);
+    const replication = this.session.replication;
+    // A node spawned already is spawned afresh: despawned first (DESPAWN to the peers that have it,
+    // the synchronizers its spawn declared gone), as a Godot game frees a node and adds a new one
+    // by that name (Godot itself refuses to spawn a node it tracks as spawned). Its slot in its
+    // spawner's spawnLimit is free for the new spawn.
+    const previous = replication.spawnerOf(node);
+    if (spawner.isFull() && previous !== spawner) throw new NetError(GodotError.ERR_CANT_CREATE, `spawn: the spawner at ${spawner.node.getPath()} has reached its spawnLimit (${spawner.spawnLimit})`);
+    if (previous) replication.despawn(node);
+    // The synchronizers declared here belong to this spawn and go with its despawn; each replaces a
+    // synchronizer declared at its path before (see addSynchronizer).
+    const declared: MultiplayerSynchronizer[] = [];
+    try {
+      for (const s of options.synchronizers ?? []) declared.push(this.synchronizer(s.path, node.path, s.options));
+      options.setup?.(node);
+    } catch (error) {
+      for (const s of declared) replication.removeSynchronizer(s);
+      throw error;
+    }
+    replication.spawn(spawner, node, scene, options.data ?? null, declared);
     return node;
   }
 
