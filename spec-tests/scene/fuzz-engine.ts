@@ -586,6 +586,10 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   const insiderGame = declareGame(insider.mp);
   let insiderAuthenticated = false;
   const insiderSpawned: SceneNode[] = [];
+  /** How each of insiderSpawned was spawned, so that it can be spawned again under its name. */
+  const insiderSpawnedHow = new Map<SceneNode, { limited: boolean; parent: SceneNode | null }>();
+  /** A few of the insider's despawned nodes, to spawn again under the same name (a player respawning). */
+  const insiderDespawned: { name: string; limited: boolean; parent: SceneNode | null }[] = [];
   let insiderSpawnSerial = 0;
   if (godot4) {
     insider.mp.authCallback = (id, data) => {
@@ -617,6 +621,8 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     if (h === insider) {
       insiderAuthenticated = false;
       insiderSpawned.length = 0;
+      insiderSpawnedHow.clear();
+      insiderDespawned.length = 0;
     }
     h.mp.multiplayerPeer = peer;
   };
@@ -868,13 +874,14 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
 
   // ---- the insider's honest actions (the source of captured packets) ----
   /** A spawn of the insider's on the limited or the hostile spawner, or nested under `parent` (one of its arena nodes) through the inner spawner there. */
-  const insiderSpawn = (limited: boolean, parent: SceneNode | null, shapes: unknown[][]): void => {
+  const insiderSpawn = (limited: boolean, parent: SceneNode | null, shapes: unknown[][], again?: string): void => {
     const mp = insider.mp;
     const spawner = parent
       ? mp.spawner(`${parent.path}/Inner`, { spawnPath: ".." })
       : mp.spawner(limited ? "Level/Limited" : "Level/Hostile", { spawnPath: limited ? "../Pen" : "../Arena", spawnLimit: limited ? LIMITED_SPAWNS : 0 });
     spawner.node.multiplayerAuthority = mp.getUniqueId();
-    const name = `N${insiderSpawnSerial++}`;
+    // A name spawned before (despawned, or still spawned: spawn() despawns it first), or a new one.
+    const name = again ?? `N${insiderSpawnSerial++}`;
     try {
       const node = mp.spawn(spawner, name, {
         ...(rng.chance(0.5) ? { data: rng.chance(0.8) ? rng.nextInt(1000) : "not a number" } : { scene: rng.nextInt(3) }),
@@ -888,7 +895,8 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
           n.set("tag", shapes[rng.nextInt(shapes.length)]![0] ?? null);
         },
       });
-      insiderSpawned.push(node);
+      if (!insiderSpawnedHow.has(node)) insiderSpawned.push(node);
+      insiderSpawnedHow.set(node, { limited, parent });
     } catch {
       // The limited spawner is full.
     }
@@ -924,8 +932,26 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
         // Spawn (custom data or a scene), or despawn one of ours; the limited spawner fills up.
         if (insiderSpawned.length > 24 || (insiderSpawned.length > 0 && rng.chance(0.4))) {
           const i = rng.nextInt(insiderSpawned.length);
-          mp.despawn(insiderSpawned[i]!);
+          const gone = insiderSpawned[i]!;
+          mp.despawn(gone);
           insiderSpawned.splice(i, 1);
+          const how = insiderSpawnedHow.get(gone)!;
+          insiderSpawnedHow.delete(gone);
+          insiderDespawned.push({ name: gone.path.slice(gone.path.lastIndexOf("/") + 1), ...how });
+          if (insiderDespawned.length > 8) insiderDespawned.shift();
+          break;
+        }
+        // Or the same node again: one it despawned (its parent still spawned), or one still spawned.
+        if (insiderDespawned.length > 0 && rng.chance(0.3)) {
+          const again = insiderDespawned.splice(rng.nextInt(insiderDespawned.length), 1)[0]!;
+          if (again.parent === null || insiderSpawnedHow.has(again.parent)) {
+            insiderSpawn(again.limited, again.parent, shapes, again.name);
+            break;
+          }
+        } else if (insiderSpawned.length > 0 && rng.chance(0.1)) {
+          const live = insiderSpawned[rng.nextInt(insiderSpawned.length)]!;
+          const how = insiderSpawnedHow.get(live)!;
+          insiderSpawn(how.limited, how.parent, shapes, live.path.slice(live.path.lastIndexOf("/") + 1));
           break;
         }
         const limited = rng.chance(0.3);
