@@ -166,6 +166,8 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
   private heldEvent: HostEvent | null = null;
   /** drainTransmits' (data, address, port) triples for a transport with sendBatch; emptied after each pass. */
   private readonly transmitBatch: DatagramTriple[] = [];
+  /** Datagrams handed over uncopied that the runtime may still be reading: the arena waits for them (see drainTransmits). */
+  private transmitsLent = false;
   /** Godot's refuse_new_connections on this host (only a DTLS server acts on it, as in Godot). */
   private refusing = false;
   /** Datagrams received since the host last ran (see datagram-inbox.ts). */
@@ -361,6 +363,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     const now = this.clock.now();
     // Acknowledgements that arrived since the host last ran may open the window for what is sent now.
     if (this.inbox.size > 0) this.inbox.drainInto(host, now);
+    if (this.transmitsLent) this.reclaimLentTransmits(host);
     host.flush(now);
     this.drainTransmits();
   }
@@ -600,9 +603,24 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       // Handed over uncopied, the datagrams are views of the host's arena: it is rewritten only
       // once the runtime has read them all (until then new datagrams go after them, or into a
       // fresh arena).
-      if (uncopied && transport.sendsQueued!()) return;
+      if (uncopied && transport.sendsQueued!()) {
+        this.transmitsLent = true;
+        return;
+      }
     }
     // Every other send (and sendBatch) copies or sends the bytes before it returns.
+    this.transmitsLent = false;
+    host.releaseTransmits();
+  }
+
+  /**
+   * Before the host writes datagrams: if the runtime has read every datagram lent to it since,
+   * the arena starts over, instead of new datagrams going after them (and a full arena being
+   * replaced by a fresh one) while sends keep being queued at the end of each pass.
+   */
+  private reclaimLentTransmits(host: HostCore): void {
+    if (this.transport?.sendsQueued?.() === true) return;
+    this.transmitsLent = false;
     host.releaseTransmits();
   }
 
@@ -615,6 +633,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     let ev = this.heldEvent ?? host.pollEvent();
     this.heldEvent = null;
     if (ev === null) {
+      if (this.transmitsLent) this.reclaimLentTransmits(host);
       host.service(this.clock.now());
       ev = host.pollEvent();
     }
