@@ -7,10 +7,12 @@
  * configs of every mode, spawners whose onSpawn declares synchronizers (ALWAYS and ON_CHANGE
  * properties), a visibility filter, an existing synchronized node, the server relay. One honest
  * client keeps a session going the whole time: it calls a numbered RPC every step and receives
- * the server's replication (Godot 3: RPCs and rsets). Two hostile clients attack it:
+ * the server's replication (Godot 3: RPCs and rsets), including short-lived uniquely named shots
+ * the server spawns and frees with freeNode. Two hostile clients attack it:
  * - the insider is a real SceneMultiplayer that authenticates and acts honestly (RPCs of every
  *   argument shape, raw bytes, relays, spawns (also nested under its earlier ones, through the
- *   spawner the server's onSpawn declares in each), despawns, syncs and deltas as authority); every
+ *   spawner the server's onSpawn declares in each), despawns or frees (freeNode, which takes what
+ *   is nested under the node along), syncs and deltas as authority); every
  *   packet it puts on the wire is captured as a seed, and some are mutated on their way out;
  * - both the insider and the stranger (Godot 4: a client that never completes authentication)
  *   send, many per virtual-clock step, random bytes and mutations of the captured packets: bits
@@ -43,12 +45,14 @@
  *   (Godot 3: and their text within MAX_REMOTE_PATH_CHARS_PER_PEER), nodes a remote authority
  *   spawned within MAX_REMOTE_SPAWNS_PER_PEER and the spawner's spawnLimit, the peer list within
  *   MAX_KNOWN_REMOTE_PEERS, and the node registry, the spawners and the synchronizers within the
- *   declared ones plus what the live remote spawns brought.
+ *   declared ones plus what the live remote spawns brought;
+ * - (Godot 4) the server's registry holds only its live shots, and against hostile clients the
+ *   honest client saw each shot spawn once and each freed one go once.
  */
 import { ConnectionStatus, MAX_KNOWN_REMOTE_PEERS, TransferMode, type MultiplayerDropCounters } from "../../src/multiplayer/multiplayer-peer.ts";
 import { ENetMultiplayerPeer, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { PacketFlags } from "../../src/enet/enums.ts";
-import { Godot3RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent, type SceneDropCounters, type SceneNode } from "../../src/scene/index.ts";
+import { Godot3RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent, type MultiplayerSpawner, type SceneDropCounters, type SceneNode } from "../../src/scene/index.ts";
 import { MAX_REMOTE_PATH_CHARS_PER_PEER } from "../../src/scene/godot3-session.ts";
 import { MAX_REMOTE_PATHS_PER_PEER } from "../../src/scene/path-cache.ts";
 import { MAX_REMOTE_SPAWNS_PER_PEER } from "../../src/scene/replicator.ts";
@@ -109,6 +113,8 @@ export interface SceneFuzzResult {
   /** Replication (Godot 4) or server RPCs and rsets (Godot 3) the honest client applied. */
   honestUpdates: number;
   reconnects: number;
+  /** Nodes freed with freeNode (Godot 4): the server's shots, and the insider's spawns. */
+  freed: { shots: number; insider: number };
   /** Throws our own handlers made on purpose on the attacked side (its handlerErrors must equal it). */
   handlerThrows: number;
   /** The attacked side's drop counters, and its MultiplayerPeer's. */
@@ -128,6 +134,9 @@ const TOKEN = new TextEncoder().encode("let me in");
 const WELCOME = new TextEncoder().encode("welcome");
 /** How many nodes the limited spawner may have at once. */
 const LIMITED_SPAWNS = 16;
+/** The server's short-lived shots (Godot 4): uniquely named, spawned and freed with freeNode; at most SHOTS_ALIVE at once. */
+const SHOT_PREFIX = "Level/Bots/Shot";
+const SHOTS_ALIVE = 2;
 const STEP_MS = 2;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -442,6 +451,11 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   let liveLimited = 0;
   let maxRemoteSpawns = 0;
   const serverBots: SceneNode[] = [];
+  /** Short-lived uniquely named nodes the server spawns and frees (mp.freeNode), oldest first: at most SHOTS_ALIVE at once. */
+  const serverShots: SceneNode[] = [];
+  let shotSerial = 0;
+  const freed = { shots: 0, insider: 0 };
+  let serverSpawner: MultiplayerSpawner | null = null;
   let insiderId = 0;
   if (godot4) {
     server.authCallback = (id, data) => {
@@ -482,6 +496,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       visibilityFilters: [(peer) => peer !== 0 && (peer === honestId || peer % 2 === 0)],
     });
     const spawner = server.spawner("Level/Spawner", { spawnPath: "../Bots" });
+    serverSpawner = spawner;
     for (let i = 0; i < 4; i++) {
       serverBots.push(
         server.spawn(spawner, `Bot${i}`, {
@@ -508,6 +523,8 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
   // ---- the honest client ----
   let honestUpdates = 0;
   let honestLiveSpawns = 0;
+  /** The server's shots the honest client saw come and go. */
+  const honestShots = { spawned: 0, despawned: 0 };
   let honestRpcErrors = 0;
   let lastServerTick = 0;
   const honest = new SceneMultiplayer({ clock: net.clock, protocol });
@@ -534,6 +551,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       spawnLimit: clientVictim ? 2048 : 0,
       onSpawn: (node, _scene, data) => {
         honestLiveSpawns++;
+        if (node.path.startsWith(SHOT_PREFIX)) honestShots.spawned++;
         honest.synchronizer(`${node.path}/Sync`, node.path, {
           properties: [{ path: ".:pos" }, { path: ".:hp", replicationMode: ReplicationMode.ON_CHANGE }],
           onSynchronized: () => honestUpdates++,
@@ -542,6 +560,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       },
       onDespawn: (node) => {
         honestLiveSpawns--;
+        if (node.path.startsWith(SHOT_PREFIX)) honestShots.despawned++;
         if (node.path.endsWith("7")) refuse(honest, "the despawn of a node named ...7");
       },
     });
@@ -933,10 +952,24 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
         if (insiderSpawned.length > 24 || (insiderSpawned.length > 0 && rng.chance(0.4))) {
           const i = rng.nextInt(insiderSpawned.length);
           const gone = insiderSpawned[i]!;
-          mp.despawn(gone);
-          insiderSpawned.splice(i, 1);
           const how = insiderSpawnedHow.get(gone)!;
+          insiderSpawned.splice(i, 1);
           insiderSpawnedHow.delete(gone);
+          if (rng.chance(0.5)) {
+            mp.despawn(gone);
+          } else {
+            // Freed, as a Godot game frees a player: despawned, and gone here with what it holds
+            // (its synchronizer, the inner spawner, the insider's spawns nested under it).
+            if (!mp.freeNode(gone)) fail(`the insider's freeNode of ${gone.path} found nothing`);
+            freed.insider++;
+            const under = `${gone.path}/`;
+            for (let k = insiderSpawned.length - 1; k >= 0; k--) {
+              const n = insiderSpawned[k]!;
+              if (!n.path.startsWith(under)) continue;
+              insiderSpawned.splice(k, 1);
+              insiderSpawnedHow.delete(n);
+            }
+          }
           insiderDespawned.push({ name: gone.path.slice(gone.path.lastIndexOf("/") + 1), ...how });
           if (insiderDespawned.length > 8) insiderDespawned.shift();
           break;
@@ -999,12 +1032,14 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     if (state.maxRemotePaths > MAX_REMOTE_PATHS_PER_PEER) fail(`a peer holds ${state.maxRemotePaths} path-cache ids (limit ${MAX_REMOTE_PATHS_PER_PEER})`);
     if (state.maxRemoteSpawns > MAX_REMOTE_SPAWNS_PER_PEER) fail(`a peer spawned ${state.maxRemoteSpawns} nodes (limit ${MAX_REMOTE_SPAWNS_PER_PEER})`);
     if (liveLimited > LIMITED_SPAWNS) fail(`the limited spawner holds ${liveLimited} nodes (spawnLimit ${LIMITED_SPAWNS})`);
+    // The server's own live shots: a node and a synchronizer each (on a client they are remote spawns).
+    const shots = clientVictim ? 0 : serverShots.length;
     // Declared nodes (a few dozen) plus each live remote spawn, its synchronizer node and its inner spawner's node.
-    if (state.nodes > 64 + 3 * victimLiveSpawns()) fail(`the ${clientVictim ? "honest client" : "server"}'s registry holds ${state.nodes} nodes with ${victimLiveSpawns()} live remote spawns`);
+    if (state.nodes > 64 + 3 * victimLiveSpawns() + 2 * shots) fail(`the ${clientVictim ? "honest client" : "server"}'s registry holds ${state.nodes} nodes with ${victimLiveSpawns()} live remote spawns`);
     // The spawners and synchronizers declared before the attack, plus at most one inner spawner
     // and one synchronizer per live remote spawn: none stays behind when a spawn goes.
     if (state.spawners > declared.spawners + victimLiveSpawns()) fail(`the ${clientVictim ? "honest client" : "server"} holds ${state.spawners} spawners (${declared.spawners} declared) with ${victimLiveSpawns()} live remote spawns`);
-    if (state.synchronizers > declared.synchronizers + victimLiveSpawns()) fail(`the ${clientVictim ? "honest client" : "server"} holds ${state.synchronizers} synchronizers (${declared.synchronizers} declared) with ${victimLiveSpawns()} live remote spawns`);
+    if (state.synchronizers > declared.synchronizers + victimLiveSpawns() + shots) fail(`the ${clientVictim ? "honest client" : "server"} holds ${state.synchronizers} synchronizers (${declared.synchronizers} declared) with ${victimLiveSpawns()} live remote spawns and ${shots} shots`);
     if (victim.getPeers().length > MAX_KNOWN_REMOTE_PEERS) fail(`the ${clientVictim ? "honest client" : "server"} lists ${victim.getPeers().length} peers (limit ${MAX_KNOWN_REMOTE_PEERS})`);
     maxPeers = Math.max(maxPeers, victim.getPeers().length);
     maxRemoteSpawns = Math.max(maxRemoteSpawns, victimLiveSpawns());
@@ -1042,6 +1077,23 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
         bot.set("pos", new Vector2(serverTick, i));
         if ((serverTick + i) % 8 === 0) bot.set("hp", serverTick);
       }
+      // A shot every 4 ticks, each uniquely named, freed when SHOTS_ALIVE newer ones are out.
+      if (serverTick % 4 === 0 && serverSpawner) {
+        if (serverShots.length >= SHOTS_ALIVE) {
+          const shot = serverShots.shift()!;
+          if (!server.freeNode(shot)) fail(`the server's freeNode of ${shot.path} found nothing`);
+          freed.shots++;
+        }
+        const name = `${SHOT_PREFIX.slice("Level/Bots/".length)}${shotSerial++}s`;
+        serverShots.push(
+          server.spawn(serverSpawner, name, {
+            data: shotSerial,
+            synchronizers: [{ path: `Level/Bots/${name}/Sync`, options: { properties: [{ path: ".:pos" }, { path: ".:hp", replicationMode: ReplicationMode.ON_CHANGE }] } }],
+            setup: (n) => n.set("pos", new Vector2(serverTick, -1)).set("hp", serverTick),
+          }),
+        );
+      }
+      for (const shot of serverShots) shot.set("hp", serverTick);
     } else if (honestId !== 0) {
       serverGame.rsetId(honestId, "shown", serverTick);
     }
@@ -1124,6 +1176,15 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
       if (mine.get("hp") !== bot.get("hp")) fail(`the honest client's ${bot.path} hp is ${String(mine.get("hp"))}, the server's ${String(bot.get("hp"))}`);
     }
   }
+  if (godot4) {
+    // The freed shots left the server's registry: only the live ones (a node and its synchronizer each) are there.
+    const shotNodes = [...mapOf(Reflect.get(Reflect.get(server, "session") as object, "nodes"), "byPath").keys()].filter((p) => String(p).startsWith(SHOT_PREFIX)).length;
+    if (shotNodes !== 2 * serverShots.length) fail(`the server's registry holds ${shotNodes} shot nodes with ${serverShots.length} shots alive`);
+    // Each shot reached the honest client once, and each freed one went once.
+    if (!clientVictim && (honestShots.spawned !== shotSerial || honestShots.despawned !== shotSerial - serverShots.length)) {
+      fail(`the honest client saw ${honestShots.spawned} of ${shotSerial} shots spawn and ${honestShots.despawned} of ${shotSerial - serverShots.length} go`);
+    }
+  }
   if (!clientVictim && lastServerTick !== serverTick) fail(`the honest client's last tick is ${lastServerTick}, the server's ${serverTick}`);
   if (!godot4 && !clientVictim) {
     if (honestGame.get("shown") !== serverTick) fail(`the honest client's rset value is ${String(honestGame.get("shown"))}, the server's ${serverTick}`);
@@ -1148,6 +1209,7 @@ export async function runSceneFuzz(options: SceneFuzzOptions): Promise<SceneFuzz
     honestDelivered,
     honestUpdates,
     reconnects,
+    freed,
     handlerThrows: victimThrows,
     drops,
     peerDrops: { ...(clientVictim ? honestPeer : serverPeer).getDropCounters() },

@@ -76,7 +76,7 @@ for (const [i, [protocol, transport, victim]] of runs.entries()) {
   console.log(`  peer drops: ${Object.entries(r.peerDrops).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
   const summary =
     `${label}: ${r.packets.toLocaleString("en-US")} hostile packets in ${seconds.toFixed(1)} s (${Math.round(r.packets / seconds).toLocaleString("en-US")}/s, ${r.virtualSeconds.toFixed(0)} s virtual), ` +
-    `${r.honestDelivered}/${r.honestCalls} honest calls in order, ${r.honestUpdates} honest updates, ${r.reconnects} reconnects, ` +
+    `${r.honestDelivered}/${r.honestCalls} honest calls in order, ${r.honestUpdates} honest updates, ${r.reconnects} reconnects, ${r.freed.shots}/${r.freed.insider} nodes freed (server/insider), ` +
     `paths ≤ ${r.maxRemotePaths}, remote spawns ≤ ${r.maxRemoteSpawns}, nodes ≤ ${r.maxNodes}, peers ≤ ${r.maxPeers}, ${r.handlerThrows} handler throws counted; ` +
     `heap ${gc ? `${mib(heapBefore)} before, ${mib(maxHeap)} at most, ${mib(maxGrowth)} growth after warm-up` : "not measured (run with --expose-gc)"}; ` +
     `${r.failures.length === 0 && !heapFail ? "no failure" : "FAILED"}`;

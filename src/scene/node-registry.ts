@@ -57,6 +57,22 @@ export class NodeRegistry {
     }
   }
 
+  /**
+   * The nodes at `path` (already normalized) and under it, deepest first, so each comes before its
+   * parent (siblings in the order they were declared). Stand-ins have no tree: a scan by path.
+   */
+  subtree(path: string): SceneNode[] {
+    const under = path === "." ? "" : `${path}/`;
+    const found: { node: SceneNode; depth: number }[] = [];
+    for (const [key, node] of this.byPath) {
+      if (key !== path && !key.startsWith(under)) continue;
+      let depth = 0;
+      for (let i = key.indexOf("/"); i >= 0; i = key.indexOf("/", i + 1)) depth++;
+      found.push({ node, depth });
+    }
+    return found.sort((a, b) => b.depth - a.depth).map((x) => x.node);
+  }
+
   has(path: string): boolean {
     return this.byPath.has(path);
   }

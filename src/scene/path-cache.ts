@@ -81,6 +81,20 @@ export class PathCache {
     this.confirmed.delete(node);
   }
 
+  /**
+   * Forget the ids remote peers registered for `path`, whose node we freed (Godot's cache drops a
+   * node's received ids when it leaves the tree): a peer naming it by that id afterwards is
+   * answered as for an unknown id, and a new node there is announced to us afresh.
+   */
+  forgetReceived(path: string): void {
+    for (const [peer, byPath] of this.recvByPath) {
+      const id = byPath.get(path);
+      if (id === undefined) continue;
+      byPath.delete(path);
+      this.recv.get(peer)?.delete(id);
+    }
+  }
+
   /** Whether `peer` confirmed our id for `node`. */
   isConfirmed(node: SceneNode, peer: number): boolean {
     return this.confirmed.get(node)?.get(peer) === true;

@@ -163,6 +163,11 @@ export class SceneReplicator {
     return node.multiplayerAuthority === this.host.getUniqueId();
   }
 
+  /** Whether `spawner` is declared here (not freed, nor replaced by another at its node). */
+  hasSpawner(spawner: MultiplayerSpawner): boolean {
+    return this.spawners.get(spawner.node) === spawner;
+  }
+
   /** Whether `node` is one of our spawns, not despawned since. */
   isSpawned(node: SceneNode): boolean {
     return this.spawned.has(node);
@@ -435,6 +440,38 @@ export class SceneReplicator {
     this.spawners.delete(node);
     this.despawnedRoots.delete(node);
     this.forgetNode(node);
+  }
+
+  /**
+   * Free `nodes`, every stand-in at a path and under it, listed children before their parents (the
+   * user's freeNode, Godot's queue_free of that subtree). In the order Godot's nodes leave the tree:
+   * each node's synchronizers (placed at it or replicating it) go with their ids and per-peer state;
+   * one of our spawns is despawned to the peers that have it (Godot's on_despawn on tree exit); a
+   * peer's spawn is forgotten here without onDespawn (Godot frees it locally and emits no
+   * `despawned`; its authority still has it); a spawner goes, and despawns to their peers the nodes
+   * it spawned outside the subtree, which stay here as plain stand-ins (Godot's spawner untracks and
+   * despawns its nodes when it leaves the tree); then the node leaves the registry, and the
+   * path-cache ids naming it (ours, and those peers registered for its path) are forgotten, as
+   * Godot's cache forgets a node that leaves the tree. No user code runs meanwhile.
+   */
+  freeNodes(nodes: readonly SceneNode[]): void {
+    for (const node of nodes) {
+      for (const s of [...this.syncsOf(node), ...(this.syncsByNode.get(node) ?? NO_SYNCHRONIZERS)]) this.removeSynchronizer(s);
+      if (this.spawned.has(node)) this.despawn(node);
+      const spawner = this.spawners.get(node);
+      if (spawner !== undefined) {
+        this.spawners.delete(node);
+        // Its spawns outside the subtree (a spawn path elsewhere); those under it were despawned
+        // already, or are when their turn comes. A peer's spawns it made here stay until their
+        // authority despawns them.
+        for (const [child, s] of [...this.spawned]) if (s.spawner === spawner) this.despawn(child);
+      }
+      const remote = this.remoteSpawns.get(node);
+      if (remote !== undefined) this.forgetRemoteSpawn(node, remote);
+      this.despawnedRoots.delete(node);
+      this.forgetNode(node);
+      this.host.cache.forgetReceived(node.path);
+    }
   }
 
   /** A stand-in leaves the registry, and our path-cache id for it goes (its successor gets its own). */

@@ -14,7 +14,7 @@ import { MIN_SYNC_MTU } from "./protocol.ts";
 import { RPCMode } from "./rpc-config.ts";
 import { MultiplayerSpawner, MultiplayerSynchronizer, type SpawnerOptions, type SynchronizerOptions } from "./replication-nodes.ts";
 import { SceneSession, type SceneDropCounters, type ScenePort, type SessionEvents } from "./session.ts";
-import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
+import { normalizeNodePath, SceneNode, type SceneNodeOwner } from "./scene-node.ts";
 
 const INT32_MAX = 0x7fffffff;
 
@@ -72,6 +72,8 @@ export class SceneMultiplayer extends EventTarget {
   private readonly clock: { now(): number };
   private _authCallback: AuthCallback | null = null;
   private _rootPath = "/root";
+  /** What our stand-ins call back into (freeNode tells ours from another SceneMultiplayer's). */
+  private readonly nodeOwner: SceneNodeOwner;
   private readonly onPeerConnected = (e: Event): void => {
     const id = (e as MultiplayerPeerEvent).id;
     if (this.g3) this.g3.addPeer(id);
@@ -130,6 +132,7 @@ export class SceneMultiplayer extends EventTarget {
       getUniqueId: () => this.getUniqueId(),
       getRootPath: () => this._rootPath,
     };
+    this.nodeOwner = owner;
     this.session = new SceneSession(port, events, owner);
     this.g3 = this.protocol === "godot3" ? new Godot3Session(port, events, owner) : null;
     // Godot 4's SceneMultiplayer starts with an OfflineMultiplayerPeer (Godot 3.2's MultiplayerAPI with none).
@@ -276,6 +279,8 @@ export class SceneMultiplayer extends EventTarget {
     options: { scene?: number; data?: unknown; synchronizers?: { path: string; options: SynchronizerOptions }[]; setup?: (node: SceneNode) => void } = {},
   ): SceneNode {
     checkString(name, "name", { nonEmpty: true });
+    if (!(spawner instanceof MultiplayerSpawner)) throw new TypeError("spawn: spawner must be a MultiplayerSpawner (from mp.spawner())");
+    if (!this.session.replication.hasSpawner(spawner)) throw new NetError(GodotError.ERR_UNCONFIGURED, `spawn: the spawner at ${spawner.node.getPath()} was freed or replaced by another (Godot's spawner must be inside the tree)`);
     if (/[.:@/"%]/.test(name)) throw new RangeError(`name: a node name cannot contain . : @ / " %, got ${JSON.stringify(name)}`);
     const scene = options.scene ?? 0xff;
     checkInt(scene, "options.scene", 0, 0xff);
@@ -307,6 +312,35 @@ export class SceneMultiplayer extends EventTarget {
   /** Despawn a node spawn() made (DESPAWN to every peer that has it). False if it was not spawned here. */
   despawn(node: SceneNode): boolean {
     return this.session.replication.despawn(node);
+  }
+
+  /**
+   * Free the node at `node` (a stand-in or a path) and every node under its path, as Godot's
+   * queue_free frees a node with its children (here at once): they leave the registry, children
+   * before their parent; our spawns among them are despawned to the peers that have them (as
+   * Godot's spawner does when a spawned node leaves the tree); synchronizers placed at or
+   * replicating them go with their ids and per-peer state; a spawner among them goes and despawns
+   * what it spawned elsewhere (those nodes stay, untracked); a peer's spawn among them is
+   * forgotten here without `onDespawn` (its authority still has it: what it sends for it later is
+   * dropped and counted, as in Godot); the path-cache ids naming them are forgotten. A stand-in
+   * kept from before is no longer this SceneMultiplayer's: `node(path)` makes a new one. False
+   * when there is no node at or under the path. The root cannot be freed (RangeError).
+   */
+  freeNode(node: SceneNode | string): boolean {
+    let path: string;
+    if (typeof node === "string") {
+      path = normalizeNodePath(node, "node", this._rootPath);
+    } else if (node instanceof SceneNode) {
+      if (!node.ownedBy(this.nodeOwner)) throw new TypeError(`freeNode: the node ${node.getPath()} belongs to another SceneMultiplayer`);
+      path = node.path;
+    } else {
+      throw new TypeError(`freeNode: node must be a SceneNode or a node path, got ${node === null ? "null" : typeof node}`);
+    }
+    if (path === ".") throw new RangeError(`freeNode: the multiplayer root ${this._rootPath} cannot be freed`);
+    this.godot4Only("freeNode");
+    // A stand-in freed before (or replaced by a new one at its path) is not freed again.
+    if (typeof node !== "string" && this.session.nodes.at(path) !== node) return false;
+    return this.session.freeNode(path);
   }
 
   /** Declare the MultiplayerSynchronizer node at `path`, replicating properties of the node at `rootPath`. */

@@ -54,6 +54,11 @@ export class SceneNode {
     this.path = path;
   }
 
+  /** Whether this stand-in was made for `owner` (a SceneMultiplayer's node owner). */
+  ownedBy(owner: SceneNodeOwner): boolean {
+    return this.owner === owner;
+  }
+
   /** Godot's get_path(): the absolute path. */
   getPath(): string {
     const root = this.owner.getRootPath();

@@ -228,6 +228,14 @@ export class SceneSession {
     return this.nodes.get(path);
   }
 
+  /** Free the stand-ins at `path` (normalized, not the root) and under it; false when there are none. */
+  freeNode(path: string): boolean {
+    const nodes = this.nodes.subtree(path);
+    if (nodes.length === 0) return false;
+    this.replication.freeNodes(nodes);
+    return true;
+  }
+
   /** Forget every peer and cache (Godot's clear(), on disconnection). */
   clear(): void {
     this.pending.clear();
