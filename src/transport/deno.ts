@@ -213,15 +213,31 @@ export class DenoDatagramTransport implements DatagramTransport {
   }
 
   send(data: Uint8Array, address: string, port: number): void {
-    const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
-    // A host sends almost every datagram to the same few peers: the address object is reused
-    // while the destination stays the same (Deno reads it during the call).
-    let to = this.lastDestination;
-    if (to === null || to.hostname !== dest || to.port !== port) to = this.lastDestination = { transport: "udp", hostname: dest, port };
+    const to = this.destination(checkSend(data, address, port, this.state, this.family, this.dualStack), port);
     // Copied: the send may complete asynchronously and callers may reuse their buffer.
     const bytes = this.copyForSend(data);
     this.sendsUnsettled++;
     this.conn!.send(bytes, to).then(this.onSent, this.onSendError);
+  }
+
+  sendUncopied(data: Uint8Array, address: string, port: number): void {
+    const to = this.destination(checkSend(data, address, port, this.state, this.family, this.dualStack), port);
+    this.sendsUnsettled++;
+    this.conn!.send(data, to).then(this.onSent, this.onSendError);
+  }
+
+  sendsQueued(): boolean {
+    return this.sendsUnsettled > 0;
+  }
+
+  /**
+   * A host sends almost every datagram to the same few peers: the address object is reused
+   * while the destination stays the same (Deno reads it during the call).
+   */
+  private destination(dest: string, port: number): DenoNetAddr {
+    const to = this.lastDestination;
+    if (to !== null && to.hostname === dest && to.port === port) return to;
+    return (this.lastDestination = { transport: "udp", hostname: dest, port });
   }
 
   /** `data` in the send pool (or, when large, in a buffer of its own); see sendPool. */
