@@ -39,7 +39,9 @@ export function checkTimeouts(peer: PeerCore, now: number, scratch: OutgoingComm
     retransmit.push(cmd);
   }
   for (; i < list.length; i++) list[write++] = list[i]!;
-  truncate(list, write);
+  // Emptied: a fresh array, so that an idle peer holds no backing store (see PeerCore.firstSentReliable).
+  if (write === 0) peer.sentReliableCommands = [];
+  else truncate(list, write);
   peer.sentHead = 0;
   if (retransmit.length > 0) {
     peer.requeueFront(retransmit);
