@@ -11,7 +11,7 @@
 import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
 import { nodeStreams } from "./node.ts";
-import { closeErrorOf, deliver, toBindError, toNetError } from "./os-errors.ts";
+import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
 import { QueuedStream } from "./queued-stream.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
@@ -87,12 +87,6 @@ function isLocalCloseError(err: unknown): boolean {
   return name === "BadResource" || name === "Interrupted";
 }
 
-/** A receiver's exception, re-thrown on a fresh task (see deliver in os-errors.ts). */
-function rethrowLater(err: unknown): void {
-  queueMicrotask(() => {
-    throw err;
-  });
-}
 
 /** Largest datagram either family can carry; receive buffers of this size never truncate. */
 const RECEIVE_BUFFER_SIZE = 65536;
@@ -201,14 +195,7 @@ export class DenoDatagramTransport implements DatagramTransport {
       }
       // `received[0]` is a view of the reused receive buffer, so it is copied; the copy has an
       // ArrayBuffer of its own and exactly its size, so ENet may hand out views of it (owned).
-      const receiver = this.receiver;
-      if (receiver === undefined) continue;
-      // deliver()'s rule (os-errors.ts), without its rest arguments on every datagram.
-      try {
-        receiver(received[0].slice(), from, addr.port, true);
-      } catch (err) {
-        rethrowLater(err);
-      }
+      deliverDatagram(this.receiver, received[0].slice(), from, addr.port, true);
     }
   }
 

@@ -93,7 +93,7 @@ export class NodeDatagramTransport implements DatagramTransport {
   private ipv4Half: dgram.Socket | null = null;
   private state: SocketState = "new";
   private family: 4 | 6 = 4;
-  /** Reaches IPv4 as well as IPv6 (bound to a wildcard: the udp4/udp6 pair, or one dual-stack udp6 socket). */
+  /** Reaches IPv4 as well as IPv6: bound to a wildcard, as the udp4/udp6 pair. */
   private dualStack = false;
   private receiver: ((data: Uint8Array, address: string, port: number, owned: boolean) => void) | undefined;
   /** Datagrams the OS refused after `send` returned (e.g. ICMP unreachable). UDP gives no delivery guarantee; these are counted, not thrown. */
