@@ -15,6 +15,7 @@ import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from 
 import { QueuedStream } from "./queued-stream.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
+import { SendPool } from "./send-pool.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { listLocalInterfaces, multicastInterfaceFor } from "./network-interfaces.ts";
 import { realClock } from "./real-clock.ts";
@@ -30,7 +31,6 @@ import type {
   StreamListenOptions,
   StreamTransport,
 } from "./types.ts";
-import { copyBytes } from "../util/copy-bytes.ts";
 
 // The slice of the Deno namespace used here (the project type-checks against @types/node only).
 interface DenoNetAddr {
@@ -92,12 +92,10 @@ function isLocalCloseError(err: unknown): boolean {
 const RECEIVE_BUFFER_SIZE = 65536;
 
 /**
- * Bytes of the pool outgoing datagrams are copied into (see DenoDatagramTransport.copyForSend):
+ * Bytes of the pool outgoing datagrams are copied into (see DenoDatagramTransport.sendPool):
  * room for a whole ENet reliable window (64 KiB of data plus headers) sent in one pass.
  */
 const SEND_POOL_SIZE = 128 * 1024;
-/** Larger datagrams get a buffer of their own (a pool would hold too few of them to pay off). */
-const SEND_POOL_MAX_COPY = SEND_POOL_SIZE / 4;
 
 type SocketState = DatagramSocketState;
 
@@ -115,15 +113,14 @@ export class DenoDatagramTransport implements DatagramTransport {
   /** The destination of the last send, reused while it stays the same (see send). */
   private lastDestination: DenoNetAddr | null = null;
   /**
-   * Outgoing datagrams are copied into this pool, one after the other, instead of into an
-   * ArrayBuffer each: above 64 B every fresh array is a backing store of its own, which cost about
-   * 1.3 us a datagram on Deno (CPU profile of the reliable 1200 B loopback) and fed the collector.
+   * Outgoing datagrams are copied into this pool (send-pool.ts) instead of into an ArrayBuffer
+   * each, which cost about 1.3 us a datagram on Deno (CPU profile of the reliable 1200 B loopback).
    * Deno's send op normally writes the datagram before send() returns, but it keeps the bytes
-   * until its promise settles (a full socket buffer makes it wait), so the pool is rewound only
-   * when no send is unsettled, and a full pool with sends unsettled is left to them and replaced.
+   * until its promise settles (a full socket buffer makes it wait), so the pool starts over when
+   * the last unsettled send settles, and a full pool with sends unsettled is left to them.
    */
-  private sendPool: Uint8Array | null = null;
-  private sendPoolUsed = 0;
+  private readonly sendPool = new SendPool(SEND_POOL_SIZE);
+  private readonly sendsReading = (): boolean => this.sendsUnsettled > 0;
   /** Sends whose promise has not settled yet. */
   private sendsUnsettled = 0;
   /** The sender address Deno reported last, as Deno spelled it and as delivered (see receiveLoop). */
@@ -202,7 +199,7 @@ export class DenoDatagramTransport implements DatagramTransport {
   send(data: Uint8Array, address: string, port: number): void {
     const to = this.destination(checkSend(data, address, port, this.state, this.family, this.dualStack), port);
     // Copied: the send may complete asynchronously and callers may reuse their buffer.
-    const bytes = this.copyForSend(data);
+    const bytes = this.sendPool.copy(data, this.sendsReading);
     this.sendsUnsettled++;
     this.conn!.send(bytes, to).then(this.onSent, this.onSendError);
   }
@@ -227,31 +224,15 @@ export class DenoDatagramTransport implements DatagramTransport {
     return (this.lastDestination = { transport: "udp", hostname: dest, port });
   }
 
-  /** `data` in the send pool (or, when large, in a buffer of its own); see sendPool. */
-  private copyForSend(data: Uint8Array): Uint8Array {
-    const length = data.length;
-    if (length > SEND_POOL_MAX_COPY) return copyBytes(data);
-    let pool = this.sendPool;
-    let at = this.sendPoolUsed;
-    if (pool === null || at + length > pool.length) {
-      // Unsettled sends hold views of the old pool (and keep it alive) until they settle.
-      if (pool === null || this.sendsUnsettled > 0) pool = this.sendPool = new Uint8Array(SEND_POOL_SIZE);
-      at = 0;
-    }
-    pool.set(data, at);
-    this.sendPoolUsed = (at + length + 7) & ~7;
-    return new Uint8Array(pool.buffer, at, length);
-  }
-
   /** One pair of handlers for every send, rather than closures per datagram. */
   private readonly onSent = (): void => {
-    if (--this.sendsUnsettled === 0) this.sendPoolUsed = 0;
+    if (--this.sendsUnsettled === 0) this.sendPool.rewind();
   };
 
   private readonly onSendError = (err: unknown): void => {
     this.sendErrors++;
     this.lastSendError = err;
-    if (--this.sendsUnsettled === 0) this.sendPoolUsed = 0;
+    if (--this.sendsUnsettled === 0) this.sendPool.rewind();
   };
 
   onDatagram(cb: (data: Uint8Array, address: string, port: number, owned?: boolean) => void): void {

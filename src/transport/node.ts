@@ -11,6 +11,7 @@ import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
 import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
+import { SendPool } from "./send-pool.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { burstBatchingClock } from "./real-clock.ts";
 import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
@@ -110,13 +111,13 @@ export class NodeDatagramTransport implements DatagramTransport {
   /** The last send that reported its outcome failed: every send reports its outcome until one succeeds. */
   private sendsFailing = false;
   /**
-   * Outgoing datagrams are copied into this pool, one after the other: dgram holds the bytes
-   * until the send completes (its request keeps the view alive), and the pool is rewound only
-   * when the socket has no send queued. One pool serves tens of datagrams, where Buffer.from
-   * would take a fresh 8 KiB pool every few of them.
+   * Outgoing datagrams are copied into this pool (send-pool.ts): dgram holds the bytes until the
+   * send completes (its request keeps the view alive), and a full pool is started over only when
+   * the socket has no send queued. One pool serves tens of datagrams, where Buffer.from would take
+   * a fresh 8 KiB pool every few of them.
    */
-  private sendPool: ArrayBuffer | null = null;
-  private sendPoolUsed = 0;
+  private readonly sendPool = new SendPool(SEND_POOL_SIZE);
+  private readonly sendsReading = (): boolean => !this.sendQueueEmpty();
   /** One callback for the sends that report their outcome, rather than a closure per datagram. */
   private readonly onSent = (err: Error | null): void => {
     this.sendsFailing = err !== null;
@@ -223,7 +224,7 @@ export class NodeDatagramTransport implements DatagramTransport {
   send(data: Uint8Array, address: string, port: number): void {
     const dest = checkSend(data, address, port, this.state, this.family, this.dualStack);
     // A copy: dgram keeps the buffer until the OS has taken it, and callers may reuse theirs.
-    this.dispatch(this.copyForSend(data), address, dest, port);
+    this.dispatch(this.sendPool.copy(data, this.sendsReading), address, dest, port);
   }
 
   sendUncopied(data: Uint8Array, address: string, port: number): void {
@@ -255,23 +256,6 @@ export class NodeDatagramTransport implements DatagramTransport {
       this.sendsBeforeOutcome--;
       socket.send(bytes, port, to);
     }
-  }
-
-  private copyForSend(data: Uint8Array): Uint8Array {
-    if (data.length > SEND_POOL_SIZE / 4) return new Uint8Array(data);
-    let at = this.sendPoolUsed;
-    let pool = this.sendPool;
-    if (pool === null || at + data.length > pool.byteLength) {
-      // Sends still queued hold views of the old pool (and keep it alive) until they complete.
-      if (pool === null || !this.sendQueueEmpty()) pool = this.sendPool = new ArrayBuffer(SEND_POOL_SIZE);
-      at = 0;
-    }
-    // A plain view (dgram takes any ArrayBufferView): Buffer#subarray builds a Buffer through the
-    // species constructor, about twice the cost per datagram.
-    const out = new Uint8Array(pool, at, data.length);
-    out.set(data);
-    this.sendPoolUsed = (at + data.length + 7) & ~7;
-    return out;
   }
 
   /** No send is waiting in libuv's queues (dgram sends at once when the OS takes the datagram). */
