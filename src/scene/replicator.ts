@@ -159,6 +159,11 @@ export class SceneReplicator {
     return this.syncsByRoot.get(node) ?? NO_SYNCHRONIZERS;
   }
 
+  /** The synchronizers replicating `node` or placed at it, as a copy (removing them changes the lists). */
+  private syncsTouching(node: SceneNode): MultiplayerSynchronizer[] {
+    return [...this.syncsOf(node), ...(this.syncsByNode.get(node) ?? NO_SYNCHRONIZERS)];
+  }
+
   private hasAuthority(node: SceneNode): boolean {
     return node.multiplayerAuthority === this.host.getUniqueId();
   }
@@ -433,7 +438,7 @@ export class SceneReplicator {
    */
   private dropNode(node: SceneNode): void {
     const under = `${node.path}/`;
-    for (const s of [...this.syncsOf(node), ...(this.syncsByNode.get(node) ?? [])]) {
+    for (const s of this.syncsTouching(node)) {
       this.removeSynchronizer(s);
       if (s.node.path.startsWith(under)) this.forgetNode(s.node);
     }
@@ -456,7 +461,7 @@ export class SceneReplicator {
    */
   freeNodes(nodes: readonly SceneNode[]): void {
     for (const node of nodes) {
-      for (const s of [...this.syncsOf(node), ...(this.syncsByNode.get(node) ?? NO_SYNCHRONIZERS)]) this.removeSynchronizer(s);
+      for (const s of this.syncsTouching(node)) this.removeSynchronizer(s);
       if (this.spawned.has(node)) this.despawn(node);
       const spawner = this.spawners.get(node);
       if (spawner !== undefined) {
