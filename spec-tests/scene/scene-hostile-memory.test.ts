@@ -206,6 +206,48 @@ describe("SceneMultiplayer: hostile input is dropped, counted, never thrown from
     }
   });
 
+  test("synchronizer ids a spawn lists that are path-based (bit 31) or 0 are let go with their synchronizers: spawning and despawning with fresh ones does not grow the received ids", async () => {
+    const synced: SceneNode[] = [];
+    const w = await world(1, (mp, i) => {
+      mp.spawner("Spawner", {
+        onSpawn: (node) => {
+          if (i === 0) mp.synchronizer(`${node.path}/Sync`, node.path, { properties: [{ path: ".:hp" }], onSynchronized: () => synced.push(node) });
+        },
+      });
+    });
+    try {
+      await drive(w, () => w.server.getPeers().length === 1 && w.clients[0]!.getPeers().includes(1), "connection");
+      const [server, client] = [w.server, w.clients[0]!];
+      for (const mp of w.all) mp.node("Spawner").multiplayerAuthority = client.getUniqueId();
+      const raw = client.multiplayerPeer as MultiplayerPeer;
+      const send = (bytes: number[]): void => {
+        raw.setTargetPeer(1);
+        raw.putPacket(Uint8Array.from(bytes));
+      };
+      const SPAWNER_ID = 1000;
+      send(simplify(SPAWNER_ID, "Spawner"));
+      const before = replicationTables(server);
+      const ROUNDS = 40;
+      for (let k = 1; k <= ROUNDS; k++) {
+        // Scene 0, one synchronizer id, the name, and the spawn state (hp = false).
+        const syncId = k === ROUNDS ? 0 : (0x80000000 | k) >>> 0;
+        const name = ascii(`Rock${k}`);
+        send([4, 0, ...u32(SPAWNER_ID), ...u32(k), ...u32(1), ...u32(name.length + 1), ...u32(syncId), ...name, 0, 0x01]);
+        send([5, ...u32(k)]);
+      }
+      await drive(w, () => server.getDropCounters().badPathCache === 0 && replicationTables(server).nodes.every((p) => !p.startsWith("Rock")) && server.getDropCounters().rpcChecksumMismatch === 1, "the spawns and despawns");
+      await settle(w, 20);
+      assert.deepEqual(replicationTables(server), before);
+      // A full sync naming id 0 once the node that took it went reaches no freed synchronizer.
+      send([6, 1, 0, ...u32(0), ...u32(1), 0x01]);
+      await settle(w, 20);
+      assert.deepEqual(synced, []);
+      assert.deepEqual({ ...server.getDropCounters(), rpcChecksumMismatch: 0 }, { ...new SceneMultiplayer().getDropCounters() });
+    } finally {
+      w.net.close();
+    }
+  });
+
   test("nested spawners: what later spawns put under a remotely spawned node goes with it, another peer's spawns too, children's onDespawn first; the same names spawn again", async () => {
     // A player (client 1's) whose scene holds a weapon spawner; client 1 spawns a sword with it,
     // client 2 a gem under the player with a spawner of its own. When client 1 despawns the

@@ -145,12 +145,14 @@ export class SceneReplicator {
     listRemove(this.syncsByNode, sync.node, sync);
     sync.visibilityHooks = null;
     this.trackedAsAuthority.delete(sync);
-    // As Godot's on_replication_stop: a received net id no longer names it.
-    const receivedId = sync.netId !== 0 && !(sync.netId & NODE_PATH_FLAG) ? sync.netId : 0;
+    // As Godot's on_replication_stop: a received net id no longer names it. Whatever id a spawn gave
+    // it (a path-based one or 0 too: a hostile authority listing fresh ones each spawn would
+    // otherwise grow the table), and only where it still names this one (a later spawn may have
+    // taken the id for another synchronizer, which keeps it).
     for (const r of this.peerRepl.values()) {
       r.lastWatchUsec.delete(sync);
       r.syncNodes.delete(sync);
-      if (receivedId !== 0 && r.recvSyncs.get(receivedId) === sync) r.recvSyncs.delete(receivedId);
+      if (r.recvSyncs.get(sync.netId) === sync) r.recvSyncs.delete(sync.netId);
     }
   }
 
