@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError } from "../../src/errors.ts";
 import { ReplicationMode, SceneMultiplayer, type MultiplayerSpawner, type SceneNode, type SynchronizerOptions } from "../../src/scene/index.ts";
+import { NodeRegistry } from "../../src/scene/node-registry.ts";
 import { drive, replicationState, settle, world, type World } from "./support.ts";
 
 const syncOptions = (): SynchronizerOptions => ({
@@ -269,5 +270,62 @@ describe("SceneMultiplayer.freeNode", () => {
       () => g3.freeNode(g3.node("Level")),
       (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE,
     );
+  });
+});
+
+describe("SceneMultiplayer.freeNode: time in the subtree", () => {
+  /** What subtree() answered when it scanned the whole registry: the same nodes in the same order. */
+  function scanned(paths: Iterable<string>, path: string): string[] {
+    const under = path === "." ? "" : `${path}/`;
+    const found = [...paths].filter((p) => p === path || p.startsWith(under)).map((p) => ({ p, depth: p.split("/").length - 1 }));
+    return found.sort((a, b) => b.depth - a.depth).map((x) => x.p);
+  }
+
+  test("the registry's subtree index lists what a scan of every stand-in would, in the same order, through declarations and frees in any order (nodes under paths no node holds too)", () => {
+    const owner = { rpcp: () => GodotError.OK, rsetp: () => GodotError.OK, getUniqueId: () => 1, getRootPath: () => "/root" };
+    const registry = new NodeRegistry(owner);
+    const live: string[] = []; // In declaration order, as the registry's own map kept them.
+    let seed = 12345;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const names = ["A", "B", "Ab", "C"];
+    const randomPath = (): string => Array.from({ length: 1 + next(4) }, () => names[next(names.length)]).join("/");
+    for (let step = 0; step < 4000; step++) {
+      const path = randomPath();
+      const op = next(3);
+      if (op === 0) {
+        registry.get(path);
+        if (!live.includes(path)) live.push(path);
+      } else if (op === 1) {
+        registry.delete(path);
+        const i = live.indexOf(path);
+        if (i >= 0) live.splice(i, 1);
+      } else {
+        for (const p of [path, "."]) assert.deepEqual(registry.subtree(p).map((n) => n.path), scanned(live, p), `step ${step}: subtree(${p})`);
+      }
+    }
+    for (const p of [...live]) registry.delete(p);
+    assert.equal((Reflect.get(registry, "below") as Map<string, unknown>).size, 0, "nothing listed once every node went");
+  });
+
+  test("freeing a node costs the same among 100 stand-ins as among 100,000", () => {
+    const freeShots = (crowd: number): number => {
+      const mp = new SceneMultiplayer();
+      for (let i = 0; i < crowd; i++) mp.node(`Crowd/Group_${i % 100}/N_${i}`);
+      let best = Infinity;
+      for (let round = 0; round < 3; round++) {
+        const start = performance.now();
+        for (let k = 0; k < 300; k++) assert.equal(mp.freeNode(mp.node(`Shots/S_${k}`)), true);
+        best = Math.min(best, performance.now() - start);
+      }
+      return best;
+    };
+    freeShots(100); // warm-up
+    const small = freeShots(100);
+    const large = freeShots(100_000);
+    // A scan of the registry per free made the large case hundreds of times slower.
+    assert.ok(large < Math.max(small, 1) * 8, `300 frees: ${small.toFixed(2)} ms among 100 stand-ins, ${large.toFixed(2)} ms among 100,000`);
   });
 });

@@ -12,6 +12,16 @@ export function readCString(bytes: Uint8Array, from: number, to: number): string
 
 export class NodeRegistry {
   private readonly byPath = new Map<string, SceneNode>();
+  /**
+   * Per path, the paths one level below it that hold a node or have nodes under them, whether or
+   * not the path itself holds one (stand-ins have no tree: "A/B/C" may be declared without "A/B").
+   * Only non-empty sets are kept, so a path is listed under its parent exactly while it holds a
+   * node or a set here, and subtree() walks what it returns instead of every stand-in.
+   */
+  private readonly below = new Map<string, Set<string>>();
+  /** When each path got its node: subtree() lists same-depth nodes in this order. */
+  private readonly declared = new Map<string, number>();
+  private declarations = 0;
   private readonly owner: SceneNodeOwner;
   /** Where recordCreations is noting the paths of new nodes; null when it is not running. */
   private recording: string[] | null = null;
@@ -25,7 +35,7 @@ export class NodeRegistry {
     const key = normalizeNodePath(path, "path", this.owner.getRootPath());
     let n = this.byPath.get(key);
     if (!n) {
-      this.byPath.set(key, (n = new SceneNode(this.owner, key)));
+      this.add(key, (n = new SceneNode(this.owner, key)));
       this.recording?.push(key);
     }
     return n;
@@ -59,18 +69,21 @@ export class NodeRegistry {
 
   /**
    * The nodes at `path` (already normalized) and under it, deepest first, so each comes before its
-   * parent (siblings in the order they were declared). Stand-ins have no tree: a scan by path.
+   * parent (nodes of one depth in the order they were declared). Time in the size of the subtree.
    */
   subtree(path: string): SceneNode[] {
-    const under = path === "." ? "" : `${path}/`;
-    const found: { node: SceneNode; depth: number }[] = [];
-    for (const [key, node] of this.byPath) {
-      if (key !== path && !key.startsWith(under)) continue;
-      let depth = 0;
-      for (let i = key.indexOf("/"); i >= 0; i = key.indexOf("/", i + 1)) depth++;
-      found.push({ node, depth });
+    const found: { node: SceneNode; depth: number; declared: number }[] = [];
+    const pending = [path];
+    for (let p = pending.pop(); p !== undefined; p = pending.pop()) {
+      const node = this.byPath.get(p);
+      if (node !== undefined) {
+        let depth = 0;
+        for (let i = p.indexOf("/"); i >= 0; i = p.indexOf("/", i + 1)) depth++;
+        found.push({ node, depth, declared: this.declared.get(p)! });
+      }
+      for (const child of this.below.get(p) ?? []) pending.push(child);
     }
-    return found.sort((a, b) => b.depth - a.depth).map((x) => x.node);
+    return found.sort((a, b) => b.depth - a.depth || a.declared - b.declared).map((x) => x.node);
   }
 
   has(path: string): boolean {
@@ -80,13 +93,47 @@ export class NodeRegistry {
   /** Add a node a remote authority spawned at `path` (already normalized). */
   create(path: string): SceneNode {
     const n = new SceneNode(this.owner, path);
-    this.byPath.set(path, n);
+    this.add(path, n);
     return n;
   }
 
   delete(path: string): void {
-    this.byPath.delete(path);
+    if (!this.byPath.delete(path)) return;
+    this.declared.delete(path);
+    // Unlist the path, and each parent left with nothing below it and no node of its own.
+    for (let p = path; p !== "." && !this.byPath.has(p) && !this.below.has(p); ) {
+      const up = parentPath(p);
+      const siblings = this.below.get(up)!;
+      siblings.delete(p);
+      if (siblings.size === 0) this.below.delete(up);
+      p = up;
+    }
   }
+
+  private add(path: string, node: SceneNode): void {
+    const isNew = !this.byPath.has(path);
+    this.byPath.set(path, node);
+    if (!isNew) return;
+    this.declared.set(path, this.declarations++);
+    // List the path under its parent, and each parent not listed yet under its own.
+    for (let p = path; p !== "."; ) {
+      const up = parentPath(p);
+      const siblings = this.below.get(up);
+      if (siblings !== undefined) {
+        siblings.add(p);
+        return;
+      }
+      this.below.set(up, new Set([p]));
+      if (this.byPath.has(up)) return;
+      p = up;
+    }
+  }
+}
+
+/** The path one level up ("." above a top-level node). */
+function parentPath(path: string): string {
+  const cut = path.lastIndexOf("/");
+  return cut < 0 ? "." : path.slice(0, cut);
 }
 
 /**
