@@ -21,14 +21,22 @@ export class PathCache {
   /** Per node: peers it was announced to, and whether each confirmed. */
   private readonly confirmed = new Map<SceneNode, Map<number, boolean>>();
   /**
-   * Per remote peer: its cache ids -> the paths of our nodes they were registered for. Looked up
-   * by path, as Godot 4.6's get_cached_object falls back to the path once the node it cached is
-   * freed: a stand-in freed with a remotely spawned node is replaced by a new one when the node
-   * is spawned again, and the sender keeps using the id it announced for that path.
+   * Per remote peer: its cache ids -> the paths of our nodes they were registered for, oldest
+   * first. Looked up by path, as Godot 4.6's get_cached_object falls back to the path once the
+   * node it cached is freed: a stand-in freed with a remotely spawned node is replaced by a new
+   * one when the node is spawned again, and the sender keeps using the id it announced for that
+   * path. So an id outlives the node it named, as in Godot (which keeps received ids for good since
+   * a peer may despawn a node here and spawn it again, through visibility, without announcing it
+   * anew); the per-peer bound lets go of those first (see register).
    */
   private readonly recv = new Map<number, Map<number, string>>();
-  /** Per remote peer: the same, by path (the id it last registered for each path). */
-  private readonly recvByPath = new Map<number, Map<string, number>>();
+  /** Per path: the peers that registered an id for it, and that id (the last one each registered). */
+  private readonly recvByPath = new Map<string, Map<number, number>>();
+  /**
+   * Per remote peer: its ids whose node left the registry since, oldest first (a node back at the
+   * path since is skipped, and listed again when it leaves). What a full table lets go of.
+   */
+  private readonly stale = new Map<number, Set<number>>();
 
   constructor(nodeAt: (path: string) => SceneNode | undefined) {
     this.nodeAt = nodeAt;
@@ -36,12 +44,17 @@ export class PathCache {
 
   addPeer(id: number): void {
     this.recv.set(id, new Map());
-    this.recvByPath.set(id, new Map());
+    this.stale.set(id, new Set());
   }
 
   removePeer(id: number): void {
+    for (const path of this.recv.get(id)?.values() ?? []) {
+      const peers = this.recvByPath.get(path);
+      peers?.delete(id);
+      if (peers?.size === 0) this.recvByPath.delete(path);
+    }
     this.recv.delete(id);
-    this.recvByPath.delete(id);
+    this.stale.delete(id);
     for (const peers of this.confirmed.values()) peers.delete(id);
   }
 
@@ -56,6 +69,7 @@ export class PathCache {
     this.confirmed.clear();
     this.recv.clear();
     this.recvByPath.clear();
+    this.stale.clear();
   }
 
   /** Godot's make_object_cache: our id for `node`, assigned on first use. */
@@ -70,29 +84,60 @@ export class PathCache {
   }
 
   /**
-   * Forget our id for `node`, a stand-in leaving the registry (as Godot's cache forgets a node that
-   * leaves the tree): a new stand-in at its path gets a new id, announced afresh.
+   * `node` leaves the registry. Our id for it goes, as Godot's cache forgets a node that leaves the
+   * tree: a new stand-in at its path gets a new id, announced afresh. The ids peers registered for
+   * its path stay (they may still name a node there later) but are the first a full table lets go.
    */
   forget(node: SceneNode): void {
     const id = this.sendIds.get(node);
-    if (id === undefined) return;
-    this.sendIds.delete(node);
-    this.byId.delete(id);
-    this.confirmed.delete(node);
+    if (id !== undefined) {
+      this.sendIds.delete(node);
+      this.byId.delete(id);
+      this.confirmed.delete(node);
+    }
+    for (const [peer, received] of this.recvByPath.get(node.path) ?? []) this.stale.get(peer)?.add(received);
   }
 
   /**
-   * Forget the ids remote peers registered for `path`, whose node we freed (Godot's cache drops a
-   * node's received ids when it leaves the tree): a peer naming it by that id afterwards is
-   * answered as for an unknown id, and a new node there is announced to us afresh.
+   * Forget the ids `peers` registered for `path`: they freed their node there (we despawned ours,
+   * freed here, to them), and Godot's cache forgets a node's id when the node leaves the tree and
+   * never reuses ids, so they cannot come again. A peer naming one anyway is answered as for an
+   * unknown id.
    */
-  forgetReceived(path: string): void {
-    for (const [peer, byPath] of this.recvByPath) {
-      const id = byPath.get(path);
-      if (id === undefined) continue;
-      byPath.delete(path);
-      this.recv.get(peer)?.delete(id);
+  forgetReceived(path: string, peers: Iterable<number>): void {
+    const registered = this.recvByPath.get(path);
+    if (registered === undefined) return;
+    for (const peer of peers) {
+      const id = registered.get(peer);
+      if (id !== undefined) this.drop(peer, id);
     }
+  }
+
+  /** Let go of `peer`'s id `id`. */
+  private drop(peer: number, id: number): void {
+    const table = this.recv.get(peer);
+    const path = table?.get(id);
+    if (table === undefined || path === undefined) return;
+    table.delete(id);
+    this.stale.get(peer)?.delete(id);
+    const registered = this.recvByPath.get(path);
+    if (registered?.get(peer) !== id) return;
+    registered.delete(peer);
+    if (registered.size === 0) this.recvByPath.delete(path);
+  }
+
+  /** Let go of `peer`'s oldest id whose path has no node now; false when every id names a node. */
+  private dropOldestStale(peer: number, table: Map<number, string>): boolean {
+    const stale = this.stale.get(peer);
+    if (stale === undefined) return false;
+    for (const id of stale) {
+      stale.delete(id);
+      const path = table.get(id);
+      if (path === undefined || this.nodeAt(path) !== undefined) continue;
+      this.drop(peer, id);
+      return true;
+    }
+    return false;
   }
 
   /** Whether `peer` confirmed our id for `node`. */
@@ -137,21 +182,25 @@ export class PathCache {
   }
 
   /**
-   * A remote peer registered `id` for `node`. False when the id is taken or the peer is over its
-   * bound. A new id for a path the peer registered before takes the old one's place: the sender
-   * has a new node there (Godot's sender forgets a node's id when the node leaves its tree, and a
-   * node spawned again gets a new one), so a player that respawns does not add an id each time.
+   * A remote peer registered `id` for `node`. False when the id is taken, or the peer is at its
+   * bound with every id naming a node (else its oldest id whose node went makes room: Godot keeps
+   * them all, without a bound). A new id for a path the peer registered before takes the old
+   * one's place: the sender has a new node there (Godot's sender forgets a node's id when the node
+   * leaves its tree, and a node spawned again gets a new one), so a player that respawns does not
+   * add an id each time.
    */
   register(peer: number, id: number, node: SceneNode): "ok" | "duplicate" | "full" | "unknown_peer" {
     const table = this.recv.get(peer);
-    const byPath = this.recvByPath.get(peer);
-    if (!table || !byPath) return "unknown_peer";
+    if (!table) return "unknown_peer";
     if (table.has(id)) return "duplicate";
-    const previous = byPath.get(node.path);
-    if (previous !== undefined) table.delete(previous);
-    else if (table.size >= MAX_REMOTE_PATHS_PER_PEER) return "full";
+    let registered = this.recvByPath.get(node.path);
+    const previous = registered?.get(peer);
+    if (previous !== undefined) this.drop(peer, previous);
+    else if (table.size >= MAX_REMOTE_PATHS_PER_PEER && !this.dropOldestStale(peer, table)) return "full";
     table.set(id, node.path);
-    byPath.set(node.path, id);
+    registered = this.recvByPath.get(node.path);
+    if (registered === undefined) this.recvByPath.set(node.path, (registered = new Map()));
+    registered.set(peer, id);
     return "ok";
   }
 

@@ -412,7 +412,7 @@ export class SceneReplicator {
     if (!this.spawned.has(node)) return;
     // Its synchronizers first: despawn() would forget the ones the spawn declared, and their nodes with them.
     this.dropNode(node);
-    this.despawn(node);
+    this.despawnFreed(node);
   }
 
   private forgetRemoteSpawn(node: SceneNode, spawn: RemoteSpawn): void {
@@ -457,14 +457,15 @@ export class SceneReplicator {
    * peer's spawn is forgotten here without onDespawn (Godot frees it locally and emits no
    * `despawned`; its authority still has it); a spawner goes, and despawns to their peers the nodes
    * it spawned outside the subtree, which stay here as plain stand-ins (Godot's spawner untracks and
-   * despawns its nodes when it leaves the tree); then the node leaves the registry, and the
-   * path-cache ids naming it (ours, and those peers registered for its path) are forgotten, as
-   * Godot's cache forgets a node that leaves the tree. No user code runs meanwhile.
+   * despawns its nodes when it leaves the tree); then the node leaves the registry with our
+   * path-cache id for it, as Godot's cache forgets a node that leaves the tree (the ids peers
+   * registered for it stay, see PathCache.forget, but those of the peers we despawn it to, see
+   * despawnFreed). No user code runs meanwhile.
    */
   freeNodes(nodes: readonly SceneNode[]): void {
     for (const node of nodes) {
       for (const s of this.syncsTouching(node)) this.removeSynchronizer(s);
-      if (this.spawned.has(node)) this.despawn(node);
+      this.despawnFreed(node);
       const spawner = this.spawners.get(node);
       if (spawner !== undefined) {
         this.spawners.delete(node);
@@ -477,8 +478,22 @@ export class SceneReplicator {
       if (remote !== undefined) this.forgetRemoteSpawn(node, remote);
       this.despawnedRoots.delete(node);
       this.forgetNode(node);
-      this.host.cache.forgetReceived(node.path);
     }
+  }
+
+  /**
+   * Despawn `node`, if it is one of our spawns, as it is freed here. The peers it goes to free
+   * their copy, and with it the cache id they named it by (Godot's cache forgets a node's id when
+   * it leaves the tree and never reuses one), so their ids for it go now rather than waiting to be
+   * let go as stale. Not when only despawned: the node stays here, and an RPC a peer sent by that
+   * id before the DESPAWN reached it still arrives.
+   */
+  private despawnFreed(node: SceneNode): void {
+    const s = this.spawned.get(node);
+    if (s === undefined) return;
+    const peers = [...s.peers].filter((p) => this.host.isConnected(p));
+    this.despawn(node);
+    this.host.cache.forgetReceived(node.path, peers);
   }
 
   /** A stand-in leaves the registry, and our path-cache id for it goes (its successor gets its own). */

@@ -322,7 +322,8 @@ export class SceneMultiplayer extends EventTarget {
    * replicating them go with their ids and per-peer state; a spawner among them goes and despawns
    * what it spawned elsewhere (those nodes stay, untracked); a peer's spawn among them is
    * forgotten here without `onDespawn` (its authority still has it: what it sends for it later is
-   * dropped and counted, as in Godot); the path-cache ids naming them are forgotten. A stand-in
+   * dropped and counted, as in Godot); our path-cache ids for them are forgotten (and the ids of
+   * the peers our spawns among them are despawned to; other peers' ids stay, as Godot's). A stand-in
    * kept from before is no longer this SceneMultiplayer's: `node(path)` makes a new one. False
    * when there is no node at or under the path. The root cannot be freed (RangeError).
    */

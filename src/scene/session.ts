@@ -66,7 +66,7 @@ export interface SceneDropCounters {
   unauthenticated: number;
   /** SIMPLIFY_PATH / RPC naming a node path this side has no node for, or an unknown cache id. */
   unknownNode: number;
-  /** Path cache ids a peer registered twice, confirmations of ids never announced, or past the per-peer bound. */
+  /** Path cache ids a peer registered twice, confirmations of ids never announced, or past the per-peer bound while every id it holds names a node. */
   badPathCache: number;
   /** RPCs naming a method id the node's config does not have. */
   unknownMethod: number;
