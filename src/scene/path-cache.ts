@@ -21,13 +21,13 @@ export class PathCache {
   /** Per node: peers it was announced to, and whether each confirmed. */
   private readonly confirmed = new Map<SceneNode, Map<number, boolean>>();
   /**
-   * Per remote peer: its cache ids -> the paths of our nodes they were registered for, oldest
-   * first. Looked up by path, as Godot 4.6's get_cached_object falls back to the path once the
-   * node it cached is freed: a stand-in freed with a remotely spawned node is replaced by a new
-   * one when the node is spawned again, and the sender keeps using the id it announced for that
-   * path. So an id outlives the node it named, as in Godot (which keeps received ids for good since
-   * a peer may despawn a node here and spawn it again, through visibility, without announcing it
-   * anew); the per-peer bound lets go of those first (see register).
+   * Per remote peer: its cache ids -> the paths of our nodes they were registered for. Looked up
+   * by path, as Godot 4.6's get_cached_object falls back to the path once the node it cached is
+   * freed: a stand-in freed with a remotely spawned node is replaced by a new one when the node is
+   * spawned again, and the sender keeps using the id it announced for that path. So an id outlives
+   * the node it named, as in Godot, which keeps received ids for good since a peer may despawn a
+   * node here through visibility and spawn it again without announcing it anew. At the per-peer
+   * bound, the ids whose node went make room first (see register).
    */
   private readonly recv = new Map<number, Map<number, string>>();
   /** Per path: the peers that registered an id for it, and that id (the last one each registered). */
