@@ -76,6 +76,8 @@ export class SceneReplicator {
   private readonly syncsByRoot = new Map<SceneNode, MultiplayerSynchronizer[]>();
   private readonly syncsByNode = new Map<SceneNode, MultiplayerSynchronizer[]>();
   private readonly spawned = new Map<SceneNode, SpawnedNode>();
+  /** The same, by spawner: a spawner that goes despawns its own without a look at every spawn. */
+  private readonly spawnedBy = new Map<MultiplayerSpawner, Set<SceneNode>>();
   private readonly peerRepl = new Map<number, PeerReplication>();
   /**
    * Synchronizers whose visibility was last worked out while we were their authority. Godot
@@ -195,6 +197,9 @@ export class SceneReplicator {
     const s: SpawnedNode = { node, spawner, sceneId, data, netId: 0, peers: new Set(), syncs };
     spawner.trackedCount++;
     this.spawned.set(node, s);
+    const siblings = this.spawnedBy.get(spawner);
+    if (siblings === undefined) this.spawnedBy.set(spawner, new Set([node]));
+    else siblings.add(node);
     this.despawnedRoots.delete(node);
     this.nestUnderRemoteAncestor(node);
     this.updateSpawnVisibility(s, 0);
@@ -294,6 +299,9 @@ export class SceneReplicator {
     for (const p of s.peers) if (this.host.isConnected(p)) this.host.sendCommand(p, packet, TransferMode.RELIABLE, 0);
     s.spawner.trackedCount--;
     this.spawned.delete(node);
+    const siblings = this.spawnedBy.get(s.spawner);
+    siblings?.delete(node);
+    if (siblings?.size === 0) this.spawnedBy.delete(s.spawner);
     this.unnest(node);
     // The synchronizers the spawn declared are nodes of the spawned scene in Godot, freed with it
     // (on_replication_stop): they go, with their net ids and per-peer state, and the next spawn
@@ -472,7 +480,7 @@ export class SceneReplicator {
         // Its spawns outside the subtree (a spawn path elsewhere); those under it were despawned
         // already, or are when their turn comes. A peer's spawns it made here stay until their
         // authority despawns them.
-        for (const [child, s] of [...this.spawned]) if (s.spawner === spawner) this.despawn(child);
+        for (const child of [...(this.spawnedBy.get(spawner) ?? [])]) this.despawn(child);
       }
       const remote = this.remoteSpawns.get(node);
       if (remote !== undefined) this.forgetRemoteSpawn(node, remote);
