@@ -22,12 +22,12 @@ function standIn(mp: SceneMultiplayer, path: string): SceneNode | undefined {
   return nodes.at(path);
 }
 
-/** The sizes of `mp`'s path cache: our ids (and their confirmations) and the ids peers registered with us. */
-function pathCacheSizes(mp: SceneMultiplayer): { sendIds: number; byId: number; confirmed: number; recv: number; recvByPath: number } {
+/** The sizes of `mp`'s path cache: our ids (and their confirmations), the ids peers registered with us, and those of them whose node went. */
+function pathCacheSizes(mp: SceneMultiplayer): { sendIds: number; byId: number; confirmed: number; recv: number; recvByPath: number; stale: number } {
   const cache = Reflect.get(Reflect.get(mp, "session") as object, "cache") as object;
   const size = (name: string): number => (Reflect.get(cache, name) as Map<unknown, unknown>).size;
-  const perPeer = (name: string): number => [...(Reflect.get(cache, name) as Map<number, Map<unknown, unknown>>).values()].reduce((n, t) => n + t.size, 0);
-  return { sendIds: size("sendIds"), byId: size("byId"), confirmed: size("confirmed"), recv: perPeer("recv"), recvByPath: perPeer("recvByPath") };
+  const inner = (name: string): number => [...(Reflect.get(cache, name) as Map<unknown, Map<unknown, unknown> | Set<unknown>>).values()].reduce((n, t) => n + t.size, 0);
+  return { sendIds: size("sendIds"), byId: size("byId"), confirmed: size("confirmed"), recv: inner("recv"), recvByPath: inner("recvByPath"), stale: inner("stale") };
 }
 
 function snapshot(mp: SceneMultiplayer): unknown {

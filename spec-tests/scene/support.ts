@@ -94,6 +94,7 @@ export function replicationState(mp: SceneMultiplayer): {
   syncsByRoot: number;
   syncsByNode: number;
   spawned: number;
+  spawnedBy: number;
   remoteSpawns: number;
   nestedIn: number;
   trackedAsAuthority: number;
@@ -119,6 +120,7 @@ export function replicationState(mp: SceneMultiplayer): {
     syncsByRoot: size("syncsByRoot"),
     syncsByNode: size("syncsByNode"),
     spawned: size("spawned"),
+    spawnedBy: size("spawnedBy"),
     remoteSpawns: size("remoteSpawns"),
     nestedIn: size("nestedIn"),
     trackedAsAuthority: size("trackedAsAuthority"),
