@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { ConnectionStatus, ENetMultiplayerPeer, MultiplayerPeer, TransferMode } from "../../src/multiplayer/index.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, MultiplayerPeer, MultiplayerPeerEvent, TransferMode } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { failingSends } from "../support/failing-sends.ts";
 import { dec, drain, drive, enc, recordEvents, settle, texts, type Received } from "./support.ts";
@@ -291,6 +291,27 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
       assert.throws(() => server.disconnectPeer(ids[3]!), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
       assert.throws(() => server.disconnectPeer(0), RangeError);
       server.close();
+    } finally {
+      net.close();
+    }
+  });
+
+  test("a client that loses its server emits peer_disconnected(1) while still connected, then closes (Godot 4.6 poll())", async () => {
+    const net = new MemoryNetwork({ seed: 23, defaultLink: { latencyMs: 3 } });
+    try {
+      const server = await startServer(net);
+      const client = await startClient(net, 1);
+      await drive(net, [server, client], () => client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED && server.getPeerIds().length === 1, "connection");
+      const id = client.getUniqueId();
+      const seen: [number, ConnectionStatus, number, number[]][] = [];
+      client.addEventListener("peer_disconnected", (e) => {
+        seen.push([(e as MultiplayerPeerEvent).id, client.getConnectionStatus(), client.getUniqueId(), client.getPeerIds()]);
+      });
+      server.close(); // disconnect_now: the client gets a DISCONNECT event
+      await drive(net, [client], () => client.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED, "server gone");
+      assert.deepEqual(seen, [[1, ConnectionStatus.CONNECTION_CONNECTED, id, [1]]], "the handler still sees the session");
+      assert.equal(client.getUniqueId(), 0);
+      assert.equal(client.getPeer(1), null);
     } finally {
       net.close();
     }

@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { ConnectionStatus, MultiplayerPeer, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ConnectionStatus, MultiplayerPeer, MultiplayerPeerEvent, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { Stream } from "../../src/transport/types.ts";
 import { WebSocketState } from "../../src/websocket/connection-core.ts";
@@ -259,6 +259,26 @@ describe("WebSocketMultiplayerPeer, Godot 4 protocol, memory network", () => {
       assert.throws(() => (server.handshakeTimeout = 0), RangeError);
       ok.close();
       server.close();
+    } finally {
+      net.close();
+    }
+  });
+
+  test("a client that loses its server emits peer_disconnected(1) while still connected, then closes (Godot 4.6 _poll_client)", async () => {
+    const net = new MemoryNetwork({ seed: 25, defaultLink: { latencyMs: 3 } });
+    try {
+      const server = await startServer(net);
+      const client = await startClient(net, 1);
+      await drive(net, [server, client], () => client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED && server.getPeerIds().length === 1, "connection");
+      const id = client.getUniqueId();
+      const seen: [number, ConnectionStatus, number, number[]][] = [];
+      client.addEventListener("peer_disconnected", (e) => {
+        seen.push([(e as MultiplayerPeerEvent).id, client.getConnectionStatus(), client.getUniqueId(), client.getPeerIds()]);
+      });
+      server.close();
+      await drive(net, [client], () => client.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED, "server gone");
+      assert.deepEqual(seen, [[1, ConnectionStatus.CONNECTION_CONNECTED, id, [1]]], "the handler still sees the session");
+      assert.equal(client.getUniqueId(), 0);
     } finally {
       net.close();
     }

@@ -395,11 +395,18 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
   }
 
   /**
-   * A client lost its server: end the session, then (if it had been connected) report
-   * every other known peer gone before the server itself, as Godot does.
+   * A client lost its server. Godot 4: (if it had been connected) peer_disconnected(1) while the
+   * session is still up, then the session ends, as Godot 4.6's ENet poll() and WebSocket
+   * _poll_client() do, so a handler still sees its own ID and CONNECTED. Godot 3: the session
+   * ends, then every other known peer is reported gone before the server itself.
    */
   protected loseServer(): void {
     const wasConnected = this.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED;
+    if (this.protocol === "godot4") {
+      if (wasConnected) this.emitPeerDisconnected(TARGET_PEER_SERVER);
+      this.endSession();
+      return;
+    }
     const others: number[] = [];
     for (const id of this.peers.keys()) if (id !== TARGET_PEER_SERVER) others.push(id);
     this.endSession();
