@@ -95,6 +95,42 @@ describe("ENet: Godot 4 names and shapes", () => {
     server.destroy();
   });
 
+  test("getPeers() lists a peer from connectToHost or its CONNECT event, not an incoming handshake the host has not reported (Godot's peer list)", async () => {
+    const net = new MemoryNetwork({ seed: 6, defaultLink: { latencyMs: 5 } });
+    const server = new ENetConnection({ runtime: net.createRuntime("10.2.0.1") });
+    await server.createHostBound("10.2.0.1", 7005, 2);
+    const client = new ENetConnection({ runtime: net.createRuntime("10.2.0.2") });
+    await client.createHost(1);
+    try {
+      const peer = await client.connectToHost("10.2.0.1", 7005);
+      assert.ok(client.getPeers().length === 1 && client.getPeers()[0] === peer, "an outgoing peer is listed at once, still connecting");
+      client.poll(); // sends the CONNECT
+      await net.runFor(10);
+      assert.equal(server.poll().type, EventType.EVENT_NONE); // it answers with VERIFY_CONNECT
+      assert.deepEqual(server.core.peers.map((p) => p.state).filter((st) => st !== PeerState.STATE_DISCONNECTED), [PeerState.STATE_ACKNOWLEDGING_CONNECT]);
+      assert.equal(server.getPeers().length, 0, "a handshake without a CONNECT event is not listed");
+      // The server may still make its own outgoing connection: its peer list is empty.
+      const other = new ENetConnection({ runtime: net.createRuntime("10.2.0.3") });
+      await other.createHostBound("10.2.0.3", 7006, 1);
+      const out = await server.connectToHost("10.2.0.3", 7006);
+      assert.ok(server.getPeers().length === 1 && server.getPeers()[0] === out);
+      out.reset();
+      other.destroy();
+      let connect: ENetPacketPeer | null = null;
+      for (let i = 0; i < 100 && connect === null; i++) {
+        client.poll();
+        const ev = server.poll();
+        if (ev.type === EventType.EVENT_CONNECT) connect = ev.peer;
+        else await net.runFor(5);
+      }
+      assert.ok(connect !== null && server.getPeers().length === 1 && server.getPeers()[0] === connect);
+    } finally {
+      client.destroy();
+      server.destroy();
+      net.close();
+    }
+  });
+
   test("a peer whose disconnect the host has read but not reported yet (its channels freed): send returns FAILED on any channel, as enet_peer_send fails in Godot, not a RangeError", async () => {
     const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 5 } });
     const server = new ENetConnection({ runtime: net.createRuntime("10.2.0.1") });

@@ -284,7 +284,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     checkInt(data, "data", 0, U32_MAX);
     const ip = await this.resolveAddress(address, "connectToHost");
     const host = this.core;
-    if (host.peers.some((p) => p.state !== PeerState.STATE_DISCONNECTED)) {
+    if (this.listedPeers().length > 0) {
       // Godot: "The ENetConnection is already connected to a peer." Use one ENetConnection per outgoing connection.
       throw new NetError(GodotError.ERR_ALREADY_IN_USE, "connectToHost: this ENetConnection is already connected to a peer");
     }
@@ -413,13 +413,23 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return this.core.channelLimit;
   }
 
-  /** Handles of every peer that is connecting, connected or disconnecting. */
+  /** Handles of the active peers: those from connectToHost and those service() reported with EVENT_CONNECT. */
   getPeers(): ENetPacketPeer[] {
-    const host = this.core;
+    this.requireTransport("getPeers");
+    return this.listedPeers();
+  }
+
+  /**
+   * Godot's peer list: a peer gets its handle from connectToHost or from its CONNECT event, so an
+   * incoming handshake service() has not reported yet is not in it (nor does it keep connectToHost
+   * from starting this host's one outgoing connection).
+   */
+  private listedPeers(): ENetPacketPeer[] {
     const out: ENetPacketPeer[] = [];
-    for (const slot of host.peers) {
+    for (const slot of this.core.peers) {
       if (slot.state === PeerState.STATE_DISCONNECTED) continue;
-      out.push(this.handleFor(slot, slot.generation));
+      const handle = slot.userData;
+      if (handle instanceof ENetPacketPeer && handle.generation === slot.generation) out.push(handle);
     }
     return out;
   }
