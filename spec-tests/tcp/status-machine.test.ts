@@ -154,6 +154,30 @@ describe("StreamPeerTCP status machine", () => {
     assert.deepEqual(peer.putPartialData(Uint8Array.of(1)), [GodotError.FAILED, 0]);
   });
 
+  test("a read or write that meets a reset before poll() does: FAILED and NONE, as Godot's read()/write()", async () => {
+    const r = await connected();
+    r.stream.receive([7]);
+    r.stream.reset();
+    assert.deepEqual(r.peer.getPartialData(4), [GodotError.OK, Uint8Array.of(7)]); // what arrived first is still read
+    assert.equal(r.peer.getStatus(), S.STATUS_CONNECTED);
+    assert.deepEqual(r.peer.getPartialData(4), [GodotError.FAILED, new Uint8Array(0)]);
+    assert.equal(r.peer.getStatus(), S.STATUS_NONE);
+    assert.equal(r.peer.poll(), GodotError.OK);
+    const w = await connected();
+    w.stream.reset();
+    assert.equal(w.peer.putData(Uint8Array.of(1)), GodotError.FAILED);
+    assert.equal(w.peer.getStatus(), S.STATUS_NONE);
+    const p = await connected();
+    p.stream.reset();
+    assert.deepEqual(p.peer.putPartialData(Uint8Array.of(1)), [GodotError.FAILED, 0]);
+    assert.equal(p.peer.getStatus(), S.STATUS_NONE);
+    // A write the stream itself refuses (it closed under us) ends the connection the same way.
+    const q = await connected();
+    q.stream.close();
+    assert.equal(q.peer.putData(Uint8Array.of(1)), GodotError.FAILED);
+    assert.equal(q.peer.getStatus(), S.STATUS_NONE);
+  });
+
   test("getData waits for exactly n bytes across chunks, serves calls in order, rejects ERR_FILE_EOF on close without consuming", async () => {
     const { peer, stream } = await connected();
     const a = peer.getData(3);
@@ -246,7 +270,11 @@ describe("buffer bounds", () => {
     assert.equal(peer.putData(Uint8Array.of(1)), GodotError.FAILED);
     assert.deepEqual(peer.putPartialData(Uint8Array.of(1)), [GodotError.FAILED, 0]);
     assert.deepEqual(peer.getPartialData(1), [GodotError.FAILED, new Uint8Array(0)]);
+    assert.deepEqual(peer.getPartialData(0), [GodotError.FAILED, new Uint8Array(0)]);
     assert.throws(() => peer.putU32(1), (e: unknown) => e instanceof NetError && e.code === GodotError.FAILED);
+    // Godot 4.6's put_data / put_partial_data bindings answer an empty array with OK before looking at the socket.
+    assert.equal(peer.putData(new Uint8Array(0)), GodotError.OK);
+    assert.deepEqual(peer.putPartialData(new Uint8Array(0)), [GodotError.OK, 0]);
   });
 });
 

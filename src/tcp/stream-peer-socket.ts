@@ -9,7 +9,8 @@
  * - CONNECTED -> NONE on poll() once the other side has closed cleanly (FIN) and
  *   every received byte has been read, or when a read finds the stream ended;
  * - CONNECTED -> ERROR on poll() after a reset or socket error (unread bytes are
- *   dropped, as the OS would);
+ *   dropped, as the OS would); a read that finds nothing left, or a write, meeting the
+ *   reset before poll() does disconnects to NONE with FAILED, as Godot's read()/write();
  * - disconnectFromHost() -> NONE from anywhere.
  *
  * Memory is bounded both ways: received bytes stop being read from the OS
@@ -325,23 +326,25 @@ export abstract class StreamPeerSocket extends StreamPeer {
    */
   putData(data: Uint8Array): GodotError {
     checkBytes(data, "putData: data");
-    const stream = this.writableStream();
-    if (!stream) return GodotError.FAILED;
+    // Godot's put_data binding returns OK for an empty array before it looks at the socket.
     if (data.length === 0) return GodotError.OK;
+    const stream = this.streamToWrite();
+    if (!stream) return GodotError.FAILED;
     const queued = stream.bufferedAmount;
     if (queued > 0 && queued + data.length > this.outboundBufferLimit) return GodotError.ERR_BUSY;
-    return this.io.write(data) ? GodotError.OK : GodotError.FAILED;
+    return this.written(this.io.write(data)) ? GodotError.OK : GodotError.FAILED;
   }
 
   /** Queue as much of `data` as fits under `outboundBufferLimit`: `[OK, taken]`, or `[FAILED, 0]` when not connected. */
   putPartialData(data: Uint8Array): [GodotError, number] {
     checkBytes(data, "putPartialData: data");
-    const stream = this.writableStream();
+    if (data.length === 0) return [GodotError.OK, 0];
+    const stream = this.streamToWrite();
     if (!stream) return [GodotError.FAILED, 0];
     const room = this.outboundBufferLimit - stream.bufferedAmount;
     const take = Math.min(room, data.length);
     if (take <= 0) return [GodotError.OK, 0];
-    if (!this.io.write(take === data.length ? data : data.subarray(0, take))) return [GodotError.FAILED, 0];
+    if (!this.written(this.io.write(take === data.length ? data : data.subarray(0, take)))) return [GodotError.FAILED, 0];
     return [GodotError.OK, take];
   }
 
@@ -403,6 +406,22 @@ export abstract class StreamPeerSocket extends StreamPeer {
     return this.io.stream;
   }
 
+  /** A write the stream refused ends the connection as a failed send() does in Godot's write(). */
+  private written(ok: boolean): boolean {
+    if (!ok) this.disconnectFromHost();
+    return ok;
+  }
+
+  /**
+   * writableStream for a put: a put that finds the connection reset ends it the way Godot's
+   * write() does when send() fails, disconnected with status NONE (poll() would have said ERROR;
+   * whichever call meets the reset first decides, as in Godot).
+   */
+  private streamToWrite(): Stream | null {
+    if (this.status === StreamPeerSocketStatus.STATUS_CONNECTED && this.io.stream && this.failure) this.disconnectFromHost();
+    return this.writableStream();
+  }
+
   // ---- reading ----
 
   getAvailableBytes(): number {
@@ -413,15 +432,16 @@ export abstract class StreamPeerSocket extends StreamPeer {
    * Take up to `bytes` received bytes. `[OK, data]` (possibly empty while more is
    * on the way); `[ERR_FILE_EOF, empty]` when the other side has closed and
    * everything was read (the peer returns to NONE, as in Godot); `[FAILED, empty]`
-   * when not connected.
+   * when not connected, or when the connection was reset and everything was read
+   * (the peer returns to NONE, as Godot's read() does when recv() fails).
    */
   getPartialData(bytes: number): [GodotError, Uint8Array] {
     checkReadLength(bytes, "getPartialData");
     if (this.status !== StreamPeerSocketStatus.STATUS_CONNECTED) return [GodotError.FAILED, EMPTY];
     if (this.received.length === 0) {
+      // Godot's read(): recv() failing disconnects (NONE, not ERROR) and returns FAILED.
       if (this.failure) {
         this.disconnectFromHost();
-        this.status = StreamPeerSocketStatus.STATUS_ERROR;
         return [GodotError.FAILED, EMPTY];
       }
       if (this.remoteEnded && bytes > 0) {
