@@ -164,12 +164,23 @@ describe("StreamPeer typed gets", () => {
     assert.equal(p.getAvailableBytes(), 5);
   });
 
-  test("getData / getPartialData", async () => {
+  test("getData / getPartialData: Godot 4.6's codes (ERR_INVALID_PARAMETER for a short get_data, OK and nothing at the end)", async () => {
     const p = reader([1, 2, 3]);
     assert.deepEqual(await p.getData(2), Uint8Array.of(1, 2));
-    await assert.rejects(p.getData(2), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_FILE_EOF);
+    await assert.rejects(p.getData(2), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
     assert.deepEqual(p.getPartialData(5), [GodotError.OK, Uint8Array.of(3)]);
-    assert.deepEqual(p.getPartialData(5), [GodotError.ERR_FILE_EOF, new Uint8Array(0)]);
+    assert.deepEqual(p.getPartialData(5), [GodotError.OK, new Uint8Array(0)]);
+    assert.deepEqual(p.getPartialData(0), [GodotError.OK, new Uint8Array(0)]);
+  });
+
+  test("duplicate copies the bytes only: cursor at 0 and little-endian, as Godot 4.6's", () => {
+    const p = reader([1, 0, 0, 2], true);
+    p.seek(2);
+    const copy = p.duplicate();
+    assert.equal(copy.bigEndian, false);
+    assert.equal(copy.getPosition(), 0);
+    assert.equal(copy.getU32(), 0x02000001);
+    assert.equal(p.getPosition(), 2);
   });
 });
 

@@ -62,11 +62,13 @@ export class StreamPeerBuffer extends StreamPeer {
     this.pointer = 0;
   }
 
-  /** A new buffer with a copy of the contents and the cursor at 0 (as Godot's duplicate()). */
+  /**
+   * A new buffer with a copy of the contents and the cursor at 0. As Godot 4.6's duplicate(),
+   * only the bytes are copied: the copy is little-endian whatever `bigEndian` is here.
+   */
   duplicate(): StreamPeerBuffer {
     const copy = new StreamPeerBuffer();
     copy.setDataArray(this.storage.subarray(0, this.size));
-    copy.bigEndian = this.bigEndian;
     return copy;
   }
 
@@ -86,7 +88,10 @@ export class StreamPeerBuffer extends StreamPeer {
     return [err, err === GodotError.OK ? data.length : 0];
   }
 
-  /** Resolves at once with `bytes` bytes from the cursor, or rejects with ERR_FILE_EOF if fewer remain (consuming nothing). */
+  /**
+   * Resolves at once with `bytes` bytes from the cursor, or rejects with Godot's code for it,
+   * ERR_INVALID_PARAMETER, if fewer remain (consuming nothing; Godot consumes what is left).
+   */
   getData(bytes: number): Promise<Uint8Array> {
     try {
       checkLength(bytes, "getData");
@@ -95,17 +100,15 @@ export class StreamPeerBuffer extends StreamPeer {
     }
     if (this.getAvailableBytes() < bytes) {
       return Promise.reject(
-        new NetError(GodotError.ERR_FILE_EOF, `getData: ${bytes} bytes requested, ${this.getAvailableBytes()} left in the buffer`),
+        new NetError(GodotError.ERR_INVALID_PARAMETER, `getData: ${bytes} bytes requested, ${this.getAvailableBytes()} left in the buffer`),
       );
     }
     return Promise.resolve(this.takeReceived(bytes));
   }
 
-  /** Up to `bytes` bytes from the cursor; ERR_FILE_EOF when the cursor is at the end (and bytes > 0). */
+  /** Up to `bytes` bytes from the cursor: `[OK, empty]` at the end, as Godot 4.6's (a buffer never fails a read). */
   getPartialData(bytes: number): [GodotError, Uint8Array] {
     checkLength(bytes, "getPartialData");
-    if (bytes === 0) return [GodotError.OK, new Uint8Array(0)];
-    if (this.pointer >= this.size) return [GodotError.ERR_FILE_EOF, new Uint8Array(0)];
     return [GodotError.OK, this.takeReceived(Math.min(bytes, this.size - this.pointer))];
   }
 
