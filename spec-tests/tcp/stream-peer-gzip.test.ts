@@ -67,6 +67,10 @@ describe("StreamPeerGZIP", () => {
   test("Godot's error codes; typed reads of the output; corrupt input ends the stream until clear()", async () => {
     const gz = new StreamPeerGZIP();
     assert.deepEqual(gz.putPartialData(text), [GodotError.ERR_UNCONFIGURED, 0]);
+    assert.equal(gz.putData(text), GodotError.ERR_UNCONFIGURED);
+    // Godot 4.6's bindings answer an empty array with OK before the stream looks at it.
+    assert.equal(gz.putData(new Uint8Array(0)), GodotError.OK);
+    assert.deepEqual(gz.putPartialData(new Uint8Array(0)), [GodotError.OK, 0]);
     assert.equal(gz.finish(), GodotError.ERR_UNAVAILABLE);
     assert.equal(gz.startDecompression(true), GodotError.OK);
     assert.equal(gz.startCompression(), GodotError.ERR_ALREADY_IN_USE);
@@ -85,7 +89,12 @@ describe("StreamPeerGZIP", () => {
     assert.deepEqual(bad.putPartialData(new Uint8Array(4)), [GodotError.FAILED, 0]);
     bad.clear();
     assert.equal(bad.startCompression(true), GodotError.OK);
-    assert.deepEqual(new Uint8Array(inflateSync(through(bad, text, true))), text);
+    const finished = through(bad, text, true);
+    assert.deepEqual(new Uint8Array(inflateSync(finished)), text);
+    // As Godot 4.6: finishing again is OK and adds nothing; putting more after the end is FAILED.
+    assert.equal(bad.finish(), GodotError.OK);
+    assert.equal(bad.getAvailableBytes(), 0);
+    assert.equal(bad.putData(text), GodotError.FAILED);
     assert.throws(() => gz.startCompression(true, 0), RangeError);
     assert.throws(() => gz.startCompression("yes" as never), TypeError);
   });

@@ -66,9 +66,14 @@ export class StreamPeerGZIP extends StreamPeer {
     return GodotError.OK;
   }
 
-  /** Ends a compressed stream, writing what the compressor holds and the trailer. ERR_UNAVAILABLE unless compressing. */
+  /**
+   * Ends a compressed stream, writing what the compressor holds and the trailer. ERR_UNAVAILABLE
+   * unless compressing; a stream already finished gives OK and writes nothing more, as zlib's
+   * deflate(Z_FINISH) answers Godot's finish() again.
+   */
   finish(): GodotError {
-    if (!this.codec || !this.compressing || this.ended) return GodotError.ERR_UNAVAILABLE;
+    if (!this.codec || !this.compressing) return GodotError.ERR_UNAVAILABLE;
+    if (this.ended) return GodotError.OK;
     this.ended = true;
     this.codec.push(new Uint8Array(0), true);
     return GodotError.OK;
@@ -95,6 +100,8 @@ export class StreamPeerGZIP extends StreamPeer {
    */
   putPartialData(data: Uint8Array): [GodotError, number] {
     if (!(data instanceof Uint8Array)) throw new TypeError("putPartialData: data must be a Uint8Array");
+    // Godot's put_data / put_partial_data bindings answer an empty array before the stream looks at it.
+    if (data.length === 0) return [GodotError.OK, 0];
     const codec = this.codec;
     if (!codec) return [GodotError.ERR_UNCONFIGURED, 0];
     if (this.corrupt || this.ended) return [GodotError.FAILED, 0];
