@@ -5,7 +5,9 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { GodotError, PacketPeerStream, StreamPeerBuffer, TCPServer } from "../../src/index.ts";
+import { GodotError, PacketPeerStream, StreamPeerBuffer, StreamPeerSocketStatus, StreamPeerTCP, TCPServer } from "../../src/index.ts";
+import { VirtualClock } from "../../src/transport/virtual-clock.ts";
+import { ScriptedRuntime, ScriptedStream } from "./fake-stream.ts";
 import { ROOT, spawnPeer, until, type Peer } from "./spawn-peer.ts";
 
 const GODOT = "/usr/bin/godot3-server";
@@ -96,6 +98,34 @@ describe("PacketPeerStream", () => {
     pps.streamPeer = readable(framed(pattern(10)));
     assert.deepEqual(pps.getPacket(), pattern(10));
     assert.equal(pps.getPacketError(), GodotError.OK);
+  });
+
+  test("every call reads the stream, as Godot's _poll_buffer(): a closed TCP stream is found (NONE) and putPacket returns the read's error", async () => {
+    async function over(): Promise<{ tcp: StreamPeerTCP; stream: ScriptedStream; pps: PacketPeerStream }> {
+      const runtime = new ScriptedRuntime(new VirtualClock());
+      const tcp = new StreamPeerTCP({ runtime, clock: runtime.clock });
+      const connecting = tcp.connectToHost("127.0.0.1", 4242);
+      const stream = new ScriptedStream();
+      runtime.connects[0]!.resolve(stream);
+      await connecting;
+      const pps = new PacketPeerStream();
+      pps.streamPeer = tcp;
+      return { tcp, stream, pps };
+    }
+    const a = await over();
+    a.stream.receive(framed(pattern(3)));
+    a.stream.fin();
+    assert.equal(a.pps.getAvailablePacketCount(), 1); // this read takes the bytes
+    assert.equal(a.tcp.getStatus(), StreamPeerSocketStatus.STATUS_CONNECTED);
+    assert.deepEqual(a.pps.getPacket(), pattern(3)); // this one finds the end; the packet was buffered
+    assert.equal(a.tcp.getStatus(), StreamPeerSocketStatus.STATUS_NONE);
+    assert.equal(a.pps.getAvailablePacketCount(), 0);
+    assert.equal(a.pps.putPacket(pattern(2)), GodotError.FAILED);
+    const b = await over();
+    b.stream.fin();
+    assert.equal(b.pps.putPacket(pattern(2)), GodotError.ERR_FILE_EOF);
+    assert.equal(b.tcp.getStatus(), StreamPeerSocketStatus.STATUS_NONE);
+    assert.deepEqual(b.stream.writtenBytes(), []);
   });
 
   test("putVar / getVar round trip through the framing", () => {

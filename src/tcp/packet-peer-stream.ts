@@ -99,15 +99,19 @@ export class PacketPeerStream extends VariantPacketPeer {
     this.outputBytes = bufferBytes(maxSize, "outputBufferMaxSize");
   }
 
-  /** Moves what the stream has into the input buffer, up to its size. */
+  /**
+   * Moves what the stream has into the input buffer, up to its size. The stream is read even when
+   * it has nothing, as Godot's _poll_buffer() reads: that read is what finds a closed or failed
+   * stream (a StreamPeerTCP whose peer closed goes to NONE there), and putPacket returns its error.
+   */
   private pollStream(): GodotError {
     const peer = this.peer;
     if (peer === null) return GodotError.ERR_UNCONFIGURED;
     if (this.stalled) return GodotError.OK;
     const room = this.inputBytes - this.input.length;
+    if (room <= 0) return GodotError.OK;
     const available = peer.getAvailableBytes();
-    if (room <= 0 || available <= 0) return GodotError.OK;
-    const [err, bytes] = peer.getPartialData(Math.min(room, available));
+    const [err, bytes] = peer.getPartialData(available > 0 ? Math.min(room, available) : room);
     if (err !== GodotError.OK) return err;
     if (bytes.length > 0) this.input.push(bytes);
     return GodotError.OK;
@@ -175,9 +179,10 @@ export class PacketPeerStream extends VariantPacketPeer {
   }
 
   /**
-   * Sends one packet, prefixed with its length. As Godot: an empty packet sends nothing and is OK;
-   * ERR_UNCONFIGURED without a stream; ERR_INVALID_PARAMETER above outputBufferMaxSize; otherwise
-   * the stream's putData result.
+   * Sends one packet, prefixed with its length. As Godot: ERR_UNCONFIGURED without a stream; the
+   * error of the read that comes first (ERR_FILE_EOF once the other side closed, FAILED when the
+   * stream is not connected); an empty packet sends nothing and is OK; ERR_INVALID_PARAMETER above
+   * outputBufferMaxSize; otherwise the stream's putData result.
    */
   putPacket(buffer: Uint8Array): GodotError {
     if (!(buffer instanceof Uint8Array)) throw new TypeError("buffer must be a Uint8Array");
