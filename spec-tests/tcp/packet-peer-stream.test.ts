@@ -60,6 +60,7 @@ describe("PacketPeerStream", () => {
   test("putPacket frames with a little-endian length; an empty packet sends nothing; sizes as Godot", () => {
     const pps = new PacketPeerStream();
     assert.equal(pps.putPacket(pattern(3)), GodotError.ERR_UNCONFIGURED);
+    assert.equal(pps.putPacket(new Uint8Array(0)), GodotError.OK); // Godot's binding answers it before the peer
     assert.equal(pps.getPacket().length, 0);
     assert.equal(pps.getPacketError(), GodotError.ERR_UNCONFIGURED);
     const out = new StreamPeerBuffer();
@@ -123,6 +124,8 @@ describe("PacketPeerStream", () => {
     assert.equal(a.pps.putPacket(pattern(2)), GodotError.FAILED);
     const b = await over();
     b.stream.fin();
+    assert.equal(b.pps.putPacket(new Uint8Array(0)), GodotError.OK); // reads nothing: answered before the stream
+    assert.equal(b.tcp.getStatus(), StreamPeerSocketStatus.STATUS_CONNECTED);
     assert.equal(b.pps.putPacket(pattern(2)), GodotError.ERR_FILE_EOF);
     assert.equal(b.tcp.getStatus(), StreamPeerSocketStatus.STATUS_NONE);
     assert.deepEqual(b.stream.writtenBytes(), []);

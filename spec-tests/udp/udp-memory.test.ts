@@ -65,6 +65,47 @@ describe("PacketPeerUDP on the simulated network", () => {
     net.close();
   });
 
+  test("a socket bind() did not size (opened on demand) holds 2^16 - 1 bytes, as Godot's constructor leaves its ring buffer", async () => {
+    const { net, a, b } = world();
+    const server = new PacketPeerUDP({ runtime: b });
+    await server.bind(5001);
+    const client = new PacketPeerUDP({ runtime: a });
+    await client.setDestAddress("10.0.0.2", 5001);
+    assert.equal(client.putPacket(bytes(0)), GodotError.OK); // opens the socket on demand
+    await net.runUntil(() => server.getAvailablePacketCount() === 1, 1000);
+    server.getPacket();
+    await server.setDestAddress(server.getPacketIp(), server.getPacketPort());
+    const size = 1000;
+    const fits = Math.floor((2 ** 16 - 1) / (size + PACKET_RECORD_OVERHEAD)); // 63; bind's default would hold 127
+    for (let i = 0; i < fits + 5; i++) server.putPacket(new Uint8Array(size));
+    await net.runFor(100);
+    assert.equal(client.getAvailablePacketCount(), fits);
+    assert.equal(client.drops.receiveBufferFull, 5);
+    net.close();
+  });
+
+  test("empty packets send nothing and are OK, as Godot's put_packet binding; getPacket on a closed socket is FAILED", async () => {
+    const { net, a, b } = world();
+    const server = new PacketPeerUDP({ runtime: b });
+    await server.bind(5002);
+    const client = new PacketPeerUDP({ runtime: a });
+    assert.equal(client.putPacket(new Uint8Array(0)), GodotError.OK); // no destination, no socket: still OK
+    assert.equal(client.isBound(), false);
+    await client.setDestAddress("10.0.0.2", 5002);
+    assert.equal(client.putPacket(new Uint8Array(0)), GodotError.OK);
+    assert.equal(client.putPacket(bytes(5)), GodotError.OK);
+    await net.runFor(100);
+    assert.equal(server.getAvailablePacketCount(), 1);
+    assert.deepEqual(server.getPacket(), bytes(5));
+    assert.equal(server.getPacket().length, 0);
+    assert.equal(server.getPacketError(), GodotError.ERR_UNAVAILABLE);
+    server.close();
+    assert.equal(server.getPacket().length, 0);
+    assert.equal(server.getPacketError(), GodotError.FAILED);
+    assert.equal(new PacketPeerUDP({ runtime: a }).getPacket().length, 0);
+    net.close();
+  });
+
   test("a connected socket accepts its peer's packets only, and connecting clears the queue", async () => {
     const { net, a, b, c } = world();
     const listener = new PacketPeerUDP({ runtime: b });

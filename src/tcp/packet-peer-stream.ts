@@ -179,18 +179,19 @@ export class PacketPeerStream extends VariantPacketPeer {
   }
 
   /**
-   * Sends one packet, prefixed with its length. As Godot: ERR_UNCONFIGURED without a stream; the
-   * error of the read that comes first (ERR_FILE_EOF once the other side closed, FAILED when the
-   * stream is not connected); an empty packet sends nothing and is OK; ERR_INVALID_PARAMETER above
-   * outputBufferMaxSize; otherwise the stream's putData result.
+   * Sends one packet, prefixed with its length. As Godot: an empty packet sends nothing and is OK
+   * (with or without a stream); ERR_UNCONFIGURED without a stream; the error of the read that comes
+   * first (ERR_FILE_EOF once the other side closed, FAILED when the stream is not connected);
+   * ERR_INVALID_PARAMETER above outputBufferMaxSize; otherwise the stream's putData result.
    */
   putPacket(buffer: Uint8Array): GodotError {
     if (!(buffer instanceof Uint8Array)) throw new TypeError("buffer must be a Uint8Array");
+    // Godot's put_packet binding answers an empty array before the peer (or its stream) sees it.
+    if (buffer.length === 0) return GodotError.OK;
     const peer = this.peer;
     if (peer === null) return GodotError.ERR_UNCONFIGURED;
     const polled = this.pollStream();
     if (polled !== GodotError.OK) return polled;
-    if (buffer.length === 0) return GodotError.OK;
     if (buffer.length + LENGTH_PREFIX_SIZE > this.outputBytes) return GodotError.ERR_INVALID_PARAMETER;
     const framed = new Uint8Array(LENGTH_PREFIX_SIZE + buffer.length);
     new DataView(framed.buffer).setUint32(0, buffer.length, true);

@@ -28,6 +28,12 @@ function ringCapacity(recvBufSize: number): number {
   return 2 ** (Math.floor(Math.log2(recvBufSize)) + 1) - 1;
 }
 
+/**
+ * The buffer of a socket bind() did not size (one opened on demand, or after close()): Godot's
+ * constructor and close() leave its ring buffer at 2^16 bytes, half what bind's default gives.
+ */
+const UNBOUND_CAPACITY = 2 ** 16 - 1;
+
 /** The socket a UDPServer shares with the peers it hands out (see UDPServer). */
 export interface SharedUdpSocket {
   readonly clock: Clock;
@@ -87,7 +93,7 @@ export class PacketPeerUDP extends VariantPacketPeer {
 
   private readonly received = new Fifo<QueuedPacket>();
   private receivedBytes = 0;
-  private capacity = ringCapacity(DEFAULT_RECV_BUFFER_SIZE);
+  private capacity = UNBOUND_CAPACITY;
   private packetIp = "";
   private packetPort = 0;
   private packetError = GodotError.OK;
@@ -242,7 +248,7 @@ export class PacketPeerUDP extends VariantPacketPeer {
     this.connected = false;
     this.sendsWhileOpening.length = 0;
     this.clearReceived();
-    this.capacity = ringCapacity(DEFAULT_RECV_BUFFER_SIZE);
+    this.capacity = UNBOUND_CAPACITY;
     this.settleWaiters(GodotError.ERR_UNCONFIGURED);
   }
 
@@ -262,11 +268,14 @@ export class PacketPeerUDP extends VariantPacketPeer {
     return this.received.length;
   }
 
-  /** The oldest queued packet; empty with getPacketError() ERR_UNAVAILABLE when none is queued. */
+  /**
+   * The oldest queued packet; empty with getPacketError() ERR_UNAVAILABLE when none is queued,
+   * FAILED when the socket is not open (Godot's get_packet fails its poll of a closed socket).
+   */
   getPacket(): Uint8Array {
     const next = this.received.shift();
     if (!next) {
-      this.packetError = GodotError.ERR_UNAVAILABLE;
+      this.packetError = this.isBound() || this.opening ? GodotError.ERR_UNAVAILABLE : GodotError.FAILED;
       return new Uint8Array(0);
     }
     this.receivedBytes -= next.data.length + PACKET_RECORD_OVERHEAD;
@@ -284,10 +293,12 @@ export class PacketPeerUDP extends VariantPacketPeer {
    * Send one datagram to the connected or destination address: OK, ERR_UNCONFIGURED (no
    * destination), FAILED (refused: a broadcast without setBroadcastEnabled, an address of the
    * other family than the socket), ERR_BUSY (too many packets waiting for an opening socket).
-   * Throws RangeError above the UDP maximum (65507 bytes IPv4, 65527 IPv6).
+   * An empty packet sends nothing and is OK, as Godot's put_packet binding answers it before the
+   * socket sees it. Throws RangeError above the UDP maximum (65507 bytes IPv4, 65527 IPv6).
    */
   putPacket(buffer: Uint8Array): GodotError {
     if (!(buffer instanceof Uint8Array)) throw new TypeError("putPacket: buffer must be a Uint8Array");
+    if (buffer.length === 0) return GodotError.OK;
     if (this.peerPort === 0) return GodotError.ERR_UNCONFIGURED;
     if (this.peerAddress === LIMITED_BROADCAST && !this.broadcast) return GodotError.FAILED;
     if (this.server) return this.server.send(buffer, this.peerAddress, this.peerPort);
