@@ -278,6 +278,33 @@ describe("buffer bounds", () => {
   });
 });
 
+describe("StreamPeerUDS after ERROR", () => {
+  test("connects again without disconnectFromHost(), as Godot 4.6's (it checks the socket, which ERROR closed); TCP refuses", async () => {
+    const clock = new VirtualClock();
+    const runtime = new ScriptedRuntime(clock);
+    const peer = new StreamPeerUDS({ runtime, clock });
+    const first = peer.connectToHost("/tmp/a.sock");
+    runtime.connects[0].reject(new NetError(GodotError.ERR_CANT_CONNECT, "refused"));
+    await assert.rejects(first, (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_CONNECTION_ERROR);
+    assert.equal(peer.getStatus(), S.STATUS_ERROR);
+    const second = peer.connectToHost("/tmp/b.sock");
+    assert.equal(peer.getStatus(), S.STATUS_CONNECTING);
+    assert.equal(peer.getConnectedPath(), "/tmp/b.sock");
+    runtime.connects[1].resolve(new ScriptedStream());
+    await second;
+    assert.equal(peer.getStatus(), S.STATUS_CONNECTED);
+    await assert.rejects(peer.connectToHost("/tmp/c.sock"), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
+    assert.equal(peer.getConnectedPath(), "/tmp/b.sock");
+
+    const tcp = setup();
+    const refused = tcp.peer.connectToHost("127.0.0.1", 1);
+    tcp.runtime.connects[0].reject(new NetError(GodotError.ERR_CANT_CONNECT, "refused"));
+    await assert.rejects(refused);
+    await assert.rejects(tcp.peer.connectToHost("127.0.0.1", 2), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
+    assert.equal(tcp.peer.getStatus(), S.STATUS_ERROR);
+  });
+});
+
 describe("unix sockets where the runtime has none", () => {
   test("StreamPeerUDS.connectToHost and UDSServer.listen reject ERR_UNAVAILABLE, status stays NONE", async () => {
     const clock = new VirtualClock();

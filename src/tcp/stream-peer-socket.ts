@@ -242,8 +242,13 @@ export abstract class StreamPeerSocket extends StreamPeer {
   // ---- connection setup (used by subclasses) ----
 
   /** Begin connecting; the returned promise settles when the connect completes. */
+  /** Whether connectToHost may start now: from NONE (Godot's StreamPeerTCP checks the status). */
+  protected canStartConnect(): boolean {
+    return this.status === StreamPeerSocketStatus.STATUS_NONE;
+  }
+
   protected startConnect(target: StreamConnectOptions, verify?: (s: Stream) => NetError | null): Promise<void> {
-    if (this.status !== StreamPeerSocketStatus.STATUS_NONE) {
+    if (!this.canStartConnect()) {
       return Promise.reject(
         new NetError(GodotError.ERR_ALREADY_IN_USE, `connectToHost: the peer is ${StreamPeerSocketStatus[this.status]}, call disconnectFromHost() first`),
       );

@@ -54,8 +54,16 @@ export class StreamPeerUDS extends StreamPeerSocket {
       return Promise.reject(err);
     }
     // Busy peers keep their current path; startConnect rejects with ERR_ALREADY_IN_USE.
-    if (this.status === StreamPeerUDS.Status.STATUS_NONE) this.peerPath = path;
+    if (this.canStartConnect()) this.peerPath = path;
     return this.startConnect({ path });
+  }
+
+  /**
+   * Godot 4.6's StreamPeerUDS checks the socket, not the status: ERROR has closed the socket, so
+   * a peer in ERROR connects again without disconnectFromHost() (StreamPeerTCP refuses that).
+   */
+  protected override canStartConnect(): boolean {
+    return super.canStartConnect() || this.status === StreamPeerUDS.Status.STATUS_ERROR;
   }
 
   /** The path given to connectToHost ("" for accepted connections and when not connected, as in Godot). */
@@ -82,7 +90,7 @@ export class UDSServer extends SocketServer<StreamPeerUDS> {
   /**
    * Listen on the unix socket `path`. Rejects with a NetError: ERR_ALREADY_IN_USE
    * (already listening, or the path exists), ERR_INVALID_PARAMETER, ERR_UNAVAILABLE
-   * (no unix sockets on this runtime/OS). The socket file is not removed by stop().
+   * (no unix sockets on this runtime/OS). stop() removes the socket file, as Godot's close does.
    */
   async listen(path: string): Promise<void> {
     checkPath(path, "listen");
