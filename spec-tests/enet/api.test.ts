@@ -77,6 +77,17 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     assert.throws(() => p.send(0, [1, 2] as unknown as Uint8Array, 0), TypeError);
     assert.throws(() => p.setTimeout(5000, 1000, 2000), RangeError);
     assert.throws(() => p.throttleConfigure(1000, -1, 2), RangeError);
+    // Flags: Godot's send and broadcast take FLAG_RELIABLE | FLAG_UNSEQUENCED | FLAG_UNRELIABLE_FRAGMENT
+    // (FLAG_ALLOWED) and refuse other bits (ENet's NO_ALLOCATE 4, 16, SENT 256) with ERR_INVALID_PARAMETER.
+    for (const bad of [4, 5, 16, 0x40]) {
+      assert.throws(() => p.send(0, new Uint8Array(1), bad), RangeError, `send flags ${bad}`);
+      assert.throws(() => server.broadcast(0, new Uint8Array(1), bad), RangeError, `broadcast flags ${bad}`);
+    }
+    assert.equal(p.send(0, new Uint8Array(1), PacketFlags.RELIABLE | PacketFlags.UNSEQUENCED | PacketFlags.UNRELIABLE_FRAGMENT), GodotError.OK);
+    // A broadcast channel must be below the host's channel limit (Godot logs and sends nothing).
+    server.channelLimit(2);
+    assert.throws(() => server.broadcast(2, new Uint8Array(1), 0), RangeError);
+    server.channelLimit(0);
 
     // Reconnect on the same slot gives a new handle; the old one is inactive.
     const s0 = sv.events.find((e) => e.type === EventType.CONNECT)!.peer!;

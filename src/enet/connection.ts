@@ -20,7 +20,7 @@ import { EventType, HostStatistic, PeerState } from "./enums.ts";
 import type { ConnectCounters } from "./admission.ts";
 import { HostCore, type DropCounters, type HostEvent } from "./host-core.ts";
 import { DatagramInbox } from "./datagram-inbox.ts";
-import { ENetPacketPeer, type PeerOwner } from "./packet-peer.ts";
+import { checkPacketFlags, ENetPacketPeer, type PeerOwner } from "./packet-peer.ts";
 import type { PeerView } from "./peer-core.ts";
 import { checkBytes, checkInt, U32_MAX } from "../util/args.ts";
 import { ENET_PROTOCOL_MAXIMUM_MTU, ENET_PROTOCOL_MAXIMUM_PEER_ID, ENET_PROTOCOL_MINIMUM_MTU } from "./wire.ts";
@@ -342,12 +342,12 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     }
   }
 
-  /** Queue a packet to every connected peer. */
+  /** Queue a packet to every connected peer that has `channel` (below the host's channel limit, as Godot requires). */
   broadcast(channel: number, packet: Uint8Array, flags: number): void {
-    checkInt(channel, "channel", 0, 254);
-    checkBytes(packet, "packet");
-    checkInt(flags, "flags", 0, 0xff);
     const host = this.core;
+    checkInt(channel, "channel", 0, host.channelLimit - 1);
+    checkBytes(packet, "packet");
+    checkPacketFlags(flags);
     const copy = host.queueCopy(packet);
     for (const slot of host.peers) {
       if (slot.state !== PeerState.STATE_CONNECTED || channel >= slot.channelCount) continue;

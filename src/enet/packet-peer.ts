@@ -23,6 +23,21 @@ export interface PeerOwner {
 
 const EMPTY = new Uint8Array(0);
 
+/** Godot's ENetPacketPeer::FLAG_ALLOWED: the delivery flags send() and broadcast() take. */
+const FLAG_ALLOWED = PacketFlags.RELIABLE | PacketFlags.UNSEQUENCED | PacketFlags.UNRELIABLE_FRAGMENT;
+
+/**
+ * @internal A combination of FLAG_RELIABLE, FLAG_UNSEQUENCED and FLAG_UNRELIABLE_FRAGMENT. Godot
+ * refuses any other bit (ENet's NO_ALLOCATE, SENT, ...) with ERR_INVALID_PARAMETER and sends nothing;
+ * a wrong argument throws here (the return/throw rule).
+ */
+export function checkPacketFlags(flags: unknown): asserts flags is number {
+  checkInt(flags, "flags", 0, 0xffffffff);
+  if ((flags & ~FLAG_ALLOWED) !== 0) {
+    throw new RangeError(`flags must combine FLAG_RELIABLE (1), FLAG_UNSEQUENCED (2) and FLAG_UNRELIABLE_FRAGMENT (8), got ${flags}`);
+  }
+}
+
 /** Received packets kept on a handle for getPacket(): at most this many bytes (oldest dropped first, counted). */
 export const PEER_PACKET_QUEUE_LIMIT_BYTES = 32 * 1024 * 1024;
 /** ...and at most this many packets, so a flood of empty packets cannot grow it either. */
@@ -116,7 +131,7 @@ export class ENetPacketPeer extends VariantPacketPeer {
   send(channel: number, packet: Uint8Array, flags: number): GodotError {
     checkInt(channel, "channel", 0, 254);
     checkBytes(packet, "packet");
-    checkInt(flags, "flags", 0, 0xff);
+    checkPacketFlags(flags);
     if (!this.isActive()) return GodotError.ERR_UNCONFIGURED;
     const slot = this.slot;
     // No channels left means the host has read the peer's disconnect and the event is not polled
