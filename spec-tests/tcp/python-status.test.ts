@@ -201,12 +201,15 @@ describe("connect and listen outcomes on real sockets", () => {
       fixed.disconnectFromHost();
       seen.disconnectFromHost();
 
-      // The listening port is in use: bind itself fails, as in Godot, and the status stays NONE.
+      // The listening port is in use: bind itself fails with Godot's ERR_UNAVAILABLE (its NetSocket's
+      // answer to any refused bind()), and the status stays NONE.
       const busy = new StreamPeerTCP();
-      await assert.rejects(busy.bind(server.getLocalPort(), "127.0.0.1"), isCode(GodotError.ERR_ALREADY_IN_USE));
+      await assert.rejects(busy.bind(server.getLocalPort(), "127.0.0.1"), isCode(GodotError.ERR_UNAVAILABLE));
       assert.equal(busy.getStatus(), S.STATUS_NONE);
-      // An address that is not this machine's (TEST-NET-1): bind fails, as Godot's does.
-      await assert.rejects(busy.bind(0, "192.0.2.1"), isCode(GodotError.ERR_INVALID_PARAMETER));
+      // An address that is not this machine's (TEST-NET-1): bind fails the same way, as Godot's does.
+      await assert.rejects(busy.bind(0, "192.0.2.1"), isCode(GodotError.ERR_UNAVAILABLE));
+      // Not an IP address at all: Godot's IPAddress is invalid, ERR_INVALID_PARAMETER.
+      await assert.rejects(busy.bind(0, "localhost"), isCode(GodotError.ERR_INVALID_PARAMETER));
       assert.equal(busy.getLocalPort(), 0);
     } finally {
       server.stop();

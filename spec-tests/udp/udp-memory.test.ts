@@ -168,6 +168,9 @@ describe("PacketPeerUDP on the simulated network", () => {
     assert.throws(() => p.setBroadcastEnabled(1 as unknown as boolean), TypeError);
     await p.bind(0);
     await assert.rejects(p.bind(0), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
+    // A port another socket holds: Godot's NetSocket answers every refused bind() with ERR_UNAVAILABLE.
+    await assert.rejects(new PacketPeerUDP({ runtime: a }).bind(p.getLocalPort()), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE);
+    await assert.rejects(new UDPServer({ runtime: a }).listen(p.getLocalPort()), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE);
     await assert.rejects(p.joinMulticastGroup("239.1.2.3", ""), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNAVAILABLE);
     await assert.rejects(p.joinMulticastGroup("not-an-ip", ""), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
     net.close();

@@ -4,6 +4,7 @@
  * adapter; IPv4 and IPv6 literals and names all work.
  */
 import { GodotError, NetError } from "../errors.ts";
+import { asGodotBindFailure } from "../ip/bind-failure.ts";
 import { checkAddressType, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "../transport/addresses.ts";
 import type { Listener, Stream, StreamConnectOptions } from "../transport/types.ts";
 import { StreamPeerSocket, type StreamPeerSocketOptions } from "./stream-peer-socket.ts";
@@ -38,8 +39,9 @@ export class StreamPeerTCP extends StreamPeerSocket {
    * and `port` (0 = the OS picks) now, so getLocalPort() tells the port before
    * connecting (the NAT punch-through flow); the next connectToHost connects from it.
    * Async because opening a socket is. Rejects with NetError: ERR_ALREADY_IN_USE when
-   * the peer is connecting/connected or the port is taken, ERR_INVALID_PARAMETER when
-   * `host` is not "*" or an IP of this machine; RangeError/TypeError for bad arguments.
+   * the peer is connecting/connected, ERR_INVALID_PARAMETER when `host` is not "*" or an IP
+   * address, ERR_UNAVAILABLE when the OS refuses the bind (port taken, address not on this
+   * machine), as Godot's; RangeError/TypeError for bad arguments.
    * A second bind replaces the first; disconnectFromHost() releases it.
    */
   async bind(port: number, host = "*"): Promise<void> {
@@ -53,7 +55,12 @@ export class StreamPeerTCP extends StreamPeerSocket {
       throw new NetError(GodotError.ERR_INVALID_PARAMETER, `bind: host must be "*" or an IP address, got "${host}"`);
     }
     this.releaseBind();
-    const listener = await this.runtime.streams.listen({ host: isWildcardAll(host) ? "*" : host, port }, (intruder) => intruder.close());
+    let listener: Listener;
+    try {
+      listener = await this.runtime.streams.listen({ host: isWildcardAll(host) ? "*" : host, port }, (intruder) => intruder.close());
+    } catch (err) {
+      throw asGodotBindFailure(err);
+    }
     if (this.status !== StreamPeerTCP.Status.STATUS_NONE || this.reservation !== null) {
       // A connect or another bind started while this one was opening: it wins.
       void listener.close().catch(() => undefined);

@@ -5,7 +5,8 @@
  */
 import { VariantPacketPeer } from "../core/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
-import { checkAddressType, checkPort, formatEndpoint, ipFamily } from "../transport/addresses.ts";
+import { asGodotBindFailure } from "../ip/bind-failure.ts";
+import { checkAddressType, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "../transport/addresses.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { checkBool, checkInt, checkString } from "../util/args.ts";
@@ -111,8 +112,9 @@ export class PacketPeerUDP extends VariantPacketPeer {
   /**
    * Bind to `port` (0 = any free port) on `bindAddress` ("*" = every address, IPv4 and IPv6),
    * queueing at most `recvBufSize` bytes of received packets as Godot does (each also costs
-   * PACKET_RECORD_OVERHEAD). Rejects with NetError: ERR_ALREADY_IN_USE (open already, or the
-   * port is taken), ERR_CANT_CREATE, ERR_INVALID_PARAMETER.
+   * PACKET_RECORD_OVERHEAD). Rejects with NetError: ERR_ALREADY_IN_USE (open already),
+   * ERR_UNAVAILABLE (the OS refused the bind: port taken, address not on this machine), as
+   * Godot's; ERR_CANT_CREATE.
    */
   async bind(port: number, bindAddress = "*", recvBufSize = DEFAULT_RECV_BUFFER_SIZE): Promise<void> {
     checkPort(port, "bind: port", 0);
@@ -122,7 +124,11 @@ export class PacketPeerUDP extends VariantPacketPeer {
       throw new NetError(GodotError.ERR_ALREADY_IN_USE, `bind ${formatEndpoint(bindAddress, port)}: the socket is already open (close() it first)`);
     }
     this.capacity = ringCapacity(recvBufSize);
-    await this.open(bindAddress, port);
+    try {
+      await this.open(bindAddress, port);
+    } catch (err) {
+      throw isWildcardAll(bindAddress) || ipFamily(bindAddress) !== 0 ? asGodotBindFailure(err) : err;
+    }
   }
 
   /**

@@ -4,7 +4,8 @@
  * pending connection holding its first datagram, at most maxPendingConnections of them.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { checkAddressType, checkPort, formatEndpoint } from "../transport/addresses.ts";
+import { asGodotBindFailure } from "../ip/bind-failure.ts";
+import { checkAddressType, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "../transport/addresses.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { checkInt } from "../util/args.ts";
@@ -70,8 +71,8 @@ export class UDPServer {
 
   /**
    * Open the socket on `port` (0 = any free port) at `bindAddress` ("*" = every address, IPv4 and
-   * IPv6). Rejects with NetError: ERR_ALREADY_IN_USE (listening already, or the port is taken),
-   * ERR_CANT_CREATE, ERR_INVALID_PARAMETER.
+   * IPv6). Rejects with NetError: ERR_ALREADY_IN_USE (listening already), ERR_UNAVAILABLE (the
+   * OS refused the bind: port taken, address not on this machine), as Godot's; ERR_CANT_CREATE.
    */
   async listen(port: number, bindAddress = "*"): Promise<void> {
     checkPort(port, "listen: port", 0);
@@ -89,7 +90,7 @@ export class UDPServer {
       this.boundPort = bound.port;
     } catch (err) {
       transport.close();
-      throw err;
+      throw isWildcardAll(bindAddress) || ipFamily(bindAddress) !== 0 ? asGodotBindFailure(err) : err;
     } finally {
       if (generation === this.generation) this.starting = false;
     }
