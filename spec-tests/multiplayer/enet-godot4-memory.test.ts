@@ -317,6 +317,30 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
     }
   });
 
+  test("setBindIp applies to createServer and to createClient with a localPort; a client without one binds any address (Godot's create_host)", async () => {
+    const net = new MemoryNetwork({ seed: 29, defaultLink: { latencyMs: 3 } });
+    try {
+      const server = new ENetMultiplayerPeer({ runtime: net.createRuntime(SERVER) });
+      server.setBindIp(SERVER);
+      await server.createServer(7777);
+      const ids: number[] = [];
+      server.addEventListener("peer_connected", (e) => ids.push((e as MultiplayerPeerEvent).id));
+      const clients: ENetMultiplayerPeer[] = [];
+      for (const localPort of [0, 5000]) {
+        const client = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.21") });
+        client.setBindIp("10.0.9.9"); // another address the virtual host answers for
+        await client.createClient(SERVER, 7777, 0, 0, 0, localPort);
+        clients.push(client);
+      }
+      await drive(net, [server, ...clients], () => ids.length === 2, "two clients");
+      const seen = ids.map((id) => `${server.getPeer(id)!.getRemoteAddress()}:${server.getPeer(id)!.getRemotePort() === 5000 ? "5000" : "random"}`);
+      assert.deepEqual(seen.sort(), ["10.0.0.21:random", "10.0.9.9:5000"]);
+      for (const c of [server, ...clients]) c.close();
+    } finally {
+      net.close();
+    }
+  });
+
   test("putPacket on a channel after the link went down, before poll() noticed: ERR_UNCONFIGURED, not a RangeError about 0 channels", async () => {
     const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 2 } });
     try {

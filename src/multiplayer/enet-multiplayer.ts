@@ -150,7 +150,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     checkInt(outBandwidth, "outBandwidth", 0, 0xffffffff);
     const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     const enetChannels = this.channelsFor(protocol, maxChannels, "maxChannels");
-    const host = await this.createHost(port, maxClients, enetChannels, inBandwidth, outBandwidth, options, protocol);
+    const host = await this.createHost(this.bindIp, port, maxClients, enetChannels, inBandwidth, outBandwidth, options, protocol);
     if (options.dtlsServerOptions !== undefined) {
       try {
         await host.dtlsServerSetup(options.dtlsServerOptions, options.dtlsServerLimits);
@@ -178,7 +178,9 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     checkInt(localPort, "localPort", 0, 65535);
     const protocol = parseProtocol({ protocol: options.protocol ?? this.defaults.protocol });
     const enetChannels = this.channelsFor(protocol, channelCount, "channelCount");
-    const host = await this.createHost(localPort, 1, 0, inBandwidth, outBandwidth, options, protocol);
+    // As Godot's create_client: the bind IP only applies with a local port; otherwise the host is
+    // created unbound (create_host) and sends from whichever address routes to the server.
+    const host = await this.createHost(localPort === 0 ? "*" : this.bindIp, localPort, 1, 0, inBandwidth, outBandwidth, options, protocol);
     const id = this.generateUniqueId();
     let peer: ENetPacketPeer;
     try {
@@ -236,6 +238,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   }
 
   private async createHost(
+    bindIp: string,
     port: number,
     maxPeers: number,
     maxChannels: number,
@@ -257,7 +260,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       }
       const host = new ENetConnection(this.io);
       if (compression !== undefined) host.compress(compression);
-      await host.createHostBound(this.bindIp, port, { maxPeers, maxChannels, inBandwidth, outBandwidth, halfOpenLimit: options.halfOpenLimit, connectInterval: options.connectInterval });
+      await host.createHostBound(bindIp, port, { maxPeers, maxChannels, inBandwidth, outBandwidth, halfOpenLimit: options.halfOpenLimit, connectInterval: options.connectInterval });
       this.beginSession(protocol);
       return host;
     } finally {
