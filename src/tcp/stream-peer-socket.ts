@@ -157,7 +157,8 @@ export abstract class StreamPeerSocket extends StreamPeer {
    * Advance the status machine: a pending connect past its timeout fails; an
    * established connection whose peer closed cleanly (and whose received bytes
    * have all been read) returns to NONE; one that was reset goes to ERROR.
-   * Returns OK, or ERR_CONNECTION_ERROR when this call moved the peer to ERROR.
+   * Returns OK; ERR_CONNECTION_ERROR when this call failed a connect; FAILED when it found an
+   * established connection reset (Godot returns its socket poll's FAILED there).
    */
   poll(): GodotError {
     if (this.status === StreamPeerSocketStatus.STATUS_CONNECTING) {
@@ -168,7 +169,7 @@ export abstract class StreamPeerSocket extends StreamPeer {
     if (this.failure) {
       this.disconnectFromHost();
       this.status = StreamPeerSocketStatus.STATUS_ERROR;
-      return GodotError.ERR_CONNECTION_ERROR;
+      return GodotError.FAILED;
     }
     if (this.remoteEnded && this.received.length === 0) this.disconnectFromHost();
     return GodotError.OK;
