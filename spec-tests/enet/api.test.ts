@@ -94,6 +94,8 @@ describe("ENetConnection / ENetPacketPeer API", () => {
     p.peerDisconnectNow(0);
     assert.equal(p.isActive(), false);
     assert.equal(p.getState(), PeerState.STATE_DISCONNECTED);
+    // Godot's get_statistic on a peer that is gone returns 0 (its slot is reset, or another connection's).
+    for (const [st] of expect) assert.equal(p.getStatistic(st), 0, `${PeerStatistic[st]} of an inactive peer`);
     assert.equal(p.send(0, new Uint8Array(1), 0), GodotError.ERR_UNCONFIGURED, "Godot: ERR_UNCONFIGURED on an inactive peer");
     assert.equal(p.putPacket(new Uint8Array(1)), GodotError.ERR_UNCONFIGURED);
     assert.ok(await net.runUntil(() => count(sv, EventType.DISCONNECT) === 1, 5000));

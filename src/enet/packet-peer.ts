@@ -252,8 +252,10 @@ export class ENetPacketPeer extends VariantPacketPeer {
     this.owner.wake();
   }
 
+  /** One of ENet's peer statistics, raw (see PeerStatistic); 0 once the peer is inactive, as Godot (its slot is reset or serves another connection). */
   getStatistic(statistic: PeerStatistic): number {
     checkInt(statistic, "statistic", 0, 13);
+    if (!this.isActive()) return 0;
     const p = this.slot;
     switch (statistic) {
       case PeerStatistic.PEER_PACKET_LOSS:
