@@ -77,6 +77,32 @@ describe("PacketPeerUDP / UDPServer on real sockets", () => {
     }
   });
 
+  test("IPv6 senders are reported in Godot's IPAddress text (as IP.getLocalAddresses() lists them), which connectToHost and setDestAddress take back", async () => {
+    const any = new PacketPeerUDP();
+    const v6 = new PacketPeerUDP();
+    try {
+      await any.bind(0);
+      await v6.bind(0, "::1");
+      await v6.setDestAddress("::1", any.getLocalPort());
+      v6.putPacket(new Uint8Array([1]));
+      await arrival(any);
+      any.getPacket();
+      assert.equal(any.getPacketIp(), "0:0:0:0:0:0:0:1");
+      // Connected to that text, the socket still hears the sender (the runtime reports it as "::1").
+      await any.connectToHost(any.getPacketIp(), any.getPacketPort());
+      v6.putPacket(new Uint8Array([2]));
+      await arrival(any);
+      assert.deepEqual(any.getPacket(), new Uint8Array([2]));
+      assert.equal(any.drops.foreignSender, 0);
+      any.putPacket(new Uint8Array([3]));
+      await arrival(v6);
+      assert.deepEqual(v6.getPacket(), new Uint8Array([3]));
+    } finally {
+      any.close();
+      v6.close();
+    }
+  });
+
   test("a peer that never bound opens a socket on its first putPacket and hears the reply", async () => {
     const server = new PacketPeerUDP();
     const client = new PacketPeerUDP();

@@ -6,6 +6,7 @@
 import { GodotError, NetError } from "../errors.ts";
 import { asGodotBindFailure } from "../ip/bind-failure.ts";
 import { checkAddressType, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "../transport/addresses.ts";
+import { godotIpText } from "../transport/memory-address.ts";
 import type { Listener, Stream, StreamConnectOptions } from "../transport/types.ts";
 import { StreamPeerSocket, type StreamPeerSocketOptions } from "./stream-peer-socket.ts";
 
@@ -141,9 +142,12 @@ export class StreamPeerTCP extends StreamPeerSocket {
     this.peerPort = stream.remotePort;
   }
 
-  /** The remote IP address ("" when not connected). */
+  /**
+   * The remote IP address ("" when not connected), in the text Godot's IPAddress prints, as
+   * IP.getLocalAddresses() gives it: IPv6 as eight groups without "::" ("0:0:0:0:0:0:0:1").
+   */
   getConnectedHost(): string {
-    return this.peerHost;
+    return godotIpText(this.peerHost) ?? this.peerHost;
   }
 
   /** The remote port (0 when not connected). */

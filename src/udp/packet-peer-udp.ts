@@ -7,6 +7,7 @@ import { VariantPacketPeer } from "../core/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { asGodotBindFailure } from "../ip/bind-failure.ts";
 import { checkAddressType, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "../transport/addresses.ts";
+import { godotIpText } from "../transport/memory-address.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { checkBool, checkInt, checkString } from "../util/args.ts";
@@ -89,6 +90,8 @@ export class PacketPeerUDP extends VariantPacketPeer {
 
   private connected = false;
   private peerAddress = "";
+  /** peerAddress in Godot's text, the form a connected socket compares senders in ("::1" and "0:0:0:0:0:0:0:1" are one address). */
+  private peerText = "";
   private peerPort = 0;
   private broadcast = false;
 
@@ -142,8 +145,7 @@ export class PacketPeerUDP extends VariantPacketPeer {
     if (this.server) throw new NetError(GodotError.ERR_LOCKED, "connectToHost: this peer belongs to a UDPServer (it is connected already)");
     const address = ipFamily(host) !== 0 ? host : (await this.runtime.resolve(host, "PacketPeerUDP.connectToHost")).address;
     this.connected = true;
-    this.peerAddress = address;
-    this.peerPort = port;
+    this.setPeer(address, port);
     this.clearReceived();
     await this.ensureOpen(address);
   }
@@ -161,14 +163,12 @@ export class PacketPeerUDP extends VariantPacketPeer {
     checkPort(port, "setDestAddress: port", 1);
     if (this.connected) return Promise.reject(new NetError(GodotError.ERR_LOCKED, "setDestAddress: the destination of a connected socket cannot change"));
     if (ipFamily(host) !== 0) {
-      this.peerAddress = host;
-      this.peerPort = port;
+      this.setPeer(host, port);
       return Promise.resolve();
     }
     return this.runtime.resolve(host, "PacketPeerUDP.setDestAddress").then((r) => {
       if (this.connected) throw new NetError(GodotError.ERR_LOCKED, "setDestAddress: the socket was connected meanwhile");
-      this.peerAddress = r.address;
-      this.peerPort = port;
+      this.setPeer(r.address, port);
     });
   }
 
@@ -228,9 +228,13 @@ export class PacketPeerUDP extends VariantPacketPeer {
     return this.server ? this.server.localPort() : this.localPort;
   }
 
-  /** Address of the sender of the last packet getPacket() returned (a UDPServer's peer: its remote until then). */
+  /**
+   * Address of the sender of the last packet getPacket() returned (a UDPServer's peer: its remote
+   * until then), in the text Godot's IPAddress prints, as IP.getLocalAddresses() gives it: IPv6 as
+   * eight groups without "::" ("0:0:0:0:0:0:0:1"), IPv4-mapped as IPv4.
+   */
   getPacketIp(): string {
-    return this.packetIp;
+    return godotIpText(this.packetIp) ?? this.packetIp;
   }
 
   getPacketPort(): number {
@@ -371,8 +375,14 @@ export class PacketPeerUDP extends VariantPacketPeer {
     }
   }
 
+  private setPeer(address: string, port: number): void {
+    this.peerAddress = address;
+    this.peerText = godotIpText(address) ?? address;
+    this.peerPort = port;
+  }
+
   private receive(data: Uint8Array, address: string, port: number, owned: boolean): void {
-    if (this.connected && (address !== this.peerAddress || port !== this.peerPort)) {
+    if (this.connected && (port !== this.peerPort || (address !== this.peerAddress && godotIpText(address) !== this.peerText))) {
       this.drops.foreignSender++;
       return;
     }
@@ -396,8 +406,7 @@ export class PacketPeerUDP extends VariantPacketPeer {
   [attachToServer](server: SharedUdpSocket, address: string, port: number): void {
     this.server = server;
     this.connected = true;
-    this.peerAddress = address;
-    this.peerPort = port;
+    this.setPeer(address, port);
     this.packetIp = address;
     this.packetPort = port;
   }
