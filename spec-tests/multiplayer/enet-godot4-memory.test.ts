@@ -317,6 +317,53 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
     }
   });
 
+  test("server and mesh: peer_disconnected on an ENet DISCONNECT comes while the peer is still in the table (Godot 4.6 poll()); an inactive peer is dropped first", async () => {
+    const net = new MemoryNetwork({ seed: 27, defaultLink: { latencyMs: 3 } });
+    try {
+      const server = await startServer(net);
+      const clients = [await startClient(net, 1), await startClient(net, 2)];
+      await drive(net, [server, ...clients], () => server.getPeerIds().length === 2, "two clients");
+      const seen: string[] = [];
+      const idA = clients[0]!.getUniqueId();
+      server.addEventListener("peer_disconnected", (e) => {
+        const id = (e as MultiplayerPeerEvent).id;
+        seen.push(`${id === idA ? "a" : "b"}:${server.getPeer(id) !== null}:${server.getPeerIds().includes(id)}`);
+      });
+      clients[0]!.close(); // the server reads its DISCONNECT
+      await drive(net, [server], () => seen.length === 1, "event");
+      server.getPeer(clients[1]!.getUniqueId())!.reset(); // inactive without an event: _disconnect_inactive_peers
+      server.poll();
+      assert.deepEqual(seen, ["a:true:true", "b:false:false"]);
+      assert.deepEqual(server.getPeerIds(), []);
+      server.close();
+
+      // Mesh: the same on the peer's DISCONNECT.
+      const a = new ENetConnection({ runtime: net.createRuntime("10.0.2.1") });
+      const b = new ENetConnection({ runtime: net.createRuntime("10.0.2.2") });
+      await a.createHostBound("10.0.2.1", 9000, { maxPeers: 1 });
+      await b.createHostBound("10.0.2.2", 9000, { maxPeers: 1 });
+      await a.connectToHost("10.0.2.2", 9000);
+      let connected = 0;
+      await drive(net, [], () => {
+        for (const h of [a, b]) for (let ev = h.poll(); ev.type !== EventType.NONE; ev = h.poll()) if (ev.type === EventType.CONNECT) connected++;
+        return connected === 2;
+      }, "raw pair");
+      const mesh = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.2.1") });
+      mesh.createMesh(10);
+      mesh.addMeshPeer(20, a);
+      const meshSeen: string[] = [];
+      mesh.addEventListener("peer_disconnected", (e) => meshSeen.push(`${(e as MultiplayerPeerEvent).id}:${mesh.getPeer(20) !== null}`));
+      b.getPeers()[0]!.peerDisconnect(0);
+      await drive(net, [mesh], () => (b.poll(), meshSeen.length === 1), "mesh event");
+      assert.deepEqual(meshSeen, ["20:true"]);
+      assert.equal(mesh.getPeer(20), null);
+      mesh.close();
+      b.destroy();
+    } finally {
+      net.close();
+    }
+  });
+
   test("setBindIp applies to createServer and to createClient with a localPort; a client without one binds any address (Godot's create_host)", async () => {
     const net = new MemoryNetwork({ seed: 29, defaultLink: { latencyMs: 3 } });
     try {

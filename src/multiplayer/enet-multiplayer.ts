@@ -409,8 +409,24 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     const id = this.idOf.get(peer);
     if (id === undefined || this.peers.get(id) !== peer) return; // never fully connected, or forgotten
     this.idOf.delete(peer);
+    if (this.protocol === "godot4") {
+      this.leaveAfterEvent(id, peer);
+      return;
+    }
     this.peerLeft(id);
     this.flushHosts();
+  }
+
+  /**
+   * A peer's ENet DISCONNECT (server or mesh), as Godot 4.6's poll(): peer_disconnected while the
+   * peer is still in the table (a handler can still getPeer(id)), then it goes; a mesh drops the
+   * peer's host after that.
+   */
+  private leaveAfterEvent(id: number, peer: ENetPacketPeer): void {
+    this.emitPeerDisconnected(id);
+    if (this.peers.get(id) !== peer) return; // the handler disconnected it, or closed the session
+    this.forgetPeer(id, peer);
+    if (this.mode === Mode.MESH) this.dropMeshHost(id);
   }
 
   private serverReceive(peer: ENetPacketPeer, channel: number, packet: Uint8Array, flags: number, host: ENetConnection): void {
@@ -502,11 +518,8 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       } else {
         // Disconnect or error: the mesh peer is gone.
         const peer = this.peers.get(id);
-        this.dropMeshHost(id);
-        if (peer) {
-          this.forgetPeer(id, peer);
-          this.emitPeerDisconnected(id);
-        }
+        if (peer) this.leaveAfterEvent(id, peer);
+        else this.dropMeshHost(id);
         return;
       }
     }
