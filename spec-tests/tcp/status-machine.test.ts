@@ -279,12 +279,23 @@ describe("buffer bounds", () => {
 });
 
 describe("StreamPeerUDS after ERROR", () => {
-  test("connects again without disconnectFromHost(), as Godot 4.6's (it checks the socket, which ERROR closed); TCP refuses", async () => {
+  test("a refused connect is FAILED and NONE, as Godot 4.6's (connect() fails inside connect_to_host); TCP's is ERROR", async () => {
     const clock = new VirtualClock();
     const runtime = new ScriptedRuntime(clock);
     const peer = new StreamPeerUDS({ runtime, clock });
-    const first = peer.connectToHost("/tmp/a.sock");
+    const p = peer.connectToHost("/tmp/a.sock");
     runtime.connects[0].reject(new NetError(GodotError.ERR_CANT_CONNECT, "refused"));
+    await assert.rejects(p, (e: unknown) => e instanceof NetError && e.code === GodotError.FAILED);
+    assert.equal(peer.getStatus(), S.STATUS_NONE);
+    assert.equal(peer.getConnectedPath(), "");
+  });
+
+  test("connects again without disconnectFromHost(), as Godot 4.6's (it checks the socket, which ERROR closed); TCP refuses", async () => {
+    const clock = new VirtualClock();
+    const runtime = new ScriptedRuntime(clock);
+    const peer = new StreamPeerUDS({ runtime, clock, connectTimeoutMs: 1000 });
+    const first = peer.connectToHost("/tmp/a.sock");
+    clock.advance(1000); // a connect that times out is ERROR for UDS too
     await assert.rejects(first, (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_CONNECTION_ERROR);
     assert.equal(peer.getStatus(), S.STATUS_ERROR);
     const second = peer.connectToHost("/tmp/b.sock");

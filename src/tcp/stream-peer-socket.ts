@@ -293,18 +293,32 @@ export abstract class StreamPeerSocket extends StreamPeer {
           settle?.reject(argumentError ? err : new NetError(code, message, { cause: err }));
           return;
         }
+        if (this.refusalEndsInNone()) {
+          this.failConnect(new NetError(GodotError.FAILED, message, { cause: err }), StreamPeerSocketStatus.STATUS_NONE);
+          return;
+        }
         this.failConnect(new NetError(GodotError.ERR_CONNECTION_ERROR, message, { cause: err }));
       },
     });
     return settled;
   }
 
-  private failConnect(err: NetError): void {
+  private failConnect(err: NetError, status = StreamPeerSocketStatus.STATUS_ERROR): void {
     const settle = this.connectSettle;
     this.connectSettle = null;
     this.disconnectFromHost();
-    this.status = StreamPeerSocketStatus.STATUS_ERROR;
+    this.status = status;
     settle?.reject(err);
+  }
+
+  /**
+   * Whether a refused connect leaves the peer NONE with FAILED, as Godot's StreamPeerUDS (a unix
+   * connect() fails at once, inside connect_to_host), rather than ERROR with ERR_CONNECTION_ERROR,
+   * as Godot's StreamPeerTCP (whose poll() finds the refusal). A connect that times out is ERROR
+   * for both.
+   */
+  protected refusalEndsInNone(): boolean {
+    return false;
   }
 
   /** Adopt a connected stream (a finished connect, or one a server accepted). */

@@ -45,7 +45,8 @@ export class StreamPeerUDS extends StreamPeerSocket {
    * Connect to the unix socket at `path`. Status is CONNECTING at once; the promise
    * resolves when CONNECTED and rejects with a NetError: ERR_ALREADY_IN_USE,
    * ERR_INVALID_PARAMETER (empty or too long path), ERR_UNAVAILABLE (no unix
-   * sockets here), or ERR_CONNECTION_ERROR (nothing listening; status ERROR).
+   * sockets here), or FAILED (nothing listening there; status NONE, as Godot's
+   * connect_to_host returns it), ERR_CONNECTION_ERROR after connectTimeoutMs (status ERROR).
    */
   connectToHost(path: string): Promise<void> {
     try {
@@ -56,6 +57,10 @@ export class StreamPeerUDS extends StreamPeerSocket {
     // Busy peers keep their current path; startConnect rejects with ERR_ALREADY_IN_USE.
     if (this.canStartConnect()) this.peerPath = path;
     return this.startConnect({ path });
+  }
+
+  protected override refusalEndsInNone(): boolean {
+    return true;
   }
 
   /**
