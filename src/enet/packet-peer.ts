@@ -11,6 +11,7 @@ import { PacketFlags, PeerState, PeerStatistic } from "./enums.ts";
 import { SendResult, type HostCore } from "./host-core.ts";
 import type { PeerView } from "./peer-core.ts";
 import { checkBytes, checkInt, U32_MAX } from "../util/args.ts";
+import { godotIpText } from "../transport/memory-address.ts";
 
 /** What the connection exposes to its peer handles. */
 export interface PeerOwner {
@@ -96,7 +97,9 @@ export class ENetPacketPeer extends VariantPacketPeer {
     this.owner = owner;
     this.slot = slot;
     this.generation = generation;
-    this.remoteAddress = slot.address;
+    // Godot hands out an IPAddress, whose text spells IPv6 as eight groups (::1 is 0:0:0:0:0:0:0:1),
+    // as our PacketPeerUDP, StreamPeerTCP and IP do; the slot keeps the runtime's text for matching datagrams.
+    this.remoteAddress = godotIpText(slot.address) ?? slot.address;
     this.remotePort = slot.port;
   }
 
