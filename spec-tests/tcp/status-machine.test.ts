@@ -107,12 +107,13 @@ describe("StreamPeerTCP status machine", () => {
     await assert.rejects(peer.bind(0), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
   });
 
-  test("bad arguments: RangeError for ports, TypeError for hosts, ERR_INVALID_PARAMETER for '*'", async () => {
+  test("bad arguments: RangeError for ports, TypeError for hosts; '*' and '' do not resolve (ERR_CANT_RESOLVE, as Godot's)", async () => {
     const { peer } = setup();
     await assert.rejects(peer.connectToHost("127.0.0.1", 0), RangeError);
     await assert.rejects(peer.connectToHost("127.0.0.1", 65536), RangeError);
     await assert.rejects(peer.connectToHost(7 as unknown as string, 80), TypeError);
-    await assert.rejects(peer.connectToHost("*", 80), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
+    await assert.rejects(peer.connectToHost("*", 80), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_CANT_RESOLVE);
+    await assert.rejects(peer.connectToHost("", 80), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_CANT_RESOLVE);
     await assert.rejects(peer.bind(70000), RangeError);
     await assert.rejects(peer.bind(0, "localhost"), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_PARAMETER);
     assert.throws(() => new StreamPeerTCP({ connectTimeoutMs: 0 }), RangeError);

@@ -85,7 +85,7 @@ export class StreamPeerTCP extends StreamPeerSocket {
    * Connect to `host` (IP literal or name) on `port` (1..65535). The status is
    * CONNECTING at once; the promise resolves when CONNECTED and rejects with a
    * NetError: ERR_ALREADY_IN_USE (not NONE), ERR_CANT_RESOLVE (status back to
-   * NONE), ERR_INVALID_PARAMETER (not an address or host name), or
+   * NONE; also for "" and "*", as Godot's), ERR_INVALID_PARAMETER (not an address or host name), or
    * ERR_CONNECTION_ERROR (refused, unreachable or timed out; status ERROR).
    * Poll-driven code may ignore the promise and watch getStatus() instead.
    */
@@ -93,8 +93,9 @@ export class StreamPeerTCP extends StreamPeerSocket {
     try {
       checkAddressType(host, "connectToHost: host");
       checkPort(port, "connectToHost: port", 1);
+      // Godot takes "" and "*" for host names, which do not resolve.
       if (host === "" || isWildcardAll(host)) {
-        throw new NetError(GodotError.ERR_INVALID_PARAMETER, `connectToHost: "${host}" is not a valid host to connect to`);
+        throw new NetError(GodotError.ERR_CANT_RESOLVE, `connectToHost: "${host}" is not a host to connect to`);
       }
     } catch (err) {
       return Promise.reject(err);
