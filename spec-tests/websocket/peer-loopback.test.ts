@@ -163,9 +163,29 @@ describe("WebSocketPeer over loopback", () => {
       try {
         assert.equal(srv.getRequestHeaders().get("host"), `[::1]:${server.getLocalPort()}`);
         assert.equal(srv.getRequestResource(), "/v6");
-        assert.equal(client.getConnectedHost(), "::1");
+        // Godot's IPAddress text, as StreamPeerTCP.getConnectedHost gives it.
+        assert.equal(client.getConnectedHost(), "0:0:0:0:0:0:0:1");
+        assert.equal(srv.getConnectedHost(), "0:0:0:0:0:0:0:1");
         client.sendText("six");
         assert.equal(fromUtf8((await nextPacket(srv)).data), "six");
+      } finally {
+        client.close(-1);
+        srv.close(-1);
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("a server listening on every address names an IPv4 client as Godot does, 127.0.0.1 (not ::ffff:127.0.0.1)", async () => {
+    const server = new WebSocketServer();
+    await server.listen(0, "*");
+    try {
+      const client = await connectPeer(`ws://127.0.0.1:${server.getLocalPort()}/`);
+      const srv = await acceptPeer(server);
+      try {
+        assert.equal(srv.getConnectedHost(), "127.0.0.1");
+        assert.equal(client.getConnectedHost(), "127.0.0.1");
       } finally {
         client.close(-1);
         srv.close(-1);

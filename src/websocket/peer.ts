@@ -26,6 +26,7 @@ import { type DeflateSettings, type PerMessageDeflateOptions, deflateOptionsOf, 
 import { parseWebSocketUrl } from "./url.ts";
 import { encodeUtf8 } from "./utf8.ts";
 import { StreamPeerSocket } from "../tcp/stream-peer-socket.ts";
+import { godotIpText } from "../transport/memory-address.ts";
 
 /** Godot's WebSocketPeer.WriteMode. */
 export enum WriteMode {
@@ -799,8 +800,11 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   getRequestHeaders(): Map<string, string> {
     return this.conn?.requestHeaders ?? new Map<string, string>();
   }
+  /** The remote address in the text Godot's IPAddress prints (IPv6 as eight groups; IPv4-mapped as IPv4), as StreamPeerTCP gives it. */
   getConnectedHost(): string {
-    return this.io.stream?.remoteAddress ?? "";
+    const address = this.io.stream?.remoteAddress;
+    if (address === undefined) return "";
+    return godotIpText(address) ?? address;
   }
   getConnectedPort(): number {
     return this.io.stream?.remotePort ?? 0;
