@@ -242,12 +242,12 @@ export abstract class StreamPeerSocket extends StreamPeer {
 
   // ---- connection setup (used by subclasses) ----
 
-  /** Begin connecting; the returned promise settles when the connect completes. */
   /** Whether connectToHost may start now: from NONE (Godot's StreamPeerTCP checks the status). */
   protected canStartConnect(): boolean {
     return this.status === StreamPeerSocketStatus.STATUS_NONE;
   }
 
+  /** Begin connecting; the returned promise settles when the connect completes. */
   protected startConnect(target: StreamConnectOptions, verify?: (s: Stream) => NetError | null): Promise<void> {
     if (!this.canStartConnect()) {
       return Promise.reject(
