@@ -117,6 +117,35 @@ describe("unix domain sockets", { skip: process.platform === "win32" && "no unix
     }
   });
 
+  test("listen takes over a socket file its server left behind (a connect is refused), as Godot's; not a live server's path", async () => {
+    const stale = socketPath();
+    // A socket python bound and left without listening or unlinking: what a killed server leaves.
+    const py = spawnPython("stale", "-", "unix", stale);
+    const server = new UDSServer();
+    const other = new UDSServer();
+    const client = new StreamPeerUDS();
+    try {
+      assert.equal((await py.exited).code, 0);
+      await server.listen(stale);
+      assert.equal(server.getListeningPath(), stale);
+      await client.connectToHost(stale);
+      await until(() => server.isConnectionAvailable(), "the client to reach the new server");
+      // A server that answers keeps its path.
+      await assert.rejects(other.listen(stale), isCode(GodotError.ERR_ALREADY_IN_USE));
+      assert.equal(other.isListening(), false);
+      client.putData(Uint8Array.of(7));
+      const accepted = server.takeConnection()!;
+      await until(() => accepted.getAvailableBytes() === 1, "the byte to arrive");
+      assert.equal(accepted.getU8(), 7);
+    } finally {
+      client.disconnectFromHost();
+      server.stop();
+      other.stop();
+      py.kill();
+      rmSync(stale, { force: true });
+    }
+  });
+
   test("errors: nothing listening, path in use, double listen, bind, bad arguments", async () => {
     const missing = socketPath();
     const peer = new StreamPeerUDS();

@@ -41,6 +41,11 @@ export abstract class SocketServer<P extends StreamPeerSocket> {
   /** Wrap an accepted stream as this server's peer type. */
   protected abstract wrap(stream: Stream): P;
 
+  /** Listening, or a listen is under way (startListening refuses then). */
+  protected get busy(): boolean {
+    return this.listener !== null || this.starting;
+  }
+
   protected async startListening(target: StreamListenOptions, what: string): Promise<Listener> {
     if (this.listener || this.starting) {
       throw new NetError(GodotError.ERR_ALREADY_IN_USE, `${what}: already listening, call stop() first`);

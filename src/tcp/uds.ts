@@ -93,13 +93,25 @@ export class UDSServer extends SocketServer<StreamPeerUDS> {
   }
 
   /**
-   * Listen on the unix socket `path`. Rejects with a NetError: ERR_ALREADY_IN_USE
-   * (already listening, or the path exists), ERR_INVALID_PARAMETER, ERR_UNAVAILABLE
-   * (no unix sockets on this runtime/OS). stop() removes the socket file, as Godot's close does.
+   * Listen on the unix socket `path`. A socket file left there by a server that is gone (a
+   * connect to it is refused) is removed first, as Godot 4.6's listen removes an existing socket
+   * file; unlike Godot's, a server still answering there keeps its path. Rejects with a NetError:
+   * ERR_ALREADY_IN_USE (already listening, a live server's socket or another file at the path),
+   * ERR_INVALID_PARAMETER, ERR_UNAVAILABLE (no unix sockets on this runtime/OS). stop() removes
+   * the socket file, as Godot's close does.
    */
   async listen(path: string): Promise<void> {
     checkPath(path, "listen");
-    await this.startListening({ path }, `listen on unix socket "${path}"`);
+    const what = `listen on unix socket "${path}"`;
+    const busy = this.busy;
+    try {
+      await this.startListening({ path }, what);
+    } catch (err) {
+      const removeStale = this.runtime.streams.removeStaleUnixSocket;
+      if (busy || !(err instanceof NetError) || err.code !== GodotError.ERR_ALREADY_IN_USE || removeStale === undefined) throw err;
+      if (!(await removeStale(path))) throw err;
+      await this.startListening({ path }, what);
+    }
     this.path = path;
   }
 

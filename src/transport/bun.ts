@@ -8,6 +8,7 @@ import { unlinkSync } from "node:fs";
 import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, unmapIPv4 } from "./addresses.ts";
 import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
+import { removeStaleUnixSocket } from "./unix-socket-file.ts";
 import { QueuedStream } from "./queued-stream.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
@@ -567,7 +568,11 @@ async function bunListen(opts: StreamListenOptions, onStream: (s: Stream) => voi
   return new BunStreamListener(listener, target);
 }
 
-export const bunStreams: StreamTransport = { connect: bunConnect, listen: bunListen };
+export const bunStreams: StreamTransport = {
+  connect: bunConnect,
+  listen: bunListen,
+  removeStaleUnixSocket: (path) => removeStaleUnixSocket(path, bunConnect),
+};
 
 export const bunRuntime: RuntimeAdapter = {
   name: "bun",

@@ -12,6 +12,7 @@ import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
 import { nodeStreams } from "./node.ts";
 import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
+import { removeStaleUnixSocket } from "./unix-socket-file.ts";
 import { QueuedStream } from "./queued-stream.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
@@ -549,7 +550,11 @@ async function denoListen(opts: StreamListenOptions, onStream: (s: Stream) => vo
   return new DenoStreamListener(listener, target, onStream, target.tls !== undefined);
 }
 
-export const denoStreams: StreamTransport = { connect: denoConnect, listen: denoListen };
+export const denoStreams: StreamTransport = {
+  connect: denoConnect,
+  listen: denoListen,
+  removeStaleUnixSocket: (path) => removeStaleUnixSocket(path, denoConnect),
+};
 
 export const denoRuntime: RuntimeAdapter = {
   name: "deno",

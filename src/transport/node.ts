@@ -9,6 +9,7 @@ import * as tls from "node:tls";
 import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
 import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
+import { removeStaleUnixSocket } from "./unix-socket-file.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
 import { SendPool } from "./send-pool.ts";
@@ -563,7 +564,11 @@ async function nodeListen(opts: StreamListenOptions, onStream: (s: Stream) => vo
   return new NodeListener(server, target);
 }
 
-export const nodeStreams: StreamTransport = { connect: nodeConnect, listen: nodeListen };
+export const nodeStreams: StreamTransport = {
+  connect: nodeConnect,
+  listen: nodeListen,
+  removeStaleUnixSocket: (path) => removeStaleUnixSocket(path, nodeConnect),
+};
 
 export const nodeRuntime: RuntimeAdapter = {
   name: "node",

@@ -125,6 +125,11 @@ export interface Listener {
 export interface StreamTransport {
   connect(opts: StreamConnectOptions): Promise<Stream>;
   listen(opts: StreamListenOptions, onStream: (s: Stream) => void): Promise<Listener>;
+  /**
+   * Optional, where unix sockets are files: remove the socket file at `path` when nothing listens
+   * on it any more (a connect is refused); true when it was removed (unix-socket-file.ts).
+   */
+  removeStaleUnixSocket?(path: string): Promise<boolean>;
 }
 
 /** Milliseconds. Real clocks use a monotonic source; the memory network's clock is virtual. */

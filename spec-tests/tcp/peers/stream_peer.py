@@ -133,6 +133,12 @@ MODES = {"layout": mode_layout, "sink": mode_sink, "source": mode_source,
 
 def main():
     role, mode = sys.argv[1], sys.argv[2]
+    if role == "stale":
+        # A server that dies: the socket file stays, and nothing listens on it any more.
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(sys.argv[4])
+        srv.listen(1)
+        return
     run = MODES[mode]
     unix = len(sys.argv) > 4 and sys.argv[3] == "unix"
     if role == "server" and unix:
