@@ -20,7 +20,10 @@ export class TLSOptions {
     return new TLSOptions("client", trustedChain, commonNameOverride, null, null);
   }
 
-  /** Do not verify the peer's certificate (testing only, as Godot warns). */
+  /**
+   * Do not check the peer's name; with `trustedChain`, its certificate must still lead to it
+   * (as in Godot 4.6); without, nothing is verified (testing only, as Godot warns).
+   */
   static clientUnsafe(trustedChain: X509Certificate | null = null): TLSOptions {
     return new TLSOptions("client_unsafe", trustedChain, "", null, null);
   }
@@ -89,8 +92,9 @@ export class TLSOptions {
     return this.mode === "client";
   }
 
+  /** No certificate check at all: clientUnsafe() without a trusted chain (with one, only the name is skipped). */
   get unsafe(): boolean {
-    return this.mode === "client_unsafe";
+    return this.mode === "client_unsafe" && this.trusted === null;
   }
 
   private privateKeyPem(): string | undefined {

@@ -1,7 +1,7 @@
 /**
  * Turns Godot's TLSOptions into the DTLS core's configuration: the server's chain and
  * key, or the client's certificate verifier (trusted chain, host name or
- * common_name_override, or no verification for clientUnsafe).
+ * common_name_override; clientUnsafe: the chain alone when one is given, else nothing).
  */
 import { AlertDescription } from "./constants.ts";
 import type { DtlsConfig, PeerVerdict } from "./session.ts";
@@ -31,7 +31,9 @@ export function clientConfig(options: TLSOptions, hostname: string, random: Rand
   const trusted = options.getTrustedCaChain()?.certificates ?? [];
   const expectedName = options.getCommonNameOverride() || hostname;
   const verifyPeer = (chain: Uint8Array[]): PeerVerdict => {
-    if (unsafe) {
+    // As Godot 4.6's TLS context: clientUnsafe(trustedChain) still requires the chain to lead to
+    // trustedChain and skips only the name check; only clientUnsafe() without one checks nothing.
+    if (unsafe && options.getTrustedCaChain() === null) {
       try {
         const leaf = chain[0];
         if (!leaf) return { ok: false, reason: "the server sent no certificate", alert: AlertDescription.bad_certificate };
@@ -41,7 +43,7 @@ export function clientConfig(options: TLSOptions, hostname: string, random: Rand
       }
     }
     if (trusted.length === 0) return { ok: false, reason: "no trusted certificates given (TLSOptions.client(trustedChain)); there is no system store", alert: AlertDescription.unknown_ca };
-    const result = verifyChain(chain, trusted, expectedName, wallClock());
+    const result = verifyChain(chain, trusted, unsafe ? undefined : expectedName, wallClock());
     if (result.ok) return { ok: true, publicKey: result.leaf.publicKey };
     const hostnameMismatch = result.reason.startsWith("certificate does not name");
     return { ok: false, reason: result.reason, alert: result.badCertificate ? AlertDescription.bad_certificate : AlertDescription.unknown_ca, hostnameMismatch };
