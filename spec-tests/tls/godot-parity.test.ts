@@ -6,6 +6,10 @@ import assert from "node:assert/strict";
 import { Crypto } from "../../src/crypto/crypto.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { clientConfig } from "../../src/dtls/tls-config.ts";
+import { CryptoKey } from "../../src/crypto/crypto-key.ts";
+import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
+import { HashingContext, HMACContext, HashType } from "../../src/crypto/hashing.ts";
+import { GodotError, NetError } from "../../src/errors.ts";
 
 const crypto = new Crypto();
 function identity(cn: string) {
@@ -40,5 +44,70 @@ describe("TLSOptions.clientUnsafe(trustedChain): Godot 4.6's init_client keeps v
     assert.ok(withChain.ca?.includes("BEGIN CERTIFICATE"));
     const bare = TLSOptions.clientUnsafe();
     assert.equal(bare.unsafe, true);
+  });
+});
+
+describe("HashingContext, HMACContext, hmacDigest: Godot 4.6's return codes (hashing_context.cpp, crypto_mbedtls.cpp)", () => {
+  const abc = new TextEncoder().encode("abc");
+  const empty = new Uint8Array(0);
+
+  test("HashingContext.update of an empty chunk returns FAILED and leaves the digest alone", () => {
+    const ctx = new HashingContext();
+    assert.equal(ctx.start(HashType.HASH_SHA256), GodotError.OK);
+    assert.equal(ctx.update(empty), GodotError.FAILED);
+    assert.equal(ctx.update(abc), GodotError.OK);
+    assert.equal(Buffer.from(ctx.finish()).toString("hex"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  });
+
+  test("HMACContext: update before start is ERR_INVALID_DATA, a second start ERR_FILE_ALREADY_IN_USE, empty data ERR_INVALID_PARAMETER", () => {
+    const ctx = new HMACContext();
+    assert.equal(ctx.update(abc), GodotError.ERR_INVALID_DATA);
+    assert.equal(ctx.start(HashType.HASH_SHA256, abc), GodotError.OK);
+    assert.equal(ctx.start(HashType.HASH_SHA256, abc), GodotError.ERR_FILE_ALREADY_IN_USE);
+    assert.equal(ctx.update(empty), GodotError.ERR_INVALID_PARAMETER);
+    assert.equal(ctx.update(abc), GodotError.OK);
+    assert.deepEqual(ctx.finish(), crypto.hmacDigest(HashType.HASH_SHA256, abc, abc));
+  });
+
+  test("hmacDigest with an empty key or message: RangeError (Godot logs and returns an empty array)", () => {
+    assert.throws(() => crypto.hmacDigest(HashType.HASH_SHA256, empty, abc), RangeError);
+    assert.throws(() => crypto.hmacDigest(HashType.HASH_SHA256, abc, empty), RangeError);
+  });
+});
+
+describe("Crypto, CryptoKey, X509Certificate: Godot 4.6's results", () => {
+  test("generateRandomBytes has no 64 KiB cap (Godot draws it in chunks)", () => {
+    assert.equal(crypto.generateRandomBytes(100_000).length, 100_000);
+    assert.equal(crypto.generateRandomBytes(0).length, 0);
+    assert.throws(() => crypto.generateRandomBytes(-1), RangeError);
+  });
+
+  test("CryptoKey.saveToString(false) of a public-only key is empty; saveToString(true) gives the public key", () => {
+    const key = crypto.generateEcdsa();
+    const pub = new CryptoKey();
+    pub.loadFromString(key.saveToString(true), true);
+    assert.equal(pub.saveToString(false), "");
+    assert.equal(pub.saveToString(true), key.saveToString(true));
+    assert.equal(new CryptoKey().saveToString(), "");
+  });
+
+  test("X509Certificate.loadFromString appends to the chain it holds, and skips blocks that do not parse when one does", () => {
+    const a = identity("a.example").cert.saveToString();
+    const b = identity("b.example").cert.saveToString();
+    const x = new X509Certificate();
+    x.loadFromString(a);
+    x.loadFromString(b);
+    assert.equal(x.saveToString(), a + b);
+    const junk = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    const partial = new X509Certificate();
+    partial.loadFromString(a + junk);
+    assert.equal(partial.saveToString(), a);
+    assert.throws(() => new X509Certificate().loadFromString(junk), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_INVALID_DATA);
+    // Trusting two CAs loaded one after the other, as a Godot program does, trusts both.
+    const server = identity("server.example");
+    const trust = new X509Certificate();
+    trust.loadFromString(a);
+    trust.loadFromString(server.cert.saveToString());
+    assert.equal(clientConfig(TLSOptions.client(trust), "server.example").verifyPeer!(server.cert.derChain()).ok, true);
   });
 });

@@ -54,9 +54,12 @@ export class CryptoKey {
     return this.privateKey === undefined;
   }
 
-  /** PEM text of the key (Godot's `save_to_string`); the public half when `publicOnly`. Empty when nothing is loaded. */
+  /**
+   * PEM text of the key (Godot's `save_to_string`); the public half when `publicOnly`. Empty when
+   * nothing is loaded, and for the private form of a public-only key (as Godot 4.6 returns).
+   */
   saveToString(publicOnly = false): string {
-    if (!publicOnly && this.privateDer) return encodePem(this.privateLabel, this.privateDer);
+    if (!publicOnly) return this.privateDer ? encodePem(this.privateLabel, this.privateDer) : "";
     const pub = this.publicKey;
     if (!pub) return "";
     return encodePem("PUBLIC KEY", pub.kind === "rsa" ? encodeRsaSpki(pub) : encodeEcSpki(pub.curve, pub.point));

@@ -40,9 +40,9 @@ function pkcs8(curve: EcCurve, d: Uint8Array): Uint8Array<ArrayBuffer> {
 }
 
 export class Crypto {
-  /** `size` cryptographically random bytes (Godot's generate_random_bytes). */
+  /** `size` cryptographically random bytes (Godot's generate_random_bytes: any size its 32-bit int argument takes). */
   generateRandomBytes(size: number): Uint8Array {
-    if (!Number.isInteger(size) || size < 0 || size > 65536) throw new RangeError(`size must be an integer in 0..65536, got ${size}`);
+    if (!Number.isInteger(size) || size < 0 || size > 0x7fffffff) throw new RangeError(`size must be an integer in 0..2147483647, got ${size}`);
     return secureRandomBytes(size);
   }
 

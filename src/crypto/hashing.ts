@@ -34,9 +34,15 @@ function checkBytes(value: unknown, name: string): Uint8Array {
   return value;
 }
 
-/** HMAC of `message` under `key` with SHA-1 or SHA-256 (the two Godot allows). */
+/**
+ * HMAC of `message` under `key` with SHA-1 or SHA-256 (the two Godot allows). An empty key or
+ * message is a RangeError: Godot 4.6's hmac_digest logs and returns an empty array for either.
+ */
 export function hmacDigest(type: HashType, key: Uint8Array, message: Uint8Array): Uint8Array {
-  return hmacHasher(type, "hmacDigest")(checkBytes(key, "key"), checkBytes(message, "msg"));
+  const hasher = hmacHasher(type, "hmacDigest");
+  if (checkBytes(key, "key").length === 0) throw new RangeError("hmacDigest: key must not be empty");
+  if (checkBytes(message, "msg").length === 0) throw new RangeError("hmacDigest: msg must not be empty");
+  return hasher(key, message);
 }
 
 function hmacHasher(type: HashType, what: string): (key: Uint8Array, message: Uint8Array) => Uint8Array {
@@ -71,9 +77,11 @@ export class HashingContext {
     return GodotError.OK;
   }
 
+  /** ERR_UNCONFIGURED before start(); FAILED for an empty chunk (which changes nothing), as Godot 4.6 returns. */
   update(chunk: Uint8Array): GodotError {
     checkBytes(chunk, "chunk");
     if (!this.state) return GodotError.ERR_UNCONFIGURED;
+    if (chunk.length === 0) return GodotError.FAILED;
     this.state.update(chunk);
     return GodotError.OK;
   }
@@ -95,14 +103,17 @@ export class HMACContext {
     hmacHasher(type, "HMACContext.start");
     checkBytes(key, "key");
     if (key.length === 0) throw new RangeError("HMACContext.start: key must not be empty");
-    if (this.state) return GodotError.ERR_ALREADY_IN_USE;
+    // Godot 4.6's HMACContextMbedTLS returns the file flavour of the code here, unlike HashingContext.
+    if (this.state) return GodotError.ERR_FILE_ALREADY_IN_USE;
     this.state = hmac.create(hashOf(type, "HMACContext.start").fn, key);
     return GodotError.OK;
   }
 
+  /** ERR_INVALID_DATA before start(), ERR_INVALID_PARAMETER for empty data (which changes nothing): Godot 4.6's codes. */
   update(data: Uint8Array): GodotError {
     checkBytes(data, "data");
-    if (!this.state) return GodotError.ERR_UNCONFIGURED;
+    if (!this.state) return GodotError.ERR_INVALID_DATA;
+    if (data.length === 0) return GodotError.ERR_INVALID_PARAMETER;
     this.state.update(data);
     return GodotError.OK;
   }

@@ -3,35 +3,48 @@ import { NetError, GodotError } from "../errors.ts";
 import { parseCertificateDer, type CertificateInfo } from "./certificate-info.ts";
 import { decodePem, encodePem } from "./pem.ts";
 
-/** Bound on certificates loaded from one string (a CA bundle has a few hundred). */
+/** Bound on certificates one X509Certificate holds (a CA bundle has a few hundred). */
 export const MAX_CERTIFICATES_PER_LOAD = 4096;
 
 export class X509Certificate {
   /** @internal */ certificates: CertificateInfo[] = [];
 
-  /** Load every CERTIFICATE block of a PEM text. Throws NetError(ERR_INVALID_DATA) when there is none or one is malformed. */
+  /**
+   * Add every CERTIFICATE block of a PEM text to the certificates held, as Godot 4.6's
+   * load_from_string does (mbedTLS appends to the chain: two loads hold both). Blocks that do not
+   * parse are skipped when another one does, as Godot's; NetError(ERR_INVALID_DATA) when none does.
+   */
   loadFromString(text: string): void {
     if (typeof text !== "string") throw new TypeError("text must be a PEM string");
     const blocks = decodePem(text).filter((b) => b.label === "CERTIFICATE");
     if (blocks.length === 0) throw new NetError(GodotError.ERR_INVALID_DATA, "X509Certificate: no CERTIFICATE block found");
-    if (blocks.length > MAX_CERTIFICATES_PER_LOAD) throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `X509Certificate: more than ${MAX_CERTIFICATES_PER_LOAD} certificates`);
-    try {
-      this.certificates = blocks.map((b) => parseCertificateDer(b.der));
-    } catch (e) {
-      throw new NetError(GodotError.ERR_INVALID_DATA, `X509Certificate: ${(e as Error).message}`);
+    if (this.certificates.length + blocks.length > MAX_CERTIFICATES_PER_LOAD) throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `X509Certificate: more than ${MAX_CERTIFICATES_PER_LOAD} certificates`);
+    const parsed: CertificateInfo[] = [];
+    let firstError = "";
+    for (const b of blocks) {
+      try {
+        parsed.push(parseCertificateDer(b.der));
+      } catch (e) {
+        firstError ||= (e as Error).message;
+      }
     }
+    if (parsed.length === 0) throw new NetError(GodotError.ERR_INVALID_DATA, `X509Certificate: ${firstError}`);
+    this.certificates.push(...parsed);
   }
 
-  /** Load PEM text, PEM bytes, or one DER certificate. */
+  /** Add PEM text, PEM bytes, or one DER certificate (appending, as loadFromString). */
   load(data: string | Uint8Array): void {
     if (typeof data === "string") return this.loadFromString(data);
     if (!(data instanceof Uint8Array)) throw new TypeError("data must be a string or Uint8Array");
     if (data[0] === 0x30) {
+      if (this.certificates.length >= MAX_CERTIFICATES_PER_LOAD) throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `X509Certificate: more than ${MAX_CERTIFICATES_PER_LOAD} certificates`);
+      let cert: CertificateInfo;
       try {
-        this.certificates = [parseCertificateDer(data)];
+        cert = parseCertificateDer(data);
       } catch (e) {
         throw new NetError(GodotError.ERR_INVALID_DATA, `X509Certificate: ${(e as Error).message}`);
       }
+      this.certificates.push(cert);
       return;
     }
     this.loadFromString(new TextDecoder().decode(data));
