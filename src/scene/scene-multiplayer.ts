@@ -198,12 +198,14 @@ export class SceneMultiplayer extends EventTarget {
    */
   poll(): GodotError {
     this.updateStatus();
-    const peer = this.peer;
-    if (!peer || this.lastStatus === ConnectionStatus.CONNECTION_DISCONNECTED) return GodotError.OK;
-    peer.poll();
+    if (!this.peer || this.lastStatus === ConnectionStatus.CONNECTION_DISCONNECTED) return GodotError.OK;
+    this.peer.poll();
     this.updateStatus();
     if (this.lastStatus !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.OK;
-    while (peer.getAvailablePacketCount() > 0) {
+    // this.peer is read afresh for each packet: a handler may have set multiplayerPeer (to a
+    // connected peer, so the loop goes on), and Godot's loop then reads the new peer, leaving the
+    // old one's packets in it.
+    for (let peer = this.peer; peer && peer.getAvailablePacketCount() > 0; peer = this.peer) {
       const from = peer.getPacketPeer();
       const channel = peer.getPacketChannel();
       const mode = peer.getPacketMode();

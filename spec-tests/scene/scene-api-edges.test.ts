@@ -1,0 +1,43 @@
+/**
+ * SceneMultiplayer's public behaviour where a program ported from GDScript would notice a
+ * difference from Godot 4.6 (modules/multiplayer/scene_multiplayer.cpp, scene_rpc_interface.cpp):
+ * what poll() reads after a handler replaced the multiplayer peer, and the signals and return
+ * codes around it. TS server and clients on the simulated network.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { OfflineMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { drive, world } from "./support.ts";
+
+describe("SceneMultiplayer API edges (Godot 4.6 parity)", () => {
+  test("a handler that sets multiplayerPeer mid-poll: the loop reads the new peer, the old one keeps its unread packets (Godot's poll reads multiplayer_peer afresh)", async () => {
+    const w = await world(1);
+    try {
+      const [client] = w.clients;
+      const calls: number[] = [];
+      for (const mp of w.all) {
+        mp.node("Game").rpcConfig("leave", {}).on("leave", (n) => {
+          calls.push(n as number);
+          // A "back to the menu" RPC: the game drops the session for an offline one.
+          if (n === 1) mp.multiplayerPeer = new OfflineMultiplayerPeer();
+        });
+      }
+      await drive(w, () => client!.getPeers().includes(1), "connection");
+      const old = client!.multiplayerPeer!;
+      assert.equal(w.server.node("Game").rpc("leave", 1), 0);
+      assert.equal(w.server.node("Game").rpc("leave", 2), 0);
+      await w.net.runFor(20);
+      old.poll();
+      assert.equal(old.getAvailablePacketCount(), 3, "the path announcement and both calls wait in the peer");
+      assert.equal(client!.poll(), 0);
+      assert.deepEqual(calls, [1]);
+      assert.ok(client!.multiplayerPeer instanceof OfflineMultiplayerPeer);
+      assert.equal(old.getAvailablePacketCount(), 1, "the second call is left in the old peer, not read into the new session");
+      assert.equal(client!.getDropCounters().unauthenticated, 0);
+      assert.equal(client!.getUniqueId(), 1);
+      assert.deepEqual(client!.getPeers(), []);
+    } finally {
+      w.net.close();
+    }
+  });
+});
