@@ -86,7 +86,8 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
     assert.ok(await run(net, tick, () => client.getAvailablePacketCount() === 1, 1000));
     assert.deepEqual(client.getPacket(), new Uint8Array([7, 7]));
     assert.equal(client.getPacket().length, 0);
-    assert.equal(client.getPacketError(), GodotError.ERR_UNAVAILABLE);
+    // Godot 4.6: connected with nothing to read is OK, not ERR_UNAVAILABLE.
+    assert.equal(client.getPacketError(), GodotError.OK);
     assert.equal(serverPeer.putPacket(new Uint8Array(16385)), GodotError.ERR_INVALID_PARAMETER);
     // Hostile bytes from the client's address: a forged application-data record (dropped and counted) and plain junk; the session stays up.
     const forged = new Uint8Array(40);
@@ -119,6 +120,10 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
     const { cert } = credentials();
     const { client, tick } = await connectedPair(net, TLSOptions.client(cert), "example.org");
     assert.ok(await run(net, tick, () => client.getStatus() !== PacketPeerDTLS.STATUS_HANDSHAKING, 5000));
+    assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_ERROR_HOSTNAME_MISMATCH);
+    assert.match(client.getErrorMessage(), /example\.org/);
+    // As Godot 4.6's disconnect_from_peer: an error status is not replaced by STATUS_DISCONNECTED.
+    client.disconnectFromPeer();
     assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_ERROR_HOSTNAME_MISMATCH);
     assert.match(client.getErrorMessage(), /example\.org/);
     net.close();

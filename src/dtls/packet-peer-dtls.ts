@@ -128,9 +128,14 @@ export class PacketPeerDTLS extends VariantPacketPeer {
     return { ...(this.session?.drops ?? this.endedDrops) };
   }
 
-  /** Send close_notify (when connected or handshaking) and let go of the UDP peer, which stays open. */
+  /**
+   * Send close_notify (when connected or handshaking) and let go of the UDP peer, which stays
+   * open. Not connected or handshaking: nothing changes, so an error status (and its message)
+   * stays, as Godot 4.6's disconnect_from_peer returns early then.
+   */
   disconnectFromPeer(): void {
-    if (this.session && this.isActive()) {
+    if (!this.isActive()) return;
+    if (this.session) {
       this.session.close();
       this.flush();
     }
@@ -144,15 +149,18 @@ export class PacketPeerDTLS extends VariantPacketPeer {
     return this.status === DtlsStatus.STATUS_CONNECTED && this.session ? this.session.applicationDataQueued : 0;
   }
 
-  /** The oldest received packet; empty with getPacketError() ERR_UNAVAILABLE (none queued) or ERR_UNCONFIGURED (not connected). */
+  /**
+   * The oldest received packet. Empty with getPacketError() ERR_UNCONFIGURED when not connected;
+   * empty with OK when connected and none is queued, as Godot 4.6's (mbedTLS's "nothing to read"
+   * is not an error there, unlike PacketPeerUDP's ERR_UNAVAILABLE).
+   */
   getPacket(): Uint8Array {
     if (this.status !== DtlsStatus.STATUS_CONNECTED || !this.session) {
       this.packetError = GodotError.ERR_UNCONFIGURED;
       return new Uint8Array(0);
     }
-    const data = this.session.pollApplicationData();
-    this.packetError = data ? GodotError.OK : GodotError.ERR_UNAVAILABLE;
-    return data ?? new Uint8Array(0);
+    this.packetError = GodotError.OK;
+    return this.session.pollApplicationData() ?? new Uint8Array(0);
   }
 
   getPacketError(): GodotError {
