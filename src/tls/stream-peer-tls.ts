@@ -10,6 +10,7 @@ import { DtlsSession, DtlsStatus } from "../dtls/session.ts";
 import { clientConfig, defaultRandom, serverConfig } from "../dtls/tls-config.ts";
 import { MAX_PLAINTEXT_LENGTH } from "../dtls/constants.ts";
 import { StreamPeer, checkLength } from "../tcp/stream-peer.ts";
+import { StreamPeerTCP } from "../tcp/tcp.ts";
 import { ByteQueue } from "../util/byte-queue.ts";
 
 /** Godot's StreamPeerTLS.Status (same values as PacketPeerDTLS's). */
@@ -36,6 +37,9 @@ export class StreamPeerTLS extends StreamPeer {
 
   private inner: StreamPeer | null = null;
   private session: DtlsSession | null = null;
+  /** Status and reason once the session was dropped because the wrapped TCP connection ended. */
+  private droppedStatus = StreamPeerTLSStatus.STATUS_DISCONNECTED;
+  private droppedReason = "";
   private readonly received = new ByteQueue();
 
   /** Start a TLS client handshake over `stream` (already connected), verifying the server as `commonName`. */
@@ -43,7 +47,7 @@ export class StreamPeerTLS extends StreamPeer {
     if (!(stream instanceof StreamPeer)) throw new TypeError("stream must be a StreamPeer");
     if (typeof commonName !== "string") throw new TypeError("commonName must be a string");
     if (clientOptions !== null && (typeof clientOptions !== "object" || clientOptions.isServer())) throw new TypeError("clientOptions must be TLSOptions.client(...) or clientUnsafe(...)");
-    if (this.session) return GodotError.ERR_ALREADY_IN_USE;
+    if (this.isActive()) return GodotError.ERR_ALREADY_IN_USE;
     const options = clientOptions ?? defaultClientOptions();
     this.begin(stream, DtlsSession.client({ ...clientConfig(options, commonName, defaultRandom), stream: true }, now()));
     return GodotError.OK;
@@ -53,7 +57,7 @@ export class StreamPeerTLS extends StreamPeer {
   acceptStream(stream: StreamPeer, serverOptions: TLSOptions): GodotError {
     if (!(stream instanceof StreamPeer)) throw new TypeError("stream must be a StreamPeer");
     if (!serverOptions || typeof serverOptions !== "object" || !serverOptions.isServer()) throw new TypeError("serverOptions must be TLSOptions.server(key, certificate)");
-    if (this.session) return GodotError.ERR_ALREADY_IN_USE;
+    if (this.isActive()) return GodotError.ERR_ALREADY_IN_USE;
     this.begin(stream, DtlsSession.server({ ...serverConfig(serverOptions, defaultRandom), stream: true }, now()));
     return GodotError.OK;
   }
@@ -61,6 +65,8 @@ export class StreamPeerTLS extends StreamPeer {
   private begin(stream: StreamPeer, session: DtlsSession): void {
     this.inner = stream;
     this.session = session;
+    this.droppedStatus = StreamPeerTLSStatus.STATUS_DISCONNECTED;
+    this.droppedReason = "";
     this.received.clear();
     this.flush();
   }
@@ -82,6 +88,20 @@ export class StreamPeerTLS extends StreamPeer {
     s.handleTimeout(now());
     for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.received.push(d);
     this.flush();
+    // As Godot 4.6's poll: a wrapped StreamPeerTCP that is no longer connected ends the session
+    // (a peer that drops TCP without close_notify would otherwise leave us CONNECTED for ever).
+    if (inner instanceof StreamPeerTCP && inner.getStatus() !== StreamPeerTCP.STATUS_CONNECTED && this.isActive()) {
+      const handshaking = s.status === DtlsStatus.STATUS_HANDSHAKING;
+      this.droppedStatus = handshaking ? StreamPeerTLSStatus.STATUS_ERROR : StreamPeerTLSStatus.STATUS_DISCONNECTED;
+      this.droppedReason = handshaking ? "the TCP connection ended during the handshake" : "";
+      this.session = null;
+      this.inner = null;
+    }
+  }
+
+  private isActive(): boolean {
+    const status = this.session?.status;
+    return status === DtlsStatus.STATUS_HANDSHAKING || status === DtlsStatus.STATUS_CONNECTED;
   }
 
   private flush(): void {
@@ -92,25 +112,27 @@ export class StreamPeerTLS extends StreamPeer {
   }
 
   getStatus(): StreamPeerTLSStatus {
-    return (this.session?.status ?? DtlsStatus.STATUS_DISCONNECTED) as number as StreamPeerTLSStatus;
+    return this.session ? (this.session.status as number as StreamPeerTLSStatus) : this.droppedStatus;
   }
 
-  /** The wrapped stream (Godot's get_stream). */
+  /** The wrapped stream while handshaking or connected; null once the session ended, as Godot's get_stream. */
   getStream(): StreamPeer | null {
-    return this.inner;
+    return this.isActive() ? this.inner : null;
   }
 
   /** The reason of STATUS_ERROR, or "". */
   getErrorMessage(): string {
-    return this.session?.errorMessage ?? "";
+    return this.session?.errorMessage ?? this.droppedReason;
   }
 
-  /** Send close_notify and let go of the stream (it stays open; close it yourself). */
+  /**
+   * Send close_notify and let go of the stream (it stays open; close it yourself). Not
+   * connected or handshaking: nothing changes, so an error status stays, as Godot 4.6's.
+   */
   disconnectFromStream(): void {
-    if (this.session) {
-      this.session.close();
-      this.flush();
-    }
+    if (!this.isActive()) return;
+    this.session!.close();
+    this.flush();
     this.session = null;
     this.inner = null;
   }

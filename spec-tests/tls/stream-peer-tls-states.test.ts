@@ -1,0 +1,86 @@
+// StreamPeerTLS in the states Godot 4.6's StreamPeerMbedTLS defines (poll, disconnect_from_stream,
+// get_stream): our client and our server over real loopback TCP, with a key and certificate made by
+// our Crypto, so no external peer is needed.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { StreamPeerTCP } from "../../src/tcp/tcp.ts";
+import { TCPServer } from "../../src/tcp/server.ts";
+import { StreamPeerTLS, StreamPeerTLSStatus } from "../../src/tls/stream-peer-tls.ts";
+import { TLSOptions } from "../../src/crypto/tls-options.ts";
+import { Crypto } from "../../src/crypto/crypto.ts";
+import { GodotError } from "../../src/errors.ts";
+import { until } from "../dtls/support.ts";
+
+const crypto = new Crypto();
+const key = crypto.generateEcdsa("P-256");
+const cert = crypto.generateSelfSignedCertificate(key, "CN=localhost,O=packetpeer,C=IT", "20200101000000", "20400101000000");
+
+async function tcpPair(): Promise<{ srv: TCPServer; client: StreamPeerTCP; server: StreamPeerTCP }> {
+  const srv = new TCPServer();
+  await srv.listen(0, "127.0.0.1");
+  const client = new StreamPeerTCP();
+  await client.connectToHost("127.0.0.1", srv.getLocalPort());
+  await until(() => srv.isConnectionAvailable(), "incoming TCP connection");
+  return { srv, client, server: srv.takeConnection()! };
+}
+
+describe("StreamPeerTLS states as Godot 4.6's", () => {
+  test("the wrapped TCP connection closing without close_notify: a connected session becomes STATUS_DISCONNECTED, getStream() null", async () => {
+    const { srv, client, server } = await tcpPair();
+    try {
+      const c = new StreamPeerTLS();
+      const s = new StreamPeerTLS();
+      assert.equal(c.connectToStream(client, "localhost", TLSOptions.client(cert)), GodotError.OK);
+      assert.equal(s.acceptStream(server, TLSOptions.server(key, cert)), GodotError.OK);
+      await until(() => {
+        c.poll();
+        s.poll();
+        return c.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED && s.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED;
+      }, "TLS handshake");
+      assert.equal(c.getStream(), client);
+      server.disconnectFromHost();
+      await until(() => {
+        c.poll();
+        return c.getStatus() !== StreamPeerTLSStatus.STATUS_CONNECTED;
+      }, "the client noticing the TCP close");
+      assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_DISCONNECTED);
+      assert.equal(c.getStream(), null);
+      assert.equal(c.putData(new Uint8Array([1])), GodotError.ERR_UNCONFIGURED);
+    } finally {
+      client.disconnectFromHost();
+      srv.stop();
+    }
+  });
+
+  test("the TCP connection closing during the handshake: STATUS_ERROR, kept by disconnectFromStream(); the peer can connect again", async () => {
+    const { srv, client, server } = await tcpPair();
+    try {
+      const c = new StreamPeerTLS();
+      assert.equal(c.connectToStream(client, "localhost", TLSOptions.client(cert)), GodotError.OK);
+      server.disconnectFromHost();
+      await until(() => {
+        c.poll();
+        return c.getStatus() !== StreamPeerTLSStatus.STATUS_HANDSHAKING;
+      }, "the client noticing the TCP close");
+      assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_ERROR);
+      assert.notEqual(c.getErrorMessage(), "");
+      c.disconnectFromStream();
+      assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_ERROR);
+      assert.equal(c.getStream(), null);
+
+      // A session that ended (here: in an error) does not hold the peer: a new one starts.
+      const again = await tcpPair();
+      try {
+        assert.equal(c.connectToStream(again.client, "localhost", TLSOptions.client(cert)), GodotError.OK);
+        assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_HANDSHAKING);
+        assert.equal(c.connectToStream(again.client, "localhost", TLSOptions.client(cert)), GodotError.ERR_ALREADY_IN_USE);
+      } finally {
+        again.client.disconnectFromHost();
+        again.srv.stop();
+      }
+    } finally {
+      client.disconnectFromHost();
+      srv.stop();
+    }
+  });
+});
