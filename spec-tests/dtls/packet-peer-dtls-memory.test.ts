@@ -55,6 +55,8 @@ async function connectedPair(net: MemoryNetwork, clientOptions: TLSOptions, host
   const server = new ExampleServer(net.createRuntime("10.0.0.2"));
   await server.udp.listen(4433);
   assert.equal(server.dtls.setup(TLSOptions.server(key, cert)), GodotError.OK);
+  // Godot 4.6 (checked live in its web build): a second setup is ERR_ALREADY_IN_USE.
+  assert.equal(server.dtls.setup(TLSOptions.server(key, cert)), GodotError.ERR_ALREADY_IN_USE);
   const udp = new PacketPeerUDP({ runtime: net.createRuntime("10.0.0.1") });
   await udp.connectToHost("10.0.0.2", 4433);
   const client = new PacketPeerDTLS();

@@ -71,11 +71,14 @@ export class DTLSServer {
 
   /**
    * Use `serverOptions` (TLSOptions.server(key, certificate)) for the peers taken from now on,
-   * with a fresh cookie secret. Throws TypeError for other options, RangeError for bad limits.
+   * with a fresh cookie secret. Once only: a second call returns ERR_ALREADY_IN_USE and changes
+   * nothing, as Godot 4.6's (its cookie context is never set up twice). Throws TypeError for
+   * other options, RangeError for bad limits.
    */
   setup(serverOptions: TLSOptions, limits: DTLSServerLimits = {}): GodotError {
     if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("setup: serverOptions must be TLSOptions.server(key, certificate)");
     const checked = checkServerLimits(limits);
+    if (this.config) return GodotError.ERR_ALREADY_IN_USE;
     this.config = { ...serverConfig(serverOptions, this.random), handshakeTimeoutMs: DTLS_SERVER_HANDSHAKE_TIMEOUT_MS };
     this.admission = new ServerAdmission(this.random, checked);
     this.maxHandshaking = checked.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING;
