@@ -1,6 +1,7 @@
 // Godot 4.6 live (the web build): the return codes and results of HashingContext, HMACContext,
-// Crypto, CryptoKey, X509Certificate and TLSOptions in the edge states a ported program meets,
-// each compared with ours in the same state. Run once, on Node (docs/godot4-harness.md).
+// Crypto, CryptoKey, X509Certificate and TLSOptions in the edge states a ported program meets, and
+// of PacketPeerDTLS, StreamPeerTLS and DTLSServer before any connection (the web build has no UDP
+// or listening sockets, so only these states run there), each compared with ours in the same state. Run once, on Node (docs/godot4-harness.md).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Crypto } from "../../src/crypto/crypto.ts";
@@ -8,6 +9,10 @@ import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { HashingContext, HMACContext, HashType } from "../../src/crypto/hashing.ts";
+import { DTLSServer } from "../../src/dtls/dtls-server.ts";
+import { PacketPeerDTLS } from "../../src/dtls/packet-peer-dtls.ts";
+import { StreamPeerTLS } from "../../src/tls/stream-peer-tls.ts";
+import { PacketPeerUDP } from "../../src/udp/packet-peer-udp.ts";
 import { godot4SkipReason, runGodot4, GD_QUIT_ON_FIRST_FRAME } from "../godot4/harness.ts";
 
 const skip = godot4SkipReason();
@@ -115,5 +120,51 @@ ${GD_QUIT_ON_FIRST_FRAME}`;
     assert.deepEqual(g.unsafe, [t.isServer(), t.isUnsafeClient(), t.getCommonNameOverride(), t.getTrustedCaChain() === x]);
     const c = TLSOptions.client(null, "name");
     assert.deepEqual(g.client, [c.isServer(), c.isUnsafeClient(), c.getCommonNameOverride(), c.getTrustedCaChain() === null, c.getPrivateKey() === null, c.getOwnCertificate() === null]);
+  });
+
+  test("PacketPeerDTLS, StreamPeerTLS and DTLSServer before any connection; DTLSServer.setup twice", async () => {
+    const crypto = new Crypto();
+    const key = crypto.generateEcdsa("P-256");
+    const cert = crypto.generateSelfSignedCertificate(key, "CN=a,O=x,C=IT", "20200101000000", "20400101000000");
+    const script = `extends SceneTree
+func _initialize() -> void:
+	var out := {}
+	var key := CryptoKey.new()
+	key.load_from_string(FileAccess.get_file_as_string("res://key.pem"))
+	var cert := X509Certificate.new()
+	cert.load_from_string(FileAccess.get_file_as_string("res://cert.pem"))
+	var ds := DTLSServer.new()
+	out["setup"] = [ds.setup(TLSOptions.server(key, cert)), ds.setup(TLSOptions.server(key, cert))]
+	var u := PacketPeerUDP.new()
+	out["takeUnconnected"] = ds.take_connection(u).get_status()
+	var d := PacketPeerDTLS.new()
+	out["dtls"] = [d.get_status(), d.put_packet(PackedByteArray([1])), d.get_packet().size(), d.get_packet_error(), d.get_available_packet_count(), d.connect_to_peer(u, "x"), d.get_status()]
+	d.disconnect_from_peer()
+	out["dtlsAfterDisconnect"] = d.get_status()
+	var s := StreamPeerTLS.new()
+	var partial: Array = s.get_partial_data(1)
+	out["tls"] = [s.get_status(), s.get_stream() == null, s.put_data(PackedByteArray([1])), partial[0], partial[1].size(), s.get_available_bytes()]
+	print(JSON.stringify(out))
+
+${GD_QUIT_ON_FIRST_FRAME}`;
+    const r = await runGodot4({ script, files: { "key.pem": key.saveToString(), "cert.pem": cert.saveToString() }, timeoutMs: 60000 });
+    assert.equal(r.exitCode, 0, r.errors.join("\n"));
+    const g = r.json.find((o): o is Record<string, unknown> => typeof o === "object" && o !== null && "setup" in o);
+    assert.ok(g, `no report from Godot: ${r.lines.join("\n")}`);
+
+    const ds = new DTLSServer();
+    assert.deepEqual(g.setup, [ds.setup(TLSOptions.server(key, cert)), ds.setup(TLSOptions.server(key, cert))]);
+    const u = new PacketPeerUDP();
+    assert.equal(g.takeUnconnected, ds.takeConnection(u).getStatus());
+    const d = new PacketPeerDTLS();
+    const status0 = d.getStatus();
+    const put = d.putPacket(new Uint8Array([1]));
+    const got = d.getPacket().length;
+    assert.deepEqual(g.dtls, [status0, put, got, d.getPacketError(), d.getAvailablePacketCount(), d.connectToPeer(u, "x"), d.getStatus()]);
+    d.disconnectFromPeer();
+    assert.equal(g.dtlsAfterDisconnect, d.getStatus());
+    const s = new StreamPeerTLS();
+    const [err, data] = s.getPartialData(1);
+    assert.deepEqual(g.tls, [s.getStatus(), s.getStream() === null, s.putData(new Uint8Array([1])), err, data.length, s.getAvailableBytes()]);
   });
 });
