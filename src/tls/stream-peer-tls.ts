@@ -90,7 +90,9 @@ export class StreamPeerTLS extends StreamPeer {
     this.flush();
     // As Godot 4.6's poll: a wrapped StreamPeerTCP that is no longer connected ends the session
     // (a peer that drops TCP without close_notify would otherwise leave us CONNECTED for ever).
-    if (inner instanceof StreamPeerTCP && inner.getStatus() !== StreamPeerTCP.STATUS_CONNECTED && this.isActive()) {
+    // One still connecting is left alone: its writes wait for the connection here.
+    const tcpStatus = inner instanceof StreamPeerTCP ? inner.getStatus() : StreamPeerTCP.STATUS_CONNECTED;
+    if ((tcpStatus === StreamPeerTCP.STATUS_NONE || tcpStatus === StreamPeerTCP.STATUS_ERROR) && this.isActive()) {
       const handshaking = s.status === DtlsStatus.STATUS_HANDSHAKING;
       this.droppedStatus = handshaking ? StreamPeerTLSStatus.STATUS_ERROR : StreamPeerTLSStatus.STATUS_DISCONNECTED;
       this.droppedReason = handshaking ? "the TCP connection ended during the handshake" : "";
