@@ -10,12 +10,13 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { OfflineMultiplayerPeer, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { SceneMultiplayer, SceneMultiplayerEvent } from "../../src/scene/index.ts";
 import { godot4SkipReason, openGodot4 } from "../godot4/harness.ts";
 
 const skip = godot4SkipReason();
 const SCRIPT = readFileSync(fileURLToPath(new URL("./godot4/api_probe.gd", import.meta.url)), "utf8");
+const SCRIPT2 = readFileSync(fileURLToPath(new URL("./godot4/api_probe2.gd", import.meta.url)), "utf8");
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -33,13 +34,21 @@ async function serve(): Promise<{ url: string; stop: () => void }> {
   const declare = (mp: SceneMultiplayer): void => {
     mp.node("/root/Probe").rpcConfig("ping", { rpcMode: "any_peer" }).rpcConfig("loc", { rpcMode: "any_peer", callLocal: true }).on("ping", () => {}).on("loc", () => {});
   };
+  // api_probe2.gd's node, at another path: its RPC config differs from api_probe.gd's.
+  server.node("/root/Probe2").rpcConfig("leave", {});
   declare(server);
   server.authCallback = (id, data) => {
     if (new TextDecoder().decode(data) === "secret") server.completeAuth(id);
   };
   server.addEventListener("peer_authenticating", (e) => server.sendAuth((e as SceneMultiplayerEvent).id, text("welcome")));
   server.addEventListener("peer_packet", (e) => {
-    if (new TextDecoder().decode((e as SceneMultiplayerEvent).packet!) === "close") peer.close();
+    const { id, packet } = e as SceneMultiplayerEvent;
+    const said = new TextDecoder().decode(packet!);
+    if (said === "close") peer.close();
+    if (said === "double") {
+      server.node("/root/Probe2").rpcId(id, "leave", 1);
+      server.node("/root/Probe2").rpcId(id, "leave", 2);
+    }
   });
   server.multiplayerPeer = peer;
   const url = `ws://127.0.0.1:${peer.getLocalPort()}/`;
@@ -147,6 +156,70 @@ async function probe(url: string): Promise<string[]> {
   }
 }
 
+/** api_probe2.gd, line for line, on our SceneMultiplayer. */
+async function probe2(url: string): Promise<string[]> {
+  const lines: string[] = [];
+  const out = (s: string): void => void lines.push(s);
+  const mp = new SceneMultiplayer();
+  const arr = (ids: number[]): string => `[${ids.join(", ")}]`;
+  let oldPeer!: WebSocketMultiplayerPeer;
+  let phase = 1;
+  mp.node("/root/Probe2").rpcConfig("leave", {}).on("leave", (n) => {
+    out(`leave ${n as number} sender=${mp.getRemoteSenderId()}`);
+    if (n === 1) mp.multiplayerPeer = new OfflineMultiplayerPeer();
+  });
+  for (const s of ["peer_connected", "peer_disconnected", "peer_authenticating", "peer_authentication_failed"]) {
+    mp.addEventListener(s, (e) => out(`${s} ${(e as SceneMultiplayerEvent).id} peers=${arr(mp.getPeers())} pending=${arr(mp.getAuthenticatingPeers())} status=${oldPeer.getConnectionStatus()}`));
+  }
+  for (const s of ["connected_to_server", "connection_failed", "server_disconnected"]) {
+    mp.addEventListener(s, () => out(`${s} peers=${arr(mp.getPeers())} pending=${arr(mp.getAuthenticatingPeers())} status=${oldPeer.getConnectionStatus()}`));
+  }
+  mp.authCallback = (id, data) => {
+    out(`auth ${id} ${new TextDecoder().decode(data)}`);
+    const word = phase === 1 ? "nope" : "secret";
+    out(`send ${word}=${mp.sendAuth(1, text(word))} complete=${mp.completeAuth(1)}`);
+  };
+  mp.authTimeout = 0.3;
+  const connect = async (): Promise<void> => {
+    const peer = new WebSocketMultiplayerPeer();
+    await peer.createClient(url);
+    oldPeer = peer;
+    mp.multiplayerPeer = peer;
+  };
+  await connect();
+  const end = Date.now() + 15_000;
+  while (Date.now() < end) {
+    if (phase === 1) {
+      mp.poll();
+      if (oldPeer.getConnectionStatus() === 0 && mp.getAuthenticatingPeers().length === 0) {
+        out(`phase 1 over peers=${arr(mp.getPeers())} uid=${mp.getUniqueId()}`);
+        phase = 2;
+        mp.authTimeout = 0;
+        await connect();
+      }
+    } else if (phase === 2) {
+      mp.poll();
+      if (mp.getPeers().includes(1)) {
+        out(`ask double=${mp.sendBytes(text("double"), 1)}`);
+        phase = 3;
+      }
+    } else {
+      oldPeer.poll();
+      if (oldPeer.getAvailablePacketCount() >= 3) {
+        out(`queued ${oldPeer.getAvailablePacketCount()}`);
+        out(`poll=${mp.poll()}`);
+        out(`after old_queued=${oldPeer.getAvailablePacketCount()} offline=${b(mp.multiplayerPeer instanceof OfflineMultiplayerPeer)} uid=${mp.getUniqueId()} peers=${arr(mp.getPeers())}`);
+        oldPeer.close();
+        out("done");
+        return lines;
+      }
+    }
+    await sleep(2);
+  }
+  out("timeout");
+  return lines;
+}
+
 describe("live: our SceneMultiplayer client's API answers and signals are a Godot 4.6 client's", { skip }, () => {
   test("offline, connecting, authenticating, connected (relay, call_local, self and unknown targets), server gone, no peer", async () => {
     const godot = await openGodot4();
@@ -180,5 +253,32 @@ describe("live: our SceneMultiplayer client's API answers and signals are a Godo
       ours,
       expected.map((l) => l.replace(failedSends, "$1=31")),
     );
+  });
+
+  test("our own auth timeout while the server has not completed; an RPC handler replacing multiplayer_peer with a call left in the old peer", async () => {
+    const godot = await openGodot4();
+    let godotLines: string[];
+    try {
+      const s = await serve();
+      try {
+        const run = await godot.run({ script: SCRIPT2, mainScene: { name: "Probe2" }, args: [`url=${s.url}`], timeoutMs: 20_000 });
+        godotLines = run.lines;
+        assert.equal(run.exitCode, 0, run.lines.join("\n") + "\n" + run.errors.join("\n"));
+      } finally {
+        s.stop();
+      }
+    } finally {
+      await godot.close();
+    }
+    const s = await serve();
+    let ours: string[];
+    try {
+      ours = await probe2(s.url);
+    } finally {
+      s.stop();
+    }
+    // The second client's id is random on each run.
+    const ids = (lines: string[]): string[] => lines.map((l) => l.replace(/\b\d{3,}\b/g, "<id>"));
+    assert.deepEqual(ids(ours), ids(godotLines.slice(godotLines.findIndex((l) => l.startsWith("peer_authenticating ")))));
   });
 });
