@@ -194,4 +194,53 @@ describe("WebSocketPeer: Godot 4 parity", () => {
     tcpServer.stop();
     net.close();
   });
+  test("after failing a connection for a protocol error, getCloseCode()/getCloseReason() give the code sent and Godot's text (WSLPeer::poll)", async () => {
+    const { net, serverRt, clientRt, clock } = world();
+    const server = new WebSocketServer({}, { runtime: serverRt });
+    await server.listen(8096);
+    const client = new WebSocketPeer({ runtime: clientRt });
+    client.connectToUrl("ws://127.0.0.1:8096/");
+    assert.ok(await clock.runUntil(() => (client.poll(), server.isConnectionAvailable() && client.getReadyState() === S.STATE_OPEN), 5000));
+    const srv = server.takeConnection()!;
+    srv.inboundBufferSize = 10;
+    assert.equal(client.send(new Uint8Array(11)), GodotError.OK);
+    assert.ok(await clock.runUntil(() => (srv.poll(), srv.getReadyState() === S.STATE_CLOSED), 5000));
+    assert.equal(srv.getCloseCode(), 1009);
+    assert.equal(srv.getCloseReason(), "Message too big");
+    // The receiving side of that close frame reads it as a clean close, as before.
+    assert.ok(await clock.runUntil(() => (client.poll(), client.getReadyState() === S.STATE_CLOSED), 5000));
+    assert.equal(client.getCloseCode(), 1009);
+    await server.stop();
+    net.close();
+  });
+
+  test("once CLOSED the connected host and port are gone (\"\", 0) and nothing counts as buffered outside OPEN; wasStringPacket() starts false on a new connection", async () => {
+    const { net, serverRt, clientRt, clock } = world();
+    const server = new WebSocketServer({}, { runtime: serverRt });
+    await server.listen(8097);
+    const client = new WebSocketPeer({ runtime: clientRt });
+    client.connectToUrl("ws://127.0.0.1:8097/");
+    assert.ok(await clock.runUntil(() => (client.poll(), server.isConnectionAvailable() && client.getReadyState() === S.STATE_OPEN), 5000));
+    const srv = server.takeConnection()!;
+    assert.equal(srv.sendText("t"), GodotError.OK);
+    assert.ok(await clock.runUntil(() => (client.poll(), client.getAvailablePacketCount() === 1), 5000));
+    client.getPacket();
+    assert.equal(client.wasStringPacket(), true);
+    assert.equal(client.getConnectedHost(), "127.0.0.1");
+    client.close();
+    assert.equal(client.getReadyState(), S.STATE_CLOSING);
+    assert.equal(client.getCurrentOutboundBufferedAmount(), 0, "Godot counts only while OPEN");
+    assert.equal(client.getConnectedHost(), "127.0.0.1", "still connected while CLOSING");
+    assert.equal(client.getConnectedPort(), 8097);
+    assert.ok(await clock.runUntil(() => (client.poll(), srv.poll(), client.getReadyState() === S.STATE_CLOSED), 5000));
+    assert.equal(client.getConnectedHost(), "");
+    assert.equal(client.getConnectedPort(), 0);
+    assert.equal(client.wasStringPacket(), true, "kept after the close");
+    assert.equal(client.connectToUrl("ws://127.0.0.1:8097/"), GodotError.OK);
+    assert.equal(client.wasStringPacket(), false, "reset by a new connection");
+    client.close(-1);
+    await server.stop();
+    net.close();
+  });
+
 });

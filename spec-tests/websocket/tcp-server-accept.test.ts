@@ -92,9 +92,12 @@ describe("WebSocketPeer.acceptStream(StreamPeerTCP)", () => {
     }
   });
 
-  test("a StreamPeerTCP that is not connected is refused with FAILED, and the WebSocketPeer stays CLOSED", () => {
+  test("a StreamPeerTCP that is not connected is taken as Godot 4.6's accept_stream takes it: OK and CONNECTING, CLOSED at the next poll()", () => {
     const peer = new WebSocketPeer();
-    assert.equal(peer.acceptStream(new StreamPeerTCP()), GodotError.FAILED);
+    assert.equal(peer.acceptStream(new StreamPeerTCP()), GodotError.OK);
+    assert.equal(peer.getReadyState(), WebSocketState.STATE_CONNECTING);
+    peer.poll();
     assert.equal(peer.getReadyState(), WebSocketState.STATE_CLOSED);
+    assert.equal(peer.getCloseCode(), -1);
   });
 });

@@ -15,7 +15,7 @@ import { PacketPeerVariants, type PacketPeer } from "../core/packet-peer.ts";
 import type { Variant, VariantOptions } from "../variant/index.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, RuntimeAdapter, Stream, TLSOptions, WebSocketLink } from "../transport/types.ts";
-import { MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
+import { CloseCode, MAX_CLOSE_REASON_BYTES } from "./close-codes.ts";
 import { ConnectionRole, type RandomFill, StreamShutdown, WebSocketConnectionCore, WebSocketState } from "./connection-core.ts";
 import { StreamBinding, type StreamBindingHandler } from "../stream/stream-binding.ts";
 import { Fifo } from "../util/fifo.ts";
@@ -341,7 +341,9 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
    * Godot's pattern is TCPServer.takeConnection() -> WebSocketPeer.acceptStream(tcpPeer):
    * the StreamPeerTCP then stays CONNECTED (its address and ports stay readable) while this
    * peer uses the connection, and goes to NONE when this peer closes it. Returns
-   * ERR_ALREADY_IN_USE while connecting or open, FAILED for a StreamPeerTCP that is not connected.
+   * ERR_ALREADY_IN_USE while connecting or open, FAILED for a StreamPeerTCP already lent to
+   * another WebSocketPeer. A StreamPeerTCP that is not connected is taken as Godot 4.6 takes
+   * it: OK and CONNECTING, then CLOSED at the next poll().
    */
   acceptStream(connection: Stream | StreamPeerSocket): GodotError {
     const isSocketPeer = connection instanceof StreamPeerSocket;
@@ -351,11 +353,10 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     if (this.readyState === WebSocketState.STATE_CONNECTING || this.readyState === WebSocketState.STATE_OPEN) {
       return GodotError.ERR_ALREADY_IN_USE;
     }
-    let stream: Stream;
+    let stream: Stream | null = null;
     if (isSocketPeer) {
-      // Not connected, or already lent to another WebSocketPeer.
-      if (connection.getStatus() !== StreamPeerSocket.Status.STATUS_CONNECTED || connection.isLent()) return GodotError.FAILED;
-      stream = connection.lendStream();
+      if (connection.isLent()) return GodotError.FAILED;
+      if (connection.getStatus() === StreamPeerSocket.Status.STATUS_CONNECTED) stream = connection.lendStream();
     } else {
       stream = connection;
     }
@@ -363,6 +364,12 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     this.reset();
     this.readyState = WebSocketState.STATE_CONNECTING;
     const conn = this.makeConnection(ConnectionRole.SERVER, "", "/");
+    if (stream === null) {
+      // Godot's handshake fails on its first read from the stream, in the next poll().
+      conn.transportClosed(new Error("the stream is not connected"));
+      this.afterCore(conn);
+      return GodotError.OK;
+    }
     this.attach(stream);
     conn.start(this.clock.now());
     this.afterCore(conn);
@@ -394,6 +401,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     this.pending = [];
     this.packets.clear();
     this.packetBytes = 0;
+    this.lastWasString = false;
     // The previous stream was ended or aborted by its core; forget it (its events are ignored).
     this.io.detach();
     this.io.release();
@@ -539,8 +547,16 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
         case "close":
           this.readyState = WebSocketState.STATE_CLOSED;
           this.dropPackets(); // Godot 4 clears its inbound buffer on close
-          this.closeCode = e.wasClean ? e.code : -1;
-          this.closeReason = e.wasClean ? withoutGodot3Nul(e.reason) : "";
+          if (e.wasClean) {
+            this.closeCode = e.code;
+            this.closeReason = withoutGodot3Nul(e.reason);
+          } else {
+            // Godot 4.6 (WSLPeer::poll) reports the code wslay sent when it failed the
+            // connection, with its own fixed text; other unclean ends leave -1.
+            const reason = failureCloseReason(e.code);
+            this.closeCode = reason === null ? -1 : e.code;
+            this.closeReason = reason ?? "";
+          }
           this.disarm();
           this.dispatchEvent(new WebSocketCloseEvent(e.code, e.reason, e.wasClean));
           this.onStateChange?.();
@@ -763,7 +779,11 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   getReadyState(): WebSocketState {
     return this.readyState;
   }
-  /** The peer's close code after a clean close; -1 otherwise. */
+  /**
+   * The peer's close code after a clean close; after we failed the connection for a protocol
+   * error, the code we sent (1002, 1007, 1009; getCloseReason() then gives Godot's text for
+   * it); -1 otherwise.
+   */
   getCloseCode(): number {
     return this.closeCode;
   }
@@ -802,11 +822,14 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   }
   /** The remote address in the text Godot's IPAddress prints (IPv6 as eight groups; IPv4-mapped as IPv4), as StreamPeerTCP gives it. */
   getConnectedHost(): string {
+    // Godot drops its StreamPeerTCP on reaching CLOSED, so the address is gone with it.
+    if (this.readyState === WebSocketState.STATE_CLOSED) return "";
     const address = this.io.stream?.remoteAddress;
     if (address === undefined) return "";
     return godotIpText(address) ?? address;
   }
   getConnectedPort(): number {
+    if (this.readyState === WebSocketState.STATE_CLOSED) return 0;
     return this.io.stream?.remotePort ?? 0;
   }
   /** Nagle off (true, the default: Godot 4 sets it on every WebSocket connection) or on (false). */
@@ -814,8 +837,9 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     this.noDelay = !!enabled;
     this.io.stream?.setNoDelay(this.noDelay);
   }
-  /** Bytes sent and not yet handed to the OS (our coalescing queue plus the stream's buffer). */
+  /** Bytes sent and not yet handed to the OS (our coalescing queue plus the stream's buffer); 0 unless OPEN, as Godot 4.6. */
   getCurrentOutboundBufferedAmount(): number {
+    if (this.readyState !== WebSocketState.STATE_OPEN) return 0;
     return this.link ? this.link.bufferedAmount : this.io.bufferedAmount;
   }
 
@@ -866,6 +890,19 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
  * (it passes `CharString::size()`, which counts it). One trailing NUL is dropped so
  * getCloseReason() gives what the Godot 3 game passed; the close event keeps the exact bytes.
  */
+function failureCloseReason(code: number): string | null {
+  switch (code) {
+    case CloseCode.PROTOCOL_ERROR:
+      return "Protocol error";
+    case CloseCode.INVALID_FRAME_PAYLOAD_DATA:
+      return "Invalid frame payload data";
+    case CloseCode.MESSAGE_TOO_BIG:
+      return "Message too big";
+    default:
+      return null;
+  }
+}
+
 function withoutGodot3Nul(reason: string): string {
   return reason.endsWith("\0") ? reason.slice(0, -1) : reason;
 }
