@@ -8,7 +8,7 @@ import { TCPServer } from "../../src/tcp/server.ts";
 import { StreamPeerTLS, StreamPeerTLSStatus } from "../../src/tls/stream-peer-tls.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { Crypto } from "../../src/crypto/crypto.ts";
-import { GodotError } from "../../src/errors.ts";
+import { GodotError, NetError } from "../../src/errors.ts";
 import { until } from "../dtls/support.ts";
 
 const crypto = new Crypto();
@@ -81,6 +81,35 @@ describe("StreamPeerTLS states as Godot 4.6's", () => {
     } finally {
       client.disconnectFromHost();
       srv.stop();
+    }
+  });
+});
+
+describe("StreamPeerTLS.getData's codes as Godot 4.6's get_data", () => {
+  test("ERR_UNCONFIGURED when not connected; ERR_FILE_EOF when the peer's close_notify (or the end of its TCP connection) comes first", async () => {
+    await assert.rejects(new StreamPeerTLS().getData(1), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
+    for (const end of ["close_notify", "tcp"] as const) {
+      const { srv, client, server } = await tcpPair();
+      try {
+        const c = new StreamPeerTLS();
+        const s = new StreamPeerTLS();
+        c.connectToStream(client, "localhost", TLSOptions.client(cert));
+        s.acceptStream(server, TLSOptions.server(key, cert));
+        await until(() => {
+          c.poll();
+          s.poll();
+          return c.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED && s.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED;
+        }, "TLS handshake");
+        const read = c.getData(4);
+        if (end === "close_notify") s.disconnectFromStream();
+        else server.disconnectFromHost();
+        await assert.rejects(read, (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_FILE_EOF, end);
+        assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_DISCONNECTED);
+      } finally {
+        client.disconnectFromHost();
+        server.disconnectFromHost();
+        srv.stop();
+      }
     }
   });
 });

@@ -158,17 +158,30 @@ export class StreamPeerTLS extends StreamPeer {
     return [err, err === GodotError.OK ? data.length : 0];
   }
 
+  /**
+   * Resolve with exactly `bytes` decrypted bytes, polling the wrapped stream (Godot's get_data
+   * blocks). Rejects with Godot 4.6's codes: ERR_UNCONFIGURED when not handshaking or connected,
+   * ERR_FILE_EOF when the peer closes (close_notify, or its TCP connection ends) first,
+   * ERR_CONNECTION_ERROR when the session fails first.
+   */
   async getData(bytes: number): Promise<Uint8Array> {
     checkLength(bytes, "getData");
+    if (this.received.length < bytes && !this.isActive()) throw new NetError(GodotError.ERR_UNCONFIGURED, "StreamPeerTLS.getData: not connected");
     for (;;) {
       this.poll();
       if (this.received.length >= bytes) return this.received.read(bytes);
-      const s = this.session;
       const inner = this.inner;
-      if (!s || !inner || (s.status !== DtlsStatus.STATUS_CONNECTED && s.status !== DtlsStatus.STATUS_HANDSHAKING)) {
-        throw new NetError(GodotError.ERR_CONNECTION_ERROR, `StreamPeerTLS.getData: the TLS session ended before ${bytes} bytes arrived`);
+      if (!inner || !this.isActive()) {
+        const eof = this.getStatus() === StreamPeerTLSStatus.STATUS_DISCONNECTED;
+        throw new NetError(eof ? GodotError.ERR_FILE_EOF : GodotError.ERR_CONNECTION_ERROR, `StreamPeerTLS.getData: the TLS session ended before ${bytes} bytes arrived`);
       }
-      await inner.waitAvailable(1);
+      try {
+        await inner.waitAvailable(1);
+      } catch (err) {
+        // The wrapped stream ended: the next poll() ends the session and says how, unless it is not a TCP peer.
+        this.poll();
+        if (this.isActive()) throw err;
+      }
     }
   }
 
