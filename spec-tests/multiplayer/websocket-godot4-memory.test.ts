@@ -284,6 +284,28 @@ describe("WebSocketMultiplayerPeer, Godot 4 protocol, memory network", () => {
     }
   });
 
+  test("a server emits peer_disconnected while the peer is still in its table, then forgets it (Godot 4.6 _poll_server)", async () => {
+    const net = new MemoryNetwork({ seed: 26, defaultLink: { latencyMs: 3 } });
+    try {
+      const server = await startServer(net);
+      const client = await startClient(net, 1);
+      await drive(net, [server, client], () => client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED && server.getPeerIds().length === 1, "connection");
+      const id = client.getUniqueId();
+      const seen: [number, boolean, number[]][] = [];
+      server.addEventListener("peer_disconnected", (e) => {
+        const left = (e as MultiplayerPeerEvent).id;
+        seen.push([left, server.getPeer(left) !== null, server.getPeerIds()]);
+      });
+      client.close();
+      await drive(net, [server], () => seen.length === 1, "the leave");
+      assert.deepEqual(seen, [[id, true, [id]]], "the handler still gets the peer");
+      assert.equal(server.getPeer(id), null, "forgotten after the event");
+      assert.deepEqual(server.getPeerIds(), []);
+    } finally {
+      net.close();
+    }
+  });
+
   test("API contract: defaults and argument errors", async () => {
     const mp = new WebSocketMultiplayerPeer();
     assert.ok(mp instanceof MultiplayerPeer);
