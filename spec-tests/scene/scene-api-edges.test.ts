@@ -6,7 +6,9 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { GodotError, NetError } from "../../src/errors.ts";
 import { OfflineMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { SceneMultiplayer } from "../../src/scene/index.ts";
 import { drive, world } from "./support.ts";
 
 describe("SceneMultiplayer API edges (Godot 4.6 parity)", () => {
@@ -39,5 +41,20 @@ describe("SceneMultiplayer API edges (Godot 4.6 parity)", () => {
     } finally {
       w.net.close();
     }
+  });
+
+  test("refuseNewConnections is the peer's (Godot's set/is_refusing_new_connections pass through): it stays with a replaced peer; with none it reads false and setting it throws", () => {
+    const mp = new SceneMultiplayer();
+    const first = mp.multiplayerPeer!;
+    assert.equal(mp.refuseNewConnections, false);
+    mp.refuseNewConnections = true;
+    assert.equal(first.refuseNewConnections, true);
+    assert.equal(mp.isRefusingNewConnections(), true);
+    mp.multiplayerPeer = new OfflineMultiplayerPeer();
+    assert.equal(mp.refuseNewConnections, false, "the new peer's");
+    assert.equal(first.refuseNewConnections, true);
+    mp.multiplayerPeer = null;
+    assert.equal(mp.refuseNewConnections, false, "as Godot's getter without a peer");
+    assert.throws(() => (mp.refuseNewConnections = true), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
   });
 });
