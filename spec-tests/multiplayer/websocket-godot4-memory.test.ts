@@ -313,6 +313,11 @@ describe("WebSocketMultiplayerPeer, Godot 4 protocol, memory network", () => {
     assert.equal(mp.inboundBufferSize, 65535);
     assert.equal(mp.outboundBufferSize, 65535);
     assert.equal(mp.maxQueuedPackets, 4096);
+    // Godot 4.6 still subtracts the 9-byte header of its Godot 3 protocol, though Godot 4 packets carry none.
+    assert.equal(mp.getMaxPacketSize(), 65535 - 9);
+    mp.outboundBufferSize = 1000;
+    assert.equal(mp.getMaxPacketSize(), 1000 - 9);
+    mp.outboundBufferSize = 65535;
     assert.deepEqual(mp.supportedProtocols, []);
     assert.deepEqual(mp.handshakeHeaders, []);
     assert.equal(mp.isServerRelaySupported(), true);

@@ -284,8 +284,9 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     return this.pending.size;
   }
 
+  /** outboundBufferSize - 9 in both protocols: Godot 4.6 still subtracts its Godot 3 header's size. */
   override getMaxPacketSize(): number {
-    return this._outboundBufferSize - (this.protocol === "godot3" ? GODOT3_WS_PROTO_SIZE : 0);
+    return this._outboundBufferSize - GODOT3_WS_PROTO_SIZE;
   }
 
   // ---- the loop ----
