@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { Crypto } from "../../src/crypto/crypto.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { clientConfig } from "../../src/dtls/tls-config.ts";
+import { DtlsSession } from "../../src/dtls/session.ts";
 import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 import { HashingContext, HMACContext, HashType } from "../../src/crypto/hashing.ts";
@@ -109,5 +110,29 @@ describe("Crypto, CryptoKey, X509Certificate: Godot 4.6's results", () => {
     trust.loadFromString(a);
     trust.loadFromString(server.cert.saveToString());
     assert.equal(clientConfig(TLSOptions.client(trust), "server.example").verifyPeer!(server.cert.derChain()).ok, true);
+  });
+});
+
+describe("server_name in the ClientHello, as Godot 4.6's init_client sets the mbedTLS host name", () => {
+  const latin1 = (b: Uint8Array): string => Buffer.from(b).toString("latin1");
+  function clientHello(options: TLSOptions, hostname: string): string {
+    const session = DtlsSession.client(clientConfig(options, hostname), 0);
+    return latin1(session.pollTransmit()!);
+  }
+  const ca = identity("ca.example").cert;
+
+  test("commonNameOverride is the name sent (was the host name)", () => {
+    const hello = clientHello(TLSOptions.client(ca, "vhost.example"), "game.example");
+    assert.ok(hello.includes("vhost.example"));
+    assert.ok(!hello.includes("game.example"));
+  });
+
+  test("without an override: the host name", () => {
+    assert.ok(clientHello(TLSOptions.client(ca), "game.example").includes("game.example"));
+  });
+
+  test("clientUnsafe sends none (mbedtls_ssl_set_hostname(NULL)), with or without a chain", () => {
+    assert.ok(!clientHello(TLSOptions.clientUnsafe(), "game.example").includes("game.example"));
+    assert.ok(!clientHello(TLSOptions.clientUnsafe(ca), "game.example").includes("game.example"));
   });
 });

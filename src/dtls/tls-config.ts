@@ -24,7 +24,7 @@ export function serverConfig(options: TLSOptions, random: RandomSource = default
   return { random, certificateChain: chain, privateKey: key };
 }
 
-/** `hostname`: the name the server must prove (ignored by clientUnsafe). `now`: wall clock for validity checks. */
+/** `hostname`: the name the server must prove and the server_name sent (commonNameOverride replaces it; clientUnsafe sends none). `wallClock`: for validity checks. */
 export function clientConfig(options: TLSOptions, hostname: string, random: RandomSource = defaultRandom, wallClock: () => number = wallClockNow): DtlsConfig {
   if (options.isServer()) throw new TypeError("client options must come from TLSOptions.client() or clientUnsafe()");
   const unsafe = options.isUnsafeClient();
@@ -48,5 +48,7 @@ export function clientConfig(options: TLSOptions, hostname: string, random: Rand
     const hostnameMismatch = result.reason.startsWith("certificate does not name");
     return { ok: false, reason: result.reason, alert: result.badCertificate ? AlertDescription.bad_certificate : AlertDescription.unknown_ca, hostnameMismatch };
   };
-  return { random, verifyPeer, serverName: hostname };
+  // server_name as Godot 4.6's mbedtls_ssl_set_hostname call sends it: the name verified
+  // (commonNameOverride when given), and none at all for clientUnsafe.
+  return { random, verifyPeer, serverName: unsafe ? undefined : expectedName };
 }
