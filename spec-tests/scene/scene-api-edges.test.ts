@@ -57,4 +57,27 @@ describe("SceneMultiplayer API edges (Godot 4.6 parity)", () => {
     assert.equal(mp.refuseNewConnections, false, "as Godot's getter without a peer");
     assert.throws(() => (mp.refuseNewConnections = true), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
   });
+
+  test("the local run of a callLocal method happens inside rpc(): its handler's exception reaches the caller after the send, and getRemoteSenderId() is back to 0", async () => {
+    const w = await world(1);
+    try {
+      const [client] = w.clients;
+      const got: number[] = [];
+      for (const mp of w.all) {
+        mp.node("Game").rpcConfig("boom", { rpcMode: "any_peer", callLocal: true }).on("boom", () => {
+          got.push(mp.getRemoteSenderId());
+          if (mp === w.server) throw new Error("local handler failed");
+        });
+      }
+      await drive(w, () => client!.getPeers().includes(1), "connection");
+      assert.throws(() => w.server.node("Game").rpc("boom"), /local handler failed/);
+      assert.deepEqual(got, [1]);
+      assert.equal(w.server.getRemoteSenderId(), 0);
+      await drive(w, () => got.length === 2, "the call sent before the local run");
+      assert.deepEqual(got, [1, 1]);
+      assert.equal(w.server.getDropCounters().handlerErrors, 0, "not a network handler error");
+    } finally {
+      w.net.close();
+    }
+  });
 });
