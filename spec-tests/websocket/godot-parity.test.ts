@@ -243,4 +243,10 @@ describe("WebSocketPeer: Godot 4 parity", () => {
     net.close();
   });
 
+  test("supportedProtocols entries lose surrounding blanks and control characters (Godot's strip_edges); inner ones are still refused", () => {
+    const ws = new WebSocketPeer();
+    ws.supportedProtocols = [" chat ", "\tgodot\r\n"];
+    assert.deepEqual(ws.supportedProtocols, ["chat", "godot"]);
+    assert.throws(() => (ws.supportedProtocols = ["two words"]), TypeError);
+  });
 });

@@ -94,8 +94,9 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
     return [...this._supportedProtocols];
   }
   set supportedProtocols(list: string[]) {
-    new WebSocketPeer({ runtime: this.runtime, clock: this.clock }).supportedProtocols = list; // validates
-    this._supportedProtocols = [...list];
+    const probe = new WebSocketPeer({ runtime: this.runtime, clock: this.clock });
+    probe.supportedProtocols = list; // validates and strips as WebSocketPeer does
+    this._supportedProtocols = probe.supportedProtocols;
   }
 
   get handshakeHeaders(): string[] {

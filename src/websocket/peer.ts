@@ -157,8 +157,10 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   }
   set supportedProtocols(list: string[]) {
     if (!Array.isArray(list)) throw new TypeError("supportedProtocols must be an array of strings");
-    list.forEach(checkProtocolName);
-    this._supportedProtocols = [...list];
+    // Godot's setter applies String.strip_edges() to each entry (blanks and control characters).
+    const stripped = list.map((p) => (typeof p === "string" ? p.replace(GODOT_STRIP_EDGES, "") : p));
+    stripped.forEach(checkProtocolName);
+    this._supportedProtocols = stripped;
   }
 
   /** Extra "Name: value" lines for the handshake request (client) or response (server). */
@@ -908,5 +910,7 @@ function withoutGodot3Nul(reason: string): string {
 }
 
 const EMPTY = new Uint8Array(0);
+/** What Godot's String.strip_edges() removes from both ends: every character up to U+0020. */
+const GODOT_STRIP_EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
 /** The "message" listeners of every peer that has none yet (a peer's own map is made on the first add; never written). */
 const NO_MESSAGE_LISTENERS = new Map<unknown, boolean>();
