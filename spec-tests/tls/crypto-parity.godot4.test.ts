@@ -13,6 +13,7 @@ import { DTLSServer } from "../../src/dtls/dtls-server.ts";
 import { PacketPeerDTLS } from "../../src/dtls/packet-peer-dtls.ts";
 import { StreamPeerTLS } from "../../src/tls/stream-peer-tls.ts";
 import { PacketPeerUDP } from "../../src/udp/packet-peer-udp.ts";
+import { parseCertificateDer } from "../../src/crypto/certificate-info.ts";
 import { godot4SkipReason, runGodot4, GD_QUIT_ON_FIRST_FRAME } from "../godot4/harness.ts";
 
 const skip = godot4SkipReason();
@@ -166,5 +167,41 @@ ${GD_QUIT_ON_FIRST_FRAME}`;
     const s = new StreamPeerTLS();
     const [err, data] = s.getPartialData(1);
     assert.deepEqual(g.tls, [s.getStatus(), s.getStream() === null, s.putData(new Uint8Array([1])), err, data.length, s.getAvailableBytes()]);
+  });
+
+  test("generate_self_signed_certificate: the subject Godot writes for each issuer-name form is ours byte for byte", async () => {
+    const crypto = new Crypto();
+    const key = crypto.generateEcdsa("P-256");
+    const names = [
+      "CN=myserver,O=myorganisation,C=IT",
+      "commonName=host.example, emailAddress=a@b.c,DC=org,serialNumber=42,title=T,GN=G,SN=S,L=Paris,ST=IDF,OU=u,O=o,C=FR",
+      "R=r@x.y,postalCode=75000,dnQualifier=q,initials=I,pseudonym=P,generationQualifier=III,surName=Sur,givenName=Giv,locality=L2,stateOrProvinceName=S2,organizationName=O2,organizationalUnitName=OU2,countryName=DE,domainComponent=com,postalAddress=PA",
+      "CN= spaced ,O=x",
+      "OU=a,OU=b,CN=c",
+      "CN=a\\,b,O=x",
+      "CN=a\\\\,b,O=x",
+    ];
+    const script = `extends SceneTree
+func _initialize() -> void:
+	var crypto := Crypto.new()
+	var key := CryptoKey.new()
+	key.load_from_string(FileAccess.get_file_as_string("res://key.pem"))
+	var out := []
+	for n in JSON.parse_string(FileAccess.get_file_as_string("res://names.json")):
+		out.append(crypto.generate_self_signed_certificate(key, n, "20200101000000", "20400101000000").save_to_string())
+	print(JSON.stringify({"certificates": out}))
+
+${GD_QUIT_ON_FIRST_FRAME}`;
+    const r = await runGodot4({ script, files: { "key.pem": key.saveToString(), "names.json": JSON.stringify(names) }, timeoutMs: 60000 });
+    assert.equal(r.exitCode, 0, r.errors.join("\n"));
+    const g = r.json.find((o): o is { certificates: string[] } => typeof o === "object" && o !== null && "certificates" in o);
+    assert.ok(g, `no report from Godot: ${r.lines.join("\n")}`);
+    names.forEach((name, i) => {
+      const theirs = new X509Certificate();
+      // Godot's save_to_string ends each certificate with a NUL (see the first test).
+      theirs.loadFromString(g.certificates[i]!.replace(/\0|\uFFFD/g, ""));
+      const ours = parseCertificateDer(crypto.generateSelfSignedCertificate(key, name).derChain()[0]!);
+      assert.deepEqual(ours.subjectDer, parseCertificateDer(theirs.derChain()[0]!).subjectDer, name);
+    });
   });
 });

@@ -7,6 +7,7 @@ import { Crypto } from "../../src/crypto/crypto.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { clientConfig } from "../../src/dtls/tls-config.ts";
 import { DtlsSession } from "../../src/dtls/session.ts";
+import { parseCertificateDer } from "../../src/crypto/certificate-info.ts";
 import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 import { HashingContext, HMACContext, HashType } from "../../src/crypto/hashing.ts";
@@ -134,5 +135,23 @@ describe("server_name in the ClientHello, as Godot 4.6's init_client sets the mb
   test("clientUnsafe sends none (mbedtls_ssl_set_hostname(NULL)), with or without a chain", () => {
     assert.ok(!clientHello(TLSOptions.clientUnsafe(), "game.example").includes("game.example"));
     assert.ok(!clientHello(TLSOptions.clientUnsafe(ca), "game.example").includes("game.example"));
+  });
+});
+
+describe("generateSelfSignedCertificate's issuer names read as Godot 4.6's mbedTLS reads them (mbedtls_x509_string_to_names)", () => {
+  const key = crypto.generateEcdsa("P-256");
+  const subject = (name: string) => parseCertificateDer(crypto.generateSelfSignedCertificate(key, name).derChain()[0]!);
+
+  test("mbedTLS's long names and other attributes (was RangeError for all but CN/O/OU/C/L/ST)", () => {
+    assert.deepEqual(subject("commonName=host.example, emailAddress=a@b.c,DC=org,serialNumber=42,title=T,GN=G,SN=S").commonNames, ["host.example"]);
+  });
+
+  test("spaces inside a value are kept (were trimmed); a repeated type keeps its first place with its last value", () => {
+    assert.deepEqual(subject("CN= spaced ,O=x").commonNames, [" spaced "]);
+    assert.deepEqual(subject("CN=a,CN=b,O=x").commonNames, ["b"]);
+  });
+
+  test("escaped commas", () => {
+    assert.deepEqual(subject("CN=a\\,b,O=x").commonNames, ["a,b"]);
   });
 });

@@ -179,18 +179,77 @@ function publicMaterial(key: CryptoKey, what: string): PublicKeyMaterial {
   return key.publicKey;
 }
 
-const NAME_OIDS: Record<string, string> = { CN: "2.5.4.3", O: "2.5.4.10", OU: "2.5.4.11", C: "2.5.4.6", L: "2.5.4.7", ST: "2.5.4.8" };
+/** mbedTLS's X.509 name attributes (x509_create.c), which Godot 4.6's generate_self_signed_certificate takes: OID and string type. */
+type NameTag = "utf8" | "printable" | "ia5";
+const NAME_ATTRIBUTES: Record<string, [oid: string, tag: NameTag]> = {};
+for (const [names, oid, tag] of [
+  [["CN", "commonName"], "2.5.4.3", "utf8"],
+  [["C", "countryName"], "2.5.4.6", "printable"],
+  [["O", "organizationName"], "2.5.4.10", "utf8"],
+  [["L", "locality"], "2.5.4.7", "utf8"],
+  [["R", "emailAddress"], "1.2.840.113549.1.9.1", "ia5"],
+  [["OU", "organizationalUnitName"], "2.5.4.11", "utf8"],
+  [["ST", "stateOrProvinceName"], "2.5.4.8", "utf8"],
+  [["serialNumber"], "2.5.4.5", "printable"],
+  [["postalAddress"], "2.5.4.16", "printable"],
+  [["postalCode"], "2.5.4.17", "printable"],
+  [["dnQualifier"], "2.5.4.46", "printable"],
+  [["title"], "2.5.4.12", "utf8"],
+  [["SN", "surName"], "2.5.4.4", "utf8"],
+  [["GN", "givenName"], "2.5.4.42", "utf8"],
+  [["initials"], "2.5.4.43", "utf8"],
+  [["pseudonym"], "2.5.4.65", "utf8"],
+  [["generationQualifier"], "2.5.4.44", "utf8"],
+  [["DC", "domainComponent"], "0.9.2342.19200300.100.1.25", "ia5"],
+] as const) {
+  for (const name of names) NAME_ATTRIBUTES[name] = [oid, tag];
+}
+/** The short names also in any case (mbedTLS wants them as written above; a lower-case "cn" fails there). */
+const NAME_ATTRIBUTES_FOLDED = new Map(Object.entries(NAME_ATTRIBUTES).map(([k, v]) => [k.toUpperCase(), v] as const));
 
-/** "CN=a,O=b,C=IT" -> an X.500 Name (one attribute per RDN, in the given order). */
+/**
+ * "CN=a,O=b,C=IT" -> an X.500 Name read as mbedTLS's mbedtls_x509_string_to_names does: one
+ * attribute per RDN in the given order, spaces after a comma skipped but kept inside values,
+ * `\,`-style escapes of ` ,=+<>#;"\`, and a repeated attribute type keeping its first place
+ * with its last value.
+ */
 function parseName(text: string): Name {
-  const rdns: RelativeDistinguishedName[] = [];
-  for (const part of text.split(",")) {
-    const eq = part.indexOf("=");
-    const type = NAME_OIDS[part.slice(0, eq).trim().toUpperCase()];
-    const value = part.slice(eq + 1).trim();
-    if (eq <= 0 || !type || value.length === 0) throw new RangeError(`issuerName must be "KEY=value,..." with keys ${Object.keys(NAME_OIDS).join("/")}, got ${JSON.stringify(text)}`);
-    const v = type === "2.5.4.6" ? new AttributeValue({ printableString: value }) : new AttributeValue({ utf8String: value });
-    rdns.push(new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: v })]));
+  const bad = (why: string): RangeError => new RangeError(`issuerName must be "KEY=value,..." with keys ${Object.keys(NAME_ATTRIBUTES).join("/")} (${why}), got ${JSON.stringify(text)}`);
+  const attributes = new Map<string, { tag: NameTag; value: string }>();
+  let i = 0;
+  while (i < text.length) {
+    while (text[i] === " ") i++;
+    const eq = text.indexOf("=", i);
+    if (eq < 0) throw bad("no '='");
+    const key = text.slice(i, eq);
+    const entry = NAME_ATTRIBUTES[key] ?? NAME_ATTRIBUTES_FOLDED.get(key.toUpperCase());
+    if (!entry) throw bad(`unknown key ${JSON.stringify(key)}`);
+    let value = "";
+    // As mbedTLS, a comma right after a backslash never separates, even one the backslash before it escaped.
+    for (i = eq + 1; i < text.length && !(text[i] === "," && text[i - 1] !== "\\"); i++) {
+      if (text[i] !== "\\") {
+        value += text[i];
+        continue;
+      }
+      const hex = /^[0-9a-fA-F]{2}/.exec(text.slice(i + 1, i + 3));
+      if (hex && hex[0] !== "00") {
+        value += String.fromCharCode(parseInt(hex[0], 16));
+        i += 2;
+      } else if (i + 1 < text.length && ' ,=+<>#;"\\'.includes(text[i + 1]!)) {
+        value += text[++i];
+      } else throw bad("a bad escape");
+    }
+    i++;
+    if (value.length === 0) throw bad(`an empty value for ${key}`);
+    const [oid, tag] = entry;
+    const held = attributes.get(oid);
+    if (held) held.value = value;
+    else attributes.set(oid, { tag, value });
   }
+  if (attributes.size === 0) throw bad("no attribute");
+  const rdns = [...attributes].map(([type, { tag, value }]) => {
+    const v = tag === "printable" ? new AttributeValue({ printableString: value }) : tag === "ia5" ? new AttributeValue({ ia5String: value }) : new AttributeValue({ utf8String: value });
+    return new RelativeDistinguishedName([new AttributeTypeAndValue({ type, value: v })]);
+  });
   return new Name(rdns);
 }
