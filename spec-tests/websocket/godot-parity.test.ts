@@ -15,6 +15,9 @@ import { computeAcceptKey } from "../../src/websocket/handshake.ts";
 import { GodotError } from "../../src/errors.ts";
 import { StreamPeerSocketStatus, StreamPeerTCP, TCPServer } from "../../src/index.ts";
 import { describeFrame, parseFrames, splitHead } from "./raw-wire.ts";
+import { Crypto } from "../../src/crypto/crypto.ts";
+import { TLSOptions } from "../../src/crypto/tls-options.ts";
+import { ConnectionStatus, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 
 const S = WebSocketState;
 
@@ -248,5 +251,17 @@ describe("WebSocketPeer: Godot 4 parity", () => {
     ws.supportedProtocols = [" chat ", "\tgodot\r\n"];
     assert.deepEqual(ws.supportedProtocols, ["chat", "godot"]);
     assert.throws(() => (ws.supportedProtocols = ["two words"]), TypeError);
+  });
+  test("connectToUrl and createClient refuse TLSOptions.server (Godot: ERR_INVALID_PARAMETER; ours TypeError by the argument rule) and leave the peer untouched", async () => {
+    const crypto = new Crypto();
+    const key = crypto.generateEcdsa("P-256");
+    const serverOptions = TLSOptions.server(key, crypto.generateSelfSignedCertificate(key, "CN=localhost"));
+    const ws = new WebSocketPeer();
+    assert.throws(() => ws.connectToUrl("wss://localhost:9/", serverOptions), TypeError);
+    assert.equal(ws.getReadyState(), S.STATE_CLOSED);
+    assert.equal(ws.getRequestedUrl(), "");
+    const mp = new WebSocketMultiplayerPeer();
+    await assert.rejects(mp.createClient("wss://localhost:9/", serverOptions), TypeError);
+    assert.equal(mp.getConnectionStatus(), ConnectionStatus.CONNECTION_DISCONNECTED);
   });
 });

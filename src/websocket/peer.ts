@@ -278,10 +278,15 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
    * scheme means ws://, as in Godot). Returns OK at once with the state CONNECTING; poll()
    * until OPEN or CLOSED. ERR_ALREADY_IN_USE while connecting or open (allowed while
    * CLOSING, which it abandons, as Godot does). A URL that is not ws:// or wss:// throws
-   * TypeError. `tlsOptions` apply to wss:// (trusted CAs, hostname check, or unsafe).
+   * TypeError. `tlsOptions` apply to wss:// (trusted CAs, hostname check, or unsafe); server
+   * options (TLSOptions.server) throw TypeError, where Godot returns ERR_INVALID_PARAMETER.
    */
   connectToUrl(url: string, tlsOptions?: TLSOptions): GodotError {
     const target = parseWebSocketUrl(url);
+    const godotOptions = tlsOptions as { isServer?: unknown } | undefined;
+    if (typeof godotOptions?.isServer === "function" && godotOptions.isServer() === true) {
+      throw new TypeError("tlsOptions must be client options (TLSOptions.client or clientUnsafe), not TLSOptions.server");
+    }
     if (this.readyState === WebSocketState.STATE_CONNECTING || this.readyState === WebSocketState.STATE_OPEN) {
       return GodotError.ERR_ALREADY_IN_USE;
     }
