@@ -113,3 +113,64 @@ describe("StreamPeerTLS.getData's codes as Godot 4.6's get_data", () => {
     }
   });
 });
+
+describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
+  test("records the TCP peer refuses as busy wait and go out in order (were dropped, breaking the session); putData says ERR_BUSY past the pending bound", async () => {
+    const srv = new TCPServer();
+    await srv.listen(0, "127.0.0.1");
+    const client = new StreamPeerTCP({ outboundBufferLimit: 64 * 1024 });
+    try {
+      await client.connectToHost("127.0.0.1", srv.getLocalPort());
+      await until(() => srv.isConnectionAvailable(), "incoming TCP connection");
+      const server = srv.takeConnection()!;
+      const c = new StreamPeerTLS();
+      const s = new StreamPeerTLS();
+      c.connectToStream(client, "localhost", TLSOptions.client(cert));
+      s.acceptStream(server, TLSOptions.server(key, cert));
+      await until(() => {
+        c.poll();
+        s.poll();
+        return c.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED && s.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED;
+      }, "TLS handshake");
+      // 8 MiB while the server reads nothing: more than the kernel's socket buffers and our bounds hold.
+      const total = 8 << 20;
+      const chunk = new Uint8Array(16 * 1024);
+      let sent = 0;
+      let busy = 0;
+      let received = 0;
+      let mismatch = -1;
+      const drain = () => {
+        s.poll();
+        const [, data] = s.getPartialData(s.getAvailableBytes());
+        for (let i = 0; i < data.length && mismatch < 0; i++) if (data[i] !== ((received + i) & 0xff)) mismatch = received + i;
+        received += data.length;
+      };
+      while (sent < total) {
+        for (let i = 0; i < chunk.length; i++) chunk[i] = (sent + i) & 0xff;
+        const err = c.putData(chunk);
+        if (err === GodotError.OK) {
+          sent += chunk.length;
+          continue;
+        }
+        assert.equal(err, GodotError.ERR_BUSY);
+        busy++;
+        // Let the server read some, and our pending records go out.
+        drain();
+        c.poll();
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      await until(() => {
+        drain();
+        c.poll();
+        return received >= total || s.getStatus() !== StreamPeerTLSStatus.STATUS_CONNECTED;
+      }, "every byte at the server", 60_000);
+      assert.equal(s.getStatus(), StreamPeerTLSStatus.STATUS_CONNECTED, s.getErrorMessage());
+      assert.equal(received, total);
+      assert.equal(mismatch, -1);
+      assert.ok(busy > 0, "the pending bound was reached");
+    } finally {
+      client.disconnectFromHost();
+      srv.stop();
+    }
+  });
+});

@@ -25,6 +25,9 @@ export enum StreamPeerTLSStatus {
 /** Decrypted bytes held at most before reading from the wrapped stream pauses. */
 export const TLS_MAX_BUFFERED_PLAINTEXT = 4 << 20;
 
+/** Encrypted bytes held at most while the wrapped stream refuses more (ERR_BUSY); putData returns ERR_BUSY beyond. */
+export const TLS_MAX_PENDING_OUTPUT = 4 << 20;
+
 /** A monotonic millisecond count for the handshake deadline (the core itself reads no clock). */
 const now = (): number => performance.now();
 
@@ -41,6 +44,9 @@ export class StreamPeerTLS extends StreamPeer {
   private droppedStatus = StreamPeerTLSStatus.STATUS_DISCONNECTED;
   private droppedReason = "";
   private readonly received = new ByteQueue();
+  /** Records the wrapped stream refused with ERR_BUSY, sent in order before any newer one. */
+  private readonly pendingOut: Uint8Array[] = [];
+  private pendingOutBytes = 0;
 
   /** Start a TLS client handshake over `stream` (already connected), verifying the server as `commonName`. */
   connectToStream(stream: StreamPeer, commonName: string, clientOptions: TLSOptions | null = null): GodotError {
@@ -65,6 +71,8 @@ export class StreamPeerTLS extends StreamPeer {
   private begin(stream: StreamPeer, session: DtlsSession): void {
     this.inner = stream;
     this.session = session;
+    this.pendingOut.length = 0;
+    this.pendingOutBytes = 0;
     this.droppedStatus = StreamPeerTLSStatus.STATUS_DISCONNECTED;
     this.droppedReason = "";
     this.received.clear();
@@ -98,6 +106,8 @@ export class StreamPeerTLS extends StreamPeer {
       this.droppedReason = handshaking ? "the TCP connection ended during the handshake" : "";
       this.session = null;
       this.inner = null;
+      this.pendingOut.length = 0;
+      this.pendingOutBytes = 0;
     }
   }
 
@@ -106,11 +116,25 @@ export class StreamPeerTLS extends StreamPeer {
     return status === DtlsStatus.STATUS_HANDSHAKING || status === DtlsStatus.STATUS_CONNECTED;
   }
 
+  /**
+   * Hand the session's records to the wrapped stream, in order. One the stream refuses as busy
+   * (its send queue is full) waits, with every record after it, for the next flush: dropping it
+   * would break the record sequence and end the session at the peer.
+   */
   private flush(): void {
     const s = this.session;
     const inner = this.inner;
     if (!s || !inner) return;
-    for (let d = s.pollTransmit(); d; d = s.pollTransmit()) inner.putData(d);
+    for (let d = s.pollTransmit(); d; d = s.pollTransmit()) {
+      this.pendingOut.push(d);
+      this.pendingOutBytes += d.length;
+    }
+    while (this.pendingOut.length > 0) {
+      const d = this.pendingOut[0]!;
+      if (inner.putData(d) === GodotError.ERR_BUSY) return;
+      this.pendingOut.shift();
+      this.pendingOutBytes -= d.length;
+    }
   }
 
   getStatus(): StreamPeerTLSStatus {
@@ -137,6 +161,8 @@ export class StreamPeerTLS extends StreamPeer {
     this.flush();
     this.session = null;
     this.inner = null;
+    this.pendingOut.length = 0;
+    this.pendingOutBytes = 0;
   }
 
   // ---- StreamPeer ----
@@ -145,6 +171,8 @@ export class StreamPeerTLS extends StreamPeer {
     if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
     const s = this.session;
     if (!s || s.status !== DtlsStatus.STATUS_CONNECTED) return GodotError.ERR_UNCONFIGURED;
+    this.flush();
+    if (this.pendingOutBytes + data.length > TLS_MAX_PENDING_OUTPUT && this.pendingOutBytes > 0) return GodotError.ERR_BUSY;
     for (let o = 0; o < data.length; o += MAX_PLAINTEXT_LENGTH) {
       const err = s.send(data.subarray(o, o + MAX_PLAINTEXT_LENGTH));
       if (err !== GodotError.OK) return err;
