@@ -174,3 +174,16 @@ describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
     }
   });
 });
+
+describe("StreamPeerTLS over a StreamPeerTCP that is not connected, as Godot 4.6's", () => {
+  test("connectToStream: FAILED and STATUS_ERROR_HOSTNAME_MISMATCH (its status for a handshake failing at once); acceptStream: FAILED and STATUS_ERROR", () => {
+    const c = new StreamPeerTLS();
+    assert.equal(c.connectToStream(new StreamPeerTCP(), "localhost", TLSOptions.client(cert)), GodotError.FAILED);
+    assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_ERROR_HOSTNAME_MISMATCH);
+    assert.equal(c.getStream(), null);
+    const s = new StreamPeerTLS();
+    assert.equal(s.acceptStream(new StreamPeerTCP(), TLSOptions.server(key, cert)), GodotError.FAILED);
+    assert.equal(s.getStatus(), StreamPeerTLSStatus.STATUS_ERROR);
+    assert.equal(s.getStream(), null);
+  });
+});

@@ -48,27 +48,43 @@ export class StreamPeerTLS extends StreamPeer {
   private readonly pendingOut: Uint8Array[] = [];
   private pendingOutBytes = 0;
 
-  /** Start a TLS client handshake over `stream` (already connected), verifying the server as `commonName`. */
+  /**
+   * Start a TLS client handshake over `stream` (already connected), verifying the server as
+   * `commonName`. FAILED, with STATUS_ERROR_HOSTNAME_MISMATCH, when the stream refuses the first
+   * flight (a StreamPeerTCP not connected), as Godot 4.6's connect_to_stream reports a handshake
+   * that fails at once.
+   */
   connectToStream(stream: StreamPeer, commonName: string, clientOptions: TLSOptions | null = null): GodotError {
     if (!(stream instanceof StreamPeer)) throw new TypeError("stream must be a StreamPeer");
     if (typeof commonName !== "string") throw new TypeError("commonName must be a string");
     if (clientOptions !== null && (typeof clientOptions !== "object" || clientOptions.isServer())) throw new TypeError("clientOptions must be TLSOptions.client(...) or clientUnsafe(...)");
     if (this.isActive()) return GodotError.ERR_ALREADY_IN_USE;
     const options = clientOptions ?? defaultClientOptions();
-    this.begin(stream, DtlsSession.client({ ...clientConfig(options, commonName, defaultRandom), stream: true }, now()));
+    if (this.begin(stream, DtlsSession.client({ ...clientConfig(options, commonName, defaultRandom), stream: true }, now())) !== GodotError.OK) {
+      this.end(StreamPeerTLSStatus.STATUS_ERROR_HOSTNAME_MISMATCH, "the stream refused the ClientHello");
+      return GodotError.FAILED;
+    }
     return GodotError.OK;
   }
 
-  /** Answer a TLS client on `stream` with the server identity of `serverOptions`. */
+  /**
+   * Answer a TLS client on `stream` with the server identity of `serverOptions`. FAILED, with
+   * STATUS_ERROR, on a StreamPeerTCP that is not connected (Godot 4.6's first read fails there).
+   */
   acceptStream(stream: StreamPeer, serverOptions: TLSOptions): GodotError {
     if (!(stream instanceof StreamPeer)) throw new TypeError("stream must be a StreamPeer");
     if (!serverOptions || typeof serverOptions !== "object" || !serverOptions.isServer()) throw new TypeError("serverOptions must be TLSOptions.server(key, certificate)");
     if (this.isActive()) return GodotError.ERR_ALREADY_IN_USE;
     this.begin(stream, DtlsSession.server({ ...serverConfig(serverOptions, defaultRandom), stream: true }, now()));
+    if (stream instanceof StreamPeerTCP && stream.getStatus() !== StreamPeerTCP.STATUS_CONNECTED) {
+      this.end(StreamPeerTLSStatus.STATUS_ERROR, "the stream is not connected");
+      return GodotError.FAILED;
+    }
     return GodotError.OK;
   }
 
-  private begin(stream: StreamPeer, session: DtlsSession): void {
+  /** Take `stream` and `session`, and send the first flight: the stream's code for it. */
+  private begin(stream: StreamPeer, session: DtlsSession): GodotError {
     this.inner = stream;
     this.session = session;
     this.pendingOut.length = 0;
@@ -76,7 +92,17 @@ export class StreamPeerTLS extends StreamPeer {
     this.droppedStatus = StreamPeerTLSStatus.STATUS_DISCONNECTED;
     this.droppedReason = "";
     this.received.clear();
-    this.flush();
+    return this.flush();
+  }
+
+  /** Drop the session without a word to the peer, leaving `status` and `reason`. */
+  private end(status: StreamPeerTLSStatus, reason: string): void {
+    this.droppedStatus = status;
+    this.droppedReason = reason;
+    this.session = null;
+    this.inner = null;
+    this.pendingOut.length = 0;
+    this.pendingOutBytes = 0;
   }
 
   /** Move bytes both ways and advance the handshake. Call regularly, as in Godot. */
@@ -101,13 +127,8 @@ export class StreamPeerTLS extends StreamPeer {
     // One still connecting is left alone: its writes wait for the connection here.
     const tcpStatus = inner instanceof StreamPeerTCP ? inner.getStatus() : StreamPeerTCP.STATUS_CONNECTED;
     if ((tcpStatus === StreamPeerTCP.STATUS_NONE || tcpStatus === StreamPeerTCP.STATUS_ERROR) && this.isActive()) {
-      const handshaking = s.status === DtlsStatus.STATUS_HANDSHAKING;
-      this.droppedStatus = handshaking ? StreamPeerTLSStatus.STATUS_ERROR : StreamPeerTLSStatus.STATUS_DISCONNECTED;
-      this.droppedReason = handshaking ? "the TCP connection ended during the handshake" : "";
-      this.session = null;
-      this.inner = null;
-      this.pendingOut.length = 0;
-      this.pendingOutBytes = 0;
+      if (s.status === DtlsStatus.STATUS_HANDSHAKING) this.end(StreamPeerTLSStatus.STATUS_ERROR, "the TCP connection ended during the handshake");
+      else this.end(StreamPeerTLSStatus.STATUS_DISCONNECTED, "");
     }
   }
 
@@ -121,20 +142,24 @@ export class StreamPeerTLS extends StreamPeer {
    * (its send queue is full) waits, with every record after it, for the next flush: dropping it
    * would break the record sequence and end the session at the peer.
    */
-  private flush(): void {
+  private flush(): GodotError {
     const s = this.session;
     const inner = this.inner;
-    if (!s || !inner) return;
+    if (!s || !inner) return GodotError.OK;
     for (let d = s.pollTransmit(); d; d = s.pollTransmit()) {
       this.pendingOut.push(d);
       this.pendingOutBytes += d.length;
     }
+    let result = GodotError.OK;
     while (this.pendingOut.length > 0) {
       const d = this.pendingOut[0]!;
-      if (inner.putData(d) === GodotError.ERR_BUSY) return;
+      const err = inner.putData(d);
+      if (err === GodotError.ERR_BUSY) break;
+      if (err !== GodotError.OK && result === GodotError.OK) result = err;
       this.pendingOut.shift();
       this.pendingOutBytes -= d.length;
     }
+    return result;
   }
 
   getStatus(): StreamPeerTLSStatus {
@@ -159,10 +184,7 @@ export class StreamPeerTLS extends StreamPeer {
     if (!this.isActive()) return;
     this.session!.close();
     this.flush();
-    this.session = null;
-    this.inner = null;
-    this.pendingOut.length = 0;
-    this.pendingOutBytes = 0;
+    this.end(StreamPeerTLSStatus.STATUS_DISCONNECTED, "");
   }
 
   // ---- StreamPeer ----
