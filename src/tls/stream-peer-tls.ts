@@ -124,9 +124,7 @@ export class StreamPeerTLS extends StreamPeer {
     this.flush();
     // As Godot 4.6's poll: a wrapped StreamPeerTCP that is no longer connected ends the session
     // (a peer that drops TCP without close_notify would otherwise leave us CONNECTED for ever).
-    // One still connecting is left alone: its writes wait for the connection here.
-    const tcpStatus = inner instanceof StreamPeerTCP ? inner.getStatus() : StreamPeerTCP.STATUS_CONNECTED;
-    if ((tcpStatus === StreamPeerTCP.STATUS_NONE || tcpStatus === StreamPeerTCP.STATUS_ERROR) && this.isActive()) {
+    if (inner instanceof StreamPeerTCP && inner.getStatus() !== StreamPeerTCP.STATUS_CONNECTED && this.isActive()) {
       if (s.status === DtlsStatus.STATUS_HANDSHAKING) this.end(StreamPeerTLSStatus.STATUS_ERROR, "the TCP connection ended during the handshake");
       else this.end(StreamPeerTLSStatus.STATUS_DISCONNECTED, "");
     }
