@@ -155,3 +155,15 @@ describe("generateSelfSignedCertificate's issuer names read as Godot 4.6's mbedT
     assert.deepEqual(subject("CN=a\\,b,O=x").commonNames, ["a,b"]);
   });
 });
+
+describe("a client configuration keeps the trust it was made with", () => {
+  test("certificates loaded into the trusted X509Certificate afterwards (loads append) do not change it", () => {
+    const server = identity("server.example");
+    const trust = new X509Certificate();
+    trust.loadFromString(identity("other.example").cert.saveToString());
+    const config = clientConfig(TLSOptions.client(trust), "server.example");
+    trust.loadFromString(server.cert.saveToString());
+    assert.equal(config.verifyPeer!(server.cert.derChain()).ok, false);
+    assert.equal(clientConfig(TLSOptions.client(trust), "server.example").verifyPeer!(server.cert.derChain()).ok, true);
+  });
+});

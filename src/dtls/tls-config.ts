@@ -28,7 +28,8 @@ export function serverConfig(options: TLSOptions, random: RandomSource = default
 export function clientConfig(options: TLSOptions, hostname: string, random: RandomSource = defaultRandom, wallClock: () => number = wallClockNow): DtlsConfig {
   if (options.isServer()) throw new TypeError("client options must come from TLSOptions.client() or clientUnsafe()");
   const unsafe = options.isUnsafeClient();
-  const trusted = options.getTrustedCaChain()?.certificates ?? [];
+  // A copy: loading more into the X509Certificate later (loads append) must not change what this configuration trusts.
+  const trusted = [...(options.getTrustedCaChain()?.certificates ?? [])];
   const expectedName = options.getCommonNameOverride() || hostname;
   const verifyPeer = (chain: Uint8Array[]): PeerVerdict => {
     // As Godot 4.6's TLS context: clientUnsafe(trustedChain) still requires the chain to lead to
