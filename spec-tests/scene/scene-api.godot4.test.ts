@@ -220,29 +220,33 @@ async function probe2(url: string): Promise<string[]> {
   return lines;
 }
 
-describe("live: our SceneMultiplayer client's API answers and signals are a Godot 4.6 client's", { skip }, () => {
-  test("offline, connecting, authenticating, connected (relay, call_local, self and unknown targets), server gone, no peer", async () => {
-    const godot = await openGodot4();
-    let godotLines: string[];
-    try {
-      const s = await serve();
-      try {
-        const run = await godot.run({ script: SCRIPT, mainScene: { name: "Probe" }, args: [`url=${s.url}`], timeoutMs: 20_000 });
-        godotLines = run.lines;
-        assert.equal(run.exitCode, 0, run.lines.join("\n") + "\n" + run.errors.join("\n"));
-      } finally {
-        s.stop();
-      }
-    } finally {
-      await godot.close();
-    }
+/** The lines a GDScript probe prints on a Godot 4.6 client, then ours from the same probe in TypeScript, each against a fresh server. */
+async function godotAndOurs(script: string, sceneName: string, ourProbe: (url: string) => Promise<string[]>): Promise<{ godotLines: string[]; ours: string[] }> {
+  const godot = await openGodot4();
+  let godotLines: string[];
+  try {
     const s = await serve();
-    let ours: string[];
     try {
-      ours = await probe(s.url);
+      const run = await godot.run({ script, mainScene: { name: sceneName }, args: [`url=${s.url}`], timeoutMs: 20_000 });
+      godotLines = run.lines;
+      assert.equal(run.exitCode, 0, run.lines.join("\n") + "\n" + run.errors.join("\n"));
     } finally {
       s.stop();
     }
+  } finally {
+    await godot.close();
+  }
+  const s = await serve();
+  try {
+    return { godotLines, ours: await ourProbe(s.url) };
+  } finally {
+    s.stop();
+  }
+}
+
+describe("live: our SceneMultiplayer client's API answers and signals are a Godot 4.6 client's", { skip }, () => {
+  test("offline, connecting, authenticating, connected (relay, call_local, self and unknown targets), server gone, no peer", async () => {
+    const { godotLines, ours } = await godotAndOurs(SCRIPT, "Probe", probe);
     const expected = godotLines.slice(godotLines.findIndex((l) => l.startsWith("offline ")));
     // The deliberate difference (docs/godot-api.md, SceneMultiplayer): an RPC whose send fails
     // (no such peer, the server still authenticating us, -self excluding the only target we
@@ -256,27 +260,7 @@ describe("live: our SceneMultiplayer client's API answers and signals are a Godo
   });
 
   test("our own auth timeout while the server has not completed; an RPC handler replacing multiplayer_peer with a call left in the old peer", async () => {
-    const godot = await openGodot4();
-    let godotLines: string[];
-    try {
-      const s = await serve();
-      try {
-        const run = await godot.run({ script: SCRIPT2, mainScene: { name: "Probe2" }, args: [`url=${s.url}`], timeoutMs: 20_000 });
-        godotLines = run.lines;
-        assert.equal(run.exitCode, 0, run.lines.join("\n") + "\n" + run.errors.join("\n"));
-      } finally {
-        s.stop();
-      }
-    } finally {
-      await godot.close();
-    }
-    const s = await serve();
-    let ours: string[];
-    try {
-      ours = await probe2(s.url);
-    } finally {
-      s.stop();
-    }
+    const { godotLines, ours } = await godotAndOurs(SCRIPT2, "Probe2", probe2);
     // The second client's id is random on each run.
     const ids = (lines: string[]): string[] => lines.map((l) => l.replace(/\b\d{3,}\b/g, "<id>"));
     assert.deepEqual(ids(ours), ids(godotLines.slice(godotLines.findIndex((l) => l.startsWith("peer_authenticating ")))));
