@@ -21,6 +21,21 @@ async function startClient(net: MemoryNetwork, n: number, channelCount = 0): Pro
   return client;
 }
 
+/** Two raw ENet hosts, 10.0.2.1 connected to 10.0.2.2, both CONNECT events read: what addMeshPeer takes. */
+async function connectedPair(net: MemoryNetwork): Promise<[ENetConnection, ENetConnection]> {
+  const a = new ENetConnection({ runtime: net.createRuntime("10.0.2.1") });
+  const b = new ENetConnection({ runtime: net.createRuntime("10.0.2.2") });
+  await a.createHostBound("10.0.2.1", 9000, { maxPeers: 1 });
+  await b.createHostBound("10.0.2.2", 9000, { maxPeers: 1 });
+  await a.connectToHost("10.0.2.2", 9000);
+  let connected = 0;
+  await drive(net, [], () => {
+    for (const h of [a, b]) for (let ev = h.poll(); ev.type !== EventType.NONE; ev = h.poll()) if (ev.type === EventType.CONNECT) connected++;
+    return connected === 2;
+  }, "raw pair");
+  return [a, b];
+}
+
 describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
   test("three clients: IDs, events, targets >0 / 0 / <0, application relay through the server", async () => {
     const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 5, jitterMs: 2 } });
@@ -338,16 +353,7 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
       server.close();
 
       // Mesh: the same on the peer's DISCONNECT.
-      const a = new ENetConnection({ runtime: net.createRuntime("10.0.2.1") });
-      const b = new ENetConnection({ runtime: net.createRuntime("10.0.2.2") });
-      await a.createHostBound("10.0.2.1", 9000, { maxPeers: 1 });
-      await b.createHostBound("10.0.2.2", 9000, { maxPeers: 1 });
-      await a.connectToHost("10.0.2.2", 9000);
-      let connected = 0;
-      await drive(net, [], () => {
-        for (const h of [a, b]) for (let ev = h.poll(); ev.type !== EventType.NONE; ev = h.poll()) if (ev.type === EventType.CONNECT) connected++;
-        return connected === 2;
-      }, "raw pair");
+      const [a, b] = await connectedPair(net);
       const mesh = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.2.1") });
       mesh.createMesh(10);
       mesh.addMeshPeer(20, a);
@@ -439,16 +445,7 @@ describe("ENetMultiplayerPeer, Godot 4 protocol, memory network", () => {
   test("mesh: createMesh + addMeshPeer over connected ENetConnections", async () => {
     const net = new MemoryNetwork({ seed: 13, defaultLink: { latencyMs: 4 } });
     try {
-      const a = new ENetConnection({ runtime: net.createRuntime("10.0.2.1") });
-      const b = new ENetConnection({ runtime: net.createRuntime("10.0.2.2") });
-      await a.createHostBound("10.0.2.1", 9000, { maxPeers: 1 });
-      await b.createHostBound("10.0.2.2", 9000, { maxPeers: 1 });
-      await a.connectToHost("10.0.2.2", 9000);
-      let connected = 0;
-      await drive(net, [], () => {
-        for (const h of [a, b]) for (let ev = h.poll(); ev.type !== EventType.NONE; ev = h.poll()) if (ev.type === EventType.CONNECT) connected++;
-        return connected === 2;
-      }, "raw pair");
+      const [a, b] = await connectedPair(net);
       const ma = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.2.1") });
       const mb = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.2.2") });
       const la = recordEvents(ma);
