@@ -15,13 +15,22 @@ const crypto = new Crypto();
 const key = crypto.generateEcdsa("P-256");
 const cert = crypto.generateSelfSignedCertificate(key, "CN=localhost,O=packetpeer,C=IT", "20200101000000", "20400101000000");
 
-async function tcpPair(): Promise<{ srv: TCPServer; client: StreamPeerTCP; server: StreamPeerTCP }> {
+async function tcpPair(clientOptions: ConstructorParameters<typeof StreamPeerTCP>[0] = {}): Promise<{ srv: TCPServer; client: StreamPeerTCP; server: StreamPeerTCP }> {
   const srv = new TCPServer();
   await srv.listen(0, "127.0.0.1");
-  const client = new StreamPeerTCP();
+  const client = new StreamPeerTCP(clientOptions);
   await client.connectToHost("127.0.0.1", srv.getLocalPort());
   await until(() => srv.isConnectionAvailable(), "incoming TCP connection");
   return { srv, client, server: srv.takeConnection()! };
+}
+
+/** Poll both sides until the TLS handshake has finished on each. */
+async function handshake(c: StreamPeerTLS, s: StreamPeerTLS): Promise<void> {
+  await until(() => {
+    c.poll();
+    s.poll();
+    return c.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED && s.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED;
+  }, "TLS handshake");
 }
 
 describe("StreamPeerTLS states as Godot 4.6's", () => {
@@ -32,11 +41,7 @@ describe("StreamPeerTLS states as Godot 4.6's", () => {
       const s = new StreamPeerTLS();
       assert.equal(c.connectToStream(client, "localhost", TLSOptions.client(cert)), GodotError.OK);
       assert.equal(s.acceptStream(server, TLSOptions.server(key, cert)), GodotError.OK);
-      await until(() => {
-        c.poll();
-        s.poll();
-        return c.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED && s.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED;
-      }, "TLS handshake");
+      await handshake(c, s);
       assert.equal(c.getStream(), client);
       server.disconnectFromHost();
       await until(() => {
@@ -95,11 +100,7 @@ describe("StreamPeerTLS.getData's codes as Godot 4.6's get_data", () => {
         const s = new StreamPeerTLS();
         c.connectToStream(client, "localhost", TLSOptions.client(cert));
         s.acceptStream(server, TLSOptions.server(key, cert));
-        await until(() => {
-          c.poll();
-          s.poll();
-          return c.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED && s.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED;
-        }, "TLS handshake");
+        await handshake(c, s);
         const read = c.getData(4);
         if (end === "close_notify") s.disconnectFromStream();
         else server.disconnectFromHost();
@@ -116,22 +117,13 @@ describe("StreamPeerTLS.getData's codes as Godot 4.6's get_data", () => {
 
 describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
   test("records the TCP peer refuses as busy wait and go out in order (were dropped, breaking the session); putData says ERR_BUSY past the pending bound", async () => {
-    const srv = new TCPServer();
-    await srv.listen(0, "127.0.0.1");
-    const client = new StreamPeerTCP({ outboundBufferLimit: 64 * 1024 });
+    const { srv, client, server } = await tcpPair({ outboundBufferLimit: 64 * 1024 });
     try {
-      await client.connectToHost("127.0.0.1", srv.getLocalPort());
-      await until(() => srv.isConnectionAvailable(), "incoming TCP connection");
-      const server = srv.takeConnection()!;
       const c = new StreamPeerTLS();
       const s = new StreamPeerTLS();
       c.connectToStream(client, "localhost", TLSOptions.client(cert));
       s.acceptStream(server, TLSOptions.server(key, cert));
-      await until(() => {
-        c.poll();
-        s.poll();
-        return c.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED && s.getStatus() === StreamPeerTLSStatus.STATUS_CONNECTED;
-      }, "TLS handshake");
+      await handshake(c, s);
       // 8 MiB while the server reads nothing: more than the kernel's socket buffers and our bounds hold.
       const total = 8 << 20;
       const chunk = new Uint8Array(16 * 1024);
