@@ -60,7 +60,7 @@ export class StreamPeerTCP extends StreamPeerSocket {
     try {
       listener = await this.runtime.streams.listen({ host: isWildcardAll(host) ? "*" : host, port }, (intruder) => intruder.close());
     } catch (err) {
-      throw asGodotBindFailure(err);
+      throw asGodotBindFailure(err, host);
     }
     if (this.status !== StreamPeerTCP.Status.STATUS_NONE || this.reservation !== null) {
       // A connect or another bind started while this one was opening: it wins.

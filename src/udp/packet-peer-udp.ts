@@ -6,7 +6,7 @@
 import { VariantPacketPeer } from "../core/packet-peer.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { asGodotBindFailure } from "../ip/bind-failure.ts";
-import { checkAddressType, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "../transport/addresses.ts";
+import { checkAddressType, checkPort, formatEndpoint, ipFamily } from "../transport/addresses.ts";
 import { godotIpText } from "../transport/memory-address.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
@@ -130,7 +130,7 @@ export class PacketPeerUDP extends VariantPacketPeer {
     try {
       await this.open(bindAddress, port);
     } catch (err) {
-      throw isWildcardAll(bindAddress) || ipFamily(bindAddress) !== 0 ? asGodotBindFailure(err) : err;
+      throw asGodotBindFailure(err, bindAddress);
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { GodotError, NetError } from "../errors.ts";
 import { asGodotBindFailure } from "../ip/bind-failure.ts";
-import { checkAddressType, checkPort, formatEndpoint, ipFamily, isWildcardAll } from "../transport/addresses.ts";
+import { checkAddressType, checkPort, formatEndpoint } from "../transport/addresses.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, DatagramTransport, IoOptions, RuntimeAdapter } from "../transport/types.ts";
 import { checkInt } from "../util/args.ts";
@@ -90,7 +90,7 @@ export class UDPServer {
       this.boundPort = bound.port;
     } catch (err) {
       transport.close();
-      throw isWildcardAll(bindAddress) || ipFamily(bindAddress) !== 0 ? asGodotBindFailure(err) : err;
+      throw asGodotBindFailure(err, bindAddress);
     } finally {
       if (generation === this.generation) this.starting = false;
     }
