@@ -9,6 +9,13 @@ export const MAX_CERTIFICATES_PER_LOAD = 4096;
 export class X509Certificate {
   /** @internal */ certificates: CertificateInfo[] = [];
 
+  /** Loads add to the certificates held: `adding` more must stay within MAX_CERTIFICATES_PER_LOAD. */
+  private checkRoomFor(adding: number): void {
+    if (this.certificates.length + adding > MAX_CERTIFICATES_PER_LOAD) {
+      throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `X509Certificate: more than ${MAX_CERTIFICATES_PER_LOAD} certificates`);
+    }
+  }
+
   /**
    * Add every CERTIFICATE block of a PEM text to the certificates held, as Godot 4.6's
    * load_from_string does (mbedTLS appends to the chain: two loads hold both). Blocks that do not
@@ -18,7 +25,7 @@ export class X509Certificate {
     if (typeof text !== "string") throw new TypeError("text must be a PEM string");
     const blocks = decodePem(text).filter((b) => b.label === "CERTIFICATE");
     if (blocks.length === 0) throw new NetError(GodotError.ERR_INVALID_DATA, "X509Certificate: no CERTIFICATE block found");
-    if (this.certificates.length + blocks.length > MAX_CERTIFICATES_PER_LOAD) throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `X509Certificate: more than ${MAX_CERTIFICATES_PER_LOAD} certificates`);
+    this.checkRoomFor(blocks.length);
     const parsed: CertificateInfo[] = [];
     let firstError = "";
     for (const b of blocks) {
@@ -37,7 +44,7 @@ export class X509Certificate {
     if (typeof data === "string") return this.loadFromString(data);
     if (!(data instanceof Uint8Array)) throw new TypeError("data must be a string or Uint8Array");
     if (data[0] === 0x30) {
-      if (this.certificates.length >= MAX_CERTIFICATES_PER_LOAD) throw new NetError(GodotError.ERR_OUT_OF_MEMORY, `X509Certificate: more than ${MAX_CERTIFICATES_PER_LOAD} certificates`);
+      this.checkRoomFor(1);
       let cert: CertificateInfo;
       try {
         cert = parseCertificateDer(data);
