@@ -417,15 +417,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     this.flushHosts();
   }
 
-  /**
-   * A peer's ENet DISCONNECT (server or mesh), as Godot 4.6's poll(): peer_disconnected while the
-   * peer is still in the table (a handler can still getPeer(id)), then it goes; a mesh drops the
-   * peer's host after that.
-   */
+  /** A peer's ENet DISCONNECT (server or mesh), Godot 4: reported, then forgotten; a mesh drops the peer's host after that. */
   private leaveAfterEvent(id: number, peer: ENetPacketPeer): void {
-    this.emitPeerDisconnected(id);
-    if (this.peers.get(id) !== peer) return; // the handler disconnected it, or closed the session
-    this.forgetPeer(id, peer);
+    if (!this.peerLeftAfterEvent(id, peer)) return;
+    this.idOf.delete(peer);
     if (this.mode === Mode.MESH) this.dropMeshHost(id);
   }
 

@@ -425,6 +425,19 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
     this.emitPeerDisconnected(id);
   }
 
+  /**
+   * A peer whose link reported it gone (Godot 4): peer_disconnected while it is still in the table
+   * (a handler can still getPeer(id)), then it goes, as Godot 4.6's ENet poll() and WebSocket
+   * _poll_server emit, then erase. False when the handler already dropped or replaced it (or
+   * closed the session), so the caller's own clean-up is not due.
+   */
+  protected peerLeftAfterEvent(id: number, link: Link | null): boolean {
+    this.emitPeerDisconnected(id);
+    if (this.peers.get(id) !== link) return false;
+    this.peers.delete(id);
+    return true;
+  }
+
   /** Whether this session is a Godot 3 server that announces joins and leaves (bindings override). */
   protected godot3Announces(): boolean {
     return false;

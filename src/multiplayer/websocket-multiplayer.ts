@@ -342,13 +342,8 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
       const ws = this.peers.get(id);
       if (ws === undefined) continue;
       if (ws !== null) this.retire(ws);
-      if (this.protocol === "godot4") {
-        // Godot 4.6's _poll_server emits, then erases: getPeer(id) still answers in the handler.
-        this.emitPeerDisconnected(id);
-        if (this.peers.get(id) === ws) this.peers.delete(id);
-      } else {
-        this.peerLeft(id);
-      }
+      if (this.protocol === "godot4") this.peerLeftAfterEvent(id, ws);
+      else this.peerLeft(id);
       if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
     }
   }
