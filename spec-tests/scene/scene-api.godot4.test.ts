@@ -199,7 +199,8 @@ async function probe2(url: string): Promise<string[]> {
       }
     } else if (phase === 2) {
       mp.poll();
-      if (mp.getPeers().includes(1)) {
+      // As api_probe2.gd: the server and the relayed second client, whichever poll brings them.
+      if (mp.getPeers().includes(1) && mp.getPeers().length >= 2) {
         out(`ask double=${mp.sendBytes(text("double"), 1)}`);
         phase = 3;
       }

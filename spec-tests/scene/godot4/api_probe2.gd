@@ -69,7 +69,9 @@ func _process(_delta: float) -> void:
 			_connect()
 	elif phase == 2:
 		mp.poll()
-		if mp.get_peers().has(1):
+		# The server and the relayed second client: whether the relay's announcement comes in the
+		# poll that admits us or a later one is timing, so wait for both before going on.
+		if mp.get_peers().has(1) and mp.get_peers().size() >= 2:
 			out("ask double=%d" % mp.send_bytes("double".to_utf8_buffer(), 1))
 			phase = 3
 	elif phase == 3:
