@@ -132,7 +132,17 @@ export async function secondGodotClientTalks(
   await untilEvent([server], g2, (e) => e.ev === "peer_connected" && e.id === id1, "G2 told of G1");
   await until([server], () => {
     drain(server, got);
-    return got.length >= 7 && receivedTexts(g1).includes(`${id2}:to:${id1}:from:${id2}`) && receivedTexts(g2).includes(`${id1}:to:${id2}:from:${id1}`);
+    // Every packet each client is to get (the targeted one is sent before the broadcast, and
+    // Godot may print them in different frames): then a pause in which nothing else may arrive.
+    const g1texts = receivedTexts(g1);
+    const g2texts = receivedTexts(g2);
+    return (
+      got.length >= 7 &&
+      g1texts.includes(`${id2}:to:${id1}:from:${id2}`) &&
+      g1texts.includes(`${id2}:all:${id2}`) &&
+      g2texts.includes(`${id1}:to:${id2}:from:${id1}`) &&
+      g2texts.includes(`${id1}:all:${id1}`)
+    );
   }, "relayed packets", 8000, [g1, g2]);
   await pollFor([server], 200);
   drain(server, got);
