@@ -123,8 +123,10 @@ export class Godot3Session {
   addPeer(id: number): void {
     this.connected.add(id);
     this.recv.set(id, { byId: new Map(), chars: 0 });
-    if (id === 1) this.events.connectedToServer();
+    // As Godot 3.2: the peer emits peer_connected(1), then connection_succeeded (ENet's CONNECT,
+    // WebSocket's SYS_ADD 1), and MultiplayerAPI passes each on as it comes.
     this.events.peerConnected(id);
+    if (id === 1) this.events.connectedToServer();
   }
 
   delPeer(id: number, quiet = false): void {
