@@ -37,7 +37,14 @@ function start(args: string[]): Running {
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<number>((resolve) => child.on("exit", (code) => resolve(code ?? -1)));
+  // "close", not "exit": "exit" may come before the last of the child's output has been read.
+  let closed = false;
+  const exit = new Promise<number>((resolve) =>
+    child.on("close", (code) => {
+      closed = true;
+      resolve(code ?? -1);
+    }),
+  );
   return {
     child,
     stdout: () => out,
@@ -46,7 +53,7 @@ function start(args: string[]): Running {
     async waitFor(stream, pattern, ms = 10_000) {
       const deadline = Date.now() + ms;
       while (!pattern.test(stream === "stdout" ? out : err)) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} on ${stream} of packetpeer ${args.join(" ")}\nstdout: ${out}\nstderr: ${err}`);
+        if (Date.now() > deadline || closed) throw new Error(`no ${pattern} on ${stream} of packetpeer ${args.join(" ")}\nstdout: ${out}\nstderr: ${err}`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -29,8 +29,9 @@ function tsx(args: string[]): { child: ChildProcessWithoutNullStreams; out: () =
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
   const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  // "close", not "exit": "exit" may come before the last of the child's output has been read.
   const exit = new Promise<number>((resolve) =>
-    child.on("exit", (code) => {
+    child.on("close", (code) => {
       clearTimeout(timer);
       resolve(code ?? -1);
     }),
@@ -154,7 +155,8 @@ describe("examples", { skip }, () => {
       assert.equal(await second.exit, 1, second.out());
       // Refused right as it joined: the bot sees either the connection fail or the server close it.
       assert.match(second.out(), /the server closed the connection|could not join/);
-      assert.match(full.out(), /refused: spawn: .* spawnLimit \(1\)/);
+      // The server's own line: its output and the bot's exit come through different pipes.
+      await until("the server's refusal line", () => /refused: spawn: .* spawnLimit \(1\)/.test(full.out()));
       // The first player was never disturbed.
       assert.equal(first.child.exitCode, null, first.out());
       assert.doesNotMatch(first.out(), /closed|could not/);
@@ -230,7 +232,7 @@ describe("examples", { skip }, () => {
     assert.equal(await client.exit, 0, client.out());
     assert.match(client.out(), /hello grace/);
     assert.match(client.out(), /"seenBy":"packetpeer"/);
-    assert.match(server.out(), /message 1 from grace: score 12\.5/);
+    await until("the server's line for the message", () => /message 1 from grace: score 12\.5/.test(server.out()));
     server.child.kill("SIGINT");
     await server.exit;
   });
@@ -242,7 +244,8 @@ describe("examples", { skip }, () => {
     const client = tsx(["examples/lan-discovery/client.ts", port, "127.0.0.1"]);
     assert.equal(await client.exit, 0, client.out());
     assert.match(client.out(), /found Test game at 127\.0\.0\.1:7777/);
-    assert.match(server.out(), /answered 127\.0\.0\.1:\d+/);
+    // The server prints after it answered, and through another pipe than the client's.
+    await until("the server's answered line", () => /answered 127\.0\.0\.1:\d+/.test(server.out()));
     server.child.kill("SIGINT");
     assert.equal(await server.exit, 0, server.out());
   });
@@ -285,7 +288,7 @@ describe("examples", { skip }, () => {
       }
       assert.equal(received?.[0]?.server, "packetpeer on Node");
       assert.equal(received?.[0]?.echo?.text, "hello from the browser");
-      assert.match(server.out(), /peer \d+: \{"text":"hello from the browser"/);
+      await until("the server's line for the page's Variant", () => /peer \d+: \{"text":"hello from the browser"/.test(server.out()));
     } finally {
       await browser.close();
       server.child.kill("SIGKILL");
