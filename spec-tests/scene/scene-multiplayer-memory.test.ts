@@ -132,6 +132,37 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
     }
   });
 
+  test("Godot 3 protocol: closing our own peer signals nothing; losing the server signals server_disconnected alone, its handler seeing the peers", async () => {
+    const w = await world(2, () => {}, 7, "godot3");
+    try {
+      await drive(w, connected(w, 2), "two clients");
+      const [a, b] = w.clients as [SceneMultiplayer, SceneMultiplayer];
+      const aId = a.getUniqueId();
+      const bId = b.getUniqueId();
+      // Godot 3.2's close_connection() and WebSocketClient disconnect emit nothing, and its
+      // MultiplayerAPI only passes its peer's signals on.
+      w.log.length = 0;
+      a.multiplayerPeer!.close();
+      await drive(w, () => !b.getPeers().includes(aId), "A's SYS_DEL at B");
+      await settle(w, 50);
+      assert.deepEqual(w.log, [`S peer_disconnected:${aId}`, `C2 peer_disconnected:${aId}`]);
+      // The server goes: B gets server_disconnected alone (Godot 3.2's peers emit no
+      // peer_disconnected then), and its handler still sees the server; then the list is cleared.
+      let peersAtSignal: number[] = [];
+      b.addEventListener("server_disconnected", () => (peersAtSignal = b.getPeers()));
+      w.log.length = 0;
+      w.server.multiplayerPeer!.close();
+      await drive(w, () => w.log.includes("C2 server_disconnected:0"), "B loses the server");
+      await settle(w, 50);
+      assert.deepEqual(w.log, ["C2 server_disconnected:0"]);
+      assert.deepEqual(peersAtSignal, [1]);
+      assert.deepEqual(b.getPeers(), []);
+      assert.ok(bId >= 2);
+    } finally {
+      w.net.close();
+    }
+  });
+
   test("authentication: exchange and completion admit the peer; a refused one times out and is disconnected", async () => {
     const secrets = ["open sesame", "wrong"];
     let clientIndex = 0;

@@ -79,10 +79,22 @@ export class SceneMultiplayer extends EventTarget {
     if (this.g3) this.g3.addPeer(id);
     else this.session.addPeer(id, this.clock.now());
   };
+  /** Godot 3: the client's peer reported its server gone (see onPeerDisconnected). */
+  private g3ServerLost = false;
   private readonly onPeerDisconnected = (e: Event): void => {
     const id = (e as MultiplayerPeerEvent).id;
-    if (this.g3) this.g3.delPeer(id);
-    else this.session.delPeer(id);
+    if (!this.g3) {
+      this.session.delPeer(id);
+      return;
+    }
+    // A Godot 3 peer that lost its server reports every peer gone once it is closed. Godot 3.2's
+    // peers emit only server_disconnected then (ENet), and its MultiplayerAPI passes no
+    // network_peer_disconnected on: the session ends with server_disconnected (updateStatus).
+    if ((e.target as MultiplayerPeer).getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED) {
+      if (id === 1) this.g3ServerLost = true;
+      return;
+    }
+    this.g3.delPeer(id);
   };
 
   constructor(options: SceneMultiplayerOptions = {}) {
@@ -177,8 +189,10 @@ export class SceneMultiplayer extends EventTarget {
     if (status === this.lastStatus) return;
     if (status === ConnectionStatus.CONNECTION_DISCONNECTED) {
       // As Godot 4.6's _update_status: the signal first (its handlers still see the session's
-      // peers), then clear().
-      this.dispatchEvent(new SceneMultiplayerEvent(this.lastStatus === ConnectionStatus.CONNECTION_CONNECTING ? "connection_failed" : "server_disconnected"));
+      // peers), then clear(). Godot 3.2's MultiplayerAPI only passes its peer's signals on, so a
+      // peer closed here (close()) signals nothing, and server_disconnected means the server went.
+      const failed = this.lastStatus === ConnectionStatus.CONNECTION_CONNECTING;
+      if (!this.g3 || failed || this.g3ServerLost) this.dispatchEvent(new SceneMultiplayerEvent(failed ? "connection_failed" : "server_disconnected"));
       this.clear();
     }
     this.lastStatus = status;
@@ -187,6 +201,7 @@ export class SceneMultiplayer extends EventTarget {
   /** Godot's clear(): forget peers, caches and replication state. */
   clear(): void {
     this.lastStatus = ConnectionStatus.CONNECTION_DISCONNECTED;
+    this.g3ServerLost = false;
     this.session.clear();
     this.g3?.clear();
   }
