@@ -61,7 +61,9 @@ export class Proc {
     this.child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], cwd });
     this.child.stdout!.on("data", (d: Buffer) => (this.out += d.toString("latin1")));
     this.child.stderr!.on("data", (d: Buffer) => (this.out += d.toString("latin1")));
-    this.child.on("exit", () => (this.exited = true));
+    // "close", not "exit": waitOutput gives up once exited, and "exit" may come before the last
+    // of the output has been read (openssl s_client prints its verify error and exits).
+    this.child.on("close", () => (this.exited = true));
     this.timer = setTimeout(() => this.stop(), limitMs);
   }
 
