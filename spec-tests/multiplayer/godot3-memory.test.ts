@@ -122,6 +122,52 @@ for (const kind of ["enet", "ws"] as Kind[]) {
       }
     });
 
+    test("a newcomer hears of the other clients in ascending ID order, whatever order they joined in", async () => {
+      // Godot 3.2's servers go through their peer map (Map<int, ...>) in key order when they send a
+      // newcomer its ADD messages (checked live: Godot 3.2.3's ENet server, clients 900, 500, 700, 600).
+      const net = new MemoryNetwork({ seed: kind === "enet" ? 43 : 44, defaultLink: { latencyMs: 4 } });
+      try {
+        const order = [900, 500, 700, 600];
+        const rt = (n: number) => net.createRuntime(`10.0.0.${n}`);
+        let server: MultiplayerPeer;
+        if (kind === "enet") {
+          const s = new ENetMultiplayerPeer({ runtime: rt(1), protocol: "godot3" });
+          await s.createServer(7777);
+          server = s;
+        } else {
+          const s = new WebSocketMultiplayerPeer({ runtime: rt(1), protocol: "godot3" });
+          await s.createServer(8080);
+          const ids = [...order];
+          s.generateUniqueId = () => ids.shift()!;
+          server = s;
+        }
+        const all: MultiplayerPeer[] = [server];
+        const atJoin: string[] = [];
+        for (const [i, id] of order.entries()) {
+          let c: MultiplayerPeer;
+          if (kind === "enet") {
+            const e = new ENetMultiplayerPeer({ runtime: rt(i + 2), protocol: "godot3" });
+            e.generateUniqueId = () => id;
+            await e.createClient("10.0.0.1", 7777);
+            c = e;
+          } else {
+            const w = new WebSocketMultiplayerPeer({ runtime: rt(i + 2), protocol: "godot3" });
+            await w.createClient("ws://10.0.0.1:8080/");
+            c = w;
+          }
+          const log = recordEvents(c);
+          all.push(c);
+          await drive(net, all, () => log.length === i + 1, `client ${id} hears of the others`);
+          assert.equal(c.getUniqueId(), id);
+          atJoin.push(log.join(","));
+        }
+        assert.deepEqual(atJoin, ["+1", "+1,+900", "+1,+500,+900", "+1,+500,+700,+900"]);
+        for (const p of all) p.close();
+      } finally {
+        net.close();
+      }
+    });
+
     test("a rogue client's random frames are dropped without breaking poll() or the session", async () => {
       const net = new MemoryNetwork({ seed: kind === "enet" ? 43 : 44, defaultLink: { latencyMs: 2 } });
       try {

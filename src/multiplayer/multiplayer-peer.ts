@@ -446,10 +446,14 @@ export abstract class MultiplayerPeer<Link extends object = object> extends Even
   /** Send one Godot 3 ADD/REMOVE system message about `id` on `link` (bindings that speak Godot 3 override). */
   protected sendGodot3PeerListMessage(_link: Link, _added: boolean, _id: number): void {}
 
-  /** Godot 3 server: a client joined (ADD both ways with every other client) or left (REMOVE to the rest). */
+  /**
+   * Godot 3 server: a client joined (ADD both ways with every other client) or left (REMOVE to the
+   * rest), going through the clients in ascending ID order as Godot 3.2's peer maps (Map<int, ...>)
+   * do, so a newcomer hears of the others in that order.
+   */
   protected announceGodot3(added: boolean, id: number): void {
     const joined = added ? this.peers.get(id) : undefined;
-    for (const [other, link] of this.peers) {
+    for (const [other, link] of [...this.peers].sort((x, y) => x[0] - y[0])) {
       if (other === id || link === null) continue;
       this.sendGodot3PeerListMessage(link, added, id);
       if (joined) this.sendGodot3PeerListMessage(joined, true, other);
