@@ -163,6 +163,37 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
     }
   });
 
+  test("Godot 3 protocol: getPeers() lists the peers in ascending ID order, as Godot 3.2's get_network_connected_peers", async () => {
+    const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 2 } });
+    try {
+      const serverPeer = new WebSocketMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1") });
+      await serverPeer.createServer(8080, "*", undefined, { protocol: "godot3" });
+      const ids = [900, 500, 700];
+      serverPeer.generateUniqueId = () => ids.shift()!;
+      const server = new SceneMultiplayer({ clock: net.clock, protocol: "godot3" });
+      server.multiplayerPeer = serverPeer;
+      const all = [server];
+      for (let i = 0; i < 3; i++) {
+        const peer = new WebSocketMultiplayerPeer({ runtime: net.createRuntime(`10.0.0.${i + 11}`) });
+        await peer.createClient("ws://10.0.0.1:8080/", undefined, { protocol: "godot3" });
+        const mp = new SceneMultiplayer({ clock: net.clock, protocol: "godot3" });
+        mp.multiplayerPeer = peer;
+        all.push(mp);
+        const end = net.clock.now() + 2000;
+        while (mp.getPeers().length < i + 1 && net.clock.now() < end) {
+          for (const m of all) m.poll();
+          await net.runFor(2);
+        }
+      }
+      assert.deepEqual(server.getPeers(), [500, 700, 900]);
+      assert.deepEqual(all[3]!.getUniqueId(), 700);
+      assert.deepEqual(all[3]!.getPeers(), [1, 500, 900]);
+      for (const m of all) m.multiplayerPeer!.close();
+    } finally {
+      net.close();
+    }
+  });
+
   test("authentication: exchange and completion admit the peer; a refused one times out and is disconnected", async () => {
     const secrets = ["open sesame", "wrong"];
     let clientIndex = 0;

@@ -105,8 +105,9 @@ export class Godot3Session {
   getRemoteSenderId(): number {
     return this.remoteSenderId;
   }
+  /** In ascending ID order, as Godot 3.2's get_network_connected_peers (connected_peers is a Set<int>). */
   getPeers(): number[] {
-    return [...this.connected];
+    return [...this.connected].sort((a, b) => a - b);
   }
 
   node(path: string): SceneNode {
