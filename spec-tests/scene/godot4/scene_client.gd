@@ -103,6 +103,9 @@ func _spawn_mine(data: Variant) -> Node:
 func _connect() -> void:
 	var mp := multiplayer as SceneMultiplayer
 	if opts["secret"] != "":
+		# Far beyond the server's own timeout: a refused client is to be dropped by the server (its
+		# server_disconnected), not give up first on a loaded machine.
+		mp.auth_timeout = 15.0
 		mp.auth_callback = func(id: int, data: PackedByteArray) -> void:
 			report({"ev": "auth_data", "from": id, "text": data.get_string_from_utf8()})
 			if data.get_string_from_utf8() == "welcome":
