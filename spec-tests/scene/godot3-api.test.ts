@@ -1,17 +1,19 @@
 /**
- * SceneMultiplayer (`protocol: "godot3"`) as a client, against a Godot 3.2.3 MultiplayerAPI client
- * (godot3-server): both run the same probe (spec-tests/scene/godot3/api_probe.gd, and its port
+ * SceneMultiplayer (`protocol: "godot3"`) against Godot 3.2.3's MultiplayerAPI (godot3-server).
+ * As a client: a Godot client and ours run the same probe (spec-tests/scene/godot3/api_probe.gd, and its port
  * below) against the same TS server, over ENet and over WebSocket, and print the signals in order
  * with what get_network_connected_peers, get_network_unique_id, the peer's status and
  * get_rpc_sender_id answer at each: connecting, connected (the server's pong), a second client
  * joining (a call to it through the relay, its raw answer), it leaving, and the server closing.
+ * As a server: a Godot server (godot3/api_server_probe.gd) and ours (its port below) serve the same
+ * three TS clients, which join, are disconnected (later, and now on ENet) and close the server.
  * The lines must be the same, but for the differences docs/scene-multiplayer.md lists (at and
- * after the server's loss).
+ * after the loss or close).
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { SceneMultiplayer, SceneMultiplayerEvent } from "../../src/scene/index.ts";
 import { JsonLineProcess, repoRoot } from "../enet-interop/harness.ts";
 import { freeUdpPort, godotAvailable } from "../enet-interop/godot.ts";
@@ -147,6 +149,95 @@ async function godotProbe(transport: Transport, port: number): Promise<string[]>
   return lines;
 }
 
+/** Three TS clients join one by one, then ask the server to disconnect c1 ("kick"), c2 ("kicknow" on ENet) and to close ("close"). */
+async function drive(transport: Transport, port: number, poll: () => void, done: () => boolean): Promise<void> {
+  const clients: SceneMultiplayer[] = [];
+  const pollAll = (): void => {
+    poll();
+    for (const c of clients) c.poll();
+  };
+  const until = async (what: string, cond: () => boolean): Promise<void> => {
+    const end = Date.now() + 10000;
+    while (!cond()) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      pollAll();
+      await sleep(2);
+    }
+  };
+  for (let i = 0; i < 3; i++) {
+    const mp = new SceneMultiplayer({ protocol: "godot3" });
+    mp.multiplayerPeer = await peerFor(transport, "client", port);
+    clients.push(mp);
+    await until(`client ${i + 1} hears of the others`, () => mp.getPeers().length === i + 1);
+  }
+  const [c1, c2, c3] = clients as [SceneMultiplayer, SceneMultiplayer, SceneMultiplayer];
+  const gone = (mp: SceneMultiplayer) => () => mp.multiplayerPeer!.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED;
+  c1.sendBytes(text("kick"), 1);
+  await until("c1 disconnected", gone(c1));
+  await until("c2 and c3 told", () => c2.getPeers().length === 2 && c3.getPeers().length === 2);
+  c2.sendBytes(text(transport === "enet" ? "kicknow" : "kick"), 1);
+  await until("c2 disconnected", gone(c2));
+  await until("c3 told", () => c3.getPeers().length === 1);
+  c3.sendBytes(text("close"), 1);
+  await until("the server's probe", done);
+}
+
+/** api_server_probe.gd, written against our SceneMultiplayer. */
+async function ourServerProbe(transport: Transport): Promise<string[]> {
+  const port = transport === "enet" ? await freeUdpPort() : await freeTcpPort();
+  const peer = await peerFor(transport, "server", port);
+  const mp = new SceneMultiplayer({ protocol: "godot3" });
+  mp.multiplayerPeer = peer;
+  const lines: string[] = [];
+  const names = new Map<number, string>();
+  const sym = (id: number): string => {
+    if (id === 0 || id === 1) return String(id);
+    if (!names.has(id)) names.set(id, `c${names.size + 1}`);
+    return names.get(id)!;
+  };
+  const say = (what: string): void => {
+    const ids = mp.getPeers();
+    const ascending = ids.every((id, i) => i === 0 || ids[i - 1]! < id);
+    const peers = ids.map(sym).sort();
+    lines.push(`${what} | peers=${peers.join(",")} ascending=${ascending} uid=${sym(mp.getUniqueId())} status=${peer.getConnectionStatus()} server=${mp.isServer()} sender=${sym(mp.getRemoteSenderId())}`);
+  };
+  mp.addEventListener("peer_connected", (e) => say(`network_peer_connected ${sym((e as SceneMultiplayerEvent).id)}`));
+  mp.addEventListener("peer_disconnected", (e) => say(`network_peer_disconnected ${sym((e as SceneMultiplayerEvent).id)}`));
+  for (const signal of ["connected_to_server", "connection_failed", "server_disconnected"]) mp.addEventListener(signal, () => say(signal));
+  let closedAt = -1;
+  mp.addEventListener("peer_packet", (e) => {
+    const { id, packet } = e as SceneMultiplayerEvent;
+    const said = new TextDecoder().decode(packet!);
+    say(`network_peer_packet ${said} from ${sym(id)}`);
+    if (said === "kick") {
+      peer.disconnectPeer(id);
+      say("after disconnect_peer");
+    } else if (said === "kicknow") {
+      peer.disconnectPeer(id, true);
+      say("after disconnect_peer now");
+    } else if (said === "close") {
+      peer.close();
+      say("after close");
+      closedAt = Date.now();
+    }
+  });
+  say("setup err=0");
+  await drive(transport, port, () => mp.poll(), () => closedAt >= 0 && Date.now() - closedAt > 300);
+  say("after");
+  return lines;
+}
+
+async function godotServerProbe(transport: Transport): Promise<string[]> {
+  const port = transport === "enet" ? await freeUdpPort() : await freeTcpPort();
+  const proc = new JsonLineProcess("godot3-server", ["--path", projectDir, "-s", "api_server_probe.gd", "--", `transport=${transport}`, `port=${port}`], { cwd: projectDir });
+  started.push(proc);
+  await proc.waitFor((e) => e.ev === "ready", 15000);
+  await drive(transport, port, () => {}, () => proc.hasExited || proc.events.some((e) => e.ev === "done" || e.ev === "timeout"));
+  const lines = proc.events.filter((e) => typeof e.line === "string").map((e) => e.line as string);
+  if (!proc.events.some((e) => e.ev === "done")) throw new Error(`the Godot server probe did not finish:\n${lines.join("\n")}\n${proc.stderr.join("").slice(-800)}`);
+  return lines;
+}
+
 describe("live: SceneMultiplayer protocol godot3 as a client, line for line against Godot 3.2.3's MultiplayerAPI", { skip }, () => {
   after(() => {
     for (const t of timers) clearInterval(t);
@@ -172,6 +263,21 @@ describe("live: SceneMultiplayer protocol godot3 as a client, line for line agai
         transport === "enet" ? "after | peers=1 uid=0 status=0 sender=0" : "after | peers=1 uid=self status=0 sender=0",
       ]);
       assert.deepEqual(mine.slice(lost), ["server_disconnected | peers=1 uid=0 status=0 sender=0", "after | peers= uid=0 status=0 sender=0"]);
+    });
+  }
+
+  for (const transport of ["enet", "ws"] as const) {
+    test(`${transport}: a server's signals and answers as clients join, are disconnected (later${transport === "enet" ? " and now" : ""}) and it closes`, async () => {
+      const godot = await godotServerProbe(transport);
+      const mine = await ourServerProbe(transport);
+      // Line for line up to the close; then Godot 3.2.3 keeps listing its peers, and its WebSocket
+      // server keeps answering ID 1 and is_network_server() (docs/scene-multiplayer.md).
+      const n = godot.length;
+      assert.ok(n > 2 && godot[n - 2]!.startsWith("after close |"), godot.join("\n"));
+      assert.deepEqual(mine.slice(0, n - 2), godot.slice(0, n - 2));
+      const was = transport === "enet" ? "uid=0 status=0 server=false" : "uid=1 status=0 server=true";
+      assert.deepEqual(godot.slice(n - 2), [`after close | peers=c3 ascending=true ${was} sender=c3`, `after | peers=c3 ascending=true ${was} sender=0`]);
+      assert.deepEqual(mine.slice(n - 2), ["after close | peers=c3 ascending=true uid=0 status=0 server=false sender=c3", "after | peers= ascending=true uid=0 status=0 server=false sender=0"]);
     });
   }
 });
