@@ -127,6 +127,13 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       assert.deepEqual(calls, [[1, "unknown peer"]], "the local call ran");
       assert.equal(w.server.node("Game").rpc("announce", "all"), GodotError.OK);
       await drive(w, () => calls.length === 3, "remotesync to the client");
+      // More than 255 arguments: _send_rpc refuses them, rpcp still calls locally (to everyone and to self).
+      calls.length = 0;
+      const many = Array.from({ length: 256 }, (_, i) => i);
+      assert.equal(w.server.node("Game").rpc("announce", ...many), GodotError.ERR_INVALID_PARAMETER);
+      assert.equal(w.server.node("Game").rpcId(1, "announce", ...many), GodotError.OK, "to self: no send at all");
+      await settle(w, 50);
+      assert.deepEqual(calls.map(([id]) => id), [1, 1], "two local calls, nothing reached the client");
     } finally {
       w.net.close();
     }

@@ -282,7 +282,6 @@ export class Godot3Session {
   /** Godot 3's rpcp. */
   rpcp(node: SceneNode, peer: number, method: string, args: unknown[], connected: boolean, unreliable = false): GodotError {
     if (!connected) return GodotError.ERR_CONNECTION_ERROR;
-    if (args.length > 255) return GodotError.ERR_INVALID_PARAMETER;
     const self = this.port.getUniqueId();
     let skip = peer === self;
     let local = false;
@@ -326,6 +325,8 @@ export class Godot3Session {
   }
 
   private send(node: SceneNode, to: number, unreliable: boolean, isSet: boolean, name: string, args: unknown[]): GodotError {
+    // Godot 3.2's _send_rpc refuses more than 255 arguments; rpcp makes the local call all the same.
+    if (args.length > 255) return GodotError.ERR_INVALID_PARAMETER;
     if (to !== 0 && !this.connected.has(Math.abs(to))) return GodotError.ERR_INVALID_PARAMETER;
     if (node.path === ".") return GodotError.ERR_INVALID_PARAMETER; // Godot 3 cannot address its root this way.
     let sent = this.sent.get(node.path);
