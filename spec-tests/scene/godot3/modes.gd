@@ -1,6 +1,7 @@
 # Godot 3.2.3's RPC/RSET modes, for godot3-modes.test.ts: as server (the master of /root/Modes)
 # or client (a puppet), once connected it calls rpc(m_<mode>, who) and rset(v_<mode>, who) for
-# every mode, to everyone and to the other side by ID, and prints what ran here: {"ran": "call
+# every mode, to everyone, to the other side by ID, to itself and to everyone but the other side
+# (-ID), and prints what ran here: {"ran": "call
 # m_master", "value": "server:all", "sender": "self|peer"} (the sender for calls only). It quits max_ms after connecting.
 # Run: godot3-server --path spec-tests/scene/godot3 -s modes.gd -- transport=enet|ws role=server|client port=N
 extends SceneTree
@@ -57,6 +58,7 @@ func fire(other):
 		node.rpc("m_" + m, me + ":all")
 		node.rpc_id(other, "m_" + m, me + ":id")
 		node.rpc_id(get_network_unique_id(), "m_" + m, me + ":self")
+		node.rpc_id(-other, "m_" + m, me + ":notother")
 		node.rset("v_" + m, me + ":all")
 		node.rset_id(other, "v_" + m, me + ":id")
 	print(JSON.print({"ev": "fired"}))
