@@ -179,7 +179,7 @@ describe("examples", { skip }, () => {
       const script =
         readFileSync(join(root, "examples/scene-chat/client.gd"), "utf8").replace('"ws://127.0.0.1:9080"', `"ws://127.0.0.1:${port}"`) +
         "\nvar _test_frames := 0\nfunc _process(_delta: float) -> void:\n\t_test_frames += 1\n\tif _test_frames > 180:\n\t\tget_tree().quit(0)\n";
-      const run = await godot.run({ script, mainScene: { name: "Chat" }, timeoutMs: 20_000 });
+      const run = await godot.run({ script, mainScene: { name: "Chat" }, timeoutMs: 60_000 }); // the web build's boot included (over 15 s on a loaded machine)
       const log = run.lines.join("\n") + run.errors.join("\n") + server.out();
       assert.equal(run.exitCode, 0, log);
       assert.match(server.out(), /^godot: hello from godot$/m, log);
@@ -199,7 +199,8 @@ describe("examples", { skip }, () => {
     const godot = await openGodot4();
     try {
       const url = `ws://127.0.0.1:${port}`;
-      const bot = tsx(["examples/area-of-interest/bot.ts", url, "0,0", "--for=20000"]);
+      // It stays until the test ends it (tsx() ends any child at 30 s), whatever the Godot client's boot takes.
+      const bot = tsx(["examples/area-of-interest/bot.ts", url, "0,0", "--for=30000"]);
       await until("the bot to join", () => /joined as P\d+/.test(bot.out()));
       const idBot = /joined as (P\d+)/.exec(bot.out())![1]!;
       const run = await godot.run({
@@ -207,7 +208,7 @@ describe("examples", { skip }, () => {
         mainScene: { name: "World" },
         // The last move is at 2.4 s; quitting at 6 s leaves its despawn ample time on a loaded machine.
         args: [`url=${url}`, "goto=1000,0@0;100,0@1200;1000,0@2400", "quit_ms=6000"],
-        timeoutMs: 20_000,
+        timeoutMs: 60_000, // the web build's boot included (over 15 s on a loaded machine)
       });
       assert.equal(run.exitCode, 0, run.lines.join("\n") + run.errors.join("\n") + server.out());
       const idGodot = /joined as (P\d+)/.exec(run.lines.join("\n"))?.[1];

@@ -35,7 +35,7 @@ describe("live: a Godot 4.6 web client over wss:// to our WebSocketMultiplayerPe
         const run = godot.run({
           script: CLIENT,
           args: [`url=wss://localhost:${server.getLocalPort()}`, "name=tls"],
-          timeoutMs: 20_000,
+          timeoutMs: 60_000, // the web build's boot included (over 15 s on a loaded machine)
           onLine: (line) => {
             if (line.startsWith("{")) lines.push(JSON.parse(line) as Record<string, unknown>);
           },
@@ -43,7 +43,7 @@ describe("live: a Godot 4.6 web client over wss:// to our WebSocketMultiplayerPe
         let finished = false;
         void run.finally(() => (finished = true));
         let replied = false;
-        const end = Date.now() + 20_000;
+        const end = Date.now() + 60_000;
         while (!finished && Date.now() < end) {
           server.poll();
           while (server.getAvailablePacketCount() > 0) {

@@ -55,7 +55,7 @@ describe("live: our SceneMultiplayer client sends what a Godot 4.6 client sends"
     }, 2);
     const godot = await openGodot4();
     try {
-      const run = await godot.run({ script: SCRIPT, mainScene: { name: "Chat" }, args: [`url=${url}`], timeoutMs: 20_000 });
+      const run = await godot.run({ script: SCRIPT, mainScene: { name: "Chat" }, args: [`url=${url}`], timeoutMs: 60_000 }); // the web build's boot included (over 15 s on a loaded machine)
       const expectedResults = [...CALLS.map(() => "rpc 0"), "rpc 0", "raw 0"];
       assert.deepEqual(run.lines.filter((l) => /^(rpc|raw) /.test(l)), expectedResults, run.lines.join("\n") + run.errors.join("\n"));
       // Godot printed its results once its sends were queued: wait (bounded) for them to reach the

@@ -228,7 +228,7 @@ async function godotAndOurs(script: string, sceneName: string, ourProbe: (url: s
   try {
     const s = await serve();
     try {
-      const run = await godot.run({ script, mainScene: { name: sceneName }, args: [`url=${s.url}`], timeoutMs: 20_000 });
+      const run = await godot.run({ script, mainScene: { name: sceneName }, args: [`url=${s.url}`], timeoutMs: 60_000 }); // the web build's boot included (over 15 s on a loaded machine)
       godotLines = run.lines;
       assert.equal(run.exitCode, 0, run.lines.join("\n") + "\n" + run.errors.join("\n"));
     } finally {

@@ -26,7 +26,7 @@ func _process(_delta):
 `;
 
 test("Godot 4.6 live: supported_protocols entries are stripped of surrounding blanks (WebSocketPeer and WebSocketMultiplayerPeer)", { skip }, async () => {
-  const run = await runGodot4({ script: SCRIPT, timeoutMs: 20_000 });
+  const run = await runGodot4({ script: SCRIPT, timeoutMs: 60_000 }); // the web build's boot included (over 15 s on a loaded machine)
   assert.equal(run.exitCode, 0, run.errors.join("\n"));
   assert.deepEqual(run.json[0], { peer: ["chat", "godot"], multiplayer: ["chat"] });
   const ws = new WebSocketPeer();
