@@ -18,7 +18,7 @@
  *   which is what SceneMultiplayer/RPC scripts need.
  * - `args` reach `OS.get_cmdline_user_args()`; `files` are extra `res://` files (path without "res://").
  * - A run ends when the script calls `quit(code)` (`exitCode`), or after `timeoutMs` (default
- *   20 s; `exitCode` null, `timedOut` true). Release template: `assert()` is compiled out and
+ *   60 s, the boot included; `exitCode` null, `timedOut` true). Release template: `assert()` is compiled out and
  *   runtime errors are mostly silent, so scripts check their own results and quit with a code.
  * - `openGodot4()` starts one browser and serves the build once; its `run()` can be called
  *   several times at once (one page each), e.g. two multiplayer clients side by side.
@@ -41,7 +41,8 @@ const GODOT4_WASM_SHA256 = "2b558bdb3c3af1f822ce6c43e09e1fa844d82fa440fe40d2d25d
 const ROOT = join(fileURLToPath(import.meta.url), "..", "..", "..");
 export const GODOT4_DIR = process.env.PACKETPEER_GODOT4_DIR ?? join(ROOT, ".cache", "godot4");
 export const CHROMIUM_PATH = process.env.PACKETPEER_CHROMIUM ?? "/usr/bin/chromium";
-const DEFAULT_TIMEOUT_MS = 20_000;
+/** The web build's boot is part of a run and has taken over 15 s on a loaded machine. */
+const DEFAULT_TIMEOUT_MS = 60_000;
 /** Global class name the harness registers for a main-loop script. */
 const MAIN_LOOP_CLASS = "PacketpeerHarnessMain";
 /** Marks the page's exit report among the console lines. */
@@ -66,7 +67,7 @@ export interface Godot4RunOptions {
   args?: string[];
   /** Extra project files, keyed by path without "res://". */
   files?: Record<string, string | Uint8Array>;
-  /** Upper bound for the run (default 20000 ms). */
+  /** Upper bound for the run, the engine's boot included (default 60000 ms). */
   timeoutMs?: number;
   /** Called with each printed line as it arrives. */
   onLine?: (line: string, stream: "out" | "err") => void;
