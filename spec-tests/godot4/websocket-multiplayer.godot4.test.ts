@@ -42,7 +42,7 @@ describe("live: Godot 4.6 WebSocketMultiplayerPeer clients vs our WebSocketMulti
           godot.run({
             script: CLIENT,
             args: [`url=${url}`, `name=${name}`],
-            timeoutMs: 30_000,
+            timeoutMs: 60_000,
             signal: abort.signal,
             onLine: (line, stream) => {
               if (stream === "out" && line.startsWith("{")) reports.push(JSON.parse(line) as Report);
@@ -72,7 +72,7 @@ describe("live: Godot 4.6 WebSocketMultiplayerPeer clients vs our WebSocketMulti
       const connected = (who: string) => of(who, "status").some((r) => r.status === ConnectionStatus.CONNECTION_CONNECTED);
       // (Godot's console lines reach us a little after its packets: wait for both.)
       // The first wait includes the web build booting in Chromium (over 15 s on a loaded machine): up to the runs' own limit.
-      await until(() => got.filter((r) => r.text.startsWith("hello:")).length === 2 && connected("A") && connected("B"), "both hellos", 28_000);
+      await until(() => got.filter((r) => r.text.startsWith("hello:")).length === 2 && connected("A") && connected("B"), "both hellos", 55_000);
       const ids = new Map(got.filter((r) => r.text.startsWith("hello:")).map((r) => [r.text.slice(6), r.from]));
       const a = ids.get("A")!;
       const b = ids.get("B")!;
