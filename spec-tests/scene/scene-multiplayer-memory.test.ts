@@ -1,7 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { GodotError, NetError } from "../../src/errors.ts";
-import { OfflineMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ENetMultiplayerPeer, OfflineMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { RPCMode, ReplicationMode, SceneMultiplayer, SceneMultiplayerEvent, VisibilityUpdateMode } from "../../src/scene/index.ts";
 import { NodePath, StringName, Vector2, Vector3i, Color, Float, PackedStringArray } from "../../src/variant/index.ts";
@@ -196,6 +196,54 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
       assert.deepEqual(all[3]!.getUniqueId(), 700);
       assert.deepEqual(all[3]!.getPeers(), [1, 500, 900]);
       for (const m of all) m.multiplayerPeer!.close();
+    } finally {
+      net.close();
+    }
+  });
+
+  test("Godot 3 protocol: calls, sets, path announcements and raw packets go on the peer's transfer channel, as Godot 3.2's MultiplayerAPI never sets it", async () => {
+    // Checked live: a Godot 3.2.3 client with channel_count 4 and transfer_channel 3 sends its
+    // SIMPLIFY_PATH, rpc_id, send_bytes and rpc_unreliable_id on ENet channel 3.
+    const net = new MemoryNetwork({ seed: 6, defaultLink: { latencyMs: 2 } });
+    try {
+      const server = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1"), protocol: "godot3" });
+      await server.createServer(7777, 8, 4);
+      const peer = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.2"), protocol: "godot3" });
+      await peer.createClient("10.0.0.1", 7777, 4);
+      const mp = new SceneMultiplayer({ clock: net.clock, protocol: "godot3" });
+      mp.multiplayerPeer = peer;
+      const node = mp.node("/root/Probe").rpcConfig("ping", { rpcMode: "remote" }).rsetConfig("score", 1);
+      const got: string[] = [];
+      const pump = async (done: () => boolean): Promise<void> => {
+        const end = net.clock.now() + 2000;
+        while (!done() && net.clock.now() < end) {
+          server.poll();
+          mp.poll();
+          while (server.getAvailablePacketCount() > 0) {
+            const channel = server.getPacketChannel();
+            const mode = server.getPacketMode();
+            got.push(`${server.getPacket()[0]}@${channel}/${mode}`);
+          }
+          await net.runFor(2);
+        }
+      };
+      await pump(() => mp.getPeers().includes(1));
+      peer.transferChannel = 3;
+      node.rpcId(1, "ping");
+      node.rsetId(1, "score", 1);
+      mp.sendBytes(Uint8Array.of(7), 1);
+      node.rpcUnreliableId(1, "ping");
+      await pump(() => got.length >= 5);
+      // SIMPLIFY_PATH (2), the call with its path (0), the set (1), raw (4): reliable; the unreliable call.
+      assert.deepEqual(got, ["2@3/2", "0@3/2", "1@3/2", "4@3/2", "0@3/0"]);
+      assert.equal(peer.transferChannel, 3, "left as the application set it");
+      peer.transferChannel = 0;
+      got.length = 0;
+      node.rpcId(1, "ping");
+      await pump(() => got.length >= 1);
+      assert.deepEqual(got, ["0@1/2"], "channel 0: the transfer mode's own channel");
+      peer.close();
+      server.close();
     } finally {
       net.close();
     }

@@ -36,7 +36,7 @@ describe("SceneMultiplayer wire details", () => {
   });
 
   test("the first rpc_id to a peer: SIMPLIFY_PATH, then the call with a 32-bit path offset and the path appended; after CONFIRM_PATH an 8-bit id", () => {
-    const sent: { to: number; hex: string; mode: number; channel: number }[] = [];
+    const sent: { to: number; hex: string; mode: number; channel: number | null }[] = [];
     const events: SessionEvents = {
       peerConnected: () => {},
       peerDisconnected: () => {},

@@ -4,7 +4,8 @@
  * path), raw packets, and Godot 3's remote/master/puppet(/sync) rules. Relaying between
  * clients is the Godot 3 MultiplayerPeer's job (our peers' `protocol: "godot3"`), so this
  * layer only addresses peers. Commands: REMOTE_CALL 0, REMOTE_SET 1, SIMPLIFY_PATH 2,
- * CONFIRM_PATH 3, RAW 4.
+ * CONFIRM_PATH 3, RAW 4. As Godot 3.2's, it sets the peer's target and transfer mode for each send
+ * but never its transfer channel: everything goes on the channel the application set on the peer.
  */
 import { GodotError } from "../errors.ts";
 import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
@@ -190,7 +191,7 @@ export class Godot3Session {
     const out = new Uint8Array(name.length + 2);
     out[0] = Godot3NetworkCommand.CONFIRM_PATH;
     out.set(name, 1);
-    this.port.send(from, out, TransferMode.RELIABLE, 0);
+    this.port.send(from, out, TransferMode.RELIABLE, null);
   }
 
   private processConfirmPath(from: number, p: Uint8Array): void {
@@ -355,19 +356,19 @@ export class Godot3Session {
         simplify[0] = Godot3NetworkCommand.SIMPLIFY_PATH;
         new DataView(simplify.buffer).setUint32(1, sent.id, true);
         simplify.set(path, 5);
-        this.port.send(p, simplify, TransferMode.RELIABLE, 0);
+        this.port.send(p, simplify, TransferMode.RELIABLE, null);
         sent.confirmed.set(p, false);
       }
       if (state !== true) all = false;
     }
     const mode = unreliable ? TransferMode.UNRELIABLE : TransferMode.RELIABLE;
-    if (all) return this.port.send(to, w.toBytes(), mode, 0);
+    if (all) return this.port.send(to, w.toBytes(), mode, null);
     w.raw(path);
     w.u8(0);
     const withPath = w.toBytes();
     new DataView(withPath.buffer).setUint32(1, (NODE_PATH_FLAG | ofs) >>> 0, true);
     const short = withPath.slice(0, ofs);
-    for (const p of targets) this.port.send(p, sent.confirmed.get(p) ? short : withPath, mode, 0);
+    for (const p of targets) this.port.send(p, sent.confirmed.get(p) ? short : withPath, mode, null);
     return GodotError.OK;
   }
 
@@ -375,6 +376,6 @@ export class Godot3Session {
     const out = new Uint8Array(data.length + 1);
     out[0] = Godot3NetworkCommand.RAW;
     out.set(data, 1);
-    return this.port.send(to, out, mode, 0);
+    return this.port.send(to, out, mode, null);
   }
 }

@@ -110,7 +110,7 @@ export class SceneMultiplayer extends EventTarget {
         if (!p) return GodotError.ERR_UNCONFIGURED;
         p.setTargetPeer(target);
         p.setTransferMode(mode);
-        p.setTransferChannel(channel);
+        if (channel !== null) p.setTransferChannel(channel);
         return p.putPacket(packet);
       },
       disconnectPeer: (id) => {

@@ -37,8 +37,11 @@ import { copyBytes } from "../util/copy-bytes.ts";
 export interface ScenePort {
   getUniqueId(): number;
   isServerRelaySupported(): boolean;
-  /** put_packet to `target` (> 0 one peer) with this mode and channel. */
-  send(target: number, packet: Uint8Array, mode: TransferMode, channel: number): GodotError;
+  /**
+   * put_packet to `target` (> 0 one peer) with this mode and channel; a null channel leaves the
+   * peer's transfer channel as it is (Godot 3.2's MultiplayerAPI never sets it).
+   */
+  send(target: number, packet: Uint8Array, mode: TransferMode, channel: number | null): GodotError;
   disconnectPeer(id: number): void;
 }
 
