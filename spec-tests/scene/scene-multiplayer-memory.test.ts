@@ -170,6 +170,35 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
     }
   });
 
+  test("Godot 3 protocol over ENet: a server link the application reset is a lost server (server_disconnected alone)", async () => {
+    const net = new MemoryNetwork({ seed: 8, defaultLink: { latencyMs: 2 } });
+    try {
+      const server = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1"), protocol: "godot3" });
+      await server.createServer(7777);
+      const peer = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.0.0.2"), protocol: "godot3" });
+      await peer.createClient("10.0.0.1", 7777);
+      const mp = new SceneMultiplayer({ clock: net.clock, protocol: "godot3" });
+      const log: string[] = [];
+      for (const t of ["peer_connected", "peer_disconnected", "connected_to_server", "connection_failed", "server_disconnected"]) {
+        mp.addEventListener(t, (e) => log.push(`${t}:${(e as SceneMultiplayerEvent).id}:${mp.getPeers().join(",")}`));
+      }
+      mp.multiplayerPeer = peer;
+      const end = net.clock.now() + 2000;
+      while (!mp.getPeers().includes(1) && net.clock.now() < end) {
+        server.poll();
+        mp.poll();
+        await net.runFor(2);
+      }
+      peer.getPeer(1)!.reset();
+      mp.poll();
+      assert.deepEqual(log, ["peer_connected:1:1", "connected_to_server:0:1", "server_disconnected:0:1"]);
+      assert.equal(peer.getConnectionStatus(), 0);
+      server.close();
+    } finally {
+      net.close();
+    }
+  });
+
   test("Godot 3 protocol: getPeers() lists the peers in ascending ID order, as Godot 3.2's get_network_connected_peers", async () => {
     const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 2 } });
     try {

@@ -363,7 +363,12 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       if (this.mode === Mode.CLIENT) {
         // The server's peer went inactive without a DISCONNECT event (reset(), peerDisconnectNow()
         // or the host destroyed by the application). As Godot 4.6's _disconnect_inactive_peers and
-        // poll(): forget it, emit peer_disconnected(1) (whatever the status), then close().
+        // poll(): forget it, emit peer_disconnected(1) (whatever the status), then close(). Godot 3.2
+        // has no such check: its server loss (closed, then the peers reported) is the nearest.
+        if (this.protocol === "godot3") {
+          this.loseServer();
+          return;
+        }
         this.forgetPeer(id, peer);
         this.emitPeerDisconnected(id);
         if (this.mode === Mode.CLIENT) this.close();
