@@ -52,6 +52,7 @@ const godotRan = (proc: JsonLineProcess): Ran[] => proc.events.filter((e) => typ
 
 /** modes.gd, written against our SceneMultiplayer: returns what ran here, filled in as it happens. */
 async function ourSide(transport: Transport, role: Role, port: number): Promise<{ mp: SceneMultiplayer; ran: Ran[]; fired: () => boolean }> {
+  // fired(): our calls went out and the other side's last call (fin) arrived.
   let peer: MultiplayerPeer;
   if (transport === "enet") {
     const p = new ENetMultiplayerPeer();
@@ -79,6 +80,8 @@ async function ourSide(transport: Transport, role: Role, port: number): Promise<
     return set(key, value);
   };
   let fired = false;
+  let finSeen = false;
+  node.rpcConfig("fin", { rpcMode: "remote" }).on("fin", () => (finSeen = true));
   mp.addEventListener("peer_connected", (e) => {
     const id = (e as SceneMultiplayerEvent).id;
     if (role === "client" && id !== 1) return;
@@ -90,13 +93,14 @@ async function ourSide(transport: Transport, role: Role, port: number): Promise<
       node.rset(`v_${m}`, `${role}:all`);
       node.rsetId(id, `v_${m}`, `${role}:id`);
     }
+    node.rpcId(id, "fin");
     fired = true;
   });
   mp.multiplayerPeer = peer;
-  return { mp, ran, fired: () => fired };
+  return { mp, ran, fired: () => fired && finSeen };
 }
 
-/** Poll ours until the Godot process is done (it quits 1.5 s after it fired) and ours fired, then 300 ms more. */
+/** Poll ours until the Godot process is done (it quits once it has our fin) and ours fired and has Godot's fin, then 300 ms more. */
 async function run(godot: JsonLineProcess, side: { mp: SceneMultiplayer; fired: () => boolean }): Promise<void> {
   const end = Date.now() + 20000;
   while (!(godot.events.some((e) => e.ev === "done" || e.ev === "timeout") && side.fired())) {

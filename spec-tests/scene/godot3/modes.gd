@@ -1,16 +1,18 @@
 # Godot 3.2.3's RPC/RSET modes, for godot3-modes.test.ts: as server (the master of /root/Modes)
 # or client (a puppet), once connected it calls rpc(m_<mode>, who) and rset(v_<mode>, who) for
 # every mode, to everyone, to the other side by ID, to itself and to everyone but the other side
-# (-ID), and prints what ran here: {"ran": "call
-# m_master", "value": "server:all", "sender": "self|peer"} (the sender for calls only). It quits max_ms after connecting.
+# (-ID), and prints what ran here: {"ran": "call m_master", "value": "server:all", "sender":
+# "self|peer"} (the sender for calls only). Its last call is fin on the other side; it quits once it
+# got the other side's fin, at least max_ms after firing.
 # Run: godot3-server --path spec-tests/scene/godot3 -s modes.gd -- transport=enet|ws role=server|client port=N
 extends SceneTree
 
 const MODES = ["remote", "master", "puppet", "remotesync", "mastersync", "puppetsync"]
-var opts = {"transport": "enet", "role": "server", "host": "127.0.0.1", "port": "7777", "max_ms": "1500"}
+var opts = {"transport": "enet", "role": "server", "host": "127.0.0.1", "port": "7777", "max_ms": "300"}
 var setup_done = false
 var node
 var connected_at = -1
+var fin_seen = false
 var started = 0
 
 func ran(what, value):
@@ -61,13 +63,14 @@ func fire(other):
 		node.rpc_id(-other, "m_" + m, me + ":notother")
 		node.rset("v_" + m, me + ":all")
 		node.rset_id(other, "v_" + m, me + ":id")
+	node.rpc_id(other, "fin")
 	print(JSON.print({"ev": "fired"}))
 
 func _idle(_delta):
 	if not setup_done:
 		setup_done = true
 		setup()
-	if connected_at >= 0 and OS.get_ticks_msec() - connected_at > int(opts["max_ms"]):
+	if connected_at >= 0 and fin_seen and OS.get_ticks_msec() - connected_at > int(opts["max_ms"]):
 		print(JSON.print({"ev": "done"}))
 		quit()
 	elif OS.get_ticks_msec() - started > 15000:

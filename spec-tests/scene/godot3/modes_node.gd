@@ -44,3 +44,7 @@ mastersync func m_mastersync(v):
 	main.ran("call m_mastersync", v)
 puppetsync func m_puppetsync(v):
 	main.ran("call m_puppetsync", v)
+
+# The other side's last call: everything it sent before has arrived (one reliable channel, in order).
+remote func fin():
+	main.fin_seen = true
