@@ -98,7 +98,9 @@ export class JsonLineProcess {
     this.child.stderr!.on("data", (chunk: string) => this.stderr.push(chunk));
     this.child.stdin!.on("error", () => {});
     this.exitPromise = new Promise((resolve) => {
-      this.child.on("exit", (code) => {
+      // "close", not "exit": it comes once stdout and stderr are drained, so every line the
+      // process printed before it quit is in `events` by then ("exit" may come first).
+      this.child.on("close", (code) => {
         this.exited = true;
         resolve(code);
       });
