@@ -121,6 +121,37 @@ describe("packetpeer command line", { skip }, () => {
     assert.equal(await server.exit, 0);
   });
 
+  test("stdin lines are sent as their bytes, binary ones unchanged (text ones valid UTF-8 on WebSocket)", async () => {
+    const server = start(["enet", "listen", "0", "--echo", "--json"]);
+    await server.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+)/);
+    const port = listenPort(server, /listening on 127\.0\.0\.1:(\d+)/);
+    const client = start(["enet", "connect", `127.0.0.1:${port}`, "--json"]);
+    client.child.stdin.write(Uint8Array.of(0x00, 0xff, 0xfe, 0x80, 0x0d, 0x0a));
+    await server.waitFor("stdout", /"size":4,"hex":"00fffe80"/);
+    await client.waitFor("stdout", /"size":4,"hex":"00fffe80"/);
+    client.child.stdin.end();
+    assert.equal(await client.exit, 0, client.stderr());
+    server.child.kill("SIGINT");
+    assert.equal(await server.exit, 0);
+
+    // A WebSocket text message must be UTF-8: what is not becomes U+FFFD; --binary sends the bytes.
+    const ws = start(["ws", "listen", "0", "--echo", "--json"]);
+    await ws.waitFor("stderr", /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const wsPort = listenPort(ws, /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const text = start(["ws", "connect", `ws://127.0.0.1:${wsPort}/`, "--json"]);
+    text.child.stdin.write(Uint8Array.of(0x68, 0xff, 0x0a));
+    await ws.waitFor("stdout", /"mode":"text","size":4,"hex":"68efbfbd"/);
+    text.child.stdin.end();
+    assert.equal(await text.exit, 0, text.stderr());
+    const binary = start(["ws", "connect", `ws://127.0.0.1:${wsPort}/`, "--binary", "--json"]);
+    binary.child.stdin.write(Uint8Array.of(0x68, 0xff, 0x0a));
+    await ws.waitFor("stdout", /"mode":"binary","size":2,"hex":"68ff"/);
+    binary.child.stdin.end();
+    assert.equal(await binary.exit, 0, binary.stderr());
+    ws.child.kill("SIGINT");
+    assert.equal(await ws.exit, 0);
+  });
+
   test("enet with --godot 4: ENetMultiplayerPeer framing, the client is peer N, the server peer 1", async () => {
     const server = start(["enet", "listen", "0", "--godot", "4", "--echo"]);
     await server.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+)/);

@@ -159,8 +159,13 @@ function drain(o: WsOptions, peer: WebSocketPeer, from: string): void {
   }
 }
 
+const utf8Decoder = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
 function sendLine(o: WsOptions, peer: WebSocketPeer, bytes: Uint8Array): void {
-  peer.send(bytes, o.binary ? WriteMode.WRITE_MODE_BINARY : WriteMode.WRITE_MODE_TEXT);
+  if (o.binary) peer.send(bytes, WriteMode.WRITE_MODE_BINARY);
+  // A text message must be UTF-8: bytes that are not become U+FFFD (--binary sends them as they are).
+  else peer.send(utf8Encoder.encode(utf8Decoder.decode(bytes)), WriteMode.WRITE_MODE_TEXT);
 }
 
 function closeLine(peer: WebSocketPeer, who: string): string {
