@@ -152,6 +152,51 @@ describe("packetpeer command line", { skip }, () => {
     assert.equal(await ws.exit, 0);
   });
 
+  test("a line the connection refuses (a channel it lacks, too large) is reported, and the run goes on", async () => {
+    // The server allows 2 channels, so the client's channel 5 is missing once connected.
+    const server = start(["enet", "listen", "0", "--echo", "--channels", "2"]);
+    await server.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+)/);
+    const port = listenPort(server, /listening on 127\.0\.0\.1:(\d+)/);
+    const client = start(["enet", "connect", `127.0.0.1:${port}`, "--channel", "5"]);
+    client.child.stdin.write("first\n");
+    await client.waitFor("stderr", /line not sent to 127\.0\.0\.1:\d+: channel must be in 0\.\.1/);
+    client.child.stdin.write("second\n");
+    await client.waitFor("stderr", /line not sent[^\n]*\n[^\n]*line not sent/);
+    client.child.stdin.end();
+    assert.equal(await client.exit, 0, client.stderr());
+    server.child.kill("SIGINT");
+    assert.equal(await server.exit, 0);
+
+    // The same with Godot's framing: the client asked for 3 user channels, the server has 1.
+    const godot = start(["enet", "listen", "0", "--godot", "4", "--echo", "--channels", "1"]);
+    await godot.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+)/);
+    const godotPort = listenPort(godot, /listening on 127\.0\.0\.1:(\d+)/);
+    const godotClient = start(["enet", "connect", `127.0.0.1:${godotPort}`, "--godot", "4", "--channels", "3", "--channel", "3"]);
+    godotClient.child.stdin.write("on a missing channel\n");
+    await godotClient.waitFor("stderr", /line not sent: transferChannel 3/);
+    godotClient.child.stdin.end();
+    assert.equal(await godotClient.exit, 0, godotClient.stderr());
+    godot.child.kill("SIGINT");
+    assert.equal(await godot.exit, 0);
+
+    // A WebSocket line larger than the outgoing buffer (Godot's 65535 B): said so; the next line goes.
+    const ws = start(["ws", "listen", "0", "--echo"]);
+    await ws.waitFor("stderr", /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const wsPort = listenPort(ws, /listening on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const wsClient = start(["ws", "connect", `ws://127.0.0.1:${wsPort}/`]);
+    wsClient.child.stdin.write("a".repeat(70_000) + "\nsmall\n");
+    await wsClient.waitFor("stderr", /line not sent to server: 70000 B does not fit in the outgoing buffer \(65535 B/);
+    await wsClient.waitFor("stdout", /\[server text\] "small"/);
+    wsClient.child.stdin.end();
+    assert.equal(await wsClient.exit, 0, wsClient.stderr());
+    ws.child.kill("SIGINT");
+    assert.equal(await ws.exit, 0);
+    // --channel beyond --channels is a usage error before anything runs.
+    const usage = await runToEnd(["enet", "connect", "127.0.0.1:9", "--channel", "8"]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--channel 8 needs --channels 9 or more/);
+  });
+
   test("enet with --godot 4: ENetMultiplayerPeer framing, the client is peer N, the server peer 1", async () => {
     const server = start(["enet", "listen", "0", "--godot", "4", "--echo"]);
     await server.waitFor("stderr", /listening on 127\.0\.0\.1:(\d+)/);

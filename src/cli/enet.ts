@@ -7,13 +7,14 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import { CompressionMode } from "../compress/types.ts";
+import { GodotError } from "../errors.ts";
 import { ENetConnection, EventType, PacketFlags, PeerStatistic, type ENetPacketPeer } from "../enet/index.ts";
 import { ENetMultiplayerPeer } from "../multiplayer/enet-multiplayer.ts";
 import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { readStdinLines, untilSignal } from "./input.ts";
 import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
-import { EXIT_FAILURE, EXIT_OK, hostPort, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
+import { errorName, EXIT_FAILURE, EXIT_OK, hostPort, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
 
 export const ENET_HELP = `packetpeer enet listen PORT [options]
 packetpeer enet connect HOST:PORT [options]
@@ -140,15 +141,18 @@ function parse(argv: string[]): EnetOptions | "help" {
     if (values.bind !== undefined) throw new UsageError("--bind is for enet listen");
     ({ host, port } = hostPort(target, "enet connect"));
   }
+  const channels = intOption("channels", values.channels, godot ? 0 : 8, godot ? 0 : 1, 255);
+  const channel = intOption("channel", values.channel, 0, 0, 254);
+  if (!godot && channel >= channels) throw new UsageError(`--channel ${channel} needs --channels ${channel + 1} or more (channels are numbered from 0; there are ${channels})`);
   return {
     role,
     host,
     port,
-    channel: intOption("channel", values.channel, 0, 0, 254),
+    channel,
     flags,
     compress,
     checksum: values.checksum === true,
-    channels: intOption("channels", values.channels, godot ? 0 : 8, godot ? 0 : 1, 255),
+    channels,
     maxPeers: intOption("max-peers", values["max-peers"], 32, 1, 4095),
     echo: values.echo === true,
     hex: values.hex === true,
@@ -205,13 +209,22 @@ async function runRaw(o: EnetOptions): Promise<number> {
     server = await conn.connectToHost(o.host, o.port, { channels: o.channels });
     status(`connecting to ${o.host}:${o.port}${secure} ...`);
   }
+  /** Send a typed line; what refuses it (a channel the peer lacks, a packet too large) is reported, and the run goes on. */
+  const send = (peer: ENetPacketPeer, bytes: Uint8Array): void => {
+    try {
+      const err = peer.send(o.channel, bytes, o.flags);
+      if (err !== GodotError.OK) status(`line not sent to ${endpoint(peer)}: ${errorName(err)}`, "red");
+    } catch (err) {
+      status(`line not sent to ${endpoint(peer)}: ${(err as Error).message}`, "red");
+    }
+  };
   const stopInput = readStdinLines(
     o.hex,
     (bytes) => {
       if (o.role === "listen") {
         if (peers.size === 0) status("no peer connected: line dropped", "yellow");
-        else conn.broadcast(o.channel, bytes, o.flags);
-      } else if (server && peers.has(server)) server.send(o.channel, bytes, o.flags);
+        else for (const p of peers) send(p, bytes);
+      } else if (server && peers.has(server)) send(server, bytes);
       else pending.push(bytes); // typed before the handshake finished: sent once connected
     },
     () => {
@@ -236,7 +249,7 @@ async function runRaw(o: EnetOptions): Promise<number> {
         const rtt = ev.peer.getStatistic(PeerStatistic.PEER_ROUND_TRIP_TIME);
         rttSeen.set(ev.peer, rtt);
         printEvent(o, "connect", { peer: endpoint(ev.peer), data: ev.data, rtt }, `connected ${endpoint(ev.peer)} (data ${ev.data}, rtt ${rtt} ms)`, "green");
-        for (const bytes of pending.splice(0)) ev.peer.send(o.channel, bytes, o.flags);
+        for (const bytes of pending.splice(0)) send(ev.peer, bytes);
         if (stdinEnded && o.role === "connect") ev.peer.peerDisconnectLater();
       } else if (ev.type === EventType.EVENT_DISCONNECT && ev.peer) {
         const known = peers.delete(ev.peer);

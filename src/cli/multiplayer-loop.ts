@@ -3,10 +3,11 @@
  * or 4 framing) the way a Godot game does, print what arrives with its sender, channel and
  * transfer mode, and send stdin lines to `--to` (everyone by default).
  */
+import { GodotError } from "../errors.ts";
 import type { MultiplayerPeer } from "../multiplayer/multiplayer-peer.ts";
 import { ConnectionStatus, MultiplayerPeerEvent, TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { readStdinLines, untilSignal } from "./input.ts";
-import { EXIT_FAILURE, EXIT_OK, printEvent, printPacket, status, type PrintOptions } from "./output.ts";
+import { errorName, EXIT_FAILURE, EXIT_OK, printEvent, printPacket, status, type PrintOptions } from "./output.ts";
 
 export interface MultiplayerLoopOptions extends PrintOptions {
   role: "listen" | "connect";
@@ -37,8 +38,15 @@ export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOpti
     mp.setTargetPeer(o.to);
     mp.transferChannel = o.channel;
     mp.transferMode = o.mode;
-    const err = mp.putPacket(bytes);
-    if (err !== 0) status(`put_packet failed: Godot error ${err}`, "red");
+    // What refuses a line (a channel the connection lacks, a packet too large) is reported, and the run goes on.
+    let err: GodotError;
+    try {
+      err = mp.putPacket(bytes);
+    } catch (e) {
+      status(`line not sent: ${(e as Error).message}`, "red");
+      return;
+    }
+    if (err !== GodotError.OK) status(`line not sent: put_packet failed with ${errorName(err)}`, "red");
   };
   mp.addEventListener("peer_connected", (e) => {
     const id = (e as MultiplayerPeerEvent).id;

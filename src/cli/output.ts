@@ -4,10 +4,16 @@
  * failure with their exit codes (2: the command line is wrong, 1: the run failed).
  */
 import process from "node:process";
+import { GodotError } from "../errors.ts";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+/** Godot's name of an Error code (ERR_OUT_OF_MEMORY, ...), for messages. */
+export function errorName(code: number): string {
+  return GodotError[code] ?? `error ${code}`;
+}
 
 /** A mistake on the command line: the message names the problem, `fix` what to type instead. */
 export class UsageError extends Error {

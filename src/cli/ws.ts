@@ -6,6 +6,7 @@
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
+import { GodotError, NetError } from "../errors.ts";
 import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { WebSocketMultiplayerPeer } from "../multiplayer/websocket-multiplayer.ts";
 import { WebSocketState } from "../websocket/connection-core.ts";
@@ -14,7 +15,7 @@ import { WebSocketServer } from "../websocket/server.ts";
 import { readStdinLines, untilSignal } from "./input.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
-import { EXIT_FAILURE, EXIT_OK, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
+import { errorName, EXIT_FAILURE, EXIT_OK, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
 
 export const WS_HELP = `packetpeer ws listen PORT [options]
 packetpeer ws connect URL [options]
@@ -162,10 +163,18 @@ function drain(o: WsOptions, peer: WebSocketPeer, from: string): void {
 const utf8Decoder = new TextDecoder();
 const utf8Encoder = new TextEncoder();
 
-function sendLine(o: WsOptions, peer: WebSocketPeer, bytes: Uint8Array): void {
-  if (o.binary) peer.send(bytes, WriteMode.WRITE_MODE_BINARY);
-  // A text message must be UTF-8: bytes that are not become U+FFFD (--binary sends them as they are).
-  else peer.send(utf8Encoder.encode(utf8Decoder.decode(bytes)), WriteMode.WRITE_MODE_TEXT);
+/** Send a typed line; a refusal (larger than the outgoing buffer, ...) is reported, and the run goes on. */
+function sendLine(o: WsOptions, peer: WebSocketPeer, bytes: Uint8Array, who: string): void {
+  let err: GodotError;
+  try {
+    if (o.binary) err = peer.send(bytes, WriteMode.WRITE_MODE_BINARY);
+    // A text message must be UTF-8: bytes that are not become U+FFFD (--binary sends them as they are).
+    else err = peer.send(utf8Encoder.encode(utf8Decoder.decode(bytes)), WriteMode.WRITE_MODE_TEXT);
+  } catch (e) {
+    err = e instanceof NetError ? e.code : GodotError.FAILED;
+  }
+  if (err === GodotError.ERR_OUT_OF_MEMORY) status(`line not sent to ${who}: ${bytes.length} B does not fit in the outgoing buffer (${peer.outboundBufferSize} B, Godot's default)`, "red");
+  else if (err !== GodotError.OK) status(`line not sent to ${who}: ${errorName(err)}`, "red");
 }
 
 function closeLine(peer: WebSocketPeer, who: string): string {
@@ -187,7 +196,7 @@ async function runServer(o: WsOptions): Promise<number> {
     o.hex,
     (bytes) => {
       if (peers.size === 0) status("no client connected: line dropped", "yellow");
-      for (const p of peers.keys()) if (p.getReadyState() === WebSocketState.STATE_OPEN) sendLine(o, p, bytes);
+      for (const [p, name] of peers) if (p.getReadyState() === WebSocketState.STATE_OPEN) sendLine(o, p, bytes, name);
     },
     () => {},
   );
@@ -240,7 +249,7 @@ async function runClient(o: WsOptions): Promise<number> {
   const stopInput = readStdinLines(
     o.hex,
     (bytes) => {
-      if (peer.getReadyState() === WebSocketState.STATE_OPEN) sendLine(o, peer, bytes);
+      if (peer.getReadyState() === WebSocketState.STATE_OPEN) sendLine(o, peer, bytes, "server");
       else pending.push(bytes); // typed before the handshake finished: sent once open
     },
     () => (stdinEnded = true),
@@ -256,7 +265,7 @@ async function runClient(o: WsOptions): Promise<number> {
       if (state === WebSocketState.STATE_OPEN && !opened) {
         opened = true;
         printEvent(o, "open", { url: o.url, protocol: peer.getSelectedProtocol(), extensions: peer.getExtensions() }, `connected to ${o.url}${peer.getSelectedProtocol() ? ` (protocol ${peer.getSelectedProtocol()})` : ""}${peer.getExtensions() ? ` (${peer.getExtensions()})` : ""}`, "green");
-        for (const b of pending.splice(0)) sendLine(o, peer, b);
+        for (const b of pending.splice(0)) sendLine(o, peer, b, "server");
       }
       drain(o, peer, "server");
       if (state === WebSocketState.STATE_CLOSED) {
