@@ -52,13 +52,18 @@ function smallPlan(allowEmpty: boolean): Planned[] {
 }
 
 /**
- * Fragmented packets, in two rounds: first unreliable beyond the MTU (becomes reliable fragments),
- * UNRELIABLE_FRAGMENT and a 64 KiB reliable; then 1 MiB reliable on its own, so the
- * unreliable fragments never compete with a bulk transfer for the packet throttle.
+ * Fragmented packets, in three rounds: first the 64 KiB UNRELIABLE_FRAGMENT on its own; then
+ * unreliable beyond the MTU (becomes reliable fragments) and a 64 KiB reliable; then 1 MiB
+ * reliable on its own, so the unreliable fragments never compete with a bulk transfer for the
+ * packet throttle. Every one of the unreliable packet's 47 datagrams must arrive (one lost loses
+ * the packet), and on Deno and Bun, whose UDP receive buffer stays at the OS default (about 90
+ * such datagrams on Linux), they fit only without the reliable fragments' window beside them:
+ * sent together, a Deno host reading late under load lost the echo (66 of 67 echoes).
  */
 function bigPlans(): Planned[][] {
   return [
-    [plan(0, PacketFlags.UNRELIABLE_FRAGMENT, 64 * 1024, 104), plan(3, 0, 5000, 103, PacketFlags.RELIABLE), plan(1, PacketFlags.RELIABLE, 65536, 101)],
+    [plan(0, PacketFlags.UNRELIABLE_FRAGMENT, 64 * 1024, 104)],
+    [plan(3, 0, 5000, 103, PacketFlags.RELIABLE), plan(1, PacketFlags.RELIABLE, 65536, 101)],
     [plan(2, PacketFlags.RELIABLE, 1 << 20, 102)],
   ];
 }
