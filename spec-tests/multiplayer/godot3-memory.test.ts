@@ -58,6 +58,41 @@ async function session2(net: MemoryNetwork, kind: Kind, n: number): Promise<Mult
   return out;
 }
 
+describe("Godot 3 mode WebSocket server (memory network)", () => {
+  test("a client that left is dropped before one that joins in the same poll is welcomed, as Godot 3.2's WSLServer::poll", async () => {
+    const net = new MemoryNetwork({ seed: 45, defaultLink: { latencyMs: 2 } });
+    try {
+      const server = new WebSocketMultiplayerPeer({ runtime: net.createRuntime("10.0.0.1"), protocol: "godot3" });
+      await server.createServer(8080);
+      const a = new WebSocketMultiplayerPeer({ runtime: net.createRuntime("10.0.0.2"), protocol: "godot3" });
+      await a.createClient("ws://10.0.0.1:8080/");
+      await drive(net, [server, a], () => a.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED, "A connected");
+      const idA = a.getUniqueId();
+      const slog = recordEvents(server);
+      const b = new WebSocketMultiplayerPeer({ runtime: net.createRuntime("10.0.0.3"), protocol: "godot3" });
+      await b.createClient("ws://10.0.0.1:8080/");
+      const blog = recordEvents(b);
+      a.close();
+      // B's handshake request and A's close frame both reach the server before its next poll.
+      for (let i = 0; i < 20; i++) {
+        b.poll();
+        await net.runFor(2);
+      }
+      server.poll();
+      assert.equal(slog.length, 2, "both in that one poll");
+      assert.equal(slog[0], `-${idA}`, "A is dropped first");
+      assert.match(slog[1]!, /^\+\d+$/, "then B joins");
+      await drive(net, [server, b], () => b.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED, "B connected");
+      await settle(net, [server, b], 50);
+      assert.deepEqual(blog, ["+1"], "B never hears of A");
+      server.close();
+      b.close();
+    } finally {
+      net.close();
+    }
+  });
+});
+
 for (const kind of ["enet", "ws"] as Kind[]) {
   describe(`Godot 3 mode between our peers (${kind}, memory network)`, () => {
     test("three clients learn of each other, talk through the server's relay, and hear who leaves", async () => {

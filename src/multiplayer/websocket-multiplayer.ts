@@ -299,6 +299,21 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
   }
 
   private pollServer(): void {
+    // Godot 4.6's _poll_server takes in new peers first, then serves the connected ones; Godot 3.2's
+    // WSLServer::poll serves (and drops) the connected peers first, then finishes pending
+    // handshakes, so a client that left is gone before one that joins in the same poll is
+    // announced to the others (and the newcomer never hears of it).
+    if (this.protocol === "godot3") {
+      if (!this.pollConnectedPeers()) return;
+      this.pollPendingPeers();
+      return;
+    }
+    if (!this.pollPendingPeers()) return;
+    this.pollConnectedPeers();
+  }
+
+  /** Finish pending handshakes: welcome the peers that opened. False when a listener closed the session. */
+  private pollPendingPeers(): boolean {
     const now = this.clock.now();
     const timeoutMs = this._handshakeTimeout * 1000;
     for (const [id, p] of [...this.pending]) {
@@ -322,8 +337,13 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
         continue;
       }
       if (!this.welcome(id, p.ws)) continue;
-      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return; // closed by a listener
+      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return false; // closed by a listener
     }
+    return true;
+  }
+
+  /** Serve the connected peers: read their packets, then drop those whose connection went. False when a listener closed the session. */
+  private pollConnectedPeers(): boolean {
     const gone: number[] = [];
     for (const [id, ws] of [...this.peers]) {
       if (ws === null || this.peers.get(id) !== ws) continue;
@@ -336,7 +356,7 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
         const data = ws.getPacket();
         this.serverReceive(id, data);
       }
-      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
+      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return false;
     }
     for (const id of gone) {
       const ws = this.peers.get(id);
@@ -344,8 +364,9 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
       if (ws !== null) this.retire(ws);
       if (this.protocol === "godot4") this.peerLeftAfterEvent(id, ws);
       else this.peerLeft(id);
-      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return;
+      if (this.status === ConnectionStatus.CONNECTION_DISCONNECTED) return false;
     }
+    return true;
   }
 
   protected override godot3Announces(): boolean {
