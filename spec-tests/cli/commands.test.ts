@@ -152,6 +152,29 @@ describe("packetpeer command line", { skip }, () => {
     assert.equal(await ws.exit, 0);
   });
 
+  test("`echo hi | packetpeer ... connect` to an echo server prints the reply: the end of stdin leaves after --wait", async () => {
+    const servers = [
+      { args: ["enet", "listen", "0", "--echo"], url: (port: number) => ["enet", "connect", `127.0.0.1:${port}`], reply: /\[127\.0\.0\.1:\d+ ch 0 reliable\] "hi"/ },
+      { args: ["ws", "listen", "0", "--echo"], url: (port: number) => ["ws", "connect", `ws://127.0.0.1:${port}/`], reply: /\[server text\] "hi"/ },
+      { args: ["enet", "listen", "0", "--echo", "--godot", "4"], url: (port: number) => ["enet", "connect", `127.0.0.1:${port}`, "--godot", "4"], reply: /\[peer 1 ch 0 reliable\] "hi"/ },
+      { args: ["ws", "listen", "0", "--echo", "--godot", "4"], url: (port: number) => ["ws", "connect", `ws://127.0.0.1:${port}/`, "--godot", "4"], reply: /\[peer 1 ch 0 reliable\] "hi"/ },
+    ];
+    for (const s of servers) {
+      const server = start(s.args);
+      await server.waitFor("stderr", /listening on (?:ws:\/\/)?127\.0\.0\.1:(\d+)/);
+      const port = listenPort(server, /listening on (?:ws:\/\/)?127\.0\.0\.1:(\d+)/);
+      // stdin holds one line and ends at once, as with a pipe.
+      const r = await runToEnd([...s.url(port), "--wait", "3"], "hi\n");
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, s.reply, `${s.args.join(" ")}: ${r.stderr}`);
+      server.child.kill("SIGINT");
+      assert.equal(await server.exit, 0);
+    }
+    const usage = await runToEnd(["ws", "listen", "0", "--wait", "1"]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--wait is for ws connect/);
+  });
+
   test("a line the connection refuses (a channel it lacks, too large) is reported, and the run goes on", async () => {
     // The server allows 2 channels, so the client's channel 5 is missing once connected.
     const server = start(["enet", "listen", "0", "--echo", "--channels", "2"]);

@@ -21,7 +21,8 @@ packetpeer enet connect HOST:PORT [options]
 
 ENet netcat. Each stdin line is sent as one packet (to every connected peer when listening);
 received packets print on stdout as "[from ch N flags] payload"; connects, disconnects and
-round-trip times print on stderr. Ctrl-C (or end of stdin when connecting) disconnects cleanly.
+round-trip times print on stderr. Ctrl-C disconnects cleanly; so does the end of stdin when
+connecting, once what arrives within --wait SECONDS has printed.
 
 Options:
   -c, --channel N        channel to send on (default 0)
@@ -40,6 +41,7 @@ Options:
       --to ID            with --godot: send to peer ID (default 0, everyone; 1 is the server)
       --rtt SECONDS      print each peer's round-trip time every SECONDS (default 0: only at disconnect)
       --timeout SECONDS  connect: give up after SECONDS (default 5)
+      --wait SECONDS     connect: after the end of stdin, print what arrives for SECONDS, then leave (default 1)
       --dtls             connect: speak DTLS 1.2 (with --trust FILE or --insecure)
 ${SECURITY_HELP.replace("%s", "DTLS 1.2")}
   -h, --help             this text
@@ -78,6 +80,8 @@ interface EnetOptions {
   to: number;
   rttEvery: number;
   timeoutMs: number;
+  /** connect: how long replies are still printed after the end of stdin. */
+  waitMs: number;
   /** listen: serve DTLS with this identity. */
   dtlsServer: ServerSecurity | undefined;
   /** connect: speak DTLS, checking the server so. */
@@ -106,6 +110,7 @@ function parse(argv: string[]): EnetOptions | "help" {
       to: { type: "string" },
       rtt: { type: "string" },
       timeout: { type: "string" },
+      wait: { type: "string" },
       dtls: { type: "boolean" },
       ...SECURITY_OPTIONS,
       help: { type: "boolean", short: "h" },
@@ -128,6 +133,7 @@ function parse(argv: string[]): EnetOptions | "help" {
     if (values.checksum) throw new UsageError("--checksum works without --godot only", "Godot's ENetMultiplayerPeer has no checksum setting");
   }
   if (values.echo && role !== "listen") throw new UsageError("--echo is for enet listen");
+  if (values.wait !== undefined && role !== "connect") throw new UsageError("--wait is for enet connect", "a server keeps serving when its stdin ends");
   if (values.to !== undefined && !godot) throw new UsageError("--to needs --godot (raw ENet sends to the connected peers)");
   if (values.dtls && role !== "connect") throw new UsageError("--dtls is for enet connect", "a DTLS server is made with --cert and --key");
   const dtlsServer = serverSecurity(values, role);
@@ -161,6 +167,7 @@ function parse(argv: string[]): EnetOptions | "help" {
     to: intOption("to", values.to, 0, -0x7fffffff, 0x7fffffff),
     rttEvery: intOption("rtt", values.rtt, 0, 0, 86400) * 1000,
     timeoutMs: intOption("timeout", values.timeout, 5, 1, 3600) * 1000,
+    waitMs: intOption("wait", values.wait, 1, 0, 3600) * 1000,
     dtlsServer,
     dtlsClient,
   };
@@ -201,7 +208,10 @@ async function runRaw(o: EnetOptions): Promise<number> {
   let quit: string | null = null;
   void signal.promise.then((s) => (quit = s));
   let server: ENetPacketPeer | null = null;
-  let stdinEnded = false;
+  // The end of stdin, then (connecting) the time to leave: --wait after it, or after the connect if later.
+  let stdinEndedAt: number | null = null;
+  let connectedAt = 0;
+  let leaving = false;
   const pending: Uint8Array[] = [];
   const secure = o.dtlsServer || o.dtlsClient ? " over DTLS" : "";
   if (o.role === "listen") status(`listening on ${o.host}:${conn.getLocalPort()} (ENet${secure}, ${o.maxPeers} peers, ${o.channels} channels)`);
@@ -228,9 +238,8 @@ async function runRaw(o: EnetOptions): Promise<number> {
       else pending.push(bytes); // typed before the handshake finished: sent once connected
     },
     () => {
-      stdinEnded = true;
-      // The client leaves once what it queued has gone out; a server keeps serving.
-      if (o.role === "connect" && server && peers.has(server)) server.peerDisconnectLater();
+      // A server keeps serving; a client prints what still arrives for --wait, then leaves.
+      stdinEndedAt = Date.now();
     },
   );
   const started = Date.now();
@@ -250,7 +259,7 @@ async function runRaw(o: EnetOptions): Promise<number> {
         rttSeen.set(ev.peer, rtt);
         printEvent(o, "connect", { peer: endpoint(ev.peer), data: ev.data, rtt }, `connected ${endpoint(ev.peer)} (data ${ev.data}, rtt ${rtt} ms)`, "green");
         for (const bytes of pending.splice(0)) send(ev.peer, bytes);
-        if (stdinEnded && o.role === "connect") ev.peer.peerDisconnectLater();
+        connectedAt = Date.now();
       } else if (ev.type === EventType.EVENT_DISCONNECT && ev.peer) {
         const known = peers.delete(ev.peer);
         const rtt = rttSeen.get(ev.peer) ?? ev.peer.getStatistic(PeerStatistic.PEER_ROUND_TRIP_TIME);
@@ -277,6 +286,11 @@ async function runRaw(o: EnetOptions): Promise<number> {
         status(`could not connect to ${o.host}:${o.port} within ${o.timeoutMs / 1000} s: is an ENet server listening there (ENet is UDP: a closed port gives no error), with the same --compress and --checksum?`, "red");
         code = EXIT_FAILURE;
         break;
+      }
+      if (o.role === "connect" && !leaving && stdinEndedAt !== null && server && peers.has(server) && Date.now() >= Math.max(stdinEndedAt, connectedAt) + o.waitMs) {
+        // Leave once what was queued has gone out (peer_disconnect_later).
+        leaving = true;
+        server.peerDisconnectLater();
       }
       if (Date.now() - lastRttSample >= 100) {
         lastRttSample = Date.now();

@@ -16,6 +16,8 @@ export interface MultiplayerLoopOptions extends PrintOptions {
   to: number;
   echo: boolean;
   timeoutMs: number;
+  /** connect: how long packets are still printed after the end of stdin. */
+  waitMs: number;
   /** The status line to start with. */
   where: string;
   /** HOST:PORT or URL, for messages. */
@@ -51,6 +53,7 @@ export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOpti
   mp.addEventListener("peer_connected", (e) => {
     const id = (e as MultiplayerPeerEvent).id;
     connected.add(id);
+    if (connectedAt === 0) connectedAt = Date.now();
     printEvent(o, "peer_connected", { id }, `peer ${id} connected`, "green");
     for (const bytes of pending.splice(0)) send(bytes);
   });
@@ -62,7 +65,8 @@ export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOpti
   const signal = untilSignal();
   let quit: string | null = null;
   void signal.promise.then((s) => (quit = s));
-  let stdinEnded = false;
+  let stdinEndedAt: number | null = null;
+  let connectedAt = 0;
   const stopInput = readStdinLines(
     o.hex,
     (bytes) => {
@@ -70,7 +74,7 @@ export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOpti
       else if (o.role === "connect") pending.push(bytes); // typed before the handshake finished: sent once connected
       else status("no peer connected: line dropped", "yellow");
     },
-    () => (stdinEnded = true),
+    () => (stdinEndedAt = Date.now()),
   );
   const started = Date.now();
   let code = EXIT_OK;
@@ -105,8 +109,8 @@ export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOpti
           code = EXIT_FAILURE;
           break;
         }
-        if (stdinEnded && st === ConnectionStatus.CONNECTION_CONNECTED) {
-          // Let what was queued go out, then leave.
+        if (stdinEndedAt !== null && st === ConnectionStatus.CONNECTION_CONNECTED && Date.now() >= Math.max(stdinEndedAt, connectedAt) + o.waitMs) {
+          // What arrived within --wait has printed: let what was queued go out, then leave.
           for (let i = 0; i < 10; i++) {
             mp.poll();
             await tick(10);

@@ -22,8 +22,8 @@ packetpeer ws connect URL [options]
 
 WebSocket netcat. Each stdin line is sent as one message (text by default; to every client
 when listening); received messages print on stdout as "[from text|binary] payload"; opens
-and closes (with code and reason) print on stderr. Ctrl-C (or end of stdin when connecting)
-closes with code 1000.
+and closes (with code and reason) print on stderr. Ctrl-C closes with code 1000; so does the
+end of stdin when connecting, once what arrives within --wait SECONDS has printed.
 
 Options:
       --binary           send binary messages instead of text
@@ -38,6 +38,7 @@ Options:
   -c, --channel N        with --godot: transfer channel (default 0)
       --unreliable       with --godot: transfer mode unreliable (WebSocket delivers it reliably anyway)
       --timeout SECONDS  connect: give up after SECONDS (default 5)
+      --wait SECONDS     connect: after the end of stdin, print what arrives for SECONDS, then close (default 1)
 ${SECURITY_HELP.replace("%s", "wss:// (TLS)")}
   -h, --help             this text
 
@@ -65,6 +66,8 @@ interface WsOptions {
   channel: number;
   unreliable: boolean;
   timeoutMs: number;
+  /** connect: how long replies are still printed after the end of stdin. */
+  waitMs: number;
   /** listen: serve wss:// with this identity. */
   tlsServer: ServerSecurity | undefined;
   /** connect to a wss:// URL checking the server so (default: the library's TLSOptions.client()). */
@@ -89,6 +92,7 @@ function parse(argv: string[]): WsOptions | "help" {
       channel: { type: "string", short: "c" },
       unreliable: { type: "boolean" },
       timeout: { type: "string" },
+      wait: { type: "string" },
       ...SECURITY_OPTIONS,
       help: { type: "boolean", short: "h" },
     },
@@ -105,6 +109,7 @@ function parse(argv: string[]): WsOptions | "help" {
     throw new UsageError("--to, --channel and --unreliable need --godot (plain WebSocket has no peers, channels or modes)");
   }
   if (values.echo && role !== "listen") throw new UsageError("--echo is for ws listen");
+  if (values.wait !== undefined && role !== "connect") throw new UsageError("--wait is for ws connect", "a server keeps serving when its stdin ends");
   if (values.deflate && values.godot !== undefined) throw new UsageError("--deflate is for plain WebSocket (Godot's WebSocketMultiplayerPeer does not compress)");
   if (values.bind !== undefined && role !== "listen") throw new UsageError("--bind is for ws listen");
   const tlsServer = serverSecurity(values, role);
@@ -133,6 +138,7 @@ function parse(argv: string[]): WsOptions | "help" {
     channel: intOption("channel", values.channel, 0, 0, 255),
     unreliable: values.unreliable === true,
     timeoutMs: intOption("timeout", values.timeout, 5, 1, 3600) * 1000,
+    waitMs: intOption("wait", values.wait, 1, 0, 3600) * 1000,
     tlsServer,
     tlsClient,
   };
@@ -244,7 +250,8 @@ async function runClient(o: WsOptions): Promise<number> {
   const signal = untilSignal();
   let quit: string | null = null;
   void signal.promise.then((s) => (quit = s));
-  let stdinEnded = false;
+  let stdinEndedAt: number | null = null;
+  let openedAt = 0;
   const pending: Uint8Array[] = [];
   const stopInput = readStdinLines(
     o.hex,
@@ -252,7 +259,7 @@ async function runClient(o: WsOptions): Promise<number> {
       if (peer.getReadyState() === WebSocketState.STATE_OPEN) sendLine(o, peer, bytes, "server");
       else pending.push(bytes); // typed before the handshake finished: sent once open
     },
-    () => (stdinEnded = true),
+    () => (stdinEndedAt = Date.now()),
   );
   const started = Date.now();
   let opened = false;
@@ -264,6 +271,7 @@ async function runClient(o: WsOptions): Promise<number> {
       const state = peer.getReadyState();
       if (state === WebSocketState.STATE_OPEN && !opened) {
         opened = true;
+        openedAt = Date.now();
         printEvent(o, "open", { url: o.url, protocol: peer.getSelectedProtocol(), extensions: peer.getExtensions() }, `connected to ${o.url}${peer.getSelectedProtocol() ? ` (protocol ${peer.getSelectedProtocol()})` : ""}${peer.getExtensions() ? ` (${peer.getExtensions()})` : ""}`, "green");
         for (const b of pending.splice(0)) sendLine(o, peer, b, "server");
       }
@@ -280,7 +288,8 @@ async function runClient(o: WsOptions): Promise<number> {
         code = EXIT_FAILURE;
         break;
       }
-      if (opened && !closing && (quit !== null || (stdinEnded && pending.length === 0))) {
+      // The end of stdin closes once what arrives within --wait (after it, or after the open if later) has printed.
+      if (opened && !closing && (quit !== null || (stdinEndedAt !== null && pending.length === 0 && Date.now() >= Math.max(stdinEndedAt, openedAt) + o.waitMs))) {
         closing = true;
         peer.close(1000, "");
       }
