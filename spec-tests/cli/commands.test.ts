@@ -90,6 +90,19 @@ describe("packetpeer command line", { skip }, () => {
     const badTarget = await runToEnd(["enet", "connect", "localhost"]);
     assert.equal(badTarget.code, 2);
     assert.match(badTarget.stderr, /HOST:PORT/);
+    // Mistakes a user makes, each a one-line usage error (2) naming it, without a stack trace.
+    for (const [args, message] of [
+      [["enet", "listen", "7777", "--bogus"], /^packetpeer: unknown option --bogus\n {2}see: packetpeer enet --help\n/],
+      [["enet", "listen", "7777", "--channel"], /^packetpeer: option --channel needs a value\n/],
+      [["help", "frobnicate"], /^packetpeer: help: unknown command "frobnicate"\n/],
+      [["ws", "connect", "http://127.0.0.1:9/"], /^packetpeer: ws connect: the URL must start with ws:\/\/ or wss:\/\/, got "http:\/\/127\.0\.0\.1:9\/"\n {2}for example: ws:\/\//],
+      [["ws", "connect", "ws://127.0.0.1:99999/"], /^packetpeer: ws connect: "ws:\/\/127\.0\.0\.1:99999\/" is not a URL\n/],
+    ] as const) {
+      const r = await runToEnd([...args]);
+      assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stderr, /\n\s+at |To specify a positional/);
+    }
     const missing = await runToEnd(["decode", join(root, "no-such-file.pcap")]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cannot read/);

@@ -42,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "-h" || name === "--help" || name === "help") {
     const topic = name === "help" ? rest[0] : undefined;
-    process.stdout.write(topic && COMMANDS[topic] ? COMMANDS[topic].help : MAIN_HELP);
+    if (topic !== undefined && !COMMANDS[topic]) return reportFailure(new UsageError(`help: unknown command ${JSON.stringify(topic)}`, `commands: ${Object.keys(COMMANDS).join(", ")}`));
+    process.stdout.write(topic ? COMMANDS[topic]!.help : MAIN_HELP);
     return EXIT_OK;
   }
   if (name === "--version" || name === "-v") {
@@ -56,9 +57,21 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     // parseArgs reports unknown or malformed options with these codes: they are usage errors.
     const code = (err as { code?: string }).code;
-    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) return reportFailure(new UsageError((err as Error).message, `see: packetpeer ${name} --help`));
+    if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) return reportFailure(new UsageError(parseArgsMessage(code, (err as Error).message), `see: packetpeer ${name} --help`));
     return reportFailure(err);
   }
+}
+
+/**
+ * parseArgs's message, shortened where it misleads: an unknown option's comes with advice on
+ * positional arguments starting with "-" that is beside the point for a mistyped option.
+ */
+function parseArgsMessage(code: string, message: string): string {
+  const option = /'([^']+)'/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option !== undefined) return `unknown option ${option}`;
+  const missing = /(--[\w-]+)[^']*' argument missing/.exec(message)?.[1];
+  if (missing !== undefined) return `option ${missing} needs a value`;
+  return message;
 }
 
 const VERSION = "0.1.0";

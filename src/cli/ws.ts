@@ -12,6 +12,7 @@ import { WebSocketMultiplayerPeer } from "../multiplayer/websocket-multiplayer.t
 import { WebSocketState } from "../websocket/connection-core.ts";
 import { WebSocketPeer, WriteMode } from "../websocket/peer.ts";
 import { WebSocketServer } from "../websocket/server.ts";
+import { parseWebSocketUrl } from "../websocket/url.ts";
 import { readStdinLines, untilSignal } from "./input.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
@@ -120,6 +121,11 @@ function parse(argv: string[]): WsOptions | "help" {
   else {
     if (!target) throw new UsageError("ws connect: missing URL", "for example: ws://127.0.0.1:8080/ (wss:// for TLS)");
     url = target;
+    try {
+      parseWebSocketUrl(url);
+    } catch (err) {
+      throw new UsageError(`ws connect: ${(err as Error).message.replace(/^url is not a valid URL: (.*)$/, "$1 is not a URL").replace(/^url /, "the URL ")}`, "for example: ws://127.0.0.1:8080/ (wss:// for TLS; without a scheme it is ws://)");
+    }
     if (tlsClient && !/^wss:/i.test(url)) throw new UsageError("--trust and --insecure are for wss:// URLs");
   }
   return {
@@ -243,7 +249,7 @@ async function runClient(o: WsOptions): Promise<number> {
   peer.perMessageDeflate = o.deflate;
   const err = peer.connectToUrl(o.url, o.tlsClient && (await clientTlsOptions(o.tlsClient)));
   if (err !== 0) {
-    status(`cannot connect to ${o.url}: Godot error ${err}`, "red");
+    status(`cannot connect to ${o.url}: ${errorName(err)}`, "red");
     return EXIT_FAILURE;
   }
   status(`connecting to ${o.url} ...`);
