@@ -462,10 +462,16 @@ describe("live: C ENet 1.3.17", { skip }, () => {
     // A fourth client fits (maxPeers 4); a fifth is not answered and times out.
     const fourth = track((await startCPeer(bin(), { connect: `127.0.0.1:${relayPort}`, data: 4, channels: CHANNELS })).proc);
     await fourth.waitFor((e) => e.ev === "connect", 5000);
+    // Full means four completed connections on our side too. C reports connect on our
+    // VERIFY_CONNECT, before its acknowledgement has reached us: a fifth CONNECT arriving while
+    // the fourth is still half-open there takes its slot by the flood policy's eviction
+    // (src/enet/admission.ts) and is answered, until the fourth's acknowledgement reinstates it.
+    await pump.waitFor((e) => e.type === EventType.CONNECT && e.data === 4, 5000, "our side of the fourth CONNECT");
     const fifth = track((await startCPeer(bin(), { connect: `127.0.0.1:${relayPort}`, data: 5, channels: CHANNELS, timeout: [4, 300, 600] })).proc);
     await fifth.waitFor((e) => e.ev === "disconnect", 5000);
     assert.ok(!fifth.events.some((e) => e.ev === "connect"), "the fifth client never connected");
     assert.ok(!pump.events.some((e) => e.type === EventType.CONNECT && e.data === 5));
+    assert.ok(conn.getConnectCounters().full > 0, "the fifth's CONNECTs were refused as the server was full");
 
     clients.forEach((c, k) => c.command(`disconnect 0 ${100 + k}`));
     await pump.waitForCount((e) => e.type === EventType.DISCONNECT, 3, 10_000, "three DISCONNECTs");
