@@ -199,6 +199,42 @@ describe("SceneMultiplayer on the simulated network (TS both ends, Godot 4 proto
     }
   });
 
+  test("Godot 3 protocol over WebSocket: what a client sent just before it closed still arrives, after its peer_disconnected, as with Godot 3.2.3's server", async () => {
+    const w = await world(1, (mp) => {
+      mp.node("Game").rpcConfig("a", { rpcMode: "remote" });
+      mp.node("Other").rpcConfig("b", { rpcMode: "remote" });
+    }, 9, "godot3");
+    try {
+      await drive(w, connected(w, 1), "connection");
+      const [c] = w.clients as [SceneMultiplayer];
+      const got: string[] = [];
+      w.server.node("Game").on("a", (x) => got.push(`a:${String(x)}:${w.server.getRemoteSenderId()}`));
+      w.server.node("Other").on("b", (x) => got.push(`b:${String(x)}:${w.server.getRemoteSenderId()}`));
+      w.server.addEventListener("peer_packet", (e) => got.push(`raw:${new TextDecoder().decode((e as SceneMultiplayerEvent).packet!)}:${w.server.getRemoteSenderId()}`));
+      w.server.addEventListener("peer_disconnected", (e) => got.push(`left:${(e as SceneMultiplayerEvent).id}`));
+      c.node("Game").rpcId(1, "a", 1);
+      await drive(w, () => got.length === 1, "a first call, its path confirmed");
+      await settle(w, 20);
+      const id = c.getUniqueId();
+      // Then, in one go: a call by cache id, a first call (by path), a raw packet, and the close.
+      c.node("Game").rpcId(1, "a", 2);
+      c.node("Other").rpcId(1, "b", 3);
+      c.sendBytes(new TextEncoder().encode("bye"), 1);
+      c.multiplayerPeer!.close();
+      await w.net.runFor(20);
+      w.server.poll();
+      // As Godot 3.2.3 (checked live: a raw packet sent just before disconnect_from_host reaches its
+      // server's network_peer_packet after network_peer_disconnected): the path cache went with the
+      // peer, so the call by cache id is lost there too.
+      assert.deepEqual(got, [`a:1:${id}`, `left:${id}`, `b:3:${id}`, `raw:bye:${id}`]);
+      const drops = w.server.getDropCounters();
+      assert.equal(drops.unknownNode, 1, "the call by cache id");
+      assert.equal(drops.unauthenticated, 1, "the SIMPLIFY_PATH of Other, from a peer no longer listed");
+    } finally {
+      w.net.close();
+    }
+  });
+
   test("Godot 3 protocol: getPeers() lists the peers in ascending ID order, as Godot 3.2's get_network_connected_peers", async () => {
     const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 2 } });
     try {

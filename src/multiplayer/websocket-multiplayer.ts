@@ -20,6 +20,7 @@ import { evictionCandidate } from "../util/handshake-eviction.ts";
 import { resolveIo } from "../transport/registry.ts";
 import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } from "../transport/types.ts";
 import { WebSocketState } from "../websocket/connection-core.ts";
+import type { WebSocketMessageEvent } from "../websocket/events.ts";
 import { type DeflateSettings, type PerMessageDeflateOptions, deflateOptionsOf, resolveDeflateOptions } from "../websocket/permessage-deflate.ts";
 import {
   DEFAULT_HANDSHAKE_TIMEOUT,
@@ -392,6 +393,14 @@ export class WebSocketMultiplayerPeer extends MultiplayerPeer<WebSocketPeer> {
       return false;
     }
     this.peers.set(id, ws);
+    if (this.protocol === "godot3") {
+      // As Godot 3.2's WSLServer, whose wslay callbacks hand each message over as poll() reads it:
+      // the messages a client sent before its close frame are served even when both arrive in one
+      // poll (a queue read after the poll would find the peer closed and its messages gone).
+      ws.addEventListener("message", (e) => {
+        if (this.peers.get(id) === ws) this.serverReceive(id, (e as WebSocketMessageEvent).data);
+      });
+    }
     if (this.godot3Announces()) this.announceGodot3(true, id);
     this.emitPeerConnected(id);
     return true;

@@ -141,12 +141,16 @@ export class Godot3Session {
   process(_now: number): void {}
 
   receive(from: number, p: Uint8Array): void {
-    if (!this.connected.has(from)) {
-      this.drops.unauthenticated++;
-      return;
-    }
     if (p.length < 1) {
       this.drops.malformed++;
+      return;
+    }
+    // Godot 3.2's MultiplayerAPI serves a packet whatever its sender, so what a client sent just
+    // before it left (handled after its network_peer_disconnected) still arrives: raw packets and
+    // calls naming their node by path. Its path cache is gone with it, so calls by cache id fail
+    // (unknownNode), as in Godot; path announcements from a peer not in the list are not kept.
+    if (!this.connected.has(from) && (p[0] === Godot3NetworkCommand.SIMPLIFY_PATH || p[0] === Godot3NetworkCommand.CONFIRM_PATH)) {
+      this.drops.unauthenticated++;
       return;
     }
     this.remoteSenderId = from;
