@@ -30,9 +30,22 @@ const radius = option("radius", 300);
 const maxPlayers = option("max", 64);
 const MAP_SIZE = 2000;
 
+if (!Number.isInteger(port) || port < 0 || port > 65535 || !(radius > 0) || !Number.isInteger(maxPlayers) || maxPlayers < 1) {
+  console.error("usage: npx tsx examples/area-of-interest/server.ts [port] [--enet] [--radius=300] [--max=64]   (radius > 0, max a whole number >= 1)");
+  process.exit(2);
+}
+
 const peer: MultiplayerPeer = useEnet ? new ENetMultiplayerPeer() : new WebSocketMultiplayerPeer();
-if (peer instanceof ENetMultiplayerPeer) await peer.createServer(port, maxPlayers + 1);
-else await (peer as WebSocketMultiplayerPeer).createServer(port, "127.0.0.1");
+try {
+  if (peer instanceof ENetMultiplayerPeer) {
+    peer.setBindIp("127.0.0.1"); // Godot's default is "*", every interface
+    await peer.createServer(port, maxPlayers + 1);
+  } else await (peer as WebSocketMultiplayerPeer).createServer(port, "127.0.0.1");
+} catch (err) {
+  // A NetError: ERR_ALREADY_IN_USE when another program has the port, ...
+  console.error(`cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
+  process.exit(1);
+}
 
 const mp = new SceneMultiplayer();
 mp.multiplayerPeer = peer;

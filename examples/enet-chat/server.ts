@@ -6,8 +6,18 @@
 import { ENetConnection, EventType, PacketFlags, type ENetPacketPeer } from "../../src/index.ts";
 
 const port = Number(process.argv[2] ?? 7777);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`not a port: ${JSON.stringify(process.argv[2])}\nusage: npx tsx examples/enet-chat/server.ts [port]   (0 picks a free one)`);
+  process.exit(2);
+}
 const host = new ENetConnection();
-await host.createHostBound("127.0.0.1", port, 32, 1); // 32 peers, 1 channel (Godot's positional form)
+try {
+  await host.createHostBound("127.0.0.1", port, 32, 1); // 32 peers, 1 channel (Godot's positional form)
+} catch (err) {
+  // A NetError: ERR_ALREADY_IN_USE when another program has the port, ...
+  console.error(`cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
+  process.exit(1);
+}
 console.log(`chat server on 127.0.0.1:${host.getLocalPort()}`);
 
 const names = new Map<ENetPacketPeer, string>();

@@ -15,17 +15,30 @@ import { parseArgs } from "node:util";
 import { SceneMultiplayer, SceneMultiplayerEvent, type MultiplayerPeer, type SceneNode } from "../../src/index.ts";
 import { joinServer } from "../shared/join.ts";
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { bots: { type: "string", default: "50" }, seconds: { type: "string", default: "10" }, rate: { type: "string", default: "2" } },
-});
+const USAGE = "usage: npx tsx examples/load-test/swarm.ts [ws://127.0.0.1:9080 | enet://127.0.0.1:9080] [--bots=50] [--seconds=10] [--rate=2]";
+/** A mistake on the command line: said in one line with the usage, exit 2. */
+function usageError(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { bots: { type: "string", default: "50" }, seconds: { type: "string", default: "10" }, rate: { type: "string", default: "2" } },
+  });
+} catch (err) {
+  usageError((err as Error).message.split(".")[0]!); // "Unknown option '--bot'"
+}
+const { values, positionals } = parsed;
 const url = positionals[0] ?? "ws://127.0.0.1:9080";
 const botCount = Number(values.bots);
 const seconds = Number(values.seconds);
 const rate = Number(values.rate);
-if (!Number.isInteger(botCount) || botCount < 1 || botCount > 4000) throw new RangeError("--bots must be an integer in 1..4000");
-if (!(seconds > 0 && seconds <= 3600)) throw new RangeError("--seconds must be in (0, 3600]");
-if (!(rate > 0 && rate <= 1000)) throw new RangeError("--rate must be in (0, 1000] lines per second per bot");
+if (!/^(wss?|enet):\/\//.test(url)) usageError(`not a ws://, wss:// or enet:// URL: ${JSON.stringify(url)}`);
+if (!Number.isInteger(botCount) || botCount < 1 || botCount > 4000) usageError("--bots must be a whole number from 1 to 4000");
+if (!(seconds > 0 && seconds <= 3600)) usageError("--seconds must be in (0, 3600]");
+if (!(rate > 0 && rate <= 1000)) usageError("--rate must be in (0, 1000] lines per second per bot");
 
 /** How long a bot may take to join, and how long lines still in flight are waited for at the end. */
 const JOIN_TIMEOUT_MS = 10_000;

@@ -35,5 +35,7 @@ while (!done && Date.now() < deadline) {
   mp.poll();
   await new Promise((r) => setTimeout(r, 16));
 }
+// ENet is UDP: a server that is not there gives no error, only silence.
+if (!done) console.error(`no answer from ${url} within 10 s: is examples/scene-chat/server.ts running there?`);
 peer.close();
 process.exit(done ? 0 : 1);

@@ -11,10 +11,22 @@ import { ENetMultiplayerPeer, SceneMultiplayer, SceneMultiplayerEvent, WebSocket
 
 const port = Number(process.argv[2] ?? 9080);
 const useEnet = process.argv.includes("--enet");
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`not a port: ${JSON.stringify(process.argv[2])}\nusage: npx tsx examples/scene-chat/server.ts [port] [--enet]`);
+  process.exit(2);
+}
 
 const peer: MultiplayerPeer = useEnet ? new ENetMultiplayerPeer() : new WebSocketMultiplayerPeer();
-if (peer instanceof ENetMultiplayerPeer) await peer.createServer(port, 32);
-else await (peer as WebSocketMultiplayerPeer).createServer(port, "127.0.0.1");
+try {
+  if (peer instanceof ENetMultiplayerPeer) {
+    peer.setBindIp("127.0.0.1"); // Godot's default is "*", every interface
+    await peer.createServer(port, 32);
+  } else await (peer as WebSocketMultiplayerPeer).createServer(port, "127.0.0.1");
+} catch (err) {
+  // A NetError: ERR_ALREADY_IN_USE when another program has the port, ...
+  console.error(`cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
+  process.exit(1);
+}
 
 const mp = new SceneMultiplayer();
 const names = new Map<number, string>();

@@ -7,8 +7,18 @@
 import { TCPServer, type StreamPeerTCP } from "../../src/index.ts";
 
 const port = Number(process.argv[2] ?? 7780);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`not a port: ${JSON.stringify(process.argv[2])}\nusage: npx tsx examples/tcp-streampeer/server.ts [port]`);
+  process.exit(2);
+}
 const server = new TCPServer();
-await server.listen(port, "127.0.0.1");
+try {
+  await server.listen(port, "127.0.0.1");
+} catch (err) {
+  // A NetError: ERR_ALREADY_IN_USE when another program has the port, ...
+  console.error(`cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
+  process.exit(1);
+}
 console.log(`StreamPeer server on 127.0.0.1:${server.getLocalPort()}`);
 
 async function serve(peer: StreamPeerTCP): Promise<void> {

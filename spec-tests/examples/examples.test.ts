@@ -83,6 +83,36 @@ describe("examples", { skip }, () => {
     await server.exit;
   });
 
+  test("ENet chat with piped lines prints their relays before leaving; mistakes get one line and an exit code, not a stack trace", async () => {
+    const port = await freePort();
+    const server = tsx(["examples/enet-chat/server.ts", String(port)]);
+    try {
+      await until("the chat server", () => /chat server on/.test(server.out()));
+      const piped = tsx(["examples/enet-chat/client.ts", "bob", `127.0.0.1:${port}`]);
+      piped.child.stdin.end("line one\nline two\n");
+      assert.equal(await piped.exit, 0, piped.out());
+      assert.match(piped.out(), /bob: line one\nbob: line two/);
+      // The port is taken by the server above.
+      const second = tsx(["examples/enet-chat/server.ts", String(port)]);
+      assert.equal(await second.exit, 1, second.out());
+      assert.match(second.out(), /^cannot listen on 127\.0\.0\.1:\d+: .*ERR_ALREADY_IN_USE/);
+    } finally {
+      server.child.kill("SIGINT");
+      await server.exit;
+    }
+    for (const [args, code, message] of [
+      [["examples/enet-chat/client.ts", "dave", "127.0.0.1"], 2, /^not HOST:PORT: "127\.0\.0\.1"\nusage: /],
+      [["examples/tcp-streampeer/client.ts", `127.0.0.1:${port}`], 1, /^could not connect to 127\.0\.0\.1:\d+: .*ERR_CANT_CONNECT/],
+      [["examples/load-test/swarm.ts", "--bots=0"], 2, /^--bots must be a whole number from 1 to 4000\nusage: /],
+      [["examples/scene-chat/server.ts", "port"], 2, /^not a port: "port"\nusage: /],
+    ] as const) {
+      const r = tsx([...args]);
+      assert.equal(await r.exit, code, `${args.join(" ")}: ${r.out()}`);
+      assert.match(r.out(), message);
+      assert.doesNotMatch(r.out(), /\n\s+at /, "no stack trace");
+    }
+  });
+
   test("scene-chat: a SceneMultiplayer client authenticates, calls say, receives message", async () => {
     const port = await freePort();
     for (const transport of ["ws", "enet"]) {
