@@ -120,7 +120,9 @@ describe("ws (npm)", () => {
 
 describe("ws client during a handshake flood (real sockets)", () => {
   test("connections that never send their request fill every handshake place; a ws client still connects, the oldest idle one is evicted", async () => {
-    const server = new WebSocketServer();
+    // The idle connections must still be pending when the ws client comes: a handshake timeout
+    // far past the test's own bounds (the default 3 s could run out on a loaded machine).
+    const server = new WebSocketServer({ handshakeTimeout: 60 });
     server.maxPendingHandshakes = 8;
     await server.listen(0);
     const idle: Stream[] = [];
