@@ -5,6 +5,8 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeIdentity, opensslAvailable } from "../dtls/support.ts";
@@ -367,6 +369,19 @@ describe("packetpeer command line", { skip }, () => {
     const lines = json.stdout.trim().split("\n").map((l) => JSON.parse(l) as { index: number; commands: { command: string }[] });
     assert.deepEqual(lines.map((l) => l.index), lines.map((_, i) => i));
     assert.equal(lines[0]!.commands[0]!.command, "CONNECT");
+    // A file cut short (a capture still being written) decodes what it holds and says so on stderr.
+    const dir = mkdtempSync(join(tmpdir(), "packetpeer-cli-"));
+    try {
+      const cut = join(dir, "cut.pcap");
+      const whole = readFileSync(file);
+      writeFileSync(cut, whole.subarray(0, whole.length - 20));
+      const r = await runToEnd(["decode", cut, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim().split("\n").length, lines.length - 1);
+      assert.match(r.stderr, /cut\.pcap: the last \d+ bytes make no whole pcap record \(the file was cut short/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const table = await runToEnd(["decode", file, "--godot", "4"]);
     assert.equal(table.code, 0);
     assert.match(table.stdout, /VERIFY_CONNECT/);

@@ -101,6 +101,13 @@ describe("packetpeer decode on recorded captures", () => {
     assert.throws(() => readCapture(new TextEncoder().encode("this is not a capture file")), CaptureFormatError);
     const cut = readCapture(all.subarray(0, all.length - 100));
     assert.ok(cut.datagrams.length > 0 && cut.datagrams.length < readCapture(all).datagrams.length);
+    // The cut is said (the bytes after the last whole record), a whole file has none.
+    assert.ok(cut.trailingBytes > 0 && cut.trailingBytes < 100 + 16, `${cut.trailingBytes} trailing bytes`);
+    assert.equal(readCapture(all).trailingBytes, 0);
+    const ng = load("ours-zstd-dumpcap.pcapng");
+    assert.equal(readCapture(ng).trailingBytes, 0);
+    assert.equal(readCapture(ng.subarray(0, ng.length - 10)).trailingBytes > 0, true);
+    assert.equal(decodeCapture(ng.subarray(0, 40), AUTO).trailingBytes, 40); // inside the first block (180 B)
   });
 
   test("damaged captures (seeded: bytes overwritten anywhere, files cut short) decode or are refused with CaptureFormatError, in every --godot mode", () => {

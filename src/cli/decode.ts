@@ -227,6 +227,8 @@ export interface DatagramRecord {
 export interface CaptureReport {
   format: string;
   skipped: number;
+  /** Bytes at the end that make no whole record (the file was cut short or is damaged there). */
+  trailingBytes: number;
   flows: { key: string; checksum: boolean; compression: string }[];
   datagrams: DatagramRecord[];
 }
@@ -280,7 +282,7 @@ export function decodeCapture(bytes: Uint8Array, o: DecodeSettings): CaptureRepo
     if (d.error) record.error = d.error;
     return record;
   });
-  return { format: capture.format, skipped: capture.skipped, flows: [...flows.values()].map((f) => ({ key: f.key, checksum: f.checksum, compression: f.compressionName })), datagrams: records };
+  return { format: capture.format, skipped: capture.skipped, trailingBytes: capture.trailingBytes, flows: [...flows.values()].map((f) => ({ key: f.key, checksum: f.checksum, compression: f.compressionName })), datagrams: records };
 }
 
 export async function decodeCommand(argv: string[]): Promise<number> {
@@ -307,6 +309,8 @@ export async function decodeCommand(argv: string[]): Promise<number> {
     throw err;
   }
   const out = process.stdout;
+  // On stderr in both forms, so that --json stays one object per datagram.
+  if (report.trailingBytes > 0) process.stderr.write(`packetpeer decode: ${o.file}: the last ${report.trailingBytes} bytes make no whole ${report.format === "pcapng" ? "pcapng block" : "pcap record"} (the file was cut short, or is damaged there); what came before is shown\n`);
   if (o.json) {
     for (const r of report.datagrams) {
       const packets = r.packets.map((p) => ({ channel: p.channel, mode: p.kind, size: p.size, hex: toHex(p.payload.subarray(0, o.payloadBytes)), ...(p.godot ? { godot: p.godot } : {}) }));

@@ -20,6 +20,8 @@ export interface CaptureContents {
   datagrams: CapturedDatagram[];
   /** Frames that were not UDP over IP, or were cut short by the snap length, or IP fragments. */
   skipped: number;
+  /** Bytes at the end that do not make a whole record: the file was cut short (a capture still being written, a partial copy). */
+  trailingBytes: number;
 }
 
 export class CaptureFormatError extends Error {}
@@ -45,7 +47,7 @@ export function readCapture(file: Uint8Array): CaptureContents {
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const magicBE = view.getUint32(0, false);
   if (magicBE === 0x0a0d0d0a) return readPcapng(file, view);
-  const out: CaptureContents = { format: "pcap", datagrams: [], skipped: 0 };
+  const out: CaptureContents = { format: "pcap", datagrams: [], skipped: 0, trailingBytes: 0 };
   let little: boolean;
   let nano: boolean;
   if (magicBE === 0xa1b2c3d4 || magicBE === 0xa1b23c4d) [little, nano] = [false, magicBE === 0xa1b23c4d];
@@ -59,17 +61,18 @@ export function readCapture(file: Uint8Array): CaptureContents {
     const fraction = view.getUint32(at + 4, little);
     const included = view.getUint32(at + 8, little);
     const original = view.getUint32(at + 12, little);
+    if (at + 16 + included > file.length) break; // a capture cut mid-record: keep what came before
     at += 16;
-    if (at + included > file.length) break; // a capture cut mid-record: keep what came before
     const frame = file.subarray(at, at + included);
     at += included;
     addFrame(out, linkType, frame, included < original, seconds + fraction / (nano ? 1e9 : 1e6));
   }
+  out.trailingBytes = file.length - at;
   return out;
 }
 
 function readPcapng(file: Uint8Array, view: DataView): CaptureContents {
-  const out: CaptureContents = { format: "pcapng", datagrams: [], skipped: 0 };
+  const out: CaptureContents = { format: "pcapng", datagrams: [], skipped: 0, trailingBytes: 0 };
   let little = true;
   let interfaces: { linkType: number; unitsPerSecond: number }[] = [];
   let at = 0;
@@ -85,7 +88,7 @@ function readPcapng(file: Uint8Array, view: DataView): CaptureContents {
       interfaces = [];
     }
     const length = view.getUint32(at + 4, little);
-    if (length < 12 || length % 4 !== 0 || at + length > file.length) break; // truncated: keep what came before
+    if (length < 12 || length % 4 !== 0 || at + length > file.length) break; // truncated or damaged: keep what came before
     const body = at + 8;
     if (type === 1 && length >= 20) {
       interfaces.push({ linkType: view.getUint16(body, little), unitsPerSecond: interfaceResolution(view, body + 8, at + length - 4, little) });
@@ -108,6 +111,7 @@ function readPcapng(file: Uint8Array, view: DataView): CaptureContents {
     }
     at += length;
   }
+  out.trailingBytes = file.length - at;
   return out;
 }
 
