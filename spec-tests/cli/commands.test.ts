@@ -99,6 +99,9 @@ describe("packetpeer command line", { skip }, () => {
       [["help", "frobnicate"], /^packetpeer: help: unknown command "frobnicate"\n/],
       [["ws", "connect", "http://127.0.0.1:9/"], /^packetpeer: ws connect: the URL must start with ws:\/\/ or wss:\/\/, got "http:\/\/127\.0\.0\.1:9\/"\n {2}for example: ws:\/\//],
       [["ws", "connect", "ws://127.0.0.1:99999/"], /^packetpeer: ws connect: "ws:\/\/127\.0\.0\.1:99999\/" is not a URL\n/],
+      // Options that would do nothing in this mode.
+      [["enet", "listen", "7777", "--godot", "4", "--rtt", "1"], /^packetpeer: --rtt works without --godot only\n/],
+      [["enet", "connect", "127.0.0.1:9", "--max-peers", "4"], /^packetpeer: --max-peers is for enet listen\n/],
     ] as const) {
       const r = await runToEnd([...args]);
       assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);

@@ -39,7 +39,7 @@ Options:
       --json             print received packets and events as JSON lines on stdout
       --godot 3|4        speak ENetMultiplayerPeer's framing (Godot 3.x or Godot 4.x multiplayer)
       --to ID            with --godot: send to peer ID (default 0, everyone; 1 is the server)
-      --rtt SECONDS      print each peer's round-trip time every SECONDS (default 0: only at disconnect)
+      --rtt SECONDS      print each peer's round-trip time every SECONDS (default 0: only at disconnect; not with --godot)
       --timeout SECONDS  connect: give up after SECONDS (default 5)
       --wait SECONDS     connect: after the end of stdin, print what arrives for SECONDS, then leave (default 1)
       --dtls             connect: speak DTLS 1.2 (with --trust FILE or --insecure)
@@ -131,8 +131,10 @@ function parse(argv: string[]): EnetOptions | "help" {
     if (values.godot !== "3" && values.godot !== "4") throw new UsageError(`--godot ${JSON.stringify(values.godot)}: use 3 or 4`);
     godot = values.godot === "3" ? 3 : 4;
     if (values.checksum) throw new UsageError("--checksum works without --godot only", "Godot's ENetMultiplayerPeer has no checksum setting");
+    if (values.rtt !== undefined) throw new UsageError("--rtt works without --godot only", "the multiplayer peers print connects, disconnects and packets");
   }
   if (values.echo && role !== "listen") throw new UsageError("--echo is for enet listen");
+  if (values["max-peers"] !== undefined && role !== "listen") throw new UsageError("--max-peers is for enet listen", "a client has one peer: the server");
   if (values.wait !== undefined && role !== "connect") throw new UsageError("--wait is for enet connect", "a server keeps serving when its stdin ends");
   if (values.to !== undefined && !godot) throw new UsageError("--to needs --godot (raw ENet sends to the connected peers)");
   if (values.dtls && role !== "connect") throw new UsageError("--dtls is for enet connect", "a DTLS server is made with --cert and --key");
