@@ -322,6 +322,10 @@ describe("packetpeer command line", { skip }, () => {
     await client.waitFor("stdout", /reliable\] "hello over DTLS"/);
     client.child.stdin.end();
     assert.equal(await client.exit, 0);
+    // A name the certificate does not carry: the handshake fails, which over UDP is silence; the message says what to check.
+    const wrongName = await runToEnd(["enet", "connect", `127.0.0.1:${port}`, "--dtls", "--trust", rsa.certPath, "--tls-name", "other.example", "--timeout", "2"]);
+    assert.equal(wrongName.code, 1);
+    assert.match(wrongName.stderr, /is an ENet DTLS server listening there.*--tls-name NAME/);
     server.child.kill("SIGINT");
     assert.equal(await server.exit, 0);
 
@@ -345,6 +349,13 @@ describe("packetpeer command line", { skip }, () => {
     await wssClient.waitFor("stdout", /\[server text\] "hello over TLS"/);
     wssClient.child.stdin.end();
     assert.equal(await wssClient.exit, 0);
+    // The certificate's name and trust: each failure says what to type.
+    const wssWrongName = await runToEnd(["ws", "connect", `wss://127.0.0.1:${wssPort}/`, "--trust", ec.certPath, "--tls-name", "other.example"]);
+    assert.equal(wssWrongName.code, 1);
+    assert.match(wssWrongName.stderr, /ALTNAME.*\n {2}the certificate carries another name: give it with --tls-name NAME/);
+    const untrusted = await runToEnd(["ws", "connect", `wss://localhost:${wssPort}/`]);
+    assert.equal(untrusted.code, 1);
+    assert.match(untrusted.stderr, /\n {2}the certificate is not trusted: --trust FILE/);
     wss.child.kill("SIGINT");
     assert.equal(await wss.exit, 0);
 

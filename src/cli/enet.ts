@@ -175,6 +175,9 @@ function parse(argv: string[]): EnetOptions | "help" {
   };
 }
 
+/** A failed DTLS handshake looks like silence here: what to check. */
+const DTLS_HINT = " A DTLS server whose certificate does not verify gives no error either: does --trust FILE hold its certificate or issuer, and does the certificate carry the name connected to (--tls-name NAME when it is not the host typed; --insecure skips the check)?";
+
 const tlsName = (security: ClientSecurity): string | undefined => ("name" in security ? security.name : undefined);
 
 function flagName(flags: number): string {
@@ -285,7 +288,7 @@ async function runRaw(o: EnetOptions): Promise<number> {
         break;
       }
       if (o.role === "connect" && peers.size === 0 && Date.now() - started > o.timeoutMs) {
-        status(`could not connect to ${o.host}:${o.port} within ${o.timeoutMs / 1000} s: is an ENet server listening there (ENet is UDP: a closed port gives no error), with the same --compress and --checksum?`, "red");
+        status(`could not connect to ${o.host}:${o.port} within ${o.timeoutMs / 1000} s: is an ENet${o.dtlsClient ? " DTLS" : ""} server listening there (ENet is UDP: a closed port gives no error), with the same --compress and --checksum?${o.dtlsClient ? DTLS_HINT : ""}`, "red");
         code = EXIT_FAILURE;
         break;
       }
@@ -338,5 +341,5 @@ async function runGodot(o: EnetOptions): Promise<number> {
     where = `connecting to ${o.host}:${o.port} as peer ${mp.getUniqueId()} (Godot ${o.godot} ENet) ...`;
   }
   const mode = o.flags & PacketFlags.FLAG_RELIABLE ? TransferMode.TRANSFER_MODE_RELIABLE : o.flags & PacketFlags.FLAG_UNSEQUENCED ? TransferMode.TRANSFER_MODE_UNRELIABLE : TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
-  return runMultiplayer(mp, { ...o, mode, where, target: `${o.host}:${o.port}`, what: `a Godot ${o.godot} ENet server, with the same --compress` });
+  return runMultiplayer(mp, { ...o, mode, where, target: `${o.host}:${o.port}`, what: `a Godot ${o.godot} ENet${o.dtlsClient ? " DTLS" : ""} server, with the same --compress${o.dtlsClient ? `,${DTLS_HINT.replace(/\?$/, "")}` : ""}` });
 }

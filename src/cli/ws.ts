@@ -160,6 +160,13 @@ export async function wsCommand(argv: string[]): Promise<number> {
   return o.role === "listen" ? runServer(o) : runClient(o);
 }
 
+/** What to type when a wss:// connection failed on the server's certificate (Node's reasons; others get none). */
+function tlsHint(reason: string): string {
+  if (/ALTNAME|does not match certificate/i.test(reason)) return "\n  the certificate carries another name: give it with --tls-name NAME";
+  if (/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|unable to verify/i.test(reason)) return "\n  the certificate is not trusted: --trust FILE with it (or its issuer), or --insecure for testing";
+  return "";
+}
+
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Print what `peer` received; with `echo`, send it back as it came. */
@@ -284,7 +291,8 @@ async function runClient(o: WsOptions): Promise<number> {
       drain(o, peer, "server");
       if (state === WebSocketState.STATE_CLOSED) {
         if (!opened) {
-          status(`could not connect to ${o.url}: ${peer.getLastError() || "the connection closed during the handshake"}`, "red");
+          const reason = peer.getLastError() || "the connection closed during the handshake";
+          status(`could not connect to ${o.url}: ${reason}${tlsHint(reason)}`, "red");
           code = EXIT_FAILURE;
         } else printEvent(o, "close", { code: peer.getCloseCode(), reason: peer.getCloseReason() }, closeLine(peer, "connection"), "yellow");
         break;
