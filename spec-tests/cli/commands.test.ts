@@ -149,6 +149,10 @@ describe("packetpeer command line", { skip }, () => {
     await client.waitFor("stdout", /"size":4,"hex":"00fffe80"/);
     client.child.stdin.end();
     assert.equal(await client.exit, 0, client.stderr());
+    // A client has timed nothing when it connects (ENet's initial guess is 500 ms): no rtt then; the server has one.
+    const connectOf = (out: string): { rtt?: number } => out.trim().split("\n").map((l) => JSON.parse(l) as { event: string; rtt?: number }).find((e) => e.event === "connect")!;
+    assert.equal(connectOf(client.stdout()).rtt, undefined, client.stdout());
+    assert.equal(typeof connectOf(server.stdout()).rtt, "number", server.stdout());
     server.child.kill("SIGINT");
     assert.equal(await server.exit, 0);
 

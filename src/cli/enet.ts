@@ -260,16 +260,18 @@ async function runRaw(o: EnetOptions): Promise<number> {
       const ev = await conn.service(50);
       if (ev.type === EventType.EVENT_CONNECT && ev.peer) {
         peers.add(ev.peer);
-        const rtt = ev.peer.getStatistic(PeerStatistic.PEER_ROUND_TRIP_TIME);
-        rttSeen.set(ev.peer, rtt);
-        printEvent(o, "connect", { peer: endpoint(ev.peer), data: ev.data, rtt }, `connected ${endpoint(ev.peer)} (data ${ev.data}, rtt ${rtt} ms)`, "green");
+        // A server has timed the acknowledgement of its VERIFY_CONNECT; a client has no sample yet (as in C ENet, its
+        // round-trip time is still the initial 500 ms guess), so only a server prints one here.
+        const rtt = o.role === "listen" ? ev.peer.getStatistic(PeerStatistic.PEER_ROUND_TRIP_TIME) : undefined;
+        if (rtt !== undefined) rttSeen.set(ev.peer, rtt);
+        printEvent(o, "connect", { peer: endpoint(ev.peer), data: ev.data, ...(rtt !== undefined ? { rtt } : {}) }, `connected ${endpoint(ev.peer)} (data ${ev.data}${rtt !== undefined ? `, rtt ${rtt} ms` : ""})`, "green");
         for (const bytes of pending.splice(0)) send(ev.peer, bytes);
         connectedAt = Date.now();
       } else if (ev.type === EventType.EVENT_DISCONNECT && ev.peer) {
         const known = peers.delete(ev.peer);
-        const rtt = rttSeen.get(ev.peer) ?? ev.peer.getStatistic(PeerStatistic.PEER_ROUND_TRIP_TIME);
+        const rtt = rttSeen.get(ev.peer);
         rttSeen.delete(ev.peer);
-        printEvent(o, "disconnect", { peer: endpoint(ev.peer), data: ev.data, rtt }, `disconnected ${endpoint(ev.peer)} (data ${ev.data}, last rtt ${rtt} ms)`, "yellow");
+        printEvent(o, "disconnect", { peer: endpoint(ev.peer), data: ev.data, ...(rtt !== undefined ? { rtt } : {}) }, `disconnected ${endpoint(ev.peer)} (data ${ev.data}${rtt !== undefined ? `, last rtt ${rtt} ms` : ""})`, "yellow");
         if (o.role === "connect") {
           if (!known) {
             status(`could not connect to ${o.host}:${o.port}: the server refused or did not answer`, "red");
