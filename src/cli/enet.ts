@@ -27,8 +27,8 @@ connecting, once what arrives within --wait SECONDS has printed.
 Options:
   -c, --channel N        channel to send on (default 0)
       --reliable         send reliably (the default)
-      --unreliable       send unreliable, sequenced
-      --unsequenced      send unreliable, unsequenced
+      --unreliable       send unreliable, sequenced (with --godot: TRANSFER_MODE_UNRELIABLE_ORDERED)
+      --unsequenced      send unreliable, unsequenced (with --godot: TRANSFER_MODE_UNRELIABLE)
       --compress MODE    none | range | fastlz | zlib | zstd (default none; both sides must agree)
       --checksum         CRC32 checksum on every datagram (both sides must agree; not with --godot)
       --channels N       ENet channels (default 8; with --godot, Godot's user channels, default 0)
