@@ -28,7 +28,10 @@ function tsx(args: string[]): { child: ChildProcessWithoutNullStreams; out: () =
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  // A guard against a child outliving its test (after() ends any left as well): servers live
+  // through their whole test, which on a loaded machine (a Godot web build booting beside them)
+  // takes well over 30 s.
+  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
   // "close", not "exit": "exit" may come before the last of the child's output has been read.
   const exit = new Promise<number>((resolve) =>
     child.on("close", (code) => {
@@ -152,10 +155,11 @@ describe("examples", { skip }, () => {
     try {
       const url = `ws://127.0.0.1:${port}`;
       // A stays at the spawn point; B goes far away, comes within 100 of A, and leaves again. Both
-      // would stay 20 s: the test ends them once the events are in (no deadline to race).
-      const a = tsx(["examples/area-of-interest/bot.ts", url, "0,0", "--for=20000"]);
+      // would stay 60 s (A's life includes B's start, which takes seconds on a loaded machine): the
+      // test ends them once the events are in (no deadline to race).
+      const a = tsx(["examples/area-of-interest/bot.ts", url, "0,0", "--for=60000"]);
       await until("A to join", () => /joined as P\d+/.test(a.out()));
-      const b = tsx(["examples/area-of-interest/bot.ts", url, "1000,0", "100,0@1000", "1000,0@2200", "--for=20000"]);
+      const b = tsx(["examples/area-of-interest/bot.ts", url, "1000,0", "100,0@1000", "1000,0@2200", "--for=60000"]);
       await until("B to join", () => /joined as P\d+/.test(b.out()));
       const idA = /joined as (P\d+)/.exec(a.out())![1]!;
       const idB = /joined as (P\d+)/.exec(b.out())![1]!;
@@ -178,8 +182,8 @@ describe("examples", { skip }, () => {
     await until("the one-player server", () => /area-of-interest server on/.test(full.out()));
     try {
       const url = `ws://127.0.0.1:${port}`;
-      // The first player stays (20 s at most; ended by the test) while the second tries to join.
-      const first = tsx(["examples/area-of-interest/bot.ts", url, "--for=20000"]);
+      // The first player stays (60 s at most; ended by the test) while the second tries to join.
+      const first = tsx(["examples/area-of-interest/bot.ts", url, "--for=60000"]);
       await until("the first player", () => /joined as P\d+/.test(first.out()));
       const second = tsx(["examples/area-of-interest/bot.ts", url, "--for=20000"]);
       assert.equal(await second.exit, 1, second.out());
@@ -229,8 +233,8 @@ describe("examples", { skip }, () => {
     const godot = await openGodot4();
     try {
       const url = `ws://127.0.0.1:${port}`;
-      // It stays until the test ends it (tsx() ends any child at 30 s), whatever the Godot client's boot takes.
-      const bot = tsx(["examples/area-of-interest/bot.ts", url, "0,0", "--for=30000"]);
+      // It stays until the test ends it (tsx() ends any child at 120 s), whatever the Godot client's boot takes.
+      const bot = tsx(["examples/area-of-interest/bot.ts", url, "0,0", "--for=120000"]);
       await until("the bot to join", () => /joined as P\d+/.test(bot.out()));
       const idBot = /joined as (P\d+)/.exec(bot.out())![1]!;
       const run = await godot.run({
