@@ -83,6 +83,11 @@ describe("packetpeer command line", { skip }, () => {
       assert.equal(h.code, 0, cmd);
       assert.match(h.stdout, new RegExp(`packetpeer ${cmd}`));
     }
+    // The version is a constant in src/cli/main.ts (the bundled CLI reads no package.json at run
+    // time): it must stay the package's.
+    const version = await runToEnd(["--version"]);
+    assert.equal(version.code, 0);
+    assert.equal(version.stdout, `packetpeer ${(JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string }).version}\n`);
     const unknown = await runToEnd(["frobnicate"]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
