@@ -7,6 +7,8 @@
 # {"line": text}; ids are printed as 0, 1, self (ours) or other.
 extends SceneTree
 
+const Net = preload("res://net.gd")
+
 var opts = {"transport": "enet", "host": "127.0.0.1", "port": "7777", "max_ms": "15000"}
 var started = 0
 var setup_done = false
@@ -37,10 +39,7 @@ func say(what):
 	print(JSON.print({"line": what + " | " + state()}))
 
 func _init():
-	for a in OS.get_cmdline_args():
-		var eq = a.find("=")
-		if eq > 0:
-			opts[a.substr(0, eq)] = a.substr(eq + 1, a.length() - eq - 1)
+	Net.read_args(opts)
 	started = OS.get_ticks_msec()
 
 func setup():
@@ -49,13 +48,9 @@ func setup():
 	probe.name = "Probe"
 	probe.main = self
 	root.add_child(probe)
-	var err
-	if opts["transport"] == "enet":
-		peer = NetworkedMultiplayerENet.new()
-		err = peer.create_client(opts["host"], int(opts["port"]))
-	else:
-		peer = WebSocketClient.new()
-		err = peer.connect_to_url("ws://%s:%s/" % [opts["host"], opts["port"]], PoolStringArray(), true)
+	var opened = Net.open_peer(opts, "client")
+	peer = opened[0]
+	var err = opened[1]
 	network_peer = peer
 	connect("network_peer_connected", self, "_on_connected")
 	connect("network_peer_disconnected", self, "_on_disconnected")

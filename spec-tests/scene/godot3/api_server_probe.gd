@@ -7,6 +7,8 @@
 # whether get_network_connected_peers() listed them in ascending ID order.
 extends SceneTree
 
+const Net = preload("res://net.gd")
+
 var opts = {"transport": "enet", "port": "7777", "max_ms": "15000"}
 var started = 0
 var setup_done = false
@@ -36,21 +38,13 @@ func say(what):
 	print(JSON.print({"line": what + " | " + state()}))
 
 func _init():
-	for a in OS.get_cmdline_args():
-		var eq = a.find("=")
-		if eq > 0:
-			opts[a.substr(0, eq)] = a.substr(eq + 1, a.length() - eq - 1)
+	Net.read_args(opts)
 	started = OS.get_ticks_msec()
 
 func setup():
-	var err
-	if opts["transport"] == "enet":
-		peer = NetworkedMultiplayerENet.new()
-		err = peer.create_server(int(opts["port"]), 8)
-	else:
-		peer = WebSocketServer.new()
-		peer.bind_ip = "127.0.0.1"
-		err = peer.listen(int(opts["port"]), PoolStringArray(), true)
+	var opened = Net.open_peer(opts, "server")
+	peer = opened[0]
+	var err = opened[1]
 	network_peer = peer
 	connect("network_peer_connected", self, "_on_connected")
 	connect("network_peer_disconnected", self, "_on_disconnected")

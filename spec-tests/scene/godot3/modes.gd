@@ -7,6 +7,8 @@
 # Run: godot3-server --path spec-tests/scene/godot3 -s modes.gd -- transport=enet|ws role=server|client port=N
 extends SceneTree
 
+const Net = preload("res://net.gd")
+
 const MODES = ["remote", "master", "puppet", "remotesync", "mastersync", "puppetsync"]
 var opts = {"transport": "enet", "role": "server", "host": "127.0.0.1", "port": "7777", "max_ms": "300"}
 var setup_done = false
@@ -21,10 +23,7 @@ func ran(what, value):
 	print(JSON.print({"ran": what, "value": value, "sender": who if what.begins_with("call") else ""}))
 
 func _init():
-	for a in OS.get_cmdline_args():
-		var eq = a.find("=")
-		if eq > 0:
-			opts[a.substr(0, eq)] = a.substr(eq + 1, a.length() - eq - 1)
+	Net.read_args(opts)
 	started = OS.get_ticks_msec()
 
 func setup():
@@ -33,18 +32,9 @@ func setup():
 	node.name = "Modes"
 	node.main = self
 	root.add_child(node)
-	var peer
-	var err
-	if opts["transport"] == "enet":
-		peer = NetworkedMultiplayerENet.new()
-		err = peer.create_server(int(opts["port"]), 8) if opts["role"] == "server" else peer.create_client(opts["host"], int(opts["port"]))
-	elif opts["role"] == "server":
-		peer = WebSocketServer.new()
-		peer.bind_ip = opts["host"]
-		err = peer.listen(int(opts["port"]), PoolStringArray(), true)
-	else:
-		peer = WebSocketClient.new()
-		err = peer.connect_to_url("ws://%s:%s/" % [opts["host"], opts["port"]], PoolStringArray(), true)
+	var opened = Net.open_peer(opts, opts["role"])
+	var peer = opened[0]
+	var err = opened[1]
 	network_peer = peer
 	connect("network_peer_connected", self, "_on_connected")
 	print(JSON.print({"ev": "ready", "err": err}))

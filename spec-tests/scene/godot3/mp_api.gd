@@ -9,6 +9,8 @@
 #   makes it quit. Every event is one JSON line on stdout.
 extends SceneTree
 
+const Net = preload("res://net.gd")
+
 var peer
 var game
 var opts = {"transport": "enet", "role": "server", "host": "127.0.0.1", "port": "7777", "max_ms": "15000"}
@@ -19,10 +21,7 @@ func emit(d):
 	print(JSON.print(d))
 
 func _init():
-	for a in OS.get_cmdline_args():
-		var eq = a.find("=")
-		if eq > 0:
-			opts[a.substr(0, eq)] = a.substr(eq + 1, a.length() - eq - 1)
+	Net.read_args(opts)
 	started = OS.get_ticks_msec()
 
 func setup():
@@ -31,21 +30,9 @@ func setup():
 	game.name = "Game"
 	game.main = self
 	root.add_child(game)
-	var err = OK
-	if opts["transport"] == "enet":
-		peer = NetworkedMultiplayerENet.new()
-		if opts["role"] == "server":
-			err = peer.create_server(int(opts["port"]), 8)
-		else:
-			err = peer.create_client(opts["host"], int(opts["port"]))
-	else:
-		if opts["role"] == "server":
-			peer = WebSocketServer.new()
-			peer.bind_ip = opts["host"]
-			err = peer.listen(int(opts["port"]), PoolStringArray(), true)
-		else:
-			peer = WebSocketClient.new()
-			err = peer.connect_to_url("ws://%s:%s/" % [opts["host"], opts["port"]], PoolStringArray(), true)
+	var opened = Net.open_peer(opts, opts["role"])
+	peer = opened[0]
+	var err = opened[1]
 	if err == OK:
 		network_peer = peer
 	connect("network_peer_connected", self, "_on_peer_connected")
