@@ -28,14 +28,8 @@ type Transport = "enet" | "ws";
 type Role = "server" | "client";
 
 const MODES = ["remote", "master", "puppet", "remotesync", "mastersync", "puppetsync"] as const;
-const RSET_MODES: Record<(typeof MODES)[number], Godot3RPCMode> = {
-  remote: Godot3RPCMode.RPC_MODE_REMOTE,
-  master: Godot3RPCMode.RPC_MODE_MASTER,
-  puppet: Godot3RPCMode.RPC_MODE_PUPPET,
-  remotesync: Godot3RPCMode.RPC_MODE_REMOTESYNC,
-  mastersync: Godot3RPCMode.RPC_MODE_MASTERSYNC,
-  puppetsync: Godot3RPCMode.RPC_MODE_PUPPETSYNC,
-};
+/** The enum value for a mode's keyword ("remotesync" -> RPC_MODE_REMOTESYNC). */
+const rsetMode = (m: (typeof MODES)[number]): Godot3RPCMode => Godot3RPCMode[`RPC_MODE_${m.toUpperCase()}` as keyof typeof Godot3RPCMode];
 
 /** One thing that ran: "call m_<mode> <value> <sender>" or "set v_<mode> <value>". */
 type Ran = string;
@@ -70,7 +64,7 @@ async function ourSide(transport: Transport, role: Role, port: number): Promise<
   const node = mp.node("/root/Modes");
   const ran: Ran[] = [];
   for (const m of MODES) {
-    node.rpcConfig(`m_${m}`, { rpcMode: m }).rsetConfig(`v_${m}`, RSET_MODES[m]);
+    node.rpcConfig(`m_${m}`, { rpcMode: m }).rsetConfig(`v_${m}`, rsetMode(m));
     node.on(`m_${m}`, (v) => ran.push(`call m_${m} ${String(v)} ${mp.getRemoteSenderId() === mp.getUniqueId() ? "self" : "peer"}`));
   }
   // Received and local rsets land in the stand-in's properties: record each as Godot's setget would.
