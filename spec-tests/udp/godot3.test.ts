@@ -132,7 +132,13 @@ describe("live: PacketPeerUDP / UDPServer / PacketPeerDTLS / DTLSServer vs Godot
         },
         () => got.includes("bye"),
         "Godot's DTLS greeting and bye",
-      );
+        // Godot's client gives up after 1,000 frames (about 10 s).
+        15_000,
+      ).catch((err: Error) => {
+        // What each side saw, for a failure that does not repeat at will.
+        const states = peers.map((p) => `${p.getStatus()} ${p.getErrorMessage()}`).join("; ");
+        throw new Error(`${err.message}\nfailed takes: ${failedTakes}, our peers: [${states}], got: ${JSON.stringify(got)}\nGodot: ${g.out}`);
+      });
       assert.equal(got[0], "hello from godot");
       assert.equal(failedTakes, 1, "one take answered the cookie exchange");
       assert.equal(dtlsServer.counters.helloVerifyRequestsSent, 1);
