@@ -293,9 +293,14 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
     return this.peers.get(id) ?? null;
   }
 
-  /** User channel of the next packet (0 = a default channel); 1 when none is queued, as Godot 4.6's ENetMultiplayerPeer (which logs an error). */
+  /**
+   * Channel of the next packet (Godot 4: the user channel, 0 = a default one; Godot 3: the ENet
+   * channel). None queued: 1 as Godot 4.6's ENetMultiplayerPeer, -1 as Godot 3.2's
+   * NetworkedMultiplayerENet (each logs an error there).
+   */
   override getPacketChannel(): number {
-    return this.getAvailablePacketCount() > 0 ? super.getPacketChannel() : 1;
+    if (this.getAvailablePacketCount() > 0) return super.getPacketChannel();
+    return this.protocol === "godot3" ? -1 : 1;
   }
 
   protected override onRefuseNewConnectionsChanged(refuse: boolean): void {
