@@ -12,7 +12,7 @@ import { ENetConnection, EventType, PacketFlags, PeerStatistic, type ENetPacketP
 import { ENetMultiplayerPeer } from "../multiplayer/enet-multiplayer.ts";
 import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
-import { readStdinLines, untilSignal } from "./input.ts";
+import { readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
 import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
 import { errorName, EXIT_FAILURE, EXIT_OK, hostPort, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
 
@@ -294,7 +294,7 @@ async function runRaw(o: EnetOptions): Promise<number> {
         code = EXIT_FAILURE;
         break;
       }
-      if (o.role === "connect" && !leaving && stdinEndedAt !== null && server && peers.has(server) && Date.now() >= Math.max(stdinEndedAt, connectedAt) + o.waitMs) {
+      if (o.role === "connect" && !leaving && server && peers.has(server) && stdinWaitOver(stdinEndedAt, connectedAt, o.waitMs)) {
         // Leave once what was queued has gone out (peer_disconnect_later).
         leaving = true;
         server.peerDisconnectLater();

@@ -106,6 +106,14 @@ export function readStdinLines(hex: boolean, onLine: (bytes: Uint8Array) => void
   };
 }
 
+/**
+ * Connecting, after the end of stdin: whether `waitMs` (--wait) has passed since that end, or
+ * since the connection opened when that came later, so that what arrives meanwhile has printed.
+ */
+export function stdinWaitOver(stdinEndedAt: number | null, connectedAt: number, waitMs: number): boolean {
+  return stdinEndedAt !== null && Date.now() >= Math.max(stdinEndedAt, connectedAt) + waitMs;
+}
+
 /** Resolves on the first SIGINT/SIGTERM, so a command can close its peers cleanly. */
 export function untilSignal(): { promise: Promise<string>; dispose(): void } {
   let done: (signal: string) => void = () => {};

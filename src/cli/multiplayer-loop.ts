@@ -6,7 +6,7 @@
 import { GodotError } from "../errors.ts";
 import type { MultiplayerPeer } from "../multiplayer/multiplayer-peer.ts";
 import { ConnectionStatus, MultiplayerPeerEvent, TransferMode } from "../multiplayer/multiplayer-peer.ts";
-import { readStdinLines, untilSignal } from "./input.ts";
+import { readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
 import { errorName, EXIT_FAILURE, EXIT_OK, printEvent, printPacket, status, type PrintOptions } from "./output.ts";
 
 export interface MultiplayerLoopOptions extends PrintOptions {
@@ -109,7 +109,7 @@ export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOpti
           code = EXIT_FAILURE;
           break;
         }
-        if (stdinEndedAt !== null && st === ConnectionStatus.CONNECTION_CONNECTED && Date.now() >= Math.max(stdinEndedAt, connectedAt) + o.waitMs) {
+        if (st === ConnectionStatus.CONNECTION_CONNECTED && stdinWaitOver(stdinEndedAt, connectedAt, o.waitMs)) {
           // What arrived within --wait has printed: let what was queued go out, then leave.
           for (let i = 0; i < 10; i++) {
             mp.poll();

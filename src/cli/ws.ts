@@ -13,7 +13,7 @@ import { WebSocketState } from "../websocket/connection-core.ts";
 import { WebSocketPeer, WriteMode } from "../websocket/peer.ts";
 import { WebSocketServer } from "../websocket/server.ts";
 import { parseWebSocketUrl } from "../websocket/url.ts";
-import { readStdinLines, untilSignal } from "./input.ts";
+import { readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
 import { errorName, EXIT_FAILURE, EXIT_OK, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
@@ -303,7 +303,7 @@ async function runClient(o: WsOptions): Promise<number> {
         break;
       }
       // The end of stdin closes once what arrives within --wait (after it, or after the open if later) has printed.
-      if (opened && !closing && (quit !== null || (stdinEndedAt !== null && pending.length === 0 && Date.now() >= Math.max(stdinEndedAt, openedAt) + o.waitMs))) {
+      if (opened && !closing && (quit !== null || (pending.length === 0 && stdinWaitOver(stdinEndedAt, openedAt, o.waitMs)))) {
         closing = true;
         peer.close(1000, "");
       }
