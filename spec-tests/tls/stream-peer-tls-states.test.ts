@@ -124,8 +124,10 @@ describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
       c.connectToStream(client, "localhost", TLSOptions.client(cert));
       s.acceptStream(server, TLSOptions.server(key, cert));
       await handshake(c, s);
-      // 8 MiB while the server reads nothing: more than the kernel's socket buffers and our bounds hold.
-      const total = 8 << 20;
+      // Write while the server reads nothing until putData says ERR_BUSY: how much that takes
+      // depends on the kernel's socket buffers (loopback autotuning grows to tcp_rmem's maximum,
+      // 32 MiB on some machines), so the amount is found, not assumed. 512 MiB without ERR_BUSY
+      // would mean the pending bound does not hold.
       const chunk = new Uint8Array(16 * 1024);
       let sent = 0;
       let busy = 0;
@@ -137,16 +139,27 @@ describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
         for (let i = 0; i < data.length && mismatch < 0; i++) if (data[i] !== ((received + i) & 0xff)) mismatch = received + i;
         received += data.length;
       };
-      while (sent < total) {
+      const put = (): GodotError => {
         for (let i = 0; i < chunk.length; i++) chunk[i] = (sent + i) & 0xff;
         const err = c.putData(chunk);
-        if (err === GodotError.OK) {
-          sent += chunk.length;
-          continue;
+        if (err === GodotError.OK) sent += chunk.length;
+        else assert.equal(err, GodotError.ERR_BUSY);
+        return err;
+      };
+      while (put() === GodotError.OK) {
+        assert.ok(sent < 512 << 20, "putData never said ERR_BUSY");
+        // Let the socket flush to the kernel now and then, as a game loop would between frames.
+        if ((sent & ((1 << 20) - 1)) === 0) {
+          c.poll();
+          await new Promise((r) => setTimeout(r, 1));
         }
-        assert.equal(err, GodotError.ERR_BUSY);
+      }
+      busy++;
+      // Then 2 MiB more while the server reads: refused records must wait and go out in order.
+      const total = sent + (2 << 20);
+      while (sent < total) {
+        if (put() === GodotError.OK) continue;
         busy++;
-        // Let the server read some, and our pending records go out.
         drain();
         c.poll();
         await new Promise((r) => setTimeout(r, 1));
