@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeIdentity, opensslAvailable } from "../dtls/support.ts";
+import { localhostAddress } from "../support/localhost.ts";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
 const bin = join(root, "bin", "packetpeer.mjs");
@@ -350,16 +351,20 @@ describe("packetpeer command line", { skip }, () => {
     assert.equal(await godot.exit, 0);
 
     const ec = makeIdentity("localhost");
-    const wss = start(["ws", "listen", "0", "--echo", "--cert", ec.certPath, "--key", ec.keyPath]);
-    await wss.waitFor("stderr", /listening on wss:\/\/127\.0\.0\.1:(\d+)/);
-    const wssPort = listenPort(wss, /listening on wss:\/\/127\.0\.0\.1:(\d+)/);
-    const wssClient = start(["ws", "connect", `wss://127.0.0.1:${wssPort}/`, "--trust", ec.certPath, "--tls-name", "localhost"]);
+    // wss://localhost below (a certificate refused for trust alone) goes to the one address the name
+    // resolves to first, ::1 on a machine whose /etc/hosts lists it: the server listens there.
+    const local = await localhostAddress();
+    const wssHost = local.includes(":") ? `[${local}]` : local;
+    const wss = start(["ws", "listen", "0", "--echo", "--cert", ec.certPath, "--key", ec.keyPath, "--bind", local]);
+    await wss.waitFor("stderr", /listening on wss:\/\/\S+:(\d+)\//);
+    const wssPort = listenPort(wss, /listening on wss:\/\/\S+:(\d+)\//);
+    const wssClient = start(["ws", "connect", `wss://${wssHost}:${wssPort}/`, "--trust", ec.certPath, "--tls-name", "localhost"]);
     wssClient.child.stdin.write("hello over TLS\n");
     await wssClient.waitFor("stdout", /\[server text\] "hello over TLS"/);
     wssClient.child.stdin.end();
     assert.equal(await wssClient.exit, 0);
     // The certificate's name and trust: each failure says what to type.
-    const wssWrongName = await runToEnd(["ws", "connect", `wss://127.0.0.1:${wssPort}/`, "--trust", ec.certPath, "--tls-name", "other.example"]);
+    const wssWrongName = await runToEnd(["ws", "connect", `wss://${wssHost}:${wssPort}/`, "--trust", ec.certPath, "--tls-name", "other.example"]);
     assert.equal(wssWrongName.code, 1);
     assert.match(wssWrongName.stderr, /ALTNAME.*\n {2}the certificate carries another name: give it with --tls-name NAME/);
     const untrusted = await runToEnd(["ws", "connect", `wss://localhost:${wssPort}/`]);

@@ -15,6 +15,7 @@ import { encodeGodot3WsMessage, encodeGodot3WsSys } from "../../src/multiplayer/
 import { WebSocketPeer } from "../../src/websocket/peer.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
 import { freeTcpPort, godotAvailable, killAll, pollFor, receivedTexts, startNode, until, untilEvent, track, joinTwoClients, secondGodotClientTalks } from "./godot3-live.ts";
+import { localhostAddress } from "../support/localhost.ts";
 
 const available = godotAvailable();
 const skip = available === true ? false : available.skip;
@@ -76,7 +77,8 @@ describe("live: Godot 3.2.3 WebSocket multiplayer <-> WebSocketMultiplayerPeer g
     const port = await freeTcpPort();
     const certPath = join(tmpdir(), `packetpeer-godot3-wss-${process.pid}-${port}.crt`);
     try {
-      const godot = await startNode({ transport: "ws", role: "server", port, greet: 1, echo: 1, tls_cert: certPath });
+      // Our client goes by the certificate's name: Godot listens where "localhost" leads here.
+      const godot = await startNode({ transport: "ws", role: "server", host: await localhostAddress(), port, greet: 1, echo: 1, tls_cert: certPath });
       await untilEvent([], godot, (e) => e.ev === "ready" && e.err === 0, "the Godot wss server");
       const cert = new X509Certificate();
       cert.loadFromString(readFileSync(certPath, "utf8"));

@@ -5,6 +5,7 @@ import { ENetConnection, EventType } from "../../src/enet/index.ts";
 import { ConnectionStatus, ENetMultiplayerPeer, TransferMode, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { drain, enc, recordEvents, type Received } from "./support.ts";
 import { makeTestCertificate, type TestCertificate } from "../transport/support/tls-cert.ts";
+import { localhostAddress } from "../support/localhost.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -93,7 +94,8 @@ describe("multiplayer peers on real loopback sockets (Godot 4 protocol)", () => 
     const server = new WebSocketMultiplayerPeer();
     const client = new WebSocketMultiplayerPeer();
     try {
-      await server.createServer(0, "127.0.0.1", { cert: cert.cert, key: cert.key });
+      // The client goes by the certificate's name: the server listens where "localhost" leads here.
+      await server.createServer(0, await localhostAddress(), { cert: cert.cert, key: cert.key });
       const log = recordEvents(server);
       await client.createClient(`wss://localhost:${server.getLocalPort()}/`, { ca: cert.ca });
       await until([server, client], () => log.length === 1 && client.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED, "wss connection");

@@ -10,6 +10,7 @@ import { startEchoServer, type EchoServer } from "../websocket/echo-server.ts";
 import { fromUtf8, nextPacket, pollUntil } from "../websocket/support.ts";
 import { makeIdentity, opensslAvailable } from "../dtls/support.ts";
 import { scratchDir } from "../support/temp-dir.ts";
+import { localhostAddress } from "../support/localhost.ts";
 import { Crypto } from "../../src/crypto/crypto.ts";
 import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
@@ -44,7 +45,7 @@ describe("wss:// with Godot's TLSOptions class", { skip }, () => {
   });
 
   test("TLSOptions.server / TLSOptions.client(trusted): text round trip; another CA is refused; clientUnsafe accepts", async () => {
-    echo = await startEchoServer({}, TLSOptions.server(id!.key, id!.cert));
+    echo = await startEchoServer({}, TLSOptions.server(id!.key, id!.cert), await localhostAddress());
     const client = new WebSocketPeer();
     client.connectToUrl(`wss://localhost:${echo.port}/`, TLSOptions.client(id!.cert));
     try {
@@ -80,7 +81,7 @@ describe("wss:// with Godot's TLSOptions class", { skip }, () => {
   ] as const) {
     test(`a self-signed certificate from ${label}, trusted by TLSOptions.client(cert): opens; another name or certificate is refused`, async () => {
       const { key, cert } = make();
-      const server = await startEchoServer({}, TLSOptions.server(key, cert));
+      const server = await startEchoServer({}, TLSOptions.server(key, cert), await localhostAddress());
       try {
         const client = new WebSocketPeer();
         client.connectToUrl(`wss://localhost:${server.port}/`, TLSOptions.client(cert));

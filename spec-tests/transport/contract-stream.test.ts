@@ -13,6 +13,7 @@ import { deferred, sleep, within } from "./support/bounded.ts";
 import { RunningChecksum, patternBytes } from "./support/checksum.ts";
 import { ipv6LoopbackMissing } from "./support/ipv6.ts";
 import { makeTestCertificate, type TestCertificate } from "./support/tls-cert.ts";
+import { localhostAddress } from "../support/localhost.ts";
 
 const runtime = detectRuntime();
 const streams = runtime.streams;
@@ -511,8 +512,9 @@ describe(`stream transport contract (${runtime.name})`, () => {
     if (reason) console.log(`skipping TLS tests: ${reason}`);
     const cert = made as TestCertificate;
 
+    // Where a connect to "localhost" goes (the certificate's name; it also carries both loopback IPs).
     async function tlsServer(): Promise<{ listener: Listener; accepted: Stream[] }> {
-      return listenEcho({ host: "127.0.0.1", port: 0, tls: { cert: cert.cert, key: cert.key } });
+      return listenEcho({ host: await localhostAddress(), port: 0, tls: { cert: cert.cert, key: cert.key } });
     }
     function at(port: number, host: string, tls: TLSOptions): StreamConnectOptions {
       return { host, port, tls };
@@ -523,8 +525,9 @@ describe(`stream transport contract (${runtime.name})`, () => {
       try {
         const byName = await within(streams.connect(at(listener.port, "localhost", { ca: cert.ca })), WAIT, "TLS connect by name");
         await pumpAndVerify(byName, 1024 * 1024, 6);
-        const byIp = await within(streams.connect(at(listener.port, "127.0.0.1", { ca: [cert.ca] })), WAIT, "TLS connect by IP");
-        assert.equal(byIp.remoteAddress, "127.0.0.1");
+        const ip = await localhostAddress();
+        const byIp = await within(streams.connect(at(listener.port, ip, { ca: [cert.ca] })), WAIT, "TLS connect by IP");
+        assert.equal(byIp.remoteAddress, ip);
         assert.equal(byIp.remotePort, listener.port);
         assert.ok(byIp.localPort > 0);
         await within((async () => { while (accepted.length < 2) await sleep(1); })(), WAIT, "TLS accept");
@@ -557,7 +560,7 @@ describe(`stream transport contract (${runtime.name})`, () => {
     });
 
     test("TLS half-close in both directions", { skip: reason ?? false }, async () => {
-      const listenOpts: StreamListenOptions = { host: "127.0.0.1", port: 0, tls: { cert: cert.cert, key: cert.key } };
+      const listenOpts: StreamListenOptions = { host: await localhostAddress(), port: 0, tls: { cert: cert.cert, key: cert.key } };
       await halfCloseClientFirst(listenOpts, (port) => at(port, "localhost", { ca: cert.ca }));
       await halfCloseServerFirst(listenOpts, (port) => at(port, "localhost", { ca: cert.ca }));
     });
@@ -566,13 +569,14 @@ describe(`stream transport contract (${runtime.name})`, () => {
       const { listener } = await tlsServer();
       try {
         const p = listener.port;
-        await expectNetError(streams.connect(at(p, "127.0.0.1", {})), [GodotError.ERR_UNAUTHORIZED], [String(p)]);
-        await expectNetError(streams.connect(at(p, "127.0.0.1", { ca: cert.ca, serverName: "wrong.example" })), [GodotError.ERR_UNAUTHORIZED], [String(p)]);
-        const named = await within(streams.connect(at(p, "127.0.0.1", { ca: cert.ca, serverName: "localhost" })), WAIT, "serverName override");
+        const ip = await localhostAddress();
+        await expectNetError(streams.connect(at(p, ip, {})), [GodotError.ERR_UNAUTHORIZED], [String(p)]);
+        await expectNetError(streams.connect(at(p, ip, { ca: cert.ca, serverName: "wrong.example" })), [GodotError.ERR_UNAUTHORIZED], [String(p)]);
+        const named = await within(streams.connect(at(p, ip, { ca: cert.ca, serverName: "localhost" })), WAIT, "serverName override");
         await pumpAndVerify(named, 1000, 8);
-        const noName = await within(streams.connect(at(p, "127.0.0.1", { ca: cert.ca, serverName: "wrong.example", verifyHostname: false })), WAIT, "verifyHostname false");
+        const noName = await within(streams.connect(at(p, ip, { ca: cert.ca, serverName: "wrong.example", verifyHostname: false })), WAIT, "verifyHostname false");
         await pumpAndVerify(noName, 1000, 9);
-        const unsafe = await within(streams.connect(at(p, "127.0.0.1", { unsafe: true })), WAIT, "unsafe");
+        const unsafe = await within(streams.connect(at(p, ip, { unsafe: true })), WAIT, "unsafe");
         await pumpAndVerify(unsafe, 1000, 10);
       } finally {
         await listener.close();

@@ -10,6 +10,7 @@ import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { type EchoServer, startEchoServer } from "./echo-server.ts";
 import { PYTHON, binaryPayload, connectPeer, fromUtf8, nextPacket, pollUntil, sameBytes, spawnChild, waitExit } from "./support.ts";
 import { type TestCertificate, makeTestCertificate } from "../transport/support/tls-cert.ts";
+import { localhostAddress } from "../support/localhost.ts";
 
 const here = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "peers");
 const made = makeTestCertificate();
@@ -20,7 +21,8 @@ describe("wss:// (TLS)", { skip }, () => {
   let echo: EchoServer;
   let dir: string;
   before(async () => {
-    echo = await startEchoServer({ inboundBufferSize: 4 << 20, outboundBufferSize: 4 << 20, supportedProtocols: ["p2"] }, { cert: cert.cert, key: cert.key });
+    // Clients below connect to wss://localhost, the name in the certificate.
+    echo = await startEchoServer({ inboundBufferSize: 4 << 20, outboundBufferSize: 4 << 20, supportedProtocols: ["p2"] }, { cert: cert.cert, key: cert.key }, await localhostAddress());
     dir = mkdtempSync(join(tmpdir(), "packetpeer-wss-"));
     writeFileSync(join(dir, "ca.pem"), cert.ca);
     writeFileSync(join(dir, "cert.pem"), cert.cert);
@@ -97,7 +99,7 @@ describe("wss:// (TLS)", { skip }, () => {
   });
 
   test("our client -> python3-websockets wss server", { skip: existsSync(PYTHON) ? undefined : "no python" }, async () => {
-    const py = spawnChild(PYTHON, [join(here, "py_server.py"), String(4 << 20), join(dir, "cert.pem"), join(dir, "key.pem")]);
+    const py = spawnChild(PYTHON, [join(here, "py_server.py"), String(4 << 20), join(dir, "cert.pem"), join(dir, "key.pem"), await localhostAddress()]);
     try {
       const port = Number((await py.waitLine(/^READY (\d+)$/, 10000))[1]);
       const client = new WebSocketPeer();

@@ -13,6 +13,7 @@ import "../../register-runtimes.ts";
 import { detectRuntime } from "../../../src/transport/registry.ts";
 import type { Stream } from "../../../src/transport/types.ts";
 import { makeTestCertificate } from "./tls-cert.ts";
+import { localhostAddress } from "../../support/localhost.ts";
 
 const rt = detectRuntime();
 const mode = (globalThis as { Deno?: { args: string[] } }).Deno?.args[0] ?? process.argv[2] ?? "all";
@@ -121,12 +122,14 @@ if (mode === "privileged") {
 
   const cert = makeTestCertificate();
   if ("cert" in cert) {
-    const probe = await rt.streams.listen({ host: "127.0.0.1", port: 0 }, () => {});
+    // The client goes by the certificate's name, so the server listens where "localhost" leads here.
+    const host = await localhostAddress();
+    const probe = await rt.streams.listen({ host, port: 0 }, () => {});
     const tlsPort = probe.port;
     await probe.close();
     await echoRoundTrip(
       { host: "localhost", port: tlsPort, tls: { ca: cert.ca } },
-      { host: "127.0.0.1", port: tlsPort, tls: { cert: cert.cert, key: cert.key } },
+      { host, port: tlsPort, tls: { cert: cert.cert, key: cert.key } },
     );
   }
   // Timers of the real clock that were cleared must not hold the process either.

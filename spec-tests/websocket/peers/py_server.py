@@ -1,6 +1,7 @@
 # python3-websockets 10.4 echo server for the interop tests (run with Debian's /usr/bin/python3).
 # Echoes every message; a few text commands exercise fragmentation, pings and server-side close.
-# Optional arguments: max_size, then certificate and key files for wss://.
+# Optional arguments: max_size, then certificate and key files for wss://, then the address to
+# listen on (default 127.0.0.1).
 # Prints "READY <port>" once listening and "CLOSED <code> <reason>" when a connection ends.
 import asyncio
 import ssl
@@ -43,7 +44,8 @@ async def main():
     if len(sys.argv) > 3:  # certificate and key files: serve wss://
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(sys.argv[2], sys.argv[3])
-    async with websockets.serve(handler, "127.0.0.1", 0, max_size=max_size, subprotocols=["p2", "p1"], ssl=tls) as server:
+    host = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
+    async with websockets.serve(handler, host, 0, max_size=max_size, subprotocols=["p2", "p1"], ssl=tls) as server:
         port = server.sockets[0].getsockname()[1]
         print("READY", port, flush=True)
         await asyncio.Future()
