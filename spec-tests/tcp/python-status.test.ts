@@ -6,12 +6,14 @@ import assert from "node:assert/strict";
 import { GodotError, NetError, StreamPeerTCP, StreamPeerSocketStatus as S, TCPServer } from "../../src/index.ts";
 import { detectRuntime } from "../../src/transport/registry.ts";
 import { peerPort, spawnPython, sleep, until } from "./spawn-peer.ts";
+import { ipv6LoopbackMissing } from "../transport/support/ipv6.ts";
 
 const isCode = (code: GodotError) => (e: unknown): boolean => e instanceof NetError && e.code === code;
 
 describe("status machine against a python3 peer", () => {
   for (const family of ["ipv4", "ipv6"] as const) {
-    test(`other side half-closes (${family}): CONNECTED while bytes are unread, NONE on poll() after`, async () => {
+    const skip = family === "ipv6" ? (ipv6LoopbackMissing() ?? false) : false;
+    test(`other side half-closes (${family}): CONNECTED while bytes are unread, NONE on poll() after`, { skip }, async () => {
       const py = spawnPython("server", "fin", family);
       const peer = new StreamPeerTCP();
       try {
