@@ -47,6 +47,13 @@ export interface HostileResult {
   received: number[];
   corrupt: number;
   honestDisconnected: boolean;
+  /**
+   * After the hostile traffic, a quiet moment: the honest session must still be connected with every
+   * reliable command it sent acknowledged. A session the server stopped acknowledging (one dropped
+   * datagram shape, retransmitted in vain) would otherwise end in a timeout that looks like the
+   * honest disconnect at the end, with every message it managed to send intact.
+   */
+  honestSettled: boolean;
   maxSeenWaiting: number;
   maxPending: number;
   maxWaiting: number;
@@ -141,8 +148,11 @@ export function runHostile(options: HostileOptions): HostileResult {
     }
     net.runUntil(net.now + 20, step);
   }
+  net.runUntil(net.now + 3_000, step);
+  const honestSlot = honest.core.slotOf(hp);
+  const honestSettled = !honestDisconnected && honestSlot.state === PeerState.STATE_CONNECTED && honestSlot.sentReliableCount === 0 && !honestSlot.hasQueuedUnblocked;
   honest.core.disconnectLater(hp, 0);
   net.runUntil(net.now + 10_000, step);
 
-  return { injected, sent, received, corrupt, honestDisconnected, maxSeenWaiting, maxPending, maxWaiting, drops: { ...server.core.drops }, server: server.core };
+  return { injected, sent, received, corrupt, honestDisconnected, honestSettled, maxSeenWaiting, maxPending, maxWaiting, drops: { ...server.core.drops }, server: server.core };
 }

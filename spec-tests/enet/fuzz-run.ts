@@ -35,6 +35,7 @@ for (const compression of modes) {
     const problems: string[] = [];
     if (r.drops.internalErrors !== 0) problems.push(`${r.drops.internalErrors} exceptions inside the host (${String(r.server.lastInternalError)})`);
     if (r.corrupt !== 0) problems.push(`${r.corrupt} corrupt honest messages`);
+    if (!r.honestSettled) problems.push("the honest session was not connected with everything acknowledged after the hostile traffic");
     if (!r.honestDisconnected) problems.push("the honest session did not end with its own disconnect");
     const inOrder = r.received.length === r.sent && r.received.every((v, i) => v === i * 3);
     if (!inOrder) problems.push(`honest messages: ${r.received.length} of ${r.sent} arrived in order`);

@@ -24,6 +24,7 @@ function isInput(input: unknown): input is Uint8Array | readonly Uint8Array[] {
 
 export class FastlzCompressor implements Compressor {
   readonly mode = CompressionMode.FASTLZ;
+  readonly paddedBelow = GODOT_FASTLZ_MIN_INPUT;
   private readonly compressScratch = new GrowableScratch();
   private readonly decompressScratch = new GrowableScratch();
 

@@ -32,4 +32,10 @@ export interface Compressor {
    * Like compress(), the result may be a view of scratch that the next call overwrites.
    */
   decompress(input: Uint8Array, outLimit: number): Uint8Array | null;
+  /**
+   * Inputs shorter than this decompress to exactly this many bytes, zero-padded (Godot's FastLZ
+   * framing). A checksum taken over the original length cannot match the padded one, so ENet
+   * sends such datagrams uncompressed when its checksums are on.
+   */
+  readonly paddedBelow?: number;
 }

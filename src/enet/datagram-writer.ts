@@ -106,14 +106,15 @@ export class DatagramWriter {
   /**
    * Write the header for `peer` and return the finished datagram, a view of the arena that
    * nothing writes to until recycle(). The checksum covers the header, the seed and the uncompressed commands; the
-   * commands are replaced by their compressed form only when that is strictly smaller.
+   * commands are replaced by their compressed form only when that is strictly smaller, and never when the receiver
+   * would decompress them longer than they are (FastLZ pads short inputs) and so fail the checksum.
    */
   finish(peer: PeerCore, serviceTime: number, compressor: Compressor | null, checksum: boolean): Uint8Array {
     const buf = this.buffer;
     const bodyStart = this.base + BODY_OFFSET;
     const bodyLength = this.writePos - bodyStart;
     let body: Uint8Array | null = null;
-    if (compressor !== null) {
+    if (compressor !== null && !(checksum && bodyLength < (compressor.paddedBelow ?? 0))) {
       const compressed = compressor.compress(buf.subarray(bodyStart, this.writePos), bodyLength);
       if (compressed !== null && compressed.length > 0 && compressed.length < bodyLength) body = compressed;
     }

@@ -96,6 +96,11 @@ const MAX_PENDING_ACKNOWLEDGEMENTS = 65536;
 const ACKNOWLEDGE_SIZE = L_COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE] ?? 8;
 const EMPTY = new Uint8Array(0);
 
+function zeroFrom(data: Uint8Array, from: number, end: number): boolean {
+  for (let i = from; i < end; i++) if (data[i] !== 0) return false;
+  return true;
+}
+
 /** Handle one received datagram from `address:port` (the host has advanced its clock). */
 export function receiveDatagram(host: HostCore, received: Uint8Array, address: string, port: number, owned = false): void {
   if (received.length < L_HEADER_SIZE_NO_SENT_TIME) {
@@ -139,6 +144,8 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
 
   let data = received;
   let length = received.length;
+  // Godot's FastLZ pads a short body with zeros: what follows its last command is padding, not a bad command.
+  let padded = false;
   if (rawPeerID & ENET_PROTOCOL_HEADER_FLAG_COMPRESSED) {
     const decompressed = host.compressor?.decompress(received.subarray(headerSize), ENET_PROTOCOL_MAXIMUM_MTU - headerSize) ?? null;
     if (decompressed === null || decompressed.length === 0 || decompressed.length > ENET_PROTOCOL_MAXIMUM_MTU - headerSize) {
@@ -149,6 +156,7 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
     data.set(received.subarray(0, headerSize), 0);
     data.set(decompressed, headerSize);
     length = headerSize + decompressed.length;
+    padded = decompressed.length === host.compressor!.paddedBelow;
   }
 
   if (host.checksum) {
@@ -175,6 +183,7 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
 
   let pos = headerSize;
   while (pos < length) {
+    if (padded && zeroFrom(data, pos, length)) break;
     if (pos + L_COMMAND_HEADER_SIZE > length) {
       host.drops.commands++;
       break;
