@@ -332,10 +332,20 @@ describe("packetpeer command line", { skip }, () => {
     await client.waitFor("stdout", /reliable\] "hello over DTLS"/);
     client.child.stdin.end();
     assert.equal(await client.exit, 0);
-    // A name the certificate does not carry: the handshake fails, which over UDP is silence; the message says what to check.
-    const wrongName = await runToEnd(["enet", "connect", `127.0.0.1:${port}`, "--dtls", "--trust", rsa.certPath, "--tls-name", "other.example", "--timeout", "2"]);
+    // A name the certificate does not carry, or a certificate not trusted: ENet alone would only see
+    // silence until --timeout, so the DTLS layer's reason ends the run at once (--timeout 60 would
+    // outlast the test), and the server prints the alert the client sent.
+    const wrongName = await runToEnd(["enet", "connect", `127.0.0.1:${port}`, "--dtls", "--trust", rsa.certPath, "--tls-name", "other.example", "--timeout", "60"]);
     assert.equal(wrongName.code, 1);
-    assert.match(wrongName.stderr, /is an ENet DTLS server listening there.*--tls-name NAME/);
+    assert.match(wrongName.stderr, /the DTLS handshake failed \(certificate verification failed: certificate does not name "other\.example"\)\..*--tls-name NAME/);
+    const other = makeIdentity("localhost");
+    for (const godot of [[], ["--godot", "4"]]) {
+      const untrusted = await runToEnd(["enet", "connect", `127.0.0.1:${port}`, ...godot, "--dtls", "--trust", other.certPath, "--tls-name", "localhost", "--timeout", "60"]);
+      assert.equal(untrusted.code, 1, untrusted.stderr);
+      assert.match(untrusted.stderr, /the DTLS handshake failed \(certificate verification failed: certificate chain not signed by a trusted certificate\)\..*--trust FILE/);
+      assert.doesNotMatch(untrusted.stderr, /DTLS with /, "a failed connect says its reason once");
+    }
+    await server.waitFor("stderr", /DTLS with 127\.0\.0\.1:\d+ ended: the peer sent fatal alert (bad_certificate|unknown_ca)/);
     server.child.kill("SIGINT");
     assert.equal(await server.exit, 0);
 

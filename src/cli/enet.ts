@@ -10,11 +10,11 @@ import { CompressionMode } from "../compress/types.ts";
 import { GodotError } from "../errors.ts";
 import { ENetConnection, EventType, PacketFlags, PeerStatistic, type ENetPacketPeer } from "../enet/index.ts";
 import { ENetMultiplayerPeer } from "../multiplayer/enet-multiplayer.ts";
-import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
+import { ConnectionStatus, TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
 import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
-import { errorName, EXIT_FAILURE, EXIT_OK, hostPort, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
+import { errorName, EXIT_FAILURE, EXIT_OK, hostPort, intOption, portArgument, printEvent, printPacket, status, UsageError, type PrintOptions } from "./output.ts";
 
 export const ENET_HELP = `packetpeer enet listen PORT [options]
 packetpeer enet connect HOST:PORT [options]
@@ -176,9 +176,32 @@ function parse(argv: string[]): EnetOptions | "help" {
 }
 
 /** A failed DTLS handshake looks like silence here: what to check. */
-const DTLS_HINT = " A DTLS server whose certificate does not verify gives no error either: does --trust FILE hold its certificate or issuer, and does the certificate carry the name connected to (--tls-name NAME when it is not the host typed; --insecure skips the check)?";
+const DTLS_FAILED_HINT = " Does --trust FILE hold the server's certificate or its issuer, and does the certificate carry the name connected to (--tls-name NAME when it is not the host typed; --insecure skips the check)?";
+/** A DTLS client's connect that timed out: a failed handshake says so at once (DTLS_FAILED_HINT), silence does not. */
+const DTLS_HINT = " A server without DTLS does not answer a DTLS client at all.";
 
 const tlsName = (security: ClientSecurity): string | undefined => ("name" in security ? security.name : undefined);
+
+/**
+ * Keep the reason of the last DTLS session that ended on `conn` with one (a handshake that failed,
+ * a fatal alert, the peer's close): ENet itself only sees a connect that times out, while the DTLS
+ * layer knows at once why. A server prints each; a client prints those of a connection that had
+ * opened (a failed connect says its reason in the failure line). Our own close has no reason.
+ */
+function watchDtls(conn: ENetConnection | null | undefined, o: PrintOptions & { role: "listen" | "connect" }, opened: () => boolean): () => string | null {
+  const dtls = conn?.getDtlsTransport();
+  let reason: string | null = null;
+  if (dtls) {
+    dtls.onSessionEnded = (address, port, _code, message) => {
+      if (message === "") return;
+      reason = message;
+      if (o.role === "connect" && !opened()) return;
+      const peer = `${address.includes(":") ? `[${address}]` : address}:${port}`;
+      printEvent(o, "dtls_ended", { peer, reason }, `DTLS with ${peer} ended: ${reason}`, "yellow");
+    };
+  }
+  return () => reason;
+}
 
 function flagName(flags: number): string {
   if (flags & PacketFlags.FLAG_RELIABLE) return "reliable";
@@ -209,6 +232,7 @@ async function runRaw(o: EnetOptions): Promise<number> {
   if (o.dtlsServer) await conn.dtlsServerSetup(await serverTlsOptions(o.dtlsServer));
   if (o.dtlsClient) await conn.dtlsClientSetup(tlsName(o.dtlsClient) ?? o.host, await clientTlsOptions(o.dtlsClient));
   const peers = new Set<ENetPacketPeer>();
+  const dtlsEnded = watchDtls(conn, o, () => peers.size > 0);
   const signal = untilSignal();
   let quit: string | null = null;
   void signal.promise.then((s) => (quit = s));
@@ -289,6 +313,12 @@ async function runRaw(o: EnetOptions): Promise<number> {
         code = EXIT_FAILURE;
         break;
       }
+      const dtlsFailure = o.role === "connect" && peers.size === 0 ? dtlsEnded() : null;
+      if (dtlsFailure !== null) {
+        status(`could not connect to ${o.host}:${o.port}: the DTLS handshake failed (${dtlsFailure}).${DTLS_FAILED_HINT}`, "red");
+        code = EXIT_FAILURE;
+        break;
+      }
       if (o.role === "connect" && peers.size === 0 && Date.now() - started > o.timeoutMs) {
         status(`could not connect to ${o.host}:${o.port} within ${o.timeoutMs / 1000} s: is an ENet${o.dtlsClient ? " DTLS" : ""} server listening there (ENet is UDP: a closed port gives no error), with the same --compress and --checksum?${o.dtlsClient ? DTLS_HINT : ""}`, "red");
         code = EXIT_FAILURE;
@@ -343,5 +373,10 @@ async function runGodot(o: EnetOptions): Promise<number> {
     where = `connecting to ${o.host}:${o.port} as peer ${mp.getUniqueId()} (Godot ${o.godot} ENet) ...`;
   }
   const mode = o.flags & PacketFlags.FLAG_RELIABLE ? TransferMode.TRANSFER_MODE_RELIABLE : o.flags & PacketFlags.FLAG_UNSEQUENCED ? TransferMode.TRANSFER_MODE_UNRELIABLE : TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
-  return runMultiplayer(mp, { ...o, mode, where, target: `${o.host}:${o.port}`, what: `a Godot ${o.godot} ENet${o.dtlsClient ? " DTLS" : ""} server, with the same --compress${o.dtlsClient ? `,${DTLS_HINT.replace(/\?$/, "")}` : ""}` });
+  const dtlsEnded = watchDtls(mp.getHost(), o, () => mp.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED);
+  const handshakeFailure = (): string | null => {
+    const reason = o.role === "connect" ? dtlsEnded() : null;
+    return reason === null ? null : `the DTLS handshake failed (${reason}).${DTLS_FAILED_HINT}`;
+  };
+  return runMultiplayer(mp, { ...o, mode, where, handshakeFailure, target: `${o.host}:${o.port}`, what: `a Godot ${o.godot} ENet${o.dtlsClient ? " DTLS" : ""} server with the same --compress` });
 }

@@ -24,6 +24,8 @@ export interface MultiplayerLoopOptions extends PrintOptions {
   target: string;
   /** What should be listening at `target`, for the connect-failure hint. */
   what: string;
+  /** connect: why the connection can no longer open, once that is known before the timeout (a failed DTLS handshake). */
+  handshakeFailure?: () => string | null;
 }
 
 function modeName(mode: TransferMode): string {
@@ -102,6 +104,12 @@ export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOpti
             status(`could not connect to ${o.target}: the server refused or went away`, "red");
             code = EXIT_FAILURE;
           }
+          break;
+        }
+        const failure = st === ConnectionStatus.CONNECTION_CONNECTING ? (o.handshakeFailure?.() ?? null) : null;
+        if (failure !== null) {
+          status(`could not connect to ${o.target}: ${failure}`, "red");
+          code = EXIT_FAILURE;
           break;
         }
         if (st === ConnectionStatus.CONNECTION_CONNECTING && Date.now() - started > o.timeoutMs) {
