@@ -8,6 +8,7 @@ export {
   TARGET_PEER_BROADCAST,
   TARGET_PEER_SERVER,
   type MultiplayerDropCounters,
+  type MultiplayerPeerListener,
   type MultiplayerProtocol,
   type MultiplayerProtocolOptions,
 } from "./multiplayer-peer.ts";

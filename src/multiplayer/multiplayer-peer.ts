@@ -70,6 +70,9 @@ export class MultiplayerPeerEvent extends Event {
   }
 }
 
+/** A listener of `peer_connected` / `peer_disconnected`: it always receives a MultiplayerPeerEvent. */
+export type MultiplayerPeerListener = ((event: MultiplayerPeerEvent) => void) | { handleEvent(event: MultiplayerPeerEvent): void };
+
 /**
  * What a multiplayer peer refused from the network instead of delivering (each is also
  * why nothing was thrown out of poll()). Counters only grow; they reset on close().
@@ -132,6 +135,14 @@ const EMPTY_PACKET = new Uint8Array(0);
  * `Link` is the transport's handle of one directly connected peer (an ENetPacketPeer, a
  * WebSocketPeer); null in the peer table marks a peer known only through the server.
  */
+// Typed overloads, so that `peer.addEventListener("peer_connected", (e) => e.id)` needs no cast.
+export interface MultiplayerPeer<Link extends object = object> {
+  addEventListener(type: "peer_connected" | "peer_disconnected", listener: MultiplayerPeerListener | null, options?: AddEventListenerOptions | boolean): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void;
+  removeEventListener(type: "peer_connected" | "peer_disconnected", listener: MultiplayerPeerListener | null, options?: EventListenerOptions | boolean): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean): void;
+}
+
 export abstract class MultiplayerPeer<Link extends object = object> extends EventTarget implements PacketPeer {
   static readonly TARGET_PEER_BROADCAST = TARGET_PEER_BROADCAST;
   static readonly TARGET_PEER_SERVER = TARGET_PEER_SERVER;

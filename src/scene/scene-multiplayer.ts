@@ -48,6 +48,18 @@ export class SceneMultiplayerEvent extends Event {
   }
 }
 
+/** A listener of SceneMultiplayer's signals: it always receives a SceneMultiplayerEvent. */
+export type SceneMultiplayerListener = ((event: SceneMultiplayerEvent) => void) | { handleEvent(event: SceneMultiplayerEvent): void };
+
+// Typed overloads, so that `mp.addEventListener("peer_connected", (e) => e.id)` needs no cast;
+// the plain EventTarget signatures stay for any other event name.
+export interface SceneMultiplayer {
+  addEventListener(type: SceneMultiplayerEventType, listener: SceneMultiplayerListener | null, options?: AddEventListenerOptions | boolean): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void;
+  removeEventListener(type: SceneMultiplayerEventType, listener: SceneMultiplayerListener | null, options?: EventListenerOptions | boolean): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean): void;
+}
+
 export type AuthCallback = (id: number, data: Uint8Array) => void;
 
 export interface SceneMultiplayerOptions {
