@@ -17,7 +17,6 @@ import {
   MultiplayerPeer,
   NetError,
   SceneMultiplayer,
-  SceneMultiplayerEvent,
   Vector2,
   WebSocketMultiplayerPeer,
   type SceneNode,
@@ -77,7 +76,7 @@ world.on("move_to", (to) => {
 });
 
 mp.addEventListener("peer_connected", (e) => {
-  const id = (e as SceneMultiplayerEvent).id;
+  const id = e.id;
   const name = `P${id}`;
   try {
     const player = mp.spawn(spawner, name, {
@@ -94,7 +93,7 @@ mp.addEventListener("peer_connected", (e) => {
   }
 });
 mp.addEventListener("peer_disconnected", (e) => {
-  const id = (e as SceneMultiplayerEvent).id;
+  const id = e.id;
   const player = players.get(id);
   if (!player) return;
   mp.despawn(player);

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { MultiplayerPeerEvent, WebSocketMultiplayerPeer } from "../../src/index.ts";
+import { WebSocketMultiplayerPeer } from "../../src/index.ts";
 
 const port = Number(process.argv[2] ?? 8080);
 if (!Number.isInteger(port) || port < 1 || port > 65534) {
@@ -33,7 +33,7 @@ await new Promise<void>((resolve) => http.once("error", (err) => cannotListen(po
 
 const mp = new WebSocketMultiplayerPeer();
 await mp.createServer(port + 1, "127.0.0.1").catch((err: unknown) => cannotListen(port + 1, err));
-mp.addEventListener("peer_connected", (e) => console.log(`peer ${(e as MultiplayerPeerEvent).id} joined`));
+mp.addEventListener("peer_connected", (e) => console.log(`peer ${e.id} joined`));
 console.log(`open http://127.0.0.1:${port}/  (multiplayer server on ws://127.0.0.1:${port + 1}/)`);
 
 const timer = setInterval(() => {

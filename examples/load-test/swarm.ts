@@ -12,7 +12,7 @@
  * Run: npx tsx examples/load-test/swarm.ts [ws://127.0.0.1:9080 | enet://127.0.0.1:9080] [--bots=50] [--seconds=10] [--rate=2]
  */
 import { parseArgs } from "node:util";
-import { SceneMultiplayer, SceneMultiplayerEvent, type MultiplayerPeer, type SceneNode } from "../../src/index.ts";
+import { SceneMultiplayer, type MultiplayerPeer, type SceneNode } from "../../src/index.ts";
 import { joinServer } from "../shared/join.ts";
 
 const USAGE = "usage: npx tsx examples/load-test/swarm.ts [ws://127.0.0.1:9080 | enet://127.0.0.1:9080] [--bots=50] [--seconds=10] [--rate=2]";
@@ -79,7 +79,7 @@ async function startBot(index: number): Promise<Bot> {
     roundTrips.push(performance.now() - said);
   });
   mp.authCallback = (id) => mp.completeAuth(id);
-  mp.addEventListener("peer_authenticating", (e) => mp.sendAuth((e as SceneMultiplayerEvent).id, new TextEncoder().encode(name)));
+  mp.addEventListener("peer_authenticating", (e) => mp.sendAuth(e.id, new TextEncoder().encode(name)));
   mp.addEventListener("connected_to_server", () => {
     bot.joinedAt = performance.now();
     // Spread the bots' lines over the interval rather than all at once.

@@ -4,7 +4,7 @@
  * `message` RPCs the server sends, and leaves once its own line came back.
  * Run: npx tsx examples/scene-chat/client.ts [ws://127.0.0.1:9080 | enet://127.0.0.1:9080] [nickname] [text]
  */
-import { SceneMultiplayer, SceneMultiplayerEvent } from "../../src/index.ts";
+import { SceneMultiplayer } from "../../src/index.ts";
 import { joinServer } from "../shared/join.ts";
 
 const [url = "ws://127.0.0.1:9080", nickname = "bot", text = "hello from a TypeScript bot"] = process.argv.slice(2);
@@ -12,7 +12,7 @@ const peer = await joinServer(url);
 
 const mp = new SceneMultiplayer();
 mp.authCallback = (id) => mp.completeAuth(id); // the server greets us; nothing to check
-mp.addEventListener("peer_authenticating", (e) => mp.sendAuth((e as SceneMultiplayerEvent).id, new TextEncoder().encode(nickname)));
+mp.addEventListener("peer_authenticating", (e) => mp.sendAuth(e.id, new TextEncoder().encode(nickname)));
 mp.addEventListener("connected_to_server", () => chat.rpcId(1, "say", text));
 mp.addEventListener("connection_failed", () => {
   console.error(`could not join ${url}`);

@@ -7,7 +7,7 @@
  *   broadcasts `rpc("message", nickname, text)` to everyone.
  * - The server relay is on (Godot's default), so clients also see each other (peer_connected).
  */
-import { ENetMultiplayerPeer, SceneMultiplayer, SceneMultiplayerEvent, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/index.ts";
+import { ENetMultiplayerPeer, SceneMultiplayer, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/index.ts";
 
 const port = Number(process.argv[2] ?? 9080);
 const useEnet = process.argv.includes("--enet");
@@ -40,7 +40,7 @@ mp.authCallback = (id, data) => {
   mp.completeAuth(id);
 };
 mp.authTimeout = 5;
-mp.addEventListener("peer_authenticating", (e) => mp.sendAuth((e as SceneMultiplayerEvent).id, new TextEncoder().encode("welcome")));
+mp.addEventListener("peer_authenticating", (e) => mp.sendAuth(e.id, new TextEncoder().encode("welcome")));
 mp.multiplayerPeer = peer;
 
 // The same RPC config as client.gd's @rpc annotations (method ids come from the sorted names).
@@ -55,11 +55,11 @@ chat.on("say", (text) => {
 });
 
 mp.addEventListener("peer_connected", (e) => {
-  const id = (e as SceneMultiplayerEvent).id;
+  const id = e.id;
   chat.rpc("message", "server", `${names.get(id)} joined`);
 });
 mp.addEventListener("peer_disconnected", (e) => {
-  const id = (e as SceneMultiplayerEvent).id;
+  const id = e.id;
   chat.rpc("message", "server", `${names.get(id)} left`);
   names.delete(id);
 });
