@@ -2,6 +2,7 @@
 // default adapter (detectRuntime()), over real loopback sockets.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { GodotError, NetError } from "../../src/errors.ts";
 import { detectRuntime, resolveIo } from "../../src/transport/registry.ts";
 import type { Clock, DatagramTransport, RuntimeAdapter } from "../../src/transport/types.ts";
@@ -82,6 +83,29 @@ async function exchange(family: 4 | 6): Promise<void> {
     a.close();
     b.close();
   }
+}
+
+/**
+ * Datagrams the kernel dropped at the IPv4 UDP socket bound to `address`:`port` (its receive buffer
+ * was full), from Linux's /proc/net/udp (the drops column, addresses in the host's byte order as
+ * hex); null where that cannot be read.
+ */
+function kernelReceiveDrops(address: string, port: number): number | null {
+  const bytes = address.split(".").map(Number);
+  const littleEndianHost = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+  const asWord = new DataView(Uint8Array.from(bytes).buffer).getUint32(0, littleEndianHost);
+  const local = `${asWord.toString(16).toUpperCase().padStart(8, "0")}:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  let table: string;
+  try {
+    table = readFileSync("/proc/net/udp", "utf8");
+  } catch {
+    return null;
+  }
+  for (const line of table.split("\n").slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] === local && fields.length >= 13) return Number(fields[fields.length - 1]);
+  }
+  return null;
 }
 
 describe(`datagram transport contract (${runtime.name})`, () => {
@@ -404,16 +428,28 @@ describe(`datagram transport contract (${runtime.name})`, () => {
         a.send(payload, "127.0.0.1", port);
       }
       const seen = new Set<number>();
+      let arrived = 0;
       while (seen.size < count) {
         // Loopback may drop some of a burst (a full receive buffer); what arrives must be whole.
         const got = await inbox.next(`datagram ${seen.size + 1} of the burst`).catch(() => null);
         if (got === null) break;
+        arrived++;
         const n = (got.data[0]! << 8) | got.data[1]!;
         assert.equal(got.data.length, 1200);
         for (let i = 1; i < 1200; i++) assert.equal(got.data[i], n & 0xff, `byte ${i} of datagram ${n}`);
         seen.add(n);
       }
-      assert.ok(seen.size >= count / 2, `most of the burst arrives (${seen.size} of ${count})`);
+      // How much of the burst the kernel keeps depends on the machine: the receive buffer Node
+      // asks for (4 MiB) is capped at net.core.rmem_max, 8 MiB granted here but 416 KiB with
+      // Linux's default, where fewer than half of the 400 fit. So the kernel's own count of what
+      // it dropped for a full buffer accounts for the rest, where it can be read.
+      const dropped = kernelReceiveDrops("127.0.0.1", port);
+      if (dropped !== null) {
+        assert.equal(arrived, seen.size, "no datagram arrived twice");
+        assert.equal(arrived + dropped, count, `every datagram arrives or is dropped by the kernel for a full receive buffer (${arrived} arrived, ${dropped} dropped)`);
+      } else {
+        assert.ok(seen.size >= count / 2, `most of the burst arrives (${seen.size} of ${count})`);
+      }
 
       // A broadcast without SO_BROADCAST fails at once (EACCES), on every send. The failure is
       // seen at the next sampled send (within 64) and from then on every send is counted.
