@@ -1,13 +1,17 @@
 /**
  * A sweep over random links: each seed draws a link (loss 0-50 %, duplication 0-20 %, latency,
- * jitter, sometimes a bandwidth cap, owned or copied delivery) and a traffic mix (message sizes
- * up to ~31 KB so some are fragmented, reliable share, sequenced unreliable and unsequenced), then
- * runs the 4-channel workload of workload.ts through it and lists every broken delivery rule.
+ * jitter, sometimes a bandwidth cap, owned or copied delivery), the hosts' compression and
+ * checksums, and a traffic mix (message sizes up to ~31 KB so some are fragmented, reliable share,
+ * sequenced unreliable and unsequenced), then runs the 4-channel workload of workload.ts through
+ * it and lists every broken delivery rule, and any reliable command still unacknowledged once the
+ * link has had time to settle (a datagram shape one side always drops would retransmit forever).
  * Fixed-link tests (reliability.test.ts, heavy-loss.test.ts) pin known points; this looks between
  * them. Timeouts are raised so that delivery, not ENet's give-up rule, is what gets checked.
  */
 import { SeededRandom } from "../../src/util/prng.ts";
-import { runWorkload, type WorkloadProfile } from "./workload.ts";
+import { runWorkload, type WorkloadHosts, type WorkloadProfile } from "./workload.ts";
+import { CompressionMode } from "../../src/compress/types.ts";
+import { PeerState } from "../../src/enet/enums.ts";
 import type { LinkOptions } from "./sim.ts";
 
 export interface SweepCase {
@@ -18,7 +22,16 @@ export interface SweepCase {
   fragmentEvery: number;
   /** Percentage of reliable messages; the rest alternate sequenced unreliable and unsequenced. */
   reliablePercent: number;
+  hosts: WorkloadHosts;
 }
+
+const COMPRESSIONS = [CompressionMode.NONE, CompressionMode.RANGE_CODER, CompressionMode.FASTLZ, CompressionMode.ZLIB, CompressionMode.ZSTD] as const;
+/**
+ * Simulated time after the last reliable message, with pings off, for every acknowledgement to get
+ * through: retransmissions wait at most 5 s, so about 120 attempts, which a command that only
+ * random loss holds back (at most 75 % of round trips lost) survives once in 10^15.
+ */
+const SETTLE_MS = 600_000;
 
 export interface SweepOutcome {
   case: SweepCase;
@@ -43,6 +56,8 @@ export function drawCase(seed: number): SweepCase {
     messagesPerChannel: 200 + rng.nextInt(800),
     fragmentEvery: 2 + rng.nextInt(40),
     reliablePercent: rng.chance(0.33) ? 100 : rng.nextInt(101),
+    // Drawn last, so every other parameter of a seed stays what it was before these were added.
+    hosts: { compression: COMPRESSIONS[rng.nextInt(COMPRESSIONS.length)]!, checksum: rng.chance(0.5) },
   };
 }
 
@@ -57,7 +72,7 @@ function profileOf(c: SweepCase): WorkloadProfile {
 
 export function runCase(c: SweepCase): SweepOutcome {
   const profile = profileOf(c);
-  const r = runWorkload(c.link, c.messagesPerChannel, 86_400_000, true, profile);
+  const r = runWorkload(c.link, c.messagesPerChannel, 86_400_000, true, profile, c.hosts);
   const problems: string[] = [];
   if (r.disconnected) problems.push("the connection dropped");
   if (r.corrupt !== 0) problems.push(`${r.corrupt} corrupt messages`);
@@ -78,6 +93,20 @@ export function runCase(c: SweepCase): SweepOutcome {
     const unsequenced = r.unsequenced[ch]!;
     if (new Set(unsequenced).size !== unsequenced.length) problems.push(`channel ${ch}: an unsequenced message arrived twice`);
   }
+  if (!r.disconnected) {
+    // Pings are reliable too, and on a lossy link one is nearly always in flight.
+    for (const h of r.net.hosts) for (const p of h.core.peers) if (p.state === PeerState.STATE_CONNECTED) h.core.setPingInterval(p, 0x7fffffff);
+    r.net.runUntil(r.net.now + SETTLE_MS, () => {
+      for (const h of r.net.hosts) while (h.core.pollEvent());
+    });
+    for (const h of r.net.hosts) {
+      for (const p of h.core.peers) {
+        if (p.state === PeerState.STATE_CONNECTED && (p.sentReliableCount > 0 || p.hasQueuedUnblocked)) {
+          problems.push(`${h === r.net.hosts[0] ? "server" : "client"}: ${p.sentReliableCount} reliable commands unacknowledged ${SETTLE_MS / 1000} s after the last message`);
+        }
+      }
+    }
+  }
   for (const h of r.net.hosts) if (h.core.drops.internalErrors !== 0) problems.push(`${h.core.drops.internalErrors} exceptions inside a host`);
   return { case: c, simulatedMs: r.endTime, problems };
 }
@@ -87,6 +116,7 @@ export function describeCase(c: SweepCase): string {
   return (
     `seed ${c.seed}: loss ${Math.round(l.loss! * 100)} %, duplication ${Math.round(l.duplicate! * 100)} %, latency ${l.latency} ms, jitter ${l.jitter} ms, ` +
     `${l.bytesPerMs ? `${l.bytesPerMs} B/ms` : "no bandwidth cap"}, ${l.ownedDelivery ? "owned" : "copied"} delivery; ` +
-    `${c.messagesPerChannel} messages x 4 channels, ${c.reliablePercent} % reliable, every ${c.fragmentEvery}th fragmented`
+    `${c.messagesPerChannel} messages x 4 channels, ${c.reliablePercent} % reliable, every ${c.fragmentEvery}th fragmented; ` +
+    `${CompressionMode[c.hosts.compression ?? CompressionMode.NONE]}, checksums ${c.hosts.checksum ? "on" : "off"}`
   );
 }

@@ -3,6 +3,8 @@ import { EventType, PacketFlags } from "../../src/enet/enums.ts";
 import type { PeerCore } from "../../src/enet/peer-core.ts";
 import { PeerState } from "../../src/enet/enums.ts";
 import { SimNetwork, type LinkOptions, type SimHost } from "./sim.ts";
+import { CompressionMode } from "../../src/compress/types.ts";
+import { createCompressor } from "../../src/compress/compressors.ts";
 
 export const MODES = [PacketFlags.RELIABLE, 0, PacketFlags.UNSEQUENCED] as const;
 
@@ -49,10 +51,18 @@ export interface WorkloadResult {
   disconnected: boolean;
 }
 
-export function runWorkload(link: LinkOptions, perChannel: number, deadlineMs: number, generousTimeouts: boolean, profile: WorkloadProfile = MIXED_MODES): WorkloadResult {
+/** Settings both hosts share: the per-datagram compression and CRC32 checksums (none by default). */
+export interface WorkloadHosts {
+  compression?: CompressionMode;
+  checksum?: boolean;
+}
+
+export function runWorkload(link: LinkOptions, perChannel: number, deadlineMs: number, generousTimeouts: boolean, profile: WorkloadProfile = MIXED_MODES, hosts: WorkloadHosts = {}): WorkloadResult {
   const net = new SimNetwork(link);
-  const server = net.addHost({ peerCount: 4, channelLimit: 4 });
-  const client = net.addHost({ peerCount: 1 });
+  const checksum = hosts.checksum ?? false;
+  const server = net.addHost({ peerCount: 4, channelLimit: 4, checksum });
+  const client = net.addHost({ peerCount: 1, checksum });
+  if (hosts.compression !== undefined) for (const h of [server, client]) h.core.compressor = createCompressor(hosts.compression);
   const peer = client.core.slotOf(client.core.connect(server.address, server.port, 4, 0)!);
   const relaxed = new WeakSet<PeerCore>();
   const relax = (h: SimHost): void => {
