@@ -41,3 +41,6 @@ export class WebSocketErrorEvent extends Event {
     this.message = message;
   }
 }
+
+/** A listener of one of the events above (or of any Event type `E`): a function or a handleEvent object. */
+export type WebSocketListener<E extends Event> = ((event: E) => void) | { handleEvent(event: E): void };

@@ -4,6 +4,6 @@
 export { WebSocketPeer, WriteMode, WriteMode as WebSocketWriteMode, type WebSocketPeerOptions } from "./peer.ts";
 export { WebSocketServer, WebSocketConnectionEvent, type WebSocketServerPeerOptions } from "./server.ts";
 export { WebSocketState } from "./connection-core.ts";
-export { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent } from "./events.ts";
+export { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, type WebSocketListener } from "./events.ts";
 export { CloseCode as WebSocketCloseCode } from "./close-codes.ts";
 export type { PerMessageDeflateOptions } from "./permessage-deflate.ts";

@@ -20,7 +20,7 @@ import { ConnectionRole, type RandomFill, StreamShutdown, WebSocketConnectionCor
 import { StreamBinding, type StreamBindingHandler } from "../stream/stream-binding.ts";
 import { Fifo } from "../util/fifo.ts";
 import { checkBytes, checkInt, checkNumber, checkOneOf, checkString } from "../util/args.ts";
-import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent } from "./events.ts";
+import { WebSocketCloseEvent, WebSocketErrorEvent, WebSocketMessageEvent, type WebSocketListener } from "./events.ts";
 import { checkExtraHeader, checkProtocolName } from "./handshake.ts";
 import { type DeflateSettings, type PerMessageDeflateOptions, deflateOptionsOf, resolveDeflateOptions } from "./permessage-deflate.ts";
 import { parseWebSocketUrl } from "./url.ts";
@@ -862,6 +862,12 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     return this.listenerCount > 0;
   }
 
+  // Overloads by event name, so that a listener reads e.data / e.code without a cast.
+  override addEventListener(type: "open", listener: WebSocketListener<Event> | null, options?: AddEventListenerOptions | boolean): void;
+  override addEventListener(type: "message", listener: WebSocketListener<WebSocketMessageEvent> | null, options?: AddEventListenerOptions | boolean): void;
+  override addEventListener(type: "close", listener: WebSocketListener<WebSocketCloseEvent> | null, options?: AddEventListenerOptions | boolean): void;
+  override addEventListener(type: "error", listener: WebSocketListener<WebSocketErrorEvent> | null, options?: AddEventListenerOptions | boolean): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void;
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -882,6 +888,11 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     }
   }
 
+  override removeEventListener(type: "open", listener: WebSocketListener<Event> | null, options?: EventListenerOptions | boolean): void;
+  override removeEventListener(type: "message", listener: WebSocketListener<WebSocketMessageEvent> | null, options?: EventListenerOptions | boolean): void;
+  override removeEventListener(type: "close", listener: WebSocketListener<WebSocketCloseEvent> | null, options?: EventListenerOptions | boolean): void;
+  override removeEventListener(type: "error", listener: WebSocketListener<WebSocketErrorEvent> | null, options?: EventListenerOptions | boolean): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean): void;
   override removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,

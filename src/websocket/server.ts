@@ -15,6 +15,7 @@ import type { Clock, IoOptions, Listener, RuntimeAdapter, Stream, TLSOptions } f
 import { WebSocketState } from "./connection-core.ts";
 import { WebSocketPeer } from "./peer.ts";
 import type { PerMessageDeflateOptions } from "./permessage-deflate.ts";
+import { WebSocketErrorEvent, type WebSocketListener } from "./events.ts";
 
 export class WebSocketConnectionEvent extends Event {
   readonly peer: WebSocketPeer;
@@ -119,6 +120,10 @@ export class WebSocketServer extends EventTarget {
     if (l) await l.close();
   }
 
+  // Overloads by event name, so that a listener reads e.peer / e.message without a cast.
+  override addEventListener(type: "connection", listener: WebSocketListener<WebSocketConnectionEvent> | null, options?: AddEventListenerOptions | boolean): void;
+  override addEventListener(type: "error", listener: WebSocketListener<WebSocketErrorEvent> | null, options?: AddEventListenerOptions | boolean): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void;
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -130,6 +135,9 @@ export class WebSocketServer extends EventTarget {
     }
   }
 
+  override removeEventListener(type: "connection", listener: WebSocketListener<WebSocketConnectionEvent> | null, options?: EventListenerOptions | boolean): void;
+  override removeEventListener(type: "error", listener: WebSocketListener<WebSocketErrorEvent> | null, options?: EventListenerOptions | boolean): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean): void;
   override removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -166,7 +174,7 @@ export class WebSocketServer extends EventTarget {
     } catch (err) {
       // Bad peerOptions are a programming error, but this runs in a socket callback: refuse and report.
       stream.close();
-      this.dispatchEvent(new ErrorEventLike(err instanceof Error ? err.message : String(err)));
+      this.dispatchEvent(new WebSocketErrorEvent(err instanceof Error ? err.message : String(err)));
       return;
     }
     this.pendingPeers.set(peer, { address: stream.remoteAddress, since: this.clock.now() });
@@ -189,13 +197,5 @@ export class WebSocketServer extends EventTarget {
     peer.secureTransport = this.secure;
     peer.acceptStream(stream);
     settle();
-  }
-}
-
-class ErrorEventLike extends Event {
-  readonly message: string;
-  constructor(message: string) {
-    super("error");
-    this.message = message;
   }
 }
