@@ -3,20 +3,32 @@
  * plain mutable numbers; the codec writes the float types as 32-bit floats (or
  * 64-bit with `precision: "double"`) and the `...i` types as 32-bit integers.
  */
+import { godotRealString } from "./godot-string.ts";
 import { tag } from "./tag.ts";
 import { VariantType } from "./type-ids.ts";
+
+// toString() gives what Godot's str() prints for the value as it travels (single precision), so
+// that a template string of a received Vector2 reads as in Godot instead of "[object Object]".
+const reals = (...v: number[]): string => `(${v.map(godotRealString).join(", ")})`;
+const ints = (...v: number[]): string => `(${v.join(", ")})`;
 
 export class Vector2 {
   constructor(
     public x = 0,
     public y = 0,
   ) {}
+  toString(): string {
+    return reals(this.x, this.y);
+  }
 }
 export class Vector2i {
   constructor(
     public x = 0,
     public y = 0,
   ) {}
+  toString(): string {
+    return ints(this.x, this.y);
+  }
 }
 export class Vector3 {
   constructor(
@@ -24,6 +36,9 @@ export class Vector3 {
     public y = 0,
     public z = 0,
   ) {}
+  toString(): string {
+    return reals(this.x, this.y, this.z);
+  }
 }
 export class Vector3i {
   constructor(
@@ -31,6 +46,9 @@ export class Vector3i {
     public y = 0,
     public z = 0,
   ) {}
+  toString(): string {
+    return ints(this.x, this.y, this.z);
+  }
 }
 export class Vector4 {
   constructor(
@@ -39,6 +57,9 @@ export class Vector4 {
     public z = 0,
     public w = 0,
   ) {}
+  toString(): string {
+    return reals(this.x, this.y, this.z, this.w);
+  }
 }
 export class Vector4i {
   constructor(
@@ -47,6 +68,9 @@ export class Vector4i {
     public z = 0,
     public w = 0,
   ) {}
+  toString(): string {
+    return ints(this.x, this.y, this.z, this.w);
+  }
 }
 export class Rect2 {
   constructor(
