@@ -16,7 +16,7 @@ import { nodeStreams } from "./node.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { listLocalInterfaces, multicastInterfaceFor } from "./network-interfaces.ts";
 import { burstBatchingClock } from "./real-clock.ts";
-import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
+import { connectToCandidates, lookupAllHosts, lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
 import type {
   BoundAddress,
@@ -424,8 +424,7 @@ async function bunConnect(opts: StreamConnectOptions): Promise<Stream> {
     if (target.kind === "unix") {
       await bun.connect({ unix: target.path, allowHalfOpen: true, socket: handler });
     } else {
-      const resolved = await lookupHost(target.host, what);
-      await bun.connect({ hostname: resolved.address, port: target.port, allowHalfOpen: true, socket: handler });
+      await connectToCandidates(target.host, what, (address) => bun.connect({ hostname: address, port: target.port, allowHalfOpen: true, socket: handler }));
     }
   } catch (err) {
     throw toNetError(err, what, GodotError.ERR_CANT_CONNECT);
@@ -442,7 +441,11 @@ async function bunConnect(opts: StreamConnectOptions): Promise<Stream> {
  */
 async function bunConnectTls(bun: BunNamespace, host: string, port: number, tls: TLSOptions, label: string): Promise<Stream> {
   const what = `TLS connect to ${label}`;
-  const resolved = await lookupHost(host, what);
+  return connectToCandidates(host, what, (address) => bunConnectTlsTo(bun, address, host, port, tls, label, what));
+}
+
+/** One TLS connect of bunConnectTls, to one of the host's addresses. */
+async function bunConnectTlsTo(bun: BunNamespace, address: string, host: string, port: number, tls: TLSOptions, label: string, what: string): Promise<Stream> {
   let stream: BunStream | undefined;
   let settle: ((err?: NetError) => void) | undefined;
   const outcome = new Promise<void>((resolve, reject) => {
@@ -476,7 +479,7 @@ async function bunConnectTls(bun: BunNamespace, host: string, port: number, tls:
   try {
     const ca = tls.ca === undefined ? undefined : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
     await bun.connect({
-      hostname: resolved.address,
+      hostname: address,
       port,
       allowHalfOpen: true,
       tls: { ca, serverName: tls.serverName ?? host, rejectUnauthorized: false },

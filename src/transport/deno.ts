@@ -20,7 +20,7 @@ import { SendPool } from "./send-pool.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { listLocalInterfaces, multicastInterfaceFor } from "./network-interfaces.ts";
 import { realClock } from "./real-clock.ts";
-import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
+import { connectToCandidates, lookupAllHosts, lookupHost } from "./resolve-host.ts";
 import { checkConnectOptions, checkListenOptions, type StreamTarget } from "./stream-options.ts";
 import type {
   BoundAddress,
@@ -413,13 +413,13 @@ async function denoConnect(opts: StreamConnectOptions): Promise<Stream> {
   // certificate as the server's, and a name not in a subjectAltName. Deno's node:tls checks the
   // chain and the name the way OpenSSL and mbedTLS do (the CN when there is no subjectAltName).
   if (tls?.ca !== undefined) return nodeStreams.connect(opts);
-  const resolved = await lookupHost(target.host, what);
-  let tcp: DenoConn;
-  try {
-    tcp = await deno.connect({ transport: "tcp", hostname: resolved.address, port: target.port });
-  } catch (err) {
-    throw toNetError(err, what, GodotError.ERR_CANT_CONNECT);
-  }
+  const tcp = await connectToCandidates(target.host, what, async (address): Promise<DenoConn> => {
+    try {
+      return await deno.connect({ transport: "tcp", hostname: address, port: target.port });
+    } catch (err) {
+      throw toNetError(err, what, GodotError.ERR_CANT_CONNECT);
+    }
+  });
   if (!tls) return new DenoStream(tcp, target.label);
   try {
     const conn = await deno.startTls(tcp, { hostname: tls.serverName ?? target.host, caCerts: caList(tls.ca) });

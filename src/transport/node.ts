@@ -15,7 +15,7 @@ import { closeQuietly } from "./close-quietly.ts";
 import { SendPool } from "./send-pool.ts";
 import { openOnHost } from "./open-on-host.ts";
 import { burstBatchingClock } from "./real-clock.ts";
-import { lookupAllHosts, lookupHost } from "./resolve-host.ts";
+import { connectToCandidates, lookupAllHosts, lookupHost } from "./resolve-host.ts";
 import { listLocalInterfaces, multicastInterfaceFor } from "./network-interfaces.ts";
 import { checkConnectOptions, checkListenOptions, closedStreamError, type StreamTarget } from "./stream-options.ts";
 import type {
@@ -479,17 +479,17 @@ async function nodeConnect(opts: StreamConnectOptions): Promise<Stream> {
     return awaitConnect(socket, "connect", target.label, `connect to ${target.label}`);
   }
   const what = target.local ? `connect to ${target.label} from ${formatEndpoint(target.local.address || "*", target.local.port)}` : `connect to ${target.label}`;
-  const resolved = await lookupHost(target.host, what);
   // net.connect binds the socket first when given a local address or port (either alone works).
   const local = target.local ? { localAddress: target.local.address || undefined, localPort: target.local.port || undefined } : {};
-  if (target.tls) {
-    const options = { ...tlsClientOptions(target.host, target.port, target.tls), ...local };
-    options.host = resolved.address;
-    const socket = tls.connect(options);
-    return awaitConnect(socket, "secureConnect", target.label, `TLS ${what}`);
-  }
-  const socket = net.connect({ host: resolved.address, port: target.port, allowHalfOpen: true, ...local });
-  return awaitConnect(socket, "connect", target.label, what);
+  const tlsTarget = target.tls;
+  return connectToCandidates(target.host, what, (address) => {
+    if (tlsTarget) {
+      const options = { ...tlsClientOptions(target.host, target.port, tlsTarget), ...local };
+      options.host = address;
+      return awaitConnect(tls.connect(options), "secureConnect", target.label, `TLS ${what}`);
+    }
+    return awaitConnect(net.connect({ host: address, port: target.port, allowHalfOpen: true, ...local }), "connect", target.label, what);
+  });
 }
 
 class NodeListener implements Listener {

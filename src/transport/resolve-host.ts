@@ -4,7 +4,7 @@
  * servers directly and ignores /etc/hosts, so "localhost" would not resolve.
  */
 import * as dns from "node:dns";
-import { GodotError } from "../errors.ts";
+import { GodotError, NetError } from "../errors.ts";
 import { checkHostSyntax, ipFamily } from "./addresses.ts";
 import { toNetError } from "./os-errors.ts";
 
@@ -33,4 +33,35 @@ export async function lookupAllHosts(host: string, family: 0 | 4 | 6, what: stri
   } catch (err) {
     throw toNetError(err, `${what}: cannot resolve "${host}"`, GodotError.ERR_CANT_RESOLVE);
   }
+}
+
+/**
+ * Connect to `host` by trying its addresses in the resolver's order until one accepts, as Godot's
+ * WebSocket client does with its candidates (and Node's net.connect, with autoSelectFamily):
+ * "localhost" resolves to ::1 first on Debian and macOS, where a server bound to 127.0.0.1 (our
+ * servers' default) refuses it. An IP literal is the one candidate. A certificate refusal
+ * (ERR_UNAUTHORIZED) ends the attempts, since every address serves the same name; otherwise the
+ * last address's error is the one reported.
+ */
+export async function connectToCandidates<T>(host: string, what: string, attempt: (address: string) => Promise<T>): Promise<T> {
+  let candidates = [host];
+  if (ipFamily(host) === 0) {
+    checkHostSyntax(host, what);
+    try {
+      // All of lookupHost's answers (no ADDRCONFIG: a machine with loopback alone still resolves "localhost").
+      candidates = (await dns.promises.lookup(host, { all: true })).map((c) => c.address);
+    } catch (err) {
+      throw toNetError(err, `${what}: cannot resolve "${host}"`, GodotError.ERR_CANT_RESOLVE);
+    }
+  }
+  let failure: unknown = new NetError(GodotError.ERR_CANT_RESOLVE, `${what}: "${host}" has no address`);
+  for (const address of candidates) {
+    try {
+      return await attempt(address);
+    } catch (err) {
+      failure = err;
+      if (err instanceof NetError && err.code === GodotError.ERR_UNAUTHORIZED) break;
+    }
+  }
+  throw failure;
 }
