@@ -46,6 +46,7 @@ describe("SceneMultiplayer wire details", () => {
       peerPacket: () => {},
       auth: () => null,
       handlerError: () => {},
+      dropped: () => {},
     };
     const session: SceneSession = new SceneSession(
       {

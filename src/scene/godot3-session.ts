@@ -15,7 +15,7 @@ import { NODE_PATH_FLAG } from "./protocol.ts";
 import { Godot3RPCMode } from "./rpc-config.ts";
 import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
 import { deliverCall, NodeRegistry, readCString } from "./node-registry.ts";
-import { zeroSceneDropCounters, type ScenePort, type SceneDropCounters, type SessionEvents } from "./session.ts";
+import { countingDropCounters, type ScenePort, type SceneDropCounters, type SessionEvents } from "./session.ts";
 
 /** Godot 3.2's MultiplayerAPI::NetworkCommands. */
 export enum Godot3NetworkCommand {
@@ -90,7 +90,7 @@ export class Godot3Session {
   private readonly recv = new Map<number, RemotePaths>();
   private lastSendId = 1;
   private readonly writer = new VariantWriter(256);
-  private drops = zeroSceneDropCounters();
+  private readonly drops = countingDropCounters((counter) => this.events.dropped(counter));
   private remoteSenderId = 0;
   allowObjectDecoding = false;
 

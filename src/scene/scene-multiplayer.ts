@@ -29,22 +29,30 @@ export const SCENE_MULTIPLAYER_EVENTS = [
   "peer_authentication_failed",
   "peer_packet",
   "rpc_error",
+  "packet_dropped",
 ] as const;
 
 export type SceneMultiplayerEventType = (typeof SCENE_MULTIPLAYER_EVENTS)[number];
 
-/** The event of every SceneMultiplayer signal: `id` for the peer ones, `packet` for peer_packet, `error` for rpc_error. */
+/**
+ * The event of every SceneMultiplayer signal: `id` for the peer ones, `packet` for peer_packet,
+ * `error` for rpc_error, `reason` for packet_dropped (with `id` the peer whose packet it was, 0 for
+ * our own outgoing syncs).
+ */
 export class SceneMultiplayerEvent extends Event {
   readonly id: number;
   readonly packet: Uint8Array | null;
   readonly error: unknown;
   readonly method: string | null;
-  constructor(type: SceneMultiplayerEventType, id = 0, packet: Uint8Array | null = null, error: unknown = null, method: string | null = null) {
+  /** packet_dropped: the drop counter that grew (getDropCounters() names and explains each). */
+  readonly reason: keyof SceneDropCounters | null;
+  constructor(type: SceneMultiplayerEventType, id = 0, packet: Uint8Array | null = null, error: unknown = null, method: string | null = null, reason: keyof SceneDropCounters | null = null) {
     super(type);
     this.id = id;
     this.packet = packet;
     this.error = error;
     this.method = method;
+    this.reason = reason;
   }
 }
 
@@ -54,8 +62,6 @@ export type SceneMultiplayerListener = ((event: SceneMultiplayerEvent) => void) 
 // Typed overloads, so that `mp.addEventListener("peer_connected", (e) => e.id)` needs no cast;
 // the plain EventTarget signatures stay for any other event name.
 export interface SceneMultiplayer {
-  addEventListener(type: SceneMultiplayerEventType, listener: SceneMultiplayerListener | null, options?: AddEventListenerOptions | boolean): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void;
   removeEventListener(type: SceneMultiplayerEventType, listener: SceneMultiplayerListener | null, options?: EventListenerOptions | boolean): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: EventListenerOptions | boolean): void;
 }
@@ -93,6 +99,10 @@ export class SceneMultiplayer extends EventTarget {
   };
   /** Godot 3: the client's peer reported its server gone (see onPeerDisconnected). */
   private g3ServerLost = false;
+  /** The sender of the packet being received, for packet_dropped (0 outside receiving). */
+  private receivingFrom = 0;
+  /** Whether a packet_dropped listener was ever added. */
+  private dropsListened = false;
   private readonly onPeerDisconnected = (e: Event): void => {
     const id = (e as MultiplayerPeerEvent).id;
     if (!this.g3) {
@@ -108,6 +118,13 @@ export class SceneMultiplayer extends EventTarget {
     }
     this.g3.delPeer(id);
   };
+
+  override addEventListener(type: SceneMultiplayerEventType, listener: SceneMultiplayerListener | null, options?: AddEventListenerOptions | boolean): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: AddEventListenerOptions | boolean): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | SceneMultiplayerListener | null, options?: AddEventListenerOptions | boolean): void {
+    if (type === "packet_dropped") this.dropsListened = true;
+    super.addEventListener(type, listener as EventListenerOrEventListenerObject | null, options);
+  }
 
   constructor(options: SceneMultiplayerOptions = {}) {
     super();
@@ -142,6 +159,10 @@ export class SceneMultiplayer extends EventTarget {
       peerPacket: (id, packet) => void this.dispatchEvent(new SceneMultiplayerEvent("peer_packet", id, packet)),
       auth: () => this._authCallback,
       handlerError: (node, method, error) => void this.dispatchEvent(new SceneMultiplayerEvent("rpc_error", 0, null, error, node ? `${node.getPath()}:${method}` : method)),
+      dropped: (counter) => {
+        // An event per hostile packet costs, so only once someone listens.
+        if (this.dropsListened) this.dispatchEvent(new SceneMultiplayerEvent("packet_dropped", this.receivingFrom, null, null, null, counter));
+      },
     };
     const owner: SceneNodeOwner = {
       rpcp: (node, peer, method, args, unreliable = false) => {
@@ -237,8 +258,13 @@ export class SceneMultiplayer extends EventTarget {
       const channel = peer.getPacketChannel();
       const mode = peer.getPacketMode();
       const packet = peer.getPacket();
-      if (this.g3) this.g3.receive(from, packet);
-      else this.session.receive(from, packet, mode, channel);
+      this.receivingFrom = from;
+      try {
+        if (this.g3) this.g3.receive(from, packet);
+        else this.session.receive(from, packet, mode, channel);
+      } finally {
+        this.receivingFrom = 0;
+      }
       this.updateStatus();
       if (this.lastStatus !== ConnectionStatus.CONNECTION_CONNECTED) return GodotError.OK;
     }

@@ -57,6 +57,8 @@ export interface SessionEvents {
   auth(): ((id: number, data: Uint8Array) => void) | null;
   /** A registered RPC handler threw (counted; the session goes on). */
   handlerError(node: SceneNode | null, method: string, error: unknown): void;
+  /** A drop counter grew (the packet being received, or an outgoing sync, was refused for `counter`). */
+  dropped(counter: keyof SceneDropCounters): void;
 }
 
 /** What the session refused from the network (never thrown out of poll()). Counters only grow until clear(). */
@@ -112,6 +114,28 @@ export function zeroSceneDropCounters(): SceneDropCounters {
     oversizedSync: 0,
     handlerErrors: 0,
   };
+}
+
+/**
+ * Drop counters that tell `onDrop` the counter's name each time one grows: every drop site stays a
+ * plain `drops.x++`, and a SceneMultiplayer can say what it refused and from whom (Godot prints
+ * an error there; without a word, a mismatched RPC config or node path is hard to find).
+ */
+export function countingDropCounters(onDrop: (counter: keyof SceneDropCounters) => void): SceneDropCounters {
+  const values = zeroSceneDropCounters();
+  const counters = {} as SceneDropCounters;
+  for (const key of Object.keys(values) as (keyof SceneDropCounters)[]) {
+    Object.defineProperty(counters, key, {
+      enumerable: true,
+      get: () => values[key],
+      set: (value: number) => {
+        const grew = value > values[key];
+        values[key] = value;
+        if (grew) onDrop(key);
+      },
+    });
+  }
+  return counters;
 }
 
 /**
@@ -173,7 +197,7 @@ export class SceneSession {
   private readonly connected = new PeerSet();
   private readonly pending = new Map<number, PendingPeer>();
   private readonly writer = new VariantWriter(256);
-  private drops = zeroSceneDropCounters();
+  private readonly drops = countingDropCounters((counter) => this.events.dropped(counter));
   serverRelay = true;
   allowObjectDecoding = false;
   /** Milliseconds; 0 = no timeout. */
