@@ -4,7 +4,7 @@
 // PACKETPEER_RUNTIMES=node,deno limits the runtimes; extra arguments filter test files by substring.
 // Live Godot 4.6 tests (*.godot4.test.ts: Godot's web build in headless Chromium, driven from Node
 // by playwright-core) run once, in the Node run only; the build is fetched first when missing.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,7 +56,7 @@ const reportOf = (rt) => join(reportDir, `${rt}.xml`);
  * Node's --test-timeout bounds each spec file as a whole too (every file is a test of its own
  * process), not only each test in it: examples.test.ts, which starts dozens of processes, takes
  * about 90 s alone and took over 180 s on a loaded 2-core machine. A hang still ends here, and
- * RUNTIME_TIMEOUT_MS bounds the whole run.
+ * SILENCE_LIMIT_MS ends a run that has stopped printing.
  */
 const NODE_TEST_TIMEOUT_MS = 600_000;
 const commands = {
@@ -74,8 +74,67 @@ if (runtimes.includes("node") && godot4Files.length > 0 && !existsSync(join(proc
   if (fetched.status !== 0) console.warn("warning: could not fetch the Godot 4.6 web build; its live tests will skip");
 }
 
-/** Upper bound for one runtime's whole run (the suite takes some 2-8 minutes per runtime). */
-const RUNTIME_TIMEOUT_MS = 15 * 60 * 1000;
+/**
+ * A runtime's run is ended (SIGKILL) once it has printed nothing for this long: Deno's test runner
+ * has no per-test timeout, so a hang must still end the run. Silence, not the length of the whole
+ * run, because that length is the machine's: Node's run, the file groups timed one after another
+ * on half of one CPU, came to about 16 minutes, past the 15-minute bound this replaced, with every
+ * test passing. Longer than Node's --test-timeout, which ends a hung file first and names it.
+ */
+const SILENCE_LIMIT_MS = 15 * 60 * 1000;
+/** And in any case after this long, should a runtime keep printing without end. */
+const RUNTIME_LIMIT_MS = 90 * 60 * 1000;
+
+/**
+ * Runs one runtime's test command, its output passed through as it comes (and timed, for
+ * SILENCE_LIMIT_MS). Resolves with its exit status or signal, and why it was killed (null if it
+ * was not).
+ */
+function runRuntime(command, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: ["inherit", "pipe", "pipe"], env });
+    const started = Date.now();
+    let lastOutput = started;
+    let killed = null;
+    const pass = (to) => (chunk) => {
+      lastOutput = Date.now();
+      to.write(chunk);
+    };
+    child.stdout.on("data", pass(process.stdout));
+    child.stderr.on("data", pass(process.stderr));
+    const minutes = (ms) => (ms / 60_000).toFixed(1);
+    const watch = setInterval(() => {
+      const now = Date.now();
+      if (killed !== null) return;
+      if (now - lastOutput > SILENCE_LIMIT_MS) killed = `after ${minutes(now - lastOutput)} minutes without output`;
+      else if (now - started > RUNTIME_LIMIT_MS) killed = `after ${minutes(now - started)} minutes`;
+      if (killed !== null) child.kill("SIGKILL");
+    }, 5_000);
+    let settled = false;
+    let drainTimer;
+    const settle = (status, signal) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(watch);
+      clearTimeout(drainTimer);
+      resolve({ status, signal, killed });
+    };
+    child.on("error", (err) => {
+      console.error(`cannot run ${command}: ${err.message}`);
+      settle(null, null);
+    });
+    // "close" waits for the output pipes, which a process the tests left behind may hold open:
+    // after the exit, what is still in them gets a few seconds.
+    child.on("exit", (status, signal) => {
+      drainTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle(status, signal);
+      }, 5_000);
+    });
+    child.on("close", (status, signal) => settle(status, signal));
+  });
+}
 
 rmSync(reportDir, { recursive: true, force: true });
 mkdirSync(reportDir, { recursive: true });
@@ -94,15 +153,9 @@ for (const rt of runtimes) {
   }
   console.log(`\n===== ${rt}: ${cmd[1].filter((a) => a.endsWith(".test.ts")).length} spec files =====`);
   const started = Date.now();
-  const r = spawnSync(cmd[0], cmd[1], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, PACKETPEER_TEST_RUNTIME: rt, NO_COLOR: "1" },
-    // Deno's test runner has no per-test timeout: a hang must still end the run.
-    timeout: RUNTIME_TIMEOUT_MS,
-    killSignal: "SIGKILL",
-  });
+  const r = await runRuntime(cmd[0], cmd[1], { ...process.env, PACKETPEER_TEST_RUNTIME: rt, NO_COLOR: "1" });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (r.killed !== null) console.log(`\n===== ${rt}: killed ${r.killed} =====`);
   results.push({ rt, ok: r.status === 0, status: r.status ?? r.signal, seconds });
 }
 
