@@ -3,70 +3,22 @@
 // itself runs on Node only: it starts the runtimes as child processes.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { godot4SkipReason, openGodot4 } from "../godot4/harness.ts";
+import { endChildren, freePort, root, run, tsx, until, type Child as Proc } from "./children.ts";
 
-const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
 const skip = g.Deno || g.Bun ? "the example's processes are started from Node" : false;
 const bin = (name: string): string => join(root, "node_modules", ".bin", name);
 
-const children: ChildProcessWithoutNullStreams[] = [];
-after(() => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-});
+after(endChildren);
 
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  out: () => string;
-  exit: Promise<number>;
-}
-
-function run(cmd: string, args: string[]): Proc {
-  const child = spawn(cmd, args, { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
-  children.push(child);
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  // Servers live through their whole test, which on a loaded machine (a Godot web build booting
-  // beside them) takes well over 30 s; this only bounds a child the test failed to end.
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  const exit = new Promise<number>((resolve) =>
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve(code ?? -1);
-    }),
-  );
-  return { child, out: () => out, exit };
-}
-
-const tsx = (args: string[]): Proc => run(process.execPath, ["--import", "tsx", ...args]);
 const servers: Record<string, (port: number) => Proc> = {
   node: (port) => tsx(["examples/arena/server.ts", String(port)]),
   deno: (port) => run(bin("deno"), ["run", "-A", "examples/arena/server.ts", String(port)]),
   bun: (port) => run(bin("bun"), ["examples/arena/server.ts", String(port)]),
 };
-
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function stop(p: Proc): Promise<void> {
   if (p.child.exitCode === null) p.child.kill("SIGKILL");

@@ -3,68 +3,18 @@
 // are `npx tsx` commands; the browser example is driven in headless Chromium.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { CHROMIUM_PATH, godot4SkipReason, openGodot4 } from "../godot4/harness.ts";
+import { endChildren, freePort, root, tsx, until } from "./children.ts";
 import { readFileSync } from "node:fs";
 
-const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
 const skip = g.Deno || g.Bun ? "the examples run as `npx tsx` commands (Node)" : false;
 if (skip) console.log(`examples: skipped: ${skip}`);
 
-const children: ChildProcessWithoutNullStreams[] = [];
-after(() => {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
-});
-
-function tsx(args: string[]): { child: ChildProcessWithoutNullStreams; out: () => string; exit: Promise<number> } {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
-  children.push(child);
-  let out = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  // A guard against a child outliving its test (after() ends any left as well): servers live
-  // through their whole test, which on a loaded machine (a Godot web build booting beside them)
-  // takes well over 30 s.
-  const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
-  // "close", not "exit": "exit" may come before the last of the child's output has been read.
-  const exit = new Promise<number>((resolve) =>
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve(code ?? -1);
-    }),
-  );
-  return { child, out: () => out, exit };
-}
-
-async function until(what: string, check: () => boolean, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** A port free right now on 127.0.0.1 (for examples that take a fixed port, and the browser example's port + 1). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
-    const next = await new Promise<boolean>((resolve) => {
-      const s = createServer().once("error", () => resolve(false)).listen(port + 1, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
-    if (next && port < 65535) return port;
-  }
-}
+after(endChildren);
 
 describe("examples", { skip }, () => {
   test("npm start's demo runs to its statistics and points at the examples", async () => {
