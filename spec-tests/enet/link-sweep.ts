@@ -32,6 +32,7 @@ const COMPRESSIONS = [CompressionMode.NONE, CompressionMode.RANGE_CODER, Compres
  * random loss holds back (at most 75 % of round trips lost) survives once in 10^15.
  */
 const SETTLE_MS = 600_000;
+const NO_PINGS = 0x7fffffff;
 
 export interface SweepOutcome {
   case: SweepCase;
@@ -94,10 +95,14 @@ export function runCase(c: SweepCase): SweepOutcome {
     if (new Set(unsequenced).size !== unsequenced.length) problems.push(`channel ${ch}: an unsequenced message arrived twice`);
   }
   if (!r.disconnected) {
-    // Pings are reliable too, and on a lossy link one is nearly always in flight.
-    for (const h of r.net.hosts) for (const p of h.core.peers) if (p.state === PeerState.STATE_CONNECTED) h.core.setPingInterval(p, 0x7fffffff);
+    // Pings are reliable too, and on a lossy link one is nearly always in flight: off, for each
+    // peer as soon as it is connected (a server may still be waiting for the acknowledgement of
+    // its VERIFY_CONNECT when a mix without reliable messages has been sent).
     r.net.runUntil(r.net.now + SETTLE_MS, () => {
-      for (const h of r.net.hosts) while (h.core.pollEvent());
+      for (const h of r.net.hosts) {
+        while (h.core.pollEvent());
+        for (const p of h.core.peers) if (p.state === PeerState.STATE_CONNECTED && p.pingInterval !== NO_PINGS) h.core.setPingInterval(p, NO_PINGS);
+      }
     });
     for (const h of r.net.hosts) {
       for (const p of h.core.peers) {

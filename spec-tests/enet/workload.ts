@@ -92,7 +92,9 @@ export function runWorkload(link: LinkOptions, perChannel: number, deadlineMs: n
   let connected = false;
   let nextIndex = 0;
   let lastTick = -1;
-  const done = (): boolean => res.reliable.every((r) => r.length >= expectedReliable) || res.disconnected;
+  // Every message sent, and every reliable one in: a mix without reliable messages (or whose last
+  // ones are unreliable) is otherwise done before it sends them.
+  const done = (): boolean => (nextIndex >= perChannel && res.reliable.every((r) => r.length >= expectedReliable)) || res.disconnected;
   let t = 0;
   while (!done() && t < deadlineMs) {
     t = Math.min(deadlineMs, t + (nextIndex < perChannel ? 10 : 1000));
