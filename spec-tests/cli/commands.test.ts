@@ -361,8 +361,8 @@ describe("packetpeer command line", { skip }, () => {
     assert.equal(await godot.exit, 0);
 
     const ec = makeIdentity("localhost");
-    // wss://localhost below (a certificate refused for trust alone) goes to the one address the name
-    // resolves to first, ::1 on a machine whose /etc/hosts lists it: the server listens there.
+    // wss://localhost below (a certificate refused for trust alone) goes first to the address the
+    // name resolves to first, ::1 on a machine whose /etc/hosts lists it: the server listens there.
     const local = await localhostAddress();
     const wssHost = local.includes(":") ? `[${local}]` : local;
     const wss = start(["ws", "listen", "0", "--echo", "--cert", ec.certPath, "--key", ec.keyPath, "--bind", local]);
