@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeIdentity, opensslAvailable } from "../dtls/support.ts";
 import { localhostAddress } from "../support/localhost.ts";
+import { ipv6LoopbackMissing } from "../transport/support/ipv6.ts";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..", "..");
 const bin = join(root, "bin", "packetpeer.mjs");
@@ -143,6 +144,28 @@ describe("packetpeer command line", { skip }, () => {
     assert.ok(left?.rtt !== undefined && left.rtt < 500, `disconnect rtt ${left?.rtt}`);
     server.child.kill("SIGINT");
     assert.equal(await server.exit, 0);
+  });
+
+  test("--bind with an IPv6 address: the listening line brackets it (ws://[::1]:PORT/, [::1]:PORT), so it can be copied into a connect", { skip: ipv6LoopbackMissing() ?? false }, async () => {
+    for (const [args, line] of [
+      [["ws", "listen", "0", "--bind", "::1"], /listening on ws:\/\/\[::1\]:(\d+)\//],
+      [["ws", "listen", "0", "--bind", "::1", "--godot", "4"], /listening on ws:\/\/\[::1\]:(\d+)\/ \(Godot 4/],
+      [["enet", "listen", "0", "--bind", "::1"], /listening on \[::1\]:(\d+) \(ENet/],
+      [["enet", "listen", "0", "--bind", "::1", "--godot", "4"], /listening on \[::1\]:(\d+) \(Godot 4/],
+    ] as const) {
+      const server = start([...args]);
+      await server.waitFor("stderr", line);
+      const port = listenPort(server, line);
+      if (args[0] === "ws") {
+        const godot = args.includes("--godot");
+        const client = start(["ws", "connect", `ws://[::1]:${port}/`, ...(godot ? ["--godot", "4"] : [])]);
+        await client.waitFor("stderr", godot ? /peer 1 connected/ : /^connected/m);
+        client.child.kill("SIGINT");
+        await client.exit;
+      }
+      server.child.kill("SIGINT");
+      assert.equal(await server.exit, 0);
+    }
   });
 
   test("stdin lines are sent as their bytes, binary ones unchanged (text ones valid UTF-8 on WebSocket)", async () => {

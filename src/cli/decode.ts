@@ -12,6 +12,7 @@ import { createCompressor } from "../compress/compressors.ts";
 import { CompressionMode } from "../compress/types.ts";
 import { dissectDatagram, type DissectedDatagram } from "../enet/dissect.ts";
 import { FragmentReassembly } from "../enet/fragment-reassembly.ts";
+import { formatEndpoint } from "../transport/addresses.ts";
 import { ENET_PROTOCOL_MAXIMUM_PEER_ID, ProtocolCommand, type EnetCommand } from "../enet/wire.ts";
 import { describeEnetGodotPacket, type Fields, type GodotVersion } from "./godot-payload.ts";
 import { readCapture, CaptureFormatError, type CapturedDatagram } from "./pcap.ts";
@@ -109,11 +110,10 @@ interface Flow {
   fragments: Map<string, FragmentReassembly>;
 }
 
-const endpointOf = (address: string, port: number): string => (address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`);
 
 function flowKey(d: CapturedDatagram): string {
-  const a = endpointOf(d.src, d.srcPort);
-  const b = endpointOf(d.dst, d.dstPort);
+  const a = formatEndpoint(d.src, d.srcPort);
+  const b = formatEndpoint(d.dst, d.dstPort);
   return a < b ? `${a} ${b}` : `${b} ${a}`;
 }
 
@@ -255,7 +255,7 @@ export function decodeCapture(bytes: Uint8Array, o: DecodeSettings): CaptureRepo
   const t0 = datagrams[0]?.time ?? 0;
   const records = datagrams.map((dg, index): DatagramRecord => {
     const flow = flows.get(flowKey(dg))!;
-    const from = endpointOf(dg.src, dg.srcPort);
+    const from = formatEndpoint(dg.src, dg.srcPort);
     const d = dissectDatagram(dg.payload, { checksum: flow.checksum, checksumSeed: flow.connectID, decompress: flow.decompress, compressionName: flow.compressionName });
     for (const c of d.commands) {
       if (c.command.command === ProtocolCommand.CONNECT) {
@@ -267,7 +267,7 @@ export function decodeCapture(bytes: Uint8Array, o: DecodeSettings): CaptureRepo
       index,
       time: Number((dg.time - t0).toFixed(6)),
       from,
-      to: endpointOf(dg.dst, dg.dstPort),
+      to: formatEndpoint(dg.dst, dg.dstPort),
       dir: flow.client === undefined ? "?" : from === flow.client ? "c2s" : "s2c",
       size: dg.payload.length,
       peerID: d.peerID,

@@ -10,6 +10,7 @@ import { CompressionMode } from "../compress/types.ts";
 import { GodotError } from "../errors.ts";
 import { ENetConnection, EventType, PacketFlags, PeerStatistic, type ENetPacketPeer } from "../enet/index.ts";
 import { ENetMultiplayerPeer } from "../multiplayer/enet-multiplayer.ts";
+import { formatEndpoint } from "../transport/addresses.ts";
 import { ConnectionStatus, TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
@@ -196,7 +197,7 @@ function watchDtls(conn: ENetConnection | null | undefined, o: PrintOptions & { 
       if (message === "") return;
       reason = message;
       if (o.role === "connect" && !opened()) return;
-      const peer = `${address.includes(":") ? `[${address}]` : address}:${port}`;
+      const peer = formatEndpoint(address, port);
       printEvent(o, "dtls_ended", { peer, reason }, `DTLS with ${peer} ended: ${reason}`, "yellow");
     };
   }
@@ -210,10 +211,7 @@ function flagName(flags: number): string {
   return "unreliable";
 }
 
-const endpoint = (peer: ENetPacketPeer): string => {
-  const a = peer.getRemoteAddress();
-  return `${a.includes(":") ? `[${a}]` : a}:${peer.getRemotePort()}`;
-};
+const endpoint = (peer: ENetPacketPeer): string => formatEndpoint(peer.getRemoteAddress(), peer.getRemotePort());
 
 export async function enetCommand(argv: string[]): Promise<number> {
   const o = parse(argv);
@@ -243,7 +241,7 @@ async function runRaw(o: EnetOptions): Promise<number> {
   let leaving = false;
   const pending: Uint8Array[] = [];
   const secure = o.dtlsServer || o.dtlsClient ? " over DTLS" : "";
-  if (o.role === "listen") status(`listening on ${o.host}:${conn.getLocalPort()} (ENet${secure}, ${o.maxPeers} peers, ${o.channels} channels)`);
+  if (o.role === "listen") status(`listening on ${formatEndpoint(o.host, conn.getLocalPort())} (ENet${secure}, ${o.maxPeers} peers, ${o.channels} channels)`);
   else {
     server = await conn.connectToHost(o.host, o.port, { channels: o.channels });
     status(`connecting to ${o.host}:${o.port}${secure} ...`);
@@ -365,7 +363,7 @@ async function runGodot(o: EnetOptions): Promise<number> {
     mp.setBindIp(o.host);
     const dtlsServerOptions = o.dtlsServer && (await serverTlsOptions(o.dtlsServer));
     await mp.createServer(o.port, o.maxPeers, o.channels, 0, 0, { protocol, compressionMode: o.compress, dtlsServerOptions });
-    where = `listening on ${o.host}:${mp.host?.getLocalPort()} (Godot ${o.godot} ENetMultiplayerPeer, ${o.maxPeers} clients)`;
+    where = `listening on ${formatEndpoint(o.host, mp.host?.getLocalPort() ?? 0)} (Godot ${o.godot} ENetMultiplayerPeer, ${o.maxPeers} clients)`;
   } else {
     const dtlsClientOptions = o.dtlsClient && (await clientTlsOptions(o.dtlsClient));
     const dtlsHostname = o.dtlsClient && tlsName(o.dtlsClient);

@@ -13,6 +13,7 @@ import { WebSocketState } from "../websocket/connection-core.ts";
 import { WebSocketPeer, WriteMode } from "../websocket/peer.ts";
 import { WebSocketServer } from "../websocket/server.ts";
 import { parseWebSocketUrl } from "../websocket/url.ts";
+import { formatEndpoint } from "../transport/addresses.ts";
 import { readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
@@ -205,7 +206,7 @@ function closeLine(peer: WebSocketPeer, who: string): string {
 async function runServer(o: WsOptions): Promise<number> {
   const server = new WebSocketServer({ supportedProtocols: o.protocols, perMessageDeflate: o.deflate });
   await server.listen(o.port, o.bind, o.tlsServer && (await serverTlsOptions(o.tlsServer)));
-  status(`listening on ${o.tlsServer ? "wss" : "ws"}://${o.bind}:${server.getLocalPort()}/`);
+  status(`listening on ${o.tlsServer ? "wss" : "ws"}://${formatEndpoint(o.bind, server.getLocalPort())}/`);
   const peers = new Map<WebSocketPeer, string>();
   const signal = untilSignal();
   let quit: string | null = null;
@@ -325,7 +326,7 @@ async function runGodot(o: WsOptions): Promise<number> {
   let where: string;
   if (o.role === "listen") {
     await mp.createServer(o.port, o.bind, o.tlsServer && (await serverTlsOptions(o.tlsServer)), { protocol });
-    where = `listening on ${o.tlsServer ? "wss" : "ws"}://${o.bind}:${mp.getLocalPort()}/ (Godot ${o.godot} WebSocketMultiplayerPeer)`;
+    where = `listening on ${o.tlsServer ? "wss" : "ws"}://${formatEndpoint(o.bind, mp.getLocalPort())}/ (Godot ${o.godot} WebSocketMultiplayerPeer)`;
   } else {
     await mp.createClient(o.url, o.tlsClient && (await clientTlsOptions(o.tlsClient)), { protocol });
     where = `connecting to ${o.url} (Godot ${o.godot} WebSocketMultiplayerPeer) ...`;
