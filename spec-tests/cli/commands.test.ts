@@ -157,7 +157,7 @@ describe("packetpeer command line", { skip }, () => {
       await server.waitFor("stderr", line);
       const port = listenPort(server, line);
       if (args[0] === "ws") {
-        const godot = args.includes("--godot");
+        const godot = (args as readonly string[]).includes("--godot");
         const client = start(["ws", "connect", `ws://[::1]:${port}/`, ...(godot ? ["--godot", "4"] : [])]);
         await client.waitFor("stderr", godot ? /peer 1 connected/ : /^connected/m);
         client.child.kill("SIGINT");
