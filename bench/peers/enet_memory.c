@@ -8,8 +8,11 @@
  *                             connections, service them idle for a second, print
  *                             {"peers":N,"rssBytesPerPeer":..,"sizeofPeer":..,
  *                             "sizeofChannel":..}, stop the child and exit.
- *   enet_memory clients PORT N   one client host connecting N peers to PORT and
- *                             servicing them until stdin closes (or 60 s pass).
+ *   enet_memory clients PORT N [IN_FLIGHT]   one client host connecting N peers to
+ *                             PORT and servicing them until stdin closes (or 60 s
+ *                             pass); all N handshakes start at once, or with
+ *                             IN_FLIGHT at most that many unfinished at a time (for
+ *                             a receiver whose socket buffer cannot hold the burst).
  */
 #include <enet/enet.h>
 #include <fcntl.h>
@@ -45,7 +48,7 @@ static int stdin_closed(void) {
   return read(0, buf, sizeof buf) <= 0;
 }
 
-static int run_clients(int port, int n, int watch_stdin);
+static int run_clients(int port, int n, int in_flight, int watch_stdin);
 
 static int run_server(int n) {
   long before = rss_bytes();
@@ -59,7 +62,7 @@ static int run_server(int n) {
   if (child < 0) { perror("fork"); return 1; }
   if (child == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    _exit(run_clients(host->address.port, n, 0));
+    _exit(run_clients(host->address.port, n, 0, 0));
   }
   ENetEvent event;
   int connected = 0;
@@ -84,19 +87,22 @@ static int run_server(int n) {
   return 0;
 }
 
-static int run_clients(int port, int n, int watch_stdin) {
+static int run_clients(int port, int n, int in_flight, int watch_stdin) {
   ENetHost *host = enet_host_create(NULL, (size_t)n, 2, 0, 0);
   if (!host) { fprintf(stderr, "client host create failed\n"); return 1; }
   ENetAddress address;
   enet_address_set_host_ip(&address, "127.0.0.1");
   address.port = (enet_uint16)port;
-  for (int i = 0; i < n; i++) {
-    if (!enet_host_connect(host, &address, 2, 0)) { fprintf(stderr, "connect %d failed\n", i); return 1; }
-  }
+  int started = 0, connected = 0;
   ENetEvent event;
   double deadline = seconds_now() + 60;
   while (seconds_now() < deadline && !(watch_stdin && stdin_closed())) {
+    while (started < n && (in_flight <= 0 || started - connected < in_flight)) {
+      if (!enet_host_connect(host, &address, 2, 0)) { fprintf(stderr, "connect %d failed\n", started); return 1; }
+      started++;
+    }
     while (enet_host_service(host, &event, 5) > 0) {
+      if (event.type == ENET_EVENT_TYPE_CONNECT) connected++;
       if (event.type == ENET_EVENT_TYPE_RECEIVE) enet_packet_destroy(event.packet);
     }
   }
@@ -108,8 +114,8 @@ int main(int argc, char **argv) {
   if (enet_initialize() != 0) return 1;
   int rc = 2;
   if (argc == 3 && strcmp(argv[1], "server") == 0) rc = run_server(atoi(argv[2]));
-  else if (argc == 4 && strcmp(argv[1], "clients") == 0) rc = run_clients(atoi(argv[2]), atoi(argv[3]), 1);
-  else fprintf(stderr, "usage: %s server N | clients PORT N\n", argv[0]);
+  else if ((argc == 4 || argc == 5) && strcmp(argv[1], "clients") == 0) rc = run_clients(atoi(argv[2]), atoi(argv[3]), argc == 5 ? atoi(argv[4]) : 0, 1);
+  else fprintf(stderr, "usage: %s server N | clients PORT N [IN_FLIGHT]\n", argv[0]);
   enet_deinitialize();
   return rc;
 }
