@@ -81,6 +81,27 @@ function mutate(rng: SeededRandom, valid: Uint8Array, corpus: readonly Uint8Arra
 }
 
 /** Run `iterations` mutated inputs for one protocol from one seed. */
+/** A case taking longer than this is timed twice more (see fuzzVariantDecoder). */
+const SLOW_CASE_MS = 50;
+
+/** Decode one input; a decoded value must re-encode to a canonical form that is stable. */
+function decodeAndReencode(input: Uint8Array, options: VariantOptions): "decoded" | "rejected" | Error {
+  let value: unknown;
+  try {
+    value = bytesToVar(input, options);
+  } catch (error) {
+    return error instanceof NetError ? "rejected" : (error as Error);
+  }
+  try {
+    const canonical = varToBytes(value, options);
+    const again = varToBytes(bytesToVar(canonical, options), options);
+    if (hex(again) !== hex(canonical)) return new Error(`canonical form not stable: ${hex(canonical)} -> ${hex(again)}`);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+  return "decoded";
+}
+
 export function fuzzVariantDecoder(protocol: VariantProtocol, seed: number, iterations: number): FuzzStats {
   const rng = new SeededRandom(seed);
   const random = new RandomVariants(seed ^ 0x5eed, protocol);
@@ -90,29 +111,21 @@ export function fuzzVariantDecoder(protocol: VariantProtocol, seed: number, iter
   for (let i = 0; i < iterations; i++) {
     const input = mutate(rng, corpus[rng.nextInt(corpus.length)]!, corpus);
     const options: VariantOptions = { protocol, allowObjects: rng.chance(0.5) };
-    const started = performance.now();
     stats.inputs++;
-    try {
-      let value: unknown;
-      try {
-        value = bytesToVar(input, options);
-      } catch (error) {
-        if (error instanceof NetError) {
-          stats.rejected++;
-          continue;
-        }
-        throw error;
-      }
-      stats.decoded++;
-      const canonical = varToBytes(value, options);
-      const again = varToBytes(bytesToVar(canonical, options), options);
-      if (hex(again) !== hex(canonical)) throw new Error(`canonical form not stable: ${hex(canonical)} -> ${hex(again)}`);
-    } catch (error) {
-      if (stats.failures.length < 10) stats.failures.push(`${protocol} seed ${seed} #${i} input ${hex(input).slice(0, 400)}: ${String(error)}`);
-    } finally {
-      const ms = performance.now() - started;
-      if (ms > stats.maxCaseMs) stats.maxCaseMs = ms;
-    }
+    const timed = (): { outcome: "decoded" | "rejected" | Error; ms: number } => {
+      const started = performance.now();
+      const outcome = decodeAndReencode(input, options);
+      return { outcome, ms: performance.now() - started };
+    };
+    const first = timed();
+    // A slow case is timed again: a machine's stall (GC, another process) does not repeat, a
+    // decoder that is slow on this input does; the fastest of three is the case's time.
+    let ms = first.ms;
+    if (ms > SLOW_CASE_MS) for (let k = 0; k < 2; k++) ms = Math.min(ms, timed().ms);
+    if (ms > stats.maxCaseMs) stats.maxCaseMs = ms;
+    if (first.outcome === "decoded") stats.decoded++;
+    else if (first.outcome === "rejected") stats.rejected++;
+    else if (stats.failures.length < 10) stats.failures.push(`${protocol} seed ${seed} #${i} input ${hex(input).slice(0, 400)}: ${String(first.outcome)}`);
   }
   return stats;
 }
