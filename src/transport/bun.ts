@@ -424,7 +424,11 @@ async function bunConnect(opts: StreamConnectOptions): Promise<Stream> {
     if (target.kind === "unix") {
       await bun.connect({ unix: target.path, allowHalfOpen: true, socket: handler });
     } else {
-      await connectToCandidates(target.host, what, (address) => bun.connect({ hostname: address, port: target.port, allowHalfOpen: true, socket: handler }));
+      await connectToCandidates(target.host, what, (address) =>
+        bun.connect({ hostname: address, port: target.port, allowHalfOpen: true, socket: handler }).catch((err: unknown) => {
+          throw toNetError(err, what, GodotError.ERR_CANT_CONNECT);
+        }),
+      );
     }
   } catch (err) {
     throw toNetError(err, what, GodotError.ERR_CANT_CONNECT);

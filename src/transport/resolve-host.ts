@@ -41,7 +41,7 @@ export async function lookupAllHosts(host: string, family: 0 | 4 | 6, what: stri
  * "localhost" resolves to ::1 first on Debian and macOS, where a server bound to 127.0.0.1 (our
  * servers' default) refuses it. An IP literal is the one candidate. A certificate refusal
  * (ERR_UNAUTHORIZED) ends the attempts, since every address serves the same name; otherwise the
- * last address's error is the one reported.
+ * last address's error is the one reported, naming every address tried.
  */
 export async function connectToCandidates<T>(host: string, what: string, attempt: (address: string) => Promise<T>): Promise<T> {
   let candidates = [host];
@@ -55,13 +55,18 @@ export async function connectToCandidates<T>(host: string, what: string, attempt
     }
   }
   let failure: unknown = new NetError(GodotError.ERR_CANT_RESOLVE, `${what}: "${host}" has no address`);
+  const tried: string[] = [];
   for (const address of candidates) {
+    tried.push(address);
     try {
       return await attempt(address);
     } catch (err) {
       failure = err;
       if (err instanceof NetError && err.code === GodotError.ERR_UNAUTHORIZED) break;
     }
+  }
+  if (tried.length > 1 && failure instanceof NetError) {
+    throw new NetError(failure.code, `${failure.message} (each address of "${host}" tried: ${tried.join(", ")})`, { cause: failure.cause ?? failure });
   }
   throw failure;
 }
