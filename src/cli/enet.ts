@@ -176,7 +176,7 @@ function parse(argv: string[]): EnetOptions | "help" {
   };
 }
 
-/** A failed DTLS handshake looks like silence here: what to check. */
+/** A failed DTLS handshake: what to check. */
 const DTLS_FAILED_HINT = " Does --trust FILE hold the server's certificate or its issuer, and does the certificate carry the name connected to (--tls-name NAME when it is not the host typed; --insecure skips the check)?";
 /** A DTLS client's connect that timed out: a failed handshake says so at once (DTLS_FAILED_HINT), silence does not. */
 const DTLS_HINT = " A server without DTLS does not answer a DTLS client at all.";
@@ -184,10 +184,11 @@ const DTLS_HINT = " A server without DTLS does not answer a DTLS client at all."
 const tlsName = (security: ClientSecurity): string | undefined => ("name" in security ? security.name : undefined);
 
 /**
- * Keep the reason of the last DTLS session that ended on `conn` with one (a handshake that failed,
- * a fatal alert, the peer's close): ENet itself only sees a connect that times out, while the DTLS
- * layer knows at once why. A server prints each; a client prints those of a connection that had
- * opened (a failed connect says its reason in the failure line). Our own close has no reason.
+ * Watch the DTLS sessions that end on `conn` with a reason (a handshake that failed, a fatal alert,
+ * the peer's close): ENet itself only sees a connect that times out, while the DTLS layer knows at
+ * once why. A server prints each; a client prints those of a connection that had opened. Returns
+ * why a client's connect failed (null while none did), for its failure line. Our own close has no
+ * reason.
  */
 function watchDtls(conn: ENetConnection | null | undefined, o: PrintOptions & { role: "listen" | "connect" }, opened: () => boolean): () => string | null {
   const dtls = conn?.getDtlsTransport();
@@ -201,7 +202,7 @@ function watchDtls(conn: ENetConnection | null | undefined, o: PrintOptions & { 
       printEvent(o, "dtls_ended", { peer, reason }, `DTLS with ${peer} ended: ${reason}`, "yellow");
     };
   }
-  return () => reason;
+  return () => (o.role === "connect" && reason !== null ? `the DTLS handshake failed (${reason}).${DTLS_FAILED_HINT}` : null);
 }
 
 function flagName(flags: number): string {
@@ -230,7 +231,7 @@ async function runRaw(o: EnetOptions): Promise<number> {
   if (o.dtlsServer) await conn.dtlsServerSetup(await serverTlsOptions(o.dtlsServer));
   if (o.dtlsClient) await conn.dtlsClientSetup(tlsName(o.dtlsClient) ?? o.host, await clientTlsOptions(o.dtlsClient));
   const peers = new Set<ENetPacketPeer>();
-  const dtlsEnded = watchDtls(conn, o, () => peers.size > 0);
+  const dtlsFailure = watchDtls(conn, o, () => peers.size > 0);
   const signal = untilSignal();
   let quit: string | null = null;
   void signal.promise.then((s) => (quit = s));
@@ -311,9 +312,9 @@ async function runRaw(o: EnetOptions): Promise<number> {
         code = EXIT_FAILURE;
         break;
       }
-      const dtlsFailure = o.role === "connect" && peers.size === 0 ? dtlsEnded() : null;
-      if (dtlsFailure !== null) {
-        status(`could not connect to ${o.host}:${o.port}: the DTLS handshake failed (${dtlsFailure}).${DTLS_FAILED_HINT}`, "red");
+      const failure = peers.size === 0 ? dtlsFailure() : null;
+      if (failure !== null) {
+        status(`could not connect to ${o.host}:${o.port}: ${failure}`, "red");
         code = EXIT_FAILURE;
         break;
       }
@@ -371,10 +372,6 @@ async function runGodot(o: EnetOptions): Promise<number> {
     where = `connecting to ${o.host}:${o.port} as peer ${mp.getUniqueId()} (Godot ${o.godot} ENet) ...`;
   }
   const mode = o.flags & PacketFlags.FLAG_RELIABLE ? TransferMode.TRANSFER_MODE_RELIABLE : o.flags & PacketFlags.FLAG_UNSEQUENCED ? TransferMode.TRANSFER_MODE_UNRELIABLE : TransferMode.TRANSFER_MODE_UNRELIABLE_ORDERED;
-  const dtlsEnded = watchDtls(mp.getHost(), o, () => mp.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED);
-  const handshakeFailure = (): string | null => {
-    const reason = o.role === "connect" ? dtlsEnded() : null;
-    return reason === null ? null : `the DTLS handshake failed (${reason}).${DTLS_FAILED_HINT}`;
-  };
+  const handshakeFailure = watchDtls(mp.getHost(), o, () => mp.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED);
   return runMultiplayer(mp, { ...o, mode, where, handshakeFailure, target: `${o.host}:${o.port}`, what: `a Godot ${o.godot} ENet${o.dtlsClient ? " DTLS" : ""} server with the same --compress` });
 }
