@@ -5,6 +5,8 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import dgram from "node:dgram";
+import net from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -165,6 +167,38 @@ describe("packetpeer command line", { skip }, () => {
       }
       server.child.kill("SIGINT");
       assert.equal(await server.exit, 0);
+    }
+  });
+
+  test("a client stopped (Ctrl-C, SIGTERM) before its connection opened exits 130 / 143 at once, not 0 and not after --timeout", async () => {
+    // Peers that never answer: a bound UDP socket that reads nothing (no ICMP refusal), a TCP server that
+    // accepts and never replies to the WebSocket handshake.
+    const silentUdp = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => silentUdp.bind(0, "127.0.0.1", resolve));
+    const held: net.Socket[] = [];
+    const silentTcp = net.createServer((s) => held.push(s));
+    await new Promise<void>((resolve) => silentTcp.listen(0, "127.0.0.1", resolve));
+    const udpPort = silentUdp.address().port;
+    const tcpPort = (silentTcp.address() as net.AddressInfo).port;
+    try {
+      for (const [args, signal, code] of [
+        [["enet", "connect", `127.0.0.1:${udpPort}`], "SIGINT", 130],
+        [["enet", "connect", `127.0.0.1:${udpPort}`, "--godot", "4"], "SIGTERM", 143],
+        [["ws", "connect", `ws://127.0.0.1:${tcpPort}/`], "SIGINT", 130],
+        [["ws", "connect", `ws://127.0.0.1:${tcpPort}/`, "--godot", "4"], "SIGINT", 130],
+      ] as const) {
+        const client = start([...args, "--timeout", "60"]);
+        await client.waitFor("stderr", /connecting to/);
+        const stoppedAt = Date.now();
+        client.child.kill(signal);
+        assert.equal(await client.exit, code, `${args.join(" ")}: ${client.stderr()}`);
+        assert.match(client.stderr(), new RegExp(`${signal}: stopped before connecting to`), args.join(" "));
+        assert.ok(Date.now() - stoppedAt < 30_000, `${args.join(" ")} took ${Date.now() - stoppedAt} ms to stop`);
+      }
+    } finally {
+      silentUdp.close();
+      for (const s of held) s.destroy();
+      silentTcp.close();
     }
   });
 

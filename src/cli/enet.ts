@@ -13,7 +13,7 @@ import { ENetMultiplayerPeer } from "../multiplayer/enet-multiplayer.ts";
 import { formatEndpoint } from "../transport/addresses.ts";
 import { ConnectionStatus, TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
-import { readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
+import { interruptedExitCode, readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
 import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
 import { errorName, EXIT_FAILURE, EXIT_OK, hostPort, intOption, portArgument, printEvent, printPacket, status, UsageError, type PrintOptions } from "./output.ts";
 
@@ -338,6 +338,10 @@ async function runRaw(o: EnetOptions): Promise<number> {
       }
     }
     if (quit !== null && peers.size > 0) await disconnectAll(conn, peers);
+    else if (quit !== null && o.role === "connect") {
+      status(`${quit}: stopped before connecting to ${o.host}:${o.port}`, "yellow");
+      code = interruptedExitCode(quit);
+    }
   } finally {
     stopInput();
     signal.dispose();

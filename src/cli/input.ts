@@ -114,6 +114,15 @@ export function stdinWaitOver(stdinEndedAt: number | null, connectedAt: number, 
   return stdinEndedAt !== null && Date.now() >= Math.max(stdinEndedAt, connectedAt) + waitMs;
 }
 
+/**
+ * The exit code of a client stopped by `signal` before its connection opened: the shell's own
+ * 128 + signal number (130 for Ctrl-C), so a script sees that no connection was made. A server, or a
+ * client that did connect, stopping on a signal is a normal end (0).
+ */
+export function interruptedExitCode(signal: string): number {
+  return signal === "SIGTERM" ? 143 : 130;
+}
+
 /** Resolves on the first SIGINT/SIGTERM, so a command can close its peers cleanly. */
 export function untilSignal(): { promise: Promise<string>; dispose(): void } {
   let done: (signal: string) => void = () => {};

@@ -6,7 +6,7 @@
 import { GodotError } from "../errors.ts";
 import type { MultiplayerPeer } from "../multiplayer/multiplayer-peer.ts";
 import { ConnectionStatus, MultiplayerPeerEvent, TransferMode } from "../multiplayer/multiplayer-peer.ts";
-import { readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
+import { interruptedExitCode, readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
 import { errorName, EXIT_FAILURE, EXIT_OK, printEvent, printPacket, status, type PrintOptions } from "./output.ts";
 
 export interface MultiplayerLoopOptions extends PrintOptions {
@@ -35,6 +35,10 @@ function modeName(mode: TransferMode): string {
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOptions): Promise<number> {
+  // Listening for Ctrl-C before saying "connecting": a signal sent on that line must find the handler.
+  const signal = untilSignal();
+  let quit: string | null = null;
+  void signal.promise.then((s) => (quit = s));
   status(o.where);
   const connected = new Set<number>();
   const pending: Uint8Array[] = [];
@@ -64,9 +68,6 @@ export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOpti
     connected.delete(id);
     printEvent(o, "peer_disconnected", { id }, `peer ${id} disconnected`, "yellow");
   });
-  const signal = untilSignal();
-  let quit: string | null = null;
-  void signal.promise.then((s) => (quit = s));
   let stdinEndedAt: number | null = null;
   let connectedAt = 0;
   const stopInput = readStdinLines(
@@ -82,7 +83,13 @@ export async function runMultiplayer(mp: MultiplayerPeer, o: MultiplayerLoopOpti
   let code = EXIT_OK;
   try {
     for (;;) {
-      if (quit !== null) break;
+      if (quit !== null) {
+        if (o.role === "connect" && connected.size === 0) {
+          status(`${quit}: stopped before connecting to ${o.target}`, "yellow");
+          code = interruptedExitCode(quit);
+        }
+        break;
+      }
       mp.poll();
       while (mp.getAvailablePacketCount() > 0) {
         const from = mp.getPacketPeer();

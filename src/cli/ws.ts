@@ -14,7 +14,7 @@ import { WebSocketPeer, WriteMode } from "../websocket/peer.ts";
 import { WebSocketServer } from "../websocket/server.ts";
 import { parseWebSocketUrl } from "../websocket/url.ts";
 import { formatEndpoint } from "../transport/addresses.ts";
-import { readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
+import { interruptedExitCode, readStdinLines, stdinWaitOver, untilSignal } from "./input.ts";
 import { runMultiplayer } from "./multiplayer-loop.ts";
 import { SECURITY_HELP, SECURITY_OPTIONS, clientSecurity, clientTlsOptions, serverSecurity, serverTlsOptions, type ClientSecurity, type ServerSecurity } from "./security.ts";
 import { errorName, EXIT_FAILURE, EXIT_OK, intOption, portArgument, printEvent, printPacket, status, UsageError } from "./output.ts";
@@ -206,11 +206,12 @@ function closeLine(peer: WebSocketPeer, who: string): string {
 async function runServer(o: WsOptions): Promise<number> {
   const server = new WebSocketServer({ supportedProtocols: o.protocols, perMessageDeflate: o.deflate });
   await server.listen(o.port, o.bind, o.tlsServer && (await serverTlsOptions(o.tlsServer)));
-  status(`listening on ${o.tlsServer ? "wss" : "ws"}://${formatEndpoint(o.bind, server.getLocalPort())}/`);
-  const peers = new Map<WebSocketPeer, string>();
+  // Listening for Ctrl-C before saying "listening": a signal sent on that line must find the handler.
   const signal = untilSignal();
   let quit: string | null = null;
   void signal.promise.then((s) => (quit = s));
+  status(`listening on ${o.tlsServer ? "wss" : "ws"}://${formatEndpoint(o.bind, server.getLocalPort())}/`);
+  const peers = new Map<WebSocketPeer, string>();
   let next = 1;
   const stopInput = readStdinLines(
     o.hex,
@@ -260,10 +261,10 @@ async function runClient(o: WsOptions): Promise<number> {
     status(`cannot connect to ${o.url}: ${errorName(err)}`, "red");
     return EXIT_FAILURE;
   }
-  status(`connecting to ${o.url} ...`);
   const signal = untilSignal();
   let quit: string | null = null;
   void signal.promise.then((s) => (quit = s));
+  status(`connecting to ${o.url} ...`);
   let stdinEndedAt: number | null = null;
   let openedAt = 0;
   const pending: Uint8Array[] = [];
@@ -296,6 +297,11 @@ async function runClient(o: WsOptions): Promise<number> {
           status(`could not connect to ${o.url}: ${reason}${tlsHint(reason)}`, "red");
           code = EXIT_FAILURE;
         } else printEvent(o, "close", { code: peer.getCloseCode(), reason: peer.getCloseReason() }, closeLine(peer, "connection"), "yellow");
+        break;
+      }
+      if (!opened && quit !== null) {
+        status(`${quit}: stopped before connecting to ${o.url}`, "yellow");
+        code = interruptedExitCode(quit);
         break;
       }
       if (!opened && Date.now() - started > o.timeoutMs) {
