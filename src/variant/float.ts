@@ -18,6 +18,10 @@ export class Float {
   toString(): string {
     return String(this.value);
   }
+  /** `JSON.stringify` writes the number (`2`), as for any JS number, not `{"value":2}`. */
+  toJSON(): number {
+    return this.value;
+  }
 }
 
 tag(Float, VariantType.FLOAT);

@@ -16,6 +16,10 @@ export class StringName {
   valueOf(): string {
     return this.value;
   }
+  /** `JSON.stringify` writes the name as a string, as Godot's JSON.stringify does. */
+  toJSON(): string {
+    return this.value;
+  }
 }
 
 /**
@@ -84,6 +88,10 @@ export class NodePath {
     s += this.names.join("/");
     for (const sub of this.subnames) s += ":" + sub;
     return s;
+  }
+  /** `JSON.stringify` writes the path as Godot prints it (`"/root/Player:position"`), as Godot's JSON.stringify does. */
+  toJSON(): string {
+    return this.toString();
   }
 }
 
