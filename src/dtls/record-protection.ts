@@ -4,27 +4,37 @@
  * which is the same bytes with epoch 0), type, version, plaintext length.
  * GCM carries an 8-byte explicit nonce (we send epoch+seq, which is unique per key);
  * ChaCha20-Poly1305 XORs epoch+seq into its 12-byte IV (RFC 7905).
+ * The cipher itself is aead.ts's: the runtime's node:crypto where it does the suite's cipher
+ * exactly, else @noble/ciphers.
  */
-import { gcm } from "@noble/ciphers/aes.js";
-import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { createAead, type Aead, type AeadBackend } from "./aead.ts";
 import { TAG_LENGTH, type CipherSuite } from "./cipher-suites.ts";
 import { DTLS_1_2 } from "./constants.ts";
 
 export class RecordProtection {
   private readonly nonce: Uint8Array;
   private readonly aad = new Uint8Array(13);
+  private readonly cipher: Aead;
   /** Bytes a protected record adds to its plaintext. */
   readonly overhead: number;
 
   constructor(
     private readonly suite: CipherSuite,
-    private readonly key: Uint8Array,
+    key: Uint8Array,
     private readonly iv: Uint8Array,
     /** The version in the additional data: DTLS 1.2 (0xfefd) or TLS 1.2 (0x0303). */
     private readonly version = DTLS_1_2,
+    /** Which AEAD implementation seals and opens (default: aead.ts's choice for the suite's cipher). */
+    backend?: AeadBackend,
   ) {
     this.nonce = new Uint8Array(12);
     this.overhead = suite.explicitNonceLength + TAG_LENGTH;
+    this.cipher = createAead(suite.cipher, key, backend);
+  }
+
+  /** The AEAD implementation in use: "runtime" (node:crypto) or "noble". */
+  get backend(): AeadBackend {
+    return this.cipher.backend;
   }
 
   private setSequence(epoch: number, seq: number, type: number, length: number): void {
@@ -54,26 +64,15 @@ export class RecordProtection {
     }
   }
 
-  private aead(): { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array } {
-    return this.suite.cipher === "chacha20-poly1305" ? chacha20poly1305(this.key, this.nonce, this.aad) : gcm(this.key, this.nonce, this.aad);
-  }
-
   /**
    * The record fragment (explicit nonce + ciphertext + tag) for `plaintext`, after `headerRoom`
-   * bytes left for the caller's record header. One allocation per record: ChaCha20-Poly1305 writes
-   * its ciphertext in place (noble's output argument, which must start 4-byte aligned, hence up
-   * to 3 bytes in front of the returned view); GCM's is copied in.
+   * bytes left for the caller's record header, in one buffer made by the AEAD (aead.ts).
    */
   seal(epoch: number, seq: number, type: number, plaintext: Uint8Array, headerRoom = 0): Uint8Array {
     this.setSequence(epoch, seq, type, plaintext.length);
     const explicit = this.suite.explicitNonceLength;
-    const start = headerRoom + explicit;
-    const pad = (4 - (start % 4)) % 4;
-    const buffer = new Uint8Array(pad + start + plaintext.length + TAG_LENGTH);
-    const out = buffer.subarray(pad);
+    const out = this.cipher.seal(this.nonce, this.aad, plaintext, headerRoom + explicit);
     if (explicit > 0) out.set(this.nonce.subarray(4, 12), headerRoom);
-    if (this.suite.cipher === "chacha20-poly1305") chacha20poly1305(this.key, this.nonce, this.aad).encrypt(plaintext, buffer.subarray(pad + start));
-    else out.set(gcm(this.key, this.nonce, this.aad).encrypt(plaintext), start);
     return out;
   }
 
@@ -84,10 +83,6 @@ export class RecordProtection {
     const plainLength = fragment.length - explicit - TAG_LENGTH;
     this.setSequence(epoch, seq, type, plainLength);
     if (explicit > 0) this.nonce.set(fragment.subarray(0, 8), 4);
-    try {
-      return this.aead().decrypt(fragment.subarray(explicit));
-    } catch {
-      return undefined;
-    }
+    return this.cipher.open(this.nonce, this.aad, fragment.subarray(explicit));
   }
 }
