@@ -30,6 +30,14 @@ export interface RelayOptions {
   listenPort?: number;
   /** Return false to drop a datagram instead of forwarding it (it is still recorded, with `dropped`). */
   filter?: (dir: Direction, data: Uint8Array, client: number) => boolean;
+  /**
+   * Asked after `filter` passes a datagram: one delay in milliseconds per copy to forward (`[0]`: at
+   * once, as without it; `[]`: drop it; `[0, 7]`: a duplicate 7 ms later; `[12]`: reordered behind
+   * what comes in the next 12 ms). A datagram with no copies is recorded as dropped.
+   */
+  schedule?: (dir: Direction, data: Uint8Array, client: number) => readonly number[];
+  /** Keep every datagram in `records` (default true); a long soak keeps only counts. */
+  keepRecords?: boolean;
 }
 
 interface ClientLink {
@@ -75,7 +83,9 @@ function bindSocket(sock: Socket, address: string, port: number): Promise<number
 
 export class UdpCaptureRelay {
   readonly records: RecordedDatagram[] = [];
-  private readonly opts: Required<Omit<RelayOptions, "filter">> & Pick<RelayOptions, "filter">;
+  private readonly opts: Required<Omit<RelayOptions, "filter" | "schedule">> & Pick<RelayOptions, "filter" | "schedule">;
+  /** Datagrams seen, dropped and sent more than once (kept whether or not `records` are). */
+  readonly counts = { seen: 0, dropped: 0, duplicated: 0, delayed: 0 };
   private listener: Socket | undefined;
   private readonly links = new Map<string, ClientLink>();
   private started = 0;
@@ -88,6 +98,8 @@ export class UdpCaptureRelay {
       listenAddress: opts.listenAddress ?? "127.0.0.1",
       listenPort: opts.listenPort ?? 0,
       filter: opts.filter,
+      schedule: opts.schedule,
+      keepRecords: opts.keepRecords ?? true,
     };
   }
 
@@ -126,12 +138,30 @@ export class UdpCaptureRelay {
     return this.records.map((r) => ({ ...r, t: Math.round(r.t * 1000) / 1000 }));
   }
 
-  private record(dir: Direction, client: number, data: Uint8Array): boolean {
+  /** The delays of the copies to forward (none: dropped), after recording the datagram. */
+  private record(dir: Direction, client: number, data: Uint8Array): readonly number[] {
     const pass = this.opts.filter ? this.opts.filter(dir, data, client) : true;
-    const rec: RecordedDatagram = { t: performance.now() - this.started, dir, client, hex: toHex(data) };
-    if (!pass) rec.dropped = true;
-    this.records.push(rec);
-    return pass;
+    const delays = !pass ? [] : this.opts.schedule ? this.opts.schedule(dir, data, client) : [0];
+    this.counts.seen++;
+    if (delays.length === 0) this.counts.dropped++;
+    if (delays.length > 1) this.counts.duplicated++;
+    if (delays.some((d) => d > 0)) this.counts.delayed++;
+    if (this.opts.keepRecords) {
+      const rec: RecordedDatagram = { t: performance.now() - this.started, dir, client, hex: toHex(data) };
+      if (delays.length === 0) rec.dropped = true;
+      this.records.push(rec);
+    }
+    return delays;
+  }
+
+  private forward(delays: readonly number[], send: () => void): void {
+    for (const delay of delays) {
+      if (delay <= 0) send();
+      else
+        setTimeout(() => {
+          if (!this.closed) send();
+        }, delay).unref();
+    }
   }
 
   private fromClient(data: Uint8Array, address: string, port: number): void {
@@ -147,15 +177,14 @@ export class UdpCaptureRelay {
       upstream.on("message", (msg) => {
         if (this.closed) return;
         const bytes = new Uint8Array(msg);
-        if (this.record("s2c", created.index, bytes)) this.listener?.send(bytes, created.port, created.address);
+        this.forward(this.record("s2c", created.index, bytes), () => this.listener?.send(bytes, created.port, created.address));
       });
       // Bind before the first send so the reply path exists; the send below waits for it.
       upstream.bind(0, this.opts.listenAddress);
       upstream.unref();
     }
-    if (this.record("c2s", link.index, data)) {
-      link.upstream.send(data, this.opts.targetPort, this.opts.targetAddress);
-    }
+    const upstream = link.upstream;
+    this.forward(this.record("c2s", link.index, data), () => upstream.send(data, this.opts.targetPort, this.opts.targetAddress));
   }
 }
 
