@@ -4,8 +4,48 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { StreamBinding, COALESCE_MAX } from "../../src/stream/stream-binding.ts";
 import { VirtualClock } from "../../src/transport/virtual-clock.ts";
-import type { Stream } from "../../src/transport/types.ts";
+import type { Stream, StreamSink } from "../../src/transport/types.ts";
 import { ScriptedStream, settle } from "../tcp/fake-stream.ts";
+
+/**
+ * A ScriptedStream that also offers Stream.setSink (as NodeStream does): the binding then takes its
+ * events as the sink, and the stream's own callbacks are replaced by it (and it by them).
+ */
+class SinkScriptedStream extends ScriptedStream {
+  private sink: StreamSink | null = null;
+  sinkSet = 0;
+  setSink(sink: StreamSink): void {
+    this.sink = sink;
+    this.sinkSet++;
+  }
+  override onData(cb: (c: Uint8Array) => void): void {
+    this.sink = null;
+    super.onData(cb);
+  }
+  override receive(bytes: number[] | Uint8Array): void {
+    if (this.sink) this.sink.streamData(this, Uint8Array.from(bytes));
+    else super.receive(bytes);
+  }
+  override fin(): void {
+    if (this.sink) this.sink.streamEnd(this);
+    else super.fin();
+  }
+  override finAndClose(): void {
+    if (this.sink) {
+      this.sink.streamEnd(this);
+      this.sink.streamClose(this);
+    } else super.finAndClose();
+  }
+  override reset(): void {
+    if (this.sink) this.sink.streamClose(this, new Error("ECONNRESET"));
+    else super.reset();
+  }
+  override osTakes(n: number): void {
+    if (!this.sink) return super.osTakes(n);
+    this.bufferedAmount = Math.max(0, this.bufferedAmount - n);
+    this.sink.streamDrain(this);
+  }
+}
 
 function binding(clock = new VirtualClock()) {
   const seen: string[] = [];
@@ -26,7 +66,17 @@ function manualConnect() {
   return { open, resolve: (s: Stream) => resolve(s), reject: (e: unknown) => reject(e) };
 }
 
-describe("StreamBinding", () => {
+for (const kind of ["callbacks", "setSink"] as const) {
+const newStream = (): ScriptedStream => (kind === "setSink" ? new SinkScriptedStream() : new ScriptedStream());
+
+describe(`StreamBinding (stream events by ${kind})`, () => {
+  test("the binding takes a stream's events as its sink when the stream offers setSink", () => {
+    const { io } = binding();
+    const s = newStream();
+    io.attach(s);
+    assert.equal(s instanceof SinkScriptedStream ? s.sinkSet : -1, kind === "setSink" ? 1 : -1);
+  });
+
   test("connect with a deadline: the timer fails it once; a stream arriving after that is closed, not handed over", async () => {
     const { io, clock } = binding();
     const c = manualConnect();
@@ -37,7 +87,7 @@ describe("StreamBinding", () => {
     assert.deepEqual(results, []);
     clock.advance(1);
     assert.deepEqual(results, ["failed timedOut=true"]);
-    const late = new ScriptedStream();
+    const late = newStream();
     c.resolve(late);
     await settle();
     assert.equal(late.closed, true);
@@ -64,7 +114,7 @@ describe("StreamBinding", () => {
 
   test("generation guard: after detach() nothing of the old stream reaches the handler; release() closes the stream", () => {
     const { io, seen } = binding();
-    const s = new ScriptedStream();
+    const s = newStream();
     io.attach(s);
     s.receive([1, 2]);
     assert.deepEqual(seen, ["data"]);
@@ -74,7 +124,7 @@ describe("StreamBinding", () => {
     s.finAndClose();
     assert.deepEqual(seen, ["data"], "events of a stream let go of are ignored");
     assert.equal(s.closed, false, "detach does not close");
-    const t = new ScriptedStream();
+    const t = newStream();
     io.attach(t);
     io.release();
     assert.equal(t.closed, true);
@@ -83,7 +133,7 @@ describe("StreamBinding", () => {
 
   test("read flow: pauses above the high-water mark, resumes at the low-water mark", () => {
     const { io } = binding();
-    const s = new ScriptedStream();
+    const s = newStream();
     io.attach(s);
     s.receive(new Uint8Array(100));
     io.updateReadFlow(150, 50);
@@ -101,7 +151,7 @@ describe("StreamBinding", () => {
 
   test("coalescing writer: small writes of one turn become one stream write; a large one flushes and goes at once, in order", async () => {
     const { io } = binding();
-    const s = new ScriptedStream();
+    const s = newStream();
     io.attach(s);
     io.writeCoalesced(Uint8Array.of(1));
     io.writeCoalesced(Uint8Array.of(2, 3));
@@ -121,14 +171,14 @@ describe("StreamBinding", () => {
 
   test("end-linger-close: after our FIN, a stream the other side never closes is closed after the linger time", () => {
     const { io, clock } = binding();
-    const s = new ScriptedStream();
+    const s = newStream();
     io.attach(s);
     io.endAndLinger(2000);
     clock.advance(1999);
     assert.equal(s.closed, false);
     clock.advance(1);
     assert.equal(s.closed, true);
-    const t = new ScriptedStream();
+    const t = newStream();
     io.attach(t);
     io.endAndLinger(2000);
     t.finAndClose(); // the other side closed in time: no forced close pending
@@ -136,3 +186,4 @@ describe("StreamBinding", () => {
     assert.equal(t.closed, false);
   });
 });
+}

@@ -38,6 +38,33 @@ describe("Fifo", () => {
     assert.equal(q.shift(), "c");
   });
 
+  test("one item at a time (kept without a ring), then a second while the first waits: same answers, same order", () => {
+    const q = new Fifo<string>(8);
+    for (const item of ["a", "b", "c"]) {
+      q.push(item);
+      assert.equal(q.length, 1);
+      assert.equal(q.peek(), item);
+      assert.equal(q.at(0), item);
+      assert.equal(q.at(1), undefined);
+      assert.deepEqual([...q], [item]);
+      assert.equal(q.shift(), item);
+      assert.equal(q.shift(), undefined);
+      assert.ok(q.isEmpty());
+    }
+    q.push("x");
+    q.clear();
+    assert.equal(q.peek(), undefined);
+    assert.deepEqual([...q], []);
+    q.push("d");
+    q.push("e");
+    q.push("f");
+    assert.deepEqual([...q], ["d", "e", "f"]);
+    assert.equal(q.at(2), "f");
+    assert.equal(q.shift(), "d");
+    for (let i = 0; i < 20; i++) q.push(String(i));
+    assert.deepEqual([...q], ["e", "f", ...Array.from({ length: 20 }, (_, i) => String(i))]);
+  });
+
   test("queues that never held an item share no storage: filling one leaves a fresh one empty", () => {
     const untouched = new Fifo<number>(4);
     assert.deepEqual([...untouched], []);

@@ -107,6 +107,29 @@ describe("frame encoding and decoding", () => {
     }
   });
 
+  test("control payloads split across reads, with other receivers' control frames in between, arrive intact", () => {
+    // A whole control payload is read into a buffer every receiver shares; one split across reads
+    // must go to the receiver's own, or another receiver's frame in between would overwrite it.
+    const a = receiver(true);
+    const b = receiver(true);
+    const pingA = encodeFrame(Opcode.PING, text("ping from a, split"), true, true);
+    const closeA = encodeFrame(Opcode.CLOSE, new Uint8Array([0x03, 0xe8, ...text("bye from a")]), true, true);
+    for (const cut of [3, 7, pingA.length - 1]) {
+      a.r.receive(pingA.subarray(0, cut));
+      b.r.receive(encodeFrame(Opcode.PING, text("b's whole ping of another length"), true, true));
+      b.r.receive(encodeFrame(Opcode.PONG, text("b's pong"), true, true));
+      a.r.receive(pingA.subarray(cut));
+    }
+    // Bytes arriving one at a time: the header too (every length form and the key come in pieces).
+    for (const byte of closeA) a.r.receive(new Uint8Array([byte]));
+    assert.deepEqual(a.got.fails, []);
+    assert.deepEqual(b.got.fails, []);
+    assert.deepEqual(a.got.pings.map((p) => new TextDecoder().decode(new Uint8Array(p))), ["ping from a, split", "ping from a, split", "ping from a, split"]);
+    assert.deepEqual(b.got.pings.map((p) => new TextDecoder().decode(new Uint8Array(p))), Array(3).fill("b's whole ping of another length"));
+    assert.equal(b.got.pongs, 3);
+    assert.deepEqual(a.got.closes, [[1000, "bye from a"]]);
+  });
+
   test("fragmented text with an interleaved ping is reassembled", () => {
     const { r, got } = receiver(true);
     const parts = [encodeFrame(Opcode.TEXT, text("Hel"), false, true), encodeFrame(Opcode.PING, text("p"), true, true),

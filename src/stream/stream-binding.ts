@@ -18,7 +18,7 @@
  * The owner keeps its own protocol state and learns of stream events through the
  * handler (all guarded by the generation).
  */
-import type { Clock, Stream } from "../transport/types.ts";
+import type { Clock, Stream, StreamSink } from "../transport/types.ts";
 import { ByteQueue } from "../util/byte-queue.ts";
 import { Fifo } from "../util/fifo.ts";
 
@@ -48,7 +48,31 @@ export interface ConnectHandlers {
 /** Writes at least this large are never coalesced (copying them costs more than a syscall). */
 export const COALESCE_MAX = 16 * 1024;
 
-export class StreamBinding<Owner = unknown> {
+/** The coalescing queue of every binding with no write waiting; never written (writeCoalesced makes a queue first). */
+const NO_WRITES: Uint8Array[] = [];
+
+/**
+ * Bindings with coalesced writes waiting for the end of the turn, flushed by one microtask for
+ * all of them (a task per binding would be a closure per connection, kept while it is idle).
+ */
+let flushQueue: StreamBinding<unknown>[] = [];
+
+function flushAll(): void {
+  const bindings = flushQueue;
+  flushQueue = [];
+  for (const b of bindings) {
+    try {
+      b.scheduledFlush();
+    } catch (err) {
+      // Not lost, and not in the way of the other bindings' writes: thrown from a task of its own.
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+export class StreamBinding<Owner = unknown> implements StreamSink {
   /** The adopted stream, null before attach and after detach/close. */
   stream: Stream | null = null;
   /** Received bytes not consumed yet. */
@@ -73,7 +97,7 @@ export class StreamBinding<Owner = unknown> {
   private lingerTimer: unknown = undefined;
 
   /** Small writes waiting for the end of the turn. */
-  private outQueue: Uint8Array[] = [];
+  private outQueue: Uint8Array[] = NO_WRITES;
   private outQueuedBytes = 0;
   private flushScheduled = false;
   /** Bytes handed to the stream so far, and where each write still in its buffer ends in that count. */
@@ -170,6 +194,12 @@ export class StreamBinding<Owner = unknown> {
     this.closed = false;
     this.error = undefined;
     this.readPaused = false;
+    if (stream.setSink) {
+      // The binding itself takes the events, no closures: the stream passes itself along, and
+      // events of a stream that is no longer this binding's are ignored (see streamData).
+      stream.setSink(this);
+      return;
+    }
     const h = this.handler;
     stream.onData((chunk) => {
       if (generation !== this.generation) return;
@@ -192,6 +222,34 @@ export class StreamBinding<Owner = unknown> {
       if (generation !== this.generation) return;
       h.onDrain(this.owner);
     });
+  }
+
+  // ---- StreamSink (streams with setSink): the same as attach's callbacks, guarded by the stream ----
+
+  /** @internal */
+  streamData(stream: Stream, chunk: Uint8Array): void {
+    if (stream !== this.stream) return;
+    this.inbound.push(chunk);
+    this.handler.onData(this.owner);
+  }
+  /** @internal */
+  streamEnd(stream: Stream): void {
+    if (stream !== this.stream) return;
+    this.ended = true;
+    this.handler.onEnd(this.owner);
+  }
+  /** @internal */
+  streamClose(stream: Stream, error?: Error): void {
+    if (stream !== this.stream) return;
+    this.closed = true;
+    this.error = error;
+    this.clearLinger();
+    this.handler.onClose(this.owner);
+  }
+  /** @internal */
+  streamDrain(stream: Stream): void {
+    if (stream !== this.stream) return;
+    this.handler.onDrain(this.owner);
   }
 
   /**
@@ -269,19 +327,21 @@ export class StreamBinding<Owner = unknown> {
       this.write(bytes, true);
       return;
     }
+    if (this.outQueue === NO_WRITES) this.outQueue = [];
     this.outQueue.push(bytes);
     this.outQueuedBytes += bytes.length;
     if (this.outQueuedBytes >= COALESCE_MAX) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
-      queueMicrotask(this.flushTask);
+      if (flushQueue.push(this as StreamBinding<unknown>) === 1) queueMicrotask(flushAll);
     }
   }
 
-  private readonly flushTask = (): void => {
+  /** @internal The end-of-turn flush (flushAll). */
+  scheduledFlush(): void {
     this.flushScheduled = false;
     this.flush();
-  };
+  }
 
   /** Hand every coalesced write to the stream, as one write. */
   flush(): void {
@@ -289,7 +349,7 @@ export class StreamBinding<Owner = unknown> {
     if (n === 0) return;
     const parts = this.outQueue;
     const total = this.outQueuedBytes;
-    this.outQueue = [];
+    this.outQueue = NO_WRITES;
     this.outQueuedBytes = 0;
     const only = parts[0];
     if (n === 1 && only !== undefined) {
@@ -342,7 +402,7 @@ export class StreamBinding<Owner = unknown> {
   }
 
   private dropWrites(): void {
-    this.outQueue = [];
+    this.outQueue = NO_WRITES;
     this.outQueuedBytes = 0;
   }
 

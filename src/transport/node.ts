@@ -8,7 +8,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
-import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
+import { closeErrorOf, deliver, deliverDatagram, rethrowLater, toBindError, toNetError } from "./os-errors.ts";
 import { removeStaleUnixSocket } from "./unix-socket-file.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
@@ -26,6 +26,7 @@ import type {
   Stream,
   StreamConnectOptions,
   StreamListenOptions,
+  StreamSink,
   StreamTransport,
   TLSOptions,
 } from "./types.ts";
@@ -325,10 +326,10 @@ export class NodeStream implements Stream {
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
-  private dataCb: ((chunk: Uint8Array) => void) | undefined;
-  private endCb: (() => void) | undefined;
-  private closeCb: ((error?: Error) => void) | undefined;
-  private drainCb: (() => void) | undefined;
+  /** Where events go: a sink of the owner's (setSink), or one holding the onData/... callbacks. */
+  private sink: StreamSink = NO_SINK;
+  /** The 'data' listener is attached (by onData or setSink): the socket is read from. */
+  private reading = false;
   private lastError: Error | undefined;
   private closed = false;
   private ended = false;
@@ -359,41 +360,77 @@ export class NodeStream implements Stream {
     const stream = this[OWNER]!;
     stream.lastError ??= err;
   }
+  // A sink that throws must not throw into the socket's event emitter: rethrown from a task of its own (deliver).
   private static onSocketEnd(this: OwnedSocket): void {
-    deliver(this[OWNER]!.endCb);
+    const stream = this[OWNER]!;
+    try {
+      stream.sink.streamEnd(stream);
+    } catch (err) {
+      rethrowLater(err);
+    }
   }
   private static onSocketDrain(this: OwnedSocket): void {
-    deliver(this[OWNER]!.drainCb);
+    const stream = this[OWNER]!;
+    try {
+      stream.sink.streamDrain(stream);
+    } catch (err) {
+      rethrowLater(err);
+    }
   }
   private static onSocketClose(this: OwnedSocket, hadError: boolean): void {
     const stream = this[OWNER]!;
     stream.closed = true;
     const err = hadError || stream.lastError ? closeErrorOf(stream.lastError ?? new Error("socket error"), stream.label) : undefined;
-    deliver(stream.closeCb, err);
+    try {
+      stream.sink.streamClose(stream, err);
+    } catch (thrown) {
+      rethrowLater(thrown);
+    }
   }
   private static onSocketData(this: OwnedSocket, chunk: Buffer): void {
-    deliver(this[OWNER]!.dataCb, asBytes(chunk));
+    const stream = this[OWNER]!;
+    try {
+      stream.sink.streamData(stream, asBytes(chunk));
+    } catch (err) {
+      rethrowLater(err);
+    }
   }
 
   get bufferedAmount(): number {
     return this.socket.writableLength;
   }
 
+  /** The callbacks' sink, made when the first callback is set (replacing a sink set by setSink). */
+  private callbacks(): CallbackSink {
+    const sink = this.sink;
+    if (sink instanceof CallbackSink) return sink;
+    const made = new CallbackSink();
+    this.sink = made;
+    return made;
+  }
   onData(cb: (chunk: Uint8Array) => void): void {
-    const first = this.dataCb === undefined;
-    this.dataCb = cb;
-    // Attaching the 'data' listener starts the flow (unless pause() was called), so it
-    // waits until someone can receive the bytes.
-    if (first) this.socket.on("data", NodeStream.onSocketData);
+    this.callbacks().data = cb;
+    this.startReading();
   }
   onEnd(cb: () => void): void {
-    this.endCb = cb;
+    this.callbacks().end = cb;
   }
   onClose(cb: (error?: Error) => void): void {
-    this.closeCb = cb;
+    this.callbacks().close = cb;
   }
   onDrain(cb: () => void): void {
-    this.drainCb = cb;
+    this.callbacks().drain = cb;
+  }
+  setSink(sink: StreamSink): void {
+    this.sink = sink;
+    this.startReading();
+  }
+  private startReading(): void {
+    // Attaching the 'data' listener starts the flow (unless pause() was called), so it
+    // waits until someone can receive the bytes.
+    if (this.reading) return;
+    this.reading = true;
+    this.socket.on("data", NodeStream.onSocketData);
   }
 
   write(data: Uint8Array, owned?: boolean): boolean {
@@ -421,6 +458,34 @@ export class NodeStream implements Stream {
   }
   setNoDelay(enabled: boolean): void {
     if (!this.closed) this.socket.setNoDelay(enabled);
+  }
+}
+
+/** The sink of a stream nobody listens to yet: events are dropped, as with no callback set. */
+const NO_SINK: StreamSink = {
+  streamData() {},
+  streamEnd() {},
+  streamClose() {},
+  streamDrain() {},
+};
+
+/** Holds the callbacks of onData/onEnd/onClose/onDrain (each may be missing). */
+class CallbackSink implements StreamSink {
+  data: ((chunk: Uint8Array) => void) | undefined = undefined;
+  end: (() => void) | undefined = undefined;
+  close: ((error?: Error) => void) | undefined = undefined;
+  drain: (() => void) | undefined = undefined;
+  streamData(_stream: Stream, chunk: Uint8Array): void {
+    this.data?.(chunk);
+  }
+  streamEnd(): void {
+    this.end?.();
+  }
+  streamClose(_stream: Stream, error?: Error): void {
+    this.close?.(error);
+  }
+  streamDrain(): void {
+    this.drain?.();
   }
 }
 

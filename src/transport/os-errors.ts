@@ -152,7 +152,8 @@ export function deliverDatagram(
   }
 }
 
-function rethrowLater(err: unknown): void {
+/** Throw `err` from a task of its own (a callback's error must not throw into the runtime's emitter). */
+export function rethrowLater(err: unknown): void {
   queueMicrotask(() => {
     throw err;
   });

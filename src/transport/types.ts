@@ -99,6 +99,12 @@ export interface Stream {
   /** The write buffer drained below the high-water mark after `write` returned false. */
   onDrain(cb: () => void): void;
   /**
+   * Optional: hand every event to `sink` (instead of the callbacks above, which it replaces, as they
+   * replace it), the stream passed along. One sink object can serve many streams, where callbacks
+   * are closures per stream (an idle server connection pays for each). Reading starts as with onData.
+   */
+  setSink?(sink: StreamSink): void;
+  /**
    * Queue bytes. Returns false when the caller should wait for `onDrain`. Throws NetError on a
    * closed stream. The bytes are copied unless `owned`: the caller gives them away (nothing
    * writes to them afterwards), so the stream may keep them as they are.
@@ -112,6 +118,14 @@ export interface Stream {
   /** Close at once, dropping queued data. */
   close(): void;
   setNoDelay(enabled: boolean): void;
+}
+
+/** What Stream.setSink delivers to: onData, onEnd, onClose and onDrain, each with the stream they come from. */
+export interface StreamSink {
+  streamData(stream: Stream, chunk: Uint8Array): void;
+  streamEnd(stream: Stream): void;
+  streamClose(stream: Stream, error?: Error): void;
+  streamDrain(stream: Stream): void;
 }
 
 export interface Listener {

@@ -64,6 +64,17 @@ export enum StreamShutdown {
   ABORT,
 }
 
+/** WebSocketConnectionCore.stats. */
+export interface ConnectionStats {
+  messagesReceived: number;
+  messagesSent: number;
+  messagesCompressed: number;
+  messagesInflated: number;
+  pingsReceived: number;
+  pongsReceived: number;
+  protocolErrors: number;
+}
+
 /** Fills `dst` with random bytes (masking keys, the client's handshake key). */
 export type RandomFill = (dst: Uint8Array) => void;
 
@@ -116,13 +127,35 @@ export class WebSocketConnectionCore {
     return (this.requestHead === "" ? null : parseHttpHead(this.requestHead)?.headers) ?? new Map();
   }
 
-  /** Counters for diagnostics and tests. */
-  readonly stats = { messagesReceived: 0, messagesSent: 0, messagesCompressed: 0, messagesInflated: 0, pingsReceived: 0, pongsReceived: 0, protocolErrors: 0 };
+  /**
+   * Counters for diagnostics and tests, as they stand when read (a new object each time: the
+   * counters are fields of the connection, which costs an idle one less than an object of them).
+   */
+  get stats(): ConnectionStats {
+    return {
+      messagesReceived: this.messagesReceived,
+      messagesSent: this.messagesSent,
+      messagesCompressed: this.messagesCompressed,
+      messagesInflated: this.messagesInflated,
+      pingsReceived: this.pingsReceived,
+      pongsReceived: this.pongsReceived,
+      protocolErrors: this.protocolErrors,
+    };
+  }
+  private messagesReceived = 0;
+  private messagesSent = 0;
+  private messagesCompressed = 0;
+  private messagesInflated = 0;
+  private pingsReceived = 0;
+  private pongsReceived = 0;
+  private protocolErrors = 0;
 
-  private readonly opts: ConnectionOptions;
+  /** The options, until the handshake is decided (only the close timeout is needed after it). */
+  private opts: ConnectionOptions | null;
+  private readonly closeTimeoutMs: number;
   private readonly randomFill: RandomFill;
-  /** A client's key for its next frame; a server never masks, so it has none. */
-  private readonly maskKey: Uint8Array | null;
+  /** A client masks every frame it sends (with a fresh key in MASK_KEY); a server never does. */
+  private readonly masks: boolean;
   /** Per connection, so they start small (they grow on demand and keep their size). */
   private readonly transmits = new Fifo<Uint8Array>(4);
   private readonly events = new Fifo<ConnectionEvent>(4);
@@ -137,19 +170,23 @@ export class WebSocketConnectionCore {
   private readonly deflateSettings: DeflateSettings | null;
 
   private closeSent = false;
-  private handshakeDeadline = NO_DEADLINE;
-  private closeDeadline = NO_DEADLINE;
+  /**
+   * The handshake deadline while CONNECTING, the close deadline while CLOSING (one field: the two
+   * never run at once, and each double field costs an object a box of its own).
+   */
+  private deadline = NO_DEADLINE;
   private heartbeatIntervalMs: number;
-  private readonly heartbeat: Heartbeat;
+  /** The keep-alive schedule, made when a heartbeat interval is set (none by default). */
+  private heartbeat: Heartbeat | null = null;
 
   constructor(opts: ConnectionOptions) {
     this.opts = opts;
+    this.closeTimeoutMs = opts.closeTimeoutMs;
     this.randomFill = opts.randomFill ?? fillRandomPooled;
     this.role = opts.role;
     // RFC 6455 5.1: a client masks every frame it sends, a server none.
-    this.maskKey = opts.role === ConnectionRole.CLIENT ? new Uint8Array(4) : null;
+    this.masks = opts.role === ConnectionRole.CLIENT;
     this.heartbeatIntervalMs = opts.heartbeatIntervalMs;
-    this.heartbeat = new Heartbeat(opts.heartbeatIntervalMs);
     this.deflateSettings = opts.deflate && messageCompression() !== null ? opts.deflate : null;
     this.receiver = new FrameReceiver(opts.role === ConnectionRole.SERVER, opts.maxMessageSize, WebSocketConnectionCore.frameEvents, this);
   }
@@ -157,24 +194,24 @@ export class WebSocketConnectionCore {
   /** What every core does with its receiver's frames: one object for all connections (see FrameReceiverHandler). */
   private static readonly frameEvents: FrameReceiverHandler<WebSocketConnectionCore> = {
     onMessage(data, isText, inflated, core) {
-      core.stats.messagesReceived++;
-      if (inflated) core.stats.messagesInflated++;
+      core.messagesReceived++;
+      if (inflated) core.messagesInflated++;
       core.events.push({ kind: "message", data, isText });
     },
     onPing(payload, core) {
-      core.stats.pingsReceived++;
+      core.pingsReceived++;
       // RFC 6455 5.5.2: answer with the same application data, unless we already sent a close.
       if (!core.closeSent) core.writeFrame(Opcode.PONG, payload, true);
     },
     onPong(_payload, core) {
-      core.stats.pongsReceived++;
-      core.heartbeat.pongReceived();
+      core.pongsReceived++;
+      core.heartbeat?.pongReceived();
     },
     onClose(code, reason, core) {
       core.closeFrameReceived(code, reason);
     },
     onFail(code, reason, core) {
-      core.stats.protocolErrors++;
+      core.protocolErrors++;
       core.fail(code, reason);
     },
   };
@@ -200,14 +237,15 @@ export class WebSocketConnectionCore {
 
   /** When handleTimeout should next run (ms on the caller's clock); null for never. */
   pollTimeout(): number | null {
-    const at = Math.min(this.handshakeDeadline, this.closeDeadline, this.heartbeat.deadline);
+    const heartbeat = this.heartbeat;
+    const at = heartbeat === null ? this.deadline : Math.min(this.deadline, heartbeat.deadline);
     return at === NO_DEADLINE ? null : at;
   }
 
   private writeFrame(opcode: Opcode, payload: Uint8Array, fin: boolean, rsv = 0): void {
     let key: Uint8Array | null = null;
-    if (this.maskKey !== null) {
-      key = this.maskKey;
+    if (this.masks) {
+      key = MASK_KEY;
       this.randomFill(key);
     }
     this.transmits.push(encodeFrameWithKey(opcode, payload, fin, key, rsv));
@@ -221,22 +259,31 @@ export class WebSocketConnectionCore {
   /** Change the heartbeat interval (ms, 0 = off), rescheduling from `now`. */
   setHeartbeatInterval(now: number, ms: number): void {
     this.heartbeatIntervalMs = ms;
-    if (this.state === WebSocketState.STATE_OPEN) this.heartbeat.start(now, ms);
+    if (this.state === WebSocketState.STATE_OPEN) this.startHeartbeat(now);
+  }
+
+  /** (Re)start the keep-alive schedule from `now` at the current interval; an interval of 0 stops it. */
+  private startHeartbeat(now: number): void {
+    const ms = this.heartbeatIntervalMs;
+    if (ms > 0) (this.heartbeat ??= new Heartbeat(ms)).start(now, ms);
+    else this.heartbeat?.stop();
   }
 
   /** Begin: the client sends its upgrade request; both sides arm the handshake timeout. */
   start(now: number): void {
-    if (this.opts.handshakeTimeoutMs > 0) this.handshakeDeadline = now + this.opts.handshakeTimeoutMs;
+    const opts = this.opts;
+    if (opts === null) return; // the handshake was decided already (closed before start)
+    if (opts.handshakeTimeoutMs > 0) this.deadline = now + opts.handshakeTimeoutMs;
     if (this.role === ConnectionRole.CLIENT) {
       const raw = new Uint8Array(16);
       this.randomFill(raw);
       this.clientKey = encodeClientKey(raw);
       const request = buildClientRequest({
-        hostHeader: this.opts.hostHeader ?? "",
-        resource: this.opts.resource ?? "/",
+        hostHeader: opts.hostHeader ?? "",
+        resource: opts.resource ?? "/",
         key: this.clientKey,
-        protocols: this.opts.protocols,
-        extraHeaders: this.opts.extraHeaders,
+        protocols: opts.protocols,
+        extraHeaders: opts.extraHeaders,
         extensions: this.deflateSettings ? buildDeflateOffer(this.deflateSettings) : "",
       });
       this.transmits.push(latin1Bytes(request));
@@ -254,7 +301,8 @@ export class WebSocketConnectionCore {
       return;
     }
     const head = this.head;
-    if (state !== WebSocketState.STATE_CONNECTING || !head) return;
+    const opts = this.opts;
+    if (state !== WebSocketState.STATE_CONNECTING || !head || !opts) return;
     const scan = head.push(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end));
     if (scan === HeadScanResult.INCOMPLETE) return;
     this.head = null;
@@ -267,7 +315,7 @@ export class WebSocketConnectionCore {
     const parsed = parseHttpHead(headText);
     if (this.role === ConnectionRole.SERVER) {
       if (!parsed) return this.refuse(400, "malformed HTTP request");
-      const check = checkClientRequest(parsed, this.opts.protocols);
+      const check = checkClientRequest(parsed, opts.protocols);
       if (!check.ok) return this.refuse(check.status, check.reason);
       this.selectedProtocol = check.protocol;
       this.requestResource = check.resource;
@@ -276,11 +324,12 @@ export class WebSocketConnectionCore {
       // A malformed extension list is declined as a whole, not refused: the connection goes on uncompressed.
       const accepted = settings ? acceptDeflateOffer(parseExtensionHeader(check.headers.get("sec-websocket-extensions")) ?? [], settings) : null;
       if (accepted !== null) this.startCompression(accepted.agreement, accepted.response);
-      this.transmits.push(latin1Bytes(buildServerResponse(check.key, check.protocol, this.opts.extraHeaders, this.extensions)));
+      this.transmits.push(latin1Bytes(buildServerResponse(check.key, check.protocol, opts.extraHeaders, this.extensions)));
     } else {
       if (!parsed) return this.abortWithError("malformed HTTP response");
-      const check = checkServerResponse(parsed, this.clientKey, this.opts.protocols, this.deflateSettings);
+      const check = checkServerResponse(parsed, this.clientKey, opts.protocols, this.deflateSettings);
       if (!check.ok) return this.abortWithError(`handshake refused: ${check.reason}`);
+      this.clientKey = "";
       this.selectedProtocol = check.protocol;
       if (check.deflate !== null) this.startCompression(check.deflate, parsed.headers.get("sec-websocket-extensions") ?? "");
     }
@@ -310,16 +359,17 @@ export class WebSocketConnectionCore {
 
   private open(now: number): void {
     this.state = WebSocketState.STATE_OPEN;
-    this.handshakeDeadline = NO_DEADLINE;
-    this.heartbeat.start(now, this.heartbeatIntervalMs);
+    this.opts = null;
+    this.deadline = NO_DEADLINE;
+    this.startHeartbeat(now);
     this.events.push({ kind: "open", protocol: this.selectedProtocol });
   }
 
   /** Queue one data message as a single frame. The caller checks the state and the limits. */
   sendMessage(data: Uint8Array, isText: boolean): void {
-    this.stats.messagesSent++;
+    this.messagesSent++;
     const compressed = this.deflater?.compress(data) ?? null;
-    if (compressed !== null) this.stats.messagesCompressed++;
+    if (compressed !== null) this.messagesCompressed++;
     this.writeFrame(isText ? Opcode.TEXT : Opcode.BINARY, compressed ?? data, true, compressed === null ? 0 : RSV1_BIT);
   }
 
@@ -346,8 +396,8 @@ export class WebSocketConnectionCore {
     if (this.closeSent) return;
     this.sendClose(code, encodeUtf8(reason));
     this.state = WebSocketState.STATE_CLOSING;
-    this.heartbeat.stop();
-    if (this.opts.closeTimeoutMs > 0) this.closeDeadline = now + this.opts.closeTimeoutMs;
+    this.heartbeat?.stop();
+    if (this.closeTimeoutMs > 0) this.deadline = now + this.closeTimeoutMs;
   }
 
   /** The transport delivered end-of-stream or closed. Anything not finished is an unclean close. */
@@ -360,21 +410,21 @@ export class WebSocketConnectionCore {
 
   handleTimeout(now: number): void {
     if (this.state === WebSocketState.STATE_CLOSED) return;
-    if (now >= this.handshakeDeadline) {
-      this.handshakeDeadline = NO_DEADLINE;
+    if (now >= this.deadline) {
+      this.deadline = NO_DEADLINE;
       if (this.state === WebSocketState.STATE_CONNECTING) {
         this.abortWithError("handshake timed out");
         return;
       }
+      if (this.state === WebSocketState.STATE_CLOSING) {
+        this.error("the peer did not answer the close frame in time");
+        this.finish(CloseCode.ABNORMAL_CLOSURE, "", false, true);
+        return;
+      }
     }
-    if (now >= this.closeDeadline) {
-      this.closeDeadline = NO_DEADLINE;
-      this.error("the peer did not answer the close frame in time");
-      this.finish(CloseCode.ABNORMAL_CLOSURE, "", false, true);
-      return;
-    }
-    if (this.state === WebSocketState.STATE_OPEN) {
-      const action = this.heartbeat.check(now);
+    const heartbeat = this.heartbeat;
+    if (heartbeat !== null && this.state === WebSocketState.STATE_OPEN) {
+      const action = heartbeat.check(now);
       if (action === HeartbeatAction.SEND_PING) this.sendPing(EMPTY);
       else if (action === HeartbeatAction.TIMED_OUT) this.fail(CloseCode.GOING_AWAY, "Heartbeat timeout");
     }
@@ -436,9 +486,9 @@ export class WebSocketConnectionCore {
 
   private finish(code: number, reason: string, wasClean: boolean, abort: boolean): void {
     this.state = WebSocketState.STATE_CLOSED;
-    this.handshakeDeadline = NO_DEADLINE;
-    this.closeDeadline = NO_DEADLINE;
-    this.heartbeat.stop();
+    this.head = null;
+    this.deadline = NO_DEADLINE;
+    this.heartbeat?.stop();
     if (abort) {
       this.transmits.clear(); // an abort drops what was not written yet
       this.shutdown = StreamShutdown.ABORT;
@@ -454,3 +504,5 @@ export class WebSocketConnectionCore {
 }
 
 const EMPTY = new Uint8Array(0);
+/** A client's masking key for the frame being encoded: filled and consumed within writeFrame, so one serves every connection. */
+const MASK_KEY = new Uint8Array(4);

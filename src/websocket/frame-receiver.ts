@@ -1,8 +1,8 @@
 /**
  * Incremental frame decoder and message assembler (RFC 6455 sections 5.2-5.5).
  *
- * Bytes arrive in arbitrary chunks. A frame header is gathered in a 14-byte
- * scratch buffer; payload bytes are copied straight into the message's final
+ * Bytes arrive in arbitrary chunks. A frame header is read byte by byte into
+ * number fields (no buffer per connection); payload bytes are copied straight into the message's final
  * buffer (an unfragmented message gets an exactly sized array that becomes the
  * delivered packet, so the only allocation per message is its payload) and
  * unmasked there. When the caller gives a chunk away (`owned`), an unfragmented
@@ -24,7 +24,6 @@ import {
   LENGTH_MASK,
   MASK_BIT,
   MAX_CONTROL_PAYLOAD,
-  MAX_HEADER_SIZE,
   OPCODE_MASK,
   Opcode,
   RSV1_BIT,
@@ -33,7 +32,7 @@ import {
   isKnownOpcode,
 } from "./frame.ts";
 import { viewInsteadOfCopy } from "../util/copy-bytes.ts";
-import { applyMask } from "./mask.ts";
+import { applyMaskWord } from "./mask.ts";
 import { INFLATE_TOO_LARGE } from "../compress/inflate-bounded.ts";
 import type { MessageDecompressor } from "./compression-hook.ts";
 import { Utf8Validator } from "./utf8.ts";
@@ -46,7 +45,10 @@ import { Utf8Validator } from "./utf8.ts";
 export interface FrameReceiverHandler<Owner = unknown> {
   /** A complete data message. `data` is owned by the callee; `inflated`: it arrived compressed. */
   onMessage(data: Uint8Array, isText: boolean, inflated: boolean, owner: Owner): void;
-  /** `payload` is a view of a scratch buffer, valid only during the call. */
+  /**
+   * `payload` is a view of a scratch buffer, valid only during the call (it may be one buffer
+   * shared by every receiver: the call must not feed a receiver before it is done with it).
+   */
   onPing(payload: Uint8Array, owner: Owner): void;
   onPong(payload: Uint8Array, owner: Owner): void;
   /** A valid close frame. `code` is 1005 when the frame had no payload; `reason` is valid UTF-8. */
@@ -78,11 +80,12 @@ const KEEP_FRAGMENT_BUFFER_MAX = 256 * 1024;
  */
 const VIEW_MAX_BUFFER_RATIO = 2;
 
-/** Offsets in a receiver's scratch buffer: header, masking key, control payload, one after the other. */
-const SCRATCH_HEADER = 0;
-const SCRATCH_MASK_KEY = SCRATCH_HEADER + MAX_HEADER_SIZE;
-const SCRATCH_CONTROL = SCRATCH_MASK_KEY + 4;
-const SCRATCH_SIZE = SCRATCH_CONTROL + MAX_CONTROL_PAYLOAD;
+/**
+ * A control frame's payload when it arrives whole in one chunk (nearly always): one buffer for every
+ * receiver, since it is handed to the handler at once. A payload split across chunks goes to the
+ * receiver's own buffer, made the first time that happens (see FrameReceiver.ownControl).
+ */
+const SHARED_CONTROL = new Uint8Array(MAX_CONTROL_PAYLOAD);
 
 export class FrameReceiver<Owner = unknown> {
   /** Largest message (sum of its fragments) accepted; larger closes with 1009. */
@@ -94,22 +97,27 @@ export class FrameReceiver<Owner = unknown> {
   private phase = ReceiverPhase.HEADER;
 
   /**
-   * The frame header being gathered, the frame's masking key and a control frame's payload live in
-   * one small buffer (see SCRATCH_*): a server holds one receiver per connection, and each separate
-   * typed array would cost an ArrayBuffer object of its own.
+   * The frame header is read byte by byte into number fields, not gathered in a buffer: a server
+   * holds one receiver per connection, and every typed array (with its ArrayBuffer) costs an idle
+   * connection a hundred bytes or more.
    */
-  private readonly scratch = new ArrayBuffer(SCRATCH_SIZE);
-  private readonly header = new Uint8Array(this.scratch, SCRATCH_HEADER, MAX_HEADER_SIZE);
-  /** The same bytes, read as big-endian fields (lengths) without unchecked indexing. */
-  private readonly headerView = new DataView(this.scratch, SCRATCH_HEADER, MAX_HEADER_SIZE);
   private headerFill = 0;
   private headerNeed = 2;
+  /** Header bytes 0 and 1. */
+  private b0 = 0;
+  private b1 = 0;
+  /** Where the extended length ends in the header (2, 4 or 10), known once byte 1 is in. */
+  private lengthEnd = 2;
+  /** The extended length as read so far: a 16-bit length, or a 64-bit one's high and low 32 bits (int32 each). */
+  private lengthHigh = 0;
+  private lengthLow = 0;
 
   // Current frame.
   private fin = false;
   private opcode = 0;
   private masked = false;
-  private readonly maskKey = new Uint8Array(this.scratch, SCRATCH_MASK_KEY, 4);
+  /** The frame's masking key as one word, byte 0 in the low bits (applyMaskWord). */
+  private maskWord = 0;
   private payloadLength = 0;
   private payloadDone = 0;
 
@@ -125,9 +133,13 @@ export class FrameReceiver<Owner = unknown> {
   /** True when `message` is a view of the received chunk: its bytes are already in place. */
   private messageInPlace = false;
   private fragmentBuffer: Uint8Array = EMPTY;
-  private readonly utf8 = new Utf8Validator();
+  /** Text messages' validator, made with the first text message. */
+  private utf8: Utf8Validator | null = null;
 
-  private readonly control = new Uint8Array(this.scratch, SCRATCH_CONTROL, MAX_CONTROL_PAYLOAD);
+  /** The current control frame's payload: SHARED_CONTROL, or `ownControl` when it arrives in pieces. */
+  private control: Uint8Array = SHARED_CONTROL;
+  /** This receiver's control payload buffer, made the first time a control payload is split across chunks. */
+  private ownControl: Uint8Array | null = null;
 
   /** Frames decoded so far (for statistics). */
   framesReceived = 0;
@@ -163,36 +175,48 @@ export class FrameReceiver<Owner = unknown> {
     while (pos < end) {
       const phase = this.phase;
       if (phase === ReceiverPhase.HEADER) {
-        // Gather header bytes; the needed count grows once the length byte is known.
+        // Read header bytes; the needed count grows once the length byte is known.
         for (let b = chunk[pos]; this.headerFill < this.headerNeed && pos < end && b !== undefined; b = chunk[++pos]) {
-          this.header[this.headerFill++] = b;
-        }
-        if (this.headerFill < this.headerNeed) return;
-        if (this.headerNeed === 2) {
-          const b1 = this.headerView.getUint8(1);
-          const lenCode = b1 & LENGTH_MASK;
-          let need = 2 + (lenCode === LENGTH_16 ? 2 : lenCode === LENGTH_64 ? 8 : 0);
-          if (b1 & MASK_BIT) need += 4;
-          if (need > 2) {
-            // Validate the first two bytes before waiting for the rest (fail fast).
-            if (!this.checkBaseHeader()) return;
-            this.headerNeed = need;
-            continue;
+          const i = this.headerFill++;
+          if (i >= this.lengthEnd) {
+            // Masking key byte i - lengthEnd.
+            this.maskWord |= b << ((i - this.lengthEnd) * 8);
+          } else if (i >= 6) {
+            this.lengthLow = (this.lengthLow << 8) | b;
+          } else if (i >= 2) {
+            this.lengthHigh = (this.lengthHigh << 8) | b;
+          } else if (i === 0) {
+            this.b0 = b;
+            this.lengthHigh = 0;
+            this.lengthLow = 0;
+            this.maskWord = 0;
+          } else {
+            this.b1 = b;
+            const lenCode = b & LENGTH_MASK;
+            const need = (this.lengthEnd = 2 + (lenCode === LENGTH_16 ? 2 : lenCode === LENGTH_64 ? 8 : 0)) + (b & MASK_BIT ? 4 : 0);
+            if (need > 2) {
+              // Validate the first two bytes before waiting for the rest (fail fast).
+              if (!this.checkBaseHeader()) return;
+              this.headerNeed = need;
+            }
           }
         }
+        if (this.headerFill < this.headerNeed) return;
         if (!this.startFrame()) return;
       } else if (phase === ReceiverPhase.PAYLOAD) {
         const n = Math.min(this.payloadLength - this.payloadDone, end - pos);
         if (isControlOpcode(this.opcode)) {
+          // A payload that arrives whole is read into the shared buffer; one in pieces, into our own.
+          if (this.payloadDone === 0) this.control = n === this.payloadLength ? SHARED_CONTROL : (this.ownControl ??= new Uint8Array(MAX_CONTROL_PAYLOAD));
           this.copyIn(chunk, pos, n, this.control, this.payloadDone);
-          if (this.masked) applyMask(this.control, this.payloadDone, this.payloadDone + n, this.maskKey, this.payloadDone);
+          if (this.masked) applyMaskWord(this.control, this.payloadDone, this.payloadDone + n, this.maskWord, this.payloadDone);
         } else {
           if (this.messageUnallocated) this.allocateMessage(chunk, pos, end, owned);
           const at = this.messageFill;
           if (!this.messageInPlace) this.copyIn(chunk, pos, n, this.message, at);
-          if (this.masked) applyMask(this.message, at, at + n, this.maskKey, this.payloadDone);
+          if (this.masked) applyMaskWord(this.message, at, at + n, this.maskWord, this.payloadDone);
           this.messageFill = at + n;
-          if (this.messageIsText && !this.messageCompressed && !this.utf8.update(this.message, at, at + n)) {
+          if (this.messageIsText && !this.messageCompressed && !this.utf8!.update(this.message, at, at + n)) {
             this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Invalid UTF-8 in text message");
             return;
           }
@@ -229,8 +253,8 @@ export class FrameReceiver<Owner = unknown> {
 
   /** Checks that need only the first two header bytes. */
   private checkBaseHeader(): boolean {
-    const b0 = this.headerView.getUint8(0);
-    const b1 = this.headerView.getUint8(1);
+    const b0 = this.b0;
+    const b1 = this.b1;
     const op = b0 & OPCODE_MASK;
     const rsv = b0 & RSV_BITS;
     // RSV1 marks a compressed message, on its first frame only (RFC 7692 section 6).
@@ -255,33 +279,22 @@ export class FrameReceiver<Owner = unknown> {
 
   private startFrame(): boolean {
     if (!this.checkBaseHeader()) return false;
-    const h = this.headerView;
-    const b0 = h.getUint8(0);
-    const b1 = h.getUint8(1);
+    const b0 = this.b0;
+    const b1 = this.b1;
     const lenCode = b1 & LENGTH_MASK;
-    let at = 2;
     let length: number;
     if (lenCode === LENGTH_16) {
-      length = h.getUint16(2);
-      at = 4;
+      length = this.lengthHigh & 0xffff;
     } else if (lenCode === LENGTH_64) {
-      const hi = h.getUint32(2);
+      const hi = this.lengthHigh >>> 0;
       if (hi & 0x80000000) return this.fail(CloseCode.PROTOCOL_ERROR, "64-bit length with the high bit set");
-      const lo = h.getUint32(6);
+      const lo = this.lengthLow >>> 0;
       // Anything needing more than 53 bits is over every limit anyway.
       length = hi > 0x1fffff ? Number.MAX_SAFE_INTEGER : hi * 0x100000000 + lo;
-      at = 10;
     } else {
       length = lenCode;
     }
     this.masked = (b1 & MASK_BIT) !== 0;
-    if (this.masked) {
-      const key = this.maskKey;
-      key[0] = h.getUint8(at);
-      key[1] = h.getUint8(at + 1);
-      key[2] = h.getUint8(at + 2);
-      key[3] = h.getUint8(at + 3);
-    }
     this.fin = (b0 & FIN_BIT) !== 0;
     this.opcode = b0 & OPCODE_MASK;
     this.payloadLength = length;
@@ -300,7 +313,7 @@ export class FrameReceiver<Owner = unknown> {
         this.messageActive = true;
         this.messageIsText = this.opcode === Opcode.TEXT;
         this.messageCompressed = compressed;
-        this.utf8.reset();
+        if (this.messageIsText) (this.utf8 ??= new Utf8Validator()).reset();
         this.messageFill = 0;
         if (this.fin) {
           this.message = length === 0 ? new Uint8Array(0) : EMPTY;
@@ -314,7 +327,10 @@ export class FrameReceiver<Owner = unknown> {
       }
     }
     this.phase = ReceiverPhase.PAYLOAD;
-    if (length === 0) this.endFrame();
+    if (length === 0) {
+      if (isControlOpcode(this.opcode)) this.control = SHARED_CONTROL;
+      this.endFrame();
+    }
     return true;
   }
 
@@ -354,12 +370,12 @@ export class FrameReceiver<Owner = unknown> {
         return;
       }
       data = inflated;
-      if (this.messageIsText && !(this.utf8.update(data, 0, data.length) && this.utf8.complete)) {
+      if (this.messageIsText && !(this.utf8!.update(data, 0, data.length) && this.utf8!.complete)) {
         this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Invalid UTF-8 in text message");
         return;
       }
     } else {
-      if (this.messageIsText && !this.utf8.complete) {
+      if (this.messageIsText && !this.utf8!.complete) {
         this.fail(CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Truncated UTF-8 in text message");
         return;
       }

@@ -15,9 +15,18 @@ const WORD_LOOP_MIN = 128;
  * reads can be unmasked piece by piece.
  */
 export function applyMask(data: Uint8Array, start: number, end: number, key: Uint8Array, phase: number): void {
+  applyMaskWord(data, start, end, (key[0] ?? 0) | ((key[1] ?? 0) << 8) | ((key[2] ?? 0) << 16) | ((key[3] ?? 0) << 24), phase);
+}
+
+/**
+ * applyMask with the key as one 32-bit word: key byte 0 in the low 8 bits, byte 3 in the high 8
+ * (any sign; only the low 32 bits count). A receiver keeps its frame's key this way, in a number
+ * field rather than a 4-byte array of its own.
+ */
+export function applyMaskWord(data: Uint8Array, start: number, end: number, key: number, phase: number): void {
   // The key as one little-endian word, rotated so that its low byte masks data[start];
   // each byte step rotates it by 8 bits, a whole word leaves it as it is.
-  const k = ((key[0] ?? 0) | ((key[1] ?? 0) << 8) | ((key[2] ?? 0) << 16) | ((key[3] ?? 0) << 24)) >>> 0;
+  const k = key >>> 0;
   const shift = (phase & 3) * 8;
   let word = shift === 0 ? k : ((k >>> shift) | (k << (32 - shift))) >>> 0;
   let i = start;

@@ -79,8 +79,8 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   private readonly clock: Clock;
   private readonly randomFill: RandomFill | undefined;
 
-  private _supportedProtocols: string[] = [];
-  private _handshakeHeaders: string[] = [];
+  private _supportedProtocols: readonly string[] = NO_STRINGS;
+  private _handshakeHeaders: readonly string[] = NO_STRINGS;
   private _perMessageDeflate: DeflateSettings | null = null;
   private _inboundBufferSize = DEFAULT_INBOUND_BUFFER_SIZE;
   private _outboundBufferSize = DEFAULT_OUTBOUND_BUFFER_SIZE;
@@ -105,7 +105,8 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   private selectedProtocol = "";
   private lastError = "";
 
-  private pending: PendingEvent[] = [];
+  /** Events for deliver(), in order (NO_PENDING while there are none). */
+  private pending: PendingEvent[] = NO_PENDING;
   private packetError = GodotError.OK;
   /** @internal Set by the servers that accept over TLS, so getRequestedUrl() says wss://. */
   secureTransport = false;
@@ -337,7 +338,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
       if (e.kind === "message" && this.messageListeners.size === 0) {
         this.packets.push(e);
         this.packetBytes += e.data.length;
-      } else this.pending.push(e);
+      } else this.queueEvent(e);
       if (e.kind === "close") this.link = null;
       this.autoStep();
     });
@@ -405,7 +406,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     this.selectedProtocol = "";
     this.lastError = "";
     this.requestedUrl = "";
-    this.pending = [];
+    this.pending = NO_PENDING;
     this.packets.clear();
     this.packetBytes = 0;
     this.lastWasString = false;
@@ -451,9 +452,14 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
         this.packets.push(e);
         this.packetBytes += e.data.length;
       } else {
-        this.pending.push(e);
+        this.queueEvent(e);
       }
     }
+  }
+
+  private queueEvent(e: PendingEvent): void {
+    if (this.pending === NO_PENDING) this.pending = [];
+    this.pending.push(e);
   }
 
   private attach(stream: Stream): void {
@@ -529,7 +535,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   private deliver(): void {
     if (this.pending.length === 0) return;
     const events = this.pending;
-    this.pending = [];
+    this.pending = NO_PENDING;
     for (const e of events) {
       switch (e.kind) {
         case "open":
@@ -760,7 +766,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
       this.readyState = WebSocketState.STATE_CLOSING;
       if (code < 0) {
         this.link = null;
-        this.pending.push({ kind: "close", code: -1, reason: "", wasClean: false });
+        this.queueEvent({ kind: "close", code: -1, reason: "", wasClean: false });
         this.deliver();
       }
       return;
@@ -928,5 +934,9 @@ function withoutGodot3Nul(reason: string): string {
 const EMPTY = new Uint8Array(0);
 /** What Godot's String.strip_edges() removes from both ends: every character up to U+0020. */
 const GODOT_STRIP_EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g;
+/** The subprotocol and header lists of every peer that has none (the setters store new arrays; never written). */
+const NO_STRINGS: readonly string[] = [];
+/** The event queue of every peer with no event waiting (queueEvent makes a queue first; never written). */
+const NO_PENDING: PendingEvent[] = [];
 /** The "message" listeners of every peer that has none yet (a peer's own map is made on the first add; never written). */
 const NO_MESSAGE_LISTENERS = new Map<unknown, boolean>();

@@ -185,11 +185,13 @@ export class WebSocketServer extends EventTarget {
       const state = peer.getReadyState();
       if (state === WebSocketState.STATE_OPEN) {
         this.pendingPeers.delete(peer);
+        peer.onStateChange = null; // settled: the closure (and what it holds) goes with it
         // With "connection" listeners the peer is theirs; otherwise it waits for takeConnection().
         if (this.connectionListeners.size > 0) this.dispatchEvent(new WebSocketConnectionEvent(peer));
         else this.ready.push(peer);
       } else if (state === WebSocketState.STATE_CLOSED) {
         this.pendingPeers.delete(peer);
+        peer.onStateChange = null;
         this.refusedCount++;
       }
     };
