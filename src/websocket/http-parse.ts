@@ -30,21 +30,30 @@ export enum HeadScanResult {
  * the peer pipelined them) are kept for the caller.
  */
 export class HttpHeadCollector {
-  private readonly buffer: Uint8Array;
+  /**
+   * Grown as bytes arrive, up to `limit` (a head usually comes in one read of a few hundred
+   * bytes: a server accepting a burst of connections would otherwise hold `limit` bytes of
+   * native memory for each until its handshake is done).
+   */
+  private buffer: Uint8Array = NO_BYTES;
   private fill = 0;
   /** Bytes after the end of the head, available once COMPLETE. */
-  rest: Uint8Array = new Uint8Array(0);
+  rest: Uint8Array = NO_BYTES;
   headLength = 0;
 
-  constructor(readonly limit: number = MAX_HANDSHAKE_HEADER_SIZE) {
-    this.buffer = new Uint8Array(limit);
-  }
+  constructor(readonly limit: number = MAX_HANDSHAKE_HEADER_SIZE) {}
 
   push(chunk: Uint8Array): HeadScanResult {
     // Resume the terminator search a few bytes back so a CRLFCRLF split across chunks is found.
     const from = Math.max(0, this.fill - 3);
     const room = this.limit - this.fill;
     const take = Math.min(room, chunk.length);
+    const needed = this.fill + take;
+    if (needed > this.buffer.length) {
+      const grown = new Uint8Array(Math.min(this.limit, Math.max(needed, this.buffer.length * 2)));
+      grown.set(this.buffer.subarray(0, this.fill));
+      this.buffer = grown;
+    }
     this.buffer.set(chunk.subarray(0, take), this.fill);
     this.fill += take;
     const b = this.buffer;
@@ -79,6 +88,8 @@ export class HttpHeadCollector {
     return s;
   }
 }
+
+const NO_BYTES = new Uint8Array(0);
 
 /** One character an HTTP token may hold (RFC 7230 tchar). */
 export const HTTP_TOKEN_CHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
