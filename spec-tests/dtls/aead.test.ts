@@ -5,7 +5,8 @@
 // nonce or additional data (without throwing). The chooser takes the runtime's cipher where it
 // exists and agrees with noble (Node and Deno: all three; Bun: the GCMs, it has no
 // ChaCha20-Poly1305), and noble when forced (PACKETPEER_PURE_JS_CRYPTO) or when node:crypto is
-// missing, throws or is wrong.
+// missing, throws or is wrong. Where ChaCha20-Poly1305 runs on noble and AES-GCM natively (Bun),
+// AES-GCM is preferred in the handshake.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -18,8 +19,9 @@ import {
   type AeadBackend,
   type RuntimeCipherModule,
 } from "../../src/dtls/aead.ts";
-import { CIPHER_SUITES, type SuiteCipher } from "../../src/dtls/cipher-suites.ts";
+import { CIPHER_SUITES, preferredSuiteIds, suiteById, suiteOrder, type SuiteCipher } from "../../src/dtls/cipher-suites.ts";
 import { RecordProtection } from "../../src/dtls/record-protection.ts";
+import { recordHandshake, TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
 
 const hex = (s: string): Uint8Array => Uint8Array.from((s.replace(/[^0-9a-f]/gi, "").match(/../g) ?? []).map((b) => parseInt(b, 16)));
 const toHex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
@@ -277,6 +279,26 @@ describe(`record AEAD backends (${runtimeName})`, () => {
       }
     });
   }
+
+  test("suite preference: AES-GCM first only where ChaCha20-Poly1305 is noble's and AES-GCM the runtime's", () => {
+    const names = (ids: readonly number[]): string[] => ids.map((id) => suiteById(id)!.name.replace("TLS_ECDHE_", ""));
+    assert.deepEqual(names(suiteOrder(false)), names(CIPHER_SUITES.map((s) => s.id)), "the table's order");
+    assert.deepEqual(names(suiteOrder(true)), [
+      "ECDSA_WITH_AES_128_GCM_SHA256",
+      "ECDSA_WITH_AES_256_GCM_SHA384",
+      "ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+      "RSA_WITH_AES_128_GCM_SHA256",
+      "RSA_WITH_AES_256_GCM_SHA384",
+      "RSA_WITH_CHACHA20_POLY1305_SHA256",
+    ]);
+    const gcmFirst = aeadBackend("chacha20-poly1305") === "noble" && aeadBackend("aes-128-gcm") === "runtime";
+    if (!forced) assert.equal(gcmFirst, isBun && aeadBackend("chacha20-poly1305") === "noble", `${runtimeName}`);
+    assert.deepEqual(names(preferredSuiteIds()), names(suiteOrder(gcmFirst)));
+    // Two sessions with the default suite lists agree on our first ECDSA preference.
+    const t = recordHandshake(5, TEST_CERT_PEM, TEST_KEY_PEM);
+    assert.equal(t.client.suite?.id, preferredSuiteIds()[0]);
+    assert.equal(t.server.suite?.id, preferredSuiteIds()[0]);
+  });
 
   test("open never throws on garbage, whatever its length, on every backend", () => {
     const next = generator(77);

@@ -19,7 +19,7 @@ import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import type { SuiteCipher } from "./cipher-suites.ts";
 
 /** Authentication tag bytes of every AEAD here. */
-export const AEAD_TAG_LENGTH = 16;
+export const TAG_LENGTH = 16;
 
 export type AeadBackend = "runtime" | "noble";
 
@@ -58,7 +58,7 @@ export interface RuntimeCipherModule {
   createDecipheriv(algorithm: string, key: Uint8Array, iv: Uint8Array, options: { authTagLength: number }): AuthDecipher;
 }
 
-const TAG_OPTIONS = { authTagLength: AEAD_TAG_LENGTH };
+const TAG_OPTIONS = { authTagLength: TAG_LENGTH };
 
 /** `bytes` as a plain Uint8Array that owns its memory (a view when it already does, else a copy). */
 function owned(bytes: Uint8Array): Uint8Array {
@@ -79,18 +79,18 @@ class NobleAead implements Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, room: number): Uint8Array {
     if (this.chacha) {
       const pad = (4 - (room % 4)) % 4;
-      const buffer = new Uint8Array(pad + room + plaintext.length + AEAD_TAG_LENGTH);
+      const buffer = new Uint8Array(pad + room + plaintext.length + TAG_LENGTH);
       chacha20poly1305(this.key, nonce, aad).encrypt(plaintext, buffer.subarray(pad + room));
       return buffer.subarray(pad);
     }
     // noble's GCM makes its own output array: one copy into the record's buffer.
-    const out = new Uint8Array(room + plaintext.length + AEAD_TAG_LENGTH);
+    const out = new Uint8Array(room + plaintext.length + TAG_LENGTH);
     out.set(gcm(this.key, nonce, aad).encrypt(plaintext), room);
     return out;
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
-    if (sealed.length < AEAD_TAG_LENGTH) return undefined;
+    if (sealed.length < TAG_LENGTH) return undefined;
     try {
       return (this.chacha ? chacha20poly1305(this.key, nonce, aad) : gcm(this.key, nonce, aad)).decrypt(sealed);
     } catch {
@@ -109,13 +109,13 @@ class RuntimeAead implements Aead {
 
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, room: number): Uint8Array {
     // node:crypto has no "encrypt into this buffer": its output is copied in after the room.
-    const out = new Uint8Array(room + plaintext.length + AEAD_TAG_LENGTH);
+    const out = new Uint8Array(room + plaintext.length + TAG_LENGTH);
     const cipher = this.crypto.createCipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS);
     cipher.setAAD(aad);
     const body = cipher.update(plaintext);
     const rest = cipher.final(); // empty for these stream-like modes, kept in case a runtime defers output
     const tag = cipher.getAuthTag();
-    if (body.length + rest.length !== plaintext.length || tag.length !== AEAD_TAG_LENGTH) {
+    if (body.length + rest.length !== plaintext.length || tag.length !== TAG_LENGTH) {
       throw new Error(`${this.algorithm}: the runtime's cipher returned ${body.length + rest.length}+${tag.length} bytes for ${plaintext.length}`);
     }
     out.set(body, room);
@@ -125,7 +125,7 @@ class RuntimeAead implements Aead {
   }
 
   open(nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | undefined {
-    const length = sealed.length - AEAD_TAG_LENGTH;
+    const length = sealed.length - TAG_LENGTH;
     if (length < 0) return undefined;
     try {
       const decipher = this.crypto.createDecipheriv(this.algorithm, this.key, nonce, TAG_OPTIONS);

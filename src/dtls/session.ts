@@ -9,7 +9,7 @@
  */
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
 import { ByteReader, DecodeError } from "./byte-reader.ts";
-import { CIPHER_SUITES, suiteById, type CipherSuite } from "./cipher-suites.ts";
+import { preferredSuiteIds, suiteById, type CipherSuite } from "./cipher-suites.ts";
 import {
   AlertDescription,
   AlertLevel,
@@ -95,7 +95,7 @@ export type PeerVerdict = { ok: true; publicKey: PublicKeyMaterial } | { ok: fal
 export interface DtlsConfig {
   /** Cryptographic randomness (injected; default: util/platform-sources.ts). */
   random(length: number): Uint8Array;
-  /** Suites in preference order (default: every suite in CIPHER_SUITES). */
+  /** Suites in preference order (default: every suite in CIPHER_SUITES, ordered by preferredSuiteIds()). */
   cipherSuites?: readonly number[];
   /** Server: the certificate chain (DER, leaf first) and its private key. */
   certificateChain?: readonly Uint8Array[];
@@ -726,7 +726,7 @@ export class DtlsSession {
   }
 
   private offeredSuites(): readonly number[] {
-    return this.config.cipherSuites ?? CIPHER_SUITES.map((s) => s.id);
+    return this.config.cipherSuites ?? preferredSuiteIds();
   }
 
   private sendClientHello(cookie: Uint8Array, now: number): void {
