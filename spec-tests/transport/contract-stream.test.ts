@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GodotError, NetError } from "../../src/errors.ts";
 import { detectRuntime } from "../../src/transport/registry.ts";
-import type { Listener, Stream, StreamConnectOptions, StreamListenOptions, TLSOptions } from "../../src/transport/types.ts";
+import type { Listener, Stream, StreamConnectOptions, StreamListenOptions, StreamSink, TLSOptions } from "../../src/transport/types.ts";
 import { deferred, sleep, within } from "./support/bounded.ts";
 import { RunningChecksum, patternBytes } from "./support/checksum.ts";
 import { ipv6LoopbackMissing } from "./support/ipv6.ts";
@@ -280,6 +280,74 @@ describe(`stream transport contract (${runtime.name})`, () => {
     } finally {
       await listener.close();
     }
+  });
+
+  test("setSink: every event reaches the one sink with its stream, input waits for it, and callbacks set later replace it", async () => {
+    await withConnectedPair(async (client, server) => {
+      assert.equal(typeof client.setSink, "function", `the ${runtime.name} stream offers setSink`);
+      const events: string[] = [];
+      const received: Uint8Array[] = [];
+      const closed = deferred<Error | undefined>();
+      const ended = deferred();
+      const sink: StreamSink = {
+        streamData(stream, chunk) {
+          assert.equal(stream, client);
+          received.push(chunk);
+        },
+        streamEnd(stream) {
+          assert.equal(stream, client);
+          events.push("end");
+          ended.resolve();
+        },
+        streamClose(stream, error) {
+          assert.equal(stream, client);
+          events.push("close");
+          closed.resolve(error);
+        },
+        streamDrain() {},
+      };
+      // Bytes sent before the sink is set wait for it (reading starts with setSink, as with onData).
+      const first = patternBytes(5000, 21);
+      server.write(first);
+      await sleep(50);
+      client.setSink!(sink);
+      const second = patternBytes(7000, 22);
+      server.write(second);
+      await within((async () => { while (received.reduce((n, c) => n + c.length, 0) < 12000) await sleep(2); })(), WAIT, "data through the sink");
+      const all = new Uint8Array(12000);
+      let at = 0;
+      for (const c of received) {
+        all.set(c, at);
+        at += c.length;
+      }
+      assert.deepEqual(all, new Uint8Array([...first, ...second]));
+      server.end();
+      await within(ended.promise, WAIT, "end through the sink");
+      client.close();
+      assert.equal(await within(closed.promise, WAIT, "close through the sink"), undefined);
+      assert.deepEqual(events, ["end", "close"]);
+      server.close();
+    });
+    // onData after setSink: the callbacks take over and the sink hears nothing more.
+    await withConnectedPair(async (client, server) => {
+      const sinkHeard: string[] = [];
+      client.setSink!({
+        streamData: () => sinkHeard.push("data"),
+        streamEnd: () => sinkHeard.push("end"),
+        streamClose: () => sinkHeard.push("close"),
+        streamDrain: () => sinkHeard.push("drain"),
+      });
+      const got = new Collector(client);
+      const payload = patternBytes(3000, 23);
+      server.write(payload);
+      await got.waitForBytes(payload.length, "data through onData after setSink");
+      server.end();
+      await within(got.ended.promise, WAIT, "end through onEnd");
+      client.close();
+      await within(got.closed.promise, WAIT, "close through onClose");
+      assert.deepEqual(sinkHeard, []);
+      server.close();
+    });
   });
 
   test("paused reading delivers nothing until resume, then everything in order", async () => {

@@ -8,7 +8,8 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
-import { closeErrorOf, deliver, deliverDatagram, rethrowLater, toBindError, toNetError } from "./os-errors.ts";
+import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
+import { CallbackSink, NO_SINK, callbackSink, sinkClose, sinkData, sinkDrain, sinkEnd } from "./stream-sink.ts";
 import { removeStaleUnixSocket } from "./unix-socket-file.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
@@ -360,40 +361,23 @@ export class NodeStream implements Stream {
     const stream = this[OWNER]!;
     stream.lastError ??= err;
   }
-  // A sink that throws must not throw into the socket's event emitter: rethrown from a task of its own (deliver).
   private static onSocketEnd(this: OwnedSocket): void {
     const stream = this[OWNER]!;
-    try {
-      stream.sink.streamEnd(stream);
-    } catch (err) {
-      rethrowLater(err);
-    }
+    sinkEnd(stream.sink, stream);
   }
   private static onSocketDrain(this: OwnedSocket): void {
     const stream = this[OWNER]!;
-    try {
-      stream.sink.streamDrain(stream);
-    } catch (err) {
-      rethrowLater(err);
-    }
+    sinkDrain(stream.sink, stream);
   }
   private static onSocketClose(this: OwnedSocket, hadError: boolean): void {
     const stream = this[OWNER]!;
     stream.closed = true;
     const err = hadError || stream.lastError ? closeErrorOf(stream.lastError ?? new Error("socket error"), stream.label) : undefined;
-    try {
-      stream.sink.streamClose(stream, err);
-    } catch (thrown) {
-      rethrowLater(thrown);
-    }
+    sinkClose(stream.sink, stream, err);
   }
   private static onSocketData(this: OwnedSocket, chunk: Buffer): void {
     const stream = this[OWNER]!;
-    try {
-      stream.sink.streamData(stream, asBytes(chunk));
-    } catch (err) {
-      rethrowLater(err);
-    }
+    sinkData(stream.sink, stream, asBytes(chunk));
   }
 
   get bufferedAmount(): number {
@@ -402,11 +386,9 @@ export class NodeStream implements Stream {
 
   /** The callbacks' sink, made when the first callback is set (replacing a sink set by setSink). */
   private callbacks(): CallbackSink {
-    const sink = this.sink;
-    if (sink instanceof CallbackSink) return sink;
-    const made = new CallbackSink();
-    this.sink = made;
-    return made;
+    const sink = callbackSink(this.sink);
+    this.sink = sink;
+    return sink;
   }
   onData(cb: (chunk: Uint8Array) => void): void {
     this.callbacks().data = cb;
@@ -458,34 +440,6 @@ export class NodeStream implements Stream {
   }
   setNoDelay(enabled: boolean): void {
     if (!this.closed) this.socket.setNoDelay(enabled);
-  }
-}
-
-/** The sink of a stream nobody listens to yet: events are dropped, as with no callback set. */
-const NO_SINK: StreamSink = {
-  streamData() {},
-  streamEnd() {},
-  streamClose() {},
-  streamDrain() {},
-};
-
-/** Holds the callbacks of onData/onEnd/onClose/onDrain (each may be missing). */
-class CallbackSink implements StreamSink {
-  data: ((chunk: Uint8Array) => void) | undefined = undefined;
-  end: (() => void) | undefined = undefined;
-  close: ((error?: Error) => void) | undefined = undefined;
-  drain: (() => void) | undefined = undefined;
-  streamData(_stream: Stream, chunk: Uint8Array): void {
-    this.data?.(chunk);
-  }
-  streamEnd(): void {
-    this.end?.();
-  }
-  streamClose(_stream: Stream, error?: Error): void {
-    this.close?.(error);
-  }
-  streamDrain(): void {
-    this.drain?.();
   }
 }
 

@@ -152,8 +152,7 @@ export function deliverDatagram(
   }
 }
 
-/** Throw `err` from a task of its own (a callback's error must not throw into the runtime's emitter). */
-export function rethrowLater(err: unknown): void {
+function rethrowLater(err: unknown): void {
   queueMicrotask(() => {
     throw err;
   });

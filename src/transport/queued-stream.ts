@@ -5,9 +5,9 @@
  * half-close / close state machine. Subclasses only move bytes.
  */
 import { GodotError, NetError } from "../errors.ts";
-import { deliver } from "./os-errors.ts";
 import { closedStreamError } from "./stream-options.ts";
-import type { Stream } from "./types.ts";
+import { CallbackSink, NO_SINK, callbackSink, sinkClose, sinkData, sinkDrain, sinkEnd } from "./stream-sink.ts";
+import type { Stream, StreamSink } from "./types.ts";
 import { copyBytes } from "../util/copy-bytes.ts";
 
 /** `write` returns false once this many bytes are queued (Node's net default is 16 KiB; larger suits bulk game data). */
@@ -38,10 +38,10 @@ export abstract class QueuedStream implements Stream {
   /** The native socket is gone cleanly: finish once held input has been handed over. */
   private finishWhenInputDone = false;
 
-  private dataCb: ((chunk: Uint8Array) => void) | undefined;
-  private endCb: (() => void) | undefined;
-  private closeCb: ((error?: Error) => void) | undefined;
-  private drainCb: (() => void) | undefined;
+  /** Where events go: a sink of the owner's (setSink), or one holding the onData/... callbacks. */
+  private sink: StreamSink = NO_SINK;
+  /** Someone takes the data (onData or setSink): until then, input is held. */
+  private takesData = false;
 
   constructor(protected readonly label: string) {}
 
@@ -49,27 +49,41 @@ export abstract class QueuedStream implements Stream {
     return this.queuedBytes;
   }
 
+  /** The callbacks' sink, made when the first callback is set (replacing a sink set by setSink). */
+  private callbacks(): CallbackSink {
+    const sink = callbackSink(this.sink);
+    this.sink = sink;
+    return sink;
+  }
   onData(cb: (chunk: Uint8Array) => void): void {
-    const first = this.dataCb === undefined;
-    this.dataCb = cb;
-    if (first && !this.paused) {
+    this.callbacks().data = cb;
+    this.startReading();
+  }
+  onEnd(cb: () => void): void {
+    this.callbacks().end = cb;
+  }
+  onClose(cb: (error?: Error) => void): void {
+    this.callbacks().close = cb;
+  }
+  onDrain(cb: () => void): void {
+    this.callbacks().drain = cb;
+  }
+  setSink(sink: StreamSink): void {
+    this.sink = sink;
+    this.startReading();
+  }
+  private startReading(): void {
+    if (this.takesData) return;
+    this.takesData = true;
+    if (!this.paused) {
       this.releaseHeld();
       if (!this.closed) this.readResumed();
     }
   }
-  onEnd(cb: () => void): void {
-    this.endCb = cb;
-  }
-  onClose(cb: (error?: Error) => void): void {
-    this.closeCb = cb;
-  }
-  onDrain(cb: () => void): void {
-    this.drainCb = cb;
-  }
 
   /** True when incoming bytes should be held instead of delivered. */
   protected get holding(): boolean {
-    return this.paused || this.dataCb === undefined;
+    return this.paused || !this.takesData;
   }
 
   write(data: Uint8Array, owned?: boolean): boolean {
@@ -158,7 +172,7 @@ export abstract class QueuedStream implements Stream {
     }
     if (this.needDrain && this.queuedBytes < STREAM_HIGH_WATER_MARK) {
       this.needDrain = false;
-      deliver(this.drainCb);
+      sinkDrain(this.sink, this);
     }
   }
 
@@ -175,7 +189,7 @@ export abstract class QueuedStream implements Stream {
   protected received(chunk: Uint8Array): void {
     if (this.closed) return;
     if (this.holding || this.heldChunks.length > 0) this.heldChunks.push(chunk);
-    else deliver(this.dataCb, chunk);
+    else sinkData(this.sink, this, chunk);
   }
 
   protected receivedEnd(): void {
@@ -183,7 +197,7 @@ export abstract class QueuedStream implements Stream {
     this.readEnded = true;
     if (this.holding || this.heldChunks.length > 0) this.heldEnd = true;
     else {
-      deliver(this.endCb);
+      sinkEnd(this.sink, this);
       this.maybeFinished();
     }
   }
@@ -209,16 +223,16 @@ export abstract class QueuedStream implements Stream {
       // already gone
     }
     // Never from inside close()/write(): callers must not be re-entered (Node behaves the same).
-    queueMicrotask(() => deliver(this.closeCb, error));
+    queueMicrotask(() => sinkClose(this.sink, this, error));
   }
 
   private releaseHeld(): void {
     while (this.heldChunks.length > 0 && !this.holding && !this.closed) {
-      deliver(this.dataCb, this.heldChunks.shift()!);
+      sinkData(this.sink, this, this.heldChunks.shift()!);
     }
     if (this.heldEnd && this.heldChunks.length === 0 && !this.holding && !this.closed) {
       this.heldEnd = false;
-      deliver(this.endCb);
+      sinkEnd(this.sink, this);
       this.maybeFinished();
     }
   }
