@@ -157,11 +157,17 @@ export function runtimeCipherModule(): RuntimeCipherModule | undefined {
   }
 }
 
+const PURE_JS_CRYPTO_VARIABLE = "PACKETPEER_PURE_JS_CRYPTO";
+
 /** Whether PACKETPEER_PURE_JS_CRYPTO asks for noble everywhere ("1", "true", "yes"). Never throws. */
 export function pureJsCryptoRequested(): boolean {
   try {
+    // On Deno, reading a variable the program may not read asks the user on a terminal (and throws
+    // elsewhere): a library must not prompt, so it reads only what the permissions already grant.
+    const deno = (globalThis as { Deno?: { permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } } } }).Deno;
+    if (deno !== undefined && deno.permissions?.querySync?.({ name: "env", variable: PURE_JS_CRYPTO_VARIABLE }).state !== "granted") return false;
     const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    const value = env?.PACKETPEER_PURE_JS_CRYPTO?.trim().toLowerCase();
+    const value = env?.[PURE_JS_CRYPTO_VARIABLE]?.trim().toLowerCase();
     return value === "1" || value === "true" || value === "yes";
   } catch {
     return false; // Deno without --allow-env throws on reading the environment
