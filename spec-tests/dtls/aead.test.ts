@@ -201,6 +201,27 @@ describe(`record AEAD backends (${runtimeName})`, () => {
     }
   });
 
+  test("on Deno the variable is read only when the env permission is already granted (a read otherwise prompts on a terminal)", () => {
+    const g = globalThis as { Deno?: unknown; process?: { env: Record<string, string | undefined> } };
+    const env = g.process!.env;
+    const before = { deno: g.Deno, value: env.PACKETPEER_PURE_JS_CRYPTO };
+    const asked: unknown[] = [];
+    const denoWith = (state: string): unknown => ({ ...(before.deno as object), permissions: { querySync: (d: unknown) => (asked.push(d), { state }) } });
+    try {
+      env.PACKETPEER_PURE_JS_CRYPTO = "1";
+      Object.defineProperty(globalThis, "Deno", { value: denoWith("prompt"), configurable: true, writable: true });
+      assert.equal(pureJsCryptoRequested(), false, "permission not granted: not read");
+      assert.deepEqual(asked, [{ name: "env", variable: "PACKETPEER_PURE_JS_CRYPTO" }]);
+      Object.defineProperty(globalThis, "Deno", { value: denoWith("granted"), configurable: true, writable: true });
+      assert.equal(pureJsCryptoRequested(), true, "granted: read");
+    } finally {
+      if (before.deno === undefined) delete g.Deno;
+      else Object.defineProperty(globalThis, "Deno", { value: before.deno, configurable: true, writable: true });
+      if (before.value === undefined) delete env.PACKETPEER_PURE_JS_CRYPTO;
+      else env.PACKETPEER_PURE_JS_CRYPTO = before.value;
+    }
+  });
+
   for (const v of VECTORS) {
     test(`${v.name} (${v.cipher}) on every backend; one flipped bit anywhere is refused`, () => {
       const key = hex(v.key);
