@@ -175,7 +175,31 @@ export class FrameReceiver<Owner = unknown> {
     while (pos < end) {
       const phase = this.phase;
       if (phase === ReceiverPhase.HEADER) {
-        // Read header bytes; the needed count grows once the length byte is known.
+        if (this.headerFill === 0 && end - pos >= 2 && end <= chunk.length) {
+          // The usual case: the whole header is in this chunk, read in one go.
+          const b1 = chunk[pos + 1] ?? 0;
+          const lenCode = b1 & LENGTH_MASK;
+          const lengthEnd = 2 + (lenCode === LENGTH_16 ? 2 : lenCode === LENGTH_64 ? 8 : 0);
+          const need = lengthEnd + (b1 & MASK_BIT ? 4 : 0);
+          if (end - pos >= need) {
+            this.b0 = chunk[pos] ?? 0;
+            this.b1 = b1;
+            if (lenCode === LENGTH_16) {
+              this.lengthHigh = ((chunk[pos + 2] ?? 0) << 8) | (chunk[pos + 3] ?? 0);
+            } else if (lenCode === LENGTH_64) {
+              this.lengthHigh = ((chunk[pos + 2] ?? 0) << 24) | ((chunk[pos + 3] ?? 0) << 16) | ((chunk[pos + 4] ?? 0) << 8) | (chunk[pos + 5] ?? 0);
+              this.lengthLow = ((chunk[pos + 6] ?? 0) << 24) | ((chunk[pos + 7] ?? 0) << 16) | ((chunk[pos + 8] ?? 0) << 8) | (chunk[pos + 9] ?? 0);
+            }
+            if (need > lengthEnd) {
+              const k = pos + lengthEnd;
+              this.maskWord = (chunk[k] ?? 0) | ((chunk[k + 1] ?? 0) << 8) | ((chunk[k + 2] ?? 0) << 16) | ((chunk[k + 3] ?? 0) << 24);
+            }
+            pos += need;
+            if (!this.startFrame()) return;
+            continue;
+          }
+        }
+        // A header split across chunks: byte by byte; the needed count grows once the length byte is known.
         for (let b = chunk[pos]; this.headerFill < this.headerNeed && pos < end && b !== undefined; b = chunk[++pos]) {
           const i = this.headerFill++;
           if (i >= this.lengthEnd) {
