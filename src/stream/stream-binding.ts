@@ -45,6 +45,13 @@ export interface ConnectHandlers {
   failed(err: unknown, timedOut: boolean): void;
 }
 
+/** A connect in flight: its handlers, deadline (ms on the binding's clock) and deadline timer. */
+interface ConnectAttempt {
+  readonly handlers: ConnectHandlers;
+  deadline: number;
+  timer: unknown;
+}
+
 /** Writes at least this large are never coalesced (copying them costs more than a syscall). */
 export const COALESCE_MAX = 16 * 1024;
 
@@ -90,9 +97,8 @@ export class StreamBinding<Owner = unknown> implements StreamSink {
   private generation = 0;
   private readPaused = false;
 
-  private connectTimer: unknown = null;
-  private connectDeadline = Number.POSITIVE_INFINITY;
-  private connectHandlers: ConnectHandlers | null = null;
+  /** The connect in flight, if any (an object of its own: an accepted stream's binding never connects). */
+  private attempt: ConnectAttempt | null = null;
 
   private lingerTimer: unknown = undefined;
 
@@ -114,7 +120,7 @@ export class StreamBinding<Owner = unknown> implements StreamSink {
 
   /** Whether a connect is in flight. */
   get connecting(): boolean {
-    return this.connectHandlers !== null;
+    return this.attempt !== null;
   }
 
   /**
@@ -125,11 +131,12 @@ export class StreamBinding<Owner = unknown> implements StreamSink {
   connect(open: () => Promise<Stream>, timeoutMs: number, handlers: ConnectHandlers): void {
     this.release();
     const generation = this.generation;
-    this.connectHandlers = handlers;
+    const attempt: ConnectAttempt = { handlers, deadline: Number.POSITIVE_INFINITY, timer: null };
+    this.attempt = attempt;
     if (timeoutMs > 0) {
-      this.connectDeadline = this.clock.now() + timeoutMs;
-      this.connectTimer = this.clock.setTimeout(() => {
-        this.connectTimer = null;
+      attempt.deadline = this.clock.now() + timeoutMs;
+      attempt.timer = this.clock.setTimeout(() => {
+        attempt.timer = null;
         if (generation === this.generation) this.expireConnect();
       }, timeoutMs);
     }
@@ -141,7 +148,7 @@ export class StreamBinding<Owner = unknown> implements StreamSink {
     }
     connecting.then(
       (stream) => {
-        const h = this.connectHandlers;
+        const h = this.attempt?.handlers ?? null;
         if (generation !== this.generation || h === null) {
           stream.close();
           return;
@@ -150,7 +157,7 @@ export class StreamBinding<Owner = unknown> implements StreamSink {
         h.connected(stream);
       },
       (err: unknown) => {
-        const h = this.connectHandlers;
+        const h = this.attempt?.handlers ?? null;
         if (generation !== this.generation || h === null) return;
         this.endConnect();
         this.generation++;
@@ -161,13 +168,14 @@ export class StreamBinding<Owner = unknown> implements StreamSink {
 
   /** Fail a connect whose deadline has passed (for owners that check in poll()); true when it did. */
   checkConnectDeadline(now: number): boolean {
-    if (this.connectHandlers === null || now <= this.connectDeadline) return false;
+    const attempt = this.attempt;
+    if (attempt === null || now <= attempt.deadline) return false;
     this.expireConnect();
     return true;
   }
 
   private expireConnect(): void {
-    const h = this.connectHandlers;
+    const h = this.attempt?.handlers ?? null;
     if (h === null) return;
     this.endConnect();
     this.generation++; // a stream arriving later is closed
@@ -175,11 +183,12 @@ export class StreamBinding<Owner = unknown> implements StreamSink {
   }
 
   private endConnect(): void {
-    this.connectHandlers = null;
-    this.connectDeadline = Number.POSITIVE_INFINITY;
-    if (this.connectTimer !== null) {
-      this.clock.clearTimeout(this.connectTimer);
-      this.connectTimer = null;
+    const attempt = this.attempt;
+    if (attempt === null) return;
+    this.attempt = null;
+    if (attempt.timer !== null) {
+      this.clock.clearTimeout(attempt.timer);
+      attempt.timer = null;
     }
   }
 

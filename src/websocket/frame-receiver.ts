@@ -112,10 +112,16 @@ export class FrameReceiver<Owner = unknown> {
   private lengthHigh = 0;
   private lengthLow = 0;
 
-  // Current frame.
-  private fin = false;
-  private opcode = 0;
-  private masked = false;
+  // Current frame (its FIN bit, opcode and MASK bit are read from b0 and b1, which stay until the next header).
+  private get fin(): boolean {
+    return (this.b0 & FIN_BIT) !== 0;
+  }
+  private get opcode(): number {
+    return this.b0 & OPCODE_MASK;
+  }
+  private get masked(): boolean {
+    return (this.b1 & MASK_BIT) !== 0;
+  }
   /** The frame's masking key as one word, byte 0 in the low bits (applyMaskWord). */
   private maskWord = 0;
   private payloadLength = 0;
@@ -318,9 +324,6 @@ export class FrameReceiver<Owner = unknown> {
     } else {
       length = lenCode;
     }
-    this.masked = (b1 & MASK_BIT) !== 0;
-    this.fin = (b0 & FIN_BIT) !== 0;
-    this.opcode = b0 & OPCODE_MASK;
     this.payloadLength = length;
     this.payloadDone = 0;
     this.headerFill = 0;

@@ -48,6 +48,11 @@ const LINGER_MS = 2000;
 const INBOX_HIGH_WATER = 256 * 1024;
 
 type PendingEvent = Exclude<ReturnType<WebSocketConnectionCore["pollEvent"]>, null>;
+/** A message waiting for getPacket(). */
+interface QueuedPacket {
+  readonly data: Uint8Array;
+  readonly isText: boolean;
+}
 
 /** WebSocketPeer options beyond the runtime and clock. */
 export interface WebSocketPeerOptions extends IoOptions {
@@ -111,7 +116,8 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   /** @internal Set by the servers that accept over TLS, so getRequestedUrl() says wss://. */
   secureTransport = false;
 
-  private readonly packets = new Fifo<{ data: Uint8Array; isText: boolean }>(4);
+  /** Received messages for getPacket(), made with the first one (an idle connection may never get one). */
+  private packets: Fifo<QueuedPacket> | null = null;
   private packetBytes = 0;
   private lastWasString = false;
 
@@ -336,8 +342,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     link.onEvent((e) => {
       if (this.link !== link) return;
       if (e.kind === "message" && this.messageListeners.size === 0) {
-        this.packets.push(e);
-        this.packetBytes += e.data.length;
+        this.queuePacket(e);
       } else this.queueEvent(e);
       if (e.kind === "close") this.link = null;
       this.autoStep();
@@ -407,7 +412,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     this.lastError = "";
     this.requestedUrl = "";
     this.pending = NO_PENDING;
-    this.packets.clear();
+    this.packets?.clear();
     this.packetBytes = 0;
     this.lastWasString = false;
     // The previous stream was ended or aborted by its core; forget it (its events are ignored).
@@ -449,12 +454,16 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     const direct = this.messageListeners.size === 0;
     for (let e = conn.pollEvent(); e !== null; e = conn.pollEvent()) {
       if (direct && e.kind === "message") {
-        this.packets.push(e);
-        this.packetBytes += e.data.length;
+        this.queuePacket(e);
       } else {
         this.queueEvent(e);
       }
     }
+  }
+
+  private queuePacket(p: QueuedPacket): void {
+    (this.packets ??= new Fifo<QueuedPacket>(4)).push(p);
+    this.packetBytes += p.data.length;
   }
 
   private queueEvent(e: PendingEvent): void {
@@ -520,7 +529,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
         return;
       }
       // Backpressure: a full getPacket() queue, or a peer not reading our pongs, stops reading.
-      if (this.packets.length >= this._maxQueuedPackets || this.packetBytes >= this._inboundBufferSize) break;
+      if ((this.packets?.length ?? 0) >= this._maxQueuedPackets || this.packetBytes >= this._inboundBufferSize) break;
       // (Not once the stream is gone: nothing will drain it, and the close must still be seen.)
       if (io.stream && !io.closed && io.bufferedAmount > outLimit) break;
       // Stream chunks are ours (the Stream contract: adapters never reuse them), and so is every read of the queue.
@@ -549,8 +558,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
             this.dispatchEvent(new WebSocketMessageEvent(e.data, e.isText));
             for (const [l, once] of this.messageListeners) if (once) this.messageListeners.delete(l);
           } else {
-            this.packets.push(e);
-            this.packetBytes += e.data.length;
+            this.queuePacket(e);
           }
           break;
         case "error":
@@ -681,7 +689,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
       this.packetError = GodotError.FAILED;
       return EMPTY;
     }
-    const p = this.packets.shift();
+    const p = this.packets?.shift();
     if (p === undefined) {
       this.packetError = GodotError.ERR_UNAVAILABLE;
       return EMPTY;
@@ -696,11 +704,11 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
 
   /** Received messages waiting for getPacket(); 0 unless OPEN (Godot 4 counts nothing once closing). */
   getAvailablePacketCount(): number {
-    return this.readyState === WebSocketState.STATE_OPEN ? this.packets.length : 0;
+    return this.readyState === WebSocketState.STATE_OPEN ? (this.packets?.length ?? 0) : 0;
   }
 
   private dropPackets(): void {
-    this.packets.clear();
+    this.packets?.clear();
     this.packetBytes = 0;
   }
 
