@@ -17,6 +17,7 @@ export type {
   Stream,
   StreamConnectOptions,
   StreamListenOptions,
+  StreamSink,
   StreamTransport,
 } from "./transport/types.ts";
 export { detectRuntime, registerRuntime, registeredRuntimes, resolveIo, type RuntimeCandidate } from "./transport/registry.ts";
@@ -39,7 +40,12 @@ export {
 } from "./enet/host-core.ts";
 export type { PeerView as ENetPeerView } from "./enet/peer-core.ts";
 export { EventType, PacketFlags, PeerState, PeerStatistic, HostStatistic } from "./enet/enums.ts";
-export { WebSocketConnectionCore, WebSocketState, type ConnectionEvent as WebSocketConnectionEvent } from "./websocket/connection-core.ts";
+export {
+  WebSocketConnectionCore,
+  WebSocketState,
+  type ConnectionEvent as WebSocketConnectionEvent,
+  type ConnectionStats as WebSocketConnectionStats,
+} from "./websocket/connection-core.ts";
 export { CloseCode as WebSocketCloseCode } from "./websocket/close-codes.ts";
 export { DtlsSession, DtlsStatus } from "./dtls/session.ts";
 export { CIPHER_SUITES } from "./dtls/cipher-suites.ts";
