@@ -62,6 +62,9 @@ describe("ENet over DTLS on a lossy simulated network", () => {
       await server.createHostBound("127.0.0.1", 7000, { maxPeers: 2 });
       await assert.rejects(server.dtlsServerSetup(TLSOptions.server(key, cert), { maxHandshaking: 0 }), RangeError);
       await assert.rejects(server.dtlsServerSetup(TLSOptions.server(key, cert), { handshakesPerSecond: -1 }), RangeError);
+      // A misspelt limit, or a key the transport's internal options have, is refused, not ignored or passed on.
+      for (const extra of [{ maxSession: 10 }, { session: { cipherSuites: [0xc02b] } }])
+        await assert.rejects(server.dtlsServerSetup(TLSOptions.server(key, cert), extra as object), (e: unknown) => e instanceof TypeError && /unknown field/.test(e.message));
       assert.equal(server.getDtlsTransport(), null, "a refused setup leaves the host as it was");
       await server.dtlsServerSetup(TLSOptions.server(key, cert), { maxHandshaking: 1, handshakesPerSecondPerAddress: 2 });
       assert.ok(server.getDtlsTransport() !== null);

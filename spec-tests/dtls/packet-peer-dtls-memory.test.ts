@@ -146,6 +146,7 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
     assert.throws(() => server.takeConnection(loose), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
     assert.throws(() => server.setup(TLSOptions.clientUnsafe()), TypeError);
     assert.throws(() => server.setup(TLSOptions.server(credentials().key, credentials().cert), { maxHandshaking: 0 }), RangeError);
+    assert.throws(() => server.setup(TLSOptions.server(credentials().key, credentials().cert), { maxHandshake: 2 } as object), /unknown field "maxHandshake"/);
     assert.equal(server.takeConnection.length, 1);
     net.close();
   });

@@ -61,6 +61,17 @@ export function suiteOrder(gcmFirst: boolean): number[] {
 }
 
 let preferred: readonly number[] | undefined;
+let preferenceOverride: readonly number[] | undefined;
+
+/**
+ * Internal (not exported by the package): every session of this process made after the call
+ * offers and picks only `ids` (undefined: the runtime's order again). The benchmark's lever for
+ * measuring one suite.
+ */
+export function overrideSuitePreference(ids: readonly number[] | undefined): void {
+  if (ids !== undefined && (ids.length === 0 || !ids.every((id) => suiteById(id) !== undefined))) throw new RangeError(`overrideSuitePreference: unknown suite in ${JSON.stringify(ids)}`);
+  preferenceOverride = ids === undefined ? undefined : [...ids];
+}
 
 /**
  * Our suite ids in preference order on this runtime (decided once): AES-GCM before
@@ -68,6 +79,7 @@ let preferred: readonly number[] | undefined;
  * noble (Bun: AES-128-GCM ~5 us per 1200-byte seal+open against ~30 us), else the table's order.
  */
 export function preferredSuiteIds(): readonly number[] {
+  if (preferenceOverride !== undefined) return preferenceOverride;
   preferred ??= suiteOrder(aeadBackend("chacha20-poly1305") === "noble" && aeadBackend("aes-128-gcm") === "runtime");
   return preferred;
 }

@@ -13,7 +13,7 @@ import { evictionCandidate } from "../util/handshake-eviction.ts";
 import { DEFAULT_MAX_HANDSHAKING } from "./dtls-datagram-transport.ts";
 import { acceptAsServer, failHandshake, lastHeard, PacketPeerDTLS, type ServerSide } from "./packet-peer-dtls.ts";
 import { ServerAdmission } from "./server-admission.ts";
-import { checkServerLimits } from "./server-limits.ts";
+import { checkPublicServerLimits } from "./server-limits.ts";
 import { DtlsSession, type DtlsConfig } from "./session.ts";
 import { defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
 
@@ -77,7 +77,7 @@ export class DTLSServer {
    */
   setup(serverOptions: TLSOptions, limits: DTLSServerLimits = {}): GodotError {
     if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("setup: serverOptions must be TLSOptions.server(key, certificate)");
-    const checked = checkServerLimits(limits);
+    const checked = checkPublicServerLimits(limits);
     if (this.config) return GodotError.ERR_ALREADY_IN_USE;
     this.config = { ...serverConfig(serverOptions, this.random), handshakeTimeoutMs: DTLS_SERVER_HANDSHAKE_TIMEOUT_MS };
     this.admission = new ServerAdmission(this.random, checked);

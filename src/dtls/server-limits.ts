@@ -15,6 +15,19 @@ export interface DtlsServerLimits {
   handshakesPerSecond?: number;
 }
 
+const LIMIT_NAMES: readonly string[] = ["maxSessions", "maxHandshaking", "handshakesPerSecondPerAddress", "handshakesPerSecond"];
+
+/**
+ * `limits` as a public API takes them (dtlsServerSetup, DTLSServer.setup): checked, and a field
+ * that is none of the four (a misspelt one) refused with a TypeError naming it, instead of ignored.
+ */
+export function checkPublicServerLimits(limits: DtlsServerLimits): DtlsServerLimits {
+  if (typeof limits === "object" && limits !== null)
+    for (const name of Object.keys(limits))
+      if (!LIMIT_NAMES.includes(name)) throw new TypeError(`limits: unknown field ${JSON.stringify(name)} (known: ${LIMIT_NAMES.join(", ")})`);
+  return checkServerLimits(limits);
+}
+
 /** `limits` checked (TypeError or RangeError naming the field), with only the known fields. */
 export function checkServerLimits(limits: DtlsServerLimits): DtlsServerLimits {
   if (typeof limits !== "object" || limits === null) throw new TypeError("limits must be an object");

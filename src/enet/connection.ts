@@ -9,7 +9,7 @@ import { TLSOptions } from "../crypto/tls-options.ts";
 // Type only: the DTLS layer (and the crypto libraries under it) loads on the first dtls*Setup,
 // so a program that never uses DTLS does not pay for loading them.
 import type { DtlsDatagramTransport } from "../dtls/dtls-datagram-transport.ts";
-import { checkServerLimits, type DtlsServerLimits } from "../dtls/server-limits.ts";
+import { checkPublicServerLimits, type DtlsServerLimits } from "../dtls/server-limits.ts";
 import { CompressionMode } from "../compress/types.ts";
 import { GodotError, NetError } from "../errors.ts";
 import { ipFamily, isWildcardAll } from "../transport/addresses.ts";
@@ -519,8 +519,9 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
    */
   async dtlsServerSetup(serverOptions: TLSOptions, limits: DtlsServerLimits = {}): Promise<void> {
     if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("serverOptions must be TLSOptions.server(key, certificate)");
-    checkServerLimits(limits);
-    await this.upgradeToDtls("dtlsServerSetup", (Dtls, inner) => Dtls.server(inner, this.clock, serverOptions, limits));
+    // Only the checked copy goes on: the DTLS transport's options hold more than the public limits.
+    const checked = checkPublicServerLimits(limits);
+    await this.upgradeToDtls("dtlsServerSetup", (Dtls, inner) => Dtls.server(inner, this.clock, serverOptions, checked));
   }
 
   /** Godot's dtls_client_setup: connections made from this host speak DTLS 1.2, verifying the server as `hostname` (see docs/dtls.md). */
