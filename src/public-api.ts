@@ -12,6 +12,7 @@ export type {
   Stream,
   StreamConnectOptions,
   StreamListenOptions,
+  StreamSink,
   StreamTransport,
   /** The shape the runtimes' native TLS takes (a Godot `TLSOptions` satisfies it). */
   TLSOptions as TLSStreamOptions,
