@@ -1,8 +1,9 @@
 /**
  * Incremental frame decoder and message assembler (RFC 6455 sections 5.2-5.5).
  *
- * Bytes arrive in arbitrary chunks. A frame header is read byte by byte into
- * number fields (no buffer per connection); payload bytes are copied straight into the message's final
+ * Bytes arrive in arbitrary chunks. A frame header is read into number fields (no
+ * buffer per connection): in one go when it lies whole in the chunk, byte by byte when
+ * it is split across chunks. Payload bytes are copied straight into the message's final
  * buffer (an unfragmented message gets an exactly sized array that becomes the
  * delivered packet, so the only allocation per message is its payload) and
  * unmasked there. When the caller gives a chunk away (`owned`), an unfragmented
@@ -97,7 +98,7 @@ export class FrameReceiver<Owner = unknown> {
   private phase = ReceiverPhase.HEADER;
 
   /**
-   * The frame header is read byte by byte into number fields, not gathered in a buffer: a server
+   * The frame header is read into number fields, not gathered in a buffer: a server
    * holds one receiver per connection, and every typed array (with its ArrayBuffer) costs an idle
    * connection a hundred bytes or more.
    */
