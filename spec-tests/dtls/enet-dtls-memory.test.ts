@@ -2,7 +2,7 @@
 // the DTLS handshake survives lost flights (retransmitted on the virtual clock), then 300 reliable messages arrive once, in order.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ENetConnection, EventType, PacketFlags } from "../../src/enet/index.ts";
+import { ENetConnection, EventType, PacketFlags, PeerState } from "../../src/enet/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
@@ -97,6 +97,93 @@ describe("ENet over DTLS on a lossy simulated network", () => {
       await assert.rejects(conn.dtlsServerSetup(TLSOptions.server(key, cert)), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_ALREADY_IN_USE);
     } finally {
       conn.destroy();
+      net.close();
+    }
+  });
+
+  test("a client that vanished and comes back from the same address and port gets a new session (RFC 6347 4.2.8), not the old one's last flight", async () => {
+    const net = new MemoryNetwork({ seed: 10, defaultLink: { latencyMs: 20 } });
+    const { key, cert } = testCredentials();
+    const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
+    const ended: string[] = [];
+    try {
+      await server.createHostBound("127.0.0.1", 7000, { maxPeers: 4 });
+      await server.dtlsServerSetup(TLSOptions.server(key, cert));
+      server.getDtlsTransport()!.onSessionEnded = (address, port, _code, message) => ended.push(`${address}:${port} ${message}`);
+      const sv = collect(server);
+      const connectFrom = async (): Promise<{ conn: ENetConnection; connected: () => boolean; done: Promise<void> }> => {
+        const conn = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
+        await conn.createHostBound("127.0.0.2", 5555, { maxPeers: 1 });
+        await conn.dtlsClientSetup("localhost", TLSOptions.clientUnsafe());
+        let up = false;
+        const c = collect(conn, (e) => {
+          if (e.type === EventType.CONNECT) up = true;
+        });
+        await conn.connectToHost("127.0.0.1", 7000);
+        return { conn, connected: () => up, done: c.done };
+      };
+      const first = await connectFrom();
+      assert.ok(await net.runUntil(first.connected, 10_000), "the first client connects");
+      // It vanishes without a word (a crash: its close_notify and DISCONNECT never arrive).
+      net.setLink("127.0.0.2", "127.0.0.1", { loss: 1 }, false);
+      first.conn.destroy();
+      await first.done;
+      await net.runFor(100);
+      net.setLink("127.0.0.2", "127.0.0.1", { latencyMs: 20 }, false);
+      const second = await connectFrom();
+      // Before: the server answered each new ClientHello with the old session's Finished, forever.
+      assert.ok(await net.runUntil(second.connected, 10_000), "the client connects again from the same address and port");
+      const dtls = server.getDtlsTransport()!;
+      assert.equal(dtls.counters.sessionsReplaced, 1);
+      assert.equal(dtls.sessionCount, 1);
+      assert.deepEqual(ended, ["127.0.0.2:5555 the client started a new DTLS handshake from the same address and port (it restarted, or never received our Finished)"]);
+      second.conn.destroy();
+      await second.done;
+      server.destroy();
+      await sv.done;
+    } finally {
+      server.destroy();
+      net.close();
+    }
+  });
+
+  test("a late copy of the ClientHello that began a connected session, cookie and all, leaves the session alone", async () => {
+    const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 20 } });
+    const { key, cert } = testCredentials();
+    const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
+    const client = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
+    try {
+      await server.createHostBound("127.0.0.1", 7000, { maxPeers: 2 });
+      await server.dtlsServerSetup(TLSOptions.server(key, cert));
+      await client.createHost({ maxPeers: 1 });
+      await client.dtlsClientSetup("localhost", TLSOptions.clientUnsafe());
+      // Keep what the client sends, to replay its second ClientHello (the one with our cookie) later.
+      const sent: Uint8Array[] = [];
+      const inner = (client.getDtlsTransport() as unknown as { inner: { send(d: Uint8Array, a: string, p: number): void } }).inner;
+      const send = inner.send.bind(inner);
+      inner.send = (d, a, p) => {
+        sent.push(d.slice());
+        send(d, a, p);
+      };
+      let received = 0;
+      const sv = collect(server, (e) => {
+        if (e.type === EventType.RECEIVE) received++;
+      });
+      const cl = collect(client);
+      const peer = await client.connectToHost("127.0.0.1", 7000);
+      assert.ok(await net.runUntil(() => peer.getState() === PeerState.STATE_CONNECTED, 10_000), "connected");
+      const hellos = sent.filter((d) => d[0] === 22 && d[3] === 0 && d[4] === 0 && d[13] === 1);
+      assert.equal(hellos.length, 2, "a ClientHello, then one with the cookie");
+      // Deliver the cookie hello again, as a network duplicate arriving late would.
+      send(hellos[1]!, "127.0.0.1", 7000);
+      await net.runFor(200);
+      peer.send(0, new Uint8Array([1, 2, 3]), PacketFlags.RELIABLE);
+      assert.ok(await net.runUntil(() => received === 1, 5_000), "the session still carries data");
+      assert.equal(server.getDtlsTransport()!.counters.sessionsReplaced, 0);
+      client.destroy();
+      server.destroy();
+      await Promise.all([sv.done, cl.done]);
+    } finally {
       net.close();
     }
   });

@@ -7,16 +7,11 @@
  */
 import { parseCertificateDer, type CertificateInfo } from "./certificate-info.ts";
 import { verifySignature } from "./key-material.ts";
+import { sameBytes } from "../util/same-bytes.ts";
 
 export const MAX_CHAIN_LENGTH = 8;
 
 export type ChainResult = { ok: true; leaf: CertificateInfo } | { ok: false; reason: string; badCertificate: boolean };
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function signedBy(cert: CertificateInfo, issuer: CertificateInfo): boolean {
   const alg = cert.signatureAlgorithm;

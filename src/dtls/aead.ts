@@ -17,6 +17,7 @@
 import { gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import type { SuiteCipher } from "./cipher-suites.ts";
+import { sameBytes } from "../util/same-bytes.ts";
 
 /** Authentication tag bytes of every AEAD here. */
 export const TAG_LENGTH = 16;
@@ -207,12 +208,6 @@ export function runtimeAgreesWithNoble(crypto: RuntimeCipherModule, cipher: Suit
   } catch {
     return false;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export interface AeadChoiceOptions {

@@ -9,6 +9,8 @@ import { GodotError } from "../errors.ts";
 import type { TLSOptions } from "../crypto/tls-options.ts";
 import type { BoundAddress, Clock, DatagramTransport } from "../transport/types.ts";
 import { evictionCandidate } from "../util/handshake-eviction.ts";
+import { sameBytes } from "../util/same-bytes.ts";
+import { ContentType, RECORD_HEADER_LENGTH } from "./constants.ts";
 import { ServerAdmission } from "./server-admission.ts";
 import { DtlsSession, DtlsStatus, type DtlsConfig } from "./session.ts";
 import { clientConfig, defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
@@ -45,6 +47,8 @@ export interface DtlsTransportCounters {
   handshakesEvicted: number;
   /** Sessions that received nothing for SESSION_IDLE_MS, closed to make room for a new one (onSessionEnded: ERR_TIMEOUT). */
   sessionsIdleClosed: number;
+  /** Connected sessions ended because their client started a new handshake from the same address and port, with our cookie (RFC 6347 4.2.8). */
+  sessionsReplaced: number;
   handshakesFailed: number;
   /** Datagrams not sent because no connected session exists for the address. */
   sendsWithoutSession: number;
@@ -61,6 +65,11 @@ interface Entry {
   lastReceive: number;
 }
 
+/** Whether `data` starts with a handshake record at epoch 0 (a ClientHello, when it reaches a server). */
+function isEpochZeroHandshake(data: Uint8Array): boolean {
+  return data.length >= RECORD_HEADER_LENGTH && data[0] === ContentType.handshake && data[3] === 0 && data[4] === 0;
+}
+
 export class DtlsDatagramTransport implements DatagramTransport {
   /** Server: stop accepting new DTLS handshakes (existing sessions continue). */
   refuseNewConnections = false;
@@ -71,6 +80,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
     handshakesRateLimited: 0,
     handshakesEvicted: 0,
     sessionsIdleClosed: 0,
+    sessionsReplaced: 0,
     handshakesFailed: 0,
     sendsWithoutSession: 0,
     badRecordMac: 0,
@@ -173,6 +183,18 @@ export class DtlsDatagramTransport implements DatagramTransport {
     const key = `${address}:${port}`;
     let entry = this.sessions.get(key);
     const now = this.clock.now();
+    if (entry && this.role === "server" && entry.session.status === DtlsStatus.STATUS_CONNECTED && isEpochZeroHandshake(data)) {
+      const outcome = this.helloOnConnectedSession(entry, data, address, port);
+      if (outcome === "answered") return;
+      if (outcome === "replace") {
+        this.sessions.delete(key);
+        this.counters.sessionsReplaced++;
+        this.onSessionEnded?.(address, port, GodotError.ERR_CONNECTION_ERROR, "the client started a new DTLS handshake from the same address and port (it restarted, or never received our Finished)");
+        // onSessionEnded may have closed this transport.
+        if (this.closed) return;
+        entry = undefined;
+      }
+    }
     if (!entry) {
       if (this.role === "client") {
         this.counters.gateDropped++;
@@ -216,6 +238,31 @@ export class DtlsDatagramTransport implements DatagramTransport {
     this.flush(entry);
     // Each record's plaintext is a fresh array the cipher made for it alone: handed over (owned).
     for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.receiver?.(d, address, port, true);
+  }
+
+  /**
+   * A ClientHello at epoch 0 reached a connected session (RFC 6347 4.2.8). The client random of
+   * the hello that began this session means a late copy of it: the session handles it as before.
+   * Another hello is a client starting over from the same address and port: it restarted, or it
+   * gave up on a handshake whose last flight (our Finished) it never received, while ours had
+   * completed. Without a cookie it gets a HelloVerifyRequest, statelessly, and the session stays;
+   * with a valid one it has proven its address, and the old session gives way to it ("replace"), as
+   * mbedTLS's client-port reuse does. Otherwise the session would answer every new hello with its
+   * own last flight, and the client could never connect again until the session ended.
+   */
+  private helloOnConnectedSession(entry: Entry, data: Uint8Array, address: string, port: number): "session" | "answered" | "replace" {
+    const verdict = this.admission!.judge(data, address, port);
+    if (verdict.action === "not-hello" || sameBytes(verdict.random, entry.session.helloRandom)) return "session";
+    if (this.refuseNewConnections) {
+      this.counters.handshakesRefused++;
+      return "answered";
+    }
+    if (verdict.action === "verify") {
+      this.counters.helloVerifyRequestsSent++;
+      this.sendRaw(verdict.reply, address, port);
+      return "answered";
+    }
+    return "replace";
   }
 
   /**

@@ -12,10 +12,10 @@ import type { DtlsServerLimits } from "./server-limits.ts";
 import type { RandomSource } from "./tls-config.ts";
 
 export type AdmissionVerdict =
-  /** A ClientHello carrying our cookie: the client receives at its address. */
-  | { action: "proven" }
+  /** A ClientHello carrying our cookie: the client receives at its address. `random` is the hello's. */
+  | { action: "proven"; random: Uint8Array }
   /** No valid cookie: send `reply` (a HelloVerifyRequest) and keep nothing. */
-  | { action: "verify"; reply: Uint8Array }
+  | { action: "verify"; reply: Uint8Array; random: Uint8Array }
   /** Not a whole ClientHello: nothing to answer. */
   | { action: "not-hello" };
 
@@ -34,7 +34,7 @@ export class ServerAdmission {
     // The cookie binds the address and the port the client sends from.
     const verdict = screenClientHello(datagram, this.cookieSecret, `${address}:${port}`);
     if (verdict.action === "drop") return { action: "not-hello" };
-    return verdict.action === "verify" ? verdict : { action: "proven" };
+    return verdict.action === "verify" ? verdict : { action: "proven", random: verdict.random };
   }
 
   /** Spend a handshake start for a proven client at `now` (ms); false over the rate (drop the ClientHello: the client retransmits). */

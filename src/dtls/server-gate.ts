@@ -10,7 +10,7 @@ import { cookieMatches, makeCookie } from "./cookie.ts";
 import { encodeHelloVerifyRequest, parseClientHello, readHandshakeHeader, writeHandshakeHeader } from "./handshake-messages.ts";
 import { encodeRecord, splitRecords } from "./record.ts";
 
-export type GateVerdict = { action: "accept" } | { action: "verify"; reply: Uint8Array } | { action: "drop" };
+export type GateVerdict = { action: "accept"; random: Uint8Array } | { action: "verify"; reply: Uint8Array; random: Uint8Array } | { action: "drop" };
 
 /** Judge the first datagram from an unknown `address` ("ip:port"). Never throws. */
 export function screenClientHello(datagram: Uint8Array, secret: Uint8Array, address: string): GateVerdict {
@@ -22,13 +22,13 @@ export function screenClientHello(datagram: Uint8Array, secret: Uint8Array, addr
     // The ClientHello must come whole in its first record (RFC 6347 4.2.1 lets us insist).
     if (h.msgType !== HandshakeType.client_hello || h.fragmentOffset !== 0 || h.fragmentLength !== h.length) return { action: "drop" };
     const hello = parseClientHello(r.bytesView(h.length));
-    if (cookieMatches(secret, address, hello)) return { action: "accept" };
+    if (cookieMatches(secret, address, hello)) return { action: "accept", random: hello.random };
     const body = encodeHelloVerifyRequest(makeCookie(secret, address, hello));
     const message = new Uint8Array(HANDSHAKE_HEADER_LENGTH + body.length);
     writeHandshakeHeader(message, HandshakeType.hello_verify_request, body.length, 0, 0, body.length);
     message.set(body, HANDSHAKE_HEADER_LENGTH);
     // RFC 6347 4.2.1: the HelloVerifyRequest reuses the ClientHello's record sequence number.
-    return { action: "verify", reply: encodeRecord(ContentType.handshake, DTLS_1_0, 0, record.seq, message) };
+    return { action: "verify", reply: encodeRecord(ContentType.handshake, DTLS_1_0, 0, record.seq, message), random: hello.random };
   } catch (e) {
     if (e instanceof DecodeError) return { action: "drop" };
     return { action: "drop" };

@@ -218,6 +218,10 @@ export class DtlsSession {
   private pendingRead: RecordProtection | undefined;
 
   private clientRandom: Uint8Array = new Uint8Array(32);
+  /** The client random of the ClientHello this session's handshake answered (all zero before one came). */
+  get helloRandom(): Uint8Array {
+    return this.clientRandom;
+  }
   private serverRandom: Uint8Array = new Uint8Array(32);
   private clientHello: ClientHello | undefined;
   private ephemeral: EphemeralKey | undefined;

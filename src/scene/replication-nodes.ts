@@ -14,6 +14,7 @@ import { VariantWriter } from "../variant/index.ts";
 import { writeCompressedVariant, writeCompressedVariants, type CompressOptions } from "./compressed-variant.ts";
 import { CUSTOM_SPAWN_SCENE_ID, NetworkCommand, SYNC_DELTA_FLAG } from "./protocol.ts";
 import type { SceneNode } from "./scene-node.ts";
+import { sameBytes } from "../util/same-bytes.ts";
 
 /** SceneReplicationConfig.ReplicationMode: Godot's names and values. */
 export enum ReplicationMode {
@@ -342,12 +343,6 @@ export class MultiplayerSynchronizer {
       w.changedUsec = 0;
     }
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 export interface SpawnerOptions {
