@@ -187,4 +187,43 @@ describe("ENet over DTLS on a lossy simulated network", () => {
       net.close();
     }
   });
+
+  test("a client connecting again after its server restarted starts a new DTLS session (the old one's records would be dropped)", async () => {
+    const net = new MemoryNetwork({ seed: 12, defaultLink: { latencyMs: 20 } });
+    const { key, cert } = testCredentials();
+    const servers: ENetConnection[] = [];
+    const startServer = async (): Promise<void> => {
+      const s = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
+      await s.createHostBound("127.0.0.1", 7000, { maxPeers: 2 });
+      await s.dtlsServerSetup(TLSOptions.server(key, cert));
+      collect(s);
+      servers.push(s);
+    };
+    const client = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
+    try {
+      await startServer();
+      await client.createHost({ maxPeers: 1 });
+      await client.dtlsClientSetup("localhost", TLSOptions.clientUnsafe());
+      const events: EventType[] = [];
+      const cl = collect(client, (e) => events.push(e.type));
+      let peer = await client.connectToHost("127.0.0.1", 7000);
+      assert.ok(await net.runUntil(() => peer.getState() === PeerState.STATE_CONNECTED, 10_000), "connected");
+      // The server goes away without a word and comes back on the same port with no memory of the session.
+      net.setLink("127.0.0.1", "127.0.0.2", { loss: 1 }, false);
+      servers[0]!.destroy();
+      await net.runFor(100);
+      net.setLink("127.0.0.1", "127.0.0.2", { latencyMs: 20 }, false);
+      await startServer();
+      assert.ok(await net.runUntil(() => events.includes(EventType.DISCONNECT), 120_000), "the client's peer times out");
+      peer = await client.connectToHost("127.0.0.1", 7000);
+      assert.ok(await net.runUntil(() => peer.getState() === PeerState.STATE_CONNECTED, 10_000), "the client connects to the restarted server");
+      assert.equal(client.getDtlsTransport()!.sessionCount, 1);
+      client.destroy();
+      await cl.done;
+    } finally {
+      client.destroy();
+      for (const s of servers) s.destroy();
+      net.close();
+    }
+  });
 });

@@ -132,6 +132,22 @@ export class DtlsDatagramTransport implements DatagramTransport {
     this.receiver = cb;
   }
 
+  /**
+   * Client: end the session with `address:port`, if any (a close_notify to the server, nothing
+   * reported to onSessionEnded: the caller asked), so that the next datagram there starts a new
+   * handshake. ENetConnection calls it before each connectToHost: a session kept from an earlier
+   * connection may belong to a server that has since restarted, which drops its records, and the
+   * new connection would never get through.
+   */
+  endSession(address: string, port: number): void {
+    const key = `${address}:${port}`;
+    const entry = this.sessions.get(key);
+    if (entry === undefined || this.closed) return;
+    this.sessions.delete(key);
+    entry.session.close();
+    for (let d = entry.session.pollTransmit(); d; d = entry.session.pollTransmit()) this.sendRaw(d, address, port);
+  }
+
   /** The DTLS status of the session with `address:port` (STATUS_DISCONNECTED when there is none). */
   getSessionStatus(address: string, port: number): DtlsStatus {
     return this.sessions.get(`${address}:${port}`)?.session.status ?? DtlsStatus.STATUS_DISCONNECTED;

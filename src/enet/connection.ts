@@ -288,6 +288,8 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       // Godot: "The ENetConnection is already connected to a peer." Use one ENetConnection per outgoing connection.
       throw new NetError(GodotError.ERR_ALREADY_IN_USE, "connectToHost: this ENetConnection is already connected to a peer");
     }
+    // No peer is listed, so a DTLS session kept with that address is a past connection's: start afresh.
+    this.dtls?.endSession(ip, port);
     const slot = host.connect(ip, port, channels === 0 ? 255 : channels, data);
     if (slot === null) throw new NetError(GodotError.ERR_CANT_CREATE, "connectToHost: every peer slot is in use (raise maxPeers)");
     const peer = this.handleFor(slot, slot.generation);
