@@ -6,19 +6,9 @@ import { ENetConnection, EventType, PacketFlags, PeerState } from "../../src/ene
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
-import { CryptoKey } from "../../src/crypto/crypto-key.ts";
-import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
-import { TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
+import { testCredentials } from "./fuzz-engine.ts";
 import { collect } from "../enet/collect.ts";
 
-/** The fixed test key and certificate. */
-function testCredentials(): { key: CryptoKey; cert: X509Certificate } {
-  const cert = new X509Certificate();
-  cert.loadFromString(TEST_CERT_PEM);
-  const key = new CryptoKey();
-  key.loadFromString(TEST_KEY_PEM);
-  return { key, cert };
-}
 
 describe("ENet over DTLS on a lossy simulated network", () => {
   test("20 % loss, duplicates, reordering: the DTLS handshake and 300 reliable messages complete, once and in order", async () => {

@@ -53,12 +53,18 @@ export interface Trace {
 
 const ADDRESS = "127.0.0.1:5000";
 
-/** Run one full handshake plus a little application data; returns every datagram exchanged. */
-export function recordHandshake(seed: number, certPem: string, keyPem: string, suites?: number[]): Trace {
+/** A key and certificate loaded from PEM (the fixed test pair by default). */
+export function testCredentials(certPem = TEST_CERT_PEM, keyPem = TEST_KEY_PEM): { key: CryptoKey; cert: X509Certificate } {
   const cert = new X509Certificate();
   cert.loadFromString(certPem);
   const key = new CryptoKey();
   key.loadFromString(keyPem);
+  return { key, cert };
+}
+
+/** Run one full handshake plus a little application data; returns every datagram exchanged. */
+export function recordHandshake(seed: number, certPem: string, keyPem: string, suites?: number[]): Trace {
+  const { key, cert } = testCredentials(certPem, keyPem);
   const random = seededConfigRandom(seed);
   const sc: DtlsConfig = { ...serverConfig(TLSOptions.server(key, cert), random), cipherSuites: suites };
   const cc: DtlsConfig = { ...clientConfig(TLSOptions.client(cert), "localhost", random, () => Date.UTC(2027, 0, 1)), cipherSuites: suites };

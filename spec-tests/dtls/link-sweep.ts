@@ -16,12 +16,10 @@
 import { ENetConnection, EventType, PacketFlags, PeerState, type ENetPacketPeer } from "../../src/enet/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
-import { CryptoKey } from "../../src/crypto/crypto-key.ts";
-import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 import { overrideSuitePreference, suiteById } from "../../src/dtls/cipher-suites.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import type { LinkOptions } from "../../src/transport/memory-link.ts";
-import { TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
+import { testCredentials } from "./fuzz-engine.ts";
 import { collect } from "../enet/collect.ts";
 
 /** The ECDSA suites the test certificate can serve. */
@@ -75,13 +73,6 @@ function messageOf(side: number, i: number, c: DtlsSweepCase): { bytes: Uint8Arr
   return { bytes, flags, channel: i % c.channels };
 }
 
-function credentials(): { key: CryptoKey; cert: X509Certificate } {
-  const cert = new X509Certificate();
-  cert.loadFromString(TEST_CERT_PEM);
-  const key = new CryptoKey();
-  key.loadFromString(TEST_KEY_PEM);
-  return { key, cert };
-}
 
 export interface DtlsSweepOutcome {
   case: DtlsSweepCase;
@@ -121,7 +112,7 @@ export async function runDtlsCase(c: DtlsSweepCase): Promise<DtlsSweepOutcome> {
   const net = new MemoryNetwork({ seed: c.seed });
   net.setLink("127.0.0.1", "127.0.0.2", c.link);
   overrideSuitePreference([c.suite]);
-  const { key, cert } = credentials();
+  const { key, cert } = testCredentials();
   const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
   const client = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
   const started = net.clock.now();

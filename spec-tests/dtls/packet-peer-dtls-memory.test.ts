@@ -4,17 +4,10 @@
 // checks, loss, and the server's handshake bound.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { DTLSServer, GodotError, NetError, PacketPeerDTLS, PacketPeerUDP, TLSOptions, UDPServer, CryptoKey, X509Certificate } from "../../src/index.ts";
+import { DTLSServer, GodotError, NetError, PacketPeerDTLS, PacketPeerUDP, TLSOptions, UDPServer } from "../../src/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
-import { TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
+import { testCredentials } from "./fuzz-engine.ts";
 
-function credentials(): { key: CryptoKey; cert: X509Certificate } {
-  const cert = new X509Certificate();
-  cert.loadFromString(TEST_CERT_PEM);
-  const key = new CryptoKey();
-  key.loadFromString(TEST_KEY_PEM);
-  return { key, cert };
-}
 
 /** The server side of Godot's example: take UDP connections, hand them to DTLSServer, poll the handshaking ones. */
 class ExampleServer {
@@ -51,7 +44,7 @@ async function run(net: MemoryNetwork, tick: () => void, done: () => boolean, ma
 }
 
 async function connectedPair(net: MemoryNetwork, clientOptions: TLSOptions, hostname = "localhost") {
-  const { key, cert } = credentials();
+  const { key, cert } = testCredentials();
   const server = new ExampleServer(net.createRuntime("10.0.0.2"));
   await server.udp.listen(4433);
   assert.equal(server.dtls.setup(TLSOptions.server(key, cert)), GodotError.OK);
@@ -72,7 +65,7 @@ async function connectedPair(net: MemoryNetwork, clientOptions: TLSOptions, host
 describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
   test("Godot's example flow: one cookie exchange (a failed take), then a verified session, packets and Variants both ways, close_notify", async () => {
     const net = new MemoryNetwork({ seed: 5, defaultLink: { latencyMs: 20 } });
-    const { cert } = credentials();
+    const { cert } = testCredentials();
     const { server, udp, client, tick } = await connectedPair(net, TLSOptions.client(cert));
     assert.ok(await run(net, tick, () => client.getStatus() === PacketPeerDTLS.STATUS_CONNECTED && server.peers[0]?.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 5000));
     assert.equal(server.failedTakes, 1, "the cookie-less ClientHello's take ends in STATUS_ERROR, as in Godot");
@@ -119,7 +112,7 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
 
   test("a certificate that does not name the host ends in STATUS_ERROR_HOSTNAME_MISMATCH", async () => {
     const net = new MemoryNetwork({ seed: 2 });
-    const { cert } = credentials();
+    const { cert } = testCredentials();
     const { client, tick } = await connectedPair(net, TLSOptions.client(cert), "example.org");
     assert.ok(await run(net, tick, () => client.getStatus() !== PacketPeerDTLS.STATUS_HANDSHAKING, 5000));
     assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_ERROR_HOSTNAME_MISMATCH);
@@ -138,22 +131,22 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
     const dtls = new PacketPeerDTLS();
     assert.equal(dtls.connectToPeer(loose, "localhost"), GodotError.ERR_INVALID_PARAMETER);
     assert.throws(() => dtls.connectToPeer({} as PacketPeerUDP, "localhost"), TypeError);
-    assert.throws(() => dtls.connectToPeer(loose, "localhost", TLSOptions.server(credentials().key, credentials().cert)), TypeError);
+    assert.throws(() => dtls.connectToPeer(loose, "localhost", TLSOptions.server(testCredentials().key, testCredentials().cert)), TypeError);
     await loose.connectToHost("10.0.0.2", 1);
     assert.equal(dtls.connectToPeer(loose, "localhost", TLSOptions.clientUnsafe()), GodotError.OK);
     assert.equal(dtls.connectToPeer(loose, "localhost", TLSOptions.clientUnsafe()), GodotError.ERR_ALREADY_IN_USE);
     const server = new DTLSServer();
     assert.throws(() => server.takeConnection(loose), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
     assert.throws(() => server.setup(TLSOptions.clientUnsafe()), TypeError);
-    assert.throws(() => server.setup(TLSOptions.server(credentials().key, credentials().cert), { maxHandshaking: 0 }), RangeError);
-    assert.throws(() => server.setup(TLSOptions.server(credentials().key, credentials().cert), { maxHandshake: 2 } as object), /unknown field "maxHandshake"/);
+    assert.throws(() => server.setup(TLSOptions.server(testCredentials().key, testCredentials().cert), { maxHandshaking: 0 }), RangeError);
+    assert.throws(() => server.setup(TLSOptions.server(testCredentials().key, testCredentials().cert), { maxHandshake: 2 } as object), /unknown field "maxHandshake"/);
     assert.equal(server.takeConnection.length, 1);
     net.close();
   });
 
   test("a second handshake from one address within the per-address rate waits for the client's retransmission, then completes", async () => {
     const net = new MemoryNetwork({ seed: 4, defaultLink: { latencyMs: 5 } });
-    const { key, cert } = credentials();
+    const { key, cert } = testCredentials();
     const server = new ExampleServer(net.createRuntime("10.0.0.2"));
     await server.udp.listen(4433);
     server.dtls.setup(TLSOptions.server(key, cert), { handshakesPerSecondPerAddress: 1 });
@@ -180,7 +173,7 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
 
   test("handshakes beyond maxHandshaking evict the unfinished one heard from least recently; a first datagram that is no ClientHello fails the take", async () => {
     const net = new MemoryNetwork({ seed: 9, defaultLink: { latencyMs: 5 } });
-    const { key, cert } = credentials();
+    const { key, cert } = testCredentials();
     const server = new ExampleServer(net.createRuntime("10.0.0.2"));
     await server.udp.listen(4433);
     server.dtls.setup(TLSOptions.server(key, cert), { maxHandshaking: 2 });
