@@ -8,6 +8,8 @@
 // missing, throws or is wrong. Where ChaCha20-Poly1305 runs on noble and AES-GCM natively (Bun),
 // AES-GCM is preferred in the handshake.
 import { describe, test } from "node:test";
+// The package entry's environment reader (util/environment.ts), which the switch is read through.
+import "../../src/transport/runtimes.ts";
 import assert from "node:assert/strict";
 import {
   aeadBackend,

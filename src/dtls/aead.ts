@@ -11,13 +11,15 @@
  * runtime backend is taken only if it seals a fixed record byte for byte as noble does, opens it
  * again and rejects it with one tag bit flipped; anything else (no node:crypto, an unknown cipher,
  * as Bun's "Unknown cipher" for ChaCha20-Poly1305, a throw, a different byte) leaves that cipher
- * on noble. PACKETPEER_PURE_JS_CRYPTO=1 in the environment (read where `process.env` exists, at
- * that first use) keeps every cipher on noble. docs/dtls.md (Record encryption) has the figures.
+ * on noble. PACKETPEER_PURE_JS_CRYPTO=1 in the environment (read at that first use through the
+ * entry's reader, util/environment.ts: Node, Deno with the permission granted, Bun; never in
+ * packetpeer/core or the browser) keeps every cipher on noble. docs/dtls.md (Record encryption) has the figures.
  */
 import { gcm } from "@noble/ciphers/aes.js";
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import type { SuiteCipher } from "./cipher-suites.ts";
 import { sameBytes } from "../util/same-bytes.ts";
+import { readEnvironment } from "../util/environment.ts";
 
 /** Authentication tag bytes of every AEAD here. */
 export const TAG_LENGTH = 16;
@@ -162,17 +164,10 @@ const PURE_JS_CRYPTO_VARIABLE = "PACKETPEER_PURE_JS_CRYPTO";
 
 /** Whether PACKETPEER_PURE_JS_CRYPTO asks for noble everywhere ("1", "true", "yes"). Never throws. */
 export function pureJsCryptoRequested(): boolean {
-  try {
-    // On Deno, reading a variable the program may not read asks the user on a terminal (and throws
-    // elsewhere): a library must not prompt, so it reads only what the permissions already grant.
-    const deno = (globalThis as { Deno?: { permissions?: { querySync?(d: { name: "env"; variable: string }): { state: string } } } }).Deno;
-    if (deno !== undefined && deno.permissions?.querySync?.({ name: "env", variable: PURE_JS_CRYPTO_VARIABLE }).state !== "granted") return false;
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-    const value = env?.[PURE_JS_CRYPTO_VARIABLE]?.trim().toLowerCase();
-    return value === "1" || value === "true" || value === "yes";
-  } catch {
-    return false; // Deno without --allow-env throws on reading the environment
-  }
+  // Read through the entry's installed reader (util/environment.ts): none in packetpeer/core and
+  // the browser, and on Deno only with the permission already granted.
+  const value = readEnvironment(PURE_JS_CRYPTO_VARIABLE)?.trim().toLowerCase();
+  return value === "1" || value === "true" || value === "yes";
 }
 
 const KEY_LENGTHS: Record<SuiteCipher, number> = { "aes-128-gcm": 16, "aes-256-gcm": 32, "chacha20-poly1305": 32 };

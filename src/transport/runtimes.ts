@@ -9,6 +9,8 @@ import { nodeRuntime } from "./node.ts";
 import { registerRuntime } from "./registry.ts";
 import { nodeRsaPlatform } from "./node-rsa.ts";
 import { installRsaPlatform } from "../util/rsa-platform.ts";
+import { installEnvironmentReader } from "../util/environment.ts";
+import { runtimeEnvironment } from "./environment.ts";
 
 const g = globalThis as { Deno?: unknown; Bun?: unknown; process?: { versions?: { node?: string } } };
 
@@ -20,3 +22,5 @@ registerRuntime({ name: "node", isCurrent: () => typeof g.process?.versions?.nod
 // RSA private-key operations for Crypto, DTLS and StreamPeerTLS, installed by a call rather than a
 // bare side-effect import, which bundlers drop under the package's "sideEffects" list.
 installRsaPlatform(nodeRsaPlatform);
+// Environment variables (PACKETPEER_PURE_JS_CRYPTO), the same way.
+installEnvironmentReader(runtimeEnvironment);
