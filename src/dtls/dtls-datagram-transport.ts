@@ -142,7 +142,8 @@ export class DtlsDatagramTransport implements DatagramTransport {
   endSession(address: string, port: number): void {
     const key = `${address}:${port}`;
     const entry = this.sessions.get(key);
-    if (entry === undefined || this.closed) return;
+    // A server's sessions are its clients': only they end them.
+    if (entry === undefined || this.closed || this.role !== "client") return;
     this.sessions.delete(key);
     entry.session.close();
     for (let d = entry.session.pollTransmit(); d; d = entry.session.pollTransmit()) this.sendRaw(d, address, port);
