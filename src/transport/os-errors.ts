@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { GodotError, NetError } from "../errors.ts";
+import { rethrowLater } from "./rethrow-later.ts";
 
 const BY_ERRNO: Record<string, GodotError> = {
   EADDRINUSE: GodotError.ERR_ALREADY_IN_USE,
@@ -150,10 +151,4 @@ export function deliverDatagram(
   } catch (err) {
     rethrowLater(err);
   }
-}
-
-function rethrowLater(err: unknown): void {
-  queueMicrotask(() => {
-    throw err;
-  });
 }

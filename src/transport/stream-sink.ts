@@ -3,6 +3,7 @@
  * and the sink that holds the onData/onEnd/onClose/onDrain callbacks of the older interface. A
  * stream keeps one sink field either way, rather than a field per callback.
  */
+import { rethrowLater } from "./rethrow-later.ts";
 import type { Stream, StreamSink } from "./types.ts";
 
 /** The sink of a stream nobody listens to yet: events are dropped, as with no callback set. */
@@ -36,13 +37,6 @@ export class CallbackSink implements StreamSink {
 /** `current` if it holds callbacks, else a new CallbackSink (which replaces a sink set by setSink). */
 export function callbackSink(current: StreamSink): CallbackSink {
   return current instanceof CallbackSink ? current : new CallbackSink();
-}
-
-/** Throw `err` from a task of its own, as os-errors.ts's deliver() does with a callback's error. */
-function rethrowLater(err: unknown): void {
-  queueMicrotask(() => {
-    throw err;
-  });
 }
 
 // Each runs one event; a sink that throws must not throw into the runtime's socket machinery,
