@@ -125,6 +125,32 @@ describe("live: DTLS 1.2 vs openssl 3", { skip }, () => {
     await sClientToOurServer(TLSOptions.server(key, cert), certPath, "ECDHE-RSA-AES128-GCM-SHA256");
   });
 
+  test("an openssl s_client killed and started again from the same local port gets a new session from our server (RFC 6347 4.2.8)", async () => {
+    const rt = detectRuntime();
+    const inner = rt.createDatagramTransport();
+    const { port } = await inner.bind("127.0.0.1", 0);
+    const t = DtlsDatagramTransport.server(inner, rt.clock, TLSOptions.server(id!.key, id!.cert));
+    transports.push(t);
+    const got: string[] = [];
+    t.onDatagram((d, address, p) => {
+      got.push(dec(d));
+      t.send(enc(`pong ${dec(d).trim()}\n`), address, p);
+    });
+    const local = await freeUdpPort();
+    for (const round of ["first", "second"]) {
+      const client = proc("openssl", ["s_client", "-dtls1_2", "-connect", `127.0.0.1:${port}`, "-bind", `127.0.0.1:${local}`, "-CAfile", id!.certPath, "-verify_hostname", "localhost", "-verify_return_error", "-quiet"]);
+      client.write(`${round}\n`);
+      await until(() => got.join("").includes(round), `data from the ${round} s_client`);
+      await client.waitOutput(`pong ${round}`);
+      // Killed: no close_notify reaches us, so the first session is still connected when the second client says hello.
+      client.stop();
+      await until(() => client.exited, `the ${round} s_client to exit`);
+    }
+    assert.equal(t.counters.sessionsReplaced, 1);
+    assert.equal(t.sessionCount, 1);
+    t.close();
+  });
+
   test("X25519 and P-384 key exchange against s_server", async () => {
     for (const group of ["X25519", "P-384"]) {
       const port = await freeUdpPort();
