@@ -1,10 +1,10 @@
 // Live: PacketPeerDTLS against `openssl s_server -dtls1_2`, and `openssl s_client -dtls1_2`
 // against UDPServer + DTLSServer (Godot's usage), on 127.0.0.1 with an EC P-256 certificate
-// verified by name both ways.
+// verified by name both ways; an s_client killed and started again from the same local port.
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { DTLSServer, GodotError, PacketPeerDTLS, PacketPeerUDP, TLSOptions, UDPServer } from "../../src/index.ts";
-import { dec, enc, freeUdpPort, makeIdentity, opensslAvailable, Proc, pump } from "./support.ts";
+import { dec, enc, freeUdpPort, makeIdentity, opensslAvailable, Proc, pump, until } from "./support.ts";
 
 const available = opensslAvailable();
 const skip = available === true ? false : available.skip;
@@ -76,5 +76,61 @@ describe("live: PacketPeerDTLS / DTLSServer vs openssl 3", { skip }, () => {
     assert.match(client.out, /verify return:1/);
     assert.equal(dtlsServer.counters.helloVerifyRequestsSent, 1);
     client.stop();
+  });
+
+  test("an s_client killed (no close_notify) and started again from the same local port connects again; the old peer ends in STATUS_ERROR (RFC 6347 4.2.8)", async () => {
+    const udpServer = new UDPServer();
+    cleanups.push(() => udpServer.stop());
+    await udpServer.listen(0, "127.0.0.1");
+    const dtlsServer = new DTLSServer();
+    dtlsServer.setup(TLSOptions.server(id!.key, id!.cert));
+    // Godot's DTLSServer pattern, run every 5 ms: take, poll, echo, drop peers neither handshaking nor connected.
+    let peers: PacketPeerDTLS[] = [];
+    const statuses = new Map<PacketPeerDTLS, number[]>();
+    const got: string[] = [];
+    const loop = setInterval(() => {
+      udpServer.poll();
+      while (udpServer.isConnectionAvailable()) {
+        const p = dtlsServer.takeConnection(udpServer.takeConnection()!);
+        if (p.getStatus() !== PacketPeerDTLS.STATUS_HANDSHAKING) continue;
+        peers.push(p);
+        statuses.set(p, [p.getStatus()]);
+      }
+      for (const p of peers) {
+        p.poll();
+        const seen = statuses.get(p)!;
+        if (seen[seen.length - 1] !== p.getStatus()) seen.push(p.getStatus());
+        while (p.getAvailablePacketCount() > 0) {
+          const line = dec(p.getPacket()).trim();
+          got.push(line);
+          p.putPacket(enc(`pong ${line}\n`));
+        }
+      }
+      peers = peers.filter((p) => p.getStatus() === PacketPeerDTLS.STATUS_HANDSHAKING || p.getStatus() === PacketPeerDTLS.STATUS_CONNECTED);
+    }, 5);
+    cleanups.push(() => clearInterval(loop));
+    const local = await freeUdpPort();
+    for (const round of ["first", "second"]) {
+      const client = new Proc(
+        "openssl",
+        ["s_client", "-dtls1_2", "-connect", `127.0.0.1:${udpServer.getLocalPort()}`, "-bind", `127.0.0.1:${local}`, "-CAfile", id!.certPath, "-verify_hostname", "localhost", "-verify_return_error", "-quiet"],
+        15000,
+      );
+      procs.push(client);
+      client.write(`${round}\n`);
+      // The second round takes a second longer: its cookie hello ends the old peer and is dropped, as in Godot; s_client retransmits it after 1 s.
+      await until(() => got.includes(round), `data from the ${round} s_client`, 10_000);
+      await client.waitOutput(`pong ${round}`);
+      // Killed: no close_notify reaches us, so the first peer is still connected when the second client says hello.
+      client.stop();
+      await until(() => client.exited, `the ${round} s_client to exit`);
+    }
+    clearInterval(loop);
+    const [first, second] = [...statuses.values()];
+    assert.deepEqual(first, [PacketPeerDTLS.STATUS_HANDSHAKING, PacketPeerDTLS.STATUS_CONNECTED, PacketPeerDTLS.STATUS_ERROR]);
+    assert.deepEqual(second, [PacketPeerDTLS.STATUS_HANDSHAKING, PacketPeerDTLS.STATUS_CONNECTED]);
+    assert.equal(statuses.size, 2);
+    assert.equal(dtlsServer.counters.sessionsReplaced, 1);
+    assert.equal(dtlsServer.counters.helloVerifyRequestsSent, 2);
   });
 });

@@ -3,13 +3,17 @@
  * PacketPeerDTLS. The first ClientHello of an address is answered statelessly with a
  * HelloVerifyRequest (the returned peer is STATUS_ERROR, as Godot's is); a ClientHello carrying
  * our cookie starts a session, under the same admission (server-admission.ts) and handshaking
- * bound (util/handshake-eviction.ts) as ENet's DTLS server.
+ * bound (util/handshake-eviction.ts) as ENet's DTLS server. A new ClientHello that reaches a
+ * connected peer is judged the same way (helloOnConnectedSession): the client starting over from
+ * that address and port ends the peer once it proves its address, as mbedTLS's client-port reuse.
  */
 import { NetError, GodotError } from "../errors.ts";
 import { TLSOptions } from "../crypto/tls-options.ts";
 import type { Clock } from "../transport/types.ts";
 import { PacketPeerUDP } from "../udp/packet-peer-udp.ts";
 import { evictionCandidate } from "../util/handshake-eviction.ts";
+import { sameBytes } from "../util/same-bytes.ts";
+import { ContentType, RECORD_HEADER_LENGTH } from "./constants.ts";
 import { DEFAULT_MAX_HANDSHAKING } from "./dtls-datagram-transport.ts";
 import { acceptAsServer, failHandshake, lastHeard, PacketPeerDTLS, type ServerSide } from "./packet-peer-dtls.ts";
 import { ServerAdmission } from "./server-admission.ts";
@@ -31,6 +35,7 @@ export interface DTLSServerLimits {
 }
 
 export interface DTLSServerCounters {
+  /** HelloVerifyRequests sent, by takes and by connected peers (a new ClientHello without our cookie from a connected peer's address). */
   helloVerifyRequestsSent: number;
   /** First datagrams that were not a whole ClientHello: the take ends in STATUS_ERROR and its UDP peer is closed. */
   gateDropped: number;
@@ -38,6 +43,16 @@ export interface DTLSServerCounters {
   handshakesRateLimited: number;
   /** Unfinished handshakes given up to make room for a new one (maxHandshaking). */
   handshakesEvicted: number;
+  /**
+   * Connected peers ended (STATUS_ERROR) because their client started a new handshake from the
+   * same address and port with our cookie (RFC 6347 4.2.8; it restarted, or never received our Finished).
+   */
+  sessionsReplaced: number;
+}
+
+/** Whether `datagram` starts with a handshake record at epoch 0: what a ClientHello comes in. */
+function startsWithEpochZeroHandshake(datagram: Uint8Array): boolean {
+  return datagram.length >= RECORD_HEADER_LENGTH && datagram[0] === ContentType.handshake && datagram[3] === 0 && datagram[4] === 0;
 }
 
 export interface DTLSServerOptions {
@@ -47,7 +62,7 @@ export interface DTLSServerOptions {
 }
 
 export class DTLSServer {
-  readonly counters: DTLSServerCounters = { helloVerifyRequestsSent: 0, gateDropped: 0, handshakesRateLimited: 0, handshakesEvicted: 0 };
+  readonly counters: DTLSServerCounters = { helloVerifyRequestsSent: 0, gateDropped: 0, handshakesRateLimited: 0, handshakesEvicted: 0, sessionsReplaced: 0 };
   private config: DtlsConfig | null = null;
   private admission: ServerAdmission | null = null;
   private maxHandshaking = DEFAULT_MAX_HANDSHAKING;
@@ -63,6 +78,7 @@ export class DTLSServer {
     this.side = {
       handshakeTimeoutMs: DTLS_SERVER_HANDSHAKE_TIMEOUT_MS,
       admit: (peer, datagram, now) => this.admit(peer, datagram, now),
+      helloOnConnectedSession: (datagram, sessionRandom, address, port) => this.helloOnConnectedSession(datagram, sessionRandom, address, port),
       settled: (peer) => {
         this.handshaking.delete(peer);
       },
@@ -121,6 +137,29 @@ export class DTLSServer {
     }
     this.makeRoom(peer);
     return { action: "accept", session: DtlsSession.server(this.config!, now) };
+  }
+
+  /**
+   * A datagram reached a connected peer of ours from its client's address and port. Only a
+   * ClientHello at epoch 0 is ours to judge, and a late copy of one of the hellos that began the
+   * session (its client random; the cookie hello repeats the first one's) is left to the session,
+   * so a duplicate the network delivers late cannot end it. (mbedTLS's cookie does not cover the
+   * random, so there a late copy of the cookie hello within the cookie's 60 s ends the session.)
+   * A new hello without our cookie gets a HelloVerifyRequest and costs nothing, as at the gate:
+   * one HMAC, no state, no rate limit. With our cookie, the client has proven it receives at this
+   * address: the peer ends, and the handshake starts from the client's retransmission, through
+   * takeConnection and its admission (rate, handshake slots).
+   */
+  private helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number): ReturnType<ServerSide["helloOnConnectedSession"]> {
+    if (!startsWithEpochZeroHandshake(datagram)) return { action: "session" };
+    const verdict = this.admission!.judge(datagram, address, port);
+    if (verdict.action === "not-hello" || sameBytes(verdict.random, sessionRandom)) return { action: "session" };
+    if (verdict.action === "verify") {
+      this.counters.helloVerifyRequestsSent++;
+      return { action: "verify", reply: verdict.reply };
+    }
+    this.counters.sessionsReplaced++;
+    return { action: "restart" };
   }
 
   /** Over maxHandshaking sessions: give up one unfinished handshake (the address holding the most, heard from least recently). */

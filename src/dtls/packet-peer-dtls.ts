@@ -2,7 +2,10 @@
  * Godot's PacketPeerDTLS: one DTLS 1.2 session over a connected PacketPeerUDP, driven by poll()
  * as Godot's is (StreamPeerTLS does the same over a stream). A client starts with
  * connectToPeer; a server-side peer comes from DTLSServer.takeConnection, which first answers
- * the cookie exchange (server-gate.ts) and creates the session only for a proven address.
+ * the cookie exchange (server-gate.ts) and creates the session only for a proven address. A
+ * server-side peer closes its UDP peer when its session ends, so that the UDPServer forgets the
+ * address and the client's next ClientHello is a new connection (Godot's peer drops its only
+ * reference to the PacketPeerUDP then, whose destructor leaves the UDPServer).
  */
 import { VariantPacketPeer } from "../core/packet-peer.ts";
 import { GodotError } from "../errors.ts";
@@ -29,6 +32,17 @@ export interface ServerSide {
     | { action: "verify"; reply: Uint8Array }
     | { action: "refuse"; reason: string }
     | { action: "drop" };
+  /**
+   * Judge a datagram that reached the peer's connected session (RFC 6347 4.2.8): "session" for
+   * the session to handle (anything but a ClientHello at epoch 0, or a late copy of the hello that
+   * began the session: same `sessionRandom`), "verify" to answer a new hello that lacks our
+   * cookie, statelessly, or "restart" when a new hello carries our cookie: the client started over
+   * from this address and port, and the session must give way.
+   */
+  helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number):
+    | { action: "session" }
+    | { action: "verify"; reply: Uint8Array }
+    | { action: "restart" };
   /** The peer left the handshake (connected, failed or closed). */
   settled(peer: PacketPeerDTLS): void;
   readonly handshakeTimeoutMs: number;
@@ -59,6 +73,8 @@ export class PacketPeerDTLS extends VariantPacketPeer {
   private readonly random: RandomSource;
   /** Server side before its session exists: waiting for a ClientHello that carries our cookie. */
   private server: ServerSide | null = null;
+  /** The DTLSServer that accepted this peer, for as long as its session lasts (null on a client). */
+  private acceptedBy: ServerSide | null = null;
   private waitingSince = 0;
   private heardAt = 0;
   private status = DtlsStatus.STATUS_DISCONNECTED;
@@ -105,8 +121,9 @@ export class PacketPeerDTLS extends VariantPacketPeer {
     for (let n = 0; n < MAX_DATAGRAMS_PER_POLL && base.getAvailablePacketCount() > 0; n++) {
       const datagram = base.getPacket();
       this.heardAt = now;
-      if (this.session) this.session.receive(now, datagram);
-      else this.admit(datagram, now);
+      if (!this.session) this.admit(datagram, now);
+      else if (this.acceptedBy && this.session.status === DtlsStatus.STATUS_CONNECTED) this.receiveAsConnectedServer(this.session, datagram, now);
+      else this.session.receive(now, datagram);
       if (!this.isActive()) return;
     }
     if (this.session) this.session.handleTimeout(now);
@@ -130,8 +147,9 @@ export class PacketPeerDTLS extends VariantPacketPeer {
 
   /**
    * Send close_notify (when connected or handshaking) and let go of the UDP peer, which stays
-   * open. Not connected or handshaking: nothing changes, so an error status (and its message)
-   * stays, as Godot 4.6's disconnect_from_peer returns early then.
+   * open on a client (a server-side peer closes it: see release). Not connected or handshaking:
+   * nothing changes, so an error status (and its message) stays, as Godot 4.6's
+   * disconnect_from_peer returns early then.
    */
   disconnectFromPeer(): void {
     if (!this.isActive()) return;
@@ -193,15 +211,14 @@ export class PacketPeerDTLS extends VariantPacketPeer {
     }
     this.begin(udpPeer);
     this.server = server;
+    this.acceptedBy = server;
     this.waitingSince = this.heardAt = this.now();
     this.poll();
   }
 
-  /** Give up the handshake: STATUS_ERROR with `reason`. The UDP peer is closed, so its address can start again. */
+  /** Give up the handshake: STATUS_ERROR with `reason`. The UDP peer is closed (release), so its address can start again. */
   [failHandshake](reason: string): void {
-    const base = this.base;
     this.release(DtlsStatus.STATUS_ERROR, reason);
-    base?.close();
   }
 
   /** When the client was last heard from (for choosing whom to evict). */
@@ -225,6 +242,30 @@ export class PacketPeerDTLS extends VariantPacketPeer {
     }
     this.session = verdict.session;
     this.session.receive(now, datagram);
+  }
+
+  /**
+   * A datagram for our connected server session. A ClientHello from a client that started over
+   * from this address and port (RFC 6347 4.2.8: it restarted, or gave up on a handshake whose last
+   * flight it never received) is answered with a stateless HelloVerifyRequest while it lacks our
+   * cookie, and the session stays. With our cookie, the session ends in STATUS_ERROR and the UDP
+   * peer is closed, as Godot 4's PacketPeerMbedDTLS does when mbedTLS reports
+   * MBEDTLS_ERR_SSL_CLIENT_RECONNECT: the hello itself is dropped, and its retransmission reaches
+   * the UDPServer as a new connection. Left to the session, a new hello would only bring back the
+   * session's last flight, which the new client cannot read: it would never connect.
+   */
+  private receiveAsConnectedServer(session: DtlsSession, datagram: Uint8Array, now: number): void {
+    const base = this.base!;
+    const verdict = this.acceptedBy!.helloOnConnectedSession(datagram, session.helloRandom, base.getPacketIp(), base.getPacketPort());
+    if (verdict.action === "session") {
+      session.receive(now, datagram);
+      return;
+    }
+    if (verdict.action === "verify") {
+      base.putPacket(verdict.reply);
+      return;
+    }
+    this.release(DtlsStatus.STATUS_ERROR, "the client started a new DTLS handshake from the same address and port (it restarted, or never received our Finished)");
   }
 
   // ---- internals ----
@@ -262,15 +303,24 @@ export class PacketPeerDTLS extends VariantPacketPeer {
     this.release(s.status, s.errorMessage);
   }
 
-  /** End the session and let go of the UDP peer; received packets not taken are dropped. */
+  /**
+   * End the session and let go of the UDP peer; received packets not taken are dropped. A
+   * server-side peer also closes its UDP peer: it came from a UDPServer, which then forgets the
+   * client's address, so whatever the client sends next is a new connection (a client that
+   * closed, failed or restarted can connect again). A client's UDP peer is the caller's and stays open.
+   */
   private release(status: DtlsStatus, reason = ""): void {
     const server = this.server;
+    const base = this.base;
+    const serverSide = this.acceptedBy !== null;
     if (this.session) this.endedDrops = { ...this.session.drops };
     this.status = status;
     this.errorMessage = reason;
     this.session = null;
     this.base = null;
     this.server = null;
+    this.acceptedBy = null;
+    if (serverSide) base?.close();
     server?.settled(this);
   }
 }
