@@ -1,0 +1,42 @@
+// npm run soak:godot4-replication -- [SEEDS] [FIRST] [SERVER_OPS] [CLIENT_OPS]: the replication
+// soak of replication-soak.ts against a live Godot 4.6 client, seeds FIRST..FIRST+SEEDS-1 (default
+// 20 seeds from 1, 300 server and 150 client operations each), one browser for all of them.
+// Prints a line per seed and exits 1 if any seed failed.
+import "../register-runtimes.ts";
+import { godot4SkipReason, openGodot4 } from "../godot4/harness.ts";
+import { runReplicationSoak } from "./replication-soak.ts";
+
+const [seedsArg, firstArg, serverArg, clientArg] = process.argv.slice(2);
+const seeds = Number(seedsArg ?? 20);
+const first = Number(firstArg ?? 1);
+const serverOps = Number(serverArg ?? 300);
+const clientOps = Number(clientArg ?? 150);
+if (![seeds, first, serverOps, clientOps].every((n) => Number.isSafeInteger(n) && n >= 0)) {
+  console.error("usage: replication-soak-run.ts [SEEDS] [FIRST] [SERVER_OPS] [CLIENT_OPS] (whole numbers)");
+  process.exit(2);
+}
+const skip = godot4SkipReason();
+if (skip) {
+  console.error(`cannot run: ${skip}`);
+  process.exit(2);
+}
+const godot = await openGodot4();
+let failed = 0;
+const t0 = Date.now();
+try {
+  for (let seed = first; seed < first + seeds; seed++) {
+    const r = await runReplicationSoak(godot, seed, serverOps, clientOps);
+    const what = `${r.kinds} kinds, ${r.serverOps} server ops (${r.spawns} spawns, ${r.hides} hide/show), ${r.theirSpawns} Godot spawns; compared ${r.comparedOurs} of ours, ${r.comparedTheirs} of theirs`;
+    if (r.failures.length > 0 || r.godotErrors.length > 0) {
+      failed++;
+      console.log(`seed ${seed} FAILED (${what}):\n  ${r.failures.join("\n  ")}`);
+      if (r.godotErrors.length > 0) console.log(`  Godot said:\n    ${r.godotErrors.slice(0, 12).join("\n    ")}`);
+    } else {
+      console.log(`seed ${seed} ok: ${what}, ${r.ms} ms`);
+    }
+  }
+} finally {
+  await godot.close();
+}
+console.log(`${seeds - failed}/${seeds} seeds passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+process.exit(failed > 0 ? 1 : 0);
