@@ -4,6 +4,9 @@
 // Prints a line per seed and exits 1 if any seed failed.
 import "../register-runtimes.ts";
 import { godot4SkipReason, openGodot4 } from "../godot4/harness.ts";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runReplicationSoak } from "./replication-soak.ts";
 
 const [seedsArg, firstArg, serverArg, clientArg] = process.argv.slice(2);
@@ -26,11 +29,14 @@ const t0 = Date.now();
 try {
   for (let seed = first; seed < first + seeds; seed++) {
     const r = await runReplicationSoak(godot, seed, serverOps, clientOps);
-    const what = `${r.kinds} kinds, ${r.serverOps} server ops (${r.spawns} spawns, ${r.hides} hide/show), ${r.theirSpawns} Godot spawns; compared ${r.comparedOurs} of ours, ${r.comparedTheirs} of theirs`;
+    const what = `${r.kinds} kinds, ${r.serverOps} server ops (${r.spawns} spawns, ${r.hides} hide/show), ${r.theirSpawns} Godot spawns; compared ${r.comparedOurs} of ours, ${r.comparedTheirs} of theirs; sent ${r.sent.spawns} spawns, ${r.sent.despawns} despawns, ${r.sent.deltas} deltas`;
     if (r.failures.length > 0 || r.godotErrors.length > 0) {
       failed++;
       console.log(`seed ${seed} FAILED (${what}):\n  ${r.failures.join("\n  ")}`);
       if (r.godotErrors.length > 0) console.log(`  Godot said:\n    ${r.godotErrors.slice(0, 12).join("\n    ")}`);
+      const file = join(tmpdir(), `replication-soak-${seed}.log`);
+      writeFileSync(file, r.trace.join("\n") + "\n");
+      console.log(`  trace: ${file}`);
     } else {
       console.log(`seed ${seed} ok: ${what}, ${r.ms} ms`);
     }

@@ -16,6 +16,8 @@
 import { WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { ReplicationMode, SceneMultiplayer, type SceneNode } from "../../src/scene/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
+import type { GodotError } from "../../src/errors.ts";
+import { NetworkCommand, SYNC_DELTA_FLAG } from "../../src/scene/protocol.ts";
 import type { Godot4Session } from "../godot4/harness.ts";
 import { RandomVariants } from "../variant/random-values.ts";
 import { compareIgnoringPadding } from "../variant/support.ts";
@@ -249,9 +251,13 @@ export interface ReplicationSoakResult {
   /** Nodes compared at the end (ours on Godot, Godot's here). */
   comparedOurs: number;
   comparedTheirs: number;
+  /** SPAWN, DESPAWN and delta entries our server sent the client (checked against what it has). */
+  sent: { spawns: number; despawns: number; deltas: number };
   ms: number;
   failures: string[];
   godotErrors: string[];
+  /** Our operations, what the client's spawner did here and our replication packets, timed (ms). */
+  trace: string[];
 }
 
 interface OurNode {
@@ -266,11 +272,74 @@ const propertyName = (index: number): string => `p${index}`;
 const baseName = (path: string): string => path.slice(path.lastIndexOf("/") + 1);
 const kindOf = (data: unknown): number => (Array.isArray(data) ? Number(data[0]) : -1);
 
+/**
+ * Follows what our server sends the client as Godot's receiving side keeps it: the synchronizer
+ * ids each SPAWN brings (net id -> its synchronizers' ids) and each DESPAWN takes away. A delta for
+ * an id the client does not have is what Godot reports as "Ignoring delta for non-authority or
+ * invalid synchronizer": a failure here, with the packet. Full syncs for one are counted (Godot
+ * drops them silently).
+ */
+function watchReplicationPackets(peer: WebSocketMultiplayerPeer, fail: (why: string) => void, trace: (line: string) => void): { unknownSyncs: number; spawns: number; despawns: number; deltas: number } {
+  const counts = { unknownSyncs: 0, spawns: 0, despawns: 0, deltas: 0 };
+  const spawnedSyncs = new Map<number, number[]>();
+  const known = new Set<number>();
+  let target = 0;
+  const setTargetPeer = peer.setTargetPeer.bind(peer);
+  const putPacket = peer.putPacket.bind(peer);
+  peer.setTargetPeer = (id: number): void => {
+    target = id;
+    setTargetPeer(id);
+  };
+  peer.putPacket = (packet: Uint8Array): GodotError => {
+    if (target !== 1) {
+      const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
+      const command = packet[0]! & 0x0f;
+      if (command === NetworkCommand.SPAWN && packet.length >= 18) {
+        const netId = view.getUint32(6, true);
+        const count = view.getUint32(10, true);
+        const ids: number[] = [];
+        for (let i = 0; i < count && 18 + 4 * i + 4 <= packet.length; i++) ids.push(view.getUint32(18 + 4 * i, true));
+        spawnedSyncs.set(netId, ids);
+        counts.spawns++;
+        trace(`out SPAWN net ${netId} syncs ${ids.join(",")}`);
+        for (const id of ids) known.add(id);
+      } else if (command === NetworkCommand.DESPAWN && packet.length >= 5) {
+        const netId = view.getUint32(1, true);
+        for (const id of spawnedSyncs.get(netId) ?? []) known.delete(id);
+        spawnedSyncs.delete(netId);
+        counts.despawns++;
+        trace(`out DESPAWN net ${netId}`);
+      } else if (command === NetworkCommand.SYNC) {
+        const delta = (packet[0]! & SYNC_DELTA_FLAG) !== 0;
+        let at = delta ? 1 : 3;
+        while (at + (delta ? 16 : 8) <= packet.length) {
+          const id = view.getUint32(at, true);
+          if (delta) {
+            counts.deltas++;
+            trace(`out delta sync ${id}`);
+          }
+          const size = view.getUint32(at + (delta ? 12 : 4), true);
+          if (!(id & 0x80000000) && !known.has(id)) {
+            if (delta) fail(`a delta for synchronizer ${id}, which the client does not have: ${Buffer.from(packet).toString("hex").slice(0, 120)}`);
+            else counts.unknownSyncs++;
+          }
+          at += (delta ? 16 : 8) + size;
+        }
+      }
+    }
+    return putPacket(packet);
+  };
+  return counts;
+}
+
 /** Runs one seed on `godot` (an open harness session). Never throws for a failed check. */
 export async function runReplicationSoak(godot: Godot4Session, seed: number, serverOps: number, clientOps: number, limitMs = 90_000): Promise<ReplicationSoakResult> {
   const started = Date.now();
   const plan = replicationPlan(seed, serverOps, clientOps);
+  // The operations come from their own generator, the pauses between polls from another, so a
+  // seed makes the same operations whatever the timing (only their interleaving with Godot varies).
   const rng = new SeededRandom(seed ^ 0x7e11);
+  const pauses = new SeededRandom(seed ^ 0x9a05);
   const values = new RandomVariants(seed ^ 0x51ab, "godot4");
   const failures: string[] = [];
   const fail = (why: string): void => {
@@ -280,6 +349,13 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
   await peer.createServer(0, "127.0.0.1");
   const mp = new SceneMultiplayer();
   mp.multiplayerPeer = peer;
+  // What happened, in order, for a failure's report (bounded: the last 4000 lines).
+  const traceLines: string[] = [];
+  const trace = (line: string): void => {
+    traceLines.push(`${Date.now() - started} ${line}`);
+    if (traceLines.length > 4000) traceLines.splice(0, 1000);
+  };
+  const sent = watchReplicationPackets(peer, fail, trace);
   const syncOptions = (kind: number, s: number) => {
     const sync = plan.kinds[kind]![s]!;
     return {
@@ -298,11 +374,13 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
     onSpawn: (node, _scene, data) => {
       theirSpawns++;
       const kind = kindOf(data);
+      trace(`in spawn ${node.path} ${JSON.stringify(data)}`);
       if (plan.kinds[kind] === undefined) return fail(`their spawn ${node.path} came with data ${JSON.stringify(data)}`);
       theirs.set(baseName(node.path), { kind, node });
       plan.kinds[kind]!.forEach((_, s) => mp.synchronizer(`${node.path}/Sync${s}`, node.path, syncOptions(kind, s)));
     },
     onDespawn: (node) => {
+      trace(`in despawn ${node.path}`);
       theirs.delete(baseName(node.path));
     },
   });
@@ -324,11 +402,13 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
     args: [`url=ws://127.0.0.1:${peer.getLocalPort()}`, `seed=${seed}`, `ops=${clientOps}`, `max_ms=${limitMs}`],
     timeoutMs: limitMs + 30_000,
     signal: abort.signal,
-    onLine: (line) => {
+    onLine: (line, stream) => {
+      if (stream === "err") trace(`godot error: ${line}`);
       if (!line.startsWith("{")) return;
       try {
         const event = JSON.parse(line) as Record<string, unknown>;
         lines.push(event);
+        if (event.ev !== "node") trace(`godot ${line}`);
         if (event.ev === "connected") clientId = event.id as number;
       } catch {
         // not ours
@@ -348,6 +428,7 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
   };
   const spawnOne = (name: string): void => {
     const kind = rng.nextInt(plan.kinds.length);
+    trace(`op spawn ${name} kind ${kind}`);
     const entry: OurNode = { kind, node: undefined as unknown as SceneNode, hidden: false };
     entry.node = mp.spawn(spawner, name, {
       data: [kind, 1, name],
@@ -378,14 +459,18 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
         const p = changeable[rng.nextInt(changeable.length)]!;
         // Sometimes the value it has: an on-change property must then send nothing new.
         entry.node.set(propertyName(p.index), rng.chance(0.1) ? entry.node.get(propertyName(p.index)) : randomValue());
+        trace(`op set ${picked[0]}.${propertyName(p.index)}`);
       }
     } else if (r < 0.87 && picked) {
       picked[1].hidden = !picked[1].hidden;
       hides++;
+      trace(`op ${picked[1].hidden ? "hide" : "show"} ${picked[0]}`);
     } else if (picked) {
       const [name, entry] = picked;
-      if (rng.chance(0.5)) mp.despawn(entry.node);
-      else mp.freeNode(entry.node);
+      const free = !rng.chance(0.5);
+      trace(`op ${free ? "free" : "despawn"} ${name}`);
+      if (free) mp.freeNode(entry.node);
+      else mp.despawn(entry.node);
       ours.delete(name);
     }
   };
@@ -411,7 +496,7 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
       }
       if (clientId !== 0 && mp.getPeers().includes(clientId)) {
         if (opsDone < serverOps) {
-          const burst = 1 + rng.nextInt(3);
+          const burst = 1 + pauses.nextInt(3);
           for (let i = 0; i < burst && opsDone < serverOps; i++, opsDone++) serverStep();
         } else if (clientDone()) {
           // Both sides done: let replication settle (full syncs go every poll, deltas as they change).
@@ -419,7 +504,7 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
           else if (Date.now() - quietSince > 1500) break;
         }
       }
-      await sleep(rng.nextInt(12));
+      await sleep(pauses.nextInt(12));
     }
     if (failures.length === 0) {
       // What we have of theirs now: once the client quits, its nodes are freed here (as in Godot).
@@ -490,6 +575,7 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
     }
     const drops = Object.entries(mp.getDropCounters()).filter(([, n]) => n !== 0);
     if (drops.length > 0) fail(`drops counted here: ${JSON.stringify(Object.fromEntries(drops))}`);
+    if (sent.unknownSyncs > 0) fail(`${sent.unknownSyncs} full syncs went out for synchronizers the client did not have (Godot ignores them silently)`);
     if (trackedAtEnd !== theirsAtEnd.size) fail(`the Mine spawner tracked ${trackedAtEnd} nodes, ${theirsAtEnd.size} were here`);
     // The client's leaving freed its nodes here, each with onDespawn.
     if (theirs.size !== 0 || mineSpawner.trackedCount !== 0) fail(`after the client left: ${theirs.size} of its nodes still here, the spawner tracks ${mineSpawner.trackedCount}`);
@@ -503,8 +589,10 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
     theirSpawns,
     comparedOurs,
     comparedTheirs,
+    sent: { spawns: sent.spawns, despawns: sent.despawns, deltas: sent.deltas },
     ms: Date.now() - started,
     failures,
     godotErrors,
+    trace: traceLines,
   };
 }
