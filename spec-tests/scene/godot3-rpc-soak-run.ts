@@ -21,7 +21,7 @@ if (skip) {
 }
 let failed = 0;
 const t0 = Date.now();
-const totals = { sent: 0, reliable: 0, unreliableSent: 0, unreliableBack: 0, datagrams: 0, dropped: 0, duplicated: 0, delayed: 0, godotNoise: 0 };
+const totals = { sent: 0, reliable: 0, unreliableSent: 0, unreliableBack: 0, datagrams: 0, dropped: 0, duplicated: 0, delayed: 0, godotNoise: 0, afterLeaving: 0 };
 for (let seed = first; seed < first + seeds; seed++) {
   const r = await runGodot3RpcSoak(seed, calls);
   const p = r.plan;
@@ -38,16 +38,18 @@ for (let seed = first; seed < first + seeds; seed++) {
   totals.duplicated += r.relay.duplicated;
   totals.delayed += r.relay.delayed;
   totals.godotNoise += r.godotErrors.length;
+  totals.afterLeaving += r.afterLeaving;
   if (r.failures.length > 0) {
     failed++;
     console.log(`seed ${seed} FAILED (${scene}):\n  ${r.failures.join("\n  ")}`);
     if (r.godotErrors.length > 0) console.log(`  Godot said:\n    ${r.godotErrors.slice(0, 10).join("\n    ")}`);
   } else {
-    const noise = r.godotErrors.length > 0 ? `, ${r.godotErrors.length} Godot error lines: ${r.godotErrors[0]}` : "";
+    const late = r.afterLeaving > 0 ? `, ${r.afterLeaving} path-cache packets served after Godot left` : "";
+    const noise = late + (r.godotErrors.length > 0 ? `, ${r.godotErrors.length} Godot error lines: ${r.godotErrors[0]}` : "");
     console.log(
       `seed ${seed} ok: ${scene}; ${p.ops.length} ops (${sets} sets): reliable ${r.echoed.reliable}/${r.sent.reliable}, ` +
         `unsequenced ${r.echoed.unsequenced}/${r.sent.unsequenced}, sequenced ${r.echoed.ordered}/${r.sent.ordered} back ` +
-        `(Godot got ${r.godotGotUnreliable} unreliable); relay ${r.relay.seen} datagrams, ${r.relay.dropped} dropped, ` +
+        `(Godot got ${r.godotGotUnreliable} unreliable; ${r.bigUnreliable} fragmented ones, all back); relay ${r.relay.seen} datagrams, ${r.relay.dropped} dropped, ` +
         `${r.relay.duplicated} duplicated, ${r.relay.delayed} delayed; ${(r.bytesSent / 1024).toFixed(0)} KiB, ${r.ms} ms${noise}`,
     );
   }
@@ -55,6 +57,7 @@ for (let seed = first; seed < first + seeds; seed++) {
 console.log(
   `${seeds - failed}/${seeds} seeds passed in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${totals.sent} operations, ` +
     `${totals.reliable} reliable echoes, ${totals.unreliableBack}/${totals.unreliableSent} unreliable echoed; relay ${totals.datagrams} datagrams ` +
-    `(${totals.dropped} dropped, ${totals.duplicated} duplicated, ${totals.delayed} delayed); ${totals.godotNoise} Godot error lines`,
+    `(${totals.dropped} dropped, ${totals.duplicated} duplicated, ${totals.delayed} delayed); ${totals.godotNoise} Godot error lines; ` +
+    `${totals.afterLeaving} path-cache packets served after Godot left`,
 );
 process.exit(failed > 0 ? 1 : 0);

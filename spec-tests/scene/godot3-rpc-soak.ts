@@ -27,20 +27,29 @@
 //   in the order it received, so end to end: increasing send order among the channel's sequenced
 //   echoes, and when one arrives, exactly the reliable echoes of its channel sent before it have
 //   arrived.
-// An unreliable packet larger than ENet's fragment size goes out as reliable fragments (Godot 3.2
-// does not set UNRELIABLE_FRAGMENT), so it arrives; nothing above asks it to be lost.
+// An unreliable packet larger than ENet's fragment size (MTU 1400 or 1392, less 28 bytes of
+// headers) goes out as reliable fragments: Godot 3.2 does not set UNRELIABLE_FRAGMENT, nor do we
+// for protocol "godot3". So an unreliable operation whose arguments alone take more than
+// BIG_UNRELIABLE bytes must arrive, on both legs, like a reliable one.
 // Unreliable calls carry their index as first argument (unreliable sets send [index, value]) so
 // an echo names its call; reliable ones carry only random arguments (and may have none) and are
 // named by their place in their channel's order. Godot also reports, on "bye", the reliable count
 // it received and the indices of the unreliable ones in its receive order, so the first leg
-// (ours to Godot) is checked on its own as well.
+// (ours to Godot) is checked on its own as well. Our SceneMultiplayer must drop nothing while
+// Godot is connected (getDropCounters()).
+//
+// Many unreliable operations do not come back even with no relay loss: ENet's packet throttle
+// drops unreliable sends when RTT samples jump (enet_peer_throttle), and Godot 3's headless loop
+// acknowledges once a frame (it sleeps ~6.9 ms a frame), so our server's throttle falls during
+// bursts. Measured at 0 % loss, 0 reordering: 25 of 76 and 63 of 163 unreliable sends of seeds 2
+// and 5 dropped by our throttle, none by anything else. Loss is allowed there, so that is no failure.
 //
 // Used by godot3-rpc-soak.test.ts (a few seeds in npm test) and godot3-rpc-soak-run.ts (many).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CompressionMode } from "../../src/compress/types.ts";
 import { ENetMultiplayerPeer } from "../../src/multiplayer/index.ts";
-import { Godot3RPCMode, SceneMultiplayer, SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
+import { Godot3RPCMode, SceneMultiplayer, SceneMultiplayerEvent, type SceneDropCounters, type SceneNode } from "../../src/scene/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { sameBytes } from "../../src/util/same-bytes.ts";
 import { Float, varToBytes } from "../../src/variant/index.ts";
@@ -357,6 +366,12 @@ export interface SoakResult {
   /** Operations by delivery, and how many of each came back. */
   sent: Record<Delivery, number>;
   echoed: Record<Delivery, number>;
+  /** Unreliable operations above BIG_UNRELIABLE bytes of arguments (all came back when the seed passed). */
+  bigUnreliable: number;
+  /** The longest gap between two turns of the soak's loop (the relay shares its event loop). */
+  maxLoopGapMs: number;
+  /** Path-cache packets that came in with Godot's disconnect and were served after it (allowed: see the check). */
+  afterLeaving: number;
   /** Unreliable operations Godot received (its report), of those sent. */
   godotGotUnreliable: number;
   relay: UdpCaptureRelay["counts"];
@@ -368,6 +383,8 @@ export interface SoakResult {
   godotErrors: string[];
 }
 
+/** Argument bytes above which an unreliable operation travels as reliable ENet fragments both ways. */
+export const BIG_UNRELIABLE = 1400;
 /** Operations the server keeps unanswered at once, and their bytes: well inside ENet's windows. */
 const WINDOW_OPS = 48;
 const WINDOW_BYTES = 32 * 1024;
@@ -403,12 +420,26 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
     if (members[op.member]!.delivery === "reliable") q.push(i);
     reliableQueue.set(ch, q);
   });
+  const big = ops.map((_, i) => i).filter((i) => deliveryOf(i) !== "reliable" && encoded[i]!.reduce((n, b) => n + b.length, 0) > BIG_UNRELIABLE);
   const sent: Record<Delivery, number> = { reliable: 0, unsequenced: 0, ordered: 0 };
   const echoed: Record<Delivery, number> = { reliable: 0, unsequenced: 0, ordered: 0 };
   for (let i = 0; i < ops.length; i++) sent[deliveryOf(i)]++;
 
+  // The seed fixes the rates; which datagram meets which fate also depends on how the datagrams
+  // fall in time, so a rerun of a seed sees the same kind of network, not the same datagrams.
+  //
+  // The relay passes everything untouched until both ends are connected. ENet 1.3's handshake does
+  // not survive loss gracefully, and neither end is at fault: when the client's ACK of
+  // VERIFY_CONNECT is lost, the server stays in ACKNOWLEDGING_CONNECT and acknowledges nothing
+  // until its next VERIFY_CONNECT (backing off 0.5, 1, 2, 4 s...), so the client's first reliable
+  // commands (its PING) back off too; and C ENet retransmits only when the oldest unacknowledged
+  // command's timer runs out (enet_protocol_check_timeouts runs at peer->nextTimeout), so every
+  // echo Godot sends queues behind that PING for seconds, up to Godot's 30 s timeout
+  // (server_disconnected). Captured: seed 53, 400 calls.
+  let lossy = false;
   const relayRng = new SeededRandom(seed ^ 0x7e1a7);
   const relaySchedule = (_dir: Direction): number[] => {
+    if (!lossy) return [0];
     if (relayRng.nextFloat() < plan.loss) return [];
     const first = relayRng.nextFloat() < plan.reorder ? 1 + relayRng.nextInt(30) : 0;
     return relayRng.nextFloat() < plan.duplicate ? [first, relayRng.nextInt(25)] : [first];
@@ -420,6 +451,8 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
   let godotId = 0;
   let bytesSent = 0;
   let godotGotUnreliable = 0;
+  let afterLeaving = 0;
+  let maxLoopGapMs = 0;
   const godotErrors: string[] = [];
   try {
     const mp = new SceneMultiplayer({ protocol: "godot3" });
@@ -437,11 +470,17 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
     }
     mp.multiplayerPeer = peer;
     mp.addEventListener("peer_connected", (e) => (godotId = (e as SceneMultiplayerEvent).id));
+    let atDisconnect: SceneDropCounters | undefined;
+    let leftAt = 0;
+    mp.addEventListener("peer_disconnected", () => {
+      atDisconnect ??= mp.getDropCounters();
+      leftAt ||= Date.now();
+    });
     relay = new UdpCaptureRelay({ targetPort: peer.host!.getLocalPort(), schedule: relaySchedule, keepRecords: false });
     const relayPort = await relay.start();
 
-    // Echo checks. `got` counts reliable echoes per channel; `lastOrdered` is the send index of
-    // the last sequenced unreliable echo per channel.
+    // Echo checks. `gotReliable` counts reliable echoes per ENet channel; `lastOrdered` is the send
+    // index of the latest sequenced unreliable echo per channel; `seenTags` the unreliable ones back.
     const gotReliable = new Map<number, number>();
     const lastOrdered = new Map<number, number>();
     const seenTags = new Set<number>();
@@ -537,18 +576,28 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
       return next - oldest;
     };
     const reliableLeft = (): number => [...reliableQueue].reduce((n, [ch, q]) => n + q.length - (gotReliable.get(ch) ?? 0), 0);
+    let lastTurn = Date.now();
     while (failures.length === 0) {
+      // The longest this loop (and the relay, which shares its event loop) went unserved: a
+      // loaded machine can stall it for seconds, long enough for Godot's ENet to time us out.
+      const turn = Date.now();
+      maxLoopGapMs = Math.max(maxLoopGapMs, turn - lastTurn);
+      lastTurn = turn;
       mp.poll();
       if (proc.hasExited) {
-        fail(`Godot quit early: ${tail()}`);
+        fail(`Godot quit early, ${Date.now() - started} ms in (longest stall of our event loop ${maxLoopGapMs} ms), ${echoed.reliable} of ${sent.reliable} reliable echoes, sent ${next} of ${ops.length}, our peers [${mp.getPeers().join(", ")}]${leftAt ? `, Godot left us ${Date.now() - leftAt} ms before` : ""}: ${tail()}`);
         break;
       }
       if (Date.now() > deadline) {
-        fail(`timed out: ${echoed.reliable} of ${sent.reliable} reliable echoes, sent ${next} of ${ops.length}: ${tail()}`);
+        const missing = big.filter((i) => !seenTags.has(i));
+        fail(`timed out (longest stall of our event loop ${maxLoopGapMs} ms): ${echoed.reliable} of ${sent.reliable} reliable echoes, sent ${next} of ${ops.length}, fragmented unreliable ones missing: [${missing.slice(0, 10).join(", ")}]: ${tail()}`);
         break;
       }
-      if (next === ops.length && reliableLeft() === 0) break;
-      if (godotId !== 0) {
+      if (next === ops.length && reliableLeft() === 0 && big.every((i) => seenTags.has(i))) break;
+      // Both ends are connected once we have Godot's id (it acknowledged our VERIFY_CONNECT) and
+      // Godot has said so (it got our VERIFY_CONNECT and the server's peer list).
+      if (!lossy && godotId !== 0 && proc.events.some((e) => e.ev === "connected")) lossy = true;
+      if (lossy) {
         // Reliable operations far back stop the window from sliding past them (outstanding looks
         // at the last 4 windows only), so the window is also capped by the oldest reliable one owed.
         const pending = outstanding();
@@ -615,11 +664,20 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
           }
         }
         for (const t of seenTags) if (!there.has(t)) fail(`operation ${t} came back, but Godot never received it`);
+        for (const t of big) if (!there.has(t)) fail(`Godot never received operation ${t}, unreliable but sent as reliable fragments`);
       }
     }
+    // Nothing may be dropped while Godot is connected. As in Godot 3.2, packets that came in with
+    // its disconnect are served after peer_disconnected: a path announcement or confirmation then
+    // counts as unauthenticated, a call by a cache id that left with the peer as unknownNode (Godot
+    // sends them when it echoes our last unreliable operations to a node new to it, then quits).
     const drops = mp.getDropCounters();
-    const dropped = Object.entries(drops).filter(([, n]) => n !== 0);
-    if (dropped.length > 0) fail(`our SceneMultiplayer dropped packets: ${JSON.stringify(Object.fromEntries(dropped))}`);
+    const beforeLeaving = atDisconnect ?? drops;
+    const dropped = Object.entries(beforeLeaving).filter(([, n]) => n !== 0);
+    if (dropped.length > 0) fail(`our SceneMultiplayer dropped packets while Godot was connected: ${JSON.stringify(Object.fromEntries(dropped))}`);
+    const late = (Object.keys(drops) as (keyof SceneDropCounters)[]).filter((k) => drops[k] !== beforeLeaving[k] && k !== "unauthenticated" && k !== "unknownNode");
+    afterLeaving = drops.unauthenticated - beforeLeaving.unauthenticated + drops.unknownNode - beforeLeaving.unknownNode;
+    if (late.length > 0) fail(`our SceneMultiplayer dropped packets after Godot left: ${late.map((k) => `${k} ${drops[k] - beforeLeaving[k]}`).join(", ")}`);
     const ready = proc.events.find((e) => e.ev === "ready");
     if (ready && (ready.renamed as string[]).length > 0) fail(`Godot renamed nodes: ${JSON.stringify(ready.renamed)}`);
   } catch (e) {
@@ -643,7 +701,10 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
     plan,
     sent,
     echoed,
+    bigUnreliable: big.length,
     godotGotUnreliable,
+    afterLeaving,
+    maxLoopGapMs,
     relay: relay ? { ...relay.counts } : { seen: 0, dropped: 0, duplicated: 0, delayed: 0 },
     bytesSent,
     ms: Date.now() - started,
