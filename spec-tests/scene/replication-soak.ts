@@ -18,7 +18,7 @@ import { ReplicationMode, SceneMultiplayer, type SceneNode } from "../../src/sce
 import { SeededRandom } from "../../src/util/prng.ts";
 import type { GodotError } from "../../src/errors.ts";
 import { NetworkCommand, SYNC_DELTA_FLAG } from "../../src/scene/protocol.ts";
-import type { Godot4Session } from "../godot4/harness.ts";
+import { GD_REPORT_AND_ARGS, type Godot4Session } from "../godot4/harness.ts";
 import { RandomVariants } from "../variant/random-values.ts";
 import { compareIgnoringPadding } from "../variant/support.ts";
 
@@ -72,16 +72,18 @@ export function replicationPlan(seed: number, serverOps: number, clientOps: numb
 }
 
 /** res://actor.gd: the replicated node's script. */
-const ACTOR_SCRIPT = ["extends Node", "", ...Array.from({ length: PROPERTY_COUNT }, (_, i) => `var p${i}`), ""].join("\n");
+export const ACTOR_SCRIPT = ["extends Node", "", ...Array.from({ length: PROPERTY_COUNT }, (_, i) => `var p${i}`), ""].join("\n");
 
 /**
- * res://main.gd, the main scene's root. User args: url=, seed=, ops=, max_ms=. res://kinds.json is
+ * res://main.gd, the main scene's root. User args: url=, seed=, ops=, max_ms=, plan=. res://kinds.json is
  * the plan's kinds: per kind, per synchronizer [replication_interval, delta_interval, [[index,
  * spawn, mode], ...]].
  */
-const CLIENT_SCRIPT = `extends Node
+export const CLIENT_SCRIPT = `extends Node
 
-var opts := {"url": "", "seed": "1", "ops": "0", "max_ms": "60000"}
+var opts := {"url": "", "seed": "1", "ops": "0", "max_ms": "60000", "plan": ""}
+# plan=spawn,set,free: these operations, one a frame, instead of ops random ones.
+var plan: PackedStringArray
 var kinds: Array = []
 var started := 0
 var rng := RandomNumberGenerator.new()
@@ -92,20 +94,17 @@ var mine: MultiplayerSpawner
 var my_id := 0
 var ops_left := 0
 var serial := 0
-var ended := false
 
-func report(d: Dictionary) -> void:
-	print(JSON.stringify(d))
-
+${GD_REPORT_AND_ARGS}
 func _ready() -> void:
-	for a in OS.get_cmdline_user_args():
-		var eq := a.find("=")
-		if eq > 0:
-			opts[a.substr(0, eq)] = a.substr(eq + 1)
+	read_user_args(opts)
 	started = Time.get_ticks_msec()
 	kinds = JSON.parse_string(FileAccess.get_file_as_string("res://kinds.json"))
 	rng.seed = int(opts["seed"])
 	ops_left = int(opts["ops"])
+	plan = opts["plan"].split(",", false)
+	if not plan.is_empty():
+		ops_left = plan.size()
 	actor_script = load("res://actor.gd")
 	var level := Node.new()
 	level.name = "Level"
@@ -209,11 +208,15 @@ func _process(_delta: float) -> void:
 		report({"ev": "timeout"})
 		get_tree().quit(3)
 		return
-	if my_id == 0 or ops_left <= 0 or rng.randf() < 0.3:
+	if my_id == 0 or ops_left <= 0 or (plan.is_empty() and rng.randf() < 0.3):
 		return
 	ops_left -= 1
 	var live := my_actors.get_children().filter(func(c): return not c.is_queued_for_deletion())
 	var r := rng.randf()
+	if not plan.is_empty():
+		var step := plan[0]
+		plan.remove_at(0)
+		r = 0.0 if step == "spawn" else (0.5 if step == "set" else 0.99)
 	if r < 0.3 and live.size() < 8:
 		serial += 1
 		mine.spawn([rng.randi() % kinds.size(), my_id, "M%d" % serial])

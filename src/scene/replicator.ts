@@ -57,6 +57,12 @@ interface RemoteSpawn {
 }
 
 const NOTHING_CREATED: readonly string[] = [];
+/** Where our net ids start (see nextNetId): past any count of a Godot peer's own, below the path-based bit. */
+const NET_ID_BASE = 0x40000000;
+const NET_ID_SPAN = 0x40000000;
+/** A client's ids start in one of these blocks, picked by its unique id. */
+const CLIENT_ID_BLOCK_SIZE = 0x10000;
+const CLIENT_ID_BLOCKS = 0x3fff;
 
 /** Most nodes one remote authority may have spawned here at once (Godot has no bound). */
 export const MAX_REMOTE_SPAWNS_PER_PEER = 65536;
@@ -166,6 +172,25 @@ export class SceneReplicator {
   /** The synchronizers replicating `node` or placed at it, as a copy (removing them changes the lists). */
   private syncsTouching(node: SceneNode): MultiplayerSynchronizer[] {
     return [...this.syncsOf(node), ...(this.syncsByNode.get(node) ?? NO_SYNCHRONIZERS)];
+  }
+
+  /**
+   * The net id of our next spawn or spawned synchronizer. Godot numbers its own from 1 on every
+   * peer, and a Godot 4.6 peer whose own synchronizer stops (it frees a node it spawned, a bullet
+   * say) also drops its registration of any remote synchronizer with the same number
+   * (godotengine/godot#109432: on_replication_stop erases that id from every peer's table): with
+   * ids from 1, a client that frees one of its own nodes could freeze one of ours on its screen
+   * for good. Ours count from NET_ID_BASE, which a Godot peer's own count never reaches: a server
+   * from the base itself, a client from a block of 2^16 ids picked by its unique id, so two of our
+   * clients on one Godot server rarely share ids either. Any id without bit 31 (the path-based
+   * form) is valid on the wire.
+   */
+  private nextNetId(): number {
+    const self = this.host.getUniqueId();
+    const offset = self === 1 ? 0 : ((self % CLIENT_ID_BLOCKS) + 1) * CLIENT_ID_BLOCK_SIZE;
+    this.lastNetId++;
+    // Within [NET_ID_BASE, 2^31): no id repeats before 2^30 of them.
+    return NET_ID_BASE + ((offset + this.lastNetId) % NET_ID_SPAN);
   }
 
   private hasAuthority(node: SceneNode): boolean {
@@ -320,9 +345,9 @@ export class SceneReplicator {
 
   private spawnOn(s: SpawnedNode, peer: number): void {
     if (s.peers.has(peer)) return;
-    if (s.netId === 0) s.netId = ++this.lastNetId;
+    if (s.netId === 0) s.netId = this.nextNetId();
     const syncs = this.syncsOf(s.node).filter((x) => this.hasAuthority(x.node));
-    for (const x of syncs) if (x.netId === 0) x.netId = ++this.lastNetId;
+    for (const x of syncs) if (x.netId === 0) x.netId = this.nextNetId();
     const { announce, id } = this.host.cache.prepare(s.spawner.node, [peer]);
     if (announce.length) this.host.sendCommand(peer, this.host.cache.simplifyPacket(s.spawner.node), TransferMode.RELIABLE, 0);
     const packet = spawnPacket(this.writer, s, id, syncs, this.host.opts());
