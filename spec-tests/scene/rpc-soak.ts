@@ -19,7 +19,7 @@ import { SceneMultiplayer } from "../../src/scene/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { sameBytes } from "../../src/util/same-bytes.ts";
 import { varToBytes } from "../../src/variant/index.ts";
-import type { Godot4Session } from "../godot4/harness.ts";
+import { GD_REPORT_AND_ARGS, type Godot4Session } from "../godot4/harness.ts";
 import { RandomVariants } from "../variant/random-values.ts";
 
 const TRANSFER_MODES = ["reliable", "unreliable", "unreliable_ordered"] as const;
@@ -154,14 +154,9 @@ var opts := {"url": "", "nodes": "1", "max_ms": "60000", "forward": "0"}
 var started := 0
 var echoed := 0
 
-func report(d: Dictionary) -> void:
-	print(JSON.stringify(d))
-
+${GD_REPORT_AND_ARGS}
 func _ready() -> void:
-	for a in OS.get_cmdline_user_args():
-		var eq := a.find("=")
-		if eq > 0:
-			opts[a.substr(0, eq)] = a.substr(eq + 1)
+	read_user_args(opts)
 	started = Time.get_ticks_msec()
 	var soak := Node.new()
 	soak.name = "Soak"
@@ -216,7 +211,7 @@ export interface SoakResult {
   methodCount: number;
   calls: number;
   relay: boolean;
-  /** Echoes that arrived and matched. */
+  /** Echoes that arrived (each one checked). */
   echoed: number;
   /** Calls whose node id (our path-cache id) or method id needed the 16-bit form. */
   wideNodeCalls: number;
