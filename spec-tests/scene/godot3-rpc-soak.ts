@@ -45,7 +45,7 @@
 // and 5 dropped by our throttle, none by anything else. Loss is allowed there, so that is no failure.
 //
 // Used by godot3-rpc-soak.test.ts (a few seeds in npm test) and godot3-rpc-soak-run.ts (many).
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CompressionMode } from "../../src/compress/types.ts";
 import { ENetMultiplayerPeer } from "../../src/multiplayer/index.ts";
@@ -453,6 +453,7 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
   let godotGotUnreliable = 0;
   let afterLeaving = 0;
   let maxLoopGapMs = 0;
+  let dir: string | undefined;
   const godotErrors: string[] = [];
   try {
     const mp = new SceneMultiplayer({ protocol: "godot3" });
@@ -542,7 +543,7 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
       };
     });
 
-    const dir = scratchDir("godot3-rpc-soak");
+    dir = scratchDir("godot3-rpc-soak");
     writeFileSync(join(dir, "project.godot"), PROJECT);
     writeFileSync(join(dir, "main.gd"), soakMainScript(plan));
     writeFileSync(join(dir, "soak_node.gd"), soakNodeScript(plan));
@@ -687,6 +688,8 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
     if (godot) await godot.exitPromise;
     relay?.stop();
     peer?.close();
+    // Now, not at exit: a run of many seeds would otherwise keep one project per seed.
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
   if (godot) {
     godotErrors.push(
