@@ -64,6 +64,8 @@ export class SimNetwork {
   ownedDelivery: boolean;
   /** Optional tap on every datagram put on the wire. */
   tap: ((data: Uint8Array, from: SimHost, to: SimHost) => void) | null = null;
+  /** Optional choice of datagrams to lose, asked before the link's own loss. */
+  drop: ((data: Uint8Array, from: SimHost, to: SimHost) => boolean) | null = null;
   private linkBusyUntil = new Map<SimHost, number>();
 
   constructor(opts: LinkOptions = {}) {
@@ -125,7 +127,7 @@ export class SimNetwork {
 
   private enqueue(from: SimHost, to: SimHost, data: Uint8Array): void {
     const o = this.opts;
-    if (this.cut) {
+    if (this.cut || this.drop?.(data, from, to)) {
       this.lost++;
       return;
     }

@@ -428,18 +428,15 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
   // The seed fixes the rates; which datagram meets which fate also depends on how the datagrams
   // fall in time, so a rerun of a seed sees the same kind of network, not the same datagrams.
   //
-  // The relay passes everything untouched until both ends are connected. ENet 1.3's handshake does
-  // not survive loss gracefully, and neither end is at fault: when the client's ACK of
-  // VERIFY_CONNECT is lost, the server stays in ACKNOWLEDGING_CONNECT and acknowledges nothing
-  // until its next VERIFY_CONNECT (backing off 0.5, 1, 2, 4 s...), so the client's first reliable
-  // commands (its PING) back off too; and C ENet retransmits only when the oldest unacknowledged
-  // command's timer runs out (enet_protocol_check_timeouts runs at peer->nextTimeout), so every
-  // echo Godot sends queues behind that PING for seconds, up to Godot's 30 s timeout
-  // (server_disconnected). Captured: seed 53, 400 calls.
-  let lossy = false;
+  // The link is lossy from the first datagram, the handshake included. Seed 53 once showed why
+  // that matters: Godot's acknowledgement of our VERIFY_CONNECT was lost, our server (as C ENet 1.3
+  // does) refused Godot's commands until a retransmitted VERIFY_CONNECT was acknowledged, and
+  // Godot's first PING and every echo behind it backed off for seconds, up to Godot's 30 s timeout.
+  // Our server now connects on the first command only a connected client sends
+  // (src/enet/receive.ts, connectOnProof; spec-tests/enet/lost-verify-ack.test.ts).
+  let connected = false;
   const relayRng = new SeededRandom(seed ^ 0x7e1a7);
   const relaySchedule = (_dir: Direction): number[] => {
-    if (!lossy) return [0];
     if (relayRng.nextFloat() < plan.loss) return [];
     const first = relayRng.nextFloat() < plan.reorder ? 1 + relayRng.nextInt(30) : 0;
     return relayRng.nextFloat() < plan.duplicate ? [first, relayRng.nextInt(25)] : [first];
@@ -477,7 +474,7 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
       atDisconnect ??= mp.getDropCounters();
       leftAt ||= Date.now();
     });
-    relay = new UdpCaptureRelay({ targetPort: peer.host!.getLocalPort(), schedule: relaySchedule, keepRecords: false });
+    relay = new UdpCaptureRelay({ targetPort: peer.host!.getLocalPort(), schedule: relaySchedule, keepRecords: process.env.G3SOAK_CAPTURE !== undefined });
     const relayPort = await relay.start();
 
     // Echo checks. `gotReliable` counts reliable echoes per ENet channel; `lastOrdered` is the send
@@ -597,8 +594,8 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
       if (next === ops.length && reliableLeft() === 0 && big.every((i) => seenTags.has(i))) break;
       // Both ends are connected once we have Godot's id (it acknowledged our VERIFY_CONNECT) and
       // Godot has said so (it got our VERIFY_CONNECT and the server's peer list).
-      if (!lossy && godotId !== 0 && proc.events.some((e) => e.ev === "connected")) lossy = true;
-      if (lossy) {
+      if (!connected && godotId !== 0 && proc.events.some((e) => e.ev === "connected")) connected = true;
+      if (connected) {
         // Reliable operations far back stop the window from sliding past them (outstanding looks
         // at the last 4 windows only), so the window is also capped by the oldest reliable one owed.
         const pending = outstanding();
@@ -687,6 +684,8 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
     godot?.kill();
     if (godot) await godot.exitPromise;
     relay?.stop();
+    // G3SOAK_CAPTURE=FILE keeps the relay's datagrams of the run (time, direction, fate, bytes) in FILE.
+    if (process.env.G3SOAK_CAPTURE && relay) writeFileSync(process.env.G3SOAK_CAPTURE, relay.datagrams().map((d) => `${d.t.toFixed(1)} ${d.dir}${d.dropped ? " DROP" : ""} ${d.hex}`).join("\n") + "\n");
     peer?.close();
     // Now, not at exit: a run of many seeds would otherwise keep one project per seed.
     if (dir) rmSync(dir, { recursive: true, force: true });

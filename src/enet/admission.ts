@@ -64,6 +64,11 @@ export interface ConnectCounters {
   evicted: number;
   /** Evicted handshakes put back in their slot when their client addressed it (rule 4). */
   reinstated: number;
+  /**
+   * Half-open peers connected by a command only a connected client sends (data, PING): their
+   * client's acknowledgement of VERIFY_CONNECT was lost (receive.ts, connectOnProof).
+   */
+  provenByCommand: number;
 }
 
 /**

@@ -207,6 +207,7 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
     let result = HANDLER_OK;
     // Where the command keeps its payload length; 0 for commands without a payload.
     const payloadLengthField = L_PAYLOAD_LENGTH_OFFSETS[commandNumber]!;
+    if (peer !== null && peer.state === PeerState.STATE_ACKNOWLEDGING_CONNECT && PROVES_CONNECTED[commandNumber] === 1) connectOnProof(host, peer);
     if (peer === null) {
       // Only a CONNECT may come from an address without a peer slot.
       if (commandNumber !== ProtocolCommand.CONNECT) {
@@ -278,6 +279,41 @@ export function receiveDatagram(host: HostCore, received: Uint8Array, address: s
       }
     }
   }
+}
+
+/**
+ * The commands a client sends only once connected: it can address our peer slot (its peer ID and
+ * session) only after our VERIFY_CONNECT told it them.
+ */
+const PROVES_CONNECTED = new Uint8Array(L_ENET_PROTOCOL_COMMAND_COUNT);
+for (const c of [
+  ProtocolCommand.PING,
+  ProtocolCommand.SEND_RELIABLE,
+  ProtocolCommand.SEND_UNRELIABLE,
+  ProtocolCommand.SEND_FRAGMENT,
+  ProtocolCommand.SEND_UNSEQUENCED,
+  ProtocolCommand.SEND_UNRELIABLE_FRAGMENT,
+  ProtocolCommand.BANDWIDTH_LIMIT,
+  ProtocolCommand.THROTTLE_CONFIGURE,
+]) {
+  PROVES_CONNECTED[c] = 1;
+}
+
+/**
+ * A half-open peer hears a command only a connected client sends: the client has our
+ * VERIFY_CONNECT, and its acknowledgement of it was lost. C ENet 1.3 refuses such commands until a
+ * retransmitted VERIFY_CONNECT is acknowledged (its retransmission timer, then the client's
+ * back-off for its own refused packets), which holds the client's first reliable packets for
+ * seconds on a lossy link; the command proves what the acknowledgement would have, so the peer
+ * connects now and the command is handled as from a connected peer. Nothing changes on the wire,
+ * and nothing is proven while our VERIFY_CONNECT is not in flight.
+ */
+function connectOnProof(host: HostCore, peer: PeerCore): void {
+  const verify = peer.firstSentReliable();
+  if (verify === undefined || (verify.command & L_ENET_PROTOCOL_COMMAND_MASK) !== ProtocolCommand.VERIFY_CONNECT) return;
+  peer.removeSentReliableCommand(verify.reliableSequenceNumber, verify.channelID);
+  host.connectCounters.provenByCommand++;
+  host.notifyConnect(peer);
 }
 
 /** The data commands (enet_protocol_handle_send_*): the payload is `data[payload, payload + payloadLength)`. */
