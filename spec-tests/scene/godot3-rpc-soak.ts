@@ -525,19 +525,13 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
           node.rpcConfig(m.name, { rpcMode: m.ourKeyword });
           node.on(m.name, (...args: unknown[]) => arrival(j, i, args));
         } else {
-          node.rsetConfig(m.name, OUR_SET_MODES[m.ourKeyword]);
+          // Each remote set runs the property's setter (Godot 3's setget), which stores it too.
+          node.rsetConfig(m.name, OUR_SET_MODES[m.ourKeyword]).setget(m.name, function (v) {
+            arrival(j, i, [v]);
+            this.set(m.name, v);
+          });
         }
       });
-      // SceneNode has no per-property notification (Godot 3 runs a setter), so each remote set is
-      // seen where the session stores it. Our own sets never go through here: we only rsetId Godot.
-      const props = node.properties;
-      const store = props.set.bind(props);
-      props.set = (key: string, v: unknown) => {
-        const i = members.findIndex((m) => m.kind === "set" && m.name === key);
-        if (i < 0) fail(`${plan.nodeNames[j]}: a set of ${key}, no property of the scene`);
-        else arrival(j, i, [v]);
-        return store(key, v);
-      };
     });
 
     dir = scratchDir("godot3-rpc-soak");

@@ -251,10 +251,18 @@ export class Godot3Session {
         this.drops.forbidden++;
         return;
       }
+      let value: unknown;
       try {
-        node.properties.set(name, decodeVariantAt(p, offset, opts).value);
+        value = decodeVariantAt(p, offset, opts).value;
       } catch {
         this.drops.badArguments++;
+        return;
+      }
+      try {
+        node.applyRset(name, value);
+      } catch (error) {
+        this.drops.handlerErrors++;
+        this.events.handlerError(node, name, error);
       }
       return;
     }
@@ -323,10 +331,24 @@ export class Godot3Session {
       const r = callLocally(node.rsetModeOf(property), node.isNetworkMaster());
       local = r.local;
       skip ||= r.skipRemote;
-      if (local) node.properties.set(property, value);
     }
-    if (skip) return local ? GodotError.OK : GodotError.ERR_INVALID_PARAMETER;
-    return this.send(node, peer, unreliable, true, property, [value]);
+    // As Godot 3.2's rsetp: the local set first (its setter's exception reaches the caller once
+    // the set has gone out too, as Godot logs it and sends all the same), then the send.
+    let setterError: { error: unknown } | undefined;
+    if (local) {
+      const before = this.remoteSenderId;
+      this.remoteSenderId = self;
+      try {
+        node.applyRset(property, value);
+      } catch (error) {
+        setterError = { error };
+      } finally {
+        this.remoteSenderId = before;
+      }
+    }
+    const result = skip ? (local ? GodotError.OK : GodotError.ERR_INVALID_PARAMETER) : this.send(node, peer, unreliable, true, property, [value]);
+    if (setterError !== undefined) throw setterError.error;
+    return result;
   }
 
   private send(node: SceneNode, to: number, unreliable: boolean, isSet: boolean, name: string, args: unknown[]): GodotError {

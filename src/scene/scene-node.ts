@@ -5,11 +5,13 @@
  * property values synchronizers read and write.
  */
 import { GodotError } from "../errors.ts";
-import { checkInt, checkString } from "../util/args.ts";
+import { checkFunction, checkInt, checkString } from "../util/args.ts";
 import { Godot3RPCMode, normalizeRpcConfig, RpcConfigTable, type RpcConfig, type RpcConfigInput } from "./rpc-config.ts";
 
 /** The function run for an incoming call; `this` is the node, the sender is multiplayer.getRemoteSenderId(). */
 export type RpcHandler = (this: SceneNode, ...args: unknown[]) => void;
+/** A Godot 3 `setget` setter (SceneNode.setget): runs for an rset of its property, with the value. */
+export type RsetSetter = (this: SceneNode, value: unknown) => void;
 
 /** What a node asks of the SceneMultiplayer that owns it. */
 export interface SceneNodeOwner {
@@ -45,6 +47,8 @@ export class SceneNode {
   private table: RpcConfigTable | null = null;
   private readonly handlers = new Map<string, RpcHandler>();
   private readonly rsetConfigs = new Map<string, Godot3RPCMode>();
+  /** Godot 3 setget setters by property, made on first use (most nodes have none). */
+  private setters: Map<string, RsetSetter> | undefined;
   private authority = 1;
   /** Property values by name (what synchronizers send and receive). */
   readonly properties = new Map<string, unknown>();
@@ -120,6 +124,25 @@ export class SceneNode {
   }
   rsetModeOf(property: string): Godot3RPCMode {
     return this.rsetConfigs.get(property) ?? Godot3RPCMode.RPC_MODE_DISABLED;
+  }
+  /**
+   * Godot 3's `setget` setter of `property`: an rset of it (received, or run here by a
+   * `remotesync`/`mastersync`/`puppetsync` mode) calls `setter` with the value instead of storing
+   * it, as Godot calls the GDScript setter; `this.set(property, value)` inside stores it, and
+   * `getRemoteSenderId()` names who set it. null removes it. Other writes (`set()`) do not call it.
+   */
+  setget(property: string, setter: RsetSetter | null): this {
+    checkString(property, "property", { nonEmpty: true });
+    if (setter !== null) checkFunction(setter, "setter");
+    if (setter === null) this.setters?.delete(property);
+    else (this.setters ??= new Map()).set(property, setter);
+    return this;
+  }
+  /** @internal What an rset of `property` does: its setter's call, or storing the value. */
+  applyRset(property: string, value: unknown): void {
+    const setter = this.setters?.get(property);
+    if (setter === undefined) this.properties.set(property, value);
+    else setter.call(this, value);
   }
   rpcConfigOf(method: string): RpcConfig | undefined {
     return this.configs.get(method);
