@@ -4,14 +4,9 @@
 import "../register-runtimes.ts";
 import { makeIdentity, opensslAvailable } from "./support.ts";
 import { runOpensslSoak } from "./openssl-soak.ts";
+import { soakArgs } from "../support/soak-args.ts";
 
-const [seedsArg, firstArg] = process.argv.slice(2);
-const seeds = Number(seedsArg ?? 20);
-const first = Number(firstArg ?? 1);
-if (![seeds, first].every((n) => Number.isSafeInteger(n) && n >= 0)) {
-  console.error("usage: openssl-soak-run.ts [SEEDS] [FIRST] (whole numbers)");
-  process.exit(2);
-}
+const [seeds, first] = soakArgs("openssl-soak-run.ts [SEEDS] [FIRST]", [20, 1]) as [number, number];
 const available = opensslAvailable();
 if (available !== true) {
   console.error(`cannot run: ${available.skip}`);

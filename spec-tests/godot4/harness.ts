@@ -229,6 +229,21 @@ func _process(_delta: float) -> bool:
 	return false
 `;
 
+/**
+ * GDScript functions for a generated test client: `report(d)` prints `d` as one JSON line (what
+ * `Godot4Result.json` and `onLine` read), `read_user_args(opts)` sets `opts[key]` from each
+ * `key=value` user argument.
+ */
+export const GD_REPORT_AND_ARGS = `func report(d: Dictionary) -> void:
+	print(JSON.stringify(d))
+
+func read_user_args(opts: Dictionary) -> void:
+	for a in OS.get_cmdline_user_args():
+		var eq := a.find("=")
+		if eq > 0:
+			opts[a.substr(0, eq)] = a.substr(eq + 1)
+`;
+
 /** What openGodot4 may change about the browser. */
 export interface Godot4SessionOptions {
   /**

@@ -8,16 +8,9 @@ import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runReplicationSoak } from "./replication-soak.ts";
+import { soakArgs } from "../support/soak-args.ts";
 
-const [seedsArg, firstArg, serverArg, clientArg] = process.argv.slice(2);
-const seeds = Number(seedsArg ?? 20);
-const first = Number(firstArg ?? 1);
-const serverOps = Number(serverArg ?? 300);
-const clientOps = Number(clientArg ?? 150);
-if (![seeds, first, serverOps, clientOps].every((n) => Number.isSafeInteger(n) && n >= 0)) {
-  console.error("usage: replication-soak-run.ts [SEEDS] [FIRST] [SERVER_OPS] [CLIENT_OPS] (whole numbers)");
-  process.exit(2);
-}
+const [seeds, first, serverOps, clientOps] = soakArgs("replication-soak-run.ts [SEEDS] [FIRST] [SERVER_OPS] [CLIENT_OPS]", [20, 1, 300, 150]) as [number, number, number, number];
 const skip = godot4SkipReason();
 if (skip) {
   console.error(`cannot run: ${skip}`);

@@ -4,15 +4,9 @@
 import "../register-runtimes.ts";
 import { godot4SkipReason, openGodot4 } from "../godot4/harness.ts";
 import { runRpcSoak } from "./rpc-soak.ts";
+import { soakArgs } from "../support/soak-args.ts";
 
-const [seedsArg, firstArg, callsArg] = process.argv.slice(2);
-const seeds = Number(seedsArg ?? 20);
-const first = Number(firstArg ?? 1);
-const calls = Number(callsArg ?? 400);
-if (![seeds, first, calls].every((n) => Number.isSafeInteger(n) && n >= 0)) {
-  console.error("usage: rpc-soak-run.ts [SEEDS] [FIRST] [CALLS] (whole numbers)");
-  process.exit(2);
-}
+const [seeds, first, calls] = soakArgs("rpc-soak-run.ts [SEEDS] [FIRST] [CALLS]", [20, 1, 400]) as [number, number, number];
 const skip = godot4SkipReason();
 if (skip) {
   console.error(`cannot run: ${skip}`);
