@@ -13,13 +13,14 @@
 //
 // Used by replication-soak.godot4.test.ts (a few seeds in npm test) and replication-soak-run.ts
 // (npm run soak:godot4-replication, many seeds).
-import { WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
-import { ReplicationMode, SceneMultiplayer, type SceneNode } from "../../src/scene/index.ts";
+import type { WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ReplicationMode, type SceneNode } from "../../src/scene/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import type { GodotError } from "../../src/errors.ts";
 import { NetworkCommand, SYNC_DELTA_FLAG } from "../../src/scene/protocol.ts";
 import { GD_REPORT_AND_ARGS, type Godot4Session } from "../godot4/harness.ts";
 import { RandomVariants } from "../variant/random-values.ts";
+import { failureLog, liveSceneServer } from "./support.ts";
 import { compareIgnoringPadding } from "../variant/support.ts";
 
 /** Properties the node script declares (p0..p15). */
@@ -344,14 +345,8 @@ export async function runReplicationSoak(godot: Godot4Session, seed: number, ser
   const rng = new SeededRandom(seed ^ 0x7e11);
   const pauses = new SeededRandom(seed ^ 0x9a05);
   const values = new RandomVariants(seed ^ 0x51ab, "godot4");
-  const failures: string[] = [];
-  const fail = (why: string): void => {
-    if (failures.length < 12) failures.push(why);
-  };
-  const peer = new WebSocketMultiplayerPeer();
-  await peer.createServer(0, "127.0.0.1");
-  const mp = new SceneMultiplayer();
-  mp.multiplayerPeer = peer;
+  const { failures, fail } = failureLog(12);
+  const { peer, mp } = await liveSceneServer();
   // What happened, in order, for a failure's report (bounded: the last 4000 lines).
   const traceLines: string[] = [];
   const trace = (line: string): void => {

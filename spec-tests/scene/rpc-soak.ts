@@ -14,13 +14,12 @@
 //
 // Used by rpc-soak.godot4.test.ts (a few seeds in npm test) and rpc-soak-run.ts
 // (npm run soak:godot4-rpc, many seeds).
-import { WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
-import { SceneMultiplayer } from "../../src/scene/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { sameBytes } from "../../src/util/same-bytes.ts";
 import { varToBytes } from "../../src/variant/index.ts";
 import { GD_REPORT_AND_ARGS, type Godot4Session } from "../godot4/harness.ts";
 import { RandomVariants } from "../variant/random-values.ts";
+import { failureLog, liveSceneServer } from "./support.ts";
 
 const TRANSFER_MODES = ["reliable", "unreliable", "unreliable_ordered"] as const;
 type TransferModeName = (typeof TRANSFER_MODES)[number];
@@ -233,14 +232,8 @@ const describeArgs = (args: readonly unknown[]): string => args.map((a) => Buffe
 export async function runRpcSoak(godot: Godot4Session, seed: number, calls: number, limitMs = 90_000): Promise<SoakResult> {
   const started = Date.now();
   const plan = soakPlan(seed, calls);
-  const failures: string[] = [];
-  const fail = (why: string): void => {
-    if (failures.length < 10) failures.push(why);
-  };
-  const peer = new WebSocketMultiplayerPeer();
-  await peer.createServer(0, "127.0.0.1");
-  const mp = new SceneMultiplayer();
-  mp.multiplayerPeer = peer;
+  const { failures, fail } = failureLog(10);
+  const { peer, mp } = await liveSceneServer();
   const sortedNames = plan.methods.map((m) => m.name).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const methodId = new Map(sortedNames.map((n, i) => [n, i]));
   const encoded = plan.calls.map((c) => c.args.map((a) => varToBytes(a)));

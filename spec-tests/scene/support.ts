@@ -130,3 +130,23 @@ export function replicationState(mp: SceneMultiplayer): {
     lastWatchUsec: sum((r) => r.lastWatchUsec.size),
   };
 }
+
+/** A failure list for a soak: `fail(why)` keeps the first `limit` reasons, so a broken run stays readable. */
+export function failureLog(limit: number): { failures: string[]; fail: (why: string) => void } {
+  const failures: string[] = [];
+  return {
+    failures,
+    fail: (why) => {
+      if (failures.length < limit) failures.push(why);
+    },
+  };
+}
+
+/** A SceneMultiplayer server on a real WebSocket port of 127.0.0.1 (the live Godot 4.6 soaks' side). */
+export async function liveSceneServer(): Promise<{ peer: WebSocketMultiplayerPeer; mp: SceneMultiplayer }> {
+  const peer = new WebSocketMultiplayerPeer();
+  await peer.createServer(0, "127.0.0.1");
+  const mp = new SceneMultiplayer();
+  mp.multiplayerPeer = peer;
+  return { peer, mp };
+}
