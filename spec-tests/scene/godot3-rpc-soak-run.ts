@@ -1,19 +1,13 @@
-// node --import tsx spec-tests/scene/godot3-rpc-soak-run.ts [SEEDS] [FIRST] [CALLS]: the RPC soak of
+// npm run soak:godot3-rpc -- [SEEDS] [FIRST] [CALLS]: the RPC soak of
 // godot3-rpc-soak.ts against a live Godot 3.2.3 client through a lossy UDP relay, seeds
 // FIRST..FIRST+SEEDS-1 (default 20 seeds from 1, 400 operations each), one Godot process per seed.
 // Prints a line per seed and a summary; exits 1 if any seed failed.
 import "../register-runtimes.ts";
 import { CompressionMode } from "../../src/compress/types.ts";
 import { godot3SoakSkipReason, runGodot3RpcSoak } from "./godot3-rpc-soak.ts";
+import { soakArgs } from "../support/soak-args.ts";
 
-const [seedsArg, firstArg, callsArg] = process.argv.slice(2);
-const seeds = Number(seedsArg ?? 20);
-const first = Number(firstArg ?? 1);
-const calls = Number(callsArg ?? 400);
-if (![seeds, first, calls].every((n) => Number.isSafeInteger(n) && n >= 0)) {
-  console.error("usage: godot3-rpc-soak-run.ts [SEEDS] [FIRST] [CALLS] (whole numbers)");
-  process.exit(2);
-}
+const [seeds, first, calls] = soakArgs("godot3-rpc-soak-run.ts [SEEDS] [FIRST] [CALLS]", [20, 1, 400]) as [number, number, number];
 const skip = godot3SoakSkipReason();
 if (skip) {
   console.error(`cannot run: ${skip}`);
