@@ -160,7 +160,7 @@ export async function runOpensslSoak(seed: number, id: TestIdentity, limitMs = 6
         nextHello = Date.now() + 300;
       }
       if (Date.now() > deadline || openssl.exited) {
-        failures.push(`no handshake after ${Date.now() - started} ms (openssl ${openssl.exited ? "exited" : "running"}): ${openssl.out.slice(-300)}`);
+        failures.push(`no handshake after ${Date.now() - started} ms (openssl ${openssl.exited ? "exited" : "running"}; ours ${JSON.stringify(ours.counters)}; relay ${JSON.stringify(relay.counts)}): ${openssl.out.slice(-300)}`);
         return { plan, handshakeMs, toUs, toOpenssl, relay: { ...relay.counts }, failures };
       }
       await sleep(5);
