@@ -9,8 +9,6 @@ import { GodotError } from "../errors.ts";
 import type { TLSOptions } from "../crypto/tls-options.ts";
 import type { BoundAddress, Clock, DatagramTransport } from "../transport/types.ts";
 import { evictionCandidate } from "../util/handshake-eviction.ts";
-import { sameBytes } from "../util/same-bytes.ts";
-import { ContentType, RECORD_HEADER_LENGTH } from "./constants.ts";
 import { ServerAdmission } from "./server-admission.ts";
 import { DtlsSession, DtlsStatus, type DtlsConfig } from "./session.ts";
 import { clientConfig, defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
@@ -63,11 +61,6 @@ interface Entry {
   port: number;
   pending: Uint8Array[];
   lastReceive: number;
-}
-
-/** Whether `data` starts with a handshake record at epoch 0 (a ClientHello, when it reaches a server). */
-function isEpochZeroHandshake(data: Uint8Array): boolean {
-  return data.length >= RECORD_HEADER_LENGTH && data[0] === ContentType.handshake && data[3] === 0 && data[4] === 0;
 }
 
 export class DtlsDatagramTransport implements DatagramTransport {
@@ -200,7 +193,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
     const key = `${address}:${port}`;
     let entry = this.sessions.get(key);
     const now = this.clock.now();
-    if (entry && this.role === "server" && entry.session.status === DtlsStatus.STATUS_CONNECTED && isEpochZeroHandshake(data)) {
+    if (entry && this.role === "server" && entry.session.status === DtlsStatus.STATUS_CONNECTED) {
       const outcome = this.helloOnConnectedSession(entry, data, address, port);
       if (outcome === "answered") return;
       if (outcome === "replace") {
@@ -258,18 +251,16 @@ export class DtlsDatagramTransport implements DatagramTransport {
   }
 
   /**
-   * A ClientHello at epoch 0 reached a connected session (RFC 6347 4.2.8). The client random of
-   * the hello that began this session means a late copy of it: the session handles it as before.
-   * Another hello is a client starting over from the same address and port: it restarted, or it
-   * gave up on a handshake whose last flight (our Finished) it never received, while ours had
-   * completed. Without a cookie it gets a HelloVerifyRequest, statelessly, and the session stays;
-   * with a valid one it has proven its address, and the old session gives way to it ("replace"), as
-   * mbedTLS's client-port reuse does. Otherwise the session would answer every new hello with its
-   * own last flight, and the client could never connect again until the session ended.
+   * A datagram reached a connected session (RFC 6347 4.2.8, ServerAdmission.judgeOnConnectedSession).
+   * A new hello without our cookie gets a HelloVerifyRequest, statelessly, and the session stays;
+   * with a valid one the client has proven its address, and the old session gives way to it
+   * ("replace"), as mbedTLS's client-port reuse does. Otherwise the session would answer every
+   * new hello with its own last flight, and the client could never connect again until the
+   * session ended.
    */
   private helloOnConnectedSession(entry: Entry, data: Uint8Array, address: string, port: number): "session" | "answered" | "replace" {
-    const verdict = this.admission!.judge(data, address, port);
-    if (verdict.action === "not-hello" || sameBytes(verdict.random, entry.session.helloRandom)) return "session";
+    const verdict = this.admission!.judgeOnConnectedSession(data, entry.session.helloRandom, address, port);
+    if (verdict.action === "session") return "session";
     if (this.refuseNewConnections) {
       this.counters.handshakesRefused++;
       return "answered";

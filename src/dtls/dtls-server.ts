@@ -12,11 +12,9 @@ import { TLSOptions } from "../crypto/tls-options.ts";
 import type { Clock } from "../transport/types.ts";
 import { PacketPeerUDP } from "../udp/packet-peer-udp.ts";
 import { evictionCandidate } from "../util/handshake-eviction.ts";
-import { sameBytes } from "../util/same-bytes.ts";
-import { ContentType, RECORD_HEADER_LENGTH } from "./constants.ts";
 import { DEFAULT_MAX_HANDSHAKING } from "./dtls-datagram-transport.ts";
 import { acceptAsServer, failHandshake, lastHeard, PacketPeerDTLS, type ServerSide } from "./packet-peer-dtls.ts";
-import { ServerAdmission } from "./server-admission.ts";
+import { ServerAdmission, type ConnectedSessionVerdict } from "./server-admission.ts";
 import { checkPublicServerLimits } from "./server-limits.ts";
 import { DtlsSession, type DtlsConfig } from "./session.ts";
 import { defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
@@ -48,11 +46,6 @@ export interface DTLSServerCounters {
    * same address and port with our cookie (RFC 6347 4.2.8; it restarted, or never received our Finished).
    */
   sessionsReplaced: number;
-}
-
-/** Whether `datagram` starts with a handshake record at epoch 0: what a ClientHello comes in. */
-function startsWithEpochZeroHandshake(datagram: Uint8Array): boolean {
-  return datagram.length >= RECORD_HEADER_LENGTH && datagram[0] === ContentType.handshake && datagram[3] === 0 && datagram[4] === 0;
 }
 
 export interface DTLSServerOptions {
@@ -140,26 +133,18 @@ export class DTLSServer {
   }
 
   /**
-   * A datagram reached a connected peer of ours from its client's address and port. Only a
-   * ClientHello at epoch 0 is ours to judge, and a late copy of one of the hellos that began the
-   * session (its client random; the cookie hello repeats the first one's) is left to the session,
-   * so a duplicate the network delivers late cannot end it. (mbedTLS's cookie does not cover the
-   * random, so there a late copy of the cookie hello within the cookie's 60 s ends the session.)
-   * A new hello without our cookie gets a HelloVerifyRequest and costs nothing, as at the gate:
-   * one HMAC, no state, no rate limit. With our cookie, the client has proven it receives at this
-   * address: the peer ends, and the handshake starts from the client's retransmission, through
-   * takeConnection and its admission (rate, handshake slots).
+   * A datagram reached a connected peer of ours from its client's address and port
+   * (ServerAdmission.judgeOnConnectedSession). A new hello without our cookie gets a
+   * HelloVerifyRequest and costs nothing, as at the gate: one HMAC, no state, no rate limit. With
+   * our cookie, the client has proven it receives at this address: the peer ends, and the
+   * handshake starts from the client's retransmission, through takeConnection and its admission
+   * (rate, handshake slots).
    */
-  private helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number): ReturnType<ServerSide["helloOnConnectedSession"]> {
-    if (!startsWithEpochZeroHandshake(datagram)) return { action: "session" };
-    const verdict = this.admission!.judge(datagram, address, port);
-    if (verdict.action === "not-hello" || sameBytes(verdict.random, sessionRandom)) return { action: "session" };
-    if (verdict.action === "verify") {
-      this.counters.helloVerifyRequestsSent++;
-      return { action: "verify", reply: verdict.reply };
-    }
-    this.counters.sessionsReplaced++;
-    return { action: "restart" };
+  private helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number): ConnectedSessionVerdict {
+    const verdict = this.admission!.judgeOnConnectedSession(datagram, sessionRandom, address, port);
+    if (verdict.action === "verify") this.counters.helloVerifyRequestsSent++;
+    else if (verdict.action === "restart") this.counters.sessionsReplaced++;
+    return verdict;
   }
 
   /** Over maxHandshaking sessions: give up one unfinished handshake (the address holding the most, heard from least recently). */

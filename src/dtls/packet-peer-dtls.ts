@@ -13,6 +13,7 @@ import { TLSOptions } from "../crypto/tls-options.ts";
 import type { Clock } from "../transport/types.ts";
 import { clockOf, PacketPeerUDP } from "../udp/packet-peer-udp.ts";
 import { DtlsSession, DtlsStatus, type DtlsDropCounters } from "./session.ts";
+import type { ConnectedSessionVerdict } from "./server-admission.ts";
 import { clientConfig, defaultRandom, type RandomSource } from "./tls-config.ts";
 
 /** Godot's PacketPeerDTLS.Status (the DTLS core's own values). */
@@ -39,10 +40,7 @@ export interface ServerSide {
    * cookie, statelessly, or "restart" when a new hello carries our cookie: the client started over
    * from this address and port, and the session must give way.
    */
-  helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number):
-    | { action: "session" }
-    | { action: "verify"; reply: Uint8Array }
-    | { action: "restart" };
+  helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number): ConnectedSessionVerdict;
   /** The peer left the handshake (connected, failed or closed). */
   settled(peer: PacketPeerDTLS): void;
   readonly handshakeTimeoutMs: number;

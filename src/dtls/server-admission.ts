@@ -6,6 +6,8 @@
  * slots are full is the caller's (util/handshake-eviction.ts), since each keeps its own table.
  */
 import { isLoopback } from "../transport/addresses.ts";
+import { sameBytes } from "../util/same-bytes.ts";
+import { ContentType, RECORD_HEADER_LENGTH } from "./constants.ts";
 import { HandshakeRate } from "./handshake-rate.ts";
 import { screenClientHello } from "./server-gate.ts";
 import type { DtlsServerLimits } from "./server-limits.ts";
@@ -18,6 +20,23 @@ export type AdmissionVerdict =
   | { action: "verify"; reply: Uint8Array; random: Uint8Array }
   /** Not a whole ClientHello: nothing to answer. */
   | { action: "not-hello" };
+
+/** What a connected server session does with a datagram from its client's address and port (judgeOnConnectedSession). */
+export type ConnectedSessionVerdict =
+  /** Not a new ClientHello: the session handles it. */
+  | { action: "session" }
+  /** A new ClientHello without our cookie: send `reply` (a HelloVerifyRequest) and keep the session. */
+  | { action: "verify"; reply: Uint8Array }
+  /** A new ClientHello with our cookie: the client started over from this address and port, and the session gives way. */
+  | { action: "restart" };
+
+const FOR_THE_SESSION: ConnectedSessionVerdict = { action: "session" };
+const RESTART: ConnectedSessionVerdict = { action: "restart" };
+
+/** Whether `datagram` starts with a handshake record at epoch 0: what a ClientHello comes in. */
+function isEpochZeroHandshake(datagram: Uint8Array): boolean {
+  return datagram.length >= RECORD_HEADER_LENGTH && datagram[0] === ContentType.handshake && datagram[3] === 0 && datagram[4] === 0;
+}
 
 export class ServerAdmission {
   private readonly cookieSecret: Uint8Array;
@@ -35,6 +54,22 @@ export class ServerAdmission {
     const verdict = screenClientHello(datagram, this.cookieSecret, `${address}:${port}`);
     if (verdict.action === "drop") return { action: "not-hello" };
     return verdict.action === "verify" ? verdict : { action: "proven", random: verdict.random };
+  }
+
+  /**
+   * Judge a datagram that reached a connected session from its client's address and port (RFC
+   * 6347 4.2.8). Only a ClientHello at epoch 0 is judged, and a late copy of a hello that began the
+   * session (its client random, `sessionRandom`; the cookie hello repeats the first one's) is left
+   * to the session, so a duplicate the network delivers late cannot end it. Another hello is a
+   * client starting over from this address and port (it restarted, or gave up on a handshake whose
+   * last flight it never received): without our cookie it is answered statelessly, and with it the
+   * client has proven its address. Never throws.
+   */
+  judgeOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number): ConnectedSessionVerdict {
+    if (!isEpochZeroHandshake(datagram)) return FOR_THE_SESSION;
+    const verdict = this.judge(datagram, address, port);
+    if (verdict.action === "not-hello" || sameBytes(verdict.random, sessionRandom)) return FOR_THE_SESSION;
+    return verdict.action === "verify" ? { action: "verify", reply: verdict.reply } : RESTART;
   }
 
   /** Spend a handshake start for a proven client at `now` (ms); false over the rate (drop the ClientHello: the client retransmits). */
