@@ -76,7 +76,7 @@ export function recordHandshake(seed: number, certPem: string, keyPem: string, s
     for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
       datagrams.push({ toServer: true, bytes: d });
       if (!server) {
-        const v = screenClientHello(d, secret, ADDRESS);
+        const v = screenClientHello(d, secret, ADDRESS, 0);
         if (v.action === "verify") {
           datagrams.push({ toServer: false, bytes: v.reply });
           client.receive(0, v.reply);
@@ -170,7 +170,7 @@ export function fuzz(trace: Trace, count: number, seed: number): FuzzResult {
     const input = mutate(pick.bytes, rng);
     const target = rng.nextU32() % 4;
     if (target === 0) {
-      const v = screenClientHello(input, secret, ADDRESS);
+      const v = screenClientHello(input, secret, ADDRESS, 0);
       if (v.action === "verify" && v.reply.length > 400) throw new Error("HelloVerifyRequest larger than a cookie needs");
     } else if (target === 1) {
       // Sessions in the middle of a handshake; replaced every 64 inputs to reach fresh states.

@@ -51,7 +51,7 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
       for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
         if (!lossy(d)) continue;
         if (!server) {
-          const v = screenClientHello(d, secret, "a");
+          const v = screenClientHello(d, secret, "a", now);
           if (v.action === "verify") client.receive(now, v.reply);
           if (v.action !== "accept") continue;
           server = DtlsSession.server(base.serverConfig, now);

@@ -194,7 +194,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
     let entry = this.sessions.get(key);
     const now = this.clock.now();
     if (entry && this.role === "server" && entry.session.status === DtlsStatus.STATUS_CONNECTED) {
-      const outcome = this.helloOnConnectedSession(entry, data, address, port);
+      const outcome = this.helloOnConnectedSession(entry, data, address, port, now);
       if (outcome === "answered") return;
       if (outcome === "replace") {
         this.sessions.delete(key);
@@ -210,7 +210,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
         this.counters.gateDropped++;
         return;
       }
-      const verdict = this.admission!.judge(data, address, port);
+      const verdict = this.admission!.judge(data, address, port, now);
       if (verdict.action === "not-hello") {
         this.counters.gateDropped++;
         return;
@@ -258,8 +258,8 @@ export class DtlsDatagramTransport implements DatagramTransport {
    * new hello with its own last flight, and the client could never connect again until the
    * session ended.
    */
-  private helloOnConnectedSession(entry: Entry, data: Uint8Array, address: string, port: number): "session" | "answered" | "replace" {
-    const verdict = this.admission!.judgeOnConnectedSession(data, entry.session.helloRandom, address, port);
+  private helloOnConnectedSession(entry: Entry, data: Uint8Array, address: string, port: number, now: number): "session" | "answered" | "replace" {
+    const verdict = this.admission!.judgeOnConnectedSession(data, entry.session.helloRandom, address, port, now);
     if (verdict.action === "session") return "session";
     if (this.refuseNewConnections) {
       this.counters.handshakesRefused++;

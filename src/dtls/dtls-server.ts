@@ -71,7 +71,7 @@ export class DTLSServer {
     this.side = {
       handshakeTimeoutMs: DTLS_SERVER_HANDSHAKE_TIMEOUT_MS,
       admit: (peer, datagram, now) => this.admit(peer, datagram, now),
-      helloOnConnectedSession: (datagram, sessionRandom, address, port) => this.helloOnConnectedSession(datagram, sessionRandom, address, port),
+      helloOnConnectedSession: (datagram, sessionRandom, address, port, now) => this.helloOnConnectedSession(datagram, sessionRandom, address, port, now),
       settled: (peer) => {
         this.handshaking.delete(peer);
       },
@@ -114,7 +114,7 @@ export class DTLSServer {
 
   private admit(peer: PacketPeerDTLS, datagram: Uint8Array, now: number): ReturnType<ServerSide["admit"]> {
     const { address, port } = this.handshaking.get(peer) ?? { address: "", port: 0 };
-    const verdict = this.admission!.judge(datagram, address, port);
+    const verdict = this.admission!.judge(datagram, address, port, now);
     if (verdict.action === "not-hello") {
       // Nothing is kept for it: a client whose datagram was mangled starts again as a new connection.
       this.counters.gateDropped++;
@@ -140,8 +140,8 @@ export class DTLSServer {
    * handshake starts from the client's retransmission, through takeConnection and its admission
    * (rate, handshake slots).
    */
-  private helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number): ConnectedSessionVerdict {
-    const verdict = this.admission!.judgeOnConnectedSession(datagram, sessionRandom, address, port);
+  private helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ConnectedSessionVerdict {
+    const verdict = this.admission!.judgeOnConnectedSession(datagram, sessionRandom, address, port, now);
     if (verdict.action === "verify") this.counters.helloVerifyRequestsSent++;
     else if (verdict.action === "restart") this.counters.sessionsReplaced++;
     return verdict;

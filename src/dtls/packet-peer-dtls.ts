@@ -40,7 +40,7 @@ export interface ServerSide {
    * cookie, statelessly, or "restart" when a new hello carries our cookie: the client started over
    * from this address and port, and the session must give way.
    */
-  helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number): ConnectedSessionVerdict;
+  helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ConnectedSessionVerdict;
   /** The peer left the handshake (connected, failed or closed). */
   settled(peer: PacketPeerDTLS): void;
   readonly handshakeTimeoutMs: number;
@@ -254,7 +254,7 @@ export class PacketPeerDTLS extends VariantPacketPeer {
    */
   private receiveAsConnectedServer(session: DtlsSession, datagram: Uint8Array, now: number): void {
     const base = this.base!;
-    const verdict = this.acceptedBy!.helloOnConnectedSession(datagram, session.helloRandom, base.getPacketIp(), base.getPacketPort());
+    const verdict = this.acceptedBy!.helloOnConnectedSession(datagram, session.helloRandom, base.getPacketIp(), base.getPacketPort(), now);
     if (verdict.action === "session") {
       session.receive(now, datagram);
       return;

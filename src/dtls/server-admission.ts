@@ -48,10 +48,10 @@ export class ServerAdmission {
     this.rate = new HandshakeRate(limits.handshakesPerSecondPerAddress, limits.handshakesPerSecond);
   }
 
-  /** Judge the first datagram from `address:port`. Never throws. */
-  judge(datagram: Uint8Array, address: string, port: number): AdmissionVerdict {
+  /** Judge the first datagram from `address:port` at `now` (ms). Never throws. */
+  judge(datagram: Uint8Array, address: string, port: number, now: number): AdmissionVerdict {
     // The cookie binds the address and the port the client sends from.
-    const verdict = screenClientHello(datagram, this.cookieSecret, `${address}:${port}`);
+    const verdict = screenClientHello(datagram, this.cookieSecret, `${address}:${port}`, now);
     if (verdict.action === "drop") return { action: "not-hello" };
     return verdict.action === "verify" ? verdict : { action: "proven", random: verdict.random };
   }
@@ -65,9 +65,9 @@ export class ServerAdmission {
    * last flight it never received): without our cookie it is answered statelessly, and with it the
    * client has proven its address. Never throws.
    */
-  judgeOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number): ConnectedSessionVerdict {
+  judgeOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ConnectedSessionVerdict {
     if (!isEpochZeroHandshake(datagram)) return FOR_THE_SESSION;
-    const verdict = this.judge(datagram, address, port);
+    const verdict = this.judge(datagram, address, port, now);
     if (verdict.action === "not-hello" || sameBytes(verdict.random, sessionRandom)) return FOR_THE_SESSION;
     return verdict.action === "verify" ? { action: "verify", reply: verdict.reply } : RESTART;
   }

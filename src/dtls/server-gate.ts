@@ -12,8 +12,8 @@ import { encodeRecord, splitRecords } from "./record.ts";
 
 export type GateVerdict = { action: "accept"; random: Uint8Array } | { action: "verify"; reply: Uint8Array; random: Uint8Array } | { action: "drop" };
 
-/** Judge the first datagram from an unknown `address` ("ip:port"). Never throws. */
-export function screenClientHello(datagram: Uint8Array, secret: Uint8Array, address: string): GateVerdict {
+/** Judge the first datagram from an unknown `address` ("ip:port") at `now` (ms, the server's clock, which dates cookies). Never throws. */
+export function screenClientHello(datagram: Uint8Array, secret: Uint8Array, address: string, now: number): GateVerdict {
   try {
     const record = splitRecords(datagram)[0];
     if (!record || record.type !== ContentType.handshake || record.epoch !== 0) return { action: "drop" };
@@ -22,8 +22,8 @@ export function screenClientHello(datagram: Uint8Array, secret: Uint8Array, addr
     // The ClientHello must come whole in its first record (RFC 6347 4.2.1 lets us insist).
     if (h.msgType !== HandshakeType.client_hello || h.fragmentOffset !== 0 || h.fragmentLength !== h.length) return { action: "drop" };
     const hello = parseClientHello(r.bytesView(h.length));
-    if (cookieMatches(secret, address, hello)) return { action: "accept", random: hello.random };
-    const body = encodeHelloVerifyRequest(makeCookie(secret, address, hello));
+    if (cookieMatches(secret, address, hello, now)) return { action: "accept", random: hello.random };
+    const body = encodeHelloVerifyRequest(makeCookie(secret, address, hello, now));
     const message = new Uint8Array(HANDSHAKE_HEADER_LENGTH + body.length);
     writeHandshakeHeader(message, HandshakeType.hello_verify_request, body.length, 0, 0, body.length);
     message.set(body, HANDSHAKE_HEADER_LENGTH);
