@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the one spec suite (spec-tests/**/*.test.ts) on Node, then Deno, then Bun,
+// Runs the one spec suite (spec-tests/**/*.test.ts) on Node, then on Deno and Bun side by side,
 // and ends with one summary line per runtime. Exit code is non-zero if any runtime failed.
 // PACKETPEER_RUNTIMES=node,deno limits the runtimes; extra arguments filter test files by substring.
 // Live Godot 4.6 tests (*.godot4.test.ts: Godot's web build in headless Chromium, driven from Node
@@ -86,11 +86,11 @@ const SILENCE_LIMIT_MS = 15 * 60 * 1000;
 const RUNTIME_LIMIT_MS = 90 * 60 * 1000;
 
 /**
- * Runs one runtime's test command, its output passed through as it comes (and timed, for
- * SILENCE_LIMIT_MS). Resolves with its exit status or signal, and why it was killed (null if it
- * was not).
+ * Runs one runtime's test command, its output passed through as it comes, or kept in `held` to be
+ * printed later, and timed for SILENCE_LIMIT_MS either way. Resolves with its exit status or
+ * signal, and why it was killed (null if it was not).
  */
-function runRuntime(command, args, env) {
+function runRuntime(command, args, env, held = null) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, stdio: ["inherit", "pipe", "pipe"], env });
     const started = Date.now();
@@ -98,7 +98,8 @@ function runRuntime(command, args, env) {
     let killed = null;
     const pass = (to) => (chunk) => {
       lastOutput = Date.now();
-      to.write(chunk);
+      if (held !== null) held.write(to, chunk);
+      else to.write(chunk);
     };
     child.stdout.on("data", pass(process.stdout));
     child.stderr.on("data", pass(process.stderr));
@@ -139,24 +140,65 @@ function runRuntime(command, args, env) {
 rmSync(reportDir, { recursive: true, force: true });
 mkdirSync(reportDir, { recursive: true });
 
-const results = [];
-for (const rt of runtimes) {
+/**
+ * Node's run goes first and alone: it already runs two files at a time (--test-concurrency=2),
+ * and drives Chromium. Deno's and Bun's runners take one file at a time, so the two of them run
+ * side by side after it, one core each: the same load as Node's run, in about the time of the
+ * longer one instead of both (CI on this 2-core machine: Deno ~165 s and Bun ~120 s one after the
+ * other). The second one's output is held and printed whole when the first has ended, so the log
+ * reads one runtime at a time. PACKETPEER_SEQUENTIAL=1 runs them one after another instead.
+ */
+const sequential = process.env.PACKETPEER_SEQUENTIAL === "1";
+
+/** A runtime's output kept back (write) until release(), which prints it and lets the rest through as it comes. */
+class HeldOutput {
+  chunks = [];
+  released = false;
+  write(to, chunk) {
+    if (this.released) to.write(chunk);
+    else this.chunks.push([to, chunk]);
+  }
+  release() {
+    for (const [to, chunk] of this.chunks) to.write(chunk);
+    this.chunks = [];
+    this.released = true;
+  }
+}
+
+/** One runtime's run, from its header to its result; `held` as in runRuntime. */
+async function runOne(rt, held = null) {
   const cmd = commands[rt];
-  if (!cmd) {
+  const say = (line) => (held !== null ? held.write(process.stdout, line + "\n") : console.log(line));
+  if (runFiles[rt]?.length === 0) {
+    say(`\n===== ${rt}: no spec files for this runtime =====`);
+    return { rt, ok: true, status: 0, seconds: "0.0" };
+  }
+  say(`\n===== ${rt}: ${cmd[1].filter((a) => a.endsWith(".test.ts")).length} spec files =====`);
+  const started = Date.now();
+  const r = await runRuntime(cmd[0], cmd[1], { ...process.env, PACKETPEER_TEST_RUNTIME: rt, NO_COLOR: "1" }, held);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (r.killed !== null) say(`\n===== ${rt}: killed ${r.killed} =====`);
+  return { rt, ok: r.status === 0, status: r.status ?? r.signal, seconds };
+}
+
+for (const rt of runtimes) {
+  if (!commands[rt]) {
     console.error(`unknown runtime ${rt}`);
     process.exit(2);
   }
-  if (runFiles[rt]?.length === 0) {
-    console.log(`\n===== ${rt}: no spec files for this runtime =====`);
-    results.push({ rt, ok: true, status: 0, seconds: "0.0" });
-    continue;
+}
+const results = [];
+const alongside = sequential ? [] : runtimes.filter((rt) => rt === "deno" || rt === "bun");
+for (const rt of runtimes.filter((r) => !alongside.includes(r))) results.push(await runOne(rt));
+if (alongside.length > 0) {
+  const [live, ...later] = alongside;
+  const helds = later.map(() => new HeldOutput());
+  const runs = [runOne(live), ...later.map((rt, i) => runOne(rt, helds[i]))];
+  results.push(await runs[0]);
+  for (let i = 0; i < later.length; i++) {
+    helds[i].release();
+    results.push(await runs[i + 1]);
   }
-  console.log(`\n===== ${rt}: ${cmd[1].filter((a) => a.endsWith(".test.ts")).length} spec files =====`);
-  const started = Date.now();
-  const r = await runRuntime(cmd[0], cmd[1], { ...process.env, PACKETPEER_TEST_RUNTIME: rt, NO_COLOR: "1" });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (r.killed !== null) console.log(`\n===== ${rt}: killed ${r.killed} =====`);
-  results.push({ rt, ok: r.status === 0, status: r.status ?? r.signal, seconds });
 }
 
 /**
