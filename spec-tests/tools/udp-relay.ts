@@ -21,6 +21,8 @@ export interface RecordedDatagram {
   hex: string;
   /** Set when the relay's filter dropped it: recorded, never forwarded. */
   dropped?: boolean;
+  /** Set when `rewrite` changed it: what was forwarded instead (`hex` is the datagram as it arrived). */
+  rewritten?: string;
 }
 
 export interface RelayOptions {
@@ -28,6 +30,12 @@ export interface RelayOptions {
   targetPort: number;
   listenAddress?: string;
   listenPort?: number;
+  /**
+   * Asked first, for each datagram: the bytes to pass on in its place (the same array when
+   * unchanged; to take one command out of a datagram, say), or null to drop it. `filter` and
+   * `schedule` then see the bytes it returned.
+   */
+  rewrite?: (dir: Direction, data: Uint8Array, client: number) => Uint8Array | null;
   /** Return false to drop a datagram instead of forwarding it (it is still recorded, with `dropped`). */
   filter?: (dir: Direction, data: Uint8Array, client: number) => boolean;
   /**
@@ -83,7 +91,7 @@ function bindSocket(sock: Socket, address: string, port: number): Promise<number
 
 export class UdpCaptureRelay {
   readonly records: RecordedDatagram[] = [];
-  private readonly opts: Required<Omit<RelayOptions, "filter" | "schedule">> & Pick<RelayOptions, "filter" | "schedule">;
+  private readonly opts: Required<Omit<RelayOptions, "rewrite" | "filter" | "schedule">> & Pick<RelayOptions, "rewrite" | "filter" | "schedule">;
   /** Datagrams seen, dropped and sent more than once (kept whether or not `records` are). */
   readonly counts = { seen: 0, dropped: 0, duplicated: 0, delayed: 0 };
   private listener: Socket | undefined;
@@ -97,6 +105,7 @@ export class UdpCaptureRelay {
       targetPort: opts.targetPort,
       listenAddress: opts.listenAddress ?? "127.0.0.1",
       listenPort: opts.listenPort ?? 0,
+      rewrite: opts.rewrite,
       filter: opts.filter,
       schedule: opts.schedule,
       keepRecords: opts.keepRecords ?? true,
@@ -138,10 +147,12 @@ export class UdpCaptureRelay {
     return this.records.map((r) => ({ ...r, t: Math.round(r.t * 1000) / 1000 }));
   }
 
-  /** The delays of the copies to forward (none: dropped), after recording the datagram. */
-  private record(dir: Direction, client: number, data: Uint8Array): readonly number[] {
-    const pass = this.opts.filter ? this.opts.filter(dir, data, client) : true;
-    const delays = !pass ? [] : this.opts.schedule ? this.opts.schedule(dir, data, client) : [0];
+  /** The bytes to forward and the delays of their copies (none: dropped), after recording the datagram. */
+  private record(dir: Direction, client: number, data: Uint8Array): { bytes: Uint8Array; delays: readonly number[] } {
+    const rewritten = this.opts.rewrite ? this.opts.rewrite(dir, data, client) : data;
+    const bytes = rewritten ?? data;
+    const pass = rewritten !== null && (this.opts.filter ? this.opts.filter(dir, bytes, client) : true);
+    const delays = !pass ? [] : this.opts.schedule ? this.opts.schedule(dir, bytes, client) : [0];
     this.counts.seen++;
     if (delays.length === 0) this.counts.dropped++;
     if (delays.length > 1) this.counts.duplicated++;
@@ -149,17 +160,18 @@ export class UdpCaptureRelay {
     if (this.opts.keepRecords) {
       const rec: RecordedDatagram = { t: performance.now() - this.started, dir, client, hex: toHex(data) };
       if (delays.length === 0) rec.dropped = true;
+      else if (bytes !== data) rec.rewritten = toHex(bytes);
       this.records.push(rec);
     }
-    return delays;
+    return { bytes, delays };
   }
 
-  private forward(delays: readonly number[], send: () => void): void {
+  private forward({ bytes, delays }: { bytes: Uint8Array; delays: readonly number[] }, send: (bytes: Uint8Array) => void): void {
     for (const delay of delays) {
-      if (delay <= 0) send();
+      if (delay <= 0) send(bytes);
       else
         setTimeout(() => {
-          if (!this.closed) send();
+          if (!this.closed) send(bytes);
         }, delay).unref();
     }
   }
@@ -177,14 +189,14 @@ export class UdpCaptureRelay {
       upstream.on("message", (msg) => {
         if (this.closed) return;
         const bytes = new Uint8Array(msg);
-        this.forward(this.record("s2c", created.index, bytes), () => this.listener?.send(bytes, created.port, created.address));
+        this.forward(this.record("s2c", created.index, bytes), (out) => this.listener?.send(out, created.port, created.address));
       });
       // Bind before the first send so the reply path exists; the send below waits for it.
       upstream.bind(0, this.opts.listenAddress);
       upstream.unref();
     }
     const upstream = link.upstream;
-    this.forward(this.record("c2s", link.index, data), () => upstream.send(data, this.opts.targetPort, this.opts.targetAddress));
+    this.forward(this.record("c2s", link.index, data), (out) => upstream.send(out, this.opts.targetPort, this.opts.targetAddress));
   }
 }
 
