@@ -5,7 +5,7 @@
 // every such CONNECT a slot until it times out; ours evicts half-open peers (the flooding sockets
 // first), rate-limits each source, and reinstates an evicted handshake when its client speaks
 // (src/enet/admission.ts), with nothing changed on the wire.
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection, EventType } from "../../src/index.ts";
 import { HostCore } from "../../src/enet/host-core.ts";
@@ -14,6 +14,7 @@ import { detectRuntime } from "../../src/transport/registry.ts";
 import type { DatagramTransport } from "../../src/transport/types.ts";
 import { buildEnetPeer, startCPeer, type JsonLineProcess } from "./harness.ts";
 import { ConnectionPump } from "./pump.ts";
+import { cleanupsAfterSuite } from "../support/cleanups.ts";
 
 const built = buildEnetPeer();
 const skip = "skip" in built ? built.skip : false;
@@ -40,10 +41,7 @@ function connectTemplate(): Uint8Array {
 }
 
 describe("live: CONNECT flood vs our server, a C ENet 1.3.17 client joins mid-flood", { skip }, () => {
-  const cleanups: (() => unknown)[] = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfterSuite();
 
   /**
    * Our server under a flood, and a C client that joins once `floodBefore` datagrams went out.

@@ -2,7 +2,7 @@
 // our client -> C server and C client -> our server, every delivery mode, 0 B to 1 MiB,
 // 4 channels with per-channel order, connect/disconnect data both ways, CRC32 checksum,
 // MTU 1400 vs 1392, timeouts when either side vanishes, and the range coder on both sides.
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CompressionMode, ENetConnection, EventType, PacketFlags, type ENetPacketPeer } from "../../src/index.ts";
 import { assertWireRules } from "./capture-checks.ts";
@@ -13,6 +13,7 @@ import { UdpCaptureRelay } from "../tools/udp-relay.ts";
 import { boundedLossFilter } from "./bounded-loss.ts";
 import { dissectDatagram } from "../../src/enet/dissect.ts";
 import { ProtocolCommand } from "../../src/enet/wire.ts";
+import { cleanupsAfterSuite } from "../support/cleanups.ts";
 
 const hexBytes = (hex: string): Uint8Array => Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
 
@@ -126,16 +127,7 @@ const cSend = (p: Planned) => `send 0 ${p.channel} ${p.flags} ${p.spec}`;
 const isCompressed = (hex: string) => (parseInt(hex.slice(0, 4), 16) & 0x4000) !== 0;
 
 describe("live: C ENet 1.3.17", { skip }, () => {
-  const cleanups: (() => unknown)[] = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch {
-        // best effort
-      }
-    }
-  });
+  const cleanups = cleanupsAfterSuite();
 
   function track(proc: JsonLineProcess): JsonLineProcess {
     cleanups.push(() => proc.kill());

@@ -2,7 +2,7 @@
 // in every compression mode, both directions, speaking Godot 3's NetworkedMultiplayerENet framing:
 // an 8-byte little-endian [u32 source][i32 target] header on data packets, peer notifications on
 // channel 0. Mismatched compression modes must fail to connect, as between two Godots.
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CompressionMode, ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
 import { fnv1a, pattern, type JsonLineProcess } from "./harness.ts";
@@ -10,6 +10,7 @@ import { freeUdpPort, godotAvailable, startGodotPeer } from "./godot.ts";
 import { ConnectionPump } from "./pump.ts";
 import { toHex, UdpCaptureRelay } from "../tools/udp-relay.ts";
 import { assertWireRules } from "./capture-checks.ts";
+import { cleanupsAfterSuite } from "../support/cleanups.ts";
 
 const available = godotAvailable();
 const skip = available === true ? false : available.skip;
@@ -62,16 +63,7 @@ const messages: Msg[] = [
 const godotSendList = "r:68656c6c6f,u:0102,o:0304,p:3000:1,r:" + toHex(text) + "@2,t:20000:5";
 
 describe("live: Godot 3.2.3 NetworkedMultiplayerENet", { skip }, () => {
-  const cleanups: (() => unknown)[] = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch {
-        // best effort
-      }
-    }
-  });
+  const cleanups = cleanupsAfterSuite();
 
   async function godot(args: Record<string, string | number>): Promise<JsonLineProcess> {
     const p = await startGodotPeer({ max_ms: 15000, ...args });

@@ -3,13 +3,14 @@
 // channels) echoed back, C ENet 1.3.17 <-> C ENet, our client <-> C server and C client <-> our
 // server. Every echo must come back intact and in order; the times are reported side by side
 // (ratio against C <-> C on the same relay), not asserted: they depend on the machine.
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection, EventType, PacketFlags, type ENetPacketPeer } from "../../src/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { UdpCaptureRelay } from "../tools/udp-relay.ts";
 import { buildEnetPeer, fnv1a, pattern, startCPeer, type JsonLineProcess } from "./harness.ts";
 import { ConnectionPump } from "./pump.ts";
+import { cleanupsAfterSuite } from "../support/cleanups.ts";
 
 const built = buildEnetPeer();
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
@@ -60,10 +61,7 @@ const dropped = (r: UdpCaptureRelay): string => {
 };
 
 describe(`live: ${COUNT} reliable packets through a 20 % lossy relay, C ENet 1.3.17 and ours`, { skip }, () => {
-  const cleanups: (() => unknown)[] = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) await c();
-  });
+  const cleanups = cleanupsAfterSuite();
   const times = new Map<string, number>();
 
   async function cServer(): Promise<{ port: number; proc: JsonLineProcess }> {

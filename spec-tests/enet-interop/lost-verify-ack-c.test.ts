@@ -10,7 +10,7 @@
 // queued for VERIFY_CONNECT, so a client that sends at once puts that acknowledgement and its
 // first packet in one datagram; dropping the whole datagram would lose the packet too. Hence the
 // relay rewrites the datagram instead of dropping it.
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
 import { PeerState } from "../../src/enet/enums.ts";
@@ -19,6 +19,7 @@ import { ProtocolCommand } from "../../src/enet/wire.ts";
 import { UdpCaptureRelay, type Direction } from "../tools/udp-relay.ts";
 import { buildEnetPeer, fnv1a, pattern, startCPeer, type JsonLineProcess } from "./harness.ts";
 import { ConnectionPump } from "./pump.ts";
+import { cleanupsAfterSuite } from "../support/cleanups.ts";
 
 const built = buildEnetPeer();
 const skip = "skip" in built ? built.skip : false;
@@ -72,16 +73,7 @@ function withoutVerifyAck(data: Uint8Array, verifySequence: number): { bytes: Ui
 }
 
 describe("live: a C ENet 1.3.17 client's acknowledgement of our VERIFY_CONNECT lost", { skip }, () => {
-  const cleanups: (() => unknown)[] = [];
-  after(async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch {
-        // best effort: every resource is also bounded on its own
-      }
-    }
-  });
+  const cleanups = cleanupsAfterSuite();
 
   for (const first of [
     { name: "reliable", flags: PacketFlags.RELIABLE, cFlags: 1 },
