@@ -60,11 +60,14 @@ static char trace_samples[4096];
 static void trace_flush(void) {
   if (!trace_pending || traced_peer == NULL) return;
   ENetPeer *p = traced_peer;
+  trace_pending = 0;
+  /* Reset since (its disconnect was dispatched in the same service call): its state is the
+   * defaults, no longer what the samples made of it, and the session is over. */
+  if (p->lastReceiveTime == 0) return;
   printf("{\"ev\":\"ack\",\"t\":%u,\"samples\":[%s],\"rtt\":%u,\"rttVariance\":%u,\"lowest\":%u,\"highestVariance\":%u,"
          "\"lastRtt\":%u,\"lastVariance\":%u,\"throttle\":%u,\"epoch\":%u,\"lastReceive\":%u}\n",
          trace_time, trace_samples, p->roundTripTime, p->roundTripTimeVariance, p->lowestRoundTripTime, p->highestRoundTripTimeVariance,
          p->lastRoundTripTime, p->lastRoundTripTimeVariance, p->packetThrottle, p->packetThrottleEpoch, p->lastReceiveTime);
-  trace_pending = 0;
 }
 
 static int bucket_of(long sample) {
