@@ -10,6 +10,12 @@
  *     Then a reliable "end" packet, and a JSON line with what the packet throttle dropped.
  *     With "trace", also a JSON line per datagram of acknowledgements (see trace_flush).
  *
+ *   throttle_peer unsequenced-run PORT
+ *     Both ends in one process on 127.0.0.1:PORT. With the server's packetThrottle set to 0, then
+ *     to 32, queues 4 unsequenced packets, one reliable and 2 unsequenced, flushes once, and
+ *     prints a JSON line per round: the throttle counter before and after, and what the client
+ *     received (spec-tests/enet/throttle-unsequenced-run.test.ts expects the same of ours).
+ *
  *   throttle_peer receive PORT SLEEP_MS LONG_EVERY LONG_MS
  *     Connects to 127.0.0.1:PORT with 8 channels and, like Godot's headless main loop, services
  *     the host until no event is left and then sleeps SLEEP_MS; every LONG_EVERY-th frame (0:
@@ -256,11 +262,61 @@ static int run_receiver(int port, long sleep_each, long long_every, long long_ms
   }
 }
 
+static int run_unsequenced_run(int port) {
+  ENetAddress address = { 0 };
+  enet_address_set_host_ip(&address, "127.0.0.1");
+  address.port = (enet_uint16)port;
+  ENetHost *server = enet_host_create(&address, 2, 4, 0, 0);
+  ENetHost *client = enet_host_create(NULL, 1, 4, 0, 0);
+  if (server == NULL || client == NULL) { fprintf(stderr, "cannot bind %d\n", port); return 2; }
+  if (enet_host_connect(client, &address, 4, 0) == NULL) return 2;
+  ENetEvent event;
+  ENetPeer *peer = NULL;
+  int connected = 0;
+  enet_uint32 give_up = enet_time_get() + 5000;
+  while (peer == NULL || !connected) {
+    if (enet_host_service(server, &event, 1) > 0 && event.type == ENET_EVENT_TYPE_CONNECT) peer = event.peer;
+    if (enet_host_service(client, &event, 1) > 0 && event.type == ENET_EVENT_TYPE_CONNECT) connected = 1;
+    if (TIME_AFTER(enet_time_get(), give_up)) return 3;
+  }
+  for (int round = 0; round < 2; round++) {
+    enet_uint32 throttle = round == 0 ? 0 : ENET_PEER_PACKET_THROTTLE_SCALE;
+    peer->packetThrottle = throttle;
+    enet_uint32 before = peer->packetThrottleCounter;
+    for (int k = 0; k < 4; k++) enet_peer_send(peer, 1, enet_packet_create("abcd", 4, ENET_PACKET_FLAG_UNSEQUENCED));
+    enet_peer_send(peer, 1, enet_packet_create("R", 1, ENET_PACKET_FLAG_RELIABLE));
+    for (int k = 0; k < 2; k++) enet_peer_send(peer, 1, enet_packet_create("xy", 2, ENET_PACKET_FLAG_UNSEQUENCED));
+    enet_host_flush(server);
+    enet_uint32 after = peer->packetThrottleCounter;
+    /* A round goes out in one datagram: once its reliable packet is in, the rest has come too
+     * (50 ms more to be sure); a dropped packet never comes. */
+    int unsequenced = 0, reliable = 0;
+    enet_uint32 until = enet_time_get() + 3000;
+    while (TIME_BEFORE(enet_time_get(), until)) {
+      if (enet_host_service(client, &event, 5) > 0 && event.type == ENET_EVENT_TYPE_RECEIVE) {
+        if (event.packet->flags & ENET_PACKET_FLAG_RELIABLE) {
+          reliable++;
+          until = enet_time_get() + 50;
+        } else unsequenced++;
+        enet_packet_destroy(event.packet);
+      }
+      enet_host_service(server, &event, 0);
+    }
+    printf("{\"ev\":\"round\",\"throttle\":%u,\"counterBefore\":%u,\"counterAfter\":%u,\"unsequenced\":%d,\"reliable\":%d}\n",
+           throttle, before, after, unsequenced, reliable);
+    fflush(stdout);
+  }
+  enet_host_destroy(client);
+  enet_host_destroy(server);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (enet_initialize() != 0) return 2;
   if ((argc == 7 || (argc == 8 && strcmp(argv[7], "trace") == 0)) && strcmp(argv[1], "send") == 0)
     return run_sender(atoi(argv[2]), atol(argv[3]), atol(argv[4]), atol(argv[5]), atol(argv[6]), argc == 8);
+  if (argc == 3 && strcmp(argv[1], "unsequenced-run") == 0) return run_unsequenced_run(atoi(argv[2]));
   if (argc == 6 && strcmp(argv[1], "receive") == 0) return run_receiver(atoi(argv[2]), atol(argv[3]), atol(argv[4]), atol(argv[5]));
-  fprintf(stderr, "usage: %s send PORT COUNT INTERVAL_MS RELIABLE_EVERY BURST [trace] | receive PORT SLEEP_MS LONG_EVERY LONG_MS\n", argv[0]);
+  fprintf(stderr, "usage: %s send PORT COUNT INTERVAL_MS RELIABLE_EVERY BURST [trace] | unsequenced-run PORT | receive PORT SLEEP_MS LONG_EVERY LONG_MS\n", argv[0]);
   return 1;
 }
