@@ -16,17 +16,19 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { PeerCore } from "../../src/enet/peer-core.ts";
 import { updateRoundTripTime } from "../../src/enet/throttle.ts";
+import { HostCore } from "../../src/enet/host-core.ts";
 
 const T0 = 1000;
 
-/** A fresh peer after its first acknowledgement, `first` ms after the command was sent. */
-function afterFirstSample(first: number): PeerCore {
+/** A fresh peer after its first acknowledgement, `first` ms after the command was sent; `cRule`: C ENet's throttle in the first epoch. */
+function afterFirstSample(first: number, cRule = true): PeerCore {
   const peer = new PeerCore(0, 1392);
+  peer.throttleOnFirstSample = cRule;
   updateRoundTripTime(peer, T0, first);
   return peer;
 }
 
-describe("the packet throttle's first epoch hangs on the first RTT sample (C ENet 1.3.17 rules)", () => {
+describe("the packet throttle's first epoch hangs on the first RTT sample (C ENet 1.3.17 rules: throttleOnFirstSample)", () => {
   test("first sample 2 ms: the reference is 2 +- 1, so 7 ms frames slow the throttle to 0 within 16 samples", () => {
     const peer = afterFirstSample(2);
     assert.deepEqual(
@@ -77,5 +79,66 @@ describe("the packet throttle's first epoch hangs on the first RTT sample (C ENe
     assert.equal(peer.packetThrottle, 0);
     updateRoundTripTime(peer, T0 + 5007, 7);
     assert.equal(peer.packetThrottle, 32, "2 <= 4: back to the limit at the next sample");
+  });
+});
+
+describe("ours by default: the throttle holds at its limit until a whole epoch has been measured", () => {
+  test("first sample 2 ms, then 7 ms frames: RTT, variance and reference as in C ENet, but nothing is throttled in the first epoch", () => {
+    const ours = afterFirstSample(2, false);
+    const c = afterFirstSample(2, true);
+    for (let i = 1; i <= 16; i++) {
+      updateRoundTripTime(ours, T0 + 7 * i, 7);
+      updateRoundTripTime(c, T0 + 7 * i, 7);
+      assert.equal(ours.packetThrottle, 32, `sample ${i}`);
+    }
+    assert.equal(c.packetThrottle, 0, "C ENet's rule on the same samples");
+    const state = (p: PeerCore) => [p.roundTripTime, p.roundTripTimeVariance, p.lastRoundTripTime, p.lastRoundTripTimeVariance, p.lowestRoundTripTime, p.highestRoundTripTimeVariance, p.packetThrottleEpoch];
+    assert.deepEqual(state(ours), state(c), "only the throttle differs");
+    assert.equal(ours.throttleReferenceMeasured, false);
+    // The epoch ends: the reference 2 +- 4 comes from its samples, and C ENet's rules apply from here on.
+    updateRoundTripTime(ours, T0 + 5000, 7);
+    assert.equal(ours.throttleReferenceMeasured, true);
+    assert.deepEqual([ours.lastRoundTripTime, ours.lastRoundTripTimeVariance], [2, 4]);
+    updateRoundTripTime(ours, T0 + 5007, 60);
+    assert.equal(ours.packetThrottle, 32, "2 <= 4 pins the throttle at its limit, as in C ENet");
+  });
+
+  test("congestion after the first epoch still slows the throttle, exactly as C ENet does; inside the first epoch it does not", () => {
+    // Inside the first epoch: 200 ms samples after a 20 ms start.
+    const early = afterFirstSample(20, false);
+    const earlyC = afterFirstSample(20, true);
+    for (let i = 1; i <= 20; i++) {
+      for (const p of [early, earlyC]) updateRoundTripTime(p, T0 + 100 * i, 200);
+      assert.equal(early.packetThrottle, 32, `sample ${i}: judged against one sample, not throttled`);
+    }
+    assert.equal(earlyC.packetThrottle, 0, "C ENet's rule slows on them");
+    // A steady 20 ms epoch, then the same 200 ms samples: both judge against 20 +- 10 alike.
+    const ours = afterFirstSample(20, false);
+    const c = afterFirstSample(20, true);
+    for (let i = 1; i <= 49; i++) for (const p of [ours, c]) updateRoundTripTime(p, T0 + 100 * i, 20);
+    for (const p of [ours, c]) updateRoundTripTime(p, T0 + 5000, 20);
+    assert.equal(ours.throttleReferenceMeasured, true);
+    assert.deepEqual([ours.lastRoundTripTime, ours.lastRoundTripTimeVariance], [20, 10]);
+    assert.deepEqual([c.lastRoundTripTime, c.lastRoundTripTimeVariance], [20, 10]);
+    const steps: number[] = [];
+    for (let i = 1; i <= 16; i++) {
+      for (const p of [ours, c]) updateRoundTripTime(p, T0 + 5000 + 10 * i, 200);
+      assert.equal(ours.packetThrottle, c.packetThrottle, `sample ${i}`);
+      steps.push(ours.packetThrottle);
+    }
+    assert.deepEqual(steps, [30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0], "200 > 20 + 2 * 10: slowed by 2 a sample");
+  });
+
+  test("a reset peer (a new session in the slot) starts unmeasured again; the host option gives every peer C ENet's rule", () => {
+    const peer = afterFirstSample(2, false);
+    updateRoundTripTime(peer, T0 + 5000, 2);
+    assert.equal(peer.throttleReferenceMeasured, true);
+    peer.resetFields(1392);
+    assert.equal(peer.throttleReferenceMeasured, false);
+    const cPeer = afterFirstSample(2, true);
+    cPeer.resetFields(1392);
+    assert.equal(cPeer.throttleOnFirstSample, true, "the host's choice is kept across resets");
+    assert.equal(new HostCore({ peerCount: 3 }).peers.every((p) => !p.throttleOnFirstSample), true);
+    assert.equal(new HostCore({ peerCount: 3, throttleOnFirstSample: true }).peers.every((p) => p.throttleOnFirstSample), true);
   });
 });

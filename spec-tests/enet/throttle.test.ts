@@ -92,6 +92,8 @@ describe("throttle arithmetic (values worked out by hand from C ENet's formulas)
     assert.equal(p.roundTripTime, 110);
     p.lastRoundTripTime = 100;
     p.lastRoundTripTimeVariance = 10;
+    // As after a measured epoch (before one, the throttle holds at its limit: throttle-first-sample.test.ts).
+    p.throttleReferenceMeasured = true;
     p.packetThrottle = 20;
     assert.equal(peerThrottle(p, 90), 1);
     assert.equal(p.packetThrottle, 22, "accelerated by 2");

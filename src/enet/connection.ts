@@ -60,6 +60,13 @@ export interface ENetHostOptions {
   connectInterval?: number;
   /** Peers allowed from one IP address (C ENet's duplicatePeers), 1..4095; default 4095. */
   duplicatePeers?: number;
+  /**
+   * true: C ENet's packet throttle in a session's first 5 s, which judges every round trip against
+   * the first one alone and can drop most unreliable packets to a peer that acknowledges once a
+   * frame. Default false: the throttle stays at its limit until it has a whole epoch of round
+   * trips to judge by. See docs/enet.md, Deliberate differences.
+   */
+  throttleOnFirstSample?: boolean;
 }
 
 export interface ENetConnectOptions {
@@ -224,6 +231,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     const mtu = opts.mtu ?? ENET_HOST_DEFAULT_MTU;
     checkInt(mtu, "mtu", ENET_PROTOCOL_MINIMUM_MTU, ENET_PROTOCOL_MAXIMUM_MTU);
     if (opts.checksum !== undefined && typeof opts.checksum !== "boolean") throw new TypeError("checksum must be a boolean");
+    if (opts.throttleOnFirstSample !== undefined && typeof opts.throttleOnFirstSample !== "boolean") throw new TypeError("throttleOnFirstSample must be a boolean");
     if (opts.maxPacketSize !== undefined) checkInt(opts.maxPacketSize, "maxPacketSize", 1, 0x7fffffff);
     if (opts.maxWaitingData !== undefined) checkInt(opts.maxWaitingData, "maxWaitingData", 1, 0x7fffffff);
     if (opts.halfOpenLimit !== undefined) checkInt(opts.halfOpenLimit, "halfOpenLimit", 1, maxPeers);
@@ -256,6 +264,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       connectInterval: opts.connectInterval,
       duplicatePeers: opts.duplicatePeers,
       commandsPerDatagram: opts.commandsPerDatagram,
+      throttleOnFirstSample: opts.throttleOnFirstSample,
     });
     host.compressor = createCompressor(this.compressionMode);
     this.socketFailed = false;

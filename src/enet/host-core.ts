@@ -87,6 +87,12 @@ export interface HostCoreOptions {
   connectInterval?: number;
   /** Source of uniformly random unsigned 32-bit integers (connect IDs). Default: the platform CSPRNG (util/platform-sources.ts). */
   randomU32?: () => number;
+  /**
+   * true: C ENet's packet throttle in a session's first throttle epoch, judged against its first
+   * RTT sample alone. Default false: the throttle stays at its limit until a whole epoch has been
+   * measured (throttle.ts, peerThrottle).
+   */
+  throttleOnFirstSample?: boolean;
 }
 
 export interface HostEvent {
@@ -246,6 +252,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     this.peers = [];
     this.directory = new PeerDirectory<PeerCore>(this.peers, peerCount);
     for (let i = 0; i < peerCount; i++) this.peers.push(new PeerCore(i, mtu, this.schedule, this, this));
+    if (options.throttleOnFirstSample === true) for (const peer of this.peers) peer.throttleOnFirstSample = true;
   }
 
   /** @internal PeerCore's state setter: keep the connected-peer count, the directory and the schedule. */

@@ -121,6 +121,13 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   packetThrottleAcceleration = ENET_PEER_PACKET_THROTTLE_ACCELERATION;
   packetThrottleDeceleration = ENET_PEER_PACKET_THROTTLE_DECELERATION;
   packetThrottleInterval = ENET_PEER_PACKET_THROTTLE_INTERVAL;
+  /**
+   * The throttle's reference (lastRoundTripTime and its variance) comes from a whole throttle
+   * epoch of samples, not from the session's first sample alone (throttle.ts, peerThrottle).
+   */
+  throttleReferenceMeasured = false;
+  /** C ENet's rule: the throttle also follows the first sample's reference (HostCoreOptions.throttleOnFirstSample). Kept across resets. */
+  throttleOnFirstSample = false;
   pingInterval = ENET_PEER_PING_INTERVAL;
   timeoutLimit = ENET_PEER_TIMEOUT_LIMIT;
   timeoutMinimum = ENET_PEER_TIMEOUT_MINIMUM;
@@ -409,6 +416,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     this.packetThrottleAcceleration = ENET_PEER_PACKET_THROTTLE_ACCELERATION;
     this.packetThrottleDeceleration = ENET_PEER_PACKET_THROTTLE_DECELERATION;
     this.packetThrottleInterval = ENET_PEER_PACKET_THROTTLE_INTERVAL;
+    this.throttleReferenceMeasured = false;
     this.pingInterval = ENET_PEER_PING_INTERVAL;
     this.timeoutLimit = ENET_PEER_TIMEOUT_LIMIT;
     this.timeoutMinimum = ENET_PEER_TIMEOUT_MINIMUM;

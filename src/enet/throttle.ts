@@ -8,9 +8,19 @@ import { PeerState } from "./enums.ts";
 import type { PeerCore } from "./peer-core.ts";
 import { ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE, ENET_PROTOCOL_MINIMUM_WINDOW_SIZE } from "./wire.ts";
 
-/** Adjust the packet throttle after one RTT sample. Returns 1 (accelerated), -1 (decelerated) or 0. */
+/**
+ * Adjust the packet throttle after one RTT sample. Returns 1 (accelerated), -1 (decelerated) or 0.
+ *
+ * One deliberate difference from C ENet (docs/enet.md, Deliberate differences): until a whole
+ * throttle epoch has been measured, the throttle stays at its limit. C ENet's first epoch (5 s)
+ * judges every sample against the session's first one: a first sample of 2 ms gives the reference
+ * 2 +- 1, and a remote that acknowledges once a frame (every Godot peer) then looks congested on
+ * every later sample, so the throttle falls to 0 within 16 samples and drops nearly every
+ * unreliable packet, and holds reliable data to one MTU in flight, for the rest of the epoch.
+ * Which start a session gets is where the handshake fell in the remote's frame.
+ */
 export function peerThrottle(peer: PeerCore, rtt: number): number {
-  if (peer.lastRoundTripTime <= peer.lastRoundTripTimeVariance) {
+  if (peer.lastRoundTripTime <= peer.lastRoundTripTimeVariance || !(peer.throttleReferenceMeasured || peer.throttleOnFirstSample)) {
     peer.packetThrottle = peer.packetThrottleLimit;
   } else if (rtt <= peer.lastRoundTripTime) {
     peer.packetThrottle += peer.packetThrottleAcceleration;
@@ -46,6 +56,9 @@ export function updateRoundTripTime(peer: PeerCore, serviceTime: number, sample:
   if (peer.roundTripTime < peer.lowestRoundTripTime) peer.lowestRoundTripTime = peer.roundTripTime;
   if (peer.roundTripTimeVariance > peer.highestRoundTripTimeVariance) peer.highestRoundTripTimeVariance = peer.roundTripTimeVariance;
   if (peer.packetThrottleEpoch === 0 || serviceTime - peer.packetThrottleEpoch >= peer.packetThrottleInterval) {
+    // An epoch ends: the reference is its lowest RTT and highest variance (the first sample's
+    // alone when none has ended before).
+    if (peer.packetThrottleEpoch !== 0) peer.throttleReferenceMeasured = true;
     peer.lastRoundTripTime = peer.lowestRoundTripTime;
     peer.lastRoundTripTimeVariance = Math.max(peer.highestRoundTripTimeVariance, 1);
     peer.lowestRoundTripTime = peer.roundTripTime;
