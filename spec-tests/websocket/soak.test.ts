@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import { pythonPeerAvailable, runWebSocketSoak, websocketSoakPlan } from "./soak.ts";
 
 const SEEDS = [28, 35, 91, 150];
-const g = globalThis as { Deno?: unknown; Bun?: unknown };
 const python = pythonPeerAvailable();
 
 describe("live: seeded WebSocket soak against ws and python3-websockets", () => {
@@ -26,12 +25,8 @@ describe("live: seeded WebSocket soak against ws and python3-websockets", () => 
 
   for (const seed of SEEDS) {
     const plan = websocketSoakPlan(seed);
-    const skip =
-      plan.peer === "ws" && (g.Deno || g.Bun)
-        ? "the ws peer runs on Node only"
-        : plan.peer === "python" && python !== true
-          ? python.skip
-          : false;
+    // ws runs under Deno and Bun through their npm compatibility too (as in ws-interop.test.ts).
+    const skip = plan.peer === "python" && python !== true ? python.skip : false;
     test(`seed ${seed} (${plan.peer}, our ${plan.ourRole}): every message once, in order and intact both ways, pongs, the close code and reason on both sides`, { skip, timeout: 60_000 }, async () => {
       const r = await runWebSocketSoak(seed, 30_000);
       assert.deepEqual(r.failures, [], `seed ${seed}: rerun with npm run soak:websocket -- 1 ${seed}`);

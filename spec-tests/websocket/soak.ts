@@ -1,5 +1,6 @@
 // A seeded soak of our WebSocketPeer against real peers over 127.0.0.1: the `ws` package in this
-// process (Node only) or python3-websockets 10.4 as a child process (peers/py_soak_peer.py). Each
+// process (Deno and Bun load it through their npm compatibility) or python3-websockets 10.4 as a
+// child process (peers/py_soak_peer.py). Each
 // seed draws:
 //  - the peer, our role (client or server) and how we read (getPacket() polling or `message` events);
 //  - permessage-deflate off, on for one side only (no extension may be agreed), or on for both with
