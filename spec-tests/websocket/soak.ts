@@ -22,7 +22,7 @@
 // own pings, and the closing side closes only after the other's marker, so no message can race the
 // close frame (a poll-driven reader loses what arrives with the close, as in Godot).
 // Used by soak.test.ts (a few seeds in npm test) and soak-run.ts (npm run soak:websocket).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -245,9 +245,11 @@ export interface SoakResult {
   bytesToUs: number;
 }
 
-/** Whether the python peer can run here (its interpreter and websockets 10.4). */
+/** Whether the python peer can run here: the interpreter, with the websockets package (Debian's python3-websockets). */
 export function pythonPeerAvailable(): true | { skip: string } {
   if (!existsSync(PYTHON)) return { skip: `${PYTHON} not found` };
+  const probe = spawnSync(PYTHON, ["-c", "import websockets"], { timeout: 10_000 });
+  if (probe.status !== 0) return { skip: `${PYTHON} cannot import websockets` };
   return true;
 }
 
