@@ -131,7 +131,8 @@ async def run(ws, plan, payloads):
         if read_task.done() and read_task.exception() is not None:
             raise read_task.exception()
         if not future.done():
-            raise AssertionError("timed out")
+            raise AssertionError("the connection closed first" if read_task.done() else "timed out")
+
     if expected == 0:
         all_received.set_result(None)
     pong_waiters = []
@@ -180,7 +181,7 @@ async def run(ws, plan, payloads):
 
 async def main():
     plan = json.loads(sys.stdin.readline())
-    # Made before connecting: a MiB of text takes Python a good fraction of a second.
+    # Made before connecting: 4 MiB of text takes Python about half a second.
     payloads = [content(m) for m in plan["messages"]]
     options = dict(max_size=plan["maxSize"], ping_interval=None, close_timeout=10, compression=None)
     if plan["role"] == "client":
