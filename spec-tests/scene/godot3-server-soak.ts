@@ -198,6 +198,8 @@ export interface ServerSoakResult {
 }
 
 const PORT_ATTEMPTS = 5;
+/** How much longer than the seed's limit Godot runs before it quits on its own. */
+const GODOT_GRACE_MS = 30_000;
 const STREAM_CHANNELS = 16;
 
 /** Our client's side of the soak. */
@@ -256,16 +258,17 @@ export async function runGodot3ServerSoak(seed: number, calls: number, limitMs =
     writeFileSync(join(dir, "soak_node.gd"), soakNodeScript(scene, (m) => m.serverKeyword));
     // Godot 3 cannot report the port it bound: a free one a moment ago, again if it was taken since.
     let godotPort = 0;
-    for (let attempt = 1; godot === undefined; attempt++) {
+    for (let tries = 1; godot === undefined; tries++) {
       godotPort = await freeUdpPort();
-      const args = [`port=${godotPort}`, `channels=${CHANNELS}`, `compression=${scene.compression}`, `clients=${plan.clients}`, `max_ms=${limitMs}`];
+      // Godot's own limit comes later than ours: its quitting would look like a link given up.
+      const args = [`port=${godotPort}`, `channels=${CHANNELS}`, `compression=${scene.compression}`, `clients=${plan.clients}`, `max_ms=${limitMs + GODOT_GRACE_MS}`];
       const proc = new JsonLineProcess("godot3-server", ["--path", dir, "-s", "main.gd", "--", ...args], { cwd: dir });
       const ready = await proc.waitFor((e) => e.ev === "ready", 15_000).catch(() => undefined);
       if (ready?.err === 0) godot = proc;
       else {
         proc.kill();
         await proc.exitPromise;
-        if (attempt >= PORT_ATTEMPTS) throw new Error(`Godot's server did not start: ${JSON.stringify(ready)} ${proc.stderr.join("").slice(-400)}`);
+        if (tries >= PORT_ATTEMPTS) throw new Error(`Godot's server did not start: ${JSON.stringify(ready)} ${proc.stderr.join("").slice(-400)}`);
       }
     }
     const proc = godot;
@@ -285,7 +288,7 @@ export async function runGodot3ServerSoak(seed: number, calls: number, limitMs =
       const relayPort = await relay.start();
       const mp = new SceneMultiplayer({ protocol: "godot3" });
       let peer: ENetMultiplayerPeer | undefined;
-      for (let attempt = 1; peer === undefined; attempt++) {
+      for (let tries = 1; peer === undefined; tries++) {
         const candidate = new ENetMultiplayerPeer();
         candidate.setBindIp("127.0.0.1");
         try {
@@ -293,7 +296,7 @@ export async function runGodot3ServerSoak(seed: number, calls: number, limitMs =
           peer = candidate;
         } catch (e) {
           candidate.close();
-          if (attempt >= PORT_ATTEMPTS) throw e; // the port was taken between the probe and the bind
+          if (tries >= PORT_ATTEMPTS) throw e; // the port was taken between the probe and the bind
         }
       }
       const window = new SendWindow(
