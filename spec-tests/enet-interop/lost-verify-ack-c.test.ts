@@ -10,6 +10,9 @@
 // queued for VERIFY_CONNECT, so a client that sends at once puts that acknowledgement and its
 // first packet in one datagram; dropping the whole datagram would lose the packet too. Hence the
 // relay rewrites the datagram instead of dropping it.
+//
+// The second suite below is the other way round: our client, a C ENet server, and our first
+// acknowledgement lost (repeatVerifyConnectAck).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ENetConnection, EventType, PacketFlags } from "../../src/index.ts";
@@ -164,4 +167,80 @@ describe("live: a C ENet 1.3.17 client's acknowledgement of our VERIFY_CONNECT l
       );
     });
   }
+});
+
+// The other way round: our client, a real C ENet 1.3.17 server, and the relay taking our first
+// acknowledgement of the server's VERIFY_CONNECT out. C ENet keeps the peer half-open and drops
+// our first packet unacknowledged until an acknowledgement arrives. Our client sends it again,
+// with the packet it retransmits (src/enet/receive.ts, repeatVerifyConnectAck), so the server
+// connects on that datagram and takes the packet behind it.
+/**
+ * From the relay passing VERIFY_CONNECT on to the C server's RECEIVE of our first packet, at most.
+ * Our client has no round-trip sample yet (VERIFY_CONNECT gives none, in C ENet as in ours), so
+ * its first retransmission comes after the default 500 ms, carrying the repeated acknowledgement:
+ * measured 500-510 ms. Without it the server's own retransmission of VERIFY_CONNECT (also after
+ * 500 ms) is what gets acknowledged, and the refused packet waits for our next retransmission,
+ * 1000 ms later: about 1500 ms. 1000 ms sits between the two.
+ */
+const REPEATED_ACK_DELIVERY_MS = 1000;
+
+describe("live: our client's acknowledgement of a C ENet 1.3.17 server's VERIFY_CONNECT lost", { skip }, () => {
+  const cleanups = cleanupsAfterSuite();
+
+  test("our first packet (reliable, sent on CONNECT) is retransmitted with the acknowledgement again, and the server connects and takes it", async () => {
+    const c = await startCPeer((built as { path: string }).path, { server: true, port: 0, channels: 2, maxRuntimeMs: 15_000 });
+    const cServer: JsonLineProcess = c.proc;
+    cleanups.push(() => cServer.close(1000));
+
+    let verifySequence = -1;
+    let verifyForwardedAt = -1;
+    let acksRemoved = 0;
+    let acksPassed = 0;
+    const rewrite = (dir: Direction, data: Uint8Array): Uint8Array | null => {
+      if (dir === "s2c") {
+        const verify = dissectDatagram(data).commands.find((cmd) => cmd.command.command === ProtocolCommand.VERIFY_CONNECT);
+        if (verify && verifySequence < 0) {
+          verifySequence = verify.command.reliableSequenceNumber;
+          verifyForwardedAt = performance.now();
+        }
+        return data;
+      }
+      if (verifySequence < 0) return data;
+      // Only the first acknowledgement is lost; the repeated one passes.
+      if (acksRemoved > 0) {
+        acksPassed += withoutVerifyAck(data, verifySequence).removed;
+        return data;
+      }
+      const r = withoutVerifyAck(data, verifySequence);
+      acksRemoved += r.removed;
+      return r.bytes;
+    };
+    const relay = new UdpCaptureRelay({ targetPort: c.port, rewrite });
+    cleanups.push(() => relay.stop());
+    const relayPort = await relay.start();
+
+    const client = new ENetConnection();
+    await client.createHost({ maxPeers: 1, maxChannels: 2 });
+    const pump = new ConnectionPump(client);
+    cleanups.push(async () => {
+      await pump.stop();
+      client.destroy();
+    });
+    const firstPacket = pattern(200, 29);
+    pump.onEvent = (e) => {
+      if (e.type === EventType.CONNECT) e.peer?.send(0, firstPacket, PacketFlags.RELIABLE);
+    };
+    client.connectToHost("127.0.0.1", relayPort, { channels: 2 });
+
+    await pump.waitFor((e) => e.type === EventType.CONNECT, STEP_WAIT_MS, "CONNECT");
+    const got = await cServer.waitFor((e) => e.ev === "receive", STEP_WAIT_MS);
+    const deliveryMs = performance.now() - verifyForwardedAt;
+    assert.ok(verifyForwardedAt >= 0, "the relay saw the server's VERIFY_CONNECT");
+    assert.equal(acksRemoved, 1, "the relay took our first acknowledgement of VERIFY_CONNECT out");
+    assert.ok(acksPassed >= 1, "an acknowledgement of VERIFY_CONNECT was sent again and passed");
+    assert.deepEqual([got.ch, got.flags, got.len, got.fnv], [0, 1, firstPacket.length, fnv1a(firstPacket)], "the C server got our first packet intact");
+    assert.ok(deliveryMs <= REPEATED_ACK_DELIVERY_MS, `the first packet reached the server ${deliveryMs.toFixed(1)} ms after VERIFY_CONNECT went to our client (at most ${REPEATED_ACK_DELIVERY_MS} ms)`);
+    assert.ok(client.getConnectCounters().verifyAcksRepeated >= 1, "counted");
+    console.log(`our client, lost VERIFY_CONNECT acknowledgement: first packet at the C server ${deliveryMs.toFixed(1)} ms after VERIFY_CONNECT; ${acksPassed} repeated acknowledgement(s) passed; verifyAcksRepeated ${client.getConnectCounters().verifyAcksRepeated}`);
+  });
 });

@@ -69,6 +69,11 @@ export interface ConnectCounters {
    * client's acknowledgement of VERIFY_CONNECT was lost (receive.ts, connectOnProof).
    */
   provenByCommand: number;
+  /**
+   * Client side: acknowledgements of the server's VERIFY_CONNECT sent again with a retransmission,
+   * before the server had acknowledged anything of ours (send-loop.ts, repeatVerifyConnectAck).
+   */
+  verifyAcksRepeated: number;
 }
 
 /**

@@ -577,7 +577,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     return { ...this.core.drops };
   }
 
-  /** What the CONNECT-flood policy refused (rate-limited, server full), evicted (half-open peers) and reinstated (evicted handshakes whose client spoke), and the half-open peers connected by a command only a connected client sends (provenByCommand), since createHost. */
+  /** What the CONNECT-flood policy refused (rate-limited, server full), evicted (half-open peers) and reinstated (evicted handshakes whose client spoke), and the half-open peers connected by a command only a connected client sends (provenByCommand), and on a client the acknowledgements of VERIFY_CONNECT sent again with a retransmission (verifyAcksRepeated), since createHost. */
   getConnectCounters(): Readonly<ConnectCounters> {
     return { ...this.core.connectCounters };
   }

@@ -207,6 +207,7 @@ export function handleVerifyConnect(host: HostCore, peer: PeerCore, data: Uint8A
   if (windowSize < peer.windowSize) peer.windowSize = windowSize;
   peer.incomingBandwidth = remote.incomingBandwidth;
   peer.outgoingBandwidth = remote.outgoingBandwidth;
+  peer.connectUnconfirmed = true;
   host.notifyConnect(peer);
   return HANDLER_OK;
 }

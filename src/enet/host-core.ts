@@ -170,7 +170,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   /** @internal Per-endpoint rate of new half-open handshakes. */
   readonly connectRate: ConnectRateTable;
   /** What the CONNECT-flood policy refused, evicted and reinstated. */
-  readonly connectCounters: ConnectCounters = { rateLimited: 0, full: 0, evicted: 0, reinstated: 0, provenByCommand: 0 };
+  readonly connectCounters: ConnectCounters = { rateLimited: 0, full: 0, evicted: 0, reinstated: 0, provenByCommand: 0, verifyAcksRepeated: 0 };
   /** Half-open handshakes the flood policy evicted, until their client speaks (admission.ts rule 4). */
   readonly parkedHandshakes: ParkedHandshakes;
   bandwidthThrottleEpoch = 0;

@@ -105,6 +105,14 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   lastPingReceiveTime = 0;
   /** The remote connected to us (we took its CONNECT): its pings lead and ours ride on their acknowledgements. */
   acceptedConnection = false;
+  /**
+   * Client side: connected by the server's VERIFY_CONNECT, and no ACKNOWLEDGE from the server has
+   * shown yet that our acknowledgement of it arrived (send-loop.ts, repeatVerifyConnectAck).
+   */
+  connectUnconfirmed = false;
+  /** The VERIFY_CONNECT acknowledged last: its reliable sequence number and its datagram's sent time, as the acknowledgement echoes them. */
+  verifyConnectSequence = 0;
+  verifyConnectSentTime = 0;
   /** How the slot was set up by the CONNECT it accepted, kept while it is half-open so an eviction can park it (admission.ts). */
   handshake: HalfOpenHandshake | null = null;
   nextTimeout = 0;
@@ -401,6 +409,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     this.lastReceiveTime = 0;
     this.lastPingReceiveTime = 0;
     this.acceptedConnection = false;
+    this.connectUnconfirmed = false;
     this.handshake = null;
     this.nextTimeout = 0;
     this.earliestTimeout = 0;

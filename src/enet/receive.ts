@@ -50,6 +50,7 @@ import {
   HEADER_SIZE_NO_SENT_TIME,
   HEADER_SIZE_WITH_SENT_TIME,
   PAYLOAD_LENGTH_OFFSETS,
+  CONTROL_CHANNEL_ID,
   ProtocolCommand,
   readU16BE as u16,
   readU32BE as u32,
@@ -366,6 +367,10 @@ function queueAcknowledgement(host: HostCore, peer: PeerCore, channelID: number,
     if (seq < channel.incomingReliableSequenceNumber) reliableWindow += ENET_PEER_RELIABLE_WINDOWS;
     if (reliableWindow >= currentWindow + ENET_PEER_FREE_RELIABLE_WINDOWS - 1 && reliableWindow <= currentWindow + ENET_PEER_FREE_RELIABLE_WINDOWS) return;
   }
+  if (commandNumber === ProtocolCommand.VERIFY_CONNECT) {
+    peer.verifyConnectSequence = seq;
+    peer.verifyConnectSentTime = sentTime;
+  }
   const at = peer.acknowledgementsEnd;
   if (at >= MAX_PENDING_ACKNOWLEDGEMENTS * ACK_STRIDE) {
     host.drops.limits++;
@@ -380,8 +385,28 @@ function queueAcknowledgement(host: HostCore, peer: PeerCore, channelID: number,
   peer.acknowledgementsEnd = at + ACK_STRIDE;
 }
 
+/**
+ * Client side: acknowledge the server's VERIFY_CONNECT again, in the datagram that retransmits a
+ * command of ours the server has not acknowledged, while no acknowledgement from the server has
+ * shown that the first one arrived. A C ENet or Godot server keeps the peer half-open until that
+ * acknowledgement comes, and drops everything the client sends meanwhile without acknowledging
+ * it, so when it is lost our first packets are retransmitted in vain until the server's own
+ * retransmission of VERIFY_CONNECT (500 ms at the earliest, then doubling) is acknowledged: on a
+ * lossy link, seconds, and ENet's give-up rule may end the session. Commands are read in order,
+ * so the server connects the peer on the repeated acknowledgement and takes the retransmitted
+ * command behind it at once. A server that did get the first acknowledgement finds nothing to
+ * remove; it only takes a round-trip sample (C ENet samples before it looks). Nothing else
+ * changes on the wire.
+ */
+export function repeatVerifyConnectAck(host: HostCore, peer: PeerCore): void {
+  host.connectCounters.verifyAcksRepeated++;
+  queueAcknowledgement(host, peer, CONTROL_CHANNEL_ID, peer.verifyConnectSequence, ProtocolCommand.VERIFY_CONNECT, peer.verifyConnectSentTime);
+}
+
 function handleAcknowledge(host: HostCore, peer: PeerCore, channelID: number, receivedReliableSequenceNumber: number, receivedSentTime16: number): number {
   if (peer.state === PeerState.STATE_DISCONNECTED || peer.state === PeerState.STATE_ZOMBIE) return HANDLER_OK;
+  // A C ENet server acknowledges nothing of a client's until our acknowledgement of its VERIFY_CONNECT arrived.
+  peer.connectUnconfirmed = false;
   const now = host.serviceTime;
   let receivedSentTime = now - (now % 0x10000) + receivedSentTime16;
   if ((receivedSentTime16 & 0x8000) > (now & 0x8000)) receivedSentTime -= 0x10000;

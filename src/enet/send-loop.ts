@@ -9,6 +9,7 @@ import { PeerState } from "./enums.ts";
 import type { HostCore } from "./host-core.ts";
 import { ACK_STRIDE, type PeerCore } from "./peer-core.ts";
 import { fillDatagram } from "./send-queue.ts";
+import { repeatVerifyConnectAck } from "./receive.ts";
 import { checkTimeouts } from "./timeouts.ts";
 import { COMMAND_SIZES, ProtocolCommand } from "./wire.ts";
 
@@ -51,14 +52,16 @@ function sendToPeer(host: HostCore, peer: PeerCore, checkForTimeouts: boolean): 
     host.writer.begin();
 
     if (peer.acknowledgementsEnd > 0) sendAcknowledgements(host, peer);
-    if (
-      checkForTimeouts &&
-      peer.sentReliableCount > 0 &&
-      host.serviceTime >= peer.nextTimeout &&
-      checkTimeouts(peer, host.serviceTime, host.retransmitScratch)
-    ) {
-      host.notifyDisconnect(peer);
-      break;
+    if (checkForTimeouts && peer.sentReliableCount > 0 && host.serviceTime >= peer.nextTimeout) {
+      const lost = peer.packetsLost;
+      if (checkTimeouts(peer, host.serviceTime, host.retransmitScratch)) {
+        host.notifyDisconnect(peer);
+        break;
+      }
+      if (peer.connectUnconfirmed && peer.packetsLost !== lost) {
+        repeatVerifyConnectAck(host, peer);
+        sendAcknowledgements(host, peer);
+      }
     }
     const answering = host.writer.commandCount > 0; // acknowledgements are going out anyway
     let canPing = true;

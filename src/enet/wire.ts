@@ -15,6 +15,8 @@ export const ENET_PROTOCOL_MAXIMUM_WINDOW_SIZE = 65536;
 export const ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT = 1;
 export const ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT = 255;
 export const ENET_PROTOCOL_MAXIMUM_PEER_ID = 0xfff;
+/** The channel ID of the connection's own commands (CONNECT, VERIFY_CONNECT, DISCONNECT, PING...), 0xFF in C ENet. */
+export const CONTROL_CHANNEL_ID = 0xff;
 export const ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT = 1024 * 1024;
 
 /** ENetProtocolCommand. */
