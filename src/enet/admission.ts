@@ -71,7 +71,7 @@ export interface ConnectCounters {
   provenByCommand: number;
   /**
    * Client side: acknowledgements of the server's VERIFY_CONNECT sent again with a retransmission,
-   * before the server had acknowledged anything of ours (send-loop.ts, repeatVerifyConnectAck).
+   * before the server had acknowledged anything of ours (receive.ts, repeatVerifyConnectAck).
    */
   verifyAcksRepeated: number;
 }

@@ -107,7 +107,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   acceptedConnection = false;
   /**
    * Client side: connected by the server's VERIFY_CONNECT, and no ACKNOWLEDGE from the server has
-   * shown yet that our acknowledgement of it arrived (send-loop.ts, repeatVerifyConnectAck).
+   * shown yet that our acknowledgement of it arrived (receive.ts, repeatVerifyConnectAck).
    */
   connectUnconfirmed = false;
   /** The VERIFY_CONNECT acknowledged last: its reliable sequence number and its datagram's sent time, as the acknowledgement echoes them. */
