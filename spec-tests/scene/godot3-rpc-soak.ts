@@ -59,7 +59,7 @@ import {
   CHANNELS,
   DeliveryLedger,
   MAIN_SCRIPT_TAIL,
-  SET_MODES,
+  listenToMembers,
   SendWindow,
   dropsWhileConnected,
   enetChannel,
@@ -220,20 +220,8 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
       if (mp.getRemoteSenderId() !== godotId) return fail(`${where}: came from peer ${mp.getRemoteSenderId()}, not Godot's ${godotId}`);
       ledger.arrival(where, channelOf[memberIndex]!, nodeIndex, memberIndex, args);
     };
-    nodes.forEach((node, j) => {
-      members.forEach((m, i) => {
-        if (m.kind === "call") {
-          node.rpcConfig(m.name, { rpcMode: m.serverKeyword });
-          node.on(m.name, (...args: unknown[]) => arrival(j, i, args));
-        } else {
-          // Each remote set runs the property's setter (Godot 3's setget), which stores it too.
-          node.rsetConfig(m.name, SET_MODES[m.serverKeyword]).setget(m.name, function (v) {
-            arrival(j, i, [v]);
-            this.set(m.name, v);
-          });
-        }
-      });
-    });
+    // Each remote set runs the property's setter (Godot 3's setget), which stores it too.
+    listenToMembers(nodes, members, "serverKeyword", arrival);
 
     dir = scratchDir("godot3-rpc-soak");
     writeFileSync(join(dir, "project.godot"), projectFile("godot3-rpc-soak"));

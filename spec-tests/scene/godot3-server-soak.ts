@@ -48,7 +48,7 @@ import {
   CHANNELS,
   DeliveryLedger,
   MAIN_SCRIPT_TAIL,
-  SET_MODES,
+  listenToMembers,
   SendWindow,
   dropsWhileConnected,
   enetChannel,
@@ -325,19 +325,7 @@ export async function runGodot3ServerSoak(seed: number, calls: number, limitMs =
         if (sender < 0 || sender === c && from !== 1) return fail(`${where}: came from a peer that is none of the others`);
         ledger.arrival(where, from === 1 ? stream(c, 0, ch) : stream(sender, c + 1, ch), nodeIndex, memberIndex, args);
       };
-      bot.nodes.forEach((node, j) => {
-        members.forEach((m, i) => {
-          if (m.kind === "call") {
-            node.rpcConfig(m.name, { rpcMode: m.clientKeyword });
-            node.on(m.name, (...args: unknown[]) => arrival(j, i, args));
-          } else {
-            node.rsetConfig(m.name, SET_MODES[m.clientKeyword]).setget(m.name, function (v) {
-              arrival(j, i, [v]);
-              this.set(m.name, v);
-            });
-          }
-        });
-      });
+      listenToMembers(bot.nodes, members, "clientKeyword", arrival);
       mp.multiplayerPeer = peer;
       bots.push(bot);
     }

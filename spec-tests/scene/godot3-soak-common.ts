@@ -11,7 +11,7 @@
 //   ENet channel), checked on every arrival and against Godot's own report of what it received.
 // - SendWindow: the pacing of one sender, so that operations stay well inside ENet's windows.
 import { CompressionMode } from "../../src/compress/types.ts";
-import { Godot3RPCMode, type SceneDropCounters, type SceneMultiplayer } from "../../src/scene/index.ts";
+import { Godot3RPCMode, type SceneDropCounters, type SceneMultiplayer, type SceneNode } from "../../src/scene/index.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { sameBytes } from "../../src/util/same-bytes.ts";
 import { Float, varToBytes } from "../../src/variant/index.ts";
@@ -72,6 +72,27 @@ export const SET_MODES: Record<ClientKeyword | ServerKeyword, Godot3RPCMode> = {
   puppet: Godot3RPCMode.RPC_MODE_PUPPET,
   puppetsync: Godot3RPCMode.RPC_MODE_PUPPETSYNC,
 };
+
+/**
+ * Give every node every member of the plan, with our side's keyword (`side`): a call gets its RPC
+ * mode and a handler, a property its rset mode and a setter (Godot 3's setget) that stores the
+ * value too. `arrival(node index, member index, args)` hears each one that comes in.
+ */
+export function listenToMembers(nodes: readonly SceneNode[], members: readonly SoakMember[], side: "serverKeyword" | "clientKeyword", arrival: (nodeIndex: number, memberIndex: number, args: unknown[]) => void): void {
+  nodes.forEach((node, j) => {
+    members.forEach((m, i) => {
+      if (m.kind === "call") {
+        node.rpcConfig(m.name, { rpcMode: m[side] });
+        node.on(m.name, (...args: unknown[]) => arrival(j, i, args));
+      } else {
+        node.rsetConfig(m.name, SET_MODES[m[side]]).setget(m.name, function (v) {
+          arrival(j, i, [v]);
+          this.set(m.name, v);
+        });
+      }
+    });
+  });
+}
 const COMPRESSIONS: readonly CompressionMode[] = [
   CompressionMode.NONE, CompressionMode.NONE, CompressionMode.RANGE_CODER, CompressionMode.FASTLZ, CompressionMode.ZLIB, CompressionMode.ZSTD,
 ];
