@@ -255,6 +255,16 @@ export interface Godot4SessionOptions {
 }
 
 /** Starts Chromium and the local HTTP server that serves the build and the packs. */
+/** For a command-line runner (the soaks): a session, or the reason there is none on stderr and exit status 2. */
+export async function openGodot4OrExit(): Promise<Godot4Session> {
+  const skip = godot4SkipReason();
+  if (skip) {
+    console.error(`cannot run: ${skip}`);
+    process.exit(2);
+  }
+  return openGodot4();
+}
+
 export async function openGodot4(options: Godot4SessionOptions = {}): Promise<Godot4Session> {
   const reason = godot4SkipReason();
   if (reason) throw new Error(`Godot 4.6 harness unavailable: ${reason}`);

@@ -3,7 +3,7 @@
 // 20 seeds from 1, 300 server and 150 client operations each), one browser for all of them.
 // Prints a line per seed and exits 1 if any seed failed.
 import "../register-runtimes.ts";
-import { godot4SkipReason, openGodot4 } from "../godot4/harness.ts";
+import { openGodot4OrExit } from "../godot4/harness.ts";
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,12 +11,7 @@ import { runReplicationSoak } from "./replication-soak.ts";
 import { soakArgs } from "../support/soak-args.ts";
 
 const [seeds, first, serverOps, clientOps] = soakArgs("replication-soak-run.ts [SEEDS] [FIRST] [SERVER_OPS] [CLIENT_OPS]", [20, 1, 300, 150]) as [number, number, number, number];
-const skip = godot4SkipReason();
-if (skip) {
-  console.error(`cannot run: ${skip}`);
-  process.exit(2);
-}
-const godot = await openGodot4();
+const godot = await openGodot4OrExit();
 let failed = 0;
 const t0 = Date.now();
 try {

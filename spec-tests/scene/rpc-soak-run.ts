@@ -2,17 +2,12 @@
 // Godot 4.6 client, seeds FIRST..FIRST+SEEDS-1 (default 20 seeds from 1, 400 calls each), one
 // browser for all of them. Prints a line per seed and exits 1 if any seed failed.
 import "../register-runtimes.ts";
-import { godot4SkipReason, openGodot4 } from "../godot4/harness.ts";
+import { openGodot4OrExit } from "../godot4/harness.ts";
 import { runRpcSoak } from "./rpc-soak.ts";
 import { soakArgs } from "../support/soak-args.ts";
 
 const [seeds, first, calls] = soakArgs("rpc-soak-run.ts [SEEDS] [FIRST] [CALLS]", [20, 1, 400]) as [number, number, number];
-const skip = godot4SkipReason();
-if (skip) {
-  console.error(`cannot run: ${skip}`);
-  process.exit(2);
-}
-const godot = await openGodot4();
+const godot = await openGodot4OrExit();
 let failed = 0;
 const t0 = Date.now();
 let wideNodes = 0;
