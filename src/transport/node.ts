@@ -9,7 +9,7 @@ import * as tls from "node:tls";
 import { GodotError, NetError } from "../errors.ts";
 import { formatEndpoint, ipFamily, unmapIPv4 } from "./addresses.ts";
 import { closeErrorOf, deliver, deliverDatagram, toBindError, toNetError } from "./os-errors.ts";
-import { CallbackSink, NO_SINK, callbackSink, sinkClose, sinkData, sinkDrain, sinkEnd } from "./stream-sink.ts";
+import { SinkedStream, sinkClose, sinkData, sinkDrain, sinkEnd } from "./stream-sink.ts";
 import { removeStaleUnixSocket } from "./unix-socket-file.ts";
 import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules.ts";
 import { closeQuietly } from "./close-quietly.ts";
@@ -27,7 +27,6 @@ import type {
   Stream,
   StreamConnectOptions,
   StreamListenOptions,
-  StreamSink,
   StreamTransport,
   TLSOptions,
 } from "./types.ts";
@@ -322,13 +321,11 @@ const OWNER = Symbol("packetpeer NodeStream");
 type OwnedSocket = net.Socket & { [OWNER]?: NodeStream };
 
 /** A net.Socket or tls.TLSSocket seen through the Stream interface. */
-export class NodeStream implements Stream {
+export class NodeStream extends SinkedStream implements Stream {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localAddress: string;
   readonly localPort: number;
-  /** Where events go: a sink of the owner's (setSink), or one holding the onData/... callbacks. */
-  private sink: StreamSink = NO_SINK;
   /** The 'data' listener is attached (by onData or setSink): the socket is read from. */
   private reading = false;
   private lastError: Error | undefined;
@@ -339,6 +336,7 @@ export class NodeStream implements Stream {
 
   /** `label` names the connection in errors; leave it out for a TCP connection named by its remote endpoint. */
   constructor(private readonly socket: net.Socket, label: string | null = null) {
+    super();
     this.remoteAddress = unmapIPv4(socket.remoteAddress ?? "");
     this.remotePort = socket.remotePort ?? 0;
     this.localAddress = unmapIPv4(socket.localAddress ?? "");
@@ -384,30 +382,7 @@ export class NodeStream implements Stream {
     return this.socket.writableLength;
   }
 
-  /** The callbacks' sink, made when the first callback is set (replacing a sink set by setSink). */
-  private callbacks(): CallbackSink {
-    const sink = callbackSink(this.sink);
-    this.sink = sink;
-    return sink;
-  }
-  onData(cb: (chunk: Uint8Array) => void): void {
-    this.callbacks().data = cb;
-    this.startReading();
-  }
-  onEnd(cb: () => void): void {
-    this.callbacks().end = cb;
-  }
-  onClose(cb: (error?: Error) => void): void {
-    this.callbacks().close = cb;
-  }
-  onDrain(cb: () => void): void {
-    this.callbacks().drain = cb;
-  }
-  setSink(sink: StreamSink): void {
-    this.sink = sink;
-    this.startReading();
-  }
-  private startReading(): void {
+  protected startReading(): void {
     // Attaching the 'data' listener starts the flow (unless pause() was called), so it
     // waits until someone can receive the bytes.
     if (this.reading) return;

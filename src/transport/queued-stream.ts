@@ -6,8 +6,8 @@
  */
 import { GodotError, NetError } from "../errors.ts";
 import { closedStreamError } from "./stream-options.ts";
-import { CallbackSink, NO_SINK, callbackSink, sinkClose, sinkData, sinkDrain, sinkEnd } from "./stream-sink.ts";
-import type { Stream, StreamSink } from "./types.ts";
+import { SinkedStream, sinkClose, sinkData, sinkDrain, sinkEnd } from "./stream-sink.ts";
+import type { Stream } from "./types.ts";
 import { copyBytes } from "../util/copy-bytes.ts";
 
 /** `write` returns false once this many bytes are queued (Node's net default is 16 KiB; larger suits bulk game data). */
@@ -16,7 +16,7 @@ export const STREAM_HIGH_WATER_MARK = 64 * 1024;
 /** When several small writes are queued, they are joined into chunks of up to this size for one OS write. */
 export const STREAM_COALESCE_LIMIT = 64 * 1024;
 
-export abstract class QueuedStream implements Stream {
+export abstract class QueuedStream extends SinkedStream implements Stream {
   abstract readonly remoteAddress: string;
   abstract readonly remotePort: number;
   abstract readonly localAddress: string;
@@ -38,41 +38,18 @@ export abstract class QueuedStream implements Stream {
   /** The native socket is gone cleanly: finish once held input has been handed over. */
   private finishWhenInputDone = false;
 
-  /** Where events go: a sink of the owner's (setSink), or one holding the onData/... callbacks. */
-  private sink: StreamSink = NO_SINK;
   /** Someone takes the data (onData or setSink): until then, input is held. */
   private takesData = false;
 
-  constructor(protected readonly label: string) {}
+  constructor(protected readonly label: string) {
+    super();
+  }
 
   get bufferedAmount(): number {
     return this.queuedBytes;
   }
 
-  /** The callbacks' sink, made when the first callback is set (replacing a sink set by setSink). */
-  private callbacks(): CallbackSink {
-    const sink = callbackSink(this.sink);
-    this.sink = sink;
-    return sink;
-  }
-  onData(cb: (chunk: Uint8Array) => void): void {
-    this.callbacks().data = cb;
-    this.startReading();
-  }
-  onEnd(cb: () => void): void {
-    this.callbacks().end = cb;
-  }
-  onClose(cb: (error?: Error) => void): void {
-    this.callbacks().close = cb;
-  }
-  onDrain(cb: () => void): void {
-    this.callbacks().drain = cb;
-  }
-  setSink(sink: StreamSink): void {
-    this.sink = sink;
-    this.startReading();
-  }
-  private startReading(): void {
+  protected startReading(): void {
     if (this.takesData) return;
     this.takesData = true;
     if (!this.paused) {

@@ -34,9 +34,42 @@ export class CallbackSink implements StreamSink {
   }
 }
 
-/** `current` if it holds callbacks, else a new CallbackSink (which replaces a sink set by setSink). */
-export function callbackSink(current: StreamSink): CallbackSink {
-  return current instanceof CallbackSink ? current : new CallbackSink();
+/**
+ * The listening half of Stream for an adapter: one sink field, set by setSink or made by the first
+ * onData/onEnd/onClose/onDrain (a CallbackSink, which replaces a sink set by setSink). The adapter
+ * says what starting to read means for its socket.
+ */
+export abstract class SinkedStream {
+  /** Where events go: a sink of the owner's (setSink), or one holding the onData/... callbacks. */
+  protected sink: StreamSink = NO_SINK;
+
+  private callbacks(): CallbackSink {
+    const current = this.sink;
+    if (current instanceof CallbackSink) return current;
+    const sink = new CallbackSink();
+    this.sink = sink;
+    return sink;
+  }
+  onData(cb: (chunk: Uint8Array) => void): void {
+    this.callbacks().data = cb;
+    this.startReading();
+  }
+  onEnd(cb: () => void): void {
+    this.callbacks().end = cb;
+  }
+  onClose(cb: (error?: Error) => void): void {
+    this.callbacks().close = cb;
+  }
+  onDrain(cb: () => void): void {
+    this.callbacks().drain = cb;
+  }
+  setSink(sink: StreamSink): void {
+    this.sink = sink;
+    this.startReading();
+  }
+
+  /** Someone takes the data now (onData or setSink; called again for each). */
+  protected abstract startReading(): void;
 }
 
 // Each runs one event; a sink that throws must not throw into the runtime's socket machinery,
