@@ -113,11 +113,14 @@ export function runHostile(options: HostileOptions): HostileResult {
       const len = rng.nextInt(3) === 0 ? 2000 + rng.nextInt(6000) : rng.nextInt(300);
       attacker.core.send(attackerPeer, rng.nextInt(attackerPeer.channelCount), new Uint8Array(len), flags);
     }
+    let held = 0;
     for (const p of server.core.peers) {
       if (p.queuedIncomingCommands < 0 || p.queuedIncomingCommands > MAX_QUEUED_INCOMING_COMMANDS) throw new Error(`queued incoming commands out of bounds: ${p.queuedIncomingCommands}`);
       maxSeenWaiting = Math.max(maxSeenWaiting, p.totalWaitingData);
+      held += p.totalWaitingData;
       for (const c of p.channels) maxPending = Math.max(maxPending, c.incomingUnreliable.length);
     }
+    if (held !== server.core.waitingData) throw new Error(`host waiting data ${server.core.waitingData} is not its peers' sum ${held}`);
   };
 
   while (injected < options.datagrams) {

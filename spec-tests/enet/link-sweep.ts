@@ -112,7 +112,11 @@ export function runCase(c: SweepCase): SweepOutcome {
       }
     }
   }
-  for (const h of r.net.hosts) if (h.core.drops.internalErrors !== 0) problems.push(`${h.core.drops.internalErrors} exceptions inside a host`);
+  for (const h of r.net.hosts) {
+    if (h.core.drops.internalErrors !== 0) problems.push(`${h.core.drops.internalErrors} exceptions inside a host`);
+    const held = h.core.peers.reduce((sum, p) => sum + p.totalWaitingData, 0);
+    if (held !== h.core.waitingData) problems.push(`host waiting data ${h.core.waitingData} is not its peers' sum ${held}`);
+  }
   return { case: c, simulatedMs: r.endTime, problems };
 }
 

@@ -49,6 +49,13 @@ export interface ENetHostOptions {
   /** Bytes of received-but-undelivered packets one peer may hold, default 32 MiB (ENet's). */
   maxWaitingData?: number;
   /**
+   * Ours, not ENet's: bytes of received-but-undelivered packets all peers may hold together,
+   * default 256 MiB. Past it, a peer holding more than this over the connected peers gets no
+   * more until the host holds less (refused unacknowledged, so senders retransmit; counted in
+   * `getDropCounters().waitingDataShare`). See docs/enet.md, Limits.
+   */
+  maxHostWaitingData?: number;
+  /**
    * CONNECT-flood policy (docs/enet.md): peers that may be half-open (CONNECT received,
    * handshake not completed) at once, 1..maxPeers; default maxPeers. When the cap or the slots
    * are reached, a newer CONNECT evicts the half-open peer whose address/port has had the most
@@ -234,6 +241,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (opts.throttleOnFirstSample !== undefined && typeof opts.throttleOnFirstSample !== "boolean") throw new TypeError("throttleOnFirstSample must be a boolean");
     if (opts.maxPacketSize !== undefined) checkInt(opts.maxPacketSize, "maxPacketSize", 1, 0x7fffffff);
     if (opts.maxWaitingData !== undefined) checkInt(opts.maxWaitingData, "maxWaitingData", 1, 0x7fffffff);
+    if (opts.maxHostWaitingData !== undefined) checkInt(opts.maxHostWaitingData, "maxHostWaitingData", 1, Number.MAX_SAFE_INTEGER);
     if (opts.halfOpenLimit !== undefined) checkInt(opts.halfOpenLimit, "halfOpenLimit", 1, maxPeers);
     if (opts.connectInterval !== undefined) checkInt(opts.connectInterval, "connectInterval", 0, 3_600_000);
     if (opts.duplicatePeers !== undefined) checkInt(opts.duplicatePeers, "duplicatePeers", 1, ENET_PROTOCOL_MAXIMUM_PEER_ID);
@@ -260,6 +268,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       checksum: opts.checksum ?? false,
       maximumPacketSize: opts.maxPacketSize,
       maximumWaitingData: opts.maxWaitingData,
+      maximumHostWaitingData: opts.maxHostWaitingData,
       halfOpenLimit: opts.halfOpenLimit,
       connectInterval: opts.connectInterval,
       duplicatePeers: opts.duplicatePeers,

@@ -23,6 +23,7 @@ import {
   ENET_HOST_BANDWIDTH_THROTTLE_INTERVAL,
   ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE,
   ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA,
+  HOST_DEFAULT_MAXIMUM_HOST_WAITING_DATA,
   ENET_HOST_DEFAULT_MTU,
   ENET_PEER_PING_INTERVAL,
   ENET_PEER_TIMEOUT_LIMIT,
@@ -79,6 +80,11 @@ export interface HostCoreOptions {
   commandsPerDatagram?: number;
   maximumPacketSize?: number;
   maximumWaitingData?: number;
+  /**
+   * Received bytes all peers may hold together before each is held to its share of this
+   * (incoming.ts, overWaitingLimit); default 256 MiB, 8 peers' worth of maximumWaitingData.
+   */
+  maximumHostWaitingData?: number;
   /** Peers allowed from one IP address (default 4095). */
   duplicatePeers?: number;
   /** CONNECT-flood policy (admission.ts): half-open peers allowed at once, 1..peerCount (default peerCount). */
@@ -121,6 +127,8 @@ export interface DropCounters {
   commands: number;
   /** Packets refused because a limit was reached (waiting data, held fragments, pending unreliable commands, acknowledgement queue). */
   limits: number;
+  /** Of `limits`: packets refused because the host's peers held maxHostWaitingData together and the sender more than its share. */
+  waitingDataShare: number;
   /** Events dropped because their peer was reset before the application read them. */
   staleEvents: number;
   /** Exceptions caught inside datagram handling (a bug if ever non-zero). */
@@ -162,6 +170,9 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   readonly checksum: boolean;
   readonly maximumPacketSize: number;
   readonly maximumWaitingData: number;
+  readonly maximumHostWaitingData: number;
+  /** @internal The sum of the peers' totalWaitingData (incoming.ts, addWaitingData). */
+  waitingData = 0;
   /** Fragments one peer may hold in reassembly (derived from maximumWaitingData and maximumPacketSize). */
   readonly maximumHeldFragments: number;
   duplicatePeers: number;
@@ -185,7 +196,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   totalSentPackets = 0;
   totalReceivedData = 0;
   totalReceivedPackets = 0;
-  readonly drops: DropCounters = { datagrams: 0, commands: 0, limits: 0, staleEvents: 0, internalErrors: 0 };
+  readonly drops: DropCounters = { datagrams: 0, commands: 0, limits: 0, waitingDataShare: 0, staleEvents: 0, internalErrors: 0 };
   lastInternalError: unknown = undefined;
 
   /** @internal The current time in biased milliseconds (0 = never); receive.ts and send-loop.ts read it. */
@@ -230,6 +241,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     this.checksum = options.checksum ?? false;
     this.maximumPacketSize = options.maximumPacketSize ?? ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE;
     this.maximumWaitingData = options.maximumWaitingData ?? ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA;
+    this.maximumHostWaitingData = options.maximumHostWaitingData ?? HOST_DEFAULT_MAXIMUM_HOST_WAITING_DATA;
     this.maximumHeldFragments = maximumHeldFragments(this.maximumWaitingData, this.maximumPacketSize);
     this.duplicatePeers = options.duplicatePeers ?? ENET_PROTOCOL_MAXIMUM_PEER_ID;
     this.randomU32 = options.randomU32 ?? secureRandomU32;
@@ -304,8 +316,12 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
         continue;
       }
       if (ev.type === EventType.RECEIVE) {
-        peer.totalWaitingData -= ev.packet?.length ?? 0;
-        if (peer.totalWaitingData < 0) peer.totalWaitingData = 0;
+        // Clamped as a guard: every delivered packet was counted when it arrived.
+        const held = peer.totalWaitingData;
+        const length = ev.packet!.length;
+        const released = length < held ? length : held;
+        peer.totalWaitingData = held - released;
+        this.waitingData -= released;
       } else if (ev.zombie) {
         if (peer.state !== PeerState.STATE_ZOMBIE) continue;
         ev.data = peer.eventData;
@@ -555,6 +571,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   resetPeer(view: PeerView): void {
     const peer = this.slotOf(view);
     if (peer.isConnectedState) this.recalculateBandwidthLimits = true;
+    this.waitingData -= peer.totalWaitingData;
     peer.resetFields(this.mtu);
   }
 
@@ -626,6 +643,14 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
 
   countLimitDrop(): void {
     this.drops.limits++;
+  }
+
+  countWaitingDataShareDrop(): void {
+    this.drops.waitingDataShare++;
+  }
+
+  waitingDataShare(): number {
+    return this.maximumHostWaitingData / (this.connectedPeers > 0 ? this.connectedPeers : 1);
   }
 
   countMalformed(): void {

@@ -64,6 +64,14 @@ export function emptyFragmentRecord(): FragmentRecord {
 export interface IncomingSink {
   readonly maximumPacketSize: number;
   readonly maximumWaitingData: number;
+  /** Bytes every peer of the host holds together before each is held to its share (see overWaitingLimit). */
+  readonly maximumHostWaitingData: number;
+  /** The sum of every peer's totalWaitingData (changed only through addWaitingData). */
+  waitingData: number;
+  /** What one peer may hold while the host is at maximumHostWaitingData: that cap over the connected peers. */
+  waitingDataShare(): number;
+  /** A data command was refused by the host-wide rule (also counted by countLimitDrop). */
+  countWaitingDataShareDrop(): void;
   readonly maximumHeldFragments: number;
   /** A packet is ready for the application, in delivery order. */
   deliver(peer: PeerCore, channelID: number, packet: Uint8Array, flags: number): void;
@@ -84,6 +92,27 @@ export function inReceiveWindow(channel: Channel, seq: number): boolean {
   const currentWindow = (channel.incomingReliableSequenceNumber / ENET_PEER_RELIABLE_WINDOW_SIZE) | 0;
   if (seq < channel.incomingReliableSequenceNumber) reliableWindow += ENET_PEER_RELIABLE_WINDOWS;
   return reliableWindow >= currentWindow && reliableWindow < currentWindow + ENET_PEER_FREE_RELIABLE_WINDOWS - 1;
+}
+
+/** Received bytes the peer holds for the application change by `delta`, and the host's sum with them. */
+export function addWaitingData(sink: IncomingSink, peer: PeerCore, delta: number): void {
+  peer.totalWaitingData += delta;
+  sink.waitingData += delta;
+}
+
+/**
+ * May `peer` not hold `adding` more bytes? C ENet's rule: not once it holds maximumWaitingData.
+ * Ours on top: once the host's peers together hold maximumHostWaitingData, a peer may grow only
+ * within its share of that, so many peers each filling their own limit cannot make the host hold
+ * peers x 32 MiB, while a peer that holds little (every peer whose data is read as it comes) goes
+ * on being served.
+ */
+function overWaitingLimit(sink: IncomingSink, peer: PeerCore, adding: number): boolean {
+  const held = peer.totalWaitingData;
+  if (held >= sink.maximumWaitingData) return true;
+  if (sink.waitingData < sink.maximumHostWaitingData || held + adding <= sink.waitingDataShare()) return false;
+  sink.countWaitingDataShareDrop();
+  return true;
 }
 
 /** Distance of a reliable sequence number ahead of the channel's position, modulo 2^16. */
@@ -133,11 +162,11 @@ export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID
   if (channel === undefined) return HANDLER_ERROR;
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
   if (seq === channel.incomingReliableSequenceNumber || (channel.incomingReliable.size > 0 && channel.incomingReliable.has(seq))) return HANDLER_OK;
-  if (peer.totalWaitingData >= sink.maximumWaitingData) {
+  if (overWaitingLimit(sink, peer, length)) {
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }
-  peer.totalWaitingData += length;
+  addWaitingData(sink, peer, length);
   if (seq === ((channel.incomingReliableSequenceNumber + 1) & 0xffff)) {
     // The common in-order case: deliver at once without queueing a record.
     channel.incomingReliableSequenceNumber = seq;
@@ -146,7 +175,7 @@ export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID
     return HANDLER_OK;
   }
   if (peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS) {
-    peer.totalWaitingData -= length;
+    addWaitingData(sink, peer, -length);
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }
@@ -201,14 +230,14 @@ export function handleSendFragment(sink: IncomingSink, peer: PeerCore, fragment:
     if (start.command !== ProtocolCommand.SEND_FRAGMENT || start.totalLength !== totalLength || start.fragmentCount !== fragmentCount) return HANDLER_ERROR;
   } else {
     if (discarding(peer)) return HANDLER_ERROR;
-    if (peer.totalWaitingData >= sink.maximumWaitingData || peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS) {
+    if (peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS || overWaitingLimit(sink, peer, totalLength)) {
       sink.countLimitDrop();
       return HANDLER_ERROR;
     }
     peer.queuedIncomingCommands++;
     start = new IncomingCommand(ProtocolCommand.SEND_FRAGMENT, channelID, startSequenceNumber, 0, EMPTY, PacketFlags.RELIABLE, fragmentCount, totalLength);
     // Reserved against the peer's waiting data as C ENet counts it; only arriving fragments take memory.
-    peer.totalWaitingData += totalLength;
+    addWaitingData(sink, peer, totalLength);
     queuedReliable(channel).set(startSequenceNumber, start);
   }
   const added = addFragment(sink, peer, start, fragment);
@@ -243,7 +272,7 @@ function addFragment(sink: IncomingSink, peer: PeerCore, start: IncomingCommand,
   const packet = assembly.join();
   start.assembly = null;
   if (packet === null) {
-    peer.totalWaitingData -= assembly.totalLength;
+    addWaitingData(sink, peer, -assembly.totalLength);
     start.malformed = true;
     sink.countMalformed();
   } else {
@@ -253,8 +282,8 @@ function addFragment(sink: IncomingSink, peer: PeerCore, start: IncomingCommand,
 }
 
 /** A queued command leaves undelivered: give back what it counted. */
-function release(peer: PeerCore, cmd: IncomingCommand): void {
-  peer.totalWaitingData -= cmd.totalLength;
+function release(sink: IncomingSink, peer: PeerCore, cmd: IncomingCommand): void {
+  addWaitingData(sink, peer, -cmd.totalLength);
   if (cmd.assembly !== null) peer.heldFragments -= cmd.assembly.fragmentsHeld;
 }
 
@@ -300,28 +329,28 @@ export function handleSendUnreliable(
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
   if (seq === channel.incomingReliableSequenceNumber) {
     if (unreliableSeq <= channel.incomingUnreliableSequenceNumber) return HANDLER_OK;
-    if (peer.totalWaitingData >= sink.maximumWaitingData) {
+    if (overWaitingLimit(sink, peer, length)) {
       sink.countLimitDrop();
       return HANDLER_ERROR;
     }
     // Nothing older can still be waiting with this reliable position except
     // incomplete fragments, which stay queued; deliver in place.
     channel.incomingUnreliableSequenceNumber = unreliableSeq;
-    peer.totalWaitingData += length;
+    addWaitingData(sink, peer, length);
     sink.deliver(peer, channelID, deliveredPacket(sink, data, offset, length), 0);
     return HANDLER_OK;
   }
   if (findUnreliable(channel, seq, unreliableSeq) !== undefined) return HANDLER_OK;
   if (
-    peer.totalWaitingData >= sink.maximumWaitingData ||
     channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL ||
-    peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS
+    peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS ||
+    overWaitingLimit(sink, peer, length)
   ) {
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }
   const cmd = new IncomingCommand(ProtocolCommand.SEND_UNRELIABLE, channelID, seq, unreliableSeq, payloadPacket(sink, data, offset, length), 0, 0);
-  peer.totalWaitingData += length;
+  addWaitingData(sink, peer, length);
   insertUnreliable(peer, channel, cmd);
   return HANDLER_OK;
 }
@@ -349,9 +378,9 @@ export function handleSendUnreliableFragment(sink: IncomingSink, peer: PeerCore,
   } else {
     if (discarding(peer)) return HANDLER_ERROR;
     if (
-      peer.totalWaitingData >= sink.maximumWaitingData ||
       channel.incomingUnreliable.length >= MAX_PENDING_UNRELIABLE_PER_CHANNEL ||
-      peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS
+      peer.queuedIncomingCommands >= MAX_QUEUED_INCOMING_COMMANDS ||
+      overWaitingLimit(sink, peer, totalLength)
     ) {
       sink.countLimitDrop();
       return HANDLER_ERROR;
@@ -366,7 +395,7 @@ export function handleSendUnreliableFragment(sink: IncomingSink, peer: PeerCore,
       fragmentCount,
       totalLength,
     );
-    peer.totalWaitingData += totalLength;
+    addWaitingData(sink, peer, totalLength);
     insertUnreliable(peer, channel, start);
   }
   const added = addFragment(sink, peer, start, fragment);
@@ -394,13 +423,13 @@ export function dispatchIncomingUnreliable(sink: IncomingSink, peer: PeerCore, c
         channel.incomingUnreliableSequenceNumber = cmd.unreliableSequenceNumber;
         sink.deliver(peer, cmd.channelID, cmd.packet, cmd.flags);
       } else {
-        release(peer, cmd);
+        release(sink, peer, cmd);
       }
       continue;
     }
     if (inReceiveWindow(channel, cmd.reliableSequenceNumber)) break;
     // Behind the reliable position: too late to deliver in order.
-    release(peer, cmd);
+    release(sink, peer, cmd);
   }
   peer.queuedIncomingCommands -= i - write;
   if (write === i) {
@@ -434,11 +463,11 @@ export function handleSendUnsequenced(
   } else if (peer.unsequencedWindow !== null && (peer.unsequencedWindow[index >>> 5]! & (1 << (index & 31))) !== 0) {
     return HANDLER_OK;
   }
-  if (peer.totalWaitingData >= sink.maximumWaitingData) {
+  if (overWaitingLimit(sink, peer, length)) {
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }
-  peer.totalWaitingData += length;
+  addWaitingData(sink, peer, length);
   sink.deliver(peer, channelID, deliveredPacket(sink, data, offset, length), PacketFlags.UNSEQUENCED);
   const window = (peer.unsequencedWindow ??= new Uint32Array(ENET_PEER_UNSEQUENCED_WINDOW_SIZE / 32));
   window[index >>> 5] = window[index >>> 5]! | (1 << (index & 31));
