@@ -16,6 +16,8 @@ import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { detectRuntime } from "../../src/transport/registry.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { UdpCaptureRelay } from "../tools/udp-relay.ts";
 import { dec, enc, freeUdpPort, Proc, sleep, type TestIdentity } from "./support.ts";
 
@@ -111,8 +113,9 @@ export async function runOpensslSoak(seed: number, id: TestIdentity, limitMs = 6
   const opensslPort = plan.ourRole === "client" ? await freeUdpPort() : 0;
   const relay = new UdpCaptureRelay({
     targetPort: plan.ourRole === "client" ? opensslPort : ourPort,
-    // OPENSSL_SOAK_CAPTURE=FILE keeps the run's datagrams (time, direction, fate, bytes) in FILE.
-    keepRecords: process.env.OPENSSL_SOAK_CAPTURE !== undefined,
+    // Kept for every run (a few hundred datagrams): written to OPENSSL_SOAK_CAPTURE=FILE, and to a
+    // file of its own when the seed fails, so a failure seen once under load can be read afterwards.
+    keepRecords: true,
     schedule: () => {
       if (rng.chance(plan.loss)) return [];
       const first = rng.chance(plan.reorder) ? 1 + rng.nextInt(30) : 0;
@@ -125,7 +128,11 @@ export async function runOpensslSoak(seed: number, id: TestIdentity, limitMs = 6
   let openssl: Proc;
   let peerAddress = "127.0.0.1";
   let peerPort = relayPort;
-  const common = ["-dtls1_2", "-cipher", plan.suite.openssl, "-mtu", String(plan.opensslMtu), "-quiet"];
+  // -nbio: with a blocking socket, s_client/s_server block in recvfrom after dropping a stale
+  // record (a relay duplicate of an epoch-0 handshake datagram arriving after the handshake), and
+  // stop reading stdin until the other side sends something (seed 9019: a lost first line, then
+  // a 60 s wait; reproduced by delaying a ServerHello copy 200 ms and dropping that line).
+  const common = ["-dtls1_2", "-nbio", "-cipher", plan.suite.openssl, "-mtu", String(plan.opensslMtu), "-quiet"];
   const started = Date.now();
   if (plan.ourRole === "client") {
     openssl = new Proc("openssl", ["s_server", ...common, "-accept", String(opensslPort), "-cert", id.certPath, "-key", id.keyPath], limitMs + 10_000);
@@ -192,8 +199,11 @@ export async function runOpensslSoak(seed: number, id: TestIdentity, limitMs = 6
     openssl.stop();
     ours.close();
     relay.stop();
-    const capture = process.env.OPENSSL_SOAK_CAPTURE;
-    if (capture) writeFileSync(capture, relay.datagrams().map((d) => `${d.t.toFixed(1)} ${d.dir}${d.dropped ? " DROP" : ""} ${d.hex}`).join("\n") + "\n");
+    const capture = process.env.OPENSSL_SOAK_CAPTURE ?? (failures.length > 0 ? join(tmpdir(), `openssl-soak-seed-${seed}-${process.pid}.capture`) : undefined);
+    if (capture) {
+      writeFileSync(capture, relay.datagrams().map((d) => `${d.t.toFixed(1)} ${d.dir}${d.dropped ? " DROP" : ""} ${d.hex}`).join("\n") + "\n");
+      if (failures.length > 0) failures.push(`the relay's datagrams are in ${capture}`);
+    }
   }
   return { plan, handshakeMs, toUs, toOpenssl, relay: { ...relay.counts }, failures };
 }
