@@ -101,11 +101,13 @@ export function addWaitingData(sink: IncomingSink, peer: PeerCore, delta: number
 }
 
 /**
- * May `peer` not hold `adding` more bytes? C ENet's rule: not once it holds maximumWaitingData.
- * Ours on top: once the host's peers together hold maximumHostWaitingData, a peer may grow only
- * within its share of that, so many peers each filling their own limit cannot make the host hold
- * peers x 32 MiB, while a peer that holds little (every peer whose data is read as it comes) goes
- * on being served.
+ * May `peer` not be given `adding` more bytes to hold (out of order, or a fragmented packet's
+ * claim)? C ENet's rule: not once it holds maximumWaitingData. Ours on top: once the host's peers
+ * together hold maximumHostWaitingData, a peer may grow only within its share of that, so many
+ * peers each filling their own limit past a gap cannot make the host hold peers x 32 MiB. Data
+ * delivered at once passes only C's rule (deliveredOverLimit): refusing the packet that fills a
+ * peer's gap would keep what it holds behind the gap, and C ENet times a sender out after 5 s
+ * of refusals (seen live, spec-tests/enet-interop/host-waiting-data-c.test.ts).
  */
 function overWaitingLimit(sink: IncomingSink, peer: PeerCore, adding: number): boolean {
   const held = peer.totalWaitingData;
@@ -113,6 +115,21 @@ function overWaitingLimit(sink: IncomingSink, peer: PeerCore, adding: number): b
   if (sink.waitingData < sink.maximumHostWaitingData || held + adding <= sink.waitingDataShare()) return false;
   sink.countWaitingDataShareDrop();
   return true;
+}
+
+/** C ENet's rule alone, for data delivered to the application at once (see overWaitingLimit). */
+function deliveredOverLimit(sink: IncomingSink, peer: PeerCore): boolean {
+  return peer.totalWaitingData >= sink.maximumWaitingData;
+}
+
+/**
+ * The next reliable packet in order: C ENet's rule, except when packets wait behind it. C refuses
+ * it too once the peer holds maximumWaitingData, and a peer that holds that much behind a gap then
+ * can never fill it (seen live with a 64 KiB limit: 66,000 bytes held behind one refused packet,
+ * and nothing more from that sender for 25 s). Delivering it releases what waits.
+ */
+function inOrderOverLimit(sink: IncomingSink, peer: PeerCore): boolean {
+  return peer.totalWaitingData >= sink.maximumWaitingData && peer.queuedIncomingCommands === 0;
 }
 
 /** Distance of a reliable sequence number ahead of the channel's position, modulo 2^16. */
@@ -162,12 +179,13 @@ export function handleSendReliable(sink: IncomingSink, peer: PeerCore, channelID
   if (channel === undefined) return HANDLER_ERROR;
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
   if (seq === channel.incomingReliableSequenceNumber || (channel.incomingReliable.size > 0 && channel.incomingReliable.has(seq))) return HANDLER_OK;
-  if (overWaitingLimit(sink, peer, length)) {
+  const inOrder = seq === ((channel.incomingReliableSequenceNumber + 1) & 0xffff);
+  if (inOrder ? inOrderOverLimit(sink, peer) : overWaitingLimit(sink, peer, length)) {
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }
   addWaitingData(sink, peer, length);
-  if (seq === ((channel.incomingReliableSequenceNumber + 1) & 0xffff)) {
+  if (inOrder) {
     // The common in-order case: deliver at once without queueing a record.
     channel.incomingReliableSequenceNumber = seq;
     sink.deliver(peer, channelID, deliveredPacket(sink, data, offset, length), PacketFlags.RELIABLE);
@@ -329,7 +347,7 @@ export function handleSendUnreliable(
   if (!inReceiveWindow(channel, seq)) return HANDLER_OK;
   if (seq === channel.incomingReliableSequenceNumber) {
     if (unreliableSeq <= channel.incomingUnreliableSequenceNumber) return HANDLER_OK;
-    if (overWaitingLimit(sink, peer, length)) {
+    if (deliveredOverLimit(sink, peer)) {
       sink.countLimitDrop();
       return HANDLER_ERROR;
     }
@@ -463,7 +481,7 @@ export function handleSendUnsequenced(
   } else if (peer.unsequencedWindow !== null && (peer.unsequencedWindow[index >>> 5]! & (1 << (index & 31))) !== 0) {
     return HANDLER_OK;
   }
-  if (overWaitingLimit(sink, peer, length)) {
+  if (deliveredOverLimit(sink, peer)) {
     sink.countLimitDrop();
     return HANDLER_ERROR;
   }

@@ -1,0 +1,120 @@
+// The host-wide waiting-data bound (maxHostWaitingData, docs/enet.md) against real C ENet 1.3.17
+// senders. Six clients each send 150 reliable 1,000-byte packets to our host through a relay that
+// drops every datagram carrying a client's first packet for a while, so the rest wait behind the
+// gap: what the host holds reaches its cap, and the peers over their share are refused,
+// unacknowledged. C ENet must take that as loss and retransmit: once the first packets pass, every
+// packet of every client arrives, once, intact and in order, and the host's sum goes back to zero.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { EventType, PeerState } from "../../src/enet/enums.ts";
+import { dissectDatagram } from "../../src/enet/dissect.ts";
+import { HostCore } from "../../src/enet/host-core.ts";
+import { ProtocolCommand } from "../../src/enet/wire.ts";
+import { detectRuntime } from "../../src/transport/registry.ts";
+import { UdpCaptureRelay, type Direction } from "../tools/udp-relay.ts";
+import { buildEnetPeer, fnv1a, pattern, startCPeer, type JsonLineProcess } from "./harness.ts";
+import { cleanupsAfterSuite } from "../support/cleanups.ts";
+
+const built = buildEnetPeer();
+const skip = "skip" in built ? built.skip : false;
+if (skip) console.log(`host waiting data (C clients): skipped: ${skip}`);
+
+const CLIENTS = 6;
+const PACKETS = 150;
+const SIZE = 1000;
+const PER_PEER = 64 * 1024;
+const HOST_CAP = 128 * 1024;
+/** How long the relay keeps each client's first packet from our host. */
+const GAP_MS = 600;
+
+/** Does a client's datagram carry its first reliable packet on channel 0? */
+function carriesFirstPacket(data: Uint8Array): boolean {
+  const d = dissectDatagram(data);
+  if (d.error !== undefined || d.compressed) return false;
+  return d.commands.some((c) => c.command.command === ProtocolCommand.SEND_RELIABLE && c.command.channelID === 0 && c.command.reliableSequenceNumber === 1);
+}
+
+describe("live: C ENet 1.3.17 senders against our host-wide waiting-data bound", { skip }, () => {
+  const cleanups = cleanupsAfterSuite();
+
+  test(`${CLIENTS} clients x ${PACKETS} reliable packets held behind a gap: refused by share, retransmitted by C ENet, all delivered in order`, async () => {
+    const rt = detectRuntime();
+    const transport = rt.createDatagramTransport();
+    const { port } = await transport.bind("127.0.0.1", 0);
+    const core = new HostCore({ peerCount: CLIENTS, channelLimit: 2, maximumWaitingData: PER_PEER, maximumHostWaitingData: HOST_CAP });
+    const now = (): number => Math.floor(performance.now());
+    transport.onDatagram((data, address, from, owned) => core.handleDatagram(now(), data, address, from, owned));
+    cleanups.push(() => transport.close());
+    let gapOpen = false;
+    /** The relay's client indexes whose first packet was kept back at least once. */
+    const gapped = new Set<number>();
+    const relay = new UdpCaptureRelay({
+      targetPort: port,
+      filter: (dir: Direction, data: Uint8Array, client: number) => {
+        if (dir !== "c2s" || !gapOpen || !carriesFirstPacket(data)) return true;
+        gapped.add(client);
+        return false;
+      },
+    });
+    const relayPort = await relay.start();
+    cleanups.push(() => relay.stop());
+
+    let mostHeld = 0;
+    const received = new Map<string, Uint8Array[]>();
+    const step = (): void => {
+      core.service(now());
+      for (let t = core.pollTransmit(); t !== null; t = core.pollTransmit()) transport.send(t.data, t.address, t.port);
+      core.releaseTransmits();
+      for (let e = core.pollEvent(); e !== null; e = core.pollEvent()) {
+        if (e.type !== EventType.RECEIVE) continue;
+        const key = `${e.peer.address}:${e.peer.port}`;
+        let list = received.get(key);
+        if (list === undefined) received.set(key, (list = []));
+        list.push(e.packet!.slice());
+      }
+      // With every delivered packet read, what is left is what waits behind the gaps.
+      mostHeld = Math.max(mostHeld, core.waitingData);
+    };
+    const run = async (until: () => boolean, ms: number): Promise<void> => {
+      const deadline = performance.now() + ms;
+      while (!until() && performance.now() < deadline) {
+        step();
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+
+    const clients: JsonLineProcess[] = [];
+    for (let c = 0; c < CLIENTS; c++) {
+      const { proc } = await startCPeer((built as { path: string }).path, { connect: `127.0.0.1:${relayPort}`, channels: 2, maxRuntimeMs: 130_000 });
+      clients.push(proc);
+      cleanups.push(() => proc.kill());
+    }
+    await run(() => core.peers.filter((p) => p.state === PeerState.STATE_CONNECTED).length === CLIENTS, 10_000);
+    // Once all are connected (so each peer's share stays the cap over CLIENTS), each client
+    // queues all its packets at once (seed = packet number), and its first one is held back.
+    gapOpen = true;
+    const sends = Array.from({ length: PACKETS }, (_, n) => `send 0 0 1 pat:${SIZE}:${n}`);
+    for (const c of clients) c.command(...sends);
+    await run(() => gapped.size === CLIENTS, 10_000);
+    assert.equal(gapped.size, CLIENTS, "every client's first packet was kept back");
+    const gapUntil = performance.now() + GAP_MS;
+    await run(() => performance.now() >= gapUntil, GAP_MS + 100);
+    gapOpen = false;
+    const deliveredFrom = performance.now();
+    assert.ok(mostHeld >= HOST_CAP, `the clients made the host hold ${mostHeld} bytes behind their gaps (cap ${HOST_CAP})`);
+    assert.ok(mostHeld <= 2 * HOST_CAP + SIZE, `held at most ${mostHeld} bytes; the bound is 2 x ${HOST_CAP} + one packet`);
+    assert.ok(core.drops.waitingDataShare > 0, "peers over their share were refused");
+
+    await run(() => received.size === CLIENTS && [...received.values()].every((l) => l.length >= PACKETS), 110_000);
+    console.log(`delivered after ${((performance.now() - deliveredFrom) / 1000).toFixed(1)} s`);
+    assert.equal(received.size, CLIENTS);
+    const expected = Array.from({ length: PACKETS }, (_, n) => fnv1a(pattern(SIZE, n)));
+    for (const [from, packets] of received) {
+      assert.equal(packets.length, PACKETS, `${from}: ${packets.length} packets`);
+      assert.deepEqual(packets.map(fnv1a), expected, `${from}: every packet once, intact, in order`);
+    }
+    await run(() => core.waitingData === 0, 1000);
+    assert.equal(core.waitingData, 0, "everything read: the host holds nothing");
+    for (const c of clients) assert.ok(!c.events.some((e) => e.ev === "disconnect"), "no C client was disconnected");
+  });
+});
