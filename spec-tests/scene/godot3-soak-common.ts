@@ -286,32 +286,36 @@ func open_peer():
  * and channel; _idle() runs setup() once and quits after max_ms.
  */
 export const MAIN_SCRIPT_TAIL = `
-# Calls the method back with what arrived: same node, same delivery, same channel.
-func echo(node, method, args, mode, channel):
+# Where an echo goes (0: nowhere), once counted by note() and with its delivery and channel set on the peer.
+func echo_route(mode, channel, tag):
 	var to = echo_target()
 	if to == 0:
-		return
-	var tag = null
-	if mode != 0:
-		tag = args[0]
+		return 0
 	note(to, mode, tag)
 	peer.always_ordered = mode == 2
 	peer.transfer_channel = channel
+	return to
+
+# Calls the method back with what arrived: same node, same delivery, same channel.
+func echo(node, method, args, mode, channel):
+	var tag = null
+	if mode != 0:
+		tag = args[0]
+	var to = echo_route(mode, channel, tag)
+	if to == 0:
+		return
 	if mode == 0:
 		node.callv("rpc_id", [to, method] + args)
 	else:
 		node.callv("rpc_unreliable_id", [to, method] + args)
 
 func echo_set(node, prop, value, mode, channel):
-	var to = echo_target()
-	if to == 0:
-		return
 	var tag = null
 	if mode != 0:
 		tag = value[0]
-	note(to, mode, tag)
-	peer.always_ordered = mode == 2
-	peer.transfer_channel = channel
+	var to = echo_route(mode, channel, tag)
+	if to == 0:
+		return
 	if mode == 0:
 		node.rset_id(to, prop, value)
 	else:
