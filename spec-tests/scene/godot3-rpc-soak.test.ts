@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CompressionMode } from "../../src/compress/types.ts";
 import { varToBytes } from "../../src/variant/index.ts";
-import { BIG_UNRELIABLE, godot3SoakSkipReason, runGodot3RpcSoak, soakPlan } from "./godot3-rpc-soak.ts";
+import { BIG_UNRELIABLE, godot3SoakSkipReason, runRpcSoakWithOneRetry, soakPlan } from "./godot3-rpc-soak.ts";
 
 const missing = godot3SoakSkipReason();
 if (missing) console.log(`# skipping the Godot 3.2.3 RPC soak: ${missing}`);
@@ -44,7 +44,9 @@ describe("live: seeded RPC soak, our SceneMultiplayer (godot3) server <-> Godot 
 
   for (const seed of SEEDS) {
     test(`seed ${seed}: reliable echoes all back in channel order, unreliable ones at most once (sequenced ones in order), same node, member and bytes`, async () => {
-      const r = await runGodot3RpcSoak(seed, CALLS, 40_000);
+      // A peer timeout (ENet's give-up rule on a lossy link, see PeerTimeoutResult) gets one more run, and says so.
+      const { result: r, first } = await runRpcSoakWithOneRetry(seed, CALLS, 40_000);
+      if (first) console.log(`# seed ${seed}: ${first.peerTimeout}; ran it again. ${first.failures[0]!.slice(0, 1500)}`);
       assert.deepEqual(r.failures, [], `seed ${seed}\n${r.godotErrors.join("\n")}`);
       assert.equal(r.echoed.reliable, r.sent.reliable);
       assert.deepEqual(r.godotErrors, [], "Godot reported no error");

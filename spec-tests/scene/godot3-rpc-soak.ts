@@ -67,9 +67,11 @@ import {
   lossySchedule,
   mainScriptHead,
   projectFile,
+  relaySeed,
   sleep,
   soakNodeScript,
   soakPlan,
+  withOneRetry,
   type Delivery,
   type SoakPlan,
 } from "./godot3-soak-common.ts";
@@ -151,12 +153,17 @@ export interface SoakResult {
   ms: number;
   /** Empty when the seed passed. */
   failures: string[];
+  /** Set when Godot's ENet gave up on our server or ours on Godot while Godot ran (PeerTimeoutResult). */
+  peerTimeout: string | null;
   /** Godot's stderr lines that say ERROR or WARNING (minus its locale notice). */
   godotErrors: string[];
 }
 
-/** Runs one seed (starts and always ends its own Godot process and relay). Never throws for a failed check. */
-export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90_000): Promise<SoakResult> {
+/**
+ * Runs one seed (starts and always ends its own Godot process and relay). Never throws for a
+ * failed check. `attempt` > 0 draws the relay's fates from another stream (withOneRetry).
+ */
+export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90_000, attempt = 0): Promise<SoakResult> {
   const started = Date.now();
   const plan = soakPlan(seed, calls);
   const failures: string[] = [];
@@ -176,7 +183,7 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
   // Our server now connects on the first command only a connected client sends
   // (src/enet/receive.ts, connectOnProof; spec-tests/enet/lost-verify-ack.test.ts).
   let connected = false;
-  const relaySchedule = lossySchedule(seed ^ 0x7e1a7, plan.loss, plan.duplicate, plan.reorder);
+  const relaySchedule = lossySchedule(relaySeed(seed ^ 0x7e1a7, attempt), plan.loss, plan.duplicate, plan.reorder);
 
   let peer: ENetMultiplayerPeer | undefined;
   let relay: UdpCaptureRelay | undefined;
@@ -186,6 +193,7 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
   let godotGotUnreliable = 0;
   let afterLeaving = 0;
   let maxLoopGapMs = 0;
+  let peerTimeout: string | null = null;
   let dir: string | undefined;
   const godotErrors: string[] = [];
   try {
@@ -263,12 +271,15 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
       lastTurn = turn;
       mp.poll();
       if (proc.hasExited) {
-        fail(`Godot quit early, ${Date.now() - started} ms in (longest stall of our event loop ${maxLoopGapMs} ms), ${echoed.reliable} of ${sent.reliable} reliable echoes, sent ${window.next} of ${ops.length}, our peers [${mp.getPeers().join(", ")}]${leftAt ? `, Godot left us ${Date.now() - leftAt} ms before` : ""}: ${tail()}`);
+        // A link given up while Godot ran: ENet's give-up rule at one end or the other.
+        if (proc.events.some((e) => e.ev === "server_disconnected")) peerTimeout = "Godot's ENet gave up on our server (server_disconnected)";
+        else if (leftAt !== 0) peerTimeout = "our server gave up on Godot (peer_disconnected before Godot quit)";
+        fail(`Godot quit early, ${Date.now() - started} ms in (longest stall of our event loop ${maxLoopGapMs} ms), ${echoed.reliable} of ${sent.reliable} reliable echoes, sent ${window.next} of ${ops.length}, our peers [${mp.getPeers().join(", ")}]${leftAt ? `, Godot left us ${Date.now() - leftAt} ms before` : ""}; ${relay!.describeFlow()}: ${tail()}`);
         break;
       }
       if (Date.now() > deadline) {
         const missing = big.filter((i) => !seenTags.has(i));
-        fail(`timed out (longest stall of our event loop ${maxLoopGapMs} ms): ${echoed.reliable} of ${sent.reliable} reliable echoes, sent ${window.next} of ${ops.length}, fragmented unreliable ones missing: [${missing.slice(0, 10).join(", ")}]: ${tail()}`);
+        fail(`timed out (longest stall of our event loop ${maxLoopGapMs} ms): ${echoed.reliable} of ${sent.reliable} reliable echoes, sent ${window.next} of ${ops.length}, fragmented unreliable ones missing: [${missing.slice(0, 10).join(", ")}]; ${relay!.describeFlow()}: ${tail()}`);
         break;
       }
       if (window.finished && ledger.complete()) break;
@@ -333,6 +344,12 @@ export async function runGodot3RpcSoak(seed: number, calls: number, limitMs = 90
     bytesSent,
     ms: Date.now() - started,
     failures,
+    peerTimeout,
     godotErrors,
   };
+}
+
+/** Runs a seed, and once more if it failed by a peer timeout alone (withOneRetry). */
+export function runRpcSoakWithOneRetry(seed: number, calls: number, limitMs?: number): Promise<{ result: SoakResult; first: SoakResult | null }> {
+  return withOneRetry((attempt) => runGodot3RpcSoak(seed, calls, limitMs, attempt));
 }

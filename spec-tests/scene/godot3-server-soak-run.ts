@@ -2,9 +2,9 @@
 // Godot 3.2.3 server with 1-3 of our SceneMultiplayer clients through lossy UDP relays, seeds
 // FIRST..FIRST+SEEDS-1 (default 20 seeds from 1, 400 operations each), one Godot process per seed.
 // Prints a line per seed and a summary; exits 1 if any seed failed. A seed that failed by an ENet
-// peer timeout alone runs once more (runWithOneRetry); the summary counts those.
+// peer timeout alone runs once more (runServerSoakWithOneRetry); the summary counts those.
 import "../register-runtimes.ts";
-import { describeServerSoak, godot3SoakSkipReason, runWithOneRetry } from "./godot3-server-soak.ts";
+import { describeServerSoak, godot3SoakSkipReason, runServerSoakWithOneRetry } from "./godot3-server-soak.ts";
 import { soakArgs } from "../support/soak-args.ts";
 
 const [seeds, first, calls] = soakArgs("godot3-server-soak-run.ts [SEEDS] [FIRST] [CALLS]", [20, 1, 400]) as [number, number, number];
@@ -18,7 +18,7 @@ const timedOutOnce: number[] = [];
 const t0 = Date.now();
 const totals = { ops: 0, relayed: 0, reliable: 0, unreliableSent: 0, unreliableBack: 0, datagrams: 0, dropped: 0 };
 for (let seed = first; seed < first + seeds; seed++) {
-  const { result: r, first } = await runWithOneRetry(seed, calls);
+  const { result: r, first } = await runServerSoakWithOneRetry(seed, calls);
   if (first) {
     timedOutOnce.push(seed);
     console.log(`seed ${seed}: peer timeout after ${first.ms} ms (${first.peerTimeout}); running it again`);

@@ -9,7 +9,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { CompressionMode } from "../../src/compress/types.ts";
 import { varToBytes } from "../../src/variant/index.ts";
-import { BIG_UNRELIABLE, godot3SoakSkipReason, runWithOneRetry, serverSoakPlan, type ServerSoakPlan } from "./godot3-server-soak.ts";
+import { BIG_UNRELIABLE, godot3SoakSkipReason, runServerSoakWithOneRetry, serverSoakPlan, type ServerSoakPlan } from "./godot3-server-soak.ts";
 
 const missing = godot3SoakSkipReason();
 if (missing) console.log(`# skipping the Godot 3.2.3 server soak: ${missing}`);
@@ -42,8 +42,8 @@ describe("live: seeded soak, a Godot 3.2.3 server with our SceneMultiplayer (god
   for (const seed of SEEDS) {
     test(`seed ${seed}: echoes and relayed operations keep ENet's guarantees per stream, every peer signal, nothing dropped, Godot silent`, async () => {
       // A peer timeout (ENet's give-up rule on a lossy leg, see ServerSoakResult.peerTimeout) gets one more run, and says so.
-      const { result: r, first } = await runWithOneRetry(seed, CALLS, 40_000);
-      if (first) console.log(`# seed ${seed}: ${first.peerTimeout}; ran it again`);
+      const { result: r, first } = await runServerSoakWithOneRetry(seed, CALLS, 40_000);
+      if (first) console.log(`# seed ${seed}: ${first.peerTimeout}; ran it again. ${first.failures[0]!.slice(0, 1500)}`);
       assert.deepEqual(r.failures, [], `seed ${seed}`);
       assert.equal(r.echoed.reliable, r.sent.reliable);
       assert.ok(r.relay.dropped > 0, "the relays dropped datagrams");

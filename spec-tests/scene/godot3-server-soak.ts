@@ -56,11 +56,13 @@ import {
   lossySchedule,
   mainScriptHead,
   projectFile,
+  relaySeed,
   sleep,
   soakNodeScript,
   soakPlan,
   type Delivery,
   type SoakPlan,
+  withOneRetry,
 } from "./godot3-soak-common.ts";
 
 export { BIG_UNRELIABLE, godot3SoakSkipReason } from "./godot3-soak-common.ts";
@@ -187,10 +189,7 @@ export interface ServerSoakResult {
   failures: string[];
   /**
    * Set when an end gave up its link while Godot ran (our client lost the server, or Godot dropped
-   * a client): ENet's give-up rule, C ENet's and ours alike, ends a peer whose reliable command
-   * went unacknowledged through timeoutLimit (32) doublings of its first retransmission timeout and
-   * timeoutMinimum (5 s); on a lossy leg, a command or its acknowledgement lost five or six times
-   * in a row does it. The failure says which; see runWithOneRetry.
+   * a client): see PeerTimeoutResult. The failure says which.
    */
   peerTimeout: string | null;
   /** Godot's stderr lines that say ERROR or WARNING (a failure too). */
@@ -282,7 +281,7 @@ export async function runGodot3ServerSoak(seed: number, calls: number, limitMs =
       const leg = plan.legs[c]!;
       const relay = new UdpCaptureRelay({
         targetPort: godotPort,
-        schedule: lossySchedule(((seed ^ 0x7e1a7) + c) ^ Math.imul(attempt, 0x9e3779b1), leg.loss, leg.duplicate, leg.reorder),
+        schedule: lossySchedule(relaySeed((seed ^ 0x7e1a7) + c, attempt), leg.loss, leg.duplicate, leg.reorder),
         keepRecords: process.env.G3SOAK_CAPTURE !== undefined,
       });
       const relayPort = await relay.start();
@@ -357,7 +356,8 @@ export async function runGodot3ServerSoak(seed: number, calls: number, limitMs =
     const deadline = Date.now() + limitMs;
     const progress = (): string =>
       `${echoed.reliable} of ${sent.reliable} reliable arrivals, sent ${bots.map((b) => `${b.window.next}/${b.window.order.length}`).join(" ")}, ` +
-      `signals ${bots.map((b) => `[${b.signals.join(" ")}]`).join(" ")} (longest stall of our event loop ${maxLoopGapMs} ms)`;
+      `signals ${bots.map((b) => `[${b.signals.join(" ")}]`).join(" ")} (longest stall of our event loop ${maxLoopGapMs} ms); ` +
+      bots.map((b) => `leg ${b.index} ${b.relay.describeFlow()}`).join("; ");
     let lastTurn = Date.now();
     while (failures.length === 0) {
       // The longest this loop (and the relays, which share its event loop) went unserved: a
@@ -491,15 +491,9 @@ export async function runGodot3ServerSoak(seed: number, calls: number, limitMs =
   };
 }
 
-/**
- * Runs a seed, and once more if it failed by a peer timeout alone (see ServerSoakResult.peerTimeout):
- * `first` is then the run that timed out, for the caller to report; any other failure stands.
- */
-export async function runWithOneRetry(seed: number, calls: number, limitMs?: number): Promise<{ result: ServerSoakResult; first: ServerSoakResult | null }> {
-  const result = await runGodot3ServerSoak(seed, calls, limitMs);
-  if (result.peerTimeout === null || result.failures.length !== 1) return { result, first: null };
-  // Other datagrams: the relays' fates are seeded, so the same ones would meet the same losses.
-  return { result: await runGodot3ServerSoak(seed, calls, limitMs, 1), first: result };
+/** Runs a seed, and once more if it failed by a peer timeout alone (withOneRetry). */
+export function runServerSoakWithOneRetry(seed: number, calls: number, limitMs?: number): Promise<{ result: ServerSoakResult; first: ServerSoakResult | null }> {
+  return withOneRetry((attempt) => runGodot3ServerSoak(seed, calls, limitMs, attempt));
 }
 
 /** One line describing a seed's network and scene, for the runner and failures. */

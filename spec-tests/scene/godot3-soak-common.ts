@@ -358,6 +358,32 @@ const WINDOW_BYTES = 32 * 1024;
  */
 const UNRELIABLE_SETTLE_MS = 400;
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What a soak run reports when an end gave up its link while Godot ran: ENet's give-up rule, C
+ * ENet's and ours alike, ends a peer whose reliable command went unacknowledged through
+ * timeoutLimit (32) doublings of its first retransmission timeout and timeoutMinimum (5 s); on a
+ * lossy leg, a command or its acknowledgement lost five or six times in a row does it.
+ */
+export interface PeerTimeoutResult {
+  failures: string[];
+  /** Which end gave up, or null. */
+  peerTimeout: string | null;
+}
+
+/**
+ * `run(0)`, and `run(1)` once more if the first failed by a peer timeout alone (the relays' fates
+ * come from other streams then: the same seeded ones would meet the same losses). `first` is the
+ * run that timed out, for the caller to report; any other failure stands.
+ */
+export async function withOneRetry<R extends PeerTimeoutResult>(run: (attempt: number) => Promise<R>): Promise<{ result: R; first: R | null }> {
+  const result = await run(0);
+  if (result.peerTimeout === null || result.failures.length !== 1) return { result, first: null };
+  return { result: await run(1), first: result };
+}
+
+/** A leg's relay seed: `attempt` > 0 draws other fates for the same leg. */
+export const relaySeed = (seed: number, attempt: number): number => seed ^ Math.imul(attempt, 0x9e3779b1);
 export const G3 = { protocol: "godot3" as const };
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 

@@ -48,6 +48,23 @@ export interface RelayOptions {
   keepRecords?: boolean;
 }
 
+/** How one direction's datagrams came and went: what a failure message needs to tell a stalled sender from a lossy stretch. */
+export interface FlowStats {
+  seen: number;
+  dropped: number;
+  /** When the last datagram came (ms since the relay started; -1: none yet). */
+  lastAt: number;
+  /** The longest time between two datagrams in this direction, and when it ended. */
+  longestSilence: number;
+  longestSilenceEndedAt: number;
+  /** The most datagrams dropped one after the other, and when that run ended. */
+  longestDropRun: number;
+  longestDropRunEndedAt: number;
+  dropRun: number;
+}
+
+const newFlow = (): FlowStats => ({ seen: 0, dropped: 0, lastAt: -1, longestSilence: 0, longestSilenceEndedAt: 0, longestDropRun: 0, longestDropRunEndedAt: 0, dropRun: 0 });
+
 interface ClientLink {
   index: number;
   address: string;
@@ -94,6 +111,8 @@ export class UdpCaptureRelay {
   private readonly opts: Required<Omit<RelayOptions, "rewrite" | "filter" | "schedule">> & Pick<RelayOptions, "rewrite" | "filter" | "schedule">;
   /** Datagrams seen, dropped and sent more than once (kept whether or not `records` are). */
   readonly counts = { seen: 0, dropped: 0, duplicated: 0, delayed: 0 };
+  /** Per direction, all clients together (kept whether or not `records` are). */
+  readonly flow: Record<Direction, FlowStats> = { c2s: newFlow(), s2c: newFlow() };
   private listener: Socket | undefined;
   private readonly links = new Map<string, ClientLink>();
   private started = 0;
@@ -142,6 +161,20 @@ export class UdpCaptureRelay {
     }
   }
 
+  /**
+   * One line per direction for a failure message: when its last datagram came, its longest
+   * silence and its longest run of drops (times in ms since the relay started).
+   */
+  describeFlow(): string {
+    const now = Math.round(performance.now() - this.started);
+    const line = (dir: Direction): string => {
+      const f = this.flow[dir];
+      const r = Math.round;
+      return `${dir} ${f.seen} seen, ${f.dropped} dropped, last at ${r(f.lastAt)}, longest silence ${r(f.longestSilence)} ms ending at ${r(f.longestSilenceEndedAt)}, longest drop run ${f.longestDropRun} ending at ${r(f.longestDropRunEndedAt)}`;
+    };
+    return `relay at ${now} ms: ${line("c2s")}; ${line("s2c")}`;
+  }
+
   /** Records as stored in a capture file (times rounded to microseconds). */
   datagrams(): RecordedDatagram[] {
     return this.records.map((r) => ({ ...r, t: Math.round(r.t * 1000) / 1000 }));
@@ -157,8 +190,25 @@ export class UdpCaptureRelay {
     if (delays.length === 0) this.counts.dropped++;
     if (delays.length > 1) this.counts.duplicated++;
     if (delays.some((d) => d > 0)) this.counts.delayed++;
+    const at = performance.now() - this.started;
+    const f = this.flow[dir];
+    f.seen++;
+    if (f.lastAt >= 0 && at - f.lastAt > f.longestSilence) {
+      f.longestSilence = at - f.lastAt;
+      f.longestSilenceEndedAt = at;
+    }
+    f.lastAt = at;
+    if (delays.length === 0) {
+      f.dropped++;
+      if (++f.dropRun > f.longestDropRun) {
+        f.longestDropRun = f.dropRun;
+        f.longestDropRunEndedAt = at;
+      }
+    } else {
+      f.dropRun = 0;
+    }
     if (this.opts.keepRecords) {
-      const rec: RecordedDatagram = { t: performance.now() - this.started, dir, client, hex: toHex(data) };
+      const rec: RecordedDatagram = { t: at, dir, client, hex: toHex(data) };
       if (delays.length === 0) rec.dropped = true;
       else if (bytes !== data) rec.rewritten = toHex(bytes);
       this.records.push(rec);
