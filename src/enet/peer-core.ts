@@ -76,6 +76,22 @@ export interface PacketCopyOwner {
   releaseSlabLife(life: SlabLife): void;
 }
 
+/**
+ * `requeued` and `queue` from `head` on, as one array in queueing order. The queue is in that
+ * order already: retransmissions are merged into it (PeerCore.requeueFront) and the commands never
+ * sent come after every command that was.
+ */
+function mergeByQueueOrder(requeued: OutgoingCommand[], queue: readonly OutgoingCommand[], head: number): OutgoingCommand[] {
+  requeued.sort((x, y) => x.queueOrder - y.queueOrder);
+  const out: OutgoingCommand[] = [];
+  let r = 0;
+  let q = head;
+  while (r < requeued.length && q < queue.length) out.push(requeued[r]!.queueOrder < queue[q]!.queueOrder ? requeued[r++]! : queue[q++]!);
+  while (r < requeued.length) out.push(requeued[r++]!);
+  while (q < queue.length) out.push(queue[q++]!);
+  return out;
+}
+
 export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   /** Index in the host's peer table; the peer ID the remote side puts in its headers. */
   readonly incomingPeerID: number;
@@ -337,13 +353,19 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     return this.outgoingHead < this.outgoingCommands.length || (!this.outgoingBlocked && this.outgoingReliableHead < this.outgoingReliable.length);
   }
 
-  /** Put commands back at the front of the queues (retransmission), keeping their order. */
+  /**
+   * Put timed-out commands back for retransmission. Reliable data goes back in the order it was
+   * first queued, among the retransmissions still waiting from earlier timeouts: C ENet 1.3.17
+   * puts each batch ahead of those instead, and when the window is full (a collapsed throttle
+   * leaves it one MTU) the packet a receiver waits for can then stay behind later ones that the
+   * receiver refuses, until the link times out (spec-tests/enet/retransmit-order.test.ts).
+   */
   requeueFront(commands: readonly OutgoingCommand[]): void {
     const data: OutgoingCommand[] = [];
     const other: OutgoingCommand[] = [];
     for (const c of commands) (c.packet !== null ? data : other).push(c);
     if (data.length > 0) {
-      this.outgoingReliable = data.concat(this.outgoingReliable.slice(this.outgoingReliableHead));
+      this.outgoingReliable = mergeByQueueOrder(data, this.outgoingReliable, this.outgoingReliableHead);
       this.outgoingReliableHead = 0;
       this.outgoingBlocked = false;
     }
