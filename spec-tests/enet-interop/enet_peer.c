@@ -241,6 +241,8 @@ static int run_command(char *line) {
     out("{\"ev\":\"mark\",\"ms\":%u,\"label\":\"%s\"}", enet_time_get(), argc > 1 ? argv[1] : "");
   } else if (strcmp(cmd, "bandwidth_limit") == 0 && argc == 3) {
     enet_host_bandwidth_limit(host, (enet_uint32)atol(argv[1]), (enet_uint32)atol(argv[2]));
+  } else if (strcmp(cmd, "max_waiting") == 0 && argc == 2) {
+    host->maximumWaitingData = (size_t)strtoul(argv[1], NULL, 0);
   } else if (strcmp(cmd, "echo") == 0 && argc == 2) {
     opt.echo = strcmp(argv[1], "on") == 0;
   } else if (strcmp(cmd, "stats") == 0 && peer) {
