@@ -7,13 +7,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { EventType, PeerState } from "../../src/enet/enums.ts";
-import { dissectDatagram } from "../../src/enet/dissect.ts";
 import { HostCore } from "../../src/enet/host-core.ts";
-import { ProtocolCommand } from "../../src/enet/wire.ts";
 import { detectRuntime } from "../../src/transport/registry.ts";
 import { UdpCaptureRelay, type Direction } from "../tools/udp-relay.ts";
 import { buildEnetPeer, fnv1a, pattern, startCPeer, type JsonLineProcess } from "./harness.ts";
 import { cleanupsAfterSuite } from "../support/cleanups.ts";
+import { carriesFirstReliablePacket } from "../support/enet-datagrams.ts";
 
 const built = buildEnetPeer();
 // On Deno the relay (node:dgram there, whose receive buffer cannot be enlarged) did not see some
@@ -31,13 +30,6 @@ const PER_PEER = 64 * 1024;
 const HOST_CAP = 128 * 1024;
 /** How long the relay keeps each client's first packet from our host. */
 const GAP_MS = 600;
-
-/** Does a client's datagram carry its first reliable packet on channel 0? */
-function carriesFirstPacket(data: Uint8Array): boolean {
-  const d = dissectDatagram(data);
-  if (d.error !== undefined || d.compressed) return false;
-  return d.commands.some((c) => c.command.command === ProtocolCommand.SEND_RELIABLE && c.command.channelID === 0 && c.command.reliableSequenceNumber === 1);
-}
 
 describe("live: C ENet 1.3.17 senders against our host-wide waiting-data bound", { skip }, () => {
   const cleanups = cleanupsAfterSuite();
@@ -58,7 +50,7 @@ describe("live: C ENet 1.3.17 senders against our host-wide waiting-data bound",
       // Each client's own gap lasts GAP_MS from its first packet, however late the client starts
       // (a longer one would back C ENet's retransmission timer off further, and past 5 s C gives up).
       filter: (dir: Direction, data: Uint8Array, client: number) => {
-        if (dir !== "c2s" || !sending || !carriesFirstPacket(data)) return true;
+        if (dir !== "c2s" || !sending || !carriesFirstReliablePacket(data)) return true;
         const started = gapStarted.get(client) ?? performance.now();
         gapStarted.set(client, started);
         return performance.now() - started >= GAP_MS;

@@ -9,13 +9,12 @@
 // the simulated network.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { dissectDatagram } from "../../src/enet/dissect.ts";
 import { PacketFlags, PeerState } from "../../src/enet/enums.ts";
 import { HostCore } from "../../src/enet/host-core.ts";
-import { ProtocolCommand } from "../../src/enet/wire.ts";
 import { detectRuntime } from "../../src/transport/registry.ts";
 import { buildEnetPeer, fnv1a, pattern, startCPeer } from "./harness.ts";
 import { cleanupsAfterSuite } from "../support/cleanups.ts";
+import { carriesFirstReliablePacket } from "../support/enet-datagrams.ts";
 
 const built = buildEnetPeer();
 const skip = "skip" in built ? built.skip : false;
@@ -24,9 +23,6 @@ if (skip) console.log(`retransmission order (C receiver): skipped: ${skip}`);
 const PACKETS = 40;
 const SIZE = 1000;
 const WAITING_LIMIT = 8 * SIZE;
-
-const carriesFirstPacket = (data: Uint8Array): boolean =>
-  dissectDatagram(data).commands.some((c) => c.command.command === ProtocolCommand.SEND_RELIABLE && c.command.reliableSequenceNumber === 1);
 
 describe("live: our retransmission order against a C ENet 1.3.17 receiver at its waiting-data limit", { skip }, () => {
   const cleanups = cleanupsAfterSuite();
@@ -47,7 +43,7 @@ describe("live: our retransmission order against a C ENet 1.3.17 receiver at its
       core.service(now());
       for (let t = core.pollTransmit(); t !== null; t = core.pollTransmit()) {
         // The first packet's first datagram is lost: a gap the receiver fills only from a retransmission.
-        if (!firstHeld && carriesFirstPacket(t.data)) {
+        if (!firstHeld && carriesFirstReliablePacket(t.data)) {
           firstHeld = true;
           continue;
         }

@@ -6,18 +6,14 @@
 // load (spec-tests/enet-interop/host-waiting-data-c.test.ts), and the link timed out.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { dissectDatagram } from "../../src/enet/dissect.ts";
 import { EventType, PacketFlags, PeerState } from "../../src/enet/enums.ts";
-import { ProtocolCommand } from "../../src/enet/wire.ts";
 import { SimNetwork } from "./sim.ts";
+import { carriesFirstReliablePacket } from "../support/enet-datagrams.ts";
 
 const PACKETS = 40;
 const SIZE = 1000;
 /** The receiver holds at most 8 packets past a gap. */
 const WAITING_LIMIT = 8 * SIZE;
-
-const carriesFirstPacket = (data: Uint8Array): boolean =>
-  dissectDatagram(data).commands.some((c) => c.command.command === ProtocolCommand.SEND_RELIABLE && c.command.reliableSequenceNumber === 1);
 
 describe("ENet retransmission order", () => {
   test("the packet the receiver waits for goes out before later retransmissions, also through a one-MTU window", () => {
@@ -28,7 +24,7 @@ describe("ENet retransmission order", () => {
     // The first packet's first datagram is lost: a gap the receiver fills only from a retransmission.
     let firstLost = false;
     net.drop = (data, from) => {
-      if (from !== client || firstLost || !carriesFirstPacket(data)) return false;
+      if (from !== client || firstLost || !carriesFirstReliablePacket(data)) return false;
       firstLost = true;
       return true;
     };
