@@ -4,7 +4,7 @@
 // transport must (Bun reuses the chunk after the callback returns), so the copy is not counted
 // against ENet. Datagrams Bun refuses with backpressure (send() === false) are sent again on
 // `drain`, as the transport does.
-// usage: bun udp-ceiling-bun.ts DATAGRAM_SIZE COUNT [window] [warmup] (warm-up as in bench/lib/warmup-clock.ts)
+// usage: bun udp-ceiling-bun.ts DATAGRAM_SIZE COUNT [window] [warmup] [silence_ms] (warm-up as in bench/lib/warmup-clock.ts)
 import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
 import { macrotask } from "../lib/macrotask.ts";
@@ -25,7 +25,7 @@ const bun = (globalThis as { Bun?: BunUdpApi }).Bun;
 if (bun === undefined) throw new Error("udp-ceiling-bun.ts runs on Bun only");
 
 const clock = performance;
-const { size, window, warmup, total } = ceilingArgs();
+const { size, window, warmup, total, silenceMs } = ceilingArgs();
 const payload = new Uint8Array(size).fill(7);
 
 let received = 0;
@@ -60,8 +60,8 @@ while (received < total) {
     sent++;
   }
   timer.observe(received);
-  // Datagrams the kernel dropped never arrive: stop when nothing has come for 250 ms.
-  if (lastProgress > 0 && clock.now() - lastProgress > 250) break;
+  // Datagrams the kernel dropped never arrive: stop when nothing has come for a while (ceilingArgs).
+  if (lastProgress > 0 && clock.now() - lastProgress > silenceMs) break;
   await macrotask();
 }
 if (kept === null) throw new Error("nothing received");

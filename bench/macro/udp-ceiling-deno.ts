@@ -4,7 +4,7 @@
 // a reused buffer, each datagram copied out of it, and each send given a copy in a reused send pool
 // (the send may complete later: the pool is rewound once every send has settled). Those copies are
 // the API's price, so they are not counted against ENet.
-// usage: deno run -A --unstable-net udp-ceiling-deno.ts DATAGRAM_SIZE COUNT [window] [warmup]
+// usage: deno run -A --unstable-net udp-ceiling-deno.ts DATAGRAM_SIZE COUNT [window] [warmup] [silence_ms]
 import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
 import { macrotask } from "../lib/macrotask.ts";
@@ -28,7 +28,7 @@ const deno = (globalThis as { Deno?: DenoUdpApi }).Deno;
 if (deno === undefined) throw new Error("udp-ceiling-deno.ts runs on Deno only (with --unstable-net)");
 
 const clock = performance;
-const { size, window, warmup, total } = ceilingArgs();
+const { size, window, warmup, total, silenceMs } = ceilingArgs();
 const payload = new Uint8Array(size).fill(7);
 
 const receiver = deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
@@ -82,8 +82,8 @@ while (received < total) {
     sent++;
   }
   timer.observe(received);
-  // Datagrams the kernel dropped never arrive: stop when nothing has come for 250 ms.
-  if (lastProgress > 0 && clock.now() - lastProgress > 250) break;
+  // Datagrams the kernel dropped never arrive: stop when nothing has come for a while (ceilingArgs).
+  if (lastProgress > 0 && clock.now() - lastProgress > silenceMs) break;
   await macrotask();
 }
 if (kept === null) throw new Error("nothing received");

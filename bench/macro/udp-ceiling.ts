@@ -2,7 +2,7 @@
 // process, same rules as enet-loopback.ts (127.0.0.1, at most WINDOW datagrams in flight,
 // refilled once per macrotask), no protocol at all. ENet 1200 B reliable sends one data
 // datagram per packet plus acks the other way, so this is an upper bound it cannot pass.
-// usage: udp-ceiling.ts DATAGRAM_SIZE COUNT [window] [warmup] (warm-up as in bench/lib/warmup-clock.ts)
+// usage: udp-ceiling.ts DATAGRAM_SIZE COUNT [window] [warmup] [silence_ms] (warm-up as in bench/lib/warmup-clock.ts)
 import dgram from "node:dgram";
 import { ceilingArgs } from "../lib/ceiling-args.ts";
 import { WarmupClock } from "../lib/warmup-clock.ts";
@@ -12,7 +12,7 @@ import { macrotask } from "../lib/macrotask.ts";
 // on every read, a cost per datagram here that is not the runtime's UDP.
 const clock = performance;
 
-const { size, window, warmup, total } = ceilingArgs();
+const { size, window, warmup, total, silenceMs } = ceilingArgs();
 const payload = Buffer.alloc(size, 7);
 
 const bind = (socket: dgram.Socket): Promise<number> =>
@@ -39,8 +39,8 @@ while (received < total) {
     sent++;
   }
   timer.observe(received);
-  // Datagrams the kernel dropped never arrive: stop when nothing has come for 250 ms.
-  if (lastProgress > 0 && clock.now() - lastProgress > 250) break;
+  // Datagrams the kernel dropped never arrive: stop when nothing has come for a while (ceilingArgs).
+  if (lastProgress > 0 && clock.now() - lastProgress > silenceMs) break;
   await macrotask();
 }
 console.log(JSON.stringify(timer.result(received, received >= total ? clock.now() : lastProgress, size)));
