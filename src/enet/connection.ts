@@ -56,6 +56,14 @@ export interface ENetHostOptions {
    */
   maxHostWaitingData?: number;
   /**
+   * Ours, not ENet's: bytes of packets one peer may have queued or sent and not yet acknowledged,
+   * default 64 MiB. Past it, `send` to that peer returns ERR_OUT_OF_MEMORY (and `broadcast`
+   * skips it), counted in `getDropCounters().outgoingLimit`; one packet of any size is always
+   * taken into an empty queue. C ENet queues without bound, so a remote that acknowledges slowly
+   * enough to stay connected makes the sender hold everything sent to it. See docs/enet.md, Limits.
+   */
+  maxOutgoingData?: number;
+  /**
    * CONNECT-flood policy (docs/enet.md): peers that may be half-open (CONNECT received,
    * handshake not completed) at once, 1..maxPeers; default maxPeers. When the cap or the slots
    * are reached, a newer CONNECT evicts the half-open peer whose address/port has had the most
@@ -242,6 +250,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (opts.maxPacketSize !== undefined) checkInt(opts.maxPacketSize, "maxPacketSize", 1, 0x7fffffff);
     if (opts.maxWaitingData !== undefined) checkInt(opts.maxWaitingData, "maxWaitingData", 1, 0x7fffffff);
     if (opts.maxHostWaitingData !== undefined) checkInt(opts.maxHostWaitingData, "maxHostWaitingData", 1, Number.MAX_SAFE_INTEGER);
+    if (opts.maxOutgoingData !== undefined) checkInt(opts.maxOutgoingData, "maxOutgoingData", 1, Number.MAX_SAFE_INTEGER);
     if (opts.halfOpenLimit !== undefined) checkInt(opts.halfOpenLimit, "halfOpenLimit", 1, maxPeers);
     if (opts.connectInterval !== undefined) checkInt(opts.connectInterval, "connectInterval", 0, 3_600_000);
     if (opts.duplicatePeers !== undefined) checkInt(opts.duplicatePeers, "duplicatePeers", 1, ENET_PROTOCOL_MAXIMUM_PEER_ID);
@@ -269,6 +278,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       maximumPacketSize: opts.maxPacketSize,
       maximumWaitingData: opts.maxWaitingData,
       maximumHostWaitingData: opts.maxHostWaitingData,
+      maximumOutgoingData: opts.maxOutgoingData,
       halfOpenLimit: opts.halfOpenLimit,
       connectInterval: opts.connectInterval,
       duplicatePeers: opts.duplicatePeers,

@@ -24,6 +24,7 @@ import {
   ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE,
   ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA,
   HOST_DEFAULT_MAXIMUM_HOST_WAITING_DATA,
+  HOST_DEFAULT_MAXIMUM_OUTGOING_DATA,
   ENET_HOST_DEFAULT_MTU,
   ENET_PEER_PING_INTERVAL,
   ENET_PEER_TIMEOUT_LIMIT,
@@ -85,6 +86,13 @@ export interface HostCoreOptions {
    * (incoming.ts, overWaitingLimit); default 256 MiB, 8 peers' worth of maximumWaitingData.
    */
   maximumHostWaitingData?: number;
+  /**
+   * Bytes of packets one peer may have queued or unacknowledged (PeerCore.queuedOutgoingData)
+   * before send() refuses more with OUTGOING_LIMIT; one packet of any size is always taken into
+   * an empty queue. Default 64 MiB, two packets of the default maximum size. Ours: C ENet queues
+   * without bound, however slowly the remote acknowledges.
+   */
+  maximumOutgoingData?: number;
   /** Peers allowed from one IP address (default 4095). */
   duplicatePeers?: number;
   /** CONNECT-flood policy (admission.ts): half-open peers allowed at once, 1..peerCount (default peerCount). */
@@ -133,6 +141,8 @@ export interface DropCounters {
   staleEvents: number;
   /** Exceptions caught inside datagram handling (a bug if ever non-zero). */
   internalErrors: number;
+  /** Packets the application sent that were refused (SendResult.OUTGOING_LIMIT): the peer already had maximumOutgoingData queued or unacknowledged. */
+  outgoingLimit: number;
 }
 
 interface QueuedEvent extends HostEvent {
@@ -158,6 +168,8 @@ export enum SendResult {
   PACKET_TOO_LARGE = 3,
   /** The packet would need more than ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT fragments. */
   TOO_MANY_FRAGMENTS = 4,
+  /** The peer already has the host's maximumOutgoingData queued or unacknowledged. */
+  OUTGOING_LIMIT = 5,
 }
 
 export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver {
@@ -171,6 +183,8 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   readonly maximumPacketSize: number;
   readonly maximumWaitingData: number;
   readonly maximumHostWaitingData: number;
+  /** Bytes of packets one peer may have queued or unacknowledged before send() refuses more. */
+  readonly maximumOutgoingData: number;
   /** @internal The sum of the peers' totalWaitingData (incoming.ts, addWaitingData). */
   waitingData = 0;
   /** Fragments one peer may hold in reassembly (derived from maximumWaitingData and maximumPacketSize). */
@@ -196,7 +210,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   totalSentPackets = 0;
   totalReceivedData = 0;
   totalReceivedPackets = 0;
-  readonly drops: DropCounters = { datagrams: 0, commands: 0, limits: 0, waitingDataShare: 0, staleEvents: 0, internalErrors: 0 };
+  readonly drops: DropCounters = { datagrams: 0, commands: 0, limits: 0, waitingDataShare: 0, staleEvents: 0, internalErrors: 0, outgoingLimit: 0 };
   lastInternalError: unknown = undefined;
 
   /** @internal The current time in biased milliseconds (0 = never); receive.ts and send-loop.ts read it. */
@@ -242,6 +256,9 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     this.maximumPacketSize = options.maximumPacketSize ?? ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE;
     this.maximumWaitingData = options.maximumWaitingData ?? ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA;
     this.maximumHostWaitingData = options.maximumHostWaitingData ?? HOST_DEFAULT_MAXIMUM_HOST_WAITING_DATA;
+    const maximumOutgoingData = options.maximumOutgoingData ?? HOST_DEFAULT_MAXIMUM_OUTGOING_DATA;
+    if (!(maximumOutgoingData >= 1)) throw new RangeError(`maximumOutgoingData must be at least 1 byte, got ${String(maximumOutgoingData)}`);
+    this.maximumOutgoingData = maximumOutgoingData;
     this.maximumHeldFragments = maximumHeldFragments(this.maximumWaitingData, this.maximumPacketSize);
     this.duplicatePeers = options.duplicatePeers ?? ENET_PROTOCOL_MAXIMUM_PEER_ID;
     this.randomU32 = options.randomU32 ?? secureRandomU32;
@@ -466,6 +483,10 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     const channel = peer.channels[channelID];
     if (channelID >= peer.channelCount || channel === undefined) return SendResult.CHANNEL_NOT_OPEN;
     if (packet.length > this.maximumPacketSize) return SendResult.PACKET_TOO_LARGE;
+    if (peer.queuedOutgoingData > 0 && peer.queuedOutgoingData + packet.length > this.maximumOutgoingData) {
+      this.drops.outgoingLimit++;
+      return SendResult.OUTGOING_LIMIT;
+    }
     let fragmentLength = peer.mtu - HEADER_SIZE_FOR_MTU - SEND_FRAGMENT_SIZE;
     if (this.checksum) fragmentLength -= CHECKSUM_SIZE;
     if (packet.length > fragmentLength) {

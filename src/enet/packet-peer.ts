@@ -128,8 +128,9 @@ export class ENetPacketPeer extends VariantPacketPeer {
    * Queue a packet to the peer on `channel` with PacketFlags (copied, so the caller may reuse
    * `packet`). Returns OK, or Godot's code: ERR_UNCONFIGURED (peer not active), FAILED (not
    * connected yet or any more, also once the host has read its disconnect), ERR_OUT_OF_MEMORY
-   * (larger than the host's maximum packet size). A channel beyond the peer's count throws
-   * RangeError (a programmer error; see getChannels()).
+   * (larger than the host's maximum packet size, or the peer already has the host's
+   * `maxOutgoingData` queued or unacknowledged: see getOutboundBufferedBytes()). A channel beyond
+   * the peer's count throws RangeError (a programmer error; see getChannels()).
    */
   send(channel: number, packet: Uint8Array, flags: number): GodotError {
     checkInt(channel, "channel", 0, 254);
@@ -293,6 +294,16 @@ export class ENetPacketPeer extends VariantPacketPeer {
     return 0;
   }
 
+  /**
+   * Ours, not Godot's: bytes of packets sent to this peer that it has not acknowledged yet
+   * (reliable) or that have not left yet (unreliable). It grows while the remote acknowledges
+   * more slowly than packets are sent; `send` refuses more past the host's `maxOutgoingData`.
+   * A server can drop peers that fall this far behind. 0 once the peer is inactive.
+   */
+  getOutboundBufferedBytes(): number {
+    return this.isActive() ? this.slot.queuedOutgoingData : 0;
+  }
+
   getState(): PeerState {
     return this.live ? this.slot.state : PeerState.STATE_DISCONNECTED;
   }
@@ -325,6 +336,7 @@ export function sendResultError(result: SendResult): GodotError {
       return GodotError.ERR_INVALID_PARAMETER; // Godot: p_channel >= channelCount
     case SendResult.PACKET_TOO_LARGE:
     case SendResult.TOO_MANY_FRAGMENTS:
+    case SendResult.OUTGOING_LIMIT: // as WebSocketPeer.send past its outbound buffer
       return GodotError.ERR_OUT_OF_MEMORY;
   }
 }

@@ -56,6 +56,8 @@ export interface PeerView {
   readonly packetThrottleAcceleration: number;
   readonly packetThrottleDeceleration: number;
   readonly packetThrottleInterval: number;
+  /** Bytes of packets queued to this peer or sent and not yet acknowledged (bounded by the host's maximumOutgoingData). */
+  readonly queuedOutgoingData: number;
 }
 
 /** CONNECTED or DISCONNECT_LATER: the states C ENet counts as connected (enet_peer_on_connect). */
@@ -177,6 +179,12 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   totalWaitingData = 0;
   /** Fragments held in reassembly on all channels (bounded by the host's maximumHeldFragments). */
   heldFragments = 0;
+  /**
+   * Bytes of packets queued to the remote or in flight to it, not yet acknowledged (reliable) or
+   * sent (unreliable): what the remote's acknowledgements free. Bounded by the host's
+   * maximumOutgoingData, so a remote that acknowledges slowly cannot grow it without end.
+   */
+  queuedOutgoingData = 0;
   /** The last datagram to this peer stopped at the MTU or command limit; send another. */
   continueSending = false;
 
@@ -242,6 +250,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     if (cmd.done) return;
     cmd.done = true;
     const packet = cmd.packet;
+    if (packet !== null) this.queuedOutgoingData -= cmd.fragmentLength;
     const copies = this.copies;
     if (copies === null) return;
     const life = cmd.slabLife;
@@ -413,6 +422,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     this.channelCount = 0;
     this.queuedIncomingCommands = 0;
     this.heldFragments = 0;
+    this.queuedOutgoingData = 0;
   }
 
   /** enet_peer_reset's field resets (the host adjusts its connected-peer counters first). */
@@ -480,6 +490,7 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   /** enet_peer_setup_outgoing_command: assign sequence numbers and queue. */
   setupOutgoingCommand(cmd: OutgoingCommand): void {
     this.outgoingDataTotal += COMMAND_SIZES[cmd.commandByte & 0x0f]! + cmd.fragmentLength;
+    if (cmd.packet !== null) this.queuedOutgoingData += cmd.fragmentLength;
     if (cmd.channelID === 0xff) {
       this.outgoingReliableSequenceNumber = (this.outgoingReliableSequenceNumber + 1) & 0xffff;
       cmd.reliableSequenceNumber = this.outgoingReliableSequenceNumber;

@@ -72,6 +72,8 @@ export interface ENetMultiplayerOptions extends MultiplayerProtocolOptions {
   halfOpenLimit?: number;
   /** createServer: the CONNECT-flood policy's per-address/port interval in ms (ENetHostOptions.connectInterval). */
   connectInterval?: number;
+  /** Bytes of packets one ENet peer may have queued or unacknowledged before sends to it fail with ERR_OUT_OF_MEMORY (ENetHostOptions.maxOutgoingData, default 64 MiB). */
+  maxOutgoingData?: number;
 }
 
 export interface ENetMultiplayerPeerOptions extends IoOptions, ENetMultiplayerOptions {}
@@ -260,7 +262,15 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
       }
       const host = new ENetConnection(this.io);
       if (compression !== undefined) host.compress(compression);
-      await host.createHostBound(bindIp, port, { maxPeers, maxChannels, inBandwidth, outBandwidth, halfOpenLimit: options.halfOpenLimit, connectInterval: options.connectInterval });
+      await host.createHostBound(bindIp, port, {
+        maxPeers,
+        maxChannels,
+        inBandwidth,
+        outBandwidth,
+        halfOpenLimit: options.halfOpenLimit,
+        connectInterval: options.connectInterval,
+        maxOutgoingData: options.maxOutgoingData,
+      });
       this.beginSession(protocol);
       return host;
     } finally {
