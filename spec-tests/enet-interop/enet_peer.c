@@ -252,6 +252,9 @@ static int run_command(char *line) {
         peer_index(peer), (int)peer->state, peer->roundTripTime, peer->roundTripTimeVariance, peer->packetLoss, peer->mtu,
         peer->packetsSent, peer->packetsLost, peer->incomingBandwidth, peer->outgoingBandwidth, peer->channelCount,
         peer->packetThrottleInterval, peer->packetThrottleAcceleration, peer->packetThrottleDeceleration, peer->windowSize);
+  } else if (strcmp(cmd, "stall") == 0 && argc == 2) {
+    /* The whole program stops, host included: nothing is read, acknowledged or sent meanwhile (a frozen game loop). */
+    usleep((useconds_t)atol(argv[1]) * 1000);
   } else if (strcmp(cmd, "sleep") == 0 && argc == 2) {
     block = BLOCK_SLEEP;
     block_until = enet_time_get() + (enet_uint32)atol(argv[1]);
