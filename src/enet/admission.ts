@@ -121,6 +121,16 @@ export class ParkedHandshakes {
     this.parked.delete(key);
     return handshake;
   }
+
+  /**
+   * A newer session with `address:port` took `slot` (its handshake, or our own connect to it):
+   * forget what was parked for that slot from there. Its datagrams to the slot are then the newer
+   * session's (with 2-bit session IDs, possibly the same one), and one arriving after that session
+   * ended must not bring back the older handshake and be read as its data.
+   */
+  forget(address: string, port: number, slot: number): void {
+    this.parked.delete(endpointKey(address, port) + "|" + slot);
+  }
 }
 
 /**
@@ -180,3 +190,50 @@ export class ConnectRateTable {
 export function endpointKey(address: string, port: number): string {
   return address + "|" + port;
 }
+
+/** Endpoint/slot pairs whose recent session IDs are remembered; the oldest pair is forgotten first. */
+const RECENT_SESSIONS_PER_SLOT = 4;
+const RECENT_SESSIONS_MINIMUM = 4096;
+
+/**
+ * The session IDs each address/port last had on each slot (the two latest, as ours: what its
+ * datagrams to us carry). ENet knows a session by slot, address, port and a 2-bit session ID, and
+ * a new session only avoids the slot's previous one: a remote never told that its session ended
+ * (reset, a lost disconnect, a timeout on our side only) keeps sending with the old ID, and a
+ * later session of the same remote on the same slot that drew that ID again would take its
+ * packets, or be completed by them (a command proves a half-open peer; a datagram brings back a
+ * parked one). The server chooses the IDs its VERIFY_CONNECT gives, and clients adopt them, so
+ * acceptConnect steers around these (see `steer`).
+ */
+export class RecentSessions {
+  /** `endpoint|slot` -> the latest ID in bits 0-1, the one before in bits 2-3; bit 4: two known. */
+  private readonly recent: BoundedMap<string, number>;
+
+  constructor(slotCount: number) {
+    this.recent = new BoundedMap(Math.max(RECENT_SESSIONS_MINIMUM, slotCount * RECENT_SESSIONS_PER_SLOT));
+  }
+
+  /** A session of `address:port` on `slot`, whose datagrams to us carried `incomingSessionID`, ended. */
+  ended(address: string, port: number, slot: number, incomingSessionID: number): void {
+    const key = endpointKey(address, port) + "|" + slot;
+    const known = this.recent.get(key);
+    this.recent.set(key, known === undefined ? incomingSessionID : 16 | ((known & 3) << 2) | incomingSessionID);
+  }
+
+  /**
+   * The incoming session ID for a new session of `address:port` on `slot`: `proposed` (C ENet's
+   * choice, which already differs from `avoid`, the slot's previous one) unless the endpoint's
+   * last sessions on this slot used it, then the next value that is none of them.
+   */
+  steer(address: string, port: number, slot: number, proposed: number, avoid: number): number {
+    const known = this.recent.get(endpointKey(address, port) + "|" + slot);
+    if (known === undefined) return proposed;
+    const used = (1 << (known & 3)) | (known & 16 ? 1 << ((known >> 2) & 3) : 0) | (avoid <= 3 ? 1 << avoid : 0);
+    for (let k = 0; k < 4; k++) {
+      const id = (proposed + k) & 3;
+      if ((used & (1 << id)) === 0) return id;
+    }
+    return proposed;
+  }
+}
+

@@ -67,6 +67,8 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
   let outgoingSessionID = remoteOutgoing === 0xff ? peer.incomingSessionID : remoteOutgoing;
   outgoingSessionID = (outgoingSessionID + 1) & sessionMask;
   if (outgoingSessionID === peer.incomingSessionID) outgoingSessionID = (outgoingSessionID + 1) & sessionMask;
+  // Ours: nor one this remote had on this slot lately, whose datagrams may still be on their way.
+  outgoingSessionID = host.recentSessions.steer(address, port, peer.incomingPeerID, outgoingSessionID, peer.incomingSessionID);
 
   let mtu = remote.mtu;
   if (mtu < ENET_PROTOCOL_MINIMUM_MTU) mtu = ENET_PROTOCOL_MINIMUM_MTU;
@@ -113,6 +115,7 @@ export function acceptConnect(host: HostCore, data: Uint8Array, at: number, addr
 /** Make `peer` (a free slot) the half-open end of `handshake`: as its CONNECT and our VERIFY_CONNECT left it. */
 function setUpHalfOpen(host: HostCore, peer: PeerCore, handshake: HalfOpenHandshake): void {
   const verify = handshake.verify;
+  if (host.parkedHandshakes.size > 0) host.parkedHandshakes.forget(handshake.address, handshake.port, peer.incomingPeerID);
   peer.handshake = handshake;
   peer.allocateChannels(verify.channelCount);
   // The directory files a peer by these when it becomes half-open: set them first.
@@ -165,6 +168,15 @@ export function reinstateParked(host: HostCore, slot: number, sessionID: number,
   if (occupant.state !== PeerState.STATE_DISCONNECTED && occupant.state !== PeerState.STATE_ACKNOWLEDGING_CONNECT) return null;
   const handshake = host.parkedHandshakes.take(address, port, slot, sessionID);
   if (handshake === null) return null;
+  // The client's CONNECT, retransmitted after the eviction, may have another slot too: one
+  // connection keeps one slot. Connected there, the client no longer speaks for this one (the
+  // datagram is a late one); still half-open there, that slot's VERIFY_CONNECT is the one the
+  // client did not take, and that handshake goes.
+  const twin = host.directory.liveWith(address, port, handshake.verify.connectID);
+  if (twin !== undefined && twin !== occupant) {
+    if (twin.state !== PeerState.STATE_ACKNOWLEDGING_CONNECT) return null;
+    host.resetPeer(twin);
+  }
   if (occupant.state === PeerState.STATE_ACKNOWLEDGING_CONNECT) evict(host, occupant);
   host.connectCounters.reinstated++;
   setUpHalfOpen(host, occupant, handshake);

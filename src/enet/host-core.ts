@@ -15,7 +15,7 @@
 import type { Compressor } from "../compress/types.ts";
 import { plainBytes } from "../util/copy-bytes.ts";
 import { Fifo } from "../util/fifo.ts";
-import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, ParkedHandshakes, type ConnectCounters } from "./admission.ts";
+import { ConnectRateTable, DEFAULT_CONNECT_INTERVAL, ParkedHandshakes, RecentSessions, type ConnectCounters } from "./admission.ts";
 import { ByteSlab, SLAB_MAX_COPY, SLAB_MIN_COPY, type SlabLife } from "./byte-slab.ts";
 import { POOLED_MAX_COPY, sharedLargeCopies } from "./copy-pool.ts";
 import { OutgoingCommand } from "./commands.ts";
@@ -198,6 +198,8 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   readonly connectCounters: ConnectCounters = { rateLimited: 0, full: 0, evicted: 0, reinstated: 0, provenByCommand: 0, verifyAcksRepeated: 0 };
   /** Half-open handshakes the flood policy evicted, until their client speaks (admission.ts rule 4). */
   readonly parkedHandshakes: ParkedHandshakes;
+  /** @internal The session IDs each remote last had on each slot (admission.ts); acceptConnect steers new ones around them. */
+  readonly recentSessions: RecentSessions;
   bandwidthThrottleEpoch = 0;
   recalculateBandwidthLimits = false;
   compressor: Compressor | null = null;
@@ -273,6 +275,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     }
     this.connectRate = new ConnectRateTable(peerCount, connectInterval);
     this.parkedHandshakes = new ParkedHandshakes(peerCount);
+    this.recentSessions = new RecentSessions(peerCount);
     const commandsPerDatagram = options.commandsPerDatagram ?? 0;
     if (!Number.isInteger(commandsPerDatagram) || commandsPerDatagram < 0 || commandsPerDatagram > ENET_PROTOCOL_MAXIMUM_MTU) {
       throw new RangeError(`commandsPerDatagram must be 0 (as many as fit the MTU) or an integer in 1..${ENET_PROTOCOL_MAXIMUM_MTU}, got ${String(commandsPerDatagram)}`);
@@ -401,6 +404,8 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     else if (count > ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT) count = ENET_PROTOCOL_MAXIMUM_CHANNEL_COUNT;
     const peer = this.directory.firstFree();
     if (peer === null) return null;
+    // The remote's datagrams to this slot are this session's now (admission.ts, ParkedHandshakes.forget).
+    if (this.parkedHandshakes.size > 0) this.parkedHandshakes.forget(address, port, peer.incomingPeerID);
     peer.allocateChannels(count);
     peer.state = PeerState.STATE_CONNECTING;
     peer.address = address;
@@ -592,6 +597,10 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   resetPeer(view: PeerView): void {
     const peer = this.slotOf(view);
     if (peer.isConnectedState) this.recalculateBandwidthLimits = true;
+    // A session whose IDs were agreed: its remote may go on sending with them (RecentSessions).
+    if (peer.state !== PeerState.STATE_DISCONNECTED && peer.state !== PeerState.STATE_CONNECTING && peer.incomingSessionID <= 3) {
+      this.recentSessions.ended(peer.address, peer.port, peer.incomingPeerID, peer.incomingSessionID);
+    }
     this.waitingData -= peer.totalWaitingData;
     peer.resetFields(this.mtu);
   }
