@@ -109,12 +109,12 @@ export class ParkedHandshakes {
   }
 
   park(handshake: HalfOpenHandshake): void {
-    this.parked.set(handshake.endpoint + "|" + handshake.verify.outgoingPeerID, handshake);
+    this.parked.set(slotKey(handshake.address, handshake.port, handshake.verify.outgoingPeerID), handshake);
   }
 
   /** The handshake parked for `slot` from `address:port` whose client speaks with `sessionID`, taken out of the table. */
   take(address: string, port: number, slot: number, sessionID: number): HalfOpenHandshake | null {
-    const key = endpointKey(address, port) + "|" + slot;
+    const key = slotKey(address, port, slot);
     const handshake = this.parked.get(key);
     // The client's datagrams carry the session ID our VERIFY_CONNECT gave as its outgoing one.
     if (handshake === undefined || handshake.verify.outgoingSessionID !== sessionID) return null;
@@ -129,7 +129,7 @@ export class ParkedHandshakes {
    * ended must not bring back the older handshake and be read as its data.
    */
   forget(address: string, port: number, slot: number): void {
-    this.parked.delete(endpointKey(address, port) + "|" + slot);
+    this.parked.delete(slotKey(address, port, slot));
   }
 }
 
@@ -191,6 +191,11 @@ export function endpointKey(address: string, port: number): string {
   return address + "|" + port;
 }
 
+/** The key of what an address/port had on one of our slots. */
+function slotKey(address: string, port: number, slot: number): string {
+  return endpointKey(address, port) + "|" + slot;
+}
+
 /** Endpoint/slot pairs whose recent session IDs are remembered; the oldest pair is forgotten first. */
 const RECENT_SESSIONS_PER_SLOT = 4;
 const RECENT_SESSIONS_MINIMUM = 4096;
@@ -215,7 +220,7 @@ export class RecentSessions {
 
   /** A session of `address:port` on `slot`, whose datagrams to us carried `incomingSessionID`, ended. */
   ended(address: string, port: number, slot: number, incomingSessionID: number): void {
-    const key = endpointKey(address, port) + "|" + slot;
+    const key = slotKey(address, port, slot);
     const known = this.recent.get(key);
     this.recent.set(key, known === undefined ? incomingSessionID : 16 | ((known & 3) << 2) | incomingSessionID);
   }
@@ -226,7 +231,7 @@ export class RecentSessions {
    * last sessions on this slot used it, then the next value that is none of them.
    */
   steer(address: string, port: number, slot: number, proposed: number, avoid: number): number {
-    const known = this.recent.get(endpointKey(address, port) + "|" + slot);
+    const known = this.recent.get(slotKey(address, port, slot));
     if (known === undefined) return proposed;
     const used = (1 << (known & 3)) | (known & 16 ? 1 << ((known >> 2) & 3) : 0) | (avoid <= 3 ? 1 << avoid : 0);
     for (let k = 0; k < 4; k++) {
