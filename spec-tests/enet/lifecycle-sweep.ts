@@ -10,7 +10,8 @@
  *   a session by its slot, the sender's address and port and a 2-bit session ID, so a sender that
  *   was never told its session ended (a reset, a lost disconnect_now, a timeout on one side) can
  *   reach a session that took the same slot later, from the same endpoint, with the same session
- *   ID. C ENet does the same. Such packets are counted (`ambiguous`), not checked, and neither is the
+ *   ID (or any such session, when this host gave the old one up while connecting, before it heard
+ *   the IDs the remote chose). C ENet does the same. Such packets are counted (`ambiguous`), not checked, and neither is the
  *   order of the newer session's own packets after them on that host (the older session's
  *   reliable commands take its sequence numbers); a packet reaching an older session, or one
  *   known by other fields, is a problem;
@@ -97,6 +98,14 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
    */
   const sightings = new Map<string, Map<string, number>>();
   let sightingCount = 0;
+  /** By `${host}:${connectID}`: sessions the host disconnected or reset while still connecting. */
+  const abandoned = new Set<string>();
+  const sight = (hi: number, connectID: number, id: string): void => {
+    const key = `${hi}:${connectID}`;
+    let seen = sightings.get(key);
+    if (seen === undefined) sightings.set(key, (seen = new Map()));
+    if (!seen.has(id)) seen.set(id, sightingCount++);
+  };
   const identityOf = (peer: PeerCore): string => `${peer.incomingPeerID}:${peer.incomingSessionID}:${peer.address}:${peer.port}`;
   /** By `${host}:${connectID}`: sessions an older one's packets reached (see the header). */
   const reachedByOlder = new Set<string>();
@@ -111,11 +120,11 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
       // IDs), also those reset before they connected.
       for (const p of slots(h)) {
         if (p.state === PeerState.STATE_DISCONNECTED || p.state === PeerState.STATE_CONNECTING || p.connectID === 0) continue;
-        const key = `${hi}:${p.connectID}`;
-        let seen = sightings.get(key);
-        if (seen === undefined) sightings.set(key, (seen = new Map()));
-        const id = identityOf(p);
-        if (!seen.has(id)) seen.set(id, sightingCount++);
+        sight(hi, p.connectID, identityOf(p));
+        // And as the remote will know it, since it may drop the session before it hears of it
+        // (a connect abandoned before VERIFY_CONNECT came) while this side goes on sending.
+        const remote = hosts.findIndex((o) => o.address === p.address && o.port === p.port);
+        if (remote >= 0 && p.outgoingPeerID < 0xfff) sight(remote, p.connectID, `${p.outgoingPeerID}:${p.outgoingSessionID}:${h.address}:${h.port}`);
       }
       for (let e = h.core.pollEvent(); e !== null; e = h.core.pollEvent()) {
         const peer = e.peer as PeerCore;
@@ -153,7 +162,10 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
       const id = identityOf(peer);
       const senderSeen = sightings.get(`${hi}:${connectID}`)?.get(id);
       const receiverSeen = sightings.get(`${hi}:${peer.connectID}`)?.get(id);
-      if (senderSeen !== undefined && receiverSeen !== undefined && senderSeen < receiverSeen) {
+      // A session this host gave up while connecting never told it the IDs the remote chose: the
+      // remote's datagrams for it may meet any later session here, whichever was seen first.
+      const givenUp = abandoned.has(`${hi}:${connectID}`);
+      if (senderSeen !== undefined && receiverSeen !== undefined && (senderSeen < receiverSeen || givenUp)) {
         counts.ambiguous++;
         reachedByOlder.add(`${hi}:${peer.connectID}`);
         return;
@@ -232,6 +244,7 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
       const peer = pick(live);
       if (peer !== undefined) {
         const how = rng.nextInt(4);
+        if (peer.state === PeerState.STATE_CONNECTING) abandoned.add(`${hi}:${peer.connectID}`);
         if (how === 0) h.core.disconnect(peer, rng.nextInt(100));
         else if (how === 1) h.core.disconnectLater(peer, rng.nextInt(100));
         else {

@@ -222,6 +222,8 @@ export class RecentSessions {
   ended(address: string, port: number, slot: number, incomingSessionID: number): void {
     const key = slotKey(address, port, slot);
     const known = this.recent.get(key);
+    // The same session ending again (a handshake evicted, brought back, then ended) keeps the one before.
+    if (known !== undefined && (known & 3) === incomingSessionID) return;
     this.recent.set(key, known === undefined ? incomingSessionID : 16 | ((known & 3) << 2) | incomingSessionID);
   }
 
