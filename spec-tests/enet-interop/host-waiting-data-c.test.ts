@@ -60,6 +60,8 @@ describe("live: C ENet 1.3.17 senders against our host-wide waiting-data bound",
     cleanups.push(() => relay.stop());
 
     let mostHeld = 0;
+    /** The most one peer was seen holding while the host held its cap. */
+    let mostOnePeerAtCap = 0;
     const received = new Map<string, Uint8Array[]>();
     const step = (): void => {
       core.service(now());
@@ -74,6 +76,7 @@ describe("live: C ENet 1.3.17 senders against our host-wide waiting-data bound",
       }
       // With every delivered packet read, what is left is what waits behind the gaps.
       mostHeld = Math.max(mostHeld, core.waitingData);
+      if (core.waitingData >= HOST_CAP) for (const p of core.peers) mostOnePeerAtCap = Math.max(mostOnePeerAtCap, p.totalWaitingData);
     };
     const run = async (until: () => boolean, ms: number): Promise<void> => {
       const deadline = performance.now() + ms;
@@ -102,7 +105,13 @@ describe("live: C ENet 1.3.17 senders against our host-wide waiting-data bound",
     const deliveredFrom = performance.now();
     assert.ok(mostHeld >= HOST_CAP, `the clients made the host hold ${mostHeld} bytes behind their gaps (cap ${HOST_CAP})`);
     assert.ok(mostHeld <= 2 * HOST_CAP + SIZE, `held at most ${mostHeld} bytes; the bound is 2 x ${HOST_CAP} + one packet`);
-    assert.ok(core.drops.waitingDataShare > 0, "peers over their share were refused");
+    // Refusals by share whenever a peer went past its share with the host at its cap. Whether one
+    // does depends on how far each C client's window got past its gap (one Bun run in CI: the six
+    // filled the cap evenly, each within its share, and nothing was refused); the simulated test
+    // (spec-tests/enet/host-waiting-data.test.ts) exercises the rule every time.
+    const share = HOST_CAP / CLIENTS;
+    console.log(`host waiting data (C clients): at most ${mostOnePeerAtCap} bytes on one peer at the cap (share ${Math.floor(share)}), ${core.drops.waitingDataShare} refused by share`);
+    if (mostOnePeerAtCap > share + SIZE) assert.ok(core.drops.waitingDataShare > 0, `a peer held ${mostOnePeerAtCap} bytes at the cap (share ${share}): peers over their share were refused`);
 
     // A known way for this to fail under heavy load, seen with the relay in a process of its own:
     // a C client stalled long enough for its packet throttle to collapse (its window down to one
