@@ -28,6 +28,7 @@ import { SeededRandom } from "../../src/util/prng.ts";
 import { EventType, PacketFlags, PeerState } from "../../src/enet/enums.ts";
 import type { PeerCore } from "../../src/enet/peer-core.ts";
 import { SendResult } from "../../src/enet/host-core.ts";
+import { ENET_PROTOCOL_MAXIMUM_PEER_ID } from "../../src/enet/wire.ts";
 import { SimNetwork, type SimHost } from "./sim.ts";
 
 /** Payload header: sender host, delivery kind, channel, connectID, sequence number. */
@@ -106,7 +107,9 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
     if (seen === undefined) sightings.set(key, (seen = new Map()));
     if (!seen.has(id)) seen.set(id, sightingCount++);
   };
-  const identityOf = (peer: PeerCore): string => `${peer.incomingPeerID}:${peer.incomingSessionID}:${peer.address}:${peer.port}`;
+  /** A session as a receiver knows it: its slot, the session ID in the sender's headers, the sender. */
+  const identity = (slot: number, sessionID: number, from: SimHost | PeerCore): string => `${slot}:${sessionID}:${from.address}:${from.port}`;
+  const identityOf = (peer: PeerCore): string => identity(peer.incomingPeerID, peer.incomingSessionID, peer);
   /** By `${host}:${connectID}`: sessions an older one's packets reached (see the header). */
   const reachedByOlder = new Set<string>();
 
@@ -123,8 +126,8 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
         sight(hi, p.connectID, identityOf(p));
         // And as the remote will know it, since it may drop the session before it hears of it
         // (a connect abandoned before VERIFY_CONNECT came) while this side goes on sending.
-        const remote = hosts.findIndex((o) => o.address === p.address && o.port === p.port);
-        if (remote >= 0 && p.outgoingPeerID < 0xfff) sight(remote, p.connectID, `${p.outgoingPeerID}:${p.outgoingSessionID}:${h.address}:${h.port}`);
+        const remote = net.hostAt(p.address, p.port);
+        if (remote !== undefined && p.outgoingPeerID < ENET_PROTOCOL_MAXIMUM_PEER_ID) sight(hostIndex.get(remote)!, p.connectID, identity(p.outgoingPeerID, p.outgoingSessionID, h));
       }
       for (let e = h.core.pollEvent(); e !== null; e = h.core.pollEvent()) {
         const peer = e.peer as PeerCore;

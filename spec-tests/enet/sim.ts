@@ -88,7 +88,8 @@ export class SimNetwork {
     return h;
   }
 
-  private hostAt(address: string, port: number): SimHost | undefined {
+  /** The host bound at `address:port`, if any. */
+  hostAt(address: string, port: number): SimHost | undefined {
     return this.hosts.find((h) => h.address === address && h.port === port);
   }
 
