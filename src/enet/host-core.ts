@@ -445,10 +445,15 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
    * saves allocating (and faulting in) a fresh buffer for every large packet.
    */
   sendCopy(view: PeerView, channelID: number, packet: Uint8Array, flags: number): SendResult {
+    const peer = this.slotOf(view);
+    const fragmentLength = this.fragmentLength(peer);
+    // Checked before copying: a slow peer past maximumOutgoingData may refuse many sends in a row.
+    const refusal = this.sendRefusal(peer, channelID, packet.length, fragmentLength);
+    if (refusal !== SendResult.OK) return refusal;
     const copy = this.queueCopy(packet);
-    const result = this.send(view, channelID, copy, flags);
+    this.queuePacket(peer, channelID, copy, flags, fragmentLength);
     this.settleCopy(copy);
-    return result;
+    return SendResult.OK;
   }
 
   /**
@@ -484,19 +489,37 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
    */
   send(view: PeerView, channelID: number, packet: Uint8Array, flags: number): SendResult {
     const peer = this.slotOf(view);
+    const fragmentLength = this.fragmentLength(peer);
+    const refusal = this.sendRefusal(peer, channelID, packet.length, fragmentLength);
+    if (refusal !== SendResult.OK) return refusal;
+    this.queuePacket(peer, channelID, packet, flags, fragmentLength);
+    return SendResult.OK;
+  }
+
+  /** Why enet_peer_send would refuse a packet of `length` bytes on `channelID` (fragmentLength(peer) given), or SendResult.OK. */
+  private sendRefusal(peer: PeerCore, channelID: number, length: number, fragmentLength: number): SendResult {
     if (peer.state !== PeerState.STATE_CONNECTED) return SendResult.NOT_CONNECTED;
-    const channel = peer.channels[channelID];
-    if (channelID >= peer.channelCount || channel === undefined) return SendResult.CHANNEL_NOT_OPEN;
-    if (packet.length > this.maximumPacketSize) return SendResult.PACKET_TOO_LARGE;
-    if (peer.queuedOutgoingData > 0 && peer.queuedOutgoingData + packet.length > this.maximumOutgoingData) {
+    if (channelID >= peer.channelCount || peer.channels[channelID] === undefined) return SendResult.CHANNEL_NOT_OPEN;
+    if (length > this.maximumPacketSize) return SendResult.PACKET_TOO_LARGE;
+    if (peer.queuedOutgoingData > 0 && peer.queuedOutgoingData + length > this.maximumOutgoingData) {
       this.drops.outgoingLimit++;
       return SendResult.OUTGOING_LIMIT;
     }
-    let fragmentLength = peer.mtu - HEADER_SIZE_FOR_MTU - SEND_FRAGMENT_SIZE;
-    if (this.checksum) fragmentLength -= CHECKSUM_SIZE;
+    if (length > fragmentLength && Math.ceil(length / fragmentLength) > ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT) return SendResult.TOO_MANY_FRAGMENTS;
+    return SendResult.OK;
+  }
+
+  /** The most packet bytes one SEND_FRAGMENT command carries to `peer`; larger packets are fragmented. */
+  private fragmentLength(peer: PeerCore): number {
+    const length = peer.mtu - HEADER_SIZE_FOR_MTU - SEND_FRAGMENT_SIZE;
+    return this.checksum ? length - CHECKSUM_SIZE : length;
+  }
+
+  /** The queueing half of enet_peer_send, for a packet sendRefusal() accepted. */
+  private queuePacket(peer: PeerCore, channelID: number, packet: Uint8Array, flags: number, fragmentLength: number): void {
+    const channel = peer.channels[channelID]!;
     if (packet.length > fragmentLength) {
       const fragmentCount = Math.ceil(packet.length / fragmentLength);
-      if (fragmentCount > ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT) return SendResult.TOO_MANY_FRAGMENTS;
       let commandByte: number;
       let startSequenceNumber: number;
       if ((flags & (PacketFlags.RELIABLE | PacketFlags.UNRELIABLE_FRAGMENT)) === PacketFlags.UNRELIABLE_FRAGMENT && channel.outgoingUnreliableSequenceNumber < 0xffff) {
@@ -520,7 +543,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
         cmd.totalLength = packet.length;
         peer.setupOutgoingCommand(cmd);
       }
-      return SendResult.OK;
+      return;
     }
     let commandByte: number;
     if ((flags & (PacketFlags.RELIABLE | PacketFlags.UNSEQUENCED)) === PacketFlags.UNSEQUENCED) {
@@ -539,7 +562,6 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
       this.largeCopies.hold(packet, 1);
     }
     peer.setupOutgoingCommand(cmd);
-    return SendResult.OK;
   }
 
   /** The slab life of `packet` when it is the slab copy just made by queueCopy(), else null. */
