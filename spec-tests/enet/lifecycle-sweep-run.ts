@@ -12,7 +12,7 @@ if (![seeds, first, steps].every(Number.isInteger) || seeds < 1 || steps < 1) {
   process.exit(2);
 }
 const started = performance.now();
-const total = { connects: 0, disconnects: 0, sent: 0, refused: 0, received: 0, ambiguous: 0, simulatedMs: 0 };
+const total = { connects: 0, disconnects: 0, sent: 0, refused: 0, refusedByShare: 0, received: 0, ambiguous: 0, simulatedMs: 0 };
 let failing = 0;
 for (let seed = first; seed < first + seeds; seed++) {
   const outcome = runLifecycle(seed, steps);
@@ -25,7 +25,7 @@ for (let seed = first; seed < first + seeds; seed++) {
 }
 console.log(
   `enet lifecycle sweep: seeds ${first}..${first + seeds - 1}, ${steps} steps each, ${(total.simulatedMs / 3_600_000).toFixed(1)} h simulated in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
-    `${total.connects} connects, ${total.disconnects} disconnects, ${total.sent} packets sent (${total.refused} refused by maxOutgoingData), ${total.received} received (${total.ambiguous} from an ended session of the same slot, endpoint and session ID); ` +
+    `${total.connects} connects, ${total.disconnects} disconnects, ${total.sent} packets sent (${total.refused} refused by maxOutgoingData, ${total.refusedByShare} of them by the host-wide share), ${total.received} received (${total.ambiguous} from an ended session of the same slot, endpoint and session ID); ` +
     (failing === 0 ? "no failure" : `${failing} failing seeds`),
 );
 process.exit(failing === 0 ? 0 : 1);

@@ -18,7 +18,8 @@
  * - a slot's CONNECT and DISCONNECT events alternate, and packets arrive only between them;
  * - what a host holds adds up: its waiting data is the sum of its peers', a peer's queued
  *   outgoing bytes stay within maximumOutgoingData (or one packet) and are 0 once nothing is
- *   queued or in flight, and a disconnected slot holds nothing;
+ *   queued or in flight, the host's queued outgoing bytes are the sum of its peers', and a
+ *   disconnected slot holds nothing;
  * - no exception is caught inside a host (internalErrors stays 0).
  *
  * At the end every peer disconnects and the link settles: every slot must be free and empty.
@@ -45,7 +46,7 @@ export interface LifecycleOutcome {
   steps: number;
   problems: string[];
   /** What happened, for the run's summary line. */
-  counts: { connects: number; disconnects: number; sent: number; refused: number; received: number; ambiguous: number; simulatedMs: number };
+  counts: { connects: number; disconnects: number; sent: number; refused: number; refusedByShare: number; received: number; ambiguous: number; simulatedMs: number };
 }
 
 function fill(out: Uint8Array, host: number, kind: Kind, channel: number, connectID: number, seq: number): void {
@@ -77,11 +78,13 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
         channelLimit: 1 + rng.nextInt(4),
         maximumOutgoingData: [16 * 1024, 256 * 1024, undefined][rng.nextInt(3)],
         maximumWaitingData: rng.chance(0.3) ? 32 * 1024 : undefined,
+        // From the seed, not the generator, so seeds not divisible by 3 run as before this option.
+        maximumHostOutgoingData: seed % 3 === 0 ? 48 * 1024 : undefined,
       }),
     );
   }
   const problems: string[] = [];
-  const counts = { connects: 0, disconnects: 0, sent: 0, refused: 0, received: 0, ambiguous: 0, simulatedMs: 0 };
+  const counts = { connects: 0, disconnects: 0, sent: 0, refused: 0, refusedByShare: 0, received: 0, ambiguous: 0, simulatedMs: 0 };
   const problem = (what: string): void => {
     if (problems.length < 20) problems.push(`t=${net.now}: ${what}`);
   };
@@ -196,8 +199,10 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
       const core = h.core;
       if (core.drops.internalErrors > 0) problem(`host ${hi}: ${core.drops.internalErrors} internal errors: ${String(core.lastInternalError)}`);
       let waiting = 0;
+      let outgoing = 0;
       for (const p of slots(h)) {
         waiting += p.totalWaitingData;
+        outgoing += p.queuedOutgoingData;
         if (p.totalWaitingData < 0) problem(`host ${hi} slot ${p.incomingPeerID}: waiting data ${p.totalWaitingData}`);
         const queued = p.queuedOutgoingData;
         if (queued < 0) problem(`host ${hi} slot ${p.incomingPeerID}: queued outgoing ${queued}`);
@@ -208,6 +213,7 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
         if (queued !== 0 && !p.hasOutgoingCommands()) problem(`host ${hi} slot ${p.incomingPeerID}: ${queued} outgoing bytes counted with nothing queued or in flight`);
       }
       if (waiting !== core.waitingData) problem(`host ${hi}: waiting data ${core.waitingData}, its peers hold ${waiting}`);
+      if (outgoing !== core.queuedOutgoingData) problem(`host ${hi}: queued outgoing ${core.queuedOutgoingData}, its peers hold ${outgoing}`);
     }
   };
 
@@ -286,5 +292,6 @@ export function runLifecycle(seed: number, steps = 400): LifecycleOutcome {
     if (h.core.waitingData !== 0) problem(`host ${hi}: holds ${h.core.waitingData} waiting bytes at the end`);
   }
   counts.simulatedMs = net.now;
+  for (const h of hosts) counts.refusedByShare += h.core.drops.outgoingShare;
   return { seed, steps, problems, counts };
 }

@@ -59,6 +59,53 @@ function slowLink(maximumOutgoingData: number) {
   return { server, serverPeer, accepted, received, refused, mostQueued, queuedWhenSendsStopped };
 }
 
+/**
+ * A server sending a 4,000-byte reliable packet every 5 ms to each of eight clients for 1.5 s;
+ * four of them are frozen (nothing they send reaches the server, as with a stopped game loop)
+ * until 1 s after the sends stop, so what they have not acknowledged piles up at the server.
+ */
+function frozenClients(maximumHostOutgoingData: number | undefined) {
+  const net = new SimNetwork({ latency: 5, seed: 12 });
+  const server = net.addHost({ peerCount: 8, channelLimit: 1, maximumOutgoingData: 1 * MiB, maximumHostOutgoingData });
+  const clients = Array.from({ length: 8 }, () => net.addHost({ peerCount: 1 }));
+  const peers = clients.map((c) => net.connectPair(c, server, 1).serverPeer);
+  const frozen = new Set(clients.slice(0, 4));
+  let thawed = false;
+  net.drop = (_data, from) => !thawed && frozen.has(from);
+  const accepted = peers.map((): number[] => []);
+  const received = clients.map((): number[] => []);
+  const refusedAt = peers.map(() => 0);
+  const disconnects: string[] = [];
+  let mostHeld = 0;
+  const readAll = (): void => {
+    clients.forEach((c, i) => {
+      for (let e = c.core.pollEvent(); e !== null; e = c.core.pollEvent()) {
+        if (e.type === EventType.RECEIVE) received[i]!.push(new DataView(e.packet!.buffer, e.packet!.byteOffset).getUint32(0));
+        else disconnects.push(`client ${i}: ${EventType[e.type]}`);
+      }
+    });
+    for (let e = server.core.pollEvent(); e !== null; e = server.core.pollEvent()) disconnects.push(`server: ${EventType[e.type]}`);
+  };
+  const sendUntil = net.now + 1500;
+  for (let n = 0; net.now < sendUntil; n++) {
+    peers.forEach((peer, i) => {
+      const result = server.core.sendCopy(peer, 0, packet(n), PacketFlags.RELIABLE);
+      if (result === SendResult.OK) accepted[i]!.push(n);
+      else {
+        assert.equal(result, SendResult.OUTGOING_LIMIT);
+        refusedAt[i]!++;
+      }
+    });
+    mostHeld = Math.max(mostHeld, server.core.queuedOutgoingData);
+    net.runUntil(net.now + 5, readAll);
+  }
+  const heldWhenSendsStopped = peers.map((p) => p.queuedOutgoingData);
+  net.runUntil(net.now + 1000, readAll);
+  thawed = true;
+  net.runUntil(net.now + 30_000, readAll);
+  return { server, peers, accepted, received, refusedAt, mostHeld, heldWhenSendsStopped, disconnects };
+}
+
 describe("ENet outgoing data per peer (maximumOutgoingData)", () => {
   test("packets queued faster than the remote acknowledges them: sends past the bound are refused and counted, what was taken arrives once and in order", () => {
     const bound = 1 * MiB;
@@ -165,6 +212,50 @@ describe("ENet outgoing data per peer (maximumOutgoingData)", () => {
     assert.equal(peer.send(0, new Uint8Array(1), PacketFlags.RELIABLE), GodotError.ERR_OUT_OF_MEMORY);
     server.close();
     client.close();
+    net.close();
+  });
+});
+
+describe("ENet outgoing data of all peers together (maximumHostOutgoingData)", () => {
+  test("four frozen clients of eight: once the host holds its cap, each is held to its share and the others are served as before", () => {
+    const cap = 1 * MiB;
+    const r = frozenClients(cap);
+    const share = cap / 8;
+    assert.deepEqual(r.disconnects, [], "no peer was lost");
+    assert.deepEqual(r.refusedAt.slice(4), [0, 0, 0, 0], "the clients that acknowledge lost no send");
+    for (let i = 0; i < 4; i++) {
+      assert.ok(r.refusedAt[i]! > 0, `frozen client ${i}: sends refused`);
+      assert.ok(r.heldWhenSendsStopped[i]! > share && r.heldWhenSendsStopped[i]! <= 1 * MiB, `frozen client ${i}: ${r.heldWhenSendsStopped[i]} bytes held, past its share (${share}) as the host filled, within its own bound`);
+    }
+    const refused = r.refusedAt.reduce((a, b) => a + b, 0);
+    console.log(`host-wide outgoing cap: at most ${r.mostHeld} bytes held, frozen clients held ${r.heldWhenSendsStopped.slice(0, 4).join(", ")} and were refused ${r.refusedAt.slice(0, 4).join(", ")} sends`);
+    assert.equal(r.server.core.drops.outgoingShare, refused, "every refusal was the host-wide rule's");
+    assert.equal(r.server.core.drops.outgoingLimit, refused);
+    // The frozen four filled the cap together; a healthy peer's few packets in flight come on top.
+    assert.ok(r.mostHeld <= cap + 8 * PACKET, `the host held at most ${r.mostHeld} bytes (cap ${cap})`);
+    assert.ok(r.mostHeld > cap - 8 * PACKET, `the cap was reached (${r.mostHeld} bytes)`);
+    r.received.forEach((got, i) => assert.deepEqual(got, r.accepted[i], `client ${i}: every packet taken arrived, once, in order`));
+    assert.equal(r.server.core.queuedOutgoingData, 0, "acknowledged packets are given back");
+  });
+
+  test("without the host-wide cap the four frozen clients each fill maximumOutgoingData", () => {
+    const r = frozenClients(Number.POSITIVE_INFINITY);
+    assert.deepEqual(r.disconnects, []);
+    assert.equal(r.server.core.drops.outgoingShare, 0);
+    assert.ok(r.mostHeld > 4 * MiB - 4 * PACKET, `the host held ${r.mostHeld} bytes`);
+    console.log(`without the host-wide cap: at most ${r.mostHeld} bytes held`);
+    r.received.forEach((got, i) => assert.deepEqual(got, r.accepted[i]));
+  });
+
+  test("ENetConnection and ENetMultiplayerPeer check and pass maxHostOutgoingData", async () => {
+    const net = new MemoryNetwork({ seed: 6 });
+    const conn = new ENetConnection({ runtime: net.createRuntime("10.1.0.1") });
+    await assert.rejects(conn.createHostBound("10.1.0.1", 9000, { maxHostOutgoingData: 0 }), RangeError);
+    await assert.rejects(conn.createHostBound("10.1.0.1", 9000, { maxHostOutgoingData: 2.5 }), TypeError);
+    const server = new ENetMultiplayerPeer({ runtime: net.createRuntime("10.1.0.2") });
+    await assert.rejects(server.createServer(9000, 4, 0, 0, 0, { maxHostOutgoingData: -1 }), RangeError);
+    await server.createServer(9000, 4, 0, 0, 0, { maxHostOutgoingData: 1 });
+    server.close();
     net.close();
   });
 });

@@ -64,6 +64,14 @@ export interface ENetHostOptions {
    */
   maxOutgoingData?: number;
   /**
+   * Ours, not ENet's: bytes of packets all peers may have queued or unacknowledged together,
+   * default 256 MiB. Past it, `send` to a peer already holding more than this over the connected
+   * peers returns ERR_OUT_OF_MEMORY (and `broadcast` skips it), counted in
+   * `getDropCounters().outgoingLimit` and `outgoingShare`; peers within their share are served as
+   * before, so many slow remotes cannot each hold `maxOutgoingData`. See docs/enet.md, Limits.
+   */
+  maxHostOutgoingData?: number;
+  /**
    * CONNECT-flood policy (docs/enet.md): peers that may be half-open (CONNECT received,
    * handshake not completed) at once, 1..maxPeers; default maxPeers. When the cap or the slots
    * are reached, a newer CONNECT evicts the half-open peer whose address/port has had the most
@@ -251,6 +259,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
     if (opts.maxWaitingData !== undefined) checkInt(opts.maxWaitingData, "maxWaitingData", 1, 0x7fffffff);
     if (opts.maxHostWaitingData !== undefined) checkInt(opts.maxHostWaitingData, "maxHostWaitingData", 1, Number.MAX_SAFE_INTEGER);
     if (opts.maxOutgoingData !== undefined) checkInt(opts.maxOutgoingData, "maxOutgoingData", 1, Number.MAX_SAFE_INTEGER);
+    if (opts.maxHostOutgoingData !== undefined) checkInt(opts.maxHostOutgoingData, "maxHostOutgoingData", 1, Number.MAX_SAFE_INTEGER);
     if (opts.halfOpenLimit !== undefined) checkInt(opts.halfOpenLimit, "halfOpenLimit", 1, maxPeers);
     if (opts.connectInterval !== undefined) checkInt(opts.connectInterval, "connectInterval", 0, 3_600_000);
     if (opts.duplicatePeers !== undefined) checkInt(opts.duplicatePeers, "duplicatePeers", 1, ENET_PROTOCOL_MAXIMUM_PEER_ID);
@@ -279,6 +288,7 @@ export class ENetConnection implements PeerOwner, AsyncIterable<ENetEvent> {
       maximumWaitingData: opts.maxWaitingData,
       maximumHostWaitingData: opts.maxHostWaitingData,
       maximumOutgoingData: opts.maxOutgoingData,
+      maximumHostOutgoingData: opts.maxHostOutgoingData,
       halfOpenLimit: opts.halfOpenLimit,
       connectInterval: opts.connectInterval,
       duplicatePeers: opts.duplicatePeers,

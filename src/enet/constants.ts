@@ -9,6 +9,8 @@ export const ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA = 32 * 1024 * 1024;
 export const HOST_DEFAULT_MAXIMUM_HOST_WAITING_DATA = 8 * ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA;
 /** Ours, not ENet's: packets one peer may have queued or unacknowledged before send() refuses more (host-core.ts). */
 export const HOST_DEFAULT_MAXIMUM_OUTGOING_DATA = 2 * ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE;
+/** Ours, not ENet's: what all peers of a host may have queued or unacknowledged together before each is held to its share (host-core.ts). */
+export const HOST_DEFAULT_MAXIMUM_HOST_OUTGOING_DATA = 4 * HOST_DEFAULT_MAXIMUM_OUTGOING_DATA;
 
 export const ENET_PEER_DEFAULT_ROUND_TRIP_TIME = 500;
 export const ENET_PEER_DEFAULT_PACKET_THROTTLE = 32;

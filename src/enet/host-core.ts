@@ -24,6 +24,7 @@ import {
   ENET_HOST_DEFAULT_MAXIMUM_PACKET_SIZE,
   ENET_HOST_DEFAULT_MAXIMUM_WAITING_DATA,
   HOST_DEFAULT_MAXIMUM_HOST_WAITING_DATA,
+  HOST_DEFAULT_MAXIMUM_HOST_OUTGOING_DATA,
   HOST_DEFAULT_MAXIMUM_OUTGOING_DATA,
   ENET_HOST_DEFAULT_MTU,
   ENET_PEER_PING_INTERVAL,
@@ -93,6 +94,11 @@ export interface HostCoreOptions {
    * without bound, however slowly the remote acknowledges.
    */
   maximumOutgoingData?: number;
+  /**
+   * Bytes of packets all peers may have queued or unacknowledged together before each is held
+   * to its share of this (sendRefusal); default 256 MiB, four peers' worth of maximumOutgoingData.
+   */
+  maximumHostOutgoingData?: number;
   /** Peers allowed from one IP address (default 4095). */
   duplicatePeers?: number;
   /** CONNECT-flood policy (admission.ts): half-open peers allowed at once, 1..peerCount (default peerCount). */
@@ -141,8 +147,10 @@ export interface DropCounters {
   staleEvents: number;
   /** Exceptions caught inside datagram handling (a bug if ever non-zero). */
   internalErrors: number;
-  /** Packets the application sent that were refused (SendResult.OUTGOING_LIMIT): the peer already had maximumOutgoingData queued or unacknowledged. */
+  /** Packets the application sent that were refused (SendResult.OUTGOING_LIMIT): the peer already had maximumOutgoingData queued or unacknowledged, or more than its share while the host's peers had maximumHostOutgoingData together. */
   outgoingLimit: number;
+  /** Of `outgoingLimit`: the refusals by the host-wide rule (the peer held more than its share of maximumHostOutgoingData). */
+  outgoingShare: number;
 }
 
 interface QueuedEvent extends HostEvent {
@@ -168,7 +176,7 @@ export enum SendResult {
   PACKET_TOO_LARGE = 3,
   /** The packet would need more than ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT fragments. */
   TOO_MANY_FRAGMENTS = 4,
-  /** The peer already has the host's maximumOutgoingData queued or unacknowledged. */
+  /** The peer already has the host's maximumOutgoingData queued or unacknowledged, or its share of maximumHostOutgoingData while the host is at that. */
   OUTGOING_LIMIT = 5,
 }
 
@@ -185,6 +193,10 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   readonly maximumHostWaitingData: number;
   /** Bytes of packets one peer may have queued or unacknowledged before send() refuses more. */
   readonly maximumOutgoingData: number;
+  /** Bytes of packets all peers may have queued or unacknowledged together before each is held to its share. */
+  readonly maximumHostOutgoingData: number;
+  /** @internal The sum of the peers' queuedOutgoingData (kept by PeerCore). */
+  queuedOutgoingData = 0;
   /** @internal The sum of the peers' totalWaitingData (incoming.ts, addWaitingData). */
   waitingData = 0;
   /** Fragments one peer may hold in reassembly (derived from maximumWaitingData and maximumPacketSize). */
@@ -212,7 +224,7 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
   totalSentPackets = 0;
   totalReceivedData = 0;
   totalReceivedPackets = 0;
-  readonly drops: DropCounters = { datagrams: 0, commands: 0, limits: 0, waitingDataShare: 0, staleEvents: 0, internalErrors: 0, outgoingLimit: 0 };
+  readonly drops: DropCounters = { datagrams: 0, commands: 0, limits: 0, waitingDataShare: 0, staleEvents: 0, internalErrors: 0, outgoingLimit: 0, outgoingShare: 0 };
   lastInternalError: unknown = undefined;
 
   /** @internal The current time in biased milliseconds (0 = never); receive.ts and send-loop.ts read it. */
@@ -261,6 +273,9 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     const maximumOutgoingData = options.maximumOutgoingData ?? HOST_DEFAULT_MAXIMUM_OUTGOING_DATA;
     if (!(maximumOutgoingData >= 1)) throw new RangeError(`maximumOutgoingData must be at least 1 byte, got ${String(maximumOutgoingData)}`);
     this.maximumOutgoingData = maximumOutgoingData;
+    const maximumHostOutgoingData = options.maximumHostOutgoingData ?? HOST_DEFAULT_MAXIMUM_HOST_OUTGOING_DATA;
+    if (!(maximumHostOutgoingData >= 1)) throw new RangeError(`maximumHostOutgoingData must be at least 1 byte, got ${String(maximumHostOutgoingData)}`);
+    this.maximumHostOutgoingData = maximumHostOutgoingData;
     this.maximumHeldFragments = maximumHeldFragments(this.maximumWaitingData, this.maximumPacketSize);
     this.duplicatePeers = options.duplicatePeers ?? ENET_PROTOCOL_MAXIMUM_PEER_ID;
     this.randomU32 = options.randomU32 ?? secureRandomU32;
@@ -501,9 +516,19 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
     if (peer.state !== PeerState.STATE_CONNECTED) return SendResult.NOT_CONNECTED;
     if (channelID >= peer.channelCount || peer.channels[channelID] === undefined) return SendResult.CHANNEL_NOT_OPEN;
     if (length > this.maximumPacketSize) return SendResult.PACKET_TOO_LARGE;
-    if (peer.queuedOutgoingData > 0 && peer.queuedOutgoingData + length > this.maximumOutgoingData) {
-      this.drops.outgoingLimit++;
-      return SendResult.OUTGOING_LIMIT;
+    const held = peer.queuedOutgoingData;
+    if (held > 0) {
+      if (held + length > this.maximumOutgoingData) {
+        this.drops.outgoingLimit++;
+        return SendResult.OUTGOING_LIMIT;
+      }
+      // With the host at its cap a peer grows only within its share, so many slow remotes cannot
+      // each fill maximumOutgoingData; one packet still goes into an empty queue, as above.
+      if (this.queuedOutgoingData + length > this.maximumHostOutgoingData && held + length > this.outgoingDataShare()) {
+        this.drops.outgoingLimit++;
+        this.drops.outgoingShare++;
+        return SendResult.OUTGOING_LIMIT;
+      }
     }
     if (length > fragmentLength && Math.ceil(length / fragmentLength) > ENET_PROTOCOL_MAXIMUM_FRAGMENT_COUNT) return SendResult.TOO_MANY_FRAGMENTS;
     return SendResult.OK;
@@ -699,6 +724,11 @@ export class HostCore implements IncomingSink, BandwidthHost, PeerStateObserver 
 
   countWaitingDataShareDrop(): void {
     this.drops.waitingDataShare++;
+  }
+
+  /** A connected peer's share of maximumHostOutgoingData. */
+  private outgoingDataShare(): number {
+    return this.maximumHostOutgoingData / (this.connectedPeers > 0 ? this.connectedPeers : 1);
   }
 
   waitingDataShare(): number {

@@ -70,8 +70,10 @@ export interface PeerStateObserver {
   stateChanged(peer: PeerCore, from: PeerState, to: PeerState): void;
 }
 
-/** Who owns the pooled packet copies the commands carry (the host: byte-slab.ts and copy-pool.ts). */
+/** Who owns the packets the commands carry (the host): their pooled copies (byte-slab.ts, copy-pool.ts) and their count. */
 export interface PacketCopyOwner {
+  /** The sum of its peers' queuedOutgoingData, kept by the peers (bounded by the host's maximumHostOutgoingData). */
+  queuedOutgoingData: number;
   /** A command carrying the large pooled copy `packet` is finished; a copy no command carries any more may be reused. */
   releaseCopy(packet: Uint8Array): void;
   /** A command carrying a slab copy of `life` is finished. */
@@ -250,8 +252,11 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
     if (cmd.done) return;
     cmd.done = true;
     const packet = cmd.packet;
-    if (packet !== null) this.queuedOutgoingData -= cmd.fragmentLength;
     const copies = this.copies;
+    if (packet !== null) {
+      this.queuedOutgoingData -= cmd.fragmentLength;
+      if (copies !== null) copies.queuedOutgoingData -= cmd.fragmentLength;
+    }
     if (copies === null) return;
     const life = cmd.slabLife;
     if (life !== null) {
@@ -490,7 +495,10 @@ export class PeerCore implements PeerView, SchedulablePeer, DirectoryPeer {
   /** enet_peer_setup_outgoing_command: assign sequence numbers and queue. */
   setupOutgoingCommand(cmd: OutgoingCommand): void {
     this.outgoingDataTotal += COMMAND_SIZES[cmd.commandByte & 0x0f]! + cmd.fragmentLength;
-    if (cmd.packet !== null) this.queuedOutgoingData += cmd.fragmentLength;
+    if (cmd.packet !== null) {
+      this.queuedOutgoingData += cmd.fragmentLength;
+      if (this.copies !== null) this.copies.queuedOutgoingData += cmd.fragmentLength;
+    }
     if (cmd.channelID === 0xff) {
       this.outgoingReliableSequenceNumber = (this.outgoingReliableSequenceNumber + 1) & 0xffff;
       cmd.reliableSequenceNumber = this.outgoingReliableSequenceNumber;

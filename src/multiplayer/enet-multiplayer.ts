@@ -74,6 +74,8 @@ export interface ENetMultiplayerOptions extends MultiplayerProtocolOptions {
   connectInterval?: number;
   /** Bytes of packets one ENet peer may have queued or unacknowledged before sends to it fail with ERR_OUT_OF_MEMORY (ENetHostOptions.maxOutgoingData, default 64 MiB). */
   maxOutgoingData?: number;
+  /** createServer: bytes of packets all ENet peers may have queued or unacknowledged before each is held to its share (ENetHostOptions.maxHostOutgoingData, default 256 MiB). */
+  maxHostOutgoingData?: number;
 }
 
 export interface ENetMultiplayerPeerOptions extends IoOptions, ENetMultiplayerOptions {}
@@ -270,6 +272,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
         halfOpenLimit: options.halfOpenLimit,
         connectInterval: options.connectInterval,
         maxOutgoingData: options.maxOutgoingData,
+        maxHostOutgoingData: options.maxHostOutgoingData,
       });
       this.beginSession(protocol);
       return host;
