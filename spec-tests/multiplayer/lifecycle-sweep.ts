@@ -22,7 +22,7 @@ import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { GodotError } from "../../src/errors.ts";
 import { ENET_HOST_DEFAULT_MTU } from "../../src/enet/constants.ts";
-import { COMMAND_SIZES, HEADER_SIZE_WITH_SENT_TIME, ProtocolCommand } from "../../src/enet/wire.ts";
+import { COMMAND_SIZES, HEADER_SIZE_FOR_MTU, ProtocolCommand } from "../../src/enet/wire.ts";
 
 export type SweepKind = "enet" | "websocket";
 
@@ -37,7 +37,7 @@ const MODES = [TransferMode.UNRELIABLE, TransferMode.UNRELIABLE_ORDERED, Transfe
  * fragments, which ENet sequences like UNRELIABLE_ORDERED packets of the channel, and Godot 4 reads
  * it back as UNRELIABLE_ORDERED (its receiver's flags lack UNSEQUENCED).
  */
-const ENET_FRAGMENT_ABOVE = ENET_HOST_DEFAULT_MTU - HEADER_SIZE_WITH_SENT_TIME - COMMAND_SIZES[ProtocolCommand.SEND_FRAGMENT]!;
+const ENET_FRAGMENT_ABOVE = ENET_HOST_DEFAULT_MTU - HEADER_SIZE_FOR_MTU - COMMAND_SIZES[ProtocolCommand.SEND_FRAGMENT]!;
 /** Bytes at the start of every packet: sender, serial, mode, channel (8 + 8 + 1 + 1 hex digits). */
 const HEADER = 18;
 

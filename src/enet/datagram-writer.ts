@@ -16,6 +16,7 @@ import {
   COMMAND_SIZES,
   ENET_PROTOCOL_MAXIMUM_MTU,
   ENET_PROTOCOL_MAXIMUM_PEER_ID,
+  HEADER_SIZE_FOR_MTU,
   ProtocolCommand,
   encodeHeader,
   writeU32BE as put32,
@@ -23,8 +24,6 @@ import {
 
 /** Commands start after room for the largest header (4 bytes plus a 4-byte checksum). */
 const BODY_OFFSET = 8;
-/** C ENet counts sizeof(ENetProtocolHeader) against the MTU (the checksum is not counted). */
-const HEADER_SIZE_FOR_MTU = 4;
 const ACK_SIZE = COMMAND_SIZES[ProtocolCommand.ACKNOWLEDGE] ?? 8;
 
 /** What one datagram may need while being written: the header room and an MTU of commands, with slack. */

@@ -56,7 +56,7 @@ import {
   ENET_PROTOCOL_MINIMUM_CHANNEL_COUNT,
   ENET_PROTOCOL_MINIMUM_MTU,
   ENET_PROTOCOL_MINIMUM_WINDOW_SIZE,
-  HEADER_SIZE_WITH_SENT_TIME,
+  HEADER_SIZE_FOR_MTU,
   ProtocolCommand,
 } from "./wire.ts";
 import { secureRandomU32 } from "../util/platform-sources.ts";
@@ -161,8 +161,6 @@ interface QueuedEvent extends HostEvent {
 
 /** Time stamps are integer milliseconds offset by one, so 0 can keep meaning "never" as in C ENet. */
 const TIME_BIAS = 1;
-/** Room C ENet reserves for the datagram header when cutting a packet into fragments. */
-const HEADER_SIZE_FOR_MTU = HEADER_SIZE_WITH_SENT_TIME;
 const SEND_FRAGMENT_SIZE = COMMAND_SIZES[ProtocolCommand.SEND_FRAGMENT] ?? 24;
 
 /** Why HostCore.send could not queue a packet (OK = queued). ENetPacketPeer maps each to a Godot error. */

@@ -50,6 +50,8 @@ export const ENET_PROTOCOL_HEADER_SESSION_SHIFT = 12;
 export const HEADER_SIZE_NO_SENT_TIME = 2;
 export const HEADER_SIZE_WITH_SENT_TIME = 4;
 export const CHECKSUM_SIZE = 4;
+/** sizeof(ENetProtocolHeader): what C ENet counts against the MTU for a datagram's header (the checksum is not counted). */
+export const HEADER_SIZE_FOR_MTU = HEADER_SIZE_WITH_SENT_TIME;
 export const COMMAND_HEADER_SIZE = 4;
 
 /** sizeof each ENetProtocol* struct (packed), indexed by command number; 0 = invalid. */
