@@ -1,6 +1,6 @@
 // WebSocketPeer on the simulated network with a virtual clock: heartbeat and handshake
 // timeouts measured in virtual time, so they are exact and take no real seconds.
-import { describe, test } from "node:test";
+import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { VirtualClock } from "../../src/transport/virtual-clock.ts";
@@ -48,6 +48,49 @@ describe("WebSocketPeer on the memory network (virtual time)", () => {
     assert.equal(at - openedAt, 70_000);
     assert.equal(at - stoppedAt, 7_500);
     srv.close(-1);
+    await server.stop();
+  });
+
+  test("a peer nobody polls whose heartbeat is due does not spin its timer: time goes on, and the next poll() meets the deadline", async () => {
+    const { net, clock, server, clientRt } = setup();
+    // Stopping the clock ends a spinning timer too, so a failure here cannot keep the process alive.
+    after(() => net.close());
+    await server.listen(8083);
+    const client = new WebSocketPeer({ runtime: clientRt });
+    client.heartbeatInterval = 1;
+    client.connectToUrl("ws://127.0.0.1:8083/");
+    let srv: WebSocketPeer | null = null;
+    assert.ok(
+      await clock.runUntil(() => {
+        client.poll();
+        srv ??= server.takeConnection();
+        srv?.poll();
+        return client.getReadyState() === WebSocketState.STATE_OPEN && srv !== null;
+      }, 10_000),
+    );
+    // Neither side is polled from here (autoPoll is off: no listeners). The client's heartbeat
+    // falls due after a second; its timer used to re-arm for that same past deadline and fire
+    // again at once, forever: virtual time stood still (a hang) and a real clock spun.
+    const firedBefore = clock.firedTimers;
+    const settled = await Promise.race([
+      clock.runFor(10_000).then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000)),
+    ]);
+    assert.ok(settled, `virtual time stood still at ${clock.now()}`);
+    assert.ok(clock.firedTimers - firedBefore < 50, `${clock.firedTimers - firedBefore} timers fired in 10 virtual seconds`);
+    assert.equal(client.getReadyState(), WebSocketState.STATE_OPEN, "nothing happens without poll() (Godot semantics)");
+    // Polled again, the client pings; the server, still not polled, never answers: closed after two intervals.
+    let closedAt = -1;
+    const pollingFrom = clock.now();
+    assert.ok(
+      await clock.runUntil(() => {
+        client.poll();
+        if (client.getReadyState() === WebSocketState.STATE_CLOSED && closedAt < 0) closedAt = clock.now();
+        return closedAt >= 0;
+      }, 10_000),
+    );
+    assert.ok(closedAt - pollingFrom <= 3000, `closed ${closedAt - pollingFrom} ms after polling resumed`);
+    srv!.close(-1);
     await server.stop();
   });
 

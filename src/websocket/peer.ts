@@ -626,8 +626,10 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
       this.feed(conn, now);
       conn.handleTimeout(now);
       this.afterCore(conn);
+      this.rearm();
     }
-    this.rearm();
+    // Any other deadline (heartbeat, close) is poll()'s to meet, and poll() arms the timer again.
+    // Re-arming here would find the same deadline already due and fire again at once, forever.
   }
 
   private disarm(): void {
