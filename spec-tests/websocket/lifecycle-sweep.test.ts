@@ -1,6 +1,8 @@
 // The seeded slice of lifecycle-sweep.ts in `npm test`; `npm run sweep:websocket` runs more.
 // It found a WebSocketPeer nobody polled spinning its timer once a heartbeat deadline had passed
-// (re-armed for the same past deadline, forever): virtual time stood still at seed 2.
+// (re-armed for the same past deadline, forever): virtual time stood still at seed 2; and a
+// close() while the application still saw CONNECTING, after the handshake timer had let the core
+// open, which the next poll() turned OPEN again (seeds 300, 393, 454 of `sweep:websocket -- 400 100`).
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { runWebSocketLifecycle } from "./lifecycle-sweep.ts";

@@ -129,6 +129,39 @@ describe("WebSocketPeer on the memory network (virtual time)", () => {
     client.close(-1);
     await server.stop();
   });
+
+  test("close() while the application still sees CONNECTING drops the connection, even when the handshake timer already let the core open", async () => {
+    const { clock, server, clientRt } = setup();
+    await server.listen(8084);
+    const client = new WebSocketPeer({ runtime: clientRt });
+    const seen: string[] = [];
+    for (const type of ["open", "message", "close"]) client.addEventListener(type, (e) => seen.push(type === "close" ? `close ${(e as WebSocketCloseEvent).code}` : type));
+    client.autoPoll = false;
+    client.connectToUrl("ws://127.0.0.1:8084/");
+    assert.ok(await clock.runUntil(() => server.isConnectionAvailable(), 1000));
+    const srv = server.takeConnection()!;
+    let serverClose: WebSocketCloseEvent | null = null;
+    srv.addEventListener("close", (e) => (serverClose = e as WebSocketCloseEvent));
+    srv.autoPoll = false;
+    srv.sendText("hello");
+    // Past the 3 s handshake deadline the timer feeds the client's core what the server sent: the
+    // core is OPEN with an open event and a message queued, while the application sees CONNECTING.
+    await clock.runFor(4000);
+    assert.equal(client.getReadyState(), WebSocketState.STATE_CONNECTING);
+    client.close(1000, "bye");
+    assert.equal(client.getReadyState(), WebSocketState.STATE_CLOSED, "closed at once, as Godot closes a connecting peer");
+    await clock.runUntil(() => {
+      client.poll();
+      srv.poll();
+      return serverClose !== null;
+    }, 5000);
+    client.poll();
+    assert.equal(client.getReadyState(), WebSocketState.STATE_CLOSED, "and it stays closed (the queued open event used to make it OPEN again)");
+    assert.deepEqual(seen, ["close 1006"], "no open or message events for a connection the application dropped while connecting");
+    assert.equal(client.send(new Uint8Array(1)), GodotError.FAILED);
+    assert.ok(serverClose !== null && (serverClose as WebSocketCloseEvent).code === 1006 && !(serverClose as WebSocketCloseEvent).wasClean, "the server sees a drop, not a clean close");
+    await server.stop();
+  });
 });
 
 describe("outbound limits on the memory network", () => {
