@@ -784,13 +784,17 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     const conn = this.conn;
     if (!conn || this.readyState === WebSocketState.STATE_CLOSED) return;
     this.dropPackets();
-    // Still CONNECTING for the application: dropped at once, as Godot does, however far the
-    // handshake got. The handshake timer may have fed the core the server's answer already
-    // (onTimer), so the core can be OPEN with its open event and messages queued: those go too,
-    // or delivering them would turn a closing peer OPEN again (an error or close stays).
-    const connecting = this.readyState === WebSocketState.STATE_CONNECTING;
-    if (connecting && this.pending !== NO_PENDING) this.pending = this.pending.filter((e) => e.kind === "error" || e.kind === "close");
-    conn.close(this.clock.now(), connecting ? -1 : code, connecting ? "" : reason);
+    if (this.readyState === WebSocketState.STATE_CONNECTING) {
+      // Still CONNECTING for the application: dropped at once, as Godot does, however far the
+      // handshake got. The handshake timer may have fed the core what the server sent already
+      // (onTimer), so the core can be OPEN, or even closed, with an open event, messages and a
+      // close queued: the application never saw it open, so only errors stay, and it ends as a drop.
+      if (this.pending !== NO_PENDING) this.pending = this.pending.filter((e) => e.kind === "error");
+      if (conn.state === WebSocketState.STATE_CLOSED) this.queueEvent({ kind: "close", code: CloseCode.ABNORMAL_CLOSURE, reason: "", wasClean: false });
+      else conn.close(this.clock.now(), -1, "");
+    } else {
+      conn.close(this.clock.now(), code, reason);
+    }
     this.afterCore(conn);
     if (conn.state === WebSocketState.STATE_CLOSED) {
       if (!this.io.stream) this.io.release(); // a connect still in flight: its result is discarded

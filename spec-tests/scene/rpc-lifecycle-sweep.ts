@@ -1,0 +1,261 @@
+/**
+ * A randomized sweep of SceneMultiplayer RPCs (Godot 4 protocol) between our own server and
+ * clients, over WebSocketMultiplayerPeer or ENetMultiplayerPeer on a seeded MemoryNetwork link
+ * (ENet: loss, duplication, reordering and jitter): clients joining, leaving and being kicked while
+ * every peer calls methods on the others in each transfer mode and channel, with call_local, to one
+ * peer (a client's to another client through the server's relay), to everyone, or to everyone but
+ * one. Checked throughout:
+ * - peer_connected / peer_disconnected alternate per ID on every peer, and getPeers() is what the
+ *   events said (clients learn of each other through the relay's ADD/DEL messages);
+ * - a call runs only on a peer it was addressed to, with getRemoteSenderId() the caller's ID (our
+ *   own for a call_local run), and only on the caller itself when it was call_local;
+ * - reliable calls run once and in order from each caller, ordered unreliable ones in increasing
+ *   order, unreliable ones at most once.
+ * At the end, with membership steady, every peer calls every other peer it knows directly and
+ * everyone by broadcast: each of those calls must run exactly once on every live peer it was
+ * addressed to (a client gone without a word stays known until ENet times it out).
+ * rpc-lifecycle-sweep.test.ts runs a seeded slice; `npm run sweep:scene-rpc` runs more.
+ */
+import { GodotError } from "../../src/errors.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { SceneMultiplayer, type SceneMultiplayerEvent } from "../../src/scene/index.ts";
+import { MemoryNetwork } from "../../src/transport/memory.ts";
+import { SeededRandom } from "../../src/util/prng.ts";
+
+export type RpcSweepKind = "enet" | "websocket";
+
+const SERVER_ADDRESS = "10.7.0.1";
+const PORT = 7000;
+const CLIENT_SLOTS = 4;
+/** The methods every peer declares on "Chat": name, transfer mode, channel, call_local. */
+const METHODS = [
+  { name: "r", transferMode: "reliable", channel: 0, callLocal: false },
+  { name: "rc", transferMode: "reliable", channel: 2, callLocal: false },
+  { name: "l", transferMode: "reliable", channel: 0, callLocal: true },
+  { name: "o", transferMode: "unreliable_ordered", channel: 1, callLocal: false },
+  { name: "u", transferMode: "unreliable", channel: 0, callLocal: false },
+] as const;
+type MethodName = (typeof METHODS)[number]["name"];
+const RELIABLE = new Set<MethodName>(["r", "rc", "l"]);
+
+export interface RpcSweepOutcome {
+  seed: number;
+  problems: string[];
+  counts: { clients: number; leaves: number; kicks: number; calls: number; runs: number; finalCalls: number };
+}
+
+interface Member {
+  name: string;
+  mp: SceneMultiplayer;
+  id: number;
+  /** Peers announced by peer_connected and not yet gone. */
+  peers: Set<number>;
+  closed: boolean;
+}
+
+export async function runRpcLifecycle(kind: RpcSweepKind, seed: number, steps: number): Promise<RpcSweepOutcome> {
+  const rng = new SeededRandom(seed);
+  const idRng = new SeededRandom(seed ^ 0x5eed);
+  const link =
+    kind === "enet"
+      ? { latencyMs: 1 + rng.nextInt(20), jitterMs: rng.nextInt(8), loss: [0, 0.02, 0.1][rng.nextInt(3)]!, duplicate: rng.chance(0.3) ? 0.05 : 0, reorder: rng.chance(0.3) ? 0.1 : 0 }
+      : { latencyMs: 1 + rng.nextInt(20), jitterMs: rng.nextInt(8) };
+  const net = new MemoryNetwork({ seed, defaultLink: link });
+  const problems: string[] = [];
+  const counts = { clients: 0, leaves: 0, kicks: 0, calls: 0, runs: 0, finalCalls: 0 };
+  const problem = (what: string): void => {
+    if (problems.length < 20) problems.push(`t=${net.clock.now()} ${what}`);
+  };
+
+  /** A transport peer whose unique IDs come from the sweep's generator, so a seed replays the same IDs. */
+  const newPeer = (address: string): MultiplayerPeer => {
+    const io = { runtime: net.createRuntime(address) };
+    const peer = kind === "enet" ? new ENetMultiplayerPeer(io) : new WebSocketMultiplayerPeer(io);
+    peer.generateUniqueId = (): number => 2 + idRng.nextInt(0x7ffffffd);
+    return peer;
+  };
+
+  // Runs seen: "receiver<sender:method" -> the sequence numbers, in the order they ran.
+  const runs = new Map<string, number[]>();
+  // Final phase: "receiver<sender:seq" -> how many times it ran.
+  const finalRuns = new Map<string, number>();
+  let finalPhase = false;
+  let serial = 0;
+
+  const join = (member: Member): void => {
+    const mp = member.mp;
+    const chat = mp.node("/root/Chat");
+    for (const m of METHODS) {
+      chat.rpcConfig(m.name, { rpcMode: "any_peer", transferMode: m.transferMode, channel: m.channel, callLocal: m.callLocal });
+      chat.on(m.name, (sender: unknown, target: unknown, seq: unknown) => {
+        counts.runs++;
+        const me = mp.getUniqueId();
+        const from = mp.getRemoteSenderId();
+        const s = Number(sender);
+        const t = Number(target);
+        const n = Number(seq);
+        if (from !== s) problem(`${member.name}: ${m.name} #${n} from ${s} ran with remote sender ${from}`);
+        const local = s === me;
+        if (local && !m.callLocal) problem(`${member.name}: its own ${m.name} #${n} ran locally`);
+        const addressed = t === me || t === 0 || (t < 0 && -t !== me);
+        if (!addressed) problem(`${member.name}: ${m.name} #${n} from ${s} for ${t} ran here`);
+        if (finalPhase && n >= finalFrom) {
+          const key = `${me}<${s}:${n}`;
+          finalRuns.set(key, (finalRuns.get(key) ?? 0) + 1);
+        }
+        const key = `${me}<${s}:${m.name}`;
+        let list = runs.get(key);
+        if (list === undefined) runs.set(key, (list = []));
+        const last = list.length > 0 ? list[list.length - 1]! : -1;
+        if (m.name === "u") {
+          if (list.includes(n)) problem(`${member.name}: unreliable #${n} from ${s} ran twice`);
+        } else if (n <= last) {
+          problem(`${member.name}: ${m.name} #${n} from ${s} ran after #${last}`);
+        }
+        list.push(n);
+      });
+    }
+    mp.addEventListener("peer_connected", (e) => {
+      const id = (e as SceneMultiplayerEvent).id;
+      if (member.closed) problem(`${member.name}: peer_connected ${id} after it closed`);
+      if (member.peers.has(id)) problem(`${member.name}: peer_connected ${id} twice`);
+      member.peers.add(id);
+    });
+    mp.addEventListener("peer_disconnected", (e) => {
+      const id = (e as SceneMultiplayerEvent).id;
+      if (!member.peers.delete(id)) problem(`${member.name}: peer_disconnected ${id} without peer_connected`);
+    });
+  };
+  let finalFrom = Number.POSITIVE_INFINITY;
+
+  const serverPeer = newPeer(SERVER_ADDRESS);
+  if (kind === "enet") await (serverPeer as ENetMultiplayerPeer).createServer(PORT, CLIENT_SLOTS + 2, 4);
+  else await (serverPeer as WebSocketMultiplayerPeer).createServer(PORT);
+  const server: Member = { name: "server", mp: new SceneMultiplayer({ clock: net.clock }), id: 1, peers: new Set(), closed: false };
+  join(server);
+  server.mp.multiplayerPeer = serverPeer;
+  const slots: (Member | null)[] = new Array<Member | null>(CLIENT_SLOTS).fill(null);
+  let clientCount = 0;
+
+  const startClient = async (slot: number): Promise<void> => {
+    const address = `10.7.${1 + Math.floor(clientCount / 250)}.${1 + (clientCount % 250)}`;
+    const peer = newPeer(address);
+    if (kind === "enet") await (peer as ENetMultiplayerPeer).createClient(SERVER_ADDRESS, PORT, 4);
+    else await (peer as WebSocketMultiplayerPeer).createClient(`ws://${SERVER_ADDRESS}:${PORT}/`);
+    const member: Member = { name: `client ${clientCount} (slot ${slot})`, mp: new SceneMultiplayer({ clock: net.clock }), id: 0, peers: new Set(), closed: false };
+    join(member);
+    member.mp.multiplayerPeer = peer;
+    slots[slot] = member;
+    clientCount++;
+    counts.clients++;
+  };
+  const members = (): Member[] => [server, ...slots.filter((m): m is Member => m !== null)];
+  const connected = (m: Member): boolean => m === server || (m.mp.multiplayerPeer?.getConnectionStatus() === ConnectionStatus.CONNECTION_CONNECTED && m.peers.has(1));
+
+  const call = (m: Member, target: number, method: MethodName): void => {
+    const me = m.mp.getUniqueId();
+    const n = serial++;
+    const result = m.mp.node("/root/Chat").rpcId(target, method, me, target, n);
+    if (result !== GodotError.OK) problem(`${m.name}: rpcId(${target}, ${method}) returned ${result}`);
+    else counts.calls++;
+  };
+
+  const pickCall = (m: Member): void => {
+    const known = [...m.peers];
+    if (known.length === 0) return;
+    const one = known[rng.nextInt(known.length)]!;
+    const roll = rng.nextInt(4);
+    const target = roll === 0 ? 0 : roll === 1 ? -one : one;
+    call(m, target, METHODS[rng.nextInt(METHODS.length)]!.name);
+  };
+
+  const pollAll = async (ms: number): Promise<void> => {
+    const end = net.clock.now() + ms;
+    do {
+      for (const m of members()) {
+        if (m.closed) continue;
+        m.mp.poll();
+        if (m.id === 0 && m.peers.has(1)) m.id = m.mp.getUniqueId();
+        // A client that lost its server forgets its peers without events (Godot's clear()).
+        if (m !== server && !m.peers.has(1)) continue;
+        const listed = new Set(m.mp.getPeers());
+        if (listed.size !== m.peers.size || [...listed].some((id) => !m.peers.has(id))) {
+          problem(`${m.name}: getPeers() ${[...listed].join(",")}, its events ${[...m.peers].join(",")}`);
+        }
+      }
+      await net.runFor(Math.min(5, Math.max(1, end - net.clock.now())));
+    } while (net.clock.now() < end);
+  };
+
+  const leave = (slot: number): void => {
+    const m = slots[slot]!;
+    m.mp.multiplayerPeer?.close();
+    m.closed = true;
+    slots[slot] = null;
+    counts.leaves++;
+  };
+
+  try {
+    for (let step = 0; step < steps; step++) {
+      const roll = rng.nextInt(100);
+      const slot = rng.nextInt(CLIENT_SLOTS);
+      if (roll < 10) {
+        if (slots[slot] === null) await startClient(slot);
+      } else if (roll < 13) {
+        if (slots[slot] !== null) leave(slot);
+      } else if (roll < 15) {
+        const ids = server.mp.getPeers();
+        if (ids.length > 0) {
+          const id = ids[rng.nextInt(ids.length)]!;
+          server.mp.disconnectPeer(id);
+          // Godot: no peer_disconnected for a peer the application disconnected itself.
+          server.peers.delete(id);
+          counts.kicks++;
+        }
+      } else if (roll < 85) {
+        const callers = members().filter(connected);
+        for (let k = 1 + rng.nextInt(4); k > 0; k--) pickCall(callers[rng.nextInt(callers.length)]!);
+      }
+      await pollAll(rng.chance(0.1) ? 50 + rng.nextInt(400) : rng.nextInt(15));
+      for (let s = 0; s < CLIENT_SLOTS; s++) {
+        const m = slots[s];
+        if (m && m.mp.multiplayerPeer?.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED) {
+          m.closed = true;
+          slots[s] = null;
+        }
+      }
+    }
+
+    // Steady membership: every connected peer calls each peer it knows, and everyone.
+    await pollAll(kind === "enet" ? 3000 : 500);
+    finalPhase = true;
+    finalFrom = serial;
+    const expected = new Map<string, number>();
+    const live = members().filter(connected);
+    // A client gone without a word (its ENet disconnect lost) stays known until ENet times it out:
+    // calls to it go nowhere, in Godot too. Only live members are expected to run anything.
+    const liveIds = new Set(live.map((m) => m.mp.getUniqueId()));
+    for (const m of live) {
+      const me = m.mp.getUniqueId();
+      for (const target of [...m.peers, 0]) {
+        const n = serial;
+        call(m, target, rng.chance(0.5) ? "r" : "rc");
+        counts.finalCalls++;
+        const receivers = target === 0 ? [...m.peers] : [target];
+        for (const r of receivers) if (liveIds.has(r)) expected.set(`${r}<${me}:${n}`, 1);
+      }
+    }
+    await pollAll(kind === "enet" ? 15_000 : 3_000);
+    for (const [key, times] of expected) {
+      const got = finalRuns.get(key) ?? 0;
+      if (got !== times) problem(`final call ${key} ran ${got} times`);
+    }
+    for (const [key, got] of finalRuns) if (!expected.has(key) && liveIds.has(Number(key.split("<")[0]))) problem(`final call ${key} ran ${got} times, not addressed there`);
+  } catch (e) {
+    problem(`threw: ${(e as Error).stack ?? String(e)}`);
+  } finally {
+    for (const m of members()) m.mp.multiplayerPeer?.close();
+    net.close();
+  }
+  return { seed, problems, counts };
+}
