@@ -4,10 +4,11 @@
 // drops the packet): 42 of the ENet seeds 1..60 failed before.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { runMultiplayerLifecycle, type SweepKind } from "./lifecycle-sweep.ts";
+import { runMultiplayerLifecycle } from "./lifecycle-sweep.ts";
+import type { PeerKind } from "./seeded-peers.ts";
 
 describe("multiplayer peers lifecycle sweep (random clients, kicks and sends on random links)", () => {
-  for (const kind of ["enet", "websocket"] as SweepKind[]) {
+  for (const kind of ["enet", "websocket"] as PeerKind[]) {
     test(`${kind}: seeds 1..60, 300 steps each: events, delivery and status rules hold`, async () => {
       const failures: string[] = [];
       let received = 0;

@@ -20,11 +20,11 @@
 import { ConnectionStatus, ENetMultiplayerPeer, MultiplayerPeerEvent, TransferMode, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
+import { drawLink, seededPeers, type PeerKind } from "./seeded-peers.ts";
 import { GodotError } from "../../src/errors.ts";
 import { ENET_HOST_DEFAULT_MTU } from "../../src/enet/constants.ts";
 import { COMMAND_SIZES, HEADER_SIZE_FOR_MTU, ProtocolCommand } from "../../src/enet/wire.ts";
 
-export type SweepKind = "enet" | "websocket";
 
 const SERVER_ADDRESS = "10.9.0.1";
 const PORT = 7777;
@@ -62,32 +62,16 @@ interface Actor {
 
 const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, "0");
 
-export async function runMultiplayerLifecycle(kind: SweepKind, seed: number, steps: number): Promise<MultiplayerSweepOutcome> {
+export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, steps: number): Promise<MultiplayerSweepOutcome> {
   const rng = new SeededRandom(seed);
   const idRng = new SeededRandom(seed ^ 0x5eed);
-  const link =
-    kind === "enet"
-      ? {
-          latencyMs: 1 + rng.nextInt(30),
-          jitterMs: rng.nextInt(10),
-          loss: [0, 0.02, 0.1, 0.25][rng.nextInt(4)]!,
-          duplicate: rng.chance(0.3) ? 0.05 : 0,
-          reorder: rng.chance(0.3) ? 0.1 : 0,
-        }
-      : { latencyMs: 1 + rng.nextInt(30), jitterMs: rng.nextInt(10) };
-  const net = new MemoryNetwork({ seed, defaultLink: link });
+  const net = new MemoryNetwork({ seed, defaultLink: drawLink(kind, rng) });
   const problems: string[] = [];
   const counts = { connects: 0, kicks: 0, closes: 0, sent: 0, received: 0, refusedConnects: 0 };
   const problem = (what: string): void => {
     if (problems.length < 20) problems.push(`t=${net.clock.now()} ${what}`);
   };
-  /** A peer whose unique IDs come from the sweep's generator, so a seed replays the same IDs. */
-  const newPeer = (address: string): MultiplayerPeer => {
-    const io = { runtime: net.createRuntime(address) };
-    const peer = kind === "enet" ? new ENetMultiplayerPeer(io) : new WebSocketMultiplayerPeer(io);
-    peer.generateUniqueId = (): number => 2 + idRng.nextInt(0x7ffffffd);
-    return peer;
-  };
+  const newPeer = seededPeers(kind, net, idRng);
 
   // What was sent on each stream (sender>receiver|channel|mode as the receiver reports it), and
   // how far each receiver has read it.

@@ -1,10 +1,11 @@
 // The seeded slice of rpc-lifecycle-sweep.ts in `npm test`; `npm run sweep:scene-rpc` runs more.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { runRpcLifecycle, type RpcSweepKind } from "./rpc-lifecycle-sweep.ts";
+import { runRpcLifecycle } from "./rpc-lifecycle-sweep.ts";
+import type { PeerKind } from "../multiplayer/seeded-peers.ts";
 
 describe("SceneMultiplayer RPC lifecycle sweep (clients joining, leaving and kicked while everyone calls everyone)", () => {
-  for (const kind of ["enet", "websocket"] as RpcSweepKind[]) {
+  for (const kind of ["enet", "websocket"] as PeerKind[]) {
     test(`${kind}: seeds 1..40, 300 steps each: targets, senders, order and final delivery hold`, async () => {
       const failures: string[] = [];
       const total = { runs: 0, finalCalls: 0, kicks: 0 };

@@ -1,0 +1,27 @@
+// What the randomized sweeps over the multiplayer peers share (lifecycle-sweep.ts here and
+// spec-tests/scene/rpc-lifecycle-sweep.ts): the link a seed draws and peers whose IDs it replays.
+import { ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import type { MemoryNetwork } from "../../src/transport/memory.ts";
+import type { LinkOptions } from "../../src/transport/memory-link.ts";
+import type { SeededRandom } from "../../src/util/prng.ts";
+
+/** Which transport a sweep's peers use. */
+export type PeerKind = "enet" | "websocket";
+
+/** A seeded link: ENet meets loss up to 25 %, duplication, reordering and jitter; WebSocket's streams are reliable. */
+export function drawLink(kind: PeerKind, rng: SeededRandom): LinkOptions {
+  const latencyMs = 1 + rng.nextInt(30);
+  const jitterMs = rng.nextInt(10);
+  if (kind === "websocket") return { latencyMs, jitterMs };
+  return { latencyMs, jitterMs, loss: [0, 0.02, 0.1, 0.25][rng.nextInt(4)]!, duplicate: rng.chance(0.3) ? 0.05 : 0, reorder: rng.chance(0.3) ? 0.1 : 0 };
+}
+
+/** Makes multiplayer peers on `net` whose unique IDs come from `idRng` (not the CSPRNG), so a seed replays the same IDs. */
+export function seededPeers(kind: PeerKind, net: MemoryNetwork, idRng: SeededRandom): (address: string) => MultiplayerPeer {
+  return (address) => {
+    const io = { runtime: net.createRuntime(address) };
+    const peer = kind === "enet" ? new ENetMultiplayerPeer(io) : new WebSocketMultiplayerPeer(io);
+    peer.generateUniqueId = (): number => 2 + idRng.nextInt(0x7ffffffd);
+    return peer;
+  };
+}
