@@ -12,6 +12,9 @@
  *   channel and mode it was sent with (WebSocket: channel 0, reliable, as Godot 4 reports);
  * - reliable packets arrive once and in order with nothing missing from their stream, ordered
  *   unreliable ones in increasing order, unreliable ones at most once;
+ * - a send returns OK, except one to a single peer whose link is already going (closing, or its
+ *   disconnect read by a flush) before poll() reports it gone: that returns the failure, as
+ *   docs/godot-api.md says (Godot returns OK and loses the packet);
  * - a connected client reports CONNECTION_CONNECTED.
  * At the end every reliable stream between peers still connected has delivered everything, and
  * once every client has closed the server has announced each departure.
@@ -22,6 +25,8 @@ import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { drawLink, seededPeers, type PeerKind } from "./seeded-peers.ts";
 import { GodotError } from "../../src/errors.ts";
+import { PeerState } from "../../src/enet/enums.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { ENET_HOST_DEFAULT_MTU } from "../../src/enet/constants.ts";
 import { COMMAND_SIZES, HEADER_SIZE_FOR_MTU, ProtocolCommand } from "../../src/enet/wire.ts";
 
@@ -199,6 +204,11 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
     peer.transferMode = mode;
     peer.transferChannel = channel;
     const result = peer.putPacket(bytes);
+    // A one-peer send on a link that is going (closing, or its disconnect already read by a flush)
+    // before poll() reports the peer gone reports the failure (docs/godot-api.md: nothing fails
+    // silently; Godot returns OK and loses the packet). Nothing was sent.
+    const failureCodes = kind === "enet" ? [GodotError.ERR_UNCONFIGURED, GodotError.FAILED] : [GodotError.FAILED];
+    if (failureCodes.includes(result) && (actor !== server || target > 0) && linkDown(actor, actor === server ? target : 1)) return;
     if (result !== GodotError.OK) {
       problem(`${actor.name}: putPacket to ${target} (${mode}, channel ${channel}, ${size} B) returned ${result}`);
       return;
@@ -211,6 +221,12 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
       list.push(number);
     }
   };
+
+  /** `actor`'s link to `id` is no longer open: ENet not CONNECTED, WebSocket not OPEN. */
+  const linkDown = (actor: Actor, id: number): boolean =>
+    kind === "enet"
+      ? (actor.peer as ENetMultiplayerPeer).getPeer(id)?.getState() !== PeerState.STATE_CONNECTED
+      : (actor.peer as WebSocketMultiplayerPeer).getPeer(id)?.getReadyState() !== WebSocketState.STATE_OPEN;
 
   const pollAll = async (ms: number): Promise<void> => {
     const end = net.clock.now() + ms;

@@ -552,8 +552,7 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
   // ---- sending ----
 
   /**
-   * Send to the target: OK (also when the target's link is going or gone and poll() has not
-   * reported it yet: the packet is dropped, as in Godot), ERR_UNCONFIGURED when inactive or not connected yet,
+   * Send to the target: OK, ERR_UNCONFIGURED when inactive or not connected yet,
    * ERR_INVALID_PARAMETER for an unknown target (or one without a direct link), or the
    * ENet peer's failure (ERR_INVALID_PARAMETER too for a target that connected with fewer
    * channels than transferChannel needs). Throws for a packet above getMaxPacketSize() or, on a
@@ -623,14 +622,10 @@ export class ENetMultiplayerPeer extends MultiplayerPeer<ENetPacketPeer> {
    */
   private sendChecked(peer: ENetPacketPeer, channel: number, bytes: Uint8Array, flags: number): GodotError {
     const have = peer.getChannels();
-    // A link that is going or gone while poll() has not reported it yet (a flush can read the
-    // remote's disconnect; disconnectPeer starts one): to the application the peer is still
-    // there, so, as in Godot, whose put_packet ignores ENet refusing such a send, the packet is
-    // dropped and OK returned; counted in sendFailed. Its departure follows at the next poll().
-    if (have === 0 || !peer.isActive() || peer.getState() !== PeerState.STATE_CONNECTED) {
-      this.drops.sendFailed++;
-      return GodotError.OK;
-    }
+    // A link that went down since the last poll() (a flush can read the server's disconnect) has
+    // no channels left (a live one has at least one): that is the network, not the caller, and
+    // ENet's own answer to a send on a link that is gone is ERR_UNCONFIGURED.
+    if (have === 0 || !peer.isActive()) return GodotError.ERR_UNCONFIGURED;
     if (channel >= have) {
       if (this.mode !== Mode.CLIENT) {
         this.drops.sendFailed++;
