@@ -23,10 +23,8 @@
 import { ConnectionStatus, ENetMultiplayerPeer, MultiplayerPeerEvent, TransferMode, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
-import { drawLink, seededPeers, type PeerKind } from "./seeded-peers.ts";
+import { drawLink, failedOnGoingLink, seededPeers, type PeerKind } from "./seeded-peers.ts";
 import { GodotError } from "../../src/errors.ts";
-import { PeerState } from "../../src/enet/enums.ts";
-import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import { ENET_HOST_DEFAULT_MTU } from "../../src/enet/constants.ts";
 import { COMMAND_SIZES, HEADER_SIZE_FOR_MTU, ProtocolCommand } from "../../src/enet/wire.ts";
 
@@ -207,8 +205,7 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
     // A one-peer send on a link that is going (closing, or its disconnect already read by a flush)
     // before poll() reports the peer gone reports the failure (docs/godot-api.md: nothing fails
     // silently; Godot returns OK and loses the packet). Nothing was sent.
-    const failureCodes = kind === "enet" ? [GodotError.ERR_UNCONFIGURED, GodotError.FAILED] : [GodotError.FAILED];
-    if (failureCodes.includes(result) && (actor !== server || target > 0) && linkDown(actor, actor === server ? target : 1)) return;
+    if ((actor !== server || target > 0) && failedOnGoingLink(kind, peer, actor === server ? target : 1, result)) return;
     if (result !== GodotError.OK) {
       problem(`${actor.name}: putPacket to ${target} (${mode}, channel ${channel}, ${size} B) returned ${result}`);
       return;
@@ -221,12 +218,6 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
       list.push(number);
     }
   };
-
-  /** `actor`'s link to `id` is no longer open: ENet not CONNECTED, WebSocket not OPEN. */
-  const linkDown = (actor: Actor, id: number): boolean =>
-    kind === "enet"
-      ? (actor.peer as ENetMultiplayerPeer).getPeer(id)?.getState() !== PeerState.STATE_CONNECTED
-      : (actor.peer as WebSocketMultiplayerPeer).getPeer(id)?.getReadyState() !== WebSocketState.STATE_OPEN;
 
   const pollAll = async (ms: number): Promise<void> => {
     const end = net.clock.now() + ms;

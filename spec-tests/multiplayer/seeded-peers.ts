@@ -1,6 +1,9 @@
 // What the randomized sweeps over the multiplayer peers share (lifecycle-sweep.ts here and
 // spec-tests/scene/rpc-lifecycle-sweep.ts): the link a seed draws and peers whose IDs it replays.
+import { PeerState } from "../../src/enet/enums.ts";
+import { GodotError } from "../../src/errors.ts";
 import { ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import type { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { LinkOptions } from "../../src/transport/memory-link.ts";
 import type { SeededRandom } from "../../src/util/prng.ts";
@@ -24,4 +27,17 @@ export function seededPeers(kind: PeerKind, net: MemoryNetwork, idRng: SeededRan
     peer.generateUniqueId = (): number => 2 + idRng.nextInt(0x7ffffffd);
     return peer;
   };
+}
+
+/**
+ * Is `result` the failure a send to the one peer `id` reports while `peer`'s link to it is already
+ * going (closing, or its disconnect read by a flush) and poll() has not reported it gone? Ours
+ * reports it (docs/godot-api.md: nothing fails silently); Godot returns OK and loses the packet.
+ */
+export function failedOnGoingLink(kind: PeerKind, peer: MultiplayerPeer | null, id: number, result: GodotError): boolean {
+  if (kind === "enet") {
+    if (result !== GodotError.ERR_UNCONFIGURED && result !== GodotError.FAILED) return false;
+    return (peer as ENetMultiplayerPeer | null)?.getPeer(id)?.getState() !== PeerState.STATE_CONNECTED;
+  }
+  return result === GodotError.FAILED && (peer as WebSocketMultiplayerPeer | null)?.getPeer(id)?.getReadyState() !== WebSocketState.STATE_OPEN;
 }
