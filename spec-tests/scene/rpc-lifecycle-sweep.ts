@@ -10,7 +10,9 @@
  * - a call runs only on a peer it was addressed to, with getRemoteSenderId() the caller's ID (our
  *   own for a call_local run), and only on the caller itself when it was call_local;
  * - reliable calls run once and in order from each caller, ordered unreliable ones in increasing
- *   order, unreliable ones at most once.
+ *   order, unreliable ones at most once;
+ * - rpcId returns OK, except to one peer over a link that is already going (the transport's
+ *   failure; Godot returns OK).
  * At the end, with membership steady, every peer calls every other peer it knows directly and
  * everyone by broadcast: each of those calls must run exactly once on every live peer it was
  * addressed to whose link, like the caller's, is still up at the end (a client gone without a word
