@@ -27,6 +27,8 @@ import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import type { WebSocketCloseEvent, WebSocketMessageEvent } from "../../src/websocket/events.ts";
 import { WebSocketPeer, WriteMode } from "../../src/websocket/peer.ts";
 import { WebSocketServer, type WebSocketConnectionEvent } from "../../src/websocket/server.ts";
+import { fnv1a } from "../enet-interop/harness.ts";
+import { soakContent, soakText } from "./soak-content.ts";
 
 const SERVER_ADDRESS = "10.8.0.1";
 const MAX_CONNECTIONS = 4;
@@ -70,30 +72,8 @@ interface Pair {
   finished: boolean;
 }
 
-/** A message's identity: its type, length and a 32-bit hash of its bytes (FNV-1a). */
-function fingerprint(isText: boolean, bytes: Uint8Array): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return `${isText ? "t" : "b"}:${bytes.length}:${(h >>> 0).toString(16)}`;
-}
-
-/** Text of `size` UTF-8 bytes from 1- to 4-byte characters (exactly `size`: the last ones ASCII). */
-function textOf(rng: SeededRandom, size: number): string {
-  const chars = ["a", "Z", "é", "ж", "€", "中", "😀"];
-  let out = "";
-  let bytes = 0;
-  while (bytes < size) {
-    const c = chars[rng.nextInt(chars.length)]!;
-    const n = new TextEncoder().encode(c).length;
-    if (bytes + n > size) {
-      out += "x".repeat(size - bytes);
-      break;
-    }
-    out += c;
-    bytes += n;
-  }
-  return out;
-}
+/** A message's identity: its type, length and FNV-1a hash. */
+const fingerprint = (isText: boolean, bytes: Uint8Array): string => `${isText ? "t" : "b"}:${bytes.length}:${fnv1a(bytes)}`;
 
 export async function runWebSocketLifecycle(seed: number, steps: number): Promise<WebSocketSweepOutcome> {
   const rng = new SeededRandom(seed);
@@ -206,19 +186,9 @@ export async function runWebSocketLifecycle(seed: number, steps: number): Promis
         : rng.nextInt(rng.chance(0.8) ? 300 : 20 * KiB);
     // Godot's defaults take at most 65,535 bytes a message inbound; keep the plain pairs within it.
     if (!pair.large && size > 65_535) return;
-    let bytes: Uint8Array;
-    let result: GodotError;
-    if (isText) {
-      const text = textOf(rng, size);
-      bytes = new TextEncoder().encode(text);
-      result = side.peer.sendText(text);
-    } else {
-      bytes = new Uint8Array(size);
-      // Compressible or not, so deflate meets both.
-      const repetitive = rng.chance(0.5);
-      for (let i = 0; i < size; i++) bytes[i] = repetitive ? (i >> 4) & 0xff : rng.nextInt(256);
-      result = side.peer.send(bytes, WriteMode.WRITE_MODE_BINARY);
-    }
+    // Text of 1- to 4-byte characters or binary, half of them repetitive so deflate meets both.
+    const bytes = soakContent({ text: isText, size, seed: rng.nextU32(), period: rng.chance(0.5) ? 16 : 0 });
+    const result = isText ? side.peer.sendText(new TextDecoder().decode(bytes)) : side.peer.send(bytes, WriteMode.WRITE_MODE_BINARY);
     const state = side.peer.getReadyState();
     if (result === GodotError.OK) {
       side.sent.push(fingerprint(isText, bytes));
@@ -328,7 +298,7 @@ export async function runWebSocketLifecycle(seed: number, steps: number): Promis
           } else if (roll < 83) {
             if (side.closedWith === null && !side.dropped) {
               const code = pickCode(rng);
-              const reason = textOf(rng, rng.nextInt(124));
+              const reason = soakText(rng.nextU32(), rng.nextInt(124));
               closeSide(side, code, reason);
               // Sometimes the other side closes too before it has heard of it: a crossed close.
               const other = otherOf(pair, side);
