@@ -151,7 +151,7 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
     const result = m.mp.node("/root/Chat").rpcId(target, method, me, target, n);
     // To one peer over a link that is already going, the transport's failure comes back (a
     // client's calls all go over its link to the server).
-    if (result !== GodotError.OK && (target <= 0 && m === server || !failedOnGoingLink(kind, m.mp.multiplayerPeer, m === server ? target : 1, result))) {
+    if (result !== GodotError.OK && ((target <= 0 && m === server) || !failedOnGoingLink(kind, m.mp.multiplayerPeer, m === server ? target : 1, result))) {
       problem(`${m.name}: rpcId(${target}, ${method}) returned ${result}`);
     } else if (result === GodotError.OK) {
       counts.calls++;
