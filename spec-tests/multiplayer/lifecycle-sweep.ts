@@ -1,6 +1,6 @@
 /**
- * A randomized sweep of the Godot 4 multiplayer peers (ENetMultiplayerPeer and
- * WebSocketMultiplayerPeer) as a game drives them: one server and up to four client slots on a
+ * A randomized sweep of the multiplayer peers (ENetMultiplayerPeer and WebSocketMultiplayerPeer,
+ * on Godot 4's protocol or Godot 3's) as a game drives them: one server and up to four client slots on a
  * MemoryNetwork link drawn from the seed (loss, duplication, reordering and jitter for ENet; the
  * streams under WebSocket are reliable), and random steps: clients starting, closing, being kicked
  * (disconnectPeer, forced or not), the server refusing new connections for a while, and packets
@@ -18,15 +18,35 @@
  * - a connected client reports CONNECTION_CONNECTED.
  * At the end every reliable stream between peers still connected has delivered everything, and
  * once every client has closed the server has announced each departure.
+ *
+ * Godot 3 (`{ protocol: "godot3" }`) relays inside the MultiplayerPeer: clients also hear of each
+ * other (the server's ADD/REMOVE messages) and send to one another, to everyone, or to everyone but
+ * one, through the server. There the sweep also checks that a client hears only of clients the
+ * server announced, that a relayed packet reaches only the clients its target allows, and, once
+ * settled, that every client knows exactly the server's other clients. A client's broadcast may
+ * also reach a client that joined before the server relayed it but after the sender last heard
+ * (it is accepted, in order); over ENet a relayed packet may overtake the ADD of its sender, which
+ * travels on another channel, as in Godot 3.
+ * A large unreliable ENet packet is read as reliable there: Godot 3 sends it without ENet's
+ * UNRELIABLE_FRAGMENT flag, and ENet then sends it as reliable fragments.
  * lifecycle-sweep.test.ts runs a seeded slice; `npm run sweep:multiplayer` runs more.
  */
-import { ConnectionStatus, ENetMultiplayerPeer, MultiplayerPeerEvent, TransferMode, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import {
+  ConnectionStatus,
+  ENetMultiplayerPeer,
+  MultiplayerPeerEvent,
+  TransferMode,
+  WebSocketMultiplayerPeer,
+  type MultiplayerPeer,
+  type MultiplayerProtocol,
+} from "../../src/multiplayer/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { drawLink, failedOnGoingLink, seededPeers, type PeerKind } from "./seeded-peers.ts";
 import { GodotError } from "../../src/errors.ts";
 import { ENET_HOST_DEFAULT_MTU } from "../../src/enet/constants.ts";
 import { COMMAND_SIZES, HEADER_SIZE_FOR_MTU, ProtocolCommand } from "../../src/enet/wire.ts";
+import { GODOT3_ENET_HEADER_SIZE, GODOT3_SYSCH_RELIABLE, GODOT3_SYSCH_UNRELIABLE } from "../../src/multiplayer/godot3-enet-framing.ts";
 
 
 const SERVER_ADDRESS = "10.9.0.1";
@@ -34,6 +54,11 @@ const PORT = 7777;
 const CLIENT_SLOTS = 4;
 /** Application channels used (ENet: 0 is the protocol's default, 1-3 channels of their own). */
 const CHANNELS = 4;
+/**
+ * Godot 3 ENet channels in all (its channel_count): transferChannel 0 takes the mode's system
+ * channel (1 reliable, 2 unreliable), 1..5 that ENet channel itself.
+ */
+const GODOT3_CHANNELS = 6;
 const MODES = [TransferMode.UNRELIABLE, TransferMode.UNRELIABLE_ORDERED, TransferMode.RELIABLE] as const;
 /**
  * ENet packets larger than this are fragmented. An unreliable one then travels as unreliable
@@ -43,6 +68,10 @@ const MODES = [TransferMode.UNRELIABLE, TransferMode.UNRELIABLE_ORDERED, Transfe
 const ENET_FRAGMENT_ABOVE = ENET_HOST_DEFAULT_MTU - HEADER_SIZE_FOR_MTU - COMMAND_SIZES[ProtocolCommand.SEND_FRAGMENT]!;
 /** Bytes at the start of every packet: sender, serial, mode, channel (8 + 8 + 1 + 1 hex digits). */
 const HEADER = 18;
+
+/** The transport, and "-godot3" for Godot 3's protocol. */
+export type MultiplayerSweepKind = PeerKind | "enet-godot3" | "websocket-godot3";
+export const MULTIPLAYER_SWEEP_KINDS: readonly MultiplayerSweepKind[] = ["enet", "websocket", "enet-godot3", "websocket-godot3"];
 
 export interface MultiplayerSweepOutcome {
   seed: number;
@@ -65,7 +94,10 @@ interface Actor {
 
 const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, "0");
 
-export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, steps: number): Promise<MultiplayerSweepOutcome> {
+export async function runMultiplayerLifecycle(sweepKind: MultiplayerSweepKind, seed: number, steps: number): Promise<MultiplayerSweepOutcome> {
+  const kind: PeerKind = sweepKind.startsWith("enet") ? "enet" : "websocket";
+  const protocol: MultiplayerProtocol = sweepKind.endsWith("-godot3") ? "godot3" : "godot4";
+  const godot3 = protocol === "godot3";
   const rng = new SeededRandom(seed);
   const idRng = new SeededRandom(seed ^ 0x5eed);
   const net = new MemoryNetwork({ seed, defaultLink: drawLink(kind, rng) });
@@ -74,16 +106,29 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
   const problem = (what: string): void => {
     if (problems.length < 20) problems.push(`t=${net.clock.now()} ${what}`);
   };
-  const newPeer = seededPeers(kind, net, idRng);
+  const newPeer = seededPeers(kind, net, idRng, protocol);
 
   // What was sent on each stream (sender>receiver|channel|mode as the receiver reports it), and
   // how far each receiver has read it.
   const sentOn = new Map<string, number[]>();
   const readUpTo = new Map<string, number>();
   const unreliableSeen = new Set<string>();
-  const wireChannel = (channel: number): number => (kind === "enet" ? channel : 0);
+  // Godot 3: the serial of the last packet read on each stream, and each client broadcast's
+  // exclusion (0: none) by serial, for the receivers the sender had not heard of yet.
+  const lastSerialRead = new Map<string, number>();
+  const clientBroadcasts = new Map<number, number>();
+  // Godot 3: clients the server kicked. Kicked gracefully (disconnect_later), a client stays
+  // connected until the server's queue to it has drained, which through heavy loss can take longer
+  // than the final wait, and meanwhile ENet discards what it sends (as C ENet does).
+  const kickedIds = new Set<number>();
+  const wireChannel = (channel: number, mode: TransferMode): number => {
+    if (kind === "websocket") return 0;
+    if (!godot3 || channel > 0) return channel;
+    return mode === TransferMode.RELIABLE ? GODOT3_SYSCH_RELIABLE : GODOT3_SYSCH_UNRELIABLE;
+  };
   const wireMode = (mode: TransferMode, size: number): TransferMode => {
-    if (kind === "websocket") return TransferMode.RELIABLE;
+    if (kind === "websocket" || mode === TransferMode.RELIABLE) return TransferMode.RELIABLE;
+    if (godot3) return size + GODOT3_ENET_HEADER_SIZE > ENET_FRAGMENT_ABOVE ? TransferMode.RELIABLE : mode;
     return mode === TransferMode.UNRELIABLE && size > ENET_FRAGMENT_ABOVE ? TransferMode.UNRELIABLE_ORDERED : mode;
   };
   let serial = 0;
@@ -93,7 +138,9 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
       const id = (e as MultiplayerPeerEvent).id;
       if (actor.closed) problem(`${actor.name}: peer_connected ${id} after close()`);
       if (actor.connected.has(id)) problem(`${actor.name}: peer_connected ${id} twice`);
-      if (actor !== server && id !== 1) problem(`${actor.name}: a client heard of peer ${id}`);
+      if (actor !== server && id !== 1 && (!godot3 || !server.announced.has(id) || id === actor.peer.getUniqueId())) {
+        problem(`${actor.name}: a client heard of peer ${id}`);
+      }
       if (actor === server && id === 1) problem("server: peer_connected 1");
       actor.connected.add(id);
       actor.announced.add(id);
@@ -107,7 +154,7 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
   };
 
   const serverPeer = newPeer(SERVER_ADDRESS);
-  if (kind === "enet") await (serverPeer as ENetMultiplayerPeer).createServer(PORT, CLIENT_SLOTS + 2, 0);
+  if (kind === "enet") await (serverPeer as ENetMultiplayerPeer).createServer(PORT, CLIENT_SLOTS + 2, godot3 ? GODOT3_CHANNELS : 0);
   else await (serverPeer as WebSocketMultiplayerPeer).createServer(PORT);
   const server: Actor = { name: "server", peer: serverPeer, connected: new Set(), announced: new Set(), closed: false, id: 1 };
   watch(server);
@@ -117,7 +164,7 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
   const startClient = async (slot: number): Promise<void> => {
     const address = `10.9.${1 + slot}.${1 + (clientGeneration++ % 250)}`;
     const peer = newPeer(address);
-    if (kind === "enet") await (peer as ENetMultiplayerPeer).createClient(SERVER_ADDRESS, PORT, 0);
+    if (kind === "enet") await (peer as ENetMultiplayerPeer).createClient(SERVER_ADDRESS, PORT, godot3 ? GODOT3_CHANNELS : 0);
     else await (peer as WebSocketMultiplayerPeer).createClient(`ws://${SERVER_ADDRESS}:${PORT}/`);
     const actor: Actor = { name: `client ${clientGeneration} (slot ${slot})`, peer, connected: new Set(), announced: new Set(), closed: false, id: 0 };
     watch(actor);
@@ -150,15 +197,27 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
           break;
         }
       }
-      if (!actor.announced.has(from)) problem(`${actor.name}: packet ${number} from ${from}, never announced`);
-      if (channel !== wireChannel(sentChannel) || mode !== wireMode(sentMode, bytes.length)) {
+      // (Godot 3 over ENet: a relayed packet may overtake its sender's ADD, sent on another channel.)
+      const mayPrecedeAdd = godot3 && kind === "enet" && actor !== server && from !== 1;
+      if (!actor.announced.has(from) && !mayPrecedeAdd) problem(`${actor.name}: packet ${number} from ${from}, never announced`);
+      if (channel !== wireChannel(sentChannel, sentMode) || mode !== wireMode(sentMode, bytes.length)) {
         problem(`${actor.name}: packet ${number} from ${from} sent on channel ${sentChannel} mode ${sentMode}, read as channel ${channel} mode ${mode}`);
       }
       const key = `${from}>${actor.id}|${channel}|${mode}`;
       const sent = sentOn.get(key) ?? [];
       const at = sent.indexOf(number);
+      if (godot3 && mode !== TransferMode.UNRELIABLE) {
+        const lastSerial = lastSerialRead.get(key) ?? -1;
+        if (number <= lastSerial) problem(`${actor.name}: packet ${number} from ${from} after ${lastSerial} (stream ${key})`);
+        lastSerialRead.set(key, number);
+      }
       if (at < 0) {
-        problem(`${actor.name}: packet ${number} from ${from} was not sent to it (stream ${key})`);
+        // Godot 3: a client's broadcast reaches whoever the server has when it relays, which may
+        // include a client its sender had not heard of yet.
+        const exclude = clientBroadcasts.get(number);
+        const reachedNewcomer = godot3 && actor !== server && from !== 1 && exclude !== undefined && exclude !== actor.id;
+        if (!reachedNewcomer) problem(`${actor.name}: packet ${number} from ${from} was not sent to it (stream ${key})`);
+        else if (mode === TransferMode.UNRELIABLE) noteUnreliable(actor, key, number, from);
         continue;
       }
       const last = readUpTo.get(key) ?? -1;
@@ -167,12 +226,15 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
       } else if (mode === TransferMode.UNRELIABLE_ORDERED) {
         if (at <= last) problem(`${actor.name}: ordered packet #${at} from ${from} after #${last}`);
       } else {
-        const seen = `${key}#${number}`;
-        if (unreliableSeen.has(seen)) problem(`${actor.name}: unreliable packet ${number} from ${from} twice`);
-        unreliableSeen.add(seen);
+        noteUnreliable(actor, key, number, from);
       }
       if (mode !== TransferMode.UNRELIABLE) readUpTo.set(key, at);
     }
+  };
+  const noteUnreliable = (actor: Actor, key: string, number: number, from: number): void => {
+    const seen = `${key}#${number}`;
+    if (unreliableSeen.has(seen)) problem(`${actor.name}: unreliable packet ${number} from ${from} twice`);
+    unreliableSeen.add(seen);
   };
 
   const send = (actor: Actor): void => {
@@ -186,13 +248,23 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
       const pickTarget = rng.nextInt(3);
       target = pickTarget === 0 ? one : pickTarget === 1 ? 0 : -one;
       to = pickTarget === 0 ? [one] : pickTarget === 1 ? ids : ids.filter((id) => id !== one);
-    } else {
+    } else if (!godot3) {
       if (!actor.connected.has(1)) return;
       target = rng.chance(0.5) ? 1 : 0;
       to = [1];
+    } else {
+      // Godot 3: the server, another client, everyone, or everyone but one (the server included).
+      if (!actor.connected.has(1)) return;
+      const known = [...actor.connected];
+      const one = known[rng.nextInt(known.length)]!;
+      const pickTarget = rng.nextInt(3);
+      target = pickTarget === 0 ? one : pickTarget === 1 ? 0 : -one;
+      // The server keeps a broadcast unless it is the one left out; Godot 3.2.3 also keeps -1's,
+      // which we do not (godot3-relay.ts).
+      to = pickTarget === 0 ? [one] : pickTarget === 1 ? known : known.filter((id) => id !== one);
     }
     const mode = MODES[rng.nextInt(3)]!;
-    const channel = rng.nextInt(CHANNELS);
+    const channel = rng.nextInt(godot3 && kind === "enet" ? GODOT3_CHANNELS : CHANNELS);
     const number = serial++;
     const size = HEADER + (rng.chance(0.1) ? rng.nextInt(4096) : rng.nextInt(200));
     const bytes = new Uint8Array(size);
@@ -206,13 +278,14 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
     // before poll() reports the peer gone reports the failure (docs/godot-api.md: nothing fails
     // silently; Godot returns OK and loses the packet). Nothing was sent.
     if ((actor !== server || target > 0) && failedOnGoingLink(kind, peer, actor === server ? target : 1, result)) return;
+    if (godot3 && actor !== server && target <= 0) clientBroadcasts.set(number, -target);
     if (result !== GodotError.OK) {
       problem(`${actor.name}: putPacket to ${target} (${mode}, channel ${channel}, ${size} B) returned ${result}`);
       return;
     }
     counts.sent++;
     for (const r of to) {
-      const key = `${actor.id}>${r}|${wireChannel(channel)}|${wireMode(mode, size)}`;
+      const key = `${actor.id}>${r}|${wireChannel(channel, mode)}|${wireMode(mode, size)}`;
       let list = sentOn.get(key);
       if (list === undefined) sentOn.set(key, (list = []));
       list.push(number);
@@ -258,8 +331,10 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
           const id = ids[rng.nextInt(ids.length)]!;
           const force = rng.chance(0.5);
           server.peer.disconnectPeer(id, force);
-          // Forced, the peer is forgotten at once without peer_disconnected (as Godot 4), and none may follow.
-          if (force) server.connected.delete(id);
+          kickedIds.add(id);
+          // Forced, the peer is forgotten at once without peer_disconnected (as Godot 4), and none
+          // may follow. Godot 3's forced kick (disconnect_now) reports it at once instead.
+          if (force && !godot3) server.connected.delete(id);
           counts.kicks++;
         }
       } else if (roll < 20) {
@@ -286,6 +361,16 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
 
     // Every reliable stream between two peers that are still connected has delivered everything.
     await pollAll(kind === "enet" ? 20_000 : 3_000);
+    // Godot 3: every client the server has knows exactly the server's other clients. (A client
+    // the server has already timed out may not have timed out the server yet.)
+    if (godot3) {
+      for (const a of actors()) {
+        if (a === server || !a.connected.has(1) || !server.connected.has(a.id)) continue;
+        const expected = [1, ...[...server.connected].filter((id) => id !== a.id)].sort((x, y) => x - y);
+        const known = [...a.connected].sort((x, y) => x - y);
+        if (known.join() !== expected.join()) problem(`${a.name}: knows ${known.map(hex8).join(", ")}, the server has ${expected.map(hex8).join(", ")}`);
+      }
+    }
     for (const [key, sent] of sentOn) {
       const [from, rest] = key.split(">");
       const [to, , mode] = rest!.split("|");
@@ -294,6 +379,7 @@ export async function runMultiplayerLifecycle(kind: PeerKind, seed: number, step
       const sender = actors().find((a) => a.id === Number(from));
       if (receiver === undefined || sender === undefined || receiver.closed || sender.closed) continue;
       if (!receiver.connected.has(sender.id) || !sender.connected.has(receiver.id)) continue;
+      if (godot3 && (kickedIds.has(sender.id) || kickedIds.has(receiver.id))) continue;
       const got = (readUpTo.get(key) ?? -1) + 1;
       if (got !== sent.length) problem(`stream ${key}: ${got} of ${sent.length} reliable packets arrived`);
     }

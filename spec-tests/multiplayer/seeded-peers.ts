@@ -2,7 +2,7 @@
 // spec-tests/scene/rpc-lifecycle-sweep.ts): the link a seed draws and peers whose IDs it replays.
 import { PeerState } from "../../src/enet/enums.ts";
 import { GodotError } from "../../src/errors.ts";
-import { ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer, type MultiplayerProtocol } from "../../src/multiplayer/index.ts";
 import { WebSocketState } from "../../src/websocket/connection-core.ts";
 import type { MemoryNetwork } from "../../src/transport/memory.ts";
 import type { LinkOptions } from "../../src/transport/memory-link.ts";
@@ -19,11 +19,14 @@ export function drawLink(kind: PeerKind, rng: SeededRandom): LinkOptions {
   return { latencyMs, jitterMs, loss: [0, 0.02, 0.1, 0.25][rng.nextInt(4)]!, duplicate: rng.chance(0.3) ? 0.05 : 0, reorder: rng.chance(0.3) ? 0.1 : 0 };
 }
 
-/** Makes multiplayer peers on `net` whose unique IDs come from `idRng` (not the CSPRNG), so a seed replays the same IDs. */
-export function seededPeers(kind: PeerKind, net: MemoryNetwork, idRng: SeededRandom): (address: string) => MultiplayerPeer {
+/**
+ * Makes multiplayer peers on `net` speaking `protocol`, whose unique IDs come from `idRng` (not the
+ * CSPRNG), so a seed replays the same IDs.
+ */
+export function seededPeers(kind: PeerKind, net: MemoryNetwork, idRng: SeededRandom, protocol: MultiplayerProtocol = "godot4"): (address: string) => MultiplayerPeer {
   return (address) => {
-    const io = { runtime: net.createRuntime(address) };
-    const peer = kind === "enet" ? new ENetMultiplayerPeer(io) : new WebSocketMultiplayerPeer(io);
+    const options = { runtime: net.createRuntime(address), protocol };
+    const peer = kind === "enet" ? new ENetMultiplayerPeer(options) : new WebSocketMultiplayerPeer(options);
     peer.generateUniqueId = (): number => 2 + idRng.nextInt(0x7ffffffd);
     return peer;
   };
