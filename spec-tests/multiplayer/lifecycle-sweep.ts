@@ -359,18 +359,25 @@ export async function runMultiplayerLifecycle(sweepKind: MultiplayerSweepKind, s
     }
     server.peer.refuseNewConnections = false;
 
-    // Every reliable stream between two peers that are still connected has delivered everything.
     await pollAll(kind === "enet" ? 20_000 : 3_000);
     // Godot 3: every client the server has knows exactly the server's other clients. (A client
-    // the server has already timed out may not have timed out the server yet.)
+    // the server has already timed out may not have timed out the server yet; a leave the server
+    // saw late in the wait may still be on its way to the others, so they get a while to agree.)
     if (godot3) {
-      for (const a of actors()) {
-        if (a === server || !a.connected.has(1) || !server.connected.has(a.id)) continue;
-        const expected = [1, ...[...server.connected].filter((id) => id !== a.id)].sort((x, y) => x - y);
-        const known = [...a.connected].sort((x, y) => x - y);
-        if (known.join() !== expected.join()) problem(`${a.name}: knows ${known.map(hex8).join(", ")}, the server has ${expected.map(hex8).join(", ")}`);
-      }
+      const disagreements = (): string[] => {
+        const out: string[] = [];
+        for (const a of actors()) {
+          if (a === server || !a.connected.has(1) || !server.connected.has(a.id)) continue;
+          const expected = [1, ...[...server.connected].filter((id) => id !== a.id)].sort((x, y) => x - y);
+          const known = [...a.connected].sort((x, y) => x - y);
+          if (known.join() !== expected.join()) out.push(`${a.name}: knows ${known.map(hex8).join(", ")}, the server has ${expected.map(hex8).join(", ")}`);
+        }
+        return out;
+      };
+      for (let wait = 0; wait < 40 && disagreements().length > 0; wait++) await pollAll(500);
+      for (const d of disagreements()) problem(d);
     }
+    // Every reliable stream between two peers that are still connected has delivered everything.
     for (const [key, sent] of sentOn) {
       const [from, rest] = key.split(">");
       const [to, , mode] = rest!.split("|");
