@@ -140,7 +140,7 @@ describe("live: SceneMultiplayer protocol godot3 <-> Godot 3.2.3 MultiplayerAPI"
       await until([a.mp, b.mp], () => godot.hasExited, "Godot quits", procs);
     });
 
-    test(`${transport}: TS server, two Godot clients — their pings answered, rset and raw received, they greet each other through our relay`, async () => {
+    test(`${transport}: TS server, two Godot clients — their pings answered, rset and raw received, a broadcast to a confirmed and a new client, they greet each other through our relay`, async () => {
       const s = recorder();
       const serverPeer = transport === "enet" ? new ENetMultiplayerPeer() : new WebSocketMultiplayerPeer();
       ours.push(serverPeer);
@@ -153,12 +153,19 @@ describe("live: SceneMultiplayer protocol godot3 <-> Godot 3.2.3 MultiplayerAPI"
         port = (serverPeer as WebSocketMultiplayerPeer).getLocalPort();
       }
       s.mp.multiplayerPeer = serverPeer;
+      // Each newcomer is welcomed by a broadcast: the clients already there, which confirmed
+      // /root/Game's path, get it by cache id, the newcomer with the path (one call, both forms).
       s.mp.addEventListener("peer_connected", (e) => {
         const id = (e as SceneMultiplayerEvent).id;
-        s.game.rpcId(id, "welcome", id, new Vector2(1.5, -2));
+        s.game.rpc("welcome", id, new Vector2(1.5, -2));
         s.game.rsetId(id, "motd", `hi ${id}`);
       });
       const g1 = await startGodot({ transport, role: "client", port });
+      // The second client joins once the first has confirmed the path: it sends CONFIRM_PATH as it
+      // reads the welcome's SIMPLIFY_PATH, and we poll 300 ms more so it is in.
+      await until([s.mp], () => g1.events.some((e) => e.ev === "welcome"), "the first Godot client welcomed", [g1]);
+      const confirmedBy = Date.now() + 300;
+      await until([s.mp], () => Date.now() > confirmedBy, "the first client's path confirmation", [g1]);
       const g2 = await startGodot({ transport, role: "client", port });
       const procs = [g1, g2];
       await until([s.mp], () => s.calls.filter((c) => c.method === "ping").length === 2 && s.raws.length === 2, "two pings and two raws", procs);
@@ -173,6 +180,10 @@ describe("live: SceneMultiplayer protocol godot3 <-> Godot 3.2.3 MultiplayerAPI"
       const id2 = (ev(g2, (e) => e.ev === "connected")!.id as number);
       assert.deepEqual([id1, id2].sort(), ids);
       assert.deepEqual(ev(g1, (e) => e.ev === "welcome"), { ev: "welcome", from: 1, id: id1, v: "Vector2( 1.5, -2 )" });
+      // The broadcast that welcomed the second client reached the first by cache id.
+      await until([s.mp], () => g1.events.some((e) => e.ev === "welcome" && e.id === id2), "the first client sees the second welcomed", procs);
+      assert.deepEqual(g1.events.filter((e) => e.ev === "welcome").map((e) => e.id), [id1, id2]);
+      assert.deepEqual(g2.events.filter((e) => e.ev === "welcome").map((e) => e.id), [id2]);
       assert.deepEqual(ev(g1, (e) => e.ev === "rset"), { ev: "rset", prop: "motd", value: `"hi ${id1}"`, from: 1 });
       assert.deepEqual(ev(g1, (e) => e.ev === "hello"), { ev: "hello", from: id2, claimed: id2 });
       assert.deepEqual(ev(g2, (e) => e.ev === "hello"), { ev: "hello", from: id1, claimed: id1 });

@@ -1,15 +1,14 @@
 /**
- * The long mode of rpc-lifecycle-sweep.ts: `npm run sweep:scene-rpc [-- SEEDS [FIRST_SEED [STEPS [enet|websocket]]]]`
- * (default 100 seeds from 1, 300 steps each, both transports). Prints each failing seed's problems; exits 1 if any.
+ * The long mode of rpc-lifecycle-sweep.ts: `npm run sweep:scene-rpc [-- SEEDS [FIRST_SEED [STEPS [KIND]]]]`
+ * (default 100 seeds from 1, 300 steps each, every kind: enet, websocket, enet-godot3, websocket-godot3). Prints each failing seed's problems; exits 1 if any.
  */
-import { runRpcLifecycle } from "./rpc-lifecycle-sweep.ts";
-import type { PeerKind } from "../multiplayer/seeded-peers.ts";
+import { runRpcLifecycle, SCENE_SWEEP_KINDS, type SceneSweepKind } from "./rpc-lifecycle-sweep.ts";
 import { runSweepCli } from "../support/sweep-runner.ts";
 
-await runSweepCli<PeerKind>({
+await runSweepCli<SceneSweepKind>({
   command: "sweep:scene-rpc",
   defaults: { seeds: 100, steps: 300 },
-  kinds: ["enet", "websocket"],
+  kinds: SCENE_SWEEP_KINDS,
   run: runRpcLifecycle,
   describe: (t) => `${t.clients} clients, ${t.leaves} left, ${t.kicks} kicked, ${t.calls} calls, ${t.runs} runs, ${t.finalCalls} final calls`,
 });

@@ -1,11 +1,13 @@
 // The seeded slice of rpc-lifecycle-sweep.ts in `npm test`; `npm run sweep:scene-rpc` runs more.
+// Its Godot 3 kinds found that a call going to peers of which some had confirmed the node's path
+// and some had not reached the confirmed ones with the path flag and no path (malformed; Godot
+// 3.2.3 drops it: "Size smaller than declared"), fixed in godot3-session.ts.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { runRpcLifecycle } from "./rpc-lifecycle-sweep.ts";
-import type { PeerKind } from "../multiplayer/seeded-peers.ts";
+import { runRpcLifecycle, SCENE_SWEEP_KINDS } from "./rpc-lifecycle-sweep.ts";
 
 describe("SceneMultiplayer RPC lifecycle sweep (clients joining, leaving and kicked while everyone calls everyone)", () => {
-  for (const kind of ["enet", "websocket"] as PeerKind[]) {
+  for (const kind of SCENE_SWEEP_KINDS) {
     test(`${kind}: seeds 1..40, 300 steps each: targets, senders, order and final delivery hold`, async () => {
       const failures: string[] = [];
       const total = { runs: 0, finalCalls: 0, kicks: 0 };

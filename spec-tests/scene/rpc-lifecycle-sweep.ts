@@ -17,10 +17,14 @@
  * everyone by broadcast: each of those calls must run exactly once on every live peer it was
  * addressed to whose link, like the caller's, is still up at the end (a client gone without a word
  * stays known until ENet times it out, and at 25 % loss ENet times a link out now and then).
+ * The "-godot3" kinds run Godot 3.2's MultiplayerAPI (`protocol: "godot3"`) the same way: methods
+ * `remote` and `remotesync` called with rpcId (reliable) and rpcUnreliableId, relayed between
+ * clients by the Godot 3 MultiplayerPeer; a client's broadcast may also reach a client that joined
+ * after the caller last heard (the server relays to whoever it has), which is accepted.
  * rpc-lifecycle-sweep.test.ts runs a seeded slice; `npm run sweep:scene-rpc` runs more.
  */
 import { GodotError } from "../../src/errors.ts";
-import { ConnectionStatus, ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer } from "../../src/multiplayer/index.ts";
+import { ConnectionStatus, ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer, type MultiplayerProtocol } from "../../src/multiplayer/index.ts";
 import { SceneMultiplayer, type SceneMultiplayerEvent } from "../../src/scene/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
@@ -39,7 +43,23 @@ const METHODS = [
   { name: "u", transferMode: "unreliable", channel: 0, callLocal: false },
 ] as const;
 type MethodName = (typeof METHODS)[number]["name"];
-const RELIABLE = new Set<MethodName>(["r", "rc", "l"]);
+/**
+ * Godot 3: a method's keyword decides who may call it and call_local (remotesync); reliability is
+ * the call's (rpc_id or rpc_unreliable_id, "u" here). Godot 3.2 has no RPC channels.
+ */
+const GODOT3_METHODS: readonly { name: MethodName; rpcMode: "remote" | "remotesync"; callLocal: boolean }[] = [
+  { name: "r", rpcMode: "remote", callLocal: false },
+  { name: "rc", rpcMode: "remote", callLocal: false },
+  { name: "l", rpcMode: "remotesync", callLocal: true },
+  { name: "u", rpcMode: "remote", callLocal: false },
+];
+
+/** Drop counters that must stay 0 between our own peers, whatever joins and leaves. */
+const UNEXPECTED_DROPS = ["malformed", "badCommand", "unknownMethod", "forbidden", "rpcChecksumMismatch", "badArguments", "noHandler", "handlerErrors"] as const;
+
+/** The transport, and "-godot3" for Godot 3's protocol. */
+export type SceneSweepKind = PeerKind | "enet-godot3" | "websocket-godot3";
+export const SCENE_SWEEP_KINDS: readonly SceneSweepKind[] = ["enet", "websocket", "enet-godot3", "websocket-godot3"];
 
 export interface RpcSweepOutcome {
   seed: number;
@@ -54,9 +74,15 @@ interface Member {
   /** Peers announced by peer_connected and not yet gone. */
   peers: Set<number>;
   closed: boolean;
+  /** A client whose server is gone (server_disconnected): Godot 3 then reports no peer_disconnected. */
+  lostServer: boolean;
 }
 
-export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: number): Promise<RpcSweepOutcome> {
+export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, steps: number): Promise<RpcSweepOutcome> {
+  const kind: PeerKind = sweepKind.startsWith("enet") ? "enet" : "websocket";
+  const protocol: MultiplayerProtocol = sweepKind.endsWith("-godot3") ? "godot3" : "godot4";
+  const godot3 = protocol === "godot3";
+  const methods = godot3 ? GODOT3_METHODS : METHODS;
   const rng = new SeededRandom(seed);
   const idRng = new SeededRandom(seed ^ 0x5eed);
   const net = new MemoryNetwork({ seed, defaultLink: drawLink(kind, rng) });
@@ -66,7 +92,10 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
     if (problems.length < 20) problems.push(`t=${net.clock.now()} ${what}`);
   };
 
-  const newPeer = seededPeers(kind, net, idRng);
+  const newPeer = seededPeers(kind, net, idRng, protocol);
+  // Godot 3: each client broadcast's exclusion (0: none) by sequence number, for the clients the
+  // server relays it to that its caller had not heard of yet.
+  const clientBroadcasts = new Map<number, number>();
 
   // Runs seen: "receiver<sender:method" -> the sequence numbers, in the order they ran.
   const runs = new Map<string, number[]>();
@@ -78,8 +107,9 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
   const join = (member: Member): void => {
     const mp = member.mp;
     const chat = mp.node("/root/Chat");
-    for (const m of METHODS) {
-      chat.rpcConfig(m.name, { rpcMode: "any_peer", transferMode: m.transferMode, channel: m.channel, callLocal: m.callLocal });
+    for (const m of methods) {
+      if ("rpcMode" in m) chat.rpcConfig(m.name, { rpcMode: m.rpcMode });
+      else chat.rpcConfig(m.name, { rpcMode: "any_peer", transferMode: m.transferMode, channel: m.channel, callLocal: m.callLocal });
       chat.on(m.name, (sender: unknown, target: unknown, seq: unknown) => {
         counts.runs++;
         const me = mp.getUniqueId();
@@ -92,6 +122,7 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
         if (local && !m.callLocal) problem(`${member.name}: its own ${m.name} #${n} ran locally`);
         const addressed = t === me || t === 0 || (t < 0 && -t !== me);
         if (!addressed) problem(`${member.name}: ${m.name} #${n} from ${s} for ${t} ran here`);
+        if (godot3 && t <= 0 && s !== me && s !== 1 && me !== 1 && !clientBroadcasts.has(n)) problem(`${member.name}: ${m.name} #${n} from ${s} ran here, not a client broadcast`);
         if (finalPhase && n >= finalFrom) {
           const key = `${me}<${s}:${n}`;
           finalRuns.set(key, (finalRuns.get(key) ?? 0) + 1);
@@ -114,18 +145,24 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
       if (member.peers.has(id)) problem(`${member.name}: peer_connected ${id} twice`);
       member.peers.add(id);
     });
+    mp.addEventListener("server_disconnected", () => {
+      member.lostServer = true;
+    });
     mp.addEventListener("peer_disconnected", (e) => {
       const id = (e as SceneMultiplayerEvent).id;
       if (!member.peers.delete(id)) problem(`${member.name}: peer_disconnected ${id} without peer_connected`);
     });
   };
   let finalFrom = Number.POSITIVE_INFINITY;
+  const everyone: Member[] = [];
 
   const serverPeer = newPeer(SERVER_ADDRESS);
-  if (kind === "enet") await (serverPeer as ENetMultiplayerPeer).createServer(PORT, CLIENT_SLOTS + 2, 4);
+  // (Godot 3: the channel count is ENet's in all, its three system channels included.)
+  if (kind === "enet") await (serverPeer as ENetMultiplayerPeer).createServer(PORT, CLIENT_SLOTS + 2, godot3 ? 3 : 4);
   else await (serverPeer as WebSocketMultiplayerPeer).createServer(PORT);
-  const server: Member = { name: "server", mp: new SceneMultiplayer({ clock: net.clock }), id: 1, peers: new Set(), closed: false };
+  const server: Member = { name: "server", mp: new SceneMultiplayer({ clock: net.clock, protocol }), id: 1, peers: new Set(), closed: false, lostServer: false };
   join(server);
+  everyone.push(server);
   server.mp.multiplayerPeer = serverPeer;
   const slots: (Member | null)[] = new Array<Member | null>(CLIENT_SLOTS).fill(null);
   let clientCount = 0;
@@ -133,10 +170,11 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
   const startClient = async (slot: number): Promise<void> => {
     const address = `10.7.${1 + Math.floor(clientCount / 250)}.${1 + (clientCount % 250)}`;
     const peer = newPeer(address);
-    if (kind === "enet") await (peer as ENetMultiplayerPeer).createClient(SERVER_ADDRESS, PORT, 4);
+    if (kind === "enet") await (peer as ENetMultiplayerPeer).createClient(SERVER_ADDRESS, PORT, godot3 ? 3 : 4);
     else await (peer as WebSocketMultiplayerPeer).createClient(`ws://${SERVER_ADDRESS}:${PORT}/`);
-    const member: Member = { name: `client ${clientCount} (slot ${slot})`, mp: new SceneMultiplayer({ clock: net.clock }), id: 0, peers: new Set(), closed: false };
+    const member: Member = { name: `client ${clientCount} (slot ${slot})`, mp: new SceneMultiplayer({ clock: net.clock, protocol }), id: 0, peers: new Set(), closed: false, lostServer: false };
     join(member);
+    everyone.push(member);
     member.mp.multiplayerPeer = peer;
     slots[slot] = member;
     clientCount++;
@@ -148,7 +186,9 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
   const call = (m: Member, target: number, method: MethodName): void => {
     const me = m.mp.getUniqueId();
     const n = serial++;
-    const result = m.mp.node("/root/Chat").rpcId(target, method, me, target, n);
+    const chat = m.mp.node("/root/Chat");
+    const result = godot3 && method === "u" ? chat.rpcUnreliableId(target, method, me, target, n) : chat.rpcId(target, method, me, target, n);
+    if (godot3 && m !== server && target <= 0) clientBroadcasts.set(n, -target);
     // To one peer over a link that is already going, the transport's failure comes back (a
     // client's calls all go over its link to the server).
     if (result !== GodotError.OK && ((target <= 0 && m === server) || !failedOnGoingLink(kind, m.mp.multiplayerPeer, m === server ? target : 1, result))) {
@@ -164,7 +204,7 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
     const one = known[rng.nextInt(known.length)]!;
     const roll = rng.nextInt(4);
     const target = roll === 0 ? 0 : roll === 1 ? -one : one;
-    call(m, target, METHODS[rng.nextInt(METHODS.length)]!.name);
+    call(m, target, methods[rng.nextInt(methods.length)]!.name);
   };
 
   const pollAll = async (ms: number): Promise<void> => {
@@ -174,8 +214,9 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
         if (m.closed) continue;
         m.mp.poll();
         if (m.id === 0 && m.peers.has(1)) m.id = m.mp.getUniqueId();
-        // A client that lost its server forgets its peers without events (Godot's clear()).
-        if (m !== server && !m.peers.has(1)) continue;
+        // A client that lost its server forgets its peers without events (Godot's clear(); Godot 3
+        // reports no peer_disconnected at all then, docs/scene-multiplayer.md).
+        if (m !== server && (!m.peers.has(1) || m.lostServer)) continue;
         const listed = new Set(m.mp.getPeers());
         if (listed.size !== m.peers.size || [...listed].some((id) => !m.peers.has(id))) {
           problem(`${m.name}: getPeers() ${[...listed].join(",")}, its events ${[...m.peers].join(",")}`);
@@ -258,6 +299,14 @@ export async function runRpcLifecycle(kind: PeerKind, seed: number, steps: numbe
       if (got !== times) problem(`final call ${key} ran ${got} times`);
     }
     for (const [key, got] of finalRuns) if (!expected.has(key) && liveIds.has(Number(key.split("<")[0]))) problem(`final call ${key} ran ${got} times, not addressed there`);
+    // Between our own peers nothing is malformed or refused. (Churn's own: a call by cache id from a
+    // peer that has left finds no node, its path messages are not kept, and a relay to a peer that
+    // has left goes nowhere, badRelay.)
+    for (const m of everyone) {
+      const d = m.mp.getDropCounters();
+      const wrong = UNEXPECTED_DROPS.filter((k) => d[k] > 0).map((k) => `${k} ${d[k]}`);
+      if (wrong.length > 0) problem(`${m.name} dropped: ${wrong.join(", ")}`);
+    }
   } catch (e) {
     problem(`threw: ${(e as Error).stack ?? String(e)}`);
   } finally {

@@ -392,8 +392,10 @@ export class Godot3Session {
     w.raw(path);
     w.u8(0);
     const withPath = w.toBytes();
-    new DataView(withPath.buffer).setUint32(1, (NODE_PATH_FLAG | ofs) >>> 0, true);
+    // A peer that confirmed the path gets the call by cache id (the id written above), the others
+    // with the path appended and its offset, flagged, where the id was: as Godot 3.2's _send_rpc.
     const short = withPath.slice(0, ofs);
+    new DataView(withPath.buffer, withPath.byteOffset, withPath.byteLength).setUint32(1, (NODE_PATH_FLAG | ofs) >>> 0, true);
     for (const p of targets) this.port.send(p, sent.confirmed.get(p) ? short : withPath, mode, null);
     return GodotError.OK;
   }
