@@ -10,7 +10,7 @@
 import { GodotError } from "../errors.ts";
 import { TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { decodeVariantAt, encodeVariantInto, VariantWriter } from "../variant/index.ts";
-import { MAX_REMOTE_PATHS_PER_PEER } from "./path-cache.ts";
+import { callForms, MAX_REMOTE_PATHS_PER_PEER } from "./path-cache.ts";
 import { NODE_PATH_FLAG } from "./protocol.ts";
 import { Godot3RPCMode } from "./rpc-config.ts";
 import type { SceneNode, SceneNodeOwner } from "./scene-node.ts";
@@ -370,7 +370,6 @@ export class Godot3Session {
       w.u8(args.length);
       for (const a of args) encodeVariantInto(w, a, opts);
     }
-    const ofs = w.length;
     // Which targets still need the path (Godot's _send_confirm_path).
     const targets = [...this.connected].filter((p) => !(to < 0 && p === -to) && !(to > 0 && p !== to));
     let all = true;
@@ -389,14 +388,8 @@ export class Godot3Session {
     }
     const mode = unreliable ? TransferMode.UNRELIABLE : TransferMode.RELIABLE;
     if (all) return this.port.send(to, w.toBytes(), mode, null);
-    w.raw(path);
-    w.u8(0);
-    const withPath = w.toBytes();
-    // A peer that confirmed the path gets the call by cache id (the id written above), the others
-    // with the path appended and its offset, flagged, where the id was: as Godot 3.2's _send_rpc.
-    const short = withPath.slice(0, ofs);
-    new DataView(withPath.buffer, withPath.byteOffset, withPath.byteLength).setUint32(1, (NODE_PATH_FLAG | ofs) >>> 0, true);
-    for (const p of targets) this.port.send(p, sent.confirmed.get(p) ? short : withPath, mode, null);
+    const { byId, withPath } = callForms(w, sent.id, node.path);
+    for (const p of targets) this.port.send(p, sent.confirmed.get(p) ? byId : withPath, mode, null);
     return GodotError.OK;
   }
 

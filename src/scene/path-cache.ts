@@ -4,7 +4,8 @@
  * answers CONFIRM_PATH, and later packets carry only the id. Ids are per sender; ours
  * count from 1 as Godot's do.
  */
-import { NetworkCommand } from "./protocol.ts";
+import type { VariantWriter } from "../variant/writer.ts";
+import { NetworkCommand, NODE_PATH_FLAG } from "./protocol.ts";
 import type { SceneNode } from "./scene-node.ts";
 
 /** Most cache ids one remote peer may register with us (Godot has no bound; a hostile peer could grow it forever). */
@@ -231,4 +232,22 @@ export function confirmPacket(valid: boolean, id: number): Uint8Array {
   out[1] = valid ? 1 : 0;
   new DataView(out.buffer).setUint32(2, id, true);
   return out;
+}
+
+/**
+ * The two forms of a call (or Godot 3 set) whose node's path not every target has confirmed, from
+ * the command written so far in `w` with a 32-bit node id at offset 1 (both protocols put it there):
+ * `byId`, those bytes with the path's cache `id`, for the peers that confirmed it; `withPath`, the
+ * path appended and, in the id's place, NODE_PATH_FLAG | the path's offset, for the others. As
+ * Godot's _send_rpc (3.2 and 4.x). Leaves the path appended in `w`.
+ */
+export function callForms(w: VariantWriter, id: number, path: string): { byId: Uint8Array; withPath: Uint8Array } {
+  const ofs = w.length;
+  w.raw(utf8.encode(path));
+  w.u8(0);
+  const withPath = w.toBytes();
+  const byId = withPath.slice(0, ofs);
+  new DataView(byId.buffer).setUint32(1, id, true);
+  new DataView(withPath.buffer).setUint32(1, (NODE_PATH_FLAG | ofs) >>> 0, true);
+  return { byId, withPath };
 }

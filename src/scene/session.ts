@@ -9,7 +9,7 @@ import { GodotError } from "../errors.ts";
 import { MAX_KNOWN_REMOTE_PEERS, TransferMode } from "../multiplayer/multiplayer-peer.ts";
 import { VariantWriter } from "../variant/index.ts";
 import { readCompressedVariants, writeCompressedVariants, type CompressOptions } from "./compressed-variant.ts";
-import { confirmPacket, PathCache } from "./path-cache.ts";
+import { callForms, confirmPacket, PathCache } from "./path-cache.ts";
 import {
   BYTE_ONLY_OR_NO_ARGS_FLAG,
   CMD_MASK,
@@ -714,7 +714,6 @@ export class SceneSession {
       writeCompressedVariants(w, args, this.opts);
     }
     w.bytes[0] = NetworkCommand.REMOTE_CALL | (nodeCompression << NODE_ID_COMPRESSION_SHIFT) | (nameCompression << NAME_ID_COMPRESSION_SHIFT) | (byteOnly ? BYTE_ONLY_OR_NO_ARGS_FLAG : 0);
-    const ofs = w.length;
     // A broadcast goes peer by peer and carries on past a peer that cannot take it (Godot's
     // send_command); a call to one peer reports that peer's failure.
     let result = GodotError.OK;
@@ -723,14 +722,8 @@ export class SceneSession {
       for (const p of targets) result = this.sendCommand(p, packet, mode, channel);
       return to > 0 ? result : GodotError.OK;
     }
-    const path = new TextEncoder().encode(node.path);
-    w.raw(path);
-    w.u8(0);
-    const withPath = w.toBytes();
-    new DataView(withPath.buffer).setUint32(1, (NODE_PATH_FLAG | ofs) >>> 0, true);
-    const short = withPath.slice(0, ofs);
-    new DataView(short.buffer).setUint32(1, id, true);
-    for (const p of targets) result = this.sendCommand(p, this.cache.isConfirmed(node, p) ? short : withPath, mode, channel);
+    const { byId, withPath } = callForms(w, id, node.path);
+    for (const p of targets) result = this.sendCommand(p, this.cache.isConfirmed(node, p) ? byId : withPath, mode, channel);
     return to > 0 ? result : GodotError.OK;
   }
 
