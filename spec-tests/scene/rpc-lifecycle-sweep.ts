@@ -21,6 +21,11 @@
  * `remote` and `remotesync` called with rpcId (reliable) and rpcUnreliableId, relayed between
  * clients by the Godot 3 MultiplayerPeer; a client's broadcast may also reach a client that joined
  * after the caller last heard (the server relays to whoever it has), which is accepted.
+ * The "-auth" kinds run Godot 4's authentication too: the server greets each connecting client
+ * (sendAuth), a client answers with the secret, and each side completes when satisfied (the server
+ * now or a few steps later); one client in five is an impostor with the wrong secret. Checked: no
+ * peer hears of an impostor, impostors are dropped once the server's auth timeout has passed, and
+ * honest clients take part as before.
  * rpc-lifecycle-sweep.test.ts runs a seeded slice; `npm run sweep:scene-rpc` runs more.
  */
 import { GodotError } from "../../src/errors.ts";
@@ -29,6 +34,7 @@ import { SceneMultiplayer, type SceneMultiplayerEvent } from "../../src/scene/in
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { drawLink, failedOnGoingLink, seededPeers, type PeerKind } from "../multiplayer/seeded-peers.ts";
+import { unexpectedSceneDrops } from "./support.ts";
 
 
 const SERVER_ADDRESS = "10.7.0.1";
@@ -54,17 +60,21 @@ const GODOT3_METHODS: readonly { name: MethodName; rpcMode: "remote" | "remotesy
   { name: "u", rpcMode: "remote", callLocal: false },
 ];
 
-/** Drop counters that must stay 0 between our own peers, whatever joins and leaves. */
-const UNEXPECTED_DROPS = ["malformed", "badCommand", "unknownMethod", "forbidden", "rpcChecksumMismatch", "badArguments", "noHandler", "handlerErrors"] as const;
-
 /** The transport, and "-godot3" for Godot 3's protocol. */
-export type SceneSweepKind = PeerKind | "enet-godot3" | "websocket-godot3";
-export const SCENE_SWEEP_KINDS: readonly SceneSweepKind[] = ["enet", "websocket", "enet-godot3", "websocket-godot3"];
+export type SceneSweepKind = PeerKind | "enet-godot3" | "websocket-godot3" | "enet-auth" | "websocket-auth";
+export const SCENE_SWEEP_KINDS: readonly SceneSweepKind[] = ["enet", "websocket", "enet-godot3", "websocket-godot3", "enet-auth", "websocket-auth"];
+
+/** The auth kinds' exchange: the server greets with WELCOME, a client answers SECRET (an impostor something else). */
+const WELCOME = "welcome";
+const SECRET = "open sesame";
+/** Seconds the server gives a client to authenticate; honest clients give the server longer, impostors forever. */
+const SERVER_AUTH_TIMEOUT = 2;
+const CLIENT_AUTH_TIMEOUT = 8;
 
 export interface RpcSweepOutcome {
   seed: number;
   problems: string[];
-  counts: { clients: number; leaves: number; kicks: number; calls: number; runs: number; finalCalls: number };
+  counts: { clients: number; leaves: number; kicks: number; calls: number; runs: number; finalCalls: number; impostors: number; refused: number; authenticated: number };
 }
 
 interface Member {
@@ -76,18 +86,21 @@ interface Member {
   closed: boolean;
   /** A client whose server is gone (server_disconnected): Godot 3 then reports no peer_disconnected. */
   lostServer: boolean;
+  /** Auth kinds: a client with the wrong secret, and when it started. */
+  impostor?: { since: number };
 }
 
 export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, steps: number): Promise<RpcSweepOutcome> {
   const kind: PeerKind = sweepKind.startsWith("enet") ? "enet" : "websocket";
   const protocol: MultiplayerProtocol = sweepKind.endsWith("-godot3") ? "godot3" : "godot4";
   const godot3 = protocol === "godot3";
+  const auth = sweepKind.endsWith("-auth");
   const methods = godot3 ? GODOT3_METHODS : METHODS;
   const rng = new SeededRandom(seed);
   const idRng = new SeededRandom(seed ^ 0x5eed);
   const net = new MemoryNetwork({ seed, defaultLink: drawLink(kind, rng) });
   const problems: string[] = [];
-  const counts = { clients: 0, leaves: 0, kicks: 0, calls: 0, runs: 0, finalCalls: 0 };
+  const counts = { clients: 0, leaves: 0, kicks: 0, calls: 0, runs: 0, finalCalls: 0, impostors: 0, refused: 0, authenticated: 0 };
   const problem = (what: string): void => {
     if (problems.length < 20) problems.push(`t=${net.clock.now()} ${what}`);
   };
@@ -143,6 +156,7 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
       const id = (e as SceneMultiplayerEvent).id;
       if (member.closed) problem(`${member.name}: peer_connected ${id} after it closed`);
       if (member.peers.has(id)) problem(`${member.name}: peer_connected ${id} twice`);
+      if (impostorIds.has(id)) problem(`${member.name}: peer_connected ${id}, an impostor`);
       member.peers.add(id);
     });
     mp.addEventListener("server_disconnected", () => {
@@ -155,6 +169,14 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
   };
   let finalFrom = Number.POSITIVE_INFINITY;
   const everyone: Member[] = [];
+  const impostorIds = new Set<number>();
+  // How long after it starts an impostor may still be connected: the server's timeout, and the time
+  // its disconnect takes to reach the client (ENet at 25 % loss: up to its own 30 s timeout).
+  const impostorBoundMs = (SERVER_AUTH_TIMEOUT + (kind === "enet" ? 32 : 2)) * 1000;
+  // Auth kinds: the server's completions it put off, to run after a later step.
+  let deferredCompletions: number[] = [];
+  const utf8 = new TextEncoder();
+  const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
   const serverPeer = newPeer(SERVER_ADDRESS);
   // (Godot 3: the channel count is ENet's in all, its three system channels included.)
@@ -163,6 +185,17 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
   const server: Member = { name: "server", mp: new SceneMultiplayer({ clock: net.clock, protocol }), id: 1, peers: new Set(), closed: false, lostServer: false };
   join(server);
   everyone.push(server);
+  if (auth) {
+    server.mp.authTimeout = SERVER_AUTH_TIMEOUT;
+    server.mp.addEventListener("peer_authenticating", (e) => {
+      server.mp.sendAuth((e as SceneMultiplayerEvent).id, utf8.encode(WELCOME));
+    });
+    server.mp.authCallback = (id, data) => {
+      if (text(data) !== SECRET) return; // an impostor: left to the timeout
+      if (rng.chance(0.5)) server.mp.completeAuth(id);
+      else deferredCompletions.push(id);
+    };
+  }
   server.mp.multiplayerPeer = serverPeer;
   const slots: (Member | null)[] = new Array<Member | null>(CLIENT_SLOTS).fill(null);
   let clientCount = 0;
@@ -175,6 +208,27 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
     const member: Member = { name: `client ${clientCount} (slot ${slot})`, mp: new SceneMultiplayer({ clock: net.clock, protocol }), id: 0, peers: new Set(), closed: false, lostServer: false };
     join(member);
     everyone.push(member);
+    if (auth) {
+      const mp = member.mp;
+      if (rng.chance(0.2)) {
+        member.impostor = { since: net.clock.now() };
+        counts.impostors++;
+      }
+      // An impostor waits forever (0): only the server's timeout can end it.
+      mp.authTimeout = member.impostor ? 0 : CLIENT_AUTH_TIMEOUT;
+      mp.addEventListener("peer_authenticating", (e) => {
+        const id = (e as SceneMultiplayerEvent).id;
+        // The impostor's ID is known once the transport has it (a WebSocket client learns it from the server).
+        if (member.impostor) impostorIds.add(mp.getUniqueId());
+        mp.sendAuth(id, utf8.encode(member.impostor ? "let me in" : SECRET));
+      });
+      mp.authCallback = (id, data) => {
+        if (id === 1 && text(data) === WELCOME) mp.completeAuth(1);
+      };
+      mp.addEventListener("peer_connected", (e) => {
+        if ((e as SceneMultiplayerEvent).id === 1) counts.authenticated++;
+      });
+    }
     member.mp.multiplayerPeer = peer;
     slots[slot] = member;
     clientCount++;
@@ -256,11 +310,20 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
         for (let k = 1 + rng.nextInt(4); k > 0; k--) pickCall(callers[rng.nextInt(callers.length)]!);
       }
       await pollAll(rng.chance(0.1) ? 50 + rng.nextInt(400) : rng.nextInt(15));
+      if (deferredCompletions.length > 0) {
+        const due = deferredCompletions;
+        deferredCompletions = [];
+        for (const id of due) server.mp.completeAuth(id);
+      }
       for (let s = 0; s < CLIENT_SLOTS; s++) {
         const m = slots[s];
         if (m && m.mp.multiplayerPeer?.getConnectionStatus() === ConnectionStatus.CONNECTION_DISCONNECTED) {
+          if (m.impostor) counts.refused++;
           m.closed = true;
           slots[s] = null;
+        } else if (m?.impostor && net.clock.now() - m.impostor.since > impostorBoundMs) {
+          problem(`${m.name}: an impostor still connected ${net.clock.now() - m.impostor.since} ms after it started`);
+          m.impostor.since = Number.POSITIVE_INFINITY;
         }
       }
     }
@@ -299,12 +362,15 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
       if (got !== times) problem(`final call ${key} ran ${got} times`);
     }
     for (const [key, got] of finalRuns) if (!expected.has(key) && liveIds.has(Number(key.split("<")[0]))) problem(`final call ${key} ran ${got} times, not addressed there`);
+    // Every impostor is dropped in the end.
+    const impostorsLeft = (): Member[] => members().filter((m) => m.impostor && m.mp.multiplayerPeer?.getConnectionStatus() !== ConnectionStatus.CONNECTION_DISCONNECTED);
+    for (let waited = 0; waited < impostorBoundMs && impostorsLeft().length > 0; waited += 500) await pollAll(500);
+    for (const m of impostorsLeft()) problem(`${m.name}: an impostor still connected at the end, ${net.clock.now() - m.impostor!.since} ms after it started`);
     // Between our own peers nothing is malformed or refused. (Churn's own: a call by cache id from a
     // peer that has left finds no node, its path messages are not kept, and a relay to a peer that
     // has left goes nowhere, badRelay.)
     for (const m of everyone) {
-      const d = m.mp.getDropCounters();
-      const wrong = UNEXPECTED_DROPS.filter((k) => d[k] > 0).map((k) => `${k} ${d[k]}`);
+      const wrong = unexpectedSceneDrops(m.mp);
       if (wrong.length > 0) problem(`${m.name} dropped: ${wrong.join(", ")}`);
     }
   } catch (e) {

@@ -5,6 +5,19 @@ import { MemoryNetwork } from "../../src/transport/memory.ts";
 
 export const SERVER = "10.0.0.1";
 
+/**
+ * Drop counters that must stay 0 between our own peers, whatever joins and leaves (churn's own
+ * drops, such as unknownNode, badPathCache, badRelay or badReplication for peers and nodes that
+ * went meanwhile, are not among them).
+ */
+export const UNEXPECTED_SCENE_DROPS = ["malformed", "badCommand", "unknownMethod", "forbidden", "rpcChecksumMismatch", "badArguments", "noHandler", "handlerErrors"] as const;
+
+/** `mp`'s counts among UNEXPECTED_SCENE_DROPS that are not 0, as "name count" (empty when none). */
+export function unexpectedSceneDrops(mp: SceneMultiplayer): string[] {
+  const d = mp.getDropCounters();
+  return UNEXPECTED_SCENE_DROPS.filter((k) => d[k] > 0).map((k) => `${k} ${d[k]}`);
+}
+
 export interface World {
   net: MemoryNetwork;
   server: SceneMultiplayer;
