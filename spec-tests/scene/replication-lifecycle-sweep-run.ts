@@ -12,5 +12,5 @@ await runSweepCli<PeerKind>({
   kinds: ["enet", "websocket"],
   run: runReplicationLifecycle,
   describe: (t) =>
-    `${t.clients} clients, ${t.leaves} left, ${t.kicks} kicked, ${t.spawns} spawns (${t.respawns} of a name used before), ${t.despawns} despawns, ${t.changes} changes, ${t.hides} hides, ${t.shows} shows, ${t.checked} nodes checked at the end`,
+    `${t.clients} clients, ${t.leaves} left, ${t.kicks} kicked, ${t.spawns} spawns (${t.respawns} of a name used before, ${t.owned} owned by a client), ${t.despawns} despawns, ${t.changes} changes (${t.ownerChanges} by an owning client), ${t.hides} hides, ${t.shows} shows, ${t.checked} nodes checked at the end`,
 });

@@ -1,5 +1,5 @@
 // The seeded slice of replication-lifecycle-sweep.ts in `npm test`; `npm run sweep:scene-replication`
-// runs more. It found no bug in the replication. It fails when hiding a node sends no despawn, or
+// runs more (client-owned nodes included). It found no bug in the replication. It fails when hiding a node sends no despawn, or
 // when a peer that starts seeing a synchronizer gets no first delta of its on-change properties.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";

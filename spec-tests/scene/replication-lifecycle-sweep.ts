@@ -5,16 +5,21 @@
  * jitter): clients joining, leaving and being kicked while the server spawns nodes through a
  * MultiplayerSpawner (new names and names spawned before), despawns or frees them, changes their
  * replicated properties (p0 always, p1 on change and not in the spawn, p2 only in the spawn) and
- * hides or shows them to one client or to every client through a visibility filter.
+ * hides or shows them to one client or to every client through a visibility filter. About one node
+ * in three is owned by a client (its authority and its synchronizer's, set by the spawn function on
+ * every peer from the spawn data, as a Godot game gives a player its avatar): that client changes its
+ * p0 and p1, which reach the server and, through the server's relay, the other clients; the server
+ * despawns a client's nodes when it leaves or is kicked (Godot's spawn visibility ignores the
+ * server's filters for a node whose synchronizer it does not own, so those nodes are not hidden).
  * Checked throughout: on every client a node's spawn and despawn alternate, and a spawn's data is
  * a serial the server spawned that name with. Once the server stops and the links have settled,
  * every client the server still has holds exactly the live nodes visible to it, each from its
- * latest spawn, with p0, p1 and p2 as the server has them; and no peer has counted a malformed,
- * refused or unhandled message.
+ * latest spawn, with p0, p1 and p2 as their authority has them (the server too, for client-owned
+ * nodes); and no peer has counted a malformed, refused or unhandled message.
  * replication-lifecycle-sweep.test.ts runs a seeded slice; `npm run sweep:scene-replication` runs more.
  */
 import { ConnectionStatus, ENetMultiplayerPeer, WebSocketMultiplayerPeer } from "../../src/multiplayer/index.ts";
-import { ReplicationMode, SceneMultiplayer, type ReplicatedPropertyInput, type SceneNode } from "../../src/scene/index.ts";
+import { ReplicationMode, SceneMultiplayer, type ReplicatedPropertyInput, type SceneMultiplayerEvent, type SceneNode } from "../../src/scene/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { drawLink, seededPeers, type PeerKind } from "../multiplayer/seeded-peers.ts";
@@ -37,17 +42,37 @@ const MAX_LIVE = 12;
 export interface ReplicationSweepOutcome {
   seed: number;
   problems: string[];
-  counts: { clients: number; leaves: number; kicks: number; spawns: number; respawns: number; despawns: number; changes: number; hides: number; shows: number; checked: number };
+  counts: {
+    clients: number;
+    leaves: number;
+    kicks: number;
+    spawns: number;
+    respawns: number;
+    owned: number;
+    despawns: number;
+    changes: number;
+    ownerChanges: number;
+    hides: number;
+    shows: number;
+    checked: number;
+  };
 }
 
 /** A node the server has spawned and not despawned. */
 interface Entity {
   name: string;
   serial: number;
+  /** Its authority: 1 (the server) or the client that owns it. */
+  owner: number;
   node: SceneNode;
-  p0: number;
-  p1: string;
-  p2: number;
+  /**
+   * The authority's values. A client-owned node starts with none: its spawn carries no state (the
+   * server's spawn holds only the synchronizers it is the authority of, as Godot's), its owner
+   * sends what it has (null until it sets them), and p2, sent only with a spawn, is never sent.
+   */
+  p0: number | undefined;
+  p1: string | undefined;
+  p2: number | undefined;
   hiddenFromAll: boolean;
   hiddenFrom: Set<number>;
 }
@@ -65,7 +90,7 @@ export async function runReplicationLifecycle(kind: PeerKind, seed: number, step
   const idRng = new SeededRandom(seed ^ 0x5eed);
   const net = new MemoryNetwork({ seed, defaultLink: drawLink(kind, rng) });
   const problems: string[] = [];
-  const counts = { clients: 0, leaves: 0, kicks: 0, spawns: 0, respawns: 0, despawns: 0, changes: 0, hides: 0, shows: 0, checked: 0 };
+  const counts = { clients: 0, leaves: 0, kicks: 0, spawns: 0, respawns: 0, owned: 0, despawns: 0, changes: 0, ownerChanges: 0, hides: 0, shows: 0, checked: 0 };
   const problem = (what: string): void => {
     if (problems.length < 20) problems.push(`t=${net.clock.now()} ${what}`);
   };
@@ -106,8 +131,13 @@ export async function runReplicationLifecycle(kind: PeerKind, seed: number, step
       onSpawn: (node, _scene, data) => {
         if (client.spawned.has(node.path)) problem(`${client.name}: ${node.path} spawned twice`);
         const name = node.path.slice(PARENT.length + 1);
-        if (!serialsOf.get(name)?.has(Number(data))) problem(`${client.name}: ${node.path} spawned with data ${String(data)}, not a serial of that name`);
-        client.spawned.set(node.path, data);
+        const [spawnSerial, owner] = Array.isArray(data) ? (data as number[]) : [];
+        if (!serialsOf.get(name)?.has(Number(spawnSerial))) problem(`${client.name}: ${node.path} spawned with data ${JSON.stringify(data)}, not a serial of that name`);
+        client.spawned.set(node.path, spawnSerial);
+        // As a Godot spawn function: the owner named in the data is the authority of the node and
+        // of its synchronizer, set before the synchronizer is declared.
+        node.multiplayerAuthority = owner ?? 1;
+        mp.node(`${node.path}/Sync`).multiplayerAuthority = owner ?? 1;
         mp.synchronizer(`${node.path}/Sync`, node.path, { properties: PROPERTIES });
       },
       onDespawn: (node) => {
@@ -128,19 +158,51 @@ export async function runReplicationLifecycle(kind: PeerKind, seed: number, step
     const gone = [...serialsOf.keys()].filter((n) => !live.has(n));
     const respawn = gone.length > 0 && rng.chance(0.3);
     const name = respawn ? gone[rng.nextInt(gone.length)]! : `N${serial}`;
-    const e: Entity = { name, serial: serial++, node: null as unknown as SceneNode, p0: rng.nextInt(1000), p1: `v${rng.nextInt(1000)}`, p2: rng.nextInt(1000), hiddenFromAll: rng.chance(0.15), hiddenFrom: new Set() };
+    const peers = server.getPeers();
+    const owner = peers.length > 0 && rng.chance(0.35) ? peers[rng.nextInt(peers.length)]! : 1;
+    const e: Entity = {
+      name,
+      serial: serial++,
+      owner,
+      node: null as unknown as SceneNode,
+      p0: owner === 1 ? rng.nextInt(1000) : undefined,
+      p1: owner === 1 ? `v${rng.nextInt(1000)}` : undefined,
+      p2: owner === 1 ? rng.nextInt(1000) : undefined,
+      hiddenFromAll: owner === 1 && rng.chance(0.15),
+      hiddenFrom: new Set(),
+    };
     let set = serialsOf.get(name);
     if (set === undefined) serialsOf.set(name, (set = new Set()));
     set.add(e.serial);
+    const path = `${PARENT}/${name}`;
+    server.node(path).multiplayerAuthority = owner;
+    server.node(`${path}/Sync`).multiplayerAuthority = owner;
     e.node = server.spawn(spawner, name, {
-      data: e.serial,
-      synchronizers: [{ path: `${PARENT}/${name}/Sync`, options: { properties: PROPERTIES, visibilityFilters: [filterOf(e)] } }],
-      setup: (n) => void n.set("p0", e.p0).set("p1", e.p1).set("p2", e.p2),
+      data: [e.serial, owner],
+      synchronizers: [{ path: `${path}/Sync`, options: { properties: PROPERTIES, visibilityFilters: [filterOf(e)] } }],
+      setup: (n) => {
+        if (owner === 1) n.set("p0", e.p0).set("p1", e.p1).set("p2", e.p2);
+      },
     });
     live.set(name, e);
     counts.spawns++;
     if (respawn) counts.respawns++;
+    if (owner !== 1) counts.owned++;
   };
+
+  const despawn = (e: Entity): void => {
+    if (rng.chance(0.5)) server.despawn(e.node);
+    else server.freeNode(e.node);
+    live.delete(e.name);
+    counts.despawns++;
+  };
+  // A game despawns what a player owned when the player goes (Godot reports no peer_disconnected
+  // for a peer the server disconnected itself: the kick does it there).
+  const despawnOwnedBy = (id: number): void => {
+    for (const e of [...live.values()]) if (e.owner === id) despawn(e);
+  };
+  server.addEventListener("peer_disconnected", (ev) => despawnOwnedBy((ev as SceneMultiplayerEvent).id));
+  const clientWithId = (id: number): Client | undefined => clients().find((c) => c.mp.getUniqueId() === id && c.mp.getPeers().includes(1));
 
   const pickLive = (): Entity | undefined => {
     const all = [...live.values()];
@@ -173,32 +235,33 @@ export async function runReplicationLifecycle(kind: PeerKind, seed: number, step
       } else if (roll < 15) {
         const ids = server.getPeers();
         if (ids.length > 0) {
-          server.disconnectPeer(ids[rng.nextInt(ids.length)]!);
+          const id = ids[rng.nextInt(ids.length)]!;
+          server.disconnectPeer(id);
+          despawnOwnedBy(id);
           counts.kicks++;
         }
       } else if (roll < 35) {
         spawn();
       } else if (roll < 45) {
         const e = pickLive();
-        if (e) {
-          if (rng.chance(0.5)) server.despawn(e.node);
-          else server.freeNode(e.node);
-          live.delete(e.name);
-          counts.despawns++;
-        }
+        if (e) despawn(e);
       } else if (roll < 80) {
         const e = pickLive();
-        if (e) {
+        // The authority changes its copy: the server, or the owning client once it has the node.
+        const owner = e && e.owner !== 1 ? clientWithId(e.owner) : undefined;
+        const copy = e === undefined ? undefined : e.owner === 1 ? e.node : owner?.spawned.get(`${PARENT}/${e.name}`) === e.serial ? owner.mp.node(`${PARENT}/${e.name}`) : undefined;
+        if (e && copy) {
           // p2 is sent only with a spawn: it keeps its spawn value, as a Godot game would not
           // expect a NEVER property to follow.
-          if (rng.chance(0.7)) e.node.set("p0", (e.p0 = rng.nextInt(1000)));
-          if (rng.chance(0.5)) e.node.set("p1", (e.p1 = `v${rng.nextInt(1000)}`));
+          if (rng.chance(0.7)) copy.set("p0", (e.p0 = rng.nextInt(1000)));
+          if (rng.chance(0.5)) copy.set("p1", (e.p1 = `v${rng.nextInt(1000)}`));
           counts.changes++;
+          if (e.owner !== 1) counts.ownerChanges++;
         }
       } else if (roll < 92) {
         const e = pickLive();
         const ids = server.getPeers();
-        if (e) {
+        if (e && e.owner === 1) {
           const hide = rng.chance(0.5);
           if (rng.chance(0.3) || ids.length === 0) e.hiddenFromAll = hide;
           else if (hide) e.hiddenFrom.add(ids[rng.nextInt(ids.length)]!);
@@ -231,13 +294,24 @@ export async function runReplicationLifecycle(kind: PeerKind, seed: number, step
         continue;
       }
       for (const e of expected) {
+        // A node whose owner has gone without the server noticing yet keeps whatever reached each peer.
+        if (e.owner !== 1 && clientWithId(e.owner) === undefined) continue;
         const path = `${PARENT}/${e.name}`;
         const node = c.mp.node(path);
-        const got = { data: c.spawned.get(path), p0: node.get("p0"), p1: node.get("p1"), p2: node.get("p2") };
-        const want = { data: e.serial, p0: e.p0, p1: e.p1, p2: e.p2 };
+        const got = { data: c.spawned.get(path), p0: node.get("p0") ?? null, p1: node.get("p1") ?? null, p2: node.get("p2") ?? null };
+        const want = { data: e.serial, p0: e.p0 ?? null, p1: e.p1 ?? null, p2: e.p2 ?? null };
         if (JSON.stringify(got) !== JSON.stringify(want)) problem(`${c.name}: ${e.name} is ${JSON.stringify(got)}, the server's ${JSON.stringify(want)}`);
         counts.checked++;
       }
+    }
+    for (const e of live.values()) {
+      if (e.owner === 1 || clientWithId(e.owner) === undefined || !serverHas.has(e.owner)) continue;
+      // (Its p2 is the server's own: never sent either way, and a stand-in spawned again under the
+      // same name keeps what an earlier spawn of it set.)
+      const got = { p0: e.node.get("p0") ?? null, p1: e.node.get("p1") ?? null };
+      const want = { p0: e.p0 ?? null, p1: e.p1 ?? null };
+      if (JSON.stringify(got) !== JSON.stringify(want)) problem(`server: ${e.name} (owned by ${e.owner}) is ${JSON.stringify(got)}, its owner's ${JSON.stringify(want)}`);
+      counts.checked++;
     }
     for (const m of [server, ...everyone.map((c) => c.mp)]) {
       const wrong = unexpectedSceneDrops(m);
