@@ -18,7 +18,8 @@
  * addressed to whose link, like the caller's, is still up at the end (a client gone without a word
  * stays known until ENet times it out, and at 25 % loss ENet times a link out now and then).
  * The "-godot3" kinds run Godot 3.2's MultiplayerAPI (`protocol: "godot3"`) the same way: methods
- * `remote` and `remotesync` called with rpcId (reliable) and rpcUnreliableId, relayed between
+ * `remote` and `remotesync` called with rpcId (reliable) and rpcUnreliableId, and a `remote`
+ * property set with rsetId (its setget setter checked as a call), relayed between
  * clients by the Godot 3 MultiplayerPeer; a client's broadcast may also reach a client that joined
  * after the caller last heard (the server relays to whoever it has), which is accepted.
  * The "-auth" kinds run Godot 4's authentication too: the server greets each connecting client
@@ -30,7 +31,7 @@
  */
 import { GodotError } from "../../src/errors.ts";
 import { ConnectionStatus, ENetMultiplayerPeer, WebSocketMultiplayerPeer, type MultiplayerPeer, type MultiplayerProtocol } from "../../src/multiplayer/index.ts";
-import { SceneMultiplayer, type SceneMultiplayerEvent } from "../../src/scene/index.ts";
+import { Godot3RPCMode, SceneMultiplayer, type SceneMultiplayerEvent } from "../../src/scene/index.ts";
 import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { SeededRandom } from "../../src/util/prng.ts";
 import { drawLink, failedOnGoingLink, seededPeers, type PeerKind } from "../multiplayer/seeded-peers.ts";
@@ -48,7 +49,8 @@ const METHODS = [
   { name: "o", transferMode: "unreliable_ordered", channel: 1, callLocal: false },
   { name: "u", transferMode: "unreliable", channel: 0, callLocal: false },
 ] as const;
-type MethodName = (typeof METHODS)[number]["name"];
+/** The methods, and "s": Godot 3's rset of the property "sv" (its setget runs as a call would). */
+type MethodName = (typeof METHODS)[number]["name"] | "s";
 /**
  * Godot 3: a method's keyword decides who may call it and call_local (remotesync); reliability is
  * the call's (rpc_id or rpc_unreliable_id, "u" here). Godot 3.2 has no RPC channels.
@@ -58,6 +60,7 @@ const GODOT3_METHODS: readonly { name: MethodName; rpcMode: "remote" | "remotesy
   { name: "rc", rpcMode: "remote", callLocal: false },
   { name: "l", rpcMode: "remotesync", callLocal: true },
   { name: "u", rpcMode: "remote", callLocal: false },
+  { name: "s", rpcMode: "remote", callLocal: false },
 ];
 
 /** The transport, and "-godot3" for Godot 3's protocol. */
@@ -121,9 +124,10 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
     const mp = member.mp;
     const chat = mp.node("/root/Chat");
     for (const m of methods) {
-      if ("rpcMode" in m) chat.rpcConfig(m.name, { rpcMode: m.rpcMode });
+      if (m.name === "s") chat.rsetConfig("sv", Godot3RPCMode.RPC_MODE_REMOTE);
+      else if ("rpcMode" in m) chat.rpcConfig(m.name, { rpcMode: m.rpcMode });
       else chat.rpcConfig(m.name, { rpcMode: "any_peer", transferMode: m.transferMode, channel: m.channel, callLocal: m.callLocal });
-      chat.on(m.name, (sender: unknown, target: unknown, seq: unknown) => {
+      const ran = (sender: unknown, target: unknown, seq: unknown): void => {
         counts.runs++;
         const me = mp.getUniqueId();
         const from = mp.getRemoteSenderId();
@@ -150,7 +154,9 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
           problem(`${member.name}: ${m.name} #${n} from ${s} ran after #${last}`);
         }
         list.push(n);
-      });
+      };
+      if (m.name === "s") chat.setget("sv", (value) => ran(...(value as [number, number, number])));
+      else chat.on(m.name, ran);
     }
     mp.addEventListener("peer_connected", (e) => {
       const id = (e as SceneMultiplayerEvent).id;
@@ -241,7 +247,8 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
     const me = m.mp.getUniqueId();
     const n = serial++;
     const chat = m.mp.node("/root/Chat");
-    const result = godot3 && method === "u" ? chat.rpcUnreliableId(target, method, me, target, n) : chat.rpcId(target, method, me, target, n);
+    const result =
+      method === "s" ? chat.rsetId(target, "sv", [me, target, n]) : godot3 && method === "u" ? chat.rpcUnreliableId(target, method, me, target, n) : chat.rpcId(target, method, me, target, n);
     if (godot3 && m !== server && target <= 0) clientBroadcasts.set(n, -target);
     // To one peer over a link that is already going, the transport's failure comes back (a
     // client's calls all go over its link to the server).
@@ -341,7 +348,7 @@ export async function runRpcLifecycle(sweepKind: SceneSweepKind, seed: number, s
       const me = m.mp.getUniqueId();
       for (const target of [...m.peers, 0]) {
         const n = serial;
-        call(m, target, rng.chance(0.5) ? "r" : "rc");
+        call(m, target, godot3 && rng.chance(0.3) ? "s" : rng.chance(0.5) ? "r" : "rc");
         counts.finalCalls++;
         const receivers = target === 0 ? [...m.peers] : [target];
         for (const r of receivers) if (liveIds.has(r)) expected.set(`${r}<${me}:${n}`, 1);
