@@ -1,5 +1,6 @@
 // The DTLS core on its own, in memory with a virtual clock: lost flights are retransmitted
-// (1 s doubling), a handshake with no answer ends in STATUS_ERROR / ERR_TIMEOUT, every
+// (1 s doubling to 60 s), a flight with no answer through that schedule ends the handshake in
+// STATUS_ERROR / ERR_TIMEOUT as mbedTLS's does, every
 // suite completes, close_notify ends the peer's session, alerts for bad Finished.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -73,19 +74,87 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     assert.ok(now < 30000);
   });
 
-  test("a server that never answers: STATUS_ERROR with ERR_TIMEOUT at 30 s", () => {
+  test("a server that never answers: ERR_TIMEOUT when a 60 s wait runs out, at 123 s (mbedTLS's rule)", () => {
     const base = recordHandshake(12, TEST_CERT_PEM, TEST_KEY_PEM);
     const client = DtlsSession.client(base.clientConfig, 0);
-    let sends = 0;
-    for (let now = 0; client.status === DtlsStatus.STATUS_HANDSHAKING; ) {
-      while (client.pollTransmit()) sends++;
+    const sentAt: number[] = [];
+    let now = 0;
+    while (client.status === DtlsStatus.STATUS_HANDSHAKING) {
+      while (client.pollTransmit()) sentAt.push(now);
       now = client.pollTimeout()!;
       client.handleTimeout(now);
     }
     assert.equal(client.status, DtlsStatus.STATUS_ERROR);
     assert.equal(client.error, GodotError.ERR_TIMEOUT);
-    // 0, 1, 3, 7, 15 s: the first send and four retransmissions before 30 s.
-    assert.equal(sends, 5);
+    // The first send and six retransmissions (waits of 1, 2, 4, 8, 16, 32 s), then a last 60 s wait.
+    assert.deepEqual(sentAt, [0, 1000, 3000, 7000, 15000, 31000, 63000]);
+    assert.equal(now, 123_000);
+    assert.equal(client.pollTimeout(), undefined);
+  });
+
+  test("a client whose key exchange gets through only after 31 s of loss still connects (the server's wait is a schedule, not 30 s)", () => {
+    // openssl's s_client retransmits on its own 1 s timer only, so its fifth retransmission leaves
+    // at 31 s; a server that gave up at 30 s lost such clients (npm run soak:dtls-openssl, seed 83000).
+    const base = recordHandshake(14, TEST_CERT_PEM, TEST_KEY_PEM, [0xc02b]);
+    const client = DtlsSession.client(base.clientConfig, 0);
+    const secret = new Uint8Array(32).fill(2);
+    let server: DtlsSession | undefined;
+    let now = 0;
+    let lost = 0;
+    for (let step = 0; step < 400 && !(client.status === DtlsStatus.STATUS_CONNECTED && server?.status === DtlsStatus.STATUS_CONNECTED); step++) {
+      for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
+        if (!server) {
+          const v = screenClientHello(d, secret, "a", now);
+          if (v.action === "verify") client.receive(now, v.reply);
+          if (v.action !== "accept") continue;
+          server = DtlsSession.server(base.serverConfig, now);
+        } else if (now < 31_000) {
+          lost++;
+          continue;
+        }
+        server.receive(now, d);
+      }
+      if (server) for (let d = server.pollTransmit(); d; d = server.pollTransmit()) client.receive(now, d);
+      if (client.status === DtlsStatus.STATUS_CONNECTED && server?.status === DtlsStatus.STATUS_CONNECTED) break;
+      const next = Math.min(client.pollTimeout() ?? Infinity, server?.pollTimeout() ?? Infinity);
+      assert.notEqual(next, Infinity, `stalled at ${now} ms: client ${DtlsStatus[client.status]}, server ${server && DtlsStatus[server.status]}`);
+      now = next;
+      client.handleTimeout(now);
+      server?.handleTimeout(now);
+    }
+    assert.ok(lost >= 5, `lost ${lost}`);
+    assert.equal(server?.status, DtlsStatus.STATUS_CONNECTED, `server ${server && DtlsStatus[server.status]} ${server?.errorMessage}`);
+    assert.equal(client.status, DtlsStatus.STATUS_CONNECTED);
+    assert.ok(now >= 31_000 && now < 63_000, `connected at ${now} ms`);
+  });
+
+  test("a server session fed no ClientHello times out on the same schedule, sending nothing", () => {
+    const base = recordHandshake(15, TEST_CERT_PEM, TEST_KEY_PEM);
+    const server = DtlsSession.server(base.serverConfig, 0);
+    let now = 0;
+    while (server.status === DtlsStatus.STATUS_HANDSHAKING) {
+      assert.equal(server.pollTransmit(), undefined);
+      now = server.pollTimeout()!;
+      server.handleTimeout(now);
+    }
+    assert.equal(server.error, GodotError.ERR_TIMEOUT);
+    assert.equal(now, 123_000);
+  });
+
+  test("handshakeTimeoutMs bounds the whole handshake; over a stream it defaults to 30 s", () => {
+    const base = recordHandshake(16, TEST_CERT_PEM, TEST_KEY_PEM);
+    const run = (session: DtlsSession): number => {
+      let now = 0;
+      while (session.status === DtlsStatus.STATUS_HANDSHAKING) {
+        while (session.pollTransmit());
+        now = session.pollTimeout()!;
+        session.handleTimeout(now);
+      }
+      assert.equal(session.error, GodotError.ERR_TIMEOUT);
+      return now;
+    };
+    assert.equal(run(DtlsSession.client({ ...base.clientConfig, handshakeTimeoutMs: 10_000 }, 0)), 10_000);
+    assert.equal(run(DtlsSession.client({ ...base.clientConfig, stream: true }, 0)), 30_000);
   });
 
   test("close() sends close_notify and the peer's session ends", () => {

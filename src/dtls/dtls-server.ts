@@ -19,8 +19,11 @@ import { checkPublicServerLimits } from "./server-limits.ts";
 import { DtlsSession, type DtlsConfig } from "./session.ts";
 import { defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
 
-/** A handshake must finish within this long after takeConnection (the DTLS core's own deadline too). */
-export const DTLS_SERVER_HANDSHAKE_TIMEOUT_MS = 30_000;
+/**
+ * A taken peer waits this long at most for a ClientHello with a valid cookie; from that hello on,
+ * the handshake is bounded by the DTLS core's retransmission schedule (mbedTLS's rule).
+ */
+export const DTLS_SERVER_HELLO_WAIT_MS = 30_000;
 
 /** DTLSServer.setup's limits: ENet's DTLS server limits but maxSessions (connected peers are the program's). */
 export interface DTLSServerLimits {
@@ -69,7 +72,7 @@ export class DTLSServer {
     this.random = opts.random ?? defaultRandom;
     this.clock = opts.clock;
     this.side = {
-      handshakeTimeoutMs: DTLS_SERVER_HANDSHAKE_TIMEOUT_MS,
+      helloWaitMs: DTLS_SERVER_HELLO_WAIT_MS,
       admit: (peer, datagram, now) => this.admit(peer, datagram, now),
       helloOnConnectedSession: (datagram, sessionRandom, address, port, now) => this.helloOnConnectedSession(datagram, sessionRandom, address, port, now),
       settled: (peer) => {
@@ -88,7 +91,7 @@ export class DTLSServer {
     if (!(serverOptions instanceof TLSOptions) || !serverOptions.isServer()) throw new TypeError("setup: serverOptions must be TLSOptions.server(key, certificate)");
     const checked = checkPublicServerLimits(limits);
     if (this.config) return GodotError.ERR_ALREADY_IN_USE;
-    this.config = { ...serverConfig(serverOptions, this.random), handshakeTimeoutMs: DTLS_SERVER_HANDSHAKE_TIMEOUT_MS };
+    this.config = serverConfig(serverOptions, this.random);
     this.admission = new ServerAdmission(this.random, checked);
     this.maxHandshaking = checked.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING;
     return GodotError.OK;

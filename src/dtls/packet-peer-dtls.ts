@@ -43,7 +43,8 @@ export interface ServerSide {
   helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ConnectedSessionVerdict;
   /** The peer left the handshake (connected, failed or closed). */
   settled(peer: PacketPeerDTLS): void;
-  readonly handshakeTimeoutMs: number;
+  /** How long a taken peer waits for a ClientHello with a valid cookie. */
+  readonly helloWaitMs: number;
 }
 
 /** Internal hooks for DTLSServer; not exported from the package. */
@@ -125,7 +126,7 @@ export class PacketPeerDTLS extends VariantPacketPeer {
       if (!this.isActive()) return;
     }
     if (this.session) this.session.handleTimeout(now);
-    else if (this.server && now - this.waitingSince >= this.server.handshakeTimeoutMs) this[failHandshake]("no ClientHello with a valid cookie arrived in time");
+    else if (this.server && now - this.waitingSince >= this.server.helloWaitMs) this[failHandshake]("no ClientHello with a valid cookie arrived in time");
     this.flush();
   }
 

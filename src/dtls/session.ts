@@ -106,10 +106,17 @@ export interface DtlsConfig {
   serverName?: string;
   /** Largest datagram to send (default 1400). */
   mtu?: number;
-  /** Retransmission timer: initial and maximum, ms (RFC 6347 4.2.4.1; mbedTLS defaults 1000 / 60000). */
+  /**
+   * Retransmission timer: initial and maximum, ms (RFC 6347 4.2.4.1; mbedTLS defaults 1000 / 60000).
+   * As in mbedTLS, a flight of ours still unanswered when a wait of the maximum runs out ends the
+   * handshake (ERR_TIMEOUT): 1 + 2 + 4 + 8 + 16 + 32 + 60 = 123 s of silence with the defaults.
+   */
   retransmitMinMs?: number;
   retransmitMaxMs?: number;
-  /** The whole handshake must finish within this (default 30000 ms). */
+  /**
+   * A bound on the whole handshake, ms. Default: none over datagrams, where the retransmission
+   * schedule bounds every wait; 30000 over a stream (`stream`), which has no retransmission.
+   */
   handshakeTimeoutMs?: number;
   /**
    * TLS 1.2 over a byte stream instead of DTLS over datagrams (StreamPeerTLS): 5-byte record
@@ -136,6 +143,8 @@ export const MAX_QUEUED_APPLICATION_RECORDS = 4096;
 const MAX_STREAM_BUFFER = RECORD_HEADER_LENGTH + 16384 + 2048 + 5;
 /** Datagrams waiting in pollTransmit at most. */
 const MAX_QUEUED_DATAGRAMS = 4096;
+/** TLS over a stream (no retransmission schedule to bound it): the whole handshake's default bound. */
+const STREAM_HANDSHAKE_TIMEOUT_MS = 30_000;
 const MAX_CERTIFICATES = 8;
 
 interface FlightItem {
@@ -196,6 +205,7 @@ export class DtlsSession {
   private readonly mtu: number;
   private readonly retransmitMin: number;
   private readonly retransmitMax: number;
+  /** When the handshake fails whatever happens (handshakeTimeoutMs), or Infinity. */
   private readonly handshakeDeadline: number;
   private readonly outbox: Uint8Array[] = [];
   private readonly inbox: Uint8Array[] = [];
@@ -246,9 +256,12 @@ export class DtlsSession {
     this.retransmitMin = config.retransmitMinMs ?? 1000;
     this.retransmitMax = config.retransmitMaxMs ?? 60000;
     this.retransmitInterval = this.retransmitMin;
-    this.handshakeDeadline = now + (config.handshakeTimeoutMs ?? 30000);
     this.state = role === "client" ? HandshakeState.CLIENT_WAIT_SERVER_HELLO : HandshakeState.SERVER_WAIT_CLIENT_HELLO;
     this.stream = config.stream === true;
+    this.handshakeDeadline = now + (config.handshakeTimeoutMs ?? (this.stream ? STREAM_HANDSHAKE_TIMEOUT_MS : Infinity));
+    // A datagram server session waits for the ClientHello it was made for (fed to it next) on the
+    // retransmission schedule with nothing to send, so that a hello that never completes times out too.
+    if (role === "server" && !this.stream) this.retransmitAt = now + this.retransmitInterval;
     this.version = this.stream ? TLS_1_2 : DTLS_1_2;
     this.recordVersion = this.stream ? TLS_1_0 : DTLS_1_0;
   }
@@ -282,7 +295,8 @@ export class DtlsSession {
   /** When handleTimeout must next run (absolute, the caller's clock), or undefined. */
   pollTimeout(): number | undefined {
     if (this.status !== DtlsStatus.STATUS_HANDSHAKING) return undefined;
-    return this.retransmitAt === undefined ? this.handshakeDeadline : Math.min(this.retransmitAt, this.handshakeDeadline);
+    const at = this.retransmitAt === undefined ? this.handshakeDeadline : Math.min(this.retransmitAt, this.handshakeDeadline);
+    return at === Infinity ? undefined : at;
   }
 
   handleTimeout(now: number): void {
@@ -292,6 +306,10 @@ export class DtlsSession {
       return;
     }
     if (this.retransmitAt !== undefined && now >= this.retransmitAt) {
+      if (this.retransmitInterval >= this.retransmitMax) {
+        this.fail(GodotError.ERR_TIMEOUT, "DTLS handshake timed out: no answer through the whole retransmission schedule", undefined);
+        return;
+      }
       this.retransmitInterval = Math.min(this.retransmitInterval * 2, this.retransmitMax);
       this.transmitFlight(now);
     }
