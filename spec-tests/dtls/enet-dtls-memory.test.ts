@@ -7,6 +7,7 @@ import { MemoryNetwork } from "../../src/transport/memory.ts";
 import { GodotError, NetError } from "../../src/errors.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { testCredentials } from "./fuzz-engine.ts";
+import { DtlsStatus } from "../../src/dtls/session.ts";
 import { collect } from "../enet/collect.ts";
 
 
@@ -127,6 +128,51 @@ describe("ENet over DTLS on a lossy simulated network", () => {
       assert.equal(dtls.counters.sessionsReplaced, 1);
       assert.equal(dtls.sessionCount, 1);
       assert.deepEqual(ended, ["127.0.0.2:5555 the client started a new DTLS handshake from the same address and port (it restarted, or never received our Finished)"]);
+      second.conn.destroy();
+      await second.done;
+      server.destroy();
+      await sv.done;
+    } finally {
+      server.destroy();
+      net.close();
+    }
+  });
+
+  test("a client that starts over while our server session is still in its handshake gets a new session, not the old one's flight", async () => {
+    const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 20 } });
+    const { key, cert } = testCredentials();
+    const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
+    try {
+      await server.createHostBound("127.0.0.1", 7000, { maxPeers: 4 });
+      await server.dtlsServerSetup(TLSOptions.server(key, cert));
+      const dtls = server.getDtlsTransport()!;
+      const sv = collect(server);
+      const connectFrom = async (): Promise<{ conn: ENetConnection; connected: () => boolean; done: Promise<void> }> => {
+        const conn = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
+        await conn.createHostBound("127.0.0.2", 5555, { maxPeers: 1 });
+        await conn.dtlsClientSetup("localhost", TLSOptions.clientUnsafe());
+        let up = false;
+        const c = collect(conn, (e) => {
+          if (e.type === EventType.CONNECT) up = true;
+        });
+        await conn.connectToHost("127.0.0.1", 7000);
+        return { conn, connected: () => up, done: c.done };
+      };
+      const first = await connectFrom();
+      // The server answers the cookie hello with its flight; nothing of the client's reaches it after that.
+      assert.ok(await net.runUntil(() => dtls.getSessionStatus("127.0.0.2", 5555) === DtlsStatus.STATUS_HANDSHAKING, 10_000));
+      net.setLink("127.0.0.2", "127.0.0.1", { loss: 1 }, false);
+      await net.runFor(500);
+      first.conn.destroy();
+      await first.done;
+      net.setLink("127.0.0.2", "127.0.0.1", { latencyMs: 20 }, false);
+      assert.equal(dtls.getSessionStatus("127.0.0.2", 5555), DtlsStatus.STATUS_HANDSHAKING, "the server still waits for the first client's next flight");
+      const second = await connectFrom();
+      // Before: the handshaking session took the new hello for a copy of its own and sent its flight
+      // again, for the old client random, until its schedule ran out (123 s).
+      assert.ok(await net.runUntil(second.connected, 10_000), "the client connects again from the same address and port");
+      assert.equal(dtls.counters.sessionsReplaced, 1);
+      assert.equal(dtls.sessionCount, 1);
       second.conn.destroy();
       await second.done;
       server.destroy();

@@ -1,6 +1,6 @@
 // The DTLS core on its own, in memory with a virtual clock: lost flights are retransmitted
-// (1 s doubling to 60 s), a flight with no answer through that schedule ends the handshake in
-// STATUS_ERROR / ERR_TIMEOUT as mbedTLS's does, every
+// (1 s doubling to 60 s), a client gives up after 30 s and a server when its flight has had no
+// answer through that whole schedule (mbedTLS's rule), in STATUS_ERROR / ERR_TIMEOUT, every
 // suite completes, close_notify ends the peer's session, alerts for bad Finished.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -74,7 +74,7 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     assert.ok(now < 30000);
   });
 
-  test("a server that never answers: ERR_TIMEOUT when a 60 s wait runs out, at 123 s (mbedTLS's rule)", () => {
+  test("a client whose server never answers gives up after 30 s (an ENet connection then starts a new handshake)", () => {
     const base = recordHandshake(12, TEST_CERT_PEM, TEST_KEY_PEM);
     const client = DtlsSession.client(base.clientConfig, 0);
     const sentAt: number[] = [];
@@ -84,19 +84,48 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
       now = client.pollTimeout()!;
       client.handleTimeout(now);
     }
-    assert.equal(client.status, DtlsStatus.STATUS_ERROR);
     assert.equal(client.error, GodotError.ERR_TIMEOUT);
-    // The first send and six retransmissions (waits of 1, 2, 4, 8, 16, 32 s), then a last 60 s wait.
+    assert.deepEqual(sentAt, [0, 1000, 3000, 7000, 15000]);
+    assert.equal(now, 30_000);
+  });
+
+  test("a server whose client stops answering waits mbedTLS's whole schedule: ERR_TIMEOUT when a 60 s wait runs out, 123 s after its flight", () => {
+    const base = recordHandshake(17, TEST_CERT_PEM, TEST_KEY_PEM);
+    const client = DtlsSession.client(base.clientConfig, 0);
+    const secret = new Uint8Array(32).fill(3);
+    let server: DtlsSession | undefined;
+    // The cookie exchange at t = 0; then the client is gone.
+    for (let round = 0; round < 2 && !server; round++) {
+      for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
+        const v = screenClientHello(d, secret, "a", 0);
+        if (v.action === "verify") client.receive(0, v.reply);
+        if (v.action === "accept") {
+          server = DtlsSession.server(base.serverConfig, 0);
+          server.receive(0, d);
+        }
+      }
+    }
+    assert.ok(server);
+    const sentAt: number[] = [];
+    let now = 0;
+    while (server.status === DtlsStatus.STATUS_HANDSHAKING) {
+      for (let d = server.pollTransmit(), last = -1; d; d = server.pollTransmit()) if (last !== now) sentAt.push((last = now));
+      now = server.pollTimeout()!;
+      server.handleTimeout(now);
+    }
+    assert.equal(server.error, GodotError.ERR_TIMEOUT);
+    // The flight and six retransmissions (waits of 1, 2, 4, 8, 16, 32 s), then a last 60 s wait.
     assert.deepEqual(sentAt, [0, 1000, 3000, 7000, 15000, 31000, 63000]);
     assert.equal(now, 123_000);
-    assert.equal(client.pollTimeout(), undefined);
+    assert.equal(server.pollTimeout(), undefined);
   });
 
   test("a client whose key exchange gets through only after 31 s of loss still connects (the server's wait is a schedule, not 30 s)", () => {
     // openssl's s_client retransmits on its own 1 s timer only, so its fifth retransmission leaves
     // at 31 s; a server that gave up at 30 s lost such clients (npm run soak:dtls-openssl, seed 83000).
     const base = recordHandshake(14, TEST_CERT_PEM, TEST_KEY_PEM, [0xc02b]);
-    const client = DtlsSession.client(base.clientConfig, 0);
+    // A client as patient as openssl's (ours starts over after 30 s).
+    const client = DtlsSession.client({ ...base.clientConfig, handshakeTimeoutMs: 120_000 }, 0);
     const secret = new Uint8Array(32).fill(2);
     let server: DtlsSession | undefined;
     let now = 0;
@@ -141,7 +170,7 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     assert.equal(now, 123_000);
   });
 
-  test("handshakeTimeoutMs bounds the whole handshake; over a stream it defaults to 30 s", () => {
+  test("handshakeTimeoutMs bounds the whole handshake; over a stream it defaults to 30 s, as for a client", () => {
     const base = recordHandshake(16, TEST_CERT_PEM, TEST_KEY_PEM);
     const run = (session: DtlsSession): number => {
       let now = 0;

@@ -193,7 +193,9 @@ export class DtlsDatagramTransport implements DatagramTransport {
     const key = `${address}:${port}`;
     let entry = this.sessions.get(key);
     const now = this.clock.now();
-    if (entry && this.role === "server" && entry.session.status === DtlsStatus.STATUS_CONNECTED) {
+    // A server session handshaking as well as connected: our clients start over after 30 s (see
+    // DtlsConfig.handshakeTimeoutMs) while our server waits the whole retransmission schedule.
+    if (entry && this.role === "server" && (entry.session.status === DtlsStatus.STATUS_CONNECTED || entry.session.status === DtlsStatus.STATUS_HANDSHAKING)) {
       const outcome = this.helloOnConnectedSession(entry, data, address, port, now);
       if (outcome === "answered") return;
       if (outcome === "replace") {
@@ -251,7 +253,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
   }
 
   /**
-   * A datagram reached a connected session (RFC 6347 4.2.8, ServerAdmission.judgeOnConnectedSession).
+   * A datagram reached a connected or handshaking session (RFC 6347 4.2.8, ServerAdmission.judgeOnConnectedSession).
    * A new hello without our cookie gets a HelloVerifyRequest, statelessly, and the session stays;
    * with a valid one the client has proven its address, and the old session gives way to it
    * ("replace"), as mbedTLS's client-port reuse does. Otherwise the session would answer every

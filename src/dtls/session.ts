@@ -110,12 +110,15 @@ export interface DtlsConfig {
    * Retransmission timer: initial and maximum, ms (RFC 6347 4.2.4.1; mbedTLS defaults 1000 / 60000).
    * As in mbedTLS, a flight of ours still unanswered when a wait of the maximum runs out ends the
    * handshake (ERR_TIMEOUT): 1 + 2 + 4 + 8 + 16 + 32 + 60 = 123 s of silence with the defaults.
+   * A server lives by that alone, so it never gives up on a client that still retransmits.
    */
   retransmitMinMs?: number;
   retransmitMaxMs?: number;
   /**
-   * A bound on the whole handshake, ms. Default: none over datagrams, where the retransmission
-   * schedule bounds every wait; 30000 over a stream (`stream`), which has no retransmission.
+   * A bound on the whole handshake, ms. Default: 30000 for a client, which then gives up (an ENet
+   * connection starts a new handshake with its next datagram, which our server takes for a new
+   * client in any state, mbedTLS's once its session completed), and over a stream (`stream`, no retransmission);
+   * none for a datagram server, which the retransmission schedule bounds.
    */
   handshakeTimeoutMs?: number;
   /**
@@ -143,8 +146,8 @@ export const MAX_QUEUED_APPLICATION_RECORDS = 4096;
 const MAX_STREAM_BUFFER = RECORD_HEADER_LENGTH + 16384 + 2048 + 5;
 /** Datagrams waiting in pollTransmit at most. */
 const MAX_QUEUED_DATAGRAMS = 4096;
-/** TLS over a stream (no retransmission schedule to bound it): the whole handshake's default bound. */
-const STREAM_HANDSHAKE_TIMEOUT_MS = 30_000;
+/** The default bound on a client's whole handshake, and on any over a stream (see DtlsConfig.handshakeTimeoutMs). */
+const CLIENT_HANDSHAKE_TIMEOUT_MS = 30_000;
 const MAX_CERTIFICATES = 8;
 
 interface FlightItem {
@@ -258,7 +261,7 @@ export class DtlsSession {
     this.retransmitInterval = this.retransmitMin;
     this.state = role === "client" ? HandshakeState.CLIENT_WAIT_SERVER_HELLO : HandshakeState.SERVER_WAIT_CLIENT_HELLO;
     this.stream = config.stream === true;
-    this.handshakeDeadline = now + (config.handshakeTimeoutMs ?? (this.stream ? STREAM_HANDSHAKE_TIMEOUT_MS : Infinity));
+    this.handshakeDeadline = now + (config.handshakeTimeoutMs ?? (this.stream || role === "client" ? CLIENT_HANDSHAKE_TIMEOUT_MS : Infinity));
     // A datagram server session waits for the ClientHello it was made for (fed to it next) on the
     // retransmission schedule with nothing to send, so that a hello that never completes times out too.
     if (role === "server" && !this.stream) this.retransmitAt = now + this.retransmitInterval;
