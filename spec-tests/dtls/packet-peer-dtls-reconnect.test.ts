@@ -158,6 +158,35 @@ describe("DTLSServer / PacketPeerDTLS: a client starting over from the same addr
     }
   });
 
+  test("a client that vanished in the middle of its handshake and restarted from its port connects; the handshaking peer goes to STATUS_ERROR", async () => {
+    const { net, server, clientHost } = await setup(22);
+    try {
+      const first = await clientFromFixedPort(clientHost);
+      // Until the server has taken a peer for its cookie hello, then the client is gone.
+      assert.ok(await run(net, () => { server.tick(); first.poll(); }, () => server.history.length === 1, 5000), "the server takes the first client");
+      first.udp.close();
+      await run(net, () => server.tick(), () => false, 500);
+      const oldPeer = server.history[0]!.peer;
+      assert.equal(oldPeer.getStatus(), PacketPeerDTLS.STATUS_HANDSHAKING, "the server still waits for the first client's next flight");
+
+      const second = await clientFromFixedPort(clientHost);
+      const tick2 = () => {
+        server.tick();
+        second.poll();
+      };
+      // Before: the handshaking peer took the new hellos for copies of its own client's and sent its
+      // flight again, for the old client random, until its schedule ran out.
+      assert.ok(await run(net, tick2, () => second.dtls.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 10_000), "the restarted client connects");
+      assert.equal(oldPeer.getStatus(), PacketPeerDTLS.STATUS_ERROR);
+      assert.deepEqual(server.history.map((h) => h.statuses), [["HANDSHAKING", "ERROR"], ["HANDSHAKING", "CONNECTED"]]);
+      assert.equal(server.dtls.counters.sessionsReplaced, 1);
+      second.dtls.disconnectFromPeer();
+    } finally {
+      server.udp.stop();
+      net.close();
+    }
+  });
+
   test("a late copy of the hellos that began a connected session, cookie and all, leaves the session alone", async () => {
     const { net, server, clientHost } = await setup(22);
     try {
