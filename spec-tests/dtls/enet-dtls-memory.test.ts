@@ -11,6 +11,19 @@ import { DtlsStatus } from "../../src/dtls/session.ts";
 import { collect } from "../enet/collect.ts";
 
 
+/** A DTLS client connection from 127.0.0.2:5555 (always the same port) to the server on 127.0.0.1:7000. */
+async function connectFrom(net: MemoryNetwork): Promise<{ conn: ENetConnection; connected: () => boolean; done: Promise<void> }> {
+  const conn = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
+  await conn.createHostBound("127.0.0.2", 5555, { maxPeers: 1 });
+  await conn.dtlsClientSetup("localhost", TLSOptions.clientUnsafe());
+  let up = false;
+  const c = collect(conn, (e) => {
+    if (e.type === EventType.CONNECT) up = true;
+  });
+  await conn.connectToHost("127.0.0.1", 7000);
+  return { conn, connected: () => up, done: c.done };
+}
+
 describe("ENet over DTLS on a lossy simulated network", () => {
   test("20 % loss, duplicates, reordering: the DTLS handshake and 300 reliable messages complete, once and in order", async () => {
     const net = new MemoryNetwork({ seed: 7, defaultLink: { latencyMs: 40, jitterMs: 10 } });
@@ -92,99 +105,57 @@ describe("ENet over DTLS on a lossy simulated network", () => {
     }
   });
 
-  test("a client that vanished and comes back from the same address and port gets a new session (RFC 6347 4.2.8), not the old one's last flight", async () => {
-    const net = new MemoryNetwork({ seed: 10, defaultLink: { latencyMs: 20 } });
-    const { key, cert } = testCredentials();
-    const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
-    const ended: string[] = [];
-    try {
-      await server.createHostBound("127.0.0.1", 7000, { maxPeers: 4 });
-      await server.dtlsServerSetup(TLSOptions.server(key, cert));
-      server.getDtlsTransport()!.onSessionEnded = (address, port, _code, message) => ended.push(`${address}:${port} ${message}`);
-      const sv = collect(server);
-      const connectFrom = async (): Promise<{ conn: ENetConnection; connected: () => boolean; done: Promise<void> }> => {
-        const conn = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
-        await conn.createHostBound("127.0.0.2", 5555, { maxPeers: 1 });
-        await conn.dtlsClientSetup("localhost", TLSOptions.clientUnsafe());
-        let up = false;
-        const c = collect(conn, (e) => {
-          if (e.type === EventType.CONNECT) up = true;
-        });
-        await conn.connectToHost("127.0.0.1", 7000);
-        return { conn, connected: () => up, done: c.done };
-      };
-      const first = await connectFrom();
-      assert.ok(await net.runUntil(first.connected, 10_000), "the first client connects");
-      // It vanishes without a word (a crash: its close_notify and DISCONNECT never arrive).
-      net.setLink("127.0.0.2", "127.0.0.1", { loss: 1 }, false);
-      first.conn.destroy();
-      await first.done;
-      await net.runFor(100);
-      net.setLink("127.0.0.2", "127.0.0.1", { latencyMs: 20 }, false);
-      const second = await connectFrom();
-      // Before: the server answered each new ClientHello with the old session's Finished, forever.
-      assert.ok(await net.runUntil(second.connected, 10_000), "the client connects again from the same address and port");
-      const dtls = server.getDtlsTransport()!;
-      assert.equal(dtls.counters.sessionsReplaced, 1);
-      assert.equal(dtls.sessionCount, 1);
-      assert.deepEqual(ended, ["127.0.0.2:5555 the client started a new DTLS handshake from the same address and port (it restarted, or never received our Finished)"]);
-      second.conn.destroy();
-      await second.done;
-      server.destroy();
-      await sv.done;
-    } finally {
-      server.destroy();
-      net.close();
-    }
-  });
-
-  test("a client that starts over while our server session is still in its handshake gets a new session, not the old one's flight", async () => {
-    const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 20 } });
-    const { key, cert } = testCredentials();
-    const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
-    try {
-      await server.createHostBound("127.0.0.1", 7000, { maxPeers: 4 });
-      await server.dtlsServerSetup(TLSOptions.server(key, cert));
-      const dtls = server.getDtlsTransport()!;
-      const sv = collect(server);
-      const connectFrom = async (): Promise<{ conn: ENetConnection; connected: () => boolean; done: Promise<void> }> => {
-        const conn = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
-        await conn.createHostBound("127.0.0.2", 5555, { maxPeers: 1 });
-        await conn.dtlsClientSetup("localhost", TLSOptions.clientUnsafe());
-        let up = false;
-        const c = collect(conn, (e) => {
-          if (e.type === EventType.CONNECT) up = true;
-        });
-        await conn.connectToHost("127.0.0.1", 7000);
-        return { conn, connected: () => up, done: c.done };
-      };
-      const first = await connectFrom();
-      // The server answers the cookie hello with its flight; nothing of the client's reaches it after that.
-      assert.ok(await net.runUntil(() => dtls.getSessionStatus("127.0.0.2", 5555) === DtlsStatus.STATUS_HANDSHAKING, 10_000));
-      net.setLink("127.0.0.2", "127.0.0.1", { loss: 1 }, false);
-      await net.runFor(500);
-      first.conn.destroy();
-      await first.done;
-      net.setLink("127.0.0.2", "127.0.0.1", { latencyMs: 20 }, false);
-      assert.equal(dtls.getSessionStatus("127.0.0.2", 5555), DtlsStatus.STATUS_HANDSHAKING, "the server still waits for the first client's next flight");
-      const second = await connectFrom();
-      // Before: the handshaking session took the new hello for a copy of its own and sent its flight
-      // again, for the old client random, until its schedule ran out (123 s).
-      assert.ok(await net.runUntil(second.connected, 10_000), "the client connects again from the same address and port");
-      assert.equal(dtls.counters.sessionsReplaced, 1);
-      assert.equal(dtls.sessionCount, 1);
-      second.conn.destroy();
-      await second.done;
-      server.destroy();
-      await sv.done;
-    } finally {
-      server.destroy();
-      net.close();
-    }
-  });
+  for (const stage of ["connected", "still in its handshake"] as const) {
+    test(`a client that vanished and comes back from the same address and port while our session is ${stage} gets a new session (RFC 6347 4.2.8), not the old one's flight`, async () => {
+      // The clock moves only in runUntil/runFor: a handshaking session must not time out while the
+      // second client is set up.
+      const net = new MemoryNetwork({ seed: 10, defaultLink: { latencyMs: 20 }, autoAdvance: false });
+      const { key, cert } = testCredentials();
+      const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
+      const ended: string[] = [];
+      try {
+        await server.createHostBound("127.0.0.1", 7000, { maxPeers: 4 });
+        await server.dtlsServerSetup(TLSOptions.server(key, cert));
+        const dtls = server.getDtlsTransport()!;
+        dtls.onSessionEnded = (address, port, _code, message) => ended.push(`${address}:${port} ${message}`);
+        const sv = collect(server);
+        const first = await connectFrom(net);
+        if (stage === "connected") {
+          assert.ok(await net.runUntil(first.connected, 10_000), "the first client connects");
+        } else {
+          // The server answers the cookie hello with its flight; nothing of the client's reaches it after that.
+          assert.ok(await net.runUntil(() => dtls.getSessionStatus("127.0.0.2", 5555) === DtlsStatus.STATUS_HANDSHAKING, 10_000));
+        }
+        // It vanishes without a word (a crash: its close_notify and DISCONNECT never arrive).
+        net.setLink("127.0.0.2", "127.0.0.1", { loss: 1 }, false);
+        await net.runFor(500);
+        first.conn.destroy();
+        await first.done;
+        net.setLink("127.0.0.2", "127.0.0.1", { latencyMs: 20 }, false);
+        assert.equal(dtls.getSessionStatus("127.0.0.2", 5555), stage === "connected" ? DtlsStatus.STATUS_CONNECTED : DtlsStatus.STATUS_HANDSHAKING);
+        const second = await connectFrom(net);
+        // Before: a connected session answered each new ClientHello with its Finished, forever; a
+        // handshaking one took it for a copy of its own client's and sent its flight again, for the
+        // old client random, until its schedule ran out (123 s).
+        assert.ok(await net.runUntil(second.connected, 10_000), "the client connects again from the same address and port");
+        assert.equal(dtls.counters.sessionsReplaced, 1);
+        assert.equal(dtls.sessionCount, 1);
+        assert.deepEqual(ended, ["127.0.0.2:5555 the client started a new DTLS handshake from the same address and port (it restarted, or never received our Finished)"]);
+        second.conn.destroy();
+        await second.done;
+        server.destroy();
+        await sv.done;
+      } finally {
+        server.destroy();
+        net.close();
+      }
+    });
+  }
 
   test("a late copy of the ClientHello that began a connected session, cookie and all, leaves the session alone", async () => {
-    const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 20 } });
+    // The clock moves only in runUntil/runFor: the server's handshaking session must not time out
+    // while the second client is set up.
+    const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 20 }, autoAdvance: false });
     const { key, cert } = testCredentials();
     const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });
     const client = new ENetConnection({ runtime: net.createRuntime("127.0.0.2") });
