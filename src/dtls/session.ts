@@ -117,8 +117,8 @@ export interface DtlsConfig {
   /**
    * A bound on the whole handshake, ms. Default: 30000 for a client, which then gives up (an ENet
    * connection starts a new handshake with its next datagram, which our server takes for a new
-   * client in any state, mbedTLS's once its session completed), and over a stream (`stream`, no retransmission);
-   * none for a datagram server, which the retransmission schedule bounds.
+   * client in any state, mbedTLS's once its session completed), and over a stream (`stream`, no
+   * retransmission); none for a datagram server, which the retransmission schedule bounds.
    */
   handshakeTimeoutMs?: number;
   /**
