@@ -87,7 +87,7 @@ describe("DTLS cookies expire", () => {
     const admission = new ServerAdmission(seededConfigRandom(1), LIMITS);
     const hello = cookieHelloAt(admission, start);
     const someoneElsesRandom = new Uint8Array(32).fill(9);
-    assert.equal(admission.judgeOnConnectedSession(hello, someoneElsesRandom, ADDRESS, PORT, start + SECOND).action, "restart");
-    assert.equal(admission.judgeOnConnectedSession(hello, someoneElsesRandom, ADDRESS, PORT, start + (COOKIE_LIFETIME_SECONDS + 1) * SECOND).action, "verify");
+    assert.equal(admission.judgeOnExistingSession(hello, someoneElsesRandom, ADDRESS, PORT, start + SECOND).action, "restart");
+    assert.equal(admission.judgeOnExistingSession(hello, someoneElsesRandom, ADDRESS, PORT, start + (COOKIE_LIFETIME_SECONDS + 1) * SECOND).action, "verify");
   });
 });

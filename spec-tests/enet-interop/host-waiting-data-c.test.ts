@@ -17,10 +17,14 @@ import { carriesFirstReliablePacket } from "../support/enet-datagrams.ts";
 const built = buildEnetPeer();
 // On Deno the relay (node:dgram there, whose receive buffer cannot be enlarged) did not see some
 // clients' first packets within 10 s, or saw the gaps too far apart to reach the cap, in 3 of 4
-// runs on 2026-12-07: most likely its socket overflowing under six clients' bursts. Node and Bun
-// passed every run, under load too.
-const onDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
-const skip = "skip" in built ? built.skip : onDeno ? "the relay's UDP socket on Deno loses this burst (see above)" : false;
+// runs on 2026-12-07. On Bun (node:dgram emulated, its buffer not enlarged either) the same showed
+// a session later, on a slower day of this VM: one CI run and 7 of 10 local runs on 2026-12-07 held
+// 0 or 92,000 bytes behind the gaps, never the cap; most likely the relay's socket overflowing under
+// six clients' bursts. Node passed every run; the rule itself is exercised on every runtime by the
+// simulated test (spec-tests/enet/host-waiting-data.test.ts).
+const runtime = globalThis as { Deno?: unknown; Bun?: unknown };
+const relayRuntime = runtime.Deno !== undefined ? "Deno" : runtime.Bun !== undefined ? "Bun" : null;
+const skip = "skip" in built ? built.skip : relayRuntime !== null ? `the relay's UDP socket on ${relayRuntime} loses this burst (see above)` : false;
 if (skip) console.log(`host waiting data (C clients): skipped: ${skip}`);
 
 const CLIENTS = 6;
@@ -60,8 +64,10 @@ describe("live: C ENet 1.3.17 senders against our host-wide waiting-data bound",
     cleanups.push(() => relay.stop());
 
     let mostHeld = 0;
-    /** The most one peer was seen holding while the host held its cap. */
+    /** The most one peer still under the per-peer limit was seen holding while the host held its cap. */
     let mostOnePeerAtCap = 0;
+    /** Whether a peer held the per-peer limit while the host held its cap (it got there first). */
+    let peerAtOwnLimitAtCap = false;
     const received = new Map<string, Uint8Array[]>();
     const step = (): void => {
       core.service(now());
@@ -76,7 +82,11 @@ describe("live: C ENet 1.3.17 senders against our host-wide waiting-data bound",
       }
       // With every delivered packet read, what is left is what waits behind the gaps.
       mostHeld = Math.max(mostHeld, core.waitingData);
-      if (core.waitingData >= HOST_CAP) for (const p of core.peers) mostOnePeerAtCap = Math.max(mostOnePeerAtCap, p.totalWaitingData);
+      if (core.waitingData >= HOST_CAP)
+        for (const p of core.peers) {
+          if (p.totalWaitingData >= PER_PEER) peerAtOwnLimitAtCap = true;
+          else mostOnePeerAtCap = Math.max(mostOnePeerAtCap, p.totalWaitingData);
+        }
     };
     const run = async (until: () => boolean, ms: number): Promise<void> => {
       const deadline = performance.now() + ms;
@@ -109,9 +119,14 @@ describe("live: C ENet 1.3.17 senders against our host-wide waiting-data bound",
     // does depends on how far each C client's window got past its gap (one Bun run in CI: the six
     // filled the cap evenly, each within its share, and nothing was refused); the simulated test
     // (spec-tests/enet/host-waiting-data.test.ts) exercises the rule every time.
+    // A peer that reached the per-peer limit before the host reached its cap is refused by that
+    // limit (C ENet's rule, checked first), not by its share (one Bun run in CI: 66,000 bytes on
+    // one peer, refused by the per-peer limit only).
     const share = HOST_CAP / CLIENTS;
-    console.log(`host waiting data (C clients): at most ${mostOnePeerAtCap} bytes on one peer at the cap (share ${Math.floor(share)}), ${core.drops.waitingDataShare} refused by share`);
+    const byPeerLimit = core.drops.limits - core.drops.waitingDataShare;
+    console.log(`host waiting data (C clients): at most ${mostOnePeerAtCap} bytes at the cap on one peer under its own limit (share ${Math.floor(share)}), ${core.drops.waitingDataShare} refused by share; a peer at its own limit at the cap: ${peerAtOwnLimitAtCap}, ${byPeerLimit} refused by that limit`);
     if (mostOnePeerAtCap > share + SIZE) assert.ok(core.drops.waitingDataShare > 0, `a peer held ${mostOnePeerAtCap} bytes at the cap (share ${share}): peers over their share were refused`);
+    if (peerAtOwnLimitAtCap) assert.ok(byPeerLimit > 0, `a peer held the per-peer limit (${PER_PEER}) at the cap: it was refused by that limit`);
 
     // A known way for this to fail under heavy load, seen with the relay in a process of its own:
     // a C client stalled long enough for its packet throttle to collapse (its window down to one

@@ -196,7 +196,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
     // A server session handshaking as well as connected: our clients start over after 30 s (see
     // DtlsConfig.handshakeTimeoutMs) while our server waits the whole retransmission schedule.
     if (entry && this.role === "server" && (entry.session.status === DtlsStatus.STATUS_CONNECTED || entry.session.status === DtlsStatus.STATUS_HANDSHAKING)) {
-      const outcome = this.helloOnConnectedSession(entry, data, address, port, now);
+      const outcome = this.helloOnExistingSession(entry, data, address, port, now);
       if (outcome === "answered") return;
       if (outcome === "replace") {
         this.sessions.delete(key);
@@ -253,15 +253,15 @@ export class DtlsDatagramTransport implements DatagramTransport {
   }
 
   /**
-   * A datagram reached a connected or handshaking session (RFC 6347 4.2.8, ServerAdmission.judgeOnConnectedSession).
+   * A datagram reached a connected or handshaking session (RFC 6347 4.2.8, ServerAdmission.judgeOnExistingSession).
    * A new hello without our cookie gets a HelloVerifyRequest, statelessly, and the session stays;
    * with a valid one the client has proven its address, and the old session gives way to it
    * ("replace"), as mbedTLS's client-port reuse does. Otherwise the session would answer every
    * new hello with its own last flight, and the client could never connect again until the
    * session ended.
    */
-  private helloOnConnectedSession(entry: Entry, data: Uint8Array, address: string, port: number, now: number): "session" | "answered" | "replace" {
-    const verdict = this.admission!.judgeOnConnectedSession(data, entry.session.helloRandom, address, port, now);
+  private helloOnExistingSession(entry: Entry, data: Uint8Array, address: string, port: number, now: number): "session" | "answered" | "replace" {
+    const verdict = this.admission!.judgeOnExistingSession(data, entry.session.helloRandom, address, port, now);
     if (verdict.action === "session") return "session";
     if (this.refuseNewConnections) {
       this.counters.handshakesRefused++;

@@ -4,7 +4,7 @@
  * HelloVerifyRequest (the returned peer is STATUS_ERROR, as Godot's is); a ClientHello carrying
  * our cookie starts a session, under the same admission (server-admission.ts) and handshaking
  * bound (util/handshake-eviction.ts) as ENet's DTLS server. A new ClientHello that reaches a
- * connected peer is judged the same way (helloOnConnectedSession): the client starting over from
+ * connected (or still handshaking) peer is judged the same way (helloOnExistingSession): the client starting over from
  * that address and port ends the peer once it proves its address, as mbedTLS's client-port reuse.
  */
 import { NetError, GodotError } from "../errors.ts";
@@ -14,7 +14,7 @@ import { PacketPeerUDP } from "../udp/packet-peer-udp.ts";
 import { evictionCandidate } from "../util/handshake-eviction.ts";
 import { DEFAULT_MAX_HANDSHAKING } from "./dtls-datagram-transport.ts";
 import { acceptAsServer, failHandshake, lastHeard, PacketPeerDTLS, type ServerSide } from "./packet-peer-dtls.ts";
-import { ServerAdmission, type ConnectedSessionVerdict } from "./server-admission.ts";
+import { ServerAdmission, type ExistingSessionVerdict } from "./server-admission.ts";
 import { checkPublicServerLimits } from "./server-limits.ts";
 import { DtlsSession, type DtlsConfig } from "./session.ts";
 import { defaultRandom, serverConfig, type RandomSource } from "./tls-config.ts";
@@ -74,7 +74,7 @@ export class DTLSServer {
     this.side = {
       helloWaitMs: DTLS_SERVER_HELLO_WAIT_MS,
       admit: (peer, datagram, now) => this.admit(peer, datagram, now),
-      helloOnConnectedSession: (datagram, sessionRandom, address, port, now) => this.helloOnConnectedSession(datagram, sessionRandom, address, port, now),
+      helloOnExistingSession: (datagram, sessionRandom, address, port, now) => this.helloOnExistingSession(datagram, sessionRandom, address, port, now),
       settled: (peer) => {
         this.handshaking.delete(peer);
       },
@@ -136,15 +136,15 @@ export class DTLSServer {
   }
 
   /**
-   * A datagram reached a connected peer of ours from its client's address and port
-   * (ServerAdmission.judgeOnConnectedSession). A new hello without our cookie gets a
+   * A datagram reached a peer of ours (connected or handshaking) from its client's address and port
+   * (ServerAdmission.judgeOnExistingSession). A new hello without our cookie gets a
    * HelloVerifyRequest and costs nothing, as at the gate: one HMAC, no state, no rate limit. With
    * our cookie, the client has proven it receives at this address: the peer ends, and the
    * handshake starts from the client's retransmission, through takeConnection and its admission
    * (rate, handshake slots).
    */
-  private helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ConnectedSessionVerdict {
-    const verdict = this.admission!.judgeOnConnectedSession(datagram, sessionRandom, address, port, now);
+  private helloOnExistingSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ExistingSessionVerdict {
+    const verdict = this.admission!.judgeOnExistingSession(datagram, sessionRandom, address, port, now);
     if (verdict.action === "verify") this.counters.helloVerifyRequestsSent++;
     else if (verdict.action === "restart") this.counters.sessionsReplaced++;
     return verdict;

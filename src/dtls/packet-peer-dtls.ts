@@ -13,7 +13,7 @@ import { TLSOptions } from "../crypto/tls-options.ts";
 import type { Clock } from "../transport/types.ts";
 import { clockOf, PacketPeerUDP } from "../udp/packet-peer-udp.ts";
 import { DtlsSession, DtlsStatus, type DtlsDropCounters } from "./session.ts";
-import type { ConnectedSessionVerdict } from "./server-admission.ts";
+import type { ExistingSessionVerdict } from "./server-admission.ts";
 import { clientConfig, defaultRandom, type RandomSource } from "./tls-config.ts";
 
 /** Godot's PacketPeerDTLS.Status (the DTLS core's own values). */
@@ -40,7 +40,7 @@ export interface ServerSide {
    * cookie, statelessly, or "restart" when a new hello carries our cookie: the client started over
    * from this address and port, and the session must give way.
    */
-  helloOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ConnectedSessionVerdict;
+  helloOnExistingSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ExistingSessionVerdict;
   /** The peer left the handshake (connected, failed or closed). */
   settled(peer: PacketPeerDTLS): void;
   /** How long a taken peer waits for a ClientHello with a valid cookie. */
@@ -121,7 +121,7 @@ export class PacketPeerDTLS extends VariantPacketPeer {
       const datagram = base.getPacket();
       this.heardAt = now;
       if (!this.session) this.admit(datagram, now);
-      else if (this.acceptedBy && (this.session.status === DtlsStatus.STATUS_CONNECTED || this.session.status === DtlsStatus.STATUS_HANDSHAKING)) this.receiveAsConnectedServer(this.session, datagram, now);
+      else if (this.acceptedBy && (this.session.status === DtlsStatus.STATUS_CONNECTED || this.session.status === DtlsStatus.STATUS_HANDSHAKING)) this.receiveAsServerSession(this.session, datagram, now);
       else this.session.receive(now, datagram);
       if (!this.isActive()) return;
     }
@@ -244,18 +244,18 @@ export class PacketPeerDTLS extends VariantPacketPeer {
   }
 
   /**
-   * A datagram for our connected server session. A ClientHello from a client that started over
-   * from this address and port (RFC 6347 4.2.8: it restarted, or gave up on a handshake whose last
-   * flight it never received) is answered with a stateless HelloVerifyRequest while it lacks our
+   * A datagram for our server session, connected or handshaking. A ClientHello from a client that
+   * started over from this address and port (RFC 6347 4.2.8: it restarted, or gave up on a
+   * handshake whose next flight never reached it) is answered with a stateless HelloVerifyRequest while it lacks our
    * cookie, and the session stays. With our cookie, the session ends in STATUS_ERROR and the UDP
    * peer is closed, as Godot 4's PacketPeerMbedDTLS does when mbedTLS reports
-   * MBEDTLS_ERR_SSL_CLIENT_RECONNECT: the hello itself is dropped, and its retransmission reaches
+   * MBEDTLS_ERR_SSL_CLIENT_RECONNECT (for a connected session; mbedTLS leaves a handshaking one be): the hello itself is dropped, and its retransmission reaches
    * the UDPServer as a new connection. Left to the session, a new hello would only bring back the
    * session's last flight, which the new client cannot read: it would never connect.
    */
-  private receiveAsConnectedServer(session: DtlsSession, datagram: Uint8Array, now: number): void {
+  private receiveAsServerSession(session: DtlsSession, datagram: Uint8Array, now: number): void {
     const base = this.base!;
-    const verdict = this.acceptedBy!.helloOnConnectedSession(datagram, session.helloRandom, base.getPacketIp(), base.getPacketPort(), now);
+    const verdict = this.acceptedBy!.helloOnExistingSession(datagram, session.helloRandom, base.getPacketIp(), base.getPacketPort(), now);
     if (verdict.action === "session") {
       session.receive(now, datagram);
       return;

@@ -21,8 +21,8 @@ export type AdmissionVerdict =
   /** Not a whole ClientHello: nothing to answer. */
   | { action: "not-hello" };
 
-/** What a connected server session does with a datagram from its client's address and port (judgeOnConnectedSession). */
-export type ConnectedSessionVerdict =
+/** What a server session (connected or still in its handshake) does with a datagram from its client's address and port (judgeOnExistingSession). */
+export type ExistingSessionVerdict =
   /** Not a new ClientHello: the session handles it. */
   | { action: "session" }
   /** A new ClientHello without our cookie: send `reply` (a HelloVerifyRequest) and keep the session. */
@@ -30,8 +30,8 @@ export type ConnectedSessionVerdict =
   /** A new ClientHello with our cookie: the client started over from this address and port, and the session gives way. */
   | { action: "restart" };
 
-const FOR_THE_SESSION: ConnectedSessionVerdict = { action: "session" };
-const RESTART: ConnectedSessionVerdict = { action: "restart" };
+const FOR_THE_SESSION: ExistingSessionVerdict = { action: "session" };
+const RESTART: ExistingSessionVerdict = { action: "restart" };
 
 /** Whether `datagram` starts with a handshake record at epoch 0: what a ClientHello comes in. */
 function isEpochZeroHandshake(datagram: Uint8Array): boolean {
@@ -57,15 +57,15 @@ export class ServerAdmission {
   }
 
   /**
-   * Judge a datagram that reached a connected session from its client's address and port (RFC
-   * 6347 4.2.8). Only a ClientHello at epoch 0 is judged, and a late copy of a hello that began the
+   * Judge a datagram that reached a session (connected or handshaking) from its client's address
+   * and port (RFC 6347 4.2.8). Only a ClientHello at epoch 0 is judged, and a late copy of a hello that began the
    * session (its client random, `sessionRandom`; the cookie hello repeats the first one's) is left
    * to the session, so a duplicate the network delivers late cannot end it. Another hello is a
    * client starting over from this address and port (it restarted, or gave up on a handshake whose
-   * last flight it never received): without our cookie it is answered statelessly, and with it the
+   * next flight never reached it): without our cookie it is answered statelessly, and with it the
    * client has proven its address. Never throws.
    */
-  judgeOnConnectedSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ConnectedSessionVerdict {
+  judgeOnExistingSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ExistingSessionVerdict {
     if (!isEpochZeroHandshake(datagram)) return FOR_THE_SESSION;
     const verdict = this.judge(datagram, address, port, now);
     if (verdict.action === "not-hello" || sameBytes(verdict.random, sessionRandom)) return FOR_THE_SESSION;
