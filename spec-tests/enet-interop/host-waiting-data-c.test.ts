@@ -18,8 +18,8 @@ const built = buildEnetPeer();
 // On Deno the relay (node:dgram there, whose receive buffer cannot be enlarged) did not see some
 // clients' first packets within 10 s, or saw the gaps too far apart to reach the cap, in 3 of 4
 // runs on 2026-12-07. On Bun (node:dgram emulated, its buffer not enlarged either) the same showed
-// a session later, on a slower day of this VM: one CI run and 7 of 10 local runs on 2026-12-07 held
-// 0 or 92,000 bytes behind the gaps, never the cap; most likely the relay's socket overflowing under
+// a session later, on a slower day of this VM: 14 of 22 local runs on 2026-12-07 held 0 or 92,000
+// bytes behind the gaps, never the cap; most likely the relay's socket overflowing under
 // six clients' bursts. Node passed every run; the rule itself is exercised on every runtime by the
 // simulated test (spec-tests/enet/host-waiting-data.test.ts).
 const runtime = globalThis as { Deno?: unknown; Bun?: unknown };

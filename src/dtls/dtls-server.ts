@@ -4,8 +4,9 @@
  * HelloVerifyRequest (the returned peer is STATUS_ERROR, as Godot's is); a ClientHello carrying
  * our cookie starts a session, under the same admission (server-admission.ts) and handshaking
  * bound (util/handshake-eviction.ts) as ENet's DTLS server. A new ClientHello that reaches a
- * connected (or still handshaking) peer is judged the same way (helloOnExistingSession): the client starting over from
- * that address and port ends the peer once it proves its address, as mbedTLS's client-port reuse.
+ * connected (or still handshaking) peer is judged the same way (helloOnExistingSession): the
+ * client starting over from that address and port ends the peer once it proves its address, as
+ * mbedTLS's client-port reuse does for a connected one.
  */
 import { NetError, GodotError } from "../errors.ts";
 import { TLSOptions } from "../crypto/tls-options.ts";

@@ -246,11 +246,12 @@ export class PacketPeerDTLS extends VariantPacketPeer {
   /**
    * A datagram for our server session, connected or handshaking. A ClientHello from a client that
    * started over from this address and port (RFC 6347 4.2.8: it restarted, or gave up on a
-   * handshake whose next flight never reached it) is answered with a stateless HelloVerifyRequest while it lacks our
-   * cookie, and the session stays. With our cookie, the session ends in STATUS_ERROR and the UDP
-   * peer is closed, as Godot 4's PacketPeerMbedDTLS does when mbedTLS reports
-   * MBEDTLS_ERR_SSL_CLIENT_RECONNECT (for a connected session; mbedTLS leaves a handshaking one be): the hello itself is dropped, and its retransmission reaches
-   * the UDPServer as a new connection. Left to the session, a new hello would only bring back the
+   * handshake whose next flight never reached it) is answered with a stateless HelloVerifyRequest
+   * while it lacks our cookie, and the session stays. With our cookie, the session ends in
+   * STATUS_ERROR and the UDP peer is closed, as Godot 4's PacketPeerMbedDTLS does when mbedTLS
+   * reports MBEDTLS_ERR_SSL_CLIENT_RECONNECT (for a connected session; mbedTLS leaves a
+   * handshaking one be): the hello itself is dropped, and its retransmission reaches the
+   * UDPServer as a new connection. Left to the session, a new hello would only bring back the
    * session's last flight, which the new client cannot read: it would never connect.
    */
   private receiveAsServerSession(session: DtlsSession, datagram: Uint8Array, now: number): void {
