@@ -101,6 +101,12 @@ async function run(net: MemoryNetwork, tick: () => void, done: () => boolean, ma
   return false;
 }
 
+/** One turn of the game's loop: the server's tick, then the client's poll. */
+const turnOf = (server: GodotPatternServer, client: { poll(): void }) => (): void => {
+  server.tick();
+  client.poll();
+};
+
 const isClientHello = (d: Uint8Array): boolean => d[0] === 22 && d[3] === 0 && d[4] === 0 && d[13] === 1;
 
 describe("DTLSServer / PacketPeerDTLS: a client starting over from the same address and port", () => {
@@ -108,10 +114,7 @@ describe("DTLSServer / PacketPeerDTLS: a client starting over from the same addr
     const { net, server, clientHost } = await setup(21);
     try {
       const first = await clientFromFixedPort(clientHost);
-      const tick1 = () => {
-        server.tick();
-        first.poll();
-      };
+      const tick1 = turnOf(server, first);
       assert.ok(await run(net, tick1, () => first.dtls.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 5000), "the first client connects");
       first.dtls.putPacket(new TextEncoder().encode("one"));
       assert.ok(await run(net, tick1, () => first.received.includes("echo one"), 2000), "data both ways on the first session");
@@ -123,10 +126,7 @@ describe("DTLSServer / PacketPeerDTLS: a client starting over from the same addr
       assert.equal(oldPeer.getStatus(), PacketPeerDTLS.STATUS_CONNECTED, "nothing told the server");
 
       const second = await clientFromFixedPort(clientHost);
-      const tick2 = () => {
-        server.tick();
-        second.poll();
-      };
+      const tick2 = turnOf(server, second);
       // Before: the old peer answered every new ClientHello with its own last flight, and the client never connected.
       assert.ok(await run(net, tick2, () => second.dtls.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 10_000), "the restarted client connects");
       second.dtls.putPacket(new TextEncoder().encode("two"));
@@ -163,17 +163,14 @@ describe("DTLSServer / PacketPeerDTLS: a client starting over from the same addr
     try {
       const first = await clientFromFixedPort(clientHost);
       // Until the server has taken a peer for its cookie hello, then the client is gone.
-      assert.ok(await run(net, () => { server.tick(); first.poll(); }, () => server.history.length === 1, 5000), "the server takes the first client");
+      assert.ok(await run(net, turnOf(server, first), () => server.history.length === 1, 5000), "the server takes the first client");
       first.udp.close();
       await run(net, () => server.tick(), () => false, 500);
       const oldPeer = server.history[0]!.peer;
       assert.equal(oldPeer.getStatus(), PacketPeerDTLS.STATUS_HANDSHAKING, "the server still waits for the first client's next flight");
 
       const second = await clientFromFixedPort(clientHost);
-      const tick2 = () => {
-        server.tick();
-        second.poll();
-      };
+      const tick2 = turnOf(server, second);
       // Before: the handshaking peer took the new hellos for copies of its own client's and sent its
       // flight again, for the old client random, until its schedule ran out.
       assert.ok(await run(net, tick2, () => second.dtls.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 10_000), "the restarted client connects");
@@ -191,10 +188,7 @@ describe("DTLSServer / PacketPeerDTLS: a client starting over from the same addr
     const { net, server, clientHost } = await setup(22);
     try {
       const client = await clientFromFixedPort(clientHost);
-      const tick = () => {
-        server.tick();
-        client.poll();
-      };
+      const tick = turnOf(server, client);
       assert.ok(await run(net, tick, () => client.dtls.getStatus() === PacketPeerDTLS.STATUS_CONNECTED && server.peers[0]?.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 5000));
       const hellos = client.sent.filter(isClientHello);
       assert.equal(hellos.length, 2, "a ClientHello, then one with the cookie");
@@ -222,10 +216,7 @@ describe("DTLSServer / PacketPeerDTLS: a client starting over from the same addr
     const { net, server, clientHost } = await setup(23);
     try {
       const client = await clientFromFixedPort(clientHost);
-      const tick = () => {
-        server.tick();
-        client.poll();
-      };
+      const tick = turnOf(server, client);
       assert.ok(await run(net, tick, () => client.dtls.getStatus() === PacketPeerDTLS.STATUS_CONNECTED && server.peers[0]?.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 5000));
       const peer = server.peers[0]!;
       const [plain, withCookie] = client.sent.filter(isClientHello);
@@ -270,10 +261,7 @@ describe("DTLSServer / PacketPeerDTLS: a client starting over from the same addr
     const { net, server, clientHost } = await setup(24);
     try {
       const client = await clientFromFixedPort(clientHost);
-      const tick = () => {
-        server.tick();
-        client.poll();
-      };
+      const tick = turnOf(server, client);
       assert.ok(await run(net, tick, () => client.dtls.getStatus() === PacketPeerDTLS.STATUS_CONNECTED && server.peers[0]?.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 5000));
       const first = server.peers[0]!;
       client.dtls.disconnectFromPeer();

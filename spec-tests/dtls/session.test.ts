@@ -6,7 +6,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { screenClientHello } from "../../src/dtls/server-gate.ts";
-import { DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
+import { type DtlsConfig, DtlsSession, DtlsStatus } from "../../src/dtls/session.ts";
 import { CIPHER_SUITES } from "../../src/dtls/cipher-suites.ts";
 import { GodotError } from "../../src/errors.ts";
 import { recordHandshake, seededConfigRandom, TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
@@ -16,6 +16,16 @@ import { CryptoKey } from "../../src/crypto/crypto-key.ts";
 import { X509Certificate } from "../../src/crypto/x509-certificate.ts";
 
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/**
+ * The server's cookie gate for a datagram `d` of `client`'s: a HelloVerifyRequest goes back to the
+ * client; a hello that carries the cookie gets a new server session (to be fed `d` next).
+ */
+function admitAtGate(client: DtlsSession, d: Uint8Array, secret: Uint8Array, now: number, serverConfig: DtlsConfig): DtlsSession | undefined {
+  const v = screenClientHello(d, secret, "a", now);
+  if (v.action === "verify") client.receive(now, v.reply);
+  return v.action === "accept" ? DtlsSession.server(serverConfig, now) : undefined;
+}
 
 describe("DtlsSession (sans-IO, virtual clock)", () => {
   test("every ECDSA suite completes in memory and carries data both ways", () => {
@@ -51,13 +61,8 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     for (let step = 0; step < 200 && !(client.status === DtlsStatus.STATUS_CONNECTED && server?.status === DtlsStatus.STATUS_CONNECTED); step++) {
       for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
         if (!lossy(d)) continue;
-        if (!server) {
-          const v = screenClientHello(d, secret, "a", now);
-          if (v.action === "verify") client.receive(now, v.reply);
-          if (v.action !== "accept") continue;
-          server = DtlsSession.server(base.serverConfig, now);
-        }
-        server.receive(now, d);
+        server ??= admitAtGate(client, d, secret, now, base.serverConfig);
+        server?.receive(now, d);
       }
       if (server) for (let d = server.pollTransmit(); d; d = server.pollTransmit()) if (lossy(d)) client.receive(now, d);
       const next = Math.min(client.pollTimeout() ?? Infinity, server?.pollTimeout() ?? Infinity);
@@ -97,12 +102,9 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     // The cookie exchange at t = 0; then the client is gone.
     for (let round = 0; round < 2 && !server; round++) {
       for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
-        const v = screenClientHello(d, secret, "a", 0);
-        if (v.action === "verify") client.receive(0, v.reply);
-        if (v.action === "accept") {
-          server = DtlsSession.server(base.serverConfig, 0);
-          server.receive(0, d);
-        }
+        if (server) break;
+        server = admitAtGate(client, d, secret, 0, base.serverConfig);
+        server?.receive(0, d);
       }
     }
     assert.ok(server);
@@ -133,10 +135,8 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     for (let step = 0; step < 400 && !(client.status === DtlsStatus.STATUS_CONNECTED && server?.status === DtlsStatus.STATUS_CONNECTED); step++) {
       for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
         if (!server) {
-          const v = screenClientHello(d, secret, "a", now);
-          if (v.action === "verify") client.receive(now, v.reply);
-          if (v.action !== "accept") continue;
-          server = DtlsSession.server(base.serverConfig, now);
+          server = admitAtGate(client, d, secret, now, base.serverConfig);
+          if (!server) continue;
         } else if (now < 31_000) {
           lost++;
           continue;

@@ -195,7 +195,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
     const now = this.clock.now();
     // A server session handshaking as well as connected: our clients start over after 30 s (see
     // DtlsConfig.handshakeTimeoutMs) while our server waits the whole retransmission schedule.
-    if (entry && this.role === "server" && (entry.session.status === DtlsStatus.STATUS_CONNECTED || entry.session.status === DtlsStatus.STATUS_HANDSHAKING)) {
+    if (entry && this.role === "server" && entry.session.isOpen) {
       const outcome = this.helloOnExistingSession(entry, data, address, port, now);
       if (outcome === "answered") return;
       if (outcome === "replace") {
@@ -335,7 +335,7 @@ export class DtlsDatagramTransport implements DatagramTransport {
       entry.pending = [];
     }
     for (let d = s.pollTransmit(); d; d = s.pollTransmit()) this.sendRaw(d, entry.address, entry.port);
-    if (s.status !== DtlsStatus.STATUS_HANDSHAKING && s.status !== DtlsStatus.STATUS_CONNECTED) {
+    if (!s.isOpen) {
       const key = `${entry.address}:${entry.port}`;
       if (this.sessions.get(key) === entry) {
         this.sessions.delete(key);

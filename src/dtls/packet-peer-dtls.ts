@@ -121,7 +121,7 @@ export class PacketPeerDTLS extends VariantPacketPeer {
       const datagram = base.getPacket();
       this.heardAt = now;
       if (!this.session) this.admit(datagram, now);
-      else if (this.acceptedBy && (this.session.status === DtlsStatus.STATUS_CONNECTED || this.session.status === DtlsStatus.STATUS_HANDSHAKING)) this.receiveAsServerSession(this.session, datagram, now);
+      else if (this.acceptedBy && this.session.isOpen) this.receiveAsServerSession(this.session, datagram, now);
       else this.session.receive(now, datagram);
       if (!this.isActive()) return;
     }

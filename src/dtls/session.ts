@@ -283,6 +283,11 @@ export class DtlsSession {
     return new DtlsSession("server", config, now);
   }
 
+  /** Handshaking or connected: records still come and go (not ended by close, the peer or a failure). */
+  get isOpen(): boolean {
+    return this.status === DtlsStatus.STATUS_HANDSHAKING || this.status === DtlsStatus.STATUS_CONNECTED;
+  }
+
   pollTransmit(): Uint8Array | undefined {
     return this.outbox.shift();
   }
@@ -329,7 +334,7 @@ export class DtlsSession {
 
   /** Send close_notify and stop. */
   close(): void {
-    if (this.status === DtlsStatus.STATUS_CONNECTED || this.status === DtlsStatus.STATUS_HANDSHAKING) {
+    if (this.isOpen) {
       this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
     }
     this.status = DtlsStatus.STATUS_DISCONNECTED;
@@ -347,7 +352,7 @@ export class DtlsSession {
       else {
         for (const rec of splitRecords(datagram)) {
           this.receiveRecord(now, rec.type, rec.epoch, rec.seq, rec.fragment);
-          if (this.status !== DtlsStatus.STATUS_HANDSHAKING && this.status !== DtlsStatus.STATUS_CONNECTED) return;
+          if (!this.isOpen) return;
         }
       }
     } catch (e) {
@@ -384,7 +389,7 @@ export class DtlsSession {
       this.receiveRecord(now, type, epoch, seq, fragment);
       // On a stream a record that fails authentication is fatal (RFC 5246 7.2.2).
       if (this.drops.badRecordMac !== before) throw new HandshakeFailure(AlertDescription.bad_record_mac, "TLS record failed authentication");
-      if (this.status !== DtlsStatus.STATUS_HANDSHAKING && this.status !== DtlsStatus.STATUS_CONNECTED) return;
+      if (!this.isOpen) return;
     }
     if (buf.length > MAX_STREAM_BUFFER) throw new HandshakeFailure(AlertDescription.record_overflow, "TLS record too large");
     this.streamIn = buf.slice();
@@ -401,7 +406,7 @@ export class DtlsSession {
       const body = buf.slice(TLS_HANDSHAKE_HEADER_LENGTH, TLS_HANDSHAKE_HEADER_LENGTH + length);
       buf = buf.subarray(TLS_HANDSHAKE_HEADER_LENGTH + length);
       this.handleMessage(now, msgType, 0, body);
-      if (this.status !== DtlsStatus.STATUS_HANDSHAKING && this.status !== DtlsStatus.STATUS_CONNECTED) return;
+      if (!this.isOpen) return;
     }
     this.handshakeIn = buf.slice();
   }
@@ -525,7 +530,7 @@ export class DtlsSession {
       else if (verdict === "dropped") this.drops.malformed++;
       for (let m = this.reassembly.next(); m; m = this.reassembly.next()) {
         this.handleMessage(now, m.msgType, m.messageSeq, m.body);
-        if (this.status !== DtlsStatus.STATUS_HANDSHAKING && this.status !== DtlsStatus.STATUS_CONNECTED) return;
+        if (!this.isOpen) return;
       }
     }
   }
