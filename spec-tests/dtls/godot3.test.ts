@@ -82,6 +82,42 @@ async function godotClientToOurServer(options: TLSOptions, trustPath: string): P
   return { t, godotPort };
 }
 
+/** Handshake records (content type 22) of an epoch-0 datagram: each one's message length and fragment length. */
+function handshakeFragments(d: Uint8Array): { length: number; fragmentLength: number }[] {
+  const out: { length: number; fragmentLength: number }[] = [];
+  for (let at = 0; at + 25 <= d.length; at += 13 + ((d[at + 11]! << 8) | d[at + 12]!)) {
+    if (d[at] !== 22 || d[at + 3] !== 0 || d[at + 4] !== 0) continue;
+    out.push({ length: (d[at + 14]! << 16) | (d[at + 15]! << 8) | d[at + 16]!, fragmentLength: (d[at + 22]! << 16) | (d[at + 23]! << 8) | d[at + 24]! });
+  }
+  return out;
+}
+
+/**
+ * Handshake datagrams (but HelloVerifyRequests) are lost for LOSS_MS from the first one; those after it
+ * are kept. mbedTLS and our sessions alike answer each retransmitted flight of the peer's (1 s, 3 s) with
+ * theirs again and restart their timer without doubling it, so the second timeout, where the MTU is cut,
+ * can come as late as about 5 s; until then the flight goes out whole.
+ */
+const LOSS_MS = 4500;
+function lossyHandshakeStart(now: () => number): { drop(d: Uint8Array): boolean; dropped: number; after: Uint8Array[] } {
+  let start = -1;
+  const state = {
+    dropped: 0,
+    after: [] as Uint8Array[],
+    drop(d: Uint8Array): boolean {
+      if (d[0] !== 22 || d[13] === 3) return false;
+      if (start < 0) start = now();
+      if (now() - start < LOSS_MS) {
+        state.dropped++;
+        return true;
+      }
+      state.after.push(d.slice());
+      return false;
+    },
+  };
+  return state;
+}
+
 describe("live: DTLS 1.2 vs Godot 3.2.3 (mbedTLS) PacketPeerDTLS / DTLSServer", { skip }, () => {
   const id = skip ? undefined : makeIdentity("localhost");
   const other = skip ? undefined : makeIdentity("localhost");
@@ -177,5 +213,58 @@ describe("live: DTLS 1.2 vs Godot 3.2.3 (mbedTLS) PacketPeerDTLS / DTLSServer", 
     assert.equal(t.counters.handshakesRefused, 0);
     assert.equal(attackers.filter((p) => t.getSessionStatus("127.0.0.1", p) === DtlsStatus.STATUS_HANDSHAKING).length, 3);
     g.stop();
+  });
+  test("our server's flight unanswered twice: its retransmissions from then on go in datagrams of at most 508 bytes, which a verifying Godot client reassembles", async () => {
+    const rsa = makeIdentity("localhost", "rsa:2048");
+    const rt = detectRuntime();
+    const inner = rt.createDatagramTransport();
+    const { port } = await inner.bind("127.0.0.1", 0);
+    const loss = lossyHandshakeStart(() => rt.clock.now());
+    const send = inner.send.bind(inner);
+    inner.send = (d, address, p) => {
+      if (!loss.drop(d)) send(d, address, p);
+    };
+    const t = DtlsDatagramTransport.server(inner, rt.clock, TLSOptions.server(rsa.key, rsa.cert));
+    transports.push(t);
+    const got: string[] = [];
+    t.onDatagram((d, address, p) => {
+      got.push(dec(d));
+      t.send(enc("hello from packetpeer"), address, p);
+    });
+    const g = godot({ role: "client", port, verify: 1, host: "localhost", trust: rsa.certPath, max_frames: 3000 });
+    await g.waitOutput('"ev":"connected"', 20000);
+    await until(() => got.includes("hello from godot"), "Godot's greeting");
+    await g.waitOutput('"text":"hello from packetpeer"');
+    g.stop();
+    assert.ok(loss.dropped >= 2, `dropped ${loss.dropped}`);
+    assert.ok(loss.after.length > 0 && loss.after.every((d) => d.length <= 508), `sizes after the loss: ${loss.after.map((d) => d.length)}`);
+    // The RSA certificate does not fit one: Godot put it together from fragments.
+    assert.ok(loss.after.some((d) => handshakeFragments(d).some((f) => f.fragmentLength < f.length)), "a handshake message went in fragments");
+  });
+
+  test("Godot's flight unanswered twice: mbedTLS cuts it to datagrams of at most 508 bytes, and our verifying client reassembles them", async () => {
+    const rsa = makeIdentity("localhost", "rsa:2048");
+    const port = await freeUdpPort();
+    const g = godot({ role: "server", port, key: rsa.keyPath, cert: rsa.certPath, max_frames: 3000 });
+    await g.waitOutput('"ev":"ready","err":0', 15000);
+    const rt = detectRuntime();
+    const inner = rt.createDatagramTransport();
+    await inner.bind("127.0.0.1", 0);
+    const loss = lossyHandshakeStart(() => rt.clock.now());
+    const onDatagram = inner.onDatagram.bind(inner);
+    inner.onDatagram = (cb) => onDatagram((d, address, p, owned) => {
+      if (!loss.drop(d)) cb(d, address, p, owned);
+    });
+    const t = DtlsDatagramTransport.client(inner, rt.clock, "localhost", TLSOptions.client(rsa.cert));
+    transports.push(t);
+    const got: string[] = [];
+    t.onDatagram((d) => got.push(dec(d)));
+    t.send(enc("hi godot"), "127.0.0.1", port);
+    await until(() => t.getSessionStatus("127.0.0.1", port) === DtlsStatus.STATUS_CONNECTED, "handshake with Godot", 20000);
+    await until(() => got.includes("echo:hi godot"), "Godot's echo");
+    g.stop();
+    assert.ok(loss.dropped >= 2, `dropped ${loss.dropped}`);
+    assert.ok(loss.after.length > 0 && loss.after.every((d) => d.length <= 508), `sizes after the loss: ${loss.after.map((d) => d.length)}`);
+    assert.ok(loss.after.some((d) => handshakeFragments(d).some((f) => f.fragmentLength < f.length)), "a handshake message came in fragments");
   });
 });

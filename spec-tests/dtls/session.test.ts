@@ -186,6 +186,62 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     assert.equal(run(DtlsSession.client({ ...base.clientConfig, stream: true }, 0)), 30_000);
   });
 
+  test("a flight unanswered twice goes out in datagrams of at most 508 bytes (RFC 6347 4.1.1.1, as mbedTLS), and the handshake completes from them", () => {
+    const base = recordHandshake(18, TEST_CERT_PEM, TEST_KEY_PEM, [0xc02b]);
+    const client = DtlsSession.client(base.clientConfig, 0);
+    const secret = new Uint8Array(32).fill(4);
+    let server: DtlsSession | undefined;
+    let now = 0;
+    // Sizes of the server's datagrams by the time they left; those before 3 s are lost (the flight and its first retransmission).
+    const serverSizes = new Map<number, number[]>();
+    for (let step = 0; step < 100 && !(client.status === DtlsStatus.STATUS_CONNECTED && server?.status === DtlsStatus.STATUS_CONNECTED); step++) {
+      for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
+        server ??= admitAtGate(client, d, secret, now, base.serverConfig);
+        server?.receive(now, d);
+      }
+      if (server) {
+        for (let d = server.pollTransmit(); d; d = server.pollTransmit()) {
+          serverSizes.set(now, [...(serverSizes.get(now) ?? []), d.length]);
+          if (now >= 3000) client.receive(now, d);
+        }
+      }
+      const next = Math.min(client.pollTimeout() ?? Infinity, server?.pollTimeout() ?? Infinity);
+      if (next === Infinity) break;
+      now = next;
+      client.handleTimeout(now);
+      server?.handleTimeout(now);
+    }
+    assert.equal(client.status, DtlsStatus.STATUS_CONNECTED);
+    assert.equal(server?.status, DtlsStatus.STATUS_CONNECTED);
+    const [first, second, third] = [0, 1000, 3000].map((t) => serverSizes.get(t) ?? []);
+    // The flight (certificate and all) at the configured MTU, twice; then cut to 508 bytes a datagram.
+    assert.ok(Math.max(...first!) > 508 && Math.max(...first!) <= 1400, `first transmission ${first}`);
+    // At 1 s the server's timer and the client's retransmitted hello each send the flight again, still whole.
+    assert.deepEqual(new Set(second), new Set(first));
+    assert.ok(third!.length > first!.length && third!.every((n) => n <= 508), `second retransmission ${third}`);
+    assert.equal(third!.reduce((a, b) => a + b, 0) > first!.reduce((a, b) => a + b, 0), true, "the same messages in more, smaller records");
+  });
+
+  test("a ClientHello is never fragmented, even above the MTU or after the reduction (a stateless server checks its cookie only in a whole one)", () => {
+    const base = recordHandshake(19, TEST_CERT_PEM, TEST_KEY_PEM);
+    const client = DtlsSession.client({ ...base.clientConfig, mtu: 128 }, 0);
+    const sizes: number[] = [];
+    for (let now = 0; client.status === DtlsStatus.STATUS_HANDSHAKING && now < 20_000; ) {
+      for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
+        // One record holding the whole message: fragment_offset 0, fragment_length = length.
+        assert.equal(d[13], 1, "a ClientHello");
+        const length = (d[14]! << 16) | (d[15]! << 8) | d[16]!;
+        const fragmentOffset = (d[19]! << 16) | (d[20]! << 8) | d[21]!;
+        const fragmentLength = (d[22]! << 16) | (d[23]! << 8) | d[24]!;
+        assert.deepEqual([fragmentOffset, fragmentLength, d.length], [0, length, 13 + 12 + length]);
+        sizes.push(d.length);
+      }
+      now = client.pollTimeout()!;
+      client.handleTimeout(now);
+    }
+    assert.ok(sizes.length >= 4 && sizes.every((n) => n === sizes[0] && n > 128), `ClientHello datagrams ${sizes}`);
+  });
+
   test("close() sends close_notify and the peer's session ends", () => {
     const t = recordHandshake(13, TEST_CERT_PEM, TEST_KEY_PEM);
     t.client.close();

@@ -149,6 +149,12 @@ const MAX_QUEUED_DATAGRAMS = 4096;
 /** The default bound on a client's whole handshake, and on any over a stream (see DtlsConfig.handshakeTimeoutMs). */
 const CLIENT_HANDSHAKE_TIMEOUT_MS = 30_000;
 const MAX_CERTIFICATES = 8;
+/**
+ * The datagram size handshake flights fall back to once a flight went unanswered twice (RFC 6347
+ * 4.1.1.1, last paragraph; mbedTLS's "MTU autoreduction" after its first retransmission): deliverable
+ * on any compliant IPv4 or IPv6 path, for a path that drops larger datagrams without a word.
+ */
+const DTLS_REDUCED_HANDSHAKE_MTU = 508;
 
 interface FlightItem {
   ccs: boolean;
@@ -206,6 +212,8 @@ export class DtlsSession {
 
   private state: HandshakeState;
   private readonly mtu: number;
+  /** The largest handshake datagram: `mtu`, or DTLS_REDUCED_HANDSHAKE_MTU once a flight went unanswered twice (see handleTimeout). */
+  private handshakeMtu: number;
   private readonly retransmitMin: number;
   private readonly retransmitMax: number;
   /** When the handshake fails whatever happens (handshakeTimeoutMs), or Infinity. */
@@ -256,6 +264,7 @@ export class DtlsSession {
     now: number,
   ) {
     this.mtu = config.mtu ?? 1400;
+    this.handshakeMtu = this.mtu;
     this.retransmitMin = config.retransmitMinMs ?? 1000;
     this.retransmitMax = config.retransmitMaxMs ?? 60000;
     this.retransmitInterval = this.retransmitMin;
@@ -318,6 +327,9 @@ export class DtlsSession {
         this.fail(GodotError.ERR_TIMEOUT, "DTLS handshake timed out: no answer through the whole retransmission schedule", undefined);
         return;
       }
+      // The first retransmission goes out as the flight did; from the second on, and for the rest of
+      // the handshake, datagrams are small enough for any path (as mbedTLS does).
+      if (this.retransmitInterval !== this.retransmitMin) this.handshakeMtu = Math.min(this.mtu, DTLS_REDUCED_HANDSHAKE_MTU);
       this.retransmitInterval = Math.min(this.retransmitInterval * 2, this.retransmitMax);
       this.transmitFlight(now);
     }
@@ -620,6 +632,9 @@ export class DtlsSession {
       return;
     }
     const savedEpoch = this.writeEpoch;
+    // A ClientHello is never fragmented, whatever the MTU (nor by mbedTLS): a stateless server checks its
+    // cookie only in a whole one.
+    const mtu = this.flight[0]?.msgType === HandshakeType.client_hello ? Infinity : this.handshakeMtu;
     let datagram: Uint8Array[] = [];
     let size = 0;
     const flush = (): void => {
@@ -629,7 +644,7 @@ export class DtlsSession {
       size = 0;
     };
     const place = (record: Uint8Array): void => {
-      if (size + record.length > this.mtu) flush();
+      if (size + record.length > mtu) flush();
       datagram.push(record);
       size += record.length;
     };
@@ -640,7 +655,7 @@ export class DtlsSession {
         continue;
       }
       const overhead = RECORD_HEADER_LENGTH + HANDSHAKE_HEADER_LENGTH + (item.epoch === 0 ? 0 : this.writeProtection!.overhead);
-      const room = Math.max(64, this.mtu - overhead);
+      const room = Math.max(64, mtu - overhead);
       let offset = 0;
       do {
         const take = Math.min(room, item.body.length - offset);

@@ -1,5 +1,6 @@
 # Godot 3.2.3 raw DTLS peer for packetpeer's tests (mbedTLS, the stack Godot's ENet DTLS uses).
 # Arguments after --: role=server|client|keygen port=N key=PATH cert=PATH verify=0|1 host=NAME trust=PATH
+# max_frames=N (default 600: about 7 s; a handshake through loss needs longer)
 # Prints one JSON object per line: ready, connected, recv, status, done (keygen: generated).
 # keygen writes an RSA-2048 key from Crypto.generate_rsa and its generate_self_signed_certificate to key= and cert=.
 extends SceneTree
@@ -50,7 +51,7 @@ func _init():
 
 func _idle(_delta):
 	frames += 1
-	if frames > 600:
+	if frames > int(args.get("max_frames", "600")):
 		out({"ev": "done", "why": "frame limit"})
 		quit()
 	if dtls_server != null:
