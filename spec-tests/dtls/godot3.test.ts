@@ -267,4 +267,38 @@ describe("live: DTLS 1.2 vs Godot 3.2.3 (mbedTLS) PacketPeerDTLS / DTLSServer", 
     assert.ok(loss.after.length > 0 && loss.after.every((d) => d.length <= 508), `sizes after the loss: ${loss.after.map((d) => d.length)}`);
     assert.ok(loss.after.some((d) => handshakeFragments(d).some((f) => f.fragmentLength < f.length)), "a handshake message came in fragments");
   });
+  test("our client giving up mid-handshake tells Godot's server (close_notify), which lets the address go: the next handshake from the same port connects", async () => {
+    const port = await freeUdpPort();
+    const g = godot({ role: "server", port, key: id!.keyPath, cert: id!.certPath, max_frames: 3000, drop_ended: 1 });
+    await g.waitOutput('"ev":"ready","err":0', 15000);
+    const rt = detectRuntime();
+    const inner = rt.createDatagramTransport();
+    await inner.bind("127.0.0.1", 0);
+    // Godot's flight never reaches the first handshake, which our client gives up after 2 s (30 s by default).
+    let lossUntil = Infinity;
+    const onDatagram = inner.onDatagram.bind(inner);
+    inner.onDatagram = (cb) => onDatagram((d, address, p, owned) => {
+      if (d[0] === 22 && d[13] !== 3 && rt.clock.now() < lossUntil) return;
+      cb(d, address, p, owned);
+    });
+    const t = DtlsDatagramTransport.client(inner, rt.clock, "localhost", TLSOptions.client(id!.cert), { session: { handshakeTimeoutMs: 2000 } });
+    transports.push(t);
+    const ended: string[] = [];
+    t.onSessionEnded = (_a, _p, _code, message) => ended.push(message);
+    const got: string[] = [];
+    t.onDatagram((d) => got.push(dec(d)));
+    t.send(enc("first"), "127.0.0.1", port);
+    await until(() => ended.length === 1, "the first handshake given up", 10000);
+    assert.match(ended[0]!, /timed out/);
+    // Godot's server, mid-handshake, took every new ClientHello from this port for a stray copy and
+    // dropped it, for as long as its own schedule lasts (123 s), unless told the client gave up.
+    await g.waitOutput('"ev":"status"', 5000);
+    lossUntil = 0;
+    const restartedAt = rt.clock.now();
+    t.send(enc("second"), "127.0.0.1", port);
+    await until(() => t.getSessionStatus("127.0.0.1", port) === DtlsStatus.STATUS_CONNECTED, "the second handshake", 10000);
+    await until(() => got.includes("echo:second"), "Godot's echo");
+    assert.ok(rt.clock.now() - restartedAt < 5000);
+    g.stop();
+  });
 });

@@ -79,7 +79,7 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     assert.ok(now < 30000);
   });
 
-  test("a client whose server never answers gives up after 30 s (an ENet connection then starts a new handshake)", () => {
+  test("a client whose server never answers gives up after 30 s and says so (an ENet connection then starts a new handshake)", () => {
     const base = recordHandshake(12, TEST_CERT_PEM, TEST_KEY_PEM);
     const client = DtlsSession.client(base.clientConfig, 0);
     const sentAt: number[] = [];
@@ -92,6 +92,10 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     assert.equal(client.error, GodotError.ERR_TIMEOUT);
     assert.deepEqual(sentAt, [0, 1000, 3000, 7000, 15000]);
     assert.equal(now, 30_000);
+    // Then it tells the server (close_notify: alert record, warning, 0), which may still be in its handshake.
+    const alert = client.pollTransmit();
+    assert.deepEqual(alert && [alert[0], alert[13], alert[14], alert.length], [21, 1, 0, 15]);
+    assert.equal(client.pollTransmit(), undefined);
   });
 
   test("a server whose client stops answering waits mbedTLS's whole schedule: ERR_TIMEOUT when a 60 s wait runs out, 123 s after its flight", () => {
@@ -120,6 +124,8 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     assert.deepEqual(sentAt, [0, 1000, 3000, 7000, 15000, 31000, 63000]);
     assert.equal(now, 123_000);
     assert.equal(server.pollTimeout(), undefined);
+    // A server gives up silently, as mbedTLS does.
+    assert.equal(server.pollTransmit(), undefined);
   });
 
   test("a client whose key exchange gets through only after 31 s of loss still connects (the server's wait is a schedule, not 30 s)", () => {

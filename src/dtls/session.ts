@@ -319,12 +319,12 @@ export class DtlsSession {
   handleTimeout(now: number): void {
     if (this.status !== DtlsStatus.STATUS_HANDSHAKING) return;
     if (now >= this.handshakeDeadline) {
-      this.fail(GodotError.ERR_TIMEOUT, "DTLS handshake timed out", undefined);
+      this.timedOut("DTLS handshake timed out");
       return;
     }
     if (this.retransmitAt !== undefined && now >= this.retransmitAt) {
       if (this.retransmitInterval >= this.retransmitMax) {
-        this.fail(GodotError.ERR_TIMEOUT, "DTLS handshake timed out: no answer through the whole retransmission schedule", undefined);
+        this.timedOut("DTLS handshake timed out: no answer through the whole retransmission schedule");
         return;
       }
       // The first retransmission goes out as the flight did; from the second on, and for the rest of
@@ -578,6 +578,17 @@ export class DtlsSession {
   private sendAlert(level: AlertLevel, description: AlertDescription): void {
     if (this.outbox.length >= MAX_QUEUED_DATAGRAMS) return;
     this.outbox.push(this.sealRecord(ContentType.alert, new Uint8Array([level, description])));
+  }
+
+  /**
+   * The handshake gave up waiting. A client says so with close_notify: a server still in its handshake
+   * (mbedTLS's, Godot's) takes a new ClientHello from the same address and port for a stray copy and
+   * drops it until its own schedule ends (123 s), so the client's next handshake could not start; told,
+   * it ends that handshake and lets the address go. (The alert may be lost like the rest; then as before.)
+   */
+  private timedOut(message: string): void {
+    if (this.role === "client") this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+    this.fail(GodotError.ERR_TIMEOUT, message, undefined);
   }
 
   private fail(code: GodotError, message: string, alert: AlertDescription | undefined, status = DtlsStatus.STATUS_ERROR): void {

@@ -1,6 +1,7 @@
 # Godot 3.2.3 raw DTLS peer for packetpeer's tests (mbedTLS, the stack Godot's ENet DTLS uses).
 # Arguments after --: role=server|client|keygen port=N key=PATH cert=PATH verify=0|1 host=NAME trust=PATH
 # max_frames=N (default 600: about 7 s; a handshake through loss needs longer)
+# drop_ended=1: the server forgets a peer whose session ended (as Godot's ENet DTLS server does)
 # Prints one JSON object per line: ready, connected, recv, status, done (keygen: generated).
 # keygen writes an RSA-2048 key from Crypto.generate_rsa and its generate_self_signed_certificate to key= and cert=.
 extends SceneTree
@@ -88,3 +89,7 @@ func pump(p):
 		out({"ev": "status", "status": st})
 		if client != null:
 			quit()
+		elif args.get("drop_ended", "0") == "1":
+			# As Godot's ENet DTLS server does: an ended peer is dropped, and with its PacketPeerUDP
+			# the UDPServer forgets the address, so the next datagram from it is a new connection.
+			peers.erase(p)
