@@ -10,6 +10,7 @@ import { type DtlsConfig, DtlsSession, DtlsStatus } from "../../src/dtls/session
 import { CIPHER_SUITES } from "../../src/dtls/cipher-suites.ts";
 import { GodotError } from "../../src/errors.ts";
 import { recordHandshake, seededConfigRandom, TEST_CERT_PEM, TEST_KEY_PEM } from "./fuzz-engine.ts";
+import { recordTypes } from "./support.ts";
 import { clientConfig, serverConfig } from "../../src/dtls/tls-config.ts";
 import { TLSOptions } from "../../src/crypto/tls-options.ts";
 import { CryptoKey } from "../../src/crypto/crypto-key.ts";
@@ -114,6 +115,25 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     const alert = client.pollTransmit();
     assert.deepEqual(alert && [alert[0], alert[13], alert[14], alert.length], [21, 1, 0, 15]);
     assert.equal(client.pollTransmit(), undefined);
+  });
+
+  test("a client that gives up after sending its Finished says so at epoch 0, which a server that never got that flight can still read", () => {
+    const base = recordHandshake(20, TEST_CERT_PEM, TEST_KEY_PEM, [0xc02b]);
+    const client = DtlsSession.client(base.clientConfig, 0);
+    const fromClient: Uint8Array[] = [];
+    // The client's flight with its ChangeCipherSpec never arrives: the server stays at epoch 0.
+    const { server, now } = runOverLink(client, base.serverConfig, {
+      toServer: (d) => {
+        fromClient.push(d);
+        return recordTypes(d).every((type) => type !== 20);
+      },
+    });
+    assert.equal(client.status, DtlsStatus.STATUS_ERROR);
+    assert.equal(now, 30_000);
+    const alert = fromClient.at(-1)!;
+    // An alert record at epoch 0 (bytes 3-4), in plaintext: warning, close_notify.
+    assert.deepEqual([alert[0], alert[3], alert[4], alert[13], alert[14], alert.length], [21, 0, 0, 1, 0, 15]);
+    assert.equal(server?.status, DtlsStatus.STATUS_DISCONNECTED, `server ${server && DtlsStatus[server.status]}: the alert ended its handshake`);
   });
 
   test("a server whose client stops answering waits mbedTLS's whole schedule: ERR_TIMEOUT when a 60 s wait runs out, 123 s after its flight", () => {

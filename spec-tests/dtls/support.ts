@@ -110,3 +110,10 @@ export async function until(cond: () => boolean, what: string, ms = 8000): Promi
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** The content type of each DTLS record in a datagram (13-byte record headers, lengths at bytes 11-12). */
+export function recordTypes(d: Uint8Array): number[] {
+  const types: number[] = [];
+  for (let at = 0; at + 13 <= d.length; at += 13 + ((d[at + 11]! << 8) | d[at + 12]!)) types.push(d[at]!);
+  return types;
+}

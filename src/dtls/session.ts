@@ -587,7 +587,15 @@ export class DtlsSession {
    * it ends that handshake and lets the address go. (The alert may be lost like the rest; then as before.)
    */
   private timedOut(message: string): void {
-    if (this.role === "client") this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+    if (this.role === "client") {
+      // Over datagrams at epoch 0, whatever ours is: a server still in its handshake never got our
+      // ChangeCipherSpec and reads nothing else (one that got it has sent its Finished, so it has
+      // completed, and takes our next hello for a client starting over).
+      const epoch = this.writeEpoch;
+      if (!this.stream) this.writeEpoch = 0;
+      this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+      this.writeEpoch = epoch;
+    }
     this.fail(GodotError.ERR_TIMEOUT, message, undefined);
   }
 
