@@ -1,7 +1,8 @@
 // Live: our DTLS 1.2 against Godot 3.2.3's mbedTLS DTLS (PacketPeerDTLS client, DTLSServer
 // server; spec-tests/dtls/godot3/dtls_node.gd), both directions, certificate verification
-// passing and refusing on both sides, and a Godot client connecting while stalled handshakes fill our
-// server's handshake slots. (Debian's godot3-server links the system libenet, which
+// passing and refusing on both sides, a Godot client connecting while stalled handshakes fill our
+// server's handshake slots, handshakes both ways over a path that drops datagrams over 508 bytes, and
+// our client giving up mid-handshake and starting again from its port. (Debian's godot3-server links the system libenet, which
 // compiles NetworkedMultiplayerENet's DTLS out — GODOT_ENET is undefined — so Godot's ENet
 // DTLS cannot run here; PacketPeerDTLS/DTLSServer are the same mbedTLS DTLS stack it wraps.)
 import { after, describe, test } from "node:test";
@@ -209,6 +210,7 @@ describe("live: DTLS 1.2 vs Godot 3.2.3 (mbedTLS) PacketPeerDTLS / DTLSServer", 
     assert.equal(attackers.filter((p) => t.getSessionStatus("127.0.0.1", p) === DtlsStatus.STATUS_HANDSHAKING).length, 3);
     g.stop();
   });
+
   test("a path that drops datagrams over 508 bytes: our server's flight, unanswered twice, is cut to fit, and a verifying Godot client reassembles it", async () => {
     const rsa = makeIdentity("localhost", "rsa:2048");
     const rt = detectRuntime();
@@ -261,6 +263,7 @@ describe("live: DTLS 1.2 vs Godot 3.2.3 (mbedTLS) PacketPeerDTLS / DTLSServer", 
     assert.ok(path.dropped >= 2, `dropped ${path.dropped}`);
     assert.ok(path.passed.some((d) => handshakeFragments(d).some((f) => f.fragmentLength < f.length)), "a handshake message came in fragments");
   });
+
   test("our client giving up mid-handshake tells Godot's server (close_notify), which lets the address go: the next handshake from the same port connects", async () => {
     // Two points to give up at: waiting for Godot's flight (it never arrives), and waiting for Godot's
     // Finished after our own (our flight with the ChangeCipherSpec never arrives, so the alert must go
