@@ -153,8 +153,8 @@ describe("ENet over DTLS on a lossy simulated network", () => {
   }
 
   test("a late copy of the ClientHello that began a connected session, cookie and all, leaves the session alone", async () => {
-    // The clock moves only in runUntil/runFor: the server's handshaking session must not time out
-    // while the second client is set up.
+    // The clock moves only in runUntil/runFor, as in the restart tests above (this test has one
+    // client and a connected session: nothing in it waits on a handshake timer).
     const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 20 }, autoAdvance: false });
     const { key, cert } = testCredentials();
     const server = new ENetConnection({ runtime: net.createRuntime("127.0.0.1") });

@@ -60,10 +60,10 @@ export class ServerAdmission {
    * Judge a datagram that reached a session (connected or handshaking) from its client's address
    * and port (RFC 6347 4.2.8). Only a ClientHello at epoch 0 is judged, and a late copy of a hello
    * that began the session (its client random, `sessionRandom`; the cookie hello repeats the first
-   * one's) is left to the session, so a duplicate the network delivers late cannot end it. Another hello is a
-   * client starting over from this address and port (it restarted, or gave up on a handshake whose
-   * next flight never reached it): without our cookie it is answered statelessly, and with it the
-   * client has proven its address. Never throws.
+   * one's) is left to the session, so a duplicate the network delivers late cannot end it. Another
+   * hello is a client starting over from this address and port (it restarted, or gave up on a
+   * handshake whose next flight never reached it): without our cookie it is answered statelessly,
+   * and with it the client has proven its address. Never throws.
    */
   judgeOnExistingSession(datagram: Uint8Array, sessionRandom: Uint8Array, address: string, port: number, now: number): ExistingSessionVerdict {
     if (!isEpochZeroHandshake(datagram)) return FOR_THE_SESSION;
