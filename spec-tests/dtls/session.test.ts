@@ -260,20 +260,26 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     assert.equal(t.server.send(new Uint8Array(1)), GodotError.ERR_UNCONFIGURED);
   });
 
-  test("stream mode fed Node Buffers that the caller reuses: a record split across chunks still decrypts", () => {
+  /**
+   * A TLS client and server in stream mode, fed through one reused Buffer (as a reader with a
+   * fixed receive buffer passes its chunks), each write cut into pieces of at most `piece` bytes.
+   */
+  function streamPair(seed: number, piece = Infinity) {
     const cert = new X509Certificate();
     cert.loadFromString(TEST_CERT_PEM);
     const key = new CryptoKey();
     key.loadFromString(TEST_KEY_PEM);
-    const random = seededConfigRandom(5);
+    const random = seededConfigRandom(seed);
     const client = DtlsSession.client({ ...clientConfig(TLSOptions.client(cert), "localhost", random, () => Date.UTC(2027, 0, 1)), stream: true }, 0);
     const server = DtlsSession.server({ ...serverConfig(TLSOptions.server(key, cert), random), stream: true }, 0);
-    // Every chunk arrives in one reused Buffer, as a reader with a fixed receive buffer passes it.
     const reused = Buffer.alloc(64 * 1024);
     const feed = (to: DtlsSession, bytes: Uint8Array): void => {
-      reused.set(bytes);
-      to.receive(0, reused.subarray(0, bytes.length));
-      reused.fill(0xee, 0, bytes.length);
+      for (let at = 0; at < bytes.length; at += piece) {
+        const part = bytes.subarray(at, Math.min(bytes.length, at + piece));
+        reused.set(part);
+        to.receive(0, reused.subarray(0, part.length));
+        reused.fill(0xee, 0, part.length);
+      }
     };
     for (let round = 0; round < 10; round++) {
       for (let d = client.pollTransmit(); d; d = client.pollTransmit()) feed(server, d);
@@ -281,11 +287,27 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     }
     assert.equal(client.status, DtlsStatus.STATUS_CONNECTED, client.errorMessage);
     assert.equal(server.status, DtlsStatus.STATUS_CONNECTED, server.errorMessage);
+    return { client, server, feed };
+  }
+
+  test("stream mode fed Node Buffers that the caller reuses: a record split across chunks still decrypts", () => {
+    const { client, server, feed } = streamPair(5);
     client.send(new TextEncoder().encode("one record, two chunks"));
     const record = client.pollTransmit()!;
     feed(server, record.subarray(0, 9)); // header and the start of the body stay behind in the session
     feed(server, record.subarray(9));
     assert.equal(server.status, DtlsStatus.STATUS_CONNECTED, server.errorMessage);
     assert.equal(dec(server.pollApplicationData()!), "one record, two chunks");
+  });
+
+  test("stream mode fed a byte at a time: the handshake completes and whole records of every size arrive", () => {
+    const { client, server, feed } = streamPair(6, 1);
+    const sizes = [1, 2, 300, 16384];
+    const sent = sizes.map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff));
+    for (const data of sent) assert.equal(client.send(data), GodotError.OK);
+    for (let d = client.pollTransmit(); d; d = client.pollTransmit()) feed(server, d);
+    assert.equal(server.status, DtlsStatus.STATUS_CONNECTED, server.errorMessage);
+    for (const data of sent) assert.deepEqual(server.pollApplicationData(), data);
+    assert.equal(server.pollApplicationData(), undefined);
   });
 });

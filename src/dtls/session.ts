@@ -20,6 +20,7 @@ import {
   TLS_1_2,
   TLS_HANDSHAKE_HEADER_LENGTH,
   TLS_RECORD_HEADER_LENGTH,
+  MAX_CIPHERTEXT_LENGTH,
   EMPTY_RENEGOTIATION_INFO_SCSV,
   ExtensionType,
   HANDSHAKE_HEADER_LENGTH,
@@ -65,6 +66,7 @@ import { ReplayWindow } from "./replay-window.ts";
 import { signWithKey, verifySignature, type PrivateKeyMaterial, type PublicKeyMaterial, type SignatureHash } from "../crypto/key-material.ts";
 import { GodotError } from "../errors.ts";
 import { plainBytes } from "../util/copy-bytes.ts";
+import { ByteQueue } from "../util/byte-queue.ts";
 
 /** Godot's PacketPeerDTLS.Status values. */
 export enum DtlsStatus {
@@ -142,8 +144,8 @@ export interface DtlsDropCounters {
 
 /** Received application data kept at most (records). */
 export const MAX_QUEUED_APPLICATION_RECORDS = 4096;
-/** Stream mode: undecoded received bytes held at most (one whole record plus a header). */
-const MAX_STREAM_BUFFER = RECORD_HEADER_LENGTH + 16384 + 2048 + 5;
+/** Stream mode: where a record's or a handshake message's header is read (both are shorter). */
+const streamHeaderScratch = new Uint8Array(TLS_RECORD_HEADER_LENGTH);
 /** Datagrams waiting in pollTransmit at most. */
 const MAX_QUEUED_DATAGRAMS = 4096;
 /** The default bound on a client's whole handshake, and on any over a stream (see DtlsConfig.handshakeTimeoutMs). */
@@ -254,8 +256,8 @@ export class DtlsSession {
   private readonly stream: boolean;
   private readonly version: number;
   /** Stream mode: bytes received but not yet a whole record; handshake bytes not yet a whole message. */
-  private streamIn: Uint8Array = new Uint8Array(0);
-  private handshakeIn: Uint8Array = new Uint8Array(0);
+  private readonly streamIn = new ByteQueue();
+  private readonly handshakeIn = new ByteQueue();
   private readonly readSeq = [0, 0];
 
   private constructor(
@@ -384,16 +386,24 @@ export class DtlsSession {
 
   // ---- records ----
 
-  /** Stream mode: frame 5-byte-header records out of the byte stream; sequence numbers are implicit. */
+  /**
+   * Stream mode: frame 5-byte-header records out of the byte stream; sequence numbers are implicit.
+   * Bytes wait in queues (copies: the caller may reuse `chunk`), so a record or a handshake
+   * message trickled in a byte at a time costs its length once, not once per byte. The header
+   * check bounds what waits: less than one record, and less than one handshake message.
+   */
   private receiveStream(now: number, chunk: Uint8Array): void {
-    let buf = this.streamIn.length === 0 ? chunk : concatBytes([this.streamIn, chunk]);
-    while (buf.length >= TLS_RECORD_HEADER_LENGTH) {
-      const type = buf[0]!;
-      const length = (buf[3]! << 8) | buf[4]!;
-      if (buf[1] !== 3 || length > 16384 + 2048) throw new HandshakeFailure(AlertDescription.record_overflow, "malformed TLS record header");
-      if (buf.length < TLS_RECORD_HEADER_LENGTH + length) break;
-      const fragment = buf.subarray(TLS_RECORD_HEADER_LENGTH, TLS_RECORD_HEADER_LENGTH + length);
-      buf = buf.subarray(TLS_RECORD_HEADER_LENGTH + length);
+    const queue = this.streamIn;
+    queue.push(chunk.slice());
+    const header = streamHeaderScratch;
+    while (queue.length >= TLS_RECORD_HEADER_LENGTH) {
+      queue.peekInto(header, TLS_RECORD_HEADER_LENGTH);
+      const type = header[0]!;
+      const length = (header[3]! << 8) | header[4]!;
+      if (header[1] !== 3 || length > MAX_CIPHERTEXT_LENGTH) throw new HandshakeFailure(AlertDescription.record_overflow, "malformed TLS record header");
+      if (queue.length < TLS_RECORD_HEADER_LENGTH + length) break;
+      queue.discard(TLS_RECORD_HEADER_LENGTH);
+      const fragment = queue.read(length);
       const epoch = this.readEpoch;
       const seq = this.readSeq[epoch]!;
       this.readSeq[epoch] = seq + 1;
@@ -403,24 +413,23 @@ export class DtlsSession {
       if (this.drops.badRecordMac !== before) throw new HandshakeFailure(AlertDescription.bad_record_mac, "TLS record failed authentication");
       if (!this.isOpen) return;
     }
-    if (buf.length > MAX_STREAM_BUFFER) throw new HandshakeFailure(AlertDescription.record_overflow, "TLS record too large");
-    this.streamIn = buf.slice();
   }
 
   /** Stream mode: handshake messages may span records; 4-byte headers, in order. */
   private receiveStreamHandshake(now: number, plaintext: Uint8Array): void {
-    let buf = this.handshakeIn.length === 0 ? plaintext : concatBytes([this.handshakeIn, plaintext]);
-    while (buf.length >= TLS_HANDSHAKE_HEADER_LENGTH) {
-      const length = (buf[1]! << 16) | (buf[2]! << 8) | buf[3]!;
+    const queue = this.handshakeIn;
+    queue.push(plaintext.slice());
+    const header = streamHeaderScratch;
+    while (queue.length >= TLS_HANDSHAKE_HEADER_LENGTH) {
+      queue.peekInto(header, TLS_HANDSHAKE_HEADER_LENGTH);
+      const length = (header[1]! << 16) | (header[2]! << 8) | header[3]!;
       if (length > MAX_HANDSHAKE_MESSAGE_LENGTH) throw new HandshakeFailure(AlertDescription.decode_error, "handshake message too large");
-      if (buf.length < TLS_HANDSHAKE_HEADER_LENGTH + length) break;
-      const msgType = buf[0]!;
-      const body = buf.slice(TLS_HANDSHAKE_HEADER_LENGTH, TLS_HANDSHAKE_HEADER_LENGTH + length);
-      buf = buf.subarray(TLS_HANDSHAKE_HEADER_LENGTH + length);
-      this.handleMessage(now, msgType, 0, body);
+      if (queue.length < TLS_HANDSHAKE_HEADER_LENGTH + length) break;
+      const msgType = header[0]!;
+      queue.discard(TLS_HANDSHAKE_HEADER_LENGTH);
+      this.handleMessage(now, msgType, 0, queue.read(length));
       if (!this.isOpen) return;
     }
-    this.handshakeIn = buf.slice();
   }
 
   private receiveRecord(now: number, type: number, epoch: number, seq: number, fragment: Uint8Array): void {
