@@ -180,6 +180,36 @@ describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
   });
 });
 
+describe("StreamPeerTLS reading many records at once", () => {
+  test("5,000 one-byte records waiting in TCP when the server polls: every byte arrives, in order (4,096 did, the rest were dropped)", async () => {
+    const { srv, client, server } = await tcpPair();
+    try {
+      const c = new StreamPeerTLS();
+      const s = new StreamPeerTLS();
+      c.connectToStream(client, "localhost", TLSOptions.client(cert));
+      s.acceptStream(server, TLSOptions.server(key, cert));
+      await handshake(c, s);
+      // One record per putData, as Godot's put_data makes them; the server reads nothing meanwhile.
+      for (let i = 0; i < 5000; i++) assert.equal(c.putData(Uint8Array.of(i & 0xff)), GodotError.OK);
+      const wireBytes = 5000 * 22; // the smallest a one-byte record can be (ChaCha20-Poly1305)
+      await until(() => {
+        c.poll();
+        server.poll();
+        return server.getAvailableBytes() >= wireBytes;
+      }, "the records in the server's TCP buffer");
+      s.poll();
+      assert.equal(s.getStatus(), StreamPeerTLSStatus.STATUS_CONNECTED, s.getErrorMessage());
+      const [err, data] = s.getPartialData(s.getAvailableBytes());
+      assert.equal(err, GodotError.OK);
+      assert.equal(data.length, 5000);
+      data.forEach((b, i) => assert.equal(b, i & 0xff));
+    } finally {
+      client.disconnectFromHost();
+      srv.stop();
+    }
+  });
+});
+
 describe("StreamPeerTLS over a StreamPeerTCP that is not connected, as Godot 4.6's", () => {
   test("connectToStream: FAILED and STATUS_ERROR_HOSTNAME_MISMATCH (its status for a handshake failing at once); acceptStream: FAILED and STATUS_ERROR", () => {
     const c = new StreamPeerTLS();

@@ -142,7 +142,7 @@ export interface DtlsDropCounters {
   unexpected: number;
 }
 
-/** Received application data kept at most (records). */
+/** Received application data kept at most over datagrams (records; over a stream, see receiveRecord). */
 export const MAX_QUEUED_APPLICATION_RECORDS = 4096;
 /** Stream mode: where a record's or a handshake message's header is read (both are shorter). */
 const streamHeaderScratch = new Uint8Array(TLS_RECORD_HEADER_LENGTH);
@@ -478,7 +478,9 @@ export class DtlsSession {
         this.receiveAlert(plaintext);
         return;
       case ContentType.application_data:
-        if (this.status !== DtlsStatus.STATUS_CONNECTED || epoch === 0 || this.inbox.length >= MAX_QUEUED_APPLICATION_RECORDS) {
+        // Over a stream a record is never dropped for room: its bytes are part of a reliable
+        // stream. The caller bounds the inbox there, by what it feeds between pollApplicationData calls.
+        if (this.status !== DtlsStatus.STATUS_CONNECTED || epoch === 0 || (!this.stream && this.inbox.length >= MAX_QUEUED_APPLICATION_RECORDS)) {
           this.drops.unexpected++;
           return;
         }

@@ -118,9 +118,10 @@ export class StreamPeerTLS extends StreamPeer {
       const [err, data] = inner.getPartialData(Math.min(n, 65536));
       if (err !== GodotError.OK || data.length === 0) break;
       s.receive(now(), data);
+      // Taken at once, so the loop's bound sees them: the session keeps every record it is fed.
+      for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.received.push(d);
     }
     s.handleTimeout(now());
-    for (let d = s.pollApplicationData(); d; d = s.pollApplicationData()) this.received.push(d);
     this.flush();
     // As Godot 4.6's poll: a wrapped StreamPeerTCP that is no longer connected ends the session
     // (a peer that drops TCP without close_notify would otherwise leave us CONNECTED for ever).
