@@ -180,6 +180,39 @@ describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
   });
 });
 
+describe("StreamPeerTLS writing more than 64 MiB in one putData", () => {
+  test("OK, and every byte reaches the server (the session's 4,096-record outbox stopped it with ERR_OUT_OF_MEMORY after 64 MiB had gone out)", async () => {
+    const { srv, client, server } = await tcpPair();
+    try {
+      const c = new StreamPeerTLS();
+      const s = new StreamPeerTLS();
+      c.connectToStream(client, "localhost", TLSOptions.client(cert));
+      s.acceptStream(server, TLSOptions.server(key, cert));
+      await handshake(c, s);
+      const size = (64 << 20) + 1000;
+      const data = new Uint8Array(size);
+      for (let i = 0; i < size; i += 4096) data[i] = (i >>> 12) & 0xff;
+      assert.equal(c.putData(data), GodotError.OK);
+      let received = 0;
+      let mismatch = -1;
+      await until(() => {
+        c.poll();
+        s.poll();
+        const [, got] = s.getPartialData(s.getAvailableBytes());
+        for (let i = 0; i < got.length && mismatch < 0; i++) if (got[i] !== data[received + i]) mismatch = received + i;
+        received += got.length;
+        return received >= size || s.getStatus() !== StreamPeerTLSStatus.STATUS_CONNECTED;
+      }, "every byte at the server", 60_000);
+      assert.equal(s.getStatus(), StreamPeerTLSStatus.STATUS_CONNECTED, s.getErrorMessage());
+      assert.equal(received, size);
+      assert.equal(mismatch, -1);
+    } finally {
+      client.disconnectFromHost();
+      srv.stop();
+    }
+  });
+});
+
 describe("StreamPeerTLS reading many records at once", () => {
   test("5,000 one-byte records waiting in TCP when the server polls: every byte arrives, in order (4,096 did, the rest were dropped)", async () => {
     const { srv, client, server } = await tcpPair();

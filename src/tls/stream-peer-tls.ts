@@ -197,8 +197,10 @@ export class StreamPeerTLS extends StreamPeer {
     for (let o = 0; o < data.length; o += MAX_PLAINTEXT_LENGTH) {
       const err = s.send(data.subarray(o, o + MAX_PLAINTEXT_LENGTH));
       if (err !== GodotError.OK) return err;
+      // Each record leaves the session at once: its outbox holds 4,096 at most, and data over
+      // 64 MiB stopped there with ERR_OUT_OF_MEMORY after the first 64 MiB had gone out.
+      this.flush();
     }
-    this.flush();
     return GodotError.OK;
   }
 
