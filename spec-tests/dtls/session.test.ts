@@ -250,6 +250,22 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     assert.ok(sizes.length >= 4 && sizes.every((n) => n === sizes[0] && n > 128), `ClientHello datagrams ${sizes}`);
   });
 
+  test("over datagrams, records wait for the reader up to 1 MiB; the rest are dropped and counted, and room comes back as it reads", () => {
+    const t = recordHandshake(21, TEST_CERT_PEM, TEST_KEY_PEM);
+    const record = new Uint8Array(16384);
+    for (let i = 0; i < 100; i++) {
+      assert.equal(t.client.send(record), GodotError.OK);
+      t.server.receive(0, t.client.pollTransmit()!);
+    }
+    assert.equal(t.server.applicationDataQueued, 64); // 64 x 16 KiB = 1 MiB; before, 100 (up to 4,096: 64 MiB)
+    assert.equal(t.server.drops.unexpected, 36);
+    assert.equal(t.server.pollApplicationData()?.length, 16384);
+    assert.equal(t.client.send(record), GodotError.OK);
+    t.server.receive(0, t.client.pollTransmit()!);
+    assert.equal(t.server.applicationDataQueued, 64);
+    assert.equal(t.server.status, DtlsStatus.STATUS_CONNECTED);
+  });
+
   test("close() sends close_notify and the peer's session ends", () => {
     const t = recordHandshake(13, TEST_CERT_PEM, TEST_KEY_PEM);
     t.client.close();

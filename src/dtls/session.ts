@@ -142,8 +142,9 @@ export interface DtlsDropCounters {
   unexpected: number;
 }
 
-/** Received application data kept at most over datagrams (records; over a stream, see receiveRecord). */
+/** Received application data kept at most over datagrams, in records and in bytes (over a stream, see receiveRecord). */
 export const MAX_QUEUED_APPLICATION_RECORDS = 4096;
+export const MAX_QUEUED_APPLICATION_BYTES = 1 << 20;
 /** Stream mode: where a record's or a handshake message's header is read (both are shorter). */
 const streamHeaderScratch = new Uint8Array(TLS_RECORD_HEADER_LENGTH);
 /** Datagrams waiting in pollTransmit at most. */
@@ -222,6 +223,7 @@ export class DtlsSession {
   private readonly handshakeDeadline: number;
   private readonly outbox: Uint8Array[] = [];
   private readonly inbox: Uint8Array[] = [];
+  private inboxBytes = 0;
 
   private readonly reassembly = new HandshakeReassembly();
   private transcript: Uint8Array[] = [];
@@ -304,7 +306,9 @@ export class DtlsSession {
   }
 
   pollApplicationData(): Uint8Array | undefined {
-    return this.inbox.shift();
+    const data = this.inbox.shift();
+    if (data !== undefined) this.inboxBytes -= data.length;
+    return data;
   }
 
   get applicationDataQueued(): number {
@@ -432,6 +436,11 @@ export class DtlsSession {
     }
   }
 
+  /** Datagrams: whether a record of `length` bytes finds no room (the caller is not reading). */
+  private inboxFull(length: number): boolean {
+    return this.inbox.length >= MAX_QUEUED_APPLICATION_RECORDS || this.inboxBytes + length > MAX_QUEUED_APPLICATION_BYTES;
+  }
+
   private receiveRecord(now: number, type: number, epoch: number, seq: number, fragment: Uint8Array): void {
     let plaintext: Uint8Array;
     if (epoch === this.readEpoch) {
@@ -480,12 +489,13 @@ export class DtlsSession {
       case ContentType.application_data:
         // Over a stream a record is never dropped for room: its bytes are part of a reliable
         // stream. The caller bounds the inbox there, by what it feeds between pollApplicationData calls.
-        if (this.status !== DtlsStatus.STATUS_CONNECTED || epoch === 0 || (!this.stream && this.inbox.length >= MAX_QUEUED_APPLICATION_RECORDS)) {
+        if (this.status !== DtlsStatus.STATUS_CONNECTED || epoch === 0 || (!this.stream && this.inboxFull(plaintext.length))) {
           this.drops.unexpected++;
           return;
         }
         // open() made this array for this record alone (epoch 0 never gets here): no copy needed.
         this.inbox.push(plaintext);
+        this.inboxBytes += plaintext.length;
         return;
       default:
         this.drops.malformed++;
