@@ -142,8 +142,9 @@ export interface DtlsDropCounters {
   unexpected: number;
 }
 
-/** Received application data kept at most over datagrams, in records and in bytes (over a stream, see receiveRecord). */
+/** Received application records kept at most over datagrams (over a stream, see receiveRecord). */
 export const MAX_QUEUED_APPLICATION_RECORDS = 4096;
+/** The same in bytes: a reader that polls without taking packets holds no more (docs/dtls.md, Limits). */
 export const MAX_QUEUED_APPLICATION_BYTES = 1 << 20;
 /** Stream mode: where a record's or a handshake message's header is read (both are shorter). */
 const streamHeaderScratch = new Uint8Array(TLS_RECORD_HEADER_LENGTH);
