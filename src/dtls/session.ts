@@ -67,6 +67,7 @@ import { signWithKey, verifySignature, type PrivateKeyMaterial, type PublicKeyMa
 import { GodotError } from "../errors.ts";
 import { plainBytes } from "../util/copy-bytes.ts";
 import { ByteQueue } from "../util/byte-queue.ts";
+import { Fifo } from "../util/fifo.ts";
 
 /** Godot's PacketPeerDTLS.Status values. */
 export enum DtlsStatus {
@@ -222,8 +223,10 @@ export class DtlsSession {
   private readonly retransmitMax: number;
   /** When the handshake fails whatever happens (handshakeTimeoutMs), or Infinity. */
   private readonly handshakeDeadline: number;
-  private readonly outbox: Uint8Array[] = [];
-  private readonly inbox: Uint8Array[] = [];
+  // Rings, not arrays: over a stream the inbox has no count bound, and an array's shift() copies
+  // the rest once it is too large for V8 to trim in place.
+  private readonly outbox = new Fifo<Uint8Array>(4);
+  private readonly inbox = new Fifo<Uint8Array>(4);
   private inboxBytes = 0;
 
   private readonly reassembly = new HandshakeReassembly();

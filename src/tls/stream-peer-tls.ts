@@ -12,6 +12,7 @@ import { MAX_PLAINTEXT_LENGTH } from "../dtls/constants.ts";
 import { StreamPeer, checkLength } from "../tcp/stream-peer.ts";
 import { StreamPeerTCP } from "../tcp/tcp.ts";
 import { ByteQueue } from "../util/byte-queue.ts";
+import { Fifo } from "../util/fifo.ts";
 
 /** Godot's StreamPeerTLS.Status (same values as PacketPeerDTLS's). */
 export enum StreamPeerTLSStatus {
@@ -45,7 +46,7 @@ export class StreamPeerTLS extends StreamPeer {
   private droppedReason = "";
   private readonly received = new ByteQueue();
   /** Records the wrapped stream refused with ERR_BUSY, sent in order before any newer one. */
-  private readonly pendingOut: Uint8Array[] = [];
+  private readonly pendingOut = new Fifo<Uint8Array>(4);
   private pendingOutBytes = 0;
 
   /**
@@ -87,7 +88,7 @@ export class StreamPeerTLS extends StreamPeer {
   private begin(stream: StreamPeer, session: DtlsSession): GodotError {
     this.inner = stream;
     this.session = session;
-    this.pendingOut.length = 0;
+    this.pendingOut.clear();
     this.pendingOutBytes = 0;
     this.droppedStatus = StreamPeerTLSStatus.STATUS_DISCONNECTED;
     this.droppedReason = "";
@@ -101,7 +102,7 @@ export class StreamPeerTLS extends StreamPeer {
     this.droppedReason = reason;
     this.session = null;
     this.inner = null;
-    this.pendingOut.length = 0;
+    this.pendingOut.clear();
     this.pendingOutBytes = 0;
   }
 
@@ -151,7 +152,7 @@ export class StreamPeerTLS extends StreamPeer {
     }
     let result = GodotError.OK;
     while (this.pendingOut.length > 0) {
-      const d = this.pendingOut[0]!;
+      const d = this.pendingOut.peek()!;
       const err = inner.putData(d);
       if (err === GodotError.ERR_BUSY) break;
       if (err !== GodotError.OK && result === GodotError.OK) result = err;
