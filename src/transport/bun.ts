@@ -14,6 +14,7 @@ import { checkBind, checkSend, type DatagramSocketState } from "./datagram-rules
 import { closeQuietly } from "./close-quietly.ts";
 import { nodeStreams } from "./node.ts";
 import { openOnHost } from "./open-on-host.ts";
+import { Fifo } from "../util/fifo.ts";
 import { listLocalInterfaces, multicastInterfaceFor } from "./network-interfaces.ts";
 import { burstBatchingClock } from "./real-clock.ts";
 import { connectToCandidates, lookupAllHosts, lookupHost } from "./resolve-host.ts";
@@ -118,7 +119,7 @@ export class BunDatagramTransport implements DatagramTransport {
   private family: 4 | 6 = 4;
   private dualStack = false;
   private receiver: ((data: Uint8Array, address: string, port: number, owned?: boolean) => void) | undefined;
-  private readonly backlog: { data: Uint8Array; port: number; address: string }[] = [];
+  private readonly backlog = new Fifo<{ data: Uint8Array; port: number; address: string }>(4);
   /** sendBatch's argument to sendMany, (data, port, address) triples; kept between calls, emptied after each. */
   private readonly batch: (Uint8Array | number | string)[] = [];
   private backlogBytes = 0;
@@ -254,7 +255,7 @@ export class BunDatagramTransport implements DatagramTransport {
   }
 
   private flushBacklog(): void {
-    for (let head = this.backlog[0]; head && this.socket && this.state === "bound"; head = this.backlog[0]) {
+    for (let head = this.backlog.peek(); head && this.socket && this.state === "bound"; head = this.backlog.peek()) {
       if (!this.sendNow(head.data, head.port, head.address)) return;
       this.backlog.shift();
       this.backlogBytes -= head.data.byteLength;
@@ -299,7 +300,7 @@ export class BunDatagramTransport implements DatagramTransport {
     this.state = "closed";
     this.receiver = undefined;
     this.socket = null;
-    this.backlog.length = 0;
+    this.backlog.clear();
     this.backlogBytes = 0;
     closeQuietly(socket);
   }
