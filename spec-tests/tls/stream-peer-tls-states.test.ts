@@ -33,15 +33,33 @@ async function handshake(c: StreamPeerTLS, s: StreamPeerTLS): Promise<void> {
   }, "TLS handshake");
 }
 
+interface TlsSession {
+  c: StreamPeerTLS;
+  s: StreamPeerTLS;
+  client: StreamPeerTCP;
+  server: StreamPeerTCP;
+}
+
+/** Run `body` with our TLS client `c` and server `s` connected over loopback TCP, then close the TCP pair. */
+async function withTlsSession(body: (t: TlsSession) => Promise<void>, clientOptions: ConstructorParameters<typeof StreamPeerTCP>[0] = {}): Promise<void> {
+  const { srv, client, server } = await tcpPair(clientOptions);
+  try {
+    const c = new StreamPeerTLS();
+    const s = new StreamPeerTLS();
+    assert.equal(c.connectToStream(client, "localhost", TLSOptions.client(cert)), GodotError.OK);
+    assert.equal(s.acceptStream(server, TLSOptions.server(key, cert)), GodotError.OK);
+    await handshake(c, s);
+    await body({ c, s, client, server });
+  } finally {
+    client.disconnectFromHost();
+    server.disconnectFromHost();
+    srv.stop();
+  }
+}
+
 describe("StreamPeerTLS states as Godot 4.6's", () => {
   test("the wrapped TCP connection closing without close_notify: a connected session becomes STATUS_DISCONNECTED, getStream() null", async () => {
-    const { srv, client, server } = await tcpPair();
-    try {
-      const c = new StreamPeerTLS();
-      const s = new StreamPeerTLS();
-      assert.equal(c.connectToStream(client, "localhost", TLSOptions.client(cert)), GodotError.OK);
-      assert.equal(s.acceptStream(server, TLSOptions.server(key, cert)), GodotError.OK);
-      await handshake(c, s);
+    await withTlsSession(async ({ c, client, server }) => {
       assert.equal(c.getStream(), client);
       server.disconnectFromHost();
       await until(() => {
@@ -51,10 +69,7 @@ describe("StreamPeerTLS states as Godot 4.6's", () => {
       assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_DISCONNECTED);
       assert.equal(c.getStream(), null);
       assert.equal(c.putData(new Uint8Array([1])), GodotError.ERR_UNCONFIGURED);
-    } finally {
-      client.disconnectFromHost();
-      srv.stop();
-    }
+    });
   });
 
   test("the TCP connection closing during the handshake: STATUS_ERROR, kept by disconnectFromStream(); the peer can connect again", async () => {
@@ -94,36 +109,20 @@ describe("StreamPeerTLS.getData's codes as Godot 4.6's get_data", () => {
   test("ERR_UNCONFIGURED when not connected; ERR_FILE_EOF when the peer's close_notify (or the end of its TCP connection) comes first", async () => {
     await assert.rejects(new StreamPeerTLS().getData(1), (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_UNCONFIGURED);
     for (const end of ["close_notify", "tcp"] as const) {
-      const { srv, client, server } = await tcpPair();
-      try {
-        const c = new StreamPeerTLS();
-        const s = new StreamPeerTLS();
-        c.connectToStream(client, "localhost", TLSOptions.client(cert));
-        s.acceptStream(server, TLSOptions.server(key, cert));
-        await handshake(c, s);
+      await withTlsSession(async ({ c, s, server }) => {
         const read = c.getData(4);
         if (end === "close_notify") s.disconnectFromStream();
         else server.disconnectFromHost();
         await assert.rejects(read, (e: unknown) => e instanceof NetError && e.code === GodotError.ERR_FILE_EOF, end);
         assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_DISCONNECTED);
-      } finally {
-        client.disconnectFromHost();
-        server.disconnectFromHost();
-        srv.stop();
-      }
+      });
     }
   });
 });
 
 describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
   test("records the TCP peer refuses as busy wait and go out in order (were dropped, breaking the session); putData says ERR_BUSY past the pending bound", async () => {
-    const { srv, client, server } = await tcpPair({ outboundBufferLimit: 64 * 1024 });
-    try {
-      const c = new StreamPeerTLS();
-      const s = new StreamPeerTLS();
-      c.connectToStream(client, "localhost", TLSOptions.client(cert));
-      s.acceptStream(server, TLSOptions.server(key, cert));
-      await handshake(c, s);
+    await withTlsSession(async ({ c, s }) => {
       // Write while the server reads nothing until putData says ERR_BUSY: how much that takes
       // depends on the kernel's socket buffers (loopback autotuning grows to tcp_rmem's maximum,
       // 32 MiB on some machines), so the amount is found, not assumed. 512 MiB without ERR_BUSY
@@ -173,22 +172,13 @@ describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
       assert.equal(received, total);
       assert.equal(mismatch, -1);
       assert.ok(busy > 0, "the pending bound was reached");
-    } finally {
-      client.disconnectFromHost();
-      srv.stop();
-    }
+    }, { outboundBufferLimit: 64 * 1024 });
   });
 });
 
 describe("StreamPeerTLS writing more than 64 MiB in one putData", () => {
   test("OK, and every byte reaches the server (the session's 4,096-record outbox stopped it with ERR_OUT_OF_MEMORY after 64 MiB had gone out)", async () => {
-    const { srv, client, server } = await tcpPair();
-    try {
-      const c = new StreamPeerTLS();
-      const s = new StreamPeerTLS();
-      c.connectToStream(client, "localhost", TLSOptions.client(cert));
-      s.acceptStream(server, TLSOptions.server(key, cert));
-      await handshake(c, s);
+    await withTlsSession(async ({ c, s }) => {
       const size = (64 << 20) + 1000;
       const data = new Uint8Array(size);
       for (let i = 0; i < size; i += 4096) data[i] = (i >>> 12) & 0xff;
@@ -206,22 +196,13 @@ describe("StreamPeerTLS writing more than 64 MiB in one putData", () => {
       assert.equal(s.getStatus(), StreamPeerTLSStatus.STATUS_CONNECTED, s.getErrorMessage());
       assert.equal(received, size);
       assert.equal(mismatch, -1);
-    } finally {
-      client.disconnectFromHost();
-      srv.stop();
-    }
+    });
   });
 });
 
 describe("StreamPeerTLS reading many records at once", () => {
   test("5,000 one-byte records waiting in TCP when the server polls: every byte arrives, in order (4,096 did, the rest were dropped)", async () => {
-    const { srv, client, server } = await tcpPair();
-    try {
-      const c = new StreamPeerTLS();
-      const s = new StreamPeerTLS();
-      c.connectToStream(client, "localhost", TLSOptions.client(cert));
-      s.acceptStream(server, TLSOptions.server(key, cert));
-      await handshake(c, s);
+    await withTlsSession(async ({ c, s, server }) => {
       // One record per putData, as Godot's put_data makes them; the server reads nothing meanwhile.
       for (let i = 0; i < 5000; i++) assert.equal(c.putData(Uint8Array.of(i & 0xff)), GodotError.OK);
       const wireBytes = 5000 * 22; // the smallest a one-byte record can be (ChaCha20-Poly1305)
@@ -236,10 +217,7 @@ describe("StreamPeerTLS reading many records at once", () => {
       assert.equal(err, GodotError.OK);
       assert.equal(data.length, 5000);
       data.forEach((b, i) => assert.equal(b, i & 0xff));
-    } finally {
-      client.disconnectFromHost();
-      srv.stop();
-    }
+    });
   });
 });
 
