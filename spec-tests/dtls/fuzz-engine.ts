@@ -202,3 +202,85 @@ export function fuzz(trace: Trace, count: number, seed: number): FuzzResult {
   const ok = back !== undefined && new TextDecoder().decode(back) === "still here";
   return { inputs: count, badRecordMac: client.drops.badRecordMac + server.drops.badRecordMac, connectedSurvived: ok };
 }
+
+/** A TLS-over-a-stream conversation: each side's writes in order, and sessions that replay it exactly. */
+export interface StreamTrace {
+  /** What the client wrote (its flights, then application data), one array per pollTransmit. */
+  toServer: Uint8Array[];
+  /** What the server wrote, the same way. */
+  toClient: Uint8Array[];
+  /** A fresh client or server that, fed the other side's writes, says and does exactly what the trace's did. */
+  newSession(role: "client" | "server"): DtlsSession;
+}
+
+/** A whole TLS 1.2 handshake over a stream plus application data both ways (each side's randomness seeded on its own). */
+export function recordStreamHandshake(seed: number, suites?: number[]): StreamTrace {
+  const { key, cert } = testCredentials();
+  const newSession = (role: "client" | "server"): DtlsSession =>
+    role === "client"
+      ? DtlsSession.client({ ...clientConfig(TLSOptions.client(cert), "localhost", seededConfigRandom(seed), () => Date.UTC(2027, 0, 1)), cipherSuites: suites, stream: true }, 0)
+      : DtlsSession.server({ ...serverConfig(TLSOptions.server(key, cert), seededConfigRandom(seed + 1)), cipherSuites: suites, stream: true }, 0);
+  const client = newSession("client");
+  const server = newSession("server");
+  const toServer: Uint8Array[] = [];
+  const toClient: Uint8Array[] = [];
+  const exchange = (): void => {
+    for (let round = 0; round < 10; round++) {
+      for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
+        toServer.push(d);
+        server.receive(0, d);
+      }
+      for (let d = server.pollTransmit(); d; d = server.pollTransmit()) {
+        toClient.push(d);
+        client.receive(0, d);
+      }
+    }
+  };
+  exchange();
+  if (client.status !== DtlsStatus.STATUS_CONNECTED || server.status !== DtlsStatus.STATUS_CONNECTED) {
+    throw new Error(`in-memory TLS handshake failed: client ${client.errorMessage}, server ${server.errorMessage}`);
+  }
+  client.send(new TextEncoder().encode("application data from the client"));
+  server.send(new Uint8Array(3000).fill(7));
+  exchange();
+  return { toServer, toClient, newSession };
+}
+
+export interface StreamFuzzResult {
+  inputs: number;
+  /** Inputs after which the attacked session had ended with an error (a stream cannot drop a record). */
+  ended: number;
+}
+
+/**
+ * Feed `count` hostile writes to stream sessions in every state: a fresh client or server replays
+ * the genuine writes up to a point, then gets one of them mutated, cut into random pieces, then the
+ * genuine rest. Throws on the first broken invariant: an exception out of receive(), or an internal
+ * error (a bug caught inside the session). Pieces as small as one byte also check that framing
+ * costs no more than the bytes fed (see receiveStream).
+ */
+export function fuzzStream(trace: StreamTrace, count: number, seed: number): StreamFuzzResult {
+  const rng = new SeededRandom(seed);
+  let ended = 0;
+  for (let i = 0; i < count; i++) {
+    const role = rng.nextU32() % 2 === 0 ? "server" : "client";
+    const writes = role === "server" ? trace.toServer : trace.toClient;
+    const s = trace.newSession(role);
+    const at = rng.nextU32() % writes.length;
+    const feed = (bytes: Uint8Array): void => {
+      for (let o = 0; o < bytes.length; ) {
+        const piece = 1 + (rng.nextU32() % (rng.nextU32() % 4 === 0 ? 8 : 2048));
+        s.receive(0, bytes.subarray(o, o + piece));
+        o += piece;
+      }
+      while (s.pollTransmit()) {}
+      while (s.pollApplicationData()) {}
+    };
+    for (let k = 0; k < at; k++) feed(writes[k]!);
+    feed(mutate(writes[at]!, rng));
+    for (let k = at + 1; k < writes.length; k++) feed(writes[k]!);
+    if (s.errorMessage.startsWith("DTLS internal error")) throw new Error(`input ${i} (${role}, write ${at}): ${s.errorMessage}`);
+    if (s.status === DtlsStatus.STATUS_ERROR || s.status === DtlsStatus.STATUS_ERROR_HOSTNAME_MISMATCH) ended++;
+  }
+  return { inputs: count, ended };
+}
