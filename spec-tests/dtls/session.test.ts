@@ -322,7 +322,7 @@ describe("DtlsSession (sans-IO, virtual clock)", () => {
     const wire: number[] = [];
     for (let i = 0; i < 5000; i++) {
       assert.equal(client.send(Uint8Array.of(i & 0xff)), GodotError.OK);
-      // The client's own outbox holds 4,096 datagrams at most: take them as a socket would.
+      // The client's own outbox holds 4,096 writes at most: take them as a socket would.
       for (let d = client.pollTransmit(); d; d = client.pollTransmit()) wire.push(...d);
     }
     feed(server, Uint8Array.from(wire));
