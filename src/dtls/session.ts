@@ -423,10 +423,13 @@ export class DtlsSession {
     }
   }
 
-  /** Stream mode: handshake messages may span records; 4-byte headers, in order. */
+  /**
+   * Stream mode: handshake messages may span records; 4-byte headers, in order. `plaintext` is
+   * already ours (a view of receiveStream's copy, or what open() made), so it is queued as it is.
+   */
   private receiveStreamHandshake(now: number, plaintext: Uint8Array): void {
     const queue = this.handshakeIn;
-    queue.push(plaintext.slice());
+    queue.push(plaintext);
     const header = streamHeaderScratch;
     while (queue.length >= TLS_HANDSHAKE_HEADER_LENGTH) {
       queue.peekInto(header, TLS_HANDSHAKE_HEADER_LENGTH);
