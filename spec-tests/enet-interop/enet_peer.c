@@ -248,10 +248,12 @@ static int run_command(char *line) {
   } else if (strcmp(cmd, "stats") == 0 && peer) {
     out("{\"ev\":\"stats\",\"peer\":%zu,\"state\":%d,\"rtt\":%u,\"rttVariance\":%u,\"packetLoss\":%u,\"mtu\":%u,"
         "\"packetsSent\":%u,\"packetsLost\":%u,\"incomingBandwidth\":%u,\"outgoingBandwidth\":%u,\"channels\":%zu,"
-        "\"throttleInterval\":%u,\"throttleAcceleration\":%u,\"throttleDeceleration\":%u,\"windowSize\":%u}",
+        "\"throttleInterval\":%u,\"throttleAcceleration\":%u,\"throttleDeceleration\":%u,\"windowSize\":%u,"
+        "\"packetThrottle\":%u,\"reliableDataInTransit\":%u}",
         peer_index(peer), (int)peer->state, peer->roundTripTime, peer->roundTripTimeVariance, peer->packetLoss, peer->mtu,
         peer->packetsSent, peer->packetsLost, peer->incomingBandwidth, peer->outgoingBandwidth, peer->channelCount,
-        peer->packetThrottleInterval, peer->packetThrottleAcceleration, peer->packetThrottleDeceleration, peer->windowSize);
+        peer->packetThrottleInterval, peer->packetThrottleAcceleration, peer->packetThrottleDeceleration, peer->windowSize,
+        peer->packetThrottle, peer->reliableDataInTransit);
   } else if (strcmp(cmd, "stall") == 0 && argc == 2) {
     /* The whole program stops, host included: nothing is read, acknowledged or sent meanwhile (a frozen game loop). */
     usleep((useconds_t)atol(argv[1]) * 1000);
