@@ -120,6 +120,29 @@ describe("StreamPeerTLS.getData's codes as Godot 4.6's get_data", () => {
   });
 });
 
+describe("StreamPeerTLS after its session ends", () => {
+  test("reads nothing more from the wrapped stream once close_notify has come (fed every TCP byte into the ended session)", async () => {
+    await withTlsSession(async ({ c, s, client, server }) => {
+      assert.equal(s.putData(new Uint8Array(100).fill(7)), GodotError.OK);
+      s.disconnectFromStream();
+      // Bytes after close_notify are nobody's: a peer may send anything there.
+      const after = 300_000;
+      assert.equal(server.putData(new Uint8Array(after).fill(0x17)), GodotError.OK);
+      await until(() => {
+        client.poll();
+        return client.getAvailableBytes() >= after;
+      }, "every TCP byte at the client");
+      c.poll();
+      assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_DISCONNECTED);
+      assert.deepEqual(await c.getData(100), new Uint8Array(100).fill(7), "what came before close_notify is read whole");
+      const left = client.getAvailableBytes();
+      assert.ok(left >= after - 65536, `the ended session read at most one chunk past close_notify; ${left} of ${after} bytes left in TCP`);
+      c.poll();
+      assert.equal(client.getAvailableBytes(), left, "a later poll reads nothing");
+    });
+  });
+});
+
 describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
   test("records the TCP peer refuses as busy wait and go out in order (were dropped, breaking the session); putData says ERR_BUSY past the pending bound", async () => {
     await withTlsSession(async ({ c, s }) => {

@@ -113,7 +113,8 @@ export class StreamPeerTLS extends StreamPeer {
     if (!s || !inner) return;
     const pollable = inner as unknown as { poll?: () => unknown };
     if (typeof pollable.poll === "function") pollable.poll();
-    while (this.received.length < TLS_MAX_BUFFERED_PLAINTEXT) {
+    // A session that has ended (close_notify, or a fatal alert) reads no further, as Godot 4.6's poll.
+    while (this.received.length < TLS_MAX_BUFFERED_PLAINTEXT && this.isActive()) {
       const n = inner.getAvailableBytes();
       if (n === 0) break;
       const [err, data] = inner.getPartialData(Math.min(n, 65536));
