@@ -102,6 +102,35 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
     net.close();
   });
 
+  test("packets that arrive with the peer's close_notify are delivered before the status changes, as in Godot (its poll reads nothing past a packet not yet taken)", async () => {
+    const net = new MemoryNetwork({ seed: 6, defaultLink: { latencyMs: 20 } });
+    const { cert } = testCredentials();
+    const { server, client, tick } = await connectedPair(net, TLSOptions.client(cert));
+    assert.ok(await run(net, tick, () => client.getStatus() === PacketPeerDTLS.STATUS_CONNECTED && server.peers[0]?.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 5000));
+    const serverPeer = server.peers[0]!;
+    // The last words, then close_notify: all of it reaches the client before its next poll.
+    for (const text of ["one", "two", "bye"]) assert.equal(serverPeer.putPacket(new TextEncoder().encode(text)), GodotError.OK);
+    serverPeer.disconnectFromPeer();
+    await net.runFor(200);
+    client.poll();
+    assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_CONNECTED, "still connected while the packets before close_notify wait");
+    assert.equal(client.getAvailablePacketCount(), 3);
+    assert.equal(new TextDecoder().decode(client.getPacket()), "one");
+    // Sent into the window: the peer has gone, and Godot's write succeeds there too.
+    assert.equal(client.putPacket(new Uint8Array([1])), GodotError.OK);
+    client.poll();
+    assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_CONNECTED);
+    assert.deepEqual([client.getPacket(), client.getPacket()].map((b) => new TextDecoder().decode(b)), ["two", "bye"]);
+    assert.equal(client.getAvailablePacketCount(), 0);
+    client.poll();
+    assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_DISCONNECTED, "the poll after the last packet is taken ends it");
+    assert.equal(client.getErrorMessage(), "the peer closed the DTLS session");
+    assert.equal(client.getPacket().length, 0);
+    assert.equal(client.getPacketError(), GodotError.ERR_UNCONFIGURED);
+    server.udp.stop();
+    net.close();
+  });
+
   test("20 % loss with duplicates and reordering: the handshake retransmits and completes", async () => {
     const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 30, loss: 0.2, duplicate: 0.05, reorder: 0.1 } });
     const { server, client, tick } = await connectedPair(net, TLSOptions.clientUnsafe());

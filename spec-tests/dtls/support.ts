@@ -89,14 +89,14 @@ export class Proc {
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Call `step` every 5 ms until `done()` holds; fails after `ms`. */
-export async function pump(step: () => void, done: () => boolean, what: string, ms = 10000): Promise<void> {
+/** Call `step` every `everyMs` until `done()` holds; fails after `ms`. */
+export async function pump(step: () => void, done: () => boolean, what: string, ms = 10000, everyMs = 5): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
     step();
     if (done()) return;
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await sleep(5);
+    await sleep(everyMs);
   }
 }
 

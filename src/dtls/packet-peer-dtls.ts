@@ -117,11 +117,12 @@ export class PacketPeerDTLS extends VariantPacketPeer {
     const base = this.base;
     if (!base || !this.isActive()) return;
     const now = this.now();
-    for (let n = 0; n < MAX_DATAGRAMS_PER_POLL && base.getAvailablePacketCount() > 0; n++) {
+    // A session that has ended reads no further: what came before its end stays to be taken (see flush).
+    for (let n = 0; n < MAX_DATAGRAMS_PER_POLL && base.getAvailablePacketCount() > 0 && this.session?.isOpen !== false; n++) {
       const datagram = base.getPacket();
       this.heardAt = now;
       if (!this.session) this.admit(datagram, now);
-      else if (this.acceptedBy && this.session.isOpen) this.receiveAsServerSession(this.session, datagram, now);
+      else if (this.acceptedBy) this.receiveAsServerSession(this.session, datagram, now);
       else this.session.receive(now, datagram);
       if (!this.isActive()) return;
     }
@@ -192,7 +193,9 @@ export class PacketPeerDTLS extends VariantPacketPeer {
   putPacket(buffer: Uint8Array): GodotError {
     if (!(buffer instanceof Uint8Array)) throw new TypeError("putPacket: buffer must be a Uint8Array");
     if (this.status !== DtlsStatus.STATUS_CONNECTED || !this.session) return GodotError.ERR_UNCONFIGURED;
-    if (buffer.length === 0) return GodotError.OK;
+    // Ended with packets still to take (see flush): the peer is gone and would discard it, as it
+    // would Godot's write in that window, which succeeds.
+    if (buffer.length === 0 || !this.session.isOpen) return GodotError.OK;
     const err = this.session.send(buffer);
     this.flush();
     return err;
@@ -300,6 +303,11 @@ export class PacketPeerDTLS extends VariantPacketPeer {
       return;
     }
     if (s.status === DtlsStatus.STATUS_HANDSHAKING) return;
+    // The peer's last packets and its close_notify (or a fatal alert) often reach one poll together.
+    // Godot's poll reads no record past a packet not yet taken, so those packets are always
+    // delivered before the status changes: likewise, a connected peer stays CONNECTED until they
+    // are taken, and the poll after that ends it.
+    if (this.status === DtlsStatus.STATUS_CONNECTED && s.applicationDataQueued > 0) return;
     this.release(s.status, s.errorMessage);
   }
 
