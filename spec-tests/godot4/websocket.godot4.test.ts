@@ -53,6 +53,10 @@ func command(t: String) -> void:
 	var parts := t.split(":")
 	if parts[1] == "close":
 		ws.close(int(parts[2]), parts[3])
+	elif parts[1] == "last":
+		# Last words, then the close, in one frame of the main loop.
+		report({"ev": "last_sent", "err": ws.send_text("last words ✓")})
+		ws.close(int(parts[2]), parts[3])
 	elif parts[1] == "burst":
 		var errs := 0
 		for i in int(parts[2]):
@@ -145,7 +149,11 @@ async function session0(server: WebSocketServer, booted: () => boolean): Promise
   assert.equal(peer.getCloseCode(), 4002);
 }
 
-/** Session 1, on the WebSocketServer without subprotocols: Godot closes with 4011 and a reason. */
+/**
+ * Session 1, on the WebSocketServer without subprotocols: Godot sends a last message and closes
+ * with 4011 and a reason in one frame. We poll only once both are in: the message must still be
+ * readable (OPEN), and the poll after it is taken ends the connection with Godot's code.
+ */
 async function session1(server: WebSocketServer): Promise<void> {
   const peer = await acceptPeer(server, 15_000);
   assert.equal(peer.getSelectedProtocol(), "");
@@ -156,7 +164,11 @@ async function session1(server: WebSocketServer): Promise<void> {
   ];
   for (const s of sent) peer.send(s.data, s.isString ? WriteMode.WRITE_MODE_TEXT : WriteMode.WRITE_MODE_BINARY);
   await expectEchoes(peer, sent, "session 1");
-  peer.sendText("cmd:close:4011:bye from godot ✓");
+  peer.sendText("cmd:last:4011:bye from godot ✓");
+  await sleep(500);
+  await pollUntil([peer], () => peer.getAvailablePacketCount() > 0 || peer.getReadyState() === WebSocketState.STATE_CLOSED, 10_000, "Godot's last words");
+  assert.equal(peer.getReadyState(), WebSocketState.STATE_OPEN, "OPEN while Godot's last message waits, though its close came with it");
+  assert.equal(fromUtf8(peer.getPacket()), "last words ✓");
   await pollUntil([peer], () => peer.getReadyState() === WebSocketState.STATE_CLOSED, 10_000, "session 1 closed by Godot");
   assert.equal(peer.getCloseCode(), 4011);
   assert.equal(peer.getCloseReason(), "bye from godot ✓");
@@ -242,6 +254,7 @@ describe("live: Godot 4.6 WebSocketPeer client vs our WebSocketServer / TCPServe
       );
       assert.ok(msgs0.every((r) => r.err === 0));
       assert.deepEqual(of(0, "burst_sent").map((r) => r.errors), [0]);
+      assert.deepEqual(of(1, "last_sent").map((r) => r.err), [0]);
       // Close codes and reasons as Godot saw them.
       assert.deepEqual(of(0, "closed").map((r) => [r.code, r.reason]), [[4002, "server bye ✓"]]);
       // Godot's close, answered by ours with its status code and reason, as wslay (under a native

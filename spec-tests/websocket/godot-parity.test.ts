@@ -122,6 +122,45 @@ describe("WebSocketPeer: Godot 4 parity", () => {
     net.close();
   });
 
+  test("messages that arrive with the server's close frame stay readable: OPEN until they are taken, then the poll after ends it with the server's code (Godot 4.6 loses them: godotengine/godot#107442)", async () => {
+    for (const ending of ["taken", "close()"] as const) {
+      const { net, serverRt, clientRt, clock } = world();
+      const server = new WebSocketServer({}, { runtime: serverRt });
+      await server.listen(8093);
+      const client = new WebSocketPeer({ runtime: clientRt });
+      client.connectToUrl("ws://127.0.0.1:8093/");
+      assert.ok(await clock.runUntil(() => (client.poll(), server.isConnectionAvailable()), 5000));
+      const srv = server.takeConnection()!;
+      assert.ok(await clock.runUntil(() => (client.poll(), client.getReadyState() === S.STATE_OPEN), 5000));
+      // The last words and the close frame, all in before the client's next poll.
+      srv.sendText("one");
+      srv.sendText("two");
+      srv.close(4000, "bye");
+      await clock.runUntil(() => (srv.poll(), false), 200);
+      client.poll();
+      assert.equal(client.getReadyState(), S.STATE_OPEN, `${ending}: still OPEN while the messages before the close wait`);
+      assert.equal(client.getAvailablePacketCount(), 2);
+      assert.equal(new TextDecoder().decode(client.getPacket()), "one");
+      assert.equal(client.sendText("too late"), GodotError.OK, "the connection has ended and this goes nowhere, as after a drop the next poll tells of");
+      if (ending === "taken") {
+        client.poll();
+        assert.equal(client.getReadyState(), S.STATE_OPEN);
+        assert.equal(new TextDecoder().decode(client.getPacket()), "two");
+        assert.equal(client.getAvailablePacketCount(), 0);
+        client.poll();
+      } else {
+        client.close(1000);
+        assert.equal(client.getAvailablePacketCount(), 0, "close() discards what waited, as always");
+      }
+      assert.equal(client.getReadyState(), S.STATE_CLOSED);
+      assert.equal(client.getCloseCode(), 4000, "the server's code: the connection had ended before close()");
+      assert.equal(client.getCloseReason(), "bye");
+      assert.ok(await clock.runUntil(() => (srv.poll(), srv.getReadyState() === S.STATE_CLOSED), 5000));
+      await server.stop();
+      net.close();
+    }
+  });
+
   test("connectToUrl while CLOSING drops the old connection and starts the new one (Godot allows it)", async () => {
     const { net, serverRt, clientRt, clock } = world();
     const server = new WebSocketServer({}, { runtime: serverRt });

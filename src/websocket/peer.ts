@@ -119,6 +119,11 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   /** Received messages for getPacket(), made with the first one (an idle connection may never get one). */
   private packets: Fifo<QueuedPacket> | null = null;
   private packetBytes = 0;
+  /**
+   * The connection's end, held back while messages that came before it wait in the getPacket()
+   * queue: the peer stays OPEN until they are taken (see deliver()).
+   */
+  private heldClose: PendingEvent | null = null;
   private lastWasString = false;
 
   private timer: unknown = undefined;
@@ -412,6 +417,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     this.lastError = "";
     this.requestedUrl = "";
     this.pending = NO_PENDING;
+    this.heldClose = null;
     this.packets?.clear();
     this.packetBytes = 0;
     this.lastWasString = false;
@@ -495,6 +501,10 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   }
 
   private step(): void {
+    if (this.heldClose && (this.packets?.length ?? 0) === 0) {
+      this.queueEvent(this.heldClose);
+      this.heldClose = null;
+    }
     if (this.link || (this.pending.length > 0 && !this.conn)) {
       this.deliver();
       return;
@@ -566,8 +576,15 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
           this.dispatchEvent(new WebSocketErrorEvent(e.message));
           break;
         case "close":
+          // A server's last messages and its close frame often arrive in one read. Godot 4.6 then
+          // counts nothing once closing, and they are lost (godotengine/godot#107442); here they
+          // stay readable, OPEN, and the end comes with the poll after the last is taken.
+          if (this.readyState === WebSocketState.STATE_OPEN && (this.packets?.length ?? 0) > 0) {
+            this.heldClose = e;
+            break;
+          }
           this.readyState = WebSocketState.STATE_CLOSED;
-          this.dropPackets(); // Godot 4 clears its inbound buffer on close
+          this.dropPackets(); // what came after our close() (CLOSING) was never readable: it goes
           if (e.wasClean) {
             this.closeCode = e.code;
             this.closeReason = withoutGodot3Nul(e.reason);
@@ -653,6 +670,9 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
   send(message: Uint8Array, writeMode: WriteMode = WriteMode.WRITE_MODE_BINARY): GodotError {
     checkBytes(message, "message");
     checkWriteMode(writeMode, "writeMode");
+    // Ended, with messages still to take (heldClose): the peer has gone, as after a drop not yet
+    // seen, and the next poll tells. OK, so that code checking sends on an OPEN peer holds.
+    if (this.heldClose) return GodotError.OK;
     if (this.link) {
       if (this.readyState !== WebSocketState.STATE_OPEN) return GodotError.FAILED;
       if (this.link.bufferedAmount + message.length > this._outboundBufferSize) return GodotError.ERR_OUT_OF_MEMORY;
@@ -699,8 +719,8 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
     this.packetError = GodotError.OK;
     this.packetBytes -= p.data.length;
     this.lastWasString = p.isText;
-    // Room again: continue with input held back by the queue limits.
-    if (this.io.inbound.length > 0 && this._autoPoll && !this.polling) queueMicrotask(() => this.autoStep());
+    // Room again: continue with input held back by the queue limits, or end as held.
+    if ((this.io.inbound.length > 0 || this.heldClose !== null) && this._autoPoll && !this.polling) queueMicrotask(() => this.autoStep());
     return p.data;
   }
 
@@ -761,13 +781,22 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
    * Godot (wslay), any code 1..65535 goes on the wire as given (the RFC's rules are the
    * application's business) and 0 sends a close frame without a code. A negative code
    * drops the connection at once without a close frame. Received messages not yet taken
-   * are discarded, as Godot does.
+   * are discarded, as Godot does; if the peer had already ended the connection (they kept it
+   * OPEN), it is CLOSED at once with the peer's code.
    */
   close(code = 1000, reason = ""): void {
     checkInt(code, "code", -(2 ** 31), 0xffff);
     checkString(reason, "reason");
     if (encodeUtf8(reason).length > MAX_CLOSE_REASON_BYTES) {
       throw new RangeError(`reason must be at most ${MAX_CLOSE_REASON_BYTES} bytes of UTF-8`);
+    }
+    if (this.heldClose) {
+      // The connection has already ended: what waited is discarded, as on any close().
+      this.dropPackets();
+      this.queueEvent(this.heldClose);
+      this.heldClose = null;
+      this.deliver();
+      return;
     }
     if (this.link) {
       if (this.readyState === WebSocketState.STATE_CLOSED) return;
