@@ -131,6 +131,26 @@ describe("PacketPeerDTLS / DTLSServer on the simulated network", () => {
     net.close();
   });
 
+  test("a server that sends a packet and closes as soon as it is connected: the client, which gets its Finished, the packet and close_notify in one poll, is CONNECTED with the packet, then DISCONNECTED", async () => {
+    const net = new MemoryNetwork({ seed: 7, defaultLink: { latencyMs: 20 } });
+    const { cert } = testCredentials();
+    const { server, client, tick } = await connectedPair(net, TLSOptions.client(cert));
+    assert.ok(await run(net, tick, () => server.peers[0]?.getStatus() === PacketPeerDTLS.STATUS_CONNECTED, 5000));
+    assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_HANDSHAKING, "the server's Finished is still on its way");
+    const serverPeer = server.peers[0]!;
+    assert.equal(serverPeer.putPacket(new TextEncoder().encode("welcome, and goodbye")), GodotError.OK);
+    serverPeer.disconnectFromPeer();
+    await net.runFor(200);
+    client.poll();
+    assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_CONNECTED);
+    assert.equal(client.getAvailablePacketCount(), 1);
+    assert.equal(new TextDecoder().decode(client.getPacket()), "welcome, and goodbye");
+    client.poll();
+    assert.equal(client.getStatus(), PacketPeerDTLS.STATUS_DISCONNECTED);
+    server.udp.stop();
+    net.close();
+  });
+
   test("20 % loss with duplicates and reordering: the handshake retransmits and completes", async () => {
     const net = new MemoryNetwork({ seed: 11, defaultLink: { latencyMs: 30, loss: 0.2, duplicate: 0.05, reorder: 0.1 } });
     const { server, client, tick } = await connectedPair(net, TLSOptions.clientUnsafe());

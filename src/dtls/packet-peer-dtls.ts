@@ -296,18 +296,19 @@ export class PacketPeerDTLS extends VariantPacketPeer {
     if (!s || !base) return;
     for (let d = s.pollTransmit(); d; d = s.pollTransmit()) base.putPacket(d);
     if (s.status === this.status) return;
-    if (s.status === DtlsStatus.STATUS_CONNECTED) {
-      this.status = s.status;
+    // The peer's last packets and its close_notify (or a fatal alert) often reach one poll
+    // together, even with its Finished. Godot's poll reads no record past a packet not yet taken,
+    // so those packets are always delivered before the status changes: likewise, the peer is
+    // CONNECTED while they wait (only a connected session takes packets in), and the poll after
+    // the last is taken ends it.
+    if (s.status === DtlsStatus.STATUS_CONNECTED || s.applicationDataQueued > 0) {
+      if (this.status === DtlsStatus.STATUS_CONNECTED) return;
+      this.status = DtlsStatus.STATUS_CONNECTED;
       this.server?.settled(this);
       this.server = null;
       return;
     }
     if (s.status === DtlsStatus.STATUS_HANDSHAKING) return;
-    // The peer's last packets and its close_notify (or a fatal alert) often reach one poll together.
-    // Godot's poll reads no record past a packet not yet taken, so those packets are always
-    // delivered before the status changes: likewise, a connected peer stays CONNECTED until they
-    // are taken, and the poll after that ends it.
-    if (this.status === DtlsStatus.STATUS_CONNECTED && s.applicationDataQueued > 0) return;
     this.release(s.status, s.errorMessage);
   }
 
