@@ -28,6 +28,19 @@ function world() {
   return { net, serverRt, clientRt, clock: serverRt.clock as VirtualClock };
 }
 
+/** A client OPEN with our WebSocketServer on `port`, and the server's peer for it. */
+async function openPair(port: number) {
+  const w = world();
+  const server = new WebSocketServer({}, { runtime: w.serverRt });
+  await server.listen(port);
+  const client = new WebSocketPeer({ runtime: w.clientRt });
+  client.connectToUrl(`ws://127.0.0.1:${port}/`);
+  assert.ok(await w.clock.runUntil(() => (client.poll(), server.isConnectionAvailable()), 5000));
+  const srv = server.takeConnection()!;
+  assert.ok(await w.clock.runUntil(() => (client.poll(), client.getReadyState() === S.STATE_OPEN), 5000));
+  return { ...w, server, client, srv };
+}
+
 /** A stream that records setNoDelay calls. */
 function spied(stream: Stream, calls: boolean[]): Stream {
   return new Proxy(stream, {
@@ -97,14 +110,7 @@ describe("WebSocketPeer: Godot 4 parity", () => {
   });
 
   test("isConnectedToHost() stays true until the close handshake has finished; nothing is readable once closing", async () => {
-    const { net, serverRt, clientRt, clock } = world();
-    const server = new WebSocketServer({}, { runtime: serverRt });
-    await server.listen(8092);
-    const client = new WebSocketPeer({ runtime: clientRt });
-    client.connectToUrl("ws://127.0.0.1:8092/");
-    assert.ok(await clock.runUntil(() => (client.poll(), server.isConnectionAvailable()), 5000));
-    const srv = server.takeConnection()!;
-    assert.ok(await clock.runUntil(() => (client.poll(), client.getReadyState() === S.STATE_OPEN), 5000));
+    const { net, clock, server, client, srv } = await openPair(8092);
     srv.sendText("one");
     srv.sendText("two");
     assert.ok(await clock.runUntil(() => (client.poll(), client.getAvailablePacketCount() === 2), 5000));
@@ -124,14 +130,7 @@ describe("WebSocketPeer: Godot 4 parity", () => {
 
   test("messages that arrive with the server's close frame stay readable: OPEN until they are taken, then the poll after ends it with the server's code (Godot 4.6 loses them: godotengine/godot#107442)", async () => {
     for (const ending of ["taken", "close()"] as const) {
-      const { net, serverRt, clientRt, clock } = world();
-      const server = new WebSocketServer({}, { runtime: serverRt });
-      await server.listen(8093);
-      const client = new WebSocketPeer({ runtime: clientRt });
-      client.connectToUrl("ws://127.0.0.1:8093/");
-      assert.ok(await clock.runUntil(() => (client.poll(), server.isConnectionAvailable()), 5000));
-      const srv = server.takeConnection()!;
-      assert.ok(await clock.runUntil(() => (client.poll(), client.getReadyState() === S.STATE_OPEN), 5000));
+      const { net, clock, server, client, srv } = await openPair(8093);
       // The last words and the close frame, all in before the client's next poll.
       srv.sendText("one");
       srv.sendText("two");
