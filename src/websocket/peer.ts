@@ -576,7 +576,7 @@ export class WebSocketPeer extends EventTarget implements PacketPeer {
           this.dispatchEvent(new WebSocketErrorEvent(e.message));
           break;
         case "close":
-          // A server's last messages and its close frame often arrive in one read. Godot 4.6 then
+          // The peer's last messages and its close frame often arrive in one read. Godot 4.6 then
           // counts nothing once closing, and they are lost (godotengine/godot#107442); here they
           // stay readable, OPEN, and the end comes with the poll after the last is taken.
           if (this.readyState === WebSocketState.STATE_OPEN && (this.packets?.length ?? 0) > 0) {
