@@ -133,8 +133,11 @@ describe("StreamPeerTLS after its session ends", () => {
         return client.getAvailableBytes() >= after;
       }, "every TCP byte at the client");
       c.poll();
-      assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_DISCONNECTED);
+      assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_CONNECTED, "CONNECTED while what came before close_notify waits, as Godot");
+      assert.equal(c.putData(new Uint8Array([1])), GodotError.OK, "sent nowhere, as Godot's write there");
       assert.deepEqual(await c.getData(100), new Uint8Array(100).fill(7), "what came before close_notify is read whole");
+      assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_DISCONNECTED);
+      assert.equal(c.putData(new Uint8Array([1])), GodotError.ERR_UNCONFIGURED);
       const left = client.getAvailableBytes();
       assert.ok(left >= after - 65536, `the ended session read at most one chunk past close_notify; ${left} of ${after} bytes left in TCP`);
       c.poll();

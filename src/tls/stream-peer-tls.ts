@@ -163,7 +163,17 @@ export class StreamPeerTLS extends StreamPeer {
     return result;
   }
 
+  /**
+   * CONNECTED while bytes that came before the session's end wait to be read (the peer's last
+   * data and its close_notify often arrive together): Godot's poll reads no record past data not
+   * yet taken, so a loop that reads only while CONNECTED gets them all there too.
+   */
   getStatus(): StreamPeerTLSStatus {
+    const status = this.sessionStatus();
+    return this.received.length > 0 ? StreamPeerTLSStatus.STATUS_CONNECTED : status;
+  }
+
+  private sessionStatus(): StreamPeerTLSStatus {
     return this.session ? (this.session.status as number as StreamPeerTLSStatus) : this.droppedStatus;
   }
 
@@ -193,7 +203,11 @@ export class StreamPeerTLS extends StreamPeer {
   putData(data: Uint8Array): GodotError {
     if (!(data instanceof Uint8Array)) throw new TypeError("data must be a Uint8Array");
     const s = this.session;
-    if (!s || s.status !== DtlsStatus.STATUS_CONNECTED) return GodotError.ERR_UNCONFIGURED;
+    if (!s || s.status !== DtlsStatus.STATUS_CONNECTED) {
+      // Ended with bytes still to read (still CONNECTED, see getStatus): the peer has gone, as
+      // Godot's write in that window, which succeeds; nothing is sent.
+      return this.received.length > 0 ? GodotError.OK : GodotError.ERR_UNCONFIGURED;
+    }
     this.flush();
     if (this.pendingOutBytes + data.length > TLS_MAX_PENDING_OUTPUT && this.pendingOutBytes > 0) return GodotError.ERR_BUSY;
     for (let o = 0; o < data.length; o += MAX_PLAINTEXT_LENGTH) {
@@ -225,7 +239,7 @@ export class StreamPeerTLS extends StreamPeer {
       if (this.received.length >= bytes) return this.received.read(bytes);
       const inner = this.inner;
       if (!inner || !this.isActive()) {
-        const eof = this.getStatus() === StreamPeerTLSStatus.STATUS_DISCONNECTED;
+        const eof = this.sessionStatus() === StreamPeerTLSStatus.STATUS_DISCONNECTED;
         throw new NetError(eof ? GodotError.ERR_FILE_EOF : GodotError.ERR_CONNECTION_ERROR, `StreamPeerTLS.getData: the TLS session ended before ${bytes} bytes arrived`);
       }
       try {
