@@ -146,6 +146,23 @@ describe("StreamPeerTLS after its session ends", () => {
   });
 });
 
+describe("StreamPeerTLS.disconnectFromStream with bytes not yet read", () => {
+  test("our own disconnect discards them and says DISCONNECTED, while connected and while the peer's last bytes wait after its close_notify (as Godot's, which frees the session)", async () => {
+    for (const when of ["connected", "after the peer's close_notify"] as const) {
+      await withTlsSession(async ({ c, s }) => {
+        assert.equal(s.putData(new Uint8Array(50).fill(3)), GodotError.OK);
+        if (when !== "connected") s.disconnectFromStream();
+        await until(() => (c.poll(), c.getAvailableBytes() === 50), "the bytes at the client");
+        assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_CONNECTED, when);
+        c.disconnectFromStream();
+        assert.equal(c.getStatus(), StreamPeerTLSStatus.STATUS_DISCONNECTED, when);
+        assert.equal(c.getAvailableBytes(), 0, when);
+        assert.equal(c.putData(new Uint8Array([1])), GodotError.ERR_UNCONFIGURED, when);
+      });
+    }
+  });
+});
+
 describe("StreamPeerTLS writing faster than the wrapped stream sends", () => {
   test("records the TCP peer refuses as busy wait and go out in order (were dropped, breaking the session); putData says ERR_BUSY past the pending bound", async () => {
     await withTlsSession(async ({ c, s }) => {

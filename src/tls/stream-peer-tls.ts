@@ -188,13 +188,20 @@ export class StreamPeerTLS extends StreamPeer {
   }
 
   /**
-   * Send close_notify and let go of the stream (it stays open; close it yourself). Not
-   * connected or handshaking: nothing changes, so an error status stays, as Godot 4.6's.
+   * Send close_notify and let go of the stream (it stays open; close it yourself). Bytes not yet
+   * read are discarded, as Godot's frees the session. Not connected or handshaking: nothing
+   * changes, so an error status stays, as Godot 4.6's; but a session the peer ended while its
+   * last bytes wait counts as connected (getStatus), and ends DISCONNECTED here.
    */
   disconnectFromStream(): void {
-    if (!this.isActive()) return;
-    this.session!.close();
-    this.flush();
+    const waiting = this.received.length > 0;
+    this.received.clear();
+    if (this.isActive()) {
+      this.session!.close();
+      this.flush();
+    } else if (!waiting) {
+      return;
+    }
     this.end(StreamPeerTLSStatus.STATUS_DISCONNECTED, "");
   }
 
